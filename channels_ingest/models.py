@@ -1,0 +1,1 @@
+# Channel accounts, webhooks and the raw event store arrive with the WeChat ingestion issue.

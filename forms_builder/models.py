@@ -1,0 +1,1 @@
+# The forms_builder models arrive with their issue; see ../shared/DESIGN.md.

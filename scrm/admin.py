@@ -1,0 +1,296 @@
+"""Django admin for ops configuration, scoped to the admin's organization; the platform operator sees all."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+
+from scrm import services
+from scrm.errors import ScrmError
+from scrm.models import (
+    AgentProfile,
+    CustomerMerge,
+    Organization,
+    PiiReveal,
+    Region,
+    Role,
+    Skill,
+    Tag,
+    TagGroup,
+    Team,
+    User,
+)
+
+
+def tenant_form(form_class, organization_id, validate=None):
+    """A model form that sets the organization before model validation, so the unique constraints that lead with
+    it give a form error instead of a database error, then runs the domain rules (`validate`, raising ScrmError)."""
+
+    class TenantForm(form_class):
+        def _get_validation_exclusions(self):
+            exclusions = super()._get_validation_exclusions()
+            exclusions.discard("organization")
+            return exclusions
+
+        def _post_clean(self):
+            if organization_id is not None:
+                self.instance.organization_id = organization_id
+            super()._post_clean()
+            if validate is not None and not self.errors:
+                try:
+                    validate(self.instance)
+                except ScrmError as exc:
+                    self.add_error(None, str(exc))
+
+    return TenantForm
+
+
+class TenantAdmin(admin.ModelAdmin):
+    """Admin of a tenant model: the queryset and foreign-key choices come from the scope the middleware opened;
+    the organization is set from the signed-in admin and never shown to them."""
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not request.user.is_platform_operator:
+            exclude.append("organization")
+        return exclude
+
+    def get_list_display(self, request):
+        display = list(super().get_list_display(request))
+        if request.user.is_platform_operator:
+            display.append("organization")
+        return display
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        organization_id = None if request.user.is_platform_operator else request.user.organization_id
+        return tenant_form(form_class, organization_id, self.validate_instance)
+
+    def validate_instance(self, obj):
+        """Domain rules beyond the model's own constraints; raise ScrmError."""
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_platform_operator:
+            obj.organization_id = request.user.organization_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_active", "created_at")
+    search_fields = ("name", "slug")
+
+    def has_module_permission(self, request):
+        return request.user.is_platform_operator
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_platform_operator
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+
+class RegionAdminForm(forms.ModelForm):
+    managers = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, label=_("Managers"),
+        help_text=_("Supervisors who see the customers and tickets of this region and of every region below it."),
+    )
+
+    class Meta:
+        model = Region
+        fields = ["name", "code", "level", "parent", "managers"]
+
+
+@admin.register(Region)
+class RegionAdmin(TenantAdmin):
+    form = RegionAdminForm
+    list_display = ("name", "code", "level", "parent", "path")
+    list_filter = ("level",)
+    search_fields = ("name", "code")
+    readonly_fields = ("path",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        organization_id = obj.organization_id if obj else request.user.organization_id
+        supervisors = User.objects.filter(organization_id=organization_id, groups__name=Role.SUPERVISOR,
+                                          is_active=True)
+        initial = services.region_managers(region=obj) if obj else []
+
+        class Form(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.fields["managers"].queryset = supervisors
+                self.fields["managers"].initial = initial
+
+        return Form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if form.instance.pk:
+            services.region_set_managers(region=form.instance, managers=form.cleaned_data.get("managers", []))
+
+    def validate_instance(self, obj):
+        services.region_validate(region=obj)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_platform_operator:
+            obj.organization_id = request.user.organization_id
+        services.region_save(region=obj)
+
+
+@admin.register(Team)
+class TeamAdmin(TenantAdmin):
+    list_display = ("name", "code", "kind", "leader")
+    list_filter = ("kind",)
+    search_fields = ("name", "code")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "leader" and not request.user.is_platform_operator:
+            kwargs["queryset"] = User.objects.filter(organization_id=request.user.organization_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Skill)
+class SkillAdmin(TenantAdmin):
+    list_display = ("name",)
+    search_fields = ("name",)
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(TenantAdmin):
+    list_display = ("user", "team", "status", "max_open_tickets", "supervisor")
+    list_filter = ("status", "team")
+    filter_horizontal = ("regions", "skills")
+    list_select_related = ("user", "team", "supervisor")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("user", "supervisor") and not request.user.is_platform_operator:
+            kwargs["queryset"] = User.objects.filter(organization_id=request.user.organization_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RoleListFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Role.values:
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Ops admins manage the staff of their own organization and may grant only the SCRM roles."""
+
+    list_display = ("username", "display_name", "email", "is_active", "last_login")
+    list_filter = ("is_active", RoleListFilter)
+    search_fields = ("username", "display_name", "email")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Profile"), {"fields": ("display_name", "first_name", "last_name", "email", "mobile")}),
+        (_("Access"), {"fields": ("is_active", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    platform_fieldsets = (
+        (None, {"fields": ("username", "password", "organization")}),
+        (_("Profile"), {"fields": ("display_name", "first_name", "last_name", "email", "mobile")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        return self.platform_fieldsets if request.user.is_platform_operator else self.fieldsets
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_platform_operator:
+            return qs.select_related("organization")
+        return qs.filter(organization_id=request.user.organization_id)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = Group.objects.filter(name__in=Role.values)
+            field = super().formfield_for_manytomany(db_field, request, **kwargs)
+            field.label = _("Roles")
+            field.label_from_instance = lambda group: Role(group.name).label
+            return field
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_platform_operator:
+            obj.organization_id = request.user.organization_id
+            obj.is_superuser = False
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        # Keep is_staff in step with the ops admin role (only ops admins may use this admin).
+        services.user_set_roles(user=user, roles=[g.name for g in user.groups.all() if g.name in Role.values])
+
+
+admin.site.unregister(Group)
+
+
+class TenantInline(admin.TabularInline):
+    """An inline of tenant rows: validated with the organization set (see tenant_form), saved in the parent's."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        organization_id = None if request.user.is_platform_operator else request.user.organization_id
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = tenant_form(formset.form, organization_id)
+
+        class TenantFormSet(formset):
+            def save_new(self, form, commit=True):
+                # The platform operator's rows take the organization of the group they belong to.
+                form.instance.organization_id = organization_id or self.instance.organization_id
+                return super().save_new(form, commit)
+
+        return TenantFormSet
+
+
+class TagInline(TenantInline):
+    model = Tag
+    extra = 1
+    fields = ("name", "color")
+
+
+@admin.register(TagGroup)
+class TagGroupAdmin(TenantAdmin):
+    """Ops define the tag groups (消费频次, 产品偏好 ...) and their tags on one page."""
+
+    list_display = ("name", "sort_order")
+    inlines = [TagInline]
+
+
+class ReadOnlyTenantAdmin(TenantAdmin):
+    """Audit records: visible to those allowed, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(ReadOnlyTenantAdmin):
+    list_display = ("created_at", "primary", "duplicate", "actor")
+    list_select_related = ("primary", "duplicate", "actor")
+
+
+@admin.register(PiiReveal)
+class PiiRevealAdmin(ReadOnlyTenantAdmin):
+    list_display = ("created_at", "user", "customer", "fields")
+    list_select_related = ("user", "customer")
+    list_filter = ("user",)

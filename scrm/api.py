@@ -1,0 +1,177 @@
+"""Core REST endpoints and the base every app's API builds on: organization scope and model permissions."""
+
+from contextlib import ExitStack
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import RetrieveAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from scrm import selectors, services
+from scrm.access import user_may_reveal_pii
+from scrm.filters import CustomerFilter, RegionFilter
+from scrm.models import Channel, Customer, Region, Team, User
+from scrm.serializers import (
+    CustomerResolveSerializer,
+    CustomerSerializer,
+    MeSerializer,
+    RegionSerializer,
+    TeamSerializer,
+    UserSerializer,
+)
+from scrm.tenancy import platform_scope, tenant_scope
+
+
+class TenantScopedAPIMixin:
+    """Open the caller's organization scope once DRF has authenticated them (session or token).
+
+    Token-authenticated requests pass the middleware as anonymous, so the scope must be opened here, after
+    authentication; it is closed when the response is finalized.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        self.perform_authentication(request)
+        user = request.user
+        self._scope_stack = ExitStack()
+        if not user.is_authenticated:
+            pass  # the permission classes below answer 401/403
+        elif user.organization_id is not None:
+            if not user.organization.is_active:
+                raise PermissionDenied
+            self._scope_stack.enter_context(tenant_scope(user.organization_id))
+        elif user.is_superuser:
+            self._scope_stack.enter_context(platform_scope())
+        else:
+            raise PermissionDenied
+        # Permissions and throttles run inside the scope: they may query the view's queryset.
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        stack = getattr(self, "_scope_stack", None)
+        if stack is not None:
+            # Render inside the scope: serializers may still touch related tenant rows lazily.
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            stack.close()
+        return response
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Django model permissions, with `view_<model>` required to read (DRF's default lets any user read)."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+class TenantReadOnlyViewSet(TenantScopedAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Read-only endpoints of one tenant model; subclasses name the `model` and write `scoped_queryset()`."""
+
+    permission_classes = [IsAuthenticated, ModelPermissions]
+    filter_backends = [DjangoFilterBackend]
+    model = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation runs with no request scope: describe the model, query nothing.
+            return self.model.objects.none()
+        return self.scoped_queryset()
+
+    def scoped_queryset(self):
+        raise NotImplementedError
+
+
+class RegionViewSet(TenantReadOnlyViewSet):
+    model = Region
+    serializer_class = RegionSerializer
+    filterset_class = RegionFilter
+
+    def scoped_queryset(self):
+        return selectors.region_list().order_by("path")
+
+
+class TeamViewSet(TenantReadOnlyViewSet):
+    model = Team
+    serializer_class = TeamSerializer
+    filterset_fields = ["kind", "code"]
+
+    def scoped_queryset(self):
+        return selectors.team_list().order_by("name")
+
+
+class UserViewSet(TenantReadOnlyViewSet):
+    model = User
+    serializer_class = UserSerializer
+    filterset_fields = ["is_active", "username"]
+
+    def scoped_queryset(self):
+        return selectors.organization_users(organization=self.request.user.organization)
+
+
+class MeView(TenantScopedAPIMixin, RetrieveAPIView):
+    """Who the caller is: username, organization and roles."""
+
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return self.request.user
+
+
+class CustomerViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                      viewsets.ReadOnlyModelViewSet):
+    """Customers: list with the list page's filters, retrieve, create, update; `resolve/` maps a channel user to
+    one customer. Mobile and real name are masked unless the caller may reveal them; every unmasked answer is
+    logged as a reveal."""
+
+    permission_classes = [IsAuthenticated, ModelPermissions]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CustomerFilter
+    serializer_class = CustomerSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Customer.objects.none()
+        return selectors.customer_list(user=self.request.user).order_by("-created_at")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["reveal_pii"] = user_may_reveal_pii(self.request.user)
+        return context
+
+    def _log_reveals(self, customers):
+        if user_may_reveal_pii(self.request.user):
+            services.customers_log_reveal(customers=customers, user=self.request.user, fields=("mobile", "real_name"))
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        ids = [row["id"] for row in response.data.get("results", [])]
+        self._log_reveals(Customer.objects.filter(pk__in=ids))
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        self._log_reveals([self.get_object()])
+        return response
+
+    def perform_create(self, serializer):
+        serializer.save(organization_id=self.request.user.organization_id, source_channel=Channel.MANUAL)
+
+    @extend_schema(request=CustomerResolveSerializer, responses=CustomerSerializer)
+    @action(detail=False, methods=["post"])
+    def resolve(self, request):
+        """Find or create the customer behind a channel identity (identity, then union id, then mobile)."""
+        if not request.user.has_perm("scrm.add_customer"):
+            raise PermissionDenied
+        params = CustomerResolveSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        customer = services.customer_resolve(organization=request.user.organization, **params.validated_data)
+        customer = selectors.customer_list(include_merged=True).get(pk=customer.pk)
+        self._log_reveals([customer])
+        return Response(self.get_serializer(customer).data)

@@ -1,0 +1,24 @@
+"""The core app's domain error and its messages (tests import the messages)."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ScrmError(Exception):
+    """A rule of the core domain was broken; the message is safe to show to the user."""
+
+
+MSG_ORG_SLUG_TAKEN = _("An organization with this slug already exists.")
+MSG_USERNAME_TAKEN = _("This username is already taken.")
+MSG_REGION_PARENT_OTHER_ORG = _("The parent region belongs to another organization.")
+MSG_REGION_CYCLE = _("A region cannot be placed under itself or one of its sub-regions.")
+MSG_REGION_LEVEL_ORDER = _("A sub-region must be one level below its parent (area → province → city).")
+
+MSG_MERGE_SELF = _("A customer cannot be merged into itself.")
+MSG_MERGE_OTHER_ORG = _("Both customers must belong to the same organization.")
+MSG_MERGE_ALREADY = _("This customer has already been merged into another one.")
+MSG_UNKNOWN_TAG = _("Unknown tag: %(name)s.")
+MSG_REVEAL_FORBIDDEN = _("Your role may not see customers' personal data.")
+MSG_SEGMENT_NAME_TAKEN = _("A segment with this name already exists.")
+MSG_BULK_DONE = _("%(count)s customers updated.")
+MSG_MERGED = _("%(duplicate)s was merged into %(primary)s.")
+MSG_REGION_MANAGER_NOT_SUPERVISOR = _("Only supervisors of this organization can manage a region.")

@@ -1,0 +1,21 @@
+"""The core app's tables: people and places (people.py) and customers (customers.py)."""
+
+from scrm.models.customers import (
+    Channel,
+    ChannelIdentity,
+    Customer,
+    CustomerMerge,
+    CustomerTag,
+    PiiReveal,
+    Segment,
+    Tag,
+    TagGroup,
+)
+from scrm.models.imports import CustomerExport, CustomerImport, CustomerImportChange, CustomerImportRowError
+from scrm.models.people import AgentProfile, Organization, Region, Role, Skill, Team, User
+
+__all__ = [
+    "AgentProfile", "Channel", "ChannelIdentity", "Customer", "CustomerExport", "CustomerImport",
+    "CustomerImportChange", "CustomerImportRowError", "CustomerMerge", "CustomerTag", "Organization",
+    "PiiReveal", "Region", "Role", "Segment", "Skill", "Tag", "TagGroup", "Team", "User",
+]

@@ -1,0 +1,167 @@
+"""People and places: organizations (tenants), users, regions, teams, skills and agent profiles."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from scrm.tenancy import TenantModel
+
+
+class Organization(models.Model):
+    """A tenant: one enterprise using SCRM. Managed by the platform operator, not scoped itself."""
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    """The roles of staff users; each is a Django group (created by a migration) whose name is the value."""
+
+    OPS_ADMIN = "ops_admin", _("Ops admin")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AGENT = "agent", _("Agent")
+    FINANCE = "finance", _("Finance")
+    VIEWER = "viewer", _("Viewer")
+
+
+class User(AbstractUser):
+    """A staff user of one organization; a platform superuser has none.
+
+    Usernames are unique across the platform so that sign-in needs no organization field.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
+        verbose_name=_("organization"),
+    )
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        indexes = [models.Index(fields=["organization", "username"], name="user_org_username_idx")]
+
+    def __str__(self):
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_platform_operator(self):
+        return self.is_superuser and self.organization_id is None
+
+
+class Region(TenantModel):
+    """A node of the organization's region tree: 大区 → 省 → 市."""
+
+    class Level(models.TextChoices):
+        AREA = "area", _("Area")
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=32)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    # Materialised path of codes ("/EAST/JS/NJ/"): a subtree is one indexed prefix query.
+    path = models.CharField(_("path"), max_length=255, editable=False)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["path"]
+        # Granted per region (django-guardian object permission) to the supervisors who manage it: they see the
+        # customers and tickets of the region and everything below it.
+        permissions = [("manage_region", _("Can manage the customers and tickets of the region"))]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="region_org_code_uniq"),
+        ]
+        indexes = [models.Index(fields=["organization", "path"], name="region_org_path_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(TenantModel):
+    class Kind(models.TextChoices):
+        AFTER_SALES = "after_sales", _("After-sales")
+        TECHNICAL = "technical", _("Technical")
+        SALES = "sales", _("Sales")
+        FINANCE = "finance", _("Finance")
+        WAREHOUSE = "warehouse", _("Warehouse")
+        QUALITY = "quality", _("Quality")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=32)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.AFTER_SALES)
+    leader = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="led_teams", verbose_name=_("leader")
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="team_org_code_uniq")]
+
+    def __str__(self):
+        return self.name
+
+
+class Skill(TenantModel):
+    """A skill an agent has and a ticket may need (e.g. 安装, 退款, 英语)."""
+
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="skill_org_name_uniq")]
+
+    def __str__(self):
+        return self.name
+
+
+class AgentProfile(TenantModel):
+    """How a customer-service agent works: team, regions served, skills, capacity, supervisor, presence."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent_profile", verbose_name=_("user"))
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="agents", verbose_name=_("team")
+    )
+    regions = models.ManyToManyField(Region, blank=True, related_name="agents", verbose_name=_("regions served"))
+    skills = models.ManyToManyField(Skill, blank=True, related_name="agents", verbose_name=_("skills"))
+    max_open_tickets = models.PositiveIntegerField(_("max open tickets"), default=20)
+    supervisor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="supervised_agents",
+        verbose_name=_("supervisor"),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OFFLINE)
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+        indexes = [models.Index(fields=["organization", "team", "status"], name="agent_org_team_status_idx")]
+
+    def __str__(self):
+        return str(self.user)

@@ -1,0 +1,98 @@
+from rest_framework import serializers
+
+from scrm.access import user_roles
+from scrm.models import AgentProfile, Channel, ChannelIdentity, Customer, Region, Team, User
+from scrm.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "name", "code", "level", "parent", "path"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name", "code", "kind", "leader"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "email", "is_active", "roles"]
+
+    def get_roles(self, obj) -> list[str]:
+        return [g.name for g in obj.groups.all()]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "email", "organization", "roles"]
+
+    def get_roles(self, obj) -> list[str]:
+        return [role.value for role in user_roles(obj)]
+
+
+class AgentProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgentProfile
+        fields = ["id", "user", "team", "regions", "skills", "max_open_tickets", "supervisor", "status"]
+
+
+class ChannelIdentitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChannelIdentity
+        fields = ["channel", "app_id", "external_id", "union_id"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    """A customer as the API shows it: mobile and real name masked unless the caller may reveal them (and then
+    the reveal is logged by the view)."""
+
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    identities = ChannelIdentitySerializer(many=True, read_only=True)
+    mobile = serializers.CharField(required=False, allow_blank=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "display_name", "real_name", "mobile", "email", "region", "level", "owner",
+                  "source_channel", "notes", "tags", "identities", "first_contact_at", "last_contact_at",
+                  "created_at", "merged_into"]
+        read_only_fields = ["first_contact_at", "last_contact_at", "created_at", "merged_into", "source_channel"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            org_id = getattr(request.user, "organization_id", None)
+            self.fields["region"].queryset = Region.objects.all()
+            self.fields["owner"].queryset = User.objects.filter(organization_id=org_id)
+
+    def validate_mobile(self, value):
+        try:
+            return normalize_mobile(value)
+        except InvalidMobile as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("reveal_pii"):
+            data["mobile"] = mask_mobile(instance.mobile)
+            data["real_name"] = mask_name(instance.real_name)
+        return data
+
+
+class CustomerResolveSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    app_id = serializers.CharField(required=False, allow_blank=True, default="")
+    external_id = serializers.CharField(max_length=128)
+    union_id = serializers.CharField(required=False, allow_blank=True, default="")
+    mobile = serializers.CharField(required=False, allow_blank=True, default="")
+    profile = serializers.DictField(required=False, default=dict)

@@ -1,0 +1,294 @@
+"""Customer writes: resolve someone on a channel to one customer, merge duplicates, tags and owners, PII reveals."""
+
+import hashlib
+import logging
+
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Greatest
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from scrm.access import user_may_reveal_pii
+from scrm.errors import (
+    MSG_MERGE_ALREADY,
+    MSG_MERGE_OTHER_ORG,
+    MSG_MERGE_SELF,
+    MSG_REVEAL_FORBIDDEN,
+    MSG_SEGMENT_NAME_TAKEN,
+    ScrmError,
+)
+from scrm.models import ChannelIdentity, Customer, CustomerMerge, CustomerTag, PiiReveal, Segment
+from scrm.phones import InvalidMobile, normalize_mobile
+from scrm.selectors import customer_relations
+from scrm.tenancy import tenant_scope
+
+__all__ = [
+    "customer_create", "customer_merge", "customer_resolve", "customer_reveal_pii", "customers_set_owner",
+    "customer_touch", "customers_log_reveal", "customers_tag", "customers_untag", "segment_create",
+]
+
+logger = logging.getLogger(__name__)
+
+_LEVEL_RANK = {Customer.Level.NORMAL: 0, Customer.Level.VIP: 1, Customer.Level.SVIP: 2}
+
+
+def _lock_person_key(organization_id, *parts):
+    """Serialise resolves for one person key (union id or mobile) in this transaction, on PostgreSQL.
+
+    Without it two identities of one person arriving at once (an Official Account openid and a mini-program
+    openid sharing a union id) could each create a customer.
+    """
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{organization_id}:{':'.join(parts)}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _live(customer):
+    """Follow merge tombstones to the customer that lives on."""
+    seen = set()
+    while customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
+def customer_create(*, organization, display_name, mobile="", source_channel="manual", **fields):
+    """Create a customer; the mobile is normalised (a bad one raises InvalidMobile)."""
+    with tenant_scope(organization):
+        return Customer.objects.create(
+            organization=organization, display_name=display_name, mobile=normalize_mobile(mobile),
+            source_channel=source_channel, **fields,
+        )
+
+
+def customer_resolve(*, organization, channel, app_id, external_id, union_id=None, mobile=None, profile=None):
+    """Turn "someone on a channel" into one Customer: by identity, then union id, then mobile; else create.
+
+    The one way every app maps a channel user to a customer. Safe under concurrency: the unique identity
+    constraint decides between racing callers (the losers retry and find the winner's identity), and an advisory
+    lock on the union id / mobile keeps two identities of one person from creating two customers. An invalid
+    mobile from a channel is ignored rather than blocking the message.
+    """
+    app_id = app_id or ""
+    union_id = union_id or ""
+    profile = profile or {}
+    try:
+        normalized_mobile = normalize_mobile(mobile) if mobile else ""
+    except InvalidMobile:
+        logger.info("customer_resolve: ignoring an invalid mobile", extra={"channel": channel})
+        normalized_mobile = ""
+
+    with tenant_scope(organization):
+        for _attempt in range(3):
+            identity = (
+                ChannelIdentity.objects.select_related("customer")
+                .filter(channel=channel, app_id=app_id, external_id=external_id).first()
+            )
+            if identity is not None:
+                _identity_refresh(identity, union_id=union_id, profile=profile)
+                return _live(identity.customer)
+            try:
+                with transaction.atomic():
+                    for key, value in (("u", union_id), ("m", normalized_mobile)):
+                        if value:
+                            _lock_person_key(organization.pk, key, value)
+                    customer = _find_person(union_id=union_id, mobile=normalized_mobile)
+                    if customer is None:
+                        now = timezone.now()
+                        customer = Customer.objects.create(
+                            organization=organization,
+                            display_name=(profile.get("nickname") or profile.get("name") or external_id)[:100],
+                            mobile=normalized_mobile, source_channel=channel, first_contact_at=now,
+                            last_contact_at=now,
+                        )
+                    ChannelIdentity.objects.create(
+                        organization=organization, customer=customer, channel=channel, app_id=app_id,
+                        external_id=external_id, union_id=union_id, profile=profile,
+                    )
+                    return customer
+            except IntegrityError:
+                # Another caller created this identity first; the next round finds it.
+                continue
+        raise RuntimeError(f"customer_resolve: could not settle identity {channel}:{external_id}")
+
+
+def _find_person(*, union_id, mobile):
+    if union_id:
+        identity = (ChannelIdentity.objects.select_related("customer").filter(union_id=union_id)
+                    .order_by("pk").first())
+        if identity is not None:
+            return _live(identity.customer)
+    if mobile:
+        return Customer.objects.filter(mobile=mobile, merged_into__isnull=True).order_by("pk").first()
+    return None
+
+
+def _identity_refresh(identity, *, union_id, profile):
+    changed = []
+    if union_id and identity.union_id != union_id:
+        identity.union_id = union_id
+        changed.append("union_id")
+    if profile and {**identity.profile, **profile} != identity.profile:
+        identity.profile = {**identity.profile, **profile}
+        changed.append("profile")
+    if changed:
+        identity.save(update_fields=changed)
+
+
+def _move_rows(rel, duplicate, primary):
+    """Point the rows of one relation at the primary. Rows that cannot move (a unique constraint already
+    satisfied by the primary) stay on the tombstone, so nothing is lost; return (moved, left)."""
+    if rel.many_to_many:
+        through = rel.through
+        source = next(f for f in through._meta.fields if f.related_model is Customer)
+        manager = through._base_manager
+        field_name = source.name
+    else:
+        manager = rel.related_model._base_manager
+        field_name = rel.field.name
+    rows = manager.filter(**{field_name: duplicate})
+    try:
+        with transaction.atomic():
+            return rows.update(**{field_name: primary}), 0
+    except IntegrityError:
+        pass
+    moved = left = 0
+    for pk in rows.values_list("pk", flat=True):
+        try:
+            with transaction.atomic():
+                manager.filter(pk=pk).update(**{field_name: primary})
+            moved += 1
+        except IntegrityError:
+            left += 1
+    return moved, left
+
+
+@transaction.atomic
+def customer_merge(*, primary, duplicate, actor):
+    """Merge a duplicate customer into the primary; the duplicate remains as a tombstone pointing at it.
+
+    Moves every row of any app that points at the duplicate, fills the primary's empty fields from the duplicate,
+    keeps the earliest first contact and latest last contact and the higher level, and writes a CustomerMerge
+    audit row holding the duplicate as it was. Tags the primary already has are dropped from the duplicate.
+    """
+    if primary.pk == duplicate.pk:
+        raise ScrmError(MSG_MERGE_SELF)
+    if primary.organization_id != duplicate.organization_id:
+        raise ScrmError(MSG_MERGE_OTHER_ORG)
+    with tenant_scope(primary.organization_id):
+        # Lock both in id order so two merges of the same pair cannot interleave.
+        locked = {c.pk: c for c in Customer.objects.select_for_update().filter(
+            pk__in=[primary.pk, duplicate.pk]).order_by("pk")}
+        primary, duplicate = locked[primary.pk], locked[duplicate.pk]
+        if primary.merged_into_id or duplicate.merged_into_id:
+            raise ScrmError(MSG_MERGE_ALREADY)
+
+        snapshot = model_to_dict(duplicate, exclude=["tags"])
+        snapshot["tags"] = list(duplicate.tags.values_list("name", flat=True))
+        snapshot["identities"] = list(duplicate.identities.values("channel", "app_id", "external_id", "union_id"))
+        snapshot = _json_safe(snapshot)
+
+        # Tags first: the primary's existing tags win over the duplicate's copies.
+        CustomerTag.objects.filter(customer=duplicate, tag__in=primary.tags.all()).delete()
+        moved = {}
+        for rel in customer_relations():
+            count, left = _move_rows(rel, duplicate, primary)
+            if count or left:
+                label = rel.related_model._meta.label if not rel.many_to_many else rel.through._meta.label
+                moved[label] = {"moved": count, "left": left}
+
+        changed = _absorb_fields(primary, duplicate)
+        if changed:
+            primary.save(update_fields=[*changed, "updated_at"])
+        duplicate.merged_into = primary
+        duplicate.save(update_fields=["merged_into", "updated_at"])
+        return CustomerMerge.objects.create(
+            organization_id=primary.organization_id, primary=primary, duplicate=duplicate, actor=actor,
+            snapshot=snapshot, moved=moved,
+        )
+
+
+def _absorb_fields(primary, duplicate):
+    changed = []
+    for name in ("real_name", "mobile", "email", "region_id", "owner_id", "notes"):
+        if not getattr(primary, name) and getattr(duplicate, name):
+            setattr(primary, name, getattr(duplicate, name))
+            changed.append(name.removesuffix("_id"))
+    if _LEVEL_RANK[duplicate.level] > _LEVEL_RANK[primary.level]:
+        primary.level = duplicate.level
+        changed.append("level")
+    for name, pick in (("first_contact_at", min), ("last_contact_at", max)):
+        values = [v for v in (getattr(primary, name), getattr(duplicate, name)) if v]
+        if values and pick(values) != getattr(primary, name):
+            setattr(primary, name, pick(values))
+            changed.append(name)
+    return changed
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, models.Model):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def customers_tag(*, customers, tags):
+    """Add tags to many customers at once; tags already there are left alone."""
+    rows = [CustomerTag(organization_id=c.organization_id, customer=c, tag=t) for c in customers for t in tags]
+    CustomerTag.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+@transaction.atomic
+def customers_untag(*, customers, tags):
+    CustomerTag.objects.filter(customer__in=customers, tag__in=tags).delete()
+
+
+@transaction.atomic
+def customers_set_owner(*, customers, owner):
+    return Customer.objects.filter(pk__in=[c.pk for c in customers]).update(owner=owner, updated_at=timezone.now())
+
+
+def customer_reveal_pii(*, customer, user, fields=("mobile", "real_name")):
+    """Log one look at a customer's unmasked personal data and return it; refused to roles that may not."""
+    if not user_may_reveal_pii(user):
+        raise ScrmError(MSG_REVEAL_FORBIDDEN)
+    customers_log_reveal(customers=[customer], user=user, fields=fields)
+    return {name: getattr(customer, name) for name in fields}
+
+
+def segment_create(*, organization, name, query, user):
+    """Save the list's current filter under a name; names are unique per organization."""
+    try:
+        with transaction.atomic():
+            return Segment.objects.create(organization=organization, name=name.strip(), query=query,
+                                          created_by=user)
+    except IntegrityError as exc:
+        raise ScrmError(MSG_SEGMENT_NAME_TAKEN) from exc
+
+
+def customers_log_reveal(*, customers, user, fields):
+    """Record that `user` saw these customers' personal data unmasked (API answers, exports)."""
+    PiiReveal.objects.bulk_create([
+        PiiReveal(organization_id=c.organization_id, customer=c, user=user, fields=",".join(fields))
+        for c in customers
+    ])
+
+
+def customer_touch(*, customer, at=None):
+    """Record that the customer contacted us at `at` (now by default): last contact moves forward only, first
+    contact is set once. One UPDATE, safe under concurrent messages."""
+    at = Value(at or timezone.now())
+    Customer.objects.filter(pk=customer.pk).update(
+        last_contact_at=Greatest(Coalesce("last_contact_at", at), at),
+        first_contact_at=Coalesce("first_contact_at", at),
+    )

@@ -1,0 +1,150 @@
+"""Every write of the core app: organizations, users and roles, regions, teams, agent profiles."""
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
+
+from scrm.errors import (
+    MSG_ORG_SLUG_TAKEN,
+    MSG_REGION_CYCLE,
+    MSG_REGION_LEVEL_ORDER,
+    MSG_REGION_MANAGER_NOT_SUPERVISOR,
+    MSG_REGION_PARENT_OTHER_ORG,
+    MSG_USERNAME_TAKEN,
+    ScrmError,
+)
+from scrm.models import AgentProfile, Organization, Region, Role, Skill, Team, User
+from scrm.tenancy import tenant_scope
+
+_LEVEL_BELOW = {None: Region.Level.AREA, Region.Level.AREA: Region.Level.PROVINCE,
+                Region.Level.PROVINCE: Region.Level.CITY}
+
+
+@transaction.atomic
+def organization_create(*, slug, name, admin_username=None, admin_password=None, admin_email=""):
+    """Create a tenant and, when a username is given, its first ops admin (staff, so they can use the admin)."""
+    try:
+        with transaction.atomic():
+            organization = Organization.objects.create(slug=slug, name=name)
+    except IntegrityError as exc:
+        raise ScrmError(MSG_ORG_SLUG_TAKEN) from exc
+    if admin_username:
+        user_create(
+            organization=organization, username=admin_username, password=admin_password, email=admin_email,
+            roles=[Role.OPS_ADMIN],
+        )
+    return organization
+
+
+@transaction.atomic
+def user_create(*, organization, username, password, roles, email="", display_name="", mobile="",
+                validate=True):
+    """Create a staff user in an organization with the given roles. Ops admins may use the Django admin."""
+    if password is not None and validate:
+        validate_password(password, User(username=username, email=email))
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username=username, password=password, email=email, organization=organization,
+                display_name=display_name, mobile=mobile, is_staff=Role.OPS_ADMIN in roles,
+            )
+    except IntegrityError as exc:
+        raise ScrmError(MSG_USERNAME_TAKEN) from exc
+    user_set_roles(user=user, roles=roles)
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, user, roles):
+    user.groups.set(Group.objects.filter(name__in=[Role(r).value for r in roles]))
+    is_staff = Role.OPS_ADMIN in roles or user.is_superuser
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+
+
+def _region_path(region):
+    prefix = region.parent.path if region.parent_id else "/"
+    return f"{prefix}{region.code}/"
+
+
+def region_validate(*, region):
+    """The tree rules: the parent is in the same organization, one level up, never the region itself or below it."""
+    parent = region.parent
+    if parent is not None:
+        if parent.organization_id != region.organization_id:
+            raise ScrmError(MSG_REGION_PARENT_OTHER_ORG)
+        if region.pk and (parent.pk == region.pk or parent.path.startswith(Region.objects.get(pk=region.pk).path)):
+            raise ScrmError(MSG_REGION_CYCLE)
+    if region.level != _LEVEL_BELOW[parent.level if parent else None]:
+        raise ScrmError(MSG_REGION_LEVEL_ORDER)
+
+
+@transaction.atomic
+def region_save(*, region):
+    """Save a region (new or changed) after `region_validate`; the materialised path of the region and its whole
+    subtree follows any change of code or parent."""
+    region_validate(region=region)
+    old_path = Region.objects.get(pk=region.pk).path if region.pk else None
+    region.path = _region_path(region)
+    region.save()
+    if old_path and old_path != region.path:
+        Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk).update(
+            path=Concat(Value(region.path), Substr("path", len(old_path) + 1))
+        )
+    return region
+
+
+def region_create(*, organization, name, code, level, parent=None):
+    with tenant_scope(organization):
+        return region_save(region=Region(organization=organization, name=name, code=code, level=level, parent=parent))
+
+
+def team_create(*, organization, name, code, kind=Team.Kind.AFTER_SALES, leader=None):
+    with tenant_scope(organization):
+        return Team.objects.create(organization=organization, name=name, code=code, kind=kind, leader=leader)
+
+
+@transaction.atomic
+def agent_profile_upsert(*, user, team=None, regions=(), skills=(), max_open_tickets=20, supervisor=None,
+                         status=AgentProfile.Status.OFFLINE):
+    """Create or replace how an agent works; the agent's organization is the user's."""
+    with tenant_scope(user.organization_id):
+        profile, _created = AgentProfile.objects.update_or_create(
+            user=user,
+            defaults={
+                "organization_id": user.organization_id, "team": team, "max_open_tickets": max_open_tickets,
+                "supervisor": supervisor, "status": status,
+            },
+        )
+        profile.regions.set(regions)
+        profile.skills.set(skills)
+    return profile
+
+
+def skill_get_or_create(*, organization, name):
+    with tenant_scope(organization):
+        return Skill.objects.get_or_create(organization=organization, name=name)[0]
+
+
+@transaction.atomic
+def region_set_managers(*, region, managers):
+    """Make exactly these supervisors the managers of a region (a django-guardian object permission): they see the
+    customers and tickets of the region and of every region below it."""
+    managers = list(managers)
+    for user in managers:
+        if user.organization_id != region.organization_id or not user.groups.filter(name=Role.SUPERVISOR).exists():
+            raise ScrmError(MSG_REGION_MANAGER_NOT_SUPERVISOR)
+    current = set(region_managers(region=region))
+    for user in current - set(managers):
+        remove_perm("scrm.manage_region", user, region)
+    for user in set(managers) - current:
+        assign_perm("scrm.manage_region", user, region)
+
+
+def region_managers(*, region):
+    return list(get_users_with_perms(region, only_with_perms_in=["manage_region"], with_superusers=False,
+                                     with_group_users=False))

@@ -1,0 +1,77 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from scrm.models import Customer, PiiReveal, Region, Role, Team, User
+
+
+class RegionTable(tables.Table):
+    parent = tables.Column(verbose_name=_("Parent"), accessor="parent__name", default="—")
+    child_count = tables.Column(verbose_name=_("Sub-regions"), orderable=False)
+
+    class Meta:
+        model = Region
+        fields = ("name", "code", "level", "parent", "child_count")
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        empty_text = _("No regions yet. Add the first one in the admin.")
+
+
+class TeamTable(tables.Table):
+    leader = tables.Column(verbose_name=_("Leader"), default="—")
+    agent_count = tables.Column(verbose_name=_("Agents"), orderable=False)
+
+    class Meta:
+        model = Team
+        fields = ("name", "code", "kind", "leader", "agent_count")
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        empty_text = _("No teams yet.")
+
+
+class UserTable(tables.Table):
+    roles = tables.Column(verbose_name=_("Roles"), empty_values=(), orderable=False)
+    team = tables.Column(verbose_name=_("Team"), accessor="agent_profile__team__name", default="—")
+
+    class Meta:
+        model = User
+        fields = ("username", "display_name", "email", "roles", "team", "is_active", "last_login")
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        empty_text = _("No users yet.")
+
+    def render_roles(self, record):
+        labels = [Role(g.name).label for g in record.groups.all() if g.name in Role.values]
+        return str(_(", ")).join(str(label) for label in labels) or "—"
+
+
+class CustomerTable(tables.Table):
+    """The customer list's columns, ordering and pagination; templates/scrm/customers/_table.html renders the
+    rows. Personal data is always masked there; the customer page reveals it (logged)."""
+
+    select = tables.CheckBoxColumn(accessor="pk")
+    display_name = tables.Column(verbose_name=_("Name"))
+    mobile = tables.Column(verbose_name=_("Mobile"), orderable=False)
+    level = tables.Column(verbose_name=_("Level"))
+    region = tables.Column(verbose_name=_("Region"), accessor="region__name")
+    tags = tables.Column(verbose_name=_("Tags"), empty_values=(), orderable=False)
+    channels = tables.Column(verbose_name=_("Channels"), empty_values=(), orderable=False)
+    owner = tables.Column(verbose_name=_("Owner"))
+    last_contact_at = tables.Column(verbose_name=_("Last contact"))
+    created_at = tables.Column(verbose_name=_("Created"))
+
+    class Meta:
+        model = Customer
+        fields = ("select", "display_name", "mobile", "level", "region", "tags", "channels", "owner",
+                  "last_contact_at", "created_at")
+        order_by = ("-created_at",)
+        empty_text = _("No customers match. Change the filters, or import your customer base.")
+
+
+class PiiRevealTable(tables.Table):
+    created_at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i:s")
+    user = tables.Column(verbose_name=_("Who"))
+    customer = tables.LinkColumn("scrm:customer-detail", args=[tables.A("customer_id")], verbose_name=_("Whom"))
+    fields = tables.Column(verbose_name=_("What"))
+
+    class Meta:
+        model = PiiReveal
+        fields = ("created_at", "user", "customer", "fields")
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        empty_text = _("Nobody has revealed a customer's personal data yet.")

@@ -1,0 +1,90 @@
+"""The customer timeline: one list, newest first, of everything that happened with a customer, in any app.
+
+The core app knows no other app: each app registers a provider (in its AppConfig.ready) that yields its own
+entries for a customer. A provider answers with at most `limit` entries older than `before`, newest first, in a
+bounded number of queries (usually one), so a page of the timeline costs one query per provider, whatever the
+length of the history.
+
+    @register_timeline_provider("tickets")
+    def ticket_entries(*, customer, before, limit):
+        ...
+        yield TimelineEntry(at=..., kind="ticket", title=..., url=...)
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from scrm.models import ChannelIdentity, CustomerMerge, CustomerTag
+
+_providers = {}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+    url: str = ""
+    icon: str = "bi-dot"
+
+
+def register_timeline_provider(name):
+    def decorate(func):
+        _providers[name] = func
+        return func
+
+    return decorate
+
+
+def timeline_providers():
+    return dict(_providers)
+
+
+def customer_timeline(*, customer, before=None, limit=20):
+    """One page of the customer's timeline and the cursor of the next page (None at the end)."""
+    entries = []
+    for provider in _providers.values():
+        entries.extend(provider(customer=customer, before=before, limit=limit + 1))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    page = entries[:limit]
+    next_before = page[-1].at if len(entries) > limit else None
+    return page, next_before
+
+
+def _older(queryset, field, before, limit):
+    if before is not None:
+        queryset = queryset.filter(**{f"{field}__lt": before})
+    return queryset.order_by(f"-{field}")[:limit]
+
+
+@register_timeline_provider("scrm.identities")
+def _identity_entries(*, customer, before, limit):
+    for identity in _older(ChannelIdentity.objects.filter(customer=customer), "created_at", before, limit):
+        yield TimelineEntry(
+            at=identity.created_at, kind="identity", icon="bi-person-badge",
+            title=_("Reached us through %(channel)s") % {"channel": identity.get_channel_display()},
+            detail=identity.external_id,
+        )
+
+
+@register_timeline_provider("scrm.tags")
+def _tag_entries(*, customer, before, limit):
+    rows = _older(CustomerTag.objects.filter(customer=customer).select_related("tag"), "created_at", before, limit)
+    for row in rows:
+        yield TimelineEntry(at=row.created_at, kind="tag", icon="bi-tag",
+                            title=_("Tagged %(tag)s") % {"tag": row.tag.name})
+
+
+@register_timeline_provider("scrm.merges")
+def _merge_entries(*, customer, before, limit):
+    merges = _older(CustomerMerge.objects.filter(primary=customer).select_related("actor", "duplicate"),
+                    "created_at", before, limit)
+    for merge in merges:
+        yield TimelineEntry(
+            at=merge.created_at, kind="merge", icon="bi-intersect",
+            title=_("Merged with %(name)s") % {"name": merge.duplicate.display_name},
+            detail=_("by %(user)s") % {"user": merge.actor},
+        )

@@ -1,0 +1,75 @@
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+from django_tables2 import RequestConfig
+
+from scrm import health
+from scrm.access import ModuleRequiredMixin, user_home_module
+from scrm.navigation import NAV_ITEMS
+from scrm.selectors import organization_summary, organization_users, region_list, team_list
+from scrm.tables import RegionTable, TeamTable, UserTable
+
+_MODULE_URLS = {item.module: item.url_name for item in NAV_ITEMS}
+
+
+class HomeView(LoginRequiredMixin, View):
+    """Send each role to where its work is: agents to the queue, finance to settlement, ops to settings."""
+
+    def get(self, request):
+        module = user_home_module(request.user)
+        if module is None:
+            raise PermissionDenied(_("Your account has no role yet. Ask your administrator to assign one."))
+        return redirect(_MODULE_URLS[module])
+
+
+class ModulePendingView(ModuleRequiredMixin, TemplateView):
+    """The page of a module that is not built yet: it says so plainly and shows no data."""
+
+    template_name = "scrm/module_pending.html"
+    title = ""
+    description = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=self.title, description=self.description, **kwargs)
+
+
+class ReportsView(ModulePendingView):
+    module = "reports"
+    title = _("Reports")
+    description = _("SLA compliance, ticket volume and revenue reports.")
+
+
+class SettingsView(ModuleRequiredMixin, TemplateView):
+    module = "settings"
+    template_name = "scrm/settings.html"
+
+    def get_context_data(self, **kwargs):
+        organization = self.request.user.organization
+        tables = {
+            "region_table": RegionTable(region_list(), prefix="r-"),
+            "team_table": TeamTable(team_list(), prefix="t-"),
+            "user_table": UserTable(organization_users(organization=organization), prefix="u-"),
+        }
+        for table in tables.values():
+            RequestConfig(self.request, paginate={"per_page": 20}).configure(table)
+        return super().get_context_data(
+            organization=organization, summary=organization_summary(organization=organization), **tables, **kwargs
+        )
+
+
+def healthz(request):
+    """JSON status of the database and the broker; 503 when either is down, for load balancers and compose."""
+    database = health.database_ok()
+    broker = health.broker_ok()
+    status = 200 if database and broker else 503
+    body = {
+        "status": "ok" if status == 200 else "degraded",
+        "database": "ok" if database else "down",
+        "broker": "ok" if broker else "down",
+        "worker_last_seen": health.worker_last_seen(),
+    }
+    return JsonResponse(body, status=status)

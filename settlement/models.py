@@ -1,0 +1,1 @@
+# The settlement models arrive with their issue; see ../shared/DESIGN.md.

@@ -1,0 +1,157 @@
+"""The foundation shell in a real browser: sign-in per role, navigation, refusals, lockout, language, sign-out."""
+
+import re
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from scrm.models import Role
+from scrm.roles import MODULE_ROLES, ROLE_HOME_MODULE
+from tests.e2e.conftest import login
+from tests.scrm.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+MODULE_PATHS = {
+    "tickets": "/tickets/",
+    "customers": "/customers/",
+    "forms": "/forms/",
+    "settlement": "/settlement/",
+    "reports": "/reports/",
+    "settings": "/settings/",
+}
+# Written out by hand so that a wrong MODULE_ROLES table fails here instead of being mirrored.
+EXPECTED_NAV = {
+    Role.OPS_ADMIN: {"tickets", "customers", "forms", "settlement", "reports", "settings"},
+    Role.SUPERVISOR: {"tickets", "customers", "forms", "reports"},
+    Role.AGENT: {"tickets", "customers"},
+    Role.FINANCE: {"settlement", "reports"},
+    Role.VIEWER: {"tickets", "customers", "reports"},
+}
+EXPECTED_HOME = {
+    Role.OPS_ADMIN: "/settings/",
+    Role.SUPERVISOR: "/tickets/",
+    Role.AGENT: "/tickets/",
+    Role.FINANCE: "/settlement/",
+    Role.VIEWER: "/reports/",
+}
+NAV_LINKS = "[data-testid=main-nav] a[data-module]"
+TRANSLATIONS_COMPILED = (settings.BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo").exists()
+
+
+def nav_modules(page):
+    return set(page.locator(NAV_LINKS).evaluate_all("links => links.map(a => a.dataset.module)"))
+
+
+@pytest.fixture
+def agent_page(page, live_server, agent):
+    login(page, live_server, agent.username, TEST_PASSWORD)
+    expect(page).to_have_url(f"{live_server.url}/tickets/")
+    return page
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[role.value for role in Role])
+def test_each_role_signs_in_to_its_home_and_sees_exactly_its_navigation(
+    page, live_server, organization, make_user, role
+):
+    expected = {module for module, roles in MODULE_ROLES.items() if role in roles}
+    assert expected == EXPECTED_NAV[role]
+    assert MODULE_PATHS[ROLE_HOME_MODULE[role]] == EXPECTED_HOME[role]
+    user = make_user(organization, role, username=f"{role.value}-acme")
+
+    login(page, live_server, user.username, TEST_PASSWORD)
+
+    expect(page).to_have_url(f"{live_server.url}{EXPECTED_HOME[role]}")
+    expect(page.locator(NAV_LINKS)).to_have_count(len(expected))
+    assert nav_modules(page) == expected
+    # Every entry the navigation offers opens a page of that module, none a refusal.
+    hrefs = page.locator(NAV_LINKS).evaluate_all("links => links.map(a => [a.dataset.module, a.getAttribute('href')])")
+    for module, href in hrefs:
+        assert href == MODULE_PATHS[module]
+        response = page.goto(href)
+        assert response.status == 200, (module, response.status)
+        expect(page.locator(f"{NAV_LINKS}[data-module={module}]")).to_have_attribute("aria-current", "page")
+    # And every module it leaves out is refused, not merely hidden (fetched with the browser's session cookie; the
+    # 403 page itself is rendered in a browser by test_agent_is_refused_admin_and_settings).
+    for module in sorted(set(MODULE_PATHS) - expected):
+        response = page.request.get(MODULE_PATHS[module], max_redirects=0)
+        assert response.status == 403, (module, response.status)
+        assert 'data-testid="error-title"' in response.text()
+
+
+def test_agent_is_refused_admin_and_settings(agent_page, live_server):
+    page = agent_page
+
+    page.goto("/admin/")
+    # Agents are not staff: the admin sends them to its own login form instead of showing the index.
+    expect(page).to_have_url(re.compile(r"/admin/login/\?next=/admin/$"))
+    expect(page.locator("#login-form")).to_be_visible()
+
+    response = page.goto("/settings/")
+    assert response.status == 403
+    expect(page.get_by_test_id("error-title")).to_be_visible()
+    expect(page.get_by_test_id("main-nav")).to_have_count(0)
+
+
+def test_wrong_password_shows_error_and_repeated_failures_lock_the_account(page, live_server, agent):
+    login(page, live_server, agent.username, "not-the-password")
+    expect(page.get_by_test_id("login-error")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/")
+
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        login(page, live_server, agent.username, "still-not-the-password")
+
+    login(page, live_server, agent.username, TEST_PASSWORD)
+    expect(page.get_by_test_id("locked-out")).to_be_visible()
+
+    # Not signed in: a page of the app sends the browser back to the login form.
+    page.goto("/tickets/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/tickets/$"))
+    expect(page.locator("#id_username")).to_be_visible()
+
+
+def test_ui_is_chinese_by_default_and_english_can_be_chosen(agent_page):
+    """The browser asks for English (see the page fixture); Chinese is shown until the user chooses otherwise."""
+    page = agent_page
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+    page.locator("#language-select").select_option("en")
+    page.get_by_test_id("language-form").locator("button[type=submit]").click()
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(re.compile(r"/tickets/$"))
+    # The choice sticks for the next page.
+    page.goto("/customers/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+@pytest.mark.skipif(not TRANSLATIONS_COMPILED, reason="locale/zh_Hans/LC_MESSAGES/django.mo not compiled yet")
+def test_navigation_labels_follow_the_chosen_language(agent_page):
+    page = agent_page
+    tickets_link = page.locator(f"{NAV_LINKS}[data-module=tickets]")
+    expect(tickets_link).to_have_text("工单")
+
+    page.locator("#language-select").select_option("en")
+    page.get_by_test_id("language-form").locator("button[type=submit]").click()
+
+    expect(tickets_link).to_have_text("Tickets")
+
+
+def test_sign_out_from_the_user_menu_returns_to_the_login_page(agent_page, live_server):
+    page = agent_page
+
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("logout").click()
+
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/")
+    expect(page.locator("#id_username")).to_be_visible()
+    page.goto("/tickets/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/tickets/$"))
+
+
+def test_unbuilt_module_says_so_and_shows_no_table(agent_page):
+    page = agent_page
+
+    expect(page.get_by_test_id("module-pending")).to_be_visible()
+    expect(page.locator("table")).to_have_count(0)

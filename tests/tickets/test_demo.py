@@ -1,0 +1,43 @@
+"""The demo tickets: seeded through the services by `seed_demo`, in every state, and only once."""
+
+import pytest
+from django.core.management import call_command
+
+from scrm.models import Organization
+from scrm.tenancy import tenant_scope
+from tickets.models import Comment, Queue, QueueMembership, RoutingRule, Ticket, TicketEvent, TicketType
+
+
+def _counts():
+    return tuple(model.objects.count() for model in (Ticket, TicketEvent, Comment, TicketType, Queue,
+                                                      QueueMembership, RoutingRule))
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_tickets_in_every_state_once():
+    call_command("seed_demo")
+    organization = Organization.objects.get(slug="demo")
+    with tenant_scope(organization):
+        assert set(Ticket.objects.values_list("status", flat=True)) == set(Ticket.Status.values)
+        assert 290 <= Ticket.objects.count() <= 360
+        assert set(TicketType.objects.values_list("name", flat=True)) == {"咨询", "投诉", "报修", "退换货", "安装"}
+        assert dict(Queue.objects.values_list("name", "strategy")) == {
+            "售后一线": "round_robin", "技术支持": "least_loaded", "投诉专席": "round_robin"}
+        assert set(QueueMembership.objects.filter(queue__name="售后一线")
+                   .values_list("agent__user__username", flat=True)) == {"agent", "agent2"}
+        assert RoutingRule.objects.get(name="投诉升级到投诉专席").set_priority == Ticket.Priority.P1
+        assert not Ticket.objects.exclude(events__kind=TicketEvent.Kind.CREATED).exists()
+        for kind in ("assigned", "transferred", "merged", "comment", "status"):
+            assert TicketEvent.objects.filter(kind=kind).exists(), kind
+        assert Comment.objects.filter(is_public=False).exists()
+        # Backdated over the last 30 days, each ticket numbered by its own day.
+        days = {t.created_at.date() for t in Ticket.objects.only("created_at")}
+        assert len(days) >= 20
+        first = Ticket.objects.order_by("created_at", "pk").first()
+        assert first.number.endswith("-000001")
+        counts = _counts()
+
+    call_command("seed_demo")
+
+    with tenant_scope(organization):
+        assert _counts() == counts

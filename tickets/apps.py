@@ -1,0 +1,33 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketsConfig(AppConfig):
+    name = "tickets"
+    verbose_name = _("Tickets")
+
+    def ready(self):
+        # The core app imports nothing of ours: we hand it our role permissions and timeline entries here.
+        from scrm.demo import register_demo_seeder
+        from scrm.models import Role
+        from scrm.roles import CRUD, register_role_permissions
+        from scrm.timeline import register_timeline_provider
+        from tickets.demo import seed_tickets
+        from tickets.timeline import ticket_entries
+
+        work = ("view", "add", "change")
+        read = ("view",)
+        config = {"queue": read, "tickettype": read, "routingrule": read}
+        register_role_permissions("tickets", {
+            Role.OPS_ADMIN: {
+                "queue": CRUD, "queuemembership": CRUD, "tickettype": CRUD, "routingrule": CRUD,
+                "ticket": read, "comment": read, "ticketevent": read,
+            },
+            Role.SUPERVISOR: {**config, "queuemembership": read, "ticket": work, "comment": ("view", "add"),
+                              "ticketevent": read},
+            Role.AGENT: {**config, "ticket": work, "comment": ("view", "add"), "ticketevent": read},
+            Role.FINANCE: {},
+            Role.VIEWER: {**config, "ticket": read, "comment": read, "ticketevent": read},
+        })
+        register_timeline_provider("tickets")(ticket_entries)
+        register_demo_seeder("tickets", seed_tickets)

@@ -1,0 +1,469 @@
+"""Demo tickets of the demo organization (星河家电): the service team's configuration (ticket types, queues,
+routing rules) and about 300 tickets of the last 30 days, in every state, opened and worked through the ticket
+services as customers and agents would.
+
+Registered with `scrm.demo` in TicketsConfig.ready(); `seed_demo` calls it in the organization's scope.
+Idempotent: the configuration is looked up by its natural keys, and tickets are only seeded into an organization
+that has none. A fixed random seed makes the demo the same every time.
+"""
+
+import random
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from scrm.models import AgentProfile, Channel, Customer, Tag, Team, User
+from tickets.errors import TicketError
+from tickets.models import (
+    Comment,
+    Queue,
+    QueueMembership,
+    RoutingRule,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketType,
+)
+from tickets.services import (
+    ticket_add_message,
+    ticket_assign,
+    ticket_change_status,
+    ticket_merge,
+    ticket_open,
+    ticket_reply,
+    ticket_set_priority,
+    ticket_take_next,
+    ticket_transfer,
+)
+from tickets.services._core import NUMBER_TZ
+
+Status = Ticket.Status
+Kind = TicketEvent.Kind
+P1, P2, P3, P4 = Ticket.Priority
+
+DEMO_TICKETS = 300
+DEMO_DAYS = 30
+
+# (code, name, default queue code, default priority, required skill)
+TYPES = [
+    ("consult", "咨询", "l1", P3, None),
+    ("complaint", "投诉", "complaints", P2, None),
+    ("repair", "报修", "tech", P2, None),
+    ("return", "退换货", "l1", P3, None),
+    ("install", "安装", "l1", P3, None),
+]
+# (code, name, team code or None for the supervisor's team, strategy, auto assign, member usernames, type codes)
+QUEUES = [
+    ("l1", "售后一线", "AS", Queue.Strategy.ROUND_ROBIN, True, ["agent", "agent2"], ["consult", "return", "install"]),
+    ("tech", "技术支持", "TECH", Queue.Strategy.LEAST_LOADED, True, ["agent3"], ["repair"]),
+    # Complaints wait for the supervisor (or an agent pressing "take next"): nobody gets one automatically.
+    ("complaints", "投诉专席", None, Queue.Strategy.ROUND_ROBIN, False, ["agent", "agent2"], ["complaint"]),
+]
+# (name, keywords, set queue, set priority, set type, add tags). First match wins, so the catch-all comes last and
+# the repair rule precedes the installation one ("空调坏了，师傅什么时候上门" is a repair).
+RULES = [
+    ("投诉升级到投诉专席", "订单丢失，投诉，差评", "complaints", P1, "complaint", ["投诉过"]),
+    ("退款退货", "退款，退货", None, None, "return", []),
+    ("故障报修转技术支持", "不制冷，漏水，坏了", "tech", None, "repair", []),
+    ("安装预约", "安装，上门", None, None, "install", ["已安装"]),
+    ("其他归为咨询", "", None, None, "consult", []),
+]
+
+# What customers write about, by the type the routing rules will give it: the first message (its first line is
+# the subject of a ticket opened from a chat message), follow-ups of the customer, and the agent's replies.
+TOPICS = {
+    "consult": [
+        ("订单三天未发货，什么时候能发？", "订单号{order}，付款三天了还显示待发货"),
+        ("发票开具：电子发票在哪里下载？", "需要开公司抬头的增值税专用发票，税号稍后发给你们"),
+        ("冰箱运行时有嗡嗡声，正常吗？", "新买的对开门冰箱，晚上声音比较明显"),
+        ("会员积分怎么兑换？", "商城里积分一直显示 0，上个月买了洗衣机"),
+        ("以旧换新活动还有吗？", "想把家里用了十年的老空调换掉"),
+        ("空调延保服务怎么购买？", "去年买的挂机，保修快到期了"),
+        ("物流一直显示在途，能帮忙查一下吗？", "订单号{order}，已经五天了"),
+    ],
+    "complaint": [
+        ("订单丢失了，快递显示签收但我没收到", "订单号{order}，家里一直有人，快递员没有打电话"),
+        ("师傅迟到三个小时还没道歉，我要投诉", "约的上午九点，十二点才到，态度也很差"),
+        ("客服一直不回复，准备给差评了", "已经留言两天了，没有任何人联系我"),
+        ("第三次维修还是没修好，要投诉", "同一台洗衣机修了三次，每次都说好了"),
+    ],
+    "repair": [
+        ("空调不制冷，开了一个小时还是吹热风", "型号 KFR-35GW，去年夏天买的，遥控器显示正常"),
+        ("洗衣机漏水，底下全是水", "每次脱水的时候漏得最厉害"),
+        ("冰箱坏了，冷藏室一点都不凉", "冷冻室正常，冷藏室温度显示 15 度"),
+        ("热水器坏了，显示 E4 故障码", "早上还能用，晚上就打不着火了"),
+        ("洗碗机漏水，橱柜都泡了", "机器用了八个月，之前没出过问题"),
+        ("空调外机噪音很大而且不制冷", "邻居都来敲门了，麻烦尽快处理"),
+    ],
+    "return": [
+        ("申请退款：买错型号了，还没拆封", "订单号{order}，想换成大一匹的"),
+        ("电饭煲收到外壳有划痕，要求退货", "箱子完好，打开就看到一道很深的划痕"),
+        ("退款什么时候到账？", "退货已经寄回去一周了，订单号{order}"),
+        ("吸尘器用了两天吸力变小，想退货", "还在七天无理由期内"),
+    ],
+    "install": [
+        ("预约安装：新买的空调周六能装吗？", "地址在小区 5 栋 1202，周六全天有人"),
+        ("热水器需要上门安装，什么时候能来？", "货已经到了，家里浴室已经留好了位置"),
+        ("油烟机预约安装，需要自己准备什么？", "老房子，原来的烟道口比较小"),
+        ("洗碗机安装需要改水电吗？", "嵌入式的，想装在水槽下面"),
+    ],
+}
+FOLLOW_UPS = [
+    "请问有进展了吗？",
+    "好的，我把照片发给你们",
+    "麻烦快一点，家里老人小孩等着用",
+    "型号在机身侧面贴纸上，已经拍照了",
+    "周末都有时间，上午更方便",
+    "收到，谢谢",
+]
+FIRST_REPLIES = {
+    "consult": "您好，我是星河家电客服{agent}，已经收到您的问题，正在为您查询，请稍等。",
+    "complaint": "非常抱歉给您带来不好的体验，我是客服主管{agent}，这件事由我亲自跟进，今天内给您答复。",
+    "repair": "您好，我是技术支持{agent}。麻烦提供一下机身型号和购买时间，方便我们判断故障。",
+    "return": "您好，我是售后客服{agent}，已为您登记退换货申请，审核通过后会短信通知您。",
+    "install": "您好，我是售后客服{agent}，已为您登记安装预约，师傅会提前一天电话联系您确认时间。",
+}
+PENDING_QUESTIONS = [
+    "麻烦您拍一下机身铭牌和故障现象的照片发给我们。",
+    "请提供一下订单号和收货人手机号，方便核实。",
+    "请问您方便的上门时间是哪天？",
+]
+HOLD_NOTES = [
+    "已联系仓库核实库存，等待仓库回复。",
+    "已派单给当地网点，等师傅上门检测。",
+    "已提交物流理赔，等快递公司回复。",
+    "等财务确认退款批次。",
+]
+INTERNAL_NOTES = [
+    "客户是老客户，语气比较急，优先处理。",
+    "查到该订单在南京仓，已催发。",
+    "同型号本月第二次报这个问题，抄送质检组。",
+    "客户要求只在工作日晚上联系。",
+]
+RESOLUTIONS = {
+    "consult": "已为您处理完毕，如还有其他问题随时联系我们，祝您生活愉快！",
+    "complaint": "已为您补发并赠送一张 100 元服务券，再次向您致歉，感谢您的理解。",
+    "repair": "师傅已上门更换配件，机器运行正常。如再有问题请随时联系我们。",
+    "return": "退款已原路退回，预计 1–3 个工作日到账，请注意查收。",
+    "install": "安装已完成，师傅已演示使用方法，保修卡已激活。",
+}
+# A repair that turns into a complaint goes to the complaints desk, escalated to P1; a question that turns out to
+# be a fault goes to technical support.
+TRANSFERS = {
+    "repair": ("complaints", "客户多次报修未解决，情绪激动，转投诉专席处理"),
+    "consult": ("tech", "客户描述疑似故障，需要技术人员判断"),
+}
+# Channels a customer chats on: their messages arrive through ticket_add_message; the others are logged by an
+# agent (phone) or come from the web form through ticket_open.
+CHAT_CHANNELS = {Channel.WECHAT_OA, Channel.WECOM, Channel.DOUYIN, Channel.YOUZAN}
+
+
+def seed_tickets(*, organization):
+    """Seed the demo organization's ticket configuration and, once, its tickets. Runs in its tenant scope."""
+    config = _seed_configuration(organization)
+    if Ticket.objects.filter(organization=organization).exists():
+        return
+    _DemoTickets(organization, config).run()
+
+
+def _seed_configuration(organization):
+    users = {u.username: u for u in User.objects.filter(
+        organization=organization, username__in=["supervisor", "agent", "agent2", "agent3"])}
+    teams = {t.code: t for t in Team.objects.all()}
+    supervisor_team = getattr(getattr(users["supervisor"], "agent_profile", None), "team", None) or teams["AS"]
+    profiles = {p.user.username: p for p in AgentProfile.objects.select_related("user")}
+
+    queues = {}
+    for code, name, team_code, strategy, auto_assign, members, _types in QUEUES:
+        queues[code] = Queue.objects.get_or_create(organization=organization, code=code, defaults={
+            "name": name, "team": teams[team_code] if team_code else supervisor_team, "strategy": strategy,
+            "auto_assign": auto_assign,
+        })[0]
+        for username in members:
+            QueueMembership.objects.get_or_create(organization=organization, queue=queues[code],
+                                                  agent=profiles[username])
+    types = {}
+    for order, (code, name, queue_code, priority, _skill) in enumerate(TYPES):
+        types[code] = TicketType.objects.get_or_create(organization=organization, code=code, defaults={
+            "name": name, "default_queue": queues[queue_code], "default_priority": priority, "sort_order": order,
+        })[0]
+    for code, *_rest, type_codes in QUEUES:
+        queues[code].ticket_types.add(*(types[c] for c in type_codes))
+
+    tags = {t.name: t for t in Tag.objects.all()}
+    for position, (name, keywords, queue_code, priority, type_code, tag_names) in enumerate(RULES, start=1):
+        rule, created = RoutingRule.objects.get_or_create(organization=organization, name=name, defaults={
+            "position": position * 10, "keywords": keywords, "set_queue": queues.get(queue_code),
+            "set_priority": priority, "set_type": types[type_code],
+        })
+        if created:
+            rule.add_tags.set([tags[n] for n in tag_names if n in tags])
+    return {"users": users, "queues": queues, "types": types}
+
+
+class _DemoTickets:
+    def __init__(self, organization, config):
+        self.organization = organization
+        self.users = config["users"]
+        self.queues = config["queues"]
+        self.rng = random.Random(20261123)  # noqa: S311 - demo data, the same every time
+        self.now = timezone.now()
+        self.plans = {}  # ticket id -> (start time, final status wanted), for backdating
+        self.orders = 0
+        self.members = {}  # queue id -> its agents
+
+    def run(self):
+        # Assignment only considers online agents; the demo agents are created online, make sure they still are.
+        AgentProfile.objects.filter(user__in=[self.users[u] for u in ("agent", "agent2", "agent3")]).update(
+            status=AgentProfile.Status.ONLINE)
+        customers = list(Customer.objects.filter(merged_into__isnull=True).select_related("region").order_by("pk"))
+        if not customers:
+            return
+        for n, start in enumerate(self._start_times()):
+            self._one(n, start, self.rng.choice(customers))
+        self._backdate()
+
+    def _start_times(self):
+        """DEMO_TICKETS moments of the last DEMO_DAYS days, during opening hours in China, oldest first."""
+        local_now = timezone.localtime(self.now, NUMBER_TZ)
+        times = []
+        for _ in range(DEMO_TICKETS):
+            day = local_now - timedelta(days=self.rng.randint(0, DEMO_DAYS - 1))
+            moment = day.replace(hour=self.rng.randint(8, 21), minute=self.rng.randint(0, 59),
+                                 second=self.rng.randint(0, 59))
+            if moment > local_now - timedelta(minutes=5):
+                moment = local_now - timedelta(minutes=self.rng.randint(5, 300))
+            times.append(moment)
+        return sorted(times)
+
+    def _wanted_status(self, start):
+        age = (self.now - start).total_seconds() / 86400
+        if age < 1:
+            weights = {Status.NEW: 4, Status.OPEN: 5, Status.PENDING: 1, Status.ON_HOLD: 1, Status.RESOLVED: 1}
+        elif age < 4:
+            weights = {Status.OPEN: 3, Status.PENDING: 3, Status.ON_HOLD: 2, Status.RESOLVED: 4, Status.CLOSED: 1}
+        elif age < 10:
+            weights = {Status.PENDING: 1, Status.ON_HOLD: 1, Status.RESOLVED: 5, Status.CLOSED: 6}
+        else:
+            weights = {Status.RESOLVED: 1, Status.CLOSED: 12}
+        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+
+    def _order_number(self):
+        self.orders += 1
+        return f"XH{202600000 + self.orders * 37:09d}"
+
+    def _open(self, n, customer, category):
+        subject, detail = self.rng.choice(TOPICS[category])
+        order = self._order_number()
+        detail = detail.format(order=order)
+        channel = customer.source_channel
+        roll = self.rng.random()
+        if channel in CHAT_CHANNELS and roll < 0.8:
+            comment = ticket_add_message(
+                organization=self.organization, customer=customer, channel=channel, source_ref=f"demo-conv-{n}",
+                body=f"{subject}\n{detail}", message_id=f"demo-{n}-1",
+            )
+            return comment.ticket, f"demo-conv-{n}"
+        if roll < 0.93:  # a call, logged by the agent who took it
+            return ticket_open(
+                organization=self.organization, customer=customer, subject=subject, description=detail,
+                channel=Channel.PHONE, actor=self.rng.choice([self.users["agent"], self.users["agent2"]]),
+                order_number=order if "{order}" in dict(TOPICS[category])[subject] else "",
+            ), None
+        return ticket_open(organization=self.organization, customer=customer, subject=subject, description=detail,
+                           channel=Channel.WEB_FORM), None
+
+    def _one(self, n, start, customer):
+        rng = self.rng
+        category = rng.choices(list(TOPICS), weights=[30, 8, 25, 17, 20])[0]
+        wanted = self._wanted_status(start)
+        ticket, conversation = self._open(n, customer, category)
+        self.plans[ticket.pk] = (start, wanted)
+        if wanted == Status.NEW:
+            return
+        ticket = self._ensure_assigned(ticket)
+        if ticket is None or ticket.assignee is None:
+            return
+        agent = ticket.assignee
+
+        if category in TRANSFERS and rng.random() < 0.12:
+            ticket = self._transfer(ticket, category)
+            agent = ticket.assignee or agent
+        done = wanted in (Status.RESOLVED, Status.CLOSED)
+        # Many finished tickets were answered in one reply (the resolution below); fewer calls also keep the seed
+        # fast enough for `make run`.
+        if not done or rng.random() < 0.4:
+            ticket_reply(ticket=ticket, author=agent, body=FIRST_REPLIES[category].format(agent=agent.display_name))
+        if rng.random() < 0.15:
+            ticket_reply(ticket=ticket, author=agent, body=rng.choice(INTERNAL_NOTES), public=False)
+        if conversation and rng.random() < (0.2 if done else 0.5):
+            ticket_add_message(organization=self.organization, customer=customer, channel=ticket.channel,
+                               source_ref=conversation, body=rng.choice(FOLLOW_UPS), message_id=f"demo-{n}-2")
+        if wanted == Status.OPEN:
+            if rng.random() < 0.15:
+                self._duplicate(n, ticket, customer, category, agent)
+            return
+        if wanted == Status.PENDING:
+            ticket_reply(ticket=ticket, author=agent, body=rng.choice(PENDING_QUESTIONS))
+            ticket_change_status(ticket=ticket, status=Status.PENDING, actor=agent)
+            return
+        if wanted == Status.ON_HOLD:
+            ticket_reply(ticket=ticket, author=agent, body=rng.choice(HOLD_NOTES), public=False)
+            ticket_change_status(ticket=ticket, status=Status.ON_HOLD, actor=agent)
+            return
+        if rng.random() < 0.15:  # asked the customer something first, who answered (which reopens the ticket)
+            ticket_reply(ticket=ticket, author=agent, body=rng.choice(PENDING_QUESTIONS))
+            ticket_change_status(ticket=ticket, status=Status.PENDING, actor=agent)
+            if conversation:
+                ticket_add_message(organization=self.organization, customer=customer, channel=ticket.channel,
+                                   source_ref=conversation, body=rng.choice(FOLLOW_UPS[1:4]),
+                                   message_id=f"demo-{n}-3")
+            else:
+                ticket_change_status(ticket=ticket, status=Status.OPEN, actor=agent)
+        if rng.random() < 0.08:
+            self._duplicate(n, ticket, customer, category, agent)
+        ticket_reply(ticket=ticket, author=agent, body=RESOLUTIONS[category])
+        ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=agent)
+        if wanted == Status.CLOSED:
+            ticket_change_status(ticket=ticket, status=Status.CLOSED, actor=self.users["supervisor"])
+
+    def _ensure_assigned(self, ticket):
+        """A ticket the queue's strategy left in the pool is taken by an agent ("take next"), or the supervisor
+        assigns it (complaints to themself, the rest to an agent of the queue). The services update the object
+        they return, so `ticket.assignee_id` is current without reading it again."""
+        if ticket.assignee_id is not None:
+            return ticket
+        supervisor = self.users["supervisor"]
+        if ticket.queue_id == self.queues["complaints"].pk and self.rng.random() < 0.6:
+            return ticket_assign(ticket=ticket, assignee=supervisor, actor=supervisor)
+        members = self._members(ticket.queue_id)
+        if not members:
+            return ticket_assign(ticket=ticket, assignee=self.users["agent"], actor=supervisor)
+        agent = self.rng.choice(members)
+        if self.rng.random() < 0.6:
+            try:
+                taken = ticket_take_next(agent=agent)
+            except TicketError:  # at their cap: the supervisor assigns it below
+                taken = None
+            if taken is not None and taken.pk == ticket.pk:
+                return taken
+            if taken is not None:  # took an older waiting ticket (one left new); ours may have been taken too
+                ticket.refresh_from_db()
+                if ticket.assignee_id is not None:
+                    return ticket
+        return ticket_assign(ticket=ticket, assignee=agent, actor=supervisor)
+
+    def _members(self, queue_id):
+        if queue_id not in self.members:
+            self.members[queue_id] = [m.agent.user for m in QueueMembership.objects.filter(queue_id=queue_id)
+                                      .select_related("agent__user").order_by("pk")]
+        return self.members[queue_id]
+
+    def _transfer(self, ticket, category):
+        queue_code, reason = TRANSFERS[category]
+        supervisor = self.users["supervisor"]
+        if queue_code == "complaints":
+            if ticket.priority != P1:
+                ticket_set_priority(ticket=ticket, priority=P1, actor=supervisor, kind=Kind.ESCALATED)
+            ticket = ticket_transfer(ticket=ticket, queue=self.queues[queue_code], reason=reason, actor=supervisor)
+            return ticket_assign(ticket=ticket, assignee=supervisor, actor=supervisor)
+        ticket = ticket_transfer(ticket=ticket, queue=self.queues[queue_code], reason=reason, actor=supervisor)
+        if ticket.assignee_id is None:
+            ticket = ticket_assign(ticket=ticket, assignee=self.users["agent3"], actor=supervisor)
+        return ticket
+
+    def _duplicate(self, n, ticket, customer, category, agent):
+        """The customer also called about the same problem: a second ticket, merged into the first."""
+        subject = f"客户来电催促：{ticket.subject}"[:200]
+        duplicate = ticket_open(organization=self.organization, customer=customer, subject=subject,
+                                description="客户来电说已经在线上反映过，希望尽快处理。", channel=Channel.PHONE,
+                                actor=agent, type=ticket.type)
+        start, _wanted = self.plans[ticket.pk]
+        self.plans[duplicate.pk] = (start + timedelta(minutes=self.rng.randint(30, 180)), Status.CLOSED)
+        ticket_merge(primary=ticket, duplicate=duplicate, actor=agent)
+
+    # --- backdating ---------------------------------------------------------------------------------------------
+
+    def _backdate(self):
+        """The services stamp everything with the current time. So that the lists look like 30 days of work, each
+        ticket's events are spread over hours or days from its planned start (in their order), and the comments,
+        the ticket's own timestamps and its number follow its events. Bulk UPDATEs, after the services ran."""
+        tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=self.plans)}
+        events = defaultdict(list)
+        for event in TicketEvent.objects.filter(ticket_id__in=self.plans).order_by("pk"):
+            events[event.ticket_id].append(event)
+        comment_times = {}
+        for ticket_id, (start, wanted) in self.plans.items():
+            ticket = tickets[ticket_id]
+            self._spread(ticket, events[ticket_id], start, wanted, comment_times)
+        comments = list(Comment.objects.filter(pk__in=comment_times).only("pk", "created_at"))
+        for comment in comments:
+            comment.created_at = comment_times[comment.pk]
+        all_events = [e for ticket_events in events.values() for e in ticket_events]
+        TicketEvent.objects.bulk_update(all_events, ["created_at"], batch_size=500)
+        Comment.objects.bulk_update(comments, ["created_at"], batch_size=500)
+        self._renumber(list(tickets.values()))
+        # bulk_update leaves auto_now fields alone: updated_at keeps the value set from the events.
+        Ticket.objects.bulk_update(
+            list(tickets.values()),
+            ["number", "created_at", "updated_at", "assigned_at", "first_response_at", "resolved_at", "closed_at"],
+            batch_size=300,
+        )
+
+    def _spread(self, ticket, events, start, wanted, comment_times):
+        if wanted in (Status.NEW, Status.OPEN):
+            span = timedelta(hours=self.rng.uniform(0.5, 6))
+        elif wanted in (Status.PENDING, Status.ON_HOLD):
+            span = timedelta(hours=self.rng.uniform(2, 48))
+        else:
+            span = timedelta(hours=self.rng.uniform(3, 96))
+        span = max(min(span, self.now - start - timedelta(minutes=1)), timedelta(minutes=1))
+        # Events written by one service call (created → assigned → opened) stay minutes apart.
+        weights = [0.0] + [0.02 if e.kind in (Kind.ASSIGNED, Kind.UNASSIGNED) or
+                           (e.kind == Kind.STATUS and e.after.get("reason") in ("assigned", "replied", "merged",
+                                                                                "customer_replied"))
+                           else self.rng.uniform(0.5, 1.5) for e in events[1:]]
+        total = sum(weights) or 1
+        elapsed = 0.0
+        for event, weight in zip(events, weights, strict=True):
+            elapsed += weight
+            event.created_at = start + span * (elapsed / total)
+            if event.comment_id:
+                comment_times.setdefault(event.comment_id, event.created_at)
+        ticket.created_at = start
+        ticket.updated_at = events[-1].created_at if events else start
+
+        def last(kind, **after):
+            found = [e.created_at for e in events
+                     if e.kind == kind and all(e.after.get(k) == v for k, v in after.items())]
+            return found[-1] if found else None
+
+        if ticket.assigned_at:
+            ticket.assigned_at = last(Kind.ASSIGNED) or start
+        if ticket.first_response_at:
+            public = [e.created_at for e in events if e.kind == Kind.COMMENT and e.after.get("public")]
+            ticket.first_response_at = public[0] if public else start
+        if ticket.resolved_at:
+            ticket.resolved_at = last(Kind.STATUS, status=Status.RESOLVED) or ticket.updated_at
+        if ticket.closed_at:
+            ticket.closed_at = last(Kind.STATUS, status=Status.CLOSED) or ticket.updated_at
+
+    def _renumber(self, tickets):
+        """Numbers carry the day the ticket was opened: renumber by day in opening order, and leave each day's
+        counter at its last number so tickets opened today after the demo continue the sequence."""
+        per_day = defaultdict(int)
+        tickets.sort(key=lambda t: (t.created_at, t.pk))
+        for ticket in tickets:
+            day = timezone.localtime(ticket.created_at, NUMBER_TZ).date()
+            per_day[day] += 1
+            ticket.number = f"T{day:%Y%m%d}-{per_day[day]:06d}"
+        # Two steps: a new number may still be held by another ticket until it is renumbered itself.
+        table = connection.ops.quote_name(Ticket._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET number = 'tmp-' || id WHERE id = ANY(%s)",  # noqa: S608 - our table
+                           [[t.pk for t in tickets]])
+        TicketCounter.objects.filter(organization=self.organization).delete()
+        TicketCounter.objects.bulk_create([TicketCounter(organization=self.organization, day=day, last=last)
+                                           for day, last in sorted(per_day.items())])

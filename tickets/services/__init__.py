@@ -1,0 +1,23 @@
+"""Every write of the tickets app. Each service is its own transaction, opens the scope of the ticket's
+organization, and writes a TicketEvent for every change it makes, in the same transaction.
+
+Row locks are always taken in one order: tickets (by id), then the organization's ticket counter, then agent
+loads. Channel ingestion and forms call `ticket_open` and `ticket_add_message`.
+"""
+
+from tickets.services.assignment import agent_load_recount, ticket_assign, ticket_take_next
+from tickets.services.lifecycle import (
+    ticket_add_message,
+    ticket_change_status,
+    ticket_merge,
+    ticket_open,
+    ticket_reply,
+    ticket_set_priority,
+    ticket_split,
+    ticket_transfer,
+)
+
+__all__ = [
+    "agent_load_recount", "ticket_add_message", "ticket_assign", "ticket_change_status", "ticket_merge",
+    "ticket_open", "ticket_reply", "ticket_set_priority", "ticket_split", "ticket_take_next", "ticket_transfer",
+]

@@ -1,0 +1,348 @@
+"""A ticket's life: opening (routing, numbering, assignment), inbound messages, replies, status moves, priority,
+transfer, merge and split."""
+
+import logging
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from scrm.services import customer_touch
+from scrm.tenancy import tenant_scope
+from tickets.errors import (
+    MSG_CLOSED,
+    MSG_EMPTY_BODY,
+    MSG_MERGE_CLOSED,
+    MSG_MERGE_OTHER_CUSTOMER,
+    MSG_MERGE_SELF,
+    MSG_OTHER_ORGANIZATION,
+    MSG_REPLY_CLOSED,
+    MSG_SAME_PRIORITY,
+    MSG_SPLIT_FOREIGN_COMMENT,
+    MSG_SPLIT_SUBJECT,
+    MSG_TRANSFER_OTHER_ORG,
+    MSG_TRANSFER_REASON,
+    MSG_TRANSFER_SAME_QUEUE,
+    TicketError,
+)
+from tickets.models import ACTIVE_STATUSES, Comment, Queue, Ticket, TicketEvent, TicketTag, TicketWatcher
+from tickets.routing import RoutingSample, routing_evaluate
+from tickets.selectors import routing_rules_active
+from tickets.services._core import (
+    assignee_apply,
+    event_write,
+    number_next,
+    ref,
+    status_apply,
+    status_check,
+    ticket_lock,
+    ticket_qs_select_for_update,
+    tickets_lock,
+)
+from tickets.services.assignment import assign_by_strategy, region_ancestor_paths
+
+logger = logging.getLogger(__name__)
+
+Status = Ticket.Status
+Kind = TicketEvent.Kind
+
+SUBJECT_FROM_MESSAGE_LENGTH = 60
+
+
+def _same_organization(organization_id, *objects):
+    for obj in objects:
+        if obj is not None and obj.organization_id != organization_id:
+            raise TicketError(MSG_OTHER_ORGANIZATION)
+
+
+def _queue_for(ticket_type, region):
+    """The queue of a ticket no rule routed: a queue serving its type in its region (the deepest region wins),
+    else the type's default queue, else a queue serving the type everywhere; None leaves it unrouted."""
+    if ticket_type is None:
+        return None
+    if region is not None:
+        regional = (
+            Queue.objects.filter(ticket_types=ticket_type, regions__path__in=region_ancestor_paths(region.path))
+            .select_related("team").order_by("-regions__path", "pk").first()
+        )
+        if regional is not None:
+            return regional
+    if ticket_type.default_queue_id:
+        return ticket_type.default_queue
+    return (Queue.objects.filter(ticket_types=ticket_type, regions__isnull=True).select_related("team")
+            .order_by("pk").first())
+
+
+def _tags_add(ticket, tags):
+    TicketTag.objects.bulk_create(
+        [TicketTag(organization_id=ticket.organization_id, ticket=ticket, tag=tag) for tag in tags],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def ticket_open(*, organization, customer, subject, description, channel, source_ref="", type=None,
+                priority=None, actor=None, order_number="", tags=()):
+    """Open a ticket: the routing rules decide queue, priority, type and tags (explicit arguments win over a
+    rule, a rule over the type's defaults), then the queue's strategy assigns it, or it waits in the pool."""
+    _same_organization(organization.pk, customer, type, actor, *tags)
+    with tenant_scope(organization):
+        region = customer.region
+        decision = routing_evaluate(routing_rules_active(), RoutingSample(
+            subject=subject, description=description, channel=channel, type_id=type.pk if type else None,
+            customer_level=customer.level, region_path=region.path if region else "",
+        ))
+        if type is None and decision is not None:
+            type = decision.type
+        if priority is None:
+            priority = (decision.priority if decision else None) or (
+                type.default_priority if type else Ticket.Priority.P3)
+        queue = (decision.queue if decision else None) or _queue_for(type, region)
+        now = timezone.now()
+        ticket = Ticket.objects.create(
+            organization=organization, number=number_next(organization.pk, now), subject=subject[:200],
+            description=description, customer=customer, channel=channel, source_ref=source_ref, type=type,
+            priority=priority, queue=queue, team=queue.team if queue else None, region=region,
+            order_number=order_number, created_at=now,
+        )
+        all_tags = {tag.pk: tag for tag in [*tags, *(decision.tags if decision else ())]}
+        _tags_add(ticket, all_tags.values())
+        after = {"number": ticket.number, "status": ticket.status, "priority": ticket.priority,
+                 "type": ref(type), "queue": ref(queue), "channel": channel, "source_ref": source_ref,
+                 "tags": [tag.name for tag in all_tags.values()]}
+        if decision is not None:
+            after["rule"] = ref(decision.rule)
+            after["keyword"] = decision.keyword
+        event_write(ticket, Kind.CREATED, actor=actor, after=after)
+        assign_by_strategy(ticket)
+        return ticket
+
+
+def _subject_from(body):
+    line = next((line.strip() for line in body.splitlines() if line.strip()), "") or "…"
+    if len(line) > SUBJECT_FROM_MESSAGE_LENGTH:
+        line = line[: SUBJECT_FROM_MESSAGE_LENGTH - 1] + "…"
+    return line
+
+
+def _conversation_ticket(*, customer, channel, source_ref):
+    """The live ticket of this conversation, locked: the oldest active one with this channel and reference (a
+    split-off child is younger, so the conversation stays with the original), or the ticket a closed duplicate
+    of the conversation was merged into, if that one is still active."""
+    same = Ticket.objects.filter(customer=customer, channel=channel, source_ref=source_ref)
+    ticket = (ticket_qs_select_for_update().filter(pk__in=same.filter(status__in=ACTIVE_STATUSES).values("pk"))
+              .order_by("created_at", "pk").first())
+    if ticket is not None:
+        return ticket
+    merged = same.filter(merged_into__isnull=False).order_by("-created_at").first()
+    seen = set()
+    while merged is not None and merged.merged_into_id and merged.pk not in seen:
+        seen.add(merged.pk)
+        merged = ticket_qs_select_for_update().get(pk=merged.merged_into_id)
+    if merged is not None and merged.is_active:
+        return merged
+    return None
+
+
+def _existing_message(channel, message_id):
+    return Comment.objects.select_related("ticket").filter(channel=channel, message_id=message_id).first()
+
+
+@transaction.atomic
+def ticket_add_message(*, organization, customer, channel, source_ref, body, message_id=None):
+    """Record a customer's inbound message and return its Comment: on the open conversation ticket (same
+    channel and reference; a pending one reopens), else on a new ticket.
+
+    A message the channel delivers twice (same message id) is recorded once: the unique constraint decides,
+    and the second delivery returns the first one's comment with nothing written.
+    """
+    _same_organization(organization.pk, customer)
+    message_id = message_id or ""
+    with tenant_scope(organization):
+        if message_id:
+            existing = _existing_message(channel, message_id)
+            if existing is not None:
+                return existing
+        try:
+            with transaction.atomic():
+                return _add_message(organization=organization, customer=customer, channel=channel,
+                                    source_ref=source_ref, body=body, message_id=message_id)
+        except IntegrityError:
+            # A concurrent delivery of the same message committed first; its ticket and comment stand.
+            existing = _existing_message(channel, message_id) if message_id else None
+            if existing is None:
+                raise
+            return existing
+
+
+def _add_message(*, organization, customer, channel, source_ref, body, message_id):
+    ticket = _conversation_ticket(customer=customer, channel=channel, source_ref=source_ref)
+    if ticket is None:
+        ticket = ticket_open(organization=organization, customer=customer, subject=_subject_from(body),
+                             description=body, channel=channel, source_ref=source_ref)
+    comment = Comment.objects.create(
+        organization=organization, ticket=ticket, is_public=True, customer=customer, body=body, channel=channel,
+        message_id=message_id,
+    )
+    event_write(ticket, Kind.COMMENT, comment=comment, after={"comment": comment.pk, "from": "customer"})
+    customer_touch(customer=customer, at=comment.created_at)
+    if ticket.status == Status.PENDING:
+        status_apply(ticket, Status.OPEN, actor=None, reason="customer_replied")
+    else:
+        ticket.save(update_fields=["updated_at"])
+    return comment
+
+
+@transaction.atomic
+def ticket_change_status(*, ticket, status, actor):
+    """Move the ticket along TRANSITIONS; any other move raises TicketError and changes nothing."""
+    with tenant_scope(ticket.organization_id):
+        ticket = ticket_lock(ticket)
+        status_check(ticket, status)
+        status_apply(ticket, status, actor=actor)
+        return ticket
+
+
+def _send_reply(comment_id):
+    """Where a public reply leaves for the customer's channel, after commit. The channel outbox (WeChat, WeCom,
+    shop messages) is built with channels_ingest: it will enqueue a delivery task for `comment_id` here."""
+    logger.debug("ticket reply ready for delivery", extra={"comment_id": comment_id})
+
+
+@transaction.atomic
+def ticket_reply(*, ticket, author, body, public=True):
+    """An agent's public reply to the customer or internal note. Refused on a closed ticket. The first public
+    reply stamps first_response_at and opens a new ticket."""
+    _same_organization(ticket.organization_id, author)
+    if not body.strip():
+        raise TicketError(MSG_EMPTY_BODY)
+    with tenant_scope(ticket.organization_id):
+        ticket = ticket_lock(ticket)
+        if ticket.status == Status.CLOSED:
+            raise TicketError(MSG_REPLY_CLOSED % {"number": ticket.number})
+        comment = Comment.objects.create(
+            organization_id=ticket.organization_id, ticket=ticket, is_public=public, author=author, body=body,
+            channel=ticket.channel if public else "",
+        )
+        event_write(ticket, Kind.COMMENT, actor=author, comment=comment,
+                    after={"comment": comment.pk, "public": public})
+        if public:
+            if ticket.first_response_at is None:
+                ticket.first_response_at = comment.created_at
+                ticket.save(update_fields=["first_response_at", "updated_at"])
+            if ticket.status == Status.NEW:
+                status_apply(ticket, Status.OPEN, actor=author, reason="replied")
+            transaction.on_commit(partial(_send_reply, comment.pk))
+        else:
+            ticket.save(update_fields=["updated_at"])
+        return comment
+
+
+@transaction.atomic
+def ticket_set_priority(*, ticket, priority, actor, kind=Kind.PRIORITY):
+    with tenant_scope(ticket.organization_id):
+        ticket = ticket_lock(ticket)
+        if ticket.status == Status.CLOSED:
+            raise TicketError(MSG_CLOSED % {"number": ticket.number})
+        if ticket.priority == priority:
+            raise TicketError(MSG_SAME_PRIORITY % {"priority": Ticket.Priority(priority).label})
+        before = ticket.priority
+        ticket.priority = priority
+        ticket.save(update_fields=["priority", "updated_at"])
+        event_write(ticket, kind, actor=actor, before={"priority": before}, after={"priority": int(priority)})
+        return ticket
+
+
+@transaction.atomic
+def ticket_transfer(*, ticket, queue, reason, actor):
+    """Move the ticket to another queue (and its team) with a reason; it leaves its assignee and the new
+    queue's strategy assigns it. A queue of another organization is refused."""
+    if queue.organization_id != ticket.organization_id:
+        raise TicketError(MSG_TRANSFER_OTHER_ORG)
+    if not (reason or "").strip():
+        raise TicketError(MSG_TRANSFER_REASON)
+    with tenant_scope(ticket.organization_id):
+        ticket = ticket_lock(ticket)
+        if ticket.status == Status.CLOSED:
+            raise TicketError(MSG_CLOSED % {"number": ticket.number})
+        if ticket.queue_id == queue.pk:
+            raise TicketError(MSG_TRANSFER_SAME_QUEUE % {"queue": queue.name})
+        before = {"queue": ref(ticket.queue), "team": ref(ticket.team), "assignee": ref(ticket.assignee)}
+        if ticket.assignee_id is not None:
+            assignee_apply(ticket, None, actor=actor, via="transfer", event=False)
+        ticket.queue, ticket.team = queue, queue.team
+        ticket.save(update_fields=["queue", "team", "updated_at"])
+        event_write(ticket, Kind.TRANSFERRED, actor=actor, before=before,
+                    after={"queue": ref(queue), "team": ref(queue.team), "reason": reason.strip()})
+        assign_by_strategy(ticket)
+        return ticket
+
+
+@transaction.atomic
+def ticket_merge(*, primary, duplicate, actor):
+    """Merge a duplicate ticket of the same customer into the primary: its comments, tags and watchers move to
+    the primary, which takes the more urgent priority; the duplicate is closed and points at the primary."""
+    if primary.pk == duplicate.pk:
+        raise TicketError(MSG_MERGE_SELF)
+    if primary.organization_id != duplicate.organization_id:
+        raise TicketError(MSG_OTHER_ORGANIZATION)
+    with tenant_scope(primary.organization_id):
+        primary, duplicate = tickets_lock(primary, duplicate)
+        for ticket in (primary, duplicate):
+            if ticket.status == Status.CLOSED:
+                raise TicketError(MSG_MERGE_CLOSED % {"number": ticket.number})
+        if primary.customer_id != duplicate.customer_id:
+            raise TicketError(MSG_MERGE_OTHER_CUSTOMER)
+        moved = Comment.objects.filter(ticket=duplicate).update(ticket=primary)
+        _tags_add(primary, duplicate.tags.all())
+        TicketWatcher.objects.bulk_create(
+            [TicketWatcher(organization_id=primary.organization_id, ticket=primary, user_id=user_id)
+             for user_id in duplicate.ticket_watchers.values_list("user_id", flat=True)],
+            ignore_conflicts=True,
+        )
+        if duplicate.priority < primary.priority:
+            before = primary.priority
+            primary.priority = duplicate.priority
+            primary.save(update_fields=["priority", "updated_at"])
+            event_write(primary, Kind.PRIORITY, actor=actor, before={"priority": before},
+                        after={"priority": primary.priority, "reason": "merged"})
+        event_write(primary, Kind.MERGED, actor=actor, after={"duplicate": ref(duplicate), "comments": moved})
+        duplicate.merged_into = primary
+        duplicate.save(update_fields=["merged_into", "updated_at"])
+        event_write(duplicate, Kind.MERGED, actor=actor, after={"merged_into": ref(primary)})
+        status_apply(duplicate, Status.CLOSED, actor=actor, reason="merged")
+        return primary
+
+
+@transaction.atomic
+def ticket_split(*, ticket, subject, comment_ids, actor):
+    """Split some comments off a ticket into a new child ticket of the same customer and conversation; the
+    child takes the parent's type, priority, queue and tags, and the queue's strategy assigns it."""
+    if not (subject or "").strip():
+        raise TicketError(MSG_SPLIT_SUBJECT)
+    comment_ids = set(comment_ids)
+    with tenant_scope(ticket.organization_id):
+        parent = ticket_lock(ticket)
+        if parent.status == Status.CLOSED:
+            raise TicketError(MSG_CLOSED % {"number": parent.number})
+        if Comment.objects.filter(pk__in=comment_ids, ticket=parent).count() != len(comment_ids):
+            raise TicketError(MSG_SPLIT_FOREIGN_COMMENT % {"number": parent.number})
+        now = timezone.now()
+        child = Ticket.objects.create(
+            organization_id=parent.organization_id, number=number_next(parent.organization_id, now),
+            subject=subject.strip()[:200], customer_id=parent.customer_id, channel=parent.channel,
+            source_ref=parent.source_ref, type=parent.type, priority=parent.priority, queue=parent.queue,
+            team_id=parent.team_id, region_id=parent.region_id, order_number=parent.order_number, parent=parent,
+            created_at=now,
+        )
+        Comment.objects.filter(pk__in=comment_ids).update(ticket=child)
+        _tags_add(child, parent.tags.all())
+        event_write(child, Kind.CREATED, actor=actor, after={
+            "number": child.number, "status": child.status, "priority": child.priority, "queue": ref(child.queue),
+            "split_from": ref(parent),
+        })
+        event_write(child, Kind.SPLIT, actor=actor, after={"from": ref(parent), "comments": sorted(comment_ids)})
+        event_write(parent, Kind.SPLIT, actor=actor, after={"child": ref(child), "comments": sorted(comment_ids)})
+        parent.save(update_fields=["updated_at"])
+        assign_by_strategy(child)
+        return child
