@@ -1,0 +1,33 @@
+"""The tickets app's tables, one module per area; import them from `tickets.models`."""
+
+from tickets.models.core import (
+    ACTIVE_STATUSES,
+    POOL_STATUSES,
+    AgentLoad,
+    Comment,
+    Queue,
+    QueueMembership,
+    RoutingRule,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketTag,
+    TicketType,
+    TicketWatcher,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "POOL_STATUSES",
+    "AgentLoad",
+    "Comment",
+    "Queue",
+    "QueueMembership",
+    "RoutingRule",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+    "TicketTag",
+    "TicketType",
+    "TicketWatcher",
+]
