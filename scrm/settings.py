@@ -125,6 +125,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "scrm-heartbeat": {"task": "scrm.tasks.worker_heartbeat", "schedule": 60.0},
+    "scrm-background-jobs-requeue": {"task": "scrm.tasks.background_jobs_requeue", "schedule": 60.0},
+    "scrm-customer-exports-expire": {"task": "scrm.tasks.customer_exports_expire", "schedule": 3600.0},
 }
 
 # --- Authentication and access ----------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Customer, PiiReveal, Region, Role, Team, User
@@ -67,7 +69,7 @@ class CustomerTable(tables.Table):
 class PiiRevealTable(tables.Table):
     created_at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i:s")
     user = tables.Column(verbose_name=_("Who"))
-    customer = tables.LinkColumn("scrm:customer-detail", args=[tables.A("customer_id")], verbose_name=_("Whom"))
+    customer = tables.Column(verbose_name=_("Whom"), empty_values=())
     fields = tables.Column(verbose_name=_("What"))
 
     class Meta:
@@ -75,3 +77,9 @@ class PiiRevealTable(tables.Table):
         fields = ("created_at", "user", "customer", "fields")
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = _("Nobody has revealed a customer's personal data yet.")
+
+    def render_customer(self, record):
+        if record.customer_id is None:  # deleted since (an undone import): the name it had
+            return format_html('{} <span class="text-muted small">{}</span>', record.customer_name, _("(deleted)"))
+        return format_html('<a href="{}">{}</a>', reverse("scrm:customer-detail", args=[record.customer_id]),
+                           record.customer.display_name)

@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from scrm.health import HEARTBEAT_CACHE_KEY
-from scrm.services import customer_export, customer_import
+from scrm.services import customer_export, customer_import, jobs
 from scrm.tenancy import tenant_scope
 
 
@@ -40,3 +40,15 @@ def customer_import_undo(organization_id, batch_id):
 def customer_export_run(organization_id, export_id):
     with tenant_scope(organization_id):
         customer_export.customer_export_run(export_id=export_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def background_jobs_requeue():
+    """Beat: queue again the imports and exports whose task was lost (the broker was down when they were asked for)."""
+    jobs.background_jobs_requeue()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def customer_exports_expire():
+    """Beat: delete export files a week after they were produced."""
+    jobs.customer_exports_expire()

@@ -168,10 +168,15 @@ class CustomerMerge(TenantModel):
 
 
 class PiiReveal(TenantModel):
-    """One look at a customer's unmasked personal data: who, whom, which field, when."""
+    """One look at a customer's unmasked personal data: who, whom, which field, when.
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="pii_reveals",
+    An audit record outlives its customer (an undone import deletes the customers it created): the link is cleared
+    and the name the customer had is kept.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="pii_reveals",
                                  verbose_name=_("customer"))
+    customer_name = models.CharField(_("customer name"), max_length=100, blank=True, default="")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("user"))
     fields = models.CharField(_("fields"), max_length=100)

@@ -158,6 +158,7 @@ class CustomerExport(TenantModel):
         RUNNING = "running", _("Being produced")
         DONE = "done", _("Ready to download")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("File deleted after a week")
 
     class Format(models.TextChoices):
         CSV = "csv", _("CSV")

@@ -171,8 +171,9 @@ def _chunk_rows(chunk, user, reveal, regions, tag_names, owners, levels, channel
             channels[customer_id].append(label)
     if reveal:
         PiiReveal.objects.bulk_create([
-            PiiReveal(organization_id=organization_id, customer_id=pk, user=user, fields=REVEALED_FIELDS)
-            for pk, organization_id, _name, mobile, real_name, *_rest in chunk if mobile or real_name
+            PiiReveal(organization_id=organization_id, customer_id=pk, customer_name=name, user=user,
+                      fields=REVEALED_FIELDS)
+            for pk, organization_id, name, mobile, real_name, *_rest in chunk if mobile or real_name
         ])
     for pk, _org, name, mobile, real_name, email, level, region_id, owner_id, created_at, last_contact_at in chunk:
         yield [

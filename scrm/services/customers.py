@@ -279,7 +279,8 @@ def segment_create(*, organization, name, query, user):
 def customers_log_reveal(*, customers, user, fields):
     """Record that `user` saw these customers' personal data unmasked (API answers, exports)."""
     PiiReveal.objects.bulk_create([
-        PiiReveal(organization_id=c.organization_id, customer=c, user=user, fields=",".join(fields))
+        PiiReveal(organization_id=c.organization_id, customer=c, customer_name=c.display_name, user=user,
+                  fields=",".join(fields))
         for c in customers
     ])
 

@@ -18,6 +18,7 @@ from scrm.models import (
     CustomerImport,
     CustomerImportChange,
     CustomerTag,
+    PiiReveal,
     Region,
     Role,
     Tag,
@@ -52,7 +53,7 @@ from scrm.services.customer_import import (
     customer_import_upload,
     customer_import_validate,
 )
-from scrm.services.customers import customer_merge
+from scrm.services.customers import customer_merge, customer_reveal_pii
 from scrm.tenancy import platform_scope, tenant_scope
 from tests.tenancy import assert_not_reachable, tenant_pair
 
@@ -462,3 +463,20 @@ def test_the_sample_workbook_stores_mobiles_as_numbers():
     write them), which is what the workbook test is about."""
     sheet = openpyxl.load_workbook(DATA / "customers.xlsx").active
     assert isinstance(sheet["B3"].value, int) and isinstance(sheet["B4"].value, float)
+
+
+def test_undo_keeps_the_record_of_who_saw_a_deleted_customers_personal_data(world):
+    batch = _applied(world, _checked(world, "customers_preview.csv"))
+    created = Customer.objects.filter(source_channel=Channel.IMPORT).order_by("pk").first()
+    customer_reveal_pii(customer=created, user=world["user"])
+
+    customer_import_request_undo(batch=batch, user=world["user"])
+    customer_import_undo(batch_id=batch.pk)
+
+    assert not Customer.objects.filter(pk=created.pk).exists()
+    reveal = PiiReveal.objects.get()
+    assert (reveal.customer_id, reveal.customer_name, reveal.user) == (None, created.display_name, world["user"])
+    client = Client()
+    client.force_login(world["user"])
+    page = client.get("/customers/reveals/").content.decode()
+    assert escape(created.display_name) in page
