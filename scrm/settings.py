@@ -10,10 +10,12 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Local state of a single-machine run: the SQLite database, the filesystem broker, the cache, uploaded media.
+VAR_DIR = Path(env("SCRM_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 # A development key is only acceptable when DEBUG is on; production must set SECRET_KEY.

@@ -11,7 +11,8 @@ import random
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db import connection
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from scrm.models import AgentProfile, Channel, Customer, Tag, Team, User
@@ -460,10 +461,8 @@ class _DemoTickets:
             per_day[day] += 1
             ticket.number = f"T{day:%Y%m%d}-{per_day[day]:06d}"
         # Two steps: a new number may still be held by another ticket until it is renumbered itself.
-        table = connection.ops.quote_name(Ticket._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET number = 'tmp-' || id WHERE id = ANY(%s)",  # noqa: S608 - our table
-                           [[t.pk for t in tickets]])
+        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+            number=Concat(Value("tmp-"), Cast("pk", CharField())))
         TicketCounter.objects.filter(organization=self.organization).delete()
         TicketCounter.objects.bulk_create([TicketCounter(organization=self.organization, day=day, last=last)
                                            for day, last in sorted(per_day.items())])
