@@ -15,12 +15,15 @@ from tickets.models.core import (
     TicketType,
     TicketWatcher,
 )
+from tickets.models.notify import Notification, NotificationDelivery
 
 __all__ = [
     "ACTIVE_STATUSES",
     "POOL_STATUSES",
     "AgentLoad",
     "Comment",
+    "Notification",
+    "NotificationDelivery",
     "Queue",
     "QueueMembership",
     "RoutingRule",

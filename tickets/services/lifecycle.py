@@ -25,7 +25,16 @@ from tickets.errors import (
     MSG_TRANSFER_SAME_QUEUE,
     TicketError,
 )
-from tickets.models import ACTIVE_STATUSES, Comment, Queue, Ticket, TicketEvent, TicketTag, TicketWatcher
+from tickets.models import (
+    ACTIVE_STATUSES,
+    Comment,
+    Notification,
+    Queue,
+    Ticket,
+    TicketEvent,
+    TicketTag,
+    TicketWatcher,
+)
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.selectors import routing_rules_active
 from tickets.services._core import (
@@ -40,6 +49,7 @@ from tickets.services._core import (
     tickets_lock,
 )
 from tickets.services.assignment import assign_by_strategy, region_ancestor_paths
+from tickets.services.notify import notify
 
 logger = logging.getLogger(__name__)
 
@@ -275,6 +285,10 @@ def ticket_transfer(*, ticket, queue, reason, actor):
         event_write(ticket, Kind.TRANSFERRED, actor=actor, before=before,
                     after={"queue": ref(queue), "team": ref(queue.team), "reason": reason.strip()})
         assign_by_strategy(ticket)
+        supervisor = queue.team.leader if queue.team_id else None
+        if supervisor is not None:
+            notify(recipient=supervisor, kind=Notification.Kind.TRANSFERRED, ticket=ticket, actor=actor,
+                   body=reason.strip())
         return ticket
 
 
