@@ -261,3 +261,18 @@ NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
 NOTIFY_RETRY_MAX_SECONDS = env.int("NOTIFY_RETRY_MAX_SECONDS", default=3600)
 # How often the notification bell asks for the unread count.
 NOTIFY_BELL_POLL_SECONDS = env.int("NOTIFY_BELL_POLL_SECONDS", default=30)
+
+# --- Ticket attachments ----------------------------------------------------------------------------------------------
+# Checked on the file's bytes (its name and the sender's content type are not trusted).
+TICKET_ATTACHMENT_MAX_BYTES = env.int("TICKET_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+TICKET_ATTACHMENT_MAX_FILES = env.int("TICKET_ATTACHMENT_MAX_FILES", default=10)
+TICKET_ATTACHMENT_TYPES = env.list("TICKET_ATTACHMENT_TYPES", default=[
+    "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp",
+    "application/pdf", "text/plain", "text/csv",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "audio/mpeg", "audio/wav", "audio/amr", "audio/silk", "audio/ogg", "audio/mp4",
+    "video/mp4", "video/quicktime",
+])

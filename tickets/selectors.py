@@ -8,6 +8,7 @@ from scrm.selectors import region_scope_q
 from tickets.models import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
+    Attachment,
     Comment,
     Notification,
     Queue,
@@ -107,3 +108,13 @@ def notification_list(*, user):
 def notification_unread_count(*, user, cap=NOTIFICATION_BELL_CAP):
     """How many unread notifications the user has, counting no further than cap + 1 (the bell shows "99+")."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).order_by()[: cap + 1].count()
+
+
+# --- attachments ----------------------------------------------------------------------------------------------------
+
+def attachment_for_download(*, pk, user):
+    """The attachment if the user may see its ticket (the ticket lists' region scope), else None."""
+    return (
+        Attachment.objects.filter(pk=pk, comment__ticket__in=ticket_list(user=user).order_by().values("pk"))
+        .only("id", "organization_id", "file", "original_name", "content_type").first()
+    )

@@ -1,5 +1,6 @@
 """The tickets app's tables, one module per area; import them from `tickets.models`."""
 
+from tickets.models.attachments import Attachment
 from tickets.models.core import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
@@ -21,6 +22,7 @@ __all__ = [
     "ACTIVE_STATUSES",
     "POOL_STATUSES",
     "AgentLoad",
+    "Attachment",
     "Comment",
     "Notification",
     "NotificationDelivery",

@@ -49,6 +49,7 @@ from tickets.services._core import (
     tickets_lock,
 )
 from tickets.services.assignment import assign_by_strategy, region_ancestor_paths
+from tickets.services.attachments import attachments_check, attachments_store
 from tickets.services.notify import notify
 
 logger = logging.getLogger(__name__)
@@ -220,11 +221,13 @@ def _send_reply(comment_id):
 
 
 @transaction.atomic
-def ticket_reply(*, ticket, author, body, public=True):
-    """An agent's public reply to the customer or internal note. Refused on a closed ticket. The first public
-    reply stamps first_response_at and opens a new ticket."""
+def ticket_reply(*, ticket, author, body, public=True, attachments=()):
+    """An agent's public reply to the customer or internal note, with optional attachments (uploaded files,
+    checked before anything is written; with a file the text may be empty). Refused on a closed ticket. The first
+    public reply stamps first_response_at and opens a new ticket. Colleagues @mentioned are notified."""
     _same_organization(ticket.organization_id, author)
-    if not body.strip():
+    checked = attachments_check(attachments)
+    if not body.strip() and not checked:
         raise TicketError(MSG_EMPTY_BODY)
     with tenant_scope(ticket.organization_id):
         ticket = ticket_lock(ticket)
@@ -234,8 +237,11 @@ def ticket_reply(*, ticket, author, body, public=True):
             organization_id=ticket.organization_id, ticket=ticket, is_public=public, author=author, body=body,
             channel=ticket.channel if public else "",
         )
-        event_write(ticket, Kind.COMMENT, actor=author, comment=comment,
-                    after={"comment": comment.pk, "public": public})
+        after = {"comment": comment.pk, "public": public}
+        if checked:
+            stored = attachments_store(comment=comment, checked=checked, uploaded_by=author)
+            after["attachments"] = [{"id": a.pk, "name": a.original_name} for a in stored]
+        event_write(ticket, Kind.COMMENT, actor=author, comment=comment, after=after)
         if public:
             if ticket.first_response_at is None:
                 ticket.first_response_at = comment.created_at
