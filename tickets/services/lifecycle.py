@@ -6,6 +6,7 @@ from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from scrm.services import customer_touch
 from scrm.tenancy import tenant_scope
@@ -50,9 +51,12 @@ from tickets.services._core import (
 )
 from tickets.services.assignment import assign_by_strategy, region_ancestor_paths
 from tickets.services.attachments import attachments_check, attachments_store
+from tickets.services.mentions import mentions_resolve
 from tickets.services.notify import notify
 
 logger = logging.getLogger(__name__)
+
+MENTION_TITLE = _("%(actor)s mentioned you on ticket %(number)s")
 
 Status = Ticket.Status
 Kind = TicketEvent.Kind
@@ -241,7 +245,14 @@ def ticket_reply(*, ticket, author, body, public=True, attachments=()):
         if checked:
             stored = attachments_store(comment=comment, checked=checked, uploaded_by=author)
             after["attachments"] = [{"id": a.pk, "name": a.original_name} for a in stored]
+        mentioned = mentions_resolve(organization_id=ticket.organization_id, body=body)
+        if mentioned:
+            after["mentions"] = [ref(user) for user in mentioned]
         event_write(ticket, Kind.COMMENT, actor=author, comment=comment, after=after)
+        for user in mentioned:
+            notify(recipient=user, kind=Notification.Kind.MENTIONED, ticket=ticket, actor=author,
+                   title=MENTION_TITLE % {"actor": author or _("Someone"), "number": ticket.number},
+                   body=body[:500])
         if public:
             if ticket.first_response_at is None:
                 ticket.first_response_at = comment.created_at
