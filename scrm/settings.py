@@ -276,3 +276,8 @@ TICKET_ATTACHMENT_TYPES = env.list("TICKET_ATTACHMENT_TYPES", default=[
     "audio/mpeg", "audio/wav", "audio/amr", "audio/silk", "audio/ogg", "audio/mp4",
     "video/mp4", "video/quicktime",
 ])
+
+# --- Satisfaction surveys ------------------------------------------------------------------------------------------
+# How long a customer's rating link stays valid, and the rating under which a QA review ticket is opened.
+SATISFACTION_SURVEY_DAYS = env.int("SATISFACTION_SURVEY_DAYS", default=7)
+SATISFACTION_REVIEW_BELOW = env.int("SATISFACTION_REVIEW_BELOW", default=3)

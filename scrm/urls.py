@@ -29,6 +29,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("notifications/", include("tickets.urls_notifications")),
     path("files/", include("tickets.urls_files")),
+    path("rate/", include("tickets.urls_public")),
     path("forms/", include("forms_builder.urls")),
     path("settlement/", include("settlement.urls")),
     path("", include("scrm.urls_core")),

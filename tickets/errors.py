@@ -34,3 +34,6 @@ MSG_ATTACHMENT_TYPE = _(
     "“%(name)s” is not a file type that can be attached: images, PDF, Office documents, text, audio and video only."
 )
 MSG_ATTACHMENT_TOO_MANY = _("At most %(limit)s files can be attached to one message.")
+MSG_RATING_RANGE = _("Choose a rating from 1 to 5.")
+MSG_SURVEY_ANSWERED = _("This ticket has already been rated. Thank you!")
+MSG_SURVEY_EXPIRED = _("This rating link has expired.")

@@ -17,6 +17,7 @@ from tickets.models.core import (
     TicketWatcher,
 )
 from tickets.models.notify import Notification, NotificationDelivery
+from tickets.models.satisfaction import SatisfactionSurvey
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -29,6 +30,7 @@ __all__ = [
     "Queue",
     "QueueMembership",
     "RoutingRule",
+    "SatisfactionSurvey",
     "Ticket",
     "TicketCounter",
     "TicketEvent",

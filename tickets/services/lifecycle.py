@@ -53,6 +53,7 @@ from tickets.services.assignment import assign_by_strategy, region_ancestor_path
 from tickets.services.attachments import attachments_check, attachments_store
 from tickets.services.mentions import mentions_resolve
 from tickets.services.notify import notify
+from tickets.services.satisfaction import survey_create
 
 logger = logging.getLogger(__name__)
 
@@ -97,10 +98,11 @@ def _tags_add(ticket, tags):
 
 @transaction.atomic
 def ticket_open(*, organization, customer, subject, description, channel, source_ref="", type=None,
-                priority=None, actor=None, order_number="", tags=()):
+                priority=None, actor=None, order_number="", tags=(), queue=None, parent=None):
     """Open a ticket: the routing rules decide queue, priority, type and tags (explicit arguments win over a
-    rule, a rule over the type's defaults), then the queue's strategy assigns it, or it waits in the pool."""
-    _same_organization(organization.pk, customer, type, actor, *tags)
+    rule, a rule over the type's defaults), then the queue's strategy assigns it, or it waits in the pool.
+    `parent`: the ticket this one follows up (a QA review of a low rating)."""
+    _same_organization(organization.pk, customer, type, actor, queue, parent, *tags)
     with tenant_scope(organization):
         region = customer.region
         decision = routing_evaluate(routing_rules_active(), RoutingSample(
@@ -112,19 +114,21 @@ def ticket_open(*, organization, customer, subject, description, channel, source
         if priority is None:
             priority = (decision.priority if decision else None) or (
                 type.default_priority if type else Ticket.Priority.P3)
-        queue = (decision.queue if decision else None) or _queue_for(type, region)
+        queue = queue or (decision.queue if decision else None) or _queue_for(type, region)
         now = timezone.now()
         ticket = Ticket.objects.create(
             organization=organization, number=number_next(organization.pk, now), subject=subject[:200],
             description=description, customer=customer, channel=channel, source_ref=source_ref, type=type,
             priority=priority, queue=queue, team=queue.team if queue else None, region=region,
-            order_number=order_number, created_at=now,
+            order_number=order_number, parent=parent, created_at=now,
         )
         all_tags = {tag.pk: tag for tag in [*tags, *(decision.tags if decision else ())]}
         _tags_add(ticket, all_tags.values())
         after = {"number": ticket.number, "status": ticket.status, "priority": ticket.priority,
                  "type": ref(type), "queue": ref(queue), "channel": channel, "source_ref": source_ref,
                  "tags": [tag.name for tag in all_tags.values()]}
+        if parent is not None:
+            after["parent"] = ref(parent)
         if decision is not None:
             after["rule"] = ref(decision.rule)
             after["keyword"] = decision.keyword
@@ -215,6 +219,10 @@ def ticket_change_status(*, ticket, status, actor):
         ticket = ticket_lock(ticket)
         status_check(ticket, status)
         status_apply(ticket, status, actor=actor)
+        if status == Status.RESOLVED:
+            rating_request = survey_create(ticket=ticket, actor=actor)
+            if rating_request is not None:
+                transaction.on_commit(partial(_send_reply, rating_request.pk))
         return ticket
 
 
