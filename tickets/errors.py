@@ -37,3 +37,7 @@ MSG_ATTACHMENT_TOO_MANY = _("At most %(limit)s files can be attached to one mess
 MSG_RATING_RANGE = _("Choose a rating from 1 to 5.")
 MSG_SURVEY_ANSWERED = _("This ticket has already been rated. Thank you!")
 MSG_SURVEY_EXPIRED = _("This rating link has expired.")
+MSG_SUBJECT_EMPTY = _("A ticket needs a subject.")
+MSG_NOTHING_CHANGED = _("Nothing was changed.")
+MSG_ASSIGNEE_NOT_FOUND = _("There is no active colleague with that id.")
+MSG_CUSTOMER_NOT_VISIBLE = _("That customer does not exist or is outside your regions.")

@@ -22,7 +22,7 @@ from scrm.models import Channel, Team
 from scrm.tenancy import tenant_scope
 from tickets.errors import MSG_RATING_RANGE, MSG_SURVEY_ANSWERED, MSG_SURVEY_EXPIRED, TicketError
 from tickets.models import Comment, Notification, Queue, SatisfactionSurvey, Ticket, TicketEvent
-from tickets.services._core import event_write
+from tickets.services._core import event_write, ref
 from tickets.services.notify import absolute_url, notify
 
 QA_QUEUE_CODE = "qa"
@@ -128,6 +128,9 @@ def survey_answer(*, survey, rating, comment=""):
                 notify(recipient=supervisor, kind=Notification.Kind.RATING_LOW, ticket=review, title=title,
                        body=survey.comment)
         survey.save(update_fields=fields)
+        event_write(survey.ticket, TicketEvent.Kind.RATED, after={
+            "survey": survey.pk, "rating": rating, "comment": survey.comment,
+            "review": ref(survey.review_ticket) if survey.review_ticket_id else None})
         return survey
 
 
