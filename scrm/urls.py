@@ -21,12 +21,16 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/tickets/", include("tickets.api_urls")),
     path("api/v1/", include("scrm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI renders with inline styles: allow them on this page only, never inline scripts.
     path("api/docs/", csp_update({"style-src": ["'unsafe-inline'"]})(
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("tickets/", include("tickets.urls")),
+    path("notifications/", include("tickets.urls_notifications")),
+    path("files/", include("tickets.urls_files")),
+    path("rate/", include("tickets.urls_public")),
     path("forms/", include("forms_builder.urls")),
     path("settlement/", include("settlement.urls")),
     path("", include("scrm.urls_core")),

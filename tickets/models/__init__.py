@@ -1,5 +1,6 @@
 """The tickets app's tables, one module per area; import them from `tickets.models`."""
 
+from tickets.models.attachments import Attachment
 from tickets.models.core import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
@@ -15,15 +16,21 @@ from tickets.models.core import (
     TicketType,
     TicketWatcher,
 )
+from tickets.models.notify import Notification, NotificationDelivery
+from tickets.models.satisfaction import SatisfactionSurvey
 
 __all__ = [
     "ACTIVE_STATUSES",
     "POOL_STATUSES",
     "AgentLoad",
+    "Attachment",
     "Comment",
+    "Notification",
+    "NotificationDelivery",
     "Queue",
     "QueueMembership",
     "RoutingRule",
+    "SatisfactionSurvey",
     "Ticket",
     "TicketCounter",
     "TicketEvent",

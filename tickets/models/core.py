@@ -310,6 +310,8 @@ class TicketEvent(TenantModel):
         MERGED = "merged", _("Merged")
         SPLIT = "split", _("Split")
         ESCALATED = "escalated", _("Escalated")
+        UPDATED = "updated", _("Details changed")  # subject, type, tags
+        RATED = "rated", _("Rated by the customer")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

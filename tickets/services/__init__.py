@@ -6,6 +6,8 @@ loads. Channel ingestion and forms call `ticket_open` and `ticket_add_message`.
 """
 
 from tickets.services.assignment import agent_load_recount, ticket_assign, ticket_take_next
+from tickets.services.attachments import comment_attach
+from tickets.services.details import ticket_update_details
 from tickets.services.lifecycle import (
     ticket_add_message,
     ticket_change_status,
@@ -16,8 +18,18 @@ from tickets.services.lifecycle import (
     ticket_split,
     ticket_transfer,
 )
+from tickets.services.notify import (
+    NotificationPermanentError,
+    notification_mark_read,
+    notifications_mark_all_read,
+    notify,
+    register_notification_channel,
+)
+from tickets.services.satisfaction import survey_answer
 
 __all__ = [
-    "agent_load_recount", "ticket_add_message", "ticket_assign", "ticket_change_status", "ticket_merge",
-    "ticket_open", "ticket_reply", "ticket_set_priority", "ticket_split", "ticket_take_next", "ticket_transfer",
+    "NotificationPermanentError", "agent_load_recount", "notification_mark_read", "notifications_mark_all_read",
+    "notify", "register_notification_channel", "ticket_add_message", "ticket_assign", "ticket_change_status",
+    "ticket_merge", "ticket_open", "ticket_reply", "ticket_set_priority", "ticket_split", "ticket_take_next",
+    "ticket_transfer", "ticket_update_details", "comment_attach", "survey_answer",
 ]

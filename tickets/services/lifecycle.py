@@ -6,6 +6,7 @@ from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from scrm.services import customer_touch
 from scrm.tenancy import tenant_scope
@@ -25,7 +26,16 @@ from tickets.errors import (
     MSG_TRANSFER_SAME_QUEUE,
     TicketError,
 )
-from tickets.models import ACTIVE_STATUSES, Comment, Queue, Ticket, TicketEvent, TicketTag, TicketWatcher
+from tickets.models import (
+    ACTIVE_STATUSES,
+    Comment,
+    Notification,
+    Queue,
+    Ticket,
+    TicketEvent,
+    TicketTag,
+    TicketWatcher,
+)
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.selectors import routing_rules_active
 from tickets.services._core import (
@@ -40,8 +50,14 @@ from tickets.services._core import (
     tickets_lock,
 )
 from tickets.services.assignment import assign_by_strategy, region_ancestor_paths
+from tickets.services.attachments import attachments_check, attachments_store
+from tickets.services.mentions import mentions_resolve
+from tickets.services.notify import notify
+from tickets.services.satisfaction import survey_create
 
 logger = logging.getLogger(__name__)
+
+MENTION_TITLE = _("%(actor)s mentioned you on ticket %(number)s")
 
 Status = Ticket.Status
 Kind = TicketEvent.Kind
@@ -82,10 +98,11 @@ def _tags_add(ticket, tags):
 
 @transaction.atomic
 def ticket_open(*, organization, customer, subject, description, channel, source_ref="", type=None,
-                priority=None, actor=None, order_number="", tags=()):
+                priority=None, actor=None, order_number="", tags=(), queue=None, parent=None):
     """Open a ticket: the routing rules decide queue, priority, type and tags (explicit arguments win over a
-    rule, a rule over the type's defaults), then the queue's strategy assigns it, or it waits in the pool."""
-    _same_organization(organization.pk, customer, type, actor, *tags)
+    rule, a rule over the type's defaults), then the queue's strategy assigns it, or it waits in the pool.
+    `parent`: the ticket this one follows up (a QA review of a low rating)."""
+    _same_organization(organization.pk, customer, type, actor, queue, parent, *tags)
     with tenant_scope(organization):
         region = customer.region
         decision = routing_evaluate(routing_rules_active(), RoutingSample(
@@ -97,19 +114,21 @@ def ticket_open(*, organization, customer, subject, description, channel, source
         if priority is None:
             priority = (decision.priority if decision else None) or (
                 type.default_priority if type else Ticket.Priority.P3)
-        queue = (decision.queue if decision else None) or _queue_for(type, region)
+        queue = queue or (decision.queue if decision else None) or _queue_for(type, region)
         now = timezone.now()
         ticket = Ticket.objects.create(
             organization=organization, number=number_next(organization.pk, now), subject=subject[:200],
             description=description, customer=customer, channel=channel, source_ref=source_ref, type=type,
             priority=priority, queue=queue, team=queue.team if queue else None, region=region,
-            order_number=order_number, created_at=now,
+            order_number=order_number, parent=parent, created_at=now,
         )
         all_tags = {tag.pk: tag for tag in [*tags, *(decision.tags if decision else ())]}
         _tags_add(ticket, all_tags.values())
         after = {"number": ticket.number, "status": ticket.status, "priority": ticket.priority,
                  "type": ref(type), "queue": ref(queue), "channel": channel, "source_ref": source_ref,
                  "tags": [tag.name for tag in all_tags.values()]}
+        if parent is not None:
+            after["parent"] = ref(parent)
         if decision is not None:
             after["rule"] = ref(decision.rule)
             after["keyword"] = decision.keyword
@@ -200,6 +219,10 @@ def ticket_change_status(*, ticket, status, actor):
         ticket = ticket_lock(ticket)
         status_check(ticket, status)
         status_apply(ticket, status, actor=actor)
+        if status == Status.RESOLVED:
+            rating_request = survey_create(ticket=ticket, actor=actor)
+            if rating_request is not None:
+                transaction.on_commit(partial(_send_reply, rating_request.pk))
         return ticket
 
 
@@ -210,11 +233,13 @@ def _send_reply(comment_id):
 
 
 @transaction.atomic
-def ticket_reply(*, ticket, author, body, public=True):
-    """An agent's public reply to the customer or internal note. Refused on a closed ticket. The first public
-    reply stamps first_response_at and opens a new ticket."""
+def ticket_reply(*, ticket, author, body, public=True, attachments=()):
+    """An agent's public reply to the customer or internal note, with optional attachments (uploaded files,
+    checked before anything is written; with a file the text may be empty). Refused on a closed ticket. The first
+    public reply stamps first_response_at and opens a new ticket. Colleagues @mentioned are notified."""
     _same_organization(ticket.organization_id, author)
-    if not body.strip():
+    checked = attachments_check(attachments)
+    if not body.strip() and not checked:
         raise TicketError(MSG_EMPTY_BODY)
     with tenant_scope(ticket.organization_id):
         ticket = ticket_lock(ticket)
@@ -224,8 +249,18 @@ def ticket_reply(*, ticket, author, body, public=True):
             organization_id=ticket.organization_id, ticket=ticket, is_public=public, author=author, body=body,
             channel=ticket.channel if public else "",
         )
-        event_write(ticket, Kind.COMMENT, actor=author, comment=comment,
-                    after={"comment": comment.pk, "public": public})
+        after = {"comment": comment.pk, "public": public}
+        if checked:
+            stored = attachments_store(comment=comment, checked=checked, uploaded_by=author)
+            after["attachments"] = [{"id": a.pk, "name": a.original_name} for a in stored]
+        mentioned = mentions_resolve(organization_id=ticket.organization_id, body=body)
+        if mentioned:
+            after["mentions"] = [ref(user) for user in mentioned]
+        event_write(ticket, Kind.COMMENT, actor=author, comment=comment, after=after)
+        for user in mentioned:
+            notify(recipient=user, kind=Notification.Kind.MENTIONED, ticket=ticket, actor=author,
+                   title=MENTION_TITLE % {"actor": author or _("Someone"), "number": ticket.number},
+                   body=body[:500])
         if public:
             if ticket.first_response_at is None:
                 ticket.first_response_at = comment.created_at
@@ -275,6 +310,10 @@ def ticket_transfer(*, ticket, queue, reason, actor):
         event_write(ticket, Kind.TRANSFERRED, actor=actor, before=before,
                     after={"queue": ref(queue), "team": ref(queue.team), "reason": reason.strip()})
         assign_by_strategy(ticket)
+        supervisor = queue.team.leader if queue.team_id else None
+        if supervisor is not None:
+            notify(recipient=supervisor, kind=Notification.Kind.TRANSFERRED, ticket=ticket, actor=actor,
+                   body=reason.strip())
         return ticket
 
 

@@ -1,0 +1,233 @@
+"""`/api/v1/tickets/`: the workspace's list and filters, create, edit and the actions, all through the services,
+scoped to the caller's organization, role and regions; a broken rule answers 400 with the service's message."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from scrm.models import Role, Tag, TagGroup
+from scrm.tenancy import tenant_scope
+from tests.scrm.factories import RegionFactory
+from tests.tenancy import api_token, assert_isolated, tenant_pair
+from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
+from tickets.errors import MSG_ILLEGAL_STATUS, MSG_REPLY_CLOSED, MSG_TRANSFER_REASON
+from tickets.models import Attachment, Comment, Notification, Ticket, TicketEvent, TicketTag
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/tickets/"
+
+
+def _tag(organization, name):
+    group, _created = TagGroup.objects.get_or_create(organization=organization, name="工单标签")
+    return Tag.objects.create(organization=organization, group=group, name=name)
+
+
+def _client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
+    return client
+
+
+@pytest.fixture
+def agent_user(scoped):
+    return make_agent(scoped, username="xiaoli")
+
+
+@pytest.fixture
+def api(agent_user):
+    return _client(agent_user)
+
+
+def test_the_list_filters_like_the_workspace_in_a_bounded_number_of_queries(api, scoped, agent_user,
+                                                                            django_assert_max_num_queries):
+    queue = QueueFactory(organization=scoped)
+    vip = CustomerFactory(organization=scoped, level="vip", display_name="王大客户")
+    for n in range(15):
+        TicketFactory(organization=scoped, subject=f"普通{n}", priority=3, queue=queue)
+    urgent = TicketFactory(organization=scoped, subject="退款没到账", priority=1, customer=vip, assignee=agent_user,
+                           status="open")
+    TicketTag.objects.create(organization=scoped, ticket=urgent, tag=_tag(scoped, "退款"))
+
+    with django_assert_max_num_queries(10):
+        response = api.get(URL)
+    assert response.status_code == 200
+    assert response.data["count"] == 16
+
+    def numbers(query):
+        return [row["number"] for row in api.get(URL + query).data["results"]]
+
+    assert numbers("?priority=1") == [urgent.number]
+    assert numbers("?customer_level=vip") == [urgent.number]
+    assert numbers("?assignee=me") == [urgent.number]
+    assert numbers("?status=open") == [urgent.number]
+    assert numbers("?q=退款") == [urgent.number]
+    assert numbers("?q=王大") == [urgent.number]
+    assert numbers(f"?q={urgent.number}") == [urgent.number]
+    assert len(numbers(f"?queue={queue.pk}&assignee=none")) == 15
+    row = api.get(URL + "?priority=1").data["results"][0]
+    assert row["tags"] == ["退款"] and row["customer"]["display_name"] == "王大客户"
+    assert row["assignee"]["username"] == "xiaoli"
+
+
+def test_create_goes_through_ticket_open_and_routing(api, scoped, customer):
+    queue = QueueFactory(organization=scoped, auto_assign=False)
+    ticket_type = TicketTypeFactory(organization=scoped, default_queue=queue, default_priority=2)
+
+    response = api.post(URL, {"customer": customer.pk, "subject": "安装预约", "type": ticket_type.pk,
+                              "channel": "phone"}, format="json")
+
+    assert response.status_code == 201, response.data
+    ticket = Ticket.objects.get(pk=response.data["id"])
+    assert (ticket.queue, ticket.priority, ticket.channel) == (queue, 2, "phone")
+    assert response.data["number"] == ticket.number
+    assert TicketEvent.objects.get(ticket=ticket, kind="created").actor.username == "xiaoli"
+
+
+def test_create_refuses_a_customer_outside_the_callers_regions(scoped):
+    east, west = RegionFactory(organization=scoped, code="E"), RegionFactory(organization=scoped, code="W")
+    agent = make_agent(scoped, regions=[east])
+    far = CustomerFactory(organization=scoped, region=west)
+
+    response = _client(agent).post(URL, {"customer": far.pk, "subject": "x"}, format="json")
+
+    assert response.status_code == 400
+    assert not Ticket.objects.exists()
+
+
+def test_partial_update_edits_subject_priority_type_and_tags_with_events(api, scoped):
+    ticket = TicketFactory(organization=scoped, subject="旧标题", priority=3)
+    ticket_type = TicketTypeFactory(organization=scoped, name="投诉")
+    tag = _tag(scoped, "加急")
+
+    response = api.patch(f"{URL}{ticket.pk}/", {"subject": "新标题", "priority": 1, "type": ticket_type.pk,
+                                                "tags": [tag.pk]}, format="json")
+
+    assert response.status_code == 200, response.data
+    assert (response.data["subject"], response.data["priority"], response.data["tags"]) == ("新标题", 1, ["加急"])
+    assert response.data["type"]["name"] == "投诉"
+    updated = TicketEvent.objects.get(ticket=ticket, kind="updated")
+    assert updated.after["subject"] == "新标题" and updated.after["tags"] == ["加急"]
+    assert TicketEvent.objects.get(ticket=ticket, kind="priority").after == {"priority": 1}
+    assert api.put(f"{URL}{ticket.pk}/", {"subject": "x"}, format="json").status_code == 405
+
+
+def test_actions_assign_transfer_reply_resolve_and_the_timeline(scoped, agent_user, make_user):
+    supervisor = make_user(scoped, Role.SUPERVISOR, username="boss")
+    api = _client(supervisor)
+    ticket = TicketFactory(organization=scoped, queue=QueueFactory(organization=scoped))
+    target = QueueFactory(organization=scoped, auto_assign=False)
+    base = f"{URL}{ticket.pk}/"
+
+    response = api.post(base + "assign/", {"assignee": agent_user.pk}, format="json")
+    assert response.status_code == 200 and response.data["assignee"]["id"] == agent_user.pk
+    assert Notification.objects.filter(recipient=agent_user, kind="assigned").exists()
+
+    response = api.post(base + "transfer/", {"queue": target.pk, "reason": "需要技术支持"}, format="json")
+    assert response.status_code == 200 and response.data["queue"]["id"] == target.pk
+
+    png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, content_type="image/png")
+    response = api.post(base + "reply/", {"body": "内部备注 @xiaoli", "public": "false", "attachments": [png]},
+                        format="multipart")
+    assert response.status_code == 201, response.data
+    assert response.data["is_public"] is False
+    assert response.data["attachments"][0]["original_name"] == "photo.png"
+    assert Notification.objects.filter(recipient=agent_user, kind="mentioned").exists()
+
+    response = api.post(base + "status/", {"status": "pending"}, format="json")
+    assert response.status_code == 200 and response.data["status"] == "pending"
+    response = api.post(base + "resolve/")
+    assert response.status_code == 200 and response.data["status"] == "resolved"
+
+    events = api.get(base + "events/").data["results"]
+    kinds = [event["kind"] for event in events]
+    assert kinds[:2] == ["assigned", "status"]
+    assert {"transferred", "comment"} <= set(kinds) and kinds[-2:] == ["status", "comment"]  # resolved + link
+
+
+def test_a_broken_rule_is_a_400_with_the_services_message_and_nothing_changes(api, scoped):
+    ticket = TicketFactory(organization=scoped, status="closed", queue=QueueFactory(organization=scoped))
+    other = TicketFactory(organization=scoped, queue=QueueFactory(organization=scoped))
+    base = f"{URL}{ticket.pk}/"
+
+    response = api.post(base + "reply/", {"body": "还在吗"}, format="json")
+    assert response.status_code == 400
+    assert response.data["detail"] == str(MSG_REPLY_CLOSED % {"number": ticket.number})
+
+    response = api.post(base + "status/", {"status": "open"}, format="json")
+    assert response.status_code == 400
+    assert response.data["detail"] == str(MSG_ILLEGAL_STATUS % {"before": Ticket.Status.CLOSED.label,
+                                                                "after": Ticket.Status.OPEN.label})
+
+    target = QueueFactory(organization=scoped)
+    response = api.post(f"{URL}{other.pk}/transfer/", {"queue": target.pk, "reason": " "}, format="json")
+    assert response.status_code == 400 and response.data["detail"] == str(MSG_TRANSFER_REASON)
+
+    bad_file = SimpleUploadedFile("setup.jpg", b"MZ" + b"\x00" * 50)
+    response = api.post(f"{URL}{other.pk}/reply/", {"body": "附件", "attachments": [bad_file]}, format="multipart")
+    assert response.status_code == 400 and "setup.jpg" in response.data["detail"]
+
+    assert not Comment.objects.exists() and not Attachment.objects.exists()
+    assert not TicketEvent.objects.exists()
+
+
+def test_roles_decide_what_the_api_lets_you_do(scoped, make_user, agent_user):
+    ticket = TicketFactory(organization=scoped)
+    viewer, finance = make_user(scoped, Role.VIEWER), make_user(scoped, Role.FINANCE)
+    colleague = make_agent(scoped)
+
+    assert _client(viewer).get(URL).status_code == 200
+    assert _client(viewer).post(f"{URL}{ticket.pk}/resolve/").status_code == 403
+    assert _client(viewer).patch(f"{URL}{ticket.pk}/", {"subject": "x"}, format="json").status_code == 403
+    assert _client(finance).get(URL).status_code == 403
+    assert APIClient().get(URL).status_code == 401
+    # An agent takes a ticket themselves but does not hand tickets to colleagues.
+    api = _client(agent_user)
+    assert api.post(f"{URL}{ticket.pk}/assign/", {"assignee": colleague.pk}, format="json").status_code == 403
+    assert api.post(f"{URL}{ticket.pk}/assign/", {"assignee": agent_user.pk}, format="json").status_code == 200
+
+
+def test_tickets_outside_the_agents_regions_are_not_found(scoped):
+    east, west = RegionFactory(organization=scoped, code="E"), RegionFactory(organization=scoped, code="W")
+    agent = make_agent(scoped, regions=[east])
+    mine = TicketFactory(organization=scoped, region=east)
+    far = TicketFactory(organization=scoped, region=west)
+    api = _client(agent)
+
+    assert [row["id"] for row in api.get(URL).data["results"]] == [mine.pk]
+    assert api.get(f"{URL}{far.pk}/").status_code == 404
+    assert api.post(f"{URL}{far.pk}/resolve/").status_code == 404
+    assert api.get(f"{URL}{far.pk}/events/").status_code == 404
+
+
+def test_tenants_are_isolated(db):
+    def seed(tenant):
+        customer = CustomerFactory(organization=tenant.organization, display_name=f"{tenant.marker} 客户")
+        tenant.objects["ticket"] = TicketFactory(organization=tenant.organization, customer=customer,
+                                                 subject=f"{tenant.marker} 工单")
+        tenant.objects["queue"] = QueueFactory(organization=tenant.organization)
+
+    a, b = tenant_pair(seed)
+    client = APIClient()
+    assert_isolated(client, a, b, URL, role=Role.AGENT)
+    assert_isolated(client, a, b, f"{URL}?q=工单", role=Role.SUPERVISOR)
+    api = _client(a.users[Role.SUPERVISOR])
+    assert api.get(f"{URL}{b.objects['ticket'].pk}/").status_code == 404
+    assert api.post(f"{URL}{b.objects['ticket'].pk}/resolve/").status_code == 404
+    # A queue of B is no queue for A.
+    response = api.post(f"{URL}{a.objects['ticket'].pk}/transfer/", {"queue": b.objects["queue"].pk,
+                                                                     "reason": "x"}, format="json")
+    assert response.status_code == 400
+    response = api.post(f"{URL}{a.objects['ticket'].pk}/assign/", {"assignee": b.users[Role.AGENT].pk},
+                        format="json")
+    assert response.status_code == 400
+    with tenant_scope(b.organization):
+        assert Ticket.objects.get().queue is None
+
+
+def test_the_schema_describes_the_tickets_api(ops_admin):
+    client = APIClient()
+    client.force_login(ops_admin)
+    schema = client.get("/api/schema/?format=json").json()
+    assert "/api/v1/tickets/{id}/transfer/" in schema["paths"]
+    assert "/api/v1/tickets/{id}/events/" in schema["paths"]

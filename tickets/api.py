@@ -1,0 +1,183 @@
+"""`/api/v1/tickets/`: the tickets the caller may see (the workspace's selector: organization, role, regions),
+filtered like the workspace lists; create, read, edit, and one endpoint per action. Every write goes through a
+tickets service; a broken rule answers 400 with the service's message."""
+
+import django_filters
+from django.db.models import Q
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from scrm.access import user_has_role
+from scrm.api import ModelPermissions, TenantScopedAPIMixin
+from scrm.models import Channel, Customer, Role, User
+from scrm.selectors import customer_list
+from tickets import selectors, services
+from tickets.errors import MSG_ASSIGNEE_NOT_FOUND, MSG_CUSTOMER_NOT_VISIBLE, TicketError
+from tickets.models import Ticket
+from tickets.serializers import (
+    CommentSerializer,
+    TicketAssignSerializer,
+    TicketCreateSerializer,
+    TicketEventSerializer,
+    TicketReplySerializer,
+    TicketSerializer,
+    TicketStatusSerializer,
+    TicketTransferSerializer,
+    TicketUpdateSerializer,
+)
+
+
+class TicketAPIFilter(django_filters.FilterSet):
+    """The workspace's filters, as query parameters: several values of one filter are ORed (`?status=new&status=
+    open`); `assignee` takes a user id, `me` or `none`; `q` finds a number, a subject or a customer name."""
+
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    queue = django_filters.NumberFilter(field_name="queue_id")
+    type = django_filters.NumberFilter(field_name="type_id")
+    customer_level = django_filters.MultipleChoiceFilter(field_name="customer__level", choices=Customer.Level.choices)
+    assignee = django_filters.CharFilter(method="filter_assignee")
+    q = django_filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "priority", "channel", "queue", "type", "customer_level", "assignee", "q"]
+
+    def filter_assignee(self, queryset, name, value):
+        value = value.strip().lower()
+        if value == "me":
+            return queryset.filter(assignee=self.request.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        return queryset.none()
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.upper().startswith("T") and value[1:9].isdigit():
+            return queryset.filter(number=value.upper())
+        return queryset.filter(Q(subject__icontains=value) | Q(customer__display_name__icontains=value))
+
+
+class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                    viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsAuthenticated, ModelPermissions]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TicketAPIFilter
+    serializer_class = TicketSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Ticket.objects.none()
+        return selectors.ticket_list(user=self.request.user).select_related("team").prefetch_related("tags")
+
+    def handle_exception(self, exc):
+        if isinstance(exc, TicketError):
+            exc = ValidationError({"detail": str(exc)})
+        return super().handle_exception(exc)
+
+    def _require(self, *perms):
+        if not self.request.user.has_perms(perms):
+            raise PermissionDenied
+
+    def _answer(self, ticket, code=status.HTTP_200_OK):
+        return Response(TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data, status=code)
+
+    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    def create(self, request, *args, **kwargs):
+        params = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        if not customer_list(user=request.user).filter(pk=data["customer"].pk).exists():
+            raise ValidationError({"customer": [str(MSG_CUSTOMER_NOT_VISIBLE)]})
+        ticket = services.ticket_open(organization=request.user.organization, actor=request.user, **data)
+        return self._answer(ticket, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        params = TicketUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        params.is_valid(raise_exception=True)
+        ticket = services.ticket_update_details(ticket=ticket, actor=request.user, **params.validated_data)
+        return self._answer(ticket)
+
+    @extend_schema(request=TicketAssignSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Give the ticket to a colleague (supervisors), or take it yourself; `null` puts it back in the pool."""
+        self._require("tickets.change_ticket")
+        ticket = self.get_object()
+        params = TicketAssignSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        assignee_id = params.validated_data["assignee"]
+        if assignee_id != request.user.pk and not user_has_role(request.user, Role.SUPERVISOR):
+            raise PermissionDenied
+        assignee = None
+        if assignee_id is not None:
+            assignee = User.objects.filter(organization_id=request.user.organization_id, is_active=True,
+                                           pk=assignee_id).first()
+            if assignee is None:
+                raise ValidationError({"assignee": [str(MSG_ASSIGNEE_NOT_FOUND)]})
+        return self._answer(services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user))
+
+    @extend_schema(request=TicketTransferSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        """Move the ticket to another queue (and its team), with a reason."""
+        self._require("tickets.change_ticket")
+        ticket = self.get_object()
+        params = TicketTransferSerializer(data=request.data, context=self.get_serializer_context())
+        params.is_valid(raise_exception=True)
+        return self._answer(services.ticket_transfer(ticket=ticket, actor=request.user, **params.validated_data))
+
+    @extend_schema(request=TicketReplySerializer, responses={201: CommentSerializer})
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        """A public reply to the customer or (`public: false`) an internal note; files as multipart
+        `attachments`. @mentions notify colleagues."""
+        self._require("tickets.add_comment")
+        ticket = self.get_object()
+        params = TicketReplySerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        comment = services.ticket_reply(ticket=ticket, author=request.user, **params.validated_data)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Resolve the ticket; the customer is sent a satisfaction rating link."""
+        self._require("tickets.change_ticket")
+        ticket = services.ticket_change_status(ticket=self.get_object(), status=Ticket.Status.RESOLVED,
+                                               actor=request.user)
+        return self._answer(ticket)
+
+    @extend_schema(request=TicketStatusSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request, pk=None):
+        """Move the ticket to another status (only the moves the lifecycle allows)."""
+        self._require("tickets.change_ticket")
+        ticket = self.get_object()
+        params = TicketStatusSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        ticket = services.ticket_change_status(ticket=ticket, status=params.validated_data["status"],
+                                               actor=request.user)
+        return self._answer(ticket)
+
+    @extend_schema(responses=TicketEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        """The ticket's timeline and audit trail, oldest first."""
+        self._require("tickets.view_ticketevent")
+        events = selectors.ticket_events(ticket=self.get_object())
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(TicketEventSerializer(page, many=True).data)

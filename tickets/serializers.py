@@ -1,0 +1,123 @@
+"""REST shapes of tickets: what a ticket looks like on the wire, and the input of each action (the services do
+the work; these only parse and check shapes). Related ids are looked up in the caller's organization scope."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from scrm.models import Channel, Customer, Tag, User
+from tickets.models import Attachment, Comment, Queue, Ticket, TicketEvent, TicketType
+
+
+class _Ref(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="__str__")
+
+
+class _UserRef(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name"]
+
+
+class _CustomerRef(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "display_name", "level"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    customer = _CustomerRef(read_only=True)
+    assignee = _UserRef(read_only=True)
+    type = _Ref(read_only=True, allow_null=True)
+    queue = _Ref(read_only=True, allow_null=True)
+    team = _Ref(read_only=True, allow_null=True)
+    region = _Ref(read_only=True, allow_null=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "number", "subject", "description", "status", "priority", "channel", "source_ref", "customer",
+            "type", "queue", "team", "region", "assignee", "tags", "parent", "merged_into", "order_number",
+            "created_at", "updated_at", "assigned_at", "first_response_at", "resolved_at", "closed_at",
+        ]
+        read_only_fields = fields
+
+
+def _scoped(model):
+    # The manager, not a queryset: DRF calls .all() on it per request, inside the request's organization scope (a
+    # queryset built here would keep the scope open at import time, if any).
+    return model.objects
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=_scoped(Customer))
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.MANUAL)
+    source_ref = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+    type = serializers.PrimaryKeyRelatedField(queryset=_scoped(TicketType), required=False, allow_null=True,
+                                              default=None)
+    priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False, allow_null=True,
+                                       default=None)
+    tags = serializers.PrimaryKeyRelatedField(queryset=_scoped(Tag), many=True, required=False, default=list)
+    order_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=200, required=False)
+    priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
+    type = serializers.PrimaryKeyRelatedField(queryset=_scoped(TicketType), required=False, allow_null=True)
+    tags = serializers.PrimaryKeyRelatedField(queryset=_scoped(Tag), many=True, required=False)
+
+
+class TicketAssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(allow_null=True, help_text=_("A user id; null puts the ticket back in "
+                                                                     "its queue's pool."))
+
+
+class TicketTransferSerializer(serializers.Serializer):
+    queue = serializers.PrimaryKeyRelatedField(queryset=_scoped(Queue))
+    reason = serializers.CharField(allow_blank=True)
+
+
+class TicketReplySerializer(serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
+    public = serializers.BooleanField(default=True, help_text=_("False: an internal note."))
+    attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class TicketStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Ticket.Status.choices)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "sha256", "url"]
+
+    def get_url(self, obj) -> str:
+        return reverse("files:attachment-download", kwargs={"pk": obj.pk})
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = _UserRef(read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "ticket", "is_public", "author", "customer", "body", "channel", "attachments",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    actor = _UserRef(read_only=True)
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "actor", "before", "after", "comment", "created_at"]
+        read_only_fields = fields
