@@ -1,5 +1,6 @@
 """The tickets app's tables, one module per area; import them from `tickets.models`."""
 
+from tickets.models.canned import CannedResponse
 from tickets.models.core import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
@@ -20,6 +21,7 @@ __all__ = [
     "ACTIVE_STATUSES",
     "POOL_STATUSES",
     "AgentLoad",
+    "CannedResponse",
     "Comment",
     "Queue",
     "QueueMembership",

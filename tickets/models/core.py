@@ -310,6 +310,7 @@ class TicketEvent(TenantModel):
         MERGED = "merged", _("Merged")
         SPLIT = "split", _("Split")
         ESCALATED = "escalated", _("Escalated")
+        TAGGED = "tagged", _("Tagged")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

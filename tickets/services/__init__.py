@@ -16,8 +16,10 @@ from tickets.services.lifecycle import (
     ticket_split,
     ticket_transfer,
 )
+from tickets.services.workspace import CANNED_VARIABLES, canned_response_render, ticket_tags_add
 
 __all__ = [
-    "agent_load_recount", "ticket_add_message", "ticket_assign", "ticket_change_status", "ticket_merge",
+    "CANNED_VARIABLES", "agent_load_recount", "canned_response_render", "ticket_tags_add",
+    "ticket_add_message", "ticket_assign", "ticket_change_status", "ticket_merge",
     "ticket_open", "ticket_reply", "ticket_set_priority", "ticket_split", "ticket_take_next", "ticket_transfer",
 ]
