@@ -42,13 +42,10 @@ class TicketsConfig(AppConfig):
         def works_tickets(user):
             return user.is_superuser or user_has_role(user, Role.AGENT, Role.SUPERVISOR)
 
-        def watches_board(user):
-            return user.is_superuser or user_has_role(user, Role.SUPERVISOR, Role.OPS_ADMIN, Role.VIEWER)
-
         register_nav_children("tickets", [
             NavChild("tickets-mine", _("My tickets"), "tickets:index", "bi-person-check", works_tickets),
             NavChild("tickets-queues", _("Team queues"), "tickets:ticket-queues", "bi-collection"),
-            NavChild("tickets-board", _("Board"), "tickets:board", "bi-grid-3x3", watches_board),
+            NavChild("tickets-board", _("Board"), "tickets:board", "bi-grid-3x3"),
         ])
         register_nav_children("settings", [
             NavChild("routing-rules", _("Routing rules"), "tickets:rule-tester", "bi-signpost-split"),

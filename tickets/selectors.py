@@ -122,7 +122,9 @@ def ticket_visible_q(*, user):
     if user_sees_all_tickets(user):
         return Q()
     if user_has_role(user, Role.SUPERVISOR):
-        mine = Q(team__in=_supervised_team_ids(user)) | Q(queue__in=_member_queue_ids(user))
+        teams = _supervised_team_ids(user)
+        mine = (Q(team__in=teams) | Q(queue__in=Queue.objects.filter(team__in=teams).values("pk"))
+                | Q(queue__in=_member_queue_ids(user)))
     elif user_has_role(user, Role.AGENT):
         mine = Q(queue__in=_member_queue_ids(user))
     else:
