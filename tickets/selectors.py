@@ -153,7 +153,8 @@ def _list_row(queryset):
     return queryset.select_related("customer", "assignee", "queue", "type").only(
         "id", "organization_id", "number", "subject", "status", "priority", "channel", "created_at", "updated_at",
         "customer__id", "customer__display_name", "customer__level", "assignee__id", "assignee__username",
-        "assignee__display_name", "queue__id", "queue__name", "type__id", "type__name",
+        "assignee__display_name", "assignee__first_name", "assignee__last_name", "queue__id", "queue__name",
+        "type__id", "type__name",
     )
 
 

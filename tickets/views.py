@@ -407,6 +407,18 @@ class TicketAssignView(_TicketAction):
             messages.success(request, MSG_ASSIGNED % {"number": ticket.number, "user": assignee})
         return None
 
+    def get(self, request, pk):
+        """The board row of the ticket with its assignment form (loaded when the supervisor asks for it, so a
+        list of fifty tickets does not carry fifty lists of every agent)."""
+        if not may_assign_others(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        row = selectors.board_cell_ticket(user=request.user, pk=pk)
+        if row is None:
+            raise Http404
+        return render(request, "tickets/_board_row.html", {
+            "t": row, "may_assign_others": True, "show_form": True,
+            "assignees": selectors.assignable_users(organization=request.user.organization)})
+
     def respond(self, request, ticket):
         if request.headers.get("HX-Request"):
             # The board swaps the ticket's row, with the outcome (or the refusal) shown in it.
@@ -414,8 +426,7 @@ class TicketAssignView(_TicketAction):
             if row is None:
                 return render(request, "tickets/_messages.html")
             return render(request, "tickets/_board_row.html", {
-                "t": row, "just_assigned": True, "may_assign_others": may_assign_others(request.user),
-                "assignees": selectors.assignable_users(organization=request.user.organization)})
+                "t": row, "just_assigned": True, "may_assign_others": may_assign_others(request.user)})
         return super().respond(request, ticket)
 
 
@@ -525,12 +536,11 @@ class TicketBoardCellView(ModuleRequiredMixin, TemplateView):
         else:
             raise Http404
         user = self.request.user
-        assign = may_assign_others(user)
         return super().get_context_data(
             tickets=selectors.board_cell(user=user, queue_id=queue_id, status=status,
                                          region=_board_region(self.request)),
-            status_label=Ticket.Status(status).label, queue_name=queue_name, may_assign_others=assign,
-            assignees=selectors.assignable_users(organization=user.organization) if assign else (), **kwargs,
+            status_label=Ticket.Status(status).label, queue_name=queue_name,
+            may_assign_others=may_assign_others(user), **kwargs,
         )
 
 

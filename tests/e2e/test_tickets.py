@@ -83,6 +83,7 @@ def test_a_supervisor_reassigns_a_ticket_from_the_board(page, live_server, works
     row.locator("[data-status=new]").click()
     item = page.locator(f"[data-testid=board-tickets] li[data-ticket='{ticket.number}']")
     expect(item).to_be_visible()
+    item.locator("[data-testid=board-reassign]").click()
     item.locator("select[name=assignee]").select_option(label=str(workspace["agent2"]))
     item.get_by_role("button").click()
     expect(page.locator(f"li[data-ticket='{ticket.number}'] [data-testid=board-assignee]")).to_have_text(
