@@ -148,7 +148,7 @@ class TicketQueueMineView(_QueuePage):
     def tickets(self):
         if self.page == "mine":
             return selectors.ticket_queue_mine(user=self.request.user)
-        return selectors.ticket_queue_team(user=self.request.user, pool_only=self.request.GET.get("pool") == "1")
+        return _team_tickets(self.request)
 
 
 class TicketQueueTeamView(_QueuePage):
@@ -159,8 +159,18 @@ class TicketQueueTeamView(_QueuePage):
         return _("Team queues")
 
     def tickets(self):
-        return selectors.ticket_queue_team(user=self.request.user,
-                                           pool_only=self.request.GET.get("pool") == "1")
+        return _team_tickets(self.request)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(queues=selectors.queue_list_for_user(user=self.request.user).select_related(
+            None).only("id", "name", "organization_id"), **kwargs)
+
+
+def _team_tickets(request):
+    """One queue in take-next order; several queues newest first (see selectors.ticket_queue_team)."""
+    one_queue = request.GET.get("queue", "").isdigit()
+    return selectors.ticket_queue_team(user=request.user, pool_only=request.GET.get("pool") == "1",
+                                       take_next_order=one_queue)
 
 
 class TicketTakeNextView(ModuleRequiredMixin, View):

@@ -8,7 +8,8 @@ production, static files collected into a temporary directory) and requests, sig
 cookie, one page at a time:
 
 - ``mine``: an agent's "My tickets" (the agent holds about 1,000 active tickets: a worst case);
-- ``team``: the agent's "Team queues" (the active tickets of their two queues, about 20,000) and its second page;
+- ``team``: the agent's "Team queues" (the active tickets of their two queues, about 20,000, newest first) and its
+  second page; ``team_one_queue``: one of them in take-next order (10,000 active tickets), and filtered to P1;
 - ``team_search``: the same filtered by an exact ticket number;
 - ``board``: the supervisor's board (every active ticket of the team: about 200,000, counted by queue and status),
   the full page and the htmx refresh of the counts;
@@ -67,9 +68,9 @@ def _setup_django(secret_key):
 def _generate(organization, *, tickets, customers, queue_ids, agent_ids, team_id):
     """Customers and tickets of one organization, in two INSERT ... SELECT statements.
 
-    Ticket g: queue g % 20; active when g % 5 = 0 (a fifth), and then, by k = g / 5, assigned to an agent of its
-    queue when k % 10 < 3 (open, pending or on hold), else waiting in the pool (new or open); inactive tickets are
-    resolved or closed. Priorities cycle P1..P4 weighted to P3; ages spread over two years.
+    Ticket g: queue q = (g / 5) % 20; active when g % 5 = 0 (a fifth), and then, with j = (g / 100) % 10, assigned
+    to agent q + 20 j (a member of queue q) when j < 3 (open, pending or on hold), else waiting in the pool (new or
+    open); inactive tickets are resolved or closed. Priorities cycle P1..P4 weighted to P3; ages spread over two years.
     """
     from django.db import connection
 
@@ -90,7 +91,7 @@ def _generate(organization, *, tickets, customers, queue_ids, agent_ids, team_id
         cursor.execute(
             """
             WITH t AS (
-                SELECT g, g / 5 AS k, g %% %(queues)s AS q, (g %% 5 = 0) AS active
+                SELECT g, (g / 5) %% %(queues)s AS q, (g / 5 / %(queues)s) %% 10 AS j, (g %% 5 = 0) AS active
                 FROM generate_series(1, %(n)s) AS g
             )
             INSERT INTO tickets_ticket (
@@ -104,10 +105,9 @@ def _generate(organization, *, tickets, customers, queue_ids, agent_ids, team_id
                    NULL,
                    CASE WHEN g %% 7 = 0 THEN 1 WHEN g %% 7 = 1 THEN 2 WHEN g %% 7 = 2 THEN 4 ELSE 3 END,
                    CASE WHEN NOT active THEN (CASE WHEN g %% 2 = 0 THEN 'closed' ELSE 'resolved' END)
-                        WHEN k %% 10 < 3 THEN (ARRAY['open', 'pending', 'on_hold'])[1 + k %% 3]
-                        ELSE (ARRAY['new', 'open'])[1 + k %% 2] END,
-                   CASE WHEN active AND k %% 10 < 3 THEN (%(agents)s::bigint[])[1 + q + %(queues)s * (k %% 10)]
-                        END,
+                        WHEN j < 3 THEN (ARRAY['open', 'pending', 'on_hold'])[1 + g %% 3]
+                        ELSE (ARRAY['new', 'open'])[1 + g %% 2] END,
+                   CASE WHEN active AND j < 3 THEN (%(agents)s::bigint[])[1 + q + %(queues)s * j] END,
                    %(team)s, (%(queue_ids)s::bigint[])[1 + q], NULL, NULL, NULL, '',
                    now() - g * interval '1 minute', now() - g * interval '1 minute', NULL, NULL, NULL, NULL
             FROM t
@@ -264,6 +264,8 @@ def run(args):
         "mine": (agent, "/tickets/", None),
         "team": (agent, "/tickets/queues/", None),
         "team_page2": (agent, "/tickets/queues/?page=2", None),
+        "team_one_queue": (agent, f"/tickets/queues/?queue={queues[0].pk}", None),
+        "team_one_queue_p1": (agent, f"/tickets/queues/?queue={queues[0].pk}&priority=1", None),
         "team_search": (agent, f"/tickets/queues/?q={number}", None),
         "board": (supervisor, "/tickets/board/", None),
         "board_refresh": (supervisor, "/tickets/board/", {"HX-Request": "true"}),

@@ -496,3 +496,20 @@ def test_workspace_pages_show_nothing_of_another_organization(platform):
     client.post("/tickets/bulk/", {"action": "priority", "priority": 1, "ids": [b_ticket.pk]})
     with tenant_scope(b.organization):
         assert Ticket.objects.get(pk=b_ticket.pk).priority == P3
+
+
+def test_the_sla_state_filter_hook_shows_and_applies_a_registered_filter(desk):
+    from tickets import filters
+
+    client = _client(desk["agent"])
+    assert 'data-testid="sla-filter"' not in client.get("/tickets/queues/").content.decode()
+    late = desk["pool"][0]
+    saved = dict(filters._sla_state_filter)
+    try:
+        filters.register_sla_state_filter(choices=[("breached", "Breached")],
+                                          apply=lambda queryset, value: queryset.filter(pk=late.pk))
+        body = client.get("/tickets/queues/?sla=breached").content.decode()
+        assert 'data-testid="sla-filter"' in body
+        assert late.number in body and desk["pool"][1].number not in body
+    finally:
+        filters._sla_state_filter.update(saved)
