@@ -26,11 +26,43 @@ NAV_ITEMS = [
 ]
 
 
+@dataclass(frozen=True)
+class NavChild:
+    """A page of a module listed under its entry: `allowed(user)` says who sees it (the page checks again)."""
+
+    key: str
+    label: str
+    url_name: str
+    icon: str = "bi-dot"
+    allowed: object = None
+
+
+_children = {}
+
+
+def register_nav_children(module, children):
+    """Other apps list their module's pages from their AppConfig.ready() (the core app imports none of them):
+    `register_nav_children("tickets", [NavChild("mine", _("My tickets"), "tickets:index"), ...])`."""
+    _children[module] = list(children)
+
+
+def _children_for(user, module, current_path):
+    entries = []
+    for child in _children.get(module, ()):
+        if child.allowed is not None and not child.allowed(user):
+            continue
+        url = reverse(child.url_name)
+        entries.append({"child": child, "url": url, "active": current_path == url})
+    return entries
+
+
 def nav_for(user, current_path=""):
-    """The navigation entries a user may see, each with its URL and whether it is the current section."""
+    """The navigation entries a user may see, each with its URL, whether it is the current section, and the
+    pages of the module registered with register_nav_children."""
     items = []
     for item in NAV_ITEMS:
         if user_can_use_module(user, item.module):
             url = reverse(item.url_name)
-            items.append({"item": item, "url": url, "active": current_path.startswith(url)})
+            items.append({"item": item, "url": url, "active": current_path.startswith(url),
+                          "children": _children_for(user, item.module, current_path)})
     return items

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from scrm.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantInline
-from tickets.models import Queue, QueueMembership, RoutingRule, Ticket, TicketEvent, TicketType
+from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, Ticket, TicketEvent, TicketType
 
 
 class QueueMembershipInline(TenantInline):
@@ -86,3 +86,13 @@ class TicketAdmin(ReadOnlyTenantAdmin):
     list_select_related = ("queue", "assignee", "customer")
     date_hierarchy = "created_at"
     inlines = [TicketEventInline]
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(TenantAdmin):
+    """Reply texts agents insert from the reply box; the body may use the variables listed under it."""
+
+    list_display = ("title", "queue", "is_active", "created_at")
+    list_filter = ("is_active", "queue")
+    search_fields = ("title", "body")
+    list_select_related = ("queue",)

@@ -17,10 +17,10 @@ class TicketsConfig(AppConfig):
 
         work = ("view", "add", "change")
         read = ("view",)
-        config = {"queue": read, "tickettype": read, "routingrule": read}
+        config = {"queue": read, "tickettype": read, "routingrule": read, "cannedresponse": read}
         register_role_permissions("tickets", {
             Role.OPS_ADMIN: {
-                "queue": CRUD, "queuemembership": CRUD, "tickettype": CRUD, "routingrule": CRUD,
+                "queue": CRUD, "queuemembership": CRUD, "tickettype": CRUD, "routingrule": CRUD, "cannedresponse": CRUD,
                 "ticket": read, "comment": read, "ticketevent": read,
             },
             Role.SUPERVISOR: {**config, "queuemembership": read, "ticket": work, "comment": ("view", "add"),
@@ -30,4 +30,23 @@ class TicketsConfig(AppConfig):
             Role.VIEWER: {**config, "ticket": read, "comment": read, "ticketevent": read},
         })
         register_timeline_provider("tickets")(ticket_entries)
+        self._register_navigation()
         register_demo_seeder("tickets", seed_tickets)
+
+    @staticmethod
+    def _register_navigation():
+        from scrm.access import user_has_role
+        from scrm.models import Role
+        from scrm.navigation import NavChild, register_nav_children
+
+        def works_tickets(user):
+            return user.is_superuser or user_has_role(user, Role.AGENT, Role.SUPERVISOR)
+
+        register_nav_children("tickets", [
+            NavChild("tickets-mine", _("My tickets"), "tickets:index", "bi-person-check", works_tickets),
+            NavChild("tickets-queues", _("Team queues"), "tickets:ticket-queues", "bi-collection"),
+            NavChild("tickets-board", _("Board"), "tickets:board", "bi-grid-3x3"),
+        ])
+        register_nav_children("settings", [
+            NavChild("routing-rules", _("Routing rules"), "tickets:rule-tester", "bi-signpost-split"),
+        ])

@@ -1,17 +1,20 @@
 """Read queries of the tickets app, shaped for the workspace, the API and the rule tester. Tenant models are
 scoped by the open scope; lists for a user are also limited to the regions their role may see."""
 
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q
 
-from scrm.models import Tag
+from scrm.access import user_has_role
+from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
 from scrm.selectors import region_scope_q
 from tickets.models import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
     Attachment,
+    CannedResponse,
     Comment,
     Notification,
     Queue,
+    QueueMembership,
     RoutingRule,
     Ticket,
     TicketEvent,
@@ -29,9 +32,9 @@ def routing_rules_active():
 
 
 def ticket_list(*, user):
-    """Tickets the user may see (their role's regions), with what a list row shows."""
+    """Tickets the user may see (the workspace's rule, `ticket_visible_q`), with what a list row shows."""
     return (
-        Ticket.objects.filter(region_scope_q(user=user))
+        Ticket.objects.filter(ticket_visible_q(user=user))
         .select_related("customer", "assignee", "queue", "type", "region")
         .order_by("-created_at")
     )
@@ -88,6 +91,187 @@ def customer_tickets(*, customer, before=None, limit=20):
         tickets = tickets.filter(created_at__lt=before)
     return tickets.order_by("-created_at", "-pk")[:limit]
 
+
+# --- the agent workspace ------------------------------------------------------------------------------------------
+#
+# Who sees which tickets (every workspace page goes through `ticket_visible`):
+# - ops admins and viewers: every ticket of the organization (viewers read only);
+# - supervisors: the tickets of their teams (teams they lead, their own team, their agents' teams) and of the
+#   queues they are a member of, within their regions;
+# - agents: the tickets of the queues they are a member of, within the regions they serve;
+# - everyone: the tickets assigned to them.
+# Subqueries, not id lists: the scope costs no query of its own beyond region_scope_q's.
+
+_SEE_ALL_ROLES = (Role.OPS_ADMIN, Role.VIEWER)
+
+
+def user_sees_all_tickets(user):
+    return user.is_superuser or user_has_role(user, *_SEE_ALL_ROLES)
+
+
+def _supervised_team_ids(user):
+    return Team.objects.filter(
+        Q(leader=user) | Q(agents__user=user) | Q(agents__supervisor=user)
+    ).values("pk")
+
+
+def _member_queue_ids(user):
+    return QueueMembership.objects.filter(agent__user=user).values("queue_id")
+
+
+def ticket_visible_q(*, user):
+    """A Q of the tickets the user may open (see above)."""
+    if user_sees_all_tickets(user):
+        return Q()
+    if user_has_role(user, Role.SUPERVISOR):
+        teams = _supervised_team_ids(user)
+        mine = (Q(team__in=teams) | Q(queue__in=Queue.objects.filter(team__in=teams).values("pk"))
+                | Q(queue__in=_member_queue_ids(user)))
+    elif user_has_role(user, Role.AGENT):
+        mine = Q(queue__in=_member_queue_ids(user))
+    else:
+        return Q(pk__in=[])
+    return (mine & region_scope_q(user=user)) | Q(assignee=user)
+
+
+def ticket_visible(*, user):
+    return Ticket.objects.filter(ticket_visible_q(user=user))
+
+
+def queue_list_for_user(*, user):
+    """The queues a user works in or watches: all for ops and viewers, their teams' and their own for
+    supervisors, their own for agents."""
+    queues = Queue.objects.select_related("team").order_by("name")
+    if user_sees_all_tickets(user):
+        return queues
+    condition = Q(pk__in=_member_queue_ids(user))
+    if user_has_role(user, Role.SUPERVISOR):
+        condition |= Q(team__in=_supervised_team_ids(user))
+    return queues.filter(condition)
+
+
+def _list_row(queryset):
+    # What a queue row shows; `only` keeps the rows narrow on a list of a million tickets.
+    return queryset.select_related("customer", "assignee", "queue", "type").only(
+        "id", "organization_id", "number", "subject", "status", "priority", "channel", "created_at", "updated_at",
+        "customer__id", "customer__display_name", "customer__level", "assignee__id", "assignee__username",
+        "assignee__display_name", "assignee__first_name", "assignee__last_name", "queue__id", "queue__name",
+        "type__id", "type__name",
+    )
+
+
+def ticket_queue_mine(*, user):
+    """'My tickets': the user's active tickets, most urgent first, oldest first (ticket_assignee_open_idx)."""
+    return _list_row(Ticket.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)).order_by(
+        "priority", "created_at", "pk")
+
+
+def ticket_queue_team(*, user, pool_only=False, take_next_order=True):
+    """'Team queues': the active tickets of the user's queues (all of them for those who see everything);
+    `pool_only`: just the unassigned ones.
+
+    `take_next_order` (most urgent, then oldest) is for one queue at a time: ticket_queue_active_idx then reads the
+    page straight off the index. Over several queues PostgreSQL would have to sort every active ticket of them
+    (about a second for 20,000 rows on a busy box), so the pages that show many queues ask for newest first
+    instead, which ticket_org_created_idx answers by reading a few rows per page."""
+    tickets = Ticket.objects.filter(status__in=POOL_STATUSES if pool_only else ACTIVE_STATUSES)
+    if pool_only:
+        tickets = tickets.filter(assignee__isnull=True)
+    if not user_sees_all_tickets(user):
+        tickets = tickets.filter(queue__in=queue_list_for_user(user=user).values("pk"))
+        tickets = tickets.filter(ticket_visible_q(user=user))
+    if take_next_order:
+        return _list_row(tickets).order_by("priority", "created_at", "pk")
+    return _list_row(tickets).order_by("-created_at", "-pk")
+
+
+def ticket_for_user(*, user, pk):
+    """The ticket page's ticket, if the user may see it (Ticket.DoesNotExist otherwise)."""
+    return (
+        ticket_visible(user=user)
+        .select_related("customer__region", "customer__owner", "assignee", "queue", "team", "type", "region",
+                        "parent", "merged_into")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.only("id", "name", "color")),
+            Prefetch("children", queryset=Ticket.objects.only("id", "number", "parent_id", "organization_id")),
+            Prefetch("customer__tags", queryset=Tag.objects.select_related("group")),
+            Prefetch("customer__identities", queryset=ChannelIdentity.objects.order_by("created_at")),
+        )
+        .get(pk=pk)
+    )
+
+
+def ticket_stamp(*, user, pk):
+    """The ticket's updated_at, one indexed query: the conversation's poll compares it before rendering."""
+    return ticket_visible(user=user).filter(pk=pk).values_list("updated_at", flat=True).first()
+
+
+def ticket_conversation(*, ticket, include_internal=True):
+    """Comments and events of the ticket interleaved, oldest first (newest last), as (kind, at, object) rows.
+    Comment events are folded into their comment. Two queries."""
+    comments = list(ticket_comments(ticket=ticket, include_internal=include_internal))
+    events = [event for event in ticket_events(ticket=ticket) if event.kind != TicketEvent.Kind.COMMENT]
+    rows = [("comment", c.created_at, c) for c in comments] + [("event", e.created_at, e) for e in events]
+    rows.sort(key=lambda row: (row[1], 0 if row[0] == "event" else 1, row[2].pk))
+    return rows
+
+
+def canned_responses_for(*, ticket):
+    """Active canned responses offered on this ticket: its queue's and the general ones."""
+    return CannedResponse.objects.filter(Q(queue__isnull=True) | Q(queue_id=ticket.queue_id), is_active=True).only(
+        "id", "title", "organization_id").order_by("title")
+
+
+def assignable_users(*, organization):
+    """Agents of the organization a ticket may be given to (active users with an agent profile)."""
+    return (User.objects.filter(organization=organization, is_active=True,
+                                pk__in=AgentProfile.objects.values("user_id"))
+            .order_by("username"))
+
+
+def board_counts(*, user, region=None):
+    """Open tickets per queue and status for the supervisor board: {queue_id: {status: n}}, the queues shown, and
+    the column totals. One grouped query over the visible active tickets, plus the queues."""
+    tickets = ticket_visible(user=user).filter(status__in=ACTIVE_STATUSES)
+    if region is not None:
+        tickets = tickets.filter(region__path__startswith=region.path)
+    counts = {}
+    for row in tickets.values("queue_id", "status").annotate(n=Count("pk")).order_by():
+        counts.setdefault(row["queue_id"], {})[row["status"]] = row["n"]
+    queues = list(queue_list_for_user(user=user))
+    rows = []
+    for queue in queues:
+        rows.append((queue, counts.pop(queue.pk, {})))
+    if None in counts:
+        rows.append((None, counts.pop(None)))
+    for queue in Queue.objects.filter(pk__in=list(counts)).order_by("name"):
+        # Tickets assigned to the user in a queue outside their own: still on the board.
+        rows.append((queue, counts[queue.pk]))
+    totals = {status: sum(c.get(status, 0) for _q, c in rows) for status in ACTIVE_STATUSES}
+    return rows, totals
+
+
+def board_cell(*, user, queue_id, status, region=None, limit=50):
+    """The tickets under one count of the board, most urgent and oldest first, at most `limit`."""
+    tickets = ticket_visible(user=user).filter(status=status)
+    tickets = tickets.filter(queue__isnull=True) if queue_id is None else tickets.filter(queue_id=queue_id)
+    if region is not None:
+        tickets = tickets.filter(region__path__startswith=region.path)
+    return list(_list_row(tickets).order_by("priority", "created_at", "pk")[:limit])
+
+
+def board_cell_ticket(*, user, pk):
+    """One row of a board list, after a change (None when the user may no longer see it)."""
+    return _list_row(ticket_visible(user=user).filter(pk=pk)).first()
+
+
+def routing_rules_all():
+    """Every rule, active or not, in evaluation order, for the settings page (two queries)."""
+    return list(
+        RoutingRule.objects.select_related("region", "ticket_type", "set_queue", "set_type")
+        .prefetch_related(Prefetch("add_tags", queryset=Tag.objects.only("id", "name")))
+        .order_by("position", "pk")
+    )
 
 
 # --- notifications --------------------------------------------------------------------------------------------------

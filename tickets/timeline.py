@@ -8,11 +8,10 @@ from tickets.selectors import customer_tickets
 
 
 def ticket_entries(*, customer, before, limit):
-    # The ticket page comes with the agent workspace; until then every entry links to the tickets module.
-    url = reverse("tickets:index")
     for ticket in customer_tickets(customer=customer, before=before, limit=limit):
         yield TimelineEntry(
             at=ticket.created_at, kind="ticket", icon="bi-inbox",
             title=_("Ticket %(number)s: %(subject)s") % {"number": ticket.number, "subject": ticket.subject},
-            detail=f"{ticket.get_status_display()} · {ticket.get_priority_display()}", url=url,
+            detail=f"{ticket.get_status_display()} · {ticket.get_priority_display()}",
+            url=reverse("tickets:ticket-detail", args=[ticket.pk]),
         )

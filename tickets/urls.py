@@ -5,5 +5,21 @@ from tickets import views
 app_name = "tickets"
 
 urlpatterns = [
-    path("", views.TicketsIndexView.as_view(), name="index"),
+    path("", views.TicketQueueMineView.as_view(), name="index"),
+    path("queues/", views.TicketQueueTeamView.as_view(), name="ticket-queues"),
+    path("take-next/", views.TicketTakeNextView.as_view(), name="ticket-take-next"),
+    path("bulk/", views.TicketBulkView.as_view(), name="ticket-bulk"),
+    path("board/", views.TicketBoardView.as_view(), name="board"),
+    path("board/cell/", views.TicketBoardCellView.as_view(), name="board-cell"),
+    path("settings/rules/", views.RoutingRuleTesterView.as_view(), name="rule-tester"),
+    path("<int:pk>/", views.TicketDetailView.as_view(), name="ticket-detail"),
+    path("<int:pk>/conversation/", views.TicketConversationView.as_view(), name="ticket-conversation"),
+    path("<int:pk>/reply/", views.TicketReplyView.as_view(), name="ticket-reply"),
+    path("<int:pk>/status/", views.TicketStatusView.as_view(), name="ticket-status"),
+    path("<int:pk>/priority/", views.TicketPriorityView.as_view(), name="ticket-priority"),
+    path("<int:pk>/assign/", views.TicketAssignView.as_view(), name="ticket-assign"),
+    path("<int:pk>/transfer/", views.TicketTransferView.as_view(), name="ticket-transfer"),
+    path("<int:pk>/merge/", views.TicketMergeView.as_view(), name="ticket-merge"),
+    path("<int:pk>/split/", views.TicketSplitView.as_view(), name="ticket-split"),
+    path("<int:pk>/canned/<int:canned_pk>/", views.TicketCannedView.as_view(), name="ticket-canned"),
 ]

@@ -1,9 +1,580 @@
-from django.utils.translation import gettext_lazy as _
+"""The agent workspace: the queue pages (mine, team), take next and bulk actions, the ticket page with its
+conversation and actions, the supervisor board, and the routing rule tester of the settings.
 
-from scrm.views import ModulePendingView
+Views parse input, check the role, call a selector or a service and render; the services' TicketError messages are
+shown as they are. Every ticket is looked up through `ticket_visible` (organization by the scope, then role, queues
+and regions), so a ticket the user may not see is a 404 whatever they type.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+from django_tables2 import RequestConfig
+
+from scrm.access import ModuleRequiredMixin, user_has_role, user_may_reveal_pii
+from scrm.models import Role, Tag
+from scrm.paginators import CappedCountPaginator
+from scrm.phones import mask_mobile, mask_name
+from scrm.selectors import region_list
+from scrm.timeline import customer_timeline
+from tickets import selectors, services
+from tickets.errors import (
+    MSG_ASSIGNED,
+    MSG_BULK_DONE,
+    MSG_BULK_NOT_VISIBLE,
+    MSG_BULK_REFUSED,
+    MSG_MERGE_TARGET_UNKNOWN,
+    MSG_MERGED_INTO,
+    MSG_NOT_ALLOWED,
+    MSG_NOTE_ADDED,
+    MSG_NOTHING_TO_TAKE,
+    MSG_PRIORITY_CHANGED,
+    MSG_REPLIED,
+    MSG_SPLIT_DONE,
+    MSG_STATUS_CHANGED,
+    MSG_TAKEN,
+    MSG_TRANSFERRED,
+    MSG_UNASSIGNED,
+    TicketError,
+)
+from tickets.filters import TicketFilter, sla_state_choices
+from tickets.forms import (
+    AssignForm,
+    BulkActionForm,
+    MergeForm,
+    PriorityForm,
+    ReplyForm,
+    RuleTesterForm,
+    SplitForm,
+    StatusForm,
+    TransferForm,
+)
+from tickets.models import ACTIVE_STATUSES, CannedResponse, Queue, Ticket, TicketEvent
+from tickets.routing import RoutingSample, routing_evaluate
+from tickets.services._core import TRANSITIONS
+from tickets.tables import TicketTable
+
+PER_PAGE = 25
+# How often an open ticket's conversation and the board look for changes (seconds).
+CONVERSATION_POLL_SECONDS = 5
+BOARD_POLL_SECONDS = 15
 
 
-class TicketsIndexView(ModulePendingView):
+def may_work(user):
+    """Agents and supervisors change tickets; ops admins and viewers only look."""
+    return user.has_perm("tickets.change_ticket")
+
+
+def may_assign_others(user):
+    """Giving a ticket to someone else is a supervisor's decision."""
+    return may_work(user) and (user.is_superuser or user_has_role(user, Role.SUPERVISOR))
+
+
+def _form_errors(request, form):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _ticket(request, pk):
+    try:
+        return selectors.ticket_for_user(user=request.user, pk=pk)
+    except Ticket.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _back(request, default):
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+# --- queue pages --------------------------------------------------------------------------------------------------
+
+class _QueuePage(ModuleRequiredMixin, TemplateView):
     module = "tickets"
-    title = _("Tickets")
-    description = _("Queues, assignment, SLA timers and the agent workspace.")
+    template_name = "tickets/queue.html"
+    page = ""
+    title = ""
+
+    def tickets(self):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        request = self.request
+        ticket_filter = TicketFilter(request.GET, queryset=self.tickets(), request=request)
+        table = TicketTable(ticket_filter.qs)
+        RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": CappedCountPaginator}).configure(
+            table)
+        query = request.GET.copy()
+        query.pop("page", None)
+        work = may_work(request.user)
+        return super().get_context_data(
+            page=self.page, title=self.title, filter=ticket_filter, table=table, filter_query=query.urlencode(),
+            sla_choices=sla_state_choices(), may_work=work, may_assign_others=may_assign_others(request.user),
+            bulk_actions=BulkActionForm.ACTIONS, priorities=Ticket.Priority.choices,
+            tags=Tag.objects.select_related("group").only("id", "name", "group__name") if work else (),
+            assignees=(selectors.assignable_users(organization=request.user.organization)
+                       if may_assign_others(request.user) else ()),
+            **kwargs,
+        )
+
+
+def works_tickets(user):
+    return user.is_superuser or user_has_role(user, Role.AGENT, Role.SUPERVISOR)
+
+
+class TicketQueueMineView(_QueuePage):
+    """The module's home: an agent's or supervisor's own tickets; ops and viewers, who hold none, see every
+    active ticket instead."""
+
+    @property
+    def page(self):
+        return "mine" if works_tickets(self.request.user) else "team"
+
+    @property
+    def title(self):
+        return _("My tickets") if self.page == "mine" else _("All active tickets")
+
+    def tickets(self):
+        if self.page == "mine":
+            return selectors.ticket_queue_mine(user=self.request.user)
+        return _team_tickets(self.request)
+
+
+class TicketQueueTeamView(_QueuePage):
+    page = "team"
+
+    @property
+    def title(self):
+        return _("Team queues")
+
+    def tickets(self):
+        return _team_tickets(self.request)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(queues=selectors.queue_list_for_user(user=self.request.user).select_related(
+            None).only("id", "name", "organization_id"), **kwargs)
+
+
+def _team_tickets(request):
+    """One queue in take-next order; several queues newest first (see selectors.ticket_queue_team)."""
+    one_queue = request.GET.get("queue", "").isdigit()
+    return selectors.ticket_queue_team(user=request.user, pool_only=request.GET.get("pool") == "1",
+                                       take_next_order=one_queue)
+
+
+class TicketTakeNextView(ModuleRequiredMixin, View):
+    module = "tickets"
+
+    def post(self, request):
+        if not may_work(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        try:
+            ticket = services.ticket_take_next(agent=request.user)
+        except TicketError as exc:
+            messages.warning(request, str(exc))
+            return redirect("tickets:index")
+        if ticket is None:
+            messages.info(request, MSG_NOTHING_TO_TAKE)
+            return redirect(_back(request, reverse("tickets:index")))
+        messages.success(request, MSG_TAKEN % {"number": ticket.number})
+        return redirect("tickets:ticket-detail", pk=ticket.pk)
+
+
+class TicketBulkView(ModuleRequiredMixin, View):
+    """One service call per selected ticket; the message says how many changed and why the others did not."""
+
+    module = "tickets"
+
+    def post(self, request):
+        if not may_work(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        back = _back(request, reverse("tickets:index"))
+        form = BulkActionForm(request.POST, tags=Tag.objects.all(),
+                              assignees=selectors.assignable_users(organization=request.user.organization))
+        if not form.is_valid():
+            _form_errors(request, form)
+            return redirect(back)
+        action, ids = form.cleaned_data["action"], form.cleaned_data["ids"]
+        if action == "assign" and not may_assign_others(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        tickets = list(selectors.ticket_visible(user=request.user).filter(pk__in=ids).order_by("pk"))
+        changed, refusals = 0, []
+        for ticket in tickets:
+            try:
+                self._apply(action, ticket, form.cleaned_data, request.user)
+            except TicketError as exc:
+                refusals.append(MSG_BULK_REFUSED % {"number": ticket.number, "reason": exc})
+            else:
+                changed += 1
+        level = messages.success if changed == len(ids) else messages.warning
+        level(request, MSG_BULK_DONE % {"changed": changed, "selected": len(ids)})
+        if len(tickets) < len(set(ids)):
+            messages.warning(request, MSG_BULK_NOT_VISIBLE % {"count": len(set(ids)) - len(tickets)})
+        for refusal in refusals[:10]:
+            messages.warning(request, refusal)
+        return redirect(back)
+
+    def _apply(self, action, ticket, data, actor):
+        if action == "assign":
+            services.ticket_assign(ticket=ticket, assignee=data["assignee"], actor=actor)
+        elif action == "tag":
+            services.ticket_tags_add(ticket=ticket, tags=[data["tag"]], actor=actor)
+        elif action == "priority":
+            services.ticket_set_priority(ticket=ticket, priority=data["priority"], actor=actor)
+        else:
+            services.ticket_change_status(ticket=ticket, status=Ticket.Status.CLOSED, actor=actor)
+
+
+# --- the ticket page ----------------------------------------------------------------------------------------------
+
+def _label(choices, value):
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
+def event_summary(event):
+    """One line saying what an event changed, from what it recorded at the time."""
+    Kind = TicketEvent.Kind
+    before, after = event.before or {}, event.after or {}
+
+    def name(ref):
+        return (ref or {}).get("name") or _("nobody")
+
+    if event.kind == Kind.STATUS:
+        return _("Status: %(before)s → %(after)s") % {
+            "before": _label(Ticket.Status, before.get("status")), "after": _label(Ticket.Status, after.get("status"))}
+    if event.kind == Kind.PRIORITY:
+        return _("Priority: %(before)s → %(after)s") % {
+            "before": _label(Ticket.Priority, before.get("priority")),
+            "after": _label(Ticket.Priority, after.get("priority"))}
+    if event.kind in (Kind.ASSIGNED, Kind.UNASSIGNED):
+        return _("Assignee: %(before)s → %(after)s") % {
+            "before": name(before.get("assignee")), "after": name(after.get("assignee"))}
+    if event.kind == Kind.TRANSFERRED:
+        return _("Queue: %(before)s → %(after)s (%(reason)s)") % {
+            "before": name(before.get("queue")), "after": name(after.get("queue")), "reason": after.get("reason", "")}
+    if event.kind == Kind.MERGED:
+        if "merged_into" in after:
+            return _("Merged into %(number)s") % {"number": name(after["merged_into"])}
+        return _("%(number)s merged into this ticket") % {"number": name(after.get("duplicate"))}
+    if event.kind == Kind.SPLIT:
+        if "child" in after:
+            return _("Messages split off into %(number)s") % {"number": name(after["child"])}
+        return _("Split off %(number)s") % {"number": name(after.get("from"))}
+    if event.kind == Kind.TAGGED:
+        return _("Tagged %(tags)s") % {"tags": _(", ").join(after.get("tags", []))}
+    if event.kind == Kind.CREATED:
+        return _("Opened in queue %(queue)s") % {"queue": name(after.get("queue"))}
+    return event.get_kind_display()
+
+
+def _conversation_context(ticket, user):
+    rows = [(kind, at, obj, event_summary(obj) if kind == "event" else "")
+            for kind, at, obj in selectors.ticket_conversation(ticket=ticket)]
+    return {
+        "ticket": ticket, "conversation": rows,
+        "stamp": ticket.updated_at.isoformat(), "poll_seconds": CONVERSATION_POLL_SECONDS,
+        "may_work": may_work(user),
+    }
+
+
+class TicketDetailView(ModuleRequiredMixin, TemplateView):
+    module = "tickets"
+    template_name = "tickets/detail.html"
+
+    def get_context_data(self, pk, **kwargs):
+        user = self.request.user
+        ticket = _ticket(self.request, pk)
+        customer = ticket.customer
+        timeline, _next = customer_timeline(customer=customer, limit=8)
+        work = may_work(user)
+        context = {
+            **_conversation_context(ticket, user),
+            "customer": customer, "masked_mobile": mask_mobile(customer.mobile) if customer.mobile else "",
+            "masked_name": mask_name(customer.real_name), "may_reveal": user_may_reveal_pii(user),
+            "may_view_customers": user.has_perm("scrm.view_customer"), "timeline": timeline,
+            "may_assign_others": may_assign_others(user), "may_reply": user.has_perm("tickets.add_comment"),
+            "statuses": [(s, Ticket.Status(s).label) for s in Ticket.Status if s in TRANSITIONS[ticket.status]],
+            "priorities": Ticket.Priority.choices,
+        }
+        if work:
+            context.update(
+                reply_form=ReplyForm(), canned=selectors.canned_responses_for(ticket=ticket),
+                queues=Queue.objects.exclude(pk=ticket.queue_id).order_by("name").only("id", "name"),
+                assignees=(selectors.assignable_users(organization=user.organization)
+                           if context["may_assign_others"] else ()),
+            )
+        return super().get_context_data(**context, **kwargs)
+
+
+class TicketConversationView(ModuleRequiredMixin, View):
+    """The conversation, for the page's poll: 204 (nothing to swap) while the ticket's updated_at is the one the
+    page has, one indexed query; the conversation otherwise."""
+
+    module = "tickets"
+
+    def get(self, request, pk):
+        stamp = selectors.ticket_stamp(user=request.user, pk=pk)
+        if stamp is None:
+            raise Http404
+        known = parse_datetime(request.GET.get("since", "") or "")
+        if known is not None and known == stamp:
+            return HttpResponse(status=204)
+        ticket = _ticket(request, pk)
+        return render(request, "tickets/_conversation.html", _conversation_context(ticket, request.user))
+
+
+class _TicketAction(ModuleRequiredMixin, View):
+    """A POST on one ticket that calls one service; the service's refusal becomes an error message."""
+
+    module = "tickets"
+    form_class = None
+
+    def check(self, request):
+        if not may_work(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+
+    def get_form(self, request, ticket):
+        return self.form_class(request.POST)
+
+    def post(self, request, pk):
+        self.check(request)
+        ticket = _ticket(request, pk)
+        form = self.get_form(request, ticket)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return self.respond(request, ticket)
+        try:
+            result = self.act(request, ticket, form.cleaned_data)
+        except TicketError as exc:
+            messages.error(request, str(exc))
+            return self.respond(request, ticket)
+        return result or self.respond(request, ticket)
+
+    def respond(self, request, ticket):
+        return redirect(_back(request, reverse("tickets:ticket-detail", args=[ticket.pk])))
+
+
+class TicketReplyView(_TicketAction):
+    form_class = ReplyForm
+
+    def check(self, request):
+        if not request.user.has_perm("tickets.add_comment") or not may_work(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+
+    def act(self, request, ticket, data):
+        services.ticket_reply(ticket=ticket, author=request.user, body=data["body"], public=data["public"])
+        messages.success(request, MSG_REPLIED if data["public"] else MSG_NOTE_ADDED)
+
+
+class TicketStatusView(_TicketAction):
+    form_class = StatusForm
+
+    def act(self, request, ticket, data):
+        ticket = services.ticket_change_status(ticket=ticket, status=data["status"], actor=request.user)
+        messages.success(request, MSG_STATUS_CHANGED % {"status": ticket.get_status_display()})
+
+
+class TicketPriorityView(_TicketAction):
+    form_class = PriorityForm
+
+    def act(self, request, ticket, data):
+        ticket = services.ticket_set_priority(ticket=ticket, priority=data["priority"], actor=request.user)
+        messages.success(request, MSG_PRIORITY_CHANGED % {"priority": ticket.get_priority_display()})
+
+
+class TicketAssignView(_TicketAction):
+    """Supervisors give a ticket to anyone (or back to the pool); an agent may only take it or give it back."""
+
+    def get_form(self, request, ticket):
+        assignees = selectors.assignable_users(organization=request.user.organization)
+        if not may_assign_others(request.user):
+            assignees = assignees.filter(pk=request.user.pk)
+        return AssignForm(request.POST, assignees=assignees)
+
+    def act(self, request, ticket, data):
+        assignee = data["assignee"]
+        if (assignee is None and not may_assign_others(request.user)
+                and ticket.assignee_id not in (None, request.user.pk)):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        ticket = services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+        if assignee is None:
+            messages.success(request, MSG_UNASSIGNED % {"number": ticket.number})
+        else:
+            messages.success(request, MSG_ASSIGNED % {"number": ticket.number, "user": assignee})
+        return None
+
+    def get(self, request, pk):
+        """The board row of the ticket with its assignment form (loaded when the supervisor asks for it, so a
+        list of fifty tickets does not carry fifty lists of every agent)."""
+        if not may_assign_others(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        row = selectors.board_cell_ticket(user=request.user, pk=pk)
+        if row is None:
+            raise Http404
+        return render(request, "tickets/_board_row.html", {
+            "t": row, "may_assign_others": True, "show_form": True,
+            "assignees": selectors.assignable_users(organization=request.user.organization)})
+
+    def respond(self, request, ticket):
+        if request.headers.get("HX-Request"):
+            # The board swaps the ticket's row, with the outcome (or the refusal) shown in it.
+            row = selectors.board_cell_ticket(user=request.user, pk=ticket.pk)
+            if row is None:
+                return render(request, "tickets/_messages.html")
+            return render(request, "tickets/_board_row.html", {
+                "t": row, "just_assigned": True, "may_assign_others": may_assign_others(request.user)})
+        return super().respond(request, ticket)
+
+
+class TicketTransferView(_TicketAction):
+    form_class = TransferForm
+
+    def act(self, request, ticket, data):
+        ticket = services.ticket_transfer(ticket=ticket, queue=data["queue"], reason=data["reason"],
+                                          actor=request.user)
+        messages.success(request, MSG_TRANSFERRED % {"queue": data["queue"].name})
+
+
+class TicketMergeView(_TicketAction):
+    """Merge this ticket (the duplicate) into another one the user may see, named by its number."""
+
+    form_class = MergeForm
+
+    def act(self, request, ticket, data):
+        number = data["primary"].strip().upper()
+        primary = selectors.ticket_visible(user=request.user).filter(number=number).first()
+        if primary is None:
+            raise TicketError(MSG_MERGE_TARGET_UNKNOWN % {"number": number})
+        primary = services.ticket_merge(primary=primary, duplicate=ticket, actor=request.user)
+        messages.success(request, MSG_MERGED_INTO % {"duplicate": ticket.number, "primary": primary.number})
+        return redirect("tickets:ticket-detail", pk=primary.pk)
+
+
+class TicketSplitView(_TicketAction):
+    def get_form(self, request, ticket):
+        return SplitForm(request.POST, ticket=ticket)
+
+    def act(self, request, ticket, data):
+        child = services.ticket_split(ticket=ticket, subject=data["subject"],
+                                      comment_ids=[c.pk for c in data["comments"]], actor=request.user)
+        messages.success(request, MSG_SPLIT_DONE % {"number": child.number})
+        return redirect("tickets:ticket-detail", pk=child.pk)
+
+
+class TicketCannedView(ModuleRequiredMixin, View):
+    """A canned response filled in for this ticket and agent, as JSON text for the reply box's script."""
+
+    module = "tickets"
+
+    def get(self, request, pk, canned_pk):
+        if not may_work(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        ticket = _ticket(request, pk)
+        canned = selectors.canned_responses_for(ticket=ticket).filter(pk=canned_pk).only(
+            "id", "body", "organization_id").first()
+        if canned is None:
+            raise Http404
+        return JsonResponse({"text": services.canned_response_render(canned=canned, ticket=ticket,
+                                                                     agent=request.user)})
+
+
+# --- the supervisor board -----------------------------------------------------------------------------------------
+
+def _board_region(request):
+    value = request.GET.get("region", "")
+    if not value.isdigit():
+        return None
+    return region_list().filter(pk=int(value)).first()
+
+
+class TicketBoardView(ModuleRequiredMixin, TemplateView):
+    """Open tickets by queue × status; refreshed by htmx every few seconds (the counts only, so a ticket list
+    opened under a count and the supervisor's choice in it stay as they are)."""
+
+    module = "tickets"
+    template_name = "tickets/board.html"
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["tickets/_board_counts.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        region = _board_region(self.request)
+        rows, totals = selectors.board_counts(user=self.request.user, region=region)
+        statuses = [(s, Ticket.Status(s).label) for s in ACTIVE_STATUSES]
+        return super().get_context_data(
+            rows=[(queue, [(s, counts.get(s, 0)) for s, _label in statuses], sum(counts.values()))
+                  for queue, counts in rows],
+            totals=[totals[s] for s, _label in statuses], statuses=statuses, region=region,
+            regions=region_list() if not self.request.headers.get("HX-Request") else (),
+            poll_seconds=BOARD_POLL_SECONDS, **kwargs,
+        )
+
+
+class TicketBoardCellView(ModuleRequiredMixin, TemplateView):
+    """The tickets under one count of the board, each with an assign control for supervisors."""
+
+    module = "tickets"
+    template_name = "tickets/_board_cell.html"
+
+    def get_context_data(self, **kwargs):
+        status = self.request.GET.get("status", "")
+        if status not in ACTIVE_STATUSES:
+            raise Http404
+        queue_value = self.request.GET.get("queue", "")
+        if queue_value == "none":
+            queue_id, queue_name = None, _("No queue")
+        elif queue_value.isdigit():
+            queue = selectors.queue_list_for_user(user=self.request.user).filter(pk=int(queue_value)).first()
+            queue_id = int(queue_value)
+            queue_name = queue.name if queue else queue_value
+        else:
+            raise Http404
+        user = self.request.user
+        return super().get_context_data(
+            tickets=selectors.board_cell(user=user, queue_id=queue_id, status=status,
+                                         region=_board_region(self.request)),
+            status_label=Ticket.Status(status).label, queue_name=queue_name,
+            may_assign_others=may_assign_others(user), **kwargs,
+        )
+
+
+# --- settings: the routing rule tester ----------------------------------------------------------------------------
+
+class RoutingRuleTesterView(ModuleRequiredMixin, TemplateView):
+    """Ops type a sample ticket and see which rule (first match in order) would apply and what it would set."""
+
+    module = "settings"
+    template_name = "tickets/rules.html"
+
+    def get_context_data(self, **kwargs):
+        rules = selectors.routing_rules_active()
+        form = RuleTesterForm(self.request.GET or None)
+        decision, tested = None, False
+        if form.is_bound and form.is_valid():
+            tested = True
+            data = form.cleaned_data
+            decision = routing_evaluate(rules, RoutingSample(
+                subject=data["subject"], description=data["description"], channel=data["channel"],
+                type_id=data["type"].pk if data["type"] else None, customer_level=data["customer_level"],
+                region_path=data["region"].path if data["region"] else "",
+            ))
+        return super().get_context_data(
+            rules=selectors.routing_rules_all(), form=form, decision=decision, tested=tested,
+            canned_count=CannedResponse.objects.count(), **kwargs,
+        )

@@ -89,7 +89,7 @@ def test_the_customer_timeline_shows_the_customers_tickets_newest_first(pair):
         entries, _next = customer_timeline(customer=a.objects["customer"])
     tickets = [e for e in entries if e.kind == "ticket"]
     assert {str(e.title) for e in tickets} == {f"Ticket {t.number}: {t.subject}" for t in a.objects["tickets"]}
-    assert {e.url for e in tickets} == {"/tickets/"}
+    assert {e.url for e in tickets} == {f"/tickets/{t.pk}/" for t in a.objects["tickets"]}
     assert [e.at for e in tickets] == sorted((e.at for e in tickets), reverse=True)
 
 

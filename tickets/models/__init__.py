@@ -1,6 +1,7 @@
 """The tickets app's tables, one module per area; import them from `tickets.models`."""
 
 from tickets.models.attachments import Attachment
+from tickets.models.canned import CannedResponse
 from tickets.models.core import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
@@ -24,6 +25,7 @@ __all__ = [
     "POOL_STATUSES",
     "AgentLoad",
     "Attachment",
+    "CannedResponse",
     "Comment",
     "Notification",
     "NotificationDelivery",

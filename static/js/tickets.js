@@ -1,0 +1,37 @@
+// The agent workspace: select every row for a bulk action; insert a canned response at the cursor of the reply box
+// (never replacing what the agent typed); form controls of the rule tester get Bootstrap's classes.
+(function () {
+  "use strict";
+
+  document.addEventListener("change", (event) => {
+    const master = event.target.closest("[data-select-all]");
+    if (master) {
+      document.querySelectorAll('input[name="ids"][form="bulk-form"]').forEach((box) => {
+        box.checked = master.checked;
+      });
+      return;
+    }
+    const canned = event.target.closest("[data-canned-target]");
+    if (canned && canned.value) {
+      const target = document.getElementById(canned.dataset.cannedTarget);
+      const url = canned.value;
+      canned.value = "";
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+        .then((data) => {
+          const start = target.selectionStart ?? target.value.length;
+          const end = target.selectionEnd ?? target.value.length;
+          target.value = target.value.slice(0, start) + data.text + target.value.slice(end);
+          target.focus();
+          const cursor = start + data.text.length;
+          target.setSelectionRange(cursor, cursor);
+        })
+        .catch(() => {});
+    }
+  });
+
+  document.querySelectorAll("[data-testid=rule-tester] input, [data-testid=rule-tester] textarea").forEach((el) => {
+    el.classList.add("form-control");
+  });
+  document.querySelectorAll("[data-testid=rule-tester] select").forEach((el) => el.classList.add("form-select"));
+})();

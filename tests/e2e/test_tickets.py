@@ -1,0 +1,95 @@
+"""The agent workspace in a real browser: an agent takes the next ticket, answers with a canned response while a
+new customer message arrives, and resolves it; a supervisor reassigns a ticket from the board."""
+
+import pytest
+from playwright.sync_api import expect
+
+from scrm.models import Role
+from scrm.tenancy import platform_scope, tenant_scope
+from tests.e2e.conftest import login
+from tests.scrm.factories import TEST_PASSWORD, TeamFactory, UserFactory
+from tests.tickets.factories import CustomerFactory, QueueFactory, make_agent
+from tickets.models import CannedResponse, Comment, Ticket
+from tickets.services import ticket_add_message
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def workspace(organization):
+    with platform_scope():
+        supervisor = UserFactory(organization=organization, username="boss", roles=[Role.SUPERVISOR])
+        team = TeamFactory(organization=organization, name="售后组", leader=supervisor)
+        queue = QueueFactory(organization=organization, name="售后一线", code="l1", team=team, auto_assign=False)
+        agent = make_agent(organization, queues=[queue], username="xiaoli", team=team)
+        agent2 = make_agent(organization, queues=[queue], username="xiaowang", team=team)
+        customer = CustomerFactory(organization=organization, display_name="王小明")
+        CannedResponse.objects.create(organization=organization, title="已收到",
+                                      body="您好 {customer_name}，工单 {ticket_number} 已收到。")
+    with tenant_scope(organization):
+        ticket_add_message(organization=organization, customer=customer, channel="wechat_oa",
+                           source_ref="conv-1", body="空调不制冷，开了一个小时还是吹热风")
+    with platform_scope():
+        ticket = Ticket.objects.get()
+        Ticket.objects.filter(pk=ticket.pk).update(queue=queue, team=team)
+    return {"org": organization, "agent": agent, "agent2": agent2, "supervisor": supervisor, "queue": queue,
+            "customer": customer, "ticket": ticket}
+
+
+def test_an_agent_takes_the_next_ticket_replies_and_resolves_it(page, live_server, workspace):
+    ticket = workspace["ticket"]
+    login(page, live_server, "xiaoli", TEST_PASSWORD)
+    expect(page).to_have_url(f"{live_server.url}/tickets/")
+    page.click("[data-testid=take-next]")
+    expect(page).to_have_url(f"{live_server.url}/tickets/{ticket.pk}/")
+    expect(page.locator("[data-testid=ticket-assignee]")).to_contain_text(str(workspace["agent"]))
+    expect(page.locator("[data-testid=conversation] [data-kind=customer]")).to_contain_text("空调不制冷")
+
+    # The agent starts typing; a canned response goes in at the cursor, after what they typed.
+    page.fill("[data-testid=reply-body]", "师傅明天上门。")
+    page.locator("[data-testid=reply-body]").press("End")
+    page.select_option("[data-testid=canned-select]", label="已收到")
+    expect(page.locator("[data-testid=reply-body]")).to_have_value(
+        f"师傅明天上门。您好 王小明，工单 {ticket.number} 已收到。")
+
+    # Meanwhile the customer writes again: the conversation shows it without a reload, and the draft stays.
+    with tenant_scope(workspace["org"]):
+        ticket_add_message(organization=workspace["org"], customer=workspace["customer"], channel="wechat_oa",
+                           source_ref="conv-1", body="请问师傅几点到？")
+    expect(page.locator("[data-testid=conversation] [data-kind=customer]").last).to_contain_text(
+        "请问师傅几点到？", timeout=15_000)
+    expect(page.locator("[data-testid=reply-body]")).to_have_value(
+        f"师傅明天上门。您好 王小明，工单 {ticket.number} 已收到。")
+
+    page.click("[data-testid=reply-submit]")
+    expect(page.locator("[data-testid=conversation] [data-kind=reply]")).to_contain_text("师傅明天上门")
+
+    page.select_option("#status-select", "resolved")
+    page.click("[data-testid=status-submit]")
+    expect(page.locator("[data-testid=ticket-status]")).to_have_text(str(Ticket.Status.RESOLVED.label))
+    with platform_scope():
+        ticket.refresh_from_db()
+        assert ticket.status == Ticket.Status.RESOLVED
+        assert ticket.first_response_at is not None
+        assert Comment.objects.filter(ticket=ticket, author=workspace["agent"], is_public=True).count() == 1
+
+
+def test_a_supervisor_reassigns_a_ticket_from_the_board(page, live_server, workspace):
+    ticket = workspace["ticket"]
+    login(page, live_server, "boss", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/tickets/board/")
+    row = page.locator("[data-testid=board-table] tr[data-queue=售后一线]")
+    expect(row.locator("[data-status=new]")).to_have_text("1")
+    row.locator("[data-status=new]").click()
+    item = page.locator(f"[data-testid=board-tickets] li[data-ticket='{ticket.number}']")
+    expect(item).to_be_visible()
+    item.locator("[data-testid=board-reassign]").click()
+    item.locator("select[name=assignee]").select_option(label=str(workspace["agent2"]))
+    item.get_by_role("button").click()
+    expect(page.locator(f"li[data-ticket='{ticket.number}'] [data-testid=board-assignee]")).to_have_text(
+        str(workspace["agent2"]))
+    with platform_scope():
+        ticket.refresh_from_db()
+        assert ticket.assignee == workspace["agent2"]
+    # The next refresh of the counts moves it from "new" to "open".
+    expect(row.locator("[data-status=open]")).to_have_text("1", timeout=20_000)

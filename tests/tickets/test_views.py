@@ -1,0 +1,515 @@
+"""The agent workspace pages: queues, take next, bulk actions, the ticket page and its actions, the board, the rule
+tester; who may do what, what bad input does, and how many queries a page costs."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+
+from scrm.models import Role, Tag, TagGroup
+from scrm.tenancy import tenant_scope
+from tests.scrm.factories import RegionFactory, TeamFactory, UserFactory
+from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
+from tickets.errors import (
+    MSG_AT_CAPACITY,
+    MSG_BULK_DONE,
+    MSG_BULK_REFUSED,
+    MSG_ILLEGAL_STATUS,
+    MSG_NOTHING_TO_TAKE,
+    MSG_TRANSFER_REASON,
+)
+from tickets.models import Comment, Queue, RoutingRule, Ticket, TicketEvent, TicketTag
+from tickets.services import ticket_add_message, ticket_assign
+
+pytestmark = pytest.mark.django_db
+
+Status, P1, P2, P3 = Ticket.Status, Ticket.Priority.P1, Ticket.Priority.P2, Ticket.Priority.P3
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _messages(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def _zh(message):
+    with translation.override("zh-hans"):
+        return str(message)
+
+
+@pytest.fixture
+def desk(scoped):
+    """A team with a queue, an agent in it, a second queue the agent is not in, and tickets in both."""
+    team = TeamFactory(organization=scoped, name="售后组")
+    queue = QueueFactory(organization=scoped, name="售后一线", code="l1", team=team, auto_assign=False)
+    other = QueueFactory(organization=scoped, name="财务专席", code="fin", auto_assign=False)
+    agent = make_agent(scoped, queues=[queue], username="xiaoli", team=team)
+    supervisor = UserFactory(organization=scoped, username="boss", roles=[Role.SUPERVISOR])
+    team.leader = supervisor
+    team.save(update_fields=["leader"])
+    customer = CustomerFactory(organization=scoped, display_name="王小明")
+    now = timezone.now()
+    pool = [TicketFactory(organization=scoped, queue=queue, customer=customer, subject=f"空调不制冷 {n}",
+                          priority=P3, created_at=now - timedelta(minutes=60 - n)) for n in range(3)]
+    foreign = TicketFactory(organization=scoped, queue=other, customer=customer, subject="发票问题")
+    return {"org": scoped, "team": team, "queue": queue, "other": other, "agent": agent, "supervisor": supervisor,
+            "customer": customer, "pool": pool, "foreign": foreign}
+
+
+# --- queue pages --------------------------------------------------------------------------------------------------
+
+def test_my_tickets_lists_only_the_agents_active_tickets(desk):
+    mine = desk["pool"][0]
+    ticket_assign(ticket=mine, assignee=desk["agent"], actor=desk["agent"])
+    body = _client(desk["agent"]).get("/tickets/").content.decode()
+    assert mine.number in body
+    assert desk["pool"][1].number not in body
+    assert 'data-testid="take-next"' in body
+
+
+def test_team_queues_show_the_agents_queues_only_and_filter(desk):
+    client = _client(desk["agent"])
+    body = client.get("/tickets/queues/").content.decode()
+    assert all(t.number in body for t in desk["pool"])
+    assert desk["foreign"].number not in body
+
+    body = client.get(f"/tickets/queues/?q={desk['pool'][1].number.lower()}").content.decode()
+    assert desk["pool"][1].number in body and desk["pool"][0].number not in body
+
+    ticket_assign(ticket=desk["pool"][2], assignee=desk["agent"], actor=desk["agent"])
+    body = client.get("/tickets/queues/?pool=1").content.decode()
+    assert desk["pool"][0].number in body and desk["pool"][2].number not in body
+
+    body = client.get("/tickets/queues/?status=pending").content.decode()
+    assert 'data-ticket="' not in body
+
+
+def test_a_bad_filter_value_is_reported_not_a_crash(desk):
+    response = _client(desk["agent"]).get("/tickets/queues/?priority=9&status=nonsense&queue=abc")
+    assert response.status_code == 200
+    assert 'data-testid="filter-errors"' in response.content.decode()
+
+
+def test_queue_pages_cost_a_bounded_number_of_queries(desk, django_assert_max_num_queries):
+    org, queue, agent = desk["org"], desk["queue"], desk["agent"]
+    agent.display_name = ""  # shown by first and last name then: those must be loaded with the row too
+    agent.save(update_fields=["display_name"])
+    customers = [CustomerFactory(organization=org) for _ in range(10)]
+    for n in range(60):
+        TicketFactory(organization=org, queue=queue, customer=customers[n % 10], priority=1 + n % 4)
+    for ticket in Ticket.objects.filter(queue=queue)[:30]:
+        ticket_assign(ticket=ticket, assignee=agent, actor=agent)
+    client = _client(agent)
+    client.get("/tickets/")  # the session is written on the first request
+    with django_assert_max_num_queries(14):
+        response = client.get("/tickets/")
+    assert response.content.decode().count('name="ids"') == 25
+    with django_assert_max_num_queries(14):
+        response = client.get("/tickets/queues/?page=2")
+    assert response.content.decode().count('name="ids"') == 25
+
+
+def test_take_next_opens_the_most_urgent_waiting_ticket(desk):
+    urgent = TicketFactory(organization=desk["org"], queue=desk["queue"], priority=P1, subject="订单丢失")
+    response = _client(desk["agent"]).post("/tickets/take-next/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/tickets/{urgent.pk}/"
+    urgent.refresh_from_db()
+    assert urgent.assignee == desk["agent"]
+
+
+def test_take_next_says_so_when_nothing_waits(desk):
+    Ticket.objects.filter(queue=desk["queue"]).update(status=Status.PENDING)
+    response = _client(desk["agent"]).post("/tickets/take-next/", follow=True)
+    assert _zh(MSG_NOTHING_TO_TAKE) in _messages(response)
+    assert not Ticket.objects.filter(assignee=desk["agent"]).exists()
+
+
+def test_take_next_says_so_when_the_agent_is_at_capacity(desk):
+    profile = desk["agent"].agent_profile
+    profile.max_open_tickets = 1
+    profile.save(update_fields=["max_open_tickets"])
+    client = _client(desk["agent"])
+    client.post("/tickets/take-next/")
+    response = client.post("/tickets/take-next/", follow=True)
+    assert _zh(MSG_AT_CAPACITY % {"count": 1}) in _messages(response)
+    assert Ticket.objects.filter(assignee=desk["agent"]).count() == 1
+
+
+def test_viewers_and_ops_cannot_take_or_change_tickets(desk, make_user):
+    for role in (Role.VIEWER, Role.OPS_ADMIN):
+        client = _client(make_user(desk["org"], role))
+        assert client.get("/tickets/queues/").status_code == 200
+        assert client.post("/tickets/take-next/").status_code == 403
+        ticket = desk["pool"][0]
+        assert client.post(f"/tickets/{ticket.pk}/status/", {"status": "open"}).status_code == 403
+    assert not Ticket.objects.filter(assignee__isnull=False).exists()
+
+
+# --- bulk actions -------------------------------------------------------------------------------------------------
+
+def test_bulk_close_changes_what_it_may_and_says_why_the_rest_was_refused(desk):
+    new, opened = desk["pool"][0], desk["pool"][1]
+    ticket_assign(ticket=opened, assignee=desk["agent"], actor=desk["agent"])  # new → open: cannot be closed
+    response = _client(desk["agent"]).post(
+        "/tickets/bulk/", {"action": "close", "ids": [new.pk, opened.pk]}, follow=True)
+    msgs = _messages(response)
+    assert _zh(MSG_BULK_DONE % {"changed": 1, "selected": 2}) in msgs
+    refusal = _zh(MSG_ILLEGAL_STATUS % {"before": Status.OPEN.label, "after": Status.CLOSED.label})
+    assert _zh(MSG_BULK_REFUSED % {"number": opened.number, "reason": refusal}) in msgs
+    new.refresh_from_db()
+    opened.refresh_from_db()
+    assert (new.status, opened.status) == (Status.CLOSED, Status.OPEN)
+
+
+def test_bulk_priority_and_tag(desk):
+    group = TagGroup.objects.create(organization=desk["org"], name="问题")
+    tag = Tag.objects.create(organization=desk["org"], group=group, name="加急")
+    ids = [t.pk for t in desk["pool"]]
+    client = _client(desk["agent"])
+    client.post("/tickets/bulk/", {"action": "priority", "priority": P1, "ids": ids})
+    client.post("/tickets/bulk/", {"action": "tag", "tag": tag.pk, "ids": ids})
+    assert set(Ticket.objects.filter(pk__in=ids).values_list("priority", flat=True)) == {P1}
+    assert TicketTag.objects.filter(tag=tag).count() == 3
+    assert TicketEvent.objects.filter(kind=TicketEvent.Kind.TAGGED).count() == 3
+
+
+def test_bulk_never_touches_a_ticket_outside_the_users_queues(desk):
+    foreign = desk["foreign"]
+    _client(desk["agent"]).post("/tickets/bulk/", {"action": "priority", "priority": P1, "ids": [foreign.pk]})
+    foreign.refresh_from_db()
+    assert foreign.priority == P3
+
+
+def test_bulk_assign_is_for_supervisors(desk):
+    ids = [desk["pool"][0].pk]
+    payload = {"action": "assign", "assignee": desk["agent"].pk, "ids": ids}
+    assert _client(desk["agent"]).post("/tickets/bulk/", payload).status_code == 403
+    response = _client(desk["supervisor"]).post("/tickets/bulk/", payload, follow=True)
+    assert _zh(MSG_BULK_DONE % {"changed": 1, "selected": 1}) in _messages(response)
+    assert Ticket.objects.get(pk=ids[0]).assignee == desk["agent"]
+
+
+def test_bulk_with_bad_input_writes_nothing(desk):
+    events = TicketEvent.objects.count()
+    client = _client(desk["agent"])
+    for payload in ({"action": "close"}, {"action": "priority", "ids": [desk["pool"][0].pk]},
+                    {"action": "explode", "ids": [desk["pool"][0].pk]}, {"action": "close", "ids": ["x"]}):
+        assert client.post("/tickets/bulk/", payload).status_code == 302
+    assert TicketEvent.objects.count() == events
+
+
+# --- the ticket page ----------------------------------------------------------------------------------------------
+
+def test_an_agent_cannot_open_a_ticket_outside_their_queues(desk):
+    client = _client(desk["agent"])
+    assert client.get(f"/tickets/{desk['pool'][0].pk}/").status_code == 200
+    assert client.get(f"/tickets/{desk['foreign'].pk}/").status_code == 404
+    assert client.post(f"/tickets/{desk['foreign'].pk}/reply/", {"body": "hi", "public": "1"}).status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_an_agent_cannot_open_a_ticket_outside_their_regions(desk):
+    east, west = RegionFactory(organization=desk["org"], code="EAST"), RegionFactory(organization=desk["org"],
+                                                                                      code="WEST")
+    desk["agent"].agent_profile.regions.set([east])
+    in_east = TicketFactory(organization=desk["org"], queue=desk["queue"], region=east)
+    in_west = TicketFactory(organization=desk["org"], queue=desk["queue"], region=west)
+    client = _client(desk["agent"])
+    assert client.get(f"/tickets/{in_east.pk}/").status_code == 200
+    assert client.get(f"/tickets/{in_west.pk}/").status_code == 404
+    assert in_west.number not in client.get("/tickets/queues/").content.decode()
+    # A ticket given to them is theirs wherever it is.
+    ticket_assign(ticket=in_west, assignee=desk["agent"], actor=desk["supervisor"])
+    assert client.get(f"/tickets/{in_west.pk}/").status_code == 200
+
+
+def test_ticket_page_shows_the_conversation_with_internal_notes_marked_and_masked_customer(desk):
+    customer = desk["customer"]
+    customer.mobile = "+8613812345678"
+    customer.real_name = "王小明"
+    customer.save(update_fields=["mobile", "real_name"])
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    client.post(f"/tickets/{ticket.pk}/reply/", {"body": "您好，马上为您处理", "public": "1"})
+    client.post(f"/tickets/{ticket.pk}/reply/", {"body": "客户很着急", "public": "0"})
+    body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'data-kind="reply"' in body and 'data-kind="note"' in body
+    assert body.index("您好，马上为您处理") < body.index("客户很着急")  # newest last
+    assert "138****5678" in body and "13812345678" not in body
+    assert 'data-testid="customer-history"' in body
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is not None
+
+
+def test_an_empty_reply_is_refused_and_writes_nothing(desk):
+    ticket = desk["pool"][0]
+    _client(desk["agent"]).post(f"/tickets/{ticket.pk}/reply/", {"body": "   ", "public": "1"})
+    assert not Comment.objects.exists()
+
+
+def test_only_legal_status_moves_are_offered_and_an_illegal_one_is_refused(desk):
+    ticket = desk["pool"][0]  # new
+    client = _client(desk["agent"])
+    body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    offered = body.split('id="status-select"')[1].split("</select>")[0]
+    assert 'value="open"' in offered and 'value="resolved"' not in offered
+    response = client.post(f"/tickets/{ticket.pk}/status/", {"status": "resolved"}, follow=True)
+    assert _zh(MSG_ILLEGAL_STATUS % {"before": Status.NEW.label, "after": Status.RESOLVED.label}) in _messages(
+        response)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW
+
+
+def test_a_transfer_needs_a_reason(desk):
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    response = client.post(f"/tickets/{ticket.pk}/transfer/", {"queue": desk["other"].pk, "reason": ""}, follow=True)
+    assert _zh(MSG_TRANSFER_REASON) in _messages(response)
+    ticket.refresh_from_db()
+    assert ticket.queue == desk["queue"]
+    client.post(f"/tickets/{ticket.pk}/transfer/", {"queue": desk["other"].pk, "reason": "发票问题归财务"})
+    ticket.refresh_from_db()
+    assert ticket.queue == desk["other"]
+
+
+def test_merge_by_number_and_split_selected_messages(desk):
+    primary, duplicate = desk["pool"][0], desk["pool"][1]
+    client = _client(desk["agent"])
+    response = client.post(f"/tickets/{duplicate.pk}/merge/", {"primary": primary.number.lower()})
+    assert response.url == f"/tickets/{primary.pk}/"
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == primary and duplicate.status == Status.CLOSED
+
+    client.post(f"/tickets/{primary.pk}/reply/", {"body": "第一件事", "public": "1"})
+    client.post(f"/tickets/{primary.pk}/reply/", {"body": "另一件事", "public": "1"})
+    second = Comment.objects.get(body="另一件事")
+    response = client.post(f"/tickets/{primary.pk}/split/", {"subject": "另一件事", "comments": [second.pk]})
+    child = Ticket.objects.get(parent=primary)
+    assert response.url == f"/tickets/{child.pk}/"
+    assert list(child.comments.values_list("body", flat=True)) == ["另一件事"]
+
+
+def test_merge_into_an_unknown_or_invisible_ticket_is_refused(desk):
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    for number in ("T19990101-000001", desk["foreign"].number):
+        client.post(f"/tickets/{ticket.pk}/merge/", {"primary": number})
+    ticket.refresh_from_db()
+    assert ticket.merged_into is None and ticket.status == Status.NEW
+
+
+def test_split_refuses_messages_of_another_ticket(desk):
+    a, b = desk["pool"][0], desk["pool"][1]
+    client = _client(desk["agent"])
+    client.post(f"/tickets/{b.pk}/reply/", {"body": "别的工单", "public": "0"})
+    foreign = Comment.objects.get()
+    client.post(f"/tickets/{a.pk}/split/", {"subject": "拆分", "comments": [foreign.pk]})
+    assert not Ticket.objects.filter(parent=a).exists()
+
+
+def test_an_agent_may_take_a_ticket_but_not_give_it_to_someone_else(desk):
+    ticket = desk["pool"][0]
+    other = make_agent(desk["org"], queues=[desk["queue"]], username="xiaowang")
+    client = _client(desk["agent"])
+    client.post(f"/tickets/{ticket.pk}/assign/", {"assignee": other.pk})
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    client.post(f"/tickets/{ticket.pk}/assign/", {"assignee": desk["agent"].pk})
+    ticket.refresh_from_db()
+    assert ticket.assignee == desk["agent"]
+
+
+def test_the_conversation_poll_answers_204_until_a_message_lands(desk):
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    stamp = Ticket.objects.get(pk=ticket.pk).updated_at.isoformat()
+    url = f"/tickets/{ticket.pk}/conversation/"
+    assert client.get(url, {"since": stamp}).status_code == 204
+    ticket_add_message(organization=desk["org"], customer=desk["customer"], channel=ticket.channel,
+                       source_ref=ticket.source_ref, body="师傅什么时候到？")
+    response = client.get(url, {"since": stamp})
+    assert response.status_code == 200
+    assert "师傅什么时候到？" in response.content.decode()
+    assert client.get(f"/tickets/{desk['foreign'].pk}/conversation/", {"since": stamp}).status_code == 404
+
+
+def test_the_conversation_poll_costs_few_queries_when_nothing_changed(desk, django_assert_max_num_queries):
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    client.get(f"/tickets/{ticket.pk}/")
+    stamp = Ticket.objects.get(pk=ticket.pk).updated_at.isoformat()
+    with django_assert_max_num_queries(7):
+        assert client.get(f"/tickets/{ticket.pk}/conversation/", {"since": stamp}).status_code == 204
+
+
+def test_ticket_page_costs_a_bounded_number_of_queries(desk, django_assert_max_num_queries):
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    for n in range(30):
+        client.post(f"/tickets/{ticket.pk}/reply/", {"body": f"回复 {n}", "public": "1" if n % 2 else "0"})
+    with django_assert_max_num_queries(30):
+        body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert body.count('data-testid="message"') == 30
+
+
+# --- the board ----------------------------------------------------------------------------------------------------
+
+def test_board_counts_open_tickets_by_queue_and_status_for_the_supervisors_team(desk):
+    ticket_assign(ticket=desk["pool"][0], assignee=desk["agent"], actor=desk["supervisor"])
+    body = _client(desk["supervisor"]).get("/tickets/board/").content.decode()
+    row = body.split('data-queue="售后一线"')[1].split("</tr>")[0]
+    assert 'data-status="new"' in row and ">2</a>" in row and ">1</a>" in row
+    assert 'data-queue="财务专席"' not in body  # not the supervisor's team
+
+
+def test_board_region_filter(desk):
+    east = RegionFactory(organization=desk["org"], code="EAST")
+    TicketFactory(organization=desk["org"], queue=desk["queue"], region=east)
+    client = _client(desk["supervisor"])
+    body = client.get(f"/tickets/board/?region={east.pk}").content.decode()
+    row = body.split('data-queue="售后一线"')[1].split("</tr>")[0]
+    assert ">1</a>" in row and ">4</a>" not in row
+    assert client.get("/tickets/board/?region=nonsense").status_code == 200
+
+
+def test_a_supervisor_reassigns_from_the_board(desk):
+    ticket = desk["pool"][0]
+    client = _client(desk["supervisor"])
+    cell = client.get("/tickets/board/cell/", {"queue": desk["queue"].pk, "status": "new"}).content.decode()
+    assert ticket.number in cell and 'data-testid="board-reassign"' in cell
+    form = client.get(f"/tickets/{ticket.pk}/assign/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="board-assign-form"' in form and str(desk["agent"]) in form
+    response = client.post(f"/tickets/{ticket.pk}/assign/", {"assignee": desk["agent"].pk}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert 'data-testid="board-assignee"' in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.assignee == desk["agent"]
+
+
+def test_an_agent_sees_only_their_queues_on_the_board_and_cannot_reassign(desk):
+    client = _client(desk["agent"])
+    body = client.get("/tickets/board/").content.decode()
+    assert 'data-queue="售后一线"' in body and 'data-queue="财务专席"' not in body
+    cell = client.get("/tickets/board/cell/", {"queue": desk["other"].pk, "status": "new"}).content.decode()
+    assert desk["foreign"].number not in cell
+    assert 'data-testid="board-reassign"' not in cell
+    assert client.get(f"/tickets/{desk['pool'][0].pk}/assign/").status_code == 403
+
+
+def test_board_cell_refuses_bad_input(desk):
+    client = _client(desk["supervisor"])
+    assert client.get("/tickets/board/cell/", {"queue": "x", "status": "new"}).status_code == 404
+    assert client.get("/tickets/board/cell/", {"queue": desk["queue"].pk, "status": "closed"}).status_code == 404
+
+
+def test_board_costs_a_bounded_number_of_queries(desk, django_assert_max_num_queries, make_user):
+    for n in range(10):
+        QueueFactory(organization=desk["org"], team=desk["team"], code=f"extra{n}")
+    queues = list(Queue.objects.all())
+    for n in range(80):
+        TicketFactory(organization=desk["org"], queue=queues[n % len(queues)], status=Status.OPEN)
+    ops = make_user(desk["org"], Role.OPS_ADMIN)
+    for user in (desk["supervisor"], ops):
+        client = _client(user)
+        client.get("/tickets/board/")
+        with django_assert_max_num_queries(12):
+            assert client.get("/tickets/board/").status_code == 200
+        with django_assert_max_num_queries(12):
+            assert client.get("/tickets/board/", HTTP_HX_REQUEST="true").status_code == 200
+        with django_assert_max_num_queries(14):
+            assert client.get("/tickets/board/cell/", {"queue": desk["queue"].pk, "status": "open"}).status_code \
+                == 200
+
+
+# --- the rule tester ----------------------------------------------------------------------------------------------
+
+def test_rule_tester_names_the_rule_that_would_apply(desk, ops_admin):
+    RoutingRule.objects.create(organization=desk["org"], name="投诉升级", position=1, keywords="投诉，差评",
+                               set_priority=P1, set_queue=desk["other"])
+    RoutingRule.objects.create(organization=desk["org"], name="其他", position=2)
+    client = _client(ops_admin)
+    body = client.get("/tickets/settings/rules/", {"subject": "我要给差评", "channel": "wechat_oa"}).content.decode()
+    hit = body.split('data-testid="rule-hit"')[0].rsplit("<tr", 1)[1]
+    assert 'data-rule="投诉升级"' in hit
+    assert "财务专席" in body.split('data-testid="rule-result"')[1]
+    body = client.get("/tickets/settings/rules/", {"subject": "你好"}).content.decode()
+    assert 'data-rule="其他" data-testid="rule-hit"' in body.replace('class="table-success" ', "")
+
+
+def test_rule_tester_is_for_ops_and_rejects_bad_input(desk, ops_admin):
+    assert _client(desk["agent"]).get("/tickets/settings/rules/").status_code == 403
+    assert _client(desk["supervisor"]).get("/tickets/settings/rules/").status_code == 403
+    response = _client(ops_admin).get("/tickets/settings/rules/", {"channel": "pigeon", "region": "999999"})
+    assert response.status_code == 200
+    assert 'data-testid="rule-result"' not in response.content.decode()
+
+
+# --- navigation ---------------------------------------------------------------------------------------------------
+
+def test_navigation_lists_the_workspace_pages_per_role(desk, ops_admin):
+    body = _client(desk["agent"]).get("/tickets/").content.decode()
+    assert 'data-subnav="tickets-mine"' in body and 'data-subnav="tickets-queues"' in body
+    assert 'data-subnav="tickets-board"' in body and 'data-subnav="routing-rules"' not in body
+    body = _client(ops_admin).get("/tickets/").content.decode()
+    assert 'data-subnav="routing-rules"' in body and 'data-subnav="tickets-mine"' not in body
+
+
+# --- tenant isolation ---------------------------------------------------------------------------------------------
+
+def _seed_tenant(tenant):
+    from tickets.services import ticket_open
+
+    organization, marker = tenant.organization, tenant.marker
+    team = TeamFactory(organization=organization, name=f"{marker} 组", leader=tenant.users[Role.SUPERVISOR])
+    queue = QueueFactory(organization=organization, name=f"{marker} 售后", team=team, auto_assign=False)
+    customer = CustomerFactory(organization=organization, display_name=f"{marker} 王小明")
+    tickets = [ticket_open(organization=organization, customer=customer, subject=f"{marker} 空调 {n}",
+                           description="", channel="wechat_oa") for n in range(2)]
+    for ticket in tickets:
+        Ticket.objects.filter(pk=ticket.pk).update(queue=queue, team=team)
+    tenant.objects.update(queue=queue, tickets=tickets)
+
+
+def test_workspace_pages_show_nothing_of_another_organization(platform):
+    from tests.tenancy import assert_isolated, assert_not_reachable, tenant_pair
+
+    a, b = tenant_pair(_seed_tenant)
+    client = Client()
+    for url in ("/tickets/", "/tickets/queues/", f"/tickets/queues/?q={a.marker}", "/tickets/board/",
+                f"/tickets/{a.objects['tickets'][0].pk}/"):
+        assert_isolated(client, a, b, url, role=Role.OPS_ADMIN)
+    assert_isolated(client, a, b, "/tickets/board/", role=Role.SUPERVISOR)
+    assert_isolated(client, a, b, f"/tickets/board/cell/?queue={a.objects['queue'].pk}&status=new",
+                    role=Role.SUPERVISOR)
+    b_ticket = b.objects["tickets"][0]
+    for role in (Role.OPS_ADMIN, Role.SUPERVISOR, Role.AGENT):
+        assert_not_reachable(client, a, f"/tickets/{b_ticket.pk}/", role=role)
+        assert_not_reachable(client, a, f"/tickets/{b_ticket.pk}/conversation/", role=role)
+    # Nor can A's supervisor act on it.
+    client.force_login(a.users[Role.SUPERVISOR])
+    assert client.post(f"/tickets/{b_ticket.pk}/assign/", {"assignee": ""}).status_code == 404
+    client.post("/tickets/bulk/", {"action": "priority", "priority": 1, "ids": [b_ticket.pk]})
+    with tenant_scope(b.organization):
+        assert Ticket.objects.get(pk=b_ticket.pk).priority == P3
+
+
+def test_the_sla_state_filter_hook_shows_and_applies_a_registered_filter(desk):
+    from tickets import filters
+
+    client = _client(desk["agent"])
+    assert 'data-testid="sla-filter"' not in client.get("/tickets/queues/").content.decode()
+    late = desk["pool"][0]
+    saved = dict(filters._sla_state_filter)
+    try:
+        filters.register_sla_state_filter(choices=[("breached", "Breached")],
+                                          apply=lambda queryset, value: queryset.filter(pk=late.pk))
+        body = client.get("/tickets/queues/?sla=breached").content.decode()
+        assert 'data-testid="sla-filter"' in body
+        assert late.number in body and desk["pool"][1].number not in body
+    finally:
+        filters._sla_state_filter.update(saved)

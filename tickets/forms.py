@@ -1,0 +1,132 @@
+"""Forms of the agent workspace: they parse and validate input; the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from scrm.models import Channel, Customer, Region, Tag, User
+from tickets.models import Comment, Queue, Ticket, TicketType
+
+# A bulk action touches at most this many tickets at once (one service call each).
+BULK_LIMIT = 100
+
+
+class _IdsField(forms.TypedMultipleChoiceField):
+    """Ids posted by checkboxes; which of them exist and may be used is the selector's and service's call."""
+
+    def valid_value(self, value):
+        return True
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [
+        ("assign", _("Assign to")),
+        ("tag", _("Add tag")),
+        ("priority", _("Set priority")),
+        ("close", _("Close")),
+    ]
+
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    ids = _IdsField(label=_("Tickets"), coerce=int,
+                    error_messages={"required": _("Select at least one ticket."),
+                                    "invalid_choice": _("Select at least one ticket.")})
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Assignee"))
+    tag = forms.ModelChoiceField(queryset=Tag.objects.none(), required=False, label=_("Tag"))
+    priority = forms.TypedChoiceField(choices=Ticket.Priority.choices, coerce=int, required=False,
+                                      empty_value=None, label=_("Priority"))
+
+    def __init__(self, *args, assignees, tags, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignees
+        self.fields["tag"].queryset = tags
+
+    def clean_ids(self):
+        ids = self.cleaned_data["ids"]
+        if len(ids) > BULK_LIMIT:
+            raise forms.ValidationError(
+                _("Select at most %(limit)s tickets at once."), params={"limit": BULK_LIMIT})
+        return ids
+
+    def clean(self):
+        data = super().clean()
+        needs = {"assign": ("assignee", _("Choose the assignee.")), "tag": ("tag", _("Choose the tag.")),
+                 "priority": ("priority", _("Choose the priority."))}
+        action = data.get("action")
+        if action in needs and not data.get(needs[action][0]):
+            self.add_error(needs[action][0], needs[action][1])
+        return data
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000,
+                           strip=True, error_messages={"required": _("A reply needs some text.")})
+    public = forms.TypedChoiceField(
+        label=_("Send as"), coerce=lambda v: v == "1", choices=[("1", _("Public reply")), ("0", _("Internal note"))],
+        initial="1",
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Ticket.Status.choices)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Ticket.Priority.choices, coerce=int)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Assignee"),
+                                      empty_label=_("Nobody (back to the queue)"))
+
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignees
+
+
+class TransferForm(forms.Form):
+    queue = forms.ModelChoiceField(queryset=Queue.objects.none(), label=_("Queue"))
+    reason = forms.CharField(label=_("Reason"), max_length=500,
+                             error_messages={"required": _("Say why the ticket is transferred.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["queue"].queryset = Queue.objects.order_by("name")
+
+
+class MergeForm(forms.Form):
+    primary = forms.CharField(label=_("Merge into ticket number"), max_length=20,
+                              error_messages={"required": _("Give the number of the ticket to merge into.")})
+
+
+class SplitForm(forms.Form):
+    subject = forms.CharField(label=_("Subject of the new ticket"), max_length=200,
+                              error_messages={"required": _("The new ticket needs a subject.")})
+    comments = forms.ModelMultipleChoiceField(
+        queryset=Comment.objects.none(), label=_("Messages"),
+        error_messages={"required": _("Select the messages to split off."),
+                        "invalid_choice": _("Only messages of this ticket can be split off it."),
+                        "invalid_pk_value": _("Select the messages to split off.")},
+    )
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comments"].queryset = Comment.objects.filter(ticket=ticket)
+
+
+class RuleTesterForm(forms.Form):
+    """A sample ticket typed by ops: which routing rule would it hit?"""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Any"))] + list(Channel.choices), required=False)
+    type = forms.ModelChoiceField(queryset=TicketType.objects.none(), required=False, label=_("Ticket type"),
+                                  empty_label=_("None yet"))
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    description = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                                  max_length=5_000)
+    customer_level = forms.ChoiceField(label=_("Customer level"),
+                                       choices=[("", _("Any"))] + list(Customer.Level.choices), required=False)
+    region = forms.ModelChoiceField(queryset=Region.objects.none(), required=False, label=_("Region"),
+                                    empty_label=_("Unknown"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = TicketType.objects.order_by("sort_order", "name")
+        self.fields["region"].queryset = Region.objects.order_by("path")
