@@ -71,7 +71,10 @@ def test_an_agent_takes_the_next_ticket_replies_and_resolves_it(page, live_serve
         ticket.refresh_from_db()
         assert ticket.status == Ticket.Status.RESOLVED
         assert ticket.first_response_at is not None
-        assert Comment.objects.filter(ticket=ticket, author=workspace["agent"], is_public=True).count() == 1
+        replies = list(Comment.objects.filter(ticket=ticket, author=workspace["agent"], is_public=True)
+                       .order_by("pk").values_list("body", flat=True))
+    # The agent's reply, then the rating link that resolving sends the customer.
+    assert len(replies) == 2 and replies[0].startswith("师傅明天上门") and "/rate/" in replies[1]
 
 
 def test_a_supervisor_reassigns_a_ticket_from_the_board(page, live_server, workspace):

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from scrm.models import Role, Tag, TagGroup
 from scrm.tenancy import tenant_scope
-from tests.scrm.factories import RegionFactory
+from tests.scrm.factories import RegionFactory, TeamFactory
 from tests.tenancy import api_token, assert_isolated, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
 from tickets.errors import MSG_ILLEGAL_STATUS, MSG_REPLY_CLOSED, MSG_TRANSFER_REASON
@@ -30,8 +30,14 @@ def _client(user):
 
 
 @pytest.fixture
-def agent_user(scoped):
-    return make_agent(scoped, username="xiaoli")
+def desk(scoped):
+    """The agent's queue: agents see the tickets of the queues they work in."""
+    return QueueFactory(organization=scoped, name="API 队列", auto_assign=False)
+
+
+@pytest.fixture
+def agent_user(scoped, desk):
+    return make_agent(scoped, username="xiaoli", queues=[desk])
 
 
 @pytest.fixture
@@ -39,9 +45,10 @@ def api(agent_user):
     return _client(agent_user)
 
 
-def test_the_list_filters_like_the_workspace_in_a_bounded_number_of_queries(api, scoped, agent_user,
+def test_the_list_filters_like_the_workspace_in_a_bounded_number_of_queries(api, scoped, agent_user, desk,
                                                                             django_assert_max_num_queries):
-    queue = QueueFactory(organization=scoped)
+    queue = desk
+    TicketFactory(organization=scoped, subject="别的队列的工单", queue=QueueFactory(organization=scoped))
     vip = CustomerFactory(organization=scoped, level="vip", display_name="王大客户")
     for n in range(15):
         TicketFactory(organization=scoped, subject=f"普通{n}", priority=3, queue=queue)
@@ -70,8 +77,8 @@ def test_the_list_filters_like_the_workspace_in_a_bounded_number_of_queries(api,
     assert row["assignee"]["username"] == "xiaoli"
 
 
-def test_create_goes_through_ticket_open_and_routing(api, scoped, customer):
-    queue = QueueFactory(organization=scoped, auto_assign=False)
+def test_create_goes_through_ticket_open_and_routing(api, scoped, customer, desk):
+    queue = desk
     ticket_type = TicketTypeFactory(organization=scoped, default_queue=queue, default_priority=2)
 
     response = api.post(URL, {"customer": customer.pk, "subject": "安装预约", "type": ticket_type.pk,
@@ -95,8 +102,8 @@ def test_create_refuses_a_customer_outside_the_callers_regions(scoped):
     assert not Ticket.objects.exists()
 
 
-def test_partial_update_edits_subject_priority_type_and_tags_with_events(api, scoped):
-    ticket = TicketFactory(organization=scoped, subject="旧标题", priority=3)
+def test_partial_update_edits_subject_priority_type_and_tags_with_events(api, scoped, desk):
+    ticket = TicketFactory(organization=scoped, subject="旧标题", priority=3, queue=desk)
     ticket_type = TicketTypeFactory(organization=scoped, name="投诉")
     tag = _tag(scoped, "加急")
 
@@ -114,9 +121,10 @@ def test_partial_update_edits_subject_priority_type_and_tags_with_events(api, sc
 
 def test_actions_assign_transfer_reply_resolve_and_the_timeline(scoped, agent_user, make_user):
     supervisor = make_user(scoped, Role.SUPERVISOR, username="boss")
+    team = TeamFactory(organization=scoped, leader=supervisor)  # a supervisor sees their team's queues
     api = _client(supervisor)
-    ticket = TicketFactory(organization=scoped, queue=QueueFactory(organization=scoped))
-    target = QueueFactory(organization=scoped, auto_assign=False)
+    ticket = TicketFactory(organization=scoped, queue=QueueFactory(organization=scoped, team=team))
+    target = QueueFactory(organization=scoped, team=team, auto_assign=False)
     base = f"{URL}{ticket.pk}/"
 
     response = api.post(base + "assign/", {"assignee": agent_user.pk}, format="json")
@@ -145,9 +153,9 @@ def test_actions_assign_transfer_reply_resolve_and_the_timeline(scoped, agent_us
     assert {"transferred", "comment"} <= set(kinds) and kinds[-2:] == ["status", "comment"]  # resolved + link
 
 
-def test_a_broken_rule_is_a_400_with_the_services_message_and_nothing_changes(api, scoped):
-    ticket = TicketFactory(organization=scoped, status="closed", queue=QueueFactory(organization=scoped))
-    other = TicketFactory(organization=scoped, queue=QueueFactory(organization=scoped))
+def test_a_broken_rule_is_a_400_with_the_services_message_and_nothing_changes(api, scoped, desk):
+    ticket = TicketFactory(organization=scoped, status="closed", queue=desk)
+    other = TicketFactory(organization=scoped, queue=desk)
     base = f"{URL}{ticket.pk}/"
 
     response = api.post(base + "reply/", {"body": "还在吗"}, format="json")
@@ -171,8 +179,8 @@ def test_a_broken_rule_is_a_400_with_the_services_message_and_nothing_changes(ap
     assert not TicketEvent.objects.exists()
 
 
-def test_roles_decide_what_the_api_lets_you_do(scoped, make_user, agent_user):
-    ticket = TicketFactory(organization=scoped)
+def test_roles_decide_what_the_api_lets_you_do(scoped, make_user, agent_user, desk):
+    ticket = TicketFactory(organization=scoped, queue=desk)
     viewer, finance = make_user(scoped, Role.VIEWER), make_user(scoped, Role.FINANCE)
     colleague = make_agent(scoped)
 
@@ -187,11 +195,12 @@ def test_roles_decide_what_the_api_lets_you_do(scoped, make_user, agent_user):
     assert api.post(f"{URL}{ticket.pk}/assign/", {"assignee": agent_user.pk}, format="json").status_code == 200
 
 
-def test_tickets_outside_the_agents_regions_are_not_found(scoped):
+def test_tickets_outside_the_agents_regions_or_queues_are_not_found(scoped, desk):
     east, west = RegionFactory(organization=scoped, code="E"), RegionFactory(organization=scoped, code="W")
-    agent = make_agent(scoped, regions=[east])
-    mine = TicketFactory(organization=scoped, region=east)
-    far = TicketFactory(organization=scoped, region=west)
+    agent = make_agent(scoped, regions=[east], queues=[desk])
+    mine = TicketFactory(organization=scoped, region=east, queue=desk)
+    far = TicketFactory(organization=scoped, region=west, queue=desk)
+    TicketFactory(organization=scoped, region=east, queue=QueueFactory(organization=scoped))  # not their queue
     api = _client(agent)
 
     assert [row["id"] for row in api.get(URL).data["results"]] == [mine.pk]
@@ -203,14 +212,15 @@ def test_tickets_outside_the_agents_regions_are_not_found(scoped):
 def test_tenants_are_isolated(db):
     def seed(tenant):
         customer = CustomerFactory(organization=tenant.organization, display_name=f"{tenant.marker} 客户")
+        team = TeamFactory(organization=tenant.organization, leader=tenant.users[Role.SUPERVISOR])
+        tenant.objects["queue"] = QueueFactory(organization=tenant.organization, team=team)
         tenant.objects["ticket"] = TicketFactory(organization=tenant.organization, customer=customer,
-                                                 subject=f"{tenant.marker} 工单")
-        tenant.objects["queue"] = QueueFactory(organization=tenant.organization)
+                                                 subject=f"{tenant.marker} 工单", queue=tenant.objects["queue"])
 
     a, b = tenant_pair(seed)
     client = APIClient()
-    assert_isolated(client, a, b, URL, role=Role.AGENT)
-    assert_isolated(client, a, b, f"{URL}?q=工单", role=Role.SUPERVISOR)
+    assert_isolated(client, a, b, URL, role=Role.SUPERVISOR)
+    assert_isolated(client, a, b, f"{URL}?q=工单", role=Role.VIEWER)
     api = _client(a.users[Role.SUPERVISOR])
     assert api.get(f"{URL}{b.objects['ticket'].pk}/").status_code == 404
     assert api.post(f"{URL}{b.objects['ticket'].pk}/resolve/").status_code == 404
@@ -222,7 +232,7 @@ def test_tenants_are_isolated(db):
                         format="json")
     assert response.status_code == 400
     with tenant_scope(b.organization):
-        assert Ticket.objects.get().queue is None
+        assert Ticket.objects.get().queue == b.objects["queue"]
 
 
 def test_the_schema_describes_the_tickets_api(ops_admin):

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from scrm.models import Role
 from tests.scrm.factories import RegionFactory
 from tests.tenancy import tenant_pair
-from tests.tickets.factories import CustomerFactory, TicketFactory, make_agent
+from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
 from tickets.errors import (
     MSG_ATTACHMENT_TOO_BIG,
     MSG_ATTACHMENT_TOO_MANY,
@@ -142,17 +142,18 @@ def test_a_customers_voice_message_is_attached_to_the_inbound_comment(scoped, cu
     assert comment.attachments.count() == 1
 
 
-def _attachment(organization, *, region=None, name="发票.pdf"):
-    ticket = TicketFactory(organization=organization, region=region)
+def _attachment(organization, *, region=None, name="发票.pdf", queue=None):
+    ticket = TicketFactory(organization=organization, region=region, queue=queue)
     author = make_agent(organization)
     comment = ticket_reply(ticket=ticket, author=author, body="附件", public=False,
                            attachments=[SimpleUploadedFile(name, PDF)])
     return comment.attachments.get()
 
 
-def test_someone_who_may_see_the_ticket_downloads_the_file_as_an_attachment(client, scoped, make_user):
-    attachment = _attachment(scoped)
-    client.force_login(make_user(scoped, Role.AGENT))
+def test_someone_who_may_see_the_ticket_downloads_the_file_as_an_attachment(client, scoped):
+    queue = QueueFactory(organization=scoped)
+    attachment = _attachment(scoped, queue=queue)
+    client.force_login(make_agent(scoped, queues=[queue]))
 
     response = client.get(f"/files/attachments/{attachment.pk}/")
 
@@ -165,8 +166,9 @@ def test_someone_who_may_see_the_ticket_downloads_the_file_as_an_attachment(clie
 
 def test_a_ticket_outside_the_agents_regions_keeps_its_files(client, scoped):
     east, west = RegionFactory(organization=scoped, code="EAST"), RegionFactory(organization=scoped, code="WEST")
-    attachment = _attachment(scoped, region=west)
-    client.force_login(make_agent(scoped, regions=[east]))
+    queue = QueueFactory(organization=scoped)
+    attachment = _attachment(scoped, region=west, queue=queue)
+    client.force_login(make_agent(scoped, regions=[east], queues=[queue]))
     assert client.get(f"/files/attachments/{attachment.pk}/").status_code == 404
 
 
@@ -186,6 +188,6 @@ def test_another_organizations_file_is_not_found(client):
         tenant.objects["attachment"] = comment.attachments.get()
 
     a, b = tenant_pair(seed)
-    client.force_login(a.users[Role.SUPERVISOR])
+    client.force_login(a.users[Role.OPS_ADMIN])
     assert client.get(f"/files/attachments/{a.objects['attachment'].pk}/").status_code == 200
     assert client.get(f"/files/attachments/{b.objects['attachment'].pk}/").status_code == 404
