@@ -225,7 +225,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Organization-scoped REST API of SCRM. Authenticate with a session or `Authorization: Token <key>`.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"ChannelEnum": "scrm.models.customers.Channel"},
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "scrm.models.customers.Channel",
+        "CustomerLevelEnum": "scrm.models.customers.Customer.Level",
+        "RegionLevelEnum": "scrm.models.people.Region.Level",
+    },
     # Swagger UI from package.json (static/vendor), never a CDN: the CSP allows only our own origin.
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",

@@ -21,9 +21,6 @@ class _UserRef(serializers.ModelSerializer):
 
 
 class _CustomerRef(serializers.ModelSerializer):
-    # A plain string here: another "level" enum in the schema would collide with the regions' (spectacular W001).
-    level = serializers.CharField(read_only=True)
-
     class Meta:
         model = Customer
         fields = ["id", "display_name", "level"]
