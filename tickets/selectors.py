@@ -1,7 +1,7 @@
 """Read queries of the tickets app, shaped for the workspace, the API and the rule tester. Tenant models are
 scoped by the open scope; lists for a user are also limited to the regions their role may see."""
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 
 from scrm.access import user_has_role
 from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
@@ -280,12 +280,12 @@ NOTIFICATION_BELL_CAP = 99
 
 
 def notification_list(*, user):
-    """The user's notifications, unread first, each part newest first."""
-    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    """The user's notifications: unread first, newest first, then the read ones, most recently read first (the
+    order of index notification_recipient_idx, so a page costs the same with 20 or 200,000 notifications)."""
     return (
         Notification.objects.filter(recipient=user)
         .select_related("ticket", "actor")
-        .order_by(unread.desc(), "-created_at", "-pk")
+        .order_by(F("read_at").desc(nulls_first=True), F("created_at").desc())
     )
 
 

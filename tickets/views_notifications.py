@@ -5,13 +5,13 @@ sees only their own (every query filters on the recipient)."""
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
+from scrm.paginators import CappedCountPaginator
 from tickets import selectors
 from tickets.models import Notification
 from tickets.services import notification_mark_read, notifications_mark_all_read
@@ -39,7 +39,8 @@ class NotificationListView(NotificationAccessMixin, TemplateView):
     template_name = "tickets/notifications/list.html"
 
     def get_context_data(self, **kwargs):
-        paginator = Paginator(selectors.notification_list(user=self.request.user), PER_PAGE)
+        # Counting stops at 1,000: an agent with years of notifications pages the latest 50 pages, not all of them.
+        paginator = CappedCountPaginator(selectors.notification_list(user=self.request.user), PER_PAGE)
         page = paginator.get_page(self.request.GET.get("page"))
         return super().get_context_data(
             page_obj=page, notifications=page.object_list,

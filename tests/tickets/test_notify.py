@@ -1,8 +1,11 @@
 """Notifications: who is told what (assignment, transfer), the outbox rows behind email, and the rules of the
 service (nobody is told what they did themselves; another organization's ticket is refused)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
@@ -12,7 +15,7 @@ from tests.tickets.factories import QueueFactory, TicketFactory, TicketTypeFacto
 from tickets.errors import MSG_NOTIFY_OTHER_ORG, TicketError
 from tickets.models import Notification, NotificationDelivery
 from tickets.services import notify, ticket_assign, ticket_open, ticket_take_next, ticket_transfer
-from tickets.services.notify import notification_delivery_send
+from tickets.services.notify import notification_deliveries_due, notification_delivery_send
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +152,16 @@ class RefusingBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("mail server refused the connection")
+
+
+def test_the_sweep_finds_deliveries_whose_task_was_lost(scoped, make_user):
+    agent = make_user(scoped, Role.AGENT)
+    lost = notify(recipient=agent, kind=Kind.ASSIGNED, ticket=_ticket(scoped)).deliveries.get()
+    fresh = notify(recipient=agent, kind=Kind.MENTIONED, ticket=_ticket(scoped)).deliveries.get()
+    retry_due = notify(recipient=agent, kind=Kind.ESCALATED, ticket=_ticket(scoped)).deliveries.get()
+    long_ago = timezone.now() - timedelta(minutes=10)
+    NotificationDelivery.objects.filter(pk=lost.pk).update(created_at=long_ago)
+    NotificationDelivery.objects.filter(pk=retry_due.pk).update(status="failed", next_attempt_at=long_ago)
+    NotificationDelivery.objects.filter(pk=fresh.pk).update(status="sent")
+
+    assert notification_deliveries_due() == [(scoped.pk, lost.pk), (scoped.pk, retry_due.pk)]

@@ -6,7 +6,7 @@ Workflow lives in tickets.services.notify; these are tables, constraints and ind
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,9 +42,10 @@ class Notification(TenantModel):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [
-            # The centre (unread first, newest first) and the bell's unread count.
-            models.Index(fields=["organization", "recipient", "read_at", "-created_at"],
-                         name="notification_recipient_idx"),
+            # The centre in its order (unread first, newest first; then the most recently read) read straight off
+            # the index, and the bell's unread count.
+            models.Index(F("organization"), F("recipient"), F("read_at").desc(nulls_first=True),
+                         F("created_at").desc(), name="notification_recipient_idx"),
         ]
 
     def __str__(self):
