@@ -56,13 +56,38 @@ class BulkActionForm(forms.Form):
         return data
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the service checks each one's size and type (by its bytes)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000,
-                           strip=True, error_messages={"required": _("A reply needs some text.")})
+                           strip=True, required=False)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
     public = forms.TypedChoiceField(
         label=_("Send as"), coerce=lambda v: v == "1", choices=[("1", _("Public reply")), ("0", _("Internal note"))],
         initial="1",
     )
+
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("body") and not data.get("attachments"):
+            raise forms.ValidationError(_("A reply needs some text or a file."))
+        return data
 
 
 class StatusForm(forms.Form):

@@ -72,7 +72,8 @@ def ticket_detail(*, pk):
 
 
 def ticket_comments(*, ticket, include_internal=True):
-    comments = Comment.objects.filter(ticket=ticket).select_related("author", "customer")
+    comments = (Comment.objects.filter(ticket=ticket).select_related("author", "customer")
+                .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))))
     if not include_internal:
         comments = comments.filter(is_public=True)
     return comments.order_by("created_at", "pk")

@@ -6,6 +6,7 @@ shown as they are. Every ticket is looked up through `ticket_visible` (organizat
 and regions), so a ticket the user may not see is a 404 whatever they type.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
@@ -313,6 +314,8 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
         if work:
             context.update(
                 reply_form=ReplyForm(), canned=selectors.canned_responses_for(ticket=ticket),
+                attachment_limit=settings.TICKET_ATTACHMENT_MAX_BYTES,
+                attachment_max_files=settings.TICKET_ATTACHMENT_MAX_FILES,
                 queues=Queue.objects.exclude(pk=ticket.queue_id).order_by("name").only("id", "name"),
                 assignees=(selectors.assignable_users(organization=user.organization)
                            if context["may_assign_others"] else ()),
@@ -348,7 +351,7 @@ class _TicketAction(ModuleRequiredMixin, View):
             raise PermissionDenied(MSG_NOT_ALLOWED)
 
     def get_form(self, request, ticket):
-        return self.form_class(request.POST)
+        return self.form_class(request.POST, request.FILES)
 
     def post(self, request, pk):
         self.check(request)
@@ -376,7 +379,8 @@ class TicketReplyView(_TicketAction):
             raise PermissionDenied(MSG_NOT_ALLOWED)
 
     def act(self, request, ticket, data):
-        services.ticket_reply(ticket=ticket, author=request.user, body=data["body"], public=data["public"])
+        services.ticket_reply(ticket=ticket, author=request.user, body=data["body"], public=data["public"],
+                              attachments=data["attachments"])
         messages.success(request, MSG_REPLIED if data["public"] else MSG_NOTE_ADDED)
 
 

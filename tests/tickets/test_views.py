@@ -4,6 +4,7 @@ tester; who may do what, what bad input does, and how many queries a page costs.
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -513,3 +514,35 @@ def test_the_sla_state_filter_hook_shows_and_applies_a_registered_filter(desk):
         assert late.number in body and desk["pool"][1].number not in body
     finally:
         filters._sla_state_filter.update(saved)
+
+
+# --- attachments from the reply box ---------------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_a_reply_with_files_shows_them_in_the_conversation_for_download(desk):
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    client.post(f"/tickets/{ticket.pk}/reply/", {
+        "body": "", "public": "0",
+        "attachments": [SimpleUploadedFile("保修卡.pdf", PDF), SimpleUploadedFile("说明.txt", "请按说明操作".encode())],
+    })
+    comment = Comment.objects.get(ticket=ticket)
+    files = list(comment.attachments.order_by("original_name"))
+    assert [f.original_name for f in files] == ["保修卡.pdf", "说明.txt"]
+    body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'data-testid="attachments"' in body and "保修卡.pdf" in body
+    download = client.get(f"/files/attachments/{files[0].pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+
+
+def test_a_disallowed_file_is_refused_with_its_name_and_nothing_is_written(desk):
+    ticket = desk["pool"][0]
+    response = _client(desk["agent"]).post(f"/tickets/{ticket.pk}/reply/", {
+        "body": "请查收", "public": "1", "attachments": [SimpleUploadedFile("发票.jpg", b"MZ" + b"\0" * 64)],
+    }, follow=True)
+    assert "发票.jpg" in " ".join(_messages(response))
+    assert not Comment.objects.exists()
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is None
