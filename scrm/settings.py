@@ -125,7 +125,18 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "scrm-heartbeat": {"task": "scrm.tasks.worker_heartbeat", "schedule": 60.0},
+    # Inbound events the broker never delivered (it was down when they arrived) go to the workers again.
+    "channels-requeue-stale": {"task": "channels_ingest.tasks.events_requeue_stale", "schedule": 60.0},
 }
+
+# --- Channels (WeChat) --------------------------------------------------------------------------------------------
+# Channel secrets (tokens, EncodingAESKeys, app secrets) are encrypted at rest with this key; a comma-separated list
+# rotates keys (the first encrypts, all decrypt). Unset, a DEBUG (development/test) process derives one from
+# SECRET_KEY; anywhere else it stays empty and storing or reading a channel secret fails loudly.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default=f"dev-field-key:{SECRET_KEY}" if DEBUG else "")
+# WeChat's API roots; tests and the benchmark point them at a local fake server.
+WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com/cgi-bin/")
+WECOM_API_BASE_URL = env("WECOM_API_BASE_URL", default="https://qyapi.weixin.qq.com/cgi-bin/")
 
 # --- Authentication and access ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "scrm.User"

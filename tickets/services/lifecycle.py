@@ -26,6 +26,7 @@ from tickets.errors import (
     TicketError,
 )
 from tickets.models import ACTIVE_STATUSES, Comment, Queue, Ticket, TicketEvent, TicketTag, TicketWatcher
+from tickets.outbound import reply_senders_for
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.selectors import routing_rules_active
 from tickets.services._core import (
@@ -203,10 +204,14 @@ def ticket_change_status(*, ticket, status, actor):
         return ticket
 
 
-def _send_reply(comment_id):
-    """Where a public reply leaves for the customer's channel, after commit. The channel outbox (WeChat, WeCom,
-    shop messages) is built with channels_ingest: it will enqueue a delivery task for `comment_id` here."""
-    logger.debug("ticket reply ready for delivery", extra={"comment_id": comment_id})
+def _send_reply(comment_id, *, organization_id, channel):
+    """Where a public reply leaves for the customer's channel, after commit: the senders registered for the
+    channel (tickets/outbound.py) put it in their outbox."""
+    senders = reply_senders_for(channel)
+    if not senders:
+        logger.debug("ticket reply has no sender for its channel", extra={"comment_id": comment_id})
+    for send in senders:
+        send(comment_id, organization_id=organization_id, channel=channel)
 
 
 @transaction.atomic
@@ -232,7 +237,8 @@ def ticket_reply(*, ticket, author, body, public=True):
                 ticket.save(update_fields=["first_response_at", "updated_at"])
             if ticket.status == Status.NEW:
                 status_apply(ticket, Status.OPEN, actor=author, reason="replied")
-            transaction.on_commit(partial(_send_reply, comment.pk))
+            transaction.on_commit(partial(_send_reply, comment.pk, organization_id=ticket.organization_id,
+                                                 channel=ticket.channel))
         else:
             ticket.save(update_fields=["updated_at"])
         return comment
