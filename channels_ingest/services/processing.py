@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_ingest import wire
-from channels_ingest.errors import MSG_NOT_REPLAYABLE, ChannelError
+from channels_ingest.errors import MSG_NO_SENDER, MSG_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import ChannelAccount, InboundEvent, InboundMedia
 from scrm.services import customer_resolve
 from scrm.tenancy import platform_scope, tenant_scope
@@ -133,6 +133,8 @@ def conversation_ref(account, external_id):
 def _message(event, msg_type):
     account, fields = event.account, event.fields
     external_id = fields.get("FromUserName") or ""
+    if not external_id:
+        raise ChannelError(MSG_NO_SENDER)
     customer = _resolve(event, external_id)
     msg_id = fields.get("MsgId") or fields.get("MsgID") or event.dedupe_key
     comment = ticket_add_message(
@@ -174,7 +176,9 @@ def _event(event, name):
         profile["last_scan_scene"] = key
     if name == "location":
         profile["location"] = {"latitude": fields.get("Latitude"), "longitude": fields.get("Longitude")}
-    event.customer = _resolve(event, fields.get("FromUserName") or "", profile=profile)
+    if not fields.get("FromUserName"):
+        raise ChannelError(MSG_NO_SENDER)
+    event.customer = _resolve(event, fields["FromUserName"], profile=profile)
     return Status.PROCESSED
 
 
