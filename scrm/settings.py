@@ -110,7 +110,11 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # max_retries/interval_*: a publish from a web request gives up on an unreachable broker in milliseconds instead
+    # of seconds (WeChat waits 5 s for a callback's answer; the stored event is re-enqueued by the beat later).
+    # Celery's own publish retry policy (task_publish_retry) still applies on top for ordinary .delay() calls.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 1, "interval_start": 0,
+                                       "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
