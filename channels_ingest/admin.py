@@ -9,6 +9,7 @@ from channels_ingest.crypto import secret_encrypt
 from channels_ingest.errors import ChannelError
 from channels_ingest.models import ChannelAccount, InboundEvent, InboundMedia, OutboundMessage
 from channels_ingest.services import event_replay
+from channels_ingest.services.processing import account_forget
 from scrm.admin import ReadOnlyTenantAdmin, TenantAdmin
 
 _WRITE_ONLY = {"token": _("Token"), "aes_key": _("EncodingAESKey"), "secret": _("App secret")}
@@ -50,6 +51,7 @@ class ChannelAccountAdmin(TenantAdmin):
             if form.cleaned_data.get(name):
                 setattr(obj, field, secret_encrypt(form.cleaned_data[name]))
         super().save_model(request, obj, form, change)
+        account_forget(obj.slug, *form.initial.get("slug", "").split())
 
 
 @admin.action(description=_("Replay the selected failed or dead events"))

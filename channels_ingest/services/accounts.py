@@ -1,12 +1,14 @@
 """Channel accounts: create and update, secrets encrypted before they touch the database."""
 
 import re
+from functools import partial
 
 from django.db import transaction
 
 from channels_ingest.crypto import secret_encrypt
 from channels_ingest.errors import MSG_AES_KEY, MSG_APP_ID, MSG_KIND, MSG_SLUG_TAKEN, MSG_TOKEN, ChannelError
 from channels_ingest.models import ChannelAccount
+from channels_ingest.services.processing import account_forget
 from scrm.tenancy import platform_scope, tenant_scope
 
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
@@ -34,6 +36,8 @@ def channel_account_create(*, organization, kind, slug, name, app_id, token, aes
                            subscribe_reply=""):
     """A new account; token and EncodingAESKey are required (every callback is checked with them)."""
     _validate(kind=kind, slug=slug, app_id=app_id, token=token or "", aes_key=aes_key or "")
+    account_forget(slug)
+    transaction.on_commit(partial(account_forget, slug))
     with tenant_scope(organization):
         return ChannelAccount.objects.create(
             organization=organization, kind=kind, slug=slug, name=name or slug, app_id=app_id.strip(),
@@ -52,6 +56,9 @@ def channel_account_update(*, account, name, slug, app_id, agent_id="", subscrib
               exclude_pk=account.pk)
     with tenant_scope(account.organization_id):
         account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+        # This process forgets its cached copy now and after commit; the others within their cache's TTL.
+        account_forget(account.slug, slug)
+        transaction.on_commit(partial(account_forget, account.slug, slug))
         account.name, account.slug, account.app_id = name, slug, app_id.strip()
         account.agent_id, account.subscribe_reply, account.is_active = str(agent_id or ""), subscribe_reply, is_active
         fields = ["name", "slug", "app_id", "agent_id", "subscribe_reply", "is_active", "updated_at"]

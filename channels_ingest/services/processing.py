@@ -7,6 +7,7 @@ dead: visible on the account's page with a Replay button.
 """
 
 import logging
+import time
 from datetime import timedelta
 from functools import partial
 
@@ -226,8 +227,30 @@ def event_replay(*, event):
         return event
 
 
+_ACCOUNT_TTL = 10.0  # seconds a web process trusts its copy of an account (token, key, active)
+_accounts = {}
+
+
 def account_for_slug(slug):
     """The active account a callback URL names (slugs are global), or None. The only cross-tenant lookup of a
-    request: it decides which organization's scope the callback runs in."""
+    request: it decides which organization's scope the callback runs in.
+
+    Each web process keeps the accounts it served for _ACCOUNT_TTL seconds (callbacks are the hottest path and an
+    account changes rarely): a changed token or a deactivation reaches every process within that time; the process
+    that made the change forgets its copy at once (`account_forget`).
+    """
+    now = time.monotonic()
+    cached = _accounts.get(slug)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     with platform_scope():
-        return ChannelAccount.objects.filter(slug=slug, is_active=True).first()
+        account = ChannelAccount.objects.filter(slug=slug, is_active=True).first()
+    if len(_accounts) > 1000:
+        _accounts.clear()
+    _accounts[slug] = (now + _ACCOUNT_TTL, account)
+    return account
+
+
+def account_forget(*slugs):
+    for slug in slugs:
+        _accounts.pop(slug, None)

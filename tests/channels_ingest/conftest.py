@@ -18,6 +18,16 @@ def _fresh_token_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_account_cache():
+    """Web processes keep accounts for a few seconds; a test's accounts are rolled back with it."""
+    from channels_ingest.services.processing import _accounts
+
+    _accounts.clear()
+    yield
+    _accounts.clear()
+
+
 @pytest.fixture
 def fake_wechat(settings):
     fake = FakeWeChat().start()
