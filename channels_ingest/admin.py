@@ -28,7 +28,7 @@ class ChannelAccountAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in _WRITE_ONLY:
-            stored = getattr(self.instance, f"{name}_encrypted" if name != "aes_key" else "aes_key_encrypted", "")
+            stored = getattr(self.instance, f"{name}_encrypted", "")
             state = _("set") if stored else _("not set")
             self.fields[name].help_text = _("%(state)s. Never shown again; leave empty to keep it.") % {
                 "state": state}

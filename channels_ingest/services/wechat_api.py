@@ -7,6 +7,7 @@ short cache lock keeps a crowd of workers from fetching at once. The API base UR
 point it at a local fake server.
 """
 
+import hashlib
 import time
 
 from django.conf import settings
@@ -73,6 +74,11 @@ class OfficialAccountClient(_SharedTokenMixin, WeChatClient):
 
 class WeComAppClient(_SharedTokenMixin, WeComClient):
     token_path = "gettoken"  # noqa: S105 - an URL path
+
+    @property
+    def access_token_key(self):
+        # wechatpy names the key with the secret's first ten characters; a digest keeps the secret out of Redis.
+        return f"{self.corp_id}_{hashlib.sha256(self.secret.encode()).hexdigest()[:16]}_access_token"
 
     def token_params(self):
         return {"corpid": self.corp_id, "corpsecret": self.secret}
