@@ -28,6 +28,12 @@ class ChannelAccountForm(forms.Form):
     def __init__(self, *args, account=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
+        for field in self.fields.values():
+            widget = field.widget
+            css = {"select": "form-select", "checkbox": "form-check-input"}.get(getattr(widget, "input_type", ""),
+                                                                              "form-control")
+            widget.attrs["class"] = css
+        self.fields["kind"].widget.attrs["class"] = "form-select"
         if account is not None:
             self.fields["kind"].disabled = True
             for name, stored in (("token", account.token_encrypted), ("aes_key", account.aes_key_encrypted),

@@ -253,3 +253,22 @@ def test_the_shared_token_expires_before_wechats(oa_account, fake_wechat, organi
         assert client.access_token == "FAKE-TOKEN"
     ttl = cache._cache.get_client().ttl(cache.make_and_validate_key(f"wechatpy:{oa_account.app_id}_access_token"))
     assert 7200 - REFRESH_MARGIN - 5 <= ttl <= 7200 - REFRESH_MARGIN
+
+
+def test_the_sweep_sends_replies_whose_task_was_lost(oa, deliver, fake_wechat, agent,
+                                                     django_capture_on_commit_callbacks):
+    ticket = _ticket_of(oa, deliver)
+    with django_capture_on_commit_callbacks(execute=False):  # the broker took the reply's task and lost it
+        ticket_reply(ticket=ticket, author=agent, body="丢了的任务")
+    from channels_ingest.services import outbound_create
+
+    with platform_scope():
+        comment = Comment.objects.get(body="丢了的任务")
+    with django_capture_on_commit_callbacks(execute=False):
+        outbound_create(organization_id=ticket.organization_id, comment_id=comment.pk)
+    with platform_scope():
+        OutboundMessage.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+    tasks.events_requeue_stale.delay()
+    assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 1
+    with platform_scope():
+        assert OutboundMessage.objects.get().status == OutboundMessage.Status.SENT
