@@ -6,12 +6,13 @@ transaction of its own (attempts, error), and the task retries with back-off unt
 dead: visible on the account's page with a Replay button.
 """
 
+import hashlib
 import logging
 import time
 from datetime import timedelta
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -131,11 +132,22 @@ def conversation_ref(account, external_id):
     return f"{account.slug}:{external_id}"[:128]
 
 
+def _conversation_lock(account, external_id):
+    """Serialise the messages of one conversation across workers until this transaction ends: two first messages
+    of a customer processed at once would otherwise each open a ticket."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"wx:{account.pk}:{external_id}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+
+
 def _message(event, msg_type):
     account, fields = event.account, event.fields
     external_id = fields.get("FromUserName") or ""
     if not external_id:
         raise ChannelError(MSG_NO_SENDER)
+    _conversation_lock(account, external_id)
     customer = _resolve(event, external_id)
     msg_id = fields.get("MsgId") or fields.get("MsgID") or event.dedupe_key
     comment = ticket_add_message(

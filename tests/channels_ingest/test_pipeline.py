@@ -95,3 +95,25 @@ def test_callbacks_are_answered_while_the_broker_is_down_and_processed_once_it_i
         assert Comment.objects.count() == 10
         assert sorted(Comment.objects.values_list("body", flat=True)) == sorted(f["Content"] for f in fields)
     assert settings.CELERY_BROKER_URL.startswith("redis")
+
+
+def test_first_messages_of_one_customer_processed_at_once_open_one_ticket(transactional_db, organization):
+    """Two workers take two messages of a known customer with no open ticket at the same moment: one ticket, two
+    messages."""
+    from channels_ingest.services import event_process
+    from scrm.services import customer_resolve
+    from tests.concurrency import run_at_once
+
+    account = make_account(organization)
+    customer_resolve(organization=organization, channel="wechat_oa", app_id=account.app_id,
+                     external_id="oOpenid-race")
+    sender = WeChatSender(Client(), "/hooks/wechat/acme-oa/")
+    with _broker_unreachable():  # stored only; the two "workers" below process them
+        for n in range(2):
+            sender.post(message("text", openid="oOpenid-race", Content=f"同时到达 {n}"), nonce=f"r{n}")
+    with platform_scope():
+        ids = list(InboundEvent.objects.values_list("pk", flat=True))
+    run_at_once([lambda pk=pk: event_process(event_id=pk) for pk in ids])
+    with platform_scope():
+        assert Ticket.objects.count() == 1
+        assert Comment.objects.count() == 2
