@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from scrm.services import customer_touch
-from scrm.tenancy import tenant_scope
+from scrm.tenancy import platform_scope, tenant_scope
 from tickets.errors import (
     MSG_CLOSED,
     MSG_EMPTY_BODY,
@@ -204,9 +204,16 @@ def ticket_change_status(*, ticket, status, actor):
         return ticket
 
 
-def _send_reply(comment_id, *, organization_id, channel):
+def _send_reply(comment_id, *, organization_id=None, channel=None):
     """Where a public reply leaves for the customer's channel, after commit: the senders registered for the
-    channel (tickets/outbound.py) put it in their outbox."""
+    channel (tickets/outbound.py) put it in their outbox. A caller that does not name the ticket's organization
+    and channel has them read from the comment."""
+    if channel is None:
+        with platform_scope():  # after commit no scope is open; one row, by primary key
+            row = Comment.objects.filter(pk=comment_id).values_list("organization_id", "ticket__channel").first()
+        if row is None:
+            return
+        organization_id, channel = row
     senders = reply_senders_for(channel)
     if not senders:
         logger.debug("ticket reply has no sender for its channel", extra={"comment_id": comment_id})
