@@ -1,1 +1,175 @@
-# Channel accounts, webhooks and the raw event store arrive with the WeChat ingestion issue.
+"""Channel accounts, the raw inbound event store, downloaded media and the outbox of replies."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from channels_ingest.crypto import secret_decrypt
+from scrm.tenancy import TenantModel
+
+
+class ChannelAccount(TenantModel):
+    """One WeChat Official Account or WeCom application of an organization. The slug in the callback URL maps to
+    exactly one account (and so one organization): it is unique across all organizations."""
+
+    class Kind(models.TextChoices):
+        WECHAT_OA = "wechat_oa", _("WeChat Official Account")
+        WECOM = "wecom", _("WeCom")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=64, unique=True,
+                            help_text=_("Part of the callback URL; unique across the platform."))
+    app_id = models.CharField(_("app id / corp id"), max_length=64)
+    agent_id = models.CharField(_("agent id"), max_length=32, blank=True,
+                                help_text=_("WeCom application id (AgentId); empty for an Official Account."))
+    # Encrypted at rest (channels_ingest.crypto); read through the properties below, never shown again.
+    token_encrypted = models.TextField(_("token (encrypted)"), blank=True, editable=False)
+    aes_key_encrypted = models.TextField(_("EncodingAESKey (encrypted)"), blank=True, editable=False)
+    secret_encrypted = models.TextField(_("app secret (encrypted)"), blank=True, editable=False)
+    subscribe_reply = models.TextField(_("reply to a new follower"), blank=True,
+                                       help_text=_("Sent as the passive reply to a subscribe event; empty: none."))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("channel account")
+        verbose_name_plural = _("channel accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "app_id", "agent_id"],
+                                    name="channelaccount_org_app_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def __repr__(self):  # never the secrets, not even encrypted
+        return f"<ChannelAccount {self.pk} {self.slug}>"
+
+    @property
+    def token(self):
+        return secret_decrypt(self.token_encrypted)
+
+    @property
+    def aes_key(self):
+        return secret_decrypt(self.aes_key_encrypted)
+
+    @property
+    def secret(self):
+        return secret_decrypt(self.secret_encrypted)
+
+    @property
+    def channel(self):
+        """The scrm Channel value of this account's tickets and identities (the same strings)."""
+        return self.kind
+
+    @property
+    def hook_path(self):
+        return f"/hooks/{'wechat' if self.kind == self.Kind.WECHAT_OA else 'wecom'}/{self.slug}/"
+
+
+class InboundEvent(TenantModel):
+    """A callback as it arrived (decrypted), stored before anything else happens. The unique dedupe key per
+    account turns the platform's retries into no-ops."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        PROCESSING = "processing", _("processing")
+        PROCESSED = "processed", _("processed")
+        FAILED = "failed", _("failed")
+        IGNORED = "ignored", _("ignored")
+        DEAD = "dead", _("dead")
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="events",
+                                verbose_name=_("account"))
+    kind = models.CharField(_("kind"), max_length=64, help_text=_("MsgType, or event:<Event> for events."))
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200)
+    from_user = models.CharField(_("from"), max_length=128, blank=True)
+    raw = models.TextField(_("raw XML (decrypted)"))
+    fields = models.JSONField(_("fields"), default=dict)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    customer = models.ForeignKey("scrm.Customer", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("customer"))
+    comment = models.ForeignKey("tickets.Comment", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("ticket message"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("inbound event")
+        verbose_name_plural = _("inbound events")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "account", "dedupe_key"], name="inboundevent_dedupe_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "account", "status", "-received_at"], name="inboundevent_status_idx"),
+            models.Index(fields=["organization", "customer", "-received_at"], name="inboundevent_customer_idx"),
+            # The beat's sweep for events the broker never delivered: small, only rows still waiting.
+            models.Index(fields=["received_at"], name="inboundevent_waiting_idx",
+                         condition=models.Q(status="received")),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id}:{self.kind}:{self.dedupe_key}"
+
+
+class InboundMedia(TenantModel):
+    """A picture, voice or video a customer sent, downloaded from WeChat's media API after the message landed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DOWNLOADED = "downloaded", _("downloaded")
+        FAILED = "failed", _("failed")
+
+    event = models.ForeignKey(InboundEvent, on_delete=models.CASCADE, related_name="media", verbose_name=_("event"))
+    comment = models.ForeignKey("tickets.Comment", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("ticket message"))
+    media_id = models.CharField(_("media id"), max_length=200)
+    file = models.FileField(_("file"), upload_to="channels/media/%Y/%m/", blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inbound media")
+        verbose_name_plural = _("inbound media")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "event", "media_id"], name="inboundmedia_uniq"),
+        ]
+
+
+class OutboundMessage(TenantModel):
+    """The outbox: one row per agent reply to send to WeChat, so a send survives a crash and is never doubled."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        DEAD = "dead", _("dead")
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="outbound",
+                                verbose_name=_("account"))
+    comment = models.ForeignKey("tickets.Comment", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("reply"))
+    to_user = models.CharField(_("to"), max_length=128)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    errcode = models.IntegerField(_("WeChat error code"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "comment"], name="outboundmessage_comment_uniq"),
+        ]
+        indexes = [models.Index(fields=["organization", "account", "status"], name="outbound_status_idx")]

@@ -112,7 +112,11 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # max_retries/interval_*: a publish from a web request gives up on an unreachable broker in milliseconds instead
+    # of seconds (WeChat waits 5 s for a callback's answer; the stored event is re-enqueued by the beat later).
+    # Celery's own publish retry policy (task_publish_retry) still applies on top for ordinary .delay() calls.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 1, "interval_start": 0,
+                                       "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -131,7 +135,18 @@ CELERY_BEAT_SCHEDULE = {
     "scrm-customer-exports-expire": {"task": "scrm.tasks.customer_exports_expire", "schedule": 3600.0},
     # Re-enqueue notification deliveries whose task was lost (broker down at commit, a worker killed mid-retry).
     "tickets-notification-sweep": {"task": "tickets.tasks.notification_deliveries_sweep", "schedule": 120.0},
+    # Inbound events the broker never delivered (it was down when they arrived) go to the workers again.
+    "channels-requeue-stale": {"task": "channels_ingest.tasks.events_requeue_stale", "schedule": 60.0},
 }
+
+# --- Channels (WeChat) --------------------------------------------------------------------------------------------
+# Channel secrets (tokens, EncodingAESKeys, app secrets) are encrypted at rest with this key; a comma-separated list
+# rotates keys (the first encrypts, all decrypt). Unset, a DEBUG (development/test) process derives one from
+# SECRET_KEY; anywhere else it stays empty and storing or reading a channel secret fails loudly.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default=f"dev-field-key:{SECRET_KEY}" if DEBUG else "")
+# WeChat's API roots; tests and the benchmark point them at a local fake server.
+WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com/cgi-bin/")
+WECOM_API_BASE_URL = env("WECOM_API_BASE_URL", default="https://qyapi.weixin.qq.com/cgi-bin/")
 
 # --- Authentication and access ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "scrm.User"

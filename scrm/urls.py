@@ -27,6 +27,8 @@ urlpatterns = [
     # Swagger UI renders with inline styles: allow them on this page only, never inline scripts.
     path("api/docs/", csp_update({"style-src": ["'unsafe-inline'"]})(
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("hooks/", include("channels_ingest.urls_hooks")),
+    path("settings/channels/", include("channels_ingest.urls")),
     path("tickets/", include("tickets.urls")),
     path("notifications/", include("tickets.urls_notifications")),
     path("files/", include("tickets.urls_files")),

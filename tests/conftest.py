@@ -3,9 +3,12 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
+from scrm.celery import app as celery_app
 from scrm.models import Role
+from scrm.roles import sync_all_role_permissions
 from scrm.tenancy import platform_scope, tenant_scope
 from tests.scrm.factories import OrganizationFactory, UserFactory
 
@@ -65,3 +68,54 @@ def ops_admin(organization, make_user):
 @pytest.fixture
 def agent(organization, make_user):
     return make_user(organization, Role.AGENT, username="agent-acme")
+
+
+# --- Celery: eager mode for view tests, a real worker for pipeline tests ---------------------------------------------
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run queued tasks in-process, at once (Celery's eager mode), and let their exceptions fail the test.
+
+    Pair it with `django_capture_on_commit_callbacks(execute=True)`: tasks are queued on commit, and a test's
+    transaction never commits.
+    """
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+def _redis_reachable(url):
+    import redis
+
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.RedisError:
+        return False
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (solo pool, in a thread of this process) consuming the Redis broker of the settings.
+
+    The worker has its own database connection, so the test's data must be committed: hence `transactional_db`,
+    which ends by truncating every table, role groups included; they are made again here for the test's users.
+    Skipped when no Redis is reachable.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    import channels_ingest.tasks  # noqa: F401 - registers the tasks with the app
+    import scrm.tasks  # noqa: F401
+
+    if not settings.REDIS_URL or not settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.skip("the worker test needs Redis (set REDIS_URL)")
+    if not _redis_reachable(settings.CELERY_BROKER_URL):
+        pytest.skip(f"Redis at {settings.CELERY_BROKER_URL} is not reachable")
+    sync_all_role_permissions()
+    # Messages left by an earlier, interrupted run would name rows of another database's life.
+    celery_app.control.purge()
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=30) as worker:
+        yield worker

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scrm.services import customer_touch
-from scrm.tenancy import tenant_scope
+from scrm.tenancy import platform_scope, tenant_scope
 from tickets.errors import (
     MSG_CLOSED,
     MSG_EMPTY_BODY,
@@ -36,6 +36,7 @@ from tickets.models import (
     TicketTag,
     TicketWatcher,
 )
+from tickets.outbound import reply_senders_for
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.selectors import routing_rules_active
 from tickets.services._core import (
@@ -226,10 +227,21 @@ def ticket_change_status(*, ticket, status, actor):
         return ticket
 
 
-def _send_reply(comment_id):
-    """Where a public reply leaves for the customer's channel, after commit. The channel outbox (WeChat, WeCom,
-    shop messages) is built with channels_ingest: it will enqueue a delivery task for `comment_id` here."""
-    logger.debug("ticket reply ready for delivery", extra={"comment_id": comment_id})
+def _send_reply(comment_id, *, organization_id=None, channel=None):
+    """Where a public reply leaves for the customer's channel, after commit: the senders registered for the
+    channel (tickets/outbound.py) put it in their outbox. A caller that does not name the ticket's organization
+    and channel has them read from the comment."""
+    if channel is None:
+        with platform_scope():  # after commit no scope is open; one row, by primary key
+            row = Comment.objects.filter(pk=comment_id).values_list("organization_id", "ticket__channel").first()
+        if row is None:
+            return
+        organization_id, channel = row
+    senders = reply_senders_for(channel)
+    if not senders:
+        logger.debug("ticket reply has no sender for its channel", extra={"comment_id": comment_id})
+    for send in senders:
+        send(comment_id, organization_id=organization_id, channel=channel)
 
 
 @transaction.atomic
@@ -267,7 +279,8 @@ def ticket_reply(*, ticket, author, body, public=True, attachments=()):
                 ticket.save(update_fields=["first_response_at", "updated_at"])
             if ticket.status == Status.NEW:
                 status_apply(ticket, Status.OPEN, actor=author, reason="replied")
-            transaction.on_commit(partial(_send_reply, comment.pk))
+            transaction.on_commit(partial(_send_reply, comment.pk, organization_id=ticket.organization_id,
+                                                 channel=ticket.channel))
         else:
             ticket.save(update_fields=["updated_at"])
         return comment

@@ -1,0 +1,16 @@
+"""The channels app's domain error and the messages tests import."""
+
+from django.utils.translation import gettext_lazy as _
+
+MSG_SLUG_TAKEN = _("The slug %(slug)s is already used by another channel account.")
+MSG_AES_KEY = _("The EncodingAESKey must be 43 characters (letters and digits) as WeChat shows it.")
+MSG_TOKEN = _("The token must be 3 to 32 letters or digits.")
+MSG_APP_ID = _("The app id / corp id is required.")
+MSG_KIND = _("Unknown channel kind %(kind)s.")
+MSG_NOT_REPLAYABLE = _("Only failed or dead events can be replayed.")
+MSG_NO_SENDER = _("The callback names no sender (FromUserName).")
+MSG_NO_SECRET = _("The account has no app secret: set it to call WeChat's API.")
+
+
+class ChannelError(Exception):
+    pass

@@ -1,0 +1,44 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from channels_ingest.models import ChannelAccount
+
+_SECRET_HELP = _("Stored encrypted and never shown again. Leave empty to keep the current value.")
+
+
+class ChannelAccountForm(forms.Form):
+    """Add or edit an account. Secrets are write-only: an edit shows whether each is set and offers to replace it."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ChannelAccount.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    slug = forms.SlugField(label=_("Slug"), max_length=64,
+                           help_text=_("Part of the callback URL, unique on the platform, e.g. xinghe-oa."))
+    app_id = forms.CharField(label=_("App id / corp id"), max_length=64)
+    agent_id = forms.CharField(label=_("Agent id (WeCom)"), max_length=32, required=False)
+    token = forms.CharField(label=_("Token"), max_length=32, required=False,
+                            widget=forms.PasswordInput(render_value=False))
+    aes_key = forms.CharField(label=_("EncodingAESKey"), max_length=43, required=False,
+                              widget=forms.PasswordInput(render_value=False))
+    secret = forms.CharField(label=_("App secret"), max_length=128, required=False,
+                             widget=forms.PasswordInput(render_value=False))
+    subscribe_reply = forms.CharField(label=_("Reply to a new follower"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        for field in self.fields.values():
+            widget = field.widget
+            css = {"select": "form-select", "checkbox": "form-check-input"}.get(getattr(widget, "input_type", ""),
+                                                                              "form-control")
+            widget.attrs["class"] = css
+        self.fields["kind"].widget.attrs["class"] = "form-select"
+        if account is not None:
+            self.fields["kind"].disabled = True
+            for name, stored in (("token", account.token_encrypted), ("aes_key", account.aes_key_encrypted),
+                                 ("secret", account.secret_encrypted)):
+                self.fields[name].help_text = _SECRET_HELP
+                self.fields[name].is_set = bool(stored)
+        else:
+            self.fields["token"].required = self.fields["aes_key"].required = True

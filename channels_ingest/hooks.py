@@ -1,0 +1,107 @@
+"""The callback endpoints WeChat and WeCom call: verify, store, answer. No business rule here and no outside call.
+
+`/hooks/wechat/<slug>/` (Official Account) and `/hooks/wecom/<slug>/` (WeCom). Modes, as WeChat names them:
+plaintext (the message itself, `signature` in the query), compatible (both the message and `Encrypt`) and safe
+(only `Encrypt`; `msg_signature` in the query). Compatible and safe payloads are always read from `Encrypt`. The age
+of `timestamp` is not checked: WeChat's retries and the platforms' samples carry old ones, and the dedupe key makes
+a replayed callback a no-op.
+"""
+
+import logging
+
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from channels_ingest import wire
+from channels_ingest.models import ChannelAccount
+from channels_ingest.services import account_for_slug, event_receive
+
+logger = logging.getLogger(__name__)
+
+SUCCESS = "success"
+
+
+def _text(body, status=200):
+    return HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _account(slug, kind):
+    account = account_for_slug(slug)
+    if account is None or account.kind != kind:
+        return None
+    return account
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def wechat_hook(request, slug):
+    return _hook(request, slug, ChannelAccount.Kind.WECHAT_OA)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def wecom_hook(request, slug):
+    return _hook(request, slug, ChannelAccount.Kind.WECOM)
+
+
+def _hook(request, slug, kind):
+    account = _account(slug, kind)
+    if account is None:
+        return _text("unknown account", status=404)
+    query = request.GET
+    try:
+        if request.method == "GET":
+            return _verify_url(account, query)
+        return _receive(request, account, query)
+    except wire.SignatureError as exc:
+        logger.warning("callback refused: %s", exc, extra={"account": account.slug})
+        return HttpResponseForbidden("bad signature")
+    except wire.WireError as exc:
+        logger.warning("callback refused: %s", exc, extra={"account": account.slug})
+        return HttpResponseBadRequest("bad request")
+
+
+def _verify_url(account, query):
+    timestamp, nonce, echostr = query.get("timestamp", ""), query.get("nonce", ""), query.get("echostr", "")
+    if account.kind == ChannelAccount.Kind.WECOM:
+        # WeCom: the echostr is encrypted; answer its plaintext.
+        plain = wire.decrypt(account, echostr, query.get("msg_signature", ""), timestamp, nonce)
+        return _text(plain)
+    if not wire.signature_matches((account.token, timestamp, nonce), query.get("signature", "")):
+        raise wire.SignatureError("bad signature")
+    return _text(echostr)
+
+
+def _receive(request, account, query):
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > wire.MAX_BODY_BYTES:
+        raise wire.WireError("body too large")
+    body = request.body
+    timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+    outer = wire.xml_parse(body)
+    encrypted = outer.get("Encrypt")
+    safe = bool(encrypted) and (query.get("encrypt_type") == "aes" or "msg_signature" in query)
+    if safe:
+        raw = wire.decrypt(account, encrypted, query.get("msg_signature", ""), timestamp, nonce)
+        fields = wire.xml_parse(raw)
+    elif account.kind == ChannelAccount.Kind.WECOM:
+        raise wire.SignatureError("WeCom callbacks are always encrypted")
+    else:
+        if not wire.signature_matches((account.token, timestamp, nonce), query.get("signature", "")):
+            raise wire.SignatureError("bad signature")
+        raw, fields = body.decode("utf-8", errors="replace"), outer
+    event_receive(account=account, raw=raw, fields=fields)
+    return _answer(account, fields, safe=safe, nonce=nonce, timestamp=timestamp)
+
+
+def _answer(account, fields, *, safe, nonce, timestamp):
+    """`success`, or the configured welcome for a new follower as a passive reply (encrypted in safe mode)."""
+    is_subscribe = (fields.get("MsgType") == "event" and (fields.get("Event") or "").lower() == "subscribe")
+    if not (is_subscribe and account.subscribe_reply):
+        return _text(SUCCESS)
+    reply = wire.text_reply(to_user=fields.get("FromUserName", ""), from_user=fields.get("ToUserName", ""),
+                            content=account.subscribe_reply)
+    if safe:
+        reply = wire.encrypt_reply(account, reply, nonce or "scrm", timestamp or None)
+    return HttpResponse(reply, content_type="application/xml; charset=utf-8")

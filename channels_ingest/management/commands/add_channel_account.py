@@ -1,0 +1,37 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from channels_ingest.errors import ChannelError
+from channels_ingest.models import ChannelAccount
+from channels_ingest.services import channel_account_create
+from scrm.models import Organization
+from scrm.tenancy import tenant_scope
+
+
+class Command(BaseCommand):
+    help = "Add a WeChat Official Account or WeCom application to an organization; prints its callback URL."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--organization", required=True, help="organization slug")
+        parser.add_argument("--kind", required=True, choices=ChannelAccount.Kind.values)
+        parser.add_argument("--slug", required=True, help="the account's slug in the callback URL")
+        parser.add_argument("--name", default="")
+        parser.add_argument("--app-id", required=True, help="app id (Official Account) or corp id (WeCom)")
+        parser.add_argument("--token", required=True)
+        parser.add_argument("--aes-key", required=True, help="EncodingAESKey, 43 characters")
+        parser.add_argument("--secret", default="")
+        parser.add_argument("--agent-id", default="")
+
+    def handle(self, *args, **options):
+        organization = Organization.objects.filter(slug=options["organization"]).first()
+        if organization is None:
+            raise CommandError(f"No organization {options['organization']!r}.")
+        with tenant_scope(organization):
+            try:
+                account = channel_account_create(
+                    organization=organization, kind=options["kind"], slug=options["slug"],
+                    name=options["name"] or options["slug"], app_id=options["app_id"], token=options["token"],
+                    aes_key=options["aes_key"], secret=options["secret"], agent_id=options["agent_id"])
+            except ChannelError as exc:
+                raise CommandError(str(exc)) from exc
+        # Never echo the secrets.
+        self.stdout.write(f"Added {account.slug} ({account.kind}); callback path {account.hook_path}")

@@ -1,0 +1,44 @@
+"""Reads of the channels app, shaped for its pages. Run inside the organization's scope."""
+
+from django.db.models import Count, Q
+
+from channels_ingest.models import ChannelAccount, InboundEvent, OutboundMessage
+
+Status = InboundEvent.Status
+
+
+def account_list():
+    """Accounts with their events counted by status, in one query."""
+    counts = {f"n_{status}": Count("events", filter=Q(events__status=status)) for status in Status.values}
+    return ChannelAccount.objects.annotate(**counts).order_by("name", "pk")
+
+
+def account_status_counts(*, account):
+    rows = InboundEvent.objects.filter(account=account).values("status").annotate(n=Count("pk"))
+    counts = dict.fromkeys(Status.values, 0)
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def account_problem_events(*, account, status=None):
+    """Failed and dead events (or one of them) of an account, newest first: what ops replay."""
+    statuses = [status] if status in (Status.FAILED, Status.DEAD) else [Status.FAILED, Status.DEAD]
+    return (InboundEvent.objects.filter(account=account, status__in=statuses)
+            .only("pk", "kind", "dedupe_key", "from_user", "status", "attempts", "last_error", "received_at",
+                  "updated_at", "account_id", "organization_id")
+            .order_by("-received_at", "-pk"))
+
+
+def account_outbound_problems(*, account):
+    return (OutboundMessage.objects.filter(account=account, status__in=[OutboundMessage.Status.FAILED,
+                                                                        OutboundMessage.Status.DEAD])
+            .select_related("comment__ticket").order_by("-created_at")[:50])
+
+
+def customer_channel_events(*, customer, before, limit):
+    """The customer's WeChat events (follow, unfollow, scan, menu, contact changes) for the timeline."""
+    queryset = InboundEvent.objects.filter(customer=customer, kind__startswith="event:",
+                                           status=Status.PROCESSED).select_related("account")
+    if before is not None:
+        queryset = queryset.filter(received_at__lt=before)
+    return queryset.order_by("-received_at")[:limit]

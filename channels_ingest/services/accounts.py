@@ -1,0 +1,71 @@
+"""Channel accounts: create and update, secrets encrypted before they touch the database."""
+
+import re
+from functools import partial
+
+from django.db import transaction
+
+from channels_ingest.crypto import secret_encrypt
+from channels_ingest.errors import MSG_AES_KEY, MSG_APP_ID, MSG_KIND, MSG_SLUG_TAKEN, MSG_TOKEN, ChannelError
+from channels_ingest.models import ChannelAccount
+from channels_ingest.services.processing import account_forget
+from scrm.tenancy import platform_scope, tenant_scope
+
+_AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
+
+
+def _validate(*, kind, slug, app_id, token, aes_key, exclude_pk=None):
+    if kind not in ChannelAccount.Kind.values:
+        raise ChannelError(MSG_KIND % {"kind": kind})
+    if not (app_id or "").strip():
+        raise ChannelError(MSG_APP_ID)
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ChannelError(MSG_TOKEN)
+    if aes_key is not None and not _AES_KEY_RE.match(aes_key):
+        raise ChannelError(MSG_AES_KEY)
+    # Slugs are global (the callback URL names one account on the platform): checked across organizations.
+    with platform_scope():
+        taken = ChannelAccount.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
+    if taken:
+        raise ChannelError(MSG_SLUG_TAKEN % {"slug": slug})
+
+
+@transaction.atomic
+def channel_account_create(*, organization, kind, slug, name, app_id, token, aes_key, secret="", agent_id="",
+                           subscribe_reply=""):
+    """A new account; token and EncodingAESKey are required (every callback is checked with them)."""
+    _validate(kind=kind, slug=slug, app_id=app_id, token=token or "", aes_key=aes_key or "")
+    account_forget(slug)
+    transaction.on_commit(partial(account_forget, slug))
+    with tenant_scope(organization):
+        return ChannelAccount.objects.create(
+            organization=organization, kind=kind, slug=slug, name=name or slug, app_id=app_id.strip(),
+            agent_id=str(agent_id or "").strip(), token_encrypted=secret_encrypt(token),
+            aes_key_encrypted=secret_encrypt(aes_key), secret_encrypted=secret_encrypt(secret),
+            subscribe_reply=subscribe_reply,
+        )
+
+
+@transaction.atomic
+def channel_account_update(*, account, name, slug, app_id, agent_id="", subscribe_reply="", is_active=True,
+                           token=None, aes_key=None, secret=None):
+    """Change an account. A secret left empty (None or "") keeps the stored one: secrets are replaced, never read
+    back into a form."""
+    _validate(kind=account.kind, slug=slug, app_id=app_id, token=token or None, aes_key=aes_key or None,
+              exclude_pk=account.pk)
+    with tenant_scope(account.organization_id):
+        account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+        # This process forgets its cached copy now and after commit; the others within their cache's TTL.
+        account_forget(account.slug, slug)
+        transaction.on_commit(partial(account_forget, account.slug, slug))
+        account.name, account.slug, account.app_id = name, slug, app_id.strip()
+        account.agent_id, account.subscribe_reply, account.is_active = str(agent_id or ""), subscribe_reply, is_active
+        fields = ["name", "slug", "app_id", "agent_id", "subscribe_reply", "is_active", "updated_at"]
+        for value, field in ((token, "token_encrypted"), (aes_key, "aes_key_encrypted"),
+                             (secret, "secret_encrypted")):
+            if value:
+                setattr(account, field, secret_encrypt(value))
+                fields.append(field)
+        account.save(update_fields=fields)
+        return account

@@ -1,0 +1,83 @@
+"""The web side of a callback: store it once, enqueue its processing after commit, never call WeChat."""
+
+import json
+import logging
+from functools import partial
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from channels_ingest import wire
+from channels_ingest.models import InboundEvent
+from scrm.tenancy import tenant_scope
+
+logger = logging.getLogger(__name__)
+
+
+def _enqueue(event_id):
+    """Hand the event to the workers. The broker being down must not fail the callback: the event is stored, and
+    the beat's `events_requeue_stale` picks it up once the broker is back."""
+    from channels_ingest.tasks import process_event
+
+    try:
+        process_event.apply_async((event_id,), retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure; logged, and the stored event is re-enqueued later
+        logger.warning("inbound event stored but not enqueued; the re-enqueue sweep will pick it up",
+                       extra={"event_id": event_id}, exc_info=True)
+
+
+_INSERT = None
+
+
+def _insert_sql():
+    """INSERT ... ON CONFLICT (organization, account, dedupe key) DO NOTHING RETURNING id: one round trip that
+    stores a new event or does nothing for a retry, whoever wins a race."""
+    global _INSERT
+    if _INSERT is None:
+        table = connection.ops.quote_name(InboundEvent._meta.db_table)
+        _INSERT = (
+            f"INSERT INTO {table} (organization_id, account_id, kind, dedupe_key, from_user, raw, fields, status, "  # noqa: S608 - our table
+            "attempts, last_error, received_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s, %s) "
+            "ON CONFLICT (organization_id, account_id, dedupe_key) DO NOTHING RETURNING id"
+        )
+    return _INSERT
+
+
+def event_receive(*, account, raw, fields):
+    """Store a verified callback as an InboundEvent and enqueue its processing after commit; a retry of one already
+    stored writes nothing. Returns the new event's id, or None for a retry.
+
+    The unique (organization, account, dedupe_key) decides between concurrent deliveries. It is one statement
+    (`ON CONFLICT DO NOTHING`), atomic by itself, so no transaction is opened around it: callbacks are the hottest
+    write of the product, and BEGIN/COMMIT would double its round trips. Called inside a transaction, the enqueue
+    still waits for that transaction's commit.
+    """
+    if connection.vendor != "postgresql":
+        return _event_receive_portable(account=account, raw=raw, fields=fields)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), [
+            account.organization_id, account.pk, wire.event_kind(fields), wire.dedupe_key(fields),
+            (fields.get("FromUserName") or "")[:128], raw, json.dumps(fields, ensure_ascii=False),
+            InboundEvent.Status.RECEIVED, now, now,
+        ])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    transaction.on_commit(partial(_enqueue, row[0]))
+    return row[0]
+
+
+@transaction.atomic
+def _event_receive_portable(*, account, raw, fields):
+    """The same on SQLite (make run without PostgreSQL): get_or_create, guarded by the same constraint."""
+    with tenant_scope(account.organization_id):
+        event, created = InboundEvent.objects.get_or_create(
+            organization_id=account.organization_id, account=account, dedupe_key=wire.dedupe_key(fields),
+            defaults={"kind": wire.event_kind(fields), "from_user": (fields.get("FromUserName") or "")[:128],
+                      "raw": raw, "fields": fields},
+        )
+        if not created:
+            return None
+        transaction.on_commit(partial(_enqueue, event.pk))
+        return event.pk

@@ -1,0 +1,129 @@
+"""Ops pages of the channel accounts: list with callback URLs, add, edit, and the events of an account with the
+failed and dead ones to replay. Ops admins only (the `settings` module and the model permissions)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+from django_tables2 import RequestConfig
+
+from channels_ingest import selectors, services
+from channels_ingest.errors import ChannelError
+from channels_ingest.forms import ChannelAccountForm
+from channels_ingest.models import ChannelAccount, InboundEvent
+from channels_ingest.tables import ProblemEventTable
+from scrm.access import ModuleRequiredMixin
+
+MSG_SAVED = _("Channel account %(name)s saved.")
+MSG_REPLAYED = _("The event was sent to the workers again.")
+
+
+class _OpsMixin(ModuleRequiredMixin):
+    module = "settings"
+    permission = "channels_ingest.view_channelaccount"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_account(self):
+        # The scope the middleware opened limits this to the user's organization.
+        return get_object_or_404(ChannelAccount, pk=self.kwargs["pk"])
+
+
+class ChannelAccountListView(_OpsMixin, TemplateView):
+    template_name = "channels_ingest/account_list.html"
+
+    def get_context_data(self, **kwargs):
+        accounts = list(selectors.account_list())
+        for account in accounts:
+            account.callback_url = self.request.build_absolute_uri(account.hook_path)
+        return super().get_context_data(accounts=accounts, statuses=InboundEvent.Status, **kwargs)
+
+
+class ChannelAccountFormMixin(_OpsMixin):
+    template_name = "channels_ingest/account_form.html"
+    form_class = ChannelAccountForm
+    account = None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "account": self.account}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            account = self.save(data)
+        except ChannelError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, MSG_SAVED % {"name": account.name})
+        return redirect("channels_ingest:account-events", pk=account.pk)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(account=self.account, **kwargs)
+
+
+class ChannelAccountCreateView(ChannelAccountFormMixin, FormView):
+    permission = "channels_ingest.add_channelaccount"
+
+    def save(self, data):
+        return services.channel_account_create(
+            organization=self.request.user.organization, kind=data["kind"], slug=data["slug"], name=data["name"],
+            app_id=data["app_id"], agent_id=data["agent_id"], token=data["token"], aes_key=data["aes_key"],
+            secret=data["secret"], subscribe_reply=data["subscribe_reply"])
+
+
+class ChannelAccountUpdateView(ChannelAccountFormMixin, FormView):
+    permission = "channels_ingest.change_channelaccount"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.account = self.get_account()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        a = self.account
+        return {"kind": a.kind, "name": a.name, "slug": a.slug, "app_id": a.app_id, "agent_id": a.agent_id,
+                "subscribe_reply": a.subscribe_reply, "is_active": a.is_active}
+
+    def save(self, data):
+        return services.channel_account_update(
+            account=self.account, name=data["name"], slug=data["slug"], app_id=data["app_id"],
+            agent_id=data["agent_id"], subscribe_reply=data["subscribe_reply"], is_active=data["is_active"],
+            token=data["token"], aes_key=data["aes_key"], secret=data["secret"])
+
+
+class ChannelAccountEventsView(_OpsMixin, TemplateView):
+    template_name = "channels_ingest/account_events.html"
+
+    def get_context_data(self, **kwargs):
+        account = self.get_account()
+        status = self.request.GET.get("status")
+        table = ProblemEventTable(selectors.account_problem_events(account=account, status=status))
+        RequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+        return super().get_context_data(
+            account=account, callback_url=self.request.build_absolute_uri(account.hook_path),
+            counts=selectors.account_status_counts(account=account), statuses=InboundEvent.Status, table=table,
+            outbound_problems=selectors.account_outbound_problems(account=account), **kwargs)
+
+
+class InboundEventReplayView(_OpsMixin, View):
+    permission = "channels_ingest.change_inboundevent"
+
+    def post(self, request, pk, event_pk):
+        account = self.get_account()
+        event = InboundEvent.objects.filter(account=account, pk=event_pk).first()
+        if event is None:
+            raise Http404
+        try:
+            services.event_replay(event=event)
+        except ChannelError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, MSG_REPLAYED)
+        return redirect(reverse("channels_ingest:account-events", kwargs={"pk": account.pk}))

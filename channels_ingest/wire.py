@@ -1,0 +1,117 @@
+"""WeChat's wire format: signatures, AES, XML. Nothing else in the project knows it.
+
+The XML rules: a body over MAX_BODY_BYTES, or one that mentions a DTD or an entity anywhere, is refused before any
+parser sees it; the rest is parsed by defusedxml (which refuses DTDs and entities again) into a flat dict of the
+root's children. wechatpy does the AES (`WeChatCrypto`), after we have checked the signature in constant time
+ourselves (wechatpy compares with `!=`).
+"""
+
+import hmac
+import time
+
+from defusedxml import ElementTree
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException
+from wechatpy.utils import WeChatSigner
+
+MAX_BODY_BYTES = 1024 * 1024
+_FORBIDDEN_MARKUP = (b"<!doctype", b"<!entity", b"<!element", b"<!attlist")
+
+# Message types that become ticket messages; the rest of MsgType "event" are events.
+MESSAGE_TYPES = {"text", "image", "voice", "video", "shortvideo", "location", "link", "file"}
+MEDIA_TYPES = {"image", "voice", "video", "shortvideo", "file"}
+
+
+class WireError(Exception):
+    """The request is not something WeChat sends (malformed, too large, DTD): answer 400."""
+
+
+class SignatureError(Exception):
+    """The request is not signed with the account's token, or not for its app id: answer 403."""
+
+
+def signature(*parts):
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+def signature_matches(expected_parts, given):
+    return bool(given) and hmac.compare_digest(signature(*expected_parts), str(given))
+
+
+def xml_check(data):
+    """Refuse what must never reach a parser: oversized bodies and any DTD, entity or markup declaration."""
+    if isinstance(data, str):
+        data = data.encode()
+    if len(data) > MAX_BODY_BYTES:
+        raise WireError("body too large")
+    lowered = data.lower()
+    if any(marker in lowered for marker in _FORBIDDEN_MARKUP):
+        raise WireError("DTD or entity declarations are not accepted")
+    return data
+
+
+def xml_parse(data):
+    """The root's children as {tag: text} (one level, like WeChat's messages), or WireError."""
+    data = xml_check(data)
+    try:
+        root = ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except Exception as exc:  # ParseError and defusedxml's DTD/entity errors: all mean "not WeChat XML"
+        raise WireError(f"malformed XML: {type(exc).__name__}") from None
+    if root.tag != "xml":
+        raise WireError("the root element is not <xml>")
+    fields = {}
+    for child in root:
+        if len(child):
+            fields[child.tag] = {sub.tag: (sub.text or "") for sub in child}
+        else:
+            fields[child.tag] = (child.text or "").strip() if child.tag != "Content" else (child.text or "")
+    return fields
+
+
+def _crypto(account):
+    return WeChatCrypto(account.token, account.aes_key, account.app_id)
+
+
+def decrypt(account, encrypted, msg_signature, timestamp, nonce):
+    """The plaintext of an `Encrypt` value, after checking `msg_signature` and the app id / corp id inside."""
+    if not signature_matches((account.token, timestamp, nonce, encrypted), msg_signature):
+        raise SignatureError("bad msg_signature")
+    try:
+        return PrpCrypto(_crypto(account).key).decrypt(encrypted, account.app_id)
+    except InvalidAppIdException:
+        raise SignatureError("the app id inside the payload is not this account's") from None
+    except (ValueError, TypeError, UnicodeDecodeError, IndexError) as exc:
+        raise WireError(f"cannot decrypt: {type(exc).__name__}") from None
+
+
+def encrypt_reply(account, reply_xml, nonce, timestamp=None):
+    return _crypto(account).encrypt_message(reply_xml, nonce, timestamp or str(int(time.time())))
+
+
+def dedupe_key(fields):
+    """MsgId for a message; sender + CreateTime + event (+ change type / key) for an event, which has no MsgId."""
+    msg_id = fields.get("MsgId") or fields.get("MsgID")
+    if msg_id and msg_id != "0":
+        return f"msg:{msg_id}"
+    parts = [fields.get("FromUserName", ""), fields.get("CreateTime", ""), fields.get("Event", ""),
+             fields.get("ChangeType", ""), fields.get("ExternalUserID", ""), fields.get("EventKey", "")]
+    return "evt:" + ":".join(parts)[:190]
+
+
+def event_kind(fields):
+    msg_type = (fields.get("MsgType") or "").lower()
+    if msg_type == "event":
+        event = (fields.get("Event") or "").lower()
+        if event == "change_external_contact":
+            return f"event:{event}:{(fields.get('ChangeType') or '').lower()}"[:64]
+        return f"event:{event}"[:64]
+    return msg_type[:64] or "unknown"
+
+
+def text_reply(*, to_user, from_user, content):
+    """A passive text reply (the XML WeChat expects in the answer to a callback)."""
+    from wechatpy.replies import TextReply
+
+    return TextReply(target=to_user, source=from_user, content=content).render()

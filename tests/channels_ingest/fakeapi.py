@@ -1,0 +1,73 @@
+"""A local fake of WeChat's and WeCom's HTTP APIs (http.server in a thread): tokens, customer-service and app
+messages, media. Tests script its answers and read what it was sent."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+JPEG = b"\xff\xd8\xff\xe0" + b"fake-jpeg-bytes" * 10
+
+
+class FakeWeChat:
+    def __init__(self):
+        self.calls = []  # (path, query dict, body bytes)
+        self.answers = {}  # path -> list of (status, json or bytes, content type); last one repeats
+        self.lock = threading.Lock()
+        handler = self._handler()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/cgi-bin/"
+
+    def answer(self, path, *answers):
+        self.answers[path] = list(answers)
+
+    def calls_to(self, path):
+        return [c for c in self.calls if c[0] == path]
+
+    def _next(self, path):
+        with self.lock:
+            queue = self.answers.get(path)
+            if queue:
+                return queue.pop(0) if len(queue) > 1 else queue[0]
+        if path in ("/cgi-bin/token", "/cgi-bin/gettoken"):
+            return 200, {"access_token": "FAKE-TOKEN", "expires_in": 7200}, None
+        if path == "/cgi-bin/media/get":
+            return 200, JPEG, "image/jpeg"
+        return 200, {"errcode": 0, "errmsg": "ok"}, None
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _serve(self):
+                url = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with fake.lock:
+                    fake.calls.append((url.path, {k: v[0] for k, v in parse_qs(url.query).items()}, body))
+                status, payload, content_type = fake._next(url.path)
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type or "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _serve
+
+        return Handler
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,288 @@
+"""The worker side: failures, retries, dead events and replay, the re-enqueue sweep, replies to WeChat through the
+outbox, and access tokens shared through the cache. WeChat's API is the local fake server."""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from channels_ingest import tasks
+from channels_ingest.errors import MSG_NOT_REPLAYABLE, ChannelError
+from channels_ingest.models import InboundEvent, OutboundMessage
+from channels_ingest.services import event_process, event_replay
+from channels_ingest.services.processing import MAX_ATTEMPTS
+from scrm.celery import app as celery_app
+from scrm.models import Role
+from scrm.tenancy import platform_scope, tenant_scope
+from tests.channels_ingest.wechat import message
+from tickets.models import Comment, TicketEvent
+from tickets.services import ticket_reply
+
+pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def _retries_run_inline():
+    """Celery's eager mode runs a task's retries at once (no back-off) when it does not propagate exceptions."""
+    previous = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_eager_propagates = previous
+
+
+def _event():
+    with platform_scope():
+        return InboundEvent.objects.get()
+
+
+def _store(oa, fields, django_capture_on_commit_callbacks):
+    """Post a callback but do not run the worker (as if the broker were down)."""
+    with django_capture_on_commit_callbacks(execute=False):
+        assert oa.post(fields).content == b"success"
+    return _event()
+
+
+def _break_processing(event):
+    """Make the event fail in processing the way a bad payload would (a message with no sender)."""
+    fields = {**event.fields, "FromUserName": ""}
+    with platform_scope():
+        InboundEvent.objects.filter(pk=event.pk).update(fields=fields)
+
+
+def test_a_failing_event_is_retried_then_dead_then_replayed(oa, django_capture_on_commit_callbacks, eager_tasks,
+                                                             organization):
+    event = _store(oa, message("text", Content="会失败"), django_capture_on_commit_callbacks)
+    fields = event.fields
+    with platform_scope():  # a message with no sender cannot be put on a customer's ticket
+        InboundEvent.objects.filter(pk=event.pk).update(fields={**fields, "FromUserName": ""})
+    # Eager mode runs each retry at once instead of after its back-off.
+    with _retries_run_inline():
+        tasks.process_event.apply((event.pk,))
+    event = _event()
+    assert event.status == InboundEvent.Status.DEAD
+    assert event.attempts == MAX_ATTEMPTS
+    assert event.last_error
+    with platform_scope():
+        assert Comment.objects.count() == 0
+        InboundEvent.objects.filter(pk=event.pk).update(fields=fields)  # the cause is fixed
+    with django_capture_on_commit_callbacks(execute=True):
+        event_replay(event=event)
+    event = _event()
+    assert event.status == InboundEvent.Status.PROCESSED
+    with platform_scope():
+        assert Comment.objects.get().body == "会失败"
+
+
+def test_only_failed_or_dead_events_can_be_replayed(oa, deliver):
+    deliver(oa, message("text", Content="好的"))
+    with pytest.raises(ChannelError) as error:
+        event_replay(event=_event())
+    assert str(error.value) == str(MSG_NOT_REPLAYABLE)
+
+
+def test_processing_an_event_twice_changes_nothing(oa, deliver):
+    deliver(oa, message("text", Content="一次"))
+    event = _event()
+    assert event_process(event_id=event.pk) is None
+    with platform_scope():
+        assert Comment.objects.count() == 1
+    assert _event().attempts == 1
+
+
+def test_the_sweep_processes_events_the_broker_never_delivered(oa, django_capture_on_commit_callbacks, eager_tasks):
+    event = _store(oa, message("text", Content="broker 挂了"), django_capture_on_commit_callbacks)
+    tasks.events_requeue_stale.delay()
+    assert _event().status == InboundEvent.Status.RECEIVED  # under a minute old: maybe still in the queue
+    with platform_scope():
+        InboundEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - timedelta(minutes=2))
+    tasks.events_requeue_stale.delay()
+    assert _event().status == InboundEvent.Status.PROCESSED
+    tasks.events_requeue_stale.delay()
+    with platform_scope():
+        assert Comment.objects.count() == 1
+
+
+def test_the_ops_page_shows_failed_events_and_replays_them(oa, client, organization, make_user,
+                                                          django_capture_on_commit_callbacks, eager_tasks,
+                                                          oa_account, django_assert_max_num_queries):
+    event = _store(oa, message("text", Content="等重放"), django_capture_on_commit_callbacks)
+    with platform_scope():
+        InboundEvent.objects.filter(pk=event.pk).update(status=InboundEvent.Status.DEAD, attempts=5,
+                                                        last_error="KeyError: boom")
+    ops = make_user(organization, Role.OPS_ADMIN, username="ops-channels")
+    client.force_login(ops)
+    url = f"/settings/channels/{oa_account.pk}/"
+    with django_assert_max_num_queries(15):
+        page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "KeyError: boom" in html
+    assert f"replay-{event.pk}" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/settings/channels/{oa_account.pk}/events/{event.pk}/replay/")
+    assert response.status_code == 302
+    assert _event().status == InboundEvent.Status.PROCESSED
+
+
+def test_agents_cannot_see_the_channels_pages(client, agent, oa_account):
+    client.force_login(agent)
+    assert client.get(f"/settings/channels/{oa_account.pk}/").status_code == 403
+    assert client.get("/settings/channels/").status_code == 403
+
+
+# --- replies ----------------------------------------------------------------------------------------------------
+
+def _ticket_of(oa, deliver):
+    deliver(oa, message("text", Content="请问多久能到？"))
+    with platform_scope():
+        return Comment.objects.select_related("ticket").get().ticket
+
+
+def test_an_agent_reply_is_sent_through_the_customer_service_api(oa, deliver, fake_wechat, agent,
+                                                                 django_capture_on_commit_callbacks):
+    import json
+
+    ticket = _ticket_of(oa, deliver)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = ticket_reply(ticket=ticket, author=agent, body="您好，明天送达。")
+    [call] = fake_wechat.calls_to("/cgi-bin/message/custom/send")
+    payload = json.loads(call[2])
+    assert payload == {"touser": "oOpenid-customer-0001", "msgtype": "text", "text": {"content": "您好，明天送达。"}}
+    assert call[1]["access_token"] == "FAKE-TOKEN"
+    with platform_scope():
+        outbound = OutboundMessage.objects.get()
+    assert outbound.comment_id == comment.pk
+    assert outbound.status == OutboundMessage.Status.SENT
+
+
+def test_internal_notes_are_not_sent(oa, deliver, fake_wechat, agent, django_capture_on_commit_callbacks):
+    ticket = _ticket_of(oa, deliver)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, author=agent, body="内部备注", public=False)
+    assert fake_wechat.calls_to("/cgi-bin/message/custom/send") == []
+
+
+def test_a_closed_reply_window_is_shown_on_the_ticket(oa, deliver, fake_wechat, agent,
+                                                      django_capture_on_commit_callbacks):
+    fake_wechat.answer("/cgi-bin/message/custom/send", (200, {"errcode": 45015, "errmsg": "response out of time limit"},
+                                                        None))
+    ticket = _ticket_of(oa, deliver)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, author=agent, body="抱歉久等")
+    assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 1  # not retried: it cannot succeed
+    with platform_scope():
+        outbound = OutboundMessage.objects.get()
+        note = Comment.objects.filter(ticket=ticket, is_public=False).get()
+        event = TicketEvent.objects.get(comment=note)
+    assert outbound.status == OutboundMessage.Status.DEAD
+    assert outbound.errcode == 45015
+    assert "45015" in note.body
+    assert event.after["delivery_failed"] == outbound.comment_id
+
+
+def test_a_server_error_is_retried_with_backoff_until_sent(oa, deliver, fake_wechat, agent,
+                                                           django_capture_on_commit_callbacks):
+    fake_wechat.answer("/cgi-bin/message/custom/send", (502, {"error": "bad gateway"}, None),
+                       (200, {"errcode": -1, "errmsg": "system busy"}, None), (200, {"errcode": 0}, None))
+    ticket = _ticket_of(oa, deliver)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, author=agent, body="稍等")
+    with platform_scope():
+        outbound = OutboundMessage.objects.get()
+    assert outbound.status == OutboundMessage.Status.FAILED
+    assert outbound.last_error
+    with _retries_run_inline():
+        tasks.outbound_send.apply((outbound.pk,))
+    assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 3
+    with platform_scope():
+        outbound = OutboundMessage.objects.get()
+    assert outbound.status == OutboundMessage.Status.SENT
+    assert outbound.attempts == 3
+
+
+def test_wecom_replies_go_through_the_app_message_api(wecom, deliver, fake_wechat, agent,
+                                                      django_capture_on_commit_callbacks):
+    import json
+
+    deliver(wecom, message("text", Content="企业微信客户", openid="wmCUSTOMER", to="ww"))
+    with platform_scope():
+        ticket = Comment.objects.select_related("ticket").get().ticket
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, author=agent, body="收到")
+    [call] = fake_wechat.calls_to("/cgi-bin/message/send")
+    payload = json.loads(call[2])
+    assert payload["touser"] == "wmCUSTOMER"
+    assert payload["agentid"] == "1000002"
+    assert payload["text"] == {"content": "收到"}
+    assert len(fake_wechat.calls_to("/cgi-bin/gettoken")) == 1
+
+
+def test_the_access_token_is_fetched_once_and_shared(oa, deliver, fake_wechat, agent,
+                                                     django_capture_on_commit_callbacks):
+    ticket = _ticket_of(oa, deliver)
+    for body in ("一", "二", "三"):
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket_reply(ticket=ticket, author=agent, body=body)
+    assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 3
+    assert len(fake_wechat.calls_to("/cgi-bin/token")) == 1
+    [token_call] = fake_wechat.calls_to("/cgi-bin/token")
+    assert token_call[1] == {"grant_type": "client_credential", "appid": oa.app_id, "secret": "s3cret-app-secret"}
+
+
+def test_an_expired_token_is_fetched_again(oa, deliver, fake_wechat, agent, django_capture_on_commit_callbacks):
+    fake_wechat.answer("/cgi-bin/message/custom/send",
+                       (200, {"errcode": 42001, "errmsg": "access_token expired"}, None), (200, {"errcode": 0}, None))
+    ticket = _ticket_of(oa, deliver)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, author=agent, body="重新取 token")
+    assert len(fake_wechat.calls_to("/cgi-bin/token")) == 2
+    with platform_scope():
+        assert OutboundMessage.objects.get().status == OutboundMessage.Status.SENT
+
+
+def test_the_shared_token_expires_before_wechats(oa_account, fake_wechat, organization):
+    from django.core.cache import cache
+
+    from channels_ingest.services.wechat_api import REFRESH_MARGIN, client_for
+
+    with tenant_scope(organization):
+        client = client_for(oa_account)
+        assert client.access_token == "FAKE-TOKEN"
+    ttl = cache._cache.get_client().ttl(cache.make_and_validate_key(f"wechatpy:{oa_account.app_id}_access_token"))
+    assert 7200 - REFRESH_MARGIN - 5 <= ttl <= 7200 - REFRESH_MARGIN
+
+
+def test_the_sweep_sends_replies_whose_task_was_lost(oa, deliver, fake_wechat, agent,
+                                                     django_capture_on_commit_callbacks):
+    ticket = _ticket_of(oa, deliver)
+    with django_capture_on_commit_callbacks(execute=False):  # the broker took the reply's task and lost it
+        ticket_reply(ticket=ticket, author=agent, body="丢了的任务")
+    from channels_ingest.services import outbound_create
+
+    with platform_scope():
+        comment = Comment.objects.get(body="丢了的任务")
+    with django_capture_on_commit_callbacks(execute=False):
+        outbound_create(organization_id=ticket.organization_id, comment_id=comment.pk)
+    with platform_scope():
+        OutboundMessage.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+    tasks.events_requeue_stale.delay()
+    assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 1
+    with platform_scope():
+        assert OutboundMessage.objects.get().status == OutboundMessage.Status.SENT
+
+
+def test_a_reply_handed_over_by_comment_id_alone_is_sent(oa, deliver, fake_wechat, agent,
+                                                         django_capture_on_commit_callbacks):
+    """Other ticket services (the satisfaction survey) hand over only the comment id: its ticket decides."""
+    from tickets.services.lifecycle import _send_reply
+
+    ticket = _ticket_of(oa, deliver)
+    with django_capture_on_commit_callbacks(execute=False):
+        comment = ticket_reply(ticket=ticket, author=agent, body="请为本次服务打分")
+    with django_capture_on_commit_callbacks(execute=True):
+        _send_reply(comment.pk)
+    [call] = fake_wechat.calls_to("/cgi-bin/message/custom/send")
+    assert "请为本次服务打分".encode() in call[2]
