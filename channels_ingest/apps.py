@@ -31,3 +31,13 @@ class ChannelsIngestConfig(AppConfig):
         register_demo_seeder("channels_ingest", seed_channels)
         for channel in ("wechat_oa", "wecom"):
             register_reply_sender(channel, reply_send_enqueue)
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation():
+        from scrm.navigation import NavChild, register_nav_children
+
+        register_nav_children("settings", [
+            NavChild("channel-accounts", _("WeChat accounts"), "channels_ingest:account-list", "bi-wechat",
+                     lambda user: user.has_perm("channels_ingest.view_channelaccount")),
+        ])

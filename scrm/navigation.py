@@ -42,8 +42,11 @@ _children = {}
 
 def register_nav_children(module, children):
     """Other apps list their module's pages from their AppConfig.ready() (the core app imports none of them):
-    `register_nav_children("tickets", [NavChild("mine", _("My tickets"), "tickets:index"), ...])`."""
-    _children[module] = list(children)
+    `register_nav_children("tickets", [NavChild("mine", _("My tickets"), "tickets:index"), ...])`. Several apps may
+    add pages to one module (settings); registering a key again replaces that page."""
+    entries = {child.key: child for child in _children.get(module, ())}
+    entries.update((child.key, child) for child in children)
+    _children[module] = list(entries.values())
 
 
 def _children_for(user, module, current_path):

@@ -135,6 +135,10 @@ def test_no_secret_is_written_in_the_compose_file():
                 found.append(f"{name}.{key}")
     assert found == []
     assert SERVICES["web"]["environment"]["SECRET_KEY"] == "${SECRET_KEY:?set SECRET_KEY}"
+    # Channel secrets are encrypted at rest with a key that compose refuses to start without.
+    for name in ("web", "worker", "beat"):
+        key = SERVICES[name]["environment"]["FIELD_ENCRYPTION_KEY"]
+        assert key == "${FIELD_ENCRYPTION_KEY:?set FIELD_ENCRYPTION_KEY}"
     # No credentials inside a URL but interpolated ones, anywhere in the file.
     assert not re.search(r"://[^:/\s$]+:(?!\$\{)[^@\s]+@", COMPOSE_TEXT)
 

@@ -1,7 +1,8 @@
 """Pictures, voice and video a customer sent: fetched from the media API after the message is on the ticket.
 
-Until the tickets app has attachments (`tickets.services.comment_attach`, on its way), the file is kept through
-Django's storage API in an InboundMedia row linked to the event and the ticket message.
+The file becomes an attachment of the ticket message (`tickets.services.comment_attach`, which checks its size
+and type by its bytes), so agents open it from the conversation. The InboundMedia row is the download's record:
+status, attempts, the last error. Media of an event that made no ticket message is kept on the row itself.
 """
 
 import mimetypes
@@ -16,6 +17,8 @@ from channels_ingest.errors import ChannelError
 from channels_ingest.models import InboundMedia
 from channels_ingest.services.wechat_api import client_for
 from scrm.tenancy import platform_scope, tenant_scope
+from tickets.errors import TicketError
+from tickets.services import comment_attach
 
 MAX_ATTEMPTS = 5
 MAX_MEDIA_BYTES = 20 * 1024 * 1024
@@ -33,7 +36,7 @@ def media_download(*, media_id):
     if organization_id is None:
         return None
     with tenant_scope(organization_id):
-        media = InboundMedia.objects.select_related("event__account").get(pk=media_id)
+        media = InboundMedia.objects.select_related("event__account", "comment__ticket").get(pk=media_id)
         if media.status == InboundMedia.Status.DOWNLOADED:
             return media.status
         InboundMedia.objects.filter(pk=media.pk).update(attempts=F("attempts") + 1)
@@ -65,7 +68,14 @@ def media_download(*, media_id):
 def _store(media, content, content_type):
     content_type = content_type.split(";")[0].strip()
     extension = mimetypes.guess_extension(content_type) or ".bin"
-    media.file.save(f"{media.event.account.slug}-{media.pk}{extension}", ContentFile(content), save=False)
+    name = f"{media.event.account.slug}-{media.pk}{extension}"
+    if media.comment_id is not None:
+        try:
+            comment_attach(comment=media.comment, name=name, content=content, content_type=content_type)
+        except TicketError as exc:  # too big or a type we do not keep: it will not change on a retry
+            return _record_error(media, str(exc), final=True)
+    else:
+        media.file.save(name, ContentFile(content), save=False)
     media.content_type, media.size, media.status = content_type[:100], len(content), InboundMedia.Status.DOWNLOADED
     media.last_error = ""
     media.save(update_fields=["file", "content_type", "size", "status", "last_error"])

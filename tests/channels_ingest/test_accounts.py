@@ -147,3 +147,11 @@ def test_ops_see_only_their_organizations_accounts(client):
     client.force_login(a.users[Role.OPS_ADMIN])
     assert client.get(f"/settings/channels/{b.objects['account'].pk}/").status_code == 404
     assert client.get(f"/settings/channels/{b.objects['account'].pk}/edit/").status_code == 404
+
+
+def test_ops_find_the_wechat_accounts_page_under_settings_beside_the_routing_rules(client, ops_admin, make_user):
+    client.force_login(ops_admin)
+    page = client.get("/settings/").content.decode()
+    assert 'href="/settings/channels/"' in page and 'href="/tickets/settings/rules/"' in page
+    client.force_login(make_user(ops_admin.organization, Role.SUPERVISOR))
+    assert 'href="/settings/channels/"' not in client.get("/tickets/").content.decode()

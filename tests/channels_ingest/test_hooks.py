@@ -113,7 +113,9 @@ def test_every_message_type_becomes_a_ticket_message(oa, deliver, fake_wechat, s
         [item] = media
         assert item.comment_id == comment.pk
         assert item.status == InboundMedia.Status.DOWNLOADED
-        assert item.file.read().startswith(b"\xff\xd8")
+        with platform_scope():
+            attachment = comment.attachments.get()  # the agent opens it from the conversation
+            assert attachment.file.read().startswith(b"\xff\xd8")
         assert fake_wechat.calls_to("/cgi-bin/media/get")[0][1]["media_id"] == extra["MediaId"]
     else:
         assert media == []
