@@ -150,8 +150,10 @@ def test_sign_out_from_the_user_menu_returns_to_the_login_page(agent_page, live_
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/tickets/$"))
 
 
-def test_unbuilt_module_says_so_and_shows_no_table(agent_page):
-    page = agent_page
+def test_unbuilt_module_says_so_and_shows_no_table(page, live_server, organization, make_user):
+    viewer = make_user(organization, Role.VIEWER, username="viewer-acme")
+    login(page, live_server, viewer.username, TEST_PASSWORD)
+    expect(page).to_have_url(f"{live_server.url}/reports/")
 
     expect(page.get_by_test_id("module-pending")).to_be_visible()
     expect(page.locator("table")).to_have_count(0)
