@@ -155,3 +155,5 @@ class RuleTesterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["type"].queryset = TicketType.objects.order_by("sort_order", "name")
         self.fields["region"].queryset = Region.objects.order_by("path")
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

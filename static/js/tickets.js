@@ -1,5 +1,5 @@
 // The agent workspace: select every row for a bulk action; insert a canned response at the cursor of the reply box
-// (never replacing what the agent typed); form controls of the rule tester get Bootstrap's classes.
+// (never replacing what the agent typed).
 (function () {
   "use strict";
 
@@ -30,8 +30,4 @@
     }
   });
 
-  document.querySelectorAll("[data-testid=rule-tester] input, [data-testid=rule-tester] textarea").forEach((el) => {
-    el.classList.add("form-control");
-  });
-  document.querySelectorAll("[data-testid=rule-tester] select").forEach((el) => el.classList.add("form-select"));
 })();

@@ -43,6 +43,12 @@ def _zh(message):
         return str(message)
 
 
+@pytest.fixture(autouse=True)
+def board_counts_fresh(monkeypatch):
+    """The board's counts are cached for a few seconds; these tests look at them right after each change."""
+    monkeypatch.setattr("tickets.selectors.BOARD_COUNTS_CACHE_SECONDS", 0)
+
+
 @pytest.fixture
 def desk(scoped):
     """A team with a queue, an agent in it, a second queue the agent is not in, and tickets in both."""
@@ -546,3 +552,18 @@ def test_a_disallowed_file_is_refused_with_its_name_and_nothing_is_written(desk)
     assert not Comment.objects.exists()
     ticket.refresh_from_db()
     assert ticket.first_response_at is None
+
+
+def test_board_counts_are_shared_for_a_few_seconds(desk, monkeypatch):
+    from tickets.selectors import board_counts
+
+    monkeypatch.setattr("tickets.selectors.BOARD_COUNTS_CACHE_SECONDS", 30)
+    rows, _totals = board_counts(user=desk["supervisor"])
+    assert dict(rows)[desk["queue"]] == {"new": 3}
+    TicketFactory(organization=desk["org"], queue=desk["queue"])
+    rows, _totals = board_counts(user=desk["supervisor"])
+    assert dict(rows)[desk["queue"]] == {"new": 3}  # the shared counts, up to 30 s old
+    # A ticket assigned to the supervisor outside their queues is counted afresh.
+    ticket_assign(ticket=desk["foreign"], assignee=desk["supervisor"], actor=desk["supervisor"])
+    rows, _totals = board_counts(user=desk["supervisor"])
+    assert dict(rows)[desk["other"]] == {"open": 1}

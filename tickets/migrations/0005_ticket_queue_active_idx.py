@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ('new', 'open', 'pending', 'on_hold'))), fields=['organization', 'queue', 'priority', 'created_at'], name='ticket_queue_active_idx'),
+            index=models.Index(condition=models.Q(('status__in', ('new', 'open', 'pending', 'on_hold'))), fields=['organization', 'queue', 'priority', 'created_at'], include=('status',), name='ticket_queue_active_idx'),
         ),
     ]

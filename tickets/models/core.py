@@ -99,10 +99,10 @@ class Ticket(TenantModel):
             # A queue's unassigned pool in take-next order; only pool rows are indexed, so it stays small.
             models.Index(fields=["organization", "queue", "priority", "created_at"], name="ticket_queue_pool_idx",
                          condition=Q(assignee__isnull=True, status__in=POOL_STATUSES)),
-            # A queue's active tickets in take-next order (the workspace's "team queues" page, one queue at a time;
-            # the board counts per queue).
+            # A queue's active tickets in take-next order (the workspace's "team queues" page, one queue at a time);
+            # with the status included, the board counts tickets per queue and status from the index alone.
             models.Index(fields=["organization", "queue", "priority", "created_at"], name="ticket_queue_active_idx",
-                         condition=Q(status__in=ACTIVE_STATUSES)),
+                         condition=Q(status__in=ACTIVE_STATUSES), include=["status"]),
             # The customer's tickets (timeline, inbound message matching).
             models.Index(fields=["organization", "customer", "created_at"], name="ticket_org_customer_idx"),
             models.Index(fields=["organization", "-created_at"], name="ticket_org_created_idx"),
