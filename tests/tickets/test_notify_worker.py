@@ -8,7 +8,6 @@ import pytest
 import tickets.tasks  # noqa: F401 - registers the tasks with the worker's app
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
-from tests.scrm.conftest import celery_worker  # noqa: F401 - the real worker fixture
 from tests.tickets.factories import TicketFactory
 from tests.tickets.fake_smtp import fake_smtp_server
 from tickets.models import Notification, NotificationDelivery
