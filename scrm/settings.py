@@ -125,6 +125,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "scrm-heartbeat": {"task": "scrm.tasks.worker_heartbeat", "schedule": 60.0},
+    "tickets-sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 30.0},
 }
 
 # --- Authentication and access ----------------------------------------------------------------------------------------

@@ -18,13 +18,15 @@ class TicketsConfig(AppConfig):
         work = ("view", "add", "change")
         read = ("view",)
         config = {"queue": read, "tickettype": read, "routingrule": read}
+        sla = ("businesscalendar", "calendarday", "slapolicy", "slatarget", "escalationstep")
+        sla_crud, sla_read = dict.fromkeys(sla, CRUD), dict.fromkeys(sla, read)
         register_role_permissions("tickets", {
             Role.OPS_ADMIN: {
                 "queue": CRUD, "queuemembership": CRUD, "tickettype": CRUD, "routingrule": CRUD,
-                "ticket": read, "comment": read, "ticketevent": read,
+                "ticket": read, "comment": read, "ticketevent": read, **sla_crud,
             },
             Role.SUPERVISOR: {**config, "queuemembership": read, "ticket": work, "comment": ("view", "add"),
-                              "ticketevent": read},
+                              "ticketevent": read, **sla_read},
             Role.AGENT: {**config, "ticket": work, "comment": ("view", "add"), "ticketevent": read},
             Role.FINANCE: {},
             Role.VIEWER: {**config, "ticket": read, "comment": read, "ticketevent": read},

@@ -15,11 +15,18 @@ from tickets.models.core import (
     TicketType,
     TicketWatcher,
 )
+from tickets.models.sla import BusinessCalendar, CalendarDay, EscalationStep, Metric, SLAPolicy, SLATarget
 
 __all__ = [
     "ACTIVE_STATUSES",
     "POOL_STATUSES",
     "AgentLoad",
+    "BusinessCalendar",
+    "CalendarDay",
+    "EscalationStep",
+    "Metric",
+    "SLAPolicy",
+    "SLATarget",
     "Comment",
     "Queue",
     "QueueMembership",

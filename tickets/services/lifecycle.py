@@ -40,6 +40,7 @@ from tickets.services._core import (
     tickets_lock,
 )
 from tickets.services.assignment import assign_by_strategy, region_ancestor_paths
+from tickets.services.sla import sla_on_customer_message, sla_on_public_reply, sla_on_status, sla_recompute
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def ticket_open(*, organization, customer, subject, description, channel, source
             after["keyword"] = decision.keyword
         event_write(ticket, Kind.CREATED, actor=actor, after=after)
         assign_by_strategy(ticket)
+        sla_recompute(ticket, actor=actor, reason="opened")
         return ticket
 
 
@@ -188,8 +190,10 @@ def _add_message(*, organization, customer, channel, source_ref, body, message_i
     customer_touch(customer=customer, at=comment.created_at)
     if ticket.status == Status.PENDING:
         status_apply(ticket, Status.OPEN, actor=None, reason="customer_replied")
+        sla_on_status(ticket, before=Status.PENDING)
     else:
         ticket.save(update_fields=["updated_at"])
+    sla_on_customer_message(ticket, at=comment.created_at)
     return comment
 
 
@@ -199,7 +203,9 @@ def ticket_change_status(*, ticket, status, actor):
     with tenant_scope(ticket.organization_id):
         ticket = ticket_lock(ticket)
         status_check(ticket, status)
+        before = ticket.status
         status_apply(ticket, status, actor=actor)
+        sla_on_status(ticket, before=before, actor=actor)
         return ticket
 
 
@@ -232,6 +238,7 @@ def ticket_reply(*, ticket, author, body, public=True):
                 ticket.save(update_fields=["first_response_at", "updated_at"])
             if ticket.status == Status.NEW:
                 status_apply(ticket, Status.OPEN, actor=author, reason="replied")
+            sla_on_public_reply(ticket, at=comment.created_at)
             transaction.on_commit(partial(_send_reply, comment.pk))
         else:
             ticket.save(update_fields=["updated_at"])
@@ -250,6 +257,7 @@ def ticket_set_priority(*, ticket, priority, actor, kind=Kind.PRIORITY):
         ticket.priority = priority
         ticket.save(update_fields=["priority", "updated_at"])
         event_write(ticket, kind, actor=actor, before={"priority": before}, after={"priority": int(priority)})
+        sla_recompute(ticket, actor=actor, reason="priority")
         return ticket
 
 
@@ -275,6 +283,7 @@ def ticket_transfer(*, ticket, queue, reason, actor):
         event_write(ticket, Kind.TRANSFERRED, actor=actor, before=before,
                     after={"queue": ref(queue), "team": ref(queue.team), "reason": reason.strip()})
         assign_by_strategy(ticket)
+        sla_recompute(ticket, actor=actor, reason="queue")
         return ticket
 
 
@@ -310,7 +319,9 @@ def ticket_merge(*, primary, duplicate, actor):
         duplicate.merged_into = primary
         duplicate.save(update_fields=["merged_into", "updated_at"])
         event_write(duplicate, Kind.MERGED, actor=actor, after={"merged_into": ref(primary)})
+        before = duplicate.status
         status_apply(duplicate, Status.CLOSED, actor=actor, reason="merged")
+        sla_on_status(duplicate, before=before, actor=actor)
         return primary
 
 
@@ -345,4 +356,5 @@ def ticket_split(*, ticket, subject, comment_ids, actor):
         event_write(parent, Kind.SPLIT, actor=actor, after={"child": ref(child), "comments": sorted(comment_ids)})
         parent.save(update_fields=["updated_at"])
         assign_by_strategy(child)
+        sla_recompute(child, actor=actor, reason="opened")
         return child

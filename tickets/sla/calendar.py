@@ -9,6 +9,7 @@ time through zoneinfo, so a zone with daylight saving counts the hour it really 
 measuring from the same start gives back exactly N.
 
     add_business_minutes(calendar, start, minutes)  -> the moment N business minutes after `start`
+    subtract_business_minutes(calendar, end, minutes) -> the moment N business minutes before `end`
     business_minutes_between(calendar, a, b)        -> business minutes from a to b (negative when b < a)
 
 A result of adding N > 0 minutes always lies inside a working span, its end included (a target due "at 18:00"
@@ -171,6 +172,35 @@ def add_business_minutes(calendar, start, minutes):
         if idle > SEARCH_DAYS:
             raise CalendarError("The calendar has no working time in the coming years.")
         day += timedelta(days=1)
+
+
+def subtract_business_minutes(calendar, end, minutes):
+    """The moment `minutes` business minutes before `end`: the inverse of `add_business_minutes` (an at-risk
+    moment is "a quarter of the target before the due time")."""
+    end = _aware(end)
+    if minutes < 0:
+        raise CalendarError("Cannot subtract a negative number of business minutes.")
+    if minutes == 0:
+        return end
+    remaining = timedelta(minutes=minutes)
+    day = _local_date(end, calendar) + timedelta(days=1)
+    idle = 0
+    while True:
+        intervals = _intervals(calendar, day)
+        worked = False
+        for begin, finish in reversed(intervals):
+            if begin >= end:
+                continue
+            worked = True
+            finish = min(finish, end)
+            available = finish - begin
+            if remaining <= available:
+                return finish - remaining
+            remaining -= available
+        idle = 0 if worked or intervals else idle + 1
+        if idle > SEARCH_DAYS:
+            raise CalendarError("The calendar has no working time in the past years.")
+        day -= timedelta(days=1)
 
 
 def business_minutes_between(calendar, a, b):
