@@ -17,6 +17,7 @@ from tickets.sla.calendar import (
     calendar_24x7,
     is_working_time,
     parse_hhmm,
+    subtract_business_minutes,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -176,3 +177,15 @@ def test_between_is_additive(cal, a, b, c):
     total = business_minutes_between(cal, a, c)
     assert abs(business_minutes_between(cal, a, b) + business_minutes_between(cal, b, c) - total) < 1e-6
     assert total <= (c - a) / timedelta(minutes=1) + 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(cal=calendars, end=moments, minutes=st.integers(min_value=0, max_value=60_000))
+def test_subtract_then_measure_returns_n(cal, end, minutes):
+    start = subtract_business_minutes(cal, end, minutes)
+    assert business_minutes_between(cal, start, end) == minutes
+
+
+def test_subtract_across_the_spring_festival():
+    cal = office(holidays=SPRING_2026, makeup=MAKEUP_2026)
+    assert subtract_business_minutes(cal, sh(2026, 2, 24, 10, 0), 120) == sh(2026, 2, 14, 17, 0)
