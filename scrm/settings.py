@@ -126,6 +126,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "scrm-heartbeat": {"task": "scrm.tasks.worker_heartbeat", "schedule": 60.0},
     "tickets-sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 30.0},
+    # Re-enqueue notification deliveries whose task was lost (broker down at commit, a worker killed mid-retry).
+    "tickets-notification-sweep": {"task": "tickets.tasks.notification_deliveries_sweep", "schedule": 120.0},
 }
 
 # --- Authentication and access ----------------------------------------------------------------------------------------
@@ -244,3 +246,34 @@ LOGGING = {
 
 # The demo organization seed_demo creates; make run prints its logins.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="scrm-demo-2026")
+
+# --- Email and notifications ------------------------------------------------------------------------------------------
+# EMAIL_URL: smtp://user:password@host:587/?tls=True, or consolemail:// (the default: mail is printed by the worker).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SCRM <noreply@scrm.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Where people reach the site from outside: links in emails and the customers' satisfaction links.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Outbox deliveries (email, later WeCom and SMS): attempts before a delivery is dead, and the back-off between them
+# (base * 2^(attempt-1) seconds, capped).
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
+NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
+NOTIFY_RETRY_MAX_SECONDS = env.int("NOTIFY_RETRY_MAX_SECONDS", default=3600)
+# How often the notification bell asks for the unread count.
+NOTIFY_BELL_POLL_SECONDS = env.int("NOTIFY_BELL_POLL_SECONDS", default=30)
+
+# --- Ticket attachments ----------------------------------------------------------------------------------------------
+# Checked on the file's bytes (its name and the sender's content type are not trusted).
+TICKET_ATTACHMENT_MAX_BYTES = env.int("TICKET_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+TICKET_ATTACHMENT_MAX_FILES = env.int("TICKET_ATTACHMENT_MAX_FILES", default=10)
+TICKET_ATTACHMENT_TYPES = env.list("TICKET_ATTACHMENT_TYPES", default=[
+    "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp",
+    "application/pdf", "text/plain", "text/csv",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "audio/mpeg", "audio/wav", "audio/amr", "audio/silk", "audio/ogg", "audio/mp4",
+    "video/mp4", "video/quicktime",
+])

@@ -26,3 +26,11 @@ MSG_NOT_AN_AGENT = _("%(user)s has no agent profile, so cannot take tickets.")
 MSG_AT_CAPACITY = _("You already hold %(count)s open tickets, your limit: resolve some before taking more.")
 MSG_NOTHING_TO_TAKE = _("No ticket is waiting in your queues.")
 MSG_SAME_PRIORITY = _("The ticket already has priority %(priority)s.")
+MSG_NOTIFY_OTHER_ORG = _("A notification can only go to someone of the ticket's organization.")
+MSG_NOTIFICATION_NOT_YOURS = _("That notification is not yours.")
+MSG_ATTACHMENT_TOO_BIG = _("“%(name)s” is larger than %(limit)s, the limit for an attachment.")
+MSG_ATTACHMENT_EMPTY = _("“%(name)s” is empty.")
+MSG_ATTACHMENT_TYPE = _(
+    "“%(name)s” is not a file type that can be attached: images, PDF, Office documents, text, audio and video only."
+)
+MSG_ATTACHMENT_TOO_MANY = _("At most %(limit)s files can be attached to one message.")

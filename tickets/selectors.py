@@ -1,11 +1,21 @@
 """Read queries of the tickets app, shaped for the workspace, the API and the rule tester. Tenant models are
 scoped by the open scope; lists for a user are also limited to the regions their role may see."""
 
-from django.db.models import Prefetch
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 
 from scrm.models import Tag
 from scrm.selectors import region_scope_q
-from tickets.models import ACTIVE_STATUSES, POOL_STATUSES, Comment, Queue, RoutingRule, Ticket, TicketEvent
+from tickets.models import (
+    ACTIVE_STATUSES,
+    POOL_STATUSES,
+    Attachment,
+    Comment,
+    Notification,
+    Queue,
+    RoutingRule,
+    Ticket,
+    TicketEvent,
+)
 
 
 def routing_rules_active():
@@ -77,3 +87,34 @@ def customer_tickets(*, customer, before=None, limit=20):
     if before is not None:
         tickets = tickets.filter(created_at__lt=before)
     return tickets.order_by("-created_at", "-pk")[:limit]
+
+
+
+# --- notifications --------------------------------------------------------------------------------------------------
+
+NOTIFICATION_BELL_CAP = 99
+
+
+def notification_list(*, user):
+    """The user's notifications, unread first, each part newest first."""
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("ticket", "actor")
+        .order_by(unread.desc(), "-created_at", "-pk")
+    )
+
+
+def notification_unread_count(*, user, cap=NOTIFICATION_BELL_CAP):
+    """How many unread notifications the user has, counting no further than cap + 1 (the bell shows "99+")."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).order_by()[: cap + 1].count()
+
+
+# --- attachments ----------------------------------------------------------------------------------------------------
+
+def attachment_for_download(*, pk, user):
+    """The attachment if the user may see its ticket (the ticket lists' region scope), else None."""
+    return (
+        Attachment.objects.filter(pk=pk, comment__ticket__in=ticket_list(user=user).order_by().values("pk"))
+        .only("id", "organization_id", "file", "original_name", "content_type").first()
+    )

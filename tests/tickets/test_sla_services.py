@@ -14,7 +14,16 @@ from tests.concurrency import run_at_once
 from tests.scrm.factories import OrganizationFactory
 from tests.tickets.factories import CustomerFactory
 from tests.tickets.sla_factories import LADDER, office_calendar, sla_policy, staffed_queue
-from tickets.models import BusinessCalendar, CalendarDay, EscalationStep, SLAPolicy, SLATarget, Ticket, TicketEvent
+from tickets.models import (
+    BusinessCalendar,
+    CalendarDay,
+    EscalationStep,
+    Notification,
+    SLAPolicy,
+    SLATarget,
+    Ticket,
+    TicketEvent,
+)
 from tickets.models.sla import (
     MSG_LADDER_ORDER,
     MSG_NO_WORKING_TIME,
@@ -179,6 +188,8 @@ def test_the_ladder_runs_each_step_once_in_order(scoped, customer, setup):
     steps = _kinds(ticket, Kind.ESCALATED)
     assert [e.after.get("notified") for e in steps] == [[agent.pk], [supervisor.pk], None]
     assert steps[2].after["breached"] == "first_response"
+    told = Notification.objects.filter(ticket=ticket, kind__startswith="sla").order_by("pk")
+    assert [(n.recipient, n.kind) for n in told] == [(agent, "sla_warning"), (supervisor, "sla_breach")]
     # Resolution due Wednesday 10:00 (960 min); 30 minutes after it the ticket goes to the supervisor, as P2.
     ticket.refresh_from_db()
     assert ticket.next_escalation_at == sh(2026, 11, 25, 10, 30)

@@ -1,5 +1,6 @@
 """The tickets app's tables, one module per area; import them from `tickets.models`."""
 
+from tickets.models.attachments import Attachment
 from tickets.models.core import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
@@ -15,6 +16,7 @@ from tickets.models.core import (
     TicketType,
     TicketWatcher,
 )
+from tickets.models.notify import Notification, NotificationDelivery
 from tickets.models.sla import BusinessCalendar, CalendarDay, EscalationStep, Metric, SLAPolicy, SLATarget
 
 __all__ = [
@@ -27,7 +29,10 @@ __all__ = [
     "Metric",
     "SLAPolicy",
     "SLATarget",
+    "Attachment",
     "Comment",
+    "Notification",
+    "NotificationDelivery",
     "Queue",
     "QueueMembership",
     "RoutingRule",

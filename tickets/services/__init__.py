@@ -16,8 +16,17 @@ from tickets.services.lifecycle import (
     ticket_split,
     ticket_transfer,
 )
+from tickets.services.notify import (
+    NotificationPermanentError,
+    notification_mark_read,
+    notifications_mark_all_read,
+    notify,
+    register_notification_channel,
+)
 
 __all__ = [
-    "agent_load_recount", "ticket_add_message", "ticket_assign", "ticket_change_status", "ticket_merge",
-    "ticket_open", "ticket_reply", "ticket_set_priority", "ticket_split", "ticket_take_next", "ticket_transfer",
+    "NotificationPermanentError", "agent_load_recount", "notification_mark_read", "notifications_mark_all_read",
+    "notify", "register_notification_channel", "ticket_add_message", "ticket_assign", "ticket_change_status",
+    "ticket_merge", "ticket_open", "ticket_reply", "ticket_set_priority", "ticket_split", "ticket_take_next",
+    "ticket_transfer",
 ]

@@ -7,7 +7,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from tickets.errors import MSG_ILLEGAL_STATUS, MSG_SAME_STATUS, TicketError
-from tickets.models import ACTIVE_STATUSES, AgentLoad, Ticket, TicketCounter, TicketEvent
+from tickets.models import ACTIVE_STATUSES, AgentLoad, Notification, Ticket, TicketCounter, TicketEvent
+from tickets.services.notify import notify
 
 Status = Ticket.Status
 
@@ -157,6 +158,7 @@ def status_apply(ticket, status, *, actor, reason=""):
 
 def assignee_apply(ticket, assignee, *, actor, via, reserved=False, event=True):
     """Give a locked ticket to `assignee` (None: back to the pool) with its events; a new ticket becomes open.
+    The assignee is notified unless they took it themselves (take next, or assigning themselves).
 
     `reserved`: the caller already counted the ticket on the assignee's load (`load_reserve`).
     """
@@ -180,3 +182,5 @@ def assignee_apply(ticket, assignee, *, actor, via, reserved=False, event=True):
         events.append(event_build(ticket, TicketEvent.Kind.STATUS, actor=actor, before={"status": before_status},
                                   after={"status": ticket.status, "reason": "assigned"}))
     TicketEvent.objects.bulk_create(events)
+    if assignee is not None and via != "take_next":
+        notify(recipient=assignee, kind=Notification.Kind.ASSIGNED, ticket=ticket, actor=actor)

@@ -25,7 +25,16 @@ from tickets.errors import (
     MSG_TRANSFER_SAME_QUEUE,
     TicketError,
 )
-from tickets.models import ACTIVE_STATUSES, Comment, Queue, Ticket, TicketEvent, TicketTag, TicketWatcher
+from tickets.models import (
+    ACTIVE_STATUSES,
+    Comment,
+    Notification,
+    Queue,
+    Ticket,
+    TicketEvent,
+    TicketTag,
+    TicketWatcher,
+)
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.selectors import routing_rules_active
 from tickets.services._core import (
@@ -40,6 +49,8 @@ from tickets.services._core import (
     tickets_lock,
 )
 from tickets.services.assignment import assign_by_strategy, region_ancestor_paths
+from tickets.services.attachments import attachments_check, attachments_store
+from tickets.services.notify import notify
 from tickets.services.sla import sla_on_customer_message, sla_on_public_reply, sla_on_status, sla_recompute
 
 logger = logging.getLogger(__name__)
@@ -216,11 +227,13 @@ def _send_reply(comment_id):
 
 
 @transaction.atomic
-def ticket_reply(*, ticket, author, body, public=True):
-    """An agent's public reply to the customer or internal note. Refused on a closed ticket. The first public
-    reply stamps first_response_at and opens a new ticket."""
+def ticket_reply(*, ticket, author, body, public=True, attachments=()):
+    """An agent's public reply to the customer or internal note, with optional attachments (uploaded files,
+    checked before anything is written; with a file the text may be empty). Refused on a closed ticket. The first
+    public reply stamps first_response_at and opens a new ticket. Colleagues @mentioned are notified."""
     _same_organization(ticket.organization_id, author)
-    if not body.strip():
+    checked = attachments_check(attachments)
+    if not body.strip() and not checked:
         raise TicketError(MSG_EMPTY_BODY)
     with tenant_scope(ticket.organization_id):
         ticket = ticket_lock(ticket)
@@ -230,8 +243,11 @@ def ticket_reply(*, ticket, author, body, public=True):
             organization_id=ticket.organization_id, ticket=ticket, is_public=public, author=author, body=body,
             channel=ticket.channel if public else "",
         )
-        event_write(ticket, Kind.COMMENT, actor=author, comment=comment,
-                    after={"comment": comment.pk, "public": public})
+        after = {"comment": comment.pk, "public": public}
+        if checked:
+            stored = attachments_store(comment=comment, checked=checked, uploaded_by=author)
+            after["attachments"] = [{"id": a.pk, "name": a.original_name} for a in stored]
+        event_write(ticket, Kind.COMMENT, actor=author, comment=comment, after=after)
         if public:
             if ticket.first_response_at is None:
                 ticket.first_response_at = comment.created_at
@@ -284,6 +300,10 @@ def ticket_transfer(*, ticket, queue, reason, actor):
                     after={"queue": ref(queue), "team": ref(queue.team), "reason": reason.strip()})
         assign_by_strategy(ticket)
         sla_recompute(ticket, actor=actor, reason="queue")
+        supervisor = queue.team.leader if queue.team_id else None
+        if supervisor is not None:
+            notify(recipient=supervisor, kind=Notification.Kind.TRANSFERRED, ticket=ticket, actor=actor,
+                   body=reason.strip())
         return ticket
 
 

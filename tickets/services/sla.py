@@ -17,6 +17,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 import chinese_calendar
 from django.core.exceptions import ValidationError
@@ -31,6 +32,8 @@ from tickets.models import (
     CalendarDay,
     EscalationStep,
     Metric,
+    Notification,
+    NotificationDelivery,
     SLAPolicy,
     SLATarget,
     Ticket,
@@ -39,6 +42,7 @@ from tickets.models import (
 from tickets.models.sla import PRESET_7X12, PRESET_24X7, spans_from_text
 from tickets.services._core import assignee_apply, event_write, ref, ticket_lock
 from tickets.services.assignment import assign_by_strategy
+from tickets.services.notify import notification_channels, notify
 from tickets.sla.calendar import (
     Calendar,
     add_business_minutes,
@@ -413,23 +417,34 @@ def sla_on_customer_message(ticket, *, at):
 
 # --- escalation actions -------------------------------------------------------------------------------------------
 
-def _notify(*, recipient, ticket, title, body, channels):
-    """The one door to the notification service. `tickets.services.notify` (the notify branch) delivers in-app
-    and email from its outbox; WeCom and SMS are channels registered with it. Until it exists on this branch the
-    escalation event records who was to be told, and nothing is sent."""
-    from tickets import services
+def _notify(*, recipient, ticket, kind, title, body, channels):
+    """The one door to the notification service: the in-app notification (and email when the recipient's
+    channels want this kind), plus a WeCom / SMS delivery when the ladder step asks for one. Deliveries are
+    outbox rows written in this transaction and sent by a task after commit, so a step applied once notifies
+    once."""
+    notification = notify(recipient=recipient, kind=kind, ticket=ticket, title=title, body=body)
+    if notification is None:
+        return None
+    registered = notification_channels()
+    existing = set(NotificationDelivery.objects.filter(notification=notification).values_list("channel", flat=True))
+    extra = []
+    for name in channels:
+        channel = registered.get(name)
+        address = channel.address(recipient) if channel is not None else ""
+        if address and name not in existing:
+            extra.append(NotificationDelivery(organization_id=notification.organization_id,
+                                              notification=notification, channel=name, address=address[:254]))
+    if extra:
+        NotificationDelivery.objects.bulk_create(extra)
+        transaction.on_commit(partial(_enqueue_deliveries, notification.organization_id, [d.pk for d in extra]))
+    return notification
 
-    notify = getattr(services, "notify", None)
-    if notify is None:
-        logger.info("sla notification (no notify service yet)",
-                    extra={"recipient": recipient.pk, "ticket": ticket.pk, "channels": list(channels)})
-        return
-    url = f"/tickets/{ticket.pk}/"
-    notify(recipient=recipient, kind="sla_escalation", ticket=ticket, title=title, body=body, url=url)
-    for channel in channels:
-        channel_send = getattr(services, "notification_channel_send", None)
-        if channel_send is not None:
-            channel_send(channel=channel, recipient=recipient, ticket=ticket, title=title, body=body, url=url)
+
+def _enqueue_deliveries(organization_id, delivery_ids):
+    from tickets import tasks  # tickets.tasks imports the services
+
+    for delivery_id in delivery_ids:
+        tasks.notification_deliver.delay(organization_id, delivery_id)
 
 
 def supervisor_of(ticket):
@@ -479,8 +494,9 @@ def escalation_step_apply(ticket, step, *, plan, dues, level):
         for user in _team_members(step.notify_team):
             recipients[user.pk] = user
         done.append("notify_team")
+    kind = Notification.Kind.SLA_WARNING if step.trigger == Trigger.PERCENT else Notification.Kind.SLA_BREACH
     for user in recipients.values():
-        _notify(recipient=user, ticket=ticket, title=title, body=body, channels=channels)
+        _notify(recipient=user, ticket=ticket, kind=kind, title=title, body=body, channels=channels)
     after = {"step": step.pk, "level": level, "metric": step.metric, "trigger": str(step.trigger_label()),
              "notified": sorted(recipients), "channels": channels}
     if step.raise_priority and ticket.priority > Ticket.Priority.P1:

@@ -1,0 +1,244 @@
+"""Notifications: `notify` writes the in-app notification and, for every registered channel the recipient can be
+reached on and wants this kind on, an outbox row (`NotificationDelivery`) that a Celery task sends after commit,
+with retries and back-off.
+
+Channels plug in with `register_notification_channel(name, sender, ...)`; email is registered here. A sender sends
+one delivery or raises: `NotificationPermanentError` gives up at once (a bad address), anything else is retried
+until `NOTIFY_MAX_ATTEMPTS`. A delivery is sent under its row lock and marked sent in the same transaction, so a
+task delivered twice (acks_late, the sweep) never sends it twice.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from scrm.models import Organization
+from scrm.tenancy import platform_scope, tenant_scope
+from tickets.errors import MSG_NOTIFICATION_NOT_YOURS, MSG_NOTIFY_OTHER_ORG, TicketError
+from tickets.models import Notification, NotificationDelivery
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+Channel = NotificationDelivery.Channel
+Status = NotificationDelivery.Status
+
+TITLES = {
+    Kind.ASSIGNED: _("Ticket %(number)s was assigned to you"),
+    Kind.TRANSFERRED: _("Ticket %(number)s was transferred to your queue"),
+    Kind.MENTIONED: _("You were mentioned on ticket %(number)s"),
+    Kind.ESCALATED: _("Ticket %(number)s was escalated to you"),
+    Kind.SLA_WARNING: _("Ticket %(number)s is close to its SLA target"),
+    Kind.SLA_BREACH: _("Ticket %(number)s missed its SLA target"),
+    Kind.RATING_LOW: _("Ticket %(number)s got a low satisfaction rating"),
+}
+EMAIL_SUBJECT = _("[SCRM] %(title)s")
+
+# Email by default only for what needs someone's attention now; the in-app centre gets everything.
+EMAIL_KINDS = frozenset({Kind.ASSIGNED, Kind.MENTIONED, Kind.ESCALATED})
+
+
+class NotificationPermanentError(Exception):
+    """A channel cannot deliver this one and never will (no such address): the delivery goes dead at once."""
+
+
+@dataclass(frozen=True)
+class NotificationChannel:
+    name: str
+    sender: object  # callable(delivery) -> None; raises to fail
+    address: object  # callable(user) -> str: where the user is reached on the channel, "" when not
+    kinds: frozenset = field(default_factory=frozenset)
+
+
+_CHANNELS = {}
+
+
+def register_notification_channel(name, sender, *, address, kinds):
+    """Add (or replace) an outside channel: `sender(delivery)` sends one `NotificationDelivery` (its
+    `notification`, `address` are loaded) or raises; `address(user)` says where the user is reached ("" = not on
+    this channel); `kinds` are the notification kinds sent on it. `name` is a `NotificationDelivery.Channel`."""
+    if name not in Channel.values:
+        raise ValueError(f"unknown notification channel {name!r}: add it to NotificationDelivery.Channel")
+    _CHANNELS[name] = NotificationChannel(name=name, sender=sender, address=address, kinds=frozenset(kinds))
+
+
+def notification_channels():
+    return dict(_CHANNELS)
+
+
+def ticket_url(ticket):
+    """The ticket's page in the workspace, or the workspace itself while it has no page per ticket."""
+    for name in ("tickets:ticket-detail", "tickets:detail"):
+        try:
+            return reverse(name, kwargs={"pk": ticket.pk})
+        except NoReverseMatch:
+            continue
+    return reverse("tickets:index")
+
+
+def absolute_url(path):
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}" if path.startswith("/") else path
+
+
+def _enqueue(organization_id, delivery_ids):
+    from tickets import tasks  # tickets.tasks imports this module
+
+    for delivery_id in delivery_ids:
+        tasks.notification_deliver.delay(organization_id, delivery_id)
+
+
+@transaction.atomic
+def notify(*, recipient, kind, ticket=None, actor=None, title="", body="", url=""):
+    """Tell `recipient` about something: an in-app notification, plus an outbox delivery on every channel that
+    wants `kind` and can reach them, sent after commit. Returns the notification, or None when nobody is told
+    (the recipient did it themselves, or is inactive). A recipient of another organization is refused."""
+    if actor is not None and actor.pk == recipient.pk:
+        return None  # nobody needs telling what they just did
+    if not recipient.is_active or recipient.organization_id is None:
+        return None
+    organization_id = recipient.organization_id
+    if ticket is not None and ticket.organization_id != organization_id:
+        raise TicketError(MSG_NOTIFY_OTHER_ORG)
+    if actor is not None and actor.organization_id not in (None, organization_id):
+        raise TicketError(MSG_NOTIFY_OTHER_ORG)
+    # Stored in the organization's language: the same text goes to the centre and to email.
+    with translation.override(settings.LANGUAGE_CODE):
+        if not title:
+            template = TITLES.get(kind, Kind(kind).label)
+            title = str(template % {"number": ticket.number}) if ticket is not None else str(Kind(kind).label)
+        title, body = str(title)[:200], str(body)
+    if not url and ticket is not None:
+        url = ticket_url(ticket)
+    with tenant_scope(organization_id):
+        notification = Notification.objects.create(
+            organization_id=organization_id, recipient=recipient, kind=kind, ticket=ticket, actor=actor,
+            title=title, body=body, url=url,
+        )
+        deliveries = []
+        for channel in _CHANNELS.values():
+            if kind not in channel.kinds:
+                continue
+            address = channel.address(recipient)
+            if address:
+                deliveries.append(NotificationDelivery(
+                    organization_id=organization_id, notification=notification, channel=channel.name,
+                    address=address[:254],
+                ))
+        if deliveries:
+            NotificationDelivery.objects.bulk_create(deliveries)
+            transaction.on_commit(partial(_enqueue, organization_id, [d.pk for d in deliveries]))
+        return notification
+
+
+def _retry_delay(attempts):
+    base = settings.NOTIFY_RETRY_BASE_SECONDS
+    return min(base * 2 ** max(attempts - 1, 0), settings.NOTIFY_RETRY_MAX_SECONDS)
+
+
+def notification_delivery_send(*, delivery_id):
+    """Send one outbox delivery if it is still due. Returns the seconds to wait before the next attempt after a
+    failure that may succeed later, else None (sent now, already sent, dead, or not ours to send yet)."""
+    with transaction.atomic():
+        delivery = (
+            NotificationDelivery.objects.select_for_update(of=("self",))
+            .select_related("notification__recipient", "notification__ticket")
+            .filter(pk=delivery_id).first()
+        )
+        if delivery is None or delivery.status in (Status.SENT, Status.DEAD):
+            return None
+        now = timezone.now()
+        if delivery.next_attempt_at and delivery.next_attempt_at > now + timedelta(seconds=5):
+            return None  # an early duplicate (the sweep): the scheduled retry will come
+        channel = _CHANNELS.get(delivery.channel)
+        fields = ["status", "attempts", "last_error", "next_attempt_at", "sent_at"]
+        delivery.attempts += 1
+        delay = None
+        try:
+            if channel is None:
+                raise RuntimeError(f"no sender registered for channel {delivery.channel!r}")
+            channel.sender(delivery)
+        except NotificationPermanentError as error:
+            delivery.status, delivery.last_error, delivery.next_attempt_at = Status.DEAD, str(error), None
+        except Exception as error:  # noqa: BLE001 - any failure of the outside world is recorded and retried
+            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+                delivery.status, delivery.next_attempt_at = Status.DEAD, None
+            else:
+                delay = _retry_delay(delivery.attempts)
+                delivery.status, delivery.next_attempt_at = Status.FAILED, now + timedelta(seconds=delay)
+            logger.warning("notification delivery failed", extra={
+                "delivery_id": delivery.pk, "channel": delivery.channel, "attempts": delivery.attempts,
+                "status": delivery.status})
+        else:
+            delivery.status, delivery.sent_at, delivery.next_attempt_at = Status.SENT, timezone.now(), None
+            delivery.last_error = ""
+        delivery.save(update_fields=fields)
+        return delay
+
+
+def notification_deliveries_due(*, stale_after=timedelta(minutes=2)):
+    """(organization id, delivery id) of every delivery a task should be working on but apparently is not: pending
+    for a while (the broker was down at commit) or failed with its retry time well past. For the beat sweep."""
+    now = timezone.now()
+    due = []
+    with platform_scope():
+        organization_ids = list(Organization.objects.filter(is_active=True).values_list("pk", flat=True))
+    for organization_id in organization_ids:
+        with tenant_scope(organization_id):
+            rows = NotificationDelivery.objects.filter(
+                Q(status=Status.PENDING, created_at__lt=now - stale_after)
+                | Q(status=Status.FAILED, next_attempt_at__lt=now - stale_after)
+            ).order_by("pk")
+            due += [(organization_id, pk) for pk in rows.values_list("pk", flat=True)[:1000]]
+    return due
+
+
+# --- reading and marking ------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def notification_mark_read(*, notification, user):
+    """Mark one of the user's notifications read (again is harmless)."""
+    if notification.recipient_id != user.pk:
+        raise TicketError(MSG_NOTIFICATION_NOT_YOURS)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        with tenant_scope(notification.organization_id):
+            Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+                read_at=notification.read_at)
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user):
+    """Mark every unread notification of the user read; returns how many."""
+    with tenant_scope(user.organization_id):
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- email, the first channel ---------------------------------------------------------------------------------------
+
+def _email_address(user):
+    return (user.email or "").strip()
+
+
+def _email_send(delivery):
+    notification = delivery.notification
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = str(EMAIL_SUBJECT % {"title": notification.title})
+    lines = [notification.body] if notification.body else []
+    if notification.url:
+        lines.append(absolute_url(notification.url))
+    send_mail(subject, "\n\n".join(lines) or notification.title, settings.DEFAULT_FROM_EMAIL, [delivery.address],
+              fail_silently=False)
+
+
+register_notification_channel(Channel.EMAIL, _email_send, address=_email_address, kinds=EMAIL_KINDS)
