@@ -263,6 +263,21 @@ NOTIFY_RETRY_MAX_SECONDS = env.int("NOTIFY_RETRY_MAX_SECONDS", default=3600)
 # How often the notification bell asks for the unread count.
 NOTIFY_BELL_POLL_SECONDS = env.int("NOTIFY_BELL_POLL_SECONDS", default=30)
 
+# --- SLA escalation channels (tickets.sla.channels): off until configured -------------------------------------------
+# WeCom (企业微信) application messages to staff; the user's WeCom userid is read from WECOM_USERID_FIELD.
+WECOM_CORP_ID = env("WECOM_CORP_ID", default="")
+WECOM_SECRET = env("WECOM_SECRET", default="")
+WECOM_AGENT_ID = env.int("WECOM_AGENT_ID", default=0)
+WECOM_API_BASE_URL = env("WECOM_API_BASE_URL", default="https://qyapi.weixin.qq.com/cgi-bin/")
+WECOM_USERID_FIELD = env("WECOM_USERID_FIELD", default="username")
+# SMS to staff mobiles: SMS_PROVIDER "aliyun" (SendSms with a template whose variable is ${content}) or empty.
+SMS_PROVIDER = env("SMS_PROVIDER", default="")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
+ALIYUN_SMS_TEMPLATE_CODE = env("ALIYUN_SMS_TEMPLATE_CODE", default="")
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+
 # --- Ticket attachments ----------------------------------------------------------------------------------------------
 # Checked on the file's bytes (its name and the sender's content type are not trusted).
 TICKET_ATTACHMENT_MAX_BYTES = env.int("TICKET_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -42,13 +42,14 @@ from tickets.models import (
 from tickets.models.sla import PRESET_7X12, PRESET_24X7, spans_from_text
 from tickets.services._core import assignee_apply, event_write, ref, ticket_lock
 from tickets.services.assignment import assign_by_strategy
-from tickets.services.notify import notification_channels, notify
+from tickets.services.notify import notification_channels, notify, register_notification_channel
 from tickets.sla.calendar import (
     Calendar,
     add_business_minutes,
     business_minutes_between,
     subtract_business_minutes,
 )
+from tickets.sla.channels import sms_address, sms_send, wecom_address, wecom_send
 
 logger = logging.getLogger(__name__)
 
@@ -607,3 +608,8 @@ def sla_sweep(*, now=None, batch_size=500):
         total += len(rows)
         if len(rows) < batch_size:
             return total
+
+
+# WeCom and SMS go out only when a ladder step asks for them (no notification kind sends on them by default).
+register_notification_channel(NotificationDelivery.Channel.WECOM, wecom_send, address=wecom_address, kinds=())
+register_notification_channel(NotificationDelivery.Channel.SMS, sms_send, address=sms_address, kinds=())
