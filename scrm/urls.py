@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/docs/", csp_update({"style-src": ["'unsafe-inline'"]})(
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("tickets/", include("tickets.urls")),
+    path("sla/", include("tickets.urls_sla")),
     path("notifications/", include("tickets.urls_notifications")),
     path("files/", include("tickets.urls_files")),
     path("forms/", include("forms_builder.urls")),
