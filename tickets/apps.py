@@ -13,6 +13,7 @@ class TicketsConfig(AppConfig):
         from scrm.roles import CRUD, register_role_permissions
         from scrm.timeline import register_timeline_provider
         from tickets.demo import seed_tickets
+        from tickets.sla.demo import seed_sla
         from tickets.timeline import ticket_entries
 
         work = ("view", "add", "change")
@@ -33,3 +34,4 @@ class TicketsConfig(AppConfig):
         })
         register_timeline_provider("tickets")(ticket_entries)
         register_demo_seeder("tickets", seed_tickets)
+        register_demo_seeder("sla", seed_sla)  # after the tickets: it applies the SLA to them

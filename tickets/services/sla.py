@@ -335,6 +335,10 @@ def sla_recompute(ticket, *, actor=None, reason):
         start, paused, cal = ticket.created_at, ticket.paused_minutes, plan.calendar
         ticket.first_response_due_at = add_business_minutes(cal, start, plan.target.first_response_minutes + paused)
         ticket.resolution_due_at = add_business_minutes(cal, start, plan.target.resolution_minutes + paused)
+        # A target already answered late stays missed under the new times too.
+        if (ticket.first_response_at and ticket.first_response_at > ticket.first_response_due_at) or (
+                ticket.resolved_at and ticket.resolved_at > ticket.resolution_due_at):
+            ticket.sla_breached = True
         if not plan.target.next_response_minutes:
             ticket.next_response_due_at = None
         _schedule(ticket, plan)
