@@ -1,7 +1,7 @@
 """SLA on tickets: due times on the business calendar, pause/resume, recompute on change, the escalation ladder
 (time-machine), exactly-once under concurrent sweeps, validation, and the China holiday seed."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -318,3 +318,25 @@ def test_sla_rows_stay_in_their_organization(scoped, setup):
     with tenant_scope(other):
         assert not BusinessCalendar.objects.exists() and not SLAPolicy.objects.exists()
     assert datetime.now(UTC)
+
+
+def test_a_ticket_that_fails_is_set_aside_and_the_others_still_escalate(scoped, customer, setup):
+    broken_calendar = office_calendar(scoped, name="坏日历", china=False)
+    sla_policy(scoped, broken_calendar, name="坏", position=0, channel="douyin", steps=LADDER)
+    SLAPolicy.objects.filter(pk=setup["policy"].pk).update(position=5)
+    with time_machine.travel(sh(2026, 11, 23, 9, 0), tick=False):
+        good = _open(scoped, customer, setup["type"])
+        bad = ticket_open(organization=scoped, customer=customer, subject="抖音订单", description="",
+                          channel="douyin", type=setup["type"])
+    assert bad.sla_policy.name == "坏"
+    # The calendar's hours were damaged behind the validation's back (a raw import, a hand-edited row).
+    BusinessCalendar.objects.filter(pk=broken_calendar.pk).update(weekly_hours={"mon": ["late-early"]},
+                                                                  updated_at=sh(2026, 11, 23, 9, 1))
+    now = sh(2026, 11, 23, 10, 30)
+    with time_machine.travel(now, tick=False):
+        assert sla_sweep(now=now) == 2
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert good.escalation_level == 1 and len(_kinds(good, Kind.ESCALATED)) == 1
+    assert bad.escalation_level == 0 and _kinds(bad, Kind.ESCALATED) == []
+    assert bad.next_escalation_at == now + timedelta(minutes=5)  # looked at again later, not every 30 s
