@@ -35,3 +35,17 @@ class TicketsConfig(AppConfig):
         register_timeline_provider("tickets")(ticket_entries)
         register_demo_seeder("tickets", seed_tickets)
         register_demo_seeder("sla", seed_sla)  # after the tickets: it applies the SLA to them
+        self._register_sla_filter()
+
+    @staticmethod
+    def _register_sla_filter():
+        # The workspace's queue filter takes the SLA states through a hook of tickets.filters (built on the
+        # workspace branch); until both branches are merged there is nothing to register with.
+        try:
+            from tickets.filters import register_sla_state_filter
+        except ImportError:
+            return
+        from tickets.sla.filters import sla_state_filter_apply
+        from tickets.sla.state import SLAState
+
+        register_sla_state_filter(choices=SLAState.choices, apply=sla_state_filter_apply)

@@ -72,3 +72,12 @@ def test_the_badge_shows_the_state_and_the_due_time_in_shanghai(tickets, django_
     with time_machine.travel(NOW, tick=False):
         html = template.render(Context({"ticket": tickets["breached"]}))
     assert 'data-sla-state="breached"' in html and "1h 20m" in html
+
+
+def test_the_workspace_hook_applies_one_state(tickets):
+    from tickets.sla.filters import sla_state_filter_apply
+
+    with time_machine.travel(NOW, tick=False):
+        assert list(sla_state_filter_apply(Ticket.objects.all(), "paused")) == [tickets["paused"]]
+        assert set(sla_state_filter_apply(Ticket.objects.all(), ["met", "on_track"])) == {
+            tickets["met"], tickets["on_track"]}

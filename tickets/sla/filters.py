@@ -31,3 +31,9 @@ class SLAStateFilter(django_filters.MultipleChoiceFilter):
 
 class SLAStateFilterMixin(django_filters.FilterSet):
     sla_state = SLAStateFilter()
+
+
+def sla_state_filter_apply(queryset, value):
+    """One SLA state (or several, a list) as the workspace's filter hook calls it: `apply(queryset, value)`."""
+    values = value if isinstance(value, list | tuple) else [value]
+    return SLAStateFilter().filter(queryset, [v for v in values if v])
