@@ -25,6 +25,7 @@ MSG_LADDER_ORDER = _("Escalation step %(position)s (%(trigger)s) fires before th
 MSG_STEP_NO_ACTION = _("An escalation step needs at least one action.")
 MSG_STEP_VALUE = _("A percentage trigger needs a percentage between 1 and 100; an “after breach” trigger a number of "
                    "minutes above zero.")
+MSG_TARGET_DUPLICATE = _("Give each priority one set of targets.")
 MSG_HOLIDAY_SPANS = _("Only a make-up working day has working spans; a holiday has none.")
 
 

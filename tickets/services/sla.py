@@ -40,7 +40,13 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.models.sla import PRESET_7X12, PRESET_24X7, spans_from_text
+from tickets.models.sla import (
+    MSG_TARGET_DUPLICATE,
+    PRESET_7X12,
+    PRESET_24X7,
+    escalation_ladder_check,
+    spans_from_text,
+)
 from tickets.services._core import assignee_apply, event_build, event_write, ref, ticket_lock
 from tickets.services.assignment import assign_by_strategy
 from tickets.services.notify import notification_channels, notify, register_notification_channel, ticket_url
@@ -174,8 +180,6 @@ def sla_policy_save(*, policy, targets, steps):
 
     `targets`: SLATarget instances (unsaved or not); `steps`: EscalationStep instances in ladder order.
     """
-    from tickets.models.sla import escalation_ladder_check
-
     with tenant_scope(policy.organization_id):
         _check(policy)
         for target in targets:
@@ -186,7 +190,7 @@ def sla_policy_save(*, policy, targets, steps):
             step.full_clean(exclude=["policy"])
         escalation_ladder_check(steps)
         if len({t.priority for t in targets}) != len(targets):
-            raise ValidationError(_("Give each priority one set of targets."))
+            raise ValidationError(MSG_TARGET_DUPLICATE)
         policy.save()
         SLATarget.objects.filter(policy=policy).exclude(pk__in=[t.pk for t in targets if t.pk]).delete()
         EscalationStep.objects.filter(policy=policy).exclude(pk__in=[s.pk for s in steps if s.pk]).delete()
