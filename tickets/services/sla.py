@@ -684,8 +684,8 @@ def _sweep_batch(rows, now, *, isolate):
         by_org.setdefault(organization_id, []).append(pk)
     for organization_id, pks in by_org.items():
         with tenant_scope(organization_id):
-            tickets = list(Ticket.objects.filter(pk__in=pks)
-                           .select_related("assignee", "queue__team", "team", "type").order_by("pk"))
+            # Only the assignee is needed on most steps; queue and team load on demand for the rarer actions.
+            tickets = list(Ticket.objects.filter(pk__in=pks).select_related("assignee").order_by("pk"))
             policies = {policy.pk: policy for policy in _policies_by_id({t.sla_policy_id for t in tickets})}
             if not isolate:
                 out = _BatchWriter(organization_id)
