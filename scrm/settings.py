@@ -133,6 +133,7 @@ CELERY_BEAT_SCHEDULE = {
     "scrm-heartbeat": {"task": "scrm.tasks.worker_heartbeat", "schedule": 60.0},
     "scrm-background-jobs-requeue": {"task": "scrm.tasks.background_jobs_requeue", "schedule": 60.0},
     "scrm-customer-exports-expire": {"task": "scrm.tasks.customer_exports_expire", "schedule": 3600.0},
+    "tickets-sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 30.0},
     # Re-enqueue notification deliveries whose task was lost (broker down at commit, a worker killed mid-retry).
     "tickets-notification-sweep": {"task": "tickets.tasks.notification_deliveries_sweep", "schedule": 120.0},
     # Inbound events the broker never delivered (it was down when they arrived) go to the workers again.
@@ -284,6 +285,21 @@ NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
 NOTIFY_RETRY_MAX_SECONDS = env.int("NOTIFY_RETRY_MAX_SECONDS", default=3600)
 # How often the notification bell asks for the unread count.
 NOTIFY_BELL_POLL_SECONDS = env.int("NOTIFY_BELL_POLL_SECONDS", default=30)
+
+# --- SLA escalation channels (tickets.sla.channels): off until configured -------------------------------------------
+# WeCom (企业微信) application messages to staff; the user's WeCom userid is read from WECOM_USERID_FIELD.
+WECOM_CORP_ID = env("WECOM_CORP_ID", default="")
+WECOM_SECRET = env("WECOM_SECRET", default="")
+WECOM_AGENT_ID = env.int("WECOM_AGENT_ID", default=0)
+WECOM_API_BASE_URL = env("WECOM_API_BASE_URL", default="https://qyapi.weixin.qq.com/cgi-bin/")
+WECOM_USERID_FIELD = env("WECOM_USERID_FIELD", default="username")
+# SMS to staff mobiles: SMS_PROVIDER "aliyun" (SendSms with a template whose variable is ${content}) or empty.
+SMS_PROVIDER = env("SMS_PROVIDER", default="")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
+ALIYUN_SMS_TEMPLATE_CODE = env("ALIYUN_SMS_TEMPLATE_CODE", default="")
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
 
 # --- Ticket attachments ----------------------------------------------------------------------------------------------
 # Checked on the file's bytes (its name and the sender's content type are not trusted).

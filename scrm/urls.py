@@ -30,6 +30,7 @@ urlpatterns = [
     path("hooks/", include("channels_ingest.urls_hooks")),
     path("settings/channels/", include("channels_ingest.urls")),
     path("tickets/", include("tickets.urls")),
+    path("sla/", include("tickets.urls_sla")),
     path("notifications/", include("tickets.urls_notifications")),
     path("files/", include("tickets.urls_files")),
     path("rate/", include("tickets.urls_public")),

@@ -119,3 +119,24 @@ def celery_worker(transactional_db):
     celery_app.control.purge()
     with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=30) as worker:
         yield worker
+
+
+@pytest.fixture
+def celery_beat(celery_worker, tmp_path):
+    """Celery beat (in a thread of this process) sending the settings' CELERY_BEAT_SCHEDULE to the real worker,
+    every entry's interval shortened to one second so a test need not wait for the production period."""
+    import threading
+
+    from celery.beat import Service
+
+    previous = celery_app.conf.beat_schedule
+    celery_app.conf.beat_schedule = {name: {**entry, "schedule": 1.0} for name, entry in previous.items()}
+    service = Service(app=celery_app, max_interval=0.5, schedule_filename=str(tmp_path / "celerybeat-schedule"))
+    thread = threading.Thread(target=service.start, name="celery-beat", daemon=True)
+    thread.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+        thread.join(timeout=10)
+        celery_app.conf.beat_schedule = previous

@@ -13,18 +13,21 @@ class TicketsConfig(AppConfig):
         from scrm.roles import CRUD, register_role_permissions
         from scrm.timeline import register_timeline_provider
         from tickets.demo import seed_tickets
+        from tickets.sla.demo import seed_sla
         from tickets.timeline import ticket_entries
 
         work = ("view", "add", "change")
         read = ("view",)
         config = {"queue": read, "tickettype": read, "routingrule": read, "cannedresponse": read}
+        sla = ("businesscalendar", "calendarday", "slapolicy", "slatarget", "escalationstep")
+        sla_crud, sla_read = dict.fromkeys(sla, CRUD), dict.fromkeys(sla, read)
         register_role_permissions("tickets", {
             Role.OPS_ADMIN: {
                 "queue": CRUD, "queuemembership": CRUD, "tickettype": CRUD, "routingrule": CRUD, "cannedresponse": CRUD,
-                "ticket": read, "comment": read, "ticketevent": read,
+                "ticket": read, "comment": read, "ticketevent": read, **sla_crud,
             },
             Role.SUPERVISOR: {**config, "queuemembership": read, "ticket": work, "comment": ("view", "add"),
-                              "ticketevent": read},
+                              "ticketevent": read, **sla_read},
             Role.AGENT: {**config, "ticket": work, "comment": ("view", "add"), "ticketevent": read},
             Role.FINANCE: {},
             Role.VIEWER: {**config, "ticket": read, "comment": read, "ticketevent": read},
@@ -32,6 +35,17 @@ class TicketsConfig(AppConfig):
         register_timeline_provider("tickets")(ticket_entries)
         self._register_navigation()
         register_demo_seeder("tickets", seed_tickets)
+        register_demo_seeder("sla", seed_sla)  # after the tickets: it applies the SLA to them
+        self._register_sla_filter()
+
+    @staticmethod
+    def _register_sla_filter():
+        # The workspace's queue filter takes the SLA states through this hook of tickets.filters.
+        from tickets.filters import register_sla_state_filter
+        from tickets.sla.filters import sla_state_filter_apply
+        from tickets.sla.state import SLAState
+
+        register_sla_state_filter(choices=SLAState.choices, apply=sla_state_filter_apply)
 
     @staticmethod
     def _register_navigation():

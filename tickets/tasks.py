@@ -5,6 +5,7 @@ from celery import shared_task
 from scrm.tenancy import tenant_scope
 
 # The module, not `tickets.services.notify` (that name is the notify() function of the package).
+from tickets.services import sla
 from tickets.services.notify import notification_deliveries_due, notification_delivery_send
 
 
@@ -23,3 +24,12 @@ def notification_deliveries_sweep():
     """Beat: re-enqueue deliveries whose task was lost; sending stays idempotent, so a duplicate is harmless."""
     for organization_id, delivery_id in notification_deliveries_due():
         notification_deliver.delay(organization_id, delivery_id)
+
+
+# --- SLA ------------------------------------------------------------------------------------------------------------
+
+# Beat sends one every 30 s; a sweep that waited in the queue longer than that is superseded by the next one.
+@shared_task(acks_late=True, ignore_result=True, expires=30)
+def sla_sweep(batch_size=500):
+    """Escalate the tickets whose next SLA step is due (cross-tenant; each ticket in its organization's scope)."""
+    return sla.sla_sweep(batch_size=batch_size)

@@ -19,11 +19,18 @@ from tickets.models.core import (
 )
 from tickets.models.notify import Notification, NotificationDelivery
 from tickets.models.satisfaction import SatisfactionSurvey
+from tickets.models.sla import BusinessCalendar, CalendarDay, EscalationStep, Metric, SLAPolicy, SLATarget
 
 __all__ = [
     "ACTIVE_STATUSES",
     "POOL_STATUSES",
     "AgentLoad",
+    "BusinessCalendar",
+    "CalendarDay",
+    "EscalationStep",
+    "Metric",
+    "SLAPolicy",
+    "SLATarget",
     "Attachment",
     "CannedResponse",
     "Comment",

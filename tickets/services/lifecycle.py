@@ -55,6 +55,7 @@ from tickets.services.attachments import attachments_check, attachments_store
 from tickets.services.mentions import mentions_resolve
 from tickets.services.notify import notify
 from tickets.services.satisfaction import survey_create
+from tickets.services.sla import sla_on_customer_message, sla_on_public_reply, sla_on_status, sla_recompute
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ def ticket_open(*, organization, customer, subject, description, channel, source
             after["keyword"] = decision.keyword
         event_write(ticket, Kind.CREATED, actor=actor, after=after)
         assign_by_strategy(ticket)
+        sla_recompute(ticket, actor=actor, reason="opened")
         return ticket
 
 
@@ -208,8 +210,10 @@ def _add_message(*, organization, customer, channel, source_ref, body, message_i
     customer_touch(customer=customer, at=comment.created_at)
     if ticket.status == Status.PENDING:
         status_apply(ticket, Status.OPEN, actor=None, reason="customer_replied")
+        sla_on_status(ticket, before=Status.PENDING)
     else:
         ticket.save(update_fields=["updated_at"])
+    sla_on_customer_message(ticket, at=comment.created_at)
     return comment
 
 
@@ -219,7 +223,9 @@ def ticket_change_status(*, ticket, status, actor):
     with tenant_scope(ticket.organization_id):
         ticket = ticket_lock(ticket)
         status_check(ticket, status)
+        before = ticket.status
         status_apply(ticket, status, actor=actor)
+        sla_on_status(ticket, before=before, actor=actor)
         if status == Status.RESOLVED:
             rating_request = survey_create(ticket=ticket, actor=actor)
             if rating_request is not None:
@@ -279,6 +285,7 @@ def ticket_reply(*, ticket, author, body, public=True, attachments=()):
                 ticket.save(update_fields=["first_response_at", "updated_at"])
             if ticket.status == Status.NEW:
                 status_apply(ticket, Status.OPEN, actor=author, reason="replied")
+            sla_on_public_reply(ticket, at=comment.created_at)
             transaction.on_commit(partial(_send_reply, comment.pk, organization_id=ticket.organization_id,
                                                  channel=ticket.channel))
         else:
@@ -298,6 +305,7 @@ def ticket_set_priority(*, ticket, priority, actor, kind=Kind.PRIORITY):
         ticket.priority = priority
         ticket.save(update_fields=["priority", "updated_at"])
         event_write(ticket, kind, actor=actor, before={"priority": before}, after={"priority": int(priority)})
+        sla_recompute(ticket, actor=actor, reason="priority")
         return ticket
 
 
@@ -323,6 +331,7 @@ def ticket_transfer(*, ticket, queue, reason, actor):
         event_write(ticket, Kind.TRANSFERRED, actor=actor, before=before,
                     after={"queue": ref(queue), "team": ref(queue.team), "reason": reason.strip()})
         assign_by_strategy(ticket)
+        sla_recompute(ticket, actor=actor, reason="queue")
         supervisor = queue.team.leader if queue.team_id else None
         if supervisor is not None:
             notify(recipient=supervisor, kind=Notification.Kind.TRANSFERRED, ticket=ticket, actor=actor,
@@ -362,7 +371,9 @@ def ticket_merge(*, primary, duplicate, actor):
         duplicate.merged_into = primary
         duplicate.save(update_fields=["merged_into", "updated_at"])
         event_write(duplicate, Kind.MERGED, actor=actor, after={"merged_into": ref(primary)})
+        before = duplicate.status
         status_apply(duplicate, Status.CLOSED, actor=actor, reason="merged")
+        sla_on_status(duplicate, before=before, actor=actor)
         return primary
 
 
@@ -397,4 +408,5 @@ def ticket_split(*, ticket, subject, comment_ids, actor):
         event_write(parent, Kind.SPLIT, actor=actor, after={"child": ref(child), "comments": sorted(comment_ids)})
         parent.save(update_fields=["updated_at"])
         assign_by_strategy(child)
+        sla_recompute(child, actor=actor, reason="opened")
         return child

@@ -1,0 +1,27 @@
+"""The demo organization's SLA: two calendars, two policies with ladders, tickets in every SLA state, once."""
+
+import pytest
+from django.core.management import call_command
+
+from scrm.models import Organization
+from scrm.tenancy import tenant_scope
+from tickets.models import BusinessCalendar, CalendarDay, SLAPolicy, Ticket
+from tickets.sla.state import sla_state_annotate
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_calendars_policies_and_every_sla_state_once():
+    call_command("seed_demo")
+    organization = Organization.objects.get(slug="demo")
+    with tenant_scope(organization):
+        assert BusinessCalendar.objects.count() == 2
+        assert CalendarDay.objects.filter(kind="workday").exists()  # the 调休 days of the 7×12 calendar
+        assert SLAPolicy.objects.count() == 2
+        states = set(sla_state_annotate(Ticket.objects.all()).values_list("sla_state", flat=True))
+        assert {"on_track", "at_risk", "breached", "paused", "met"} <= states
+        counts = (Ticket.objects.count(), SLAPolicy.objects.count(), CalendarDay.objects.count())
+
+    call_command("seed_demo")
+
+    with tenant_scope(organization):
+        assert (Ticket.objects.count(), SLAPolicy.objects.count(), CalendarDay.objects.count()) == counts

@@ -1,0 +1,185 @@
+"""Outbound notification channels the SLA ladder can ask for: a WeCom application message and an SMS.
+
+Both are senders for `tickets.services.notify`'s outbox (`register_notification_channel`): a sender gets one
+`NotificationDelivery` and sends it or raises. `NotificationPermanentError` (no such user, an invalid number)
+gives up at once; any other error is retried by the outbox task with back-off, each attempt recorded on the row.
+
+Settings (environment, see scrm/settings.py): WECOM_CORP_ID, WECOM_SECRET, WECOM_AGENT_ID, WECOM_API_BASE_URL,
+WECOM_USERID_FIELD; SMS_PROVIDER ("aliyun" or empty) and ALIYUN_SMS_*. A channel that is not configured gives
+every user an empty address, so no delivery is ever queued for it.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+
+from django.conf import settings
+from wechatpy.enterprise import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from tickets.services.notify import NotificationPermanentError
+
+logger = logging.getLogger(__name__)
+
+SMS_TIMEOUT_SECONDS = 10
+SMS_TEXT_LIMIT = 60  # characters of the title passed to the SMS template's ${content}
+
+
+def delivery_text(delivery):
+    notification = delivery.notification
+    parts = [notification.title, notification.body]
+    if notification.url:
+        base = settings.PUBLIC_BASE_URL.rstrip("/")
+        parts.append(f"{base}{notification.url}" if notification.url.startswith("/") else notification.url)
+    return "\n".join(part for part in parts if part)
+
+
+# --- WeCom (企业微信) application message -----------------------------------------------------------------------------
+
+class _WeComClient(WeChatClient):
+    """wechatpy's enterprise client with its base URL taken from the settings (the token URL included), so the
+    tests can point it at a local fake server."""
+
+    def __init__(self, corp_id, secret, base_url):
+        self.API_BASE_URL = base_url
+        super().__init__(corp_id, secret)
+
+    def fetch_access_token(self):
+        return self._fetch_access_token(url=f"{self.API_BASE_URL}gettoken",
+                                         params={"corpid": self.corp_id, "corpsecret": self.secret})
+
+
+_wecom_clients = {}
+
+
+def wecom_configured():
+    return bool(settings.WECOM_CORP_ID and settings.WECOM_SECRET and settings.WECOM_AGENT_ID)
+
+
+def _wecom_client():
+    key = (settings.WECOM_CORP_ID, settings.WECOM_SECRET, settings.WECOM_API_BASE_URL)
+    client = _wecom_clients.get(key)
+    if client is None:
+        client = _wecom_clients[key] = _WeComClient(*key)
+    return client
+
+
+def wecom_address(user):
+    """The user's WeCom userid (by default their username), or "" when WeCom is not configured."""
+    if not wecom_configured():
+        return ""
+    return str(getattr(user, settings.WECOM_USERID_FIELD, "") or "")
+
+
+def wecom_send(delivery):
+    try:
+        result = _wecom_client().message.send_text(int(settings.WECOM_AGENT_ID), [delivery.address],
+                                                   delivery_text(delivery))
+    except WeChatClientException as error:
+        if error.errcode in (40003, 60111, 81013):  # invalid userid / user not found / no valid receiver
+            raise NotificationPermanentError(f"WeCom refused user {delivery.address}: {error.errmsg}") from error
+        raise
+    if (result or {}).get("invaliduser"):
+        raise NotificationPermanentError(f"WeCom has no user {result['invaliduser']}")
+
+
+# --- SMS ------------------------------------------------------------------------------------------------------------
+
+class SMSProvider:
+    """An SMS gateway: `send(phone, text)` sends one message or raises (NotificationPermanentError when it never
+    will go through)."""
+
+    def send(self, phone, text):
+        raise NotImplementedError
+
+
+def aliyun_percent_encode(value):
+    # Aliyun's RPC signature wants RFC 3986 encoding: space as %20, "*" as %2A, "~" kept.
+    return urllib.parse.quote(str(value), safe="-_.~")
+
+
+def aliyun_signature(params, secret, method="GET"):
+    """Aliyun RPC signature (SignatureVersion 1.0, HMAC-SHA1) of the request parameters."""
+    canonical = "&".join(f"{aliyun_percent_encode(k)}={aliyun_percent_encode(params[k])}" for k in sorted(params))
+    string_to_sign = f"{method}&{aliyun_percent_encode('/')}&{aliyun_percent_encode(canonical)}"
+    digest = hmac.new(f"{secret}&".encode(), string_to_sign.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+# Aliyun answers these for a number or template that will never work; anything else may pass later.
+ALIYUN_PERMANENT = {"isv.MOBILE_NUMBER_ILLEGAL", "isv.INVALID_PARAMETERS", "isv.SMS_TEMPLATE_ILLEGAL",
+                    "isv.SMS_SIGNATURE_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT", "isv.BLACK_KEY_CONTROL_LIMIT"}
+
+
+class AliyunSMSProvider(SMSProvider):
+    """Aliyun SMS `SendSms` (dysmsapi, API version 2017-05-25) with a template whose one variable is
+    ${content}."""
+
+    def __init__(self, *, access_key_id, access_key_secret, sign_name, template_code, endpoint,
+                 region_id="cn-hangzhou"):
+        self.access_key_id, self.access_key_secret = access_key_id, access_key_secret
+        self.sign_name, self.template_code = sign_name, template_code
+        self.endpoint, self.region_id = endpoint, region_id
+
+    def request_params(self, phone, text, *, nonce=None, timestamp=None):
+        params = {
+            "AccessKeyId": self.access_key_id, "Action": "SendSms", "Format": "JSON", "PhoneNumbers": phone,
+            "RegionId": self.region_id, "SignName": self.sign_name, "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": nonce or uuid.uuid4().hex, "SignatureVersion": "1.0",
+            "TemplateCode": self.template_code,
+            "TemplateParam": json.dumps({"content": text[:SMS_TEXT_LIMIT]}, ensure_ascii=False),
+            "Timestamp": timestamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "Version": "2017-05-25",
+        }
+        params["Signature"] = aliyun_signature(params, self.access_key_secret)
+        return params
+
+    def send(self, phone, text):
+        url = f"{self.endpoint}?{urllib.parse.urlencode(self.request_params(phone, text))}"
+        if not url.startswith(("https://", "http://")):
+            raise NotificationPermanentError(f"bad SMS endpoint {self.endpoint!r}")
+        try:
+            with urllib.request.urlopen(url, timeout=SMS_TIMEOUT_SECONDS) as response:  # noqa: S310 - checked above
+                answer = json.loads(response.read().decode())
+        except urllib.error.HTTPError as error:
+            answer = json.loads(error.read().decode() or "{}") if error.code < 500 else None
+            if answer is None:
+                raise
+        code = answer.get("Code")
+        if code == "OK":
+            return answer.get("BizId", "")
+        if code in ALIYUN_PERMANENT:
+            raise NotificationPermanentError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
+        raise RuntimeError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
+
+
+def sms_provider():
+    """The configured provider, or None."""
+    if settings.SMS_PROVIDER == "aliyun":
+        return AliyunSMSProvider(
+            access_key_id=settings.ALIYUN_SMS_ACCESS_KEY_ID, access_key_secret=settings.ALIYUN_SMS_ACCESS_KEY_SECRET,
+            sign_name=settings.ALIYUN_SMS_SIGN_NAME, template_code=settings.ALIYUN_SMS_TEMPLATE_CODE,
+            endpoint=settings.ALIYUN_SMS_ENDPOINT,
+        )
+    return None
+
+
+def sms_address(user):
+    """The user's mobile number, or "" when no SMS provider is configured or they have none."""
+    if not settings.SMS_PROVIDER:
+        return ""
+    return (user.mobile or "").strip()
+
+
+def sms_send(delivery):
+    provider = sms_provider()
+    if provider is None:
+        raise NotificationPermanentError("no SMS provider is configured")
+    notification = delivery.notification
+    provider.send(delivery.address, notification.title or delivery_text(delivery))

@@ -1,0 +1,83 @@
+"""Demo SLA data of the demo organization: the two preset calendars (7×24, and 7×12 following the China
+holidays), two policies with escalation ladders, the SLA applied to the demo tickets, and a few fresh tickets so
+that every SLA state shows (on track, at risk, breached, paused, met).
+
+Registered with `scrm.demo` after the tickets seeder; idempotent (the policies are looked up by name, and the
+tickets are only touched the first time the policies are created).
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from scrm.models import Customer, User
+from tickets.models import EscalationStep, SLAPolicy, SLATarget, Ticket
+from tickets.services import ticket_change_status, ticket_open, ticket_reply
+from tickets.services.sla import calendar_value, calendars_ensure_defaults, sla_policy_save, ticket_sla_apply
+from tickets.sla.calendar import subtract_business_minutes
+
+VIP_POLICY, STANDARD_POLICY = "VIP 客户 7×24", "标准服务 7×12"
+# (priority, first response, next response, resolution) in business minutes
+VIP_TARGETS = [(1, 15, 15, 240), (2, 30, 30, 480), (3, 60, 60, 960), (4, 120, 120, 1440)]
+STANDARD_TARGETS = [(1, 30, 60, 480), (2, 60, 120, 960), (3, 120, 240, 1440), (4, 240, None, 2880)]
+LADDER = [
+    {"metric": "first_response", "trigger": "percent", "trigger_value": 75, "notify_assignee": True},
+    {"metric": "first_response", "trigger": "breach", "notify_supervisor": True},
+    {"metric": "resolution", "trigger": "percent", "trigger_value": 75, "notify_assignee": True},
+    {"metric": "resolution", "trigger": "breach", "notify_supervisor": True, "raise_priority": True},
+    {"metric": "resolution", "trigger": "after_breach", "trigger_value": 120, "reassign_to_supervisor": True},
+]
+
+
+def _policy(organization, name, calendar, targets, position, **conditions):
+    existing = SLAPolicy.objects.filter(name=name).first()
+    if existing is not None:
+        return existing, False
+    policy = SLAPolicy(organization=organization, name=name, calendar=calendar, position=position, **conditions)
+    sla_policy_save(
+        policy=policy,
+        targets=[SLATarget(priority=p, first_response_minutes=fr, next_response_minutes=nr, resolution_minutes=res)
+                 for p, fr, nr, res in targets],
+        steps=[EscalationStep(**step) for step in LADDER],
+    )
+    return policy, True
+
+
+@transaction.atomic
+def seed_sla(*, organization):
+    h24, h12 = calendars_ensure_defaults(organization=organization)
+    _vip, created_vip = _policy(organization, VIP_POLICY, h24, VIP_TARGETS, 10, customer_level="vip")
+    standard, created = _policy(organization, STANDARD_POLICY, h12, STANDARD_TARGETS, 20)
+    if not (created or created_vip):
+        return
+    for ticket in Ticket.objects.order_by("pk"):
+        ticket_sla_apply(ticket=ticket, reason="demo")
+    _fresh_tickets(organization, standard, h12)
+
+
+def _fresh_tickets(organization, policy, calendar):
+    """One ticket per live SLA state, opened now and moved back in business time where the state needs it."""
+    agent = User.objects.filter(organization=organization, username="agent").first()
+    customer = Customer.objects.filter(level=Customer.Level.NORMAL).order_by("pk").first()
+    if agent is None or customer is None:
+        return
+    cal = calendar_value(calendar)
+    target = policy.targets.get(priority=Ticket.Priority.P3).first_response_minutes
+    now = timezone.now()
+    plans = [  # subject, business minutes ago it was opened, what the agent does
+        ("【SLA 演示】刚提交的咨询：发票什么时候开？", 0, None),
+        ("【SLA 演示】快到时限：洗衣机异响", int(target * 0.85), None),
+        ("【SLA 演示】已超时：空调安装师傅未上门", target * 3, None),
+        ("【SLA 演示】等待客户回复：请提供购买凭证", 10, "pending"),
+        ("【SLA 演示】已按时解决：退货地址查询", 5, "resolved"),
+    ]
+    for subject, minutes_ago, action in plans:
+        ticket = ticket_open(organization=organization, customer=customer, subject=subject, description=subject,
+                             channel="wechat_oa", priority=Ticket.Priority.P3)
+        opened = subtract_business_minutes(cal, now, minutes_ago) if minutes_ago else now
+        Ticket.objects.filter(pk=ticket.pk).update(created_at=min(opened, now - timedelta(seconds=1)))
+        ticket = ticket_sla_apply(ticket=ticket, reason="demo")
+        if action is not None:
+            ticket_reply(ticket=ticket, author=agent, body="您好，已收到，我们马上处理。")
+            ticket_change_status(ticket=ticket, status=action, actor=agent)

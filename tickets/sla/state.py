@@ -1,0 +1,102 @@
+"""A ticket's SLA state as people read it: on track / at risk / breached (and paused, met, none), from the due
+times the SLA services keep on the ticket. `sla_state_annotate` computes the same in SQL for lists and filters."""
+
+from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
+from django.db.models.functions import Least
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Ticket
+
+
+class SLAState:
+    NONE = "none"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    PAUSED = "paused"
+    MET = "met"
+
+    choices = [
+        (ON_TRACK, _("On track")), (AT_RISK, _("At risk")), (BREACHED, _("Breached")), (PAUSED, _("Paused")),
+        (MET, _("Met")),
+    ]
+    labels = {**dict(choices), NONE: _("No SLA")}
+
+
+STOPPED = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+
+
+def sla_due_of(ticket):
+    """The nearest running due time of a ticket, or None."""
+    if ticket.status in STOPPED:
+        return None
+    dues = [ticket.next_response_due_at, ticket.resolution_due_at]
+    if ticket.first_response_at is None:
+        dues.append(ticket.first_response_due_at)
+    dues = [due for due in dues if due is not None]
+    return min(dues) if dues else None
+
+
+def sla_state_of(ticket, now=None):
+    now = now or timezone.now()
+    if ticket.sla_policy_id is None:
+        return SLAState.NONE
+    if ticket.status in STOPPED:
+        return SLAState.BREACHED if ticket.sla_breached else SLAState.MET
+    due = sla_due_of(ticket)
+    if ticket.sla_breached or (due is not None and due <= now):
+        return SLAState.BREACHED
+    if ticket.paused_since is not None:
+        return SLAState.PAUSED
+    if ticket.sla_warn_at is not None and ticket.sla_warn_at <= now:
+        return SLAState.AT_RISK
+    return SLAState.ON_TRACK
+
+
+def _due_expression():
+    first = Case(When(first_response_at__isnull=True, then=F("first_response_due_at")), default=None,
+                 output_field=DateTimeField())
+    # PostgreSQL's LEAST skips NULLs: the nearest of the running due times.
+    return Case(When(status__in=STOPPED, then=None),
+                default=Least(first, F("next_response_due_at"), F("resolution_due_at")),
+                output_field=DateTimeField())
+
+
+def sla_state_annotate(queryset, *, now=None):
+    """Add `sla_due` (the nearest running due time) and `sla_state` to a ticket queryset (no extra query)."""
+    now = now or timezone.now()
+    queryset = queryset.annotate(sla_due=_due_expression())
+    return queryset.annotate(sla_state=Case(
+        When(sla_policy__isnull=True, then=Value(SLAState.NONE)),
+        When(Q(status__in=STOPPED) & Q(sla_breached=True), then=Value(SLAState.BREACHED)),
+        When(status__in=STOPPED, then=Value(SLAState.MET)),
+        When(Q(sla_breached=True) | Q(sla_due__lte=now), then=Value(SLAState.BREACHED)),
+        When(paused_since__isnull=False, then=Value(SLAState.PAUSED)),
+        When(sla_warn_at__lte=now, then=Value(SLAState.AT_RISK)),
+        default=Value(SLAState.ON_TRACK), output_field=CharField(),
+    ))
+
+
+def sla_state_q(state, *, now=None):
+    """A filter for one SLA state that needs no annotation (it reads the ticket's own columns)."""
+    now = now or timezone.now()
+    running = ~Q(status__in=STOPPED)
+    due_passed = (Q(first_response_at__isnull=True, first_response_due_at__lte=now)
+                  | Q(next_response_due_at__lte=now) | Q(resolution_due_at__lte=now))
+    breached = Q(sla_policy__isnull=False) & (Q(sla_breached=True) | (running & due_passed))
+    if state == SLAState.BREACHED:
+        return breached
+    if state == SLAState.MET:
+        return Q(sla_policy__isnull=False, status__in=STOPPED, sla_breached=False)
+    if state == SLAState.PAUSED:
+        return Q(sla_policy__isnull=False, paused_since__isnull=False) & running & ~breached
+    if state == SLAState.AT_RISK:
+        return (Q(sla_policy__isnull=False, paused_since__isnull=True, sla_warn_at__lte=now) & running
+                & ~breached)
+    if state == SLAState.ON_TRACK:
+        return (Q(sla_policy__isnull=False, paused_since__isnull=True) & running & ~breached
+                & (Q(sla_warn_at__isnull=True) | Q(sla_warn_at__gt=now)))
+    if state == SLAState.NONE:
+        return Q(sla_policy__isnull=True)
+    return Q()

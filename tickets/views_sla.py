@@ -1,0 +1,90 @@
+"""The SLA compliance report for supervisors, ops and viewers: a date range grouped by queue, team, agent,
+priority or region, as a table, a chart and an Excel download. Reads only (tickets.sla.report)."""
+
+from datetime import timedelta
+from io import BytesIO
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from openpyxl import Workbook
+
+from scrm.access import ModuleRequiredMixin, user_has_role
+from scrm.models import Role
+from scrm.services.customer_export import neutralise
+from tickets.sla.report import GROUPS, REPORT_TZ, compliance_chart, compliance_table, sla_compliance
+
+REPORT_ROLES = (Role.SUPERVISOR, Role.OPS_ADMIN, Role.VIEWER)
+MAX_RANGE_DAYS = 366
+MSG_RANGE_ORDER = _("The start date must not be after the end date.")
+MSG_RANGE_LONG = _("Choose a range of at most a year.")
+
+
+class SLAReportForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    group_by = forms.ChoiceField(label=_("Group by"), choices=[(key, label) for key, (_f, label) in GROUPS.items()])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError(MSG_RANGE_ORDER)
+            if (end - start).days > MAX_RANGE_DAYS:
+                raise forms.ValidationError(MSG_RANGE_LONG)
+        return data
+
+
+def _default_range():
+    today = timezone.localtime(timezone.now(), REPORT_TZ).date()
+    return {"start": today - timedelta(days=29), "end": today, "group_by": "queue"}
+
+
+class SLAReportView(ModuleRequiredMixin, TemplateView):
+    module = "reports"
+    template_name = "tickets/sla/report.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not (request.user.is_superuser
+                                                  or user_has_role(request.user, *REPORT_ROLES)):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def _form(self):
+        data = self.request.GET if "start" in self.request.GET else {
+            key: str(value) for key, value in _default_range().items()}
+        return SLAReportForm(data)
+
+    def get(self, request, *args, **kwargs):
+        form = self._form()
+        report = None
+        if form.is_valid():
+            data = form.cleaned_data
+            rows, total = sla_compliance(user=request.user, start=data["start"], end=data["end"],
+                                         group_by=data["group_by"])
+            header, body = compliance_table(rows, total, data["group_by"])
+            if request.GET.get("format") == "xlsx":
+                return _excel(header, body, data)
+            report = {"header": header, "rows": body[:-1], "total": body[-1], "chart": compliance_chart(rows)}
+        return self.render_to_response(self.get_context_data(form=form, report=report))
+
+
+def _excel(header, body, data):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "SLA"
+    sheet.append([neutralise(str(_("SLA compliance"))), f"{data['start']} – {data['end']}"])
+    sheet.append([neutralise(str(value)) for value in header])
+    for row in body:
+        sheet.append([neutralise(value) if isinstance(value, str) else value for value in row])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"sla-{data['group_by']}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
