@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='notification',
-            index=models.Index(models.F('organization'), models.F('recipient'), models.OrderBy(models.F('read_at'), descending=True, nulls_first=True), models.OrderBy(models.F('created_at'), descending=True), name='notification_recipient_idx'),
+            index=models.Index(models.F('organization'), models.F('recipient'), models.OrderBy(models.F('read_at'), descending=True), models.OrderBy(models.F('created_at'), descending=True), name='notification_recipient_idx'),
         ),
     ]

@@ -43,8 +43,9 @@ class Notification(TenantModel):
         verbose_name_plural = _("notifications")
         indexes = [
             # The centre in its order (unread first, newest first; then the most recently read) read straight off
-            # the index, and the bell's unread count.
-            models.Index(F("organization"), F("recipient"), F("read_at").desc(nulls_first=True),
+            # the index, and the bell's unread count. PostgreSQL puts NULLs (unread) first in a descending index
+            # by default, which is the query's order; an explicit NULLS FIRST would not build on SQLite (make run).
+            models.Index(F("organization"), F("recipient"), F("read_at").desc(),
                          F("created_at").desc(), name="notification_recipient_idx"),
         ]
 
