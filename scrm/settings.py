@@ -103,13 +103,15 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 if CELERY_BROKER_URL == "filesystem://":
     # A broker with no server: messages are files under var/, shared by the web, worker and beat processes.
     _broker_dir = VAR_DIR / "celery-broker"
-    for _folder in (_broker_dir, VAR_DIR / "celery-processed"):
+    for _folder in (_broker_dir, VAR_DIR / "celery-processed", VAR_DIR / "celery-control"):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "store_processed": False,
+        # Fanout exchanges (worker control, broadcasts); kombu's default is ./control, wherever the process runs.
+        "control_folder": str(VAR_DIR / "celery-control"),
     }
 else:
     # max_retries/interval_*: a publish from a web request gives up on an unreachable broker in milliseconds instead

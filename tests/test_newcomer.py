@@ -23,6 +23,7 @@ def test_migrate_and_seed_demo_work_without_postgresql_or_redis(tmp_path):
         done = _manage(*step, env=env)
         assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "scrm.sqlite3").exists()
+    assert not (ROOT / "control").exists(), "the filesystem broker must keep its files under SCRM_VAR_DIR"
 
     counts = _manage("shell", "-c", (
         "from scrm.tenancy import tenant_scope; from scrm.models import Organization, Customer; "
