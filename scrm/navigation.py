@@ -59,6 +59,11 @@ def _children_for(user, module, current_path):
     return entries
 
 
+def nav_children_for(user, module):
+    """The pages other apps registered under a module that this user may open, with their URLs."""
+    return _children_for(user, module, current_path="")
+
+
 def nav_for(user, current_path=""):
     """The navigation entries a user may see, each with its URL, whether it is the current section, and the
     pages of the module registered with register_nav_children."""

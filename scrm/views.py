@@ -9,7 +9,7 @@ from django_tables2 import RequestConfig
 
 from scrm import health
 from scrm.access import ModuleRequiredMixin, user_home_module
-from scrm.navigation import NAV_ITEMS
+from scrm.navigation import NAV_ITEMS, nav_children_for
 from scrm.selectors import organization_summary, organization_users, region_list, team_list
 from scrm.tables import RegionTable, TeamTable, UserTable
 
@@ -38,9 +38,22 @@ class ModulePendingView(ModuleRequiredMixin, TemplateView):
 
 
 class ReportsView(ModulePendingView):
+    """The reports other apps have built (registered under the "reports" module), or the pending page while there
+    is none this user may open. Revenue reports come with settlement."""
+
     module = "reports"
     title = _("Reports")
     description = _("SLA compliance, ticket volume and revenue reports.")
+
+    def get_template_names(self):
+        return ["scrm/reports.html"] if self.reports else [self.template_name]
+
+    def get(self, request, *args, **kwargs):
+        self.reports = nav_children_for(request.user, "reports")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(reports=self.reports, **kwargs)
 
 
 class SettingsView(ModuleRequiredMixin, TemplateView):

@@ -14,6 +14,7 @@ class TicketTable(tables.Table):
     customer = tables.Column(verbose_name=_("Customer"), orderable=False)
     status = tables.Column(verbose_name=_("Status"))
     priority = tables.Column(verbose_name=_("Priority"), order_by=("priority", "created_at", "pk"))
+    sla = tables.Column(verbose_name=_("SLA"), accessor="sla_state", orderable=False)
     queue = tables.Column(verbose_name=_("Queue"), orderable=False)
     assignee = tables.Column(verbose_name=_("Assignee"), orderable=False)
     type = tables.Column(verbose_name=_("Type"), orderable=False)
@@ -21,6 +22,6 @@ class TicketTable(tables.Table):
 
     class Meta:
         model = Ticket
-        fields = ("select", "number", "subject", "customer", "status", "priority", "queue", "assignee", "type",
-                  "created_at")
+        fields = ("select", "number", "subject", "customer", "status", "priority", "sla", "queue", "assignee",
+                  "type", "created_at")
         empty_text = _("No ticket here. Change the filters, or take the next one.")

@@ -81,3 +81,33 @@ def test_the_workspace_hook_applies_one_state(tickets):
         assert list(sla_state_filter_apply(Ticket.objects.all(), "paused")) == [tickets["paused"]]
         assert set(sla_state_filter_apply(Ticket.objects.all(), ["met", "on_track"])) == {
             tickets["met"], tickets["on_track"]}
+
+
+def test_the_queue_page_shows_each_tickets_sla_badge_and_filters_by_state(tickets, django_assert_max_num_queries):
+    from django.test import Client
+
+    agent = tickets["at_risk"].assignee or Ticket.objects.exclude(assignee=None).first().assignee
+    client = Client()
+    client.force_login(agent)
+    with time_machine.travel(NOW, tick=False):
+        with django_assert_max_num_queries(20):
+            page = client.get("/tickets/queues/").content.decode()
+        row = page.split(f'data-ticket="{tickets["breached"].number}"')[1].split("</tr>")[0]
+        assert 'data-sla-state="breached"' in row
+        breached_only = client.get("/tickets/queues/", {"sla": "breached"}).content.decode()
+    assert f'data-ticket="{tickets["breached"].number}"' in breached_only
+    assert f'data-ticket="{tickets["on_track"].number}"' not in breached_only
+
+
+def test_the_reports_page_lists_the_sla_report_for_those_who_may_read_it(scoped, make_user):
+    from django.test import Client
+
+    from scrm.models import Role
+
+    client = Client()
+    client.force_login(make_user(scoped, Role.VIEWER))
+    page = client.get("/reports/").content.decode()
+    assert 'data-testid="report-sla-report"' in page and 'href="/sla/report/"' in page
+    client.force_login(make_user(scoped, Role.FINANCE))
+    page = client.get("/reports/").content.decode()
+    assert 'data-testid="module-pending"' in page and "/sla/report/" not in page
