@@ -10,7 +10,6 @@ from django.utils import timezone
 
 import tickets.tasks  # noqa: F401 - registers the tasks with the worker's app
 from scrm.tenancy import platform_scope, tenant_scope
-from tests.scrm.conftest import celery_beat, celery_worker  # noqa: F401 - the real worker and beat fixtures
 from tests.tickets.factories import CustomerFactory
 from tests.tickets.sla_factories import sla_policy, staffed_queue
 from tickets.models import BusinessCalendar, Notification, TicketEvent
