@@ -296,7 +296,6 @@ NOTIFY_BELL_POLL_SECONDS = env.int("NOTIFY_BELL_POLL_SECONDS", default=30)
 WECOM_CORP_ID = env("WECOM_CORP_ID", default="")
 WECOM_SECRET = env("WECOM_SECRET", default="")
 WECOM_AGENT_ID = env.int("WECOM_AGENT_ID", default=0)
-WECOM_API_BASE_URL = env("WECOM_API_BASE_URL", default="https://qyapi.weixin.qq.com/cgi-bin/")
 WECOM_USERID_FIELD = env("WECOM_USERID_FIELD", default="username")
 # SMS to staff mobiles: SMS_PROVIDER "aliyun" (SendSms with a template whose variable is ${content}) or empty.
 SMS_PROVIDER = env("SMS_PROVIDER", default="")
