@@ -5,13 +5,20 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from scrm.models import Role
 from scrm.tenancy import tenant_scope
 from tests.tenancy import assert_isolated, tenant_pair
 from tests.tickets.sla_factories import office_calendar
 from tickets.models import BusinessCalendar, EscalationStep, SLAPolicy
-from tickets.models.sla import MSG_LADDER_ORDER, MSG_NO_WORKING_TIME, PRESET_OFFICE
+from tickets.models.sla import (
+    MSG_LADDER_ORDER,
+    MSG_NO_WORKING_TIME,
+    MSG_SPANS_OVERLAP,
+    MSG_TARGET_POSITIVE,
+    PRESET_OFFICE,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +46,8 @@ def test_calendars_are_validated_in_the_admin():
     response = _calendar_post(client, {"mon": []})
     assert response.status_code == 200 and str(MSG_NO_WORKING_TIME) in response.content.decode()
     response = _calendar_post(client, {"mon": ["09:00-12:00", "11:30-18:00"]})
-    assert response.status_code == 200 and "overlap" in response.content.decode()
+    overlap = MSG_SPANS_OVERLAP % {"day": "mon", "spans": "09:00-12:00, 11:30-18:00"}
+    assert response.status_code == 200 and escape(str(overlap)) in response.content.decode()
     with tenant_scope(a.organization):
         assert not BusinessCalendar.objects.filter(name="新日历").exists()
     assert _calendar_post(client, PRESET_OFFICE).status_code == 302
@@ -66,7 +74,7 @@ def test_policies_and_ladders_are_validated_in_the_admin():
     early = {"position": "2", "metric": "resolution", "trigger": "percent", "trigger_value": "75",
              "notify_assignee": "on"}
     response = _policy_post(client, calendar, 0, [])
-    assert response.status_code == 200 and "above zero" in response.content.decode()
+    assert response.status_code == 200 and str(MSG_TARGET_POSITIVE).split("%(")[0] in response.content.decode()
     response = _policy_post(client, calendar, 60, [breach, early])
     assert response.status_code == 200
     assert str(MSG_LADDER_ORDER % {"position": 2, "trigger": "75%"}) in response.content.decode()

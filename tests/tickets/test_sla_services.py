@@ -273,7 +273,7 @@ def test_a_zero_target_is_refused_and_nothing_saved(scoped):
     calendar = office_calendar(scoped, china=False)
     with pytest.raises(ValidationError) as error:
         sla_policy(scoped, calendar, name="坏", targets=[(1, 0, None, 60)])
-    assert "0" in str(error.value) and str(MSG_TARGET_POSITIVE).split("(")[0] in str(error.value)
+    assert "0" in str(error.value) and str(MSG_TARGET_POSITIVE).split("%(")[0] in str(error.value)
     assert not SLAPolicy.objects.exists() and not SLATarget.objects.exists()
 
 
