@@ -56,8 +56,20 @@ def media_download(*, media_id):
             if final:
                 return InboundMedia.Status.FAILED
             raise MediaRetry(str(exc)) from exc
-        if isinstance(response, dict):  # a video answers with a download URL, not bytes
-            return _record_error(media, f"unexpected JSON answer: {sorted(response)}", final=True)
+        if isinstance(response, dict):
+            # An Official Account video answers with a download URL rather than the bytes.
+            url = response.get("video_url") or response.get("down_url") or ""
+            if not url.startswith(("https://", "http://")):
+                return _record_error(media, f"unexpected JSON answer: {sorted(response)}", final=True)
+            try:
+                response = requests.get(url, timeout=30)
+                response.raise_for_status()
+            except requests.RequestException as exc:
+                final = attempts >= MAX_ATTEMPTS
+                _record_error(media, f"{type(exc).__name__}: {exc}", final=final)
+                if final:
+                    return InboundMedia.Status.FAILED
+                raise MediaRetry(str(exc)) from exc
         content = response.content[:MAX_MEDIA_BYTES + 1]
         if len(content) > MAX_MEDIA_BYTES:
             return _record_error(media, "media over 20 MB", final=True)

@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 JPEG = b"\xff\xd8\xff\xe0" + b"fake-jpeg-bytes" * 10
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
 
 
 class FakeWeChat:
@@ -37,6 +38,8 @@ class FakeWeChat:
             return 200, {"access_token": "FAKE-TOKEN", "expires_in": 7200}, None
         if path == "/cgi-bin/media/get":
             return 200, JPEG, "image/jpeg"
+        if path.startswith("/video/"):  # where a video's download URL points
+            return 200, MP4, "video/mp4"
         return 200, {"errcode": 0, "errmsg": "ok"}, None
 
     def _handler(self):

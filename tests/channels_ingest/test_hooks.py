@@ -10,6 +10,7 @@ from channels_ingest.wire import MAX_BODY_BYTES
 from scrm.models import ChannelIdentity
 from scrm.tenancy import platform_scope, tenant_scope
 from tests.channels_ingest.conftest import make_account
+from tests.channels_ingest.fakeapi import MP4
 from tests.channels_ingest.wechat import AES_KEY, CORP_ID, TOKEN, WeChatSender, message, sign, to_xml
 from tests.scrm.factories import OrganizationFactory
 from tickets.models import Comment, Ticket
@@ -119,6 +120,21 @@ def test_every_message_type_becomes_a_ticket_message(oa, deliver, fake_wechat, s
         assert fake_wechat.calls_to("/cgi-bin/media/get")[0][1]["media_id"] == extra["MediaId"]
     else:
         assert media == []
+
+
+def test_a_video_is_fetched_from_the_download_url_wechat_answers_with(oa, deliver, fake_wechat):
+    # An Official Account video: media/get answers JSON with a URL, not the bytes.
+    fake_wechat.answer("/cgi-bin/media/get", (200, {"video_url": fake_wechat.base.replace("/cgi-bin/", "/video/1.mp4")},
+                                              None))
+    deliver(oa, message("video", MediaId="media-video-9", ThumbMediaId="thumb-9"))
+    [comment] = _comments()
+    with platform_scope():
+        [media] = InboundMedia.objects.all()
+        assert media.status == InboundMedia.Status.DOWNLOADED
+        attachment = comment.attachments.get()
+        assert attachment.content_type == "video/mp4"
+        assert attachment.file.read() == MP4
+    assert fake_wechat.calls_to("/video/1.mp4")
 
 
 def test_messages_of_one_customer_land_on_the_same_open_ticket(oa, deliver):
