@@ -4,6 +4,7 @@ organizations never mix, an edit takes effect on the next attempt, the secrets a
 again, bad input is refused with a clear message, and an organization that configured nothing keeps the
 environment's defaults."""
 
+import socket
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -282,3 +283,19 @@ def test_only_ops_admins_may_configure_the_channels():
         client = Client()
         client.force_login(a.users[role])
         assert client.get(ADMIN_URL).status_code in (302, 403)
+
+
+def test_an_unreachable_wecom_never_records_the_secret(gateway, settings):
+    a, _b = tenant_pair()
+    _configure(a.organization, gateway, corp="corp-a", agent=1001, secret="wecom-secret-a", key_id="k",
+               key_secret="ks")
+    _boss, sent = _escalate(a.organization, "org-a")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.WECOM_API_BASE_URL = f"http://127.0.0.1:{closed}/cgi-bin/"
+    with tenant_scope(a.organization):
+        assert notification_delivery_send(delivery_id=sent["wecom"].pk) == 30
+        delivery = NotificationDelivery.objects.get(pk=sent["wecom"].pk)
+    assert delivery.status == "failed" and "ConnectionError" in delivery.last_error
+    assert "wecom-secret-a" not in delivery.last_error and "[secret]" in delivery.last_error

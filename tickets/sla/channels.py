@@ -34,6 +34,7 @@ from tickets.services.notify import NotificationPermanentError
 logger = logging.getLogger(__name__)
 
 SMS_TIMEOUT_SECONDS = 10
+WECOM_TIMEOUT_SECONDS = 10
 SMS_TEXT_LIMIT = 60  # characters of the title passed to the SMS template's ${content}
 
 
@@ -107,7 +108,7 @@ class _WeComClient(WeChatClient):
 
     def __init__(self, corp_id, secret, base_url):
         self.API_BASE_URL = base_url
-        super().__init__(corp_id, secret)
+        super().__init__(corp_id, secret, timeout=WECOM_TIMEOUT_SECONDS)
 
     def fetch_access_token(self):
         return self._fetch_access_token(url=f"{self.API_BASE_URL}gettoken",
@@ -153,6 +154,9 @@ def wecom_send(delivery):
         if error.errcode in (40003, 60111, 81013):  # invalid userid / user not found / no valid receiver
             raise NotificationPermanentError(f"WeCom refused user {delivery.address}: {error.errmsg}") from error
         raise
+    except Exception as error:  # noqa: BLE001 - retried by the outbox, recorded on the delivery
+        # requests puts the URL in its message and the token URL carries the secret: never record or chain it.
+        raise RuntimeError(f"{type(error).__name__}: {error}".replace(wecom.secret, "[secret]")) from None
     if (result or {}).get("invaliduser"):
         raise NotificationPermanentError(f"WeCom has no user {result['invaliduser']}")
 
