@@ -25,6 +25,7 @@ class TicketsConfig(AppConfig):
             Role.OPS_ADMIN: {
                 "queue": CRUD, "queuemembership": CRUD, "tickettype": CRUD, "routingrule": CRUD, "cannedresponse": CRUD,
                 "ticket": read, "comment": read, "ticketevent": read, **sla_crud,
+                "notificationchannelconfig": CRUD,
             },
             Role.SUPERVISOR: {**config, "queuemembership": read, "ticket": work, "comment": ("view", "add"),
                               "ticketevent": read, **sla_read},

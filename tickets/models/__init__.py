@@ -18,6 +18,7 @@ from tickets.models.core import (
     TicketWatcher,
 )
 from tickets.models.notify import Notification, NotificationDelivery
+from tickets.models.notify_channels import NotificationChannelConfig
 from tickets.models.satisfaction import SatisfactionSurvey
 from tickets.models.sla import BusinessCalendar, CalendarDay, EscalationStep, Metric, SLAPolicy, SLATarget
 
@@ -35,6 +36,7 @@ __all__ = [
     "CannedResponse",
     "Comment",
     "Notification",
+    "NotificationChannelConfig",
     "NotificationDelivery",
     "Queue",
     "QueueMembership",

@@ -4,9 +4,11 @@ Both are senders for `tickets.services.notify`'s outbox (`register_notification_
 `NotificationDelivery` and sends it or raises. `NotificationPermanentError` (no such user, an invalid number)
 gives up at once; any other error is retried by the outbox task with back-off, each attempt recorded on the row.
 
-Settings (environment, see scrm/settings.py): WECOM_CORP_ID, WECOM_SECRET, WECOM_AGENT_ID, WECOM_API_BASE_URL,
-WECOM_USERID_FIELD; SMS_PROVIDER ("aliyun" or empty) and ALIYUN_SMS_*. A channel that is not configured gives
-every user an empty address, so no delivery is ever queued for it.
+Configuration, per organization: ops set the organization's WeCom application and SMS account in the admin
+(`NotificationChannelConfig`); a channel the organization has not completely configured falls back to the
+environment settings (scrm/settings.py): WECOM_CORP_ID, WECOM_SECRET, WECOM_AGENT_ID, WECOM_USERID_FIELD;
+SMS_PROVIDER ("aliyun" or empty) and ALIYUN_SMS_*. WECOM_API_BASE_URL is always the environment's. A channel
+configured nowhere gives every user an empty address, so no delivery is ever queued for it.
 """
 
 import base64
@@ -18,17 +20,21 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from scrm.tenancy import tenant_scope
+from tickets.models import NotificationChannelConfig
 from tickets.services.notify import NotificationPermanentError
 
 logger = logging.getLogger(__name__)
 
 SMS_TIMEOUT_SECONDS = 10
+WECOM_TIMEOUT_SECONDS = 10
 SMS_TEXT_LIMIT = 60  # characters of the title passed to the SMS template's ${content}
 
 
@@ -41,6 +47,59 @@ def delivery_text(delivery):
     return "\n".join(part for part in parts if part)
 
 
+# --- Configuration: the organization's own, else the environment's ------------------------------------------------
+
+@dataclass(frozen=True)
+class WeComSettings:
+    corp_id: str
+    secret: str
+    agent_id: int
+    userid_field: str
+
+    @property
+    def configured(self):
+        return bool(self.corp_id and self.secret and self.agent_id)
+
+
+@dataclass(frozen=True)
+class SMSSettings:
+    provider: str
+    access_key_id: str = ""
+    access_key_secret: str = ""
+    sign_name: str = ""
+    template_code: str = ""
+    endpoint: str = ""
+
+
+def _organization_config(organization_id):
+    if organization_id is None:
+        return None
+    # The user's or the delivery's organization, whatever scope the caller has open.
+    with tenant_scope(organization_id):
+        return NotificationChannelConfig.objects.filter(organization_id=organization_id).first()
+
+
+def wecom_settings(organization_id):
+    config = _organization_config(organization_id)
+    if config is not None and config.wecom_enabled:
+        return WeComSettings(corp_id=config.wecom_corp_id, secret=config.wecom_secret,
+                             agent_id=int(config.wecom_agent_id), userid_field=config.wecom_userid_field)
+    return WeComSettings(corp_id=settings.WECOM_CORP_ID, secret=settings.WECOM_SECRET,
+                         agent_id=int(settings.WECOM_AGENT_ID or 0), userid_field=settings.WECOM_USERID_FIELD)
+
+
+def sms_settings(organization_id):
+    config = _organization_config(organization_id)
+    if config is not None and config.sms_enabled:
+        return SMSSettings(provider=config.sms_provider, access_key_id=config.aliyun_access_key_id,
+                           access_key_secret=config.aliyun_access_key_secret, sign_name=config.aliyun_sign_name,
+                           template_code=config.aliyun_template_code, endpoint=config.aliyun_endpoint)
+    return SMSSettings(provider=settings.SMS_PROVIDER, access_key_id=settings.ALIYUN_SMS_ACCESS_KEY_ID,
+                       access_key_secret=settings.ALIYUN_SMS_ACCESS_KEY_SECRET,
+                       sign_name=settings.ALIYUN_SMS_SIGN_NAME, template_code=settings.ALIYUN_SMS_TEMPLATE_CODE,
+                       endpoint=settings.ALIYUN_SMS_ENDPOINT)
+
+
 # --- WeCom (企业微信) application message -----------------------------------------------------------------------------
 
 class _WeComClient(WeChatClient):
@@ -49,43 +108,55 @@ class _WeComClient(WeChatClient):
 
     def __init__(self, corp_id, secret, base_url):
         self.API_BASE_URL = base_url
-        super().__init__(corp_id, secret)
+        super().__init__(corp_id, secret, timeout=WECOM_TIMEOUT_SECONDS)
 
     def fetch_access_token(self):
         return self._fetch_access_token(url=f"{self.API_BASE_URL}gettoken",
                                          params={"corpid": self.corp_id, "corpsecret": self.secret})
 
 
+# Clients keyed on everything they are built from: an edited config (new corp id or secret) gets a new client,
+# while an unchanged one keeps its cached access token.
 _wecom_clients = {}
+WECOM_CLIENTS_MAX = 256
 
 
-def wecom_configured():
-    return bool(settings.WECOM_CORP_ID and settings.WECOM_SECRET and settings.WECOM_AGENT_ID)
+def wecom_configured(organization_id=None):
+    return wecom_settings(organization_id).configured
 
 
-def _wecom_client():
-    key = (settings.WECOM_CORP_ID, settings.WECOM_SECRET, settings.WECOM_API_BASE_URL)
+def _wecom_client(wecom):
+    key = (wecom.corp_id, wecom.secret, settings.WECOM_API_BASE_URL)
     client = _wecom_clients.get(key)
     if client is None:
+        if len(_wecom_clients) >= WECOM_CLIENTS_MAX:  # stale ones of edited configs: start over
+            _wecom_clients.clear()
         client = _wecom_clients[key] = _WeComClient(*key)
     return client
 
 
 def wecom_address(user):
-    """The user's WeCom userid (by default their username), or "" when WeCom is not configured."""
-    if not wecom_configured():
+    """The user's WeCom userid (by default their username), or "" when WeCom is not configured for their
+    organization."""
+    wecom = wecom_settings(user.organization_id)
+    if not wecom.configured:
         return ""
-    return str(getattr(user, settings.WECOM_USERID_FIELD, "") or "")
+    return str(getattr(user, wecom.userid_field, "") or "")
 
 
 def wecom_send(delivery):
+    wecom = wecom_settings(delivery.organization_id)
+    if not wecom.configured:
+        raise NotificationPermanentError("WeCom is not configured")
     try:
-        result = _wecom_client().message.send_text(int(settings.WECOM_AGENT_ID), [delivery.address],
-                                                   delivery_text(delivery))
+        result = _wecom_client(wecom).message.send_text(wecom.agent_id, [delivery.address], delivery_text(delivery))
     except WeChatClientException as error:
         if error.errcode in (40003, 60111, 81013):  # invalid userid / user not found / no valid receiver
             raise NotificationPermanentError(f"WeCom refused user {delivery.address}: {error.errmsg}") from error
         raise
+    except Exception as error:  # noqa: BLE001 - retried by the outbox, recorded on the delivery
+        # requests puts the URL in its message and the token URL carries the secret: never record or chain it.
+        raise RuntimeError(f"{type(error).__name__}: {error}".replace(wecom.secret, "[secret]")) from None
     if (result or {}).get("invaliduser"):
         raise NotificationPermanentError(f"WeCom has no user {result['invaliduser']}")
 
@@ -159,26 +230,25 @@ class AliyunSMSProvider(SMSProvider):
         raise RuntimeError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
 
 
-def sms_provider():
-    """The configured provider, or None."""
-    if settings.SMS_PROVIDER == "aliyun":
-        return AliyunSMSProvider(
-            access_key_id=settings.ALIYUN_SMS_ACCESS_KEY_ID, access_key_secret=settings.ALIYUN_SMS_ACCESS_KEY_SECRET,
-            sign_name=settings.ALIYUN_SMS_SIGN_NAME, template_code=settings.ALIYUN_SMS_TEMPLATE_CODE,
-            endpoint=settings.ALIYUN_SMS_ENDPOINT,
-        )
+def sms_provider(organization_id=None):
+    """The provider configured for the organization (else the environment's), or None."""
+    sms = sms_settings(organization_id)
+    if sms.provider == "aliyun":
+        return AliyunSMSProvider(access_key_id=sms.access_key_id, access_key_secret=sms.access_key_secret,
+                                 sign_name=sms.sign_name, template_code=sms.template_code, endpoint=sms.endpoint)
     return None
 
 
 def sms_address(user):
-    """The user's mobile number, or "" when no SMS provider is configured or they have none."""
-    if not settings.SMS_PROVIDER:
+    """The user's mobile number, or "" when no SMS provider is configured for their organization or they have
+    none."""
+    if not sms_settings(user.organization_id).provider:
         return ""
     return (user.mobile or "").strip()
 
 
 def sms_send(delivery):
-    provider = sms_provider()
+    provider = sms_provider(delivery.organization_id)
     if provider is None:
         raise NotificationPermanentError("no SMS provider is configured")
     notification = delivery.notification
