@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from django.utils.translation import gettext as _
 
 from scrm.crypto import secret_decrypt
 from scrm.models import Role
@@ -230,7 +231,9 @@ def test_ops_save_the_config_in_the_admin_with_the_secrets_encrypted_and_never_s
     for html in (page, listing):
         assert "plain-wecom-secret-a" not in html and "plain-sms-secret-a" not in html
         assert config.wecom_secret_encrypted not in html and config.aliyun_access_key_secret_encrypted not in html
-    assert "ww-corp-a" in page and "Never shown again" in page
+    kept = _("%(state)s. Never shown again: type a new one to replace it, or leave empty to keep it.") % {
+        "state": _("Set")}
+    assert "ww-corp-a" in page and kept in page
     assert "ww-corp-a" in listing
     # A second row cannot be added: ops edit theirs.
     assert client.get(f"{ADMIN_URL}add/").status_code == 403
@@ -259,19 +262,20 @@ def test_ops_save_the_config_in_the_admin_with_the_secrets_encrypted_and_never_s
             a.organization.pk: "ww-corp-a", b.organization.pk: "ww-corp-b"}
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({"sms_provider": "aliyun"},
-     MSG_SMS_INCOMPLETE % {"missing": "AccessKey ID, AccessKey secret, sign name, template code"}),
-    ({**SMS, "aliyun_sign_name": "", "aliyun_template_code": ""},
-     MSG_SMS_INCOMPLETE % {"missing": "sign name, template code"}),
-    ({**WECOM, "wecom_secret": ""}, MSG_WECOM_INCOMPLETE % {"missing": "secret"}),
-    ({"wecom_corp_id": "ww-corp"}, MSG_WECOM_INCOMPLETE % {"missing": "agent ID, secret"}),
-    ({**SMS, "aliyun_endpoint": "ftp://sms.example.com/"}, MSG_SMS_ENDPOINT),
+@pytest.mark.parametrize(("values", "message", "missing"), [
+    ({"sms_provider": "aliyun"}, MSG_SMS_INCOMPLETE,
+     ["AccessKey ID", "AccessKey secret", "sign name", "template code"]),
+    ({**SMS, "aliyun_sign_name": "", "aliyun_template_code": ""}, MSG_SMS_INCOMPLETE, ["sign name", "template code"]),
+    ({**WECOM, "wecom_secret": ""}, MSG_WECOM_INCOMPLETE, ["secret"]),
+    ({"wecom_corp_id": "ww-corp"}, MSG_WECOM_INCOMPLETE, ["agent ID", "secret"]),
+    ({**SMS, "aliyun_endpoint": "ftp://sms.example.com/"}, MSG_SMS_ENDPOINT, None),
 ])
-def test_bad_input_is_refused_with_a_clear_message_and_nothing_saved(values, message):
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_saved(values, message, missing):
     a, _b = tenant_pair()
     response = _admin(a).post(f"{ADMIN_URL}add/", _form(**values))
     assert response.status_code == 200
+    if missing is not None:  # the missing fields are named in the page's language
+        message = message % {"missing": ", ".join(str(_(label)) for label in missing)}
     assert str(message) in response.content.decode()
     with tenant_scope(a.organization):
         assert not NotificationChannelConfig.objects.exists()
