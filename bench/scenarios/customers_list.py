@@ -12,12 +12,12 @@ the unfiltered first page. Needs PostgreSQL:
         .venv/bin/python -m bench customers_list
 """
 
-import os
 import random
 import statistics
 import sys
 import time
 
+from bench.django_setup import setup_django
 from bench.load import percentile
 
 BIG_SLUG = "bench-customers"
@@ -31,17 +31,6 @@ def add_arguments(parser):
     parser.add_argument("--requests", type=int, default=200, help="requests per case (default 200)")
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the request mix")
 
-
-def _setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scrm.settings")
-    os.environ.setdefault("DEBUG", "true")  # the dev secret key; query capture works the same way
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = ["testserver"]
 
 
 def _generate(organization, count, tags, mobile_prefix):
@@ -145,7 +134,7 @@ def _measure(client, urls):
 
 
 def run(args):
-    _setup_django()
+    setup_django()
     from django.db import connection
     from django.test import Client
 

@@ -12,11 +12,11 @@ PostgreSQL:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scrm_bench .venv/bin/python -m bench notifications
 """
 
-import os
 import statistics
 import sys
 import time
 
+from bench.django_setup import setup_django
 from bench.load import percentile
 
 SLUG = "bench-notify"
@@ -28,19 +28,6 @@ def add_arguments(parser):
     parser.add_argument("--mine", type=int, default=20_000, help="notifications the measured agent holds")
     parser.add_argument("--requests", type=int, default=200, help="requests per case (default 200)")
 
-
-def _setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scrm.settings")
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.CELERY_TASK_ALWAYS_EAGER = False
 
 
 def _generate(organization, user_ids, per_user):
@@ -124,7 +111,7 @@ def _measure(client, url, n):
 
 
 def run(args):
-    _setup_django()
+    setup_django()
     from django.db import connection
     from django.test import Client
 

@@ -15,11 +15,12 @@ was escalated exactly once. The organization is deleted afterwards (--keep keeps
 """
 
 import multiprocessing
-import os
 import statistics
 import sys
 import time
 from datetime import UTC, datetime
+
+from bench.django_setup import setup_django
 
 _CLEANUP = [
     "tickets_notificationdelivery", "tickets_notification", "tickets_ticketevent", "tickets_ticket",
@@ -36,13 +37,6 @@ def add_arguments(parser):
     parser.add_argument("--empty-runs", type=int, default=20, help="empty sweeps timed (default 20)")
     parser.add_argument("--keep", action="store_true", help="keep the generated organization afterwards")
 
-
-def _setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scrm.settings")
-    os.environ.setdefault("DEBUG", "true")  # the dev secret key; nothing here serves HTTP
-    import django
-
-    django.setup()
 
 
 def _build(args):
@@ -183,7 +177,7 @@ def _cleanup(organization):
 
 
 def run(args):
-    _setup_django()
+    setup_django()
     from django.db import connection
     from django.utils import timezone
 

@@ -15,13 +15,13 @@ Needs PostgreSQL:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scrm_bench .venv/bin/python -m bench take_next
 """
 
-import os
 import statistics
 import sys
 import threading
 import time
 from datetime import UTC, datetime
 
+from bench.django_setup import setup_django
 from bench.load import percentile
 
 # Rows of the run's organization, child tables first (the scenario creates no many-to-many rows).
@@ -42,13 +42,6 @@ def add_arguments(parser):
                              "thread")
     parser.add_argument("--keep", action="store_true", help="keep the generated organization afterwards")
 
-
-def _setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scrm.settings")
-    os.environ.setdefault("DEBUG", "true")  # the dev secret key; nothing here serves HTTP
-    import django
-
-    django.setup()
 
 
 def _build(args):
@@ -215,7 +208,7 @@ def _cleanup(organization):
 
 
 def run(args):
-    _setup_django()
+    setup_django()
     from django.db import connection
 
     from scrm.tenancy import platform_scope
