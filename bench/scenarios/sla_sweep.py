@@ -20,7 +20,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench.django_setup import setup_django
+from bench.django_setup import organization_delete, setup_django
 
 _CLEANUP = [
     "tickets_notificationdelivery", "tickets_notification", "tickets_ticketevent", "tickets_ticket",
@@ -166,15 +166,6 @@ def _explain(now):
     return {"empty_sweep_plan": node.get("Node Type"), "empty_sweep_index": node.get("Index Name")}
 
 
-def _cleanup(organization):
-    from django.db import connection, transaction
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table in _CLEANUP:
-            cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", [organization.pk])  # noqa: S608
-        cursor.execute("DELETE FROM scrm_user WHERE organization_id = %s", [organization.pk])
-        cursor.execute("DELETE FROM scrm_organization WHERE id = %s", [organization.pk])
-
 
 def run(args):
     setup_django()
@@ -200,7 +191,7 @@ def run(args):
         proof = _verify(organization, due)
         plan = _explain(now)
         if not args.keep:
-            _cleanup(organization)
+            organization_delete(organization, _CLEANUP)
     return {
         "tickets": args.tickets, "due": due, "workers": args.workers, "batch_size": args.batch_size,
         "sweep_seconds": round(seconds, 2), "tickets_per_second": round(swept / seconds, 1) if seconds else None,

@@ -21,7 +21,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from bench.django_setup import setup_django
+from bench.django_setup import organization_delete, setup_django
 from bench.load import percentile
 
 # Rows of the run's organization, child tables first (the scenario creates no many-to-many rows).
@@ -196,16 +196,6 @@ def _verify(organization):
     }
 
 
-def _cleanup(organization):
-    """Delete the run's rows in plain SQL (no ORM cascade: it would visit every app's tables)."""
-    from django.db import connection, transaction
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table in _CLEANUP:
-            cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", [organization.pk])  # noqa: S608
-        cursor.execute("DELETE FROM scrm_user WHERE organization_id = %s", [organization.pk])
-        cursor.execute("DELETE FROM scrm_organization WHERE id = %s", [organization.pk])
-
 
 def run(args):
     setup_django()
@@ -230,7 +220,7 @@ def run(args):
         per_agent = sorted(len(calls) for calls in results.values())
         proof = _verify(organization)
         if not args.keep:
-            _cleanup(organization)
+            organization_delete(organization, _CLEANUP)
     proof["handed_out"] = len(taken)
     proof["handed_out_distinct"] = len(set(taken))
     proof["no_double_assignment"] = (

@@ -23,6 +23,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
+from bench.django_setup import organization_delete
 from bench.load import FixedRequest, Request, run_load
 from bench.server import PROJECT_ROOT, gunicorn_server
 
@@ -164,14 +165,6 @@ def _drain(organization, env, args):
     }
 
 
-def _cleanup(organization):
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for table in _CLEANUP:
-            cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", [organization.pk])  # noqa: S608
-        cursor.execute("DELETE FROM scrm_organization WHERE id = %s", [organization.pk])
-
 
 def run(args):
     run_id = int(datetime.now(UTC).strftime("%y%m%d%H%M"))
@@ -207,7 +200,7 @@ def run(args):
             worker = _drain(organization, env, args)
         finally:
             if not args.keep:
-                _cleanup(organization)
+                organization_delete(organization, _CLEANUP)
 
     return {
         "workers": args.workers,

@@ -51,11 +51,7 @@ def media_download(*, media_id):
                 raise MediaRetry(str(exc)) from exc
             return _record_error(media, f"{exc.errcode}: {exc.errmsg}", final=True)
         except requests.RequestException as exc:
-            final = attempts >= MAX_ATTEMPTS
-            _record_error(media, f"{type(exc).__name__}: {exc}", final=final)
-            if final:
-                return InboundMedia.Status.FAILED
-            raise MediaRetry(str(exc)) from exc
+            return _network_failure(media, exc, attempts)
         if isinstance(response, dict):
             # An Official Account video answers with a download URL rather than the bytes.
             url = response.get("video_url") or response.get("down_url") or ""
@@ -65,11 +61,7 @@ def media_download(*, media_id):
                 response = requests.get(url, timeout=30)
                 response.raise_for_status()
             except requests.RequestException as exc:
-                final = attempts >= MAX_ATTEMPTS
-                _record_error(media, f"{type(exc).__name__}: {exc}", final=final)
-                if final:
-                    return InboundMedia.Status.FAILED
-                raise MediaRetry(str(exc)) from exc
+                return _network_failure(media, exc, attempts)
         content = response.content[:MAX_MEDIA_BYTES + 1]
         if len(content) > MAX_MEDIA_BYTES:
             return _record_error(media, "media over 20 MB", final=True)
@@ -92,6 +84,15 @@ def _store(media, content, content_type):
     media.last_error = ""
     media.save(update_fields=["file", "content_type", "size", "status", "last_error"])
     return media.status
+
+
+def _network_failure(media, exc, attempts):
+    """A download that failed on the way (network, 5xx): retried while attempts remain, then failed for good."""
+    final = attempts >= MAX_ATTEMPTS
+    _record_error(media, f"{type(exc).__name__}: {exc}", final=final)
+    if final:
+        return InboundMedia.Status.FAILED
+    raise MediaRetry(str(exc)) from exc
 
 
 def _record_error(media, error, *, final):

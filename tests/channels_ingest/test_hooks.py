@@ -356,3 +356,29 @@ def test_a_callback_lands_in_the_organization_of_its_account(client, deliver, oa
 def test_aes_key_fixture_is_wechat_shaped():
     assert len(AES_KEY) == 43
     assert to_xml({"A": 1}) == "<xml><A>1</A></xml>"
+
+
+def test_a_video_download_failing_on_the_way_is_retried_then_marked_failed(oa, deliver, fake_wechat):
+    from channels_ingest.services.media import MAX_ATTEMPTS, MediaRetry, media_download
+
+    deliver(oa, message("text", Content="视频发不过去"))
+    [comment] = _comments()
+    with platform_scope():
+        event = InboundEvent.objects.get()
+        media = InboundMedia.objects.create(organization_id=event.organization_id, event=event, comment=comment,
+                                            media_id="media-video-broken")
+    fake_wechat.answer("/cgi-bin/media/get", (200, {"video_url": fake_wechat.base.replace("/cgi-bin/", "/video/2.mp4")},
+                                              None))
+    fake_wechat.answer("/video/2.mp4", (502, b"bad gateway", "text/plain"))
+
+    with pytest.raises(MediaRetry):
+        media_download(media_id=media.pk)
+    with platform_scope():
+        media.refresh_from_db()
+        assert (media.status, media.attempts) == (InboundMedia.Status.PENDING, 1)
+        assert "HTTPError" in media.last_error
+        InboundMedia.objects.filter(pk=media.pk).update(attempts=MAX_ATTEMPTS - 1)
+
+    assert media_download(media_id=media.pk) == InboundMedia.Status.FAILED
+    with platform_scope():
+        assert not comment.attachments.exists()
