@@ -48,15 +48,30 @@ class ChannelAccount(TenantModel):
 
     @property
     def token(self):
-        return secret_decrypt(self.token_encrypted)
+        return self._plain("token_encrypted")
 
     @property
     def aes_key(self):
-        return secret_decrypt(self.aes_key_encrypted)
+        return self._plain("aes_key_encrypted")
 
     @property
     def secret(self):
-        return secret_decrypt(self.secret_encrypted)
+        return self._plain("secret_encrypted")
+
+    def _plain(self, field):
+        """The decrypted value of a secret field, decrypted once per instance and ciphertext: the web processes
+        keep their accounts (`account_for_slug`) and read the token and key on every callback."""
+        ciphertext = getattr(self, field)
+        plain = self.__dict__.setdefault("_plain_secrets", {})
+        cached = plain.get(field)
+        if cached is None or cached[0] != ciphertext:
+            cached = plain[field] = (ciphertext, secret_decrypt(ciphertext))
+        return cached[1]
+
+    def __getstate__(self):  # a pickled account (a cache, a task argument) never carries the plaintexts
+        state = super().__getstate__()
+        state.pop("_plain_secrets", None)
+        return state
 
     @property
     def channel(self):

@@ -50,6 +50,7 @@ def add_arguments(parser):
     parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (default 2)")
     parser.add_argument("--drain-timeout", type=float, default=600.0, help="give up waiting for the worker after")
     parser.add_argument("--keep", action="store_true", help="keep the generated organization afterwards")
+    parser.add_argument("--no-drain", action="store_true", help="measure the web side only (no worker run)")
 
 
 class Prebuilt:
@@ -197,7 +198,7 @@ def run(args):
             stored = _counts(organization)
             print(f"{accepted} callbacks accepted, {stored['events']} events stored; starting a worker",
                   file=sys.stderr)
-            worker = _drain(organization, env, args)
+            worker = None if args.no_drain else _drain(organization, env, args)
         finally:
             if not args.keep:
                 organization_delete(organization, _CLEANUP)

@@ -1,7 +1,6 @@
-"""The web side of a callback: store it once, enqueue its processing after commit, never call WeChat."""
+"""The web side of a callback: store it once, hand it to the workers after commit, never call WeChat."""
 
 import json
-import logging
 from functools import partial
 
 from django.db import connection, transaction
@@ -9,22 +8,8 @@ from django.utils import timezone
 
 from channels_ingest import wire
 from channels_ingest.models import InboundEvent
+from channels_ingest.services.enqueue import event_enqueue
 from scrm.tenancy import tenant_scope
-
-logger = logging.getLogger(__name__)
-
-
-def _enqueue(event_id):
-    """Hand the event to the workers. The broker being down must not fail the callback: the event is stored, and
-    the beat's `events_requeue_stale` picks it up once the broker is back."""
-    from channels_ingest.tasks import process_event
-
-    try:
-        process_event.apply_async((event_id,), retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure; logged, and the stored event is re-enqueued later
-        logger.warning("inbound event stored but not enqueued; the re-enqueue sweep will pick it up",
-                       extra={"event_id": event_id}, exc_info=True)
-
 
 _INSERT = None
 
@@ -64,7 +49,7 @@ def event_receive(*, account, raw, fields):
         row = cursor.fetchone()
     if row is None:
         return None
-    transaction.on_commit(partial(_enqueue, row[0]))
+    transaction.on_commit(partial(event_enqueue, row[0]))
     return row[0]
 
 
@@ -79,5 +64,5 @@ def _event_receive_portable(*, account, raw, fields):
         )
         if not created:
             return None
-        transaction.on_commit(partial(_enqueue, event.pk))
+        transaction.on_commit(partial(event_enqueue, event.pk))
         return event.pk

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from channels_ingest import wire
 from channels_ingest.errors import MSG_NO_SENDER, MSG_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import ChannelAccount, InboundEvent, InboundMedia
+from channels_ingest.services.enqueue import event_enqueue
 from scrm.services import customer_resolve
 from scrm.tenancy import platform_scope, tenant_scope
 from tickets.services import ticket_add_message
@@ -233,9 +234,7 @@ def event_replay(*, event):
             raise ChannelError(MSG_NOT_REPLAYABLE)
         event.status, event.attempts = Status.RECEIVED, 0
         event.save(update_fields=["status", "attempts", "updated_at"])
-        from channels_ingest.services.inbound import _enqueue
-
-        transaction.on_commit(partial(_enqueue, event.pk))
+        transaction.on_commit(partial(event_enqueue, event.pk))
         return event
 
 

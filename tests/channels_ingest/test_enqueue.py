@@ -1,0 +1,142 @@
+"""Stored events reach the broker in batches from a thread of the web process: what a burst of callbacks puts on
+Redis, how batches are cut, and that a broker failure loses nothing the sweep cannot send again."""
+
+import base64
+import json
+import logging
+import threading
+import time
+
+import pytest
+import redis
+from django.conf import settings
+
+from channels_ingest import tasks
+from channels_ingest.models import InboundEvent
+from channels_ingest.services.enqueue import EventBatcher, events_flush
+from channels_ingest.services.processing import MAX_ATTEMPTS
+from scrm.celery import app as celery_app
+from scrm.tenancy import platform_scope
+from tests.channels_ingest.wechat import message
+from tickets.models import Comment
+
+
+def _wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+class Published:
+    """The publish side of a batcher under test: records each batch; can fail or be slow on request."""
+
+    def __init__(self, *, fail_first=0, delay=0.0):
+        self.batches, self.fail_first, self.delay = [], fail_first, delay
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, ids):
+        with self.lock:
+            self.calls += 1
+            failing = self.calls <= self.fail_first
+        time.sleep(self.delay)
+        if failing:
+            raise ConnectionError("broker down")
+        with self.lock:
+            self.batches.append(list(ids))
+
+    @property
+    def ids(self):
+        return sorted(i for batch in self.batches for i in batch)
+
+
+def test_a_burst_of_ids_goes_out_as_one_batch():
+    published = Published()
+    batcher = EventBatcher(published, linger=0.3)
+    for event_id in range(50):
+        batcher.add(event_id)
+    assert _wait_for(lambda: published.ids == list(range(50)))
+    assert len(published.batches) == 1
+
+
+def test_batches_are_cut_at_max_batch():
+    published = Published()
+    batcher = EventBatcher(published, linger=0.3, max_batch=10)
+    for event_id in range(25):
+        batcher.add(event_id)
+    batcher.flush()
+    assert published.ids == list(range(25))
+    assert max(len(batch) for batch in published.batches) <= 10
+
+
+def test_a_failed_publish_is_logged_and_later_ids_still_go_out(caplog):
+    caplog.set_level(logging.WARNING, logger="channels_ingest.services.enqueue")
+    published = Published(fail_first=1)
+    batcher = EventBatcher(published, linger=0.01)
+    batcher.add(1)
+    assert _wait_for(lambda: published.calls == 1)
+    batcher.add(2)
+    assert _wait_for(lambda: published.ids == [2])
+    assert "1 stored events not enqueued" in caplog.text
+
+
+def test_flush_returns_only_after_the_batch_in_flight_is_published():
+    published = Published(delay=0.3)
+    batcher = EventBatcher(published, linger=0.0)
+    batcher.add(1)
+    assert _wait_for(lambda: published.calls == 1)  # the thread has taken it and is publishing
+    batcher.add(2)
+    batcher.flush()
+    assert published.ids == [1, 2]
+
+
+def _queued_messages(client):
+    """The task messages waiting in Celery's default queue on Redis: (task name, args)."""
+    messages = []
+    for raw in client.lrange(celery_app.conf.task_default_queue, 0, -1):
+        envelope = json.loads(raw)
+        args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
+        messages.append((envelope["headers"]["task"], args))
+    return messages
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs the Redis broker")
+def test_a_burst_of_callbacks_reaches_redis_as_a_few_messages(oa, django_capture_on_commit_callbacks):
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    celery_app.control.purge()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(30):
+            assert oa.post(message("text", Content=f"连发 {n}"), nonce=f"b{n}").content == b"success"
+    events_flush()
+    messages = _queued_messages(client)
+    celery_app.control.purge()
+    with platform_scope():
+        stored = sorted(InboundEvent.objects.values_list("pk", flat=True))
+    assert len(stored) == 30
+    assert {name for name, _args in messages} == {tasks.process_events.name}
+    assert sorted(i for _name, (ids,) in messages for i in ids) == stored
+    assert len(messages) < 10
+
+
+@pytest.mark.django_db
+def test_a_failing_event_of_a_batch_is_retried_alone_until_dead(oa, django_capture_on_commit_callbacks, eager_tasks):
+    from tests.channels_ingest.test_worker import _retries_run_inline
+
+    with django_capture_on_commit_callbacks(execute=False):
+        oa.post(message("text", Content="好的"), nonce="ok")
+        oa.post(message("text", openid="", Content="没有发送者"), nonce="bad")
+    with platform_scope():
+        good, bad = (InboundEvent.objects.get(from_user=sender) for sender in ("oOpenid-customer-0001", ""))
+    with _retries_run_inline():
+        tasks.process_events.apply(([bad.pk, good.pk],))
+    with platform_scope():
+        good.refresh_from_db()
+        bad.refresh_from_db()
+        assert good.status == InboundEvent.Status.PROCESSED
+        assert Comment.objects.get().body == "好的"
+    assert bad.status == InboundEvent.Status.DEAD
+    assert bad.attempts == MAX_ATTEMPTS
