@@ -89,6 +89,19 @@ class LoadResult:
         failed_statuses = sum(n for status, n in self.statuses.items() if status >= 400)
         return sum(self.transport_errors.values()) + failed_statuses
 
+    @classmethod
+    def combined(cls, results):
+        """Several runs of the same load as one: latencies pooled, seconds added (so rps is the runs' overall
+        rate). For interleaved rounds, which keep a drift of the machine from favouring one side."""
+        merged = cls(client_processes=results[0].client_processes, concurrency=results[0].concurrency)
+        for result in results:
+            merged.latencies.extend(result.latencies)
+            merged.statuses.update(result.statuses)
+            merged.transport_errors.update(result.transport_errors)
+            merged.seconds += result.seconds
+        merged.latencies.sort()
+        return merged
+
     def summary(self):
         def ms(pct):
             return round(percentile(self.latencies, pct) * 1000, 3) if self.latencies else None

@@ -65,6 +65,22 @@ def test_load_result_counts_failures_and_reports_milliseconds():
     assert summary["status"] == {"200": 3, "503": 1}
 
 
+def test_rounds_combine_into_one_rate_and_one_latency_distribution():
+    from collections import Counter
+
+    fast = LoadResult(latencies=[0.001, 0.002], statuses=Counter({200: 2}), seconds=1.0, concurrency=4)
+    slow = LoadResult(latencies=[0.010, 0.020], statuses=Counter({200: 1, 500: 1}), seconds=3.0, concurrency=4)
+
+    summary = LoadResult.combined([fast, slow]).summary()
+
+    assert summary["requests"] == 4
+    assert summary["rps"] == 1.0  # 4 requests over 4 seconds, not the mean of 2.0 and 0.67
+    assert summary["max_ms"] == 20.0
+    assert summary["p50_ms"] == 6.0
+    assert summary["status"] == {"200": 3, "500": 1}
+    assert summary["errors"] == 1
+
+
 def test_list_names_the_http_baseline_scenario(capsys):
     assert main(["--list"]) == 0
 

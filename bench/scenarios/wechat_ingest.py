@@ -2,11 +2,11 @@
 
 Creates a fresh organization (its slug carries the run's time) with one Official Account, starts gunicorn on
 loopback (as http_baseline does) and, at each --concurrency level (default 4, 8 and 16 connections), measures with
-the same client settings first GET /healthz (the baseline) and then POST /hooks/wechat/<slug>/: safe-mode (AES) text
-messages, each a new message (its own MsgId) from one of --customers customers, signed and encrypted with wechatpy
-before the clients start. A callback counts as accepted when it answers 200 `success`; each one is verified,
-decrypted, parsed and stored as an InboundEvent before it is answered, and its id handed to the web process's
-enqueue thread (channels_ingest.services.enqueue), which publishes the ids in batches.
+the same client settings GET /healthz (the baseline) and POST /hooks/wechat/<slug>/ in interleaved rounds: safe-mode
+(AES) text messages, each a new message (its own MsgId) from one of --customers customers, signed and encrypted with
+wechatpy before the clients start. A callback counts as accepted when it answers 200 `success`; each one is
+verified, decrypted, parsed and stored as an InboundEvent before it is answered, and its id handed to the web
+process's enqueue thread (channels_ingest.services.enqueue), which publishes the ids in batches.
 
 Each level reports the throughput ratio to the baseline and p50/p99 latency, against the issue's goals (at least
 half the baseline's throughput, p99 under 50 ms). The client runs on the same cores as the server: at 16
@@ -31,7 +31,7 @@ import time
 from datetime import UTC, datetime
 
 from bench.django_setup import organization_delete
-from bench.load import FixedRequest, Request, run_load
+from bench.load import FixedRequest, LoadResult, Request, run_load
 from bench.server import PROJECT_ROOT, gunicorn_server
 
 TOKEN = "benchtoken2026"  # noqa: S105 - a throwaway account of the run
@@ -64,6 +64,8 @@ def add_arguments(parser):
     parser.add_argument("--client-processes", type=int, default=2, help="processes the connections are spread over")
     parser.add_argument("--requests", type=int, default=5000,
                         help="callbacks (and baseline requests) to send at each level")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved baseline/callback rounds per level, pooled (default 3)")
     parser.add_argument("--duration", type=float, default=20.0, help="time limit of each HTTP part in seconds")
     parser.add_argument("--warmup", type=int, default=200, help="requests sent and discarded before measuring")
     parser.add_argument("--customers", type=int, default=200, help="distinct WeChat users sending (default 200)")
@@ -83,6 +85,16 @@ class Prebuilt:
 
     def __call__(self, seq):
         return self.requests[seq % len(self.requests)]
+
+
+class Offset:
+    """Request `seq` of a round is request `start + seq` of the level's callbacks: every round sends new ones."""
+
+    def __init__(self, factory, start):
+        self.factory, self.start = factory, start
+
+    def __call__(self, seq):
+        return self.factory(self.start + seq)
 
 
 class EncryptedCallbacks:
@@ -188,18 +200,27 @@ def _drain(organization, env, args):
 
 
 def _level(server, path, args, *, run_id, index, concurrency):
-    """Baseline then callbacks at one concurrency; each level sends callbacks (MsgIds) of its own."""
+    """Baseline and callbacks at one concurrency, in --rounds interleaved rounds (baseline, callbacks, baseline, ...)
+    pooled per side, so a drift of the machine (autovacuum, a checkpoint) does not favour one side. Each level sends
+    callbacks (MsgIds) of its own."""
     load = {"concurrency": concurrency, "processes": min(args.client_processes, concurrency),
             "duration": args.duration}
     callbacks = EncryptedCallbacks(path, run_id=run_id, customers=args.customers,
                                    offset=index * 1_000_000).prebuilt(args.requests)
-    baseline = run_load(server.host, server.port, FixedRequest("GET", "/healthz"), max_requests=args.requests,
-                        **load).summary()
-    ingest = run_load(server.host, server.port, callbacks, max_requests=args.requests, **load).summary()
+    per_round = max(1, args.requests // args.rounds)
+    baselines, ingests = [], []
+    for round_no in range(args.rounds):
+        baselines.append(run_load(server.host, server.port, FixedRequest("GET", "/healthz"),
+                                  max_requests=per_round, **load))
+        ingests.append(run_load(server.host, server.port, Offset(callbacks, round_no * per_round),
+                                max_requests=per_round, **load))
+    baseline = LoadResult.combined(baselines).summary()
+    ingest = LoadResult.combined(ingests).summary()
     accepted = ingest["status"].get("200", 0)
     ratio = round(ingest["rps"] / baseline["rps"], 2) if baseline["rps"] else None
     return {
         "concurrency": concurrency,
+        "rounds": args.rounds,
         "http_baseline": baseline,
         "wechat_ingest": {**ingest, "accepted": accepted,
                           "accepted_per_s": round(accepted / ingest["seconds"], 1) if ingest["seconds"] else None},
