@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpResponseForbidden
 from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
+from django.urls import resolve
 from django.utils import translation
 
 from scrm.tenancy import platform_scope, tenant_scope
@@ -47,3 +49,30 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class CallbackFastPathMiddleware:
+    """The platforms' callbacks (`/hooks/...`) go straight to their view, past the middleware below this one.
+
+    Sessions, sign-in, CSRF, the language, messages, the Content-Security-Policy header and login lockouts are the
+    browser's: a callback is a signed machine request that uses none of them, and together they cost a third of its
+    time on the product's hottest path. Place it right after SecurityMiddleware (HTTPS redirect and its headers
+    still apply). The view is resolved from the same URLconf; an exception becomes the usual error response.
+    """
+
+    PREFIX = "/hooks/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.callback = convert_exception_to_response(self._view)
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.PREFIX):
+            return self.callback(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _view(request):
+        match = resolve(request.path_info)
+        request.resolver_match = match
+        return match.func(request, *match.args, **match.kwargs)

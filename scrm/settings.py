@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The platforms' callbacks (/hooks/) skip everything below: see the class.
+    "scrm.middleware.CallbackFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "scrm.middleware.ChineseFirstLocaleMiddleware",

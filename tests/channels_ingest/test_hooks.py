@@ -337,6 +337,31 @@ def test_an_oversized_body_is_refused(oa, deliver):
     _nothing_stored()
 
 
+# --- the fast path past the browser's middleware ------------------------------------------------------------------
+
+def test_a_callback_answer_carries_no_browser_state(oa, deliver, client, ops_admin):
+    """No session cookie, no CSRF check, no CSP header, whatever the caller sends: a callback skips that middleware
+    (a signed-in browser posting to a hook gets no further than WeChat would)."""
+    client.force_login(ops_admin)
+    response = deliver(oa, message("text", Content="你好"))
+    assert response.content == b"success"
+    assert "Content-Security-Policy" not in response
+    assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
+    assert len(_comments()) == 1
+    assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware, above the fast path, still applies
+
+
+def test_an_unknown_hook_path_is_not_found_and_a_failing_view_is_a_500(client, oa_account, monkeypatch):
+    assert client.post("/hooks/nothing-here/", data="<xml/>", content_type="text/xml").status_code == 404
+    client.raise_request_exception = False
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("channels_ingest.hooks.account_for_slug", broken)
+    assert client.get("/hooks/wechat/acme-oa/").status_code == 500
+
+
 # --- tenants ----------------------------------------------------------------------------------------------------
 
 def test_a_callback_lands_in_the_organization_of_its_account(client, deliver, oa, organization):
