@@ -25,22 +25,21 @@ MAX_BATCH = 200
 
 class EventBatcher:
     """Ids in, `publish(ids)` calls out, one per batch, on a daemon thread started with the first id. A forked child
-    starts empty (the parent's ids are the parent's to send)."""
+    (a gunicorn or Celery worker process) starts empty: the parent's ids are the parent's to send, and its thread and
+    lock did not come along."""
 
     def __init__(self, publish, *, linger=LINGER, max_batch=MAX_BATCH):
         self._publish, self.linger, self.max_batch = publish, linger, max_batch
         self._reset()
+        os.register_at_fork(after_in_child=self._reset)
 
     def _reset(self):
-        self._pid = os.getpid()
         self._cond = threading.Condition()
         self._ids = []
         self._sending = 0  # batches taken from the buffer and not yet published
         self._thread = None
 
     def add(self, event_id):
-        if self._pid != os.getpid():
-            self._reset()
         with self._cond:
             self._ids.append(event_id)
             if self._thread is None or not self._thread.is_alive():
@@ -73,8 +72,6 @@ class EventBatcher:
     def flush(self):
         """Publish what is waiting, on this thread, and return once every batch taken before has been published
         too (or has failed to be). At process exit, and in tests that must know where the ids are."""
-        if self._pid != os.getpid():
-            return
         with self._cond:
             ids = self._take()
         try:

@@ -93,6 +93,30 @@ def test_flush_returns_only_after_the_batch_in_flight_is_published():
     assert published.ids == [1, 2]
 
 
+def test_a_forked_child_starts_with_an_empty_batch_of_its_own():
+    import os
+
+    published = Published()
+    batcher = EventBatcher(published, linger=5.0)  # the parent's batch is still waiting when it forks
+    batcher.add(1)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: sends only its own id, and at once (flush)
+        try:
+            batcher.add(2)
+            batcher.flush()
+            os.write(write_end, json.dumps(published.ids).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        child_sent = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+    assert child_sent == [2]
+    batcher.flush()
+    assert published.ids == [1]
+
+
 def _queued_messages(client):
     """The task messages waiting in Celery's default queue on Redis: (task name, args)."""
     messages = []
