@@ -53,7 +53,7 @@ class TicketsConfig(AppConfig):
         from scrm.access import user_has_role
         from scrm.models import Role
         from scrm.navigation import NavChild, register_nav_children
-        from tickets.views_sla import REPORT_ROLES
+        from tickets.sla.report import user_reads_sla_reports
 
         def works_tickets(user):
             return user.is_superuser or user_has_role(user, Role.AGENT, Role.SUPERVISOR)
@@ -66,10 +66,6 @@ class TicketsConfig(AppConfig):
         register_nav_children("settings", [
             NavChild("routing-rules", _("Routing rules"), "tickets:rule-tester", "bi-signpost-split"),
         ])
-
-        def reads_sla_reports(user):
-            return user.is_superuser or user_has_role(user, *REPORT_ROLES)
-
         register_nav_children("reports", [
-            NavChild("sla-report", _("SLA compliance"), "sla:report", "bi-speedometer2", reads_sla_reports),
+            NavChild("sla-report", _("SLA compliance"), "sla:report", "bi-speedometer2", user_reads_sla_reports),
         ])

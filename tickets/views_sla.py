@@ -12,12 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from openpyxl import Workbook
 
-from scrm.access import ModuleRequiredMixin, user_has_role
-from scrm.models import Role
+from scrm.access import ModuleRequiredMixin
 from scrm.services.customer_export import neutralise
-from tickets.sla.report import GROUPS, REPORT_TZ, compliance_chart, compliance_table, sla_compliance
+from tickets.sla.report import (
+    GROUPS,
+    REPORT_TZ,
+    compliance_chart,
+    compliance_table,
+    sla_compliance,
+    user_reads_sla_reports,
+)
 
-REPORT_ROLES = (Role.SUPERVISOR, Role.OPS_ADMIN, Role.VIEWER)
 MAX_RANGE_DAYS = 366
 MSG_RANGE_ORDER = _("The start date must not be after the end date.")
 MSG_RANGE_LONG = _("Choose a range of at most a year.")
@@ -49,8 +54,7 @@ class SLAReportView(ModuleRequiredMixin, TemplateView):
     template_name = "tickets/sla/report.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not (request.user.is_superuser
-                                                  or user_has_role(request.user, *REPORT_ROLES)):
+        if request.user.is_authenticated and not user_reads_sla_reports(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -10,10 +10,18 @@ from django.db.models import Aggregate, Count, F, FloatField, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scrm.access import user_has_role
+from scrm.models import Role
 from scrm.selectors import region_scope_q
 from tickets.models import Ticket
 
 REPORT_TZ = ZoneInfo("Asia/Shanghai")
+REPORT_ROLES = (Role.SUPERVISOR, Role.OPS_ADMIN, Role.VIEWER)
+
+
+def user_reads_sla_reports(user):
+    """Who may open the report (the page and its entry under Reports)."""
+    return user.is_superuser or user_has_role(user, *REPORT_ROLES)
 
 # group key -> (the value grouped on, the label shown)
 GROUPS = {
