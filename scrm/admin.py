@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from scrm import services
@@ -21,6 +22,7 @@ from scrm.models import (
     Team,
     User,
 )
+from scrm.onboarding import organization_setup
 
 
 def tenant_form(form_class, organization_id, validate=None):
@@ -88,6 +90,12 @@ class OrganizationAdmin(admin.ModelAdmin):
         return request.user.is_platform_operator
 
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            organization_setup(obj)  # what organization_create gives a new tenant
 
 
 class RegionAdminForm(forms.ModelForm):

@@ -17,6 +17,7 @@ from scrm.errors import (
     ScrmError,
 )
 from scrm.models import AgentProfile, Organization, Region, Role, Skill, Team, User
+from scrm.onboarding import organization_setup
 from scrm.tenancy import tenant_scope
 
 _LEVEL_BELOW = {None: Region.Level.AREA, Region.Level.AREA: Region.Level.PROVINCE,
@@ -25,12 +26,14 @@ _LEVEL_BELOW = {None: Region.Level.AREA, Region.Level.AREA: Region.Level.PROVINC
 
 @transaction.atomic
 def organization_create(*, slug, name, admin_username=None, admin_password=None, admin_email=""):
-    """Create a tenant and, when a username is given, its first ops admin (staff, so they can use the admin)."""
+    """Create a tenant with what every app sets up for one (scrm.onboarding) and, when a username is given, its
+    first ops admin (staff, so they can use the admin)."""
     try:
         with transaction.atomic():
             organization = Organization.objects.create(slug=slug, name=name)
     except IntegrityError as exc:
         raise ScrmError(MSG_ORG_SLUG_TAKEN) from exc
+    organization_setup(organization)
     if admin_username:
         user_create(
             organization=organization, username=admin_username, password=admin_password, email=admin_email,

@@ -312,6 +312,36 @@ def test_default_calendars_are_the_presets(scoped):
     assert not CalendarDay.objects.filter(calendar=first[0]).exists()
 
 
+def _national_day_of_the_7x12_calendar(organization):
+    with tenant_scope(organization):
+        calendar = BusinessCalendar.objects.get(preset="7x12")
+        return CalendarDay.objects.get(calendar=calendar, date=date(2026, 10, 1)).kind
+
+
+@pytest.mark.parametrize("how", ["service", "platform admin"])
+def test_a_new_organization_starts_with_the_preset_calendars_and_the_china_holidays(how):
+    from django.test import Client
+
+    from scrm.models import Organization, User
+    from scrm.services import organization_create
+
+    with time_machine.travel(sh(2026, 1, 10, 9, 0), tick=False):
+        if how == "service":
+            organization_create(slug="xinghe", name="星河")
+        else:
+            operator = User.objects.create_superuser("platform", password="Sl0w-Turtle!")  # noqa: S106
+            client = Client()
+            client.force_login(operator)
+            response = client.post("/admin/scrm/organization/add/", {"slug": "xinghe", "name": "星河",
+                                                                    "is_active": "on"})
+            assert response.status_code == 302
+    with platform_scope():
+        organization = Organization.objects.get(slug="xinghe")
+    with tenant_scope(organization):
+        assert sorted(BusinessCalendar.objects.values_list("preset", flat=True)) == ["24x7", "7x12"]
+    assert _national_day_of_the_7x12_calendar(organization) == "holiday"
+
+
 def test_sla_rows_stay_in_their_organization(scoped, setup):
     with platform_scope():
         other = OrganizationFactory(slug="other", name="other")
