@@ -1,6 +1,6 @@
-"""Notifications: `notify` writes the in-app notification and, for every registered channel the recipient can be
-reached on and wants this kind on, an outbox row (`NotificationDelivery`) that a Celery task sends after commit,
-with retries and back-off.
+"""Notifications: `notify` (and `notify_many`, for many at once) writes the in-app notification and, for every
+registered channel the recipient can be reached on and wants this kind on, an outbox row (`NotificationDelivery`)
+that a Celery task sends after commit, with retries and back-off.
 
 Channels plug in with `register_notification_channel(name, sender, ...)`; email is registered here. A sender sends
 one delivery or raises: `NotificationPermanentError` gives up at once (a bad address), anything else is retried
@@ -96,11 +96,66 @@ def _enqueue(organization_id, delivery_ids):
         tasks.notification_deliver.delay(organization_id, delivery_id)
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell one user (see `notify`). `channels`: channels that get a delivery even when they do not
+    want this kind by default (what an SLA ladder step asks for)."""
+
+    recipient: object
+    kind: str
+    ticket: object = None
+    actor: object = None
+    title: str = ""
+    body: str = ""
+    url: str = ""
+    channels: tuple = ()
+
+
 @transaction.atomic
-def notify(*, recipient, kind, ticket=None, actor=None, title="", body="", url=""):
+def notify(*, recipient, kind, ticket=None, actor=None, title="", body="", url="", channels=()):
     """Tell `recipient` about something: an in-app notification, plus an outbox delivery on every channel that
-    wants `kind` and can reach them, sent after commit. Returns the notification, or None when nobody is told
-    (the recipient did it themselves, or is inactive). A recipient of another organization is refused."""
+    wants `kind` (or is named in `channels`) and can reach them, sent after commit. Returns the notification, or
+    None when nobody is told (the recipient did it themselves, or is inactive). A recipient of another
+    organization is refused."""
+    notice = Notice(recipient=recipient, kind=kind, ticket=ticket, actor=actor, title=title, body=body, url=url,
+                    channels=tuple(channels))
+    return notify_many([notice])[0]
+
+
+@transaction.atomic
+def notify_many(notices):
+    """`notify` for many notices in a few statements (the SLA sweep tells thousands at once): per organization one
+    INSERT of notifications and one of their deliveries. Returns the notifications in the order of `notices`, None
+    where nobody is told."""
+    results = [None] * len(notices)
+    by_organization = {}
+    urls = _TicketUrls()
+    # Stored in the organization's language: the same text goes to the centre and to email.
+    with translation.override(settings.LANGUAGE_CODE):
+        for index, notice in enumerate(notices):
+            organization_id = _audience(notice)
+            if organization_id is None:
+                continue
+            row = Notification(organization_id=organization_id, recipient=notice.recipient, kind=notice.kind,
+                               ticket=notice.ticket, actor=notice.actor, title=_title(notice), body=str(notice.body),
+                               url=notice.url or (urls(notice.ticket) if notice.ticket is not None else ""))
+            by_organization.setdefault(organization_id, []).append((index, notice, row))
+    for organization_id, items in by_organization.items():
+        with tenant_scope(organization_id):
+            Notification.objects.bulk_create([row for _index, _notice, row in items])
+            deliveries = []
+            for index, notice, row in items:
+                results[index] = row
+                deliveries.extend(_deliveries(notice, row))
+            if deliveries:
+                NotificationDelivery.objects.bulk_create(deliveries)
+                transaction.on_commit(partial(_enqueue, organization_id, [d.pk for d in deliveries]))
+    return results
+
+
+def _audience(notice):
+    """The recipient's organization, or None when nobody needs telling; TicketError across organizations."""
+    recipient, actor, ticket = notice.recipient, notice.actor, notice.ticket
     if actor is not None and actor.pk == recipient.pk:
         return None  # nobody needs telling what they just did
     if not recipient.is_active or recipient.organization_id is None:
@@ -110,33 +165,39 @@ def notify(*, recipient, kind, ticket=None, actor=None, title="", body="", url="
         raise TicketError(MSG_NOTIFY_OTHER_ORG)
     if actor is not None and actor.organization_id not in (None, organization_id):
         raise TicketError(MSG_NOTIFY_OTHER_ORG)
-    # Stored in the organization's language: the same text goes to the centre and to email.
-    with translation.override(settings.LANGUAGE_CODE):
-        if not title:
-            template = TITLES.get(kind, Kind(kind).label)
-            title = str(template % {"number": ticket.number}) if ticket is not None else str(Kind(kind).label)
-        title, body = str(title)[:200], str(body)
-    if not url and ticket is not None:
-        url = ticket_url(ticket)
-    with tenant_scope(organization_id):
-        notification = Notification.objects.create(
-            organization_id=organization_id, recipient=recipient, kind=kind, ticket=ticket, actor=actor,
-            title=title, body=body, url=url,
-        )
-        deliveries = []
-        for channel in _CHANNELS.values():
-            if kind not in channel.kinds:
-                continue
-            address = channel.address(recipient)
-            if address:
-                deliveries.append(NotificationDelivery(
-                    organization_id=organization_id, notification=notification, channel=channel.name,
-                    address=address[:254],
-                ))
-        if deliveries:
-            NotificationDelivery.objects.bulk_create(deliveries)
-            transaction.on_commit(partial(_enqueue, organization_id, [d.pk for d in deliveries]))
-        return notification
+    return organization_id
+
+
+def _title(notice):
+    if notice.title:
+        return str(notice.title)[:200]
+    if notice.ticket is None:
+        return str(Kind(notice.kind).label)[:200]
+    template = TITLES.get(notice.kind, Kind(notice.kind).label)
+    return str(template % {"number": notice.ticket.number})[:200]
+
+
+def _deliveries(notice, notification):
+    for channel in _CHANNELS.values():
+        if notice.kind not in channel.kinds and channel.name not in notice.channels:
+            continue
+        address = channel.address(notice.recipient)
+        if address:
+            yield NotificationDelivery(organization_id=notification.organization_id, notification=notification,
+                                       channel=channel.name, address=address[:254])
+
+
+class _TicketUrls:
+    """`ticket_url` for many tickets: its shape is learnt from the first one (reverse() tries URL names in turn)."""
+
+    def __init__(self):
+        self.shape = None
+
+    def __call__(self, ticket):
+        if self.shape is None:
+            url, marker = ticket_url(ticket), f"/{ticket.pk}/"
+            self.shape = url.replace(marker, "/{pk}/") if marker in url else url
+        return self.shape.replace("{pk}", str(ticket.pk))
 
 
 def _retry_delay(attempts):

@@ -17,7 +17,6 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 import chinese_calendar
 from django.core.exceptions import ValidationError
@@ -49,7 +48,7 @@ from tickets.models.sla import (
 )
 from tickets.services._core import assignee_apply, event_build, event_write, ref, ticket_lock
 from tickets.services.assignment import assign_by_strategy
-from tickets.services.notify import notification_channels, notify, register_notification_channel, ticket_url
+from tickets.services.notify import Notice, notify, notify_many, register_notification_channel
 from tickets.sla.calendar import (
     Calendar,
     add_business_minutes,
@@ -427,38 +426,6 @@ def sla_on_customer_message(ticket, *, at):
 
 # --- escalation actions -------------------------------------------------------------------------------------------
 
-def _notify(*, recipient, ticket, kind, title, body, channels):
-    """The one door to the notification service: the in-app notification (and email when the recipient's
-    channels want this kind), plus a WeCom / SMS delivery when the ladder step asks for one. Deliveries are
-    outbox rows written in this transaction and sent by a task after commit, so a step applied once notifies
-    once."""
-    notification = notify(recipient=recipient, kind=kind, ticket=ticket, title=title, body=body)
-    if notification is None:
-        return None
-    if not channels:
-        return notification
-    registered = notification_channels()
-    existing = set(NotificationDelivery.objects.filter(notification=notification).values_list("channel", flat=True))
-    extra = []
-    for name in channels:
-        channel = registered.get(name)
-        address = channel.address(recipient) if channel is not None else ""
-        if address and name not in existing:
-            extra.append(NotificationDelivery(organization_id=notification.organization_id,
-                                              notification=notification, channel=name, address=address[:254]))
-    if extra:
-        NotificationDelivery.objects.bulk_create(extra)
-        transaction.on_commit(partial(_enqueue_deliveries, notification.organization_id, [d.pk for d in extra]))
-    return notification
-
-
-def _enqueue_deliveries(organization_id, delivery_ids):
-    from tickets import tasks  # tickets.tasks imports the services
-
-    for delivery_id in delivery_ids:
-        tasks.notification_deliver.delay(organization_id, delivery_id)
-
-
 def supervisor_of(ticket):
     """Who answers for the ticket: the assignee's supervisor, else the leader of the ticket's team, else the
     leader of its queue's team."""
@@ -521,7 +488,7 @@ def escalation_step_apply(ticket, step, *, plan, dues, level, out=None):
         if out is not None:
             out.notify(recipient=user, ticket=ticket, kind=kind, title=title, body=body, channels=channels)
         else:
-            _notify(recipient=user, ticket=ticket, kind=kind, title=title, body=body, channels=channels)
+            notify(recipient=user, ticket=ticket, kind=kind, title=title, body=body, channels=channels)
     after = {"step": step.pk, "level": level, "metric": step.metric, "trigger": _step_texts(step)[1],
              "notified": sorted(recipients), "channels": channels}
     if step.raise_priority and ticket.priority > Ticket.Priority.P1:
@@ -611,33 +578,25 @@ def _sweep_ticket(ticket, now, policies, out=None):
 
 class _BatchWriter:
     """The sweep's writes of one organization's batch, made in a few statements: the notifications (with their
-    outbox deliveries) and events inserted in bulk, the tickets' SLA columns in one UPDATE. Same rules as
-    `notify()`: inactive recipients are skipped, a channel gets a delivery when it wants the kind (or the step
-    asked for it) and can reach the recipient; deliveries are enqueued after commit."""
+    outbox deliveries, through `notify_many`) and events inserted in bulk, the tickets' SLA columns in one
+    UPDATE."""
 
     def __init__(self, organization_id):
         self.organization_id = organization_id
         self.events, self.tickets, self.notifications = [], [], []
 
     def notify(self, *, recipient, ticket, kind, title, body, channels):
-        if recipient.is_active and recipient.organization_id == self.organization_id:
-            self.notifications.append((recipient, ticket, kind, title, body, channels))
+        self.notifications.append(Notice(recipient=recipient, kind=kind, ticket=ticket, title=title, body=body,
+                                         channels=tuple(channels)))
 
     def flush(self):
         if self.notifications:
-            self._notifications()
+            notify_many(self.notifications)
         if self.events:
             TicketEvent.objects.bulk_create(self.events)
         if self.tickets:
             self._tickets_update()
         self.events, self.tickets, self.notifications = [], [], []
-
-    def _url(self, ticket):
-        # ticket_url() tries URL names in turn; learn its shape once per batch instead of once per ticket.
-        if getattr(self, "_url_shape", None) is None:
-            url, marker = ticket_url(ticket), f"/{ticket.pk}/"
-            self._url_shape = url.replace(marker, "/{pk}/") if marker in url else url
-        return self._url_shape.replace("{pk}", str(ticket.pk))
 
     def _tickets_update(self):
         # One UPDATE ... FROM (VALUES ...) for the batch: Django's bulk_update builds a CASE per column and row,
@@ -655,25 +614,6 @@ class _BatchWriter:
                 template="(%s, %s::timestamptz, %s::smallint, %s::boolean, %s::timestamptz)",
                 page_size=1000,
             )
-
-    def _notifications(self):
-        rows = [Notification(organization_id=self.organization_id, recipient=recipient, kind=kind, ticket=ticket,
-                             title=str(title)[:200], body=str(body), url=self._url(ticket))
-                for recipient, ticket, kind, title, body, _channels in self.notifications]
-        Notification.objects.bulk_create(rows)
-        registered = notification_channels()
-        deliveries = []
-        for row, (recipient, _ticket, kind, _title, _body, channels) in zip(rows, self.notifications, strict=True):
-            for channel in registered.values():
-                if kind not in channel.kinds and channel.name not in channels:
-                    continue
-                address = channel.address(recipient)
-                if address:
-                    deliveries.append(NotificationDelivery(organization_id=self.organization_id, notification=row,
-                                                           channel=channel.name, address=address[:254]))
-        if deliveries:
-            NotificationDelivery.objects.bulk_create(deliveries)
-            transaction.on_commit(partial(_enqueue_deliveries, self.organization_id, [d.pk for d in deliveries]))
 
 
 def _sweep_batch(rows, now, *, isolate):
