@@ -18,6 +18,7 @@ from django.utils import timezone
 from scrm.models import AgentProfile, Channel, Customer, Tag, Team, User
 from tickets.errors import TicketError
 from tickets.models import (
+    CannedResponse,
     Comment,
     Queue,
     QueueMembership,
@@ -46,6 +47,7 @@ P1, P2, P3, P4 = Ticket.Priority
 
 DEMO_TICKETS = 300
 DEMO_DAYS = 30
+NEWEST_WAITING = 4  # the latest tickets are left new (unassigned)
 
 # (code, name, default queue code, default priority, required skill)
 TYPES = [
@@ -61,6 +63,17 @@ QUEUES = [
     ("tech", "技术支持", "TECH", Queue.Strategy.LEAST_LOADED, True, ["agent3"], ["repair"]),
     # Complaints wait for the supervisor (or an agent pressing "take next"): nobody gets one automatically.
     ("complaints", "投诉专席", None, Queue.Strategy.ROUND_ROBIN, False, ["agent", "agent2"], ["complaint"]),
+]
+# (title, body, queue or None for every queue): the replies agents pick from the reply box.
+CANNED = [
+    ("问候", "您好 {customer_name}，我是客服{agent_name}，您的工单 {ticket_number} 已收到，我们正在处理。", None),
+    ("稍后回复", "{customer_name}您好，您反馈的问题我们已记录，会在今天之内给您答复，请保持电话畅通。", None),
+    ("结束语", "感谢您的耐心，工单 {ticket_number} 已处理完毕。如还有问题，直接回复本消息即可。", None),
+    ("退款进度", "您的退款申请已提交，预计 1–3 个工作日原路退回，到账后会短信通知您。", "l1"),
+    ("上门预约", "师傅将在约定时间上门，出发前会电话联系您。如需改时间，请直接回复本消息。", "l1"),
+    ("故障排查", "麻烦您先断电 5 分钟后重启，再看看“{ticket_subject}”的问题是否还在，我们再安排下一步。", "tech"),
+    ("投诉受理", "非常抱歉给您带来不好的体验，您的投诉（工单 {ticket_number}）已由主管跟进，24 小时内给您回复。",
+     "complaints"),
 ]
 # (name, keywords, set queue, set priority, set type, add tags). First match wins, so the catch-all comes last and
 # the repair rule precedes the installation one ("空调坏了，师傅什么时候上门" is a repair).
@@ -201,6 +214,9 @@ def _seed_configuration(organization):
         })
         if created:
             rule.add_tags.set([tags[n] for n in tag_names if n in tags])
+    for title, body, queue_code in CANNED:
+        CannedResponse.objects.get_or_create(organization=organization, title=title, defaults={
+            "body": body, "queue": queues[queue_code] if queue_code else None})
     return {"users": users, "queues": queues, "types": types}
 
 
@@ -217,14 +233,20 @@ class _DemoTickets:
 
     def run(self):
         # Assignment only considers online agents; the demo agents are created online, make sure they still are.
-        AgentProfile.objects.filter(user__in=[self.users[u] for u in ("agent", "agent2", "agent3")]).update(
-            status=AgentProfile.Status.ONLINE)
+        self._agents(AgentProfile.Status.ONLINE)
         customers = list(Customer.objects.filter(merged_into__isnull=True).select_related("region").order_by("pk"))
         if not customers:
             return
-        for n, start in enumerate(self._start_times()):
-            self._one(n, start, self.rng.choice(customers))
+        times = self._start_times()
+        for n, start in enumerate(times):
+            # The latest arrivals still wait in the pool, whatever the time of day the demo is seeded at.
+            wanted = Status.NEW if n >= len(times) - NEWEST_WAITING else self._wanted_status(start)
+            self._one(n, start, self.rng.choice(customers), wanted)
         self._backdate()
+
+    def _agents(self, status):
+        AgentProfile.objects.filter(user__in=[self.users[u] for u in ("agent", "agent2", "agent3")]).update(
+            status=status)
 
     def _start_times(self):
         """DEMO_TICKETS moments of the last DEMO_DAYS days, during opening hours in China, oldest first."""
@@ -276,14 +298,20 @@ class _DemoTickets:
         return ticket_open(organization=self.organization, customer=customer, subject=subject, description=detail,
                            channel=Channel.WEB_FORM), None
 
-    def _one(self, n, start, customer):
+    def _one(self, n, start, customer, wanted):
         rng = self.rng
         category = rng.choices(list(TOPICS), weights=[30, 8, 25, 17, 20])[0]
-        wanted = self._wanted_status(start)
+        if wanted == Status.NEW:
+            # Nobody online: the queue's auto-assignment leaves it new in the pool.
+            self._agents(AgentProfile.Status.AWAY)
+            try:
+                ticket, _conversation = self._open(n, customer, category)
+            finally:
+                self._agents(AgentProfile.Status.ONLINE)
+            self.plans[ticket.pk] = (start, wanted)
+            return
         ticket, conversation = self._open(n, customer, category)
         self.plans[ticket.pk] = (start, wanted)
-        if wanted == Status.NEW:
-            return
         ticket = self._ensure_assigned(ticket)
         if ticket is None or ticket.assignee is None:
             return

@@ -3,14 +3,16 @@
 import pytest
 from django.core.management import call_command
 
-from scrm.models import Organization
+from scrm.models import Organization, User
 from scrm.tenancy import tenant_scope
-from tickets.models import Comment, Queue, QueueMembership, RoutingRule, Ticket, TicketEvent, TicketType
+from tickets.models import CannedResponse, Comment, Queue, QueueMembership, RoutingRule, Ticket, TicketEvent, TicketType
+from tickets.selectors import canned_responses_for
+from tickets.services.workspace import canned_response_render
 
 
 def _counts():
     return tuple(model.objects.count() for model in (Ticket, TicketEvent, Comment, TicketType, Queue,
-                                                      QueueMembership, RoutingRule))
+                                                      QueueMembership, RoutingRule, CannedResponse))
 
 
 @pytest.mark.django_db
@@ -35,6 +37,13 @@ def test_seed_demo_creates_tickets_in_every_state_once():
         assert len(days) >= 20
         first = Ticket.objects.order_by("created_at", "pk").first()
         assert first.number.endswith("-000001")
+        # The reply box offers a tech ticket the general replies and the tech queue's, filled in for the ticket.
+        ticket = Ticket.objects.filter(queue__code="tech").select_related("customer").first()
+        offered = {c.title: c for c in canned_responses_for(ticket=ticket)}
+        assert {"问候", "故障排查"} <= set(offered) and "退款进度" not in offered
+        text = canned_response_render(canned=CannedResponse.objects.get(pk=offered["问候"].pk), ticket=ticket,
+                                      agent=User.objects.get(username="agent3"))
+        assert ticket.customer.display_name in text and ticket.number in text and "{" not in text
         counts = _counts()
 
     call_command("seed_demo")
