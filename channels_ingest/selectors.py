@@ -1,6 +1,6 @@
 """Reads of the channels app, shaped for its pages. Run inside the organization's scope."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from channels_ingest.models import ChannelAccount, InboundEvent, OutboundMessage
 
@@ -18,6 +18,26 @@ def account_status_counts(*, account):
     counts = dict.fromkeys(Status.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
+
+
+def account_activity(*, account):
+    """When the account's last callback arrived and since when the oldest event still waiting for a worker (received
+    or processing) has waited: is WeChat calling, and are the workers keeping up? One query, a few index probes
+    (one per status, through `inboundevent_status_idx`), whatever the number of events."""
+    def edge(status, order):
+        return Subquery(InboundEvent.objects.filter(account=OuterRef("pk"), status=status)
+                        .order_by(order).values("received_at")[:1])
+
+    annotations = {f"last_{status}": edge(status, "-received_at") for status in Status.values}
+    annotations.update({f"first_{status}": edge(status, "received_at")
+                        for status in (Status.RECEIVED, Status.PROCESSING)})
+    row = ChannelAccount.objects.filter(pk=account.pk).annotate(**annotations).values(*annotations).first() or {}
+    last = [row.get(f"last_{status}") for status in Status.values]
+    waiting = [row.get(f"first_{status}") for status in (Status.RECEIVED, Status.PROCESSING)]
+    return {
+        "last_received_at": max(filter(None, last), default=None),
+        "oldest_waiting_at": min(filter(None, waiting), default=None),
+    }
 
 
 def account_problem_events(*, account, status=None):

@@ -155,3 +155,41 @@ def test_ops_find_the_wechat_accounts_page_under_settings_beside_the_routing_rul
     assert 'href="/settings/channels/"' in page and 'href="/tickets/settings/rules/"' in page
     client.force_login(make_user(ops_admin.organization, Role.SUPERVISOR))
     assert 'href="/settings/channels/"' not in client.get("/tickets/").content.decode()
+
+
+def test_the_account_page_tells_ops_when_wechat_last_called_and_whether_the_workers_keep_up(
+        client, ops_admin, oa, oa_account, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.translation import gettext
+
+    from channels_ingest.models import InboundEvent
+    from channels_ingest.services import event_process
+    from tests.channels_ingest.wechat import message
+
+    client.force_login(ops_admin)
+    url = f"/settings/channels/{oa_account.pk}/"
+
+    def page():
+        return client.get(url).content.decode()
+
+    none_yet = gettext("None yet. Paste the callback URL above into the WeChat / WeCom console, with the same "
+                       "token and EncodingAESKey.")
+    assert none_yet in page()
+    with django_capture_on_commit_callbacks(execute=False):  # stored; no worker has it yet
+        assert oa.post(message("text", Content="在吗")).content == b"success"
+    with platform_scope():
+        event = InboundEvent.objects.get()
+        InboundEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - timedelta(minutes=3))
+    late = gettext("Longer than a minute: the workers are down or behind. Nothing is lost; events are sent to the "
+                   "workers again once a minute.")
+    body = page()
+    assert late in body and none_yet not in body
+    assert "3" in body.split('data-testid="backlog"')[1][:200]  # waiting for 3 minutes
+    with tenant_scope(oa_account.organization):
+        event_process(event_id=event.pk)
+    body = page()
+    assert gettext("Nothing waiting: every event has reached the workers.") in body and late not in body
+    with django_assert_max_num_queries(25):
+        page()
