@@ -73,6 +73,7 @@ class CallbackFastPathMiddleware:
 
     @staticmethod
     def _view(request):
+        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it: a foreign Host is a 400
         match = resolve(request.path_info)
         request.resolver_match = match
         return match.func(request, *match.args, **match.kwargs)

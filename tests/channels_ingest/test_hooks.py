@@ -351,6 +351,16 @@ def test_a_callback_answer_carries_no_browser_state(oa, deliver, client, ops_adm
     assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware, above the fast path, still applies
 
 
+def test_a_callback_for_a_host_we_do_not_serve_is_refused_and_nothing_stored(oa, deliver):
+    from urllib.parse import urlencode
+
+    query, body = oa.request(message("text", Content="你好"))
+    response = oa.client.post(f"{oa.path}?{urlencode(query)}", data=body, content_type="text/xml",
+                              HTTP_HOST="evil.example.com")
+    assert response.status_code == 400
+    _nothing_stored()
+
+
 def test_an_unknown_hook_path_is_not_found_and_a_failing_view_is_a_500(client, oa_account, monkeypatch):
     assert client.post("/hooks/nothing-here/", data="<xml/>", content_type="text/xml").status_code == 404
     client.raise_request_exception = False
