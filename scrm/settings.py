@@ -143,6 +143,8 @@ CELERY_BEAT_SCHEDULE = {
     "tickets-sla-sweep": {"task": "tickets.tasks.sla_sweep_start", "schedule": 30.0},
     # Re-enqueue notification deliveries whose task was lost (broker down at commit, a worker killed mid-retry).
     "tickets-notification-sweep": {"task": "tickets.tasks.notification_deliveries_sweep", "schedule": 120.0},
+    # Attachment files whose row was rolled back with its transaction.
+    "tickets-attachment-orphans": {"task": "tickets.tasks.attachment_orphans_delete", "schedule": 3600.0},
     # Inbound events the broker never delivered (it was down when they arrived) go to the workers again.
     "channels-requeue-stale": {"task": "channels_ingest.tasks.events_requeue_stale", "schedule": 60.0},
 }

@@ -26,6 +26,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _media_of_the_test(settings, tmp_path_factory):
+    """Files the tests store (attachments, downloaded media) go to a folder of the run, never into the checkout's
+    var/media of `make run`: beat's hourly sweep of orphaned attachments, run by the worker tests, deletes files
+    that no row of the test database names."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Users are created by the dozen; the production hasher's cost would dominate the run."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -43,3 +43,11 @@ def sla_sweep_start():
     rows), which drains a burst of due tickets faster; an empty sweep costs about a millisecond."""
     for _ in range(settings.SLA_SWEEPS):
         sla_sweep.delay()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def attachment_orphans_delete():
+    """Beat, hourly: files left by transactions that rolled back after storing them."""
+    from tickets.services.attachments import attachment_orphans_delete as delete
+
+    return delete()

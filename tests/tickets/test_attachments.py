@@ -191,3 +191,24 @@ def test_another_organizations_file_is_not_found(client):
     client.force_login(a.users[Role.OPS_ADMIN])
     assert client.get(f"/files/attachments/{a.objects['attachment'].pk}/").status_code == 200
     assert client.get(f"/files/attachments/{b.objects['attachment'].pk}/").status_code == 404
+
+
+def test_the_files_of_a_rolled_back_reply_are_deleted_by_the_hourly_sweep(scoped, make_user, _media):
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from tickets.services.attachments import attachment_orphans_delete
+
+    agent = make_user(scoped, Role.AGENT)
+    ticket = TicketFactory(organization=scoped)
+    kept = ticket_reply(ticket=ticket, author=agent, body="保留", attachments=[SimpleUploadedFile("照片.png", PNG)])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ticket_reply(ticket=ticket, author=agent, body="回滚", attachments=[SimpleUploadedFile("发票.pdf", PDF)])
+        raise RuntimeError("the caller fails after the reply: its transaction rolls back")
+    assert len(_stored_files(_media)) == 2  # the rolled-back reply's file stayed behind, with no row
+    assert attachment_orphans_delete() == 0  # under an hour old: its transaction might still be open
+    assert attachment_orphans_delete(now=timezone.now() + timedelta(hours=2)) == 1
+    assert _stored_files(_media) == [_media / kept.attachments.get().file.name]
+    assert kept.attachments.get().file.read() == PNG

@@ -1,6 +1,10 @@
 """Attachments of comments: checked before anything is written (count, size, and the type sniffed from the
 bytes against the allowed list), then stored through Django's storage API.
 
+A file is written before its row, inside the caller's transaction. If that transaction rolls back later (Django
+has no rollback hook), the file stays without a row: `attachment_orphans_delete`, run by beat every hour, deletes
+such files once they are an hour old.
+
 `ticket_reply(..., attachments=[...])` attaches an agent's uploads; `comment_attach` attaches a file to an
 existing comment (channel ingestion downloads a customer's image or voice message into it).
 """
@@ -10,13 +14,15 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
-from scrm.tenancy import tenant_scope
+from scrm.tenancy import platform_scope, tenant_scope
 from tickets.errors import (
     MSG_ATTACHMENT_EMPTY,
     MSG_ATTACHMENT_TOO_BIG,
@@ -188,3 +194,35 @@ def comment_attach(*, comment, name, content, content_type=""):
         if comment.organization_id != comment.ticket.organization_id:
             raise TicketError(MSG_OTHER_ORGANIZATION)
         return attachments_store(comment=comment, checked=[checked])[0]
+
+
+ORPHAN_GRACE = timedelta(hours=1)  # a file younger than this may belong to a transaction still open
+
+
+def attachment_orphans_delete(*, now=None, days=2, grace=ORPHAN_GRACE):
+    """Delete the attachment files that no Attachment row names (their transaction rolled back), once older than
+    `grace`, in the day folders of the last `days` days of every organization. Returns how many were deleted.
+    Cross-tenant maintenance; works through the storage API (a local folder or an object store alike)."""
+    storage = Attachment._meta.get_field("file").storage
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    try:
+        organizations, _files = storage.listdir("attachments")
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for organization in organizations:
+        for back in range(days):
+            folder = f"attachments/{organization}/{today - timedelta(days=back):%Y/%m/%d}"
+            try:
+                _dirs, files = storage.listdir(folder)
+            except FileNotFoundError:
+                continue
+            names = {f"{folder}/{name}" for name in files}
+            with platform_scope():
+                known = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+            for name in sorted(names - known):
+                if storage.get_modified_time(name) <= now - grace:
+                    storage.delete(name)
+                    deleted += 1
+    return deleted
