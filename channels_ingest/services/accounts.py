@@ -10,6 +10,7 @@ from channels_ingest.errors import MSG_AES_KEY, MSG_APP_ID, MSG_KIND, MSG_SLUG_T
 from channels_ingest.models import ChannelAccount
 from channels_ingest.services.processing import account_forget
 from scrm.tenancy import platform_scope, tenant_scope
+from tickets.services import conversations_rename
 
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
@@ -59,6 +60,10 @@ def channel_account_update(*, account, name, slug, app_id, agent_id="", subscrib
         # This process forgets its cached copy now and after commit; the others within their cache's TTL.
         account_forget(account.slug, slug)
         transaction.on_commit(partial(account_forget, account.slug, slug))
+        if slug != account.slug:
+            # Conversations are keyed `slug:openid` (processing.conversation_ref): their tickets follow the rename.
+            conversations_rename(organization=account.organization_id, channel=account.channel,
+                                 old_prefix=f"{account.slug}:", new_prefix=f"{slug}:")
         account.name, account.slug, account.app_id = name, slug, app_id.strip()
         account.agent_id, account.subscribe_reply, account.is_active = str(agent_id or ""), subscribe_reply, is_active
         fields = ["name", "slug", "app_id", "agent_id", "subscribe_reply", "is_active", "updated_at"]

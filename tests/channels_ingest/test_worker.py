@@ -286,3 +286,25 @@ def test_a_reply_handed_over_by_comment_id_alone_is_sent(oa, deliver, fake_wecha
         _send_reply(comment.pk)
     [call] = fake_wechat.calls_to("/cgi-bin/message/custom/send")
     assert "请为本次服务打分".encode() in call[2]
+
+
+def test_after_ops_rename_the_accounts_slug_its_conversations_and_replies_carry_on(
+        oa, oa_account, deliver, fake_wechat, agent, client, django_capture_on_commit_callbacks):
+    from channels_ingest.services import channel_account_update
+    from tests.channels_ingest.wechat import WeChatSender
+
+    ticket = _ticket_of(oa, deliver)
+    with django_capture_on_commit_callbacks(execute=True):
+        channel_account_update(account=oa_account, name=oa_account.name, slug="acme-renamed",
+                               app_id=oa_account.app_id)
+    renamed = WeChatSender(client, "/hooks/wechat/acme-renamed/")
+    deliver(renamed, message("text", Content="还在吗？"))
+    with platform_scope():
+        assert set(Comment.objects.values_list("ticket_id", flat=True)) == {ticket.pk}
+        ticket.refresh_from_db()
+    assert ticket.source_ref == "acme-renamed:oOpenid-customer-0001"
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, author=agent, body="在的，您说。")
+    with platform_scope():
+        assert OutboundMessage.objects.get().status == OutboundMessage.Status.SENT
+    assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 1

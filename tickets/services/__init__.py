@@ -9,6 +9,7 @@ from tickets.services.assignment import agent_load_recount, ticket_assign, ticke
 from tickets.services.attachments import comment_attach
 from tickets.services.details import ticket_update_details
 from tickets.services.lifecycle import (
+    conversations_rename,
     ticket_add_message,
     ticket_change_status,
     ticket_merge,
@@ -30,7 +31,7 @@ from tickets.services.workspace import CANNED_VARIABLES, canned_response_render,
 
 __all__ = [
     "CANNED_VARIABLES", "NotificationPermanentError", "agent_load_recount", "canned_response_render",
-    "comment_attach", "notification_mark_read", "notifications_mark_all_read", "notify",
+    "comment_attach", "conversations_rename", "notification_mark_read", "notifications_mark_all_read", "notify",
     "register_notification_channel", "survey_answer", "ticket_add_message", "ticket_assign", "ticket_change_status",
     "ticket_merge", "ticket_open", "ticket_reply", "ticket_set_priority", "ticket_split", "ticket_tags_add",
     "ticket_take_next", "ticket_transfer", "ticket_update_details",

@@ -5,6 +5,8 @@ import logging
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Left, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -164,6 +166,19 @@ def _conversation_ticket(*, customer, channel, source_ref):
     if merged is not None and merged.is_active:
         return merged
     return None
+
+
+@transaction.atomic
+def conversations_rename(*, organization, channel, old_prefix, new_prefix):
+    """A channel renamed the reference its conversations start with (a WeChat account's slug changed): its
+    tickets follow, so the next message lands on the same ticket and replies find their way back. Returns how many
+    tickets were renamed. No event: the conversation is the same one."""
+    if not old_prefix or old_prefix == new_prefix:
+        return 0
+    with tenant_scope(organization):
+        return Ticket.objects.filter(channel=channel, source_ref__startswith=old_prefix).update(
+            source_ref=Left(Concat(Value(new_prefix), Substr("source_ref", len(old_prefix) + 1)),
+                            Ticket._meta.get_field("source_ref").max_length))
 
 
 def _existing_message(channel, message_id):
