@@ -14,3 +14,16 @@ def mask_mobile(value):
 @register.filter
 def mask_name(value):
     return phones.mask_name(value)
+
+
+@register.inclusion_tag("_filter_select.html")
+def filter_select(form, name, choices=None, col="col-md-2", testid=""):
+    """A list page's filter as a labelled <select> with "Any" first: the field's choices (or `choices`), the ones
+    the request asked for selected, whether the filter takes one value or several."""
+    field = form[name]
+    value = field.value()
+    values = value if isinstance(value, (list, tuple)) else [value]
+    asked = {str(v) for v in values if v not in (None, "")}
+    choices = form.fields[name].choices if choices is None else choices
+    options = [(str(v), text, str(v) in asked) for v, text in choices if v not in (None, "")]
+    return {"name": name, "label": field.label, "options": options, "col": col, "testid": testid}

@@ -160,6 +160,9 @@ def test_list_filters_by_tag_and_level(scoped, tags, agent):
     customers_tag(customers=[b], tags=[tags["冰箱"]])
     body = _client(agent).get("/customers/", {"tag": tags["空调"].pk, "level": "vip"}).content.decode()
     assert "空调客户" in body and "冰箱客户" not in body and "普通客户" not in body
+    # The filter shows what was asked for, so the agent sees why the list is short.
+    assert '<option value="vip" selected>' in body and '<option value="svip">' in body
+    assert f'<option value="{tags["空调"].pk}" selected>' in body
 
 
 def test_list_page_queries_do_not_grow_with_rows(scoped, tags, agent, django_assert_max_num_queries):

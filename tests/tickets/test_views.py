@@ -95,6 +95,12 @@ def test_team_queues_show_the_agents_queues_only_and_filter(desk):
     body = client.get("/tickets/queues/?status=pending").content.decode()
     assert 'data-ticket="' not in body
 
+    # The filters show what was asked for (several statuses, a priority, a channel).
+    body = client.get("/tickets/queues/?status=new&status=open&priority=1&channel=phone").content.decode()
+    for option in ('value="new" selected', 'value="open" selected', 'value="1" selected', 'value="phone" selected'):
+        assert f"<option {option}>" in body
+    assert '<option value="pending">' in body and '<option value="2">' in body
+
 
 def test_a_bad_filter_value_is_reported_not_a_crash(desk):
     response = _client(desk["agent"]).get("/tickets/queues/?priority=9&status=nonsense&queue=abc")
