@@ -1,8 +1,10 @@
 """Reads of the channels app, shaped for its pages. Run inside the organization's scope."""
 
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from channels_ingest.models import ChannelAccount, InboundEvent, OutboundMessage
+from channels_ingest.services.processing import STALE_AFTER
 
 Status = InboundEvent.Status
 
@@ -22,8 +24,9 @@ def account_status_counts(*, account):
 
 def account_activity(*, account):
     """When the account's last callback arrived and since when the oldest event still waiting for a worker (received
-    or processing) has waited: is WeChat calling, and are the workers keeping up? One query, a few index probes
-    (one per status, through `inboundevent_status_idx`), whatever the number of events."""
+    or processing) has waited: is WeChat calling, and are the workers keeping up? `backlog_late`: it has waited
+    longer than the beat's re-enqueue lets an event wait. One query, a few index probes (one per status, through
+    `inboundevent_status_idx`), whatever the number of events."""
     def edge(status, order):
         return Subquery(InboundEvent.objects.filter(account=OuterRef("pk"), status=status)
                         .order_by(order).values("received_at")[:1])
@@ -34,9 +37,11 @@ def account_activity(*, account):
     row = ChannelAccount.objects.filter(pk=account.pk).annotate(**annotations).values(*annotations).first() or {}
     last = [row.get(f"last_{status}") for status in Status.values]
     waiting = [row.get(f"first_{status}") for status in (Status.RECEIVED, Status.PROCESSING)]
+    oldest = min(filter(None, waiting), default=None)
     return {
         "last_received_at": max(filter(None, last), default=None),
-        "oldest_waiting_at": min(filter(None, waiting), default=None),
+        "oldest_waiting_at": oldest,
+        "backlog_late": oldest is not None and timezone.now() - oldest > STALE_AFTER,
     }
 
 

@@ -1,14 +1,11 @@
 """Ops pages of the channel accounts: list with callback URLs, add, edit, and the events of an account with the
 failed and dead ones to replay. Ops admins only (the `settings` module and the model permissions)."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -112,17 +109,8 @@ class ChannelAccountEventsView(_OpsMixin, TemplateView):
         return super().get_context_data(
             account=account, callback_url=self.request.build_absolute_uri(account.hook_path),
             counts=selectors.account_status_counts(account=account), statuses=InboundEvent.Status, table=table,
-            activity=_activity(selectors.account_activity(account=account)),
+            activity=selectors.account_activity(account=account),
             outbound_problems=selectors.account_outbound_problems(account=account), **kwargs)
-
-
-BACKLOG_WARN_AFTER = timedelta(minutes=1)  # what the beat's re-enqueue waits before sending an event again
-
-
-def _activity(activity):
-    """The account's activity with the one judgement ops need: is an event waiting longer than it should?"""
-    oldest = activity["oldest_waiting_at"]
-    return {**activity, "backlog_late": oldest is not None and timezone.now() - oldest > BACKLOG_WARN_AFTER}
 
 
 class InboundEventReplayView(_OpsMixin, View):
