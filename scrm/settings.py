@@ -1,12 +1,14 @@
 """SCRM settings: one module, every value from the environment.
 
-With no DATABASE_URL and no REDIS_URL the product still runs on one machine (SQLite, a filesystem Celery broker and a
-local-memory cache), so `make run` works for a newcomer; production sets both. See .env.example for every variable.
+PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) everywhere: on a developer's machine `make run` and `make test` settle
+both through scripts/local_services.py (the machine's own servers, or private ones under var/) and `make run` writes
+them into `.env`; production sets its own. See .env.example for every variable.
 """
 
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -14,7 +16,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-# Local state of a single-machine run: the SQLite database, the filesystem broker, the cache, uploaded media.
+# Local state of a developer's machine: the private PostgreSQL and Valkey of `make run`, uploaded media, beat's file.
 VAR_DIR = Path(env("SCRM_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -87,35 +89,25 @@ TEMPLATES = [
 ]
 
 # --- Data stores -----------------------------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'scrm.sqlite3'}")}
+def _required(name):
+    value = env(name, default="")
+    if not value:
+        raise ImproperlyConfigured(
+            f"Set {name}: `make run` writes it into .env on a developer's machine; production sets its own.")
+    return value
+
+
+DATABASES = {"default": env.db_url_config(_required("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    # Shared by the web, worker and beat processes of `make run` (a per-process memory cache would not be).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(VAR_DIR / "cache")}}
+REDIS_URL = _required("REDIS_URL")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 # --- Celery (configured from here through the CELERY_ namespace) ------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
-    # A broker with no server: messages are files under var/, shared by the web, worker and beat processes.
-    _broker_dir = VAR_DIR / "celery-broker"
-    for _folder in (_broker_dir, VAR_DIR / "celery-processed", VAR_DIR / "celery-control"):
-        _folder.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir),
-        "data_folder_out": str(_broker_dir),
-        "processed_folder": str(VAR_DIR / "celery-processed"),
-        "store_processed": False,
-        # Fanout exchanges (worker control, broadcasts); kombu's default is ./control, wherever the process runs.
-        "control_folder": str(VAR_DIR / "celery-control"),
-    }
-else:
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # max_retries/interval_*: a publish from a web request gives up on an unreachable broker in milliseconds instead
     # of seconds (WeChat waits 5 s for a callback's answer; the stored event is re-enqueued by the beat later).
     # Celery's own publish retry policy (task_publish_retry) still applies on top for ordinary .delay() calls.

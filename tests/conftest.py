@@ -1,10 +1,8 @@
-"""Shared fixtures: organizations and users per role, scopes, and database availability markers."""
+"""Shared fixtures: organizations and users per role, scopes, Celery eager mode, a real worker and beat."""
 
 import os
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from scrm.celery import app as celery_app
 from scrm.models import Role
@@ -15,14 +13,6 @@ from tests.scrm.factories import OrganizationFactory, UserFactory
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that thread are still
 # ordinary synchronous calls, so its async-safety guard must not refuse them.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def pytest_collection_modifyitems(config, items):
-    if connection.vendor != "postgresql":
-        skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL or start the local server)")
-        for item in items:
-            if "postgres" in item.keywords:
-                item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
@@ -96,32 +86,18 @@ def eager_tasks():
         celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
 
 
-def _redis_reachable(url):
-    import redis
-
-    try:
-        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.RedisError:
-        return False
-
-
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker (solo pool, in a thread of this process) consuming the Redis broker of the settings.
 
     The worker has its own database connection, so the test's data must be committed: hence `transactional_db`,
     which ends by truncating every table, role groups included; they are made again here for the test's users.
-    Skipped when no Redis is reachable.
     """
     from celery.contrib.testing.worker import start_worker
 
     import channels_ingest.tasks  # noqa: F401 - registers the tasks with the app
     import scrm.tasks  # noqa: F401
 
-    if not settings.REDIS_URL or not settings.CELERY_BROKER_URL.startswith("redis"):
-        pytest.skip("the worker test needs Redis (set REDIS_URL)")
-    if not _redis_reachable(settings.CELERY_BROKER_URL):
-        pytest.skip(f"Redis at {settings.CELERY_BROKER_URL} is not reachable")
     sync_all_role_permissions()
     # Messages left by an earlier, interrupted run would name rows of another database's life.
     celery_app.control.purge()

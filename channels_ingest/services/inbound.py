@@ -9,7 +9,6 @@ from django.utils import timezone
 from channels_ingest import wire
 from channels_ingest.models import InboundEvent
 from channels_ingest.services.enqueue import event_enqueue
-from scrm.tenancy import tenant_scope
 
 _INSERT = None
 
@@ -37,8 +36,6 @@ def event_receive(*, account, raw, fields):
     write of the product, and BEGIN/COMMIT would double its round trips. Called inside a transaction, the enqueue
     still waits for that transaction's commit.
     """
-    if connection.vendor != "postgresql":
-        return _event_receive_portable(account=account, raw=raw, fields=fields)
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(), [
@@ -51,18 +48,3 @@ def event_receive(*, account, raw, fields):
         return None
     transaction.on_commit(partial(event_enqueue, row[0]))
     return row[0]
-
-
-@transaction.atomic
-def _event_receive_portable(*, account, raw, fields):
-    """The same on SQLite (make run without PostgreSQL): get_or_create, guarded by the same constraint."""
-    with tenant_scope(account.organization_id):
-        event, created = InboundEvent.objects.get_or_create(
-            organization_id=account.organization_id, account=account, dedupe_key=wire.dedupe_key(fields),
-            defaults={"kind": wire.event_kind(fields), "from_user": (fields.get("FromUserName") or "")[:128],
-                      "raw": raw, "fields": fields},
-        )
-        if not created:
-            return None
-        transaction.on_commit(partial(event_enqueue, event.pk))
-        return event.pk

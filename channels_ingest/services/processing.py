@@ -6,13 +6,12 @@ transaction of its own (attempts, error), and the task retries with back-off unt
 dead: visible on the account's page with a Replay button.
 """
 
-import hashlib
 import logging
 import time
 from datetime import timedelta
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from channels_ingest import wire
 from channels_ingest.errors import MSG_NO_SENDER, MSG_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import ChannelAccount, InboundEvent, InboundMedia
 from channels_ingest.services.enqueue import event_enqueue
+from scrm.locks import advisory_xact_lock
 from scrm.services import customer_resolve
 from scrm.tenancy import platform_scope, tenant_scope
 from tickets.services import ticket_add_message
@@ -136,11 +136,7 @@ def conversation_ref(account, external_id):
 def _conversation_lock(account, external_id):
     """Serialise the messages of one conversation across workers until this transaction ends: two first messages
     of a customer processed at once would otherwise each open a ticket."""
-    if connection.vendor != "postgresql":
-        return
-    digest = hashlib.blake2b(f"wx:{account.pk}:{external_id}".encode(), digest_size=8).digest()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+    advisory_xact_lock("wx", account.pk, external_id)
 
 
 def _message(event, msg_type):

@@ -958,13 +958,10 @@ def _write_chunk(batch, plans, now):
 def _update_customers(customers, attnames, organization_id):
     """Write `attnames` of many customers at once.
 
-    QuerySet.bulk_update builds a CASE expression per row and field in Python, about a millisecond a row; on
-    PostgreSQL one UPDATE … FROM (VALUES …) per thousand rows does the same work in the database. The statement is
+    QuerySet.bulk_update builds a CASE expression per row and field in Python, about a millisecond a row; one
+    UPDATE … FROM (VALUES …) per thousand rows does the same work in the database. The statement is
     limited to the batch's organization, as the scoped manager would.
     """
-    if connection.vendor != "postgresql":
-        Customer.objects.bulk_update(customers, attnames, batch_size=500)
-        return
     fields = [Customer._meta.get_field(name) for name in attnames]
     columns = [connection.ops.quote_name(f.column) for f in fields]
     template = "(%s::bigint, " + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"

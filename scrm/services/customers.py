@@ -1,9 +1,8 @@
 """Customer writes: resolve someone on a channel to one customer, merge duplicates, tags and owners, PII reveals."""
 
-import hashlib
 import logging
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest
 from django.forms.models import model_to_dict
@@ -18,6 +17,7 @@ from scrm.errors import (
     MSG_SEGMENT_NAME_TAKEN,
     ScrmError,
 )
+from scrm.locks import advisory_xact_lock
 from scrm.models import ChannelIdentity, Customer, CustomerMerge, CustomerTag, PiiReveal, Segment
 from scrm.phones import InvalidMobile, normalize_mobile
 from scrm.selectors import customer_relations
@@ -34,17 +34,12 @@ _LEVEL_RANK = {Customer.Level.NORMAL: 0, Customer.Level.VIP: 1, Customer.Level.S
 
 
 def _lock_person_key(organization_id, *parts):
-    """Serialise resolves for one person key (union id or mobile) in this transaction, on PostgreSQL.
+    """Serialise resolves for one person key (union id or mobile) until this transaction ends.
 
     Without it two identities of one person arriving at once (an Official Account openid and a mini-program
     openid sharing a union id) could each create a customer.
     """
-    if connection.vendor != "postgresql":
-        return
-    digest = hashlib.blake2b(f"{organization_id}:{':'.join(parts)}".encode(), digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    advisory_xact_lock(organization_id, *parts)
 
 
 def _live(customer):

@@ -6,7 +6,6 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
-import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -19,8 +18,6 @@ from scrm.tenancy import platform_scope
 from tests.channels_ingest.conftest import make_account
 from tests.channels_ingest.wechat import WeChatSender, message
 from tickets.models import Comment, Ticket
-
-pytestmark = pytest.mark.postgres
 
 
 def _wait(predicate, timeout=180):

@@ -70,7 +70,6 @@ def test_identities_are_per_organization(organization):
     assert a.pk != b.pk and a.organization_id != b.organization_id
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_parallel_resolves_of_one_new_identity_make_one_customer(organization):
     results = run_at_once([lambda: resolve(organization, "racing-openid", union_id="racing-union").pk] * 50)
@@ -80,7 +79,6 @@ def test_fifty_parallel_resolves_of_one_new_identity_make_one_customer(organizat
         assert ChannelIdentity.objects.count() == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_identities_of_one_person_arriving_together_make_one_customer(organization):
     """Different openids sharing a union id, resolved at the same moment, still become one customer."""

@@ -20,7 +20,6 @@ def test_healthz_answers_503_when_the_broker_is_unreachable(settings):
     assert response.json() == {**response.json(), "status": "degraded", "broker": "down", "database": "ok"}
 
 
-@pytest.mark.postgres
 def test_healthz_answers_503_when_the_database_is_unreachable(settings):
     from django.db import connections
 

@@ -83,7 +83,6 @@ def test_the_same_message_id_on_another_channel_is_another_message(scoped, custo
     assert Comment.objects.count() == 2
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_message_delivered_ten_times_at_once_makes_one_ticket_and_one_comment(organization):
     with tenant_scope(organization):

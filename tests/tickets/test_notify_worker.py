@@ -3,8 +3,6 @@ commits, and a mail server that refuses for a while is retried with back-off unt
 
 import time
 
-import pytest
-
 import tickets.tasks  # noqa: F401 - registers the tasks with the worker's app
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
@@ -12,8 +10,6 @@ from tests.tickets.factories import TicketFactory
 from tests.tickets.fake_smtp import fake_smtp_server
 from tickets.models import Notification, NotificationDelivery
 from tickets.services import ticket_assign
-
-pytestmark = pytest.mark.postgres
 
 
 def _wait_for_delivery(statuses, timeout=30):

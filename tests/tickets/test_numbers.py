@@ -39,7 +39,6 @@ def test_each_organization_counts_its_own_tickets(scoped, customer):
         assert _open(scoped, customer).number == "T20261123-000002"
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_numbers_opened_at_once_are_unique_and_gapless(organization):
     with tenant_scope(organization):

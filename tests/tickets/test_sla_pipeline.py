@@ -4,7 +4,6 @@ answered escalates to the agent's supervisor (a notification and an `escalated` 
 import time
 from datetime import timedelta
 
-import pytest
 import time_machine
 from django.utils import timezone
 
@@ -16,8 +15,6 @@ from tickets.models import BusinessCalendar, Notification, TicketEvent
 from tickets.models.sla import PRESET_24X7
 from tickets.services import ticket_open
 from tickets.services.sla import calendar_create
-
-pytestmark = pytest.mark.postgres
 
 
 def _wait(predicate, timeout=40):

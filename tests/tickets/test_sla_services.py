@@ -229,7 +229,6 @@ def test_ticket_sla_apply_follows_a_policy_change(scoped, customer, setup):
 
 # --- concurrency ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sweeps_apply_each_step_exactly_once():
     with platform_scope():

@@ -118,7 +118,6 @@ def _assignments_per_ticket(organization):
         return list(TicketEvent.objects.filter(kind="assigned").values_list("ticket_id", flat=True))
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_agents_pressing_take_next_at_once_never_get_the_same_ticket(organization):
     agents, in_order = _contended_pool(organization, agents=50, tickets=80)
@@ -135,7 +134,6 @@ def test_fifty_agents_pressing_take_next_at_once_never_get_the_same_ticket(organ
         assert dict(Ticket.objects.filter(assignee__isnull=False).values_list("assignee", "pk")) == taken
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_when_fifty_agents_press_for_thirty_tickets_twenty_get_none(organization):
     agents, in_order = _contended_pool(organization, agents=50, tickets=30)

@@ -44,7 +44,7 @@ class Notification(TenantModel):
         indexes = [
             # The centre in its order (unread first, newest first; then the most recently read) read straight off
             # the index, and the bell's unread count. PostgreSQL puts NULLs (unread) first in a descending index
-            # by default, which is the query's order; an explicit NULLS FIRST would not build on SQLite (make run).
+            # by default, which is the query's order.
             models.Index(F("organization"), F("recipient"), F("read_at").desc(),
                          F("created_at").desc(), name="notification_recipient_idx"),
         ]
