@@ -9,6 +9,9 @@ class ScrmError(Exception):
 
 MSG_ORG_SLUG_TAKEN = _("An organization with this slug already exists.")
 MSG_USERNAME_TAKEN = _("This username is already taken.")
+MSG_API_TOKEN_NO_ORGANIZATION = _("API tokens belong to users of an organization.")
+MSG_API_TOKEN_ISSUED = _("Your new API token is shown below, this once. Copy it now: it cannot be shown again.")
+MSG_API_TOKEN_REVOKED = _("Your API token was revoked: calls made with it are refused from now on.")
 MSG_REGION_PARENT_OTHER_ORG = _("The parent region belongs to another organization.")
 MSG_REGION_CYCLE = _("A region cannot be placed under itself or one of its sub-regions.")
 MSG_REGION_LEVEL_ORDER = _("A sub-region must be one level below its parent (area → province → city).")

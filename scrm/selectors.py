@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.http import QueryDict
 from guardian.shortcuts import get_objects_for_user
+from rest_framework.authtoken.models import Token
 
 from scrm.access import user_has_role, user_roles
 from scrm.models import (
@@ -179,3 +180,8 @@ def segment_list_with_counts(*, user):
 
 def pii_reveal_list():
     return PiiReveal.objects.select_related("user", "customer").order_by("-created_at")
+
+
+def api_token_of(*, user):
+    """The user's API token (its creation time and last four characters are what the page shows), or None."""
+    return Token.objects.filter(user=user).only("created", "key").first()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/<int:pk>/reveal/", views_customers.CustomerRevealView.as_view(), name="customer-reveal"),
     path("reports/", views.ReportsView.as_view(), name="reports"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("account/api-token/", views.ApiTokenView.as_view(), name="api-token"),
 ]
 
 from scrm.urls_imports import urlpatterns as _import_urls  # noqa: E402

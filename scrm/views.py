@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
@@ -9,8 +10,10 @@ from django_tables2 import RequestConfig
 
 from scrm import health
 from scrm.access import ModuleRequiredMixin, user_home_module
+from scrm.errors import MSG_API_TOKEN_ISSUED, MSG_API_TOKEN_NO_ORGANIZATION, MSG_API_TOKEN_REVOKED
 from scrm.navigation import NAV_ITEMS, nav_children_for
-from scrm.selectors import organization_summary, organization_users, region_list, team_list
+from scrm.selectors import api_token_of, organization_summary, organization_users, region_list, team_list
+from scrm.services import api_token_issue, api_token_revoke
 from scrm.tables import RegionTable, TeamTable, UserTable
 
 _MODULE_URLS = {item.module: item.url_name for item in NAV_ITEMS}
@@ -86,3 +89,33 @@ def healthz(request):
         "worker_last_seen": health.worker_last_seen(),
     }
     return JsonResponse(body, status=status)
+
+
+class ApiTokenView(LoginRequiredMixin, TemplateView):
+    """The signed-in user's token for `/api/v1/` (`Authorization: Token <key>`): issue, replace or revoke it. A new
+    key is shown once, on the page the issue redirects to; afterwards only its last four characters."""
+
+    template_name = "scrm/api_token.html"
+    _SESSION_KEY = "scrm_new_api_token"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.organization_id is None:
+            raise PermissionDenied(MSG_API_TOKEN_NO_ORGANIZATION)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            token=api_token_of(user=self.request.user),
+            new_key=self.request.session.pop(self._SESSION_KEY, None),
+            api_root=self.request.build_absolute_uri("/api/v1/"),
+            **kwargs,
+        )
+
+    def post(self, request):
+        if request.POST.get("action") == "revoke":
+            api_token_revoke(user=request.user)
+            messages.success(request, MSG_API_TOKEN_REVOKED)
+        else:
+            request.session[self._SESSION_KEY] = api_token_issue(user=request.user)
+            messages.success(request, MSG_API_TOKEN_ISSUED)
+        return redirect("scrm:api-token")

@@ -1,13 +1,17 @@
 """Every write of the core app: organizations, users and roles, regions, teams, agent profiles."""
 
+import logging
+
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
+from rest_framework.authtoken.models import Token
 
 from scrm.errors import (
+    MSG_API_TOKEN_NO_ORGANIZATION,
     MSG_ORG_SLUG_TAKEN,
     MSG_REGION_CYCLE,
     MSG_REGION_LEVEL_ORDER,
@@ -19,6 +23,8 @@ from scrm.errors import (
 from scrm.models import AgentProfile, Organization, Region, Role, Skill, Team, User
 from scrm.onboarding import organization_setup
 from scrm.tenancy import tenant_scope
+
+logger = logging.getLogger(__name__)
 
 _LEVEL_BELOW = {None: Region.Level.AREA, Region.Level.AREA: Region.Level.PROVINCE,
                 Region.Level.PROVINCE: Region.Level.CITY}
@@ -151,3 +157,23 @@ def region_set_managers(*, region, managers):
 def region_managers(*, region):
     return list(get_users_with_perms(region, only_with_perms_in=["manage_region"], with_superusers=False,
                                      with_group_users=False))
+
+
+@transaction.atomic
+def api_token_issue(*, user):
+    """Give the user a new API token, revoking the one they had: the key is shown once, at this moment."""
+    if user.organization_id is None:
+        raise ScrmError(MSG_API_TOKEN_NO_ORGANIZATION)
+    Token.objects.filter(user=user).delete()
+    token = Token.objects.create(user=user)
+    logger.info("api token issued", extra={"user_id": user.pk, "organization_id": user.organization_id})
+    return token.key
+
+
+@transaction.atomic
+def api_token_revoke(*, user):
+    """Revoke the user's API token; calls made with it answer 401 from now on."""
+    deleted, _by_model = Token.objects.filter(user=user).delete()
+    if deleted:
+        logger.info("api token revoked", extra={"user_id": user.pk, "organization_id": user.organization_id})
+    return bool(deleted)
