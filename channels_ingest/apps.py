@@ -7,12 +7,10 @@ class ChannelsIngestConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self):
-        # Nothing imports this app: we hand the core and tickets apps our permissions, timeline entries, demo data
-        # and reply senders here.
-        from channels_ingest.demo import seed_channels
+        # Nothing imports this app: we hand the core and tickets apps our permissions, timeline entries and reply
+        # senders here.
         from channels_ingest.services.outbound import reply_send_enqueue
         from channels_ingest.timeline import channel_event_entries
-        from scrm.demo import register_demo_seeder
         from scrm.models import Role
         from scrm.roles import CRUD, register_role_permissions
         from scrm.timeline import register_timeline_provider
@@ -28,7 +26,6 @@ class ChannelsIngestConfig(AppConfig):
             Role.VIEWER: {},
         })
         register_timeline_provider("channels_ingest")(channel_event_entries)
-        register_demo_seeder("channels_ingest", seed_channels)
         for channel in ("wechat_oa", "wecom"):
             register_reply_sender(channel, reply_send_enqueue)
         self._register_navigation()

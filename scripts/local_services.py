@@ -32,7 +32,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
@@ -91,8 +91,9 @@ def postgres_dir():
 
 
 def postgres_url():
-    """The private server listens on a unix socket in its data folder: no port to collide with anything."""
-    return f"postgres://postgres@{quote(str(postgres_dir()), safe='')}/{DATABASE_NAME}"
+    """The private server listens on a unix socket in its data folder: no port to collide with anything. An absolute
+    path after the host part is how django-environ (and libpq) name a socket folder: postgres://user@//folder/db."""
+    return f"postgres://postgres@/{postgres_dir()}/{DATABASE_NAME}"
 
 
 def _postgres_user():

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "tickets",
     "settlement",
     "channels_ingest",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -97,7 +97,7 @@ def test_make_run_on_a_bare_machine_serves_every_page_of_every_role(clone):
         dotenv = (clone / ".env").read_text()
         for key in ("DEBUG=true", "SECRET_KEY=", "FIELD_ENCRYPTION_KEY=", "DATABASE_URL=postgres://", "REDIS_URL="):
             assert key in dotenv
-        assert "var%2Fpostgres" in dotenv, "the private PostgreSQL under var/ was not the one chosen"
+        assert f"@/{clone}/var/postgres/scrm" in dotenv, "the private PostgreSQL under var/ was not the one chosen"
         assert "scrm-demo" not in dotenv and (clone / ".env").stat().st_mode & 0o077 == 0
 
         # Every command the README shows works exactly as typed, while make run runs.

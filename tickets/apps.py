@@ -8,14 +8,11 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         # The core app imports nothing of ours: we hand it our role permissions and timeline entries here.
-        from scrm.demo import register_demo_seeder
         from scrm.models import Role
         from scrm.onboarding import register_organization_setup
         from scrm.roles import CRUD, register_role_permissions
         from scrm.timeline import register_timeline_provider
-        from tickets.demo import seed_tickets
         from tickets.services.sla import calendars_ensure_defaults
-        from tickets.sla.demo import seed_sla
         from tickets.timeline import ticket_entries
 
         work = ("view", "add", "change")
@@ -37,8 +34,6 @@ class TicketsConfig(AppConfig):
         })
         register_timeline_provider("tickets")(ticket_entries)
         self._register_navigation()
-        register_demo_seeder("tickets", seed_tickets)
-        register_demo_seeder("sla", seed_sla)  # after the tickets: it applies the SLA to them
         # A new organization starts with the preset calendars, China holidays and 调休 days seeded.
         register_organization_setup("sla-calendars", calendars_ensure_defaults)
         self._register_sla_filter()

@@ -2,7 +2,7 @@
 holidays), two policies with escalation ladders, the SLA applied to the demo tickets, and a few fresh tickets so
 that every SLA state shows (on track, at risk, breached, paused, met).
 
-Registered with `scrm.demo` after the tickets seeder; idempotent (the policies are looked up by name, and the
+`seed_demo` runs it after the tickets seeder; idempotent (the policies are looked up by name, and the
 tickets are only touched the first time the policies are created).
 """
 

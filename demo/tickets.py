@@ -2,7 +2,7 @@
 routing rules) and about 300 tickets of the last 30 days, in every state, opened and worked through the ticket
 services as customers and agents would.
 
-Registered with `scrm.demo` in TicketsConfig.ready(); `seed_demo` calls it in the organization's scope.
+`seed_demo` calls it in the organization's scope.
 Idempotent: the configuration is looked up by its natural keys, and tickets are only seeded into an organization
 that has none. A fixed random seed makes the demo the same every time.
 """
@@ -225,7 +225,7 @@ class _DemoTickets:
         self.organization = organization
         self.users = config["users"]
         self.queues = config["queues"]
-        self.rng = random.Random(20261123)  # noqa: S311 - demo data, the same every time
+        self.rng = random.Random(20261123)  # demo data, the same every time
         self.now = timezone.now()
         self.plans = {}  # ticket id -> (start time, final status wanted), for backdating
         self.orders = 0

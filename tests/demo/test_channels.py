@@ -3,17 +3,17 @@ tickets, once."""
 
 import pytest
 
-from channels_ingest.demo import DEMO_CALLBACKS, DEMO_SLUG, seed_channels
 from channels_ingest.models import ChannelAccount, InboundEvent
-from scrm.demo import demo_seeders
+from demo.channels import DEMO_CALLBACKS, DEMO_SLUG, seed_channels
+from demo.management.commands.seed_demo import SEEDERS
 from scrm.models import ChannelIdentity
 from tickets.models import Comment, Ticket
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_seeder_is_registered():
-    assert demo_seeders()["channels_ingest"] is seed_channels
+def test_seed_demo_runs_the_channels_seeder_last():
+    assert list(SEEDERS.values())[-1] is seed_channels
 
 
 def test_the_demo_account_and_its_events_are_seeded_once(scoped):
