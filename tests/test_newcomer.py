@@ -118,11 +118,15 @@ def test_make_run_on_a_bare_machine_serves_every_page_of_every_role(clone):
             raise
         log.close()
 
-    # Ctrl-C stopped what make run started.
+    # Ctrl-C stopped what make run started (make may return before scripts/local_services.py has stopped them).
+    deadline = time.monotonic() + 60
+    while (clone / "var" / "postgres" / "postmaster.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert not (clone / "var" / "postgres" / "postmaster.pid").exists(), (clone / "make-run.log").read_text()[-3000:]
     redis_port = int(re.search(r"REDIS_URL=redis://127.0.0.1:(\d+)", dotenv).group(1))
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", redis_port), timeout=1).close()
+    assert "stopping PostgreSQL" in (clone / "make-run.log").read_text()
 
 
 def _every_page_of_every_role(base):
