@@ -19,6 +19,7 @@ import bench.scenarios
 
 EXIT_USAGE = 2
 UNKNOWN_SCENARIO = "unknown scenario {name!r}; available: {available}"
+NO_TINY_SIZE = "scenario {name!r} has no tiny size: give its module a TINY tuple of options"
 
 
 def available_scenarios():
@@ -57,6 +58,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", help="scenario to run (see --list)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("--tiny", action="store_true",
+                        help="run at the scenario's tiny size (seconds; what the tests run), options after it win")
     known, rest = parser.parse_known_args(argv)
 
     scenarios = available_scenarios()
@@ -77,11 +80,18 @@ def main(argv=None):
     scenario_parser = argparse.ArgumentParser(prog=f"python -m bench {known.scenario}", description=summary)
     if hasattr(module, "add_arguments"):
         module.add_arguments(scenario_parser)
+    if known.tiny:
+        if not hasattr(module, "TINY"):
+            print(NO_TINY_SIZE.format(name=known.scenario), file=sys.stderr)
+            return EXIT_USAGE
+        rest = [*module.TINY, *rest]
     args = scenario_parser.parse_args(rest)  # exits 2 with a message on a bad option
 
     date, machine = datetime.now(UTC).isoformat(timespec="seconds"), machine_info()
     figures = module.run(args)
-    print(json.dumps({"scenario": known.scenario, "date": date, "machine": machine, **figures}), flush=True)
+    # A tiny run proves the scenario works; its figures say nothing about performance and are marked so.
+    size = {"tiny": True} if known.tiny else {}
+    print(json.dumps({"scenario": known.scenario, "date": date, "machine": machine, **size, **figures}), flush=True)
     return 0
 
 

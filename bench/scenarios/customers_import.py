@@ -6,7 +6,7 @@ undo (one transaction). The organization is a fresh one per run and is deleted a
 
 The generated file mixes what real files hold: about --existing of its rows match customers already there by mobile
 (updates), --identities carry a WeChat openid, --errors have a malformed mobile; every row has two tags, a region and
-an owner. Run it against PostgreSQL, as production does (SQLite would measure something else):
+an owner:
 
     createdb -h 127.0.0.1 -U postgres scrm_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scrm_bench .venv/bin/python manage.py migrate
@@ -21,9 +21,12 @@ import resource
 import secrets
 import sys
 import time
-from urllib.parse import urlsplit
 
 MAX_BENCH_ROWS = 200_000
+
+
+# A run of seconds: what the tests run (python -m bench customers_import --tiny).
+TINY = ("--rows", "200", "--export")
 
 
 def add_arguments(parser):
@@ -47,21 +50,18 @@ def run(args):
     os.environ["CELERY_BROKER_URL"] = "memory://"
     # Production-like Django (DEBUG off: no query log growing with every statement); it serves no request here.
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    database = _scheme("DATABASE_URL", "sqlite")
-    if not database.startswith("postgres"):
-        print(f"warning: measuring on {database}; PostgreSQL gives figures comparable with production",
-              file=sys.stderr)
 
     import django
 
     django.setup()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from bench.django_setup import organization_delete
     from scrm.services import customer_import as imports
-    from scrm.tenancy import tenant_scope
+    from scrm.tenancy import platform_scope, tenant_scope
 
     organization, user = _organization()
-    figures = {"rows": args.rows, "encoding": args.encoding, "database": database,
+    figures = {"rows": args.rows, "encoding": args.encoding,
                "cache": "redis" if os.environ.get("REDIS_URL") else "file"}
     try:
         with tenant_scope(organization):
@@ -104,7 +104,8 @@ def run(args):
                 print(f"undone in {figures['undo_s']}s", file=sys.stderr)
     finally:
         if not args.keep:
-            _delete(organization)
+            with platform_scope():
+                organization_delete(organization)
     figures["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return figures
 
@@ -125,12 +126,6 @@ def _exports(user):
             figures.update(_phase("export_xlsx", started, count), export_xlsx_mib=round(output.seek(0, 2) / 2**20, 2))
         print(f"Excel export in {figures['export_xlsx_s']}s", file=sys.stderr)
     return figures
-
-
-def _scheme(variable, default):
-    """Only the URL's scheme goes into the report: never a host's password."""
-    value = os.environ.get(variable, "")
-    return urlsplit(value).scheme if value else default
 
 
 def _since(started):
@@ -194,33 +189,3 @@ def _file(organization, args):
             identity or ",",
         ]))
     return ("\r\n".join(lines) + "\r\n").encode(args.encoding)
-
-
-def _delete(organization):
-    """Everything the run created, in dependency order, in the platform scope (a cross-tenant maintenance job)."""
-    from scrm.models import (
-        ChannelIdentity,
-        Customer,
-        CustomerImport,
-        CustomerImportChange,
-        CustomerImportRowError,
-        CustomerTag,
-        Organization,
-        PiiReveal,
-        Region,
-        Tag,
-        TagGroup,
-        User,
-    )
-    from scrm.tenancy import platform_scope
-
-    with platform_scope():
-        for model in (CustomerImportRowError, CustomerImportChange, CustomerImport, CustomerTag, ChannelIdentity,
-                      PiiReveal):
-            model.objects.filter(organization=organization)._raw_delete(model.objects.db)
-        Customer.objects.filter(organization=organization, merged_into__isnull=False).update(merged_into=None)
-        Customer.objects.filter(organization=organization)._raw_delete(Customer.objects.db)
-        for model in (Tag, TagGroup, Region):
-            model.objects.filter(organization=organization).delete()
-        User.objects.filter(organization=organization).delete()
-        Organization.objects.filter(pk=organization.pk).delete()

@@ -24,6 +24,10 @@ BIG_SLUG = "bench-customers"
 TAG_COUNT = 20
 
 
+# A run of seconds: what the tests run (python -m bench customers_list --tiny).
+TINY = ("--customers", "2000", "--other-orgs", "1", "--other-size", "200", "--requests", "5")
+
+
 def add_arguments(parser):
     parser.add_argument("--customers", type=int, default=1_000_000, help="customers in the measured organization")
     parser.add_argument("--other-orgs", type=int, default=10, help="organizations beside it")
@@ -37,38 +41,46 @@ def _generate(organization, count, tags, mobile_prefix):
     """Customers, one identity each and one or two tags each, in three INSERT ... SELECT statements."""
     from django.db import connection
 
+    from bench.rows import default_columns
+    from scrm.models import ChannelIdentity, Customer, CustomerTag
+
     tag_ids = [t.pk for t in tags]
+    customer_columns = ("organization_id", "display_name", "mobile", "level", "source_channel", "first_contact_at",
+                        "last_contact_at", "created_at")
+    customer_other = default_columns(Customer, customer_columns)
+    identity_columns = ("organization_id", "customer_id", "channel", "app_id", "external_id", "created_at")
+    identity_other = default_columns(ChannelIdentity, identity_columns)
+    tag_columns = ("organization_id", "customer_id", "tag_id", "created_at")
+    tag_other = default_columns(CustomerTag, tag_columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            INSERT INTO scrm_customer (organization_id, display_name, real_name, mobile, email, level, source_channel,
-                                       notes, first_contact_at, last_contact_at, created_at, updated_at)
-            SELECT %s, '客户' || g, '', %s || lpad(g::text, 8, '0'), '',
-                   CASE WHEN g %% 20 = 0 THEN 'svip' WHEN g %% 5 = 0 THEN 'vip' ELSE 'normal' END, 'wechat_oa', '',
+            f"""
+            INSERT INTO scrm_customer ({", ".join(customer_columns)}{customer_other[0]})
+            SELECT %s, '客户' || g, %s || lpad(g::text, 8, '0'),
+                   CASE WHEN g %% 20 = 0 THEN 'svip' WHEN g %% 5 = 0 THEN 'vip' ELSE 'normal' END, 'wechat_oa',
                    now() - (g %% 700) * interval '1 day', now() - (g %% 30) * interval '1 day',
-                   now() - g * interval '1 second', now()
+                   now() - g * interval '1 second'{customer_other[1]}
             FROM generate_series(1, %s) AS g
-            """,
+            """,  # noqa: S608 - names and defaults from the models
             [organization.pk, mobile_prefix, count],
         )
         cursor.execute(
-            """
-            INSERT INTO scrm_channelidentity (organization_id, customer_id, channel, app_id, external_id, union_id,
-                                              profile, created_at)
-            SELECT organization_id, id, 'wechat_oa', 'wx-bench', 'o' || md5(id::text), '', '{}', created_at
+            f"""
+            INSERT INTO scrm_channelidentity ({", ".join(identity_columns)}{identity_other[0]})
+            SELECT organization_id, id, 'wechat_oa', 'wx-bench', 'o' || md5(id::text), created_at{identity_other[1]}
             FROM scrm_customer WHERE organization_id = %s
-            """,
+            """,  # noqa: S608 - names and defaults from the models
             [organization.pk],
         )
         cursor.execute(
-            """
-            INSERT INTO scrm_customertag (organization_id, customer_id, tag_id, created_at)
-            SELECT organization_id, id, (%s::bigint[])[1 + id %% %s], created_at
+            f"""
+            INSERT INTO scrm_customertag ({", ".join(tag_columns)}{tag_other[0]})
+            SELECT organization_id, id, (%s::bigint[])[1 + id %% %s], created_at{tag_other[1]}
             FROM scrm_customer WHERE organization_id = %s
             UNION ALL
-            SELECT organization_id, id, (%s::bigint[])[1 + (id / 7) %% %s], created_at
+            SELECT organization_id, id, (%s::bigint[])[1 + (id / 7) %% %s], created_at{tag_other[1]}
             FROM scrm_customer WHERE organization_id = %s AND id %% 3 = 0 AND (id / 7) %% %s <> id %% %s
-            """,
+            """,  # noqa: S608 - names and defaults from the models
             [tag_ids, len(tag_ids), organization.pk, tag_ids, len(tag_ids), organization.pk, len(tag_ids),
              len(tag_ids)],
         )
@@ -135,14 +147,11 @@ def _measure(client, urls):
 
 def run(args):
     setup_django()
-    from django.db import connection
     from django.test import Client
 
     from scrm.models import Tag
     from scrm.tenancy import tenant_scope
 
-    if connection.vendor != "postgresql":
-        sys.exit("customers_list needs PostgreSQL (set DATABASE_URL)")
     big, agent = _ensure_data(args)
     with tenant_scope(big):
         tag_ids = list(Tag.objects.values_list("pk", flat=True))

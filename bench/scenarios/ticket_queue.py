@@ -48,6 +48,10 @@ AGENTS = 200  # agent i is a member of queues i % 20 and (i + 1) % 20
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+# A run of seconds: what the tests run (python -m bench ticket_queue --tiny).
+TINY = ("--tickets", "2000", "--customers", "200", "--other-orgs", "1", "--other-size", "200", "--requests", "3")
+
+
 def add_arguments(parser):
     parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets in the measured organization")
     parser.add_argument("--customers", type=int, default=100_000, help="customers in the measured organization")
@@ -79,44 +83,49 @@ def _generate(organization, *, tickets, customers, queue_ids, agent_ids, team_id
     """
     from django.db import connection
 
+    from bench.rows import default_columns
+    from scrm.models import Customer
+    from tickets.models import Ticket
+
+    customer_columns = ("organization_id", "display_name", "level", "source_channel", "first_contact_at",
+                        "last_contact_at", "created_at")
+    customer_other_columns, customer_other_values = default_columns(Customer, customer_columns)
+    ticket_columns = ("organization_id", "number", "subject", "customer_id", "channel", "source_ref", "priority",
+                      "status", "assignee_id", "team_id", "queue_id", "created_at", "updated_at")
+    ticket_other_columns, ticket_other_values = default_columns(Ticket, ticket_columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            INSERT INTO scrm_customer (organization_id, display_name, real_name, mobile, email, level, source_channel,
-                                       notes, first_contact_at, last_contact_at, created_at, updated_at)
-            SELECT %s, '客户' || g, '', '', '',
-                   CASE WHEN g %% 20 = 0 THEN 'svip' WHEN g %% 5 = 0 THEN 'vip' ELSE 'normal' END, 'wechat_oa', '',
-                   now(), now(), now() - g * interval '1 minute', now()
+            f"""
+            INSERT INTO scrm_customer ({", ".join(customer_columns)}{customer_other_columns})
+            SELECT %s, '客户' || g,
+                   CASE WHEN g %% 20 = 0 THEN 'svip' WHEN g %% 5 = 0 THEN 'vip' ELSE 'normal' END, 'wechat_oa',
+                   now(), now(), now() - g * interval '1 minute'{customer_other_values}
             FROM generate_series(1, %s) AS g
             RETURNING id
-            """,
+            """,  # noqa: S608 - names and defaults from the models
             [organization.pk, customers],
         )
         customer_ids = sorted(row[0] for row in cursor.fetchall())
         cursor.execute(
-            """
+            f"""
             WITH t AS (
                 SELECT g, (g / 5) %% %(queues)s AS q, (g / 5 / %(queues)s) %% 10 AS j, (g %% 5 = 0) AS active
                 FROM generate_series(1, %(n)s) AS g
             )
-            INSERT INTO tickets_ticket (
-                organization_id, number, subject, description, customer_id, channel, source_ref, type_id, priority,
-                status, assignee_id, team_id, queue_id, region_id, parent_id, merged_into_id, order_number,
-                created_at, updated_at, assigned_at, first_response_at, resolved_at, closed_at)
+            INSERT INTO tickets_ticket ({", ".join(ticket_columns)}{ticket_other_columns})
             SELECT %(org)s,
                    'T' || to_char(now() - g * interval '1 minute', 'YYYYMMDD') || '-'
                        || lpad((g %% 1000000)::text, 6, '0'),
-                   '空调不制冷 工单' || g, '', (%(customers)s::bigint[])[1 + g %% %(ncust)s], 'wechat_oa', 'conv-' || g,
-                   NULL,
+                   '空调不制冷 工单' || g, (%(customers)s::bigint[])[1 + g %% %(ncust)s], 'wechat_oa', 'conv-' || g,
                    CASE WHEN g %% 7 = 0 THEN 1 WHEN g %% 7 = 1 THEN 2 WHEN g %% 7 = 2 THEN 4 ELSE 3 END,
                    CASE WHEN NOT active THEN (CASE WHEN g %% 2 = 0 THEN 'closed' ELSE 'resolved' END)
                         WHEN j < 3 THEN (ARRAY['open', 'pending', 'on_hold'])[1 + g %% 3]
                         ELSE (ARRAY['new', 'open'])[1 + g %% 2] END,
                    CASE WHEN active AND j < 3 THEN (%(agents)s::bigint[])[1 + q + %(queues)s * j] END,
-                   %(team)s, (%(queue_ids)s::bigint[])[1 + q], NULL, NULL, NULL, '',
-                   now() - g * interval '1 minute', now() - g * interval '1 minute', NULL, NULL, NULL, NULL
+                   %(team)s, (%(queue_ids)s::bigint[])[1 + q],
+                   now() - g * interval '1 minute', now() - g * interval '1 minute'{ticket_other_values}
             FROM t
-            """,
+            """,  # noqa: S608 - names and defaults from the models
             {"org": organization.pk, "queues": len(queue_ids), "n": tickets, "customers": customer_ids,
              "ncust": len(customer_ids), "agents": agent_ids, "team": team_id, "queue_ids": queue_ids},
         )
@@ -256,14 +265,10 @@ def _measure(server, cookie, url, requests, headers=None):
 def run(args):
     secret_key = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
     _setup_django(secret_key)
-    from django.db import connection
 
     from bench.server import gunicorn_server
     from scrm.tenancy import tenant_scope
     from tickets.models import Ticket
-
-    if connection.vendor != "postgresql":
-        sys.exit("ticket_queue needs PostgreSQL (set DATABASE_URL)")
     from tickets.selectors import BOARD_COUNTS_CACHE_SECONDS
     organization, queues, agent, supervisor = _ensure_data(args)
     with tenant_scope(organization):

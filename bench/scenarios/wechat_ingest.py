@@ -38,12 +38,6 @@ TOKEN = "benchtoken2026"  # noqa: S105 - a throwaway account of the run
 AES_KEY = "BenchAesKey0123456789abcdefghijklmnopqrstuv"
 APP_ID = "wxbench0000000001"
 
-_CLEANUP = [
-    "channels_ingest_inboundmedia", "channels_ingest_outboundmessage", "channels_ingest_inboundevent",
-    "tickets_ticketevent", "tickets_comment", "tickets_tickettag", "tickets_ticketwatcher", "tickets_ticket",
-    "tickets_agentload", "tickets_ticketcounter", "scrm_channelidentity", "scrm_customer",
-    "channels_ingest_channelaccount",
-]
 
 
 GOAL_RATIO = 0.5  # of the baseline's throughput
@@ -55,6 +49,17 @@ def _levels(text):
     if not levels or min(levels) < 1:
         raise ValueError(f"concurrency levels must be positive integers: {text!r}")
     return levels
+
+
+# A run of seconds: what the tests run (python -m bench wechat_ingest --tiny).
+TINY = (
+    "--concurrency", "2",
+    "--requests", "40",
+    "--rounds", "1",
+    "--warmup", "10",
+    "--customers", "5",
+    "--drain-seconds", "20",
+)
 
 
 def add_arguments(parser):
@@ -266,7 +271,7 @@ def run(args):
         finally:
             celery_app.control.purge()  # what the worker did not take names rows deleted below
             if not args.keep:
-                organization_delete(organization, _CLEANUP)
+                organization_delete(organization)
 
     return {
         "workers": args.workers,
