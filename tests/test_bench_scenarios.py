@@ -29,8 +29,11 @@ def _database_url(settings_dict):
     user = quote(settings_dict.get("USER") or "", safe="")
     password = quote(settings_dict.get("PASSWORD") or "", safe="")
     credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host, port = settings_dict.get("HOST") or "127.0.0.1", settings_dict.get("PORT") or "5432"
-    return f"postgres://{credentials}{host}:{port}/{quote(settings_dict['NAME'], safe='')}"
+    name = quote(settings_dict["NAME"], safe="")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    if host.startswith("/"):  # the private server of scripts/local_services.py: a unix socket folder
+        return f"postgres://{credentials}/{host}/{name}"
+    return f"postgres://{credentials}{host}:{settings_dict.get('PORT') or '5432'}/{name}"
 
 
 def test_every_scenario_has_a_tiny_size():
