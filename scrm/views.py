@@ -5,11 +5,11 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
-from django_tables2 import RequestConfig
 
 from scrm import health
 from scrm.access import ModuleRequiredMixin, user_home_module
 from scrm.navigation import NAV_ITEMS, nav_children_for
+from scrm.paginators import TableRequestConfig
 from scrm.selectors import organization_summary, organization_users, region_list, team_list
 from scrm.tables import RegionTable, TeamTable, UserTable
 
@@ -68,7 +68,7 @@ class SettingsView(ModuleRequiredMixin, TemplateView):
             "user_table": UserTable(organization_users(organization=organization), prefix="u-"),
         }
         for table in tables.values():
-            RequestConfig(self.request, paginate={"per_page": 20}).configure(table)
+            TableRequestConfig(self.request, paginate={"per_page": 20}).configure(table)
         return super().get_context_data(
             organization=organization, summary=organization_summary(organization=organization), **tables, **kwargs
         )
