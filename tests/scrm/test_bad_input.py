@@ -8,6 +8,7 @@ from scrm.models import Customer, Role
 from scrm.paginators import MAX_PER_PAGE
 from scrm.services.customers import customers_log_reveal
 from tests.scrm.factories import UserFactory
+from tests.tenancy import tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +45,23 @@ def test_per_page_is_clamped_on_every_list(crowd, path, per_page):
     assert 1 <= len(page.object_list) <= MAX_PER_PAGE
     if per_page == "60000":
         assert len(page.object_list) == MAX_PER_PAGE
+
+
+# --- the admin's PII-reveal list --------------------------------------------------------------------------------
+
+def test_the_reveal_lists_user_filter_offers_only_the_organizations_own_users(db):
+    def seed(tenant):
+        for role, user in tenant.users.items():
+            user.display_name = f"{tenant.marker} {role.value}"
+            user.save(update_fields=["display_name"])
+        customer = Customer.objects.create(organization=tenant.organization, display_name=f"{tenant.marker} 客户")
+        customers_log_reveal(customers=[customer], user=tenant.users[Role.OPS_ADMIN], fields=("mobile",))
+
+    a, b = tenant_pair(seed)
+    response = _client(a.users[Role.OPS_ADMIN]).get("/admin/scrm/piireveal/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "[tenant-a] ops_admin" in body
+    # Only users who revealed something, and never another organization's.
+    assert "[tenant-b]" not in body
+    assert "[tenant-a] agent" not in body
