@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from scrm.access import ModuleRequiredMixin
 from scrm.services.customer_export import neutralise
+from scrm.text import xlsx_text
 from tickets.sla.report import (
     GROUPS,
     REPORT_TZ,
@@ -82,9 +83,9 @@ def _excel(header, body, data):
     sheet = workbook.active
     sheet.title = "SLA"
     sheet.append([neutralise(str(_("SLA compliance"))), f"{data['start']} – {data['end']}"])
-    sheet.append([neutralise(str(value)) for value in header])
+    sheet.append([neutralise(xlsx_text(str(value))) for value in header])
     for row in body:
-        sheet.append([neutralise(value) if isinstance(value, str) else value for value in row])
+        sheet.append([neutralise(xlsx_text(value)) if isinstance(value, str) else value for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(),

@@ -58,6 +58,7 @@ from scrm.models import (
     User,
 )
 from scrm.phones import MSG_BAD_MOBILE, InvalidMobile, mask_mobile, mask_name, normalize_mobile
+from scrm.text import clean_text
 
 __all__ = [
     "MAX_FILE_BYTES", "MAX_ROWS", "CustomerImportRefused", "customer_import_apply", "customer_import_cancel",
@@ -230,7 +231,9 @@ def _cell_text(value):
     if value is None:
         return ""
     if isinstance(value, str):
-        return _NEUTRALISED.sub("", value.strip())
+        # Control characters (a NUL deep in a CSV, a stray \x0b from a pasted cell) would fail the whole apply or
+        # the organization's later exports: they go here, with the one helper every input uses.
+        return _NEUTRALISED.sub("", clean_text(value).strip())
     if isinstance(value, bool):
         return str(value).upper()
     if isinstance(value, float) and value.is_integer():
