@@ -23,6 +23,7 @@ from tests.scrm.factories import UserFactory
 from tests.tenancy import api_token, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
 from tickets.models import Comment
+from tickets.views_sla import EARLIEST, LATEST, MSG_RANGE_BOUNDS
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,17 @@ def test_the_api_caps_a_reply_like_the_web_form(scoped):
     assert not Comment.objects.exists()
     response = api.post(f"/api/v1/tickets/{ticket.pk}/reply/", {"body": "好" * Comment.BODY_MAX_LENGTH}, format="json")
     assert response.status_code == 201, response.data
+
+
+# --- the SLA report's dates ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("start", "end"), [("9999-12-01", "9999-12-31"), ("0001-01-01", "0001-01-02"),
+                                            ("2026-01-01", "9999-12-31")])
+def test_the_sla_report_refuses_dates_out_of_bounds_with_a_form_error(scoped, start, end):
+    supervisor = UserFactory(organization=scoped, roles=[Role.SUPERVISOR])
+    for extra in ({}, {"format": "xlsx"}):
+        response = _client(supervisor).get("/sla/report/",
+                                           {"start": start, "end": end, "group_by": "queue", **extra})
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+        assert str(MSG_RANGE_BOUNDS % {"earliest": EARLIEST, "latest": LATEST}) in response.content.decode()
