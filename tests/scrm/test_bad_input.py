@@ -2,16 +2,26 @@
 bounded page), stores nothing, and never a 500."""
 
 import io
+import zipfile
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from scrm.models import Customer, CustomerImport, Role
 from scrm.paginators import MAX_PER_PAGE
+from scrm.services import customer_import
 from scrm.services.customer_import import (
+    MSG_CSV_FIELD_TOO_LONG,
+    MSG_DAMAGED,
+    MSG_ENCRYPTED,
+    MSG_XLS_UNSUPPORTED,
+    MSG_XLSX_ROW_CELLS,
+    CustomerImportRefused,
     customer_import_apply,
     customer_import_confirm,
     customer_import_upload,
@@ -177,3 +187,122 @@ def test_the_sla_report_refuses_dates_out_of_bounds_with_a_form_error(scoped, st
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/html")
         assert str(MSG_RANGE_BOUNDS % {"earliest": EARLIEST, "latest": LATEST}) in response.content.decode()
+
+
+# --- import files that are not what they say ----------------------------------------------------------------------
+
+def _workbook_parts():
+    """The parts of a real two-row workbook, as {name: bytes}."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["姓名", "手机"])
+    workbook.active.append(["张三", "13812345678"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _zip(parts):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _with(**replace):
+    parts = _workbook_parts()
+    for name, data in replace.items():
+        name = "[Content_Types].xml" if name == "CT" else name.replace("__", "/").removesuffix("_xml") + ".xml"
+        if data is None:
+            parts.pop(name)
+        else:
+            parts[name] = data
+    return _zip(parts)
+
+
+def _bomb(cells=2 ** 24):
+    """A workbook of a few hundred KB whose one sheet is a single row of `cells` cells (~250 MB unpacked), written
+    as a stream so the test never holds it in memory."""
+    parts = _workbook_parts()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in parts.items():
+            if name != "xl/worksheets/sheet1.xml":
+                archive.writestr(name, data)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                        b'spreadsheetml/2006/main"><dimension ref="A1"/><sheetData><row r="1">')
+            block = b"<c><v>1</v></c>" * 65536
+            for _n in range(cells // 65536):
+                sheet.write(block)
+            sheet.write(b"</row></sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+def _sheet(rows):
+    cells = "".join(f'<row r="{n}">' + "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in row) + "</row>"
+                    for n, row in enumerate(rows, start=1))
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>').encode()
+
+
+BAD_FILES = {
+    "zip bomb": ("bomb.xlsx", _bomb, MSG_XLSX_ROW_CELLS % {"limit": "1,000"}),
+    "a row too wide": ("wide.xlsx", lambda: _with(xl__worksheets__sheet1_xml=_sheet([["姓名"], ["x"] * 1001])),
+                       MSG_XLSX_ROW_CELLS % {"limit": "1,000"}),
+    "truncated zip": ("cut.xlsx", lambda: _with()[:-200], MSG_DAMAGED),
+    "cut in the middle": ("half.xlsx", lambda: _with()[: len(_with()) // 2], MSG_DAMAGED),
+    "not a zip": ("text.xlsx", lambda: b"PK\x03\x04 this is not a zip at all", MSG_DAMAGED),
+    "zip without workbook": ("photos.xlsx", lambda: _zip({"photo.jpg": b"\xff\xd8\xff" + b"x" * 100}), MSG_DAMAGED),
+    "no workbook part": ("noworkbook.xlsx", lambda: _with(xl__workbook_xml=None), MSG_DAMAGED),
+    "wrong content types": ("types.xlsx", lambda: _with(CT=b"<Types xmlns='http://schemas.openxmlformats.org/"
+                                                          b"package/2006/content-types'/>"), MSG_DAMAGED),
+    "content types garbage": ("types2.xlsx", lambda: _with(CT=b"\x00garbage<<<"), MSG_DAMAGED),
+    "sheet XML garbage": ("garbage.xlsx", lambda: _with(xl__worksheets__sheet1_xml=b"<worksheet><sheetData><row>"),
+                          MSG_DAMAGED),
+    "sheet XML not XML": ("binary.xlsx", lambda: _with(xl__worksheets__sheet1_xml=bytes(range(256)) * 4),
+                          MSG_DAMAGED),
+    "encrypted": ("secret.xlsx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
+                  + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 500, MSG_ENCRYPTED),
+    "xls renamed": ("old.xlsx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000, MSG_XLS_UNSUPPORTED),
+    "empty": ("empty.xlsx", lambda: b"", None),
+    "csv field over the limit": ("long.csv", lambda: ("姓名,备注\r\n张三,\"" + "x" * 140_000 + "\"\r\n").encode(),
+                                 MSG_CSV_FIELD_TOO_LONG % {"limit": "131,072"}),
+    "csv quote never closed": ("quote.csv", lambda: ("姓名,备注\r\n张三,\"" + "x\r\n" * 50_000).encode(),
+                               MSG_CSV_FIELD_TOO_LONG % {"limit": "131,072"}),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_a_bad_file_is_a_form_error_and_stores_nothing(scoped, ops_admin, case):
+    name, build, message = BAD_FILES[case]
+    response = _client(ops_admin).post("/customers/import/", {"file": SimpleUploadedFile(name, build())})
+    assert response.status_code == 400
+    if message is not None:
+        with translation.override("zh-hans"):
+            assert escape(str(message)) in response.content.decode()
+    assert not CustomerImport.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_a_workbook_over_the_cell_or_size_limits_is_refused_before_parsing(scoped, ops_admin, monkeypatch):
+    content = _with(xl__worksheets__sheet1_xml=_sheet([["姓名", "手机"]] + [["张三", "1"]] * 20))
+    monkeypatch.setattr(customer_import, "MAX_XLSX_CELLS", 30)
+    with pytest.raises(CustomerImportRefused) as exc:
+        customer_import_upload(organization=scoped, user=ops_admin, file=SimpleUploadedFile("c.xlsx", content))
+    assert exc.value.code == "xlsx_cells"
+    monkeypatch.setattr(customer_import, "MAX_XLSX_CELLS", 100)
+    monkeypatch.setattr(customer_import, "MAX_XLSX_UNPACKED_BYTES", 1000)
+    with pytest.raises(CustomerImportRefused) as exc:
+        customer_import_upload(organization=scoped, user=ops_admin, file=SimpleUploadedFile("c.xlsx", content))
+    assert exc.value.code == "xlsx_unpacked"
+    assert not CustomerImport.objects.exists()
+
+
+def test_a_sound_workbook_with_a_prefixed_namespace_still_imports(scoped, ops_admin):
+    sheet = _sheet([["姓名"], ["王五"], ["赵六"]]).replace(b"<", b"<x:").replace(b"<x:/", b"</x:").replace(
+        b"<x:?xml", b"<?xml").replace(b'xmlns="', b'xmlns:x="')
+    batch = _imported(scoped, ops_admin, "prefixed.xlsx", _with(xl__worksheets__sheet1_xml=sheet))
+    assert batch.status == CustomerImport.Status.APPLIED, batch.failure_code
+    assert sorted(Customer.objects.values_list("display_name", flat=True)) == ["王五", "赵六"]
