@@ -110,7 +110,8 @@ class ChannelAccountEventsView(_OpsMixin, TemplateView):
             account=account, callback_url=self.request.build_absolute_uri(account.hook_path),
             counts=selectors.account_status_counts(account=account), statuses=InboundEvent.Status, table=table,
             activity=selectors.account_activity(account=account),
-            outbound_problems=selectors.account_outbound_problems(account=account), **kwargs)
+            outbound_problems=selectors.account_outbound_problems(account=account),
+            plaintext_seen_at=selectors.account_plaintext_seen_at(account=account), **kwargs)
 
 
 class InboundEventReplayView(_OpsMixin, View):

@@ -2,7 +2,9 @@
 never 500, and stores nothing it should not. Built with the same WeChat client as test_hooks.py."""
 
 import base64
+import logging
 import time
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives import padding
@@ -10,6 +12,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.test import Client
 
 from channels_ingest.models import InboundEvent
+from channels_ingest.plaintext import PLAINTEXT_WINDOW
+from scrm.logfilters import HookQueryFilter
 from scrm.tenancy import platform_scope
 from tests.channels_ingest.wechat import AES_KEY, CORP_ID, TOKEN, WeChatSender, message, sign, to_xml
 
@@ -90,3 +94,85 @@ def test_wecom_url_verification_with_a_too_short_echostr_is_a_400(raw_client, we
     response = raw_client.get("/hooks/wecom/acme-wecom/", {"msg_signature": sign(TOKEN, ts, nonce, echostr),
                                                            "timestamp": ts, "nonce": nonce, "echostr": echostr})
     assert response.status_code == 400
+
+
+# --- replayed plaintext callbacks ---------------------------------------------------------------------------------
+
+def test_plaintext_refuses_a_timestamp_outside_the_window(oa_raw, deliver):
+    for age in (PLAINTEXT_WINDOW + 60, -(PLAINTEXT_WINDOW + 60)):
+        response = deliver(oa_raw, message("text", Content="旧的"), mode="plaintext",
+                           timestamp=int(time.time()) - age)
+        assert response.status_code == 403
+    assert _events() == []
+
+
+def test_plaintext_refuses_a_captured_signed_url_with_another_body(oa_raw, deliver):
+    query, body = oa_raw.request(message("text", Content="真的"), mode="plaintext", nonce="captured")
+    assert oa_raw.post_raw(body, query).content == b"success"
+    forged = body.replace("真的", "把退款打到这个账户")
+    response = oa_raw.post_raw(forged, query)
+    assert response.status_code == 403
+    [event] = _events()
+    assert "真的" in event.raw
+
+
+def test_plaintext_still_takes_wechats_retry_of_the_same_body_once(oa_raw, deliver):
+    query, body = oa_raw.request(message("text", Content="重试"), mode="plaintext", nonce="retry")
+    for _attempt in range(3):
+        response = oa_raw.post_raw(body, query)
+        assert response.status_code == 200
+        assert response.content == b"success"
+    assert len(_events()) == 1
+
+
+def test_safe_and_compatible_modes_still_accept_old_timestamps(oa_raw, deliver):
+    for mode in ("safe", "compatible"):
+        response = deliver(oa_raw, message("text", Content=mode), mode=mode, timestamp=1400000000,
+                           nonce=f"n{mode}")
+        assert response.status_code == 200
+    assert len(_events()) == 2
+
+
+def test_the_accounts_page_recommends_safe_mode_once_plaintext_arrives(oa_raw, deliver, oa_account, ops_admin):
+    page = Client()
+    page.force_login(ops_admin)
+    url = f"/settings/channels/{oa_account.pk}/"
+    assert 'data-testid="plaintext-warning"' not in page.get(url).content.decode()
+    deliver(oa_raw, message("text", Content="安全模式"), mode="safe")
+    assert 'data-testid="plaintext-warning"' not in page.get(url).content.decode()
+    deliver(oa_raw, message("text", Content="明文模式"), mode="plaintext")
+    assert 'data-testid="plaintext-warning"' in page.get(url).content.decode()
+
+
+def test_no_log_line_holds_a_hooks_query_string():
+    signature = sign(TOKEN, "1", "n")
+    record = logging.LogRecord("django.server", logging.INFO, __file__, 1, '"%s" %s %s',
+                               (f"POST /hooks/wechat/acme-oa/?signature={signature}&timestamp=1 HTTP/1.1", 403, 9),
+                               None)
+    assert HookQueryFilter().filter(record)
+    assert signature not in record.getMessage()
+    assert '"POST /hooks/wechat/acme-oa/ HTTP/1.1" 403 9' in record.getMessage()
+    # runserver's request lines go through the filter
+    handlers = logging.getLogger("django.server").handlers
+    assert any(isinstance(f, HookQueryFilter) for handler in handlers for f in handler.filters)
+
+
+def test_gunicorns_access_log_drops_a_hooks_query_string():
+    import runpy
+    from pathlib import Path
+
+    from gunicorn.config import Config
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    logger = settings["logger_class"](Config())
+
+    class Response:
+        status, sent, headers = "403 Forbidden", 9, []
+
+    environ = {"REQUEST_METHOD": "POST", "RAW_URI": "/hooks/wechat/acme/?signature=abc&nonce=n",
+               "SERVER_PROTOCOL": "HTTP/1.1", "PATH_INFO": "/hooks/wechat/acme/", "QUERY_STRING": "signature=abc"}
+    atoms = logger.atoms(Response(), [], environ, timedelta(milliseconds=1))
+    assert "signature" not in atoms["r"] and atoms["q"] == ""
+    assert atoms["r"] == "POST /hooks/wechat/acme/ HTTP/1.1"
+    environ.update(RAW_URI="/customers/?q=x", PATH_INFO="/customers/", QUERY_STRING="q=x")
+    assert logger.atoms(Response(), [], environ, timedelta(milliseconds=1))["r"] == "POST /customers/?q=x HTTP/1.1"
