@@ -10,7 +10,6 @@ JSON), they are an error; in a file's cells they are dropped like the others.
 import re
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -65,8 +64,3 @@ class CleanCharField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return clean_text(value) if isinstance(value, str) and "\x00" not in value else value
-
-
-def validate_storable(value):
-    if not is_storable(value):
-        raise ValidationError(MSG_UNSTORABLE, code="unstorable")
