@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from channels_ingest.models import ChannelAccount
+from scrm.text import CleanCharField
 
 _SECRET_HELP = _("Stored encrypted and never shown again. Leave empty to keep the current value.")
 
@@ -10,7 +11,7 @@ class ChannelAccountForm(forms.Form):
     """Add or edit an account. Secrets are write-only: an edit shows whether each is set and offers to replace it."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=ChannelAccount.Kind.choices)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = CleanCharField(label=_("Name"), max_length=100)
     slug = forms.SlugField(label=_("Slug"), max_length=64,
                            help_text=_("Part of the callback URL, unique on the platform, e.g. xinghe-oa."))
     app_id = forms.CharField(label=_("App id / corp id"), max_length=64)
@@ -21,7 +22,7 @@ class ChannelAccountForm(forms.Form):
                               widget=forms.PasswordInput(render_value=False))
     secret = forms.CharField(label=_("App secret"), max_length=128, required=False,
                              widget=forms.PasswordInput(render_value=False))
-    subscribe_reply = forms.CharField(label=_("Reply to a new follower"), required=False,
+    subscribe_reply = CleanCharField(label=_("Reply to a new follower"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 

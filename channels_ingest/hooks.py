@@ -2,9 +2,13 @@
 
 `/hooks/wechat/<slug>/` (Official Account) and `/hooks/wecom/<slug>/` (WeCom). Modes, as WeChat names them:
 plaintext (the message itself, `signature` in the query), compatible (both the message and `Encrypt`) and safe
-(only `Encrypt`; `msg_signature` in the query). Compatible and safe payloads are always read from `Encrypt`. The age
-of `timestamp` is not checked: WeChat's retries and the platforms' samples carry old ones, and the dedupe key makes
-a replayed callback a no-op.
+(only `Encrypt`; `msg_signature` in the query). Compatible and safe payloads are always read from `Encrypt`; there
+the age of `timestamp` is not checked: WeChat's retries and the platforms' samples carry old ones, the signature
+covers the body, and the dedupe key makes a replayed callback a no-op. In plaintext mode the signature does not
+cover the body, so a stale or replayed signed URL is refused (channels_ingest.plaintext).
+
+Nothing here logs the query string: it holds the signature, and in plaintext mode a signed URL is a credential for
+the window (gunicorn.conf.py and the logging filter keep it out of the access logs too).
 """
 
 import logging
@@ -15,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from channels_ingest import wire
 from channels_ingest.models import ChannelAccount
+from channels_ingest.plaintext import PlaintextRefused, plaintext_check
 from channels_ingest.services import account_for_slug, event_receive
 
 logger = logging.getLogger(__name__)
@@ -56,6 +61,9 @@ def _hook(request, slug, kind):
         if request.method == "GET":
             return _verify_url(account, query)
         return _receive(request, account, query)
+    except PlaintextRefused as exc:
+        logger.warning("plaintext callback refused: %s", exc, extra={"account": account.slug})
+        return HttpResponseForbidden("stale or replayed callback")
     except wire.SignatureError as exc:
         logger.warning("callback refused: %s", exc, extra={"account": account.slug})
         return HttpResponseForbidden("bad signature")
@@ -90,8 +98,10 @@ def _receive(request, account, query):
     elif account.kind == ChannelAccount.Kind.WECOM:
         raise wire.SignatureError("WeCom callbacks are always encrypted")
     else:
-        if not wire.signature_matches((account.token, timestamp, nonce), query.get("signature", "")):
+        signature = query.get("signature", "")
+        if not wire.signature_matches((account.token, timestamp, nonce), signature):
             raise wire.SignatureError("bad signature")
+        plaintext_check(account=account, timestamp=timestamp, nonce=nonce, signature=signature, body=body)
         raw, fields = body.decode("utf-8", errors="replace"), outer
     event_receive(account=account, raw=raw, fields=fields)
     return _answer(account, fields, safe=safe, nonce=nonce, timestamp=timestamp)

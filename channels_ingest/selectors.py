@@ -1,9 +1,12 @@
 """Reads of the channels app, shaped for its pages. Run inside the organization's scope."""
 
+from datetime import UTC, datetime
+
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from channels_ingest.models import ChannelAccount, InboundEvent, OutboundMessage
+from channels_ingest.plaintext import plaintext_last_seen
 from channels_ingest.services.processing import STALE_AFTER
 
 Status = InboundEvent.Status
@@ -67,3 +70,10 @@ def customer_channel_events(*, customer, before, limit):
     if before is not None:
         queryset = queryset.filter(received_at__lt=before)
     return queryset.order_by("-received_at")[:limit]
+
+
+def account_plaintext_seen_at(*, account):
+    """When the account last received a callback in plaintext mode (within a month), or None: its page then
+    recommends safe mode."""
+    seen = plaintext_last_seen(account=account)
+    return datetime.fromtimestamp(seen, tz=UTC) if seen else None

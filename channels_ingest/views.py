@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
-from django_tables2 import RequestConfig
 
 from channels_ingest import selectors, services
 from channels_ingest.errors import ChannelError
@@ -17,6 +16,7 @@ from channels_ingest.forms import ChannelAccountForm
 from channels_ingest.models import ChannelAccount, InboundEvent
 from channels_ingest.tables import ProblemEventTable
 from scrm.access import ModuleRequiredMixin
+from scrm.paginators import TableRequestConfig
 
 MSG_SAVED = _("Channel account %(name)s saved.")
 MSG_REPLAYED = _("The event was sent to the workers again.")
@@ -105,12 +105,13 @@ class ChannelAccountEventsView(_OpsMixin, TemplateView):
         account = self.get_account()
         status = self.request.GET.get("status")
         table = ProblemEventTable(selectors.account_problem_events(account=account, status=status))
-        RequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+        TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(
             account=account, callback_url=self.request.build_absolute_uri(account.hook_path),
             counts=selectors.account_status_counts(account=account), statuses=InboundEvent.Status, table=table,
             activity=selectors.account_activity(account=account),
-            outbound_problems=selectors.account_outbound_problems(account=account), **kwargs)
+            outbound_problems=selectors.account_outbound_problems(account=account),
+            plaintext_seen_at=selectors.account_plaintext_seen_at(account=account), **kwargs)
 
 
 class InboundEventReplayView(_OpsMixin, View):

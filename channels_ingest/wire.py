@@ -6,7 +6,9 @@ root's children. wechatpy does the AES (`WeChatCrypto`), after we have checked t
 ourselves (wechatpy compares with `!=`).
 """
 
+import hashlib
 import hmac
+import struct
 import time
 
 from defusedxml import ElementTree
@@ -20,6 +22,13 @@ _FORBIDDEN_MARKUP = (b"<!doctype", b"<!entity", b"<!element", b"<!attlist")
 # Message types that become ticket messages; the rest of MsgType "event" are events.
 MESSAGE_TYPES = {"text", "image", "voice", "video", "shortvideo", "location", "link", "file"}
 MEDIA_TYPES = {"image", "voice", "video", "shortvideo", "file"}
+# Fields that are text in every message and event the platforms send; an element nested in one of them is not
+# WeChat's (and made the callback answer 500 where the code reads them as text). Events do nest other elements
+# (ScanCodeInfo, SendPicsInfo...): those stay dicts.
+TEXT_FIELDS = {"ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "MsgID", "Event", "EventKey",
+               "ChangeType", "ExternalUserID", "UserID", "Content", "MediaId", "Encrypt", "AgentID"}
+# The dedupe key column holds 200 characters; a longer MsgId is stored under its hash rather than failing the insert.
+_DEDUPE_KEY_MAX = 190
 
 
 class WireError(Exception):
@@ -64,6 +73,8 @@ def xml_parse(data):
     fields = {}
     for child in root:
         if len(child):
+            if child.tag in TEXT_FIELDS:
+                raise WireError(f"an element nested in <{child.tag}>")
             fields[child.tag] = {sub.tag: (sub.text or "") for sub in child}
         else:
             fields[child.tag] = (child.text or "").strip() if child.tag != "Content" else (child.text or "")
@@ -82,7 +93,8 @@ def decrypt(account, encrypted, msg_signature, timestamp, nonce):
         return PrpCrypto(_crypto(account).key).decrypt(encrypted, account.app_id)
     except InvalidAppIdException:
         raise SignatureError("the app id inside the payload is not this account's") from None
-    except (ValueError, TypeError, UnicodeDecodeError, IndexError) as exc:
+    except (ValueError, TypeError, UnicodeDecodeError, IndexError, struct.error) as exc:
+        # struct.error: a ciphertext that decrypts to fewer than the 20 bytes of random prefix and length.
         raise WireError(f"cannot decrypt: {type(exc).__name__}") from None
 
 
@@ -94,6 +106,8 @@ def dedupe_key(fields):
     """MsgId for a message; sender + CreateTime + event (+ change type / key) for an event, which has no MsgId."""
     msg_id = fields.get("MsgId") or fields.get("MsgID")
     if msg_id and msg_id != "0":
+        if len(msg_id) > _DEDUPE_KEY_MAX:
+            return f"msg:sha256:{hashlib.sha256(msg_id.encode()).hexdigest()}"
         return f"msg:{msg_id}"
     parts = [fields.get("FromUserName", ""), fields.get("CreateTime", ""), fields.get("Event", ""),
              fields.get("ChangeType", ""), fields.get("ExternalUserID", ""), fields.get("EventKey", "")]

@@ -301,4 +301,5 @@ class CustomerMergeAdmin(ReadOnlyTenantAdmin):
 class PiiRevealAdmin(ReadOnlyTenantAdmin):
     list_display = ("created_at", "user", "customer", "fields")
     list_select_related = ("user", "customer")
-    list_filter = ("user",)
+    # Only the users in the (organization-scoped) list: the plain filter offered every organization's users.
+    list_filter = (("user", admin.RelatedOnlyFieldListFilter),)

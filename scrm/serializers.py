@@ -1,8 +1,27 @@
+import json
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from scrm.access import user_roles
 from scrm.models import AgentProfile, Channel, ChannelIdentity, Customer, Region, Team, User
 from scrm.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
+from scrm.text import MSG_UNSTORABLE, clean_text, clean_tree, is_storable
+
+# A channel profile (nickname, avatar, city...) is a few hundred bytes; anything near this is not a profile.
+PROFILE_MAX_BYTES = 16 * 1024
+MSG_PROFILE_TOO_LARGE = _("The profile is larger than %(limit)s KB.")
+MSG_PROFILE_TOO_DEEP = _("The profile may nest objects at most %(limit)s levels deep.")
+PROFILE_MAX_DEPTH = 5
+
+
+class CleanTextMixin:
+    """Input text without control characters (scrm.text.clean_text), whatever field it came in. DRF's CharField
+    already refuses NUL and lone surrogates with a 400."""
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        return {name: clean_text(value) for name, value in values.items()}
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -52,7 +71,7 @@ class ChannelIdentitySerializer(serializers.ModelSerializer):
         fields = ["channel", "app_id", "external_id", "union_id"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(CleanTextMixin, serializers.ModelSerializer):
     """A customer as the API shows it: mobile and real name masked unless the caller may reveal them (and then
     the reveal is logged by the view)."""
 
@@ -89,10 +108,28 @@ class CustomerSerializer(serializers.ModelSerializer):
         return data
 
 
-class CustomerResolveSerializer(serializers.Serializer):
+def _depth(value, level=0):
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+class CustomerResolveSerializer(CleanTextMixin, serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     app_id = serializers.CharField(required=False, allow_blank=True, default="")
     external_id = serializers.CharField(max_length=128)
     union_id = serializers.CharField(required=False, allow_blank=True, default="")
     mobile = serializers.CharField(required=False, allow_blank=True, default="")
     profile = serializers.DictField(required=False, default=dict)
+
+    def validate_profile(self, value):
+        """Stored as JSON: PostgreSQL refuses NUL and lone surrogates in it (a 500 before), so they are a 400."""
+        if not is_storable(value):
+            raise serializers.ValidationError(MSG_UNSTORABLE)
+        if _depth(value) > PROFILE_MAX_DEPTH:
+            raise serializers.ValidationError(MSG_PROFILE_TOO_DEEP % {"limit": PROFILE_MAX_DEPTH})
+        if len(json.dumps(value, ensure_ascii=False).encode()) > PROFILE_MAX_BYTES:
+            raise serializers.ValidationError(MSG_PROFILE_TOO_LARGE % {"limit": PROFILE_MAX_BYTES // 1024})
+        return clean_tree(value)

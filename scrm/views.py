@@ -6,12 +6,12 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
-from django_tables2 import RequestConfig
 
 from scrm import health
 from scrm.access import ModuleRequiredMixin, user_home_module
 from scrm.errors import MSG_API_TOKEN_ISSUED, MSG_API_TOKEN_NO_ORGANIZATION, MSG_API_TOKEN_REVOKED
 from scrm.navigation import NAV_ITEMS, nav_children_for
+from scrm.paginators import TableRequestConfig
 from scrm.selectors import api_token_of, organization_summary, organization_users, region_list, team_list
 from scrm.services import api_token_issue, api_token_revoke
 from scrm.tables import RegionTable, TeamTable, UserTable
@@ -71,7 +71,7 @@ class SettingsView(ModuleRequiredMixin, TemplateView):
             "user_table": UserTable(organization_users(organization=organization), prefix="u-"),
         }
         for table in tables.values():
-            RequestConfig(self.request, paginate={"per_page": 20}).configure(table)
+            TableRequestConfig(self.request, paginate={"per_page": 20}).configure(table)
         return super().get_context_data(
             organization=organization, summary=organization_summary(organization=organization), **tables, **kwargs
         )

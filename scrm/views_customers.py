@@ -10,7 +10,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
-from django_tables2 import RequestConfig
 
 from scrm import selectors, services
 from scrm.access import ModuleRequiredMixin, user_may_reveal_pii
@@ -18,7 +17,7 @@ from scrm.errors import MSG_BULK_DONE, MSG_MERGED, ScrmError
 from scrm.filters import CustomerFilter
 from scrm.forms import BulkActionForm, SegmentForm
 from scrm.models import Customer, Segment, Tag, User
-from scrm.paginators import CappedCountPaginator
+from scrm.paginators import CappedCountPaginator, TableRequestConfig
 from scrm.phones import mask_mobile, mask_name, national_mobile
 from scrm.tables import CustomerTable, PiiRevealTable
 from scrm.timeline import customer_timeline
@@ -50,7 +49,7 @@ class CustomerListView(ModuleRequiredMixin, TemplateView):
         customer_filter = CustomerFilter(data, queryset=selectors.customer_list(user=request.user),
                                          request=request)
         table = CustomerTable(customer_filter.qs)
-        RequestConfig(request, paginate={"per_page": 25, "paginator_class": CappedCountPaginator}).configure(table)
+        TableRequestConfig(request, paginate={"per_page": 25, "paginator_class": CappedCountPaginator}).configure(table)
         query = customer_filter.form.data.urlencode() if hasattr(customer_filter.form.data, "urlencode") else ""
         return super().get_context_data(
             filter=customer_filter, table=table, segment=segment,
@@ -199,5 +198,5 @@ class PiiRevealListView(ModuleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         table = PiiRevealTable(selectors.pii_reveal_list())
-        RequestConfig(self.request, paginate={"per_page": 50}).configure(table)
+        TableRequestConfig(self.request, paginate={"per_page": 50}).configure(table)
         return super().get_context_data(table=table, **kwargs)

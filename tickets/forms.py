@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Channel, Customer, Region, Tag, User
+from scrm.text import CleanCharField
 from tickets.models import Comment, Queue, Ticket, TicketType
 
 # A bulk action touches at most this many tickets at once (one service call each).
@@ -74,8 +75,8 @@ class MultipleFileField(forms.FileField):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000,
-                           strip=True, required=False)
+    body = CleanCharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}),
+                          max_length=Comment.BODY_MAX_LENGTH, strip=True, required=False)
     attachments = MultipleFileField(label=_("Attachments"), required=False)
     public = forms.TypedChoiceField(
         label=_("Send as"), coerce=lambda v: v == "1", choices=[("1", _("Public reply")), ("0", _("Internal note"))],
@@ -109,7 +110,7 @@ class AssignForm(forms.Form):
 
 class TransferForm(forms.Form):
     queue = forms.ModelChoiceField(queryset=Queue.objects.none(), label=_("Queue"))
-    reason = forms.CharField(label=_("Reason"), max_length=500,
+    reason = CleanCharField(label=_("Reason"), max_length=500,
                              error_messages={"required": _("Say why the ticket is transferred.")})
 
     def __init__(self, *args, **kwargs):
@@ -118,12 +119,12 @@ class TransferForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    primary = forms.CharField(label=_("Merge into ticket number"), max_length=20,
+    primary = CleanCharField(label=_("Merge into ticket number"), max_length=20,
                               error_messages={"required": _("Give the number of the ticket to merge into.")})
 
 
 class SplitForm(forms.Form):
-    subject = forms.CharField(label=_("Subject of the new ticket"), max_length=200,
+    subject = CleanCharField(label=_("Subject of the new ticket"), max_length=200,
                               error_messages={"required": _("The new ticket needs a subject.")})
     comments = forms.ModelMultipleChoiceField(
         queryset=Comment.objects.none(), label=_("Messages"),
@@ -143,8 +144,8 @@ class RuleTesterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Any"))] + list(Channel.choices), required=False)
     type = forms.ModelChoiceField(queryset=TicketType.objects.none(), required=False, label=_("Ticket type"),
                                   empty_label=_("None yet"))
-    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
-    description = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+    subject = CleanCharField(label=_("Subject"), max_length=200, required=False)
+    description = CleanCharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
                                   max_length=5_000)
     customer_level = forms.ChoiceField(label=_("Customer level"),
                                        choices=[("", _("Any"))] + list(Customer.Level.choices), required=False)

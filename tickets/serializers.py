@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from scrm.models import Channel, Customer, Tag, User
+from scrm.serializers import CleanTextMixin
 from tickets.models import Attachment, Comment, Queue, Ticket, TicketEvent, TicketType
 
 
@@ -51,7 +52,7 @@ def _scoped(model):
     return model.objects
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(CleanTextMixin, serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=_scoped(Customer))
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -65,7 +66,7 @@ class TicketCreateSerializer(serializers.Serializer):
     order_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
-class TicketUpdateSerializer(serializers.Serializer):
+class TicketUpdateSerializer(CleanTextMixin, serializers.Serializer):
     subject = serializers.CharField(max_length=200, required=False)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
     type = serializers.PrimaryKeyRelatedField(queryset=_scoped(TicketType), required=False, allow_null=True)
@@ -77,13 +78,14 @@ class TicketAssignSerializer(serializers.Serializer):
                                                                      "its queue's pool."))
 
 
-class TicketTransferSerializer(serializers.Serializer):
+class TicketTransferSerializer(CleanTextMixin, serializers.Serializer):
     queue = serializers.PrimaryKeyRelatedField(queryset=_scoped(Queue))
     reason = serializers.CharField(allow_blank=True)
 
 
-class TicketReplySerializer(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
+class TicketReplySerializer(CleanTextMixin, serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, default="", trim_whitespace=False,
+                                 max_length=Comment.BODY_MAX_LENGTH)
     public = serializers.BooleanField(default=True, help_text=_("False: an internal note."))
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 

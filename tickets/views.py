@@ -17,11 +17,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
-from django_tables2 import RequestConfig
 
 from scrm.access import ModuleRequiredMixin, user_has_role, user_may_reveal_pii
 from scrm.models import Role, Tag
-from scrm.paginators import CappedCountPaginator
+from scrm.paginators import CappedCountPaginator, TableRequestConfig
 from scrm.phones import mask_mobile, mask_name
 from scrm.selectors import region_list
 from scrm.timeline import customer_timeline
@@ -114,7 +113,7 @@ class _QueuePage(ModuleRequiredMixin, TemplateView):
         request = self.request
         ticket_filter = TicketFilter(request.GET, queryset=self.tickets(), request=request)
         table = TicketTable(ticket_filter.qs)
-        RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": CappedCountPaginator}).configure(
+        TableRequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": CappedCountPaginator}).configure(
             table)
         query = request.GET.copy()
         query.pop("page", None)

@@ -1,7 +1,7 @@
 """The SLA compliance report for supervisors, ops and viewers: a date range grouped by queue, team, agent,
 priority or region, as a table, a chart and an Excel download. Reads only (tickets.sla.report)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from io import BytesIO
 
 from django import forms
@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from scrm.access import ModuleRequiredMixin
 from scrm.services.customer_export import neutralise
+from scrm.text import xlsx_text
 from tickets.sla.report import (
     GROUPS,
     REPORT_TZ,
@@ -26,6 +27,9 @@ from tickets.sla.report import (
 MAX_RANGE_DAYS = 366
 MSG_RANGE_ORDER = _("The start date must not be after the end date.")
 MSG_RANGE_LONG = _("Choose a range of at most a year.")
+# The product holds no ticket before 2000, and a range ending 9999-12-31 overflowed the date arithmetic (a 500).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+MSG_RANGE_BOUNDS = _("Choose dates between %(earliest)s and %(latest)s.")
 
 
 class SLAReportForm(forms.Form):
@@ -35,6 +39,10 @@ class SLAReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("start", "end"):
+            value = data.get(name)
+            if value and not EARLIEST <= value <= LATEST:
+                self.add_error(name, MSG_RANGE_BOUNDS % {"earliest": EARLIEST, "latest": LATEST})  # drops it
         start, end = data.get("start"), data.get("end")
         if start and end:
             if start > end:
@@ -82,9 +90,9 @@ def _excel(header, body, data):
     sheet = workbook.active
     sheet.title = "SLA"
     sheet.append([neutralise(str(_("SLA compliance"))), f"{data['start']} – {data['end']}"])
-    sheet.append([neutralise(str(value)) for value in header])
+    sheet.append([neutralise(xlsx_text(str(value))) for value in header])
     for row in body:
-        sheet.append([neutralise(value) if isinstance(value, str) else value for value in row])
+        sheet.append([neutralise(xlsx_text(value)) if isinstance(value, str) else value for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(),

@@ -45,6 +45,7 @@ from scrm.models import (
 from scrm.phones import mask_mobile, mask_name, national_mobile
 from scrm.selectors import region_scope_q
 from scrm.tenancy import tenant_scope
+from scrm.text import xlsx_text
 
 __all__ = [
     "SYNC_EXPORT_ROWS", "XLSX_MAX_ROWS", "customer_export_content", "customer_export_csv", "customer_export_filename",
@@ -259,7 +260,8 @@ def customer_export_xlsx(*, queryset, user, reveal, on_chunk=None):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append([str(title) for _name, title in COLUMNS])
     for row in _rows(queryset=queryset, user=user, reveal=reveal, on_chunk=on_chunk):
-        sheet.append([neutralise(v) for v in row])
+        # xlsx_text: a control character stored before input was cleaned must not fail the whole export.
+        sheet.append([neutralise(xlsx_text(v)) for v in row])
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)

@@ -28,6 +28,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -58,6 +59,7 @@ from scrm.models import (
     User,
 )
 from scrm.phones import MSG_BAD_MOBILE, InvalidMobile, mask_mobile, mask_name, normalize_mobile
+from scrm.text import clean_text
 
 __all__ = [
     "MAX_FILE_BYTES", "MAX_ROWS", "CustomerImportRefused", "customer_import_apply", "customer_import_cancel",
@@ -78,14 +80,35 @@ PROGRESS_TIMEOUT = 6 * 3600
 HEADER_SEARCH_ROWS = 10
 # Columns read per row: far more than any customer file has, and a bound on what a hostile workbook can make us read.
 MAX_COLUMNS = 200
-# A workbook is a zip of XML; a real one of 20 MB unpacks to a few hundred. More is a zip bomb, not customers.
-MAX_XLSX_UNPACKED_BYTES = 1024 * 1024 * 1024
+# A workbook is a zip of XML, and a small zip can unpack to gigabytes: a 478 KB file holding one row of 16.7 million
+# cells took 143 s and 7.5 GB to open. So before any XML parser sees a workbook, its parts' unpacked sizes are added up
+# and its cells and rows counted (a streamed byte scan, which stops at the first limit passed). openpyxl builds a whole
+# row in memory before handing it over, so the cells of one row are bounded too. The sheet's declared <dimension> is
+# not trusted either way (A1:XFD1048576 is common on small sheets, and a bomb can declare A1:A1): cells are counted.
+MAX_XLSX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_XLSX_CELLS = 4_000_000  # 200,000 rows of 20 columns
+MAX_XLSX_ROW_CELLS = 1_000
+MAX_XLSX_ROWS = 1_048_576  # Excel's own limit; MAX_ROWS bounds the rows with data
+# A CSV cell longer than this (the csv module's own limit) is a broken file: unbalanced quotes, or not a list at all.
+MAX_CSV_FIELD_CHARS = 131_072
 
 # --- Messages (tests import them) -------------------------------------------------------------------------------------
 MSG_FILE_EMPTY = _("The file is empty.")
 MSG_FILE_TOO_LARGE = _("The file is larger than %(limit)s MB. Split it into smaller files and import them one by one.")
 MSG_NOT_SPREADSHEET = _("This file is not a spreadsheet. Upload a CSV file or an Excel workbook (.xlsx).")
 MSG_XLS_UNSUPPORTED = _("Old Excel workbooks (.xls) cannot be read. Save the file as .xlsx or CSV and upload it again.")
+MSG_ENCRYPTED = _("This workbook is protected with a password. Remove the password in Excel, save it and upload it "
+                  "again.")
+MSG_DAMAGED = _("This workbook is damaged and cannot be read. Open it in Excel, save it again as .xlsx and upload it "
+                "again.")
+MSG_XLSX_UNPACKED = _("This workbook unpacks to more than %(limit)s MB, far more than a customer list. Keep only the "
+                      "customer sheet, save it again and upload it again.")
+MSG_XLSX_CELLS = _("This workbook holds more than %(limit)s cells. Split it into smaller files and import them one by "
+                   "one.")
+MSG_XLSX_ROW_CELLS = _("A row of this workbook holds more than %(limit)s cells. Delete the unused columns, save it "
+                       "and upload it again.")
+MSG_CSV_FIELD_TOO_LONG = _("A cell of this CSV file is longer than %(limit)s characters: check that its quotes are "
+                           "balanced, save it again and upload it again.")
 MSG_ENCODING = _("The text encoding of this CSV file was not recognised. Save it as UTF-8 or GBK and upload it again.")
 MSG_NO_NAME_COLUMN = _("No name column was found. The first row must hold the column titles, including 姓名 "
                        "(display_name).")
@@ -148,6 +171,12 @@ FILE_MESSAGES = {
     "too_large": MSG_FILE_TOO_LARGE,
     "not_spreadsheet": MSG_NOT_SPREADSHEET,
     "xls": MSG_XLS_UNSUPPORTED,
+    "encrypted": MSG_ENCRYPTED,
+    "damaged": MSG_DAMAGED,
+    "xlsx_unpacked": MSG_XLSX_UNPACKED,
+    "xlsx_cells": MSG_XLSX_CELLS,
+    "xlsx_row_cells": MSG_XLSX_ROW_CELLS,
+    "csv_field_too_long": MSG_CSV_FIELD_TOO_LONG,
     "encoding": MSG_ENCODING,
     "no_name_column": MSG_NO_NAME_COLUMN,
     "duplicate_column": MSG_DUPLICATE_COLUMN,
@@ -230,7 +259,9 @@ def _cell_text(value):
     if value is None:
         return ""
     if isinstance(value, str):
-        return _NEUTRALISED.sub("", value.strip())
+        # Control characters (a NUL deep in a CSV, a stray \x0b from a pasted cell) would fail the whole apply or
+        # the organization's later exports: they go here, with the one helper every input uses.
+        return _NEUTRALISED.sub("", clean_text(value).strip())
     if isinstance(value, bool):
         return str(value).upper()
     if isinstance(value, float) and value.is_integer():
@@ -277,8 +308,11 @@ class _Sheet:
 
     def _raw_rows(self):
         if self.kind == CustomerImport.Kind.CSV:
-            for row in csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter):
-                yield row[:MAX_COLUMNS]
+            try:
+                for row in csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter):
+                    yield row[:MAX_COLUMNS]
+            except csv.Error as exc:  # "field larger than field limit": an unbalanced quote swallows the file
+                raise CustomerImportRefused("csv_field_too_long", limit=f"{MAX_CSV_FIELD_CHARS:,}") from exc
             return
         workbook = _open_workbook(self.content)
         try:
@@ -289,19 +323,71 @@ class _Sheet:
             sheet.reset_dimensions()
             for row in sheet.iter_rows(values_only=True):
                 yield row[:MAX_COLUMNS]
+        except _DAMAGED_WORKBOOK as exc:
+            # The parts are read lazily, row by row: garbage in the sheet's XML (or a part cut short) shows here.
+            raise CustomerImportRefused("damaged") from exc
         finally:
             workbook.close()
+
+
+# What openpyxl and zipfile raise on a zip that is not a sound workbook: KeyError for a missing part (a .docx, a zip
+# of photos, content types that name no workbook), ParseError (a SyntaxError) for broken XML, zlib.error, EOFError
+# and BadZipFile for a truncated or corrupted member, ValueError/TypeError/AttributeError/IndexError for XML that
+# parses but is not what the format says.
+_DAMAGED_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError, zlib.error, SyntaxError,
+                     ValueError, TypeError, AttributeError, IndexError)
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 
 
 def _open_workbook(content):
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if sum(member.file_size for member in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
-                raise CustomerImportRefused("not_spreadsheet")
+            _check_workbook_size(archive)
         return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        # KeyError: a zip that is not a workbook (a .docx, a .zip of photos) lacks the parts openpyxl looks up.
-        raise CustomerImportRefused("not_spreadsheet") from exc
+    except _DAMAGED_WORKBOOK as exc:
+        raise CustomerImportRefused("damaged") from exc
+
+
+def _check_workbook_size(archive):
+    """Refuse a workbook whose parts unpack to too much, or which holds too many cells, rows or cells in a row.
+
+    Every part is scanned, not only the ones named like worksheets: the workbook's relationships may put a sheet
+    anywhere. The scan reads the unpacked bytes a megabyte at a time and stops at the first limit passed, so a zip
+    bomb costs a fraction of a second; a full 200,000-row file (80 MB of XML) about a second and a half.
+    """
+    members = archive.infolist()
+    if sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES:
+        raise CustomerImportRefused("xlsx_unpacked", limit=MAX_XLSX_UNPACKED_BYTES // (1024 * 1024))
+    cells = rows = 0
+    for member in members:
+        row_cells = 0
+        with archive.open(member) as stream:
+            carry = b""
+            while chunk := stream.read(1024 * 1024):
+                data = carry + chunk
+                # A tag cut by the read boundary is finished in the next read: hold back from the last "<", unless
+                # what follows it is already long enough to hold any tag name.
+                cut = data.rfind(b"<")
+                if cut == -1 or len(data) - cut > 4096:
+                    body, carry = data, b""
+                else:
+                    body, carry = data[:cut], data[cut:]
+                start = 0
+                for match in _ROW_TAG.finditer(body):
+                    row_cells += len(_CELL_TAG.findall(body, start, match.start()))
+                    if row_cells > MAX_XLSX_ROW_CELLS:
+                        raise CustomerImportRefused("xlsx_row_cells", limit=f"{MAX_XLSX_ROW_CELLS:,}")
+                    cells += row_cells
+                    rows, row_cells, start = rows + 1, 0, match.start()
+                row_cells += len(_CELL_TAG.findall(body, start))
+                if row_cells > MAX_XLSX_ROW_CELLS:
+                    raise CustomerImportRefused("xlsx_row_cells", limit=f"{MAX_XLSX_ROW_CELLS:,}")
+                if cells + row_cells > MAX_XLSX_CELLS:
+                    raise CustomerImportRefused("xlsx_cells", limit=f"{MAX_XLSX_CELLS:,}")
+                if rows > MAX_XLSX_ROWS:
+                    raise CustomerImportRefused("too_many_rows", limit=MAX_ROWS)
+        cells += row_cells
 
 
 def _decode_csv(content):
@@ -324,6 +410,9 @@ def _decode_csv(content):
 def _read_sheet(content, file_name):
     """Open an uploaded file and find its column titles; raise CustomerImportRefused for anything unusable."""
     extension = os.path.splitext(file_name.lower())[1]
+    if content.startswith(_OLE_MAGIC) and "EncryptedPackage".encode("utf-16-le") in content:
+        # Excel saves a workbook with a password as an OLE container holding the encrypted zip.
+        raise CustomerImportRefused("encrypted")
     if content.startswith(_OLE_MAGIC) or extension == ".xls":
         raise CustomerImportRefused("xls")
     if extension in _XLSX_EXTENSIONS or content.startswith(_ZIP_MAGIC):
@@ -347,6 +436,8 @@ def _read_sheet(content, file_name):
         candidate = _Sheet(kind=CustomerImport.Kind.CSV, content=b"", text=text, delimiter=delimiter)
         try:
             found = _find_header(candidate, list(csv.reader(io.StringIO(head), delimiter=delimiter)))
+        except csv.Error as exc:
+            raise CustomerImportRefused("csv_field_too_long", limit=f"{MAX_CSV_FIELD_CHARS:,}") from exc
         except CustomerImportRefused as exc:
             if exc.code != "no_name_column":
                 raise

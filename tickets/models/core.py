@@ -300,6 +300,9 @@ class Comment(TenantModel):
                                related_name="+", verbose_name=_("author"))
     customer = models.ForeignKey("scrm.Customer", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="ticket_comments", verbose_name=_("customer"))
+    # What an agent may send in one reply, on the web form and the API alike (a TextField has no length of its own).
+    BODY_MAX_LENGTH = 10_000
+
     body = models.TextField(_("body"))
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True, default="")
     # The platform's id of an inbound message: a redelivered message is recognised by it (unique when present).
