@@ -8,12 +8,16 @@ class ChannelsIngestConfig(AppConfig):
 
     def ready(self):
         # Nothing imports this app: we hand the core and tickets apps our permissions, timeline entries, demo data
-        # and reply senders here.
+        # and reply senders here; importing the services modules registers our outbox kinds (inbound_event,
+        # wechat_media, wechat_reply) and the secrets redaction must mask.
         from channels_ingest.demo import seed_channels
+        from channels_ingest.services import media, processing  # noqa: F401 - registers their outbox kinds
+        from channels_ingest.services.accounts import account_secrets
         from channels_ingest.services.outbound import reply_send_enqueue
         from channels_ingest.timeline import channel_event_entries
         from scrm.demo import register_demo_seeder
         from scrm.models import Role
+        from scrm.platform.redaction import register_secret_source
         from scrm.roles import CRUD, register_role_permissions
         from scrm.timeline import register_timeline_provider
         from tickets.outbound import register_reply_sender
@@ -28,6 +32,7 @@ class ChannelsIngestConfig(AppConfig):
             Role.VIEWER: {},
         })
         register_timeline_provider("channels_ingest")(channel_event_entries)
+        register_secret_source(account_secrets)
         register_demo_seeder("channels_ingest", seed_channels)
         for channel in ("wechat_oa", "wecom"):
             register_reply_sender(channel, reply_send_enqueue)

@@ -136,17 +136,20 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # SLA sweeps started side by side every 30 s (bench/scenarios/sla_sweep.py: 10,000 due tickets take about 7 s with
 # one sweep and under 5 s with two, on two cores).
 SLA_SWEEPS = env.int("SLA_SWEEPS", default=2)
+# Queues: "celery" (the default) carries ingestion, replies, media and notifications; "jobs" carries customer imports
+# and exports, which take minutes. Run one worker per queue (Procfile.dev, docker-compose.yml), so a heavy import never
+# delays ingestion; a worker started without -Q consumes both.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULE = {
     "scrm-heartbeat": {"task": "scrm.tasks.worker_heartbeat", "schedule": 60.0},
+    # The one outbox (scrm.platform.outbox): every kind's rows whose retry is due, whose lease expired, or whose
+    # published id was lost.
+    "scrm-outbox-sweep": {"task": "scrm.tasks.outbox_sweep", "schedule": 10.0},
     "scrm-background-jobs-requeue": {"task": "scrm.tasks.background_jobs_requeue", "schedule": 60.0},
     "scrm-customer-exports-expire": {"task": "scrm.tasks.customer_exports_expire", "schedule": 3600.0},
     "tickets-sla-sweep": {"task": "tickets.tasks.sla_sweep_start", "schedule": 30.0},
-    # Re-enqueue notification deliveries whose task was lost (broker down at commit, a worker killed mid-retry).
-    "tickets-notification-sweep": {"task": "tickets.tasks.notification_deliveries_sweep", "schedule": 120.0},
     # Attachment files whose row was rolled back with its transaction.
     "tickets-attachment-orphans": {"task": "tickets.tasks.attachment_orphans_delete", "schedule": 3600.0},
-    # Inbound events the broker never delivered (it was down when they arrived) go to the workers again.
-    "channels-requeue-stale": {"task": "channels_ingest.tasks.events_requeue_stale", "schedule": 60.0},
 }
 
 # --- Channels (WeChat) --------------------------------------------------------------------------------------------

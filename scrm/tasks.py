@@ -3,8 +3,21 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from scrm.health import HEARTBEAT_CACHE_KEY
+from scrm.platform import outbox
 from scrm.services import customer_export, customer_import, jobs
 from scrm.tenancy import tenant_scope
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_run(kind, ids):
+    """Claim and run the due rows of one outbox kind (scrm.platform.outbox): a published batch, a retry, a sweep."""
+    outbox.run(kind, ids)
+
+
+@shared_task(acks_late=True, ignore_result=True, expires=30)
+def outbox_sweep():
+    """Beat: enqueue every outbox row whose next attempt is due or whose lease expired."""
+    outbox.sweep()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -115,8 +115,8 @@ def celery_worker(transactional_db):
     """
     from celery.contrib.testing.worker import start_worker
 
-    import channels_ingest.tasks  # noqa: F401 - registers the tasks with the app
     import scrm.tasks  # noqa: F401
+    import tickets.tasks  # noqa: F401 - registers the tasks with the app
 
     if not settings.REDIS_URL or not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip("the worker test needs Redis (set REDIS_URL)")

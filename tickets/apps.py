@@ -11,10 +11,12 @@ class TicketsConfig(AppConfig):
         from scrm.demo import register_demo_seeder
         from scrm.models import Role
         from scrm.onboarding import register_organization_setup
+        from scrm.platform.redaction import register_secret_source
         from scrm.roles import CRUD, register_role_permissions
         from scrm.timeline import register_timeline_provider
         from tickets.demo import seed_tickets
         from tickets.services.sla import calendars_ensure_defaults
+        from tickets.sla.channels import notification_channel_secrets
         from tickets.sla.demo import seed_sla
         from tickets.timeline import ticket_entries
 
@@ -36,6 +38,9 @@ class TicketsConfig(AppConfig):
             Role.VIEWER: {**config, "ticket": read, "comment": read, "ticketevent": read},
         })
         register_timeline_provider("tickets")(ticket_entries)
+        # tickets.services.notify registers the outbox kind "notification" (imported with tickets.services.sla above);
+        # the channels' secrets are masked in every error recorded.
+        register_secret_source(notification_channel_secrets)
         self._register_navigation()
         register_demo_seeder("tickets", seed_tickets)
         register_demo_seeder("sla", seed_sla)  # after the tickets: it applies the SLA to them

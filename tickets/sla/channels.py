@@ -27,6 +27,7 @@ from django.conf import settings
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from scrm.platform.redaction import error_text
 from scrm.tenancy import tenant_scope
 from tickets.models import NotificationChannelConfig
 from tickets.services.notify import NotificationPermanentError
@@ -156,7 +157,8 @@ def wecom_send(delivery):
         raise
     except Exception as error:  # noqa: BLE001 - retried by the outbox, recorded on the delivery
         # requests puts the URL in its message and the token URL carries the secret: never record or chain it.
-        raise RuntimeError(f"{type(error).__name__}: {error}".replace(wecom.secret, "[secret]")) from None
+        raise RuntimeError(error_text(error, secrets=[wecom.secret],
+                                      organization_id=delivery.organization_id)) from None
     if (result or {}).get("invaliduser"):
         raise NotificationPermanentError(f"WeCom has no user {result['invaliduser']}")
 
@@ -228,6 +230,14 @@ class AliyunSMSProvider(SMSProvider):
         if code in ALIYUN_PERMANENT:
             raise NotificationPermanentError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
         raise RuntimeError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
+
+
+def notification_channel_secrets(organization_id):
+    """The WeCom and SMS secrets of an organization's channel config: masked in every error recorded."""
+    config = _organization_config(organization_id)
+    if config is None:
+        return []
+    return [value for value in (config.wecom_secret, config.aliyun_access_key_secret) if value]
 
 
 def sms_provider(organization_id=None):
