@@ -29,6 +29,7 @@ import logging
 import os
 import random
 import threading
+import traceback
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -361,7 +362,9 @@ def _run_one(kind, row_id, organization_id, attempt):
             return _fail(kind, row_id, organization_id, attempt, failure.detail, permanent=failure.permanent,
                          fields=failure.fields)
         except Exception as error:  # noqa: BLE001 - recorded on the row (redacted) and retried, never swallowed
-            logger.warning("outbox row failed", exc_info=True,
+            # The traceback is logged redacted too: a requests error quotes the URL, and the URL the secret.
+            logger.warning("outbox row %s/%s failed: %s", kind.name, row_id,
+                           redact(traceback.format_exc(), organization_id=organization_id, limit=None),
                            extra={"kind": kind.name, "row_id": row_id, "attempt": attempt})
             return _fail(kind, row_id, organization_id, attempt, error_text(error, organization_id=organization_id),
                          permanent=False, fields={})

@@ -7,6 +7,7 @@ whose name says secret), then every known secret value of the organization: the 
 source of them (`register_secret_source`), the environment's are named in REDACTED_SETTINGS.
 """
 
+import logging
 import re
 from urllib.parse import quote, quote_plus
 
@@ -44,22 +45,34 @@ def known_secrets(organization_id=None):
     return {value for value in values if len(value) >= _MIN_SECRET}
 
 
-def redact(text, *, secrets=None, organization_id=None):
+def redact(text, *, secrets=None, organization_id=None, limit=MAX_LENGTH):
     """`text` with URL query strings, secret-named values and the known secrets (of `organization_id`, plus
-    `secrets`) replaced by MASK; cut to MAX_LENGTH."""
+    `secrets`) replaced by MASK; cut to `limit` characters (None: whole)."""
     text = str(text or "")
     if not text:
         return ""
+    text = _QUERY.sub(f"?{MASK}", text)
+    text = _NAMED.sub(lambda match: f"{match.group(1)}{MASK}", text)
     values = set(secrets or ()) | known_secrets(organization_id)
     # Longest first, so a secret containing another is masked whole; also as it appears URL-encoded.
     for value in sorted(values, key=len, reverse=True):
         for form in {value, quote(value, safe=""), quote_plus(value)}:
             text = text.replace(form, MASK)
-    text = _QUERY.sub(f"?{MASK}", text)
-    text = _NAMED.sub(lambda match: f"{match.group(1)}{MASK}", text)
-    return text[:MAX_LENGTH]
+    return text[:limit] if limit else text
 
 
 def error_text(error, **kwargs):
     """`Type: message` of an exception, redacted."""
     return redact(f"{type(error).__name__}: {error}", **kwargs)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that passes each line through `redact` (the platform's secrets; an organization's are
+    masked where its errors are recorded)."""
+
+    def filter(self, record):
+        record.msg, record.args = redact(record.getMessage(), limit=None), None
+        if record.exc_info:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info), limit=None)
+            record.exc_info = None
+        return True

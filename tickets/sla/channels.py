@@ -27,6 +27,7 @@ from django.conf import settings
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from scrm.platform.http import TimeoutSession
 from scrm.platform.redaction import error_text
 from scrm.tenancy import tenant_scope
 from tickets.models import NotificationChannelConfig
@@ -110,6 +111,7 @@ class _WeComClient(WeChatClient):
     def __init__(self, corp_id, secret, base_url):
         self.API_BASE_URL = base_url
         super().__init__(corp_id, secret, timeout=WECOM_TIMEOUT_SECONDS)
+        self._http = TimeoutSession(WECOM_TIMEOUT_SECONDS)  # wechatpy's token fetch has no timeout of its own
 
     def fetch_access_token(self):
         return self._fetch_access_token(url=f"{self.API_BASE_URL}gettoken",
