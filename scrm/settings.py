@@ -145,7 +145,6 @@ CELERY_BEAT_SCHEDULE = {
     # The one outbox (scrm.platform.outbox): every kind's rows whose retry is due, whose lease expired, or whose
     # published id was lost.
     "scrm-outbox-sweep": {"task": "scrm.tasks.outbox_sweep", "schedule": 10.0},
-    "scrm-background-jobs-requeue": {"task": "scrm.tasks.background_jobs_requeue", "schedule": 60.0},
     "scrm-customer-exports-expire": {"task": "scrm.tasks.customer_exports_expire", "schedule": 3600.0},
     "tickets-sla-sweep": {"task": "tickets.tasks.sla_sweep_start", "schedule": 30.0},
     # Attachment files whose row was rolled back with its transaction.

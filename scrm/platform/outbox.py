@@ -89,9 +89,10 @@ class States:
         return (self.pending, self.failed, self.inflight)
 
 
-def due_index(name, states=States()):
+def due_index(name, states=States(), *, field="status"):
     """The sweeper's index of a table: the rows it may take, by when."""
-    return models.Index(fields=["next_attempt_at"], name=name, condition=models.Q(status__in=states.waiting))
+    return models.Index(fields=["next_attempt_at"], name=name,
+                        condition=models.Q(**{f"{field}__in": states.waiting}))
 
 
 class Failure(Exception):  # noqa: N818 - a handler's outcome, not a programming error
@@ -126,6 +127,7 @@ class Kind:
     on_failure: object = None  # on_failure(row, detail=, final=, attempt=, fields=), in the recording transaction
     select_related: tuple = ()
     time_limit: int | None = None  # seconds, for the task run of a long kind
+    status_field: str = "status"  # the column holding the outbox state (a job keeps its own `status` for its page)
 
     def attempts_allowed(self):
         return self.max_attempts() if callable(self.max_attempts) else self.max_attempts
@@ -135,12 +137,12 @@ _KINDS = {}
 
 
 def register(kind, *, model, handler, max_attempts, backoff, lease, queue=DEFAULT_QUEUE, states=States(),
-             atomic=False, on_failure=None, select_related=(), time_limit=None):
+             atomic=False, on_failure=None, select_related=(), time_limit=None, status_field="status"):
     """Declare a kind of deferred work, once, from its app (AppConfig.ready() or the module of its handler). The
     lease must outlast everything the handler may wait for (its network timeouts), and the task's time limit."""
     _KINDS[kind] = Kind(name=kind, model=model, handler=handler, max_attempts=max_attempts, backoff=backoff,
                         lease=lease, queue=queue, states=states, atomic=atomic, on_failure=on_failure,
-                        select_related=tuple(select_related), time_limit=time_limit)
+                        select_related=tuple(select_related), time_limit=time_limit, status_field=status_field)
     return _KINDS[kind]
 
 
@@ -294,6 +296,10 @@ def _table(kind):
     return connection.ops.quote_name(kind.model._meta.db_table)
 
 
+def _status_column(kind):
+    return connection.ops.quote_name(kind.model._meta.get_field(kind.status_field).column)
+
+
 def claim(kind, ids, *, now=None):
     """Claim the due rows among `ids` in one statement; returns [(id, organization_id, attempt)]."""
     if not ids:
@@ -301,11 +307,12 @@ def claim(kind, ids, *, now=None):
     now = now or timezone.now()
     states = kind.states
     lease_until = now + kind.lease
+    status = _status_column(kind)
     sql = (
-        f"UPDATE {_table(kind)} SET status = %s, attempts = attempts + 1, lease_until = %s, "  # noqa: S608 - our table
-        "next_attempt_at = %s WHERE id = ANY(%s) AND (status = %s "
-        "OR (status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s)) "
-        "OR (status = %s AND next_attempt_at <= %s AND attempts < %s)) "
+        f"UPDATE {_table(kind)} SET {status} = %s, attempts = attempts + 1, lease_until = %s, "  # noqa: S608 - ours
+        f"next_attempt_at = %s WHERE id = ANY(%s) AND ({status} = %s "
+        f"OR ({status} = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s)) "
+        f"OR ({status} = %s AND next_attempt_at <= %s AND attempts < %s)) "
         "RETURNING id, organization_id, attempts"
     )
     with connection.cursor() as cursor:
@@ -338,7 +345,8 @@ def _load(kind, row_id, organization_id):
 
 def _mine(kind, row_id, organization_id, attempt):
     """The row, as long as it is still this attempt's claim (the fence against a claim after an expired lease)."""
-    return _scoped(kind, organization_id).filter(pk=row_id, status=kind.states.inflight, attempts=attempt)
+    return _scoped(kind, organization_id).filter(pk=row_id, attempts=attempt,
+                                                 **{kind.status_field: kind.states.inflight})
 
 
 def _with_updated_at(kind, values):
@@ -372,9 +380,9 @@ def _run_one(kind, row_id, organization_id, attempt):
 
 def _succeed(kind, row, organization_id, attempt):
     values = dict(kind.handler(row) or {})
-    status = values.pop("status", kind.states.done)
+    status = values.pop(kind.status_field, kind.states.done)
     updated = _mine(kind, row.pk, organization_id, attempt).update(**_with_updated_at(kind, {
-        "status": status, "lease_until": None, "next_attempt_at": None, "last_error": "", **values}))
+        kind.status_field: status, "lease_until": None, "next_attempt_at": None, "last_error": "", **values}))
     if not updated:
         raise _LeaseLost
     return Outcome(status)
@@ -387,7 +395,7 @@ def _fail(kind, row_id, organization_id, attempt, detail, *, permanent, fields):
     retry_in = None if final else kind.backoff(attempt) * (1 + random.uniform(0, JITTER))  # noqa: S311 - jitter
     status = kind.states.dead if final else kind.states.failed
     updated = _mine(kind, row_id, organization_id, attempt).update(**_with_updated_at(kind, {
-        "status": status, "lease_until": None, "last_error": detail,
+        kind.status_field: status, "lease_until": None, "last_error": detail,
         "next_attempt_at": None if final else timezone.now() + timedelta(seconds=retry_in), **fields}))
     if not updated:
         return None
@@ -423,8 +431,8 @@ def sweep(*, now=None, batch=SWEEP_BATCH):
         states = kind.states
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id FROM {_table(kind)} WHERE status IN (%s, %s, %s) AND next_attempt_at <= %s "  # noqa: S608
-                "ORDER BY next_attempt_at LIMIT %s", [*states.waiting, now, batch])
+                f"SELECT id FROM {_table(kind)} WHERE {_status_column(kind)} IN (%s, %s, %s) "  # noqa: S608 - ours
+                "AND next_attempt_at <= %s ORDER BY next_attempt_at LIMIT %s", [*states.waiting, now, batch])
             ids = [row[0] for row in cursor.fetchall()]
         for start in range(0, len(ids), MAX_BATCH):
             _send(kind.name, ids[start:start + MAX_BATCH])
@@ -436,7 +444,7 @@ def _bury_expired(kind, now):
     states = kind.states
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, organization_id, attempts FROM {_table(kind)} WHERE status = %s "  # noqa: S608 - our table
+            f"SELECT id, organization_id, attempts FROM {_table(kind)} WHERE {_status_column(kind)} = %s "  # noqa: S608
             "AND next_attempt_at <= %s AND attempts >= %s", [states.inflight, now, kind.attempts_allowed()])
         rows = cursor.fetchall()
     for row_id, organization_id, attempt in rows:
@@ -454,22 +462,30 @@ def replay(kind_name, row):
     kind = _KINDS[kind_name]
     with tenant_scope(row.organization_id):
         updated = _scoped(kind, row.organization_id).filter(
-            pk=row.pk, status__in=[kind.states.failed, kind.states.dead],
-        ).update(**_with_updated_at(kind, {"status": kind.states.pending, "attempts": 0, "lease_until": None,
-                                           "next_attempt_at": publish_deadline()}))
+            pk=row.pk, **{f"{kind.status_field}__in": [kind.states.failed, kind.states.dead]},
+        ).update(**_waiting(kind))
         if not updated:
             return None
         publish_on_commit(kind_name, row.pk)
         return _load(kind, row.pk, row.organization_id)
 
 
-def replayable(kind_name, row):
-    states = _KINDS[kind_name].states
-    return row.status in (states.failed, states.dead)
+def enqueue(kind_name, row):
+    """Queue an existing row for a new piece of work (a job's next phase): pending with a fresh attempt budget,
+    published on commit. Call it in the transaction that decides the work."""
+    kind = _KINDS[kind_name]
+    with tenant_scope(row.organization_id):
+        _scoped(kind, row.organization_id).filter(pk=row.pk).update(**_waiting(kind))
+    publish_on_commit(kind_name, row.pk)
+
+
+def _waiting(kind):
+    return _with_updated_at(kind, {kind.status_field: kind.states.pending, "attempts": 0, "lease_until": None,
+                                   "next_attempt_at": publish_deadline()})
 
 
 __all__ = [
-    "JOBS_QUEUE", "Batcher", "Failure", "Kind", "OutboxModel", "Outcome", "States", "claim", "due_index",
+    "JOBS_QUEUE", "Batcher", "Failure", "Kind", "OutboxModel", "Outcome", "States", "claim", "due_index", "enqueue",
     "exponential", "flush", "kinds", "publish", "publish_on_commit", "register", "replay", "run",
     "sweep",
 ]
