@@ -138,7 +138,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SLA_SWEEPS = env.int("SLA_SWEEPS", default=2)
 # Queues: "celery" (the default) carries ingestion, replies, media and notifications; "jobs" carries customer imports
 # and exports, which take minutes. Run one worker per queue (Procfile.dev, docker-compose.yml), so a heavy import never
-# delays ingestion; a worker started without -Q consumes both.
+# delays ingestion; a worker started without -Q consumes "celery" only (docs/outbox.md).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULE = {
     "scrm-heartbeat": {"task": "scrm.tasks.worker_heartbeat", "schedule": 60.0},

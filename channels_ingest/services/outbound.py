@@ -79,7 +79,7 @@ def outbound_send(*, outbound_id):
 
 def outbound_replay(*, outbound):
     """Ops send a failed or dead reply again, with a fresh attempt budget."""
-    replayed = outbox.replay(KIND, outbound)
+    replayed = outbox.outbox_replay(KIND, outbound)
     if replayed is None:
         raise ChannelError(MSG_REPLY_NOT_REPLAYABLE)
     return replayed

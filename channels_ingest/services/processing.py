@@ -184,7 +184,7 @@ def _external_contact(event):
 
 def event_replay(*, event):
     """Ops send a failed or dead event through again: it starts over with a fresh attempt budget."""
-    replayed = outbox.replay(KIND, event)
+    replayed = outbox.outbox_replay(KIND, event)
     if replayed is None:
         raise ChannelError(MSG_NOT_REPLAYABLE)
     return replayed

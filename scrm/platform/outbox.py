@@ -456,7 +456,7 @@ def _bury_expired(kind, now):
 # --- replay ---------------------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def replay(kind_name, row):
+def outbox_replay(kind_name, row):
     """Ops send a failed or dead row through again, with a fresh attempt budget; its last error stays until it
     succeeds. Returns the row, or None when it is not failed or dead (nothing changed)."""
     kind = _KINDS[kind_name]
@@ -486,6 +486,6 @@ def _waiting(kind):
 
 __all__ = [
     "JOBS_QUEUE", "Batcher", "Failure", "Kind", "OutboxModel", "Outcome", "States", "claim", "due_index", "enqueue",
-    "exponential", "flush", "kinds", "publish", "publish_on_commit", "register", "replay", "run",
+    "exponential", "flush", "kinds", "outbox_replay", "publish", "publish_on_commit", "register", "run",
     "sweep",
 ]

@@ -219,7 +219,7 @@ def notification_delivery_send(*, delivery_id):
 def notification_delivery_replay(*, delivery):
     """Ops send a failed or dead delivery again, with a fresh attempt budget. Returns it, or None when it was
     neither."""
-    return outbox.replay(KIND, delivery)
+    return outbox.outbox_replay(KIND, delivery)
 
 
 def _deliver(delivery):
