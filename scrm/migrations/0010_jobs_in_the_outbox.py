@@ -74,11 +74,11 @@ class Migration(migrations.Migration):
             [
                 "UPDATE scrm_customerimport SET job_state = 'done', next_attempt_at = NULL "
                 "WHERE status NOT IN ('uploaded', 'validating', 'applying', 'undoing')",
-                "UPDATE scrm_customerimport SET next_attempt_at = now() "
+                "UPDATE scrm_customerimport SET next_attempt_at = CURRENT_TIMESTAMP "
                 "WHERE status IN ('uploaded', 'validating', 'applying', 'undoing')",
                 "UPDATE scrm_customerexport SET job_state = 'done', next_attempt_at = NULL "
                 "WHERE status NOT IN ('queued', 'running')",
-                "UPDATE scrm_customerexport SET next_attempt_at = now() WHERE status IN ('queued', 'running')",
+                "UPDATE scrm_customerexport SET next_attempt_at = CURRENT_TIMESTAMP WHERE status IN ('queued', 'running')",
             ],
             reverse_sql=migrations.RunSQL.noop,
         ),

@@ -4,7 +4,7 @@ deliveries, imports and exports) is a row of its own table that adopts `OutboxMo
 The rules, the same for every kind (docs/outbox.md says them for people):
 
 - **Claim.** A row is taken by ONE atomic `UPDATE ... SET status=<in flight>, attempts=attempts+1,
-  lease_until=now+lease WHERE id = ANY(ids) AND <due> RETURNING ...`: due is pending, failed with its
+  lease_until=now+lease WHERE id IN (ids) AND <due> RETURNING ...`: due is pending, failed with its
   `next_attempt_at` passed, or in flight with its lease expired. Two workers and the sweeper racing on one row:
   PostgreSQL re-checks the WHERE on the row the winner wrote, so exactly one of them gets it.
 - **No lock over the network.** The handler runs after the claim's statement has committed, with no row lock and
@@ -310,13 +310,13 @@ def claim(kind, ids, *, now=None):
     status = _status_column(kind)
     sql = (
         f"UPDATE {_table(kind)} SET {status} = %s, attempts = attempts + 1, lease_until = %s, "  # noqa: S608 - ours
-        f"next_attempt_at = %s WHERE id = ANY(%s) AND ({status} = %s "
+        f"next_attempt_at = %s WHERE id IN ({', '.join(['%s'] * len(ids))}) AND ({status} = %s "
         f"OR ({status} = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s)) "
         f"OR ({status} = %s AND next_attempt_at <= %s AND attempts < %s)) "
         "RETURNING id, organization_id, attempts"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [states.inflight, lease_until, lease_until, list(ids), states.pending, states.failed,
+        cursor.execute(sql, [states.inflight, lease_until, lease_until, *ids, states.pending, states.failed,
                              now, states.inflight, now, kind.attempts_allowed()])
         return cursor.fetchall()
 

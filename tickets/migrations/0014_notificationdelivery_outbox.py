@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         ),
             # A delivery still pending from before is the sweeper's from now on.
         migrations.RunSQL(
-            "UPDATE tickets_notificationdelivery SET next_attempt_at = now() "
+            "UPDATE tickets_notificationdelivery SET next_attempt_at = CURRENT_TIMESTAMP "
             "WHERE status = 'pending' AND next_attempt_at IS NULL",
             reverse_sql=migrations.RunSQL.noop,
         ),
