@@ -44,6 +44,7 @@ from scrm.models import (
 )
 from scrm.phones import mask_mobile, mask_name, national_mobile
 from scrm.platform import outbox
+from scrm.platform.redaction import redact
 from scrm.selectors import region_scope_q
 from scrm.tenancy import tenant_scope
 
@@ -328,7 +329,8 @@ def customer_export_run(*, export_id):
 
 def _export_failed(job, message, *, detail=""):
     if detail:
-        logger.warning("customer export failed: %s", detail, extra={"export": job.pk})
+        logger.warning("customer export failed: %s", redact(detail, organization_id=job.organization_id),
+                       extra={"export": job.pk})
     job.status, job.failure, job.finished_at = CustomerExport.Status.FAILED, message, timezone.now()
     job.save(update_fields=["status", "failure", "finished_at"])
     return job

@@ -58,6 +58,7 @@ from scrm.models import (
 )
 from scrm.phones import MSG_BAD_MOBILE, InvalidMobile, mask_mobile, mask_name, normalize_mobile
 from scrm.platform import outbox
+from scrm.platform.redaction import redact
 
 __all__ = [
     "MAX_FILE_BYTES", "MAX_ROWS", "CustomerImportRefused", "customer_import_apply", "customer_import_cancel",
@@ -699,7 +700,8 @@ def _fail(batch_id, code, *, params=None, detail=""):
     with transaction.atomic():
         batch = _lock(batch_id)
         batch.status = CustomerImport.Status.FAILED
-        batch.failure_code, batch.failure_params, batch.failure_detail = code, params or {}, detail[:2000]
+        batch.failure_code, batch.failure_params, batch.failure_detail = code, params or {}, redact(
+            detail, organization_id=batch.organization_id)
         batch.content = b""
         batch.save(update_fields=["status", "failure_code", "failure_params", "failure_detail", "content",
                                   "updated_at"])
@@ -1030,7 +1032,8 @@ def _undo_refused(batch_id, code, *, params=None, detail=""):
     with transaction.atomic():
         batch = _lock(batch_id)
         batch.status, batch.undone_by = CustomerImport.Status.APPLIED, None
-        batch.failure_code, batch.failure_params, batch.failure_detail = code, params or {}, detail[:2000]
+        batch.failure_code, batch.failure_params, batch.failure_detail = code, params or {}, redact(
+            detail, organization_id=batch.organization_id)
         batch.save(update_fields=["status", "undone_by", "failure_code", "failure_params", "failure_detail",
                                   "updated_at"])
     return batch
