@@ -1,20 +1,17 @@
-"""gunicorn settings read from the working directory (the image's /app): the access log without the query string of
-a callback, which carries its signature (see scrm/logfilters.py)."""
-
-import re
+"""gunicorn settings read from the working directory (the image's /app): the access log without query strings (a
+callback's carries its signature; a search's, what was searched), through the one redaction step."""
 
 from gunicorn.glogging import Logger
 
-_HOOK_QUERY = re.compile(r"(/hooks/[^\s?]*)\?\S*")
+from scrm.platform.redaction import redact_query
 
 
-class HookQuerySafeLogger(Logger):
+class RedactingAccessLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        if (atoms.get("U") or "").startswith("/hooks/"):
-            atoms["q"] = ""
-            atoms["r"] = _HOOK_QUERY.sub(r"\1", atoms["r"])
+        atoms["q"] = redact_query(f"?{atoms['q']}").lstrip("?") if atoms.get("q") else ""
+        atoms["r"] = redact_query(atoms["r"])
         return atoms
 
 
-logger_class = HookQuerySafeLogger
+logger_class = RedactingAccessLogger

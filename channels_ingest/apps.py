@@ -8,10 +8,14 @@ class ChannelsIngestConfig(AppConfig):
 
     def ready(self):
         # Nothing imports this app: we hand the core and tickets apps our permissions, timeline entries and reply
-        # senders here.
+        # senders here; importing the services modules registers our outbox kinds (inbound_event, wechat_media,
+        # wechat_reply), and the redaction step learns our secrets.
+        from channels_ingest.services import media, processing  # noqa: F401 - registers their outbox kinds
+        from channels_ingest.services.accounts import account_secrets
         from channels_ingest.services.outbound import reply_send_enqueue
         from channels_ingest.timeline import channel_event_entries
         from scrm.models import Role
+        from scrm.platform.redaction import register_secret_source
         from scrm.roles import CRUD, register_role_permissions
         from scrm.timeline import register_timeline_provider
         from tickets.outbound import register_reply_sender
@@ -26,6 +30,7 @@ class ChannelsIngestConfig(AppConfig):
             Role.VIEWER: {},
         })
         register_timeline_provider("channels_ingest")(channel_event_entries)
+        register_secret_source(account_secrets)
         for channel in ("wechat_oa", "wecom"):
             register_reply_sender(channel, reply_send_enqueue)
         self._register_navigation()

@@ -8,6 +8,7 @@ MSG_TOKEN = _("The token must be 3 to 32 letters or digits.")
 MSG_APP_ID = _("The app id / corp id is required.")
 MSG_KIND = _("Unknown channel kind %(kind)s.")
 MSG_NOT_REPLAYABLE = _("Only failed or dead events can be replayed.")
+MSG_REPLY_NOT_REPLAYABLE = _("Only failed or dead replies can be sent again.")
 MSG_NO_SENDER = _("The callback names no sender (FromUserName).")
 MSG_NO_SECRET = _("The account has no app secret: set it to call WeChat's API.")
 

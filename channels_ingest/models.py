@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from channels_ingest.crypto import secret_decrypt
+from scrm.platform.outbox import OutboxModel, States, due_index
 from scrm.tenancy import TenantModel
 
 
@@ -83,9 +84,13 @@ class ChannelAccount(TenantModel):
         return f"/hooks/{'wechat' if self.kind == self.Kind.WECHAT_OA else 'wecom'}/{self.slug}/"
 
 
-class InboundEvent(TenantModel):
+EVENT_STATES = States(pending="received", inflight="processing", done="processed", failed="failed", dead="dead")
+MEDIA_STATES = States(pending="pending", inflight="downloading", done="downloaded", failed="failed", dead="dead")
+
+
+class InboundEvent(OutboxModel, TenantModel):
     """A callback as it arrived (decrypted), stored before anything else happens. The unique dedupe key per
-    account turns the platform's retries into no-ops."""
+    account turns the platform's retries into no-ops. Its processing is the outbox kind "inbound_event"."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("received")
@@ -103,8 +108,6 @@ class InboundEvent(TenantModel):
     raw = models.TextField(_("raw XML (decrypted)"))
     fields = models.JSONField(_("fields"), default=dict)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
     customer = models.ForeignKey("scrm.Customer", on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+", verbose_name=_("customer"))
     comment = models.ForeignKey("tickets.Comment", on_delete=models.SET_NULL, null=True, blank=True,
@@ -122,22 +125,24 @@ class InboundEvent(TenantModel):
         indexes = [
             models.Index(fields=["organization", "account", "status", "-received_at"], name="inboundevent_status_idx"),
             models.Index(fields=["organization", "customer", "-received_at"], name="inboundevent_customer_idx"),
-            # The beat's sweep for events the broker never delivered: small, only rows still waiting.
-            models.Index(fields=["received_at"], name="inboundevent_waiting_idx",
-                         condition=models.Q(status="received")),
+            # The outbox sweeper's: small, only rows still waiting or in flight.
+            due_index("inboundevent_due_idx", EVENT_STATES),
         ]
 
     def __str__(self):
         return f"{self.account_id}:{self.kind}:{self.dedupe_key}"
 
 
-class InboundMedia(TenantModel):
-    """A picture, voice or video a customer sent, downloaded from WeChat's media API after the message landed."""
+class InboundMedia(OutboxModel, TenantModel):
+    """A picture, voice or video a customer sent, downloaded from WeChat's media API after the message landed (the
+    outbox kind "wechat_media")."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
+        DOWNLOADING = "downloading", _("downloading")
         DOWNLOADED = "downloaded", _("downloaded")
-        FAILED = "failed", _("failed")
+        FAILED = "failed", _("failed, will retry")
+        DEAD = "dead", _("failed")
 
     event = models.ForeignKey(InboundEvent, on_delete=models.CASCADE, related_name="media", verbose_name=_("event"))
     comment = models.ForeignKey("tickets.Comment", on_delete=models.SET_NULL, null=True, blank=True,
@@ -147,8 +152,6 @@ class InboundMedia(TenantModel):
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("size"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -157,13 +160,15 @@ class InboundMedia(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "event", "media_id"], name="inboundmedia_uniq"),
         ]
+        indexes = [due_index("inboundmedia_due_idx", MEDIA_STATES)]
 
 
-class OutboundMessage(TenantModel):
-    """The outbox: one row per agent reply to send to WeChat, so a send survives a crash and is never doubled."""
+class OutboundMessage(OutboxModel, TenantModel):
+    """One row per agent reply to send to WeChat (the outbox kind "wechat_reply"), so a send survives a crash."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         DEAD = "dead", _("dead")
@@ -175,9 +180,7 @@ class OutboundMessage(TenantModel):
     to_user = models.CharField(_("to"), max_length=128)
     body = models.TextField(_("body"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     errcode = models.IntegerField(_("WeChat error code"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -187,4 +190,5 @@ class OutboundMessage(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "comment"], name="outboundmessage_comment_uniq"),
         ]
-        indexes = [models.Index(fields=["organization", "account", "status"], name="outbound_status_idx")]
+        indexes = [models.Index(fields=["organization", "account", "status"], name="outbound_status_idx"),
+                   due_index("outbound_due_idx")]

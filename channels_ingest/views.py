@@ -13,13 +13,14 @@ from django.views.generic import FormView, TemplateView
 from channels_ingest import selectors, services
 from channels_ingest.errors import ChannelError
 from channels_ingest.forms import ChannelAccountForm
-from channels_ingest.models import ChannelAccount, InboundEvent
+from channels_ingest.models import ChannelAccount, InboundEvent, OutboundMessage
 from channels_ingest.tables import ProblemEventTable
 from scrm.access import ModuleRequiredMixin
 from scrm.paginators import TableRequestConfig
 
 MSG_SAVED = _("Channel account %(name)s saved.")
 MSG_REPLAYED = _("The event was sent to the workers again.")
+MSG_REPLY_REPLAYED = _("The reply was handed to the workers to be sent again.")
 
 
 class _OpsMixin(ModuleRequiredMixin):
@@ -112,6 +113,25 @@ class ChannelAccountEventsView(_OpsMixin, TemplateView):
             activity=selectors.account_activity(account=account),
             outbound_problems=selectors.account_outbound_problems(account=account),
             plaintext_seen_at=selectors.account_plaintext_seen_at(account=account), **kwargs)
+
+
+class OutboundReplayView(_OpsMixin, View):
+    """Send a failed or dead reply to WeChat again (the same permission as replaying events)."""
+
+    permission = "channels_ingest.change_inboundevent"
+
+    def post(self, request, pk, outbound_pk):
+        account = self.get_account()
+        outbound = OutboundMessage.objects.filter(account=account, pk=outbound_pk).first()
+        if outbound is None:
+            raise Http404
+        try:
+            services.outbound_replay(outbound=outbound)
+        except ChannelError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, MSG_REPLY_REPLAYED)
+        return redirect(reverse("channels_ingest:account-events", kwargs={"pk": account.pk}))
 
 
 class InboundEventReplayView(_OpsMixin, View):

@@ -129,17 +129,19 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # SLA sweeps started side by side every 30 s (bench/scenarios/sla_sweep.py: 10,000 due tickets take about 7 s with
 # one sweep and under 5 s with two, on two cores).
 SLA_SWEEPS = env.int("SLA_SWEEPS", default=2)
+# Queues: "celery" (the default) carries ingestion, replies, media and notifications; "jobs" carries customer imports
+# and exports, which take minutes. Run one worker per queue (Procfile.dev, docker-compose.yml), so a heavy import never
+# delays ingestion; a worker started without -Q consumes "celery" only (docs/outbox.md).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULE = {
     "scrm-heartbeat": {"task": "scrm.tasks.worker_heartbeat", "schedule": 60.0},
-    "scrm-background-jobs-requeue": {"task": "scrm.tasks.background_jobs_requeue", "schedule": 60.0},
+    # The one outbox (scrm.platform.outbox): every kind's rows whose retry is due, whose lease expired, or whose
+    # published id was lost.
+    "scrm-outbox-sweep": {"task": "scrm.tasks.outbox_sweep", "schedule": 10.0},
     "scrm-customer-exports-expire": {"task": "scrm.tasks.customer_exports_expire", "schedule": 3600.0},
     "tickets-sla-sweep": {"task": "tickets.tasks.sla_sweep_start", "schedule": 30.0},
-    # Re-enqueue notification deliveries whose task was lost (broker down at commit, a worker killed mid-retry).
-    "tickets-notification-sweep": {"task": "tickets.tasks.notification_deliveries_sweep", "schedule": 120.0},
     # Attachment files whose row was rolled back with its transaction.
     "tickets-attachment-orphans": {"task": "tickets.tasks.attachment_orphans_delete", "schedule": 3600.0},
-    # Inbound events the broker never delivered (it was down when they arrived) go to the workers again.
-    "channels-requeue-stale": {"task": "channels_ingest.tasks.events_requeue_stale", "schedule": 60.0},
 }
 
 # --- Channels (WeChat) --------------------------------------------------------------------------------------------
@@ -263,21 +265,23 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # No log line holds a callback's query string (its signature): scrm.logfilters.
-    "filters": {"hook_query": {"()": "scrm.logfilters.HookQueryFilter"}},
+    # Every line passes through the one redaction step (URL query strings, a callback's signature among them,
+    # secret-named values, the platform's own secrets); urllib3 prints each URL it calls at DEBUG: kept quiet.
+    "filters": {"redact": {"()": "scrm.platform.redaction.RedactingFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
                           "style": "{"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["hook_query"]},
-        # runserver's request lines (make run), as Django logs them, with the same filter.
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["hook_query"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        # runserver's request lines (make run), as Django logs them, through the same step.
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }

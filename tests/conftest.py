@@ -95,13 +95,15 @@ def celery_worker(transactional_db):
     """
     from celery.contrib.testing.worker import start_worker
 
-    import channels_ingest.tasks  # noqa: F401 - registers the tasks with the app
     import scrm.tasks  # noqa: F401
+    import tickets.tasks  # noqa: F401 - registers the tasks with the app
 
     sync_all_role_permissions()
     # Messages left by an earlier, interrupted run would name rows of another database's life.
     celery_app.control.purge()
-    with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=30) as worker:
+    # Both queues (settings: "celery", and "jobs" for imports and exports), as a worker started without -Q.
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=30,
+                      queues=["celery", "jobs"]) as worker:
         yield worker
 
 

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-jobs", "beat")
 # A value that only names an environment variable compose must be given: ${NAME:?message}.
 REQUIRED_INTERPOLATION = re.compile(r"\$\{[A-Z][A-Z0-9_]*:\?[^}]*\}")
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|API_KEY|PRIVATE", re.IGNORECASE)
@@ -48,8 +48,8 @@ def dockerfile_stages():
     return stages
 
 
-def test_compose_defines_the_five_services():
-    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "beat"}
+def test_compose_defines_the_six_services():
+    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "worker-jobs", "beat"}
 
 
 def test_database_and_broker_images_are_pinned_to_their_major_versions():
@@ -86,7 +86,9 @@ def test_each_app_service_runs_its_own_command():
     assert "gunicorn scrm.wsgi:application" in web
     assert web.index("manage.py migrate") < web.index("gunicorn")
     assert "&&" in web  # gunicorn must not start when migrations fail
-    assert SERVICES["worker"]["command"] == ["celery", "-A", "scrm", "worker", "-l", "info"]
+    # One worker per queue: a heavy import ("jobs") never delays ingestion ("celery").
+    assert SERVICES["worker"]["command"] == ["celery", "-A", "scrm", "worker", "-l", "info", "-Q", "celery"]
+    assert command_of("worker-jobs") == "celery -A scrm worker -l info -Q jobs --concurrency 1"
     assert command_of("beat") == "celery -A scrm beat -l info --schedule /tmp/celerybeat-schedule"
 
 
@@ -97,6 +99,7 @@ def test_each_app_service_runs_its_own_command():
         ("redis", "redis-cli ping"),
         ("web", "/healthz"),
         ("worker", "celery -A scrm inspect ping"),
+        ("worker-jobs", "celery -A scrm inspect ping"),
         ("beat", "scrm.celery"),
     ],
 )
@@ -122,6 +125,7 @@ def test_processes_start_only_when_what_they_need_is_healthy():
         assert {dep["condition"] for dep in depends_on.values()} == {"service_healthy"}, name
     # Worker and beat wait for web, which migrates before it answers /healthz.
     assert "web" in SERVICES["worker"]["depends_on"]
+    assert "web" in SERVICES["worker-jobs"]["depends_on"]
     assert "web" in SERVICES["beat"]["depends_on"]
 
 

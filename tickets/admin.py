@@ -5,7 +5,17 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from scrm.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantInline
-from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, Ticket, TicketEvent, TicketType
+from tickets.models import (
+    CannedResponse,
+    NotificationDelivery,
+    Queue,
+    QueueMembership,
+    RoutingRule,
+    Ticket,
+    TicketEvent,
+    TicketType,
+)
+from tickets.services.notify import notification_delivery_replay
 
 
 class QueueMembershipInline(TenantInline):
@@ -258,3 +268,22 @@ class NotificationChannelConfigAdmin(TenantAdmin):
         if not super().has_add_permission(request):
             return False
         return request.user.is_platform_operator or not NotificationChannelConfig.objects.exists()
+
+
+@admin.action(description=_("Send the selected failed or dead deliveries again"))
+def deliveries_replay(modeladmin, request, queryset):
+    done = sum(notification_delivery_replay(delivery=delivery) is not None for delivery in queryset)
+    messages.success(request, _("%(n)d deliveries handed to the workers again.") % {"n": done})
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(ReadOnlyTenantAdmin):
+    """Deliveries of the outbox: what was sent where, what failed and why (redacted), and a replay."""
+
+    list_display = ("created_at", "channel", "address", "status", "attempts", "next_attempt_at", "last_error")
+    list_filter = ("status", "channel")
+    actions = [deliveries_replay]
+
+    def has_change_permission(self, request, obj=None):
+        # Needed for the replay action; the fields stay read-only.
+        return request.user.is_superuser and obj is None

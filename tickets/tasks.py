@@ -3,29 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from scrm.tenancy import tenant_scope
-
-# The module, not `tickets.services.notify` (that name is the notify() function of the package).
 from tickets.services import sla
-from tickets.services.notify import notification_deliveries_due, notification_delivery_send
-
-
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
-def notification_deliver(self, organization_id, delivery_id):
-    """Send one outbox delivery; a failure that may pass is retried after the service's back-off (the service
-    counts attempts and declares the delivery dead, so Celery's own retry limit is off)."""
-    with tenant_scope(organization_id):
-        delay = notification_delivery_send(delivery_id=delivery_id)
-    if delay is not None:
-        raise self.retry(countdown=delay)
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def notification_deliveries_sweep():
-    """Beat: re-enqueue deliveries whose task was lost; sending stays idempotent, so a duplicate is harmless."""
-    for organization_id, delivery_id in notification_deliveries_due():
-        notification_deliver.delay(organization_id, delivery_id)
-
 
 # --- SLA ------------------------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ the same client settings GET /healthz (the baseline) and POST /hooks/wechat/<slu
 (AES) text messages, each a new message (its own MsgId) from one of --customers customers, signed and encrypted with
 wechatpy before the clients start. A callback counts as accepted when it answers 200 `success`; each one is
 verified, decrypted, parsed and stored as an InboundEvent before it is answered, and its id handed to the web
-process's enqueue thread (channels_ingest.services.enqueue), which publishes the ids in batches.
+process's publishing thread (the outbox batcher, scrm.platform.outbox), which publishes the ids in batches.
 
 Each level reports the throughput ratio to the baseline and p50/p99 latency, against the issue's goals (at least
 half the baseline's throughput, p99 under 50 ms). The client runs on the same cores as the server: at 16

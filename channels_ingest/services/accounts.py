@@ -74,3 +74,13 @@ def channel_account_update(*, account, name, slug, app_id, agent_id="", subscrib
                 fields.append(field)
         account.save(update_fields=fields)
         return account
+
+
+def account_secrets(organization_id):
+    """The plaintext secrets of an organization's accounts (token, EncodingAESKey, app secret): what the redaction
+    step masks in every error it records. Secrets of accounts are never shown anywhere, so none may leak there."""
+    if organization_id is None:
+        return []
+    with tenant_scope(organization_id):
+        accounts = list(ChannelAccount.objects.only("token_encrypted", "aes_key_encrypted", "secret_encrypted"))
+    return [value for account in accounts for value in (account.token, account.aes_key, account.secret) if value]

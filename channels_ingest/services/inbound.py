@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from channels_ingest import wire
 from channels_ingest.models import InboundEvent
-from channels_ingest.services.enqueue import event_enqueue
+from scrm.platform import outbox
 
+KIND = "inbound_event"  # processing.KIND: the outbox kind that processes an event
 _INSERT = None
 
 
@@ -21,30 +22,32 @@ def _insert_sql():
         table = connection.ops.quote_name(InboundEvent._meta.db_table)
         _INSERT = (
             f"INSERT INTO {table} (organization_id, account_id, kind, dedupe_key, from_user, raw, fields, status, "  # noqa: S608 - our table
-            "attempts, last_error, received_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s, %s) "
+            "attempts, last_error, next_attempt_at, received_at, updated_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s, %s, %s) "
             "ON CONFLICT (organization_id, account_id, dedupe_key) DO NOTHING RETURNING id"
         )
     return _INSERT
 
 
 def event_receive(*, account, raw, fields):
-    """Store a verified callback as an InboundEvent and enqueue its processing after commit; a retry of one already
-    stored writes nothing. Returns the new event's id, or None for a retry.
+    """Store a verified callback as an InboundEvent and publish it to the outbox after commit; a retry of one
+    already stored writes nothing. Returns the new event's id, or None for a retry.
 
     The unique (organization, account, dedupe_key) decides between concurrent deliveries. It is one statement
     (`ON CONFLICT DO NOTHING`), atomic by itself, so no transaction is opened around it: callbacks are the hottest
-    write of the product, and BEGIN/COMMIT would double its round trips. Called inside a transaction, the enqueue
-    still waits for that transaction's commit.
+    write of the product, and BEGIN/COMMIT would double its round trips. Called inside a transaction, the publish
+    still waits for that transaction's commit. The event's `next_attempt_at` is when the outbox's sweeper takes it
+    if its published id is lost (a broker down, a process killed).
     """
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(), [
             account.organization_id, account.pk, wire.event_kind(fields), wire.dedupe_key(fields),
             (fields.get("FromUserName") or "")[:128], raw, json.dumps(fields, ensure_ascii=False),
-            InboundEvent.Status.RECEIVED, now, now,
+            InboundEvent.Status.RECEIVED, now + outbox.PUBLISH_GRACE, now, now,
         ])
         row = cursor.fetchone()
     if row is None:
         return None
-    transaction.on_commit(partial(event_enqueue, row[0]))
+    transaction.on_commit(partial(outbox.publish, KIND, row[0]))
     return row[0]

@@ -1,71 +1,69 @@
-"""Pictures, voice and video a customer sent: fetched from the media API after the message is on the ticket.
+"""Pictures, voice and video a customer sent: fetched from the media API after the message is on the ticket, through
+the outbox (kind "wechat_media", scrm.platform.outbox): claimed under a lease, downloaded with no lock held, retried
+with back-off while WeChat or the network fail, dead when WeChat says the media is gone.
 
 The file becomes an attachment of the ticket message (`tickets.services.comment_attach`, which checks its size
 and type by its bytes), so agents open it from the conversation. The InboundMedia row is the download's record:
-status, attempts, the last error. Media of an event that made no ticket message is kept on the row itself.
+status, attempts, the last error (redacted). Media of an event that made no ticket message is kept on the row.
 """
 
 import mimetypes
+from datetime import timedelta
 
 import requests
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from wechatpy.exceptions import WeChatClientException
 
 from channels_ingest.errors import ChannelError
-from channels_ingest.models import InboundMedia
+from channels_ingest.models import MEDIA_STATES, InboundMedia
 from channels_ingest.services.wechat_api import client_for
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform import outbox
 from tickets.errors import TicketError
 from tickets.services import comment_attach
 
+KIND = "wechat_media"
 MAX_ATTEMPTS = 5
 MAX_MEDIA_BYTES = 20 * 1024 * 1024
-
-
-class MediaRetry(Exception):
-    """A download that may succeed later (network, 5xx, token); the task retries it."""
+DOWNLOAD_TIMEOUT = 30  # seconds, for a video's download URL
+# The media API (token and media, 10 s each) and a video's download: well within three minutes.
+LEASE = timedelta(minutes=3)
 
 
 def media_download(*, media_id):
-    """Download one media file; returns its status. A WeChat error that will not change (expired media) marks it
-    failed for good; a network error raises MediaRetry while attempts remain."""
-    with platform_scope():
-        organization_id = InboundMedia.objects.filter(pk=media_id).values_list("organization_id", flat=True).first()
-    if organization_id is None:
-        return None
-    with tenant_scope(organization_id):
-        media = InboundMedia.objects.select_related("event__account", "comment__ticket").get(pk=media_id)
-        if media.status == InboundMedia.Status.DOWNLOADED:
-            return media.status
-        InboundMedia.objects.filter(pk=media.pk).update(attempts=F("attempts") + 1)
-        attempts = media.attempts + 1
-        try:
-            response = client_for(media.event.account).get("media/get", params={"media_id": media.media_id})
-        except ChannelError as exc:
-            return _record_error(media, str(exc), final=True)
-        except WeChatClientException as exc:
-            if exc.errcode is None and attempts < MAX_ATTEMPTS:  # HTTP failure, not a WeChat answer
-                _record_error(media, str(exc), final=False)
-                raise MediaRetry(str(exc)) from exc
-            return _record_error(media, f"{exc.errcode}: {exc.errmsg}", final=True)
-        except requests.RequestException as exc:
-            return _network_failure(media, exc, attempts)
-        if isinstance(response, dict):
-            # An Official Account video answers with a download URL rather than the bytes.
-            url = response.get("video_url") or response.get("down_url") or ""
-            if not url.startswith(("https://", "http://")):
-                return _record_error(media, f"unexpected JSON answer: {sorted(response)}", final=True)
-            try:
-                response = requests.get(url, timeout=30)
-                response.raise_for_status()
-            except requests.RequestException as exc:
-                return _network_failure(media, exc, attempts)
-        content = response.content[:MAX_MEDIA_BYTES + 1]
-        if len(content) > MAX_MEDIA_BYTES:
-            return _record_error(media, "media over 20 MB", final=True)
-        return _store(media, content, response.headers.get("Content-Type", "application/octet-stream"))
+    """Download one media file now if it is due; returns its status after this attempt, or None when it was not
+    ours to download (done already, in flight elsewhere, or its retry is not due)."""
+    outcome = outbox.run(KIND, [media_id]).get(media_id)
+    return outcome.status if outcome else None
+
+
+def media_enqueue(media_id):
+    """Hand a stored media row to the workers after commit."""
+    outbox.publish_on_commit(KIND, media_id)
+
+
+def _download(media):
+    """The outbox handler: a WeChat error that will not change (expired media) is permanent; a network error or
+    an HTTP failure is retried."""
+    try:
+        response = client_for(media.event.account).get("media/get", params={"media_id": media.media_id})
+    except ChannelError as exc:
+        raise outbox.Failure(str(exc), permanent=True) from exc
+    except WeChatClientException as exc:
+        if exc.errcode is None:  # an HTTP failure, not WeChat's answer
+            raise outbox.Failure(f"HTTP {getattr(exc.response, 'status_code', '?')}") from exc
+        raise outbox.Failure(f"{exc.errcode}: {exc.errmsg}", permanent=True) from exc
+    if isinstance(response, dict):
+        # An Official Account video answers with a download URL rather than the bytes.
+        url = response.get("video_url") or response.get("down_url") or ""
+        if not url.startswith(("https://", "http://")):
+            raise outbox.Failure(f"unexpected JSON answer: {sorted(response)}", permanent=True)
+        response = requests.get(url, timeout=DOWNLOAD_TIMEOUT)
+        response.raise_for_status()
+    content = response.content[:MAX_MEDIA_BYTES + 1]
+    if len(content) > MAX_MEDIA_BYTES:
+        raise outbox.Failure("media over 20 MB", permanent=True)
+    return _store(media, content, response.headers.get("Content-Type", "application/octet-stream"))
 
 
 @transaction.atomic
@@ -73,29 +71,19 @@ def _store(media, content, content_type):
     content_type = content_type.split(";")[0].strip()
     extension = mimetypes.guess_extension(content_type) or ".bin"
     name = f"{media.event.account.slug}-{media.pk}{extension}"
+    fields = {"content_type": content_type[:100], "size": len(content)}
     if media.comment_id is not None:
         try:
             comment_attach(comment=media.comment, name=name, content=content, content_type=content_type)
         except TicketError as exc:  # too big or a type we do not keep: it will not change on a retry
-            return _record_error(media, str(exc), final=True)
+            raise outbox.Failure(str(exc), permanent=True) from exc
     else:
         media.file.save(name, ContentFile(content), save=False)
-    media.content_type, media.size, media.status = content_type[:100], len(content), InboundMedia.Status.DOWNLOADED
-    media.last_error = ""
-    media.save(update_fields=["file", "content_type", "size", "status", "last_error"])
-    return media.status
+        fields["file"] = media.file.name
+    return fields
 
 
-def _network_failure(media, exc, attempts):
-    """A download that failed on the way (network, 5xx): retried while attempts remain, then failed for good."""
-    final = attempts >= MAX_ATTEMPTS
-    _record_error(media, f"{type(exc).__name__}: {exc}", final=final)
-    if final:
-        return InboundMedia.Status.FAILED
-    raise MediaRetry(str(exc)) from exc
-
-
-def _record_error(media, error, *, final):
-    status = InboundMedia.Status.FAILED if final else InboundMedia.Status.PENDING
-    InboundMedia.objects.filter(pk=media.pk).update(last_error=error[:2000], status=status)
-    return status
+outbox.register(
+    KIND, model=InboundMedia, handler=_download, max_attempts=MAX_ATTEMPTS, backoff=outbox.exponential(30, factor=4),
+    lease=LEASE, states=MEDIA_STATES, select_related=("event__account", "comment__ticket"),
+)

@@ -1,33 +1,35 @@
-"""Agents' replies to WeChat: an outbox row per reply, sent by a task with retries and back-off.
+"""Agents' replies to WeChat: one row per reply, sent through the outbox (kind "wechat_reply", scrm.platform.outbox).
 
-A send is at-least-once: the row is claimed, WeChat is called outside any transaction (never hold a row lock over
-the network), and the outcome recorded. WeChat's refusals that no retry can fix (the 48-hour customer-service
-window, a user who unfollowed) end the row at once and put a note on the ticket, so the agent sees it.
+The outbox claims the row with a lease that outlasts the WeChat calls' timeouts, calls WeChat with no lock and no
+transaction held, and records the outcome: sent; failed, retried with back-off; dead after the last attempt or at
+once for WeChat's refusals that no retry can fix (the 48-hour customer-service window, a user who unfollowed). The
+agent reads a short explanation on the ticket, ops the redacted detail on the account page. A worker killed while
+WeChat was answering leaves the row in flight: it is sent again once its lease has expired (at-least-once).
 """
 
 import logging
 from datetime import timedelta
-from functools import partial
 
-import requests
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wechatpy.exceptions import WeChatClientException
 
-from channels_ingest.errors import ChannelError
+from channels_ingest.errors import MSG_REPLY_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import ChannelAccount, OutboundMessage
 from channels_ingest.services.wechat_api import client_for
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform import outbox
+from scrm.tenancy import tenant_scope
 from tickets.models import Comment
 from tickets.services.delivery import ticket_note_delivery_failed
 
 logger = logging.getLogger(__name__)
 
+KIND = "wechat_reply"
 Status = OutboundMessage.Status
 MAX_ATTEMPTS = 6
+# A send is a token fetch, the send, and a second send after an expired token: three calls of at most 10 s each.
+LEASE = timedelta(minutes=2)
 # errcodes a retry cannot fix: 45015 reply window (48 h) passed, 48001 API not authorised, 40003 bad openid,
 # 43004 user unfollowed, 45047 too many messages outside the window, 81013 WeCom: no such user.
 PERMANENT_ERRCODES = {40003, 43004, 45015, 45047, 48001, 81013, 60111, 40013}
@@ -37,17 +39,21 @@ ERROR_HINTS = {
     43004: gettext_lazy("the customer no longer follows the account"),
     40003: gettext_lazy("WeChat does not know this user"),
 }
+MSG_WILL_RETRY = gettext_lazy("WeChat could not be reached for this reply for now; it will be retried "
+                              "automatically.")
+MSG_NOT_DELIVERED = gettext_lazy("This reply was not delivered to WeChat (error %(code)s): %(hint)s.")
+MSG_HINT_UNREACHABLE = gettext_lazy("WeChat could not be reached, even after several attempts")
+MSG_HINT_REFUSED = gettext_lazy("WeChat refused it; ops see the details on the WeChat account's page")
 
 
 def reply_send_enqueue(comment_id, *, organization_id, channel):
     """The reply sender the tickets app calls after a public reply on a WeChat ticket commits."""
-    outbound = outbound_create(organization_id=organization_id, comment_id=comment_id)
-    return outbound
+    return outbound_create(organization_id=organization_id, comment_id=comment_id)
 
 
 @transaction.atomic
 def outbound_create(*, organization_id, comment_id):
-    """One outbox row per reply (a second call finds the first), then the send task after commit. A ticket whose
+    """One outbox row per reply (a second call finds the first), published after commit. A ticket whose
     conversation names no account of the organization (typed in by an agent) is not sent: None."""
     with tenant_scope(organization_id):
         comment = Comment.objects.select_related("ticket").get(pk=comment_id)
@@ -60,89 +66,59 @@ def outbound_create(*, organization_id, comment_id):
             organization_id=organization_id, comment=comment,
             defaults={"account": account, "to_user": to_user, "body": comment.body})
         if created:
-            transaction.on_commit(partial(_enqueue, outbound.pk))
+            outbox.publish_on_commit(KIND, outbound.pk)
         return outbound
 
 
-def _enqueue(outbound_id, countdown=None):
-    from channels_ingest.tasks import outbound_send as task
-
-    try:
-        task.apply_async((outbound_id,), countdown=countdown, retry=False)
-    except Exception:  # noqa: BLE001 - broker down: the row stays pending and the beat's sweep sends it
-        logger.warning("outbound message not enqueued", extra={"outbound_id": outbound_id}, exc_info=True)
-
-
-class SendRetry(Exception):
-    def __init__(self, attempts):
-        super().__init__(attempts)
-        self.attempts = attempts
-
-
 def outbound_send(*, outbound_id):
-    """Send one pending reply. Returns its status; raises SendRetry when a retry may succeed."""
-    with platform_scope():
-        organization_id = OutboundMessage.objects.filter(pk=outbound_id).values_list(
-            "organization_id", flat=True).first()
-    if organization_id is None:
-        return None
-    with tenant_scope(organization_id):
-        with transaction.atomic():
-            outbound = (OutboundMessage.objects.select_for_update(skip_locked=True).select_related("account")
-                        .filter(pk=outbound_id, status__in=[Status.PENDING, Status.FAILED]).first())
-            if outbound is None:
-                return None
-            OutboundMessage.objects.filter(pk=outbound.pk).update(attempts=F("attempts") + 1)
-            outbound.attempts += 1
-        try:
-            _call(outbound)
-        except WeChatClientException as exc:
-            if exc.errcode is not None and (exc.errcode in PERMANENT_ERRCODES
-                                            or outbound.attempts >= MAX_ATTEMPTS):
-                return _give_up(outbound, exc.errcode, str(exc.errmsg))
-            return _retry_later(outbound, exc.errcode, f"{exc.errcode}: {exc.errmsg}")
-        except (requests.RequestException, ChannelError) as exc:
-            if isinstance(exc, ChannelError) or outbound.attempts >= MAX_ATTEMPTS:
-                return _give_up(outbound, None, str(exc))
-            return _retry_later(outbound, None, f"{type(exc).__name__}: {exc}")
-        OutboundMessage.objects.filter(pk=outbound.pk).update(status=Status.SENT, sent_at=timezone.now(),
-                                                              last_error="", errcode=None)
-        return Status.SENT
+    """Send one reply now if it is due (what a worker does). Returns its status after this attempt, or None when
+    it was not ours to send (sent already, in flight elsewhere, or its retry is not due)."""
+    outcome = outbox.run(KIND, [outbound_id]).get(outbound_id)
+    return outcome.status if outcome else None
 
 
-def _call(outbound):
+def outbound_replay(*, outbound):
+    """Ops send a failed or dead reply again, with a fresh attempt budget."""
+    replayed = outbox.outbox_replay(KIND, outbound)
+    if replayed is None:
+        raise ChannelError(MSG_REPLY_NOT_REPLAYABLE)
+    return replayed
+
+
+def _send(outbound):
+    """The outbox handler: one call to WeChat, no lock held."""
     account = outbound.account
-    client = client_for(account)
-    if account.kind == ChannelAccount.Kind.WECOM:
-        client.message.send_text(account.agent_id, outbound.to_user, outbound.body)
-    else:
-        client.message.send_text(outbound.to_user, outbound.body)
+    try:
+        client = client_for(account)
+        if account.kind == ChannelAccount.Kind.WECOM:
+            client.message.send_text(account.agent_id, outbound.to_user, outbound.body)
+        else:
+            client.message.send_text(outbound.to_user, outbound.body)
+    except ChannelError as exc:
+        raise outbox.Failure(str(exc), permanent=True) from exc
+    except WeChatClientException as exc:
+        permanent = exc.errcode is not None and exc.errcode in PERMANENT_ERRCODES
+        raise outbox.Failure(f"{exc.errcode}: {exc.errmsg}", permanent=permanent,
+                             fields={"errcode": exc.errcode}) from exc
+    # Anything else (connection refused, timeout, TLS) is retried; the outbox records it redacted.
+    return {"sent_at": timezone.now(), "errcode": None}
 
 
-def _retry_later(outbound, errcode, error):
-    OutboundMessage.objects.filter(pk=outbound.pk).update(status=Status.FAILED, errcode=errcode,
-                                                          last_error=error[:2000])
-    raise SendRetry(outbound.attempts)
-
-
-@transaction.atomic
-def _give_up(outbound, errcode, error):
-    OutboundMessage.objects.filter(pk=outbound.pk).update(status=Status.DEAD, errcode=errcode,
-                                                          last_error=error[:2000])
+def _on_failure(outbound, *, detail, final, attempt, fields):
+    """Tell the agent on the ticket, in words: at the first failure that will be retried, and when it gives up."""
+    if not final and attempt != 1:
+        return
     comment = Comment.objects.select_related("ticket").get(pk=outbound.comment_id)
-    hint = ERROR_HINTS.get(errcode, "")
-    message = _("This reply was not delivered to WeChat (error %(code)s: %(error)s).") % {
-        "code": errcode if errcode is not None else "-", "error": error}
-    if hint:
-        message = f"{message} {hint}"
+    errcode = fields.get("errcode")
+    if final:
+        hint = ERROR_HINTS.get(errcode) or (MSG_HINT_REFUSED if errcode is not None else MSG_HINT_UNREACHABLE)
+        message = str(MSG_NOT_DELIVERED) % {"code": errcode if errcode is not None else "-", "hint": hint}
+    else:
+        message = str(MSG_WILL_RETRY)
     ticket_note_delivery_failed(ticket=comment.ticket, comment=comment, errcode=errcode, message=message)
-    return Status.DEAD
 
 
-def outbound_stale():
-    """Pending or failed rows whose task was lost (broker down): for the beat's sweep."""
-    with platform_scope():
-        cutoff = timezone.now() - timedelta(minutes=5)
-        return list(OutboundMessage.objects.filter(status__in=[Status.PENDING, Status.FAILED], created_at__lt=cutoff,
-                                                   attempts__lt=MAX_ATTEMPTS)
-                    .values_list("pk", flat=True)[:500])
+outbox.register(
+    KIND, model=OutboundMessage, handler=_send, max_attempts=MAX_ATTEMPTS, backoff=outbox.exponential(30, factor=4),
+    lease=LEASE, on_failure=_on_failure, select_related=("account",),
+)

@@ -1,37 +1,38 @@
 """The worker side: turn a stored event into customers, ticket messages and timeline entries.
 
-Each event is locked (`SELECT ... FOR UPDATE SKIP LOCKED`) for its processing transaction, so a task delivered
-twice (the beat's re-enqueue and the original) processes it once. A failure is recorded on the event in a
-transaction of its own (attempts, error), and the task retries with back-off until MAX_ATTEMPTS, then the event is
-dead: visible on the account's page with a Replay button.
+Processing is the outbox kind "inbound_event" (scrm.platform.outbox): a published or swept event is claimed by one
+atomic update (status `processing`, under a lease), so a message delivered twice (the sweeper's and the original)
+processes it once; its processing and the record of its success share one transaction. A failure is recorded on
+the event (attempts, the redacted error) and retried with back-off until MAX_ATTEMPTS, then the event is dead:
+visible on the account's page with a Replay button.
 """
 
 import logging
 import time
 from datetime import timedelta
-from functools import partial
 
-from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_ingest import wire
 from channels_ingest.errors import MSG_NO_SENDER, MSG_NOT_REPLAYABLE, ChannelError
-from channels_ingest.models import ChannelAccount, InboundEvent, InboundMedia
-from channels_ingest.services.enqueue import event_enqueue
+from channels_ingest.models import EVENT_STATES, ChannelAccount, InboundEvent, InboundMedia
+from channels_ingest.services.media import media_enqueue
 from scrm.locks import advisory_xact_lock
+from scrm.platform import outbox
 from scrm.services import customer_resolve
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.tenancy import platform_scope
 from tickets.services import ticket_add_message
 
 logger = logging.getLogger(__name__)
 
+KIND = "inbound_event"
 Status = InboundEvent.Status
 MAX_ATTEMPTS = 5
-STALE_AFTER = timedelta(minutes=1)
-FAILED_STALE_AFTER = timedelta(minutes=30)
-REQUEUE_BATCH = 1000
+# How long a stored event may wait for a worker before the sweeper takes it (the account page warns past it).
+STALE_AFTER = outbox.PUBLISH_GRACE
+# Processing writes our database only; the lease outlasts the task's time limit.
+LEASE = timedelta(minutes=6)
 
 _EVENT_PROFILE = {
     "subscribe": {"subscribed": True},
@@ -46,43 +47,22 @@ def backoff_seconds(attempts):
     return min(30 * 4 ** max(attempts - 1, 0), 3600)
 
 
-def event_qs_select_for_update():
-    return InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
+def event_enqueue(event_id):
+    """Hand a stored event to the workers (call it on commit). Never raises for the broker's sake."""
+    outbox.publish(KIND, event_id)
 
 
 def event_process(*, event_id):
-    """Process one event if it is waiting (received or failed) and nobody else holds it. Returns its status after
-    this attempt, or None when there was nothing to do."""
-    with platform_scope():
-        organization_id = InboundEvent.objects.filter(pk=event_id).values_list("organization_id", flat=True).first()
-    if organization_id is None:
-        return None
-    with tenant_scope(organization_id):
-        try:
-            with transaction.atomic():
-                event = (event_qs_select_for_update().select_related("account", "account__organization")
-                         .filter(pk=event_id, status__in=[Status.RECEIVED, Status.FAILED]).first())
-                if event is None:
-                    return None
-                status = _dispatch(event)
-                InboundEvent.objects.filter(pk=event.pk).update(
-                    status=status, attempts=F("attempts") + 1, last_error="", processed_at=timezone.now(),
-                    customer=event.customer, comment=event.comment, updated_at=timezone.now())
-                return status
-        except Exception as exc:
-            # Recorded, not swallowed: the error is on the event for ops, and the task retries or it is dead.
-            logger.exception("inbound event failed", extra={"event_id": event_id})
-            return _event_fail(event_id, f"{type(exc).__name__}: {exc}")
+    """Process one event now if it is due and nobody else holds it. Returns its status after this attempt, or None
+    when there was nothing to do."""
+    outcome = outbox.run(KIND, [event_id]).get(event_id)
+    return outcome.status if outcome else None
 
 
-@transaction.atomic
-def _event_fail(event_id, error):
-    event = InboundEvent.objects.select_for_update().get(pk=event_id)
-    event.attempts += 1
-    event.status = Status.DEAD if event.attempts >= MAX_ATTEMPTS else Status.FAILED
-    event.last_error = error[:2000]
-    event.save(update_fields=["attempts", "status", "last_error", "updated_at"])
-    return event.status
+def _process(event):
+    """The outbox handler, inside the transaction that records its success."""
+    status = _dispatch(event)
+    return {"status": status, "processed_at": timezone.now(), "customer": event.customer, "comment": event.comment}
 
 
 def _resolve(event, external_id, profile=None):
@@ -159,17 +139,8 @@ def _message(event, msg_type):
             organization_id=event.organization_id, event=event, media_id=media_id[:200],
             defaults={"comment": comment})
         if created:
-            transaction.on_commit(partial(_enqueue_media, media.pk))
+            media_enqueue(media.pk)
     return Status.PROCESSED
-
-
-def _enqueue_media(media_id):
-    from channels_ingest.tasks import media_download
-
-    try:
-        media_download.apply_async((media_id,), retry=False)
-    except Exception:  # noqa: BLE001 - broker down: logged; ops re-run it from the event page (replay)
-        logger.warning("media download not enqueued", extra={"media_id": media_id}, exc_info=True)
 
 
 def _event(event, name):
@@ -206,32 +177,20 @@ def _external_contact(event):
     return Status.PROCESSED
 
 
-# --- sweeps and replays -------------------------------------------------------------------------------------------
+# --- replays -------------------------------------------------------------------------------------------------------
 
-def events_stale(*, now=None):
-    """Ids of events waiting longer than they should: received over a minute ago (the broker was down when they
-    arrived) or failed and not retried for half an hour (a retry message was lost). Cross-tenant maintenance."""
-    now = now or timezone.now()
-    with platform_scope():
-        return list(
-            InboundEvent.objects.filter(
-                Q(status=Status.RECEIVED, received_at__lt=now - STALE_AFTER)
-                | Q(status=Status.FAILED, updated_at__lt=now - FAILED_STALE_AFTER)
-            ).order_by("received_at").values_list("pk", flat=True)[:REQUEUE_BATCH]
-        )
-
-
-@transaction.atomic
 def event_replay(*, event):
     """Ops send a failed or dead event through again: it starts over with a fresh attempt budget."""
-    with tenant_scope(event.organization_id):
-        event = InboundEvent.objects.select_for_update().get(pk=event.pk)
-        if event.status not in (Status.FAILED, Status.DEAD):
-            raise ChannelError(MSG_NOT_REPLAYABLE)
-        event.status, event.attempts = Status.RECEIVED, 0
-        event.save(update_fields=["status", "attempts", "updated_at"])
-        transaction.on_commit(partial(event_enqueue, event.pk))
-        return event
+    replayed = outbox.outbox_replay(KIND, event)
+    if replayed is None:
+        raise ChannelError(MSG_NOT_REPLAYABLE)
+    return replayed
+
+
+outbox.register(
+    KIND, model=InboundEvent, handler=_process, max_attempts=MAX_ATTEMPTS, backoff=backoff_seconds, lease=LEASE,
+    states=EVENT_STATES, atomic=True, select_related=("account", "account__organization"),
+)
 
 
 _ACCOUNT_TTL = 10.0  # seconds a web process trusts its copy of an account (token, key, active)

@@ -18,6 +18,7 @@ from wechatpy.session import SessionStorage
 
 from channels_ingest.errors import MSG_NO_SECRET, ChannelError
 from channels_ingest.models import ChannelAccount
+from scrm.platform.http import TimeoutSession
 
 REFRESH_MARGIN = 300  # seconds before WeChat's expiry at which the shared token is dropped and fetched again
 _LOCK_SECONDS = 10
@@ -95,4 +96,5 @@ def client_for(account):
     else:
         client = OfficialAccountClient(account.app_id, secret, session=DjangoCacheStorage(), timeout=_TIMEOUT)
         client.API_BASE_URL = settings.WECHAT_API_BASE_URL
+    client._http = TimeoutSession(_TIMEOUT)  # the token fetch too: no call outlasts the outbox's lease
     return client

@@ -9,7 +9,28 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.outbox import OutboxModel, States, due_index
 from scrm.tenancy import TenantManager, TenantModel
+
+
+class JobState(models.TextChoices):
+    """Where a job's current piece of work is in the outbox (scrm.platform.outbox); its `status` is what the user
+    reads."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed, will retry")
+    DEAD = "dead", _("Failed for good")
+
+
+JOB_STATES = States(pending=JobState.QUEUED, inflight=JobState.RUNNING, done=JobState.DONE, failed=JobState.FAILED,
+                    dead=JobState.DEAD)
+
+
+def job_state_field():
+    return models.CharField(_("job state"), max_length=8, choices=JobState.choices, default=JobState.QUEUED,
+                            editable=False)
 
 
 class CustomerImportManager(TenantManager):
@@ -19,8 +40,9 @@ class CustomerImportManager(TenantManager):
         return super().get_queryset().defer("content")
 
 
-class CustomerImport(TenantModel):
-    """One uploaded customer file and what became of it."""
+class CustomerImport(OutboxModel, TenantModel):
+    """One uploaded customer file and what became of it. Each phase a worker runs (check, apply, undo) is a job of
+    the outbox kind "customer_import", on the jobs queue."""
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Waiting to be checked")
@@ -47,6 +69,7 @@ class CustomerImport(TenantModel):
     # {"matched": [[field, title as written in the file], ...] in file order, "ignored": [titles nobody knows]}
     columns = models.JSONField(_("columns"), default=dict)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    job_state = job_state_field()
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     new_count = models.PositiveIntegerField(_("new customers"), default=0)
     update_count = models.PositiveIntegerField(_("updated customers"), default=0)
@@ -80,6 +103,7 @@ class CustomerImport(TenantModel):
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="custimport_org_created_idx"),
             models.Index(fields=["organization", "file_sha256"], name="custimport_org_sha_idx"),
+            due_index("custimport_due_idx", JOB_STATES, field="job_state"),
         ]
 
     def __str__(self):
@@ -145,12 +169,13 @@ class CustomerExportManager(TenantManager):
         return super().get_queryset().defer("content")
 
 
-class CustomerExport(TenantModel):
+class CustomerExport(OutboxModel, TenantModel):
     """An export too large to produce within a request, produced by a worker for the user who asked for it.
 
     What it holds is fixed when it is asked for: the list page's query string (a segment's, copied) or the ids of a
     selection, the format, and whether personal data is masked. The file is kept in the database (any web machine can
     serve it) and only its requester may download it: the reveals of its personal data are recorded against them.
+    Producing it is a job of the outbox kind "customer_export", on the jobs queue.
     """
 
     class Status(models.TextChoices):
@@ -171,6 +196,7 @@ class CustomerExport(TenantModel):
     customer_ids = models.JSONField(_("selected customers"), null=True, blank=True)
     masked = models.BooleanField(_("personal data masked"), default=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    job_state = job_state_field()
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     file_name = models.CharField(_("file name"), max_length=100, blank=True)
     content = models.BinaryField(_("file content"), editable=False, default=b"")
@@ -185,7 +211,8 @@ class CustomerExport(TenantModel):
         verbose_name_plural = _("customer exports")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["organization", "requested_by", "-created_at"],
-                                name="custexport_org_user_idx")]
+                                name="custexport_org_user_idx"),
+                   due_index("custexport_due_idx", JOB_STATES, field="job_state")]
 
     def __str__(self):
         return self.file_name or f"{self.get_file_format_display()} #{self.pk}"

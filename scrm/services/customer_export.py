@@ -43,6 +43,8 @@ from scrm.models import (
     User,
 )
 from scrm.phones import mask_mobile, mask_name, national_mobile
+from scrm.platform import outbox
+from scrm.platform.redaction import redact
 from scrm.selectors import region_scope_q
 from scrm.tenancy import tenant_scope
 from scrm.text import xlsx_text
@@ -269,6 +271,9 @@ def customer_export_xlsx(*, queryset, user, reveal, on_chunk=None):
 
 
 # --- Exports produced by a worker ------------------------------------------------------------------------------------
+EXPORT_KIND = "customer_export"  # the outbox kind that produces an export (registered by scrm.services.jobs)
+
+
 def customer_export_start(*, user, file_format, customers, query="", ids=None, masked=False):
     """Queue an export too large for a request. `customers` is what customer_export_queryset gave for the same
     `query` / `ids` (a segment's query is passed as `query`, so later edits of the segment do not change the file);
@@ -282,10 +287,8 @@ def customer_export_start(*, user, file_format, customers, query="", ids=None, m
             organization_id=user.organization_id, requested_by=user, file_format=file_format, query=query,
             customer_ids=list(ids) if ids is not None else None, masked=masked,
         )
-        # scrm.tasks imports this module, so the task is looked up here: an import at the top would be a cycle.
-        from scrm import tasks
-
-        transaction.on_commit(partial(tasks.customer_export_run.delay, job.organization_id, job.pk))
+        # A job of the outbox (scrm.services.jobs runs it), published once the row is committed.
+        outbox.publish_on_commit(EXPORT_KIND, job.pk)
     return job
 
 
@@ -328,7 +331,8 @@ def customer_export_run(*, export_id):
 
 def _export_failed(job, message, *, detail=""):
     if detail:
-        logger.warning("customer export failed: %s", detail, extra={"export": job.pk})
+        logger.warning("customer export failed: %s", redact(detail, organization_id=job.organization_id),
+                       extra={"export": job.pk})
     job.status, job.failure, job.finished_at = CustomerExport.Status.FAILED, message, timezone.now()
     job.save(update_fields=["status", "failure", "finished_at"])
     return job

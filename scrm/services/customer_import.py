@@ -31,7 +31,6 @@ import zipfile
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import islice
 
 import openpyxl
@@ -59,6 +58,8 @@ from scrm.models import (
     User,
 )
 from scrm.phones import MSG_BAD_MOBILE, InvalidMobile, mask_mobile, mask_name, normalize_mobile
+from scrm.platform import outbox
+from scrm.platform.redaction import redact
 from scrm.text import clean_text
 
 __all__ = [
@@ -510,19 +511,18 @@ def customer_import_upload(*, organization, user, file):
                      "ignored": sheet.ignored},
             created_by=user,
         )
-        _enqueue("customer_import_validate", batch)
+        _enqueue(batch)
     logger.info("customer import uploaded", extra={"batch": batch.pk, "size": len(content), "kind": sheet.kind})
     return batch
 
 
-def _enqueue(task_name, batch):
-    """Queue a task for the batch once the current transaction commits (a worker must see the row)."""
-    # scrm.tasks imports this module to call it, so the task is looked up here: an import at the top would be a
-    # cycle.
-    from scrm import tasks
+IMPORT_KIND = "customer_import"  # the outbox kind of an import's phases (registered by scrm.services.jobs)
 
-    task = getattr(tasks, task_name)
-    transaction.on_commit(partial(task.delay, batch.organization_id, batch.pk))
+
+def _enqueue(batch):
+    """Queue the batch's next phase (its status says which) as a job of the outbox, published once the current
+    transaction commits (a worker must see the row). scrm.services.jobs runs it."""
+    outbox.enqueue(IMPORT_KIND, batch)
 
 
 # --- Planning rows ---------------------------------------------------------------------------------------------------
@@ -791,7 +791,8 @@ def _fail(batch_id, code, *, params=None, detail=""):
     with transaction.atomic():
         batch = _lock(batch_id)
         batch.status = CustomerImport.Status.FAILED
-        batch.failure_code, batch.failure_params, batch.failure_detail = code, params or {}, detail[:2000]
+        batch.failure_code, batch.failure_params, batch.failure_detail = code, params or {}, redact(
+            detail, organization_id=batch.organization_id)
         batch.content = b""
         batch.save(update_fields=["status", "failure_code", "failure_params", "failure_detail", "content",
                                   "updated_at"])
@@ -854,7 +855,7 @@ def customer_import_confirm(*, batch, user):
     batch.status, batch.confirmed_by = CustomerImport.Status.APPLYING, user
     batch.save(update_fields=["status", "confirmed_by", "updated_at"])
     _progress_set(batch, done=0, total=batch.total_rows)
-    _enqueue("customer_import_apply", batch)
+    _enqueue(batch)
     return batch
 
 
@@ -1080,7 +1081,7 @@ def customer_import_request_undo(*, batch, user):
     batch.save(update_fields=["status", "undone_by", "failure_code", "failure_params", "failure_detail",
                               "updated_at"])
     _progress_set(batch, done=0, total=batch.new_count + batch.update_count)
-    _enqueue("customer_import_undo", batch)
+    _enqueue(batch)
     return batch
 
 
@@ -1119,7 +1120,8 @@ def _undo_refused(batch_id, code, *, params=None, detail=""):
     with transaction.atomic():
         batch = _lock(batch_id)
         batch.status, batch.undone_by = CustomerImport.Status.APPLIED, None
-        batch.failure_code, batch.failure_params, batch.failure_detail = code, params or {}, detail[:2000]
+        batch.failure_code, batch.failure_params, batch.failure_detail = code, params or {}, redact(
+            detail, organization_id=batch.organization_id)
         batch.save(update_fields=["status", "undone_by", "failure_code", "failure_params", "failure_detail",
                                   "updated_at"])
     return batch

@@ -1,9 +1,11 @@
-"""Keeping background jobs moving and their files from piling up, run by beat across all organizations.
+"""Background jobs: customer imports (each phase: check, apply, undo) and large exports are jobs of the one outbox
+(scrm.platform.outbox), registered here, on their own queue ("jobs"), so a heavy import never delays ingestion.
 
-A customer import or export is queued for a worker after its row commits. If the broker was unreachable at that
-moment, the row waits in a waiting or running state with no task behind it; `background_jobs_requeue` queues it
-again. That is safe because every phase is idempotent and runs under the batch's row lock: a batch some worker is
-working on right now is locked and skipped, and a second delivery of a finished phase does nothing.
+A phase is queued (`outbox.enqueue`) in the transaction that decides it and published after commit; a worker claims
+the row under a lease that outlasts the task's time limit. If the broker was unreachable, or the worker died, the
+outbox's sweeper takes the job again once its `next_attempt_at` (or lease) has passed. That is safe because every
+phase is idempotent and runs under the batch's row lock, and a second run of a finished phase does nothing. The job's
+`status` stays what the user reads; its `job_state` is the outbox's.
 
 Finished export files hold personal data; `customer_exports_expire` deletes them a week after they were produced.
 """
@@ -11,59 +13,51 @@ Finished export files hold personal data; `customer_exports_expire` deletes them
 import logging
 from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from scrm.models import CustomerExport, CustomerImport
-from scrm.services.customer_import import _enqueue
+from scrm.models.imports import JOB_STATES
+from scrm.platform import outbox
+from scrm.services.customer_export import EXPORT_KIND, customer_export_run
+from scrm.services.customer_import import (
+    IMPORT_KIND,
+    customer_import_apply,
+    customer_import_undo,
+    customer_import_validate,
+)
 from scrm.tenancy import platform_scope
 
 logger = logging.getLogger(__name__)
 
-# A job untouched this long with nothing working on it lost its task.
-STALE_AFTER = timedelta(minutes=2)
-# An export runs outside a lock, so a running one is only requeued once it has outlived the task's time limit
-# (the worker died without Redis redelivering it yet).
-EXPORT_RUN_LIMIT = timedelta(minutes=35)
 EXPORT_KEPT_FOR = timedelta(days=7)
+# 200,000 rows take minutes, not the default 4; still well under the broker's one-hour visibility timeout.
+JOB_TIME_LIMIT = 1900  # seconds
+JOB_LEASE = timedelta(seconds=JOB_TIME_LIMIT + 300)  # outlasts the task's hard time limit
+JOB_MAX_ATTEMPTS = 3  # a phase records its own failures; these are for workers that died under it
 
-_IMPORT_TASKS = {
-    CustomerImport.Status.UPLOADED: "customer_import_validate",
-    CustomerImport.Status.VALIDATING: "customer_import_validate",
-    CustomerImport.Status.APPLYING: "customer_import_apply",
-    CustomerImport.Status.UNDOING: "customer_import_undo",
+_IMPORT_PHASES = {
+    CustomerImport.Status.UPLOADED: customer_import_validate,
+    CustomerImport.Status.VALIDATING: customer_import_validate,
+    CustomerImport.Status.APPLYING: customer_import_apply,
+    CustomerImport.Status.UNDOING: customer_import_undo,
 }
 
 
-@transaction.atomic
-def background_jobs_requeue(*, now=None):
-    """Queue again every import and export whose task was lost; returns how many of each."""
-    now = now or timezone.now()
-    with platform_scope():
-        batches = list(
-            CustomerImport.objects.filter(status__in=list(_IMPORT_TASKS), updated_at__lt=now - STALE_AFTER)
-            .select_for_update(skip_locked=True).only("pk", "organization_id", "status")
-        )
-        for batch in batches:
-            _enqueue(_IMPORT_TASKS[batch.status], batch)
-        exports = list(
-            CustomerExport.objects.filter(
-                Q(status=CustomerExport.Status.QUEUED, created_at__lt=now - STALE_AFTER)
-                | Q(status=CustomerExport.Status.RUNNING, created_at__lt=now - EXPORT_RUN_LIMIT)
-            ).values_list("pk", "organization_id")
-        )
-        for pk, organization_id in exports:
-            _enqueue_export(organization_id, pk)
-    if batches or exports:
-        logger.warning("background jobs requeued", extra={"imports": len(batches), "exports": len(exports)})
-    return {"imports": len(batches), "exports": len(exports)}
+def _import_phase(batch):
+    """The outbox handler of an import: run the phase its status asks for (none once it waits for the user)."""
+    phase = _IMPORT_PHASES.get(batch.status)
+    if phase is not None:
+        phase(batch_id=batch.pk)
 
 
-def _enqueue_export(organization_id, export_id):
-    from scrm import tasks  # scrm.tasks imports the services: looked up here to avoid the cycle
+def _export(job):
+    customer_export_run(export_id=job.pk)
 
-    transaction.on_commit(lambda: tasks.customer_export_run.delay(organization_id, export_id))
+
+_JOB = {"max_attempts": JOB_MAX_ATTEMPTS, "backoff": outbox.exponential(60), "lease": JOB_LEASE,
+        "queue": outbox.JOBS_QUEUE, "states": JOB_STATES, "status_field": "job_state", "time_limit": JOB_TIME_LIMIT}
+outbox.register(IMPORT_KIND, model=CustomerImport, handler=_import_phase, **_JOB)
+outbox.register(EXPORT_KIND, model=CustomerExport, handler=_export, **_JOB)
 
 
 def customer_exports_expire(*, now=None):

@@ -3,6 +3,7 @@ messages, media. Tests script its answers and read what it was sent."""
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +15,8 @@ class FakeWeChat:
     def __init__(self):
         self.calls = []  # (path, query dict, body bytes)
         self.answers = {}  # path -> list of (status, json or bytes, content type); last one repeats
+        self.delays = {}  # path -> seconds to wait before answering (a slow WeChat)
+        self.arrived = threading.Event()  # set when a request is being held by a delay
         self.lock = threading.Lock()
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -55,6 +58,9 @@ class FakeWeChat:
                 body = self.rfile.read(length) if length else b""
                 with fake.lock:
                     fake.calls.append((url.path, {k: v[0] for k, v in parse_qs(url.query).items()}, body))
+                if fake.delays.get(url.path):
+                    fake.arrived.set()
+                    time.sleep(fake.delays[url.path])
                 status, payload, content_type = fake._next(url.path)
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)

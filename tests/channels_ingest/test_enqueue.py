@@ -1,21 +1,26 @@
-"""Stored events reach the broker in batches from a thread of the web process: what a burst of callbacks puts on
-Redis, how batches are cut, and that a broker failure loses nothing the sweep cannot send again."""
+"""Stored events reach the broker in batches from a thread of the web process (the outbox's publish path): what a
+burst of callbacks puts on Redis, how batches are cut, and that a broker failure loses nothing the sweep cannot send
+again."""
 
 import base64
 import json
 import logging
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import redis
+import time_machine
 from django.conf import settings
+from django.utils import timezone
 
-from channels_ingest import tasks
 from channels_ingest.models import InboundEvent
-from channels_ingest.services.enqueue import EventBatcher, events_flush
 from channels_ingest.services.processing import MAX_ATTEMPTS
+from scrm import tasks
 from scrm.celery import app as celery_app
+from scrm.platform.outbox import Batcher as EventBatcher
+from scrm.platform.outbox import flush as events_flush
 from scrm.tenancy import platform_scope
 from tests.channels_ingest.wechat import message
 from tickets.models import Comment
@@ -73,14 +78,14 @@ def test_batches_are_cut_at_max_batch():
 
 
 def test_a_failed_publish_is_logged_and_later_ids_still_go_out(caplog):
-    caplog.set_level(logging.WARNING, logger="channels_ingest.services.enqueue")
+    caplog.set_level(logging.WARNING, logger="scrm.platform.outbox")
     published = Published(fail_first=1)
     batcher = EventBatcher(published, linger=0.01)
     batcher.add(1)
     assert _wait_for(lambda: published.calls == 1)
     batcher.add(2)
     assert _wait_for(lambda: published.ids == [2])
-    assert "1 stored events not enqueued" in caplog.text
+    assert "1 stored outbox rows not enqueued" in caplog.text
 
 
 def test_flush_returns_only_after_the_batch_in_flight_is_published():
@@ -140,22 +145,22 @@ def test_a_burst_of_callbacks_reaches_redis_as_a_few_messages(oa, django_capture
     with platform_scope():
         stored = sorted(InboundEvent.objects.values_list("pk", flat=True))
     assert len(stored) == 30
-    assert {name for name, _args in messages} == {tasks.process_events.name}
-    assert sorted(i for _name, (ids,) in messages for i in ids) == stored
+    assert {(name, args[0]) for name, args in messages} == {(tasks.outbox_run.name, "inbound_event")}
+    assert sorted(i for _name, (_kind, ids) in messages for i in ids) == stored
     assert len(messages) < 10
 
 
 @pytest.mark.django_db
 def test_a_failing_event_of_a_batch_is_retried_alone_until_dead(oa, django_capture_on_commit_callbacks, eager_tasks):
-    from tests.channels_ingest.test_worker import _retries_run_inline
-
     with django_capture_on_commit_callbacks(execute=False):
         oa.post(message("text", Content="好的"), nonce="ok")
         oa.post(message("text", openid="", Content="没有发送者"), nonce="bad")
     with platform_scope():
         good, bad = (InboundEvent.objects.get(from_user=sender) for sender in ("oOpenid-customer-0001", ""))
-    with _retries_run_inline():
-        tasks.process_events.apply(([bad.pk, good.pk],))
+    tasks.outbox_run.apply(("inbound_event", [bad.pk, good.pk]))
+    for attempt in range(1, MAX_ATTEMPTS):  # the sweeper, each time the bad one's back-off is over
+        with time_machine.travel(timezone.now() + timedelta(hours=2 * attempt), tick=False):
+            tasks.outbox_sweep.apply()
     with platform_scope():
         good.refresh_from_db()
         bad.refresh_from_db()

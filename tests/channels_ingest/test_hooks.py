@@ -4,6 +4,7 @@ type, retries, and everything that must be refused without storing anything."""
 import time
 
 import pytest
+from django.utils import timezone
 
 from channels_ingest.models import InboundEvent, InboundMedia
 from channels_ingest.wire import MAX_BODY_BYTES
@@ -394,7 +395,7 @@ def test_aes_key_fixture_is_wechat_shaped():
 
 
 def test_a_video_download_failing_on_the_way_is_retried_then_marked_failed(oa, deliver, fake_wechat):
-    from channels_ingest.services.media import MAX_ATTEMPTS, MediaRetry, media_download
+    from channels_ingest.services.media import MAX_ATTEMPTS, media_download
 
     deliver(oa, message("text", Content="视频发不过去"))
     [comment] = _comments()
@@ -406,14 +407,15 @@ def test_a_video_download_failing_on_the_way_is_retried_then_marked_failed(oa, d
                                               None))
     fake_wechat.answer("/video/2.mp4", (502, b"bad gateway", "text/plain"))
 
-    with pytest.raises(MediaRetry):
-        media_download(media_id=media.pk)
+    assert media_download(media_id=media.pk) == InboundMedia.Status.FAILED  # will be retried
     with platform_scope():
         media.refresh_from_db()
-        assert (media.status, media.attempts) == (InboundMedia.Status.PENDING, 1)
+        assert (media.status, media.attempts) == (InboundMedia.Status.FAILED, 1)
         assert "HTTPError" in media.last_error
-        InboundMedia.objects.filter(pk=media.pk).update(attempts=MAX_ATTEMPTS - 1)
+        assert media.next_attempt_at > timezone.now()
+        assert media_download(media_id=media.pk) is None  # not before its back-off is over
+        InboundMedia.objects.filter(pk=media.pk).update(attempts=MAX_ATTEMPTS - 1, next_attempt_at=timezone.now())
 
-    assert media_download(media_id=media.pk) == InboundMedia.Status.FAILED
+    assert media_download(media_id=media.pk) == InboundMedia.Status.DEAD
     with platform_scope():
         assert not comment.attachments.exists()

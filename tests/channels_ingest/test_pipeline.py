@@ -10,10 +10,10 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from channels_ingest import tasks
 from channels_ingest.models import InboundEvent
-from channels_ingest.services.enqueue import events_flush
+from scrm import tasks
 from scrm.celery import app as celery_app
+from scrm.platform.outbox import flush as events_flush
 from scrm.tenancy import platform_scope
 from tests.channels_ingest.conftest import make_account
 from tests.channels_ingest.wechat import WeChatSender, message
@@ -86,9 +86,9 @@ def test_callbacks_are_answered_while_the_broker_is_down_and_processed_once_it_i
         assert InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED).count() == 10
         assert Comment.objects.count() == 0
         # A minute later the beat's sweep finds them; here the minute passes at once.
-        InboundEvent.objects.update(received_at=timezone.now() - timedelta(minutes=2))
-    tasks.events_requeue_stale.delay()
-    tasks.events_requeue_stale.delay()  # a second sweep before the first is done must not double anything
+        InboundEvent.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    tasks.outbox_sweep.delay()
+    tasks.outbox_sweep.delay()  # a second sweep before the first is done must not double anything
     assert _wait(lambda: InboundEvent.objects.filter(status=InboundEvent.Status.PROCESSED).count() == 10)
     with platform_scope():
         assert Comment.objects.count() == 10

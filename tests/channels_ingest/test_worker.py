@@ -1,18 +1,17 @@
 """The worker side: failures, retries, dead events and replay, the re-enqueue sweep, replies to WeChat through the
 outbox, and access tokens shared through the cache. WeChat's API is the local fake server."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from channels_ingest import tasks
 from channels_ingest.errors import MSG_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import InboundEvent, OutboundMessage
 from channels_ingest.services import event_process, event_replay
 from channels_ingest.services.processing import MAX_ATTEMPTS
-from scrm.celery import app as celery_app
+from scrm import tasks
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
 from tests.channels_ingest.wechat import message
@@ -22,15 +21,10 @@ from tickets.services import ticket_reply
 pytestmark = pytest.mark.django_db
 
 
-@contextmanager
-def _retries_run_inline():
-    """Celery's eager mode runs a task's retries at once (no back-off) when it does not propagate exceptions."""
-    previous = celery_app.conf.task_eager_propagates
-    celery_app.conf.task_eager_propagates = False
-    try:
-        yield
-    finally:
-        celery_app.conf.task_eager_propagates = previous
+def _sweep_after(delta):
+    """The beat's outbox sweep, run (eagerly) `delta` from now."""
+    with time_machine.travel(timezone.now() + delta, tick=False):
+        tasks.outbox_sweep.delay()
 
 
 def _event():
@@ -58,9 +52,9 @@ def test_a_failing_event_is_retried_then_dead_then_replayed(oa, django_capture_o
     fields = event.fields
     with platform_scope():  # a message with no sender cannot be put on a customer's ticket
         InboundEvent.objects.filter(pk=event.pk).update(fields={**fields, "FromUserName": ""})
-    # Eager mode runs each retry at once instead of after its back-off.
-    with _retries_run_inline():
-        tasks.process_event.apply((event.pk,))
+    assert event_process(event_id=event.pk) == InboundEvent.Status.FAILED
+    for attempt in range(1, MAX_ATTEMPTS):  # each retry once its back-off (at most an hour and some) is over
+        _sweep_after(timedelta(hours=2 * attempt))
     event = _event()
     assert event.status == InboundEvent.Status.DEAD
     assert event.attempts == MAX_ATTEMPTS
@@ -93,14 +87,12 @@ def test_processing_an_event_twice_changes_nothing(oa, deliver):
 
 
 def test_the_sweep_processes_events_the_broker_never_delivered(oa, django_capture_on_commit_callbacks, eager_tasks):
-    event = _store(oa, message("text", Content="broker 挂了"), django_capture_on_commit_callbacks)
-    tasks.events_requeue_stale.delay()
+    _store(oa, message("text", Content="broker 挂了"), django_capture_on_commit_callbacks)
+    tasks.outbox_sweep.delay()
     assert _event().status == InboundEvent.Status.RECEIVED  # under a minute old: maybe still in the queue
-    with platform_scope():
-        InboundEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - timedelta(minutes=2))
-    tasks.events_requeue_stale.delay()
+    _sweep_after(timedelta(minutes=2))
     assert _event().status == InboundEvent.Status.PROCESSED
-    tasks.events_requeue_stale.delay()
+    _sweep_after(timedelta(minutes=4))
     with platform_scope():
         assert Comment.objects.count() == 1
 
@@ -194,8 +186,11 @@ def test_a_server_error_is_retried_with_backoff_until_sent(oa, deliver, fake_wec
         outbound = OutboundMessage.objects.get()
     assert outbound.status == OutboundMessage.Status.FAILED
     assert outbound.last_error
-    with _retries_run_inline():
-        tasks.outbound_send.apply((outbound.pk,))
+    _sweep_after(timedelta(seconds=20))  # its back-off (30 s and some jitter) is not over: nothing is sent
+    assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 1
+    _sweep_after(timedelta(seconds=40))
+    assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 2
+    _sweep_after(timedelta(minutes=5))
     assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 3
     with platform_scope():
         outbound = OutboundMessage.objects.get()
@@ -266,9 +261,9 @@ def test_the_sweep_sends_replies_whose_task_was_lost(oa, deliver, fake_wechat, a
         comment = Comment.objects.get(body="丢了的任务")
     with django_capture_on_commit_callbacks(execute=False):
         outbound_create(organization_id=ticket.organization_id, comment_id=comment.pk)
-    with platform_scope():
-        OutboundMessage.objects.update(created_at=timezone.now() - timedelta(minutes=10))
-    tasks.events_requeue_stale.delay()
+    tasks.outbox_sweep.delay()
+    assert fake_wechat.calls_to("/cgi-bin/message/custom/send") == []  # its published id may still be coming
+    _sweep_after(timedelta(minutes=2))
     assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 1
     with platform_scope():
         assert OutboundMessage.objects.get().status == OutboundMessage.Status.SENT

@@ -1,5 +1,6 @@
-"""Background jobs whose task was lost (the broker was down when they were asked for) are queued again by beat,
-and export files holding personal data are deleted a week after they were produced."""
+"""Background jobs are outbox rows: one whose task was lost (the broker was down when it was asked for) is taken again
+by the outbox's sweeper, a running one only once its lease has expired; they run on their own queue; and export
+files holding personal data are deleted a week after they were produced."""
 
 from datetime import timedelta
 
@@ -10,14 +11,32 @@ from django.test import Client
 from django.utils import timezone
 
 from scrm.models import Customer, CustomerExport, CustomerImport
+from scrm.platform import outbox
 from scrm.services import customer_export
 from scrm.services.customer_import import customer_import_upload
-from scrm.services.jobs import background_jobs_requeue, customer_exports_expire
+from scrm.services.jobs import JOB_LEASE, customer_exports_expire
 from scrm.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 
 CSV = "姓名,手机\n张三,13812345678\n李四,13912345678\n".encode()
+
+
+def _swept():
+    """The beat's outbox sweep; the jobs it takes run at once when the test runs tasks eagerly."""
+    return outbox.sweep()
+
+
+class eager:  # noqa: N801 - a context manager named like the fixture it stands for
+    def __enter__(self):
+        from scrm.celery import app
+
+        self.previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+
+    def __exit__(self, *exc):
+        from scrm.celery import app
+
+        app.conf.task_always_eager = self.previous
 
 
 def _lost(django_capture_on_commit_callbacks, start):
@@ -34,13 +53,13 @@ def test_an_upload_whose_task_was_lost_is_checked_after_the_next_sweep(
         organization=scoped, user=ops_admin, file=SimpleUploadedFile("客户.csv", CSV)))
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert background_jobs_requeue() == {"imports": 0, "exports": 0}  # just uploaded: its task may be coming
+        assert _swept()["customer_import"] == 0  # just uploaded: its task may be coming
     batch.refresh_from_db()
     assert batch.status == CustomerImport.Status.UPLOADED
 
     with time_machine.travel(timezone.now() + timedelta(minutes=3)), \
             django_capture_on_commit_callbacks(execute=True):
-        assert background_jobs_requeue() == {"imports": 1, "exports": 0}
+        assert _swept()["customer_import"] == 1
     batch.refresh_from_db()
     assert (batch.status, batch.new_count) == (CustomerImport.Status.VALIDATED, 2)
     assert not Customer.objects.exists()  # checked, not applied: applying still waits for the user's confirmation
@@ -51,9 +70,10 @@ def test_finished_and_cancelled_imports_are_left_alone(scoped, ops_admin, django
         organization=scoped, user=ops_admin, file=SimpleUploadedFile("客户.csv", CSV)))
     CustomerImport.objects.filter(pk=batch.pk).update(status=CustomerImport.Status.CANCELLED)
     with time_machine.travel(timezone.now() + timedelta(hours=1)), \
-            django_capture_on_commit_callbacks(execute=False) as queued:
-        assert background_jobs_requeue() == {"imports": 0, "exports": 0}
-    assert queued == []
+            django_capture_on_commit_callbacks(execute=True), eager():
+        assert _swept()["customer_import"] == 1  # taken, and found with nothing left to do
+    batch.refresh_from_db()
+    assert (batch.status, batch.job_state) == (CustomerImport.Status.CANCELLED, "done")
 
 
 def _export(user):
@@ -69,21 +89,34 @@ def test_an_export_whose_task_was_lost_is_produced_after_the_next_sweep(
 
     with time_machine.travel(timezone.now() + timedelta(minutes=3)), \
             django_capture_on_commit_callbacks(execute=True):
-        assert background_jobs_requeue() == {"imports": 0, "exports": 1}
+        assert _swept()["customer_export"] == 1
     job.refresh_from_db()
     assert (job.status, job.row_count) == (CustomerExport.Status.DONE, 1)
 
 
-def test_a_running_export_is_only_requeued_once_it_outlived_the_time_limit(
-        scoped, ops_admin, django_capture_on_commit_callbacks):
+def test_a_running_export_is_only_taken_again_once_its_lease_outlived_the_time_limit(
+        scoped, ops_admin, django_capture_on_commit_callbacks, eager_tasks):
     job = _lost(django_capture_on_commit_callbacks, lambda: _export(ops_admin))
+    # A worker claimed it and died producing it.
+    assert len(outbox.claim(outbox.kind_of("customer_export"), [job.pk])) == 1
     CustomerExport.objects.filter(pk=job.pk).update(status=CustomerExport.Status.RUNNING)
-    with time_machine.travel(timezone.now() + timedelta(minutes=10)), \
-            django_capture_on_commit_callbacks(execute=False):
-        assert background_jobs_requeue()["exports"] == 0  # a worker may still be producing it
-    with time_machine.travel(timezone.now() + timedelta(minutes=40)), \
-            django_capture_on_commit_callbacks(execute=False):
-        assert background_jobs_requeue()["exports"] == 1
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        assert _swept()["customer_export"] == 0  # a worker may still be producing it
+    with time_machine.travel(timezone.now() + JOB_LEASE + timedelta(minutes=1)):
+        assert _swept()["customer_export"] == 1
+    job.refresh_from_db()
+    assert (job.status, job.job_state, job.attempts) == (CustomerExport.Status.DONE, "done", 2)
+
+
+def test_jobs_are_published_on_their_own_queue(scoped, ops_admin, django_capture_on_commit_callbacks,
+                                              monkeypatch):
+    sent = []
+    monkeypatch.setattr("celery.app.base.Celery.send_task",
+                        lambda self, name, args, **options: sent.append((name, args[0], options["queue"])))
+    job = _lost(django_capture_on_commit_callbacks, lambda: _export(ops_admin))
+    outbox.publish("customer_export", job.pk)
+    outbox.flush()
+    assert sent == [("scrm.tasks.outbox_run", "customer_export", "jobs")]
 
 
 def test_export_files_are_deleted_a_week_after_they_were_produced(scoped, ops_admin):

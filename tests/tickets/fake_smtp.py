@@ -21,6 +21,9 @@ class _Handler(socketserver.StreamRequestHandler):
             if command.startswith(("EHLO", "HELO")):
                 self._send("250 fake-smtp")
             elif command.startswith("MAIL FROM"):
+                if server.hold is not None:  # a stalled server: the client waits for our answer
+                    server.holding.set()
+                    server.hold.wait(30)
                 with server.lock:
                     server.attempts += 1
                     refuse = server.refuse_all or server.attempts <= server.refuse_first
@@ -43,8 +46,11 @@ class _Handler(socketserver.StreamRequestHandler):
 
 
 class FakeSMTP:
-    def __init__(self, *, refuse_first=0, refuse_all=False):
+    def __init__(self, *, refuse_first=0, refuse_all=False, stall=False):
         self.refuse_first, self.refuse_all = refuse_first, refuse_all
+        # stall: each MAIL FROM waits until `hold` is set; `holding` tells the test one is waiting.
+        self.hold = threading.Event() if stall else None
+        self.holding = threading.Event()
         self.attempts = 0
         self.messages = []
         self.lock = threading.Lock()

@@ -141,7 +141,7 @@ def test_an_edited_config_takes_effect_on_the_next_attempt(gateway):
     _boss, sent = _escalate(a.organization, "org-a")
     with tenant_scope(a.organization):
         gateway.fail_next = 1
-        assert notification_delivery_send(delivery_id=sent["sms"].pk) == 30
+        assert 30 <= notification_delivery_send(delivery_id=sent["sms"].pk) <= 36
         first = next(r[2] for r in gateway.requests if r[2].get("Action") == "SendSms")
         assert first["AccessKeyId"] == "old-key"
         tokens, _posts, _sms = _send(gateway, sent["wecom"])
@@ -299,7 +299,7 @@ def test_an_unreachable_wecom_never_records_the_secret(gateway, settings):
         closed = probe.getsockname()[1]
     settings.WECOM_API_BASE_URL = f"http://127.0.0.1:{closed}/cgi-bin/"
     with tenant_scope(a.organization):
-        assert notification_delivery_send(delivery_id=sent["wecom"].pk) == 30
+        assert 30 <= notification_delivery_send(delivery_id=sent["wecom"].pk) <= 36
         delivery = NotificationDelivery.objects.get(pk=sent["wecom"].pk)
     assert delivery.status == "failed" and "ConnectionError" in delivery.last_error
-    assert "wecom-secret-a" not in delivery.last_error and "[secret]" in delivery.last_error
+    assert "wecom-secret-a" not in delivery.last_error and "[redacted]" in delivery.last_error

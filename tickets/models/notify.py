@@ -6,10 +6,11 @@ Workflow lives in tickets.services.notify; these are tables, constraints and ind
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.outbox import OutboxModel, due_index
 from scrm.tenancy import TenantModel
 
 
@@ -57,11 +58,11 @@ class Notification(TenantModel):
         return self.read_at is not None
 
 
-class NotificationDelivery(TenantModel):
-    """One notification to be sent on one outside channel: the outbox row a Celery task works on.
+class NotificationDelivery(OutboxModel, TenantModel):
+    """One notification to be sent on one outside channel: a row of the outbox kind "notification".
 
-    pending → sent, or failed (retried with back-off at `next_attempt_at`) → dead after the last attempt. A row
-    marked sent is never sent again, so redelivered tasks are harmless.
+    pending → sending (claimed, under a lease) → sent, or failed (retried with back-off at `next_attempt_at`) →
+    dead after the last attempt, replayable. A row marked sent is never sent again.
     """
 
     class Channel(models.TextChoices):
@@ -71,6 +72,7 @@ class NotificationDelivery(TenantModel):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed, will retry")
         DEAD = "dead", _("Failed for good")
@@ -81,9 +83,6 @@ class NotificationDelivery(TenantModel):
     address = models.CharField(_("address"), max_length=254, blank=True,
                                help_text=_("Where it goes: an email address, a WeCom user id, a mobile."))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
@@ -95,9 +94,8 @@ class NotificationDelivery(TenantModel):
                                     name="notificationdelivery_uniq"),
         ]
         indexes = [
-            # The sweep that re-enqueues what is due (the broker was down, a retry was lost).
-            models.Index(fields=["organization", "next_attempt_at"], name="notificationdelivery_due_idx",
-                         condition=Q(status__in=("pending", "failed"))),
+            # The outbox sweeper's: what is due (the broker was down, a retry was lost, a lease expired).
+            due_index("notificationdelivery_due_idx"),
         ]
 
     def __str__(self):

@@ -1,11 +1,13 @@
 """Notifications: `notify` (and `notify_many`, for many at once) writes the in-app notification and, for every
-registered channel the recipient can be reached on and wants this kind on, an outbox row (`NotificationDelivery`)
-that a Celery task sends after commit, with retries and back-off.
+registered channel the recipient can be reached on and wants this kind on, a row (`NotificationDelivery`) of the
+outbox kind "notification" (scrm.platform.outbox), published after commit.
 
 Channels plug in with `register_notification_channel(name, sender, ...)`; email is registered here. A sender sends
 one delivery or raises: `NotificationPermanentError` gives up at once (a bad address), anything else is retried
-until `NOTIFY_MAX_ATTEMPTS`. A delivery is sent under its row lock and marked sent in the same transaction, so a
-task delivered twice (acks_late, the sweep) never sends it twice.
+with back-off until `NOTIFY_MAX_ATTEMPTS`. The outbox claims a delivery with a lease and calls the sender with no
+row lock and no transaction held (a stalled SMTP server holds nothing of ours); a delivery marked sent is never
+claimed again. A worker killed in the middle of a send leaves the delivery in flight: it is sent again once its
+lease expires (at-least-once).
 """
 
 import logging
@@ -16,13 +18,12 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from scrm.models import Organization
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform import outbox
+from scrm.tenancy import tenant_scope
 from tickets.errors import MSG_NOTIFICATION_NOT_YOURS, MSG_NOTIFY_OTHER_ORG, TicketError
 from tickets.models import Notification, NotificationDelivery
 
@@ -89,11 +90,14 @@ def absolute_url(path):
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}" if path.startswith("/") else path
 
 
-def _enqueue(organization_id, delivery_ids):
-    from tickets import tasks  # tickets.tasks imports this module
+KIND = "notification"
+# SMTP (EMAIL_TIMEOUT), WeCom and SMS calls time out within seconds; the lease outlasts them by far.
+LEASE = timedelta(minutes=2)
 
+
+def _publish(delivery_ids):
     for delivery_id in delivery_ids:
-        tasks.notification_deliver.delay(organization_id, delivery_id)
+        outbox.publish(KIND, delivery_id)
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def notify_many(notices):
                 deliveries.extend(_deliveries(notice, row))
             if deliveries:
                 NotificationDelivery.objects.bulk_create(deliveries)
-                transaction.on_commit(partial(_enqueue, organization_id, [d.pk for d in deliveries]))
+                transaction.on_commit(partial(_publish, [d.pk for d in deliveries]))
     return results
 
 
@@ -206,61 +210,34 @@ def _retry_delay(attempts):
 
 
 def notification_delivery_send(*, delivery_id):
-    """Send one outbox delivery if it is still due. Returns the seconds to wait before the next attempt after a
-    failure that may succeed later, else None (sent now, already sent, dead, or not ours to send yet)."""
-    with transaction.atomic():
-        delivery = (
-            NotificationDelivery.objects.select_for_update(of=("self",))
-            .select_related("notification__recipient", "notification__ticket")
-            .filter(pk=delivery_id).first()
-        )
-        if delivery is None or delivery.status in (Status.SENT, Status.DEAD):
-            return None
-        now = timezone.now()
-        if delivery.next_attempt_at and delivery.next_attempt_at > now + timedelta(seconds=5):
-            return None  # an early duplicate (the sweep): the scheduled retry will come
-        channel = _CHANNELS.get(delivery.channel)
-        fields = ["status", "attempts", "last_error", "next_attempt_at", "sent_at"]
-        delivery.attempts += 1
-        delay = None
-        try:
-            if channel is None:
-                raise RuntimeError(f"no sender registered for channel {delivery.channel!r}")
-            channel.sender(delivery)
-        except NotificationPermanentError as error:
-            delivery.status, delivery.last_error, delivery.next_attempt_at = Status.DEAD, str(error), None
-        except Exception as error:  # noqa: BLE001 - any failure of the outside world is recorded and retried
-            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-                delivery.status, delivery.next_attempt_at = Status.DEAD, None
-            else:
-                delay = _retry_delay(delivery.attempts)
-                delivery.status, delivery.next_attempt_at = Status.FAILED, now + timedelta(seconds=delay)
-            logger.warning("notification delivery failed", extra={
-                "delivery_id": delivery.pk, "channel": delivery.channel, "attempts": delivery.attempts,
-                "status": delivery.status})
-        else:
-            delivery.status, delivery.sent_at, delivery.next_attempt_at = Status.SENT, timezone.now(), None
-            delivery.last_error = ""
-        delivery.save(update_fields=fields)
-        return delay
+    """Send one delivery now if it is due (what a worker does). Returns the seconds before its next attempt after a
+    failure that may pass later, else None (sent now, already sent, dead, in flight elsewhere, or not due yet)."""
+    outcome = outbox.run(KIND, [delivery_id]).get(delivery_id)
+    return outcome.retry_in if outcome else None
 
 
-def notification_deliveries_due(*, stale_after=timedelta(minutes=2)):
-    """(organization id, delivery id) of every delivery a task should be working on but apparently is not: pending
-    for a while (the broker was down at commit) or failed with its retry time well past. For the beat sweep."""
-    now = timezone.now()
-    due = []
-    with platform_scope():
-        organization_ids = list(Organization.objects.filter(is_active=True).values_list("pk", flat=True))
-    for organization_id in organization_ids:
-        with tenant_scope(organization_id):
-            rows = NotificationDelivery.objects.filter(
-                Q(status=Status.PENDING, created_at__lt=now - stale_after)
-                | Q(status=Status.FAILED, next_attempt_at__lt=now - stale_after)
-            ).order_by("pk")
-            due += [(organization_id, pk) for pk in rows.values_list("pk", flat=True)[:1000]]
-    return due
+def notification_delivery_replay(*, delivery):
+    """Ops send a failed or dead delivery again, with a fresh attempt budget. Returns it, or None when it was
+    neither."""
+    return outbox.outbox_replay(KIND, delivery)
+
+
+def _deliver(delivery):
+    """The outbox handler: the channel's sender, with no lock held."""
+    channel = _CHANNELS.get(delivery.channel)
+    if channel is None:
+        raise outbox.Failure(f"no sender registered for channel {delivery.channel!r}")
+    try:
+        channel.sender(delivery)
+    except NotificationPermanentError as error:
+        raise outbox.Failure(str(error), permanent=True) from error
+    return {"sent_at": timezone.now()}
+
+
+outbox.register(
+    KIND, model=NotificationDelivery, handler=_deliver, max_attempts=lambda: settings.NOTIFY_MAX_ATTEMPTS,
+    backoff=_retry_delay, lease=LEASE, select_related=("notification__recipient", "notification__ticket"),
+)
 
 
 # --- reading and marking ------------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ from django.conf import settings
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from scrm.platform.http import TimeoutSession
+from scrm.platform.redaction import error_text
 from scrm.tenancy import tenant_scope
 from tickets.models import NotificationChannelConfig
 from tickets.services.notify import NotificationPermanentError
@@ -109,6 +111,7 @@ class _WeComClient(WeChatClient):
     def __init__(self, corp_id, secret, base_url):
         self.API_BASE_URL = base_url
         super().__init__(corp_id, secret, timeout=WECOM_TIMEOUT_SECONDS)
+        self._http = TimeoutSession(WECOM_TIMEOUT_SECONDS)  # wechatpy's token fetch has no timeout of its own
 
     def fetch_access_token(self):
         return self._fetch_access_token(url=f"{self.API_BASE_URL}gettoken",
@@ -156,7 +159,8 @@ def wecom_send(delivery):
         raise
     except Exception as error:  # noqa: BLE001 - retried by the outbox, recorded on the delivery
         # requests puts the URL in its message and the token URL carries the secret: never record or chain it.
-        raise RuntimeError(f"{type(error).__name__}: {error}".replace(wecom.secret, "[secret]")) from None
+        raise RuntimeError(error_text(error, secrets=[wecom.secret],
+                                      organization_id=delivery.organization_id)) from None
     if (result or {}).get("invaliduser"):
         raise NotificationPermanentError(f"WeCom has no user {result['invaliduser']}")
 
@@ -228,6 +232,14 @@ class AliyunSMSProvider(SMSProvider):
         if code in ALIYUN_PERMANENT:
             raise NotificationPermanentError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
         raise RuntimeError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
+
+
+def notification_channel_secrets(organization_id):
+    """The WeCom and SMS secrets of an organization's channel config: masked in every error recorded."""
+    config = _organization_config(organization_id)
+    if config is None:
+        return []
+    return [value for value in (config.wecom_secret, config.aliyun_access_key_secret) if value]
 
 
 def sms_provider(organization_id=None):
