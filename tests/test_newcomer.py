@@ -9,10 +9,12 @@ virtualenv and node_modules (a symlink each), so the test measures the product, 
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -68,8 +70,11 @@ def _wait_for(url, deadline):
 
 
 @pytest.fixture
-def clone(tmp_path):
-    target = tmp_path / "scrm"
+def clone():
+    # Outside pytest's temporary root, which a pytest session starting meanwhile closes again (0700): as root, the
+    # private PostgreSQL runs as a user of its own that must reach its data folder (tests/test_local_services.py).
+    base = Path(tempfile.mkdtemp(prefix="scrm-newcomer-"))
+    target = base / "scrm"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)  # noqa: S603, S607
     venv = Path(sys.prefix)
     (target / ".venv").symlink_to(venv)
@@ -77,7 +82,8 @@ def clone(tmp_path):
     # Mark both as installed for this clone's make (the clone's files are newer than the shared markers).
     for marker in (venv / ".installed", ROOT / "node_modules" / ".installed"):
         marker.touch()
-    return target
+    yield target
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.e2e
