@@ -115,37 +115,41 @@ class ChannelAccountEventsView(_OpsMixin, TemplateView):
             plaintext_seen_at=selectors.account_plaintext_seen_at(account=account), **kwargs)
 
 
-class OutboundReplayView(_OpsMixin, View):
+class _ReplayView(_OpsMixin, View):
+    """Hand one failed or dead row of the account's outbox back to the workers, then show the account's events."""
+
+    permission = "channels_ingest.change_inboundevent"
+    model = None
+    done_message = ""
+
+    def replay(self, row):
+        raise NotImplementedError
+
+    def post(self, request, pk, row_pk):
+        account = self.get_account()
+        row = self.model.objects.filter(account=account, pk=row_pk).first()
+        if row is None:
+            raise Http404
+        try:
+            self.replay(row)
+        except ChannelError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, self.done_message)
+        return redirect(reverse("channels_ingest:account-events", kwargs={"pk": account.pk}))
+
+
+class OutboundReplayView(_ReplayView):
     """Send a failed or dead reply to WeChat again (the same permission as replaying events)."""
 
-    permission = "channels_ingest.change_inboundevent"
+    model, done_message = OutboundMessage, MSG_REPLY_REPLAYED
 
-    def post(self, request, pk, outbound_pk):
-        account = self.get_account()
-        outbound = OutboundMessage.objects.filter(account=account, pk=outbound_pk).first()
-        if outbound is None:
-            raise Http404
-        try:
-            services.outbound_replay(outbound=outbound)
-        except ChannelError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, MSG_REPLY_REPLAYED)
-        return redirect(reverse("channels_ingest:account-events", kwargs={"pk": account.pk}))
+    def replay(self, row):
+        services.outbound_replay(outbound=row)
 
 
-class InboundEventReplayView(_OpsMixin, View):
-    permission = "channels_ingest.change_inboundevent"
+class InboundEventReplayView(_ReplayView):
+    model, done_message = InboundEvent, MSG_REPLAYED
 
-    def post(self, request, pk, event_pk):
-        account = self.get_account()
-        event = InboundEvent.objects.filter(account=account, pk=event_pk).first()
-        if event is None:
-            raise Http404
-        try:
-            services.event_replay(event=event)
-        except ChannelError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, MSG_REPLAYED)
-        return redirect(reverse("channels_ingest:account-events", kwargs={"pk": account.pk}))
+    def replay(self, row):
+        services.event_replay(event=row)

@@ -203,36 +203,37 @@ def settle(*, dotenv):
 
 def _settle(*, dotenv):
     state = read_state()
-    started = []
-    chosen = {}
-
-    database = os.environ.get("DATABASE_URL") or dotenv.get("DATABASE_URL")
-    if database and database != state.get("DATABASE_URL"):
-        chosen["DATABASE_URL"] = database
-    elif not database and answers(int(os.environ.get("LOCAL_POSTGRES_PORT", 5432))):
-        chosen["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{os.environ.get('LOCAL_POSTGRES_PORT', 5432)}/scrm"
-    else:
-        if not postgres_running():
-            postgres_start()
-            started.append("postgres")
-        chosen["DATABASE_URL"] = state["DATABASE_URL"] = postgres_url()
-
-    redis = os.environ.get("REDIS_URL") or dotenv.get("REDIS_URL")
-    if redis and redis != state.get("REDIS_URL"):
-        chosen["REDIS_URL"] = redis
-    elif not redis and answers(int(os.environ.get("LOCAL_REDIS_PORT", 6379))):
-        chosen["REDIS_URL"] = f"redis://127.0.0.1:{os.environ.get('LOCAL_REDIS_PORT', 6379)}/0"
-    else:
-        # The configured port, else the one this folder's Valkey had (it may still be running), else a free one.
-        port = _port_of(redis or state.get("REDIS_URL", "")) or _free_port()
-        if not answers(port):
-            valkey_start(port)
-            started.append("valkey")
-        chosen["REDIS_URL"] = state["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-
+    chosen, started = {}, []
+    for key, local_port, default_port, private in (("DATABASE_URL", "LOCAL_POSTGRES_PORT", 5432, _private_postgres),
+                                                   ("REDIS_URL", "LOCAL_REDIS_PORT", 6379, _private_valkey)):
+        configured = os.environ.get(key) or dotenv.get(key)
+        port = int(os.environ.get(local_port, default_port))
+        if configured and configured != state.get(key):
+            chosen[key] = configured  # someone else's server: used as it is
+        elif not configured and answers(port):
+            chosen[key] = (f"postgres://postgres@127.0.0.1:{port}/{DATABASE_NAME}" if key == "DATABASE_URL"
+                           else f"redis://127.0.0.1:{port}/0")
+        else:
+            chosen[key] = state[key] = private(configured or state.get(key, ""), started)
     if started:
         write_state(state)
     return chosen, started
+
+
+def _private_postgres(_known_url, started):
+    if not postgres_running():
+        postgres_start()
+        started.append("postgres")
+    return postgres_url()
+
+
+def _private_valkey(known_url, started):
+    # The port it was given before (it may still be running), else a free one.
+    port = _port_of(known_url) or _free_port()
+    if not answers(port):
+        valkey_start(port)
+        started.append("valkey")
+    return f"redis://127.0.0.1:{port}/0"
 
 
 def stop(started):

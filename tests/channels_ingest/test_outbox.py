@@ -5,7 +5,6 @@ again only after its lease (at-least-once), back-off is honoured by the sweeper,
 import threading
 from datetime import timedelta
 
-import pytest
 import time_machine
 from django.db import connection
 from django.utils import timezone
@@ -45,7 +44,6 @@ def _sweep_at(moment):
         tasks.outbox_sweep.apply()
 
 
-@pytest.mark.postgres
 def test_two_workers_and_the_sweeper_racing_on_one_reply_send_it_once(transactional_db, organization, fake_wechat,
                                                                      eager_tasks):
     fake_wechat.delays[SEND] = 0.3  # the first claimer is still talking to WeChat when the others look
@@ -64,7 +62,6 @@ def test_two_workers_and_the_sweeper_racing_on_one_reply_send_it_once(transactio
     assert (reply.status, reply.attempts, reply.lease_until, reply.next_attempt_at) == ("sent", 1, None, None)
 
 
-@pytest.mark.postgres
 def test_a_slow_send_in_flight_is_never_claimed_again_while_its_lease_runs(transactional_db, organization,
                                                                            fake_wechat, eager_tasks):
     fake_wechat.delays[SEND] = 1.5

@@ -3,7 +3,6 @@ so a stalled SMTP server blocks nobody else working on the delivery's row; and a
 
 import threading
 
-import pytest
 from django.db import connection, transaction
 
 from scrm.models import Role
@@ -33,7 +32,6 @@ def _delivery(organization, make_user):
     return delivery
 
 
-@pytest.mark.postgres
 def test_no_row_lock_is_held_while_the_mail_server_stalls(transactional_db, organization, make_user, settings):
     with fake_smtp_server(stall=True) as (server, port):
         _smtp(settings, port)
