@@ -23,42 +23,40 @@ from scrm.serializers import (
     TeamSerializer,
     UserSerializer,
 )
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.tenancy import NO_ORGANIZATION_API, tenant_scope
 
 
 class TenantScopedAPIMixin:
     """Open the caller's organization scope once DRF has authenticated them (session or token).
 
-    Token-authenticated requests pass the middleware as anonymous, so the scope must be opened here, after
-    authentication; it is closed when the response is finalized.
+    Token-authenticated requests pass the middleware as anonymous, so the scope is opened here, after
+    authentication, by one `with` block around the whole dispatch: it is closed whatever the view raises (DRF
+    skips `finalize_response` on an unhandled exception, so a scope closed there stayed open on the thread).
+    A user with no organization (a platform operator) is refused: the API shows one organization's data.
     """
+
+    def dispatch(self, request, *args, **kwargs):
+        with ExitStack() as stack:
+            self._scope_stack = stack
+            response = super().dispatch(request, *args, **kwargs)
+            # Render inside the scope: serializers may still touch related tenant rows lazily.
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
 
     def initial(self, request, *args, **kwargs):
         self.perform_authentication(request)
         user = request.user
-        self._scope_stack = ExitStack()
         if not user.is_authenticated:
             pass  # the permission classes below answer 401/403
-        elif user.organization_id is not None:
-            if not user.organization.is_active:
-                raise PermissionDenied
-            self._scope_stack.enter_context(tenant_scope(user.organization_id))
-        elif user.is_superuser:
-            self._scope_stack.enter_context(platform_scope())
-        else:
+        elif user.organization_id is None:
+            raise PermissionDenied(NO_ORGANIZATION_API)
+        elif not user.organization.is_active:
             raise PermissionDenied
+        else:
+            self._scope_stack.enter_context(tenant_scope(user.organization_id))
         # Permissions and throttles run inside the scope: they may query the view's queryset.
         super().initial(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        stack = getattr(self, "_scope_stack", None)
-        if stack is not None:
-            # Render inside the scope: serializers may still touch related tenant rows lazily.
-            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                response.render()
-            stack.close()
-        return response
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):

@@ -11,33 +11,88 @@ Only platform-level code (migrations, the platform operator's admin, cross-tenan
 `platform_scope()`, which lifts the guard visibly.
 """
 
-from contextlib import contextmanager
+import logging
+from contextlib import ContextDecorator
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopeError, get_scope, scope, scopes_disabled
+from django_scopes import ScopeError, get_scope
+from django_scopes.state import state as _state
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
-    "ScopeError", "TenantManager", "TenantModel", "TenantQuerySet", "current_organization_id", "platform_scope",
-    "tenant_scope",
+    "ScopeError", "TenantManager", "TenantModel", "TenantQuerySet", "assert_no_scope_open", "current_organization_id",
+    "platform_scope", "scope_is_open", "tenant_scope",
 ]
 
 
-@contextmanager
+class _Scope(ContextDecorator):
+    """One `with` block of scope: sets the scope on enter and puts the previous one back on exit.
+
+    A class rather than a generator on purpose: a generator-based context manager that is never exited (a view
+    that raised before its cleanup ran) is finalized by the garbage collector later, at any moment, and its
+    `finally` then restores its stale scope inside whatever request is running on that thread.
+    """
+
+    def __init__(self, **values):
+        self._values = values
+        self._previous = []
+
+    def _recreate_cm(self):
+        return type(self)(**self._values)  # as a decorator: one instance per call, safe across threads
+
+    def __enter__(self):
+        previous = _state.get()
+        self._previous.append(previous)
+        _state.set({**(previous or {}), "_enabled": True, **self._values})
+        return self
+
+    def __exit__(self, *exc):
+        _state.set(self._previous.pop())
+        return False
+
+
 def tenant_scope(organization):
     """Open the scope of one organization. A missing organization is an error, never 'all organizations'."""
     if organization is None:
         raise ScopeError("tenant_scope() needs an organization; use platform_scope() for cross-tenant work.")
     org_id = organization if isinstance(organization, int) else organization.pk
-    with scope(organization=org_id):
-        yield
+    return _Scope(organization=org_id)
 
 
-@contextmanager
 def platform_scope():
     """Lift the tenant guard for platform-level code. Grep for this name to audit every cross-tenant query."""
-    with scopes_disabled():
-        yield
+    return _Scope(_enabled=False)
+
+
+def scope_is_open():
+    """Whether a tenant or the platform scope is open (in this thread or task)."""
+    state = _state.get() or {}
+    return state.get("organization") is not None or not state.get("_enabled", True)
+
+
+NO_ORGANIZATION_TITLE = _("This account belongs to no organization")
+NO_ORGANIZATION_PAGE = _(
+    "Product pages show one organization's data, and this account has none: a platform operator works in the "
+    "platform console."
+)
+NO_ORGANIZATION_API = _(
+    "This account belongs to no organization, so it cannot use the API: a platform operator works in the platform "
+    "console (/admin/)."
+)
+
+SCOPE_LEAKED = "A tenant scope was still open at the start of {where}: it leaked from earlier work on this thread."
+
+
+def assert_no_scope_open(where):
+    """Every request and every task starts with no scope open. One found open leaked from earlier work (a bug):
+    it is closed here, so the work after this one starts clean, and reported by raising `ScopeError`."""
+    if scope_is_open():
+        leaked = dict(_state.get() or {})
+        _state.set(None)
+        logger.error("tenant scope leaked", extra={"where": where, "scope": leaked})
+        raise ScopeError(SCOPE_LEAKED.format(where=where))
 
 
 def current_organization_id():
