@@ -14,7 +14,8 @@ Only platform-level code (migrations, the platform operator's admin, cross-tenan
 import logging
 from contextlib import ContextDecorator
 
-from django.db import models
+from django.db import connection, models
+from django.db.models.sql import Query
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopeError, get_scope
 from django_scopes.state import state as _state
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ScopeError", "TenantManager", "TenantModel", "TenantQuerySet", "assert_no_scope_open", "current_organization_id",
-    "platform_scope", "scope_is_open", "tenant_scope",
+    "platform_scope", "scope_is_open", "tenant_scope", "tenant_sql",
 ]
 
 
@@ -104,6 +105,50 @@ def current_organization_id():
 
 
 _NO_SCOPE = "A query on {model} ran with no tenant scope open: open tenant_scope(organization) or platform_scope()."
+_OTHER_ORGANIZATION = (
+    "A row of organization {row} of {model} was written in the scope of organization {scope}: a tenant scope writes "
+    "only its own organization's rows."
+)
+_NO_RAW = (
+    "{model}.objects.raw() bypasses the tenant scope: use scrm.tenancy.tenant_sql(), which binds the organization."
+)
+
+
+def _check_write(model, organization_ids):
+    """A write to a tenant table needs a scope, and in a tenant scope only that organization's rows."""
+    state = get_scope()
+    if not state.get("_enabled", True):
+        return  # the platform scope: any organization
+    scope_org = state.get("organization")
+    if scope_org is None:
+        raise ScopeError(_NO_SCOPE.format(model=model.__name__))
+    for organization_id in organization_ids:
+        if organization_id != scope_org:
+            raise ScopeError(_OTHER_ORGANIZATION.format(row=organization_id, model=model.__name__, scope=scope_org))
+
+
+class TenantQuery(Query):
+    """The SQL query of a tenant queryset, which carries its scope state when it is used as a subquery.
+
+    `Subquery()`, `Exists()` and `pk__in=<queryset>` take the query out of its queryset. One built outside any
+    scope (*pending*) takes the organization filter of the scope open when the outer query is compiled, and
+    refuses to compile when none is open, as its queryset would refuse to run.
+    """
+
+    scope_pending = False
+
+    def as_sql(self, compiler, connection):  # only ever called for a subquery
+        if self.scope_pending:
+            state = get_scope()
+            if state.get("_enabled", True):
+                organization_id = state.get("organization")
+                if organization_id is None or self.combinator:
+                    raise ScopeError(_NO_SCOPE.format(model=self.model.__name__))
+                scoped = self.clone()
+                scoped.scope_pending = False
+                scoped.add_q(models.Q(organization_id=organization_id))
+                return scoped.as_sql(compiler, connection)
+        return super().as_sql(compiler, connection)
 
 
 class TenantQuerySet(models.QuerySet):
@@ -113,16 +158,28 @@ class TenantQuerySet(models.QuerySet):
     and class attributes build them at import); such a queryset is *pending*. A pending queryset takes the scope's
     organization filter when it is cloned (`.all()`, `.filter()`, ...) inside a scope, which is what forms and
     filtersets do per request, and raises `ScopeError` if it is run while still pending. The original is never
-    changed, so a queryset built at import can never keep one tenant's filter for the next request.
+    changed, so a queryset built at import can never keep one tenant's filter for the next request. Used as a
+    subquery, it takes the scope of the outer query (see `TenantQuery`).
+
+    Writes refuse a row of another organization than the open scope's (`create`, `get_or_create`,
+    `update_or_create` through `Model.save`; `bulk_create`, `bulk_update`, `update(organization=...)` here), and
+    `raw()` is refused: raw SQL goes through `tenant_sql()`.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._scope_pending = False
+    def __init__(self, model=None, query=None, using=None, hints=None):
+        super().__init__(model=model, query=query if query is not None else TenantQuery(model), using=using,
+                         hints=hints)
+
+    @property
+    def _scope_pending(self):
+        return getattr(self._query, "scope_pending", False)
+
+    @_scope_pending.setter
+    def _scope_pending(self, value):
+        self._query.scope_pending = value
 
     def _clone(self):
         clone = super()._clone()
-        clone._scope_pending = self._scope_pending
         if clone._scope_pending:
             clone._apply_scope()
         return clone
@@ -158,12 +215,58 @@ class TenantQuerySet(models.QuerySet):
     exists = _guarded("exists")
     contains = _guarded("contains")
     aggregate = _guarded("aggregate")
-    update = _guarded("update")
     _update = _guarded("_update")
     delete = _guarded("delete")
     iterator = _guarded("iterator")
     explain = _guarded("explain")
     del _guarded
+
+    def update(self, **kwargs):
+        self._check_scope()
+        for name in ("organization", "organization_id"):
+            if name in kwargs:
+                value = kwargs[name]
+                _check_write(self.model, [getattr(value, "pk", value)])
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _check_write(self.model, {obj.organization_id for obj in objs})
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        _check_write(self.model, {obj.organization_id for obj in objs})
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def raw(self, *args, **kwargs):
+        raise ScopeError(_NO_RAW.format(model=self.model.__name__))
+
+    # A queryset combined with a pending one: the pending one takes the scope open now, or the combination would
+    # OR an unfiltered WHERE into a scoped one. Both pending: the result is pending and takes a scope as a whole.
+    def _scoped_operand(self, other):
+        if isinstance(other, TenantQuerySet) and other._scope_pending and not self._scope_pending:
+            other = other._chain()
+            other._check_scope()
+        return other
+
+    def __and__(self, other):
+        return super().__and__(self._scoped_operand(other))
+
+    def __or__(self, other):
+        return super().__or__(self._scoped_operand(other))
+
+    def __xor__(self, other):
+        return super().__xor__(self._scoped_operand(other))
+
+    def _combinator_query(self, combinator, *other_qs, all=False):  # noqa: A002 - Django's signature
+        others = []
+        for other in other_qs:
+            if isinstance(other, TenantQuerySet) and other._scope_pending:
+                other = other._chain()
+                other._check_scope()
+            others.append(other)
+        return super()._combinator_query(combinator, *others, all=all)
 
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
@@ -172,6 +275,45 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
         queryset._scope_pending = True
         queryset._apply_scope()
         return queryset
+
+
+def tenant_sql(sql, params=None, *, organization, values=None, template=None, page_size=1000):
+    """Run one raw SQL statement on tenant tables for one organization; return the rows it returns (else []).
+
+    Raw SQL bypasses the tenant manager, so this is its one way in (`Manager.raw()` of a tenant model is refused).
+    The statement names its organization only as `%(organization)s`, bound here from `organization`; other
+    parameters are named too (`params`, a dict). It is refused when it does not name its organization, or when a
+    scope of another organization is open. `values`: rows for the statement's one `VALUES %(values)s` list, each
+    rendered with `template` (`"(%s, %s::date)"`), sent `page_size` rows per statement.
+    """
+    organization_id = getattr(organization, "pk", organization)
+    if not isinstance(organization_id, int):
+        raise ScopeError("tenant_sql() needs the organization (or its id) the statement is limited to.")
+    if "%(organization)s" not in sql:
+        raise ScopeError("A tenant_sql() statement must limit itself to its organization with %(organization)s.")
+    params = dict(params or {})
+    if "organization" in params or "values" in params:
+        raise ScopeError("tenant_sql() binds %(organization)s and %(values)s itself.")
+    scope_org = current_organization_id()
+    if scope_org is not None and scope_org != organization_id:
+        raise ScopeError(_OTHER_ORGANIZATION.format(row=organization_id, model="tenant_sql", scope=scope_org))
+    params["organization"] = organization_id
+    rows = []
+    with connection.cursor() as cursor:
+        if values is None:
+            statements = [sql]
+        else:
+            values = list(values)
+            statements = []
+            for start in range(0, len(values), page_size):
+                rendered = b",".join(cursor.mogrify(template, row) for row in values[start:start + page_size])
+                # Rendered literals, escaped for the parameter pass that binds the named parameters.
+                statements.append(sql.replace("%(values)s", rendered.decode().replace("%", "%%")))
+        for statement in statements:
+            cursor.execute(statement, params)
+            if cursor.description is not None:
+                rows.extend(cursor.fetchall())
+    return rows
 
 
 class TenantModel(models.Model):
@@ -190,3 +332,9 @@ class TenantModel(models.Model):
     class Meta:
         abstract = True
         base_manager_name = "objects"
+
+    def save_base(self, *args, **kwargs):
+        # The guard of every single-row write: create(), get_or_create(), update_or_create() and save() all land
+        # here. Fixtures (`loaddata`) call Model.save_base directly and are not tenant code.
+        _check_write(type(self), [self.organization_id])
+        return super().save_base(*args, **kwargs)

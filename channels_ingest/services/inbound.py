@@ -9,7 +9,7 @@ from django.utils import timezone
 from channels_ingest import wire
 from channels_ingest.models import InboundEvent
 from channels_ingest.services.enqueue import event_enqueue
-from scrm.tenancy import tenant_scope
+from scrm.tenancy import tenant_scope, tenant_sql
 
 _INSERT = None
 
@@ -22,7 +22,8 @@ def _insert_sql():
         table = connection.ops.quote_name(InboundEvent._meta.db_table)
         _INSERT = (
             f"INSERT INTO {table} (organization_id, account_id, kind, dedupe_key, from_user, raw, fields, status, "  # noqa: S608 - our table
-            "attempts, last_error, received_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s, %s) "
+            "attempts, last_error, received_at, updated_at) VALUES (%(organization)s, %(account)s, %(kind)s, "
+            "%(dedupe_key)s, %(from_user)s, %(raw)s, %(fields)s, %(status)s, 0, '', %(now)s, %(now)s) "
             "ON CONFLICT (organization_id, account_id, dedupe_key) DO NOTHING RETURNING id"
         )
     return _INSERT
@@ -40,17 +41,15 @@ def event_receive(*, account, raw, fields):
     if connection.vendor != "postgresql":
         return _event_receive_portable(account=account, raw=raw, fields=fields)
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), [
-            account.organization_id, account.pk, wire.event_kind(fields), wire.dedupe_key(fields),
-            (fields.get("FromUserName") or "")[:128], raw, json.dumps(fields, ensure_ascii=False),
-            InboundEvent.Status.RECEIVED, now, now,
-        ])
-        row = cursor.fetchone()
-    if row is None:
+    rows = tenant_sql(_insert_sql(), {
+        "account": account.pk, "kind": wire.event_kind(fields), "dedupe_key": wire.dedupe_key(fields),
+        "from_user": (fields.get("FromUserName") or "")[:128], "raw": raw,
+        "fields": json.dumps(fields, ensure_ascii=False), "status": InboundEvent.Status.RECEIVED, "now": now,
+    }, organization=account.organization_id)
+    if not rows:
         return None
-    transaction.on_commit(partial(event_enqueue, row[0]))
-    return row[0]
+    transaction.on_commit(partial(event_enqueue, rows[0][0]))
+    return rows[0][0]
 
 
 @transaction.atomic

@@ -13,8 +13,10 @@ from scrm.tenancy import (
     ScopeError,
     assert_no_scope_open,
     current_organization_id,
+    platform_scope,
     scope_is_open,
     tenant_scope,
+    tenant_sql,
 )
 from tests.tenancy import api_token, tenant_pair
 
@@ -162,3 +164,128 @@ def test_a_staff_user_without_an_organization_is_refused_the_console_too(client,
     client.force_login(user)
     assert client.get("/admin/").status_code == 403
     assert client.get("/customers/").status_code == 403
+
+
+# --- subqueries ---------------------------------------------------------------------------------------------------
+
+
+def test_a_subquery_built_outside_any_scope_does_not_run_unfiltered():
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from scrm.models import Organization
+
+    a, b = tenant_pair(seed_customers)
+    customers = Customer.objects.values("organization_id")  # built outside every scope
+    in_subquery = Organization.objects.filter(pk__in=customers)
+    exists = Organization.objects.filter(Exists(Customer.objects.filter(organization_id=OuterRef("pk"))))
+    subquery = Organization.objects.annotate(
+        first=Subquery(Customer.objects.filter(organization_id=OuterRef("pk")).values("display_name")[:1]))
+    for outer in (in_subquery, exists):
+        with pytest.raises(ScopeError):
+            outer.count()
+    with pytest.raises(ScopeError):
+        list(subquery)
+    with tenant_scope(a.organization):
+        # Run inside a scope, the subquery takes that scope: A's organization only.
+        assert list(in_subquery.values_list("pk", flat=True)) == [a.organization.pk]
+        assert list(exists.values_list("pk", flat=True)) == [a.organization.pk]
+        assert {o.pk: o.first for o in subquery} == {a.organization.pk: f"{a.marker} 张三", b.organization.pk: None}
+    with platform_scope():
+        assert in_subquery.count() == 2
+
+
+def test_a_pending_queryset_combined_with_a_scoped_one_takes_the_scope():
+    a, b = tenant_pair(seed_customers)
+    built_at_import = Customer.objects.all()
+    with tenant_scope(a.organization):
+        combined = Customer.objects.filter(pk=-1) | built_at_import
+        assert [c.display_name for c in combined] == [f"{a.marker} 张三"]
+        union = Customer.objects.filter(pk=-1).union(built_at_import)
+        assert [c.display_name for c in union] == [f"{a.marker} 张三"]
+
+
+# --- writes -------------------------------------------------------------------------------------------------------
+
+
+def _customer(organization, name="李四"):
+    return Customer(organization=organization, display_name=name, source_channel=Channel.MANUAL)
+
+
+@pytest.mark.parametrize("write", [
+    lambda b: Customer.objects.create(organization=b, display_name="李四", source_channel=Channel.MANUAL),
+    lambda b: Customer.objects.bulk_create([_customer(b)]),
+    lambda b: _customer(b).save(),
+    lambda b: Customer.objects.get_or_create(organization=b, display_name="李四",
+                                             defaults={"source_channel": Channel.MANUAL}),
+    lambda b: Customer.objects.update_or_create(organization=b, display_name="李四",
+                                                defaults={"source_channel": Channel.MANUAL}),
+])
+def test_a_tenant_scope_refuses_to_write_a_row_of_another_organization(write):
+    a, b = tenant_pair()
+    with tenant_scope(a.organization), pytest.raises(ScopeError):
+        write(b.organization)
+    with platform_scope():
+        assert not Customer.objects.exists()
+
+
+def test_a_tenant_scope_cannot_move_its_rows_to_another_organization():
+    a, b = tenant_pair(seed_customers)
+    with tenant_scope(a.organization):
+        customer = Customer.objects.get()
+        customer.organization = b.organization
+        with pytest.raises(ScopeError):
+            customer.save()
+        with pytest.raises(ScopeError):
+            Customer.objects.update(organization=b.organization)
+        with pytest.raises(ScopeError):
+            Customer.objects.bulk_update([customer], ["organization"])
+    with platform_scope():
+        assert Customer.objects.filter(organization=a.organization).count() == 1
+
+
+def test_writes_of_its_own_organization_pass_and_the_platform_scope_writes_any():
+    a, b = tenant_pair()
+    with tenant_scope(a.organization):
+        Customer.objects.create(organization=a.organization, display_name="王五", source_channel=Channel.MANUAL)
+        Customer.objects.bulk_create([_customer(a.organization)])
+    with platform_scope():
+        Customer.objects.bulk_create([_customer(b.organization)])
+        assert Customer.objects.count() == 3
+    with pytest.raises(ScopeError):
+        _customer(a.organization).save()  # no scope open: no write either
+
+
+# --- raw SQL ------------------------------------------------------------------------------------------------------
+
+
+def test_raw_on_a_tenant_manager_is_refused():
+    a, _b = tenant_pair(seed_customers)
+    with tenant_scope(a.organization), pytest.raises(ScopeError, match="tenant_sql"):
+        list(Customer.objects.raw("SELECT * FROM scrm_customer"))
+
+
+def test_tenant_sql_binds_the_organization_and_refuses_a_statement_without_it():
+    a, b = tenant_pair(seed_customers)
+    sql = "SELECT display_name FROM scrm_customer WHERE organization_id = %(organization)s"
+    assert tenant_sql(sql, organization=a.organization) == [(f"{a.marker} 张三",)]
+    with pytest.raises(ScopeError):
+        tenant_sql("SELECT display_name FROM scrm_customer", organization=a.organization)
+    with pytest.raises(ScopeError):
+        tenant_sql(sql, {"organization": b.organization.pk}, organization=a.organization)
+    with tenant_scope(a.organization), pytest.raises(ScopeError):
+        tenant_sql(sql, organization=b.organization)
+
+
+def test_tenant_sql_sends_values_in_pages():
+    a, b = tenant_pair(seed_customers)
+    with platform_scope():
+        ids = {c.organization_id: c.pk for c in Customer.objects.all()}
+    rows = tenant_sql(
+        "UPDATE scrm_customer AS c SET display_name = v.name FROM (VALUES %(values)s) AS v(id, name) "
+        "WHERE c.id = v.id AND c.organization_id = %(organization)s RETURNING c.id",
+        organization=a.organization, values=[(ids[a.organization.pk], "100% 改名"), (ids[b.organization.pk], "x")],
+        template="(%s::bigint, %s)", page_size=1,
+    )
+    assert rows == [(ids[a.organization.pk],)]
+    with platform_scope():
+        assert sorted(Customer.objects.values_list("display_name", flat=True)) == ["100% 改名", f"{b.marker} 张三"]
