@@ -11,9 +11,11 @@ class ChannelsIngestConfig(AppConfig):
         # and reply senders here.
         from channels_ingest.demo import seed_channels
         from channels_ingest.services.outbound import reply_send_enqueue
+        from channels_ingest.services.processing import accounts_forget_organization
         from channels_ingest.timeline import channel_event_entries
         from scrm.demo import register_demo_seeder
         from scrm.models import Role
+        from scrm.onboarding import register_organization_status_hook
         from scrm.roles import CRUD, register_role_permissions
         from scrm.timeline import register_timeline_provider
         from tickets.outbound import register_reply_sender
@@ -29,6 +31,7 @@ class ChannelsIngestConfig(AppConfig):
         })
         register_timeline_provider("channels_ingest")(channel_event_entries)
         register_demo_seeder("channels_ingest", seed_channels)
+        register_organization_status_hook("callback-accounts", accounts_forget_organization)
         for channel in ("wechat_oa", "wecom"):
             register_reply_sender(channel, reply_send_enqueue)
         self._register_navigation()

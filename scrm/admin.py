@@ -13,6 +13,7 @@ from scrm.models import (
     AgentProfile,
     CustomerMerge,
     Organization,
+    OrganizationStatusChange,
     PiiReveal,
     Region,
     Role,
@@ -78,16 +79,51 @@ class TenantAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class OrganizationStatusChangeInline(admin.TabularInline):
+    """The audit trail of suspensions and resumptions, read-only: the actions write it."""
+
+    model = OrganizationStatusChange
+    fields = readonly_fields = ("action", "by", "at", "reason")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "is_active", "created_at")
+    list_filter = ("is_active",)
     search_fields = ("name", "slug")
+    inlines = [OrganizationStatusChangeInline]
+    actions = ["suspend", "resume"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Suspending and resuming go through the actions, which audit them; never through the checkbox.
+        return ("is_active", "created_at") if obj is not None else ()
+
+    @admin.action(description=_("Suspend the selected organizations (users cannot sign in, webhooks refused)"))
+    def suspend(self, request, queryset):
+        for organization in queryset:
+            services.organization_suspend(organization=organization, by=request.user)
+        self.message_user(request, _("%(count)s organizations suspended.") % {"count": queryset.count()})
+
+    @admin.action(description=_("Resume the selected organizations"))
+    def resume(self, request, queryset):
+        for organization in queryset:
+            services.organization_resume(organization=organization, by=request.user)
+        self.message_user(request, _("%(count)s organizations resumed.") % {"count": queryset.count()})
 
     def has_module_permission(self, request):
-        return request.user.is_platform_operator
+        # The admin's sign-in page asks too, for an anonymous user.
+        return getattr(request.user, "is_platform_operator", False)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_platform_operator
+        return getattr(request.user, "is_platform_operator", False)
 
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from scrm import selectors, services
 from scrm.access import user_may_reveal_pii
+from scrm.errors import MSG_ORGANIZATION_SUSPENDED
 from scrm.filters import CustomerFilter, RegionFilter
 from scrm.models import Channel, Customer, Region, Team, User
 from scrm.serializers import (
@@ -51,8 +52,8 @@ class TenantScopedAPIMixin:
             pass  # the permission classes below answer 401/403
         elif user.organization_id is None:
             raise PermissionDenied(NO_ORGANIZATION_API)
-        elif not user.organization.is_active:
-            raise PermissionDenied
+        elif user.organization.is_suspended:
+            raise PermissionDenied(MSG_ORGANIZATION_SUSPENDED)
         else:
             self._scope_stack.enter_context(tenant_scope(user.organization_id))
         # Permissions and throttles run inside the scope: they may query the view's queryset.

@@ -23,6 +23,34 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_suspended(self):
+        """Suspended by the platform (`organization_suspend`): its users cannot sign in, its webhooks answer 403;
+        nothing of it is deleted."""
+        return not self.is_active
+
+
+class OrganizationStatusChange(TenantModel):
+    """The audit trail of an organization's suspensions and resumptions: who, when, why. Append-only."""
+
+    class Action(models.TextChoices):
+        SUSPEND = "suspend", _("Suspended")
+        RESUME = "resume", _("Resumed")
+
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    by = models.ForeignKey("scrm.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("organization status change")
+        verbose_name_plural = _("organization status changes")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["organization", "at"], name="scrm_orgstatus_org_at")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
 
 class Role(models.TextChoices):
     """The roles of staff users; each is a Django group (created by a migration) whose name is the value."""
