@@ -2,8 +2,11 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import widgets
+from django.contrib.admin.checks import ModelAdminChecks
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +27,7 @@ from scrm.models import (
     User,
 )
 from scrm.onboarding import organization_setup
+from scrm.tenancy import TenantManyToManyField
 
 
 def tenant_form(form_class, organization_id, validate=None):
@@ -49,9 +53,48 @@ def tenant_form(form_class, organization_id, validate=None):
     return TenantForm
 
 
+def _is_tenant_many_to_many(model, field_name):
+    try:
+        return isinstance(model._meta.get_field(field_name), TenantManyToManyField)
+    except FieldDoesNotExist:
+        return False
+
+
+class TenantModelAdminChecks(ModelAdminChecks):
+    """Django's admin refuses a many-to-many with an explicit through model in `fields` and `filter_horizontal`,
+    as it cannot fill the through row's other fields. A tenant through row has only the organization, which the
+    relation fills itself (`TenantManyToManyField`), so those are allowed."""
+
+    def _check_field_spec_item(self, obj, field_name, label):
+        if _is_tenant_many_to_many(obj.model, field_name):
+            return []
+        return super()._check_field_spec_item(obj, field_name, label)
+
+    def _check_filter_item(self, obj, field_name, label):
+        if _is_tenant_many_to_many(obj.model, field_name):
+            return []
+        return super()._check_filter_item(obj, field_name, label)
+
+
 class TenantAdmin(admin.ModelAdmin):
     """Admin of a tenant model: the queryset and foreign-key choices come from the scope the middleware opened;
     the organization is set from the signed-in admin and never shown to them."""
+
+    checks_class = TenantModelAdminChecks
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if not isinstance(db_field, TenantManyToManyField):
+            return super().formfield_for_manytomany(db_field, request, **kwargs)
+        # Django shows no field for a many-to-many with an explicit through model; a tenant one is edited like a
+        # plain one (see TenantModelAdminChecks). The widget and choices as Django's own method gives them.
+        if "widget" not in kwargs and db_field.name in [*self.filter_vertical, *self.filter_horizontal]:
+            kwargs["widget"] = widgets.FilteredSelectMultiple(db_field.verbose_name,
+                                                              db_field.name in self.filter_vertical)
+        if "queryset" not in kwargs:
+            queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return db_field.formfield(**kwargs)
 
     def get_exclude(self, request, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])

@@ -15,7 +15,9 @@ import logging
 from contextlib import ContextDecorator
 
 from django.db import connection, models
+from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 from django.db.models.sql import Query
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopeError, get_scope
 from django_scopes.state import state as _state
@@ -24,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ScopeError", "TenantManager", "TenantModel", "TenantQuerySet", "assert_no_scope_open", "current_organization_id",
-    "platform_scope", "scope_is_open", "tenant_scope", "tenant_sql",
+    "platform_scope", "scope_is_open", "tenant_scope", "tenant_sql", "TenantManyToManyField",
 ]
 
 
@@ -275,6 +277,59 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
         queryset._scope_pending = True
         queryset._apply_scope()
         return queryset
+
+
+class _TenantManyToManyDescriptor(ManyToManyDescriptor):
+    """The relation's manager fills the through row's organization from the instance it belongs to."""
+
+    @cached_property
+    def related_manager_cls(self):
+        base = super().related_manager_cls
+
+        class TenantManyRelatedManager(base):
+            def _through_defaults(self, through_defaults):
+                return {"organization_id": self.instance.organization_id, **(through_defaults or {})}
+
+            def add(self, *objs, through_defaults=None):
+                for obj in objs:
+                    if isinstance(obj, models.Model) and obj.organization_id != self.instance.organization_id:
+                        raise ScopeError(_OTHER_ORGANIZATION.format(
+                            row=obj.organization_id, model=type(obj).__name__, scope=self.instance.organization_id))
+                return super().add(*objs, through_defaults=self._through_defaults(through_defaults))
+
+            def set(self, objs, *, clear=False, through_defaults=None):
+                return super().set(objs, clear=clear, through_defaults=self._through_defaults(through_defaults))
+
+            def create(self, *, through_defaults=None, **kwargs):
+                return super().create(through_defaults=self._through_defaults(through_defaults), **kwargs)
+
+            def get_or_create(self, *, through_defaults=None, **kwargs):
+                return super().get_or_create(through_defaults=self._through_defaults(through_defaults), **kwargs)
+
+            def update_or_create(self, *, through_defaults=None, **kwargs):
+                return super().update_or_create(through_defaults=self._through_defaults(through_defaults), **kwargs)
+
+        return TenantManyRelatedManager
+
+
+class TenantManyToManyField(models.ManyToManyField):
+    """A many-to-many between two tenant models, through a `TenantModel` (organization first in its unique
+    constraint). `add()`, `set()` and `create()` on either side fill the through row's organization from the
+    instance, so forms, the admin and services use it like a plain many-to-many. Migrations see a plain
+    ManyToManyField."""
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        setattr(cls, self.name, _TenantManyToManyDescriptor(self.remote_field, reverse=False))
+
+    def contribute_to_related_class(self, cls, related):
+        super().contribute_to_related_class(cls, related)
+        if not self.remote_field.hidden and not related.related_model._meta.swapped:
+            setattr(cls, related.accessor_name, _TenantManyToManyDescriptor(self.remote_field, reverse=True))
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ManyToManyField", args, kwargs
 
 
 def tenant_sql(sql, params=None, *, organization, values=None, template=None, page_size=1000):

@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from scrm.tenancy import TenantModel
+from scrm.tenancy import TenantManyToManyField, TenantModel
 
 
 class Organization(models.Model):
@@ -177,8 +177,10 @@ class AgentProfile(TenantModel):
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="agents", verbose_name=_("team")
     )
-    regions = models.ManyToManyField(Region, blank=True, related_name="agents", verbose_name=_("regions served"))
-    skills = models.ManyToManyField(Skill, blank=True, related_name="agents", verbose_name=_("skills"))
+    regions = TenantManyToManyField(Region, through="AgentProfileRegion", blank=True, related_name="agents",
+                                    verbose_name=_("regions served"))
+    skills = TenantManyToManyField(Skill, through="AgentProfileSkill", blank=True, related_name="agents",
+                                   verbose_name=_("skills"))
     max_open_tickets = models.PositiveIntegerField(_("max open tickets"), default=20)
     supervisor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="supervised_agents",
@@ -193,3 +195,27 @@ class AgentProfile(TenantModel):
 
     def __str__(self):
         return str(self.user)
+
+
+# The through rows of AgentProfile's many-to-manys: tenant rows, organization first. They keep the tables (and
+# column names) Django created for the plain many-to-manys they replace.
+
+
+class AgentProfileRegion(TenantModel):
+    agentprofile = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "scrm_agentprofile_regions"
+        constraints = [models.UniqueConstraint(fields=["organization", "agentprofile", "region"],
+                                               name="agentprofileregion_org_uniq")]
+
+
+class AgentProfileSkill(TenantModel):
+    agentprofile = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="+")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "scrm_agentprofile_skills"
+        constraints = [models.UniqueConstraint(fields=["organization", "agentprofile", "skill"],
+                                               name="agentprofileskill_org_uniq")]
