@@ -144,7 +144,7 @@ class TicketType(TenantModel):
     """咨询, 投诉, 报修, 退换货, 安装 ...: where a ticket of this type goes and how urgent it is by default."""
 
     name = models.CharField(_("name"), max_length=50)
-    code = models.SlugField(_("code"), max_length=32)
+    code = models.SlugField(_("code"), max_length=32, db_index=False)  # unique with the organization
     default_queue = models.ForeignKey(
         "tickets.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("default queue"),
@@ -180,7 +180,7 @@ class Queue(TenantModel):
         LEAST_LOADED = "least_loaded", _("Least loaded")
 
     name = models.CharField(_("name"), max_length=100)
-    code = models.SlugField(_("code"), max_length=32)
+    code = models.SlugField(_("code"), max_length=32, db_index=False)  # unique with the organization
     team = models.ForeignKey(
         "scrm.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="queues", verbose_name=_("team")
     )
