@@ -142,8 +142,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "slug")
-    inlines = [OrganizationStatusChangeInline]
     actions = ["suspend", "resume"]
+
+    def get_inlines(self, request, obj):
+        return [OrganizationStatusChangeInline] if obj is not None else []  # a new organization has no history
 
     def get_readonly_fields(self, request, obj=None):
         # Suspending and resuming go through the actions, which audit them; never through the checkbox.

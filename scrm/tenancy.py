@@ -9,6 +9,10 @@ raises `ScopeError` when no scope is open. Code opens a scope explicitly:
 
 Only platform-level code (migrations, the platform operator's admin, cross-tenant maintenance) calls
 `platform_scope()`, which lifts the guard visibly.
+
+A scope is one `with` block, and work starts with none open (`assert_no_scope_open`). The guard covers reads
+(including a tenant queryset used as a subquery), writes (a row of another organization is refused), raw SQL
+(`Manager.raw()` is refused; `tenant_sql()` binds the organization) and many-to-manys (`TenantManyToManyField`).
 """
 
 import logging
