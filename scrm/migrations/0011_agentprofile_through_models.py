@@ -1,5 +1,17 @@
+from functools import partial
+
 import django.db.models.deletion
 from django.db import migrations, models
+
+
+def _fill(table, source_table, source, apps, schema_editor):
+    """Each through row takes the organization of its source row."""
+    schema_editor.execute(
+        f"UPDATE {table} SET organization_id = "  # noqa: S608 - our table names
+        f"(SELECT s.organization_id FROM {source_table} AS s WHERE s.id = {table}.{source}_id)"
+    )
+    # The deferred foreign-key checks of the UPDATE run now, so the ALTER TABLE that follows may run.
+    schema_editor.connection.check_constraints(table_names=[table])
 
 
 def _through(app, model, field, through, table, source, source_model, target, target_model, m2m_kwargs):
@@ -33,12 +45,7 @@ def _through(app, model, field, through, table, source, source_model, target, ta
             field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+",
                                     to="scrm.organization", verbose_name="organization"),
         ),
-        # The deferred foreign-key checks of the UPDATE run now, so the ALTER TABLE below may follow it.
-        migrations.RunSQL(
-            f"UPDATE {table} AS t SET organization_id = s.organization_id FROM {source_model.replace('.', '_')} AS s "
-            f"WHERE s.id = t.{source}_id; SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED;",
-            migrations.RunSQL.noop,
-        ),
+        migrations.RunPython(partial(_fill, table, source_model.replace(".", "_"), source), migrations.RunPython.noop),
         migrations.AlterField(
             model_name=through.lower(), name="organization",
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+",
