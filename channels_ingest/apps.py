@@ -13,8 +13,10 @@ class ChannelsIngestConfig(AppConfig):
         from channels_ingest.services import media, processing  # noqa: F401 - registers their outbox kinds
         from channels_ingest.services.accounts import account_secrets
         from channels_ingest.services.outbound import reply_send_enqueue
+        from channels_ingest.services.processing import accounts_forget_organization
         from channels_ingest.timeline import channel_event_entries
         from scrm.models import Role
+        from scrm.onboarding import register_organization_status_hook
         from scrm.platform.redaction import register_secret_source
         from scrm.roles import CRUD, register_role_permissions
         from scrm.timeline import register_timeline_provider
@@ -31,6 +33,7 @@ class ChannelsIngestConfig(AppConfig):
         })
         register_timeline_provider("channels_ingest")(channel_event_entries)
         register_secret_source(account_secrets)
+        register_organization_status_hook("callback-accounts", accounts_forget_organization)
         for channel in ("wechat_oa", "wecom"):
             register_reply_sender(channel, reply_send_enqueue)
         self._register_navigation()

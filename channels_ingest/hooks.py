@@ -56,6 +56,8 @@ def _hook(request, slug, kind):
     account = _account(slug, kind)
     if account is None:
         return _text("unknown account", status=404)
+    if account.organization.is_suspended:
+        return HttpResponseForbidden("organization suspended")  # nothing is stored while it is suspended
     query = request.GET
     try:
         if request.method == "GET":

@@ -2,8 +2,11 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import widgets
+from django.contrib.admin.checks import ModelAdminChecks
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +16,7 @@ from scrm.models import (
     AgentProfile,
     CustomerMerge,
     Organization,
+    OrganizationStatusChange,
     PiiReveal,
     Region,
     Role,
@@ -23,6 +27,7 @@ from scrm.models import (
     User,
 )
 from scrm.onboarding import organization_setup
+from scrm.tenancy import TenantManyToManyField
 
 
 def tenant_form(form_class, organization_id, validate=None):
@@ -48,9 +53,48 @@ def tenant_form(form_class, organization_id, validate=None):
     return TenantForm
 
 
+def _is_tenant_many_to_many(model, field_name):
+    try:
+        return isinstance(model._meta.get_field(field_name), TenantManyToManyField)
+    except FieldDoesNotExist:
+        return False
+
+
+class TenantModelAdminChecks(ModelAdminChecks):
+    """Django's admin refuses a many-to-many with an explicit through model in `fields` and `filter_horizontal`,
+    as it cannot fill the through row's other fields. A tenant through row has only the organization, which the
+    relation fills itself (`TenantManyToManyField`), so those are allowed."""
+
+    def _check_field_spec_item(self, obj, field_name, label):
+        if _is_tenant_many_to_many(obj.model, field_name):
+            return []
+        return super()._check_field_spec_item(obj, field_name, label)
+
+    def _check_filter_item(self, obj, field_name, label):
+        if _is_tenant_many_to_many(obj.model, field_name):
+            return []
+        return super()._check_filter_item(obj, field_name, label)
+
+
 class TenantAdmin(admin.ModelAdmin):
     """Admin of a tenant model: the queryset and foreign-key choices come from the scope the middleware opened;
     the organization is set from the signed-in admin and never shown to them."""
+
+    checks_class = TenantModelAdminChecks
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if not isinstance(db_field, TenantManyToManyField):
+            return super().formfield_for_manytomany(db_field, request, **kwargs)
+        # Django shows no field for a many-to-many with an explicit through model; a tenant one is edited like a
+        # plain one (see TenantModelAdminChecks). The widget and choices as Django's own method gives them.
+        if "widget" not in kwargs and db_field.name in [*self.filter_vertical, *self.filter_horizontal]:
+            kwargs["widget"] = widgets.FilteredSelectMultiple(db_field.verbose_name,
+                                                              db_field.name in self.filter_vertical)
+        if "queryset" not in kwargs:
+            queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return db_field.formfield(**kwargs)
 
     def get_exclude(self, request, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])
@@ -78,16 +122,53 @@ class TenantAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class OrganizationStatusChangeInline(admin.TabularInline):
+    """The audit trail of suspensions and resumptions, read-only: the actions write it."""
+
+    model = OrganizationStatusChange
+    fields = readonly_fields = ("action", "by", "at", "reason")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "is_active", "created_at")
+    list_filter = ("is_active",)
     search_fields = ("name", "slug")
+    actions = ["suspend", "resume"]
+
+    def get_inlines(self, request, obj):
+        return [OrganizationStatusChangeInline] if obj is not None else []  # a new organization has no history
+
+    def get_readonly_fields(self, request, obj=None):
+        # Suspending and resuming go through the actions, which audit them; never through the checkbox.
+        return ("is_active", "created_at") if obj is not None else ()
+
+    @admin.action(description=_("Suspend the selected organizations (users cannot sign in, webhooks refused)"))
+    def suspend(self, request, queryset):
+        for organization in queryset:
+            services.organization_suspend(organization=organization, by=request.user)
+        self.message_user(request, _("%(count)s organizations suspended.") % {"count": queryset.count()})
+
+    @admin.action(description=_("Resume the selected organizations"))
+    def resume(self, request, queryset):
+        for organization in queryset:
+            services.organization_resume(organization=organization, by=request.user)
+        self.message_user(request, _("%(count)s organizations resumed.") % {"count": queryset.count()})
 
     def has_module_permission(self, request):
-        return request.user.is_platform_operator
+        # The admin's sign-in page asks too, for an anonymous user.
+        return getattr(request.user, "is_platform_operator", False)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_platform_operator
+        return getattr(request.user, "is_platform_operator", False)
 
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 

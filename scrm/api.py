@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from scrm import selectors, services
 from scrm.access import user_may_reveal_pii
+from scrm.errors import MSG_ORGANIZATION_SUSPENDED
 from scrm.filters import CustomerFilter, RegionFilter
 from scrm.models import Channel, Customer, Region, Team, User
 from scrm.serializers import (
@@ -23,42 +24,40 @@ from scrm.serializers import (
     TeamSerializer,
     UserSerializer,
 )
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.tenancy import NO_ORGANIZATION_API, tenant_scope
 
 
 class TenantScopedAPIMixin:
     """Open the caller's organization scope once DRF has authenticated them (session or token).
 
-    Token-authenticated requests pass the middleware as anonymous, so the scope must be opened here, after
-    authentication; it is closed when the response is finalized.
+    Token-authenticated requests pass the middleware as anonymous, so the scope is opened here, after
+    authentication, by one `with` block around the whole dispatch: it is closed whatever the view raises (DRF
+    skips `finalize_response` on an unhandled exception, so a scope closed there stayed open on the thread).
+    A user with no organization (a platform operator) is refused: the API shows one organization's data.
     """
+
+    def dispatch(self, request, *args, **kwargs):
+        with ExitStack() as stack:
+            self._scope_stack = stack
+            response = super().dispatch(request, *args, **kwargs)
+            # Render inside the scope: serializers may still touch related tenant rows lazily.
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
 
     def initial(self, request, *args, **kwargs):
         self.perform_authentication(request)
         user = request.user
-        self._scope_stack = ExitStack()
         if not user.is_authenticated:
             pass  # the permission classes below answer 401/403
-        elif user.organization_id is not None:
-            if not user.organization.is_active:
-                raise PermissionDenied
-            self._scope_stack.enter_context(tenant_scope(user.organization_id))
-        elif user.is_superuser:
-            self._scope_stack.enter_context(platform_scope())
+        elif user.organization_id is None:
+            raise PermissionDenied(NO_ORGANIZATION_API)
+        elif user.organization.is_suspended:
+            raise PermissionDenied(MSG_ORGANIZATION_SUSPENDED)
         else:
-            raise PermissionDenied
+            self._scope_stack.enter_context(tenant_scope(user.organization_id))
         # Permissions and throttles run inside the scope: they may query the view's queryset.
         super().initial(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        stack = getattr(self, "_scope_stack", None)
-        if stack is not None:
-            # Render inside the scope: serializers may still touch related tenant rows lazily.
-            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                response.render()
-            stack.close()
-        return response
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):

@@ -25,3 +25,7 @@ MSG_SEGMENT_NAME_TAKEN = _("A segment with this name already exists.")
 MSG_BULK_DONE = _("%(count)s customers updated.")
 MSG_MERGED = _("%(duplicate)s was merged into %(primary)s.")
 MSG_REGION_MANAGER_NOT_SUPERVISOR = _("Only supervisors of this organization can manage a region.")
+MSG_ORGANIZATION_SUSPENDED = _(
+    "Your organization's account is suspended: its users cannot sign in or use SCRM until the platform resumes it. "
+    "Please contact the platform operator."
+)

@@ -1,43 +1,70 @@
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.handlers.exception import convert_exception_to_response
-from django.http import HttpResponseForbidden
+from django.http import HttpResponseForbidden, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.urls import resolve
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.errors import MSG_ORGANIZATION_SUSPENDED
+from scrm.tenancy import (
+    NO_ORGANIZATION_API,
+    NO_ORGANIZATION_PAGE,
+    NO_ORGANIZATION_TITLE,
+    assert_no_scope_open,
+    platform_scope,
+    tenant_scope,
+)
 
 
 class TenantScopeMiddleware:
-    """Open the signed-in user's organization scope around the whole request.
+    """Open the signed-in user's organization scope around the whole request, in one `with` block.
 
-    A platform superuser (no organization) works in the platform scope; a staff user of an inactive organization,
-    or with no organization, is refused. Anonymous requests open no scope, so a tenant query there raises.
+    Every request starts with no scope open (one found open leaked from earlier work and fails loudly). A user
+    with no organization (a platform operator) works only in the platform console, the Django admin, which runs in
+    the platform scope; every product page answers them 403 with a pointer to it, so no page ever shows the rows
+    of several organizations mixed. A user of a suspended organization is refused, saying so. Anonymous requests open no
+    scope, so a tenant query there raises.
     """
+
+    CONSOLE_PATH = "/admin/"
+    # Pages a user without an organization may still open besides the console: signing out, the language.
+    ACCOUNT_PATHS = ("/accounts/logout/", "/i18n/")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        assert_no_scope_open("a request")
         user = request.user
         if not user.is_authenticated:
             return self.get_response(request)
         if user.organization_id is None:
-            if user.is_superuser:
+            if user.is_superuser and request.path_info.startswith(self.CONSOLE_PATH):
                 with platform_scope():
                     return self.get_response(request)
-            return self._refuse(request)
-        if not user.organization.is_active:
+            if request.path_info.startswith(self.ACCOUNT_PATHS):
+                return self.get_response(request)
+            return self._refuse_no_organization(request)
+        if user.organization.is_suspended:
             return self._refuse(request)
         with tenant_scope(user.organization_id):
             return self.get_response(request)
 
     def _refuse(self, request):
-        return HttpResponseForbidden(
-            render_to_string("403.html", {"exception": PermissionDenied()}, request=request)
-        )
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": str(MSG_ORGANIZATION_SUSPENDED)}, status=403)
+        return HttpResponseForbidden(render_to_string("403_organization.html", {
+            "heading": _("Your organization is suspended"), "message": MSG_ORGANIZATION_SUSPENDED,
+        }, request=request))
+
+    def _refuse_no_organization(self, request):
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": str(NO_ORGANIZATION_API)}, status=403)
+        return HttpResponseForbidden(render_to_string("403_organization.html", {
+            "heading": NO_ORGANIZATION_TITLE, "message": NO_ORGANIZATION_PAGE, "console": True,
+        }, request=request))
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
@@ -68,6 +95,7 @@ class CallbackFastPathMiddleware:
 
     def __call__(self, request):
         if request.path_info.startswith(self.PREFIX):
+            assert_no_scope_open("a callback")
             return self.callback(request)
         return self.get_response(request)
 

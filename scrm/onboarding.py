@@ -5,11 +5,17 @@ its AppConfig.ready(), what it sets up for a new tenant:
 
 `organization_setup` runs them all in the organization's scope, inside the transaction that creates it (the service
 `organization_create` and the platform admin's add page): a tenant never exists half set up.
+
+Likewise an app that keeps something of an organization's status (the webhooks' cached account lookup) registers
+what to do when the platform suspends or resumes it:
+
+    register_organization_status_hook("callback-accounts", accounts_forget_organization)   # func(*, organization)
 """
 
 from scrm.tenancy import tenant_scope
 
 _setups = {}
+_status_hooks = {}
 
 
 def register_organization_setup(name, func):
@@ -20,3 +26,12 @@ def organization_setup(organization):
     with tenant_scope(organization):
         for func in _setups.values():
             func(organization=organization)
+
+
+def register_organization_status_hook(name, func):
+    _status_hooks[name] = func
+
+
+def organization_status_changed(organization):
+    for func in _status_hooks.values():
+        func(organization=organization)

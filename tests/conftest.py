@@ -1,13 +1,16 @@
 """Shared fixtures: organizations and users per role, scopes, Celery eager mode, a real worker and beat."""
 
+import contextvars
 import os
 
 import pytest
+from django.test.client import ClientHandler
+from django_scopes.state import state as scope_state
 
 from scrm.celery import app as celery_app
 from scrm.models import Role
 from scrm.roles import sync_all_role_permissions
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.tenancy import platform_scope, scope_is_open, tenant_scope
 from tests.scrm.factories import OrganizationFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that thread are still
@@ -34,6 +37,27 @@ def platform():
     """Run the test body in the platform scope (factories may create rows of any organization)."""
     with platform_scope():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _requests_start_with_no_scope(monkeypatch):
+    """A server thread starts every request with no tenant scope open, and the middleware asserts it. The test
+    client runs the request in the test's own thread, where the test may hold a scope (`scoped`, `platform`): then
+    the request runs in a copy of the context with none open, as on the server. With none held it runs as is, so a
+    scope leaked by one request is seen by the next, as it would be on a server thread."""
+    original = ClientHandler.__call__
+
+    def call(handler, *args, **kwargs):
+        if not scope_is_open():
+            return original(handler, *args, **kwargs)
+
+        def clean(*args, **kwargs):
+            scope_state.set(None)
+            return original(handler, *args, **kwargs)
+
+        return contextvars.copy_context().run(clean, *args, **kwargs)
+
+    monkeypatch.setattr(ClientHandler, "__call__", call)
 
 
 @pytest.fixture

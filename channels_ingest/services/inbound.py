@@ -9,6 +9,7 @@ from django.utils import timezone
 from channels_ingest import wire
 from channels_ingest.models import InboundEvent
 from scrm.platform import outbox
+from scrm.tenancy import tenant_sql
 
 KIND = "inbound_event"  # processing.KIND: the outbox kind that processes an event
 _INSERT = None
@@ -22,8 +23,9 @@ def _insert_sql():
         table = connection.ops.quote_name(InboundEvent._meta.db_table)
         _INSERT = (
             f"INSERT INTO {table} (organization_id, account_id, kind, dedupe_key, from_user, raw, fields, status, "  # noqa: S608 - our table
-            "attempts, last_error, next_attempt_at, received_at, updated_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s, %s, %s) "
+            "attempts, last_error, next_attempt_at, received_at, updated_at) VALUES (%(organization)s, "
+            "%(account)s, %(kind)s, %(dedupe_key)s, %(from_user)s, %(raw)s, %(fields)s, %(status)s, 0, '', "
+            "%(next_attempt_at)s, %(now)s, %(now)s) "
             "ON CONFLICT (organization_id, account_id, dedupe_key) DO NOTHING RETURNING id"
         )
     return _INSERT
@@ -40,14 +42,13 @@ def event_receive(*, account, raw, fields):
     if its published id is lost (a broker down, a process killed).
     """
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), [
-            account.organization_id, account.pk, wire.event_kind(fields), wire.dedupe_key(fields),
-            (fields.get("FromUserName") or "")[:128], raw, json.dumps(fields, ensure_ascii=False),
-            InboundEvent.Status.RECEIVED, now + outbox.PUBLISH_GRACE, now, now,
-        ])
-        row = cursor.fetchone()
-    if row is None:
+    rows = tenant_sql(_insert_sql(), {
+        "account": account.pk, "kind": wire.event_kind(fields), "dedupe_key": wire.dedupe_key(fields),
+        "from_user": (fields.get("FromUserName") or "")[:128], "raw": raw,
+        "fields": json.dumps(fields, ensure_ascii=False), "status": InboundEvent.Status.RECEIVED,
+        "next_attempt_at": now + outbox.PUBLISH_GRACE, "now": now,
+    }, organization=account.organization_id)
+    if not rows:
         return None
-    transaction.on_commit(partial(outbox.publish, KIND, row[0]))
-    return row[0]
+    transaction.on_commit(partial(outbox.publish, KIND, rows[0][0]))
+    return rows[0][0]

@@ -210,7 +210,8 @@ def account_for_slug(slug):
     if cached is not None and cached[0] > now:
         return cached[1]
     with platform_scope():
-        account = ChannelAccount.objects.filter(slug=slug, is_active=True).first()
+        # With its organization: a callback of a suspended organization is refused without another query.
+        account = ChannelAccount.objects.filter(slug=slug, is_active=True).select_related("organization").first()
     if len(_accounts) > 1000:
         _accounts.clear()
     _accounts[slug] = (now + _ACCOUNT_TTL, account)
@@ -220,3 +221,11 @@ def account_for_slug(slug):
 def account_forget(*slugs):
     for slug in slugs:
         _accounts.pop(slug, None)
+
+
+def accounts_forget_organization(*, organization):
+    """The platform suspended or resumed the organization: this process forgets its cached accounts at once (the
+    others within _ACCOUNT_TTL)."""
+    for slug, (_expires, account) in list(_accounts.items()):
+        if account is not None and account.organization_id == organization.pk:
+            _accounts.pop(slug, None)

@@ -12,10 +12,20 @@ from scrm.models.customers import (
     TagGroup,
 )
 from scrm.models.imports import CustomerExport, CustomerImport, CustomerImportChange, CustomerImportRowError
-from scrm.models.people import AgentProfile, Organization, Region, Role, Skill, Team, User
+from scrm.models.people import (
+    AgentProfile,
+    Organization,
+    OrganizationStatusChange,
+    Region,
+    Role,
+    Skill,
+    Team,
+    User,
+)
 
 __all__ = [
     "AgentProfile", "Channel", "ChannelIdentity", "Customer", "CustomerExport", "CustomerImport",
     "CustomerImportChange", "CustomerImportRowError", "CustomerMerge", "CustomerTag", "Organization",
+    "OrganizationStatusChange",
     "PiiReveal", "Region", "Role", "Segment", "Skill", "Tag", "TagGroup", "Team", "User",
 ]

@@ -116,7 +116,8 @@ class CustomerTag(TenantModel):
     class Meta:
         verbose_name = _("customer tag")
         verbose_name_plural = _("customer tags")
-        constraints = [models.UniqueConstraint(fields=["customer", "tag"], name="customertag_customer_tag_uniq")]
+        constraints = [models.UniqueConstraint(fields=["organization", "customer", "tag"],
+                                               name="customertag_org_customer_tag_uniq")]
         indexes = [models.Index(fields=["organization", "tag", "customer"], name="customertag_org_tag_idx")]
 
 

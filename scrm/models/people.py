@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from scrm.tenancy import TenantModel
+from scrm.tenancy import TenantManyToManyField, TenantModel
 
 
 class Organization(models.Model):
@@ -22,6 +22,34 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_suspended(self):
+        """Suspended by the platform (`organization_suspend`): its users cannot sign in, its webhooks answer 403;
+        nothing of it is deleted."""
+        return not self.is_active
+
+
+class OrganizationStatusChange(TenantModel):
+    """The audit trail of an organization's suspensions and resumptions: who, when, why. Append-only."""
+
+    class Action(models.TextChoices):
+        SUSPEND = "suspend", _("Suspended")
+        RESUME = "resume", _("Resumed")
+
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    by = models.ForeignKey("scrm.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("organization status change")
+        verbose_name_plural = _("organization status changes")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["organization", "at"], name="scrm_orgstatus_org_at")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Role(models.TextChoices):
@@ -149,8 +177,10 @@ class AgentProfile(TenantModel):
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="agents", verbose_name=_("team")
     )
-    regions = models.ManyToManyField(Region, blank=True, related_name="agents", verbose_name=_("regions served"))
-    skills = models.ManyToManyField(Skill, blank=True, related_name="agents", verbose_name=_("skills"))
+    regions = TenantManyToManyField(Region, through="AgentProfileRegion", blank=True, related_name="agents",
+                                    verbose_name=_("regions served"))
+    skills = TenantManyToManyField(Skill, through="AgentProfileSkill", blank=True, related_name="agents",
+                                   verbose_name=_("skills"))
     max_open_tickets = models.PositiveIntegerField(_("max open tickets"), default=20)
     supervisor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="supervised_agents",
@@ -165,3 +195,27 @@ class AgentProfile(TenantModel):
 
     def __str__(self):
         return str(self.user)
+
+
+# The through rows of AgentProfile's many-to-manys: tenant rows, organization first. They keep the tables (and
+# column names) Django created for the plain many-to-manys they replace.
+
+
+class AgentProfileRegion(TenantModel):
+    agentprofile = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "scrm_agentprofile_regions"
+        constraints = [models.UniqueConstraint(fields=["organization", "agentprofile", "region"],
+                                               name="agentprofileregion_org_uniq")]
+
+
+class AgentProfileSkill(TenantModel):
+    agentprofile = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="+")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "scrm_agentprofile_skills"
+        constraints = [models.UniqueConstraint(fields=["organization", "agentprofile", "skill"],
+                                               name="agentprofileskill_org_uniq")]

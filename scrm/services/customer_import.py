@@ -42,7 +42,6 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils.exceptions import InvalidFileException
-from psycopg2.extras import execute_values
 
 from scrm.errors import MSG_UNKNOWN_TAG, ScrmError
 from scrm.models import (
@@ -60,6 +59,7 @@ from scrm.models import (
 from scrm.phones import MSG_BAD_MOBILE, InvalidMobile, mask_mobile, mask_name, normalize_mobile
 from scrm.platform import outbox
 from scrm.platform.redaction import redact
+from scrm.tenancy import tenant_sql
 from scrm.text import clean_text
 
 __all__ = [
@@ -1060,12 +1060,11 @@ def _update_customers(customers, attnames, organization_id):
     sql = (
         f"UPDATE {connection.ops.quote_name(Customer._meta.db_table)} AS c "  # noqa: S608 - names from the model
         f"SET {', '.join(f'{col} = v.{col}' for col in columns)} "
-        f"FROM (VALUES %s) AS v(id, {', '.join(columns)}) "
-        f"WHERE c.id = v.id AND c.organization_id = {int(organization_id)}"
+        f"FROM (VALUES %(values)s) AS v(id, {', '.join(columns)}) "
+        f"WHERE c.id = v.id AND c.organization_id = %(organization)s"
     )
     rows = [(c.pk, *(f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields)) for c in customers]
-    with connection.cursor() as cursor:
-        execute_values(cursor.cursor, sql, rows, template=template, page_size=1000)
+    tenant_sql(sql, organization=organization_id, values=rows, template=template, page_size=1000)
 
 # --- Undo ------------------------------------------------------------------------------------------------------------
 @transaction.atomic

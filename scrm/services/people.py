@@ -1,6 +1,7 @@
 """Every write of the core app: organizations, users and roles, regions, teams, agent profiles."""
 
 import logging
+from functools import partial
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -20,8 +21,8 @@ from scrm.errors import (
     MSG_USERNAME_TAKEN,
     ScrmError,
 )
-from scrm.models import AgentProfile, Organization, Region, Role, Skill, Team, User
-from scrm.onboarding import organization_setup
+from scrm.models import AgentProfile, Organization, OrganizationStatusChange, Region, Role, Skill, Team, User
+from scrm.onboarding import organization_setup, organization_status_changed
 from scrm.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,35 @@ def organization_create(*, slug, name, admin_username=None, admin_password=None,
             organization=organization, username=admin_username, password=admin_password, email=admin_email,
             roles=[Role.OPS_ADMIN],
         )
+    return organization
+
+
+@transaction.atomic
+def organization_suspend(*, organization, by, reason=""):
+    """Suspend a tenant: its users can no longer sign in (nor use a session or token they hold), its webhooks answer
+    403 and store nothing. Nothing is deleted; `organization_resume` undoes it. Audited (who, when, why)."""
+    return _organization_status_set(organization=organization, by=by, reason=reason,
+                                    action=OrganizationStatusChange.Action.SUSPEND)
+
+
+@transaction.atomic
+def organization_resume(*, organization, by, reason=""):
+    return _organization_status_set(organization=organization, by=by, reason=reason,
+                                    action=OrganizationStatusChange.Action.RESUME)
+
+
+def _organization_status_set(*, organization, by, reason, action):
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    is_active = action == OrganizationStatusChange.Action.RESUME
+    if organization.is_active == is_active:
+        return organization  # already so: nothing to record
+    organization.is_active = is_active
+    organization.save(update_fields=["is_active"])
+    with tenant_scope(organization):
+        OrganizationStatusChange.objects.create(organization=organization, action=action, by=by, reason=reason[:200])
+    # Caches that carry the organization's status (the webhooks' account lookup) forget it now and after commit.
+    organization_status_changed(organization)
+    transaction.on_commit(partial(organization_status_changed, organization))
     return organization
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Channel, Customer
-from scrm.tenancy import TenantModel
+from scrm.tenancy import TenantManyToManyField, TenantModel
 
 # A ticket counts as someone's work (the "my open tickets" list, an agent's load against their cap) in these
 # states; resolved and closed tickets do not. Plain strings because Meta conditions below need them too.
@@ -144,7 +144,7 @@ class TicketType(TenantModel):
     """咨询, 投诉, 报修, 退换货, 安装 ...: where a ticket of this type goes and how urgent it is by default."""
 
     name = models.CharField(_("name"), max_length=50)
-    code = models.SlugField(_("code"), max_length=32)
+    code = models.SlugField(_("code"), max_length=32, db_index=False)  # unique with the organization
     default_queue = models.ForeignKey(
         "tickets.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("default queue"),
@@ -152,8 +152,8 @@ class TicketType(TenantModel):
     default_priority = models.PositiveSmallIntegerField(
         _("default priority"), choices=Ticket.Priority.choices, default=Ticket.Priority.P3
     )
-    required_skills = models.ManyToManyField(
-        "scrm.Skill", blank=True, related_name="+", verbose_name=_("required skills"),
+    required_skills = TenantManyToManyField(
+        "scrm.Skill", through="TicketTypeSkill", blank=True, related_name="+", verbose_name=_("required skills"),
         help_text=_("Only agents with every one of these skills are given tickets of this type."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -180,19 +180,19 @@ class Queue(TenantModel):
         LEAST_LOADED = "least_loaded", _("Least loaded")
 
     name = models.CharField(_("name"), max_length=100)
-    code = models.SlugField(_("code"), max_length=32)
+    code = models.SlugField(_("code"), max_length=32, db_index=False)  # unique with the organization
     team = models.ForeignKey(
         "scrm.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="queues", verbose_name=_("team")
     )
-    regions = models.ManyToManyField(
-        "scrm.Region", blank=True, related_name="queues", verbose_name=_("regions served"),
+    regions = TenantManyToManyField(
+        "scrm.Region", through="QueueRegion", blank=True, related_name="queues", verbose_name=_("regions served"),
         help_text=_("Leave empty for a queue that serves every region."),
     )
-    ticket_types = models.ManyToManyField(
-        TicketType, blank=True, related_name="queues", verbose_name=_("ticket types")
+    ticket_types = TenantManyToManyField(
+        TicketType, through="QueueTicketType", blank=True, related_name="queues", verbose_name=_("ticket types")
     )
-    required_skills = models.ManyToManyField(
-        "scrm.Skill", blank=True, related_name="+", verbose_name=_("required skills"),
+    required_skills = TenantManyToManyField(
+        "scrm.Skill", through="QueueSkill", blank=True, related_name="+", verbose_name=_("required skills"),
         help_text=_("Only agents with every one of these skills are given tickets of this queue."),
     )
     strategy = models.CharField(_("assignment strategy"), max_length=16, choices=Strategy.choices,
@@ -398,7 +398,8 @@ class RoutingRule(TenantModel):
                                                     blank=True)
     set_type = models.ForeignKey(TicketType, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
                                  verbose_name=_("set type"))
-    add_tags = models.ManyToManyField("scrm.Tag", blank=True, related_name="+", verbose_name=_("add tags"))
+    add_tags = TenantManyToManyField("scrm.Tag", through="RoutingRuleTag", blank=True, related_name="+",
+                                     verbose_name=_("add tags"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -409,3 +410,57 @@ class RoutingRule(TenantModel):
 
     def __str__(self):
         return self.name
+
+
+# The through rows of the many-to-manys between tenant models: tenant rows, organization first. They keep the
+# tables (and column names) Django created for the plain many-to-manys they replace.
+
+
+class TicketTypeSkill(TenantModel):
+    tickettype = models.ForeignKey(TicketType, on_delete=models.CASCADE, related_name="+")
+    skill = models.ForeignKey("scrm.Skill", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "tickets_tickettype_required_skills"
+        constraints = [models.UniqueConstraint(fields=["organization", "tickettype", "skill"],
+                                               name="tickettypeskill_org_uniq")]
+
+
+class QueueRegion(TenantModel):
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey("scrm.Region", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "tickets_queue_regions"
+        constraints = [models.UniqueConstraint(fields=["organization", "queue", "region"],
+                                               name="queueregion_org_uniq")]
+
+
+class QueueTicketType(TenantModel):
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+    tickettype = models.ForeignKey(TicketType, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "tickets_queue_ticket_types"
+        constraints = [models.UniqueConstraint(fields=["organization", "queue", "tickettype"],
+                                               name="queuetickettype_org_uniq")]
+
+
+class QueueSkill(TenantModel):
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+    skill = models.ForeignKey("scrm.Skill", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "tickets_queue_required_skills"
+        constraints = [models.UniqueConstraint(fields=["organization", "queue", "skill"],
+                                               name="queueskill_org_uniq")]
+
+
+class RoutingRuleTag(TenantModel):
+    routingrule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey("scrm.Tag", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "tickets_routingrule_add_tags"
+        constraints = [models.UniqueConstraint(fields=["organization", "routingrule", "tag"],
+                                               name="routingruletag_org_uniq")]

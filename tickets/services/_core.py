@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from scrm.tenancy import tenant_sql
 from tickets.errors import MSG_ILLEGAL_STATUS, MSG_SAME_STATUS, TicketError
 from tickets.models import ACTIVE_STATUSES, AgentLoad, Notification, Ticket, TicketCounter, TicketEvent
 from tickets.services.notify import notify
@@ -72,13 +73,11 @@ def number_next(organization_id, at):
     """
     day = timezone.localtime(at, NUMBER_TZ).date()
     table = connection.ops.quote_name(TicketCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (organization_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608 - our table name
-            f"ON CONFLICT (organization_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [organization_id, day],
-        )
-        sequence = cursor.fetchone()[0]
+    [(sequence,)] = tenant_sql(
+        f"INSERT INTO {table} (organization_id, day, last) VALUES (%(organization)s, %(day)s, 1) "  # noqa: S608 - our table name
+        f"ON CONFLICT (organization_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+        {"day": day}, organization=organization_id,
+    )
     return f"T{day:%Y%m%d}-{sequence:06d}"
 
 

@@ -23,10 +23,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg2.extras import execute_values
 
 from scrm.models import AgentProfile, User
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.tenancy import platform_scope, tenant_scope, tenant_sql
 from tickets.models import (
     BusinessCalendar,
     CalendarDay,
@@ -603,17 +602,14 @@ class _BatchWriter:
         # which costs more than the rest of the sweep. Scoped by hand to the organization, like the manager would.
         table = connection.ops.quote_name(Ticket._meta.db_table)
         rows = [(t.pk, t.next_escalation_at, t.escalation_level, t.sla_breached, t.sla_warn_at) for t in self.tickets]
-        with connection.cursor() as cursor:
-            execute_values(
-                cursor,
-                f"UPDATE {table} AS t SET next_escalation_at = v.next_at, escalation_level = v.level, "  # noqa: S608
-                f"sla_breached = v.breached, sla_warn_at = v.warn_at "
-                f"FROM (VALUES %s) AS v (id, next_at, level, breached, warn_at) "
-                f"WHERE t.id = v.id AND t.organization_id = {int(self.organization_id)}",
-                rows,
-                template="(%s, %s::timestamptz, %s::smallint, %s::boolean, %s::timestamptz)",
-                page_size=1000,
-            )
+        tenant_sql(
+            f"UPDATE {table} AS t SET next_escalation_at = v.next_at, escalation_level = v.level, "  # noqa: S608
+            f"sla_breached = v.breached, sla_warn_at = v.warn_at "
+            f"FROM (VALUES %(values)s) AS v (id, next_at, level, breached, warn_at) "
+            f"WHERE t.id = v.id AND t.organization_id = %(organization)s",
+            organization=self.organization_id, values=rows,
+            template="(%s, %s::timestamptz, %s::smallint, %s::boolean, %s::timestamptz)", page_size=1000,
+        )
 
 
 def _sweep_batch(rows, now, *, isolate):

@@ -1,0 +1,169 @@
+"""Every URL that names an object, walked as a user of organization A with the ids of organization B's objects:
+each answers 403 or 404 (or the admin's redirect for a missing object) and shows nothing of B.
+
+The patterns come from the URLconf (the API's from its routers), so a new page that names an object is walked
+too, and this test fails until it says which model that id belongs to."""
+
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from scrm.models import Role
+from scrm.tenancy import TenantModel, platform_scope
+from tests.tenancy import api_token, tenant_pair
+
+pytestmark = pytest.mark.django_db
+
+# The model an id in the path belongs to: (path prefix, name of the id) -> model; the longest prefix decides.
+MODEL_OF = {
+    ("api/v1/tickets/", "pk"): "tickets.Ticket",
+    ("api/v1/^regions", "pk"): "scrm.Region",
+    ("api/v1/^teams", "pk"): "scrm.Team",
+    ("api/v1/^users", "pk"): "scrm.User",
+    ("api/v1/^customers", "pk"): "scrm.Customer",
+    ("settings/channels/", "pk"): "channels_ingest.ChannelAccount",
+    ("settings/channels/", "event_pk"): "channels_ingest.InboundEvent",
+    ("tickets/", "pk"): "tickets.Ticket",
+    ("tickets/", "canned_pk"): "tickets.CannedResponse",
+    ("notifications/", "pk"): "tickets.Notification",
+    ("files/attachments/", "pk"): "tickets.Attachment",
+    ("customers/import/", "pk"): "scrm.CustomerImport",
+    ("customers/export/", "pk"): "scrm.CustomerExport",
+    ("customers/", "pk"): "scrm.Customer",
+}
+# Paths not walked, and why.
+NOT_WALKED = {
+    "admin/": "walked below, model by model, from the admin site's registry",
+    "hooks/": "public: the slug names the account, hence its organization (tests/channels_ingest)",
+    "rate/": "public: a signed token names the survey (tests/tickets/test_satisfaction.py)",
+}
+_PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def _patterns(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern)
+
+
+def _object_routes():
+    for route in _patterns(get_resolver().url_patterns):
+        names = [a or b for a, b in _PARAM.findall(route)]
+        if not names or "format" in names or route.startswith(tuple(NOT_WALKED)):
+            continue
+        yield route, names
+
+
+def _model_of(route, name):
+    matches = [(prefix, label) for (prefix, param), label in MODEL_OF.items()
+               if param == name and route.startswith(prefix)]
+    assert matches, f"{route}: which model does <{name}> name? Add it to MODEL_OF."
+    return apps.get_model(max(matches, key=lambda m: len(m[0]))[1])
+
+
+def _path(route, ids):
+    path = _PARAM.sub(lambda m: str(ids[m.group(1) or m.group(2)]), route)
+    return "/" + path.replace("^", "").replace("$", "").replace("\\.", ".")
+
+
+def seed_b(tenant):
+    """One object of each kind a URL names, all of B's, each carrying B's marker where it has text."""
+    from django.core.files.base import ContentFile
+
+    from channels_ingest.models import InboundEvent
+    from scrm.models import CustomerExport, CustomerImport, Region, Team
+    from tests.channels_ingest.conftest import make_account
+    from tests.tickets.factories import CustomerFactory, TicketFactory
+    from tickets.models import Attachment, CannedResponse, Comment, Notification
+
+    organization, marker, ops = tenant.organization, tenant.marker, tenant.users[Role.OPS_ADMIN]
+    if organization.slug != "tenant-b":
+        return  # A holds nothing: any object a page of A's shows is B's
+    Region.objects.create(organization=organization, name=f"{marker} 华东", code="EAST", path="/EAST/",
+                          level=Region.Level.AREA)
+    Team.objects.create(organization=organization, name=f"{marker} 售后部", code="AS")
+    customer = CustomerFactory(organization=organization, display_name=f"{marker} 张三")
+    ticket = TicketFactory(organization=organization, customer=customer, subject=f"{marker} 空调不制冷")
+    comment = Comment.objects.create(organization=organization, ticket=ticket, body=f"{marker} 留言")
+    attachment = Attachment(organization=organization, comment=comment, original_name=f"{marker}.txt",
+                            content_type="text/plain", size=3, sha256="0" * 64)
+    attachment.file.save("b.txt", ContentFile(b"abc"), save=False)
+    attachment.save()
+    CannedResponse.objects.create(organization=organization, title=f"{marker} 模板", body=f"{marker} 您好")
+    Notification.objects.create(organization=organization, recipient=ops, kind=Notification.Kind.ASSIGNED,
+                                ticket=ticket, title=f"{marker} 通知")
+    account = make_account(organization, slug="tenant-b-oa")
+    InboundEvent.objects.create(organization=organization, account=account, kind="text", dedupe_key="b-1",
+                                raw=f"<xml>{marker}</xml>", fields={"Content": marker})
+    CustomerImport.objects.create(organization=organization, created_by=ops, file_name=f"{marker}.csv",
+                                  file_kind="csv", file_sha256="0" * 64, file_size=1, content=b"x")
+    CustomerExport.objects.create(organization=organization, requested_by=ops, file_format="csv")
+
+
+@pytest.fixture
+def a_and_b():
+    """A: an organization with its users and nothing else. B: one object of each kind a URL names."""
+    return tenant_pair(seed_b, slugs=("tenant-a", "tenant-b"))
+
+
+def _b_row(model, b):
+    with platform_scope():
+        manager = model.objects if issubclass(model, TenantModel) else model._base_manager
+        row = manager.filter(organization=b.organization).order_by("pk").first()
+    assert row is not None, f"no {model.__name__} of B to walk with: add one to seed_b"
+    return row
+
+
+def _refused(response, b):
+    body = (b"".join(response.streaming_content) if hasattr(response, "streaming_content")
+            else response.content).decode("utf-8", "replace")
+    return response.status_code in (403, 404, 405) and b.marker not in body
+
+
+def test_every_url_naming_an_object_refuses_another_organizations_object(a_and_b):
+    a, b = a_and_b
+    user = a.users[Role.OPS_ADMIN]
+    web, api = Client(), APIClient()
+    web.force_login(user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
+    walked, leaks = 0, []
+    for route, names in _object_routes():
+        rows = {name: _b_row(_model_of(route, name), b) for name in names}
+        path = _path(route, {name: row.pk for name, row in rows.items()})
+        client = api if route.startswith("api/") else web
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            walked += 1
+            if not _refused(response, b):
+                leaks.append(f"{method.upper()} {path} ({route}) answered {response.status_code}")
+    assert leaks == [], "B's objects reached by A:\n" + "\n".join(leaks)
+    assert walked > 40
+
+
+def test_every_admin_change_page_refuses_another_organizations_object(a_and_b):
+    a, b = a_and_b
+    client = Client()
+    client.force_login(a.users[Role.OPS_ADMIN])
+    walked, leaks = 0, []
+    for model in admin.site._registry:
+        if not issubclass(model, TenantModel):
+            continue
+        with platform_scope():
+            row = model.objects.filter(organization=b.organization).order_by("pk").first()
+        if row is None:
+            continue
+        opts = model._meta
+        response = client.get(f"/admin/{opts.app_label}/{opts.model_name}/{row.pk}/change/")
+        walked += 1
+        body = response.content.decode("utf-8", "replace")
+        if response.status_code not in (302, 403, 404) or b.marker in body:
+            leaks.append(f"{opts.label} {row.pk}: {response.status_code}")
+    assert leaks == [], "B's objects reached by A in the admin:\n" + "\n".join(leaks)
+    assert walked >= 5
