@@ -186,6 +186,10 @@ def run(args):
         now = timezone.now()
         swept, seconds, cpu = _sweep(args, now)
         print(f"swept {swept} in {seconds:.2f}s", file=sys.stderr)
+        if swept != due:
+            # The sweep is platform-wide: tickets of another organization of this database were due too.
+            print(f"warning: {swept - due} tickets of other organizations were swept as well; the figures are "
+                  f"not this run's alone (use a database of its own)", file=sys.stderr)
         empty = []
         for _ in range(args.empty_runs):
             began = time.perf_counter()
