@@ -129,3 +129,38 @@ def test_runner_prints_one_json_line_with_date_and_machine(tmp_path, monkeypatch
     assert report["date"].endswith("+00:00")
     assert report["machine"]["nproc"] >= 1
     assert report["machine"]["python"] == f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
+
+
+def _fake_scenario(tmp_path, monkeypatch, request, name, body):
+    (tmp_path / f"{name}.py").write_text(body)
+    monkeypatch.setattr(bench.scenarios, "__path__", [*bench.scenarios.__path__, str(tmp_path)])
+    request.addfinalizer(lambda: sys.modules.pop(f"bench.scenarios.{name}", None))
+
+
+def test_tiny_runs_the_scenarios_tiny_size_and_says_so(tmp_path, monkeypatch, capsys, request):
+    _fake_scenario(tmp_path, monkeypatch, request, "fake_tiny", (
+        '"""Echo its option."""\n'
+        "TINY = ('--size', '5')\n"
+        "def add_arguments(parser):\n"
+        "    parser.add_argument('--size', type=int, default=1000)\n"
+        "def run(args):\n"
+        "    return {'size': args.size}\n"
+    ))
+
+    assert main(["fake_tiny", "--tiny"]) == 0
+    assert main(["fake_tiny", "--tiny", "--size", "7"]) == 0  # an option given after it wins
+    assert main(["fake_tiny"]) == 0
+
+    reports = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["size"], r.get("tiny")) for r in reports] == [(5, True), (7, True), (1000, None)]
+
+
+def test_tiny_of_a_scenario_without_a_tiny_size_is_a_usage_error(tmp_path, monkeypatch, capsys, request):
+    _fake_scenario(tmp_path, monkeypatch, request, "fake_untiny",
+                   '"""No tiny size."""\ndef run(args):\n    return {}\n')
+
+    assert main(["fake_untiny", "--tiny"]) == EXIT_USAGE
+
+    captured = capsys.readouterr()
+    assert "has no tiny size" in captured.err
+    assert captured.out == ""

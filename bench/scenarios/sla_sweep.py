@@ -1,5 +1,5 @@
 """SLA sweep: 1,000,000 open tickets under an SLA, 10,000 of them due; the sweep escalates the due ones (goal
-< 5 s) and an empty sweep over the same data stays cheap (goal < 50 ms): its cost follows the tickets due, not the
+< 2 s) and an empty sweep over the same data stays cheap (goal < 50 ms): its cost follows the tickets due, not the
 tickets open.
 
 Builds a fresh organization (its slug carries the run's time) with a 7×24 calendar, a policy whose ladder's first
@@ -8,7 +8,10 @@ INSERT ... SELECT: --due of them opened 100 minutes ago (their 75% step is past)
 step is 90 minutes away, so they sit in the sweep's partial index too, the worst case for it). Then it runs the
 real service (`tickets.services.sla.sla_sweep`) with --workers concurrent sweepers (processes, each its own
 connection, SKIP LOCKED sharing the work), then an empty sweep, and checks from the database that every due ticket
-was escalated exactly once. The organization is deleted afterwards (--keep keeps it). Needs PostgreSQL:
+was escalated exactly once. The organization is deleted afterwards (--keep keeps it).
+
+Besides the wall time it reports `sweep_cpu_seconds`, the CPU the sweeping processes used (the database's share is
+not in it): on a shared machine the wall time moves with the neighbours, the CPU much less.
 
     createdb -h 127.0.0.1 -U postgres scrm_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scrm_bench .venv/bin/python -m bench sla_sweep
@@ -98,21 +101,25 @@ def _sweep_process(now, batch_size, start_barrier, results):
 
     connection.ensure_connection()
     start_barrier.wait()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     count = sla_sweep(now=now, batch_size=batch_size)
-    results.put((count, time.perf_counter() - began))
+    results.put((count, time.perf_counter() - began, time.process_time() - cpu))
     connection.close()
 
 
 def _sweep(args, now):
     from django.db import connections
+    from django.urls import get_resolver
 
+    # What a worker process has loaded after its first task: the URLconf (a notification stores its ticket's
+    # link), about a second to import. Loaded here, before the sweeps fork, so the figure is the sweep's own.
+    get_resolver().reverse_dict  # noqa: B018 - evaluated for its side effect
     if args.workers == 1:
         from tickets.services.sla import sla_sweep
 
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         count = sla_sweep(now=now, batch_size=args.batch_size)
-        return count, time.perf_counter() - began
+        return count, time.perf_counter() - began, time.process_time() - cpu
     connections.close_all()
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(args.workers + 1), context.Queue()
@@ -126,7 +133,7 @@ def _sweep(args, now):
     seconds = time.perf_counter() - began
     for process in processes:
         process.join()
-    return sum(count for count, _seconds in counts), seconds
+    return sum(count for count, _seconds, _cpu in counts), seconds, sum(cpu for _count, _seconds, cpu in counts)
 
 
 def _verify(organization, due):
@@ -177,8 +184,12 @@ def run(args):
         organization, due = _build(args)
         print(f"built {args.tickets} tickets ({due} due) in {time.perf_counter() - began:.1f}s", file=sys.stderr)
         now = timezone.now()
-        swept, seconds = _sweep(args, now)
+        swept, seconds, cpu = _sweep(args, now)
         print(f"swept {swept} in {seconds:.2f}s", file=sys.stderr)
+        if swept != due:
+            # The sweep is platform-wide: tickets of another organization of this database were due too.
+            print(f"warning: {swept - due} tickets of other organizations were swept as well; the figures are "
+                  f"not this run's alone (use a database of its own)", file=sys.stderr)
         empty = []
         for _ in range(args.empty_runs):
             began = time.perf_counter()
@@ -190,9 +201,10 @@ def run(args):
             organization_delete(organization)
     return {
         "tickets": args.tickets, "due": due, "workers": args.workers, "batch_size": args.batch_size,
-        "sweep_seconds": round(seconds, 2), "tickets_per_second": round(swept / seconds, 1) if seconds else None,
+        "sweep_seconds": round(seconds, 2), "sweep_cpu_seconds": round(cpu, 2),
+        "tickets_per_second": round(swept / seconds, 1) if seconds else None,
         "swept": swept, "empty_sweep_left": left, "empty_sweep_ms_median": round(statistics.median(empty), 2),
-        "empty_sweep_ms_max": round(max(empty), 2), "goal_sweep_under_5s": seconds < 5,
+        "empty_sweep_ms_max": round(max(empty), 2), "goal_sweep_under_2s": seconds < 2,
         "goal_empty_under_50ms": statistics.median(empty) < 50, **plan, **proof,
     }
 

@@ -13,6 +13,7 @@ Invariants:
   transaction as the step's notifications, so a step runs exactly once however many sweeps run at once.
 """
 
+import json
 import logging
 import math
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scrm.models import AgentProfile, User
+from scrm.models import AgentProfile, Team, User
 from scrm.tenancy import platform_scope, tenant_scope, tenant_sql
 from tickets.models import (
     BusinessCalendar,
@@ -33,6 +34,7 @@ from tickets.models import (
     Metric,
     Notification,
     NotificationDelivery,
+    Queue,
     SLAPolicy,
     SLATarget,
     Ticket,
@@ -45,7 +47,7 @@ from tickets.models.sla import (
     escalation_ladder_check,
     spans_from_text,
 )
-from tickets.services._core import assignee_apply, event_build, event_write, ref, ticket_lock
+from tickets.services._core import assignee_apply, event_write, ref, ticket_lock
 from tickets.services.assignment import assign_by_strategy
 from tickets.services.notify import Notice, notify, notify_many, register_notification_channel
 from tickets.sla.calendar import (
@@ -455,10 +457,10 @@ def _step_texts(step):
     return texts
 
 
-def _escalation_text(ticket, step, metric_due):
+def _escalation_text(ticket, step, metric_due, zone=None):
     title_text, trigger, body_text, metric = _step_texts(step)
     title = title_text % {"number": ticket.number, "trigger": trigger}
-    local = timezone.localtime(metric_due).strftime("%Y-%m-%d %H:%M")
+    local = timezone.localtime(metric_due, zone).strftime("%Y-%m-%d %H:%M")
     body = body_text % {"metric": metric, "due": local, "subject": ticket.subject}
     return title, body
 
@@ -466,10 +468,12 @@ def _escalation_text(ticket, step, metric_due):
 def escalation_step_apply(ticket, step, *, plan, dues, level, out=None):
     """Run one step's actions on a locked ticket and write its `escalated` event. `out`: the sweep's batch
     writer, which inserts the notifications and events of a whole batch at once."""
-    title, body = _escalation_text(ticket, step, dues[step.metric])
+    title, body = _escalation_text(ticket, step, dues[step.metric], out.zone if out is not None else None)
     channels = [name for name, on in (("wecom", step.via_wecom), ("sms", step.via_sms)) if on]
     recipients, done = {}, []
-    supervisor = supervisor_of(ticket) if (step.notify_supervisor or step.reassign_to_supervisor) else None
+    supervisor = None
+    if step.notify_supervisor or step.reassign_to_supervisor:
+        supervisor = out.supervisor(ticket) if out is not None else supervisor_of(ticket)
     if step.notify_assignee:
         if ticket.assignee_id:
             recipients[ticket.assignee_id] = ticket.assignee
@@ -479,7 +483,7 @@ def escalation_step_apply(ticket, step, *, plan, dues, level, out=None):
             recipients[supervisor.pk] = supervisor
         done.append("notify_supervisor")
     if step.notify_team_id:
-        for user in _team_members(step.notify_team):
+        for user in (out.team_members(step.notify_team) if out is not None else _team_members(step.notify_team)):
             recipients[user.pk] = user
         done.append("notify_team")
     kind = Notification.Kind.SLA_WARNING if step.trigger == Trigger.PERCENT else Notification.Kind.SLA_BREACH
@@ -513,7 +517,7 @@ def escalation_step_apply(ticket, step, *, plan, dues, level, out=None):
         done.append("reassign_to_supervisor")
     after["actions"] = done
     if out is not None:
-        out.events.append(event_build(ticket, Kind.ESCALATED, after=after))
+        out.event(ticket, Kind.ESCALATED, after=after)
     else:
         event_write(ticket, Kind.ESCALATED, after=after)
 
@@ -543,11 +547,11 @@ def _escalate(ticket, plan, now, out=None):
     if not ticket.sla_breached and dues and min(dues.values()) <= now:
         ticket.sla_breached = True
         metric = min(dues, key=dues.get)
-        breach = event_build(ticket, Kind.ESCALATED, after={"breached": metric, "due": _iso(dues[metric])})
+        breach = {"breached": metric, "due": _iso(dues[metric])}
         if out is not None:
-            out.events.append(breach)
+            out.event(ticket, Kind.ESCALATED, after=breach)
         else:
-            breach.save(force_insert=True)
+            event_write(ticket, Kind.ESCALATED, after=breach)
     _schedule(ticket, plan)
     _not_before(ticket, now, out)
 
@@ -564,7 +568,10 @@ def _not_before(ticket, now, out=None):
 
 def _sweep_ticket(ticket, now, policies, out=None):
     policy = policies.get(ticket.sla_policy_id)
-    plan = _plan(policy, ticket.priority) if policy is not None else None
+    if policy is None:
+        plan = None
+    else:
+        plan = out.plan(policy, ticket.priority) if out is not None else _plan(policy, ticket.priority)
     if plan is None or ticket.paused_since is not None or ticket.status in CLOCK_STOPPED:
         ticket.next_escalation_at = None  # nothing to time: the row leaves the sweep's index
         if out is not None:
@@ -575,27 +582,115 @@ def _sweep_ticket(ticket, now, policies, out=None):
     _escalate(ticket, plan, now, out)
 
 
-class _BatchWriter:
-    """The sweep's writes of one organization's batch, made in a few statements: the notifications (with their
-    outbox deliveries, through `notify_many`) and events inserted in bulk, the tickets' SLA columns in one
-    UPDATE."""
+class _Batch:
+    """One organization's share of a locked batch: what its tickets have in common worked out once (plans,
+    supervisors, team members: a few queries for the batch, not some per ticket), and its writes made in a few
+    statements: the notifications (with their outbox deliveries) through one `notify_many`, the events in one
+    INSERT, the tickets' SLA columns in one UPDATE."""
 
-    def __init__(self, organization_id):
+    def __init__(self, organization_id, tickets):
         self.organization_id = organization_id
         self.events, self.tickets, self.notifications = [], [], []
+        self._batch = tickets
+        self.zone = timezone.get_current_timezone()  # looked up once: a context-local read costs per ticket
+        self._plans, self._members = {}, {}
+        self._profiles = self._queue_teams = self._team_leaders = self._leaders = None
+
+    def plan(self, policy, priority):
+        key = (policy.pk, priority)
+        if key not in self._plans:
+            self._plans[key] = _plan(policy, priority)
+        return self._plans[key]
+
+    def supervisor(self, ticket):
+        """`supervisor_of(ticket)`, from what is loaded for the whole batch on the first call. Keyed by the
+        ticket's assignee, team and queue as they are now: a step of this sweep may have reassigned it."""
+        if self._profiles is None:
+            self._load_supervisors()
+        if ticket.assignee_id:
+            if ticket.assignee_id not in self._profiles:  # assigned during this sweep to someone new
+                self._profiles.update(self._supervisors_of_users([ticket.assignee_id]))
+            supervisor = self._profiles[ticket.assignee_id]
+            if supervisor is not None:
+                return supervisor
+        for team_id in (ticket.team_id, self._queue_team(ticket.queue_id)):
+            leader_id = self._team_leader(team_id)
+            if leader_id:
+                return self._leader(leader_id)
+        return None
+
+    def _load_supervisors(self):
+        batch = self._batch
+        self._profiles = self._supervisors_of_users({t.assignee_id for t in batch if t.assignee_id})
+        self._queue_teams = dict(Queue.objects.filter(pk__in={t.queue_id for t in batch if t.queue_id})
+                                 .values_list("pk", "team_id"))
+        team_ids = {t.team_id for t in batch if t.team_id} | {pk for pk in self._queue_teams.values() if pk}
+        self._team_leaders = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "leader_id"))
+        leader_ids = {pk for pk in self._team_leaders.values() if pk}
+        self._leaders = {user.pk: user for user in User.objects.filter(pk__in=leader_ids,
+                                                                        organization_id=self.organization_id)}
+
+    @staticmethod
+    def _supervisors_of_users(user_ids):
+        supervisors = dict.fromkeys(user_ids)
+        profiles = AgentProfile.objects.filter(user_id__in=user_ids).select_related("supervisor")
+        for profile in profiles:
+            supervisors[profile.user_id] = profile.supervisor if profile.supervisor_id else None
+        return supervisors
+
+    def _queue_team(self, queue_id):
+        if not queue_id:
+            return None
+        if queue_id not in self._queue_teams:  # moved during this sweep to a queue the batch did not name
+            self._queue_teams[queue_id] = Queue.objects.filter(pk=queue_id).values_list("team_id", flat=True).first()
+        return self._queue_teams[queue_id]
+
+    def _team_leader(self, team_id):
+        if not team_id:
+            return None
+        if team_id not in self._team_leaders:
+            self._team_leaders[team_id] = Team.objects.filter(pk=team_id).values_list("leader_id", flat=True).first()
+        return self._team_leaders[team_id]
+
+    def _leader(self, user_id):
+        if user_id not in self._leaders:
+            self._leaders[user_id] = User.objects.filter(pk=user_id, organization_id=self.organization_id).first()
+        return self._leaders[user_id]
+
+    def team_members(self, team):
+        if team.pk not in self._members:
+            self._members[team.pk] = _team_members(team)
+        return self._members[team.pk]
 
     def notify(self, *, recipient, ticket, kind, title, body, channels):
         self.notifications.append(Notice(recipient=recipient, kind=kind, ticket=ticket, title=title, body=body,
                                          channels=tuple(channels)))
 
+    def event(self, ticket, kind, *, after):
+        """What `event_write(ticket, kind, after=after)` writes, inserted with the batch."""
+        self.events.append((ticket.pk, kind, after, timezone.now()))
+
     def flush(self):
         if self.notifications:
             notify_many(self.notifications)
         if self.events:
-            TicketEvent.objects.bulk_create(self.events)
+            self._events_insert()
         if self.tickets:
             self._tickets_update()
         self.events, self.tickets, self.notifications = [], [], []
+
+    def _events_insert(self):
+        # Plain tuples through one INSERT: building a TicketEvent per row and bulk_create's compiler cost more
+        # than the rest of a ticket's escalation. The JSON text is what the model field sends (json.dumps).
+        table = connection.ops.quote_name(TicketEvent._meta.db_table)
+        rows = [(ticket_id, kind, json.dumps(after), at) for ticket_id, kind, after, at in self.events]
+        tenant_sql(
+            f"INSERT INTO {table} (organization_id, ticket_id, kind, actor_id, before, after, comment_id, "  # noqa: S608
+            f"created_at) SELECT %(organization)s, v.ticket_id, v.kind, NULL, '{{}}'::jsonb, v.after, NULL, v.at "
+            f"FROM (VALUES %(values)s) AS v (ticket_id, kind, after, at)",
+            organization=self.organization_id, values=rows,
+            template="(%s::bigint, %s, %s::jsonb, %s::timestamptz)", page_size=1000,
+        )
 
     def _tickets_update(self):
         # One UPDATE ... FROM (VALUES ...) for the batch: Django's bulk_update builds a CASE per column and row,
@@ -612,30 +707,42 @@ class _BatchWriter:
         )
 
 
-def _sweep_batch(rows, now, *, isolate):
+def _sweep_batch(tickets, now, *, isolate):
     """Handle one locked batch, organization by organization in its scope. `isolate`: each ticket in its own
-    savepoint, a failing one set aside for a few minutes (the retry path after the batch as a whole failed)."""
+    savepoint, a failing one set aside for a few minutes (the retry path after the batch as a whole failed; the
+    tickets are read again, as the failed pass may have changed the copies in hand)."""
     by_org = {}
-    for pk, organization_id in rows:
-        by_org.setdefault(organization_id, []).append(pk)
-    for organization_id, pks in by_org.items():
+    for ticket in sorted(tickets, key=lambda t: t.pk):
+        by_org.setdefault(ticket.organization_id, []).append(ticket)
+    for organization_id, group in by_org.items():
         with tenant_scope(organization_id):
-            # Only the assignee is needed on most steps; queue and team load on demand for the rarer actions.
-            tickets = list(Ticket.objects.filter(pk__in=pks).select_related("assignee").order_by("pk"))
-            policies = {policy.pk: policy for policy in _policies_by_id({t.sla_policy_id for t in tickets})}
+            if isolate:
+                group = list(Ticket.objects.filter(pk__in=[t.pk for t in group]).order_by("pk"))
+            _assignees_attach(group)
+            policies = {policy.pk: policy for policy in _policies_by_id({t.sla_policy_id for t in group})}
             if not isolate:
-                out = _BatchWriter(organization_id)
-                for ticket in tickets:
+                out = _Batch(organization_id, group)
+                for ticket in group:
                     _sweep_ticket(ticket, now, policies, out)
                 out.flush()
                 continue
-            for ticket in tickets:
+            for ticket in group:
                 try:
                     with transaction.atomic():
                         _sweep_ticket(ticket, now, policies)
                 except Exception:
                     logger.exception("sla sweep failed on a ticket", extra={"ticket": ticket.pk})
                     Ticket.objects.filter(pk=ticket.pk).update(next_escalation_at=now + RETRY_AFTER_ERROR)
+
+
+def _assignees_attach(tickets):
+    """Load the tickets' assignees in one query, each user once (a batch has many tickets and few agents), as if
+    by select_related: only the assignee is needed on most steps; queue and team load on demand for the rarer
+    actions."""
+    users = User.objects.in_bulk({t.assignee_id for t in tickets if t.assignee_id})
+    cache = Ticket.assignee.field
+    for ticket in tickets:
+        cache.set_cached_value(ticket, users.get(ticket.assignee_id) if ticket.assignee_id else None)
 
 
 def _policies_by_id(ids):
@@ -649,29 +756,29 @@ def _policies_by_id(ids):
 def sla_sweep(*, now=None, batch_size=500):
     """Escalate every ticket whose `next_escalation_at` has passed; returns how many tickets were looked at.
 
-    Cross-tenant platform maintenance: each batch takes due rows through the partial index with
-    `FOR UPDATE SKIP LOCKED` (a concurrent sweep takes other rows, never the same), then handles them in their
-    organization's scope. The batch runs in one savepoint; if any ticket fails, it is run again ticket by ticket
-    so one bad ticket cannot stall the rest (it is looked at again in a few minutes). A worker dying mid-batch
-    rolls the batch back and the next sweep picks the rows up.
+    Cross-tenant platform maintenance: each batch locks and reads its due rows in one query through the partial
+    index with `FOR UPDATE SKIP LOCKED` (a concurrent sweep takes other rows, never the same), then handles them
+    in their organization's scope, a few statements per organization whatever the batch's size. The batch runs
+    in one savepoint; if any ticket fails, it is run again ticket by ticket so one bad ticket cannot stall the
+    rest (it is looked at again in a few minutes). A worker dying mid-batch rolls the batch back and the next
+    sweep picks the rows up.
     """
     now = now or timezone.now()
     total = 0
     while True:
         with transaction.atomic():
             with platform_scope():
-                rows = list(
+                tickets = list(
                     Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-                    .filter(next_escalation_at__lte=now).order_by("next_escalation_at")
-                    .values_list("pk", "organization_id")[:batch_size]
+                    .filter(next_escalation_at__lte=now).order_by("next_escalation_at")[:batch_size]
                 )
             try:
                 with transaction.atomic():
-                    _sweep_batch(rows, now, isolate=False)
+                    _sweep_batch(tickets, now, isolate=False)
             except Exception:  # noqa: BLE001 - the batch is redone ticket by ticket, which logs the culprit
-                _sweep_batch(rows, now, isolate=True)
-        total += len(rows)
-        if len(rows) < batch_size:
+                _sweep_batch(tickets, now, isolate=True)
+        total += len(tickets)
+        if len(tickets) < batch_size:
             return total
 
 

@@ -77,6 +77,7 @@ class Calendar:
     makeup: tuple[tuple[date, tuple[Span, ...]], ...] = ()
     _makeup: dict = field(default=None, compare=False, hash=False, repr=False)
     _zone: ZoneInfo = field(default=None, compare=False, hash=False, repr=False)
+    _hash: int = field(default=None, compare=False, hash=False, repr=False)
 
     def __post_init__(self):
         if len(self.weekly) != 7:
@@ -88,8 +89,13 @@ class Calendar:
         object.__setattr__(self, "makeup", makeup)
         object.__setattr__(self, "_makeup", dict(makeup))
         object.__setattr__(self, "_zone", ZoneInfo(self.tz))
+        # Hashed on every lookup of a day's intervals (their cache is keyed by the calendar): worked out once.
+        object.__setattr__(self, "_hash", hash((self.weekly, self.tz, self.holidays, self.makeup)))
         if not any(weekly) and not any(spans or self.standard_day for _, spans in makeup):
             raise CalendarError("A calendar needs some working time.")
+
+    def __hash__(self):
+        return self._hash
 
     @property
     def zone(self):
@@ -135,6 +141,8 @@ def _intervals(calendar, day):
 
 
 def _aware(moment):
+    if moment.tzinfo is UTC:
+        return moment  # what the database gives: nothing to check or convert
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise CalendarError("Business-time arithmetic needs aware datetimes.")
     return moment.astimezone(UTC)
