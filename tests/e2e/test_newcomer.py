@@ -20,11 +20,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEMO_USERS = ["ops", "supervisor", "agent", "finance", "viewer"]
 README_COMMAND = re.compile(r"^(\.venv/bin/python .+?)(?:\s+#.*)?$")
 
@@ -87,9 +84,7 @@ def clone():
 
 
 @pytest.mark.e2e
-def test_make_run_on_a_bare_machine_serves_every_page_of_every_role(clone):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"the newcomer test needs Chromium at {CHROMIUM} (apt-get install chromium)")
+def test_make_run_on_a_bare_machine_serves_every_page_of_every_role(clone, browser):
     port = _free_port()
     # Ports nothing answers on stand for "no PostgreSQL, no Redis on this machine".
     env = _newcomer_env(LOCAL_POSTGRES_PORT=str(_free_port()), LOCAL_REDIS_PORT=str(_free_port()))
@@ -114,7 +109,7 @@ def test_make_run_on_a_bare_machine_serves_every_page_of_every_role(clone):
                                   capture_output=True, text=True, timeout=300, check=False)
             assert done.returncode == 0, f"{command}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
 
-        _every_page_of_every_role(f"http://127.0.0.1:{port}")
+        _every_page_of_every_role(browser, f"http://127.0.0.1:{port}")
     finally:
         os.killpg(make_run.pid, signal.SIGINT)
         try:
@@ -135,38 +130,33 @@ def test_make_run_on_a_bare_machine_serves_every_page_of_every_role(clone):
     assert "stopping PostgreSQL" in (clone / "make-run.log").read_text()
 
 
-def _every_page_of_every_role(base):
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+def _every_page_of_every_role(browser, base):
+    """The session's Chromium (tests/e2e/conftest.py), against the clone's server."""
     failures = []
-    try:
-        for username in DEMO_USERS:
-            context = browser.new_context(base_url=base, timezone_id="Asia/Shanghai")
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            page.goto("/accounts/login/")
-            page.fill("#id_username", username)
-            page.fill("#id_password", "scrm-demo-2026")
-            with page.expect_navigation():
-                page.click("form button[type=submit]")
-            assert "/accounts/login/" not in page.url, f"{username} could not sign in"
-            links = page.eval_on_selector_all(
-                "[data-testid=main-nav] a[href], [data-subnav]", "els => els.map(e => e.getAttribute('href'))")
-            visited = set()
-            for href in [h for h in links if h and h.startswith("/")]:
-                if href in visited:
-                    continue
-                visited.add(href)
-                answer = page.goto(href)
-                if answer is None or answer.status != 200:
-                    failures.append(f"{username} {href}: {answer.status if answer else 'no answer'}")
-            if username in {"ops", "supervisor", "viewer"}:
-                answer = page.goto("/sla/report/")
-                if answer.status != 200:
-                    failures.append(f"{username} /sla/report/: {answer.status}")
-            assert len(visited) >= 2, f"{username} saw no navigation: {shlex.join(links)}"
-            context.close()
-    finally:
-        browser.close()
-        playwright.stop()
+    for username in DEMO_USERS:
+        context = browser.new_context(base_url=base, timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", "scrm-demo-2026")
+        with page.expect_navigation():
+            page.click("form button[type=submit]")
+        assert "/accounts/login/" not in page.url, f"{username} could not sign in"
+        links = page.eval_on_selector_all(
+            "[data-testid=main-nav] a[href], [data-subnav]", "els => els.map(e => e.getAttribute('href'))")
+        visited = set()
+        for href in [h for h in links if h and h.startswith("/")]:
+            if href in visited:
+                continue
+            visited.add(href)
+            answer = page.goto(href)
+            if answer is None or answer.status != 200:
+                failures.append(f"{username} {href}: {answer.status if answer else 'no answer'}")
+        if username in {"ops", "supervisor", "viewer"}:
+            answer = page.goto("/sla/report/")
+            if answer.status != 200:
+                failures.append(f"{username} /sla/report/: {answer.status}")
+        assert len(visited) >= 2, f"{username} saw no navigation: {shlex.join(links)}"
+        context.close()
     assert not failures, failures
