@@ -2,9 +2,9 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from scrm.customers import jobs
 from scrm.health import HEARTBEAT_CACHE_KEY
 from scrm.platform import outbox
-from scrm.services import jobs
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -1,8 +1,8 @@
 """Customer imports and large exports.
 
 An import is a batch per uploaded file, the row errors its check found, and the undo log of what it changed; its
-workflow (upload → check → confirm → apply → undo) lives in scrm.services.customer_import. A large export is a job
-a worker produces (scrm.services.customer_export). These tables only record them.
+workflow (upload → check → confirm → apply → undo) lives in scrm.customers.imports. A large export is a job
+a worker produces (scrm.customers.exports). These tables only record them.
 """
 
 from django.conf import settings

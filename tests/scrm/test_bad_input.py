@@ -12,10 +12,8 @@ from django.utils import translation
 from django.utils.html import escape
 from rest_framework.test import APIClient
 
-from scrm.models import Customer, CustomerImport, Role
-from scrm.paginators import MAX_PER_PAGE
-from scrm.services import customer_import
-from scrm.services.customer_import import (
+from scrm.customers import imports as customer_import
+from scrm.customers.imports import (
     MSG_CSV_FIELD_TOO_LONG,
     MSG_DAMAGED,
     MSG_ENCRYPTED,
@@ -27,7 +25,9 @@ from scrm.services.customer_import import (
     customer_import_upload,
     customer_import_validate,
 )
-from scrm.services.customers import customers_log_reveal
+from scrm.customers.services import customers_log_reveal
+from scrm.models import Customer, CustomerImport, Role
+from scrm.paginators import MAX_PER_PAGE
 from scrm.text import MSG_UNSTORABLE
 from tests.scrm.factories import UserFactory
 from tests.tenancy import api_token, tenant_pair

@@ -10,23 +10,8 @@ from django.db import connection
 from django.test import Client
 from django.utils.html import escape
 
-from scrm.errors import MSG_UNKNOWN_TAG, ScrmError
-from scrm.models import (
-    Channel,
-    ChannelIdentity,
-    Customer,
-    CustomerImport,
-    CustomerImportChange,
-    CustomerTag,
-    PiiReveal,
-    Region,
-    Role,
-    Tag,
-    TagGroup,
-)
-from scrm.phones import MSG_BAD_MOBILE
-from scrm.services import customer_import
-from scrm.services.customer_import import (
+from scrm.customers import imports as customer_import
+from scrm.customers.imports import (
     MAX_FILE_BYTES,
     MSG_ALREADY_UNDONE,
     MSG_APPLY_FAILED,
@@ -53,7 +38,22 @@ from scrm.services.customer_import import (
     customer_import_upload,
     customer_import_validate,
 )
-from scrm.services.customers import customer_merge, customer_reveal_pii
+from scrm.customers.phones import MSG_BAD_MOBILE
+from scrm.customers.services import customer_merge, customer_reveal_pii
+from scrm.errors import MSG_UNKNOWN_TAG, ScrmError
+from scrm.models import (
+    Channel,
+    ChannelIdentity,
+    Customer,
+    CustomerImport,
+    CustomerImportChange,
+    CustomerTag,
+    PiiReveal,
+    Region,
+    Role,
+    Tag,
+    TagGroup,
+)
 from scrm.tenancy import platform_scope, tenant_scope
 from tests.tenancy import assert_not_reachable, tenant_pair
 

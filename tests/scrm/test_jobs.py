@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from scrm.customers import exports
+from scrm.customers.imports import customer_import_upload
+from scrm.customers.jobs import JOB_LEASE, customer_exports_expire
 from scrm.models import Customer, CustomerExport, CustomerImport
 from scrm.platform import outbox
-from scrm.services import customer_export
-from scrm.services.customer_import import customer_import_upload
-from scrm.services.jobs import JOB_LEASE, customer_exports_expire
 from scrm.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +78,8 @@ def test_finished_and_cancelled_imports_are_left_alone(scoped, ops_admin, django
 
 def _export(user):
     with tenant_scope(user.organization_id):
-        customers = customer_export.customer_export_queryset(user=user)
-        return customer_export.customer_export_start(user=user, file_format="csv", customers=customers)
+        customers = exports.customer_export_queryset(user=user)
+        return exports.customer_export_start(user=user, file_format="csv", customers=customers)
 
 
 def test_an_export_whose_task_was_lost_is_produced_after_the_next_sweep(

@@ -15,16 +15,16 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from scrm.models import CustomerExport, CustomerImport
-from scrm.models.imports import JOB_STATES
-from scrm.platform import outbox
-from scrm.services.customer_export import EXPORT_KIND, customer_export_run
-from scrm.services.customer_import import (
+from scrm.customers.exports import EXPORT_KIND, customer_export_run
+from scrm.customers.imports import (
     IMPORT_KIND,
     customer_import_apply,
     customer_import_undo,
     customer_import_validate,
 )
+from scrm.models import CustomerExport, CustomerImport
+from scrm.models.imports import JOB_STATES
+from scrm.platform import outbox
 from scrm.tenancy import platform_scope
 
 logger = logging.getLogger(__name__)

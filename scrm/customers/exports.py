@@ -29,8 +29,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from scrm.access import user_may_reveal_pii
+from scrm.customers.filters import CustomerFilter
+from scrm.customers.phones import mask_mobile, mask_name, national_mobile
 from scrm.errors import ScrmError
-from scrm.filters import CustomerFilter
 from scrm.models import (
     Channel,
     ChannelIdentity,
@@ -42,7 +43,6 @@ from scrm.models import (
     Tag,
     User,
 )
-from scrm.phones import mask_mobile, mask_name, national_mobile
 from scrm.platform import outbox
 from scrm.platform.redaction import redact
 from scrm.selectors import region_scope_q
@@ -200,8 +200,8 @@ _CN_MOBILE = re.compile(r"\+861\d{10}")
 def export_mobile(e164, *, reveal):
     """The mobile as the export shows it: 13812345678 in full, 138****5678 masked.
 
-    The same as scrm.phones.national_mobile / mask_mobile (a test holds them equal), without parsing the number
-    again for a Chinese mobile, which nearly every row holds: parsing was half the cost of an export.
+    The same as scrm.customers.phones.national_mobile / mask_mobile (a test holds them equal), without parsing the
+    number again for a Chinese mobile, which nearly every row holds: parsing was half the cost of an export.
     """
     if not e164:
         return ""
@@ -271,7 +271,7 @@ def customer_export_xlsx(*, queryset, user, reveal, on_chunk=None):
 
 
 # --- Exports produced by a worker ------------------------------------------------------------------------------------
-EXPORT_KIND = "customer_export"  # the outbox kind that produces an export (registered by scrm.services.jobs)
+EXPORT_KIND = "customer_export"  # the outbox kind that produces an export (registered by scrm.customers.jobs)
 
 
 def customer_export_start(*, user, file_format, customers, query="", ids=None, masked=False):
@@ -287,7 +287,7 @@ def customer_export_start(*, user, file_format, customers, query="", ids=None, m
             organization_id=user.organization_id, requested_by=user, file_format=file_format, query=query,
             customer_ids=list(ids) if ids is not None else None, masked=masked,
         )
-        # A job of the outbox (scrm.services.jobs runs it), published once the row is committed.
+        # A job of the outbox (scrm.customers.jobs runs it), published once the row is committed.
         outbox.publish_on_commit(EXPORT_KIND, job.pk)
     return job
 

@@ -18,10 +18,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from scrm.access import ModuleRequiredMixin
+from scrm.customers import exports as export
+from scrm.customers import imports
 from scrm.errors import ScrmError
 from scrm.models import Customer, CustomerExport, CustomerImport, Segment
-from scrm.services import customer_export as export
-from scrm.services import customer_import as imports
 from scrm.tenancy import tenant_scope
 
 PREVIEW_ERRORS = 100

@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl.utils.exceptions import InvalidFileException
 from psycopg2.extras import execute_values
 
+from scrm.customers.phones import MSG_BAD_MOBILE, InvalidMobile, mask_mobile, mask_name, normalize_mobile
 from scrm.errors import MSG_UNKNOWN_TAG, ScrmError
 from scrm.models import (
     Channel,
@@ -57,7 +58,6 @@ from scrm.models import (
     Tag,
     User,
 )
-from scrm.phones import MSG_BAD_MOBILE, InvalidMobile, mask_mobile, mask_name, normalize_mobile
 from scrm.platform import outbox
 from scrm.platform.redaction import redact
 from scrm.text import clean_text
@@ -516,12 +516,12 @@ def customer_import_upload(*, organization, user, file):
     return batch
 
 
-IMPORT_KIND = "customer_import"  # the outbox kind of an import's phases (registered by scrm.services.jobs)
+IMPORT_KIND = "customer_import"  # the outbox kind of an import's phases (registered by scrm.customers.jobs)
 
 
 def _enqueue(batch):
     """Queue the batch's next phase (its status says which) as a job of the outbox, published once the current
-    transaction commits (a worker must see the row). scrm.services.jobs runs it."""
+    transaction commits (a worker must see the row). scrm.customers.jobs runs it."""
     outbox.enqueue(IMPORT_KIND, batch)
 
 
