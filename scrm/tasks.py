@@ -29,3 +29,9 @@ def worker_heartbeat():
 def customer_exports_expire():
     """Beat: delete export files a week after they were produced."""
     jobs.customer_exports_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def customer_files_orphans_delete():
+    """Beat: delete the import and export files that no row names."""
+    jobs.customer_files_orphans_delete()

@@ -10,7 +10,6 @@ the file is produced. Text that a spreadsheet would run as a formula is neutrali
 """
 
 import csv
-import io
 import logging
 import re
 import tempfile
@@ -21,6 +20,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.core.files import File
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
@@ -50,7 +50,7 @@ from scrm.tenancy import tenant_scope
 from scrm.text import xlsx_text
 
 __all__ = [
-    "SYNC_EXPORT_ROWS", "XLSX_MAX_ROWS", "customer_export_content", "customer_export_csv", "customer_export_filename",
+    "SYNC_EXPORT_ROWS", "XLSX_MAX_ROWS", "customer_export_open", "customer_export_csv", "customer_export_filename",
     "customer_export_get", "customer_export_progress", "customer_export_queryset", "customer_export_reveals",
     "customer_export_run", "customer_export_start", "customer_export_xlsx", "export_mobile", "neutralise",
 ]
@@ -316,15 +316,16 @@ def customer_export_run(*, export_id):
         else:
             output = customer_export_xlsx(queryset=customers, user=user, reveal=reveal, on_chunk=progress)
         with output:
-            content = output.read()
+            output.seek(0)
+            job.file.save("export", File(output), save=False)
     except ScrmError as exc:
         return _export_failed(job, str(exc))
     except Exception as exc:
         _export_failed(job, str(MSG_EXPORT_FAILED), detail=str(exc))
         raise
-    job.status, job.content, job.row_count = CustomerExport.Status.DONE, content, total
+    job.status, job.row_count = CustomerExport.Status.DONE, total
     job.file_name, job.finished_at = customer_export_filename(job.file_format), timezone.now()
-    job.save(update_fields=["status", "content", "row_count", "file_name", "finished_at"])
+    job.save(update_fields=["status", "file", "row_count", "file_name", "finished_at"])
     logger.info("customer export produced", extra={"export": job.pk, "rows": total, "format": job.file_format})
     return job
 
@@ -361,7 +362,6 @@ def customer_export_get(*, user, pk):
     return CustomerExport.objects.get(organization_id=user.organization_id, requested_by=user, pk=pk)
 
 
-def customer_export_content(job):
-    """The produced file as a file object."""
-    content = CustomerExport.objects.filter(pk=job.pk).values_list("content", flat=True).get()
-    return io.BytesIO(bytes(content))
+def customer_export_open(job):
+    """The produced file, opened from storage for streaming (the caller closes it)."""
+    return job.file.storage.open(job.file.name, "rb")

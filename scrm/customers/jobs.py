@@ -8,11 +8,15 @@ phase is idempotent and runs under the batch's row lock, and a second run of a f
 `status` stays what the user reads; its `job_state` is the outbox's.
 
 Finished export files hold personal data; `customer_exports_expire` deletes them a week after they were produced.
+Files are kept in storage (imports/<organization>/, exports/<organization>/); the services delete a file once its
+row no longer needs it, and `customer_files_orphans_delete` deletes the files no row names (a deleted batch, an
+upload whose transaction rolled back, a worker that died between writing a file and recording it).
 """
 
 import logging
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from scrm.customers.exports import EXPORT_KIND, customer_export_run
@@ -61,12 +65,47 @@ outbox.register(EXPORT_KIND, model=CustomerExport, handler=_export, **_JOB)
 
 
 def customer_exports_expire(*, now=None):
-    """Delete the files of exports produced more than a week ago; the rows stay as the record of the export."""
+    """Delete the files of exports produced more than a week ago; the rows stay as the record of the export.
+    A file goes once the row that stops naming it is committed."""
     now = now or timezone.now()
-    with platform_scope():
-        expired = CustomerExport.objects.filter(status=CustomerExport.Status.DONE,
-                                                finished_at__lt=now - EXPORT_KEPT_FOR)
-        count = expired.update(status=CustomerExport.Status.EXPIRED, content=b"")
-    if count:
-        logger.info("customer export files deleted", extra={"count": count})
-    return count
+    storage = CustomerExport._meta.get_field("file").storage
+    with platform_scope(), transaction.atomic():
+        expired = list(CustomerExport.objects.select_for_update(skip_locked=True)
+                       .filter(status=CustomerExport.Status.DONE, finished_at__lt=now - EXPORT_KEPT_FOR)
+                       .values_list("pk", "file"))
+        CustomerExport.objects.filter(pk__in=[pk for pk, _name in expired]).update(
+            status=CustomerExport.Status.EXPIRED, file="")
+        names = [name for _pk, name in expired if name]
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    if expired:
+        logger.info("customer export files deleted", extra={"count": len(expired)})
+    return len(expired)
+
+
+ORPHAN_GRACE = timedelta(hours=1)  # a file younger than this may belong to a transaction still open
+_FILE_FOLDERS = {"imports": CustomerImport, "exports": CustomerExport}
+
+
+def customer_files_orphans_delete(*, now=None, grace=ORPHAN_GRACE):
+    """Delete the import and export files that no row names, once older than `grace`; returns how many.
+    Cross-tenant maintenance; works through the storage API (a local folder or an object store alike)."""
+    now = now or timezone.now()
+    deleted = 0
+    for folder, model in _FILE_FOLDERS.items():
+        storage = model._meta.get_field("file").storage
+        try:
+            organizations, _files = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        for organization in organizations:
+            _dirs, files = storage.listdir(f"{folder}/{organization}")
+            names = {f"{folder}/{organization}/{name}" for name in files}
+            with platform_scope():
+                known = set(model.objects.filter(file__in=names).values_list("file", flat=True))
+            for name in sorted(names - known):
+                if storage.get_modified_time(name) <= now - grace:
+                    storage.delete(name)
+                    deleted += 1
+    if deleted:
+        logger.info("orphaned customer files deleted", extra={"count": deleted})
+    return deleted

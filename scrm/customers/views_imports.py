@@ -356,5 +356,5 @@ class CustomerExportDownloadView(ExportJobMixin, View):
             raise Http404
         content_type = ("text/csv; charset=utf-8" if job.file_format == CustomerExport.Format.CSV
                         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        return FileResponse(export.customer_export_content(job), as_attachment=True, filename=job.file_name,
+        return FileResponse(export.customer_export_open(job), as_attachment=True, filename=job.file_name,
                             content_type=content_type)

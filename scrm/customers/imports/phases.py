@@ -5,6 +5,7 @@ import hashlib
 import logging
 import os
 
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -51,15 +52,23 @@ def customer_import_upload(*, organization, user, file):
         if rows == 0:
             raise CustomerImportRefused("no_rows")
 
-    with transaction.atomic():
-        batch = CustomerImport.objects.create(
-            organization=organization, file_name=file_name, file_kind=sheet.kind,
-            file_sha256=hashlib.sha256(content).hexdigest(), file_size=len(content), content=content,
-            columns={"matched": [[name, sheet.headers[name]] for name in sorted(sheet.columns, key=sheet.columns.get)],
-                     "ignored": sheet.ignored},
-            created_by=user,
-        )
-        phase_enqueue(batch)
+    batch = CustomerImport(
+        organization=organization, file_name=file_name, file_kind=sheet.kind,
+        file_sha256=hashlib.sha256(content).hexdigest(), file_size=len(content),
+        columns={"matched": [[name, sheet.headers[name]] for name in sorted(sheet.columns, key=sheet.columns.get)],
+                 "ignored": sheet.ignored},
+        created_by=user,
+    )
+    # The file is in storage before its row exists (a worker must find it); if the row is never committed, the
+    # file goes again (and the hourly sweep of orphaned files catches what a dead process left).
+    batch.file.save("upload", ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            batch.save(force_insert=True)
+            phase_enqueue(batch)
+    except BaseException:
+        batch.file.storage.delete(batch.file.name)
+        raise
     logger.info("customer import uploaded", extra={"batch": batch.pk, "size": len(content), "kind": sheet.kind})
     return batch
 
@@ -77,14 +86,24 @@ def batch_lock(batch_id):
     return CustomerImport.objects.select_for_update().get(pk=batch_id)
 
 
+def _file_drop(batch):
+    """Forget the batch's file in its row now and delete it from storage once that is committed (a rollback keeps
+    both); returns the field to save."""
+    name = batch.file.name
+    if name:
+        storage = batch.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
+    batch.file = ""
+    return "file"
+
+
 def _fail(batch_id, code, *, params=None, detail=""):
     with transaction.atomic():
         batch = batch_lock(batch_id)
         batch.status = CustomerImport.Status.FAILED
         batch.failure_code, batch.failure_params, batch.failure_detail = code, params or {}, redact(
             detail, organization_id=batch.organization_id)
-        batch.content = b""
-        batch.save(update_fields=["status", "failure_code", "failure_params", "failure_detail", "content",
+        batch.save(update_fields=["status", "failure_code", "failure_params", "failure_detail", _file_drop(batch),
                                   "updated_at"])
     return batch
 
@@ -157,8 +176,8 @@ def customer_import_cancel(*, batch, user):
         batch = batch_lock(batch.pk)
         if batch.status not in {CustomerImport.Status.UPLOADED, CustomerImport.Status.VALIDATED}:
             raise ScrmError(MSG_CANNOT_CANCEL)
-        batch.status, batch.content = CustomerImport.Status.CANCELLED, b""
-        batch.save(update_fields=["status", "content", "updated_at"])
+        batch.status = CustomerImport.Status.CANCELLED
+        batch.save(update_fields=["status", _file_drop(batch), "updated_at"])
     logger.info("customer import cancelled", extra={"batch": batch.pk, "user": user.pk})
     return batch
 
@@ -182,9 +201,9 @@ def customer_import_apply(*, batch_id):
             batch.status = CustomerImport.Status.APPLIED
             batch.total_rows, batch.new_count = counts["rows"], counts[NEW]
             batch.update_count, batch.error_count = counts[UPDATE], counts[SKIP]
-            batch.applied_at, batch.content = timezone.now(), b""
+            batch.applied_at = timezone.now()
             batch.save(update_fields=["status", "total_rows", "new_count", "update_count", "error_count",
-                                      "applied_at", "content", "updated_at"])
+                                      "applied_at", _file_drop(batch), "updated_at"])
     except CustomerImportRefused as exc:
         return _fail(batch_id, exc.code, params=exc.params)
     except DatabaseError as exc:

@@ -214,4 +214,6 @@ def read_sheet(content, file_name):
 
 
 def batch_content(batch):
-    return bytes(CustomerImport.objects.filter(pk=batch.pk).values_list("content", flat=True).get())
+    """The batch's uploaded file, read from storage (by whichever worker runs the phase)."""
+    with batch.file.storage.open(batch.file.name, "rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
