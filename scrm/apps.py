@@ -8,4 +8,4 @@ class ScrmConfig(AppConfig):
 
     def ready(self):
         # Registers the outbox kinds of the core's background jobs (customer imports and exports).
-        from scrm.services import jobs  # noqa: F401
+        from scrm.customers import jobs  # noqa: F401

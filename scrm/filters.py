@@ -1,4 +1,4 @@
-"""django-filter filtersets of the core app.
+"""django-filter filtersets of the core app (customers have theirs in scrm.customers.filters).
 
 A filter on a foreign key to a tenant model must take its choices from a callable (`queryset=lambda request: ...`)
 or filter by id: django-filter builds its default choices when the class is created, outside any tenant scope,
@@ -6,13 +6,8 @@ where the scoped manager raises.
 """
 
 import django_filters
-from django import forms
-from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
-from scrm.models import Channel, ChannelIdentity, Customer, CustomerTag, Region, Tag, User
-from scrm.phones import InvalidMobile, normalize_mobile
-from scrm.tenancy import current_organization_id
+from scrm.models import Region
 
 
 class RegionFilter(django_filters.FilterSet):
@@ -21,66 +16,3 @@ class RegionFilter(django_filters.FilterSet):
     class Meta:
         model = Region
         fields = ["level", "code", "parent"]
-
-
-def _tags(request):
-    return Tag.objects.select_related("group")
-
-
-def _regions(request):
-    return Region.objects.all()
-
-
-def _owners(request):
-    # Users are not a tenant model: limit them to the organization of the open scope explicitly.
-    return User.objects.filter(organization_id=current_organization_id(), is_active=True)
-
-
-class CustomerFilter(django_filters.FilterSet):
-    """The customer list's filters; the same query string drives the list, segments, bulk actions and exports."""
-
-    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    tag = django_filters.ModelMultipleChoiceFilter(label=_("Tags"), queryset=_tags, field_name="tags",
-                                                   conjoined=False, distinct=False, method="filter_tags")
-    level = django_filters.MultipleChoiceFilter(label=_("Level"), choices=Customer.Level.choices)
-    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region",
-                                              widget=forms.Select(attrs={"class": "form-select"}))
-    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, method="filter_channel")
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owners)
-    created = django_filters.DateFromToRangeFilter(label=_("Created"), field_name="created_at__date")
-
-    class Meta:
-        model = Customer
-        fields = ["q", "tag", "level", "region", "channel", "owner", "created"]
-
-    def filter_search(self, queryset, name, value):
-        """Exact mobile (any way it is typed), exact external id (openid, buyer id), or a name fragment."""
-        value = value.strip()
-        if not value:
-            return queryset
-        try:
-            mobile = normalize_mobile(value)
-        except InvalidMobile:
-            mobile = ""
-        if mobile:
-            return queryset.filter(mobile=mobile)
-        by_identity = ChannelIdentity.objects.filter(external_id=value).values("customer_id")
-        return queryset.filter(
-            Q(pk__in=by_identity) | Q(display_name__icontains=value) | Q(real_name__icontains=value)
-        )
-
-    def filter_tags(self, queryset, name, value):
-        if not value:
-            return queryset
-        # A semi-join: no duplicate rows and no DISTINCT over the whole list.
-        return queryset.filter(pk__in=CustomerTag.objects.filter(tag__in=value).values("customer_id"))
-
-    def filter_region(self, queryset, name, value):
-        return queryset.filter(region__path__startswith=value.path) if value else queryset
-
-    def filter_channel(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(source_channel=value) | Q(pk__in=ChannelIdentity.objects.filter(channel=value).values("customer_id"))
-        )

@@ -1,18 +1,8 @@
-import json
-
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from scrm.access import user_roles
-from scrm.models import AgentProfile, Channel, ChannelIdentity, Customer, Region, Team, User
-from scrm.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
-from scrm.text import MSG_UNSTORABLE, clean_text, clean_tree, is_storable
-
-# A channel profile (nickname, avatar, city...) is a few hundred bytes; anything near this is not a profile.
-PROFILE_MAX_BYTES = 16 * 1024
-MSG_PROFILE_TOO_LARGE = _("The profile is larger than %(limit)s KB.")
-MSG_PROFILE_TOO_DEEP = _("The profile may nest objects at most %(limit)s levels deep.")
-PROFILE_MAX_DEPTH = 5
+from scrm.models import AgentProfile, Region, Team, User
+from scrm.text import clean_text
 
 
 class CleanTextMixin:
@@ -63,73 +53,3 @@ class AgentProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = AgentProfile
         fields = ["id", "user", "team", "regions", "skills", "max_open_tickets", "supervisor", "status"]
-
-
-class ChannelIdentitySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ChannelIdentity
-        fields = ["channel", "app_id", "external_id", "union_id"]
-
-
-class CustomerSerializer(CleanTextMixin, serializers.ModelSerializer):
-    """A customer as the API shows it: mobile and real name masked unless the caller may reveal them (and then
-    the reveal is logged by the view)."""
-
-    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-    identities = ChannelIdentitySerializer(many=True, read_only=True)
-    mobile = serializers.CharField(required=False, allow_blank=True)
-
-    class Meta:
-        model = Customer
-        fields = ["id", "display_name", "real_name", "mobile", "email", "region", "level", "owner",
-                  "source_channel", "notes", "tags", "identities", "first_contact_at", "last_contact_at",
-                  "created_at", "merged_into"]
-        read_only_fields = ["first_contact_at", "last_contact_at", "created_at", "merged_into", "source_channel"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            org_id = getattr(request.user, "organization_id", None)
-            self.fields["region"].queryset = Region.objects.all()
-            self.fields["owner"].queryset = User.objects.filter(organization_id=org_id)
-
-    def validate_mobile(self, value):
-        try:
-            return normalize_mobile(value)
-        except InvalidMobile as exc:
-            raise serializers.ValidationError(str(exc)) from exc
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if not self.context.get("reveal_pii"):
-            data["mobile"] = mask_mobile(instance.mobile)
-            data["real_name"] = mask_name(instance.real_name)
-        return data
-
-
-def _depth(value, level=0):
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
-
-
-class CustomerResolveSerializer(CleanTextMixin, serializers.Serializer):
-    channel = serializers.ChoiceField(choices=Channel.choices)
-    app_id = serializers.CharField(required=False, allow_blank=True, default="")
-    external_id = serializers.CharField(max_length=128)
-    union_id = serializers.CharField(required=False, allow_blank=True, default="")
-    mobile = serializers.CharField(required=False, allow_blank=True, default="")
-    profile = serializers.DictField(required=False, default=dict)
-
-    def validate_profile(self, value):
-        """Stored as JSON: PostgreSQL refuses NUL and lone surrogates in it (a 500 before), so they are a 400."""
-        if not is_storable(value):
-            raise serializers.ValidationError(MSG_UNSTORABLE)
-        if _depth(value) > PROFILE_MAX_DEPTH:
-            raise serializers.ValidationError(MSG_PROFILE_TOO_DEEP % {"limit": PROFILE_MAX_DEPTH})
-        if len(json.dumps(value, ensure_ascii=False).encode()) > PROFILE_MAX_BYTES:
-            raise serializers.ValidationError(MSG_PROFILE_TOO_LARGE % {"limit": PROFILE_MAX_BYTES // 1024})
-        return clean_tree(value)

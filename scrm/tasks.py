@@ -2,9 +2,9 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from scrm.customers import jobs
 from scrm.health import HEARTBEAT_CACHE_KEY
 from scrm.platform import outbox
-from scrm.services import jobs
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -29,3 +29,9 @@ def worker_heartbeat():
 def customer_exports_expire():
     """Beat: delete export files a week after they were produced."""
     jobs.customer_exports_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def customer_files_orphans_delete():
+    """Beat: delete the import and export files that no row names."""
+    jobs.customer_files_orphans_delete()

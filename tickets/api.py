@@ -14,8 +14,8 @@ from rest_framework.response import Response
 
 from scrm.access import user_has_role
 from scrm.api import ModelPermissions, TenantScopedAPIMixin
+from scrm.customers.selectors import customer_list
 from scrm.models import Channel, Customer, Role, User
-from scrm.selectors import customer_list
 from tickets import selectors, services
 from tickets.errors import MSG_ASSIGNEE_NOT_FOUND, MSG_CUSTOMER_NOT_VISIBLE, TicketError
 from tickets.models import Ticket

@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 from openpyxl import Workbook
 
 from scrm.access import ModuleRequiredMixin
-from scrm.services.customer_export import neutralise
+from scrm.customers.exports import neutralise
 from scrm.text import xlsx_text
 from tickets.sla.report import (
     GROUPS,

@@ -57,7 +57,7 @@ def run(args):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from bench.django_setup import organization_delete
-    from scrm.services import customer_import as imports
+    from scrm.customers import imports
     from scrm.tenancy import platform_scope, tenant_scope
 
     organization, user = _organization()
@@ -111,18 +111,18 @@ def run(args):
 
 
 def _exports(user):
-    from scrm.services import customer_export
+    from scrm.customers import exports
 
     figures = {}
-    customers = customer_export.customer_export_queryset(user=user)
+    customers = exports.customer_export_queryset(user=user)
     figures["export_rows"] = count = customers.count()
     started = time.perf_counter()
-    size = sum(len(part) for part in customer_export.customer_export_csv(queryset=customers, user=user, reveal=True))
+    size = sum(len(part) for part in exports.customer_export_csv(queryset=customers, user=user, reveal=True))
     figures.update(_phase("export_csv", started, count), export_csv_mib=round(size / 2**20, 2))
     print(f"CSV export in {figures['export_csv_s']}s", file=sys.stderr)
-    if count <= customer_export.XLSX_MAX_ROWS:
+    if count <= exports.XLSX_MAX_ROWS:
         started = time.perf_counter()
-        with customer_export.customer_export_xlsx(queryset=customers, user=user, reveal=False) as output:
+        with exports.customer_export_xlsx(queryset=customers, user=user, reveal=False) as output:
             figures.update(_phase("export_xlsx", started, count), export_xlsx_mib=round(output.seek(0, 2) / 2**20, 2))
         print(f"Excel export in {figures['export_xlsx_s']}s", file=sys.stderr)
     return figures

@@ -18,9 +18,9 @@ from channels_ingest import wire
 from channels_ingest.errors import MSG_NO_SENDER, MSG_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import EVENT_STATES, ChannelAccount, InboundEvent, InboundMedia
 from channels_ingest.services.media import media_enqueue
+from scrm.customers.services import customer_resolve
 from scrm.locks import advisory_xact_lock
 from scrm.platform import outbox
-from scrm.services import customer_resolve
 from scrm.tenancy import platform_scope
 from tickets.services import ticket_add_message
 

@@ -68,7 +68,7 @@ class Customer(TenantModel):
 
     display_name = models.CharField(_("display name"), max_length=100)
     real_name = models.CharField(_("real name"), max_length=50, blank=True)
-    # E.164 ("+8613812345678"), normalised by scrm.phones; empty when unknown.
+    # E.164 ("+8613812345678"), normalised by scrm.customers.phones; empty when unknown.
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     email = models.EmailField(_("email"), blank=True)
     region = models.ForeignKey(

@@ -1,16 +1,22 @@
 """Customer imports and large exports.
 
 An import is a batch per uploaded file, the row errors its check found, and the undo log of what it changed; its
-workflow (upload → check → confirm → apply → undo) lives in scrm.services.customer_import. A large export is a job
-a worker produces (scrm.services.customer_export). These tables only record them.
+workflow (upload → check → confirm → apply → undo) lives in scrm.customers.imports. A large export is a job
+a worker produces (scrm.customers.exports). These tables only record them.
+
+The files themselves (an upload, a produced export) are stored through Django's storage API (a local folder or an
+object store alike, so a worker on any machine can read them) under a folder per organization, never under the
+name the user gave them: imports/<organization>/<random>.<csv|xlsx>, exports/<organization>/<random>.<csv|xlsx>.
 """
+
+import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scrm.platform.outbox import OutboxModel, States, due_index
-from scrm.tenancy import TenantManager, TenantModel
+from scrm.tenancy import TenantModel
 
 
 class JobState(models.TextChoices):
@@ -28,16 +34,19 @@ JOB_STATES = States(pending=JobState.QUEUED, inflight=JobState.RUNNING, done=Job
                     dead=JobState.DEAD)
 
 
+def customer_import_path(instance, filename):
+    """imports/<organization>/<random>.<kind>: never the uploader's file name (it may be anything)."""
+    return f"imports/{instance.organization_id}/{uuid.uuid4().hex}.{instance.file_kind}"
+
+
+def customer_export_path(instance, filename):
+    """exports/<organization>/<random>.<format>."""
+    return f"exports/{instance.organization_id}/{uuid.uuid4().hex}.{instance.file_format}"
+
+
 def job_state_field():
     return models.CharField(_("job state"), max_length=8, choices=JobState.choices, default=JobState.QUEUED,
                             editable=False)
-
-
-class CustomerImportManager(TenantManager):
-    """Never loads the uploaded file (up to 20 MB) unless asked: the batch page polls this table every second."""
-
-    def get_queryset(self):
-        return super().get_queryset().defer("content")
 
 
 class CustomerImport(OutboxModel, TenantModel):
@@ -63,9 +72,9 @@ class CustomerImport(OutboxModel, TenantModel):
     file_kind = models.CharField(_("file type"), max_length=8, choices=Kind.choices)
     file_sha256 = models.CharField(_("SHA-256"), max_length=64)
     file_size = models.PositiveIntegerField(_("file size"))
-    # Kept in the database, not on a disk, so a worker on any machine can read it; emptied once the batch is
-    # applied, cancelled or failed (the undo log does not need it, and it holds personal data).
-    content = models.BinaryField(_("file content"), editable=False)
+    # The uploaded file in storage; deleted (and this emptied) once the batch is applied, cancelled or failed: the
+    # undo log does not need it, and it holds personal data.
+    file = models.FileField(_("file"), upload_to=customer_import_path, max_length=255, blank=True, editable=False)
     # {"matched": [[field, title as written in the file], ...] in file order, "ignored": [titles nobody knows]}
     columns = models.JSONField(_("columns"), default=dict)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
@@ -92,8 +101,6 @@ class CustomerImport(OutboxModel, TenantModel):
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    objects = CustomerImportManager()
 
     class Meta:
         verbose_name = _("customer import")
@@ -162,18 +169,11 @@ class CustomerImportChange(TenantModel):
         indexes = [models.Index(fields=["organization", "batch", "action"], name="custimportchg_org_batch_idx")]
 
 
-class CustomerExportManager(TenantManager):
-    """Never loads the produced file unless asked: its page polls this table every second."""
-
-    def get_queryset(self):
-        return super().get_queryset().defer("content")
-
-
 class CustomerExport(OutboxModel, TenantModel):
     """An export too large to produce within a request, produced by a worker for the user who asked for it.
 
     What it holds is fixed when it is asked for: the list page's query string (a segment's, copied) or the ids of a
-    selection, the format, and whether personal data is masked. The file is kept in the database (any web machine can
+    selection, the format, and whether personal data is masked. The file is kept in storage (any web machine can
     serve it) and only its requester may download it: the reveals of its personal data are recorded against them.
     Producing it is a job of the outbox kind "customer_export", on the jobs queue.
     """
@@ -199,12 +199,11 @@ class CustomerExport(OutboxModel, TenantModel):
     job_state = job_state_field()
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     file_name = models.CharField(_("file name"), max_length=100, blank=True)
-    content = models.BinaryField(_("file content"), editable=False, default=b"")
+    # The produced file in storage; deleted (and this emptied) a week after it was produced.
+    file = models.FileField(_("file"), upload_to=customer_export_path, max_length=255, blank=True, editable=False)
     failure = models.TextField(_("failure"), blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-
-    objects = CustomerExportManager()
 
     class Meta:
         verbose_name = _("customer export")

@@ -1,4 +1,3 @@
-"""Every write of the core app: people and places (people.py) and customers (customers.py)."""
+"""Every write of people and places (people.py); customers have theirs in scrm.customers.services."""
 
-from scrm.services.customers import *  # noqa: F403
 from scrm.services.people import *  # noqa: F403

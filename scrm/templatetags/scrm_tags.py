@@ -1,6 +1,6 @@
 from django import template
 
-from scrm import phones
+from scrm.customers import phones
 
 register = template.Library()
 

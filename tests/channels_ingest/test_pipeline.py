@@ -100,7 +100,7 @@ def test_first_messages_of_one_customer_processed_at_once_open_one_ticket(transa
     """Two workers take two messages of a known customer with no open ticket at the same moment: one ticket, two
     messages."""
     from channels_ingest.services import event_process
-    from scrm.services import customer_resolve
+    from scrm.customers.services import customer_resolve
     from tests.concurrency import run_at_once
 
     account = make_account(organization)

@@ -12,22 +12,24 @@ from django.utils import translation
 from django.utils.html import escape
 from rest_framework.test import APIClient
 
-from scrm.models import Customer, CustomerImport, Role
-from scrm.paginators import MAX_PER_PAGE
-from scrm.services import customer_import
-from scrm.services.customer_import import (
-    MSG_CSV_FIELD_TOO_LONG,
-    MSG_DAMAGED,
-    MSG_ENCRYPTED,
-    MSG_XLS_UNSUPPORTED,
-    MSG_XLSX_ROW_CELLS,
+from scrm.customers.imports import (
     CustomerImportRefused,
     customer_import_apply,
     customer_import_confirm,
     customer_import_upload,
     customer_import_validate,
+    reading,
 )
-from scrm.services.customers import customers_log_reveal
+from scrm.customers.imports.messages import (
+    MSG_CSV_FIELD_TOO_LONG,
+    MSG_DAMAGED,
+    MSG_ENCRYPTED,
+    MSG_XLS_UNSUPPORTED,
+    MSG_XLSX_ROW_CELLS,
+)
+from scrm.customers.services import customers_log_reveal
+from scrm.models import Customer, CustomerImport, Role
+from scrm.paginators import MAX_PER_PAGE
 from scrm.text import MSG_UNSTORABLE
 from tests.scrm.factories import UserFactory
 from tests.tenancy import api_token, tenant_pair
@@ -288,12 +290,12 @@ def test_a_bad_file_is_a_form_error_and_stores_nothing(scoped, ops_admin, case):
 
 def test_a_workbook_over_the_cell_or_size_limits_is_refused_before_parsing(scoped, ops_admin, monkeypatch):
     content = _with(xl__worksheets__sheet1_xml=_sheet([["姓名", "手机"]] + [["张三", "1"]] * 20))
-    monkeypatch.setattr(customer_import, "MAX_XLSX_CELLS", 30)
+    monkeypatch.setattr(reading, "MAX_XLSX_CELLS", 30)
     with pytest.raises(CustomerImportRefused) as exc:
         customer_import_upload(organization=scoped, user=ops_admin, file=SimpleUploadedFile("c.xlsx", content))
     assert exc.value.code == "xlsx_cells"
-    monkeypatch.setattr(customer_import, "MAX_XLSX_CELLS", 100)
-    monkeypatch.setattr(customer_import, "MAX_XLSX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(reading, "MAX_XLSX_CELLS", 100)
+    monkeypatch.setattr(reading, "MAX_XLSX_UNPACKED_BYTES", 1000)
     with pytest.raises(CustomerImportRefused) as exc:
         customer_import_upload(organization=scoped, user=ops_admin, file=SimpleUploadedFile("c.xlsx", content))
     assert exc.value.code == "xlsx_unpacked"

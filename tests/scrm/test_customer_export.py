@@ -11,6 +11,10 @@ from django.test import Client
 from django.utils import translation
 from django.utils.html import escape
 
+from scrm.customers import exports
+from scrm.customers.exports import COLUMNS, MSG_XLSX_TOO_MANY, REVEALED_FIELDS
+from scrm.customers.imports import customer_import_upload, customer_import_validate
+from scrm.customers.phones import mask_mobile, national_mobile
 from scrm.models import (
     Channel,
     ChannelIdentity,
@@ -23,10 +27,6 @@ from scrm.models import (
     Tag,
     TagGroup,
 )
-from scrm.phones import mask_mobile, national_mobile
-from scrm.services import customer_export
-from scrm.services.customer_export import COLUMNS, MSG_XLSX_TOO_MANY, REVEALED_FIELDS
-from scrm.services.customer_import import customer_import_upload, customer_import_validate
 from scrm.tenancy import tenant_scope
 from tests.tenancy import assert_isolated, tenant_pair
 
@@ -162,8 +162,8 @@ def test_the_export_page_says_how_many_and_how(customers, ops_admin, agent):
 
 @pytest.mark.parametrize("sync_rows", [20_000, 1], ids=["in the request", "in the background"])
 def test_excel_refuses_more_rows_than_its_cap_with_a_clear_message(customers, ops_admin, monkeypatch, sync_rows):
-    monkeypatch.setattr(customer_export, "XLSX_MAX_ROWS", 2)
-    monkeypatch.setattr(customer_export, "SYNC_EXPORT_ROWS", sync_rows)
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr(exports, "SYNC_EXPORT_ROWS", sync_rows)
     client = _client(ops_admin)
     response = client.get(EXPORT_URL, {"format": "xlsx", "level": ["vip", "normal"]}, follow=True)
     assert response.redirect_chain[-1][0] == f"{EXPORT_URL}?level=vip&level=normal"
@@ -175,7 +175,7 @@ def test_excel_refuses_more_rows_than_its_cap_with_a_clear_message(customers, op
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_a_large_export_is_produced_in_the_background_for_its_requester_only(
         customers, ops_admin, make_user, monkeypatch, eager_tasks, django_capture_on_commit_callbacks, file_format):
-    monkeypatch.setattr(customer_export, "SYNC_EXPORT_ROWS", 2)
+    monkeypatch.setattr(exports, "SYNC_EXPORT_ROWS", 2)
     client = _client(ops_admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(EXPORT_URL, {"format": file_format})
@@ -231,5 +231,5 @@ def test_agents_export_only_within_their_organization(db):
 
 @pytest.mark.parametrize("e164", ["+8613812345678", "+8619912340000", "+85291234567", "+14155550123"])
 def test_the_fast_mobile_formatting_matches_the_phone_helpers(e164):
-    assert customer_export.export_mobile(e164, reveal=True) == national_mobile(e164)
-    assert customer_export.export_mobile(e164, reveal=False) == mask_mobile(e164)
+    assert exports.export_mobile(e164, reveal=True) == national_mobile(e164)
+    assert exports.export_mobile(e164, reveal=False) == mask_mobile(e164)

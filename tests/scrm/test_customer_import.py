@@ -10,24 +10,21 @@ from django.db import connection
 from django.test import Client
 from django.utils.html import escape
 
-from scrm.errors import MSG_UNKNOWN_TAG, ScrmError
-from scrm.models import (
-    Channel,
-    ChannelIdentity,
-    Customer,
-    CustomerImport,
-    CustomerImportChange,
-    CustomerTag,
-    PiiReveal,
-    Region,
-    Role,
-    Tag,
-    TagGroup,
-)
-from scrm.phones import MSG_BAD_MOBILE
-from scrm.services import customer_import
-from scrm.services.customer_import import (
+from scrm.customers.imports import (
     MAX_FILE_BYTES,
+    CustomerImportRefused,
+    customer_import_apply,
+    customer_import_cancel,
+    customer_import_confirm,
+    customer_import_errors,
+    customer_import_failure,
+    customer_import_request_undo,
+    customer_import_undo,
+    customer_import_upload,
+    customer_import_validate,
+    reading,
+)
+from scrm.customers.imports.messages import (
     MSG_ALREADY_UNDONE,
     MSG_APPLY_FAILED,
     MSG_CANNOT_CANCEL,
@@ -42,18 +39,23 @@ from scrm.services.customer_import import (
     MSG_XLS_UNSUPPORTED,
     ROW_MSG_DUPLICATE_ROW,
     ROW_MSG_NAME_REQUIRED,
-    CustomerImportRefused,
-    customer_import_apply,
-    customer_import_cancel,
-    customer_import_confirm,
-    customer_import_errors,
-    customer_import_failure,
-    customer_import_request_undo,
-    customer_import_undo,
-    customer_import_upload,
-    customer_import_validate,
 )
-from scrm.services.customers import customer_merge, customer_reveal_pii
+from scrm.customers.phones import MSG_BAD_MOBILE
+from scrm.customers.services import customer_merge, customer_reveal_pii
+from scrm.errors import MSG_UNKNOWN_TAG, ScrmError
+from scrm.models import (
+    Channel,
+    ChannelIdentity,
+    Customer,
+    CustomerImport,
+    CustomerImportChange,
+    CustomerTag,
+    PiiReveal,
+    Region,
+    Role,
+    Tag,
+    TagGroup,
+)
 from scrm.tenancy import platform_scope, tenant_scope
 from tests.tenancy import assert_not_reachable, tenant_pair
 
@@ -286,7 +288,7 @@ def test_a_file_that_is_not_a_customer_spreadsheet_is_refused_and_creates_nothin
 
 
 def test_too_many_rows_are_refused_at_upload_for_csv_and_at_the_check_for_xlsx(world, monkeypatch):
-    monkeypatch.setattr(customer_import, "MAX_ROWS", 1)
+    monkeypatch.setattr(reading, "MAX_ROWS", 1)
     with pytest.raises(CustomerImportRefused) as exc:
         customer_import_upload(organization=world["org"], user=world["user"], file=_file("customers_gbk.csv"))
     assert str(exc.value) == str(MSG_TOO_MANY_ROWS % {"limit": 1})

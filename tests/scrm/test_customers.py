@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from scrm.customers.services import customer_create, customer_merge, customer_resolve, customers_tag
 from scrm.errors import MSG_MERGE_ALREADY, MSG_MERGE_SELF, ScrmError
 from scrm.models import (
     Channel,
@@ -15,7 +16,7 @@ from scrm.models import (
     Tag,
     TagGroup,
 )
-from scrm.services import customer_create, customer_merge, customer_resolve, customers_tag, region_create
+from scrm.services import region_create
 from tests.tenancy import assert_isolated, assert_not_reachable, tenant_pair
 
 pytestmark = pytest.mark.django_db

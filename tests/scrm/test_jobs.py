@@ -3,19 +3,23 @@ by the outbox's sweeper, a running one only once its lease has expired; they run
 files holding personal data are deleted a week after they were produced."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from scrm.models import Customer, CustomerExport, CustomerImport
+from scrm.customers import exports
+from scrm.customers.imports import customer_import_upload
+from scrm.customers.jobs import JOB_LEASE, ORPHAN_GRACE, customer_exports_expire, customer_files_orphans_delete
+from scrm.models import Customer, CustomerExport, CustomerImport, Role
 from scrm.platform import outbox
-from scrm.services import customer_export
-from scrm.services.customer_import import customer_import_upload
-from scrm.services.jobs import JOB_LEASE, customer_exports_expire
-from scrm.tenancy import tenant_scope
+from scrm.tenancy import platform_scope, tenant_scope
+from tests.scrm.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +82,8 @@ def test_finished_and_cancelled_imports_are_left_alone(scoped, ops_admin, django
 
 def _export(user):
     with tenant_scope(user.organization_id):
-        customers = customer_export.customer_export_queryset(user=user)
-        return customer_export.customer_export_start(user=user, file_format="csv", customers=customers)
+        customers = exports.customer_export_queryset(user=user)
+        return exports.customer_export_start(user=user, file_format="csv", customers=customers)
 
 
 def test_an_export_whose_task_was_lost_is_produced_after_the_next_sweep(
@@ -119,21 +123,67 @@ def test_jobs_are_published_on_their_own_queue(scoped, ops_admin, django_capture
     assert sent == [("scrm.tasks.outbox_run", "customer_export", "jobs")]
 
 
-def test_export_files_are_deleted_a_week_after_they_were_produced(scoped, ops_admin):
-    now = timezone.now()
-    old, recent = (CustomerExport.objects.create(
-        organization=scoped, requested_by=ops_admin, file_format="csv", status=CustomerExport.Status.DONE,
-        content=b"name,mobile\n", file_name=f"customers-{n}.csv", row_count=1, finished_at=now - age)
-        for n, age in enumerate((timedelta(days=8), timedelta(days=6))))
+def _produced(organization, user, *, content=b"name,mobile\n", age=timedelta(0), n=0):
+    job = CustomerExport(organization=organization, requested_by=user, file_format="csv",
+                         status=CustomerExport.Status.DONE, file_name=f"customers-{n}.csv", row_count=1,
+                         finished_at=timezone.now() - age)
+    job.file.save("export", ContentFile(content), save=False)
+    job.save()
+    return job
 
-    assert customer_exports_expire() == 1
 
-    stored = {pk: (status, bytes(content)) for pk, status, content
-              in CustomerExport.objects.values_list("pk", "status", "content")}
-    assert stored[old.pk] == (CustomerExport.Status.EXPIRED, b"")
-    assert stored[recent.pk] == (CustomerExport.Status.DONE, b"name,mobile\n")
+def test_export_files_are_deleted_a_week_after_they_were_produced(scoped, ops_admin,
+                                                                   django_capture_on_commit_callbacks):
+    old, recent = (_produced(scoped, ops_admin, age=age, n=n)
+                   for n, age in enumerate((timedelta(days=8), timedelta(days=6))))
+    old_file = Path(settings.MEDIA_ROOT) / old.file.name
+    assert old_file.read_bytes() == b"name,mobile\n"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert customer_exports_expire() == 1
+
+    stored = {pk: (status, name) for pk, status, name in CustomerExport.objects.values_list("pk", "status", "file")}
+    assert stored[old.pk] == (CustomerExport.Status.EXPIRED, "")
+    assert stored[recent.pk] == (CustomerExport.Status.DONE, recent.file.name)
+    assert not old_file.exists()
     client = Client()
     client.force_login(ops_admin)
     assert 'data-testid="export-expired"' in client.get(f"/customers/export/{old.pk}/").content.decode()
     assert client.get(f"/customers/export/{old.pk}/download/").status_code == 404
-    assert client.get(f"/customers/export/{recent.pk}/download/").status_code == 200
+    response = client.get(f"/customers/export/{recent.pk}/download/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"name,mobile\n"
+
+
+def test_an_export_is_downloaded_by_its_requester_only(scoped, ops_admin, make_user):
+    """Another user of the organization, or anyone of another organization, gets a 404, never the file."""
+    job = _produced(scoped, ops_admin)
+    assert job.file.name.startswith(f"exports/{scoped.pk}/") and job.file.name.endswith(".csv")
+    url = f"/customers/export/{job.pk}/download/"
+    colleague = make_user(scoped, Role.OPS_ADMIN, username="export-colleague")
+    with platform_scope():
+        other = OrganizationFactory(slug="export-other", name="Other")
+    stranger = make_user(other, Role.OPS_ADMIN, username="export-stranger")
+    for user in (colleague, stranger):
+        client = Client()
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+    client = Client()
+    client.force_login(ops_admin)
+    assert client.get(url).status_code == 200
+
+
+def test_files_no_row_names_are_swept_once_old(scoped, ops_admin):
+    """A deleted batch's file (or a file whose row was rolled back) goes with the hourly sweep; a fresh one stays
+    (its transaction may still be open)."""
+    batch = customer_import_upload(organization=scoped, user=ops_admin, file=SimpleUploadedFile("c.csv", CSV))
+    kept = _produced(scoped, ops_admin)
+    stored = Path(settings.MEDIA_ROOT) / batch.file.name
+    assert stored.exists()
+    CustomerImport.objects.filter(pk=batch.pk).delete()
+
+    assert customer_files_orphans_delete() == 0  # too fresh
+    with time_machine.travel(timezone.now() + ORPHAN_GRACE + timedelta(minutes=1)):
+        assert customer_files_orphans_delete() == 1
+    assert not stored.exists()
+    assert (Path(settings.MEDIA_ROOT) / kept.file.name).exists()

@@ -30,7 +30,7 @@ def test_the_sweep_of_each_kind_reads_its_due_index(name):
 
 def test_a_kinds_lease_outlasts_its_handlers_timeouts():
     from channels_ingest.services.wechat_api import _TIMEOUT
-    from scrm.services.jobs import JOB_TIME_LIMIT
+    from scrm.customers.jobs import JOB_TIME_LIMIT
 
     for name in ("wechat_reply", "wechat_media", "notification"):
         assert outbox.kind_of(name).lease.total_seconds() >= 3 * _TIMEOUT + 30, name

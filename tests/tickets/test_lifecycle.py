@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from scrm.services import customer_merge
+from scrm.customers.services import customer_merge
 from tests.tickets.factories import CustomerFactory
 from tickets.errors import (
     MSG_EMPTY_BODY,

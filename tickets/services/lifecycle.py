@@ -10,7 +10,7 @@ from django.db.models.functions import Concat, Left, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from scrm.services import customer_touch
+from scrm.customers.services import customer_touch
 from scrm.tenancy import platform_scope, tenant_scope
 from tickets.errors import (
     MSG_CLOSED,

@@ -16,6 +16,7 @@ from demo.channels import seed_channels
 from demo.sla import seed_sla
 from demo.tickets import seed_tickets
 from scrm import services
+from scrm.customers.services import customer_create, customer_resolve, customers_tag
 from scrm.models import Channel, Customer, Organization, Region, Role, Tag, TagGroup, Team, User
 from scrm.tenancy import tenant_scope
 
@@ -169,7 +170,7 @@ class Command(BaseCommand):
             else:
                 external_id = str(rng.randint(10**9, 10**10))
                 union_id, nickname = None, real_name
-            customer = services.customer_resolve(
+            customer = customer_resolve(
                 organization=organization, channel=channel, app_id=f"demo-{channel}", external_id=external_id,
                 union_id=union_id, mobile=mobile if rng.random() < 0.8 else None, profile={"nickname": nickname},
             )
@@ -182,11 +183,11 @@ class Command(BaseCommand):
             customer.last_contact_at = first + timedelta(days=rng.randint(0, (now - first).days))
             customer.save(update_fields=["real_name", "region", "level", "owner", "first_contact_at",
                                          "last_contact_at"])
-            services.customers_tag(customers=[customer], tags=rng.sample(list(tags.values()), rng.randint(0, 3)))
+            customers_tag(customers=[customer], tags=rng.sample(list(tags.values()), rng.randint(0, 3)))
             if n % 25 == 0:
                 # The same person again through the shop, with the same mobile: a merge suggestion for the demo.
-                twin = services.customer_create(
+                twin = customer_create(
                     organization=organization, display_name=real_name, real_name=real_name,
                     mobile=customer.mobile or mobile, source_channel=Channel.YOUZAN, region=customer.region,
                 )
-                services.customers_tag(customers=[twin], tags=[tags["中频"]])
+                customers_tag(customers=[twin], tags=[tags["中频"]])

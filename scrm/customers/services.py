@@ -9,6 +9,8 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from scrm.access import user_may_reveal_pii
+from scrm.customers.phones import InvalidMobile, normalize_mobile
+from scrm.customers.selectors import customer_relations
 from scrm.errors import (
     MSG_MERGE_ALREADY,
     MSG_MERGE_OTHER_ORG,
@@ -19,8 +21,6 @@ from scrm.errors import (
 )
 from scrm.locks import advisory_xact_lock
 from scrm.models import ChannelIdentity, Customer, CustomerMerge, CustomerTag, PiiReveal, Segment
-from scrm.phones import InvalidMobile, normalize_mobile
-from scrm.selectors import customer_relations
 from scrm.tenancy import tenant_scope
 
 __all__ = [

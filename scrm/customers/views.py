@@ -11,15 +11,15 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from scrm import selectors, services
 from scrm.access import ModuleRequiredMixin, user_may_reveal_pii
+from scrm.customers import selectors, services
+from scrm.customers.filters import CustomerFilter
+from scrm.customers.forms import BulkActionForm, SegmentForm
+from scrm.customers.phones import mask_mobile, mask_name, national_mobile
+from scrm.customers.tables import CustomerTable, PiiRevealTable
 from scrm.errors import MSG_BULK_DONE, MSG_MERGED, ScrmError
-from scrm.filters import CustomerFilter
-from scrm.forms import BulkActionForm, SegmentForm
 from scrm.models import Customer, Segment, Tag, User
 from scrm.paginators import CappedCountPaginator, TableRequestConfig
-from scrm.phones import mask_mobile, mask_name, national_mobile
-from scrm.tables import CustomerTable, PiiRevealTable
 from scrm.timeline import customer_timeline
 
 

@@ -18,10 +18,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from scrm.access import ModuleRequiredMixin
+from scrm.customers import exports as export
+from scrm.customers import imports
 from scrm.errors import ScrmError
 from scrm.models import Customer, CustomerExport, CustomerImport, Segment
-from scrm.services import customer_export as export
-from scrm.services import customer_import as imports
 from scrm.tenancy import tenant_scope
 
 PREVIEW_ERRORS = 100
@@ -356,5 +356,5 @@ class CustomerExportDownloadView(ExportJobMixin, View):
             raise Http404
         content_type = ("text/csv; charset=utf-8" if job.file_format == CustomerExport.Format.CSV
                         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        return FileResponse(export.customer_export_content(job), as_attachment=True, filename=job.file_name,
+        return FileResponse(export.customer_export_open(job), as_attachment=True, filename=job.file_name,
                             content_type=content_type)

@@ -10,7 +10,6 @@ the file is produced. Text that a spreadsheet would run as a formula is neutrali
 """
 
 import csv
-import io
 import logging
 import re
 import tempfile
@@ -21,6 +20,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.core.files import File
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
@@ -29,8 +29,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from scrm.access import user_may_reveal_pii
+from scrm.customers.filters import CustomerFilter
+from scrm.customers.phones import mask_mobile, mask_name, national_mobile
 from scrm.errors import ScrmError
-from scrm.filters import CustomerFilter
 from scrm.models import (
     Channel,
     ChannelIdentity,
@@ -42,7 +43,6 @@ from scrm.models import (
     Tag,
     User,
 )
-from scrm.phones import mask_mobile, mask_name, national_mobile
 from scrm.platform import outbox
 from scrm.platform.redaction import redact
 from scrm.selectors import region_scope_q
@@ -50,7 +50,7 @@ from scrm.tenancy import tenant_scope
 from scrm.text import xlsx_text
 
 __all__ = [
-    "SYNC_EXPORT_ROWS", "XLSX_MAX_ROWS", "customer_export_content", "customer_export_csv", "customer_export_filename",
+    "SYNC_EXPORT_ROWS", "XLSX_MAX_ROWS", "customer_export_open", "customer_export_csv", "customer_export_filename",
     "customer_export_get", "customer_export_progress", "customer_export_queryset", "customer_export_reveals",
     "customer_export_run", "customer_export_start", "customer_export_xlsx", "export_mobile", "neutralise",
 ]
@@ -200,8 +200,8 @@ _CN_MOBILE = re.compile(r"\+861\d{10}")
 def export_mobile(e164, *, reveal):
     """The mobile as the export shows it: 13812345678 in full, 138****5678 masked.
 
-    The same as scrm.phones.national_mobile / mask_mobile (a test holds them equal), without parsing the number
-    again for a Chinese mobile, which nearly every row holds: parsing was half the cost of an export.
+    The same as scrm.customers.phones.national_mobile / mask_mobile (a test holds them equal), without parsing the
+    number again for a Chinese mobile, which nearly every row holds: parsing was half the cost of an export.
     """
     if not e164:
         return ""
@@ -271,7 +271,7 @@ def customer_export_xlsx(*, queryset, user, reveal, on_chunk=None):
 
 
 # --- Exports produced by a worker ------------------------------------------------------------------------------------
-EXPORT_KIND = "customer_export"  # the outbox kind that produces an export (registered by scrm.services.jobs)
+EXPORT_KIND = "customer_export"  # the outbox kind that produces an export (registered by scrm.customers.jobs)
 
 
 def customer_export_start(*, user, file_format, customers, query="", ids=None, masked=False):
@@ -287,7 +287,7 @@ def customer_export_start(*, user, file_format, customers, query="", ids=None, m
             organization_id=user.organization_id, requested_by=user, file_format=file_format, query=query,
             customer_ids=list(ids) if ids is not None else None, masked=masked,
         )
-        # A job of the outbox (scrm.services.jobs runs it), published once the row is committed.
+        # A job of the outbox (scrm.customers.jobs runs it), published once the row is committed.
         outbox.publish_on_commit(EXPORT_KIND, job.pk)
     return job
 
@@ -316,15 +316,16 @@ def customer_export_run(*, export_id):
         else:
             output = customer_export_xlsx(queryset=customers, user=user, reveal=reveal, on_chunk=progress)
         with output:
-            content = output.read()
+            output.seek(0)
+            job.file.save("export", File(output), save=False)
     except ScrmError as exc:
         return _export_failed(job, str(exc))
     except Exception as exc:
         _export_failed(job, str(MSG_EXPORT_FAILED), detail=str(exc))
         raise
-    job.status, job.content, job.row_count = CustomerExport.Status.DONE, content, total
+    job.status, job.row_count = CustomerExport.Status.DONE, total
     job.file_name, job.finished_at = customer_export_filename(job.file_format), timezone.now()
-    job.save(update_fields=["status", "content", "row_count", "file_name", "finished_at"])
+    job.save(update_fields=["status", "file", "row_count", "file_name", "finished_at"])
     logger.info("customer export produced", extra={"export": job.pk, "rows": total, "format": job.file_format})
     return job
 
@@ -361,7 +362,6 @@ def customer_export_get(*, user, pk):
     return CustomerExport.objects.get(organization_id=user.organization_id, requested_by=user, pk=pk)
 
 
-def customer_export_content(job):
-    """The produced file as a file object."""
-    content = CustomerExport.objects.filter(pk=job.pk).values_list("content", flat=True).get()
-    return io.BytesIO(bytes(content))
+def customer_export_open(job):
+    """The produced file, opened from storage for streaming (the caller closes it)."""
+    return job.file.storage.open(job.file.name, "rb")

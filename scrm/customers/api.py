@@ -1,0 +1,69 @@
+"""The customers REST endpoints (/api/v1/customers/)."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from scrm.access import user_may_reveal_pii
+from scrm.api import ModelPermissions, TenantScopedAPIMixin
+from scrm.customers import selectors, services
+from scrm.customers.filters import CustomerFilter
+from scrm.customers.serializers import CustomerResolveSerializer, CustomerSerializer
+from scrm.models import Channel, Customer
+
+
+class CustomerViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                      viewsets.ReadOnlyModelViewSet):
+    """Customers: list with the list page's filters, retrieve, create, update; `resolve/` maps a channel user to
+    one customer. Mobile and real name are masked unless the caller may reveal them; every unmasked answer is
+    logged as a reveal."""
+
+    permission_classes = [IsAuthenticated, ModelPermissions]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CustomerFilter
+    serializer_class = CustomerSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Customer.objects.none()
+        return selectors.customer_list(user=self.request.user).order_by("-created_at")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["reveal_pii"] = user_may_reveal_pii(self.request.user)
+        return context
+
+    def _log_reveals(self, customers):
+        if user_may_reveal_pii(self.request.user):
+            services.customers_log_reveal(customers=customers, user=self.request.user, fields=("mobile", "real_name"))
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        ids = [row["id"] for row in response.data.get("results", [])]
+        self._log_reveals(Customer.objects.filter(pk__in=ids))
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        self._log_reveals([self.get_object()])
+        return response
+
+    def perform_create(self, serializer):
+        serializer.save(organization_id=self.request.user.organization_id, source_channel=Channel.MANUAL)
+
+    @extend_schema(request=CustomerResolveSerializer, responses=CustomerSerializer)
+    @action(detail=False, methods=["post"])
+    def resolve(self, request):
+        """Find or create the customer behind a channel identity (identity, then union id, then mobile)."""
+        if not request.user.has_perm("scrm.add_customer"):
+            raise PermissionDenied
+        params = CustomerResolveSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        customer = services.customer_resolve(organization=request.user.organization, **params.validated_data)
+        customer = selectors.customer_list(include_merged=True).get(pk=customer.pk)
+        self._log_reveals([customer])
+        return Response(self.get_serializer(customer).data)
