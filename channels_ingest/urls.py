@@ -9,6 +9,6 @@ urlpatterns = [
     path("add/", views.ChannelAccountCreateView.as_view(), name="account-add"),
     path("<int:pk>/", views.ChannelAccountEventsView.as_view(), name="account-events"),
     path("<int:pk>/edit/", views.ChannelAccountUpdateView.as_view(), name="account-edit"),
-    path("<int:pk>/events/<int:row_pk>/replay/", views.InboundEventReplayView.as_view(), name="event-replay"),
-    path("<int:pk>/replies/<int:row_pk>/replay/", views.OutboundReplayView.as_view(), name="reply-replay"),
+    path("<int:pk>/events/<int:event_pk>/replay/", views.InboundEventReplayView.as_view(), name="event-replay"),
+    path("<int:pk>/replies/<int:outbound_pk>/replay/", views.OutboundReplayView.as_view(), name="reply-replay"),
 ]

@@ -120,14 +120,15 @@ class _ReplayView(_OpsMixin, View):
 
     permission = "channels_ingest.change_inboundevent"
     model = None
+    row_kwarg = ""  # the URL's name for the row's id
     done_message = ""
 
     def replay(self, row):
         raise NotImplementedError
 
-    def post(self, request, pk, row_pk):
+    def post(self, request, pk, **kwargs):
         account = self.get_account()
-        row = self.model.objects.filter(account=account, pk=row_pk).first()
+        row = self.model.objects.filter(account=account, pk=kwargs[self.row_kwarg]).first()
         if row is None:
             raise Http404
         try:
@@ -142,14 +143,14 @@ class _ReplayView(_OpsMixin, View):
 class OutboundReplayView(_ReplayView):
     """Send a failed or dead reply to WeChat again (the same permission as replaying events)."""
 
-    model, done_message = OutboundMessage, MSG_REPLY_REPLAYED
+    model, row_kwarg, done_message = OutboundMessage, "outbound_pk", MSG_REPLY_REPLAYED
 
     def replay(self, row):
         services.outbound_replay(outbound=row)
 
 
 class InboundEventReplayView(_ReplayView):
-    model, done_message = InboundEvent, MSG_REPLAYED
+    model, row_kwarg, done_message = InboundEvent, "event_pk", MSG_REPLAYED
 
     def replay(self, row):
         services.event_replay(event=row)

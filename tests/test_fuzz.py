@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
 from scrm.models import Customer, Role
+from scrm.tenancy import tenant_scope
 from scrm.wsgi import application
 from tests.scrm.factories import UserFactory
 from tests.tenancy import api_token
@@ -41,14 +42,16 @@ _LIST_KEYS = ["q", "level", "tag", "tags", "owner", "region", "status", "priorit
 
 
 @pytest.fixture
-def world(scoped):
-    """One organization's user who holds every role, with a customer, a queue they work in and a ticket."""
-    user = UserFactory(organization=scoped, username="fuzzer",
-                       roles=[Role.OPS_ADMIN, Role.SUPERVISOR, Role.AGENT, Role.FINANCE])
-    queue = QueueFactory(organization=scoped, auto_assign=False)
-    agent = make_agent(scoped, queues=[queue], username="fuzz-agent")
-    customer = Customer.objects.create(organization=scoped, display_name="模糊测试客户")
-    ticket = TicketFactory(organization=scoped, queue=queue, customer=customer)
+def world(organization):
+    """One organization's user who holds every role, with a customer, a queue they work in and a ticket. No scope
+    stays open: each request opens its own, as on a server (the API's requests go straight to the WSGI app)."""
+    with tenant_scope(organization):
+        user = UserFactory(organization=organization, username="fuzzer",
+                           roles=[Role.OPS_ADMIN, Role.SUPERVISOR, Role.AGENT, Role.FINANCE])
+        queue = QueueFactory(organization=organization, auto_assign=False)
+        agent = make_agent(organization, queues=[queue], username="fuzz-agent")
+        customer = Customer.objects.create(organization=organization, display_name="模糊测试客户")
+        ticket = TicketFactory(organization=organization, queue=queue, customer=customer)
     return {"user": user, "agent": agent, "ticket": ticket, "customer": customer}
 
 

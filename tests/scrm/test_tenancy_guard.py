@@ -6,7 +6,7 @@ import gc
 import pytest
 from rest_framework.test import APIClient
 
-from scrm import services
+from scrm.customers import services
 from scrm.models import Channel, Customer, Role
 from scrm.tenancy import (
     NO_ORGANIZATION_TITLE,

@@ -28,8 +28,14 @@ NOT_LEADING = {
     "scrm_agentprofile.user_id": "one profile per user; a user belongs to one organization (User is exempt above)",
     "channels_ingest_channelaccount.slug": "callback URLs carry a global slug, looked up before any organization is "
                                             "known",
-    "channels_ingest_inboundevent.inboundevent_waiting_idx": "the beat re-enqueue of stale events scans every "
-                                                              "organization (cross-tenant maintenance)",
+    **{f"{table}.{index}": "the outbox's sweeper takes the due rows of every organization by time, through this "
+                           "partial index of rows still waiting (cross-tenant maintenance: scrm.platform.outbox)"
+       for table, index in [("scrm_customerimport", "custimport_due_idx"),
+                            ("scrm_customerexport", "custexport_due_idx"),
+                            ("tickets_notificationdelivery", "notificationdelivery_due_idx"),
+                            ("channels_ingest_inboundevent", "inboundevent_due_idx"),
+                            ("channels_ingest_inboundmedia", "inboundmedia_due_idx"),
+                            ("channels_ingest_outboundmessage", "outbound_due_idx")]},
     "tickets_ticket.ticket_sla_sweep_idx": "the SLA sweep takes due tickets of every organization by time "
                                            "(cross-tenant maintenance)",
 }
