@@ -128,6 +128,9 @@ class Kind:
     select_related: tuple = ()
     time_limit: int | None = None  # seconds, for the task run of a long kind
     status_field: str = "status"  # the column holding the outbox state (a job keeps its own `status` for its page)
+    # An atomic kind whose every outcome can be redone from its row: its success commits without waiting for the
+    # disk (see _run_one).
+    commit_wait: bool = True
 
     def attempts_allowed(self):
         return self.max_attempts() if callable(self.max_attempts) else self.max_attempts
@@ -137,12 +140,14 @@ _KINDS = {}
 
 
 def register(kind, *, model, handler, max_attempts, backoff, lease, queue=DEFAULT_QUEUE, states=States(),
-             atomic=False, on_failure=None, select_related=(), time_limit=None, status_field="status"):
+             atomic=False, on_failure=None, select_related=(), time_limit=None, status_field="status",
+             commit_wait=True):
     """Declare a kind of deferred work, once, from its app (AppConfig.ready() or the module of its handler). The
     lease must outlast everything the handler may wait for (its network timeouts), and the task's time limit."""
     _KINDS[kind] = Kind(name=kind, model=model, handler=handler, max_attempts=max_attempts, backoff=backoff,
                         lease=lease, queue=queue, states=states, atomic=atomic, on_failure=on_failure,
-                        select_related=tuple(select_related), time_limit=time_limit, status_field=status_field)
+                        select_related=tuple(select_related), time_limit=time_limit, status_field=status_field,
+                        commit_wait=commit_wait)
     return _KINDS[kind]
 
 
@@ -380,7 +385,11 @@ def _run_one(kind, row_id, organization_id, attempt, *, row=None):
     with tenant_scope(organization_id):
         try:
             if kind.atomic:
+                # Only a transaction of its own: never relax the commit of a caller's transaction.
+                relaxed = not kind.commit_wait and not connection.in_atomic_block
                 with transaction.atomic():
+                    if relaxed:
+                        _commit_without_wait()
                     return _succeed(kind, row or _load(kind, row_id, organization_id), organization_id, attempt)
             return _succeed(kind, row or _load(kind, row_id, organization_id), organization_id, attempt)
         except _LeaseLost:
@@ -397,6 +406,15 @@ def _run_one(kind, row_id, organization_id, attempt, *, row=None):
                            extra={"kind": kind.name, "row_id": row_id, "attempt": attempt})
             return _fail(kind, row_id, organization_id, attempt, error_text(error, organization_id=organization_id),
                          permanent=False, fields={})
+
+
+def _commit_without_wait():
+    """This transaction's COMMIT returns before its WAL reaches the disk (PostgreSQL's asynchronous commit). Only
+    a crash of PostgreSQL itself can lose it, and then whole: the row's claim was committed durably before, so the
+    row is still in flight and is run again once its lease expires. Done once either way; a worker no longer waits
+    for a disk flush per row (10-20 ms each on a busy disk)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _succeed(kind, row, organization_id, attempt):

@@ -346,3 +346,31 @@ def test_after_ops_rename_the_accounts_slug_its_conversations_and_replies_carry_
     with platform_scope():
         assert OutboundMessage.objects.get().status == OutboundMessage.Status.SENT
     assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_processing_commits_without_waiting_for_the_disk_but_never_relaxes_a_callers_transaction(oa_account):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from channels_ingest import wire
+
+    def stored(text):
+        fields = message("text", Content=text)
+        fields = {key: str(value) for key, value in fields.items()}
+        with tenant_scope(oa_account.organization_id):
+            return InboundEvent.objects.create(
+                organization_id=oa_account.organization_id, account=oa_account, kind="text",
+                dedupe_key=wire.dedupe_key(fields), from_user=fields["FromUserName"], raw="<xml/>", fields=fields)
+
+    first, second = stored("第一条"), stored("第二条")
+    with CaptureQueriesContext(connection) as own:
+        assert event_process(event_id=first.pk) == InboundEvent.Status.PROCESSED
+    with transaction.atomic(), CaptureQueriesContext(connection) as callers:
+        assert event_process(event_id=second.pk) == InboundEvent.Status.PROCESSED
+
+    relaxed = "SET LOCAL synchronous_commit TO OFF"
+    assert [q["sql"] for q in own.captured_queries].count(relaxed) == 1
+    assert relaxed not in [q["sql"] for q in callers.captured_queries]
+    with tenant_scope(oa_account.organization_id):
+        assert Comment.objects.count() == 2
