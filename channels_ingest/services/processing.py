@@ -190,6 +190,8 @@ def event_replay(*, event):
 outbox.register(
     KIND, model=InboundEvent, handler=_process, max_attempts=MAX_ATTEMPTS, backoff=backoff_seconds, lease=LEASE,
     states=EVENT_STATES, atomic=True, select_related=("account", "account__organization"),
+    # Processing only writes rows it can write again from the stored event (which the callback stored durably).
+    commit_wait=False,
 )
 
 

@@ -128,6 +128,9 @@ class Kind:
     select_related: tuple = ()
     time_limit: int | None = None  # seconds, for the task run of a long kind
     status_field: str = "status"  # the column holding the outbox state (a job keeps its own `status` for its page)
+    # An atomic kind whose every outcome can be redone from its row: its success commits without waiting for the
+    # disk (see _run_one).
+    commit_wait: bool = True
 
     def attempts_allowed(self):
         return self.max_attempts() if callable(self.max_attempts) else self.max_attempts
@@ -137,12 +140,14 @@ _KINDS = {}
 
 
 def register(kind, *, model, handler, max_attempts, backoff, lease, queue=DEFAULT_QUEUE, states=States(),
-             atomic=False, on_failure=None, select_related=(), time_limit=None, status_field="status"):
+             atomic=False, on_failure=None, select_related=(), time_limit=None, status_field="status",
+             commit_wait=True):
     """Declare a kind of deferred work, once, from its app (AppConfig.ready() or the module of its handler). The
     lease must outlast everything the handler may wait for (its network timeouts), and the task's time limit."""
     _KINDS[kind] = Kind(name=kind, model=model, handler=handler, max_attempts=max_attempts, backoff=backoff,
                         lease=lease, queue=queue, states=states, atomic=atomic, on_failure=on_failure,
-                        select_related=tuple(select_related), time_limit=time_limit, status_field=status_field)
+                        select_related=tuple(select_related), time_limit=time_limit, status_field=status_field,
+                        commit_wait=commit_wait)
     return _KINDS[kind]
 
 
@@ -322,11 +327,16 @@ def claim(kind, ids, *, now=None):
 
 
 def run(kind_name, ids):
-    """Claim and run the due rows of `ids`; returns {id: Outcome} of the rows this call ran."""
+    """Claim and run the due rows of `ids`; returns {id: Outcome} of the rows this call ran. Each row runs in its own
+    transaction (an atomic kind's) and fails alone."""
     kind = _KINDS[kind_name]
+    claimed = claim(kind, ids)
+    # An atomic kind's handler runs at once and only writes our database: its claimed rows are read in one query
+    # per organization, not one each. A network kind reads each row just before its send (a batch may take long).
+    preloaded = _load_claimed(kind, claimed) if kind.atomic and len(claimed) > 1 else {}
     outcomes = {}
-    for row_id, organization_id, attempt in claim(kind, ids):
-        outcome = _run_one(kind, row_id, organization_id, attempt)
+    for row_id, organization_id, attempt in claimed:
+        outcome = _run_one(kind, row_id, organization_id, attempt, row=preloaded.get(row_id))
         if outcome is not None:
             outcomes[row_id] = outcome
     return outcomes
@@ -336,11 +346,27 @@ def _scoped(kind, organization_id):
     return kind.model.objects.filter(organization_id=organization_id)
 
 
-def _load(kind, row_id, organization_id):
+def _rows(kind, organization_id):
     queryset = _scoped(kind, organization_id)
     if kind.select_related:
         queryset = queryset.select_related(*kind.select_related)
-    return queryset.get(pk=row_id)
+    return queryset
+
+
+def _load(kind, row_id, organization_id):
+    return _rows(kind, organization_id).get(pk=row_id)
+
+
+def _load_claimed(kind, claimed):
+    """{id: row} of the claimed rows, one query per organization."""
+    by_organization = {}
+    for row_id, organization_id, _attempt in claimed:
+        by_organization.setdefault(organization_id, []).append(row_id)
+    rows = {}
+    for organization_id, row_ids in by_organization.items():
+        with tenant_scope(organization_id):
+            rows.update((row.pk, row) for row in _rows(kind, organization_id).filter(pk__in=row_ids))
+    return rows
 
 
 def _mine(kind, row_id, organization_id, attempt):
@@ -355,13 +381,17 @@ def _with_updated_at(kind, values):
     return values
 
 
-def _run_one(kind, row_id, organization_id, attempt):
+def _run_one(kind, row_id, organization_id, attempt, *, row=None):
     with tenant_scope(organization_id):
         try:
             if kind.atomic:
+                # Only a transaction of its own: never relax the commit of a caller's transaction.
+                relaxed = not kind.commit_wait and not connection.in_atomic_block
                 with transaction.atomic():
-                    return _succeed(kind, _load(kind, row_id, organization_id), organization_id, attempt)
-            return _succeed(kind, _load(kind, row_id, organization_id), organization_id, attempt)
+                    if relaxed:
+                        _commit_without_wait()
+                    return _succeed(kind, row or _load(kind, row_id, organization_id), organization_id, attempt)
+            return _succeed(kind, row or _load(kind, row_id, organization_id), organization_id, attempt)
         except _LeaseLost:
             logger.warning("outbox row claimed again before its outcome was recorded",
                            extra={"kind": kind.name, "row_id": row_id, "attempt": attempt})
@@ -376,6 +406,15 @@ def _run_one(kind, row_id, organization_id, attempt):
                            extra={"kind": kind.name, "row_id": row_id, "attempt": attempt})
             return _fail(kind, row_id, organization_id, attempt, error_text(error, organization_id=organization_id),
                          permanent=False, fields={})
+
+
+def _commit_without_wait():
+    """This transaction's COMMIT returns before its WAL reaches the disk (PostgreSQL's asynchronous commit). Only
+    a crash of PostgreSQL itself can lose it, and then whole: the row's claim was committed durably before, so the
+    row is still in flight and is run again once its lease expires. Done once either way; a worker no longer waits
+    for a disk flush per row (10-20 ms each on a busy disk)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _succeed(kind, row, organization_id, attempt):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from channels_ingest.errors import MSG_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import InboundEvent, OutboundMessage
 from channels_ingest.services import event_process, event_replay
-from channels_ingest.services.processing import MAX_ATTEMPTS
+from channels_ingest.services.processing import KIND, MAX_ATTEMPTS
 from scrm import tasks
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
@@ -123,6 +123,49 @@ def test_agents_cannot_see_the_channels_pages(client, agent, oa_account):
     client.force_login(agent)
     assert client.get(f"/settings/channels/{oa_account.pk}/").status_code == 403
     assert client.get("/settings/channels/").status_code == 403
+
+
+def test_a_batch_with_a_failing_event_processes_the_others_and_retries_that_one_alone(
+        oa, django_capture_on_commit_callbacks, eager_tasks):
+    """The worker runs a published batch of ids; each event is its own transaction, so one bad payload fails alone."""
+    texts = ["第一条", "会失败", "第三条", "第四条"]
+    for text in texts:
+        with django_capture_on_commit_callbacks(execute=False):  # stored, not yet handed to a worker
+            assert oa.post(message("text", Content=text)).content == b"success"
+    with platform_scope():
+        events = list(InboundEvent.objects.order_by("pk"))
+    _break_processing(events[1])
+
+    tasks.outbox_run.delay(KIND, [event.pk for event in events])
+
+    with platform_scope():
+        statuses = dict(InboundEvent.objects.values_list("pk", "status"))
+        assert [statuses[event.pk] for event in events] == [InboundEvent.Status.PROCESSED, InboundEvent.Status.FAILED,
+                                                           InboundEvent.Status.PROCESSED, InboundEvent.Status.PROCESSED]
+        assert list(Comment.objects.order_by("pk").values_list("body", flat=True)) == ["第一条", "第三条", "第四条"]
+        assert Comment.objects.values("ticket").distinct().count() == 1
+        failed = InboundEvent.objects.get(pk=events[1].pk)
+    assert (failed.attempts, failed.comment_id) == (1, None)
+    assert failed.last_error
+
+
+def test_a_message_appended_to_an_open_ticket_takes_a_bounded_number_of_queries(
+        oa, deliver, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    """Claim, read, conversation lock, customer, ticket lock, duplicate check, comment, timeline, customer's last
+    contact, ticket, outcome, and the transaction around them: the worker's cost per message, which sets how many
+    messages two worker processes turn into ticket messages per second."""
+    deliver(oa, message("text", Content="第一条"))  # opens the ticket
+    with django_capture_on_commit_callbacks(execute=False):
+        assert oa.post(message("text", Content="第二条")).content == b"success"
+    with platform_scope():
+        event = InboundEvent.objects.get(status=InboundEvent.Status.RECEIVED)
+
+    with django_assert_max_num_queries(13):
+        assert event_process(event_id=event.pk) == InboundEvent.Status.PROCESSED
+
+    with platform_scope():
+        assert Comment.objects.count() == 2
+        assert Comment.objects.values("ticket").distinct().count() == 1
 
 
 # --- replies ----------------------------------------------------------------------------------------------------
@@ -303,3 +346,31 @@ def test_after_ops_rename_the_accounts_slug_its_conversations_and_replies_carry_
     with platform_scope():
         assert OutboundMessage.objects.get().status == OutboundMessage.Status.SENT
     assert len(fake_wechat.calls_to("/cgi-bin/message/custom/send")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_processing_commits_without_waiting_for_the_disk_but_never_relaxes_a_callers_transaction(oa_account):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from channels_ingest import wire
+
+    def stored(text):
+        fields = message("text", Content=text)
+        fields = {key: str(value) for key, value in fields.items()}
+        with tenant_scope(oa_account.organization_id):
+            return InboundEvent.objects.create(
+                organization_id=oa_account.organization_id, account=oa_account, kind="text",
+                dedupe_key=wire.dedupe_key(fields), from_user=fields["FromUserName"], raw="<xml/>", fields=fields)
+
+    first, second = stored("第一条"), stored("第二条")
+    with CaptureQueriesContext(connection) as own:
+        assert event_process(event_id=first.pk) == InboundEvent.Status.PROCESSED
+    with transaction.atomic(), CaptureQueriesContext(connection) as callers:
+        assert event_process(event_id=second.pk) == InboundEvent.Status.PROCESSED
+
+    relaxed = "SET LOCAL synchronous_commit TO OFF"
+    assert [q["sql"] for q in own.captured_queries].count(relaxed) == 1
+    assert relaxed not in [q["sql"] for q in callers.captured_queries]
+    with tenant_scope(oa_account.organization_id):
+        assert Comment.objects.count() == 2

@@ -185,7 +185,7 @@ def _existing_message(channel, message_id):
     return Comment.objects.select_related("ticket").filter(channel=channel, message_id=message_id).first()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def ticket_add_message(*, organization, customer, channel, source_ref, body, message_id=None):
     """Record a customer's inbound message and return its Comment: on the open conversation ticket (same
     channel and reference; a pending one reopens), else on a new ticket.
@@ -196,30 +196,32 @@ def ticket_add_message(*, organization, customer, channel, source_ref, body, mes
     _same_organization(organization.pk, customer)
     message_id = message_id or ""
     with tenant_scope(organization):
+        # Locked first: a concurrent delivery of the same message waits here, and then finds the first one's comment.
+        ticket = _conversation_ticket(customer=customer, channel=channel, source_ref=source_ref)
         if message_id:
             existing = _existing_message(channel, message_id)
             if existing is not None:
                 return existing
+        if ticket is not None:
+            return _add_message(ticket, customer=customer, channel=channel, body=body, message_id=message_id)
         try:
+            # No ticket to queue on: concurrent deliveries each open one, the unique message id keeps the first;
+            # the others' openings are undone (and their numbers given back) with this savepoint.
             with transaction.atomic():
-                return _add_message(organization=organization, customer=customer, channel=channel,
-                                    source_ref=source_ref, body=body, message_id=message_id)
+                ticket = ticket_open(organization=organization, customer=customer, subject=_subject_from(body),
+                                     description=body, channel=channel, source_ref=source_ref)
+                return _add_message(ticket, customer=customer, channel=channel, body=body, message_id=message_id)
         except IntegrityError:
-            # A concurrent delivery of the same message committed first; its ticket and comment stand.
             existing = _existing_message(channel, message_id) if message_id else None
             if existing is None:
                 raise
             return existing
 
 
-def _add_message(*, organization, customer, channel, source_ref, body, message_id):
-    ticket = _conversation_ticket(customer=customer, channel=channel, source_ref=source_ref)
-    if ticket is None:
-        ticket = ticket_open(organization=organization, customer=customer, subject=_subject_from(body),
-                             description=body, channel=channel, source_ref=source_ref)
+def _add_message(ticket, *, customer, channel, body, message_id):
     comment = Comment.objects.create(
-        organization=organization, ticket=ticket, is_public=True, customer=customer, body=body, channel=channel,
-        message_id=message_id,
+        organization_id=ticket.organization_id, ticket=ticket, is_public=True, customer=customer, body=body,
+        channel=channel, message_id=message_id,
     )
     event_write(ticket, Kind.COMMENT, comment=comment, after={"comment": comment.pk, "from": "customer"})
     customer_touch(customer=customer, at=comment.created_at)
