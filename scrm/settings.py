@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "scrm",
     "forms_builder",
+    "notifications",
     "tickets",
     "settlement",
     "channels_ingest",
@@ -305,7 +306,7 @@ NOTIFY_RETRY_MAX_SECONDS = env.int("NOTIFY_RETRY_MAX_SECONDS", default=3600)
 # How often the notification bell asks for the unread count.
 NOTIFY_BELL_POLL_SECONDS = env.int("NOTIFY_BELL_POLL_SECONDS", default=30)
 
-# --- SLA escalation channels (tickets.sla.channels): off until configured -------------------------------------------
+# --- SLA escalation channels (notifications.senders): off until configured -------------------------------------------
 # WeCom (企业微信) application messages to staff; the user's WeCom userid is read from WECOM_USERID_FIELD.
 WECOM_CORP_ID = env("WECOM_CORP_ID", default="")
 WECOM_SECRET = env("WECOM_SECRET", default="")

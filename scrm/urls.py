@@ -34,7 +34,7 @@ urlpatterns = [
     path("settings/channels/", include("channels_ingest.urls")),
     path("tickets/", include("tickets.urls")),
     path("sla/", include("tickets.urls_sla")),
-    path("notifications/", include("tickets.urls_notifications")),
+    path("notifications/", include("notifications.urls")),
     path("files/", include("tickets.urls_files")),
     path("rate/", include("tickets.urls_public")),
     path("forms/", include("forms_builder.urls")),

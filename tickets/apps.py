@@ -10,11 +10,9 @@ class TicketsConfig(AppConfig):
         # The core app imports nothing of ours: we hand it our role permissions and timeline entries here.
         from scrm.models import Role
         from scrm.onboarding import register_organization_setup
-        from scrm.platform.redaction import register_secret_source
         from scrm.roles import CRUD, register_role_permissions
         from scrm.timeline import register_timeline_provider
         from tickets.services.sla import calendars_ensure_defaults
-        from tickets.sla.channels import notification_channel_secrets
         from tickets.timeline import ticket_entries
 
         work = ("view", "add", "change")
@@ -26,7 +24,6 @@ class TicketsConfig(AppConfig):
             Role.OPS_ADMIN: {
                 "queue": CRUD, "queuemembership": CRUD, "tickettype": CRUD, "routingrule": CRUD, "cannedresponse": CRUD,
                 "ticket": read, "comment": read, "ticketevent": read, **sla_crud,
-                "notificationchannelconfig": CRUD,
             },
             Role.SUPERVISOR: {**config, "queuemembership": read, "ticket": work, "comment": ("view", "add"),
                               "ticketevent": read, **sla_read},
@@ -35,9 +32,6 @@ class TicketsConfig(AppConfig):
             Role.VIEWER: {**config, "ticket": read, "comment": read, "ticketevent": read},
         })
         register_timeline_provider("tickets")(ticket_entries)
-        # tickets.services.notify registers the outbox kind "notification" (imported with tickets.services.sla above);
-        # the channels' secrets are masked in every error recorded.
-        register_secret_source(notification_channel_secrets)
         self._register_navigation()
         # A new organization starts with the preset calendars, China holidays and 调休 days seeded.
         register_organization_setup("sla-calendars", calendars_ensure_defaults)

@@ -149,7 +149,7 @@ def _verify(organization, due):
             [organization.pk],
         )
         once, more = cursor.fetchone()
-        cursor.execute("SELECT count(*) FROM tickets_notification WHERE organization_id = %s", [organization.pk])
+        cursor.execute("SELECT count(*) FROM notifications_notification WHERE organization_id = %s", [organization.pk])
         notifications = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM tickets_ticket WHERE organization_id = %s AND escalation_level = 1",
                        [organization.pk])

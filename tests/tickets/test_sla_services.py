@@ -9,21 +9,13 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from notifications.models import Notification
 from scrm.tenancy import platform_scope, tenant_scope
 from tests.concurrency import run_at_once
 from tests.scrm.factories import OrganizationFactory
 from tests.tickets.factories import CustomerFactory
 from tests.tickets.sla_factories import LADDER, office_calendar, sla_policy, staffed_queue
-from tickets.models import (
-    BusinessCalendar,
-    CalendarDay,
-    EscalationStep,
-    Notification,
-    SLAPolicy,
-    SLATarget,
-    Ticket,
-    TicketEvent,
-)
+from tickets.models import BusinessCalendar, CalendarDay, EscalationStep, SLAPolicy, SLATarget, Ticket, TicketEvent
 from tickets.models.sla import (
     MSG_LADDER_ORDER,
     MSG_NO_WORKING_TIME,

@@ -9,11 +9,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from notifications.models import Notification
 from scrm.models import Role
 from tests.scrm.factories import TeamFactory, UserFactory
 from tests.tickets.factories import QueueFactory, TicketTypeFactory, make_agent
 from tests.tickets.sla_factories import LADDER, office_calendar, sla_policy
-from tickets.models import Notification, Ticket, TicketEvent
+from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_open
 from tickets.services.sla import sla_sweep, supervisor_of
 

@@ -17,8 +17,6 @@ from tickets.models.core import (
     TicketType,
     TicketWatcher,
 )
-from tickets.models.notify import Notification, NotificationDelivery
-from tickets.models.notify_channels import NotificationChannelConfig
 from tickets.models.satisfaction import SatisfactionSurvey
 from tickets.models.sla import BusinessCalendar, CalendarDay, EscalationStep, Metric, SLAPolicy, SLATarget
 
@@ -35,9 +33,6 @@ __all__ = [
     "Attachment",
     "CannedResponse",
     "Comment",
-    "Notification",
-    "NotificationChannelConfig",
-    "NotificationDelivery",
     "Queue",
     "QueueMembership",
     "RoutingRule",

@@ -25,6 +25,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.models import Notification
+from notifications.services import Notice, notify, notify_many
 from scrm.models import AgentProfile, Team, User
 from scrm.tenancy import platform_scope, tenant_scope, tenant_sql
 from tickets.models import (
@@ -32,8 +34,6 @@ from tickets.models import (
     CalendarDay,
     EscalationStep,
     Metric,
-    Notification,
-    NotificationDelivery,
     Queue,
     SLAPolicy,
     SLATarget,
@@ -49,14 +49,12 @@ from tickets.models.sla import (
 )
 from tickets.services._core import assignee_apply, event_write, ref, ticket_lock
 from tickets.services.assignment import assign_by_strategy
-from tickets.services.notify import Notice, notify, notify_many, register_notification_channel
 from tickets.sla.calendar import (
     Calendar,
     add_business_minutes,
     business_minutes_between,
     subtract_business_minutes,
 )
-from tickets.sla.channels import sms_address, sms_send, wecom_address, wecom_send
 
 logger = logging.getLogger(__name__)
 
@@ -781,7 +779,3 @@ def sla_sweep(*, now=None, batch_size=500):
         if len(tickets) < batch_size:
             return total
 
-
-# WeCom and SMS go out only when a ladder step asks for them (no notification kind sends on them by default).
-register_notification_channel(NotificationDelivery.Channel.WECOM, wecom_send, address=wecom_address, kinds=())
-register_notification_channel(NotificationDelivery.Channel.SMS, sms_send, address=sms_address, kinds=())

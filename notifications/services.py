@@ -2,7 +2,8 @@
 registered channel the recipient can be reached on and wants this kind on, a row (`NotificationDelivery`) of the
 outbox kind "notification" (scrm.platform.outbox), published after commit.
 
-Channels plug in with `register_notification_channel(name, sender, ...)`; email is registered here. A sender sends
+Channels plug in with `register_notification_channel(name, sender, ...)`; notifications.senders registers email,
+WeCom and SMS. A sender sends
 one delivery or raises: `NotificationPermanentError` gives up at once (a bad address), anything else is retried
 with back-off until `NOTIFY_MAX_ATTEMPTS`. The outbox claims a delivery with a lease and calls the sender with no
 row lock and no transaction held (a stalled SMTP server holds nothing of ours); a delivery marked sent is never
@@ -16,16 +17,15 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from notifications.errors import MSG_NOTIFICATION_NOT_YOURS, MSG_NOTIFY_OTHER_ORG, NotificationError
+from notifications.models import Notification, NotificationDelivery
 from scrm.platform import outbox
 from scrm.tenancy import tenant_scope
-from tickets.errors import MSG_NOTIFICATION_NOT_YOURS, MSG_NOTIFY_OTHER_ORG, TicketError
-from tickets.models import Notification, NotificationDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +42,6 @@ TITLES = {
     Kind.SLA_BREACH: _("Ticket %(number)s missed its SLA target"),
     Kind.RATING_LOW: _("Ticket %(number)s got a low satisfaction rating"),
 }
-EMAIL_SUBJECT = _("[SCRM] %(title)s")
-
-# Email by default only for what needs someone's attention now; the in-app centre gets everything.
-EMAIL_KINDS = frozenset({Kind.ASSIGNED, Kind.MENTIONED, Kind.ESCALATED})
 
 
 class NotificationPermanentError(Exception):
@@ -158,7 +154,7 @@ def notify_many(notices):
 
 
 def _audience(notice):
-    """The recipient's organization, or None when nobody needs telling; TicketError across organizations."""
+    """The recipient's organization, or None when nobody needs telling; NotificationError across organizations."""
     recipient, actor, ticket = notice.recipient, notice.actor, notice.ticket
     if actor is not None and actor.pk == recipient.pk:
         return None  # nobody needs telling what they just did
@@ -166,9 +162,9 @@ def _audience(notice):
         return None
     organization_id = recipient.organization_id
     if ticket is not None and ticket.organization_id != organization_id:
-        raise TicketError(MSG_NOTIFY_OTHER_ORG)
+        raise NotificationError(MSG_NOTIFY_OTHER_ORG)
     if actor is not None and actor.organization_id not in (None, organization_id):
-        raise TicketError(MSG_NOTIFY_OTHER_ORG)
+        raise NotificationError(MSG_NOTIFY_OTHER_ORG)
     return organization_id
 
 
@@ -246,7 +242,7 @@ outbox.register(
 def notification_mark_read(*, notification, user):
     """Mark one of the user's notifications read (again is harmless)."""
     if notification.recipient_id != user.pk:
-        raise TicketError(MSG_NOTIFICATION_NOT_YOURS)
+        raise NotificationError(MSG_NOTIFICATION_NOT_YOURS)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         with tenant_scope(notification.organization_id):
@@ -260,23 +256,3 @@ def notifications_mark_all_read(*, user):
     """Mark every unread notification of the user read; returns how many."""
     with tenant_scope(user.organization_id):
         return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
-
-
-# --- email, the first channel ---------------------------------------------------------------------------------------
-
-def _email_address(user):
-    return (user.email or "").strip()
-
-
-def _email_send(delivery):
-    notification = delivery.notification
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = str(EMAIL_SUBJECT % {"title": notification.title})
-    lines = [notification.body] if notification.body else []
-    if notification.url:
-        lines.append(absolute_url(notification.url))
-    send_mail(subject, "\n\n".join(lines) or notification.title, settings.DEFAULT_FROM_EMAIL, [delivery.address],
-              fail_silently=False)
-
-
-register_notification_channel(Channel.EMAIL, _email_send, address=_email_address, kinds=EMAIL_KINDS)

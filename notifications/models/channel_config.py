@@ -1,6 +1,6 @@
 """One organization's own SLA escalation channels, edited by ops in the admin: the WeCom application that sends
 its staff messages and its SMS provider (Aliyun SMS). An organization without a complete row uses the environment
-settings (WECOM_*, SMS_PROVIDER, ALIYUN_SMS_*); see tickets.sla.channels.
+settings (WECOM_*, SMS_PROVIDER, ALIYUN_SMS_*); see notifications.senders.
 
 The two secrets are stored encrypted with scrm.crypto and never shown again: set them with `set_wecom_secret` /
 `set_aliyun_access_key_secret`, read them with the properties of the same name.

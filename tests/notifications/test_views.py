@@ -3,12 +3,12 @@ open one (it becomes read) or mark them all read."""
 
 import pytest
 
+from notifications.models import Notification
+from notifications.services import notify
 from scrm.models import Role
 from scrm.tenancy import tenant_scope
 from tests.tenancy import assert_isolated, tenant_pair
 from tests.tickets.factories import TicketFactory
-from tickets.models import Notification
-from tickets.services import notify
 
 pytestmark = pytest.mark.django_db
 

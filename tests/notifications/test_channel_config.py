@@ -14,23 +14,23 @@ from django.db import connection
 from django.test import Client
 from django.utils.translation import gettext as _
 
+from notifications.models import NotificationChannelConfig, NotificationDelivery
+from notifications.models.channel_config import MSG_SMS_ENDPOINT, MSG_SMS_INCOMPLETE, MSG_WECOM_INCOMPLETE
+from notifications.senders import aliyun_signature
+from notifications.services import notification_delivery_send
 from scrm.crypto import secret_decrypt
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
+from tests.notifications.test_senders import fake_gateway
 from tests.tenancy import tenant_pair
 from tests.tickets.factories import CustomerFactory
 from tests.tickets.sla_factories import office_calendar, sla_policy, staffed_queue
-from tests.tickets.test_sla_channels import fake_gateway
-from tickets.models import NotificationChannelConfig, NotificationDelivery
-from tickets.models.notify_channels import MSG_SMS_ENDPOINT, MSG_SMS_INCOMPLETE, MSG_WECOM_INCOMPLETE
 from tickets.services import ticket_open
-from tickets.services.notify import notification_delivery_send
 from tickets.services.sla import sla_sweep
-from tickets.sla.channels import aliyun_signature
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
-ADMIN_URL = "/admin/tickets/notificationchannelconfig/"
+ADMIN_URL = "/admin/notifications/notificationchannelconfig/"
 
 
 @pytest.fixture
@@ -191,7 +191,7 @@ def test_an_organization_without_config_and_no_environment_queues_nothing(gatewa
 
 def _column(config, name):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {name} FROM tickets_notificationchannelconfig WHERE id = %s", [config.pk])  # noqa: S608
+        cursor.execute(f"SELECT {name} FROM notifications_notificationchannelconfig WHERE id = %s", [config.pk])  # noqa: S608
         return cursor.fetchone()[0]
 
 

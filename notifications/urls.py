@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views_notifications as views
+from notifications import views
 
 app_name = "notifications"
 

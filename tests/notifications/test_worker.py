@@ -4,11 +4,11 @@ commits, and a mail server that refuses for a while is retried with back-off unt
 import time
 
 import tickets.tasks  # noqa: F401 - registers the tasks with the worker's app
+from notifications.models import Notification, NotificationDelivery
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
+from tests.notifications.fake_smtp import fake_smtp_server
 from tests.tickets.factories import TicketFactory
-from tests.tickets.fake_smtp import fake_smtp_server
-from tickets.models import Notification, NotificationDelivery
 from tickets.services import ticket_assign
 
 

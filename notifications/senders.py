@@ -1,6 +1,7 @@
-"""Outbound notification channels the SLA ladder can ask for: a WeCom application message and an SMS.
+"""The outbound senders of notifications: email (for the kinds that need someone's attention now), and the two
+channels the SLA ladder can ask for, a WeCom application message and an SMS.
 
-Both are senders for `tickets.services.notify`'s outbox (`register_notification_channel`): a sender gets one
+Each is a sender for `notifications.services`'s outbox (`register_notification_channel`): a sender gets one
 `NotificationDelivery` and sends it or raises. `NotificationPermanentError` (no such user, an invalid number)
 gives up at once; any other error is retried by the outbox task with back-off, each attempt recorded on the row.
 
@@ -24,16 +25,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from notifications.models import Notification, NotificationChannelConfig, NotificationDelivery
+from notifications.services import (
+    NotificationPermanentError,
+    absolute_url,
+    register_notification_channel,
+)
 from scrm.platform.http import TimeoutSession
 from scrm.platform.redaction import error_text
 from scrm.tenancy import tenant_scope
-from tickets.models import NotificationChannelConfig
-from tickets.services.notify import NotificationPermanentError
 
 logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+Channel = NotificationDelivery.Channel
+
+EMAIL_SUBJECT = _("[SCRM] %(title)s")
+# Email by default only for what needs someone's attention now; the in-app centre gets everything.
+EMAIL_KINDS = frozenset({Kind.ASSIGNED, Kind.MENTIONED, Kind.ESCALATED})
 
 SMS_TIMEOUT_SECONDS = 10
 WECOM_TIMEOUT_SECONDS = 10
@@ -265,3 +280,27 @@ def sms_send(delivery):
         raise NotificationPermanentError("no SMS provider is configured")
     notification = delivery.notification
     provider.send(delivery.address, notification.title or delivery_text(delivery))
+
+
+# --- email -----------------------------------------------------------------------------------------------------------
+
+def _email_address(user):
+    return (user.email or "").strip()
+
+
+def _email_send(delivery):
+    notification = delivery.notification
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = str(EMAIL_SUBJECT % {"title": notification.title})
+    lines = [notification.body] if notification.body else []
+    if notification.url:
+        lines.append(absolute_url(notification.url))
+    send_mail(subject, "\n\n".join(lines) or notification.title, settings.DEFAULT_FROM_EMAIL, [delivery.address],
+              fail_silently=False)
+
+
+# Email for the kinds that need someone's attention now; WeCom and SMS only when a ladder step asks for them (no
+# notification kind sends on them by default).
+register_notification_channel(Channel.EMAIL, _email_send, address=_email_address, kinds=EMAIL_KINDS)
+register_notification_channel(Channel.WECOM, wecom_send, address=wecom_address, kinds=())
+register_notification_channel(Channel.SMS, sms_send, address=sms_address, kinds=())

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from notifications.models import NotificationDelivery
+from notifications.senders import AliyunSMSProvider, aliyun_signature
+from notifications.services import notification_delivery_send
 from tests.tickets.sla_factories import office_calendar, sla_policy, staffed_queue
-from tickets.models import NotificationDelivery
 from tickets.services import ticket_open
-from tickets.services.notify import notification_delivery_send
 from tickets.services.sla import sla_sweep
-from tickets.sla.channels import AliyunSMSProvider, aliyun_signature
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """Notifications: the in-app notification centre (one row per recipient and event) and the outbox of its deliveries
 on other channels (email now; WeCom and SMS plug in through `register_notification_channel`).
 
-Workflow lives in tickets.services.notify; these are tables, constraints and indexes only.
+Workflow lives in notifications.services; these are tables, constraints and indexes only.
 """
 
 from django.conf import settings

@@ -11,11 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
+from notifications import selectors
+from notifications.models import Notification
+from notifications.services import notification_mark_read, notifications_mark_all_read, ticket_url
 from scrm.paginators import CappedCountPaginator
-from tickets import selectors
-from tickets.models import Notification
-from tickets.services import notification_mark_read, notifications_mark_all_read
-from tickets.services.notify import ticket_url
 
 PER_PAGE = 20
 
@@ -36,7 +35,7 @@ class NotificationAccessMixin(LoginRequiredMixin):
 
 
 class NotificationListView(NotificationAccessMixin, TemplateView):
-    template_name = "tickets/notifications/list.html"
+    template_name = "notifications/list.html"
 
     def get_context_data(self, **kwargs):
         # Counting stops at 1,000: an agent with years of notifications pages the latest 50 pages, not all of them.
@@ -50,7 +49,7 @@ class NotificationListView(NotificationAccessMixin, TemplateView):
 class NotificationBellView(NotificationAccessMixin, TemplateView):
     """The bell partial (htmx polls it)."""
 
-    template_name = "tickets/notifications/_bell.html"
+    template_name = "notifications/_bell.html"
 
     def get_context_data(self, **kwargs):
         unread = selectors.notification_unread_count(user=self.request.user)

@@ -7,16 +7,16 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from notifications.errors import MSG_NOTIFY_OTHER_ORG, NotificationError
+from notifications.models import Notification, NotificationDelivery
+from notifications.services import notification_delivery_send, notify
 from scrm.models import Role
 from scrm.platform.outbox import sweep as outbox_sweep
 from scrm.tenancy import platform_scope, tenant_scope
 from tests.scrm.factories import TeamFactory
 from tests.tenancy import tenant_pair
 from tests.tickets.factories import QueueFactory, TicketFactory, TicketTypeFactory, make_agent
-from tickets.errors import MSG_NOTIFY_OTHER_ORG, TicketError
-from tickets.models import Notification, NotificationDelivery
-from tickets.services import notify, ticket_assign, ticket_open, ticket_take_next, ticket_transfer
-from tickets.services.notify import notification_delivery_send
+from tickets.services import ticket_assign, ticket_open, ticket_take_next, ticket_transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_a_ticket_of_another_organization_is_refused_and_nothing_is_written(db):
     a, b = tenant_pair()
     with tenant_scope(b.organization):
         foreign = TicketFactory(organization=b.organization)
-    with pytest.raises(TicketError) as error:
+    with pytest.raises(NotificationError) as error:
         notify(recipient=a.users[Role.AGENT], kind=Kind.ASSIGNED, ticket=foreign)
     assert str(error.value) == str(MSG_NOTIFY_OTHER_ORG)
     with platform_scope():
@@ -122,7 +122,7 @@ def test_a_delivery_marked_sent_is_never_sent_twice(scoped, make_user, mailoutbo
 
 
 def test_a_failed_send_is_scheduled_again_with_back_off_then_dead(scoped, make_user, settings):
-    settings.EMAIL_BACKEND = "tests.tickets.test_notify.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.notifications.test_notify.RefusingBackend"
     settings.NOTIFY_MAX_ATTEMPTS, settings.NOTIFY_RETRY_BASE_SECONDS = 3, 30
     agent = make_user(scoped, Role.AGENT)
     delivery = notify(recipient=agent, kind=Kind.ASSIGNED, ticket=_ticket(scoped)).deliveries.get()

@@ -5,12 +5,12 @@ import threading
 
 from django.db import connection, transaction
 
+from notifications.models import Notification, NotificationDelivery
+from notifications.services import notification_delivery_replay, notification_delivery_send, notify
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
+from tests.notifications.fake_smtp import fake_smtp_server
 from tests.tickets.factories import TicketFactory
-from tests.tickets.fake_smtp import fake_smtp_server
-from tickets.models import Notification, NotificationDelivery
-from tickets.services.notify import notification_delivery_replay, notification_delivery_send, notify
 
 Kind = Notification.Kind
 
@@ -51,7 +51,7 @@ def test_no_row_lock_is_held_while_the_mail_server_stalls(transactional_db, orga
             assert server.holding.wait(10)
             # Another transaction takes the row's lock at once: the sender holds none while SMTP stalls.
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT status FROM tickets_notificationdelivery WHERE id = %s FOR UPDATE NOWAIT",
+                cursor.execute("SELECT status FROM notifications_notificationdelivery WHERE id = %s FOR UPDATE NOWAIT",
                                [delivery.pk])
                 assert cursor.fetchone() == ("sending",)
         finally:
