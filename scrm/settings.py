@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "forms_builder",
     "notifications",
     "tickets",
+    "sla",
     "settlement",
     "channels_ingest",
     "demo",
@@ -140,7 +141,7 @@ CELERY_BEAT_SCHEDULE = {
     # published id was lost.
     "scrm-outbox-sweep": {"task": "scrm.tasks.outbox_sweep", "schedule": 10.0},
     "scrm-customer-exports-expire": {"task": "scrm.tasks.customer_exports_expire", "schedule": 3600.0},
-    "tickets-sla-sweep": {"task": "tickets.tasks.sla_sweep_start", "schedule": 30.0},
+    "sla-sweep": {"task": "sla.tasks.sla_sweep_start", "schedule": 30.0},
     # Attachment files whose row was rolled back with its transaction.
     "tickets-attachment-orphans": {"task": "tickets.tasks.attachment_orphans_delete", "schedule": 3600.0},
 }

@@ -33,7 +33,7 @@ urlpatterns = [
     path("hooks/", include("channels_ingest.urls_hooks")),
     path("settings/channels/", include("channels_ingest.urls")),
     path("tickets/", include("tickets.urls")),
-    path("sla/", include("tickets.urls_sla")),
+    path("sla/", include("sla.urls")),
     path("notifications/", include("notifications.urls")),
     path("files/", include("tickets.urls_files")),
     path("rate/", include("tickets.urls_public")),

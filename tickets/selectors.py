@@ -10,6 +10,7 @@ from scrm.access import user_has_role
 from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
 from scrm.selectors import region_scope_q
 from scrm.tenancy import current_organization_id
+from tickets.hooks import sla_state_annotate
 from tickets.models import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
@@ -22,7 +23,6 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.sla.state import sla_state_annotate
 
 
 def routing_rules_active():

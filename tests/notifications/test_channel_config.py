@@ -21,12 +21,12 @@ from notifications.services import notification_delivery_send
 from scrm.crypto import secret_decrypt
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
+from sla.services import sla_sweep
 from tests.notifications.test_senders import fake_gateway
+from tests.sla.factories import office_calendar, sla_policy, staffed_queue
 from tests.tenancy import tenant_pair
 from tests.tickets.factories import CustomerFactory
-from tests.tickets.sla_factories import office_calendar, sla_policy, staffed_queue
 from tickets.services import ticket_open
-from tickets.services.sla import sla_sweep
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db

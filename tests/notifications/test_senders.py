@@ -16,9 +16,9 @@ import time_machine
 from notifications.models import NotificationDelivery
 from notifications.senders import AliyunSMSProvider, aliyun_signature
 from notifications.services import notification_delivery_send
-from tests.tickets.sla_factories import office_calendar, sla_policy, staffed_queue
+from sla.services import sla_sweep
+from tests.sla.factories import office_calendar, sla_policy, staffed_queue
 from tickets.services import ticket_open
-from tickets.services.sla import sla_sweep
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db

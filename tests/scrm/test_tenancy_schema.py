@@ -12,7 +12,7 @@ from django.db import connection
 
 from scrm.tenancy import TenantModel
 
-OUR_APPS = {"scrm", "forms_builder", "tickets", "settlement", "channels_ingest"}
+OUR_APPS = {"scrm", "forms_builder", "notifications", "tickets", "sla", "settlement", "channels_ingest"}
 
 # Models of our apps that are not tenant tables, and why.
 NOT_TENANT = {

@@ -18,18 +18,11 @@ from tickets.models.core import (
     TicketWatcher,
 )
 from tickets.models.satisfaction import SatisfactionSurvey
-from tickets.models.sla import BusinessCalendar, CalendarDay, EscalationStep, Metric, SLAPolicy, SLATarget
 
 __all__ = [
     "ACTIVE_STATUSES",
     "POOL_STATUSES",
     "AgentLoad",
-    "BusinessCalendar",
-    "CalendarDay",
-    "EscalationStep",
-    "Metric",
-    "SLAPolicy",
-    "SLATarget",
     "Attachment",
     "CannedResponse",
     "Comment",

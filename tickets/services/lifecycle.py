@@ -30,6 +30,7 @@ from tickets.errors import (
     MSG_TRANSFER_SAME_QUEUE,
     TicketError,
 )
+from tickets.hooks import sla_on_customer_message, sla_on_public_reply, sla_on_status, sla_recompute
 from tickets.models import ACTIVE_STATUSES, Comment, Queue, Ticket, TicketEvent, TicketTag, TicketWatcher
 from tickets.outbound import reply_senders_for
 from tickets.routing import RoutingSample, routing_evaluate
@@ -49,7 +50,6 @@ from tickets.services.assignment import assign_by_strategy, region_ancestor_path
 from tickets.services.attachments import attachments_check, attachments_store
 from tickets.services.mentions import mentions_resolve
 from tickets.services.satisfaction import survey_create
-from tickets.services.sla import sla_on_customer_message, sla_on_public_reply, sla_on_status, sla_recompute
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ import time_machine
 from openpyxl import load_workbook
 
 from scrm.models import Role
+from sla.views import MSG_RANGE_ORDER
+from tests.sla.factories import office_calendar, sla_policy, staffed_queue
 from tests.tenancy import assert_isolated, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketTypeFactory
-from tests.tickets.sla_factories import office_calendar, sla_policy, staffed_queue
 from tickets.services import ticket_change_status, ticket_open, ticket_reply
-from tickets.views_sla import MSG_RANGE_ORDER
 
 SH = ZoneInfo("Asia/Shanghai")
 URL = "/sla/report/?start=2026-11-01&end=2026-11-30&group_by=queue"

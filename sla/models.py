@@ -1,6 +1,6 @@
 """SLA configuration: business calendars (weekly hours, holidays, make-up working days), policies with their
 per-priority targets, and the escalation ladder. Validation lives in `clean()` so the admin shows it on the
-field; the services call the same checks (`full_clean`) before saving. The arithmetic is in tickets.sla.calendar.
+field; the services call the same checks (`full_clean`) before saving. The arithmetic is in sla.calendar.
 """
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Channel, Customer
 from scrm.tenancy import TenantModel
-from tickets.sla.calendar import CalendarError, format_hhmm, parse_hhmm, spans_check
+from sla.calendar import CalendarError, format_hhmm, parse_hhmm, spans_check
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -9,16 +9,18 @@ from django.utils.html import escape
 
 from scrm.models import Role
 from scrm.tenancy import tenant_scope
-from tests.tenancy import assert_isolated, tenant_pair
-from tests.tickets.sla_factories import office_calendar
-from tickets.models import BusinessCalendar, EscalationStep, SLAPolicy
-from tickets.models.sla import (
+from sla.models import (
     MSG_LADDER_ORDER,
     MSG_NO_WORKING_TIME,
     MSG_SPANS_OVERLAP,
     MSG_TARGET_POSITIVE,
     PRESET_OFFICE,
+    BusinessCalendar,
+    EscalationStep,
+    SLAPolicy,
 )
+from tests.sla.factories import office_calendar
+from tests.tenancy import assert_isolated, tenant_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +35,7 @@ def _management(prefix, total):
 
 
 def _calendar_post(client, weekly):
-    return client.post("/admin/tickets/businesscalendar/add/", {
+    return client.post("/admin/sla/businesscalendar/add/", {
         "name": "新日历", "time_zone": "Asia/Shanghai", "preset": "custom", "weekly_hours": json.dumps(weekly),
         **_management("days", 0),
     })
@@ -60,7 +62,7 @@ def _policy_post(client, calendar, first_response, steps):
             "targets-0-resolution_minutes": "960"}
     for n, step in enumerate(steps):
         data.update({f"steps-{n}-{key}": value for key, value in step.items()})
-    return client.post("/admin/tickets/slapolicy/add/", data)
+    return client.post("/admin/sla/slapolicy/add/", data)
 
 
 def test_policies_and_ladders_are_validated_in_the_admin():
@@ -89,5 +91,5 @@ def test_policies_and_ladders_are_validated_in_the_admin():
 @pytest.mark.parametrize("model", ["businesscalendar", "slapolicy"])
 def test_the_sla_admin_pages_show_only_their_organizations_rows(model):
     a, b = tenant_pair(_seed)
-    assert_isolated(Client(), a, b, f"/admin/tickets/{model}/" if model == "businesscalendar"
-                    else "/admin/tickets/slapolicy/add/")
+    assert_isolated(Client(), a, b, f"/admin/sla/{model}/" if model == "businesscalendar"
+                    else "/admin/sla/slapolicy/add/")

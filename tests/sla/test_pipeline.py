@@ -10,12 +10,12 @@ from django.utils import timezone
 import tickets.tasks  # noqa: F401 - registers the tasks with the worker's app
 from notifications.models import Notification
 from scrm.tenancy import platform_scope, tenant_scope
+from sla.models import PRESET_24X7, BusinessCalendar
+from sla.services import calendar_create
+from tests.sla.factories import sla_policy, staffed_queue
 from tests.tickets.factories import CustomerFactory
-from tests.tickets.sla_factories import sla_policy, staffed_queue
-from tickets.models import BusinessCalendar, TicketEvent
-from tickets.models.sla import PRESET_24X7
+from tickets.models import TicketEvent
 from tickets.services import ticket_open
-from tickets.services.sla import calendar_create
 
 
 def _wait(predicate, timeout=40):

@@ -8,7 +8,7 @@ or
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from tickets.sla.state import SLAState, sla_state_q
+from sla.state import SLAState, sla_state_q
 
 
 class SLAStateFilter(django_filters.MultipleChoiceFilter):

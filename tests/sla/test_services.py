@@ -11,20 +11,25 @@ from django.core.management import call_command
 
 from notifications.models import Notification
 from scrm.tenancy import platform_scope, tenant_scope
-from tests.concurrency import run_at_once
-from tests.scrm.factories import OrganizationFactory
-from tests.tickets.factories import CustomerFactory
-from tests.tickets.sla_factories import LADDER, office_calendar, sla_policy, staffed_queue
-from tickets.models import BusinessCalendar, CalendarDay, EscalationStep, SLAPolicy, SLATarget, Ticket, TicketEvent
-from tickets.models.sla import (
+from sla.models import (
     MSG_LADDER_ORDER,
     MSG_NO_WORKING_TIME,
     MSG_SPANS_OVERLAP,
     MSG_TARGET_POSITIVE,
     PRESET_OFFICE,
+    BusinessCalendar,
+    CalendarDay,
+    EscalationStep,
+    SLAPolicy,
+    SLATarget,
 )
+from sla.services import calendar_create, calendars_ensure_defaults, sla_sweep, ticket_sla_apply
+from tests.concurrency import run_at_once
+from tests.scrm.factories import OrganizationFactory
+from tests.sla.factories import LADDER, office_calendar, sla_policy, staffed_queue
+from tests.tickets.factories import CustomerFactory
+from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_add_message, ticket_change_status, ticket_open, ticket_reply, ticket_set_priority
-from tickets.services.sla import calendar_create, calendars_ensure_defaults, sla_sweep, ticket_sla_apply
 
 SH = ZoneInfo("Asia/Shanghai")
 Status = Ticket.Status

@@ -2,11 +2,10 @@
 queue whose agent has a supervisor. Call inside the organization's scope (or the platform scope)."""
 
 from scrm.models import Role
+from sla.models import PRESET_OFFICE, EscalationStep, SLAPolicy, SLATarget
+from sla.services import calendar_create, sla_policy_save
 from tests.scrm.factories import UserFactory
 from tests.tickets.factories import QueueFactory, TicketTypeFactory, make_agent
-from tickets.models import EscalationStep, SLAPolicy, SLATarget
-from tickets.models.sla import PRESET_OFFICE
-from tickets.services.sla import calendar_create, sla_policy_save
 
 # (priority, first response, next response, resolution) in business minutes
 TARGETS = [(1, 30, 30, 240), (2, 60, 60, 480), (3, 120, 120, 960), (4, 240, None, 1920)]

@@ -8,11 +8,11 @@ import pytest
 import time_machine
 from django.template import Context, Template
 
-from tests.tickets.sla_factories import office_calendar, sla_policy, staffed_queue
+from sla.filters import SLAStateFilterMixin
+from sla.state import sla_state_annotate, sla_state_of
+from tests.sla.factories import office_calendar, sla_policy, staffed_queue
 from tickets.models import Ticket
 from tickets.services import ticket_change_status, ticket_open
-from tickets.sla.filters import SLAStateFilterMixin
-from tickets.sla.state import sla_state_annotate, sla_state_of
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 50, tzinfo=SH)
@@ -75,7 +75,7 @@ def test_the_badge_shows_the_state_and_the_due_time_in_shanghai(tickets, django_
 
 
 def test_the_workspace_hook_applies_one_state(tickets):
-    from tickets.sla.filters import sla_state_filter_apply
+    from sla.filters import sla_state_filter_apply
 
     with time_machine.travel(NOW, tick=False):
         assert list(sla_state_filter_apply(Ticket.objects.all(), "paused")) == [tickets["paused"]]

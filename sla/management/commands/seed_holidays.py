@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scrm.models import Organization
 from scrm.tenancy import platform_scope, tenant_scope
-from tickets.models import BusinessCalendar
-from tickets.services.sla import calendar_seed_china_holidays, calendars_ensure_defaults, china_holiday_years
+from sla.models import BusinessCalendar
+from sla.services import calendar_seed_china_holidays, calendars_ensure_defaults, china_holiday_years
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Business-time arithmetic (tickets.sla.calendar): worked examples, the 2026 Spring Festival and its make-up
+"""Business-time arithmetic (sla.calendar): worked examples, the 2026 Spring Festival and its make-up
 working days, other zones, and properties checked by hypothesis on random moments and durations."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tickets.sla.calendar import (
+from sla.calendar import (
     Calendar,
     CalendarError,
     add_business_minutes,

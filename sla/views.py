@@ -1,5 +1,5 @@
 """The SLA compliance report for supervisors, ops and viewers: a date range grouped by queue, team, agent,
-priority or region, as a table, a chart and an Excel download. Reads only (tickets.sla.report)."""
+priority or region, as a table, a chart and an Excel download. Reads only (sla.report)."""
 
 from datetime import date, timedelta
 from io import BytesIO
@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from scrm.access import ModuleRequiredMixin
 from scrm.services.customer_export import neutralise
 from scrm.text import xlsx_text
-from tickets.sla.report import (
+from sla.report import (
     GROUPS,
     REPORT_TZ,
     compliance_chart,
@@ -59,7 +59,7 @@ def _default_range():
 
 class SLAReportView(ModuleRequiredMixin, TemplateView):
     module = "reports"
-    template_name = "tickets/sla/report.html"
+    template_name = "sla/report.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not user_reads_sla_reports(request.user):

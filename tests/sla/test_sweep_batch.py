@@ -11,12 +11,12 @@ from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Notification
 from scrm.models import Role
+from sla.services import sla_sweep, supervisor_of
 from tests.scrm.factories import TeamFactory, UserFactory
+from tests.sla.factories import LADDER, office_calendar, sla_policy
 from tests.tickets.factories import QueueFactory, TicketTypeFactory, make_agent
-from tests.tickets.sla_factories import LADDER, office_calendar, sla_policy
 from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_open
-from tickets.services.sla import sla_sweep, supervisor_of
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import timezone
 
-from tickets.sla.state import SLAState, sla_due_of, sla_state_of
+from sla.state import SLAState, sla_due_of, sla_state_of
 
 register = template.Library()
 SHOWN_IN = ZoneInfo("Asia/Shanghai")
@@ -23,7 +23,7 @@ def _span(seconds):
     return f"{minutes}m"
 
 
-@register.inclusion_tag("tickets/_sla_badge.html")
+@register.inclusion_tag("sla/_sla_badge.html")
 def sla_badge(ticket, now=None):
     now = now or timezone.now()
     state = getattr(ticket, "sla_state", None) or sla_state_of(ticket, now)

@@ -29,32 +29,28 @@ from notifications.models import Notification
 from notifications.services import Notice, notify, notify_many
 from scrm.models import AgentProfile, Team, User
 from scrm.tenancy import platform_scope, tenant_scope, tenant_sql
-from tickets.models import (
-    BusinessCalendar,
-    CalendarDay,
-    EscalationStep,
-    Metric,
-    Queue,
-    SLAPolicy,
-    SLATarget,
-    Ticket,
-    TicketEvent,
-)
-from tickets.models.sla import (
-    MSG_TARGET_DUPLICATE,
-    PRESET_7X12,
-    PRESET_24X7,
-    escalation_ladder_check,
-    spans_from_text,
-)
-from tickets.services._core import assignee_apply, event_write, ref, ticket_lock
-from tickets.services.assignment import assign_by_strategy
-from tickets.sla.calendar import (
+from sla.calendar import (
     Calendar,
     add_business_minutes,
     business_minutes_between,
     subtract_business_minutes,
 )
+from sla.models import (
+    MSG_TARGET_DUPLICATE,
+    PRESET_7X12,
+    PRESET_24X7,
+    BusinessCalendar,
+    CalendarDay,
+    EscalationStep,
+    Metric,
+    SLAPolicy,
+    SLATarget,
+    escalation_ladder_check,
+    spans_from_text,
+)
+from tickets.models import Queue, Ticket, TicketEvent
+from tickets.services._core import assignee_apply, event_write, ref, ticket_lock
+from tickets.services.assignment import assign_by_strategy
 
 logger = logging.getLogger(__name__)
 
