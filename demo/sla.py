@@ -12,10 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from scrm.models import Customer, User
-from tickets.models import EscalationStep, SLAPolicy, SLATarget, Ticket
+from sla.calendar import subtract_business_minutes
+from sla.models import EscalationStep, SLAPolicy, SLATarget
+from sla.services import calendar_value, calendars_ensure_defaults, sla_policy_save, ticket_sla_apply
+from tickets.models import Ticket
 from tickets.services import ticket_change_status, ticket_open, ticket_reply
-from tickets.services.sla import calendar_value, calendars_ensure_defaults, sla_policy_save, ticket_sla_apply
-from tickets.sla.calendar import subtract_business_minutes
 
 VIP_POLICY, STANDARD_POLICY = "VIP 客户 7×24", "标准服务 7×12"
 # (priority, first response, next response, resolution) in business minutes

@@ -44,7 +44,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "scrm",
     "forms_builder",
+    "notifications",
     "tickets",
+    "sla",
     "settlement",
     "channels_ingest",
     "demo",
@@ -140,7 +142,7 @@ CELERY_BEAT_SCHEDULE = {
     "scrm-outbox-sweep": {"task": "scrm.tasks.outbox_sweep", "schedule": 10.0},
     "scrm-customer-exports-expire": {"task": "scrm.tasks.customer_exports_expire", "schedule": 3600.0},
     "scrm-customer-files-orphans": {"task": "scrm.tasks.customer_files_orphans_delete", "schedule": 3600.0},
-    "tickets-sla-sweep": {"task": "tickets.tasks.sla_sweep_start", "schedule": 30.0},
+    "sla-sweep": {"task": "sla.tasks.sla_sweep_start", "schedule": 30.0},
     # Attachment files whose row was rolled back with its transaction.
     "tickets-attachment-orphans": {"task": "tickets.tasks.attachment_orphans_delete", "schedule": 3600.0},
 }
@@ -306,7 +308,7 @@ NOTIFY_RETRY_MAX_SECONDS = env.int("NOTIFY_RETRY_MAX_SECONDS", default=3600)
 # How often the notification bell asks for the unread count.
 NOTIFY_BELL_POLL_SECONDS = env.int("NOTIFY_BELL_POLL_SECONDS", default=30)
 
-# --- SLA escalation channels (tickets.sla.channels): off until configured -------------------------------------------
+# --- SLA escalation channels (notifications.senders): off until configured -------------------------------------------
 # WeCom (企业微信) application messages to staff; the user's WeCom userid is read from WECOM_USERID_FIELD.
 WECOM_CORP_ID = env("WECOM_CORP_ID", default="")
 WECOM_SECRET = env("WECOM_SECRET", default="")

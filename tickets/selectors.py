@@ -4,26 +4,25 @@ scoped by the open scope; lists for a user are also limited to the regions their
 import hashlib
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 
 from scrm.access import user_has_role
 from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
 from scrm.selectors import region_scope_q
 from scrm.tenancy import current_organization_id
+from tickets.hooks import sla_state_annotate
 from tickets.models import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
     Attachment,
     CannedResponse,
     Comment,
-    Notification,
     Queue,
     QueueMembership,
     RoutingRule,
     Ticket,
     TicketEvent,
 )
-from tickets.sla.state import sla_state_annotate
 
 
 def routing_rules_active():
@@ -326,26 +325,6 @@ def routing_rules_all():
         .prefetch_related(Prefetch("add_tags", queryset=Tag.objects.only("id", "name")))
         .order_by("position", "pk")
     )
-
-
-# --- notifications --------------------------------------------------------------------------------------------------
-
-NOTIFICATION_BELL_CAP = 99
-
-
-def notification_list(*, user):
-    """The user's notifications: unread first, newest first, then the read ones, most recently read first (the
-    order of index notification_recipient_idx, so a page costs the same with 20 or 200,000 notifications)."""
-    return (
-        Notification.objects.filter(recipient=user)
-        .select_related("ticket", "actor")
-        .order_by(F("read_at").desc(nulls_first=True), F("created_at").desc())
-    )
-
-
-def notification_unread_count(*, user, cap=NOTIFICATION_BELL_CAP):
-    """How many unread notifications the user has, counting no further than cap + 1 (the bell shows "99+")."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).order_by()[: cap + 1].count()
 
 
 # --- attachments ----------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ Builds (once, then reuses) one organization with --users agents holding --per-us
 of them unread) and one measured agent holding --mine, generated in one INSERT ... SELECT. Then, signed in as the
 measured agent, it requests through Django's full stack in this process (no HTTP socket) and reports latency
 percentiles and queries per request for: the bell partial (what every page polls), the centre's first page and a
-deep page. Last it times `tickets.services.notify` (the in-app row plus one email outbox row, committed). Needs
+deep page. Last it times `notifications.services` (the in-app row plus one email outbox row, committed). Needs
 PostgreSQL:
 
     createdb -h 127.0.0.1 -U postgres scrm_bench
@@ -38,14 +38,14 @@ def _generate(organization, user_ids, per_user):
     from django.db import connection
 
     from bench.rows import default_columns
-    from tickets.models import Notification
+    from notifications.models import Notification
 
     columns = ("organization_id", "recipient_id", "kind", "title", "url", "read_at", "created_at")
     other_columns, other_values = default_columns(Notification, columns)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO tickets_notification ({", ".join(columns)}{other_columns})
+            INSERT INTO notifications_notification ({", ".join(columns)}{other_columns})
             SELECT %s, u, 'assigned', '工单 T20261123-' || lpad(g::text, 6, '0') || ' 已分配给你', '/tickets/',
                    CASE WHEN g %% 4 = 0 THEN NULL ELSE now() - g * interval '1 second' END,
                    now() - g * interval '1 minute'{other_values}
@@ -58,10 +58,10 @@ def _generate(organization, user_ids, per_user):
 def _ensure_data(args):
     from django.db import connection
 
+    from notifications.models import Notification
     from scrm import services
     from scrm.models import Organization, Role, User
     from scrm.tenancy import tenant_scope
-    from tickets.models import Notification
 
     organization = Organization.objects.filter(slug=SLUG).first() or services.organization_create(
         slug=SLUG, name=SLUG)
@@ -89,7 +89,7 @@ def _ensure_data(args):
         _generate(organization, [me.pk], args.mine)
         print(f"generated {wanted} notifications in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE tickets_notification")
+        cursor.execute("ANALYZE notifications_notification")
     return organization, me
 
 
@@ -122,9 +122,9 @@ def run(args):
     setup_django()
     from django.test import Client
 
+    from notifications.models import Notification, NotificationDelivery
+    from notifications.services import notify
     from scrm.tenancy import tenant_scope
-    from tickets.models import Notification, NotificationDelivery
-    from tickets.services import notify
 
     organization, me = _ensure_data(args)
     client = Client()
@@ -137,7 +137,7 @@ def run(args):
         "centre_page_50": _measure(client, "/notifications/?page=50", n),
     }
     # notify(): committed one by one, as a service call is; the outbox tasks are not sent (no worker needed).
-    notify_module = sys.modules["tickets.services.notify"]  # the module (the package's `notify` is the function)
+    notify_module = sys.modules["notifications.services"]  # the module (the package's `notify` is the function)
     publish, notify_module._publish = notify_module._publish, lambda *a: None
     latencies = []
     try:

@@ -6,7 +6,7 @@ Builds a fresh organization (its slug carries the run's time) with a 7×24 calen
 step (75% of the first response) notifies the assignee, one agent, and --tickets open tickets generated in one
 INSERT ... SELECT: --due of them opened 100 minutes ago (their 75% step is past), the rest opened now (their next
 step is 90 minutes away, so they sit in the sweep's partial index too, the worst case for it). Then it runs the
-real service (`tickets.services.sla.sla_sweep`) with --workers concurrent sweepers (processes, each its own
+real service (`sla.services.sla_sweep`) with --workers concurrent sweepers (processes, each its own
 connection, SKIP LOCKED sharing the work), then an empty sweep, and checks from the database that every due ticket
 was escalated exactly once. The organization is deleted afterwards (--keep keeps it).
 
@@ -44,9 +44,9 @@ def _build(args):
 
     from bench.rows import default_columns
     from scrm.models import AgentProfile, Customer, Organization, User
-    from tickets.models import BusinessCalendar, EscalationStep, SLAPolicy, SLATarget, Ticket
-    from tickets.models.sla import PRESET_24X7
-    from tickets.services.sla import sla_policy_save
+    from sla.models import PRESET_24X7, BusinessCalendar, EscalationStep, SLAPolicy, SLATarget
+    from sla.services import sla_policy_save
+    from tickets.models import Ticket
 
     slug = f"bench-sla-{datetime.now(UTC):%Y%m%d%H%M%S}"
     with transaction.atomic():
@@ -97,7 +97,7 @@ def _build(args):
 def _sweep_process(now, batch_size, start_barrier, results):
     from django.db import connection
 
-    from tickets.services.sla import sla_sweep
+    from sla.services import sla_sweep
 
     connection.ensure_connection()
     start_barrier.wait()
@@ -115,7 +115,7 @@ def _sweep(args, now):
     # link), about a second to import. Loaded here, before the sweeps fork, so the figure is the sweep's own.
     get_resolver().reverse_dict  # noqa: B018 - evaluated for its side effect
     if args.workers == 1:
-        from tickets.services.sla import sla_sweep
+        from sla.services import sla_sweep
 
         began, cpu = time.perf_counter(), time.process_time()
         count = sla_sweep(now=now, batch_size=args.batch_size)
@@ -149,7 +149,7 @@ def _verify(organization, due):
             [organization.pk],
         )
         once, more = cursor.fetchone()
-        cursor.execute("SELECT count(*) FROM tickets_notification WHERE organization_id = %s", [organization.pk])
+        cursor.execute("SELECT count(*) FROM notifications_notification WHERE organization_id = %s", [organization.pk])
         notifications = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM tickets_ticket WHERE organization_id = %s AND escalation_level = 1",
                        [organization.pk])

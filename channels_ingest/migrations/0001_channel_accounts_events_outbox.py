@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('scrm', '0007_region_managers'),
-        ('tickets', '0002_roles'),
+        ('tickets', '0001_squashed_0014_notificationdelivery_outbox'),
     ]
 
     operations = [

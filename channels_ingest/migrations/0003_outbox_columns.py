@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('channels_ingest', '0002_roles'),
         ('scrm', '0009_pii_reveal_outlives_customer'),
-        ('tickets', '0013_notification_channel_roles'),
+        ('tickets', '0001_squashed_0014_notificationdelivery_outbox'),
     ]
 
     operations = [

@@ -5,8 +5,9 @@ from django.core.management import call_command
 
 from scrm.models import Organization
 from scrm.tenancy import tenant_scope
-from tickets.models import BusinessCalendar, CalendarDay, SLAPolicy, Ticket
-from tickets.sla.state import sla_state_annotate
+from sla.models import BusinessCalendar, CalendarDay, SLAPolicy
+from sla.state import sla_state_annotate
+from tickets.models import Ticket
 
 
 @pytest.mark.django_db

@@ -31,11 +31,11 @@ from scrm.customers.services import customers_log_reveal
 from scrm.models import Customer, CustomerImport, Role
 from scrm.paginators import MAX_PER_PAGE
 from scrm.text import MSG_UNSTORABLE
+from sla.views import EARLIEST, LATEST, MSG_RANGE_BOUNDS
 from tests.scrm.factories import UserFactory
 from tests.tenancy import api_token, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
 from tickets.models import Comment
-from tickets.views_sla import EARLIEST, LATEST, MSG_RANGE_BOUNDS
 
 pytestmark = pytest.mark.django_db
 

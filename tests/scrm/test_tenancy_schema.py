@@ -12,7 +12,7 @@ from django.db import connection
 
 from scrm.tenancy import TenantModel
 
-OUR_APPS = {"scrm", "forms_builder", "tickets", "settlement", "channels_ingest"}
+OUR_APPS = {"scrm", "forms_builder", "notifications", "tickets", "sla", "settlement", "channels_ingest"}
 
 # Models of our apps that are not tenant tables, and why.
 NOT_TENANT = {
@@ -32,7 +32,7 @@ NOT_LEADING = {
                            "partial index of rows still waiting (cross-tenant maintenance: scrm.platform.outbox)"
        for table, index in [("scrm_customerimport", "custimport_due_idx"),
                             ("scrm_customerexport", "custexport_due_idx"),
-                            ("tickets_notificationdelivery", "notificationdelivery_due_idx"),
+                            ("notifications_notificationdelivery", "notificationdelivery_due_idx"),
                             ("channels_ingest_inboundevent", "inboundevent_due_idx"),
                             ("channels_ingest_inboundmedia", "inboundmedia_due_idx"),
                             ("channels_ingest_outboundmessage", "outbound_due_idx")]},

@@ -96,7 +96,8 @@ def test_the_migration_to_through_models_keeps_every_row_and_gives_it_its_organi
 
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
-    executor.migrate([("tickets", "0014_notificationdelivery_outbox"), ("scrm", "0011_organization_status_changes")])
+    executor.migrate([("tickets", "0001_squashed_0014_notificationdelivery_outbox"),
+                      ("scrm", "0011_organization_status_changes")])
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT column_name FROM information_schema.columns "

@@ -32,7 +32,7 @@ MODEL_OF = {
     ("settings/channels/", "outbound_pk"): "channels_ingest.OutboundMessage",
     ("tickets/", "pk"): "tickets.Ticket",
     ("tickets/", "canned_pk"): "tickets.CannedResponse",
-    ("notifications/", "pk"): "tickets.Notification",
+    ("notifications/", "pk"): "notifications.Notification",
     ("files/attachments/", "pk"): "tickets.Attachment",
     ("customers/import/", "pk"): "scrm.CustomerImport",
     ("customers/export/", "pk"): "scrm.CustomerExport",
@@ -79,10 +79,11 @@ def seed_b(tenant):
     """One object of each kind a URL names, all of B's, each carrying B's marker where it has text."""
 
     from channels_ingest.models import InboundEvent, OutboundMessage
+    from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, Region, Team
     from tests.channels_ingest.conftest import make_account
     from tests.tickets.factories import CustomerFactory, TicketFactory
-    from tickets.models import Attachment, CannedResponse, Comment, Notification
+    from tickets.models import Attachment, CannedResponse, Comment
 
     organization, marker, ops = tenant.organization, tenant.marker, tenant.users[Role.OPS_ADMIN]
     if organization.slug != "tenant-b":

@@ -5,13 +5,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from notifications.models import Notification
 from scrm.models import Role, Tag, TagGroup
 from scrm.tenancy import tenant_scope
 from tests.scrm.factories import RegionFactory, TeamFactory
 from tests.tenancy import api_token, assert_isolated, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
 from tickets.errors import MSG_ILLEGAL_STATUS, MSG_REPLY_CLOSED, MSG_TRANSFER_REASON
-from tickets.models import Attachment, Comment, Notification, Ticket, TicketEvent, TicketTag
+from tickets.models import Attachment, Comment, Ticket, TicketEvent, TicketTag
 
 pytestmark = pytest.mark.django_db
 

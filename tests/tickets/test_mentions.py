@@ -3,11 +3,12 @@ Chinese text without spaces; unknown or ambiguous names and other organizations'
 
 import pytest
 
+from notifications.models import Notification
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
 from tests.tenancy import tenant_pair
 from tests.tickets.factories import TicketFactory
-from tickets.models import Notification, TicketEvent
+from tickets.models import TicketEvent
 from tickets.services import ticket_reply
 from tickets.services.mentions import mentions_resolve
 

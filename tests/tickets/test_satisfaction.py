@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from notifications.models import Notification
 from scrm.models import Role
 from scrm.tenancy import platform_scope, tenant_scope
 from tests.scrm.factories import TeamFactory
 from tests.tenancy import tenant_pair
 from tests.tickets.factories import QueueFactory, TicketFactory
 from tickets.errors import MSG_RATING_RANGE, MSG_SURVEY_ANSWERED, MSG_SURVEY_EXPIRED, TicketError
-from tickets.models import Comment, Notification, SatisfactionSurvey, Ticket, TicketEvent
+from tickets.models import Comment, SatisfactionSurvey, Ticket, TicketEvent
 from tickets.services import ticket_change_status
 from tickets.services.satisfaction import survey_answer
 

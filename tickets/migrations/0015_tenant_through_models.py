@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("scrm", "0012_agentprofile_through_models"),
-        ("tickets", "0014_notificationdelivery_outbox"),
+        ("tickets", "0001_squashed_0014_notificationdelivery_outbox"),
     ]
 
     operations = [

@@ -17,27 +17,15 @@ from tickets.models.core import (
     TicketType,
     TicketWatcher,
 )
-from tickets.models.notify import Notification, NotificationDelivery
-from tickets.models.notify_channels import NotificationChannelConfig
 from tickets.models.satisfaction import SatisfactionSurvey
-from tickets.models.sla import BusinessCalendar, CalendarDay, EscalationStep, Metric, SLAPolicy, SLATarget
 
 __all__ = [
     "ACTIVE_STATUSES",
     "POOL_STATUSES",
     "AgentLoad",
-    "BusinessCalendar",
-    "CalendarDay",
-    "EscalationStep",
-    "Metric",
-    "SLAPolicy",
-    "SLATarget",
     "Attachment",
     "CannedResponse",
     "Comment",
-    "Notification",
-    "NotificationChannelConfig",
-    "NotificationDelivery",
     "Queue",
     "QueueMembership",
     "RoutingRule",

@@ -87,9 +87,9 @@ class Ticket(TenantModel):
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    # SLA (tickets.services.sla keeps these): due times in UTC, shifted by the business time spent pending.
+    # SLA (sla.services keeps these): due times in UTC, shifted by the business time spent pending.
     sla_policy = models.ForeignKey(
-        "tickets.SLAPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "sla.SLAPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("SLA policy"),
     )
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)

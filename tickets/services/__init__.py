@@ -19,20 +19,12 @@ from tickets.services.lifecycle import (
     ticket_split,
     ticket_transfer,
 )
-from tickets.services.notify import (
-    NotificationPermanentError,
-    notification_mark_read,
-    notifications_mark_all_read,
-    notify,
-    register_notification_channel,
-)
 from tickets.services.satisfaction import survey_answer
 from tickets.services.workspace import CANNED_VARIABLES, canned_response_render, ticket_tags_add
 
 __all__ = [
-    "CANNED_VARIABLES", "NotificationPermanentError", "agent_load_recount", "canned_response_render",
-    "comment_attach", "conversations_rename", "notification_mark_read", "notifications_mark_all_read", "notify",
-    "register_notification_channel", "survey_answer", "ticket_add_message", "ticket_assign", "ticket_change_status",
-    "ticket_merge", "ticket_open", "ticket_reply", "ticket_set_priority", "ticket_split", "ticket_tags_add",
-    "ticket_take_next", "ticket_transfer", "ticket_update_details",
+    "CANNED_VARIABLES", "agent_load_recount", "canned_response_render", "comment_attach", "conversations_rename",
+    "survey_answer", "ticket_add_message", "ticket_assign", "ticket_change_status", "ticket_merge", "ticket_open",
+    "ticket_reply", "ticket_set_priority", "ticket_split", "ticket_tags_add", "ticket_take_next", "ticket_transfer",
+    "ticket_update_details",
 ]

@@ -6,10 +6,11 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from notifications.models import Notification
+from notifications.services import notify
 from scrm.tenancy import tenant_sql
 from tickets.errors import MSG_ILLEGAL_STATUS, MSG_SAME_STATUS, TicketError
-from tickets.models import ACTIVE_STATUSES, AgentLoad, Notification, Ticket, TicketCounter, TicketEvent
-from tickets.services.notify import notify
+from tickets.models import ACTIVE_STATUSES, AgentLoad, Ticket, TicketCounter, TicketEvent
 
 Status = Ticket.Status
 

@@ -10,6 +10,8 @@ from django.db.models.functions import Concat, Left, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import Notification
+from notifications.services import notify
 from scrm.customers.services import customer_touch
 from scrm.tenancy import platform_scope, tenant_scope
 from tickets.errors import (
@@ -28,16 +30,8 @@ from tickets.errors import (
     MSG_TRANSFER_SAME_QUEUE,
     TicketError,
 )
-from tickets.models import (
-    ACTIVE_STATUSES,
-    Comment,
-    Notification,
-    Queue,
-    Ticket,
-    TicketEvent,
-    TicketTag,
-    TicketWatcher,
-)
+from tickets.hooks import sla_on_customer_message, sla_on_public_reply, sla_on_status, sla_recompute
+from tickets.models import ACTIVE_STATUSES, Comment, Queue, Ticket, TicketEvent, TicketTag, TicketWatcher
 from tickets.outbound import reply_senders_for
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.selectors import routing_rules_active
@@ -55,9 +49,7 @@ from tickets.services._core import (
 from tickets.services.assignment import assign_by_strategy, region_ancestor_paths
 from tickets.services.attachments import attachments_check, attachments_store
 from tickets.services.mentions import mentions_resolve
-from tickets.services.notify import notify
 from tickets.services.satisfaction import survey_create
-from tickets.services.sla import sla_on_customer_message, sla_on_public_reply, sla_on_status, sla_recompute
 
 logger = logging.getLogger(__name__)
 

@@ -18,12 +18,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import Notification
+from notifications.services import absolute_url, notify
 from scrm.models import Channel, Team
 from scrm.tenancy import tenant_scope
 from tickets.errors import MSG_RATING_RANGE, MSG_SURVEY_ANSWERED, MSG_SURVEY_EXPIRED, TicketError
-from tickets.models import Comment, Notification, Queue, SatisfactionSurvey, Ticket, TicketEvent
+from tickets.models import Comment, Queue, SatisfactionSurvey, Ticket, TicketEvent
 from tickets.services._core import event_write, ref
-from tickets.services.notify import absolute_url, notify
 
 QA_QUEUE_CODE = "qa"
 QA_QUEUE_NAME = _("QA review")

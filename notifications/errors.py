@@ -1,0 +1,11 @@
+"""The notifications domain error and its messages (views show them; tests import them)."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationError(Exception):
+    """A rule of notifications was broken; nothing was changed and the message is safe to show."""
+
+
+MSG_NOTIFY_OTHER_ORG = _("A notification can only go to someone of the ticket's organization.")
+MSG_NOTIFICATION_NOT_YOURS = _("That notification is not yours.")

@@ -1,0 +1,258 @@
+"""Notifications: `notify` (and `notify_many`, for many at once) writes the in-app notification and, for every
+registered channel the recipient can be reached on and wants this kind on, a row (`NotificationDelivery`) of the
+outbox kind "notification" (scrm.platform.outbox), published after commit.
+
+Channels plug in with `register_notification_channel(name, sender, ...)`; notifications.senders registers email,
+WeCom and SMS. A sender sends
+one delivery or raises: `NotificationPermanentError` gives up at once (a bad address), anything else is retried
+with back-off until `NOTIFY_MAX_ATTEMPTS`. The outbox claims a delivery with a lease and calls the sender with no
+row lock and no transaction held (a stalled SMTP server holds nothing of ours); a delivery marked sent is never
+claimed again. A worker killed in the middle of a send leaves the delivery in flight: it is sent again once its
+lease expires (at-least-once).
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from notifications.errors import MSG_NOTIFICATION_NOT_YOURS, MSG_NOTIFY_OTHER_ORG, NotificationError
+from notifications.models import Notification, NotificationDelivery
+from scrm.platform import outbox
+from scrm.tenancy import tenant_scope
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+Channel = NotificationDelivery.Channel
+Status = NotificationDelivery.Status
+
+TITLES = {
+    Kind.ASSIGNED: _("Ticket %(number)s was assigned to you"),
+    Kind.TRANSFERRED: _("Ticket %(number)s was transferred to your queue"),
+    Kind.MENTIONED: _("You were mentioned on ticket %(number)s"),
+    Kind.ESCALATED: _("Ticket %(number)s was escalated to you"),
+    Kind.SLA_WARNING: _("Ticket %(number)s is close to its SLA target"),
+    Kind.SLA_BREACH: _("Ticket %(number)s missed its SLA target"),
+    Kind.RATING_LOW: _("Ticket %(number)s got a low satisfaction rating"),
+}
+
+
+class NotificationPermanentError(Exception):
+    """A channel cannot deliver this one and never will (no such address): the delivery goes dead at once."""
+
+
+@dataclass(frozen=True)
+class NotificationChannel:
+    name: str
+    sender: object  # callable(delivery) -> None; raises to fail
+    address: object  # callable(user) -> str: where the user is reached on the channel, "" when not
+    kinds: frozenset = field(default_factory=frozenset)
+
+
+_CHANNELS = {}
+
+
+def register_notification_channel(name, sender, *, address, kinds):
+    """Add (or replace) an outside channel: `sender(delivery)` sends one `NotificationDelivery` (its
+    `notification`, `address` are loaded) or raises; `address(user)` says where the user is reached ("" = not on
+    this channel); `kinds` are the notification kinds sent on it. `name` is a `NotificationDelivery.Channel`."""
+    if name not in Channel.values:
+        raise ValueError(f"unknown notification channel {name!r}: add it to NotificationDelivery.Channel")
+    _CHANNELS[name] = NotificationChannel(name=name, sender=sender, address=address, kinds=frozenset(kinds))
+
+
+def notification_channels():
+    return dict(_CHANNELS)
+
+
+def ticket_url(ticket):
+    """The ticket's page in the workspace, or the workspace itself while it has no page per ticket."""
+    for name in ("tickets:ticket-detail", "tickets:detail"):
+        try:
+            return reverse(name, kwargs={"pk": ticket.pk})
+        except NoReverseMatch:
+            continue
+    return reverse("tickets:index")
+
+
+def absolute_url(path):
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}" if path.startswith("/") else path
+
+
+KIND = "notification"
+# SMTP (EMAIL_TIMEOUT), WeCom and SMS calls time out within seconds; the lease outlasts them by far.
+LEASE = timedelta(minutes=2)
+
+
+def _publish(delivery_ids):
+    for delivery_id in delivery_ids:
+        outbox.publish(KIND, delivery_id)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell one user (see `notify`). `channels`: channels that get a delivery even when they do not
+    want this kind by default (what an SLA ladder step asks for)."""
+
+    recipient: object
+    kind: str
+    ticket: object = None
+    actor: object = None
+    title: str = ""
+    body: str = ""
+    url: str = ""
+    channels: tuple = ()
+
+
+@transaction.atomic
+def notify(*, recipient, kind, ticket=None, actor=None, title="", body="", url="", channels=()):
+    """Tell `recipient` about something: an in-app notification, plus an outbox delivery on every channel that
+    wants `kind` (or is named in `channels`) and can reach them, sent after commit. Returns the notification, or
+    None when nobody is told (the recipient did it themselves, or is inactive). A recipient of another
+    organization is refused."""
+    notice = Notice(recipient=recipient, kind=kind, ticket=ticket, actor=actor, title=title, body=body, url=url,
+                    channels=tuple(channels))
+    return notify_many([notice])[0]
+
+
+@transaction.atomic
+def notify_many(notices):
+    """`notify` for many notices in a few statements (the SLA sweep tells thousands at once): per organization one
+    INSERT of notifications and one of their deliveries. Returns the notifications in the order of `notices`, None
+    where nobody is told."""
+    results = [None] * len(notices)
+    by_organization = {}
+    urls = _TicketUrls()
+    # Stored in the organization's language: the same text goes to the centre and to email.
+    with translation.override(settings.LANGUAGE_CODE):
+        for index, notice in enumerate(notices):
+            organization_id = _audience(notice)
+            if organization_id is None:
+                continue
+            row = Notification(organization_id=organization_id, recipient=notice.recipient, kind=notice.kind,
+                               ticket=notice.ticket, actor=notice.actor, title=_title(notice), body=str(notice.body),
+                               url=notice.url or (urls(notice.ticket) if notice.ticket is not None else ""))
+            by_organization.setdefault(organization_id, []).append((index, notice, row))
+    for organization_id, items in by_organization.items():
+        with tenant_scope(organization_id):
+            Notification.objects.bulk_create([row for _index, _notice, row in items])
+            deliveries = []
+            for index, notice, row in items:
+                results[index] = row
+                deliveries.extend(_deliveries(notice, row))
+            if deliveries:
+                NotificationDelivery.objects.bulk_create(deliveries)
+                transaction.on_commit(partial(_publish, [d.pk for d in deliveries]))
+    return results
+
+
+def _audience(notice):
+    """The recipient's organization, or None when nobody needs telling; NotificationError across organizations."""
+    recipient, actor, ticket = notice.recipient, notice.actor, notice.ticket
+    if actor is not None and actor.pk == recipient.pk:
+        return None  # nobody needs telling what they just did
+    if not recipient.is_active or recipient.organization_id is None:
+        return None
+    organization_id = recipient.organization_id
+    if ticket is not None and ticket.organization_id != organization_id:
+        raise NotificationError(MSG_NOTIFY_OTHER_ORG)
+    if actor is not None and actor.organization_id not in (None, organization_id):
+        raise NotificationError(MSG_NOTIFY_OTHER_ORG)
+    return organization_id
+
+
+def _title(notice):
+    if notice.title:
+        return str(notice.title)[:200]
+    if notice.ticket is None:
+        return str(Kind(notice.kind).label)[:200]
+    template = TITLES.get(notice.kind, Kind(notice.kind).label)
+    return str(template % {"number": notice.ticket.number})[:200]
+
+
+def _deliveries(notice, notification):
+    for channel in _CHANNELS.values():
+        if notice.kind not in channel.kinds and channel.name not in notice.channels:
+            continue
+        address = channel.address(notice.recipient)
+        if address:
+            yield NotificationDelivery(organization_id=notification.organization_id, notification=notification,
+                                       channel=channel.name, address=address[:254])
+
+
+class _TicketUrls:
+    """`ticket_url` for many tickets: its shape is learnt from the first one (reverse() tries URL names in turn)."""
+
+    def __init__(self):
+        self.shape = None
+
+    def __call__(self, ticket):
+        if self.shape is None:
+            url, marker = ticket_url(ticket), f"/{ticket.pk}/"
+            self.shape = url.replace(marker, "/{pk}/") if marker in url else url
+        return self.shape.replace("{pk}", str(ticket.pk))
+
+
+def _retry_delay(attempts):
+    base = settings.NOTIFY_RETRY_BASE_SECONDS
+    return min(base * 2 ** max(attempts - 1, 0), settings.NOTIFY_RETRY_MAX_SECONDS)
+
+
+def notification_delivery_send(*, delivery_id):
+    """Send one delivery now if it is due (what a worker does). Returns the seconds before its next attempt after a
+    failure that may pass later, else None (sent now, already sent, dead, in flight elsewhere, or not due yet)."""
+    outcome = outbox.run(KIND, [delivery_id]).get(delivery_id)
+    return outcome.retry_in if outcome else None
+
+
+def notification_delivery_replay(*, delivery):
+    """Ops send a failed or dead delivery again, with a fresh attempt budget. Returns it, or None when it was
+    neither."""
+    return outbox.outbox_replay(KIND, delivery)
+
+
+def _deliver(delivery):
+    """The outbox handler: the channel's sender, with no lock held."""
+    channel = _CHANNELS.get(delivery.channel)
+    if channel is None:
+        raise outbox.Failure(f"no sender registered for channel {delivery.channel!r}")
+    try:
+        channel.sender(delivery)
+    except NotificationPermanentError as error:
+        raise outbox.Failure(str(error), permanent=True) from error
+    return {"sent_at": timezone.now()}
+
+
+outbox.register(
+    KIND, model=NotificationDelivery, handler=_deliver, max_attempts=lambda: settings.NOTIFY_MAX_ATTEMPTS,
+    backoff=_retry_delay, lease=LEASE, select_related=("notification__recipient", "notification__ticket"),
+)
+
+
+# --- reading and marking ------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def notification_mark_read(*, notification, user):
+    """Mark one of the user's notifications read (again is harmless)."""
+    if notification.recipient_id != user.pk:
+        raise NotificationError(MSG_NOTIFICATION_NOT_YOURS)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        with tenant_scope(notification.organization_id):
+            Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+                read_at=notification.read_at)
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user):
+    """Mark every unread notification of the user read; returns how many."""
+    with tenant_scope(user.organization_id):
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,45 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "sla"
+    verbose_name = _("SLA")
+
+    def ready(self):
+        # The core app and tickets import nothing of ours: we hand them our role permissions, the new organization's
+        # calendars, the report's menu entry, and what the ticket lifecycle and pages need to know of SLA.
+        from scrm.models import Role
+        from scrm.onboarding import register_organization_setup
+        from scrm.roles import CRUD, register_role_permissions
+        from sla import services
+        from sla.filters import sla_state_filter_apply
+        from sla.state import SLAState, sla_state_annotate
+        from tickets.filters import register_sla_state_filter
+        from tickets.hooks import register_sla_hooks
+
+        models = ("businesscalendar", "calendarday", "slapolicy", "slatarget", "escalationstep")
+        register_role_permissions("sla", {
+            Role.OPS_ADMIN: dict.fromkeys(models, CRUD),
+            Role.SUPERVISOR: dict.fromkeys(models, ("view",)),
+            Role.AGENT: {},
+            Role.FINANCE: {},
+            Role.VIEWER: {},
+        })
+        # A new organization starts with the preset calendars, China holidays and 调休 days seeded.
+        register_organization_setup("sla-calendars", services.calendars_ensure_defaults)
+        register_sla_hooks(recompute=services.sla_recompute, on_status=services.sla_on_status,
+                           on_customer_message=services.sla_on_customer_message,
+                           on_public_reply=services.sla_on_public_reply, state_annotate=sla_state_annotate)
+        # The workspace's queue filter takes the SLA states through this hook of tickets.filters.
+        register_sla_state_filter(choices=SLAState.choices, apply=sla_state_filter_apply)
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation():
+        from scrm.navigation import NavChild, register_nav_children
+        from sla.report import user_reads_sla_reports
+
+        register_nav_children("reports", [
+            NavChild("sla-report", _("SLA compliance"), "sla:report", "bi-speedometer2", user_reads_sla_reports),
+        ])

@@ -1,0 +1,107 @@
+"""The notification centre and the bell: each user sees only their own notifications, unread first, and can
+open one (it becomes read) or mark them all read."""
+
+import pytest
+
+from notifications.models import Notification
+from notifications.services import notify
+from scrm.models import Role
+from scrm.tenancy import tenant_scope
+from tests.tenancy import assert_isolated, tenant_pair
+from tests.tickets.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+Kind = Notification.Kind
+
+
+def _tell(user, title, **kwargs):
+    with tenant_scope(user.organization_id):
+        return notify(recipient=user, kind=Kind.MENTIONED, title=title, **kwargs)
+
+
+def test_the_centre_lists_my_notifications_unread_first(client, organization, make_user,
+                                                        django_assert_max_num_queries):
+    agent = make_user(organization, Role.AGENT)
+    colleague = make_user(organization, Role.AGENT)
+    old = _tell(agent, "旧的提醒")
+    for n in range(3):
+        _tell(agent, f"新提醒{n}")
+    _tell(colleague, "同事的提醒")
+    with tenant_scope(organization):
+        Notification.objects.filter(pk=old.pk).update(read_at=old.created_at)
+        _tell(agent, "最早的未读")
+    client.force_login(agent)
+
+    with django_assert_max_num_queries(12):
+        response = client.get("/notifications/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "同事的提醒" not in body
+    positions = [body.index(title) for title in ("最早的未读", "新提醒2", "新提醒0", "旧的提醒")]
+    assert positions == sorted(positions)
+    assert body.count('data-unread="true"') == 4
+
+
+def test_the_bell_counts_unread_and_opening_one_marks_it_read(client, organization, make_user):
+    agent = make_user(organization, Role.AGENT)
+    with tenant_scope(organization):
+        ticket = TicketFactory(organization=organization)
+    first = _tell(agent, "提醒一", ticket=ticket)
+    _tell(agent, "提醒二", url="/customers/")
+    client.force_login(agent)
+
+    bell = client.get("/notifications/bell/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="notification-count">2<' in bell
+    assert 'hx-trigger="every 30s"' in bell
+
+    response = client.get(f"/notifications/{first.pk}/open/")
+    assert response.status_code == 302 and response["Location"].startswith("/tickets/")
+    with tenant_scope(organization):
+        first.refresh_from_db()
+    assert first.read_at is not None
+    assert 'data-testid="notification-count">1<' in client.get("/notifications/bell/").content.decode()
+
+    assert client.post("/notifications/read-all/").status_code == 302
+    with tenant_scope(organization):
+        assert not Notification.objects.filter(recipient=agent, read_at__isnull=True).exists()
+    assert "notification-count" not in client.get("/notifications/bell/").content.decode()
+
+
+def test_someone_elses_notification_cannot_be_opened_or_marked(client, organization, make_user):
+    agent = make_user(organization, Role.AGENT)
+    colleague = make_user(organization, Role.AGENT)
+    theirs = _tell(colleague, "同事的提醒")
+    client.force_login(agent)
+
+    assert client.get(f"/notifications/{theirs.pk}/open/").status_code == 404
+    assert client.post(f"/notifications/{theirs.pk}/read/").status_code == 404
+    with tenant_scope(organization):
+        theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    assert client.get("/notifications/bell/").status_code == 302
+
+
+def test_the_bell_sits_in_the_top_bar_of_every_page(client, organization, make_user):
+    agent = make_user(organization, Role.AGENT)
+    _tell(agent, "提醒")
+    client.force_login(agent)
+    body = client.get("/customers/").content.decode()
+    assert 'data-testid="notification-bell"' in body
+    assert 'hx-get="/notifications/bell/"' in body
+
+
+def test_tenants_never_see_each_others_notifications(client):
+    def seed(tenant):
+        for role in (Role.AGENT, Role.SUPERVISOR):
+            notify(recipient=tenant.users[role], kind=Kind.ESCALATED, title=f"{tenant.marker} 升级提醒")
+
+    a, b = tenant_pair(seed)
+    assert_isolated(client, a, b, "/notifications/", role=Role.AGENT)
+    with tenant_scope(b.organization):
+        foreign = Notification.objects.filter(recipient=b.users[Role.AGENT]).get()
+    assert client.get(f"/notifications/{foreign.pk}/open/").status_code == 404

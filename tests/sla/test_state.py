@@ -1,0 +1,113 @@
+"""SLA state everywhere: the same state from the ticket (badge), from SQL (selector annotation) and from the
+queue filter, for tickets on track, at risk, breached, paused and met; the badge shows Asia/Shanghai time."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.template import Context, Template
+
+from sla.filters import SLAStateFilterMixin
+from sla.state import sla_state_annotate, sla_state_of
+from tests.sla.factories import office_calendar, sla_policy, staffed_queue
+from tickets.models import Ticket
+from tickets.services import ticket_change_status, ticket_open
+
+SH = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 23, 10, 50, tzinfo=SH)
+pytestmark = pytest.mark.django_db
+
+
+class TicketFilter(SLAStateFilterMixin):
+    class Meta:
+        model = Ticket
+        fields = []
+
+
+@pytest.fixture
+def tickets(scoped, customer):
+    calendar = office_calendar(scoped, china=False)
+    _queue, ticket_type, agent, _boss = staffed_queue(scoped)
+    sla_policy(scoped, calendar)
+
+    def opened(hour, minute, **kwargs):
+        with time_machine.travel(datetime(2026, 11, 23, hour, minute, tzinfo=SH), tick=False):
+            return ticket_open(organization=scoped, customer=customer, subject="工单", description="",
+                               channel="wechat_oa", type=ticket_type, **kwargs)
+
+    result = {
+        "on_track": opened(10, 40),  # P3 first response due 12:00+, at risk from 11:40+
+        "at_risk": opened(9, 0),  # due 11:00, at risk from 10:30
+        "breached": opened(9, 0, priority=1),  # due 09:30
+        "paused": opened(10, 0),
+        "met": opened(9, 30),
+    }
+    with time_machine.travel(datetime(2026, 11, 23, 10, 10, tzinfo=SH), tick=False):
+        ticket_change_status(ticket=result["paused"], status=Ticket.Status.PENDING, actor=agent)
+        ticket_change_status(ticket=result["met"], status=Ticket.Status.RESOLVED, actor=agent)
+    return {state: Ticket.objects.get(pk=t.pk) for state, t in result.items()}
+
+
+def test_the_ticket_the_annotation_and_the_filter_agree(tickets):
+    annotated = {t.pk: t.sla_state for t in sla_state_annotate(Ticket.objects.all(), now=NOW)}
+    with time_machine.travel(NOW, tick=False):
+        for state, ticket in tickets.items():
+            assert sla_state_of(ticket, NOW) == state
+            assert annotated[ticket.pk] == state
+            found = TicketFilter({"sla_state": [state]}, queryset=Ticket.objects.all()).qs
+            assert list(found.values_list("pk", flat=True)) == [ticket.pk]
+        both = TicketFilter({"sla_state": ["at_risk", "breached"]}, queryset=Ticket.objects.all()).qs
+        assert set(both) == {tickets["at_risk"], tickets["breached"]}
+
+
+def test_the_badge_shows_the_state_and_the_due_time_in_shanghai(tickets, django_assert_num_queries):
+    template = Template("{% load sla %}{% sla_badge ticket %}")
+    ticket = sla_state_annotate(Ticket.objects.filter(pk=tickets["at_risk"].pk), now=NOW).get()
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(0):
+        html = template.render(Context({"ticket": ticket}))
+    assert 'data-sla-state="at_risk"' in html
+    assert "2026-11-23 11:00" in html  # Asia/Shanghai, not UTC
+    assert "10m" in html
+    with time_machine.travel(NOW, tick=False):
+        html = template.render(Context({"ticket": tickets["breached"]}))
+    assert 'data-sla-state="breached"' in html and "1h 20m" in html
+
+
+def test_the_workspace_hook_applies_one_state(tickets):
+    from sla.filters import sla_state_filter_apply
+
+    with time_machine.travel(NOW, tick=False):
+        assert list(sla_state_filter_apply(Ticket.objects.all(), "paused")) == [tickets["paused"]]
+        assert set(sla_state_filter_apply(Ticket.objects.all(), ["met", "on_track"])) == {
+            tickets["met"], tickets["on_track"]}
+
+
+def test_the_queue_page_shows_each_tickets_sla_badge_and_filters_by_state(tickets, django_assert_max_num_queries):
+    from django.test import Client
+
+    agent = tickets["at_risk"].assignee or Ticket.objects.exclude(assignee=None).first().assignee
+    client = Client()
+    client.force_login(agent)
+    with time_machine.travel(NOW, tick=False):
+        with django_assert_max_num_queries(20):
+            page = client.get("/tickets/queues/").content.decode()
+        row = page.split(f'data-ticket="{tickets["breached"].number}"')[1].split("</tr>")[0]
+        assert 'data-sla-state="breached"' in row
+        breached_only = client.get("/tickets/queues/", {"sla": "breached"}).content.decode()
+    assert f'data-ticket="{tickets["breached"].number}"' in breached_only
+    assert f'data-ticket="{tickets["on_track"].number}"' not in breached_only
+
+
+def test_the_reports_page_lists_the_sla_report_for_those_who_may_read_it(scoped, make_user):
+    from django.test import Client
+
+    from scrm.models import Role
+
+    client = Client()
+    client.force_login(make_user(scoped, Role.VIEWER))
+    page = client.get("/reports/").content.decode()
+    assert 'data-testid="report-sla-report"' in page and 'href="/sla/report/"' in page
+    client.force_login(make_user(scoped, Role.FINANCE))
+    page = client.get("/reports/").content.decode()
+    assert 'data-testid="module-pending"' in page and "/sla/report/" not in page
