@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Channel, ChannelIdentity, Customer, CustomerTag, Region, Tag, User
 from scrm.phones import InvalidMobile, normalize_mobile
-from scrm.tenancy import current_organization_id
 
 
 class RegionFilter(django_filters.FilterSet):
@@ -32,8 +31,7 @@ def _regions(request):
 
 
 def _owners(request):
-    # Users are not a tenant model: limit them to the organization of the open scope explicitly.
-    return User.objects.filter(organization_id=current_organization_id(), is_active=True)
+    return User.objects.filter(is_active=True)
 
 
 class CustomerFilter(django_filters.FilterSet):

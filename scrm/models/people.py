@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from scrm.tenancy import TenantManyToManyField, TenantModel
+from scrm.tenancy import TenantManager, TenantManyToManyField, TenantModel, platform_scope
 
 
 class Organization(models.Model):
@@ -62,10 +62,21 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
-class User(AbstractUser):
-    """A staff user of one organization; a platform superuser has none.
+class TenantUserManager(TenantManager, UserManager):
+    """`User.objects`: scoped like every tenant model's manager, with Django's `create_user` and friends."""
 
-    Usernames are unique across the platform so that sign-in needs no organization field.
+    use_in_migrations = False  # migrations get `all_objects`: historical models are platform code
+
+
+class User(AbstractUser, TenantModel):
+    """A staff user of one organization; a platform operator (superuser of the platform console) has none.
+
+    A tenant model for product code: `User.objects` (also the default manager, so forms, filters, the admin and the
+    API serializers take their choices from it) is scoped to the open organization and raises with none open.
+    `User.all_objects` is unscoped, for the code that looks a user up before any organization is known or across
+    all of them: sign-in and session loading (`scrm.auth`), `createsuperuser`, `create_organization` and the
+    uniqueness of usernames. Grep `all_objects` to audit them. Usernames are unique across the platform so that
+    sign-in needs no organization field.
     """
 
     organization = models.ForeignKey(
@@ -75,11 +86,13 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
 
-    objects = UserManager()
+    objects = TenantUserManager()
+    all_objects = UserManager()
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        base_manager_name = "objects"
         indexes = [models.Index(fields=["organization", "username"], name="user_org_username_idx")]
 
     def __str__(self):
@@ -88,6 +101,12 @@ class User(AbstractUser):
     @property
     def is_platform_operator(self):
         return self.is_superuser and self.organization_id is None
+
+    def validate_unique(self, exclude=None):
+        # A username is unique across the platform, so a form checks it against every organization's users (the
+        # database would refuse it anyway); the message says only that the name is taken.
+        with platform_scope():
+            super().validate_unique(exclude=exclude)
 
 
 class Region(TenantModel):

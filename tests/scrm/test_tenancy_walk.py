@@ -28,6 +28,8 @@ MODEL_OF = {
     ("api/v1/^customers", "pk"): "scrm.Customer",
     ("settings/channels/", "pk"): "channels_ingest.ChannelAccount",
     ("settings/channels/", "event_pk"): "channels_ingest.InboundEvent",
+    ("settings/channels/<int:pk>/events/", "row_pk"): "channels_ingest.InboundEvent",
+    ("settings/channels/<int:pk>/replies/", "row_pk"): "channels_ingest.OutboundMessage",
     ("tickets/", "pk"): "tickets.Ticket",
     ("tickets/", "canned_pk"): "tickets.CannedResponse",
     ("notifications/", "pk"): "tickets.Notification",
@@ -77,7 +79,7 @@ def seed_b(tenant):
     """One object of each kind a URL names, all of B's, each carrying B's marker where it has text."""
     from django.core.files.base import ContentFile
 
-    from channels_ingest.models import InboundEvent
+    from channels_ingest.models import InboundEvent, OutboundMessage
     from scrm.models import CustomerExport, CustomerImport, Region, Team
     from tests.channels_ingest.conftest import make_account
     from tests.tickets.factories import CustomerFactory, TicketFactory
@@ -102,6 +104,8 @@ def seed_b(tenant):
     account = make_account(organization, slug="tenant-b-oa")
     InboundEvent.objects.create(organization=organization, account=account, kind="text", dedupe_key="b-1",
                                 raw=f"<xml>{marker}</xml>", fields={"Content": marker})
+    OutboundMessage.objects.create(organization=organization, account=account, comment=comment, to_user="o-b",
+                                   body=f"{marker} 回复")
     CustomerImport.objects.create(organization=organization, created_by=ops, file_name=f"{marker}.csv",
                                   file_kind="csv", file_sha256="0" * 64, file_size=1, content=b"x")
     CustomerExport.objects.create(organization=organization, requested_by=ops, file_format="csv")
