@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from scrm.tenancy import TenantManager, TenantManyToManyField, TenantModel, platform_scope
 
@@ -238,3 +240,57 @@ class AgentProfileSkill(TenantModel):
         db_table = "scrm_agentprofile_skills"
         constraints = [models.UniqueConstraint(fields=["organization", "agentprofile", "skill"],
                                                name="agentprofileskill_org_uniq")]
+
+
+# Region managers: django-guardian's object permissions with a real foreign key to the region ("direct foreign
+# keys" in guardian's docs), as tenant rows. Guardian's shortcuts (assign_perm, get_users_with_perms,
+# get_objects_for_user) find them from the Region model, so services and selectors call guardian as before; the
+# generic table with its text object_pk holds no region grant.
+
+
+class _RegionPermissionManager(TenantManager):
+    """Guardian's `assign_perm` creates the grant with `get_or_create(user=, permission=, content_object=)`: the
+    grant takes the region's organization."""
+
+    def get_or_create(self, defaults=None, **kwargs):
+        region = kwargs["content_object"]
+        return super().get_or_create(defaults={"organization_id": region.organization_id, **(defaults or {})},
+                                     **kwargs)
+
+
+class _RegionUserPermissionManager(_RegionPermissionManager, UserObjectPermissionManager):
+    pass
+
+
+class _RegionGroupPermissionManager(_RegionPermissionManager, GroupObjectPermissionManager):
+    pass
+
+
+class RegionUserObjectPermission(UserObjectPermissionBase, TenantModel):
+    content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+
+    objects = _RegionUserPermissionManager()
+
+    class Meta:
+        verbose_name = _("region permission of a user")
+        verbose_name_plural = _("region permissions of users")
+        base_manager_name = "objects"
+        constraints = [models.UniqueConstraint(fields=["organization", "user", "permission", "content_object"],
+                                               name="regionuserperm_org_uniq")]
+        indexes = [models.Index(fields=["organization", "content_object", "permission"],
+                                name="regionuserperm_org_region_idx")]
+
+
+class RegionGroupObjectPermission(GroupObjectPermissionBase, TenantModel):
+    content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+
+    objects = _RegionGroupPermissionManager()
+
+    class Meta:
+        verbose_name = _("region permission of a group")
+        verbose_name_plural = _("region permissions of groups")
+        base_manager_name = "objects"
+        constraints = [models.UniqueConstraint(fields=["organization", "group", "permission", "content_object"],
+                                               name="regiongroupperm_org_uniq")]
+        indexes = [models.Index(fields=["organization", "content_object", "permission"],
+                                name="regiongroupperm_org_region_idx")]

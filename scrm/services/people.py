@@ -175,20 +175,24 @@ def skill_get_or_create(*, organization, name):
 
 @transaction.atomic
 def region_set_managers(*, region, managers):
-    """Make exactly these supervisors the managers of a region (a django-guardian object permission): they see the
-    customers and tickets of the region and of every region below it."""
+    """Make exactly these supervisors the managers of a region (a django-guardian object permission, stored with a
+    foreign key to the region: `RegionUserObjectPermission`): they see the customers and tickets of the region and
+    of every region below it."""
     managers = list(managers)
-    for user in managers:
-        if user.organization_id != region.organization_id or not user.groups.filter(name=Role.SUPERVISOR).exists():
-            raise ScrmError(MSG_REGION_MANAGER_NOT_SUPERVISOR)
-    current = set(region_managers(region=region))
-    for user in current - set(managers):
-        remove_perm("scrm.manage_region", user, region)
-    for user in set(managers) - current:
-        assign_perm("scrm.manage_region", user, region)
+    with tenant_scope(region.organization_id):
+        for user in managers:
+            if (user.organization_id != region.organization_id
+                    or not user.groups.filter(name=Role.SUPERVISOR).exists()):
+                raise ScrmError(MSG_REGION_MANAGER_NOT_SUPERVISOR)
+        current = set(region_managers(region=region))
+        for user in current - set(managers):
+            remove_perm("scrm.manage_region", user, region)
+        for user in set(managers) - current:
+            assign_perm("scrm.manage_region", user, region)
 
 
 def region_managers(*, region):
+    """Who manages the region: the users granted `scrm.manage_region` on it (not through a group, not superusers)."""
     return list(get_users_with_perms(region, only_with_perms_in=["manage_region"], with_superusers=False,
                                      with_group_users=False))
 
