@@ -59,7 +59,7 @@ def seed_sla(*, organization):
 
 def _fresh_tickets(organization, policy, calendar):
     """One ticket per live SLA state, opened now and moved back in business time where the state needs it."""
-    agent = User.objects.filter(organization=organization, username="agent").first()
+    agent = User.objects.filter(username="agent").first()
     customer = Customer.objects.filter(level=Customer.Level.NORMAL).order_by("pk").first()
     if agent is None or customer is None:
         return

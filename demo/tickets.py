@@ -184,7 +184,7 @@ def seed_tickets(*, organization):
 
 def _seed_configuration(organization):
     users = {u.username: u for u in User.objects.filter(
-        organization=organization, username__in=["supervisor", "agent", "agent2", "agent3"])}
+        username__in=["supervisor", "agent", "agent2", "agent3"])}
     teams = {t.code: t for t in Team.objects.all()}
     supervisor_team = getattr(getattr(users["supervisor"], "agent_profile", None), "team", None) or teams["AS"]
     profiles = {p.user.username: p for p in AgentProfile.objects.select_related("user")}

@@ -200,9 +200,9 @@ class RegionAdmin(TenantAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form_class = super().get_form(request, obj, **kwargs)
-        organization_id = obj.organization_id if obj else request.user.organization_id
-        supervisors = User.objects.filter(organization_id=organization_id, groups__name=Role.SUPERVISOR,
-                                          is_active=True)
+        supervisors = User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True)
+        if obj is not None:  # the platform console sees every organization: the region's own supervisors
+            supervisors = supervisors.filter(organization_id=obj.organization_id)
         initial = services.region_managers(region=obj) if obj else []
 
         class Form(form_class):
@@ -233,11 +233,6 @@ class TeamAdmin(TenantAdmin):
     list_filter = ("kind",)
     search_fields = ("name", "code")
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "leader" and not request.user.is_platform_operator:
-            kwargs["queryset"] = User.objects.filter(organization_id=request.user.organization_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 @admin.register(Skill)
 class SkillAdmin(TenantAdmin):
@@ -251,11 +246,6 @@ class AgentProfileAdmin(TenantAdmin):
     list_filter = ("status", "team")
     filter_horizontal = ("regions", "skills")
     list_select_related = ("user", "team", "supervisor")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in ("user", "supervisor") and not request.user.is_platform_operator:
-            kwargs["queryset"] = User.objects.filter(organization_id=request.user.organization_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class RoleListFilter(admin.SimpleListFilter):
@@ -298,10 +288,10 @@ class UserAdmin(BaseUserAdmin):
         return self.platform_fieldsets if request.user.is_platform_operator else self.fieldsets
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
+        qs = super().get_queryset(request)  # User.objects: the organization's staff (every one in the console)
         if request.user.is_platform_operator:
             return qs.select_related("organization")
-        return qs.filter(organization_id=request.user.organization_id)
+        return qs
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":

@@ -100,7 +100,7 @@ class UserViewSet(TenantReadOnlyViewSet):
     filterset_fields = ["is_active", "username"]
 
     def scoped_queryset(self):
-        return selectors.organization_users(organization=self.request.user.organization)
+        return selectors.organization_users()
 
 
 class MeView(TenantScopedAPIMixin, RetrieveAPIView):

@@ -8,4 +8,8 @@ class ScrmConfig(AppConfig):
 
     def ready(self):
         # Registers the outbox kinds of the core's background jobs (customer imports and exports).
+        # Sign-in saves the last sign-in time in the user's own organization scope (User is a tenant model).
+        from scrm.auth import connect_signals
         from scrm.customers import jobs  # noqa: F401
+
+        connect_signals()

@@ -17,10 +17,10 @@ def team_list():
     return Team.objects.select_related("leader").annotate(agent_count=Count("agents"))
 
 
-def organization_users(*, organization):
-    """Staff of one organization with their roles and agent profile, for the settings page."""
+def organization_users():
+    """Staff of the organization of the open scope with their roles and agent profile, for the settings page."""
     return (
-        User.objects.filter(organization=organization)
+        User.objects.all()
         .select_related("agent_profile__team")
         .prefetch_related("groups")
         .order_by("username")
@@ -33,11 +33,11 @@ def agent_profile_list():
     )
 
 
-def organization_summary(*, organization):
+def organization_summary():
     return {
         "regions": Region.objects.count(),
         "teams": Team.objects.count(),
-        "users": User.objects.filter(organization=organization, is_active=True).count(),
+        "users": User.objects.filter(is_active=True).count(),
         "agents": AgentProfile.objects.count(),
     }
 

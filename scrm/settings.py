@@ -27,6 +27,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Before django.contrib.auth: its createsuperuser runs in the platform scope (a platform operator has none).
+    "scrm",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,7 +44,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "scrm",
     "forms_builder",
     "notifications",
     "tickets",
@@ -160,7 +161,7 @@ WECOM_API_BASE_URL = env("WECOM_API_BASE_URL", default="https://qyapi.weixin.qq.
 AUTH_USER_MODEL = "scrm.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "scrm.auth.ScrmModelBackend",  # reads users through User.all_objects: no organization is known at sign-in
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -68,12 +68,12 @@ class SettingsView(ModuleRequiredMixin, TemplateView):
         tables = {
             "region_table": RegionTable(region_list(), prefix="r-"),
             "team_table": TeamTable(team_list(), prefix="t-"),
-            "user_table": UserTable(organization_users(organization=organization), prefix="u-"),
+            "user_table": UserTable(organization_users(), prefix="u-"),
         }
         for table in tables.values():
             TableRequestConfig(self.request, paginate={"per_page": 20}).configure(table)
         return super().get_context_data(
-            organization=organization, summary=organization_summary(organization=organization), **tables, **kwargs
+            organization=organization, summary=organization_summary(), **tables, **kwargs
         )
 
 

@@ -430,15 +430,14 @@ def supervisor_of(ticket):
             return profile.supervisor
     for team in (ticket.team, ticket.queue.team if ticket.queue_id and ticket.queue else None):
         if team is not None and team.leader_id:
-            return User.objects.filter(pk=team.leader_id, organization_id=ticket.organization_id).first()
+            return User.objects.filter(pk=team.leader_id).first()
     return None
 
 
 def _team_members(team):
-    users = list(User.objects.filter(agent_profile__team=team, is_active=True,
-                                     organization_id=team.organization_id))
+    users = list(User.objects.filter(agent_profile__team=team, is_active=True))
     if team.leader_id and all(u.pk != team.leader_id for u in users):
-        users.extend(User.objects.filter(pk=team.leader_id, organization_id=team.organization_id))
+        users.extend(User.objects.filter(pk=team.leader_id))
     return users
 
 

@@ -6,12 +6,15 @@ The example counts are bounded and the generation derandomised (the same example
 regression, not luck): the whole file runs in well under a minute.
 """
 
+import contextvars
+
 import pytest
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client
+from django_scopes.state import state as scope_state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
@@ -120,5 +123,11 @@ def test_the_api_never_answers_500(case, world, _requests_in_this_transaction):
         row = rows.get(case.path.split("/")[3])
         if row is not None:
             case.path_parameters = {**case.path_parameters, "id": row.pk}
-    response = case.call(headers={"Authorization": f"Token {api_token(world['user'])}"})
+    headers = {"Authorization": f"Token {api_token(world['user'])}"}
+
+    def call():  # as on a server thread: the WSGI app starts the request with no scope (the test holds one)
+        scope_state.set(None)
+        return case.call(headers=headers)
+
+    response = contextvars.copy_context().run(call)
     assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}"

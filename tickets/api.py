@@ -124,8 +124,7 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
             raise PermissionDenied
         assignee = None
         if assignee_id is not None:
-            assignee = User.objects.filter(organization_id=request.user.organization_id, is_active=True,
-                                           pk=assignee_id).first()
+            assignee = User.objects.filter(is_active=True, pk=assignee_id).first()
             if assignee is None:
                 raise ValidationError({"assignee": [str(MSG_ASSIGNEE_NOT_FOUND)]})
         return self._answer(services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user))

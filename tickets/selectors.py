@@ -234,9 +234,9 @@ def canned_responses_for(*, ticket):
         "id", "title", "organization_id").order_by("title")
 
 
-def assignable_users(*, organization):
-    """Agents of the organization a ticket may be given to (active users with an agent profile)."""
-    return (User.objects.filter(organization=organization, is_active=True,
+def assignable_users():
+    """Agents of the open scope's organization a ticket may be given to (active users with an agent profile)."""
+    return (User.objects.filter(is_active=True,
                                 pk__in=AgentProfile.objects.values("user_id"))
             .order_by("username"))
 

@@ -123,7 +123,7 @@ class _QueuePage(ModuleRequiredMixin, TemplateView):
             sla_choices=sla_state_choices(), may_work=work, may_assign_others=may_assign_others(request.user),
             bulk_actions=BulkActionForm.ACTIONS, priorities=Ticket.Priority.choices,
             tags=Tag.objects.select_related("group").only("id", "name", "group__name") if work else (),
-            assignees=(selectors.assignable_users(organization=request.user.organization)
+            assignees=(selectors.assignable_users()
                        if may_assign_others(request.user) else ()),
             **kwargs,
         )
@@ -201,7 +201,7 @@ class TicketBulkView(ModuleRequiredMixin, View):
             raise PermissionDenied(MSG_NOT_ALLOWED)
         back = _back(request, reverse("tickets:index"))
         form = BulkActionForm(request.POST, tags=Tag.objects.all(),
-                              assignees=selectors.assignable_users(organization=request.user.organization))
+                              assignees=selectors.assignable_users())
         if not form.is_valid():
             _form_errors(request, form)
             return redirect(back)
@@ -316,7 +316,7 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
                 attachment_limit=settings.TICKET_ATTACHMENT_MAX_BYTES,
                 attachment_max_files=settings.TICKET_ATTACHMENT_MAX_FILES,
                 queues=Queue.objects.exclude(pk=ticket.queue_id).order_by("name").only("id", "name"),
-                assignees=(selectors.assignable_users(organization=user.organization)
+                assignees=(selectors.assignable_users()
                            if context["may_assign_others"] else ()),
             )
         return super().get_context_data(**context, **kwargs)
@@ -403,7 +403,7 @@ class TicketAssignView(_TicketAction):
     """Supervisors give a ticket to anyone (or back to the pool); an agent may only take it or give it back."""
 
     def get_form(self, request, ticket):
-        assignees = selectors.assignable_users(organization=request.user.organization)
+        assignees = selectors.assignable_users()
         if not may_assign_others(request.user):
             assignees = assignees.filter(pk=request.user.pk)
         return AssignForm(request.POST, assignees=assignees)
@@ -430,7 +430,7 @@ class TicketAssignView(_TicketAction):
             raise Http404
         return render(request, "tickets/_board_row.html", {
             "t": row, "may_assign_others": True, "show_form": True,
-            "assignees": selectors.assignable_users(organization=request.user.organization)})
+            "assignees": selectors.assignable_users()})
 
     def respond(self, request, ticket):
         if request.headers.get("HX-Request"):

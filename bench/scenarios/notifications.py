@@ -65,13 +65,13 @@ def _ensure_data(args):
 
     organization = Organization.objects.filter(slug=SLUG).first() or services.organization_create(
         slug=SLUG, name=SLUG)
-    me = User.objects.filter(username="bench-notify-agent").first() or services.user_create(
+    me = User.all_objects.filter(username="bench-notify-agent").first() or services.user_create(
         organization=organization, username="bench-notify-agent", password=None, roles=[Role.AGENT],
         validate=False)
-    if not me.email:
-        me.email = "bench-agent@example.com"
-        me.save(update_fields=["email"])
     with tenant_scope(organization):
+        if not me.email:
+            me.email = "bench-agent@example.com"
+            me.save(update_fields=["email"])
         total = Notification.objects.count()
         wanted = args.users * args.per_user + args.mine
         if total >= wanted:
@@ -79,7 +79,7 @@ def _ensure_data(args):
         if total:
             sys.exit(f"{SLUG} has {total} notifications, not {wanted}: drop the bench database and run again")
         others = [
-            (User.objects.filter(username=f"bench-notify-{n}").first() or services.user_create(
+            (User.all_objects.filter(username=f"bench-notify-{n}").first() or services.user_create(
                 organization=organization, username=f"bench-notify-{n}", password=None, roles=[Role.AGENT],
                 validate=False)).pk
             for n in range(args.users)

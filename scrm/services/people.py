@@ -1,6 +1,7 @@
 """Every write of the core app: organizations, users and roles, regions, teams, agent profiles."""
 
 import logging
+from contextlib import nullcontext
 from functools import partial
 
 from django.contrib.auth.models import Group
@@ -84,25 +85,28 @@ def user_create(*, organization, username, password, roles, email="", display_na
     """Create a staff user in an organization with the given roles. Ops admins may use the Django admin."""
     if password is not None and validate:
         validate_password(password, User(username=username, email=email))
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(
-                username=username, password=password, email=email, organization=organization,
-                display_name=display_name, mobile=mobile, is_staff=Role.OPS_ADMIN in roles,
-            )
-    except IntegrityError as exc:
-        raise ScrmError(MSG_USERNAME_TAKEN) from exc
-    user_set_roles(user=user, roles=roles)
+    with tenant_scope(organization):
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    username=username, password=password, email=email, organization=organization,
+                    display_name=display_name, mobile=mobile, is_staff=Role.OPS_ADMIN in roles,
+                )
+        except IntegrityError as exc:
+            raise ScrmError(MSG_USERNAME_TAKEN) from exc
+        user_set_roles(user=user, roles=roles)
     return user
 
 
 @transaction.atomic
 def user_set_roles(*, user, roles):
-    user.groups.set(Group.objects.filter(name__in=[Role(r).value for r in roles]))
-    is_staff = Role.OPS_ADMIN in roles or user.is_superuser
-    if user.is_staff != is_staff:
-        user.is_staff = is_staff
-        user.save(update_fields=["is_staff"])
+    # A platform operator's own row is written only from the platform console, whose platform scope is open.
+    with tenant_scope(user.organization_id) if user.organization_id else nullcontext():
+        user.groups.set(Group.objects.filter(name__in=[Role(r).value for r in roles]))
+        is_staff = Role.OPS_ADMIN in roles or user.is_superuser
+        if user.is_staff != is_staff:
+            user.is_staff = is_staff
+            user.save(update_fields=["is_staff"])
 
 
 def _region_path(region):
@@ -171,20 +175,24 @@ def skill_get_or_create(*, organization, name):
 
 @transaction.atomic
 def region_set_managers(*, region, managers):
-    """Make exactly these supervisors the managers of a region (a django-guardian object permission): they see the
-    customers and tickets of the region and of every region below it."""
+    """Make exactly these supervisors the managers of a region (a django-guardian object permission, stored with a
+    foreign key to the region: `RegionUserObjectPermission`): they see the customers and tickets of the region and
+    of every region below it."""
     managers = list(managers)
-    for user in managers:
-        if user.organization_id != region.organization_id or not user.groups.filter(name=Role.SUPERVISOR).exists():
-            raise ScrmError(MSG_REGION_MANAGER_NOT_SUPERVISOR)
-    current = set(region_managers(region=region))
-    for user in current - set(managers):
-        remove_perm("scrm.manage_region", user, region)
-    for user in set(managers) - current:
-        assign_perm("scrm.manage_region", user, region)
+    with tenant_scope(region.organization_id):
+        for user in managers:
+            if (user.organization_id != region.organization_id
+                    or not user.groups.filter(name=Role.SUPERVISOR).exists()):
+                raise ScrmError(MSG_REGION_MANAGER_NOT_SUPERVISOR)
+        current = set(region_managers(region=region))
+        for user in current - set(managers):
+            remove_perm("scrm.manage_region", user, region)
+        for user in set(managers) - current:
+            assign_perm("scrm.manage_region", user, region)
 
 
 def region_managers(*, region):
+    """Who manages the region: the users granted `scrm.manage_region` on it (not through a group, not superusers)."""
     return list(get_users_with_perms(region, only_with_perms_in=["manage_region"], with_superusers=False,
                                      with_group_users=False))
 

@@ -21,7 +21,8 @@ PASSWORD = "Sl0w-Turtle!"  # noqa: S105
 
 @pytest.fixture
 def operator(db):
-    return User.objects.create_superuser("platform-operator", password=PASSWORD)
+    with platform_scope():
+        return User.objects.create_superuser("platform-operator", password=PASSWORD)
 
 
 @pytest.fixture

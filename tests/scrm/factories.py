@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 
 from scrm.models import AgentProfile, Organization, Region, Skill, Team, User
 from scrm.roles import sync_all_role_permissions
+from scrm.tenancy import platform_scope
 
 TEST_PASSWORD = "Correct-Horse-2026"
 
@@ -28,6 +29,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     organization = factory.SubFactory(OrganizationFactory)
     password = factory.django.Password(TEST_PASSWORD)
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        # User is a tenant model: a test's setup writes users of any organization (and operators) as platform code.
+        with platform_scope():
+            return super()._generate(strategy, params)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

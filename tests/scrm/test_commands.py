@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 def test_create_organization_with_its_first_ops_admin():
     call_command("create_organization", "xinghe", "星河家电", "--admin", "boss", "--password", "Sl0w-Turtle!")
     organization = Organization.objects.get(slug="xinghe")
-    user = User.objects.get(username="boss")
+    user = User.all_objects.get(username="boss")
     assert organization.name == "星河家电"
     assert user.organization == organization and user.is_staff
     assert user.groups.filter(name=Role.OPS_ADMIN.value).exists()
@@ -33,11 +33,11 @@ def test_seed_demo_is_idempotent_and_creates_one_user_per_role():
     organization = Organization.objects.get(slug="demo")
     with tenant_scope(organization):
         counts = (Region.objects.count(), Team.objects.count(), AgentProfile.objects.count())
-    users = User.objects.filter(organization=organization).count()
+    users = User.all_objects.filter(organization=organization).count()
     call_command("seed_demo")
     with tenant_scope(organization):
         assert (Region.objects.count(), Team.objects.count(), AgentProfile.objects.count()) == counts
         assert Region.objects.get(code="JS-NJ").path == "/EAST/JS/JS-NJ/"
-    assert User.objects.filter(organization=organization).count() == users
+    assert User.all_objects.filter(organization=organization).count() == users
     for role in Role:
-        assert User.objects.filter(organization=organization, groups__name=role.value).exists(), role
+        assert User.all_objects.filter(organization=organization, groups__name=role.value).exists(), role

@@ -116,7 +116,8 @@ def test_scopes_nest_and_close_in_order():
 def operator(db):
     from scrm.models import User
 
-    return User.objects.create_superuser("platform-operator", password="Sl0w-Turtle!")  # noqa: S106
+    with platform_scope():
+        return User.objects.create_superuser("platform-operator", password="Sl0w-Turtle!")  # noqa: S106
 
 
 @pytest.mark.parametrize("url", ["/", "/customers/", "/tickets/", "/settings/", "/settlement/"])
@@ -160,7 +161,8 @@ def test_the_platform_console_stays_open_to_a_user_without_an_organization(clien
 def test_a_staff_user_without_an_organization_is_refused_the_console_too(client, db):
     from scrm.models import User
 
-    user = User.objects.create_user("stray", password="Sl0w-Turtle!", is_staff=True)  # noqa: S106
+    with platform_scope():
+        user = User.objects.create_user("stray", password="Sl0w-Turtle!", is_staff=True)  # noqa: S106
     client.force_login(user)
     assert client.get("/admin/").status_code == 403
     assert client.get("/customers/").status_code == 403

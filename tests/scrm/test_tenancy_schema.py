@@ -17,15 +17,16 @@ OUR_APPS = {"scrm", "forms_builder", "notifications", "tickets", "sla", "settlem
 # Models of our apps that are not tenant tables, and why.
 NOT_TENANT = {
     "scrm.Organization": "the tenants themselves",
-    "scrm.User": "usernames are unique across the platform (sign-in needs no organization) and a platform "
-                 "operator has none; for now",
-    "scrm.User_groups": "Django's relation of the User (roles), with the User",
-    "scrm.User_user_permissions": "Django's relation of the User, with the User",
+    "scrm.User_groups": "Django's relation of the User to its roles (global groups): the admin and ModelBackend edit "
+                        "and read it as Django's own many-to-many, and a platform operator's rows have no organization",
+    "scrm.User_user_permissions": "Django's relation of the User to global permissions, as User_groups",
 }
 
 # Unique constraints and indexes of tenant tables that do not lead with organization_id, and why.
 NOT_LEADING = {
-    "scrm_agentprofile.user_id": "one profile per user; a user belongs to one organization (User is exempt above)",
+    "scrm_user.username": "usernames are unique across the platform: sign-in asks for no organization, and a platform "
+                          "operator has none (looked up through User.all_objects)",
+    "scrm_agentprofile.user_id": "one profile per user; a user belongs to one organization",
     "channels_ingest_channelaccount.slug": "callback URLs carry a global slug, looked up before any organization is "
                                             "known",
     **{f"{table}.{index}": "the outbox's sweeper takes the due rows of every organization by time, through this "
@@ -39,6 +40,14 @@ NOT_LEADING = {
     "tickets_ticket.ticket_sla_sweep_idx": "the SLA sweep takes due tickets of every organization by time "
                                            "(cross-tenant maintenance)",
 }
+# The outbox's sweeper claims due rows of every organization by time (cross-tenant maintenance).
+_OUTBOX_SWEEP = "the outbox sweeper takes due rows of every organization by time"
+NOT_LEADING.update({f"{table}.{index}": _OUTBOX_SWEEP for table, index in [
+    ("scrm_customerimport", "custimport_due_idx"), ("scrm_customerexport", "custexport_due_idx"),
+    ("tickets_notificationdelivery", "notificationdelivery_due_idx"),
+    ("channels_ingest_inboundevent", "inboundevent_due_idx"), ("channels_ingest_inboundmedia", "inboundmedia_due_idx"),
+    ("channels_ingest_outboundmessage", "outbound_due_idx"),
+]})
 
 
 def _our_models():

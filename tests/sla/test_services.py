@@ -325,7 +325,8 @@ def test_a_new_organization_starts_with_the_preset_calendars_and_the_china_holid
         if how == "service":
             organization_create(slug="xinghe", name="星河")
         else:
-            operator = User.objects.create_superuser("platform", password="Sl0w-Turtle!")  # noqa: S106
+            with platform_scope():
+                operator = User.objects.create_superuser("platform", password="Sl0w-Turtle!")  # noqa: S106
             client = Client()
             client.force_login(operator)
             response = client.post("/admin/scrm/organization/add/", {"slug": "xinghe", "name": "星河",

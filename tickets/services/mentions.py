@@ -9,6 +9,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Length, Lower
 
 from scrm.models import User
+from scrm.tenancy import tenant_scope
 
 # What may follow "@": letters (any script), digits, and the punctuation of usernames. An "@" inside a word
 # (an email address) is not a mention.
@@ -17,9 +18,9 @@ MIN_NAME_LENGTH = 2
 MAX_MENTIONS = 20
 
 
-def _candidates(organization_id, token):
+def _candidates(token):
     token = token.lower()
-    users = User.objects.filter(organization_id=organization_id, is_active=True)
+    users = User.objects.filter(is_active=True)
     exact = list(users.annotate(u=Lower("username")).filter(u=token)[:2])
     if len(exact) == 1:
         return exact
@@ -47,8 +48,9 @@ def mentions_resolve(*, organization_id, body):
         token = token.rstrip(".-")
         if len(token) < MIN_NAME_LENGTH:
             continue
-        for user in _candidates(organization_id, token):
-            if user.pk not in seen:
-                seen.add(user.pk)
-                users.append(user)
+        with tenant_scope(organization_id):
+            for user in _candidates(token):
+                if user.pk not in seen:
+                    seen.add(user.pk)
+                    users.append(user)
     return users

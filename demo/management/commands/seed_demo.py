@@ -120,7 +120,7 @@ class Command(BaseCommand):
                 teams[code] = services.team_create(organization=organization, name=name, code=code, kind=kind)
         skills = {name: services.skill_get_or_create(organization=organization, name=name) for name in SKILLS}
 
-        users = {u.username: u for u in User.objects.filter(organization=organization)}
+        users = {u.username: u for u in User.objects.all()}
         for username, display_name, roles, _team in USERS:
             if username not in users:
                 users[username] = services.user_create(

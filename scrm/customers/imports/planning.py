@@ -59,8 +59,8 @@ class Lookups:
         self._add_unique(self.regions, by_name)
         self.owners, self.owner_names = {}, {}
         by_name = defaultdict(set)
-        for pk, username, display_name in User.objects.filter(
-                organization_id=organization_id, is_active=True).values_list("pk", "username", "display_name"):
+        users = User.objects.filter(is_active=True)
+        for pk, username, display_name in users.values_list("pk", "username", "display_name"):
             self.owners[username.casefold()] = pk
             self.owner_names[pk] = username
             if display_name:
