@@ -29,6 +29,7 @@ from scrm.customers.imports import (
 from scrm.models import CustomerExport, CustomerImport
 from scrm.models.imports import JOB_STATES
 from scrm.platform import outbox
+from scrm.platform.storage import ORPHAN_GRACE, storage_orphans_delete
 from scrm.tenancy import platform_scope
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,6 @@ def customer_exports_expire(*, now=None):
     return len(expired)
 
 
-ORPHAN_GRACE = timedelta(hours=1)  # a file younger than this may belong to a transaction still open
 _FILE_FOLDERS = {"imports": CustomerImport, "exports": CustomerExport}
 
 
@@ -98,14 +98,7 @@ def customer_files_orphans_delete(*, now=None, grace=ORPHAN_GRACE):
         except FileNotFoundError:
             continue
         for organization in organizations:
-            _dirs, files = storage.listdir(f"{folder}/{organization}")
-            names = {f"{folder}/{organization}/{name}" for name in files}
-            with platform_scope():
-                known = set(model.objects.filter(file__in=names).values_list("file", flat=True))
-            for name in sorted(names - known):
-                if storage.get_modified_time(name) <= now - grace:
-                    storage.delete(name)
-                    deleted += 1
+            deleted += storage_orphans_delete(model=model, folder=f"{folder}/{organization}", now=now, grace=grace)
     if deleted:
         logger.info("orphaned customer files deleted", extra={"count": deleted})
     return deleted

@@ -22,7 +22,8 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.storage import ORPHAN_GRACE, storage_orphans_delete
+from scrm.tenancy import tenant_scope
 from tickets.errors import (
     MSG_ATTACHMENT_EMPTY,
     MSG_ATTACHMENT_TOO_BIG,
@@ -196,7 +197,6 @@ def comment_attach(*, comment, name, content, content_type=""):
         return attachments_store(comment=comment, checked=[checked])[0]
 
 
-ORPHAN_GRACE = timedelta(hours=1)  # a file younger than this may belong to a transaction still open
 
 
 def attachment_orphans_delete(*, now=None, days=2, grace=ORPHAN_GRACE):
@@ -214,15 +214,5 @@ def attachment_orphans_delete(*, now=None, days=2, grace=ORPHAN_GRACE):
     for organization in organizations:
         for back in range(days):
             folder = f"attachments/{organization}/{today - timedelta(days=back):%Y/%m/%d}"
-            try:
-                _dirs, files = storage.listdir(folder)
-            except FileNotFoundError:
-                continue
-            names = {f"{folder}/{name}" for name in files}
-            with platform_scope():
-                known = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
-            for name in sorted(names - known):
-                if storage.get_modified_time(name) <= now - grace:
-                    storage.delete(name)
-                    deleted += 1
+            deleted += storage_orphans_delete(model=Attachment, folder=folder, now=now, grace=grace)
     return deleted
