@@ -5,12 +5,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from channels_ingest.crypto import secret_encrypt
 from channels_ingest.errors import ChannelError
 from channels_ingest.models import ChannelAccount, InboundEvent, InboundMedia, OutboundMessage
 from channels_ingest.services import event_replay
 from channels_ingest.services.processing import account_forget
 from scrm.admin import ReadOnlyTenantAdmin, TenantAdmin
+from scrm.platform.crypto import secret_encrypt
 
 _WRITE_ONLY = {"token": _("Token"), "aes_key": _("EncodingAESKey"), "secret": _("App secret")}
 

@@ -16,10 +16,10 @@ class ChannelsIngestConfig(AppConfig):
         from channels_ingest.services.processing import accounts_forget_organization
         from channels_ingest.timeline import channel_event_entries
         from scrm.models import Role
-        from scrm.onboarding import register_organization_status_hook
+        from scrm.platform.onboarding import register_organization_status_hook
         from scrm.platform.redaction import register_secret_source
-        from scrm.roles import CRUD, register_role_permissions
-        from scrm.timeline import register_timeline_provider
+        from scrm.platform.roles import CRUD, register_role_permissions
+        from scrm.platform.timeline import register_timeline_provider
         from tickets.outbound import register_reply_sender
 
         read = ("view",)
@@ -40,7 +40,7 @@ class ChannelsIngestConfig(AppConfig):
 
     @staticmethod
     def _register_navigation():
-        from scrm.navigation import NavChild, register_nav_children
+        from scrm.platform.navigation import NavChild, register_nav_children
 
         register_nav_children("settings", [
             NavChild("channel-accounts", _("WeChat accounts"), "channels_ingest:account-list", "bi-wechat",

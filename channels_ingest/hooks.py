@@ -38,7 +38,7 @@ def _account(slug, kind):
     return account
 
 
-# Reached through scrm.middleware.CallbackFastPathMiddleware: no session, CSRF, locale or CSP middleware runs.
+# Reached through scrm.platform.middleware.CallbackFastPathMiddleware: no session, CSRF, locale or CSP middleware runs.
 # csrf_exempt all the same, should the middleware order change.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])

@@ -3,9 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from channels_ingest.crypto import secret_decrypt
+from scrm.platform.crypto import secret_decrypt
 from scrm.platform.outbox import OutboxModel, States, due_index
-from scrm.tenancy import TenantModel
+from scrm.platform.tenancy import TenantModel
 
 
 class ChannelAccount(TenantModel):
@@ -23,7 +23,7 @@ class ChannelAccount(TenantModel):
     app_id = models.CharField(_("app id / corp id"), max_length=64)
     agent_id = models.CharField(_("agent id"), max_length=32, blank=True,
                                 help_text=_("WeCom application id (AgentId); empty for an Official Account."))
-    # Encrypted at rest (channels_ingest.crypto); read through the properties below, never shown again.
+    # Encrypted at rest (scrm.platform.crypto); read through the properties below, never shown again.
     token_encrypted = models.TextField(_("token (encrypted)"), blank=True, editable=False)
     aes_key_encrypted = models.TextField(_("EncodingAESKey (encrypted)"), blank=True, editable=False)
     secret_encrypted = models.TextField(_("app secret (encrypted)"), blank=True, editable=False)

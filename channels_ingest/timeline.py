@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from channels_ingest.selectors import customer_channel_events
-from scrm.timeline import TimelineEntry
+from scrm.platform.timeline import TimelineEntry
 
 _TITLES = {
     "event:subscribe": (_("Followed %(account)s"), "bi-person-plus"),

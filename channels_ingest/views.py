@@ -15,8 +15,8 @@ from channels_ingest.errors import ChannelError
 from channels_ingest.forms import ChannelAccountForm
 from channels_ingest.models import ChannelAccount, InboundEvent, OutboundMessage
 from channels_ingest.tables import ProblemEventTable
-from scrm.access import ModuleRequiredMixin
 from scrm.paginators import TableRequestConfig
+from scrm.platform.access import ModuleRequiredMixin
 
 MSG_SAVED = _("Channel account %(name)s saved.")
 MSG_REPLAYED = _("The event was sent to the workers again.")

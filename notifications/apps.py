@@ -12,7 +12,7 @@ class NotificationsConfig(AppConfig):
         from notifications.senders import notification_channel_secrets
         from scrm.models import Role
         from scrm.platform.redaction import register_secret_source
-        from scrm.roles import CRUD, register_role_permissions
+        from scrm.platform.roles import CRUD, register_role_permissions
 
         register_role_permissions("notifications", {
             Role.OPS_ADMIN: {"notificationchannelconfig": CRUD},

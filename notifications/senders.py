@@ -39,7 +39,7 @@ from notifications.services import (
 )
 from scrm.platform.http import TimeoutSession
 from scrm.platform.redaction import error_text
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.errors import MSG_NOTIFICATION_NOT_YOURS, MSG_NOTIFY_OTHER_ORG, NotificationError
 from notifications.models import Notification, NotificationDelivery
 from scrm.platform import outbox
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from scrm.models import (
     Team,
     User,
 )
-from scrm.onboarding import organization_setup
-from scrm.tenancy import TenantManyToManyField
+from scrm.platform.onboarding import organization_setup
+from scrm.platform.tenancy import TenantManyToManyField
 
 
 def tenant_form(form_class, organization_id, validate=None):

@@ -12,8 +12,8 @@ from scrm import selectors
 from scrm.errors import MSG_ORGANIZATION_SUSPENDED
 from scrm.filters import RegionFilter
 from scrm.models import Region, Team, User
+from scrm.platform.tenancy import NO_ORGANIZATION_API, tenant_scope
 from scrm.serializers import MeSerializer, RegionSerializer, TeamSerializer, UserSerializer
-from scrm.tenancy import NO_ORGANIZATION_API, tenant_scope
 
 
 class TenantScopedAPIMixin:

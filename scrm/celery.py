@@ -13,7 +13,7 @@ app.autodiscover_tasks()
 
 def _assert_no_scope_open(where):
     # Imported here: this module loads with the `scrm` package, before Django's app registry (tenancy has models).
-    from scrm.tenancy import assert_no_scope_open
+    from scrm.platform.tenancy import assert_no_scope_open
 
     assert_no_scope_open(where)
 

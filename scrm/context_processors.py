@@ -1,5 +1,5 @@
-from scrm.access import user_roles
-from scrm.navigation import nav_for
+from scrm.platform.access import user_roles
+from scrm.platform.navigation import nav_for
 
 
 def shell(request):

@@ -5,8 +5,8 @@ from django.db.models import Count, Prefetch, Q
 from guardian.shortcuts import get_objects_for_user
 from rest_framework.authtoken.models import Token
 
-from scrm.access import user_has_role, user_roles
 from scrm.models import AgentProfile, Region, Role, Team, User
+from scrm.platform.access import user_has_role, user_roles
 
 
 def region_list():

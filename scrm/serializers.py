@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from scrm.access import user_roles
 from scrm.models import AgentProfile, Region, Team, User
+from scrm.platform.access import user_roles
 from scrm.text import clean_text
 
 

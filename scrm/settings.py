@@ -56,14 +56,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # The platforms' callbacks (/hooks/) skip everything below: see the class.
-    "scrm.middleware.CallbackFastPathMiddleware",
+    "scrm.platform.middleware.CallbackFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "scrm.middleware.ChineseFirstLocaleMiddleware",
+    "scrm.platform.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "scrm.middleware.TenantScopeMiddleware",
+    "scrm.platform.middleware.TenantScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

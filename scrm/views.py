@@ -8,10 +8,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from scrm import health
-from scrm.access import ModuleRequiredMixin, user_home_module
 from scrm.errors import MSG_API_TOKEN_ISSUED, MSG_API_TOKEN_NO_ORGANIZATION, MSG_API_TOKEN_REVOKED
-from scrm.navigation import NAV_ITEMS, nav_children_for
 from scrm.paginators import TableRequestConfig
+from scrm.platform.access import ModuleRequiredMixin, user_home_module
+from scrm.platform.navigation import NAV_ITEMS, nav_children_for
 from scrm.selectors import api_token_of, organization_summary, organization_users, region_list, team_list
 from scrm.services import api_token_issue, api_token_revoke
 from scrm.tables import RegionTable, TeamTable, UserTable

@@ -10,8 +10,8 @@ class SlaConfig(AppConfig):
         # The core app and tickets import nothing of ours: we hand them our role permissions, the new organization's
         # calendars, the report's menu entry, and what the ticket lifecycle and pages need to know of SLA.
         from scrm.models import Role
-        from scrm.onboarding import register_organization_setup
-        from scrm.roles import CRUD, register_role_permissions
+        from scrm.platform.onboarding import register_organization_setup
+        from scrm.platform.roles import CRUD, register_role_permissions
         from sla import services
         from sla.filters import sla_state_filter_apply
         from sla.state import SLAState, sla_state_annotate
@@ -37,7 +37,7 @@ class SlaConfig(AppConfig):
 
     @staticmethod
     def _register_navigation():
-        from scrm.navigation import NavChild, register_nav_children
+        from scrm.platform.navigation import NavChild, register_nav_children
         from sla.report import user_reads_sla_reports
 
         register_nav_children("reports", [

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Channel, Customer
-from scrm.tenancy import TenantModel
+from scrm.platform.tenancy import TenantModel
 from sla.calendar import CalendarError, format_hhmm, parse_hhmm, spans_check
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

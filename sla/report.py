@@ -10,8 +10,8 @@ from django.db.models import Aggregate, Count, F, FloatField, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from scrm.access import user_has_role
 from scrm.models import Role
+from scrm.platform.access import user_has_role
 from scrm.selectors import region_scope_q
 from tickets.models import Ticket
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from notifications.models import Notification
 from notifications.services import Notice, notify, notify_many
 from scrm.models import AgentProfile, Team, User
-from scrm.tenancy import platform_scope, tenant_scope, tenant_sql
+from scrm.platform.tenancy import platform_scope, tenant_scope, tenant_sql
 from sla.calendar import (
     Calendar,
     add_business_minutes,

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from openpyxl import Workbook
 
-from scrm.access import ModuleRequiredMixin
 from scrm.customers.exports import neutralise
+from scrm.platform.access import ModuleRequiredMixin
 from scrm.text import xlsx_text
 from sla.report import (
     GROUPS,

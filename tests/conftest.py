@@ -9,8 +9,8 @@ from django_scopes.state import state as scope_state
 
 from scrm.celery import app as celery_app
 from scrm.models import Role
-from scrm.roles import sync_all_role_permissions
-from scrm.tenancy import platform_scope, scope_is_open, tenant_scope
+from scrm.platform.roles import sync_all_role_permissions
+from scrm.platform.tenancy import platform_scope, scope_is_open, tenant_scope
 from tests.scrm.factories import OrganizationFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that thread are still

@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from scrm.models import Organization, Role, User
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.scrm.factories import OrganizationFactory, UserFactory
 
 

@@ -6,7 +6,7 @@ from django.db import connection
 from bench.django_setup import organization_delete
 from bench.rows import GeneratorError, default_columns
 from scrm.models import Customer, Organization
-from scrm.tenancy import platform_scope
+from scrm.platform.tenancy import platform_scope
 from tests.scrm.factories import OrganizationFactory
 from tests.tickets.factories import CustomerFactory, TicketFactory
 from tickets.models import Ticket

@@ -18,7 +18,7 @@ import pytest
 from django.db import connection
 
 from bench.__main__ import available_scenarios
-from scrm.roles import sync_all_role_permissions
+from scrm.platform.roles import sync_all_role_permissions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_SECONDS = 180

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
 from scrm.models import Customer, Role
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from scrm.wsgi import application
 from tests.scrm.factories import UserFactory
 from tests.tenancy import api_token

@@ -12,10 +12,10 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from scrm.access import user_has_role
 from scrm.api import ModelPermissions, TenantScopedAPIMixin
 from scrm.customers.selectors import customer_list
 from scrm.models import Channel, Customer, Role, User
+from scrm.platform.access import user_has_role
 from tickets import selectors, services
 from tickets.errors import MSG_ASSIGNEE_NOT_FOUND, MSG_CUSTOMER_NOT_VISIBLE, TicketError
 from tickets.models import Ticket

@@ -9,8 +9,8 @@ class TicketsConfig(AppConfig):
     def ready(self):
         # The core app imports nothing of ours: we hand it our role permissions and timeline entries here.
         from scrm.models import Role
-        from scrm.roles import CRUD, register_role_permissions
-        from scrm.timeline import register_timeline_provider
+        from scrm.platform.roles import CRUD, register_role_permissions
+        from scrm.platform.timeline import register_timeline_provider
         from tickets.timeline import ticket_entries
 
         work = ("view", "add", "change")
@@ -32,9 +32,9 @@ class TicketsConfig(AppConfig):
 
     @staticmethod
     def _register_navigation():
-        from scrm.access import user_has_role
         from scrm.models import Role
-        from scrm.navigation import NavChild, register_nav_children
+        from scrm.platform.access import user_has_role
+        from scrm.platform.navigation import NavChild, register_nav_children
 
         def works_tickets(user):
             return user.is_superuser or user_has_role(user, Role.AGENT, Role.SUPERVISOR)

@@ -6,10 +6,10 @@ import hashlib
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 
-from scrm.access import user_has_role
 from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
+from scrm.platform.access import user_has_role
+from scrm.platform.tenancy import current_organization_id
 from scrm.selectors import region_scope_q
-from scrm.tenancy import current_organization_id
 from tickets.hooks import sla_state_annotate
 from tickets.models import (
     ACTIVE_STATUSES,

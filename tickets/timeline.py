@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from scrm.timeline import TimelineEntry
+from scrm.platform.timeline import TimelineEntry
 from tickets.selectors import customer_tickets
 
 

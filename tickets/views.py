@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from scrm.access import ModuleRequiredMixin, user_has_role, user_may_reveal_pii
 from scrm.customers.phones import mask_mobile, mask_name
 from scrm.models import Role, Tag
 from scrm.paginators import CappedCountPaginator, TableRequestConfig
+from scrm.platform.access import ModuleRequiredMixin, user_has_role, user_may_reveal_pii
+from scrm.platform.timeline import customer_timeline
 from scrm.selectors import region_list
-from scrm.timeline import customer_timeline
 from tickets import selectors, services
 from tickets.errors import (
     MSG_ASSIGNED,

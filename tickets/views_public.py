@@ -8,7 +8,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tickets.errors import MSG_SURVEY_ANSWERED, MSG_SURVEY_EXPIRED, TicketError
 from tickets.services.satisfaction import survey_answer, survey_by_token
 

@@ -58,7 +58,7 @@ def run(args):
 
     from bench.django_setup import organization_delete
     from scrm.customers import imports
-    from scrm.tenancy import platform_scope, tenant_scope
+    from scrm.platform.tenancy import platform_scope, tenant_scope
 
     organization, user = _organization()
     figures = {"rows": args.rows, "encoding": args.encoding,
@@ -139,8 +139,8 @@ def _phase(name, started, rows):
 
 def _organization():
     from scrm.models import Role
+    from scrm.platform.tenancy import platform_scope
     from scrm.services import organization_create, user_create
-    from scrm.tenancy import platform_scope
 
     slug = f"bench-import-{time.time_ns()}"
     with platform_scope():

@@ -91,7 +91,7 @@ def _ensure_data(args):
 
     from scrm import services
     from scrm.models import Customer, Organization, Role, Tag, TagGroup, User
-    from scrm.tenancy import tenant_scope
+    from scrm.platform.tenancy import tenant_scope
 
     orgs = [(BIG_SLUG, args.customers, "+86138")] + [
         (f"bench-other-{n}", args.other_size, f"+8613{n % 10}") for n in range(args.other_orgs)
@@ -150,7 +150,7 @@ def run(args):
     from django.test import Client
 
     from scrm.models import Tag
-    from scrm.tenancy import tenant_scope
+    from scrm.platform.tenancy import tenant_scope
 
     big, agent = _ensure_data(args)
     with tenant_scope(big):

@@ -61,7 +61,7 @@ def _ensure_data(args):
     from notifications.models import Notification
     from scrm import services
     from scrm.models import Organization, Role, User
-    from scrm.tenancy import tenant_scope
+    from scrm.platform.tenancy import tenant_scope
 
     organization = Organization.objects.filter(slug=SLUG).first() or services.organization_create(
         slug=SLUG, name=SLUG)
@@ -124,7 +124,7 @@ def run(args):
 
     from notifications.models import Notification, NotificationDelivery
     from notifications.services import notify
-    from scrm.tenancy import tenant_scope
+    from scrm.platform.tenancy import tenant_scope
 
     organization, me = _ensure_data(args)
     client = Client()

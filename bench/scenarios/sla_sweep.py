@@ -177,7 +177,7 @@ def run(args):
     setup_django()
     from django.utils import timezone
 
-    from scrm.tenancy import platform_scope
+    from scrm.platform.tenancy import platform_scope
 
     with platform_scope():
         began = time.perf_counter()

@@ -46,7 +46,7 @@ def _build(args):
 
     from bench.rows import default_columns
     from scrm.models import AgentProfile, Customer, Organization, User
-    from scrm.tenancy import tenant_scope
+    from scrm.platform.tenancy import tenant_scope
     from tickets.models import AgentLoad, Queue, QueueMembership, Ticket
 
     slug = f"bench-take-next-{datetime.now(UTC):%Y%m%d%H%M%S}"
@@ -198,7 +198,7 @@ def _verify(organization):
 def run(args):
     setup_django()
 
-    from scrm.tenancy import platform_scope
+    from scrm.platform.tenancy import platform_scope
 
     with platform_scope():
         built = time.perf_counter()

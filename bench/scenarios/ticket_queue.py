@@ -135,7 +135,7 @@ def _organization(slug):
     """An organization with a team, 20 queues, 200 agents in them and a supervisor leading the team."""
     from scrm import services
     from scrm.models import Organization
-    from scrm.tenancy import tenant_scope
+    from scrm.platform.tenancy import tenant_scope
 
     organization = Organization.objects.filter(slug=slug).first() or services.organization_create(slug=slug, name=slug)
     with tenant_scope(organization):
@@ -179,7 +179,7 @@ def _organization_staff(organization, slug):
 def _ensure_data(args):
     from django.db import connection
 
-    from scrm.tenancy import tenant_scope
+    from scrm.platform.tenancy import tenant_scope
     from tickets.models import Ticket
 
     built = False
@@ -267,7 +267,7 @@ def run(args):
     _setup_django(secret_key)
 
     from bench.server import gunicorn_server
-    from scrm.tenancy import tenant_scope
+    from scrm.platform.tenancy import tenant_scope
     from tickets.models import Ticket
     from tickets.selectors import BOARD_COUNTS_CACHE_SECONDS
     organization, queues, agent, supervisor = _ensure_data(args)

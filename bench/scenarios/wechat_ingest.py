@@ -160,7 +160,7 @@ def _build(run_id):
 
 def _counts(organization):
     from channels_ingest.models import InboundEvent
-    from scrm.tenancy import tenant_scope
+    from scrm.platform.tenancy import tenant_scope
     from tickets.models import Comment, Ticket
 
     with tenant_scope(organization):
@@ -247,7 +247,7 @@ def run(args):
     }
     _setup_django(env)
     from scrm.celery import app as celery_app
-    from scrm.tenancy import platform_scope
+    from scrm.platform.tenancy import platform_scope
 
     with platform_scope():
         organization, account = _build(run_id)

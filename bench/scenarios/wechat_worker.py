@@ -48,7 +48,7 @@ def _store(account, run_id, events, customers):
 
     from channels_ingest import wire
     from channels_ingest.models import InboundEvent
-    from scrm.tenancy import tenant_scope
+    from scrm.platform.tenancy import tenant_scope
 
     rows = []
     for seq in range(events):
@@ -115,7 +115,7 @@ def run(args):
     }
     _setup_django(env)
     from scrm.celery import app as celery_app
-    from scrm.tenancy import platform_scope
+    from scrm.platform.tenancy import platform_scope
 
     with platform_scope():
         organization, account = _build(run_id)

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def sync(apps, schema_editor):
-    from scrm.roles import sync_role_permissions
+    from scrm.platform.roles import sync_role_permissions
 
     sync_role_permissions(apps, "channels_ingest")
 

@@ -5,11 +5,11 @@ from functools import partial
 
 from django.db import transaction
 
-from channels_ingest.crypto import secret_encrypt
 from channels_ingest.errors import MSG_AES_KEY, MSG_APP_ID, MSG_KIND, MSG_SLUG_TAKEN, MSG_TOKEN, ChannelError
 from channels_ingest.models import ChannelAccount
 from channels_ingest.services.processing import account_forget
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.crypto import secret_encrypt
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tickets.services import conversations_rename
 
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from channels_ingest import wire
 from channels_ingest.models import InboundEvent
 from scrm.platform import outbox
-from scrm.tenancy import tenant_sql
+from scrm.platform.tenancy import tenant_sql
 
 KIND = "inbound_event"  # processing.KIND: the outbox kind that processes an event
 _INSERT = None

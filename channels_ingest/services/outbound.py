@@ -19,7 +19,7 @@ from channels_ingest.errors import MSG_REPLY_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import ChannelAccount, OutboundMessage
 from channels_ingest.services.wechat_api import client_for
 from scrm.platform import outbox
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tickets.models import Comment
 from tickets.services.delivery import ticket_note_delivery_failed
 

@@ -19,9 +19,9 @@ from channels_ingest.errors import MSG_NO_SENDER, MSG_NOT_REPLAYABLE, ChannelErr
 from channels_ingest.models import EVENT_STATES, ChannelAccount, InboundEvent, InboundMedia
 from channels_ingest.services.media import media_enqueue
 from scrm.customers.services import customer_resolve
-from scrm.locks import advisory_xact_lock
 from scrm.platform import outbox
-from scrm.tenancy import platform_scope
+from scrm.platform.locks import advisory_xact_lock
+from scrm.platform.tenancy import platform_scope
 from tickets.services import ticket_add_message
 
 logger = logging.getLogger(__name__)

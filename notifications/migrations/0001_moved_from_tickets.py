@@ -25,7 +25,7 @@ def content_types_backward(apps, schema_editor):
 
 
 def sync_roles(apps, schema_editor):
-    from scrm.roles import sync_role_permissions
+    from scrm.platform.roles import sync_role_permissions
 
     sync_role_permissions(apps, "notifications")
 

@@ -2,7 +2,7 @@
 its staff messages and its SMS provider (Aliyun SMS). An organization without a complete row uses the environment
 settings (WECOM_*, SMS_PROVIDER, ALIYUN_SMS_*); see notifications.senders.
 
-The two secrets are stored encrypted with scrm.crypto and never shown again: set them with `set_wecom_secret` /
+The two secrets are stored encrypted with scrm.platform.crypto and never shown again: set them with `set_wecom_secret` /
 `set_aliyun_access_key_secret`, read them with the properties of the same name.
 """
 
@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from scrm.crypto import secret_decrypt, secret_encrypt
-from scrm.tenancy import TenantModel
+from scrm.platform.crypto import secret_decrypt, secret_encrypt
+from scrm.platform.tenancy import TenantModel
 
 MSG_WECOM_INCOMPLETE = _("WeCom needs the corp ID, the agent ID and the secret; missing: %(missing)s.")
 MSG_SMS_INCOMPLETE = _("Aliyun SMS needs the AccessKey ID, the AccessKey secret, the sign name, the template code "

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scrm.platform.outbox import OutboxModel, due_index
-from scrm.tenancy import TenantModel
+from scrm.platform.tenancy import TenantModel
 
 
 class Notification(TenantModel):

@@ -8,12 +8,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from scrm.access import user_may_reveal_pii
 from scrm.api import ModelPermissions, TenantScopedAPIMixin
 from scrm.customers import selectors, services
 from scrm.customers.filters import CustomerFilter
 from scrm.customers.serializers import CustomerResolveSerializer, CustomerSerializer
 from scrm.models import Channel, Customer
+from scrm.platform.access import user_may_reveal_pii
 
 
 class CustomerViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,

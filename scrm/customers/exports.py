@@ -28,7 +28,6 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from scrm.access import user_may_reveal_pii
 from scrm.customers.filters import CustomerFilter
 from scrm.customers.phones import mask_mobile, mask_name, national_mobile
 from scrm.errors import ScrmError
@@ -44,9 +43,10 @@ from scrm.models import (
     User,
 )
 from scrm.platform import outbox
+from scrm.platform.access import user_may_reveal_pii
 from scrm.platform.redaction import redact
+from scrm.platform.tenancy import tenant_scope
 from scrm.selectors import region_scope_q
-from scrm.tenancy import tenant_scope
 from scrm.text import xlsx_text
 
 __all__ = [

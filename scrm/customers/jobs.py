@@ -30,7 +30,7 @@ from scrm.models import CustomerExport, CustomerImport
 from scrm.models.imports import JOB_STATES
 from scrm.platform import outbox
 from scrm.platform.storage import ORPHAN_GRACE, storage_orphans_delete
-from scrm.tenancy import platform_scope
+from scrm.platform.tenancy import platform_scope
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ from django.db.models.functions import Coalesce, Greatest
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from scrm.access import user_may_reveal_pii
 from scrm.customers.phones import InvalidMobile, normalize_mobile
 from scrm.customers.selectors import customer_relations
 from scrm.errors import (
@@ -19,9 +18,10 @@ from scrm.errors import (
     MSG_SEGMENT_NAME_TAKEN,
     ScrmError,
 )
-from scrm.locks import advisory_xact_lock
 from scrm.models import ChannelIdentity, Customer, CustomerMerge, CustomerTag, PiiReveal, Segment
-from scrm.tenancy import tenant_scope
+from scrm.platform.access import user_may_reveal_pii
+from scrm.platform.locks import advisory_xact_lock
+from scrm.platform.tenancy import tenant_scope
 
 __all__ = [
     "customer_create", "customer_merge", "customer_resolve", "customer_reveal_pii", "customers_set_owner",

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from scrm.access import ModuleRequiredMixin, user_may_reveal_pii
 from scrm.customers import selectors, services
 from scrm.customers.filters import CustomerFilter
 from scrm.customers.forms import BulkActionForm, SegmentForm
@@ -20,7 +19,8 @@ from scrm.customers.tables import CustomerTable, PiiRevealTable
 from scrm.errors import MSG_BULK_DONE, MSG_MERGED, ScrmError
 from scrm.models import Customer, Segment, Tag, User
 from scrm.paginators import CappedCountPaginator, TableRequestConfig
-from scrm.timeline import customer_timeline
+from scrm.platform.access import ModuleRequiredMixin, user_may_reveal_pii
+from scrm.platform.timeline import customer_timeline
 
 
 def _owners(request):

@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from scrm.access import ModuleRequiredMixin
 from scrm.customers import exports as export
 from scrm.customers import imports
 from scrm.errors import ScrmError
 from scrm.models import Customer, CustomerExport, CustomerImport, Segment
-from scrm.tenancy import tenant_scope
+from scrm.platform.access import ModuleRequiredMixin
+from scrm.platform.tenancy import tenant_scope
 
 PREVIEW_ERRORS = 100
 TEMPLATE_HEADERS = ["姓名", "真实姓名", "手机", "邮箱", "区域编码", "等级", "标签", "负责人", "备注", "渠道", "外部ID",

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from scrm.tenancy import TenantModel
+from scrm.platform.tenancy import TenantModel
 
 
 class Channel(models.TextChoices):

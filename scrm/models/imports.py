@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scrm.platform.outbox import OutboxModel, States, due_index
-from scrm.tenancy import TenantModel
+from scrm.platform.tenancy import TenantModel
 
 
 class JobState(models.TextChoices):

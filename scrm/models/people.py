@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from scrm.tenancy import TenantManager, TenantManyToManyField, TenantModel, platform_scope
+from scrm.platform.tenancy import TenantManager, TenantManyToManyField, TenantModel, platform_scope
 
 
 class Organization(models.Model):

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scrm.platform.redaction import error_text, redact
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
 

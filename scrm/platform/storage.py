@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from scrm.tenancy import platform_scope
+from scrm.platform.tenancy import platform_scope
 
 ORPHAN_GRACE = timedelta(hours=1)  # a file younger than this may belong to a transaction still open
 

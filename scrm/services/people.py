@@ -23,8 +23,8 @@ from scrm.errors import (
     ScrmError,
 )
 from scrm.models import AgentProfile, Organization, OrganizationStatusChange, Region, Role, Skill, Team, User
-from scrm.onboarding import organization_setup, organization_status_changed
-from scrm.tenancy import tenant_scope
+from scrm.platform.onboarding import organization_setup, organization_status_changed
+from scrm.platform.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ _LEVEL_BELOW = {None: Region.Level.AREA, Region.Level.AREA: Region.Level.PROVINC
 
 @transaction.atomic
 def organization_create(*, slug, name, admin_username=None, admin_password=None, admin_email=""):
-    """Create a tenant with what every app sets up for one (scrm.onboarding) and, when a username is given, its
+    """Create a tenant with what every app sets up for one (scrm.platform.onboarding) and, when a username is given, its
     first ops admin (staff, so they can use the admin)."""
     try:
         with transaction.atomic():

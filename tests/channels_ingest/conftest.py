@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 
 from channels_ingest.services import channel_account_create
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tests.channels_ingest.fakeapi import FakeWeChat
 from tests.channels_ingest.wechat import AES_KEY, CORP_ID, OA_APP_ID, TOKEN, WeChatSender
 

@@ -7,7 +7,7 @@ from django.db import connection
 from channels_ingest.errors import MSG_AES_KEY, MSG_SLUG_TAKEN
 from channels_ingest.models import ChannelAccount
 from scrm.models import Role
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.channels_ingest.conftest import make_account
 from tests.channels_ingest.wechat import AES_KEY, TOKEN
 from tests.scrm.factories import OrganizationFactory
@@ -38,7 +38,7 @@ def test_a_key_can_be_rotated(oa_account, settings):
     with platform_scope():
         assert ChannelAccount.objects.get(pk=oa_account.pk).secret == SECRET
     settings.FIELD_ENCRYPTION_KEY = "an-unrelated-key"
-    from channels_ingest.crypto import InvalidToken
+    from scrm.platform.crypto import InvalidToken
 
     with platform_scope(), pytest.raises(InvalidToken):
         ChannelAccount.objects.get(pk=oa_account.pk).secret  # noqa: B018

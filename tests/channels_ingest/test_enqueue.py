@@ -21,7 +21,7 @@ from scrm import tasks
 from scrm.celery import app as celery_app
 from scrm.platform.outbox import Batcher as EventBatcher
 from scrm.platform.outbox import flush as events_flush
-from scrm.tenancy import platform_scope
+from scrm.platform.tenancy import platform_scope
 from tests.channels_ingest.wechat import message
 from tickets.models import Comment
 

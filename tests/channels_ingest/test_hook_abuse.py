@@ -14,7 +14,7 @@ from django.test import Client
 from channels_ingest.models import InboundEvent
 from channels_ingest.plaintext import PLAINTEXT_WINDOW
 from scrm.platform.redaction import MASK, RedactingFilter
-from scrm.tenancy import platform_scope
+from scrm.platform.tenancy import platform_scope
 from tests.channels_ingest.wechat import AES_KEY, CORP_ID, TOKEN, WeChatSender, message, sign, to_xml
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 from channels_ingest.models import InboundEvent, InboundMedia
 from channels_ingest.wire import MAX_BODY_BYTES
 from scrm.models import ChannelIdentity
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.channels_ingest.conftest import make_account
 from tests.channels_ingest.fakeapi import MP4
 from tests.channels_ingest.wechat import AES_KEY, CORP_ID, TOKEN, WeChatSender, message, sign, to_xml

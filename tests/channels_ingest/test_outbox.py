@@ -15,7 +15,7 @@ from channels_ingest.services.outbound import KIND, LEASE, MAX_ATTEMPTS
 from scrm import tasks
 from scrm.models import Role
 from scrm.platform import outbox
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.channels_ingest.conftest import make_account
 from tests.concurrency import run_at_once
 from tests.tickets.factories import TicketFactory

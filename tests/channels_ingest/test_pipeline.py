@@ -14,7 +14,7 @@ from channels_ingest.models import InboundEvent
 from scrm import tasks
 from scrm.celery import app as celery_app
 from scrm.platform.outbox import flush as events_flush
-from scrm.tenancy import platform_scope
+from scrm.platform.tenancy import platform_scope
 from tests.channels_ingest.conftest import make_account
 from tests.channels_ingest.wechat import WeChatSender, message
 from tickets.models import Comment, Ticket

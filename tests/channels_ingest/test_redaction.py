@@ -15,7 +15,7 @@ from channels_ingest.services import outbound_send
 from channels_ingest.services.outbound import MAX_ATTEMPTS, MSG_WILL_RETRY
 from scrm.models import Role
 from scrm.platform.redaction import redact
-from scrm.tenancy import platform_scope
+from scrm.platform.tenancy import platform_scope
 from tests.channels_ingest.test_outbox import _pending_reply
 from tickets.models import Comment, TicketEvent
 

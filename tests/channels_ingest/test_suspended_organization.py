@@ -9,8 +9,8 @@ from channels_ingest.models import InboundEvent
 from channels_ingest.services import account_for_slug
 from scrm.errors import MSG_ORGANIZATION_SUSPENDED
 from scrm.models import Customer, Organization, OrganizationStatusChange, Role, User
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from scrm.services import organization_resume, organization_suspend
-from scrm.tenancy import platform_scope, tenant_scope
 from tests.channels_ingest.wechat import CORP_ID, message
 from tests.tenancy import api_token
 

@@ -13,7 +13,7 @@ from channels_ingest.services import event_process, event_replay
 from channels_ingest.services.processing import KIND, MAX_ATTEMPTS
 from scrm import tasks
 from scrm.models import Role
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.channels_ingest.wechat import message
 from tickets.models import Comment, TicketEvent
 from tickets.services import ticket_reply

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from scrm.models import Organization
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from sla.models import BusinessCalendar, CalendarDay, SLAPolicy
 from sla.state import sla_state_annotate
 from tickets.models import Ticket

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from scrm.models import Organization, User
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tickets.models import CannedResponse, Comment, Queue, QueueMembership, RoutingRule, Ticket, TicketEvent, TicketType
 from tickets.selectors import canned_responses_for
 from tickets.services.workspace import canned_response_render

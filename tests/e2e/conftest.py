@@ -8,7 +8,7 @@ import os
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from scrm.roles import sync_all_role_permissions
+from scrm.platform.roles import sync_all_role_permissions
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,7 +42,7 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     # An English-language browser on purpose: the UI must still be Chinese until the user picks another language
-    # (scrm.middleware.ChineseFirstLocaleMiddleware ignores Accept-Language).
+    # (scrm.platform.middleware.ChineseFirstLocaleMiddleware ignores Accept-Language).
     context = browser.new_context(base_url=live_server.url, locale="en-US", timezone_id="Asia/Shanghai")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from scrm.customers.services import customer_create, customer_resolve
 from scrm.models import Channel, PiiReveal, Role
-from scrm.tenancy import platform_scope
+from scrm.platform.tenancy import platform_scope
 from tests.e2e.conftest import login
 from tests.scrm.factories import TEST_PASSWORD
 

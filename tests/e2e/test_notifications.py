@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scrm.models import Role
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tests.e2e.conftest import login
 from tests.scrm.factories import TEST_PASSWORD
 from tests.tickets.factories import TicketFactory

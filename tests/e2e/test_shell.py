@@ -7,7 +7,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from scrm.models import Role
-from scrm.roles import MODULE_ROLES, ROLE_HOME_MODULE
+from scrm.platform.roles import MODULE_ROLES, ROLE_HOME_MODULE
 from tests.e2e.conftest import login
 from tests.scrm.factories import TEST_PASSWORD
 

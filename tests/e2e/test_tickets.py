@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scrm.models import Role
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.e2e.conftest import login
 from tests.scrm.factories import TEST_PASSWORD, TeamFactory, UserFactory
 from tests.tickets.factories import CustomerFactory, QueueFactory, make_agent

@@ -18,9 +18,9 @@ from notifications.models import NotificationChannelConfig, NotificationDelivery
 from notifications.models.channel_config import MSG_SMS_ENDPOINT, MSG_SMS_INCOMPLETE, MSG_WECOM_INCOMPLETE
 from notifications.senders import aliyun_signature
 from notifications.services import notification_delivery_send
-from scrm.crypto import secret_decrypt
 from scrm.models import Role
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.crypto import secret_decrypt
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from sla.services import sla_sweep
 from tests.notifications.test_senders import fake_gateway
 from tests.sla.factories import office_calendar, sla_policy, staffed_queue

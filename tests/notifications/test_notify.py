@@ -12,7 +12,7 @@ from notifications.models import Notification, NotificationDelivery
 from notifications.services import notification_delivery_send, notify
 from scrm.models import Role
 from scrm.platform.outbox import sweep as outbox_sweep
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.scrm.factories import TeamFactory
 from tests.tenancy import tenant_pair
 from tests.tickets.factories import QueueFactory, TicketFactory, TicketTypeFactory, make_agent

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from notifications.models import Notification, NotificationDelivery
 from notifications.services import notification_delivery_replay, notification_delivery_send, notify
 from scrm.models import Role
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.notifications.fake_smtp import fake_smtp_server
 from tests.tickets.factories import TicketFactory
 

@@ -6,7 +6,7 @@ import pytest
 from notifications.models import Notification
 from notifications.services import notify
 from scrm.models import Role
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tests.tenancy import assert_isolated, tenant_pair
 from tests.tickets.factories import TicketFactory
 

@@ -6,7 +6,7 @@ import time
 import tickets.tasks  # noqa: F401 - registers the tasks with the worker's app
 from notifications.models import Notification, NotificationDelivery
 from scrm.models import Role
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.notifications.fake_smtp import fake_smtp_server
 from tests.tickets.factories import TicketFactory
 from tickets.services import ticket_assign

@@ -4,8 +4,8 @@ import factory
 from django.contrib.auth.models import Group
 
 from scrm.models import AgentProfile, Organization, Region, Skill, Team, User
-from scrm.roles import sync_all_role_permissions
-from scrm.tenancy import platform_scope
+from scrm.platform.roles import sync_all_role_permissions
+from scrm.platform.tenancy import platform_scope
 
 TEST_PASSWORD = "Correct-Horse-2026"
 

@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from scrm.models import Role
-from scrm.roles import MODULE_ROLES
+from scrm.platform.roles import MODULE_ROLES
 
 pytestmark = pytest.mark.django_db
 

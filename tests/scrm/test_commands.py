@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from scrm.models import AgentProfile, Organization, Region, Role, Team, User
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from scrm.models import (
     Tag,
     TagGroup,
 )
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tests.tenancy import assert_isolated, tenant_pair
 
 pytestmark = pytest.mark.django_db

@@ -56,7 +56,7 @@ from scrm.models import (
     Tag,
     TagGroup,
 )
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.tenancy import assert_not_reachable, tenant_pair
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ import pytest
 from scrm.customers.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
 from scrm.customers.services import customer_create, customer_resolve
 from scrm.models import Channel, ChannelIdentity, Customer
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db

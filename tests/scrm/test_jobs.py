@@ -18,7 +18,7 @@ from scrm.customers.imports import customer_import_upload
 from scrm.customers.jobs import JOB_LEASE, ORPHAN_GRACE, customer_exports_expire, customer_files_orphans_delete
 from scrm.models import Customer, CustomerExport, CustomerImport, Role
 from scrm.platform import outbox
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.scrm.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db

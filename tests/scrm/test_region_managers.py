@@ -10,9 +10,9 @@ from guardian.models import UserObjectPermission
 
 from scrm.errors import ScrmError
 from scrm.models import Customer, Region, RegionUserObjectPermission, Role
+from scrm.platform.tenancy import ScopeError, platform_scope, tenant_scope
 from scrm.selectors import region_scope_q
 from scrm.services import region_create, region_managers, region_set_managers
-from scrm.tenancy import ScopeError, platform_scope, tenant_scope
 from tests.tenancy import tenant_pair
 
 pytestmark = pytest.mark.django_db

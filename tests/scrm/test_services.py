@@ -9,8 +9,8 @@ from scrm.errors import (
     ScrmError,
 )
 from scrm.models import Organization, Region, Role, User
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from scrm.services import organization_create, region_create, region_save, user_create, user_set_roles
-from scrm.tenancy import platform_scope, tenant_scope
 
 pytestmark = pytest.mark.django_db
 

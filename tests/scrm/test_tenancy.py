@@ -3,8 +3,8 @@ from django.db.models import Count
 from rest_framework.test import APIClient
 
 from scrm.models import Region, Role, Team
+from scrm.platform.tenancy import ScopeError, current_organization_id, platform_scope, tenant_scope
 from scrm.services import region_create
-from scrm.tenancy import ScopeError, current_organization_id, platform_scope, tenant_scope
 from tests.tenancy import assert_isolated, assert_not_reachable, tenant_pair
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from scrm.customers import services
 from scrm.models import Channel, Customer, Role
-from scrm.tenancy import (
+from scrm.platform.tenancy import (
     NO_ORGANIZATION_TITLE,
     ScopeError,
     assert_no_scope_open,
@@ -66,7 +66,7 @@ def test_a_nul_byte_in_a_profile_is_an_error_that_leaves_no_scope_open():
 
 
 def test_a_request_that_finds_a_leaked_scope_closes_it_and_fails_loudly(rf):
-    from scrm.middleware import TenantScopeMiddleware
+    from scrm.platform.middleware import TenantScopeMiddleware
 
     a, _b = tenant_pair(seed_customers)
     seen = []

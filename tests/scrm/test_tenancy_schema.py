@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from scrm.tenancy import TenantModel
+from scrm.platform.tenancy import TenantModel
 
 OUR_APPS = {"scrm", "forms_builder", "notifications", "tickets", "sla", "settlement", "channels_ingest"}
 

@@ -8,8 +8,8 @@ from django.test import Client
 
 from scrm.models import AgentProfile, Region, Role, Skill
 from scrm.models.people import AgentProfileRegion, AgentProfileSkill
+from scrm.platform.tenancy import ScopeError, platform_scope, tenant_scope
 from scrm.services import agent_profile_upsert, region_create, skill_get_or_create
-from scrm.tenancy import ScopeError, platform_scope, tenant_scope
 from tests.tenancy import tenant_pair
 from tickets.models import Queue, TicketType
 from tickets.models.core import QueueRegion, QueueSkill, QueueTicketType, RoutingRuleTag, TicketTypeSkill

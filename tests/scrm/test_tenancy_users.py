@@ -8,7 +8,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from scrm.models import AgentProfile, Role, User
-from scrm.tenancy import ScopeError, platform_scope, tenant_scope
+from scrm.platform.tenancy import ScopeError, platform_scope, tenant_scope
 from tests.scrm.factories import TEST_PASSWORD
 from tests.tenancy import api_token, assert_isolated, tenant_pair
 from tests.tickets.factories import TicketFactory

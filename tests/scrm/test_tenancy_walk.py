@@ -15,7 +15,7 @@ from django.urls import URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from scrm.models import Role
-from scrm.tenancy import TenantModel, platform_scope
+from scrm.platform.tenancy import TenantModel, platform_scope
 from tests.tenancy import api_token, tenant_pair
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from scrm.models import Role
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from sla.models import (
     MSG_LADDER_ORDER,
     MSG_NO_WORKING_TIME,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 import tickets.tasks  # noqa: F401 - registers the tasks with the worker's app
 from notifications.models import Notification
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from sla.models import PRESET_24X7, BusinessCalendar
 from sla.services import calendar_create
 from tests.sla.factories import sla_policy, staffed_queue

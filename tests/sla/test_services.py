@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from notifications.models import Notification
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from sla.models import (
     MSG_LADDER_ORDER,
     MSG_NO_WORKING_TIME,

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from notifications.models import Notification
 from scrm.models import Role, Tag, TagGroup
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tests.scrm.factories import RegionFactory, TeamFactory
 from tests.tenancy import api_token, assert_isolated, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent

@@ -5,7 +5,7 @@ import pytest
 
 from notifications.models import Notification
 from scrm.models import Role
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.tenancy import tenant_pair
 from tests.tickets.factories import TicketFactory
 from tickets.models import TicketEvent

@@ -3,7 +3,7 @@
 
 import pytest
 
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tests.concurrency import run_at_once
 from tests.tickets.factories import CustomerFactory
 from tickets.models import Comment, Ticket, TicketEvent

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.concurrency import run_at_once
 from tests.scrm.factories import OrganizationFactory
 from tests.tickets.factories import CustomerFactory

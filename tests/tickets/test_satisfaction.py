@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from scrm.models import Role
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.scrm.factories import TeamFactory
 from tests.tenancy import tenant_pair
 from tests.tickets.factories import QueueFactory, TicketFactory

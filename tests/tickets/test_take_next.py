@@ -8,7 +8,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from scrm.models import Region
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tests.concurrency import run_at_once
 from tests.scrm.factories import RegionFactory, SkillFactory, UserFactory
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent

@@ -5,8 +5,8 @@ from django.test import Client
 from django.utils import translation
 
 from scrm.models import Role
-from scrm.tenancy import tenant_scope
-from scrm.timeline import customer_timeline
+from scrm.platform.tenancy import tenant_scope
+from scrm.platform.timeline import customer_timeline
 from tests.tenancy import assert_isolated, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketTypeFactory, make_agent
 from tickets.errors import MSG_OTHER_ORGANIZATION, MSG_TRANSFER_OTHER_ORG, TicketError

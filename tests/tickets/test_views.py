@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from scrm.models import Role, Tag, TagGroup
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tests.scrm.factories import RegionFactory, TeamFactory, UserFactory
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
 from tickets.errors import (

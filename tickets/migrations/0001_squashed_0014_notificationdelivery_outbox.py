@@ -22,7 +22,7 @@ CALENDARS = [
 
 
 def sync_roles(apps, schema_editor):
-    from scrm.roles import sync_role_permissions
+    from scrm.platform.roles import sync_role_permissions
 
     sync_role_permissions(apps, "tickets")
 

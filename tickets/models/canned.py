@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from scrm.tenancy import TenantModel
+from scrm.platform.tenancy import TenantModel
 
 
 class CannedResponse(TenantModel):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Channel, Customer
-from scrm.tenancy import TenantManyToManyField, TenantModel
+from scrm.platform.tenancy import TenantManyToManyField, TenantModel
 
 # A ticket counts as someone's work (the "my open tickets" list, an agent's load against their cap) in these
 # states; resolved and closed tickets do not. Plain strings because Meta conditions below need them too.

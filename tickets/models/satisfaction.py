@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from scrm.tenancy import TenantModel
+from scrm.platform.tenancy import TenantModel
 
 
 class SatisfactionSurvey(TenantModel):

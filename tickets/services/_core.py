@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.services import notify
-from scrm.tenancy import tenant_sql
+from scrm.platform.tenancy import tenant_sql
 from tickets.errors import MSG_ILLEGAL_STATUS, MSG_SAME_STATUS, TicketError
 from tickets.models import ACTIVE_STATUSES, AgentLoad, Ticket, TicketCounter, TicketEvent
 

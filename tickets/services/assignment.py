@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from scrm.models import AgentProfile
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tickets.errors import (
     MSG_ASSIGNEE_OTHER_ORG,
     MSG_AT_CAPACITY,

@@ -23,7 +23,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from scrm.platform.storage import ORPHAN_GRACE, storage_orphans_delete
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tickets.errors import (
     MSG_ATTACHMENT_EMPTY,
     MSG_ATTACHMENT_TOO_BIG,

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tickets.models import Comment, TicketEvent
 from tickets.services._core import event_write, ticket_lock
 

@@ -3,7 +3,7 @@ event and side effects stay its own)."""
 
 from django.db import transaction
 
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tickets.errors import MSG_CLOSED, MSG_NOTHING_CHANGED, MSG_SUBJECT_EMPTY, TicketError
 from tickets.models import Ticket, TicketEvent, TicketTag
 from tickets.services._core import event_write, ref, ticket_lock

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import Notification
 from notifications.services import notify
 from scrm.customers.services import customer_touch
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tickets.errors import (
     MSG_CLOSED,
     MSG_EMPTY_BODY,

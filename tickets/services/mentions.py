@@ -9,7 +9,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Length, Lower
 
 from scrm.models import User
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 
 # What may follow "@": letters (any script), digits, and the punctuation of usernames. An "@" inside a word
 # (an email address) is not a mention.

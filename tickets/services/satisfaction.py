@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import Notification
 from notifications.services import absolute_url, notify
 from scrm.models import Channel, Team
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tickets.errors import MSG_RATING_RANGE, MSG_SURVEY_ANSWERED, MSG_SURVEY_EXPIRED, TicketError
 from tickets.models import Comment, Queue, SatisfactionSurvey, Ticket, TicketEvent
 from tickets.services._core import event_write, ref

@@ -5,7 +5,7 @@ import re
 
 from django.db import transaction
 
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tickets.errors import MSG_CLOSED, MSG_OTHER_ORGANIZATION, MSG_TAGS_ALREADY, TicketError
 from tickets.models import Ticket, TicketEvent, TicketTag
 from tickets.services._core import event_write, ticket_lock

@@ -4,7 +4,7 @@ from channels_ingest.errors import ChannelError
 from channels_ingest.models import ChannelAccount
 from channels_ingest.services import channel_account_create
 from scrm.models import Organization
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 
 
 class Command(BaseCommand):

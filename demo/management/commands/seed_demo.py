@@ -18,7 +18,7 @@ from demo.tickets import seed_tickets
 from scrm import services
 from scrm.customers.services import customer_create, customer_resolve, customers_tag
 from scrm.models import Channel, Customer, Organization, Region, Role, Tag, TagGroup, Team, User
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 
 DEMO_SLUG = "demo"
 # The apps' demo data, in the order they build on each other (the SLA applies to the tickets).

@@ -21,7 +21,7 @@ from scrm.models import (
     CustomerImportRowError,
     CustomerTag,
 )
-from scrm.tenancy import tenant_sql
+from scrm.platform.tenancy import tenant_sql
 
 PREVIEW_ROWS = 20
 # A file where every cell is wrong is the wrong file; past this many, the list says so instead of growing.

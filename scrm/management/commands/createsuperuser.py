@@ -3,7 +3,7 @@ username it checks is unique across every organization."""
 
 from django.contrib.auth.management.commands import createsuperuser
 
-from scrm.tenancy import platform_scope
+from scrm.platform.tenancy import platform_scope
 
 
 class Command(createsuperuser.Command):

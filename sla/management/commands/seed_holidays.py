@@ -11,7 +11,7 @@ organization that existed before SLA its default calendars. Idempotent; days ent
 from django.core.management.base import BaseCommand, CommandError
 
 from scrm.models import Organization
-from scrm.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from sla.models import BusinessCalendar
 from sla.services import calendar_seed_china_holidays, calendars_ensure_defaults, china_holiday_years
 

@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from scrm.errors import MSG_ORGANIZATION_SUSPENDED
-from scrm.tenancy import (
+from scrm.platform.tenancy import (
     NO_ORGANIZATION_API,
     NO_ORGANIZATION_PAGE,
     NO_ORGANIZATION_TITLE,

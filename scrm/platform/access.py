@@ -4,7 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 
 from scrm.models import Role
-from scrm.roles import MODULE_ROLES, ROLE_HOME_MODULE
+from scrm.platform.roles import MODULE_ROLES, ROLE_HOME_MODULE
 
 _ROLE_ORDER = list(ROLE_HOME_MODULE)
 

@@ -116,7 +116,8 @@ _OTHER_ORGANIZATION = (
     "only its own organization's rows."
 )
 _NO_RAW = (
-    "{model}.objects.raw() bypasses the tenant scope: use scrm.tenancy.tenant_sql(), which binds the organization."
+    "{model}.objects.raw() bypasses the tenant scope: use scrm.platform.tenancy.tenant_sql(), which binds the "
+    "organization."
 )
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from scrm.access import user_can_use_module
+from scrm.platform.access import user_can_use_module
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ what to do when the platform suspends or resumes it:
     register_organization_status_hook("callback-accounts", accounts_forget_organization)   # func(*, organization)
 """
 
-from scrm.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope
 
 _setups = {}
 _status_hooks = {}
