@@ -39,12 +39,12 @@ COPY --from=builder /opt/venv /opt/venv
 # The code stays owned by root: the processes can read it, not rewrite it.
 COPY . .
 COPY --from=vendor /src/static/vendor ./static/vendor
-# SECRET_KEY and the two URLs here are throwaways that exist only for this RUN step (settings refuse to load without
+# SECRET_KEY and the three URLs here are throwaways that exist only for this RUN step (settings refuse to load without
 # them; collectstatic connects to neither); they are not in the image's environment. Bytecode is compiled now because
 # the runtime user cannot write it. var/ (media uploads, beat's schedule) belongs to the runtime user, except the
 # collected static files, which stay root's.
 RUN SECRET_KEY=collectstatic-build-only DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost/0 \
-    DEBUG=False python manage.py collectstatic --noinput \
+    PUBLIC_BASE_URL=https://build.invalid DEBUG=False python manage.py collectstatic --noinput \
     && python -m compileall -q -j 0 /app \
     && mkdir -p var/media \
     && chown scrm:scrm var \

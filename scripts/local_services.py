@@ -277,6 +277,9 @@ def run(command, *, write_env, port):
     if write_env:
         write_env_file(chosen)
     environment = {**os.environ, **chosen}
+    if port and "PUBLIC_BASE_URL" not in os.environ and "PUBLIC_BASE_URL" not in dotenv:
+        # Links in emails and satisfaction messages point at this run's own address unless .env says otherwise.
+        environment["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     for key, value in chosen.items():
         say(f"{key}={_shown(value)}")
     child = subprocess.Popen(command, env=environment)  # noqa: S603 - the Makefile's own command

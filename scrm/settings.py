@@ -5,6 +5,7 @@ both through scripts/local_services.py (the machine's own servers, or private on
 them into `.env`; production sets its own. See .env.example for every variable.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -299,8 +300,13 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SCRM <noreply@scrm.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-# Where people reach the site from outside: links in emails and the customers' satisfaction links.
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Where people reach the site from outside: links in emails, notifications and the customers' satisfaction links.
+# `make run` sets it to its own address; production must say where it is served (https://scrm.example.com).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", PUBLIC_BASE_URL):
+    raise ImproperlyConfigured(
+        "Set PUBLIC_BASE_URL to the address people reach SCRM at, such as https://scrm.example.com: links in emails "
+        "and the customers' satisfaction messages are built from it.")
 # Outbox deliveries (email, later WeCom and SMS): attempts before a delivery is dead, and the back-off between them
 # (base * 2^(attempt-1) seconds, capped).
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)

@@ -147,6 +147,13 @@ def test_no_secret_is_written_in_the_compose_file():
     assert not re.search(r"://[^:/\s$]+:(?!\$\{)[^@\s]+@", COMPOSE_TEXT)
 
 
+def test_compose_refuses_to_start_without_the_public_address():
+    """Links in emails and satisfaction messages are built from PUBLIC_BASE_URL; a default would point at 127.0.0.1."""
+    for name in APP_SERVICES:
+        value = SERVICES[name]["environment"]["PUBLIC_BASE_URL"]
+        assert REQUIRED_INTERPOLATION.fullmatch(value) and value.startswith("${PUBLIC_BASE_URL:?"), name
+
+
 def test_env_file_is_optional():
     for name in APP_SERVICES:
         assert SERVICES[name]["env_file"] == [{"path": ".env", "required": False}], name
@@ -197,7 +204,8 @@ def test_collectstatic_builds_the_hashed_static_files_production_serves(tmp_path
     if not (ROOT / "static" / "vendor" / "bootstrap").exists():
         pytest.skip("static/vendor is filled by `make install` (npm ci + scripts/vendor.mjs)")
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    env.update({"DEBUG": "False", "SECRET_KEY": "collectstatic-test-only", "STATIC_ROOT": str(tmp_path)})
+    env.update({"DEBUG": "False", "SECRET_KEY": "collectstatic-test-only", "STATIC_ROOT": str(tmp_path),
+                "PUBLIC_BASE_URL": "https://build.invalid"})
     result = subprocess.run(  # noqa: S603 - fixed argv, our own manage.py
         [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env, capture_output=True,
         text=True, timeout=300,

@@ -99,6 +99,22 @@ def test_a_run_beside_a_running_one_uses_its_servers_and_leaves_them_running(var
     assert _stopped(var_dir)
 
 
+def test_links_point_at_the_run_s_own_address_unless_the_env_file_says_otherwise(var_dir):
+    env = _env(var_dir, DATABASE_URL="postgres://someone@db.example:5433/x", REDIS_URL="redis://cache.example:1/2")
+    env.pop("PUBLIC_BASE_URL", None)
+    port = _free_port()
+    show = "import os; print(os.environ.get('PUBLIC_BASE_URL', 'unset'))"
+    done = _run("run", "--port", str(port), "--", sys.executable, "-c", show, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [f"http://127.0.0.1:{port}"]
+
+    # An address in .env wins: the wrapper leaves the variable to the settings, which read .env.
+    (var_dir / ".env").write_text("PUBLIC_BASE_URL=https://scrm.example.com\n")
+    done = _run("run", "--port", str(port), "--", sys.executable, "-c", show, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["unset"]
+
+
 def test_a_taken_web_port_is_refused_with_the_way_out(var_dir):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

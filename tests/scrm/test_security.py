@@ -18,6 +18,7 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
         "DEBUG": "false",
         "SECRET_KEY": "x7!kq2@zj9#vp4$wm8^rt6&ny3*bh5(lc1)ds0_fg-ea+ui=ox",
         "ALLOWED_HOSTS": "scrm.example.com",
+        "PUBLIC_BASE_URL": "https://scrm.example.com",
         "DJANGO_SETTINGS_MODULE": "scrm.settings",
     })
     result = subprocess.run(  # noqa: S603 - fixed argv, our own manage.py
@@ -36,6 +37,20 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("value", [None, "", "scrm.example.com", "https://scrm.example.com/?next=1"])
+def test_production_settings_refuse_to_start_without_a_public_address(value):
+    """Links in emails and satisfaction messages must point where customers can reach us, not at 127.0.0.1."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "PUBLIC_BASE_URL")}
+    env.update({"DEBUG": "false", "SECRET_KEY": "x7!kq2@zj9#vp4$wm8^rt6&ny3*bh5(lc1)ds0_fg-ea+ui=ox"})
+    if value is not None:
+        env["PUBLIC_BASE_URL"] = value
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Set PUBLIC_BASE_URL" in result.stderr
 
 
 @pytest.mark.django_db
