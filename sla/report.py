@@ -10,6 +10,7 @@ from django.db.models import Aggregate, Count, F, FloatField, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scrm.durations import duration_text
 from scrm.models import Role
 from scrm.platform.access import user_has_role
 from scrm.selectors import region_scope_q
@@ -149,14 +150,26 @@ COLUMNS = [
 ]
 
 
-def compliance_table(rows, total, group_by):
-    """Header and rows of plain values (shared by the page and the Excel export)."""
-    header = [str(GROUPS[group_by][1]), *[str(label) for _, label in COLUMNS[1:]]]
+# The page shows these as durations ("4小时46分"); the Excel export keeps the minutes as numbers to compute with.
+MINUTE_COLUMNS = {"fr_median", "fr_p90", "res_median", "res_p90"}
+PAGE_LABELS = {
+    "fr_median": _("First response median"), "fr_p90": _("First response p90"),
+    "res_median": _("Resolution median"), "res_p90": _("Resolution p90"),
+}
+
+
+def compliance_table(rows, total, group_by, *, for_page=False):
+    """Header and rows of plain values: numbers for the Excel export, durations as text `for_page`."""
+    labels = [PAGE_LABELS.get(name, label) if for_page else label for name, label in COLUMNS[1:]]
+    header = [str(GROUPS[group_by][1]), *[str(label) for label in labels]]
     body = []
     for row in [*rows, total]:
         values = []
         for name, _label in COLUMNS:
             value = getattr(row, name)
-            values.append(_round(value) if isinstance(value, float) else value)
+            if for_page and name in MINUTE_COLUMNS and value is not None:
+                values.append(duration_text(value * 60))
+            else:
+                values.append(_round(value) if isinstance(value, float) else value)
         body.append(values)
     return header, body

@@ -78,9 +78,9 @@ class SLAReportView(ModuleRequiredMixin, TemplateView):
             data = form.cleaned_data
             rows, total = sla_compliance(user=request.user, start=data["start"], end=data["end"],
                                          group_by=data["group_by"])
-            header, body = compliance_table(rows, total, data["group_by"])
             if request.GET.get("format") == "xlsx":
-                return _excel(header, body, data)
+                return _excel(*compliance_table(rows, total, data["group_by"]), data)
+            header, body = compliance_table(rows, total, data["group_by"], for_page=True)
             report = {"header": header, "rows": body[:-1], "total": body[-1], "chart": compliance_chart(rows)}
         return self.render_to_response(self.get_context_data(form=form, report=report))
 

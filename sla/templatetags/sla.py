@@ -6,21 +6,11 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import timezone
 
+from scrm.durations import duration_patterns, duration_text
 from sla.state import SLAState, sla_due_of, sla_state_of
 
 register = template.Library()
 SHOWN_IN = ZoneInfo("Asia/Shanghai")
-
-
-def _span(seconds):
-    minutes = int(abs(seconds) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m"
 
 
 @register.inclusion_tag("sla/_sla_badge.html")
@@ -34,7 +24,8 @@ def sla_badge(ticket, now=None):
         "label": SLAState.labels.get(state, state),
         "due": timezone.localtime(due, SHOWN_IN) if due else None,
         "due_iso": due.isoformat() if due else "",
-        "remaining": _span(left) if left is not None else "",
+        "remaining": duration_text(left) if left is not None else "",
+        "patterns": duration_patterns(),
         "overdue": left is not None and left < 0,
         "css": {SLAState.ON_TRACK: "success", SLAState.AT_RISK: "warning", SLAState.BREACHED: "danger",
                 SLAState.PAUSED: "secondary", SLAState.MET: "info"}.get(state, "light"),

@@ -2,14 +2,18 @@
 (function () {
   "use strict";
 
-  function span(seconds) {
+  // The same patterns the server renders with (scrm/durations.py), handed over as data-fmt-* attributes.
+  function span(seconds, el) {
     var minutes = Math.floor(Math.abs(seconds) / 60);
     var days = Math.floor(minutes / 1440);
     var hours = Math.floor((minutes % 1440) / 60);
     var rest = minutes % 60;
-    if (days) { return days + "d " + hours + "h"; }
-    if (hours) { return hours + "h " + (rest < 10 ? "0" : "") + rest + "m"; }
-    return rest + "m";
+    function fill(pattern) {
+      return pattern.replace("{d}", days).replace("{h}", hours).replace("{m}", hours ? (rest < 10 ? "0" : "") + rest : rest);
+    }
+    if (days) { return fill(el.dataset.fmtDays); }
+    if (hours) { return fill(el.dataset.fmtHours); }
+    return fill(el.dataset.fmtMinutes);
   }
 
   function tick() {
@@ -17,7 +21,7 @@
     document.querySelectorAll(".sla-countdown[data-sla-due]").forEach(function (el) {
       var left = (Date.parse(el.dataset.slaDue) - now) / 1000;
       var word = left < 0 ? el.dataset.textOverdue : el.dataset.textLeft;
-      el.textContent = word + " " + span(left);
+      el.textContent = word + " " + span(left, el);
     });
   }
 

@@ -59,7 +59,7 @@ def test_the_report_shows_hit_rates_per_queue(client):
     # tickets, FR hit %, FR median, FR p90, resolution hit %, ..., breaches
     assert first_line[1] == 2
     assert first_line[2] == 50.0  # one answered at 09:30, one at 13:30 (due 11:00)
-    assert first_line[3] == 150.0  # median of 30 and 270 minutes
+    assert first_line[3] == "2小时30分"  # median of 30 and 270 minutes, read as a duration
     assert first_line[5] == 50.0  # one resolved on time, the other still open past its due time
     assert first_line[8] == 1  # the late answer
     assert rows[f"{a.marker} 投诉专席"][2] == 0.0  # never answered, past due
@@ -78,6 +78,7 @@ def test_the_report_downloads_as_excel(client):
     sheet = load_workbook(BytesIO(response.content)).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[2][0] == f"{a.marker} 售后一线" and values[2][1] == 2
+    assert values[2][3] == 150.0  # the median in minutes, a number finance can compute with
     assert values[-1][1] == 3
 
 
