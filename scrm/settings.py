@@ -188,6 +188,8 @@ AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 # --- Internationalisation: Chinese first, English selectable ----------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# A filter left empty reads "全部" (All), not django-filter's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -254,6 +256,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Organization-scoped REST API of SCRM. Authenticate with a session or `Authorization: Token <key>`.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are for the organization's own developers: signed-in users (session or token) only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "scrm.models.customers.Channel",
         "CustomerLevelEnum": "scrm.models.customers.Customer.Level",

@@ -4,6 +4,7 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -28,8 +29,8 @@ urlpatterns = [
     path("api/v1/", include("scrm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI renders with inline styles: allow them on this page only, never inline scripts.
-    path("api/docs/", csp_update({"style-src": ["'unsafe-inline'"]})(
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/docs/", login_required(csp_update({"style-src": ["'unsafe-inline'"]})(
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"))), name="api-docs"),
     path("hooks/", include("channels_ingest.urls_hooks")),
     path("settings/channels/", include("channels_ingest.urls")),
     path("tickets/", include("tickets.urls")),

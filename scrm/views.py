@@ -46,7 +46,9 @@ class ReportsView(ModulePendingView):
 
     module = "reports"
     title = _("Reports")
-    description = _("SLA compliance, ticket volume and revenue reports.")
+    # Said to a role none of the built reports is open to (finance, until settlement brings revenue reports).
+    description = _("Revenue and settlement reports come with the settlement module, which is not built yet. "
+                    "The SLA compliance report is open to supervisors, ops and viewers.")
 
     def get_template_names(self):
         return ["scrm/reports.html"] if self.reports else [self.template_name]

@@ -42,10 +42,10 @@ class TicketFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Ticket.Status.choices)
     priority = django_filters.TypedMultipleChoiceFilter(label=_("Priority"), choices=Ticket.Priority.choices,
                                                         coerce=int)
-    queue = django_filters.ModelChoiceFilter(label=_("Queue"), queryset=_queues,
+    queue = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Queue"), queryset=_queues,
                                              widget=forms.Select(attrs={"class": "form-select"}))
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
-    type = django_filters.ModelChoiceFilter(label=_("Type"), queryset=_types,
+    type = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Type"), queryset=_types,
                                             widget=forms.Select(attrs={"class": "form-select"}))
     level = django_filters.ChoiceFilter(label=_("Customer level"), choices=Customer.Level.choices,
                                         field_name="customer__level")

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
@@ -72,7 +73,7 @@ MSG_NO_ORGANIZATION = _("Only users of an organization can export its customers.
 MSG_EXPORT_FAILED = _("The export failed. Try again, or narrow the filter.")
 
 COLUMNS = [
-    ("display_name", _("Name")),
+    ("display_name", pgettext_lazy("person", "Name")),
     ("mobile", _("Mobile")),
     ("real_name", _("Real name")),
     ("email", _("Email")),

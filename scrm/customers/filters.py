@@ -28,10 +28,11 @@ class CustomerFilter(django_filters.FilterSet):
     tag = django_filters.ModelMultipleChoiceFilter(label=_("Tags"), queryset=_tags, field_name="tags",
                                                    conjoined=False, distinct=False, method="filter_tags")
     level = django_filters.MultipleChoiceFilter(label=_("Level"), choices=Customer.Level.choices)
-    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region",
+    region = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Region"), queryset=_regions,
+                                              method="filter_region",
                                               widget=forms.Select(attrs={"class": "form-select"}))
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, method="filter_channel")
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owners)
+    owner = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Owner"), queryset=_owners)
     created = django_filters.DateFromToRangeFilter(label=_("Created"), field_name="created_at__date")
 
     class Meta:

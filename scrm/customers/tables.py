@@ -1,7 +1,9 @@
 import django_tables2 as tables
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scrm.models import Customer, PiiReveal
 
@@ -11,7 +13,7 @@ class CustomerTable(tables.Table):
     rows. Personal data is always masked there; the customer page reveals it (logged)."""
 
     select = tables.CheckBoxColumn(accessor="pk")
-    display_name = tables.Column(verbose_name=_("Name"))
+    display_name = tables.Column(verbose_name=pgettext_lazy("person", "Name"))
     mobile = tables.Column(verbose_name=_("Mobile"), orderable=False)
     level = tables.Column(verbose_name=_("Level"))
     region = tables.Column(verbose_name=_("Region"), accessor="region__name")
@@ -29,6 +31,13 @@ class CustomerTable(tables.Table):
         empty_text = _("No customers match. Change the filters, or import your customer base.")
 
 
+def _field_label(name):
+    try:
+        return Customer._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name
+
+
 class PiiRevealTable(tables.Table):
     created_at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i:s")
     user = tables.Column(verbose_name=_("Who"))
@@ -40,6 +49,11 @@ class PiiRevealTable(tables.Table):
         fields = ("created_at", "user", "customer", "fields")
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = _("Nobody has revealed a customer's personal data yet.")
+
+    def render_fields(self, value):
+        """"mobile,real_name" as the fields' own names: 手机号、真实姓名."""
+        return str(pgettext_lazy("list separator", ", ")).join(
+            str(_field_label(name)) for name in value.split(",") if name)
 
     def render_customer(self, record):
         if record.customer_id is None:  # deleted since (an undone import): the name it had

@@ -91,6 +91,8 @@ def test_pages_not_built_yet_say_so(organization, make_user):
         body = client.get(url).content.decode()
         assert 'data-testid="module-pending"' in body
         assert "<table" not in body
+    # It does not claim that reports which exist (the SLA report) are missing; it says who may read them.
+    assert "面向主管、运营和只读用户开放" in client.get("/reports/").content.decode()
 
 
 def test_an_unknown_page_shows_the_styled_404(agent):

@@ -40,6 +40,13 @@ def test_openapi_schema_describes_the_api(ops_admin):
     assert {"/api/v1/regions/", "/api/v1/teams/", "/api/v1/users/", "/api/v1/me/"} <= set(paths)
 
 
+def test_the_schema_and_its_docs_are_for_signed_in_users_only():
+    client = Client()
+    assert client.get("/api/schema/?format=json").status_code == 401
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/accounts/login/")
+
+
 def test_api_docs_load_swagger_from_our_own_origin(ops_admin):
     client = Client()
     client.force_login(ops_admin)
