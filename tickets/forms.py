@@ -3,8 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from scrm.customers.phones import InvalidMobile, normalize_mobile
 from scrm.models import Channel, Customer, Region, Tag, User
 from scrm.text import CleanCharField
+from tickets.errors import MSG_CUSTOMER_NEEDED, MSG_CUSTOMER_NOT_VISIBLE, MSG_SUBJECT_EMPTY
 from tickets.models import Comment, Queue, Ticket, TicketType
 
 # A bulk action touches at most this many tickets at once (one service call each).
@@ -158,3 +160,48 @@ class RuleTesterForm(forms.Form):
         self.fields["region"].queryset = Region.objects.order_by("path")
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+
+
+class TicketLogForm(forms.Form):
+    """新建工单: a ticket an agent logs by hand. The customer is one the user may see, or a new one."""
+
+    CHANNELS = [Channel.PHONE, Channel.WALK_IN, Channel.EMAIL, Channel.MANUAL]
+
+    channel = forms.ChoiceField(label=_("Came in by"), choices=[(c.value, c.label) for c in CHANNELS],
+                                initial=Channel.PHONE, widget=forms.RadioSelect)
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, label=_("Customer"),
+                                      widget=forms.RadioSelect,
+                                      error_messages={"invalid_choice": MSG_CUSTOMER_NOT_VISIBLE})
+    new_customer_name = CleanCharField(label=_("New customer's name"), max_length=100, required=False)
+    new_customer_mobile = CleanCharField(label=_("New customer's mobile"), max_length=32, required=False)
+    subject = CleanCharField(label=_("Subject"), max_length=200,
+                             error_messages={"required": MSG_SUBJECT_EMPTY})
+    description = CleanCharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 5}),
+                                 max_length=Comment.BODY_MAX_LENGTH, required=False)
+    type = forms.ModelChoiceField(queryset=TicketType.objects.none(), required=False, label=_("Ticket type"),
+                                  empty_label=_("Decided by the routing rules"))
+    queue = forms.ModelChoiceField(queryset=Queue.objects.none(), required=False, label=_("Queue"),
+                                   empty_label=_("Decided by the routing rules"))
+    priority = forms.TypedChoiceField(label=_("Priority"), coerce=int, empty_value=None, required=False,
+                                      choices=[("", _("Decided by the routing rules")), *Ticket.Priority.choices])
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args, customers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = customers
+        self.fields["type"].queryset = TicketType.objects.order_by("sort_order", "name")
+        self.fields["queue"].queryset = Queue.objects.order_by("name")
+        for name in ("type", "queue", "priority"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+    def clean_new_customer_mobile(self):
+        try:
+            return normalize_mobile(self.cleaned_data["new_customer_mobile"])
+        except InvalidMobile as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("customer") and not data.get("new_customer_name") and "customer" not in self.errors:
+            raise forms.ValidationError(MSG_CUSTOMER_NEEDED)
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views
+from tickets import views, views_create
 
 app_name = "tickets"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("queues/", views.TicketQueueTeamView.as_view(), name="ticket-queues"),
     path("take-next/", views.TicketTakeNextView.as_view(), name="ticket-take-next"),
     path("bulk/", views.TicketBulkView.as_view(), name="ticket-bulk"),
+    path("new/", views_create.TicketLogView.as_view(), name="ticket-create"),
+    path("new/customers/", views_create.TicketLogCustomerSearchView.as_view(), name="ticket-create-customers"),
     path("board/", views.TicketBoardView.as_view(), name="board"),
     path("board/cell/", views.TicketBoardCellView.as_view(), name="board-cell"),
     path("settings/rules/", views.RoutingRuleTesterView.as_view(), name="rule-tester"),

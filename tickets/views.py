@@ -60,6 +60,7 @@ from tickets.models import ACTIVE_STATUSES, CannedResponse, Queue, Ticket, Ticke
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.services._core import TRANSITIONS
 from tickets.tables import TicketTable
+from tickets.views_create import may_log_tickets
 
 PER_PAGE = 25
 # How often an open ticket's conversation and the board look for changes (seconds).
@@ -121,6 +122,7 @@ class _QueuePage(ModuleRequiredMixin, TemplateView):
         return super().get_context_data(
             page=self.page, title=self.title, filter=ticket_filter, table=table, filter_query=query.urlencode(),
             sla_choices=sla_state_choices(), may_work=work, may_assign_others=may_assign_others(request.user),
+            may_log=may_log_tickets(request.user),
             bulk_actions=BulkActionForm.ACTIONS, priorities=Ticket.Priority.choices,
             tags=Tag.objects.select_related("group").only("id", "name", "group__name") if work else (),
             assignees=(selectors.assignable_users()

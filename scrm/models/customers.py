@@ -19,6 +19,8 @@ class Channel(models.TextChoices):
     WOOCOMMERCE = "woocommerce", _("WooCommerce")
     WEB_FORM = "web_form", _("Web form")
     PHONE = "phone", _("Phone")
+    WALK_IN = "walk_in", _("Walk-in")
+    EMAIL = "email", _("Email")
     IMPORT = "import", _("Import")
     MANUAL = "manual", _("Manual")
 

@@ -96,3 +96,20 @@ def test_a_supervisor_reassigns_a_ticket_from_the_board(page, live_server, works
         assert ticket.assignee == workspace["agent2"]
     # The next refresh of the counts moves it from "new" to "open".
     expect(row.locator("[data-status=open]")).to_have_text("1", timeout=20_000)
+
+
+def test_an_agent_logs_a_phone_call_for_a_customer_found_by_name(page, live_server, workspace):
+    login(page, live_server, "xiaoli", TEST_PASSWORD)
+    page.click("[data-testid=ticket-create]")
+    expect(page).to_have_url(f"{live_server.url}/tickets/new/")
+    page.fill("[data-testid=customer-search]", "王小")
+    match = page.locator("[data-testid=customer-match]")
+    expect(match).to_contain_text("王小明", timeout=10_000)
+    match.locator("input").check()
+    page.fill("[data-testid=ticket-subject]", "来电：空调漏水")
+    page.click("[data-testid=ticket-create-submit]")
+    expect(page.locator("[data-testid=ticket-header]")).to_contain_text("来电：空调漏水")
+    with platform_scope():
+        logged = Ticket.objects.get(subject="来电：空调漏水")
+    assert (logged.customer_id, logged.channel) == (workspace["customer"].pk, "phone")
+    expect(page).to_have_url(f"{live_server.url}/tickets/{logged.pk}/")
