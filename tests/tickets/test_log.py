@@ -47,8 +47,8 @@ def test_an_agent_logs_a_phone_call_for_a_customer_found_by_mobile_and_the_rules
     matches = client.get(URL + "customers/?q=138 1234 5678").content.decode()
     assert "王小明" in matches and "138****5678" in matches and "13812345678" not in matches
 
-    response = client.post(URL, {"channel": "phone", "customer": desk["customer"].pk, "subject": "电话投诉：安装师傅迟到",
-                                 "description": "客户来电，师傅迟到三小时"})
+    response = client.post(URL, {"channel": "phone", "customer": desk["customer"].pk,
+                                 "subject": "电话投诉：安装师傅迟到", "description": "客户来电，师傅迟到三小时"})
     with tenant_scope(desk["org"]):
         ticket = Ticket.objects.get()
         assert response.status_code == 302 and response["Location"] == f"/tickets/{ticket.pk}/"
