@@ -68,10 +68,10 @@ def test_the_badge_shows_the_state_and_the_due_time_in_shanghai(tickets, django_
         html = template.render(Context({"ticket": ticket}))
     assert 'data-sla-state="at_risk"' in html
     assert "2026-11-23 11:00" in html  # Asia/Shanghai, not UTC
-    assert "10m" in html
+    assert "剩余 10分钟" in html
     with time_machine.travel(NOW, tick=False):
         html = template.render(Context({"ticket": tickets["breached"]}))
-    assert 'data-sla-state="breached"' in html and "1h 20m" in html
+    assert 'data-sla-state="breached"' in html and "已超时 1小时20分" in html
 
 
 def test_the_workspace_hook_applies_one_state(tickets):
