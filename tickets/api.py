@@ -14,11 +14,11 @@ from rest_framework.response import Response
 
 from scrm.api import ModelPermissions, TenantScopedAPIMixin
 from scrm.customers.selectors import customer_list
-from scrm.models import Channel, Customer, Role, User
-from scrm.platform.access import user_has_role
+from scrm.models import Channel, Customer, User
 from tickets import selectors, services
 from tickets.errors import MSG_ASSIGNEE_NOT_FOUND, MSG_CUSTOMER_NOT_VISIBLE, TicketError
 from tickets.models import Ticket
+from tickets.permissions import may_assign
 from tickets.serializers import (
     CommentSerializer,
     TicketAssignSerializer,
@@ -114,19 +114,20 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
     @extend_schema(request=TicketAssignSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        """Give the ticket to a colleague (supervisors), or take it yourself; `null` puts it back in the pool."""
+        """Give the ticket to a colleague (supervisors), or take it yourself; `null` puts it back in the pool
+        (supervisors, or the agent holding it). The same rule as the workspace (tickets.permissions.may_assign)."""
         self._require("tickets.change_ticket")
         ticket = self.get_object()
         params = TicketAssignSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         assignee_id = params.validated_data["assignee"]
-        if assignee_id != request.user.pk and not user_has_role(request.user, Role.SUPERVISOR):
-            raise PermissionDenied
         assignee = None
         if assignee_id is not None:
             assignee = User.objects.filter(is_active=True, pk=assignee_id).first()
             if assignee is None:
                 raise ValidationError({"assignee": [str(MSG_ASSIGNEE_NOT_FOUND)]})
+        if not may_assign(request.user, ticket=ticket, assignee=assignee):
+            raise PermissionDenied
         return self._answer(services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user))
 
     @extend_schema(request=TicketTransferSerializer, responses=TicketSerializer)

@@ -57,25 +57,15 @@ from tickets.forms import (
     TransferForm,
 )
 from tickets.models import ACTIVE_STATUSES, CannedResponse, Queue, Ticket, TicketEvent
+from tickets.permissions import may_assign, may_assign_others, may_log_tickets, may_work
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.services._core import TRANSITIONS
 from tickets.tables import TicketTable
-from tickets.views_create import may_log_tickets
 
 PER_PAGE = 25
 # How often an open ticket's conversation and the board look for changes (seconds).
 CONVERSATION_POLL_SECONDS = 5
 BOARD_POLL_SECONDS = 15
-
-
-def may_work(user):
-    """Agents and supervisors change tickets; ops admins and viewers only look."""
-    return user.has_perm("tickets.change_ticket")
-
-
-def may_assign_others(user):
-    """Giving a ticket to someone else is a supervisor's decision."""
-    return may_work(user) and (user.is_superuser or user_has_role(user, Role.SUPERVISOR))
 
 
 def _form_errors(request, form):
@@ -412,8 +402,7 @@ class TicketAssignView(_TicketAction):
 
     def act(self, request, ticket, data):
         assignee = data["assignee"]
-        if (assignee is None and not may_assign_others(request.user)
-                and ticket.assignee_id not in (None, request.user.pk)):
+        if not may_assign(request.user, ticket=ticket, assignee=assignee):
             raise PermissionDenied(MSG_NOT_ALLOWED)
         ticket = services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
         if assignee is None:

@@ -16,14 +16,10 @@ from scrm.platform.access import ModuleRequiredMixin
 from tickets import selectors, services
 from tickets.errors import MSG_CREATED, MSG_NOT_ALLOWED, TicketError
 from tickets.forms import TicketLogForm
+from tickets.permissions import may_log_tickets
 
 # How many customers the search beside the form offers at once.
 CUSTOMER_MATCHES = 8
-
-
-def may_log_tickets(user):
-    """The one rule for opening a ticket by hand, on this page and through the API (POST /api/v1/tickets/)."""
-    return user.has_perm("tickets.add_ticket")
 
 
 class _LogPage(ModuleRequiredMixin):

@@ -13,6 +13,7 @@ from tests.tenancy import api_token, assert_isolated, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
 from tickets.errors import MSG_ILLEGAL_STATUS, MSG_REPLY_CLOSED, MSG_TRANSFER_REASON
 from tickets.models import Attachment, Comment, Ticket, TicketEvent, TicketTag
+from tickets.services import ticket_assign
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +195,12 @@ def test_roles_decide_what_the_api_lets_you_do(scoped, make_user, agent_user, de
     api = _client(agent_user)
     assert api.post(f"{URL}{ticket.pk}/assign/", {"assignee": colleague.pk}, format="json").status_code == 403
     assert api.post(f"{URL}{ticket.pk}/assign/", {"assignee": agent_user.pk}, format="json").status_code == 200
+    # ... and hands it back to the pool, as on the ticket page (one rule: tickets.permissions.may_assign).
+    response = api.post(f"{URL}{ticket.pk}/assign/", {"assignee": None}, format="json")
+    assert response.status_code == 200 and response.data["assignee"] is None
+    # A ticket a colleague holds stays theirs.
+    ticket_assign(ticket=ticket, assignee=colleague, actor=colleague)
+    assert api.post(f"{URL}{ticket.pk}/assign/", {"assignee": None}, format="json").status_code == 403
 
 
 def test_tickets_outside_the_agents_regions_or_queues_are_not_found(scoped, desk):

@@ -1,0 +1,35 @@
+"""Who may do what to tickets: one rule per action, read by the workspace pages and the API alike.
+
+Model permissions (the role table in scrm.platform.roles, custom roles included) say whether a user may act at all;
+these functions add what depends on the user's role and the ticket's state.
+"""
+
+from scrm.models import Role
+from scrm.platform.access import user_has_role
+
+
+def may_work(user):
+    """Agents and supervisors change tickets; ops admins and viewers only look."""
+    return user.has_perm("tickets.change_ticket")
+
+
+def may_assign_others(user):
+    """Giving a ticket to someone else is a supervisor's decision."""
+    return may_work(user) and (user.is_superuser or user_has_role(user, Role.SUPERVISOR))
+
+
+def may_assign(user, *, ticket, assignee):
+    """Supervisors give a ticket to anyone or back to the pool; anyone who works tickets may take one, or hand back
+    one that is theirs (or nobody's)."""
+    if may_assign_others(user):
+        return True
+    if not may_work(user):
+        return False
+    if assignee is None:
+        return ticket.assignee_id in (None, user.pk)
+    return assignee.pk == user.pk
+
+
+def may_log_tickets(user):
+    """Opening a ticket by hand (新建工单 and POST /api/v1/tickets/)."""
+    return user.has_perm("tickets.add_ticket")
