@@ -4,7 +4,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -12,6 +12,8 @@ from scrm.api import ModelPermissions, TenantScopedAPIMixin
 from scrm.customers import selectors, services
 from scrm.customers.filters import CustomerFilter
 from scrm.customers.serializers import CustomerResolveSerializer, CustomerSerializer
+from scrm.customers.services import CUSTOMER_EDITABLE
+from scrm.errors import ScrmError
 from scrm.models import Channel, Customer
 from scrm.platform.access import user_may_reveal_pii
 
@@ -53,7 +55,17 @@ class CustomerViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Upda
         return response
 
     def perform_create(self, serializer):
-        serializer.save(organization_id=self.request.user.organization_id, source_channel=Channel.MANUAL)
+        # Through the service, as the create page does; the serializer only parses.
+        data = {name: value for name, value in serializer.validated_data.items() if name in CUSTOMER_EDITABLE}
+        serializer.instance = services.customer_create(organization=self.request.user.organization,
+                                                       source_channel=Channel.MANUAL, **data)
+
+    def perform_update(self, serializer):
+        data = {name: value for name, value in serializer.validated_data.items() if name in CUSTOMER_EDITABLE}
+        try:
+            serializer.instance, _changed = services.customer_update(customer=serializer.instance, **data)
+        except ScrmError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
 
     @extend_schema(request=CustomerResolveSerializer, responses=CustomerSerializer)
     @action(detail=False, methods=["post"])

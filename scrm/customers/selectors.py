@@ -104,3 +104,12 @@ def segment_list_with_counts(*, user):
 
 def pii_reveal_list():
     return PiiReveal.objects.select_related("user", "customer").order_by("-created_at")
+
+
+def customer_with_mobile(*, mobile, exclude_pk=None):
+    """The live customer (not a merged record) who already has this normalised mobile, if any: one person should
+    stay one customer, so the create and edit pages warn before a second one takes it."""
+    if not mobile:
+        return None
+    return (Customer.objects.filter(mobile=mobile, merged_into__isnull=True).exclude(pk=exclude_pk)
+            .order_by("pk").first())

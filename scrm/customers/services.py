@@ -60,6 +60,31 @@ def customer_create(*, organization, display_name, mobile="", source_channel="ma
         )
 
 
+# What people may change on a customer by hand (the edit page and PATCH /api/v1/customers/<id>/).
+CUSTOMER_EDITABLE = ("display_name", "real_name", "mobile", "email", "region", "level", "owner", "notes")
+
+
+@transaction.atomic
+def customer_update(*, customer, **fields):
+    """Change a customer's own fields (those in CUSTOMER_EDITABLE); the mobile is normalised. Returns the names of
+    the fields that changed. Merged records (tombstones) are read-only."""
+    unknown = set(fields) - set(CUSTOMER_EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    with tenant_scope(customer.organization_id):
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.merged_into_id:
+            raise ScrmError(MSG_MERGE_ALREADY)
+        if "mobile" in fields:
+            fields["mobile"] = normalize_mobile(fields["mobile"])
+        changed = [name for name, value in fields.items() if getattr(customer, name) != value]
+        for name in changed:
+            setattr(customer, name, fields[name])
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+        return customer, changed
+
+
 def customer_resolve(*, organization, channel, app_id, external_id, union_id=None, mobile=None, profile=None):
     """Turn "someone on a channel" into one Customer: by identity, then union id, then mobile; else create.
 

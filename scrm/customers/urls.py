@@ -3,7 +3,7 @@ spliced into the `scrm` namespace by scrm.urls_core, so the names stay "scrm:cus
 
 from django.urls import path
 
-from scrm.customers import views, views_imports
+from scrm.customers import views, views_edit, views_imports
 
 urlpatterns = [
     path("customers/", views.CustomerListView.as_view(), name="customers"),
@@ -11,7 +11,9 @@ urlpatterns = [
     path("customers/segments/", views.SegmentCreateView.as_view(), name="segment-create"),
     path("customers/merge/", views.CustomerMergeView.as_view(), name="customer-merge"),
     path("customers/reveals/", views.PiiRevealListView.as_view(), name="pii-reveals"),
+    path("customers/new/", views_edit.CustomerCreateView.as_view(), name="customer-create"),
     path("customers/<int:pk>/", views.CustomerDetailView.as_view(), name="customer-detail"),
+    path("customers/<int:pk>/edit/", views_edit.CustomerEditView.as_view(), name="customer-edit"),
     path("customers/<int:pk>/reveal/", views.CustomerRevealView.as_view(), name="customer-reveal"),
     path("customers/import/", views_imports.CustomerImportView.as_view(), name="customer-import"),
     path("customers/import/template.csv", views_imports.CustomerImportTemplateView.as_view(),
