@@ -10,6 +10,7 @@ from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in
 
 from scrm.models import User
+from scrm.platform.access import user_custom_permissions
 from scrm.platform.tenancy import platform_scope, tenant_scope
 
 
@@ -21,7 +22,14 @@ def own_scope(user):
 
 
 class ScrmModelBackend(ModelBackend):
-    """Django's model backend, reading users through `User.all_objects` (sign-in and session loading)."""
+    """Django's model backend, reading users through `User.all_objects` (sign-in and session loading), whose
+    `has_perm` also counts the permissions of the custom roles the user holds (read once per request)."""
+
+    def get_group_permissions(self, user_obj, obj=None):
+        permissions = super().get_group_permissions(user_obj, obj)
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return permissions
+        return permissions | user_custom_permissions(user_obj)
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
