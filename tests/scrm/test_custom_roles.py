@@ -338,3 +338,20 @@ def test_a_role_stays_in_its_organization(world):
     with platform_scope():
         assert not CustomRoleAssignment.objects.filter(user=outsider).exists()
         assert not CustomRoleAssignment.objects.filter(role=b_role).exists()
+
+
+def _seed_role(tenant):
+    ops = tenant.users[Role.OPS_ADMIN]
+    role = role_save(organization=tenant.organization, by=ops, name=f"{tenant.marker} 专员", permissions=READ,
+                     modules=MODULES, data_scope=DataScope.REGION, description=tenant.marker)
+    role_assign(role=role, user=tenant.users[Role.AGENT], by=ops)
+
+
+def test_the_roles_page_shows_only_its_organizations_roles(db):
+    from tests.tenancy import assert_isolated, tenant_pair
+
+    a, b = tenant_pair(_seed_role)
+    assert_isolated(Client(), a, b, "/settings/roles/")
+    with tenant_scope(a.organization):
+        role = CustomRole.objects.get()
+    assert_isolated(Client(), a, b, f"/settings/roles/{role.pk}/")
