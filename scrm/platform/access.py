@@ -19,7 +19,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 
-from scrm.models import CustomRole, CustomRolePermission, MaskedField
+from scrm.models import CustomRole, CustomRolePermission, MaskedField, User
 from scrm.platform.roles import (
     FIELD_REVEAL_PERMISSION,
     MODULE_ROLES,
@@ -33,14 +33,25 @@ _MODULE_ORDER = list(MODULE_ROLES)
 
 
 def user_roles(user):
-    """The user's preset roles, most privileged first; cached on the user object for the request."""
+    """The user's preset roles, most privileged first; cached on the user object for the request.
+
+    The same query reads which custom roles the user holds (`user_custom_roles` then loads them only when there is
+    one), so a user with none pays nothing for them.
+    """
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_scrm_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
+        if user.organization_id is None:  # a platform operator: no organization, so no custom role
+            rows = [(name, None) for name in user.groups.values_list("name", flat=True)]
+        else:
+            with tenant_scope(user.organization_id):
+                rows = list(User.objects.filter(pk=user.pk).values_list("groups__name",
+                                                                         "custom_role_holdings__role_id"))
+        names = {name for name, _role_id in rows}
         cached = [role for role in _ROLE_ORDER if role.value in names]
         user._scrm_roles = cached
+        user._scrm_custom_role_ids = {role_id for _name, role_id in rows if role_id is not None}
     return cached
 
 
@@ -50,25 +61,25 @@ def user_has_role(user, *roles):
 
 def user_custom_roles(user):
     """The active custom roles the user holds, each with `permission_names` ({"app_label.codename"}); read in the
-    user's own organization once per request (cached on the user object, two queries)."""
+    user's own organization once per request (cached on the user object; two queries, none for a user who holds
+    no custom role)."""
     if not user.is_authenticated or user.organization_id is None:
         return []
     cached = getattr(user, "_scrm_custom_roles", None)
     if cached is None:
+        user_roles(user)
+        if not user._scrm_custom_role_ids:
+            user._scrm_custom_roles = []
+            return []
         grants = CustomRolePermission.objects.select_related("permission__content_type")
         with tenant_scope(user.organization_id):
-            cached = list(CustomRole.objects.filter(is_active=True, assignments__user=user)
+            cached = list(CustomRole.objects.filter(is_active=True, pk__in=user._scrm_custom_role_ids)
                           .prefetch_related(Prefetch("grants", queryset=grants)).order_by("name", "pk"))
         for role in cached:
             role.permission_names = {f"{g.permission.content_type.app_label}.{g.permission.codename}"
                                      for g in role.grants.all()}
         user._scrm_custom_roles = cached
     return cached
-
-
-def user_custom_permissions(user):
-    """The permissions ("app_label.codename") the user's custom roles grant."""
-    return set().union(*(role.permission_names for role in user_custom_roles(user)))
 
 
 def user_data_scopes(user, permission):
