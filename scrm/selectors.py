@@ -113,10 +113,14 @@ def _scope_team_ids(user):
 
 
 def _scope_regions(user):
-    served = Region.objects.filter(agents__user=user).values_list("pk", "path")
-    managed = get_objects_for_user(user, "scrm.manage_region", klass=Region.objects.all(),
-                                   accept_global_perms=False, with_superuser=False).values_list("pk", "path")
-    return set(served) | set(managed)
+    """(pk, path) of the regions the user serves or manages; read once per request (cached on the user object)."""
+    cached = getattr(user, "_scrm_scope_regions", None)
+    if cached is None:
+        served = Region.objects.filter(agents__user=user).values_list("pk", "path")
+        managed = get_objects_for_user(user, "scrm.manage_region", klass=Region.objects.all(),
+                                       accept_global_perms=False, with_superuser=False).values_list("pk", "path")
+        cached = user._scrm_scope_regions = sorted(set(served) | set(managed))
+    return cached
 
 
 def custom_scope_q(*, user, permission, own, team, region="region"):
@@ -132,7 +136,7 @@ def custom_scope_q(*, user, permission, own, team, region="region"):
     if scopes & {DataScope.TEAM, DataScope.TEAM_TREE}:
         condition |= team(_scope_team_ids(user))
     if scopes & {DataScope.REGION, DataScope.REGION_TREE}:
-        regions = sorted(_scope_regions(user))
+        regions = _scope_regions(user)
         if DataScope.REGION_TREE in scopes:
             for _pk, path in regions:
                 condition |= Q(**{f"{region}__path__startswith": path})

@@ -355,3 +355,16 @@ def test_the_roles_page_shows_only_its_organizations_roles(db):
     with tenant_scope(a.organization):
         role = CustomRole.objects.get()
     assert_isolated(Client(), a, b, f"/settings/roles/{role.pk}/")
+
+
+def test_the_queue_and_customer_pages_of_a_custom_role_cost_a_bounded_number_of_queries(
+        world, django_assert_max_num_queries):
+    _give(world, scope=DataScope.REGION_TREE)
+    _give(world, scope=DataScope.TEAM, name="团队")
+    client = _client(world["user"])
+    client.get("/tickets/queues/")  # the session is written on the first request
+    with django_assert_max_num_queries(16):
+        assert client.get("/tickets/queues/").status_code == 200
+    # The roles (two queries) and the user's regions (two) are read once per request, whatever the page holds.
+    with django_assert_max_num_queries(20):
+        assert client.get("/customers/").status_code == 200
