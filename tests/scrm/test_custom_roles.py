@@ -194,6 +194,14 @@ def test_has_perm_counts_custom_role_grants_and_the_home_page_follows_its_module
     assert response.status_code == 302 and response["Location"] == "/customers/"
 
 
+def test_the_user_sees_the_custom_roles_they_hold_in_their_menu_and_the_api(world):
+    _give(world, scope=DataScope.REGION, name="华东专员")
+    body = _client(world["user"]).get("/tickets/queues/").content.decode()
+    assert "华东专员" in body
+    me = _api(world["user"]).get("/api/v1/me/").json()
+    assert (me["roles"], me["custom_roles"]) == ([], ["华东专员"])
+
+
 # --- masking ---------------------------------------------------------------------------------------------------
 
 PII = ["scrm.view_customer", "scrm.reveal_customer_pii"]
