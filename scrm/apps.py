@@ -13,3 +13,13 @@ class ScrmConfig(AppConfig):
         from scrm.customers import jobs  # noqa: F401
 
         connect_signals()
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation():
+        from scrm.platform.access import user_may_manage_roles
+        from scrm.platform.navigation import NavChild, register_nav_children
+
+        register_nav_children("settings", [
+            NavChild("roles", _("Roles"), "scrm:role-list", "bi-person-badge", user_may_manage_roles),
+        ])

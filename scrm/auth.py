@@ -6,10 +6,11 @@ writes the user's row (a password hash upgrade, the last sign-in time) in that u
 """
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import update_last_login
+from django.contrib.auth.models import Permission, update_last_login
 from django.contrib.auth.signals import user_logged_in
+from django.db.models import Q
 
-from scrm.models import User
+from scrm.models import CustomRolePermission, User
 from scrm.platform.tenancy import platform_scope, tenant_scope
 
 
@@ -21,7 +22,23 @@ def own_scope(user):
 
 
 class ScrmModelBackend(ModelBackend):
-    """Django's model backend, reading users through `User.all_objects` (sign-in and session loading)."""
+    """Django's model backend, reading users through `User.all_objects` (sign-in and session loading), whose
+    `has_perm` also counts the permissions of the custom roles the user holds (read once per request)."""
+
+    def get_group_permissions(self, user_obj, obj=None):
+        """The permissions of the user's preset roles (groups) and of the active custom roles they hold, in one
+        query, cached on the user object for the request (as Django caches its own)."""
+        if (not user_obj.is_active or user_obj.is_anonymous or obj is not None or user_obj.is_superuser
+                or user_obj.organization_id is None):
+            return super().get_group_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_group_perm_cache"):
+            with tenant_scope(user_obj.organization_id):
+                granted = CustomRolePermission.objects.filter(
+                    role__is_active=True, role__assignments__user=user_obj).values("permission_id")
+                rows = set(Permission.objects.filter(Q(group__user=user_obj) | Q(pk__in=granted))
+                           .values_list("content_type__app_label", "codename"))
+            user_obj._group_perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+        return user_obj._group_perm_cache
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:

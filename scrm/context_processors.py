@@ -1,4 +1,4 @@
-from scrm.platform.access import user_roles
+from scrm.platform.access import user_custom_roles, user_roles
 from scrm.platform.navigation import nav_for
 
 
@@ -10,5 +10,6 @@ def shell(request):
     return {
         "nav_items": nav_for(user, request.path),
         "user_roles": user_roles(user),
+        "user_custom_roles": user_custom_roles(user),
         "current_organization": user.organization,
     }

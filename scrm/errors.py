@@ -29,3 +29,13 @@ MSG_ORGANIZATION_SUSPENDED = _(
     "Your organization's account is suspended: its users cannot sign in or use SCRM until the platform resumes it. "
     "Please contact the platform operator."
 )
+
+MSG_ROLE_NAME_TAKEN = _("A role with this name already exists.")
+MSG_ROLE_NAME_PRESET = _("This name belongs to a preset role.")
+MSG_ROLE_UNKNOWN_MODULE = _("Unknown module: %(name)s.")
+MSG_ROLE_NOT_GRANTABLE = _("A custom role cannot grant “%(name)s”.")
+MSG_ROLE_OTHER_ORG = _("The role and the user must belong to the same organization.")
+MSG_ROLE_INACTIVE = _("A deactivated role cannot be assigned.")
+MSG_ROLE_SAVED = _("Role “%(name)s” saved.")
+MSG_ROLE_ASSIGNED = _("%(user)s now holds “%(name)s”.")
+MSG_ROLE_UNASSIGNED = _("%(user)s no longer holds “%(name)s”.")

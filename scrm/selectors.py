@@ -1,12 +1,34 @@
 """Read queries of people and places, shaped for pages and the API (customers have theirs in
 scrm.customers.selectors). Tenant models are scoped by the open scope."""
 
+from django.apps import apps
 from django.db.models import Count, Prefetch, Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 from rest_framework.authtoken.models import Token
 
-from scrm.models import AgentProfile, Region, Role, Team, User
-from scrm.platform.access import user_has_role, user_roles
+from scrm.models import (
+    AgentProfile,
+    CustomRole,
+    CustomRoleChange,
+    CustomRolePermission,
+    DataScope,
+    MaskedField,
+    Region,
+    Role,
+    Team,
+    User,
+)
+from scrm.platform.access import user_data_scopes, user_has_role, user_roles
+from scrm.platform.navigation import NAV_ITEMS
+from scrm.platform.roles import (
+    MODULE_ROLES,
+    PRESET_MASKED_FIELDS,
+    ROLE_PERMISSIONS,
+    grantable_permissions,
+    permission_codename,
+)
 
 
 def region_list():
@@ -70,6 +92,178 @@ def region_scope_q(*, user, lookup="region"):
     return condition
 
 
+# --- data scopes of custom roles ----------------------------------------------------------------------------------
+#
+# A custom role's data scope, for one kind of row (tickets, customers):
+# - own: rows that are the user's (assigned tickets, owned customers);
+# - own team / team and its sub-teams: rows of the teams the user belongs to (agent profile) or leads (teams have no
+#   sub-teams yet, so both scopes read the same teams: `_scope_team_ids` is where a team tree would be walked);
+# - own region: rows of exactly the regions the user serves (agent profile) or manages (guardian grant);
+# - region and its sub-regions: the same regions with their subtrees;
+# - whole organization: every row.
+# Unlike the preset supervisor's and agent's rule, a scoped custom role never shows rows with no region or team, and
+# a user with no region or team sees only their own rows under it: no data is reached by the absence of data.
+# Every scope includes the user's own rows. The scopes of all roles held add up (the widest wins).
+
+ALL_ROWS = object()  # "no limit": Q() cannot stand for it, as Q() | Q(x) is Q(x)
+
+
+def _scope_team_ids(user):
+    return Team.objects.filter(Q(leader=user) | Q(agents__user=user)).values("pk")
+
+
+def _scope_regions(user):
+    """(pk, path) of the regions the user serves or manages; read once per request (cached on the user object)."""
+    cached = getattr(user, "_scrm_scope_regions", None)
+    if cached is None:
+        served = Region.objects.filter(agents__user=user).values_list("pk", "path")
+        managed = get_objects_for_user(user, "scrm.manage_region", klass=Region.objects.all(),
+                                       accept_global_perms=False, with_superuser=False).values_list("pk", "path")
+        cached = user._scrm_scope_regions = sorted(set(served) | set(managed))
+    return cached
+
+
+def custom_scope_q(*, user, permission, own, team, region="region"):
+    """The rows the user's custom roles granting `permission` let them see: ALL_ROWS, a Q, or None when they hold no
+    such role. `own` is the Q of the user's own rows, `team(team_ids)` builds the Q of a set of teams' rows, and
+    `region` is the lookup of the row's region."""
+    scopes = user_data_scopes(user, permission)
+    if not scopes:
+        return None
+    if DataScope.ORGANIZATION in scopes:
+        return ALL_ROWS
+    condition = own
+    if scopes & {DataScope.TEAM, DataScope.TEAM_TREE}:
+        condition |= team(_scope_team_ids(user))
+    if scopes & {DataScope.REGION, DataScope.REGION_TREE}:
+        regions = _scope_regions(user)
+        if DataScope.REGION_TREE in scopes:
+            for _pk, path in regions:
+                condition |= Q(**{f"{region}__path__startswith": path})
+        elif regions:
+            condition |= Q(**{f"{region}__in": [pk for pk, _path in regions]})
+    return condition
+
+
+def combine_scopes(*conditions):
+    """One Q from the Qs (or ALL_ROWS, or None for "this role kind gives nothing") of the roles a user holds."""
+    held = [c for c in conditions if c is not None]
+    if any(c is ALL_ROWS for c in held):
+        return Q()
+    if not held:
+        return Q(pk__in=[])
+    combined = held[0]
+    for condition in held[1:]:
+        combined |= condition
+    return combined
+
+
+def customer_visible_q(*, user):
+    """A Q of the customers the user may see: the one rule of the customer pages, the API and exports.
+
+    Preset roles: `region_scope_q`. Custom roles granting "scrm.view_customer": their data scope (own = customers
+    the user owns, team = customers owned by the team's members). A user with neither sees none.
+    """
+    if user.is_superuser:
+        return Q()
+    preset = region_scope_q(user=user) if user_roles(user) else None
+    if preset is not None and not preset:
+        preset = ALL_ROWS
+    custom = custom_scope_q(user=user, permission="scrm.view_customer", own=Q(owner=user),
+                            team=lambda teams: Q(owner__agent_profile__team__in=teams))
+    return combine_scopes(preset, custom)
+
+
 def api_token_of(*, user):
     """The user's API token (its creation time and last four characters are what the page shows), or None."""
     return Token.objects.filter(user=user).only("created", "key").first()
+
+
+# --- the roles page ---------------------------------------------------------------------------------------------
+
+_ACTION_LABELS = {"view": _("view"), "add": _("add"), "change": _("change"), "delete": _("delete")}
+
+
+def permission_label(app_label, codename):
+    """"Customer: view" from the model's (translated) name; a custom permission's own translated label."""
+    for action, label in _ACTION_LABELS.items():
+        prefix = f"{action}_"
+        if codename.startswith(prefix):
+            try:
+                model = apps.get_model(app_label, codename[len(prefix):])
+            except LookupError:
+                break
+            return f"{capfirst(model._meta.verbose_name)}: {label}"
+    for model in apps.get_app_config(app_label).get_models():
+        for custom_codename, custom_label in model._meta.permissions:
+            if custom_codename == codename:
+                return str(custom_label)
+    return codename
+
+
+def permission_groups():
+    """What a custom role may grant, grouped for the form: [(app verbose name, [("app.codename", label), ...])]."""
+    groups = []
+    for app_label, models in grantable_permissions().items():
+        choices = [(f"{app_label}.{code}", permission_label(app_label, code))
+                   for codes in models.values() for code in codes]
+        groups.append((str(apps.get_app_config(app_label).verbose_name), choices))
+    return groups
+
+
+def preset_role_summaries():
+    """The five preset roles as the roles page shows them (read-only): modules, permissions, data scope, masks."""
+    summaries = []
+    for role in Role:
+        permissions = []
+        for app_label, table in ROLE_PERMISSIONS.items():
+            for model, actions in table.get(role, {}).items():
+                permissions += [permission_label(app_label, permission_codename(model, a)) for a in actions]
+        summaries.append({
+            "role": role, "label": role.label,
+            "modules": [item.label for item in NAV_ITEMS if role in MODULE_ROLES[item.module]],
+            "permissions": permissions,
+            "data_scope": PRESET_DATA_SCOPES[role],
+            "masked": [MaskedField(f).label for f in MaskedField if f in PRESET_MASKED_FIELDS.get(role, ())],
+        })
+    return summaries
+
+
+# What each preset role sees (the rules of ticket_visible_q and region_scope_q), for the roles page.
+PRESET_DATA_SCOPES = {
+    Role.OPS_ADMIN: _("Whole organization"),
+    Role.SUPERVISOR: _("Their teams' and queues' tickets within their regions; the customers of their regions"),
+    Role.AGENT: _("Their queues' tickets within the regions they serve; the customers of those regions"),
+    Role.FINANCE: _("Whole organization (no tickets or customers pages)"),
+    Role.VIEWER: _("Whole organization, read only"),
+}
+
+
+def custom_role_list():
+    """The organization's custom roles with their holder count and grants, two queries."""
+    return (CustomRole.objects.annotate(holder_count=Count("assignments", distinct=True))
+            .prefetch_related(Prefetch("grants", queryset=CustomRolePermission.objects.select_related(
+                "permission__content_type")))
+            .order_by("-is_active", "name"))
+
+
+def custom_role_get(*, pk):
+    return CustomRole.objects.prefetch_related(
+        Prefetch("grants", queryset=CustomRolePermission.objects.select_related("permission__content_type"))
+    ).get(pk=pk)
+
+
+def custom_role_permission_names(role):
+    return sorted(f"{g.permission.content_type.app_label}.{g.permission.codename}" for g in role.grants.all())
+
+
+def custom_role_holders(*, role):
+    return User.objects.filter(custom_role_holdings__role=role).order_by("username")
+
+
+def custom_role_assignable_users(*, role):
+    return User.objects.filter(is_active=True).exclude(custom_role_holdings__role=role).order_by("username")
+
+
+def custom_role_changes(*, role, limit=20):
+    return CustomRoleChange.objects.filter(role=role).select_related("by", "user").order_by("-at", "-pk")[:limit]

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from scrm.models import AgentProfile, Region, Team, User
-from scrm.platform.access import user_roles
+from scrm.platform.access import user_custom_roles, user_roles
 from scrm.text import clean_text
 
 
@@ -39,14 +39,19 @@ class UserSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
+    custom_roles = serializers.SerializerMethodField()
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "email", "organization", "roles"]
+        fields = ["id", "username", "display_name", "email", "organization", "roles", "custom_roles"]
 
     def get_roles(self, obj) -> list[str]:
         return [role.value for role in user_roles(obj)]
+
+    def get_custom_roles(self, obj) -> list[str]:
+        """The active roles of the user's organization they hold, by name."""
+        return [role.name for role in user_custom_roles(obj)]
 
 
 class AgentProfileSerializer(serializers.ModelSerializer):

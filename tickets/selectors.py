@@ -7,9 +7,9 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 
 from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
-from scrm.platform.access import user_has_role
+from scrm.platform.access import user_custom_roles, user_has_role, user_roles
 from scrm.platform.tenancy import current_organization_id
-from scrm.selectors import region_scope_q
+from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q, region_scope_q
 from tickets.hooks import sla_state_annotate
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -104,14 +104,22 @@ def customer_tickets(*, customer, before=None, limit=20):
 # - supervisors: the tickets of their teams (teams they lead, their own team, their agents' teams) and of the
 #   queues they are a member of, within their regions;
 # - agents: the tickets of the queues they are a member of, within the regions they serve;
-# - everyone: the tickets assigned to them.
+# - everyone: the tickets assigned to them;
+# - custom roles granting "tickets.view_ticket": their data scope (scrm.selectors.custom_scope_q: own = assigned,
+#   team = the ticket's team or its queue's team is the user's); the scopes of all roles held add up.
 # Subqueries, not id lists: the scope costs no query of its own beyond region_scope_q's.
 
 _SEE_ALL_ROLES = (Role.OPS_ADMIN, Role.VIEWER)
 
 
 def user_sees_all_tickets(user):
-    return user.is_superuser or user_has_role(user, *_SEE_ALL_ROLES)
+    return (user.is_superuser or user_has_role(user, *_SEE_ALL_ROLES)
+            or _custom_ticket_scope(user) is ALL_ROWS)
+
+
+def _custom_ticket_scope(user):
+    return custom_scope_q(user=user, permission="tickets.view_ticket", own=Q(assignee=user),
+                          team=lambda teams: Q(team__in=teams) | Q(queue__team__in=teams))
 
 
 def _supervised_team_ids(user):
@@ -128,6 +136,16 @@ def ticket_visible_q(*, user):
     """A Q of the tickets the user may open (see above)."""
     if user_sees_all_tickets(user):
         return Q()
+    return combine_scopes(_preset_ticket_scope(user), _custom_ticket_scope(user))
+
+
+def _scoped_by_custom_roles(user):
+    """Pages with a faster restatement of the preset rule (queues, board) use `ticket_visible_q` itself for a user
+    holding a custom role (or no preset role)."""
+    return bool(user_custom_roles(user)) or not user_roles(user)
+
+
+def _preset_ticket_scope(user):
     if user_has_role(user, Role.SUPERVISOR):
         teams = _supervised_team_ids(user)
         mine = (Q(team__in=teams) | Q(queue__in=Queue.objects.filter(team__in=teams).values("pk"))
@@ -135,7 +153,7 @@ def ticket_visible_q(*, user):
     elif user_has_role(user, Role.AGENT):
         mine = Q(queue__in=_member_queue_ids(user))
     else:
-        return Q(pk__in=[])
+        return None
     return (mine & region_scope_q(user=user)) | Q(assignee=user)
 
 
@@ -152,6 +170,9 @@ def queue_list_for_user(*, user):
     condition = Q(pk__in=_member_queue_ids(user))
     if user_has_role(user, Role.SUPERVISOR):
         condition |= Q(team__in=_supervised_team_ids(user))
+    if user_custom_roles(user):
+        # A custom role's scope is not a set of queues: offer every queue holding a ticket the user may see.
+        condition |= Q(pk__in=Ticket.objects.filter(ticket_visible_q(user=user)).values("queue_id"))
     return queues.filter(condition)
 
 
@@ -183,7 +204,9 @@ def ticket_queue_team(*, user, pool_only=False, take_next_order=True):
     tickets = Ticket.objects.filter(status__in=POOL_STATUSES if pool_only else ACTIVE_STATUSES)
     if pool_only:
         tickets = tickets.filter(assignee__isnull=True)
-    if not user_sees_all_tickets(user):
+    if not user_sees_all_tickets(user) and _scoped_by_custom_roles(user):
+        tickets = tickets.filter(ticket_visible_q(user=user))  # a custom role's scope: the rule itself
+    elif not user_sees_all_tickets(user):
         # The queue ids as a list, not a subquery: the planner then knows how many queues it is looking at and
         # picks the index that answers the page (one query more, on a small table). Within these queues
         # `ticket_visible_q` comes down to the user's regions, or the ticket being theirs.
@@ -275,11 +298,18 @@ def board_counts(*, user, region=None):
     queues = list(queue_list_for_user(user=user))
     sees_all = user_sees_all_tickets(user)
     queue_ids = None if sees_all else sorted(queue.pk for queue in queues)
-    regions = None if sees_all else region_scope_q(user=user)
+    if sees_all:
+        regions = None
+    elif _scoped_by_custom_roles(user):
+        regions = ticket_visible_q(user=user)
+    else:
+        regions = region_scope_q(user=user)
     region_path = region.path if region is not None else ""
     scope = "all" if sees_all else ",".join(map(str, queue_ids))
     if regions:
         scope += f":u{user.pk}"  # their regions: their own entry
+    # The roles are part of the key, so a change of role is counted afresh on the next request.
+    scope += "|" + ",".join(f"{r.pk}:{r.data_scope}:{r.updated_at.timestamp()}" for r in user_custom_roles(user))
     key = "tickets:board:" + hashlib.sha256(
         f"{current_organization_id()}|{scope}|{region_path}".encode()).hexdigest()[:32]
     counts = cache.get(key)

@@ -127,7 +127,7 @@ def works_tickets(user):
 
 class TicketQueueMineView(_QueuePage):
     """The module's home: an agent's or supervisor's own tickets; ops and viewers, who hold none, see every
-    active ticket instead."""
+    active ticket instead, and holders of custom roles the active tickets of their data scope."""
 
     @property
     def page(self):
@@ -135,7 +135,9 @@ class TicketQueueMineView(_QueuePage):
 
     @property
     def title(self):
-        return _("My tickets") if self.page == "mine" else _("All active tickets")
+        if self.page == "mine":
+            return _("My tickets")
+        return _("All active tickets") if selectors.user_sees_all_tickets(self.request.user) else _("Team queues")
 
     def tickets(self):
         if self.page == "mine":

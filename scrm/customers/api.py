@@ -15,7 +15,7 @@ from scrm.customers.serializers import CustomerResolveSerializer, CustomerSerial
 from scrm.customers.services import CUSTOMER_EDITABLE
 from scrm.errors import ScrmError
 from scrm.models import Channel, Customer
-from scrm.platform.access import user_may_reveal_pii
+from scrm.platform.access import user_revealable_fields
 
 
 class CustomerViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
@@ -36,12 +36,13 @@ class CustomerViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Upda
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["reveal_pii"] = user_may_reveal_pii(self.request.user)
+        context["revealed_fields"] = user_revealable_fields(self.request.user)
         return context
 
     def _log_reveals(self, customers):
-        if user_may_reveal_pii(self.request.user):
-            services.customers_log_reveal(customers=customers, user=self.request.user, fields=("mobile", "real_name"))
+        fields = user_revealable_fields(self.request.user)
+        if fields:
+            services.customers_log_reveal(customers=customers, user=self.request.user, fields=fields)
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

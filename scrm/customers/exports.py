@@ -44,10 +44,10 @@ from scrm.models import (
     User,
 )
 from scrm.platform import outbox
-from scrm.platform.access import user_may_reveal_pii
+from scrm.platform.access import user_revealable_fields
 from scrm.platform.redaction import redact
 from scrm.platform.tenancy import tenant_scope
-from scrm.selectors import region_scope_q
+from scrm.selectors import customer_visible_q
 from scrm.text import xlsx_text
 
 __all__ = [
@@ -107,7 +107,7 @@ def customer_export_queryset(*, user, query="", segment=None, ids=None):
     """
     if not user.organization_id:
         raise ScrmError(MSG_NO_ORGANIZATION)
-    customers = Customer.objects.filter(merged_into__isnull=True).filter(region_scope_q(user=user))
+    customers = Customer.objects.filter(merged_into__isnull=True).filter(customer_visible_q(user=user))
     if ids is not None:
         if not ids:
             raise ScrmError(MSG_NOTHING_SELECTED)
@@ -123,9 +123,9 @@ def customer_export_queryset(*, user, query="", segment=None, ids=None):
 
 
 def customer_export_reveals(user, masked=False):
-    """Whether this export shows personal data in full: only to users who may see it, and not when they asked for
-    a masked file."""
-    return user_may_reveal_pii(user) and not masked
+    """The personal fields this export shows in full ("mobile", "real_name"): those the user may see in full
+    (`user_masks`), none when they asked for a masked file."""
+    return () if masked else user_revealable_fields(user)
 
 
 def customer_export_filename(extension):
@@ -173,17 +173,19 @@ def _chunk_rows(chunk, user, reveal, regions, tag_names, owners, levels, channel
         label = channel_labels.get(channel, channel)
         if label not in channels[customer_id]:
             channels[customer_id].append(label)
+    reveal_mobile, reveal_name = "mobile" in reveal, "real_name" in reveal
     if reveal:
         PiiReveal.objects.bulk_create([
             PiiReveal(organization_id=organization_id, customer_id=pk, customer_name=name, user=user,
-                      fields=REVEALED_FIELDS)
-            for pk, organization_id, name, mobile, real_name, *_rest in chunk if mobile or real_name
+                      fields=",".join(reveal))
+            for pk, organization_id, name, mobile, real_name, *_rest in chunk
+            if (reveal_mobile and mobile) or (reveal_name and real_name)
         ])
     for pk, _org, name, mobile, real_name, email, level, region_id, owner_id, created_at, last_contact_at in chunk:
         yield [
             name,
-            export_mobile(mobile, reveal=reveal),
-            real_name if reveal else mask_name(real_name),
+            export_mobile(mobile, reveal=reveal_mobile),
+            real_name if reveal_name else mask_name(real_name),
             email,
             levels.get(level, level),
             regions.get(region_id, ""),

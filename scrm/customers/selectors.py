@@ -9,11 +9,11 @@ from django.http import QueryDict
 from scrm.customers.filters import CustomerFilter
 from scrm.models import ChannelIdentity, Customer, CustomerMerge, PiiReveal, Segment, Tag
 from scrm.paginators import capped_count
-from scrm.selectors import region_scope_q
+from scrm.selectors import customer_visible_q
 
 
 def customer_list(*, user=None, include_merged=False):
-    """The customers a user may see (their regions, see region_scope_q), with what each row shows prefetched
+    """The customers a user may see (customer_visible_q), with what each row shows prefetched
     (tags, channels) in a fixed number of queries."""
     queryset = Customer.objects.select_related("region", "owner").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.only("id", "name", "color")),
@@ -22,13 +22,13 @@ def customer_list(*, user=None, include_merged=False):
     if not include_merged:
         queryset = queryset.filter(merged_into__isnull=True)
     if user is not None:
-        queryset = queryset.filter(region_scope_q(user=user))
+        queryset = queryset.filter(customer_visible_q(user=user))
     return queryset
 
 
 def customer_detail(*, pk, user):
     return (
-        Customer.objects.filter(region_scope_q(user=user)).select_related("region", "owner", "merged_into")
+        Customer.objects.filter(customer_visible_q(user=user)).select_related("region", "owner", "merged_into")
         .prefetch_related("tags__group", "identities")
         .get(pk=pk)
     )

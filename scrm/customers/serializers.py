@@ -53,8 +53,10 @@ class CustomerSerializer(CleanTextMixin, serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not self.context.get("reveal_pii"):
+        revealed = self.context.get("revealed_fields", ())
+        if "mobile" not in revealed:
             data["mobile"] = mask_mobile(instance.mobile)
+        if "real_name" not in revealed:
             data["real_name"] = mask_name(instance.real_name)
         return data
 

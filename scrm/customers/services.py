@@ -19,7 +19,7 @@ from scrm.errors import (
     ScrmError,
 )
 from scrm.models import ChannelIdentity, Customer, CustomerMerge, CustomerTag, PiiReveal, Segment
-from scrm.platform.access import user_may_reveal_pii
+from scrm.platform.access import CUSTOMER_PII_FIELDS, user_revealable_fields
 from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope
 
@@ -278,12 +278,14 @@ def customers_set_owner(*, customers, owner):
     return Customer.objects.filter(pk__in=[c.pk for c in customers]).update(owner=owner, updated_at=timezone.now())
 
 
-def customer_reveal_pii(*, customer, user, fields=("mobile", "real_name")):
-    """Log one look at a customer's unmasked personal data and return it; refused to roles that may not."""
-    if not user_may_reveal_pii(user):
+def customer_reveal_pii(*, customer, user, fields=CUSTOMER_PII_FIELDS):
+    """Log one look at a customer's unmasked personal data and return the fields of `fields` the user may see in
+    full (`user_masks`); refused when there is none."""
+    allowed = user_revealable_fields(user, fields)
+    if not allowed:
         raise ScrmError(MSG_REVEAL_FORBIDDEN)
-    customers_log_reveal(customers=[customer], user=user, fields=fields)
-    return {name: getattr(customer, name) for name in fields}
+    customers_log_reveal(customers=[customer], user=user, fields=allowed)
+    return {name: getattr(customer, name) for name in allowed}
 
 
 def segment_create(*, organization, name, query, user):

@@ -143,9 +143,11 @@ class CustomerRevealView(ModuleRequiredMixin, View):
             revealed = services.customer_reveal_pii(customer=customer, user=request.user)
         except ScrmError as exc:
             raise PermissionDenied(str(exc)) from exc
+        # A field the user's roles mask stays masked, even here.
         return render(request, "scrm/customers/_pii.html", {
-            "customer": customer, "revealed": True, "mobile": national_mobile(revealed["mobile"]),
-            "real_name": revealed["real_name"],
+            "customer": customer, "revealed": True,
+            "mobile": national_mobile(revealed["mobile"]) if "mobile" in revealed else mask_mobile(customer.mobile),
+            "real_name": revealed.get("real_name", mask_name(customer.real_name)),
         })
 
 

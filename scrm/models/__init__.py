@@ -24,10 +24,19 @@ from scrm.models.people import (
     Team,
     User,
 )
+from scrm.models.roles import (
+    CustomRole,
+    CustomRoleAssignment,
+    CustomRoleChange,
+    CustomRolePermission,
+    DataScope,
+    MaskedField,
+)
 
 __all__ = [
     "AgentProfile", "Channel", "ChannelIdentity", "Customer", "CustomerExport", "CustomerImport",
-    "CustomerImportChange", "CustomerImportRowError", "CustomerMerge", "CustomerTag", "Organization",
+    "CustomerImportChange", "CustomRole", "CustomRoleAssignment", "CustomRoleChange", "CustomRolePermission",
+    "DataScope", "MaskedField", "CustomerImportRowError", "CustomerMerge", "CustomerTag", "Organization",
     "OrganizationStatusChange",
     "PiiReveal", "Region", "RegionGroupObjectPermission", "RegionUserObjectPermission",
     "Role", "Segment", "Skill", "Tag", "TagGroup", "Team", "User",

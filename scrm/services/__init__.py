@@ -1,3 +1,5 @@
-"""Every write of people and places (people.py); customers have theirs in scrm.customers.services."""
+"""Every write of people and places (people.py) and of custom roles (roles.py); customers have theirs in
+scrm.customers.services."""
 
 from scrm.services.people import *  # noqa: F403
+from scrm.services.roles import *  # noqa: F403

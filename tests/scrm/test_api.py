@@ -15,7 +15,7 @@ def test_token_authentication_answers_who_i_am(organization, agent):
     assert response.status_code == 200
     assert response.json() == {
         "id": agent.pk, "username": agent.username, "display_name": agent.display_name, "email": agent.email,
-        "organization": organization.slug, "roles": [Role.AGENT.value],
+        "organization": organization.slug, "roles": [Role.AGENT.value], "custom_roles": [],
     }
 
 

@@ -37,6 +37,7 @@ MODEL_OF = {
     ("customers/import/", "pk"): "scrm.CustomerImport",
     ("customers/export/", "pk"): "scrm.CustomerExport",
     ("customers/", "pk"): "scrm.Customer",
+    ("settings/roles/", "pk"): "scrm.CustomRole",
 }
 # Paths not walked, and why.
 NOT_WALKED = {
@@ -80,7 +81,7 @@ def seed_b(tenant):
 
     from channels_ingest.models import InboundEvent, OutboundMessage
     from notifications.models import Notification
-    from scrm.models import CustomerExport, CustomerImport, Region, Team
+    from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Team
     from tests.channels_ingest.conftest import make_account
     from tests.tickets.factories import CustomerFactory, TicketFactory
     from tickets.models import Attachment, CannedResponse, Comment
@@ -110,6 +111,8 @@ def seed_b(tenant):
                                   file_kind="csv", file_sha256="0" * 64, file_size=1,
                                   file=ContentFile(b"x", name="x.csv"))
     CustomerExport.objects.create(organization=organization, requested_by=ops, file_format="csv")
+    CustomRole.objects.create(organization=organization, name=f"{marker} 华东专员", description=marker,
+                              data_scope=DataScope.ORGANIZATION)
 
 
 @pytest.fixture
