@@ -13,3 +13,15 @@ class ScrmConfig(AppConfig):
         from scrm.customers import jobs  # noqa: F401
 
         connect_signals()
+        self._register_console()
+
+    @staticmethod
+    def _register_console():
+        """The platform console counts the bytes of the customer import and export files kept in storage."""
+        from scrm.models import CustomerExport, CustomerImport
+        from scrm.platform.console import register_stored_files
+
+        register_stored_files("customer_imports", label=_("Customer import files"), model=CustomerImport,
+                              size_field="file_size")
+        register_stored_files("customer_exports", label=_("Customer export files"), model=CustomerExport,
+                              size_field="file_size")

@@ -1,4 +1,5 @@
-"""The core app's tables: people and places (people.py) and customers (customers.py)."""
+"""The core app's tables: people and places (people.py), customers (customers.py), imports and exports
+(imports.py), and the platform's own audit (platform.py)."""
 
 from scrm.models.customers import (
     Channel,
@@ -24,11 +25,12 @@ from scrm.models.people import (
     Team,
     User,
 )
+from scrm.models.platform import PlatformAudit
 
 __all__ = [
     "AgentProfile", "Channel", "ChannelIdentity", "Customer", "CustomerExport", "CustomerImport",
     "CustomerImportChange", "CustomerImportRowError", "CustomerMerge", "CustomerTag", "Organization",
-    "OrganizationStatusChange",
+    "OrganizationStatusChange", "PlatformAudit",
     "PiiReveal", "Region", "RegionGroupObjectPermission", "RegionUserObjectPermission",
     "Role", "Segment", "Skill", "Tag", "TagGroup", "Team", "User",
 ]
