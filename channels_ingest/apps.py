@@ -34,9 +34,20 @@ class ChannelsIngestConfig(AppConfig):
         register_timeline_provider("channels_ingest")(channel_event_entries)
         register_secret_source(account_secrets)
         register_organization_status_hook("callback-accounts", accounts_forget_organization)
+        self._register_console()
         for channel in ("wechat_oa", "wecom"):
             register_reply_sender(channel, reply_send_enqueue)
         self._register_navigation()
+
+    @staticmethod
+    def _register_console():
+        """The platform console counts the inbound events received per day and the media files kept (a medium
+        whose message became an attachment is counted with the attachments)."""
+        from channels_ingest.models import InboundEvent, InboundMedia
+        from scrm.platform.console import register_daily_count, register_stored_files
+
+        register_daily_count("inbound_events", label=_("Inbound events"), model=InboundEvent, field="received_at")
+        register_stored_files("inbound_media", label=_("Channel media"), model=InboundMedia, size_field="size")
 
     @staticmethod
     def _register_navigation():

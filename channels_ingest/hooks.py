@@ -21,6 +21,7 @@ from channels_ingest import wire
 from channels_ingest.models import ChannelAccount
 from channels_ingest.plaintext import PlaintextRefused, plaintext_check
 from channels_ingest.services import account_for_slug, event_receive
+from channels_ingest.services.inbound import OrganizationSuspended
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ def _hook(request, slug, kind):
         if request.method == "GET":
             return _verify_url(account, query)
         return _receive(request, account, query)
+    except OrganizationSuspended:
+        # Suspended since this process cached the account: refused at once all the same, nothing stored.
+        return HttpResponseForbidden("organization suspended")
     except PlaintextRefused as exc:
         logger.warning("plaintext callback refused: %s", exc, extra={"account": account.slug})
         return HttpResponseForbidden("stale or replayed callback")

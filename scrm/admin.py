@@ -6,11 +6,13 @@ from django.contrib.admin import widgets
 from django.contrib.admin.checks import ModelAdminChecks
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from scrm import services
+from scrm import selectors, services
 from scrm.errors import ScrmError
 from scrm.models import (
     AgentProfile,
@@ -18,6 +20,7 @@ from scrm.models import (
     Organization,
     OrganizationStatusChange,
     PiiReveal,
+    PlatformAudit,
     Region,
     Role,
     Skill,
@@ -26,6 +29,7 @@ from scrm.models import (
     Team,
     User,
 )
+from scrm.platform import console
 from scrm.platform.onboarding import organization_setup
 from scrm.platform.tenancy import TenantManyToManyField
 
@@ -147,6 +151,29 @@ class OrganizationAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return [OrganizationStatusChangeInline] if obj is not None else []  # a new organization has no history
 
+    def get_urls(self):
+        console_url = path("console/", self.admin_site.admin_view(self.console_view), name="scrm_organization_console")
+        return [console_url, *super().get_urls()]
+
+    def console_view(self, request):
+        """The platform console's figures: per organization its admins, active users, tickets and inbound events
+        per day, storage used. Platform operators only (the console's platform scope is open)."""
+        if not getattr(request.user, "is_platform_operator", False):
+            raise PermissionDenied
+        rows = selectors.console_organizations()
+        days = selectors.console_days()
+        series, stores = console.daily_counts(), console.stored_files()
+        chart = {
+            "labels": [f"{day:%m-%d}" for day in days],
+            "series": [{"key": item.key, "label": str(item.label)} for item in series],
+            "organizations": {str(row.organization.pk): row.daily for row in rows},
+        }
+        return TemplateResponse(request, "admin/scrm/organization/console.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Platform console"),
+            "rows": rows, "days": days, "series": series, "stores": stores, "chart": chart,
+            "active_days": selectors.CONSOLE_ACTIVE_DAYS,
+        })
+
     def get_readonly_fields(self, request, obj=None):
         # Suspending and resuming go through the actions, which audit them; never through the checkbox.
         return ("is_active", "created_at") if obj is not None else ()
@@ -177,6 +204,32 @@ class OrganizationAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             organization_setup(obj)  # what organization_create gives a new tenant
+
+
+@admin.register(PlatformAudit)
+class PlatformAuditAdmin(admin.ModelAdmin):
+    """Every lift of the tenant guard by a person or a maintenance command, read-only: `platform_lift` writes it."""
+
+    list_display = ("at", "source", "actor", "command", "what")
+    list_filter = ("source",)
+    search_fields = ("what", "command", "actor__username")
+    list_select_related = ("actor",)
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request):
+        return getattr(request.user, "is_platform_operator", False)
+
+    def has_view_permission(self, request, obj=None):
+        return getattr(request.user, "is_platform_operator", False)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class RegionAdminForm(forms.ModelForm):

@@ -14,6 +14,7 @@ class ScrmConfig(AppConfig):
 
         connect_signals()
         self._register_navigation()
+        self._register_console()
 
     @staticmethod
     def _register_navigation():
@@ -23,3 +24,14 @@ class ScrmConfig(AppConfig):
         register_nav_children("settings", [
             NavChild("roles", _("Roles"), "scrm:role-list", "bi-person-badge", user_may_manage_roles),
         ])
+
+    @staticmethod
+    def _register_console():
+        """The platform console counts the bytes of the customer import and export files kept in storage."""
+        from scrm.models import CustomerExport, CustomerImport
+        from scrm.platform.console import register_stored_files
+
+        register_stored_files("customer_imports", label=_("Customer import files"), model=CustomerImport,
+                              size_field="file_size")
+        register_stored_files("customer_exports", label=_("Customer export files"), model=CustomerExport,
+                              size_field="file_size")

@@ -17,6 +17,7 @@ from scrm.platform.tenancy import platform_scope, tenant_scope
 def own_scope(user):
     """The scope of the user's own row: their organization's, or the platform's for a platform operator."""
     if user.organization_id is None:
+        # Lift: a platform operator's own row belongs to no organization (sign-in, its hash upgrade, last login).
         return platform_scope()
     return tenant_scope(user.organization_id)
 

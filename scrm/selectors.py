@@ -1,8 +1,13 @@
 """Read queries of people and places, shaped for pages and the API (customers have theirs in
 scrm.customers.selectors). Tenant models are scoped by the open scope."""
 
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
 from django.apps import apps
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
@@ -15,11 +20,13 @@ from scrm.models import (
     CustomRolePermission,
     DataScope,
     MaskedField,
+    Organization,
     Region,
     Role,
     Team,
     User,
 )
+from scrm.platform import console
 from scrm.platform.access import user_data_scopes, user_has_role, user_roles
 from scrm.platform.navigation import NAV_ITEMS
 from scrm.platform.roles import (
@@ -267,3 +274,83 @@ def custom_role_assignable_users(*, role):
 
 def custom_role_changes(*, role, limit=20):
     return CustomRoleChange.objects.filter(role=role).select_related("by", "user").order_by("-at", "-pk")[:limit]
+
+
+# --- the platform console ---------------------------------------------------------------------------------------------
+
+CONSOLE_DAYS = 14  # days of tickets and events per day
+CONSOLE_ACTIVE_DAYS = 30  # a user who signed in within these days is active
+
+
+@dataclass
+class OrganizationFigures:
+    """What the platform console shows of one organization."""
+
+    organization: Organization
+    admins: list = field(default_factory=list)  # usernames of its active ops admins
+    users: int = 0  # active accounts
+    active_users: int = 0  # of which signed in within CONSOLE_ACTIVE_DAYS
+    daily: dict = field(default_factory=dict)  # {series key: [count per day, oldest first]}
+    stored: dict = field(default_factory=dict)  # {files key: bytes}
+
+    @property
+    def daily_totals(self):
+        return {key: sum(counts) for key, counts in self.daily.items()}
+
+    @property
+    def stored_bytes(self):
+        return sum(self.stored.values())
+
+    @property
+    def stored_detail(self):
+        """[(label, bytes)] per kind of file, in the order the apps registered them."""
+        return [(item.label, self.stored.get(item.key, 0)) for item in console.stored_files()]
+
+
+def console_days(*, now=None, days=CONSOLE_DAYS):
+    """The last `days` days (Asia/Shanghai), oldest first, today included."""
+    today = timezone.localdate(now or timezone.now())
+    return [today - timedelta(days=back) for back in range(days - 1, -1, -1)]
+
+
+def console_organizations(*, now=None, days=CONSOLE_DAYS, active_days=CONSOLE_ACTIVE_DAYS):
+    """Every organization with its admins, active users, rows per day (tickets created, inbound events received:
+    what the apps registered in scrm.platform.console) and the bytes of the files it stores.
+
+    Cross-tenant: runs in the platform scope of the console. One GROUP BY over every organization per figure, so
+    the number of queries does not grow with the organizations (nor with their rows)."""
+    now = now or timezone.now()
+    day_list = console_days(now=now, days=days)
+    position = {day: index for index, day in enumerate(day_list)}
+    start = datetime.combine(day_list[0], time.min, tzinfo=timezone.get_current_timezone())
+    figures = {org.pk: OrganizationFigures(organization=org) for org in Organization.objects.order_by("name")}
+    series, stores = console.daily_counts(), console.stored_files()
+    for item in figures.values():
+        item.daily = {s.key: [0] * days for s in series}
+        item.stored = dict.fromkeys((s.key for s in stores), 0)
+
+    staff = User.objects.filter(organization__isnull=False, is_active=True)
+    admins = (staff.filter(groups__name=Role.OPS_ADMIN).order_by("organization_id", "username")
+              .values_list("organization_id", "username"))
+    for organization_id, username in admins:
+        figures[organization_id].admins.append(username)
+    since = now - timedelta(days=active_days)
+    counts = (staff.order_by().values("organization_id")
+              .annotate(total=Count("pk"), active=Count("pk", filter=Q(last_login__gte=since))))
+    for row in counts:
+        figures[row["organization_id"]].users = row["total"]
+        figures[row["organization_id"]].active_users = row["active"]
+
+    for item in series:
+        rows = (item.model.objects.filter(**{f"{item.field}__gte": start}).order_by()
+                .annotate(day=TruncDate(item.field)).values("organization_id", "day").annotate(n=Count("pk")))
+        for row in rows:
+            if row["day"] in position:
+                figures[row["organization_id"]].daily[item.key][position[row["day"]]] = row["n"]
+
+    for item in stores:
+        rows = (item.model.objects.exclude(**{item.file_field: ""}).order_by().values("organization_id")
+                .annotate(size=Sum(item.size_field)))
+        for row in rows:
+            figures[row["organization_id"]].stored[item.key] = row["size"] or 0
+    return list(figures.values())

@@ -755,15 +755,21 @@ def sla_sweep(*, now=None, batch_size=500):
     in one savepoint; if any ticket fails, it is run again ticket by ticket so one bad ticket cannot stall the
     rest (it is looked at again in a few minutes). A worker dying mid-batch rolls the batch back and the next
     sweep picks the rows up.
+
+    The tickets of a suspended organization are not escalated: they keep their due steps, which the first sweep
+    after `organization_resume` applies (its agents then hear at once of what came due meanwhile).
     """
     now = now or timezone.now()
     total = 0
     while True:
         with transaction.atomic():
+            # Lift: system machinery (beat): the due tickets of every organization, locked by time through the
+            # sweep's index; each batch is then handled in its organization's scope.
             with platform_scope():
                 tickets = list(
                     Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-                    .filter(next_escalation_at__lte=now).order_by("next_escalation_at")[:batch_size]
+                    .filter(next_escalation_at__lte=now, organization__is_active=True)
+                    .order_by("next_escalation_at")[:batch_size]
                 )
             try:
                 with transaction.atomic():

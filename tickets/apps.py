@@ -29,6 +29,16 @@ class TicketsConfig(AppConfig):
         })
         register_timeline_provider("tickets")(ticket_entries)
         self._register_navigation()
+        self._register_console()
+
+    @staticmethod
+    def _register_console():
+        """The platform console counts the tickets created per day and the bytes of the attachments kept."""
+        from scrm.platform.console import register_daily_count, register_stored_files
+        from tickets.models import Attachment, Ticket
+
+        register_daily_count("tickets", label=_("Tickets created"), model=Ticket, field="created_at")
+        register_stored_files("attachments", label=_("Attachments"), model=Attachment, size_field="size")
 
     @staticmethod
     def _register_navigation():

@@ -25,7 +25,8 @@ def _validate(*, kind, slug, app_id, token, aes_key, exclude_pk=None):
         raise ChannelError(MSG_TOKEN)
     if aes_key is not None and not _AES_KEY_RE.match(aes_key):
         raise ChannelError(MSG_AES_KEY)
-    # Slugs are global (the callback URL names one account on the platform): checked across organizations.
+    # Lift: slugs are global (the callback URL names one account on the platform): checked across organizations;
+    # only whether the slug is taken is read.
     with platform_scope():
         taken = ChannelAccount.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
     if taken:

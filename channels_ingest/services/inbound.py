@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from channels_ingest import wire
 from channels_ingest.models import InboundEvent
+from scrm.models import Organization
 from scrm.platform import outbox
 from scrm.platform.tenancy import tenant_sql
 
@@ -15,25 +16,33 @@ KIND = "inbound_event"  # processing.KIND: the outbox kind that processes an eve
 _INSERT = None
 
 
+class OrganizationSuspended(Exception):  # noqa: N818 - an outcome the hook answers with 403
+    """The account's organization was suspended: the callback was not stored."""
+
+
 def _insert_sql():
-    """INSERT ... ON CONFLICT (organization, account, dedupe key) DO NOTHING RETURNING id: one round trip that
-    stores a new event or does nothing for a retry, whoever wins a race."""
+    """INSERT ... SELECT ... ON CONFLICT (organization, account, dedupe key) DO NOTHING RETURNING id: one round trip
+    that stores a new event, or does nothing for a retry (whoever wins a race) or for a suspended organization. The
+    organization's status is read by the statement itself: a suspension holds at once in every web process, even
+    one whose cached account (10 s) still says active."""
     global _INSERT
     if _INSERT is None:
         table = connection.ops.quote_name(InboundEvent._meta.db_table)
+        organizations = connection.ops.quote_name(Organization._meta.db_table)
         _INSERT = (
             f"INSERT INTO {table} (organization_id, account_id, kind, dedupe_key, from_user, raw, fields, status, "  # noqa: S608 - our table
-            "attempts, last_error, next_attempt_at, received_at, updated_at) VALUES (%(organization)s, "
-            "%(account)s, %(kind)s, %(dedupe_key)s, %(from_user)s, %(raw)s, %(fields)s, %(status)s, 0, '', "
-            "%(next_attempt_at)s, %(now)s, %(now)s) "
-            "ON CONFLICT (organization_id, account_id, dedupe_key) DO NOTHING RETURNING id"
+            "attempts, last_error, next_attempt_at, received_at, updated_at) SELECT %(organization)s, "
+            "%(account)s, %(kind)s, %(dedupe_key)s, %(from_user)s, %(raw)s, %(fields)s::jsonb, %(status)s, 0, '', "
+            f"%(next_attempt_at)s, %(now)s, %(now)s FROM {organizations} o WHERE o.id = %(organization)s "
+            "AND o.is_active ON CONFLICT (organization_id, account_id, dedupe_key) DO NOTHING RETURNING id"
         )
     return _INSERT
 
 
 def event_receive(*, account, raw, fields):
     """Store a verified callback as an InboundEvent and publish it to the outbox after commit; a retry of one
-    already stored writes nothing. Returns the new event's id, or None for a retry.
+    already stored writes nothing. Returns the new event's id, or None for a retry; raises OrganizationSuspended
+    (nothing stored) when the account's organization is suspended.
 
     The unique (organization, account, dedupe_key) decides between concurrent deliveries. It is one statement
     (`ON CONFLICT DO NOTHING`), atomic by itself, so no transaction is opened around it: callbacks are the hottest
@@ -49,6 +58,10 @@ def event_receive(*, account, raw, fields):
         "next_attempt_at": now + outbox.PUBLISH_GRACE, "now": now,
     }, organization=account.organization_id)
     if not rows:
+        # A retry of a stored event, or an organization suspended since this process cached its account: a second
+        # query, on this rare path only, tells which.
+        if not Organization.objects.filter(pk=account.organization_id, is_active=True).exists():
+            raise OrganizationSuspended
         return None
     transaction.on_commit(partial(outbox.publish, KIND, rows[0][0]))
     return rows[0][0]

@@ -211,6 +211,7 @@ def account_for_slug(slug):
     cached = _accounts.get(slug)
     if cached is not None and cached[0] > now:
         return cached[1]
+    # Lift: a callback names only its account's global slug; this lookup decides the organization it runs for.
     with platform_scope():
         # With its organization: a callback of a suspended organization is refused without another query.
         account = ChannelAccount.objects.filter(slug=slug, is_active=True).select_related("organization").first()

@@ -321,6 +321,7 @@ def customer_export_run(*, export_id):
         with output:
             output.seek(0)
             job.file.save("export", File(output), save=False)
+            job.file_size = output.seek(0, 2)  # its length: what the platform console counts as stored
     except ScrmError as exc:
         return _export_failed(job, str(exc))
     except Exception as exc:
@@ -328,7 +329,7 @@ def customer_export_run(*, export_id):
         raise
     job.status, job.row_count = CustomerExport.Status.DONE, total
     job.file_name, job.finished_at = customer_export_filename(job.file_format), timezone.now()
-    job.save(update_fields=["status", "file", "row_count", "file_name", "finished_at"])
+    job.save(update_fields=["status", "file", "file_size", "row_count", "file_name", "finished_at"])
     logger.info("customer export produced", extra={"export": job.pk, "rows": total, "format": job.file_format})
     return job
 

@@ -29,7 +29,7 @@ from scrm.customers.imports import (
 from scrm.models import CustomerExport, CustomerImport
 from scrm.models.imports import JOB_STATES
 from scrm.platform import outbox
-from scrm.platform.storage import ORPHAN_GRACE, storage_orphans_delete
+from scrm.platform.storage import ORPHAN_GRACE, organization_folders, storage_orphans_delete
 from scrm.platform.tenancy import platform_scope
 
 logger = logging.getLogger(__name__)
@@ -67,12 +67,15 @@ outbox.register(EXPORT_KIND, model=CustomerExport, handler=_export, **_JOB)
 
 def customer_exports_expire(*, now=None):
     """Delete the files of exports produced more than a week ago; the rows stay as the record of the export.
-    A file goes once the row that stops naming it is committed."""
+    A file goes once the row that stops naming it is committed. Nothing of a suspended organization is deleted:
+    its exports expire after it resumes."""
     now = now or timezone.now()
     storage = CustomerExport._meta.get_field("file").storage
+    # Lift: system machinery (hourly beat): the expired exports of every organization, through one locked query.
     with platform_scope(), transaction.atomic():
-        expired = list(CustomerExport.objects.select_for_update(skip_locked=True)
-                       .filter(status=CustomerExport.Status.DONE, finished_at__lt=now - EXPORT_KEPT_FOR)
+        expired = list(CustomerExport.objects.select_for_update(skip_locked=True, of=("self",))
+                       .filter(status=CustomerExport.Status.DONE, finished_at__lt=now - EXPORT_KEPT_FOR,
+                               organization__is_active=True)
                        .values_list("pk", "file"))
         CustomerExport.objects.filter(pk__in=[pk for pk, _name in expired]).update(
             status=CustomerExport.Status.EXPIRED, file="")
@@ -88,17 +91,15 @@ _FILE_FOLDERS = {"imports": CustomerImport, "exports": CustomerExport}
 
 def customer_files_orphans_delete(*, now=None, grace=ORPHAN_GRACE):
     """Delete the import and export files that no row names, once older than `grace`; returns how many.
-    Cross-tenant maintenance; works through the storage API (a local folder or an object store alike)."""
+    Every organization's folder, each read in its organization's scope; works through the storage API (a local
+    folder or an object store alike)."""
     now = now or timezone.now()
     deleted = 0
     for folder, model in _FILE_FOLDERS.items():
         storage = model._meta.get_field("file").storage
-        try:
-            organizations, _files = storage.listdir(folder)
-        except FileNotFoundError:
-            continue
-        for organization in organizations:
-            deleted += storage_orphans_delete(model=model, folder=f"{folder}/{organization}", now=now, grace=grace)
+        for organization_id, organization_folder in organization_folders(storage, folder):
+            deleted += storage_orphans_delete(model=model, folder=organization_folder, organization_id=organization_id,
+                                              now=now, grace=grace)
     if deleted:
         logger.info("orphaned customer files deleted", extra={"count": deleted})
     return deleted

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('scrm', '0017_region_manager_grants_move_to_direct_foreign_keys'),
+        ('scrm', '0018_channels_walk_in_and_email'),
     ]
 
     operations = [

@@ -1,4 +1,5 @@
-"""The core app's tables: people and places (people.py) and customers (customers.py)."""
+"""The core app's tables: people and places (people.py), customers (customers.py), imports and exports
+(imports.py), and the platform's own audit (platform.py)."""
 
 from scrm.models.customers import (
     Channel,
@@ -24,6 +25,7 @@ from scrm.models.people import (
     Team,
     User,
 )
+from scrm.models.platform import PlatformAudit
 from scrm.models.roles import (
     CustomRole,
     CustomRoleAssignment,
@@ -37,7 +39,7 @@ __all__ = [
     "AgentProfile", "Channel", "ChannelIdentity", "Customer", "CustomerExport", "CustomerImport",
     "CustomerImportChange", "CustomRole", "CustomRoleAssignment", "CustomRoleChange", "CustomRolePermission",
     "DataScope", "MaskedField", "CustomerImportRowError", "CustomerMerge", "CustomerTag", "Organization",
-    "OrganizationStatusChange",
+    "OrganizationStatusChange", "PlatformAudit",
     "PiiReveal", "Region", "RegionGroupObjectPermission", "RegionUserObjectPermission",
     "Role", "Segment", "Skill", "Tag", "TagGroup", "Team", "User",
 ]

@@ -201,6 +201,7 @@ class CustomerExport(OutboxModel, TenantModel):
     file_name = models.CharField(_("file name"), max_length=100, blank=True)
     # The produced file in storage; deleted (and this emptied) a week after it was produced.
     file = models.FileField(_("file"), upload_to=customer_export_path, max_length=255, blank=True, editable=False)
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0, editable=False)
     failure = models.TextField(_("failure"), blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

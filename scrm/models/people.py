@@ -107,6 +107,7 @@ class User(AbstractUser, TenantModel):
     def validate_unique(self, exclude=None):
         # A username is unique across the platform, so a form checks it against every organization's users (the
         # database would refuse it anyway); the message says only that the name is taken.
+        # Lift: usernames are unique across the platform; only whether the name is taken is read.
         with platform_scope():
             super().validate_unique(exclude=exclude)
 

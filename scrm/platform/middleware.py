@@ -8,12 +8,12 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from scrm.errors import MSG_ORGANIZATION_SUSPENDED
+from scrm.platform.audit import platform_lift
 from scrm.platform.tenancy import (
     NO_ORGANIZATION_API,
     NO_ORGANIZATION_PAGE,
     NO_ORGANIZATION_TITLE,
     assert_no_scope_open,
-    platform_scope,
     tenant_scope,
 )
 
@@ -23,9 +23,10 @@ class TenantScopeMiddleware:
 
     Every request starts with no scope open (one found open leaked from earlier work and fails loudly). A user
     with no organization (a platform operator) works only in the platform console, the Django admin, which runs in
-    the platform scope; every product page answers them 403 with a pointer to it, so no page ever shows the rows
-    of several organizations mixed. A user of a suspended organization is refused, saying so. Anonymous requests open no
-    scope, so a tenant query there raises.
+    the platform scope, each request recorded in the platform audit; every product page answers them 403 with a
+    pointer to it, so no page ever shows the rows of several organizations mixed. A user of a suspended
+    organization is refused, saying so, on the very next request: the organization's status is read from the
+    database on every request, never cached. Anonymous requests open no scope, so a tenant query there raises.
     """
 
     CONSOLE_PATH = "/admin/"
@@ -42,7 +43,8 @@ class TenantScopeMiddleware:
             return self.get_response(request)
         if user.organization_id is None:
             if user.is_superuser and request.path_info.startswith(self.CONSOLE_PATH):
-                with platform_scope():
+                # The platform console: every request of it lifts the guard, recorded (who, when, which page).
+                with platform_lift(actor=user, what=f"{request.method} {request.get_full_path()}"):
                     return self.get_response(request)
             if request.path_info.startswith(self.ACCOUNT_PATHS):
                 return self.get_response(request)

@@ -19,6 +19,9 @@ The rules, the same for every kind (docs/outbox.md says them for people):
 - **Sweep.** One beat task (`outbox_sweep`) takes, for every kind, the rows whose `next_attempt_at` has passed
   (a claim sets it to the lease's end, a new row to a minute after its creation) through a partial index, in
   batches, and enqueues them. It never looks at `created_at`.
+- **Suspension.** A row of an organization the platform suspended is neither claimed nor swept: it waits, its
+  attempts untouched, and goes out after `organization_resume` (its `next_attempt_at` has passed: the next sweep
+  takes it). The claim reads the organization's status in its own statement, so no cache can delay it.
 - **Publish.** On commit, a row's id goes to this process's batcher, which publishes the ids of a kind as one
   `outbox_run(kind, ids)` message per LINGER (50 ms) on the kind's queue, from a background thread: a webhook
   never waits for the broker.
@@ -35,6 +38,7 @@ from datetime import timedelta
 from functools import partial
 from importlib import import_module
 
+from django.apps import apps
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -305,8 +309,16 @@ def _status_column(kind):
     return connection.ops.quote_name(kind.model._meta.get_field(kind.status_field).column)
 
 
+def _organization_active_sql(kind):
+    """The condition that the row's organization is not suspended, read in the statement itself (no cache)."""
+    organizations = connection.ops.quote_name(apps.get_model("scrm", "Organization")._meta.db_table)
+    return (f"NOT EXISTS (SELECT 1 FROM {organizations} o WHERE o.id = {_table(kind)}.organization_id "  # noqa: S608
+            "AND NOT o.is_active)")
+
+
 def claim(kind, ids, *, now=None):
-    """Claim the due rows among `ids` in one statement; returns [(id, organization_id, attempt)]."""
+    """Claim the due rows among `ids` in one statement; returns [(id, organization_id, attempt)]. A row of a
+    suspended organization is left as it is (deferred, its attempts untouched) until the organization resumes."""
     if not ids:
         return []
     now = now or timezone.now()
@@ -318,7 +330,7 @@ def claim(kind, ids, *, now=None):
         f"next_attempt_at = %s WHERE id = ANY(%s) AND ({status} = %s "
         f"OR ({status} = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s)) "
         f"OR ({status} = %s AND next_attempt_at <= %s AND attempts < %s)) "
-        "RETURNING id, organization_id, attempts"
+        f"AND {_organization_active_sql(kind)} RETURNING id, organization_id, attempts"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [states.inflight, lease_until, lease_until, list(ids), states.pending, states.failed,
@@ -462,7 +474,8 @@ def _send_quietly(kind_name, row_id, countdown):
 def sweep(*, now=None, batch=SWEEP_BATCH):
     """Beat: enqueue, for every kind, the rows whose `next_attempt_at` has passed (pending and never published,
     failed and due again, in flight with an expired lease), through each table's due index. A row in flight whose
-    lease expired after its last attempt is dead. Returns {kind: rows enqueued}. Cross-tenant maintenance."""
+    lease expired after its last attempt is dead. Rows of a suspended organization wait for its resumption.
+    Returns {kind: rows enqueued}. Cross-tenant system machinery (raw SQL, no tenant scope)."""
     now = now or timezone.now()
     counts = {}
     for kind in list(_KINDS.values()):
@@ -479,9 +492,10 @@ def sweep(*, now=None, batch=SWEEP_BATCH):
 
 def due_sql(kind):
     """The sweeper's query of a kind (parameters: the three waiting states, now, the batch size): it matches the
-    table's `due_index`, so its cost grows with the rows due, not with the table."""
+    table's `due_index`, so its cost grows with the rows due (a suspended organization's waiting rows among them,
+    skipped), not with the table."""
     return (f"SELECT id FROM {_table(kind)} WHERE {_status_column(kind)} IN (%s, %s, %s) "  # noqa: S608 - ours
-            "AND next_attempt_at <= %s ORDER BY next_attempt_at LIMIT %s")
+            f"AND next_attempt_at <= %s AND {_organization_active_sql(kind)} ORDER BY next_attempt_at LIMIT %s")
 
 
 def _bury_expired(kind, now):
@@ -495,6 +509,22 @@ def _bury_expired(kind, now):
         with tenant_scope(organization_id):
             _fail(kind, row_id, organization_id, attempt, "the last attempt's worker stopped before it finished",
                   permanent=True, fields={})
+
+
+def organization_resumed(organization_id, *, now=None):
+    """The platform resumed an organization: its rows that waited for it while it was suspended (pending ones
+    whose published id was refused) become due now, so the next sweep (within 10 s) sends them; failed rows keep
+    their back-off. Returns how many rows were made due."""
+    now = now or timezone.now()
+    made_due = 0
+    for kind in list(_KINDS.values()):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {_table(kind)} SET next_attempt_at = %s WHERE organization_id = %s "  # noqa: S608 - ours
+                f"AND {_status_column(kind)} = %s AND next_attempt_at > %s",
+                [now, organization_id, kind.states.pending, now])
+            made_due += cursor.rowcount
+    return made_due
 
 
 # --- replay ---------------------------------------------------------------------------------------------------------
@@ -530,6 +560,6 @@ def _waiting(kind):
 
 __all__ = [
     "JOBS_QUEUE", "Batcher", "Failure", "Kind", "OutboxModel", "Outcome", "States", "claim", "due_index", "enqueue",
-    "exponential", "flush", "kinds", "outbox_replay", "publish", "publish_on_commit", "register", "run",
-    "sweep",
+    "exponential", "flush", "kinds", "organization_resumed", "outbox_replay", "publish", "publish_on_commit",
+    "register", "run", "sweep",
 ]

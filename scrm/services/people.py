@@ -23,6 +23,7 @@ from scrm.errors import (
     ScrmError,
 )
 from scrm.models import AgentProfile, Organization, OrganizationStatusChange, Region, Role, Skill, Team, User
+from scrm.platform import outbox
 from scrm.platform.onboarding import organization_setup, organization_status_changed
 from scrm.platform.tenancy import tenant_scope
 
@@ -52,8 +53,11 @@ def organization_create(*, slug, name, admin_username=None, admin_password=None,
 
 @transaction.atomic
 def organization_suspend(*, organization, by, reason=""):
-    """Suspend a tenant: its users can no longer sign in (nor use a session or token they hold), its webhooks answer
-    403 and store nothing. Nothing is deleted; `organization_resume` undoes it. Audited (who, when, why)."""
+    """Suspend a tenant: its users can no longer sign in (nor use a session or token they hold: the next request is
+    refused), its webhooks answer 403 and store nothing, and its background work waits: the outbox neither claims
+    nor sweeps its rows (replies, notifications, inbound events, imports, exports), the SLA sweep does not escalate
+    its tickets, its exports' files do not expire. Nothing is deleted; `organization_resume` undoes it and the work
+    that waited goes out. Audited (who, when, why)."""
     return _organization_status_set(organization=organization, by=by, reason=reason,
                                     action=OrganizationStatusChange.Action.SUSPEND)
 
@@ -73,6 +77,9 @@ def _organization_status_set(*, organization, by, reason, action):
     organization.save(update_fields=["is_active"])
     with tenant_scope(organization):
         OrganizationStatusChange.objects.create(organization=organization, action=action, by=by, reason=reason[:200])
+    if is_active:
+        # What waited for the resumption (replies, notifications, imports, exports) goes out at the next sweep.
+        outbox.organization_resumed(organization.pk)
     # Caches that carry the organization's status (the webhooks' account lookup) forget it now and after commit.
     organization_status_changed(organization)
     transaction.on_commit(partial(organization_status_changed, organization))

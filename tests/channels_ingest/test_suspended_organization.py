@@ -129,3 +129,17 @@ def test_wecom_is_refused_too(wecom_account, organization, operator, client):
 
 def test_the_admin_sign_in_page_opens_for_an_anonymous_visitor(client):
     assert client.get("/admin/login/").status_code == 200
+
+
+def test_a_suspension_made_elsewhere_holds_at_once_despite_this_process_cached_account(oa, deliver, organization):
+    assert deliver(oa, message("text", Content="你好")).status_code == 200
+    assert not account_for_slug("acme-oa").organization.is_suspended  # this process trusts its copy for 10 s
+    # Another web process suspends it: this one is not told, and its cached account still says active.
+    Organization.objects.filter(pk=organization.pk).update(is_active=False)
+
+    assert deliver(oa, message("text", Content="还在吗")).status_code == 403
+    assert _events() == 1  # the insert itself read the status: nothing stored
+
+    Organization.objects.filter(pk=organization.pk).update(is_active=True)
+    assert deliver(oa, message("text", Content="恢复了")).status_code == 200
+    assert _events() == 2

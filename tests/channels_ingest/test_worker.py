@@ -314,14 +314,15 @@ def test_the_sweep_sends_replies_whose_task_was_lost(oa, deliver, fake_wechat, a
 
 def test_a_reply_handed_over_by_comment_id_alone_is_sent(oa, deliver, fake_wechat, agent,
                                                          django_capture_on_commit_callbacks):
-    """Other ticket services (the satisfaction survey) hand over only the comment id: its ticket decides."""
+    """Other ticket services may hand over the comment id and its organization only: its ticket decides the
+    channel."""
     from tickets.services.lifecycle import _send_reply
 
     ticket = _ticket_of(oa, deliver)
     with django_capture_on_commit_callbacks(execute=False):
         comment = ticket_reply(ticket=ticket, author=agent, body="请为本次服务打分")
     with django_capture_on_commit_callbacks(execute=True):
-        _send_reply(comment.pk)
+        _send_reply(comment.pk, organization_id=ticket.organization_id)
     [call] = fake_wechat.calls_to("/cgi-bin/message/custom/send")
     assert "请为本次服务打分".encode() in call[2]
 

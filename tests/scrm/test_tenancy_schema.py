@@ -17,6 +17,8 @@ OUR_APPS = {"scrm", "forms_builder", "notifications", "tickets", "sla", "settlem
 # Models of our apps that are not tenant tables, and why.
 NOT_TENANT = {
     "scrm.Organization": "the tenants themselves",
+    "scrm.PlatformAudit": "the platform's own record of who lifted the tenant guard (the platform console, maintenance "
+                          "commands): it belongs to no organization",
     "scrm.User_groups": "Django's relation of the User to its roles (global groups): the admin and ModelBackend edit "
                         "and read it as Django's own many-to-many, and a platform operator's rows have no organization",
     "scrm.User_user_permissions": "Django's relation of the User to global permissions, as User_groups",

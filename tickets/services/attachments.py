@@ -22,7 +22,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from scrm.platform.storage import ORPHAN_GRACE, storage_orphans_delete
+from scrm.platform.storage import ORPHAN_GRACE, organization_folders, storage_orphans_delete
 from scrm.platform.tenancy import tenant_scope
 from tickets.errors import (
     MSG_ATTACHMENT_EMPTY,
@@ -201,18 +201,15 @@ def comment_attach(*, comment, name, content, content_type=""):
 
 def attachment_orphans_delete(*, now=None, days=2, grace=ORPHAN_GRACE):
     """Delete the attachment files that no Attachment row names (their transaction rolled back), once older than
-    `grace`, in the day folders of the last `days` days of every organization. Returns how many were deleted.
-    Cross-tenant maintenance; works through the storage API (a local folder or an object store alike)."""
+    `grace`, in the day folders of the last `days` days of every organization (each read in its scope). Returns
+    how many were deleted. Works through the storage API (a local folder or an object store alike)."""
     storage = Attachment._meta.get_field("file").storage
     now = now or timezone.now()
     today = timezone.localdate(now)
-    try:
-        organizations, _files = storage.listdir("attachments")
-    except FileNotFoundError:
-        return 0
     deleted = 0
-    for organization in organizations:
+    for organization_id, organization_folder in organization_folders(storage, "attachments"):
         for back in range(days):
-            folder = f"attachments/{organization}/{today - timedelta(days=back):%Y/%m/%d}"
-            deleted += storage_orphans_delete(model=Attachment, folder=folder, now=now, grace=grace)
+            folder = f"{organization_folder}/{today - timedelta(days=back):%Y/%m/%d}"
+            deleted += storage_orphans_delete(model=Attachment, folder=folder, organization_id=organization_id,
+                                              now=now, grace=grace)
     return deleted

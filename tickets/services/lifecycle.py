@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import Notification
 from notifications.services import notify
 from scrm.customers.services import customer_touch
-from scrm.platform.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from tickets.errors import (
     MSG_CLOSED,
     MSG_EMPTY_BODY,
@@ -238,20 +238,20 @@ def ticket_change_status(*, ticket, status, actor):
         if status == Status.RESOLVED:
             rating_request = survey_create(ticket=ticket, actor=actor)
             if rating_request is not None:
-                transaction.on_commit(partial(_send_reply, rating_request.pk))
+                transaction.on_commit(partial(_send_reply, rating_request.pk, organization_id=ticket.organization_id,
+                                              channel=ticket.channel))
         return ticket
 
 
-def _send_reply(comment_id, *, organization_id=None, channel=None):
+def _send_reply(comment_id, *, organization_id, channel=None):
     """Where a public reply leaves for the customer's channel, after commit: the senders registered for the
-    channel (tickets/outbound.py) put it in their outbox. A caller that does not name the ticket's organization
-    and channel has them read from the comment."""
+    channel (tickets/outbound.py) put it in their outbox. A caller that does not name the ticket's channel has it
+    read from the comment, in the organization's scope (after commit no scope is open)."""
     if channel is None:
-        with platform_scope():  # after commit no scope is open; one row, by primary key
-            row = Comment.objects.filter(pk=comment_id).values_list("organization_id", "ticket__channel").first()
-        if row is None:
+        with tenant_scope(organization_id):
+            channel = Comment.objects.filter(pk=comment_id).values_list("ticket__channel", flat=True).first()
+        if channel is None:
             return
-        organization_id, channel = row
     senders = reply_senders_for(channel)
     if not senders:
         logger.debug("ticket reply has no sender for its channel", extra={"comment_id": comment_id})

@@ -11,7 +11,7 @@ organization that existed before SLA its default calendars. Idempotent; days ent
 from django.core.management.base import BaseCommand, CommandError
 
 from scrm.models import Organization
-from scrm.platform.tenancy import platform_scope, tenant_scope
+from scrm.platform.tenancy import tenant_scope
 from sla.models import BusinessCalendar
 from sla.services import calendar_seed_china_holidays, calendars_ensure_defaults, china_holiday_years
 
@@ -27,9 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("--defaults", action="store_true", help="create the preset calendars if missing")
 
     def handle(self, *args, **options):
-        with platform_scope():
-            organizations = list(Organization.objects.all() if options["all"]
-                                 else Organization.objects.filter(slug=options["organization"]))
+        # Organizations are the tenants themselves, not tenant rows: listing them needs no lift. Each one's
+        # calendars are then seeded in its own scope.
+        organizations = list(Organization.objects.all() if options["all"]
+                             else Organization.objects.filter(slug=options["organization"]))
         if not organizations:
             raise CommandError(f"No organization {options['organization']!r}.")
         first, last = china_holiday_years()
