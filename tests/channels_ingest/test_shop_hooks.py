@@ -251,3 +251,15 @@ def test_add_channel_account_adds_a_store_and_prints_its_callback_path(organizat
     with pytest.raises(CommandError):
         call_command("add_channel_account", "--organization", "acme", "--kind", "generic", "--slug", "acme-g",
                      "--app-key", "store-1")  # a store without its signing secret
+
+
+def test_ops_add_a_store_in_settings_and_see_its_callback_url(client, ops_admin, organization):
+    client.force_login(ops_admin)
+    fields = {"kind": "youzan", "name": "有赞旗舰店", "slug": "acme-yz3", "app_id": YOUZAN_CLIENT_ID, "token": "",
+              "aes_key": "", "subscribe_reply": "", "is_active": "on"}
+    refused = client.post("/settings/channels/add/", {**fields, "secret": ""})
+    assert refused.status_code == 200 and "secret" in refused.context["form"].errors
+    response = client.post("/settings/channels/add/", {**fields, "secret": YOUZAN_SECRET})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "http://testserver/hooks/shop/acme-yz3/" in page and YOUZAN_SECRET not in page
