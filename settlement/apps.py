@@ -20,3 +20,13 @@ class SettlementConfig(AppConfig):
             Role.AGENT: {},
             Role.VIEWER: {},
         })
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation():
+        from scrm.platform.navigation import NavChild, register_nav_children
+
+        register_nav_children("settlement", [
+            NavChild("orders", _("Orders"), "settlement:order-list", "bi-receipt",
+                     lambda user: user.has_perm("settlement.view_order")),
+        ])
