@@ -37,6 +37,7 @@ MODEL_OF = {
     ("customers/import/", "pk"): "scrm.CustomerImport",
     ("customers/export/", "pk"): "scrm.CustomerExport",
     ("customers/", "pk"): "scrm.Customer",
+    ("settlement/orders/", "pk"): "settlement.Order",
 }
 # Paths not walked, and why.
 NOT_WALKED = {
@@ -81,6 +82,7 @@ def seed_b(tenant):
     from channels_ingest.models import InboundEvent, OutboundMessage
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, Region, Team
+    from settlement.models import Order, Store
     from tests.channels_ingest.conftest import make_account
     from tests.tickets.factories import CustomerFactory, TicketFactory
     from tickets.models import Attachment, CannedResponse, Comment
@@ -110,6 +112,9 @@ def seed_b(tenant):
                                   file_kind="csv", file_sha256="0" * 64, file_size=1,
                                   file=ContentFile(b"x", name="x.csv"))
     CustomerExport.objects.create(organization=organization, requested_by=ops, file_format="csv")
+    store = Store.objects.create(organization=organization, channel="youzan", ref="b-store", name=f"{marker} 有赞店")
+    Order.objects.create(organization=organization, store=store, channel="youzan", external_number=f"{marker}-1",
+                         customer=customer)
 
 
 @pytest.fixture
