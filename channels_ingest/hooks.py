@@ -143,13 +143,16 @@ def shop_hook(request, slug):
         return HttpResponseBadRequest("body too large")
     body = request.body
     adapter = shops.adapter_for(account.kind)
+    answer = adapter.handshake(account, request.headers, body)
+    if answer is not None:
+        return answer
     try:
         adapter.verify(account, request.headers, body)
     except wire.SignatureError as exc:
         logger.warning("shop callback refused: %s", exc, extra={"account": account.slug})
         return HttpResponseForbidden("bad signature")
     try:
-        incoming = adapter.split(account, body)
+        incoming = adapter.split(account, request.headers, body)
     except wire.WireError as exc:
         logger.warning("shop callback malformed: %s", exc, extra={"account": account.slug})
         event_store(account=account, raw=body.decode("utf-8", errors="replace"), kind=shops.SHOP_EVENT_MALFORMED,

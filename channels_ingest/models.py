@@ -18,6 +18,8 @@ class ChannelAccount(TenantModel):
         WECHAT_OA = "wechat_oa", _("WeChat Official Account")
         WECOM = "wecom", _("WeCom")
         YOUZAN = "youzan", _("Youzan store")
+        SHOPIFY = "shopify", _("Shopify store")
+        WOOCOMMERCE = "woocommerce", _("WooCommerce store")
         GENERIC = "generic", _("Own shop system (signed feed)")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -96,7 +98,8 @@ class ChannelAccount(TenantModel):
 
 
 WECHAT_KINDS = (ChannelAccount.Kind.WECHAT_OA, ChannelAccount.Kind.WECOM)
-SHOP_KINDS = (ChannelAccount.Kind.YOUZAN, ChannelAccount.Kind.GENERIC)
+SHOP_KINDS = (ChannelAccount.Kind.YOUZAN, ChannelAccount.Kind.SHOPIFY, ChannelAccount.Kind.WOOCOMMERCE,
+              ChannelAccount.Kind.GENERIC)
 
 
 EVENT_STATES = States(pending="received", inflight="processing", done="processed", failed="failed", dead="dead")

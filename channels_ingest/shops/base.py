@@ -131,11 +131,15 @@ class LedgerItem:
 class Adapter:
     kind = ""
 
+    def handshake(self, account, headers, body):
+        """The answer to a platform's unsigned set-up call (WooCommerce's ping), stored nowhere; None otherwise."""
+        return None
+
     def verify(self, account, headers, body):
         """Raise wire.SignatureError unless the body is signed with the account's secret."""
         raise NotImplementedError
 
-    def split(self, account, body):
+    def split(self, account, headers, body):
         """The events of a verified body, as Incoming; WireError when it is not the platform's JSON."""
         raise NotImplementedError
 

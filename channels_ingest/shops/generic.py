@@ -119,7 +119,7 @@ class GenericAdapter(Adapter):
         if not (account.secret and hmac.compare_digest(signature_of(account.secret, body), given.strip().lower())):
             raise SignatureError("bad X-Signature")
 
-    def split(self, account, body):
+    def split(self, account, headers, body):
         payload = json_exact(body)
         if isinstance(payload, dict) and "events" in payload:
             events, batch = payload["events"], True

@@ -133,7 +133,7 @@ class YouzanAdapter(Adapter):
         if not (account.secret and hmac.compare_digest(sign(account.app_id, body, account.secret), given.lower())):
             raise SignatureError("bad Event-Sign")
 
-    def split(self, account, body):
+    def split(self, account, headers, body):
         payload = json_exact(body)
         if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
             raise WireError("not a Youzan push message (no type)")

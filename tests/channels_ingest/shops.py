@@ -83,3 +83,67 @@ class ShopSender:
         body = body_of(payload)
         return self.client.generic("POST", self.path, body, content_type="application/json",
                                    **self.sign(body, **sign_kwargs))
+
+
+SHOPIFY_DOMAIN = "acme-store.myshopify.com"
+SHOPIFY_SECRET = "shpss_0123456789abcdef"
+WOO_SECRET = "woo-webhook-secret"
+
+
+def _hmac_base64(secret, body):
+    import base64
+
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def shopify_headers(body, *, secret=SHOPIFY_SECRET, topic="orders/updated", webhook_id="b54557e4-0001"):
+    return {"HTTP_X_SHOPIFY_HMAC_SHA256": _hmac_base64(secret, body), "HTTP_X_SHOPIFY_TOPIC": topic,
+            "HTTP_X_SHOPIFY_SHOP_DOMAIN": SHOPIFY_DOMAIN, "HTTP_X_SHOPIFY_WEBHOOK_ID": webhook_id,
+            "HTTP_X_SHOPIFY_API_VERSION": "2025-10"}
+
+
+def shopify_order(*, order_id=820982911946154508, financial="paid", fulfillment=None,
+                  updated="2026-11-11T10:02:00-05:00", cancelled_at=None):
+    return {
+        "id": order_id, "name": "#1001", "order_number": 1001, "currency": "USD",
+        "created_at": "2026-11-11T10:00:00-05:00",
+        "updated_at": updated, "processed_at": "2026-11-11T10:01:00-05:00", "cancelled_at": cancelled_at,
+        "closed_at": None, "financial_status": financial, "fulfillment_status": fulfillment,
+        "total_price": "199.00", "subtotal_price": "189.00", "total_line_items_price": "199.00",
+        "total_discounts": "10.00",
+        "total_shipping_price_set": {"shop_money": {"amount": "0.00", "currency_code": "USD"}},
+        "customer": {"id": 115310627314723954, "email": "bob@example.com", "phone": "+16135551111",
+                     "first_name": "Bob", "last_name": "Norman"},
+        "shipping_address": {"address1": "123 Amoebobacterial Lane", "city": "Ottawa", "province": "Ontario",
+                             "country": "Canada", "zip": "K2P 0V6"},
+        "line_items": [{"id": 866550311766439020, "sku": "IPOD-342-N", "name": "IPod Nano - 8GB", "title": "IPod Nano",
+                        "quantity": 1, "price": "199.00"}],
+    }
+
+
+def shopify_refund(*, order_id=820982911946154508, refund_id=509562969):
+    return {"id": refund_id, "order_id": order_id, "created_at": "2026-11-12T09:00:00-05:00",
+            "processed_at": "2026-11-12T09:00:00-05:00", "note": "wrong size",
+            "transactions": [{"id": 389404469, "kind": "refund", "status": "success", "amount": "41.94",
+                              "currency": "USD"}]}
+
+
+def woo_headers(body, *, secret=WOO_SECRET, topic="order.updated"):
+    return {"HTTP_X_WC_WEBHOOK_SIGNATURE": _hmac_base64(secret, body), "HTTP_X_WC_WEBHOOK_TOPIC": topic,
+            "HTTP_X_WC_WEBHOOK_RESOURCE": "order", "HTTP_X_WC_WEBHOOK_EVENT": topic.split(".")[-1],
+            "HTTP_X_WC_WEBHOOK_ID": "12", "HTTP_X_WC_WEBHOOK_DELIVERY_ID": "9f0a"}
+
+
+def woo_order(*, order_id=727, status="processing", modified="2026-11-11T02:02:00", refunds=()):
+    return {
+        "id": order_id, "number": str(order_id), "status": status, "currency": "CNY",
+        "date_created_gmt": "2026-11-11T02:00:00", "date_modified_gmt": modified,
+        "date_paid_gmt": "2026-11-11T02:01:00",
+        "date_completed_gmt": None, "discount_total": "5.00", "shipping_total": "10.00", "total": "43.00",
+        "customer_id": 26, "billing": {"first_name": "李", "last_name": "雷", "email": "lilei@example.com",
+                                       "phone": "13900139000"},
+        "shipping": {"state": "上海市", "city": "上海市", "address_1": "南京西路 1 号", "country": "CN"},
+        "line_items": [{"id": 315, "name": "Woo Single #1", "sku": "", "quantity": 2, "price": 19,
+                        "subtotal": "38.00", "total": "33.00"}],
+        "refunds": [{"id": refund_id, "reason": reason, "total": total} for refund_id, reason, total in refunds],
+    }
