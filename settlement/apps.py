@@ -20,6 +20,11 @@ class SettlementConfig(AppConfig):
             Role.AGENT: {},
             Role.VIEWER: {},
         })
+        from scrm.platform.timeline import register_timeline_provider
+        from settlement.timeline import order_entries, refund_entries
+
+        register_timeline_provider("settlement.orders")(order_entries)
+        register_timeline_provider("settlement.refunds")(refund_entries)
         self._register_navigation()
 
     @staticmethod
