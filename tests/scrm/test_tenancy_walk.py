@@ -38,6 +38,8 @@ MODEL_OF = {
     ("customers/export/", "pk"): "scrm.CustomerExport",
     ("customers/", "pk"): "scrm.Customer",
     ("settlement/orders/", "pk"): "settlement.Order",
+    ("api/v1/^orders", "pk"): "settlement.Order",
+    ("api/v1/^refunds", "pk"): "settlement.Refund",
 }
 # Paths not walked, and why.
 NOT_WALKED = {
@@ -82,7 +84,7 @@ def seed_b(tenant):
     from channels_ingest.models import InboundEvent, OutboundMessage
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, Region, Team
-    from settlement.models import Order, Store
+    from settlement.models import Order, Refund, Store
     from tests.channels_ingest.conftest import make_account
     from tests.tickets.factories import CustomerFactory, TicketFactory
     from tickets.models import Attachment, CannedResponse, Comment
@@ -113,8 +115,10 @@ def seed_b(tenant):
                                   file=ContentFile(b"x", name="x.csv"))
     CustomerExport.objects.create(organization=organization, requested_by=ops, file_format="csv")
     store = Store.objects.create(organization=organization, channel="youzan", ref="b-store", name=f"{marker} 有赞店")
-    Order.objects.create(organization=organization, store=store, channel="youzan", external_number=f"{marker}-1",
-                         customer=customer)
+    order = Order.objects.create(organization=organization, store=store, channel="youzan",
+                                 external_number=f"{marker}-1", customer=customer)
+    Refund.objects.create(organization=organization, store=store, order=order, order_number=order.external_number,
+                          external_number=f"{marker}-r1", amount=1, reason=f"{marker} 退款")
 
 
 @pytest.fixture
