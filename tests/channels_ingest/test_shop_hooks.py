@@ -263,3 +263,13 @@ def test_ops_add_a_store_in_settings_and_see_its_callback_url(client, ops_admin,
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "http://testserver/hooks/shop/acme-yz3/" in page and YOUZAN_SECRET not in page
+
+
+def test_ops_see_a_dead_shop_event_with_its_reason_on_the_stores_page(generic, deliver, client, ops_admin,
+                                                                     organization):
+    deliver(generic, generic_order(paid_amount="12,30"))
+    [event] = events(organization)
+    client.force_login(ops_admin)
+    page = client.get(f"/settings/channels/{event.account_id}/").content.decode()
+    assert "order.paid_amount" in page and "12,30" in page
+    assert f"/settings/channels/{event.account_id}/events/{event.pk}/replay/" in page
