@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from settlement.errors import MSG_BAD_AMOUNT, MSG_BAD_CURRENCY, MSG_BAD_STATUS, SettlementError
+from settlement.errors import MSG_BAD_AMOUNT, MSG_BAD_CURRENCY, MSG_BAD_STATUS, MSG_BAD_VERSION, SettlementError
 
 FEN = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999999999.99")  # what Decimal(18, 2) holds
@@ -30,6 +30,11 @@ def currency_code(value):
     if len(code) != 3 or not code.isalpha() or not code.isascii():
         raise SettlementError(MSG_BAD_CURRENCY % {"value": str(value)[:10]})
     return code
+
+
+def _check_version(version):
+    if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version < 2**63:
+        raise SettlementError(MSG_BAD_VERSION % {"value": str(version)[:40]})
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class OrderSnapshot:
 
         if self.status not in Order.Status.values:
             raise SettlementError(MSG_BAD_STATUS % {"value": self.status})
+        _check_version(self.version)
 
 
 @dataclass(frozen=True)
@@ -88,3 +94,4 @@ class RefundSnapshot:
 
         if self.status not in Refund.Status.values:
             raise SettlementError(MSG_BAD_STATUS % {"value": self.status})
+        _check_version(self.version)

@@ -273,3 +273,10 @@ def test_ops_see_a_dead_shop_event_with_its_reason_on_the_stores_page(generic, d
     page = client.get(f"/settings/channels/{event.account_id}/").content.decode()
     assert "order.paid_amount" in page and "12,30" in page
     assert f"/settings/channels/{event.account_id}/events/{event.pk}/replay/" in page
+
+
+def test_a_youzan_version_too_large_for_the_ledger_leaves_the_event_dead_not_retried(youzan, deliver, organization):
+    deliver(youzan, youzan_trade(version=10**30))
+    [event] = events(organization)
+    assert event.status == Status.DEAD and event.attempts == 1 and str(10**30) in event.last_error
+    assert orders(organization) == {}
