@@ -12,7 +12,7 @@ class SettlementConfig(AppConfig):
 
         # The orders ledger is written by the shops' events only: people read it.
         read = ("view",)
-        ledger = {"store": read, "order": read, "orderline": read, "refund": read}
+        ledger = {"store": read, "order": read, "orderline": read, "refund": read, "orderreport": read}
         register_role_permissions("settlement", {
             Role.FINANCE: ledger,
             Role.OPS_ADMIN: ledger,

@@ -152,3 +152,29 @@ class Refund(TenantModel):
 
     def __str__(self):
         return self.external_number
+
+
+class OrderReport(TenantModel):
+    """Append-only: every report a store made about an order or one of its refunds, whether the ledger applied it or
+    ignored it as older than what it held. The order's page shows them as its history."""
+
+    class Kind(models.TextChoices):
+        ORDER = "order", _("order")
+        REFUND = "refund", _("refund")
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
+    order_number = models.CharField(_("order number"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=64)
+    status = models.CharField(_("status"), max_length=16)
+    version = models.BigIntegerField(_("version on the platform"))
+    applied = models.BooleanField(_("applied"))
+    source = models.CharField(_("source"), max_length=100, blank=True,
+                              help_text=_("What delivered it, e.g. the inbound event."))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order report")
+        verbose_name_plural = _("order reports")
+        indexes = [models.Index(fields=["organization", "store", "order_number", "-received_at"],
+                                name="orderreport_order_idx")]

@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch
 
-from settlement.models import Order, Refund, Store
+from settlement.models import Order, OrderReport, Refund, Store
 from tickets.models import Ticket
 
 
@@ -42,3 +42,9 @@ def order_list_api():
 
 def refund_list():
     return Refund.objects.defer("raw").order_by("-created_at", "-pk")
+
+
+def order_history(*, order, limit=100):
+    """The reports the store made about the order and its refunds, newest first."""
+    return (OrderReport.objects.filter(store_id=order.store_id, order_number=order.external_number)
+            .order_by("-received_at", "-pk")[:limit])

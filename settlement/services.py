@@ -14,7 +14,7 @@ from scrm.models import Region
 from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope
 from settlement.errors import MSG_REFUND_TICKET_BODY, MSG_REFUND_TICKET_SUBJECT
-from settlement.models import Order, OrderLine, Refund, Store
+from settlement.models import Order, OrderLine, OrderReport, Refund, Store
 from settlement.snapshots import currency_code
 from tickets.services import ticket_open
 
@@ -72,7 +72,7 @@ def _region_for(address):
 
 
 @transaction.atomic
-def order_upsert(*, organization, store, snapshot, customer=None):
+def order_upsert(*, organization, store, snapshot, customer=None, source=""):
     """Store what a shop reported about an order. Returns (order, applied): `applied` is False when the report was
     older than (or the same as) what the ledger holds; its milestone times are still taken if earlier."""
     with tenant_scope(organization):
@@ -109,7 +109,14 @@ def order_upsert(*, organization, store, snapshot, customer=None):
             ])
         if created:
             _refunds_attach(order)
+        _report(store, snapshot.number, OrderReport.Kind.ORDER, snapshot.number, snapshot, applied, source)
         return order, applied
+
+
+def _report(store, order_number, kind, number, snapshot, applied, source):
+    OrderReport.objects.create(organization_id=store.organization_id, store=store, order_number=order_number,
+                               kind=kind, number=number, status=snapshot.status, version=snapshot.version,
+                               applied=applied, source=source[:100])
 
 
 def _refunds_attach(order):
@@ -124,7 +131,7 @@ def _refunds_attach(order):
 
 
 @transaction.atomic
-def refund_upsert(*, organization, store, snapshot, customer=None):
+def refund_upsert(*, organization, store, snapshot, customer=None, source=""):
     """Store what a shop reported about a refund, attached to its order if the ledger has it (else it waits for
     it). A refund with a known customer opens one after-sales ticket, routed by the ticket rules and carrying the
     order number. Returns (refund, applied)."""
@@ -148,6 +155,7 @@ def refund_upsert(*, organization, store, snapshot, customer=None):
         refund.customer = refund.customer or customer or (refund.order.customer if refund.order else None)
         refund.save()
         _refund_ticket(refund)
+        _report(store, snapshot.order_number, OrderReport.Kind.REFUND, snapshot.number, snapshot, applied, source)
         return refund, applied
 
 

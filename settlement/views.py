@@ -50,4 +50,5 @@ class OrderDetailView(_LedgerMixin, TemplateView):
         order = selectors.order_detail(pk=self.kwargs["pk"])
         if order is None:
             raise Http404
-        return super().get_context_data(order=order, tickets=list(selectors.order_tickets(order=order)), **kwargs)
+        return super().get_context_data(order=order, tickets=list(selectors.order_tickets(order=order)),
+                                        history=list(selectors.order_history(order=order)), **kwargs)

@@ -31,15 +31,18 @@ def shop_event_process(event):
         raise Failure(str(exc), permanent=True) from None
     organization = account.organization
     store = store_ensure(organization=organization, channel=account.channel, ref=account.app_id, name=account.name)
+    source = f"{event.kind} #{event.pk}"
     for item in items:
         customer = _buyer(account, item.buyer)
         if customer is not None:
             event.customer = customer
         try:
             if isinstance(item.snapshot, OrderSnapshot):
-                order_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer)
+                order_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
+                             source=source)
             else:
-                refund_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer)
+                refund_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
+                              source=source)
         except SettlementError as exc:
             raise Failure(str(exc), permanent=True) from None
     return Status.PROCESSED, ""

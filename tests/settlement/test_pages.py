@@ -112,3 +112,15 @@ def test_another_organizations_order_is_not_found(client, finance, organization)
     client.force_login(finance)
     assert client.get(f"/settlement/orders/{pk}/").status_code == 404
     assert numbers(client.get("/settlement/orders/")) == []
+
+
+def test_an_orders_page_shows_every_report_applied_or_ignored(client, finance, organization):
+    store = make_orders(organization, 1)
+    order_upsert(organization=organization, store=store, snapshot=order(number="NO0000", status="pending", version=1),
+                 source="order.updated #41")
+    with tenant_scope(organization):
+        pk = Order.objects.get().pk
+    client.force_login(finance)
+    response = client.get(f"/settlement/orders/{pk}/")
+    assert [(r.status, r.applied) for r in response.context["history"]] == [("pending", False), ("paid", True)]
+    assert "order.updated #41" in response.content.decode()
