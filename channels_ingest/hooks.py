@@ -1,4 +1,5 @@
-"""The callback endpoints WeChat and WeCom call: verify, store, answer. No business rule here and no outside call.
+"""The callback endpoints WeChat, WeCom and the online stores call: verify, store, answer. No business rule here and
+no outside call.
 
 `/hooks/wechat/<slug>/` (Official Account) and `/hooks/wecom/<slug>/` (WeCom). Modes, as WeChat names them:
 plaintext (the message itself, `signature` in the query), compatible (both the message and `Encrypt`) and safe
@@ -11,16 +12,18 @@ Nothing here logs the query string: it holds the signature, and in plaintext mod
 the window (gunicorn.conf.py and the logging filter keep it out of the access logs too).
 """
 
+import hashlib
 import logging
 
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from channels_ingest import wire
+from channels_ingest import shops, wire
 from channels_ingest.models import ChannelAccount
 from channels_ingest.plaintext import PlaintextRefused, plaintext_check
-from channels_ingest.services import account_for_slug, event_receive
+from channels_ingest.services import account_for_slug, event_receive, event_store
 from channels_ingest.services.inbound import OrganizationSuspended
 
 logger = logging.getLogger(__name__)
@@ -123,3 +126,49 @@ def _answer(account, fields, *, safe, nonce, timestamp):
     if safe:
         reply = wire.encrypt_reply(account, reply, nonce or "scrm", timestamp or None)
     return HttpResponse(reply, content_type="application/xml; charset=utf-8")
+
+
+# --- online stores ---------------------------------------------------------------------------------------------------
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def shop_hook(request, slug):
+    """`/hooks/shop/<slug>/`: the account's kind picks the adapter that checks the signature over the raw body and
+    splits it into events. A bad signature stores nothing (403). A signed body that is not the platform's JSON is
+    kept as one `shop:malformed` event (ops see it, dead, on the account's page) and refused with 400; the events
+    of a good body are stored together or not at all, then acknowledged the way the platform expects."""
+    account = account_for_slug(slug)
+    if account is None or not account.is_shop:
+        return _text("unknown account", status=404)
+    if account.organization.is_suspended:
+        return HttpResponseForbidden("organization suspended")
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > wire.MAX_BODY_BYTES:
+        return HttpResponseBadRequest("body too large")
+    body = request.body
+    adapter = shops.adapter_for(account.kind)
+    answer = adapter.handshake(account, request.headers, body)
+    if answer is not None:
+        return answer
+    try:
+        adapter.verify(account, request.headers, body)
+    except wire.SignatureError as exc:
+        logger.warning("shop callback refused: %s", exc, extra={"account": account.slug})
+        return HttpResponseForbidden("bad signature")
+    try:
+        try:
+            incoming = adapter.split(account, request.headers, body)
+        except wire.WireError as exc:
+            logger.warning("shop callback malformed: %s", exc, extra={"account": account.slug})
+            event_store(account=account, raw=body.decode("utf-8", errors="replace"),
+                        kind=shops.SHOP_EVENT_MALFORMED, dedupe_key=f"sha256:{hashlib.sha256(body).hexdigest()}",
+                        fields={"error": str(exc)})
+            return adapter.refuse(str(exc))
+        with transaction.atomic():
+            for item in incoming:
+                event_store(account=account, raw=item.raw, fields=item.fields, kind=item.kind,
+                            dedupe_key=item.dedupe_key, from_user=item.from_user)
+    except OrganizationSuspended:
+        # Suspended since this process cached the account: refused all the same, nothing stored.
+        return HttpResponseForbidden("organization suspended")
+    return adapter.ack(incoming)

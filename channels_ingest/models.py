@@ -9,12 +9,18 @@ from scrm.platform.tenancy import TenantModel
 
 
 class ChannelAccount(TenantModel):
-    """One WeChat Official Account or WeCom application of an organization. The slug in the callback URL maps to
-    exactly one account (and so one organization): it is unique across all organizations."""
+    """One WeChat Official Account, WeCom application or online store of an organization. The slug in the callback
+    URL maps to exactly one account (and so one organization): it is unique across all organizations. A store's
+    app id is its id on the platform (Youzan's client_id, the store code of an in-house shop) and its secret the
+    key its callbacks are signed with."""
 
     class Kind(models.TextChoices):
         WECHAT_OA = "wechat_oa", _("WeChat Official Account")
         WECOM = "wecom", _("WeCom")
+        YOUZAN = "youzan", _("Youzan store")
+        SHOPIFY = "shopify", _("Shopify store")
+        WOOCOMMERCE = "woocommerce", _("WooCommerce store")
+        GENERIC = "generic", _("Own shop system (signed feed)")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100)
@@ -75,13 +81,25 @@ class ChannelAccount(TenantModel):
         return state
 
     @property
+    def is_shop(self):
+        return self.kind in SHOP_KINDS
+
+    @property
     def channel(self):
-        """The scrm Channel value of this account's tickets and identities (the same strings)."""
-        return self.kind
+        """The scrm Channel value of this account's tickets, identities and store (the same strings; an in-house
+        shop has no Channel value of its own yet and counts as manual)."""
+        return "manual" if self.kind == self.Kind.GENERIC else self.kind
 
     @property
     def hook_path(self):
+        if self.is_shop:
+            return f"/hooks/shop/{self.slug}/"
         return f"/hooks/{'wechat' if self.kind == self.Kind.WECHAT_OA else 'wecom'}/{self.slug}/"
+
+
+WECHAT_KINDS = (ChannelAccount.Kind.WECHAT_OA, ChannelAccount.Kind.WECOM)
+SHOP_KINDS = (ChannelAccount.Kind.YOUZAN, ChannelAccount.Kind.SHOPIFY, ChannelAccount.Kind.WOOCOMMERCE,
+              ChannelAccount.Kind.GENERIC)
 
 
 EVENT_STATES = States(pending="received", inflight="processing", done="processed", failed="failed", dead="dead")
@@ -105,7 +123,7 @@ class InboundEvent(OutboxModel, TenantModel):
     kind = models.CharField(_("kind"), max_length=64, help_text=_("MsgType, or event:<Event> for events."))
     dedupe_key = models.CharField(_("dedupe key"), max_length=200)
     from_user = models.CharField(_("from"), max_length=128, blank=True)
-    raw = models.TextField(_("raw XML (decrypted)"))
+    raw = models.TextField(_("raw payload (decrypted)"))
     fields = models.JSONField(_("fields"), default=dict)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
     customer = models.ForeignKey("scrm.Customer", on_delete=models.SET_NULL, null=True, blank=True,

@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/tickets/", include("tickets.api_urls")),
+    path("api/v1/", include("settlement.api_urls")),
     path("api/v1/", include("scrm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI renders with inline styles: allow them on this page only, never inline scripts.

@@ -5,3 +5,33 @@ from django.utils.translation import gettext_lazy as _
 class SettlementConfig(AppConfig):
     name = "settlement"
     verbose_name = _("Settlement")
+
+    def ready(self):
+        from scrm.models import Role
+        from scrm.platform.roles import register_role_permissions
+
+        # The orders ledger is written by the shops' events only: people read it.
+        read = ("view",)
+        ledger = {"store": read, "order": read, "orderline": read, "refund": read, "orderreport": read}
+        register_role_permissions("settlement", {
+            Role.FINANCE: ledger,
+            Role.OPS_ADMIN: ledger,
+            Role.SUPERVISOR: {},
+            Role.AGENT: {},
+            Role.VIEWER: {},
+        })
+        from scrm.platform.timeline import register_timeline_provider
+        from settlement.timeline import order_entries, refund_entries
+
+        register_timeline_provider("settlement.orders")(order_entries)
+        register_timeline_provider("settlement.refunds")(refund_entries)
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation():
+        from scrm.platform.navigation import NavChild, register_nav_children
+
+        register_nav_children("settlement", [
+            NavChild("orders", _("Orders"), "settlement:order-list", "bi-receipt",
+                     lambda user: user.has_perm("settlement.view_order")),
+        ])

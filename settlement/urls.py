@@ -6,4 +6,6 @@ app_name = "settlement"
 
 urlpatterns = [
     path("", views.SettlementIndexView.as_view(), name="index"),
+    path("orders/", views.OrderListView.as_view(), name="order-list"),
+    path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order-detail"),
 ]

@@ -5,8 +5,16 @@ from functools import partial
 
 from django.db import transaction
 
-from channels_ingest.errors import MSG_AES_KEY, MSG_APP_ID, MSG_KIND, MSG_SLUG_TAKEN, MSG_TOKEN, ChannelError
-from channels_ingest.models import ChannelAccount
+from channels_ingest.errors import (
+    MSG_AES_KEY,
+    MSG_APP_ID,
+    MSG_KIND,
+    MSG_SHOP_SECRET,
+    MSG_SLUG_TAKEN,
+    MSG_TOKEN,
+    ChannelError,
+)
+from channels_ingest.models import SHOP_KINDS, ChannelAccount
 from channels_ingest.services.processing import account_forget
 from scrm.platform.crypto import secret_encrypt
 from scrm.platform.tenancy import platform_scope, tenant_scope
@@ -16,11 +24,16 @@ _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
 
 
-def _validate(*, kind, slug, app_id, token, aes_key, exclude_pk=None):
+def _validate(*, kind, slug, app_id, token, aes_key, secret=None, exclude_pk=None):
     if kind not in ChannelAccount.Kind.values:
         raise ChannelError(MSG_KIND % {"kind": kind})
     if not (app_id or "").strip():
         raise ChannelError(MSG_APP_ID)
+    if kind in SHOP_KINDS:
+        # A store's callbacks are signed with its secret alone; a WeChat token or key means nothing to it.
+        token = aes_key = None
+        if secret is not None and len(secret) < 8:
+            raise ChannelError(MSG_SHOP_SECRET)
     if token is not None and not _TOKEN_RE.match(token):
         raise ChannelError(MSG_TOKEN)
     if aes_key is not None and not _AES_KEY_RE.match(aes_key):
@@ -34,10 +47,11 @@ def _validate(*, kind, slug, app_id, token, aes_key, exclude_pk=None):
 
 
 @transaction.atomic
-def channel_account_create(*, organization, kind, slug, name, app_id, token, aes_key, secret="", agent_id="",
+def channel_account_create(*, organization, kind, slug, name, app_id, token="", aes_key="", secret="", agent_id="",
                            subscribe_reply=""):
-    """A new account; token and EncodingAESKey are required (every callback is checked with them)."""
-    _validate(kind=kind, slug=slug, app_id=app_id, token=token or "", aes_key=aes_key or "")
+    """A new account. A WeChat account needs its token and EncodingAESKey, a store its signing secret: every
+    callback is checked with them."""
+    _validate(kind=kind, slug=slug, app_id=app_id, token=token or "", aes_key=aes_key or "", secret=secret or "")
     account_forget(slug)
     transaction.on_commit(partial(account_forget, slug))
     with tenant_scope(organization):
@@ -55,7 +69,7 @@ def channel_account_update(*, account, name, slug, app_id, agent_id="", subscrib
     """Change an account. A secret left empty (None or "") keeps the stored one: secrets are replaced, never read
     back into a form."""
     _validate(kind=account.kind, slug=slug, app_id=app_id, token=token or None, aes_key=aes_key or None,
-              exclude_pk=account.pk)
+              secret=secret or None, exclude_pk=account.pk)
     with tenant_scope(account.organization_id):
         account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
         # This process forgets its cached copy now and after commit; the others within their cache's TTL.

@@ -50,10 +50,16 @@ def event_receive(*, account, raw, fields):
     still waits for that transaction's commit. The event's `next_attempt_at` is when the outbox's sweeper takes it
     if its published id is lost (a broker down, a process killed).
     """
+    return event_store(account=account, raw=raw, fields=fields, kind=wire.event_kind(fields),
+                       dedupe_key=wire.dedupe_key(fields), from_user=fields.get("FromUserName") or "")
+
+
+def event_store(*, account, raw, fields, kind, dedupe_key, from_user=""):
+    """`event_receive` for a payload whose kind and dedupe key its adapter already read (the shops')."""
     now = timezone.now()
     rows = tenant_sql(_insert_sql(), {
-        "account": account.pk, "kind": wire.event_kind(fields), "dedupe_key": wire.dedupe_key(fields),
-        "from_user": (fields.get("FromUserName") or "")[:128], "raw": raw,
+        "account": account.pk, "kind": kind[:64], "dedupe_key": dedupe_key[:200],
+        "from_user": (from_user or "")[:128], "raw": raw,
         "fields": json.dumps(fields, ensure_ascii=False), "status": InboundEvent.Status.RECEIVED,
         "next_attempt_at": now + outbox.PUBLISH_GRACE, "now": now,
     }, organization=account.organization_id)

@@ -18,6 +18,7 @@ from channels_ingest import wire
 from channels_ingest.errors import MSG_NO_SENDER, MSG_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import EVENT_STATES, ChannelAccount, InboundEvent, InboundMedia
 from channels_ingest.services.media import media_enqueue
+from channels_ingest.shops.ledger import shop_event_process
 from scrm.customers.services import customer_resolve
 from scrm.platform import outbox
 from scrm.platform.locks import advisory_xact_lock
@@ -61,8 +62,13 @@ def event_process(*, event_id):
 
 def _process(event):
     """The outbox handler, inside the transaction that records its success."""
-    status = _dispatch(event)
-    return {"status": status, "processed_at": timezone.now(), "customer": event.customer, "comment": event.comment}
+    note = ""
+    if event.account.is_shop:
+        status, note = shop_event_process(event)
+    else:
+        status = _dispatch(event)
+    return {"status": status, "processed_at": timezone.now(), "customer": event.customer, "comment": event.comment,
+            "last_error": note}
 
 
 def _resolve(event, external_id, profile=None):

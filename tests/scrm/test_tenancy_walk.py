@@ -38,6 +38,9 @@ MODEL_OF = {
     ("customers/export/", "pk"): "scrm.CustomerExport",
     ("customers/", "pk"): "scrm.Customer",
     ("settings/roles/", "pk"): "scrm.CustomRole",
+    ("settlement/orders/", "pk"): "settlement.Order",
+    ("api/v1/^orders", "pk"): "settlement.Order",
+    ("api/v1/^refunds", "pk"): "settlement.Refund",
 }
 # Paths not walked, and why.
 NOT_WALKED = {
@@ -82,6 +85,7 @@ def seed_b(tenant):
     from channels_ingest.models import InboundEvent, OutboundMessage
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Team
+    from settlement.models import Order, Refund, Store
     from tests.channels_ingest.conftest import make_account
     from tests.tickets.factories import CustomerFactory, TicketFactory
     from tickets.models import Attachment, CannedResponse, Comment
@@ -113,6 +117,11 @@ def seed_b(tenant):
     CustomerExport.objects.create(organization=organization, requested_by=ops, file_format="csv")
     CustomRole.objects.create(organization=organization, name=f"{marker} 华东专员", description=marker,
                               data_scope=DataScope.ORGANIZATION)
+    store = Store.objects.create(organization=organization, channel="youzan", ref="b-store", name=f"{marker} 有赞店")
+    order = Order.objects.create(organization=organization, store=store, channel="youzan",
+                                 external_number=f"{marker}-1", customer=customer)
+    Refund.objects.create(organization=organization, store=store, order=order, order_number=order.external_number,
+                          external_number=f"{marker}-r1", amount=1, reason=f"{marker} 退款")
 
 
 @pytest.fixture

@@ -8,17 +8,22 @@ from scrm.platform.tenancy import tenant_scope
 
 
 class Command(BaseCommand):
-    help = "Add a WeChat Official Account or WeCom application to an organization; prints its callback URL."
+    help = ("Add a WeChat Official Account, a WeCom application or an online store (youzan, shopify, woocommerce, "
+            "generic) to an "
+            "organization; prints its callback URL.")
 
     def add_arguments(self, parser):
         parser.add_argument("--organization", required=True, help="organization slug")
         parser.add_argument("--kind", required=True, choices=ChannelAccount.Kind.values)
         parser.add_argument("--slug", required=True, help="the account's slug in the callback URL")
         parser.add_argument("--name", default="")
-        parser.add_argument("--app-id", required=True, help="app id (Official Account) or corp id (WeCom)")
-        parser.add_argument("--token", required=True)
-        parser.add_argument("--aes-key", required=True, help="EncodingAESKey, 43 characters")
-        parser.add_argument("--secret", default="")
+        parser.add_argument("--app-id", "--app-key", dest="app_id", required=True,
+                            help="app id (Official Account), corp id (WeCom), client_id (Youzan), shop domain "
+                                 "(Shopify), site address (WooCommerce) or store code (generic)")
+        parser.add_argument("--token", default="", help="WeChat and WeCom only")
+        parser.add_argument("--aes-key", default="", help="EncodingAESKey, 43 characters; WeChat and WeCom only")
+        parser.add_argument("--secret", default="", help="app secret; for a store, the key its callbacks are "
+                                                         "signed with")
         parser.add_argument("--agent-id", default="")
 
     def handle(self, *args, **options):

@@ -1,0 +1,155 @@
+"""What every shop adapter shares: exact JSON, the platforms' times, and the shape of what an adapter returns.
+
+Numbers in a shop's JSON are read as their exact text: an order id above 2^53 stays the id it was (a JavaScript
+client or a float would have changed its last digits), and an amount keeps its fen.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
+
+from channels_ingest.wire import WireError
+
+SHOP_EVENT_MALFORMED = "shop:malformed"
+PLATFORM_TZ = ZoneInfo("Asia/Shanghai")  # the Chinese platforms give local times without an offset
+
+MSG_MALFORMED = _("The callback was signed correctly but its body is not usable: %(error)s")
+MSG_UNKNOWN_EVENT = _("Event type %(type)s is not one the orders ledger reads; stored and acknowledged.")
+MSG_TEST_PUSH = _("The platform's test push; nothing to record.")
+MSG_BAD_FIELD = _("Field %(field)s: %(problem)s")
+
+
+class UnknownEvent(Exception):  # noqa: N818 - an outcome: the event is stored as ignored
+    pass
+
+
+class PayloadError(Exception):
+    """A stored event that cannot become ledger rows as it is (a missing field, a bad time): recorded on it."""
+
+
+def bad_field(name, problem):
+    return PayloadError(str(MSG_BAD_FIELD % {"field": name, "problem": problem}))
+
+
+def _no_constants(name):
+    raise WireError(f"{name} is not a JSON number")
+
+
+def json_exact(data):
+    """Parse JSON keeping every number as its text (ids and amounts stay exact); WireError if it is not JSON."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WireError("the body is not UTF-8") from None
+    try:
+        return json.loads(data, parse_int=str, parse_float=str, parse_constant=_no_constants)
+    except RecursionError:
+        raise WireError("the JSON is nested too deeply") from None
+    except ValueError as exc:
+        raise WireError(f"malformed JSON: {exc}") from None
+
+
+def text(value, name, *, max_length, required=True):
+    """A string field (an id given as a number is taken as its exact digits)."""
+    if value is None or value == "":
+        if required:
+            raise bad_field(name, "missing")
+        return ""
+    if not isinstance(value, str):
+        raise bad_field(name, "not a string")
+    if len(value) > max_length:
+        raise bad_field(name, f"longer than {max_length} characters")
+    return value
+
+
+def quantity(value, name):
+    """A quantity (up to three decimals: kilograms, metres)."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise bad_field(name, "not a number") from None
+    if not amount.is_finite() or amount <= 0 or amount >= 10**9:
+        raise bad_field(name, "not a positive quantity")
+    return amount.quantize(Decimal("0.001"))
+
+
+def time_of(value, name, *, required=False):
+    """An aware datetime from ISO 8601 (with its offset), a platform's local 'YYYY-MM-DD HH:MM:SS', or Unix
+    seconds."""
+    if value in (None, ""):
+        if required:
+            raise bad_field(name, "missing")
+        return None
+    if not isinstance(value, str):
+        raise bad_field(name, "not a time")
+    if value.isdigit():
+        seconds = int(value)
+        if seconds > 10**11:  # milliseconds
+            seconds //= 1000
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, ValueError, OSError):
+            raise bad_field(name, "not a time") from None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_field(name, "not a time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=PLATFORM_TZ)
+
+
+def version_of(moment):
+    """A time as the ledger's version: microseconds since the epoch."""
+    return int(moment.timestamp() * 1_000_000)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One event of a callback, ready to be stored."""
+
+    kind: str
+    dedupe_key: str
+    raw: str
+    fields: dict = field(default_factory=dict)
+    from_user: str = ""
+
+
+@dataclass(frozen=True)
+class LedgerItem:
+    """One ledger write of an event: an OrderSnapshot or RefundSnapshot, and the buyer as the shop names them
+    ({"id", "mobile", "name"}; empty when the event does not say)."""
+
+    snapshot: object
+    buyer: dict = field(default_factory=dict)
+
+
+class Adapter:
+    kind = ""
+
+    def handshake(self, account, headers, body):
+        """The answer to a platform's unsigned set-up call (WooCommerce's ping), stored nowhere; None otherwise."""
+        return None
+
+    def verify(self, account, headers, body):
+        """Raise wire.SignatureError unless the body is signed with the account's secret."""
+        raise NotImplementedError
+
+    def split(self, account, headers, body):
+        """The events of a verified body, as Incoming; WireError when it is not the platform's JSON."""
+        raise NotImplementedError
+
+    def to_ledger(self, event):
+        """The ledger writes of a stored event; UnknownEvent for a type the ledger does not read, PayloadError
+        (or settlement's SettlementError) when the event cannot be read."""
+        raise NotImplementedError
+
+    def ack(self, incoming):
+        return JsonResponse({"code": 0, "msg": "success"})
+
+    def refuse(self, message):
+        return JsonResponse({"code": 400, "msg": message}, status=400)

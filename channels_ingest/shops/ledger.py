@@ -1,0 +1,59 @@
+"""The worker side of a shop event: the adapter reads the stored event, settlement stores it in the orders ledger.
+
+Runs inside the outbox's transaction of the event: an event that cannot be read (a missing field, an amount that
+does not parse, a bad currency) raises a permanent failure, so nothing of it is written and the event is dead with
+the reason, replayable once the shop or the code is fixed. A type the ledger does not read is ignored, with why.
+"""
+
+from channels_ingest.models import InboundEvent
+from channels_ingest.shops import SHOP_EVENT_MALFORMED, UnknownEvent, adapter_for
+from channels_ingest.shops.base import MSG_MALFORMED, MSG_UNKNOWN_EVENT, PayloadError
+from channels_ingest.wire import WireError
+from scrm.customers.services import customer_resolve
+from scrm.platform.outbox import Failure
+from settlement.errors import SettlementError
+from settlement.services import order_upsert, refund_upsert, store_ensure
+from settlement.snapshots import OrderSnapshot
+
+Status = InboundEvent.Status
+
+
+def shop_event_process(event):
+    """Apply one stored shop event to the ledger. Returns (status, note): the note says why it was ignored."""
+    account = event.account
+    if event.kind == SHOP_EVENT_MALFORMED:
+        raise Failure(str(MSG_MALFORMED % {"error": event.fields.get("error", "")}), permanent=True)
+    try:
+        items = adapter_for(account.kind).to_ledger(event)
+    except UnknownEvent as exc:
+        return Status.IGNORED, str(MSG_UNKNOWN_EVENT % {"type": exc.args[0]}) if exc.args else ""
+    except (PayloadError, SettlementError, WireError) as exc:
+        raise Failure(str(exc), permanent=True) from None
+    organization = account.organization
+    store = store_ensure(organization=organization, channel=account.channel, ref=account.app_id, name=account.name)
+    source = f"{event.kind} #{event.pk}"
+    for item in items:
+        customer = _buyer(account, item.buyer)
+        if customer is not None:
+            event.customer = customer
+        try:
+            if isinstance(item.snapshot, OrderSnapshot):
+                order_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
+                             source=source)
+            else:
+                refund_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
+                              source=source)
+        except SettlementError as exc:
+            raise Failure(str(exc), permanent=True) from None
+    return Status.PROCESSED, ""
+
+
+def _buyer(account, buyer):
+    """The customer of the buyer the shop names (by the shop's buyer id, then the mobile it gives); None when the
+    event names nobody."""
+    if not buyer.get("id"):
+        return None
+    profile = {"name": buyer["name"]} if buyer.get("name") else {}
+    return customer_resolve(organization=account.organization, channel=account.channel, app_id=account.app_id,
+                            external_id=buyer["id"], mobile=buyer.get("mobile") or None, profile=profile)
+

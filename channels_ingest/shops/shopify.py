@@ -1,0 +1,144 @@
+"""Shopify webhooks (the REST resource as JSON).
+
+`X-Shopify-Hmac-SHA256` = base64(HMAC-SHA256(app client secret, raw body)); the topic (orders/create,
+orders/updated, orders/paid, orders/fulfilled, orders/cancelled, refunds/create) in `X-Shopify-Topic`, the shop in
+`X-Shopify-Shop-Domain`, the delivery's id in `X-Shopify-Webhook-Id` (the same for every retry: the dedupe key).
+Any 2xx within 5 seconds is an acknowledgement; Shopify retries 8 times over 4 hours with the original payload.
+"""
+
+import base64
+import hashlib
+import hmac
+from decimal import Decimal
+
+from django.http import JsonResponse
+
+from channels_ingest.shops.base import (
+    Adapter,
+    Incoming,
+    LedgerItem,
+    UnknownEvent,
+    json_exact,
+    quantity,
+    text,
+    time_of,
+    version_of,
+)
+from channels_ingest.wire import SignatureError, WireError
+from settlement.snapshots import LineSnapshot, OrderSnapshot, RefundSnapshot, currency_code, money
+
+ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/fulfilled", "orders/partially_fulfilled",
+                "orders/cancelled", "orders/edited"}
+REFUND_TOPICS = {"refunds/create"}
+_PAID = {"paid", "partially_paid", "partially_refunded"}
+
+
+def hmac_base64(secret, body):
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def _status(data):
+    if data.get("cancelled_at"):
+        return "cancelled"
+    financial, fulfilment = data.get("financial_status"), data.get("fulfillment_status")
+    if financial in ("refunded", "voided"):
+        return "closed"
+    if fulfilment == "fulfilled":
+        return "completed" if data.get("closed_at") else "shipped"
+    if financial in _PAID:
+        return "paid"
+    return "pending"
+
+
+def _shipping(data):
+    shipping = data.get("total_shipping_price_set") or {}
+    amount = ((shipping.get("shop_money") or {}).get("amount")) if isinstance(shipping, dict) else None
+    return money(amount or "0", name="total_shipping_price_set")
+
+
+def _buyer(data):
+    customer = data.get("customer") or {}
+    if not isinstance(customer, dict):
+        return {}
+    name = " ".join(filter(None, [str(customer.get("first_name") or ""), str(customer.get("last_name") or "")]))
+    return {"id": str(customer.get("id") or "")[:128], "mobile": str(customer.get("phone") or "")[:32],
+            "name": name[:100]}
+
+
+def _order(data):
+    updated_at = time_of(data.get("updated_at"), "updated_at", required=True)
+    address = data.get("shipping_address") or {}
+    status = _status(data)
+    lines = tuple(LineSnapshot(
+        sku=text(item.get("sku"), f"line_items[{n}].sku", max_length=100, required=False),
+        name=text(item.get("name") or item.get("title"), f"line_items[{n}].name", max_length=255),
+        quantity=quantity(item.get("quantity", "1"), f"line_items[{n}].quantity"),
+        unit_price=money(item.get("price", "0"), name=f"line_items[{n}].price"),
+        amount=money(money(item.get("price", "0"), name=f"line_items[{n}].price")
+                     * Decimal(str(item.get("quantity", "1"))), name=f"line_items[{n}].amount"),
+    ) for n, item in enumerate(data.get("line_items") or []))
+    snapshot = OrderSnapshot(
+        number=text(data.get("id"), "id", max_length=64), status=status, version=version_of(updated_at),
+        updated_at=updated_at, currency=currency_code(data.get("currency") or "USD"),
+        goods_amount=money(data.get("total_line_items_price") or data.get("subtotal_price") or "0",
+                           name="total_line_items_price"),
+        discount_amount=money(data.get("total_discounts") or "0", name="total_discounts"),
+        shipping_amount=_shipping(data), paid_amount=money(data.get("total_price") or "0", name="total_price"),
+        placed_at=time_of(data.get("created_at"), "created_at"),
+        paid_at=time_of(data.get("processed_at"), "processed_at") if status != "pending" else None,
+        completed_at=time_of(data.get("closed_at"), "closed_at") if status == "completed" else None,
+        cancelled_at=time_of(data.get("cancelled_at"), "cancelled_at"), lines=lines, raw=data,
+        shipping_address={"province": str(address.get("province") or ""), "city": str(address.get("city") or ""),
+                          "country": str(address.get("country") or ""),
+                          "address": str(address.get("address1") or "")} if isinstance(address, dict) else {},
+    )
+    return LedgerItem(snapshot=snapshot, buyer=_buyer(data))
+
+
+def _refund(data):
+    created = time_of(data.get("processed_at") or data.get("created_at"), "created_at", required=True)
+    transactions = [t for t in data.get("transactions") or []
+                    if isinstance(t, dict) and t.get("kind") == "refund" and t.get("status") == "success"]
+    amount = sum((money(t.get("amount"), name="transactions.amount") for t in transactions), Decimal("0.00"))
+    currency = next((t.get("currency") for t in transactions if t.get("currency")), None) or "USD"
+    snapshot = RefundSnapshot(
+        number=text(data.get("id"), "id", max_length=64), order_number=text(data.get("order_id"), "order_id",
+                                                                           max_length=64),
+        status="refunded", version=version_of(created), amount=amount, currency=currency_code(currency),
+        reason=str(data.get("note") or "")[:255], requested_at=created, refunded_at=created, raw=data)
+    return LedgerItem(snapshot=snapshot)
+
+
+class ShopifyAdapter(Adapter):
+    kind = "shopify"
+
+    def verify(self, account, headers, body):
+        given = headers.get("X-Shopify-Hmac-SHA256", "")
+        if not (account.secret and hmac.compare_digest(hmac_base64(account.secret, body), given.strip())):
+            raise SignatureError("bad X-Shopify-Hmac-SHA256")
+
+    def split(self, account, headers, body):
+        payload = json_exact(body)
+        if not isinstance(payload, dict):
+            raise WireError("not a Shopify resource (a JSON object)")
+        topic = headers.get("X-Shopify-Topic", "")[:50]
+        webhook_id = headers.get("X-Shopify-Webhook-Id", "")
+        key = (f"wh:{webhook_id}" if webhook_id else f"{topic}:{payload.get('id')}:{payload.get('updated_at')}")
+        return [Incoming(kind=f"shopify:{topic}", dedupe_key=key[:200], raw=body.decode("utf-8"),
+                         fields={"topic": topic, "shop": headers.get("X-Shopify-Shop-Domain", "")[:100]},
+                         from_user=str((payload.get("customer") or {}).get("id") or "")
+                         if isinstance(payload.get("customer"), dict) else "")]
+
+    def to_ledger(self, event):
+        topic = event.fields.get("topic", "")
+        if topic in ORDER_TOPICS:
+            return [_order(json_exact(event.raw))]
+        if topic in REFUND_TOPICS:
+            return [_refund(json_exact(event.raw))]
+        raise UnknownEvent(topic or "?")
+
+    def ack(self, incoming):
+        return JsonResponse({"ok": True})
+
+
+

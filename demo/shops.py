@@ -1,0 +1,159 @@
+"""Demo online stores of the demo organization: a Youzan store (星河家电有赞店) and the organization's own mall on the
+signed feed (星河家电官方商城), each with a few hundred orders delivered as the stores deliver them (several events
+per order, some refunds) and processed the way the workers process real ones: the orders ledger, its customers and
+the after-sales tickets the refunds opened.
+
+Idempotent: the accounts by their slugs, and their events only when a store has none. The secrets are public demo
+values: these stores are not connected to anything.
+"""
+
+import json
+import random
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import quote
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from channels_ingest import shops
+from channels_ingest.models import ChannelAccount, InboundEvent
+from channels_ingest.services import channel_account_create, event_process
+
+YOUZAN_SLUG, MALL_SLUG = "xinghe-demo-youzan", "xinghe-demo-mall"
+DEMO_SECRET = "xinghe-demo-store-secret"  # noqa: S105 - a public demo value
+PRODUCTS = [("KT-35", "星河 1.5 匹变频空调", Decimal("2999.00")),
+            ("XYJ-10", "星河 10 公斤滚筒洗衣机", Decimal("2399.00")),
+            ("BX-50", "星河 500 升对开门冰箱", Decimal("3899.00")),
+            ("RSQ-60", "星河 60 升电热水器", Decimal("1299.00")),
+            ("LV-1", "星河滤芯（一年装）", Decimal("199.00"))]
+CITIES = [("江苏省", "南京市"), ("江苏省", "苏州市"), ("浙江省", "杭州市"), ("上海市", "上海市辖区"),
+          ("广东省", "广州市")]
+REASONS = ["尺寸不合适", "安装后发现有划痕", "不想要了", "与描述不符"]
+# Stages an order goes through, each one event; an order stops at a random stage, a few are cancelled.
+STAGES = ["pending", "paid", "shipped", "completed"]
+_YOUZAN_STATUS = {"pending": ("WAIT_BUYER_PAY", "trade_TradeCreate"), "paid": ("WAIT_SELLER_SEND_GOODS",
+                                                                                 "trade_TradePaid"),
+                  "shipped": ("WAIT_BUYER_CONFIRM_GOODS", "trade_TradeSellerShip"),
+                  "completed": ("TRADE_SUCCESS", "trade_TradeSuccess"),
+                  "cancelled": ("TRADE_CLOSED_BY_USER", "trade_TradeClose")}
+
+
+def seed_shops(*, organization, orders_per_store=100):
+    rng = random.Random(2026)
+    now = timezone.now().replace(microsecond=0)
+    for slug, kind, name, app_id in ((YOUZAN_SLUG, ChannelAccount.Kind.YOUZAN, "星河家电有赞店", "xinghe-youzan-demo"),
+                                     (MALL_SLUG, ChannelAccount.Kind.GENERIC, "星河家电官方商城", "xinghe-mall")):
+        account = _account(organization, slug, kind, name, app_id)
+        if account is None or InboundEvent.objects.filter(account=account).exists():
+            continue
+        for n in range(orders_per_store):
+            for event in _order_events(rng, kind, slug, n, now - timedelta(days=rng.randint(0, 60))):
+                _deliver(account, event)
+
+
+def _account(organization, slug, kind, name, app_id):
+    account = ChannelAccount.objects.filter(slug=slug).first()
+    if account is None:
+        try:
+            with transaction.atomic():
+                account = channel_account_create(organization=organization, kind=kind, slug=slug, name=name,
+                                                 app_id=app_id, secret=DEMO_SECRET)
+        except IntegrityError:
+            return None
+    return account if account.organization_id == organization.pk else None
+
+
+def _deliver(account, body):
+    """Store the callback body through the adapter, as the hook does, and process its events at once."""
+    for item in shops.adapter_for(account.kind).split(account, {}, body):
+        event = InboundEvent.objects.create(
+            organization_id=account.organization_id, account=account, kind=item.kind, dedupe_key=item.dedupe_key,
+            from_user=item.from_user, raw=item.raw, fields=item.fields)
+        event_process(event_id=event.pk)
+
+
+def _order_events(rng, kind, slug, n, placed):
+    product = rng.choice(PRODUCTS)
+    quantity = rng.choice([1, 1, 1, 2])
+    goods = product[2] * quantity
+    discount = rng.choice([Decimal("0.00"), Decimal("50.00"), Decimal("100.00")])
+    province, city = rng.choice(CITIES)
+    buyer = f"{slug}-buyer-{rng.randint(1, 60):03d}"
+    last = rng.choices(range(len(STAGES)), weights=[1, 3, 3, 8])[0]
+    stages = STAGES[:last + 1] + (["cancelled"] if last == 0 and rng.random() < 0.5 else [])
+    number = f"{'E' if kind == ChannelAccount.Kind.YOUZAN else 'XH'}{placed:%Y%m%d}{n:05d}"
+    order = {"number": number, "goods": goods, "discount": discount, "paid": goods - discount, "buyer": buyer,
+             "province": province, "city": city, "product": product, "quantity": quantity, "placed": placed}
+    events = []
+    for step, stage in enumerate(stages):
+        at = placed + timedelta(hours=step * 20, minutes=rng.randint(0, 59))
+        events.append(_youzan_trade(order, stage, at) if kind == ChannelAccount.Kind.YOUZAN
+                      else _mall_order(order, stage, at))
+    if last >= 2 and rng.random() < 0.12:
+        at = placed + timedelta(days=3)
+        refund = {"number": f"RF{number}", "order": number, "amount": order["paid"], "reason": rng.choice(REASONS)}
+        for step, status in enumerate(["requested", "refunded"] if rng.random() < 0.6 else ["requested"]):
+            events.append(_youzan_refund(refund, status, at + timedelta(hours=step * 30))
+                          if kind == ChannelAccount.Kind.YOUZAN
+                          else _mall_refund(refund, status, at + timedelta(hours=step * 30)))
+    return events
+
+
+def _body(payload):
+    return json.dumps(payload, ensure_ascii=False, default=str).encode()
+
+
+def _mall_order(order, stage, at):
+    sku, name, price = order["product"]
+    return _body({"id": f"evt-{order['number']}-{stage}", "type": "order.updated", "order": {
+        "number": order["number"], "status": stage, "updated_at": at.isoformat(), "currency": "CNY",
+        "goods_amount": order["goods"], "discount_amount": order["discount"], "shipping_amount": "0.00",
+        "paid_amount": order["paid"], "placed_at": order["placed"].isoformat(),
+        "paid_at": at.isoformat() if stage == "paid" else None,
+        "shipped_at": at.isoformat() if stage == "shipped" else None,
+        "completed_at": at.isoformat() if stage == "completed" else None,
+        "cancelled_at": at.isoformat() if stage == "cancelled" else None,
+        "buyer": {"id": order["buyer"], "name": f"买家{order['buyer'][-3:]}"},
+        "shipping_address": {"province": order["province"], "city": order["city"]},
+        "lines": [{"sku": sku, "name": name, "quantity": str(order["quantity"]), "unit_price": price,
+                   "amount": price * order["quantity"]}]}})
+
+
+def _mall_refund(refund, status, at):
+    return _body({"id": f"evt-{refund['number']}-{status}", "type": "refund.updated", "refund": {
+        "number": refund["number"], "order_number": refund["order"], "status": status, "updated_at": at.isoformat(),
+        "amount": refund["amount"], "reason": refund["reason"], "requested_at": at.isoformat()}})
+
+
+def _local(at):
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _youzan_trade(order, stage, at):
+    status, kind = _YOUZAN_STATUS[stage]
+    sku, name, price = order["product"]
+    msg = {"full_order_info": {
+        "order_info": {"tid": order["number"], "status": status, "created": _local(order["placed"]),
+                       "update_time": _local(at), "pay_time": _local(at) if stage == "paid" else "",
+                       "consign_time": _local(at) if stage == "shipped" else "",
+                       "success_time": _local(at) if stage == "completed" else "",
+                       "close_time": _local(at) if stage == "cancelled" else ""},
+        "pay_info": {"total_fee": str(order["goods"]), "post_fee": "0.00", "payment": str(order["paid"])},
+        "buyer_info": {"yz_open_id": order["buyer"], "fans_nickname": f"有赞买家{order['buyer'][-3:]}"},
+        "address_info": {"delivery_province": order["province"], "delivery_city": order["city"]},
+        "orders": [{"outer_sku_id": sku, "title": name, "num": order["quantity"], "price": str(price),
+                    "payment": str(price * order["quantity"])}]}}
+    return _body({"client_id": "xinghe-youzan-demo", "id": order["number"], "kdt_id": 960001, "mode": 1,
+                  "msg": quote(json.dumps(msg, ensure_ascii=False)), "sendCount": 0, "status": status,
+                  "test": False, "type": kind, "version": int(at.timestamp()),
+                  "msg_id": f"demo-{order['number']}-{stage}"})
+
+
+def _youzan_refund(refund, status, at):
+    kind = {"requested": "trade_refund_BuyerCreated", "refunded": "trade_refund_Success"}[status]
+    msg = {"refund_id": refund["number"], "tid": refund["order"], "refunded_fee": str(refund["amount"]),
+           "refund_reason": refund["reason"], "update_time": _local(at)}
+    return _body({"client_id": "xinghe-youzan-demo", "id": refund["order"], "kdt_id": 960001, "mode": 1,
+                  "msg": quote(json.dumps(msg, ensure_ascii=False)), "sendCount": 0, "test": False, "type": kind,
+                  "version": int(at.timestamp()), "msg_id": f"demo-{refund['number']}-{status}"})

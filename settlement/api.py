@@ -1,0 +1,60 @@
+"""`/api/v1/orders/` and `/api/v1/refunds/`: the orders ledger, read only (the stores' events write it), filtered
+like the orders list. Finance and ops (the `view_order` / `view_refund` permissions)."""
+
+import django_filters
+
+from scrm.api import TenantReadOnlyViewSet
+from scrm.models import Channel
+from settlement import selectors
+from settlement.models import Order, Refund
+from settlement.serializers import OrderSerializer, RefundSerializer
+
+
+class OrderAPIFilter(django_filters.FilterSet):
+    store = django_filters.NumberFilter(field_name="store_id")
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Order.Status.choices)
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    region = django_filters.NumberFilter(field_name="region_id")
+    number = django_filters.CharFilter(field_name="external_number")
+    placed_after = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
+    placed_before = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    amount_min = django_filters.NumberFilter(field_name="paid_amount", lookup_expr="gte")
+    amount_max = django_filters.NumberFilter(field_name="paid_amount", lookup_expr="lte")
+
+    class Meta:
+        model = Order
+        fields = ["store", "channel", "status", "customer", "region", "number", "placed_after", "placed_before",
+                  "updated_after", "amount_min", "amount_max"]
+
+
+class RefundAPIFilter(django_filters.FilterSet):
+    store = django_filters.NumberFilter(field_name="store_id")
+    status = django_filters.MultipleChoiceFilter(choices=Refund.Status.choices)
+    order = django_filters.NumberFilter(field_name="order_id")
+    order_number = django_filters.CharFilter()
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    waiting_for_order = django_filters.BooleanFilter(field_name="order", lookup_expr="isnull")
+
+    class Meta:
+        model = Refund
+        fields = ["store", "status", "order", "order_number", "customer", "waiting_for_order"]
+
+
+class OrderViewSet(TenantReadOnlyViewSet):
+    model = Order
+    serializer_class = OrderSerializer
+    filterset_class = OrderAPIFilter
+
+    def scoped_queryset(self):
+        return selectors.order_list_api()
+
+
+class RefundViewSet(TenantReadOnlyViewSet):
+    model = Refund
+    serializer_class = RefundSerializer
+    filterset_class = RefundAPIFilter
+
+    def scoped_queryset(self):
+        return selectors.refund_list()

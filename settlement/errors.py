@@ -1,0 +1,15 @@
+"""The settlement app's domain error and the messages tests import."""
+
+from django.utils.translation import gettext_lazy as _
+
+MSG_BAD_AMOUNT = _("The amount %(name)s is not a number of yuan to the fen: %(value)s.")
+MSG_BAD_CURRENCY = _("The currency %(value)s is not a three-letter ISO code.")
+MSG_BAD_STATUS = _("Unknown status %(value)s.")
+MSG_BAD_VERSION = _("The platform's version %(value)s is not a number the ledger can order by.")
+MSG_REFUND_TICKET_SUBJECT = _("Refund %(refund)s for order %(order)s")
+MSG_REFUND_TICKET_BODY = _("Store: %(store)s\nOrder: %(order)s\nRefund: %(refund)s\nAmount: %(amount)s %(currency)s\n"
+                           "Status: %(status)s\nReason: %(reason)s")
+
+
+class SettlementError(Exception):
+    pass

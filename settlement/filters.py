@@ -1,0 +1,44 @@
+"""The orders list's filters (django-filter)."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from scrm.models import Channel, Region
+from settlement.models import Order, Store
+
+
+def _stores(request):
+    return Store.objects.order_by("name", "pk")
+
+
+def _regions(request):
+    return Region.objects.all()
+
+
+class OrderFilter(django_filters.FilterSet):
+    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores,
+                                             widget=forms.Select(attrs={"class": "form-select"}))
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Order.Status.choices)
+    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region",
+                                              widget=forms.Select(attrs={"class": "form-select"}))
+    placed = django_filters.DateFromToRangeFilter(label=_("Placed"), field_name="placed_at__date")
+    amount = django_filters.RangeFilter(label=_("Paid amount"), field_name="paid_amount")
+    customer = django_filters.CharFilter(label=_("Customer"), method="filter_customer")
+    number = django_filters.CharFilter(label=_("Order number"), field_name="external_number")
+
+    class Meta:
+        model = Order
+        fields = ["store", "channel", "status", "region", "placed", "amount", "customer", "number"]
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region__path__startswith=value.path) if value else queryset
+
+    def filter_customer(self, queryset, name, value):
+        """A fragment of the customer's name (finance never searches by phone: they see it masked)."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(customer__display_name__icontains=value) | Q(customer__real_name__icontains=value))

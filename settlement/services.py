@@ -1,0 +1,176 @@
+"""Writes of the orders ledger: stores, orders and refunds as the shops report them.
+
+Shops deliver out of order and retry. Every report carries the platform's version (its update time or version
+number); the ledger keeps the newest report of each order and refund, and ignores an older one. The milestone
+times (paid, shipped, ...) are the earliest any report gave, and a waiting refund is attached when its order lands,
+so any set of reports, delivered in any order and any number of times, ends in the same ledger.
+"""
+
+import logging
+
+from django.db import transaction
+
+from scrm.models import Region
+from scrm.platform.locks import advisory_xact_lock
+from scrm.platform.tenancy import tenant_scope
+from settlement.errors import MSG_REFUND_TICKET_BODY, MSG_REFUND_TICKET_SUBJECT
+from settlement.models import Order, OrderLine, OrderReport, Refund, Store
+from settlement.snapshots import currency_code
+from tickets.services import ticket_open
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["order_upsert", "refund_upsert", "store_ensure"]
+
+# Equal versions (two reports of the same second): the later stage of the life wins, whatever the arrival order.
+ORDER_STATUS_RANK = {
+    Order.Status.PENDING: 0, Order.Status.PAID: 1, Order.Status.SHIPPED: 2, Order.Status.COMPLETED: 3,
+    Order.Status.CANCELLED: 4, Order.Status.CLOSED: 5,
+}
+REFUND_STATUS_RANK = {
+    Refund.Status.REQUESTED: 0, Refund.Status.APPROVED: 1, Refund.Status.REFUSED: 2, Refund.Status.CANCELLED: 3,
+    Refund.Status.REFUNDED: 4,
+}
+_ORDER_MILESTONES = ("placed_at", "paid_at", "shipped_at", "completed_at", "cancelled_at")
+_REFUND_MILESTONES = ("requested_at", "resolved_at", "refunded_at")
+
+
+def _earliest(stored, given):
+    if stored is None:
+        return given
+    if given is None:
+        return stored
+    return min(stored, given)
+
+
+def _order_lock(store, number):
+    """One order at a time across workers: its reports and its refunds' (a refund arriving while its order is being
+    stored must see the order, or be seen by it)."""
+    advisory_xact_lock("order", store.organization_id, store.pk, number)
+
+
+@transaction.atomic
+def store_ensure(*, organization, channel, ref, name):
+    """The store of a channel account, made on its first order; its name follows the account's."""
+    with tenant_scope(organization):
+        store, created = Store.objects.get_or_create(
+            organization=organization, channel=channel, ref=ref[:128], defaults={"name": name[:100]})
+        if not created and name and store.name != name[:100]:
+            store.name = name[:100]
+            store.save(update_fields=["name"])
+        return store
+
+
+def _region_for(address):
+    """The region of a shipping address: the organization's region named like its city, else its province."""
+    names = [str(address.get(key) or "").strip() for key in ("city", "province")]
+    names = [name for name in names if name]
+    if not names:
+        return None
+    regions = {region.name: region for region in Region.objects.filter(name__in=names)}
+    return next((regions[name] for name in names if name in regions), None)
+
+
+@transaction.atomic
+def order_upsert(*, organization, store, snapshot, customer=None, source=""):
+    """Store what a shop reported about an order. Returns (order, applied): `applied` is False when the report was
+    older than (or the same as) what the ledger holds; its milestone times are still taken if earlier."""
+    with tenant_scope(organization):
+        _order_lock(store, snapshot.number)
+        order = Order.objects.select_for_update().filter(store=store, external_number=snapshot.number).first()
+        created = order is None
+        if created:
+            order = Order(organization=organization, store=store, channel=store.channel,
+                          external_number=snapshot.number)
+        for name in _ORDER_MILESTONES:
+            setattr(order, name, _earliest(getattr(order, name), getattr(snapshot, name)))
+        stored_key = (order.source_version, ORDER_STATUS_RANK.get(order.status, 0))
+        applied = created or (snapshot.version, ORDER_STATUS_RANK[snapshot.status]) > stored_key
+        if applied:
+            order.status, order.source_version = snapshot.status, snapshot.version
+            order.source_updated_at = snapshot.updated_at
+            order.currency = currency_code(snapshot.currency)
+            order.goods_amount, order.discount_amount = snapshot.goods_amount, snapshot.discount_amount
+            order.shipping_amount, order.paid_amount = snapshot.shipping_amount, snapshot.paid_amount
+            order.platform_fee = snapshot.platform_fee
+            order.shipping_address, order.raw = snapshot.shipping_address, snapshot.raw
+            order.region = _region_for(snapshot.shipping_address)
+        if order.customer_id is None and customer is not None:
+            order.customer = customer
+        order.save()
+        if applied:
+            if not created:
+                order.lines.all().delete()
+            OrderLine.objects.bulk_create([
+                OrderLine(organization=organization, order=order, position=n, sku=line.sku[:100],
+                          name=line.name[:255], quantity=line.quantity, unit_price=line.unit_price,
+                          amount=line.amount)
+                for n, line in enumerate(snapshot.lines, start=1)
+            ])
+        if created:
+            _refunds_attach(order)
+        _report(store, snapshot.number, OrderReport.Kind.ORDER, snapshot.number, snapshot, applied, source)
+        return order, applied
+
+
+def _report(store, order_number, kind, number, snapshot, applied, source):
+    OrderReport.objects.create(organization_id=store.organization_id, store=store, order_number=order_number,
+                               kind=kind, number=number, status=snapshot.status, version=snapshot.version,
+                               applied=applied, source=source[:100])
+
+
+def _refunds_attach(order):
+    """Refunds that arrived before their order now point at it, and open their tickets if they could not yet."""
+    waiting = list(Refund.objects.select_for_update().filter(
+        store=order.store_id, order_number=order.external_number, order__isnull=True).order_by("pk"))
+    for refund in waiting:
+        refund.order = order
+        refund.customer = refund.customer or order.customer
+        refund.save(update_fields=["order", "customer", "updated_at"])
+        _refund_ticket(refund)
+
+
+@transaction.atomic
+def refund_upsert(*, organization, store, snapshot, customer=None, source=""):
+    """Store what a shop reported about a refund, attached to its order if the ledger has it (else it waits for
+    it). A refund with a known customer opens one after-sales ticket, routed by the ticket rules and carrying the
+    order number. Returns (refund, applied)."""
+    with tenant_scope(organization):
+        _order_lock(store, snapshot.order_number)
+        refund = Refund.objects.select_for_update().filter(store=store, external_number=snapshot.number).first()
+        created = refund is None
+        if created:
+            refund = Refund(organization=organization, store=store, external_number=snapshot.number,
+                            order_number=snapshot.order_number, amount=snapshot.amount)
+        for name in _REFUND_MILESTONES:
+            setattr(refund, name, _earliest(getattr(refund, name), getattr(snapshot, name)))
+        stored_key = (refund.source_version, REFUND_STATUS_RANK.get(refund.status, 0))
+        applied = created or (snapshot.version, REFUND_STATUS_RANK[snapshot.status]) > stored_key
+        if applied:
+            refund.status, refund.source_version = snapshot.status, snapshot.version
+            refund.amount, refund.currency = snapshot.amount, currency_code(snapshot.currency)
+            refund.reason, refund.raw = snapshot.reason[:255], snapshot.raw
+        if refund.order_id is None:
+            refund.order = Order.objects.filter(store=store, external_number=refund.order_number).first()
+        refund.customer = refund.customer or customer or (refund.order.customer if refund.order else None)
+        refund.save()
+        _refund_ticket(refund)
+        _report(store, snapshot.order_number, OrderReport.Kind.REFUND, snapshot.number, snapshot, applied, source)
+        return refund, applied
+
+
+def _refund_ticket(refund):
+    """Open the refund's after-sales ticket once its customer is known (a ticket is always someone's)."""
+    if refund.ticket_id is not None or refund.customer is None:
+        return
+    store = refund.store
+    values = {"store": store.name, "order": refund.order_number, "refund": refund.external_number,
+              "amount": refund.amount, "currency": refund.currency, "status": refund.get_status_display(),
+              "reason": refund.reason or "-"}
+    refund.ticket = ticket_open(
+        organization=refund.organization, customer=refund.customer,
+        subject=str(MSG_REFUND_TICKET_SUBJECT % values), description=str(MSG_REFUND_TICKET_BODY % values),
+        channel=store.channel, source_ref=f"refund:{store.pk}:{refund.external_number}"[:128],
+        order_number=refund.order_number,
+    )
+    refund.save(update_fields=["ticket", "updated_at"])

@@ -1,0 +1,24 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from settlement.models import Order
+
+
+class OrderTable(tables.Table):
+    external_number = tables.LinkColumn("settlement:order-detail", args=[tables.A("pk")],
+                                        verbose_name=_("Order number"))
+    store = tables.Column(verbose_name=_("Store"), orderable=False)
+    customer = tables.Column(verbose_name=_("Customer"), accessor="customer__display_name", orderable=False,
+                             default="—")
+    status = tables.Column(verbose_name=_("Status"))
+    paid_amount = tables.Column(verbose_name=_("Paid amount"), attrs={"td": {"class": "text-end"}})
+    currency = tables.Column(verbose_name=_("Currency"), orderable=False)
+    region = tables.Column(verbose_name=_("Region"), orderable=False, default="—")
+    placed_at = tables.DateTimeColumn(verbose_name=_("Placed"), order_by=("placed_at", "pk"), format="Y-m-d H:i")
+
+    class Meta:
+        model = Order
+        fields = ("external_number", "store", "customer", "status", "paid_amount", "currency", "region",
+                  "placed_at")
+        attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "orders"}
+        empty_text = _("No order matches. Orders appear here as the connected stores report them.")

@@ -1,0 +1,126 @@
+"""The orders list and an order's page, as finance and ops read them."""
+
+from decimal import Decimal
+
+import pytest
+
+from scrm.customers.services import customer_resolve
+from scrm.models import Role
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from settlement.models import Order
+from settlement.services import order_upsert, refund_upsert, store_ensure
+from tests.scrm.factories import OrganizationFactory
+from tests.settlement.ledger import at, order, refund
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finance(organization, make_user):
+    return make_user(organization, Role.FINANCE, username="finance-acme")
+
+
+def make_orders(organization, count, *, store_name="有赞店", status="paid", start=0):
+    store = store_ensure(organization=organization, channel="youzan", ref=store_name, name=store_name)
+    for n in range(start, start + count):
+        with tenant_scope(organization):
+            buyer = customer_resolve(organization=organization, channel="youzan", app_id=store_name,
+                                     external_id=f"b{n}", profile={"nickname": f"买家{n}"})
+        order_upsert(organization=organization, store=store, customer=buyer,
+                     snapshot=order(number=f"NO{n:04d}", status=status, paid_amount=Decimal(100 + n),
+                                    placed_at=at(n)))
+    return store
+
+
+def numbers(response):
+    return [row.record.external_number for row in response.context["table"].page.object_list]
+
+
+def test_finance_lists_the_orders_newest_first(client, finance, organization):
+    make_orders(organization, 3)
+    client.force_login(finance)
+    response = client.get("/settlement/orders/")
+    assert response.status_code == 200
+    assert numbers(response) == ["NO0002", "NO0001", "NO0000"]
+    page = response.content.decode()
+    assert "买家2" in page and "102.00" in page
+
+
+def test_an_agent_may_not_open_the_ledger(client, agent, organization):
+    client.force_login(agent)
+    assert client.get("/settlement/orders/").status_code == 403
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("status=shipped", ["NO0011", "NO0010"]),
+    ("amount_min=101&amount_max=102", ["NO0002", "NO0001"]),
+    ("customer=买家1", ["NO0011", "NO0010", "NO0001"]),
+    ("number=NO0002", ["NO0002"]),
+    ("placed_after=2026-11-11&placed_before=2026-11-11", ["NO0011", "NO0010", "NO0002", "NO0001", "NO0000"]),
+    ("placed_after=2026-11-12", []),
+])
+def test_the_filters_narrow_the_list(client, finance, organization, query, expected):
+    make_orders(organization, 3)
+    make_orders(organization, 2, store_name="抖店", status="shipped", start=10)
+    client.force_login(finance)
+    assert numbers(client.get(f"/settlement/orders/?{query}")) == expected
+
+
+def test_the_store_filter_shows_one_stores_orders(client, finance, organization):
+    make_orders(organization, 2)
+    other = make_orders(organization, 1, store_name="抖店", start=10)
+    client.force_login(finance)
+    assert numbers(client.get(f"/settlement/orders/?store={other.pk}")) == ["NO0010"]
+
+
+def test_the_list_takes_the_same_queries_for_5_or_25_orders(client, finance, organization,
+                                                             django_assert_max_num_queries):
+    make_orders(organization, 5)
+    client.force_login(finance)
+    with django_assert_max_num_queries(14) as few:
+        client.get("/settlement/orders/")
+    make_orders(organization, 20, store_name="抖店", start=100)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(numbers(client.get("/settlement/orders/"))) == 25
+
+
+def test_an_orders_page_shows_its_lines_refunds_and_tickets(client, ops_admin, organization,
+                                                           django_assert_max_num_queries):
+    store = make_orders(organization, 1)
+    for n in range(3):
+        refund_upsert(organization=organization, store=store,
+                      snapshot=refund(number=f"RF{n}", order_number="NO0000", amount=Decimal("10.00")))
+    with tenant_scope(organization):
+        pk = Order.objects.get().pk
+    client.force_login(ops_admin)
+    with django_assert_max_num_queries(20):
+        response = client.get(f"/settlement/orders/{pk}/")
+    page = response.content.decode()
+    assert "空调 1.5 匹" in page and "2999.00" in page
+    assert all(f"RF{n}" in page for n in range(3))
+    tickets = response.context["tickets"]
+    assert len(tickets) == 3 and all(ticket.order_number == "NO0000" for ticket in tickets)
+    assert f'href="/tickets/{tickets[0].pk}/"' in page
+
+
+def test_another_organizations_order_is_not_found(client, finance, organization):
+    with platform_scope():
+        other = OrganizationFactory(slug="other")
+    make_orders(other, 1)
+    with tenant_scope(other):
+        pk = Order.objects.get().pk
+    client.force_login(finance)
+    assert client.get(f"/settlement/orders/{pk}/").status_code == 404
+    assert numbers(client.get("/settlement/orders/")) == []
+
+
+def test_an_orders_page_shows_every_report_applied_or_ignored(client, finance, organization):
+    store = make_orders(organization, 1)
+    order_upsert(organization=organization, store=store, snapshot=order(number="NO0000", status="pending", version=1),
+                 source="order.updated #41")
+    with tenant_scope(organization):
+        pk = Order.objects.get().pk
+    client.force_login(finance)
+    response = client.get(f"/settlement/orders/{pk}/")
+    assert [(r.status, r.applied) for r in response.context["history"]] == [("pending", False), ("paid", True)]
+    assert "order.updated #41" in response.content.decode()
