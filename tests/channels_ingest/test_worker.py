@@ -504,3 +504,35 @@ def test_a_batch_of_appended_messages_takes_the_same_queries_whatever_its_size(
 
     with platform_scope():
         assert InboundEvent.objects.filter(status=InboundEvent.Status.PROCESSED).count() == senders * 4
+
+
+def test_a_batch_whose_event_was_claimed_again_meanwhile_is_undone_and_its_events_run_alone(
+        oa, deliver, django_capture_on_commit_callbacks, eager_tasks, monkeypatch):
+    """Another worker claims one event of the batch again after this worker claimed it (its lease expired): nothing
+    of the batch stays, the other events are recorded one by one, and the event claimed again is left to its new
+    owner (no comment from this worker)."""
+    from scrm.platform import outbox
+
+    _opened(oa, deliver, "oA", "oB")
+    events = _stored(oa, django_capture_on_commit_callbacks,
+                     [message("text", openid=openid, Content=text)
+                      for openid, text in [("oA", "A1"), ("oB", "B1"), ("oA", "A2")]])
+    taken = events[1]
+    load_claimed = outbox._load_claimed
+
+    def claimed_again_meanwhile(kind, claimed):
+        rows = load_claimed(kind, claimed)
+        with platform_scope():
+            InboundEvent.objects.filter(pk=taken.pk).update(attempts=5)  # what another worker's claim does
+        return rows
+
+    monkeypatch.setattr(outbox, "_load_claimed", claimed_again_meanwhile)
+
+    tasks.outbox_run.delay(KIND, [event.pk for event in events])
+
+    with platform_scope():
+        statuses = dict(InboundEvent.objects.values_list("pk", "status"))
+        assert [statuses[e.pk] for e in events] == [InboundEvent.Status.PROCESSED, InboundEvent.Status.PROCESSING,
+                                                   InboundEvent.Status.PROCESSED]
+    bodies = {ref.split(":")[1]: c["bodies"] for ref, c in _conversations().items()}
+    assert bodies == {"oA": ["oA 你好", "A1", "A2"], "oB": ["oB 你好"]}
