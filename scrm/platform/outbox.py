@@ -336,7 +336,9 @@ def run(kind_name, ids):
     """Claim and run the due rows of `ids`; returns {id: Outcome} of the rows this call ran. Each row runs in its own
     transaction (an atomic kind's) and fails alone."""
     kind = _KINDS[kind_name]
-    claimed = claim(kind, ids)
+    # In id order, which is the order the rows were stored in (a conversation's messages keep theirs), whatever
+    # order the claim's UPDATE returned them in.
+    claimed = sorted(claim(kind, ids))
     # An atomic kind's handler runs at once and only writes our database: its claimed rows are read in one query
     # per organization, not one each. A network kind reads each row just before its send (a batch may take long).
     preloaded = _load_claimed(kind, claimed) if kind.atomic and len(claimed) > 1 else {}
