@@ -17,7 +17,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.errors import MSG_NOTIFICATION_NOT_YOURS, MSG_NOTIFY_OTHER_ORG, NotificationError
 from notifications.models import Notification, NotificationDelivery
 from scrm.platform import outbox
-from scrm.platform.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope, tenant_sql
 
 logger = logging.getLogger(__name__)
 
@@ -119,34 +119,62 @@ def notify(*, recipient, kind, ticket=None, actor=None, title="", body="", url="
     organization is refused."""
     notice = Notice(recipient=recipient, kind=kind, ticket=ticket, actor=actor, title=title, body=body, url=url,
                     channels=tuple(channels))
-    return notify_many([notice])[0]
+    [row] = _notify_rows([notice])
+    if row is None:
+        return None
+    values = dict(zip(_COLUMNS, row, strict=True))
+    for name in ("recipient_id", "ticket_id", "actor_id"):
+        del values[name]
+    return Notification(**values, recipient=recipient, ticket=ticket, actor=actor)
 
 
 @transaction.atomic
 def notify_many(notices):
     """`notify` for many notices in a few statements (the SLA sweep tells thousands at once): per organization one
-    INSERT of notifications and one of their deliveries. Returns the notifications in the order of `notices`, None
-    where nobody is told."""
+    INSERT of notifications and one of their deliveries. Returns the notifications' ids in the order of `notices`,
+    None where nobody is told."""
+    return [row[0] if row is not None else None for row in _notify_rows(notices)]
+
+
+# The columns of a notification as its INSERT writes them, its id first (returned by the INSERT).
+_COLUMNS = ("id", "organization_id", "recipient_id", "kind", "ticket_id", "actor_id", "title", "body", "url",
+            "read_at", "created_at")
+
+
+def _notify_rows(notices):
+    """Insert the notifications of `notices` (plain rows: a model object per notification and bulk_create's
+    compiler cost more than the rest of an SLA escalation) and their deliveries; returns the rows as in _COLUMNS,
+    None where nobody is told."""
     results = [None] * len(notices)
     by_organization = {}
     urls = _TicketUrls()
+    now = timezone.now()
     # Stored in the organization's language: the same text goes to the centre and to email.
     with translation.override(settings.LANGUAGE_CODE):
         for index, notice in enumerate(notices):
             organization_id = _audience(notice)
             if organization_id is None:
                 continue
-            row = Notification(organization_id=organization_id, recipient=notice.recipient, kind=notice.kind,
-                               ticket=notice.ticket, actor=notice.actor, title=_title(notice), body=str(notice.body),
-                               url=notice.url or (urls(notice.ticket) if notice.ticket is not None else ""))
+            row = (notice.recipient.pk, str(notice.kind), notice.ticket.pk if notice.ticket is not None else None,
+                   notice.actor.pk if notice.actor is not None else None, _title(notice), str(notice.body),
+                   notice.url or (urls(notice.ticket) if notice.ticket is not None else ""), now)
             by_organization.setdefault(organization_id, []).append((index, notice, row))
+    table = connection.ops.quote_name(Notification._meta.db_table)
     for organization_id, items in by_organization.items():
         with tenant_scope(organization_id):
-            Notification.objects.bulk_create([row for _index, _notice, row in items])
+            ids = tenant_sql(
+                f"INSERT INTO {table} (organization_id, recipient_id, kind, ticket_id, actor_id, title, body, url, "  # noqa: S608 - ours
+                "read_at, created_at) SELECT %(organization)s, v.recipient, v.kind, v.ticket, v.actor, v.title, "
+                "v.body, v.url, NULL, v.at FROM (VALUES %(values)s) AS v (n, recipient, kind, ticket, actor, title, "
+                "body, url, at) ORDER BY v.n RETURNING id",
+                organization=organization_id, values=[(n, *row) for n, (_i, _notice, row) in enumerate(items)],
+                template="(%s, %s::bigint, %s, %s::bigint, %s::bigint, %s, %s, %s, %s::timestamptz)")
+            # Ids come from one sequence in the order of the rows (ORDER BY v.n), whatever order RETURNING uses.
+            ids = sorted(notification_id for (notification_id,) in ids)
             deliveries = []
-            for index, notice, row in items:
-                results[index] = row
-                deliveries.extend(_deliveries(notice, row))
+            for notification_id, (index, notice, row) in zip(ids, items, strict=True):
+                results[index] = (notification_id, organization_id, *row[:7], None, row[7])
+                deliveries.extend(_deliveries(notice, notification_id, organization_id))
             if deliveries:
                 NotificationDelivery.objects.bulk_create(deliveries)
                 transaction.on_commit(partial(_publish, [d.pk for d in deliveries]))
@@ -177,13 +205,13 @@ def _title(notice):
     return str(template % {"number": notice.ticket.number})[:200]
 
 
-def _deliveries(notice, notification):
+def _deliveries(notice, notification_id, organization_id):
     for channel in _CHANNELS.values():
         if notice.kind not in channel.kinds and channel.name not in notice.channels:
             continue
         address = channel.address(notice.recipient)
         if address:
-            yield NotificationDelivery(organization_id=notification.organization_id, notification=notification,
+            yield NotificationDelivery(organization_id=organization_id, notification_id=notification_id,
                                        channel=channel.name, address=address[:254])
 
 

@@ -20,10 +20,11 @@ from channels_ingest.models import EVENT_STATES, ChannelAccount, InboundEvent, I
 from channels_ingest.services.media import media_enqueue
 from channels_ingest.shops.ledger import shop_event_process
 from scrm.customers.services import customer_resolve
+from scrm.models import ChannelIdentity
 from scrm.platform import outbox
-from scrm.platform.locks import advisory_xact_lock
+from scrm.platform.locks import advisory_xact_lock, advisory_xact_locks
 from scrm.platform.tenancy import platform_scope
-from tickets.services import ticket_add_message
+from tickets.services import InboundMessage, ticket_add_message, ticket_add_messages
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,71 @@ def _process(event):
         status = _dispatch(event)
     return {"status": status, "processed_at": timezone.now(), "customer": event.customer, "comment": event.comment,
             "last_error": note}
+
+
+def _process_many(events):
+    """The outbox's batch handler: the plain messages (no media to fetch) of senders already known, on their
+    conversations' open tickets, in one transaction (`ticket_add_messages`). Returns {event id: values} of the
+    events it did; the others run one by one after it, in order: every event of a sender with anything else in the
+    batch (an event, a media message, a first message), and every message `ticket_add_messages` leaves."""
+    plain, others = {}, set()
+    for event in events:
+        fields = event.fields
+        sender = (event.account_id, fields.get("FromUserName") or "")
+        msg_type = (fields.get("MsgType") or "").lower()
+        if (sender[1] and msg_type in wire.MESSAGE_TYPES
+                and not (msg_type in wire.MEDIA_TYPES and fields.get("MediaId"))):
+            plain.setdefault(sender, []).append((event, msg_type))
+        else:
+            others.add(sender)
+    for sender in others:
+        plain.pop(sender, None)
+    if not plain:
+        return {}
+    accounts = {event.account_id: event.account for messages in plain.values() for event, _type in messages}
+    advisory_xact_locks([("wx", account_id, external_id) for account_id, external_id in plain])
+    customers = _known_customers(accounts, plain)
+    todo = [(event, msg_type, customers[sender]) for sender, messages in plain.items() if sender in customers
+            for event, msg_type in messages]
+    if not todo:
+        return {}
+    organization = next(iter(accounts.values())).organization
+    comments = ticket_add_messages(organization=organization, messages=[
+        InboundMessage(customer=customer, channel=event.account.channel,
+                       source_ref=conversation_ref(event.account, event.fields["FromUserName"]),
+                       body=message_body(event.fields, msg_type) or "…", message_id=_message_id(event))
+        for event, msg_type, customer in todo])
+    now = timezone.now()
+    return {event.pk: {"status": Status.PROCESSED, "processed_at": now, "customer": customer, "comment": comment}
+            for (event, _type, customer), comment in zip(todo, comments, strict=True) if comment is not None}
+
+
+def _known_customers(accounts, senders):
+    """{sender: customer} of the senders whose identity exists and needs nothing `customer_resolve` would write
+    (a new union id) or follow (a merged customer): one query per account."""
+    found = {}
+    for account_id, account in accounts.items():
+        external_ids = [external_id for sender_account, external_id in senders if sender_account == account_id]
+        identities = ChannelIdentity.objects.select_related("customer").filter(
+            channel=account.channel, app_id=account.app_id or "", external_id__in=external_ids)
+        for identity in identities:
+            found[(account_id, identity.external_id)] = identity
+    customers = {}
+    for sender, messages in senders.items():
+        identity = found.get(sender)
+        if identity is None or identity.customer.merged_into_id:
+            continue
+        union_ids = {event.fields.get("UnionId") or event.fields.get("UnionID") or "" for event, _type in messages}
+        if union_ids - {"", identity.union_id}:
+            continue
+        customers[sender] = identity.customer
+    return customers
+
+
+def _message_id(event):
+    fields = event.fields
+    msg_id = fields.get("MsgId") or fields.get("MsgID") or event.dedupe_key
+    return f"{event.account.slug}:{msg_id}"[:128]
 
 
 def _resolve(event, external_id, profile=None):
@@ -132,11 +198,10 @@ def _message(event, msg_type):
         raise ChannelError(MSG_NO_SENDER)
     _conversation_lock(account, external_id)
     customer = _resolve(event, external_id)
-    msg_id = fields.get("MsgId") or fields.get("MsgID") or event.dedupe_key
     comment = ticket_add_message(
         organization=account.organization, customer=customer, channel=account.channel,
         source_ref=conversation_ref(account, external_id), body=message_body(fields, msg_type) or "…",
-        message_id=f"{account.slug}:{msg_id}"[:128],
+        message_id=_message_id(event),
     )
     event.customer, event.comment = customer, comment
     media_id = fields.get("MediaId")
@@ -195,7 +260,7 @@ def event_replay(*, event):
 
 outbox.register(
     KIND, model=InboundEvent, handler=_process, max_attempts=MAX_ATTEMPTS, backoff=backoff_seconds, lease=LEASE,
-    states=EVENT_STATES, atomic=True, select_related=("account", "account__organization"),
+    states=EVENT_STATES, atomic=True, select_related=("account", "account__organization"), batch_handler=_process_many,
     # Processing only writes rows it can write again from the stored event (which the callback stored durably).
     commit_wait=False,
 )

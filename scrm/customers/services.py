@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest
 from django.forms.models import model_to_dict
@@ -21,11 +21,11 @@ from scrm.errors import (
 from scrm.models import ChannelIdentity, Customer, CustomerMerge, CustomerTag, PiiReveal, Segment
 from scrm.platform.access import CUSTOMER_PII_FIELDS, user_revealable_fields
 from scrm.platform.locks import advisory_xact_lock
-from scrm.platform.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope, tenant_sql
 
 __all__ = [
     "customer_create", "customer_merge", "customer_resolve", "customer_reveal_pii", "customers_set_owner",
-    "customer_touch", "customers_log_reveal", "customers_tag", "customers_untag", "segment_create",
+    "customer_touch", "customers_log_reveal", "customers_touch", "customers_tag", "customers_untag", "segment_create",
 ]
 
 logger = logging.getLogger(__name__)
@@ -305,6 +305,21 @@ def customers_log_reveal(*, customers, user, fields):
                   fields=",".join(fields))
         for c in customers
     ])
+
+
+def customers_touch(*, organization, contacts):
+    """`customer_touch` for several customers at once: `contacts` is {customer id: [contact times]}. The same
+    outcome as touching each customer at each time (last contact forward only, first contact set once), in one
+    UPDATE."""
+    rows = [(customer_id, min(times), max(times)) for customer_id, times in contacts.items() if times]
+    if not rows:
+        return
+    table = connection.ops.quote_name(Customer._meta.db_table)
+    tenant_sql(
+        f"UPDATE {table} AS c SET last_contact_at = GREATEST(COALESCE(c.last_contact_at, v.last), v.last), "  # noqa: S608 - our table
+        "first_contact_at = COALESCE(c.first_contact_at, v.first) "
+        "FROM (VALUES %(values)s) AS v(id, first, last) WHERE c.organization_id = %(organization)s AND c.id = v.id",
+        organization=organization, values=sorted(rows), template="(%s::bigint, %s::timestamptz, %s::timestamptz)")
 
 
 def customer_touch(*, customer, at=None):

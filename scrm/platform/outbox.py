@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scrm.platform.redaction import error_text, redact
-from scrm.platform.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_scope, tenant_sql
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,10 @@ class Kind:
     # An atomic kind whose every outcome can be redone from its row: its success commits without waiting for the
     # disk (see _run_one).
     commit_wait: bool = True
+    # An atomic kind may also handle several claimed rows of one organization at once: batch_handler(rows) ->
+    # {row id: values} for the rows it did (as handler returns them), in one transaction with the record of their
+    # success. A row it leaves out, or every row of a batch that raises, runs alone afterwards (see _run_batch).
+    batch_handler: object = None
 
     def attempts_allowed(self):
         return self.max_attempts() if callable(self.max_attempts) else self.max_attempts
@@ -145,13 +149,15 @@ _KINDS = {}
 
 def register(kind, *, model, handler, max_attempts, backoff, lease, queue=DEFAULT_QUEUE, states=States(),
              atomic=False, on_failure=None, select_related=(), time_limit=None, status_field="status",
-             commit_wait=True):
+             commit_wait=True, batch_handler=None):
     """Declare a kind of deferred work, once, from its app (AppConfig.ready() or the module of its handler). The
     lease must outlast everything the handler may wait for (its network timeouts), and the task's time limit."""
     _KINDS[kind] = Kind(name=kind, model=model, handler=handler, max_attempts=max_attempts, backoff=backoff,
                         lease=lease, queue=queue, states=states, atomic=atomic, on_failure=on_failure,
                         select_related=tuple(select_related), time_limit=time_limit, status_field=status_field,
-                        commit_wait=commit_wait)
+                        commit_wait=commit_wait, batch_handler=batch_handler)
+    if batch_handler is not None and not atomic:
+        raise ValueError(f"outbox kind {kind}: only an atomic kind can handle a batch")
     return _KINDS[kind]
 
 
@@ -342,16 +348,99 @@ def run(kind_name, ids):
     """Claim and run the due rows of `ids`; returns {id: Outcome} of the rows this call ran. Each row runs in its own
     transaction (an atomic kind's) and fails alone."""
     kind = _KINDS[kind_name]
-    claimed = claim(kind, ids)
+    # In id order, which is the order the rows were stored in (a conversation's messages keep theirs), whatever
+    # order the claim's UPDATE returned them in.
+    claimed = sorted(claim(kind, ids))
     # An atomic kind's handler runs at once and only writes our database: its claimed rows are read in one query
     # per organization, not one each. A network kind reads each row just before its send (a batch may take long).
     preloaded = _load_claimed(kind, claimed) if kind.atomic and len(claimed) > 1 else {}
     outcomes = {}
+    if kind.batch_handler is not None and len(preloaded) > 1:
+        outcomes.update(_run_batches(kind, claimed, preloaded))
     for row_id, organization_id, attempt in claimed:
+        if row_id in outcomes:
+            continue
         outcome = _run_one(kind, row_id, organization_id, attempt, row=preloaded.get(row_id))
         if outcome is not None:
             outcomes[row_id] = outcome
     return outcomes
+
+
+def _run_batches(kind, claimed, preloaded):
+    """{id: Outcome} of the rows the kind's batch handler did, one transaction per organization."""
+    by_organization = {}
+    for row_id, organization_id, attempt in claimed:
+        if row_id in preloaded:
+            by_organization.setdefault(organization_id, []).append((preloaded[row_id], attempt))
+    outcomes = {}
+    for organization_id, rows in by_organization.items():
+        if len(rows) > 1:
+            outcomes.update(_run_batch(kind, organization_id, rows))
+    return outcomes
+
+
+def _run_batch(kind, organization_id, rows):
+    """Run the batch handler on the rows and record the successes of the rows it did, all in one transaction. If
+    anything fails (the handler, a lease lost meanwhile) nothing of it stays and every row runs alone: a bad row
+    still fails alone, with its own error. The rows it left out are not in the result either."""
+    attempts = {row.pk: attempt for row, attempt in rows}
+    relaxed = not kind.commit_wait and not connection.in_atomic_block  # as in _run_one
+    try:
+        with tenant_scope(organization_id), transaction.atomic():
+            if relaxed:
+                _commit_without_wait()
+            done = kind.batch_handler([row for row, _attempt in rows]) or {}
+            if not done:
+                return {}
+            outcomes = _record_successes(kind, organization_id, {row_id: (attempts[row_id], values)
+                                                                 for row_id, values in done.items()})
+    except Exception:  # noqa: BLE001 - undone as a whole; each row runs alone and records its own outcome
+        logger.info("outbox batch of %s undone; its rows run one by one", kind.name, exc_info=True,
+                    extra={"kind": kind.name, "rows": len(rows)})
+        return {}
+    return outcomes
+
+
+class _BatchLeaseLost(Exception):  # noqa: N818
+    pass
+
+
+def _record_successes(kind, organization_id, done):
+    """One UPDATE recording the success of each row in `done` ({id: (attempt, handler values)}), fenced by its
+    attempt as `_succeed` is; raises if any row's claim was lost (the caller undoes the batch)."""
+    prepared = {}
+    for row_id, (attempt, values) in done.items():
+        values = _with_updated_at(kind, {
+            kind.status_field: kind.states.done, "lease_until": None, "next_attempt_at": None, "last_error": "",
+            **dict(values or {})})
+        prepared[row_id] = (attempt, values)
+    names = sorted({name for _attempt, values in prepared.values() for name in values})
+    if any(set(values) != set(names) for _attempt, values in prepared.values()):
+        raise ValueError("a batch handler returns the same fields for every row")
+    fields = [kind.model._meta.get_field(name) for name in names]
+    columns = [connection.ops.quote_name(field.column) for field in fields]
+    rows = []
+    for row_id, (attempt, values) in prepared.items():
+        row = [row_id, attempt]
+        for field, name in zip(fields, names, strict=True):
+            value = values[name]
+            if field.is_relation and isinstance(value, models.Model):
+                value = value.pk
+            row.append(field.get_db_prep_save(value, connection))
+        rows.append(row)
+    casts = [(field.target_field if field.is_relation else field).cast_db_type(connection) for field in fields]
+    template = "(%s::bigint, %s::integer, " + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    assignments = ", ".join(f"{column} = v.c{index}" for index, column in enumerate(columns))
+    value_names = ", ".join(f"c{index}" for index in range(len(columns)))
+    status = _status_column(kind)
+    updated = tenant_sql(
+        f"UPDATE {_table(kind)} AS t SET {assignments} FROM (VALUES %(values)s) AS v(id, attempt, {value_names}) "  # noqa: S608 - our names
+        f"WHERE t.organization_id = %(organization)s AND t.id = v.id AND t.attempts = v.attempt "
+        f"AND t.{status} = %(inflight)s RETURNING t.id",
+        {"inflight": kind.states.inflight}, organization=organization_id, values=rows, template=template)
+    if len(updated) != len(rows):
+        raise _BatchLeaseLost(f"{len(rows) - len(updated)} rows of the batch were claimed again")
+    return {row_id: Outcome(values[kind.status_field]) for row_id, (_attempt, values) in prepared.items()}
 
 
 def _scoped(kind, organization_id):

@@ -15,7 +15,7 @@ from scrm import tasks
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.channels_ingest.wechat import message
-from tickets.models import Comment, TicketEvent
+from tickets.models import Comment, Ticket, TicketEvent
 from tickets.services import ticket_reply
 
 pytestmark = pytest.mark.django_db
@@ -375,3 +375,165 @@ def test_processing_commits_without_waiting_for_the_disk_but_never_relaxes_a_cal
     assert relaxed not in [q["sql"] for q in callers.captured_queries]
     with tenant_scope(oa_account.organization_id):
         assert Comment.objects.count() == 2
+
+
+# --- a published batch of messages on open conversations ------------------------------------------------------------
+
+def _opened(oa, deliver, *openids):
+    """Each sender's first message, processed: a customer and an open ticket per conversation."""
+    for openid in openids:
+        deliver(oa, message("text", openid=openid, Content=f"{openid} 你好"))
+
+
+def _stored(oa, django_capture_on_commit_callbacks, messages):
+    """Callbacks stored and not yet processed (their ids are published together below, as the batcher does)."""
+    for fields in messages:
+        with django_capture_on_commit_callbacks(execute=False):
+            assert oa.post(fields).content == b"success"
+    with platform_scope():
+        return list(InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED).order_by("pk"))
+
+
+def _conversations():
+    """Each ticket's customer messages and timeline, in the order an agent reads them."""
+    with platform_scope():
+        result = {}
+        for comment in Comment.objects.select_related("ticket").order_by("created_at", "pk"):
+            result.setdefault(comment.ticket.source_ref, {"bodies": [], "timeline": []})["bodies"].append(comment.body)
+        for event in TicketEvent.objects.select_related("ticket").order_by("created_at", "pk"):
+            entry = result.setdefault(event.ticket.source_ref, {"bodies": [], "timeline": []})
+            entry["timeline"].append((event.kind, event.comment.body if event.comment_id else None))
+        return result
+
+
+def test_a_batch_of_messages_on_open_conversations_lands_in_order_as_one_by_one(
+        oa, deliver, django_capture_on_commit_callbacks, eager_tasks):
+    """Messages of three known senders, interleaved, published as one batch: every message becomes its ticket's
+    comment, in the order sent, with its timeline entry, the events record their comment and customer, and the
+    customers' last contact moves to their last message: what processing them one at a time gives."""
+    _opened(oa, deliver, "oA", "oB", "oC")
+    sent = [("oA", "A1"), ("oB", "B1"), ("oA", "A2"), ("oC", "C1"), ("oA", "A3"), ("oB", "B2")]
+    events = _stored(oa, django_capture_on_commit_callbacks,
+                     [message("text", openid=openid, Content=text) for openid, text in sent])
+
+    tasks.outbox_run.delay(KIND, [event.pk for event in events])
+
+    conversations = _conversations()
+    assert {ref.split(":")[1]: c["bodies"] for ref, c in conversations.items()} == {
+        "oA": ["oA 你好", "A1", "A2", "A3"], "oB": ["oB 你好", "B1", "B2"], "oC": ["oC 你好", "C1"]}
+    for ref, conversation in conversations.items():
+        comments = [entry for entry in conversation["timeline"] if entry[0] == TicketEvent.Kind.COMMENT]
+        assert [body for _kind, body in comments] == conversation["bodies"], ref
+    with platform_scope():
+        processed = list(InboundEvent.objects.filter(pk__in=[e.pk for e in events]).select_related("comment")
+                         .order_by("pk"))
+        assert [e.status for e in processed] == [InboundEvent.Status.PROCESSED] * len(sent)
+        assert [e.comment.body for e in processed] == [text for _openid, text in sent]
+        assert all(e.customer_id == e.comment.customer_id and e.processed_at for e in processed)
+        for customer_id in {e.customer_id for e in processed}:
+            last = Comment.objects.filter(customer_id=customer_id).order_by("-created_at").first()
+            assert last.customer.last_contact_at == last.created_at
+
+
+def test_in_a_batch_a_pending_ticket_reopens_and_a_new_sender_opens_a_ticket(
+        oa, deliver, django_capture_on_commit_callbacks, eager_tasks):
+    """What the batch leaves to the one-by-one path still happens, in order: a message on a ticket waiting for the
+    customer reopens it, a first message opens a ticket, a repeated message id is recorded once."""
+    _opened(oa, deliver, "oPending", "oOpen")
+    with platform_scope():
+        pending = Comment.objects.select_related("ticket").get(body="oPending 你好").ticket
+        tickets_before = Comment.objects.values("ticket").distinct().count()
+    with platform_scope():
+        Ticket.objects.filter(pk=pending.pk).update(status=Ticket.Status.PENDING)
+    events = _stored(oa, django_capture_on_commit_callbacks, [
+        message("text", openid="oPending", Content="P1"), message("text", openid="oOpen", Content="O1"),
+        message("text", openid="oNew", Content="N1"), message("text", openid="oPending", Content="P2"),
+        message("text", openid="oOpen", Content="O2"), message("text", openid="oOpen", Content="O2 again",
+                                                               msg_id=424242)])
+    # WeChat delivered the last message twice (two stored events when the first one's dedupe key differs).
+    with platform_scope():
+        InboundEvent.objects.filter(pk=events[-1].pk).update(
+            fields={**events[-1].fields, "MsgId": events[-2].fields["MsgId"]})
+
+    tasks.outbox_run.delay(KIND, [event.pk for event in events])
+
+    bodies = {ref.split(":")[1]: c["bodies"] for ref, c in _conversations().items()}
+    assert bodies == {"oPending": ["oPending 你好", "P1", "P2"], "oOpen": ["oOpen 你好", "O1", "O2"],
+                      "oNew": ["N1"]}
+    with platform_scope():
+        assert Ticket.objects.get(pk=pending.pk).status == Ticket.Status.OPEN
+        assert Comment.objects.values("ticket").distinct().count() == tickets_before + 1
+        statuses = set(InboundEvent.objects.filter(pk__in=[e.pk for e in events]).values_list("status", flat=True))
+        assert statuses == {InboundEvent.Status.PROCESSED}
+        twice = InboundEvent.objects.filter(pk__in=[events[-2].pk, events[-1].pk])
+        assert len({event.comment_id for event in twice}) == 1
+
+
+def test_a_batch_with_a_failing_event_of_a_known_sender_processes_the_others(
+        oa, deliver, django_capture_on_commit_callbacks, eager_tasks):
+    """A bad payload in a batch of messages on open conversations fails alone; the others are recorded."""
+    _opened(oa, deliver, "oA", "oB")
+    events = _stored(oa, django_capture_on_commit_callbacks,
+                     [message("text", openid=openid, Content=text)
+                      for openid, text in [("oA", "A1"), ("oB", "B1"), ("oA", "A2"), ("oB", "B2")]])
+    _break_processing(events[1])
+
+    tasks.outbox_run.delay(KIND, [event.pk for event in events])
+
+    with platform_scope():
+        statuses = dict(InboundEvent.objects.values_list("pk", "status"))
+        assert [statuses[e.pk] for e in events] == [InboundEvent.Status.PROCESSED, InboundEvent.Status.FAILED,
+                                                   InboundEvent.Status.PROCESSED, InboundEvent.Status.PROCESSED]
+    bodies = {ref.split(":")[1]: c["bodies"] for ref, c in _conversations().items()}
+    assert bodies == {"oA": ["oA 你好", "A1", "A2"], "oB": ["oB 你好", "B2"]}
+
+
+@pytest.mark.parametrize("senders", [2, 8])
+def test_a_batch_of_appended_messages_takes_the_same_queries_whatever_its_size(
+        oa, deliver, django_capture_on_commit_callbacks, eager_tasks, django_assert_max_num_queries, senders):
+    """The worker's cost per batch, not per message: claim, read, the conversations' locks, their customers,
+    tickets and message ids, the comments, their timeline, the customers' last contact, the tickets, the
+    outcomes."""
+    openids = [f"oS{n}" for n in range(senders)]
+    _opened(oa, deliver, *openids)
+    events = _stored(oa, django_capture_on_commit_callbacks,
+                     [message("text", openid=openid, Content=f"{openid} 第{n}条") for n in range(3)
+                      for openid in openids])
+
+    with django_assert_max_num_queries(19):
+        tasks.outbox_run.delay(KIND, [event.pk for event in events])
+
+    with platform_scope():
+        assert InboundEvent.objects.filter(status=InboundEvent.Status.PROCESSED).count() == senders * 4
+
+
+def test_a_batch_whose_event_was_claimed_again_meanwhile_is_undone_and_its_events_run_alone(
+        oa, deliver, django_capture_on_commit_callbacks, eager_tasks, monkeypatch):
+    """Another worker claims one event of the batch again after this worker claimed it (its lease expired): nothing
+    of the batch stays, the other events are recorded one by one, and the event claimed again is left to its new
+    owner (no comment from this worker)."""
+    from scrm.platform import outbox
+
+    _opened(oa, deliver, "oA", "oB")
+    events = _stored(oa, django_capture_on_commit_callbacks,
+                     [message("text", openid=openid, Content=text)
+                      for openid, text in [("oA", "A1"), ("oB", "B1"), ("oA", "A2")]])
+    taken = events[1]
+    load_claimed = outbox._load_claimed
+
+    def claimed_again_meanwhile(kind, claimed):
+        rows = load_claimed(kind, claimed)
+        with platform_scope():
+            InboundEvent.objects.filter(pk=taken.pk).update(attempts=5)  # what another worker's claim does
+        return rows
+
+    monkeypatch.setattr(outbox, "_load_claimed", claimed_again_meanwhile)
+
+    tasks.outbox_run.delay(KIND, [event.pk for event in events])
+
+    with platform_scope():
+        statuses = dict(InboundEvent.objects.values_list("pk", "status"))
+        assert [statuses[e.pk] for e in events] == [InboundEvent.Status.PROCESSED, InboundEvent.Status.PROCESSING,
+                                                   InboundEvent.Status.PROCESSED]
+    bodies = {ref.split(":")[1]: c["bodies"] for ref, c in _conversations().items()}
+    assert bodies == {"oA": ["oA 你好", "A1", "A2"], "oB": ["oB 你好"]}

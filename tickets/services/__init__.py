@@ -10,8 +10,10 @@ from tickets.services.attachments import comment_attach
 from tickets.services.details import ticket_update_details
 from tickets.services.intake import ticket_log
 from tickets.services.lifecycle import (
+    InboundMessage,
     conversations_rename,
     ticket_add_message,
+    ticket_add_messages,
     ticket_change_status,
     ticket_merge,
     ticket_open,
@@ -24,8 +26,8 @@ from tickets.services.satisfaction import survey_answer
 from tickets.services.workspace import CANNED_VARIABLES, canned_response_render, ticket_tags_add
 
 __all__ = [
-    "CANNED_VARIABLES", "agent_load_recount", "canned_response_render", "comment_attach", "conversations_rename",
-    "survey_answer", "ticket_add_message", "ticket_assign", "ticket_change_status", "ticket_log", "ticket_merge",
-    "ticket_open", "ticket_reply", "ticket_set_priority", "ticket_split", "ticket_tags_add", "ticket_take_next",
-    "ticket_transfer", "ticket_update_details",
+    "CANNED_VARIABLES", "InboundMessage", "agent_load_recount", "canned_response_render", "comment_attach",
+    "conversations_rename", "survey_answer", "ticket_add_message", "ticket_add_messages", "ticket_assign",
+    "ticket_change_status", "ticket_log", "ticket_merge", "ticket_open", "ticket_reply", "ticket_set_priority",
+    "ticket_split", "ticket_tags_add", "ticket_take_next", "ticket_transfer", "ticket_update_details",
 ]

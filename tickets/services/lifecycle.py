@@ -2,9 +2,10 @@
 transfer, merge and split."""
 
 import logging
+from dataclasses import dataclass
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Left, Substr
 from django.utils import timezone
@@ -12,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification
 from notifications.services import notify
-from scrm.customers.services import customer_touch
-from scrm.platform.tenancy import tenant_scope
+from scrm.customers.services import customer_touch, customers_touch
+from scrm.platform.tenancy import tenant_scope, tenant_sql
 from tickets.errors import (
     MSG_CLOSED,
     MSG_EMPTY_BODY,
@@ -37,6 +38,7 @@ from tickets.routing import RoutingSample, routing_evaluate
 from tickets.selectors import routing_rules_active
 from tickets.services._core import (
     assignee_apply,
+    event_build,
     event_write,
     number_next,
     ref,
@@ -208,6 +210,110 @@ def ticket_add_message(*, organization, customer, channel, source_ref, body, mes
             if existing is None:
                 raise
             return existing
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One customer message for `ticket_add_messages` (the arguments of `ticket_add_message` but the
+    organization)."""
+
+    customer: object
+    channel: str
+    source_ref: str
+    body: str
+    message_id: str = ""
+
+
+@transaction.atomic(savepoint=False)
+def ticket_add_messages(*, organization, messages):
+    """Several inbound messages at once (a worker's batch), with the outcome of `ticket_add_message` for each
+    message that lands on its conversation's open ticket, in a few statements for the whole batch. The caller holds
+    the conversations' locks. Returns a list aligned with `messages`: the Comment, or None for a message left to
+    `ticket_add_message` (call it after this transaction, in order): every message of a conversation that has no
+    active ticket (one is opened), a pending ticket (it reopens), or a message id recorded before or given twice.
+    A conversation's messages are all recorded here or all left, so they keep their order.
+    """
+    for message in messages:
+        _same_organization(organization.pk, message.customer)
+    with tenant_scope(organization):
+        conversations = {}
+        for index, message in enumerate(messages):
+            key = (message.customer.pk, message.channel, message.source_ref)
+            conversations.setdefault(key, []).append(index)
+        _leave_repeated_messages(messages, conversations)
+        tickets = _conversation_tickets(organization, conversations)
+        comments = [None] * len(messages)
+        # Round r records the r-th message of every conversation, then the SLA hook sees each ticket as it would
+        # after that message alone: the same rows, times and timeline order as one message at a time.
+        rounds = max((len(indexes) for indexes in conversations.values()), default=0)
+        contacts = {}
+        for position in range(rounds):
+            batch = [(index, tickets[key]) for key, indexes in conversations.items()
+                     if key in tickets and position < len(indexes) for index in (indexes[position],)]
+            if not batch:
+                break
+            created = []
+            for index, ticket in batch:
+                message = messages[index]
+                created.append(Comment(
+                    organization_id=ticket.organization_id, ticket=ticket, is_public=True, customer=message.customer,
+                    body=message.body, channel=message.channel, message_id=message.message_id or ""))
+            Comment.objects.bulk_create(created)
+            TicketEvent.objects.bulk_create([
+                event_build(ticket, Kind.COMMENT, comment=comment, after={"comment": comment.pk, "from": "customer"})
+                for (_index, ticket), comment in zip(batch, created, strict=True)])
+            for (index, ticket), comment in zip(batch, created, strict=True):
+                comments[index] = comment
+                contacts.setdefault(comment.customer_id, []).append(comment.created_at)
+                sla_on_customer_message(ticket, at=comment.created_at)
+        if contacts:
+            customers_touch(organization=organization, contacts=contacts)
+            Ticket.objects.filter(pk__in=sorted({t.pk for t in tickets.values()})).update(updated_at=timezone.now())
+        return comments
+
+
+def _leave_repeated_messages(messages, conversations):
+    """Drop the conversations with a message id given twice in the batch or recorded before (the one-by-one path
+    returns the first comment for those)."""
+    seen, repeated = {}, set()
+    for key, indexes in conversations.items():
+        for index in indexes:
+            message_id = messages[index].message_id
+            if message_id:
+                pair = (messages[index].channel, message_id)
+                if pair in seen:
+                    repeated.update({key, seen[pair]})
+                seen[pair] = key
+    if seen:
+        channels = {channel for channel, _message_id in seen}
+        recorded = Comment.objects.filter(channel__in=channels, message_id__in=[m for _c, m in seen]).values_list(
+            "channel", "message_id")
+        repeated.update(seen[pair] for pair in recorded if pair in seen)
+    for key in repeated:
+        conversations.pop(key, None)
+
+
+def _conversation_tickets(organization, conversations):
+    """{conversation: its live ticket, locked} for the conversations whose oldest active ticket is not pending;
+    the others are dropped from `conversations`. The tickets are locked in id order (two batches cannot deadlock on
+    them)."""
+    if not conversations:
+        return {}
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    found = tenant_sql(
+        f"SELECT DISTINCT ON (customer_id, channel, source_ref) id, customer_id, channel, source_ref "  # noqa: S608 - ours
+        f"FROM {table} WHERE organization_id = %(organization)s AND status = ANY(%(active)s) "
+        "AND (customer_id, channel, source_ref) IN (VALUES %(values)s) "
+        "ORDER BY customer_id, channel, source_ref, created_at, id",
+        {"active": list(ACTIVE_STATUSES)}, organization=organization, values=list(conversations),
+        template="(%s::bigint, %s::varchar, %s::varchar)")
+    by_id = {ticket_id: (customer_id, channel, source_ref) for ticket_id, customer_id, channel, source_ref in found}
+    locked = (ticket_qs_select_for_update().filter(pk__in=sorted(by_id), status__in=ACTIVE_STATUSES)
+              .exclude(status=Status.PENDING).order_by("pk"))
+    tickets = {by_id[ticket.pk]: ticket for ticket in locked}
+    for key in [key for key in conversations if key not in tickets]:
+        conversations.pop(key)
+    return tickets
 
 
 def _add_message(ticket, *, customer, channel, body, message_id):
