@@ -7,7 +7,7 @@ the reason, replayable once the shop or the code is fixed. A type the ledger doe
 
 from channels_ingest.models import InboundEvent
 from channels_ingest.shops import SHOP_EVENT_MALFORMED, UnknownEvent, adapter_for
-from channels_ingest.shops.base import MSG_MALFORMED, MSG_UNKNOWN_EVENT, PayloadError
+from channels_ingest.shops.base import MSG_MALFORMED, MSG_TEST_PUSH, MSG_UNKNOWN_EVENT, PayloadError, TestPush
 from channels_ingest.wire import WireError
 from scrm.customers.services import customer_resolve
 from scrm.platform.outbox import Failure
@@ -25,6 +25,8 @@ def shop_event_process(event):
         raise Failure(str(MSG_MALFORMED % {"error": event.fields.get("error", "")}), permanent=True)
     try:
         items = adapter_for(account.kind).to_ledger(event)
+    except TestPush:
+        return Status.IGNORED, str(MSG_TEST_PUSH)
     except UnknownEvent as exc:
         return Status.IGNORED, str(MSG_UNKNOWN_EVENT % {"type": exc.args[0]}) if exc.args else ""
     except (PayloadError, SettlementError, WireError) as exc:
