@@ -98,8 +98,9 @@ def order_upsert(*, organization, store, snapshot, customer=None, source=""):
             order.goods_amount, order.discount_amount = snapshot.goods_amount, snapshot.discount_amount
             order.shipping_amount, order.paid_amount = snapshot.shipping_amount, snapshot.paid_amount
             order.platform_fee = snapshot.platform_fee
+            if created or order.shipping_address != snapshot.shipping_address:  # else its region stands
+                order.region = _region_for(snapshot.shipping_address)
             order.shipping_address, order.raw = snapshot.shipping_address, snapshot.raw
-            order.region = _region_for(snapshot.shipping_address)
         if order.customer_id is None and customer is not None:
             order.customer = customer
         order.save()

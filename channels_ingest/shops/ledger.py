@@ -32,7 +32,7 @@ def shop_event_process(event):
     except (PayloadError, SettlementError, WireError) as exc:
         raise Failure(str(exc), permanent=True) from None
     organization = account.organization
-    store = store_ensure(organization=organization, channel=account.channel, ref=account.app_id, name=account.name)
+    store = _store(account)
     source = f"{event.kind} #{event.pk}"
     for item in items:
         customer = _buyer(account, item.buyer)
@@ -48,6 +48,24 @@ def shop_event_process(event):
         except SettlementError as exc:
             raise Failure(str(exc), permanent=True) from None
     return Status.PROCESSED, ""
+
+
+# (organization, channel, ref, name) -> Store: a worker applies many events of the same store; the store row is made
+# once and never deleted while its organization lives, so each process looks it up once (a rename looks again).
+_STORES = {}
+_STORES_MAX = 1000
+
+
+def _store(account):
+    key = (account.organization_id, account.channel, account.app_id, account.name)
+    store = _STORES.get(key)
+    if store is None:
+        store = store_ensure(organization=account.organization, channel=account.channel, ref=account.app_id,
+                             name=account.name)
+        if len(_STORES) >= _STORES_MAX:
+            _STORES.clear()
+        _STORES[key] = store
+    return store
 
 
 def _buyer(account, buyer):
