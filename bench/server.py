@@ -29,6 +29,8 @@ SERVER_ENV = {
     "DEBUG": "False",
     "ALLOWED_HOSTS": HOST,
     "SECURE_SSL_REDIRECT": "False",
+    # Production settings refuse to start without it; the links it builds are not followed in a run.
+    "PUBLIC_BASE_URL": f"http://{HOST}",
 }
 
 

@@ -15,8 +15,8 @@ class ChannelAccountForm(forms.Form):
     slug = forms.SlugField(label=_("Slug"), max_length=64,
                            help_text=_("Part of the callback URL, unique on the platform, e.g. xinghe-oa."))
     app_id = forms.CharField(label=_("App id / corp id"), max_length=64,
-                             help_text=_("For a store: Youzan's client_id, the Shopify shop domain, the "
-                                         "WooCommerce site address, or your own shop system's store code."))
+                             help_text=_("For a store: Youzan's client_id, Douyin's app_key, the Shopify shop domain, "
+                                         "the WooCommerce site address, or your own shop system's store code."))
     agent_id = forms.CharField(label=_("Agent id (WeCom)"), max_length=32, required=False)
     token = forms.CharField(label=_("Token"), max_length=32, required=False,
                             widget=forms.PasswordInput(render_value=False))

@@ -11,13 +11,14 @@ from scrm.platform.tenancy import TenantModel
 class ChannelAccount(TenantModel):
     """One WeChat Official Account, WeCom application or online store of an organization. The slug in the callback
     URL maps to exactly one account (and so one organization): it is unique across all organizations. A store's
-    app id is its id on the platform (Youzan's client_id, the store code of an in-house shop) and its secret the
-    key its callbacks are signed with."""
+    app id is its id on the platform (Youzan's client_id, Douyin's app_key, the store code of an in-house shop) and
+    its secret the key its callbacks are signed with."""
 
     class Kind(models.TextChoices):
         WECHAT_OA = "wechat_oa", _("WeChat Official Account")
         WECOM = "wecom", _("WeCom")
         YOUZAN = "youzan", _("Youzan store")
+        DOUYIN = "douyin", _("Douyin shop")
         SHOPIFY = "shopify", _("Shopify store")
         WOOCOMMERCE = "woocommerce", _("WooCommerce store")
         GENERIC = "generic", _("Own shop system (signed feed)")
@@ -98,8 +99,8 @@ class ChannelAccount(TenantModel):
 
 
 WECHAT_KINDS = (ChannelAccount.Kind.WECHAT_OA, ChannelAccount.Kind.WECOM)
-SHOP_KINDS = (ChannelAccount.Kind.YOUZAN, ChannelAccount.Kind.SHOPIFY, ChannelAccount.Kind.WOOCOMMERCE,
-              ChannelAccount.Kind.GENERIC)
+SHOP_KINDS = (ChannelAccount.Kind.YOUZAN, ChannelAccount.Kind.DOUYIN, ChannelAccount.Kind.SHOPIFY,
+              ChannelAccount.Kind.WOOCOMMERCE, ChannelAccount.Kind.GENERIC)
 
 
 EVENT_STATES = States(pending="received", inflight="processing", done="processed", failed="failed", dead="dead")

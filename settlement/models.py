@@ -64,6 +64,9 @@ class Order(TenantModel):
     cancelled_at = models.DateTimeField(_("cancelled or closed at"), null=True, blank=True)
     source_version = models.BigIntegerField(_("version on the platform"), default=0)
     source_updated_at = models.DateTimeField(_("updated on the platform"), null=True, blank=True)
+    # The version of the full report the amounts and lines come from; empty while the shop has only pushed ids and
+    # status (Douyin): the amounts are then not known yet and the order waits for its details.
+    details_version = models.BigIntegerField(_("version of the details"), null=True, blank=True)
     raw = models.JSONField(_("last snapshot"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -83,6 +86,11 @@ class Order(TenantModel):
 
     def __str__(self):
         return self.external_number
+
+    @property
+    def details_missing(self):
+        """Only status pushes so far: the amounts and lines are not known yet."""
+        return self.details_version is None
 
 
 class OrderLine(TenantModel):

@@ -89,16 +89,22 @@ def order_upsert(*, organization, store, snapshot, customer=None, source=""):
         if applied:
             order.status, order.source_version = snapshot.status, snapshot.version
             order.source_updated_at = snapshot.updated_at
+        # The details (amounts, lines, address) come from the newest full report, whatever the status pushes did.
+        details = not snapshot.partial and (
+            applied or order.details_version is None or snapshot.version > order.details_version)
+        if details:
+            order.details_version = max(snapshot.version, order.details_version or 0)
             order.currency = currency_code(snapshot.currency)
             order.goods_amount, order.discount_amount = snapshot.goods_amount, snapshot.discount_amount
             order.shipping_amount, order.paid_amount = snapshot.shipping_amount, snapshot.paid_amount
             order.platform_fee = snapshot.platform_fee
+            if created or order.shipping_address != snapshot.shipping_address:  # else its region stands
+                order.region = _region_for(snapshot.shipping_address)
             order.shipping_address, order.raw = snapshot.shipping_address, snapshot.raw
-            order.region = _region_for(snapshot.shipping_address)
         if order.customer_id is None and customer is not None:
             order.customer = customer
         order.save()
-        if applied:
+        if details:
             if not created:
                 order.lines.all().delete()
             OrderLine.objects.bulk_create([

@@ -66,6 +66,9 @@ class OrderSnapshot:
     lines: tuple = ()
     shipping_address: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict)
+    # A status-only report (Douyin's pushes carry ids, status and times): it moves the status and the milestone
+    # times but leaves the amounts, lines, address and snapshot the ledger holds; they wait for a full report.
+    partial: bool = False
 
     def __post_init__(self):
         from settlement.models import Order

@@ -3,7 +3,9 @@
 Creates a fresh organization (its slug carries the run's time) with one store on the signed generic feed and stores
 --events order events as the webhook stores them (InboundEvent rows, `received`): --orders orders, each reported at
 every stage of its life (pending, paid, shipped, completed) and the stages shuffled across orders, so reports arrive
-out of order as shops deliver them. Then it publishes their ids as the web processes' batcher does
+out of order as shops deliver them. A sample of 40 more is applied in this process first, counting the queries per
+event; the worker's CPU per event is reported beside its rate (on a shared, loaded machine the rate varies).
+Then it publishes their ids as the web processes' batcher does
 (`outbox_run("inbound_event", ids)` messages of --batch ids), starts a Celery worker (prefork,
 --worker-concurrency processes), times how long it takes to process them all, and checks the ledger: every order
 must end at its newest stage with its amount (`ledger_exact`). The rate counts from the first processed event to the
@@ -19,6 +21,7 @@ The broker's queue is purged first and last (use your own Redis database); the o
 import json
 import os
 import random
+import resource
 import secrets
 import sys
 from datetime import UTC, datetime, timedelta
@@ -29,6 +32,7 @@ from bench.scenarios.wechat_worker import _drain, _publish
 
 GOAL_EVENTS_PER_S = 300.0  # with two worker processes (issue 11)
 STAGES = ("pending", "paid", "shipped", "completed")
+SAMPLE_ORDERS = 10  # applied in-process first, to count the queries per event
 SECRET = "bench-shop-secret"  # noqa: S105 - a throwaway store of the run
 
 # A run of seconds: what the tests run (python -m bench shop_worker --tiny).
@@ -85,6 +89,26 @@ def _store(account, orders, seed):
     return [row.pk for row in created], expected
 
 
+def _queries_per_event(ids):
+    """Apply a sample of stored events in this process, one outbox_run batch as a worker runs it, counting the SQL
+    statements (transaction control included)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from channels_ingest.services.processing import KIND
+    from scrm.platform import outbox
+
+    with CaptureQueriesContext(connection) as queries:
+        outbox.run(KIND, ids)
+    return round(len(queries) / len(ids), 1)
+
+
+def _children_cpu():
+    """CPU seconds of this process's finished children (the worker, once stopped, with the processes it reaped)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _ledger_exact(organization, expected):
     from scrm.platform.tenancy import tenant_scope
     from settlement.models import Order
@@ -112,10 +136,15 @@ def run(args):
         organization, account = _build(run_id)
         try:
             celery_app.control.purge()
-            ids, expected = _store(account, orders, run_id % 100_000)
+            sample, expected = _store(account, SAMPLE_ORDERS, run_id % 100_000 + 1)
+            queries = _queries_per_event(sample)
+            ids, main = _store(account, orders, run_id % 100_000)
+            expected.update(main)
             _publish(ids, args.batch)
             print(f"{len(ids)} shop events stored and published; starting a worker", file=sys.stderr)
+            cpu_before = _children_cpu()
             worker = _drain(organization, env, args)
+            cpu = _children_cpu() - cpu_before
             exact = _ledger_exact(organization, expected)
         finally:
             celery_app.control.purge()
@@ -124,6 +153,11 @@ def run(args):
     worker.pop("ticket_messages", None)
     return {
         "events": len(ids), "orders": orders, "batch": args.batch, "worker_concurrency": args.worker_concurrency,
+        "queries_per_event": queries,
+        # The worker processes' CPU (their start-up included; PostgreSQL's own is not): comparable on a loaded
+        # machine where the rate is not.
+        "worker_cpu_seconds": round(cpu, 2),
+        "worker_cpu_ms_per_event": round(cpu * 1000 / worker["processed"], 2) if worker["processed"] else None,
         "goal_events_per_s": GOAL_EVENTS_PER_S, "ledger_exact": exact,
         "goal_met": bool(worker["complete"] and exact and (worker["events_per_s"] or 0) >= GOAL_EVENTS_PER_S),
         **worker,

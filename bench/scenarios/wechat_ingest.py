@@ -42,7 +42,8 @@ APP_ID = "wxbench0000000001"
 
 GOAL_RATIO = 0.8  # of the baseline's throughput
 # The worker runs as production runs it: DEBUG off (DEBUG keeps and formats every query it runs).
-WORKER_ENV = {"DEBUG": "False", "DJANGO_SETTINGS_MODULE": SERVER_ENV["DJANGO_SETTINGS_MODULE"]}
+WORKER_ENV = {"DEBUG": "False", "DJANGO_SETTINGS_MODULE": SERVER_ENV["DJANGO_SETTINGS_MODULE"],
+              "PUBLIC_BASE_URL": SERVER_ENV["PUBLIC_BASE_URL"]}
 GOAL_P99_MS = 50.0
 
 

@@ -28,6 +28,10 @@ class UnknownEvent(Exception):  # noqa: N818 - an outcome: the event is stored a
     pass
 
 
+class TestPush(UnknownEvent):
+    """The platform's test message (sent when the callback URL is set up): stored as ignored, saying so."""
+
+
 class PayloadError(Exception):
     """A stored event that cannot become ledger rows as it is (a missing field, a bad time): recorded on it."""
 

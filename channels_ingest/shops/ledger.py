@@ -7,7 +7,7 @@ the reason, replayable once the shop or the code is fixed. A type the ledger doe
 
 from channels_ingest.models import InboundEvent
 from channels_ingest.shops import SHOP_EVENT_MALFORMED, UnknownEvent, adapter_for
-from channels_ingest.shops.base import MSG_MALFORMED, MSG_UNKNOWN_EVENT, PayloadError
+from channels_ingest.shops.base import MSG_MALFORMED, MSG_TEST_PUSH, MSG_UNKNOWN_EVENT, PayloadError, TestPush
 from channels_ingest.wire import WireError
 from scrm.customers.services import customer_resolve
 from scrm.platform.outbox import Failure
@@ -25,12 +25,14 @@ def shop_event_process(event):
         raise Failure(str(MSG_MALFORMED % {"error": event.fields.get("error", "")}), permanent=True)
     try:
         items = adapter_for(account.kind).to_ledger(event)
+    except TestPush:
+        return Status.IGNORED, str(MSG_TEST_PUSH)
     except UnknownEvent as exc:
         return Status.IGNORED, str(MSG_UNKNOWN_EVENT % {"type": exc.args[0]}) if exc.args else ""
     except (PayloadError, SettlementError, WireError) as exc:
         raise Failure(str(exc), permanent=True) from None
     organization = account.organization
-    store = store_ensure(organization=organization, channel=account.channel, ref=account.app_id, name=account.name)
+    store = _store(account)
     source = f"{event.kind} #{event.pk}"
     for item in items:
         customer = _buyer(account, item.buyer)
@@ -46,6 +48,24 @@ def shop_event_process(event):
         except SettlementError as exc:
             raise Failure(str(exc), permanent=True) from None
     return Status.PROCESSED, ""
+
+
+# (organization, channel, ref, name) -> Store: a worker applies many events of the same store; the store row is made
+# once and never deleted while its organization lives, so each process looks it up once (a rename looks again).
+_STORES = {}
+_STORES_MAX = 1000
+
+
+def _store(account):
+    key = (account.organization_id, account.channel, account.app_id, account.name)
+    store = _STORES.get(key)
+    if store is None:
+        store = store_ensure(organization=account.organization, channel=account.channel, ref=account.app_id,
+                             name=account.name)
+        if len(_STORES) >= _STORES_MAX:
+            _STORES.clear()
+        _STORES[key] = store
+    return store
 
 
 def _buyer(account, buyer):

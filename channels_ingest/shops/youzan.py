@@ -14,10 +14,10 @@ import hmac
 from urllib.parse import unquote
 
 from channels_ingest.shops.base import (
-    MSG_TEST_PUSH,
     Adapter,
     Incoming,
     LedgerItem,
+    TestPush,
     UnknownEvent,
     bad_field,
     json_exact,
@@ -150,7 +150,7 @@ class YouzanAdapter(Adapter):
         payload = json_exact(event.raw)
         kind = payload.get("type", "")
         if payload.get("test") in (True, "true"):
-            raise UnknownEvent(str(MSG_TEST_PUSH))
+            raise TestPush
         if kind.startswith("trade_refund_"):
             status = REFUND_STATUS.get(kind)
             if status is None:

@@ -147,3 +147,42 @@ def woo_order(*, order_id=727, status="processing", modified="2026-11-11T02:02:0
                         "subtotal": "38.00", "total": "33.00"}],
         "refunds": [{"id": refund_id, "reason": reason, "total": total} for refund_id, reason, total in refunds],
     }
+
+
+DOUYIN_APP_KEY = "7012345678901234567"
+DOUYIN_SECRET = "dd-app-secret-0a1b2c3d4e5f"
+DOUYIN_ORDER = "4781320682406083640"  # above 2^53, as Douyin's order ids are
+
+
+def douyin_message(tag, data, *, msg_id=None):
+    """One message of a push: `data` is the message as a JSON string, its ids written as bare numbers."""
+    return {"tag": tag, "msg_id": msg_id or f"{tag}-{data.get('p_id', 0)}-{data.get('update_time', 0)}",
+            "data": json.dumps(data)}
+
+
+def douyin_order(tag="101", *, p_id=DOUYIN_ORDER, status=2, seconds=1762826520, **extra):
+    """A trade message as Douyin pushes it: ids, status and the step's time (Unix seconds), no amounts or lines."""
+    time_field = {"100": "create_time", "101": "pay_time", "103": "complete_time", "106": "cancel_time"}.get(
+        tag, "update_time")
+    data = {"p_id": int(p_id), "s_ids": [int(p_id) + 1], "shop_id": 77001, "order_status": status,
+            "order_type": 0, "biz": 2, time_field: seconds, "update_time": seconds}
+    data.update(extra)
+    return douyin_message(tag, data)
+
+
+def douyin_aftersale(tag="200", *, aftersale_id=7011223344556677889, p_id=DOUYIN_ORDER, seconds=1762900000,
+                     refund_amount=2899, **extra):
+    data = {"aftersale_id": aftersale_id, "p_id": int(p_id), "s_id": int(p_id) + 1, "shop_id": 77001,
+            "aftersale_type": 1, "aftersale_status": 6, "refund_amount": refund_amount, "apply_time": 1762900000,
+            "update_time": seconds, "reason_code": 3}
+    data.update(extra)
+    return douyin_message(tag, data)
+
+
+def douyin_headers(body, *, secret=DOUYIN_SECRET, app_key=DOUYIN_APP_KEY, variant="md5"):
+    signed = app_key.encode() + body + secret.encode()
+    if variant == "md5":
+        sign = hashlib.md5(signed).hexdigest()  # noqa: S324 - Douyin's formula
+    else:
+        sign = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return {"HTTP_APP_ID": app_key, "HTTP_EVENT_SIGN": sign}

@@ -199,3 +199,52 @@ def test_any_delivery_order_of_an_orders_reports_ends_in_the_same_ledger(organiz
     assert run([*order_of_delivery, *repeats]) == expected
     orders, refunds, tickets = expected
     assert orders["YZ1001"][0] == "completed" and refunds["RF1"][0] == "refunded" and tickets == 1
+
+
+def douyin_lifecycle():
+    """Status-only pushes (paid, shipped, completed) and one full report of the paid order (as a fetch gives it)."""
+    return [
+        ("order", order(status="paid", version=2, paid_at=at(2), partial=True, goods_amount=Decimal(0),
+                        paid_amount=Decimal(0), discount_amount=Decimal(0), lines=())),
+        ("order", order(status="shipped", version=3, shipped_at=at(3), partial=True, lines=())),
+        ("order", order(status="completed", version=4, completed_at=at(4), partial=True, lines=())),
+        ("order", order(status="paid", version=2, paid_at=at(2))),
+    ]
+
+
+def test_a_status_only_report_keeps_the_amounts_and_lines_and_a_late_full_report_fills_them(organization, store,
+                                                                                            buyer):
+    events = douyin_lifecycle()
+    apply(organization, store, events[1], buyer)
+    with tenant_scope(organization):
+        shipped = Order.objects.get()
+        assert shipped.details_missing and shipped.paid_amount == 0 and shipped.lines.count() == 0
+    apply(organization, store, events[3], buyer)  # older than the status, but the first full report
+    apply(organization, store, events[2], buyer)
+    with tenant_scope(organization):
+        done = Order.objects.get()
+        assert (done.status, done.paid_amount, done.lines.count(), done.details_missing) == (
+            "completed", Decimal("2899.00"), 1, False)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order_of_delivery=st.permutations(range(4)), repeats=st.lists(st.integers(0, 3), max_size=3))
+def test_any_delivery_order_of_status_pushes_and_a_full_report_ends_in_the_same_ledger(organization,
+                                                                                       order_of_delivery, repeats):
+    events = douyin_lifecycle()
+
+    def run(indexes):
+        try:
+            with transaction.atomic():
+                with tenant_scope(organization):
+                    store = store_ensure(organization=organization, channel="douyin", ref="dd-1", name="抖店")
+                for index in indexes:
+                    apply(organization, store, events[index], None)
+                raise _Undo(ledger(store))
+        except _Undo as undo:
+            return undo.args[0]
+
+    expected = run(range(4))
+    assert run([*order_of_delivery, *repeats]) == expected
+    orders, _, _ = expected
+    assert orders["YZ1001"][0] == "completed" and orders["YZ1001"][4] == Decimal("2899.00")

@@ -124,3 +124,15 @@ def test_an_orders_page_shows_every_report_applied_or_ignored(client, finance, o
     response = client.get(f"/settlement/orders/{pk}/")
     assert [(r.status, r.applied) for r in response.context["history"]] == [("pending", False), ("paid", True)]
     assert "order.updated #41" in response.content.decode()
+
+
+def test_an_order_known_only_from_status_pushes_says_its_amounts_are_not_known_yet(client, finance, organization):
+    store = store_ensure(organization=organization, channel="douyin", ref="dd-1", name="抖店")
+    order_upsert(organization=organization, store=store, snapshot=order(number="DY1", status="shipped",
+                                                                        partial=True, lines=()))
+    order_upsert(organization=organization, store=store, snapshot=order(number="DY2", status="paid"))
+    client.force_login(finance)
+    with tenant_scope(organization):
+        pushed, full = Order.objects.get(external_number="DY1"), Order.objects.get(external_number="DY2")
+    assert 'data-testid="order-details-missing"' in client.get(f"/settlement/orders/{pushed.pk}/").content.decode()
+    assert 'data-testid="order-details-missing"' not in client.get(f"/settlement/orders/{full.pk}/").content.decode()

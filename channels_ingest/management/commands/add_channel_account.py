@@ -8,7 +8,8 @@ from scrm.platform.tenancy import tenant_scope
 
 
 class Command(BaseCommand):
-    help = ("Add a WeChat Official Account, a WeCom application or an online store (youzan, shopify, woocommerce, "
+    help = ("Add a WeChat Official Account, a WeCom application or an online store (youzan, douyin, shopify, "
+            "woocommerce, "
             "generic) to an "
             "organization; prints its callback URL.")
 
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--slug", required=True, help="the account's slug in the callback URL")
         parser.add_argument("--name", default="")
         parser.add_argument("--app-id", "--app-key", dest="app_id", required=True,
-                            help="app id (Official Account), corp id (WeCom), client_id (Youzan), shop domain "
+                            help="app id (Official Account), corp id (WeCom), client_id (Youzan), app_key (Douyin), "
+                                 "shop domain "
                                  "(Shopify), site address (WooCommerce) or store code (generic)")
         parser.add_argument("--token", default="", help="WeChat and WeCom only")
         parser.add_argument("--aes-key", default="", help="EncodingAESKey, 43 characters; WeChat and WeCom only")
