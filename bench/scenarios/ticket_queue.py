@@ -266,7 +266,7 @@ def run(args):
     secret_key = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
     _setup_django(secret_key)
 
-    from bench.server import gunicorn_server
+    from bench.server import SERVER_ENV, gunicorn_server
     from scrm.platform.tenancy import tenant_scope
     from tickets.models import Ticket
     from tickets.selectors import BOARD_COUNTS_CACHE_SECONDS
@@ -294,7 +294,8 @@ def run(args):
     static_root = tempfile.mkdtemp(prefix="scrm-bench-static-")
     env = {"SECRET_KEY": secret_key, "STATIC_ROOT": static_root}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=PROJECT_ROOT,
-                   env={**os.environ, **env, "DEBUG": "False"}, check=True)
+                   env={**os.environ, "PUBLIC_BASE_URL": SERVER_ENV["PUBLIC_BASE_URL"], **env, "DEBUG": "False"},
+                   check=True)
     results = {}
     with gunicorn_server(workers=args.workers, env=env) as server:
         print(f"gunicorn pid {server.pid} on {server.base_url}", file=sys.stderr)
