@@ -321,9 +321,10 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
             "priorities": Ticket.Priority.choices,
         }
         if work:
+            window = selectors.reply_window(ticket=ticket)
             context.update(
                 reply_form=ReplyForm(), canned=selectors.canned_responses_for(ticket=ticket),
-                reply_refusal=services.reply_window_refusal(ticket), reply_window=selectors.reply_window(ticket=ticket),
+                reply_window=window, reply_refusal=services.reply_window_refusal(ticket, window=window),
                 reply_sends=bool(reply_senders_for(ticket.channel)),
                 attachment_limit=settings.TICKET_ATTACHMENT_MAX_BYTES,
                 attachment_max_files=settings.TICKET_ATTACHMENT_MAX_FILES,

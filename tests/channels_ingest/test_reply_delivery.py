@@ -212,3 +212,12 @@ def test_a_phone_tickets_reply_is_recorded_and_says_nothing_is_sent(organization
     assert _delivery(response, reply) == (None, "")
     with platform_scope():
         assert not OutboundMessage.objects.exists()
+
+
+def test_with_an_sms_sender_the_refusal_names_sms(desk, settings):
+    settings.SMS_PROVIDER = "aliyun"
+    client = _client(desk["agent"])
+    with time_machine.travel(timezone.now() + timedelta(hours=49)):
+        page = client.get(f"/tickets/{desk['ticket'].pk}/").content.decode()
+    closed = page.split('data-testid="reply-window-closed"', 1)[1].split("</div>", 1)[0]
+    assert "短信" in closed and "暂不支持从工单直接发送短信" in closed

@@ -262,9 +262,10 @@ def _send_reply(comment_id, *, organization_id, channel=None):
         send(comment_id, organization_id=organization_id, channel=channel)
 
 
-def reply_window_refusal(ticket):
-    """Why a public reply on the ticket cannot go now (its channel's reply window has closed), or "" when it can."""
-    window = reply_window(ticket=ticket)
+def reply_window_refusal(ticket, *, window=None):
+    """Why a public reply on the ticket cannot go now (its channel's reply window has closed), or "" when it can.
+    A caller that has read the window already passes it."""
+    window = window or reply_window(ticket=ticket)
     if window is None or not window.closed:
         return ""
     message = MSG_REPLY_WINDOW_CLOSED_SMS if sms_settings(ticket.organization_id).provider else MSG_REPLY_WINDOW_CLOSED
