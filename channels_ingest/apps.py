@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+WECHAT_REPLY_WINDOW_HOURS = 48
 
 
 class ChannelsIngestConfig(AppConfig):
@@ -12,7 +16,7 @@ class ChannelsIngestConfig(AppConfig):
         # wechat_reply), and the redaction step learns our secrets.
         from channels_ingest.services import media, processing  # noqa: F401 - registers their outbox kinds
         from channels_ingest.services.accounts import account_secrets
-        from channels_ingest.services.outbound import reply_send_enqueue
+        from channels_ingest.services.outbound import reply_deliveries, reply_retry, reply_send_enqueue
         from channels_ingest.services.processing import accounts_forget_organization
         from channels_ingest.timeline import channel_event_entries
         from scrm.models import Role
@@ -20,7 +24,7 @@ class ChannelsIngestConfig(AppConfig):
         from scrm.platform.redaction import register_secret_source
         from scrm.platform.roles import CRUD, register_role_permissions
         from scrm.platform.timeline import register_timeline_provider
-        from tickets.outbound import register_reply_sender
+        from tickets.outbound import register_delivery_source, register_reply_sender, register_reply_window
 
         read = ("view",)
         register_role_permissions("channels_ingest", {
@@ -37,6 +41,10 @@ class ChannelsIngestConfig(AppConfig):
         self._register_console()
         for channel in ("wechat_oa", "wecom"):
             register_reply_sender(channel, reply_send_enqueue)
+        register_delivery_source(read=reply_deliveries, retry=reply_retry)
+        # An Official Account's customer-service messages reach a user only within 48 hours of their last message
+        # (errcode 45015 after it); a WeCom application message reaches a member at any time.
+        register_reply_window("wechat_oa", timedelta(hours=WECHAT_REPLY_WINDOW_HOURS))
         self._register_navigation()
 
     @staticmethod

@@ -49,7 +49,16 @@ MSG_BULK_REFUSED = _("%(number)s: %(reason)s")
 MSG_BULK_NOT_VISIBLE = _("%(count)s of the selected tickets are not in your queues.")
 MSG_BULK_NEEDS = _("Choose what to apply: %(field)s.")
 MSG_NOT_ALLOWED = _("Your role may not do that.")
-MSG_REPLIED = _("Reply sent.")
+MSG_REPLIED = _("Reply queued for sending; its delivery shows under it.")
+MSG_REPLY_NOT_SENT = _("Reply recorded on the ticket. Nothing is sent: a %(channel)s ticket has no channel to "
+                       "the customer; call or write to them yourself.")
+MSG_REPLY_WINDOW_CLOSED = _("WeChat only accepts replies within %(hours)s hours of the customer's last message "
+                            "(%(last)s); this one cannot be sent. Add an internal note, or call the customer.")
+MSG_REPLY_WINDOW_CLOSED_SMS = _("WeChat only accepts replies within %(hours)s hours of the customer's last "
+                                "message (%(last)s); this one cannot be sent. Add an internal note, or reach the "
+                                "customer by phone or SMS (sending SMS from the ticket is not available yet).")
+MSG_RETRY_QUEUED = _("The reply is queued to be sent again.")
+MSG_RETRY_NOT_FAILED = _("Only a reply whose delivery failed can be sent again.")
 MSG_NOTE_ADDED = _("Internal note added.")
 MSG_STATUS_CHANGED = _("Status changed to “%(status)s”.")
 MSG_PRIORITY_CHANGED = _("Priority changed to %(priority)s.")

@@ -3,9 +3,43 @@ channel's wire format registers a sender for it (from its AppConfig.ready), and 
 reply commits.
 
     register_reply_sender("wechat_oa", send)   # send(comment_id, *, organization_id, channel)
+
+The same app tells the ticket how each reply is doing (a delivery source: read the states of some replies, send a
+failed one again) and how long after the customer's last message the channel still accepts a reply (WeChat's
+48-hour customer-service window).
+
+    register_delivery_source(read=read, retry=retry)  # read(comment_ids, *, organization_id) -> {id: Delivery}
+                                                     # retry(comment_id, *, organization_id) -> bool (re-queued)
+    register_reply_window("wechat_oa", timedelta(hours=48))
 """
 
+from dataclasses import dataclass
+
 _senders = {}
+_delivery_sources = []
+_windows = {}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one public reply is doing on its channel, in words an agent reads (never a raw error)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    RETRYING = "retrying"
+    FAILED = "failed"
+
+    state: str
+    reason: str = ""
+
+    @property
+    def settled(self):
+        return self.state in (self.SENT, self.FAILED)
+
+    @property
+    def retryable(self):
+        return self.state == self.FAILED
 
 
 def register_reply_sender(channel, fn):
@@ -16,3 +50,33 @@ def register_reply_sender(channel, fn):
 
 def reply_senders_for(channel):
     return list(_senders.get(channel, ()))
+
+
+def register_delivery_source(*, read, retry):
+    if (read, retry) not in _delivery_sources:
+        _delivery_sources.append((read, retry))
+
+
+def deliveries_for(comment_ids, *, organization_id):
+    """{comment id: Delivery} for the replies a channel has a row for; a reply no channel took is absent."""
+    found = {}
+    comment_ids = list(comment_ids)
+    if not comment_ids:
+        return found
+    for read, _retry in _delivery_sources:
+        found.update(read(comment_ids, organization_id=organization_id))
+    return found
+
+
+def delivery_retry(comment_id, *, organization_id):
+    """Send a reply that failed for good again; False when no channel had it failed (nothing changed)."""
+    return any(retry(comment_id, organization_id=organization_id) for _read, retry in _delivery_sources)
+
+
+def register_reply_window(channel, window):
+    _windows[channel] = window
+
+
+def reply_window_for(channel):
+    """How long after the customer's last message the channel accepts a reply, or None (no limit)."""
+    return _windows.get(channel)

@@ -33,3 +33,8 @@ def may_assign(user, *, ticket, assignee):
 def may_log_tickets(user):
     """Opening a ticket by hand (新建工单 and POST /api/v1/tickets/)."""
     return user.has_perm("tickets.add_ticket")
+
+
+def may_reply(user):
+    """Writing to the customer or a note on a ticket, and sending a reply whose delivery failed again."""
+    return may_work(user) and user.has_perm("tickets.add_comment")

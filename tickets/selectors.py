@@ -2,9 +2,11 @@
 scoped by the open scope; lists for a user are also limited to the regions their role may see."""
 
 import hashlib
+from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
+from django.utils import timezone
 
 from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
 from scrm.platform.access import user_custom_roles, user_has_role, user_roles
@@ -23,6 +25,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.outbound import reply_window_for
 
 
 def routing_rules_active():
@@ -249,6 +252,33 @@ def ticket_conversation(*, ticket, include_internal=True):
     rows = [("comment", c.created_at, c) for c in comments] + [("event", e.created_at, e) for e in events]
     rows.sort(key=lambda row: (row[1], 0 if row[0] == "event" else 1, row[2].pk))
     return rows
+
+
+@dataclass(frozen=True)
+class ReplyWindow:
+    """The channel's reply window on a ticket: since when the customer last wrote, and until when a reply goes."""
+
+    last_inbound_at: object
+    closes_at: object
+    hours: int
+
+    @property
+    def closed(self):
+        return self.closes_at <= timezone.now()
+
+
+def reply_window(*, ticket):
+    """The reply window of the ticket's channel (WeChat's 48 hours), or None when its channel has none. The
+    customer's last message is the newest on any ticket of the same conversation (a resolved ticket's successor
+    reopens the window); a conversation with no message yet counts from the ticket's opening. One query."""
+    window = reply_window_for(ticket.channel)
+    if window is None:
+        return None
+    inbound = Comment.objects.filter(customer__isnull=False, ticket__channel=ticket.channel)
+    inbound = (inbound.filter(ticket__source_ref=ticket.source_ref) if ticket.source_ref
+               else inbound.filter(ticket=ticket))
+    last = inbound.aggregate(last=Max("created_at"))["last"] or ticket.created_at
+    return ReplyWindow(last_inbound_at=last, closes_at=last + window, hours=int(window.total_seconds() // 3600))
 
 
 def canned_responses_for(*, ticket):

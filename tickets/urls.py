@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/", views.TicketDetailView.as_view(), name="ticket-detail"),
     path("<int:pk>/conversation/", views.TicketConversationView.as_view(), name="ticket-conversation"),
     path("<int:pk>/reply/", views.TicketReplyView.as_view(), name="ticket-reply"),
+    path("<int:pk>/replies/<int:comment_id>/retry/", views.TicketReplyRetryView.as_view(), name="ticket-reply-retry"),
     path("<int:pk>/status/", views.TicketStatusView.as_view(), name="ticket-status"),
     path("<int:pk>/priority/", views.TicketPriorityView.as_view(), name="ticket-priority"),
     path("<int:pk>/assign/", views.TicketAssignView.as_view(), name="ticket-assign"),

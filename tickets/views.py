@@ -6,6 +6,7 @@ shown as they are. Every ticket is looked up through `ticket_visible` (organizat
 and regions), so a ticket the user may not see is a 404 whatever they type.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -37,6 +38,8 @@ from tickets.errors import (
     MSG_NOTHING_TO_TAKE,
     MSG_PRIORITY_CHANGED,
     MSG_REPLIED,
+    MSG_REPLY_NOT_SENT,
+    MSG_RETRY_QUEUED,
     MSG_SPLIT_DONE,
     MSG_STATUS_CHANGED,
     MSG_TAKEN,
@@ -57,7 +60,8 @@ from tickets.forms import (
     TransferForm,
 )
 from tickets.models import ACTIVE_STATUSES, CannedResponse, Queue, Ticket, TicketEvent
-from tickets.permissions import may_assign, may_assign_others, may_log_tickets, may_work
+from tickets.outbound import deliveries_for, reply_senders_for
+from tickets.permissions import may_assign, may_assign_others, may_log_tickets, may_reply, may_work
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.services._core import TRANSITIONS
 from tickets.tables import TicketTable
@@ -275,13 +279,25 @@ def event_summary(event):
     return event.get_kind_display()
 
 
+# A page showing a reply still on its way carries this after its stamp: its poll then always gets the conversation
+# (the reply's state moves without the ticket changing) until every reply has settled (sent or failed for good).
+DELIVERING_MARK = "~delivering"
+
+
 def _conversation_context(ticket, user):
     rows = [(kind, at, obj, event_summary(obj) if kind == "event" else "")
             for kind, at, obj in selectors.ticket_conversation(ticket=ticket)]
+    replies = [obj for kind, _at, obj, _summary in rows if kind == "comment" and obj.is_public and not obj.customer_id]
+    deliveries = deliveries_for([c.pk for c in replies], organization_id=ticket.organization_id)
+    for comment in replies:
+        comment.delivery = deliveries.get(comment.pk)
+    stamp = ticket.updated_at.isoformat()
+    if any(not delivery.settled for delivery in deliveries.values()):
+        stamp += DELIVERING_MARK
     return {
         "ticket": ticket, "conversation": rows,
-        "stamp": ticket.updated_at.isoformat(), "poll_seconds": CONVERSATION_POLL_SECONDS,
-        "may_work": may_work(user),
+        "stamp": stamp, "poll_seconds": CONVERSATION_POLL_SECONDS,
+        "may_work": may_work(user), "may_retry": may_reply(user),
     }
 
 
@@ -300,13 +316,16 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
             "customer": customer, "masked_mobile": mask_mobile(customer.mobile) if customer.mobile else "",
             "masked_name": mask_name(customer.real_name), "may_reveal": user_may_reveal_pii(user),
             "may_view_customers": user.has_perm("scrm.view_customer"), "timeline": timeline,
-            "may_assign_others": may_assign_others(user), "may_reply": user.has_perm("tickets.add_comment"),
+            "may_assign_others": may_assign_others(user), "may_reply": may_reply(user),
             "statuses": [(s, Ticket.Status(s).label) for s in Ticket.Status if s in TRANSITIONS[ticket.status]],
             "priorities": Ticket.Priority.choices,
         }
         if work:
+            window = selectors.reply_window(ticket=ticket)
             context.update(
                 reply_form=ReplyForm(), canned=selectors.canned_responses_for(ticket=ticket),
+                reply_window=window, reply_refusal=services.reply_window_refusal(ticket, window=window),
+                reply_sends=bool(reply_senders_for(ticket.channel)),
                 attachment_limit=settings.TICKET_ATTACHMENT_MAX_BYTES,
                 attachment_max_files=settings.TICKET_ATTACHMENT_MAX_FILES,
                 queues=Queue.objects.exclude(pk=ticket.queue_id).order_by("name").only("id", "name"),
@@ -368,13 +387,37 @@ class TicketReplyView(_TicketAction):
     form_class = ReplyForm
 
     def check(self, request):
-        if not request.user.has_perm("tickets.add_comment") or not may_work(request.user):
+        if not may_reply(request.user):
             raise PermissionDenied(MSG_NOT_ALLOWED)
 
     def act(self, request, ticket, data):
         services.ticket_reply(ticket=ticket, author=request.user, body=data["body"], public=data["public"],
                               attachments=data["attachments"])
-        messages.success(request, MSG_REPLIED if data["public"] else MSG_NOTE_ADDED)
+        if not data["public"]:
+            messages.success(request, MSG_NOTE_ADDED)
+        elif reply_senders_for(ticket.channel):
+            messages.success(request, MSG_REPLIED)
+        else:
+            messages.warning(request, MSG_REPLY_NOT_SENT % {"channel": ticket.get_channel_display()})
+
+
+class TicketReplyRetryView(_TicketAction):
+    """Send a reply whose delivery failed for good again: whoever may reply may retry."""
+
+    def check(self, request):
+        if not may_reply(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+
+    def get_form(self, request, ticket):
+        return forms.Form(request.POST)
+
+    def post(self, request, pk, comment_id):
+        self.comment_id = comment_id
+        return super().post(request, pk)
+
+    def act(self, request, ticket, data):
+        services.ticket_reply_retry(ticket=ticket, comment_id=self.comment_id, actor=request.user)
+        messages.success(request, MSG_RETRY_QUEUED)
 
 
 class TicketStatusView(_TicketAction):

@@ -21,6 +21,7 @@ from channels_ingest.services.wechat_api import client_for
 from scrm.platform import outbox
 from scrm.platform.tenancy import tenant_scope
 from tickets.models import Comment
+from tickets.outbound import Delivery
 from tickets.services.delivery import ticket_note_delivery_failed
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,10 @@ MSG_WILL_RETRY = gettext_lazy("WeChat could not be reached for this reply for no
 MSG_NOT_DELIVERED = gettext_lazy("This reply was not delivered to WeChat (error %(code)s): %(hint)s.")
 MSG_HINT_UNREACHABLE = gettext_lazy("WeChat could not be reached, even after several attempts")
 MSG_HINT_REFUSED = gettext_lazy("WeChat refused it; ops see the details on the WeChat account's page")
+MSG_STATE_RETRYING = gettext_lazy("WeChat could not be reached for now; retried automatically (attempt %(attempt)s "
+                                  "of %(max)s).")
+MSG_STATE_REFUSED_RETRYING = gettext_lazy("WeChat refused it for now (error %(code)s); retried automatically "
+                                          "(attempt %(attempt)s of %(max)s).")
 
 
 def reply_send_enqueue(comment_id, *, organization_id, channel):
@@ -85,6 +90,46 @@ def outbound_replay(*, outbound):
     return replayed
 
 
+def failure_hint(errcode, *, attempts):
+    """Why a reply was not delivered, in words an agent reads: the errcode's own explanation, else whether WeChat
+    refused it or could not be reached. Never the stored error, which is for ops."""
+    if errcode is not None:
+        return str(ERROR_HINTS.get(errcode) or MSG_HINT_REFUSED)
+    return str(MSG_HINT_UNREACHABLE if attempts >= MAX_ATTEMPTS else MSG_HINT_REFUSED)
+
+
+def reply_deliveries(comment_ids, *, organization_id):
+    """The ticket's delivery source: {comment id: Delivery} for the replies that have a row. One query."""
+    with tenant_scope(organization_id):
+        rows = OutboundMessage.objects.filter(comment_id__in=comment_ids).only(
+            "id", "organization_id", "comment_id", "status", "attempts", "errcode")
+        found = {}
+        for row in rows:
+            if row.status == Status.SENT:
+                found[row.comment_id] = Delivery(Delivery.SENT)
+            elif row.status == Status.SENDING:
+                found[row.comment_id] = Delivery(Delivery.SENDING)
+            elif row.status == Status.FAILED:
+                values = {"attempt": row.attempts, "max": MAX_ATTEMPTS, "code": row.errcode}
+                message = MSG_STATE_REFUSED_RETRYING if row.errcode is not None else MSG_STATE_RETRYING
+                found[row.comment_id] = Delivery(Delivery.RETRYING, str(message) % values)
+            elif row.status == Status.DEAD:
+                reason = str(MSG_NOT_DELIVERED) % {"code": row.errcode if row.errcode is not None else "-",
+                                                   "hint": failure_hint(row.errcode, attempts=row.attempts)}
+                found[row.comment_id] = Delivery(Delivery.FAILED, reason)
+            else:
+                found[row.comment_id] = Delivery(Delivery.QUEUED)
+        return found
+
+
+def reply_retry(comment_id, *, organization_id):
+    """The ticket's delivery source: an agent sends a reply that failed for good (dead) again. False when there is
+    none; a failed reply waiting for its back-off is left to it."""
+    with tenant_scope(organization_id):
+        outbound = OutboundMessage.objects.filter(comment_id=comment_id, status=Status.DEAD).first()
+        return outbound is not None and outbox.outbox_replay(KIND, outbound) is not None
+
+
 def _send(outbound):
     """The outbox handler: one call to WeChat, no lock held."""
     account = outbound.account
@@ -111,8 +156,8 @@ def _on_failure(outbound, *, detail, final, attempt, fields):
     comment = Comment.objects.select_related("ticket").get(pk=outbound.comment_id)
     errcode = fields.get("errcode")
     if final:
-        hint = ERROR_HINTS.get(errcode) or (MSG_HINT_REFUSED if errcode is not None else MSG_HINT_UNREACHABLE)
-        message = str(MSG_NOT_DELIVERED) % {"code": errcode if errcode is not None else "-", "hint": hint}
+        message = str(MSG_NOT_DELIVERED) % {"code": errcode if errcode is not None else "-",
+                                            "hint": failure_hint(errcode, attempts=attempt)}
     else:
         message = str(MSG_WILL_RETRY)
     ticket_note_delivery_failed(ticket=comment.ticket, comment=comment, errcode=errcode, message=message)

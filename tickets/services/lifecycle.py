@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification
+from notifications.senders import sms_settings
 from notifications.services import notify
 from scrm.customers.services import customer_touch, customers_touch
 from scrm.platform.tenancy import tenant_scope, tenant_sql
@@ -23,6 +24,8 @@ from tickets.errors import (
     MSG_MERGE_SELF,
     MSG_OTHER_ORGANIZATION,
     MSG_REPLY_CLOSED,
+    MSG_REPLY_WINDOW_CLOSED,
+    MSG_REPLY_WINDOW_CLOSED_SMS,
     MSG_SAME_PRIORITY,
     MSG_SPLIT_FOREIGN_COMMENT,
     MSG_SPLIT_SUBJECT,
@@ -35,7 +38,7 @@ from tickets.hooks import sla_on_customer_message, sla_on_public_reply, sla_on_s
 from tickets.models import ACTIVE_STATUSES, Comment, Queue, Ticket, TicketEvent, TicketTag, TicketWatcher
 from tickets.outbound import reply_senders_for
 from tickets.routing import RoutingSample, routing_evaluate
-from tickets.selectors import routing_rules_active
+from tickets.selectors import reply_window, routing_rules_active
 from tickets.services._core import (
     assignee_apply,
     event_build,
@@ -365,11 +368,30 @@ def _send_reply(comment_id, *, organization_id, channel=None):
         send(comment_id, organization_id=organization_id, channel=channel)
 
 
+def reply_window_refusal(ticket, *, window=None):
+    """Why a public reply on the ticket cannot go now (its channel's reply window has closed), or "" when it can.
+    A caller that has read the window already passes it."""
+    window = window or reply_window(ticket=ticket)
+    if window is None or not window.closed:
+        return ""
+    message = MSG_REPLY_WINDOW_CLOSED_SMS if sms_settings(ticket.organization_id).provider else MSG_REPLY_WINDOW_CLOSED
+    last = timezone.localtime(window.last_inbound_at).strftime("%Y-%m-%d %H:%M")
+    return message % {"hours": window.hours, "last": last}
+
+
+def reply_window_check(ticket):
+    refusal = reply_window_refusal(ticket)
+    if refusal:
+        raise TicketError(refusal)
+
+
 @transaction.atomic
 def ticket_reply(*, ticket, author, body, public=True, attachments=()):
     """An agent's public reply to the customer or internal note, with optional attachments (uploaded files,
     checked before anything is written; with a file the text may be empty). Refused on a closed ticket. The first
-    public reply stamps first_response_at and opens a new ticket. Colleagues @mentioned are notified."""
+    public reply stamps first_response_at and opens a new ticket. Colleagues @mentioned are notified. A public reply
+    outside the channel's reply window (WeChat's 48 hours after the customer's last message) is refused: it could
+    never be delivered; an internal note still goes."""
     _same_organization(ticket.organization_id, author)
     checked = attachments_check(attachments)
     if not body.strip() and not checked:
@@ -378,6 +400,8 @@ def ticket_reply(*, ticket, author, body, public=True, attachments=()):
         ticket = ticket_lock(ticket)
         if ticket.status == Status.CLOSED:
             raise TicketError(MSG_REPLY_CLOSED % {"number": ticket.number})
+        if public:
+            reply_window_check(ticket)
         comment = Comment.objects.create(
             organization_id=ticket.organization_id, ticket=ticket, is_public=public, author=author, body=body,
             channel=ticket.channel if public else "",
