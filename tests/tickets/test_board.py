@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from scrm.models import AgentProfile, Role
+from scrm.models import AgentProfile, DataScope, Role
+from scrm.services.roles import role_assign, role_save
 from tests.scrm.factories import TeamFactory, UserFactory
 from tests.sla.factories import office_calendar, sla_policy
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
@@ -131,6 +132,20 @@ def test_agents_and_viewers_may_not_open_the_board(floor, make_user):
                     f"/tickets/board/cell/?queue={floor['q1'].pk}&status=new"):
             assert client.get(url).status_code == 403, url
     assert _client(floor["supervisor"]).get("/tickets/board/live/").status_code == 200
+
+
+def test_a_custom_role_opens_the_board_when_it_reads_tickets_and_manages_agents(floor, make_user):
+    ops = make_user(floor["org"], Role.OPS_ADMIN)
+    user = UserFactory(organization=floor["org"], username="shift-lead")
+    role = role_save(organization=floor["org"], by=ops, name="值班长", permissions=["tickets.view_ticket"],
+                     modules=["tickets"], data_scope=DataScope.ORGANIZATION)
+    role_assign(role=role, user=user, by=ops)
+    assert _client(user).get("/tickets/board/").status_code == 403
+    role_save(organization=floor["org"], by=ops, role=role, name=role.name,
+              permissions=["tickets.view_ticket", "scrm.view_agentprofile", "scrm.change_agentprofile"],
+              modules=["tickets"], data_scope=DataScope.ORGANIZATION)
+    body = _client(user).get("/tickets/board/").content.decode()
+    assert 'data-agent="a4-qian"' in body  # the whole organization, as its scope says
 
 
 def test_one_click_assign_from_the_at_risk_list(scoped):
