@@ -15,7 +15,7 @@
     var data = figures();
     if (!data) { return; }
     var datasets = data.series.map(function (s) {
-      return { label: s.label, data: s.data, backgroundColor: s.color };
+      return { label: s.label, data: s.data, backgroundColor: s.color, maxBarThickness: 40 };
     });
     if (chart) {
       chart.data.labels = data.labels;
