@@ -318,6 +318,8 @@ NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
 NOTIFY_RETRY_MAX_SECONDS = env.int("NOTIFY_RETRY_MAX_SECONDS", default=3600)
 # How often the notification bell asks for the unread count.
 NOTIFY_BELL_POLL_SECONDS = env.int("NOTIFY_BELL_POLL_SECONDS", default=30)
+# How often the supervisor board refreshes its figures (the browser tests make it short).
+TICKETS_BOARD_POLL_SECONDS = env.int("TICKETS_BOARD_POLL_SECONDS", default=15)
 
 # --- SLA escalation channels (notifications.senders): off until configured -------------------------------------------
 # WeCom (企业微信) application messages to staff; the user's WeCom userid is read from WECOM_USERID_FIELD.

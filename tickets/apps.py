@@ -45,6 +45,7 @@ class TicketsConfig(AppConfig):
         from scrm.models import Role
         from scrm.platform.access import user_has_role
         from scrm.platform.navigation import NavChild, register_nav_children
+        from tickets.permissions import may_see_board
 
         def works_tickets(user):
             return user.is_superuser or user_has_role(user, Role.AGENT, Role.SUPERVISOR)
@@ -52,7 +53,7 @@ class TicketsConfig(AppConfig):
         register_nav_children("tickets", [
             NavChild("tickets-mine", _("My tickets"), "tickets:index", "bi-person-check", works_tickets),
             NavChild("tickets-queues", _("Team queues"), "tickets:ticket-queues", "bi-collection"),
-            NavChild("tickets-board", _("Board"), "tickets:board", "bi-grid-3x3"),
+            NavChild("tickets-board", _("Board"), "tickets:board", "bi-grid-3x3", may_see_board),
         ])
         register_nav_children("settings", [
             NavChild("routing-rules", _("Routing rules"), "tickets:rule-tester", "bi-signpost-split"),

@@ -18,6 +18,15 @@ def may_assign_others(user):
     return may_work(user) and (user.is_superuser or user_has_role(user, Role.SUPERVISOR))
 
 
+def may_see_board(user):
+    """The operations board is for those who run the desk: supervisors, ops admins and superusers, and a custom role
+    that reads tickets and manages agents (`scrm.change_agentprofile`, a right supervisors and ops hold, agents and
+    viewers do not)."""
+    if user.is_superuser:
+        return True
+    return user.has_perm("tickets.view_ticket") and user.has_perm("scrm.change_agentprofile")
+
+
 def may_assign(user, *, ticket, assignee):
     """Supervisors give a ticket to anyone or back to the pool; anyone who works tickets may take one, or hand back
     one that is theirs (or nobody's)."""

@@ -2,10 +2,11 @@
 scoped by the open scope; lists for a user are also limited to the regions their role may see."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Aggregate, Avg, Count, DurationField, F, Max, Min, Prefetch, Q
 from django.utils import timezone
 
 from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
@@ -22,6 +23,7 @@ from tickets.models import (
     Queue,
     QueueMembership,
     RoutingRule,
+    SatisfactionSurvey,
     Ticket,
     TicketEvent,
 )
@@ -376,6 +378,171 @@ def board_cell(*, user, queue_id, status, region=None, limit=50):
 def board_cell_ticket(*, user, pk):
     """One row of a board list, after a change (None when the user may no longer see it)."""
     return _list_row(ticket_visible(user=user).filter(pk=pk)).first()
+
+
+# --- the board's live figures -------------------------------------------------------------------------------------
+#
+# One query per block whatever the number of agents, queues and tickets: the queues, the agents, the agents' loads,
+# the queues' figures, today's figures, today's ratings, the queue memberships and the at-risk list. A supervisor
+# sees the queues and agents of their teams (and queues they are a member of), ops and viewers-of-all the whole
+# organization.
+
+# The SLA states of `sla_state_annotate` (sla.state.SLAState; tickets does not import sla).
+SLA_AT_RISK, SLA_BREACHED = "at_risk", "breached"
+BOARD_AT_RISK_LIMIT = 20
+# A rating of 4 or 5 counts as satisfied.
+SATISFIED_RATING = 4
+
+
+class _Median(Aggregate):
+    """PostgreSQL's median of an interval (PERCENTILE_CONT is an ordered-set aggregate)."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+@dataclass
+class BoardAgent:
+    profile: AgentProfile
+    load: int = 0
+    oldest_waiting_at: datetime | None = None
+    queue_ids: set = field(default_factory=set)
+
+    @property
+    def user(self):
+        return self.profile.user
+
+    @property
+    def capacity(self):
+        return self.profile.max_open_tickets
+
+    @property
+    def load_percent(self):
+        return min(100, round(100 * self.load / self.capacity)) if self.capacity else 100
+
+    @property
+    def has_room(self):
+        return self.load < self.capacity
+
+
+@dataclass
+class BoardQueue:
+    queue: Queue | None
+    waiting: int = 0
+    longest_waiting_since: datetime | None = None
+    at_risk: int = 0
+    breached: int = 0
+
+
+@dataclass
+class BoardToday:
+    start: datetime
+    created: int = 0
+    solved: int = 0
+    first_response_median: timedelta | None = None
+    ratings: int = 0
+    satisfied: int = 0
+    rating_average: float | None = None
+
+    @property
+    def satisfaction_percent(self):
+        return round(100 * self.satisfied / self.ratings) if self.ratings else None
+
+
+@dataclass
+class BoardLive:
+    now: datetime
+    agents: list
+    queues: list
+    today: BoardToday
+    at_risk: list
+
+
+def board_agents_q(*, user, queue_ids):
+    """The agents a supervisor looks after: of their teams, supervised by them, or members of their queues."""
+    return (Q(team__in=_supervised_team_ids(user)) | Q(supervisor=user)
+            | Q(pk__in=QueueMembership.objects.filter(queue_id__in=queue_ids).values("agent_id")))
+
+
+def board_live(*, user, now=None):
+    """The board's live figures for `user` (see above): per agent presence, load against capacity and oldest ticket
+    waiting on them; per queue the unassigned tickets waiting, the longest wait, at risk and breached; today's
+    (Asia/Shanghai) created, solved, first-response median and satisfaction; the at-risk and breached open tickets,
+    most urgent first."""
+    now = now or timezone.now()
+    queues = list(queue_list_for_user(user=user))
+    sees_all = user_sees_all_tickets(user)
+    queue_ids = [queue.pk for queue in queues]
+    in_scope = Q() if sees_all else Q(queue_id__in=queue_ids)
+
+    profiles = AgentProfile.objects.select_related("user", "team").order_by("user__username")
+    if not sees_all:
+        profiles = profiles.filter(board_agents_q(user=user, queue_ids=queue_ids))
+    agents = {profile.user_id: BoardAgent(profile=profile) for profile in profiles}
+    if agents:
+        loads = (Ticket.objects.filter(assignee_id__in=list(agents), status__in=ACTIVE_STATUSES)
+                 .values("assignee_id")
+                 .annotate(load=Count("pk"), oldest=Min("created_at", filter=Q(status__in=POOL_STATUSES)))
+                 .order_by())
+        for row in loads:
+            agents[row["assignee_id"]].load = row["load"]
+            agents[row["assignee_id"]].oldest_waiting_at = row["oldest"]
+        by_profile = {agent.profile.pk: agent for agent in agents.values()}
+        for agent_id, queue_id in QueueMembership.objects.filter(agent_id__in=list(by_profile)).values_list(
+                "agent_id", "queue_id"):
+            by_profile[agent_id].queue_ids.add(queue_id)
+
+    waiting = Q(assignee__isnull=True, status__in=POOL_STATUSES)
+    per_queue = {row["queue_id"]: row for row in (
+        sla_state_annotate(Ticket.objects.filter(in_scope, status__in=ACTIVE_STATUSES), now=now)
+        .values("queue_id")
+        .annotate(waiting=Count("pk", filter=waiting), longest=Min("created_at", filter=waiting),
+                  at_risk=Count("pk", filter=Q(sla_state=SLA_AT_RISK)),
+                  breached=Count("pk", filter=Q(sla_state=SLA_BREACHED)))
+        .order_by())}
+    board_queues = []
+    for queue in [*queues, None]:
+        row = per_queue.get(queue.pk if queue else None)
+        if row is None:
+            if queue is not None:
+                board_queues.append(BoardQueue(queue=queue))
+            continue
+        board_queues.append(BoardQueue(queue=queue, waiting=row["waiting"], longest_waiting_since=row["longest"],
+                                       at_risk=row["at_risk"], breached=row["breached"]))
+
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    figures = Ticket.objects.filter(in_scope).aggregate(
+        created=Count("pk", filter=Q(created_at__gte=start)),
+        solved=Count("pk", filter=Q(resolved_at__gte=start)),
+        median=_Median(F("first_response_at") - F("created_at"), filter=Q(first_response_at__gte=start)),
+    )
+    ratings = SatisfactionSurvey.objects.filter(answered_at__gte=start, rating__isnull=False)
+    if not sees_all:
+        ratings = ratings.filter(ticket__queue_id__in=queue_ids)
+    rated = ratings.aggregate(n=Count("pk"), satisfied=Count("pk", filter=Q(rating__gte=SATISFIED_RATING)),
+                              average=Avg("rating"))
+    today = BoardToday(start=start, created=figures["created"], solved=figures["solved"],
+                       first_response_median=figures["median"], ratings=rated["n"], satisfied=rated["satisfied"],
+                       rating_average=rated["average"])
+
+    at_risk = list(
+        _list_row(Ticket.objects.filter(in_scope, status__in=ACTIVE_STATUSES))
+        .filter(sla_state__in=(SLA_AT_RISK, SLA_BREACHED))
+        .order_by("sla_due", "priority", "pk")[:BOARD_AT_RISK_LIMIT]
+    )
+    return BoardLive(now=now, agents=list(agents.values()), queues=board_queues, today=today, at_risk=at_risk)
+
+
+def board_suggested_assignee(*, ticket, agents):
+    """Who the one-click assign offers for a ticket: the online member of its queue with room and the least load,
+    else any online agent with room (None when nobody is free)."""
+    free = sorted((a for a in agents if a.profile.status == AgentProfile.Status.ONLINE and a.has_room),
+                  key=lambda a: (a.load, a.user.username))
+    members = [a for a in free if ticket.queue_id in a.queue_ids]
+    chosen = (members or free or [None])[0]
+    return chosen.user if chosen else None
 
 
 def routing_rules_all():

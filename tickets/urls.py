@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/", views_create.TicketLogView.as_view(), name="ticket-create"),
     path("new/customers/", views_create.TicketLogCustomerSearchView.as_view(), name="ticket-create-customers"),
     path("board/", views.TicketBoardView.as_view(), name="board"),
+    path("board/live/", views.TicketBoardLiveView.as_view(), name="board-live"),
     path("board/cell/", views.TicketBoardCellView.as_view(), name="board-cell"),
     path("settings/rules/", views.RoutingRuleTesterView.as_view(), name="rule-tester"),
     path("<int:pk>/", views.TicketDetailView.as_view(), name="ticket-detail"),

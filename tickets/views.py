@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from scrm.customers.phones import mask_mobile, mask_name
-from scrm.models import Role, Tag
+from scrm.models import AgentProfile, Role, Tag
 from scrm.paginators import CappedCountPaginator, TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_has_role, user_may_reveal_pii
 from scrm.platform.timeline import customer_timeline
@@ -61,15 +61,14 @@ from tickets.forms import (
 )
 from tickets.models import ACTIVE_STATUSES, CannedResponse, Queue, Ticket, TicketEvent
 from tickets.outbound import deliveries_for, reply_senders_for
-from tickets.permissions import may_assign, may_assign_others, may_log_tickets, may_reply, may_work
+from tickets.permissions import may_assign, may_assign_others, may_log_tickets, may_reply, may_see_board, may_work
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.services._core import TRANSITIONS
 from tickets.tables import TicketTable
 
 PER_PAGE = 25
-# How often an open ticket's conversation and the board look for changes (seconds).
+# How often an open ticket's conversation looks for changes (seconds); the board: TICKETS_BOARD_POLL_SECONDS.
 CONVERSATION_POLL_SECONDS = 5
-BOARD_POLL_SECONDS = 15
 
 
 def _form_errors(request, form):
@@ -116,7 +115,7 @@ class _QueuePage(ModuleRequiredMixin, TemplateView):
         return super().get_context_data(
             page=self.page, title=self.title, filter=ticket_filter, table=table, filter_query=query.urlencode(),
             sla_choices=sla_state_choices(), may_work=work, may_assign_others=may_assign_others(request.user),
-            may_log=may_log_tickets(request.user),
+            may_log=may_log_tickets(request.user), may_see_board=may_see_board(request.user),
             bulk_actions=BulkActionForm.ACTIONS, priorities=Ticket.Priority.choices,
             tags=Tag.objects.select_related("group").only("id", "name", "group__name") if work else (),
             assignees=(selectors.assignable_users()
@@ -470,10 +469,13 @@ class TicketAssignView(_TicketAction):
 
     def respond(self, request, ticket):
         if request.headers.get("HX-Request"):
-            # The board swaps the ticket's row, with the outcome (or the refusal) shown in it.
+            # The board swaps the ticket's row, with the outcome (or the refusal) shown in it: a row of a count's
+            # list, or of the at-risk list.
             row = selectors.board_cell_ticket(user=request.user, pk=ticket.pk)
             if row is None:
                 return render(request, "tickets/_messages.html")
+            if request.POST.get("row") == "risk":
+                return render(request, "tickets/_board_risk_row.html", {"t": row, "just_assigned": True})
             return render(request, "tickets/_board_row.html", {
                 "t": row, "just_assigned": True, "may_assign_others": may_assign_others(request.user)})
         return super().respond(request, ticket)
@@ -540,11 +542,46 @@ def _board_region(request):
     return region_list().filter(pk=int(value)).first()
 
 
-class TicketBoardView(ModuleRequiredMixin, TemplateView):
-    """Open tickets by queue × status; refreshed by htmx every few seconds (the counts only, so a ticket list
-    opened under a count and the supervisor's choice in it stay as they are)."""
+def _poll_seconds():
+    return settings.TICKETS_BOARD_POLL_SECONDS
+
+
+class _BoardPage(ModuleRequiredMixin, TemplateView):
+    """A part of the supervisor board: supervisors and ops only (`may_see_board`)."""
 
     module = "tickets"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_see_board(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _board_live_context(user):
+    live = selectors.board_live(user=user)
+    rows = [(t, selectors.board_suggested_assignee(ticket=t, agents=live.agents)) for t in live.at_risk]
+    assignees = sorted((a for a in live.agents if a.profile.status == a.profile.Status.ONLINE),
+                       key=lambda a: (a.load, a.user.username))
+    presence = {status: sum(1 for a in live.agents if a.profile.status == status)
+                for status, _label in AgentProfile.Status.choices}
+    chart = {
+        "labels": [q.queue.name if q.queue else str(_("No queue")) for q in live.queues],
+        "series": [
+            {"label": str(_("Waiting")), "data": [q.waiting for q in live.queues], "color": "#0d6efd"},
+            {"label": str(_("At risk")), "data": [q.at_risk for q in live.queues], "color": "#fd7e14"},
+            {"label": str(_("Breached")), "data": [q.breached for q in live.queues], "color": "#dc3545"},
+        ],
+    }
+    return {"live": live, "risk_rows": rows, "risk_assignees": assignees, "presence": presence,
+            "presence_labels": AgentProfile.Status.choices, "chart": chart, "poll_seconds": _poll_seconds(),
+            "may_assign_others": may_assign_others(user)}
+
+
+class TicketBoardView(_BoardPage):
+    """The supervisor's operations screen: agents, queues, today's figures and the at-risk tickets (refreshed by htmx
+    from TicketBoardLiveView), and the open tickets by queue × status (refreshed by htmx here: the counts only, so a
+    ticket list opened under a count and the supervisor's choice in it stay as they are)."""
+
     template_name = "tickets/board.html"
 
     def get_template_names(self):
@@ -556,19 +593,29 @@ class TicketBoardView(ModuleRequiredMixin, TemplateView):
         region = _board_region(self.request)
         rows, totals = selectors.board_counts(user=self.request.user, region=region)
         statuses = [(s, Ticket.Status(s).label) for s in ACTIVE_STATUSES]
+        live = {} if self.request.headers.get("HX-Request") else _board_live_context(self.request.user)
         return super().get_context_data(
             rows=[(queue, [(s, counts.get(s, 0)) for s, _label in statuses], sum(counts.values()))
                   for queue, counts in rows],
             totals=[totals[s] for s, _label in statuses], statuses=statuses, region=region,
             regions=region_list() if not self.request.headers.get("HX-Request") else (),
-            poll_seconds=BOARD_POLL_SECONDS, **kwargs,
+            **{"poll_seconds": _poll_seconds(), **live}, **kwargs,
         )
 
 
-class TicketBoardCellView(ModuleRequiredMixin, TemplateView):
+class TicketBoardLiveView(_BoardPage):
+    """The live part of the board (agents, queues, today, at risk), which the board page asks for every few
+    seconds."""
+
+    template_name = "tickets/_board_live.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**_board_live_context(self.request.user), **kwargs)
+
+
+class TicketBoardCellView(_BoardPage):
     """The tickets under one count of the board, each with an assign control for supervisors."""
 
-    module = "tickets"
     template_name = "tickets/_board_cell.html"
 
     def get_context_data(self, **kwargs):

@@ -1,8 +1,23 @@
+from datetime import timedelta
+
 from django import template
 
 from scrm.customers import phones
+from scrm.durations import duration_text
 
 register = template.Library()
+
+
+@register.filter
+def duration(value):
+    """A timedelta as people read it ("4小时46分"); "" for None."""
+    return duration_text(value.total_seconds()) if isinstance(value, timedelta) else ""
+
+
+@register.filter
+def waited_until(since, now):
+    """How long from `since` to `now` ("1天5小时"): `{{ agent.oldest_waiting_at|waited_until:live.now }}`."""
+    return duration_text((now - since).total_seconds()) if since and now else ""
 
 
 @register.filter

@@ -4,7 +4,7 @@ new customer message arrives, and resolves it; a supervisor reassigns a ticket f
 import pytest
 from playwright.sync_api import expect
 
-from scrm.models import Role
+from scrm.models import AgentProfile, Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.e2e.conftest import login
 from tests.scrm.factories import TEST_PASSWORD, TeamFactory, UserFactory
@@ -113,3 +113,19 @@ def test_an_agent_logs_a_phone_call_for_a_customer_found_by_name(page, live_serv
         logged = Ticket.objects.get(subject="来电：空调漏水")
     assert (logged.customer_id, logged.channel) == (workspace["customer"].pk, "phone")
     expect(page).to_have_url(f"{live_server.url}/tickets/{logged.pk}/")
+
+
+def test_the_board_shows_an_agent_going_offline_without_a_reload(page, live_server, workspace, settings):
+    settings.TICKETS_BOARD_POLL_SECONDS = 1
+    login(page, live_server, "boss", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/tickets/board/")
+    agent = page.locator("[data-testid=board-agents] tr[data-agent=xiaoli]")
+    expect(agent.locator("[data-testid=agent-status]")).to_have_text("在线")
+    expect(page.locator("[data-testid=board-queues] tr[data-queue=售后一线] [data-figure=waiting]")).to_have_text("1")
+    page.evaluate("window.boardNotReloaded = true")
+
+    with platform_scope():
+        AgentProfile.objects.filter(user=workspace["agent"]).update(status=AgentProfile.Status.OFFLINE)
+    expect(agent.locator("[data-testid=agent-status]")).to_have_text("离线", timeout=15_000)
+    expect(agent).to_have_attribute("data-status", "offline")
+    assert page.evaluate("window.boardNotReloaded") is True  # swapped in by htmx, not a new page

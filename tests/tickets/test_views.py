@@ -375,6 +375,7 @@ def test_ticket_page_costs_a_bounded_number_of_queries(desk, django_assert_max_n
 def test_board_counts_open_tickets_by_queue_and_status_for_the_supervisors_team(desk):
     ticket_assign(ticket=desk["pool"][0], assignee=desk["agent"], actor=desk["supervisor"])
     body = _client(desk["supervisor"]).get("/tickets/board/").content.decode()
+    body = body.split('data-testid="board-table"')[1]
     row = body.split('data-queue="售后一线"')[1].split("</tr>")[0]
     assert 'data-status="new"' in row and ">2</a>" in row and ">1</a>" in row
     assert 'data-queue="财务专席"' not in body  # not the supervisor's team
@@ -384,7 +385,7 @@ def test_board_region_filter(desk):
     east = RegionFactory(organization=desk["org"], code="EAST")
     TicketFactory(organization=desk["org"], queue=desk["queue"], region=east)
     client = _client(desk["supervisor"])
-    body = client.get(f"/tickets/board/?region={east.pk}").content.decode()
+    body = client.get(f"/tickets/board/?region={east.pk}").content.decode().split('data-testid="board-table"')[1]
     row = body.split('data-queue="售后一线"')[1].split("</tr>")[0]
     assert ">1</a>" in row and ">4</a>" not in row
     assert client.get("/tickets/board/?region=nonsense").status_code == 200
@@ -404,13 +405,10 @@ def test_a_supervisor_reassigns_from_the_board(desk):
     assert ticket.assignee == desk["agent"]
 
 
-def test_an_agent_sees_only_their_queues_on_the_board_and_cannot_reassign(desk):
+def test_an_agent_may_not_open_the_board_nor_reassign(desk):
     client = _client(desk["agent"])
-    body = client.get("/tickets/board/").content.decode()
-    assert 'data-queue="售后一线"' in body and 'data-queue="财务专席"' not in body
-    cell = client.get("/tickets/board/cell/", {"queue": desk["other"].pk, "status": "new"}).content.decode()
-    assert desk["foreign"].number not in cell
-    assert 'data-testid="board-reassign"' not in cell
+    assert client.get("/tickets/board/").status_code == 403
+    assert client.get("/tickets/board/cell/", {"queue": desk["other"].pk, "status": "new"}).status_code == 403
     assert client.get(f"/tickets/{desk['pool'][0].pk}/assign/").status_code == 403
 
 
@@ -430,7 +428,7 @@ def test_board_costs_a_bounded_number_of_queries(desk, django_assert_max_num_que
     for user in (desk["supervisor"], ops):
         client = _client(user)
         client.get("/tickets/board/")
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(22):  # the counts, and the live figures (tests/tickets/test_board.py)
             assert client.get("/tickets/board/").status_code == 200
         with django_assert_max_num_queries(12):
             assert client.get("/tickets/board/", HTTP_HX_REQUEST="true").status_code == 200
@@ -467,9 +465,10 @@ def test_rule_tester_is_for_ops_and_rejects_bad_input(desk, ops_admin):
 def test_navigation_lists_the_workspace_pages_per_role(desk, ops_admin):
     body = _client(desk["agent"]).get("/tickets/").content.decode()
     assert 'data-subnav="tickets-mine"' in body and 'data-subnav="tickets-queues"' in body
-    assert 'data-subnav="tickets-board"' in body and 'data-subnav="routing-rules"' not in body
+    assert 'data-subnav="tickets-board"' not in body and 'data-subnav="routing-rules"' not in body
     body = _client(ops_admin).get("/tickets/").content.decode()
     assert 'data-subnav="routing-rules"' in body and 'data-subnav="tickets-mine"' not in body
+    assert 'data-subnav="tickets-board"' in body
 
 
 # --- tenant isolation ---------------------------------------------------------------------------------------------

@@ -1,0 +1,208 @@
+"""The supervisor board as an operations screen: its figures for a seeded desk (agents, queues, today), who may open
+it, the one-click assign of an at-risk ticket, and a bounded number of queries whatever the size of the desk."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from scrm.models import AgentProfile, DataScope, Role
+from scrm.services.roles import role_assign, role_save
+from tests.scrm.factories import TeamFactory, UserFactory
+from tests.sla.factories import office_calendar, sla_policy
+from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
+from tickets.models import SatisfactionSurvey, Ticket
+from tickets.selectors import board_live
+
+pytestmark = pytest.mark.django_db
+
+Status = Ticket.Status
+ONLINE, AWAY, OFFLINE = AgentProfile.Status.ONLINE, AgentProfile.Status.AWAY, AgentProfile.Status.OFFLINE
+# Noon in Shanghai: "today" began twelve hours earlier, at midnight Asia/Shanghai (16:00 UTC the day before).
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+MIN = timedelta(minutes=1)
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _ticket(org, queue, *, created, status=Status.NEW, assignee=None, **fields):
+    ticket = TicketFactory(organization=org, queue=queue, status=status, assignee=assignee, created_at=created)
+    if fields:
+        Ticket.objects.filter(pk=ticket.pk).update(**fields)
+        ticket.refresh_from_db()
+    return ticket
+
+
+def _rating(org, ticket, rating, at):
+    SatisfactionSurvey.objects.create(organization=org, ticket=ticket, token=f"{org.pk}-{ticket.pk}-{rating}",
+                                      rating=rating, answered_at=at, expires_at=at + timedelta(days=7))
+
+
+@pytest.fixture
+def floor(scoped):
+    """Two queues of the supervisor's team, one of another team; three agents of the team, one outside it."""
+    org = scoped
+    policy = sla_policy(org, office_calendar(org))
+    team = TeamFactory(organization=org, name="售后组")
+    supervisor = UserFactory(organization=org, username="boss", roles=[Role.SUPERVISOR])
+    team.leader = supervisor
+    team.save(update_fields=["leader"])
+    q1 = QueueFactory(organization=org, name="售后一线", code="l1", team=team, auto_assign=False)
+    q2 = QueueFactory(organization=org, name="安装预约", code="inst", team=team, auto_assign=False)
+    q3 = QueueFactory(organization=org, name="财务专席", code="fin", auto_assign=False)
+    a1 = make_agent(org, queues=[q1], username="a1-li", team=team, status=ONLINE, max_open_tickets=5)
+    a2 = make_agent(org, queues=[q2], username="a2-wang", team=team, status=AWAY, max_open_tickets=2)
+    a3 = make_agent(org, username="a3-zhao", team=team, status=OFFLINE, max_open_tickets=3)
+    a4 = make_agent(org, queues=[q3], username="a4-qian", status=ONLINE)
+
+    at_risk = {"sla_policy": policy, "sla_warn_at": NOW - 5 * MIN, "resolution_due_at": NOW + 30 * MIN}
+    t1 = _ticket(org, q1, created=NOW - 50 * MIN, **at_risk)
+    _ticket(org, q1, created=NOW - 20 * MIN, status=Status.OPEN)
+    t3 = _ticket(org, q1, created=NOW - 180 * MIN, status=Status.OPEN, assignee=a1, sla_policy=policy,
+                 sla_breached=True)
+    _ticket(org, q1, created=NOW - timedelta(days=2), status=Status.PENDING, assignee=a1)
+    t5 = _ticket(org, q1, created=NOW - 120 * MIN, status=Status.RESOLVED, assignee=a1,
+                 first_response_at=NOW - 110 * MIN, resolved_at=NOW - 60 * MIN)
+    # Paused at risk: not counted at risk; answered in 30 minutes.
+    t6 = _ticket(org, q2, created=NOW - 40 * MIN, assignee=a2, first_response_at=NOW - 10 * MIN,
+                 paused_since=NOW - 2 * MIN, **at_risk)
+    # Opened yesterday (Shanghai), answered today after two hours, still waiting in the queue.
+    _ticket(org, q2, created=NOW - 13 * 60 * MIN, status=Status.OPEN, first_response_at=NOW - 11 * 60 * MIN)
+    t8 = _ticket(org, q3, created=NOW - 5 * MIN, sla_policy=policy, sla_breached=True)
+    _rating(org, t5, 5, NOW - 30 * MIN)
+    _rating(org, t6, 2, NOW - 5 * MIN)
+    _rating(org, t3, 4, NOW - 13 * 60 * MIN)  # yesterday
+    _rating(org, t8, 5, NOW - 1 * MIN)
+    return {"org": org, "supervisor": supervisor, "q1": q1, "q2": q2, "q3": q3, "a1": a1, "a2": a2, "a3": a3,
+            "a4": a4, "t1": t1}
+
+
+def _agents(live):
+    return {a.user.username: (a.profile.status, a.load, a.capacity, a.oldest_waiting_at) for a in live.agents}
+
+
+def _queues(live):
+    return {q.queue.name: (q.waiting, q.longest_waiting_since, q.at_risk, q.breached) for q in live.queues}
+
+
+def test_the_supervisor_sees_their_teams_agents_queues_and_todays_figures(floor):
+    live = board_live(user=floor["supervisor"], now=NOW)
+    assert _agents(live) == {
+        "a1-li": (ONLINE, 2, 5, NOW - 180 * MIN),  # the pending ticket waits on the customer, not on them
+        "a2-wang": (AWAY, 1, 2, NOW - 40 * MIN),
+        "a3-zhao": (OFFLINE, 0, 3, None),
+    }
+    assert _queues(live) == {
+        "售后一线": (2, NOW - 50 * MIN, 1, 1),
+        "安装预约": (1, NOW - 13 * 60 * MIN, 0, 0),
+    }
+    today = live.today
+    assert today.start == NOW - 12 * 60 * MIN
+    assert (today.created, today.solved) == (5, 1)
+    assert today.first_response_median == timedelta(minutes=30)  # of 10, 30 and 120 minutes
+    assert (today.ratings, today.satisfied, today.satisfaction_percent, today.rating_average) == (2, 1, 50, 3.5)
+
+
+def test_ops_see_the_whole_organization(floor, make_user):
+    live = board_live(user=make_user(floor["org"], Role.OPS_ADMIN), now=NOW)
+    assert set(_agents(live)) == {"a1-li", "a2-wang", "a3-zhao", "a4-qian"}
+    assert _queues(live)["财务专席"] == (1, NOW - 5 * MIN, 0, 1)
+    assert (live.today.created, live.today.ratings, live.today.satisfaction_percent) == (6, 3, 67)
+
+
+def test_the_board_page_shows_the_figures_in_chinese(floor):
+    body = _client(floor["supervisor"]).get("/tickets/board/").content.decode()
+    assert "今日新建" in body and "满意度" in body
+    agents = body.split('data-testid="board-agents"')[1].split("</table>")[0]
+    assert 'data-agent="a2-wang" data-status="away"' in agents and "1 / 2" in agents
+    assert "a4-qian" not in agents
+    assert 'data-queue="财务专席"' not in body.split('data-testid="board-queues"')[1].split("</table>")[0]
+
+
+def test_agents_and_viewers_may_not_open_the_board(floor, make_user):
+    for user in (floor["a1"], make_user(floor["org"], Role.VIEWER)):
+        client = _client(user)
+        for url in ("/tickets/board/", "/tickets/board/live/",
+                    f"/tickets/board/cell/?queue={floor['q1'].pk}&status=new"):
+            assert client.get(url).status_code == 403, url
+    assert _client(floor["supervisor"]).get("/tickets/board/live/").status_code == 200
+
+
+def test_a_custom_role_opens_the_board_when_it_reads_tickets_and_manages_agents(floor, make_user):
+    ops = make_user(floor["org"], Role.OPS_ADMIN)
+    user = UserFactory(organization=floor["org"], username="shift-lead")
+    role = role_save(organization=floor["org"], by=ops, name="值班长", permissions=["tickets.view_ticket"],
+                     modules=["tickets"], data_scope=DataScope.ORGANIZATION)
+    role_assign(role=role, user=user, by=ops)
+    assert _client(user).get("/tickets/board/").status_code == 403
+    role_save(organization=floor["org"], by=ops, role=role, name=role.name,
+              permissions=["tickets.view_ticket", "scrm.view_agentprofile", "scrm.change_agentprofile"],
+              modules=["tickets"], data_scope=DataScope.ORGANIZATION)
+    body = _client(user).get("/tickets/board/").content.decode()
+    assert 'data-agent="a4-qian"' in body  # the whole organization, as its scope says
+
+
+def test_one_click_assign_from_the_at_risk_list(scoped):
+    org = scoped
+    policy = sla_policy(org, office_calendar(org))
+    team = TeamFactory(organization=org, name="售后组")
+    supervisor = UserFactory(organization=org, username="boss", roles=[Role.SUPERVISOR])
+    team.leader = supervisor
+    team.save(update_fields=["leader"])
+    queue = QueueFactory(organization=org, name="售后一线", code="l1", team=team, auto_assign=False)
+    busy = make_agent(org, queues=[queue], username="busy", team=team, max_open_tickets=1)
+    free = make_agent(org, queues=[queue], username="free", team=team)
+    away = make_agent(org, queues=[queue], username="away", team=team, status=AWAY)
+    now = timezone.now()
+    _ticket(org, queue, created=now - 90 * MIN, status=Status.OPEN, assignee=busy)
+    risky = _ticket(org, queue, created=now - 60 * MIN, sla_policy=policy, sla_warn_at=now - 5 * MIN,
+                    resolution_due_at=now + 30 * MIN)
+    _ticket(org, queue, created=now - 10 * MIN, sla_policy=policy, sla_warn_at=now + 60 * MIN,
+            resolution_due_at=now + 120 * MIN)  # on track: not listed
+
+    client = _client(supervisor)
+    live = client.get("/tickets/board/live/").content.decode()
+    listed = live.split('data-testid="board-at-risk"')[1].split("</ul>")[0]
+    assert listed.count("data-ticket=") == 1 and risky.number in listed
+    # The free online member of the queue is offered first; the away agent not at all.
+    assert f'<option value="{free.pk}" selected>' in listed and f'value="{away.pk}"' not in listed
+
+    response = client.post(f"/tickets/{risky.pk}/assign/", {"assignee": free.pk, "row": "risk"},
+                           HTTP_HX_REQUEST="true")
+    row = response.content.decode()
+    assert f'id="board-risk-{risky.pk}"' in row and str(free) in row.split('data-testid="board-assignee"')[1]
+    risky.refresh_from_db()
+    assert risky.assignee == free
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_the_board_costs_the_same_queries_whatever_its_size(scoped, make_user, django_assert_max_num_queries, size):
+    org = scoped
+    policy = sla_policy(org, office_calendar(org))
+    team = TeamFactory(organization=org, name="售后组")
+    supervisor = UserFactory(organization=org, username="boss", roles=[Role.SUPERVISOR])
+    team.leader = supervisor
+    team.save(update_fields=["leader"])
+    customer = CustomerFactory(organization=org)
+    now = timezone.now()
+    for n in range(size):
+        queue = QueueFactory(organization=org, name=f"队列{n}", code=f"q{n}", team=team, auto_assign=False)
+        agent = make_agent(org, queues=[queue], username=f"agent{n}", team=team)
+        for m in range(3):
+            ticket = TicketFactory(organization=org, queue=queue, customer=customer, assignee=agent if m else None,
+                                   created_at=now - (m + 1) * 10 * MIN)
+            Ticket.objects.filter(pk=ticket.pk).update(sla_policy=policy, sla_warn_at=now - MIN,
+                                                      resolution_due_at=now + 60 * MIN)
+    for user in (supervisor, make_user(org, Role.OPS_ADMIN)):
+        client = _client(user)
+        client.get("/tickets/board/")
+        with django_assert_max_num_queries(22):
+            assert client.get("/tickets/board/").status_code == 200
+        with django_assert_max_num_queries(14):
+            assert client.get("/tickets/board/live/").status_code == 200
