@@ -262,6 +262,10 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "scrm.models.customers.Channel",
         "CustomerLevelEnum": "scrm.models.customers.Customer.Level",
         "RegionLevelEnum": "scrm.models.people.Region.Level",
+        # Three models have a "status": each its own enum name in the schema.
+        "TicketStatusEnum": "tickets.models.core.Ticket.Status",
+        "OrderStatusEnum": "settlement.models.Order.Status",
+        "RefundStatusEnum": "settlement.models.Refund.Status",
     },
     # Swagger UI from package.json (static/vendor), never a CDN: the CSP allows only our own origin.
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",

@@ -71,10 +71,11 @@ def _depth(value, level=0):
 
 class CustomerResolveSerializer(CleanTextMixin, serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
-    app_id = serializers.CharField(required=False, allow_blank=True, default="")
+    # The lengths of the columns they land in (ChannelIdentity): a longer value is a 400, not a database error.
+    app_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     external_id = serializers.CharField(max_length=128)
-    union_id = serializers.CharField(required=False, allow_blank=True, default="")
-    mobile = serializers.CharField(required=False, allow_blank=True, default="")
+    union_id = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+    mobile = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     profile = serializers.DictField(required=False, default=dict)
 
     def validate_profile(self, value):

@@ -163,6 +163,14 @@ def test_resolve_cleans_control_characters_of_a_nickname(scoped, ops_admin):
     assert Customer.objects.get().display_name == "阳光"
 
 
+@pytest.mark.parametrize(("field", "length"), [("app_id", 65), ("union_id", 129), ("mobile", 33)])
+def test_resolve_refuses_an_identity_longer_than_its_column(scoped, ops_admin, field, length):
+    response = _api(ops_admin).post("/api/v1/customers/resolve/", {
+        "channel": "wechat_oa", "external_id": "openid-x", field: "9" * length}, format="json")
+    assert response.status_code == 400 and field in response.data
+    assert not Customer.objects.exists()
+
+
 def test_the_api_caps_a_reply_like_the_web_form(scoped):
     queue = QueueFactory(organization=scoped, auto_assign=False)
     agent = make_agent(scoped, queues=[queue])
