@@ -20,11 +20,12 @@ from sla.forms import (
     CalendarDayForm,
     CalendarImportForm,
     SLAPolicyForm,
+    SLATargetForm,
     StepFormSet,
     TargetFormSet,
     kept_instances,
 )
-from sla.models import BusinessCalendar, CalendarDay, SLAPolicy, SLATarget
+from sla.models import BusinessCalendar, CalendarDay, SLAPolicy
 
 MSG_POLICY_SAVED = gettext_lazy("Policy “%(name)s” saved.")
 MSG_CALENDAR_SAVED = gettext_lazy("Calendar “%(name)s” saved.")
@@ -129,12 +130,14 @@ class PolicyPreviewView(_SLASettingsPage, View):
                 calendar = None
         rows = []
         if calendar is not None:
-            targets = TargetFormSet(request.POST, instance=form.instance, prefix="targets")
-            for target_form in targets.forms:
-                data = target_form.cleaned_data if target_form.is_valid() else {}
-                if data.get("priority") and not data.get("DELETE"):
-                    rows.append(SLATarget(**{key: data.get(key) for key in (
-                        "priority", "first_response_minutes", "next_response_minutes", "resolution_minutes")}))
+            try:
+                total = min(int(request.POST.get("targets-TOTAL_FORMS") or 0), 20)
+            except ValueError:
+                total = 0
+            for index in range(total):
+                target_form = SLATargetForm(request.POST, prefix=f"targets-{index}")
+                if target_form.is_valid() and not request.POST.get(f"targets-{index}-DELETE"):
+                    rows.append(target_form.instance)
             rows = selectors.sla_due_preview(calendar=calendar, targets=rows)
         return TemplateResponse(request, "sla/settings/_preview.html", {"preview": rows})
 
@@ -251,8 +254,7 @@ class CalendarDayDeleteView(_SLASettingsPage, View):
 
 
 class CalendarImportView(CalendarFormView):
-    def get(self, request, pk):
-        return redirect("sla:calendar-edit", pk=pk)
+    http_method_names = ["post"]
 
     def post(self, request, pk):
         calendar = self.calendar(pk)

@@ -4,6 +4,7 @@ each answers 403 or 404 (or the admin's redirect for a missing object) and shows
 The patterns come from the URLconf (the API's from its routers), so a new page that names an object is walked
 too, and this test fails until it says which model that id belongs to."""
 
+import datetime
 import re
 
 import pytest
@@ -38,6 +39,9 @@ MODEL_OF = {
     ("customers/export/", "pk"): "scrm.CustomerExport",
     ("customers/", "pk"): "scrm.Customer",
     ("settings/roles/", "pk"): "scrm.CustomRole",
+    ("sla/policies/", "pk"): "sla.SLAPolicy",
+    ("sla/calendars/", "pk"): "sla.BusinessCalendar",
+    ("sla/calendars/", "day_pk"): "sla.CalendarDay",
     ("settlement/orders/", "pk"): "settlement.Order",
     ("api/v1/^orders", "pk"): "settlement.Order",
     ("api/v1/^refunds", "pk"): "settlement.Refund",
@@ -86,6 +90,8 @@ def seed_b(tenant):
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Team
     from settlement.models import Order, Refund, Store
+    from sla.models import PRESET_OFFICE, SLAPolicy, SLATarget
+    from sla.services import calendar_create, calendar_day_save, sla_policy_save
     from tests.channels_ingest.conftest import make_account
     from tests.tickets.factories import CustomerFactory, TicketFactory
     from tickets.models import Attachment, CannedResponse, Comment
@@ -117,6 +123,11 @@ def seed_b(tenant):
     CustomerExport.objects.create(organization=organization, requested_by=ops, file_format="csv")
     CustomRole.objects.create(organization=organization, name=f"{marker} 华东专员", description=marker,
                               data_scope=DataScope.ORGANIZATION)
+    calendar = calendar_create(organization=organization, name=f"{marker} 工作日", weekly_hours=PRESET_OFFICE,
+                               follows_china_holidays=False)
+    calendar_day_save(calendar=calendar, by=ops, date=datetime.date(2027, 1, 1), kind="holiday", name=f"{marker} 元旦")
+    sla_policy_save(policy=SLAPolicy(organization=organization, name=f"{marker} 标准", calendar=calendar),
+                    targets=[SLATarget(priority=1, first_response_minutes=30, resolution_minutes=240)], steps=[])
     store = Store.objects.create(organization=organization, channel="youzan", ref="b-store", name=f"{marker} 有赞店")
     order = Order.objects.create(organization=organization, store=store, channel="youzan",
                                  external_number=f"{marker}-1", customer=customer)

@@ -264,3 +264,14 @@ def test_the_lists_run_a_bounded_number_of_queries(pair, ops, django_assert_max_
     for url in ("/sla/policies/", "/sla/calendars/"):
         with django_assert_max_num_queries(14):
             assert ops.get(url).status_code == 200
+
+
+def test_ops_reach_the_sla_settings_from_the_settings_page_without_the_django_admin(pair, ops):
+    settings_page = ops.get("/settings/").content.decode()
+    assert 'href="/sla/policies/"' in settings_page and 'href="/sla/calendars/"' in settings_page
+    a, _b = pair
+    calendar = _calendar(a)
+    with tenant_scope(a.organization):
+        policy = SLAPolicy.objects.get()
+    for url in ("/settings/", *PAGES, f"/sla/policies/{policy.pk}/", f"/sla/calendars/{calendar.pk}/"):
+        assert 'href="/admin/sla/' not in ops.get(url).content.decode(), url
