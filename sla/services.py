@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from notifications.models import Notification
 from notifications.services import Notice, notify, notify_many
@@ -171,13 +171,13 @@ def calendars_ensure_defaults(*, organization):
         return result
 
 
-MSG_DAY_TAKEN = _lazy("%(date)s is already in this calendar: edit that day instead.")
-MSG_IMPORT_LINE = _lazy("Line %(line)s: %(reason)s")
-MSG_IMPORT_FORMAT = _lazy("write “date, kind, name”, e.g. “2027-01-01, 休, 元旦”")
-MSG_IMPORT_DATE = _lazy("“%(value)s” is not a date (YYYY-MM-DD)")
-MSG_IMPORT_KIND = _lazy("“%(value)s” is not a kind: write 休 (holiday) or 班 (make-up working day)")
-MSG_IMPORT_TWICE = _lazy("%(date)s is listed twice")
-MSG_IMPORT_EMPTY = _lazy("Paste at least one line: date, kind, name.")
+MSG_DAY_TAKEN = gettext_lazy("%(date)s is already in this calendar: edit that day instead.")
+MSG_IMPORT_LINE = gettext_lazy("Line %(line)s: %(reason)s")
+MSG_IMPORT_FORMAT = gettext_lazy("write “date, kind, name”, e.g. “2027-01-01, 休, 元旦”")
+MSG_IMPORT_DATE = gettext_lazy("“%(value)s” is not a date (YYYY-MM-DD)")
+MSG_IMPORT_KIND = gettext_lazy("“%(value)s” is not a kind: write 休 (holiday) or 班 (make-up working day)")
+MSG_IMPORT_TWICE = gettext_lazy("%(date)s is listed twice")
+MSG_IMPORT_EMPTY = gettext_lazy("Paste at least one line: date, kind, name.")
 
 IMPORT_KINDS = {
     "休": CalendarDay.Kind.HOLIDAY, "假": CalendarDay.Kind.HOLIDAY, "假日": CalendarDay.Kind.HOLIDAY,
