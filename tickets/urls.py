@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views, views_create
+from tickets import views, views_create, views_settings
 
 app_name = "tickets"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("board/", views.TicketBoardView.as_view(), name="board"),
     path("board/cell/", views.TicketBoardCellView.as_view(), name="board-cell"),
     path("settings/rules/", views.RoutingRuleTesterView.as_view(), name="rule-tester"),
+    path("settings/canned/", views_settings.CannedResponseListView.as_view(), name="canned-list"),
+    path("settings/canned/new/", views_settings.CannedResponseFormView.as_view(), name="canned-create"),
+    path("settings/canned/<int:pk>/", views_settings.CannedResponseFormView.as_view(), name="canned-edit"),
     path("<int:pk>/", views.TicketDetailView.as_view(), name="ticket-detail"),
     path("<int:pk>/conversation/", views.TicketConversationView.as_view(), name="ticket-conversation"),
     path("<int:pk>/reply/", views.TicketReplyView.as_view(), name="ticket-reply"),

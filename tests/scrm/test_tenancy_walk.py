@@ -33,6 +33,7 @@ MODEL_OF = {
     ("settings/channels/", "outbound_pk"): "channels_ingest.OutboundMessage",
     ("tickets/", "pk"): "tickets.Ticket",
     ("tickets/", "canned_pk"): "tickets.CannedResponse",
+    ("tickets/settings/canned/", "pk"): "tickets.CannedResponse",
     ("notifications/", "pk"): "notifications.Notification",
     ("files/attachments/", "pk"): "tickets.Attachment",
     ("customers/import/", "pk"): "scrm.CustomerImport",
