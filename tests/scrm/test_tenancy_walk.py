@@ -40,6 +40,7 @@ MODEL_OF = {
     ("customers/export/", "pk"): "scrm.CustomerExport",
     ("customers/", "pk"): "scrm.Customer",
     ("settings/roles/", "pk"): "scrm.CustomRole",
+    ("settings/tags/", "pk"): "scrm.Tag",
     ("sla/policies/", "pk"): "sla.SLAPolicy",
     ("sla/calendars/", "pk"): "sla.BusinessCalendar",
     ("sla/calendars/", "day_pk"): "sla.CalendarDay",
@@ -89,7 +90,7 @@ def seed_b(tenant):
 
     from channels_ingest.models import InboundEvent, OutboundMessage
     from notifications.models import Notification
-    from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Team
+    from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
     from settlement.models import Order, Refund, Store
     from sla.models import PRESET_OFFICE, SLAPolicy, SLATarget
     from sla.services import calendar_create, calendar_day_save, sla_policy_save
@@ -103,6 +104,8 @@ def seed_b(tenant):
     Region.objects.create(organization=organization, name=f"{marker} 华东", code="EAST", path="/EAST/",
                           level=Region.Level.AREA)
     Team.objects.create(organization=organization, name=f"{marker} 售后部", code="AS")
+    Tag.objects.create(organization=organization, name=f"{marker} 大客户",
+                       group=TagGroup.objects.create(organization=organization, name=f"{marker} 价值"))
     customer = CustomerFactory(organization=organization, display_name=f"{marker} 张三")
     ticket = TicketFactory(organization=organization, customer=customer, subject=f"{marker} 空调不制冷")
     comment = Comment.objects.create(organization=organization, ticket=ticket, body=f"{marker} 留言")
