@@ -1,4 +1,4 @@
-"""Ticket settings pages of the settings module (canned responses so far): ops admins only, every write a
+"""Ticket settings pages of the settings module (canned responses, ticket types): ops admins only, every write a
 service that also writes the settings audit trail."""
 
 from django import forms
@@ -11,9 +11,9 @@ from django.views.generic import TemplateView
 
 from scrm.models import SettingsChange
 from scrm.platform.access import ModuleRequiredMixin
-from tickets.models import CannedResponse, Queue
+from tickets.models import CannedResponse, Queue, Ticket, TicketType
 from tickets.services import CANNED_VARIABLES
-from tickets.services.config import canned_response_save
+from tickets.services.config import canned_response_save, ticket_type_save
 
 MSG_CANNED_SAVED = _("Canned response “%(title)s” saved.")
 
@@ -93,3 +93,77 @@ class CannedResponseFormView(_CannedPage, TemplateView):
                    .select_related("by")[:20] if canned else [])
         return self.get_context_data(canned=canned, form=form, changes=changes,
                                      variables=[f"{{{name}}}" for name in CANNED_VARIABLES])
+
+
+MSG_TYPE_SAVED = _("Ticket type “%(name)s” saved.")
+
+
+def user_configures_ticket_types(user):
+    return (user.is_authenticated and user.organization_id is not None
+            and user.has_perm("tickets.change_tickettype") and user.has_perm("tickets.add_tickettype"))
+
+
+class TicketTypeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    code = forms.SlugField(label=_("Code"), max_length=32,
+                           help_text=_("Letters, digits and hyphens; used by the API and imports."))
+    default_queue = forms.ModelChoiceField(label=_("Default queue"), queryset=Queue.objects.none(), required=False,
+                                           empty_label=_("Decided by the routing rules"))
+    default_priority = forms.TypedChoiceField(label=_("Default priority"), coerce=int,
+                                              choices=Ticket.Priority.choices, initial=Ticket.Priority.P3)
+    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, max_value=32767, initial=0)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["default_queue"].queryset = Queue.objects.order_by("name")
+        for name, field in self.fields.items():
+            if name != "is_active":
+                field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
+                                              else "form-control")
+
+
+class TicketTypeView(ModuleRequiredMixin, TemplateView):
+    """The ticket types and, beside them, the form: a new type, or `<pk>/` to change one."""
+
+    module = "settings"
+    template_name = "tickets/settings/ticket_types.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not user_configures_ticket_types(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def ticket_type(self, pk):
+        if pk is None:
+            return None
+        try:
+            return TicketType.objects.get(pk=pk)
+        except TicketType.DoesNotExist as exc:
+            raise Http404 from exc
+
+    def get(self, request, pk=None):
+        item = self.ticket_type(pk)
+        initial = ({"name": item.name, "code": item.code, "default_queue": item.default_queue_id,
+                    "default_priority": item.default_priority, "sort_order": item.sort_order,
+                    "is_active": item.is_active} if item else None)
+        return self.render_to_response(self._context(item, TicketTypeForm(initial=initial)))
+
+    def post(self, request, pk=None):
+        item = self.ticket_type(pk)
+        form = TicketTypeForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = ticket_type_save(organization=request.user.organization, by=request.user,
+                                         ticket_type=item, **form.cleaned_data)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, MSG_TYPE_SAVED % {"name": saved.name})
+                return redirect("tickets:type-list")
+        return self.render_to_response(self._context(self.ticket_type(pk), form), status=400)
+
+    def _context(self, item, form):
+        types = TicketType.objects.select_related("default_queue").order_by("sort_order", "name")
+        return self.get_context_data(ticket_type=item, form=form, types=types)

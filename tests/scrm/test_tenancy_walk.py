@@ -34,6 +34,7 @@ MODEL_OF = {
     ("tickets/", "pk"): "tickets.Ticket",
     ("tickets/", "canned_pk"): "tickets.CannedResponse",
     ("tickets/settings/canned/", "pk"): "tickets.CannedResponse",
+    ("tickets/settings/types/", "pk"): "tickets.TicketType",
     ("notifications/", "pk"): "notifications.Notification",
     ("files/attachments/", "pk"): "tickets.Attachment",
     ("customers/import/", "pk"): "scrm.CustomerImport",
@@ -96,7 +97,7 @@ def seed_b(tenant):
     from sla.services import calendar_create, calendar_day_save, sla_policy_save
     from tests.channels_ingest.conftest import make_account
     from tests.tickets.factories import CustomerFactory, TicketFactory
-    from tickets.models import Attachment, CannedResponse, Comment
+    from tickets.models import Attachment, CannedResponse, Comment, TicketType
 
     organization, marker, ops = tenant.organization, tenant.marker, tenant.users[Role.OPS_ADMIN]
     if organization.slug != "tenant-b":
@@ -114,6 +115,7 @@ def seed_b(tenant):
     attachment.file.save("b.txt", ContentFile(b"abc"), save=False)
     attachment.save()
     CannedResponse.objects.create(organization=organization, title=f"{marker} 模板", body=f"{marker} 您好")
+    TicketType.objects.get_or_create(organization=organization, code="b-walk", defaults={"name": f"{marker} 报修"})
     Notification.objects.create(organization=organization, recipient=ops, kind=Notification.Kind.ASSIGNED,
                                 ticket=ticket, title=f"{marker} 通知")
     account = make_account(organization, slug="tenant-b-oa")

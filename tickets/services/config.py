@@ -1,4 +1,4 @@
-"""The ticket settings ops change in the product (canned responses so far): validated, saved and written to the
+"""The ticket settings ops change in the product (canned responses, ticket types): validated, saved and written to the
 settings audit trail in one transaction."""
 
 import re
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from scrm.models import SettingsChange
 from scrm.platform.audit import settings_change_record
 from scrm.platform.tenancy import tenant_scope
-from tickets.models import CannedResponse
+from tickets.models import CannedResponse, TicketType
 from tickets.services.workspace import CANNED_VARIABLES
 
 MSG_CANNED_UNKNOWN_VARIABLE = gettext_lazy("Unknown variable %(names)s: the variables are %(known)s.")
@@ -46,3 +46,32 @@ def canned_response_save(*, organization, by, title, body, queue=None, is_active
             instance=canned, by=by, action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED,
             detail={"title": canned.title, "body": canned.body, "queue": canned.queue_id, "is_active": is_active})
         return canned
+
+
+MSG_TYPE_TAKEN = gettext_lazy("A ticket type already has this name or code (“%(name)s”, “%(code)s”).")
+
+
+@transaction.atomic
+def ticket_type_save(*, organization, by, name, code, default_queue=None, default_priority=3, is_active=True,
+                     sort_order=0, ticket_type=None):
+    """Create (no `ticket_type`) or change a ticket type; a name or code already used raises ValidationError and
+    nothing is saved. Its required skills stay as they are (set in the admin)."""
+    with tenant_scope(organization):
+        created = ticket_type is None
+        if created:
+            ticket_type = TicketType(organization=organization)
+        ticket_type.name, ticket_type.code = name.strip(), code.strip()
+        ticket_type.default_queue, ticket_type.default_priority = default_queue, default_priority
+        ticket_type.is_active, ticket_type.sort_order = is_active, sort_order
+        ticket_type.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                ticket_type.save()
+        except IntegrityError:
+            raise ValidationError(MSG_TYPE_TAKEN % {"name": ticket_type.name, "code": ticket_type.code}) from None
+        settings_change_record(
+            instance=ticket_type, by=by,
+            action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED,
+            detail={"name": ticket_type.name, "code": ticket_type.code, "default_queue": ticket_type.default_queue_id,
+                    "default_priority": default_priority, "is_active": is_active})
+        return ticket_type
