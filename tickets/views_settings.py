@@ -1,19 +1,20 @@
-"""Ticket settings pages of the settings module (canned responses, ticket types): ops admins only, every write a
-service that also writes the settings audit trail."""
+"""Ticket settings pages of the settings module (queues and their members, ticket types, canned responses):
+ops admins only, every write a service that also writes the settings audit trail."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from scrm.models import SettingsChange
+from scrm.models import AgentProfile, SettingsChange, Team
 from scrm.platform.access import ModuleRequiredMixin
-from tickets.models import CannedResponse, Queue, Ticket, TicketType
+from tickets.models import CannedResponse, Queue, QueueMembership, Ticket, TicketType
 from tickets.services import CANNED_VARIABLES
-from tickets.services.config import canned_response_save, ticket_type_save
+from tickets.services.config import canned_response_save, queue_save, ticket_type_save
 
 MSG_CANNED_SAVED = _("Canned response “%(title)s” saved.")
 
@@ -167,3 +168,80 @@ class TicketTypeView(ModuleRequiredMixin, TemplateView):
     def _context(self, item, form):
         types = TicketType.objects.select_related("default_queue").order_by("sort_order", "name")
         return self.get_context_data(ticket_type=item, form=form, types=types)
+
+
+MSG_QUEUE_SAVED = _("Queue “%(name)s” saved.")
+
+
+def user_configures_queues(user):
+    return (user.is_authenticated and user.organization_id is not None and user.has_perm("tickets.change_queue")
+            and user.has_perm("tickets.add_queue") and user.has_perm("tickets.change_queuemembership"))
+
+
+class QueueForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.SlugField(label=_("Code"), max_length=32)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False,
+                                  empty_label=_("No team"))
+    strategy = forms.ChoiceField(label=_("Assignment strategy"), choices=Queue.Strategy.choices)
+    auto_assign = forms.BooleanField(label=_("Assign automatically"), required=False, initial=True)
+    members = forms.ModelMultipleChoiceField(label=_("Members"), queryset=AgentProfile.objects.none(),
+                                             required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["members"].queryset = AgentProfile.objects.select_related("user").order_by("user__username")
+        self.fields["members"].label_from_instance = lambda profile: str(profile.user)
+        for name in ("name", "code", "team", "strategy"):
+            field = self.fields[name]
+            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
+                                          else "form-control")
+
+
+class QueueSettingsView(ModuleRequiredMixin, TemplateView):
+    """The queues with their member counts and, beside them, the form: a new queue, or `<pk>/` to change one."""
+
+    module = "settings"
+    template_name = "tickets/settings/queues.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not user_configures_queues(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def queue(self, pk):
+        if pk is None:
+            return None
+        try:
+            return Queue.objects.get(pk=pk)
+        except Queue.DoesNotExist as exc:
+            raise Http404 from exc
+
+    def get(self, request, pk=None):
+        item = self.queue(pk)
+        initial = ({"name": item.name, "code": item.code, "team": item.team_id, "strategy": item.strategy,
+                    "auto_assign": item.auto_assign,
+                    "members": list(QueueMembership.objects.filter(queue=item).values_list("agent_id", flat=True))}
+                   if item else None)
+        return self.render_to_response(self._context(item, QueueForm(initial=initial)))
+
+    def post(self, request, pk=None):
+        item = self.queue(pk)
+        form = QueueForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = queue_save(organization=request.user.organization, by=request.user, queue=item,
+                                   **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, MSG_QUEUE_SAVED % {"name": saved.name})
+                return redirect("tickets:queue-settings")
+        return self.render_to_response(self._context(self.queue(pk), form), status=400)
+
+    def _context(self, item, form):
+        queues = Queue.objects.select_related("team").annotate(member_count=Count("memberships")).order_by("name")
+        return self.get_context_data(queue=item, form=form, queues=queues)

@@ -1,5 +1,5 @@
-"""The ticket settings ops change in the product (canned responses, ticket types): validated, saved and written to the
-settings audit trail in one transaction."""
+"""The ticket settings ops change in the product (queues and their members, ticket types, canned
+responses): validated, saved and written to the settings audit trail in one transaction."""
 
 import re
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from scrm.models import SettingsChange
 from scrm.platform.audit import settings_change_record
 from scrm.platform.tenancy import tenant_scope
-from tickets.models import CannedResponse, TicketType
+from tickets.models import CannedResponse, Queue, QueueMembership, TicketType
 from tickets.services.workspace import CANNED_VARIABLES
 
 MSG_CANNED_UNKNOWN_VARIABLE = gettext_lazy("Unknown variable %(names)s: the variables are %(known)s.")
@@ -75,3 +75,36 @@ def ticket_type_save(*, organization, by, name, code, default_queue=None, defaul
             detail={"name": ticket_type.name, "code": ticket_type.code, "default_queue": ticket_type.default_queue_id,
                     "default_priority": default_priority, "is_active": is_active})
         return ticket_type
+
+
+MSG_QUEUE_CODE_TAKEN = gettext_lazy("A queue already has the code “%(code)s”.")
+
+
+@transaction.atomic
+def queue_save(*, organization, by, name, code, team=None, strategy, auto_assign, members, queue=None):
+    """Create (no `queue`) or change a queue and set its members (agent profiles): members kept keep their
+    round-robin position, members removed stop getting its tickets. A taken code raises ValidationError and nothing
+    is saved. Regions, ticket types and required skills stay as they are (set in the admin)."""
+    with tenant_scope(organization):
+        created = queue is None
+        if created:
+            queue = Queue(organization=organization)
+        queue.name, queue.code, queue.team = name.strip(), code.strip(), team
+        queue.strategy, queue.auto_assign = strategy, auto_assign
+        queue.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                queue.save()
+        except IntegrityError:
+            raise ValidationError({"code": MSG_QUEUE_CODE_TAKEN % {"code": queue.code}}) from None
+        wanted = {agent.pk for agent in members}
+        current = set(QueueMembership.objects.filter(queue=queue).values_list("agent_id", flat=True))
+        QueueMembership.objects.filter(queue=queue, agent_id__in=current - wanted).delete()
+        QueueMembership.objects.bulk_create([QueueMembership(organization=organization, queue=queue, agent_id=pk)
+                                             for pk in sorted(wanted - current)])
+        settings_change_record(
+            instance=queue, by=by, action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED,
+            detail={"name": queue.name, "code": queue.code, "team": queue.team_id, "strategy": strategy,
+                    "auto_assign": auto_assign, "members_added": sorted(wanted - current),
+                    "members_removed": sorted(current - wanted)})
+        return queue
