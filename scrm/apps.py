@@ -20,9 +20,11 @@ class ScrmConfig(AppConfig):
     def _register_navigation():
         from scrm.platform.access import user_may_manage_roles
         from scrm.platform.navigation import NavChild, register_nav_children
+        from scrm.views_tags import user_configures_tags
 
         register_nav_children("settings", [
             NavChild("roles", _("Roles"), "scrm:role-list", "bi-person-badge", user_may_manage_roles),
+            NavChild("tags", _("Tags"), "scrm:tag-list", "bi-tags", user_configures_tags),
         ])
 
     @staticmethod

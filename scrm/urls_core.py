@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scrm import views, views_roles
+from scrm import views, views_roles, views_tags
 from scrm.customers.urls import urlpatterns as customer_urls
 
 app_name = "scrm"
@@ -10,6 +10,8 @@ urlpatterns = [
     path("reports/", views.ReportsView.as_view(), name="reports"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("settings/roles/", views_roles.RoleListView.as_view(), name="role-list"),
+    path("settings/tags/", views_tags.TagListView.as_view(), name="tag-list"),
+    path("settings/tags/<int:pk>/", views_tags.TagListView.as_view(), name="tag-edit"),
     path("settings/roles/new/", views_roles.RoleFormView.as_view(), name="role-create"),
     path("settings/roles/<int:pk>/", views_roles.RoleFormView.as_view(), name="role-edit"),
     path("settings/roles/<int:pk>/assign/", views_roles.RoleAssignView.as_view(), name="role-assign"),

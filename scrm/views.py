@@ -75,7 +75,8 @@ class SettingsView(ModuleRequiredMixin, TemplateView):
         for table in tables.values():
             TableRequestConfig(self.request, paginate={"per_page": 20}).configure(table)
         return super().get_context_data(
-            organization=organization, summary=organization_summary(), **tables, **kwargs
+            organization=organization, summary=organization_summary(),
+            settings_pages=nav_children_for(self.request.user, "settings"), **tables, **kwargs
         )
 
 

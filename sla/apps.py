@@ -39,7 +39,13 @@ class SlaConfig(AppConfig):
     def _register_navigation():
         from scrm.platform.navigation import NavChild, register_nav_children
         from sla.report import user_reads_sla_reports
+        from sla.views_settings import user_configures_sla
 
+        register_nav_children("settings", [
+            NavChild("sla-policies", _("SLA policies"), "sla:policy-list", "bi-stopwatch", user_configures_sla),
+            NavChild("sla-calendars", _("Business calendars"), "sla:calendar-list", "bi-calendar-week",
+                     user_configures_sla),
+        ])
         register_nav_children("reports", [
             NavChild("sla-report", _("SLA compliance"), "sla:report", "bi-speedometer2", user_reads_sla_reports),
         ])

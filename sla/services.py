@@ -16,18 +16,21 @@ Invariants:
 import json
 import logging
 import math
+import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import chinese_calendar
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.models import Notification
 from notifications.services import Notice, notify, notify_many
-from scrm.models import AgentProfile, Team, User
+from scrm.models import AgentProfile, SettingsChange, Team, User
+from scrm.platform.audit import settings_change_record
 from scrm.platform.tenancy import platform_scope, tenant_scope, tenant_sql
 from sla.calendar import (
     Calendar,
@@ -129,9 +132,14 @@ DEFAULT_CALENDARS = (
 )
 
 
+def _calendar_detail(calendar):
+    return {"name": calendar.name, "time_zone": calendar.time_zone, "weekly_hours": calendar.weekly_hours,
+            "follows_china_holidays": calendar.follows_china_holidays}
+
+
 @transaction.atomic
 def calendar_create(*, organization, name, weekly_hours, time_zone="Asia/Shanghai",
-                    preset=BusinessCalendar.Preset.CUSTOM, follows_china_holidays=True):
+                    preset=BusinessCalendar.Preset.CUSTOM, follows_china_holidays=True, by=None):
     """A validated calendar (no working time, overlapping spans or an unknown zone: ValidationError, nothing
     saved), seeded with the China holidays when it follows them."""
     with tenant_scope(organization):
@@ -142,6 +150,9 @@ def calendar_create(*, organization, name, weekly_hours, time_zone="Asia/Shangha
         calendar.save()
         if follows_china_holidays:
             calendar_seed_china_holidays(calendar=calendar)
+        if by is not None:  # the organization's preset calendars are set up by the platform, not changed by ops
+            settings_change_record(instance=calendar, by=by, action=SettingsChange.Action.CREATED,
+                                   detail=_calendar_detail(calendar))
         return calendar
 
 
@@ -160,6 +171,129 @@ def calendars_ensure_defaults(*, organization):
         return result
 
 
+MSG_DAY_TAKEN = gettext_lazy("%(date)s is already in this calendar: edit that day instead.")
+MSG_IMPORT_LINE = gettext_lazy("Line %(line)s: %(reason)s")
+MSG_IMPORT_FORMAT = gettext_lazy("write “date, kind, name”, e.g. “2027-01-01, 休, 元旦”")
+MSG_IMPORT_DATE = gettext_lazy("“%(value)s” is not a date (YYYY-MM-DD)")
+MSG_IMPORT_KIND = gettext_lazy("“%(value)s” is not a kind: write 休 (holiday) or 班 (make-up working day)")
+MSG_IMPORT_TWICE = gettext_lazy("%(date)s is listed twice")
+MSG_IMPORT_EMPTY = gettext_lazy("Paste at least one line: date, kind, name.")
+
+IMPORT_KINDS = {
+    "休": CalendarDay.Kind.HOLIDAY, "假": CalendarDay.Kind.HOLIDAY, "假日": CalendarDay.Kind.HOLIDAY,
+    "节假日": CalendarDay.Kind.HOLIDAY, "放假": CalendarDay.Kind.HOLIDAY, "holiday": CalendarDay.Kind.HOLIDAY,
+    "班": CalendarDay.Kind.WORKDAY, "补班": CalendarDay.Kind.WORKDAY, "上班": CalendarDay.Kind.WORKDAY,
+    "调休上班": CalendarDay.Kind.WORKDAY, "workday": CalendarDay.Kind.WORKDAY,
+}
+
+
+@transaction.atomic
+def calendar_update(*, calendar, by, name, weekly_hours, time_zone, follows_china_holidays):
+    """Change a calendar's name, week and zone (validated like a new one: ValidationError, nothing saved). A
+    calendar that starts following the China holidays gets them seeded."""
+    with tenant_scope(calendar.organization_id):
+        started_following = follows_china_holidays and not calendar.follows_china_holidays
+        calendar.name, calendar.weekly_hours, calendar.time_zone = name, weekly_hours, time_zone
+        calendar.follows_china_holidays = follows_china_holidays
+        calendar.full_clean(exclude=["organization"])
+        calendar.save()
+        if started_following:
+            calendar_seed_china_holidays(calendar=calendar)
+        settings_change_record(instance=calendar, by=by, action=SettingsChange.Action.CHANGED,
+                               detail=_calendar_detail(calendar))
+        return calendar
+
+
+def _day_write(day):
+    """Save a day, turning the (organization, calendar, date) constraint into a message on the date."""
+    try:
+        with transaction.atomic():
+            day.save()
+    except IntegrityError:
+        raise ValidationError({"date": MSG_DAY_TAKEN % {"date": day.date}}) from None
+
+
+@transaction.atomic
+def calendar_day_save(*, calendar, by, date, kind, name="", spans=(), day=None):
+    """Add a holiday or make-up working day to a calendar (or change `day`). Days ops enter are never replaced
+    by the China seeding. The calendar's version moves, so due times computed from now on see the day."""
+    with tenant_scope(calendar.organization_id):
+        created = day is None
+        if created:
+            day = CalendarDay(organization_id=calendar.organization_id, calendar=calendar)
+        day.date, day.kind, day.name, day.spans = date, kind, name, list(spans or ())
+        day.source = CalendarDay.Source.MANUAL
+        day.full_clean(exclude=["organization", "calendar"])
+        _day_write(day)
+        calendar.save(update_fields=["updated_at"])
+        settings_change_record(instance=calendar, by=by,
+                               action=SettingsChange.Action.CHANGED,
+                               detail={"day": str(day.date), "kind": day.kind, "name": day.name,
+                                       "spans": day.spans, "day_action": "created" if created else "changed"})
+        return day
+
+
+@transaction.atomic
+def calendar_day_delete(*, day, by):
+    with tenant_scope(day.organization_id):
+        calendar = day.calendar
+        detail = {"day": str(day.date), "kind": day.kind, "name": day.name, "day_action": "deleted"}
+        day.delete()
+        calendar.save(update_fields=["updated_at"])
+        settings_change_record(instance=calendar, by=by, action=SettingsChange.Action.CHANGED, detail=detail)
+
+
+def calendar_days_parse(text):
+    """Pasted table lines "date, kind, name" (commas, tabs or spaces; kind 休/班 or holiday/workday) ->
+    [(date, kind, name)], or a ValidationError listing every bad line."""
+    rows, errors, seen = [], [], set()
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in re.split(r"\s*[,，\t]\s*|\s+", line, maxsplit=2) if p.strip()]
+        if len(parts) < 2:
+            errors.append(MSG_IMPORT_LINE % {"line": number, "reason": MSG_IMPORT_FORMAT})
+            continue
+        try:
+            day = date.fromisoformat(parts[0].replace("/", "-"))
+        except ValueError:
+            errors.append(MSG_IMPORT_LINE % {"line": number, "reason": MSG_IMPORT_DATE % {"value": parts[0]}})
+            continue
+        kind = IMPORT_KINDS.get(parts[1].lower())
+        if kind is None:
+            errors.append(MSG_IMPORT_LINE % {"line": number, "reason": MSG_IMPORT_KIND % {"value": parts[1]}})
+            continue
+        if day in seen:
+            errors.append(MSG_IMPORT_LINE % {"line": number, "reason": MSG_IMPORT_TWICE % {"date": day}})
+            continue
+        seen.add(day)
+        rows.append((day, kind, (parts[2] if len(parts) > 2 else "")[:50]))
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError(MSG_IMPORT_EMPTY)
+    return rows
+
+
+@transaction.atomic
+def calendar_days_import(*, calendar, by, text):
+    """Import a year's official schedule pasted as a table (see calendar_days_parse): every line or none. A
+    date already in the calendar takes the imported kind and name. Returns how many days were written."""
+    rows = calendar_days_parse(text)
+    with tenant_scope(calendar.organization_id):
+        CalendarDay.objects.filter(calendar=calendar, date__in=[day for day, _kind, _name in rows]).delete()
+        CalendarDay.objects.bulk_create([
+            CalendarDay(organization_id=calendar.organization_id, calendar=calendar, date=day, kind=kind, name=name,
+                        source=CalendarDay.Source.MANUAL)
+            for day, kind, name in rows])
+        calendar.save(update_fields=["updated_at"])
+        years = sorted({day.year for day, _kind, _name in rows})
+        settings_change_record(instance=calendar, by=by, action=SettingsChange.Action.IMPORTED,
+                               detail={"days": len(rows), "years": years})
+        return len(rows)
+
+
 # --- policies -----------------------------------------------------------------------------------------------------
 
 def _check(instance):
@@ -167,13 +301,24 @@ def _check(instance):
     return instance
 
 
+def _policy_detail(policy, targets, steps):
+    return {
+        "calendar": policy.calendar_id, "is_active": policy.is_active, "position": policy.position,
+        "targets": {f"P{t.priority}": [t.first_response_minutes, t.next_response_minutes, t.resolution_minutes]
+                    for t in targets},
+        "steps": [f"{s.metric}/{s.trigger}/{s.trigger_value}" for s in steps],
+    }
+
+
 @transaction.atomic
-def sla_policy_save(*, policy, targets, steps):
+def sla_policy_save(*, policy, targets, steps, by=None):
     """Save a policy with its targets and ladder as one thing: any bad part (zero or negative target, a step
-    without action, a ladder out of order) raises ValidationError and nothing is saved.
+    without action, a ladder out of order, two target rows for one priority) raises ValidationError and nothing
+    is saved; a saved policy writes one row of the settings audit trail (`by`: who, None for a command).
 
     `targets`: SLATarget instances (unsaved or not); `steps`: EscalationStep instances in ladder order.
     """
+    created = policy.pk is None
     with tenant_scope(policy.organization_id):
         _check(policy)
         for target in targets:
@@ -191,6 +336,8 @@ def sla_policy_save(*, policy, targets, steps):
         for item in (*targets, *steps):
             item.policy = policy
             item.save()
+        settings_change_record(instance=policy, by=by, detail=_policy_detail(policy, targets, steps),
+                               action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED)
         return policy
 
 

@@ -46,6 +46,11 @@ class TicketsConfig(AppConfig):
         from scrm.platform.access import user_has_role
         from scrm.platform.navigation import NavChild, register_nav_children
         from tickets.permissions import may_see_board
+        from tickets.views_settings import (
+            user_configures_canned,
+            user_configures_queues,
+            user_configures_ticket_types,
+        )
 
         def works_tickets(user):
             return user.is_superuser or user_has_role(user, Role.AGENT, Role.SUPERVISOR)
@@ -57,4 +62,8 @@ class TicketsConfig(AppConfig):
         ])
         register_nav_children("settings", [
             NavChild("routing-rules", _("Routing rules"), "tickets:rule-tester", "bi-signpost-split"),
+            NavChild("queues", _("Queues"), "tickets:queue-settings", "bi-collection", user_configures_queues),
+            NavChild("ticket-types", _("Ticket types"), "tickets:type-list", "bi-tag", user_configures_ticket_types),
+            NavChild("canned-responses", _("Canned responses"), "tickets:canned-list", "bi-chat-square-text",
+                     user_configures_canned),
         ])

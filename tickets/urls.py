@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views, views_create
+from tickets import views, views_create, views_settings
 
 app_name = "tickets"
 
@@ -15,6 +15,13 @@ urlpatterns = [
     path("board/live/", views.TicketBoardLiveView.as_view(), name="board-live"),
     path("board/cell/", views.TicketBoardCellView.as_view(), name="board-cell"),
     path("settings/rules/", views.RoutingRuleTesterView.as_view(), name="rule-tester"),
+    path("settings/queues/", views_settings.QueueSettingsView.as_view(), name="queue-settings"),
+    path("settings/queues/<int:pk>/", views_settings.QueueSettingsView.as_view(), name="queue-edit"),
+    path("settings/types/", views_settings.TicketTypeView.as_view(), name="type-list"),
+    path("settings/types/<int:pk>/", views_settings.TicketTypeView.as_view(), name="type-edit"),
+    path("settings/canned/", views_settings.CannedResponseListView.as_view(), name="canned-list"),
+    path("settings/canned/new/", views_settings.CannedResponseFormView.as_view(), name="canned-create"),
+    path("settings/canned/<int:pk>/", views_settings.CannedResponseFormView.as_view(), name="canned-edit"),
     path("<int:pk>/", views.TicketDetailView.as_view(), name="ticket-detail"),
     path("<int:pk>/conversation/", views.TicketConversationView.as_view(), name="ticket-conversation"),
     path("<int:pk>/reply/", views.TicketReplyView.as_view(), name="ticket-reply"),

@@ -34,12 +34,13 @@ from scrm.models.roles import (
     DataScope,
     MaskedField,
 )
+from scrm.models.settings_audit import SettingsChange
 
 __all__ = [
     "AgentProfile", "Channel", "ChannelIdentity", "Customer", "CustomerExport", "CustomerImport",
     "CustomerImportChange", "CustomRole", "CustomRoleAssignment", "CustomRoleChange", "CustomRolePermission",
     "DataScope", "MaskedField", "CustomerImportRowError", "CustomerMerge", "CustomerTag", "Organization",
-    "OrganizationStatusChange", "PlatformAudit",
+    "OrganizationStatusChange", "PlatformAudit", "SettingsChange",
     "PiiReveal", "Region", "RegionGroupObjectPermission", "RegionUserObjectPermission",
     "Role", "Segment", "Skill", "Tag", "TagGroup", "Team", "User",
 ]

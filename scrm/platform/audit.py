@@ -7,7 +7,7 @@ sweeps, sign-in, global uniqueness checks) calls `platform_scope()` itself, with
 docs/tenancy.md lists every such place and tests/scrm/test_platform_lifts.py keeps the list honest.
 """
 
-from scrm.models import PlatformAudit
+from scrm.models import PlatformAudit, SettingsChange
 from scrm.platform.tenancy import platform_scope
 
 WHAT_MAX = PlatformAudit._meta.get_field("what").max_length
@@ -22,3 +22,11 @@ def platform_lift(*, what, actor=None, command=""):
         source=PlatformAudit.Source.CONSOLE if actor is not None else PlatformAudit.Source.COMMAND,
         actor=actor, command=command, what=what[:WHAT_MAX])
     return platform_scope()
+
+
+def settings_change_record(*, instance, action, by=None, detail=None):
+    """One row of the settings audit trail for a tenant object ops changed (call it inside the service's
+    transaction, after the write, so the row and the change commit or roll back together)."""
+    return SettingsChange.objects.create(
+        organization_id=instance.organization_id, subject=instance._meta.label_lower, subject_id=instance.pk,
+        subject_name=str(instance)[:200], action=action, by=by, detail=detail or {})

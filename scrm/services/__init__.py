@@ -3,3 +3,4 @@ scrm.customers.services."""
 
 from scrm.services.people import *  # noqa: F403
 from scrm.services.roles import *  # noqa: F403
+from scrm.services.tags import *  # noqa: F403

@@ -4,6 +4,7 @@ each answers 403 or 404 (or the admin's redirect for a missing object) and shows
 The patterns come from the URLconf (the API's from its routers), so a new page that names an object is walked
 too, and this test fails until it says which model that id belongs to."""
 
+import datetime
 import re
 
 import pytest
@@ -32,12 +33,19 @@ MODEL_OF = {
     ("settings/channels/", "outbound_pk"): "channels_ingest.OutboundMessage",
     ("tickets/", "pk"): "tickets.Ticket",
     ("tickets/", "canned_pk"): "tickets.CannedResponse",
+    ("tickets/settings/canned/", "pk"): "tickets.CannedResponse",
+    ("tickets/settings/types/", "pk"): "tickets.TicketType",
+    ("tickets/settings/queues/", "pk"): "tickets.Queue",
     ("notifications/", "pk"): "notifications.Notification",
     ("files/attachments/", "pk"): "tickets.Attachment",
     ("customers/import/", "pk"): "scrm.CustomerImport",
     ("customers/export/", "pk"): "scrm.CustomerExport",
     ("customers/", "pk"): "scrm.Customer",
     ("settings/roles/", "pk"): "scrm.CustomRole",
+    ("settings/tags/", "pk"): "scrm.Tag",
+    ("sla/policies/", "pk"): "sla.SLAPolicy",
+    ("sla/calendars/", "pk"): "sla.BusinessCalendar",
+    ("sla/calendars/", "day_pk"): "sla.CalendarDay",
     ("settlement/orders/", "pk"): "settlement.Order",
     ("api/v1/^orders", "pk"): "settlement.Order",
     ("api/v1/^refunds", "pk"): "settlement.Refund",
@@ -84,11 +92,13 @@ def seed_b(tenant):
 
     from channels_ingest.models import InboundEvent, OutboundMessage
     from notifications.models import Notification
-    from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Team
+    from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
     from settlement.models import Order, Refund, Store
+    from sla.models import PRESET_OFFICE, SLAPolicy, SLATarget
+    from sla.services import calendar_create, calendar_day_save, sla_policy_save
     from tests.channels_ingest.conftest import make_account
     from tests.tickets.factories import CustomerFactory, TicketFactory
-    from tickets.models import Attachment, CannedResponse, Comment
+    from tickets.models import Attachment, CannedResponse, Comment, Queue, TicketType
 
     organization, marker, ops = tenant.organization, tenant.marker, tenant.users[Role.OPS_ADMIN]
     if organization.slug != "tenant-b":
@@ -96,6 +106,8 @@ def seed_b(tenant):
     Region.objects.create(organization=organization, name=f"{marker} 华东", code="EAST", path="/EAST/",
                           level=Region.Level.AREA)
     Team.objects.create(organization=organization, name=f"{marker} 售后部", code="AS")
+    Tag.objects.create(organization=organization, name=f"{marker} 大客户",
+                       group=TagGroup.objects.create(organization=organization, name=f"{marker} 价值"))
     customer = CustomerFactory(organization=organization, display_name=f"{marker} 张三")
     ticket = TicketFactory(organization=organization, customer=customer, subject=f"{marker} 空调不制冷")
     comment = Comment.objects.create(organization=organization, ticket=ticket, body=f"{marker} 留言")
@@ -104,6 +116,8 @@ def seed_b(tenant):
     attachment.file.save("b.txt", ContentFile(b"abc"), save=False)
     attachment.save()
     CannedResponse.objects.create(organization=organization, title=f"{marker} 模板", body=f"{marker} 您好")
+    TicketType.objects.get_or_create(organization=organization, code="b-walk", defaults={"name": f"{marker} 报修"})
+    Queue.objects.create(organization=organization, name=f"{marker} 售后队列", code="b-walk")
     Notification.objects.create(organization=organization, recipient=ops, kind=Notification.Kind.ASSIGNED,
                                 ticket=ticket, title=f"{marker} 通知")
     account = make_account(organization, slug="tenant-b-oa")
@@ -117,6 +131,11 @@ def seed_b(tenant):
     CustomerExport.objects.create(organization=organization, requested_by=ops, file_format="csv")
     CustomRole.objects.create(organization=organization, name=f"{marker} 华东专员", description=marker,
                               data_scope=DataScope.ORGANIZATION)
+    calendar = calendar_create(organization=organization, name=f"{marker} 工作日", weekly_hours=PRESET_OFFICE,
+                               follows_china_holidays=False)
+    calendar_day_save(calendar=calendar, by=ops, date=datetime.date(2027, 1, 1), kind="holiday", name=f"{marker} 元旦")
+    sla_policy_save(policy=SLAPolicy(organization=organization, name=f"{marker} 标准", calendar=calendar),
+                    targets=[SLATarget(priority=1, first_response_minutes=30, resolution_minutes=240)], steps=[])
     store = Store.objects.create(organization=organization, channel="youzan", ref="b-store", name=f"{marker} 有赞店")
     order = Order.objects.create(organization=organization, store=store, channel="youzan",
                                  external_number=f"{marker}-1", customer=customer)

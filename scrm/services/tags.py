@@ -1,0 +1,41 @@
+"""Tags ops keep for customers and tickets: each in a group, names unique in the organization. Saved with one
+row of the settings audit trail."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy
+
+from scrm.models import SettingsChange, Tag, TagGroup
+from scrm.platform.audit import settings_change_record
+from scrm.platform.tenancy import tenant_scope
+
+__all__ = ["MSG_TAG_GROUP_NEEDED", "MSG_TAG_NAME_TAKEN", "tag_save"]
+
+MSG_TAG_NAME_TAKEN = gettext_lazy("A tag is already called “%(name)s”.")
+MSG_TAG_GROUP_NEEDED = gettext_lazy("Choose a group or name a new one.")
+
+
+@transaction.atomic
+def tag_save(*, organization, by, name, color, group=None, new_group="", tag=None):
+    """Create (no `tag`) or change a tag, in `group` or in a new group named `new_group` (created once). A taken
+    name or no group raises ValidationError and nothing is saved."""
+    with tenant_scope(organization):
+        new_group = (new_group or "").strip()
+        if group is None and not new_group:
+            raise ValidationError({"group": MSG_TAG_GROUP_NEEDED})
+        if group is None:
+            group, _created = TagGroup.objects.get_or_create(organization=organization, name=new_group[:50])
+        created = tag is None
+        if created:
+            tag = Tag(organization=organization)
+        tag.name, tag.color, tag.group = name.strip(), color, group
+        tag.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                tag.save()
+        except IntegrityError:
+            raise ValidationError({"name": MSG_TAG_NAME_TAKEN % {"name": tag.name}}) from None
+        settings_change_record(
+            instance=tag, by=by, action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED,
+            detail={"name": tag.name, "color": tag.color, "group": group.name})
+        return tag

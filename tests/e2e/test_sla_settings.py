@@ -1,0 +1,50 @@
+"""SLA settings in a real browser: ops open their policy from the settings page (no Django admin), change the P1
+first-response target, see the preview of due times change as they type, save, and the saved policy keeps it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from scrm.models import Role
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from sla.models import PRESET_24X7, SLAPolicy
+from sla.services import calendar_create
+from tests.e2e.conftest import login
+from tests.scrm.factories import TEST_PASSWORD, UserFactory
+from tests.sla.factories import sla_policy
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def sla_desk(organization):
+    with platform_scope():
+        UserFactory(organization=organization, username="ops", roles=[Role.OPS_ADMIN])
+    with tenant_scope(organization):
+        calendar = calendar_create(organization=organization, name="全天", weekly_hours=PRESET_24X7,
+                                   follows_china_holidays=False)
+        return sla_policy(organization, calendar, name="标准服务")
+
+
+def test_ops_change_the_p1_first_response_target_and_see_the_due_times_change(page, live_server, sla_desk):
+    login(page, live_server, "ops", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/settings/")
+    expect(page.locator("[data-testid=settings-pages]")).to_contain_text("SLA")
+    page.locator("[data-testid=settings-pages] a[href='/sla/policies/']").click()
+    page.get_by_role("link", name="标准服务").click()
+    first_due = page.locator("[data-testid=preview-p1-first]")
+    before = first_due.inner_text()
+    assert before
+
+    page.fill("#id_targets-0-first_response_minutes", "600")
+    page.locator("#id_targets-0-first_response_minutes").dispatch_event("change")
+    expect(first_due).not_to_have_text(before)
+    previewed = first_due.inner_text()
+
+    page.click("[data-testid=policy-save]")
+    expect(page.locator(".alert-success, [role=alert]").first).to_be_visible()
+    expect(page.locator("#id_targets-0-first_response_minutes")).to_have_value("600")
+    expect(page.locator("[data-testid=settings-changes]")).to_be_visible()
+    assert page.locator("[data-testid=preview-p1-first]").inner_text()[:10] == previewed[:10]
+    assert page.locator("main a[href^='/admin/']").count() == 0
+    with tenant_scope(sla_desk.organization):
+        assert SLAPolicy.objects.get().targets.get(priority=1).first_response_minutes == 600
