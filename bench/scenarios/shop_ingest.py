@@ -28,9 +28,9 @@ import time
 from datetime import UTC, datetime
 
 from bench.django_setup import organization_delete
-from bench.load import FixedRequest, LoadResult, Request, run_load
+from bench.load import FixedRequest, Request, run_load
 from bench.scenarios.shop_worker import STAGES, _event
-from bench.scenarios.wechat_ingest import Offset, Prebuilt, _levels, _setup_django
+from bench.scenarios.wechat_ingest import Prebuilt, _levels, _setup_django, level_beside_baseline
 from bench.server import gunicorn_server
 
 SECRET = "bench-shop-ingest-secret"  # noqa: S105 - a throwaway store of the run
@@ -93,31 +93,10 @@ def _stored(organization):
 def _level(server, path, args, *, run_id, index, concurrency):
     """Baseline and callbacks at one concurrency in --rounds interleaved rounds, pooled per side; each level sends
     events (ids) of its own."""
-    load = {"concurrency": concurrency, "processes": min(args.client_processes, concurrency),
-            "duration": args.duration}
     callbacks = signed_events(path, run_id=run_id, orders=args.orders, count=args.requests,
                               offset=index * 1_000_000)
-    per_round = max(1, args.requests // args.rounds)
-    baselines, ingests = [], []
-    for round_no in range(args.rounds):
-        baselines.append(run_load(server.host, server.port, FixedRequest("GET", "/healthz"),
-                                  max_requests=per_round, **load))
-        ingests.append(run_load(server.host, server.port, Offset(callbacks, round_no * per_round),
-                                max_requests=per_round, **load))
-    baseline = LoadResult.combined(baselines).summary()
-    ingest = LoadResult.combined(ingests).summary()
-    accepted = ingest["status"].get("200", 0)
-    ratio = round(ingest["rps"] / baseline["rps"], 2) if baseline["rps"] else None
-    return {
-        "concurrency": concurrency,
-        "rounds": args.rounds,
-        "http_baseline": baseline,
-        "shop_ingest": {**ingest, "accepted": accepted,
-                        "accepted_per_s": round(accepted / ingest["seconds"], 1) if ingest["seconds"] else None},
-        "ratio_to_baseline": ratio,
-        "goal_ratio_met": ratio is not None and ratio >= GOAL_RATIO,
-        "goal_p99_met": ingest["p99_ms"] is not None and ingest["p99_ms"] < GOAL_P99_MS,
-    }
+    return level_beside_baseline(server, callbacks, args, concurrency=concurrency, name="shop_ingest",
+                                 goal_ratio=GOAL_RATIO, goal_p99_ms=GOAL_P99_MS)
 
 
 def run(args):

@@ -207,14 +207,12 @@ def _drain(organization, env, args):
     }
 
 
-def _level(server, path, args, *, run_id, index, concurrency):
+def level_beside_baseline(server, callbacks, args, *, concurrency, name, goal_ratio, goal_p99_ms):
     """Baseline and callbacks at one concurrency, in --rounds interleaved rounds (baseline, callbacks, baseline, ...)
-    pooled per side, so a drift of the machine (autovacuum, a checkpoint) does not favour one side. Each level sends
-    callbacks (MsgIds) of its own."""
+    pooled per side, so a drift of the machine (autovacuum, a checkpoint) does not favour one side. `callbacks` are
+    the level's own prebuilt requests; the figures go under `name` (shop_ingest uses it too)."""
     load = {"concurrency": concurrency, "processes": min(args.client_processes, concurrency),
             "duration": args.duration}
-    callbacks = EncryptedCallbacks(path, run_id=run_id, customers=args.customers,
-                                   offset=index * 1_000_000).prebuilt(args.requests)
     per_round = max(1, args.requests // args.rounds)
     baselines, ingests = [], []
     for round_no in range(args.rounds):
@@ -230,12 +228,20 @@ def _level(server, path, args, *, run_id, index, concurrency):
         "concurrency": concurrency,
         "rounds": args.rounds,
         "http_baseline": baseline,
-        "wechat_ingest": {**ingest, "accepted": accepted,
-                          "accepted_per_s": round(accepted / ingest["seconds"], 1) if ingest["seconds"] else None},
+        name: {**ingest, "accepted": accepted,
+               "accepted_per_s": round(accepted / ingest["seconds"], 1) if ingest["seconds"] else None},
         "ratio_to_baseline": ratio,
-        "goal_ratio_met": ratio is not None and ratio >= GOAL_RATIO,
-        "goal_p99_met": ingest["p99_ms"] is not None and ingest["p99_ms"] < GOAL_P99_MS,
+        "goal_ratio_met": ratio is not None and ratio >= goal_ratio,
+        "goal_p99_met": ingest["p99_ms"] is not None and ingest["p99_ms"] < goal_p99_ms,
     }
+
+
+def _level(server, path, args, *, run_id, index, concurrency):
+    """One concurrency level: WeChat callbacks (MsgIds) of its own beside the baseline."""
+    callbacks = EncryptedCallbacks(path, run_id=run_id, customers=args.customers,
+                                   offset=index * 1_000_000).prebuilt(args.requests)
+    return level_beside_baseline(server, callbacks, args, concurrency=concurrency, name="wechat_ingest",
+                                 goal_ratio=GOAL_RATIO, goal_p99_ms=GOAL_P99_MS)
 
 
 def run(args):

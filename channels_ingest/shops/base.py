@@ -4,6 +4,9 @@ Numbers in a shop's JSON are read as their exact text: an order id above 2^53 st
 client or a float would have changed its last digits), and an amount keeps its fen.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,7 +16,7 @@ from zoneinfo import ZoneInfo
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 
-from channels_ingest.wire import WireError
+from channels_ingest.wire import SignatureError, WireError
 
 SHOP_EVENT_MALFORMED = "shop:malformed"
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")  # the Chinese platforms give local times without an offset
@@ -130,6 +133,14 @@ class LedgerItem:
 
     snapshot: object
     buyer: dict = field(default_factory=dict)
+
+
+def base64_hmac_check(account, body, headers, header):
+    """Shopify's and WooCommerce's signature: `header` holds base64(HMAC-SHA256(secret, raw body))."""
+    given = headers.get(header, "").strip()
+    expected = base64.b64encode(hmac.new(account.secret.encode(), body, hashlib.sha256).digest()).decode()
+    if not (account.secret and hmac.compare_digest(expected, given)):
+        raise SignatureError(f"bad {header}")
 
 
 class Adapter:

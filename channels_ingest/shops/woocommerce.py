@@ -9,7 +9,6 @@ is answered 200 and stored nowhere.
 An order carries its refunds (id, reason, total as a negative amount): each becomes a refund of the ledger.
 """
 
-import hmac
 import re
 
 from django.http import JsonResponse
@@ -19,14 +18,14 @@ from channels_ingest.shops.base import (
     Incoming,
     LedgerItem,
     UnknownEvent,
+    base64_hmac_check,
     json_exact,
     quantity,
     text,
     time_of,
     version_of,
 )
-from channels_ingest.shops.shopify import hmac_base64
-from channels_ingest.wire import SignatureError, WireError
+from channels_ingest.wire import WireError
 from settlement.snapshots import LineSnapshot, OrderSnapshot, RefundSnapshot, currency_code, money
 
 ORDER_STATUS = {
@@ -100,9 +99,7 @@ class WooCommerceAdapter(Adapter):
         return None
 
     def verify(self, account, headers, body):
-        given = headers.get("X-WC-Webhook-Signature", "")
-        if not (account.secret and hmac.compare_digest(hmac_base64(account.secret, body), given.strip())):
-            raise SignatureError("bad X-WC-Webhook-Signature")
+        base64_hmac_check(account, body, headers, "X-WC-Webhook-Signature")
 
     def split(self, account, headers, body):
         payload = json_exact(body)
