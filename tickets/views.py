@@ -293,8 +293,11 @@ def _conversation_context(ticket, user):
     stamp = ticket.updated_at.isoformat()
     if any(not delivery.settled for delivery in deliveries.values()):
         stamp += DELIVERING_MARK
+    # A conversation ticket's description is its first message, which the conversation shows already: once is enough.
+    first = next((obj for kind, _at, obj, _summary in rows if kind == "comment" and obj.customer_id), None)
+    description_shown = bool(ticket.description) and not (first is not None and first.body == ticket.description)
     return {
-        "ticket": ticket, "conversation": rows,
+        "ticket": ticket, "conversation": rows, "description_shown": description_shown,
         "stamp": stamp, "poll_seconds": CONVERSATION_POLL_SECONDS,
         "may_work": may_work(user), "may_retry": may_reply(user),
     }

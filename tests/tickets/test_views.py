@@ -573,3 +573,22 @@ def test_board_counts_are_shared_for_a_few_seconds(desk, monkeypatch):
     ticket_assign(ticket=desk["foreign"], assignee=desk["supervisor"], actor=desk["supervisor"])
     rows, _totals = board_counts(user=desk["supervisor"])
     assert dict(rows)[desk["other"]] == {"open": 1}
+
+
+LONG_MESSAGE = "洗衣机脱水时响声很大，" * 7
+
+
+def test_the_first_message_of_a_conversation_is_shown_once(desk):
+    with tenant_scope(desk["org"]):
+        ticket = ticket_add_message(organization=desk["org"], customer=desk["customer"], channel="wechat_oa",
+                                    source_ref="conv-once", body=LONG_MESSAGE).ticket
+        ticket_assign(ticket=ticket, assignee=desk["agent"], actor=desk["agent"])
+    body = _client(desk["agent"]).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert body.count(LONG_MESSAGE) == 1  # the subject holds only its first 59 characters
+    assert 'data-testid="ticket-description"' not in body
+
+    # A ticket typed in by an agent keeps its description above the conversation.
+    logged = TicketFactory(organization=desk["org"], queue=desk["queue"], customer=desk["customer"],
+                           assignee=desk["agent"], description="来电：空调外机漏水")
+    body = _client(desk["agent"]).get(f"/tickets/{logged.pk}/").content.decode()
+    assert 'data-testid="ticket-description"' in body and "来电：空调外机漏水" in body
