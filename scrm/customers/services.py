@@ -2,11 +2,13 @@
 
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest
 from django.forms.models import model_to_dict
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from scrm.customers.phones import InvalidMobile, normalize_mobile
 from scrm.customers.selectors import customer_relations
@@ -18,7 +20,7 @@ from scrm.errors import (
     MSG_SEGMENT_NAME_TAKEN,
     ScrmError,
 )
-from scrm.models import ChannelIdentity, Customer, CustomerMerge, CustomerTag, PiiReveal, Segment
+from scrm.models import Channel, ChannelIdentity, Customer, CustomerMerge, CustomerTag, PiiReveal, Segment
 from scrm.platform.access import CUSTOMER_PII_FIELDS, user_revealable_fields
 from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope, tenant_sql
@@ -85,6 +87,16 @@ def customer_update(*, customer, **fields):
         return customer, changed
 
 
+def unnamed_display_name(channel, external_id):
+    """What a customer who arrives with no name is called: "微信用户" (or the channel's name) and the last four
+    characters of their id, never the raw openid. Stored data, so in the product's language."""
+    tail = external_id[-4:]
+    with translation.override(settings.LANGUAGE_CODE):
+        if channel in (Channel.WECHAT_OA, Channel.WECOM):
+            return gettext("WeChat user %(tail)s") % {"tail": tail}
+        return gettext("%(channel)s customer %(tail)s") % {"channel": Channel(channel).label, "tail": tail}
+
+
 def customer_resolve(*, organization, channel, app_id, external_id, union_id=None, mobile=None, profile=None):
     """Turn "someone on a channel" into one Customer: by identity, then union id, then mobile; else create.
 
@@ -121,7 +133,8 @@ def customer_resolve(*, organization, channel, app_id, external_id, union_id=Non
                         now = timezone.now()
                         customer = Customer.objects.create(
                             organization=organization,
-                            display_name=(profile.get("nickname") or profile.get("name") or external_id)[:100],
+                            display_name=(profile.get("nickname") or profile.get("name")
+                                          or unnamed_display_name(channel, external_id))[:100],
                             mobile=normalized_mobile, source_channel=channel, first_contact_at=now,
                             last_contact_at=now,
                         )

@@ -31,6 +31,13 @@ def test_masking():
     assert mask_name("") == ""
 
 
+def test_a_customer_with_no_name_is_called_by_the_channel_and_the_last_four_characters_never_the_raw_id(
+        organization):
+    assert resolve(organization, "oNBtestUser0001").display_name == "微信用户0001"
+    assert resolve(organization, "wm-ext-7788", channel=Channel.WECOM).display_name == "微信用户7788"
+    assert resolve(organization, "buyer-55501", channel=Channel.YOUZAN).display_name == "有赞客户5501"
+
+
 def test_the_same_identity_resolves_to_the_same_customer(organization):
     first = resolve(organization, "openid-1", profile={"nickname": "阳光"})
     again = resolve(organization, "openid-1")
