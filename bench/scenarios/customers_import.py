@@ -117,12 +117,13 @@ def _exports(user):
     customers = exports.customer_export_queryset(user=user)
     figures["export_rows"] = count = customers.count()
     started = time.perf_counter()
-    size = sum(len(part) for part in exports.customer_export_csv(queryset=customers, user=user, reveal=True))
+    size = sum(len(part) for part in exports.customer_export_csv(
+        queryset=customers, user=user, reveal=exports.customer_export_reveals(user)))
     figures.update(_phase("export_csv", started, count), export_csv_mib=round(size / 2**20, 2))
     print(f"CSV export in {figures['export_csv_s']}s", file=sys.stderr)
     if count <= exports.XLSX_MAX_ROWS:
         started = time.perf_counter()
-        with exports.customer_export_xlsx(queryset=customers, user=user, reveal=False) as output:
+        with exports.customer_export_xlsx(queryset=customers, user=user, reveal=()) as output:
             figures.update(_phase("export_xlsx", started, count), export_xlsx_mib=round(output.seek(0, 2) / 2**20, 2))
         print(f"Excel export in {figures['export_xlsx_s']}s", file=sys.stderr)
     return figures

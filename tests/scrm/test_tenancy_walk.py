@@ -33,6 +33,7 @@ MODEL_OF = {
     ("settings/channels/", "outbound_pk"): "channels_ingest.OutboundMessage",
     ("tickets/", "pk"): "tickets.Ticket",
     ("tickets/", "canned_pk"): "tickets.CannedResponse",
+    ("tickets/", "comment_id"): "tickets.Comment",
     ("tickets/settings/canned/", "pk"): "tickets.CannedResponse",
     ("tickets/settings/types/", "pk"): "tickets.TicketType",
     ("tickets/settings/queues/", "pk"): "tickets.Queue",
