@@ -4,6 +4,7 @@ like the orders list. Finance and ops (the `view_order` / `view_refund` permissi
 import django_filters
 
 from scrm.api import TenantReadOnlyViewSet
+from scrm.filters import MomentFilter
 from scrm.models import Channel
 from settlement import selectors
 from settlement.models import Order, Refund
@@ -17,9 +18,9 @@ class OrderAPIFilter(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id")
     region = django_filters.NumberFilter(field_name="region_id")
     number = django_filters.CharFilter(field_name="external_number")
-    placed_after = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
-    placed_before = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    placed_after = MomentFilter(field_name="placed_at", lookup_expr="gte")
+    placed_before = MomentFilter(field_name="placed_at", lookup_expr="lt")
+    updated_after = MomentFilter(field_name="updated_at", lookup_expr="gte")
     amount_min = django_filters.NumberFilter(field_name="paid_amount", lookup_expr="gte")
     amount_max = django_filters.NumberFilter(field_name="paid_amount", lookup_expr="lte")
 

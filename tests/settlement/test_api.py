@@ -47,6 +47,15 @@ def test_orders_filter_by_status_and_amount(api, organization):
     assert [row["number"] for row in (rows["results"] if isinstance(rows, dict) else rows)] == ["NO0002", "NO0001"]
 
 
+@pytest.mark.parametrize("moment", ["0561-12-27T12:43:12.67-18:44", "0001-01-01T00:10:00+14:00",
+                                    "2026-12-03T08:00:00+15:59"])
+def test_odd_moments_in_the_date_filters_answer_rather_than_fail(api, organization, moment):
+    make_orders(organization, 2)
+    for name in ("placed_after", "placed_before", "updated_after"):
+        response = api.get("/api/v1/orders/", {name: moment})
+        assert response.status_code == 200, (name, response.status_code)
+
+
 def test_refunds_waiting_for_their_order_can_be_listed(api, organization):
     store = make_orders(organization, 1)
     refund_upsert(organization=organization, store=store, snapshot=refund(number="RF-LATE", order_number="NO9999"))
