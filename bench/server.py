@@ -54,6 +54,15 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def run_secrets():
+    """SECRET_KEY and FIELD_ENCRYPTION_KEY for one run: the caller's if set, else random ones. A scenario that
+    prepares data depending on them (sessions, encrypted channel secrets) passes the same dict to its servers."""
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": os.environ.get("FIELD_ENCRYPTION_KEY") or secrets.token_urlsafe(32),
+    }
+
+
 @contextmanager
 def gunicorn_server(
     *,

@@ -21,8 +21,6 @@ it).
 import hashlib
 import hmac
 import json
-import os
-import secrets
 import sys
 import time
 from datetime import UTC, datetime
@@ -31,7 +29,7 @@ from bench.django_setup import organization_delete
 from bench.load import FixedRequest, Request, run_load
 from bench.scenarios.shop_worker import STAGES, _event
 from bench.scenarios.wechat_ingest import Prebuilt, _levels, _setup_django, level_beside_baseline
-from bench.server import gunicorn_server
+from bench.server import gunicorn_server, run_secrets
 
 SECRET = "bench-shop-ingest-secret"  # noqa: S105 - a throwaway store of the run
 GOAL_RATIO = 0.5  # of the baseline's throughput (issue 11)
@@ -103,10 +101,7 @@ def run(args):
     if max(args.requests, args.warmup) >= 1_000_000 or len(args.concurrency) > 8 or args.orders < 1:
         raise ValueError("at most 8 levels of under 1,000,000 requests each, and at least one order")
     run_id = int(datetime.now(UTC).strftime("%y%m%d%H%M%S"))
-    env = {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEY": os.environ.get("FIELD_ENCRYPTION_KEY") or secrets.token_urlsafe(32),
-    }
+    env = run_secrets()
     _setup_django(env)
     from scrm.celery import app as celery_app
     from scrm.platform.tenancy import platform_scope

@@ -19,16 +19,15 @@ The broker's queue is purged first and last (use your own Redis database); the o
 """
 
 import json
-import os
 import random
 import resource
-import secrets
 import sys
 from datetime import UTC, datetime, timedelta
 
 from bench.django_setup import organization_delete
 from bench.scenarios.wechat_ingest import _setup_django
 from bench.scenarios.wechat_worker import _drain, _publish
+from bench.server import run_secrets
 
 GOAL_EVENTS_PER_S = 300.0  # with two worker processes (issue 11)
 STAGES = ("pending", "paid", "shipped", "completed")
@@ -123,10 +122,7 @@ def run(args):
     if args.events < 4 or args.batch < 1:
         raise ValueError("--events must be at least 4 and --batch positive")
     run_id = int(datetime.now(UTC).strftime("%y%m%d%H%M%S"))
-    env = {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEY": os.environ.get("FIELD_ENCRYPTION_KEY") or secrets.token_urlsafe(32),
-    }
+    env = run_secrets()
     _setup_django(env)
     from scrm.celery import app as celery_app
     from scrm.platform.tenancy import platform_scope

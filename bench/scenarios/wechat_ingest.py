@@ -24,7 +24,6 @@ queue of the broker is purged first and last (use your own Redis database). The 
 """
 
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ from datetime import UTC, datetime
 
 from bench.django_setup import organization_delete
 from bench.load import FixedRequest, LoadResult, Request, run_load
-from bench.server import PROJECT_ROOT, SERVER_ENV, gunicorn_server
+from bench.server import PROJECT_ROOT, SERVER_ENV, gunicorn_server, run_secrets
 
 TOKEN = "benchtoken2026"  # noqa: S105 - a throwaway account of the run
 AES_KEY = "BenchAesKey0123456789abcdefghijklmnopqrstuv"
@@ -248,10 +247,7 @@ def run(args):
     if max(args.requests, args.warmup) >= 1_000_000 or len(args.concurrency) > 8:
         raise ValueError("at most 8 levels of under 1,000,000 requests each (each has its own range of MsgIds)")
     run_id = int(datetime.now(UTC).strftime("%y%m%d%H%M"))
-    env = {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEY": os.environ.get("FIELD_ENCRYPTION_KEY") or secrets.token_urlsafe(32),
-    }
+    env = run_secrets()
     _setup_django(env)
     from scrm.celery import app as celery_app
     from scrm.platform.tenancy import platform_scope

@@ -16,7 +16,6 @@ afterwards (--keep keeps it).
 """
 
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from datetime import UTC, datetime
 
 from bench.django_setup import organization_delete
 from bench.scenarios.wechat_ingest import WORKER_ENV, _build, _counts, _setup_django
-from bench.server import PROJECT_ROOT
+from bench.server import PROJECT_ROOT, run_secrets
 
 GOAL_EVENTS_PER_S = 200.0  # with two worker processes
 
@@ -109,10 +108,7 @@ def run(args):
     if args.events < 1 or args.customers < 1 or args.batch < 1:
         raise ValueError("--events, --customers and --batch must be positive")
     run_id = int(datetime.now(UTC).strftime("%y%m%d%H%M%S"))  # two runs a minute apart never meet
-    env = {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEY": os.environ.get("FIELD_ENCRYPTION_KEY") or secrets.token_urlsafe(32),
-    }
+    env = run_secrets()
     _setup_django(env)
     from scrm.celery import app as celery_app
     from scrm.platform.tenancy import platform_scope
