@@ -39,8 +39,8 @@ NOT_LEADING = {
                             ("channels_ingest_inboundevent", "inboundevent_due_idx"),
                             ("channels_ingest_inboundmedia", "inboundmedia_due_idx"),
                             ("channels_ingest_outboundmessage", "outbound_due_idx")]},
-    "tickets_ticket.ticket_sla_sweep_idx": "the SLA sweep takes due tickets of every organization by time "
-                                           "(cross-tenant maintenance)",
+    "sla_ticketescalation.sla_escalation_sweep_idx": "the SLA sweep takes due tickets of every organization by "
+                                                     "time (cross-tenant maintenance)",
 }
 # The outbox's sweeper claims due rows of every organization by time (cross-tenant maintenance).
 _OUTBOX_SWEEP = "the outbox sweeper takes due rows of every organization by time"
