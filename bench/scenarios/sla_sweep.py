@@ -10,14 +10,16 @@ real service (`sla.services.sla_sweep`) with --workers concurrent sweepers (proc
 connection, SKIP LOCKED sharing the work), then an empty sweep, and checks from the database that every due ticket
 was escalated exactly once. The organization is deleted afterwards (--keep keeps it).
 
-Besides the wall time it reports `sweep_cpu_seconds`, the CPU the sweeping processes used (the database's share is
-not in it): on a shared machine the wall time moves with the neighbours, the CPU much less.
+Besides the wall time it reports `sweep_cpu_seconds`, the CPU the sweeping processes used, and
+`sweep_db_cpu_seconds`, the CPU of their PostgreSQL backends (read from /proc when the server runs on the same
+machine, else null): on a shared machine the wall time moves with the neighbours, the CPU much less.
 
     createdb -h 127.0.0.1 -U postgres scrm_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scrm_bench .venv/bin/python -m bench sla_sweep
 """
 
 import multiprocessing
+import os
 import statistics
 import sys
 import time
@@ -100,16 +102,35 @@ def _build(args):
     return organization, due
 
 
+def _backend_cpu():
+    """CPU seconds of this connection's PostgreSQL backend so far, from /proc (None when the server runs
+    elsewhere): the database's share of a sweep, which the sweeping process's own CPU does not include."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _sweep_process(now, batch_size, start_barrier, results):
     from django.db import connection
 
     from sla.services import sla_sweep
 
     connection.ensure_connection()
+    db_cpu = _backend_cpu()
     start_barrier.wait()
     began, cpu = time.perf_counter(), time.process_time()
     count = sla_sweep(now=now, batch_size=batch_size)
-    results.put((count, time.perf_counter() - began, time.process_time() - cpu))
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    db_after = _backend_cpu()
+    results.put((count, seconds, cpu, None if db_cpu is None or db_after is None else db_after - db_cpu))
     connection.close()
 
 
@@ -123,9 +144,12 @@ def _sweep(args, now):
     if args.workers == 1:
         from sla.services import sla_sweep
 
+        db_cpu = _backend_cpu()
         began, cpu = time.perf_counter(), time.process_time()
         count = sla_sweep(now=now, batch_size=args.batch_size)
-        return count, time.perf_counter() - began, time.process_time() - cpu
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+        db_after = _backend_cpu()
+        return count, seconds, cpu, None if db_cpu is None or db_after is None else db_after - db_cpu
     connections.close_all()
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(args.workers + 1), context.Queue()
@@ -139,7 +163,9 @@ def _sweep(args, now):
     seconds = time.perf_counter() - began
     for process in processes:
         process.join()
-    return sum(count for count, _seconds, _cpu in counts), seconds, sum(cpu for _count, _seconds, cpu in counts)
+    db_cpus = [db_cpu for _count, _seconds, _cpu, db_cpu in counts]
+    return (sum(count for count, *_rest in counts), seconds, sum(cpu for _count, _seconds, cpu, _db in counts),
+            None if None in db_cpus else sum(db_cpus))
 
 
 def _verify(organization, due):
@@ -190,7 +216,7 @@ def run(args):
         organization, due = _build(args)
         print(f"built {args.tickets} tickets ({due} due) in {time.perf_counter() - began:.1f}s", file=sys.stderr)
         now = timezone.now()
-        swept, seconds, cpu = _sweep(args, now)
+        swept, seconds, cpu, db_cpu = _sweep(args, now)
         print(f"swept {swept} in {seconds:.2f}s", file=sys.stderr)
         if swept != due:
             # The sweep is platform-wide: tickets of another organization of this database were due too.
@@ -208,6 +234,7 @@ def run(args):
     return {
         "tickets": args.tickets, "due": due, "workers": args.workers, "batch_size": args.batch_size,
         "sweep_seconds": round(seconds, 2), "sweep_cpu_seconds": round(cpu, 2),
+        "sweep_db_cpu_seconds": None if db_cpu is None else round(db_cpu, 2),
         "tickets_per_second": round(swept / seconds, 1) if seconds else None,
         "swept": swept, "empty_sweep_left": left, "empty_sweep_ms_median": round(statistics.median(empty), 2),
         "empty_sweep_ms_max": round(max(empty), 2), "goal_sweep_under_2s": seconds < 2,
