@@ -1,0 +1,116 @@
+"""Reads of the forms app, shaped for its pages, the public form and the tickets app."""
+
+from django.db.models import Count
+
+from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
+from forms_builder.schema import CHOICE_TYPES, FieldType, schema_fields
+from scrm.models import Organization, Region
+
+
+def region_choices():
+    """[(id, "华东 / 江苏 / 南京")] of the open scope's regions, for region fields (one query)."""
+    regions = list(Region.objects.only("pk", "name", "parent_id", "path").order_by("path"))
+    names = {region.pk: region for region in regions}
+
+    def label(region):
+        parts = []
+        while region is not None:
+            parts.append(region.name)
+            region = names.get(region.parent_id)
+        return " / ".join(reversed(parts))
+
+    return [(region.pk, label(region)) for region in regions]
+
+
+def form_list(*, purpose=None):
+    forms = Form.objects.select_related("current_version", "owner_team").annotate(
+        submission_count=Count("submissions", distinct=True), version_count=Count("versions", distinct=True))
+    if purpose:
+        forms = forms.filter(purpose=purpose)
+    return forms.order_by("name", "pk")
+
+
+def forms_published(*, purpose):
+    """Published forms of one purpose (ticket types choose their fields form among them)."""
+    return Form.objects.filter(purpose=purpose, current_version__isnull=False).order_by("name", "pk")
+
+
+def form_versions(form):
+    return FormVersion.objects.filter(form=form).select_related("published_by").order_by("-number")
+
+
+def form_submissions(form):
+    return (FormSubmission.objects.filter(form=form)
+            .select_related("version", "customer", "submitted_by").order_by("-created_at", "-pk"))
+
+
+def public_organization(slug):
+    """The organization of a public form's address (the Organization table is not tenant-scoped); None when
+    unknown or suspended."""
+    return Organization.objects.filter(slug=slug, is_active=True).first()
+
+
+def public_form(slug):
+    """The form at an address, in the open scope."""
+    return Form.objects.select_related("current_version").filter(slug=slug).first()
+
+
+def _option_labels(field):
+    return {option["value"]: option["label"] for option in field.get("options", ())}
+
+
+def answer_display(field, value, *, region_names=None):
+    """An answer as people read it, in the labels of the version it was given against."""
+    if value in (None, "", []):
+        return ""
+    kind = field["type"]
+    if kind in CHOICE_TYPES:
+        labels = _option_labels(field)
+        values = value if isinstance(value, list) else [value]
+        return "、".join(labels.get(str(v), str(v)) for v in values)
+    if kind == FieldType.AGREEMENT:
+        return "✓" if value else ""
+    if kind == FieldType.RATING:
+        return "★" * int(value) if str(value).isdigit() else str(value)
+    if kind == FieldType.REGION:
+        return (region_names or {}).get(value, str(value))
+    if kind == FieldType.FILE and isinstance(value, dict):
+        return value.get("name", "")
+    if kind == FieldType.DATETIME:
+        return str(value).replace("T", " ")[:16]
+    return str(value)
+
+
+def submission_rows(submission, *, region_names=None):
+    """[{"key", "label", "value", "type", "file_id"}] of the answered fields, in the order of the version's schema."""
+    if region_names is None:
+        region_names = dict(region_choices()) if any(
+            f["type"] == FieldType.REGION for f in schema_fields(submission.version.schema)) else {}
+    rows = []
+    for field in schema_fields(submission.version.schema):
+        if field["key"] not in submission.data:
+            continue
+        value = submission.data[field["key"]]
+        rows.append({"key": field["key"], "label": field["label"], "type": field["type"],
+                     "value": answer_display(field, value, region_names=region_names),
+                     "file_id": value.get("file_id") if isinstance(value, dict) else None})
+    return rows
+
+
+def submission_text(submission):
+    """The answers as plain text lines ("label：value"), for a ticket's description."""
+    return "\n".join(f"{row['label']}：{row['value']}" for row in submission_rows(submission))
+
+
+def form_file(*, submission_id, file_id):
+    return FormFile.objects.filter(submission_id=submission_id, pk=file_id).first()
+
+
+def export_columns(form):
+    """Columns of an export across every version: each field key once, labelled as in its latest version."""
+    columns = {}
+    for version in FormVersion.objects.filter(form=form).order_by("number"):
+        for field in schema_fields(version.schema):
+            if field["type"] != FieldType.INFO:
+                columns[field["key"]] = field["label"]
+    return columns
