@@ -40,6 +40,7 @@ urlpatterns = [
     path("files/", include("tickets.urls_files")),
     path("rate/", include("tickets.urls_public")),
     path("forms/", include("forms_builder.urls")),
+    path("f/", include("forms_builder.urls_public")),
     path("settlement/", include("settlement.urls")),
     path("", include("scrm.urls_core")),
 ]
