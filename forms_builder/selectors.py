@@ -114,3 +114,27 @@ def export_columns(form):
             if field["type"] != FieldType.INFO:
                 columns[field["key"]] = field["label"]
     return columns
+
+
+def version_diff(older, newer):
+    """What changed between two schemas, field by field (by key): [{"key", "change", "label", "what"}] where
+    change is "added", "removed" or "changed" and `what` names the properties that differ."""
+    before = {f["key"]: f for f in schema_fields(older or {})}
+    after = {f["key"]: f for f in schema_fields(newer)}
+    changes = []
+    for key, field in after.items():
+        if key not in before:
+            changes.append({"key": key, "change": "added", "label": field["label"], "what": []})
+        elif before[key] != field:
+            what = sorted(name for name in set(before[key]) | set(field) if before[key].get(name) != field.get(name))
+            changes.append({"key": key, "change": "changed", "label": field["label"], "what": what})
+    changes.extend({"key": key, "change": "removed", "label": field["label"], "what": []}
+                   for key, field in before.items() if key not in after)
+    return changes
+
+
+def form_versions_with_diffs(form):
+    versions = list(form_versions(form))
+    for version, previous in zip(versions, [*versions[1:], None], strict=True):
+        version.diff = version_diff(previous.schema if previous else None, version.schema)
+    return versions

@@ -1,14 +1,10 @@
 // Live show/hide and required marks of a schema form: the mirror of forms_builder/logic.py, operator for operator.
 // Only a courtesy: the server evaluates the same rules again and stores nothing they do not allow.
+// window.scrmFormLogic(form, rules) attaches the rules to a form (the editor's preview calls it again on each render).
 (function () {
   "use strict";
-  var data = document.getElementById("form-logic");
-  if (!data) { return; }
-  var rules = JSON.parse(data.textContent);
-  var form = data.previousElementSibling && data.previousElementSibling.tagName === "FORM"
-    ? data.previousElementSibling : document.querySelector("form.scrm-public-form, form[data-schema-form]");
-  if (!form) { return; }
 
+  function attach(form, rules) {
   function wrapper(key) { return form.querySelector('[data-field="' + key + '"]'); }
 
   function valueOf(rule) {
@@ -83,6 +79,12 @@
   }
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
-  form.scrmApplyLogic = apply;
   apply();
+  return apply;
+  }
+
+  window.scrmFormLogic = attach;
+  var data = document.getElementById("form-logic");
+  var form = document.querySelector("form.scrm-public-form");
+  if (data && form) { attach(form, JSON.parse(data.textContent)); }
 }());
