@@ -98,6 +98,10 @@ def form_version_publish(*, form, actor=None, schema=None):
         return version
 
 
+# Labels of a text field taken as the customer's name when no field is bound to customer.name.
+NAME_LABELS = {"姓名", "名字", "称呼", "联系人", "客户姓名", "name", "your name", "full name"}
+
+
 def _bound(schema, key):
     return next((f for f in schema_fields(schema) if f.get("bind") == key), None)
 
@@ -106,6 +110,9 @@ def _customer_for(organization, schema, answers):
     """The customer an intake submission belongs to: the one with the mobile answered to the field bound to
     customer.mobile, else a new customer (named by the customer.name field, else as a form visitor)."""
     mobile_field, name_field = _bound(schema, "customer.mobile"), _bound(schema, "customer.name")
+    if name_field is None:
+        name_field = next((f for f in schema_fields(schema) if f["type"] == FieldType.TEXT
+                           and f["label"].strip().lower() in NAME_LABELS), None)
     if mobile_field is None:
         mobile_field = next((f for f in schema_fields(schema) if f["type"] == FieldType.MOBILE), None)
     mobile = answers.get(mobile_field["key"], "") if mobile_field else ""
