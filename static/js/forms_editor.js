@@ -389,8 +389,11 @@
     previewTimer = setTimeout(function () {
       post(data.urls.preview, {schema: schema}).then(function (r) { return r.text(); }).then(function (html) {
         preview.innerHTML = html;
-        var rules = preview.querySelector("#preview-logic"), form = preview.querySelector("form");
-        if (rules && form && window.scrmFormLogic) { window.scrmFormLogic(form, JSON.parse(rules.textContent)); }
+        var rules = preview.querySelector("#preview-form-logic"), form = preview.querySelector("form");
+        if (rules && form && window.scrmFormLogic) {
+          form.setAttribute("data-logic-attached", "1");
+          window.scrmFormLogic(form, JSON.parse(rules.textContent));
+        }
       });
     }, 250);
   }

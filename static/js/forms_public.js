@@ -83,8 +83,17 @@
   return apply;
   }
 
+  // Every element marked data-schema-form, whose rules are in the JSON script "<its id>-logic", once (pages swapped
+  // in by htmx are scanned again).
+  function scan() {
+    document.querySelectorAll("[data-schema-form]").forEach(function (box) {
+      var data = document.getElementById(box.id + "-logic");
+      if (!data || box.getAttribute("data-logic-attached")) { return; }
+      box.setAttribute("data-logic-attached", "1");
+      attach(box, JSON.parse(data.textContent));
+    });
+  }
   window.scrmFormLogic = attach;
-  var data = document.getElementById("form-logic");
-  var form = document.querySelector("form.scrm-public-form");
-  if (data && form) { attach(form, JSON.parse(data.textContent)); }
+  scan();
+  document.addEventListener("htmx:afterSettle", scan);
 }());

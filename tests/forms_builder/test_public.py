@@ -36,7 +36,7 @@ def test_anyone_opens_the_form_prefilled_from_the_address(client, repair):
     html = page.content.decode()
     assert "故障代码" in html and 'value="王五"' in html
     assert '<option value="install" selected>' in html
-    assert 'id="form-logic"' in html and "forms_public.js" in html
+    assert 'id="public-form-logic"' in html and "forms_public.js" in html
 
 
 def test_a_submission_opens_a_ticket_and_thanks(client, repair, organization):

@@ -12,10 +12,12 @@ from forms_builder.errors import FormError
 from forms_builder.models import Form, FormSubmission
 from forms_builder.selectors import answer_display, submission_text
 from forms_builder.services import form_submit
-from scrm.models import Channel, Tag
+from scrm.models import Channel, SettingsChange, Tag
+from scrm.platform.audit import settings_change_record
 from scrm.platform.tenancy import tenant_scope
 from tickets.errors import TicketError
 from tickets.models import Queue, Ticket, TicketFieldAnswers, TicketType, TicketTypeForm
+from tickets.services.intake import ticket_log
 from tickets.services.lifecycle import ticket_open
 
 SOURCE_REF = "form:%s"
@@ -49,18 +51,41 @@ def intake_ticket_open(*, submission, routing, actor=None):
 
 
 @transaction.atomic
-def ticket_type_set_form(*, ticket_type, form):
-    """Give a ticket type its custom fields (`form`), or take them away (None)."""
+def ticket_type_set_form(*, ticket_type, form, by=None):
+    """Give a ticket type its custom fields (`form`), or take them away (None); written to the settings audit
+    trail. Submissions already made keep their answers either way."""
     with tenant_scope(ticket_type.organization_id):
         if form is None:
             TicketTypeForm.objects.filter(ticket_type=ticket_type).delete()
-            return None
-        if form.organization_id != ticket_type.organization_id or form.purpose != Form.Purpose.TICKET_FIELDS \
-                or form.current_version_id is None:
-            raise TicketError(MSG_FIELDS_FORM_PURPOSE)
-        link, _created = TicketTypeForm.objects.update_or_create(
-            ticket_type=ticket_type, defaults={"form": form, "organization_id": ticket_type.organization_id})
+            link = None
+        else:
+            if form.organization_id != ticket_type.organization_id or form.purpose != Form.Purpose.TICKET_FIELDS \
+                    or form.current_version_id is None:
+                raise TicketError(MSG_FIELDS_FORM_PURPOSE)
+            link, _created = TicketTypeForm.objects.update_or_create(
+                ticket_type=ticket_type, defaults={"form": form, "organization_id": ticket_type.organization_id})
+        if by is not None:
+            settings_change_record(instance=ticket_type, by=by, action=SettingsChange.Action.CHANGED,
+                                   detail={"fields_form": form.slug if form else None})
         return link
+
+
+def ticket_type_fields_form(ticket_type_id):
+    """The published fields form of a ticket type, or None (in the open scope)."""
+    if ticket_type_id is None:
+        return None
+    link = TicketTypeForm.objects.select_related("form__current_version").filter(
+        ticket_type_id=ticket_type_id).first()
+    return link.form if link is not None and link.form.current_version_id is not None else None
+
+
+@transaction.atomic
+def ticket_log_with_fields(*, fields_data, fields_files=None, **kwargs):
+    """新建工单 for a type with custom fields: the ticket (`ticket_log`) and its fields in one transaction, so
+    fields the engine refuses leave no ticket behind (FormError lists them)."""
+    ticket = ticket_log(**kwargs)
+    ticket_fields_save(ticket=ticket, data=fields_data, files=fields_files, actor=kwargs.get("actor"))
+    return ticket
 
 
 @transaction.atomic
@@ -81,4 +106,5 @@ def ticket_fields_save(*, ticket, data, files=None, actor=None):
                                                  submission=submission, by=actor)
 
 
-__all__ = ["FormError", "intake_ticket_open", "ticket_fields_save", "ticket_type_set_form"]
+__all__ = ["FormError", "intake_ticket_open", "ticket_fields_save", "ticket_log_with_fields",
+           "ticket_type_fields_form", "ticket_type_set_form"]
