@@ -12,8 +12,8 @@ from scrm.platform.tenancy import TenantModel
 class TicketTypeForm(TenantModel):
     """A ticket type's custom fields: a form of purpose "ticket-type fields" (its current version applies)."""
 
-    ticket_type = models.OneToOneField("tickets.TicketType", on_delete=models.CASCADE, related_name="fields_form",
-                                       verbose_name=_("ticket type"))
+    ticket_type = models.ForeignKey("tickets.TicketType", on_delete=models.CASCADE, related_name="+",
+                                    verbose_name=_("ticket type"))
     form = models.ForeignKey("forms_builder.Form", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("fields form"))
 
@@ -28,8 +28,8 @@ class TicketFieldAnswers(TenantModel):
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="field_answers",
                                verbose_name=_("ticket"))
-    submission = models.OneToOneField("forms_builder.FormSubmission", on_delete=models.PROTECT, related_name="+",
-                                      verbose_name=_("submission"))
+    submission = models.ForeignKey("forms_builder.FormSubmission", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("submission"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                            related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
@@ -39,3 +39,5 @@ class TicketFieldAnswers(TenantModel):
         verbose_name_plural = _("ticket field answers")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["organization", "ticket", "at"], name="ticketfields_org_ticket_idx")]
+        constraints = [models.UniqueConstraint(fields=["organization", "submission"],
+                                               name="ticketfields_org_submission_uniq")]
