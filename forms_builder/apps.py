@@ -22,3 +22,14 @@ class FormsBuilderConfig(AppConfig):
             Role.VIEWER: {"form": ("view",), "formversion": ("view",), "formsubmission": ("view",),
                           "formfile": ("view",)},
         })
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation():
+        from forms_builder.permissions import may_edit_forms
+        from scrm.platform.navigation import NavChild, register_nav_children
+
+        # The forms module's own entry, and its place among the settings pages ops open.
+        register_nav_children("settings", [
+            NavChild("forms", _("Forms"), "forms_builder:index", "bi-ui-checks", may_edit_forms),
+        ])
