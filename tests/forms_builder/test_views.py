@@ -64,9 +64,9 @@ def test_submissions_render_with_their_version_and_export_without_formulas(clien
     assert detail.status_code == 200
     page = client.get(reverse("forms_builder:submission-detail", args=[form.pk, submissions[0].pk])).content.decode()
     assert "故障代码" in page and "E12" in page
-    csv = client.get(reverse("forms_builder:submission-export", args=[form.pk, "csv"])).content.decode("utf-8-sig")
+    csv = client.get(reverse("forms_builder:submission-export-csv", args=[form.pk])).content.decode("utf-8-sig")
     assert "姓名" in csv and "'=cmd" in csv and "\n=cmd" not in csv and ",=cmd" not in csv
-    xlsx = client.get(reverse("forms_builder:submission-export", args=[form.pk, "xlsx"]))
+    xlsx = client.get(reverse("forms_builder:submission-export-xlsx", args=[form.pk]))
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
