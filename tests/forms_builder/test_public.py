@@ -4,6 +4,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from forms_builder.errors import MSG_RATE_LIMITED
 from forms_builder.models import Form, FormSubmission
@@ -100,3 +102,19 @@ def test_labels_with_html_are_shown_as_text(client, organization):
     html = client.get(reverse("forms_public:form", kwargs={"org": "acme", "slug": "xss"})).content.decode()
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<b>bold</b>" not in html
+
+
+_nasty = st.one_of(st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
+                   st.sampled_from(["fault", "install", "E12", "13812345678", "-1", "1e99", "", "on", "\x00"]))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.dictionaries(st.sampled_from(["name", "mobile", "problem", "fault_code", "detail", "amount", "photo",
+                                             "_hp", "csrfmiddlewaretoken", "x"]), _nasty, max_size=7))
+def test_random_posts_are_stored_or_refused_never_a_server_error(client, repair, organization, settings, data):
+    settings.FORMS_SUBMIT_LIMIT = 10_000
+    response = client.post(_url(), data)
+    assert response.status_code in (302, 400), (data, response.status_code)
+    if response.status_code == 400:
+        assert b'data-testid="form-error"' in response.content
