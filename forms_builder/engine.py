@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from forms_builder.logic import field_required, field_visible, is_empty
@@ -193,8 +194,28 @@ class SchemaForm(forms.Form):
         return cleaned
 
 
+def raw_answers(data):
+    """Answers as a QueryDict, whatever they came as: a POST as is; a dict (the API's JSON, a service's caller) with
+    text for every scalar (true as "on"), lists as several values, and nested objects dropped, so no field ever
+    sees a type its widget does not expect."""
+    if data is None or hasattr(data, "getlist"):
+        return data
+    answers = QueryDict(mutable=True)
+    for key, value in data.items() if isinstance(data, dict) else ():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        text = []
+        for item in values:
+            if isinstance(item, bool):
+                text.append("on" if item else "")
+            elif isinstance(item, (str, int, float, Decimal)):
+                text.append(str(item))
+        answers.setlist(str(key), text)
+    return answers
+
+
 def build_form(schema, *, data=None, files=None, initial=None, regions=(), prefix=None):
     """A Django form for `schema` (bound when `data` is given). `regions`: [(id, label)] the region fields offer."""
+    data = raw_answers(data)
     fields = [field for field in schema_fields(schema)]
     declared = {field["key"]: django_field(field, regions=regions)
                 for field in fields if field["type"] not in NO_VALUE_TYPES}

@@ -51,6 +51,7 @@ MODEL_OF = {
     ("api/v1/^orders", "pk"): "settlement.Order",
     ("api/v1/^refunds", "pk"): "settlement.Refund",
     ("forms/", "pk"): "forms_builder.Form",
+    ("api/v1/forms/", "slug"): "forms_builder.Form",
     ("forms/", "submission_pk"): "forms_builder.FormSubmission",
     ("forms/", "file_pk"): "forms_builder.FormFile",
 }
