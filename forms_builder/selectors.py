@@ -138,3 +138,37 @@ def form_versions_with_diffs(form):
     for version, previous in zip(versions, [*versions[1:], None], strict=True):
         version.diff = version_diff(previous.schema if previous else None, version.schema)
     return versions
+
+
+def form_summary(form):
+    """Per choice and rating field of the current version: how many submissions chose each option (across every
+    version, by key), and the average rating. One query per field."""
+    from django.db.models import Q
+
+    if form.current_version_id is None:
+        return []
+    submissions = FormSubmission.objects.filter(form=form)
+    summary = []
+    for field in schema_fields(form.current_version.schema):
+        kind, key = field["type"], field["key"]
+        if kind in CHOICE_TYPES:
+            options = [(option["value"], option["label"]) for option in field.get("options", ())]
+            lookup = "contains" if kind == FieldType.MULTI_CHOICE else "exact"
+            counts = submissions.aggregate(**{
+                f"o{i}": Count("pk", filter=Q(**{f"data__{key}__{lookup}": [value] if lookup == "contains" else value}))
+                for i, (value, _label) in enumerate(options)})
+            rows = [{"label": label, "count": counts[f"o{i}"]} for i, (_value, label) in enumerate(options)]
+        elif kind == FieldType.RATING:
+            counts = submissions.aggregate(**{f"r{n}": Count("pk", filter=Q(**{f"data__{key}": n}))
+                                              for n in range(1, 6)})
+            rows = [{"label": "★" * n, "count": counts[f"r{n}"]} for n in range(5, 0, -1)]
+        else:
+            continue
+        total = sum(row["count"] for row in rows)
+        for row in rows:
+            row["percent"] = round(100 * row["count"] / total) if total else 0
+        entry = {"key": key, "label": field["label"], "rows": rows, "total": total}
+        if kind == FieldType.RATING and total:
+            entry["average"] = round(sum(int(counts[f"r{n}"]) * n for n in range(1, 6)) / total, 2)
+        summary.append(entry)
+    return summary

@@ -151,6 +151,7 @@ class FormDetailView(_FormsPage, TemplateView):
             table = SubmissionTable(selectors.form_submissions(form))
             TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
             context["table"] = table
+            context["summary"] = selectors.form_summary(form)
         return super().get_context_data(**context, **kwargs)
 
 

@@ -2,10 +2,11 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
 
 from forms_builder.errors import MSG_FORM_CLOSED, MSG_OTHER_ORGANIZATION, MSG_SLUG_TAKEN, FormError
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
-from forms_builder.selectors import export_columns, submission_rows
+from forms_builder.selectors import export_columns, form_summary, submission_rows
 from forms_builder.services import form_create, form_draft_save, form_submit, form_update, form_version_publish
 from scrm.models import Customer
 from scrm.platform.tenancy import platform_scope, tenant_scope
@@ -146,3 +147,19 @@ def test_ticket_type_fields_are_validated_and_kept_with_their_history(scoped, ag
     assert latest.submission.data == {"address": "南京路2号"}
     assert first.submission.data == {"address": "南京路1号", "floor": "3"}
     assert Ticket.objects.count() == 1  # fields forms open no ticket
+
+
+def test_the_summary_counts_choices_and_averages_ratings(scoped):
+    schema = {"sections": [{"key": "s", "fields": [
+        {"key": "rating", "type": "rating", "label": "满意度"},
+        {"key": "why", "type": "multi_choice", "label": "改进",
+         "options": [{"value": "speed", "label": "速度"}, {"value": "price", "label": "价格"}]}]}]}
+    form = published_form(scoped, slug="survey", purpose="survey", schema=schema)
+    for rating, why in [("5", []), ("4", ["speed"]), ("2", ["speed", "price"])]:
+        data = QueryDict(mutable=True)
+        data["rating"] = rating
+        data.setlist("why", why)
+        form_submit(form=form, data=data)
+    rating, why = form_summary(form)
+    assert rating["average"] == 3.67 and rating["total"] == 3
+    assert [(row["label"], row["count"]) for row in why["rows"]] == [("速度", 2), ("价格", 1)]

@@ -5,6 +5,7 @@ import json
 from django.urls import reverse
 
 from forms_builder.models import Form, FormVersion
+from forms_builder.selectors import form_summary
 from forms_builder.services import form_submit
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
@@ -62,6 +63,10 @@ def test_submissions_render_with_their_version_and_export_without_formulas(clien
     with django_assert_max_num_queries(20):
         detail = client.get(reverse("forms_builder:form-detail", args=[form.pk]))
     assert detail.status_code == 200
+    assert 'data-testid="form-summary"' in detail.content.decode()
+    with tenant_scope(organization):
+        problem = next(entry for entry in form_summary(form) if entry["key"] == "problem")
+    assert problem["rows"][0] == {"label": "设备故障", "count": 5, "percent": 100} and problem["total"] == 5
     page = client.get(reverse("forms_builder:submission-detail", args=[form.pk, submissions[0].pk])).content.decode()
     assert "故障代码" in page and "E12" in page
     csv = client.get(reverse("forms_builder:submission-export-csv", args=[form.pk])).content.decode("utf-8-sig")
