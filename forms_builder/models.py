@@ -1,1 +1,132 @@
-# The forms_builder models arrive with their issue; see ../shared/DESIGN.md.
+"""Forms ops build without a developer: the form, its published versions (immutable), and what people submitted.
+
+The editor works on `Form.draft_schema`; publishing checks it and freezes it as a new `FormVersion`, which no
+service ever changes afterwards. A submission keeps the version it was made against, so it always renders with the
+labels and options its author saw. The schema's shape is in `forms_builder.schema`.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from scrm.platform.tenancy import TenantModel
+
+
+class Form(TenantModel):
+    class Purpose(models.TextChoices):
+        INTAKE = "intake", _("Intake (opens a ticket)")
+        SURVEY = "survey", _("Survey")
+        TICKET_FIELDS = "ticket_fields", _("Ticket-type fields")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
+
+    name = models.CharField(_("name"), max_length=100)
+    # The public address: /f/<organization slug>/<form slug>/
+    slug = models.SlugField(_("address"), max_length=50, db_index=False)
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices, default=Purpose.INTAKE)
+    owner_team = models.ForeignKey("scrm.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("owner team"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # The editor's working copy; checked against the meta-schema on every save, frozen into a version on publish.
+    draft_schema = models.JSONField(_("draft schema"), default=dict, blank=True)
+    current_version = models.ForeignKey("forms_builder.FormVersion", on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("current version"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("form")
+        verbose_name_plural = _("forms")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="form_org_slug_uniq")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.PUBLISHED and self.current_version_id is not None
+
+
+class FormVersion(TenantModel):
+    """A published schema. Never changed once written: publishing again writes the next number."""
+
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="versions", verbose_name=_("form"))
+    number = models.PositiveIntegerField(_("version"))
+    schema = models.JSONField(_("schema"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("published by"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("form version")
+        verbose_name_plural = _("form versions")
+        ordering = ["form", "-number"]
+        constraints = [models.UniqueConstraint(fields=["organization", "form", "number"],
+                                               name="formversion_org_form_number_uniq")]
+
+    def __str__(self):
+        return f"{self.form} v{self.number}"
+
+
+class FormSubmission(TenantModel):
+    class Source(models.TextChoices):
+        PUBLIC = "public", _("Public page")
+        STAFF = "staff", _("Staff")
+        API = "api", _("API")
+
+    form = models.ForeignKey(Form, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("form"))
+    version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="submissions",
+                                verbose_name=_("version"))
+    # Answers by field key, as validated by the engine (numbers and money as text, dates ISO, files described).
+    data = models.JSONField(_("answers"), default=dict)
+    customer = models.ForeignKey("scrm.Customer", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("customer"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.PUBLIC)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("submitted by"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True, default="")
+    # What the submission led to, as its handler reported it (an intake form's ticket: {"ticket_id", "number"}).
+    outcome = models.JSONField(_("outcome"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "form", "created_at"], name="formsub_org_form_at_idx")]
+
+    def __str__(self):
+        return f"{self.form} #{self.pk}"
+
+
+def form_file_path(instance, filename):
+    """form-files/<organization>/<yyyy>/<mm>/<random><ext>: never the sender's name."""
+    today = timezone.localdate()
+    extension = filename[filename.rfind("."):].lower() if "." in filename else ""
+    return f"form-files/{instance.organization_id}/{today:%Y/%m}/{uuid.uuid4().hex}{extension[:10]}"
+
+
+class FormFile(TenantModel):
+    """A file answered to a file field; the submission's answer names it by id."""
+
+    submission = models.ForeignKey(FormSubmission, on_delete=models.CASCADE, related_name="files",
+                                   verbose_name=_("submission"))
+    field_key = models.CharField(_("field"), max_length=40)
+    file = models.FileField(_("file"), upload_to=form_file_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+
+    class Meta:
+        verbose_name = _("form file")
+        verbose_name_plural = _("form files")
+        indexes = [models.Index(fields=["organization", "submission"], name="formfile_org_sub_idx")]

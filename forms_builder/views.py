@@ -1,9 +1,275 @@
+"""The forms pages for ops: the list, a form's versions and submissions, the drag-and-drop editor, exports."""
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
 
-from scrm.views import ModulePendingView
+from forms_builder import selectors
+from forms_builder.engine import build_form, logic_rules
+from forms_builder.errors import MSG_CREATED, MSG_DRAFT_SAVED, MSG_NOT_ALLOWED, MSG_PUBLISHED, FormError
+from forms_builder.exports import submissions_csv, submissions_xlsx
+from forms_builder.models import Form, FormSubmission
+from forms_builder.permissions import may_edit_forms, may_view_forms, may_view_submissions
+from forms_builder.schema import BINDINGS, FIELD_TYPES, OPERATORS, schema_problems
+from forms_builder.services import form_create, form_draft_save, form_update, form_version_publish
+from forms_builder.tables import FormTable, SubmissionTable
+from forms_builder.views_public import sections_for_display, style_widgets
+from scrm.models import Team
+from scrm.paginators import TableRequestConfig
+from scrm.platform.access import ModuleRequiredMixin
+
+EXPORT_LIMIT = 50_000
+
+# The editor's words (its script builds the panels).
+EDITOR_TEXT = {
+    "field": _('Field'),
+    "key": _('Key'),
+    "label": _('Label'),
+    "help": _('Help text'),
+    "placeholder": _('Placeholder'),
+    "required": _('Required'),
+    "default": _('Default'),
+    "options": _('Options (one per line: value|label)'),
+    "min": _('Minimum'),
+    "max": _('Maximum'),
+    "min_length": _('Minimum length'),
+    "max_length": _('Maximum length'),
+    "regex": _('Pattern (regular expression)'),
+    "file_types": _('Accepted file types (.jpg .png ...)'),
+    "max_size_mb": _('Largest file (MB)'),
+    "bind": _('Customer profile field'),
+    "none": _('(none)'),
+    "visible_if": _('Show only when'),
+    "required_if": _('Required when'),
+    "all": _('all of these hold'),
+    "any": _('any of these holds'),
+    "add_condition": _('Add a condition'),
+    "remove": _('Remove'),
+    "up": _('Move up'),
+    "down": _('Move down'),
+    "empty_section": _('Drop fields here'),
+    "page": _('Page'),
+    "page_title": _('Page title'),
+    "select_field": _('Select a field to change it, or open the form settings.'),
+    "settings": _('Form settings'),
+    "submit_label": _('Submit button text'),
+    "thank_you": _('Thank-you message'),
+    "intake": _('Ticket (intake forms)'),
+    "subject_field": _('Ticket subject from field'),
+    "ticket_type": _('Ticket type code'),
+    "queue": _('Queue code'),
+    "priority": _('Priority (1 = P1 … 4 = P4)'),
+    "tags": _('Tags (comma-separated)'),
+    "rules": _('Routing rules (JSON: [{"when": {...}, "ticket_type": "..."}])'),
+    "saved": _('Draft saved.'),
+    "problems": _('The form cannot be saved yet:'),
+    "publish_confirm": _('Publish this form as a new version? Customers will see it at once.'),
+    "value": _('value'),
+    "bad_json": _('The routing rules are not valid JSON.'),
+}
 
 
-class FormsBuilderIndexView(ModulePendingView):
+class FormCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    slug = forms.SlugField(label=_("Address"), max_length=50,
+                           help_text=_("Letters, digits and dashes: the end of the public link."))
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Form.Purpose.choices)
+    owner_team = forms.ModelChoiceField(label=_("Owner team"), queryset=Team.objects.none(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_team"].queryset = Team.objects.order_by("name")
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
+                                          else "form-control")
+
+
+class _FormsPage(ModuleRequiredMixin):
     module = "forms"
-    title = _("Forms")
-    description = _("Drag-and-drop forms whose submissions become tickets.")
+    rule = staticmethod(may_view_forms)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.rule(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_obj(self, pk):
+        return get_object_or_404(Form.objects.select_related("current_version"), pk=pk)
+
+
+class _EditPage(_FormsPage):
+    rule = staticmethod(may_edit_forms)
+
+
+class FormsBuilderIndexView(_FormsPage, TemplateView):
+    template_name = "forms_builder/list.html"
+
+    def get_context_data(self, **kwargs):
+        table = FormTable(selectors.form_list(purpose=self.request.GET.get("purpose") or None))
+        TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+        return super().get_context_data(table=table, create_form=kwargs.pop("create_form", None) or FormCreateForm(),
+                                        may_edit=may_edit_forms(self.request.user), purposes=Form.Purpose.choices,
+                                        **kwargs)
+
+
+class FormCreateView(_EditPage, View):
+    def post(self, request):
+        form = FormCreateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = form_create(organization=request.user.organization, name=data["name"], slug=data["slug"],
+                                      purpose=data["purpose"], owner_team=data["owner_team"], actor=request.user)
+            except FormError as exc:
+                form.add_error("slug", str(exc))
+            else:
+                messages.success(request, MSG_CREATED % {"name": created.name})
+                return redirect("forms_builder:form-edit", created.pk)
+        view = FormsBuilderIndexView()
+        view.setup(request)
+        return render(request, view.template_name, view.get_context_data(create_form=form), status=400)
+
+
+class FormDetailView(_FormsPage, TemplateView):
+    template_name = "forms_builder/detail.html"
+
+    def get_context_data(self, pk, **kwargs):
+        form = self.get_form_obj(pk)
+        user = self.request.user
+        context = {"form": form, "may_edit": may_edit_forms(user), "versions": selectors.form_versions_with_diffs(form),
+                   "public_url": self.request.build_absolute_uri(
+                       reverse("forms_public:form", kwargs={"org": user.organization.slug, "slug": form.slug}))}
+        if may_view_submissions(user):
+            table = SubmissionTable(selectors.form_submissions(form))
+            TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+            context["table"] = table
+            context["summary"] = selectors.form_summary(form)
+        return super().get_context_data(**context, **kwargs)
+
+
+class FormStatusView(_EditPage, View):
+    """Close a published form to new answers, or reopen it."""
+
+    def post(self, request, pk):
+        form = self.get_form_obj(pk)
+        status = Form.Status.CLOSED if request.POST.get("status") == "closed" else Form.Status.PUBLISHED
+        form_update(form=form, status=status)
+        return redirect("forms_builder:form-detail", form.pk)
+
+
+class FormEditorView(_EditPage, TemplateView):
+    template_name = "forms_builder/editor.html"
+
+    def get_context_data(self, pk, **kwargs):
+        form = self.get_form_obj(pk)
+        editor = {
+            "schema": form.draft_schema,
+            "types": [{"type": key, "label": str(label)} for key, label in FIELD_TYPES.items()],
+            "operators": [{"op": key, "label": str(label)} for key, label in OPERATORS.items()],
+            "bindings": list(BINDINGS),
+            "text": {key: str(value) for key, value in EDITOR_TEXT.items()},
+            "urls": {"draft": reverse("forms_builder:form-draft", args=[form.pk]),
+                     "publish": reverse("forms_builder:form-publish", args=[form.pk]),
+                     "preview": reverse("forms_builder:form-preview", args=[form.pk]),
+                     "detail": reverse("forms_builder:form-detail", args=[form.pk])},
+        }
+        return super().get_context_data(form=form, editor=editor, **kwargs)
+
+
+def _schema_from(request):
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return None
+    return body.get("schema") if isinstance(body, dict) else None
+
+
+def _problems_response(problems, status=400):
+    return JsonResponse({"ok": False, "problems": [{"path": path, "message": str(message)}
+                                                   for path, message in problems]}, status=status)
+
+
+class FormDraftSaveView(_EditPage, View):
+    def post(self, request, pk):
+        form = self.get_form_obj(pk)
+        schema = _schema_from(request)
+        try:
+            form_draft_save(form=form, schema=schema)
+        except FormError as exc:
+            return _problems_response(exc.problems or [("/", str(exc))])
+        return JsonResponse({"ok": True, "message": str(MSG_DRAFT_SAVED)})
+
+
+class FormPublishView(_EditPage, View):
+    def post(self, request, pk):
+        form = self.get_form_obj(pk)
+        schema = _schema_from(request)
+        try:
+            version = form_version_publish(form=form, actor=request.user, schema=schema)
+        except FormError as exc:
+            return _problems_response(exc.problems or [("/", str(exc))])
+        message = MSG_PUBLISHED % {"number": version.number, "name": form.name}
+        messages.success(request, message)
+        return JsonResponse({"ok": True, "number": version.number, "message": str(message),
+                             "redirect": reverse("forms_builder:form-detail", args=[form.pk])})
+
+
+class FormPreviewView(_EditPage, View):
+    """The form as customers will see it, from the editor's unsaved schema (rendered by the same engine)."""
+
+    def post(self, request, pk):
+        form = self.get_form_obj(pk)
+        schema = _schema_from(request)
+        problems = schema_problems(schema) if schema is not None else [("/", "?")]
+        if problems:
+            return render(request, "forms_builder/_preview.html", {"problems": problems})
+        bound = style_widgets(build_form(schema, regions=selectors.region_choices(), prefix="preview"))
+        return render(request, "forms_builder/_preview.html", {
+            "form": form, "sections": sections_for_display(schema, bound), "logic": logic_rules(schema),
+            "submit_label": schema.get("submit_label", "")})
+
+
+class SubmissionDetailView(_FormsPage, TemplateView):
+    template_name = "forms_builder/submission.html"
+    rule = staticmethod(may_view_submissions)
+
+    def get_context_data(self, pk, submission_pk, **kwargs):
+        form = self.get_form_obj(pk)
+        submission = get_object_or_404(FormSubmission.objects.select_related("version", "customer", "submitted_by"),
+                                       form=form, pk=submission_pk)
+        return super().get_context_data(form=form, submission=submission,
+                                        rows=selectors.submission_rows(submission), **kwargs)
+
+
+class SubmissionFileView(_FormsPage, View):
+    rule = staticmethod(may_view_submissions)
+
+    def get(self, request, pk, submission_pk, file_pk):
+        stored = selectors.form_file(submission_id=submission_pk, file_id=file_pk)
+        if stored is None or stored.submission.form_id != pk:
+            raise Http404
+        return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name)
+
+
+class SubmissionExportView(_FormsPage, View):
+    rule = staticmethod(may_view_submissions)
+
+    def get(self, request, pk, extension):
+        form = self.get_form_obj(pk)
+        submissions = selectors.form_submissions(form)[:EXPORT_LIMIT]
+        if extension == "xlsx":
+            body = submissions_xlsx(form, submissions)
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body, content_type = submissions_csv(form, submissions), "text/csv; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="form-{form.slug}.{extension}"'
+        return response

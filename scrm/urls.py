@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/tickets/", include("tickets.api_urls")),
+    path("api/v1/forms/", include("forms_builder.api_urls")),
     path("api/v1/", include("settlement.api_urls")),
     path("api/v1/", include("scrm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -40,6 +41,7 @@ urlpatterns = [
     path("files/", include("tickets.urls_files")),
     path("rate/", include("tickets.urls_public")),
     path("forms/", include("forms_builder.urls")),
+    path("f/", include("forms_builder.urls_public")),
     path("settlement/", include("settlement.urls")),
     path("", include("scrm.urls_core")),
 ]

@@ -69,7 +69,7 @@ def _client(user):
 
 @FUZZ
 @given(path=st.sampled_from(["/customers/", "/tickets/queues/", "/tickets/", "/customers/reveals/", "/sla/report/",
-                             "/customers/export/", "/tickets/board/", "/settings/"]),
+                             "/customers/export/", "/tickets/board/", "/settings/", "/forms/"]),
        query=st.dictionaries(st.sampled_from(_LIST_KEYS), _nasty, max_size=5))
 def test_list_pages_never_answer_500(world, path, query):
     response = _client(world["user"]).get(path, query)

@@ -28,8 +28,18 @@ class TicketsConfig(AppConfig):
             Role.VIEWER: {**config, "ticket": read, "comment": read, "ticketevent": read},
         })
         register_timeline_provider("tickets")(ticket_entries)
+        self._register_forms()
         self._register_navigation()
         self._register_console()
+
+    @staticmethod
+    def _register_forms():
+        """An intake form's submission opens a routed ticket (tickets/services/forms.py)."""
+        from forms_builder.hooks import register_submission_handler
+        from forms_builder.models import Form
+        from tickets.services.forms import intake_ticket_open
+
+        register_submission_handler(Form.Purpose.INTAKE, intake_ticket_open)
 
     @staticmethod
     def _register_console():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views, views_create, views_settings
+from tickets import views, views_create, views_forms, views_settings
 
 app_name = "tickets"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("take-next/", views.TicketTakeNextView.as_view(), name="ticket-take-next"),
     path("bulk/", views.TicketBulkView.as_view(), name="ticket-bulk"),
     path("new/", views_create.TicketLogView.as_view(), name="ticket-create"),
+    path("new/fields/", views_forms.TicketLogFieldsView.as_view(), name="ticket-create-fields"),
     path("new/customers/", views_create.TicketLogCustomerSearchView.as_view(), name="ticket-create-customers"),
     path("board/", views.TicketBoardView.as_view(), name="board"),
     path("board/live/", views.TicketBoardLiveView.as_view(), name="board-live"),
@@ -19,10 +20,12 @@ urlpatterns = [
     path("settings/queues/<int:pk>/", views_settings.QueueSettingsView.as_view(), name="queue-edit"),
     path("settings/types/", views_settings.TicketTypeView.as_view(), name="type-list"),
     path("settings/types/<int:pk>/", views_settings.TicketTypeView.as_view(), name="type-edit"),
+    path("settings/types/<int:pk>/fields/", views_forms.TicketTypeFieldsView.as_view(), name="type-fields"),
     path("settings/canned/", views_settings.CannedResponseListView.as_view(), name="canned-list"),
     path("settings/canned/new/", views_settings.CannedResponseFormView.as_view(), name="canned-create"),
     path("settings/canned/<int:pk>/", views_settings.CannedResponseFormView.as_view(), name="canned-edit"),
     path("<int:pk>/", views.TicketDetailView.as_view(), name="ticket-detail"),
+    path("<int:pk>/forms/", views_forms.TicketFormsPanelView.as_view(), name="ticket-forms"),
     path("<int:pk>/conversation/", views.TicketConversationView.as_view(), name="ticket-conversation"),
     path("<int:pk>/reply/", views.TicketReplyView.as_view(), name="ticket-reply"),
     path("<int:pk>/replies/<int:comment_id>/retry/", views.TicketReplyRetryView.as_view(), name="ticket-reply-retry"),

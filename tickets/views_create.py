@@ -17,6 +17,8 @@ from tickets import selectors, services
 from tickets.errors import MSG_CREATED, MSG_NOT_ALLOWED, TicketError
 from tickets.forms import TicketLogForm
 from tickets.permissions import may_log_tickets
+from tickets.services.forms import FormError, ticket_log_with_fields, ticket_type_fields_form
+from tickets.views_forms import custom_fields_posted
 
 # How many customers the search beside the form offers at once.
 CUSTOMER_MATCHES = 8
@@ -61,15 +63,28 @@ class TicketLogView(_LogPage, FormView):
         new_customer = None
         if data["customer"] is None:
             new_customer = {"display_name": data["new_customer_name"], "mobile": data["new_customer_mobile"]}
+        arguments = dict(
+            organization=self.request.user.organization, actor=self.request.user, channel=data["channel"],
+            subject=data["subject"], description=data["description"], customer=data["customer"],
+            new_customer=new_customer, type=data["type"], queue=data["queue"], priority=data["priority"],
+            attachments=data["attachments"],
+        )
         try:
-            ticket = services.ticket_log(
-                organization=self.request.user.organization, actor=self.request.user, channel=data["channel"],
-                subject=data["subject"], description=data["description"], customer=data["customer"],
-                new_customer=new_customer, type=data["type"], queue=data["queue"], priority=data["priority"],
-                attachments=data["attachments"],
-            )
+            if data["type"] is not None and ticket_type_fields_form(data["type"].pk) is not None:
+                # The type's custom fields (tickets/views_forms.py), stored with the ticket or neither.
+                fields_data, fields_files = custom_fields_posted(self.request)
+                ticket = ticket_log_with_fields(fields_data=fields_data, fields_files=fields_files, **arguments)
+            else:
+                ticket = services.ticket_log(**arguments)
         except TicketError as exc:
             form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        except FormError as exc:
+            if isinstance(exc.problems, dict) and exc.problems:
+                for key, problems in exc.problems.items():
+                    form.add_error(None, f"{key}: {' '.join(problems)}")
+            else:
+                form.add_error(None, str(exc))
             return self.form_invalid(form)
         messages.success(self.request, MSG_CREATED % {"number": ticket.number})
         if selectors.ticket_visible(user=self.request.user).filter(pk=ticket.pk).exists():

@@ -50,12 +50,17 @@ MODEL_OF = {
     ("settlement/orders/", "pk"): "settlement.Order",
     ("api/v1/^orders", "pk"): "settlement.Order",
     ("api/v1/^refunds", "pk"): "settlement.Refund",
+    ("forms/", "pk"): "forms_builder.Form",
+    ("api/v1/forms/", "slug"): "forms_builder.Form",
+    ("forms/", "submission_pk"): "forms_builder.FormSubmission",
+    ("forms/", "file_pk"): "forms_builder.FormFile",
 }
 # Paths not walked, and why.
 NOT_WALKED = {
     "admin/": "walked below, model by model, from the admin site's registry",
     "hooks/": "public: the slug names the account, hence its organization (tests/channels_ingest)",
     "rate/": "public: a signed token names the survey (tests/tickets/test_satisfaction.py)",
+    "f/": "public: the organization's slug names the organization (tests/forms_builder/test_public.py)",
 }
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 
@@ -92,6 +97,8 @@ def seed_b(tenant):
     """One object of each kind a URL names, all of B's, each carrying B's marker where it has text."""
 
     from channels_ingest.models import InboundEvent, OutboundMessage
+    from forms_builder.models import FormFile
+    from forms_builder.services import form_create, form_submit, form_version_publish
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
     from settlement.models import Order, Refund, Store
@@ -142,6 +149,15 @@ def seed_b(tenant):
                                  external_number=f"{marker}-1", customer=customer)
     Refund.objects.create(organization=organization, store=store, order=order, order_number=order.external_number,
                           external_number=f"{marker}-r1", amount=1, reason=f"{marker} 退款")
+    form = form_create(organization=organization, name=f"{marker} 报修", slug="b-walk", purpose="survey",
+                       schema={"sections": [{"key": "s", "fields": [{"key": "a", "type": "text", "label": marker}]}]})
+    form_version_publish(form=form)
+    form.refresh_from_db()
+    submission = form_submit(form=form, data={"a": f"{marker} 回答"})
+    form_file = FormFile(organization=organization, submission=submission, field_key="a",
+                         original_name=f"{marker}.txt", size=3)
+    form_file.file.save("b.txt", ContentFile(marker.encode()), save=False)
+    form_file.save()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from tickets.models.core import (
     TicketType,
     TicketWatcher,
 )
+from tickets.models.forms import TicketFieldAnswers, TicketTypeForm
 from tickets.models.satisfaction import SatisfactionSurvey
 
 __all__ = [
@@ -33,7 +34,9 @@ __all__ = [
     "Ticket",
     "TicketCounter",
     "TicketEvent",
+    "TicketFieldAnswers",
     "TicketTag",
     "TicketType",
+    "TicketTypeForm",
     "TicketWatcher",
 ]

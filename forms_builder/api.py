@@ -1,0 +1,72 @@
+"""`/api/v1/forms/`: the published schemas (read-only) and, per form, its submissions (list, and create with the
+same validation as the public page: `form_submit`)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from forms_builder.errors import MSG_NOT_ALLOWED, FormError
+from forms_builder.models import Form, FormSubmission
+from forms_builder.selectors import form_submissions
+from forms_builder.services import form_submit
+from scrm.api import TenantReadOnlyViewSet
+
+SUBMISSIONS_PAGE = 100
+
+
+class FormSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="current_version.number", allow_null=True, read_only=True)
+    schema = serializers.JSONField(source="current_version.schema", allow_null=True, read_only=True)
+
+    class Meta:
+        model = Form
+        fields = ["id", "name", "slug", "purpose", "status", "version", "schema"]
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="version.number", read_only=True)
+
+    class Meta:
+        model = FormSubmission
+        fields = ["id", "version", "data", "customer", "source", "outcome", "created_at"]
+
+
+class SubmissionCreateSerializer(serializers.Serializer):
+    data = serializers.DictField(help_text="Answers by field key, as the public page posts them.")
+
+
+class FormViewSet(TenantReadOnlyViewSet):
+    model = Form
+    serializer_class = FormSerializer
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+
+    def scoped_queryset(self):
+        return Form.objects.select_related("current_version").order_by("name", "pk")
+
+    @extend_schema(request=SubmissionCreateSerializer, responses={200: SubmissionSerializer(many=True),
+                                                                  201: SubmissionSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="submissions", permission_classes=[IsAuthenticated])
+    def submissions(self, request, slug=None):
+        # Adding a submission is not adding a form: the model permissions of Form do not apply here.
+        if not request.user.has_perm("forms_builder.view_form"):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        form = self.get_object()
+        if request.method == "GET":
+            if not request.user.has_perm("forms_builder.view_formsubmission"):
+                raise PermissionDenied(MSG_NOT_ALLOWED)
+            rows = form_submissions(form)[:SUBMISSIONS_PAGE]
+            return Response(SubmissionSerializer(rows, many=True).data)
+        if not request.user.has_perm("forms_builder.add_formsubmission"):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
+        given = SubmissionCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            submission = form_submit(form=form, data=given.validated_data["data"],
+                                     source=FormSubmission.Source.API, actor=request.user)
+        except FormError as exc:
+            return Response({"detail": str(exc), "problems": exc.problems}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)

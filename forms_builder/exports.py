@@ -1,0 +1,44 @@
+"""Submissions as CSV or XLSX: one column per field key across every version (labelled as in the latest), answers
+as people read them, text a spreadsheet would run as a formula made inert."""
+
+import csv
+import io
+
+from django.utils import timezone
+from openpyxl import Workbook
+
+from forms_builder.schema import FieldType, schema_fields
+from forms_builder.selectors import answer_display, export_columns, region_choices
+from scrm.customers.exports import neutralise
+
+
+def _rows(form, submissions):
+    columns = export_columns(form)
+    regions = dict(region_choices())
+    yield ["#", "submitted", "version", "customer", "ticket", *columns.values()]
+    for submission in submissions:
+        fields = {f["key"]: f for f in schema_fields(submission.version.schema)}
+        answers = [answer_display(fields.get(key, {"type": FieldType.TEXT}), submission.data.get(key),
+                                  region_names=regions) for key in columns]
+        yield [submission.pk, timezone.localtime(submission.created_at).strftime("%Y-%m-%d %H:%M"),
+               submission.version.number, submission.customer.display_name if submission.customer else "",
+               (submission.outcome or {}).get("number", ""), *answers]
+
+
+def submissions_csv(form, submissions):
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel opens UTF-8 Chinese correctly only with the BOM
+    writer = csv.writer(buffer)
+    for row in _rows(form, submissions):
+        writer.writerow([neutralise(value) for value in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def submissions_xlsx(form, submissions):
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(form.name[:31] or "form")
+    for row in _rows(form, submissions):
+        sheet.append([neutralise(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

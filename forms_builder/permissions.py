@@ -1,0 +1,14 @@
+"""Who may do what with forms: one rule per action, read by the pages (and the tickets app's panels)."""
+
+
+def may_view_forms(user):
+    return user.has_perm("forms_builder.view_form")
+
+
+def may_edit_forms(user):
+    """Build, change and publish forms: ops admins (and a custom role granted the right)."""
+    return user.has_perm("forms_builder.change_form") and user.has_perm("forms_builder.add_formversion")
+
+
+def may_view_submissions(user):
+    return user.has_perm("forms_builder.view_formsubmission")

@@ -1,0 +1,285 @@
+"""The form schema: what a form version holds, the JSON-Schema meta-schema every schema is checked against before it
+is saved, and the checks JSON Schema cannot express (unique keys, conditions that name an earlier field, options of
+choice fields, regexes that compile).
+
+A schema is ordered sections (pages) of fields::
+
+    {"sections": [{"key": "s1", "title": "报修信息", "fields": [
+        {"key": "problem", "type": "dropdown", "label": "问题类型", "required": true,
+         "options": [{"value": "fault", "label": "设备故障"}, {"value": "install", "label": "安装"}]},
+        {"key": "fault_code", "type": "code", "label": "故障代码", "regex": "^E\\\\d{2}$",
+         "visible_if": {"mode": "all", "conditions": [{"field": "problem", "op": "equals", "value": "fault"}]}}
+     ]}],
+     "intake": {"ticket_type": "repair", "priority": 2, "rules": [...]}}
+
+A field's key is its identity: it survives label edits, and submissions store their answers by key.
+"""
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+from jsonschema import Draft202012Validator
+
+from forms_builder.errors import FormError
+
+
+class FieldType:
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    NUMBER = "number"
+    MONEY = "money"
+    DATE = "date"
+    DATETIME = "datetime"
+    SINGLE_CHOICE = "single_choice"
+    MULTI_CHOICE = "multi_choice"
+    DROPDOWN = "dropdown"
+    REGION = "region"
+    MOBILE = "mobile"
+    EMAIL = "email"
+    CODE = "code"
+    RATING = "rating"
+    FILE = "file"
+    AGREEMENT = "agreement"
+    INFO = "info"
+
+
+# The palette of the editor, in its order, with the label ops see.
+FIELD_TYPES = {
+    FieldType.TEXT: _("Single-line text"),
+    FieldType.TEXTAREA: _("Paragraph"),
+    FieldType.NUMBER: _("Number"),
+    FieldType.MONEY: _("Money"),
+    FieldType.DATE: _("Date"),
+    FieldType.DATETIME: _("Date and time"),
+    FieldType.SINGLE_CHOICE: _("Single choice"),
+    FieldType.MULTI_CHOICE: _("Multiple choice"),
+    FieldType.DROPDOWN: _("Dropdown"),
+    FieldType.REGION: _("Region"),
+    FieldType.MOBILE: _("Mobile"),
+    FieldType.EMAIL: _("Email"),
+    FieldType.CODE: _("Code (pattern)"),
+    FieldType.RATING: _("Rating 1–5"),
+    FieldType.FILE: _("File or image"),
+    FieldType.AGREEMENT: _("Agreement checkbox"),
+    FieldType.INFO: _("Info block (read-only)"),
+}
+CHOICE_TYPES = {FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE, FieldType.DROPDOWN}
+NUMERIC_TYPES = {FieldType.NUMBER, FieldType.MONEY, FieldType.RATING}
+# Types that hold no answer.
+NO_VALUE_TYPES = {FieldType.INFO}
+
+OPERATORS = {
+    "equals": _("equals"),
+    "not_equals": _("does not equal"),
+    "in": _("is one of"),
+    "contains": _("contains"),
+    "gt": _("is greater than"),
+    "lt": _("is less than"),
+    "is_empty": _("is empty"),
+    "not_empty": _("is not empty"),
+}
+
+# What the customer may bind a field to in the CRM (prefill and the customer a submission belongs to).
+BINDINGS = ("customer.name", "customer.mobile")
+
+MAX_FIELDS = 200
+MAX_FILE_SIZE_MB = 20
+
+_KEY = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}
+_SCALAR = {"type": ["string", "number", "boolean"]}
+_CONDITION_GROUP = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["conditions"],
+    "properties": {
+        "mode": {"enum": ["all", "any"]},
+        "conditions": {
+            "type": "array", "maxItems": 20,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["field", "op"],
+                "properties": {
+                    "field": _KEY,
+                    "op": {"enum": list(OPERATORS)},
+                    "value": {"anyOf": [_SCALAR, {"type": "array", "maxItems": 100, "items": _SCALAR}]},
+                },
+            },
+        },
+    },
+}
+_TEXT = {"type": "string", "maxLength": 2000}
+_FIELD = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["key", "type", "label"],
+    "properties": {
+        "key": _KEY,
+        "type": {"enum": list(FIELD_TYPES)},
+        "label": {"type": "string", "minLength": 1, "maxLength": 200},
+        "help": _TEXT,
+        "placeholder": {"type": "string", "maxLength": 200},
+        "required": {"type": "boolean"},
+        "default": {"anyOf": [_SCALAR, {"type": "null"}, {"type": "array", "items": _SCALAR, "maxItems": 100}]},
+        "options": {
+            "type": "array", "maxItems": 200,
+            "items": {
+                "type": "object", "additionalProperties": False, "required": ["value", "label"],
+                "properties": {"value": {"type": "string", "minLength": 1, "maxLength": 100},
+                               "label": {"type": "string", "minLength": 1, "maxLength": 200}},
+            },
+        },
+        "min": {"type": "number"},
+        "max": {"type": "number"},
+        "min_length": {"type": "integer", "minimum": 0, "maximum": 10000},
+        "max_length": {"type": "integer", "minimum": 1, "maximum": 10000},
+        "regex": {"type": "string", "maxLength": 200},
+        "file_types": {"type": "array", "maxItems": 20,
+                       "items": {"type": "string", "pattern": "^\\.[a-z0-9]{1,8}$"}},
+        "max_size_mb": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_FILE_SIZE_MB},
+        "bind": {"enum": list(BINDINGS)},
+        "visible_if": _CONDITION_GROUP,
+        "required_if": _CONDITION_GROUP,
+    },
+}
+_ROUTING_RULE = {
+    "type": "object", "additionalProperties": False, "required": ["when"],
+    "properties": {
+        "when": _CONDITION_GROUP,
+        "ticket_type": {"type": "string", "maxLength": 32},
+        "queue": {"type": "string", "maxLength": 32},
+        "priority": {"type": "integer", "minimum": 1, "maximum": 4},
+        "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "minLength": 1, "maxLength": 50}},
+    },
+}
+META_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "SCRM form schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["sections"],
+    "properties": {
+        "sections": {
+            "type": "array", "minItems": 1, "maxItems": 20,
+            "items": {
+                "type": "object", "additionalProperties": False, "required": ["key", "fields"],
+                "properties": {"key": _KEY, "title": {"type": "string", "maxLength": 200},
+                               "fields": {"type": "array", "maxItems": MAX_FIELDS, "items": _FIELD}},
+            },
+        },
+        "submit_label": {"type": "string", "maxLength": 50},
+        "thank_you": {"type": "string", "maxLength": 2000},
+        # Intake forms: how a submission becomes a ticket (codes of the organization's ticket types, queues, tags;
+        # the tickets app resolves them). The first rule whose conditions hold wins over the defaults.
+        "intake": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "subject_field": _KEY,
+                "ticket_type": {"type": "string", "maxLength": 32},
+                "queue": {"type": "string", "maxLength": 32},
+                "priority": {"type": "integer", "minimum": 1, "maximum": 4},
+                "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "minLength": 1,
+                                                                   "maxLength": 50}},
+                "rules": {"type": "array", "maxItems": 50, "items": _ROUTING_RULE},
+            },
+        },
+    },
+}
+_VALIDATOR = Draft202012Validator(META_SCHEMA)
+
+MSG_DUPLICATE_KEY = _("The key “%(key)s” is used twice.")
+MSG_UNKNOWN_FIELD = _("The condition names “%(key)s”, which is not a field before this one.")
+MSG_NEEDS_OPTIONS = _("A choice field needs at least one option.")
+MSG_DUPLICATE_OPTION = _("The option value “%(value)s” is used twice.")
+MSG_BAD_REGEX = _("The pattern does not compile: %(error)s")
+MSG_MIN_OVER_MAX = _("The minimum is greater than the maximum.")
+MSG_BAD_DEFAULT = _("The default is not one of the options.")
+
+
+def _path(parts):
+    return "/".join(str(part) for part in parts) or "/"
+
+
+def schema_problems(schema):
+    """Every problem of `schema` as (path, message), first the meta-schema's, then the rules JSON Schema cannot say.
+    An empty list: the schema may be saved."""
+    problems = [(_path(error.absolute_path), error.message)
+                for error in sorted(_VALIDATOR.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path)))]
+    if problems:
+        return problems
+    seen = {}
+    keys_before = set()
+    for s, section in enumerate(schema["sections"]):
+        if section["key"] in seen:
+            problems.append((_path(["sections", s, "key"]), MSG_DUPLICATE_KEY % {"key": section["key"]}))
+        seen[section["key"]] = True
+        for f, field in enumerate(section["fields"]):
+            at = ["sections", s, "fields", f]
+            problems.extend(_field_problems(field, at, keys_before, seen))
+            seen[field["key"]] = True
+            if field["type"] not in NO_VALUE_TYPES:
+                keys_before.add(field["key"])
+    intake = schema.get("intake") or {}
+    if intake.get("subject_field") and intake["subject_field"] not in keys_before:
+        problems.append(("intake/subject_field", MSG_UNKNOWN_FIELD % {"key": intake["subject_field"]}))
+    for r, rule in enumerate(intake.get("rules", ())):
+        problems.extend(_condition_problems(rule["when"], ["intake", "rules", r, "when"], keys_before))
+    return problems
+
+
+def _field_problems(field, at, keys_before, seen):
+    problems = []
+    if field["key"] in seen:
+        problems.append((_path([*at, "key"]), MSG_DUPLICATE_KEY % {"key": field["key"]}))
+    kind = field["type"]
+    if kind in CHOICE_TYPES:
+        options = field.get("options") or []
+        if not options:
+            problems.append((_path([*at, "options"]), MSG_NEEDS_OPTIONS))
+        values = set()
+        for o, option in enumerate(options):
+            if option["value"] in values:
+                problems.append((_path([*at, "options", o, "value"]),
+                                 MSG_DUPLICATE_OPTION % {"value": option["value"]}))
+            values.add(option["value"])
+        default = field.get("default")
+        if default not in (None, "", []):
+            defaults = default if isinstance(default, list) else [default]
+            if any(str(d) not in values for d in defaults):
+                problems.append((_path([*at, "default"]), MSG_BAD_DEFAULT))
+    if field.get("regex"):
+        try:
+            re.compile(field["regex"])
+        except re.error as exc:
+            problems.append((_path([*at, "regex"]), MSG_BAD_REGEX % {"error": exc}))
+    if "min" in field and "max" in field and field["min"] > field["max"]:
+        problems.append((_path([*at, "min"]), MSG_MIN_OVER_MAX))
+    if "min_length" in field and "max_length" in field and field["min_length"] > field["max_length"]:
+        problems.append((_path([*at, "min_length"]), MSG_MIN_OVER_MAX))
+    for name in ("visible_if", "required_if"):
+        if name in field:
+            problems.extend(_condition_problems(field[name], [*at, name], keys_before))
+    return problems
+
+
+def _condition_problems(group, at, keys_before):
+    # A condition may only name a field placed before it: logic then evaluates in one pass, and can never loop.
+    return [(_path([*at, "conditions", c, "field"]), MSG_UNKNOWN_FIELD % {"key": condition["field"]})
+            for c, condition in enumerate(group["conditions"]) if condition["field"] not in keys_before]
+
+
+def schema_validate(schema):
+    """Raise FormError listing every problem (each with its path) when `schema` may not be saved."""
+    problems = schema_problems(schema)
+    if problems:
+        raise FormError(_("The form schema is invalid."), problems=problems)
+    return schema
+
+
+def schema_fields(schema):
+    """The fields of a schema in order, across its sections."""
+    return [field for section in schema.get("sections", ()) for field in section.get("fields", ())]
+
+
+def empty_schema():
+    return {"sections": [{"key": "s1", "title": "", "fields": []}]}

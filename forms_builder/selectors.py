@@ -1,0 +1,174 @@
+"""Reads of the forms app, shaped for its pages, the public form and the tickets app."""
+
+from django.db.models import Count
+
+from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
+from forms_builder.schema import CHOICE_TYPES, FieldType, schema_fields
+from scrm.models import Organization, Region
+
+
+def region_choices():
+    """[(id, "华东 / 江苏 / 南京")] of the open scope's regions, for region fields (one query)."""
+    regions = list(Region.objects.only("pk", "name", "parent_id", "path").order_by("path"))
+    names = {region.pk: region for region in regions}
+
+    def label(region):
+        parts = []
+        while region is not None:
+            parts.append(region.name)
+            region = names.get(region.parent_id)
+        return " / ".join(reversed(parts))
+
+    return [(region.pk, label(region)) for region in regions]
+
+
+def form_list(*, purpose=None):
+    forms = Form.objects.select_related("current_version", "owner_team").annotate(
+        submission_count=Count("submissions", distinct=True), version_count=Count("versions", distinct=True))
+    if purpose:
+        forms = forms.filter(purpose=purpose)
+    return forms.order_by("name", "pk")
+
+
+def forms_published(*, purpose):
+    """Published forms of one purpose (ticket types choose their fields form among them)."""
+    return Form.objects.filter(purpose=purpose, current_version__isnull=False).order_by("name", "pk")
+
+
+def form_versions(form):
+    return FormVersion.objects.filter(form=form).select_related("published_by").order_by("-number")
+
+
+def form_submissions(form):
+    return (FormSubmission.objects.filter(form=form)
+            .select_related("version", "customer", "submitted_by").order_by("-created_at", "-pk"))
+
+
+def public_organization(slug):
+    """The organization of a public form's address (the Organization table is not tenant-scoped); None when
+    unknown or suspended."""
+    return Organization.objects.filter(slug=slug, is_active=True).first()
+
+
+def public_form(slug):
+    """The form at an address, in the open scope."""
+    return Form.objects.select_related("current_version").filter(slug=slug).first()
+
+
+def _option_labels(field):
+    return {option["value"]: option["label"] for option in field.get("options", ())}
+
+
+def answer_display(field, value, *, region_names=None):
+    """An answer as people read it, in the labels of the version it was given against."""
+    if value in (None, "", []):
+        return ""
+    kind = field["type"]
+    if kind in CHOICE_TYPES:
+        labels = _option_labels(field)
+        values = value if isinstance(value, list) else [value]
+        return "、".join(labels.get(str(v), str(v)) for v in values)
+    if kind == FieldType.AGREEMENT:
+        return "✓" if value else ""
+    if kind == FieldType.RATING:
+        return "★" * int(value) if str(value).isdigit() else str(value)
+    if kind == FieldType.REGION:
+        return (region_names or {}).get(value, str(value))
+    if kind == FieldType.FILE and isinstance(value, dict):
+        return value.get("name", "")
+    if kind == FieldType.DATETIME:
+        return str(value).replace("T", " ")[:16]
+    return str(value)
+
+
+def submission_rows(submission, *, region_names=None):
+    """[{"key", "label", "value", "type", "file_id"}] of the answered fields, in the order of the version's schema."""
+    if region_names is None:
+        region_names = dict(region_choices()) if any(
+            f["type"] == FieldType.REGION for f in schema_fields(submission.version.schema)) else {}
+    rows = []
+    for field in schema_fields(submission.version.schema):
+        if field["key"] not in submission.data:
+            continue
+        value = submission.data[field["key"]]
+        rows.append({"key": field["key"], "label": field["label"], "type": field["type"],
+                     "value": answer_display(field, value, region_names=region_names),
+                     "file_id": value.get("file_id") if isinstance(value, dict) else None})
+    return rows
+
+
+def submission_text(submission):
+    """The answers as plain text lines ("label：value"), for a ticket's description."""
+    return "\n".join(f"{row['label']}：{row['value']}" for row in submission_rows(submission))
+
+
+def form_file(*, submission_id, file_id):
+    return FormFile.objects.filter(submission_id=submission_id, pk=file_id).first()
+
+
+def export_columns(form):
+    """Columns of an export across every version: each field key once, labelled as in its latest version."""
+    columns = {}
+    for version in FormVersion.objects.filter(form=form).order_by("number"):
+        for field in schema_fields(version.schema):
+            if field["type"] != FieldType.INFO:
+                columns[field["key"]] = field["label"]
+    return columns
+
+
+def version_diff(older, newer):
+    """What changed between two schemas, field by field (by key): [{"key", "change", "label", "what"}] where
+    change is "added", "removed" or "changed" and `what` names the properties that differ."""
+    before = {f["key"]: f for f in schema_fields(older or {})}
+    after = {f["key"]: f for f in schema_fields(newer)}
+    changes = []
+    for key, field in after.items():
+        if key not in before:
+            changes.append({"key": key, "change": "added", "label": field["label"], "what": []})
+        elif before[key] != field:
+            what = sorted(name for name in set(before[key]) | set(field) if before[key].get(name) != field.get(name))
+            changes.append({"key": key, "change": "changed", "label": field["label"], "what": what})
+    changes.extend({"key": key, "change": "removed", "label": field["label"], "what": []}
+                   for key, field in before.items() if key not in after)
+    return changes
+
+
+def form_versions_with_diffs(form):
+    versions = list(form_versions(form))
+    for version, previous in zip(versions, [*versions[1:], None], strict=True):
+        version.diff = version_diff(previous.schema if previous else None, version.schema)
+    return versions
+
+
+def form_summary(form):
+    """Per choice and rating field of the current version: how many submissions chose each option (across every
+    version, by key), and the average rating. One query per field."""
+    from django.db.models import Q
+
+    if form.current_version_id is None:
+        return []
+    submissions = FormSubmission.objects.filter(form=form)
+    summary = []
+    for field in schema_fields(form.current_version.schema):
+        kind, key = field["type"], field["key"]
+        if kind in CHOICE_TYPES:
+            options = [(option["value"], option["label"]) for option in field.get("options", ())]
+            lookup = "contains" if kind == FieldType.MULTI_CHOICE else "exact"
+            counts = submissions.aggregate(**{
+                f"o{i}": Count("pk", filter=Q(**{f"data__{key}__{lookup}": [value] if lookup == "contains" else value}))
+                for i, (value, _label) in enumerate(options)})
+            rows = [{"label": label, "count": counts[f"o{i}"]} for i, (_value, label) in enumerate(options)]
+        elif kind == FieldType.RATING:
+            counts = submissions.aggregate(**{f"r{n}": Count("pk", filter=Q(**{f"data__{key}": n}))
+                                              for n in range(1, 6)})
+            rows = [{"label": "★" * n, "count": counts[f"r{n}"]} for n in range(5, 0, -1)]
+        else:
+            continue
+        total = sum(row["count"] for row in rows)
+        for row in rows:
+            row["percent"] = round(100 * row["count"] / total) if total else 0
+        entry = {"key": key, "label": field["label"], "rows": rows, "total": total}
+        if kind == FieldType.RATING and total:
+            entry["average"] = round(sum(int(counts[f"r{n}"]) * n for n in range(1, 6)) / total, 2)
+        summary.append(entry)
+    return summary

@@ -1,0 +1,179 @@
+"""Every write of the forms app: create a form, save its draft, publish a version, take a submission."""
+
+import copy
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from forms_builder.engine import build_form
+from forms_builder.errors import (
+    MSG_FORM_CLOSED,
+    MSG_NOTHING_TO_PUBLISH,
+    MSG_OTHER_ORGANIZATION,
+    MSG_SLUG_TAKEN,
+    MSG_SUBMISSION_INVALID,
+    FormError,
+)
+from forms_builder.hooks import submission_handler
+from forms_builder.logic import routing_for
+from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
+from forms_builder.schema import FieldType, empty_schema, schema_fields, schema_validate
+from forms_builder.selectors import region_choices
+from scrm.customers.phones import mask_mobile
+from scrm.customers.services import customer_create
+from scrm.models import Channel, Customer
+from scrm.platform.tenancy import tenant_scope
+
+
+def _same_organization(organization_id, *rows):
+    for row in rows:
+        if row is not None and row.organization_id != organization_id:
+            raise FormError(MSG_OTHER_ORGANIZATION)
+
+
+@transaction.atomic
+def form_create(*, organization, name, slug, purpose=Form.Purpose.INTAKE, owner_team=None, schema=None, actor=None):
+    """A new draft form; its schema (an empty section by default) is checked before it is saved."""
+    _same_organization(organization.pk, owner_team, actor)
+    schema = schema_validate(schema if schema is not None else empty_schema())
+    with tenant_scope(organization):
+        try:
+            with transaction.atomic():
+                return Form.objects.create(organization=organization, name=name, slug=slug, purpose=purpose,
+                                           owner_team=owner_team, draft_schema=schema, created_by=actor)
+        except IntegrityError as exc:  # the unique (organization, slug) decides, no check-then-create
+            raise FormError(MSG_SLUG_TAKEN % {"slug": slug}) from exc
+
+
+@transaction.atomic
+def form_update(*, form, name=None, purpose=None, owner_team=None, status=None):
+    """Name, purpose, owner team, or close/reopen a published form (status)."""
+    with tenant_scope(form.organization_id):
+        form = Form.objects.select_for_update().get(pk=form.pk)
+        _same_organization(form.organization_id, owner_team)
+        if name is not None:
+            form.name = name
+        if purpose is not None:
+            form.purpose = purpose
+        form.owner_team = owner_team if owner_team is not None else form.owner_team
+        if status is not None:
+            form.status = status if form.current_version_id else Form.Status.DRAFT
+        form.updated_at = timezone.now()
+        form.save(update_fields=["name", "purpose", "owner_team", "status", "updated_at"])
+        return form
+
+
+@transaction.atomic
+def form_draft_save(*, form, schema):
+    """Replace the draft schema (refused, unchanged, with the path of each problem when it is invalid)."""
+    schema_validate(schema)
+    with tenant_scope(form.organization_id):
+        form = Form.objects.select_for_update().get(pk=form.pk)
+        form.draft_schema = schema
+        form.updated_at = timezone.now()
+        form.save(update_fields=["draft_schema", "updated_at"])
+        return form
+
+
+@transaction.atomic
+def form_version_publish(*, form, actor=None, schema=None):
+    """Freeze the draft (or `schema`, which then becomes the draft) as the next version and make it current.
+    Earlier versions stay as they were, with their submissions."""
+    with tenant_scope(form.organization_id):
+        form = Form.objects.select_for_update().get(pk=form.pk)
+        _same_organization(form.organization_id, actor)
+        schema = schema_validate(copy.deepcopy(schema if schema is not None else form.draft_schema))
+        if not any(field["type"] != FieldType.INFO for field in schema_fields(schema)):
+            raise FormError(MSG_NOTHING_TO_PUBLISH)
+        number = (FormVersion.objects.filter(form=form).aggregate(n=Max("number"))["n"] or 0) + 1
+        version = FormVersion.objects.create(organization_id=form.organization_id, form=form, number=number,
+                                             schema=schema, published_by=actor)
+        form.draft_schema = schema
+        form.current_version = version
+        form.status = Form.Status.PUBLISHED
+        form.updated_at = timezone.now()
+        form.save(update_fields=["draft_schema", "current_version", "status", "updated_at"])
+        return version
+
+
+# Labels of a text field taken as the customer's name when no field is bound to customer.name.
+NAME_LABELS = {"姓名", "名字", "称呼", "联系人", "客户姓名", "name", "your name", "full name"}
+
+
+def _bound(schema, key):
+    return next((f for f in schema_fields(schema) if f.get("bind") == key), None)
+
+
+def _customer_for(organization, schema, answers):
+    """The customer an intake submission belongs to: the one with the mobile answered to the field bound to
+    customer.mobile, else a new customer (named by the customer.name field, else as a form visitor)."""
+    mobile_field, name_field = _bound(schema, "customer.mobile"), _bound(schema, "customer.name")
+    if name_field is None:
+        name_field = next((f for f in schema_fields(schema) if f["type"] == FieldType.TEXT
+                           and f["label"].strip().lower() in NAME_LABELS), None)
+    if mobile_field is None:
+        mobile_field = next((f for f in schema_fields(schema) if f["type"] == FieldType.MOBILE), None)
+    mobile = answers.get(mobile_field["key"], "") if mobile_field else ""
+    if mobile:
+        existing = (Customer.objects.filter(mobile=mobile, merged_into__isnull=True).order_by("pk").first())
+        if existing is not None:
+            return existing
+    name = (answers.get(name_field["key"]) if name_field else "") or ""
+    if not name:
+        name = _("Form visitor %(tail)s") % {"tail": mask_mobile(mobile)[-4:] if mobile else ""}
+    return customer_create(organization=organization, display_name=str(name)[:100].strip(), mobile=mobile,
+                           source_channel=Channel.WEB_FORM)
+
+
+def submission_validate(*, version, data, files=None):
+    """The answers the engine accepts for `version` (and the files to store), or FormError with each problem."""
+    form = build_form(version.schema, data=data, files=files, regions=region_choices())
+    if not form.is_valid():
+        problems = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
+        raise FormError(MSG_SUBMISSION_INVALID, problems=problems)
+    return form.answers, form.files_to_store
+
+
+def _store_files(submission, files, answers):
+    for key, answer in files.items():
+        upload = answer.upload
+        stored = FormFile(organization_id=submission.organization_id, submission=submission, field_key=key,
+                          original_name=upload.name[:255], size=upload.size)
+        stored.file.save(upload.name, upload, save=False)
+        stored.save()
+        answers[key] = {"file_id": stored.pk, "name": stored.original_name, "size": stored.size}
+
+
+@transaction.atomic
+def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, customer=None, actor=None, ip=None,
+                user_agent="", version=None):
+    """Validate `data` (a QueryDict or dict of raw answers) against the form's current version (or `version`)
+    and store what the engine accepts, nothing else. An intake form's submission belongs to a customer (given,
+    or found/created from its answers), and its handler (the tickets app) opens a routed ticket, in this same
+    transaction."""
+    with tenant_scope(form.organization_id):
+        _same_organization(form.organization_id, customer, actor, version)
+        version = version or form.current_version
+        if version is None or (source == FormSubmission.Source.PUBLIC and not form.is_open):
+            raise FormError(MSG_FORM_CLOSED)
+        answers, to_store = submission_validate(version=version, data=data, files=files)
+        if customer is None and form.purpose == Form.Purpose.INTAKE:
+            customer = _customer_for(form.organization, version.schema, answers)
+        submission = FormSubmission.objects.create(
+            organization_id=form.organization_id, form=form, version=version, data=answers, customer=customer,
+            source=source, submitted_by=actor, ip=ip or None, user_agent=(user_agent or "")[:300],
+        )
+        if to_store:
+            _store_files(submission, to_store, answers)
+            submission.data = answers
+            submission.save(update_fields=["data"])
+        handler = submission_handler(form.purpose)
+        if handler is not None:
+            outcome = handler(submission=submission, routing=routing_for(version.schema.get("intake") or {}, answers),
+                              actor=actor)
+            if outcome:
+                submission.outcome = outcome
+                submission.save(update_fields=["outcome"])
+        return submission

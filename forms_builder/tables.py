@@ -1,0 +1,55 @@
+"""The forms pages' tables (django-tables2)."""
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from forms_builder.models import Form, FormSubmission
+
+
+class FormTable(tables.Table):
+    name = tables.LinkColumn("forms_builder:form-detail", args=[tables.A("pk")], verbose_name=_("Name"))
+    slug = tables.Column(verbose_name=_("Address"))
+    purpose = tables.Column(verbose_name=_("Purpose"))
+    status = tables.Column(verbose_name=_("Status"))
+    current_version = tables.Column(verbose_name=_("Current version"), orderable=False)
+    version_count = tables.Column(verbose_name=_("Versions"))
+    submission_count = tables.Column(verbose_name=_("Submissions"))
+    updated_at = tables.DateTimeColumn(verbose_name=_("Updated"), format="Y-m-d H:i")
+
+    class Meta:
+        model = Form
+        fields = ("name", "slug", "purpose", "status", "current_version", "version_count", "submission_count",
+                  "updated_at")
+        attrs = {"class": "table table-sm align-middle", "data-testid": "form-table"}
+        empty_text = _("No form yet: create the first one.")
+
+    def render_current_version(self, value):
+        return f"v{value.number}"
+
+
+class SubmissionTable(tables.Table):
+    pk = tables.LinkColumn("forms_builder:submission-detail", args=[tables.A("form_id"), tables.A("pk")],
+                           verbose_name="#")
+    created_at = tables.DateTimeColumn(verbose_name=_("Submitted"), format="Y-m-d H:i")
+    version = tables.Column(verbose_name=_("Version"), orderable=False)
+    customer = tables.Column(verbose_name=_("Customer"), orderable=False)
+    source = tables.Column(verbose_name=_("Source"))
+    outcome = tables.Column(verbose_name=_("Ticket"), orderable=False)
+    summary = tables.Column(verbose_name=_("Answers"), accessor="data", orderable=False)
+
+    class Meta:
+        model = FormSubmission
+        fields = ("pk", "created_at", "version", "customer", "source", "outcome", "summary")
+        attrs = {"class": "table table-sm align-middle", "data-testid": "submission-table"}
+        empty_text = _("No submission yet.")
+
+    def render_version(self, value):
+        return f"v{value.number}"
+
+    def render_outcome(self, value):
+        return value.get("number", "—") if value else "—"
+
+    def render_summary(self, value):
+        shown = [str(v) for v in value.values() if isinstance(v, (str, int))][:3]
+        return format_html("<span class='text-muted small'>{}</span>", " · ".join(shown)[:80])

@@ -1,0 +1,99 @@
+// Live show/hide and required marks of a schema form: the mirror of forms_builder/logic.py, operator for operator.
+// Only a courtesy: the server evaluates the same rules again and stores nothing they do not allow.
+// window.scrmFormLogic(form, rules) attaches the rules to a form (the editor's preview calls it again on each render).
+(function () {
+  "use strict";
+
+  function attach(form, rules) {
+  function wrapper(key) { return form.querySelector('[data-field="' + key + '"]'); }
+
+  function valueOf(rule) {
+    var box = wrapper(rule.key);
+    if (!box) { return null; }
+    var inputs = box.querySelectorAll("input, select, textarea");
+    if (rule.type === "multi_choice") {
+      return Array.prototype.filter.call(inputs, function (i) { return i.checked; }).map(function (i) { return i.value; });
+    }
+    if (rule.type === "single_choice" || rule.type === "rating") {
+      var checked = Array.prototype.find.call(inputs, function (i) { return i.checked; });
+      return checked ? checked.value : "";
+    }
+    if (rule.type === "agreement") { return inputs.length ? inputs[0].checked : false; }
+    if (rule.type === "file") { return inputs.length && inputs[0].files && inputs[0].files.length ? inputs[0].files[0].name : ""; }
+    return inputs.length ? String(inputs[0].value).trim() : "";
+  }
+
+  function isEmpty(v) { return v === null || v === undefined || v === "" || v === false || (Array.isArray(v) && v.length === 0); }
+  function number(v) {
+    if (typeof v === "boolean" || v === null || v === undefined) { return null; }
+    var s = String(v).trim();
+    return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? parseFloat(s) : null;
+  }
+  function same(a, b) {
+    var x = number(a), y = number(b);
+    if (x !== null && y !== null) { return x === y; }
+    return String(a) === String(b);
+  }
+  function list(v) { return Array.isArray(v) ? v : [v]; }
+
+  function holds(c, answers) {
+    var value = answers[c.field], op = c.op, expected = c.value;
+    if (op === "is_empty") { return isEmpty(value); }
+    if (op === "not_empty") { return !isEmpty(value); }
+    if (isEmpty(value)) { return op === "not_equals" && !isEmpty(expected); }
+    if (op === "equals") { return Array.isArray(value) ? value.length === 1 && same(value[0], expected) : same(value, expected); }
+    if (op === "not_equals") { return Array.isArray(value) ? !(value.length === 1 && same(value[0], expected)) : !same(value, expected); }
+    if (op === "in") { return list(value).some(function (v) { return list(expected).some(function (o) { return same(v, o); }); }); }
+    if (op === "contains") { return Array.isArray(value) ? value.some(function (v) { return same(v, expected); }) : String(value).indexOf(String(expected)) !== -1; }
+    if (op === "gt" || op === "lt") {
+      var a = number(value), b = number(expected);
+      if (a === null || b === null) { a = String(value); b = String(expected); }
+      return op === "gt" ? a > b : a < b;
+    }
+    return false;
+  }
+  function groupHolds(g, answers) {
+    var cs = (g && g.conditions) || [];
+    if (!cs.length) { return true; }
+    var results = cs.map(function (c) { return holds(c, answers); });
+    return g.mode === "any" ? results.some(Boolean) : results.every(Boolean);
+  }
+
+  function apply() {
+    var answers = {};
+    rules.forEach(function (rule) {
+      var box = wrapper(rule.key);
+      var visible = !rule.visible_if || groupHolds(rule.visible_if, answers);
+      if (box) {
+        box.hidden = !visible;
+        box.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !visible; });
+        var required = rule.required || (rule.required_if ? groupHolds(rule.required_if, answers) : false);
+        var mark = box.querySelector(".scrm-required-mark");
+        if (mark) { mark.hidden = !required; }
+      }
+      if (visible && rule.type !== "info") {
+        var v = valueOf(rule);
+        if (!isEmpty(v)) { answers[rule.key] = v; }
+      }
+    });
+  }
+  form.addEventListener("input", apply);
+  form.addEventListener("change", apply);
+  apply();
+  return apply;
+  }
+
+  // Every element marked data-schema-form, whose rules are in the JSON script "<its id>-logic", once (pages swapped
+  // in by htmx are scanned again).
+  function scan() {
+    document.querySelectorAll("[data-schema-form]").forEach(function (box) {
+      var data = document.getElementById(box.id + "-logic");
+      if (!data || box.getAttribute("data-logic-attached")) { return; }
+      box.setAttribute("data-logic-attached", "1");
+      attach(box, JSON.parse(data.textContent));
+    });
+  }
+  window.scrmFormLogic = attach;
+  scan();
+  document.addEventListener("htmx:afterSettle", scan);
+}());

@@ -1,0 +1,101 @@
+"""The form builder in a real browser: ops drag fields onto a new form, give the fault code a visible-if rule and
+publish; a customer fills it on a phone-sized page, where the fault code appears only for 设备故障; a ticket opens."""
+
+import pytest
+from playwright.sync_api import expect
+
+from forms_builder.models import Form, FormSubmission
+from scrm.models import Role
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from tests.e2e.conftest import login
+from tests.scrm.factories import TEST_PASSWORD, UserFactory
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.e2e
+
+
+def _set(page, testid, value):
+    box = page.locator(f"[data-testid=editor-props] [data-testid={testid}]")
+    box.fill(value)
+    box.press("Tab") if testid != "prop-options" else box.dispatch_event("change")
+
+
+def _drag(page, kind):
+    """Drag a palette item to the bottom of the first page of the canvas (below the fields already there)."""
+    section = page.locator("[data-testid=canvas-section-0]")
+    box = section.bounding_box()
+    page.locator(f"[data-testid=palette-{kind}]").drag_to(section, target_position={"x": 20, "y": box["height"] - 4})
+
+
+def test_ops_build_and_publish_a_form_a_customer_fills_it_on_a_phone_and_a_ticket_opens(browser, page, live_server,
+                                                                                      organization):
+    with platform_scope():
+        UserFactory(organization=organization, username="ops", roles=[Role.OPS_ADMIN])
+    login(page, live_server, "ops", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/forms/")
+    page.fill("#id_name", "报修")
+    page.fill("#id_slug", "repair")
+    page.select_option("#id_purpose", "intake")
+    page.click("[data-testid=form-create-submit]")
+    expect(page.locator("[data-testid=editor-canvas]")).to_be_visible()
+
+    _drag(page, "text")
+    expect(page.locator("[data-testid=canvas-field-f1]")).to_be_visible()
+    _set(page, "prop-label", "姓名")
+    _drag(page, "mobile")
+    _set(page, "prop-label", "手机")
+    _drag(page, "dropdown")
+    _set(page, "prop-label", "问题类型")
+    _set(page, "prop-options", "fault|设备故障\ninstall|安装")
+    page.click("[data-testid=prop-required]")
+    page.locator("[data-testid=palette-code]").click()  # the keyboard way: a click adds it at the end
+    _set(page, "prop-label", "故障代码")
+    _set(page, "prop-regex", "E\\d{2}")
+    page.click("[data-testid=visible_if-add]")
+    expect(page.locator("[data-testid=visible_if-field-0]")).to_have_value("f3")
+    expect(page.locator("[data-testid=visible_if-value-0]")).to_have_value("fault")
+    # Reorder from the keyboard: the name field goes below the mobile and back (undo).
+    page.locator("[data-testid=canvas-field-f1]").focus()
+    page.keyboard.press("Alt+ArrowDown")
+    expect(page.locator("[data-testid=editor-canvas] .fe-card").first).to_have_attribute("data-key", "f2")
+    page.click("[data-testid=editor-undo]")
+    expect(page.locator("[data-testid=editor-canvas] .fe-card").first).to_have_attribute("data-key", "f1")
+    # The phone preview runs the same logic.
+    preview = page.locator("[data-testid=editor-preview]")
+    expect(preview.locator("[data-testid=field-f4]")).to_be_hidden()
+    preview.locator("select[name=preview-f3]").select_option("fault")
+    expect(preview.locator("[data-testid=field-f4]")).to_be_visible()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=editor-publish]")
+    expect(page.locator("[data-testid=form-status]")).to_have_text("已发布")
+    expect(page.locator("[data-testid=versions]")).to_contain_text("v1")
+
+    phone = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 667}, is_mobile=True,
+                                has_touch=True, locale="zh-CN")
+    customer = phone.new_page()
+    try:
+        customer.goto(f"{live_server.url}/f/acme/repair/")
+        expect(customer.locator("[data-testid=form-title]")).to_have_text("报修")
+        expect(customer.locator("[data-testid=field-f4]")).to_be_hidden()
+        customer.fill("input[name=f1]", "王小明")
+        customer.fill("input[name=f2]", "13912345678")
+        customer.select_option("select[name=f3]", "install")
+        expect(customer.locator("[data-testid=field-f4]")).to_be_hidden()
+        customer.select_option("select[name=f3]", "fault")
+        expect(customer.locator("[data-testid=field-f4]")).to_be_visible()
+        customer.fill("input[name=f4]", "E9")
+        customer.click("[data-testid=form-submit]")
+        expect(customer.locator("[data-testid=error-f4]")).to_be_visible()  # the server refused the pattern
+        customer.fill("input[name=f4]", "E09")
+        customer.click("[data-testid=form-submit]")
+        expect(customer.locator("[data-testid=form-thanks]")).to_be_visible()
+    finally:
+        phone.close()
+
+    with tenant_scope(organization):
+        form = Form.objects.get(slug="repair")
+        submission = FormSubmission.objects.get(form=form)
+        assert submission.data == {"f1": "王小明", "f2": "+8613912345678", "f3": "fault", "f4": "E09"}
+        ticket = Ticket.objects.get(pk=submission.outcome["ticket_id"])
+        assert ticket.customer.display_name == "王小明" and "故障代码：E09" in ticket.description

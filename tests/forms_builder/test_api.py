@@ -1,0 +1,60 @@
+"""/api/v1/forms/: schemas read-only; submissions listed and created through the same validation."""
+
+from rest_framework.test import APIClient
+
+from forms_builder.models import FormSubmission
+from scrm.models import Role
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from tests.forms_builder.factories import published_form
+from tests.scrm.factories import OrganizationFactory
+from tests.tenancy import api_token
+from tickets.models import Ticket
+
+GOOD = {"name": "周八", "mobile": "13500003333", "problem": "fault", "fault_code": "E44"}
+
+
+def _api(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
+    return client
+
+
+def test_schemas_are_listed_and_read_by_slug(organization, make_user):
+    with tenant_scope(organization):
+        published_form(organization)
+    client = _api(make_user(organization, Role.OPS_ADMIN))
+    listed = client.get("/api/v1/forms/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [row["slug"] for row in rows] == ["repair"]
+    one = client.get("/api/v1/forms/repair/").json()
+    assert one["version"] == 1 and one["schema"]["sections"][0]["fields"][3]["key"] == "fault_code"
+    assert client.post("/api/v1/forms/", {}, format="json").status_code == 405
+
+
+def test_a_submission_through_the_api_is_validated_like_the_page(organization, make_user):
+    with tenant_scope(organization):
+        published_form(organization)
+    client = _api(make_user(organization, Role.AGENT))
+    refused = client.post("/api/v1/forms/repair/submissions/",
+                          {"data": {**GOOD, "fault_code": "X", "amount": {"nested": 1}}}, format="json")
+    assert refused.status_code == 400 and set(refused.json()["problems"]) == {"fault_code"}
+    created = client.post("/api/v1/forms/repair/submissions/", {"data": {**GOOD, "amount": 12}}, format="json")
+    assert created.status_code == 201 and created.json()["data"]["amount"] == "12.00"
+    with tenant_scope(organization):
+        submission = FormSubmission.objects.get()
+        assert submission.source == "api" and Ticket.objects.filter(pk=submission.outcome["ticket_id"]).exists()
+    assert _api(make_user(organization, Role.OPS_ADMIN)).get(
+        "/api/v1/forms/repair/submissions/").json()[0]["id"] == submission.pk
+    finance = _api(make_user(organization, Role.FINANCE))  # no right on forms at all
+    assert finance.get("/api/v1/forms/repair/submissions/").status_code == 403
+    assert finance.post("/api/v1/forms/repair/submissions/", {"data": GOOD}, format="json").status_code == 403
+
+
+def test_another_organizations_form_is_not_found(organization, make_user):
+    with tenant_scope(organization):
+        published_form(organization)
+    with platform_scope():
+        other = OrganizationFactory()
+    client = _api(make_user(other, Role.OPS_ADMIN))
+    assert client.get("/api/v1/forms/repair/").status_code == 404
+    assert client.post("/api/v1/forms/repair/submissions/", {"data": GOOD}, format="json").status_code == 404

@@ -1,0 +1,107 @@
+"""The form builder on the ticket pages: intake answers, custom fields on the ticket page and in 新建工单, and the
+settings choice of a type's fields form."""
+
+import pytest
+from django.urls import reverse
+
+from forms_builder.models import Form
+from forms_builder.services import form_submit
+from scrm.models import Role
+from scrm.platform.tenancy import tenant_scope
+from tests.forms_builder.factories import published_form, repair_schema
+from tests.tickets.factories import QueueFactory, TicketTypeFactory, make_agent
+from tickets.models import Ticket, TicketFieldAnswers, TicketTypeForm
+
+FIELDS = {"sections": [{"key": "s", "fields": [
+    {"key": "address", "type": "text", "label": "安装地址", "required": True},
+    {"key": "lift", "type": "single_choice", "label": "有电梯", "options": [{"value": "y", "label": "有"},
+                                                                       {"value": "n", "label": "无"}]},
+    {"key": "floor", "type": "number", "label": "楼层", "min": 1, "max": 100,
+     "visible_if": {"conditions": [{"field": "lift", "op": "equals", "value": "n"}]}},
+]}]}
+
+
+@pytest.fixture
+def desk(organization):
+    with tenant_scope(organization):
+        queue = QueueFactory(organization=organization, code="install")
+        install = TicketTypeFactory(organization=organization, code="install", name="安装", default_queue=queue)
+        fields = published_form(organization, slug="install-fields", purpose=Form.Purpose.TICKET_FIELDS,
+                                schema=FIELDS, name="安装单")
+        agent = make_agent(organization, queues=[queue], username="installer")
+    return {"queue": queue, "type": install, "fields": fields, "agent": agent}
+
+
+def test_ops_give_a_ticket_type_its_fields_form(client, ops_admin, organization, desk):
+    client.force_login(ops_admin)
+    url = reverse("tickets:type-fields", args=[desk["type"].pk])
+    assert "安装单" in client.get(url).content.decode()
+    assert client.post(url, {"form": desk["fields"].pk}).status_code == 302
+    with tenant_scope(organization):
+        assert TicketTypeForm.objects.get(ticket_type=desk["type"]).form == desk["fields"]
+        intake = published_form(organization, slug="intake")
+    refused = client.post(url, {"form": intake.pk})  # only a "ticket-type fields" form
+    assert refused.status_code == 400
+    assert client.post(url, {"form": ""}).status_code == 302
+    with tenant_scope(organization):
+        assert not TicketTypeForm.objects.exists()
+
+
+def test_an_agent_fills_the_custom_fields_on_the_ticket_page(client, organization, desk):
+    from tests.tickets.factories import CustomerFactory
+    from tickets.services.forms import ticket_type_set_form
+    from tickets.services.lifecycle import ticket_open
+
+    with tenant_scope(organization):
+        ticket_type_set_form(ticket_type=desk["type"], form=desk["fields"])
+        ticket = ticket_open(organization=organization, customer=CustomerFactory(organization=organization),
+                             subject="装空调", description="", channel="phone", type=desk["type"])
+    client.force_login(desk["agent"])
+    url = reverse("tickets:ticket-forms", args=[ticket.pk])
+    panel = client.get(url).content.decode()
+    assert 'data-testid="custom-fields-form"' in panel and "安装地址" in panel
+    refused = client.post(url, {"cf-lift": "n", "cf-floor": "500"})
+    assert refused.status_code == 400 and "data-testid=\"error-address\"" in refused.content.decode()
+    saved = client.post(url, {"cf-address": "人民路8号", "cf-lift": "y", "cf-floor": "7"})
+    assert saved.status_code == 200
+    with tenant_scope(organization):
+        answers = TicketFieldAnswers.objects.get(ticket=ticket)
+        assert answers.submission.data == {"address": "人民路8号", "lift": "y"}  # floor is hidden when there is a lift
+        assert answers.by == desk["agent"]
+    assert 'value="人民路8号"' in client.get(url).content.decode()
+
+
+def test_new_ticket_offers_and_stores_the_types_fields(client, organization, desk, make_user):
+    from tickets.services.forms import ticket_type_set_form
+
+    with tenant_scope(organization):
+        ticket_type_set_form(ticket_type=desk["type"], form=desk["fields"])
+    supervisor = make_user(organization, Role.SUPERVISOR)
+    client.force_login(supervisor)
+    fragment = client.get(reverse("tickets:ticket-create-fields"), {"type": desk["type"].pk}).content.decode()
+    assert 'name="cf-address"' in fragment
+    assert 'name="cf-address"' not in client.get(reverse("tickets:ticket-create-fields")).content.decode()
+    post = {"new_customer_name": "赵六", "new_customer_mobile": "13700001111", "channel": "phone",
+            "subject": "装热水器", "description": "", "type": desk["type"].pk, "priority": 3}
+    refused = client.post(reverse("tickets:ticket-create"), post)
+    assert refused.status_code == 200 and "address" in refused.content.decode()
+    with tenant_scope(organization):
+        assert not Ticket.objects.exists()
+    client.post(reverse("tickets:ticket-create"), {**post, "cf-address": "长江路1号"})
+    with tenant_scope(organization):
+        ticket = Ticket.objects.get()
+        assert TicketFieldAnswers.objects.get(ticket=ticket).submission.data == {"address": "长江路1号"}
+
+
+def test_the_ticket_page_shows_the_intake_answers(client, organization, desk):
+    with tenant_scope(organization):
+        form = published_form(organization, schema=repair_schema(ticket_type="install"))
+        submission = form_submit(form=form, data={"name": "钱七", "mobile": "13600002222", "problem": "fault",
+                                                  "fault_code": "E33"})
+        ticket = Ticket.objects.get(pk=submission.outcome["ticket_id"])
+        assert ticket.queue_id == desk["queue"].pk
+    client.force_login(desk["agent"])
+    panel = client.get(reverse("tickets:ticket-forms", args=[ticket.pk])).content.decode()
+    assert 'data-testid="ticket-intake-answers"' in panel and "E33" in panel
+    assert f'hx-get="/tickets/{ticket.pk}/forms/"' in client.get(
+        reverse("tickets:ticket-detail", args=[ticket.pk])).content.decode()

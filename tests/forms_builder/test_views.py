@@ -1,0 +1,102 @@
+"""The ops pages: list, create, editor endpoints (draft, preview, publish), detail, submission, export."""
+
+import json
+
+from django.urls import reverse
+
+from forms_builder.models import Form, FormVersion
+from forms_builder.selectors import form_summary
+from forms_builder.services import form_submit
+from scrm.models import Role
+from scrm.platform.tenancy import tenant_scope
+from tests.forms_builder.factories import published_form, repair_schema
+
+GOOD = {"name": "张三", "mobile": "13812345678", "problem": "fault", "fault_code": "E12"}
+
+
+def _json(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_ops_creates_edits_and_publishes_a_form(client, ops_admin, organization):
+    client.force_login(ops_admin)
+    assert client.get(reverse("forms_builder:index")).status_code == 200
+    response = client.post(reverse("forms_builder:form-create"),
+                           {"name": "投诉", "slug": "complaint", "purpose": "intake"})
+    with tenant_scope(organization):
+        form = Form.objects.get(slug="complaint")
+    assert response["Location"] == reverse("forms_builder:form-edit", args=[form.pk])
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and b"fe-data" in page.content
+
+    bad = repair_schema()
+    bad["sections"][0]["fields"][2]["options"] = []
+    refused = _json(client, reverse("forms_builder:form-draft", args=[form.pk]), {"schema": bad})
+    assert refused.status_code == 400
+    assert refused.json()["problems"][0]["path"] == "sections/0/fields/2/options"
+
+    preview = _json(client, reverse("forms_builder:form-preview", args=[form.pk]), {"schema": repair_schema()})
+    assert b'data-testid="preview-form"' in preview.content and "故障代码" in preview.content.decode()
+
+    published = _json(client, reverse("forms_builder:form-publish", args=[form.pk]), {"schema": repair_schema()})
+    assert published.json()["ok"] and published.json()["number"] == 1
+    with tenant_scope(organization):
+        assert FormVersion.objects.get(form=form).schema == repair_schema()
+    detail = client.get(reverse("forms_builder:form-detail", args=[form.pk])).content.decode()
+    assert "/f/acme/complaint/" in detail and "v1" in detail
+
+
+def test_a_duplicate_address_is_refused_on_the_page(client, ops_admin, organization):
+    client.force_login(ops_admin)
+    with tenant_scope(organization):
+        published_form(organization)
+    response = client.post(reverse("forms_builder:form-create"), {"name": "x", "slug": "repair", "purpose": "intake"})
+    assert response.status_code == 400 and b'data-testid="create-error"' in response.content
+
+
+def test_submissions_render_with_their_version_and_export_without_formulas(client, ops_admin, organization,
+                                                                          django_assert_max_num_queries):
+    with tenant_scope(organization):
+        form = published_form(organization, purpose="survey")
+        submissions = [form_submit(form=form, data={**GOOD, "name": f"=cmd|' /C calc'!A{n}"}) for n in range(5)]
+    client.force_login(ops_admin)
+    with django_assert_max_num_queries(20):
+        detail = client.get(reverse("forms_builder:form-detail", args=[form.pk]))
+    assert detail.status_code == 200
+    assert 'data-testid="form-summary"' in detail.content.decode()
+    with tenant_scope(organization):
+        problem = next(entry for entry in form_summary(form) if entry["key"] == "problem")
+    assert problem["rows"][0] == {"label": "设备故障", "count": 5, "percent": 100} and problem["total"] == 5
+    page = client.get(reverse("forms_builder:submission-detail", args=[form.pk, submissions[0].pk])).content.decode()
+    assert "故障代码" in page and "E12" in page
+    csv = client.get(reverse("forms_builder:submission-export-csv", args=[form.pk])).content.decode("utf-8-sig")
+    assert "姓名" in csv and "'=cmd" in csv and "\n=cmd" not in csv and ",=cmd" not in csv
+    xlsx = client.get(reverse("forms_builder:submission-export-xlsx", args=[form.pk]))
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_who_may_open_and_change_forms(client, make_user, organization):
+    with tenant_scope(organization):
+        form = published_form(organization)
+    agent = make_user(organization, Role.AGENT)
+    client.force_login(agent)
+    assert client.get(reverse("forms_builder:index")).status_code == 403
+    supervisor = make_user(organization, Role.SUPERVISOR)
+    client.force_login(supervisor)
+    assert client.get(reverse("forms_builder:form-detail", args=[form.pk])).status_code == 200
+    assert client.get(reverse("forms_builder:form-edit", args=[form.pk])).status_code == 403
+    assert _json(client, reverse("forms_builder:form-publish", args=[form.pk]), {}).status_code == 403
+
+
+def test_another_organizations_form_is_not_found(client, make_user, organization):
+    from scrm.platform.tenancy import platform_scope
+    from tests.scrm.factories import OrganizationFactory
+
+    with tenant_scope(organization):
+        form = published_form(organization)
+    with platform_scope():
+        other = OrganizationFactory()
+    client.force_login(make_user(other, Role.OPS_ADMIN))
+    for name in ("form-detail", "form-edit"):
+        assert client.get(reverse(f"forms_builder:{name}", args=[form.pk])).status_code == 404
+    assert _json(client, reverse("forms_builder:form-publish", args=[form.pk]), {}).status_code == 404

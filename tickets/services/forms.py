@@ -1,0 +1,110 @@
+"""Tickets from the form builder: an intake form's submission opens a routed ticket, and a ticket type's custom
+fields are filled through the same engine (forms_builder validates; tickets links the answers to the ticket).
+
+`intake_ticket_open` is registered as the intake handler from TicketsConfig.ready(); it runs inside form_submit's
+transaction, so a submission and its ticket are stored together or not at all.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from forms_builder.errors import FormError
+from forms_builder.models import Form, FormSubmission
+from forms_builder.selectors import answer_display, submission_text
+from forms_builder.services import form_submit
+from scrm.models import Channel, SettingsChange, Tag
+from scrm.platform.audit import settings_change_record
+from scrm.platform.tenancy import tenant_scope
+from tickets.errors import TicketError
+from tickets.models import Queue, Ticket, TicketFieldAnswers, TicketType, TicketTypeForm
+from tickets.services.intake import ticket_log
+from tickets.services.lifecycle import ticket_open
+
+SOURCE_REF = "form:%s"
+MSG_FIELDS_FORM_PURPOSE = _("Only a published form of purpose “Ticket-type fields” can give a type its fields.")
+
+
+def _subject(submission):
+    schema = submission.version.schema
+    key = (schema.get("intake") or {}).get("subject_field")
+    field = next((f for s in schema["sections"] for f in s["fields"] if f["key"] == key), None) if key else None
+    shown = answer_display(field, submission.data.get(key)) if field else ""
+    return f"{submission.form.name}：{shown}" if shown else submission.form.name
+
+
+def intake_ticket_open(*, submission, routing, actor=None):
+    """Open the ticket of an intake submission: type, queue, priority and tags as the form's intake rules chose
+    (codes of this organization; an unknown code is ignored and the ticket routing rules decide), the answers as
+    its description."""
+    with tenant_scope(submission.organization_id):
+        type_ = (TicketType.objects.filter(code=routing["ticket_type"], is_active=True).first()
+                 if routing.get("ticket_type") else None)
+        queue = Queue.objects.filter(code=routing["queue"]).first() if routing.get("queue") else None
+        tags = list(Tag.objects.filter(name__in=routing.get("tags", ())))
+        ticket = ticket_open(
+            organization=submission.organization, customer=submission.customer, subject=_subject(submission),
+            description=submission_text(submission), channel=Channel.WEB_FORM,
+            source_ref=SOURCE_REF % submission.pk, type=type_, priority=routing.get("priority"), queue=queue,
+            tags=tags, actor=actor,
+        )
+        return {"ticket_id": ticket.pk, "number": ticket.number}
+
+
+@transaction.atomic
+def ticket_type_set_form(*, ticket_type, form, by=None):
+    """Give a ticket type its custom fields (`form`), or take them away (None); written to the settings audit
+    trail. Submissions already made keep their answers either way."""
+    with tenant_scope(ticket_type.organization_id):
+        if form is None:
+            TicketTypeForm.objects.filter(ticket_type=ticket_type).delete()
+            link = None
+        else:
+            if form.organization_id != ticket_type.organization_id or form.purpose != Form.Purpose.TICKET_FIELDS \
+                    or form.current_version_id is None:
+                raise TicketError(MSG_FIELDS_FORM_PURPOSE)
+            link, _created = TicketTypeForm.objects.update_or_create(
+                ticket_type=ticket_type, defaults={"form": form, "organization_id": ticket_type.organization_id})
+        if by is not None:
+            settings_change_record(instance=ticket_type, by=by, action=SettingsChange.Action.CHANGED,
+                                   detail={"fields_form": form.slug if form else None})
+        return link
+
+
+def ticket_type_fields_form(ticket_type_id):
+    """The published fields form of a ticket type, or None (in the open scope)."""
+    if ticket_type_id is None:
+        return None
+    link = TicketTypeForm.objects.select_related("form__current_version").filter(
+        ticket_type_id=ticket_type_id).first()
+    return link.form if link is not None and link.form.current_version_id is not None else None
+
+
+@transaction.atomic
+def ticket_log_with_fields(*, fields_data, fields_files=None, **kwargs):
+    """新建工单 for a type with custom fields: the ticket (`ticket_log`) and its fields in one transaction, so
+    fields the engine refuses leave no ticket behind (FormError lists them)."""
+    ticket = ticket_log(**kwargs)
+    ticket_fields_save(ticket=ticket, data=fields_data, files=fields_files, actor=kwargs.get("actor"))
+    return ticket
+
+
+@transaction.atomic
+def ticket_fields_save(*, ticket, data, files=None, actor=None):
+    """Validate and store the ticket's custom fields against its type's form (FormError listing the problems
+    when the engine refuses them; nothing is written then). Each save is a new submission: the history."""
+    with tenant_scope(ticket.organization_id):
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        link = TicketTypeForm.objects.select_related("form__current_version").filter(
+            ticket_type_id=ticket.type_id).first()
+        if link is None or link.form.current_version_id is None:
+            raise TicketError(MSG_FIELDS_FORM_PURPOSE)
+        submission = form_submit(form=link.form, data=data, files=files, source=FormSubmission.Source.STAFF,
+                                 customer=ticket.customer, actor=actor)
+        submission.outcome = {"ticket_id": ticket.pk, "number": ticket.number}
+        submission.save(update_fields=["outcome"])
+        return TicketFieldAnswers.objects.create(organization_id=ticket.organization_id, ticket=ticket,
+                                                 submission=submission, by=actor)
+
+
+__all__ = ["FormError", "intake_ticket_open", "ticket_fields_save", "ticket_log_with_fields",
+           "ticket_type_fields_form", "ticket_type_set_form"]
