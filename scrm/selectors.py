@@ -43,7 +43,25 @@ def region_list():
 
 
 def team_list():
-    return Team.objects.select_related("leader").annotate(agent_count=Count("agents"))
+    return Team.objects.select_related("leader", "parent").annotate(agent_count=Count("agents"))
+
+
+def team_tree_ids(team_ids):
+    """The ids of `team_ids` and of every team below them (sub-teams, their sub-teams, ...): one query over the
+    organization's teams (a short table), walked here."""
+    wanted = set(team_ids)
+    if not wanted:
+        return set()
+    children = {}
+    for pk, parent_id in Team.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, stack = set(), list(wanted)
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, ()))
+    return found
 
 
 def organization_users():
@@ -136,8 +154,8 @@ def queue_region_q(*, user, lookup="region"):
 #
 # A custom role's data scope, for one kind of row (tickets, customers):
 # - own: rows that are the user's (assigned tickets, owned customers);
-# - own team / team and its sub-teams: rows of the teams the user belongs to (agent profile) or leads (teams have no
-#   sub-teams yet, so both scopes read the same teams: `_scope_team_ids` is where a team tree would be walked);
+# - own team: rows of the teams the user belongs to (agent profile) or leads;
+# - team and its sub-teams: the same teams and every team below them (`Team.parent`, walked by `team_tree_ids`);
 # - own region: rows of exactly the regions the user serves (agent profile) or manages (guardian grant);
 # - region and its sub-regions: the same regions with their subtrees;
 # - whole organization: every row.
@@ -150,6 +168,15 @@ ALL_ROWS = object()  # "no limit": Q() cannot stand for it, as Q() | Q(x) is Q(x
 
 def _scope_team_ids(user):
     return Team.objects.filter(Q(leader=user) | Q(agents__user=user)).values("pk")
+
+
+def _scope_team_tree_ids(user):
+    """The user's teams (member or leader) and all their sub-teams, as a list; read once per request."""
+    cached = getattr(user, "_scrm_scope_team_tree", None)
+    if cached is None:
+        own = Team.objects.filter(Q(leader=user) | Q(agents__user=user)).values_list("pk", flat=True)
+        cached = user._scrm_scope_team_tree = sorted(team_tree_ids(own))
+    return cached
 
 
 def _scope_regions(user):
@@ -173,7 +200,9 @@ def custom_scope_q(*, user, permission, own, team, region="region"):
     if DataScope.ORGANIZATION in scopes:
         return ALL_ROWS
     condition = own
-    if scopes & {DataScope.TEAM, DataScope.TEAM_TREE}:
+    if DataScope.TEAM_TREE in scopes:
+        condition |= team(_scope_team_tree_ids(user))
+    elif DataScope.TEAM in scopes:
         condition |= team(_scope_team_ids(user))
     if scopes & {DataScope.REGION, DataScope.REGION_TREE}:
         regions = _scope_regions(user)
@@ -283,8 +312,10 @@ def preset_role_summaries():
 # What each preset role sees (the rules of ticket_visible_q and region_scope_q), for the roles page.
 PRESET_DATA_SCOPES = {
     Role.OPS_ADMIN: _("Whole organization"),
-    Role.SUPERVISOR: _("Their teams' and queues' tickets within their regions; the customers of their regions"),
-    Role.AGENT: _("Their queues' tickets within the regions they serve; the customers of those regions"),
+    Role.SUPERVISOR: _("Their teams' and queues' tickets within their regions; the customers of their regions, "
+                       "their own and those of their tickets"),
+    Role.AGENT: _("Their queues' tickets within the regions they serve; the customers of those regions, their own "
+                  "and those of their tickets"),
     Role.FINANCE: _("Whole organization (no tickets or customers pages)"),
     Role.VIEWER: _("Whole organization, read only"),
 }

@@ -315,7 +315,7 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
         user = self.request.user
         ticket = _ticket(self.request, pk)
         customer = ticket.customer
-        timeline, _next = customer_timeline(customer=customer, limit=8)
+        timeline, _next = customer_timeline(customer=customer, limit=8, user=user)
         work = may_work(user)
         context = {
             **_conversation_context(ticket, user),
