@@ -282,9 +282,13 @@ class RegionAdmin(TenantAdmin):
 
 @admin.register(Team)
 class TeamAdmin(TenantAdmin):
-    list_display = ("name", "code", "kind", "leader")
+    list_display = ("name", "code", "kind", "parent", "leader")
     list_filter = ("kind",)
     search_fields = ("name", "code")
+    fields = ("name", "code", "kind", "parent", "leader")
+
+    def validate_instance(self, obj):
+        services.team_parent_check(team=obj, parent=obj.parent)
 
 
 @admin.register(Skill)

@@ -14,6 +14,8 @@ MSG_API_TOKEN_ISSUED = _("Your new API token is shown below, this once. Copy it 
 MSG_API_TOKEN_REVOKED = _("Your API token was revoked: calls made with it are refused from now on.")
 MSG_REGION_PARENT_OTHER_ORG = _("The parent region belongs to another organization.")
 MSG_REGION_CYCLE = _("A region cannot be placed under itself or one of its sub-regions.")
+MSG_TEAM_PARENT_OTHER_ORG = _("The parent team belongs to another organization.")
+MSG_TEAM_CYCLE = _("A team cannot be placed under itself or one of its sub-teams.")
 MSG_REGION_LEVEL_ORDER = _("A sub-region must be one level below its parent (area → province → city).")
 
 MSG_MERGE_SELF = _("A customer cannot be merged into itself.")

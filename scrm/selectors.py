@@ -27,7 +27,7 @@ from scrm.models import (
     User,
 )
 from scrm.platform import console
-from scrm.platform.access import user_data_scopes, user_has_role, user_roles
+from scrm.platform.access import customer_scope_providers, user_data_scopes, user_has_role, user_roles
 from scrm.platform.navigation import NAV_ITEMS
 from scrm.platform.roles import (
     MODULE_ROLES,
@@ -43,7 +43,25 @@ def region_list():
 
 
 def team_list():
-    return Team.objects.select_related("leader").annotate(agent_count=Count("agents"))
+    return Team.objects.select_related("leader", "parent").annotate(agent_count=Count("agents"))
+
+
+def team_tree_ids(team_ids):
+    """The ids of `team_ids` and of every team below them (sub-teams, their sub-teams, ...): one query over the
+    organization's teams (a short table), walked here."""
+    wanted = set(team_ids)
+    if not wanted:
+        return set()
+    children = {}
+    for pk, parent_id in Team.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, stack = set(), list(wanted)
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, ()))
+    return found
 
 
 def organization_users():
@@ -71,40 +89,73 @@ def organization_summary():
     }
 
 
-# Roles that see every region of their organization; the others see the regions their agent profile serves.
+# Roles that see every region of their organization (and the rows with no region); supervisors and agents see the
+# regions their agent profile serves and, for supervisors, the regions they manage.
 _ALL_REGION_ROLES = {Role.OPS_ADMIN, Role.FINANCE, Role.VIEWER}
 
 
-def region_scope_q(*, user, lookup="region"):
-    """A Q that limits rows with a region foreign key (`lookup`) to what the user's role may see.
+def user_sees_every_region(user):
+    return user.is_superuser or bool(set(user_roles(user)) & _ALL_REGION_ROLES)
 
-    Ops admins, finance and viewers see the whole organization. Supervisors and agents see the regions their agent
-    profile serves and, for supervisors, the regions they manage (django-guardian object permission
-    `scrm.manage_region`), each with its whole subtree (a province includes its cities), plus rows with no region.
-    A supervisor or agent with no regions at all is not limited (the organization is small or unregioned).
-    Later apps combine it with their own filters: `Ticket.objects.filter(region_scope_q(user=u))`.
+
+def _preset_region_paths(user):
+    """Paths of the regions a supervisor or agent serves (agent profile) or, for a supervisor, manages
+    (django-guardian object permission `scrm.manage_region`); read once per request (cached on the user)."""
+    cached = getattr(user, "_scrm_preset_region_paths", None)
+    if cached is None:
+        paths = set(Region.objects.filter(agents__user=user).values_list("path", flat=True))
+        if user_has_role(user, Role.SUPERVISOR):
+            managed = get_objects_for_user(user, "scrm.manage_region", klass=Region.objects.all(),
+                                           accept_global_perms=False, with_superuser=False)
+            paths |= set(managed.values_list("path", flat=True))
+        cached = user._scrm_preset_region_paths = sorted(paths)
+    return cached
+
+
+def _organization_has_regions(user):
+    cached = getattr(user, "_scrm_org_has_regions", None)
+    if cached is None:
+        cached = user._scrm_org_has_regions = Region.objects.exists()
+    return cached
+
+
+def region_scope_q(*, user, lookup="region"):
+    """A Q of the rows with a region foreign key (`lookup`) that the user's preset role sees *by region*.
+
+    Ops admins, finance and viewers: every row, with a region or none. Supervisors and agents: the rows whose region
+    lies in a region they serve or manage, or below it (a province includes its cities); never a row with no
+    region, and nothing at all for a user with no region: no row is reached through missing data. (An organization
+    that has defined no region at all does not divide by region: there, Q() for everyone.) Supervisors and
+    agents reach further rows through their queues and teams (`queue_region_q`) and what is theirs; a page that
+    shows rows by region alone (`Customer`, `Order`) adds those itself.
     """
-    if user.is_superuser or set(user_roles(user)) & _ALL_REGION_ROLES:
+    if user_sees_every_region(user):
         return Q()
-    paths = set(Region.objects.filter(agents__user=user).values_list("path", flat=True))
-    if user_has_role(user, Role.SUPERVISOR):
-        managed = get_objects_for_user(user, "scrm.manage_region", klass=Region.objects.all(),
-                                       accept_global_perms=False, with_superuser=False)
-        paths |= set(managed.values_list("path", flat=True))
+    paths = _preset_region_paths(user)
     if not paths:
-        return Q()
-    condition = Q(**{f"{lookup}__isnull": True})
-    for path in sorted(paths):
+        # An organization with no region at all does not divide its work by region: nothing is missing there.
+        return Q(pk__in=[]) if _organization_has_regions(user) else Q()
+    condition = Q(**{f"{lookup}__path__startswith": paths[0]})
+    for path in paths[1:]:
         condition |= Q(**{f"{lookup}__path__startswith": path})
     return condition
+
+
+def queue_region_q(*, user, lookup="region"):
+    """Narrows rows already limited to a supervisor's or agent's queues and teams (tickets) by their regions: a row
+    with a region outside theirs is hidden; a row with no region stays (their queue routed it to them). A user with
+    no region is not narrowed: their queues are their whole scope. Q() for those who see every region."""
+    if user_sees_every_region(user) or not _preset_region_paths(user):
+        return Q()
+    return region_scope_q(user=user, lookup=lookup) | Q(**{f"{lookup}__isnull": True})
 
 
 # --- data scopes of custom roles ----------------------------------------------------------------------------------
 #
 # A custom role's data scope, for one kind of row (tickets, customers):
 # - own: rows that are the user's (assigned tickets, owned customers);
-# - own team / team and its sub-teams: rows of the teams the user belongs to (agent profile) or leads (teams have no
-#   sub-teams yet, so both scopes read the same teams: `_scope_team_ids` is where a team tree would be walked);
+# - own team: rows of the teams the user belongs to (agent profile) or leads;
+# - team and its sub-teams: the same teams and every team below them (`Team.parent`, walked by `team_tree_ids`);
 # - own region: rows of exactly the regions the user serves (agent profile) or manages (guardian grant);
 # - region and its sub-regions: the same regions with their subtrees;
 # - whole organization: every row.
@@ -117,6 +168,15 @@ ALL_ROWS = object()  # "no limit": Q() cannot stand for it, as Q() | Q(x) is Q(x
 
 def _scope_team_ids(user):
     return Team.objects.filter(Q(leader=user) | Q(agents__user=user)).values("pk")
+
+
+def _scope_team_tree_ids(user):
+    """The user's teams (member or leader) and all their sub-teams, as a list; read once per request."""
+    cached = getattr(user, "_scrm_scope_team_tree", None)
+    if cached is None:
+        own = Team.objects.filter(Q(leader=user) | Q(agents__user=user)).values_list("pk", flat=True)
+        cached = user._scrm_scope_team_tree = sorted(team_tree_ids(own))
+    return cached
 
 
 def _scope_regions(user):
@@ -140,7 +200,9 @@ def custom_scope_q(*, user, permission, own, team, region="region"):
     if DataScope.ORGANIZATION in scopes:
         return ALL_ROWS
     condition = own
-    if scopes & {DataScope.TEAM, DataScope.TEAM_TREE}:
+    if DataScope.TEAM_TREE in scopes:
+        condition |= team(_scope_team_tree_ids(user))
+    elif DataScope.TEAM in scopes:
         condition |= team(_scope_team_ids(user))
     if scopes & {DataScope.REGION, DataScope.REGION_TREE}:
         regions = _scope_regions(user)
@@ -168,14 +230,25 @@ def combine_scopes(*conditions):
 def customer_visible_q(*, user):
     """A Q of the customers the user may see: the one rule of the customer pages, the API and exports.
 
-    Preset roles: `region_scope_q`. Custom roles granting "scrm.view_customer": their data scope (own = customers
-    the user owns, team = customers owned by the team's members). A user with neither sees none.
+    Preset roles: ops admins, finance and viewers every customer; supervisors and agents the customers of their
+    regions (`region_scope_q`: never one with no region by region alone), those they own, and those of the tickets
+    their role shows them (registered by the tickets app: `register_customer_scope`). Custom roles granting
+    "scrm.view_customer": their data scope (own = customers the user owns, team = customers owned by the team's
+    members). A user with neither sees none.
     """
     if user.is_superuser:
         return Q()
-    preset = region_scope_q(user=user) if user_roles(user) else None
-    if preset is not None and not preset:
+    preset = None
+    if user_sees_every_region(user):
         preset = ALL_ROWS
+    elif user_roles(user):
+        by_region = region_scope_q(user=user)
+        if not by_region:  # Q(): an organization with no region
+            preset = ALL_ROWS
+        else:
+            preset = by_region | Q(owner=user)
+            for contribute in customer_scope_providers():
+                preset |= contribute(user)
     custom = custom_scope_q(user=user, permission="scrm.view_customer", own=Q(owner=user),
                             team=lambda teams: Q(owner__agent_profile__team__in=teams))
     return combine_scopes(preset, custom)
@@ -239,8 +312,10 @@ def preset_role_summaries():
 # What each preset role sees (the rules of ticket_visible_q and region_scope_q), for the roles page.
 PRESET_DATA_SCOPES = {
     Role.OPS_ADMIN: _("Whole organization"),
-    Role.SUPERVISOR: _("Their teams' and queues' tickets within their regions; the customers of their regions"),
-    Role.AGENT: _("Their queues' tickets within the regions they serve; the customers of those regions"),
+    Role.SUPERVISOR: _("Their teams' and queues' tickets within their regions; the customers of their regions, "
+                       "their own and those of their tickets"),
+    Role.AGENT: _("Their queues' tickets within the regions they serve; the customers of those regions, their own "
+                  "and those of their tickets"),
     Role.FINANCE: _("Whole organization (no tickets or customers pages)"),
     Role.VIEWER: _("Whole organization, read only"),
 }

@@ -23,7 +23,7 @@ class RegionSerializer(serializers.ModelSerializer):
 class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
-        fields = ["id", "name", "code", "kind", "leader"]
+        fields = ["id", "name", "code", "kind", "parent", "leader"]
 
 
 class UserSerializer(serializers.ModelSerializer):

@@ -16,12 +16,13 @@ class RegionTable(tables.Table):
 
 
 class TeamTable(tables.Table):
+    parent = tables.Column(verbose_name=_("Parent team"), default="—")
     leader = tables.Column(verbose_name=_("Leader"), default="—")
     agent_count = tables.Column(verbose_name=_("Agents"), orderable=False)
 
     class Meta:
         model = Team
-        fields = ("name", "code", "kind", "leader", "agent_count")
+        fields = ("name", "code", "kind", "parent", "leader", "agent_count")
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = _("No teams yet.")
 

@@ -1,5 +1,6 @@
 """`/api/v1/orders/` and `/api/v1/refunds/`: the orders ledger, read only (the stores' events write it), filtered
-like the orders list. Finance and ops (the `view_order` / `view_refund` permissions)."""
+like the orders list. Who sees which rows and whether amounts and addresses show: `settlement.selectors`
+(`order_visible_q`, `ledger_masks_amounts`, `ledger_masks_address`); masked values read AMOUNT_MASK."""
 
 import django_filters
 
@@ -29,6 +30,12 @@ class OrderAPIFilter(django_filters.FilterSet):
         fields = ["store", "channel", "status", "customer", "region", "number", "placed_after", "placed_before",
                   "updated_after", "amount_min", "amount_max"]
 
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request is not None and selectors.ledger_masks_amounts(request.user):
+            for name in ("amount_min", "amount_max"):  # filtering by a masked amount would tell it
+                del self.filters[name]
+
 
 class RefundAPIFilter(django_filters.FilterSet):
     store = django_filters.NumberFilter(field_name="store_id")
@@ -49,7 +56,10 @@ class OrderViewSet(TenantReadOnlyViewSet):
     filterset_class = OrderAPIFilter
 
     def scoped_queryset(self):
-        return selectors.order_list_api()
+        return selectors.order_list_api(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **_masks(self.request)}
 
 
 class RefundViewSet(TenantReadOnlyViewSet):
@@ -58,4 +68,14 @@ class RefundViewSet(TenantReadOnlyViewSet):
     filterset_class = RefundAPIFilter
 
     def scoped_queryset(self):
-        return selectors.refund_list()
+        return selectors.refund_list(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **_masks(self.request)}
+
+
+def _masks(request):
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    return {"mask_amounts": selectors.ledger_masks_amounts(user), "mask_address": selectors.ledger_masks_address(user)}

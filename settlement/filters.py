@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Channel, Region
 from settlement.models import Order, Store
+from settlement.selectors import ledger_masks_amounts
 
 
 def _stores(request):
@@ -32,6 +33,11 @@ class OrderFilter(django_filters.FilterSet):
     class Meta:
         model = Order
         fields = ["store", "channel", "status", "region", "placed", "amount", "customer", "number"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request is not None and ledger_masks_amounts(request.user):
+            del self.filters["amount"]  # filtering by a masked amount would tell it
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(region__path__startswith=value.path) if value else queryset

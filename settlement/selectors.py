@@ -1,25 +1,92 @@
-"""Reads of the orders ledger shaped for its pages: each a bounded number of queries whatever its length."""
+"""Reads of the orders ledger shaped for its pages: each a bounded number of queries whatever its length.
 
-from django.db.models import Prefetch
+Who sees which orders and refunds, and whether their amounts show, is written once here (`order_visible_q`,
+`refund_visible_q`, `ledger_masks_amounts`, `ledger_masks_address`): the orders pages, the API and the customer
+timeline call them, and so must every later settlement page (reconciliation, statements). docs/roles.md.
+"""
 
+from django.db.models import Prefetch, Q
+
+from scrm.models import MaskedField
+from scrm.platform.access import user_masks, user_roles
+from scrm.platform.roles import ROLE_PERMISSIONS
+from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q
 from settlement.models import Order, OrderReport, Refund, Store
 from tickets.models import Ticket
+
+# What a masked amount (or address) shows, on pages and in the API.
+AMOUNT_MASK = "***"
+ORDER_AMOUNT_FIELDS = ("goods_amount", "discount_amount", "shipping_amount", "paid_amount", "platform_fee")
+
+
+def _preset_reads(user, permission):
+    """Whether one of the user's preset roles holds `permission` (finance and ops hold the ledger's)."""
+    app_label, codename = permission.split(".")
+    model = codename.removeprefix("view_")
+    table = ROLE_PERMISSIONS.get(app_label, {})
+    return any("view" in table.get(role, {}).get(model, ()) for role in user_roles(user))
+
+
+def _ledger_q(user, permission, region):
+    if user.is_superuser:
+        return Q()
+    preset = ALL_ROWS if _preset_reads(user, permission) else None
+    custom = custom_scope_q(user=user, permission=permission, own=Q(customer__owner=user),
+                            team=lambda teams: Q(customer__owner__agent_profile__team__in=teams), region=region)
+    return combine_scopes(preset, custom)
+
+
+def order_visible_q(*, user):
+    """A Q of the orders the user may read in the ledger (pages, API, and later settlement pages).
+
+    Finance and ops admins (the preset roles holding `settlement.view_order`): every order of the organization. A
+    custom role granting `settlement.view_order`: its data scope, read through the order's customer (own = orders
+    of customers the user owns, team = of customers owned by the team's members) and the order's region (own
+    region, region and sub-regions). Anyone else: none; agents and supervisors see a customer's orders only on the
+    customer's timeline (the customer page, the ticket page), through the customer rule."""
+    return _ledger_q(user, "settlement.view_order", "region")
+
+
+def refund_visible_q(*, user):
+    """The refunds the user may read: the same rule as orders (`settlement.view_refund`; region: the order's)."""
+    return _ledger_q(user, "settlement.view_refund", "order__region")
+
+
+def ledger_masks_amounts(user):
+    """Whether the user sees order and refund amounts masked (a role masking "order amounts")."""
+    return user_masks(user, MaskedField.ORDER_AMOUNT)
+
+
+def ledger_masks_address(user):
+    """Whether the user sees an order's shipping address masked (finance, and a role masking addresses)."""
+    return user_masks(user, MaskedField.ADDRESS)
+
+
+def order_mask_amounts(order):
+    """Replace the amounts of a loaded order, its lines and refunds by AMOUNT_MASK, for a page (never saved)."""
+    for name in ORDER_AMOUNT_FIELDS:
+        setattr(order, name, AMOUNT_MASK)
+    for line in order.lines.all():
+        line.unit_price = line.amount = AMOUNT_MASK
+    for refund in order.refunds.all():
+        refund.amount = AMOUNT_MASK
+    return order
 
 
 def store_list():
     return Store.objects.order_by("name", "pk")
 
 
-def order_list():
+def order_list(*, user):
     """The orders list: newest first, with the store, customer and region each row shows (no query per row)."""
-    return (Order.objects.select_related("store", "customer", "region")
+    return (Order.objects.filter(order_visible_q(user=user)).select_related("store", "customer", "region")
             .defer("raw", "shipping_address").order_by("-placed_at", "-pk"))
 
 
-def order_detail(*, pk):
-    """One order with its lines and refunds (and each refund's ticket), or None."""
+def order_detail(*, pk, user):
+    """One order the user may read, with its lines and refunds (and each refund's ticket), or None."""
     refunds = Refund.objects.select_related("ticket", "ticket__assignee").order_by("created_at", "pk")
-    return (Order.objects.select_related("store", "customer", "region")
+    return (Order.objects.filter(order_visible_q(user=user)).select_related("store", "customer", "region")
             .prefetch_related("lines", Prefetch("refunds", queryset=refunds)).filter(pk=pk).first())
 
 
@@ -33,15 +100,15 @@ def order_tickets(*, order):
             .select_related("assignee", "queue").order_by("-created_at", "-pk"))
 
 
-def order_list_api():
+def order_list_api(*, user):
     """Orders with what the API writes of each (lines and refunds prefetched: a page costs a fixed few queries)."""
     refunds = Refund.objects.defer("raw").order_by("created_at", "pk")
-    return (Order.objects.select_related("store", "customer").defer("raw").order_by("-placed_at", "-pk")
-            .prefetch_related("lines", Prefetch("refunds", queryset=refunds)))
+    return (Order.objects.filter(order_visible_q(user=user)).select_related("store", "customer").defer("raw")
+            .order_by("-placed_at", "-pk").prefetch_related("lines", Prefetch("refunds", queryset=refunds)))
 
 
-def refund_list():
-    return Refund.objects.defer("raw").order_by("-created_at", "-pk")
+def refund_list(*, user):
+    return Refund.objects.filter(refund_visible_q(user=user)).defer("raw").order_by("-created_at", "-pk")
 
 
 def order_history(*, order, limit=100):

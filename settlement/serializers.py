@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from settlement.models import Order, OrderLine, Refund
+from settlement.selectors import AMOUNT_MASK, ORDER_AMOUNT_FIELDS
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -33,6 +34,21 @@ class OrderSerializer(serializers.ModelSerializer):
                   "placed_at", "paid_at", "shipped_at", "completed_at", "cancelled_at", "source_updated_at",
                   "shipping_address", "lines", "refunds"]
 
+    def to_representation(self, instance):
+        """Amounts (of the order, its lines and refunds) and the shipping address read AMOUNT_MASK for a user whose
+        role masks them (the view puts `mask_amounts` / `mask_address` in the context)."""
+        data = super().to_representation(instance)
+        if self.context.get("mask_amounts"):
+            for name in ORDER_AMOUNT_FIELDS:
+                data[name] = AMOUNT_MASK
+            for line in data["lines"]:
+                line["unit_price"] = line["amount"] = AMOUNT_MASK
+            for refund in data["refunds"]:
+                refund["amount"] = AMOUNT_MASK
+        if self.context.get("mask_address"):
+            data["shipping_address"] = AMOUNT_MASK
+        return data
+
 
 class RefundSerializer(serializers.ModelSerializer):
     number = serializers.CharField(source="external_number")
@@ -41,3 +57,9 @@ class RefundSerializer(serializers.ModelSerializer):
         model = Refund
         fields = ["id", "number", "store", "order", "order_number", "customer", "status", "amount", "currency",
                   "reason", "requested_at", "resolved_at", "refunded_at", "ticket"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("mask_amounts"):
+            data["amount"] = AMOUNT_MASK
+        return data

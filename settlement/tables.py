@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from settlement.models import Order
+from settlement.selectors import AMOUNT_MASK
 
 
 class OrderTable(tables.Table):
@@ -15,6 +16,15 @@ class OrderTable(tables.Table):
     currency = tables.Column(verbose_name=_("Currency"), orderable=False)
     region = tables.Column(verbose_name=_("Region"), orderable=False, default="—")
     placed_at = tables.DateTimeColumn(verbose_name=_("Placed"), order_by=("placed_at", "pk"), format="Y-m-d H:i")
+
+    def __init__(self, *args, mask_amounts=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mask_amounts = mask_amounts
+        if mask_amounts:  # sorting by a hidden amount would tell it
+            self.columns["paid_amount"].column.orderable = False
+
+    def render_paid_amount(self, value):
+        return AMOUNT_MASK if self.mask_amounts else value
 
     class Meta:
         model = Order

@@ -34,10 +34,12 @@ class OrderListView(_LedgerMixin, TemplateView):
     template_name = "settlement/order_list.html"
 
     def get_context_data(self, **kwargs):
-        filterset = OrderFilter(self.request.GET or None, queryset=selectors.order_list(), request=self.request)
+        user = self.request.user
+        filterset = OrderFilter(self.request.GET or None, queryset=selectors.order_list(user=user),
+                                request=self.request)
         for field in filterset.form.fields.values():
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
-        table = OrderTable(filterset.qs)
+        table = OrderTable(filterset.qs, mask_amounts=selectors.ledger_masks_amounts(user))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)
 
@@ -47,8 +49,10 @@ class OrderDetailView(_LedgerMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         # The scope the middleware opened limits this to the user's organization.
-        order = selectors.order_detail(pk=self.kwargs["pk"])
+        order = selectors.order_detail(pk=self.kwargs["pk"], user=self.request.user)
         if order is None:
             raise Http404
+        if selectors.ledger_masks_amounts(self.request.user):
+            selectors.order_mask_amounts(order)
         return super().get_context_data(order=order, tickets=list(selectors.order_tickets(order=order)),
                                         history=list(selectors.order_history(order=order)), **kwargs)

@@ -18,13 +18,14 @@ class SlaConfig(AppConfig):
         from tickets.filters import register_sla_state_filter
         from tickets.hooks import register_sla_hooks
 
+        report = "view_sla_report"  # the SLA compliance report (sla.report.user_reads_sla_reports)
         models = ("businesscalendar", "calendarday", "slapolicy", "slatarget", "escalationstep")
         register_role_permissions("sla", {
-            Role.OPS_ADMIN: dict.fromkeys(models, CRUD),
-            Role.SUPERVISOR: dict.fromkeys(models, ("view",)),
+            Role.OPS_ADMIN: {**dict.fromkeys(models, CRUD), "slapolicy": (*CRUD, report)},
+            Role.SUPERVISOR: {**dict.fromkeys(models, ("view",)), "slapolicy": ("view", report)},
             Role.AGENT: {},
             Role.FINANCE: {},
-            Role.VIEWER: {},
+            Role.VIEWER: {"slapolicy": (report,)},
         })
         # A new organization starts with the preset calendars, China holidays and 调休 days seeded.
         register_organization_setup("sla-calendars", services.calendars_ensure_defaults)

@@ -179,6 +179,9 @@ class SLAPolicy(TenantModel):
     class Meta:
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
+        # Reading the SLA compliance report (sla.report.user_reads_sla_reports): supervisors, ops admins, viewers,
+        # and a custom role that grants it.
+        permissions = [("view_sla_report", _("Can read the SLA compliance report"))]
         ordering = ["position", "pk"]
         constraints = [models.UniqueConstraint(fields=["organization", "name"], name="slapolicy_org_name_uniq")]
         indexes = [models.Index(fields=["organization", "position"], name="slapolicy_org_position_idx")]

@@ -1,6 +1,6 @@
 """SLA compliance report (a selector): per queue, team, agent, priority or region, for the tickets opened in a
 date range that had an SLA policy: first-response and resolution hit rates, median and p90 times (wall-clock
-minutes from opening), and breaches. One grouped query; the rows the user's role may see (region scope)."""
+minutes from opening), and breaches. One grouped query over the tickets the user may see (`ticket_visible_q`)."""
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -11,18 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scrm.durations import duration_text
-from scrm.models import Role
-from scrm.platform.access import user_has_role
-from scrm.selectors import region_scope_q
 from tickets.models import Ticket
+from tickets.selectors import ticket_visible_q
 
 REPORT_TZ = ZoneInfo("Asia/Shanghai")
-REPORT_ROLES = (Role.SUPERVISOR, Role.OPS_ADMIN, Role.VIEWER)
+REPORT_PERMISSION = "sla.view_sla_report"
 
 
 def user_reads_sla_reports(user):
-    """Who may open the report (the page and its entry under Reports)."""
-    return user.is_superuser or user_has_role(user, *REPORT_ROLES)
+    """Who may open the report (the page and its entry under Reports): supervisors, ops admins and viewers hold the
+    permission, and a custom role may grant it (with the reports module)."""
+    return user.has_perm(REPORT_PERMISSION)
 
 # group key -> (the value grouped on, the label shown)
 GROUPS = {
@@ -90,7 +89,7 @@ def sla_compliance(*, user, start, end, group_by="queue", now=None):
     now = now or timezone.now()
     field, _label = GROUPS[group_by]
     since, until = report_range(start, end)
-    tickets = Ticket.objects.filter(region_scope_q(user=user), sla_policy__isnull=False, created_at__gte=since,
+    tickets = Ticket.objects.filter(ticket_visible_q(user=user), sla_policy__isnull=False, created_at__gte=since,
                                     created_at__lt=until)
     fr_minutes = MinutesBetween(F("first_response_at"), F("created_at"))
     res_minutes = MinutesBetween(F("resolved_at"), F("created_at"))

@@ -21,7 +21,8 @@ class TicketsConfig(AppConfig):
                 "queue": CRUD, "queuemembership": CRUD, "tickettype": CRUD, "routingrule": CRUD, "cannedresponse": CRUD,
                 "ticket": read, "comment": read, "ticketevent": read,
             },
-            Role.SUPERVISOR: {**config, "queuemembership": read, "ticket": work, "comment": ("view", "add"),
+            Role.SUPERVISOR: {**config, "queuemembership": read, "ticket": (*work, "assign_ticket"),
+                              "comment": ("view", "add"),
                               "ticketevent": read},
             Role.AGENT: {**config, "ticket": work, "comment": ("view", "add"), "ticketevent": read},
             Role.FINANCE: {},
@@ -29,6 +30,11 @@ class TicketsConfig(AppConfig):
         })
         register_timeline_provider("tickets")(ticket_entries)
         self._register_forms()
+        from scrm.platform.access import register_customer_scope
+        from tickets.selectors import customers_of_visible_tickets_q
+
+        # Supervisors and agents see the customers of the tickets their queues and teams show them.
+        register_customer_scope("tickets", customers_of_visible_tickets_q)
         self._register_navigation()
         self._register_console()
 
@@ -52,21 +58,16 @@ class TicketsConfig(AppConfig):
 
     @staticmethod
     def _register_navigation():
-        from scrm.models import Role
-        from scrm.platform.access import user_has_role
         from scrm.platform.navigation import NavChild, register_nav_children
-        from tickets.permissions import may_see_board
+        from tickets.permissions import may_hold_tickets, may_see_board
         from tickets.views_settings import (
             user_configures_canned,
             user_configures_queues,
             user_configures_ticket_types,
         )
 
-        def works_tickets(user):
-            return user.is_superuser or user_has_role(user, Role.AGENT, Role.SUPERVISOR)
-
         register_nav_children("tickets", [
-            NavChild("tickets-mine", _("My tickets"), "tickets:index", "bi-person-check", works_tickets),
+            NavChild("tickets-mine", _("My tickets"), "tickets:index", "bi-person-check", may_hold_tickets),
             NavChild("tickets-queues", _("Team queues"), "tickets:ticket-queues", "bi-collection"),
             NavChild("tickets-board", _("Board"), "tickets:board", "bi-grid-3x3", may_see_board),
         ])

@@ -4,18 +4,22 @@ Model permissions (the role table in scrm.platform.roles, custom roles included)
 these functions add what depends on the user's role and the ticket's state.
 """
 
-from scrm.models import Role
-from scrm.platform.access import user_has_role
-
 
 def may_work(user):
     """Agents and supervisors change tickets; ops admins and viewers only look."""
     return user.has_perm("tickets.change_ticket")
 
 
+def may_hold_tickets(user):
+    """Who has tickets of their own ("My tickets" is their home): whoever works tickets (agents, supervisors, and a
+    custom role granting `tickets.change_ticket`); ops admins and viewers only look."""
+    return may_work(user)
+
+
 def may_assign_others(user):
-    """Giving a ticket to someone else is a supervisor's decision."""
-    return may_work(user) and (user.is_superuser or user_has_role(user, Role.SUPERVISOR))
+    """Giving a ticket to someone else is a supervisor's decision: `tickets.assign_ticket` (the preset supervisors
+    hold it; a custom role may grant it), on top of working tickets."""
+    return may_work(user) and user.has_perm("tickets.assign_ticket")
 
 
 def may_see_board(user):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
 from scrm.platform.access import user_custom_roles, user_has_role, user_roles
 from scrm.platform.tenancy import current_organization_id
-from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q, region_scope_q
+from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q, queue_region_q
 from tickets.hooks import sla_state_annotate
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -112,7 +112,7 @@ def customer_tickets(*, customer, before=None, limit=20):
 # - everyone: the tickets assigned to them;
 # - custom roles granting "tickets.view_ticket": their data scope (scrm.selectors.custom_scope_q: own = assigned,
 #   team = the ticket's team or its queue's team is the user's); the scopes of all roles held add up.
-# Subqueries, not id lists: the scope costs no query of its own beyond region_scope_q's.
+# Subqueries, not id lists: the scope costs no query of its own beyond queue_region_q's.
 
 _SEE_ALL_ROLES = (Role.OPS_ADMIN, Role.VIEWER)
 
@@ -159,7 +159,17 @@ def _preset_ticket_scope(user):
         mine = Q(queue__in=_member_queue_ids(user))
     else:
         return None
-    return (mine & region_scope_q(user=user)) | Q(assignee=user)
+    return (mine & queue_region_q(user=user)) | Q(assignee=user)
+
+
+def customers_of_visible_tickets_q(user):
+    """The customers of the tickets a supervisor's or agent's preset role shows them (their queues and teams, and
+    their own tickets): they may open the customer of a ticket they work, whatever the customer's region.
+    Registered as a customer scope (`scrm.platform.access.register_customer_scope`)."""
+    scope = _preset_ticket_scope(user)
+    if scope is None:
+        return Q(pk__in=[])
+    return Q(pk__in=Ticket.objects.filter(scope).values("customer_id"))
 
 
 def ticket_visible(*, user):
@@ -217,7 +227,7 @@ def ticket_queue_team(*, user, pool_only=False, take_next_order=True):
         # `ticket_visible_q` comes down to the user's regions, or the ticket being theirs.
         queue_ids = list(queue_list_for_user(user=user).values_list("pk", flat=True))
         tickets = tickets.filter(queue_id__in=queue_ids)
-        regions = region_scope_q(user=user)
+        regions = queue_region_q(user=user)
         if regions:
             tickets = tickets.filter(regions | Q(assignee=user))
     if take_next_order:
@@ -335,7 +345,7 @@ def board_counts(*, user, region=None):
     elif _scoped_by_custom_roles(user):
         regions = ticket_visible_q(user=user)
     else:
-        regions = region_scope_q(user=user)
+        regions = queue_region_q(user=user)
     region_path = region.path if region is not None else ""
     scope = "all" if sees_all else ",".join(map(str, queue_ids))
     if regions:

@@ -7,7 +7,7 @@ from scrm.platform.timeline import TimelineEntry
 from tickets.selectors import customer_tickets
 
 
-def ticket_entries(*, customer, before, limit):
+def ticket_entries(*, customer, before, limit, user=None):
     for ticket in customer_tickets(customer=customer, before=before, limit=limit):
         yield TimelineEntry(
             at=ticket.created_at, kind="ticket", icon="bi-inbox",

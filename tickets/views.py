@@ -20,9 +20,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from scrm.customers.phones import mask_mobile, mask_name
-from scrm.models import AgentProfile, Role, Tag
+from scrm.models import AgentProfile, Tag
 from scrm.paginators import CappedCountPaginator, TableRequestConfig
-from scrm.platform.access import ModuleRequiredMixin, user_has_role, user_may_reveal_pii
+from scrm.platform.access import ModuleRequiredMixin, user_may_reveal_pii
 from scrm.platform.timeline import customer_timeline
 from scrm.selectors import region_list
 from tickets import selectors, services
@@ -61,7 +61,15 @@ from tickets.forms import (
 )
 from tickets.models import ACTIVE_STATUSES, CannedResponse, Queue, Ticket, TicketEvent
 from tickets.outbound import deliveries_for, reply_senders_for
-from tickets.permissions import may_assign, may_assign_others, may_log_tickets, may_reply, may_see_board, may_work
+from tickets.permissions import (
+    may_assign,
+    may_assign_others,
+    may_hold_tickets,
+    may_log_tickets,
+    may_reply,
+    may_see_board,
+    may_work,
+)
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.services._core import TRANSITIONS
 from tickets.tables import TicketTable
@@ -124,17 +132,13 @@ class _QueuePage(ModuleRequiredMixin, TemplateView):
         )
 
 
-def works_tickets(user):
-    return user.is_superuser or user_has_role(user, Role.AGENT, Role.SUPERVISOR)
-
-
 class TicketQueueMineView(_QueuePage):
     """The module's home: an agent's or supervisor's own tickets; ops and viewers, who hold none, see every
     active ticket instead, and holders of custom roles the active tickets of their data scope."""
 
     @property
     def page(self):
-        return "mine" if works_tickets(self.request.user) else "team"
+        return "mine" if may_hold_tickets(self.request.user) else "team"
 
     @property
     def title(self):
@@ -311,7 +315,7 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
         user = self.request.user
         ticket = _ticket(self.request, pk)
         customer = ticket.customer
-        timeline, _next = customer_timeline(customer=customer, limit=8)
+        timeline, _next = customer_timeline(customer=customer, limit=8, user=user)
         work = may_work(user)
         context = {
             **_conversation_context(ticket, user),

@@ -118,7 +118,7 @@ class CustomerDetailView(ModuleRequiredMixin, TemplateView):
     def get_context_data(self, pk, **kwargs):
         customer = _get_customer(self.request, pk)
         before = parse_datetime(self.request.GET.get("before", "") or "")
-        entries, next_before = customer_timeline(customer=customer, before=before)
+        entries, next_before = customer_timeline(customer=customer, before=before, user=self.request.user)
         return super().get_context_data(
             customer=customer, masked_mobile=mask_mobile(customer.mobile), masked_name=mask_name(customer.real_name),
             may_reveal=user_may_reveal_pii(self.request.user), timeline=entries, next_before=next_before,

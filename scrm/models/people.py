@@ -161,6 +161,12 @@ class Team(TenantModel):
     leader = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="led_teams", verbose_name=_("leader")
     )
+    # Teams form a tree (售后服务部 → 售后一组): the data scope "team and its sub-teams" walks it. Set through
+    # `team_create` / `team_set_parent` (or the admin, which runs the same check): same organization, no cycle.
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent team"),
+    )
 
     class Meta:
         verbose_name = _("team")

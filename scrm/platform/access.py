@@ -88,6 +88,20 @@ def user_data_scopes(user, permission):
     return {role.data_scope for role in user_custom_roles(user) if permission in role.permission_names}
 
 
+_customer_scopes = {}
+
+
+def register_customer_scope(name, func):
+    """More customers a supervisor or agent sees by their preset role: `func(user)` answers a Q of customers (the
+    tickets app adds the customers of the tickets the user's queues and teams show). Read by
+    `scrm.selectors.customer_visible_q`; the core app imports none of the apps that register."""
+    _customer_scopes[name] = func
+
+
+def customer_scope_providers():
+    return list(_customer_scopes.values())
+
+
 def user_can_use_module(user, module):
     if not user.is_authenticated:
         return False

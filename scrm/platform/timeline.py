@@ -3,14 +3,16 @@
 The core app knows no other app: each app registers a provider (in its AppConfig.ready) that yields its own
 entries for a customer. A provider answers with at most `limit` entries older than `before`, newest first, in a
 bounded number of queries (usually one), so a page of the timeline costs one query per provider, whatever the
-length of the history.
+length of the history. A provider that also takes `user` is told who reads the timeline, to mask what that user's
+roles mask (order amounts).
 
     @register_timeline_provider("tickets")
-    def ticket_entries(*, customer, before, limit):
+    def ticket_entries(*, customer, before, limit, user=None):
         ...
         yield TimelineEntry(at=..., kind="ticket", title=..., url=...)
 """
 
+import inspect
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,9 +33,17 @@ class TimelineEntry:
     icon: str = "bi-dot"
 
 
+_reads_user = set()
+
+
 def register_timeline_provider(name):
+    """A provider that takes a `user` keyword is given the reader (to mask what their roles mask); others are not."""
     def decorate(func):
         _providers[name] = func
+        if "user" in inspect.signature(func).parameters:
+            _reads_user.add(name)
+        else:
+            _reads_user.discard(name)
         return func
 
     return decorate
@@ -43,11 +53,13 @@ def timeline_providers():
     return dict(_providers)
 
 
-def customer_timeline(*, customer, before=None, limit=20):
-    """One page of the customer's timeline and the cursor of the next page (None at the end)."""
+def customer_timeline(*, customer, before=None, limit=20, user=None):
+    """One page of the customer's timeline, as `user` may read it, and the cursor of the next page (None at the
+    end)."""
     entries = []
-    for provider in _providers.values():
-        entries.extend(provider(customer=customer, before=before, limit=limit + 1))
+    for name, provider in _providers.items():
+        reader = {"user": user} if name in _reads_user else {}
+        entries.extend(provider(customer=customer, before=before, limit=limit + 1, **reader))
     entries.sort(key=lambda e: e.at, reverse=True)
     page = entries[:limit]
     next_before = page[-1].at if len(entries) > limit else None
@@ -61,7 +73,7 @@ def _older(queryset, field, before, limit):
 
 
 @register_timeline_provider("scrm.identities")
-def _identity_entries(*, customer, before, limit):
+def _identity_entries(*, customer, before, limit, user=None):
     for identity in _older(ChannelIdentity.objects.filter(customer=customer), "created_at", before, limit):
         yield TimelineEntry(
             at=identity.created_at, kind="identity", icon="bi-person-badge",
@@ -71,7 +83,7 @@ def _identity_entries(*, customer, before, limit):
 
 
 @register_timeline_provider("scrm.tags")
-def _tag_entries(*, customer, before, limit):
+def _tag_entries(*, customer, before, limit, user=None):
     rows = _older(CustomerTag.objects.filter(customer=customer).select_related("tag"), "created_at", before, limit)
     for row in rows:
         yield TimelineEntry(at=row.created_at, kind="tag", icon="bi-tag",
@@ -79,7 +91,7 @@ def _tag_entries(*, customer, before, limit):
 
 
 @register_timeline_provider("scrm.merges")
-def _merge_entries(*, customer, before, limit):
+def _merge_entries(*, customer, before, limit, user=None):
     merges = _older(CustomerMerge.objects.filter(primary=customer).select_related("actor", "duplicate"),
                     "created_at", before, limit)
     for merge in merges:

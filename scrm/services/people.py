@@ -19,6 +19,8 @@ from scrm.errors import (
     MSG_REGION_LEVEL_ORDER,
     MSG_REGION_MANAGER_NOT_SUPERVISOR,
     MSG_REGION_PARENT_OTHER_ORG,
+    MSG_TEAM_CYCLE,
+    MSG_TEAM_PARENT_OTHER_ORG,
     MSG_USERNAME_TAKEN,
     ScrmError,
 )
@@ -153,9 +155,42 @@ def region_create(*, organization, name, code, level, parent=None):
         return region_save(region=Region(organization=organization, name=name, code=code, level=level, parent=parent))
 
 
-def team_create(*, organization, name, code, kind=Team.Kind.AFTER_SALES, leader=None):
+def team_create(*, organization, name, code, kind=Team.Kind.AFTER_SALES, leader=None, parent=None):
     with tenant_scope(organization):
-        return Team.objects.create(organization=organization, name=name, code=code, kind=kind, leader=leader)
+        team = Team(organization=organization, name=name, code=code, kind=kind, leader=leader, parent=parent)
+        team_parent_check(team=team, parent=parent)
+        team.save()
+        return team
+
+
+def team_parent_check(*, team, parent):
+    """A team's parent is a team of the same organization that is neither the team nor one of its sub-teams
+    (the tree stays a tree); raise ScrmError otherwise. The admin's form runs it too."""
+    if parent is None:
+        return
+    organization_id = team.organization_id
+    if parent.organization_id != organization_id:
+        raise ScrmError(MSG_TEAM_PARENT_OTHER_ORG)
+    if team.pk is None:
+        return
+    with tenant_scope(organization_id):
+        parents = dict(Team.objects.values_list("pk", "parent_id"))
+    seen, node = set(), parent.pk
+    while node is not None and node not in seen:
+        if node == team.pk:
+            raise ScrmError(MSG_TEAM_CYCLE)
+        seen.add(node)
+        node = parents.get(node)
+
+
+@transaction.atomic
+def team_set_parent(*, team, parent):
+    """Place a team under another (or at the top with None)."""
+    team_parent_check(team=team, parent=parent)
+    with tenant_scope(team.organization_id):
+        team.parent = parent
+        team.save(update_fields=["parent"])
+    return team
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from scrm.models import (
     TagGroup,
 )
 from scrm.platform.tenancy import tenant_scope
+from scrm.services import agent_profile_upsert
 from tests.tenancy import assert_isolated, tenant_pair
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,14 @@ def _client(user):
     return client
 
 
+def _agent_sees_them(agent, customers):
+    """The organization has a region: the agent serves it and owns the customers that have none."""
+    agent_profile_upsert(user=agent, regions=[customers["zhang"].region])
+    Customer.objects.filter(pk__in=[customers["evil"].pk, customers["plain"].pk]).update(owner=agent)
+
+
 def test_an_agent_gets_masked_personal_data_and_no_reveal_is_recorded(customers, agent):
+    _agent_sees_them(agent, customers)
     _titles, rows = _csv(_client(agent).get(EXPORT_URL, {"format": "csv"}))
     assert rows["张三"][1:3] == ["138****5678", "张**"]
     assert not PiiReveal.objects.exists()
@@ -152,6 +160,7 @@ def test_a_selection_exports_exactly_the_chosen_customers(customers, ops_admin):
 
 
 def test_the_export_page_says_how_many_and_how(customers, ops_admin, agent):
+    _agent_sees_them(agent, customers)
     page = _client(ops_admin).get(EXPORT_URL, {"level": "vip"}).content.decode()
     assert 'data-testid="export-reveal"' in page and "level=vip&amp;format=csv" in page
     page = _client(agent).get(EXPORT_URL).content.decode()

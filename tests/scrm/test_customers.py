@@ -124,7 +124,9 @@ def test_duplicate_suggestions_by_mobile_union_id_and_name_in_city(scoped, super
     me = customer_create(organization=scoped, display_name="张伟", mobile="13812345678", region=city)
     same_mobile = customer_create(organization=scoped, display_name="伟哥", mobile="13812345678")
     same_name_city = customer_create(organization=scoped, display_name="张伟", region=city)
-    customer_create(organization=scoped, display_name="张伟")  # same name, no city: not suggested
+    other = customer_create(organization=scoped, display_name="张伟")  # same name, no city: not suggested
+    # The organization has a region the supervisor does not serve: they see the customers they own.
+    Customer.objects.filter(pk__in=[me.pk, same_mobile.pk, same_name_city.pk, other.pk]).update(owner=supervisor)
     body = _client(supervisor).get(f"/customers/{me.pk}/").content.decode()
     section = body.split('data-testid="duplicates"')[1].split("</ul>")[0]
     assert f"/customers/{same_mobile.pk}/" in section and f"/customers/{same_name_city.pk}/" in section

@@ -41,6 +41,18 @@ ALLOWED = {
 }
 
 
+# Every read through an unscoped manager (`all_objects`, of any model) in the product, and why: the other way round
+# the guard. A new use fails until it is rewritten to open the right scope, or justified here and in docs/tenancy.md.
+UNSCOPED_ALLOWED = {
+    ("scrm/auth.py", "ScrmModelBackend.authenticate"):
+        "sign-in: no organization is known until the username names its user (usernames are global)",
+    ("scrm/auth.py", "ScrmModelBackend.get_user"):
+        "session and token loading: the request's organization is read from the user it names",
+}
+# The unscoped managers declared on tenant models: none but the users', for the two uses above.
+UNSCOPED_MANAGERS = {("scrm", "User", "all_objects")}
+
+
 def _lifts():
     """{(path, qualified function): (call name, line numbers)} of every call of platform_scope/platform_lift."""
     base = Path(settings.BASE_DIR)
@@ -52,6 +64,33 @@ def _lifts():
                 continue
             tree = ast.parse(path.read_text(), filename=relative)
             _visit(tree, [], relative, found)
+    return found
+
+
+def _product_sources():
+    base = Path(settings.BASE_DIR)
+    for package in PRODUCT:
+        for path in sorted((base / package).rglob("*.py")):
+            relative = path.relative_to(base).as_posix()
+            if "/migrations/" not in relative:  # historical models: migrations are platform code
+                yield relative, ast.parse(path.read_text(), filename=relative)
+
+
+def _unscoped_uses():
+    """{(path, qualified function)} of every `<anything>.all_objects` read in the product."""
+    found = set()
+
+    def visit(node, names, relative):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                visit(child, [*names, child.name], relative)
+                continue
+            if isinstance(child, ast.Attribute) and child.attr == "all_objects":
+                found.add((relative, ".".join(names) or "<module>"))
+            visit(child, names, relative)
+
+    for relative, tree in _product_sources():
+        visit(tree, [], relative)
     return found
 
 
@@ -75,6 +114,28 @@ def test_every_lift_of_the_guard_in_the_product_is_allowed_with_a_reason():
     assert unknown == [], f"new lifts of the tenant guard: open the right tenant_scope, or justify them here: {unknown}"
     stale = sorted(set(ALLOWED) - set(sites))
     assert stale == [], f"allowed lifts that no longer exist: {stale}"
+
+
+def test_every_read_through_an_unscoped_manager_is_allowed_with_a_reason():
+    uses = _unscoped_uses()
+    unknown = sorted(uses - set(UNSCOPED_ALLOWED))
+    assert unknown == [], f"new reads through all_objects: open the right tenant_scope, or justify them here: {unknown}"
+    stale = sorted(set(UNSCOPED_ALLOWED) - uses)
+    assert stale == [], f"allowed unscoped reads that no longer exist: {stale}"
+
+
+def test_tenant_models_declare_no_unscoped_manager_but_the_users():
+    from django.apps import apps
+
+    from scrm.platform.tenancy import TenantManager, TenantModel
+
+    unscoped = {(model._meta.app_label, model.__name__, manager.name)
+                for model in apps.get_models() if issubclass(model, TenantModel)
+                for manager in model._meta.managers if not isinstance(manager, TenantManager)}
+    assert unscoped == UNSCOPED_MANAGERS
+    doc = Path(settings.BASE_DIR, "docs", "tenancy.md").read_text()
+    for relative, function in UNSCOPED_ALLOWED:
+        assert f"`{relative}`" in doc and function.split(".")[-1] in doc, (relative, function)
 
 
 def test_people_and_commands_lift_through_the_audit_and_machinery_says_why():

@@ -45,6 +45,10 @@ def _seed(tenant):
     with time_machine.travel(datetime(2026, 11, 23, 13, 30, tzinfo=SH), tick=False):
         ticket_reply(ticket=late, author=agent, body="抱歉久等")
     opened(other_type, 24, 9)
+    # The report counts the tickets its reader may see: the supervisor leads both queues' teams.
+    for team in (queue.team, other.team):
+        team.leader = tenant.users[Role.SUPERVISOR]
+        team.save(update_fields=["leader"])
 
 
 def test_the_report_shows_hit_rates_per_queue(client):

@@ -9,10 +9,10 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     Role.OPS_ADMIN: ({"tickets.change_queue", "tickets.add_routingrule", "tickets.delete_tickettype",
                       "tickets.view_ticket"}, {"tickets.change_ticket"}),
-    Role.SUPERVISOR: ({"tickets.view_ticket", "tickets.change_ticket", "tickets.view_queue"},
+    Role.SUPERVISOR: ({"tickets.view_ticket", "tickets.change_ticket", "tickets.view_queue", "tickets.assign_ticket"},
                       {"tickets.change_queue", "tickets.change_routingrule"}),
     Role.AGENT: ({"tickets.view_ticket", "tickets.change_ticket", "tickets.add_comment"},
-                 {"tickets.change_queue", "tickets.delete_ticket"}),
+                 {"tickets.change_queue", "tickets.delete_ticket", "tickets.assign_ticket"}),
     Role.VIEWER: ({"tickets.view_ticket"}, {"tickets.change_ticket", "tickets.add_comment"}),
     Role.FINANCE: (set(), {"tickets.view_ticket"}),
 }

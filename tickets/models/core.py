@@ -106,6 +106,9 @@ class Ticket(TenantModel):
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
+        # Giving a ticket to someone else (or back to the pool when it is not yours): supervisors, and a custom role
+        # that grants it. Read by tickets.permissions.may_assign_others, for pages and API alike.
+        permissions = [("assign_ticket", _("Can give tickets to others"))]
         constraints = [models.UniqueConstraint(fields=["organization", "number"], name="ticket_org_number_uniq")]
         indexes = [
             # "My open tickets, most urgent first, oldest first."

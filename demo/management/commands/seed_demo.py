@@ -135,6 +135,11 @@ class Command(BaseCommand):
             if teams[code].leader_id is None:
                 teams[code].leader = users["supervisor"]
                 teams[code].save(update_fields=["leader"])
+        # The supervisor runs the whole country: managing the three areas, they see every region's customers and,
+        # in their teams' queues, every region's tickets (supervisors and agents see nothing by a region not theirs).
+        for code in ("EAST", "SOUTH", "NORTH"):
+            if not services.region_managers(region=regions[code]):
+                services.region_set_managers(region=regions[code], managers=[users["supervisor"]])
         for username, (region_codes, skill_names) in AGENTS.items():
             user = users[username]
             if not hasattr(user, "agent_profile"):
