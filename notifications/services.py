@@ -22,9 +22,17 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from notifications.errors import MSG_NOTIFICATION_NOT_YOURS, MSG_NOTIFY_OTHER_ORG, NotificationError
-from notifications.models import Notification, NotificationDelivery
+from notifications.errors import (
+    MSG_NOTIFICATION_NOT_YOURS,
+    MSG_NOTIFY_OTHER_ORG,
+    MSG_TEST_NO_ADDRESS,
+    MSG_TEST_UNKNOWN_CHANNEL,
+    NotificationError,
+)
+from notifications.models import Notification, NotificationChannelConfig, NotificationDelivery
+from scrm.models import SettingsChange
 from scrm.platform import outbox
+from scrm.platform.audit import settings_change_record
 from scrm.platform.tenancy import tenant_scope, tenant_sql
 
 logger = logging.getLogger(__name__)
@@ -284,3 +292,70 @@ def notifications_mark_all_read(*, user):
     """Mark every unread notification of the user read; returns how many."""
     with tenant_scope(user.organization_id):
         return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- the organization's channels, set by ops in the product ---------------------------------------------------------
+
+# The fields of NotificationChannelConfig ops set (the secrets apart: write-only, never read back).
+CHANNEL_FIELDS = ("wecom_corp_id", "wecom_agent_id", "wecom_userid_field", "sms_provider", "aliyun_access_key_id",
+                  "aliyun_sign_name", "aliyun_template_code", "aliyun_endpoint")
+
+
+@transaction.atomic
+def notification_channels_save(*, organization, by, wecom_secret="", aliyun_access_key_secret="", **fields):
+    """Set the organization's WeCom application and SMS account (one row, created on the first save). A secret left
+    empty keeps the one stored; a channel emptied (no corp ID and agent ID; no SMS provider) forgets its secret.
+    Incomplete settings raise ValidationError and nothing is saved. The audit row names which secrets were
+    replaced, never their values."""
+    unknown = set(fields) - set(CHANNEL_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown channel fields: {sorted(unknown)}")
+    with tenant_scope(organization):
+        config = (NotificationChannelConfig.objects.select_for_update().filter(organization=organization).first()
+                  or NotificationChannelConfig(organization=organization))
+        created = config.pk is None
+        for name, value in fields.items():
+            setattr(config, name, value.strip() if isinstance(value, str) else value)
+        replaced = []
+        if wecom_secret:
+            config.set_wecom_secret(wecom_secret.strip())
+            replaced.append("wecom_secret")
+        if aliyun_access_key_secret:
+            config.set_aliyun_access_key_secret(aliyun_access_key_secret.strip())
+            replaced.append("aliyun_access_key_secret")
+        if not config.wecom_corp_id and not config.wecom_agent_id:
+            config.wecom_secret_encrypted = ""
+        if not config.sms_provider:
+            config.aliyun_access_key_secret_encrypted = ""
+        config.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+        config.save()
+        settings_change_record(
+            instance=config, by=by, action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED,
+            detail={**{name: getattr(config, name) for name in CHANNEL_FIELDS}, "secrets_replaced": replaced})
+        return config
+
+
+TEST_TITLE = _("Test message from SCRM: this channel works")
+TEST_BODY = _("Sent by %(user)s from the notification channel settings.")
+
+
+@transaction.atomic
+def notification_channel_test(*, organization, by, channel, address="", url=""):
+    """Send a test message on one outside channel through the outbox, to `address` (else where `by` is reached on
+    it). It shows in `by`'s notification centre too; its delivery's state (sent, failed with the reason) is the
+    answer. Returns the delivery."""
+    registered = _CHANNELS.get(channel)
+    if registered is None:
+        raise NotificationError(MSG_TEST_UNKNOWN_CHANNEL)
+    with tenant_scope(organization):
+        address = (address or "").strip() or registered.address(by)
+        if not address:
+            raise NotificationError(MSG_TEST_NO_ADDRESS)
+        with translation.override(settings.LANGUAGE_CODE):
+            title, body = str(TEST_TITLE), str(TEST_BODY % {"user": by.get_full_name() or by.username})
+        notification = Notification.objects.create(organization=organization, recipient=by, kind=Kind.CHANNEL_TEST,
+                                                   title=title, body=body, url=url)
+        delivery = NotificationDelivery.objects.create(organization=organization, notification=notification,
+                                                       channel=channel, address=address[:254])
+        transaction.on_commit(partial(_publish, [delivery.pk]))
+        return delivery
