@@ -7,20 +7,25 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from scrm.models import AgentProfile, Channel, Customer, Region, SettingsChange, Tag, Team
-from scrm.platform.access import ModuleRequiredMixin
+from scrm.platform.access import ModuleRequiredMixin, settings_delete_response
 from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, Ticket, TicketType
 from tickets.services import CANNED_VARIABLES
 from tickets.services.config import (
+    canned_response_delete,
     canned_response_save,
+    queue_delete,
     queue_save,
+    routing_rule_delete,
     routing_rule_move,
     routing_rule_save,
     routing_rule_set_active,
+    ticket_type_delete,
     ticket_type_save,
 )
 
@@ -386,3 +391,45 @@ class RoutingRuleActiveView(_RulePage, View):
                                        is_active=is_active)
         messages.success(request, (MSG_RULE_ENABLED if is_active else MSG_RULE_DISABLED) % {"name": rule.name})
         return redirect("tickets:rule-tester")
+
+
+# --- deletes (POST only): refused with the reason while anything uses the object ------------------------------------
+
+class CannedResponseDeleteView(CannedResponseFormView):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        canned = self.canned(pk)
+        return settings_delete_response(
+            request, lambda: canned_response_delete(organization=request.user.organization, by=request.user,
+                                                    canned=canned),
+            name=canned.title, done="tickets:canned-list", back=reverse("tickets:canned-edit", args=[pk]))
+
+
+class TicketTypeDeleteView(TicketTypeView):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        item = self.ticket_type(pk)
+        return settings_delete_response(
+            request, lambda: ticket_type_delete(organization=request.user.organization, by=request.user,
+                                                ticket_type=item),
+            name=item.name, done="tickets:type-list", back=reverse("tickets:type-edit", args=[pk]))
+
+
+class QueueDeleteView(QueueSettingsView):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        item = self.queue(pk)
+        return settings_delete_response(
+            request, lambda: queue_delete(organization=request.user.organization, by=request.user, queue=item),
+            name=item.name, done="tickets:queue-settings", back=reverse("tickets:queue-edit", args=[pk]))
+
+
+class RoutingRuleDeleteView(_RulePage, View):
+    def post(self, request, pk):
+        rule = self.rule(pk)
+        return settings_delete_response(
+            request, lambda: routing_rule_delete(organization=request.user.organization, by=request.user, rule=rule),
+            name=rule.name, done="tickets:rule-tester", back=reverse("tickets:rule-edit", args=[pk]))

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy
 
 from scrm.models import SettingsChange
-from scrm.platform.audit import settings_change_record
+from scrm.platform.audit import settings_change_record, settings_object_delete
 from scrm.platform.tenancy import tenant_scope
 from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, TicketType
 from tickets.services.workspace import CANNED_VARIABLES
@@ -190,3 +190,42 @@ def routing_rule_set_active(*, organization, by, rule, is_active):
         settings_change_record(instance=rule, by=by, action=SettingsChange.Action.CHANGED,
                                detail={"is_active": is_active})
         return rule
+
+
+# --- deletes: refused while anything uses the object ----------------------------------------------------------------
+
+# Through rows deleted with their queue (the admin sets them).
+_QUEUE_PARTS = ("tickets.QueueRegion", "tickets.QueueTicketType", "tickets.QueueSkill")
+
+
+@transaction.atomic
+def queue_delete(*, organization, by, queue):
+    """Delete a queue nothing uses any more (no ticket, open or closed, no rule, type, policy or canned response
+    points at it): its members, regions and skills go with it. Else ValidationError names what uses it."""
+    with tenant_scope(organization):
+        settings_object_delete(instance=queue, by=by, parts=(QueueMembership, *_QUEUE_PARTS),
+                               detail={"name": queue.name, "code": queue.code})
+
+
+@transaction.atomic
+def ticket_type_delete(*, organization, by, ticket_type):
+    """Delete a ticket type no ticket, rule or policy uses; else ValidationError (switch it off instead)."""
+    with tenant_scope(organization):
+        settings_object_delete(instance=ticket_type, by=by, switch_off=True,
+                               parts=("tickets.TicketTypeSkill", "tickets.QueueTicketType"),
+                               detail={"name": ticket_type.name, "code": ticket_type.code})
+
+
+@transaction.atomic
+def canned_response_delete(*, organization, by, canned):
+    with tenant_scope(organization):
+        settings_object_delete(instance=canned, by=by, detail={"title": canned.title, "body": canned.body})
+
+
+@transaction.atomic
+def routing_rule_delete(*, organization, by, rule):
+    """Delete a rule; the rules after it move up one place."""
+    with tenant_scope(organization):
+        tags = list(rule.add_tags.all())
+        settings_object_delete(instance=rule, by=by, parts=("tickets.RoutingRuleTag",), detail=_rule_detail(rule, tags))
+        _rules_renumber(organization)
