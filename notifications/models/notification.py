@@ -26,6 +26,7 @@ class Notification(TenantModel):
         SLA_BREACH = "sla_breach", _("SLA breached")
         RATING_LOW = "rating_low", _("Low satisfaction rating")
         CHANNEL_TEST = "channel_test", _("Channel test")
+        WAITING = "waiting", _("Urgent ticket waiting")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))
