@@ -104,6 +104,11 @@ def _publish(delivery_ids):
         outbox.publish(KIND, delivery_id)
 
 
+def notification_deliveries_publish(delivery_ids):
+    """Hand deliveries written by another app's service to the workers (call it on commit)."""
+    _publish(delivery_ids)
+
+
 @dataclass(frozen=True)
 class Notice:
     """One thing to tell one user (see `notify`). `channels`: channels that get a delivery even when they do not

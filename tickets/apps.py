@@ -28,8 +28,18 @@ class TicketsConfig(AppConfig):
             Role.VIEWER: {**config, "ticket": read, "comment": read, "ticketevent": read},
         })
         register_timeline_provider("tickets")(ticket_entries)
+        self._register_sms_deliveries()
         self._register_navigation()
         self._register_console()
+
+    @staticmethod
+    def _register_sms_deliveries():
+        """The SMS agents send from a ticket show their delivery state like any reply."""
+        from tickets.outbound import register_delivery_source
+        from tickets.services.delivery import sms_delivery_source
+
+        read, retry = sms_delivery_source()
+        register_delivery_source(read=read, retry=retry)
 
     @staticmethod
     def _register_console():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views, views_create, views_settings
+from tickets import views, views_create, views_settings, views_sms
 
 app_name = "tickets"
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("<int:pk>/", views.TicketDetailView.as_view(), name="ticket-detail"),
     path("<int:pk>/conversation/", views.TicketConversationView.as_view(), name="ticket-conversation"),
     path("<int:pk>/reply/", views.TicketReplyView.as_view(), name="ticket-reply"),
+    path("<int:pk>/sms/", views_sms.TicketSmsView.as_view(), name="ticket-sms"),
     path("<int:pk>/replies/<int:comment_id>/retry/", views.TicketReplyRetryView.as_view(), name="ticket-reply-retry"),
     path("<int:pk>/status/", views.TicketStatusView.as_view(), name="ticket-status"),
     path("<int:pk>/priority/", views.TicketPriorityView.as_view(), name="ticket-priority"),
