@@ -11,10 +11,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.models import Notification
 from scrm.models import Customer, User
 from sla.calendar import subtract_business_minutes
 from sla.models import EscalationStep, SLAPolicy, SLATarget
-from sla.services import calendar_value, calendars_ensure_defaults, sla_policy_save, ticket_sla_apply
+from sla.services import calendar_value, calendars_ensure_defaults, sla_policy_save, sla_sweep, ticket_sla_apply
 from tickets.models import Ticket
 from tickets.services import ticket_change_status, ticket_open, ticket_reply
 
@@ -55,6 +56,24 @@ def seed_sla(*, organization):
     for ticket in Ticket.objects.order_by("pk"):
         ticket_sla_apply(ticket=ticket, reason="demo")
     _fresh_tickets(organization, standard, h12)
+
+
+# Unread notifications each demo user starts with: the newest few, as after a day's work, not the 30 days of
+# history the demo replays at once (a bell at 99+ from the first sign-in teaches people to ignore it).
+DEMO_UNREAD = 5
+
+
+def settle_notifications():
+    """Run the ladder steps the backlog is due now (what beat would do in its first minutes), then mark read all
+    but each user's newest DEMO_UNREAD notifications. `seed_demo` calls it once, after every seeder of its first
+    run."""
+    sla_sweep()
+    now = timezone.now()
+    keep = []
+    for recipient_id in Notification.objects.order_by().values_list("recipient_id", flat=True).distinct():
+        keep.extend(Notification.objects.filter(recipient_id=recipient_id).order_by("-created_at", "-pk")
+                    .values_list("pk", flat=True)[:DEMO_UNREAD])
+    Notification.objects.filter(read_at__isnull=True).exclude(pk__in=keep).update(read_at=now)
 
 
 def _fresh_tickets(organization, policy, calendar):

@@ -24,3 +24,14 @@ class NotificationsConfig(AppConfig):
         # notifications.services registers the outbox kind "notification" (imported with the senders above); the
         # channels' secrets are masked in every error recorded.
         register_secret_source(notification_channel_secrets)
+        self._register_navigation()
+
+    @staticmethod
+    def _register_navigation():
+        from notifications.views_settings import user_configures_notification_channels
+        from scrm.platform.navigation import NavChild, register_nav_children
+
+        register_nav_children("settings", [
+            NavChild("notification-channels", _("Notification channels"), "notifications:channel-settings",
+                     "bi-broadcast", user_configures_notification_channels),
+        ])

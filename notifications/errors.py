@@ -9,3 +9,5 @@ class NotificationError(Exception):
 
 MSG_NOTIFY_OTHER_ORG = _("A notification can only go to someone of the ticket's organization.")
 MSG_NOTIFICATION_NOT_YOURS = _("That notification is not yours.")
+MSG_TEST_NO_ADDRESS = _("There is nowhere to send the test on this channel: type an address.")
+MSG_TEST_UNKNOWN_CHANNEL = _("Unknown channel.")

@@ -48,7 +48,7 @@ Channel = NotificationDelivery.Channel
 
 EMAIL_SUBJECT = _("[SCRM] %(title)s")
 # Email by default only for what needs someone's attention now; the in-app centre gets everything.
-EMAIL_KINDS = frozenset({Kind.ASSIGNED, Kind.MENTIONED, Kind.ESCALATED})
+EMAIL_KINDS = frozenset({Kind.ASSIGNED, Kind.MENTIONED, Kind.ESCALATED, Kind.WAITING, Kind.RATING_LOW})
 
 SMS_TIMEOUT_SECONDS = 10
 WECOM_TIMEOUT_SECONDS = 10

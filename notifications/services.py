@@ -22,9 +22,17 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from notifications.errors import MSG_NOTIFICATION_NOT_YOURS, MSG_NOTIFY_OTHER_ORG, NotificationError
-from notifications.models import Notification, NotificationDelivery
+from notifications.errors import (
+    MSG_NOTIFICATION_NOT_YOURS,
+    MSG_NOTIFY_OTHER_ORG,
+    MSG_TEST_NO_ADDRESS,
+    MSG_TEST_UNKNOWN_CHANNEL,
+    NotificationError,
+)
+from notifications.models import Notification, NotificationChannelConfig, NotificationDelivery
+from scrm.models import SettingsChange
 from scrm.platform import outbox
+from scrm.platform.audit import settings_change_record
 from scrm.platform.tenancy import tenant_scope, tenant_sql
 
 logger = logging.getLogger(__name__)
@@ -96,6 +104,11 @@ def _publish(delivery_ids):
         outbox.publish(KIND, delivery_id)
 
 
+def notification_deliveries_publish(delivery_ids):
+    """Hand deliveries written by another app's service to the workers (call it on commit)."""
+    _publish(delivery_ids)
+
+
 @dataclass(frozen=True)
 class Notice:
     """One thing to tell one user (see `notify`). `channels`: channels that get a delivery even when they do not
@@ -141,10 +154,15 @@ _COLUMNS = ("id", "organization_id", "recipient_id", "kind", "ticket_id", "actor
             "read_at", "created_at")
 
 
+# Kinds grouped per ticket: a recipient has at most one unread notification of these per ticket, updated in place
+# (new title and body, moved to the top) by each new step of the SLA ladder, instead of one per step.
+GROUPED_KINDS = frozenset({Kind.SLA_WARNING, Kind.SLA_BREACH})
+
+
 def _notify_rows(notices):
     """Insert the notifications of `notices` (plain rows: a model object per notification and bulk_create's
     compiler cost more than the rest of an SLA escalation) and their deliveries; returns the rows as in _COLUMNS,
-    None where nobody is told."""
+    None where nobody is told. A notice of a grouped kind updates the recipient's unread one of that ticket."""
     results = [None] * len(notices)
     by_organization = {}
     urls = _TicketUrls()
@@ -162,23 +180,76 @@ def _notify_rows(notices):
     table = connection.ops.quote_name(Notification._meta.db_table)
     for organization_id, items in by_organization.items():
         with tenant_scope(organization_id):
-            ids = tenant_sql(
-                f"INSERT INTO {table} (organization_id, recipient_id, kind, ticket_id, actor_id, title, body, url, "  # noqa: S608 - ours
-                "read_at, created_at) SELECT %(organization)s, v.recipient, v.kind, v.ticket, v.actor, v.title, "
-                "v.body, v.url, NULL, v.at FROM (VALUES %(values)s) AS v (n, recipient, kind, ticket, actor, title, "
-                "body, url, at) ORDER BY v.n RETURNING id",
-                organization=organization_id, values=[(n, *row) for n, (_i, _notice, row) in enumerate(items)],
-                template="(%s, %s::bigint, %s, %s::bigint, %s::bigint, %s, %s, %s, %s::timestamptz)")
+            items, updates, superseded = _grouped_updates(organization_id, items)
+            ids = []
+            if items:
+                ids = tenant_sql(
+                    f"INSERT INTO {table} (organization_id, recipient_id, kind, ticket_id, actor_id, title, body, url, "  # noqa: S608 - ours
+                    "read_at, created_at) SELECT %(organization)s, v.recipient, v.kind, v.ticket, v.actor, v.title, "
+                    "v.body, v.url, NULL, v.at FROM (VALUES %(values)s) AS v (n, recipient, kind, ticket, actor, "
+                    "title, body, url, at) ORDER BY v.n RETURNING id",
+                    organization=organization_id, values=[(n, *row) for n, (_i, _notice, row) in enumerate(items)],
+                    template="(%s, %s::bigint, %s, %s::bigint, %s::bigint, %s, %s, %s, %s::timestamptz)")
             # Ids come from one sequence in the order of the rows (ORDER BY v.n), whatever order RETURNING uses.
-            ids = sorted(notification_id for (notification_id,) in ids)
-            deliveries = []
-            for notification_id, (index, notice, row) in zip(ids, items, strict=True):
-                results[index] = (notification_id, organization_id, *row[:7], None, row[7])
-                deliveries.extend(_deliveries(notice, notification_id, organization_id))
+            inserted = list(zip(sorted(notification_id for (notification_id,) in ids), items, strict=True))
+            deliveries, again, id_of = [], [], {}
+            for written, out in ((inserted, deliveries), (updates, again)):
+                for notification_id, item in written:
+                    index, notice, row = item
+                    results[index] = (notification_id, organization_id, *row[:7], None, row[7])
+                    id_of[id(item)] = notification_id
+                    out.extend(_deliveries(notice, notification_id, organization_id))
+            for index, winner in superseded:
+                row = winner[2]
+                results[index] = (id_of[id(winner)], organization_id, *row[:7], None, row[7])
             if deliveries:
                 NotificationDelivery.objects.bulk_create(deliveries)
-                transaction.on_commit(partial(_publish, [d.pk for d in deliveries]))
+            if again:
+                # A grouped notification's earlier delivery on a channel is sent again, with the new text.
+                NotificationDelivery.objects.bulk_create(
+                    again, update_conflicts=True, unique_fields=["organization", "notification", "channel"],
+                    update_fields=["address", "status", "attempts", "next_attempt_at", "lease_until", "last_error",
+                                   "sent_at"])
+            if deliveries or again:
+                transaction.on_commit(partial(_publish, [d.pk for d in (*deliveries, *again)]))
     return results
+
+
+def _grouped_updates(organization_id, items):
+    """Split one organization's items: those to insert; those that update the unread notification of the same
+    recipient and ticket of a grouped kind, written here ([(notification id, item)]); and those superseded by a
+    later notice of the same group in this batch ([(index, the winning item)]: they answer with its id)."""
+    grouped = {id(item) for item in items if item[1].kind in GROUPED_KINDS and item[1].ticket is not None}
+    if not grouped:
+        return items, [], []
+
+    def key(item):
+        return (item[1].recipient.pk, item[1].ticket.pk)
+
+    winners = {key(item): item for item in items if id(item) in grouped}  # the last of each group
+    existing = {}
+    for pk, recipient_id, ticket_id in (
+            Notification.objects.filter(read_at__isnull=True, kind__in=GROUPED_KINDS,
+                                        recipient_id__in={r for r, _t in winners},
+                                        ticket_id__in={t for _r, t in winners})
+            .order_by("created_at", "pk").values_list("pk", "recipient_id", "ticket_id")):
+        existing[(recipient_id, ticket_id)] = pk  # the newest, should earlier ones never have been grouped
+    inserts, updates, superseded = [], [], []
+    for item in items:
+        if id(item) not in grouped:
+            inserts.append(item)
+        elif winners[key(item)] is not item:
+            superseded.append((item[0], winners[key(item)]))
+        elif key(item) in existing:
+            updates.append((existing[key(item)], item))
+        else:
+            inserts.append(item)
+    if updates:
+        Notification.objects.bulk_update(
+            [Notification(pk=pk, organization_id=organization_id, kind=row[1], actor_id=row[3], title=row[4],
+                          body=row[5], url=row[6], created_at=row[7]) for pk, (_i, _n, row) in updates],
+            ["kind", "actor_id", "title", "body", "url", "created_at"])
+    return inserts, updates, superseded
 
 
 def _audience(notice):
@@ -284,3 +355,70 @@ def notifications_mark_all_read(*, user):
     """Mark every unread notification of the user read; returns how many."""
     with tenant_scope(user.organization_id):
         return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- the organization's channels, set by ops in the product ---------------------------------------------------------
+
+# The fields of NotificationChannelConfig ops set (the secrets apart: write-only, never read back).
+CHANNEL_FIELDS = ("wecom_corp_id", "wecom_agent_id", "wecom_userid_field", "sms_provider", "aliyun_access_key_id",
+                  "aliyun_sign_name", "aliyun_template_code", "aliyun_endpoint")
+
+
+@transaction.atomic
+def notification_channels_save(*, organization, by, wecom_secret="", aliyun_access_key_secret="", **fields):
+    """Set the organization's WeCom application and SMS account (one row, created on the first save). A secret left
+    empty keeps the one stored; a channel emptied (no corp ID and agent ID; no SMS provider) forgets its secret.
+    Incomplete settings raise ValidationError and nothing is saved. The audit row names which secrets were
+    replaced, never their values."""
+    unknown = set(fields) - set(CHANNEL_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown channel fields: {sorted(unknown)}")
+    with tenant_scope(organization):
+        config = (NotificationChannelConfig.objects.select_for_update().filter(organization=organization).first()
+                  or NotificationChannelConfig(organization=organization))
+        created = config.pk is None
+        for name, value in fields.items():
+            setattr(config, name, value.strip() if isinstance(value, str) else value)
+        replaced = []
+        if wecom_secret:
+            config.set_wecom_secret(wecom_secret.strip())
+            replaced.append("wecom_secret")
+        if aliyun_access_key_secret:
+            config.set_aliyun_access_key_secret(aliyun_access_key_secret.strip())
+            replaced.append("aliyun_access_key_secret")
+        if not config.wecom_corp_id and not config.wecom_agent_id:
+            config.wecom_secret_encrypted = ""
+        if not config.sms_provider:
+            config.aliyun_access_key_secret_encrypted = ""
+        config.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+        config.save()
+        settings_change_record(
+            instance=config, by=by, action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED,
+            detail={**{name: getattr(config, name) for name in CHANNEL_FIELDS}, "secrets_replaced": replaced})
+        return config
+
+
+TEST_TITLE = _("Test message from SCRM: this channel works")
+TEST_BODY = _("Sent by %(user)s from the notification channel settings.")
+
+
+@transaction.atomic
+def notification_channel_test(*, organization, by, channel, address="", url=""):
+    """Send a test message on one outside channel through the outbox, to `address` (else where `by` is reached on
+    it). It shows in `by`'s notification centre too; its delivery's state (sent, failed with the reason) is the
+    answer. Returns the delivery."""
+    registered = _CHANNELS.get(channel)
+    if registered is None:
+        raise NotificationError(MSG_TEST_UNKNOWN_CHANNEL)
+    with tenant_scope(organization):
+        address = (address or "").strip() or registered.address(by)
+        if not address:
+            raise NotificationError(MSG_TEST_NO_ADDRESS)
+        with translation.override(settings.LANGUAGE_CODE):
+            title, body = str(TEST_TITLE), str(TEST_BODY % {"user": by.get_full_name() or by.username})
+        notification = Notification.objects.create(organization=organization, recipient=by, kind=Kind.CHANNEL_TEST,
+                                                   title=title, body=body, url=url)
+        delivery = NotificationDelivery.objects.create(organization=organization, notification=notification,
+                                                       channel=channel, address=address[:254])
+        transaction.on_commit(partial(_publish, [delivery.pk]))
+        return delivery

@@ -12,6 +12,7 @@ urlpatterns = [
     path("settings/roles/", views_roles.RoleListView.as_view(), name="role-list"),
     path("settings/tags/", views_tags.TagListView.as_view(), name="tag-list"),
     path("settings/tags/<int:pk>/", views_tags.TagListView.as_view(), name="tag-edit"),
+    path("settings/tags/<int:pk>/delete/", views_tags.TagDeleteView.as_view(), name="tag-delete"),
     path("settings/roles/new/", views_roles.RoleFormView.as_view(), name="role-create"),
     path("settings/roles/<int:pk>/", views_roles.RoleFormView.as_view(), name="role-edit"),
     path("settings/roles/<int:pk>/assign/", views_roles.RoleAssignView.as_view(), name="role-assign"),

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from scrm.models import Tag, TagGroup
-from scrm.platform.access import ModuleRequiredMixin
-from scrm.services import tag_save
+from scrm.platform.access import ModuleRequiredMixin, settings_delete_response
+from scrm.services import tag_delete, tag_save
 
 MSG_TAG_SAVED = _("Tag “%(name)s” saved.")
 
@@ -79,3 +80,15 @@ class TagListView(ModuleRequiredMixin, TemplateView):
     def _context(self, tag, form):
         groups = TagGroup.objects.prefetch_related("tags").order_by("sort_order", "name")
         return self.get_context_data(tag=tag, form=form, groups=groups)
+
+
+class TagDeleteView(TagListView):
+    """POST: the tag comes off every customer and ticket; refused while a routing rule adds it."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        tag = self.tag(pk)
+        return settings_delete_response(
+            request, lambda: tag_delete(organization=request.user.organization, by=request.user, tag=tag),
+            name=tag.name, done="scrm:tag-list", back=reverse("scrm:tag-edit", args=[pk]))

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from notifications.models import Notification
 from notifications.services import Notice, notify, notify_many
 from scrm.models import AgentProfile, SettingsChange, Team, User
-from scrm.platform.audit import settings_change_record
+from scrm.platform.audit import settings_change_record, settings_object_delete
 from scrm.platform.tenancy import platform_scope, tenant_scope, tenant_sql
 from sla.calendar import (
     Calendar,
@@ -343,6 +343,22 @@ def sla_policy_save(*, policy, targets, steps, by=None):
         settings_change_record(instance=policy, by=by, detail=_policy_detail(policy, targets, steps),
                                action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED)
         return policy
+
+
+@transaction.atomic
+def sla_policy_delete(*, policy, by):
+    """Delete a policy no ticket was given (its targets and ladder go with it); else ValidationError: switch it off
+    instead, so the tickets it timed keep their policy."""
+    with tenant_scope(policy.organization_id):
+        settings_object_delete(instance=policy, by=by, parts=(SLATarget, EscalationStep), switch_off=True,
+                               detail={"name": policy.name, **_policy_detail(policy, [], [])})
+
+
+@transaction.atomic
+def calendar_delete(*, calendar, by):
+    """Delete a calendar no policy uses (its days go with it); else ValidationError naming the policies."""
+    with tenant_scope(calendar.organization_id):
+        settings_object_delete(instance=calendar, by=by, parts=(CalendarDay,), detail=_calendar_detail(calendar))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from scrm.platform.access import ModuleRequiredMixin
+from scrm.platform.access import ModuleRequiredMixin, settings_delete_response
 from sla import selectors, services
 from sla.forms import (
     NEW_POLICY_TARGETS,
@@ -273,3 +273,19 @@ class CalendarImportView(CalendarFormView):
         return self.render_to_response(self._context(calendar, form, import_form=import_form), status=400)
 
 
+
+
+class PolicyDeleteView(_SLASettingsPage, View):
+    def post(self, request, pk):
+        policy = self._get(selectors.sla_policy_get, pk=pk)
+        return settings_delete_response(
+            request, lambda: services.sla_policy_delete(policy=policy, by=request.user), name=policy.name,
+            done="sla:policy-list", back=reverse("sla:policy-edit", args=[pk]))
+
+
+class CalendarDeleteView(_SLASettingsPage, View):
+    def post(self, request, pk):
+        calendar = self._get(selectors.business_calendar_get, pk=pk)
+        return settings_delete_response(
+            request, lambda: services.calendar_delete(calendar=calendar, by=request.user), name=calendar.name,
+            done="sla:calendar-list", back=reverse("sla:calendar-edit", args=[pk]))

@@ -35,6 +35,7 @@ class TicketsConfig(AppConfig):
 
         # Supervisors and agents see the customers of the tickets their queues and teams show them.
         register_customer_scope("tickets", customers_of_visible_tickets_q)
+        self._register_sms_deliveries()
         self._register_navigation()
         self._register_console()
 
@@ -46,6 +47,15 @@ class TicketsConfig(AppConfig):
         from tickets.services.forms import intake_ticket_open
 
         register_submission_handler(Form.Purpose.INTAKE, intake_ticket_open)
+
+    @staticmethod
+    def _register_sms_deliveries():
+        """The SMS agents send from a ticket show their delivery state like any reply."""
+        from tickets.outbound import register_delivery_source
+        from tickets.services.delivery import sms_delivery_source
+
+        read, retry = sms_delivery_source()
+        register_delivery_source(read=read, retry=retry)
 
     @staticmethod
     def _register_console():

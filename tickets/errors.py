@@ -53,10 +53,16 @@ MSG_REPLIED = _("Reply queued for sending; its delivery shows under it.")
 MSG_REPLY_NOT_SENT = _("Reply recorded on the ticket. Nothing is sent: a %(channel)s ticket has no channel to "
                        "the customer; call or write to them yourself.")
 MSG_REPLY_WINDOW_CLOSED = _("WeChat only accepts replies within %(hours)s hours of the customer's last message "
-                            "(%(last)s); this one cannot be sent. Add an internal note, or call the customer.")
+                            "(%(last)s); this one cannot be sent. Writing first needs a WeChat template message "
+                            "approved for the account, which is not set up here: call the customer, or add an "
+                            "internal note.")
 MSG_REPLY_WINDOW_CLOSED_SMS = _("WeChat only accepts replies within %(hours)s hours of the customer's last "
-                                "message (%(last)s); this one cannot be sent. Add an internal note, or reach the "
-                                "customer by phone or SMS (sending SMS from the ticket is not available yet).")
+                                "message (%(last)s); this one cannot be sent. Send the customer an SMS below, or call "
+                                "them (writing on WeChat first needs an approved template message).")
+MSG_SMS_UNAVAILABLE = _("No SMS account is configured: ask an ops admin to set one under Settings → Notification "
+                        "channels.")
+MSG_SMS_NO_MOBILE = _("The customer has no mobile number to send an SMS to.")
+MSG_SMS_TOO_LONG = _("An SMS carries at most %(limit)s characters; this one has %(count)s.")
 MSG_RETRY_QUEUED = _("The reply is queued to be sent again.")
 MSG_RETRY_NOT_FAILED = _("Only a reply whose delivery failed can be sent again.")
 MSG_NOTE_ADDED = _("Internal note added.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views, views_create, views_forms, views_settings
+from tickets import views, views_create, views_forms, views_settings, views_sms
 
 app_name = "tickets"
 
@@ -16,18 +16,28 @@ urlpatterns = [
     path("board/live/", views.TicketBoardLiveView.as_view(), name="board-live"),
     path("board/cell/", views.TicketBoardCellView.as_view(), name="board-cell"),
     path("settings/rules/", views.RoutingRuleTesterView.as_view(), name="rule-tester"),
+    path("settings/rules/new/", views_settings.RoutingRuleFormView.as_view(), name="rule-create"),
+    path("settings/rules/<int:pk>/", views_settings.RoutingRuleFormView.as_view(), name="rule-edit"),
+    path("settings/rules/<int:pk>/move/", views_settings.RoutingRuleMoveView.as_view(), name="rule-move"),
+    path("settings/rules/<int:pk>/active/", views_settings.RoutingRuleActiveView.as_view(), name="rule-active"),
+    path("settings/rules/<int:pk>/delete/", views_settings.RoutingRuleDeleteView.as_view(), name="rule-delete"),
     path("settings/queues/", views_settings.QueueSettingsView.as_view(), name="queue-settings"),
     path("settings/queues/<int:pk>/", views_settings.QueueSettingsView.as_view(), name="queue-edit"),
+    path("settings/queues/<int:pk>/delete/", views_settings.QueueDeleteView.as_view(), name="queue-delete"),
     path("settings/types/", views_settings.TicketTypeView.as_view(), name="type-list"),
     path("settings/types/<int:pk>/", views_settings.TicketTypeView.as_view(), name="type-edit"),
     path("settings/types/<int:pk>/fields/", views_forms.TicketTypeFieldsView.as_view(), name="type-fields"),
+    path("settings/types/<int:pk>/delete/", views_settings.TicketTypeDeleteView.as_view(), name="type-delete"),
     path("settings/canned/", views_settings.CannedResponseListView.as_view(), name="canned-list"),
     path("settings/canned/new/", views_settings.CannedResponseFormView.as_view(), name="canned-create"),
     path("settings/canned/<int:pk>/", views_settings.CannedResponseFormView.as_view(), name="canned-edit"),
+    path("settings/canned/<int:pk>/delete/", views_settings.CannedResponseDeleteView.as_view(),
+         name="canned-delete"),
     path("<int:pk>/", views.TicketDetailView.as_view(), name="ticket-detail"),
     path("<int:pk>/forms/", views_forms.TicketFormsPanelView.as_view(), name="ticket-forms"),
     path("<int:pk>/conversation/", views.TicketConversationView.as_view(), name="ticket-conversation"),
     path("<int:pk>/reply/", views.TicketReplyView.as_view(), name="ticket-reply"),
+    path("<int:pk>/sms/", views_sms.TicketSmsView.as_view(), name="ticket-sms"),
     path("<int:pk>/replies/<int:comment_id>/retry/", views.TicketReplyRetryView.as_view(), name="ticket-reply-retry"),
     path("<int:pk>/status/", views.TicketStatusView.as_view(), name="ticket-status"),
     path("<int:pk>/priority/", views.TicketPriorityView.as_view(), name="ticket-priority"),

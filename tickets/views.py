@@ -72,6 +72,7 @@ from tickets.permissions import (
 )
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.services._core import TRANSITIONS
+from tickets.services.delivery import SMS_TEXT_LIMIT, sms_available
 from tickets.tables import TicketTable
 
 PER_PAGE = 25
@@ -331,6 +332,7 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
             context.update(
                 reply_form=ReplyForm(), canned=selectors.canned_responses_for(ticket=ticket),
                 reply_window=window, reply_refusal=services.reply_window_refusal(ticket, window=window),
+                sms_offer=bool(window and window.closed and sms_available(ticket)), sms_limit=SMS_TEXT_LIMIT,
                 reply_sends=bool(reply_senders_for(ticket.channel)),
                 attachment_limit=settings.TICKET_ATTACHMENT_MAX_BYTES,
                 attachment_max_files=settings.TICKET_ATTACHMENT_MAX_FILES,

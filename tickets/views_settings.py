@@ -1,5 +1,5 @@
-"""Ticket settings pages of the settings module (queues and their members, ticket types, canned responses):
-ops admins only, every write a service that also writes the settings audit trail."""
+"""Ticket settings pages of the settings module (queues and their members, ticket types, canned responses,
+routing rules): ops admins only, every write a service that also writes the settings audit trail."""
 
 from django import forms
 from django.contrib import messages
@@ -7,14 +7,27 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import TemplateView
 
-from scrm.models import AgentProfile, SettingsChange, Team
-from scrm.platform.access import ModuleRequiredMixin
-from tickets.models import CannedResponse, Queue, QueueMembership, Ticket, TicketType
+from scrm.models import AgentProfile, Channel, Customer, Region, SettingsChange, Tag, Team
+from scrm.platform.access import ModuleRequiredMixin, settings_delete_response
+from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, Ticket, TicketType
 from tickets.services import CANNED_VARIABLES
-from tickets.services.config import canned_response_save, queue_save, ticket_type_save
+from tickets.services.config import (
+    canned_response_delete,
+    canned_response_save,
+    queue_delete,
+    queue_save,
+    routing_rule_delete,
+    routing_rule_move,
+    routing_rule_save,
+    routing_rule_set_active,
+    ticket_type_delete,
+    ticket_type_save,
+)
 
 MSG_CANNED_SAVED = _("Canned response “%(title)s” saved.")
 
@@ -245,3 +258,178 @@ class QueueSettingsView(ModuleRequiredMixin, TemplateView):
     def _context(self, item, form):
         queues = Queue.objects.select_related("team").annotate(member_count=Count("memberships")).order_by("name")
         return self.get_context_data(queue=item, form=form, queues=queues)
+
+
+MSG_RULE_SAVED = _("Routing rule “%(name)s” saved.")
+MSG_RULE_MOVED = _("Routing rule “%(name)s” is now number %(position)s.")
+MSG_RULE_ENABLED = _("Routing rule “%(name)s” switched on.")
+MSG_RULE_DISABLED = _("Routing rule “%(name)s” switched off: new tickets skip it.")
+
+
+def user_configures_routing(user):
+    return (user.is_authenticated and user.organization_id is not None
+            and user.has_perm("tickets.change_routingrule") and user.has_perm("tickets.add_routingrule"))
+
+
+class RoutingRuleForm(forms.Form):
+    name = forms.CharField(label=_("Rule name"), max_length=100)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    # When...
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Any"))] + list(Channel.choices), required=False)
+    ticket_type = forms.ModelChoiceField(label=_("Ticket type"), queryset=TicketType.objects.none(), required=False,
+                                         empty_label=_("Any"))
+    keywords = forms.CharField(label=_("Keywords"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                               help_text=RoutingRule._meta.get_field("keywords").help_text)
+    customer_level = forms.ChoiceField(label=_("Customer level"), required=False,
+                                       choices=[("", _("Any"))] + list(Customer.Level.choices))
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), required=False,
+                                    empty_label=_("Any"), help_text=RoutingRule._meta.get_field("region").help_text)
+    # ...then.
+    set_queue = forms.ModelChoiceField(label=_("Send to queue"), queryset=Queue.objects.none(), required=False,
+                                       empty_label=_("The type's queue"))
+    set_priority = forms.TypedChoiceField(label=_("Set priority"), coerce=int, empty_value=None, required=False,
+                                          choices=[("", _("The type's default"))] + list(Ticket.Priority.choices))
+    set_type = forms.ModelChoiceField(label=_("Set ticket type"), queryset=TicketType.objects.none(), required=False,
+                                      empty_label=_("Unchanged"))
+    add_tags = forms.ModelMultipleChoiceField(label=_("Add tags"), queryset=Tag.objects.none(), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+
+    CONDITIONS = ("channel", "ticket_type", "keywords", "customer_level", "region")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = TicketType.objects.order_by("sort_order", "name")
+        self.fields["ticket_type"].queryset = self.fields["set_type"].queryset = types
+        self.fields["region"].queryset = Region.objects.order_by("path")
+        self.fields["set_queue"].queryset = Queue.objects.order_by("name")
+        self.fields["add_tags"].queryset = Tag.objects.select_related("group").order_by("group__sort_order", "name")
+        for name, field in self.fields.items():
+            if name not in ("is_active", "add_tags"):
+                field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
+                                              else "form-control")
+
+    def conditions(self):
+        return [self[name] for name in self.CONDITIONS]
+
+    def actions(self):
+        return [self[name] for name in ("set_queue", "set_priority", "set_type", "add_tags")]
+
+
+class _RulePage(ModuleRequiredMixin):
+    module = "settings"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not user_configures_routing(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @staticmethod
+    def rule(pk):
+        if pk is None:
+            return None
+        try:
+            return RoutingRule.objects.get(pk=pk)  # the open scope: another organization's is not found
+        except RoutingRule.DoesNotExist as exc:
+            raise Http404 from exc
+
+
+class RoutingRuleFormView(_RulePage, TemplateView):
+    """A new rule (it is tried last) or `<pk>/` to change one; the rule tester stays on the list page."""
+
+    template_name = "tickets/settings/rule_form.html"
+
+    def get(self, request, pk=None):
+        rule = self.rule(pk)
+        initial = None
+        if rule is not None:
+            initial = {name: getattr(rule, name) for name in ("name", "is_active", "channel", "keywords",
+                                                               "customer_level", "set_priority")}
+            initial.update(ticket_type=rule.ticket_type_id, region=rule.region_id, set_queue=rule.set_queue_id,
+                           set_type=rule.set_type_id, add_tags=[tag.pk for tag in rule.add_tags.all()])
+        return self.render_to_response(self._context(rule, RoutingRuleForm(initial=initial)))
+
+    def post(self, request, pk=None):
+        rule = self.rule(pk)
+        form = RoutingRuleForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = routing_rule_save(organization=request.user.organization, by=request.user, rule=rule,
+                                          **form.cleaned_data)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, MSG_RULE_SAVED % {"name": saved.name})
+                return redirect("tickets:rule-tester")
+        return self.render_to_response(self._context(self.rule(pk), form), status=400)
+
+    def _context(self, rule, form):
+        changes = (SettingsChange.objects.filter(subject="tickets.routingrule", subject_id=rule.pk)
+                   .select_related("by")[:20] if rule else [])
+        return self.get_context_data(rule=rule, form=form, changes=changes)
+
+
+class RoutingRuleMoveView(_RulePage, View):
+    """POST `direction=up|down`: the rule changes place with its neighbour."""
+
+    def post(self, request, pk):
+        rule = self.rule(pk)
+        offset = {"up": -1, "down": 1}.get(request.POST.get("direction"))
+        if offset is None:
+            return redirect("tickets:rule-tester")
+        moved = routing_rule_move(organization=request.user.organization, by=request.user, rule=rule, offset=offset)
+        messages.success(request, MSG_RULE_MOVED % {"name": moved.name, "position": moved.position})
+        return redirect("tickets:rule-tester")
+
+
+class RoutingRuleActiveView(_RulePage, View):
+    """POST `active=1|0`: switch the rule on or off."""
+
+    def post(self, request, pk):
+        is_active = request.POST.get("active") == "1"
+        rule = routing_rule_set_active(organization=request.user.organization, by=request.user, rule=self.rule(pk),
+                                       is_active=is_active)
+        messages.success(request, (MSG_RULE_ENABLED if is_active else MSG_RULE_DISABLED) % {"name": rule.name})
+        return redirect("tickets:rule-tester")
+
+
+# --- deletes (POST only): refused with the reason while anything uses the object ------------------------------------
+
+class CannedResponseDeleteView(CannedResponseFormView):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        canned = self.canned(pk)
+        return settings_delete_response(
+            request, lambda: canned_response_delete(organization=request.user.organization, by=request.user,
+                                                    canned=canned),
+            name=canned.title, done="tickets:canned-list", back=reverse("tickets:canned-edit", args=[pk]))
+
+
+class TicketTypeDeleteView(TicketTypeView):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        item = self.ticket_type(pk)
+        return settings_delete_response(
+            request, lambda: ticket_type_delete(organization=request.user.organization, by=request.user,
+                                                ticket_type=item),
+            name=item.name, done="tickets:type-list", back=reverse("tickets:type-edit", args=[pk]))
+
+
+class QueueDeleteView(QueueSettingsView):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        item = self.queue(pk)
+        return settings_delete_response(
+            request, lambda: queue_delete(organization=request.user.organization, by=request.user, queue=item),
+            name=item.name, done="tickets:queue-settings", back=reverse("tickets:queue-edit", args=[pk]))
+
+
+class RoutingRuleDeleteView(_RulePage, View):
+    def post(self, request, pk):
+        rule = self.rule(pk)
+        return settings_delete_response(
+            request, lambda: routing_rule_delete(organization=request.user.organization, by=request.user, rule=rule),
+            name=rule.name, done="tickets:rule-tester", back=reverse("tickets:rule-edit", args=[pk]))

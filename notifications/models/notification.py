@@ -25,6 +25,9 @@ class Notification(TenantModel):
         SLA_WARNING = "sla_warning", _("SLA warning")
         SLA_BREACH = "sla_breach", _("SLA breached")
         RATING_LOW = "rating_low", _("Low satisfaction rating")
+        CHANNEL_TEST = "channel_test", _("Channel test")
+        WAITING = "waiting", _("Urgent ticket waiting")
+        CUSTOMER_SMS = "customer_sms", _("SMS to a customer")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))

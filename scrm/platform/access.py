@@ -15,9 +15,12 @@ Nothing here outlives a request: roles are read once per request onto the user o
 every request, so a change of role takes effect on the user's next request.
 """
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 
 from scrm.models import CustomRole, CustomRolePermission, MaskedField, User
 from scrm.platform.roles import (
@@ -171,3 +174,19 @@ def user_revealable_fields(user, fields=CUSTOMER_PII_FIELDS):
 def user_may_reveal_pii(user):
     """Whether the user may see any of a customer's mobile and real name in full (the reveal button)."""
     return bool(user_revealable_fields(user))
+
+
+MSG_SETTINGS_DELETED = _("“%(name)s” deleted.")
+
+
+def settings_delete_response(request, delete, *, name, done, back):
+    """The answer of a settings page's Delete button: `delete()` (a service) and back to the list (`done`), or,
+    when it refuses (ValidationError: still in use), its reason shown on the object's page (`back`)."""
+    try:
+        delete()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(back)
+    messages.success(request, MSG_SETTINGS_DELETED % {"name": name})
+    return redirect(done)

@@ -7,6 +7,9 @@ sweeps, sign-in, global uniqueness checks) calls `platform_scope()` itself, with
 docs/tenancy.md lists every such place and tests/scrm/test_platform_lifts.py keeps the list honest.
 """
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
 from scrm.models import PlatformAudit, SettingsChange
 from scrm.platform.tenancy import platform_scope
 
@@ -30,3 +33,40 @@ def settings_change_record(*, instance, action, by=None, detail=None):
     return SettingsChange.objects.create(
         organization_id=instance.organization_id, subject=instance._meta.label_lower, subject_id=instance.pk,
         subject_name=str(instance)[:200], action=action, by=by, detail=detail or {})
+
+
+MSG_IN_USE = _("“%(name)s” cannot be deleted: it is still used by %(uses)s. Change those first.")
+MSG_IN_USE_SWITCH_OFF = _("“%(name)s” cannot be deleted: it is still used by %(uses)s. Switch it off instead: "
+                          "it is then no longer offered, and what used it keeps it.")
+
+
+def settings_object_uses(instance, *, parts=()):
+    """What still points at a settings object, as [(what, count)]: every row of every model (of any app) with a
+    foreign key to it, except the models in `parts` (its own parts and through rows, deleted with it; models or
+    "app_label.Model" labels of apps the caller may not import). One count
+    per relation; run it in the object's tenant scope."""
+    uses = []
+    for relation in instance._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete and (relation.one_to_many or relation.one_to_one)):
+            continue
+        model = relation.related_model
+        if model in parts or model._meta.label in parts:
+            continue
+        count = model._base_manager.filter(**{relation.field.name: instance}).count()
+        if count:
+            uses.append((model._meta.verbose_name_plural, count))
+    return uses
+
+
+def settings_object_delete(*, instance, by, parts=(), switch_off=False, detail=None):
+    """Delete a settings object ops no longer want, with one row of the settings audit trail, unless something
+    still uses it (tickets, rules, policies...: `settings_object_uses`): then ValidationError says what, and
+    nothing is deleted. `switch_off`: the object can be switched off instead, and the message says so. Call it
+    inside the service's transaction and tenant scope."""
+    uses = settings_object_uses(instance, parts=parts)
+    if uses:
+        message = MSG_IN_USE_SWITCH_OFF if switch_off else MSG_IN_USE
+        raise ValidationError(message, params={
+            "name": str(instance), "uses": "、".join(f"{what} {count}" for what, count in uses)})
+    settings_change_record(instance=instance, by=by, action=SettingsChange.Action.DELETED, detail=detail)
+    instance.delete()

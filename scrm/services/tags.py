@@ -5,11 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy
 
-from scrm.models import SettingsChange, Tag, TagGroup
-from scrm.platform.audit import settings_change_record
+from scrm.models import CustomerTag, SettingsChange, Tag, TagGroup
+from scrm.platform.audit import settings_change_record, settings_object_delete
 from scrm.platform.tenancy import tenant_scope
 
-__all__ = ["MSG_TAG_GROUP_NEEDED", "MSG_TAG_NAME_TAKEN", "tag_save"]
+__all__ = ["MSG_TAG_GROUP_NEEDED", "MSG_TAG_NAME_TAKEN", "tag_delete", "tag_save"]
 
 MSG_TAG_NAME_TAKEN = gettext_lazy("A tag is already called “%(name)s”.")
 MSG_TAG_GROUP_NEEDED = gettext_lazy("Choose a group or name a new one.")
@@ -39,3 +39,13 @@ def tag_save(*, organization, by, name, color, group=None, new_group="", tag=Non
             instance=tag, by=by, action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED,
             detail={"name": tag.name, "color": tag.color, "group": group.name})
         return tag
+
+
+@transaction.atomic
+def tag_delete(*, organization, by, tag):
+    """Delete a tag: it comes off every customer and ticket that has it (how many is in the audit row). A tag a
+    routing rule adds (or anything else points at) is refused with ValidationError naming what, nothing deleted."""
+    with tenant_scope(organization):
+        customers = CustomerTag.objects.filter(tag=tag).count()
+        settings_object_delete(instance=tag, by=by, parts=(CustomerTag, "tickets.TicketTag"),
+                               detail={"name": tag.name, "group": tag.group.name, "customers": customers})

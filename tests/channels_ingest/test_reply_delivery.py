@@ -220,4 +220,6 @@ def test_with_an_sms_sender_the_refusal_names_sms(desk, settings):
     with time_machine.travel(timezone.now() + timedelta(hours=49)):
         page = client.get(f"/tickets/{desk['ticket'].pk}/").content.decode()
     closed = page.split('data-testid="reply-window-closed"', 1)[1].split("</div>", 1)[0]
-    assert "短信" in closed and "暂不支持从工单直接发送短信" in closed
+    assert "短信" in closed and "模板消息" in closed
+    # The customer has no mobile here: the SMS box is not offered (tests/channels_ingest/test_reply_sms.py).
+    assert 'data-testid="sms-form"' not in page

@@ -37,6 +37,7 @@ MODEL_OF = {
     ("tickets/settings/canned/", "pk"): "tickets.CannedResponse",
     ("tickets/settings/types/", "pk"): "tickets.TicketType",
     ("tickets/settings/queues/", "pk"): "tickets.Queue",
+    ("tickets/settings/rules/", "pk"): "tickets.RoutingRule",
     ("notifications/", "pk"): "notifications.Notification",
     ("files/attachments/", "pk"): "tickets.Attachment",
     ("customers/import/", "pk"): "scrm.CustomerImport",
@@ -106,7 +107,7 @@ def seed_b(tenant):
     from sla.services import calendar_create, calendar_day_save, sla_policy_save
     from tests.channels_ingest.conftest import make_account
     from tests.tickets.factories import CustomerFactory, TicketFactory
-    from tickets.models import Attachment, CannedResponse, Comment, Queue, TicketType
+    from tickets.models import Attachment, CannedResponse, Comment, Queue, RoutingRule, TicketType
 
     organization, marker, ops = tenant.organization, tenant.marker, tenant.users[Role.OPS_ADMIN]
     if organization.slug != "tenant-b":
@@ -126,6 +127,7 @@ def seed_b(tenant):
     CannedResponse.objects.create(organization=organization, title=f"{marker} 模板", body=f"{marker} 您好")
     TicketType.objects.get_or_create(organization=organization, code="b-walk", defaults={"name": f"{marker} 报修"})
     Queue.objects.create(organization=organization, name=f"{marker} 售后队列", code="b-walk")
+    RoutingRule.objects.create(organization=organization, name=f"{marker} 投诉规则", set_priority=1)
     Notification.objects.create(organization=organization, recipient=ops, kind=Notification.Kind.ASSIGNED,
                                 ticket=ticket, title=f"{marker} 通知")
     account = make_account(organization, slug="tenant-b-oa")

@@ -12,7 +12,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0019_channels_walk_in_and_email'),
+        ('tickets', '0021_ticket_type_fields_forms'),
     ]
 
     operations = [

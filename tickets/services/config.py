@@ -1,5 +1,5 @@
-"""The ticket settings ops change in the product (queues and their members, ticket types, canned
-responses): validated, saved and written to the settings audit trail in one transaction."""
+"""The ticket settings ops change in the product (queues and their members, ticket types, canned responses,
+routing rules): validated, saved and written to the settings audit trail in one transaction."""
 
 import re
 
@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy
 
 from scrm.models import SettingsChange
-from scrm.platform.audit import settings_change_record
+from scrm.platform.audit import settings_change_record, settings_object_delete
 from scrm.platform.tenancy import tenant_scope
-from tickets.models import CannedResponse, Queue, QueueMembership, TicketType
+from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, TicketType
 from tickets.services.workspace import CANNED_VARIABLES
 
 MSG_CANNED_UNKNOWN_VARIABLE = gettext_lazy("Unknown variable %(names)s: the variables are %(known)s.")
@@ -108,3 +108,124 @@ def queue_save(*, organization, by, name, code, team=None, strategy, auto_assign
                     "auto_assign": auto_assign, "members_added": sorted(wanted - current),
                     "members_removed": sorted(current - wanted)})
         return queue
+
+
+# --- routing rules ------------------------------------------------------------------------------------------------
+
+MSG_RULE_NEEDS_ACTION = gettext_lazy("A rule must set something: a queue, a priority, a ticket type or tags.")
+
+
+def _rule_detail(rule, tags):
+    return {"name": rule.name, "position": rule.position, "is_active": rule.is_active, "channel": rule.channel,
+            "ticket_type": rule.ticket_type_id, "keywords": rule.keywords, "customer_level": rule.customer_level,
+            "region": rule.region_id, "set_queue": rule.set_queue_id, "set_priority": rule.set_priority,
+            "set_type": rule.set_type_id, "add_tags": sorted(tag.pk for tag in tags)}
+
+
+def _rules_renumber(organization):
+    """Lock the organization's rules (in their order) and number them 1, 2, 3...; returns them in order."""
+    rules = list(RoutingRule.objects.select_for_update().filter(organization=organization).order_by("position", "pk"))
+    changed = []
+    for number, item in enumerate(rules, start=1):
+        if item.position != number:
+            item.position = number
+            changed.append(item)
+    RoutingRule.objects.bulk_update(changed, ["position"])
+    return rules
+
+
+@transaction.atomic
+def routing_rule_save(*, organization, by, name, is_active=True, channel="", ticket_type=None, keywords="",
+                      customer_level="", region=None, set_queue=None, set_priority=None, set_type=None, add_tags=(),
+                      rule=None):
+    """Create (no `rule`: it goes last) or change a routing rule. The first active rule a new ticket matches
+    decides, so a rule that sets nothing would swallow every ticket it matches: it is refused, nothing saved."""
+    with tenant_scope(organization):
+        add_tags = list(add_tags)
+        if set_queue is None and set_priority is None and set_type is None and not add_tags:
+            raise ValidationError(MSG_RULE_NEEDS_ACTION)
+        created = rule is None
+        if created:
+            rules = _rules_renumber(organization)
+            rule = RoutingRule(organization=organization, position=len(rules) + 1)
+        rule.name, rule.is_active, rule.channel = name.strip(), is_active, channel or ""
+        rule.ticket_type, rule.keywords = ticket_type, (keywords or "").strip()
+        rule.customer_level = customer_level or ""
+        rule.region, rule.set_queue, rule.set_priority, rule.set_type = region, set_queue, set_priority, set_type
+        rule.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+        rule.save()
+        rule.add_tags.set(add_tags)
+        settings_change_record(
+            instance=rule, by=by, action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED,
+            detail=_rule_detail(rule, add_tags))
+        return rule
+
+
+@transaction.atomic
+def routing_rule_move(*, organization, by, rule, offset):
+    """Move a rule `offset` places up (negative) or down in the order the rules are tried; the rules are numbered
+    1, 2, 3... afterwards. Moving past either end keeps it there."""
+    with tenant_scope(organization):
+        rules = _rules_renumber(organization)
+        index = next(i for i, item in enumerate(rules) if item.pk == rule.pk)
+        target = max(0, min(len(rules) - 1, index + offset))
+        if target == index:
+            return rule
+        rules.insert(target, rules.pop(index))
+        for number, item in enumerate(rules, start=1):
+            item.position = number
+        RoutingRule.objects.bulk_update(rules, ["position"])
+        moved = rules[target]
+        settings_change_record(instance=moved, by=by, action=SettingsChange.Action.CHANGED,
+                               detail={"position": moved.position, "moved_from": index + 1})
+        return moved
+
+
+@transaction.atomic
+def routing_rule_set_active(*, organization, by, rule, is_active):
+    """Switch a rule on or off (a switched-off rule keeps its place and is skipped)."""
+    with tenant_scope(organization):
+        rule.is_active = is_active
+        rule.save(update_fields=["is_active"])
+        settings_change_record(instance=rule, by=by, action=SettingsChange.Action.CHANGED,
+                               detail={"is_active": is_active})
+        return rule
+
+
+# --- deletes: refused while anything uses the object ----------------------------------------------------------------
+
+# Through rows deleted with their queue (the admin sets them).
+_QUEUE_PARTS = ("tickets.QueueRegion", "tickets.QueueTicketType", "tickets.QueueSkill")
+
+
+@transaction.atomic
+def queue_delete(*, organization, by, queue):
+    """Delete a queue nothing uses any more (no ticket, open or closed, no rule, type, policy or canned response
+    points at it): its members, regions and skills go with it. Else ValidationError names what uses it."""
+    with tenant_scope(organization):
+        settings_object_delete(instance=queue, by=by, parts=(QueueMembership, *_QUEUE_PARTS),
+                               detail={"name": queue.name, "code": queue.code})
+
+
+@transaction.atomic
+def ticket_type_delete(*, organization, by, ticket_type):
+    """Delete a ticket type no ticket, rule or policy uses; else ValidationError (switch it off instead)."""
+    with tenant_scope(organization):
+        settings_object_delete(instance=ticket_type, by=by, switch_off=True,
+                               parts=("tickets.TicketTypeSkill", "tickets.QueueTicketType"),
+                               detail={"name": ticket_type.name, "code": ticket_type.code})
+
+
+@transaction.atomic
+def canned_response_delete(*, organization, by, canned):
+    with tenant_scope(organization):
+        settings_object_delete(instance=canned, by=by, detail={"title": canned.title, "body": canned.body})
+
+
+@transaction.atomic
+def routing_rule_delete(*, organization, by, rule):
+    """Delete a rule; the rules after it move up one place."""
+    with tenant_scope(organization):
+        tags = list(rule.add_tags.all())
+        settings_object_delete(instance=rule, by=by, parts=("tickets.RoutingRuleTag",), detail=_rule_detail(rule, tags))
+        _rules_renumber(organization)

@@ -1,13 +1,31 @@
-"""What a channel tells the ticket about its outbound messages (a reply that could not be delivered), and an agent
-sending a failed reply again."""
+"""What a channel tells the ticket about its outbound messages (a reply that could not be delivered), an agent
+sending a failed reply again, and an SMS to the customer when the chat channel no longer accepts a reply."""
+
+from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
 
+from notifications.models import Notification, NotificationDelivery
+from notifications.senders import SMS_TEXT_LIMIT, sms_settings
+from notifications.services import notification_deliveries_publish, notification_delivery_replay
+from scrm.customers.phones import national_mobile
 from scrm.platform.tenancy import tenant_scope
-from tickets.errors import MSG_RETRY_NOT_FAILED, TicketError
-from tickets.models import Comment, TicketEvent
-from tickets.outbound import delivery_retry
+from tickets.errors import (
+    MSG_EMPTY_BODY,
+    MSG_REPLY_CLOSED,
+    MSG_RETRY_NOT_FAILED,
+    MSG_SMS_NO_MOBILE,
+    MSG_SMS_TOO_LONG,
+    MSG_SMS_UNAVAILABLE,
+    TicketError,
+)
+from tickets.models import Comment, Ticket, TicketEvent
+from tickets.outbound import Delivery, delivery_retry
 from tickets.services._core import event_write, ticket_lock
+
+# An SMS comment's channel message id: "sms:<NotificationDelivery id>", how its delivery state is found again.
+SMS_PREFIX = "sms:"
 
 
 @transaction.atomic
@@ -38,3 +56,76 @@ def ticket_reply_retry(*, ticket, comment_id, actor):
                     after={"comment": comment.pk, "public": True, "delivery_retry": True})
         ticket.save(update_fields=["updated_at"])
         return comment
+
+
+def sms_available(ticket):
+    """An SMS can go to the ticket's customer: an SMS account is configured and the customer has a mobile."""
+    return bool(sms_settings(ticket.organization_id).provider and ticket.customer.mobile)
+
+
+@transaction.atomic
+def ticket_reply_sms(*, ticket, author, body):
+    """Send the customer an SMS from the ticket (when WeChat's window has closed): a public comment on the
+    ticket, sent through the notification outbox's SMS sender to the customer's mobile, its delivery state shown
+    beside it like any reply's. Refused, with nothing written, without an SMS account, a mobile, a text, or with a
+    text longer than one SMS carries."""
+    body = (body or "").strip()
+    if not body:
+        raise TicketError(MSG_EMPTY_BODY)
+    if len(body) > SMS_TEXT_LIMIT:
+        raise TicketError(MSG_SMS_TOO_LONG % {"limit": SMS_TEXT_LIMIT, "count": len(body)})
+    with tenant_scope(ticket.organization_id):
+        ticket = ticket_lock(ticket)
+        if ticket.status == Ticket.Status.CLOSED:
+            raise TicketError(MSG_REPLY_CLOSED % {"number": ticket.number})
+        if not sms_settings(ticket.organization_id).provider:
+            raise TicketError(MSG_SMS_UNAVAILABLE)
+        mobile = national_mobile(ticket.customer.mobile) if ticket.customer.mobile else ""
+        if not mobile:
+            raise TicketError(MSG_SMS_NO_MOBILE)
+        # The outbox row hangs on a notification: the author's own, read already (it is their sent message).
+        notification = Notification.objects.create(
+            organization_id=ticket.organization_id, recipient=author, kind=Notification.Kind.CUSTOMER_SMS,
+            ticket=ticket, actor=author, title=body, read_at=timezone.now())
+        delivery = NotificationDelivery.objects.create(organization_id=ticket.organization_id,
+                                                       notification=notification, channel="sms", address=mobile)
+        comment = Comment.objects.create(organization_id=ticket.organization_id, ticket=ticket, is_public=True,
+                                         author=author, body=body, message_id=f"{SMS_PREFIX}{delivery.pk}")
+        event_write(ticket, TicketEvent.Kind.COMMENT, actor=author, comment=comment,
+                    after={"comment": comment.pk, "public": True, "sms": True})
+        ticket.save(update_fields=["updated_at"])
+        transaction.on_commit(partial(notification_deliveries_publish, [delivery.pk]))
+        return comment
+
+
+_SMS_STATES = {
+    NotificationDelivery.Status.PENDING: Delivery.QUEUED, NotificationDelivery.Status.SENDING: Delivery.SENDING,
+    NotificationDelivery.Status.SENT: Delivery.SENT, NotificationDelivery.Status.FAILED: Delivery.RETRYING,
+    NotificationDelivery.Status.DEAD: Delivery.FAILED,
+}
+
+
+def _sms_deliveries(comment_ids, *, organization_id):
+    with tenant_scope(organization_id):
+        by_delivery = {int(message_id.removeprefix(SMS_PREFIX)): pk for pk, message_id in
+                       Comment.objects.filter(pk__in=comment_ids, message_id__startswith=SMS_PREFIX)
+                       .values_list("pk", "message_id")}
+        if not by_delivery:
+            return {}
+        return {by_delivery[pk]: Delivery(state=_SMS_STATES[status]) for pk, status in
+                NotificationDelivery.objects.filter(pk__in=by_delivery).values_list("pk", "status")}
+
+
+def _sms_retry(comment_id, *, organization_id):
+    with tenant_scope(organization_id):
+        message_id = Comment.objects.filter(pk=comment_id, message_id__startswith=SMS_PREFIX).values_list(
+            "message_id", flat=True).first()
+        if message_id is None:
+            return False
+        delivery = NotificationDelivery.objects.filter(pk=int(message_id.removeprefix(SMS_PREFIX))).first()
+        return delivery is not None and notification_delivery_replay(delivery=delivery) is not None
+
+
+def sms_delivery_source():
+    """(read, retry) for tickets.outbound.register_delivery_source: the state of the SMS sent from tickets."""
+    return _sms_deliveries, _sms_retry

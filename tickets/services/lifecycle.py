@@ -51,6 +51,7 @@ from tickets.services._core import (
     ticket_qs_select_for_update,
     tickets_lock,
 )
+from tickets.services.alerts import ticket_alert_waiting
 from tickets.services.assignment import assign_by_strategy, region_ancestor_paths
 from tickets.services.attachments import attachments_check, attachments_store
 from tickets.services.mentions import mentions_resolve
@@ -136,6 +137,7 @@ def ticket_open(*, organization, customer, subject, description, channel, source
         event_write(ticket, Kind.CREATED, actor=actor, after=after)
         assign_by_strategy(ticket)
         sla_recompute(ticket, actor=actor, reason="opened")
+        ticket_alert_waiting(ticket, actor=actor)
         return ticket
 
 

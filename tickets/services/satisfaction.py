@@ -14,19 +14,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification
 from notifications.services import absolute_url, notify
-from scrm.models import Channel, Team
+from scrm.models import AgentProfile, Channel, Team, User
 from scrm.platform.tenancy import tenant_scope
 from tickets.errors import MSG_RATING_RANGE, MSG_SURVEY_ANSWERED, MSG_SURVEY_EXPIRED, TicketError
 from tickets.models import Comment, Queue, SatisfactionSurvey, Ticket, TicketEvent
 from tickets.services._core import event_write, ref
+from tickets.services.alerts import QA_QUEUE_CODE, queue_supervisors
 
-QA_QUEUE_CODE = "qa"
 QA_QUEUE_NAME = _("QA review")
 RATING_MESSAGE = _("Your ticket %(number)s has been resolved. How did we do? Rate us here: %(url)s")
 REVIEW_SUBJECT = _("QA review: ticket %(number)s rated %(rating)s/5")
@@ -75,11 +76,14 @@ def survey_by_token(token):
         return SatisfactionSurvey.objects.select_related("ticket", "organization").filter(token=token).first()
 
 
-def _qa_queue(organization_id):
+def _qa_queue(organization_id, ticket):
+    """The QA queue, created on the first low rating: for the quality team (its leader first), else the rated
+    ticket's team, so that a supervisor sees the reviews and is told of them."""
     queue = Queue.objects.filter(code=QA_QUEUE_CODE).select_related("team").first()
     if queue is not None:
         return queue
-    team = Team.objects.filter(kind=Team.Kind.QUALITY).order_by("pk").first()
+    team = (Team.objects.filter(kind=Team.Kind.QUALITY).order_by(F("leader").asc(nulls_last=True), "pk").first()
+            or ticket.team or (ticket.queue.team if ticket.queue_id else None))
     with translation.override(settings.LANGUAGE_CODE):
         name = str(QA_QUEUE_NAME)
     queue, _created = Queue.objects.get_or_create(
@@ -110,7 +114,7 @@ def survey_answer(*, survey, rating, comment=""):
         fields = ["rating", "comment", "answered_at"]
         if rating < settings.SATISFACTION_REVIEW_BELOW:
             ticket = survey.ticket
-            queue = _qa_queue(survey.organization_id)
+            queue = _qa_queue(survey.organization_id, ticket)
             values = {"number": ticket.number, "rating": rating, "subject": ticket.subject,
                       "comment": survey.comment or "-"}
             with translation.override(settings.LANGUAGE_CODE):
@@ -122,10 +126,9 @@ def survey_answer(*, survey, rating, comment=""):
             )
             survey.review_ticket = review
             fields.append("review_ticket")
-            supervisor = queue.team.leader if queue.team_id else None
-            if supervisor is not None:
-                with translation.override(settings.LANGUAGE_CODE):
-                    title = str(LOW_RATING_TITLE % {**values, "review": review.number})
+            with translation.override(settings.LANGUAGE_CODE):
+                title = str(LOW_RATING_TITLE % {**values, "review": review.number})
+            for supervisor in review_supervisors(queue, ticket):
                 notify(recipient=supervisor, kind=Notification.Kind.RATING_LOW, ticket=review, title=title,
                        body=survey.comment)
         survey.save(update_fields=fields)
@@ -133,6 +136,22 @@ def survey_answer(*, survey, rating, comment=""):
             "survey": survey.pk, "rating": rating, "comment": survey.comment,
             "review": ref(survey.review_ticket) if survey.review_ticket_id else None})
         return survey
+
+
+def review_supervisors(queue, ticket):
+    """Who hears of a QA review: the QA queue's supervisors (its team's leader, its members' supervisors); when it
+    has none, the rated ticket's (its agent's supervisor, the leader of its team)."""
+    supervisors = queue_supervisors(queue)
+    if supervisors:
+        return supervisors
+    ids = set()
+    if ticket.assignee_id:
+        ids.update(AgentProfile.objects.filter(user_id=ticket.assignee_id, supervisor__isnull=False)
+                   .values_list("supervisor_id", flat=True))
+    for team in (ticket.team, ticket.queue.team if ticket.queue_id else None):
+        if team is not None and team.leader_id:
+            ids.add(team.leader_id)
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk")) if ids else []
 
 
 def survey_latest(*, ticket):
