@@ -25,6 +25,10 @@ class SettlementConfig(AppConfig):
 
         register_timeline_provider("settlement.orders")(order_entries)
         register_timeline_provider("settlement.refunds")(refund_entries)
+        from scrm.platform.panels import register_panel
+        from settlement.panels import ticket_orders_panel
+
+        register_panel("ticket", "settlement.orders", ticket_orders_panel)
         self._register_navigation()
 
     @staticmethod
