@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from django.http import JsonResponse
+from django.http import HttpResponseForbidden, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
 from channels_ingest.wire import SignatureError, WireError
@@ -165,6 +165,10 @@ class Adapter:
 
     def ack(self, incoming):
         return JsonResponse({"code": 0, "msg": "success"})
+
+    def forbid(self, error):
+        """The 403 of a callback whose signature does not hold (nothing is stored)."""
+        return HttpResponseForbidden("bad signature")
 
     def refuse(self, message):
         return JsonResponse({"code": 400, "msg": message}, status=400)

@@ -1,8 +1,10 @@
 """The signed feed of an organization's own shop system (docs/shop-feed.md is its public description).
 
-A POST of JSON: one event, or {"events": [...]} with up to MAX_EVENTS. `X-Signature: sha256=<hex HMAC-SHA256 of
-the raw body, keyed with the account's secret>` and `X-Timestamp: <Unix seconds>`, refused when more than
-MAX_SKEW off our clock. Each event carries the whole order (or refund) as it is now; `updated_at` orders them.
+A POST of JSON: one event, or {"events": [...]} with up to MAX_EVENTS. `X-Timestamp: <Unix seconds>` and
+`X-Signature: sha256=<hex HMAC-SHA256 of X-Timestamp + "." + the raw body, keyed with the account's secret>`. The
+signature covers the timestamp, so a captured request cannot be sent again with a fresh one: it is refused once
+its timestamp is more than MAX_SKEW off our clock (the replay window), and within the window the event ids make a
+replay a no-op. Each event carries the whole order (or refund) as it is now; `updated_at` orders them.
 """
 
 import hashlib
@@ -35,8 +37,16 @@ ORDER_TIMES = ("placed_at", "paid_at", "shipped_at", "completed_at", "cancelled_
 REFUND_TIMES = ("requested_at", "resolved_at", "refunded_at")
 
 
-def signature_of(secret, body):
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+MSG_STALE = ("stale timestamp: X-Timestamp must be the current time in Unix seconds, within %(skew)d seconds of "
+             "ours (%(now)d)")
+MSG_BAD_SIGNATURE = ('bad signature: X-Signature must be "sha256=" and the hex HMAC-SHA256 of X-Timestamp + "." + '
+                     "the raw body, keyed with the store's secret")
+
+
+def signature_of(secret, body, timestamp):
+    """`sha256=<hex>` of HMAC-SHA256(secret, timestamp + "." + body): the timestamp is signed with the body."""
+    message = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _buyer(data):
@@ -112,12 +122,16 @@ class GenericAdapter(Adapter):
     kind = "generic"
 
     def verify(self, account, headers, body):
-        stamp = headers.get("X-Timestamp", "")
-        if not stamp.isdigit() or abs(time.time() - int(stamp)) > MAX_SKEW:
-            raise SignatureError("X-Timestamp missing or more than 5 minutes off")
-        given = headers.get("X-Signature", "")
-        if not (account.secret and hmac.compare_digest(signature_of(account.secret, body), given.strip().lower())):
-            raise SignatureError("bad X-Signature")
+        stamp, now = headers.get("X-Timestamp", "").strip(), time.time()
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12) or abs(now - int(stamp)) > MAX_SKEW:
+            raise SignatureError(MSG_STALE % {"skew": MAX_SKEW, "now": int(now)})
+        given = headers.get("X-Signature", "").strip().lower()
+        if not (account.secret and hmac.compare_digest(signature_of(account.secret, body, stamp), given)):
+            raise SignatureError(MSG_BAD_SIGNATURE)
+
+    def forbid(self, error):
+        """The shop system's developer reads why: a stale timestamp or a bad signature (never what we expected)."""
+        return JsonResponse({"ok": False, "error": str(error)}, status=403)
 
     def split(self, account, headers, body):
         payload = json_exact(body)
