@@ -12,7 +12,8 @@ class SettlementConfig(AppConfig):
 
         # The orders ledger is written by the shops' events only: people read it.
         read = ("view",)
-        ledger = {"store": read, "order": read, "orderline": read, "refund": read, "orderreport": read}
+        ledger = {"store": read, "order": read, "orderline": read, "refund": read, "orderreport": read,
+                  "aftersale": read}
         register_role_permissions("settlement", {
             Role.FINANCE: ledger,
             Role.OPS_ADMIN: ledger,

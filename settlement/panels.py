@@ -1,11 +1,12 @@
 """The orders panel of the ticket page (registered from SettlementConfig.ready(); tickets never imports settlement):
-the order the ticket is about, with its lines, refunds and status, and the customer's latest orders. At most four
-queries whatever the customer's history: the latest orders, the ticket's order, its lines, its refunds."""
+the order the ticket is about, with its lines, refunds, returns and complaints and its status, and the customer's
+latest orders. At most five queries whatever the customer's history: the latest orders, the ticket's order, its
+lines, its refunds, its after-sales cases."""
 
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 
 from scrm.platform.panels import Panel
-from settlement.models import Order, Refund
+from settlement.models import AfterSale, Order, Refund
 
 RECENT_ORDERS = 5
 TEMPLATE = "settlement/_ticket_orders.html"
@@ -21,7 +22,8 @@ def _ticket_order(ticket):
         Order.objects.filter(external_number=ticket.order_number).select_related("store").defer("raw")
         .annotate(mine=Case(When(customer_id=ticket.customer_id, then=Value(1)), default=Value(0),
                             output_field=IntegerField()))
-        .prefetch_related("lines", Prefetch("refunds", queryset=refunds))
+        .prefetch_related("lines", Prefetch("refunds", queryset=refunds),
+                          Prefetch("aftersales", queryset=AfterSale.objects.defer("raw").order_by("created_at", "pk")))
         .order_by("-mine", "-placed_at", "-pk")[:2])
     if not candidates:
         return None

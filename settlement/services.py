@@ -9,18 +9,25 @@ so any set of reports, delivered in any order and any number of times, ends in t
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
 from scrm.models import Region
 from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope
-from settlement.errors import MSG_REFUND_TICKET_BODY, MSG_REFUND_TICKET_SUBJECT
-from settlement.models import Order, OrderLine, OrderReport, Refund, Store
+from settlement.errors import (
+    MSG_AFTERSALE_TICKET_BODY,
+    MSG_AFTERSALE_TICKET_SUBJECT,
+    MSG_BAD_REVIEW_SUBJECT,
+    MSG_REFUND_TICKET_BODY,
+    MSG_REFUND_TICKET_SUBJECT,
+)
+from settlement.models import AfterSale, Order, OrderLine, OrderReport, Refund, Store
 from settlement.snapshots import currency_code
 from tickets.services import ticket_open
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["order_upsert", "refund_upsert", "store_ensure"]
+__all__ = ["aftersale_upsert", "order_upsert", "refund_upsert", "store_ensure"]
 
 # Equal versions (two reports of the same second): the later stage of the life wins, whatever the arrival order.
 ORDER_STATUS_RANK = {
@@ -101,7 +108,8 @@ def order_upsert(*, organization, store, snapshot, customer=None, source=""):
             if created or order.shipping_address != snapshot.shipping_address:  # else its region stands
                 order.region = _region_for(snapshot.shipping_address)
             order.shipping_address, order.raw = snapshot.shipping_address, snapshot.raw
-        if order.customer_id is None and customer is not None:
+        buyer_found = order.customer_id is None and customer is not None
+        if buyer_found:
             order.customer = customer
         order.save()
         if details:
@@ -113,7 +121,10 @@ def order_upsert(*, organization, store, snapshot, customer=None, source=""):
                           amount=line.amount)
                 for n, line in enumerate(snapshot.lines, start=1)
             ])
-        if created:
+        if created or buyer_found:
+            # What waited for the order, or for its buyer (a Douyin order pushed before its details), now opens its
+            # tickets; the returns first, so a return's refund shares the return's ticket.
+            _aftersales_attach(order)
             _refunds_attach(order)
         _report(store, snapshot.number, OrderReport.Kind.ORDER, snapshot.number, snapshot, applied, source)
         return order, applied
@@ -126,9 +137,11 @@ def _report(store, order_number, kind, number, snapshot, applied, source):
 
 
 def _refunds_attach(order):
-    """Refunds that arrived before their order now point at it, and open their tickets if they could not yet."""
+    """Refunds that arrived before their order (or its buyer) now point at it, and open their tickets if they
+    could not yet."""
     waiting = list(Refund.objects.select_for_update().filter(
-        store=order.store_id, order_number=order.external_number, order__isnull=True).order_by("pk"))
+        Q(order__isnull=True) | Q(customer__isnull=True), store=order.store_id,
+        order_number=order.external_number).order_by("pk"))
     for refund in waiting:
         refund.order = order
         refund.customer = refund.customer or order.customer
@@ -169,6 +182,14 @@ def _refund_ticket(refund):
     """Open the refund's after-sales ticket once its customer is known (a ticket is always someone's)."""
     if refund.ticket_id is not None or refund.customer is None:
         return
+    # The refund of a return shares the return's ticket (opened, or to be opened once its customer is known).
+    case = AfterSale.objects.filter(store_id=refund.store_id, kind=AfterSale.Kind.RETURN,
+                                    external_number=refund.external_number).only("pk", "ticket_id").first()
+    if case is not None:
+        if case.ticket_id is not None:
+            refund.ticket_id = case.ticket_id
+            refund.save(update_fields=["ticket", "updated_at"])
+        return
     store = refund.store
     values = {"store": store.name, "order": refund.order_number, "refund": refund.external_number,
               "amount": refund.amount, "currency": refund.currency, "status": refund.get_status_display(),
@@ -180,3 +201,84 @@ def _refund_ticket(refund):
         order_number=refund.order_number,
     )
     refund.save(update_fields=["ticket", "updated_at"])
+
+
+# --- returns, exchanges, complaints ----------------------------------------------------------------------------------
+
+AFTERSALE_STATUS_RANK = {
+    AfterSale.Status.REQUESTED: 0, AfterSale.Status.APPROVED: 1, AfterSale.Status.REFUSED: 2,
+    AfterSale.Status.CANCELLED: 3, AfterSale.Status.COMPLETED: 4,
+}
+
+
+@transaction.atomic
+def aftersale_upsert(*, organization, store, snapshot, customer=None, source=""):
+    """Store what a shop reported about a return, an exchange or a complaint, attached to its order if the ledger
+    has it (else it waits for it). The newest report wins, as for refunds. Once its customer is known it opens one
+    after-sales ticket, routed by the ticket rules and carrying the order number; replays open nothing more.
+    Returns (case, applied)."""
+    with tenant_scope(organization):
+        _order_lock(store, snapshot.order_number)
+        case = AfterSale.objects.select_for_update().filter(
+            store=store, kind=snapshot.kind, external_number=snapshot.number).first()
+        created = case is None
+        if created:
+            case = AfterSale(organization=organization, store=store, kind=snapshot.kind,
+                             external_number=snapshot.number, order_number=snapshot.order_number)
+        case.requested_at = _earliest(case.requested_at, snapshot.requested_at)
+        stored_key = (case.source_version, AFTERSALE_STATUS_RANK.get(case.status, 0))
+        applied = created or (snapshot.version, AFTERSALE_STATUS_RANK[snapshot.status]) > stored_key
+        if applied:
+            case.status, case.source_version = snapshot.status, snapshot.version
+            case.reason, case.detail, case.rating = snapshot.reason[:255], snapshot.detail, snapshot.rating
+            case.raw = snapshot.raw
+        if case.order_id is None and case.order_number:
+            case.order = Order.objects.filter(store=store, external_number=case.order_number).first()
+        case.customer = case.customer or customer or (case.order.customer if case.order else None)
+        case.save()
+        _aftersale_ticket(case)
+        return case, applied
+
+
+def _aftersales_attach(order):
+    """Returns, exchanges and complaints that arrived before their order (or its buyer) now point at it, and open
+    their tickets if they could not yet."""
+    waiting = list(AfterSale.objects.select_for_update().filter(
+        Q(order__isnull=True) | Q(customer__isnull=True), store=order.store_id,
+        order_number=order.external_number).order_by("pk"))
+    for case in waiting:
+        case.order = order
+        case.customer = case.customer or order.customer
+        case.save(update_fields=["order", "customer", "updated_at"])
+        _aftersale_ticket(case)
+
+
+def _aftersale_ticket(case):
+    """Open the case's ticket once its customer is known. A return shares the ticket of the refund of the same
+    number, whichever of the two came first."""
+    if case.ticket_id is not None or case.customer is None:
+        return
+    store = case.store
+    if case.kind == AfterSale.Kind.RETURN:
+        refund = Refund.objects.filter(store=store, external_number=case.external_number).only(
+            "pk", "ticket_id").first()
+        if refund is not None and refund.ticket_id is not None:
+            case.ticket_id = refund.ticket_id
+            case.save(update_fields=["ticket", "updated_at"])
+            return
+    values = {"store": store.name, "order": case.order_number or "-", "number": case.external_number,
+              "kind": case.get_kind_display(), "status": case.get_status_display(), "reason": case.reason or "-",
+              "detail": case.detail, "rating": case.rating}
+    if case.kind == AfterSale.Kind.COMPLAINT and case.rating is not None:
+        subject = MSG_BAD_REVIEW_SUBJECT % values
+    else:
+        subject = MSG_AFTERSALE_TICKET_SUBJECT[case.kind] % values
+    case.ticket = ticket_open(
+        organization=case.organization, customer=case.customer, subject=str(subject),
+        description=str(MSG_AFTERSALE_TICKET_BODY % values).strip(), channel=store.channel,
+        source_ref=f"{case.kind}:{store.pk}:{case.external_number}"[:128], order_number=case.order_number,
+    )
+    case.save(update_fields=["ticket", "updated_at"])
+    if case.kind == AfterSale.Kind.RETURN:
+        Refund.objects.filter(store=store, external_number=case.external_number, ticket__isnull=True).update(
+            ticket=case.ticket)

@@ -25,10 +25,15 @@ MSG_MALFORMED = _("The callback was signed correctly but its body is not usable:
 MSG_UNKNOWN_EVENT = _("Event type %(type)s is not one the orders ledger reads; stored and acknowledged.")
 MSG_TEST_PUSH = _("The platform's test push; nothing to record.")
 MSG_BAD_FIELD = _("Field %(field)s: %(problem)s")
+MSG_GOOD_REVIEW = _("A review of %(rating)s stars: only a bad review (%(bad)s stars or fewer) opens a ticket.")
 
 
 class UnknownEvent(Exception):  # noqa: N818 - an outcome: the event is stored as ignored
     pass
+
+
+class Ignored(Exception):  # noqa: N818 - an outcome: the event is stored as ignored, with why
+    """An event the ledger reads and has nothing to do with (a good review): its message says why."""
 
 
 class TestPush(UnknownEvent):

@@ -7,13 +7,20 @@ the reason, replayable once the shop or the code is fixed. A type the ledger doe
 
 from channels_ingest.models import InboundEvent
 from channels_ingest.shops import SHOP_EVENT_MALFORMED, UnknownEvent, adapter_for
-from channels_ingest.shops.base import MSG_MALFORMED, MSG_TEST_PUSH, MSG_UNKNOWN_EVENT, PayloadError, TestPush
+from channels_ingest.shops.base import (
+    MSG_MALFORMED,
+    MSG_TEST_PUSH,
+    MSG_UNKNOWN_EVENT,
+    Ignored,
+    PayloadError,
+    TestPush,
+)
 from channels_ingest.wire import WireError
 from scrm.customers.services import customer_resolve
 from scrm.platform.outbox import Failure
 from settlement.errors import SettlementError
-from settlement.services import order_upsert, refund_upsert, store_ensure
-from settlement.snapshots import OrderSnapshot
+from settlement.services import aftersale_upsert, order_upsert, refund_upsert, store_ensure
+from settlement.snapshots import AfterSaleSnapshot, OrderSnapshot
 
 Status = InboundEvent.Status
 
@@ -27,6 +34,8 @@ def shop_event_process(event):
         items = adapter_for(account.kind).to_ledger(event)
     except TestPush:
         return Status.IGNORED, str(MSG_TEST_PUSH)
+    except Ignored as exc:
+        return Status.IGNORED, str(exc)
     except UnknownEvent as exc:
         return Status.IGNORED, str(MSG_UNKNOWN_EVENT % {"type": exc.args[0]}) if exc.args else ""
     except (PayloadError, SettlementError, WireError) as exc:
@@ -42,6 +51,9 @@ def shop_event_process(event):
             if isinstance(item.snapshot, OrderSnapshot):
                 order_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
                              source=source)
+            elif isinstance(item.snapshot, AfterSaleSnapshot):
+                aftersale_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
+                                 source=source)
             else:
                 refund_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
                               source=source)

@@ -43,5 +43,6 @@ def test_a_batch_of_order_events_costs_a_bounded_number_of_queries_per_event(org
     assert {outcome.status for outcome in outcomes.values()} == {InboundEvent.Status.PROCESSED}
     with tenant_scope(organization):
         assert set(Order.objects.values_list("status", flat=True)) == {"completed"}
-    # 17.4 before the store was remembered per process and the region looked up only for a new address.
-    assert len(queries) / len(ids) <= 14
+    # 17.4 before the store was remembered per process and the region looked up only for a new address; a new
+    # order also looks for the returns and complaints that waited for it.
+    assert len(queries) / len(ids) <= 14.5
