@@ -138,6 +138,9 @@ class LedgerItem:
 
     snapshot: object
     buyer: dict = field(default_factory=dict)
+    # A status-only order report whose details are fetched from the platform's API: the fetch's arguments
+    # ({"shop_ref": ...}); None when the event carries the whole order.
+    fetch_details: dict | None = None
 
 
 def base64_hmac_check(account, body, headers, header):

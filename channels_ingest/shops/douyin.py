@@ -9,7 +9,9 @@ test message with tag "0": it is stored as ignored and answered the same way.
 
 The pushes carry ids, the status and its time, never the whole order: an order message is a status-only report
 (settlement keeps the amounts and lines it holds; an order known only from pushes waits for its details, see
-Order.details_version). After-sale messages carry the after-sale id, the order id and the refund amount in fen.
+Order.details_version). A push that moved the order, or left it without details, queues a fetch of the details
+from the open API (order.orderDetail, through the outbox: channels_ingest/services/shop_fetch.py); the answer is
+read by `detail_to_ledger` below, amounts in fen, the buyer by its doudian_open_id. After-sale messages carry the after-sale id, the order id and the refund amount in fen.
 
 An after-sale message's `aftersale_type` says what the buyer asked for: 0 a return with its refund (退货退款), 1 and
 2 a refund only (after or before shipping), 3 an exchange (换货). A return is recorded as a return (its own routed
@@ -36,12 +38,13 @@ from channels_ingest.shops.base import (
     UnknownEvent,
     bad_field,
     json_exact,
+    quantity,
     text,
     time_of,
     version_of,
 )
 from channels_ingest.wire import SignatureError, WireError
-from settlement.snapshots import AfterSaleSnapshot, OrderSnapshot, RefundSnapshot, money
+from settlement.snapshots import AfterSaleSnapshot, LineSnapshot, OrderSnapshot, RefundSnapshot, money
 
 TEST_TAG = "0"
 MAX_MESSAGES = 100
@@ -99,7 +102,7 @@ def _order(data, status, field):
     snapshot = OrderSnapshot(
         number=text(data.get("p_id"), "data.p_id", max_length=64), status=status, version=version_of(moment),
         updated_at=moment, partial=True, raw=data, **{MILESTONE[status]: moment})
-    return LedgerItem(snapshot=snapshot, buyer={})
+    return LedgerItem(snapshot=snapshot, buyer={}, fetch_details={"shop_ref": str(data.get("shop_id") or "")[:64]})
 
 
 def _aftersale(data, kind, tag):
@@ -178,3 +181,67 @@ class DouyinAdapter(Adapter):
             return _aftersale_items(_data(message), tag)
         raise UnknownEvent(f"douyin tag {tag}")
 
+
+
+# --- order details from the open API (order.orderDetail), fetched through the outbox ---------------------------------
+
+# shop_order_detail.order_status -> the ledger's status (抖店's order status list; 101 partly shipped counts as
+# shipped, 103 partly paid as pending; 21/22/39 are orders closed by a full refund).
+DETAIL_STATUS = {
+    "1": "pending", "103": "pending", "105": "paid", "2": "paid", "101": "shipped", "3": "shipped",
+    "5": "completed", "4": "cancelled", "21": "closed", "22": "closed", "39": "closed",
+}
+
+
+def _fen_or_zero(data, name):
+    value = data.get(name)
+    return _fen(value, f"shop_order_detail.{name}") if value not in (None, "") else money("0")
+
+
+def _name(value):
+    return str(value.get("name") or "") if isinstance(value, dict) else str(value or "")
+
+
+def detail_to_ledger(answer):
+    """The ledger item of an order.orderDetail answer's `data`: the full order (amounts, lines, address, the buyer's
+    doudian_open_id); PayloadError (bad_field) when it cannot be read."""
+    detail = answer.get("shop_order_detail") if isinstance(answer, dict) else None
+    if not isinstance(detail, dict):
+        raise bad_field("data.shop_order_detail", "missing")
+    status = DETAIL_STATUS.get(str(detail.get("order_status")))
+    if status is None:
+        raise bad_field("shop_order_detail.order_status", f"unknown status {detail.get('order_status')!r}")
+    updated_at = time_of(detail.get("update_time"), "shop_order_detail.update_time", required=True)
+    items = [item for item in detail.get("sku_order_list") or [] if isinstance(item, dict)]
+    lines = []
+    for n, item in enumerate(items):
+        quantity_ = quantity(item.get("item_num") or "1", f"sku_order_list[{n}].item_num")
+        amount = _fen_or_zero(item, "origin_amount")
+        lines.append(LineSnapshot(
+            sku=text(item.get("code") or item.get("sku_id"), f"sku_order_list[{n}].code", max_length=100,
+                     required=False),
+            name=text(item.get("product_name"), f"sku_order_list[{n}].product_name", max_length=255),
+            quantity=quantity_, unit_price=money(amount / quantity_, name=f"sku_order_list[{n}].unit_price"),
+            amount=amount))
+    post = _fen_or_zero(detail, "post_amount")
+    goods = sum((line.amount for line in lines), money("0")) if lines else (
+        _fen_or_zero(detail, "order_amount") - post)
+    address = detail.get("post_addr") if isinstance(detail.get("post_addr"), dict) else {}
+    closed = status in ("cancelled", "closed")
+    snapshot = OrderSnapshot(
+        number=text(detail.get("order_id"), "shop_order_detail.order_id", max_length=64), status=status,
+        version=version_of(updated_at), updated_at=updated_at, currency="CNY", goods_amount=goods,
+        discount_amount=_fen_or_zero(detail, "promotion_amount"), shipping_amount=post,
+        paid_amount=_fen_or_zero(detail, "pay_amount"),
+        placed_at=time_of(detail.get("create_time"), "shop_order_detail.create_time"),
+        paid_at=time_of(detail.get("pay_time"), "shop_order_detail.pay_time") if status != "pending" else None,
+        shipped_at=time_of(detail.get("ship_time"), "shop_order_detail.ship_time"),
+        completed_at=time_of(detail.get("finish_time"), "shop_order_detail.finish_time")
+        if status == "completed" else None,
+        cancelled_at=updated_at if closed else None, lines=tuple(lines), raw=detail,
+        shipping_address={"province": _name(address.get("province")), "city": _name(address.get("city")),
+                          "district": _name(address.get("town")), "street": _name(address.get("street"))},
+    )
+    buyer = text(detail.get("doudian_open_id"), "shop_order_detail.doudian_open_id", max_length=128,
+                 required=False)
+    return LedgerItem(snapshot=snapshot, buyer={"id": buyer} if buyer else {})

@@ -6,7 +6,9 @@ the reason, replayable once the shop or the code is fixed. A type the ledger doe
 """
 
 from channels_ingest.models import InboundEvent
+from channels_ingest.services.shop_fetch import order_fetch_enqueue
 from channels_ingest.shops import SHOP_EVENT_MALFORMED, UnknownEvent, adapter_for
+from channels_ingest.shops.accounts import buyer_of, store_of
 from channels_ingest.shops.base import (
     MSG_MALFORMED,
     MSG_TEST_PUSH,
@@ -16,10 +18,9 @@ from channels_ingest.shops.base import (
     TestPush,
 )
 from channels_ingest.wire import WireError
-from scrm.customers.services import customer_resolve
 from scrm.platform.outbox import Failure
 from settlement.errors import SettlementError
-from settlement.services import aftersale_upsert, order_upsert, refund_upsert, store_ensure
+from settlement.services import aftersale_upsert, order_upsert, refund_upsert
 from settlement.snapshots import AfterSaleSnapshot, OrderSnapshot
 
 Status = InboundEvent.Status
@@ -41,16 +42,19 @@ def shop_event_process(event):
     except (PayloadError, SettlementError, WireError) as exc:
         raise Failure(str(exc), permanent=True) from None
     organization = account.organization
-    store = _store(account)
+    store = store_of(account)
     source = f"{event.kind} #{event.pk}"
     for item in items:
-        customer = _buyer(account, item.buyer)
+        customer = buyer_of(account, item.buyer)
         if customer is not None:
             event.customer = customer
         try:
             if isinstance(item.snapshot, OrderSnapshot):
-                order_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
-                             source=source)
+                order, applied = order_upsert(organization=organization, store=store, snapshot=item.snapshot,
+                                              customer=customer, source=source)
+                if item.fetch_details is not None and (applied or order.details_missing):
+                    # A status push without the order's details (Douyin): fetch them through the outbox.
+                    order_fetch_enqueue(account=account, order_number=order.external_number, **item.fetch_details)
             elif isinstance(item.snapshot, AfterSaleSnapshot):
                 aftersale_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
                                  source=source)
@@ -60,32 +64,3 @@ def shop_event_process(event):
         except SettlementError as exc:
             raise Failure(str(exc), permanent=True) from None
     return Status.PROCESSED, ""
-
-
-# (organization, channel, ref, name) -> Store: a worker applies many events of the same store; the store row is made
-# once and never deleted while its organization lives, so each process looks it up once (a rename looks again).
-_STORES = {}
-_STORES_MAX = 1000
-
-
-def _store(account):
-    key = (account.organization_id, account.channel, account.app_id, account.name)
-    store = _STORES.get(key)
-    if store is None:
-        store = store_ensure(organization=account.organization, channel=account.channel, ref=account.app_id,
-                             name=account.name)
-        if len(_STORES) >= _STORES_MAX:
-            _STORES.clear()
-        _STORES[key] = store
-    return store
-
-
-def _buyer(account, buyer):
-    """The customer of the buyer the shop names (by the shop's buyer id, then the mobile it gives); None when the
-    event names nobody."""
-    if not buyer.get("id"):
-        return None
-    profile = {"name": buyer["name"]} if buyer.get("name") else {}
-    return customer_resolve(organization=account.organization, channel=account.channel, app_id=account.app_id,
-                            external_id=buyer["id"], mobile=buyer.get("mobile") or None, profile=profile)
-
