@@ -11,7 +11,8 @@ The pushes carry ids, the status and its time, never the whole order: an order m
 (settlement keeps the amounts and lines it holds; an order known only from pushes waits for its details, see
 Order.details_version). A push that moved the order, or left it without details, queues a fetch of the details
 from the open API (order.orderDetail, through the outbox: channels_ingest/services/shop_fetch.py); the answer is
-read by `detail_to_ledger` below, amounts in fen, the buyer by its doudian_open_id. After-sale messages carry the after-sale id, the order id and the refund amount in fen.
+read by `detail_to_ledger` below, amounts in fen, the buyer by its doudian_open_id. After-sale messages carry the
+after-sale id, the order id and the refund amount in fen.
 
 An after-sale message's `aftersale_type` says what the buyer asked for: 0 a return with its refund (退货退款), 1 and
 2 a refund only (after or before shipping), 3 an exchange (换货). A return is recorded as a return (its own routed

@@ -5,6 +5,8 @@ does not parse, a bad currency) raises a permanent failure, so nothing of it is 
 the reason, replayable once the shop or the code is fixed. A type the ledger does not read is ignored, with why.
 """
 
+from django.utils import timezone
+
 from channels_ingest.models import InboundEvent
 from channels_ingest.services.shop_fetch import order_fetch_enqueue
 from channels_ingest.shops import SHOP_EVENT_MALFORMED, UnknownEvent, adapter_for
@@ -20,7 +22,7 @@ from channels_ingest.shops.base import (
 from channels_ingest.wire import WireError
 from scrm.platform.outbox import Failure
 from settlement.errors import SettlementError
-from settlement.services import aftersale_upsert, order_upsert, refund_upsert
+from settlement.services import aftersale_upsert, order_upsert, orders_upsert, refund_upsert
 from settlement.snapshots import AfterSaleSnapshot, OrderSnapshot
 
 Status = InboundEvent.Status
@@ -64,3 +66,42 @@ def shop_event_process(event):
         except SettlementError as exc:
             raise Failure(str(exc), permanent=True) from None
     return Status.PROCESSED, ""
+
+
+def shop_events_process_many(events):
+    """The outbox's batch handler for shop events (one organization's, in one transaction): the events that only
+    report orders in full go to the ledger together, one `orders_upsert` per store, the buyers resolved once per
+    batch. Returns {event id: values} of the events it did; the others (refunds, returns, Douyin's status pushes,
+    an event that cannot be read or is ignored) run one by one after it, where each records its own outcome."""
+    by_account, buyers = {}, {}
+    for event in events:
+        if event.kind == SHOP_EVENT_MALFORMED:
+            continue
+        try:
+            items = adapter_for(event.account.kind).to_ledger(event)
+        except Exception:  # noqa: BLE001, S112 - whatever it is, the event runs alone and records it
+            continue
+        if not items or not all(isinstance(item.snapshot, OrderSnapshot) and item.fetch_details is None
+                                for item in items):
+            continue
+        by_account.setdefault(event.account_id, []).append((event, items))
+    done = {}
+    for batch in by_account.values():
+        account = batch[0][0].account
+        reports, customers = [], {}
+        for event, items in batch:
+            for item in items:
+                key = (account.pk, tuple(sorted(item.buyer.items())))
+                if key not in buyers:
+                    buyers[key] = buyer_of(account, item.buyer)
+                customer = buyers[key]
+                if customer is not None:
+                    customers[event.pk] = customer
+                reports.append((item.snapshot, customer, f"{event.kind} #{event.pk}"))
+        orders_upsert(organization=account.organization, store=store_of(account), reports=reports)
+        now = timezone.now()
+        for event, _items in batch:
+            done[event.pk] = {"status": Status.PROCESSED, "processed_at": now,
+                              "customer": customers.get(event.pk, event.customer), "comment": event.comment,
+                              "last_error": ""}
+    return done
