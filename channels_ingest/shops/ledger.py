@@ -20,6 +20,7 @@ from channels_ingest.shops.base import (
     TestPush,
 )
 from channels_ingest.wire import WireError
+from scrm.models import ChannelIdentity
 from scrm.platform.outbox import Failure
 from settlement.errors import SettlementError
 from settlement.services import aftersale_upsert, order_upsert, orders_upsert, refund_upsert
@@ -88,12 +89,13 @@ def shop_events_process_many(events):
     done = {}
     for batch in by_account.values():
         account = batch[0][0].account
+        known = _known_buyers(account, [item.buyer for _event, items in batch for item in items])
         reports, customers = [], {}
         for event, items in batch:
             for item in items:
                 key = (account.pk, tuple(sorted(item.buyer.items())))
                 if key not in buyers:
-                    buyers[key] = buyer_of(account, item.buyer)
+                    buyers[key] = known.get(item.buyer.get("id")) or buyer_of(account, item.buyer)
                 customer = buyers[key]
                 if customer is not None:
                     customers[event.pk] = customer
@@ -105,3 +107,20 @@ def shop_events_process_many(events):
                               "customer": customers.get(event.pk, event.customer), "comment": event.comment,
                               "last_error": ""}
     return done
+
+
+def _known_buyers(account, buyers):
+    """{buyer id: customer} of the buyers whose identity exists and to whom `customer_resolve` would change nothing
+    (a customer not merged away, a name it already has): one query for the batch; the others are resolved."""
+    names = {buyer["id"]: buyer.get("name") or "" for buyer in buyers if buyer.get("id")}
+    if not names:
+        return {}
+    identities = ChannelIdentity.objects.select_related("customer").filter(
+        channel=account.channel, app_id=account.app_id or "", external_id__in=list(names))
+    known = {}
+    for identity in identities:
+        name = names[identity.external_id]
+        if identity.customer.merged_into_id or (name and identity.profile.get("name") != name):
+            continue
+        known[identity.external_id] = identity.customer
+    return known

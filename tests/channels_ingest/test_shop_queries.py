@@ -63,3 +63,25 @@ def test_an_unreadable_event_in_a_batch_fails_alone_and_the_others_are_applied(o
         assert "order.paid_amount" in InboundEvent.objects.get(pk=row.pk).last_error
         assert sorted(Order.objects.values_list("external_number", "status")) == [
             ("SO0000", "completed"), ("SO0001", "completed"), ("SO0002", "completed")]
+
+
+def test_a_batch_resolves_known_buyers_at_once_and_still_records_a_new_name(organization):
+    from scrm.models import ChannelIdentity
+
+    account = make_shop(organization, "generic", "acme-shop", "acme-store", GENERIC_SECRET)
+    outbox.run(KIND, stored_events(account, 3))
+    adapter, rows = adapter_for(account.kind), []
+    for n, name in enumerate(["买家0", "新名字"]):
+        payload = generic_order(f"evt-again-{n}", number=f"SX{n}", buyer={"id": f"b{n}", "name": name})
+        [item] = adapter.split(account, {}, json.dumps(payload, ensure_ascii=False).encode())
+        rows.append(InboundEvent(organization_id=organization.pk, account=account, kind=item.kind,
+                                 dedupe_key=item.dedupe_key, raw=item.raw, fields=item.fields))
+    with tenant_scope(organization):
+        ids = [row.pk for row in InboundEvent.objects.bulk_create(rows)]
+    outbox.run(KIND, ids)
+    with tenant_scope(organization):
+        profiles = dict(ChannelIdentity.objects.values_list("external_id", "profile__name"))
+        owners = dict(Order.objects.filter(external_number__in=["SX0", "SX1"])
+                      .values_list("external_number", "customer__identities__external_id"))
+    assert profiles == {"b0": "买家0", "b1": "新名字", "b2": "买家2"}
+    assert owners == {"SX0": "b0", "SX1": "b1"}
