@@ -240,3 +240,26 @@ class AfterSale(TenantModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.external_number}"
+
+
+class LedgerSettings(TenantModel):
+    """How the organization's orders ledger takes orders: the currencies it accepts. An order or refund in another
+    currency is refused with a clear reason on its event (dead, replayable once the setting or the shop is fixed);
+    none set accepts any currency."""
+
+    accepted_currencies = models.CharField(
+        _("accepted currencies"), max_length=100, blank=True,
+        help_text=_("ISO 4217 codes separated by commas, e.g. CNY,HKD; empty accepts every currency."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ledger settings")
+        verbose_name_plural = _("ledger settings")
+        constraints = [models.UniqueConstraint(fields=["organization"], name="ledgersettings_org_uniq")]
+
+    def __str__(self):
+        return self.accepted_currencies or "*"
+
+    @property
+    def currencies(self):
+        return {code.strip().upper() for code in self.accepted_currencies.split(",") if code.strip()}

@@ -22,16 +22,19 @@ from settlement.errors import (
     MSG_AFTERSALE_TICKET_BODY,
     MSG_AFTERSALE_TICKET_SUBJECT,
     MSG_BAD_REVIEW_SUBJECT,
+    MSG_CURRENCY_NOT_ACCEPTED,
     MSG_REFUND_TICKET_BODY,
     MSG_REFUND_TICKET_SUBJECT,
+    SettlementError,
 )
-from settlement.models import AfterSale, Order, OrderLine, OrderReport, Refund, Store
+from settlement.models import AfterSale, LedgerSettings, Order, OrderLine, OrderReport, Refund, Store
 from settlement.snapshots import currency_code
 from tickets.services import ticket_open
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["aftersale_upsert", "order_upsert", "orders_upsert", "refund_upsert", "store_ensure"]
+__all__ = ["aftersale_upsert", "ledger_currencies_set", "order_upsert", "orders_upsert", "refund_upsert",
+           "store_ensure"]
 
 # Equal versions (two reports of the same second): the later stage of the life wins, whatever the arrival order.
 ORDER_STATUS_RANK = {
@@ -167,6 +170,7 @@ def orders_upsert(*, organization, store, reports):
     one query), each report is applied in memory, then the batch is written in a fixed few statements: new orders,
     changed orders, lines (only of orders whose lines changed), the reports. A failure undoes the whole batch."""
     with tenant_scope(organization):
+        _currencies_check([snapshot.currency for snapshot, _customer, _source in reports if not snapshot.partial])
         numbers = list(dict.fromkeys(snapshot.number for snapshot, _customer, _source in reports))
         advisory_xact_locks([("order", store.organization_id, store.pk, number) for number in numbers])
         existing = _orders_locked(store, numbers)
@@ -266,6 +270,7 @@ def refund_upsert(*, organization, store, snapshot, customer=None, source=""):
     it). A refund with a known customer opens one after-sales ticket, routed by the ticket rules and carrying the
     order number. Returns (refund, applied)."""
     with tenant_scope(organization):
+        _currencies_check([snapshot.currency])
         _order_lock(store, snapshot.order_number)
         refund = Refund.objects.select_for_update().filter(store=store, external_number=snapshot.number).first()
         created = refund is None
@@ -393,3 +398,28 @@ def _aftersale_ticket(case):
     if case.kind == AfterSale.Kind.RETURN:
         Refund.objects.filter(store=store, external_number=case.external_number, ticket__isnull=True).update(
             ticket=case.ticket)
+
+
+# --- the currencies the organization accepts ------------------------------------------------------------------------
+
+def _currencies_check(currencies):
+    """Refuse (SettlementError, nothing written) reports in a currency the organization does not accept."""
+    settings = LedgerSettings.objects.filter().only("accepted_currencies").first()
+    accepted = settings.currencies if settings is not None else set()
+    if not accepted:
+        return
+    for currency in currencies:
+        code = currency_code(currency)
+        if code not in accepted:
+            raise SettlementError(MSG_CURRENCY_NOT_ACCEPTED % {"accepted": ", ".join(sorted(accepted)),
+                                                               "currency": code})
+
+
+@transaction.atomic
+def ledger_currencies_set(*, organization, currencies):
+    """Set the currencies the organization's ledger accepts (ISO codes; empty: any)."""
+    codes = sorted({currency_code(code) for code in currencies})
+    with tenant_scope(organization):
+        settings, _created = LedgerSettings.objects.update_or_create(
+            organization=organization, defaults={"accepted_currencies": ",".join(codes)})
+        return settings

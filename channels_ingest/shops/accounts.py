@@ -1,6 +1,10 @@
 """The store and the buyers of a shop account, as the ledger writes need them (the worker's events and the order
 details fetched from a platform's API)."""
 
+from functools import partial
+
+from django.db import transaction
+
 from scrm.customers.services import customer_resolve
 from settlement.services import store_ensure
 
@@ -16,10 +20,16 @@ def store_of(account):
     if store is None:
         store = store_ensure(organization=account.organization, channel=account.channel, ref=account.app_id,
                              name=account.name)
-        if len(_STORES) >= _STORES_MAX:
-            _STORES.clear()
-        _STORES[key] = store
+        # Remembered once its row is committed: an event that fails after making the store rolls the row back,
+        # and a remembered store that does not exist would fail every later event of the account.
+        transaction.on_commit(partial(_remember, key, store))
     return store
+
+
+def _remember(key, store):
+    if len(_STORES) >= _STORES_MAX:
+        _STORES.clear()
+    _STORES[key] = store
 
 
 def buyer_of(account, buyer):
