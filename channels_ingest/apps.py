@@ -13,8 +13,8 @@ class ChannelsIngestConfig(AppConfig):
     def ready(self):
         # Nothing imports this app: we hand the core and tickets apps our permissions, timeline entries and reply
         # senders here; importing the services modules registers our outbox kinds (inbound_event, wechat_media,
-        # wechat_reply), and the redaction step learns our secrets.
-        from channels_ingest.services import media, processing  # noqa: F401 - registers their outbox kinds
+        # wechat_reply, shop_order_fetch), and the redaction step learns our secrets.
+        from channels_ingest.services import media, processing, shop_fetch  # noqa: F401 - registers their kinds
         from channels_ingest.services.accounts import account_secrets
         from channels_ingest.services.outbound import reply_deliveries, reply_retry, reply_send_enqueue
         from channels_ingest.services.processing import accounts_forget_organization

@@ -154,7 +154,7 @@ def shop_hook(request, slug):
         adapter.verify(account, request.headers, body)
     except wire.SignatureError as exc:
         logger.warning("shop callback refused: %s", exc, extra={"account": account.slug})
-        return HttpResponseForbidden("bad signature")
+        return adapter.forbid(exc)
     try:
         try:
             incoming = adapter.split(account, request.headers, body)

@@ -211,3 +211,40 @@ class OutboundMessage(OutboxModel, TenantModel):
         ]
         indexes = [models.Index(fields=["organization", "account", "status"], name="outbound_status_idx"),
                    due_index("outbound_due_idx")]
+
+
+FETCH_STATES = States(pending="pending", inflight="fetching", done="fetched", failed="failed", dead="dead")
+
+
+class ShopOrderFetch(OutboxModel, TenantModel):
+    """An order whose details a store's push did not carry (Douyin pushes ids and a status only), to fetch from the
+    platform's API through the outbox (kind "shop_order_fetch"): one row per order, queued again when a newer push
+    arrives, so the ledger ends with the details of the order's latest state."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        FETCHING = "fetching", _("fetching")
+        FETCHED = "fetched", _("fetched")
+        FAILED = "failed", _("failed, will retry")
+        DEAD = "dead", _("failed")
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="order_fetches",
+                                verbose_name=_("account"))
+    order_number = models.CharField(_("order number"), max_length=64)
+    shop_ref = models.CharField(_("shop id on the platform"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    fetched_at = models.DateTimeField(_("fetched at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order details fetch")
+        verbose_name_plural = _("order details fetches")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "account", "order_number"],
+                                    name="shoporderfetch_order_uniq"),
+        ]
+        indexes = [due_index("shoporderfetch_due_idx", FETCH_STATES)]
+
+    def __str__(self):
+        return f"{self.account_id}:{self.order_number}"

@@ -157,6 +157,8 @@ FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default=f"dev-field-key:{SECR
 # WeChat's API roots; tests and the benchmark point them at a local fake server.
 WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com/cgi-bin/")
 WECOM_API_BASE_URL = env("WECOM_API_BASE_URL", default="https://qyapi.weixin.qq.com/cgi-bin/")
+# The Douyin shop (抖店) open API: order details the pushes do not carry (tests point it at a local fake).
+DOUYIN_API_BASE_URL = env("DOUYIN_API_BASE_URL", default="https://openapi-fxg.jinritemai.com")
 
 # --- Authentication and access ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "scrm.User"

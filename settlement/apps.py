@@ -12,7 +12,8 @@ class SettlementConfig(AppConfig):
 
         # The orders ledger is written by the shops' events only: people read it.
         read = ("view",)
-        ledger = {"store": read, "order": read, "orderline": read, "refund": read, "orderreport": read}
+        ledger = {"store": read, "order": read, "orderline": read, "refund": read, "orderreport": read,
+                  "aftersale": read}
         register_role_permissions("settlement", {
             Role.FINANCE: ledger,
             Role.OPS_ADMIN: ledger,
@@ -25,6 +26,10 @@ class SettlementConfig(AppConfig):
 
         register_timeline_provider("settlement.orders")(order_entries)
         register_timeline_provider("settlement.refunds")(refund_entries)
+        from scrm.platform.panels import register_panel
+        from settlement.panels import ticket_orders_panel
+
+        register_panel("ticket", "settlement.orders", ticket_orders_panel)
         self._register_navigation()
 
     @staticmethod

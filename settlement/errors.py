@@ -13,3 +13,14 @@ MSG_REFUND_TICKET_BODY = _("Store: %(store)s\nOrder: %(order)s\nRefund: %(refund
 
 class SettlementError(Exception):
     pass
+
+MSG_AFTERSALE_TICKET_SUBJECT = {
+    "return": _("Return %(number)s for order %(order)s"),
+    "exchange": _("Exchange %(number)s for order %(order)s"),
+    "complaint": _("Complaint %(number)s about order %(order)s"),
+}
+MSG_BAD_REVIEW_SUBJECT = _("Bad review (%(rating)s of 5) of order %(order)s")
+MSG_AFTERSALE_TICKET_BODY = _("Store: %(store)s\nOrder: %(order)s\n%(kind)s: %(number)s\nStatus: %(status)s\n"
+                              "Reason: %(reason)s\n%(detail)s")
+MSG_CURRENCY_NOT_ACCEPTED = _("The organization accepts %(accepted)s only; this report is in %(currency)s. Change the "
+                              "accepted currencies or the store's currency, then replay the event.")

@@ -186,3 +186,80 @@ class OrderReport(TenantModel):
         verbose_name_plural = _("order reports")
         indexes = [models.Index(fields=["organization", "store", "order_number", "-received_at"],
                                 name="orderreport_order_idx")]
+
+
+class AfterSale(TenantModel):
+    """A return, an exchange or a complaint (a bad review) about an order, as the store reported it. Each opens its
+    own routed after-sales ticket, linked here (tickets know nothing of orders) and carrying the order number. Like
+    a refund it may arrive before its order: it waits with `order` empty and is attached when the order lands. A
+    return that also refunds money shares its number with that refund, and the two share one ticket."""
+
+    class Kind(models.TextChoices):
+        RETURN = "return", _("return")
+        EXCHANGE = "exchange", _("exchange")
+        COMPLAINT = "complaint", _("complaint")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("withdrawn")
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="aftersales", verbose_name=_("store"))
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="aftersales",
+                              verbose_name=_("order"))
+    order_number = models.CharField(_("order number"), max_length=64, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    external_number = models.CharField(_("number on the platform"), max_length=64)
+    customer = models.ForeignKey("scrm.Customer", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="aftersales", verbose_name=_("customer"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    detail = models.TextField(_("what the buyer wrote"), blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True,
+                                              help_text=_("A review's stars, 1 to 5."))
+    requested_at = models.DateTimeField(_("requested at"), null=True, blank=True)
+    source_version = models.BigIntegerField(_("version on the platform"), default=0)
+    raw = models.JSONField(_("last snapshot"), default=dict, blank=True)
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("ticket"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("after-sales case")
+        verbose_name_plural = _("after-sales cases")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "store", "kind", "external_number"],
+                                    name="aftersale_store_number_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "store", "order_number"], name="aftersale_order_number_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.external_number}"
+
+
+class LedgerSettings(TenantModel):
+    """How the organization's orders ledger takes orders: the currencies it accepts. An order or refund in another
+    currency is refused with a clear reason on its event (dead, replayable once the setting or the shop is fixed);
+    none set accepts any currency."""
+
+    accepted_currencies = models.CharField(
+        _("accepted currencies"), max_length=100, blank=True,
+        help_text=_("ISO 4217 codes separated by commas, e.g. CNY,HKD; empty accepts every currency."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ledger settings")
+        verbose_name_plural = _("ledger settings")
+        constraints = [models.UniqueConstraint(fields=["organization"], name="ledgersettings_org_uniq")]
+
+    def __str__(self):
+        return self.accepted_currencies or "*"
+
+    @property
+    def currencies(self):
+        return {code.strip().upper() for code in self.accepted_currencies.split(",") if code.strip()}

@@ -7,20 +7,34 @@ so any set of reports, delivered in any order and any number of times, ends in t
 """
 
 import logging
+from decimal import Decimal
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import transaction
+from django.db.models import OuterRef, Q, TextField, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 
 from scrm.models import Region
-from scrm.platform.locks import advisory_xact_lock
+from scrm.platform.locks import advisory_xact_lock, advisory_xact_locks
 from scrm.platform.tenancy import tenant_scope
-from settlement.errors import MSG_REFUND_TICKET_BODY, MSG_REFUND_TICKET_SUBJECT
-from settlement.models import Order, OrderLine, OrderReport, Refund, Store
+from settlement.errors import (
+    MSG_AFTERSALE_TICKET_BODY,
+    MSG_AFTERSALE_TICKET_SUBJECT,
+    MSG_BAD_REVIEW_SUBJECT,
+    MSG_CURRENCY_NOT_ACCEPTED,
+    MSG_REFUND_TICKET_BODY,
+    MSG_REFUND_TICKET_SUBJECT,
+    SettlementError,
+)
+from settlement.models import AfterSale, LedgerSettings, Order, OrderLine, OrderReport, Refund, Store
 from settlement.snapshots import currency_code
 from tickets.services import ticket_open
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["order_upsert", "refund_upsert", "store_ensure"]
+__all__ = ["aftersale_upsert", "ledger_currencies_set", "order_upsert", "orders_upsert", "refund_upsert",
+           "store_ensure"]
 
 # Equal versions (two reports of the same second): the later stage of the life wins, whatever the arrival order.
 ORDER_STATUS_RANK = {
@@ -75,48 +89,160 @@ def _region_for(address):
 def order_upsert(*, organization, store, snapshot, customer=None, source=""):
     """Store what a shop reported about an order. Returns (order, applied): `applied` is False when the report was
     older than (or the same as) what the ledger holds; its milestone times are still taken if earlier."""
+    [result] = orders_upsert(organization=organization, store=store, reports=[(snapshot, customer, source)])
+    return result
+
+
+# Every column a report may change on an existing order (one UPDATE per batch writes them).
+_ORDER_UPDATE_FIELDS = (
+    "customer", "region", "shipping_address", "currency", "goods_amount", "discount_amount", "shipping_amount",
+    "paid_amount", "platform_fee", "status", *_ORDER_MILESTONES, "source_version", "source_updated_at",
+    "details_version", "raw", "updated_at",
+)
+_LINE_SEPARATOR = "\x1f"
+
+
+def _line_key(sku, name, quantity, unit_price, amount):
+    return (sku, name, Decimal(quantity), Decimal(unit_price), Decimal(amount))
+
+
+def _stored_lines(order):
+    """The order's lines as read with it (`line_rows`), comparable with a report's."""
+    keys = []
+    for row in order.line_rows or []:
+        parts = row.split(_LINE_SEPARATOR)
+        if len(parts) != 5:
+            return None  # a name holding the separator: compare as different (the lines are written again)
+        keys.append(_line_key(*parts))
+    return keys
+
+
+def _report_lines(snapshot):
+    return [_line_key(line.sku[:100], line.name[:255], line.quantity, line.unit_price, line.amount)
+            for line in snapshot.lines]
+
+
+def _orders_locked(store, numbers):
+    """The store's orders of these numbers, locked, each with its lines as text (`line_rows`): one query."""
+    rows = (OrderLine.objects.filter(order=OuterRef("pk")).order_by("position")
+            .annotate(row=Concat(
+                "sku", Value(_LINE_SEPARATOR), "name", Value(_LINE_SEPARATOR), Cast("quantity", TextField()),
+                Value(_LINE_SEPARATOR), Cast("unit_price", TextField()), Value(_LINE_SEPARATOR),
+                Cast("amount", TextField()), output_field=TextField()))
+            .values("row"))
+    orders = (Order.objects.select_for_update().filter(store=store, external_number__in=numbers)
+              .annotate(line_rows=ArraySubquery(rows)))
+    return {order.external_number: order for order in orders}
+
+
+def _order_apply(order, created, snapshot, customer, region_of):
+    """One report applied to the order in memory. Returns (applied, details, buyer_found)."""
+    for name in _ORDER_MILESTONES:
+        setattr(order, name, _earliest(getattr(order, name), getattr(snapshot, name)))
+    stored_key = (order.source_version, ORDER_STATUS_RANK.get(order.status, 0))
+    applied = created or (snapshot.version, ORDER_STATUS_RANK[snapshot.status]) > stored_key
+    if applied:
+        order.status, order.source_version = snapshot.status, snapshot.version
+        order.source_updated_at = snapshot.updated_at
+    # The details (amounts, lines, address) come from the newest full report, whatever the status pushes did.
+    details = not snapshot.partial and (
+        applied or order.details_version is None or snapshot.version > order.details_version)
+    if details:
+        order.details_version = max(snapshot.version, order.details_version or 0)
+        order.currency = currency_code(snapshot.currency)
+        order.goods_amount, order.discount_amount = snapshot.goods_amount, snapshot.discount_amount
+        order.shipping_amount, order.paid_amount = snapshot.shipping_amount, snapshot.paid_amount
+        order.platform_fee = snapshot.platform_fee
+        if created or order.shipping_address != snapshot.shipping_address:  # else its region stands
+            order.region = region_of(snapshot.shipping_address)
+        order.shipping_address, order.raw = snapshot.shipping_address, snapshot.raw
+    buyer_found = order.customer_id is None and customer is not None
+    if buyer_found:
+        order.customer = customer
+    return applied, details, buyer_found
+
+
+@transaction.atomic
+def orders_upsert(*, organization, store, reports):
+    """Store several reports of one store's orders at once, as `order_upsert` would one after the other (it is
+    this with one report): `reports` is [(snapshot, customer, source)] in arrival order; returns [(order,
+    applied)] in the same order. The orders are locked together (advisory locks in key order, then their rows in
+    one query), each report is applied in memory, then the batch is written in a fixed few statements: new orders,
+    changed orders, lines (only of orders whose lines changed), the reports. A failure undoes the whole batch."""
     with tenant_scope(organization):
-        _order_lock(store, snapshot.number)
-        order = Order.objects.select_for_update().filter(store=store, external_number=snapshot.number).first()
-        created = order is None
-        if created:
-            order = Order(organization=organization, store=store, channel=store.channel,
-                          external_number=snapshot.number)
-        for name in _ORDER_MILESTONES:
-            setattr(order, name, _earliest(getattr(order, name), getattr(snapshot, name)))
-        stored_key = (order.source_version, ORDER_STATUS_RANK.get(order.status, 0))
-        applied = created or (snapshot.version, ORDER_STATUS_RANK[snapshot.status]) > stored_key
-        if applied:
-            order.status, order.source_version = snapshot.status, snapshot.version
-            order.source_updated_at = snapshot.updated_at
-        # The details (amounts, lines, address) come from the newest full report, whatever the status pushes did.
-        details = not snapshot.partial and (
-            applied or order.details_version is None or snapshot.version > order.details_version)
-        if details:
-            order.details_version = max(snapshot.version, order.details_version or 0)
-            order.currency = currency_code(snapshot.currency)
-            order.goods_amount, order.discount_amount = snapshot.goods_amount, snapshot.discount_amount
-            order.shipping_amount, order.paid_amount = snapshot.shipping_amount, snapshot.paid_amount
-            order.platform_fee = snapshot.platform_fee
-            if created or order.shipping_address != snapshot.shipping_address:  # else its region stands
-                order.region = _region_for(snapshot.shipping_address)
-            order.shipping_address, order.raw = snapshot.shipping_address, snapshot.raw
-        if order.customer_id is None and customer is not None:
-            order.customer = customer
-        order.save()
-        if details:
-            if not created:
-                order.lines.all().delete()
-            OrderLine.objects.bulk_create([
-                OrderLine(organization=organization, order=order, position=n, sku=line.sku[:100],
-                          name=line.name[:255], quantity=line.quantity, unit_price=line.unit_price,
-                          amount=line.amount)
-                for n, line in enumerate(snapshot.lines, start=1)
-            ])
-        if created:
+        _currencies_check([snapshot.currency for snapshot, _customer, _source in reports if not snapshot.partial])
+        numbers = list(dict.fromkeys(snapshot.number for snapshot, _customer, _source in reports))
+        advisory_xact_locks([("order", store.organization_id, store.pk, number) for number in numbers])
+        existing = _orders_locked(store, numbers)
+        orders, created, lines, found, results, history = dict(existing), {}, {}, set(), [], []
+        regions = {}
+
+        def region_of(address):
+            key = tuple(sorted((k, str(v)) for k, v in address.items() if k in ("city", "province")))
+            if key not in regions:
+                regions[key] = _region_for(address)
+            return regions[key]
+
+        for snapshot, customer, source in reports:
+            order = orders.get(snapshot.number)
+            if order is None:
+                order = orders[snapshot.number] = created[snapshot.number] = Order(
+                    organization=organization, store=store, channel=store.channel, external_number=snapshot.number)
+                order.line_rows = []
+                applied, details, buyer_found = _order_apply(order, True, snapshot, customer, region_of)
+            else:
+                applied, details, buyer_found = _order_apply(order, False, snapshot, customer, region_of)
+            if details:
+                lines[snapshot.number] = snapshot
+            if buyer_found:
+                found.add(snapshot.number)
+            history.append(OrderReport(
+                organization_id=store.organization_id, store=store, order_number=snapshot.number,
+                kind=OrderReport.Kind.ORDER, number=snapshot.number, status=snapshot.status,
+                version=snapshot.version, applied=applied, source=source[:100]))
+            results.append((order, applied))
+        Order.objects.bulk_create(list(created.values()))
+        if existing:
+            now = timezone.now()
+            for order in existing.values():
+                order.updated_at = now
+            Order.objects.bulk_update(list(existing.values()), fields=list(_ORDER_UPDATE_FIELDS))
+        _lines_write(organization, orders, existing, lines)
+        _waiting_attach(store, [orders[number] for number in numbers if number in created or number in found])
+        OrderReport.objects.bulk_create(history)
+        return results
+
+
+def _lines_write(organization, orders, existing, lines):
+    """The lines of each order whose newest full report in the batch changed them: one DELETE, one INSERT."""
+    changed = {number: snapshot for number, snapshot in lines.items()
+               if number not in existing or _stored_lines(existing[number]) != _report_lines(snapshot)}
+    stale = [existing[number].pk for number in changed if number in existing]
+    if stale:
+        OrderLine.objects.filter(order_id__in=stale).delete()
+    OrderLine.objects.bulk_create([
+        OrderLine(organization=organization, order=orders[number], position=n, sku=line.sku[:100],
+                  name=line.name[:255], quantity=line.quantity, unit_price=line.unit_price, amount=line.amount)
+        for number, snapshot in changed.items() for n, line in enumerate(snapshot.lines, start=1)
+    ])
+
+
+def _waiting_attach(store, orders):
+    """What waited for these new orders, or for their buyer (a Douyin order pushed before its details), now
+    points at them and opens its tickets; the returns first, so a return's refund shares the return's ticket.
+    One query finds whether anything waits at all."""
+    if not orders:
+        return
+    numbers = [order.external_number for order in orders]
+    waiting_q = Q(order__isnull=True) | Q(customer__isnull=True)
+    waiting = set(Refund.objects.filter(waiting_q, store=store, order_number__in=numbers)
+                  .values_list("order_number", flat=True)
+                  .union(AfterSale.objects.filter(waiting_q, store=store, order_number__in=numbers)
+                         .values_list("order_number", flat=True)))
+    for order in orders:
+        if order.external_number in waiting:
+            _aftersales_attach(order)
             _refunds_attach(order)
-        _report(store, snapshot.number, OrderReport.Kind.ORDER, snapshot.number, snapshot, applied, source)
-        return order, applied
 
 
 def _report(store, order_number, kind, number, snapshot, applied, source):
@@ -126,9 +252,11 @@ def _report(store, order_number, kind, number, snapshot, applied, source):
 
 
 def _refunds_attach(order):
-    """Refunds that arrived before their order now point at it, and open their tickets if they could not yet."""
+    """Refunds that arrived before their order (or its buyer) now point at it, and open their tickets if they
+    could not yet."""
     waiting = list(Refund.objects.select_for_update().filter(
-        store=order.store_id, order_number=order.external_number, order__isnull=True).order_by("pk"))
+        Q(order__isnull=True) | Q(customer__isnull=True), store=order.store_id,
+        order_number=order.external_number).order_by("pk"))
     for refund in waiting:
         refund.order = order
         refund.customer = refund.customer or order.customer
@@ -142,6 +270,7 @@ def refund_upsert(*, organization, store, snapshot, customer=None, source=""):
     it). A refund with a known customer opens one after-sales ticket, routed by the ticket rules and carrying the
     order number. Returns (refund, applied)."""
     with tenant_scope(organization):
+        _currencies_check([snapshot.currency])
         _order_lock(store, snapshot.order_number)
         refund = Refund.objects.select_for_update().filter(store=store, external_number=snapshot.number).first()
         created = refund is None
@@ -169,6 +298,14 @@ def _refund_ticket(refund):
     """Open the refund's after-sales ticket once its customer is known (a ticket is always someone's)."""
     if refund.ticket_id is not None or refund.customer is None:
         return
+    # The refund of a return shares the return's ticket (opened, or to be opened once its customer is known).
+    case = AfterSale.objects.filter(store_id=refund.store_id, kind=AfterSale.Kind.RETURN,
+                                    external_number=refund.external_number).only("pk", "ticket_id").first()
+    if case is not None:
+        if case.ticket_id is not None:
+            refund.ticket_id = case.ticket_id
+            refund.save(update_fields=["ticket", "updated_at"])
+        return
     store = refund.store
     values = {"store": store.name, "order": refund.order_number, "refund": refund.external_number,
               "amount": refund.amount, "currency": refund.currency, "status": refund.get_status_display(),
@@ -180,3 +317,109 @@ def _refund_ticket(refund):
         order_number=refund.order_number,
     )
     refund.save(update_fields=["ticket", "updated_at"])
+
+
+# --- returns, exchanges, complaints ----------------------------------------------------------------------------------
+
+AFTERSALE_STATUS_RANK = {
+    AfterSale.Status.REQUESTED: 0, AfterSale.Status.APPROVED: 1, AfterSale.Status.REFUSED: 2,
+    AfterSale.Status.CANCELLED: 3, AfterSale.Status.COMPLETED: 4,
+}
+
+
+@transaction.atomic
+def aftersale_upsert(*, organization, store, snapshot, customer=None, source=""):
+    """Store what a shop reported about a return, an exchange or a complaint, attached to its order if the ledger
+    has it (else it waits for it). The newest report wins, as for refunds. Once its customer is known it opens one
+    after-sales ticket, routed by the ticket rules and carrying the order number; replays open nothing more.
+    Returns (case, applied)."""
+    with tenant_scope(organization):
+        _order_lock(store, snapshot.order_number)
+        case = AfterSale.objects.select_for_update().filter(
+            store=store, kind=snapshot.kind, external_number=snapshot.number).first()
+        created = case is None
+        if created:
+            case = AfterSale(organization=organization, store=store, kind=snapshot.kind,
+                             external_number=snapshot.number, order_number=snapshot.order_number)
+        case.requested_at = _earliest(case.requested_at, snapshot.requested_at)
+        stored_key = (case.source_version, AFTERSALE_STATUS_RANK.get(case.status, 0))
+        applied = created or (snapshot.version, AFTERSALE_STATUS_RANK[snapshot.status]) > stored_key
+        if applied:
+            case.status, case.source_version = snapshot.status, snapshot.version
+            case.reason, case.detail, case.rating = snapshot.reason[:255], snapshot.detail, snapshot.rating
+            case.raw = snapshot.raw
+        if case.order_id is None and case.order_number:
+            case.order = Order.objects.filter(store=store, external_number=case.order_number).first()
+        case.customer = case.customer or customer or (case.order.customer if case.order else None)
+        case.save()
+        _aftersale_ticket(case)
+        return case, applied
+
+
+def _aftersales_attach(order):
+    """Returns, exchanges and complaints that arrived before their order (or its buyer) now point at it, and open
+    their tickets if they could not yet."""
+    waiting = list(AfterSale.objects.select_for_update().filter(
+        Q(order__isnull=True) | Q(customer__isnull=True), store=order.store_id,
+        order_number=order.external_number).order_by("pk"))
+    for case in waiting:
+        case.order = order
+        case.customer = case.customer or order.customer
+        case.save(update_fields=["order", "customer", "updated_at"])
+        _aftersale_ticket(case)
+
+
+def _aftersale_ticket(case):
+    """Open the case's ticket once its customer is known. A return shares the ticket of the refund of the same
+    number, whichever of the two came first."""
+    if case.ticket_id is not None or case.customer is None:
+        return
+    store = case.store
+    if case.kind == AfterSale.Kind.RETURN:
+        refund = Refund.objects.filter(store=store, external_number=case.external_number).only(
+            "pk", "ticket_id").first()
+        if refund is not None and refund.ticket_id is not None:
+            case.ticket_id = refund.ticket_id
+            case.save(update_fields=["ticket", "updated_at"])
+            return
+    values = {"store": store.name, "order": case.order_number or "-", "number": case.external_number,
+              "kind": case.get_kind_display(), "status": case.get_status_display(), "reason": case.reason or "-",
+              "detail": case.detail, "rating": case.rating}
+    if case.kind == AfterSale.Kind.COMPLAINT and case.rating is not None:
+        subject = MSG_BAD_REVIEW_SUBJECT % values
+    else:
+        subject = MSG_AFTERSALE_TICKET_SUBJECT[case.kind] % values
+    case.ticket = ticket_open(
+        organization=case.organization, customer=case.customer, subject=str(subject),
+        description=str(MSG_AFTERSALE_TICKET_BODY % values).strip(), channel=store.channel,
+        source_ref=f"{case.kind}:{store.pk}:{case.external_number}"[:128], order_number=case.order_number,
+    )
+    case.save(update_fields=["ticket", "updated_at"])
+    if case.kind == AfterSale.Kind.RETURN:
+        Refund.objects.filter(store=store, external_number=case.external_number, ticket__isnull=True).update(
+            ticket=case.ticket)
+
+
+# --- the currencies the organization accepts ------------------------------------------------------------------------
+
+def _currencies_check(currencies):
+    """Refuse (SettlementError, nothing written) reports in a currency the organization does not accept."""
+    settings = LedgerSettings.objects.filter().only("accepted_currencies").first()
+    accepted = settings.currencies if settings is not None else set()
+    if not accepted:
+        return
+    for currency in currencies:
+        code = currency_code(currency)
+        if code not in accepted:
+            raise SettlementError(MSG_CURRENCY_NOT_ACCEPTED % {"accepted": ", ".join(sorted(accepted)),
+                                                               "currency": code})
+
+
+@transaction.atomic
+def ledger_currencies_set(*, organization, currencies):
+    """Set the currencies the organization's ledger accepts (ISO codes; empty: any)."""
+    codes = sorted({currency_code(code) for code in currencies})
+    with tenant_scope(organization):
+        settings, _created = LedgerSettings.objects.update_or_create(
+            organization=organization, defaults={"accepted_currencies": ",".join(codes)})
+        return settings

@@ -98,3 +98,28 @@ class RefundSnapshot:
         if self.status not in Refund.Status.values:
             raise SettlementError(MSG_BAD_STATUS % {"value": self.status})
         _check_version(self.version)
+
+
+@dataclass(frozen=True)
+class AfterSaleSnapshot:
+    """A return, an exchange or a complaint as the store reported it (settlement.models.AfterSale)."""
+
+    kind: str
+    number: str
+    order_number: str
+    status: str
+    version: int
+    reason: str = ""
+    detail: str = ""
+    rating: int | None = None
+    requested_at: datetime | None = None
+    raw: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        from settlement.models import AfterSale
+
+        if self.kind not in AfterSale.Kind.values:
+            raise SettlementError(MSG_BAD_STATUS % {"value": self.kind})
+        if self.status not in AfterSale.Status.values:
+            raise SettlementError(MSG_BAD_STATUS % {"value": self.status})
+        _check_version(self.version)

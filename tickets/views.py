@@ -23,6 +23,7 @@ from scrm.customers.phones import mask_mobile, mask_name
 from scrm.models import AgentProfile, Tag
 from scrm.paginators import CappedCountPaginator, TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_may_reveal_pii
+from scrm.platform.panels import panels_for
 from scrm.platform.timeline import customer_timeline
 from scrm.selectors import region_list
 from tickets import selectors, services
@@ -323,6 +324,8 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
             "customer": customer, "masked_mobile": mask_mobile(customer.mobile) if customer.mobile else "",
             "masked_name": mask_name(customer.real_name), "may_reveal": user_may_reveal_pii(user),
             "may_view_customers": user.has_perm("scrm.view_customer"), "timeline": timeline,
+            # What other apps show beside the ticket (the customer's orders), without tickets importing them.
+            "panels": panels_for("ticket", ticket=ticket, user=user),
             "may_assign_others": may_assign_others(user), "may_reply": may_reply(user),
             "statuses": [(s, Ticket.Status(s).label) for s in Ticket.Status if s in TRANSITIONS[ticket.status]],
             "priorities": Ticket.Priority.choices,

@@ -64,7 +64,7 @@ def signed_events(path, *, run_id, orders, count, offset):
         payload = _event(f"SO{run_id}-{n:06d}", STAGES[stage], stage, f"{100 + n % 900}.00", f"b{n % 500}")
         payload["id"] = f"evt-{run_id}-{seq}"
         body = json.dumps(payload, ensure_ascii=False).encode()
-        signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        signature = hmac.new(SECRET.encode(), now.encode() + b"." + body, hashlib.sha256).hexdigest()
         requests.append(Request("POST", path, {"Content-Type": "application/json",
                                                "X-Signature": f"sha256={signature}", "X-Timestamp": now}, body))
     return Prebuilt(requests)

@@ -18,7 +18,7 @@ from channels_ingest import wire
 from channels_ingest.errors import MSG_NO_SENDER, MSG_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import EVENT_STATES, ChannelAccount, InboundEvent, InboundMedia
 from channels_ingest.services.media import media_enqueue
-from channels_ingest.shops.ledger import shop_event_process
+from channels_ingest.shops.ledger import shop_event_process, shop_events_process_many
 from scrm.customers.services import customer_resolve
 from scrm.models import ChannelIdentity
 from scrm.platform import outbox
@@ -73,10 +73,20 @@ def _process(event):
 
 
 def _process_many(events):
-    """The outbox's batch handler: the plain messages (no media to fetch) of senders already known, on their
-    conversations' open tickets, in one transaction (`ticket_add_messages`). Returns {event id: values} of the
-    events it did; the others run one by one after it, in order: every event of a sender with anything else in the
-    batch (an event, a media message, a first message), and every message `ticket_add_messages` leaves."""
+    """The outbox's batch handler, for one organization's events in one transaction: shop events that report
+    orders (`shop_events_process_many`) and WeChat's plain messages (`_messages_process_many`). Returns {event id:
+    values} of the events it did; the others run one by one after it, in order."""
+    shop = [event for event in events if event.account.is_shop]
+    done = shop_events_process_many(shop) if shop else {}
+    done.update(_messages_process_many([event for event in events if not event.account.is_shop]))
+    return done
+
+
+def _messages_process_many(events):
+    """The plain messages (no media to fetch) of senders already known, on their conversations' open tickets
+    (`ticket_add_messages`). Returns {event id: values} of the events it did; the others run one by one after it,
+    in order: every event of a sender with anything else in the batch (an event, a media message, a first
+    message), and every message `ticket_add_messages` leaves."""
     plain, others = {}, set()
     for event in events:
         fields = event.fields
@@ -105,7 +115,8 @@ def _process_many(events):
                        body=message_body(event.fields, msg_type) or "…", message_id=_message_id(event))
         for event, msg_type, customer in todo])
     now = timezone.now()
-    return {event.pk: {"status": Status.PROCESSED, "processed_at": now, "customer": customer, "comment": comment}
+    return {event.pk: {"status": Status.PROCESSED, "processed_at": now, "customer": customer, "comment": comment,
+                       "last_error": ""}
             for (event, _type, customer), comment in zip(todo, comments, strict=True) if comment is not None}
 
 

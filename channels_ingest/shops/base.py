@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from django.http import JsonResponse
+from django.http import HttpResponseForbidden, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
 from channels_ingest.wire import SignatureError, WireError
@@ -25,10 +25,15 @@ MSG_MALFORMED = _("The callback was signed correctly but its body is not usable:
 MSG_UNKNOWN_EVENT = _("Event type %(type)s is not one the orders ledger reads; stored and acknowledged.")
 MSG_TEST_PUSH = _("The platform's test push; nothing to record.")
 MSG_BAD_FIELD = _("Field %(field)s: %(problem)s")
+MSG_GOOD_REVIEW = _("A review of %(rating)s stars: only a bad review (%(bad)s stars or fewer) opens a ticket.")
 
 
 class UnknownEvent(Exception):  # noqa: N818 - an outcome: the event is stored as ignored
     pass
+
+
+class Ignored(Exception):  # noqa: N818 - an outcome: the event is stored as ignored, with why
+    """An event the ledger reads and has nothing to do with (a good review): its message says why."""
 
 
 class TestPush(UnknownEvent):
@@ -133,6 +138,9 @@ class LedgerItem:
 
     snapshot: object
     buyer: dict = field(default_factory=dict)
+    # A status-only order report whose details are fetched from the platform's API: the fetch's arguments
+    # ({"shop_ref": ...}); None when the event carries the whole order.
+    fetch_details: dict | None = None
 
 
 def base64_hmac_check(account, body, headers, header):
@@ -165,6 +173,10 @@ class Adapter:
 
     def ack(self, incoming):
         return JsonResponse({"code": 0, "msg": "success"})
+
+    def forbid(self, error):
+        """The 403 of a callback whose signature does not hold (nothing is stored)."""
+        return HttpResponseForbidden("bad signature")
 
     def refuse(self, message):
         return JsonResponse({"code": 400, "msg": message}, status=400)

@@ -9,7 +9,16 @@ test message with tag "0": it is stored as ignored and answered the same way.
 
 The pushes carry ids, the status and its time, never the whole order: an order message is a status-only report
 (settlement keeps the amounts and lines it holds; an order known only from pushes waits for its details, see
-Order.details_version). After-sale messages carry the after-sale id, the order id and the refund amount in fen.
+Order.details_version). A push that moved the order, or left it without details, queues a fetch of the details
+from the open API (order.orderDetail, through the outbox: channels_ingest/services/shop_fetch.py); the answer is
+read by `detail_to_ledger` below, amounts in fen, the buyer by its doudian_open_id. After-sale messages carry the
+after-sale id, the order id and the refund amount in fen.
+
+An after-sale message's `aftersale_type` says what the buyer asked for: 0 a return with its refund (退货退款), 1 and
+2 a refund only (after or before shipping), 3 an exchange (换货). A return is recorded as a return (its own routed
+ticket) and as the refund of the same number (the money, sharing that ticket); an exchange only as an exchange;
+any other or no type as a refund, as before. (The type values follow the 抖店 after-sale documentation; the values
+above 3 are not confirmed and are read as a refund.) Douyin pushes no review or complaint message we read.
 
 Tags read (the trade and after-sale families of the message list):
   100 order created, 101 paid, 102 shipped, 103 completed, 106 cancelled, 110 paid and awaiting the seller;
@@ -30,12 +39,13 @@ from channels_ingest.shops.base import (
     UnknownEvent,
     bad_field,
     json_exact,
+    quantity,
     text,
     time_of,
     version_of,
 )
 from channels_ingest.wire import SignatureError, WireError
-from settlement.snapshots import OrderSnapshot, RefundSnapshot, money
+from settlement.snapshots import AfterSaleSnapshot, LineSnapshot, OrderSnapshot, RefundSnapshot, money
 
 TEST_TAG = "0"
 MAX_MESSAGES = 100
@@ -48,6 +58,12 @@ REFUND_TAGS = {
     "200": "requested", "208": "requested", "201": "approved", "202": "approved", "203": "approved",
     "204": "refused", "205": "refused", "206": "refunded", "207": "cancelled",
 }
+# tag -> the status of a return or exchange.
+AFTERSALE_STATUS = {
+    "200": "requested", "208": "requested", "201": "approved", "202": "approved", "203": "approved",
+    "204": "refused", "205": "refused", "206": "completed", "207": "cancelled",
+}
+RETURN_TYPE, EXCHANGE_TYPE = "0", "3"
 MILESTONE = {"pending": "placed_at", "paid": "paid_at", "shipped": "shipped_at", "completed": "completed_at",
              "cancelled": "cancelled_at"}
 
@@ -87,7 +103,27 @@ def _order(data, status, field):
     snapshot = OrderSnapshot(
         number=text(data.get("p_id"), "data.p_id", max_length=64), status=status, version=version_of(moment),
         updated_at=moment, partial=True, raw=data, **{MILESTONE[status]: moment})
+    return LedgerItem(snapshot=snapshot, buyer={}, fetch_details={"shop_ref": str(data.get("shop_id") or "")[:64]})
+
+
+def _aftersale(data, kind, tag):
+    moment = _step_time(data, "update_time")
+    snapshot = AfterSaleSnapshot(
+        kind=kind, number=text(data.get("aftersale_id"), "data.aftersale_id", max_length=64),
+        order_number=text(data.get("p_id"), "data.p_id", max_length=64), status=AFTERSALE_STATUS[tag],
+        version=version_of(moment), reason=text(data.get("reason"), "data.reason", max_length=255, required=False),
+        requested_at=time_of(data.get("apply_time"), "data.apply_time"), raw=data)
     return LedgerItem(snapshot=snapshot, buyer={})
+
+
+def _aftersale_items(data, tag):
+    """A return: the return and its refund (one ticket); an exchange: the exchange; anything else: the refund."""
+    kind = data.get("aftersale_type")
+    if kind == EXCHANGE_TYPE:
+        return [_aftersale(data, "exchange", tag)]
+    if kind == RETURN_TYPE:
+        return [_aftersale(data, "return", tag), _refund(data, REFUND_TAGS[tag])]
+    return [_refund(data, REFUND_TAGS[tag])]
 
 
 def _refund(data, status):
@@ -143,6 +179,70 @@ class DouyinAdapter(Adapter):
             status, field = ORDER_TAGS[tag]
             return [_order(_data(message), status, field)]
         if tag in REFUND_TAGS:
-            return [_refund(_data(message), REFUND_TAGS[tag])]
+            return _aftersale_items(_data(message), tag)
         raise UnknownEvent(f"douyin tag {tag}")
 
+
+
+# --- order details from the open API (order.orderDetail), fetched through the outbox ---------------------------------
+
+# shop_order_detail.order_status -> the ledger's status (抖店's order status list; 101 partly shipped counts as
+# shipped, 103 partly paid as pending; 21/22/39 are orders closed by a full refund).
+DETAIL_STATUS = {
+    "1": "pending", "103": "pending", "105": "paid", "2": "paid", "101": "shipped", "3": "shipped",
+    "5": "completed", "4": "cancelled", "21": "closed", "22": "closed", "39": "closed",
+}
+
+
+def _fen_or_zero(data, name):
+    value = data.get(name)
+    return _fen(value, f"shop_order_detail.{name}") if value not in (None, "") else money("0")
+
+
+def _name(value):
+    return str(value.get("name") or "") if isinstance(value, dict) else str(value or "")
+
+
+def detail_to_ledger(answer):
+    """The ledger item of an order.orderDetail answer's `data`: the full order (amounts, lines, address, the buyer's
+    doudian_open_id); PayloadError (bad_field) when it cannot be read."""
+    detail = answer.get("shop_order_detail") if isinstance(answer, dict) else None
+    if not isinstance(detail, dict):
+        raise bad_field("data.shop_order_detail", "missing")
+    status = DETAIL_STATUS.get(str(detail.get("order_status")))
+    if status is None:
+        raise bad_field("shop_order_detail.order_status", f"unknown status {detail.get('order_status')!r}")
+    updated_at = time_of(detail.get("update_time"), "shop_order_detail.update_time", required=True)
+    items = [item for item in detail.get("sku_order_list") or [] if isinstance(item, dict)]
+    lines = []
+    for n, item in enumerate(items):
+        quantity_ = quantity(item.get("item_num") or "1", f"sku_order_list[{n}].item_num")
+        amount = _fen_or_zero(item, "origin_amount")
+        lines.append(LineSnapshot(
+            sku=text(item.get("code") or item.get("sku_id"), f"sku_order_list[{n}].code", max_length=100,
+                     required=False),
+            name=text(item.get("product_name"), f"sku_order_list[{n}].product_name", max_length=255),
+            quantity=quantity_, unit_price=money(amount / quantity_, name=f"sku_order_list[{n}].unit_price"),
+            amount=amount))
+    post = _fen_or_zero(detail, "post_amount")
+    goods = sum((line.amount for line in lines), money("0")) if lines else (
+        _fen_or_zero(detail, "order_amount") - post)
+    address = detail.get("post_addr") if isinstance(detail.get("post_addr"), dict) else {}
+    closed = status in ("cancelled", "closed")
+    snapshot = OrderSnapshot(
+        number=text(detail.get("order_id"), "shop_order_detail.order_id", max_length=64), status=status,
+        version=version_of(updated_at), updated_at=updated_at, currency="CNY", goods_amount=goods,
+        discount_amount=_fen_or_zero(detail, "promotion_amount"), shipping_amount=post,
+        paid_amount=_fen_or_zero(detail, "pay_amount"),
+        placed_at=time_of(detail.get("create_time"), "shop_order_detail.create_time"),
+        paid_at=time_of(detail.get("pay_time"), "shop_order_detail.pay_time") if status != "pending" else None,
+        shipped_at=time_of(detail.get("ship_time"), "shop_order_detail.ship_time"),
+        completed_at=time_of(detail.get("finish_time"), "shop_order_detail.finish_time")
+        if status == "completed" else None,
+        cancelled_at=updated_at if closed else None, lines=tuple(lines), raw=detail,
+        shipping_address={"province": _name(address.get("province")), "city": _name(address.get("city")),
+                          "district": _name(address.get("town")), "street": _name(address.get("street"))},
+    )
+    buyer = text(detail.get("doudian_open_id"), "shop_order_detail.doudian_open_id", max_length=128,
+                 required=False)
+    return LedgerItem(snapshot=snapshot, buyer={"id": buyer} if buyer else {})

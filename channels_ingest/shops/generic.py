@@ -1,8 +1,10 @@
 """The signed feed of an organization's own shop system (docs/shop-feed.md is its public description).
 
-A POST of JSON: one event, or {"events": [...]} with up to MAX_EVENTS. `X-Signature: sha256=<hex HMAC-SHA256 of
-the raw body, keyed with the account's secret>` and `X-Timestamp: <Unix seconds>`, refused when more than
-MAX_SKEW off our clock. Each event carries the whole order (or refund) as it is now; `updated_at` orders them.
+A POST of JSON: one event, or {"events": [...]} with up to MAX_EVENTS. `X-Timestamp: <Unix seconds>` and
+`X-Signature: sha256=<hex HMAC-SHA256 of X-Timestamp + "." + the raw body, keyed with the account's secret>`. The
+signature covers the timestamp, so a captured request cannot be sent again with a fresh one: it is refused once
+its timestamp is more than MAX_SKEW off our clock (the replay window), and within the window the event ids make a
+replay a no-op. Each event carries the whole order (or refund) as it is now; `updated_at` orders them.
 """
 
 import hashlib
@@ -13,7 +15,9 @@ import time
 from django.http import JsonResponse
 
 from channels_ingest.shops.base import (
+    MSG_GOOD_REVIEW,
     Adapter,
+    Ignored,
     Incoming,
     LedgerItem,
     UnknownEvent,
@@ -25,7 +29,14 @@ from channels_ingest.shops.base import (
     version_of,
 )
 from channels_ingest.wire import SignatureError, WireError
-from settlement.snapshots import LineSnapshot, OrderSnapshot, RefundSnapshot, currency_code, money
+from settlement.snapshots import (
+    AfterSaleSnapshot,
+    LineSnapshot,
+    OrderSnapshot,
+    RefundSnapshot,
+    currency_code,
+    money,
+)
 
 MAX_SKEW = 300  # seconds
 MAX_EVENTS = 100
@@ -33,10 +44,24 @@ ORDER_STATUSES = ("pending", "paid", "shipped", "completed", "cancelled", "close
 REFUND_STATUSES = ("requested", "approved", "refused", "refunded", "cancelled")
 ORDER_TIMES = ("placed_at", "paid_at", "shipped_at", "completed_at", "cancelled_at")
 REFUND_TIMES = ("requested_at", "resolved_at", "refunded_at")
+AFTERSALE_KINDS = ("return", "exchange")
+AFTERSALE_STATUSES = ("requested", "approved", "refused", "completed", "cancelled")
+BAD_REVIEW = 2  # stars: a review of this many or fewer is a complaint
+# The object each family of event types carries.
+OBJECTS = {"order": "order", "refund": "refund", "aftersale": "aftersale", "review": "review",
+           "complaint": "complaint"}
 
 
-def signature_of(secret, body):
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+MSG_STALE = ("stale timestamp: X-Timestamp must be the current time in Unix seconds, within %(skew)d seconds of "
+             "ours (%(now)d)")
+MSG_BAD_SIGNATURE = ('bad signature: X-Signature must be "sha256=" and the hex HMAC-SHA256 of X-Timestamp + "." + '
+                     "the raw body, keyed with the store's secret")
+
+
+def signature_of(secret, body, timestamp):
+    """`sha256=<hex>` of HMAC-SHA256(secret, timestamp + "." + body): the timestamp is signed with the body."""
+    message = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _buyer(data):
@@ -108,16 +133,59 @@ def _refund(event):
     return LedgerItem(snapshot=snapshot, buyer=_buyer(data))
 
 
+def _aftersale(event):
+    data = _object(event, "aftersale")
+    updated_at = time_of(data.get("updated_at"), "aftersale.updated_at", required=True)
+    kind = data.get("kind")
+    if kind not in AFTERSALE_KINDS:
+        raise bad_field("aftersale.kind", f"{kind!r} is not one of {', '.join(AFTERSALE_KINDS)}")
+    snapshot = AfterSaleSnapshot(
+        kind=kind, number=text(data.get("number"), "aftersale.number", max_length=64),
+        order_number=text(data.get("order_number"), "aftersale.order_number", max_length=64),
+        status=_status(data, "aftersale", AFTERSALE_STATUSES), version=version_of(updated_at),
+        reason=text(data.get("reason"), "aftersale.reason", max_length=255, required=False),
+        detail=text(data.get("detail"), "aftersale.detail", max_length=2000, required=False),
+        requested_at=time_of(data.get("requested_at"), "aftersale.requested_at"), raw=event)
+    return LedgerItem(snapshot=snapshot, buyer=_buyer(data))
+
+
+def _rating(value):
+    if isinstance(value, str) and value.isascii() and value.isdigit() and 1 <= int(value) <= 5:
+        return int(value)
+    raise bad_field("review.rating", "not a whole number of stars from 1 to 5")
+
+
+def _complaint(event, name):
+    """A complaint, or a review: a bad one is a complaint, a good one is acknowledged and ignored."""
+    data = _object(event, name)
+    updated_at = time_of(data.get("updated_at") or data.get("created_at"), f"{name}.updated_at", required=True)
+    rating = _rating(data.get("rating")) if name == "review" else None
+    if rating is not None and rating > BAD_REVIEW:
+        raise Ignored(str(MSG_GOOD_REVIEW % {"rating": rating, "bad": BAD_REVIEW}))
+    snapshot = AfterSaleSnapshot(
+        kind="complaint", number=text(data.get("number"), f"{name}.number", max_length=64),
+        order_number=text(data.get("order_number"), f"{name}.order_number", max_length=64, required=False),
+        status="requested", version=version_of(updated_at), rating=rating,
+        reason=text(data.get("reason"), f"{name}.reason", max_length=255, required=False),
+        detail=text(data.get("content"), f"{name}.content", max_length=2000, required=False),
+        requested_at=time_of(data.get("created_at"), f"{name}.created_at") or updated_at, raw=event)
+    return LedgerItem(snapshot=snapshot, buyer=_buyer(data))
+
+
 class GenericAdapter(Adapter):
     kind = "generic"
 
     def verify(self, account, headers, body):
-        stamp = headers.get("X-Timestamp", "")
-        if not stamp.isdigit() or abs(time.time() - int(stamp)) > MAX_SKEW:
-            raise SignatureError("X-Timestamp missing or more than 5 minutes off")
-        given = headers.get("X-Signature", "")
-        if not (account.secret and hmac.compare_digest(signature_of(account.secret, body), given.strip().lower())):
-            raise SignatureError("bad X-Signature")
+        stamp, now = headers.get("X-Timestamp", "").strip(), time.time()
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12) or abs(now - int(stamp)) > MAX_SKEW:
+            raise SignatureError(MSG_STALE % {"skew": MAX_SKEW, "now": int(now)})
+        given = headers.get("X-Signature", "").strip().lower()
+        if not (account.secret and hmac.compare_digest(signature_of(account.secret, body, stamp), given)):
+            raise SignatureError(MSG_BAD_SIGNATURE)
+
+    def forbid(self, error):
+        """The shop system's developer reads why: a stale timestamp or a bad signature (never what we expected)."""
+        return JsonResponse({"ok": False, "error": str(error)}, status=403)
 
     def split(self, account, headers, body):
         payload = json_exact(body)
@@ -137,7 +205,7 @@ class GenericAdapter(Adapter):
                 raise WireError(f"{where}: id must be a string of 1 to 150 characters")
             if not isinstance(kind, str) or not 1 <= len(kind) <= 60:
                 raise WireError(f"{where}: type must be a string of 1 to 60 characters")
-            data = event.get("order") or event.get("refund")
+            data = next((event[name] for name in OBJECTS if isinstance(event.get(name), dict)), None)
             buyer = (data.get("buyer") if isinstance(data, dict) else None) or {}
             raw = body.decode("utf-8") if not batch else json.dumps(event, ensure_ascii=False)
             incoming.append(Incoming(kind=kind, dedupe_key=f"evt:{event_id}", raw=raw, fields={"id": event_id},
@@ -151,6 +219,10 @@ class GenericAdapter(Adapter):
             return [_order(payload)]
         if kind.startswith("refund."):
             return [_refund(payload)]
+        if kind.startswith("aftersale."):
+            return [_aftersale(payload)]
+        if kind.startswith(("review.", "complaint.")):
+            return [_complaint(payload, kind.split(".")[0])]
         raise UnknownEvent(kind)
 
     def ack(self, incoming):

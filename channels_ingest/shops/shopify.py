@@ -4,6 +4,12 @@
 orders/updated, orders/paid, orders/fulfilled, orders/cancelled, refunds/create) in `X-Shopify-Topic`, the shop in
 `X-Shopify-Shop-Domain`, the delivery's id in `X-Shopify-Webhook-Id` (the same for every retry: the dedupe key).
 Any 2xx within 5 seconds is an acknowledgement; Shopify retries 8 times over 4 hours with the original payload.
+
+Returns (topics returns/request, returns/approve, returns/decline, returns/cancel, returns/close): the Return
+resource {"id", "name", "status", "order": {"id"}, "return_line_items": [{"return_reason", "customer_note", ...}],
+"exchange_line_items": [...]}; a return with exchange lines is an exchange. Each opens its own routed ticket; the
+buyer is the order's. The resource carries no update time: the topic's stage orders the reports (a later stage
+wins, so replays in any order end the same). Shopify has no review webhook.
 """
 
 from decimal import Decimal
@@ -23,11 +29,20 @@ from channels_ingest.shops.base import (
     version_of,
 )
 from channels_ingest.wire import WireError
-from settlement.snapshots import LineSnapshot, OrderSnapshot, RefundSnapshot, currency_code, money
+from settlement.snapshots import (
+    AfterSaleSnapshot,
+    LineSnapshot,
+    OrderSnapshot,
+    RefundSnapshot,
+    currency_code,
+    money,
+)
 
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/fulfilled", "orders/partially_fulfilled",
                 "orders/cancelled", "orders/edited"}
 REFUND_TOPICS = {"refunds/create"}
+RETURN_TOPICS = {"returns/request": "requested", "returns/approve": "approved", "returns/decline": "refused",
+                 "returns/cancel": "cancelled", "returns/close": "completed"}
 _PAID = {"paid", "partially_paid", "partially_refunded"}
 
 
@@ -103,6 +118,20 @@ def _refund(data):
     return LedgerItem(snapshot=snapshot)
 
 
+def _return(data, status):
+    order = data.get("order") or {}
+    items = [item for item in data.get("return_line_items") or [] if isinstance(item, dict)]
+    reasons = [str(item.get("return_reason") or "") for item in items]
+    notes = [str(item.get("customer_note") or item.get("return_reason_note") or "") for item in items]
+    snapshot = AfterSaleSnapshot(
+        kind="exchange" if data.get("exchange_line_items") else "return",
+        number=text(data.get("id"), "id", max_length=64),
+        order_number=text(order.get("id") if isinstance(order, dict) else None, "order.id", max_length=64),
+        status=status, version=0, reason=", ".join(filter(None, reasons))[:255],
+        detail="\n".join(filter(None, notes))[:2000], raw=data)
+    return LedgerItem(snapshot=snapshot)
+
+
 class ShopifyAdapter(Adapter):
     kind = "shopify"
 
@@ -127,6 +156,8 @@ class ShopifyAdapter(Adapter):
             return [_order(json_exact(event.raw))]
         if topic in REFUND_TOPICS:
             return [_refund(json_exact(event.raw))]
+        if topic in RETURN_TOPICS:
+            return [_return(json_exact(event.raw), RETURN_TOPICS[topic])]
         raise UnknownEvent(topic or "?")
 
     def ack(self, incoming):

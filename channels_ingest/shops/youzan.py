@@ -6,7 +6,9 @@ trade_refund_SellerAgree, ...), "status", "msg" (the message itself: URL-encoded
 `Event-Type` = the message type. Answer {"code":0,"msg":"success"}, or Youzan pushes it again.
 
 Trade messages carry `full_order_info` {order_info, pay_info, buyer_info, address_info, orders}; refund messages the
-refund (refund_id, tid, refunded_fee, refund_reason, update_time).
+refund (refund_id, tid, refunded_fee, refund_reason, update_time, refund_type). `refund_type` REFUND_AND_RETURN (退货
+退款) is a return: recorded as a return (its own routed ticket) and as the refund of the same number (the money,
+sharing that ticket); REFUND_ONLY or no type is a refund. Youzan's exchange and review messages are not read.
 """
 
 import hashlib
@@ -27,7 +29,7 @@ from channels_ingest.shops.base import (
     version_of,
 )
 from channels_ingest.wire import SignatureError, WireError
-from settlement.snapshots import LineSnapshot, OrderSnapshot, RefundSnapshot, money
+from settlement.snapshots import AfterSaleSnapshot, LineSnapshot, OrderSnapshot, RefundSnapshot, money
 
 # Youzan's trade status -> the ledger's.
 ORDER_STATUS = {
@@ -111,6 +113,19 @@ def _buyer(buyer):
             "name": str(buyer.get("fans_nickname") or "")[:100]}
 
 
+RETURN_STATUS = {"requested": "requested", "approved": "approved", "refused": "refused", "refunded": "completed",
+                 "cancelled": "cancelled"}
+
+
+def _return(refund):
+    """The return a REFUND_AND_RETURN refund also is."""
+    snapshot = refund.snapshot
+    return LedgerItem(snapshot=AfterSaleSnapshot(
+        kind="return", number=snapshot.number, order_number=snapshot.order_number,
+        status=RETURN_STATUS[snapshot.status], version=snapshot.version, reason=snapshot.reason,
+        requested_at=snapshot.requested_at, raw=snapshot.raw))
+
+
 def _refund(payload, message, status):
     updated_at = time_of(message.get("update_time"), "update_time")
     snapshot = RefundSnapshot(
@@ -155,7 +170,11 @@ class YouzanAdapter(Adapter):
             status = REFUND_STATUS.get(kind)
             if status is None:
                 raise UnknownEvent(kind)
-            return [_refund(payload, _message(payload), status)]
+            message = _message(payload)
+            refund = _refund(payload, message, status)
+            if message.get("refund_type") == "REFUND_AND_RETURN":
+                return [_return(refund), refund]
+            return [refund]
         if kind.startswith("trade_Trade"):
             return [_order(payload, _message(payload))]
         raise UnknownEvent(kind)

@@ -28,6 +28,23 @@ def _fresh_account_cache():
     _accounts.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_real_douyin(settings):
+    """A Douyin push queues a fetch of the order's details: never from the real API in a test (a closed local
+    port refuses at once; tests that need answers use fake_douyin)."""
+    settings.DOUYIN_API_BASE_URL = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def fake_douyin(settings):
+    from tests.channels_ingest.fakedouyin import FakeDouyin
+
+    fake = FakeDouyin().start()
+    settings.DOUYIN_API_BASE_URL = fake.base
+    yield fake
+    fake.stop()
+
+
 @pytest.fixture
 def fake_wechat(settings):
     fake = FakeWeChat().start()

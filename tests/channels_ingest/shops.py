@@ -12,10 +12,13 @@ YOUZAN_CLIENT_ID = "6cd25b3f99727975b5"
 YOUZAN_SECRET = "f0e1d2c3b4a5968778695a4b3c2d1e0f"
 
 
-def generic_headers(body, *, secret=GENERIC_SECRET, timestamp=None):
-    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {"HTTP_X_SIGNATURE": f"sha256={signature}",
-            "HTTP_X_TIMESTAMP": str(int(time.time()) if timestamp is None else timestamp)}
+def generic_headers(body, *, secret=GENERIC_SECRET, timestamp=None, signed_timestamp=None):
+    """The feed's headers as docs/shop-feed.md says: HMAC-SHA256 of `timestamp + "." + body`. `signed_timestamp`:
+    sign another timestamp than the one sent (a replay with a fresh header)."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signed = stamp if signed_timestamp is None else str(signed_timestamp)
+    signature = hmac.new(secret.encode(), signed.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {"HTTP_X_SIGNATURE": f"sha256={signature}", "HTTP_X_TIMESTAMP": stamp}
 
 
 def generic_order(event_id="evt-1", number="SO1001", status="paid", updated_at="2026-11-11T10:02:00+08:00", **extra):

@@ -105,3 +105,11 @@ def test_woocommerce_dedupes_on_topic_resource_and_modification_time(woo, delive
 def test_a_woocommerce_callback_with_a_bad_signature_is_refused(woo, deliver, organization):
     assert deliver(woo, woo_order(), secret="wrong").status_code == 403
     assert events(organization) == []
+
+
+def test_the_feed_signature_matches_the_worked_example_of_its_documentation():
+    """docs/shop-feed.md gives a customer's developer one signature to check their code against."""
+    from channels_ingest.shops.generic import signature_of
+
+    assert signature_of("feed-secret-0123456789", b'{"id":"evt-1"}', "1762826520") == (
+        "sha256=dd208e827b4a292664fa1bf630d3c4ef1dcdf91374084ca18b8117bc85e2adc3")

@@ -1,6 +1,8 @@
 """Online stores' callbacks through /hooks/shop/<slug>/: the signed generic feed and Youzan, verified, stored once,
 answered as each platform expects, and applied to the orders ledger by the worker (run in-process here)."""
 
+import hashlib
+import hmac
 import json
 import time
 
@@ -9,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from channels_ingest.models import InboundEvent
 from channels_ingest.services import channel_account_create
+from channels_ingest.shops.generic import MSG_BAD_SIGNATURE
 from scrm.models import ChannelIdentity
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from settlement.models import Order, Refund
@@ -91,6 +94,29 @@ def test_a_bad_signature_is_refused_and_nothing_is_stored(generic, client, deliv
 def test_a_timestamp_more_than_five_minutes_off_is_refused(generic, deliver, organization, skew):
     response = deliver(generic, generic_order(), timestamp=int(time.time()) + skew)
     assert response.status_code == 403
+    assert response.json()["error"].startswith("stale timestamp: X-Timestamp must be the current time")
+    assert events(organization) == []
+
+
+def test_a_captured_request_sent_again_with_a_fresh_timestamp_is_refused(generic, client, organization):
+    """The timestamp is signed with the body: an old request cannot be given a new X-Timestamp."""
+    body = body_of(generic_order())
+    old = int(time.time()) - 3600
+    headers = generic_headers(body, timestamp=int(time.time()), signed_timestamp=old)
+    response = client.generic("POST", "/hooks/shop/acme-shop/", body, content_type="application/json", **headers)
+    assert response.status_code == 403
+    assert response.json() == {"ok": False, "error": str(MSG_BAD_SIGNATURE)}
+    assert events(organization) == []
+
+
+def test_a_signature_of_the_body_alone_is_refused_with_the_formula(generic, client, organization):
+    """The signature of the first version of the feed (the body without the timestamp) is refused, saying why."""
+    body = body_of(generic_order())
+    legacy = hmac.new(GENERIC_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = client.generic("POST", "/hooks/shop/acme-shop/", body, content_type="application/json",
+                              HTTP_X_SIGNATURE=f"sha256={legacy}", HTTP_X_TIMESTAMP=str(int(time.time())))
+    assert response.status_code == 403
+    assert 'X-Timestamp + "." + the raw body' in response.json()["error"]
     assert events(organization) == []
 
 

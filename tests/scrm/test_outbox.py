@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_deferred_side_effect_is_a_registered_kind():
     assert set(outbox.kinds()) == {"inbound_event", "wechat_media", "wechat_reply", "notification", "customer_import",
-                                   "customer_export"}
+                                   "customer_export", "shop_order_fetch"}
     jobs = {name for name, kind in outbox.kinds().items() if kind.queue == outbox.JOBS_QUEUE}
     assert jobs == {"customer_import", "customer_export"}
 
@@ -36,3 +36,7 @@ def test_a_kinds_lease_outlasts_its_handlers_timeouts():
         assert outbox.kind_of(name).lease.total_seconds() >= 3 * _TIMEOUT + 30, name
     for name in ("customer_import", "customer_export"):
         assert outbox.kind_of(name).lease.total_seconds() > JOB_TIME_LIMIT, name
+    from channels_ingest.services.douyin_api import TIMEOUT as DOUYIN_TIMEOUT
+
+    # A Douyin order fetch: the token and the details, then the ledger write.
+    assert outbox.kind_of("shop_order_fetch").lease.total_seconds() >= 2 * DOUYIN_TIMEOUT + 60

@@ -38,7 +38,8 @@ NOT_LEADING = {
                             ("notifications_notificationdelivery", "notificationdelivery_due_idx"),
                             ("channels_ingest_inboundevent", "inboundevent_due_idx"),
                             ("channels_ingest_inboundmedia", "inboundmedia_due_idx"),
-                            ("channels_ingest_outboundmessage", "outbound_due_idx")]},
+                            ("channels_ingest_outboundmessage", "outbound_due_idx"),
+                            ("channels_ingest_shoporderfetch", "shoporderfetch_due_idx")]},
     "sla_ticketescalation.sla_escalation_sweep_idx": "the SLA sweep takes due tickets of every organization by "
                                                      "time (cross-tenant maintenance)",
 }
