@@ -13,9 +13,17 @@ class SettlementConfig(AppConfig):
         # The orders ledger is written by the shops' events only: people read it.
         read = ("view",)
         ledger = {"store": read, "order": read, "orderline": read, "refund": read, "orderreport": read}
+        # Finance imports statements, reconciles and works the discrepancies; ops configure the channels and read.
+        finance = {**ledger,
+                   "paymentchannel": read, "statementimport": ("view", "add"), "statementline": read,
+                   "reconciliationrun": ("view", "add", "change"), "discrepancy": ("view", "change"),
+                   "discrepancyaction": ("view", "add")}
+        ops = {**ledger,
+               "paymentchannel": ("view", "add", "change"), "statementimport": read, "statementline": read,
+               "reconciliationrun": read, "discrepancy": read, "discrepancyaction": read}
         register_role_permissions("settlement", {
-            Role.FINANCE: ledger,
-            Role.OPS_ADMIN: ledger,
+            Role.FINANCE: finance,
+            Role.OPS_ADMIN: ops,
             Role.SUPERVISOR: {},
             Role.AGENT: {},
             Role.VIEWER: {},

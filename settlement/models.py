@@ -186,3 +186,15 @@ class OrderReport(TenantModel):
         verbose_name_plural = _("order reports")
         indexes = [models.Index(fields=["organization", "store", "order_number", "-received_at"],
                                 name="orderreport_order_idx")]
+
+
+# Payment channels, statements and their reconciliation (a module of their own; Django finds them through here).
+from settlement.reconciliation_models import (  # noqa: E402, F401
+    Discrepancy,
+    DiscrepancyAction,
+    MatchClass,
+    PaymentChannel,
+    ReconciliationRun,
+    StatementImport,
+    StatementLine,
+)
