@@ -33,6 +33,12 @@ class SettlementConfig(AppConfig):
 
         register_timeline_provider("settlement.orders")(order_entries)
         register_timeline_provider("settlement.refunds")(refund_entries)
+        # Statement imports: the outbox kind of their reading, and the channels every new organization starts with.
+        from scrm.platform.onboarding import register_organization_setup
+        from settlement.statements import jobs  # noqa: F401
+        from settlement.statements.services import payment_channels_ensure
+
+        register_organization_setup("settlement-payment-channels", payment_channels_ensure)
         self._register_navigation()
 
     @staticmethod
@@ -42,4 +48,8 @@ class SettlementConfig(AppConfig):
         register_nav_children("settlement", [
             NavChild("orders", _("Orders"), "settlement:order-list", "bi-receipt",
                      lambda user: user.has_perm("settlement.view_order")),
+            NavChild("statements", _("Statements"), "settlement:statement-list", "bi-file-earmark-spreadsheet",
+                     lambda user: user.has_perm("settlement.view_statementimport")),
+            NavChild("payment-channels", _("Payment channels"), "settlement:channel-list", "bi-credit-card",
+                     lambda user: user.has_perm("settlement.view_paymentchannel")),
         ])
