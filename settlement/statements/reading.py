@@ -144,7 +144,8 @@ class CountingLines:
     def raw_lines(self):
         while self.pending:
             yield self.pending.pop()
-        yield from self.stream
+        # readline, not iteration: Django's File iterates from the start of the file again.
+        yield from iter(self.stream.readline, b"")
 
     def __iter__(self):
         for raw in self.raw_lines():

@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.files import File
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from scrm.platform import outbox
@@ -171,8 +171,16 @@ class _CopySource:
         self.fee = Decimal(0)
         self.first_day = self.last_day = None
         self.done = False
+        self.error = None  # what the parser raised: COPY reports it as its own error, the caller re-raises it
 
     def read(self, size=65536):
+        try:
+            return self._read(size)
+        except BaseException as error:
+            self.error = error
+            raise
+
+    def _read(self, size):
         self.buffer.seek(0)
         self.buffer.truncate()
         organization_id, statement_id, channel_id = self.fixed
@@ -209,7 +217,12 @@ def _copy_lines(row, parser, report):
            f"FORCE_NOT_NULL ({', '.join(_TEXT)}))")
     with connection.cursor() as cursor:
         # Django's wrapper holds psycopg's cursor: COPY reads the lines straight from the parser.
-        cursor.cursor.copy_expert(sql, source, size=256 * 1024)
+        try:
+            cursor.cursor.copy_expert(sql, source, size=256 * 1024)
+        except (DatabaseError, connection.Database.Error):
+            if source.error is not None:
+                raise source.error from None
+            raise
     return source
 
 
