@@ -50,6 +50,9 @@ MODEL_OF = {
     ("settlement/orders/", "pk"): "settlement.Order",
     ("api/v1/^orders", "pk"): "settlement.Order",
     ("api/v1/^refunds", "pk"): "settlement.Refund",
+    ("settlement/statements/", "pk"): "settlement.StatementImport",
+    ("settlement/channels/", "pk"): "settlement.PaymentChannel",
+    ("api/v1/^statements", "pk"): "settlement.StatementImport",
 }
 # Paths not walked, and why.
 NOT_WALKED = {
@@ -94,7 +97,7 @@ def seed_b(tenant):
     from channels_ingest.models import InboundEvent, OutboundMessage
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
-    from settlement.models import Order, Refund, Store
+    from settlement.models import Order, PaymentChannel, Refund, StatementImport, Store
     from sla.models import PRESET_OFFICE, SLAPolicy, SLATarget
     from sla.services import calendar_create, calendar_day_save, sla_policy_save
     from tests.channels_ingest.conftest import make_account
@@ -142,6 +145,9 @@ def seed_b(tenant):
                                  external_number=f"{marker}-1", customer=customer)
     Refund.objects.create(organization=organization, store=store, order=order, order_number=order.external_number,
                           external_number=f"{marker}-r1", amount=1, reason=f"{marker} 退款")
+    channel = PaymentChannel.objects.create(organization=organization, code="b-pay", name=f"{marker} 京东支付")
+    StatementImport.objects.create(organization=organization, channel=channel, file_name=f"{marker}.csv",
+                                   file_sha256="0" * 64, created_by=ops)
 
 
 @pytest.fixture
