@@ -28,10 +28,9 @@ def run(args):
     from bench.django_setup import organization_delete, setup_django
 
     setup_django()
+    from bench.statements import statement_file_write, statement_import_phase
     from scrm.platform.tenancy import platform_scope
     from scrm.services import organization_create
-
-    from bench.statements import statement_file_write, statement_import_phase
 
     with platform_scope():
         organization = organization_create(slug=f"bench-statements-{time.time_ns()}", name="对账单基准")
