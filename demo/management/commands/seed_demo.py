@@ -1,7 +1,8 @@
 """Create (or complete) the demo organization: regions, teams, skills and one user per role.
 
 Idempotent: every row is looked up by its natural key first, so running it again changes nothing. Then the demo
-data of each app, in order (demo/tickets.py, demo/sla.py, demo/shops.py, demo/channels.py), each through that
+data of each app, in order (demo/tickets.py, demo/sla.py, demo/shops.py, demo/channels.py, demo/statements.py),
+each through that
 app's services.
 """
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from demo.channels import seed_channels
 from demo.shops import seed_shops
 from demo.sla import seed_sla
+from demo.statements import seed_statements
 from demo.tickets import seed_tickets
 from scrm import services
 from scrm.customers.services import customer_create, customer_resolve, customers_tag
@@ -24,7 +26,8 @@ from scrm.platform.tenancy import tenant_scope
 
 DEMO_SLUG = "demo"
 # The apps' demo data, in the order they build on each other (the SLA applies to the tickets).
-SEEDERS = {"tickets": seed_tickets, "sla": seed_sla, "shops": seed_shops, "channels_ingest": seed_channels}
+SEEDERS = {"tickets": seed_tickets, "sla": seed_sla, "shops": seed_shops, "channels_ingest": seed_channels,
+           "statements": seed_statements}
 DEMO_NAME = "星河家电（演示）"
 
 # (code, name, level, parent code)
