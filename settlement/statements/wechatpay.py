@@ -93,6 +93,7 @@ class WeChatPayParser(StatementParser):
         rules = LAYOUTS[self.layout]
         index = {name: position for position, name in enumerate(header)}
         sums = {column: Decimal(0) for column in rules["summary"].values()}
+        sum_columns = {column: (index[column], FEE_UNIT if column == "手续费" else Decimal("0.01")) for column in sums}
         count = 0
         currency = self.channel.currency if self.channel is not None else "CNY"
         for row in reader:
@@ -105,15 +106,16 @@ class WeChatPayParser(StatementParser):
             if len(row) != len(header):
                 raise StatementRefused("columns", line=number, found=len(row), expected=len(header))
             count += 1
-            for column in sums:
-                places = FEE_UNIT if column == "手续费" else Decimal("0.01")
-                sums[column] += amount(row[index[column]], line=number, column=column, places=places)
-            line = self._line(row, index, number, rules, currency)
+            values = {}
+            for column, (position, places) in sum_columns.items():
+                values[column] = figure = amount(row[position], line=number, column=column, places=places)
+                sums[column] += figure
+            line = self._line(row, index, number, rules, currency, values)
             if line is not None:
                 yield line
         raise StatementRefused("truncated", line=lines.line)
 
-    def _line(self, row, index, number, rules, currency):
+    def _line(self, row, index, number, rules, currency, values):
         def cell(name):
             return row[index[name]]
 
@@ -122,13 +124,15 @@ class WeChatPayParser(StatementParser):
             return None
         if status not in (PAID, REFUND):
             raise StatementRefused("bad_status", line=number, column="交易状态", value=clean(cell("交易状态"))[:20])
-        occurred_at = moment(cell("交易时间"), line=number, column="交易时间")
-        fee = abs(amount(cell("手续费"), line=number, column="手续费", places=FEE_UNIT))
+        occurred_at = moment(clean(cell("交易时间")), line=number, column="交易时间")
+        fee = abs(values["手续费"])
         if status == PAID:
-            kind, gross = "payment", amount(cell(rules["gross"]), line=number, column=rules["gross"],
-                                            allow_negative=False)
+            kind, gross = "payment", values[rules["gross"]]
+            if gross < 0:
+                raise StatementRefused("bad_amount", line=number, column=rules["gross"], value=clean(
+                    cell(rules["gross"]))[:40])
         else:
-            kind, gross = "refund", abs(amount(cell("退款金额"), line=number, column="退款金额"))
+            kind, gross = "refund", abs(values["退款金额"])
         refund = kind == "refund"
         return Line(
             line_number=number, kind=kind,
