@@ -37,7 +37,7 @@ def test_the_command_imports_and_prints_a_json_summary(organization, tmp_path, c
 def test_the_command_refuses_clearly_with_a_non_zero_exit(organization, tmp_path):
     path = tmp_path / "cut.csv"
     path.write_bytes(wechatpay_bill(day_entries(), truncate=True))
-    with pytest.raises(CommandError, match="ends at line 5"):
+    with pytest.raises(CommandError, match="第 5 行"):
         call_command("import_statement", "--organization", "acme", "--channel", "wechatpay", str(path))
     with pytest.raises(CommandError, match="No payment channel"):
         call_command("import_statement", "--organization", "acme", "--channel", "jdpay", str(path))
@@ -60,7 +60,7 @@ def test_files_dropped_in_the_folder_are_imported_and_moved(organization, tmp_pa
         outcome = statement_folder_sweep(root=tmp_path)
     assert len(outcome["imported"]) == 1 and outcome["failed"] == ["bill.zip"]  # "again" went first, by name
     assert (folder / "done" / "again.zip").exists()
-    assert "already imported" in (folder / "failed" / "bill.zip.txt").read_text()
+    assert f"#{outcome['imported'][0]}" in (folder / "failed" / "bill.zip.txt").read_text()
     assert fresh.exists()  # still being written: left for the next sweep
     with tenant_scope(organization):
         row = StatementImport.objects.get()

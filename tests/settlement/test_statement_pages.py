@@ -61,7 +61,7 @@ def test_a_refused_file_shows_the_line(client, finance, channels, eager_tasks, d
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, channels["wechatpay"], wechatpay_bill(day_entries(), truncate=True))
     page = client.get(response["Location"]).content.decode()
-    assert "statement-errors" in page and "5" in page
+    assert "statement-errors" in page and "文件在第 5 行结束" in page
 
 
 def test_the_progress_bar_asks_for_a_reload_once_read(client, finance, channels):

@@ -78,7 +78,7 @@ def test_a_wechatpay_bill_saved_in_gbk_midway_is_refused_with_the_line():
     content = wechatpay_bill(day_entries()).replace("星河滤芯（一年装）".encode(), "星河滤芯（一年装）".encode("gbk"))
     error = refusal(WeChatPayParser, content)
     assert (error.code, error.line) == ("encoding", 3)
-    assert "UTF-8" in error.message
+    assert "UTF-8" in error.message  # the encoding the bill should have been in
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -96,7 +96,7 @@ def test_ambiguous_amounts_are_refused_with_line_and_column(value):
     with pytest.raises(StatementRefused) as caught:
         amount(value, line=9, column="应结订单金额")
     assert caught.value.code == "bad_amount"
-    assert "Line 9" in caught.value.message and "应结订单金额" in caught.value.message
+    assert caught.value.line == 9 and "9" in caught.value.message and "应结订单金额" in caught.value.message
 
 
 def test_a_wechatpay_amount_with_a_broken_thousands_separator_names_its_line():

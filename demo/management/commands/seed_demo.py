@@ -1,7 +1,7 @@
 """Create (or complete) the demo organization: regions, teams, skills and one user per role.
 
 Idempotent: every row is looked up by its natural key first, so running it again changes nothing. Then the demo
-data of each app, in order (demo/tickets.py, demo/sla.py, demo/shops.py, demo/channels.py, demo/statements.py),
+data of each app, in order (demo/tickets.py, demo/sla.py, demo/shops.py, demo/statements.py, demo/channels.py),
 each through that
 app's services.
 """
@@ -26,8 +26,8 @@ from scrm.platform.tenancy import tenant_scope
 
 DEMO_SLUG = "demo"
 # The apps' demo data, in the order they build on each other (the SLA applies to the tickets).
-SEEDERS = {"tickets": seed_tickets, "sla": seed_sla, "shops": seed_shops, "channels_ingest": seed_channels,
-           "statements": seed_statements}
+SEEDERS = {"tickets": seed_tickets, "sla": seed_sla, "shops": seed_shops, "statements": seed_statements,
+           "channels_ingest": seed_channels}
 DEMO_NAME = "星河家电（演示）"
 
 # (code, name, level, parent code)
