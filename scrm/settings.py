@@ -147,7 +147,13 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sla_sweep_start", "schedule": 30.0},
     # Attachment files whose row was rolled back with its transaction.
     "tickets-attachment-orphans": {"task": "tickets.tasks.attachment_orphans_delete", "schedule": 3600.0},
+    # Statement files dropped in STATEMENT_DROP_DIR (<dir>/<organization slug>/<channel code>/...): imported.
+    "settlement-statement-folder": {"task": "settlement.tasks.statement_folder_sweep", "schedule": 60.0},
 }
+# Where payment channel statements may be dropped for import: <dir>/<organization slug>/<channel code>/*.csv|zip|xlsx;
+# each file is moved to done/ (accepted: its import page says the rest) or failed/ (refused, with a .txt saying why)
+# beside it. Empty: no folder is watched.
+STATEMENT_DROP_DIR = env("STATEMENT_DROP_DIR", default="")
 
 # --- Channels (WeChat) --------------------------------------------------------------------------------------------
 # Channel secrets (tokens, EncodingAESKeys, app secrets) are encrypted at rest with this key; a comma-separated list

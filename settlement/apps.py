@@ -14,9 +14,17 @@ class SettlementConfig(AppConfig):
         read = ("view",)
         ledger = {"store": read, "order": read, "orderline": read, "refund": read, "orderreport": read,
                   "aftersale": read}
+        # Finance imports statements, reconciles and works the discrepancies; ops configure the channels and read.
+        finance = {**ledger,
+                   "paymentchannel": read, "statementimport": ("view", "add"), "statementline": read,
+                   "reconciliationrun": ("view", "add", "change"), "discrepancy": ("view", "change"),
+                   "discrepancyaction": ("view", "add")}
+        ops = {**ledger,
+               "paymentchannel": ("view", "add", "change"), "statementimport": read, "statementline": read,
+               "reconciliationrun": read, "discrepancy": read, "discrepancyaction": read}
         register_role_permissions("settlement", {
-            Role.FINANCE: ledger,
-            Role.OPS_ADMIN: ledger,
+            Role.FINANCE: finance,
+            Role.OPS_ADMIN: ops,
             Role.SUPERVISOR: {},
             Role.AGENT: {},
             Role.VIEWER: {},
@@ -30,6 +38,12 @@ class SettlementConfig(AppConfig):
         from settlement.panels import ticket_orders_panel
 
         register_panel("ticket", "settlement.orders", ticket_orders_panel)
+        # Statement imports: the outbox kind of their reading, and the channels every new organization starts with.
+        from scrm.platform.onboarding import register_organization_setup
+        from settlement.statements import jobs  # noqa: F401
+        from settlement.statements.services import payment_channels_ensure
+
+        register_organization_setup("settlement-payment-channels", payment_channels_ensure)
         self._register_navigation()
 
     @staticmethod
@@ -39,4 +53,8 @@ class SettlementConfig(AppConfig):
         register_nav_children("settlement", [
             NavChild("orders", _("Orders"), "settlement:order-list", "bi-receipt",
                      lambda user: user.has_perm("settlement.view_order")),
+            NavChild("statements", _("Statements"), "settlement:statement-list", "bi-file-earmark-spreadsheet",
+                     lambda user: user.has_perm("settlement.view_statementimport")),
+            NavChild("payment-channels", _("Payment channels"), "settlement:channel-list", "bi-credit-card",
+                     lambda user: user.has_perm("settlement.view_paymentchannel")),
         ])

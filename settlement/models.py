@@ -263,3 +263,15 @@ class LedgerSettings(TenantModel):
     @property
     def currencies(self):
         return {code.strip().upper() for code in self.accepted_currencies.split(",") if code.strip()}
+
+
+# Payment channels, statements and their reconciliation (a module of their own; Django finds them through here).
+from settlement.reconciliation_models import (  # noqa: E402, F401
+    Discrepancy,
+    DiscrepancyAction,
+    MatchClass,
+    PaymentChannel,
+    ReconciliationRun,
+    StatementImport,
+    StatementLine,
+)

@@ -39,18 +39,12 @@ NOT_LEADING = {
                             ("channels_ingest_inboundevent", "inboundevent_due_idx"),
                             ("channels_ingest_inboundmedia", "inboundmedia_due_idx"),
                             ("channels_ingest_outboundmessage", "outbound_due_idx"),
-                            ("channels_ingest_shoporderfetch", "shoporderfetch_due_idx")]},
+                            ("channels_ingest_shoporderfetch", "shoporderfetch_due_idx"),
+                            ("settlement_statementimport", "stmtimport_due_idx"),
+                            ("settlement_reconciliationrun", "reconrun_due_idx")]},
     "sla_ticketescalation.sla_escalation_sweep_idx": "the SLA sweep takes due tickets of every organization by "
                                                      "time (cross-tenant maintenance)",
 }
-# The outbox's sweeper claims due rows of every organization by time (cross-tenant maintenance).
-_OUTBOX_SWEEP = "the outbox sweeper takes due rows of every organization by time"
-NOT_LEADING.update({f"{table}.{index}": _OUTBOX_SWEEP for table, index in [
-    ("scrm_customerimport", "custimport_due_idx"), ("scrm_customerexport", "custexport_due_idx"),
-    ("tickets_notificationdelivery", "notificationdelivery_due_idx"),
-    ("channels_ingest_inboundevent", "inboundevent_due_idx"), ("channels_ingest_inboundmedia", "inboundmedia_due_idx"),
-    ("channels_ingest_outboundmessage", "outbound_due_idx"),
-]})
 
 
 def _our_models():

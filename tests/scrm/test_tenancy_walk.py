@@ -55,6 +55,9 @@ MODEL_OF = {
     ("api/v1/forms/", "slug"): "forms_builder.Form",
     ("forms/", "submission_pk"): "forms_builder.FormSubmission",
     ("forms/", "file_pk"): "forms_builder.FormFile",
+    ("settlement/statements/", "pk"): "settlement.StatementImport",
+    ("settlement/channels/", "pk"): "settlement.PaymentChannel",
+    ("api/v1/^statements", "pk"): "settlement.StatementImport",
 }
 # Paths not walked, and why.
 NOT_WALKED = {
@@ -102,7 +105,7 @@ def seed_b(tenant):
     from forms_builder.services import form_create, form_submit, form_version_publish
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
-    from settlement.models import Order, Refund, Store
+    from settlement.models import Order, PaymentChannel, Refund, StatementImport, Store
     from sla.models import PRESET_OFFICE, SLAPolicy, SLATarget
     from sla.services import calendar_create, calendar_day_save, sla_policy_save
     from tests.channels_ingest.conftest import make_account
@@ -160,6 +163,9 @@ def seed_b(tenant):
                          original_name=f"{marker}.txt", size=3)
     form_file.file.save("b.txt", ContentFile(marker.encode()), save=False)
     form_file.save()
+    channel = PaymentChannel.objects.create(organization=organization, code="b-pay", name=f"{marker} 京东支付")
+    StatementImport.objects.create(organization=organization, channel=channel, file_name=f"{marker}.csv",
+                                   file_sha256="0" * 64, created_by=ops)
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Create (or complete) the demo organization: regions, teams, skills and one user per role.
 
 Idempotent: every row is looked up by its natural key first, so running it again changes nothing. Then the demo
-data of each app, in order (demo/tickets.py, demo/sla.py, demo/shops.py, demo/forms.py, demo/channels.py), each
-through that app's services.
+data of each app, in order (demo/tickets.py, demo/sla.py, demo/shops.py, demo/statements.py, demo/forms.py,
+demo/channels.py), each through that app's services.
 """
 
 import random
@@ -17,6 +17,7 @@ from demo.channels import seed_channels
 from demo.forms import seed_forms
 from demo.shops import seed_shops
 from demo.sla import seed_sla, settle_notifications
+from demo.statements import seed_statements
 from demo.tickets import seed_tickets
 from notifications.models import Notification
 from scrm import services
@@ -26,7 +27,8 @@ from scrm.platform.tenancy import tenant_scope
 
 DEMO_SLUG = "demo"
 # The apps' demo data, in the order they build on each other (the SLA applies to the tickets).
-SEEDERS = {"tickets": seed_tickets, "sla": seed_sla, "shops": seed_shops, "forms_builder": seed_forms,
+SEEDERS = {"tickets": seed_tickets, "sla": seed_sla, "shops": seed_shops, "statements": seed_statements,
+           "forms_builder": seed_forms,
            "channels_ingest": seed_channels}
 DEMO_NAME = "星河家电（演示）"
 

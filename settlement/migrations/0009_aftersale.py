@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('scrm', '0022_settings_change_audit'),
-        ('settlement', '0005_order_details_version'),
+        ('settlement', '0008_default_payment_channels'),
         ('tickets', '0019_channels_walk_in_and_email'),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('scrm', '0022_settings_change_audit'),
-        ('settlement', '0006_aftersale'),
+        ('settlement', '0009_aftersale'),
     ]
 
     operations = [

@@ -1,0 +1,343 @@
+"""Payment channels, their statements and the reconciliation of those statements against the orders ledger.
+
+A statement file is imported once (its sha256 decides) into `StatementLine`s; a `ReconciliationRun` matches a
+channel's lines of a period against the ledger in set-based SQL and records every line's class on the line itself
+(`match_class`, `match_reason`); what does not match becomes a `Discrepancy`, the row finance works. A discrepancy is
+keyed by what it is about (`key`), so a re-run after new data updates it instead of adding another, and every human
+decision on it (`DiscrepancyAction`, append-only) survives re-runs.
+
+Imported by settlement.models (Django finds the models there); foreign keys to the ledger are by name.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from scrm.models.imports import JOB_STATES, job_state_field
+from scrm.platform.outbox import OutboxModel, due_index
+from scrm.platform.tenancy import TenantModel
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+# Fees on WeChat Pay bills carry five decimals; the rate is a fraction (0.006 for 0.60%).
+FEE = {"max_digits": 20, "decimal_places": 5}
+RATE = {"max_digits": 7, "decimal_places": 5}
+
+
+class PaymentChannel(TenantModel):
+    """A channel money arrives through (WeChat Pay, Alipay, UnionPay, a POS acquirer, a bank account...).
+
+    `layout` names the parser of its statements; a `mapped` channel describes its own CSV/XLSX in `mapping`:
+    {"columns": {"transaction_id": title, "order_number": title, "type": title, "amount": title, "fee": title,
+    "time": title, "refund_number": title}, "refund_values": [...], "date_format": "%Y-%m-%d %H:%M:%S",
+    "decimal_comma": false, "encoding": "utf-8", "header_row": 1}.
+    The tolerances are what the matching accepts as equal; `expected_fee_rate` is what the contract says."""
+
+    class Layout(models.TextChoices):
+        WECHATPAY = "wechatpay", _("WeChat Pay trade bill")
+        ALIPAY = "alipay", _("Alipay bill")
+        MAPPED = "mapped", _("CSV/Excel with a column mapping")
+
+    code = models.SlugField(_("code"), max_length=32, db_index=False)
+    name = models.CharField(_("name"), max_length=100)
+    layout = models.CharField(_("statement layout"), max_length=16, choices=Layout.choices, default=Layout.MAPPED)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    expected_fee_rate = models.DecimalField(_("expected fee rate"), null=True, blank=True, **RATE,
+                                            help_text=_("As a fraction: 0.006 for 0.6%."))
+    amount_tolerance = models.DecimalField(_("amount tolerance"), default=0, **MONEY)
+    fee_tolerance = models.DecimalField(_("fee tolerance"), default="0.01", **MONEY)
+    timing_window_minutes = models.PositiveIntegerField(
+        _("timing window (minutes)"), default=30,
+        help_text=_("A payment this close to midnight may be in the next day's statement."))
+    write_off_limit = models.DecimalField(
+        _("write-off limit"), default=100, **MONEY,
+        help_text=_("Writing off a larger difference needs a second approver."))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment channel")
+        verbose_name_plural = _("payment channels")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="paymentchannel_org_code_uniq"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+def statement_file_path(instance, filename):
+    """statements/<organization>/<random>.<ext>: never the uploader's file name."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    if ext not in {"csv", "xlsx", "zip", "txt"}:
+        ext = "bin"
+    return f"statements/{instance.organization_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class StatementImport(OutboxModel, TenantModel):
+    """One statement file of a channel and what became of it. Parsing it is a job of the outbox (jobs queue); the
+    file is kept in storage. The same file (sha256) is imported once per organization unless its import failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be read")
+        PARSING = "parsing", _("Reading")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Refused")
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", _("Uploaded")
+        FOLDER = "folder", _("Picked up from the folder")
+        COMMAND = "command", _("Command line")
+        API = "api", _("API")
+
+    channel = models.ForeignKey(PaymentChannel, on_delete=models.PROTECT, related_name="imports",
+                                verbose_name=_("channel"))
+    file = models.FileField(_("file"), upload_to=statement_file_path, max_length=255, blank=True, editable=False)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.UPLOAD)
+    layout = models.CharField(_("layout found"), max_length=32, blank=True,
+                              help_text=_("e.g. the current or the legacy WeChat Pay layout."))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    job_state = job_state_field()
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("to"), null=True, blank=True)
+    # Progress while parsing: bytes read of `file_size`; the page shows it as a bar.
+    bytes_read = models.PositiveBigIntegerField(_("bytes read"), default=0)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    payment_count = models.PositiveIntegerField(_("payments"), default=0)
+    refund_count = models.PositiveIntegerField(_("refunds"), default=0)
+    gross_total = models.DecimalField(_("gross total"), default=0, **MONEY)
+    fee_total = models.DecimalField(_("fee total"), default=0, **FEE)
+    # [{"line": 12, "code": "bad_amount", "params": {...}}, ...] (the first ones; rendered in the reader's language).
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    failure_detail = models.TextField(_("failure detail"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("imported by"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("statement import")
+        verbose_name_plural = _("statement imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "file_sha256"], name="stmtimport_org_sha_uniq",
+                                    condition=~models.Q(status="failed")),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "channel", "-created_at"], name="stmtimport_channel_idx"),
+            due_index("stmtimport_due_idx", JOB_STATES, field="job_state"),
+        ]
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def in_progress(self):
+        return self.status in {self.Status.QUEUED, self.Status.PARSING}
+
+
+class MatchClass(models.TextChoices):
+    """What a reconciliation found about one statement line or one ledger entry."""
+
+    MATCHED = "matched", _("Matched")
+    AMOUNT_MISMATCH = "amount_mismatch", _("Amount mismatch")
+    FEE_MISMATCH = "fee_mismatch", _("Fee mismatch")
+    MISSING_IN_LEDGER = "missing_in_ledger", _("Not in the ledger")
+    MISSING_IN_CHANNEL = "missing_in_channel", _("Not paid through the channel")
+    DUPLICATE = "duplicate", _("Duplicate in the channel")
+    REFUND_MISMATCH = "refund_mismatch", _("Refund mismatch")
+    TIMING = "timing", _("Timing (expected in another statement)")
+
+
+class StatementLine(TenantModel):
+    """One payment or refund as the channel reported it. `raw` keeps the row as it was in the file. The match
+    columns are written by the latest reconciliation run covering the line."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Payment")
+        REFUND = "refund", _("Refund")
+
+    statement = models.ForeignKey(StatementImport, on_delete=models.CASCADE, related_name="lines",
+                                  verbose_name=_("statement"))
+    channel = models.ForeignKey(PaymentChannel, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("channel"))
+    line_number = models.PositiveIntegerField(_("line"))
+    kind = models.CharField(_("type"), max_length=8, choices=Kind.choices)
+    transaction_id = models.CharField(_("channel transaction id"), max_length=64, blank=True)
+    order_number = models.CharField(_("merchant order number"), max_length=64, blank=True)
+    refund_number = models.CharField(_("merchant refund number"), max_length=64, blank=True)
+    channel_refund_id = models.CharField(_("channel refund id"), max_length=64, blank=True)
+    # Refunds are stored positive, the kind says the direction.
+    gross_amount = models.DecimalField(_("amount"), **MONEY)
+    fee = models.DecimalField(_("fee"), default=0, **FEE)
+    net_amount = models.DecimalField(_("net"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    occurred_at = models.DateTimeField(_("time"))
+    bill_date = models.DateField(_("statement day"))
+    raw = models.TextField(_("row as in the file"), blank=True)
+    match_class = models.CharField(_("result"), max_length=24, choices=MatchClass.choices, blank=True)
+    order = models.ForeignKey("settlement.Order", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("order"))
+    refund = models.ForeignKey("settlement.Refund", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("refund"))
+    # Why: {"keys": ["order_number"], "tolerance": "0.00", ...}
+    match_reason = models.JSONField(_("why"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        indexes = [
+            models.Index(fields=["organization", "channel", "bill_date"], name="stmtline_channel_day_idx"),
+            models.Index(fields=["organization", "channel", "order_number"], name="stmtline_order_idx"),
+            models.Index(fields=["organization", "channel", "transaction_id"], name="stmtline_txn_idx"),
+            models.Index(fields=["organization", "statement", "line_number"], name="stmtline_statement_idx"),
+        ]
+
+    def __str__(self):
+        return self.transaction_id or self.order_number
+
+
+class ReconciliationRun(OutboxModel, TenantModel):
+    """The reconciliation of one channel over a period (usually a day). Re-running the period updates this run;
+    `summary` holds its figures: {"matched": {"count": n, "amount": "0.00"}, ... , "statement_total": "0.00",
+    "ledger_total": "0.00"}, the same object `manage.py reconcile` prints. `tolerances` are the ones it used."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Matching")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    channel = models.ForeignKey(PaymentChannel, on_delete=models.PROTECT, related_name="runs",
+                                verbose_name=_("channel"))
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    job_state = job_state_field()
+    tolerances = models.JSONField(_("tolerances used"), default=dict, blank=True)
+    summary = models.JSONField(_("figures"), default=dict, blank=True)
+    failure_detail = models.TextField(_("failure detail"), blank=True)
+    run_count = models.PositiveIntegerField(_("times run"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("started by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reconciliation run")
+        verbose_name_plural = _("reconciliation runs")
+        ordering = ["-period_start", "channel", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "channel", "period_start", "period_end"],
+                                    name="reconrun_channel_period_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-period_start"], name="reconrun_period_idx"),
+            due_index("reconrun_due_idx", JOB_STATES, field="job_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} {self.period_start}"
+
+
+class Discrepancy(TenantModel):
+    """Something the statement and the ledger disagree on, with both sides and the difference. `key` says what it
+    is about ("order:<number>", "refund:<number>", "txn:<channel transaction id>"), unique per channel, so re-runs
+    update the row; a discrepancy that a later run finds matched (a timing difference that cleared, a ledger
+    corrected) becomes `cleared` by the run, never deleted."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+        WRITE_OFF_REQUESTED = "write_off_requested", _("Write-off awaiting approval")
+        WRITTEN_OFF = "written_off", _("Written off")
+        CLEARED = "cleared", _("Cleared by a later statement")
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, related_name="discrepancies",
+                            verbose_name=_("reconciliation run"))
+    channel = models.ForeignKey(PaymentChannel, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("channel"))
+    key = models.CharField(_("about"), max_length=100)
+    kind = models.CharField(_("class"), max_length=24, choices=MatchClass.choices)
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.OPEN)
+    bill_date = models.DateField(_("statement day"))
+    store = models.ForeignKey("settlement.Store", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("store"))
+    order = models.ForeignKey("settlement.Order", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="discrepancies", verbose_name=_("order"))
+    refund = models.ForeignKey("settlement.Refund", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("refund"))
+    statement_line = models.ForeignKey(StatementLine, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+", verbose_name=_("statement line"))
+    order_number = models.CharField(_("merchant order number"), max_length=64, blank=True)
+    transaction_id = models.CharField(_("channel transaction id"), max_length=64, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    statement_amount = models.DecimalField(_("amount in the statement"), null=True, blank=True, **MONEY)
+    ledger_amount = models.DecimalField(_("amount in the ledger"), null=True, blank=True, **MONEY)
+    difference = models.DecimalField(_("difference"), default=0, **MONEY)
+    statement_fee = models.DecimalField(_("fee charged"), null=True, blank=True, **FEE)
+    expected_fee = models.DecimalField(_("fee expected"), null=True, blank=True, **FEE)
+    reason = models.JSONField(_("why"), default=dict, blank=True)
+    resolution_code = models.CharField(_("resolution"), max_length=32, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("ticket"))
+    first_seen_at = models.DateTimeField(_("first found"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last found"), auto_now=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("resolved by"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("discrepancy")
+        verbose_name_plural = _("discrepancies")
+        ordering = ["-bill_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "channel", "key"], name="discrepancy_channel_key_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "-bill_date"], name="discrepancy_status_idx"),
+            models.Index(fields=["organization", "run", "kind"], name="discrepancy_run_kind_idx"),
+            models.Index(fields=["organization", "order"], name="discrepancy_order_idx"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class DiscrepancyAction(TenantModel):
+    """Append-only: every human (or run) decision on a discrepancy: annotate, resolve, request or approve a
+    write-off, open a ticket, reopen, cleared by a run."""
+
+    class Action(models.TextChoices):
+        ANNOTATE = "annotate", _("Note added")
+        RESOLVE = "resolve", _("Resolved")
+        WRITE_OFF_REQUEST = "write_off_request", _("Write-off requested")
+        WRITE_OFF_APPROVE = "write_off_approve", _("Write-off approved")
+        WRITE_OFF_REJECT = "write_off_reject", _("Write-off rejected")
+        OPEN_TICKET = "open_ticket", _("Ticket opened")
+        REOPEN = "reopen", _("Reopened")
+        CLEARED = "cleared", _("Cleared by a run")
+
+    discrepancy = models.ForeignKey(Discrepancy, on_delete=models.CASCADE, related_name="actions",
+                                    verbose_name=_("discrepancy"))
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                           related_name="+", verbose_name=_("by"))
+    code = models.CharField(_("reason code"), max_length=32, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("discrepancy action")
+        verbose_name_plural = _("discrepancy actions")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["organization", "discrepancy", "at"], name="discrepancyaction_idx")]

@@ -1,0 +1,183 @@
+"""WeChat Pay trade bill (`downloadbill`, bill type ALL, SUCCESS or REFUND): a CSV of four parts, the detail header,
+the detail rows, the summary header and the summary row (docs/reconciliation.md, ../shared/PROTOCOLS.md).
+
+Every value is prefixed with one backtick. Two layouts exist: the current one (27 columns, 应结订单金额 ...) and the
+legacy one of older merchants (24 columns, 总金额 ...); the header says which, and columns are found by title. A
+refund row has 交易状态 REFUND. The summary row is checked against the sums of the details: a file whose details do
+not add up to its own summary is refused, as is a file cut off before its summary.
+
+WeChat Pay dates a row by its payment-success time (a refund's by its refund time), in China time: that date is the
+line's `bill_date`.
+"""
+
+import csv
+import unicodedata
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from settlement.statements.base import StatementParser, net, same
+from settlement.statements.messages import StatementRefused
+from settlement.statements.reading import (
+    FEE_UNIT,
+    RAW_LIMIT,
+    CountingLines,
+    Line,
+    amount,
+    china_date,
+    clean,
+    first_line_encoding,
+    moment,
+    text,
+)
+
+CURRENT_HEADER = (
+    "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,"
+    "应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,"
+    "手续费,费率,订单金额,申请退款金额,费率备注").split(",")
+CURRENT_SUMMARY = ("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,"
+                   "申请退款总金额").split(",")
+LEGACY_HEADER = (
+    "交易时间,公众账号ID,商户号,子商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,"
+    "总金额,代金券或立减优惠金额,微信退款单号,商户退款单号,退款金额,代金券或立减优惠退款金额,退款类型,退款状态,商品名称,"
+    "商户数据包,手续费,费率").split(",")
+LEGACY_SUMMARY = "总交易单数,总交易额,总退款金额,总代金券或立减优惠退款金额,手续费总金额".split(",")
+
+CURRENT, LEGACY = "wechatpay-current", "wechatpay-legacy"
+LAYOUTS = {
+    # layout: (the detail titles it needs, the amount paid, summary title -> the detail column it sums)
+    CURRENT: {"gross": "应结订单金额", "summary": {
+        "应结订单总金额": "应结订单金额", "退款总金额": "退款金额", "充值券退款总金额": "充值券退款金额",
+        "手续费总金额": "手续费", "订单总金额": "订单金额", "申请退款总金额": "申请退款金额"}},
+    LEGACY: {"gross": "总金额", "summary": {
+        "总交易额": "总金额", "总退款金额": "退款金额", "总代金券或立减优惠退款金额": "代金券或立减优惠退款金额",
+        "手续费总金额": "手续费"}},
+}
+REQUIRED = ("交易时间", "微信订单号", "商户订单号", "交易状态", "退款金额", "手续费")
+PAID, REFUND, REVOKED = "SUCCESS", "REFUND", "REVOKED"
+LABEL = _("WeChat Pay trade bill")
+LAYOUT_LABELS = {CURRENT: _("WeChat Pay trade bill (current layout)"),
+                 LEGACY: _("WeChat Pay trade bill (legacy layout)")}
+
+
+def detect(names):
+    """The layout of a header (titles cleaned), or None."""
+    present = set(names)
+    if set(REQUIRED) <= present:
+        if "应结订单金额" in present:
+            return CURRENT
+        if "总金额" in present:
+            return LEGACY
+    return None
+
+
+class WeChatPayParser(StatementParser):
+    def bytes_read(self):
+        return self._lines.bytes_read if getattr(self, "_lines", None) else 0
+
+    def __iter__(self):
+        first = self.stream.readline()
+        if not first.strip():
+            raise StatementRefused("empty")
+        if first.startswith(b"PK\x03\x04"):
+            raise StatementRefused("looks_like", line=1, found=_("a ZIP archive (an Alipay bill?)"), layout=LABEL)
+        lines = self._lines = CountingLines(self.stream, encoding=first_line_encoding(first))
+        lines.push_back(first)
+        reader = csv.reader(lines)
+        header = [clean(name) for name in next(reader)]
+        self.layout = detect(header)
+        if self.layout is None:
+            if first.startswith(b"#") or any("支付宝" in name for name in header):
+                raise StatementRefused("looks_like", line=1, found=_("Alipay bill"), layout=LABEL)
+            raise StatementRefused("unknown_layout", line=1, layout=LABEL)
+        rules = LAYOUTS[self.layout]
+        index = {name: position for position, name in enumerate(header)}
+        sums = {column: Decimal(0) for column in rules["summary"].values()}
+        sum_columns = {column: (index[column], FEE_UNIT if column == "手续费" else Decimal("0.01")) for column in sums}
+        count = 0
+        currency = self.channel.currency if self.channel is not None else "CNY"
+        for row in reader:
+            number = lines.line
+            if not any(cell.strip() for cell in row):
+                continue
+            if clean(row[0]) == "总交易单数":
+                self._summary(reader, lines, row, rules, sums, count)
+                return
+            if len(row) != len(header):
+                raise StatementRefused("columns", line=number, found=len(row), expected=len(header))
+            count += 1
+            values = {}
+            for column, (position, places) in sum_columns.items():
+                values[column] = figure = amount(row[position], line=number, column=column, places=places)
+                sums[column] += figure
+            line = self._line(row, index, number, rules, currency, values)
+            if line is not None:
+                yield line
+        raise StatementRefused("truncated", line=lines.line)
+
+    def _line(self, row, index, number, rules, currency, values):
+        def cell(name):
+            return row[index[name]]
+
+        status = clean(cell("交易状态")).upper()
+        if status == REVOKED:
+            return None
+        if status not in (PAID, REFUND):
+            raise StatementRefused("bad_status", line=number, column="交易状态", value=clean(cell("交易状态"))[:20])
+        occurred_at = moment(clean(cell("交易时间")), line=number, column="交易时间")
+        fee = abs(values["手续费"])
+        if status == PAID:
+            kind, gross = "payment", values[rules["gross"]]
+            if gross < 0:
+                raise StatementRefused("bad_amount", line=number, column=rules["gross"], value=clean(
+                    cell(rules["gross"]))[:40])
+        else:
+            kind, gross = "refund", abs(values["退款金额"])
+        refund = kind == "refund"
+        return Line(
+            line_number=number, kind=kind,
+            transaction_id=text(cell("微信订单号"), line=number, column="微信订单号"),
+            order_number=text(cell("商户订单号"), line=number, column="商户订单号"),
+            refund_number=text(cell("商户退款单号"), line=number, column="商户退款单号") if refund else "",
+            channel_refund_id=text(cell("微信退款单号"), line=number, column="微信退款单号") if refund else "",
+            gross_amount=gross, fee=fee, net_amount=net(gross, fee),
+            currency=(clean(cell("货币种类")) or currency)[:3].upper(),
+            occurred_at=occurred_at, bill_date=china_date(occurred_at),
+            raw=",".join(row)[:RAW_LIMIT],
+        )
+
+    def _summary(self, reader, lines, titles, rules, sums, count):
+        titles = [clean(title) for title in titles]
+        title_line = lines.line
+        values = next(reader, None)
+        while values is not None and not any(cell.strip() for cell in values):
+            values = next(reader, None)
+        if values is None:
+            raise StatementRefused("truncated", line=title_line)
+        number = lines.line
+        if len(values) < len(titles):
+            raise StatementRefused("columns", line=number, found=len(values), expected=len(titles))
+        stated = dict(zip(titles, values, strict=False))
+        if "总交易单数" in stated:
+            try:
+                stated_count = int(clean(stated["总交易单数"]))
+            except ValueError:
+                raise StatementRefused("bad_amount", line=number, column="总交易单数",
+                                       value=clean(stated["总交易单数"])[:40]) from None
+            if stated_count != count:
+                raise StatementRefused("summary_mismatch", line=number, name="总交易单数", stated=stated_count,
+                                       computed=count)
+        for title, column in rules["summary"].items():
+            if title not in stated:
+                continue
+            figure = amount(stated[title], line=number, column=title, places=FEE_UNIT)
+            raw = clean(stated[title])
+            # The stated figure at its own precision (fees are stated with five decimals or with two).
+            figure = Decimal(unicodedata.normalize("NFKC", raw).replace(",", "")) if raw else figure
+            if not same(figure, sums[column]):
+                raise StatementRefused("summary_mismatch", line=number, name=title, stated=raw,
+                                       computed=sums[column].quantize(Decimal(1).scaleb(
+                                           min(figure.as_tuple().exponent, -2))))
+        for extra in reader:
+            if any(cell.strip() for cell in extra):
+                raise StatementRefused("after_summary", line=lines.line)

@@ -1,0 +1,134 @@
+"""Finance's statement pages: list, upload, an import's page, the channel settings; one permission per action."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from demo.statement_files import unionpay_csv, wechatpay_bill
+from scrm.models import Role, SettingsChange
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from settlement.models import PaymentChannel, StatementImport
+from settlement.statements.services import payment_channels_ensure
+from tests.scrm.factories import OrganizationFactory
+from tests.settlement.statements import day_entries
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finance(organization, make_user):
+    return make_user(organization, Role.FINANCE, username="finance-acme")
+
+
+@pytest.fixture
+def channels(organization):
+    with tenant_scope(organization):
+        payment_channels_ensure(organization=organization)
+        return {channel.code: channel for channel in PaymentChannel.objects.all()}
+
+
+def upload(client, channel, content, name="wechat.csv"):
+    return client.post("/settlement/statements/upload/",
+                       {"channel": channel.pk, "file": SimpleUploadedFile(name, content)})
+
+
+def test_finance_uploads_a_bill_and_reads_its_figures(client, finance, channels, eager_tasks,
+                                                      django_capture_on_commit_callbacks):
+    client.force_login(finance)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, channels["wechatpay"], wechatpay_bill(day_entries()))
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "4197.00" in page and "2026-11-30" in page
+    listing = client.get("/settlement/statements/")
+    assert [row.record.file_name for row in listing.context["table"].page.object_list] == ["wechat.csv"]
+
+
+def test_a_second_upload_of_the_same_file_links_to_the_first(client, finance, channels, eager_tasks,
+                                                             django_capture_on_commit_callbacks):
+    client.force_login(finance)
+    content = wechatpay_bill(day_entries())
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, channels["wechatpay"], content)
+    response = upload(client, channels["wechatpay"], content, "again.csv")
+    assert response.status_code == 400
+    with tenant_scope(finance.organization):
+        first = StatementImport.objects.get()
+    assert f'href="/settlement/statements/{first.pk}/"' in response.content.decode()
+
+
+def test_a_refused_file_shows_the_line(client, finance, channels, eager_tasks, django_capture_on_commit_callbacks):
+    client.force_login(finance)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, channels["wechatpay"], wechatpay_bill(day_entries(), truncate=True))
+    page = client.get(response["Location"]).content.decode()
+    assert "statement-errors" in page and "文件在第 5 行结束" in page
+
+
+def test_the_progress_bar_asks_for_a_reload_once_read(client, finance, channels):
+    client.force_login(finance)
+    with tenant_scope(finance.organization):
+        row = StatementImport.objects.create(organization=finance.organization, channel=channels["wechatpay"],
+                                             file_name="x.csv", file_sha256="0" * 64, file_size=1000,
+                                             bytes_read=0)
+    response = client.get(f"/settlement/statements/{row.pk}/progress/", headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 1s"' in response.content.decode() and "HX-Refresh" not in response
+    with tenant_scope(finance.organization):
+        StatementImport.objects.filter(pk=row.pk).update(status="imported")
+    response = client.get(f"/settlement/statements/{row.pk}/progress/", headers={"HX-Request": "true"})
+    assert response["HX-Refresh"] == "true"
+
+
+def test_the_statement_list_is_bounded_in_queries(client, finance, channels, django_assert_max_num_queries):
+    with tenant_scope(finance.organization):
+        for n in range(30):
+            StatementImport.objects.create(organization=finance.organization, channel=channels["alipay"],
+                                           file_name=f"{n}.zip", file_sha256=f"{n:064d}", created_by=finance)
+    client.force_login(finance)
+    with django_assert_max_num_queries(15):
+        response = client.get(f"/settlement/statements/?channel={channels['alipay'].pk}")
+    assert len(response.context["table"].page.object_list) == 25
+
+
+def test_an_agent_and_a_foreign_organization_see_nothing(client, agent, finance, channels, make_user):
+    client.force_login(agent)
+    assert client.get("/settlement/statements/").status_code == 403
+    with tenant_scope(finance.organization):
+        row = StatementImport.objects.create(organization=finance.organization, channel=channels["alipay"],
+                                             file_name="a.zip", file_sha256="1" * 64)
+    with platform_scope():
+        other = OrganizationFactory(slug="other")
+    stranger = make_user(other, Role.FINANCE, username="finance-other")
+    client.force_login(stranger)
+    assert client.get(f"/settlement/statements/{row.pk}/").status_code == 404
+    assert list(client.get("/settlement/statements/").context["table"].page.object_list) == []
+
+
+def test_finance_may_not_change_a_channel_but_ops_may(client, finance, ops_admin, channels):
+    client.force_login(finance)
+    assert client.get("/settlement/channels/").status_code == 200
+    assert client.get(f"/settlement/channels/{channels['unionpay'].pk}/").status_code == 403
+    client.force_login(ops_admin)
+    assert client.get(f"/settlement/channels/{channels['unionpay'].pk}/").status_code == 200
+
+
+def test_ops_create_a_mapped_channel_after_trying_the_mapping(client, ops_admin, channels):
+    client.force_login(ops_admin)
+    form = {"code": "jdpay", "name": "京东支付", "layout": "mapped", "currency": "CNY", "expected_fee_rate": "0.006",
+            "amount_tolerance": "0", "fee_tolerance": "0.01", "timing_window_minutes": "30",
+            "write_off_limit": "100", "active": "on", "column_order_number": "商户订单号", "column_amount": "交易金额",
+            "column_time": "交易时间", "column_type": "交易类型", "column_transaction_id": "交易流水号",
+            "refund_values": "退货", "date_format": "%Y-%m-%d %H:%M:%S", "encoding": "auto", "header_row": "1"}
+    response = client.post("/settlement/channels/new/", {
+        **form, "try": "1", "sample": SimpleUploadedFile("s.csv", unionpay_csv(day_entries()))})
+    page = response.content.decode()
+    assert response.status_code == 200 and "NO1003" in page and "1299.00" in page
+    with tenant_scope(ops_admin.organization):
+        assert not PaymentChannel.objects.filter(code="jdpay").exists()
+    response = client.post("/settlement/channels/new/", form)
+    assert response.status_code == 302
+    with tenant_scope(ops_admin.organization):
+        channel = PaymentChannel.objects.get(code="jdpay")
+        assert channel.mapping["columns"]["amount"] == "交易金额" and channel.mapping["refund_values"] == ["退货"]
+        assert SettingsChange.objects.filter(subject="settlement.paymentchannel", subject_id=channel.pk).exists()
+    response = client.post("/settlement/channels/new/", form)
+    assert response.status_code == 400 and "jdpay" in response.content.decode()
