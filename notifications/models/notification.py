@@ -25,6 +25,7 @@ class Notification(TenantModel):
         SLA_WARNING = "sla_warning", _("SLA warning")
         SLA_BREACH = "sla_breach", _("SLA breached")
         RATING_LOW = "rating_low", _("Low satisfaction rating")
+        REGION_ALERT = "region_alert", _("Region alert (settlement)")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))

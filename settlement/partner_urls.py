@@ -1,0 +1,20 @@
+"""Partner settlement's pages, under the settlement namespace (appended to settlement.urls)."""
+
+from django.urls import path
+
+from settlement import partner_dashboard, partner_views
+
+urlpatterns = [
+    path("statements/", partner_views.StatementListView.as_view(), name="statement-list"),
+    path("statements/generate/", partner_views.StatementGenerateView.as_view(), name="statement-generate"),
+    path("statements/summary.xlsx", partner_views.PeriodSummaryExportView.as_view(), name="statement-summary"),
+    path("statements/bank-payments.csv", partner_views.BankFileExportView.as_view(), name="statement-bank-file"),
+    path("statements/<int:pk>/", partner_views.StatementDetailView.as_view(), name="statement-detail"),
+    path("statements/<int:pk>/export.xlsx", partner_views.StatementExportView.as_view(), name="statement-export"),
+    path("statements/<int:pk>/<slug:action>/", partner_views.StatementActionView.as_view(),
+         name="statement-action"),
+    path("partners/", partner_views.PartnerListView.as_view(), name="partner-list"),
+    path("rules/", partner_views.RuleListView.as_view(), name="rule-list"),
+    path("catalogue/", partner_views.CatalogueView.as_view(), name="catalogue"),
+    path("dashboard/", partner_dashboard.FinanceDashboardView.as_view(), name="dashboard"),
+]

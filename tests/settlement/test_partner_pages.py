@@ -1,0 +1,147 @@
+"""Finance's pages of partner settlement: statements list and workflow, exports, partners with masked bank details,
+rules, catalogue, dashboard; permissions and tenant isolation."""
+
+import csv
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from scrm.models import Role
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from settlement.models import RegionAlert, SettlementStatement
+from settlement.partner_dashboard import region_alerts_raise
+from settlement.partner_services import statement_approve, statement_generate, statement_review
+from tests.scrm.factories import OrganizationFactory
+from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, refunded, region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finance(organization, make_user):
+    return make_user(organization, Role.FINANCE, username="finance-acme")
+
+
+@pytest.fixture
+def statement(organization):
+    east = region(organization, "EAST", "华东")
+    monthly_rule(organization, region=east)
+    partner, store = partner_with_store(organization, east, name="=HYPERLINK(\"x\")", code="P1",
+                                        bank_account="6225881234567890")
+    paid_order(organization, store, "A1", "1500.00", paid_at=oct_(3), fee="9.00")
+    statement, _done = statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
+    return statement
+
+
+def test_finance_lists_statements_in_a_bounded_number_of_queries(client, finance, organization, statement,
+                                                                  django_assert_max_num_queries):
+    east = statement.partner.region
+    for n in range(5):
+        partner, store = partner_with_store(organization, east, code=f"Q{n}", name=f"经销商{n}")
+        statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
+    client.force_login(finance)
+    with django_assert_max_num_queries(25):
+        response = client.get("/settlement/statements/")
+    assert response.status_code == 200
+    assert len(response.context["table"].page.object_list) == 6
+    assert "经销商3" in response.content.decode()
+
+
+def test_finance_reviews_approves_and_marks_a_statement_paid_from_its_page(client, finance, statement):
+    client.force_login(finance)
+    url = f"/settlement/statements/{statement.pk}/"
+    page = client.get(url).content.decode()
+    assert statement.payable == Decimal("1426.00") and "1426.00" in page
+    assert "**** **** 7890" in page and "6225881234567890" not in page
+    client.post(url + "approve/")  # not reviewed yet: refused
+    with tenant_scope(statement.organization_id):
+        assert SettlementStatement.objects.get().status == "draft"
+    client.post(url + "review/")
+    client.post(url + "approve/")
+    client.post(url + "pay/", {"reference": "CMB001"})
+    with tenant_scope(statement.organization_id):
+        statement = SettlementStatement.objects.get()
+    assert (statement.status, statement.payment_reference, statement.paid_by_id) == ("paid", "CMB001", finance.pk)
+
+
+def test_the_statement_workbook_holds_its_lines_and_totals_with_formulas_neutralised(client, finance, statement):
+    client.force_login(finance)
+    response = client.get(f"/settlement/statements/{statement.pk}/export.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][1] == "'=HYPERLINK(\"x\")"
+    assert rows[7][0].startswith("销售") or rows[7][0].startswith("Sales")
+    assert Decimal(str(rows[7][5])) == Decimal("1500.00")
+    assert Decimal(str(rows[-2][5] if rows[-1][0] in ("of which tax", "其中税额") else rows[-1][5])) == \
+        statement.payable
+
+
+def test_the_bank_file_lists_approved_statements_with_full_account_numbers(client, finance, statement):
+    statement_review(statement=statement, actor=finance)
+    client.force_login(finance)
+    body = client.get("/settlement/statements/bank-payments.csv").content.decode()
+    assert list(csv.reader(io.StringIO(body)))[1:] == []  # reviewed, not approved: nothing to pay
+    statement_approve(statement=statement, actor=finance)
+    rows = list(csv.reader(io.StringIO(client.get("/settlement/statements/bank-payments.csv").content.decode())))
+    assert rows[1][2:5] == ["6225881234567890", str(statement.payable), "CNY"]
+
+
+def test_partners_show_their_bank_details_masked(client, finance, statement):
+    client.force_login(finance)
+    page = client.get("/settlement/partners/").content.decode()
+    assert "**** **** 7890" in page and "6225881234567890" not in page
+
+
+@pytest.mark.parametrize("path", ["/settlement/statements/", "/settlement/dashboard/", "/settlement/partners/",
+                                  "/settlement/rules/"])
+def test_an_agent_may_not_open_settlement_pages(client, agent, path):
+    client.force_login(agent)
+    assert client.get(path).status_code == 403
+
+
+def test_ops_read_the_catalogue_but_not_the_statements(client, ops_admin):
+    client.force_login(ops_admin)
+    assert client.get("/settlement/catalogue/").status_code == 200
+    assert client.get("/settlement/statements/").status_code == 403
+
+
+def test_another_organizations_statement_is_not_found(client, statement, make_user):
+    with platform_scope():
+        other = OrganizationFactory(slug="other", name="别家")
+    outsider = make_user(other, Role.FINANCE, username="finance-other")
+    client.force_login(outsider)
+    assert client.get(f"/settlement/statements/{statement.pk}/").status_code == 404
+    assert client.post(f"/settlement/statements/{statement.pk}/review/").status_code == 404
+    response = client.get("/settlement/statements/")
+    assert len(response.context["table"].page.object_list) == 0
+
+
+def test_the_dashboard_shows_revenue_and_a_region_alert(client, finance, organization, statement):
+    east = statement.partner.region
+    with tenant_scope(organization):
+        store = statement.partner.stores.get()
+    from datetime import UTC, datetime
+
+    from settlement.models import Order
+    for month in (7, 8, 9, 10):
+        order = paid_order(organization, store, f"M{month}", "1000.00",
+                           paid_at=datetime(2026, month, 10, 4, tzinfo=UTC))
+        with tenant_scope(organization):
+            Order.objects.filter(pk=order.pk).update(region=east)
+        refunded(organization, order, "300.00" if month == 10 else "10.00",
+                 at=datetime(2026, month, 12, 4, tzinfo=UTC))
+    alerts = region_alerts_raise(organization=organization, month="2026-10")
+    assert [(a.metric, a.value, a.baseline) for a in alerts] == [("refund_rate", Decimal("30.00"),
+                                                                   Decimal("1.00"))]
+    assert region_alerts_raise(organization=organization, month="2026-10") == []  # raised once
+    with tenant_scope(organization):
+        assert finance.notifications.filter(kind="region_alert").count() == 1
+        assert RegionAlert.objects.count() == 1
+    client.force_login(finance)
+    response = client.get("/settlement/dashboard/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "华东" in page and 'data-testid="region-alerts"' in page
