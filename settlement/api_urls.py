@@ -6,4 +6,10 @@ router = SimpleRouter()
 router.register("orders", api.OrderViewSet, basename="order")
 router.register("refunds", api.RefundViewSet, basename="refund")
 
+# Partner settlement.
+from settlement import partner_api  # noqa: E402
+
+router.register("settlements", partner_api.SettlementViewSet, basename="settlement")
+router.register("service-jobs", partner_api.ServiceJobViewSet, basename="service-job")
+
 urlpatterns = router.urls
