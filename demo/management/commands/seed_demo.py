@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.channels import seed_channels
+from demo.partners import seed_partners
 from demo.shops import seed_shops
 from demo.sla import seed_sla
 from demo.tickets import seed_tickets
@@ -24,7 +25,8 @@ from scrm.platform.tenancy import tenant_scope
 
 DEMO_SLUG = "demo"
 # The apps' demo data, in the order they build on each other (the SLA applies to the tickets).
-SEEDERS = {"tickets": seed_tickets, "sla": seed_sla, "shops": seed_shops, "channels_ingest": seed_channels}
+SEEDERS = {"tickets": seed_tickets, "sla": seed_sla, "shops": seed_shops, "channels_ingest": seed_channels,
+           "partners": seed_partners}
 DEMO_NAME = "星河家电（演示）"
 
 # (code, name, level, parent code)
