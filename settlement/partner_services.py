@@ -348,7 +348,7 @@ def service_job_complete(*, job, partner, items, technician="", region=None, com
     with tenant_scope(job.organization_id):
         job = ServiceJob.objects.select_for_update().get(pk=job.pk)
         if job.status not in {ServiceJob.Status.OPEN, ServiceJob.Status.COMPLETED}:
-            raise SettlementError(msg.MSG_JOB_STATUS % {"status": job.get_status_display(), "action": "completed"})
+            raise SettlementError(msg.MSG_JOB_STATUS % {"status": job.get_status_display()})
         if partner is None:
             raise SettlementError(msg.MSG_JOB_NO_PARTNER)
         items = [(item, Decimal(str(quantity))) for item, quantity in items]
@@ -386,7 +386,7 @@ def service_job_confirm(*, job, confirmed_at=None):
     with tenant_scope(job.organization_id):
         job = ServiceJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ServiceJob.Status.COMPLETED:
-            raise SettlementError(msg.MSG_JOB_STATUS % {"status": job.get_status_display(), "action": "confirmed"})
+            raise SettlementError(msg.MSG_JOB_STATUS % {"status": job.get_status_display()})
         job.status, job.confirmed_at = ServiceJob.Status.CONFIRMED, confirmed_at or timezone.now()
         job.save(update_fields=["status", "confirmed_at"])
         return job
@@ -525,8 +525,7 @@ def _transition(statement, allowed, action_label):
             raise SettlementError(msg.MSG_STATEMENT_LOCKED % {
                 "partner": statement.partner, "start": statement.period_start, "end": statement.period_end,
                 "status": statement.get_status_display()})
-        raise SettlementError(msg.MSG_STATEMENT_TRANSITION % {"status": statement.get_status_display(),
-                                                              "action": action_label})
+        raise SettlementError(msg.MSG_STATEMENT_TRANSITION % {"status": statement.get_status_display()})
 
 
 @transaction.atomic
