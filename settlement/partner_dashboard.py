@@ -77,8 +77,18 @@ def revenue_by_month(*, since):
 
 
 def revenue_by_region(*, since):
-    return list(Order.objects.filter(paid_at__gte=since).values("region__name", "currency")
+    """Revenue per region and currency, each with its heat (10, 25, 50, 75 or 100: its share of the largest of
+    its currency), the shading of the dashboard's region heat map."""
+    rows = list(Order.objects.filter(paid_at__gte=since).values("region__name", "currency")
                 .annotate(total=Sum("paid_amount"), n=Count("pk")).order_by("-total")[:30])
+    top = {}
+    for row in rows:
+        top[row["currency"]] = max(top.get(row["currency"], 0), row["total"] or 0)
+    for row in rows:
+        share = (row["total"] or 0) / top[row["currency"]] if top[row["currency"]] else 0
+        row["heat"] = next(level for level, floor in ((100, 0.9), (75, 0.6), (50, 0.35), (25, 0.15), (10, 0))
+                           if share >= floor)
+    return rows
 
 
 def revenue_by_channel(*, since):

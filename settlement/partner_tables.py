@@ -26,7 +26,7 @@ class StatementTable(tables.Table):
 
 
 class PartnerTable(tables.Table):
-    code = tables.Column(verbose_name=_("Code"))
+    code = tables.LinkColumn("settlement:partner-edit", args=[tables.A("pk")], verbose_name=_("Code"))
     name = tables.Column(verbose_name=_("Name"))
     kind = tables.Column(verbose_name=_("Kind"))
     region = tables.Column(verbose_name=_("Region"), orderable=False)

@@ -14,7 +14,11 @@ urlpatterns = [
     path("statements/<int:pk>/<slug:action>/", partner_views.StatementActionView.as_view(),
          name="statement-action"),
     path("partners/", partner_views.PartnerListView.as_view(), name="partner-list"),
+    path("partners/new/", partner_views.PartnerEditView.as_view(), name="partner-create"),
+    path("partners/<int:pk>/", partner_views.PartnerEditView.as_view(), name="partner-edit"),
     path("rules/", partner_views.RuleListView.as_view(), name="rule-list"),
+    path("rules/new/", partner_views.RuleCreateView.as_view(), name="rule-create"),
+    path("exchange-rates/", partner_views.ExchangeRateView.as_view(), name="exchange-rates"),
     path("catalogue/", partner_views.CatalogueView.as_view(), name="catalogue"),
     path("dashboard/", partner_dashboard.FinanceDashboardView.as_view(), name="dashboard"),
 ]

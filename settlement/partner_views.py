@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
@@ -18,9 +20,10 @@ from scrm.platform.access import ModuleRequiredMixin, user_masks
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
 from settlement.errors import SettlementError
-from settlement.models import Cycle, Partner, SettlementStatement, SettlementStatementEvent
+from settlement.models import Cycle, ExchangeRate, Partner, SettlementStatement, SettlementStatementEvent
 from settlement.partner_exports import bank_payment_csv, export_name, period_summary_xlsx, statement_xlsx
 from settlement.partner_filters import PartnerFilter, StatementFilter
+from settlement.partner_forms import ExchangeRateForm, PartnerForm, RuleForm
 from settlement.partner_tables import PartnerTable, PriceTable, RuleTable, StatementTable
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -201,7 +204,10 @@ class PartnerListView(_FinanceMixin, TemplateView):
                                          request=self.request))
         table = PartnerTable(filterset.qs)
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
-        return super().get_context_data(filter=filterset, table=table, title=self.title, **kwargs)
+        actions = []
+        if self.request.user.has_perm("settlement.add_partner"):
+            actions.append((reverse("settlement:partner-create"), _("New partner")))
+        return super().get_context_data(filter=filterset, table=table, title=self.title, actions=actions, **kwargs)
 
 
 class RuleListView(_FinanceMixin, TemplateView):
@@ -212,7 +218,10 @@ class RuleListView(_FinanceMixin, TemplateView):
     def get_context_data(self, **kwargs):
         table = RuleTable(selectors.rule_list())
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
-        return super().get_context_data(table=table, title=self.title, **kwargs)
+        actions = [(reverse("settlement:exchange-rates"), _("Exchange rates"))]
+        if self.request.user.has_perm("settlement.add_settlementrule"):
+            actions.insert(0, (reverse("settlement:rule-create"), _("New settlement rule")))
+        return super().get_context_data(table=table, title=self.title, actions=actions, **kwargs)
 
 
 class CatalogueView(_FinanceMixin, TemplateView):
@@ -225,3 +234,94 @@ class CatalogueView(_FinanceMixin, TemplateView):
         TableRequestConfig(self.request, paginate={"per_page": 50}).configure(table)
         return super().get_context_data(table=table, title=self.title, **kwargs)
 
+
+
+class _FormView(_FinanceMixin, TemplateView):
+    """A configuration form: GET shows it, POST hands its values to a service; a refusal shows on the form."""
+
+    template_name = "settlement/partners/form.html"
+    form_class = None
+    title = ""
+    success_url = ""
+
+    def get_form(self):
+        return self.form_class(self.request.POST or None)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.get_form(), title=self.title))
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            try:
+                self.save(form)
+            except SettlementError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, MSG_SAVED)
+                return redirect(self.success_url)
+        return self.render_to_response(self.get_context_data(form=form, title=self.title))
+
+
+MSG_SAVED = gettext_lazy("Saved.")
+
+
+class RuleCreateView(_FormView):
+    permission = "settlement.add_settlementrule"
+    form_class = RuleForm
+    title = gettext_lazy("New settlement rule")
+    success_url = "settlement:rule-list"
+
+    def save(self, form):
+        values = {name: form.cleaned_data[name] for name in RuleForm.Meta.fields}
+        services.rule_create(organization=self.request.user.organization, actor=self.request.user,
+                             rebate_tiers=form.cleaned_data["tiers"], **values)
+
+
+class ExchangeRateView(_FormView):
+    permission = "settlement.view_exchangerate"
+    form_class = ExchangeRateForm
+    title = gettext_lazy("Exchange rates")
+    success_url = "settlement:exchange-rates"
+    template_name = "settlement/partners/exchange_rates.html"
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm("settlement.add_exchangerate"):
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(rates=list(ExchangeRate.objects.order_by("-date", "base", "quote")[:60]),
+                                        **kwargs)
+
+    def save(self, form):
+        data = form.cleaned_data
+        services.exchange_rate_set(organization=self.request.user.organization, day=data["day"], base=data["base"],
+                                   quote=data["quote"], rate=data["rate"], source=data["source"])
+
+
+class PartnerEditView(_FormView):
+    permission = "settlement.change_partner"
+    form_class = PartnerForm
+    success_url = "settlement:partner-list"
+
+    @property
+    def title(self):
+        return self.partner.name if self.partner else gettext_lazy("New partner")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.partner = None
+        if "pk" in kwargs and request.user.is_authenticated:
+            self.partner = Partner.objects.filter(pk=kwargs["pk"]).first()
+            if self.partner is None:
+                raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self):
+        return self.form_class(self.request.POST or None, instance=self.partner)
+
+    def save(self, form):
+        values = {name: form.cleaned_data[name] for name in PartnerForm.Meta.fields}
+        services.partner_save(organization=self.request.user.organization, partner=self.partner,
+                              stores=list(form.cleaned_data["stores"]),
+                              bank_account=form.cleaned_data["bank_account"] or None, **values)

@@ -10,7 +10,7 @@ import pytest
 
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
-from settlement.models import RegionAlert, SettlementStatement
+from settlement.models import Partner, RegionAlert, SettlementRule, SettlementStatement
 from settlement.partner_dashboard import region_alerts_raise
 from settlement.partner_services import statement_approve, statement_generate, statement_review
 from tests.scrm.factories import OrganizationFactory
@@ -145,3 +145,57 @@ def test_the_dashboard_shows_revenue_and_a_region_alert(client, finance, organiz
     assert response.status_code == 200
     page = response.content.decode()
     assert "华东" in page and 'data-testid="region-alerts"' in page
+
+
+def test_finance_adds_a_rule_and_a_gap_in_the_tiers_is_refused_on_the_form(client, finance, organization):
+    east = region(organization, "EAST", "华东")
+    client.force_login(finance)
+    values = {"name": "华东月结", "region": east.pk, "valid_from": "2026-11-01", "currency": "CNY",
+              "conversion_date": "order", "cycle": "monthly", "tax_rate": "0.06", "prices_include_tax": "on",
+              "commission_rate": "0.05", "tier_mode": "progressive", "minimum_payout": "100", "rounding": "0.01",
+              "tiers": "0-50000:0\n60000-:0.01"}
+    response = client.post("/settlement/rules/new/", values)
+    assert response.status_code == 200
+    assert "返利阶梯之间有空档" in response.content.decode()
+    with tenant_scope(organization):
+        assert not SettlementRule.objects.exists()
+    response = client.post("/settlement/rules/new/", {**values, "tiers": "0-50000:0\n50000-:0.01"})
+    assert response.status_code == 302
+    with tenant_scope(organization):
+        rule = SettlementRule.objects.get()
+    assert (rule.region_id, rule.rebate_tiers[1]) == (east.pk, {"from": "50000", "to": None, "rate": "0.01"})
+
+
+def test_finance_adds_a_partner_whose_account_is_stored_encrypted(client, finance, organization):
+    east = region(organization, "EAST", "华东")
+    client.force_login(finance)
+    response = client.post("/settlement/partners/new/", {
+        "code": "P9", "name": "苏州经销商", "kind": "dealer", "region": east.pk, "bank_account_name": "苏州经销商",
+        "bank_name": "工商银行", "bank_account": "6222 0212 3456 7890", "active": "on"})
+    assert response.status_code == 302
+    with tenant_scope(organization):
+        partner = Partner.objects.get()
+    assert partner.bank_account == "6222021234567890" and "7890" not in partner.bank_account_encrypted
+    assert "6222021234567890" not in client.get(f"/settlement/partners/{partner.pk}/").content.decode()
+
+
+def test_exchange_rates_are_added_and_listed(client, finance, organization):
+    client.force_login(finance)
+    client.post("/settlement/exchange-rates/", {"day": "2026-10-05", "base": "hkd", "quote": "CNY",
+                                                "rate": "0.91234", "source": "中间价"})
+    page = client.get("/settlement/exchange-rates/").content.decode()
+    assert "HKD" in page and "0.91234" in page
+
+
+def test_a_role_that_masks_bank_details_may_not_download_the_bank_file(client, finance, ops_admin, organization,
+                                                                         statement):
+    from scrm.models import DataScope, MaskedField
+    from scrm.services.roles import role_assign, role_save
+
+    with tenant_scope(organization):
+        role = role_save(organization=organization, by=ops_admin, name="出纳助理", permissions=[],
+                         modules=["settlement"], data_scope=DataScope.ORGANIZATION,
+                         masked_fields=[MaskedField.BANK_DETAILS])
+        role_assign(role=role, user=finance, by=ops_admin)
+    client.force_login(finance)
+    assert client.get("/settlement/statements/bank-payments.csv").status_code == 403
