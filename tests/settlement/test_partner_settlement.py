@@ -313,3 +313,28 @@ def test_an_exchange_rate_must_be_positive_between_two_currencies(organization):
         exchange_rate_set(organization=organization, day=date(2026, 10, 1), base="HKD", quote="CNY", rate="-1")
     with tenant_scope(organization):
         assert not ExchangeRate.objects.exists()
+
+
+def test_beat_starts_one_run_per_ended_period_and_the_job_generates_each_partners_statement(organization, east):
+    from scrm.platform import outbox
+    from settlement.models import SettlementRun
+    from settlement.partner_services import RUN_KIND, settlement_cycles_start
+
+    monthly_rule(organization, region=east)
+    hk = region(organization, "HK", "香港")
+    monthly_rule(organization, region=hk, currency="HKD", commission_rate=0, rebate_tiers=[])
+    partner, store = partner_with_store(organization, east)
+    hk_partner, hk_store = partner_with_store(organization, hk, code="HK1", name="香港门店")
+    paid_order(organization, store, "A1", "100.00", paid_at=oct_(3))
+    paid_order(organization, hk_store, "H1", "100.00", paid_at=oct_(3), currency="CNY")  # no CNY→HKD rate
+    runs = settlement_cycles_start(organization=organization, today=date(2026, 11, 1))
+    assert sorted((r.cycle, str(r.period_start)) for r in runs) == [("monthly", "2026-10-01"),
+                                                                    ("per_order", "2026-10-31")]
+    assert settlement_cycles_start(organization=organization, today=date(2026, 11, 1)) == []  # once per period
+    monthly = next(r for r in runs if r.cycle == "monthly")
+    outbox.run(RUN_KIND, [monthly.pk])
+    with tenant_scope(organization):
+        monthly = SettlementRun.objects.get(pk=monthly.pk)
+        assert (monthly.status, monthly.job_state, monthly.generated) == ("done", "done", 1)
+        assert monthly.problems[0]["partner"] == "HK1" and "CNY → HKD" in monthly.problems[0]["message"]
+        assert list(SettlementStatement.objects.values_list("partner__code", "payable")) == [("P1", Decimal("95.00"))]
