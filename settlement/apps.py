@@ -72,6 +72,8 @@ class SettlementConfig(AppConfig):
                      lambda user: user.has_perm("settlement.view_settlementrule")),
             NavChild("catalogue", _("Service catalogue"), "settlement:catalogue", "bi-tools",
                      lambda user: user.has_perm("settlement.view_serviceprice")),
+            NavChild("service-jobs", _("Service jobs"), "settlement:service-jobs", "bi-wrench",
+                     lambda user: user.has_perm("settlement.view_servicejob")),
             NavChild("finance-dashboard", _("Finance dashboard"), "settlement:dashboard", "bi-graph-up",
                      lambda user: user.has_perm("settlement.view_settlementstatement")),
         ])

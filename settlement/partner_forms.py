@@ -1,6 +1,8 @@
 """Forms of finance's settlement configuration: a rule (tiers written one per line), an exchange rate, a partner.
 They parse; the services decide."""
 
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -81,3 +83,39 @@ class PartnerForm(forms.ModelForm):
 
     def validate_unique(self):
         """The code's uniqueness is the service's to decide (with its message)."""
+
+
+MSG_ITEM_LINE = _("Write each item as “code × quantity”, e.g. ac-install × 2 (one per line).")
+MSG_UNKNOWN_ITEM = _("No service item has the code %(code)s.")
+
+
+class ServiceJobCompleteForm(forms.Form):
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+    technician = forms.CharField(label=_("Technician"), max_length=50, required=False)
+    items = forms.CharField(label=_("Items"), widget=forms.Textarea(attrs={"rows": 3}), help_text=MSG_ITEM_LINE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.filter(active=True).order_by("name")
+        self.fields["partner"].widget.attrs["aria-label"] = _("Partner")
+        _styled(self)
+
+    def clean_items(self):
+        from settlement.models import ServiceItem
+
+        wanted = []
+        for line in self.cleaned_data["items"].splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            code, _sep, quantity = line.replace("×", "x").replace("*", "x").partition("x")
+            try:
+                quantity = Decimal(quantity.strip() or "1")
+            except InvalidOperation:
+                raise forms.ValidationError(MSG_ITEM_LINE) from None
+            wanted.append((code.strip(), quantity))
+        items = {item.code: item for item in ServiceItem.objects.filter(code__in=[c for c, _q in wanted])}
+        for code, _quantity in wanted:
+            if code not in items:
+                raise forms.ValidationError(MSG_UNKNOWN_ITEM % {"code": code})
+        return [(items[code], quantity) for code, quantity in wanted]

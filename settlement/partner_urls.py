@@ -20,5 +20,8 @@ urlpatterns = [
     path("rules/new/", partner_views.RuleCreateView.as_view(), name="rule-create"),
     path("exchange-rates/", partner_views.ExchangeRateView.as_view(), name="exchange-rates"),
     path("catalogue/", partner_views.CatalogueView.as_view(), name="catalogue"),
+    path("service-jobs/", partner_views.ServiceJobListView.as_view(), name="service-jobs"),
+    path("service-jobs/<int:pk>/<slug:action>/", partner_views.ServiceJobActionView.as_view(),
+         name="service-job-action"),
     path("dashboard/", partner_dashboard.FinanceDashboardView.as_view(), name="dashboard"),
 ]

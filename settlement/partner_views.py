@@ -20,10 +20,10 @@ from scrm.platform.access import ModuleRequiredMixin, user_masks
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
 from settlement.errors import SettlementError
-from settlement.models import Cycle, ExchangeRate, Partner, SettlementStatement, SettlementStatementEvent
+from settlement.models import Cycle, ExchangeRate, Partner, ServiceJob, SettlementStatement, SettlementStatementEvent
 from settlement.partner_exports import bank_payment_csv, export_name, period_summary_xlsx, statement_xlsx
 from settlement.partner_filters import PartnerFilter, StatementFilter
-from settlement.partner_forms import ExchangeRateForm, PartnerForm, RuleForm
+from settlement.partner_forms import ExchangeRateForm, PartnerForm, RuleForm, ServiceJobCompleteForm
 from settlement.partner_tables import PartnerTable, PriceTable, RuleTable, StatementTable
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -325,3 +325,47 @@ class PartnerEditView(_FormView):
         services.partner_save(organization=self.request.user.organization, partner=self.partner,
                               stores=list(form.cleaned_data["stores"]),
                               bank_account=form.cleaned_data["bank_account"] or None, **values)
+
+
+MSG_JOB_CONFIRMED = gettext_lazy("Job confirmed by the customer: it settles with its partner's statement.")
+
+
+class ServiceJobListView(_FinanceMixin, TemplateView):
+    """The service jobs, newest first; a job to complete gets its partner, technician and items here."""
+
+    template_name = "settlement/partners/service_jobs.html"
+    permission = "settlement.view_servicejob"
+
+    def get_context_data(self, **kwargs):
+        status = self.request.GET.get("status") or ""
+        jobs = selectors.service_job_list()
+        if status in ServiceJob.Status.values:
+            jobs = jobs.filter(status=status)
+        return super().get_context_data(jobs=list(jobs[:50]), statuses=ServiceJob.Status.choices, status=status,
+                                        form=ServiceJobCompleteForm(auto_id=False), **kwargs)
+
+
+class ServiceJobActionView(_FinanceMixin, View):
+    permission = "settlement.change_servicejob"
+
+    def post(self, request, pk, action):
+        job = ServiceJob.objects.filter(pk=pk).first()
+        if job is None or action not in {"complete", "confirm"}:
+            raise Http404
+        try:
+            if action == "confirm":
+                services.service_job_confirm(job=job)
+                messages.success(request, MSG_JOB_CONFIRMED)
+            else:
+                form = ServiceJobCompleteForm(request.POST)
+                if not form.is_valid():
+                    for errors in form.errors.values():
+                        messages.error(request, " ".join(errors))
+                    return redirect("settlement:service-jobs")
+                services.service_job_complete(job=job, partner=form.cleaned_data["partner"],
+                                              items=form.cleaned_data["items"],
+                                              technician=form.cleaned_data["technician"])
+                messages.success(request, MSG_SAVED)
+        except SettlementError as error:
+            messages.error(request, str(error))
+        return redirect("settlement:service-jobs")

@@ -199,3 +199,35 @@ def test_a_role_that_masks_bank_details_may_not_download_the_bank_file(client, f
         role_assign(role=role, user=finance, by=ops_admin)
     client.force_login(finance)
     assert client.get("/settlement/statements/bank-payments.csv").status_code == 403
+
+
+def test_a_job_is_completed_and_confirmed_from_the_service_jobs_page(client, ops_admin, organization,
+                                                                     django_assert_max_num_queries):
+    from settlement.models import ServiceItem, ServiceJob
+    from settlement.partner_services import service_price_set
+
+    east = region(organization, "EAST", "华东")
+    installer, _store = partner_with_store(organization, east, code="I1", name="安装服务商", kind="installer")
+    with tenant_scope(organization):
+        item = ServiceItem.objects.create(organization=organization, code="ac-install", name="空调安装",
+                                          kind="installation")
+        job = ServiceJob.objects.create(organization=organization, number="SJ1", region=east)
+        for n in range(2, 6):
+            ServiceJob.objects.create(organization=organization, number=f"SJ{n}", region=east)
+    service_price_set(organization=organization, item=item, tier=3, price="180", material_cost="30",
+                      technician_payout="85")
+    client.force_login(ops_admin)
+    with django_assert_max_num_queries(25):
+        assert client.get("/settlement/service-jobs/").status_code == 200
+    client.post(f"/settlement/service-jobs/{job.pk}/complete/", {"partner": installer.pk, "technician": "王师傅",
+                                                                 "items": "nope × 1"})
+    with tenant_scope(organization):
+        job.refresh_from_db()
+        assert job.status == "open"
+    client.post(f"/settlement/service-jobs/{job.pk}/complete/", {"partner": installer.pk, "technician": "王师傅",
+                                                                 "items": "ac-install × 2"})
+    client.post(f"/settlement/service-jobs/{job.pk}/confirm/")
+    with tenant_scope(organization):
+        job.refresh_from_db()
+    assert (job.status, job.price_total, job.partner_id, job.technician) == ("confirmed", Decimal("360.00"),
+                                                                            installer.pk, "王师傅")
