@@ -149,6 +149,8 @@ CELERY_BEAT_SCHEDULE = {
     "tickets-attachment-orphans": {"task": "tickets.tasks.attachment_orphans_delete", "schedule": 3600.0},
     # Statement files dropped in STATEMENT_DROP_DIR (<dir>/<organization slug>/<channel code>/...): imported.
     "settlement-statement-folder": {"task": "settlement.tasks.statement_folder_sweep", "schedule": 60.0},
+    # Partner statements of the periods that ended yesterday (one run per period: hourly is idempotent).
+    "settlement-cycles": {"task": "settlement.partner_tasks.settlement_cycles_start", "schedule": 3600.0},
 }
 # Where payment channel statements may be dropped for import: <dir>/<organization slug>/<channel code>/*.csv|zip|xlsx;
 # each file is moved to done/ (accepted: its import page says the rest) or failed/ (refused, with a .txt saying why)
@@ -159,6 +161,9 @@ STATEMENT_DROP_DIR = env("STATEMENT_DROP_DIR", default="")
 # Channel secrets (tokens, EncodingAESKeys, app secrets) are encrypted at rest with this key; a comma-separated list
 # rotates keys (the first encrypts, all decrypt). Unset, a DEBUG (development/test) process derives one from
 # SECRET_KEY; anywhere else it stays empty and storing or reading a channel secret fails loudly.
+# Percentage points a region's monthly refund rate or service margin may move against its trailing average before
+# the finance dashboard flags it and finance is notified.
+SETTLEMENT_ALERT_THRESHOLD_POINTS = env.float("SETTLEMENT_ALERT_THRESHOLD_POINTS", default=5.0)
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default=f"dev-field-key:{SECRET_KEY}" if DEBUG else "")
 # WeChat's API roots; tests and the benchmark point them at a local fake server.
 WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com/cgi-bin/")

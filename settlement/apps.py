@@ -22,6 +22,22 @@ class SettlementConfig(AppConfig):
         ops = {**ledger,
                "paymentchannel": ("view", "add", "change"), "statementimport": read, "statementline": read,
                "reconciliationrun": read, "discrepancy": read, "discrepancyaction": read}
+        # Partner settlement: finance keeps the rules, rates, partners and catalogue and works the statements; ops
+        # configure regions' tiers and the catalogue and read the rest.
+        crud = ("view", "add", "change", "delete")
+        finance.update({
+            "settlementrule": ("view", "add", "change"), "exchangerate": crud, "partner": ("view", "add", "change"),
+            "partnerstore": crud, "regioncitytier": read, "serviceitem": read, "serviceprice": read,
+            "servicejob": ("view", "change"), "servicejobline": read,
+            "settlementstatement": ("view", "add", "change"), "settlementstatementline": read,
+            "settlementadjustment": ("view", "add"), "settlementstatementevent": read, "settlementrun": ("view", "add"),
+            "regionalert": read,
+        })
+        ops.update({
+            "settlementrule": read, "exchangerate": read, "partner": read, "partnerstore": read,
+            "regioncitytier": crud, "serviceitem": crud, "serviceprice": crud, "servicejob": ("view", "change"),
+            "servicejobline": read, "regionalert": read,
+        })
         register_role_permissions("settlement", {
             Role.FINANCE: finance,
             Role.OPS_ADMIN: ops,
@@ -44,6 +60,12 @@ class SettlementConfig(AppConfig):
         from settlement.statements.services import payment_channels_ensure
 
         register_organization_setup("settlement-payment-channels", payment_channels_ensure)
+        # A resolved installation or repair ticket becomes a service job (tickets never imports settlement).
+        from settlement.partner_services import service_job_from_ticket
+        from tickets.hooks import register_status_listener
+
+        register_status_listener(service_job_from_ticket)
+        import settlement.partner_tasks  # noqa: F401 - registers beat's task (autodiscovery reads tasks.py only)
         self._register_navigation()
 
     @staticmethod
@@ -57,4 +79,16 @@ class SettlementConfig(AppConfig):
                      lambda user: user.has_perm("settlement.view_statementimport")),
             NavChild("payment-channels", _("Payment channels"), "settlement:channel-list", "bi-credit-card",
                      lambda user: user.has_perm("settlement.view_paymentchannel")),
+            NavChild("partner-statements", _("Partner statements"), "settlement:settlement-list", "bi-journal-text",
+                     lambda user: user.has_perm("settlement.view_settlementstatement")),
+            NavChild("partners", _("Partners"), "settlement:partner-list", "bi-people",
+                     lambda user: user.has_perm("settlement.view_partner")),
+            NavChild("rules", _("Settlement rules"), "settlement:rule-list", "bi-sliders",
+                     lambda user: user.has_perm("settlement.view_settlementrule")),
+            NavChild("catalogue", _("Service catalogue"), "settlement:catalogue", "bi-tools",
+                     lambda user: user.has_perm("settlement.view_serviceprice")),
+            NavChild("service-jobs", _("Service jobs"), "settlement:service-jobs", "bi-wrench",
+                     lambda user: user.has_perm("settlement.view_servicejob")),
+            NavChild("finance-dashboard", _("Finance dashboard"), "settlement:dashboard", "bi-graph-up",
+                     lambda user: user.has_perm("settlement.view_settlementstatement")),
         ])

@@ -275,3 +275,27 @@ from settlement.reconciliation_models import (  # noqa: E402, F401
     StatementImport,
     StatementLine,
 )
+
+# isort: split
+# Partner settlement: rules, exchange rates, partners, the service catalogue and jobs, statements (a module of their
+# own; Django finds them through here).
+from settlement.partner_models import (  # noqa: E402, F401
+    CityTier,
+    Cycle,
+    ExchangeRate,
+    Partner,
+    PartnerStore,
+    RegionAlert,
+    RegionCityTier,
+    ServiceItem,
+    ServiceJob,
+    ServiceJobLine,
+    ServicePrice,
+    SettlementAdjustment,
+    SettlementRule,
+    SettlementRun,
+    SettlementStatement,
+    SettlementStatementEvent,
+    SettlementStatementLine,
+    StatementLineKind,
+)

@@ -17,3 +17,8 @@ urlpatterns = [
     path("channels/new/", views_statements.PaymentChannelEditView.as_view(), name="channel-create"),
     path("channels/<int:pk>/", views_statements.PaymentChannelEditView.as_view(), name="channel-edit"),
 ]
+
+# Partner settlement (statements, partners, rules, catalogue, dashboard).
+from settlement.partner_urls import urlpatterns as _partner_urlpatterns  # noqa: E402
+
+urlpatterns += _partner_urlpatterns

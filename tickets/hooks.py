@@ -41,3 +41,20 @@ def sla_state_annotate(queryset, **kwargs):
     if "state_annotate" in _SLA:
         return _SLA["state_annotate"](queryset, **kwargs)
     return queryset
+
+
+# Other apps that act on a ticket's status (settlement makes a service job of a resolved installation ticket)
+# register a listener here; tickets never imports them.
+_STATUS_LISTENERS = []
+
+
+def register_status_listener(listener):
+    """`listener(ticket, *, before, actor)`, called after every status change of a (locked) ticket, in the
+    changing transaction; an exception it raises undoes the change."""
+    if listener not in _STATUS_LISTENERS:
+        _STATUS_LISTENERS.append(listener)
+
+
+def status_listeners_notify(ticket, *, before, actor=None):
+    for listener in _STATUS_LISTENERS:
+        listener(ticket, before=before, actor=actor)

@@ -28,6 +28,7 @@ class Notification(TenantModel):
         CHANNEL_TEST = "channel_test", _("Channel test")
         WAITING = "waiting", _("Urgent ticket waiting")
         CUSTOMER_SMS = "customer_sms", _("SMS to a customer")
+        REGION_ALERT = "region_alert", _("Region alert (settlement)")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))

@@ -10,6 +10,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from scrm.platform.tenancy import tenant_sql
 from tickets.errors import MSG_ILLEGAL_STATUS, MSG_SAME_STATUS, TicketError
+from tickets.hooks import status_listeners_notify
 from tickets.models import ACTIVE_STATUSES, AgentLoad, Ticket, TicketCounter, TicketEvent
 
 Status = Ticket.Status
@@ -154,6 +155,7 @@ def status_apply(ticket, status, *, actor, reason=""):
     if reason:
         after["reason"] = reason
     event_write(ticket, TicketEvent.Kind.STATUS, actor=actor, before={"status": before}, after=after)
+    status_listeners_notify(ticket, before=before, actor=actor)
 
 
 def assignee_apply(ticket, assignee, *, actor, via, reserved=False, event=True):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from demo.channels import seed_channels
 from demo.forms import seed_forms
+from demo.partners import seed_partners
 from demo.shops import seed_shops
 from demo.sla import seed_sla, settle_notifications
 from demo.statements import seed_statements
@@ -28,8 +29,7 @@ from scrm.platform.tenancy import tenant_scope
 DEMO_SLUG = "demo"
 # The apps' demo data, in the order they build on each other (the SLA applies to the tickets).
 SEEDERS = {"tickets": seed_tickets, "sla": seed_sla, "shops": seed_shops, "statements": seed_statements,
-           "forms_builder": seed_forms,
-           "channels_ingest": seed_channels}
+           "forms_builder": seed_forms, "partners": seed_partners, "channels_ingest": seed_channels}
 DEMO_NAME = "星河家电（演示）"
 
 # (code, name, level, parent code)

@@ -1,0 +1,228 @@
+"""The finance dashboard: where the money comes from. Every figure is an aggregate computed in the database (GROUP BY
+month, region, channel, service type, city tier), never a loop over rows; and the region alerts: a region whose
+refund rate or service margin of a month moved more than the threshold against its trailing average is raised once
+(`RegionAlert`) and finance is told through the notification service."""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from notifications.models import Notification
+from notifications.services import notify
+from scrm.models import Role, User
+from scrm.platform.tenancy import tenant_scope
+from settlement.models import MatchClass, Order, Refund, RegionAlert, ServiceJob, StatementLine
+from settlement.partner_views import _FinanceMixin
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONTHS = 6
+TRAILING = 3  # months the alert compares against
+MSG_ALERT_TITLE = _("%(region)s: %(metric)s %(value)s%% in %(month)s (trailing average %(baseline)s%%)")
+ZERO = Decimal("0")
+_MONEY = DecimalField(max_digits=18, decimal_places=2)
+
+
+def _threshold():
+    """Percentage points a month may move against its trailing average before the region is flagged."""
+    return Decimal(str(getattr(settings, "SETTLEMENT_ALERT_THRESHOLD_POINTS", 5)))
+
+
+def _since(months=MONTHS, today=None):
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    for _i in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
+
+
+def _moment(day):
+    """Midnight of a local (Asia/Shanghai) date."""
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
+def _month(value):
+    return value.date().isoformat()[:7] if hasattr(value, "date") else value.isoformat()[:7]
+
+
+def revenue_by_month(*, since):
+    """Paid orders, refunds and channel fees per month and currency (margin = paid − refunds − fees)."""
+    month = TruncMonth("paid_at", tzinfo=SHANGHAI)
+    paid = (Order.objects.filter(paid_at__gte=since).annotate(month=month).values("month", "currency")
+            .annotate(total=Sum("paid_amount"), n=Count("pk")).order_by("month", "currency"))
+    refunds = (Refund.objects.filter(status=Refund.Status.REFUNDED, refunded_at__gte=since)
+               .annotate(month=TruncMonth("refunded_at", tzinfo=SHANGHAI)).values("month", "currency")
+               .annotate(total=Sum("amount")).order_by())
+    fees = (StatementLine.objects.filter(kind=StatementLine.Kind.PAYMENT, occurred_at__gte=since)
+            .annotate(month=TruncMonth("occurred_at", tzinfo=SHANGHAI)).values("month", "currency")
+            .annotate(total=Sum("fee")).order_by())
+    rows = {}
+    for source, key in ((paid, "revenue"), (refunds, "refunds"), (fees, "fees")):
+        for row in source:
+            entry = rows.setdefault((_month(row["month"]), row["currency"]),
+                                    {"revenue": ZERO, "refunds": ZERO, "fees": ZERO})
+            entry[key] = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
+    result = []
+    for (month, currency), entry in sorted(rows.items()):
+        entry["margin"] = entry["revenue"] - entry["refunds"] - entry["fees"]
+        result.append({"month": month, "currency": currency, **entry})
+    return result
+
+
+def revenue_by_region(*, since):
+    """Revenue per region and currency, each with its heat (10, 25, 50, 75 or 100: its share of the largest of
+    its currency), the shading of the dashboard's region heat map."""
+    rows = list(Order.objects.filter(paid_at__gte=since).values("region__name", "currency")
+                .annotate(total=Sum("paid_amount"), n=Count("pk")).order_by("-total")[:30])
+    top = {}
+    for row in rows:
+        top[row["currency"]] = max(top.get(row["currency"], 0), row["total"] or 0)
+    for row in rows:
+        share = (row["total"] or 0) / top[row["currency"]] if top[row["currency"]] else 0
+        row["heat"] = next(level for level, floor in ((100, 0.9), (75, 0.6), (50, 0.35), (25, 0.15), (10, 0))
+                           if share >= floor)
+    return rows
+
+
+def revenue_by_channel(*, since):
+    return list(Order.objects.filter(paid_at__gte=since).values("channel", "currency")
+                .annotate(total=Sum("paid_amount"), n=Count("pk")).order_by("-total"))
+
+
+def services_by_kind_and_tier(*, since):
+    """Service revenue, cost (materials and technician payouts) and margin per service type and city tier."""
+    margin = ExpressionWrapper(F("price_total") - F("material_total") - F("payout_total"), output_field=_MONEY)
+    return list(ServiceJob.objects.filter(status__in=[ServiceJob.Status.COMPLETED, ServiceJob.Status.CONFIRMED],
+                                          completed_at__gte=since)
+                .values("kind", "tier", "currency")
+                .annotate(n=Count("pk"), revenue=Sum("price_total"), materials=Sum("material_total"),
+                          payouts=Sum("payout_total"), margin=Sum(margin)).order_by("kind", "tier"))
+
+
+def match_rate(*, since):
+    """Of the statement lines of the period, the share reconciliation matched."""
+    counts = StatementLine.objects.filter(occurred_at__gte=since).aggregate(
+        total=Count("pk"), matched=Count("pk", filter=Q(match_class=MatchClass.MATCHED)))
+    if not counts["total"]:
+        return None
+    return (Decimal(counts["matched"]) * 100 / counts["total"]).quantize(Decimal("0.1"))
+
+
+def _region_months(*, since):
+    """Per region and month: paid total, refunded total, service revenue and margin (all currencies together:
+    rates and margins are ratios)."""
+    paid = (Order.objects.filter(paid_at__gte=since, region__isnull=False)
+            .annotate(month=TruncMonth("paid_at", tzinfo=SHANGHAI)).values("region", "month")
+            .annotate(total=Sum("paid_amount")).order_by())
+    refunded = (Refund.objects.filter(status=Refund.Status.REFUNDED, refunded_at__gte=since,
+                                      order__region__isnull=False)
+                .annotate(month=TruncMonth("refunded_at", tzinfo=SHANGHAI)).values("order__region", "month")
+                .annotate(total=Sum("amount")).order_by())
+    margin = ExpressionWrapper(F("price_total") - F("material_total") - F("payout_total"), output_field=_MONEY)
+    services = (ServiceJob.objects.filter(completed_at__gte=since, region__isnull=False,
+                                          status__in=[ServiceJob.Status.COMPLETED, ServiceJob.Status.CONFIRMED])
+                .annotate(month=TruncMonth("completed_at", tzinfo=SHANGHAI)).values("region", "month")
+                .annotate(revenue=Coalesce(Sum("price_total"), ZERO, output_field=_MONEY),
+                          margin=Coalesce(Sum(margin), ZERO, output_field=_MONEY)).order_by())
+    table = {}
+    for row in paid:
+        table.setdefault(row["region"], {}).setdefault(_month(row["month"]), {})["paid"] = row["total"] or ZERO
+    for row in refunded:
+        table.setdefault(row["order__region"], {}).setdefault(_month(row["month"]), {})["refunded"] = row["total"]
+    for row in services:
+        cell = table.setdefault(row["region"], {}).setdefault(_month(row["month"]), {})
+        cell["revenue"], cell["margin"] = row["revenue"], row["margin"]
+    return table
+
+
+def _ratio(part, whole):
+    if not whole:
+        return None
+    return (Decimal(part or 0) * 100 / Decimal(whole)).quantize(Decimal("0.01"))
+
+
+def region_moves(*, month, since=None):
+    """The regions whose refund rate or service margin (in %) in `month` ("YYYY-MM") differs from the average of
+    the TRAILING months before by more than the threshold: [(region_id, metric, value, baseline)]."""
+    threshold = _threshold()
+    table = _region_months(since=since or _moment(_since(TRAILING + 1, date.fromisoformat(f"{month}-01"))))
+    moves = []
+    for region_id, months in table.items():
+        earlier = sorted(m for m in months if m < month)[-TRAILING:]
+        current = months.get(month)
+        if not current or not earlier:
+            continue
+        for metric, value_of in ((RegionAlert.Metric.REFUND_RATE, lambda c: _ratio(c.get("refunded"), c.get("paid"))),
+                                 (RegionAlert.Metric.MARGIN, lambda c: _ratio(c.get("margin"), c.get("revenue")))):
+            value = value_of(current)
+            history = [v for v in (value_of(months[m]) for m in earlier) if v is not None]
+            if value is None or not history:
+                continue
+            baseline = (sum(history) / len(history)).quantize(Decimal("0.01"))
+            if abs(value - baseline) > threshold:
+                moves.append((region_id, metric, value, baseline))
+    return moves
+
+
+def region_alerts_raise(*, organization, month):
+    """Raise the month's region alerts (each once) and tell finance through the notification service. Returns the
+    new alerts."""
+    raised = []
+    with tenant_scope(organization):
+        moves = region_moves(month=month)
+        finance = list(User.objects.filter(groups__name=Role.FINANCE, is_active=True).distinct())
+        for region_id, metric, value, baseline in moves:
+            try:
+                with transaction.atomic():
+                    alert = RegionAlert.objects.create(organization=organization, region_id=region_id,
+                                                       metric=metric, month=date.fromisoformat(f"{month}-01"),
+                                                       value=value, baseline=baseline)
+            except IntegrityError:
+                continue  # raised before: told once
+            raised.append(alert)
+            title = str(MSG_ALERT_TITLE % {"region": alert.region.name, "metric": alert.get_metric_display(),
+                                           "value": value, "month": month, "baseline": baseline})[:200]
+            for user in finance:
+                notify(recipient=user, kind=Notification.Kind.REGION_ALERT, title=title, url="/settlement/dashboard/")
+    return raised
+
+
+class FinanceDashboardView(_FinanceMixin, TemplateView):
+    template_name = "settlement/partners/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        since_day = _since()
+        since = _moment(since_day)
+        months = revenue_by_month(since=since)
+        services = services_by_kind_and_tier(since=since)
+        kinds = dict(ServiceJob._meta.get_field("kind").choices)
+        chart = {
+            "labels": sorted({row["month"] for row in months}),
+            "datasets": [],
+        }
+        for key, label in (("revenue", _("Revenue")), ("refunds", _("Refunds")), ("fees", _("Channel fees")),
+                           ("margin", _("Margin"))):
+            for currency in sorted({row["currency"] for row in months}):
+                values = {row["month"]: float(row[key]) for row in months if row["currency"] == currency}
+                chart["datasets"].append({"label": f"{label} ({currency})",
+                                          "data": [values.get(m, 0) for m in chart["labels"]]})
+        service_chart = {
+            "labels": [f"{kinds.get(row['kind'], row['kind'])} · T{row['tier']}" for row in services],
+            "datasets": [{"label": str(_("Service revenue")), "data": [float(r["revenue"] or 0) for r in services]},
+                         {"label": str(_("Service margin")), "data": [float(r["margin"] or 0) for r in services]}],
+        }
+        for dataset in chart["datasets"]:
+            dataset["label"] = str(dataset["label"])
+        return super().get_context_data(
+            since=since_day, months=months, regions=revenue_by_region(since=since),
+            channels=revenue_by_channel(since=since), services=services, kinds=kinds,
+            match_rate=match_rate(since=since), chart=chart, service_chart=service_chart,
+            alerts=list(RegionAlert.objects.select_related("region").order_by("-month", "-created_at")[:20]),
+            **kwargs)

@@ -1,0 +1,100 @@
+"""Exports of partner settlement: one statement as an Excel workbook, the period summary across partners, and the
+bank payment file (CSV) of approved statements. Numbers are written as numbers; text a spreadsheet would run as a
+formula is neutralised. Amounts are the statement's, never recomputed here.
+
+PDF statements are not produced yet: the project has no PDF library and the machines no CJK font (see
+docs/settlement.md)."""
+
+import csv
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from scrm.customers.exports import neutralise
+from settlement.models import SettlementStatement
+
+TOTALS = ("sales", "refunds", "channel_fees", "commission", "rebates", "service_income", "materials",
+          "technician_payouts", "adjustments", "tax", "payable")
+
+
+def _total_labels():
+    return {name: str(SettlementStatement._meta.get_field(name).verbose_name) for name in TOTALS}
+
+
+def _save(workbook):
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _text(value):
+    return neutralise("" if value is None else str(value))
+
+
+def statement_xlsx(statement):
+    """The statement as a partner reads it: header facts, its lines (original and settled amounts), its totals."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Statement")[:31]
+    partner = statement.partner
+    facts = [
+        (_("Partner"), _text(partner.name)), (_("Code"), _text(partner.code)),
+        (_("Period"), f"{statement.period_start} – {statement.period_end}"),
+        (_("Status"), str(statement.get_status_display())), (_("Currency"), statement.currency),
+    ]
+    for label, value in facts:
+        sheet.append([label, value])
+    sheet.append([])
+    sheet.append([_("Line"), _("Count"), _("Original currency"), _("Original amount"), _("Exchange rate"),
+                  _("Amount")])
+    for line in statement.lines.all():
+        sheet.append([_text(line.description), line.count, line.source_currency, line.source_amount,
+                      line.rate, line.amount])
+    sheet.append([])
+    labels = _total_labels()
+    for name in TOTALS:
+        sheet.append([labels[name], None, None, None, None, getattr(statement, name)])
+    if statement.tax_included:
+        sheet.append([_("of which tax"), None, None, None, None, statement.tax_included])
+    for column, width in zip("ABCDEF", (36, 8, 10, 16, 14, 16), strict=True):
+        sheet.column_dimensions[column].width = width
+    return _save(workbook)
+
+
+def period_summary_xlsx(statements):
+    """One row per statement of the selection, with every total."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Summary")[:31])
+    labels = _total_labels()
+    sheet.append([_("Partner"), _("Code"), _("Region"), _("From"), _("To"), _("Status"), _("Currency"),
+                  *[labels[name] for name in TOTALS]])
+    for statement in statements:
+        partner = statement.partner
+        sheet.append([_text(partner.name), _text(partner.code), _text(partner.region.name),
+                      statement.period_start, statement.period_end, str(statement.get_status_display()),
+                      statement.currency, *[getattr(statement, name) for name in TOTALS]])
+    return _save(workbook)
+
+
+def bank_payment_csv(statements):
+    """The bank's payment file: one transfer per approved statement whose payable reaches its minimum payout,
+    account numbers in full (the file goes to the bank, never to a page)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["payee_name", "bank", "account_number", "amount", "currency", "reference"])
+    for statement in statements:
+        if statement.status != SettlementStatement.Status.APPROVED or statement.below_minimum:
+            continue
+        if statement.payable <= 0:
+            continue
+        partner = statement.partner
+        writer.writerow([_text(partner.bank_account_name or partner.name), _text(partner.bank_name),
+                         partner.bank_account, f"{statement.payable:.2f}", statement.currency,
+                         f"ST{statement.pk}-{statement.period_end:%Y%m%d}"])
+    return buffer.getvalue()
+
+
+def export_name(prefix, extension):
+    return f"{prefix}-{timezone.localtime():%Y%m%d-%H%M}.{extension}"

@@ -1,0 +1,44 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from scrm.models import Region
+from settlement.models import Partner, SettlementStatement
+
+
+def _regions(request):
+    return Region.objects.all()
+
+
+def _partners(request):
+    return Partner.objects.order_by("name", "pk")
+
+
+class StatementFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=SettlementStatement.Status.choices)
+    partner = django_filters.ModelChoiceFilter(label=_("Partner"), queryset=_partners,
+                                               widget=forms.Select(attrs={"class": "form-select"}))
+    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region",
+                                              widget=forms.Select(attrs={"class": "form-select"}))
+    period = django_filters.DateFromToRangeFilter(label=_("Period starting"), field_name="period_start")
+
+    class Meta:
+        model = SettlementStatement
+        fields = ["status", "partner", "region", "period"]
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(partner__region__path__startswith=value.path) if value else queryset
+
+
+class PartnerFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Partner.Kind.choices)
+    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region",
+                                              widget=forms.Select(attrs={"class": "form-select"}))
+    name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
+
+    class Meta:
+        model = Partner
+        fields = ["kind", "region", "name"]
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region__path__startswith=value.path) if value else queryset

@@ -1,0 +1,121 @@
+"""Forms of finance's settlement configuration: a rule (tiers written one per line), an exchange rate, a partner.
+They parse; the services decide."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from scrm.models import Region
+from settlement.models import Partner, SettlementRule, Store
+
+MSG_TIER_LINE = _("Write each tier as “from-to:rate”, e.g. 0-50000:0 then 50000-:0.01 (one per line).")
+
+
+def _styled(form):
+    for field in form.fields.values():
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        if isinstance(field.widget, forms.CheckboxInput):
+            css = "form-check-input"
+        field.widget.attrs.setdefault("class", css)
+    return form
+
+
+class RuleForm(forms.ModelForm):
+    tiers = forms.CharField(label=_("Rebate tiers"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text=MSG_TIER_LINE)
+
+    class Meta:
+        model = SettlementRule
+        fields = ["name", "region", "partner", "valid_from", "currency", "conversion_date", "cycle", "tax_rate",
+                  "prices_include_tax", "commission_rate", "tier_mode", "minimum_payout", "rounding"]
+        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.order_by("path")
+        self.fields["partner"].queryset = Partner.objects.order_by("name")
+        _styled(self)
+
+    def clean_tiers(self):
+        tiers = []
+        for line in (self.cleaned_data.get("tiers") or "").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            bounds, sep, rate = line.partition(":")
+            lower, dash, upper = bounds.partition("-")
+            if not sep or not dash:
+                raise forms.ValidationError(MSG_TIER_LINE)
+            tiers.append({"from": lower.strip(), "to": upper.strip() or None, "rate": rate.strip()})
+        return tiers
+
+
+class ExchangeRateForm(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    base = forms.CharField(label=_("From currency"), max_length=3)
+    quote = forms.CharField(label=_("To currency"), max_length=3, initial="CNY")
+    rate = forms.DecimalField(label=_("Rate"), max_digits=18, decimal_places=8)
+    source = forms.CharField(label=_("Source"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+
+class PartnerForm(forms.ModelForm):
+    bank_account = forms.CharField(label=_("Account number"), required=False, max_length=40,
+                                   help_text=_("Stored encrypted; shown masked. Leave empty to keep the current one."))
+    stores = forms.ModelMultipleChoiceField(label=_("Stores"), required=False, queryset=Store.objects.none())
+
+    class Meta:
+        model = Partner
+        fields = ["code", "name", "kind", "region", "contact_name", "contact_mobile", "contact_email",
+                  "bank_account_name", "bank_name", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.order_by("path")
+        self.fields["stores"].queryset = Store.objects.order_by("name")
+        if self.instance.pk:
+            self.fields["stores"].initial = list(self.instance.stores.values_list("pk", flat=True))
+        _styled(self)
+
+    def validate_unique(self):
+        """The code's uniqueness is the service's to decide (with its message)."""
+
+
+MSG_ITEM_LINE = _("Write each item as “code × quantity”, e.g. ac-install × 2 (one per line).")
+MSG_UNKNOWN_ITEM = _("No service item has the code %(code)s.")
+
+
+class ServiceJobCompleteForm(forms.Form):
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+    technician = forms.CharField(label=_("Technician"), max_length=50, required=False)
+    items = forms.CharField(label=_("Items"), widget=forms.Textarea(attrs={"rows": 3}), help_text=MSG_ITEM_LINE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.filter(active=True).order_by("name")
+        self.fields["partner"].widget.attrs["aria-label"] = _("Partner")
+        _styled(self)
+
+    def clean_items(self):
+        from settlement.models import ServiceItem
+
+        wanted = []
+        for line in self.cleaned_data["items"].splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            code, _sep, quantity = line.replace("×", "x").replace("*", "x").partition("x")
+            try:
+                quantity = Decimal(quantity.strip() or "1")
+            except InvalidOperation:
+                raise forms.ValidationError(MSG_ITEM_LINE) from None
+            wanted.append((code.strip(), quantity))
+        items = {item.code: item for item in ServiceItem.objects.filter(code__in=[c for c, _q in wanted])}
+        for code, _quantity in wanted:
+            if code not in items:
+                raise forms.ValidationError(MSG_UNKNOWN_ITEM % {"code": code})
+        return [(items[code], quantity) for code, quantity in wanted]

@@ -1,0 +1,711 @@
+"""Writes of partner settlement: rules, exchange rates, partners, the service catalogue and jobs, statements.
+
+Statements are generated from the period's sums, read in the database (one aggregate query per kind), and computed by
+settlement.partner_money. A draft is regenerated in place (idempotent); reviewed, approved and paid statements are
+left as they are; an approved statement never changes again: a correction is an adjustment that goes into the
+partner's next statement.
+
+The contract with reconciliation is one queryset, `reconciled_payment_lines()`: an order is settled when a
+statement line classed `matched` points at it, and its channel fee is that line's fee.
+"""
+
+import re
+from calendar import monthrange
+from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from scrm.models.imports import JOB_STATES
+from scrm.platform import outbox
+from scrm.platform.crypto import secret_encrypt
+from scrm.platform.locks import advisory_xact_lock
+from scrm.platform.tenancy import tenant_scope
+from settlement import partner_errors as msg
+from settlement.errors import SettlementError
+from settlement.models import (
+    CityTier,
+    Cycle,
+    ExchangeRate,
+    MatchClass,
+    Order,
+    Partner,
+    PartnerStore,
+    Refund,
+    RegionCityTier,
+    ServiceItem,
+    ServiceJob,
+    ServiceJobLine,
+    ServicePrice,
+    SettlementAdjustment,
+    SettlementRule,
+    SettlementRun,
+    SettlementStatement,
+    SettlementStatementEvent,
+    SettlementStatementLine,
+    StatementLine,
+)
+from settlement.partner_money import (
+    Adjustment,
+    Group,
+    Inputs,
+    Terms,
+    lines_balance,
+    money_round,
+    statement_compute,
+    tiers_dump,
+    tiers_parse,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+RATE_LOOKBACK_DAYS = 7  # a rate of a weekend or holiday is the last published before it
+RUN_KIND = "settlement_run"
+Status = SettlementStatement.Status
+Event = SettlementStatementEvent.Action
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_ACCOUNT = re.compile(r"^[0-9 ]+$")
+
+__all__ = [
+    "exchange_rate_set", "partner_save", "period_bounds", "reconciled_payment_lines", "rule_create", "rule_for",
+    "rule_update", "service_job_complete", "service_job_confirm", "service_job_from_ticket", "service_price_set",
+    "settlement_run_execute", "settlement_run_request", "statement_adjust", "statement_approve",
+    "statement_generate", "statement_mark_paid", "statement_reopen", "statement_review",
+]
+
+
+# --- The contract with reconciliation ------------------------------------------------------------------------------
+
+
+def reconciled_payment_lines():
+    """The statement lines that settle an order: payments the reconciliation matched to a ledger order. An order is
+    "reconciled" when one of these points at it; its channel fee is the line's fee."""
+    return StatementLine.objects.filter(match_class=MatchClass.MATCHED, kind=StatementLine.Kind.PAYMENT,
+                                        order__isnull=False)
+
+
+# --- Small checks ---------------------------------------------------------------------------------------------------
+
+
+def _currency(value):
+    value = (value or "").strip().upper()
+    if not _CURRENCY.match(value):
+        raise SettlementError(msg.MSG_BAD_CURRENCY % {"value": value or "—"})
+    return value
+
+
+def _decimal(value, name, *, fraction=False):
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise SettlementError(msg.MSG_NEGATIVE % {"name": name}) from None
+    if not number.is_finite() or number < 0:
+        raise SettlementError(msg.MSG_NEGATIVE % {"name": name})
+    if fraction and number >= 1:
+        raise SettlementError(msg.MSG_RATE_NOT_FRACTION % {"name": name})
+    return number
+
+
+def _local_bounds(start, end):
+    """The moments of a local (Asia/Shanghai) date range, end exclusive."""
+    return (datetime.combine(start, time.min, tzinfo=SHANGHAI),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=SHANGHAI))
+
+
+def period_bounds(cycle, day):
+    """The period of `cycle` that holds `day`: its Monday to Sunday, its month, or the day itself."""
+    if cycle == Cycle.WEEKLY:
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if cycle == Cycle.MONTHLY:
+        return day.replace(day=1), day.replace(day=monthrange(day.year, day.month)[1])
+    return day, day
+
+
+def _event(statement, action, actor=None, **detail):
+    SettlementStatementEvent.objects.create(organization_id=statement.organization_id, statement=statement,
+                                            action=action, by=actor, detail=detail)
+
+
+# --- Rules -----------------------------------------------------------------------------------------------------------
+
+
+def _rule_partners(rule):
+    """The partners a rule may settle: its partner, or those of its region and below (all for a default rule)."""
+    if rule.partner_id:
+        return Partner.objects.filter(pk=rule.partner_id)
+    if rule.region_id:
+        return Partner.objects.filter(region__path__startswith=rule.region.path)
+    return Partner.objects.all()
+
+
+def _rule_check(rule):
+    if rule.region_id and rule.partner_id:
+        raise SettlementError(msg.MSG_RULE_SCOPE)
+    rule.currency = _currency(rule.currency)
+    rule.tax_rate = _decimal(rule.tax_rate, "tax rate", fraction=True)
+    rule.commission_rate = _decimal(rule.commission_rate, "commission rate", fraction=True)
+    rule.minimum_payout = _decimal(rule.minimum_payout, "minimum payout")
+    rule.rebate_tiers = tiers_dump(tiers_parse(rule.rebate_tiers))
+    same_scope = SettlementRule.objects.filter(region=rule.region_id, partner=rule.partner_id,
+                                               valid_from=rule.valid_from).exclude(pk=rule.pk)
+    if same_scope.exists():
+        raise SettlementError(msg.MSG_RULE_OVERLAP % {"date": rule.valid_from})
+    locked = (SettlementStatement.objects.filter(status__in=[Status.APPROVED, Status.PAID],
+                                                 period_end__gte=rule.valid_from,
+                                                 partner__in=_rule_partners(rule))
+              .select_related("partner").order_by("-period_end").first())
+    if locked is not None:
+        raise SettlementError(msg.MSG_RULE_APPROVED_PERIOD % {
+            "date": rule.valid_from, "partner": locked.partner, "start": locked.period_start,
+            "end": locked.period_end})
+
+
+@transaction.atomic
+def rule_create(*, organization, actor=None, **fields):
+    """A rule from `valid_from` on. Refused (nothing written) for overlapping periods of the same scope, bad
+    tiers, and a start that would reach into an approved statement's period."""
+    with tenant_scope(organization):
+        advisory_xact_lock("settlement-rules", organization.pk)
+        rule = SettlementRule(organization=organization, created_by=actor, **fields)
+        _rule_check(rule)
+        try:
+            with transaction.atomic():
+                rule.save()
+        except IntegrityError:
+            raise SettlementError(msg.MSG_RULE_OVERLAP % {"date": rule.valid_from}) from None
+        return rule
+
+
+@transaction.atomic
+def rule_update(*, rule, actor=None, **fields):
+    """Change a rule no approved statement used (else refused: a change is a new rule)."""
+    with tenant_scope(rule.organization_id):
+        advisory_xact_lock("settlement-rules", rule.organization_id)
+        rule = SettlementRule.objects.select_for_update().get(pk=rule.pk)
+        if rule.statements.filter(status__in=[Status.APPROVED, Status.PAID]).exists():
+            raise SettlementError(msg.MSG_RULE_IN_USE)
+        for name, value in fields.items():
+            setattr(rule, name, value)
+        _rule_check(rule)
+        rule.save()
+        return rule
+
+
+def rule_for(partner, day):
+    """The rule settling `partner` on `day`: its own latest rule started by then, else that of its region or the
+    nearest region above it, else the organization's default rule. None when there is none."""
+    own = SettlementRule.objects.filter(partner=partner, valid_from__lte=day).order_by("-valid_from").first()
+    if own is not None:
+        return own
+    path = partner.region.path
+    ancestors = [path[:i + 1] for i, char in enumerate(path) if char == "/" and i > 0]
+    candidates = (SettlementRule.objects.filter(partner__isnull=True, valid_from__lte=day)
+                  .filter(Q(region__path__in=ancestors) | Q(region__isnull=True))
+                  .select_related("region"))
+    best = None
+    for rule in candidates:
+        depth = len(rule.region.path) if rule.region_id else 0
+        key = (depth, rule.valid_from)
+        if best is None or key > best[0]:
+            best = (key, rule)
+    return best[1] if best else None
+
+
+# --- Exchange rates --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def exchange_rate_set(*, organization, day, base, quote, rate, source=""):
+    base, quote = _currency(base), _currency(quote)
+    if base == quote:
+        raise SettlementError(msg.MSG_SAME_CURRENCY)
+    try:
+        rate = Decimal(str(rate))
+    except (InvalidOperation, ValueError):
+        raise SettlementError(msg.MSG_RATE_NOT_POSITIVE) from None
+    if not rate.is_finite() or rate <= 0:
+        raise SettlementError(msg.MSG_RATE_NOT_POSITIVE)
+    with tenant_scope(organization):
+        row, _created = ExchangeRate.objects.update_or_create(
+            organization=organization, base=base, quote=quote, date=day,
+            defaults={"rate": rate, "source": source[:100]})
+        return row
+
+
+class _Rates:
+    """The rates a statement needs, read once per pair: the rate of a day, or the latest of the days before it."""
+
+    def __init__(self, quote):
+        self.quote, self.pairs = quote, {}
+
+    def rate(self, base, day):
+        if base == self.quote:
+            return None
+        known = self.pairs.get(base)
+        if known is None:
+            known = self.pairs[base] = sorted(
+                ExchangeRate.objects.filter(base=base, quote=self.quote).values_list("date", "rate"), reverse=True)
+        for rate_day, rate in known:
+            if rate_day <= day:
+                if (day - rate_day).days <= RATE_LOOKBACK_DAYS:
+                    return rate
+                break
+        raise SettlementError(msg.MSG_RATE_MISSING % {"base": base, "quote": self.quote, "date": day,
+                                                      "days": RATE_LOOKBACK_DAYS})
+
+
+# --- Partners and the catalogue --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def partner_save(*, organization, partner=None, stores=None, bank_account=None, **fields):
+    """Create or change a partner. `bank_account` (digits) is encrypted at rest; None leaves it as it was, "" clears
+    it. `stores`: the stores whose orders settle to it (a store settles to one partner)."""
+    with tenant_scope(organization):
+        if partner is None:
+            partner = Partner(organization=organization)
+        for name, value in fields.items():
+            setattr(partner, name, value)
+        if bank_account is not None:
+            digits = bank_account.replace(" ", "")
+            if digits and (not _ACCOUNT.match(bank_account) or not 8 <= len(digits) <= 34):
+                raise SettlementError(msg.MSG_BANK_ACCOUNT)
+            partner.bank_account_encrypted = secret_encrypt(digits)
+            partner.bank_account_last4 = digits[-4:]
+        if Partner.objects.filter(code=partner.code).exclude(pk=partner.pk).exists():
+            raise SettlementError(msg.MSG_PARTNER_CODE_TAKEN % {"code": partner.code})
+        partner.save()
+        if stores is not None:
+            taken = (PartnerStore.objects.filter(store__in=stores).exclude(partner=partner)
+                     .select_related("store", "partner").first())
+            if taken is not None:
+                raise SettlementError(msg.MSG_STORE_TAKEN % {"store": taken.store, "partner": taken.partner})
+            partner.stores.set(stores)
+        return partner
+
+
+@transaction.atomic
+def service_price_set(*, organization, item, tier, price, material_cost=0, technician_payout=0, region=None,
+                      currency="CNY"):
+    with tenant_scope(organization):
+        values = {"price": _decimal(price, "price"), "material_cost": _decimal(material_cost, "material cost"),
+                  "technician_payout": _decimal(technician_payout, "technician payout"),
+                  "currency": _currency(currency)}
+        row, _created = ServicePrice.objects.update_or_create(
+            organization=organization, item=item, region=region, tier=tier, defaults=values)
+        return row
+
+
+def _city_tier(region):
+    if region is None:
+        return CityTier.TIER_3
+    tier = RegionCityTier.objects.filter(region=region).values_list("tier", flat=True).first()
+    return tier or CityTier.TIER_3
+
+
+def _price_for(item, region, tier):
+    """The item's price for the tier in the nearest region (the job's city, then up the tree), else everywhere."""
+    paths = []
+    if region is not None:
+        paths = [region.path[:i + 1] for i, char in enumerate(region.path) if char == "/" and i > 0]
+    prices = (ServicePrice.objects.filter(item=item, tier=tier)
+              .filter(Q(region__path__in=paths) | Q(region__isnull=True)).select_related("region"))
+    return max(prices, key=lambda p: len(p.region.path) if p.region_id else 0, default=None)
+
+
+# --- Service jobs ----------------------------------------------------------------------------------------------------
+
+# The ticket types whose resolution is a job done at the customer's.
+SERVICE_TICKET_TYPES = {"install": ServiceItem.Kind.INSTALLATION, "installation": ServiceItem.Kind.INSTALLATION,
+                        "repair": ServiceItem.Kind.REPAIR, "maintenance": ServiceItem.Kind.MAINTENANCE}
+
+
+def service_job_from_ticket(ticket, *, before=None, actor=None):
+    """The ticket lifecycle's hook (tickets.hooks): a resolved installation or repair ticket becomes a job to
+    complete (once per ticket, whatever the number of resolutions). Runs in the ticket's transaction."""
+    if ticket.status != "resolved" or ticket.type_id is None:
+        return None
+    kind = SERVICE_TICKET_TYPES.get(ticket.type.code)
+    if kind is None:
+        return None
+    with tenant_scope(ticket.organization_id):
+        if ServiceJob.objects.filter(ticket=ticket).exists():
+            return None
+        return ServiceJob.objects.create(
+            organization_id=ticket.organization_id, number=f"SJ{ticket.number}"[:32], ticket=ticket, kind=kind,
+            customer_id=ticket.customer_id, region_id=ticket.region_id, tier=_city_tier(ticket.region),
+            technician=(ticket.assignee.get_full_name() or ticket.assignee.username)[:50] if ticket.assignee else "")
+
+
+@transaction.atomic
+def service_job_complete(*, job, partner, items, technician="", region=None, completed_at=None):
+    """Record what was done: the items (pairs of catalogue item and quantity) priced for the job's city tier, the
+    partner and technician. Refused with nothing written when an item has no price."""
+    with tenant_scope(job.organization_id):
+        job = ServiceJob.objects.select_for_update().get(pk=job.pk)
+        if job.status not in {ServiceJob.Status.OPEN, ServiceJob.Status.COMPLETED}:
+            raise SettlementError(msg.MSG_JOB_STATUS % {"status": job.get_status_display()})
+        if partner is None:
+            raise SettlementError(msg.MSG_JOB_NO_PARTNER)
+        items = [(item, Decimal(str(quantity))) for item, quantity in items]
+        if not items:
+            raise SettlementError(msg.MSG_JOB_NO_ITEMS)
+        if region is not None:
+            job.region, job.tier = region, _city_tier(region)
+        lines, currency = [], None
+        for item, quantity in items:
+            if quantity <= 0:
+                raise SettlementError(msg.MSG_JOB_QUANTITY)
+            price = _price_for(item, job.region, job.tier)
+            if price is None:
+                raise SettlementError(msg.MSG_JOB_NO_PRICE % {
+                    "item": item, "tier": CityTier(job.tier).label, "region": job.region or "—"})
+            currency = currency or price.currency
+            lines.append(ServiceJobLine(organization_id=job.organization_id, job=job, item=item, quantity=quantity,
+                                        unit_price=price.price, unit_material_cost=price.material_cost,
+                                        unit_payout=price.technician_payout))
+        job.lines.all().delete()
+        ServiceJobLine.objects.bulk_create(lines)
+        job.partner, job.technician, job.currency = partner, technician[:50] or job.technician, currency
+        job.price_total = money_round(sum(line.unit_price * line.quantity for line in lines))
+        job.material_total = money_round(sum(line.unit_material_cost * line.quantity for line in lines))
+        job.payout_total = money_round(sum(line.unit_payout * line.quantity for line in lines))
+        job.status = ServiceJob.Status.COMPLETED
+        job.completed_at = completed_at or job.completed_at or timezone.now()
+        job.save()
+        return job
+
+
+@transaction.atomic
+def service_job_confirm(*, job, confirmed_at=None):
+    """The customer confirmed the job: its money goes into its partner's statement of the period it was done in."""
+    with tenant_scope(job.organization_id):
+        job = ServiceJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ServiceJob.Status.COMPLETED:
+            raise SettlementError(msg.MSG_JOB_STATUS % {"status": job.get_status_display()})
+        job.status, job.confirmed_at = ServiceJob.Status.CONFIRMED, confirmed_at or timezone.now()
+        job.save(update_fields=["status", "confirmed_at"])
+        return job
+
+
+# --- Statements ------------------------------------------------------------------------------------------------------
+
+
+def _groups(rows, rates, conversion_day, amount_key):
+    groups = []
+    for row in rows:
+        day = conversion_day or row["day"]
+        groups.append(Group(row["currency"], row[amount_key] or Decimal(0), row.get("n", 0),
+                            rates.rate(row["currency"], day)))
+    return groups
+
+
+def statement_inputs(partner, rule, start, end, adjustments=()):
+    """The period's sums for `partner`, read in the database, converted at the rule's rates (refused with the
+    missing rate's pair and date)."""
+    since, until = _local_bounds(start, end)
+    rates = _Rates(rule.currency)
+    conversion_day = end if rule.conversion_date == SettlementRule.ConversionDate.PERIOD_END else None
+    stores = PartnerStore.objects.filter(partner=partner).values("store_id")
+    day = TruncDate("paid_at", tzinfo=SHANGHAI)
+    reconciled = reconciled_payment_lines().filter(order=OuterRef("pk"))
+    orders = (Order.objects.filter(store__in=stores, paid_at__gte=since, paid_at__lt=until)
+              .filter(Exists(reconciled)).annotate(day=day).values("currency", "day")
+              .annotate(total=Sum("paid_amount"), n=Count("pk")).order_by())
+    fees = (reconciled_payment_lines().filter(order__store__in=stores, order__paid_at__gte=since,
+                                              order__paid_at__lt=until)
+            .annotate(day=TruncDate("order__paid_at", tzinfo=SHANGHAI)).values("currency", "day")
+            .annotate(total=Sum("fee")).order_by())
+    refunds = (Refund.objects.filter(store__in=stores, status=Refund.Status.REFUNDED, refunded_at__gte=since,
+                                     refunded_at__lt=until)
+               .annotate(day=TruncDate("refunded_at", tzinfo=SHANGHAI)).values("currency", "day")
+               .annotate(total=Sum("amount"), n=Count("pk")).order_by())
+    jobs = (ServiceJob.objects.filter(partner=partner, status=ServiceJob.Status.CONFIRMED,
+                                      completed_at__gte=since, completed_at__lt=until)
+            .annotate(day=TruncDate("completed_at", tzinfo=SHANGHAI)).values("currency", "day")
+            .annotate(price=Sum("price_total"), material=Sum("material_total"), payout=Sum("payout_total"),
+                      n=Count("pk")).order_by())
+    orders, fees, refunds, jobs = list(orders), list(fees), list(refunds), list(jobs)
+    no_count = [{**row, "n": 0} for row in jobs]
+    return Inputs(
+        sales=tuple(_groups(orders, rates, conversion_day, "total")),
+        refunds=tuple(_groups(refunds, rates, conversion_day, "total")),
+        fees=tuple(_groups(fees, rates, conversion_day, "total")),
+        service_income=tuple(_groups(jobs, rates, conversion_day, "price")),
+        materials=tuple(_groups(no_count, rates, conversion_day, "material")),
+        payouts=tuple(_groups(no_count, rates, conversion_day, "payout")),
+        adjustments=tuple(adjustments),
+    ), sum(row["n"] for row in orders), sum(row["n"] for row in jobs)
+
+
+def _terms(rule):
+    return Terms(currency=rule.currency, commission_rate=rule.commission_rate,
+                 tiers=tuple(tiers_parse(rule.rebate_tiers)),
+                 progressive=rule.tier_mode == SettlementRule.TierMode.PROGRESSIVE, tax_rate=rule.tax_rate,
+                 prices_include_tax=rule.prices_include_tax, minimum_payout=rule.minimum_payout,
+                 quantum=rule.rounding)
+
+
+def _line_description(line):
+    from settlement.partner_models import StatementLineKind
+
+    if line.description:
+        return line.description
+    label = str(StatementLineKind(line.kind).label)
+    return f"{label} ({line.source_currency})" if line.source_currency else label
+
+
+@transaction.atomic
+def statement_generate(*, partner, period_start, period_end, actor=None):
+    """Draft (or redraft) the partner's statement of the period. Idempotent: generating a draft again gives the
+    same lines. A reviewed, approved or paid statement is returned as it is. Returns (statement, generated)."""
+    if period_end < period_start:
+        raise SettlementError(msg.MSG_PERIOD)
+    with tenant_scope(partner.organization_id):
+        advisory_xact_lock("settlement-statement", partner.organization_id, partner.pk)
+        statement = (SettlementStatement.objects.select_for_update()
+                     .filter(partner=partner, period_start=period_start, period_end=period_end).first())
+        if statement is not None and statement.status != Status.DRAFT:
+            return statement, False
+        rule = rule_for(partner, period_start)
+        if rule is None:
+            raise SettlementError(msg.MSG_NO_RULE % {"partner": partner, "date": period_start})
+        created = statement is None
+        if created:
+            statement = SettlementStatement(organization_id=partner.organization_id, partner=partner,
+                                            period_start=period_start, period_end=period_end)
+        # Corrections waiting for this partner (and those already in this draft), and earlier approved statements
+        # below the minimum payout, carried forward.
+        pending = list(SettlementAdjustment.objects.filter(partner=partner)
+                       .filter(Q(statement__isnull=True) | Q(statement=statement.pk)).order_by("created_at", "pk"))
+        carried = list(SettlementStatement.objects.filter(
+            partner=partner, status=Status.APPROVED, below_minimum=True, period_end__lt=period_start)
+            .filter(Q(carried_into__isnull=True) | Q(carried_into=statement.pk)).order_by("period_start"))
+        adjustments = [Adjustment(a.amount, a.reason, a) for a in pending if a.currency == rule.currency]
+        adjustments += [Adjustment(s.payable, f"{s.period_start} – {s.period_end} carried forward", s)
+                        for s in carried if s.currency == rule.currency]
+        inputs, order_count, job_count = statement_inputs(partner, rule, period_start, period_end, adjustments)
+        result = statement_compute(inputs, _terms(rule))
+        statement.rule, statement.currency, statement.status = rule, rule.currency, Status.DRAFT
+        for name, value in result.totals.items():
+            setattr(statement, name, value)
+        statement.subtotal, statement.tax_included = result.subtotal, result.tax_included
+        statement.payable, statement.below_minimum = result.payable, result.below_minimum
+        statement.order_count, statement.job_count = order_count, job_count
+        statement.generated_at = timezone.now()
+        statement.save()
+        statement.lines.all().delete()
+        SettlementStatementLine.objects.bulk_create([
+            SettlementStatementLine(
+                organization_id=statement.organization_id, statement=statement, position=n, kind=line.kind,
+                description=_line_description(line)[:255], count=line.count, source_currency=line.source_currency,
+                source_amount=line.source_amount, rate=line.rate, amount=line.amount,
+                adjustment=line.adjustment if isinstance(line.adjustment, SettlementAdjustment) else None)
+            for n, line in enumerate(result.lines, start=1)])
+        SettlementAdjustment.objects.filter(pk__in=[a.pk for a in pending if a.currency == rule.currency]).update(
+            statement=statement)
+        SettlementStatement.objects.filter(pk__in=[s.pk for s in carried if s.currency == rule.currency]).update(
+            carried_into=statement)
+        _event(statement, Event.GENERATED if created else Event.REGENERATED, actor,
+               payable=str(statement.payable), orders=order_count, jobs=job_count)
+        return statement, True
+
+
+def _locked(statement_id):
+    return SettlementStatement.objects.select_for_update().select_related("partner").get(pk=statement_id)
+
+
+def _transition(statement, allowed, action_label):
+    if statement.status not in allowed:
+        if statement.locked and action_label in {"adjusted", "regenerated", "reviewed"}:
+            raise SettlementError(msg.MSG_STATEMENT_LOCKED % {
+                "partner": statement.partner, "start": statement.period_start, "end": statement.period_end,
+                "status": statement.get_status_display()})
+        raise SettlementError(msg.MSG_STATEMENT_TRANSITION % {"status": statement.get_status_display()})
+
+
+@transaction.atomic
+def statement_review(*, statement, actor):
+    with tenant_scope(statement.organization_id):
+        statement = _locked(statement.pk)
+        _transition(statement, {Status.DRAFT}, "reviewed")
+        statement.status, statement.reviewed_by, statement.reviewed_at = Status.REVIEWED, actor, timezone.now()
+        statement.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        _event(statement, Event.REVIEWED, actor)
+        return statement
+
+
+@transaction.atomic
+def statement_reopen(*, statement, actor):
+    """A reviewed statement back to draft (to adjust or regenerate it)."""
+    with tenant_scope(statement.organization_id):
+        statement = _locked(statement.pk)
+        _transition(statement, {Status.REVIEWED}, "sent back to draft")
+        statement.status = Status.DRAFT
+        statement.save(update_fields=["status"])
+        _event(statement, Event.REOPENED, actor)
+        return statement
+
+
+@transaction.atomic
+def statement_approve(*, statement, actor):
+    """Lock a reviewed statement. Refused when its lines no longer add up to its totals."""
+    with tenant_scope(statement.organization_id):
+        statement = _locked(statement.pk)
+        _transition(statement, {Status.REVIEWED}, "approved")
+        lines = list(statement.lines.values_list("kind", "amount"))
+        totals = {name: getattr(statement, name) for name in (
+            "sales", "refunds", "channel_fees", "commission", "rebates", "service_income", "materials",
+            "technician_payouts", "adjustments", "tax")}
+        if not lines_balance(lines, totals, statement.payable):
+            raise SettlementError(msg.MSG_STATEMENT_UNBALANCED)
+        statement.status, statement.approved_by, statement.approved_at = Status.APPROVED, actor, timezone.now()
+        statement.save(update_fields=["status", "approved_by", "approved_at"])
+        _event(statement, Event.APPROVED, actor, payable=str(statement.payable))
+        return statement
+
+
+@transaction.atomic
+def statement_mark_paid(*, statement, actor, reference):
+    reference = (reference or "").strip()[:64]
+    if not reference:
+        raise SettlementError(msg.MSG_PAYMENT_REFERENCE)
+    with tenant_scope(statement.organization_id):
+        statement = _locked(statement.pk)
+        _transition(statement, {Status.APPROVED}, "marked paid")
+        statement.status, statement.paid_by, statement.paid_at = Status.PAID, actor, timezone.now()
+        statement.payment_reference = reference
+        statement.save(update_fields=["status", "paid_by", "paid_at", "payment_reference"])
+        _event(statement, Event.PAID, actor, reference=reference)
+        return statement
+
+
+@transaction.atomic
+def statement_adjust(*, statement, actor, amount, reason):
+    """A manual correction with its reason. On a draft it goes in at once (the draft is regenerated); on an approved
+    or paid statement it is refused: the correction is recorded against the partner and goes into its next
+    statement (`adjustment_for_next_period`). Returns the adjustment."""
+    reason = (reason or "").strip()[:255]
+    if not reason:
+        raise SettlementError(msg.MSG_ADJUSTMENT_REASON)
+    try:
+        amount = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        raise SettlementError(msg.MSG_ADJUSTMENT_ZERO) from None
+    if not amount.is_finite() or money_round(amount) == 0:
+        raise SettlementError(msg.MSG_ADJUSTMENT_ZERO)
+    with tenant_scope(statement.organization_id):
+        statement = _locked(statement.pk)
+        _transition(statement, {Status.DRAFT}, "adjusted")
+        adjustment = SettlementAdjustment.objects.create(
+            organization_id=statement.organization_id, partner=statement.partner, currency=statement.currency,
+            amount=money_round(amount), reason=reason, statement=statement, created_by=actor)
+        _event(statement, Event.ADJUSTED, actor, amount=str(adjustment.amount), reason=reason)
+        statement_generate(partner=statement.partner, period_start=statement.period_start,
+                           period_end=statement.period_end, actor=actor)
+        return adjustment
+
+
+@transaction.atomic
+def adjustment_for_next_period(*, statement, actor, amount, reason):
+    """A correction of an approved (or paid) statement: recorded against the partner, it goes into the partner's
+    next statement generated."""
+    reason = (reason or "").strip()[:255]
+    if not reason:
+        raise SettlementError(msg.MSG_ADJUSTMENT_REASON)
+    try:
+        amount = money_round(Decimal(str(amount)))
+    except (InvalidOperation, ValueError):
+        raise SettlementError(msg.MSG_ADJUSTMENT_ZERO) from None
+    if amount == 0:
+        raise SettlementError(msg.MSG_ADJUSTMENT_ZERO)
+    with tenant_scope(statement.organization_id):
+        statement = _locked(statement.pk)
+        if not statement.locked:
+            return statement_adjust(statement=statement, actor=actor, amount=amount, reason=reason)
+        adjustment = SettlementAdjustment.objects.create(
+            organization_id=statement.organization_id, partner=statement.partner, currency=statement.currency,
+            amount=amount, reason=reason, corrects=statement, created_by=actor)
+        _event(statement, Event.ADJUSTED, actor, amount=str(amount), reason=reason, next_period=True)
+        return adjustment
+
+
+# --- Runs: every statement of a period, as a job of the outbox --------------------------------------------------------
+
+
+@transaction.atomic
+def settlement_run_request(*, organization, cycle, day, actor=None):
+    """Generate the statements of the `cycle` period holding `day` for every active partner whose rule has that
+    cycle, on the jobs queue. Asking again re-runs it (drafts are regenerated, the rest left alone)."""
+    start, end = period_bounds(cycle, day)
+    with tenant_scope(organization):
+        run, _created = SettlementRun.objects.get_or_create(
+            organization=organization, cycle=cycle, period_start=start,
+            defaults={"period_end": end, "requested_by": actor})
+        run.status, run.problems, run.finished_at = SettlementRun.Status.QUEUED, [], None
+        run.save(update_fields=["status", "problems", "finished_at"])
+        outbox.enqueue(RUN_KIND, run)
+        return run
+
+
+def settlement_run_execute(*, run_id):
+    """The job: each partner's statement in its own transaction, so one refused partner (a missing exchange rate)
+    is listed on the run and the others are generated."""
+    run = SettlementRun.objects.get(pk=run_id)
+    SettlementRun.objects.filter(pk=run.pk).update(status=SettlementRun.Status.RUNNING)
+    generated = skipped = 0
+    problems = []
+    for partner in Partner.objects.filter(active=True).select_related("region").order_by("pk"):
+        rule = rule_for(partner, run.period_start)
+        if rule is None or rule.cycle != run.cycle:
+            continue
+        try:
+            _statement, done = statement_generate(partner=partner, period_start=run.period_start,
+                                                  period_end=run.period_end)
+        except SettlementError as error:
+            problems.append({"partner": partner.code, "message": str(error)})
+            continue
+        generated += done
+        skipped += not done
+    SettlementRun.objects.filter(pk=run.pk).update(
+        status=SettlementRun.Status.DONE, generated=generated, skipped=skipped, problems=problems[:200],
+        finished_at=timezone.now())
+    return generated
+
+
+def periods_ended(day):
+    """The periods that ended the day before `day`: (cycle, a day of the period) for each cycle."""
+    yesterday = day - timedelta(days=1)
+    ended = [(Cycle.PER_ORDER, yesterday)]
+    if yesterday.weekday() == 6:
+        ended.append((Cycle.WEEKLY, yesterday))
+    if day.day == 1:
+        ended.append((Cycle.MONTHLY, yesterday))
+    return ended
+
+
+def settlement_cycles_start(*, organization, today=None):
+    """Beat's daily call: a run for each cycle whose period ended yesterday (idempotent: a run per period)."""
+    today = today or timezone.localdate()
+    runs = []
+    for cycle, day in periods_ended(today):
+        start, _end = period_bounds(cycle, day)
+        with tenant_scope(organization):
+            if SettlementRun.objects.filter(cycle=cycle, period_start=start).exists():
+                continue
+        runs.append(settlement_run_request(organization=organization, cycle=cycle, day=day))
+    return runs
+
+
+def _run_job(run):
+    with tenant_scope(run.organization_id):
+        settlement_run_execute(run_id=run.pk)
+
+
+outbox.register(RUN_KIND, model=SettlementRun, handler=_run_job, max_attempts=3, backoff=outbox.exponential(60),
+                lease=timedelta(minutes=40), queue=outbox.JOBS_QUEUE, states=JOB_STATES, status_field="job_state",
+                time_limit=1900)

@@ -1,0 +1,90 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from settlement.models import Partner, ServicePrice, SettlementRule, SettlementStatement
+
+_ATTRS = {"class": "table table-sm table-hover align-middle"}
+_RIGHT = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+
+
+class StatementTable(tables.Table):
+    partner = tables.LinkColumn("settlement:settlement-detail", args=[tables.A("pk")], verbose_name=_("Partner"),
+                                order_by=("partner__name", "pk"))
+    region = tables.Column(verbose_name=_("Region"), accessor="partner__region__name", orderable=False)
+    period_start = tables.DateColumn(verbose_name=_("From"), format="Y-m-d")
+    period_end = tables.DateColumn(verbose_name=_("To"), format="Y-m-d")
+    status = tables.Column(verbose_name=_("Status"))
+    sales = tables.Column(verbose_name=_("Sales"), attrs=_RIGHT)
+    payable = tables.Column(verbose_name=_("Payable"), attrs=_RIGHT)
+    currency = tables.Column(verbose_name=_("Currency"), orderable=False)
+
+    class Meta:
+        model = SettlementStatement
+        fields = ("partner", "region", "period_start", "period_end", "status", "sales", "payable", "currency")
+        attrs = {**_ATTRS, "data-testid": "statements"}
+        empty_text = _("No statement yet. Generate the statements of a period above.")
+
+
+class PartnerTable(tables.Table):
+    code = tables.LinkColumn("settlement:partner-edit", args=[tables.A("pk")], verbose_name=_("Code"))
+    name = tables.Column(verbose_name=_("Name"))
+    kind = tables.Column(verbose_name=_("Kind"))
+    region = tables.Column(verbose_name=_("Region"), orderable=False)
+    contact_name = tables.Column(verbose_name=_("Contact"), orderable=False)
+    bank_name = tables.Column(verbose_name=_("Bank"), orderable=False)
+    bank_account_masked = tables.Column(verbose_name=_("Account number"), orderable=False, empty_values=())
+
+    class Meta:
+        model = Partner
+        fields = ("code", "name", "kind", "region", "contact_name", "bank_name", "bank_account_masked")
+        attrs = {**_ATTRS, "data-testid": "partners"}
+        empty_text = _("No partner yet.")
+
+    def render_bank_account_masked(self, record):
+        return record.bank_account_masked or "—"
+
+
+class RuleTable(tables.Table):
+    name = tables.Column(verbose_name=_("Name"))
+    scope = tables.Column(verbose_name=_("Applies to"), empty_values=(), orderable=False)
+    valid_from = tables.DateColumn(verbose_name=_("Valid from"), format="Y-m-d")
+    currency = tables.Column(verbose_name=_("Currency"))
+    cycle = tables.Column(verbose_name=_("Cycle"))
+    commission_rate = tables.Column(verbose_name=_("Commission rate"), attrs=_RIGHT)
+    tax_rate = tables.Column(verbose_name=_("Tax rate"), attrs=_RIGHT)
+    tiers = tables.Column(verbose_name=_("Rebate tiers"), accessor="rebate_tiers", orderable=False)
+
+    class Meta:
+        model = SettlementRule
+        fields = ("name", "scope", "valid_from", "currency", "cycle", "commission_rate", "tax_rate", "tiers")
+        attrs = {**_ATTRS, "data-testid": "rules"}
+        empty_text = _("No rule yet: statements cannot be generated without one.")
+
+    def render_scope(self, record):
+        if record.partner_id:
+            return record.partner.name
+        return record.region.name if record.region_id else _("Whole organization")
+
+    def render_tiers(self, value):
+        parts = [f"{t['from']}–{t['to'] or '∞'}: {t['rate']}" for t in value]
+        return "; ".join(parts) or "—"
+
+
+class PriceTable(tables.Table):
+    item = tables.Column(verbose_name=_("Item"), orderable=False)
+    kind = tables.Column(verbose_name=_("Kind"), accessor="item__kind", orderable=False)
+    region = tables.Column(verbose_name=_("Region"), default=_("Everywhere"), orderable=False)
+    tier = tables.Column(verbose_name=_("City tier"))
+    price = tables.Column(verbose_name=_("Price"), attrs=_RIGHT)
+    material_cost = tables.Column(verbose_name=_("Material cost"), attrs=_RIGHT)
+    technician_payout = tables.Column(verbose_name=_("Technician payout"), attrs=_RIGHT)
+    currency = tables.Column(verbose_name=_("Currency"), orderable=False)
+
+    class Meta:
+        model = ServicePrice
+        fields = ("item", "kind", "region", "tier", "price", "material_cost", "technician_payout", "currency")
+        attrs = {**_ATTRS, "data-testid": "prices"}
+        empty_text = _("No price yet.")
+
+    def render_kind(self, record):
+        return record.item.get_kind_display()

@@ -1,0 +1,371 @@
+"""Finance's pages of partner settlement: statements (list, one statement with review, approve, mark paid, adjust,
+regenerate; exports), partners, rules, the service catalogue and the finance dashboard. Each action is one
+permission (`has_perm`); the writes are the services'."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from scrm.models import MaskedField
+from scrm.paginators import TableRequestConfig
+from scrm.platform.access import ModuleRequiredMixin, user_masks
+from settlement import partner_selectors as selectors
+from settlement import partner_services as services
+from settlement.errors import SettlementError
+from settlement.models import Cycle, ExchangeRate, Partner, ServiceJob, SettlementStatement, SettlementStatementEvent
+from settlement.partner_exports import bank_payment_csv, export_name, period_summary_xlsx, statement_xlsx
+from settlement.partner_filters import PartnerFilter, StatementFilter
+from settlement.partner_forms import ExchangeRateForm, PartnerForm, RuleForm, ServiceJobCompleteForm
+from settlement.partner_tables import PartnerTable, PriceTable, RuleTable, StatementTable
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MSG_GENERATED = gettext_lazy("Statement generated: %(partner)s, %(start)s – %(end)s.")
+MSG_RUN_QUEUED = gettext_lazy("Generating the %(cycle)s statements of %(start)s – %(end)s in the background.")
+MSG_DONE = {
+    "review": gettext_lazy("Statement reviewed."), "reopen": gettext_lazy("Statement sent back to draft."),
+    "approve": gettext_lazy("Statement approved: it is now locked."), "pay": gettext_lazy("Statement marked paid."),
+    "adjust": gettext_lazy("Adjustment recorded."), "regenerate": gettext_lazy("Statement regenerated."),
+}
+MSG_BAD_DATE = gettext_lazy("Give a valid date (YYYY-MM-DD).")
+
+
+class _FinanceMixin(ModuleRequiredMixin):
+    module = "settlement"
+    permission = "settlement.view_settlementstatement"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _style(filterset):
+    for field in filterset.form.fields.values():
+        field.widget.attrs.setdefault("class", "form-control form-control-sm")
+    return filterset
+
+
+def _day(value):
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+class StatementListView(_FinanceMixin, TemplateView):
+    template_name = "settlement/partners/statement_list.html"
+
+    def get_context_data(self, **kwargs):
+        filterset = _style(StatementFilter(self.request.GET or None, queryset=selectors.statement_list(),
+                                           request=self.request))
+        table = StatementTable(filterset.qs)
+        TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+        partners = Partner.objects.filter(active=True).order_by("name", "pk").only("pk", "name")[:500]
+        return super().get_context_data(filter=filterset, table=table, cycles=Cycle.choices, partners=partners,
+                                        runs=list(selectors.run_list()), **kwargs)
+
+
+class StatementGenerateView(_FinanceMixin, View):
+    """One partner's statement of a period at once, or every partner of a cycle's period in the background."""
+
+    permission = "settlement.add_settlementstatement"
+
+    def post(self, request):
+        day = _day(request.POST.get("day"))
+        cycle = request.POST.get("cycle") or Cycle.MONTHLY
+        if day is None or cycle not in Cycle.values:
+            messages.error(request, MSG_BAD_DATE)
+            return redirect("settlement:settlement-list")
+        start, end = services.period_bounds(cycle, day)
+        partner = Partner.objects.filter(pk=request.POST.get("partner") or 0).first()
+        try:
+            if partner is not None:
+                statement, _done = services.statement_generate(partner=partner, period_start=start, period_end=end,
+                                                               actor=request.user)
+                messages.success(request, MSG_GENERATED % {"partner": partner, "start": start, "end": end})
+                return redirect("settlement:settlement-detail", pk=statement.pk)
+            services.settlement_run_request(organization=request.user.organization, cycle=cycle, day=day,
+                                            actor=request.user)
+            messages.success(request, MSG_RUN_QUEUED % {"cycle": Cycle(cycle).label, "start": start, "end": end})
+        except SettlementError as error:
+            messages.error(request, str(error))
+        return redirect("settlement:settlement-list")
+
+
+class StatementDetailView(_FinanceMixin, TemplateView):
+    template_name = "settlement/partners/statement_detail.html"
+
+    def get_context_data(self, **kwargs):
+        statement = selectors.statement_detail(pk=self.kwargs["pk"])
+        if statement is None:
+            raise Http404
+        user = self.request.user
+        return super().get_context_data(
+            statement=statement, may_change=user.has_perm("settlement.change_settlementstatement"),
+            may_adjust=user.has_perm("settlement.add_settlementadjustment"),
+            bank_masked=user_masks(user, MaskedField.BANK_DETAILS), **kwargs)
+
+
+class StatementActionView(_FinanceMixin, View):
+    """POST /statements/<pk>/<action>/: review, reopen, approve, pay, adjust, regenerate."""
+
+    permission = "settlement.change_settlementstatement"
+
+    def post(self, request, pk, action):
+        statement = SettlementStatement.objects.filter(pk=pk).first()
+        if statement is None or action not in MSG_DONE:
+            raise Http404
+        user = request.user
+        if action == "adjust" and not user.has_perm("settlement.add_settlementadjustment"):
+            raise PermissionDenied
+        try:
+            if action == "review":
+                services.statement_review(statement=statement, actor=user)
+            elif action == "reopen":
+                services.statement_reopen(statement=statement, actor=user)
+            elif action == "approve":
+                services.statement_approve(statement=statement, actor=user)
+            elif action == "pay":
+                services.statement_mark_paid(statement=statement, actor=user,
+                                             reference=request.POST.get("reference", ""))
+            elif action == "adjust":
+                services.adjustment_for_next_period(statement=statement, actor=user,
+                                                    amount=request.POST.get("amount", ""),
+                                                    reason=request.POST.get("reason", ""))
+            else:
+                services.statement_generate(partner=statement.partner, period_start=statement.period_start,
+                                            period_end=statement.period_end, actor=user)
+            messages.success(request, MSG_DONE[action])
+        except SettlementError as error:
+            messages.error(request, str(error))
+        return redirect("settlement:settlement-detail", pk=pk)
+
+
+class StatementExportView(_FinanceMixin, View):
+    def get(self, request, pk):
+        statement = selectors.statement_detail(pk=pk)
+        if statement is None:
+            raise Http404
+        content = statement_xlsx(statement)
+        SettlementStatementEvent.objects.create(organization_id=statement.organization_id, statement=statement,
+                                                action=SettlementStatementEvent.Action.EXPORTED, by=request.user,
+                                                detail={"format": "xlsx"})
+        response = HttpResponse(content, content_type=XLSX)
+        name = export_name(f"statement-{statement.partner.code}-{statement.period_start:%Y%m%d}", "xlsx")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+EXPORT_LIMIT = 5000
+
+
+def _filtered(request, **conditions):
+    filterset = StatementFilter(request.GET or None, queryset=selectors.statement_list().filter(**conditions),
+                                request=request)
+    return filterset.qs[:EXPORT_LIMIT]
+
+
+class PeriodSummaryExportView(_FinanceMixin, View):
+    def get(self, request):
+        response = HttpResponse(period_summary_xlsx(_filtered(request)), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{export_name("settlement-summary", "xlsx")}"'
+        return response
+
+
+class BankFileExportView(_FinanceMixin, View):
+    """Account numbers in full: only for who may approve statements and sees bank details unmasked."""
+
+    permission = "settlement.change_settlementstatement"
+
+    def get(self, request):
+        if user_masks(request.user, MaskedField.BANK_DETAILS):
+            raise PermissionDenied
+        statements = _filtered(request, status=SettlementStatement.Status.APPROVED)
+        response = HttpResponse(bank_payment_csv(statements), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export_name("bank-payments", "csv")}"'
+        return response
+
+
+class PartnerListView(_FinanceMixin, TemplateView):
+    template_name = "settlement/partners/list.html"
+    permission = "settlement.view_partner"
+    title = gettext_lazy("Partners")
+
+    def get_context_data(self, **kwargs):
+        filterset = _style(PartnerFilter(self.request.GET or None, queryset=selectors.partner_list(),
+                                         request=self.request))
+        table = PartnerTable(filterset.qs)
+        TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+        actions = []
+        if self.request.user.has_perm("settlement.add_partner"):
+            actions.append((reverse("settlement:partner-create"), _("New partner")))
+        return super().get_context_data(filter=filterset, table=table, title=self.title, actions=actions, **kwargs)
+
+
+class RuleListView(_FinanceMixin, TemplateView):
+    template_name = "settlement/partners/list.html"
+    permission = "settlement.view_settlementrule"
+    title = gettext_lazy("Settlement rules")
+
+    def get_context_data(self, **kwargs):
+        table = RuleTable(selectors.rule_list())
+        TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+        actions = [(reverse("settlement:exchange-rates"), _("Exchange rates"))]
+        if self.request.user.has_perm("settlement.add_settlementrule"):
+            actions.insert(0, (reverse("settlement:rule-create"), _("New settlement rule")))
+        return super().get_context_data(table=table, title=self.title, actions=actions, **kwargs)
+
+
+class CatalogueView(_FinanceMixin, TemplateView):
+    template_name = "settlement/partners/list.html"
+    permission = "settlement.view_serviceprice"
+    title = gettext_lazy("Service catalogue")
+
+    def get_context_data(self, **kwargs):
+        table = PriceTable(selectors.price_list())
+        TableRequestConfig(self.request, paginate={"per_page": 50}).configure(table)
+        return super().get_context_data(table=table, title=self.title, **kwargs)
+
+
+
+class _FormView(_FinanceMixin, TemplateView):
+    """A configuration form: GET shows it, POST hands its values to a service; a refusal shows on the form."""
+
+    template_name = "settlement/partners/form.html"
+    form_class = None
+    title = ""
+    success_url = ""
+
+    def get_form(self):
+        return self.form_class(self.request.POST or None)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.get_form(), title=self.title))
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            try:
+                self.save(form)
+            except SettlementError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, MSG_SAVED)
+                return redirect(self.success_url)
+        return self.render_to_response(self.get_context_data(form=form, title=self.title))
+
+
+MSG_SAVED = gettext_lazy("Saved.")
+
+
+class RuleCreateView(_FormView):
+    permission = "settlement.add_settlementrule"
+    form_class = RuleForm
+    title = gettext_lazy("New settlement rule")
+    success_url = "settlement:rule-list"
+
+    def save(self, form):
+        values = {name: form.cleaned_data[name] for name in RuleForm.Meta.fields}
+        services.rule_create(organization=self.request.user.organization, actor=self.request.user,
+                             rebate_tiers=form.cleaned_data["tiers"], **values)
+
+
+class ExchangeRateView(_FormView):
+    permission = "settlement.view_exchangerate"
+    form_class = ExchangeRateForm
+    title = gettext_lazy("Exchange rates")
+    success_url = "settlement:exchange-rates"
+    template_name = "settlement/partners/exchange_rates.html"
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm("settlement.add_exchangerate"):
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(rates=list(ExchangeRate.objects.order_by("-date", "base", "quote")[:60]),
+                                        **kwargs)
+
+    def save(self, form):
+        data = form.cleaned_data
+        services.exchange_rate_set(organization=self.request.user.organization, day=data["day"], base=data["base"],
+                                   quote=data["quote"], rate=data["rate"], source=data["source"])
+
+
+class PartnerEditView(_FormView):
+    permission = "settlement.change_partner"
+    form_class = PartnerForm
+    success_url = "settlement:partner-list"
+
+    @property
+    def title(self):
+        return self.partner.name if self.partner else gettext_lazy("New partner")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.partner = None
+        if "pk" in kwargs and request.user.is_authenticated:
+            self.partner = Partner.objects.filter(pk=kwargs["pk"]).first()
+            if self.partner is None:
+                raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self):
+        return self.form_class(self.request.POST or None, instance=self.partner)
+
+    def save(self, form):
+        values = {name: form.cleaned_data[name] for name in PartnerForm.Meta.fields}
+        services.partner_save(organization=self.request.user.organization, partner=self.partner,
+                              stores=list(form.cleaned_data["stores"]),
+                              bank_account=form.cleaned_data["bank_account"] or None, **values)
+
+
+MSG_JOB_CONFIRMED = gettext_lazy("Job confirmed by the customer: it settles with its partner's statement.")
+
+
+class ServiceJobListView(_FinanceMixin, TemplateView):
+    """The service jobs, newest first; a job to complete gets its partner, technician and items here."""
+
+    template_name = "settlement/partners/service_jobs.html"
+    permission = "settlement.view_servicejob"
+
+    def get_context_data(self, **kwargs):
+        status = self.request.GET.get("status") or ""
+        jobs = selectors.service_job_list()
+        if status in ServiceJob.Status.values:
+            jobs = jobs.filter(status=status)
+        return super().get_context_data(jobs=list(jobs[:50]), statuses=ServiceJob.Status.choices, status=status,
+                                        form=ServiceJobCompleteForm(auto_id=False), **kwargs)
+
+
+class ServiceJobActionView(_FinanceMixin, View):
+    permission = "settlement.change_servicejob"
+
+    def post(self, request, pk, action):
+        job = ServiceJob.objects.filter(pk=pk).first()
+        if job is None or action not in {"complete", "confirm"}:
+            raise Http404
+        try:
+            if action == "confirm":
+                services.service_job_confirm(job=job)
+                messages.success(request, MSG_JOB_CONFIRMED)
+            else:
+                form = ServiceJobCompleteForm(request.POST)
+                if not form.is_valid():
+                    for errors in form.errors.values():
+                        messages.error(request, " ".join(errors))
+                    return redirect("settlement:service-jobs")
+                services.service_job_complete(job=job, partner=form.cleaned_data["partner"],
+                                              items=form.cleaned_data["items"],
+                                              technician=form.cleaned_data["technician"])
+                messages.success(request, MSG_SAVED)
+        except SettlementError as error:
+            messages.error(request, str(error))
+        return redirect("settlement:service-jobs")

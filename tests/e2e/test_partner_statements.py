@@ -1,0 +1,50 @@
+"""Partner statements in a real browser: finance generates a partner's statement of a month, reviews it, approves
+it and downloads it as Excel."""
+
+from datetime import date
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from scrm.models import Role
+from scrm.platform.tenancy import tenant_scope
+from settlement.models import SettlementStatement
+from tests.e2e.conftest import login
+from tests.scrm.factories import TEST_PASSWORD
+from tests.settlement.partners import monthly_rule, oct_, paid_order, partner_with_store, region
+
+pytestmark = pytest.mark.e2e
+
+
+def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_server, organization, make_user,
+                                                                    tmp_path):
+    finance = make_user(organization, Role.FINANCE, username="finance-e2e")
+    east = region(organization, "EAST", "华东")
+    monthly_rule(organization, region=east, valid_from=date(2026, 1, 1))
+    _partner, store = partner_with_store(organization, east, name="华东经销商", bank_account="6225881234567890")
+    paid_order(organization, store, "A1", "1500.00", paid_at=oct_(3), fee="9.00")
+
+    login(page, live_server, finance.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/settlement/settlements/")
+    page.fill("#gen-day", "2026-10-15")
+    page.select_option("#gen-partner", label="华东经销商")
+    page.click("[data-testid=generate]")
+    expect(page.locator("[data-testid=statement-payable]")).to_contain_text("1426.00")
+    expect(page.locator("[data-testid=statement-lines]")).to_contain_text("1500.00")
+    expect(page.locator("[data-testid=bank-account]")).to_contain_text("**** **** 7890")
+    page.click("[data-testid=review]")
+    page.click("[data-testid=approve]")
+    expect(page.locator("[data-testid=mark-paid]")).to_be_visible()
+    with page.expect_download() as download:
+        page.click("[data-testid=export-xlsx]")
+    path = tmp_path / "statement.xlsx"
+    download.value.save_as(path)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet["B1"].value == "华东经销商"
+    amounts = [row[-1] for row in sheet.iter_rows(values_only=True) if isinstance(row[-1], int | float)]
+    assert 1500.0 in amounts and 1426.0 in amounts
+    with tenant_scope(organization):
+        statement = SettlementStatement.objects.get()
+        assert (statement.status, statement.approved_by_id) == ("approved", finance.pk)
+        assert [e.action for e in statement.events.all()] == ["generated", "reviewed", "approved", "exported"]

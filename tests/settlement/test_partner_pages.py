@@ -1,0 +1,233 @@
+"""Finance's pages of partner settlement: statements list and workflow, exports, partners with masked bank details,
+rules, catalogue, dashboard; permissions and tenant isolation."""
+
+import csv
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from scrm.models import Role
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from settlement.models import Partner, RegionAlert, SettlementRule, SettlementStatement
+from settlement.partner_dashboard import region_alerts_raise
+from settlement.partner_services import statement_approve, statement_generate, statement_review
+from tests.scrm.factories import OrganizationFactory
+from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, refunded, region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finance(organization, make_user):
+    return make_user(organization, Role.FINANCE, username="finance-acme")
+
+
+@pytest.fixture
+def statement(organization):
+    east = region(organization, "EAST", "华东")
+    monthly_rule(organization, region=east)
+    partner, store = partner_with_store(organization, east, name="=HYPERLINK(\"x\")", code="P1",
+                                        bank_account="6225881234567890")
+    paid_order(organization, store, "A1", "1500.00", paid_at=oct_(3), fee="9.00")
+    statement, _done = statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
+    return statement
+
+
+def test_finance_lists_statements_in_a_bounded_number_of_queries(client, finance, organization, statement,
+                                                                  django_assert_max_num_queries):
+    east = statement.partner.region
+    for n in range(5):
+        partner, store = partner_with_store(organization, east, code=f"Q{n}", name=f"经销商{n}")
+        statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
+    client.force_login(finance)
+    with django_assert_max_num_queries(25):
+        response = client.get("/settlement/settlements/")
+    assert response.status_code == 200
+    assert len(response.context["table"].page.object_list) == 6
+    assert "经销商3" in response.content.decode()
+
+
+def test_finance_reviews_approves_and_marks_a_statement_paid_from_its_page(client, finance, statement):
+    client.force_login(finance)
+    url = f"/settlement/settlements/{statement.pk}/"
+    page = client.get(url).content.decode()
+    assert statement.payable == Decimal("1426.00") and "1426.00" in page
+    assert "**** **** 7890" in page and "6225881234567890" not in page
+    client.post(url + "approve/")  # not reviewed yet: refused
+    with tenant_scope(statement.organization_id):
+        assert SettlementStatement.objects.get().status == "draft"
+    client.post(url + "review/")
+    client.post(url + "approve/")
+    client.post(url + "pay/", {"reference": "CMB001"})
+    with tenant_scope(statement.organization_id):
+        statement = SettlementStatement.objects.get()
+    assert (statement.status, statement.payment_reference, statement.paid_by_id) == ("paid", "CMB001", finance.pk)
+
+
+def test_the_statement_workbook_holds_its_lines_and_totals_with_formulas_neutralised(client, finance, statement):
+    client.force_login(finance)
+    response = client.get(f"/settlement/settlements/{statement.pk}/export.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][1] == "'=HYPERLINK(\"x\")"
+    assert rows[7][0].startswith("销售") or rows[7][0].startswith("Sales")
+    assert Decimal(str(rows[7][5])) == Decimal("1500.00")
+    assert Decimal(str(rows[-2][5] if rows[-1][0] in ("of which tax", "其中税额") else rows[-1][5])) == \
+        statement.payable
+
+
+def test_the_bank_file_lists_approved_statements_with_full_account_numbers(client, finance, statement):
+    statement_review(statement=statement, actor=finance)
+    client.force_login(finance)
+    body = client.get("/settlement/settlements/bank-payments.csv").content.decode()
+    assert list(csv.reader(io.StringIO(body)))[1:] == []  # reviewed, not approved: nothing to pay
+    statement_approve(statement=statement, actor=finance)
+    rows = list(csv.reader(io.StringIO(client.get("/settlement/settlements/bank-payments.csv").content.decode())))
+    assert rows[1][2:5] == ["6225881234567890", str(statement.payable), "CNY"]
+
+
+def test_partners_show_their_bank_details_masked(client, finance, statement):
+    client.force_login(finance)
+    page = client.get("/settlement/partners/").content.decode()
+    assert "**** **** 7890" in page and "6225881234567890" not in page
+
+
+@pytest.mark.parametrize("path", ["/settlement/settlements/", "/settlement/dashboard/", "/settlement/partners/",
+                                  "/settlement/rules/"])
+def test_an_agent_may_not_open_settlement_pages(client, agent, path):
+    client.force_login(agent)
+    assert client.get(path).status_code == 403
+
+
+def test_ops_read_the_catalogue_but_not_the_statements(client, ops_admin):
+    client.force_login(ops_admin)
+    assert client.get("/settlement/catalogue/").status_code == 200
+    assert client.get("/settlement/settlements/").status_code == 403
+
+
+def test_another_organizations_statement_is_not_found(client, statement, make_user):
+    with platform_scope():
+        other = OrganizationFactory(slug="other", name="别家")
+    outsider = make_user(other, Role.FINANCE, username="finance-other")
+    client.force_login(outsider)
+    assert client.get(f"/settlement/settlements/{statement.pk}/").status_code == 404
+    assert client.post(f"/settlement/settlements/{statement.pk}/review/").status_code == 404
+    response = client.get("/settlement/settlements/")
+    assert len(response.context["table"].page.object_list) == 0
+
+
+def test_the_dashboard_shows_revenue_and_a_region_alert(client, finance, organization, statement):
+    east = statement.partner.region
+    with tenant_scope(organization):
+        store = statement.partner.stores.get()
+    from datetime import UTC, datetime
+
+    from settlement.models import Order
+    for month in (7, 8, 9, 10):
+        order = paid_order(organization, store, f"M{month}", "1000.00",
+                           paid_at=datetime(2026, month, 10, 4, tzinfo=UTC))
+        with tenant_scope(organization):
+            Order.objects.filter(pk=order.pk).update(region=east)
+        refunded(organization, order, "300.00" if month == 10 else "10.00",
+                 at=datetime(2026, month, 12, 4, tzinfo=UTC))
+    alerts = region_alerts_raise(organization=organization, month="2026-10")
+    assert [(a.metric, a.value, a.baseline) for a in alerts] == [("refund_rate", Decimal("30.00"),
+                                                                   Decimal("1.00"))]
+    assert region_alerts_raise(organization=organization, month="2026-10") == []  # raised once
+    with tenant_scope(organization):
+        assert finance.notifications.filter(kind="region_alert").count() == 1
+        assert RegionAlert.objects.count() == 1
+    client.force_login(finance)
+    response = client.get("/settlement/dashboard/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "华东" in page and 'data-testid="region-alerts"' in page
+
+
+def test_finance_adds_a_rule_and_a_gap_in_the_tiers_is_refused_on_the_form(client, finance, organization):
+    east = region(organization, "EAST", "华东")
+    client.force_login(finance)
+    values = {"name": "华东月结", "region": east.pk, "valid_from": "2026-11-01", "currency": "CNY",
+              "conversion_date": "order", "cycle": "monthly", "tax_rate": "0.06", "prices_include_tax": "on",
+              "commission_rate": "0.05", "tier_mode": "progressive", "minimum_payout": "100", "rounding": "0.01",
+              "tiers": "0-50000:0\n60000-:0.01"}
+    response = client.post("/settlement/rules/new/", values)
+    assert response.status_code == 200
+    assert "返利阶梯之间有空档" in response.content.decode()
+    with tenant_scope(organization):
+        assert not SettlementRule.objects.exists()
+    response = client.post("/settlement/rules/new/", {**values, "tiers": "0-50000:0\n50000-:0.01"})
+    assert response.status_code == 302
+    with tenant_scope(organization):
+        rule = SettlementRule.objects.get()
+    assert (rule.region_id, rule.rebate_tiers[1]) == (east.pk, {"from": "50000", "to": None, "rate": "0.01"})
+
+
+def test_finance_adds_a_partner_whose_account_is_stored_encrypted(client, finance, organization):
+    east = region(organization, "EAST", "华东")
+    client.force_login(finance)
+    response = client.post("/settlement/partners/new/", {
+        "code": "P9", "name": "苏州经销商", "kind": "dealer", "region": east.pk, "bank_account_name": "苏州经销商",
+        "bank_name": "工商银行", "bank_account": "6222 0212 3456 7890", "active": "on"})
+    assert response.status_code == 302
+    with tenant_scope(organization):
+        partner = Partner.objects.get()
+    assert partner.bank_account == "6222021234567890" and "7890" not in partner.bank_account_encrypted
+    assert "6222021234567890" not in client.get(f"/settlement/partners/{partner.pk}/").content.decode()
+
+
+def test_exchange_rates_are_added_and_listed(client, finance, organization):
+    client.force_login(finance)
+    client.post("/settlement/exchange-rates/", {"day": "2026-10-05", "base": "hkd", "quote": "CNY",
+                                                "rate": "0.91234", "source": "中间价"})
+    page = client.get("/settlement/exchange-rates/").content.decode()
+    assert "HKD" in page and "0.91234" in page
+
+
+def test_a_role_that_masks_bank_details_may_not_download_the_bank_file(client, finance, ops_admin, organization,
+                                                                         statement):
+    from scrm.models import DataScope, MaskedField
+    from scrm.services.roles import role_assign, role_save
+
+    with tenant_scope(organization):
+        role = role_save(organization=organization, by=ops_admin, name="出纳助理", permissions=[],
+                         modules=["settlement"], data_scope=DataScope.ORGANIZATION,
+                         masked_fields=[MaskedField.BANK_DETAILS])
+        role_assign(role=role, user=finance, by=ops_admin)
+    client.force_login(finance)
+    assert client.get("/settlement/settlements/bank-payments.csv").status_code == 403
+
+
+def test_a_job_is_completed_and_confirmed_from_the_service_jobs_page(client, ops_admin, organization,
+                                                                     django_assert_max_num_queries):
+    from settlement.models import ServiceItem, ServiceJob
+    from settlement.partner_services import service_price_set
+
+    east = region(organization, "EAST", "华东")
+    installer, _store = partner_with_store(organization, east, code="I1", name="安装服务商", kind="installer")
+    with tenant_scope(organization):
+        item = ServiceItem.objects.create(organization=organization, code="ac-install", name="空调安装",
+                                          kind="installation")
+        job = ServiceJob.objects.create(organization=organization, number="SJ1", region=east)
+        for n in range(2, 6):
+            ServiceJob.objects.create(organization=organization, number=f"SJ{n}", region=east)
+    service_price_set(organization=organization, item=item, tier=3, price="180", material_cost="30",
+                      technician_payout="85")
+    client.force_login(ops_admin)
+    with django_assert_max_num_queries(25):
+        assert client.get("/settlement/service-jobs/").status_code == 200
+    client.post(f"/settlement/service-jobs/{job.pk}/complete/", {"partner": installer.pk, "technician": "王师傅",
+                                                                 "items": "nope × 1"})
+    with tenant_scope(organization):
+        job.refresh_from_db()
+        assert job.status == "open"
+    client.post(f"/settlement/service-jobs/{job.pk}/complete/", {"partner": installer.pk, "technician": "王师傅",
+                                                                 "items": "ac-install × 2"})
+    client.post(f"/settlement/service-jobs/{job.pk}/confirm/")
+    with tenant_scope(organization):
+        job.refresh_from_db()
+    assert (job.status, job.price_total, job.partner_id, job.technician) == ("confirmed", Decimal("360.00"),
+                                                                            installer.pk, "王师傅")
