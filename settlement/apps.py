@@ -34,6 +34,8 @@ class SettlementConfig(AppConfig):
         register_timeline_provider("settlement.orders")(order_entries)
         register_timeline_provider("settlement.refunds")(refund_entries)
         self._register_navigation()
+        # Registers the outbox kind of the reconciliation runs a worker does.
+        from settlement.reconciliation import jobs  # noqa: F401
 
     @staticmethod
     def _register_navigation():
