@@ -44,4 +44,8 @@ class SettlementConfig(AppConfig):
         register_nav_children("settlement", [
             NavChild("orders", _("Orders"), "settlement:order-list", "bi-receipt",
                      lambda user: user.has_perm("settlement.view_order")),
+            NavChild("reconciliation", _("Reconciliation"), "settlement:reconciliation", "bi-check2-square",
+                     lambda user: user.has_perm("settlement.view_reconciliationrun")),
+            NavChild("discrepancies", _("Discrepancies"), "settlement:discrepancy-list", "bi-exclamation-diamond",
+                     lambda user: user.has_perm("settlement.view_discrepancy")),
         ])

@@ -177,6 +177,8 @@ def reconciliation_dry_run(*, channel, changes, periods):
             try:
                 with transaction.atomic():
                     outcome["before"] = _trial(organization, channel, first, last, Tolerances.of(channel))
+                    temp_sql("DROP TABLE IF EXISTS recon_trial; CREATE TEMP TABLE recon_trial ON COMMIT DROP AS "
+                             "SELECT line_id, klass FROM recon_line")
                     outcome["after"] = _trial(organization, channel, first, last, Tolerances.of(channel, **changes))
                     outcome["moves"] = _moves()
                     raise _DryRunRollback
@@ -190,8 +192,6 @@ def reconciliation_dry_run(*, channel, changes, periods):
 def _trial(organization, channel, first, last, tolerances):
     params = match(organization=organization, channel=channel, first=first, last=last, tolerances=tolerances)
     summary, _figures = summarize(organization=organization, params=params)
-    temp_sql("DROP TABLE IF EXISTS recon_trial; CREATE TEMP TABLE recon_trial ON COMMIT DROP AS "
-             "SELECT line_id, klass FROM recon_line")
     return summary
 
 
