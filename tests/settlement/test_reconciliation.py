@@ -194,3 +194,18 @@ def test_orders_of_another_payment_channel_are_not_missing_here(organization, ch
     run = reconciliation_run(channel=channel, period_start=DAY)
     assert run.summary["missing_in_channel"]["count"] == 0
     assert reconciliation_run(channel=alipay, period_start=DAY).summary["missing_in_channel"]["count"] == 2
+
+
+def test_a_long_period_runs_as_a_job_of_the_outbox(organization, channel, store, eager_tasks,
+                                                   django_capture_on_commit_callbacks):
+    from scrm.platform import outbox
+    from settlement.reconciliation.services import reconciliation_run_queue
+
+    make_order(store, "J1", "10.00")
+    make_statement(channel, lines=[pay("J1", "10.00")])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = reconciliation_run_queue(channel=channel, period_start=DAY, period_end=next_day())
+        assert run.status == "queued"
+    outbox.flush()
+    run.refresh_from_db()
+    assert (run.status, run.job_state, run.summary["matched"]["count"]) == ("done", "done", 1)
