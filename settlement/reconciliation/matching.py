@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from scrm.platform.tenancy import tenant_sql
-from settlement.reconciliation_models import MatchClass
+from settlement.reconciliation_models import MatchClass, StatementImport
 
 # WeChat Pay and Alipay date their rows by the payment's success time in China.
 BILL_TIMEZONE = "Asia/Shanghai"
@@ -75,8 +75,8 @@ def temp_sql(sql, params=None):
         return cursor.fetchall() if cursor.description is not None else []
 
 
-_LINES_SQL = """
-CREATE TEMP TABLE recon_line ON COMMIT DROP AS
+_PERIOD_SQL = """
+CREATE TEMP TABLE recon_p ON COMMIT DROP AS
 WITH cand AS (
     SELECT l.id, l.kind, l.bill_date, l.occurred_at, l.order_number, l.transaction_id, l.refund_number,
            l.channel_refund_id, l.gross_amount, l.fee, l.currency,
@@ -86,17 +86,22 @@ WITH cand AS (
                               'line:' || l.id)
            END AS dkey
     FROM settlement_statementline l
-    JOIN settlement_statementimport i ON i.id = l.statement_id AND i.status = 'imported'
     WHERE l.organization_id = %(organization)s AND l.channel_id = %(channel)s
-      AND l.bill_date BETWEEN %(lookback)s AND %(d1)s
+      AND l.statement_id = ANY(%(imported)s) AND l.bill_date BETWEEN %(lookback)s AND %(d1)s
 ), ranked AS (
     SELECT cand.*,
            row_number() OVER w AS rn,
            first_value(bill_date) OVER w AS first_bill_date
     FROM cand
     WINDOW w AS (PARTITION BY kind, dkey ORDER BY bill_date, occurred_at, id)
-), p AS MATERIALIZED (
-    SELECT * FROM ranked WHERE bill_date >= %(d0)s
+)
+SELECT * FROM ranked WHERE bill_date >= %(d0)s
+"""
+
+_LINES_SQL = """
+CREATE TEMP TABLE recon_line ON COMMIT DROP AS
+WITH p AS (
+    SELECT * FROM recon_p
 ), by_number AS (
     -- An order number is unique per store: prefer the order of a store paid through this channel.
     SELECT DISTINCT ON (p.id) p.id AS line_id, o.id AS order_id, 'order_number' AS via
@@ -193,12 +198,7 @@ FROM classed
 
 _LEDGER_SQL = """
 CREATE TEMP TABLE recon_ledger ON COMMIT DROP AS
-WITH channel_lines AS (
-    SELECT l.kind, l.order_number, l.transaction_id, l.refund_number, l.gross_amount
-    FROM settlement_statementline l
-    JOIN settlement_statementimport i ON i.id = l.statement_id AND i.status = 'imported'
-    WHERE l.organization_id = %(organization)s AND l.channel_id = %(channel)s
-), orders AS (
+WITH orders AS (
     SELECT o.id, o.external_number, o.store_id, o.paid_amount, o.paid_at, o.currency,
            extract(epoch FROM (o.paid_at AT TIME ZONE %(tz)s) - date_trunc('day', o.paid_at AT TIME ZONE %(tz)s))
                AS second_of_day
@@ -206,9 +206,15 @@ WITH channel_lines AS (
     LEFT JOIN settlement_store s ON s.id = o.store_id
     WHERE o.organization_id = %(organization)s AND o.paid_at >= %(start)s AND o.paid_at < %(end)s
       AND COALESCE(o.payment_channel_id, s.payment_channel_id) = %(channel)s
-      AND NOT EXISTS (SELECT 1 FROM channel_lines l WHERE l.kind = 'payment' AND l.order_number = o.external_number)
+      AND NOT EXISTS (SELECT 1 FROM settlement_statementline l
+                      WHERE l.organization_id = %(organization)s AND l.channel_id = %(channel)s
+                        AND l.order_number = o.external_number AND l.kind = 'payment'
+                        AND l.statement_id = ANY(%(imported)s))
       AND (o.payment_transaction_id = '' OR NOT EXISTS (
-          SELECT 1 FROM channel_lines l WHERE l.kind = 'payment' AND l.transaction_id = o.payment_transaction_id))
+          SELECT 1 FROM settlement_statementline l
+          WHERE l.organization_id = %(organization)s AND l.channel_id = %(channel)s
+            AND l.transaction_id = o.payment_transaction_id AND l.kind = 'payment'
+            AND l.statement_id = ANY(%(imported)s)))
 ), refunds AS (
     SELECT r.id, r.order_id, r.store_id, r.external_number, r.order_number, r.amount, r.refunded_at, r.currency
     FROM settlement_refund r
@@ -217,9 +223,12 @@ WITH channel_lines AS (
     WHERE r.organization_id = %(organization)s AND r.status = 'refunded'
       AND r.refunded_at >= %(start)s AND r.refunded_at < %(end)s
       AND COALESCE(o.payment_channel_id, s.payment_channel_id) = %(channel)s
-      AND NOT EXISTS (SELECT 1 FROM channel_lines l WHERE l.kind = 'refund' AND l.refund_number = r.external_number)
-      AND NOT EXISTS (SELECT 1 FROM channel_lines l WHERE l.kind = 'refund' AND l.refund_number = ''
-                      AND l.order_number = r.order_number AND l.gross_amount = r.amount)
+      AND NOT EXISTS (SELECT 1 FROM settlement_statementline l
+                      WHERE l.organization_id = %(organization)s AND l.channel_id = %(channel)s
+                        AND l.kind = 'refund' AND l.statement_id = ANY(%(imported)s)
+                        AND (l.refund_number = r.external_number
+                             OR (l.refund_number = '' AND l.order_number = r.order_number
+                                 AND l.gross_amount = r.amount)))
 )
 SELECT 'order' AS side, id AS order_id, NULL::bigint AS refund_id, store_id, external_number AS order_number,
        paid_amount AS amount, currency, (paid_at AT TIME ZONE %(tz)s)::date AS day,
@@ -269,7 +278,11 @@ def match(*, organization, channel, first, last, tolerances):
         "start": start, "end": end, "tz": BILL_TIMEZONE, "window": tolerances.timing_window_minutes,
         "amount_tolerance": tolerances.amount, "fee_tolerance": tolerances.fee, "rate": tolerances.fee_rate,
     }
-    temp_sql("DROP TABLE IF EXISTS recon_line, recon_ledger, recon_disc")
+    params["imported"] = list(StatementImport.objects.filter(channel=channel, status=StatementImport.Status.IMPORTED)
+                              .values_list("pk", flat=True))
+    temp_sql("DROP TABLE IF EXISTS recon_p, recon_line, recon_ledger, recon_disc")
+    tenant_sql(_PERIOD_SQL, params, organization=organization)
+    temp_sql("ANALYZE recon_p")
     tenant_sql(_LINES_SQL, params, organization=organization)
     tenant_sql(_LEDGER_SQL, params, organization=organization)
     temp_sql(_DISC_SQL)
