@@ -282,12 +282,14 @@ def match(*, organization, channel, first, last, tolerances):
                               .values_list("pk", flat=True))
     temp_sql("DROP TABLE IF EXISTS recon_p, recon_line, recon_ledger, recon_disc")
     tenant_sql(_PERIOD_SQL, params, organization=organization)
-    temp_sql("ANALYZE recon_p")
+    temp_sql("ANALYZE recon_p (id, kind, order_number, transaction_id, refund_number)")
     tenant_sql(_LINES_SQL, params, organization=organization)
     tenant_sql(_LEDGER_SQL, params, organization=organization)
     temp_sql(_DISC_SQL)
     # Fresh temporary tables have no statistics: without them the joins that follow plan for a handful of rows.
-    temp_sql("ANALYZE recon_line; ANALYZE recon_ledger; ANALYZE recon_disc")
+    # (Only the columns later statements join or filter on: the reasons are wide and need no statistics.)
+    temp_sql("ANALYZE recon_line (line_id, klass, key, order_external, refund_external); "
+             "ANALYZE recon_ledger (key, klass); ANALYZE recon_disc (key)")
     return params
 
 
