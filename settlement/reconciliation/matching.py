@@ -100,19 +100,18 @@ SELECT * FROM ranked WHERE bill_date >= %(d0)s
 
 _LINES_SQL = """
 CREATE TEMP TABLE recon_line ON COMMIT DROP AS
-WITH p AS (
-    SELECT * FROM recon_p
-), by_number AS (
+-- recon_p is read directly (not through a CTE): its statistics then size the joins.
+WITH by_number AS (
     -- An order number is unique per store: prefer the order of a store paid through this channel.
     SELECT DISTINCT ON (p.id) p.id AS line_id, o.id AS order_id, 'order_number' AS via
-    FROM p
+    FROM recon_p p
     JOIN settlement_order o ON o.organization_id = %(organization)s AND o.external_number = p.order_number
     LEFT JOIN settlement_store s ON s.id = o.store_id
     WHERE p.kind = 'payment' AND p.order_number <> ''
     ORDER BY p.id, (COALESCE(o.payment_channel_id, s.payment_channel_id) = %(channel)s) DESC NULLS LAST, o.id
 ), by_txn AS (
     SELECT DISTINCT ON (p.id) p.id AS line_id, o.id AS order_id, 'transaction_id' AS via
-    FROM p
+    FROM recon_p p
     JOIN settlement_order o ON o.organization_id = %(organization)s AND o.payment_transaction_id = p.transaction_id
     WHERE p.kind = 'payment' AND p.transaction_id <> '' AND o.payment_transaction_id <> ''
       AND NOT EXISTS (SELECT 1 FROM by_number b WHERE b.line_id = p.id)
@@ -121,14 +120,14 @@ WITH p AS (
     SELECT * FROM by_number UNION ALL SELECT * FROM by_txn
 ), refund_by_number AS (
     SELECT DISTINCT ON (p.id) p.id AS line_id, r.id AS refund_id, 'refund_number' AS via
-    FROM p
+    FROM recon_p p
     JOIN settlement_refund r ON r.organization_id = %(organization)s AND r.external_number = p.refund_number
     WHERE p.kind = 'refund' AND p.refund_number <> ''
     ORDER BY p.id, r.id
 ), refund_by_order AS (
     -- A refund line without a merchant refund number: the order's refund of that amount.
     SELECT DISTINCT ON (p.id) p.id AS line_id, r.id AS refund_id, 'order_number+amount' AS via
-    FROM p
+    FROM recon_p p
     JOIN settlement_refund r ON r.organization_id = %(organization)s AND r.order_number = p.order_number
          AND r.amount = p.gross_amount
     WHERE p.kind = 'refund' AND p.refund_number = '' AND p.order_number <> ''
@@ -145,7 +144,7 @@ WITH p AS (
            CASE WHEN p.kind = 'payment' THEN o.paid_amount ELSE r.amount END AS ledger_amount,
            CASE WHEN %(rate)s::numeric IS NULL THEN NULL
                 ELSE round(p.gross_amount * %(rate)s::numeric, 2) END AS expected_fee
-    FROM p
+    FROM recon_p p
     LEFT JOIN orders m ON m.line_id = p.id
     LEFT JOIN settlement_order o ON o.id = m.order_id
     LEFT JOIN refunds rm ON rm.line_id = p.id
@@ -281,6 +280,8 @@ def match(*, organization, channel, first, last, tolerances):
     params["imported"] = list(StatementImport.objects.filter(channel=channel, status=StatementImport.Status.IMPORTED)
                               .values_list("pk", flat=True))
     temp_sql("DROP TABLE IF EXISTS recon_p, recon_line, recon_ledger, recon_disc")
+    # A batch: its sorts and hashes of a day's lines fit in memory (for this transaction only).
+    temp_sql("SET LOCAL work_mem = '64MB'")
     tenant_sql(_PERIOD_SQL, params, organization=organization)
     temp_sql("ANALYZE recon_p (id, kind, order_number, transaction_id, refund_number)")
     tenant_sql(_LINES_SQL, params, organization=organization)

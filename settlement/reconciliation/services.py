@@ -88,11 +88,18 @@ WITH matched_keys AS (
     SELECT key FROM recon_line WHERE klass = 'matched'
     UNION SELECT 'order:' || order_external FROM recon_line WHERE klass = 'matched' AND order_external IS NOT NULL
     UNION SELECT 'refund:' || refund_external FROM recon_line WHERE klass = 'matched' AND refund_external IS NOT NULL
+), candidates AS (
+    SELECT d.id, d.key FROM settlement_discrepancy d
+    WHERE d.organization_id = %(organization)s AND d.channel_id = %(channel)s AND d.status = 'open'
+      AND d.run_id = %(run)s
+    UNION
+    SELECT d.id, d.key FROM settlement_discrepancy d JOIN matched_keys m ON m.key = d.key
+    WHERE d.organization_id = %(organization)s AND d.channel_id = %(channel)s AND d.status = 'open'
 ), cleared AS (
     UPDATE settlement_discrepancy d SET status = 'cleared', resolved_at = %(now)s, last_seen_at = %(now)s
-    WHERE d.organization_id = %(organization)s AND d.channel_id = %(channel)s AND d.status = 'open'
-      AND NOT EXISTS (SELECT 1 FROM recon_disc n WHERE n.key = d.key)
-      AND (d.run_id = %(run)s OR d.key IN (SELECT key FROM matched_keys))
+    FROM candidates c
+    WHERE d.organization_id = %(organization)s AND d.id = c.id
+      AND NOT EXISTS (SELECT 1 FROM recon_disc n WHERE n.key = c.key)
     RETURNING d.id
 )
 INSERT INTO settlement_discrepancyaction (organization_id, discrepancy_id, action, by_id, code, note, amount, at)
