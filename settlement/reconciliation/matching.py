@@ -33,6 +33,7 @@ SUMMARY_CLASSES = (
     MatchClass.MATCHED, MatchClass.AMOUNT_MISMATCH, MatchClass.FEE_MISMATCH, MatchClass.MISSING_IN_LEDGER,
     MatchClass.MISSING_IN_CHANNEL, MatchClass.DUPLICATE, MatchClass.REFUND_MISMATCH,
 )
+CENT = Decimal("0.01")
 # The summary object names the duplicate class "duplicate", as the issue's JSON does.
 SUMMARY_KEY = {MatchClass.DUPLICATE: "duplicate"}
 
@@ -50,8 +51,9 @@ class Tolerances:
                   "fee_rate": channel.expected_fee_rate, "timing_window_minutes": channel.timing_window_minutes}
         values.update({key: value for key, value in overrides.items() if key in values})
         rate = values["fee_rate"]
-        return cls(amount=Decimal(values["amount"]), fee=Decimal(values["fee"]),
-                   fee_rate=None if rate in (None, "") else Decimal(rate),
+        # Quantized as the columns store them, so a run's reasons do not depend on where the values came from.
+        return cls(amount=Decimal(values["amount"]).quantize(CENT), fee=Decimal(values["fee"]).quantize(CENT),
+                   fee_rate=None if rate in (None, "") else Decimal(rate).quantize(Decimal("0.00001")),
                    timing_window_minutes=int(values["timing_window_minutes"]))
 
     def as_json(self):
@@ -280,8 +282,9 @@ def match(*, organization, channel, first, last, tolerances):
     params["imported"] = list(StatementImport.objects.filter(channel=channel, status=StatementImport.Status.IMPORTED)
                               .values_list("pk", flat=True))
     temp_sql("DROP TABLE IF EXISTS recon_p, recon_line, recon_ledger, recon_disc")
-    # A batch: its sorts and hashes of a day's lines fit in memory (for this transaction only).
-    temp_sql("SET LOCAL work_mem = '64MB'")
+    # A batch (for this transaction only): its sorts and hashes of a day's lines fit in memory, and no JIT: it
+    # compiled for seconds (7 s of an 8 s statement at 100,000 lines) to save milliseconds.
+    temp_sql("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
     tenant_sql(_PERIOD_SQL, params, organization=organization)
     temp_sql("ANALYZE recon_p (id, kind, order_number, transaction_id, refund_number)")
     tenant_sql(_LINES_SQL, params, organization=organization)
@@ -323,8 +326,6 @@ SELECT
           AND r.refunded_at >= %(start)s AND r.refunded_at < %(end)s
           AND COALESCE(o.payment_channel_id, s.payment_channel_id) = %(channel)s)
 """
-
-CENT = Decimal("0.01")
 
 
 def money(value):
