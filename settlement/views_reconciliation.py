@@ -162,6 +162,7 @@ class DiscrepancyActionView(_Perm, View):
     """One URL per action; each a service call, its refusal shown as a message."""
 
     permission = "settlement.change_discrepancy"
+    action = None
     actions = {
         "annotate": lambda d, user, data: discrepancy_annotate(discrepancy=d, by=user, note=data.get("note", "")),
         "resolve": lambda d, user, data: discrepancy_resolve(discrepancy=d, by=user, code=data.get("code", ""),
@@ -174,8 +175,8 @@ class DiscrepancyActionView(_Perm, View):
         "ticket": lambda d, user, data: discrepancy_open_ticket(discrepancy=d, by=user, note=data.get("note", "")),
     }
 
-    def post(self, request, pk, action):
-        handler = self.actions.get(action)
+    def post(self, request, pk):
+        handler = self.actions.get(self.action)
         discrepancy = selectors.discrepancy_list().filter(pk=pk).first()
         if handler is None or discrepancy is None:
             raise Http404

@@ -50,6 +50,10 @@ MODEL_OF = {
     ("settlement/orders/", "pk"): "settlement.Order",
     ("api/v1/^orders", "pk"): "settlement.Order",
     ("api/v1/^refunds", "pk"): "settlement.Refund",
+    ("settlement/discrepancies/", "pk"): "settlement.Discrepancy",
+    ("settlement/channels/", "pk"): "settlement.PaymentChannel",
+    ("api/v1/^reconciliation-runs", "pk"): "settlement.ReconciliationRun",
+    ("api/v1/^discrepancies", "pk"): "settlement.Discrepancy",
 }
 # Paths not walked, and why.
 NOT_WALKED = {
@@ -94,7 +98,7 @@ def seed_b(tenant):
     from channels_ingest.models import InboundEvent, OutboundMessage
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
-    from settlement.models import Order, Refund, Store
+    from settlement.models import Discrepancy, Order, PaymentChannel, ReconciliationRun, Refund, Store
     from sla.models import PRESET_OFFICE, SLAPolicy, SLATarget
     from sla.services import calendar_create, calendar_day_save, sla_policy_save
     from tests.channels_ingest.conftest import make_account
@@ -142,6 +146,12 @@ def seed_b(tenant):
                                  external_number=f"{marker}-1", customer=customer)
     Refund.objects.create(organization=organization, store=store, order=order, order_number=order.external_number,
                           external_number=f"{marker}-r1", amount=1, reason=f"{marker} 退款")
+    channel = PaymentChannel.objects.create(organization=organization, code="wechatpay", name=f"{marker} 微信支付")
+    run = ReconciliationRun.objects.create(organization=organization, channel=channel, period_start=datetime.date(
+        2026, 11, 11), period_end=datetime.date(2026, 11, 11), summary={"note": marker})
+    Discrepancy.objects.create(organization=organization, run=run, channel=channel, key=f"order:{marker}-1",
+                               kind="amount_mismatch", bill_date=run.period_start, order=order,
+                               order_number=order.external_number, note=f"{marker} 差异")
 
 
 @pytest.fixture
