@@ -20,11 +20,8 @@ urlpatterns += [
     path("reconciliation/report.xlsx", recon.ReconciliationExportView.as_view(), name="reconciliation-export"),
     path("discrepancies/", recon.DiscrepancyListView.as_view(), name="discrepancy-list"),
     path("discrepancies/<int:pk>/", recon.DiscrepancyDetailView.as_view(), name="discrepancy-detail"),
-    path("discrepancies/<int:pk>/annotate/", recon.DiscrepancyActionView.as_view(action="annotate"), name="discrepancy-annotate"),
-    path("discrepancies/<int:pk>/resolve/", recon.DiscrepancyActionView.as_view(action="resolve"), name="discrepancy-resolve"),
-    path("discrepancies/<int:pk>/write-off/", recon.DiscrepancyActionView.as_view(action="write-off"), name="discrepancy-write-off"),
-    path("discrepancies/<int:pk>/approve/", recon.DiscrepancyActionView.as_view(action="approve"), name="discrepancy-approve"),
-    path("discrepancies/<int:pk>/reject/", recon.DiscrepancyActionView.as_view(action="reject"), name="discrepancy-reject"),
-    path("discrepancies/<int:pk>/ticket/", recon.DiscrepancyActionView.as_view(action="ticket"), name="discrepancy-ticket"),
+    *[path(f"discrepancies/<int:pk>/{action}/", recon.DiscrepancyActionView.as_view(action=action),
+           name=f"discrepancy-{action}")
+      for action in recon.DiscrepancyActionView.actions],
     path("channels/<int:pk>/dry-run/", recon.ChannelDryRunView.as_view(), name="channel-dry-run"),
 ]
