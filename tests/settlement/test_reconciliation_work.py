@@ -206,3 +206,15 @@ def test_finance_runs_a_day_from_the_page_and_tries_a_tolerance(client, finance,
     assert page.status_code == 200
     [row] = page.context["results"]
     assert row["changed"] == 1 and row["after"]["matched"]["count"] == 1
+
+
+def test_ops_read_the_workbench_but_cannot_act(client, ops_admin, organization, day_run):
+    client.force_login(ops_admin)
+    d = by_key(organization, "order:W2")
+    assert client.get(f"/settlement/discrepancies/{d.pk}/").status_code == 200
+    assert client.post(f"/settlement/discrepancies/{d.pk}/resolve/", {"code": "rounding"}).status_code == 403
+    assert by_key(organization, "order:W2").status == "open"
+    with pytest.raises(errors.ReconciliationError):
+        discrepancy_write_off(discrepancy=d, by=ops_admin)
+    with tenant_scope(organization):
+        assert not DiscrepancyAction.objects.exists()
