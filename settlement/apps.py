@@ -55,8 +55,8 @@ class SettlementConfig(AppConfig):
 
         register_panel("ticket", "settlement.orders", ticket_orders_panel)
         # Statement imports: the outbox kind of their reading, and the channels every new organization starts with.
+        import settlement.statements.jobs  # noqa: F401
         from scrm.platform.onboarding import register_organization_setup
-        from settlement.statements import jobs  # noqa: F401
         from settlement.statements.services import payment_channels_ensure
 
         register_organization_setup("settlement-payment-channels", payment_channels_ensure)
@@ -67,6 +67,8 @@ class SettlementConfig(AppConfig):
         register_status_listener(service_job_from_ticket)
         import settlement.partner_tasks  # noqa: F401 - registers beat's task (autodiscovery reads tasks.py only)
         self._register_navigation()
+        # Registers the outbox kind of the reconciliation runs a worker does.
+        import settlement.reconciliation.jobs  # noqa: F401
 
     @staticmethod
     def _register_navigation():
@@ -79,6 +81,10 @@ class SettlementConfig(AppConfig):
                      lambda user: user.has_perm("settlement.view_statementimport")),
             NavChild("payment-channels", _("Payment channels"), "settlement:channel-list", "bi-credit-card",
                      lambda user: user.has_perm("settlement.view_paymentchannel")),
+            NavChild("reconciliation", _("Reconciliation"), "settlement:reconciliation", "bi-check2-square",
+                     lambda user: user.has_perm("settlement.view_reconciliationrun")),
+            NavChild("discrepancies", _("Discrepancies"), "settlement:discrepancy-list", "bi-exclamation-diamond",
+                     lambda user: user.has_perm("settlement.view_discrepancy")),
             NavChild("partner-statements", _("Partner statements"), "settlement:settlement-list", "bi-journal-text",
                      lambda user: user.has_perm("settlement.view_settlementstatement")),
             NavChild("partners", _("Partners"), "settlement:partner-list", "bi-people",

@@ -16,6 +16,10 @@ class Store(TenantModel):
     channel = models.CharField(_("channel"), max_length=16)
     ref = models.CharField(_("store id on the channel"), max_length=128)
     name = models.CharField(_("name"), max_length=100)
+    # Where the store's buyers pay when its orders do not say (the reconciliation expects its paid orders in this
+    # channel's statements; an order that names its own payment channel wins).
+    payment_channel = models.ForeignKey("settlement.PaymentChannel", on_delete=models.SET_NULL, null=True,
+                                        blank=True, related_name="stores", verbose_name=_("payment channel"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -56,6 +60,11 @@ class Order(TenantModel):
     shipping_amount = models.DecimalField(_("shipping"), default=0, **MONEY)
     paid_amount = models.DecimalField(_("paid amount"), default=0, **MONEY)
     platform_fee = models.DecimalField(_("platform fee"), null=True, blank=True, **MONEY)
+    # How it was paid, when the shop says so (else the store's default payment channel is assumed), and the payment
+    # channel's transaction id: the reconciliation's second key after the order number.
+    payment_channel = models.ForeignKey("settlement.PaymentChannel", on_delete=models.SET_NULL, null=True,
+                                        blank=True, related_name="+", verbose_name=_("payment channel"))
+    payment_transaction_id = models.CharField(_("payment transaction id"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     placed_at = models.DateTimeField(_("placed at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -82,6 +91,11 @@ class Order(TenantModel):
             models.Index(fields=["organization", "-placed_at"], name="order_placed_idx"),
             models.Index(fields=["organization", "status", "-placed_at"], name="order_status_idx"),
             models.Index(fields=["organization", "customer", "-placed_at"], name="order_customer_idx"),
+            # The reconciliation's keys and its period.
+            models.Index(fields=["organization", "external_number"], name="order_number_idx"),
+            models.Index(fields=["organization", "payment_transaction_id"], name="order_payment_txn_idx",
+                         condition=~models.Q(payment_transaction_id="")),
+            models.Index(fields=["organization", "paid_at"], name="order_paid_idx"),
         ]
 
     def __str__(self):
@@ -156,6 +170,8 @@ class Refund(TenantModel):
         ]
         indexes = [
             models.Index(fields=["organization", "store", "order_number"], name="refund_order_number_idx"),
+            models.Index(fields=["organization", "external_number"], name="refund_number_idx"),
+            models.Index(fields=["organization", "refunded_at"], name="refund_refunded_idx"),
         ]
 
     def __str__(self):

@@ -222,6 +222,9 @@ class ReconciliationRun(OutboxModel, TenantModel):
     job_state = job_state_field()
     tolerances = models.JSONField(_("tolerances used"), default=dict, blank=True)
     summary = models.JSONField(_("figures"), default=dict, blank=True)
+    # What the summary object has no key for: timing (count, amount), fees charged and expected, line and ledger
+    # counts, the match rate.
+    figures = models.JSONField(_("more figures"), default=dict, blank=True)
     failure_detail = models.TextField(_("failure detail"), blank=True)
     run_count = models.PositiveIntegerField(_("times run"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

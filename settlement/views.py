@@ -3,6 +3,7 @@ written by the stores' events."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -15,9 +16,16 @@ from settlement.tables import OrderTable
 
 
 class SettlementIndexView(ModulePendingView):
+    """Finance land on the reconciliation (a tile per payment channel); others see what is still to come."""
+
     module = "settlement"
     title = _("Settlement")
     description = _("Statement import, reconciliation, partner settlement and revenue.")
+
+    def get(self, request, *args, **kwargs):
+        if request.user.has_perm("settlement.view_reconciliationrun"):
+            return redirect("settlement:reconciliation")
+        return super().get(request, *args, **kwargs)
 
 
 class _LedgerMixin(ModuleRequiredMixin):

@@ -58,6 +58,9 @@ MODEL_OF = {
     ("settlement/statements/", "pk"): "settlement.StatementImport",
     ("settlement/channels/", "pk"): "settlement.PaymentChannel",
     ("api/v1/^statements", "pk"): "settlement.StatementImport",
+    ("settlement/discrepancies/", "pk"): "settlement.Discrepancy",
+    ("api/v1/^reconciliation-runs", "pk"): "settlement.ReconciliationRun",
+    ("api/v1/^discrepancies", "pk"): "settlement.Discrepancy",
 }
 # Paths not walked, and why.
 NOT_WALKED = {
@@ -105,7 +108,7 @@ def seed_b(tenant):
     from forms_builder.services import form_create, form_submit, form_version_publish
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
-    from settlement.models import Order, PaymentChannel, Refund, StatementImport, Store
+    from settlement.models import Discrepancy, Order, PaymentChannel, ReconciliationRun, Refund, StatementImport, Store
     from sla.models import PRESET_OFFICE, SLAPolicy, SLATarget
     from sla.services import calendar_create, calendar_day_save, sla_policy_save
     from tests.channels_ingest.conftest import make_account
@@ -166,6 +169,12 @@ def seed_b(tenant):
     channel = PaymentChannel.objects.create(organization=organization, code="b-pay", name=f"{marker} 京东支付")
     StatementImport.objects.create(organization=organization, channel=channel, file_name=f"{marker}.csv",
                                    file_sha256="0" * 64, created_by=ops)
+    channel = PaymentChannel.objects.create(organization=organization, code="b-wechatpay", name=f"{marker} 微信支付")
+    run = ReconciliationRun.objects.create(organization=organization, channel=channel, period_start=datetime.date(
+        2026, 11, 11), period_end=datetime.date(2026, 11, 11), summary={"note": marker})
+    Discrepancy.objects.create(organization=organization, run=run, channel=channel, key=f"order:{marker}-1",
+                               kind="amount_mismatch", bill_date=run.period_start, order=order,
+                               order_number=order.external_number, note=f"{marker} 差异")
 
 
 @pytest.fixture

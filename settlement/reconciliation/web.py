@@ -1,0 +1,132 @@
+"""The workbench's table, filters and forms (django-tables2, django-filter)."""
+
+from datetime import timedelta
+
+import django_filters
+import django_tables2 as tables
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from settlement.models import Discrepancy, MatchClass, PaymentChannel, Store
+from settlement.reconciliation.services import RESOLUTION_CODES
+
+RESOLUTION_LABELS = {
+    "ledger_corrected": _("The ledger was corrected"),
+    "channel_corrected": _("The channel corrected its statement"),
+    "refund_completed": _("The refund was completed"),
+    "customer_repaid": _("The customer paid the difference"),
+    "duplicate_refunded": _("The duplicate payment was refunded"),
+    "rounding": _("Rounding"),
+    "other": _("Other (see the note)"),
+}
+
+
+def _channels(request):
+    return PaymentChannel.objects.order_by("name", "pk")
+
+
+def _stores(request):
+    return Store.objects.order_by("name", "pk")
+
+
+class DiscrepancyFilter(django_filters.FilterSet):
+    channel = django_filters.ModelChoiceFilter(label=_("Channel"), queryset=_channels,
+                                               widget=forms.Select(attrs={"class": "form-select"}))
+    kind = django_filters.ChoiceFilter(label=_("Class"), choices=MatchClass.choices[1:])
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Discrepancy.Status.choices,
+                                         empty_label=_("Open and awaiting approval"), method="filter_status")
+    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores,
+                                             widget=forms.Select(attrs={"class": "form-select"}))
+    amount_min = django_filters.NumberFilter(label=_("Difference at least"), method="filter_amount")
+    age_min = django_filters.NumberFilter(label=_("Older than (days)"), method="filter_age")
+    day = django_filters.DateFromToRangeFilter(label=_("Statement day"), field_name="bill_date")
+    number = django_filters.CharFilter(label=_("Order or transaction"), method="filter_number")
+
+    class Meta:
+        model = Discrepancy
+        fields = ["channel", "kind", "status", "store", "amount_min", "age_min", "day", "number"]
+
+    def filter_queryset(self, queryset):
+        # No status chosen means the ones still to work.
+        queryset = super().filter_queryset(queryset)
+        if not (self.form.cleaned_data.get("status") or ""):
+            queryset = queryset.filter(status__in=(Discrepancy.Status.OPEN, Discrepancy.Status.WRITE_OFF_REQUESTED))
+        return queryset
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status=value) if value else queryset
+
+    def filter_amount(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(Q(difference__gte=value) | Q(difference__lte=-value))
+
+    def filter_age(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(bill_date__lt=timezone.localdate() - timedelta(days=int(value)))
+
+    def filter_number(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(order_number=value) | Q(transaction_id=value) | Q(key__endswith=":" + value))
+
+
+class DiscrepancyTable(tables.Table):
+    key = tables.LinkColumn("settlement:discrepancy-detail", args=[tables.A("pk")], verbose_name=_("About"))
+    channel = tables.Column(verbose_name=_("Channel"), orderable=False)
+    kind = tables.Column(verbose_name=_("Class"))
+    status = tables.Column(verbose_name=_("Status"))
+    bill_date = tables.DateColumn(verbose_name=_("Statement day"), format="Y-m-d")
+    store = tables.Column(verbose_name=_("Store"), orderable=False, default="—")
+    statement_amount = tables.Column(verbose_name=_("Statement"), attrs={"td": {"class": "text-end"}}, default="—")
+    ledger_amount = tables.Column(verbose_name=_("Ledger"), attrs={"td": {"class": "text-end"}}, default="—")
+    difference = tables.Column(verbose_name=_("Difference"), attrs={"td": {"class": "text-end"}})
+    note = tables.Column(verbose_name=_("Note"), orderable=False, default="")
+
+    class Meta:
+        model = Discrepancy
+        fields = ("key", "channel", "kind", "status", "bill_date", "store", "statement_amount", "ledger_amount",
+                  "difference", "note")
+        attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "discrepancies"}
+        empty_text = _("No discrepancy to work. Discrepancies appear here when a reconciliation run finds them.")
+
+
+class RunForm(forms.Form):
+    channel = forms.ModelChoiceField(label=_("Channel"), queryset=PaymentChannel.objects.none())
+    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = PaymentChannel.objects.filter(active=True).order_by("name", "pk")
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("period_start"), data.get("period_end")
+        if first and last and last < first:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        if first and last and (last - first).days > 31:
+            raise forms.ValidationError(_("Reconcile at most 31 days at once."))
+        return data
+
+
+class ResolveForm(forms.Form):
+    code = forms.ChoiceField(label=_("Reason"), choices=[(c, RESOLUTION_LABELS[c]) for c in RESOLUTION_CODES])
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DryRunForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount tolerance"), max_digits=18, decimal_places=2, min_value=0)
+    fee = forms.DecimalField(label=_("Fee tolerance"), max_digits=18, decimal_places=2, min_value=0)
+    fee_rate = forms.DecimalField(label=_("Expected fee rate"), max_digits=7, decimal_places=5, min_value=0,
+                                  required=False, help_text=_("As a fraction: 0.006 for 0.6%."))
+    timing_window_minutes = forms.IntegerField(label=_("Timing window (minutes)"), min_value=0, max_value=720)
+    days = forms.IntegerField(label=_("Past statement days"), min_value=1, max_value=31, initial=7)

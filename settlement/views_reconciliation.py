@@ -1,0 +1,218 @@
+"""Finance's reconciliation pages: the channels' tiles, running a period, the day's report (and its Excel), the
+discrepancy workbench with its actions, and the dry-run of a tolerance change. Thin: services decide, selectors
+read."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from scrm.paginators import TableRequestConfig
+from scrm.platform.access import ModuleRequiredMixin
+from settlement.errors import SettlementError
+from settlement.reconciliation import selectors
+from settlement.reconciliation.report import day_report, day_workbook
+from settlement.reconciliation.services import (
+    discrepancy_annotate,
+    discrepancy_open_ticket,
+    discrepancy_resolve,
+    discrepancy_write_off,
+    discrepancy_write_off_approve,
+    discrepancy_write_off_reject,
+    reconciliation_dry_run,
+    reconciliation_run,
+    reconciliation_run_queue,
+)
+from settlement.reconciliation.web import (
+    RESOLUTION_LABELS,
+    DiscrepancyFilter,
+    DiscrepancyTable,
+    DryRunForm,
+    NoteForm,
+    ResolveForm,
+    RunForm,
+)
+
+MSG_RUN_DONE = _("Reconciled: %(matched)s lines matched, %(open)s discrepancies.")
+MSG_RUN_QUEUED = _("The reconciliation runs in the background; this page shows it when it is done.")
+MSG_DONE = _("Saved.")
+# A period longer than this runs as a background job.
+SYNC_DAYS = 1
+
+
+class _Perm(ModuleRequiredMixin):
+    module = "settlement"
+    permission = "settlement.view_discrepancy"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _styled(form):
+    for field in form.fields.values():
+        field.widget.attrs.setdefault("class", "form-select form-select-sm" if hasattr(field, "choices")
+                                      else "form-control form-control-sm")
+    return form
+
+
+class ReconciliationHomeView(_Perm, TemplateView):
+    """Finance's settlement home: a tile per payment channel (its latest run, what is open) and the run form."""
+
+    template_name = "settlement/reconciliation_home.html"
+    permission = "settlement.view_reconciliationrun"
+
+    def get_context_data(self, **kwargs):
+        yesterday = timezone.localdate() - timedelta(days=1)
+        form = _styled(RunForm(initial={"period_start": yesterday}))
+        return super().get_context_data(tiles=selectors.channel_tiles(), form=form,
+                                        runs=list(selectors.run_list()[:20]), **kwargs)
+
+
+class ReconciliationRunView(_Perm, View):
+    permission = "settlement.add_reconciliationrun"
+
+    def post(self, request):
+        form = RunForm(request.POST)
+        if not form.is_valid():
+            for error in form.errors.values():
+                messages.error(request, error[0])
+            return redirect("settlement:reconciliation")
+        channel, first = form.cleaned_data["channel"], form.cleaned_data["period_start"]
+        last = form.cleaned_data["period_end"] or first
+        if (last - first).days + 1 > SYNC_DAYS:
+            reconciliation_run_queue(channel=channel, period_start=first, period_end=last, by=request.user)
+            messages.info(request, MSG_RUN_QUEUED)
+            return redirect("settlement:reconciliation")
+        run = reconciliation_run(channel=channel, period_start=first, period_end=last, by=request.user)
+        messages.success(request, MSG_RUN_DONE % {
+            "matched": run.summary["matched"]["count"],
+            "open": sum(v["count"] for k, v in run.summary.items() if isinstance(v, dict) and k != "matched")})
+        return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={first}")
+
+
+def _channel_and_day(request):
+    channel = selectors.channel_list().filter(pk=request.GET.get("channel") or 0).first()
+    if channel is None:
+        raise Http404
+    day = parse_date(request.GET.get("day") or "") or timezone.localdate() - timedelta(days=1)
+    return channel, day
+
+
+class ReconciliationReportView(_Perm, TemplateView):
+    template_name = "settlement/reconciliation_report.html"
+    permission = "settlement.view_reconciliationrun"
+
+    def get_context_data(self, **kwargs):
+        channel, day = _channel_and_day(self.request)
+        return super().get_context_data(channel=channel, day=day, report=day_report(channel=channel, day=day),
+                                        channels=list(selectors.channel_list()), **kwargs)
+
+
+class ReconciliationExportView(_Perm, View):
+    permission = "settlement.view_reconciliationrun"
+
+    def get(self, request):
+        channel, day = _channel_and_day(request)
+        response = HttpResponse(day_workbook(channel=channel, day=day),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="reconciliation-{channel.code}-{day}.xlsx"'
+        return response
+
+
+class DiscrepancyListView(_Perm, TemplateView):
+    template_name = "settlement/discrepancy_list.html"
+
+    def get_context_data(self, **kwargs):
+        filterset = DiscrepancyFilter(self.request.GET or None, queryset=selectors.discrepancy_list(),
+                                      request=self.request)
+        _styled(filterset.form)
+        table = DiscrepancyTable(filterset.qs)
+        TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+        return super().get_context_data(filter=filterset, table=table, **kwargs)
+
+
+class DiscrepancyDetailView(_Perm, TemplateView):
+    template_name = "settlement/discrepancy_detail.html"
+
+    def get_context_data(self, **kwargs):
+        discrepancy = selectors.discrepancy_detail(pk=self.kwargs["pk"])
+        if discrepancy is None:
+            raise Http404
+        user = self.request.user
+        return super().get_context_data(
+            d=discrepancy, history=selectors.discrepancy_order_history(discrepancy=discrepancy),
+            resolve_form=_styled(ResolveForm()), note_form=_styled(NoteForm()),
+            can_act=user.has_perm("settlement.change_discrepancy"),
+            can_approve=selectors.discrepancy_requester_id(discrepancy=discrepancy) != user.pk,
+            resolution_label=RESOLUTION_LABELS.get(discrepancy.resolution_code, discrepancy.resolution_code),
+            **kwargs)
+
+
+class DiscrepancyActionView(_Perm, View):
+    """One URL per action; each a service call, its refusal shown as a message."""
+
+    permission = "settlement.change_discrepancy"
+    action = None
+    actions = {
+        "annotate": lambda d, user, data: discrepancy_annotate(discrepancy=d, by=user, note=data.get("note", "")),
+        "resolve": lambda d, user, data: discrepancy_resolve(discrepancy=d, by=user, code=data.get("code", ""),
+                                                             note=data.get("note", "")),
+        "write-off": lambda d, user, data: discrepancy_write_off(discrepancy=d, by=user, note=data.get("note", "")),
+        "approve": lambda d, user, data: discrepancy_write_off_approve(discrepancy=d, by=user,
+                                                                       note=data.get("note", "")),
+        "reject": lambda d, user, data: discrepancy_write_off_reject(discrepancy=d, by=user,
+                                                                     note=data.get("note", "")),
+        "ticket": lambda d, user, data: discrepancy_open_ticket(discrepancy=d, by=user, note=data.get("note", "")),
+    }
+
+    def post(self, request, pk):
+        handler = self.actions.get(self.action)
+        discrepancy = selectors.discrepancy_list().filter(pk=pk).first()
+        if handler is None or discrepancy is None:
+            raise Http404
+        try:
+            handler(discrepancy, request.user, request.POST)
+        except SettlementError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, MSG_DONE)
+        return redirect("settlement:discrepancy-detail", pk=pk)
+
+
+class ChannelDryRunView(_Perm, TemplateView):
+    """What would change with other tolerances, over the channel's past statement days, before anyone saves them."""
+
+    template_name = "settlement/channel_dry_run.html"
+    permission = "settlement.view_reconciliationrun"
+
+    def get_context_data(self, **kwargs):
+        channel = selectors.channel_list().filter(pk=self.kwargs["pk"]).first()
+        if channel is None:
+            raise Http404
+        initial = {"amount": channel.amount_tolerance, "fee": channel.fee_tolerance,
+                   "fee_rate": channel.expected_fee_rate, "timing_window_minutes": channel.timing_window_minutes,
+                   "days": 7}
+        form = _styled(DryRunForm(self.request.GET or None, initial=initial))
+        results = None
+        if form.is_valid():
+            data = form.cleaned_data
+            last = timezone.localdate() - timedelta(days=1)
+            days = [last - timedelta(days=n) for n in range(data["days"])]
+            changes = {"amount": data["amount"], "fee": data["fee"], "fee_rate": data["fee_rate"],
+                       "timing_window_minutes": data["timing_window_minutes"]}
+            results = reconciliation_dry_run(channel=channel, changes=changes, periods=[(d, d) for d in days])
+            results = [r for r in results if r["before"]["statement_total"] != "0.00" or r["changed"]
+                       or r["before"] != r["after"]]
+        return super().get_context_data(channel=channel, form=form, results=results,
+                                        can_save=self.request.user.has_perm("settlement.change_paymentchannel"),
+                                        **kwargs)

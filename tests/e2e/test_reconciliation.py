@@ -1,0 +1,48 @@
+"""Reconciliation in a real browser: finance opens the workbench, resolves a discrepancy with a reason and exports
+the day's report to Excel. (The statement's upload and its progress bar are the import's own browser test.)"""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from scrm.models import Role
+from settlement.reconciliation.services import reconciliation_run
+from tests.e2e.conftest import login
+from tests.scrm.factories import TEST_PASSWORD
+from tests.settlement.recon import DAY, make_channel, make_order, make_statement, make_store, pay
+
+pytestmark = pytest.mark.e2e
+
+
+def test_finance_resolves_a_discrepancy_and_exports_the_report(page, live_server, organization, make_user):
+    finance = make_user(organization, Role.FINANCE, username="finance-e2e")
+    channel = make_channel(organization)
+    store = make_store(organization, channel)
+    make_order(store, "WX-1", "100.00")
+    make_order(store, "WX-2", "50.00")
+    make_statement(channel, lines=[pay("WX-1", "100.00"), pay("WX-2", "49.90")])
+    reconciliation_run(channel=channel, period_start=DAY)
+
+    login(page, live_server, finance.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/settlement/discrepancies/")
+    rows = page.locator("[data-testid=discrepancies] tbody tr")
+    expect(rows).to_have_count(1)
+    page.get_by_role("link", name="order:WX-2").click()
+    expect(page.locator("[data-testid=statement-side]")).to_contain_text("49.90")
+    expect(page.locator("[data-testid=ledger-side]")).to_contain_text("50.00")
+    expect(page.locator("[data-testid=difference]")).to_have_text("-0.10")
+    page.select_option("#id_code", "rounding")
+    page.fill("[data-testid=discrepancy-actions] form:first-child textarea", "抹零，已和门店确认")
+    page.click("[data-testid=resolve]")
+    expect(page.locator("[data-testid=discrepancy-status]")).to_have_text("已解决")
+    expect(page.locator("[data-testid=actions]")).to_contain_text("抹零，已和门店确认")
+
+    page.goto(f"{live_server.url}/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}")
+    expect(page.locator("[data-testid=statement-total]")).to_have_text("149.90")
+    with page.expect_download() as download:
+        page.click("[data-testid=export]")
+    book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
+    cells = [c for row in book.worksheets[1].iter_rows(values_only=True) for c in row]
+    assert "order:WX-2" in cells and "rounding" in cells

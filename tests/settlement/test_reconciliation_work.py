@@ -1,0 +1,220 @@
+"""Working the discrepancies (workbench, actions, write-off approval), the report and its Excel, the dry-run, the
+reconcile command, tenant isolation."""
+
+import io
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from scrm.models import Role
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from settlement.models import Discrepancy, DiscrepancyAction, ReconciliationRun
+from settlement.reconciliation import errors
+from settlement.reconciliation.services import (
+    discrepancy_open_ticket,
+    discrepancy_write_off,
+    discrepancy_write_off_approve,
+    reconciliation_dry_run,
+    reconciliation_run,
+)
+from tests.scrm.factories import OrganizationFactory
+from tests.settlement.recon import DAY, local, make_channel, make_order, make_statement, make_store, pay
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def channel(organization):
+    return make_channel(organization)
+
+
+@pytest.fixture
+def store(organization, channel):
+    return make_store(organization, channel)
+
+
+@pytest.fixture
+def finance(organization, make_user):
+    return make_user(organization, Role.FINANCE, username="finance-acme")
+
+
+@pytest.fixture
+def finance2(organization, make_user):
+    return make_user(organization, Role.FINANCE, username="finance-2")
+
+
+@pytest.fixture
+def day_run(channel, store):
+    make_order(store, "W1", "1000.00")
+    make_order(store, "W2", "10.00")
+    make_order(store, "W3", "5.00")
+    make_statement(channel, lines=[pay("W1", "800.00"), pay("W2", "9.50"), pay("=cmd|'/c calc'!A1", "3.00")])
+    return reconciliation_run(channel=channel, period_start=DAY)
+
+
+def by_key(organization, key):
+    with tenant_scope(organization):
+        return Discrepancy.objects.select_related("channel").get(key=key)
+
+
+def test_finance_works_the_list_in_bounded_queries(client, finance, organization, day_run,
+                                                   django_assert_max_num_queries):
+    client.force_login(finance)
+    with django_assert_max_num_queries(14):
+        response = client.get("/settlement/discrepancies/")
+    assert response.status_code == 200
+    keys = [row.record.key for row in response.context["table"].page.object_list]
+    assert sorted(keys) == ["order:=cmd|'/c calc'!A1", "order:W1", "order:W2", "order:W3"]
+    response = client.get("/settlement/discrepancies/?kind=amount_mismatch&amount_min=100")
+    assert [row.record.key for row in response.context["table"].page.object_list] == ["order:W1"]
+
+
+def test_finance_resolves_with_a_reason_and_it_is_recorded(client, finance, organization, day_run):
+    client.force_login(finance)
+    d = by_key(organization, "order:W2")
+    page = client.get(f"/settlement/discrepancies/{d.pk}/").content.decode()
+    assert "9.50" in page and "10.00" in page and "order_number" in page
+    response = client.post(f"/settlement/discrepancies/{d.pk}/resolve/", {"code": "rounding", "note": "抹零"})
+    assert response.status_code == 302
+    d = by_key(organization, "order:W2")
+    assert (d.status, d.resolution_code, d.resolved_by_id) == ("resolved", "rounding", finance.pk)
+    with tenant_scope(organization):
+        action = DiscrepancyAction.objects.get(discrepancy=d)
+    assert (action.action, action.by_id, action.code, action.note) == ("resolve", finance.pk, "rounding", "抹零")
+
+
+def test_an_agent_may_not_open_the_workbench(client, agent, day_run):
+    client.force_login(agent)
+    assert client.get("/settlement/discrepancies/").status_code == 403
+
+
+def test_a_write_off_above_the_limit_needs_a_second_person(organization, day_run, finance, finance2):
+    big = by_key(organization, "order:W1")  # 200.00 above the limit of 100
+    discrepancy_write_off(discrepancy=big, by=finance, note="客户少付")
+    assert by_key(organization, "order:W1").status == "write_off_requested"
+    with pytest.raises(errors.ReconciliationError) as refused:
+        discrepancy_write_off_approve(discrepancy=big, by=finance)
+    assert str(refused.value) == str(errors.MSG_OWN_WRITE_OFF)
+    assert by_key(organization, "order:W1").status == "write_off_requested"
+    discrepancy_write_off_approve(discrepancy=big, by=finance2)
+    big = by_key(organization, "order:W1")
+    assert (big.status, big.resolved_by_id) == ("written_off", finance2.pk)
+    with tenant_scope(organization):
+        assert list(big.actions.values_list("action", "by_id", "amount")) == [
+            ("write_off_request", finance.pk, Decimal("200.00")), ("write_off_approve", finance2.pk,
+                                                                   Decimal("200.00"))]
+    # Below the limit, one person writes off at once.
+    small = discrepancy_write_off(discrepancy=by_key(organization, "order:W2"), by=finance)
+    assert small.status == "written_off"
+
+
+def test_a_ticket_is_opened_for_the_orders_customer_or_refused(organization, day_run, finance, channel, store):
+    from scrm.customers.services import customer_create
+
+    with tenant_scope(organization):
+        buyer = customer_create(organization=organization, display_name="张三", mobile="", source_channel="youzan")
+        store.orders.filter(external_number="W1").update(customer=buyer)
+    d = discrepancy_open_ticket(discrepancy=by_key(organization, "order:W1"), by=finance, note="请核实")
+    with tenant_scope(organization):
+        assert d.ticket.customer_id == buyer.pk and d.ticket.order_number == "W1"
+    with pytest.raises(errors.ReconciliationError):
+        discrepancy_open_ticket(discrepancy=by_key(organization, "order:=cmd|'/c calc'!A1"), by=finance)
+
+
+def test_the_report_and_its_excel_with_formulas_neutralised(client, finance, organization, channel, day_run):
+    client.force_login(finance)
+    page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}")
+    assert page.status_code == 200
+    assert "recon-chart-data" in page.content.decode()
+    response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={DAY}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    summary = [row for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert summary[2][1:] == (0, 0)  # matched: none
+    values = [cell for row in book.worksheets[1].iter_rows(values_only=True) for cell in row]
+    assert "order:=cmd|'/c calc'!A1" in values and "'=cmd|'/c calc'!A1" in values
+    assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def test_the_home_shows_a_tile_per_channel(client, finance, organization, channel, day_run):
+    client.force_login(finance)
+    response = client.get("/settlement/", follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/settlement/reconciliation/"
+    assert 'data-testid="channel-tile"' in page and "微信支付" in page
+
+
+def test_a_dry_run_says_what_a_tolerance_would_change_and_saves_nothing(organization, channel, store):
+    make_order(store, "Y1", "100.00")
+    make_order(store, "Y2", "100.00")
+    make_statement(channel, lines=[pay("Y1", "100.03"), pay("Y2", "100.20")])
+    run = reconciliation_run(channel=channel, period_start=DAY)
+    [result] = reconciliation_dry_run(channel=channel, changes={"amount": "0.05"}, periods=[(DAY, DAY)])
+    assert result["before"]["amount_mismatch"]["count"] == 2
+    assert result["after"]["amount_mismatch"]["count"] == 1
+    assert result["moves"] == [{"from": "amount_mismatch", "to": "matched", "count": 1}]
+    with tenant_scope(organization):
+        assert ReconciliationRun.objects.get().summary == run.summary
+        assert Discrepancy.objects.filter(kind="amount_mismatch", status="open").count() == 2
+
+
+def test_the_reconcile_command_prints_the_summary_object(organization, channel, store, capsys):
+    make_order(store, "K1", "12.34")
+    make_statement(channel, lines=[pay("K1", "12.34")])
+    call_command("reconcile", "--organization", "acme", "--channel", "wechatpay", "--date", str(DAY))
+    printed = json.loads(capsys.readouterr().out)
+    assert list(printed) == ["matched", "amount_mismatch", "fee_mismatch", "missing_in_ledger",
+                             "missing_in_channel", "duplicate", "refund_mismatch", "statement_total", "ledger_total"]
+    assert printed["matched"] == {"count": 1, "amount": "12.34"} and printed["statement_total"] == "12.34"
+
+
+def test_another_organization_sees_and_matches_nothing_of_ours(client, make_user, organization, channel, day_run):
+    with platform_scope():
+        other = OrganizationFactory(slug="other", name="别家")
+    other_channel = make_channel(other)
+    other_store = make_store(other, other_channel)
+    make_order(other_store, "W1", "800.00")  # the same order number, in the other ledger
+    run = reconciliation_run(channel=other_channel, period_start=DAY)
+    assert run.summary["statement_total"] == "0.00" and run.summary["missing_in_channel"]["count"] == 1
+    assert by_key(organization, "order:W1").kind == "amount_mismatch"
+    outsider = make_user(other, Role.FINANCE, username="finance-other")
+    client.force_login(outsider)
+    mine = by_key(organization, "order:W1")
+    assert client.get(f"/settlement/discrepancies/{mine.pk}/").status_code == 404
+    assert client.post(f"/settlement/discrepancies/{mine.pk}/resolve/", {"code": "other"}).status_code == 404
+    listed = client.get("/settlement/discrepancies/").context["table"].page.object_list
+    assert [row.record.key for row in listed] == ["order:W1"]
+    assert listed[0].record.organization_id == other.pk
+
+
+def test_finance_runs_a_day_from_the_page_and_tries_a_tolerance(client, finance, organization, channel, store):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    make_order(store, "P1", "100.00", paid_at=local(yesterday))
+    make_statement(channel, day=yesterday, lines=[pay("P1", "100.04")])
+    client.force_login(finance)
+    response = client.post("/settlement/reconciliation/run/", {"channel": channel.pk, "period_start": yesterday})
+    assert response.status_code == 302 and "report" in response["Location"]
+    with tenant_scope(organization):
+        assert ReconciliationRun.objects.get().summary["amount_mismatch"]["count"] == 1
+    page = client.get(f"/settlement/channels/{channel.pk}/dry-run/?amount=0.05&fee=0.01&fee_rate=0.006"
+                      "&timing_window_minutes=30&days=3")
+    assert page.status_code == 200
+    [row] = page.context["results"]
+    assert row["changed"] == 1 and row["after"]["matched"]["count"] == 1
+
+
+def test_ops_read_the_workbench_but_cannot_act(client, ops_admin, organization, day_run):
+    client.force_login(ops_admin)
+    d = by_key(organization, "order:W2")
+    assert client.get(f"/settlement/discrepancies/{d.pk}/").status_code == 200
+    assert client.post(f"/settlement/discrepancies/{d.pk}/resolve/", {"code": "rounding"}).status_code == 403
+    assert by_key(organization, "order:W2").status == "open"
+    with pytest.raises(errors.ReconciliationError):
+        discrepancy_write_off(discrepancy=d, by=ops_admin)
+    with tenant_scope(organization):
+        assert not DiscrepancyAction.objects.exists()
