@@ -12,7 +12,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0002_channels_walk_in_and_email'),
+        ('sla', '0003_ticket_escalation_state_moved_from_tickets'),
     ]
 
     operations = [
