@@ -304,34 +304,3 @@ def escalation_ladder_check(steps):
         if step.metric in last and key < last[step.metric]:
             raise ValidationError(MSG_LADDER_ORDER % {"position": step.position, "trigger": step.trigger_label()})
         last[step.metric] = key
-
-
-class TicketEscalation(TenantModel):
-    """Where a ticket stands on its policy's escalation ladder: kept by sla.services, read by the sweep.
-
-    Apart from the ticket on purpose: the sweep rewrites this for every due ticket, and a narrow row with three
-    indexes costs a quarter of an update of `tickets_ticket` (19 indexes, each written again on every update that
-    moves the sweep's indexed time). No row is the same as nothing pending at level 0.
-    """
-
-    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, primary_key=True,
-                                  related_name="sla_escalation", verbose_name=_("ticket"))
-    # The moment the sweep must look at the ticket (its next ladder step, or the first breach still to record);
-    # NULL while paused, resolved, closed or under no policy, so the sweep's index stays small.
-    next_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
-    # The ladder steps passed (applied, or skipped because their clock was not running).
-    level = models.PositiveSmallIntegerField(_("escalation steps done"), default=0)
-
-    class Meta:
-        verbose_name = _("ticket escalation")
-        verbose_name_plural = _("ticket escalations")
-        indexes = [
-            # The SLA sweep: one beat task for every organization takes the rows whose next step is due. It is
-            # cross-tenant, so the index leads with the time; partial, so it holds only tickets with a step
-            # pending and an empty sweep is one index probe however many tickets are open.
-            models.Index(fields=["next_at"], name="sla_escalation_sweep_idx",
-                         condition=models.Q(next_at__isnull=False)),
-        ]
-
-    def __str__(self):
-        return f"{self.ticket_id}: {self.level} → {self.next_at}"

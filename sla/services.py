@@ -6,13 +6,11 @@ Invariants:
   (pausing shifts them by the business time paused, so recomputing after a priority change gives the same shift);
 - the next response is due `target` business minutes after the customer's message that started it, shifted the
   same way by a pause;
-- where a ticket stands on its ladder is its `TicketEscalation` row (`escalation_of`), apart from the ticket so the
-  sweep's updates stay cheap: `next_at` is the moment the sweep must look at the ticket (the next ladder step, or
-  the first breach still to record), NULL while paused, resolved, closed or under no policy, so the sweep's index
-  stays small; `level` counts the ladder steps passed (applied, or skipped because their clock was not running);
-- the sweep applies the step at that level under the row locks of the escalation and of the ticket and increments
-  it in the same transaction as the step's notifications, so a step runs exactly once however many sweeps run at
-  once; every other writer of the SLA state holds the ticket's lock.
+- `next_escalation_at` is the moment the sweep must look at the ticket (the next ladder step, or the first breach
+  still to record); NULL while paused, resolved, closed or under no policy, so the sweep's index stays small;
+- `escalation_level` counts the ladder steps passed (applied, or skipped because their clock was not running);
+  the sweep applies the step at that level under the ticket's row lock and increments it in the same
+  transaction as the step's notifications, so a step runs exactly once however many sweeps run at once.
 """
 
 import json
@@ -50,7 +48,6 @@ from sla.models import (
     Metric,
     SLAPolicy,
     SLATarget,
-    TicketEscalation,
     escalation_ladder_check,
     spans_from_text,
 )
@@ -68,9 +65,8 @@ CLOCK_STOPPED = (Status.RESOLVED, Status.CLOSED)
 AT_RISK_SHARE = 0.25  # a target is "at risk" when a quarter of it is left
 RETRY_AFTER_ERROR = timedelta(minutes=5)
 
-# The ticket's own SLA columns; its place on the ladder is its TicketEscalation (`_save` writes both).
 SLA_FIELDS = ["sla_policy", "first_response_due_at", "next_response_due_at", "resolution_due_at", "sla_warn_at",
-              "paused_since", "paused_minutes", "sla_breached"]
+              "next_escalation_at", "escalation_level", "paused_since", "paused_minutes", "sla_breached"]
 
 
 # --- calendars ----------------------------------------------------------------------------------------------------
@@ -445,66 +441,27 @@ def step_due(step, dues, plan):
 
 
 def _schedule(ticket, plan):
-    """Set sla_warn_at and the escalation's next_at from the running clocks and the ladder position."""
-    escalation = escalation_of(ticket)
+    """Set sla_warn_at and next_escalation_at from the running clocks and the ladder position."""
     dues = running_dues(ticket) if plan is not None else {}
     if not dues:
-        ticket.sla_warn_at = escalation.next_at = None
+        ticket.sla_warn_at = ticket.next_escalation_at = None
         return
     ticket.sla_warn_at = min(
         subtract_business_minutes(plan.calendar, due, (plan.target.minutes(metric) or 0) * AT_RISK_SHARE)
         for metric, due in dues.items()
     )
     if ticket.paused_since is not None:
-        escalation.next_at = None
+        ticket.next_escalation_at = None
         return
     moments = []
-    for step in plan.steps[escalation.level:]:
+    for step in plan.steps[ticket.escalation_level:]:
         moment = step_due(step, dues, plan)
         if moment is not None:
             moments.append(moment)
             break
     if not ticket.sla_breached:
         moments.append(min(dues.values()))
-    escalation.next_at = min(moments) if moments else None
-
-
-_ESCALATION = TicketEscalation.ticket.field.remote_field  # the ticket's side: `ticket.sla_escalation`
-
-
-def escalation_of(ticket):
-    """The ticket's TicketEscalation: the copy it holds (the sweep reads it with the ticket), else read once, else
-    a new one (nothing pending, level 0: what no row means). A ticket under no policy has nothing pending, so
-    opening a ticket reads nothing here. Remembers what is stored, so `_save` writes it only when it changed."""
-    if _ESCALATION.is_cached(ticket):
-        escalation = _ESCALATION.get_cached_value(ticket)
-    elif ticket.sla_policy_id is None:
-        escalation = None
-    else:
-        escalation = TicketEscalation.objects.filter(ticket_id=ticket.pk).first()
-    if escalation is None:
-        escalation = TicketEscalation(ticket=ticket, organization_id=ticket.organization_id)
-        escalation.stored = (None, 0)
-    elif not hasattr(escalation, "stored"):
-        escalation.stored = (escalation.next_at, escalation.level)
-    _ESCALATION.set_cached_value(ticket, escalation)
-    return escalation
-
-
-def _escalation_save(ticket):
-    """Write the ticket's escalation if it changed: one upsert (no row yet is the same as one at rest)."""
-    escalation = _ESCALATION.get_cached_value(ticket, default=None) if _ESCALATION.is_cached(ticket) else None
-    if escalation is None or (escalation.next_at, escalation.level) == escalation.stored:
-        return
-    TicketEscalation.objects.bulk_create([escalation], update_conflicts=True, unique_fields=["ticket"],
-                                         update_fields=["next_at", "level"])
-    escalation.stored = (escalation.next_at, escalation.level)
-
-
-def _save(ticket, fields):
-    """Save a locked ticket's SLA columns and its escalation."""
-    ticket.save(update_fields=fields)
-    _escalation_save(ticket)
+    ticket.next_escalation_at = min(moments) if moments else None
 
 
 def _iso(moment):
@@ -528,14 +485,14 @@ def sla_recompute(ticket, *, actor=None, reason):
     if plan is None:
         if ticket.sla_policy_id is None:
             return ticket
-        escalation_of(ticket).level = 0
         ticket.sla_policy = None
         ticket.first_response_due_at = ticket.next_response_due_at = ticket.resolution_due_at = None
+        ticket.escalation_level = 0
         _schedule(ticket, None)
     else:
         if plan.policy.pk != ticket.sla_policy_id:
-            escalation_of(ticket).level = 0  # read while the ticket still names the policy it had
             ticket.sla_policy = plan.policy
+            ticket.escalation_level = 0
             ticket.sla_breached = False
         start, paused, cal = ticket.created_at, ticket.paused_minutes, plan.calendar
         ticket.first_response_due_at = add_business_minutes(cal, start, plan.target.first_response_minutes + paused)
@@ -548,7 +505,7 @@ def sla_recompute(ticket, *, actor=None, reason):
             ticket.next_response_due_at = None
         _schedule(ticket, plan)
     after = {"policy": ticket.sla_policy_id, **_dues_snapshot(ticket)}
-    _save(ticket, [*SLA_FIELDS, "updated_at"])
+    ticket.save(update_fields=[*SLA_FIELDS, "updated_at"])
     if after != before:
         after["policy"] = ref(plan.policy) if plan else None
         after["reason"] = reason
@@ -590,7 +547,7 @@ def sla_on_status(ticket, *, before, actor=None):
     if ticket.status in CLOCK_STOPPED:
         ticket.next_response_due_at = None
     _schedule(ticket, plan)
-    _save(ticket, SLA_FIELDS)
+    ticket.save(update_fields=SLA_FIELDS)
 
 
 def sla_on_public_reply(ticket, *, at):
@@ -607,7 +564,7 @@ def sla_on_public_reply(ticket, *, at):
         ticket.sla_breached = True
     ticket.next_response_due_at = None
     _schedule(ticket, plan)
-    _save(ticket, SLA_FIELDS)
+    ticket.save(update_fields=SLA_FIELDS)
 
 
 def sla_on_customer_message(ticket, *, at):
@@ -620,7 +577,7 @@ def sla_on_customer_message(ticket, *, at):
         return
     ticket.next_response_due_at = add_business_minutes(plan.calendar, at, plan.target.next_response_minutes)
     _schedule(ticket, plan)
-    _save(ticket, SLA_FIELDS)
+    ticket.save(update_fields=SLA_FIELDS)
     event_write(ticket, Kind.SLA_APPLIED, after={"next_response_due": _iso(ticket.next_response_due_at),
                                                  "reason": "customer_message"})
 
@@ -723,23 +680,22 @@ def escalation_step_apply(ticket, step, *, plan, dues, level, out=None):
 
 def _escalate(ticket, plan, now, out=None):
     """Apply every ladder step of a locked ticket that is due at `now`, record a breach, and schedule the next."""
-    escalation = escalation_of(ticket)
-    while escalation.level < len(plan.steps):
+    while ticket.escalation_level < len(plan.steps):
         dues = running_dues(ticket)
-        step = plan.steps[escalation.level]
+        step = plan.steps[ticket.escalation_level]
         moment = step_due(step, dues, plan)
         if moment is not None and moment > now:
             break
-        escalation.level += 1
+        ticket.escalation_level += 1
         if moment is None:
             continue  # its clock is not running (answered, or no next response asked): skipped
         priority = ticket.priority
-        escalation_step_apply(ticket, step, plan=plan, dues=dues, level=escalation.level, out=out)
+        escalation_step_apply(ticket, step, plan=plan, dues=dues, level=ticket.escalation_level, out=out)
         if ticket.priority != priority:
             # The targets of the new priority apply from now on; the rest of the ladder waits for its new times.
             if out is not None:
                 out.flush()  # the recompute below writes directly: keep the events in order
-            _save(ticket, SLA_FIELDS)
+            ticket.save(update_fields=SLA_FIELDS)
             sla_recompute(ticket, reason="escalation")
             _not_before(ticket, now)
             return
@@ -758,13 +714,12 @@ def _escalate(ticket, plan, now, out=None):
 
 def _not_before(ticket, now, out=None):
     # A step due already but not applied in this pass (a recompute moved it) is looked at in the next sweep.
-    escalation = escalation_of(ticket)
-    if escalation.next_at is not None and escalation.next_at <= now:
-        escalation.next_at = now + timedelta(seconds=1)
+    if ticket.next_escalation_at is not None and ticket.next_escalation_at <= now:
+        ticket.next_escalation_at = now + timedelta(seconds=1)
     if out is not None:
         out.tickets.append(ticket)
     else:
-        _save(ticket, SLA_FIELDS)
+        ticket.save(update_fields=SLA_FIELDS)
 
 
 def _sweep_ticket(ticket, now, policies, out=None):
@@ -774,11 +729,11 @@ def _sweep_ticket(ticket, now, policies, out=None):
     else:
         plan = out.plan(policy, ticket.priority) if out is not None else _plan(policy, ticket.priority)
     if plan is None or ticket.paused_since is not None or ticket.status in CLOCK_STOPPED:
-        escalation_of(ticket).next_at = None  # nothing to time: the row leaves the sweep's index
+        ticket.next_escalation_at = None  # nothing to time: the row leaves the sweep's index
         if out is not None:
             out.tickets.append(ticket)
         else:
-            _escalation_save(ticket)
+            ticket.save(update_fields=["next_escalation_at"])
         return
     _escalate(ticket, plan, now, out)
 
@@ -787,14 +742,12 @@ class _Batch:
     """One organization's share of a locked batch: what its tickets have in common worked out once (plans,
     supervisors, team members: a few queries for the batch, not some per ticket), and its writes made in a few
     statements: the notifications (with their outbox deliveries) through one `notify_many`, the events in one
-    INSERT, the escalations in one UPDATE, and the tickets' own SLA columns in one UPDATE of the few that changed
-    (a breach recorded, a new "at risk" time)."""
+    INSERT, the tickets' SLA columns in one UPDATE."""
 
     def __init__(self, organization_id, tickets):
         self.organization_id = organization_id
         self.events, self.tickets, self.notifications = [], [], []
         self._batch = tickets
-        self._stored = {t.pk: (t.sla_breached, t.sla_warn_at) for t in tickets}
         self.zone = timezone.get_current_timezone()  # looked up once: a context-local read costs per ticket
         self._plans, self._members = {}, {}
         self._profiles = self._queue_teams = self._team_leaders = self._leaders = None
@@ -896,35 +849,18 @@ class _Batch:
         )
 
     def _tickets_update(self):
-        # One UPDATE ... FROM (VALUES ...) per table for the batch: Django's bulk_update builds a CASE per column
-        # and row, which costs more than the rest of the sweep. Scoped by hand to the organization, like the
-        # manager would. The escalations exist (the sweep reads the tickets through them).
-        escalations = [escalation_of(t) for t in self.tickets]
-        rows = [(e.ticket_id, e.next_at, e.level) for e in escalations if (e.next_at, e.level) != e.stored]
-        if rows:
-            tenant_sql(
-                f"UPDATE {connection.ops.quote_name(TicketEscalation._meta.db_table)} AS e "  # noqa: S608
-                f"SET next_at = v.next_at, level = v.level FROM (VALUES %(values)s) AS v (id, next_at, level) "
-                f"WHERE e.ticket_id = v.id AND e.organization_id = %(organization)s",
-                organization=self.organization_id, values=rows, template="(%s, %s::timestamptz, %s::smallint)",
-                page_size=1000,
-            )
-        for escalation in escalations:
-            escalation.stored = (escalation.next_at, escalation.level)
-        # The ticket's row only when its own columns changed: most steps leave them as they were.
-        rows = [(t.pk, t.sla_breached, t.sla_warn_at) for t in self.tickets
-                if (t.sla_breached, t.sla_warn_at) != self._stored.get(t.pk)]
-        if rows:
-            tenant_sql(
-                f"UPDATE {connection.ops.quote_name(Ticket._meta.db_table)} AS t "  # noqa: S608
-                f"SET sla_breached = v.breached, sla_warn_at = v.warn_at "
-                f"FROM (VALUES %(values)s) AS v (id, breached, warn_at) "
-                f"WHERE t.id = v.id AND t.organization_id = %(organization)s",
-                organization=self.organization_id, values=rows, template="(%s, %s::boolean, %s::timestamptz)",
-                page_size=1000,
-            )
-        for ticket in self.tickets:
-            self._stored[ticket.pk] = (ticket.sla_breached, ticket.sla_warn_at)
+        # One UPDATE ... FROM (VALUES ...) for the batch: Django's bulk_update builds a CASE per column and row,
+        # which costs more than the rest of the sweep. Scoped by hand to the organization, like the manager would.
+        table = connection.ops.quote_name(Ticket._meta.db_table)
+        rows = [(t.pk, t.next_escalation_at, t.escalation_level, t.sla_breached, t.sla_warn_at) for t in self.tickets]
+        tenant_sql(
+            f"UPDATE {table} AS t SET next_escalation_at = v.next_at, escalation_level = v.level, "  # noqa: S608
+            f"sla_breached = v.breached, sla_warn_at = v.warn_at "
+            f"FROM (VALUES %(values)s) AS v (id, next_at, level, breached, warn_at) "
+            f"WHERE t.id = v.id AND t.organization_id = %(organization)s",
+            organization=self.organization_id, values=rows,
+            template="(%s, %s::timestamptz, %s::smallint, %s::boolean, %s::timestamptz)", page_size=1000,
+        )
 
 
 def _sweep_batch(tickets, now, *, isolate):
@@ -937,8 +873,7 @@ def _sweep_batch(tickets, now, *, isolate):
     for organization_id, group in by_org.items():
         with tenant_scope(organization_id):
             if isolate:
-                group = list(Ticket.objects.filter(pk__in=[t.pk for t in group]).select_related("sla_escalation")
-                             .order_by("pk"))
+                group = list(Ticket.objects.filter(pk__in=[t.pk for t in group]).order_by("pk"))
             _assignees_attach(group)
             policies = {policy.pk: policy for policy in _policies_by_id({t.sla_policy_id for t in group})}
             if not isolate:
@@ -953,7 +888,7 @@ def _sweep_batch(tickets, now, *, isolate):
                         _sweep_ticket(ticket, now, policies)
                 except Exception:
                     logger.exception("sla sweep failed on a ticket", extra={"ticket": ticket.pk})
-                    TicketEscalation.objects.filter(ticket_id=ticket.pk).update(next_at=now + RETRY_AFTER_ERROR)
+                    Ticket.objects.filter(pk=ticket.pk).update(next_escalation_at=now + RETRY_AFTER_ERROR)
 
 
 def _assignees_attach(tickets):
@@ -975,7 +910,7 @@ def _policies_by_id(ids):
 
 
 def sla_sweep(*, now=None, batch_size=500):
-    """Escalate every ticket whose escalation's `next_at` has passed; returns how many tickets were looked at.
+    """Escalate every ticket whose `next_escalation_at` has passed; returns how many tickets were looked at.
 
     Cross-tenant platform maintenance: each batch locks and reads its due rows in one query through the partial
     index with `FOR UPDATE SKIP LOCKED` (a concurrent sweep takes other rows, never the same), then handles them
@@ -997,11 +932,11 @@ def sla_sweep(*, now=None, batch_size=500):
             # sweep that reaches a row another sweep has just committed re-reads its `next_at` (moved on) and
             # leaves it, instead of applying the step again from its older snapshot.
             with platform_scope():
-                tickets = [escalation.ticket for escalation in (
-                    TicketEscalation.objects.select_for_update(skip_locked=True, of=("self", "ticket"))
-                    .select_related("ticket").filter(next_at__lte=now, organization__is_active=True)
-                    .order_by("next_at")[:batch_size]
-                )]
+                tickets = list(
+                    Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(next_escalation_at__lte=now, organization__is_active=True)
+                    .order_by("next_escalation_at")[:batch_size]
+                )
             try:
                 with transaction.atomic():
                     _sweep_batch(tickets, now, isolate=False)

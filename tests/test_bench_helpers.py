@@ -21,7 +21,7 @@ def test_default_columns_fill_what_the_generator_does_not_name_with_the_models_d
 
     filled = dict(zip([c.strip(' "') for c in columns.lstrip(", ").split(",")],
                       [v.strip() for v in values.lstrip(", ").split(",")], strict=True))
-    assert filled["paused_minutes"] == "0"
+    assert filled["escalation_level"] == "0"
     assert filled["sla_breached"] == "false"
     assert filled["updated_at"] == "now()"
     assert not set(given) & set(filled)
@@ -47,7 +47,7 @@ def test_an_insert_select_with_the_default_columns_makes_valid_rows():
         )
 
     with platform_scope():
-        assert Ticket.objects.filter(customer=customer, paused_minutes=0, sla_breached=False).count() == 3
+        assert Ticket.objects.filter(customer=customer, escalation_level=0, sla_breached=False).count() == 3
 
 
 def test_organization_delete_removes_the_organization_and_its_rows_only():

@@ -69,7 +69,7 @@ def _build(args):
         )
         columns = ("organization_id", "number", "subject", "customer_id", "channel", "source_ref", "priority",
                    "status", "assignee_id", "created_at", "assigned_at", "sla_policy_id", "first_response_due_at",
-                   "resolution_due_at", "sla_warn_at")
+                   "resolution_due_at", "sla_warn_at", "next_escalation_at")
         other_columns, other_values = default_columns(Ticket, columns)
         with connection.cursor() as cursor:
             # Due: opened 100 minutes ago, first response due in 20 minutes, the 75% step 10 minutes ago.
@@ -80,7 +80,7 @@ def _build(args):
                 SELECT %(org)s, 'T20260101-' || lpad(g::text, 7, '0'), '工单 ' || g, %(customer)s, 'wechat_oa',
                        'conv-' || g, 3, 'open', %(agent)s, t.opened, t.opened, %(policy)s,
                        t.opened + interval '120 minutes', t.opened + interval '960 minutes',
-                       t.opened + interval '90 minutes'{other_values}
+                       t.opened + interval '90 minutes', t.opened + interval '90 minutes'{other_values}
                 FROM generate_series(1, %(tickets)s) AS g,
                      LATERAL (SELECT CASE WHEN g %% %(every)s = 0 THEN now() - interval '100 minutes'
                                           ELSE now() END AS opened) AS t
@@ -88,17 +88,11 @@ def _build(args):
                 {"org": organization.pk, "customer": customer.pk, "agent": agent.pk, "policy": policy.pk,
                  "tickets": args.tickets, "every": max(args.tickets // args.due, 1)},
             )
-            # Where each ticket stands on the ladder (sla.TicketEscalation): level 0, next look at the 75% step.
-            cursor.execute(
-                "INSERT INTO sla_ticketescalation (ticket_id, organization_id, next_at, level) "
-                "SELECT id, organization_id, sla_warn_at, 0 FROM tickets_ticket WHERE organization_id = %s",
-                [organization.pk])
     with connection.cursor() as cursor:
         # Vacuumed, as a live table is: the sweep's first reader of freshly generated rows would otherwise pay
         # for marking them committed (a write of every page it touches), beside the autovacuum they call for.
         cursor.execute("VACUUM ANALYZE tickets_ticket")
-        cursor.execute("VACUUM ANALYZE sla_ticketescalation")
-        cursor.execute("SELECT count(*) FROM sla_ticketescalation WHERE organization_id = %s AND next_at <= now()",
+        cursor.execute("SELECT count(*) FROM tickets_ticket WHERE organization_id = %s AND next_escalation_at <= now()",
                        [organization.pk])
         due = cursor.fetchone()[0]
     return organization, due
@@ -185,7 +179,7 @@ def _verify(organization, due):
         once, more = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM notifications_notification WHERE organization_id = %s", [organization.pk])
         notifications = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM sla_ticketescalation WHERE organization_id = %s AND level = 1",
+        cursor.execute("SELECT count(*) FROM tickets_ticket WHERE organization_id = %s AND escalation_level = 1",
                        [organization.pk])
         level_one = cursor.fetchone()[0]
     return {"escalated_once": once, "escalated_more_than_once": more, "notifications": notifications,
@@ -197,8 +191,8 @@ def _explain(now):
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT ticket_id, organization_id FROM sla_ticketescalation "
-            "WHERE next_at <= %s ORDER BY next_at LIMIT 500 FOR UPDATE SKIP LOCKED", [now])
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id, organization_id FROM tickets_ticket "
+            "WHERE next_escalation_at <= %s ORDER BY next_escalation_at LIMIT 500 FOR UPDATE SKIP LOCKED", [now])
         plan = cursor.fetchone()[0][0]
     node = plan["Plan"]
     while node.get("Plans"):

@@ -11,7 +11,7 @@ import tickets.tasks  # noqa: F401 - registers the tasks with the worker's app
 from notifications.models import Notification
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from sla.models import PRESET_24X7, BusinessCalendar
-from sla.services import calendar_create, escalation_of
+from sla.services import calendar_create
 from tests.sla.factories import sla_policy, staffed_queue
 from tests.tickets.factories import CustomerFactory
 from tickets.models import TicketEvent
@@ -52,6 +52,6 @@ def test_beat_and_a_worker_escalate_an_untouched_ticket_to_the_supervisor(organi
         escalated = TicketEvent.objects.filter(ticket=ticket, kind="escalated").order_by("pk")
         assert escalated[0].after["notified"] == [supervisor.pk]
         ticket.refresh_from_db()
-        assert escalation_of(ticket).level == 1 and ticket.sla_breached
+        assert ticket.escalation_level == 1 and ticket.sla_breached
         assert not Notification.objects.filter(ticket=ticket, recipient=supervisor, kind="sla_breach") \
             .exclude(pk=notification.pk).exists()

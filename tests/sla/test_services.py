@@ -23,7 +23,7 @@ from sla.models import (
     SLAPolicy,
     SLATarget,
 )
-from sla.services import calendar_create, calendars_ensure_defaults, escalation_of, sla_sweep, ticket_sla_apply
+from sla.services import calendar_create, calendars_ensure_defaults, sla_sweep, ticket_sla_apply
 from tests.concurrency import run_at_once
 from tests.scrm.factories import OrganizationFactory
 from tests.sla.factories import LADDER, office_calendar, sla_policy, staffed_queue
@@ -68,7 +68,7 @@ def test_opening_a_ticket_applies_the_policy_on_business_hours(scoped, customer,
     assert ticket.resolution_due_at == sh(2026, 12, 1, 18, 0)  # 960 = 60 + 450 + 450
     # The first ladder step (50% of first response) is the next thing the sweep looks at: Monday at 09:00, when
     # the business minutes left equal the ones used (a reminder when someone is there to read it).
-    assert escalation_of(ticket).next_at == sh(2026, 11, 30, 9, 0)
+    assert ticket.next_escalation_at == sh(2026, 11, 30, 9, 0)
     assert ticket.sla_warn_at == sh(2026, 11, 30, 9, 30)
     applied = _kinds(ticket, Kind.SLA_APPLIED)
     assert len(applied) == 1 and applied[0].after["policy"]["name"] == "标准"
@@ -95,7 +95,7 @@ def test_the_first_matching_policy_by_position_wins(scoped, customer, setup):
 
 def test_no_policy_no_clock(scoped, customer):
     ticket = _open(scoped, customer)
-    assert (ticket.sla_policy, ticket.first_response_due_at, escalation_of(ticket).next_at) == (None, None, None)
+    assert (ticket.sla_policy, ticket.first_response_due_at, ticket.next_escalation_at) == (None, None, None)
     assert _kinds(ticket, Kind.SLA_APPLIED) == []
 
 
@@ -108,7 +108,7 @@ def test_pending_pauses_the_clock_and_resuming_shifts_the_due_times(scoped, cust
         ticket = ticket_change_status(ticket=ticket, status=Status.PENDING, actor=agent)
     ticket.refresh_from_db()
     assert ticket.paused_since == sh(2026, 11, 23, 10, 0)
-    assert escalation_of(ticket).next_at is None
+    assert ticket.next_escalation_at is None
     assert ticket.resolution_due_at == sh(2026, 11, 25, 10, 0)  # 960 = 450 + 450 + 60
     # Back at 11:00 the next day: 2 hours before lunch + 4.5 after + 2 the next morning = 510 business minutes.
     with time_machine.travel(sh(2026, 11, 24, 11, 0), tick=False):
@@ -117,7 +117,7 @@ def test_pending_pauses_the_clock_and_resuming_shifts_the_due_times(scoped, cust
     assert ticket.paused_since is None
     assert ticket.paused_minutes == 510
     assert ticket.resolution_due_at == sh(2026, 11, 26, 11, 0)  # 510 later: 390 on Wednesday, 120 on Thursday
-    assert escalation_of(ticket).next_at is not None
+    assert ticket.next_escalation_at is not None
     assert [e.kind for e in _kinds(ticket, Kind.SLA_PAUSED, Kind.SLA_RESUMED)] == ["sla_paused", "sla_resumed"]
     assert _kinds(ticket, Kind.SLA_RESUMED)[0].after["paused_minutes"] == 510
 
@@ -150,7 +150,7 @@ def test_first_public_reply_answers_the_first_response(scoped, customer, setup):
     assert ticket.first_response_at == sh(2026, 11, 23, 9, 10)
     assert not ticket.sla_breached
     # The first-response steps no longer apply: the next look is the resolution breach.
-    assert escalation_of(ticket).next_at == ticket.resolution_due_at
+    assert ticket.next_escalation_at == ticket.resolution_due_at
 
 
 def test_a_priority_change_recomputes_the_due_times(scoped, customer, setup):
@@ -181,7 +181,7 @@ def test_the_ladder_runs_each_step_once_in_order(scoped, customer, setup):
     with time_machine.travel(sh(2026, 11, 23, 11, 1), tick=False):
         sla_sweep(now=sh(2026, 11, 23, 11, 1))
     ticket.refresh_from_db()
-    assert ticket.sla_breached and escalation_of(ticket).level == 2
+    assert ticket.sla_breached and ticket.escalation_level == 2
     steps = _kinds(ticket, Kind.ESCALATED)
     assert [e.after.get("notified") for e in steps] == [[agent.pk], [supervisor.pk], None]
     assert steps[2].after["breached"] == "first_response"
@@ -189,18 +189,18 @@ def test_the_ladder_runs_each_step_once_in_order(scoped, customer, setup):
     assert [(n.recipient, n.kind) for n in told] == [(agent, "sla_warning"), (supervisor, "sla_breach")]
     # Resolution due Wednesday 10:00 (960 min); 30 minutes after it the ticket goes to the supervisor, as P2.
     ticket.refresh_from_db()
-    assert escalation_of(ticket).next_at == sh(2026, 11, 25, 10, 30)
+    assert ticket.next_escalation_at == sh(2026, 11, 25, 10, 30)
     with time_machine.travel(sh(2026, 11, 25, 10, 31), tick=False):
         sla_sweep(now=sh(2026, 11, 25, 10, 31))
     ticket.refresh_from_db()
-    assert (ticket.assignee, ticket.priority, escalation_of(ticket).level) == (supervisor, 2, 3)
+    assert (ticket.assignee, ticket.priority, ticket.escalation_level) == (supervisor, 2, 3)
     assert _kinds(ticket, Kind.ESCALATED)[-1].after["actions"] == ["raise_priority", "reassign_to_supervisor"]
     # Nothing more on the ladder: the sweep only ever sees the ticket again if something changes.
     with time_machine.travel(sh(2026, 11, 30, 9, 0), tick=False):
         sla_sweep(now=sh(2026, 11, 30, 9, 0))
     assert len(_kinds(ticket, Kind.ESCALATED)) == 4
     ticket.refresh_from_db()
-    assert escalation_of(ticket).next_at is None
+    assert ticket.next_escalation_at is None
 
 
 def test_a_paused_or_resolved_ticket_does_not_escalate(scoped, customer, setup):
@@ -364,6 +364,6 @@ def test_a_ticket_that_fails_is_set_aside_and_the_others_still_escalate(scoped, 
         assert sla_sweep(now=now) == 2
     good.refresh_from_db()
     bad.refresh_from_db()
-    assert escalation_of(good).level == 1 and len(_kinds(good, Kind.ESCALATED)) == 1
-    assert escalation_of(bad).level == 0 and _kinds(bad, Kind.ESCALATED) == []
-    assert escalation_of(bad).next_at == now + timedelta(minutes=5)  # looked at again later, not every 30 s
+    assert good.escalation_level == 1 and len(_kinds(good, Kind.ESCALATED)) == 1
+    assert bad.escalation_level == 0 and _kinds(bad, Kind.ESCALATED) == []
+    assert bad.next_escalation_at == now + timedelta(minutes=5)  # looked at again later, not every 30 s
