@@ -6,19 +6,19 @@ from django.db import migrations
 def sync_roles(apps, schema_editor):
     from scrm.platform.roles import sync_role_permissions
 
-    sync_role_permissions(apps, "sla")
+    sync_role_permissions(apps, "tickets")
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0003_ticket_escalation_state_moved_from_tickets'),
+        ('tickets', '0020_ticket_type_fields_forms'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='slapolicy',
-            options={'ordering': ['position', 'pk'], 'permissions': [('view_sla_report', 'Can read the SLA compliance report')], 'verbose_name': 'SLA policy', 'verbose_name_plural': 'SLA policies'},
+            name='ticket',
+            options={'permissions': [('assign_ticket', 'Can give tickets to others')], 'verbose_name': 'ticket', 'verbose_name_plural': 'tickets'},
         ),
         migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

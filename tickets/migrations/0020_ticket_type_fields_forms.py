@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('forms_builder', '0002_role_permissions'),
         ('scrm', '0022_settings_change_audit'),
-        ('tickets', '0020_ticket_escalation_state_moved_to_sla'),
+        ('tickets', '0019_channels_walk_in_and_email'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

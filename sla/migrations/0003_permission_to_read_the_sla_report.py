@@ -6,19 +6,19 @@ from django.db import migrations
 def sync_roles(apps, schema_editor):
     from scrm.platform.roles import sync_role_permissions
 
-    sync_role_permissions(apps, "tickets")
+    sync_role_permissions(apps, "sla")
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0021_ticket_type_fields_forms'),
+        ('sla', '0002_channels_walk_in_and_email'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='ticket',
-            options={'permissions': [('assign_ticket', 'Can give tickets to others')], 'verbose_name': 'ticket', 'verbose_name_plural': 'tickets'},
+            name='slapolicy',
+            options={'ordering': ['position', 'pk'], 'permissions': [('view_sla_report', 'Can read the SLA compliance report')], 'verbose_name': 'SLA policy', 'verbose_name_plural': 'SLA policies'},
         ),
         migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]
