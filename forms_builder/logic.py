@@ -6,6 +6,7 @@ it), so one pass in field order evaluates every condition, and a field hidden by
 for the fields after it.
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 
 
@@ -13,11 +14,18 @@ def is_empty(value):
     return value is None or value == "" or value == [] or value is False
 
 
+# What reads as a number, exactly as the browser's mirror reads it (no "1_000", no full-width digits, no "Infinity").
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
 def _number(value):
     if isinstance(value, bool) or value is None:
         return None
+    text = str(value).strip()
+    if not _NUMBER.fullmatch(text):
+        return None
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(text)
     except (InvalidOperation, ValueError):
         return None
     return number if number.is_finite() else None
@@ -62,11 +70,15 @@ def condition_holds(condition, answers):
             return any(_same(v, expected) for v in value)
         return str(expected) in str(value)
     if op in ("gt", "lt"):
-        a, b = _number(value), _number(expected)
-        if a is None or b is None:
-            a, b = str(value), str(expected)  # dates and times compare as ISO text
-        return a > b if op == "gt" else a < b
+        return any(_compare(op, v, expected) for v in _values(value))  # a list: any of its values
     return False
+
+
+def _compare(op, value, expected):
+    a, b = _number(value), _number(expected)
+    if a is None or b is None:
+        a, b = str(value), str(expected)  # dates and times compare as ISO text
+    return a > b if op == "gt" else a < b
 
 
 def group_holds(group, answers):

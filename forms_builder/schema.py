@@ -104,6 +104,9 @@ _CONDITION_GROUP = {
                     "op": {"enum": list(OPERATORS)},
                     "value": {"anyOf": [_SCALAR, {"type": "array", "maxItems": 100, "items": _SCALAR}]},
                 },
+                # Only "is one of" takes a list of values; every other operator compares with one value.
+                "if": {"properties": {"op": {"not": {"const": "in"}}}},
+                "then": {"properties": {"value": _SCALAR}},
             },
         },
     },

@@ -234,7 +234,16 @@
           onchange: function (event) { change(function () { condition.field = event.target.value; }); }},
         candidates.map(function (other) { return el("option", {value: other.key, text: other.label, selected: other.key === condition.field}); }));
         var opSelect = el("select", {"class": "form-select form-select-sm", "data-testid": name + "-op-" + c, "aria-label": "op",
-          onchange: function (event) { change(function () { condition.op = event.target.value; if (/empty/.test(condition.op)) { delete condition.value; } }); }},
+          onchange: function (event) {
+            change(function () {
+              condition.op = event.target.value;
+              if (/empty/.test(condition.op)) { delete condition.value; return; }
+              // Only "is one of" takes a list (the meta-schema says so).
+              if (condition.op === "in" && !Array.isArray(condition.value)) { condition.value = condition.value === undefined || condition.value === "" ? [] : [condition.value]; }
+              if (condition.op !== "in" && Array.isArray(condition.value)) { condition.value = condition.value.length ? condition.value[0] : ""; }
+              if (condition.op !== "in" && condition.value === undefined) { condition.value = ""; }
+            });
+          }},
         data.operators.map(function (op) { return el("option", {value: op.op, text: op.label, selected: op.op === condition.op}); }));
         var source = candidates.filter(function (o) { return o.key === condition.field; })[0];
         var valueControl;

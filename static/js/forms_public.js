@@ -4,25 +4,6 @@
 (function () {
   "use strict";
 
-  function attach(form, rules) {
-  function wrapper(key) { return form.querySelector('[data-field="' + key + '"]'); }
-
-  function valueOf(rule) {
-    var box = wrapper(rule.key);
-    if (!box) { return null; }
-    var inputs = box.querySelectorAll("input, select, textarea");
-    if (rule.type === "multi_choice") {
-      return Array.prototype.filter.call(inputs, function (i) { return i.checked; }).map(function (i) { return i.value; });
-    }
-    if (rule.type === "single_choice" || rule.type === "rating") {
-      var checked = Array.prototype.find.call(inputs, function (i) { return i.checked; });
-      return checked ? checked.value : "";
-    }
-    if (rule.type === "agreement") { return inputs.length ? inputs[0].checked : false; }
-    if (rule.type === "file") { return inputs.length && inputs[0].files && inputs[0].files.length ? inputs[0].files[0].name : ""; }
-    return inputs.length ? String(inputs[0].value).trim() : "";
-  }
-
   function isEmpty(v) { return v === null || v === undefined || v === "" || v === false || (Array.isArray(v) && v.length === 0); }
   function number(v) {
     if (typeof v === "boolean" || v === null || v === undefined) { return null; }
@@ -45,18 +26,38 @@
     if (op === "not_equals") { return Array.isArray(value) ? !(value.length === 1 && same(value[0], expected)) : !same(value, expected); }
     if (op === "in") { return list(value).some(function (v) { return list(expected).some(function (o) { return same(v, o); }); }); }
     if (op === "contains") { return Array.isArray(value) ? value.some(function (v) { return same(v, expected); }) : String(value).indexOf(String(expected)) !== -1; }
-    if (op === "gt" || op === "lt") {
-      var a = number(value), b = number(expected);
-      if (a === null || b === null) { a = String(value); b = String(expected); }
-      return op === "gt" ? a > b : a < b;
-    }
+    if (op === "gt" || op === "lt") { return list(value).some(function (v) { return compare(op, v, expected); }); }
     return false;
+  }
+  function compare(op, value, expected) {
+    var a = number(value), b = number(expected);
+    if (a === null || b === null) { a = String(value); b = String(expected); }
+    return op === "gt" ? a > b : a < b;
   }
   function groupHolds(g, answers) {
     var cs = (g && g.conditions) || [];
     if (!cs.length) { return true; }
     var results = cs.map(function (c) { return holds(c, answers); });
     return g.mode === "any" ? results.some(Boolean) : results.every(Boolean);
+  }
+
+  function attach(form, rules) {
+  function wrapper(key) { return form.querySelector('[data-field="' + key + '"]'); }
+
+  function valueOf(rule) {
+    var box = wrapper(rule.key);
+    if (!box) { return null; }
+    var inputs = box.querySelectorAll("input, select, textarea");
+    if (rule.type === "multi_choice") {
+      return Array.prototype.filter.call(inputs, function (i) { return i.checked; }).map(function (i) { return i.value; });
+    }
+    if (rule.type === "single_choice" || rule.type === "rating") {
+      var checked = Array.prototype.find.call(inputs, function (i) { return i.checked; });
+      return checked ? checked.value : "";
+    }
+    if (rule.type === "agreement") { return inputs.length ? inputs[0].checked : false; }
+    if (rule.type === "file") { return inputs.length && inputs[0].files && inputs[0].files.length ? inputs[0].files[0].name : ""; }
+    return inputs.length ? String(inputs[0].value).trim() : "";
   }
 
   function apply() {
@@ -94,6 +95,7 @@
     });
   }
   window.scrmFormLogic = attach;
+  window.scrmFormLogicHolds = holds;  // for the tests that run the server's cases through the browser
   scan();
   document.addEventListener("htmx:afterSettle", scan);
 }());

@@ -38,6 +38,8 @@ def test_the_repair_schema_is_valid():
     (lambda s: s["sections"][0]["fields"][3]["visible_if"]["conditions"][0].update(op="like"),
      "sections/0/fields/3/visible_if/conditions/0/op"),
     (lambda s: s["sections"][0]["fields"][0].update(onclick="x"), "sections/0/fields/0"),
+    (lambda s: s["sections"][0]["fields"][3]["visible_if"]["conditions"][0].update(value=["fault"]),
+     "sections/0/fields/3/visible_if/conditions/0/value"),
     (lambda s: s.update(sections=[]), "sections"),
     (lambda s: s["sections"][0]["fields"][6].update(max_size_mb=500), "sections/0/fields/6/max_size_mb"),
 ])
@@ -51,7 +53,9 @@ def test_a_bad_schema_is_refused_with_the_path_to_the_problem(change, path):
 
 # --- logic ---------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("op", "value", "answer", "holds"), [
+# (operator, the condition's value, the answer, whether it holds): also run through the browser's mirror
+# (tests/e2e/test_forms_logic.py).
+OPERATOR_CASES = [
     ("equals", "fault", "fault", True), ("equals", "fault", "other", False), ("equals", 5, "5.0", True),
     ("not_equals", "fault", "other", True), ("not_equals", "fault", None, True), ("not_equals", "a", ["a"], False),
     ("in", ["a", "b"], "b", True), ("in", ["a", "b"], "c", False), ("in", ["a"], ["c", "a"], True),
@@ -59,7 +63,11 @@ def test_a_bad_schema_is_refused_with_the_path_to_the_problem(change, path):
     ("gt", 3, "4", True), ("gt", 3, "3", False), ("lt", 3, 2, True), ("gt", "2026-01-01", "2026-02-01", True),
     ("is_empty", None, "", True), ("is_empty", None, [], True), ("is_empty", None, "a", False),
     ("not_empty", None, "a", True), ("equals", "a", None, False), ("gt", 1, None, False),
-])
+    ("equals", "1_000", "1000", False), ("gt", "９", "10", False),
+]
+
+
+@pytest.mark.parametrize(("op", "value", "answer", "holds"), OPERATOR_CASES)
 def test_each_operator(op, value, answer, holds):
     assert condition_holds({"field": "f", "op": op, "value": value}, {"f": answer}) is holds
 
