@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0002_notification_kinds_channel_test_waiting_customer_sms'),
+        ('notifications', '0002_notification_kinds_and_unread_ticket_index'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ Workflow lives in notifications.services; these are tables, constraints and inde
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +52,10 @@ class Notification(TenantModel):
             # by default, which is the query's order.
             models.Index(F("organization"), F("recipient"), F("read_at").desc(),
                          F("created_at").desc(), name="notification_recipient_idx"),
+            # The unread notification of a ticket a new SLA step updates in place (notifications.services
+            # GROUPED_KINDS), found per ticket whatever the recipient's backlog.
+            models.Index(F("organization"), F("ticket"), F("recipient"), condition=Q(read_at__isnull=True),
+                         name="notification_unread_ticket_idx"),
         ]
 
     def __str__(self):

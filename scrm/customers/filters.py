@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from scrm.customers.phones import InvalidMobile, normalize_mobile
@@ -40,10 +41,15 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["q", "tag", "level", "region", "channel", "owner", "created"]
 
     def filter_search(self, queryset, name, value):
-        """Exact mobile (any way it is typed), exact external id (openid, buyer id), or a name fragment."""
+        """Exact mobile (any way it is typed), its last four digits, exact external id (openid, buyer id), or a
+        name fragment."""
         value = value.strip()
         if not value:
             return queryset
+        if len(value) == 4 and value.isdigit():
+            by_identity = ChannelIdentity.objects.filter(external_id=value).values("customer_id")
+            return queryset.alias(mobile_last4=Right("mobile", 4)).filter(
+                Q(mobile_last4=value) | Q(pk__in=by_identity) | Q(display_name__icontains=value))
         try:
             mobile = normalize_mobile(value)
         except InvalidMobile:

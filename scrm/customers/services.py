@@ -27,7 +27,8 @@ from scrm.platform.tenancy import tenant_scope, tenant_sql
 
 __all__ = [
     "customer_create", "customer_merge", "customer_resolve", "customer_reveal_pii", "customers_set_owner",
-    "customer_touch", "customers_log_reveal", "customers_touch", "customers_tag", "customers_untag", "segment_create",
+    "customer_touch", "customers_log_reveal", "customers_rename_raw_ids", "customers_touch", "customers_tag",
+    "customers_untag", "segment_create",
 ]
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,23 @@ def unnamed_display_name(channel, external_id):
         if channel in (Channel.WECHAT_OA, Channel.WECOM):
             return gettext("WeChat user %(tail)s") % {"tail": tail}
         return gettext("%(channel)s customer %(tail)s") % {"channel": Channel(channel).label, "tail": tail}
+
+
+@transaction.atomic
+def customers_rename_raw_ids(*, organization):
+    """Customers stored before `unnamed_display_name` existed under a raw openid or buyer id as their name (the
+    name equals one of their identities' ids) get the name a new one gets ("微信用户a1B2"). Returns how many were
+    renamed; running it again renames none."""
+    with tenant_scope(organization):
+        renamed = {}
+        for identity in (ChannelIdentity.objects.filter(customer__display_name=models.F("external_id"))
+                         .select_related("customer").order_by("pk")):
+            customer = identity.customer
+            if customer.pk not in renamed:
+                customer.display_name = unnamed_display_name(identity.channel, identity.external_id)
+                renamed[customer.pk] = customer
+        Customer.objects.bulk_update(list(renamed.values()), ["display_name"])
+        return len(renamed)
 
 
 def customer_resolve(*, organization, channel, app_id, external_id, union_id=None, mobile=None, profile=None):

@@ -1,0 +1,64 @@
+"""Routing rules and notification channels in a real browser: ops add a rule from the rules page, move it to the
+top, and the rule tester names it; they save an SMS account and the page says the secret is set without showing
+it; a queue still used by a rule cannot be deleted and the page says why."""
+
+import pytest
+from playwright.sync_api import expect
+
+from scrm.models import Role
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from tests.e2e.conftest import login
+from tests.scrm.factories import TEST_PASSWORD, UserFactory
+from tickets.models import Queue, RoutingRule
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def desk(organization):
+    with platform_scope():
+        UserFactory(organization=organization, username="ops", roles=[Role.OPS_ADMIN])
+    with tenant_scope(organization):
+        queue = Queue.objects.create(organization=organization, name="投诉专席", code="complaints")
+        RoutingRule.objects.create(organization=organization, name="兜底", position=1, set_priority=3)
+        return queue
+
+
+def test_ops_add_a_rule_move_it_up_and_the_tester_names_it(page, live_server, desk):
+    login(page, live_server, "ops", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/tickets/settings/rules/")
+    page.click("[data-testid=rule-new]")
+    page.fill("#id_name", "差评升级")
+    page.fill("#id_keywords", "差评，投诉")
+    page.select_option("#id_set_queue", label="投诉专席")
+    page.select_option("#id_set_priority", value="1")
+    page.click("[data-testid=rule-save]")
+    expect(page.locator("tr[data-rule='差评升级']")).to_be_visible()
+    page.locator("tr[data-rule='差评升级'] [data-testid=rule-up]").click()
+    expect(page.locator("[data-testid=rule-table] tbody tr").first).to_have_attribute("data-rule", "差评升级")
+    page.fill("#id_subject", "我要给差评")
+    page.click("[data-testid=rule-test-submit]")
+    expect(page.locator("[data-testid=rule-hit]")).to_have_attribute("data-rule", "差评升级")
+    assert page.locator("main a[href^='/admin/']").count() == 0
+
+    # The queue the rule sends to cannot be deleted while the rule does.
+    page.goto(f"{live_server.url}/tickets/settings/queues/{desk.pk}/")
+    page.click("[data-testid=settings-delete] button[data-bs-toggle=collapse]")
+    page.click("[data-testid=settings-delete-confirm]")
+    expect(page.locator(".alert-danger, [role=alert]").first).to_contain_text("投诉专席")
+    with tenant_scope(desk.organization):
+        assert Queue.objects.filter(pk=desk.pk).exists()
+
+
+def test_ops_save_an_sms_account_and_the_secret_is_never_shown(page, live_server, desk):
+    login(page, live_server, "ops", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/notifications/settings/")
+    page.select_option("#id_sms_provider", value="aliyun")
+    page.fill("#id_aliyun_access_key_id", "LTAI-demo")
+    page.fill("#id_aliyun_access_key_secret", "top-secret-value")
+    page.fill("#id_aliyun_sign_name", "星河家电")
+    page.fill("#id_aliyun_template_code", "SMS_1")
+    page.click("[data-testid=channels-save]")
+    expect(page.locator("[data-testid=secret-state-aliyun_access_key_secret]")).to_contain_text("已设置")
+    assert "top-secret-value" not in page.content()
+    expect(page.locator("[data-testid=channels-sms] .badge").first).to_contain_text("已启用")
