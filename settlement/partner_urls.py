@@ -11,6 +11,7 @@ urlpatterns = [
     path("settlements/bank-payments.csv", partner_views.BankFileExportView.as_view(), name="settlement-bank-file"),
     path("settlements/<int:pk>/", partner_views.StatementDetailView.as_view(), name="settlement-detail"),
     path("settlements/<int:pk>/export.xlsx", partner_views.StatementExportView.as_view(), name="settlement-export"),
+    path("settlements/<int:pk>/export.pdf", partner_views.StatementPdfView.as_view(), name="settlement-export-pdf"),
     path("settlements/<int:pk>/<slug:action>/", partner_views.StatementActionView.as_view(),
          name="settlement-action"),
     path("partners/", partner_views.PartnerListView.as_view(), name="partner-list"),

@@ -24,6 +24,7 @@ from settlement.models import Cycle, ExchangeRate, Partner, ServiceJob, Settleme
 from settlement.partner_exports import bank_payment_csv, export_name, period_summary_xlsx, statement_xlsx
 from settlement.partner_filters import PartnerFilter, StatementFilter
 from settlement.partner_forms import ExchangeRateForm, PartnerForm, RuleForm, ServiceJobCompleteForm
+from settlement.partner_pdf import statement_pdf
 from settlement.partner_tables import PartnerTable, PriceTable, RuleTable, StatementTable
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -160,6 +161,27 @@ class StatementExportView(_FinanceMixin, View):
                                                 detail={"format": "xlsx"})
         response = HttpResponse(content, content_type=XLSX)
         name = export_name(f"statement-{statement.partner.code}-{statement.period_start:%Y%m%d}", "xlsx")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class StatementPdfView(_FinanceMixin, View):
+    """The statement as a PDF with its Chinese font embedded; without the font, back to the statement saying why."""
+
+    def get(self, request, pk):
+        statement = selectors.statement_detail(pk=pk)
+        if statement is None:
+            raise Http404
+        try:
+            content = statement_pdf(statement)
+        except SettlementError as error:
+            messages.error(request, str(error))
+            return redirect("settlement:settlement-detail", pk=pk)
+        SettlementStatementEvent.objects.create(organization_id=statement.organization_id, statement=statement,
+                                                action=SettlementStatementEvent.Action.EXPORTED, by=request.user,
+                                                detail={"format": "pdf"})
+        response = HttpResponse(content, content_type="application/pdf")
+        name = export_name(f"statement-{statement.partner.code}-{statement.period_start:%Y%m%d}", "pdf")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
