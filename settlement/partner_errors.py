@@ -44,3 +44,5 @@ MSG_JOB_QUANTITY = _("A quantity must be more than zero.")
 MSG_PDF_FONT_MISSING = _("The PDF cannot be made: its Chinese font %(path)s is missing on the server. Install the "
                          "fonts-droid-fallback package or set SETTLEMENT_PDF_FONT to a TrueType font that covers "
                          "Chinese; the Excel export works meanwhile.")
+MSG_ITEM_CODE_TAKEN = _("The service item code %(code)s is taken.")
+MSG_ITEM_NAME = _("Give the service item a name.")

@@ -79,10 +79,15 @@ class PriceTable(tables.Table):
     material_cost = tables.Column(verbose_name=_("Material cost"), attrs=_RIGHT)
     technician_payout = tables.Column(verbose_name=_("Technician payout"), attrs=_RIGHT)
     currency = tables.Column(verbose_name=_("Currency"), orderable=False)
+    edit = tables.TemplateColumn(
+        '{% load i18n %}<a href="{% url \'settlement:catalogue-price-edit\' record.pk %}" data-testid="edit-price">'
+        '{% translate "Edit price" %}</a> · <a href="{% url \'settlement:catalogue-item-edit\' record.item_id %}">'
+        '{% translate "Edit item" %}</a>', verbose_name="", orderable=False)
 
     class Meta:
         model = ServicePrice
-        fields = ("item", "kind", "region", "tier", "price", "material_cost", "technician_payout", "currency")
+        fields = ("item", "kind", "region", "tier", "price", "material_cost", "technician_payout", "currency",
+                  "edit")
         attrs = {**_ATTRS, "data-testid": "prices"}
         empty_text = _("No price yet.")
 
