@@ -34,6 +34,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # A home of its own: gunicorn puts its control socket (for gunicornc) there; /app is not writable by this user.
 RUN groupadd --system --gid 10001 scrm \
     && useradd --system --uid 10001 --gid scrm --create-home --home-dir /home/scrm --shell /usr/sbin/nologin scrm
+# The Chinese TrueType font that partner statement PDFs embed (SETTLEMENT_PDF_FONT's default path).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-droid-fallback \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 # The code stays owned by root: the processes can read it, not rewrite it.

@@ -164,6 +164,9 @@ STATEMENT_DROP_DIR = env("STATEMENT_DROP_DIR", default="")
 # Percentage points a region's monthly refund rate or service margin may move against its trailing average before
 # the finance dashboard flags it and finance is notified.
 SETTLEMENT_ALERT_THRESHOLD_POINTS = env.float("SETTLEMENT_ALERT_THRESHOLD_POINTS", default=5.0)
+# The TrueType font embedded in partner statement PDFs: it must cover Chinese. Debian's fonts-droid-fallback by default
+# (.ci/run and the Dockerfile install it); missing, the PDF link answers why instead of a PDF.
+SETTLEMENT_PDF_FONT = env("SETTLEMENT_PDF_FONT", default="/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default=f"dev-field-key:{SECRET_KEY}" if DEBUG else "")
 # WeChat's API roots; tests and the benchmark point them at a local fake server.
 WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com/cgi-bin/")

@@ -1,30 +1,43 @@
-"""`/api/v1/settlements/` (list, retrieve, approve, mark paid) and `/api/v1/service-jobs/` (list, retrieve):
-finance's statements and the service jobs, with the same permissions as the pages."""
+"""`/api/v1/settlements/` (list, retrieve, approve, mark paid) and `/api/v1/service-jobs/` (list, retrieve,
+complete, confirm): finance's statements and the service jobs, with the same permissions and services as the
+pages."""
+
+from decimal import Decimal
 
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from scrm.api import TenantReadOnlyViewSet
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
 from settlement.errors import SettlementError
-from settlement.models import ServiceJob, ServiceJobLine, SettlementStatement, SettlementStatementLine
+from settlement.models import (
+    Partner,
+    ServiceItem,
+    ServiceJob,
+    ServiceJobLine,
+    SettlementStatement,
+    SettlementStatementLine,
+)
+from settlement.partner_errors import MSG_JOB_NO_PARTNER
+from settlement.partner_forms import MSG_UNKNOWN_ITEM
 
 
-class StatementLineSerializer(serializers.ModelSerializer):
+class PartnerStatementLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = SettlementStatementLine
         fields = ["position", "kind", "description", "count", "source_currency", "source_amount", "rate", "amount"]
 
 
-class StatementSerializer(serializers.ModelSerializer):
+class PartnerStatementSerializer(serializers.ModelSerializer):
     partner = serializers.SlugRelatedField(slug_field="code", read_only=True)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
-    lines = StatementLineSerializer(many=True, read_only=True)
+    lines = PartnerStatementLineSerializer(many=True, read_only=True)
 
     class Meta:
         model = SettlementStatement
@@ -52,7 +65,7 @@ class StatementAPIFilter(django_filters.FilterSet):
 
 class SettlementViewSet(TenantReadOnlyViewSet):
     model = SettlementStatement
-    serializer_class = StatementSerializer
+    serializer_class = PartnerStatementSerializer
     filterset_class = StatementAPIFilter
 
     def scoped_queryset(self):
@@ -64,10 +77,10 @@ class SettlementViewSet(TenantReadOnlyViewSet):
         return super().handle_exception(exc)
 
     def _answer(self, statement):
-        return Response(StatementSerializer(self.get_queryset().get(pk=statement.pk)).data,
+        return Response(PartnerStatementSerializer(self.get_queryset().get(pk=statement.pk)).data,
                         status=status.HTTP_200_OK)
 
-    @extend_schema(request=None, responses=StatementSerializer)
+    @extend_schema(request=None, responses=PartnerStatementSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve (and lock) a reviewed statement; refused when its lines do not add up to its totals."""
@@ -75,7 +88,7 @@ class SettlementViewSet(TenantReadOnlyViewSet):
             raise PermissionDenied
         return self._answer(services.statement_approve(statement=self.get_object(), actor=request.user))
 
-    @extend_schema(request=MarkPaidSerializer, responses=StatementSerializer)
+    @extend_schema(request=MarkPaidSerializer, responses=PartnerStatementSerializer)
     @action(detail=True, methods=["post"], url_path="mark-paid")
     def mark_paid(self, request, pk=None):
         """Record the payment of an approved statement with the bank's reference."""
@@ -120,6 +133,18 @@ class ServiceJobAPIFilter(django_filters.FilterSet):
         fields = ["status", "kind", "partner", "completed_after", "completed_before"]
 
 
+class JobItemSerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=32, help_text="A service item's code.")
+    quantity = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0.01"),
+                                        max_value=Decimal("10000"))
+
+
+class JobCompleteSerializer(serializers.Serializer):
+    partner = serializers.CharField(max_length=32, help_text="The code of the partner who did the job.")
+    technician = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    items = JobItemSerializer(many=True, allow_empty=False)
+
+
 class ServiceJobViewSet(TenantReadOnlyViewSet):
     model = ServiceJob
     serializer_class = ServiceJobSerializer
@@ -127,3 +152,44 @@ class ServiceJobViewSet(TenantReadOnlyViewSet):
 
     def scoped_queryset(self):
         return selectors.service_job_list()
+
+    def handle_exception(self, exc):
+        if isinstance(exc, SettlementError):
+            exc = ValidationError({"detail": str(exc)})
+        return super().handle_exception(exc)
+
+    def _job(self, request):
+        """The job to act on, for who may change jobs (the pages' rule); checked before the job is looked up."""
+        if not request.user.has_perm("settlement.change_servicejob"):
+            raise PermissionDenied
+        return self.get_object()
+
+    def _answer(self, job):
+        return Response(ServiceJobSerializer(self.get_queryset().get(pk=job.pk)).data, status=status.HTTP_200_OK)
+
+    @extend_schema(request=JobCompleteSerializer, responses=ServiceJobSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def complete(self, request, pk=None):
+        """Record what was done (items by catalogue code and quantity, priced for the job's city tier), the partner
+        (by code) and the technician; refused with nothing written when an item has no price."""
+        job = self._job(request)
+        params = JobCompleteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        partner = Partner.objects.filter(code=data["partner"], active=True).first()
+        if partner is None:
+            raise ValidationError({"partner": [str(MSG_JOB_NO_PARTNER)]})
+        codes = [row["item"] for row in data["items"]]
+        items = {item.code: item for item in ServiceItem.objects.filter(code__in=codes)}
+        unknown = [code for code in codes if code not in items]
+        if unknown:
+            raise ValidationError({"items": [str(MSG_UNKNOWN_ITEM % {"code": unknown[0]})]})
+        return self._answer(services.service_job_complete(
+            job=job, partner=partner, technician=data.get("technician", ""),
+            items=[(items[row["item"]], row["quantity"]) for row in data["items"]]))
+
+    @extend_schema(request=None, responses=ServiceJobSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def confirm(self, request, pk=None):
+        """The customer confirmed a completed job: its money goes into its partner's statement."""
+        return self._answer(services.service_job_confirm(job=self._job(request)))

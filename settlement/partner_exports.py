@@ -2,8 +2,7 @@
 bank payment file (CSV) of approved statements. Numbers are written as numbers; text a spreadsheet would run as a
 formula is neutralised. Amounts are the statement's, never recomputed here.
 
-PDF statements are not produced yet: the project has no PDF library and the machines no CJK font (see
-docs/settlement.md)."""
+The statement as a PDF is settlement.partner_pdf's."""
 
 import csv
 import io

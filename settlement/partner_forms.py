@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Region
-from settlement.models import Partner, SettlementRule, Store
+from settlement.models import Partner, ServiceItem, ServicePrice, SettlementRule, Store
 
 MSG_TIER_LINE = _("Write each tier as “from-to:rate”, e.g. 0-50000:0 then 50000-:0.01 (one per line).")
 
@@ -83,6 +83,41 @@ class PartnerForm(forms.ModelForm):
 
     def validate_unique(self):
         """The code's uniqueness is the service's to decide (with its message)."""
+
+
+class ServiceItemForm(forms.ModelForm):
+    class Meta:
+        model = ServiceItem
+        fields = ["code", "name", "kind", "unit", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+    def validate_unique(self):
+        """The code's uniqueness is the service's to decide (with its message)."""
+
+
+class ServicePriceForm(forms.ModelForm):
+    """An item's price for a region and city tier. Changing one keeps its item, region and tier (they are what it
+    prices); a new price for an item, region and tier that has one replaces it."""
+
+    class Meta:
+        model = ServicePrice
+        fields = ["item", "region", "tier", "currency", "price", "material_cost", "technician_payout"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = ServiceItem.objects.order_by("kind", "code")
+        self.fields["region"].queryset = Region.objects.order_by("path")
+        if self.instance.pk:
+            for name in ("item", "region", "tier"):
+                self.fields[name].disabled = True
+        _styled(self)
+
+    def _post_clean(self):
+        """No model validation: amounts and the one price per item, region and tier are the service's to decide
+        (with its messages); the instance is never saved through the form."""
 
 
 MSG_ITEM_LINE = _("Write each item as “code × quantity”, e.g. ac-install × 2 (one per line).")

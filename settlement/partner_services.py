@@ -289,6 +289,22 @@ def partner_save(*, organization, partner=None, stores=None, bank_account=None, 
 
 
 @transaction.atomic
+def service_item_save(*, organization, item=None, **fields):
+    """Create or change a service item of the catalogue (code unique in the organization)."""
+    with tenant_scope(organization):
+        if item is None:
+            item = ServiceItem(organization=organization)
+        for name, value in fields.items():
+            setattr(item, name, value.strip() if isinstance(value, str) else value)
+        if not item.name:
+            raise SettlementError(msg.MSG_ITEM_NAME)
+        if ServiceItem.objects.filter(code=item.code).exclude(pk=item.pk).exists():
+            raise SettlementError(msg.MSG_ITEM_CODE_TAKEN % {"code": item.code})
+        item.save()
+        return item
+
+
+@transaction.atomic
 def service_price_set(*, organization, item, tier, price, material_cost=0, technician_payout=0, region=None,
                       currency="CNY"):
     with tenant_scope(organization):

@@ -1,4 +1,6 @@
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from settlement.models import Partner, ServicePrice, SettlementRule, SettlementStatement
@@ -79,12 +81,19 @@ class PriceTable(tables.Table):
     material_cost = tables.Column(verbose_name=_("Material cost"), attrs=_RIGHT)
     technician_payout = tables.Column(verbose_name=_("Technician payout"), attrs=_RIGHT)
     currency = tables.Column(verbose_name=_("Currency"), orderable=False)
+    edit = tables.Column(verbose_name="", accessor="pk", orderable=False)
 
     class Meta:
         model = ServicePrice
-        fields = ("item", "kind", "region", "tier", "price", "material_cost", "technician_payout", "currency")
+        fields = ("item", "kind", "region", "tier", "price", "material_cost", "technician_payout", "currency",
+                  "edit")
         attrs = {**_ATTRS, "data-testid": "prices"}
         empty_text = _("No price yet.")
 
     def render_kind(self, record):
         return record.item.get_kind_display()
+
+    def render_edit(self, record):
+        return format_html('<a href="{}" data-testid="edit-price">{}</a> · <a href="{}">{}</a>',
+                           reverse("settlement:catalogue-price-edit", args=[record.pk]), _("Edit price"),
+                           reverse("settlement:catalogue-item-edit", args=[record.item_id]), _("Edit item"))

@@ -20,10 +20,27 @@ from scrm.platform.access import ModuleRequiredMixin, user_masks
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
 from settlement.errors import SettlementError
-from settlement.models import Cycle, ExchangeRate, Partner, ServiceJob, SettlementStatement, SettlementStatementEvent
+from settlement.models import (
+    Cycle,
+    ExchangeRate,
+    Partner,
+    ServiceItem,
+    ServiceJob,
+    ServicePrice,
+    SettlementStatement,
+    SettlementStatementEvent,
+)
 from settlement.partner_exports import bank_payment_csv, export_name, period_summary_xlsx, statement_xlsx
 from settlement.partner_filters import PartnerFilter, StatementFilter
-from settlement.partner_forms import ExchangeRateForm, PartnerForm, RuleForm, ServiceJobCompleteForm
+from settlement.partner_forms import (
+    ExchangeRateForm,
+    PartnerForm,
+    RuleForm,
+    ServiceItemForm,
+    ServiceJobCompleteForm,
+    ServicePriceForm,
+)
+from settlement.partner_pdf import statement_pdf
 from settlement.partner_tables import PartnerTable, PriceTable, RuleTable, StatementTable
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -164,6 +181,27 @@ class StatementExportView(_FinanceMixin, View):
         return response
 
 
+class StatementPdfView(_FinanceMixin, View):
+    """The statement as a PDF with its Chinese font embedded; without the font, back to the statement saying why."""
+
+    def get(self, request, pk):
+        statement = selectors.statement_detail(pk=pk)
+        if statement is None:
+            raise Http404
+        try:
+            content = statement_pdf(statement)
+        except SettlementError as error:
+            messages.error(request, str(error))
+            return redirect("settlement:settlement-detail", pk=pk)
+        SettlementStatementEvent.objects.create(organization_id=statement.organization_id, statement=statement,
+                                                action=SettlementStatementEvent.Action.EXPORTED, by=request.user,
+                                                detail={"format": "pdf"})
+        response = HttpResponse(content, content_type="application/pdf")
+        name = export_name(f"statement-{statement.partner.code}-{statement.period_start:%Y%m%d}", "pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
 EXPORT_LIMIT = 5000
 
 
@@ -230,9 +268,16 @@ class CatalogueView(_FinanceMixin, TemplateView):
     title = gettext_lazy("Service catalogue")
 
     def get_context_data(self, **kwargs):
-        table = PriceTable(selectors.price_list())
+        user = self.request.user
+        editable = user.has_perm("settlement.change_serviceprice") and user.has_perm("settlement.change_serviceitem")
+        table = PriceTable(selectors.price_list(), exclude=() if editable else ("edit",))
         TableRequestConfig(self.request, paginate={"per_page": 50}).configure(table)
-        return super().get_context_data(table=table, title=self.title, **kwargs)
+        actions = []
+        if user.has_perm("settlement.add_serviceitem"):
+            actions.append((reverse("settlement:catalogue-item-create"), _("New service item")))
+        if user.has_perm("settlement.add_serviceprice"):
+            actions.append((reverse("settlement:catalogue-price-create"), _("New price")))
+        return super().get_context_data(table=table, title=self.title, actions=actions, **kwargs)
 
 
 
@@ -325,6 +370,57 @@ class PartnerEditView(_FormView):
         services.partner_save(organization=self.request.user.organization, partner=self.partner,
                               stores=list(form.cleaned_data["stores"]),
                               bank_account=form.cleaned_data["bank_account"] or None, **values)
+
+
+class _CatalogueEditView(_FormView):
+    """Create (no pk: the add permission) or change (pk: the change permission) one row of the catalogue."""
+
+    model = None
+    success_url = "settlement:catalogue"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = None
+        name = self.model._meta.model_name
+        self.permission = f"settlement.{'change' if 'pk' in kwargs else 'add'}_{name}"
+        if "pk" in kwargs and request.user.is_authenticated and request.user.has_perm(self.permission):
+            self.object = self.model.objects.filter(pk=kwargs["pk"]).first()
+            if self.object is None:
+                raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self):
+        return self.form_class(self.request.POST or None, instance=self.object)
+
+
+class ServiceItemEditView(_CatalogueEditView):
+    model = ServiceItem
+    form_class = ServiceItemForm
+
+    @property
+    def title(self):
+        return self.object.name if self.object else gettext_lazy("New service item")
+
+    def save(self, form):
+        values = {name: form.cleaned_data[name] for name in ServiceItemForm.Meta.fields}
+        services.service_item_save(organization=self.request.user.organization, item=self.object, **values)
+
+
+class ServicePriceEditView(_CatalogueEditView):
+    model = ServicePrice
+    form_class = ServicePriceForm
+
+    @property
+    def title(self):
+        if self.object is None:
+            return gettext_lazy("New price")
+        return _("Price of %(item)s") % {"item": self.object.item.name}
+
+    def save(self, form):
+        data = form.cleaned_data
+        services.service_price_set(organization=self.request.user.organization, item=data["item"],
+                                   region=data["region"], tier=data["tier"], currency=data["currency"],
+                                   price=data["price"], material_cost=data["material_cost"],
+                                   technician_payout=data["technician_payout"])
 
 
 MSG_JOB_CONFIRMED = gettext_lazy("Job confirmed by the customer: it settles with its partner's statement.")

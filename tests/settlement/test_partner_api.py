@@ -1,5 +1,7 @@
 """`/api/v1/settlements/` and `/api/v1/service-jobs/`: finance lists, approves and marks statements paid."""
 
+from decimal import Decimal
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -61,3 +63,62 @@ def test_service_jobs_are_listed(finance, organization):
     body = client_of(finance).get("/api/v1/service-jobs/").json()
     rows = body["results"] if "results" in body else body
     assert [(r["number"], r["kind"], r["ticket"]) for r in rows] == [("SJ1", "repair", None)]
+
+
+@pytest.fixture
+def open_job(organization):
+    from settlement.models import ServiceItem
+    from settlement.partner_services import service_price_set
+
+    east = region(organization, "EAST", "华东")
+    installer, _store = partner_with_store(organization, east, code="I1", name="安装服务商", kind="installer")
+    with tenant_scope(organization):
+        item = ServiceItem.objects.create(organization=organization, code="ac-install", name="空调安装",
+                                          kind="installation")
+        job = ServiceJob.objects.create(organization=organization, number="SJ1", region=east)
+    service_price_set(organization=organization, item=item, tier=3, price="180", material_cost="30",
+                      technician_payout="85")
+    return job
+
+
+def test_ops_complete_then_confirm_a_job_through_the_api(organization, ops_admin, open_job):
+    api = client_of(ops_admin)
+    response = api.post(f"/api/v1/service-jobs/{open_job.pk}/complete/", {
+        "partner": "I1", "technician": "王师傅", "items": [{"item": "ac-install", "quantity": "2"}]}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["status"], body["partner"], body["technician"], body["price_total"]) == (
+        "completed", "I1", "王师傅", "360.00")
+    assert [(line["item"], line["unit_payout"]) for line in body["lines"]] == [("ac-install", "85.00")]
+    response = api.post(f"/api/v1/service-jobs/{open_job.pk}/confirm/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "confirmed"
+    with tenant_scope(organization):
+        open_job.refresh_from_db()
+    assert (open_job.status, open_job.payout_total) == ("confirmed", Decimal("170.00"))
+
+
+def test_an_unknown_item_or_an_open_job_confirmed_is_refused_and_nothing_changes(organization, ops_admin, open_job):
+    api = client_of(ops_admin)
+    response = api.post(f"/api/v1/service-jobs/{open_job.pk}/complete/", {
+        "partner": "I1", "items": [{"item": "nope", "quantity": "1"}]}, format="json")
+    assert response.status_code == 400
+    assert "nope" in response.json()["items"][0]
+    response = api.post(f"/api/v1/service-jobs/{open_job.pk}/confirm/")
+    assert response.status_code == 400
+    with tenant_scope(organization):
+        open_job.refresh_from_db()
+        assert (open_job.status, open_job.partner_id, open_job.lines.count()) == ("open", None, 0)
+
+
+def test_who_may_not_change_jobs_may_not_complete_or_confirm_them(organization, make_user, open_job):
+    agent = make_user(organization, Role.AGENT, username="agent-jobs")
+    supervisor = make_user(organization, Role.SUPERVISOR, username="sup-jobs")
+    for user in (agent, supervisor):
+        api = client_of(user)
+        assert api.post(f"/api/v1/service-jobs/{open_job.pk}/complete/", {
+            "partner": "I1", "items": [{"item": "ac-install", "quantity": "1"}]}, format="json").status_code == 403
+        assert api.post(f"/api/v1/service-jobs/{open_job.pk}/confirm/").status_code == 403
+    with tenant_scope(organization):
+        open_job.refresh_from_db()
+        assert open_job.status == "open"
