@@ -41,14 +41,14 @@ class ModulePendingView(ModuleRequiredMixin, TemplateView):
 
 
 class ReportsView(ModulePendingView):
-    """The reports other apps have built (registered under the "reports" module), or the pending page while there
-    is none this user may open. Revenue reports come with settlement."""
+    """The reports other apps have built (registered under the "reports" module), or a page saying which roles read
+    them when none is open to this user."""
 
     module = "reports"
     title = _("Reports")
-    # Said to a role none of the built reports is open to (finance, until settlement brings revenue reports).
-    description = _("Revenue and settlement reports come with the settlement module, which is not built yet. "
-                    "The SLA compliance report is open to supervisors, ops and viewers.")
+    # Said to a role none of the reports is open to.
+    description = _("No report is open to your role. The SLA compliance report is open to supervisors, ops and "
+                    "viewers; reconciliation and revenue reports to finance.")
 
     def get_template_names(self):
         return ["scrm/reports.html"] if self.reports else [self.template_name]

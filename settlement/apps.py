@@ -74,6 +74,13 @@ class SettlementConfig(AppConfig):
     def _register_navigation():
         from scrm.platform.navigation import NavChild, register_nav_children
 
+        # Finance's reports are listed with the others under Reports.
+        register_nav_children("reports", [
+            NavChild("reconciliation-report", _("Reconciliation"), "settlement:reconciliation", "bi-check2-square",
+                     lambda user: user.has_perm("settlement.view_reconciliationrun")),
+            NavChild("finance-dashboard", _("Finance dashboard"), "settlement:dashboard", "bi-graph-up",
+                     lambda user: user.has_perm("settlement.view_settlementstatement")),
+        ])
         register_nav_children("settlement", [
             NavChild("orders", _("Orders"), "settlement:order-list", "bi-receipt",
                      lambda user: user.has_perm("settlement.view_order")),

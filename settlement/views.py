@@ -3,29 +3,25 @@ written by the stores' events."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
-from scrm.views import ModulePendingView
+from scrm.platform.navigation import nav_children_for
 from settlement import selectors
 from settlement.filters import OrderFilter
 from settlement.tables import OrderTable
 
 
-class SettlementIndexView(ModulePendingView):
-    """Finance land on the reconciliation (a tile per payment channel); others see what is still to come."""
+class SettlementIndexView(ModuleRequiredMixin, TemplateView):
+    """The settlement module's home: a card for each of its pages the user may open (the navigation registry's
+    settlement entries, already filtered by permission)."""
 
     module = "settlement"
-    title = _("Settlement")
-    description = _("Statement import, reconciliation, partner settlement and revenue.")
+    template_name = "settlement/index.html"
 
-    def get(self, request, *args, **kwargs):
-        if request.user.has_perm("settlement.view_reconciliationrun"):
-            return redirect("settlement:reconciliation")
-        return super().get(request, *args, **kwargs)
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(sections=nav_children_for(self.request.user, "settlement"), **kwargs)
 
 
 class _LedgerMixin(ModuleRequiredMixin):

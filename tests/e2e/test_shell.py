@@ -150,14 +150,16 @@ def test_sign_out_from_the_user_menu_returns_to_the_login_page(agent_page, live_
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/tickets/$"))
 
 
-def test_unbuilt_module_says_so_and_shows_no_table(page, live_server, organization, make_user):
-    # Finance has no report built for it yet (revenue reports come with settlement).
+def test_finance_finds_its_reports_and_settlement_pages(page, live_server, organization, make_user):
     finance = make_user(organization, Role.FINANCE)
     login(page, live_server, finance.username, TEST_PASSWORD)
     page.goto("/reports/")
+    expect(page.get_by_test_id("report-finance-dashboard")).to_be_visible()
+    expect(page.get_by_test_id("module-pending")).to_have_count(0)
 
-    expect(page.get_by_test_id("module-pending")).to_be_visible()
-    expect(page.locator("table")).to_have_count(0)
+    page.goto("/settlement/")
+    page.get_by_test_id("section-discrepancies").click()
+    expect(page).to_have_url(re.compile(r"/settlement/discrepancies/$"))
 
 
 def test_the_forms_module_lists_the_forms(page, live_server, organization, make_user):

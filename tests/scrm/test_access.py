@@ -84,15 +84,25 @@ def test_navigation_shows_only_the_modules_of_the_role(agent):
     assert shown == {"tickets", "customers"}
 
 
-def test_pages_not_built_yet_say_so(organization, make_user):
+def test_finance_lands_on_its_settlement_pages_and_reports(organization, make_user):
     client = Client()
     client.force_login(make_user(organization, Role.FINANCE))
-    for url in ("/settlement/", "/reports/"):  # finance has no report built yet: revenue comes with settlement
-        body = client.get(url).content.decode()
-        assert 'data-testid="module-pending"' in body
-        assert "<table" not in body
-    # It does not claim that reports which exist (the SLA report) are missing; it says who may read them.
-    assert "面向主管、运营和只读用户开放" in client.get("/reports/").content.decode()
+    body = client.get("/settlement/").content.decode()
+    assert 'data-testid="module-pending"' not in body
+    for section in ("reconciliation", "discrepancies", "statements", "partner-statements", "finance-dashboard"):
+        assert f'data-testid="section-{section}"' in body, section
+    reports = client.get("/reports/").content.decode()
+    assert 'data-testid="report-reconciliation-report"' in reports
+    assert 'data-testid="report-finance-dashboard"' in reports
+    assert "/sla/report/" not in reports  # the SLA report is not finance's
+
+
+def test_the_settlement_home_shows_only_the_pages_a_role_opens(organization, make_user):
+    client = Client()
+    client.force_login(make_user(organization, Role.OPS_ADMIN))
+    body = client.get("/settlement/").content.decode()
+    assert 'data-testid="section-payment-channels"' in body
+    assert 'data-testid="section-partner-statements"' not in body  # ops do not read partner statements
 
 
 def test_an_unknown_page_shows_the_styled_404(agent):

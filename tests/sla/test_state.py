@@ -110,4 +110,4 @@ def test_the_reports_page_lists_the_sla_report_for_those_who_may_read_it(scoped,
     assert 'data-testid="report-sla-report"' in page and 'href="/sla/report/"' in page
     client.force_login(make_user(scoped, Role.FINANCE))
     page = client.get("/reports/").content.decode()
-    assert 'data-testid="module-pending"' in page and "/sla/report/" not in page
+    assert 'data-testid="report-finance-dashboard"' in page and "/sla/report/" not in page
