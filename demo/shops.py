@@ -1,10 +1,12 @@
 """Demo online stores of the demo organization: a Youzan store (星河家电有赞店) and the organization's own mall on the
 signed feed (星河家电官方商城), each with a few hundred orders delivered as the stores deliver them (several events
 per order, some refunds) and processed the way the workers process real ones: the orders ledger, its customers and
-the after-sales tickets the refunds opened.
+the after-sales tickets the refunds opened. The mall also reports a return, an exchange and a bad review (a 1-star
+review: a complaint), each opening its routed after-sales ticket.
 
-Idempotent: the accounts by their slugs, and their events only when a store has none. The secrets are public demo
-values: these stores are not connected to anything.
+Idempotent: the accounts by their slugs, and their events only when a store has none; the mall's after-sales
+events by their event ids (a re-run, or a demo seeded before they existed, delivers only the missing ones). The
+secrets are public demo values: these stores are not connected to anything.
 """
 
 import json
@@ -19,6 +21,7 @@ from django.utils import timezone
 from channels_ingest import shops
 from channels_ingest.models import ChannelAccount, InboundEvent
 from channels_ingest.services import channel_account_create, event_process
+from settlement.models import Order
 
 YOUZAN_SLUG, MALL_SLUG = "xinghe-demo-youzan", "xinghe-demo-mall"
 DEMO_SECRET = "xinghe-demo-store-secret"  # noqa: S105 - a public demo value
@@ -45,11 +48,14 @@ def seed_shops(*, organization, orders_per_store=100):
     for slug, kind, name, app_id in ((YOUZAN_SLUG, ChannelAccount.Kind.YOUZAN, "星河家电有赞店", "xinghe-youzan-demo"),
                                      (MALL_SLUG, ChannelAccount.Kind.GENERIC, "星河家电官方商城", "xinghe-mall")):
         account = _account(organization, slug, kind, name, app_id)
-        if account is None or InboundEvent.objects.filter(account=account).exists():
+        if account is None:
             continue
-        for n in range(orders_per_store):
-            for event in _order_events(rng, kind, slug, n, now - timedelta(days=rng.randint(0, 60))):
-                _deliver(account, event)
+        if not InboundEvent.objects.filter(account=account).exists():
+            for n in range(orders_per_store):
+                for event in _order_events(rng, kind, slug, n, now - timedelta(days=rng.randint(0, 60))):
+                    _deliver(account, event)
+        if kind == ChannelAccount.Kind.GENERIC:
+            _seed_aftersales(account)
 
 
 def _account(organization, slug, kind, name, app_id):
@@ -65,8 +71,11 @@ def _account(organization, slug, kind, name, app_id):
 
 
 def _deliver(account, body):
-    """Store the callback body through the adapter, as the hook does, and process its events at once."""
+    """Store the callback body through the adapter, as the hook does, and process its events at once (an event the
+    account already has is skipped, as the hook acknowledges a retry)."""
     for item in shops.adapter_for(account.kind).split(account, {}, body):
+        if InboundEvent.objects.filter(account=account, dedupe_key=item.dedupe_key).exists():
+            continue
         event = InboundEvent.objects.create(
             organization_id=account.organization_id, account=account, kind=item.kind, dedupe_key=item.dedupe_key,
             from_user=item.from_user, raw=item.raw, fields=item.fields)
@@ -98,6 +107,33 @@ def _order_events(rng, kind, slug, n, placed):
                           if kind == ChannelAccount.Kind.YOUZAN
                           else _mall_refund(refund, status, at + timedelta(hours=step * 30)))
     return events
+
+
+# The mall's after-sales cases: (event id, type, key, the case without its order number and times).
+AFTERSALES = [
+    ("evt-demo-as-return", "aftersale.updated", "aftersale",
+     {"number": "AS-DEMO-RETURN", "kind": "return", "status": "requested", "reason": "安装后发现有划痕",
+      "detail": "外壳右侧有一道明显划痕，申请退货退款。"}),
+    ("evt-demo-as-exchange", "aftersale.updated", "aftersale",
+     {"number": "AS-DEMO-EXCHANGE", "kind": "exchange", "status": "approved", "reason": "尺寸不合适",
+      "detail": "想换成 500 升的型号。"}),
+    ("evt-demo-review-bad", "review.created", "review",
+     {"number": "RV-DEMO-BAD", "rating": 1, "reason": "质量问题",
+      "content": "用了三天就不制冷了，客服也不回复，差评！"}),
+]
+
+
+def _seed_aftersales(account):
+    """A return, an exchange and a bad review about three of the mall's completed orders (the oldest, so the same
+    orders on every run), each through the signed feed's event like the others."""
+    orders = list(Order.objects.filter(store__channel=account.channel, store__ref=account.app_id,
+                                       status=Order.Status.COMPLETED)
+                  .order_by("placed_at", "pk").values_list("external_number", "completed_at")[:len(AFTERSALES)])
+    for (event_id, kind, key, case), (number, completed_at) in zip(AFTERSALES, orders, strict=False):
+        at = (completed_at or timezone.now()) + timedelta(days=2)
+        times = ({"created_at": at.isoformat()} if key == "review"
+                 else {"requested_at": at.isoformat(), "updated_at": at.isoformat()})
+        _deliver(account, _body({"id": event_id, "type": kind, key: {**case, "order_number": number, **times}}))
 
 
 def _body(payload):

@@ -1,6 +1,7 @@
-"""`/api/v1/orders/` and `/api/v1/refunds/`: the orders ledger, read only (the stores' events write it), filtered
-like the orders list. Who sees which rows and whether amounts and addresses show: `settlement.selectors`
-(`order_visible_q`, `ledger_masks_amounts`, `ledger_masks_address`); masked values read AMOUNT_MASK."""
+"""`/api/v1/orders/`, `/api/v1/refunds/` and `/api/v1/aftersales/`: the orders ledger, read only (the stores'
+events write it), filtered like the orders list. Who sees which rows and whether amounts and addresses show:
+`settlement.selectors` (`order_visible_q`, `aftersale_visible_q`, `ledger_masks_amounts`, `ledger_masks_address`);
+masked values read AMOUNT_MASK."""
 
 import django_filters
 
@@ -8,8 +9,8 @@ from scrm.api import TenantReadOnlyViewSet
 from scrm.filters import MomentFilter
 from scrm.models import Channel
 from settlement import selectors
-from settlement.models import Order, Refund
-from settlement.serializers import OrderSerializer, RefundSerializer
+from settlement.models import AfterSale, Order, Refund
+from settlement.serializers import AfterSaleSerializer, OrderSerializer, RefundSerializer
 
 
 class OrderAPIFilter(django_filters.FilterSet):
@@ -50,6 +51,23 @@ class RefundAPIFilter(django_filters.FilterSet):
         fields = ["store", "status", "order", "order_number", "customer", "waiting_for_order"]
 
 
+class AfterSaleAPIFilter(django_filters.FilterSet):
+    store = django_filters.NumberFilter(field_name="store_id")
+    kind = django_filters.MultipleChoiceFilter(choices=AfterSale.Kind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=AfterSale.Status.choices)
+    order = django_filters.NumberFilter(field_name="order_id")
+    order_number = django_filters.CharFilter()
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    waiting_for_order = django_filters.BooleanFilter(field_name="order", lookup_expr="isnull")
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = AfterSale
+        fields = ["store", "kind", "status", "order", "order_number", "customer", "waiting_for_order",
+                  "created_after", "created_before"]
+
+
 class OrderViewSet(TenantReadOnlyViewSet):
     model = Order
     serializer_class = OrderSerializer
@@ -72,6 +90,17 @@ class RefundViewSet(TenantReadOnlyViewSet):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), **_masks(self.request)}
+
+
+class AfterSaleViewSet(TenantReadOnlyViewSet):
+    """Returns, exchanges and complaints (bad reviews): who reads them is `selectors.aftersale_visible_q`."""
+
+    model = AfterSale
+    serializer_class = AfterSaleSerializer
+    filterset_class = AfterSaleAPIFilter
+
+    def scoped_queryset(self):
+        return selectors.aftersale_list(user=self.request.user)
 
 
 def _masks(request):

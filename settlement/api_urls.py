@@ -6,6 +6,7 @@ from settlement.reconciliation import api as recon_api
 router = SimpleRouter()
 router.register("orders", api.OrderViewSet, basename="order")
 router.register("refunds", api.RefundViewSet, basename="refund")
+router.register("aftersales", api.AfterSaleViewSet, basename="aftersale")
 router.register("statements", api_statements.StatementViewSet, basename="statement")
 router.register("reconciliation-runs", recon_api.ReconciliationRunViewSet, basename="reconciliation-run")
 router.register("discrepancies", recon_api.DiscrepancyViewSet, basename="discrepancy")

@@ -15,6 +15,8 @@ class SettlementConfig(AppConfig):
         ledger = {"store": read, "order": read, "orderline": read, "refund": read, "orderreport": read,
                   "aftersale": read}
         # Finance imports statements, reconciles and works the discrepancies; ops configure the channels and read.
+        # The currencies the ledger accepts: finance and ops both keep them (settlement/views.py).
+        ledger["ledgersettings"] = ("view", "change")
         finance = {**ledger,
                    "paymentchannel": read, "statementimport": ("view", "add"), "statementline": read,
                    "reconciliationrun": ("view", "add", "change"), "discrepancy": ("view", "change"),
@@ -84,6 +86,8 @@ class SettlementConfig(AppConfig):
         register_nav_children("settlement", [
             NavChild("orders", _("Orders"), "settlement:order-list", "bi-receipt",
                      lambda user: user.has_perm("settlement.view_order")),
+            NavChild("currencies", _("Accepted currencies"), "settlement:currencies", "bi-currency-exchange",
+                     lambda user: user.has_perm("settlement.view_ledgersettings")),
             NavChild("statements", _("Statements"), "settlement:statement-list", "bi-file-earmark-spreadsheet",
                      lambda user: user.has_perm("settlement.view_statementimport")),
             NavChild("payment-channels", _("Payment channels"), "settlement:channel-list", "bi-credit-card",

@@ -7,11 +7,11 @@ timeline call them, and so must every later settlement page (reconciliation, sta
 
 from django.db.models import Prefetch, Q
 
-from scrm.models import MaskedField
+from scrm.models import MaskedField, SettingsChange
 from scrm.platform.access import user_masks, user_roles
 from scrm.platform.roles import ROLE_PERMISSIONS
 from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q
-from settlement.models import Order, OrderReport, Refund, Store
+from settlement.models import AfterSale, LedgerSettings, Order, OrderReport, Refund, Store
 from tickets.models import Ticket
 
 # What a masked amount (or address) shows, on pages and in the API.
@@ -52,6 +52,12 @@ def refund_visible_q(*, user):
     return _ledger_q(user, "settlement.view_refund", "order__region")
 
 
+def aftersale_visible_q(*, user):
+    """The returns, exchanges and complaints the user may read: the same rule as orders
+    (`settlement.view_aftersale`; region: the order's)."""
+    return _ledger_q(user, "settlement.view_aftersale", "order__region")
+
+
 def ledger_masks_amounts(user):
     """Whether the user sees order and refund amounts masked (a role masking "order amounts")."""
     return user_masks(user, MaskedField.ORDER_AMOUNT)
@@ -84,15 +90,21 @@ def order_list(*, user):
 
 
 def order_detail(*, pk, user):
-    """One order the user may read, with its lines and refunds (and each refund's ticket), or None."""
+    """One order the user may read, with its lines, refunds and after-sales cases (returns, exchanges, complaints;
+    each with its ticket), or None. The cases show only to a user who may read them (`aftersale_visible_q`)."""
     refunds = Refund.objects.select_related("ticket", "ticket__assignee").order_by("created_at", "pk")
+    cases = (AfterSale.objects.filter(aftersale_visible_q(user=user)).select_related("ticket", "ticket__assignee")
+             .defer("raw").order_by("created_at", "pk"))
     return (Order.objects.filter(order_visible_q(user=user)).select_related("store", "customer", "region")
-            .prefetch_related("lines", Prefetch("refunds", queryset=refunds)).filter(pk=pk).first())
+            .prefetch_related("lines", Prefetch("refunds", queryset=refunds),
+                              Prefetch("aftersales", queryset=cases)).filter(pk=pk).first())
 
 
 def order_tickets(*, order):
-    """The tickets about this order: those its refunds opened and those an agent filed with its order number."""
+    """The tickets about this order: those its refunds and after-sales cases opened and those an agent filed with
+    its order number."""
     refund_tickets = [refund.ticket_id for refund in order.refunds.all() if refund.ticket_id]
+    refund_tickets += [case.ticket_id for case in order.aftersales.all() if case.ticket_id]
     by_number = Ticket.objects.filter(order_number=order.external_number)
     if order.customer_id:
         by_number = by_number.filter(customer_id=order.customer_id)
@@ -111,7 +123,24 @@ def refund_list(*, user):
     return Refund.objects.filter(refund_visible_q(user=user)).defer("raw").order_by("-created_at", "-pk")
 
 
+def aftersale_list(*, user):
+    """Returns, exchanges and complaints for the API, newest first, with the store and customer each row names."""
+    return (AfterSale.objects.filter(aftersale_visible_q(user=user)).select_related("store", "customer")
+            .defer("raw").order_by("-created_at", "-pk"))
+
+
 def order_history(*, order, limit=100):
     """The reports the store made about the order and its refunds, newest first."""
     return (OrderReport.objects.filter(store_id=order.store_id, order_number=order.external_number)
             .order_by("-received_at", "-pk")[:limit])
+
+
+def ledger_settings_get():
+    """The organization's ledger settings (in the open scope), or None when never set (every currency accepted)."""
+    return LedgerSettings.objects.first()
+
+
+def ledger_settings_changes(*, limit=20):
+    """The latest changes of the accepted currencies (the settings audit trail), newest first, with who made them."""
+    return (SettingsChange.objects.filter(subject=LedgerSettings._meta.label_lower).select_related("by")
+            .order_by("-at", "-pk")[:limit])

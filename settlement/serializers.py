@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from settlement.models import Order, OrderLine, Refund
+from settlement.models import AfterSale, Order, OrderLine, Refund
 from settlement.selectors import AMOUNT_MASK, ORDER_AMOUNT_FIELDS
 
 
@@ -63,3 +63,18 @@ class RefundSerializer(serializers.ModelSerializer):
         if self.context.get("mask_amounts"):
             data["amount"] = AMOUNT_MASK
         return data
+
+
+class AfterSaleSerializer(serializers.ModelSerializer):
+    """A return, an exchange or a complaint (a bad review when `rating` is set). It carries no amount and no address
+    (a return's money is its refund of the same number, in /api/v1/refunds/, masked there); the store's raw snapshot
+    (which may name the buyer's mobile or address) is never written."""
+
+    number = serializers.CharField(source="external_number")
+    store_name = serializers.CharField(source="store.name")
+    customer_name = serializers.CharField(source="customer.display_name", default=None)
+
+    class Meta:
+        model = AfterSale
+        fields = ["id", "number", "kind", "store", "store_name", "order", "order_number", "customer", "customer_name",
+                  "status", "reason", "detail", "rating", "requested_at", "created_at", "updated_at", "ticket"]

@@ -15,14 +15,17 @@ from django.db.models import OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from scrm.models import Region
+from scrm.models import Region, SettingsChange
+from scrm.platform.audit import settings_change_record
 from scrm.platform.locks import advisory_xact_lock, advisory_xact_locks
 from scrm.platform.tenancy import tenant_scope
+from settlement.currencies import ISO_4217
 from settlement.errors import (
     MSG_AFTERSALE_TICKET_BODY,
     MSG_AFTERSALE_TICKET_SUBJECT,
     MSG_BAD_REVIEW_SUBJECT,
     MSG_CURRENCY_NOT_ACCEPTED,
+    MSG_NOT_ISO_4217,
     MSG_REFUND_TICKET_BODY,
     MSG_REFUND_TICKET_SUBJECT,
     SettlementError,
@@ -33,8 +36,8 @@ from tickets.services import ticket_open
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["aftersale_upsert", "ledger_currencies_set", "order_upsert", "orders_upsert", "refund_upsert",
-           "store_ensure"]
+__all__ = ["aftersale_upsert", "ledger_currencies_parse", "ledger_currencies_set", "order_upsert", "orders_upsert",
+           "refund_upsert", "store_ensure"]
 
 # Equal versions (two reports of the same second): the later stage of the life wins, whatever the arrival order.
 ORDER_STATUS_RANK = {
@@ -415,11 +418,34 @@ def _currencies_check(currencies):
                                                                "currency": code})
 
 
+def ledger_currencies_parse(text):
+    """The ISO 4217 codes in `text` (or a list of them), upper case, sorted, without repeats; SettlementError naming
+    every code that is not one (nothing is set)."""
+    parts = text.replace("，", ",").replace(" ", ",").split(",") if isinstance(text, str) else list(text)
+    codes = {str(part).strip().upper() for part in parts if str(part).strip()}
+    unknown = sorted(code for code in codes if code not in ISO_4217)
+    if unknown:
+        raise SettlementError(MSG_NOT_ISO_4217 % {"codes": ", ".join(code[:10] for code in unknown)})
+    return sorted(codes)
+
+
 @transaction.atomic
-def ledger_currencies_set(*, organization, currencies):
-    """Set the currencies the organization's ledger accepts (ISO codes; empty: any)."""
-    codes = sorted({currency_code(code) for code in currencies})
+def ledger_currencies_set(*, organization, currencies, by=None):
+    """Set the currencies the organization's ledger accepts (ISO 4217 codes; empty: any), with one row of the
+    settings audit trail (before and after) when it changes. An unknown code: SettlementError, nothing written."""
+    codes = ledger_currencies_parse(currencies)
     with tenant_scope(organization):
-        settings, _created = LedgerSettings.objects.update_or_create(
-            organization=organization, defaults={"accepted_currencies": ",".join(codes)})
+        settings = LedgerSettings.objects.select_for_update().filter(organization=organization).first()
+        before = settings.accepted_currencies if settings is not None else None
+        after = ",".join(codes)
+        if settings is None:
+            settings = LedgerSettings.objects.create(organization=organization, accepted_currencies=after)
+        elif before != after:
+            settings.accepted_currencies = after
+            settings.save(update_fields=["accepted_currencies", "updated_at"])
+        if before != after:
+            settings_change_record(
+                instance=settings, by=by,
+                action=SettingsChange.Action.CREATED if before is None else SettingsChange.Action.CHANGED,
+                detail={"accepted_currencies": {"before": before or "", "after": after}})
         return settings

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.SettlementIndexView.as_view(), name="index"),
     path("orders/", views.OrderListView.as_view(), name="order-list"),
     path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("currencies/", views.AcceptedCurrenciesView.as_view(), name="currencies"),
     path("statements/", views_statements.StatementListView.as_view(), name="statement-list"),
     path("statements/upload/", views_statements.StatementUploadView.as_view(), name="statement-upload"),
     path("statements/<int:pk>/", views_statements.StatementDetailView.as_view(), name="statement-detail"),

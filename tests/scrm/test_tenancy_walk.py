@@ -51,6 +51,7 @@ MODEL_OF = {
     ("settlement/orders/", "pk"): "settlement.Order",
     ("api/v1/^orders", "pk"): "settlement.Order",
     ("api/v1/^refunds", "pk"): "settlement.Refund",
+    ("api/v1/^aftersales", "pk"): "settlement.AfterSale",
     ("forms/", "pk"): "forms_builder.Form",
     ("api/v1/forms/", "slug"): "forms_builder.Form",
     ("forms/", "submission_pk"): "forms_builder.FormSubmission",
@@ -108,7 +109,16 @@ def seed_b(tenant):
     from forms_builder.services import form_create, form_submit, form_version_publish
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
-    from settlement.models import Discrepancy, Order, PaymentChannel, ReconciliationRun, Refund, StatementImport, Store
+    from settlement.models import (
+        AfterSale,
+        Discrepancy,
+        Order,
+        PaymentChannel,
+        ReconciliationRun,
+        Refund,
+        StatementImport,
+        Store,
+    )
     from sla.models import PRESET_OFFICE, SLAPolicy, SLATarget
     from sla.services import calendar_create, calendar_day_save, sla_policy_save
     from tests.channels_ingest.conftest import make_account
@@ -157,6 +167,8 @@ def seed_b(tenant):
                                  external_number=f"{marker}-1", customer=customer)
     Refund.objects.create(organization=organization, store=store, order=order, order_number=order.external_number,
                           external_number=f"{marker}-r1", amount=1, reason=f"{marker} 退款")
+    AfterSale.objects.create(organization=organization, store=store, order=order, order_number=order.external_number,
+                             kind="return", external_number=f"{marker}-a1", reason=f"{marker} 退货")
     form = form_create(organization=organization, name=f"{marker} 报修", slug="b-walk", purpose="survey",
                        schema={"sections": [{"key": "s", "fields": [{"key": "a", "type": "text", "label": marker}]}]})
     form_version_publish(form=form)
