@@ -62,6 +62,18 @@ MODEL_OF = {
     ("settlement/discrepancies/", "pk"): "settlement.Discrepancy",
     ("api/v1/^reconciliation-runs", "pk"): "settlement.ReconciliationRun",
     ("api/v1/^discrepancies", "pk"): "settlement.Discrepancy",
+    ("settlement/settlements/", "pk"): "settlement.SettlementStatement",
+    ("api/v1/^settlements", "pk"): "settlement.SettlementStatement",
+    ("settlement/partners/", "pk"): "settlement.Partner",
+    ("settlement/catalogue/items/", "pk"): "settlement.ServiceItem",
+    ("settlement/catalogue/prices/", "pk"): "settlement.ServicePrice",
+    ("settlement/service-jobs/", "pk"): "settlement.ServiceJob",
+    ("api/v1/^service-jobs", "pk"): "settlement.ServiceJob",
+}
+# Parameters that name an action, not an object: walked with one action each (the object is what must be refused).
+ACTIONS = {
+    ("settlement/settlements/", "action"): "review",
+    ("settlement/service-jobs/", "action"): "complete",
 }
 # Paths not walked, and why.
 NOT_WALKED = {
@@ -116,12 +128,16 @@ def seed_b(tenant):
         PaymentChannel,
         ReconciliationRun,
         Refund,
+        ServiceItem,
+        ServiceJob,
         StatementImport,
         Store,
     )
+    from settlement.partner_services import service_price_set, statement_generate
     from sla.models import PRESET_OFFICE, SLAPolicy, SLATarget
     from sla.services import calendar_create, calendar_day_save, sla_policy_save
     from tests.channels_ingest.conftest import make_account
+    from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store
     from tests.tickets.factories import CustomerFactory, TicketFactory
     from tickets.models import Attachment, CannedResponse, Comment, Queue, RoutingRule, TicketType
 
@@ -180,13 +196,22 @@ def seed_b(tenant):
     form_file.save()
     channel = PaymentChannel.objects.create(organization=organization, code="b-pay", name=f"{marker} 京东支付")
     StatementImport.objects.create(organization=organization, channel=channel, file_name=f"{marker}.csv",
-                                   file_sha256="0" * 64, created_by=ops)
+                                   file_sha256="b" * 64, created_by=ops)
     channel = PaymentChannel.objects.create(organization=organization, code="b-wechatpay", name=f"{marker} 微信支付")
     run = ReconciliationRun.objects.create(organization=organization, channel=channel, period_start=datetime.date(
         2026, 11, 11), period_end=datetime.date(2026, 11, 11), summary={"note": marker})
     Discrepancy.objects.create(organization=organization, run=run, channel=channel, key=f"order:{marker}-1",
                                kind="amount_mismatch", bill_date=run.period_start, order=order,
                                order_number=order.external_number, note=f"{marker} 差异")
+    east = Region.objects.get(organization=organization, code="EAST")
+    monthly_rule(organization, region=east)
+    partner, partner_store = partner_with_store(organization, east, code="b-p", name=f"{marker} 经销商")
+    paid_order(organization, partner_store, f"{marker}-p1", "100.00", paid_at=oct_(5))
+    statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
+    item = ServiceItem.objects.create(organization=organization, code="b-install", name=f"{marker} 安装",
+                                      kind="installation")
+    service_price_set(organization=organization, item=item, tier=3, price="180")
+    ServiceJob.objects.create(organization=organization, number=f"{marker}-SJ1", region=east)
 
 
 @pytest.fixture
@@ -217,8 +242,10 @@ def test_every_url_naming_an_object_refuses_another_organizations_object(a_and_b
     api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     walked, leaks = 0, []
     for route, names in _object_routes():
-        rows = {name: _b_row(_model_of(route, name), b) for name in names}
-        path = _path(route, {name: row.pk for name, row in rows.items()})
+        actions = {name: value for (prefix, name), value in ACTIONS.items()
+                   if name in names and route.startswith(prefix)}
+        rows = {name: _b_row(_model_of(route, name), b) for name in names if name not in actions}
+        path = _path(route, {**{name: row.pk for name, row in rows.items()}, **actions})
         client = api if route.startswith("api/") else web
         for method in ("get", "post"):
             response = getattr(client, method)(path)
