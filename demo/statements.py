@@ -10,7 +10,8 @@ A realistic handful of discrepancies is seeded, one of each class, so the reconc
 - fee_mismatch: WeChat Pay charges 1% instead of 0.6% on the first WeChat order of day 3;
 - missing_in_ledger: day 4's WeChat Pay bill holds a payment (`E-UNKNOWN-<yyyymmdd>`, 88.00) no store reported;
 - missing_in_channel: the last WeChat order of day 5 is left out of every bill;
-- duplicate: the first WeChat order of day 6 appears twice in its bill (same transaction id);
+- duplicate: the first WeChat order of day 6 (day 7 when day 6 has none) appears twice in its bill (same
+  transaction id);
 - refund_mismatch: the first refunded WeChat order's refund is reported 50.00 short;
 - timing: an order the ledger says was paid at 23:59:40 on day 1 (`E<yyyymmdd>-MIDNIGHT`, added through the
   ledger's service) is dated 00:00:20 the next day by WeChat Pay: it is in day 2's bill, expected to clear;
@@ -174,12 +175,14 @@ def _seed_wechat(bills, days, seeded):
         bills[days[4]].remove(payments[-1])
         seeded.append({"class": "missing_in_channel", "channel": "wechatpay", "order": payments[-1].order_number,
                        "day": days[4].isoformat()})
-    entry = _first(bills, days[5])
-    if entry is not None:
-        bills[days[5]].append(Entry(entry.order_number, entry.transaction_id, entry.amount,
-                                    entry.at + timedelta(seconds=1)))
+    # Day 6, or day 7 when the demo ledger has no WeChat order on day 6 (no other class uses day 7).
+    day = next((d for d in days[5:7] if _first(bills, d) is not None), None)
+    if day is not None:
+        entry = _first(bills, day)
+        bills[day].append(Entry(entry.order_number, entry.transaction_id, entry.amount,
+                                entry.at + timedelta(seconds=1)))
         seeded.append({"class": "duplicate", "channel": "wechatpay", "order": entry.order_number,
-                       "day": days[5].isoformat()})
+                       "day": day.isoformat()})
 
 
 def _seed_alipay(bills, days, seeded):
