@@ -78,6 +78,18 @@ def store_ensure(*, organization, channel, ref, name):
         return store
 
 
+@transaction.atomic
+def store_payment_channel_set(*, store, channel):
+    """Say where the store's buyers pay when its orders do not say (the reconciliation expects the store's paid
+    orders in that channel's statements). `channel` None: nowhere known."""
+    with tenant_scope(store.organization_id):
+        if channel is not None and channel.organization_id != store.organization_id:
+            raise ValueError("the payment channel belongs to another organization")
+        store.payment_channel = channel
+        store.save(update_fields=["payment_channel"])
+        return store
+
+
 def _region_for(address):
     """The region of a shipping address: the organization's region named like its city, else its province."""
     names = [str(address.get(key) or "").strip() for key in ("city", "province")]

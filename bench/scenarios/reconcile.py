@@ -1,19 +1,21 @@
-"""Reconcile: --lines statement lines of one WeChat Pay day against a ledger of as many orders, with --rate of
-seeded discrepancies of every class; times the reconciliation (the real service, `reconciliation_run`) and, in the
-same run, its floor: PostgreSQL `COPY` of the same statement file plus one hash join of the two tables.
+"""Reconcile: --lines statement lines of one WeChat Pay day against a ledger of as many orders, with 1% of seeded
+discrepancies of every class; times the statement import (the real one: bench/statements.py's
+`statement_import_phase`, the product's service and job: the WeChat Pay parser streaming the bill into COPY), the
+reconciliation (the real service, `reconciliation_run`) and, in the same run, their floor: PostgreSQL `COPY` of the
+same lines plus one hash join of them with the orders.
 
-Builds a fresh organization (its slug carries the run's time) with a payment channel and a store paid through it;
---lines orders generated in one INSERT ... SELECT; the statement file (CSV, what the importer's COPY takes) written
-to a temporary file and loaded with COPY. Per 100 orders (at the default 1%): one paid just before midnight that the
-day's statement lacks (timing), one the statement lacks (missing in channel), one whose line says another amount,
-one whose fee is off, one line the ledger does not know, one line repeated (duplicate), one refund whose line says
-another amount. It checks the run found every seeded class and that its summary adds up, to the fen.
+Builds a fresh organization (its slug carries the run's time) with the wechatpay channel and a store paid through
+it; --lines orders generated in one INSERT ... SELECT; the WeChat Pay trade bill (current layout, summary checked by
+the parser) written to a temporary file, and the same lines in COPY's own CSV for the floor (the bill itself, with
+its backticks and summary rows, is not something COPY can read). Per 100 orders: one paid just before midnight that
+the day's statement lacks (timing), one the statement lacks (missing in channel), one whose line says another
+amount, one whose fee is off, one line the ledger does not know, one line repeated (duplicate), one refund whose line
+says another amount. It checks the run found every seeded class and that its summary adds up, to the fen.
 
-`import_seconds` is the COPY of the lines here. HOOK (`_import_statement`): the statement import of the import
-branch (the parser streaming the file into COPY) replaces it at merge, so the figure becomes the real import's.
-
-Reports reconcile_seconds, the floor (copy_seconds + join_seconds), `ratio` = (import + reconcile) / floor, and the
-peak memory of this process (the work is in PostgreSQL; this says the Python side stays flat).
+Reports import_seconds (upload + parse + COPY, then ANALYZE of the three tables, as the old stand-in did: the
+matching's plans need statistics a 1M-row load has not had yet), reconcile_seconds, the floor (copy_seconds +
+join_seconds), `ratio` = (import + reconcile) / floor, and the peak memory of this process (the parser streams: the
+Python side stays flat).
 
     createdb -h 127.0.0.1 -U postgres scrm_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scrm_bench .venv/bin/python -m bench reconcile
@@ -22,19 +24,20 @@ peak memory of this process (the work is in PostgreSQL; this says the Python sid
 import csv
 import os
 import resource
+import secrets
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from bench.django_setup import organization_delete, setup_django
 
+CHINA = ZoneInfo("Asia/Shanghai")
+RATE, FEE_UNIT = Decimal("0.006"), Decimal("0.00001")
 TINY = ("--lines", "2000")
 DAY = date(2026, 11, 11)
-LINE_COLUMNS = ("organization_id", "statement_id", "channel_id", "line_number", "kind", "transaction_id",
-                "order_number", "refund_number", "channel_refund_id", "gross_amount", "fee", "net_amount", "currency",
-                "occurred_at", "bill_date", "raw", "match_class", "match_reason")
 
 
 def add_arguments(parser):
@@ -58,18 +61,16 @@ def _build(args):
     from bench.rows import default_columns
     from scrm.models import Organization
     from scrm.platform.tenancy import tenant_scope
-    from settlement.models import Order, PaymentChannel, Refund, StatementImport, Store
+    from settlement.models import Order, PaymentChannel, Refund, Store
+    from settlement.statements.services import payment_channels_ensure
 
     slug = f"bench-recon-{datetime.now(UTC):%Y%m%d%H%M%S}"
     organization = Organization.objects.create(slug=slug, name=slug)
     with transaction.atomic(), tenant_scope(organization):
-        channel = PaymentChannel.objects.create(organization=organization, code="wechatpay", name="微信支付",
-                                                layout="wechatpay", expected_fee_rate=Decimal("0.006"))
+        payment_channels_ensure(organization=organization)
+        channel = PaymentChannel.objects.get(code="wechatpay")  # expected fee rate 0.6%, tolerances 0
         store = Store.objects.create(organization=organization, channel="youzan", ref=slug, name="基准店",
                                      payment_channel=channel)
-        statement = StatementImport.objects.create(
-            organization=organization, channel=channel, file_name="bench.csv", file_sha256=slug.ljust(64, "0"),
-            status="imported", period_start=DAY, period_end=DAY)
         columns = ("organization_id", "store_id", "channel", "external_number", "paid_amount", "status", "paid_at",
                    "placed_at", "currency")
         other_columns, other_values = default_columns(Order, columns)
@@ -97,53 +98,65 @@ def _build(args):
                 WHERE o.organization_id = %(org)s AND substr(o.external_number, 2)::int %% 100 = 9
                 """,  # noqa: S608 - names and defaults from the models
                 {"org": organization.pk, "store": store.pk})
-    return organization, channel, statement
+    return organization, channel
 
 
-def _write_statement(args, organization, channel, statement, path):
-    """The statement file as the importer would COPY it; returns the seeded expectations."""
+def _lines(args):
+    """The day's statement lines, seeded: (kind, order number, transaction id, amount, fee, refund number, time)."""
+    noon, refunded = datetime(2026, 11, 11, 12, tzinfo=CHINA), datetime(2026, 11, 11, 14, tzinfo=CHINA)
+    for i in range(args.lines):
+        seeded, number, amount = _seeded(i), f"E{i:08d}", _amount(i)
+        if seeded in ("timing", "missing_in_channel"):
+            continue
+        txn = f"4200{i:012d}"
+        if seeded == "amount_mismatch":
+            amount += Decimal("1.00")
+        fee = (amount * RATE).quantize(FEE_UNIT, rounding=ROUND_HALF_UP)
+        if seeded == "fee_mismatch":
+            fee += Decimal("0.50")
+        yield "payment", number, txn, amount, fee, "", noon
+        if seeded == "missing_in_ledger":
+            yield "payment", f"X{i:08d}", f"4299{i:012d}", amount, fee, "", noon
+        if seeded == "duplicate":
+            yield "payment", number, txn, amount, fee, "", noon
+        if seeded == "refund_mismatch":
+            yield "refund", number, txn, amount - Decimal("0.10"), Decimal(0), f"R{i:08d}", refunded
+
+
+def _write_files(args, bill_path, floor_path):
+    """The WeChat Pay bill the import reads and the same lines as COPY's CSV for the floor; returns the count."""
+    from bench.statements import statement_file_write
+    from demo.statement_files import Entry
+
+    entries = (Entry(number, txn, amount, at, kind=kind, fee=fee, refund_number=refund,
+                     refund_id=f"503{txn}" if refund else "", product="星河商品")
+               for kind, number, txn, amount, fee, refund, at in _lines(args))
+    statement_file_write(bill_path, lines=args.lines, day=DAY, entries=entries)
     count = 0
-    with open(path, "w", newline="") as handle:
+    with open(floor_path, "w", newline="") as handle:
         writer = csv.writer(handle)
-
-        def line(kind, number, amount, fee, refund_number=""):
-            nonlocal count
+        for kind, number, txn, amount, fee, refund, at in _lines(args):
             count += 1
-            writer.writerow([organization.pk, statement.pk, channel.pk, count, kind, f"4200{count:012d}", number,
-                             refund_number, "", amount, fee, amount - fee, "CNY", "2026-11-11 04:00:00+00",
-                             DAY.isoformat(), "", "", "{}"])
-
-        for i in range(args.lines):
-            seeded, number, amount = _seeded(i), f"E{i:08d}", _amount(i)
-            fee = (amount * Decimal("0.006")).quantize(Decimal("0.01"))
-            if seeded in ("timing", "missing_in_channel"):
-                continue
-            if seeded == "amount_mismatch":
-                amount += Decimal("1.00")
-                fee = (amount * Decimal("0.006")).quantize(Decimal("0.01"))
-            if seeded == "fee_mismatch":
-                fee += Decimal("0.50")
-            line("payment", number, amount, fee)
-            if seeded == "missing_in_ledger":
-                line("payment", f"X{i:08d}", amount, fee)
-            if seeded == "duplicate":
-                line("payment", number, amount, fee)
-            if seeded == "refund_mismatch":
-                line("refund", number, amount - Decimal("0.10"), Decimal(0), refund_number=f"R{i:08d}")
+            writer.writerow([0, 0, 0, count, kind, txn, number, refund, "", amount, fee, amount - fee, "CNY",
+                             at.isoformat(), DAY.isoformat(), "", "", "{}"])
     return count
 
 
-def _import_statement(path):
-    """HOOK for the import branch: the statement import phase. Here: COPY of the file into the lines table."""
-    from django.db import connection, transaction
+def _import_statement(organization, path):
+    """The statement import phase (bench/statements.py: the product's upload service and its job, parser + COPY),
+    then ANALYZE of the tables the matching reads."""
+    from django.db import connection
+
+    from bench.statements import statement_import_phase
 
     began = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor, open(path) as handle:
-        cursor.copy_expert(f"COPY settlement_statementline ({', '.join(LINE_COLUMNS)}) FROM STDIN WITH (FORMAT csv, "
-                           "FORCE_NOT_NULL (refund_number, channel_refund_id, raw, match_class))", handle)
+    figures = statement_import_phase(organization=organization, path=path, channel_code="wechatpay")
+    if figures["status"] != "imported":
+        raise SystemExit(f"the bench statement was refused: {figures['errors']}")
+    imported = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE settlement_statementline; ANALYZE settlement_order; ANALYZE settlement_refund")
-    return time.perf_counter() - began
+    return figures, imported - began, time.perf_counter() - imported
 
 
 def _floor(path, organization):
@@ -172,31 +185,37 @@ def _floor(path, organization):
 
 
 def run(args):
+    os.environ["CELERY_BROKER_URL"] = "memory://"  # the import's outbox job runs here, in this process
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     setup_django()
     from scrm.platform.tenancy import platform_scope, tenant_scope
     from settlement.reconciliation.services import reconciliation_run
 
     began = time.perf_counter()
-    organization, channel, statement = _build(args)
-    fd, path = tempfile.mkstemp(suffix=".csv")
-    os.close(fd)
+    organization, channel = _build(args)
+    folder = tempfile.mkdtemp()
+    bill_path, floor_path = os.path.join(folder, "wechatpay.csv"), os.path.join(folder, "floor.csv")
     try:
-        line_count = _write_statement(args, organization, channel, statement, path)
+        line_count = _write_files(args, bill_path, floor_path)
         generate_seconds = time.perf_counter() - began
         print(f"generated {args.lines} orders, {line_count} lines in {generate_seconds:.1f}s", file=sys.stderr)
-        import_seconds = _import_statement(path)
+        imported, import_seconds, analyze_seconds = _import_statement(organization, bill_path)
+        if imported["lines"] != line_count:
+            raise SystemExit(f"imported {imported['lines']} lines of {line_count}")
         began = time.perf_counter()
         with tenant_scope(organization):
             run_row = reconciliation_run(channel=channel, period_start=DAY)
         reconcile_seconds = time.perf_counter() - began
         began = time.perf_counter()
         with tenant_scope(organization):
-            rerun_seconds = None
             reconciliation_run(channel=channel, period_start=DAY)
-            rerun_seconds = time.perf_counter() - began
-        copy_seconds, join_seconds = _floor(path, organization)
+        rerun_seconds = time.perf_counter() - began
+        copy_seconds, join_seconds = _floor(floor_path, organization)
     finally:
-        os.unlink(path)
+        for path in (bill_path, floor_path):
+            if os.path.exists(path):
+                os.unlink(path)
+        os.rmdir(folder)
         if not args.keep:
             with platform_scope():
                 organization_delete(organization)
@@ -211,12 +230,17 @@ def run(args):
     if total != Decimal(summary["statement_total"]):
         raise SystemExit(f"classes {total} != statement total {summary['statement_total']}")
     floor = copy_seconds + join_seconds
+    work = import_seconds + analyze_seconds + reconcile_seconds
     return {
         "orders": args.lines, "lines": line_count,
-        "import_seconds": round(import_seconds, 3), "import_is_copy_hook": True,
+        "import_seconds": round(import_seconds, 3), "import_upload_s": imported["upload_s"],
+        "import_read_s": imported["read_s"], "analyze_seconds": round(analyze_seconds, 3),
+        "import_lines_per_s": round(line_count / imported["read_s"]) if imported["read_s"] else None,
         "reconcile_seconds": round(reconcile_seconds, 3), "rerun_seconds": round(rerun_seconds, 3),
+        "total_seconds": round(work, 3),
         "floor_copy_seconds": round(copy_seconds, 3), "floor_join_seconds": round(join_seconds, 3),
-        "ratio": round((import_seconds + reconcile_seconds) / floor, 2) if floor else None,
+        "ratio": round(work / floor, 2) if floor else None,
+        "reconcile_ratio": round(reconcile_seconds / floor, 2) if floor else None,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "summary": summary, "timing": run_row.figures["timing"], "match_rate": run_row.figures["match_rate"],
     }

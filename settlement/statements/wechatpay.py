@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from settlement.statements.base import StatementParser, net, same
 from settlement.statements.messages import StatementRefused
 from settlement.statements.reading import (
+    CENT,
+    CHINA,
     FEE_UNIT,
     RAW_LIMIT,
     CountingLines,
@@ -92,57 +94,87 @@ class WeChatPayParser(StatementParser):
             raise StatementRefused("unknown_layout", line=1, layout=LABEL)
         rules = LAYOUTS[self.layout]
         index = {name: position for position, name in enumerate(header)}
-        sums = {column: Decimal(0) for column in rules["summary"].values()}
-        sum_columns = {column: (index[column], FEE_UNIT if column == "手续费" else Decimal("0.01")) for column in sums}
+        # The summary's sums, kept as integers of the column's unit (fen; 1e-5 yuan for the fee): one int addition
+        # a cell instead of a Decimal one.
+        sum_columns = [(column, index[column], 5 if column == "手续费" else 2) for column in rules["summary"].values()]
+        units = [0] * len(sum_columns)
+        gross_at = next(n for n, (column, _p, _d) in enumerate(sum_columns) if column == rules["gross"])
+        refund_at = next(n for n, (column, _p, _d) in enumerate(sum_columns) if column == "退款金额")
+        fee_at = next(n for n, (column, _p, _d) in enumerate(sum_columns) if column == "手续费")
+        at = {name: index[name] for name in ("交易时间", "交易状态", "微信订单号", "商户订单号", "商户退款单号",
+                                             "微信退款单号", "货币种类")}
+        at["gross"] = index[rules["gross"]]
+        width = len(header)
         count = 0
         currency = self.channel.currency if self.channel is not None else "CNY"
         for row in reader:
             number = lines.line
-            if not any(cell.strip() for cell in row):
+            if not row or (not row[0].strip() and not any(cell.strip() for cell in row)):
                 continue
-            if clean(row[0]) == "总交易单数":
+            if "总交易单数" in row[0] and clean(row[0]) == "总交易单数":
+                sums = {column: Decimal(units[n]).scaleb(-digits)
+                        for n, (column, _p, digits) in enumerate(sum_columns)}
                 self._summary(reader, lines, row, rules, sums, count)
                 return
-            if len(row) != len(header):
-                raise StatementRefused("columns", line=number, found=len(row), expected=len(header))
+            if len(row) != width:
+                raise StatementRefused("columns", line=number, found=len(row), expected=width)
             count += 1
-            values = {}
-            for column, (position, places) in sum_columns.items():
-                values[column] = figure = amount(row[position], line=number, column=column, places=places)
-                sums[column] += figure
-            line = self._line(row, index, number, rules, currency, values)
+            figures = []
+            for n, (column, position, digits) in enumerate(sum_columns):
+                # The usual form (`, ASCII digits, a dot, no more decimals than allowed) with string operations;
+                # anything else through `amount` (normalised, or refused with the line and column).
+                value = row[position].strip()
+                if value[:1] == "`":
+                    value = value[1:]
+                whole, dot, fraction = value.partition(".")
+                body = whole[1:] if whole[:1] == "-" else whole
+                if (body.isdigit() and body.isascii() and len(body) <= 15 and (
+                        (fraction.isdigit() and fraction.isascii() and len(fraction) <= digits) or not dot)):
+                    figure = int(body) * _SCALE[digits] + (int(fraction) * _PAD[digits - len(fraction)]
+                                                           if fraction else 0)
+                    if body is not whole:
+                        figure = -figure
+                else:
+                    figure = int(amount(row[position], line=number, column=column,
+                                        places=_PLACES[digits]).scaleb(digits))
+                figures.append(figure)
+                units[n] += figure
+            line = self._line(row, at, number, rules, currency, figures[gross_at], figures[refund_at],
+                              figures[fee_at])
             if line is not None:
                 yield line
         raise StatementRefused("truncated", line=lines.line)
 
-    def _line(self, row, index, number, rules, currency, values):
-        def cell(name):
-            return row[index[name]]
-
-        status = clean(cell("交易状态")).upper()
-        if status == REVOKED:
-            return None
+    def _line(self, row, at, number, rules, currency, gross, refunded, fee):
+        status = clean(row[at["交易状态"]])
         if status not in (PAID, REFUND):
-            raise StatementRefused("bad_status", line=number, column="交易状态", value=clean(cell("交易状态"))[:20])
-        occurred_at = moment(clean(cell("交易时间")), line=number, column="交易时间")
-        fee = abs(values["手续费"])
+            status = status.upper()
+            if status == REVOKED:
+                return None
+            if status not in (PAID, REFUND):
+                raise StatementRefused("bad_status", line=number, column="交易状态",
+                                       value=clean(row[at["交易状态"]])[:20])
+        occurred_at = moment(clean(row[at["交易时间"]]), line=number, column="交易时间")
+        fee = _decimal(abs(fee), 5)
         if status == PAID:
-            kind, gross = "payment", values[rules["gross"]]
             if gross < 0:
-                raise StatementRefused("bad_amount", line=number, column=rules["gross"], value=clean(
-                    cell(rules["gross"]))[:40])
+                raise StatementRefused("bad_amount", line=number, column=rules["gross"],
+                                       value=clean(row[at["gross"]])[:40])
+            kind, gross = "payment", _decimal(gross, 2)
         else:
-            kind, gross = "refund", abs(values["退款金额"])
+            kind, gross = "refund", _decimal(abs(refunded), 2)
         refund = kind == "refund"
         return Line(
             line_number=number, kind=kind,
-            transaction_id=text(cell("微信订单号"), line=number, column="微信订单号"),
-            order_number=text(cell("商户订单号"), line=number, column="商户订单号"),
-            refund_number=text(cell("商户退款单号"), line=number, column="商户退款单号") if refund else "",
-            channel_refund_id=text(cell("微信退款单号"), line=number, column="微信退款单号") if refund else "",
+            transaction_id=text(row[at["微信订单号"]], line=number, column="微信订单号"),
+            order_number=text(row[at["商户订单号"]], line=number, column="商户订单号"),
+            refund_number=text(row[at["商户退款单号"]], line=number, column="商户退款单号") if refund else "",
+            channel_refund_id=text(row[at["微信退款单号"]], line=number, column="微信退款单号") if refund else "",
             gross_amount=gross, fee=fee, net_amount=net(gross, fee),
-            currency=(clean(cell("货币种类")) or currency)[:3].upper(),
-            occurred_at=occurred_at, bill_date=china_date(occurred_at),
+            currency=(clean(row[at["货币种类"]]) or currency)[:3].upper(),
+            occurred_at=occurred_at,
+            # A time read without a zone is China time already: its date is the statement day.
+            bill_date=occurred_at.date() if occurred_at.tzinfo is CHINA else china_date(occurred_at),
             raw=",".join(row)[:RAW_LIMIT],
         )
 
@@ -181,3 +213,12 @@ class WeChatPayParser(StatementParser):
         for extra in reader:
             if any(cell.strip() for cell in extra):
                 raise StatementRefused("after_summary", line=lines.line)
+
+
+_SCALE = {2: 100, 5: 100_000}
+_PAD = {n: 10**n for n in range(6)}
+_PLACES = {2: CENT, 5: FEE_UNIT}
+
+
+def _decimal(units, digits):
+    return Decimal(units).scaleb(-digits)

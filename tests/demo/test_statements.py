@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from demo.statements import CHINA, _days, seed_statements
-from settlement.models import StatementImport, StatementLine
+from demo.statements import CHINA, _days, seed_reconciliation, seed_statements
+from settlement.models import StatementImport, StatementLine, Store
+from settlement.reconciliation_models import Discrepancy, ReconciliationRun
 from settlement.services import order_upsert, refund_upsert, store_ensure
 from settlement.snapshots import OrderSnapshot, RefundSnapshot
 
@@ -51,3 +52,51 @@ def test_a_week_of_statements_with_one_discrepancy_of_each_class(scoped):
     # Seeded once.
     assert seed_statements(organization=scoped) == [] and StatementImport.objects.count() == 14
     assert timezone.is_aware(timing.occurred_at)
+
+
+LINE_CLASSES = ("matched", "amount_mismatch", "fee_mismatch", "missing_in_ledger", "duplicate", "refund_mismatch")
+
+
+def test_the_demo_week_is_reconciled_and_shows_each_seeded_discrepancy(scoped):
+    ledger(scoped)
+    seeded = seed_statements(organization=scoped)
+    assert seed_reconciliation(organization=scoped) == []  # each day was reconciled after its import
+    runs = list(ReconciliationRun.objects.select_related("channel").order_by("period_start", "channel__code"))
+
+    # Each store pays where its statements say: finance's first screens have a run for every statement day.
+    assert set(Store.objects.values_list("ref", "payment_channel__code")) == {("yz", "wechatpay"), ("mall", "alipay")}
+    days = {day.isoformat() for day in _days()}
+    for code in ("wechatpay", "alipay"):
+        assert {r.period_start.isoformat() for r in runs if r.channel.code == code} == days
+    assert all(r.status == "done" and r.period_start == r.period_end for r in runs)
+
+    # Every seeded class is a discrepancy, exactly where docs/reconciliation.md says, and nothing else is.
+    found = {(d.channel.code, d.kind, d.order_number): d for d in Discrepancy.objects.select_related("channel")}
+    assert sorted(found) == sorted((s["channel"], s["class"], s["order"]) for s in seeded)
+    assert len(found) == Discrepancy.objects.count() == 9
+    for s in seeded:
+        discrepancy = found[(s["channel"], s["class"], s["order"])]
+        assert discrepancy.status == ("cleared" if s["class"] == "timing" else "open"), s
+        if s["class"] != "timing":
+            assert discrepancy.bill_date.isoformat() == s["day"], s
+    wechat = {s["class"]: found[("wechatpay", s["class"], s["order"])] for s in seeded if s["channel"] == "wechatpay"}
+    assert wechat["amount_mismatch"].difference == Decimal("-20.00")
+    assert wechat["missing_in_ledger"].statement_amount == Decimal("88.00")
+    assert wechat["refund_mismatch"].statement_amount == Decimal("60.00")  # 110.00 refunded, reported 50.00 short
+    timing = wechat["timing"]  # paid 23:59:40 on day 1, in day 2's bill: cleared by day 2's run
+    assert timing.bill_date == _days()[0] and timing.actions.filter(action="cleared").exists()
+
+    # The totals add up, per run and over the week.
+    for run in runs:
+        summary = run.summary
+        assert sum(Decimal(summary[c]["amount"]) for c in LINE_CLASSES) == Decimal(summary["statement_total"])
+        assert sum(summary[c]["count"] for c in LINE_CLASSES) == run.figures["line_count"]
+    for code in ("wechatpay", "alipay"):
+        week = sum(Decimal(r.summary["statement_total"]) for r in runs if r.channel.code == code)
+        assert week == sum(i.gross_total for i in StatementImport.objects.filter(channel__code=code))
+        assert StatementLine.objects.filter(channel__code=code, match_class="").count() == 0
+    assert sum(r.summary["missing_in_channel"]["count"] for r in runs) == 2
+
+    # seed_demo runs again on every `make run`: nothing is run twice.
+    assert seed_statements(organization=scoped) == [] and seed_reconciliation(organization=scoped) == []
+    assert set(ReconciliationRun.objects.values_list("run_count", flat=True)) == {1}

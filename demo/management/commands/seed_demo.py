@@ -1,8 +1,8 @@
 """Create (or complete) the demo organization: regions, teams, skills and one user per role.
 
 Idempotent: every row is looked up by its natural key first, so running it again changes nothing. Then the demo
-data of each app, in order (demo/tickets.py, demo/sla.py, demo/shops.py, demo/statements.py, demo/forms.py,
-demo/channels.py), each through that app's services.
+data of each app, in order (demo/tickets.py, demo/sla.py, demo/shops.py, demo/statements.py and the statements'
+reconciliation, demo/forms.py, demo/channels.py), each through that app's services.
 """
 
 import random
@@ -18,7 +18,7 @@ from demo.forms import seed_forms
 from demo.partners import seed_partners
 from demo.shops import seed_shops
 from demo.sla import seed_sla, settle_notifications
-from demo.statements import seed_statements
+from demo.statements import seed_reconciliation, seed_statements
 from demo.tickets import seed_tickets
 from notifications.models import Notification
 from scrm import services
@@ -29,6 +29,7 @@ from scrm.platform.tenancy import tenant_scope
 DEMO_SLUG = "demo"
 # The apps' demo data, in the order they build on each other (the SLA applies to the tickets).
 SEEDERS = {"tickets": seed_tickets, "sla": seed_sla, "shops": seed_shops, "statements": seed_statements,
+           "reconciliation": seed_reconciliation,
            "forms_builder": seed_forms, "partners": seed_partners, "channels_ingest": seed_channels}
 DEMO_NAME = "星河家电（演示）"
 
