@@ -928,9 +928,6 @@ def sla_sweep(*, now=None, batch_size=500):
         with transaction.atomic():
             # Lift: system machinery (beat): the due tickets of every organization, locked by time through the
             # sweep's index; each batch is then handled in its organization's scope.
-            # Both rows locked: the ticket's, as every writer of the SLA state takes it; the escalation's, so a
-            # sweep that reaches a row another sweep has just committed re-reads its `next_at` (moved on) and
-            # leaves it, instead of applying the step again from its older snapshot.
             with platform_scope():
                 tickets = list(
                     Ticket.objects.select_for_update(skip_locked=True, of=("self",))
