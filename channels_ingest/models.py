@@ -88,8 +88,8 @@ class ChannelAccount(TenantModel):
     @property
     def channel(self):
         """The scrm Channel value of this account's tickets, identities and store (the same strings; an in-house
-        shop has no Channel value of its own yet and counts as manual)."""
-        return "manual" if self.kind == self.Kind.GENERIC else self.kind
+        shop on the generic feed is `shop`)."""
+        return "shop" if self.kind == self.Kind.GENERIC else self.kind
 
     @property
     def hook_path(self):

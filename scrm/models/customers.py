@@ -19,6 +19,7 @@ class Channel(models.TextChoices):
     PINDUODUO = "pinduoduo", _("Pinduoduo")
     SHOPIFY = "shopify", _("Shopify")
     WOOCOMMERCE = "woocommerce", _("WooCommerce")
+    SHOP = "shop", _("Own shop")  # the organization's in-house shop system (the generic shop feed)
     WEB_FORM = "web_form", _("Web form")
     PHONE = "phone", _("Phone")
     WALK_IN = "walk_in", _("Walk-in")

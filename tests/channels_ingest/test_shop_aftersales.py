@@ -84,7 +84,7 @@ def test_a_return_opens_its_own_ticket_linked_to_the_order_and_the_buyer(generic
                                                                           order.customer_id)
     ticket = case.ticket
     assert "AS1001" in ticket.subject and "SO1001" in ticket.subject
-    assert (ticket.order_number, ticket.customer_id, ticket.channel) == ("SO1001", order.customer_id, "manual")
+    assert (ticket.order_number, ticket.customer_id, ticket.channel) == ("SO1001", order.customer_id, "shop")
     assert "想换大一号" in ticket.description
 
 

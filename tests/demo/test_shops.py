@@ -18,7 +18,7 @@ def test_the_demo_stores_and_their_orders_are_seeded_once(scoped):
     assert (InboundEvent.objects.count(), Order.objects.count(), Refund.objects.count(),
             Ticket.objects.count()) == counts
     assert set(InboundEvent.objects.values_list("status", flat=True)) == {InboundEvent.Status.PROCESSED}
-    assert sorted(Store.objects.values_list("channel", flat=True)) == ["manual", "youzan"]
+    assert sorted(Store.objects.values_list("channel", flat=True)) == ["shop", "youzan"]
     assert Order.objects.count() == 60
     assert Order.objects.filter(status="completed").exists() and Order.objects.filter(lines__isnull=False).exists()
     assert Refund.objects.exists()
