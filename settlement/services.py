@@ -18,7 +18,7 @@ from django.utils import timezone
 from scrm.models import Region, SettingsChange
 from scrm.platform.audit import settings_change_record
 from scrm.platform.locks import advisory_xact_lock, advisory_xact_locks
-from scrm.platform.tenancy import tenant_scope
+from scrm.platform.tenancy import tenant_bulk_update, tenant_scope
 from settlement.currencies import ISO_4217
 from settlement.errors import (
     MSG_AFTERSALE_TICKET_BODY,
@@ -221,7 +221,7 @@ def orders_upsert(*, organization, store, reports):
             now = timezone.now()
             for order in existing.values():
                 order.updated_at = now
-            Order.objects.bulk_update(list(existing.values()), fields=list(_ORDER_UPDATE_FIELDS))
+            tenant_bulk_update(existing.values(), _ORDER_UPDATE_FIELDS, organization=organization)
         _lines_write(organization, orders, existing, lines)
         _waiting_attach(store, [orders[number] for number in numbers if number in created or number in found])
         OrderReport.objects.bulk_create(history)

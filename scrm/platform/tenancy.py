@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ScopeError", "TenantManager", "TenantModel", "TenantQuerySet", "assert_no_scope_open", "current_organization_id",
-    "platform_scope", "scope_is_open", "tenant_scope", "tenant_sql", "TenantManyToManyField",
+    "platform_scope", "scope_is_open", "tenant_scope", "tenant_bulk_update", "tenant_sql", "TenantManyToManyField",
 ]
 
 
@@ -376,6 +376,39 @@ def tenant_sql(sql, params=None, *, organization, values=None, template=None, pa
             if cursor.description is not None:
                 rows.extend(cursor.fetchall())
     return rows
+
+
+def tenant_bulk_update(objs, fields, *, organization):
+    """Write `fields` of model instances of one organization in one `UPDATE ... FROM (VALUES ...)` statement per
+    1,000 rows, through `tenant_sql`: what `bulk_update` does, without its `CASE WHEN` per row and field (whose
+    building costs milliseconds of Python per row). Plain values only (no expressions); returns the rows updated."""
+    objs = list(objs)
+    if not objs:
+        return 0
+    organization_id = getattr(organization, "pk", organization)
+    meta = objs[0]._meta
+    _check_write(objs[0].__class__, {obj.organization_id for obj in objs})
+    if any(obj.organization_id != organization_id for obj in objs):
+        raise ScopeError(_OTHER_ORGANIZATION.format(row=next(obj.organization_id for obj in objs
+                                                             if obj.organization_id != organization_id),
+                                                    model=objs[0].__class__.__name__, scope=organization_id))
+    model_fields = [meta.get_field(name) for name in fields]
+    pk_field = meta.pk
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in model_fields]
+    casts = [(field.target_field if field.is_relation else field).cast_db_type(connection)
+             for field in [pk_field, *model_fields]]
+    template = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    rows = [[pk_field.get_db_prep_save(obj.pk, connection),
+             *(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in model_fields)]
+            for obj in objs]
+    assignments = ", ".join(f"{column} = v.c{index}" for index, column in enumerate(columns))
+    names = ", ".join(f"c{index}" for index in range(len(columns)))
+    updated = tenant_sql(
+        f"UPDATE {quote(meta.db_table)} AS t SET {assignments} FROM (VALUES %(values)s) AS v(pk, {names}) "  # noqa: S608 - our names
+        f"WHERE t.organization_id = %(organization)s AND t.{quote(pk_field.column)} = v.pk RETURNING 1",
+        organization=organization_id, values=rows, template=template)
+    return len(updated)
 
 
 class TenantModel(models.Model):
