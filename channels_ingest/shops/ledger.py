@@ -10,7 +10,7 @@ from django.utils import timezone
 from channels_ingest.models import InboundEvent
 from channels_ingest.services.shop_fetch import order_fetch_enqueue
 from channels_ingest.shops import SHOP_EVENT_MALFORMED, UnknownEvent, adapter_for
-from channels_ingest.shops.accounts import buyer_of, store_of
+from channels_ingest.shops.accounts import buyer_of, buyers_of, store_of
 from channels_ingest.shops.base import (
     MSG_MALFORMED,
     MSG_TEST_PUSH,
@@ -20,7 +20,6 @@ from channels_ingest.shops.base import (
     TestPush,
 )
 from channels_ingest.wire import WireError
-from scrm.models import ChannelIdentity
 from scrm.platform.outbox import Failure
 from settlement.errors import SettlementError
 from settlement.services import aftersale_upsert, order_upsert, orders_upsert, refund_upsert
@@ -74,7 +73,7 @@ def shop_events_process_many(events):
     report orders in full go to the ledger together, one `orders_upsert` per store, the buyers resolved once per
     batch. Returns {event id: values} of the events it did; the others (refunds, returns, Douyin's status pushes,
     an event that cannot be read or is ignored) run one by one after it, where each records its own outcome."""
-    by_account, buyers = {}, {}
+    by_account = {}
     for event in events:
         if event.kind == SHOP_EVENT_MALFORMED:
             continue
@@ -89,14 +88,11 @@ def shop_events_process_many(events):
     done = {}
     for batch in by_account.values():
         account = batch[0][0].account
-        known = _known_buyers(account, [item.buyer for _event, items in batch for item in items])
+        buyers = buyers_of(account, [item.buyer for _event, items in batch for item in items])
         reports, customers = [], {}
         for event, items in batch:
             for item in items:
-                key = (account.pk, tuple(sorted(item.buyer.items())))
-                if key not in buyers:
-                    buyers[key] = known.get(item.buyer.get("id")) or buyer_of(account, item.buyer)
-                customer = buyers[key]
+                customer = buyers.get(item.buyer.get("id")) if item.buyer.get("id") else None
                 if customer is not None:
                     customers[event.pk] = customer
                 reports.append((item.snapshot, customer, f"{event.kind} #{event.pk}"))
@@ -108,19 +104,3 @@ def shop_events_process_many(events):
                               "last_error": ""}
     return done
 
-
-def _known_buyers(account, buyers):
-    """{buyer id: customer} of the buyers whose identity exists and to whom `customer_resolve` would change nothing
-    (a customer not merged away, a name it already has): one query for the batch; the others are resolved."""
-    names = {buyer["id"]: buyer.get("name") or "" for buyer in buyers if buyer.get("id")}
-    if not names:
-        return {}
-    identities = ChannelIdentity.objects.select_related("customer").filter(
-        channel=account.channel, app_id=account.app_id or "", external_id__in=list(names))
-    known = {}
-    for identity in identities:
-        name = names[identity.external_id]
-        if identity.customer.merged_into_id or (name and identity.profile.get("name") != name):
-            continue
-        known[identity.external_id] = identity.customer
-    return known

@@ -20,13 +20,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 STAGES = ("pending", "paid", "shipped", "completed")
 
 
-def stored_events(account, orders):
+def stored_events(account, orders, buyers=3):
     adapter, rows = adapter_for(account.kind), []
     for n in range(orders):
         for step, stage in enumerate(STAGES):
             payload = generic_order(f"evt-{n}-{stage}", number=f"SO{n:04d}", status=stage,
                                     updated_at=f"2026-11-11T1{step}:00:00+08:00",
-                                    buyer={"id": f"b{n % 3}", "name": f"买家{n % 3}"})
+                                    buyer={"id": f"b{n % buyers}", "name": f"买家{n % buyers}"})
             [item] = adapter.split(account, {}, json.dumps(payload, ensure_ascii=False).encode())
             rows.append(InboundEvent(organization_id=account.organization_id, account=account, kind=item.kind,
                                      dedupe_key=item.dedupe_key, raw=item.raw, fields=item.fields,
