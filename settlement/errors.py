@@ -24,5 +24,8 @@ MSG_AFTERSALE_TICKET_BODY = _("Store: %(store)s\nOrder: %(order)s\n%(kind)s: %(n
                               "Reason: %(reason)s\n%(detail)s")
 MSG_CURRENCY_NOT_ACCEPTED = _("The organization accepts %(accepted)s only; this report is in %(currency)s. Change the "
                               "accepted currencies or the store's currency, then replay the event.")
+MSG_UNKNOWN_PAYMENT_CHANNEL = _("The order says it was paid through “%(code)s”, which is not one of the organization's "
+                                "payment channels (%(codes)s). Add that channel under Settlement → Payment channels "
+                                "or correct the shop's code, then replay the event.")
 MSG_NOT_ISO_4217 = _("%(codes)s: not an ISO 4217 currency code. Write three-letter codes such as CNY, HKD or USD, "
                      "separated by commas.")

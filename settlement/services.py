@@ -28,9 +28,19 @@ from settlement.errors import (
     MSG_NOT_ISO_4217,
     MSG_REFUND_TICKET_BODY,
     MSG_REFUND_TICKET_SUBJECT,
+    MSG_UNKNOWN_PAYMENT_CHANNEL,
     SettlementError,
 )
-from settlement.models import AfterSale, LedgerSettings, Order, OrderLine, OrderReport, Refund, Store
+from settlement.models import (
+    AfterSale,
+    LedgerSettings,
+    Order,
+    OrderLine,
+    OrderReport,
+    PaymentChannel,
+    Refund,
+    Store,
+)
 from settlement.snapshots import currency_code
 from tickets.services import ticket_open
 
@@ -111,8 +121,8 @@ def order_upsert(*, organization, store, snapshot, customer=None, source=""):
 # Every column a report may change on an existing order (one UPDATE per batch writes them).
 _ORDER_UPDATE_FIELDS = (
     "customer", "region", "shipping_address", "currency", "goods_amount", "discount_amount", "shipping_amount",
-    "paid_amount", "platform_fee", "status", *_ORDER_MILESTONES, "source_version", "source_updated_at",
-    "details_version", "raw", "updated_at",
+    "paid_amount", "platform_fee", "payment_channel", "payment_transaction_id", "status", *_ORDER_MILESTONES,
+    "source_version", "source_updated_at", "details_version", "raw", "updated_at",
 )
 _LINE_SEPARATOR = "\x1f"
 
@@ -150,7 +160,20 @@ def _orders_locked(store, numbers):
     return {order.external_number: order for order in orders}
 
 
-def _order_apply(order, created, snapshot, customer, region_of):
+def _payment_channels(snapshots):
+    """{code: PaymentChannel} of the payment channels the full reports name (one query when any does); a code the
+    organization has no channel of refuses the batch (SettlementError, nothing written)."""
+    codes = {snapshot.payment_channel for snapshot in snapshots if snapshot.payment_channel and not snapshot.partial}
+    if not codes:
+        return {}
+    channels = {channel.code: channel for channel in PaymentChannel.objects.filter(code__in=codes)}
+    for code in sorted(codes - set(channels)):
+        known = PaymentChannel.objects.order_by("code").values_list("code", flat=True)
+        raise SettlementError(MSG_UNKNOWN_PAYMENT_CHANNEL % {"code": code[:32], "codes": ", ".join(known) or "-"})
+    return channels
+
+
+def _order_apply(order, created, snapshot, customer, region_of, payment_channels):
     """One report applied to the order in memory. Returns (applied, details, buyer_found)."""
     for name in _ORDER_MILESTONES:
         setattr(order, name, _earliest(getattr(order, name), getattr(snapshot, name)))
@@ -168,6 +191,10 @@ def _order_apply(order, created, snapshot, customer, region_of):
         order.goods_amount, order.discount_amount = snapshot.goods_amount, snapshot.discount_amount
         order.shipping_amount, order.paid_amount = snapshot.shipping_amount, snapshot.paid_amount
         order.platform_fee = snapshot.platform_fee
+        if snapshot.payment_channel:  # a report that does not say keeps what an earlier one said
+            order.payment_channel = payment_channels[snapshot.payment_channel]
+        if snapshot.payment_transaction_id:
+            order.payment_transaction_id = snapshot.payment_transaction_id[:64]
         if created or order.shipping_address != snapshot.shipping_address:  # else its region stands
             order.region = region_of(snapshot.shipping_address)
         order.shipping_address, order.raw = snapshot.shipping_address, snapshot.raw
@@ -186,6 +213,7 @@ def orders_upsert(*, organization, store, reports):
     changed orders, lines (only of orders whose lines changed), the reports. A failure undoes the whole batch."""
     with tenant_scope(organization):
         _currencies_check([snapshot.currency for snapshot, _customer, _source in reports if not snapshot.partial])
+        payment_channels = _payment_channels([snapshot for snapshot, _customer, _source in reports])
         numbers = list(dict.fromkeys(snapshot.number for snapshot, _customer, _source in reports))
         advisory_xact_locks([("order", store.organization_id, store.pk, number) for number in numbers])
         existing = _orders_locked(store, numbers)
@@ -204,9 +232,11 @@ def orders_upsert(*, organization, store, reports):
                 order = orders[snapshot.number] = created[snapshot.number] = Order(
                     organization=organization, store=store, channel=store.channel, external_number=snapshot.number)
                 order.line_rows = []
-                applied, details, buyer_found = _order_apply(order, True, snapshot, customer, region_of)
+                applied, details, buyer_found = _order_apply(order, True, snapshot, customer, region_of,
+                                                             payment_channels)
             else:
-                applied, details, buyer_found = _order_apply(order, False, snapshot, customer, region_of)
+                applied, details, buyer_found = _order_apply(order, False, snapshot, customer, region_of,
+                                                             payment_channels)
             if details:
                 lines[snapshot.number] = snapshot
             if buyer_found:

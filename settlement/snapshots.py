@@ -66,6 +66,10 @@ class OrderSnapshot:
     lines: tuple = ()
     shipping_address: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict)
+    # How it was paid, when the shop's payload says so in a documented field: the code of one of the
+    # organization's payment channels (`wechatpay`, `alipay`, ...; empty: not said) and that channel's transaction id.
+    payment_channel: str = ""
+    payment_transaction_id: str = ""
     # A status-only report (Douyin's pushes carry ids, status and times): it moves the status and the milestone
     # times but leaves the amounts, lines, address and snapshot the ledger holds; they wait for a full report.
     partial: bool = False

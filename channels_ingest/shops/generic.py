@@ -114,6 +114,10 @@ def _order(event):
         ) for n, line in enumerate(lines)),
         shipping_address={key: str(value)[:255] for key, value in address.items() if isinstance(value, str)},
         raw=event,
+        payment_channel=text(data.get("payment_channel"), "order.payment_channel", max_length=32,
+                             required=False),
+        payment_transaction_id=text(data.get("payment_transaction_id"), "order.payment_transaction_id",
+                                    max_length=64, required=False),
         **{name: time_of(data.get(name), f"order.{name}") for name in ORDER_TIMES},
     )
     return LedgerItem(snapshot=snapshot, buyer=_buyer(data))

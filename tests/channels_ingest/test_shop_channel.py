@@ -7,11 +7,13 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import translation
 
+from channels_ingest.models import InboundEvent
 from scrm.models import ChannelIdentity, Customer
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from settlement.models import AfterSale, Order, Refund, Store
+from settlement.statements.services import payment_channels_ensure
 from tests.channels_ingest.shops import GENERIC_SECRET, ShopSender, generic_headers, generic_order, generic_refund
-from tests.channels_ingest.test_shop_hooks import make_shop, orders
+from tests.channels_ingest.test_shop_hooks import events, make_shop, orders
 from tests.scrm.factories import OrganizationFactory
 from tests.tickets.factories import CustomerFactory, QueueFactory, RoutingRuleFactory, TicketFactory
 from tickets.filters import TicketFilter
@@ -124,3 +126,34 @@ def test_the_migration_moves_a_generic_stores_rows_from_manual_to_shop_and_back(
         assert set(channels().values()) == {"manual"}
     finally:
         MigrationExecutor(connection).migrate([after])
+
+
+# --- how an order was paid, as the generic feed says (payment_channel, payment_transaction_id) ---------------------
+
+def test_the_feed_names_the_payment_channel_and_transaction_and_a_later_report_that_does_not_keeps_them(
+        generic, deliver, organization):
+    with tenant_scope(organization):
+        payment_channels_ensure(organization=organization)
+    deliver(generic, generic_order(payment_channel="alipay", payment_transaction_id="2026111122001400001"))
+    deliver(generic, generic_order(event_id="evt-2", status="shipped", updated_at="2026-11-12T10:00:00+08:00"))
+    with tenant_scope(organization):
+        order = Order.objects.select_related("payment_channel").get(external_number="SO1001")
+    assert (order.status, order.payment_channel.code, order.payment_transaction_id) == (
+        "shipped", "alipay", "2026111122001400001")
+
+
+def test_an_order_without_payment_fields_leaves_them_empty(generic, deliver, organization):
+    deliver(generic, generic_order())
+    order = orders(organization)["SO1001"]
+    assert (order.payment_channel_id, order.payment_transaction_id) == (None, "")
+
+
+def test_a_payment_channel_the_organization_does_not_have_refuses_the_order_with_a_clear_reason(
+        generic, deliver, organization):
+    with tenant_scope(organization):
+        payment_channels_ensure(organization=organization)
+    assert deliver(generic, generic_order(payment_channel="paypal")).status_code == 200
+    [event] = events(organization)
+    assert event.status == InboundEvent.Status.DEAD
+    assert "paypal" in event.last_error and "alipay" in event.last_error
+    assert orders(organization) == {}
