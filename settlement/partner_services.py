@@ -20,8 +20,11 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from scrm.customers.phones import mask_mobile, mask_name
+from scrm.models import SettingsChange
 from scrm.models.imports import JOB_STATES
 from scrm.platform import outbox
+from scrm.platform.audit import settings_change_record
 from scrm.platform.crypto import secret_encrypt
 from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope
@@ -70,7 +73,8 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _ACCOUNT = re.compile(r"^[0-9 ]+$")
 
 __all__ = [
-    "exchange_rate_set", "partner_save", "period_bounds", "reconciled_payment_lines", "rule_create", "rule_for",
+    "audit_record", "audit_snapshot", "city_tiers_set", "exchange_rate_set", "partner_save", "period_bounds",
+    "reconciled_payment_lines", "rule_create", "rule_for",
     "rule_update", "service_job_complete", "service_job_confirm", "service_job_from_ticket", "service_price_set",
     "settlement_run_execute", "settlement_run_request", "statement_adjust", "statement_approve",
     "statement_generate", "statement_mark_paid", "statement_reopen", "statement_review",
@@ -130,6 +134,56 @@ def _event(statement, action, actor=None, **detail):
                                             action=action, by=actor, detail=detail)
 
 
+# --- The settings audit trail of rules, rates, partners, the catalogue and city tiers ---------------------------------
+
+# What each configuration row records of itself in the audit trail (scrm.platform.audit): the fields a person changes.
+# A partner's bank account and account holder are recorded masked (as the pages show them), never in full.
+AUDITED_FIELDS = {
+    SettlementRule: ("name", "region", "partner", "valid_from", "currency", "conversion_date", "tax_rate",
+                     "prices_include_tax", "cycle", "commission_rate", "rebate_tiers", "tier_mode",
+                     "minimum_payout", "rounding"),
+    ExchangeRate: ("date", "base", "quote", "rate", "source"),
+    Partner: ("code", "name", "kind", "region", "contact_name", "contact_mobile", "contact_email", "bank_name",
+              "bank_account_name", "bank_account_masked", "active"),
+    ServiceItem: ("code", "name", "kind", "unit", "active"),
+    ServicePrice: ("item", "region", "tier", "currency", "price", "material_cost", "technician_payout"),
+    RegionCityTier: ("region", "tier"),
+}
+_MASKED = {"bank_account_name": mask_name, "contact_mobile": mask_mobile}
+
+
+def _audit_value(instance, name):
+    value = getattr(instance, name)
+    if name in _MASKED:
+        return _MASKED[name](value) if value else ""
+    if value is None or isinstance(value, bool | int | str | list | dict):
+        return value
+    return str(value)
+
+
+def audit_snapshot(instance):
+    """The audited fields of a configuration row as JSON values (None for a row not yet saved)."""
+    if instance is None or instance.pk is None:
+        return None
+    return {name: _audit_value(instance, name) for name in AUDITED_FIELDS[type(instance)]}
+
+
+def audit_record(instance, before, *, actor=None, deleted=False):
+    """One row of the settings audit trail for a configuration row just written (or about to be deleted), with the
+    fields that changed ({field: {"before", "after"}}); nothing when nothing changed. Inside the writing
+    transaction."""
+    # Read back as stored, so that a value typed as "0.05" and stored as 0.0500 is no change.
+    after = None if deleted else audit_snapshot(type(instance).objects.get(pk=instance.pk))
+    if before == after:
+        return None
+    names = AUDITED_FIELDS[type(instance)]
+    detail = {name: {"before": (before or {}).get(name), "after": (after or {}).get(name)} for name in names
+              if (before or {}).get(name) != (after or {}).get(name)}
+    action = (SettingsChange.Action.DELETED if deleted else SettingsChange.Action.CREATED if before is None
+              else SettingsChange.Action.CHANGED)
+    return settings_change_record(instance=instance, action=action, by=actor, detail=detail)
+
+
 # --- Rules -----------------------------------------------------------------------------------------------------------
 
 
@@ -177,6 +231,7 @@ def rule_create(*, organization, actor=None, **fields):
                 rule.save()
         except IntegrityError:
             raise SettlementError(msg.MSG_RULE_OVERLAP % {"date": rule.valid_from}) from None
+        audit_record(rule, None, actor=actor)
         return rule
 
 
@@ -188,10 +243,12 @@ def rule_update(*, rule, actor=None, **fields):
         rule = SettlementRule.objects.select_for_update().get(pk=rule.pk)
         if rule.statements.filter(status__in=[Status.APPROVED, Status.PAID]).exists():
             raise SettlementError(msg.MSG_RULE_IN_USE)
+        before = audit_snapshot(rule)
         for name, value in fields.items():
             setattr(rule, name, value)
         _rule_check(rule)
         rule.save()
+        audit_record(rule, before, actor=actor)
         return rule
 
 
@@ -219,7 +276,7 @@ def rule_for(partner, day):
 
 
 @transaction.atomic
-def exchange_rate_set(*, organization, day, base, quote, rate, source=""):
+def exchange_rate_set(*, organization, day, base, quote, rate, source="", actor=None):
     base, quote = _currency(base), _currency(quote)
     if base == quote:
         raise SettlementError(msg.MSG_SAME_CURRENCY)
@@ -230,9 +287,12 @@ def exchange_rate_set(*, organization, day, base, quote, rate, source=""):
     if not rate.is_finite() or rate <= 0:
         raise SettlementError(msg.MSG_RATE_NOT_POSITIVE)
     with tenant_scope(organization):
+        before = audit_snapshot(ExchangeRate.objects.select_for_update()
+                                .filter(base=base, quote=quote, date=day).first())
         row, _created = ExchangeRate.objects.update_or_create(
             organization=organization, base=base, quote=quote, date=day,
             defaults={"rate": rate, "source": source[:100]})
+        audit_record(row, before, actor=actor)
         return row
 
 
@@ -262,12 +322,16 @@ class _Rates:
 
 
 @transaction.atomic
-def partner_save(*, organization, partner=None, stores=None, bank_account=None, **fields):
+def partner_save(*, organization, partner=None, stores=None, bank_account=None, actor=None, **fields):
     """Create or change a partner. `bank_account` (digits) is encrypted at rest; None leaves it as it was, "" clears
-    it. `stores`: the stores whose orders settle to it (a store settles to one partner)."""
+    it. `stores`: the stores whose orders settle to it (a store settles to one partner). Audited, bank details
+    masked."""
     with tenant_scope(organization):
         if partner is None:
             partner = Partner(organization=organization)
+        else:
+            partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        before = audit_snapshot(partner)
         for name, value in fields.items():
             setattr(partner, name, value)
         if bank_account is not None:
@@ -285,15 +349,19 @@ def partner_save(*, organization, partner=None, stores=None, bank_account=None, 
             if taken is not None:
                 raise SettlementError(msg.MSG_STORE_TAKEN % {"store": taken.store, "partner": taken.partner})
             partner.stores.set(stores)
+        audit_record(partner, before, actor=actor)
         return partner
 
 
 @transaction.atomic
-def service_item_save(*, organization, item=None, **fields):
-    """Create or change a service item of the catalogue (code unique in the organization)."""
+def service_item_save(*, organization, item=None, actor=None, **fields):
+    """Create or change a service item of the catalogue (code unique in the organization). Audited."""
     with tenant_scope(organization):
         if item is None:
             item = ServiceItem(organization=organization)
+        else:
+            item = ServiceItem.objects.select_for_update().get(pk=item.pk)
+        before = audit_snapshot(item)
         for name, value in fields.items():
             setattr(item, name, value.strip() if isinstance(value, str) else value)
         if not item.name:
@@ -301,19 +369,63 @@ def service_item_save(*, organization, item=None, **fields):
         if ServiceItem.objects.filter(code=item.code).exclude(pk=item.pk).exists():
             raise SettlementError(msg.MSG_ITEM_CODE_TAKEN % {"code": item.code})
         item.save()
+        audit_record(item, before, actor=actor)
         return item
 
 
 @transaction.atomic
 def service_price_set(*, organization, item, tier, price, material_cost=0, technician_payout=0, region=None,
-                      currency="CNY"):
+                      currency="CNY", actor=None):
+    """The item's price in a city tier (of a region, or everywhere): created or changed in place. Audited."""
     with tenant_scope(organization):
         values = {"price": _decimal(price, "price"), "material_cost": _decimal(material_cost, "material cost"),
                   "technician_payout": _decimal(technician_payout, "technician payout"),
                   "currency": _currency(currency)}
+        before = audit_snapshot(ServicePrice.objects.select_for_update(of=("self",))
+                                .filter(item=item, region=region, tier=tier).first())
         row, _created = ServicePrice.objects.update_or_create(
             organization=organization, item=item, region=region, tier=tier, defaults=values)
+        audit_record(row, before, actor=actor)
         return row
+
+
+@transaction.atomic
+def city_tiers_set(*, organization, regions, tier, actor=None):
+    """Put `regions` (cities of the region tree) in a price tier (a CityTier value), or back to none (`tier` None: a
+    city without a tier is priced as tier 3). One row of the settings audit trail per region whose tier changes;
+    jobs already priced keep their prices. Returns how many regions changed. A region of another organization or an
+    unknown tier: refused, nothing written."""
+    if tier is not None and tier not in CityTier.values:
+        raise SettlementError(msg.MSG_BAD_TIER % {"tier": tier})
+    with tenant_scope(organization):
+        ids = sorted({region.pk for region in regions})
+        if not ids or any(region.organization_id != organization.pk for region in regions):
+            raise SettlementError(msg.MSG_NO_REGIONS)
+        advisory_xact_lock("settlement-city-tiers", organization.pk)
+        rows = {row.region_id: row for row in RegionCityTier.objects.select_for_update()
+                .select_related("region").filter(region_id__in=ids)}
+        by_id = {region.pk: region for region in regions}
+        changed = 0
+        for region_id in ids:
+            row = rows.get(region_id)
+            if row is not None and row.tier == tier:
+                continue
+            if tier is None:
+                if row is None:
+                    continue
+                audit_record(row, audit_snapshot(row), actor=actor, deleted=True)
+                row.delete()
+            else:
+                before = audit_snapshot(row)
+                if row is None:
+                    row = RegionCityTier(organization=organization, region=by_id[region_id], tier=tier)
+                    row.save()
+                else:
+                    row.tier = tier
+                    row.save(update_fields=["tier"])
+                audit_record(row, before, actor=actor)
+            changed += 1
+        return changed
 
 
 def _city_tier(region):

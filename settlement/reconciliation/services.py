@@ -39,7 +39,8 @@ RESOLUTION_CODES = ("ledger_corrected", "channel_corrected", "refund_completed",
                     "duplicate_refunded", "rounding", "other")
 
 __all__ = [
-    "MAX_RUN_DAYS", "RESOLUTION_CODES", "RUN_KIND", "RUN_PERMISSION", "WORK_PERMISSION", "discrepancy_annotate", "discrepancy_open_ticket", "discrepancy_resolve",
+    "MAX_RUN_DAYS", "RESOLUTION_CODES", "RUN_KIND", "RUN_PERMISSION", "WORK_PERMISSION", "discrepancy_annotate",
+    "discrepancy_open_ticket", "discrepancy_resolve",
     "discrepancy_write_off", "discrepancy_write_off_approve", "discrepancy_write_off_reject", "reconciliation_dry_run",
     "reconciliation_run", "reconciliation_run_queue",
 ]
