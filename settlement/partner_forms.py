@@ -167,6 +167,7 @@ class CityTierForm(forms.Form):
                                   choices=[("", _("None (priced as tier 3)")), *CityTier.choices])
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")  # the filter above has a "tier" field of its own
         super().__init__(*args, **kwargs)
         self.fields["ids"].queryset = Region.objects.all()
         self.fields["tier"].widget.attrs["class"] = "form-select form-select-sm"
