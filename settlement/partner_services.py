@@ -20,7 +20,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from scrm.customers.phones import mask_mobile, mask_name
+from scrm.customers.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
 from scrm.models import SettingsChange
 from scrm.models.imports import JOB_STATES
 from scrm.platform import outbox
@@ -150,7 +150,16 @@ AUDITED_FIELDS = {
     ServicePrice: ("item", "region", "tier", "currency", "price", "material_cost", "technician_payout"),
     RegionCityTier: ("region", "tier"),
 }
-_MASKED = {"bank_account_name": mask_name, "contact_mobile": mask_mobile}
+def _mask_contact_mobile(value):
+    """A partner's contact mobile as typed (not always a valid number): masked like a customer's when it parses,
+    else every character starred."""
+    try:
+        return mask_mobile(normalize_mobile(value))
+    except InvalidMobile:
+        return "*" * len(value)
+
+
+_MASKED = {"bank_account_name": mask_name, "contact_mobile": _mask_contact_mobile}
 
 
 def _audit_value(instance, name):

@@ -56,9 +56,12 @@ def test_a_partner_change_is_recorded_with_its_bank_details_masked(client, organ
     text = page(client, finance)
     assert "华东总经销" in text and "**** **** 5678" in text
     assert "6222020200005678" not in text and "62220202" not in str(changes(organization, "partner"))
+    partner_save(organization=organization, partner=partner, actor=finance, contact_mobile="13800138000")
+    assert changes(organization, "partner")[-1]["detail"] == {"contact_mobile": {"before": "",
+                                                                                 "after": "138****8000"}}
     # Saving it again unchanged records nothing.
     partner_save(organization=organization, partner=partner, actor=finance, name="华东总经销")
-    assert len(changes(organization, "partner")) == 2
+    assert len(changes(organization, "partner")) == 3
 
 
 def test_rules_rates_and_the_catalogue_are_recorded(client, organization, finance, ops_admin):
