@@ -35,8 +35,10 @@ def _ticket_order(ticket):
 def ticket_orders_panel(*, ticket, user):
     """The panel, or None when the customer has no order and the ticket names none."""
     focus = _ticket_order(ticket)
-    recent = list(Order.objects.filter(customer_id=ticket.customer_id).select_related("store")
-                  .defer("raw", "shipping_address").order_by("-placed_at", "-pk")[:RECENT_ORDERS + 1])
+    recent = []
+    if ticket.customer_id is not None:  # an internal ticket has no customer, so no "latest orders"
+        recent = list(Order.objects.filter(customer_id=ticket.customer_id).select_related("store")
+                      .defer("raw", "shipping_address").order_by("-placed_at", "-pk")[:RECENT_ORDERS + 1])
     if focus is None and not recent and not ticket.order_number:
         return None
     more = len(recent) > RECENT_ORDERS

@@ -46,3 +46,5 @@ MSG_PDF_FONT_MISSING = _("The PDF cannot be made: its Chinese font %(path)s is m
                          "Chinese; the Excel export works meanwhile.")
 MSG_ITEM_CODE_TAKEN = _("The service item code %(code)s is taken.")
 MSG_ITEM_NAME = _("Give the service item a name.")
+MSG_BAD_TIER = _("Unknown city tier: %(tier)s.")
+MSG_NO_REGIONS = _("Choose at least one region of your organization.")

@@ -1,9 +1,10 @@
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Region
-from settlement.models import Partner, SettlementStatement
+from settlement.models import CityTier, Partner, SettlementStatement
 
 
 def _regions(request):
@@ -42,3 +43,25 @@ class PartnerFilter(django_filters.FilterSet):
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(region__path__startswith=value.path) if value else queryset
+
+
+class CityTierFilter(django_filters.FilterSet):
+    """The city-tier page's filters: a name or code, the region level, the tier (or none set)."""
+
+    q = django_filters.CharFilter(label=_("Name or code"), method="filter_q")
+    level = django_filters.ChoiceFilter(label=_("Level"), choices=Region.Level.choices)
+    tier = django_filters.ChoiceFilter(label=_("City tier"), method="filter_tier",
+                                       choices=[*CityTier.choices, ("none", _("Not set"))])
+
+    class Meta:
+        model = Region
+        fields = ["q", "level", "tier"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(code__iexact=value)) if value else queryset
+
+    def filter_tier(self, queryset, name, value):
+        if value == "none":
+            return queryset.filter(tier__isnull=True)
+        return queryset.filter(tier=int(value)) if value else queryset

@@ -7,7 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Region
-from settlement.models import Partner, ServiceItem, ServicePrice, SettlementRule, Store
+from settlement.models import CityTier, Partner, ServiceItem, ServicePrice, SettlementRule, Store
+from settlement.partner_errors import MSG_NO_REGIONS
 
 MSG_TIER_LINE = _("Write each tier as “from-to:rate”, e.g. 0-50000:0 then 50000-:0.01 (one per line).")
 
@@ -154,3 +155,19 @@ class ServiceJobCompleteForm(forms.Form):
             if code not in items:
                 raise forms.ValidationError(MSG_UNKNOWN_ITEM % {"code": code})
         return [(items[code], quantity) for code, quantity in wanted]
+
+
+class CityTierForm(forms.Form):
+    """The bulk change of the city-tier page: the ticked regions into one tier, or back to none."""
+
+    # "ids": the rows' checkboxes, as on the other bulk pages (static/js/customers.js selects them all).
+    ids = forms.ModelMultipleChoiceField(queryset=Region.objects.none(), label=_("Regions"),
+                                         error_messages={"required": MSG_NO_REGIONS})
+    tier = forms.TypedChoiceField(label=_("Set the city tier to"), coerce=int, empty_value=None, required=False,
+                                  choices=[("", _("None (priced as tier 3)")), *CityTier.choices])
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")  # the filter above has a "tier" field of its own
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].queryset = Region.objects.all()
+        self.fields["tier"].widget.attrs["class"] = "form-select form-select-sm"

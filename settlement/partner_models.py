@@ -184,6 +184,9 @@ class RegionCityTier(TenantModel):
         verbose_name_plural = _("city tiers")
         constraints = [models.UniqueConstraint(fields=["organization", "region"], name="regioncitytier_uniq")]
 
+    def __str__(self):
+        return f"{self.region}: {self.get_tier_display()}"
+
 
 class ServiceItem(TenantModel):
     class Kind(models.TextChoices):

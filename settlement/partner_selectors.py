@@ -1,9 +1,13 @@
 """Reads of partner settlement shaped for its pages, exports and API: each a bounded number of queries."""
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 
+from scrm.models import Region, SettingsChange
 from settlement.models import (
+    ExchangeRate,
     Partner,
+    RegionCityTier,
+    ServiceItem,
     ServiceJob,
     ServicePrice,
     SettlementRule,
@@ -46,3 +50,22 @@ def service_job_list():
 
 def run_list(limit=10):
     return SettlementRun.objects.order_by("-created_at", "-pk")[:limit]
+
+
+def city_tier_regions():
+    """The organization's regions in tree order, each with its city tier (`tier`, None when it has none: priced as
+    tier 3), one query."""
+    tier = RegionCityTier.objects.filter(region=OuterRef("pk")).values("tier")[:1]
+    return Region.objects.select_related("parent").annotate(tier=Subquery(tier)).order_by("path", "pk")
+
+
+# The configuration of partner settlement whose changes the audit trail keeps (partner_services.audit_record).
+AUDITED_MODELS = (SettlementRule, ExchangeRate, Partner, ServiceItem, ServicePrice, RegionCityTier)
+
+
+def settings_changes_readable(*, user):
+    """The audit trail of partner settlement's configuration that `user` may read (a subject's `view_` permission),
+    newest first, with who changed it."""
+    subjects = [model._meta.label_lower for model in AUDITED_MODELS
+                if user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")]
+    return SettingsChange.objects.filter(subject__in=subjects).select_related("by").order_by("-at", "-pk")

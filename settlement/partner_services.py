@@ -16,12 +16,15 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from scrm.customers.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
+from scrm.models import SettingsChange
 from scrm.models.imports import JOB_STATES
 from scrm.platform import outbox
+from scrm.platform.audit import settings_change_record
 from scrm.platform.crypto import secret_encrypt
 from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope
@@ -64,13 +67,15 @@ from settlement.partner_money import (
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RATE_LOOKBACK_DAYS = 7  # a rate of a weekend or holiday is the last published before it
 RUN_KIND = "settlement_run"
+RUN_CHUNK = 500  # partners whose period sums a run reads at once
 Status = SettlementStatement.Status
 Event = SettlementStatementEvent.Action
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _ACCOUNT = re.compile(r"^[0-9 ]+$")
 
 __all__ = [
-    "exchange_rate_set", "partner_save", "period_bounds", "reconciled_payment_lines", "rule_create", "rule_for",
+    "audit_record", "audit_snapshot", "city_tiers_set", "exchange_rate_set", "partner_save", "period_bounds",
+    "reconciled_payment_lines", "rule_create", "rule_for",
     "rule_update", "service_job_complete", "service_job_confirm", "service_job_from_ticket", "service_price_set",
     "settlement_run_execute", "settlement_run_request", "statement_adjust", "statement_approve",
     "statement_generate", "statement_mark_paid", "statement_reopen", "statement_review",
@@ -130,6 +135,65 @@ def _event(statement, action, actor=None, **detail):
                                             action=action, by=actor, detail=detail)
 
 
+# --- The settings audit trail of rules, rates, partners, the catalogue and city tiers ---------------------------------
+
+# What each configuration row records of itself in the audit trail (scrm.platform.audit): the fields a person changes.
+# A partner's bank account and account holder are recorded masked (as the pages show them), never in full.
+AUDITED_FIELDS = {
+    SettlementRule: ("name", "region", "partner", "valid_from", "currency", "conversion_date", "tax_rate",
+                     "prices_include_tax", "cycle", "commission_rate", "rebate_tiers", "tier_mode",
+                     "minimum_payout", "rounding"),
+    ExchangeRate: ("date", "base", "quote", "rate", "source"),
+    Partner: ("code", "name", "kind", "region", "contact_name", "contact_mobile", "contact_email", "bank_name",
+              "bank_account_name", "bank_account_masked", "active"),
+    ServiceItem: ("code", "name", "kind", "unit", "active"),
+    ServicePrice: ("item", "region", "tier", "currency", "price", "material_cost", "technician_payout"),
+    RegionCityTier: ("region", "tier"),
+}
+def _mask_contact_mobile(value):
+    """A partner's contact mobile as typed (not always a valid number): masked like a customer's when it parses,
+    else every character starred."""
+    try:
+        return mask_mobile(normalize_mobile(value))
+    except InvalidMobile:
+        return "*" * len(value)
+
+
+_MASKED = {"bank_account_name": mask_name, "contact_mobile": _mask_contact_mobile}
+
+
+def _audit_value(instance, name):
+    value = getattr(instance, name)
+    if name in _MASKED:
+        return _MASKED[name](value) if value else ""
+    if value is None or isinstance(value, bool | int | str | list | dict):
+        return value
+    return str(value)
+
+
+def audit_snapshot(instance):
+    """The audited fields of a configuration row as JSON values (None for a row not yet saved)."""
+    if instance is None or instance.pk is None:
+        return None
+    return {name: _audit_value(instance, name) for name in AUDITED_FIELDS[type(instance)]}
+
+
+def audit_record(instance, before, *, actor=None, deleted=False):
+    """One row of the settings audit trail for a configuration row just written (or about to be deleted), with the
+    fields that changed ({field: {"before", "after"}}); nothing when nothing changed. Inside the writing
+    transaction."""
+    # Read back as stored, so that a value typed as "0.05" and stored as 0.0500 is no change.
+    after = None if deleted else audit_snapshot(type(instance).objects.get(pk=instance.pk))
+    if before == after:
+        return None
+    names = AUDITED_FIELDS[type(instance)]
+    detail = {name: {"before": (before or {}).get(name), "after": (after or {}).get(name)} for name in names
+              if (before or {}).get(name) != (after or {}).get(name)}
+    action = (SettingsChange.Action.DELETED if deleted else SettingsChange.Action.CREATED if before is None
+              else SettingsChange.Action.CHANGED)
+    return settings_change_record(instance=instance, action=action, by=actor, detail=detail)
+
+
 # --- Rules -----------------------------------------------------------------------------------------------------------
 
 
@@ -177,6 +241,7 @@ def rule_create(*, organization, actor=None, **fields):
                 rule.save()
         except IntegrityError:
             raise SettlementError(msg.MSG_RULE_OVERLAP % {"date": rule.valid_from}) from None
+        audit_record(rule, None, actor=actor)
         return rule
 
 
@@ -188,10 +253,12 @@ def rule_update(*, rule, actor=None, **fields):
         rule = SettlementRule.objects.select_for_update().get(pk=rule.pk)
         if rule.statements.filter(status__in=[Status.APPROVED, Status.PAID]).exists():
             raise SettlementError(msg.MSG_RULE_IN_USE)
+        before = audit_snapshot(rule)
         for name, value in fields.items():
             setattr(rule, name, value)
         _rule_check(rule)
         rule.save()
+        audit_record(rule, before, actor=actor)
         return rule
 
 
@@ -219,7 +286,7 @@ def rule_for(partner, day):
 
 
 @transaction.atomic
-def exchange_rate_set(*, organization, day, base, quote, rate, source=""):
+def exchange_rate_set(*, organization, day, base, quote, rate, source="", actor=None):
     base, quote = _currency(base), _currency(quote)
     if base == quote:
         raise SettlementError(msg.MSG_SAME_CURRENCY)
@@ -230,9 +297,12 @@ def exchange_rate_set(*, organization, day, base, quote, rate, source=""):
     if not rate.is_finite() or rate <= 0:
         raise SettlementError(msg.MSG_RATE_NOT_POSITIVE)
     with tenant_scope(organization):
+        before = audit_snapshot(ExchangeRate.objects.select_for_update()
+                                .filter(base=base, quote=quote, date=day).first())
         row, _created = ExchangeRate.objects.update_or_create(
             organization=organization, base=base, quote=quote, date=day,
             defaults={"rate": rate, "source": source[:100]})
+        audit_record(row, before, actor=actor)
         return row
 
 
@@ -262,12 +332,16 @@ class _Rates:
 
 
 @transaction.atomic
-def partner_save(*, organization, partner=None, stores=None, bank_account=None, **fields):
+def partner_save(*, organization, partner=None, stores=None, bank_account=None, actor=None, **fields):
     """Create or change a partner. `bank_account` (digits) is encrypted at rest; None leaves it as it was, "" clears
-    it. `stores`: the stores whose orders settle to it (a store settles to one partner)."""
+    it. `stores`: the stores whose orders settle to it (a store settles to one partner). Audited, bank details
+    masked."""
     with tenant_scope(organization):
         if partner is None:
             partner = Partner(organization=organization)
+        else:
+            partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        before = audit_snapshot(partner)
         for name, value in fields.items():
             setattr(partner, name, value)
         if bank_account is not None:
@@ -285,15 +359,19 @@ def partner_save(*, organization, partner=None, stores=None, bank_account=None, 
             if taken is not None:
                 raise SettlementError(msg.MSG_STORE_TAKEN % {"store": taken.store, "partner": taken.partner})
             partner.stores.set(stores)
+        audit_record(partner, before, actor=actor)
         return partner
 
 
 @transaction.atomic
-def service_item_save(*, organization, item=None, **fields):
-    """Create or change a service item of the catalogue (code unique in the organization)."""
+def service_item_save(*, organization, item=None, actor=None, **fields):
+    """Create or change a service item of the catalogue (code unique in the organization). Audited."""
     with tenant_scope(organization):
         if item is None:
             item = ServiceItem(organization=organization)
+        else:
+            item = ServiceItem.objects.select_for_update().get(pk=item.pk)
+        before = audit_snapshot(item)
         for name, value in fields.items():
             setattr(item, name, value.strip() if isinstance(value, str) else value)
         if not item.name:
@@ -301,19 +379,63 @@ def service_item_save(*, organization, item=None, **fields):
         if ServiceItem.objects.filter(code=item.code).exclude(pk=item.pk).exists():
             raise SettlementError(msg.MSG_ITEM_CODE_TAKEN % {"code": item.code})
         item.save()
+        audit_record(item, before, actor=actor)
         return item
 
 
 @transaction.atomic
 def service_price_set(*, organization, item, tier, price, material_cost=0, technician_payout=0, region=None,
-                      currency="CNY"):
+                      currency="CNY", actor=None):
+    """The item's price in a city tier (of a region, or everywhere): created or changed in place. Audited."""
     with tenant_scope(organization):
         values = {"price": _decimal(price, "price"), "material_cost": _decimal(material_cost, "material cost"),
                   "technician_payout": _decimal(technician_payout, "technician payout"),
                   "currency": _currency(currency)}
+        before = audit_snapshot(ServicePrice.objects.select_for_update(of=("self",))
+                                .filter(item=item, region=region, tier=tier).first())
         row, _created = ServicePrice.objects.update_or_create(
             organization=organization, item=item, region=region, tier=tier, defaults=values)
+        audit_record(row, before, actor=actor)
         return row
+
+
+@transaction.atomic
+def city_tiers_set(*, organization, regions, tier, actor=None):
+    """Put `regions` (cities of the region tree) in a price tier (a CityTier value), or back to none (`tier` None: a
+    city without a tier is priced as tier 3). One row of the settings audit trail per region whose tier changes;
+    jobs already priced keep their prices. Returns how many regions changed. A region of another organization or an
+    unknown tier: refused, nothing written."""
+    if tier is not None and tier not in CityTier.values:
+        raise SettlementError(msg.MSG_BAD_TIER % {"tier": tier})
+    with tenant_scope(organization):
+        ids = sorted({region.pk for region in regions})
+        if not ids or any(region.organization_id != organization.pk for region in regions):
+            raise SettlementError(msg.MSG_NO_REGIONS)
+        advisory_xact_lock("settlement-city-tiers", organization.pk)
+        rows = {row.region_id: row for row in RegionCityTier.objects.select_for_update()
+                .select_related("region").filter(region_id__in=ids)}
+        by_id = {region.pk: region for region in regions}
+        changed = 0
+        for region_id in ids:
+            row = rows.get(region_id)
+            if row is not None and row.tier == tier:
+                continue
+            if tier is None:
+                if row is None:
+                    continue
+                audit_record(row, audit_snapshot(row), actor=actor, deleted=True)
+                row.delete()
+            else:
+                before = audit_snapshot(row)
+                if row is None:
+                    row = RegionCityTier(organization=organization, region=by_id[region_id], tier=tier)
+                    row.save()
+                else:
+                    row.tier = tier
+                    row.save(update_fields=["tier"])
+                audit_record(row, before, actor=actor)
+            changed += 1
+        return changed
 
 
 def _city_tier(region):
@@ -420,32 +542,59 @@ def _groups(rows, rates, conversion_day, amount_key):
     return groups
 
 
-def statement_inputs(partner, rule, start, end, adjustments=()):
-    """The period's sums for `partner`, read in the database, converted at the rule's rates (refused with the
-    missing rate's pair and date)."""
+_SUM_KEYS = {"orders": ("total", "n"), "fees": ("total",), "refunds": ("total", "n"),
+             "jobs": ("price", "material", "payout", "n")}
+
+
+def period_sums(partners, start, end):
+    """The period's sums of many partners at once, read in the database in four GROUP BY queries (never one per
+    partner): {partner id: {"orders", "fees", "refunds", "jobs": [rows of currency, day and sums]}}. Orders are
+    those a reconciled payment line points at, their fees that line's; refunds those refunded in the period; jobs
+    those confirmed and completed in it. Grouped by store, then added up per partner (a partner may have several
+    stores; a store settles to one partner)."""
     since, until = _local_bounds(start, end)
-    rates = _Rates(rule.currency)
-    conversion_day = end if rule.conversion_date == SettlementRule.ConversionDate.PERIOD_END else None
-    stores = PartnerStore.objects.filter(partner=partner).values("store_id")
-    day = TruncDate("paid_at", tzinfo=SHANGHAI)
+    partner_of = dict(PartnerStore.objects.filter(partner__in=[p.pk for p in partners])
+                      .values_list("store_id", "partner_id"))
+    stores = list(partner_of)
     reconciled = reconciled_payment_lines().filter(order=OuterRef("pk"))
     orders = (Order.objects.filter(store__in=stores, paid_at__gte=since, paid_at__lt=until)
-              .filter(Exists(reconciled)).annotate(day=day).values("currency", "day")
-              .annotate(total=Sum("paid_amount"), n=Count("pk")).order_by())
+              .filter(Exists(reconciled)).annotate(day=TruncDate("paid_at", tzinfo=SHANGHAI))
+              .values("store_id", "currency", "day").annotate(total=Sum("paid_amount"), n=Count("pk")).order_by())
     fees = (reconciled_payment_lines().filter(order__store__in=stores, order__paid_at__gte=since,
                                               order__paid_at__lt=until)
-            .annotate(day=TruncDate("order__paid_at", tzinfo=SHANGHAI)).values("currency", "day")
-            .annotate(total=Sum("fee")).order_by())
+            .annotate(day=TruncDate("order__paid_at", tzinfo=SHANGHAI), store_id=F("order__store_id"))
+            .values("store_id", "currency", "day").annotate(total=Sum("fee")).order_by())
     refunds = (Refund.objects.filter(store__in=stores, status=Refund.Status.REFUNDED, refunded_at__gte=since,
                                      refunded_at__lt=until)
-               .annotate(day=TruncDate("refunded_at", tzinfo=SHANGHAI)).values("currency", "day")
+               .annotate(day=TruncDate("refunded_at", tzinfo=SHANGHAI)).values("store_id", "currency", "day")
                .annotate(total=Sum("amount"), n=Count("pk")).order_by())
-    jobs = (ServiceJob.objects.filter(partner=partner, status=ServiceJob.Status.CONFIRMED,
+    jobs = (ServiceJob.objects.filter(partner__in=[p.pk for p in partners], status=ServiceJob.Status.CONFIRMED,
                                       completed_at__gte=since, completed_at__lt=until)
-            .annotate(day=TruncDate("completed_at", tzinfo=SHANGHAI)).values("currency", "day")
+            .annotate(day=TruncDate("completed_at", tzinfo=SHANGHAI)).values("partner_id", "currency", "day")
             .annotate(price=Sum("price_total"), material=Sum("material_total"), payout=Sum("payout_total"),
                       n=Count("pk")).order_by())
-    orders, fees, refunds, jobs = list(orders), list(fees), list(refunds), list(jobs)
+    merged = {}
+    for kind, rows in (("orders", orders), ("fees", fees), ("refunds", refunds), ("jobs", jobs)):
+        for row in rows:
+            partner_id = row["partner_id"] if kind == "jobs" else partner_of[row["store_id"]]
+            cells = merged.setdefault(partner_id, {}).setdefault(kind, {})
+            cell = cells.setdefault((row["currency"], row["day"]),
+                                    {"currency": row["currency"], "day": row["day"],
+                                     **dict.fromkeys(_SUM_KEYS[kind], 0)})
+            for key in _SUM_KEYS[kind]:
+                cell[key] += row[key] or 0
+    return {partner_id: {kind: sorted(cells.values(), key=lambda c: (c["currency"], c["day"]))
+                         for kind, cells in kinds.items()} for partner_id, kinds in merged.items()}
+
+
+def statement_inputs(partner, rule, start, end, adjustments=(), sums=None):
+    """The period's sums for `partner` (`sums`: read already by `period_sums` for many partners; else read here),
+    converted at the rule's rates (refused with the missing rate's pair and date)."""
+    rates = _Rates(rule.currency)
+    conversion_day = end if rule.conversion_date == SettlementRule.ConversionDate.PERIOD_END else None
+    if sums is None:
+        sums = period_sums([partner], start, end).get(partner.pk, {})
+    orders, fees, refunds, jobs = (sums.get(kind, []) for kind in ("orders", "fees", "refunds", "jobs"))
     no_count = [{**row, "n": 0} for row in jobs]
     return Inputs(
         sales=tuple(_groups(orders, rates, conversion_day, "total")),
@@ -476,9 +625,10 @@ def _line_description(line):
 
 
 @transaction.atomic
-def statement_generate(*, partner, period_start, period_end, actor=None):
+def statement_generate(*, partner, period_start, period_end, actor=None, rule=None, sums=None):
     """Draft (or redraft) the partner's statement of the period. Idempotent: generating a draft again gives the
-    same lines. A reviewed, approved or paid statement is returned as it is. Returns (statement, generated)."""
+    same lines. A reviewed, approved or paid statement is returned as it is. Returns (statement, generated).
+    `rule` and `sums`: found already by a run for many partners (`rule_for`, `period_sums`)."""
     if period_end < period_start:
         raise SettlementError(msg.MSG_PERIOD)
     with tenant_scope(partner.organization_id):
@@ -487,7 +637,7 @@ def statement_generate(*, partner, period_start, period_end, actor=None):
                      .filter(partner=partner, period_start=period_start, period_end=period_end).first())
         if statement is not None and statement.status != Status.DRAFT:
             return statement, False
-        rule = rule_for(partner, period_start)
+        rule = rule or rule_for(partner, period_start)
         if rule is None:
             raise SettlementError(msg.MSG_NO_RULE % {"partner": partner, "date": period_start})
         created = statement is None
@@ -504,7 +654,8 @@ def statement_generate(*, partner, period_start, period_end, actor=None):
         adjustments = [Adjustment(a.amount, a.reason, a) for a in pending if a.currency == rule.currency]
         adjustments += [Adjustment(s.payable, f"{s.period_start} – {s.period_end} carried forward", s)
                         for s in carried if s.currency == rule.currency]
-        inputs, order_count, job_count = statement_inputs(partner, rule, period_start, period_end, adjustments)
+        inputs, order_count, job_count = statement_inputs(partner, rule, period_start, period_end, adjustments,
+                                                          sums=sums)
         result = statement_compute(inputs, _terms(rule))
         statement.rule, statement.currency, statement.status = rule, rule.currency, Status.DRAFT
         for name, value in result.totals.items():
@@ -675,18 +826,22 @@ def settlement_run_execute(*, run_id):
     SettlementRun.objects.filter(pk=run.pk).update(status=SettlementRun.Status.RUNNING)
     generated = skipped = 0
     problems = []
-    for partner in Partner.objects.filter(active=True).select_related("region").order_by("pk"):
-        rule = rule_for(partner, run.period_start)
-        if rule is None or rule.cycle != run.cycle:
-            continue
-        try:
-            _statement, done = statement_generate(partner=partner, period_start=run.period_start,
-                                                  period_end=run.period_end)
-        except SettlementError as error:
-            problems.append({"partner": partner.code, "message": str(error)})
-            continue
-        generated += done
-        skipped += not done
+    partners = list(Partner.objects.filter(active=True).select_related("region").order_by("pk"))
+    for first in range(0, len(partners), RUN_CHUNK):
+        chunk = [(partner, rule_for(partner, run.period_start)) for partner in partners[first:first + RUN_CHUNK]]
+        chunk = [(partner, rule) for partner, rule in chunk if rule is not None and rule.cycle == run.cycle]
+        # The chunk's sums in four queries, not four per partner.
+        sums = period_sums([partner for partner, _rule in chunk], run.period_start, run.period_end)
+        for partner, rule in chunk:
+            try:
+                _statement, done = statement_generate(partner=partner, period_start=run.period_start,
+                                                      period_end=run.period_end, rule=rule,
+                                                      sums=sums.get(partner.pk, {}))
+            except SettlementError as error:
+                problems.append({"partner": partner.code, "message": str(error)})
+                continue
+            generated += done
+            skipped += not done
     SettlementRun.objects.filter(pk=run.pk).update(
         status=SettlementRun.Status.DONE, generated=generated, skipped=skipped, problems=problems[:200],
         finished_at=timezone.now())

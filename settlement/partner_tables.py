@@ -3,9 +3,20 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from settlement.models import Partner, ServicePrice, SettlementRule, SettlementStatement
+from settlement.models import (
+    CityTier,
+    ExchangeRate,
+    Partner,
+    RegionCityTier,
+    ServiceItem,
+    ServicePrice,
+    SettlementRule,
+    SettlementStatement,
+)
 
 _ATTRS = {"class": "table table-sm table-hover align-middle"}
+SUBJECT_LABELS = {model._meta.label_lower: model._meta.verbose_name
+                  for model in (SettlementRule, ExchangeRate, Partner, ServiceItem, ServicePrice, RegionCityTier)}
 _RIGHT = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
 
 
@@ -97,3 +108,46 @@ class PriceTable(tables.Table):
         return format_html('<a href="{}" data-testid="edit-price">{}</a> · <a href="{}">{}</a>',
                            reverse("settlement:catalogue-price-edit", args=[record.pk]), _("Edit price"),
                            reverse("settlement:catalogue-item-edit", args=[record.item_id]), _("Edit item"))
+
+
+class CityTierTable(tables.Table):
+    """Regions with their city tier; a checkbox per row for the bulk change."""
+
+    select = tables.CheckBoxColumn(accessor="pk", attrs={"input": {"name": "ids", "form": "bulk-form",
+                                                                   "class": "form-check-input"},
+                                                         "th__input": {"class": "form-check-input",
+                                                                       "data-select-all": "ids",
+                                                                       "aria-label": _("Select all")}},
+                                   orderable=False)
+    name = tables.Column(verbose_name=_("Region"), orderable=False)
+    parent = tables.Column(verbose_name=_("Parent"), orderable=False, default="—")
+    level = tables.Column(verbose_name=_("Level"), orderable=False)
+    code = tables.Column(verbose_name=_("Code"), orderable=False)
+    tier = tables.Column(verbose_name=_("City tier"), orderable=False, empty_values=())
+
+    class Meta:
+        attrs = {**_ATTRS, "data-testid": "city-tiers"}
+        row_attrs = {"data-region": lambda record: record.code}
+        empty_text = _("No region matches. Regions are kept in the workspace settings.")
+
+    def render_tier(self, value, record):
+        if value is None:
+            return format_html('<span class="text-muted">{}</span>', _("Not set (priced as tier 3)"))
+        return CityTier(value).label
+
+
+class ChangeTable(tables.Table):
+    at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i", orderable=False)
+    by = tables.Column(verbose_name=_("By"), orderable=False, default="—")
+    subject = tables.Column(verbose_name=_("What"), orderable=False, empty_values=())
+    subject_name = tables.Column(verbose_name=_("Name"), orderable=False)
+    action = tables.Column(verbose_name=_("Action"), orderable=False)
+    detail = tables.TemplateColumn(verbose_name=_("Changes"), orderable=False,
+                                   template_name="settlement/partners/_change_detail.html")
+
+    class Meta:
+        attrs = {**_ATTRS, "data-testid": "settings-changes"}
+        empty_text = _("No change recorded yet.")
+
+    def render_subject(self, record):
+        return SUBJECT_LABELS.get(record.subject, record.subject)

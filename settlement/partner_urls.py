@@ -25,6 +25,8 @@ urlpatterns = [
     path("catalogue/items/<int:pk>/", partner_views.ServiceItemEditView.as_view(), name="catalogue-item-edit"),
     path("catalogue/prices/new/", partner_views.ServicePriceEditView.as_view(), name="catalogue-price-create"),
     path("catalogue/prices/<int:pk>/", partner_views.ServicePriceEditView.as_view(), name="catalogue-price-edit"),
+    path("city-tiers/", partner_views.CityTierView.as_view(), name="city-tiers"),
+    path("configuration-changes/", partner_views.SettingsChangeListView.as_view(), name="settings-changes"),
     path("service-jobs/", partner_views.ServiceJobListView.as_view(), name="service-jobs"),
     path("service-jobs/<int:pk>/<slug:action>/", partner_views.ServiceJobActionView.as_view(),
          name="service-job-action"),

@@ -31,8 +31,9 @@ from settlement.models import (
     SettlementStatementEvent,
 )
 from settlement.partner_exports import bank_payment_csv, export_name, period_summary_xlsx, statement_xlsx
-from settlement.partner_filters import PartnerFilter, StatementFilter
+from settlement.partner_filters import CityTierFilter, PartnerFilter, StatementFilter
 from settlement.partner_forms import (
+    CityTierForm,
     ExchangeRateForm,
     PartnerForm,
     RuleForm,
@@ -41,7 +42,14 @@ from settlement.partner_forms import (
     ServicePriceForm,
 )
 from settlement.partner_pdf import statement_pdf
-from settlement.partner_tables import PartnerTable, PriceTable, RuleTable, StatementTable
+from settlement.partner_tables import (
+    ChangeTable,
+    CityTierTable,
+    PartnerTable,
+    PriceTable,
+    RuleTable,
+    StatementTable,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MSG_GENERATED = gettext_lazy("Statement generated: %(partner)s, %(start)s – %(end)s.")
@@ -272,7 +280,7 @@ class CatalogueView(_FinanceMixin, TemplateView):
         editable = user.has_perm("settlement.change_serviceprice") and user.has_perm("settlement.change_serviceitem")
         table = PriceTable(selectors.price_list(), exclude=() if editable else ("edit",))
         TableRequestConfig(self.request, paginate={"per_page": 50}).configure(table)
-        actions = []
+        actions = [(reverse("settlement:city-tiers"), _("City tiers"))]
         if user.has_perm("settlement.add_serviceitem"):
             actions.append((reverse("settlement:catalogue-item-create"), _("New service item")))
         if user.has_perm("settlement.add_serviceprice"):
@@ -342,7 +350,8 @@ class ExchangeRateView(_FormView):
     def save(self, form):
         data = form.cleaned_data
         services.exchange_rate_set(organization=self.request.user.organization, day=data["day"], base=data["base"],
-                                   quote=data["quote"], rate=data["rate"], source=data["source"])
+                                   quote=data["quote"], rate=data["rate"], source=data["source"],
+                                   actor=self.request.user)
 
 
 class PartnerEditView(_FormView):
@@ -369,7 +378,8 @@ class PartnerEditView(_FormView):
         values = {name: form.cleaned_data[name] for name in PartnerForm.Meta.fields}
         services.partner_save(organization=self.request.user.organization, partner=self.partner,
                               stores=list(form.cleaned_data["stores"]),
-                              bank_account=form.cleaned_data["bank_account"] or None, **values)
+                              bank_account=form.cleaned_data["bank_account"] or None, actor=self.request.user,
+                              **values)
 
 
 class _CatalogueEditView(_FormView):
@@ -402,7 +412,8 @@ class ServiceItemEditView(_CatalogueEditView):
 
     def save(self, form):
         values = {name: form.cleaned_data[name] for name in ServiceItemForm.Meta.fields}
-        services.service_item_save(organization=self.request.user.organization, item=self.object, **values)
+        services.service_item_save(organization=self.request.user.organization, item=self.object,
+                                   actor=self.request.user, **values)
 
 
 class ServicePriceEditView(_CatalogueEditView):
@@ -420,7 +431,7 @@ class ServicePriceEditView(_CatalogueEditView):
         services.service_price_set(organization=self.request.user.organization, item=data["item"],
                                    region=data["region"], tier=data["tier"], currency=data["currency"],
                                    price=data["price"], material_cost=data["material_cost"],
-                                   technician_payout=data["technician_payout"])
+                                   technician_payout=data["technician_payout"], actor=self.request.user)
 
 
 MSG_JOB_CONFIRMED = gettext_lazy("Job confirmed by the customer: it settles with its partner's statement.")
@@ -465,3 +476,59 @@ class ServiceJobActionView(_FinanceMixin, View):
         except SettlementError as error:
             messages.error(request, str(error))
         return redirect("settlement:service-jobs")
+
+
+MSG_TIERS_SET = gettext_lazy("City tier saved for %(count)s regions.")
+CITY_TIER_PERMISSION = "settlement.change_regioncitytier"
+
+
+class CityTierView(_FinanceMixin, TemplateView):
+    """Which region (city) is in which price tier (一线/二线/三线 ...): the list, filtered, and a bulk change of the
+    ticked rows (POST, for who may change tiers: ops, as the catalogue's prices)."""
+
+    template_name = "settlement/partners/city_tiers.html"
+    permission = "settlement.view_regioncitytier"
+
+    def get_context_data(self, **kwargs):
+        filterset = _style(CityTierFilter(self.request.GET or None, queryset=selectors.city_tier_regions(),
+                                          request=self.request))
+        table = CityTierTable(filterset.qs)
+        may_change = self.request.user.has_perm(CITY_TIER_PERMISSION)
+        if not may_change:
+            table.exclude = ("select",)
+        TableRequestConfig(self.request, paginate={"per_page": 100}).configure(table)
+        return super().get_context_data(filter=filterset, table=table, may_change=may_change,
+                                        form=kwargs.pop("form", None) or CityTierForm(), **kwargs)
+
+    def post(self, request):
+        if not request.user.has_perm(CITY_TIER_PERMISSION):
+            raise PermissionDenied
+        form = CityTierForm(request.POST)
+        if form.is_valid():
+            try:
+                count = services.city_tiers_set(organization=request.user.organization,
+                                                regions=list(form.cleaned_data["ids"]),
+                                                tier=form.cleaned_data["tier"], actor=request.user)
+            except SettlementError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, MSG_TIERS_SET % {"count": count})
+                return redirect(f"{reverse('settlement:city-tiers')}?{request.GET.urlencode()}")
+        else:
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class SettingsChangeListView(_FinanceMixin, TemplateView):
+    """The audit trail of partner settlement's configuration: rules, exchange rates, partners (bank details
+    masked), the service catalogue, city tiers; each subject for who may read it."""
+
+    template_name = "settlement/partners/list.html"
+    permission = "settlement.view_settlementrule"
+    title = gettext_lazy("Settlement configuration changes")
+
+    def get_context_data(self, **kwargs):
+        table = ChangeTable(selectors.settings_changes_readable(user=self.request.user))
+        TableRequestConfig(self.request, paginate={"per_page": 50}).configure(table)
+        return super().get_context_data(table=table, title=self.title, actions=[], **kwargs)

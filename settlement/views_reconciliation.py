@@ -21,6 +21,8 @@ from settlement.errors import SettlementError
 from settlement.reconciliation import selectors
 from settlement.reconciliation.report import day_report, day_workbook
 from settlement.reconciliation.services import (
+    RUN_PERMISSION,
+    WORK_PERMISSION,
     discrepancy_annotate,
     discrepancy_open_ticket,
     discrepancy_resolve,
@@ -39,6 +41,7 @@ from settlement.reconciliation.web import (
     NoteForm,
     ResolveForm,
     RunForm,
+    TicketForm,
 )
 
 MSG_RUN_DONE = _("Reconciled: %(matched)s lines matched, %(open)s discrepancies.")
@@ -79,7 +82,7 @@ class ReconciliationHomeView(_Perm, TemplateView):
 
 
 class ReconciliationRunView(_Perm, View):
-    permission = "settlement.add_reconciliationrun"
+    permission = RUN_PERMISSION
 
     def post(self, request):
         form = RunForm(request.POST)
@@ -152,16 +155,26 @@ class DiscrepancyDetailView(_Perm, TemplateView):
         return super().get_context_data(
             d=discrepancy, history=selectors.discrepancy_order_history(discrepancy=discrepancy),
             resolve_form=_styled(ResolveForm()), note_form=_styled(NoteForm()),
-            can_act=user.has_perm("settlement.change_discrepancy"),
+            ticket_form=_styled(TicketForm(prefix=None)) if discrepancy.ticket_id is None else None,
+            needs_queue=discrepancy.order is None or discrepancy.order.customer_id is None,
+            can_act=user.has_perm(WORK_PERMISSION),
             can_approve=selectors.discrepancy_requester_id(discrepancy=discrepancy) != user.pk,
             resolution_label=RESOLUTION_LABELS.get(discrepancy.resolution_code, discrepancy.resolution_code),
             **kwargs)
 
 
+def _open_ticket(discrepancy, user, data):
+    form = TicketForm(data)
+    if not form.is_valid():
+        raise SettlementError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+    return discrepancy_open_ticket(discrepancy=discrepancy, by=user, note=form.cleaned_data["note"],
+                                   queue=form.cleaned_data["queue"])
+
+
 class DiscrepancyActionView(_Perm, View):
     """One URL per action; each a service call, its refusal shown as a message."""
 
-    permission = "settlement.change_discrepancy"
+    permission = WORK_PERMISSION
     action = None
     actions = {
         "annotate": lambda d, user, data: discrepancy_annotate(discrepancy=d, by=user, note=data.get("note", "")),
@@ -172,7 +185,7 @@ class DiscrepancyActionView(_Perm, View):
                                                                        note=data.get("note", "")),
         "reject": lambda d, user, data: discrepancy_write_off_reject(discrepancy=d, by=user,
                                                                      note=data.get("note", "")),
-        "ticket": lambda d, user, data: discrepancy_open_ticket(discrepancy=d, by=user, note=data.get("note", "")),
+        "ticket": lambda d, user, data: _open_ticket(d, user, data),
     }
 
     def post(self, request, pk):

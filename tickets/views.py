@@ -316,13 +316,15 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
     def get_context_data(self, pk, **kwargs):
         user = self.request.user
         ticket = _ticket(self.request, pk)
-        customer = ticket.customer
-        timeline, _next = customer_timeline(customer=customer, limit=8, user=user)
+        customer = ticket.customer  # None on an internal ticket: no customer panel, no history
+        timeline = customer_timeline(customer=customer, limit=8, user=user)[0] if customer is not None else []
         work = may_work(user)
         context = {
             **_conversation_context(ticket, user),
-            "customer": customer, "masked_mobile": mask_mobile(customer.mobile) if customer.mobile else "",
-            "masked_name": mask_name(customer.real_name), "may_reveal": user_may_reveal_pii(user),
+            "customer": customer,
+            "masked_mobile": mask_mobile(customer.mobile) if customer is not None and customer.mobile else "",
+            "masked_name": mask_name(customer.real_name) if customer is not None else "",
+            "may_reveal": user_may_reveal_pii(user),
             "may_view_customers": user.has_perm("scrm.view_customer"), "timeline": timeline,
             # What other apps show beside the ticket (the customer's orders), without tickets importing them.
             "panels": panels_for("ticket", ticket=ticket, user=user),

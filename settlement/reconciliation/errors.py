@@ -12,7 +12,8 @@ MSG_ALREADY_DECIDED = _("This discrepancy is already decided (%(status)s).")
 MSG_NO_WRITE_OFF_REQUESTED = _("No write-off is waiting for approval on this discrepancy.")
 MSG_OWN_WRITE_OFF = _("A write-off above the limit needs a second person: you asked for this one.")
 MSG_TICKET_EXISTS = _("A ticket is already open for this discrepancy.")
-MSG_NO_CUSTOMER = _("No customer is known for this discrepancy (no order in the ledger): a ticket needs one.")
+MSG_NO_CUSTOMER = _("No customer is behind this discrepancy (no order in the ledger): choose the queue of the team "
+                    "that must fix it, and an internal ticket is opened there.")
 MSG_TICKET_SUBJECT = _("Reconciliation: %(kind)s, order %(number)s (%(channel)s, %(day)s)")
 MSG_TICKET_BODY = _("Channel: %(channel)s\nStatement day: %(day)s\nOrder: %(number)s\nProblem: %(kind)s\n"
                     "In the statement: %(statement)s\nIn the ledger: %(ledger)s\nDifference: %(difference)s\n"

@@ -34,7 +34,7 @@ def discrepancy_detail(*, pk):
     actions = DiscrepancyAction.objects.select_related("by").order_by("at", "pk")
     return (Discrepancy.objects.select_related("channel", "store", "order", "order__customer", "order__store",
                                                "refund", "statement_line", "statement_line__statement", "ticket",
-                                               "run", "resolved_by")
+                                               "ticket__queue", "run", "resolved_by")
             .prefetch_related(Prefetch("actions", queryset=actions)).filter(pk=pk).first())
 
 

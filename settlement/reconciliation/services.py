@@ -13,24 +13,34 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from scrm.models import Channel
 from scrm.platform import outbox
 from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope, tenant_sql
 from settlement.reconciliation import errors
 from settlement.reconciliation.matching import Tolerances, match, summarize, temp_sql
 from settlement.reconciliation_models import Discrepancy, DiscrepancyAction, ReconciliationRun
+from tickets.errors import TicketError
 from tickets.services import ticket_open
 
 logger = logging.getLogger(__name__)
 
 RUN_KIND = "reconciliation_run"
+# Who may work discrepancies (annotate, resolve, write off, approve, open a ticket): the one rule of the service, the
+# workbench's pages and the API.
+WORK_PERMISSION = "settlement.change_discrepancy"
+# Who may start a reconciliation run (the page's form and the API's POST).
+RUN_PERMISSION = "settlement.add_reconciliationrun"
+# The longest period one run takes (a month of statement days).
+MAX_RUN_DAYS = 31
 
 # Why finance closes a discrepancy (the workbench offers these).
 RESOLUTION_CODES = ("ledger_corrected", "channel_corrected", "refund_completed", "customer_repaid",
                     "duplicate_refunded", "rounding", "other")
 
 __all__ = [
-    "RESOLUTION_CODES", "RUN_KIND", "discrepancy_annotate", "discrepancy_open_ticket", "discrepancy_resolve",
+    "MAX_RUN_DAYS", "RESOLUTION_CODES", "RUN_KIND", "RUN_PERMISSION", "WORK_PERMISSION", "discrepancy_annotate",
+    "discrepancy_open_ticket", "discrepancy_resolve",
     "discrepancy_write_off", "discrepancy_write_off_approve", "discrepancy_write_off_reject", "reconciliation_dry_run",
     "reconciliation_run", "reconciliation_run_queue",
 ]
@@ -239,7 +249,7 @@ def discrepancy_annotate(*, discrepancy, by, note):
     if not note:
         raise errors.ReconciliationError(errors.MSG_NOTE_REQUIRED)
     with tenant_scope(discrepancy.organization_id):
-        _require(by, "settlement.change_discrepancy")
+        _require(by, WORK_PERMISSION)
         discrepancy = _locked(discrepancy)
         discrepancy.note = note
         discrepancy.save(update_fields=["note", "last_seen_at"])
@@ -253,7 +263,7 @@ def discrepancy_resolve(*, discrepancy, by, code, note=""):
     if code not in RESOLUTION_CODES:
         raise errors.ReconciliationError(errors.MSG_BAD_CODE % {"code": code})
     with tenant_scope(discrepancy.organization_id):
-        _require(by, "settlement.change_discrepancy")
+        _require(by, WORK_PERMISSION)
         discrepancy = _locked(discrepancy)
         _open_only(discrepancy)
         discrepancy.status, discrepancy.resolution_code = Discrepancy.Status.RESOLVED, code
@@ -268,7 +278,7 @@ def discrepancy_write_off(*, discrepancy, by, note=""):
     """Write the difference off. Up to the channel's write-off limit it is written off at once; above it, it waits
     for a second person's approval (`discrepancy_write_off_approve`)."""
     with tenant_scope(discrepancy.organization_id):
-        _require(by, "settlement.change_discrepancy")
+        _require(by, WORK_PERMISSION)
         discrepancy = _locked(discrepancy)
         _open_only(discrepancy)
         amount = _write_off_amount(discrepancy)
@@ -304,7 +314,7 @@ def _requester(discrepancy):
 def discrepancy_write_off_approve(*, discrepancy, by, note=""):
     """The second approver of a write-off above the limit: never the person who asked for it."""
     with tenant_scope(discrepancy.organization_id):
-        _require(by, "settlement.change_discrepancy")
+        _require(by, WORK_PERMISSION)
         discrepancy = _locked(discrepancy)
         if discrepancy.status != Discrepancy.Status.WRITE_OFF_REQUESTED:
             raise errors.ReconciliationError(errors.MSG_NO_WRITE_OFF_REQUESTED)
@@ -316,7 +326,7 @@ def discrepancy_write_off_approve(*, discrepancy, by, note=""):
 @transaction.atomic
 def discrepancy_write_off_reject(*, discrepancy, by, note=""):
     with tenant_scope(discrepancy.organization_id):
-        _require(by, "settlement.change_discrepancy")
+        _require(by, WORK_PERMISSION)
         discrepancy = _locked(discrepancy)
         if discrepancy.status != Discrepancy.Status.WRITE_OFF_REQUESTED:
             raise errors.ReconciliationError(errors.MSG_NO_WRITE_OFF_REQUESTED)
@@ -327,29 +337,35 @@ def discrepancy_write_off_reject(*, discrepancy, by, note=""):
 
 
 @transaction.atomic
-def discrepancy_open_ticket(*, discrepancy, by, note=""):
-    """Open a ticket for the team that must fix it, for the order's customer, through the tickets' own service (its
-    routing rules choose the queue). A discrepancy with no customer behind it (a payment the ledger does not know)
-    cannot open a ticket: there is nobody to file it for."""
+def discrepancy_open_ticket(*, discrepancy, by, note="", queue=None):
+    """Open a ticket for the team that must fix it, through the tickets' own service. With a customer behind the
+    order the ticket is theirs and the routing rules choose the queue (`queue` wins when given). A discrepancy with
+    no customer (a payment the ledger does not know) opens an internal ticket, with no customer, into `queue` (the
+    fixing team's, required then). Either way the ticket carries the discrepancy's reference
+    (`source_ref` "discrepancy:<id>", the order or transaction number) and the discrepancy links to it."""
     with tenant_scope(discrepancy.organization_id):
-        _require(by, "settlement.change_discrepancy")
+        _require(by, WORK_PERMISSION)
         discrepancy = _locked(discrepancy)
         if discrepancy.ticket_id is not None:
             raise errors.ReconciliationError(errors.MSG_TICKET_EXISTS)
         order = discrepancy.order
         customer = order.customer if order is not None else None
-        if customer is None:
+        if customer is None and queue is None:
             raise errors.ReconciliationError(errors.MSG_NO_CUSTOMER)
         values = {"kind": discrepancy.get_kind_display(), "channel": discrepancy.channel.name,
                   "number": discrepancy.order_number or discrepancy.transaction_id, "day": discrepancy.bill_date,
                   "statement": discrepancy.statement_amount if discrepancy.statement_amount is not None else "-",
                   "ledger": discrepancy.ledger_amount if discrepancy.ledger_amount is not None else "-",
                   "difference": discrepancy.difference, "note": note or "-"}
-        ticket = ticket_open(
-            organization=discrepancy.organization, customer=customer,
-            subject=str(errors.MSG_TICKET_SUBJECT % values), description=str(errors.MSG_TICKET_BODY % values),
-            channel=order.channel, source_ref=f"discrepancy:{discrepancy.pk}", actor=by,
-            order_number=discrepancy.order_number)
+        try:
+            ticket = ticket_open(
+                organization=discrepancy.organization, customer=customer,
+                subject=str(errors.MSG_TICKET_SUBJECT % values), description=str(errors.MSG_TICKET_BODY % values),
+                channel=order.channel if order is not None else Channel.MANUAL,
+                source_ref=f"discrepancy:{discrepancy.pk}", actor=by, queue=queue,
+                order_number=discrepancy.order_number)
+        except TicketError as exc:
+            raise errors.ReconciliationError(str(exc)) from None
         discrepancy.ticket = ticket
         discrepancy.save(update_fields=["ticket", "last_seen_at"])
         _act(discrepancy, DiscrepancyAction.Action.OPEN_TICKET, by, note=note or ticket.number)

@@ -6,11 +6,13 @@ import django_filters
 import django_tables2 as tables
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from settlement.models import Discrepancy, MatchClass, PaymentChannel, Store
-from settlement.reconciliation.services import RESOLUTION_CODES
+from settlement.reconciliation.services import MAX_RUN_DAYS, RESOLUTION_CODES
+from tickets.models import Queue
 
 RESOLUTION_LABELS = {
     "ledger_corrected": _("The ledger was corrected"),
@@ -86,13 +88,19 @@ class DiscrepancyTable(tables.Table):
     ledger_amount = tables.Column(verbose_name=_("Ledger"), attrs={"td": {"class": "text-end"}}, default="—")
     difference = tables.Column(verbose_name=_("Difference"), attrs={"td": {"class": "text-end"}})
     note = tables.Column(verbose_name=_("Note"), orderable=False, default="")
+    ticket = tables.Column(verbose_name=_("Ticket"), orderable=False, default="",
+                           linkify=lambda record: reverse("tickets:ticket-detail", args=[record.ticket_id]),
+                           accessor="ticket__number", attrs={"a": {"data-testid": "discrepancy-ticket"}})
 
     class Meta:
         model = Discrepancy
         fields = ("key", "channel", "kind", "status", "bill_date", "store", "statement_amount", "ledger_amount",
-                  "difference", "note")
+                  "difference", "note", "ticket")
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "discrepancies"}
         empty_text = _("No discrepancy to work. Discrepancies appear here when a reconciliation run finds them.")
+
+
+MSG_TOO_LONG = _("Reconcile at most %(days)s days at once.")
 
 
 class RunForm(forms.Form):
@@ -109,8 +117,8 @@ class RunForm(forms.Form):
         first, last = data.get("period_start"), data.get("period_end")
         if first and last and last < first:
             raise forms.ValidationError(_("The period ends before it starts."))
-        if first and last and (last - first).days > 31:
-            raise forms.ValidationError(_("Reconcile at most 31 days at once."))
+        if first and last and (last - first).days > MAX_RUN_DAYS:
+            raise forms.ValidationError(MSG_TOO_LONG % {"days": MAX_RUN_DAYS})
         return data
 
 
@@ -130,3 +138,16 @@ class DryRunForm(forms.Form):
                                   required=False, help_text=_("As a fraction: 0.006 for 0.6%."))
     timing_window_minutes = forms.IntegerField(label=_("Timing window (minutes)"), min_value=0, max_value=720)
     days = forms.IntegerField(label=_("Past statement days"), min_value=1, max_value=31, initial=7)
+
+
+class TicketForm(forms.Form):
+    """The queue of the team that must fix it: needed when no customer is behind the discrepancy (an internal
+    ticket); with a customer, empty lets the routing rules choose."""
+
+    queue = forms.ModelChoiceField(label=_("Queue of the team that must fix it"), queryset=Queue.objects.none(),
+                                   required=False, empty_label=_("As the routing rules decide"))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["queue"].queryset = Queue.objects.select_related("team").order_by("name", "pk")

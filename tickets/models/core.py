@@ -40,8 +40,11 @@ class Ticket(TenantModel):
     number = models.CharField(_("number"), max_length=20, editable=False)
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Empty for an internal ticket, one team asks another to fix something no customer raised (a payment the
+    # orders ledger does not know): it is opened into a chosen queue and carries its subject's reference.
     customer = models.ForeignKey(
-        "scrm.Customer", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer")
+        "scrm.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        verbose_name=_("customer"),
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.MANUAL)
     # Where the conversation lives on the channel: a WeChat conversation id, a shop order number, a form

@@ -60,7 +60,7 @@ def ticket_reply_retry(*, ticket, comment_id, actor):
 
 def sms_available(ticket):
     """An SMS can go to the ticket's customer: an SMS account is configured and the customer has a mobile."""
-    return bool(sms_settings(ticket.organization_id).provider and ticket.customer.mobile)
+    return bool(ticket.customer_id and sms_settings(ticket.organization_id).provider and ticket.customer.mobile)
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from scrm.platform.tenancy import tenant_scope, tenant_sql
 from tickets.errors import (
     MSG_CLOSED,
     MSG_EMPTY_BODY,
+    MSG_INTERNAL_NEEDS_QUEUE,
     MSG_MERGE_CLOSED,
     MSG_MERGE_OTHER_CUSTOMER,
     MSG_MERGE_SELF,
@@ -103,13 +104,17 @@ def ticket_open(*, organization, customer, subject, description, channel, source
                 priority=None, actor=None, order_number="", tags=(), queue=None, parent=None):
     """Open a ticket: the routing rules decide queue, priority, type and tags (explicit arguments win over a
     rule, a rule over the type's defaults), then the queue's strategy assigns it, or it waits in the pool.
-    `parent`: the ticket this one follows up (a QA review of a low rating)."""
+    `parent`: the ticket this one follows up (a QA review of a low rating). `customer=None`: an internal ticket
+    (one team asks another to fix something no customer raised), which needs its `queue` and should carry its
+    subject's reference in `source_ref`; no satisfaction survey follows its resolution."""
     _same_organization(organization.pk, customer, type, actor, queue, parent, *tags)
+    if customer is None and queue is None:
+        raise TicketError(MSG_INTERNAL_NEEDS_QUEUE)
     with tenant_scope(organization):
-        region = customer.region
+        region = customer.region if customer is not None else None
         decision = routing_evaluate(routing_rules_active(), RoutingSample(
             subject=subject, description=description, channel=channel, type_id=type.pk if type else None,
-            customer_level=customer.level, region_path=region.path if region else "",
+            customer_level=customer.level if customer is not None else "", region_path=region.path if region else "",
         ))
         if type is None and decision is not None:
             type = decision.type

@@ -43,8 +43,9 @@ def survey_url(survey):
 def survey_create(*, ticket, actor=None):
     """Create the rating request of a ticket just resolved (inside the resolving transaction and scope, the
     ticket locked) and its public comment with the link; returns the comment, to be sent after commit, or None
-    when no survey is due (QA review tickets are not rated). Earlier unanswered links of the ticket expire."""
-    if ticket.queue_id and ticket.queue.code == QA_QUEUE_CODE:
+    when no survey is due (QA review tickets and internal tickets, which have no customer, are not rated). Earlier
+    unanswered links of the ticket expire."""
+    if ticket.customer_id is None or (ticket.queue_id and ticket.queue.code == QA_QUEUE_CODE):
         return None
     now = timezone.now()
     SatisfactionSurvey.objects.filter(ticket=ticket, answered_at__isnull=True, expires_at__gt=now).update(

@@ -1,0 +1,99 @@
+"""Every change of partner settlement's configuration leaves a row of the settings audit trail that finance and
+ops read on the configuration-changes page: settlement rules, exchange rates, partners (bank details masked, never
+in full), the service catalogue and city tiers."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from scrm.models import Role, SettingsChange
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from settlement.partner_services import (
+    exchange_rate_set,
+    partner_save,
+    rule_update,
+    service_item_save,
+    service_price_set,
+)
+from tests.scrm.factories import OrganizationFactory
+from tests.settlement.partners import monthly_rule, partner_with_store, region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finance(organization, make_user):
+    return make_user(organization, Role.FINANCE, username="finance-audit")
+
+
+def changes(organization, subject):
+    with tenant_scope(organization):
+        return list(SettingsChange.objects.filter(subject=f"settlement.{subject}").order_by("pk")
+                    .values("action", "by_id", "detail", "subject_name"))
+
+
+def page(client, user):
+    client.force_login(user)
+    response = client.get("/settlement/configuration-changes/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_partner_change_is_recorded_with_its_bank_details_masked(client, organization, finance):
+    area = region(organization, "EAST", "华东")
+    partner, _store = partner_with_store(organization, area, bank_account="6222 0202 0000 1234")
+    partner_save(organization=organization, partner=partner, actor=finance, name="华东总经销",
+                 bank_account="6222020200005678", bank_account_name="王小明")
+    created, changed = changes(organization, "partner")
+    assert created["action"] == "created" and created["detail"]["bank_account_masked"]["after"] == "**** **** 1234"
+    assert changed["action"] == "changed" and changed["by_id"] == finance.pk
+    assert changed["detail"] == {
+        "name": {"before": "华东经销商", "after": "华东总经销"},
+        "bank_account_name": {"before": "华****", "after": "王**"},
+        "bank_account_masked": {"before": "**** **** 1234", "after": "**** **** 5678"},
+    }
+    text = page(client, finance)
+    assert "华东总经销" in text and "**** **** 5678" in text
+    assert "6222020200005678" not in text and "62220202" not in str(changes(organization, "partner"))
+    partner_save(organization=organization, partner=partner, actor=finance, contact_mobile="13800138000")
+    assert changes(organization, "partner")[-1]["detail"] == {"contact_mobile": {"before": "",
+                                                                                 "after": "138****8000"}}
+    # Saving it again unchanged records nothing.
+    partner_save(organization=organization, partner=partner, actor=finance, name="华东总经销")
+    assert len(changes(organization, "partner")) == 3
+
+
+def test_rules_rates_and_the_catalogue_are_recorded(client, organization, finance, ops_admin):
+    rule = monthly_rule(organization)
+    rule_update(rule=rule, actor=finance, commission_rate=Decimal("0.06"))
+    exchange_rate_set(organization=organization, day=date(2026, 10, 31), base="USD", quote="CNY", rate="7.1234",
+                      actor=finance)
+    exchange_rate_set(organization=organization, day=date(2026, 10, 31), base="USD", quote="CNY", rate="7.2",
+                      actor=finance)
+    item = service_item_save(organization=organization, code="ac", name="空调安装", kind="installation",
+                             actor=ops_admin)
+    service_price_set(organization=organization, item=item, tier=1, price="180", actor=ops_admin)
+    service_price_set(organization=organization, item=item, tier=1, price="200.00", actor=ops_admin)
+    rule_changes = changes(organization, "settlementrule")
+    assert [c["action"] for c in rule_changes] == ["created", "changed"]
+    assert rule_changes[1]["detail"] == {"commission_rate": {"before": "0.05000", "after": "0.06000"}}
+    rates = changes(organization, "exchangerate")
+    assert [c["action"] for c in rates] == ["created", "changed"]
+    assert rates[1]["detail"]["rate"]["after"].startswith("7.2") and rates[1]["by_id"] == finance.pk
+    prices = changes(organization, "serviceprice")
+    assert prices[1]["detail"] == {"price": {"before": "180.00", "after": "200.00"}}
+    assert [c["action"] for c in changes(organization, "serviceitem")] == ["created"]
+    text = page(client, ops_admin)
+    assert "空调安装" in text and "200.00" in text and "0.06000" in text
+
+
+def test_the_page_is_for_finance_and_ops_of_one_organization(client, organization, agent, finance, make_user):
+    exchange_rate_set(organization=organization, day=date(2026, 10, 31), base="USD", quote="CNY", rate="7.1",
+                      source="中国银行", actor=finance)
+    client.force_login(agent)
+    assert client.get("/settlement/configuration-changes/").status_code == 403
+    assert "中国银行" in page(client, finance)
+    with platform_scope():
+        other = OrganizationFactory(slug="other")
+    assert "中国银行" not in page(client, make_user(other, Role.FINANCE, username="finance-other"))
