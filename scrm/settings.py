@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "captcha",
     "forms_builder",
     "notifications",
     "tickets",
@@ -374,3 +375,13 @@ TICKET_ATTACHMENT_TYPES = env.list("TICKET_ATTACHMENT_TYPES", default=[
 # How long a customer's rating link stays valid, and the rating under which a QA review ticket is opened.
 SATISFACTION_SURVEY_DAYS = env.int("SATISFACTION_SURVEY_DAYS", default=7)
 SATISFACTION_REVIEW_BELOW = env.int("SATISFACTION_REVIEW_BELOW", default=3)
+
+# --- Public forms (forms_builder) -------------------------------------------------------------------------------------
+# The captcha a form may ask for (django-simple-captcha: pictures made here, answers in our database, one try each):
+# minutes a picture stays answerable, so a long form can still be sent.
+CAPTCHA_TIMEOUT = env.int("CAPTCHA_TIMEOUT", default=20)
+# Days a signed form link sent to a customer (?wx=...) links their submission to them.
+FORMS_IDENTITY_MAX_AGE_DAYS = env.int("FORMS_IDENTITY_MAX_AGE_DAYS", default=7)
+# A form's webhook: attempts, and the first retry's delay (then × 4 each time, at most an hour).
+FORMS_WEBHOOK_MAX_ATTEMPTS = env.int("FORMS_WEBHOOK_MAX_ATTEMPTS", default=6)
+FORMS_WEBHOOK_RETRY_BASE_SECONDS = env.int("FORMS_WEBHOOK_RETRY_BASE_SECONDS", default=30)
