@@ -132,6 +132,14 @@ def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret=
         return form
 
 
+def captchas_expired_delete():
+    """Delete the captcha answers (django-simple-captcha's table, not tenant data) whose picture has expired."""
+    from captcha.models import CaptchaStore
+
+    deleted, _per_model = CaptchaStore.objects.filter(expiration__lte=timezone.now()).delete()
+    return deleted
+
+
 def customer_form_link(*, form, customer):
     """The public link of `form` that links what `customer` submits to them (a signed identity token), e.g. for a
     WeChat reply: PUBLIC_BASE_URL/f/<organization>/<form>/?wx=<token>."""

@@ -148,6 +148,8 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sla_sweep_start", "schedule": 30.0},
     # Attachment files whose row was rolled back with its transaction.
     "tickets-attachment-orphans": {"task": "tickets.tasks.attachment_orphans_delete", "schedule": 3600.0},
+    # The public forms' captcha pictures nobody answered in time.
+    "forms-captchas-expired": {"task": "forms_builder.tasks.captchas_expired_delete", "schedule": 3600.0},
     # Statement files dropped in STATEMENT_DROP_DIR (<dir>/<organization slug>/<channel code>/...): imported.
     "settlement-statement-folder": {"task": "settlement.tasks.statement_folder_sweep", "schedule": 60.0},
     # Partner statements of the periods that ended yesterday (one run per period: hourly is idempotent).
