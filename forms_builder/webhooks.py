@@ -99,17 +99,25 @@ def webhook_replay(delivery):
 
 
 def _error(text, *, url, secret, organization_id):
-    # The URL as a whole first (its path may hold a token), then the platform's redaction (query strings, secrets).
+    # The URL as a whole, then its path with and without the query (requests quotes "with url: /path?query"): a
+    # path may hold a token too. Then the platform's redaction (query strings, secret-named values, secrets).
     text = str(text)
     if url:
+        parts = urlsplit(url)
         text = text.replace(url, url_origin(url))
+        for piece in (f"{parts.path}?{parts.query}" if parts.query else "", parts.path if len(parts.path) > 1 else ""):
+            if piece:
+                text = text.replace(piece, "/…")
     return redact(text, secrets=[secret] if secret else (), organization_id=organization_id)
 
 
 def _record(delivery, *, ok, code=None, error="", started):
+    # Numbered across replays (a replay starts the outbox's count again; the owner reads one history). Only the
+    # worker holding the row's lease records, so counting cannot race.
     with tenant_scope(delivery.organization_id):
+        number = FormWebhookAttempt.objects.filter(delivery=delivery).count() + 1
         FormWebhookAttempt.objects.create(
-            organization_id=delivery.organization_id, delivery=delivery, number=delivery.attempts, ok=ok,
+            organization_id=delivery.organization_id, delivery=delivery, number=number, ok=ok,
             response_code=code, error=error, duration_ms=int((time.monotonic() - started) * 1000))
 
 
