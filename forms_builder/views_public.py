@@ -205,60 +205,48 @@ class PublicSubmissionEditView(View):
     while the form allows it (its number of days from the submission). The submission's own version renders and
     validates it. A link that no longer works says so, and changes nothing."""
 
-    def _load(self, org, slug, token):
+    def dispatch(self, request, org, slug, token):
         organization = public_organization(org)
         if organization is None:
             raise Http404
-        return organization
+        with tenant_scope(organization):
+            form = public_form(slug)
+            if form is None:
+                raise Http404
+            submission = submission_for_edit(form=form, submission_id=edit_submission_id(token, form=form))
+            if submission is None or not edit_open(submission, form):
+                return render(request, TEMPLATE, {"organization": organization, "form": form,
+                                                  "closed": MSG_EDIT_CLOSED}, status=410)
+            self.organization, self.form, self.submission = organization, form, submission
+            return super().dispatch(request, org=org, slug=slug, token=token)
 
-    def _page(self, request, organization, form, submission, bound, *, error="", status=200):
+    def _page(self, request, bound, *, error="", status=200):
+        submission = self.submission
         schema = submission.version.schema
         context = {
-            "organization": organization, "form": form, "version": submission.version, "bound": style_widgets(bound),
-            "sections": sections_for_display(schema, bound), "logic": logic_rules(schema), "error": error,
-            "honeypot": HONEYPOT, "submit_label": "", "editing": True,
-            "edit_until": edit_deadline(submission, form),
+            "organization": self.organization, "form": self.form, "version": submission.version,
+            "bound": style_widgets(bound), "sections": sections_for_display(schema, bound),
+            "logic": logic_rules(schema), "error": error, "honeypot": HONEYPOT, "submit_label": "", "editing": True,
+            "edit_until": edit_deadline(submission, self.form),
         }
         return render(request, TEMPLATE, context, status=status)
 
-    def _submission(self, form, token):
-        submission = submission_for_edit(form=form, submission_id=edit_submission_id(token, form=form))
-        return submission if submission is not None and edit_open(submission, form) else None
-
-    def _closed(self, request, organization, form):
-        return render(request, TEMPLATE, {"organization": organization, "form": form, "closed": MSG_EDIT_CLOSED},
-                      status=410)
-
     def get(self, request, org, slug, token):
-        organization = self._load(org, slug, token)
-        with tenant_scope(organization):
-            form = public_form(slug)
-            if form is None:
-                raise Http404
-            submission = self._submission(form, token)
-            if submission is None:
-                return self._closed(request, organization, form)
-            bound = build_form(submission.version.schema, initial=submission.data, regions=region_choices())
-            return self._page(request, organization, form, submission, bound)
+        submission = self.submission
+        return self._page(request, build_form(submission.version.schema, initial=submission.data,
+                                              regions=region_choices()))
 
     def post(self, request, org, slug, token):
-        organization = self._load(org, slug, token)
-        with tenant_scope(organization):
-            form = public_form(slug)
-            if form is None:
-                raise Http404
-            submission = self._submission(form, token)
-            if submission is None:
-                return self._closed(request, organization, form)
-            if not submit_allowed(form_id=form.pk, client=client_address(request)):
-                bound = build_form(submission.version.schema, data=request.POST, regions=region_choices())
-                return self._page(request, organization, form, submission, bound, error=MSG_RATE_LIMITED, status=429)
-            try:
-                submission_edit(submission=submission, data=request.POST, files=request.FILES, by_customer=True)
-            except FormError as exc:
-                bound = build_form(submission.version.schema, data=request.POST, files=request.FILES,
-                                   initial=submission.data, regions=region_choices())
-                bound.is_valid()
-                return self._page(request, organization, form, submission, bound, error=str(exc), status=400)
-            thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
-            return redirect(f"{thanks}?edited=1&edit={token}")
+        submission = self.submission
+        if not submit_allowed(form_id=self.form.pk, client=client_address(request)):
+            bound = build_form(submission.version.schema, data=request.POST, regions=region_choices())
+            return self._page(request, bound, error=MSG_RATE_LIMITED, status=429)
+        try:
+            submission_edit(submission=submission, data=request.POST, files=request.FILES, by_customer=True)
+        except FormError as exc:
+            bound = build_form(submission.version.schema, data=request.POST, files=request.FILES,
+                               initial=submission.data, regions=region_choices())
+            bound.is_valid()
+            return self._page(request, bound, error=str(exc), status=400)
+        thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
+        return redirect(f"{thanks}?edited=1&edit={token}")
