@@ -8,20 +8,26 @@ class FormsBuilderConfig(AppConfig):
 
     def ready(self):
         # The core app imports nothing of ours: we hand it our role permissions here.
+        from forms_builder.webhooks import webhook_secrets  # registers the outbox kind "form_webhook"
         from scrm.models import Role
+        from scrm.platform.redaction import register_secret_source
         from scrm.platform.roles import CRUD, register_role_permissions
 
+        read = ("view",)
+        history = {"formsubmissionchange": read, "formwebhookdelivery": read, "formwebhookattempt": read}
         register_role_permissions("forms_builder", {
             Role.OPS_ADMIN: {"form": CRUD, "formversion": ("view", "add"), "formsubmission": ("view", "add", "change"),
-                             "formfile": ("view",)},
-            Role.SUPERVISOR: {"form": ("view",), "formversion": ("view",), "formsubmission": ("view",),
-                              "formfile": ("view",)},
-            Role.AGENT: {"form": ("view",), "formversion": ("view",), "formsubmission": ("view", "add"),
-                         "formfile": ("view",)},
+                             "formfile": read, **history},
+            Role.SUPERVISOR: {"form": read, "formversion": read, "formsubmission": read, "formfile": read,
+                              "formsubmissionchange": read},
+            Role.AGENT: {"form": read, "formversion": read, "formsubmission": ("view", "add"), "formfile": read,
+                         "formsubmissionchange": read},
             Role.FINANCE: {},
-            Role.VIEWER: {"form": ("view",), "formversion": ("view",), "formsubmission": ("view",),
-                          "formfile": ("view",)},
+            Role.VIEWER: {"form": read, "formversion": read, "formsubmission": read, "formfile": read,
+                          "formsubmissionchange": read},
         })
+        # A webhook's secret never reaches a stored error or a log line.
+        register_secret_source(webhook_secrets)
         self._register_navigation()
 
     @staticmethod

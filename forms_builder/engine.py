@@ -84,8 +84,10 @@ class SchemaFileField(forms.FileField):
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
+        if data in (None, "") and isinstance(initial, dict) and initial.get("file_id"):
+            return initial  # an edit of a submission: the file answered before stays unless a new one is sent
         upload = super().clean(data, initial)
-        if not upload:
+        if not upload or isinstance(upload, dict):
             return None
         name = upload.name or ""
         extension = name[name.rfind("."):].lower() if "." in name else ""

@@ -6,6 +6,7 @@ that fails leaves no submission behind. Unregistered, a purpose only stores its 
 """
 
 _HANDLERS = {}
+_EDIT_LISTENERS = []
 
 
 def register_submission_handler(purpose, handler):
@@ -16,3 +17,14 @@ def register_submission_handler(purpose, handler):
 
 def submission_handler(purpose):
     return _HANDLERS.get(purpose)
+
+
+def register_edit_listener(listener):
+    """`listener(*, submission, change)` is called in `submission_edit`'s transaction after a sent submission's
+    answers changed (`change`: the FormSubmissionChange row). The tickets app notes the change on the ticket."""
+    if listener not in _EDIT_LISTENERS:
+        _EDIT_LISTENERS.append(listener)
+
+
+def edit_listeners():
+    return list(_EDIT_LISTENERS)

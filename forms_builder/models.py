@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.outbox import OutboxModel, States, due_index
 from scrm.platform.tenancy import TenantModel
 
 
@@ -41,6 +42,16 @@ class Form(TenantModel):
                                    related_name="+", verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    # The form's settings beside its schema (forms_builder.services.form_settings_save):
+    # customers may change their answers through the signed link they get for this many days (0: never);
+    edit_days = models.PositiveSmallIntegerField(
+        _("customers may edit for (days)"), default=0,
+        help_text=_("0: customers cannot change their answers after sending them."))
+    # the public page asks for a captcha (django-simple-captcha) beside its honeypot;
+    captcha = models.BooleanField(_("captcha"), default=False)
+    # each submission is sent, signed with HMAC-SHA256 under the secret, to this URL (docs/forms.md).
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True, default="")
+    webhook_secret = models.TextField(_("webhook secret (encrypted)"), blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("form")
@@ -90,6 +101,9 @@ class FormSubmission(TenantModel):
     data = models.JSONField(_("answers"), default=dict)
     customer = models.ForeignKey("scrm.Customer", on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+", verbose_name=_("customer"))
+    # The customer is known for sure (a signed WeChat link, staff, a ticket), not guessed from a typed mobile: only
+    # then do the answers of CRM-bound fields write back to the customer's profile.
+    customer_verified = models.BooleanField(_("customer verified"), default=False)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.PUBLIC)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("submitted by"))
@@ -107,6 +121,78 @@ class FormSubmission(TenantModel):
 
     def __str__(self):
         return f"{self.form} #{self.pk}"
+
+
+class FormSubmissionChange(TenantModel):
+    """One edit of a submission after it was sent: who (a user, or the customer through their signed link), when,
+    and each answer that changed, old → new as people read them then."""
+
+    submission = models.ForeignKey(FormSubmission, on_delete=models.CASCADE, related_name="changes",
+                                   verbose_name=_("submission"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                           related_name="+", verbose_name=_("changed by"))
+    by_customer = models.BooleanField(_("changed by the customer"), default=False)
+    # [{"key", "label", "before", "after"}]: the displayed values (labels of choices, region names).
+    changes = models.JSONField(_("changes"), default=list)
+    created_at = models.DateTimeField(_("changed at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("submission change")
+        verbose_name_plural = _("submission changes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "submission", "created_at"], name="formsubchange_org_sub_idx")]
+
+
+WEBHOOK_STATES = States()
+
+
+class FormWebhookDelivery(TenantModel, OutboxModel):
+    """A submission sent to its form's webhook: one outbox row (kind `form_webhook`), its body frozen as sent."""
+
+    class Status(models.TextChoices):
+        PENDING = WEBHOOK_STATES.pending, _("Queued")
+        SENDING = WEBHOOK_STATES.inflight, _("Sending")
+        SENT = WEBHOOK_STATES.done, _("Delivered")
+        FAILED = WEBHOOK_STATES.failed, _("Failed, will retry")
+        DEAD = WEBHOOK_STATES.dead, _("Not delivered")
+
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="webhook_deliveries",
+                             verbose_name=_("form"))
+    submission = models.ForeignKey(FormSubmission, on_delete=models.CASCADE, related_name="webhook_deliveries",
+                                   verbose_name=_("submission"))
+    # The exact bytes signed and sent (UTF-8 JSON), so a retry sends and signs the same body.
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "form", "created_at"], name="formhook_org_form_idx"),
+                   due_index("formhook_due_idx", WEBHOOK_STATES)]
+
+
+class FormWebhookAttempt(TenantModel):
+    """Every attempt of a delivery, as its form's owner reads it: when, the answer's HTTP code, the redacted
+    error."""
+
+    delivery = models.ForeignKey(FormWebhookDelivery, on_delete=models.CASCADE, related_name="attempt_rows",
+                                 verbose_name=_("delivery"))
+    number = models.PositiveIntegerField(_("attempt"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    ok = models.BooleanField(_("delivered"), default=False)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True, default="")
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["delivery", "number", "pk"]
+        indexes = [models.Index(fields=["organization", "delivery", "number"], name="formhookatt_org_del_idx")]
 
 
 def form_file_path(instance, filename):

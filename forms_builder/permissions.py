@@ -12,3 +12,8 @@ def may_edit_forms(user):
 
 def may_view_submissions(user):
     return user.has_perm("forms_builder.view_formsubmission")
+
+
+def may_edit_submissions(user):
+    """Change a sent submission's answers (ops admins): the same model permission the API and admin use."""
+    return user.has_perm("forms_builder.view_formsubmission") and user.has_perm("forms_builder.change_formsubmission")

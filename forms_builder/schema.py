@@ -79,8 +79,17 @@ OPERATORS = {
     "not_empty": _("is not empty"),
 }
 
-# What the customer may bind a field to in the CRM (prefill and the customer a submission belongs to).
-BINDINGS = ("customer.name", "customer.mobile")
+# What a field may bind to in the CRM: it is prefilled from the customer's profile when the form knows the customer
+# (a signed WeChat link), name and mobile find or make the customer of an intake submission, and mobile, region and
+# tags write back to the profile of a verified customer (forms_builder.crm).
+BINDINGS = ("customer.name", "customer.mobile", "customer.region", "customer.tags")
+# The field types each binding accepts.
+BINDING_TYPES = {
+    "customer.name": {FieldType.TEXT},
+    "customer.mobile": {FieldType.MOBILE, FieldType.TEXT},
+    "customer.region": {FieldType.REGION},
+    "customer.tags": {FieldType.MULTI_CHOICE, FieldType.SINGLE_CHOICE, FieldType.DROPDOWN},
+}
 
 MAX_FIELDS = 200
 MAX_FILE_SIZE_MB = 20
@@ -197,6 +206,8 @@ MSG_DUPLICATE_OPTION = _("The option value “%(value)s” is used twice.")
 MSG_BAD_REGEX = _("The pattern does not compile: %(error)s")
 MSG_MIN_OVER_MAX = _("The minimum is greater than the maximum.")
 MSG_BAD_DEFAULT = _("The default is not one of the options.")
+MSG_BAD_BINDING = _("A field of this type cannot be bound to “%(bind)s”.")
+MSG_BINDING_TWICE = _("Only one field may be bound to “%(bind)s”.")
 
 
 def _path(parts):
@@ -212,6 +223,7 @@ def schema_problems(schema):
         return problems
     seen = {}
     keys_before = set()
+    bound = set()
     for s, section in enumerate(schema["sections"]):
         if section["key"] in seen:
             problems.append((_path(["sections", s, "key"]), MSG_DUPLICATE_KEY % {"key": section["key"]}))
@@ -219,6 +231,12 @@ def schema_problems(schema):
         for f, field in enumerate(section["fields"]):
             at = ["sections", s, "fields", f]
             problems.extend(_field_problems(field, at, keys_before, seen))
+            if field.get("bind"):
+                if field["type"] not in BINDING_TYPES[field["bind"]]:
+                    problems.append((_path([*at, "bind"]), MSG_BAD_BINDING % {"bind": field["bind"]}))
+                if field["bind"] in bound:
+                    problems.append((_path([*at, "bind"]), MSG_BINDING_TWICE % {"bind": field["bind"]}))
+                bound.add(field["bind"])
             seen[field["key"]] = True
             if field["type"] not in NO_VALUE_TYPES:
                 keys_before.add(field["key"])

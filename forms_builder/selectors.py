@@ -55,6 +55,28 @@ def public_form(slug):
     return Form.objects.select_related("current_version").filter(slug=slug).first()
 
 
+def submission_for_edit(*, form, submission_id):
+    """A submission of `form` (in the open scope) with its version, or None."""
+    if submission_id is None:
+        return None
+    return FormSubmission.objects.select_related("version").filter(form=form, pk=submission_id).first()
+
+
+def submission_changes(submission):
+    return submission.changes.select_related("by").order_by("-created_at", "-pk")
+
+
+def webhook_deliveries(form, *, limit=50):
+    """The form's latest webhook deliveries with their attempts (two queries)."""
+    from django.db.models import Prefetch
+
+    from forms_builder.models import FormWebhookAttempt, FormWebhookDelivery
+
+    return list(FormWebhookDelivery.objects.filter(form=form).order_by("-created_at", "-pk")
+                .prefetch_related(Prefetch("attempt_rows", queryset=FormWebhookAttempt.objects.order_by("number")))
+                [:limit])
+
+
 def _option_labels(field):
     return {option["value"]: option["label"] for option in field.get("options", ())}
 

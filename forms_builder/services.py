@@ -2,29 +2,38 @@
 
 import copy
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forms_builder.crm import customer_write_back
 from forms_builder.engine import build_form
 from forms_builder.errors import (
     MSG_FORM_CLOSED,
+    MSG_NOTHING_CHANGED,
     MSG_NOTHING_TO_PUBLISH,
     MSG_OTHER_ORGANIZATION,
     MSG_SLUG_TAKEN,
     MSG_SUBMISSION_INVALID,
+    MSG_WEBHOOK_SECRET,
     FormError,
 )
-from forms_builder.hooks import submission_handler
+from forms_builder.hooks import edit_listeners, submission_handler
 from forms_builder.logic import routing_for
-from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
-from forms_builder.schema import FieldType, empty_schema, schema_fields, schema_validate
-from forms_builder.selectors import region_choices
+from forms_builder.models import Form, FormFile, FormSubmission, FormSubmissionChange, FormVersion
+from forms_builder.schema import NO_VALUE_TYPES, FieldType, empty_schema, schema_fields, schema_validate
+from forms_builder.selectors import answer_display, region_choices
+from forms_builder.tokens import IDENTITY_PARAM, identity_token
+from forms_builder.webhooks import webhook_enqueue
 from scrm.customers.phones import mask_mobile
 from scrm.customers.services import customer_create
 from scrm.models import Channel, Customer
+from scrm.platform.crypto import secret_encrypt
 from scrm.platform.tenancy import tenant_scope
+
+WEBHOOK_SECRET_MIN = 16
 
 
 def _same_organization(organization_id, *rows):
@@ -98,6 +107,49 @@ def form_version_publish(*, form, actor=None, schema=None):
         return version
 
 
+@transaction.atomic
+def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret=""):
+    """The form's settings beside its schema: how long customers may change their answers (0: never), the
+    captcha, the webhook. A new secret replaces the stored one (kept encrypted); an empty one keeps it; a webhook
+    needs a secret of WEBHOOK_SECRET_MIN characters or more; removing the URL forgets the secret."""
+    with tenant_scope(form.organization_id):
+        form = Form.objects.select_for_update().get(pk=form.pk)
+        webhook_url = (webhook_url or "").strip()
+        webhook_secret = (webhook_secret or "").strip()
+        if webhook_secret and len(webhook_secret) < WEBHOOK_SECRET_MIN:
+            raise FormError(MSG_WEBHOOK_SECRET % {"min": WEBHOOK_SECRET_MIN})
+        if webhook_url and not (webhook_secret or form.webhook_secret):
+            raise FormError(MSG_WEBHOOK_SECRET % {"min": WEBHOOK_SECRET_MIN})
+        form.edit_days = max(int(edit_days or 0), 0)
+        form.captcha = bool(captcha)
+        form.webhook_url = webhook_url
+        if not webhook_url:
+            form.webhook_secret = ""
+        elif webhook_secret:
+            form.webhook_secret = secret_encrypt(webhook_secret)
+        form.updated_at = timezone.now()
+        form.save(update_fields=["edit_days", "captcha", "webhook_url", "webhook_secret", "updated_at"])
+        return form
+
+
+def captchas_expired_delete():
+    """Delete the captcha answers (django-simple-captcha's table, not tenant data) whose picture has expired."""
+    from captcha.models import CaptchaStore
+
+    deleted, _per_model = CaptchaStore.objects.filter(expiration__lte=timezone.now()).delete()
+    return deleted
+
+
+def customer_form_link(*, form, customer):
+    """The public link of `form` that links what `customer` submits to them (a signed identity token), e.g. for a
+    WeChat reply: PUBLIC_BASE_URL/f/<organization>/<form>/?wx=<token>."""
+    from django.urls import reverse
+
+    _same_organization(form.organization_id, customer)
+    path = reverse("forms_public:form", kwargs={"org": form.organization.slug, "slug": form.slug})
+    return f"{settings.PUBLIC_BASE_URL}{path}?{IDENTITY_PARAM}={identity_token(form=form, customer=customer)}"
+
+
 # Labels of a text field taken as the customer's name when no field is bound to customer.name.
 NAME_LABELS = {"姓名", "名字", "称呼", "联系人", "客户姓名", "name", "your name", "full name"}
 
@@ -152,18 +204,21 @@ def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, 
     """Validate `data` (a QueryDict or dict of raw answers) against the form's current version (or `version`)
     and store what the engine accepts, nothing else. An intake form's submission belongs to a customer (given,
     or found/created from its answers), and its handler (the tickets app) opens a routed ticket, in this same
-    transaction."""
+    transaction. A customer given by the caller (a signed link, staff, a ticket) is verified: the answers of the
+    CRM-bound fields write back to their profile. The form's webhook, if any, is queued."""
     with tenant_scope(form.organization_id):
         _same_organization(form.organization_id, customer, actor, version)
         version = version or form.current_version
         if version is None or (source == FormSubmission.Source.PUBLIC and not form.is_open):
             raise FormError(MSG_FORM_CLOSED)
         answers, to_store = submission_validate(version=version, data=data, files=files)
+        verified = customer is not None
         if customer is None and form.purpose == Form.Purpose.INTAKE:
             customer = _customer_for(form.organization, version.schema, answers)
         submission = FormSubmission.objects.create(
             organization_id=form.organization_id, form=form, version=version, data=answers, customer=customer,
-            source=source, submitted_by=actor, ip=ip or None, user_agent=(user_agent or "")[:300],
+            customer_verified=verified, source=source, submitted_by=actor, ip=ip or None,
+            user_agent=(user_agent or "")[:300],
         )
         if to_store:
             _store_files(submission, to_store, answers)
@@ -176,4 +231,53 @@ def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, 
             if outcome:
                 submission.outcome = outcome
                 submission.save(update_fields=["outcome"])
+        customer_write_back(submission)
+        webhook_enqueue(submission)
+        return submission
+
+
+def _changes(schema, before, after):
+    """[{"key", "label", "before", "after"}] of the answers that differ, as people read them."""
+    regions = dict(region_choices()) if any(f["type"] == FieldType.REGION for f in schema_fields(schema)) else {}
+    changes = []
+    for field in schema_fields(schema):
+        key = field["key"]
+        if field["type"] in NO_VALUE_TYPES or before.get(key) == after.get(key):
+            continue
+        changes.append({"key": key, "label": field["label"],
+                        "before": answer_display(field, before.get(key), region_names=regions),
+                        "after": answer_display(field, after.get(key), region_names=regions)})
+    return changes
+
+
+@transaction.atomic
+def submission_edit(*, submission, data, files=None, actor=None, by_customer=False):
+    """Change a sent submission's answers, validated by the engine against the submission's own version (a file
+    not sent again stays). Records who changed what (FormSubmissionChange, old → new per field), writes the bound
+    answers back to a verified customer, and tells the edit listeners (the tickets app notes it on the ticket).
+    Refused, with nothing written, when the answers are invalid or change nothing."""
+    with tenant_scope(submission.organization_id):
+        _same_organization(submission.organization_id, actor)
+        submission = (FormSubmission.objects.select_for_update(of=("self",))
+                      .select_related("version", "form", "customer").get(pk=submission.pk))
+        form = build_form(submission.version.schema, data=data, files=files, initial=submission.data,
+                          regions=region_choices())
+        if not form.is_valid():
+            problems = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
+            raise FormError(MSG_SUBMISSION_INVALID, problems=problems)
+        answers, to_store = form.answers, form.files_to_store
+        before = submission.data
+        if to_store:
+            _store_files(submission, to_store, answers)
+        changes = _changes(submission.version.schema, before, answers)
+        if not changes:
+            raise FormError(MSG_NOTHING_CHANGED)
+        submission.data = answers
+        submission.save(update_fields=["data"])
+        change = FormSubmissionChange.objects.create(organization_id=submission.organization_id,
+                                                     submission=submission, by=actor, by_customer=by_customer,
+                                                     changes=changes)
+        customer_write_back(submission)
+        for listener in edit_listeners():
+            listener(submission=submission, change=change)
         return submission

@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.FormCreateView.as_view(), name="form-create"),
     path("<int:pk>/", views.FormDetailView.as_view(), name="form-detail"),
     path("<int:pk>/status/", views.FormStatusView.as_view(), name="form-status"),
+    path("<int:pk>/settings/", views.FormSettingsView.as_view(), name="form-settings"),
+    path("<int:pk>/webhook/<int:delivery_pk>/replay/", views.WebhookReplayView.as_view(), name="webhook-replay"),
     path("<int:pk>/edit/", views.FormEditorView.as_view(), name="form-edit"),
     path("<int:pk>/draft/", views.FormDraftSaveView.as_view(), name="form-draft"),
     path("<int:pk>/publish/", views.FormPublishView.as_view(), name="form-publish"),
@@ -19,6 +21,8 @@ urlpatterns = [
          name="submission-export-xlsx"),
     path("<int:pk>/submissions/<int:submission_pk>/", views.SubmissionDetailView.as_view(),
          name="submission-detail"),
+    path("<int:pk>/submissions/<int:submission_pk>/edit/", views.SubmissionEditView.as_view(),
+         name="submission-edit"),
     path("<int:pk>/submissions/<int:submission_pk>/files/<int:file_pk>/", views.SubmissionFileView.as_view(),
          name="submission-file"),
 ]

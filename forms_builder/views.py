@@ -14,14 +14,31 @@ from django.views.generic import TemplateView
 
 from forms_builder import selectors
 from forms_builder.engine import build_form, logic_rules
-from forms_builder.errors import MSG_CREATED, MSG_DRAFT_SAVED, MSG_NOT_ALLOWED, MSG_PUBLISHED, FormError
+from forms_builder.errors import (
+    MSG_CREATED,
+    MSG_DRAFT_SAVED,
+    MSG_NOT_ALLOWED,
+    MSG_PUBLISHED,
+    MSG_REPLAYED,
+    MSG_SETTINGS_SAVED,
+    MSG_SUBMISSION_SAVED,
+    FormError,
+)
 from forms_builder.exports import submissions_csv, submissions_xlsx
-from forms_builder.models import Form, FormSubmission
-from forms_builder.permissions import may_edit_forms, may_view_forms, may_view_submissions
+from forms_builder.models import Form, FormSubmission, FormWebhookDelivery
+from forms_builder.permissions import may_edit_forms, may_edit_submissions, may_view_forms, may_view_submissions
 from forms_builder.schema import BINDINGS, FIELD_TYPES, OPERATORS, schema_problems
-from forms_builder.services import form_create, form_draft_save, form_update, form_version_publish
+from forms_builder.services import (
+    form_create,
+    form_draft_save,
+    form_settings_save,
+    form_update,
+    form_version_publish,
+    submission_edit,
+)
 from forms_builder.tables import FormTable, SubmissionTable
 from forms_builder.views_public import sections_for_display, style_widgets
+from forms_builder.webhooks import SIGNATURE_HEADER, url_origin, webhook_replay
 from scrm.models import Team
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
@@ -92,6 +109,29 @@ class FormCreateForm(forms.Form):
                                           else "form-control")
 
 
+class FormSettingsForm(forms.Form):
+    edit_days = forms.IntegerField(label=_("Customers may change their answers for (days)"), min_value=0,
+                                   max_value=365, initial=0, help_text=_("0: not at all."))
+    captcha = forms.BooleanField(label=_("Ask for a captcha"), required=False,
+                                 help_text=_("Beside the hidden bot trap: a picture whose characters people type."))
+    webhook_url = forms.URLField(label=_("Webhook URL"), required=False, max_length=500, assume_scheme="https",
+                                 help_text=_("Each submission is POSTed here as signed JSON (docs/forms.md)."))
+    webhook_secret = forms.CharField(label=_("Webhook secret"), required=False, max_length=200,
+                                     widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+                                     help_text=_("Leave empty to keep the stored one. Never shown again."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-check-input" if isinstance(field, forms.BooleanField)
+                                          else "form-control form-control-sm")
+
+
+def settings_form_for(form, data=None):
+    return FormSettingsForm(data, initial={"edit_days": form.edit_days, "captcha": form.captcha,
+                                           "webhook_url": form.webhook_url})
+
+
 class _FormsPage(ModuleRequiredMixin):
     module = "forms"
     rule = staticmethod(may_view_forms)
@@ -147,6 +187,12 @@ class FormDetailView(_FormsPage, TemplateView):
         context = {"form": form, "may_edit": may_edit_forms(user), "versions": selectors.form_versions_with_diffs(form),
                    "public_url": self.request.build_absolute_uri(
                        reverse("forms_public:form", kwargs={"org": user.organization.slug, "slug": form.slug}))}
+        if context["may_edit"]:
+            context["settings_form"] = kwargs.pop("settings_form", None) or settings_form_for(form)
+            context["has_webhook_secret"] = bool(form.webhook_secret)
+            context["webhook_origin"] = url_origin(form.webhook_url)
+            context["deliveries"] = selectors.webhook_deliveries(form)
+            context["signature_header"] = SIGNATURE_HEADER
         if may_view_submissions(user):
             table = SubmissionTable(selectors.form_submissions(form))
             TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
@@ -163,6 +209,36 @@ class FormStatusView(_EditPage, View):
         status = Form.Status.CLOSED if request.POST.get("status") == "closed" else Form.Status.PUBLISHED
         form_update(form=form, status=status)
         return redirect("forms_builder:form-detail", form.pk)
+
+
+class FormSettingsView(_EditPage, View):
+    """Editing by customers, the captcha, the webhook: the form's settings beside its schema."""
+
+    def post(self, request, pk):
+        form = self.get_form_obj(pk)
+        given = settings_form_for(form, request.POST)
+        if given.is_valid():
+            try:
+                form_settings_save(form=form, **given.cleaned_data)
+            except FormError as exc:
+                given.add_error("webhook_secret", str(exc))
+            else:
+                messages.success(request, MSG_SETTINGS_SAVED)
+                return redirect("forms_builder:form-detail", form.pk)
+        view = FormDetailView()
+        view.setup(request, pk=pk)
+        return render(request, view.template_name, view.get_context_data(pk=pk, settings_form=given), status=400)
+
+
+class WebhookReplayView(_EditPage, View):
+    """Send a failed or dead delivery again (the outbox's replay)."""
+
+    def post(self, request, pk, delivery_pk):
+        form = self.get_form_obj(pk)
+        delivery = get_object_or_404(FormWebhookDelivery, form=form, pk=delivery_pk)
+        if webhook_replay(delivery) is not None:
+            messages.success(request, MSG_REPLAYED)
+        return redirect(reverse("forms_builder:form-detail", args=[form.pk]) + "#webhook")
 
 
 class FormEditorView(_EditPage, TemplateView):
@@ -246,7 +322,44 @@ class SubmissionDetailView(_FormsPage, TemplateView):
         submission = get_object_or_404(FormSubmission.objects.select_related("version", "customer", "submitted_by"),
                                        form=form, pk=submission_pk)
         return super().get_context_data(form=form, submission=submission,
-                                        rows=selectors.submission_rows(submission), **kwargs)
+                                        rows=selectors.submission_rows(submission),
+                                        changes=selectors.submission_changes(submission),
+                                        may_edit=may_edit_submissions(self.request.user), **kwargs)
+
+
+class SubmissionEditView(_FormsPage, TemplateView):
+    """Staff change a sent submission; the engine validates against the submission's own version."""
+
+    template_name = "forms_builder/submission_edit.html"
+    rule = staticmethod(may_edit_submissions)
+
+    def _submission(self, pk, submission_pk):
+        form = self.get_form_obj(pk)
+        submission = get_object_or_404(FormSubmission.objects.select_related("version"), form=form, pk=submission_pk)
+        return form, submission
+
+    def _page(self, form, submission, bound, *, error="", status=200):
+        schema = submission.version.schema
+        context = {"form": form, "submission": submission, "logic": logic_rules(schema), "error": error,
+                   "sections": sections_for_display(schema, style_widgets(bound))}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, pk, submission_pk):
+        form, submission = self._submission(pk, submission_pk)
+        bound = build_form(submission.version.schema, initial=submission.data, regions=selectors.region_choices())
+        return self._page(form, submission, bound)
+
+    def post(self, request, pk, submission_pk):
+        form, submission = self._submission(pk, submission_pk)
+        try:
+            submission_edit(submission=submission, data=request.POST, files=request.FILES, actor=request.user)
+        except FormError as exc:
+            bound = build_form(submission.version.schema, data=request.POST, files=request.FILES,
+                               initial=submission.data, regions=selectors.region_choices())
+            bound.is_valid()
+            return self._page(form, submission, bound, error=str(exc), status=400)
+        messages.success(request, MSG_SUBMISSION_SAVED)
+        return redirect("forms_builder:submission-detail", form.pk, submission.pk)
 
 
 class SubmissionFileView(_FormsPage, View):

@@ -2,25 +2,76 @@
 
 What the page shows and hides as people type is only a courtesy (static/js/forms_public.js); `form_submit`
 validates every answer again with the logic, and stores nothing it does not allow. A POST carries Django's CSRF
-token; a filled honeypot is thanked and dropped; each address has a budget of submissions per form.
+token; a filled honeypot is thanked and dropped; each address has a budget of submissions per form; a form with
+the captcha on refuses a wrong answer to it before anything is stored.
+
+Opened with `?wx=<signed identity token>` (a link our code sent, e.g. in a WeChat reply), the page starts from the
+customer's profile and the submission is linked to that customer; any token that does not verify is ignored,
+silently. After sending, a customer may change their answers through a signed link while the form allows it.
 """
 
+from captcha.fields import CaptchaField
+from django import forms
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from forms_builder.crm import customer_prefill
 from forms_builder.engine import build_form, initial_values, logic_rules
-from forms_builder.errors import MSG_FORM_CLOSED, MSG_RATE_LIMITED, FormError
+from forms_builder.errors import (
+    MSG_CAPTCHA_WRONG,
+    MSG_EDIT_CLOSED,
+    MSG_FORM_CLOSED,
+    MSG_RATE_LIMITED,
+    FormError,
+)
 from forms_builder.models import Form, FormSubmission
 from forms_builder.ratelimit import submit_allowed
-from forms_builder.selectors import public_form, public_organization, region_choices
-from forms_builder.services import form_submit
+from forms_builder.selectors import public_form, public_organization, region_choices, submission_for_edit
+from forms_builder.services import form_submit, submission_edit
+from forms_builder.tokens import (
+    IDENTITY_PARAM,
+    edit_deadline,
+    edit_open,
+    edit_submission_id,
+    edit_token,
+    identity_customer_id,
+)
+from scrm.models import Customer
 from scrm.platform.tenancy import tenant_scope
 
 TEMPLATE = "forms_builder/public/form.html"
 HONEYPOT = "_hp"  # field keys start with a letter, so no field can be called this
+IDENTITY_FIELD = "_wx"  # the identity token, carried from the link into the POST
+CAPTCHA_PREFIX = "_captcha"
+
+
+class CaptchaForm(forms.Form):
+    """The captcha beside the honeypot (django-simple-captcha: a picture made here, its answer in our database)."""
+
+    captcha = CaptchaField(label=_("Type the characters in the picture"),
+                           error_messages={"invalid": MSG_CAPTCHA_WRONG, "required": MSG_CAPTCHA_WRONG})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix=CAPTCHA_PREFIX, **kwargs)
+        self.fields["captcha"].widget.attrs.update({"class": "form-control", "autocomplete": "off",
+                                                    "inputmode": "text"})
+
+
+def identity_customer(form, token):
+    """The customer a signed identity token names for this form, or None: an invalid, expired or tampered token,
+    or one naming a customer this organization does not have, links nothing (and says nothing)."""
+    customer_id = identity_customer_id(token, form=form)
+    if customer_id is None:
+        return None
+    customer = Customer.objects.filter(pk=customer_id).select_related("merged_into").first()
+    if customer is not None and customer.merged_into_id:
+        customer = customer.merged_into  # merged since the link was sent: the record that lives on
+    return customer
 
 
 def sections_for_display(schema, bound):
@@ -59,12 +110,14 @@ class PublicFormView(View):
             raise Http404
         return organization
 
-    def _render(self, request, organization, form, bound, *, error="", status=200):
+    def _render(self, request, organization, form, bound, *, error="", status=200, identity="", captcha=None):
         version = form.current_version
         context = {
             "organization": organization, "form": form, "version": version, "bound": style_widgets(bound),
             "sections": sections_for_display(version.schema, bound), "logic": logic_rules(version.schema),
             "error": error, "honeypot": HONEYPOT, "submit_label": version.schema.get("submit_label", ""),
+            "identity_field": IDENTITY_FIELD, "identity": identity,
+            "captcha": (captcha or CaptchaForm()) if form.captcha else None,
         }
         return render(request, TEMPLATE, context, status=status)
 
@@ -78,8 +131,12 @@ class PublicFormView(View):
                 return render(request, TEMPLATE, {"organization": organization, "form": form,
                                                   "closed": MSG_FORM_CLOSED}, status=410)
             schema = form.current_version.schema
-            bound = build_form(schema, initial=initial_values(schema, request.GET), regions=region_choices())
-            return self._render(request, organization, form, bound)
+            token = request.GET.get(IDENTITY_PARAM, "")
+            customer = identity_customer(form, token)
+            # The customer's profile first, then what the link's own parameters say.
+            initial = {**customer_prefill(schema, customer), **initial_values(schema, request.GET)}
+            bound = build_form(schema, initial=initial, regions=region_choices())
+            return self._render(request, organization, form, bound, identity=token if customer else "")
 
     def post(self, request, org, slug):
         organization = self._load(org, slug)
@@ -91,18 +148,34 @@ class PublicFormView(View):
                 return redirect("forms_public:thanks", org=org, slug=slug)  # a bot: thanked, nothing stored
             schema = form.current_version.schema
             bound = build_form(schema, data=request.POST, files=request.FILES, regions=region_choices())
+            token = request.POST.get(IDENTITY_FIELD, "")
+            customer = identity_customer(form, token)
+            identity = token if customer else ""
             if not submit_allowed(form_id=form.pk, client=client_address(request)):
-                return self._render(request, organization, form, bound, error=MSG_RATE_LIMITED, status=429)
+                return self._render(request, organization, form, bound, error=MSG_RATE_LIMITED, status=429,
+                                    identity=identity)
+            if form.captcha:
+                captcha = CaptchaForm(request.POST)
+                if not captcha.is_valid():
+                    # A new picture: the one answered is used up, right or wrong.
+                    return self._render(request, organization, form, bound, error=MSG_CAPTCHA_WRONG, status=400,
+                                        identity=identity, captcha=CaptchaForm())
             try:
-                form_submit(form=form, data=request.POST, files=request.FILES, source=FormSubmission.Source.PUBLIC,
-                            ip=client_address(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
+                submission = form_submit(
+                    form=form, data=request.POST, files=request.FILES, source=FormSubmission.Source.PUBLIC,
+                    customer=customer, ip=client_address(request),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""))
             except FormError as exc:
                 if form.status != Form.Status.PUBLISHED:
                     return render(request, TEMPLATE, {"organization": organization, "form": form,
                                                       "closed": MSG_FORM_CLOSED}, status=410)
                 bound.is_valid()  # the same engine: shows each problem beside its field
-                return self._render(request, organization, form, bound, error=str(exc), status=400)
-            return redirect("forms_public:thanks", org=org, slug=slug)
+                return self._render(request, organization, form, bound, error=str(exc), status=400,
+                                    identity=identity)
+            thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
+            if form.edit_days:
+                thanks += f"?edit={edit_token(submission)}"
+            return redirect(thanks)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -116,5 +189,64 @@ class PublicFormThanksView(View):
             if form is None or form.current_version_id is None:
                 raise Http404
             thank_you = form.current_version.schema.get("thank_you", "")
-            return render(request, "forms_builder/public/thanks.html",
-                          {"organization": organization, "form": form, "thank_you": thank_you})
+            context = {"organization": organization, "form": form, "thank_you": thank_you,
+                       "edited": request.GET.get("edited") == "1"}
+            token = request.GET.get("edit", "")
+            submission = submission_for_edit(form=form, submission_id=edit_submission_id(token, form=form))
+            if submission is not None and edit_open(submission, form):
+                context["edit_url"] = reverse("forms_public:edit", kwargs={"org": org, "slug": slug, "token": token})
+                context["edit_until"] = edit_deadline(submission, form)
+            return render(request, "forms_builder/public/thanks.html", context)
+
+
+@method_decorator(never_cache, name="dispatch")
+class PublicSubmissionEditView(View):
+    """/f/<org>/<form>/edit/<token>/: the customer changes what they sent, through the signed link they were given,
+    while the form allows it (its number of days from the submission). The submission's own version renders and
+    validates it. A link that no longer works says so, and changes nothing."""
+
+    def dispatch(self, request, org, slug, token):
+        organization = public_organization(org)
+        if organization is None:
+            raise Http404
+        with tenant_scope(organization):
+            form = public_form(slug)
+            if form is None:
+                raise Http404
+            submission = submission_for_edit(form=form, submission_id=edit_submission_id(token, form=form))
+            if submission is None or not edit_open(submission, form):
+                return render(request, TEMPLATE, {"organization": organization, "form": form,
+                                                  "closed": MSG_EDIT_CLOSED}, status=410)
+            self.organization, self.form, self.submission = organization, form, submission
+            return super().dispatch(request, org=org, slug=slug, token=token)
+
+    def _page(self, request, bound, *, error="", status=200):
+        submission = self.submission
+        schema = submission.version.schema
+        context = {
+            "organization": self.organization, "form": self.form, "version": submission.version,
+            "bound": style_widgets(bound), "sections": sections_for_display(schema, bound),
+            "logic": logic_rules(schema), "error": error, "honeypot": HONEYPOT, "submit_label": "", "editing": True,
+            "edit_until": edit_deadline(submission, self.form),
+        }
+        return render(request, TEMPLATE, context, status=status)
+
+    def get(self, request, org, slug, token):
+        submission = self.submission
+        return self._page(request, build_form(submission.version.schema, initial=submission.data,
+                                              regions=region_choices()))
+
+    def post(self, request, org, slug, token):
+        submission = self.submission
+        if not submit_allowed(form_id=self.form.pk, client=client_address(request)):
+            bound = build_form(submission.version.schema, data=request.POST, regions=region_choices())
+            return self._page(request, bound, error=MSG_RATE_LIMITED, status=429)
+        try:
+            submission_edit(submission=submission, data=request.POST, files=request.FILES, by_customer=True)
+        except FormError as exc:
+            bound = build_form(submission.version.schema, data=request.POST, files=request.FILES,
+                               initial=submission.data, regions=region_choices())
+            bound.is_valid()
+            return self._page(request, bound, error=str(exc), status=400)
+        thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
+        return redirect(f"{thanks}?edited=1&edit={token}")

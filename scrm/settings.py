@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "captcha",
     "forms_builder",
     "notifications",
     "tickets",
@@ -147,6 +148,8 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sla_sweep_start", "schedule": 30.0},
     # Attachment files whose row was rolled back with its transaction.
     "tickets-attachment-orphans": {"task": "tickets.tasks.attachment_orphans_delete", "schedule": 3600.0},
+    # The public forms' captcha pictures nobody answered in time.
+    "forms-captchas-expired": {"task": "forms_builder.tasks.captchas_expired_delete", "schedule": 3600.0},
     # Statement files dropped in STATEMENT_DROP_DIR (<dir>/<organization slug>/<channel code>/...): imported.
     "settlement-statement-folder": {"task": "settlement.tasks.statement_folder_sweep", "schedule": 60.0},
     # Partner statements of the periods that ended yesterday (one run per period: hourly is idempotent).
@@ -374,3 +377,13 @@ TICKET_ATTACHMENT_TYPES = env.list("TICKET_ATTACHMENT_TYPES", default=[
 # How long a customer's rating link stays valid, and the rating under which a QA review ticket is opened.
 SATISFACTION_SURVEY_DAYS = env.int("SATISFACTION_SURVEY_DAYS", default=7)
 SATISFACTION_REVIEW_BELOW = env.int("SATISFACTION_REVIEW_BELOW", default=3)
+
+# --- Public forms (forms_builder) -------------------------------------------------------------------------------------
+# The captcha a form may ask for (django-simple-captcha: pictures made here, answers in our database, one try each):
+# minutes a picture stays answerable, so a long form can still be sent.
+CAPTCHA_TIMEOUT = env.int("CAPTCHA_TIMEOUT", default=20)
+# Days a signed form link sent to a customer (?wx=...) links their submission to them.
+FORMS_IDENTITY_MAX_AGE_DAYS = env.int("FORMS_IDENTITY_MAX_AGE_DAYS", default=7)
+# A form's webhook: attempts, and the first retry's delay (then × 4 each time, at most an hour).
+FORMS_WEBHOOK_MAX_ATTEMPTS = env.int("FORMS_WEBHOOK_MAX_ATTEMPTS", default=6)
+FORMS_WEBHOOK_RETRY_BASE_SECONDS = env.int("FORMS_WEBHOOK_RETRY_BASE_SECONDS", default=30)

@@ -42,6 +42,7 @@ urlpatterns = [
     path("rate/", include("tickets.urls_public")),
     path("forms/", include("forms_builder.urls")),
     path("f/", include("forms_builder.urls_public")),
+    path("captcha/", include("captcha.urls")),  # the pictures of the public forms' captcha
     path("settlement/", include("settlement.urls")),
     path("", include("scrm.urls_core")),
 ]

@@ -41,12 +41,15 @@ class TicketsConfig(AppConfig):
 
     @staticmethod
     def _register_forms():
-        """An intake form's submission opens a routed ticket (tickets/services/forms.py)."""
-        from forms_builder.hooks import register_submission_handler
+        """An intake form's submission opens a routed ticket; a later edit of it is noted on the ticket
+        (tickets/services/forms.py)."""
+        from forms_builder.hooks import register_edit_listener, register_submission_handler
         from forms_builder.models import Form
-        from tickets.services.forms import intake_ticket_open
+        from tickets.services.forms import intake_ticket_open, ticket_submission_edited
 
         register_submission_handler(Form.Purpose.INTAKE, intake_ticket_open)
+        # A customer or staff changing those answers later shows on the ticket's timeline.
+        register_edit_listener(ticket_submission_edited)
 
     @staticmethod
     def _register_sms_deliveries():

@@ -281,6 +281,13 @@ def event_summary(event):
         return _("Tagged %(tags)s") % {"tags": _(", ").join(after.get("tags", []))}
     if event.kind == Kind.CREATED:
         return _("Opened in queue %(queue)s") % {"queue": name(after.get("queue"))}
+    if event.kind == Kind.UPDATED and "form_answers" in after:
+        edit = after["form_answers"]
+        changes = "; ".join(f"{c['label']}: {c['before'] or '—'} → {c['after'] or '—'}" for c in edit["changes"])
+        if edit.get("by_customer"):
+            return _("The customer changed the answers of “%(form)s”: %(changes)s") % {
+                "form": edit["form"], "changes": changes}
+        return _("Answers of “%(form)s” changed: %(changes)s") % {"form": edit["form"], "changes": changes}
     return event.get_kind_display()
 
 

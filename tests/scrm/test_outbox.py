@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_every_deferred_side_effect_is_a_registered_kind():
     assert set(outbox.kinds()) == {"inbound_event", "wechat_media", "wechat_reply", "notification", "customer_import",
                                    "customer_export", "shop_order_fetch", "statement_import", "reconciliation_run",
-                                   "settlement_run"}
+                                   "settlement_run", "form_webhook"}
     # Long work (files, matching, statements) runs on the jobs queue, never delaying ingestion.
     jobs = {name for name, kind in outbox.kinds().items() if kind.queue == outbox.JOBS_QUEUE}
     assert jobs == {"customer_import", "customer_export", "statement_import", "reconciliation_run", "settlement_run"}

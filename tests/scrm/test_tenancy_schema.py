@@ -42,7 +42,8 @@ NOT_LEADING = {
                             ("channels_ingest_shoporderfetch", "shoporderfetch_due_idx"),
                             ("settlement_statementimport", "stmtimport_due_idx"),
                             ("settlement_reconciliationrun", "reconrun_due_idx"),
-                            ("settlement_settlementrun", "settlementrun_due_idx")]},
+                            ("settlement_settlementrun", "settlementrun_due_idx"),
+                            ("forms_builder_formwebhookdelivery", "formhook_due_idx")]},
     "tickets_ticket.ticket_sla_sweep_idx": "the SLA sweep takes due tickets of every organization by time "
                                            "(cross-tenant maintenance)",
 }

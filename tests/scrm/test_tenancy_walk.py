@@ -56,6 +56,7 @@ MODEL_OF = {
     ("api/v1/forms/", "slug"): "forms_builder.Form",
     ("forms/", "submission_pk"): "forms_builder.FormSubmission",
     ("forms/", "file_pk"): "forms_builder.FormFile",
+    ("forms/", "delivery_pk"): "forms_builder.FormWebhookDelivery",
     ("settlement/statements/", "pk"): "settlement.StatementImport",
     ("settlement/channels/", "pk"): "settlement.PaymentChannel",
     ("api/v1/^statements", "pk"): "settlement.StatementImport",
@@ -81,6 +82,7 @@ NOT_WALKED = {
     "hooks/": "public: the slug names the account, hence its organization (tests/channels_ingest)",
     "rate/": "public: a signed token names the survey (tests/tickets/test_satisfaction.py)",
     "f/": "public: the organization's slug names the organization (tests/forms_builder/test_public.py)",
+    "captcha/": "public: django-simple-captcha's pictures, keyed by a random hash; no tenant data",
 }
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 
@@ -117,7 +119,7 @@ def seed_b(tenant):
     """One object of each kind a URL names, all of B's, each carrying B's marker where it has text."""
 
     from channels_ingest.models import InboundEvent, OutboundMessage
-    from forms_builder.models import FormFile
+    from forms_builder.models import FormFile, FormWebhookDelivery
     from forms_builder.services import form_create, form_submit, form_version_publish
     from notifications.models import Notification
     from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
@@ -194,6 +196,8 @@ def seed_b(tenant):
                          original_name=f"{marker}.txt", size=3)
     form_file.file.save("b.txt", ContentFile(marker.encode()), save=False)
     form_file.save()
+    FormWebhookDelivery.objects.create(organization=organization, form=form, submission=submission,
+                                       body=f'{{"note": "{marker}"}}', status="dead")
     channel = PaymentChannel.objects.create(organization=organization, code="b-pay", name=f"{marker} 京东支付")
     StatementImport.objects.create(organization=organization, channel=channel, file_name=f"{marker}.csv",
                                    file_sha256="b" * 64, created_by=ops)

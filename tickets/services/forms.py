@@ -16,7 +16,8 @@ from scrm.models import Channel, SettingsChange, Tag
 from scrm.platform.audit import settings_change_record
 from scrm.platform.tenancy import tenant_scope
 from tickets.errors import TicketError
-from tickets.models import Queue, Ticket, TicketFieldAnswers, TicketType, TicketTypeForm
+from tickets.models import Queue, Ticket, TicketEvent, TicketFieldAnswers, TicketType, TicketTypeForm
+from tickets.services._core import event_write
 from tickets.services.intake import ticket_log
 from tickets.services.lifecycle import ticket_open
 
@@ -48,6 +49,23 @@ def intake_ticket_open(*, submission, routing, actor=None):
             tags=tags, actor=actor,
         )
         return {"ticket_id": ticket.pk, "number": ticket.number}
+
+
+def ticket_submission_edited(*, submission, change):
+    """A form submission linked to a ticket (its intake form, or its custom fields) was changed after it was sent:
+    an `updated` event on the ticket's timeline says who changed which answers, old → new (registered as the forms
+    app's edit listener; runs in submission_edit's transaction)."""
+    ticket_id = (submission.outcome or {}).get("ticket_id")
+    if not ticket_id:
+        return None
+    with tenant_scope(submission.organization_id):
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None:
+            return None
+        ticket.save(update_fields=["updated_at"])  # the open ticket pages poll on it
+        return event_write(ticket, TicketEvent.Kind.UPDATED, actor=change.by, after={"form_answers": {
+            "form": submission.form.name, "submission": submission.pk, "by_customer": change.by_customer,
+            "changes": [{"label": c["label"], "before": c["before"], "after": c["after"]} for c in change.changes]}})
 
 
 @transaction.atomic
@@ -107,4 +125,4 @@ def ticket_fields_save(*, ticket, data, files=None, actor=None):
 
 
 __all__ = ["FormError", "intake_ticket_open", "ticket_fields_save", "ticket_log_with_fields",
-           "ticket_type_fields_form", "ticket_type_set_form"]
+           "ticket_submission_edited", "ticket_type_fields_form", "ticket_type_set_form"]

@@ -5,6 +5,8 @@ import re
 
 from django.db import transaction
 
+from forms_builder.models import Form
+from forms_builder.services import customer_form_link
 from scrm.platform.tenancy import tenant_scope
 from tickets.errors import MSG_CLOSED, MSG_OTHER_ORGANIZATION, MSG_TAGS_ALREADY, TicketError
 from tickets.models import Ticket, TicketEvent, TicketTag
@@ -14,6 +16,16 @@ from tickets.services._core import event_write, ticket_lock
 # never run through str.format (whose "{customer.__class__}" would reach into objects) or a template engine.
 CANNED_VARIABLES = ("customer_name", "ticket_number", "ticket_subject", "agent_name")
 _VARIABLE = re.compile(r"\{(" + "|".join(CANNED_VARIABLES) + r")\}")
+# {form:<slug>}: the link of a published form of the organization, signed for the ticket's customer, so what they
+# submit is linked to them (forms_builder.services.customer_form_link). An unknown slug is left as written.
+_FORM_LINK = re.compile(r"\{form:([-a-zA-Z0-9_]{1,50})\}")
+
+
+def _form_link(match, ticket):
+    form = Form.objects.filter(slug=match.group(1), current_version__isnull=False).first()
+    if form is None or not form.is_open or form.purpose == Form.Purpose.TICKET_FIELDS:
+        return match.group(0)
+    return customer_form_link(form=form, customer=ticket.customer)
 
 
 def canned_response_render(*, canned, ticket, agent):
@@ -27,7 +39,9 @@ def canned_response_render(*, canned, ticket, agent):
         "ticket_subject": ticket.subject,
         "agent_name": (getattr(agent, "display_name", "") or agent.get_username()),
     }
-    return _VARIABLE.sub(lambda match: values[match.group(1)], canned.body)
+    body = _VARIABLE.sub(lambda match: values[match.group(1)], canned.body)
+    with tenant_scope(ticket.organization_id):
+        return _FORM_LINK.sub(lambda match: _form_link(match, ticket), body)
 
 
 @transaction.atomic

@@ -1,0 +1,69 @@
+"""Signed links of the public pages (django.core.signing under SECRET_KEY, each purpose its own salt):
+
+- identity: `?wx=<token>` on a form link sent to a known customer (a WeChat reply): the submission is linked to that
+  customer. Made only by our code; an invalid, expired or tampered token is ignored (the form works as for anyone).
+- edit: the link a customer gets after sending, to change their answers while the form allows it (`Form.edit_days`).
+
+A token names the organization, so a token of one organization never opens a row of another.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.utils import timezone
+
+IDENTITY_SALT = "forms_builder.identity"
+EDIT_SALT = "forms_builder.submission-edit"
+IDENTITY_PARAM = "wx"
+
+
+def identity_token(*, form, customer):
+    return signing.dumps({"o": form.organization_id, "f": form.pk, "c": customer.pk}, salt=IDENTITY_SALT,
+                         compress=True)
+
+
+def identity_customer_id(token, *, form):
+    """The customer id an identity token names for `form`, or None (absent, expired, tampered, another form)."""
+    if not token:
+        return None
+    days = settings.FORMS_IDENTITY_MAX_AGE_DAYS
+    try:
+        claims = signing.loads(token, salt=IDENTITY_SALT, max_age=timedelta(days=days))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(claims, dict) or claims.get("o") != form.organization_id or claims.get("f") != form.pk:
+        return None
+    customer_id = claims.get("c")
+    return customer_id if isinstance(customer_id, int) else None
+
+
+def edit_token(submission):
+    return signing.dumps({"o": submission.organization_id, "s": submission.pk}, salt=EDIT_SALT)
+
+
+def edit_deadline(submission, form):
+    """Until when the customer may still change the submission (None: never)."""
+    if not form.edit_days:
+        return None
+    return submission.created_at + timedelta(days=form.edit_days)
+
+
+def edit_submission_id(token, *, form):
+    """The id of the submission an edit token names, while `form` still lets customers edit (its current number
+    of days counts, so turning editing off kills every link). None otherwise."""
+    if not token or not form.edit_days:
+        return None
+    try:
+        claims = signing.loads(token, salt=EDIT_SALT, max_age=timedelta(days=form.edit_days))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(claims, dict) or claims.get("o") != form.organization_id:
+        return None
+    submission_id = claims.get("s")
+    return submission_id if isinstance(submission_id, int) else None
+
+
+def edit_open(submission, form):
+    deadline = edit_deadline(submission, form)
+    return deadline is not None and timezone.now() < deadline

@@ -1,0 +1,183 @@
+"""Changing a submission after it was sent: by staff, and by the customer through the signed link while the form
+allows it; each change kept (who, when, old → new per field) and, for a ticket's submission, on the ticket."""
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from forms_builder.errors import MSG_EDIT_CLOSED, MSG_NOTHING_CHANGED, FormError
+from forms_builder.models import FormSubmission, FormSubmissionChange
+from forms_builder.services import form_settings_save, form_submit, form_version_publish, submission_edit
+from forms_builder.tokens import edit_token
+from scrm.models import Role
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from tests.forms_builder.factories import published_form, repair_schema
+from tests.scrm.factories import OrganizationFactory
+from tickets.models import TicketEvent
+from tickets.views import event_summary
+
+GOOD = {"name": "李四", "mobile": "13900001111", "problem": "fault", "fault_code": "E07"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_budget():
+    cache.clear()
+
+
+@pytest.fixture
+def repair(organization):
+    with tenant_scope(organization):
+        return published_form(organization, schema=repair_schema(subject_field="problem"))
+
+
+def _submitted(form, data=None):
+    with tenant_scope(form.organization_id):
+        return form_submit(form=form, data=data or GOOD)
+
+
+def _edit_url(form, submission):
+    return reverse("forms_public:edit", kwargs={"org": "acme", "slug": form.slug, "token": edit_token(submission)})
+
+
+def test_staff_change_an_answer_and_the_history_and_the_ticket_say_so(client, ops_admin, organization, repair):
+    submission = _submitted(repair)
+    client.force_login(ops_admin)
+    url = reverse("forms_builder:submission-edit", args=[repair.pk, submission.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="E07"' in page.content.decode()
+
+    response = client.post(url, {**GOOD, "fault_code": "E12"})
+
+    assert response.status_code == 302
+    with tenant_scope(organization):
+        submission.refresh_from_db()
+        assert submission.data["fault_code"] == "E12"
+        change = FormSubmissionChange.objects.get()
+        assert change.by == ops_admin and not change.by_customer
+        assert change.changes == [{"key": "fault_code", "label": "故障代码", "before": "E07", "after": "E12"}]
+        event = TicketEvent.objects.get(ticket_id=submission.outcome["ticket_id"], kind=TicketEvent.Kind.UPDATED)
+        assert event.actor == ops_admin
+    detail = client.get(reverse("forms_builder:submission-detail", args=[repair.pk, submission.pk])).content.decode()
+    assert 'data-testid="submission-change"' in detail and "E07" in detail and "E12" in detail
+    # The line the ticket's timeline shows for it.
+    assert "故障代码: E07 → E12" in event_summary(event)
+
+
+def test_staff_edits_are_checked_by_the_submissions_own_version(client, ops_admin, organization, repair):
+    submission = _submitted(repair)
+    newer = repair_schema()
+    newer["sections"][0]["fields"][3]["regex"] = "F\\d{3}"  # version 2 wants another code format
+    with tenant_scope(organization):
+        form_version_publish(form=repair, schema=newer)
+    client.force_login(ops_admin)
+    url = reverse("forms_builder:submission-edit", args=[repair.pk, submission.pk])
+
+    refused = client.post(url, {**GOOD, "fault_code": "F123"})  # fine for v2, not for v1
+
+    assert refused.status_code == 400 and 'data-testid="error-fault_code"' in refused.content.decode()
+    assert client.post(url, {**GOOD, "fault_code": "E99"}).status_code == 302
+    with tenant_scope(organization):
+        submission.refresh_from_db()
+        assert submission.data["fault_code"] == "E99" and submission.version.number == 1
+        assert FormSubmissionChange.objects.count() == 1
+
+
+def test_a_change_that_changes_nothing_writes_nothing(organization, repair):
+    submission = _submitted(repair)
+    with tenant_scope(organization), pytest.raises(FormError) as refused:
+        submission_edit(submission=submission, data=GOOD)
+    assert str(refused.value) == str(MSG_NOTHING_CHANGED)
+    with tenant_scope(organization):
+        assert not FormSubmissionChange.objects.exists()
+
+
+def test_who_may_only_view_submissions_cannot_change_them(client, make_user, organization, repair):
+    submission = _submitted(repair)
+    client.force_login(make_user(organization, Role.SUPERVISOR, username="boss"))
+    url = reverse("forms_builder:submission-edit", args=[repair.pk, submission.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {**GOOD, "fault_code": "E12"}).status_code == 403
+    with tenant_scope(organization):
+        assert FormSubmission.objects.get().data["fault_code"] == "E07"
+
+
+def test_no_edit_link_while_the_form_does_not_allow_it(client, organization, repair):
+    response = client.post(reverse("forms_public:form", kwargs={"org": "acme", "slug": "repair"}), GOOD)
+    assert "?edit=" not in response["Location"]
+    with tenant_scope(organization):
+        submission = FormSubmission.objects.get()
+    closed = client.post(_edit_url(repair, submission), {**GOOD, "fault_code": "E12"})
+    assert closed.status_code == 410 and str(MSG_EDIT_CLOSED) in closed.content.decode()
+    with tenant_scope(organization):
+        assert FormSubmission.objects.get().data["fault_code"] == "E07"
+
+
+def test_the_customer_changes_their_answers_through_the_signed_link(client, organization, repair):
+    with tenant_scope(organization):
+        form_settings_save(form=repair, edit_days=3, captcha=False, webhook_url="")
+    sent = client.post(reverse("forms_public:form", kwargs={"org": "acme", "slug": "repair"}), GOOD)
+    thanks = client.get(sent["Location"]).content.decode()
+    assert 'data-testid="form-edit-link"' in thanks
+    with tenant_scope(organization):
+        submission = FormSubmission.objects.get()
+    url = _edit_url(repair, submission)
+    assert url in thanks
+    page = client.get(url).content.decode()
+    assert 'data-testid="form-editing"' in page and 'value="E07"' in page
+
+    saved = client.post(url, {**GOOD, "problem": "install"})  # the fault code is hidden now: it goes
+
+    assert saved.status_code == 302
+    assert 'data-testid="form-edited"' in client.get(saved["Location"]).content.decode()
+    with tenant_scope(organization):
+        submission.refresh_from_db()
+        assert submission.data["problem"] == "install" and "fault_code" not in submission.data
+        change = FormSubmissionChange.objects.get()
+        assert change.by_customer and change.by is None
+        assert {(c["label"], c["before"], c["after"]) for c in change.changes} == {
+            ("问题类型", "设备故障", "安装咨询"), ("故障代码", "E07", "")}
+        event = TicketEvent.objects.get(ticket_id=submission.outcome["ticket_id"], kind=TicketEvent.Kind.UPDATED)
+        assert event.after["form_answers"]["by_customer"] is True
+
+
+def test_the_link_dies_when_its_days_are_over_or_it_was_tampered_with(client, organization, repair):
+    with tenant_scope(organization):
+        form_settings_save(form=repair, edit_days=2, captcha=False, webhook_url="")
+    submission = _submitted(repair)
+    url = _edit_url(repair, submission)
+    tampered = url.replace(url.split("/")[-2], url.split("/")[-2][:-2] + "xx")
+    assert client.post(tampered, {**GOOD, "fault_code": "E55"}).status_code == 410
+    with time_machine.travel(timezone.now() + timezone.timedelta(days=2, minutes=1)):
+        assert client.get(url).status_code == 410
+        assert client.post(url, {**GOOD, "fault_code": "E55"}).status_code == 410
+    with tenant_scope(organization):
+        assert FormSubmission.objects.get().data["fault_code"] == "E07"
+    assert client.get(url).status_code == 200  # within the days it still works
+
+
+def test_a_bad_answer_through_the_link_changes_nothing(client, organization, repair):
+    with tenant_scope(organization):
+        form_settings_save(form=repair, edit_days=3, captcha=False, webhook_url="")
+    submission = _submitted(repair)
+    refused = client.post(_edit_url(repair, submission), {**GOOD, "fault_code": "nope"})
+    assert refused.status_code == 400 and 'data-testid="error-fault_code"' in refused.content.decode()
+    with tenant_scope(organization):
+        assert FormSubmission.objects.get().data["fault_code"] == "E07"
+        assert not FormSubmissionChange.objects.exists()
+
+
+def test_a_link_of_another_organization_opens_nothing_here(client, organization, repair):
+    with platform_scope():
+        other = OrganizationFactory(slug="other", name="别家")
+    with tenant_scope(other):
+        theirs = published_form(other, schema=repair_schema())
+        form_settings_save(form=theirs, edit_days=3, captcha=False, webhook_url="")
+        their_submission = form_submit(form=theirs, data=GOOD)
+    with tenant_scope(organization):
+        form_settings_save(form=repair, edit_days=3, captcha=False, webhook_url="")
+    # Their valid token, on our address: it names another organization's row and opens nothing.
+    url = reverse("forms_public:edit", kwargs={"org": "acme", "slug": "repair",
+                                               "token": edit_token(their_submission)})
+    assert client.get(url).status_code == 410
