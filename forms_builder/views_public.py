@@ -17,6 +17,7 @@ from forms_builder.models import Form, FormSubmission
 from forms_builder.ratelimit import submit_allowed
 from forms_builder.selectors import public_form, public_organization, region_choices
 from forms_builder.services import form_submit
+from scrm.platform.http import client_ip
 from scrm.platform.tenancy import tenant_scope
 
 TEMPLATE = "forms_builder/public/form.html"
@@ -45,10 +46,6 @@ def style_widgets(form):
         else:
             widget.attrs.setdefault("class", "form-control")
     return form
-
-
-def client_address(request):
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -91,11 +88,11 @@ class PublicFormView(View):
                 return redirect("forms_public:thanks", org=org, slug=slug)  # a bot: thanked, nothing stored
             schema = form.current_version.schema
             bound = build_form(schema, data=request.POST, files=request.FILES, regions=region_choices())
-            if not submit_allowed(form_id=form.pk, client=client_address(request)):
+            if not submit_allowed(form_id=form.pk, client=client_ip(request)):
                 return self._render(request, organization, form, bound, error=MSG_RATE_LIMITED, status=429)
             try:
                 form_submit(form=form, data=request.POST, files=request.FILES, source=FormSubmission.Source.PUBLIC,
-                            ip=client_address(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
+                            ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
             except FormError as exc:
                 if form.status != Form.Status.PUBLISHED:
                     return render(request, TEMPLATE, {"organization": organization, "form": form,
