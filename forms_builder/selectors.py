@@ -3,14 +3,24 @@
 from django.db.models import Count
 
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
-from forms_builder.schema import CHOICE_TYPES, FieldType, schema_fields
+from forms_builder.schema import CHOICE_TYPES, NO_VALUE_TYPES, FieldType, schema_fields
 from scrm.models import Organization, Region
 
 
+class RegionChoices(list):
+    """[(id, "华东 / 江苏 / 南京")] in tree order, and `nodes`: {id: {"name", "parent", "path", "depth", "leaf"}} (the
+    tree the cascading selects and the region checks read)."""
+
+    def __init__(self, choices, nodes):
+        super().__init__(choices)
+        self.nodes = nodes
+
+
 def region_choices():
-    """[(id, "华东 / 江苏 / 南京")] of the open scope's regions, for region fields (one query)."""
+    """The open scope's regions for region fields (one query): see RegionChoices."""
     regions = list(Region.objects.only("pk", "name", "parent_id", "path").order_by("path"))
     names = {region.pk: region for region in regions}
+    parents = {region.parent_id for region in regions}
 
     def label(region):
         parts = []
@@ -19,7 +29,17 @@ def region_choices():
             region = names.get(region.parent_id)
         return " / ".join(reversed(parts))
 
-    return [(region.pk, label(region)) for region in regions]
+    nodes = {region.pk: {"name": region.name, "parent": region.parent_id, "path": region.path,
+                         "depth": region.path.strip("/").count("/") + 1, "leaf": region.pk not in parents}
+             for region in regions}
+    return RegionChoices([(region.pk, label(region)) for region in regions], nodes)
+
+
+def region_choices_for(schema):
+    """region_choices() when `schema` has a region field, else none (and no query: most forms have none)."""
+    if any(field["type"] == FieldType.REGION for field in schema_fields(schema)):
+        return region_choices()
+    return RegionChoices([], {})
 
 
 def form_list(*, purpose=None):
@@ -106,14 +126,20 @@ def form_file(*, submission_id, file_id):
     return FormFile.objects.filter(submission_id=submission_id, pk=file_id).first()
 
 
+def answer_fields(form):
+    """Every answerable field of a form across its versions, each key once, as its latest version defines it (label,
+    type, options), in the order the keys first appeared: the columns and filters of the submissions list."""
+    specs = {}
+    for schema in FormVersion.objects.filter(form=form).order_by("number").values_list("schema", flat=True):
+        for field in schema_fields(schema):
+            if field["type"] not in NO_VALUE_TYPES:
+                specs[field["key"]] = field
+    return list(specs.values())
+
+
 def export_columns(form):
     """Columns of an export across every version: each field key once, labelled as in its latest version."""
-    columns = {}
-    for version in FormVersion.objects.filter(form=form).order_by("number"):
-        for field in schema_fields(version.schema):
-            if field["type"] != FieldType.INFO:
-                columns[field["key"]] = field["label"]
-    return columns
+    return {spec["key"]: spec["label"] for spec in answer_fields(form)}
 
 
 def version_diff(older, newer):

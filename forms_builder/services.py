@@ -20,7 +20,7 @@ from forms_builder.hooks import submission_handler
 from forms_builder.logic import routing_for
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
 from forms_builder.schema import FieldType, empty_schema, schema_fields, schema_validate
-from forms_builder.selectors import region_choices
+from forms_builder.selectors import region_choices_for
 from scrm.customers.phones import mask_mobile
 from scrm.customers.services import customer_create
 from scrm.models import Channel, Customer
@@ -129,7 +129,7 @@ def _customer_for(organization, schema, answers):
 
 def submission_validate(*, version, data, files=None):
     """The answers the engine accepts for `version` (and the files to store), or FormError with each problem."""
-    form = build_form(version.schema, data=data, files=files, regions=region_choices())
+    form = build_form(version.schema, data=data, files=files, regions=region_choices_for(version.schema))
     if not form.is_valid():
         problems = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
         raise FormError(MSG_SUBMISSION_INVALID, problems=problems)

@@ -11,11 +11,11 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from forms_builder.engine import build_form, initial_values, logic_rules
+from forms_builder.engine import build_form, initial_values, logic_rules, region_tree
 from forms_builder.errors import MSG_FORM_CLOSED, MSG_RATE_LIMITED, FormError
 from forms_builder.models import Form, FormSubmission
 from forms_builder.ratelimit import submit_allowed
-from forms_builder.selectors import public_form, public_organization, region_choices
+from forms_builder.selectors import public_form, public_organization, region_choices_for
 from forms_builder.services import form_submit
 from scrm.platform.http import client_ip
 from scrm.platform.tenancy import tenant_scope
@@ -56,11 +56,12 @@ class PublicFormView(View):
             raise Http404
         return organization
 
-    def _render(self, request, organization, form, bound, *, error="", status=200):
+    def _render(self, request, organization, form, bound, *, regions, error="", status=200):
         version = form.current_version
         context = {
             "organization": organization, "form": form, "version": version, "bound": style_widgets(bound),
             "sections": sections_for_display(version.schema, bound), "logic": logic_rules(version.schema),
+            "regions": region_tree(version.schema, regions),
             "error": error, "honeypot": HONEYPOT, "submit_label": version.schema.get("submit_label", ""),
         }
         return render(request, TEMPLATE, context, status=status)
@@ -75,8 +76,9 @@ class PublicFormView(View):
                 return render(request, TEMPLATE, {"organization": organization, "form": form,
                                                   "closed": MSG_FORM_CLOSED}, status=410)
             schema = form.current_version.schema
-            bound = build_form(schema, initial=initial_values(schema, request.GET), regions=region_choices())
-            return self._render(request, organization, form, bound)
+            regions = region_choices_for(schema)
+            bound = build_form(schema, initial=initial_values(schema, request.GET), regions=regions)
+            return self._render(request, organization, form, bound, regions=regions)
 
     def post(self, request, org, slug):
         organization = self._load(org, slug)
@@ -87,9 +89,11 @@ class PublicFormView(View):
             if request.POST.get(HONEYPOT):
                 return redirect("forms_public:thanks", org=org, slug=slug)  # a bot: thanked, nothing stored
             schema = form.current_version.schema
-            bound = build_form(schema, data=request.POST, files=request.FILES, regions=region_choices())
+            regions = region_choices_for(schema)
+            bound = build_form(schema, data=request.POST, files=request.FILES, regions=regions)
             if not submit_allowed(form_id=form.pk, client=client_ip(request)):
-                return self._render(request, organization, form, bound, error=MSG_RATE_LIMITED, status=429)
+                return self._render(request, organization, form, bound, regions=regions, error=MSG_RATE_LIMITED,
+                                    status=429)
             try:
                 form_submit(form=form, data=request.POST, files=request.FILES, source=FormSubmission.Source.PUBLIC,
                             ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
@@ -98,7 +102,7 @@ class PublicFormView(View):
                     return render(request, TEMPLATE, {"organization": organization, "form": form,
                                                       "closed": MSG_FORM_CLOSED}, status=410)
                 bound.is_valid()  # the same engine: shows each problem beside its field
-                return self._render(request, organization, form, bound, error=str(exc), status=400)
+                return self._render(request, organization, form, bound, regions=regions, error=str(exc), status=400)
             return redirect("forms_public:thanks", org=org, slug=slug)
 
 
