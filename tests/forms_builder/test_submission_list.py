@@ -12,7 +12,8 @@ from tests.forms_builder.factories import published_form
 SURVEY = {"sections": [{"key": "s", "fields": [
     {"key": "name", "type": "text", "label": "姓名"},
     {"key": "channel", "type": "dropdown", "label": "购买渠道",
-     "options": [{"value": "jd", "label": "京东"}, {"value": "tmall", "label": "天猫"}, {"value": "shop", "label": "门店"}]},
+     "options": [{"value": "jd", "label": "京东"}, {"value": "tmall", "label": "天猫"},
+                 {"value": "shop", "label": "门店"}]},
     {"key": "likes", "type": "multi_choice", "label": "满意之处",
      "options": [{"value": "price", "label": "价格"}, {"value": "speed", "label": "速度"}]},
     {"key": "stars", "type": "rating", "label": "评分"},
