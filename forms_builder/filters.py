@@ -150,6 +150,14 @@ class RegionAnswerFilter(AnswerFilter, django_filters.ChoiceFilter):
         return Q(**{f"{self.path}__{self.key}__in": self.subtree(int(value))})
 
 
+def answers_filtered(data):
+    """Whether `data` (a GET) gives any answer filter a value (a range counts by either bound)."""
+    values = data.lists() if hasattr(data, "lists") else (data or {}).items()
+    return any(name.startswith(PREFIX) and any(v not in ("", None) for v in (value if isinstance(value, list)
+                                                                          else [value]))
+               for name, value in values)
+
+
 def answer_filters(specs, *, path="data", regions=()):
     """{filter name: filter} for `specs` (fields by key, merged across versions): what a FilterSet declares."""
     nodes = getattr(regions, "nodes", {})
