@@ -154,6 +154,11 @@ class FormDetailView(_FormsPage, TemplateView):
             TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
             context["table"] = table
             context["summary"] = selectors.form_summary(form)
+            context["daily"] = selectors.form_daily_counts(form)
+            context["chart"] = {"summary": [{"key": entry["key"], "labels": [row["label"] for row in entry["rows"]],
+                                             "counts": [row["count"] for row in entry["rows"]]}
+                                            for entry in context["summary"] if "rows" in entry],
+                                "daily": context["daily"], "label": str(_("Submissions"))}
         return super().get_context_data(**context, **kwargs)
 
 
