@@ -3,6 +3,8 @@ export of what the filters kept, and a bounded number of queries whatever the pa
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from forms_builder.services import form_submit, form_version_publish
 from scrm.platform.tenancy import tenant_scope
@@ -137,3 +139,20 @@ def test_an_agent_without_the_right_to_see_submissions_is_refused(client, world,
     client.force_login(finance)
 
     assert client.get(reverse("forms_builder:submission-list", args=[world["form"].pk])).status_code == 403
+
+
+_filter_names = st.sampled_from(["a_name", "a_channel", "a_likes", "a_stars", "a_spent_min", "a_spent_max",
+                                 "a_day_after", "a_day_before", "a_ok", "a_city", "a_unknown", "page", "sort"])
+_filter_values = st.lists(st.one_of(st.text(max_size=12), st.integers(-10**20, 10**20).map(str),
+                                    st.sampled_from(["jd", "5", "2026-02-30", "1e400", "NaN", "-0", "9" * 30])),
+                          min_size=1, max_size=3)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(query=st.dictionaries(_filter_names, _filter_values, max_size=5))
+def test_random_filters_give_a_page_never_a_server_error(client, ops_admin, world, query):
+    client.force_login(ops_admin)
+    response = client.get(reverse("forms_builder:submission-list", args=[world["form"].pk]), query)
+
+    assert response.status_code in (200, 404)  # 404: a page number past the end
