@@ -9,12 +9,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from forms_builder.errors import MSG_NOT_ALLOWED, FormError
+from forms_builder.filters import answer_filterset
 from forms_builder.models import Form, FormSubmission
-from forms_builder.selectors import form_submissions
+from forms_builder.selectors import answer_fields, form_submissions, region_choices_for
 from forms_builder.services import form_submit
 from scrm.api import TenantReadOnlyViewSet
-
-SUBMISSIONS_PAGE = 100
 
 
 class FormSerializer(serializers.ModelSerializer):
@@ -34,6 +33,15 @@ class SubmissionSerializer(serializers.ModelSerializer):
         fields = ["id", "version", "data", "customer", "source", "outcome", "created_at"]
 
 
+class SubmissionPageSerializer(serializers.Serializer):
+    """A page of submissions (the house PageNumberPagination)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SubmissionSerializer(many=True)
+
+
 class SubmissionCreateSerializer(serializers.Serializer):
     data = serializers.DictField(help_text="Answers by field key, as the public page posts them.")
 
@@ -47,7 +55,7 @@ class FormViewSet(TenantReadOnlyViewSet):
     def scoped_queryset(self):
         return Form.objects.select_related("current_version").order_by("name", "pk")
 
-    @extend_schema(request=SubmissionCreateSerializer, responses={200: SubmissionSerializer(many=True),
+    @extend_schema(request=SubmissionCreateSerializer, responses={200: SubmissionPageSerializer,
                                                                   201: SubmissionSerializer})
     @action(detail=True, methods=["get", "post"], url_path="submissions", permission_classes=[IsAuthenticated])
     def submissions(self, request, slug=None):
@@ -58,8 +66,12 @@ class FormViewSet(TenantReadOnlyViewSet):
         if request.method == "GET":
             if not request.user.has_perm("forms_builder.view_formsubmission"):
                 raise PermissionDenied(MSG_NOT_ALLOWED)
-            rows = form_submissions(form)[:SUBMISSIONS_PAGE]
-            return Response(SubmissionSerializer(rows, many=True).data)
+            # Newest first, in the house pages (`?page=`), filtered on answers as the submissions list is ("a_<key>").
+            specs = answer_fields(form)
+            rows = answer_filterset(specs, regions=region_choices_for({"sections": [{"fields": specs}]}))(
+                request.query_params or None, queryset=form_submissions(form)).qs
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response(SubmissionSerializer(page, many=True).data)
         if not request.user.has_perm("forms_builder.add_formsubmission"):
             raise PermissionDenied(MSG_NOT_ALLOWED)
         given = SubmissionCreateSerializer(data=request.data)

@@ -134,7 +134,9 @@ def django_field(field, *, regions=()):
     if kind == FieldType.MULTI_CHOICE:
         return forms.MultipleChoiceField(choices=_choices(field), widget=forms.CheckboxSelectMultiple, **common)
     if kind == FieldType.REGION:
-        return forms.TypedChoiceField(choices=[("", "—"), *regions], coerce=int, empty_value=None, **common)
+        return forms.TypedChoiceField(choices=[("", "—"), *region_answers(field, regions)], coerce=int,
+                                      empty_value=None, widget=forms.Select(attrs={"data-region-cascade": "1"}),
+                                      **common)
     if kind == FieldType.MOBILE:
         return MobileField(max_length=30, widget=forms.TextInput(attrs={**attrs, "inputmode": "tel",
                                                                          "autocomplete": "tel"}), **common)
@@ -150,6 +152,31 @@ def django_field(field, *, regions=()):
         return SchemaFileField(file_types=types, max_size_mb=field.get("max_size_mb") or DEFAULT_FILE_SIZE_MB,
                                widget=forms.ClearableFileInput(attrs={"accept": ",".join(types)}), **common)
     raise ValueError(f"no form field for type {kind!r}")
+
+
+def region_answers(field, regions):
+    """The regions a region field accepts, among `regions` (the organization's, selectors.region_choices()): those
+    at its `depth`, and those with nothing below them above it; without a depth, those with nothing below them.
+    Anything else (another organization's region, a province when a city is asked for) is not a valid choice."""
+    nodes = getattr(regions, "nodes", None)
+    if not nodes:
+        return list(regions)
+    depth = field.get("depth")
+
+    def accepted(node):
+        return node["depth"] == depth or (node["leaf"] and node["depth"] < depth) if depth else node["leaf"]
+
+    return [(pk, label) for pk, label in regions if pk in nodes and accepted(nodes[pk])]
+
+
+def region_tree(schema, regions):
+    """What the cascading selects of a form need: [[id, parent id, name]] of the organization's regions in tree
+    order, or None when the form has no region field. Embedded in the page (no request per level); which regions a
+    field accepts the browser reads from the field's own select, which only offers those."""
+    nodes = getattr(regions, "nodes", None)
+    if not nodes or not any(f["type"] == FieldType.REGION for f in schema_fields(schema)):
+        return None
+    return [[pk, nodes[pk]["parent"], nodes[pk]["name"]] for pk, _label in regions]
 
 
 def _json_value(value):
@@ -248,4 +275,5 @@ def logic_rules(schema):
             for f in schema_fields(schema)]
 
 
-__all__ = ["MAX_FILE_SIZE_MB", "FileAnswer", "SchemaForm", "build_form", "initial_values", "logic_rules"]
+__all__ = ["MAX_FILE_SIZE_MB", "FileAnswer", "SchemaForm", "build_form", "initial_values", "logic_rules",
+           "region_answers", "region_tree"]

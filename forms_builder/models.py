@@ -8,6 +8,7 @@ labels and options its author saw. The schema's shape is in `forms_builder.schem
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -117,7 +118,10 @@ class FormSubmission(TenantModel):
         verbose_name = _("form submission")
         verbose_name_plural = _("form submissions")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organization", "form", "created_at"], name="formsub_org_form_at_idx")]
+        indexes = [models.Index(fields=["organization", "form", "created_at"], name="formsub_org_form_at_idx"),
+                   # Filters on answers ("data @> {key: value}": choices, ratings) across the submissions list and
+                   # the ticket queues' custom fields.
+                   GinIndex(fields=["data"], name="formsub_data_gin", opclasses=["jsonb_path_ops"])]
 
     def __str__(self):
         return f"{self.form} #{self.pk}"

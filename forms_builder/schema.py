@@ -150,6 +150,9 @@ _FIELD = {
                        "items": {"type": "string", "pattern": "^\\.[a-z0-9]{1,8}$"}},
         "max_size_mb": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_FILE_SIZE_MB},
         "bind": {"enum": list(BINDINGS)},
+        # Region fields: the level of the organization's region tree the answer must reach (1 = the top level); a
+        # region with nothing below it is accepted above that level. Without it: a region with nothing below it.
+        "depth": {"type": "integer", "minimum": 1, "maximum": 6},
         "visible_if": _CONDITION_GROUP,
         "required_if": _CONDITION_GROUP,
     },

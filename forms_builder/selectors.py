@@ -1,16 +1,32 @@
 """Reads of the forms app, shaped for its pages, the public form and the tickets app."""
 
-from django.db.models import Count
+from datetime import datetime, time, timedelta
 
+from django.db.models import Avg, Count, Max, Min, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from forms_builder.filters import NumericAnswer
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
-from forms_builder.schema import CHOICE_TYPES, FieldType, schema_fields
+from forms_builder.schema import CHOICE_TYPES, NO_VALUE_TYPES, NUMERIC_TYPES, FieldType, schema_fields
 from scrm.models import Organization, Region
 
 
+class RegionChoices(list):
+    """[(id, "华东 / 江苏 / 南京")] in tree order, and `nodes`: {id: {"name", "parent", "path", "depth", "leaf"}} (the
+    tree the cascading selects and the region checks read)."""
+
+    def __init__(self, choices, nodes):
+        super().__init__(choices)
+        self.nodes = nodes
+
+
 def region_choices():
-    """[(id, "华东 / 江苏 / 南京")] of the open scope's regions, for region fields (one query)."""
+    """The open scope's regions for region fields (one query): see RegionChoices."""
     regions = list(Region.objects.only("pk", "name", "parent_id", "path").order_by("path"))
     names = {region.pk: region for region in regions}
+    parents = {region.parent_id for region in regions}
 
     def label(region):
         parts = []
@@ -19,7 +35,17 @@ def region_choices():
             region = names.get(region.parent_id)
         return " / ".join(reversed(parts))
 
-    return [(region.pk, label(region)) for region in regions]
+    nodes = {region.pk: {"name": region.name, "parent": region.parent_id, "path": region.path,
+                         "depth": region.path.strip("/").count("/") + 1, "leaf": region.pk not in parents}
+             for region in regions}
+    return RegionChoices([(region.pk, label(region)) for region in regions], nodes)
+
+
+def region_choices_for(schema):
+    """region_choices() when `schema` has a region field, else none (and no query: most forms have none)."""
+    if any(field["type"] == FieldType.REGION for field in schema_fields(schema)):
+        return region_choices()
+    return RegionChoices([], {})
 
 
 def form_list(*, purpose=None):
@@ -128,14 +154,20 @@ def form_file(*, submission_id, file_id):
     return FormFile.objects.filter(submission_id=submission_id, pk=file_id).first()
 
 
+def answer_fields(form):
+    """Every answerable field of a form across its versions, each key once, as its latest version defines it (label,
+    type, options), in the order the keys first appeared: the columns and filters of the submissions list."""
+    specs = {}
+    for schema in FormVersion.objects.filter(form=form).order_by("number").values_list("schema", flat=True):
+        for field in schema_fields(schema):
+            if field["type"] not in NO_VALUE_TYPES:
+                specs[field["key"]] = field
+    return list(specs.values())
+
+
 def export_columns(form):
     """Columns of an export across every version: each field key once, labelled as in its latest version."""
-    columns = {}
-    for version in FormVersion.objects.filter(form=form).order_by("number"):
-        for field in schema_fields(version.schema):
-            if field["type"] != FieldType.INFO:
-                columns[field["key"]] = field["label"]
-    return columns
+    return {spec["key"]: spec["label"] for spec in answer_fields(form)}
 
 
 def version_diff(older, newer):
@@ -163,34 +195,61 @@ def form_versions_with_diffs(form):
 
 
 def form_summary(form):
-    """Per choice and rating field of the current version: how many submissions chose each option (across every
-    version, by key), and the average rating. One query per field."""
-    from django.db.models import Q
-
+    """Per field of the current version, over every submission (all versions, by key), computed in the database in
+    one query: choice and rating fields count each option (and a rating its average), number and money fields give
+    how many answered and their minimum, average and maximum. [{"key", "label", "type", "rows": [{"label", "count",
+    "percent"}], "total", "average"?} or {"key", "label", "type", "answered", "min", "avg", "max"}]."""
     if form.current_version_id is None:
         return []
-    submissions = FormSubmission.objects.filter(form=form)
-    summary = []
-    for field in schema_fields(form.current_version.schema):
+    fields = [f for f in schema_fields(form.current_version.schema)
+              if f["type"] in CHOICE_TYPES or f["type"] in NUMERIC_TYPES]
+    aggregates, plans = {}, []
+    for i, field in enumerate(fields):
         kind, key = field["type"], field["key"]
-        if kind in CHOICE_TYPES:
-            options = [(option["value"], option["label"]) for option in field.get("options", ())]
-            lookup = "contains" if kind == FieldType.MULTI_CHOICE else "exact"
-            counts = submissions.aggregate(**{
-                f"o{i}": Count("pk", filter=Q(**{f"data__{key}__{lookup}": [value] if lookup == "contains" else value}))
-                for i, (value, _label) in enumerate(options)})
-            rows = [{"label": label, "count": counts[f"o{i}"]} for i, (_value, label) in enumerate(options)]
-        elif kind == FieldType.RATING:
-            counts = submissions.aggregate(**{f"r{n}": Count("pk", filter=Q(**{f"data__{key}": n}))
-                                              for n in range(1, 6)})
-            rows = [{"label": "★" * n, "count": counts[f"r{n}"]} for n in range(5, 0, -1)]
+        if kind in CHOICE_TYPES or kind == FieldType.RATING:
+            if kind == FieldType.RATING:
+                options = [(n, "★" * n) for n in range(5, 0, -1)]
+            else:
+                options = [(option["value"], option["label"]) for option in field.get("options", ())]
+            for j, (value, _label) in enumerate(options):
+                contained = [value] if kind == FieldType.MULTI_CHOICE else value
+                aggregates[f"f{i}o{j}"] = Count("pk", filter=Q(data__contains={key: contained}))
+            plans.append((i, field, options))
         else:
-            continue
-        total = sum(row["count"] for row in rows)
-        for row in rows:
-            row["percent"] = round(100 * row["count"] / total) if total else 0
-        entry = {"key": key, "label": field["label"], "rows": rows, "total": total}
-        if kind == FieldType.RATING and total:
-            entry["average"] = round(sum(int(counts[f"r{n}"]) * n for n in range(1, 6)) / total, 2)
+            number = NumericAnswer(KeyTextTransform(key, "data"))
+            aggregates.update({f"f{i}n": Count(number), f"f{i}min": Min(number), f"f{i}avg": Avg(number),
+                               f"f{i}max": Max(number)})
+            plans.append((i, field, None))
+    if not aggregates:
+        return []
+    result = FormSubmission.objects.filter(form=form).aggregate(**aggregates)
+    summary = []
+    for i, field, options in plans:
+        entry = {"key": field["key"], "label": field["label"], "type": field["type"]}
+        if options is None:
+            average = result[f"f{i}avg"]
+            entry.update(answered=result[f"f{i}n"], min=result[f"f{i}min"], max=result[f"f{i}max"],
+                         avg=round(average, 2) if average is not None else None)
+        else:
+            rows = [{"label": label, "count": result[f"f{i}o{j}"]} for j, (_value, label) in enumerate(options)]
+            total = sum(row["count"] for row in rows)
+            for row in rows:
+                row["percent"] = round(100 * row["count"] / total) if total else 0
+            entry.update(rows=rows, total=total)
+            if field["type"] == FieldType.RATING and total:
+                entry["average"] = round(sum(result[f"f{i}o{j}"] * value for j, (value, _l) in enumerate(options))
+                                         / total, 2)
         summary.append(entry)
     return summary
+
+
+def form_daily_counts(form, *, days=60):
+    """Submissions per day (Asia/Shanghai) over the last `days` days, every day listed (0 when none): one query."""
+    today = timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    since = timezone.make_aware(datetime.combine(first, time.min))
+    counts = dict(FormSubmission.objects.filter(form=form, created_at__gte=since)
+                  .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+                  .values("day").annotate(n=Count("pk")).values_list("day", "n"))
+    return [{"day": (first + timedelta(days=n)).isoformat(), "count": counts.get(first + timedelta(days=n), 0)}
+            for n in range(days)]

@@ -24,7 +24,7 @@ from forms_builder.hooks import edit_listeners, submission_handler
 from forms_builder.logic import routing_for
 from forms_builder.models import Form, FormFile, FormSubmission, FormSubmissionChange, FormVersion
 from forms_builder.schema import NO_VALUE_TYPES, FieldType, empty_schema, schema_fields, schema_validate
-from forms_builder.selectors import answer_display, region_choices
+from forms_builder.selectors import answer_display, region_choices, region_choices_for
 from forms_builder.tokens import IDENTITY_PARAM, identity_token
 from forms_builder.webhooks import webhook_enqueue
 from scrm.customers.phones import mask_mobile
@@ -181,7 +181,7 @@ def _customer_for(organization, schema, answers):
 
 def submission_validate(*, version, data, files=None):
     """The answers the engine accepts for `version` (and the files to store), or FormError with each problem."""
-    form = build_form(version.schema, data=data, files=files, regions=region_choices())
+    form = build_form(version.schema, data=data, files=files, regions=region_choices_for(version.schema))
     if not form.is_valid():
         problems = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
         raise FormError(MSG_SUBMISSION_INVALID, problems=problems)

@@ -19,6 +19,7 @@ urlpatterns = [
          name="submission-export-csv"),
     path("<int:pk>/export.xlsx", views.SubmissionExportView.as_view(), {"extension": "xlsx"},
          name="submission-export-xlsx"),
+    path("<int:pk>/submissions/", views.SubmissionListView.as_view(), name="submission-list"),
     path("<int:pk>/submissions/<int:submission_pk>/", views.SubmissionDetailView.as_view(),
          name="submission-detail"),
     path("<int:pk>/submissions/<int:submission_pk>/edit/", views.SubmissionEditView.as_view(),

@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from forms_builder import selectors
-from forms_builder.engine import build_form, logic_rules
+from forms_builder.engine import build_form, logic_rules, region_tree
 from forms_builder.errors import (
     MSG_CREATED,
     MSG_DRAFT_SAVED,
@@ -25,6 +25,7 @@ from forms_builder.errors import (
     FormError,
 )
 from forms_builder.exports import submissions_csv, submissions_xlsx
+from forms_builder.filters import answer_filterset
 from forms_builder.models import Form, FormSubmission, FormWebhookDelivery
 from forms_builder.permissions import may_edit_forms, may_edit_submissions, may_view_forms, may_view_submissions
 from forms_builder.schema import BINDINGS, FIELD_TYPES, OPERATORS, schema_problems
@@ -36,7 +37,7 @@ from forms_builder.services import (
     form_version_publish,
     submission_edit,
 )
-from forms_builder.tables import FormTable, SubmissionTable
+from forms_builder.tables import FormTable, SubmissionTable, answer_columns
 from forms_builder.views_public import sections_for_display, style_widgets
 from forms_builder.webhooks import SIGNATURE_HEADER, url_origin, webhook_replay
 from scrm.models import Team
@@ -62,6 +63,7 @@ EDITOR_TEXT = {
     "regex": _('Pattern (regular expression)'),
     "file_types": _('Accepted file types (.jpg .png ...)'),
     "max_size_mb": _('Largest file (MB)'),
+    "depth": _('Region level to reach (1 = top; empty: the last)'),
     "bind": _('Customer profile field'),
     "none": _('(none)'),
     "visible_if": _('Show only when'),
@@ -198,6 +200,11 @@ class FormDetailView(_FormsPage, TemplateView):
             TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
             context["table"] = table
             context["summary"] = selectors.form_summary(form)
+            context["daily"] = selectors.form_daily_counts(form)
+            context["chart"] = {"summary": [{"key": entry["key"], "labels": [row["label"] for row in entry["rows"]],
+                                             "counts": [row["count"] for row in entry["rows"]]}
+                                            for entry in context["summary"] if "rows" in entry],
+                                "daily": context["daily"], "label": str(_("Submissions"))}
         return super().get_context_data(**context, **kwargs)
 
 
@@ -307,10 +314,41 @@ class FormPreviewView(_EditPage, View):
         problems = schema_problems(schema) if schema is not None else [("/", "?")]
         if problems:
             return render(request, "forms_builder/_preview.html", {"problems": problems})
-        bound = style_widgets(build_form(schema, regions=selectors.region_choices(), prefix="preview"))
+        regions = selectors.region_choices_for(schema)
+        bound = style_widgets(build_form(schema, regions=regions, prefix="preview"))
         return render(request, "forms_builder/_preview.html", {
             "form": form, "sections": sections_for_display(schema, bound), "logic": logic_rules(schema),
+            "regions": region_tree(schema, regions),
             "submit_label": schema.get("submit_label", "")})
+
+
+def filtered_submissions(request, form):
+    """The form's submissions filtered on any field (the GET's "a_<key>" filters), the filterset, and the fields by
+    key across every version (selectors.answer_fields)."""
+    specs = selectors.answer_fields(form)
+    regions = selectors.region_choices_for({"sections": [{"fields": specs}]})
+    filterset = answer_filterset(specs, regions=regions)(request.GET or None,
+                                                         queryset=selectors.form_submissions(form))
+    return filterset, specs, regions
+
+
+class SubmissionListView(_FormsPage, TemplateView):
+    """Every submission of a form, one column per field key across its versions, filtered on any field."""
+
+    template_name = "forms_builder/submissions.html"
+    rule = staticmethod(may_view_submissions)
+
+    def get_context_data(self, pk, **kwargs):
+        form = self.get_form_obj(pk)
+        filterset, specs, regions = filtered_submissions(self.request, form)
+        # An invalid filter (a range of letters) is ignored and shown with its error; the valid ones apply.
+        table = SubmissionTable(filterset.qs, exclude=("summary",),
+                                extra_columns=answer_columns(specs, region_names=dict(regions)))
+        TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(form=form, filter=filterset, table=table, query=query.urlencode(),
+                                        **kwargs)
 
 
 class SubmissionDetailView(_FormsPage, TemplateView):
@@ -377,7 +415,8 @@ class SubmissionExportView(_FormsPage, View):
 
     def get(self, request, pk, extension):
         form = self.get_form_obj(pk)
-        submissions = selectors.form_submissions(form)[:EXPORT_LIMIT]
+        filterset, _specs, _regions = filtered_submissions(request, form)  # what the list showed, filters and all
+        submissions = filterset.qs[:EXPORT_LIMIT]
         if extension == "xlsx":
             body = submissions_xlsx(form, submissions)
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -21,7 +21,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from forms_builder.crm import customer_prefill
-from forms_builder.engine import build_form, initial_values, logic_rules
+from forms_builder.engine import build_form, initial_values, logic_rules, region_tree
 from forms_builder.errors import (
     MSG_CAPTCHA_WRONG,
     MSG_EDIT_CLOSED,
@@ -31,7 +31,13 @@ from forms_builder.errors import (
 )
 from forms_builder.models import Form, FormSubmission
 from forms_builder.ratelimit import submit_allowed
-from forms_builder.selectors import public_form, public_organization, region_choices, submission_for_edit
+from forms_builder.selectors import (
+    public_form,
+    public_organization,
+    region_choices,
+    region_choices_for,
+    submission_for_edit,
+)
 from forms_builder.services import form_submit, submission_edit
 from forms_builder.tokens import (
     IDENTITY_PARAM,
@@ -42,6 +48,7 @@ from forms_builder.tokens import (
     identity_customer_id,
 )
 from scrm.models import Customer
+from scrm.platform.http import client_ip
 from scrm.platform.tenancy import tenant_scope
 
 TEMPLATE = "forms_builder/public/form.html"
@@ -98,10 +105,6 @@ def style_widgets(form):
     return form
 
 
-def client_address(request):
-    return request.META.get("REMOTE_ADDR") or None
-
-
 @method_decorator(never_cache, name="dispatch")
 class PublicFormView(View):
     def _load(self, org, slug):
@@ -110,11 +113,13 @@ class PublicFormView(View):
             raise Http404
         return organization
 
-    def _render(self, request, organization, form, bound, *, error="", status=200, identity="", captcha=None):
+    def _render(self, request, organization, form, bound, *, regions, error="", status=200, identity="",
+                captcha=None):
         version = form.current_version
         context = {
             "organization": organization, "form": form, "version": version, "bound": style_widgets(bound),
             "sections": sections_for_display(version.schema, bound), "logic": logic_rules(version.schema),
+            "regions": region_tree(version.schema, regions),
             "error": error, "honeypot": HONEYPOT, "submit_label": version.schema.get("submit_label", ""),
             "identity_field": IDENTITY_FIELD, "identity": identity,
             "captcha": (captcha or CaptchaForm()) if form.captcha else None,
@@ -135,8 +140,10 @@ class PublicFormView(View):
             customer = identity_customer(form, token)
             # The customer's profile first, then what the link's own parameters say.
             initial = {**customer_prefill(schema, customer), **initial_values(schema, request.GET)}
-            bound = build_form(schema, initial=initial, regions=region_choices())
-            return self._render(request, organization, form, bound, identity=token if customer else "")
+            regions = region_choices_for(schema)
+            bound = build_form(schema, initial=initial, regions=regions)
+            return self._render(request, organization, form, bound, regions=regions,
+                                identity=token if customer else "")
 
     def post(self, request, org, slug):
         organization = self._load(org, slug)
@@ -147,31 +154,33 @@ class PublicFormView(View):
             if request.POST.get(HONEYPOT):
                 return redirect("forms_public:thanks", org=org, slug=slug)  # a bot: thanked, nothing stored
             schema = form.current_version.schema
-            bound = build_form(schema, data=request.POST, files=request.FILES, regions=region_choices())
+            regions = region_choices_for(schema)
+            bound = build_form(schema, data=request.POST, files=request.FILES, regions=regions)
             token = request.POST.get(IDENTITY_FIELD, "")
             customer = identity_customer(form, token)
             identity = token if customer else ""
-            if not submit_allowed(form_id=form.pk, client=client_address(request)):
-                return self._render(request, organization, form, bound, error=MSG_RATE_LIMITED, status=429,
-                                    identity=identity)
+            if not submit_allowed(form_id=form.pk, client=client_ip(request)):
+                return self._render(request, organization, form, bound, regions=regions, error=MSG_RATE_LIMITED,
+                                    status=429, identity=identity)
             if form.captcha:
                 captcha = CaptchaForm(request.POST)
                 if not captcha.is_valid():
                     # A new picture: the one answered is used up, right or wrong.
-                    return self._render(request, organization, form, bound, error=MSG_CAPTCHA_WRONG, status=400,
-                                        identity=identity, captcha=CaptchaForm())
+                    return self._render(request, organization, form, bound, regions=regions,
+                                        error=MSG_CAPTCHA_WRONG, status=400, identity=identity,
+                                        captcha=CaptchaForm())
             try:
                 submission = form_submit(
                     form=form, data=request.POST, files=request.FILES, source=FormSubmission.Source.PUBLIC,
-                    customer=customer, ip=client_address(request),
+                    customer=customer, ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""))
             except FormError as exc:
                 if form.status != Form.Status.PUBLISHED:
                     return render(request, TEMPLATE, {"organization": organization, "form": form,
                                                       "closed": MSG_FORM_CLOSED}, status=410)
                 bound.is_valid()  # the same engine: shows each problem beside its field
-                return self._render(request, organization, form, bound, error=str(exc), status=400,
-                                    identity=identity)
+                return self._render(request, organization, form, bound, regions=regions, error=str(exc),
+                                    status=400, identity=identity)
             thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
             if form.edit_days:
                 thanks += f"?edit={edit_token(submission)}"
@@ -238,7 +247,7 @@ class PublicSubmissionEditView(View):
 
     def post(self, request, org, slug, token):
         submission = self.submission
-        if not submit_allowed(form_id=self.form.pk, client=client_address(request)):
+        if not submit_allowed(form_id=self.form.pk, client=client_ip(request)):
             bound = build_form(submission.version.schema, data=request.POST, regions=region_choices())
             return self._page(request, bound, error=MSG_RATE_LIMITED, status=429)
         try:

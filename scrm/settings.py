@@ -202,7 +202,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Reverse proxies of ours in front of gunicorn (0: none, REMOTE_ADDR is the client). Read by the one client-address
+# helper, which axes (lockouts) and the public forms (budget per address) both use.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "scrm.platform.http.client_ip"
 
 # --- Internationalisation: Chinese first, English selectable ----------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

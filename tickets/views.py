@@ -49,6 +49,7 @@ from tickets.errors import (
     TicketError,
 )
 from tickets.filters import TicketFilter, sla_state_choices
+from tickets.filters_fields import custom_field_filters, tickets_with_answers
 from tickets.forms import (
     AssignForm,
     BulkActionForm,
@@ -116,14 +117,16 @@ class _QueuePage(ModuleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         request = self.request
         ticket_filter = TicketFilter(request.GET, queryset=self.tickets(), request=request)
-        table = TicketTable(ticket_filter.qs)
+        answers = custom_field_filters(request.GET)  # the chosen type's custom fields, if it has any
+        table = TicketTable(tickets_with_answers(ticket_filter.qs, answers))
         TableRequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": CappedCountPaginator}).configure(
             table)
         query = request.GET.copy()
         query.pop("page", None)
         work = may_work(request.user)
         return super().get_context_data(
-            page=self.page, title=self.title, filter=ticket_filter, table=table, filter_query=query.urlencode(),
+            page=self.page, title=self.title, filter=ticket_filter, answers=answers, table=table,
+            filter_query=query.urlencode(),
             sla_choices=sla_state_choices(), may_work=work, may_assign_others=may_assign_others(request.user),
             may_log=may_log_tickets(request.user), may_see_board=may_see_board(request.user),
             bulk_actions=BulkActionForm.ACTIONS, priorities=Ticket.Priority.choices,

@@ -18,7 +18,7 @@ from tickets.errors import MSG_CREATED, MSG_NOT_ALLOWED, TicketError
 from tickets.forms import TicketLogForm
 from tickets.permissions import may_log_tickets
 from tickets.services.forms import FormError, ticket_log_with_fields, ticket_type_fields_form
-from tickets.views_forms import custom_fields_posted
+from tickets.views_forms import custom_fields_posted, new_fields_context
 
 # How many customers the search beside the form offers at once.
 CUSTOMER_MATCHES = 8
@@ -56,7 +56,18 @@ class TicketLogView(_LogPage, FormView):
         picked = []
         if chosen and str(chosen).isdigit():
             picked = _shown(customer_list(user=self.request.user).filter(pk=chosen))
-        return {**context, "picked": picked}
+        return {**context, "picked": picked, **self._fields_posted(form)}
+
+    def _fields_posted(self, form):
+        """A refused POST comes back with the custom fields as typed (and the engine's remarks beside them), rendered
+        in the page, instead of the empty fields the slot would fetch for the type."""
+        if self.request.method != "POST":
+            return {}
+        chosen = form["type"].value()
+        fields_form = ticket_type_fields_form(int(chosen)) if str(chosen or "").isdigit() else None
+        if fields_form is None:
+            return {}
+        return new_fields_context(fields_form, data=self.request.POST, files=self.request.FILES)
 
     def form_valid(self, form):
         data = form.cleaned_data

@@ -11,7 +11,7 @@ from django.views import View
 
 from forms_builder.engine import build_form, logic_rules
 from forms_builder.models import Form, FormSubmission
-from forms_builder.selectors import forms_published, region_choices, submission_rows
+from forms_builder.selectors import forms_published, region_choices_for, submission_rows
 from forms_builder.views_public import sections_for_display, style_widgets
 from scrm.platform.access import ModuleRequiredMixin
 from tickets.errors import TicketError
@@ -36,7 +36,7 @@ MSG_TYPE_FIELDS_SAVED = _("The custom fields of “%(name)s” are saved.")
 def fields_form_for(form, *, data=None, files=None, initial=None):
     """The bound Django form of a fields form's current version, with the page's classes ("cf-" names)."""
     return style_widgets(build_form(form.current_version.schema, data=data, files=files, initial=initial,
-                                    regions=region_choices(), prefix=FIELDS_PREFIX))
+                                    regions=region_choices_for(form.current_version.schema), prefix=FIELDS_PREFIX))
 
 
 def _panel_context(request, ticket, *, bound=None, error=""):
@@ -160,10 +160,12 @@ class TicketLogFieldsView(ModuleRequiredMixin, View):
             raise PermissionDenied
         type_id = request.GET.get("type") or ""
         form = ticket_type_fields_form(int(type_id)) if type_id.isdigit() else None
-        context = {}
-        if form is not None:
-            bound = fields_form_for(form)
-            schema = form.current_version.schema
-            context = {"fields_form": form, "fields_sections": sections_for_display(schema, bound),
-                       "fields_logic": logic_rules(schema)}
-        return render(request, "tickets/_new_fields.html", context)
+        return render(request, "tickets/_new_fields.html", new_fields_context(form) if form is not None else {})
+
+
+def new_fields_context(form, *, data=None, files=None):
+    """新建工单's custom-fields block for a type's fields `form`: empty, or bound to a POST ("cf-" names)."""
+    bound = fields_form_for(form, data=data, files=files)
+    schema = form.current_version.schema
+    return {"fields_form": form, "fields_sections": sections_for_display(schema, bound),
+            "fields_logic": logic_rules(schema)}

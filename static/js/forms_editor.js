@@ -335,6 +335,9 @@
         })));
         props.appendChild(input(T.max_size_mb, field.max_size_mb, set("max_size_mb", numberOrEmpty), {type: "number"}));
       }
+      if (type === "region") {
+        props.appendChild(input(T.depth, field.depth, set("depth", intOrEmpty), {type: "number", testid: "prop-depth"}));
+      }
       if (type === "text" || type === "mobile") {
         props.appendChild(el("div", {"class": "mb-2"}, [el("label", {"class": "form-label small mb-0", text: T.bind}),
           el("select", {"class": "form-select form-select-sm", onchange: function (event) { change(function () { setOrDelete(field, "bind", event.target.value); }); }},

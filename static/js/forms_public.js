@@ -41,7 +41,76 @@
     return g.mode === "any" ? results.some(Boolean) : results.every(Boolean);
   }
 
+  // Cascading selects for region fields (province → city → district, whatever the organization's tree): the
+  // field's own select stays the answer (hidden; it offers only what the server accepts) and the levels set it. The
+  // tree is embedded as the JSON script "<form id>-regions": [[id, parent id, name], ...].
+  function cascade(form) {
+    var data = document.getElementById(form.id + "-regions");
+    if (!data) { return; }
+    var children = {}, parentOf = {}, names = {};
+    JSON.parse(data.textContent).forEach(function (n) {
+      var id = String(n[0]), parent = n[1] === null ? "" : String(n[1]);
+      (children[parent] = children[parent] || []).push(id);
+      parentOf[id] = parent;
+      names[id] = n[2];
+    });
+    form.querySelectorAll("select[data-region-cascade]").forEach(function (select) {
+      if (select.getAttribute("data-cascaded")) { return; }
+      select.setAttribute("data-cascaded", "1");
+      var offered = {}, accepted = {};
+      Array.prototype.forEach.call(select.options, function (o) {
+        if (!o.value) { return; }
+        accepted[o.value] = true;
+        for (var x = o.value; x; x = parentOf[x]) { offered[x] = true; }  // it, and the regions above it
+      });
+      var key = (select.closest("[data-field]") || select).getAttribute("data-field") || select.name;
+      var caption = form.querySelector('label[for="' + select.id + '"]');
+      var box = document.createElement("div");
+      box.className = "d-flex flex-column gap-2 scrm-region-cascade";
+      select.hidden = true;
+      select.insertAdjacentElement("afterend", box);
+
+      function commit(path) {
+        var last = path.length ? path[path.length - 1] : "";
+        select.value = accepted[last] ? last : "";
+        select.dispatchEvent(new Event("change", {bubbles: true}));
+      }
+      function rebuild(path) {
+        box.textContent = "";
+        var parent = "";
+        for (var depth = 0; ; depth++) {
+          var ids = (children[parent] || []).filter(function (id) { return offered[id]; });
+          if (!ids.length) { break; }
+          var level = document.createElement("select");
+          level.className = "form-select";
+          level.setAttribute("data-testid", "region-" + key + "-" + (depth + 1));
+          level.setAttribute("aria-label", (caption ? caption.textContent : key) + " " + (depth + 1));
+          level.appendChild(new Option("—", ""));
+          ids.forEach(function (id) { level.appendChild(new Option(names[id], id)); });
+          level.value = path[depth] || "";
+          level.disabled = select.disabled;
+          (function (d, element) {
+            element.addEventListener("change", function (event) {
+              event.stopPropagation();
+              var chosen = path.slice(0, d);
+              if (element.value) { chosen.push(element.value); }
+              rebuild(chosen);
+              commit(chosen);
+            });
+          }(depth, level));
+          box.appendChild(level);
+          if (!path[depth]) { break; }
+          parent = path[depth];
+        }
+      }
+      var start = [];
+      for (var x = select.value; x; x = parentOf[x]) { start.unshift(x); }
+      rebuild(start);
+    });
+  }
+
   function attach(form, rules) {
+  cascade(form);
   function wrapper(key) { return form.querySelector('[data-field="' + key + '"]'); }
 
   function valueOf(rule) {

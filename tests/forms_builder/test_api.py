@@ -44,7 +44,7 @@ def test_a_submission_through_the_api_is_validated_like_the_page(organization, m
         submission = FormSubmission.objects.get()
         assert submission.source == "api" and Ticket.objects.filter(pk=submission.outcome["ticket_id"]).exists()
     assert _api(make_user(organization, Role.OPS_ADMIN)).get(
-        "/api/v1/forms/repair/submissions/").json()[0]["id"] == submission.pk
+        "/api/v1/forms/repair/submissions/").json()["results"][0]["id"] == submission.pk
     finance = _api(make_user(organization, Role.FINANCE))  # no right on forms at all
     assert finance.get("/api/v1/forms/repair/submissions/").status_code == 403
     assert finance.post("/api/v1/forms/repair/submissions/", {"data": GOOD}, format="json").status_code == 403

@@ -24,7 +24,8 @@ class TicketTypeForm(TenantModel):
 
 
 class TicketFieldAnswers(TenantModel):
-    """One save of a ticket's custom fields; the latest is what the ticket page shows."""
+    """One save of a ticket's custom fields; the latest (`is_current`, one per ticket) is what the ticket page shows
+    and what the queue filters read."""
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="field_answers",
                                verbose_name=_("ticket"))
@@ -33,6 +34,8 @@ class TicketFieldAnswers(TenantModel):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                            related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    # The ticket's answers now; earlier saves are its history. The queue filters join tickets to these rows only.
+    is_current = models.BooleanField(_("current"), default=False)
 
     class Meta:
         verbose_name = _("ticket field answers")
@@ -40,4 +43,6 @@ class TicketFieldAnswers(TenantModel):
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["organization", "ticket", "at"], name="ticketfields_org_ticket_idx")]
         constraints = [models.UniqueConstraint(fields=["organization", "submission"],
-                                               name="ticketfields_org_submission_uniq")]
+                                               name="ticketfields_org_submission_uniq"),
+                       models.UniqueConstraint(fields=["organization", "ticket"], condition=models.Q(is_current=True),
+                                               name="ticketfields_org_ticket_current_uniq")]

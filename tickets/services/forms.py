@@ -120,8 +120,10 @@ def ticket_fields_save(*, ticket, data, files=None, actor=None):
                                  customer=ticket.customer, actor=actor)
         submission.outcome = {"ticket_id": ticket.pk, "number": ticket.number}
         submission.save(update_fields=["outcome"])
+        # Under the ticket's row lock: the previous answers become history, these the current ones.
+        TicketFieldAnswers.objects.filter(ticket=ticket, is_current=True).update(is_current=False)
         return TicketFieldAnswers.objects.create(organization_id=ticket.organization_id, ticket=ticket,
-                                                 submission=submission, by=actor)
+                                                 submission=submission, by=actor, is_current=True)
 
 
 __all__ = ["FormError", "intake_ticket_open", "ticket_fields_save", "ticket_log_with_fields",
