@@ -46,6 +46,10 @@ def _seed(tenant):
     tenant.objects.update(east=east, js=js, nj=nj, team=team, profile=profile)
 
 
+def _signs_in(username, password):
+    return Client().post("/accounts/login/", {"username": username, "password": password}).status_code == 302
+
+
 def _changes(org, subject):
     with tenant_scope(org):
         return list(SettingsChange.objects.filter(subject=subject).order_by("pk"))
@@ -173,7 +177,7 @@ def test_a_region_in_use_cannot_be_deleted_and_the_refusal_says_what_uses_it(pai
         Customer.objects.create(organization=org, display_name="王", region=a.objects["nj"])
     with pytest.raises(ValidationError) as caught:
         region_delete(organization=org, by=ops, region=a.objects["js"])
-    assert "南京" not in str(caught.value) and "region" in str(caught.value).lower()
+    assert "江苏" in caught.value.messages[0] and str(Region._meta.verbose_name_plural) in caught.value.messages[0]
     client = Client()
     client.force_login(ops)
     response = client.post(f"/settings/regions/{a.objects['nj'].pk}/delete/", follow=True)
@@ -245,7 +249,7 @@ def test_invited_user_gets_roles_a_team_and_a_password_shown_once_never_audited(
     user, password = user_invite(organization=org, by=ops, username="xiaoli", display_name="小李",
                                  roles=[Role.AGENT], custom_roles=[custom], mobile="13800000000",
                                  email="li@example.com", team=a.objects["team"])
-    assert Client().login(username="xiaoli", password=password)
+    assert _signs_in("xiaoli", password)
     with tenant_scope(org):
         assert set(user.groups.values_list("name", flat=True)) == {Role.AGENT}
         assert AgentProfile.objects.get(user=user).team == a.objects["team"]
@@ -261,8 +265,8 @@ def test_password_reset_replaces_the_password_at_once(pair):
     a, _b = pair
     org, ops, agent = a.organization, a.users[Role.OPS_ADMIN], a.users[Role.AGENT]
     password = user_password_reset(organization=org, by=ops, user=agent)
-    assert not Client().login(username=agent.username, password=TEST_PASSWORD)
-    assert Client().login(username=agent.username, password=password)
+    assert _signs_in(agent.username, TEST_PASSWORD) is False
+    assert _signs_in(agent.username, password)
     (change,) = _changes(org, "scrm.user")
     assert change.detail == {"username": agent.username, "password": "reset"}
 
@@ -296,7 +300,7 @@ def test_a_deactivated_user_cannot_sign_in_and_goes_offline(pair):
     client.force_login(ops)
     response = client.post(f"/settings/users/{agent.pk}/active/", {"active": "0"})
     assert response.status_code == 302
-    assert not Client().login(username=agent.username, password=TEST_PASSWORD)
+    assert _signs_in(agent.username, TEST_PASSWORD) is False
     with tenant_scope(org):
         assert AgentProfile.objects.get(user=agent).status == AgentProfile.Status.OFFLINE
         assert User.objects.filter(pk=agent.pk).exists()  # never deleted
