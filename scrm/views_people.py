@@ -80,7 +80,7 @@ def _supervisors():
 class RegionForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     code = forms.CharField(label=_("Code"), max_length=32, help_text=_("Unique in the organization, e.g. EAST."))
-    level = forms.ChoiceField(label=_("Level"), choices=Region.Level.choices)
+    level = forms.ChoiceField(label=_("Region level"), choices=Region.Level.choices)
     parent = forms.ModelChoiceField(label=_("Parent region"), queryset=Region.objects.none(), required=False,
                                     empty_label=_("None (an area at the top)"))
     managers = forms.ModelMultipleChoiceField(label=_("Managers (supervisors)"), queryset=User.objects.none(),
