@@ -4,7 +4,6 @@ service of scrm.services.staff (audited), whose refusals are shown on the form."
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -77,6 +76,10 @@ def _supervisors():
 # Regions --------------------------------------------------------------------------------------------------------
 
 
+def _indented(region):
+    return ("　" if region.level == Region.Level.PROVINCE else "") + region.name
+
+
 class RegionForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     code = forms.CharField(label=_("Code"), max_length=32, help_text=_("Unique in the organization, e.g. EAST."))
@@ -90,7 +93,7 @@ class RegionForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only areas and provinces can hold a region: a short list even when the tree has thousands of cities.
         self.fields["parent"].queryset = Region.objects.exclude(level=Region.Level.CITY).order_by("path")
-        self.fields["parent"].label_from_instance = lambda r: ("　" if r.level == Region.Level.PROVINCE else "") + r.name
+        self.fields["parent"].label_from_instance = _indented
         self.fields["managers"].queryset = _supervisors()
         if region is not None:
             del self.fields["level"]  # a region keeps its level: it moves under a parent of the level above
@@ -155,17 +158,28 @@ class RegionEditView(_RegionPage):
     """Rename, recode or move a region, and choose its managers."""
 
 
-class RegionDeleteView(_RegionPage):
+class _DeleteMixin:
+    """POST: delete the object through its service, or show why not on its page (`settings_delete_response`).
+    Needs the model's delete permission besides the page's rule."""
+
     http_method_names = ["post"]
+    model = None
+    delete = None  # the service, called with organization, by and the object under the model's name
+    done = back = ""
 
     def post(self, request, pk):
-        if not request.user.has_perm("scrm.delete_region"):
+        if not request.user.has_perm(f"scrm.delete_{self.model._meta.model_name}"):
             raise PermissionDenied
-        region = _get(Region, pk)
+        instance = _get(self.model, pk)
+        kwargs = {self.model._meta.model_name: instance}
         return settings_delete_response(
-            request, lambda: services.region_delete(organization=request.user.organization, by=request.user,
-                                                    region=region),
-            name=region.name, done="scrm:region-list", back=reverse("scrm:region-edit", args=[pk]))
+            request, lambda: self.delete(organization=request.user.organization, by=request.user, **kwargs),
+            name=str(instance), done=self.done, back=reverse(self.back, args=[pk]))
+
+
+class RegionDeleteView(_DeleteMixin, _RegionPage):
+    model, delete = Region, staticmethod(services.region_delete)
+    done, back = "scrm:region-list", "scrm:region-edit"
 
 
 # Teams ----------------------------------------------------------------------------------------------------------
@@ -276,17 +290,9 @@ class TeamMemberRemoveView(_TeamPage):
         return redirect("scrm:team-edit", pk=pk)
 
 
-class TeamDeleteView(_TeamPage):
-    http_method_names = ["post"]
-
-    def post(self, request, pk):
-        if not request.user.has_perm("scrm.delete_team"):
-            raise PermissionDenied
-        team = _get(Team, pk)
-        return settings_delete_response(
-            request, lambda: services.team_delete(organization=request.user.organization, by=request.user,
-                                                  team=team),
-            name=team.name, done="scrm:team-list", back=reverse("scrm:team-edit", args=[pk]))
+class TeamDeleteView(_DeleteMixin, _TeamPage):
+    model, delete = Team, staticmethod(services.team_delete)
+    done, back = "scrm:team-list", "scrm:team-edit"
 
 
 # Staff accounts -------------------------------------------------------------------------------------------------

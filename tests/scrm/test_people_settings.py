@@ -116,7 +116,8 @@ def test_pages_show_only_the_organizations_rows(pair):
                 f"/settings/users/{b.users[Role.AGENT].pk}/", f"/settings/agents/{b.objects['profile'].pk}/",
                 f"/settings/regions/?parent={b.objects['east'].pk}"):
         assert_not_reachable(client, a, url)
-    for url in (f"/settings/users/{b.users[Role.AGENT].pk}/password/", f"/settings/users/{b.users[Role.AGENT].pk}/active/",
+    b_agent = b.users[Role.AGENT].pk
+    for url in (f"/settings/users/{b_agent}/password/", f"/settings/users/{b_agent}/active/",
                 f"/settings/regions/{b.objects['nj'].pk}/delete/", f"/settings/teams/{b.objects['team'].pk}/delete/"):
         assert client.post(url, {"active": "0"}).status_code == 404, url
     with tenant_scope(b.organization):
@@ -336,3 +337,19 @@ def test_agent_profile_save_is_audited(pair):
         assert list(profile.regions.all()) == [a.objects["nj"]]
     (change,) = _changes(org, "scrm.agentprofile")
     assert change.detail["status"] == "online" and change.detail["max_open_tickets"] == 5
+
+
+def test_a_team_with_members_cannot_be_deleted_an_empty_one_can(pair):
+    a, _b = pair
+    client = Client()
+    client.force_login(a.users[Role.OPS_ADMIN])
+    team = a.objects["team"]
+    response = client.post(f"/settings/teams/{team.pk}/delete/", follow=True)
+    assert response.status_code == 200 and "仍被以下内容使用" in response.content.decode()
+    with tenant_scope(a.organization):
+        assert Team.objects.filter(pk=team.pk).exists()
+    client.post(f"/settings/teams/{team.pk}/members/remove/", {"user": a.users[Role.AGENT].pk})
+    client.post(f"/settings/teams/{team.pk}/delete/")
+    with tenant_scope(a.organization):
+        assert not Team.objects.filter(pk=team.pk).exists()
+    assert [c.action for c in _changes(a.organization, "scrm.team")] == ["changed", "deleted"]
