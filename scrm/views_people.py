@@ -443,11 +443,15 @@ class AgentProfileForm(forms.Form):
                                             widget=forms.CheckboxSelectMultiple)
     regions = forms.ModelMultipleChoiceField(label=_("Regions served"), queryset=Region.objects.none(),
                                              required=False, widget=forms.SelectMultiple(attrs={"size": 8}))
+    new_skills = forms.CharField(label=_("New skills"), required=False, max_length=300,
+                                 help_text=_("Skills not in the list yet, separated by commas (e.g. 安装, 英语)."))
     supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none(), required=False,
                                         empty_label=_("No supervisor"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, may_add_skills=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not may_add_skills:
+            del self.fields["new_skills"]  # supervisors choose among the skills ops defined
         self.fields["skills"].queryset = Skill.objects.order_by("name")
         self.fields["regions"].queryset = Region.objects.order_by("path")
         self.fields["supervisor"].queryset = _supervisors()
@@ -492,15 +496,18 @@ class AgentEditView(_AgentPage):
                    "skills": list(profile.skills.values_list("pk", flat=True)),
                    "regions": list(profile.regions.values_list("pk", flat=True)),
                    "supervisor": profile.supervisor_id}
-        return self.render_to_response(self._context(profile, AgentProfileForm(initial=initial)))
+        return self.render_to_response(self._context(profile, AgentProfileForm(
+            initial=initial, may_add_skills=request.user.has_perm("scrm.add_skill"))))
 
     def post(self, request, pk):
         profile = self.profile(pk)
-        form = AgentProfileForm(request.POST)
+        form = AgentProfileForm(request.POST, may_add_skills=request.user.has_perm("scrm.add_skill"))
         if form.is_valid():
             try:
+                data = dict(form.cleaned_data)
+                data["new_skills"] = data.get("new_skills", "").replace("，", ",").split(",")
                 services.agent_profile_save(organization=request.user.organization, by=request.user,
-                                            profile=profile, **form.cleaned_data)
+                                            profile=profile, **data)
             except ValidationError as exc:
                 _errors_to_form(form, exc)
             else:

@@ -30,6 +30,7 @@ from scrm.services.people import (
     region_managers,
     region_save,
     region_set_managers,
+    skill_get_or_create,
     team_parent_check,
     user_create,
     user_set_roles,
@@ -326,11 +327,14 @@ def user_password_reset(*, organization, by, user):
 
 @transaction.atomic
 def agent_profile_save(*, organization, by, profile, max_open_tickets, status, skills=(), regions=(),
-                       supervisor=None):
+                       supervisor=None, new_skills=()):
     """Change how an agent works: capacity (open tickets the automatic assignment gives them at most), presence
-    (online / away / offline: only online agents are assigned), skills, regions served and supervisor."""
+    (online / away / offline: only online agents are assigned), skills (`new_skills`: names of skills to create
+    in the organization, or find when they exist, and give), regions served and supervisor."""
     with tenant_scope(organization):
         _same_organization(organization, profile, supervisor, *skills, *regions)
+        skills = list(skills) + [skill_get_or_create(organization=organization, name=name.strip()[:50])
+                                 for name in new_skills if name.strip()]
         profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
         profile.max_open_tickets, profile.status = max_open_tickets, AgentProfile.Status(status).value
         profile.supervisor = supervisor
@@ -339,7 +343,7 @@ def agent_profile_save(*, organization, by, profile, max_open_tickets, status, s
         profile.regions.set(regions)
         settings_change_record(instance=profile, by=by, action=SettingsChange.Action.CHANGED, detail={
             "user": profile.user.username, "max_open_tickets": max_open_tickets, "status": profile.status,
-            "skills": sorted(s.name for s in skills), "regions": sorted(r.name for r in regions),
+            "skills": sorted({s.name for s in skills}), "regions": sorted(r.name for r in regions),
             "supervisor": supervisor.username if supervisor else None})
         return profile
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from scrm.models import AgentProfile, Customer, Region, Role, SettingsChange, Team, User
+from scrm.models import AgentProfile, Customer, Region, Role, SettingsChange, Skill, Team, User
 from scrm.platform.access import (
     user_configures_agents,
     user_configures_regions,
@@ -297,10 +297,14 @@ def test_a_deactivated_user_cannot_sign_in_and_goes_offline(pair):
     org, ops, agent = a.organization, a.users[Role.OPS_ADMIN], a.users[Role.AGENT]
     with tenant_scope(org):
         AgentProfile.objects.filter(user=agent).update(status=AgentProfile.Status.ONLINE)
+    agents_session = Client()
+    agents_session.force_login(agent)
+    assert agents_session.get("/tickets/").status_code == 200
     client = Client()
     client.force_login(ops)
     response = client.post(f"/settings/users/{agent.pk}/active/", {"active": "0"})
     assert response.status_code == 302
+    assert agents_session.get("/tickets/").status_code == 302  # the session they held is no longer theirs
     assert _signs_in(agent.username, TEST_PASSWORD) is False
     with tenant_scope(org):
         assert AgentProfile.objects.get(user=agent).status == AgentProfile.Status.OFFLINE
@@ -353,3 +357,23 @@ def test_a_team_with_members_cannot_be_deleted_an_empty_one_can(pair):
     with tenant_scope(a.organization):
         assert not Team.objects.filter(pk=team.pk).exists()
     assert [c.action for c in _changes(a.organization, "scrm.team")] == ["changed", "deleted"]
+
+
+def test_ops_add_new_skills_on_the_agent_page_supervisors_only_choose(pair):
+    a, _b = pair
+    profile = a.objects["profile"]
+    ops_client = Client()
+    ops_client.force_login(a.users[Role.OPS_ADMIN])
+    response = ops_client.post(f"/settings/agents/{profile.pk}/", {
+        "status": "online", "max_open_tickets": 12, "new_skills": "安装，英语, 安装"})
+    assert response.status_code == 302
+    with tenant_scope(a.organization):
+        assert sorted(profile.skills.values_list("name", flat=True)) == ["安装", "英语"]
+        AgentProfile.objects.filter(pk=profile.pk).update(supervisor=a.users[Role.SUPERVISOR])
+    supervisor_client = Client()
+    supervisor_client.force_login(a.users[Role.SUPERVISOR])
+    assert 'name="new_skills"' not in supervisor_client.get(f"/settings/agents/{profile.pk}/").content.decode()
+    supervisor_client.post(f"/settings/agents/{profile.pk}/", {"status": "away", "max_open_tickets": 12,
+                                                                "new_skills": "偷加的技能"})
+    with tenant_scope(a.organization):
+        assert not Skill.objects.filter(name="偷加的技能").exists()
