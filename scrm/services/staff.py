@@ -226,6 +226,13 @@ def _set_custom_roles(*, organization, user, custom_roles, by):
             _refuse(str(exc), "custom_roles")
 
 
+def _ensure_agent_profile(user, roles):
+    """An agent gets an agent profile (offline, the default capacity) with the role: without one, nothing is ever
+    assigned to them and the board does not list them."""
+    if Role.AGENT in roles and not AgentProfile.objects.filter(user=user).exists():
+        AgentProfile.objects.create(organization_id=user.organization_id, user=user)
+
+
 def _set_team(*, organization, user, team, by):
     current = AgentProfile.objects.filter(user=user).values_list("team_id", flat=True).first()
     if team is not None and current != team.pk:
@@ -258,6 +265,7 @@ def user_invite(*, organization, by, username, display_name, roles, custom_roles
         except ScrmError as exc:
             _refuse(str(exc), "username")
         _set_custom_roles(organization=organization, user=user, custom_roles=custom_roles, by=by)
+        _ensure_agent_profile(user, roles)
         if team is not None:
             _set_team(organization=organization, user=user, team=team, by=by)
         settings_change_record(instance=user, by=by, action=SettingsChange.Action.CREATED,
@@ -277,6 +285,7 @@ def user_update(*, organization, by, user, display_name, roles, custom_roles=(),
         user.save(update_fields=["display_name", "email", "mobile"])
         user_set_roles(user=user, roles=roles)
         _set_custom_roles(organization=organization, user=user, custom_roles=custom_roles, by=by)
+        _ensure_agent_profile(user, roles)
         _set_team(organization=organization, user=user, team=team, by=by)
         settings_change_record(instance=user, by=by, action=SettingsChange.Action.CHANGED,
                                detail=_user_detail(user, roles, custom_roles, team))

@@ -260,6 +260,10 @@ def test_invited_user_gets_roles_a_team_and_a_password_shown_once_never_audited(
     with pytest.raises(ValidationError) as caught:
         user_invite(organization=org, by=ops, username="xiaoli", display_name="另一个", roles=[Role.AGENT])
     assert "username" in caught.value.message_dict
+    agent, _password = user_invite(organization=org, by=ops, username="xiaowu", display_name="小吴",
+                                   roles=[Role.AGENT])
+    with tenant_scope(org):  # an agent is listed on the board and can be assigned once ops set them online
+        assert AgentProfile.objects.get(user=agent).status == AgentProfile.Status.OFFLINE
 
 
 def test_password_reset_replaces_the_password_at_once(pair):
@@ -377,3 +381,27 @@ def test_ops_add_new_skills_on_the_agent_page_supervisors_only_choose(pair):
                                                                 "new_skills": "偷加的技能"})
     with tenant_scope(a.organization):
         assert not Skill.objects.filter(name="偷加的技能").exists()
+
+
+def _queries(client, url, django_assert_max_num_queries, bound):
+    with django_assert_max_num_queries(bound) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_teams_and_agents_pages_cost_the_same_queries_at_any_length(pair, django_assert_max_num_queries):
+    a, _b = pair
+    org = a.organization
+    client = Client()
+    client.force_login(a.users[Role.OPS_ADMIN])
+    client.get("/settings/teams/")  # the session is written on the first request
+    small = {url: _queries(client, url, django_assert_max_num_queries, 25)
+             for url in ("/settings/teams/", "/settings/agents/")}
+    for i in range(30):
+        user = UserFactory(organization=org, username=f"a-more{i}", roles=[Role.AGENT])
+        with tenant_scope(org):
+            team = Team.objects.create(organization=org, name=f"组{i}", code=f"T{i}", leader=user)
+            profile = AgentProfile.objects.create(organization=org, user=user, team=team)
+            profile.skills.add(Skill.objects.get_or_create(organization=org, name=f"技能{i % 3}")[0])
+    large = {url: _queries(client, url, django_assert_max_num_queries, 25) for url in small}
+    assert large == small
