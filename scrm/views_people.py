@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -314,7 +314,12 @@ class UserForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["custom_roles"].queryset = CustomRole.objects.filter(is_active=True).order_by("name")
+        # Active roles, and a deactivated one the user still holds (left unticked, it is taken back).
+        held = Q(assignments__user=user) if user is not None else Q(pk__in=[])
+        self.fields["custom_roles"].queryset = (CustomRole.objects.filter(Q(is_active=True) | held).distinct()
+                                                .order_by("name"))
+        if not self.fields["custom_roles"].queryset.exists():
+            del self.fields["custom_roles"]  # none defined yet (Settings → Roles), none held
         self.fields["team"].queryset = Team.objects.order_by("name")
         if user is not None:
             del self.fields["username"]
@@ -453,6 +458,8 @@ class AgentProfileForm(forms.Form):
         if not may_add_skills:
             del self.fields["new_skills"]  # supervisors choose among the skills ops defined
         self.fields["skills"].queryset = Skill.objects.order_by("name")
+        if not self.fields["skills"].queryset.exists():
+            del self.fields["skills"]  # none defined yet: ops name the first ones under "New skills"
         self.fields["regions"].queryset = Region.objects.order_by("path")
         self.fields["supervisor"].queryset = _supervisors()
         _style(self)

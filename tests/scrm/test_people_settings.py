@@ -405,3 +405,24 @@ def test_teams_and_agents_pages_cost_the_same_queries_at_any_length(pair, django
             profile.skills.add(Skill.objects.get_or_create(organization=org, name=f"技能{i % 3}")[0])
     large = {url: _queries(client, url, django_assert_max_num_queries, 25) for url in small}
     assert large == small
+
+
+def test_ops_change_a_users_roles_on_the_page(pair):
+    a, _b = pair
+    org, ops, agent = a.organization, a.users[Role.OPS_ADMIN], a.users[Role.AGENT]
+    with tenant_scope(org):
+        custom = role_save(organization=org, by=ops, name="质检员", permissions=["tickets.view_ticket"],
+                           modules=["tickets"], data_scope="own")
+    client = Client()
+    client.force_login(ops)
+    response = client.post(f"/settings/users/{agent.pk}/", {
+        "display_name": "小周", "roles": ["supervisor"], "custom_roles": [custom.pk],
+        "team": a.objects["team"].pk})
+    assert response.status_code == 302
+    with tenant_scope(org):
+        assert list(agent.groups.values_list("name", flat=True)) == ["supervisor"]
+        assert list(custom.assignments.values_list("user_id", flat=True)) == [agent.pk]
+    form = client.get(f"/settings/users/{agent.pk}/").context["form"]
+    assert form.initial["custom_roles"] == [custom.pk] and form.initial["roles"] == ["supervisor"]
+    (change,) = _changes(org, "scrm.user")
+    assert change.detail["roles"] == ["supervisor"] and change.detail["custom_roles"] == ["质检员"]
