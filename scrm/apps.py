@@ -18,13 +18,23 @@ class ScrmConfig(AppConfig):
 
     @staticmethod
     def _register_navigation():
-        from scrm.platform.access import user_may_manage_roles
+        from scrm.platform.access import (
+            user_configures_agents,
+            user_configures_regions,
+            user_configures_teams,
+            user_manages_staff,
+            user_may_manage_roles,
+        )
         from scrm.platform.navigation import NavChild, register_nav_children
         from scrm.views_tags import user_configures_tags
 
         register_nav_children("settings", [
             NavChild("roles", _("Roles"), "scrm:role-list", "bi-person-badge", user_may_manage_roles),
             NavChild("tags", _("Tags"), "scrm:tag-list", "bi-tags", user_configures_tags),
+            NavChild("regions", _("Regions"), "scrm:region-list", "bi-geo-alt", user_configures_regions),
+            NavChild("teams", _("Teams"), "scrm:team-list", "bi-diagram-3", user_configures_teams),
+            NavChild("users", _("Users"), "scrm:user-list", "bi-person-gear", user_manages_staff),
+            NavChild("agents", _("Agents"), "scrm:agent-list", "bi-headset", user_configures_agents),
         ])
 
     @staticmethod

@@ -23,11 +23,18 @@ from scrm.models import (
     Organization,
     Region,
     Role,
+    SettingsChange,
     Team,
     User,
 )
 from scrm.platform import console
-from scrm.platform.access import customer_scope_providers, user_data_scopes, user_has_role, user_roles
+from scrm.platform.access import (
+    customer_scope_providers,
+    user_data_scopes,
+    user_has_role,
+    user_manages_staff,
+    user_roles,
+)
 from scrm.platform.navigation import NAV_ITEMS
 from scrm.platform.roles import (
     MODULE_ROLES,
@@ -429,3 +436,49 @@ def console_organizations(*, now=None, days=CONSOLE_DAYS, active_days=CONSOLE_AC
         for row in rows:
             figures[row["organization_id"]].stored[item.key] = row["size"] or 0
     return list(figures.values())
+
+
+def agent_profiles_for(*, user):
+    """The agent profiles a user may change on the agents page: all of the organization for who manages staff (ops
+    admins), else those they supervise or whose team (or a sub-team of it) they lead."""
+    profiles = AgentProfile.objects.select_related("user", "team", "supervisor").order_by("user__username")
+    if user_manages_staff(user):
+        return profiles
+    led = team_tree_ids(Team.objects.filter(leader=user).values_list("pk", flat=True))
+    return profiles.filter(Q(supervisor=user) | Q(team_id__in=led))
+
+
+def region_children(*, parent=None):
+    """One level of the region tree (the top when `parent` is None) with each node's number of sub-regions: the
+    regions page walks a tree of thousands one level at a time."""
+    return (Region.objects.filter(parent=parent).annotate(child_count=Count("children"))
+            .order_by("name", "pk"))
+
+
+def region_ancestors(region):
+    """The regions above `region`, top first (one query through the materialised path of codes)."""
+    codes = region.path.strip("/").split("/")[:-1]
+    found = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    return [found[code] for code in codes if code in found]
+
+
+def region_search(*, q, limit=50):
+    q = q.strip()
+    return (Region.objects.filter(Q(name__icontains=q) | Q(code__icontains=q))
+            .annotate(child_count=Count("children")).order_by("path")[:limit])
+
+
+def staff_search(*, q=""):
+    """Staff accounts of the organization for the users page, found by username, name, email or mobile."""
+    users = organization_users().prefetch_related("custom_role_holdings__role")
+    q = q.strip()
+    if q:
+        users = users.filter(Q(username__icontains=q) | Q(display_name__icontains=q) | Q(email__icontains=q)
+                             | Q(mobile__icontains=q))
+    return users
+
+
+def settings_changes_of(instance, *, limit=20):
+    """The settings audit trail of one object, newest first."""
+    return (SettingsChange.objects.filter(subject=instance._meta.label_lower, subject_id=instance.pk)
+            .select_related("by")[:limit])

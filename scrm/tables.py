@@ -12,7 +12,7 @@ class RegionTable(tables.Table):
         model = Region
         fields = ("name", "code", "level", "parent", "child_count")
         attrs = {"class": "table table-sm table-hover align-middle"}
-        empty_text = _("No regions yet. Add the first one in the admin.")
+        empty_text = _("No regions yet. Add the first one under Settings → Regions.")
 
 
 class TeamTable(tables.Table):

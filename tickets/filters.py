@@ -7,7 +7,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from scrm.models import Channel, Customer
+from scrm.models import Channel, Customer, Region
 from tickets.models import Ticket, TicketType
 from tickets.selectors import queue_list_for_user
 
@@ -37,6 +37,10 @@ def _types(request):
     return TicketType.objects.order_by("sort_order", "name")
 
 
+def _regions(request):
+    return Region.objects.order_by("path")
+
+
 class TicketFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Ticket.Status.choices)
@@ -50,10 +54,17 @@ class TicketFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(label=_("Customer level"), choices=Customer.Level.choices,
                                         field_name="customer__level")
     sla = django_filters.ChoiceFilter(label=_("SLA"), choices=sla_state_choices, method="filter_sla_state")
+    region = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Region"), queryset=_regions,
+                                              method="filter_region",
+                                              widget=forms.Select(attrs={"class": "form-select"}))
 
     class Meta:
         model = Ticket
-        fields = ["q", "status", "priority", "queue", "channel", "type", "level", "sla"]
+        fields = ["q", "status", "priority", "queue", "channel", "type", "level", "sla", "region"]
+
+    def filter_region(self, queryset, name, value):
+        """The region and every region below it (a province's filter shows its cities' tickets)."""
+        return queryset.filter(region__path__startswith=value.path) if value else queryset
 
     def filter_search(self, queryset, name, value):
         """A ticket number (exact, any case), or a piece of the subject."""

@@ -190,3 +190,34 @@ def settings_delete_response(request, delete, *, name, done, back):
         return redirect(back)
     messages.success(request, MSG_SETTINGS_DELETED % {"name": name})
     return redirect(done)
+
+
+# The people-and-places pages of the settings module (scrm.views_people): one rule per page, from the model
+# permissions of scrm.platform.roles, so that a custom role granting them opens the page and nothing else does.
+
+
+def _org_user_has(user, *permissions):
+    return (user.is_authenticated and user.organization_id is not None
+            and all(user.has_perm(permission) for permission in permissions))
+
+
+def user_configures_regions(user):
+    """The regions page: add and change regions (deleting one needs `scrm.delete_region` too)."""
+    return _org_user_has(user, "scrm.add_region", "scrm.change_region")
+
+
+def user_configures_teams(user):
+    """The teams page: add and change teams, add and remove members (deleting needs `scrm.delete_team` too)."""
+    return _org_user_has(user, "scrm.add_team", "scrm.change_team")
+
+
+def user_manages_staff(user):
+    """The users page: create staff accounts, change their roles, deactivate them, reset passwords. Preset ops
+    admins only (`scrm.add_user` and `scrm.change_user` are never grantable by a custom role)."""
+    return _org_user_has(user, "scrm.add_user", "scrm.change_user")
+
+
+def user_configures_agents(user):
+    """The agents page: capacity, presence, skills and regions of agent profiles (ops admins and supervisors;
+    a supervisor sees the agents they supervise or whose team they lead: `scrm.selectors.agent_profiles_for`)."""
+    return _org_user_has(user, "scrm.change_agentprofile")

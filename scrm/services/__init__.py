@@ -3,4 +3,5 @@ scrm.customers.services."""
 
 from scrm.services.people import *  # noqa: F403
 from scrm.services.roles import *  # noqa: F403
+from scrm.services.staff import *  # noqa: F403
 from scrm.services.tags import *  # noqa: F403
