@@ -42,6 +42,7 @@ MODEL_OF = {
     ("files/attachments/", "pk"): "tickets.Attachment",
     ("customers/import/", "pk"): "scrm.CustomerImport",
     ("customers/export/", "pk"): "scrm.CustomerExport",
+    ("customers/merges/", "pk"): "scrm.CustomerMerge",
     ("customers/", "pk"): "scrm.Customer",
     ("settings/roles/", "pk"): "scrm.CustomRole",
     ("settings/tags/", "pk"): "scrm.Tag",
@@ -120,7 +121,17 @@ def seed_b(tenant):
     from forms_builder.models import FormFile
     from forms_builder.services import form_create, form_submit, form_version_publish
     from notifications.models import Notification
-    from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
+    from scrm.models import (
+        CustomerExport,
+        CustomerImport,
+        CustomerMerge,
+        CustomRole,
+        DataScope,
+        Region,
+        Tag,
+        TagGroup,
+        Team,
+    )
     from settlement.models import (
         AfterSale,
         Discrepancy,
@@ -171,6 +182,8 @@ def seed_b(tenant):
                                   file_kind="csv", file_sha256="0" * 64, file_size=1,
                                   file=ContentFile(b"x", name="x.csv"))
     CustomerExport.objects.create(organization=organization, requested_by=ops, file_format="csv")
+    CustomerMerge.objects.create(organization=organization, actor=ops, primary=customer,
+                                 duplicate=CustomerFactory(organization=organization, display_name=f"{marker} 张三2"))
     CustomRole.objects.create(organization=organization, name=f"{marker} 华东专员", description=marker,
                               data_scope=DataScope.ORGANIZATION)
     calendar = calendar_create(organization=organization, name=f"{marker} 工作日", weekly_hours=PRESET_OFFICE,
