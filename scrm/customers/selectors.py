@@ -20,7 +20,10 @@ def customer_list(*, user=None, include_merged=False):
     (tags, channels) in a fixed number of queries."""
     queryset = Customer.objects.select_related("region", "owner").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.only("id", "name", "color")),
-        Prefetch("identities", queryset=ChannelIdentity.objects.only("id", "customer_id", "channel")),
+        # Every field the list page and the API show (the API's identities carry their ids): a field left out of
+        # only() is loaded row by row (163 queries for 50 customers).
+        Prefetch("identities", queryset=ChannelIdentity.objects.only(
+            "id", "customer_id", "channel", "app_id", "external_id", "union_id")),
     )
     if not include_merged:
         queryset = queryset.filter(merged_into__isnull=True)
