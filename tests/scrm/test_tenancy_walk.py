@@ -31,6 +31,7 @@ MODEL_OF = {
     ("settings/channels/", "pk"): "channels_ingest.ChannelAccount",
     ("settings/channels/", "event_pk"): "channels_ingest.InboundEvent",
     ("settings/channels/", "outbound_pk"): "channels_ingest.OutboundMessage",
+    ("settings/channels/", "template_pk"): "channels_ingest.WeChatTemplate",
     ("tickets/", "pk"): "tickets.Ticket",
     ("tickets/", "canned_pk"): "tickets.CannedResponse",
     ("tickets/", "comment_id"): "tickets.Comment",
@@ -117,7 +118,7 @@ def _path(route, ids):
 def seed_b(tenant):
     """One object of each kind a URL names, all of B's, each carrying B's marker where it has text."""
 
-    from channels_ingest.models import InboundEvent, OutboundMessage
+    from channels_ingest.models import InboundEvent, OutboundMessage, WeChatTemplate
     from forms_builder.models import FormFile
     from forms_builder.services import form_create, form_submit, form_version_publish
     from notifications.models import Notification
@@ -178,6 +179,8 @@ def seed_b(tenant):
                                 raw=f"<xml>{marker}</xml>", fields={"Content": marker})
     OutboundMessage.objects.create(organization=organization, account=account, comment=comment, to_user="oB",
                                    body=f"{marker} 回复", status=OutboundMessage.Status.DEAD)
+    WeChatTemplate.objects.create(organization=organization, account=account, name=f"{marker} 进展通知",
+                                  template_id="TPL-b", fields=[["first", marker]])
     CustomerImport.objects.create(organization=organization, created_by=ops, file_name=f"{marker}.csv",
                                   file_kind="csv", file_sha256="0" * 64, file_size=1,
                                   file=ContentFile(b"x", name="x.csv"))
