@@ -18,18 +18,28 @@ class ChannelsIngestConfig(AppConfig):
         from channels_ingest.services.accounts import account_secrets
         from channels_ingest.services.outbound import reply_deliveries, reply_retry, reply_send_enqueue
         from channels_ingest.services.processing import accounts_forget_organization
+        from channels_ingest.services.templates import (
+            ticket_template_enqueue,
+            ticket_template_prepare,
+            ticket_templates,
+        )
         from channels_ingest.timeline import channel_event_entries
         from scrm.models import Role
         from scrm.platform.onboarding import register_organization_status_hook
         from scrm.platform.redaction import register_secret_source
         from scrm.platform.roles import CRUD, register_role_permissions
         from scrm.platform.timeline import register_timeline_provider
-        from tickets.outbound import register_delivery_source, register_reply_sender, register_reply_window
+        from tickets.outbound import (
+            register_delivery_source,
+            register_reply_sender,
+            register_reply_window,
+            register_template_source,
+        )
 
         read = ("view",)
         register_role_permissions("channels_ingest", {
             Role.OPS_ADMIN: {"channelaccount": CRUD, "inboundevent": ("view", "change"), "inboundmedia": read,
-                             "outboundmessage": read},
+                             "outboundmessage": read, "wechattemplate": CRUD},
             Role.SUPERVISOR: {"inboundmedia": read},
             Role.AGENT: {"inboundmedia": read},
             Role.FINANCE: {},
@@ -42,6 +52,8 @@ class ChannelsIngestConfig(AppConfig):
         for channel in ("wechat_oa", "wecom"):
             register_reply_sender(channel, reply_send_enqueue)
         register_delivery_source(read=reply_deliveries, retry=reply_retry)
+        register_template_source(list=ticket_templates, prepare=ticket_template_prepare,
+                                 enqueue=ticket_template_enqueue)
         # An Official Account's customer-service messages reach a user only within 48 hours of their last message
         # (errcode 45015 after it); a WeCom application message reaches a member at any time.
         register_reply_window("wechat_oa", timedelta(hours=WECHAT_REPLY_WINDOW_HOURS))

@@ -198,6 +198,10 @@ class OutboundMessage(OutboxModel, TenantModel):
                                 verbose_name=_("reply"))
     to_user = models.CharField(_("to"), max_length=128)
     body = models.TextField(_("body"))
+    # A template message (sent outside the 48-hour window): its WeChat template id and the filled fields
+    # ({key: {"value": text}}); empty for an ordinary reply.
+    template_id = models.CharField(_("template ID"), max_length=128, blank=True, default="")
+    template_data = models.JSONField(_("template fields"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     errcode = models.IntegerField(_("WeChat error code"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -248,3 +252,28 @@ class ShopOrderFetch(OutboxModel, TenantModel):
 
     def __str__(self):
         return f"{self.account_id}:{self.order_number}"
+
+
+class WeChatTemplate(TenantModel):
+    """A WeChat template message an Official Account may send outside the 48-hour customer-service window: the
+    template's id in WeChat's console and, per field of the template ("first", "keyword1", "remark"), the text to
+    put in it, with placeholders filled from the ticket ({ticket_number}, {ticket_subject}, {customer_name},
+    {agent_name}) and the agent's own words ({text}). Configured per account on the account's page."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="templates",
+                                verbose_name=_("account"))
+    name = models.CharField(_("name"), max_length=100)
+    template_id = models.CharField(_("template ID"), max_length=128)
+    # [[field key, text with placeholders], ...] in the template's order.
+    fields = models.JSONField(_("fields"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("WeChat template message")
+        verbose_name_plural = _("WeChat template messages")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "account", "name"],
+                                               name="wechattemplate_account_name_uniq")]
+
+    def __str__(self):
+        return self.name

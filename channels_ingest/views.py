@@ -1,6 +1,7 @@
 """Ops pages of the channel accounts: list with callback URLs, add, edit, and the events of an account with the
 failed and dead ones to replay. Ops admins only (the `settings` module and the model permissions)."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -13,7 +14,13 @@ from django.views.generic import FormView, TemplateView
 from channels_ingest import selectors, services
 from channels_ingest.errors import ChannelError
 from channels_ingest.forms import ChannelAccountForm
-from channels_ingest.models import ChannelAccount, InboundEvent, OutboundMessage
+from channels_ingest.models import ChannelAccount, InboundEvent, OutboundMessage, WeChatTemplate
+from channels_ingest.services.templates import (
+    PLACEHOLDERS,
+    template_fields_text,
+    wechat_template_delete,
+    wechat_template_save,
+)
 from channels_ingest.tables import ProblemEventTable
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
@@ -21,6 +28,8 @@ from scrm.platform.access import ModuleRequiredMixin
 MSG_SAVED = _("Channel account %(name)s saved.")
 MSG_REPLAYED = _("The event was sent to the workers again.")
 MSG_REPLY_REPLAYED = _("The reply was handed to the workers to be sent again.")
+MSG_TEMPLATE_SAVED = _("Template message %(name)s saved.")
+MSG_TEMPLATE_DELETED = _("Template message %(name)s deleted.")
 
 
 class _OpsMixin(ModuleRequiredMixin):
@@ -154,3 +163,55 @@ class InboundEventReplayView(_ReplayView):
 
     def replay(self, row):
         services.event_replay(event=row)
+
+
+class WeChatTemplateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    template_id = forms.CharField(label=_("Template ID"), max_length=128)
+    fields = forms.CharField(label=_("Fields"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class WeChatTemplateListView(_OpsMixin, FormView):
+    """An Official Account's template messages: the list, and a form to add one or change the one in ?edit=."""
+
+    permission = "channels_ingest.change_channelaccount"
+    template_name = "channels_ingest/templates.html"
+    form_class = WeChatTemplateForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.account = self.get_account()
+            edit = request.GET.get("edit", "")
+            self.template = (get_object_or_404(WeChatTemplate, account=self.account, pk=edit)
+                             if edit.isdigit() else None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        t = self.template
+        return {"name": t.name, "template_id": t.template_id, "fields": template_fields_text(t)} if t else {}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            template = wechat_template_save(account=self.account, name=data["name"], template_id=data["template_id"],
+                                            fields_text=data["fields"], by=self.request.user, template=self.template)
+        except ChannelError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, MSG_TEMPLATE_SAVED % {"name": template.name})
+        return redirect("channels_ingest:account-templates", pk=self.account.pk)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(account=self.account, editing=self.template,
+                                        placeholders=", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
+                                        templates=WeChatTemplate.objects.filter(account=self.account), **kwargs)
+
+
+class WeChatTemplateDeleteView(_OpsMixin, View):
+    permission = "channels_ingest.change_channelaccount"
+
+    def post(self, request, pk, template_pk):
+        template = get_object_or_404(WeChatTemplate, account=self.get_account(), pk=template_pk)
+        wechat_template_delete(template=template, by=request.user)
+        messages.success(request, MSG_TEMPLATE_DELETED % {"name": template.name})
+        return redirect("channels_ingest:account-templates", pk=pk)

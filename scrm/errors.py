@@ -26,6 +26,14 @@ MSG_REVEAL_FORBIDDEN = _("Your role may not see customers' personal data.")
 MSG_SEGMENT_NAME_TAKEN = _("A segment with this name already exists.")
 MSG_BULK_DONE = _("%(count)s customers updated.")
 MSG_MERGED = _("%(duplicate)s was merged into %(primary)s.")
+MSG_MERGE_UNDONE = _("The merge was undone: %(duplicate)s is a customer of its own again.")
+MSG_UNDO_DONE_ALREADY = _("This merge has already been undone.")
+MSG_UNDO_TOO_LATE = _("A merge can be undone within %(days)s days; this one was made on %(date)s.")
+MSG_UNDO_NO_RECORD = _("This merge was made before merges could be undone: it did not record which rows moved.")
+MSG_UNDO_PRIMARY_MERGED = _("%(primary)s has since been merged into %(other)s. Undo that merge first.")
+MSG_UNDO_ROWS_CHANGED = _("The merge cannot be undone: %(count)s of the rows it moved (%(what)s) now belong to "
+                          "another customer.")
+MSG_TOMBSTONE_READ_ONLY = _("This customer was merged into another one and can no longer be changed.")
 MSG_REGION_MANAGER_NOT_SUPERVISOR = _("Only supervisors of this organization can manage a region.")
 MSG_ORGANIZATION_SUSPENDED = _(
     "Your organization's account is suspended: its users cannot sign in or use SCRM until the platform resumes it. "

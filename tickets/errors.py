@@ -61,6 +61,9 @@ MSG_REPLY_WINDOW_CLOSED = _("WeChat only accepts replies within %(hours)s hours 
 MSG_REPLY_WINDOW_CLOSED_SMS = _("WeChat only accepts replies within %(hours)s hours of the customer's last "
                                 "message (%(last)s); this one cannot be sent. Send the customer an SMS below, or call "
                                 "them (writing on WeChat first needs an approved template message).")
+MSG_REPLY_WINDOW_CLOSED_TEMPLATE = _("WeChat only accepts replies within %(hours)s hours of the customer's last "
+                                     "message (%(last)s); this one cannot be sent. Send a WeChat template message "
+                                     "below, or an SMS where offered, or call them.")
 MSG_SMS_UNAVAILABLE = _("No SMS account is configured: ask an ops admin to set one under Settings → Notification "
                         "channels.")
 MSG_SMS_NO_MOBILE = _("The customer has no mobile number to send an SMS to.")
@@ -80,3 +83,5 @@ MSG_SPLIT_NONE = _("Select the messages to split off.")
 MSG_MOBILE_TAKEN = _("%(name)s already has the mobile %(mobile)s: choose them as the customer instead.")
 MSG_CUSTOMER_NEEDED = _("Choose the customer, or give a new customer's name.")
 MSG_CREATED = _("Ticket %(number)s opened.")
+MSG_TEMPLATE_UNKNOWN = _("This template message is not available for the ticket's WeChat account.")
+MSG_TEMPLATE_NEEDS_TEXT = _("This template message carries your own words: write them first.")

@@ -11,6 +11,13 @@ failed one again) and how long after the customer's last message the channel sti
     register_delivery_source(read=read, retry=retry)  # read(comment_ids, *, organization_id) -> {id: Delivery}
                                                      # retry(comment_id, *, organization_id) -> bool (re-queued)
     register_reply_window("wechat_oa", timedelta(hours=48))
+
+And, where the channel has them, the template messages an agent may send once the window has closed:
+
+    register_template_source(list=templates, prepare=prepare, enqueue=enqueue)
+        # templates(ticket) -> [ReplyTemplate]               the templates the ticket's conversation may use
+        # prepare(ticket, key, *, text, author) -> (body, payload) or None   the message as the customer reads it
+        # enqueue(comment_id, payload, *, organization_id)  send it (after the comment commits)
 """
 
 from dataclasses import dataclass
@@ -18,6 +25,7 @@ from dataclasses import dataclass
 _senders = {}
 _delivery_sources = []
 _windows = {}
+_template_sources = []
 
 
 @dataclass(frozen=True)
@@ -80,3 +88,36 @@ def register_reply_window(channel, window):
 def reply_window_for(channel):
     """How long after the customer's last message the channel accepts a reply, or None (no limit)."""
     return _windows.get(channel)
+
+
+@dataclass(frozen=True)
+class ReplyTemplate:
+    """A template message a ticket's conversation may send: `key` identifies it to its source, `fields` names the
+    template's fields (shown to the agent), `uses_text` whether it carries the agent's own words."""
+
+    key: str
+    name: str
+    fields: tuple = ()
+    uses_text: bool = False
+
+
+def register_template_source(*, list, prepare, enqueue):  # noqa: A002 - the registry's word
+    if (list, prepare, enqueue) not in _template_sources:
+        _template_sources.append((list, prepare, enqueue))
+
+
+def templates_for(ticket):
+    """The template messages the ticket's conversation may send, from every source."""
+    found = []
+    for list_templates, _prepare, _enqueue in _template_sources:
+        found.extend(list_templates(ticket))
+    return found
+
+
+def template_prepare(ticket, key, *, text, author):
+    """(body, payload, enqueue) of template `key` filled for the ticket, or None when no source knows it."""
+    for _list, prepare, enqueue in _template_sources:
+        prepared = prepare(ticket, key, text=text, author=author)
+        if prepared is not None:
+            return (*prepared, enqueue)
+    return None

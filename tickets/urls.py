@@ -38,6 +38,7 @@ urlpatterns = [
     path("<int:pk>/conversation/", views.TicketConversationView.as_view(), name="ticket-conversation"),
     path("<int:pk>/reply/", views.TicketReplyView.as_view(), name="ticket-reply"),
     path("<int:pk>/sms/", views_sms.TicketSmsView.as_view(), name="ticket-sms"),
+    path("<int:pk>/template/", views_sms.TicketTemplateView.as_view(), name="ticket-template"),
     path("<int:pk>/replies/<int:comment_id>/retry/", views.TicketReplyRetryView.as_view(), name="ticket-reply-retry"),
     path("<int:pk>/status/", views.TicketStatusView.as_view(), name="ticket-status"),
     path("<int:pk>/priority/", views.TicketPriorityView.as_view(), name="ticket-priority"),

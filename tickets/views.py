@@ -62,7 +62,7 @@ from tickets.forms import (
     TransferForm,
 )
 from tickets.models import ACTIVE_STATUSES, CannedResponse, Queue, Ticket, TicketEvent
-from tickets.outbound import deliveries_for, reply_senders_for
+from tickets.outbound import deliveries_for, reply_senders_for, templates_for
 from tickets.permissions import (
     may_assign,
     may_assign_others,
@@ -348,6 +348,7 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
                 reply_form=ReplyForm(), canned=selectors.canned_responses_for(ticket=ticket),
                 reply_window=window, reply_refusal=services.reply_window_refusal(ticket, window=window),
                 sms_offer=bool(window and window.closed and sms_available(ticket)), sms_limit=SMS_TEXT_LIMIT,
+                template_offer=templates_for(ticket) if window and window.closed else [],
                 reply_sends=bool(reply_senders_for(ticket.channel)),
                 attachment_limit=settings.TICKET_ATTACHMENT_MAX_BYTES,
                 attachment_max_files=settings.TICKET_ATTACHMENT_MAX_FILES,

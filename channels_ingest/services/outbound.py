@@ -33,11 +33,13 @@ MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=2)
 # errcodes a retry cannot fix: 45015 reply window (48 h) passed, 48001 API not authorised, 40003 bad openid,
 # 43004 user unfollowed, 45047 too many messages outside the window, 81013 WeCom: no such user.
-PERMANENT_ERRCODES = {40003, 43004, 45015, 45047, 48001, 81013, 60111, 40013}
+PERMANENT_ERRCODES = {40003, 43004, 45015, 45047, 48001, 81013, 60111, 40013, 40037, 47003}
 ERROR_HINTS = {
     45015: gettext_lazy("the customer has not written for 48 hours, so WeChat no longer accepts replies"),
     48001: gettext_lazy("this account is not authorised to use the customer-service message API"),
     43004: gettext_lazy("the customer no longer follows the account"),
+    40037: gettext_lazy("WeChat does not know this template ID: check it on the account's page"),
+    47003: gettext_lazy("a field of the template message was refused: check the template's fields"),
     40003: gettext_lazy("WeChat does not know this user"),
 }
 MSG_WILL_RETRY = gettext_lazy("WeChat could not be reached for this reply for now; it will be retried "
@@ -57,9 +59,10 @@ def reply_send_enqueue(comment_id, *, organization_id, channel):
 
 
 @transaction.atomic
-def outbound_create(*, organization_id, comment_id):
+def outbound_create(*, organization_id, comment_id, template_id="", template_data=None):
     """One outbox row per reply (a second call finds the first), published after commit. A ticket whose
-    conversation names no account of the organization (typed in by an agent) is not sent: None."""
+    conversation names no account of the organization (typed in by an agent) is not sent: None. With a
+    `template_id` the row sends a template message (its filled fields `template_data`) instead of text."""
     with tenant_scope(organization_id):
         comment = Comment.objects.select_related("ticket").get(pk=comment_id)
         slug, _sep, to_user = comment.ticket.source_ref.partition(":")
@@ -69,7 +72,8 @@ def outbound_create(*, organization_id, comment_id):
             return None
         outbound, created = OutboundMessage.objects.get_or_create(
             organization_id=organization_id, comment=comment,
-            defaults={"account": account, "to_user": to_user, "body": comment.body})
+            defaults={"account": account, "to_user": to_user, "body": comment.body, "template_id": template_id,
+                      "template_data": template_data or {}})
         if created:
             outbox.publish_on_commit(KIND, outbound.pk)
         return outbound
@@ -135,7 +139,9 @@ def _send(outbound):
     account = outbound.account
     try:
         client = client_for(account)
-        if account.kind == ChannelAccount.Kind.WECOM:
+        if outbound.template_id:
+            client.message.send_template(outbound.to_user, outbound.template_id, outbound.template_data)
+        elif account.kind == ChannelAccount.Kind.WECOM:
             client.message.send_text(account.agent_id, outbound.to_user, outbound.body)
         else:
             client.message.send_text(outbound.to_user, outbound.body)

@@ -1,5 +1,6 @@
 """The customers REST endpoints (/api/v1/customers/)."""
 
+from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
@@ -9,7 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from scrm.api import ModelPermissions, TenantScopedAPIMixin
-from scrm.customers import selectors, services
+from scrm.customers import exports, selectors, services
 from scrm.customers.filters import CustomerFilter
 from scrm.customers.serializers import CustomerResolveSerializer, CustomerSerializer
 from scrm.customers.services import CUSTOMER_EDITABLE
@@ -67,6 +68,30 @@ class CustomerViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Upda
             serializer.instance, _changed = services.customer_update(customer=serializer.instance, **data)
         except ScrmError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
+
+    @extend_schema(request=None, responses={(200, "text/csv"): bytes})
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """The customers of the list's filters as CSV (the export page's file: masked unless the caller may see
+        personal data, `pii=masked` to ask for a masked file; every unmasked row logged as a reveal). For holders of
+        the export permission only, as the export page; up to the export page's in-request limit (larger exports
+        run in the background from the page)."""
+        if not request.user.has_perm(exports.EXPORT_PERMISSION):
+            raise PermissionDenied
+        params = request.GET.copy()
+        masked = params.pop("pii", [""])[-1] == "masked"
+        try:
+            customers = exports.customer_export_queryset(user=request.user, query=params.urlencode())
+        except ScrmError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        if customers.count() > exports.SYNC_EXPORT_ROWS:
+            raise ValidationError({"detail": str(exports.MSG_API_TOO_MANY % {"limit": exports.SYNC_EXPORT_ROWS})})
+        response = StreamingHttpResponse(
+            exports.customer_export_csv(queryset=customers, user=request.user,
+                                        reveal=exports.customer_export_reveals(request.user, masked=masked)),
+            content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.customer_export_filename("csv")}"'
+        return response
 
     @extend_schema(request=CustomerResolveSerializer, responses=CustomerSerializer)
     @action(detail=False, methods=["post"])

@@ -7,6 +7,12 @@ not hold a web worker for the half minute a hundred thousand rows of Excel take.
 Personal data is masked (138****5678, 张**) unless the user may see it; when it is not masked, every exported
 customer's reveal is recorded (PiiReveal, fields "mobile,real_name"), one row per customer, written chunk by chunk as
 the file is produced. Text that a spreadsheet would run as a formula is neutralised. Times are in Asia/Shanghai.
+
+An export imports back (scrm.customers.imports): its titles are the import's, with notes and every channel identity,
+so export → edit → import updates the same customers. A masked export does not: the import refuses each row that
+holds a masked mobile or name (138****5678, 张**), so masked values never overwrite or fill real data.
+
+Only users holding EXPORT_PERMISSION export in bulk (page and API alike).
 """
 
 import csv
@@ -51,12 +57,18 @@ from scrm.selectors import customer_visible_q
 from scrm.text import xlsx_text
 
 __all__ = [
-    "SYNC_EXPORT_ROWS", "XLSX_MAX_ROWS", "customer_export_open", "customer_export_csv", "customer_export_filename",
+    "EXPORT_PERMISSION", "SYNC_EXPORT_ROWS", "XLSX_MAX_ROWS", "customer_export_open", "customer_export_csv",
+    "customer_export_filename",
     "customer_export_get", "customer_export_progress", "customer_export_queryset", "customer_export_reveals",
     "customer_export_run", "customer_export_start", "customer_export_xlsx", "export_mobile", "neutralise",
 ]
 
 logger = logging.getLogger(__name__)
+
+# Who may export customers in bulk, on the export page and through GET /api/v1/customers/export/: the preset ops
+# admins and supervisors, and a custom role that grants it. Agents and viewers may not (they look customers up one
+# by one).
+EXPORT_PERMISSION = "scrm.export_customer"
 
 XLSX_MAX_ROWS = 100_000
 SYNC_EXPORT_ROWS = 20_000
@@ -70,6 +82,8 @@ MSG_XLSX_TOO_MANY = _("An Excel export holds at most %(limit)s customers and thi
                       "or export CSV, which has no limit.")
 MSG_NOTHING_SELECTED = _("Select at least one customer to export.")
 MSG_NO_ORGANIZATION = _("Only users of an organization can export its customers.")
+MSG_API_TOO_MANY = _("The API exports at most %(limit)s customers at once: narrow the filter, or export from the "
+                     "customer list, which produces larger files in the background.")
 MSG_EXPORT_FAILED = _("The export failed. Try again, or narrow the filter.")
 
 COLUMNS = [
@@ -84,8 +98,12 @@ COLUMNS = [
     ("channels", _("Channels")),
     ("created_at", _("Created")),
     ("last_contact_at", _("Last contact")),
+    # With these two an export imports back whole (the import reads both): notes, and every channel identity as
+    # "channel:app id:external id" separated by semicolons.
+    ("notes", _("Notes")),
+    ("identities", _("Channel identities")),
 ]
-_WIDTHS = [20, 16, 12, 26, 8, 14, 30, 14, 24, 18, 18]
+_WIDTHS = [20, 16, 12, 26, 8, 14, 30, 14, 24, 18, 18, 30, 40]
 
 # What makes a spreadsheet treat a cell as a formula (OWASP "CSV injection"), and the full-width forms a Chinese IME
 # types, which some spreadsheet programs read the same way.
@@ -146,7 +164,7 @@ def _rows(*, queryset, user, reveal, on_chunk=None):
     channel_labels = {value: str(label) for value, label in Channel.choices}
     rows = queryset.values_list(
         "pk", "organization_id", "display_name", "mobile", "real_name", "email", "level", "region_id", "owner_id",
-        "created_at", "last_contact_at",
+        "created_at", "last_contact_at", "notes",
     ).iterator(chunk_size=CHUNK_ROWS)
     done = 0
     for chunk in _chunks(rows, CHUNK_ROWS):
@@ -167,12 +185,14 @@ def _chunk_rows(chunk, user, reveal, regions, tag_names, owners, levels, channel
     tags = defaultdict(list)
     for customer_id, tag_id in CustomerTag.objects.filter(customer_id__in=ids).values_list("customer_id", "tag_id"):
         tags[customer_id].append(tag_names[tag_id])
-    channels = defaultdict(list)
-    for customer_id, channel in (ChannelIdentity.objects.filter(customer_id__in=ids).order_by("pk")
-                                 .values_list("customer_id", "channel")):
+    channels, identities = defaultdict(list), defaultdict(list)
+    for customer_id, channel, app_id, external_id in (
+            ChannelIdentity.objects.filter(customer_id__in=ids).order_by("pk")
+            .values_list("customer_id", "channel", "app_id", "external_id")):
         label = channel_labels.get(channel, channel)
         if label not in channels[customer_id]:
             channels[customer_id].append(label)
+        identities[customer_id].append(f"{channel}:{app_id}:{external_id}")
     reveal_mobile, reveal_name = "mobile" in reveal, "real_name" in reveal
     if reveal:
         PiiReveal.objects.bulk_create([
@@ -181,7 +201,8 @@ def _chunk_rows(chunk, user, reveal, regions, tag_names, owners, levels, channel
             for pk, organization_id, name, mobile, real_name, *_rest in chunk
             if (reveal_mobile and mobile) or (reveal_name and real_name)
         ])
-    for pk, _org, name, mobile, real_name, email, level, region_id, owner_id, created_at, last_contact_at in chunk:
+    for pk, _org, name, mobile, real_name, email, level, region_id, owner_id, created_at, last_contact_at, notes \
+            in chunk:
         yield [
             name,
             export_mobile(mobile, reveal=reveal_mobile),
@@ -194,6 +215,8 @@ def _chunk_rows(chunk, user, reveal, regions, tag_names, owners, levels, channel
             ", ".join(channels[pk]),
             _local(created_at),
             _local(last_contact_at),
+            notes,
+            "; ".join(identities[pk]),
         ]
 
 

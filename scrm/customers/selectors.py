@@ -1,13 +1,16 @@
 """Read queries of customers, shaped for pages and the API. Tenant models are scoped by the open scope."""
 
 import hashlib
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.http import QueryDict
+from django.utils import timezone
 
 from scrm.customers.filters import CustomerFilter
-from scrm.models import ChannelIdentity, Customer, CustomerMerge, PiiReveal, Segment, Tag
+from scrm.customers.phones import mask_mobile, mask_name
+from scrm.models import ChannelIdentity, Customer, CustomerConflict, CustomerMerge, PiiReveal, Segment, Tag
 from scrm.paginators import capped_count
 from scrm.selectors import customer_visible_q
 
@@ -17,7 +20,10 @@ def customer_list(*, user=None, include_merged=False):
     (tags, channels) in a fixed number of queries."""
     queryset = Customer.objects.select_related("region", "owner").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.only("id", "name", "color")),
-        Prefetch("identities", queryset=ChannelIdentity.objects.only("id", "customer_id", "channel")),
+        # Every field the list page and the API show (the API's identities carry their ids): a field left out of
+        # only() is loaded row by row (163 queries for 50 customers).
+        Prefetch("identities", queryset=ChannelIdentity.objects.only(
+            "id", "customer_id", "channel", "app_id", "external_id", "union_id")),
     )
     if not include_merged:
         queryset = queryset.filter(merged_into__isnull=True)
@@ -69,6 +75,8 @@ def customer_merge_preview(*, duplicate):
     """How many rows of each app would move from the duplicate to the primary: {model verbose name: count}."""
     counts = {}
     for rel in customer_relations():
+        if rel.related_model is CustomerConflict:
+            continue
         if rel.many_to_many:
             through = rel.through
             field = next(f for f in through._meta.fields if f.related_model is Customer)
@@ -113,3 +121,55 @@ def customer_with_mobile(*, mobile, exclude_pk=None):
         return None
     return (Customer.objects.filter(mobile=mobile, merged_into__isnull=True).exclude(pk=exclude_pk)
             .order_by("pk").first())
+
+
+def customer_merge_comparison(*, primary, duplicate):
+    """The two customers side by side for the merge screen: [{label, primary, duplicate, same}] for the contact
+    fields (personal data masked: the comparison is made on the full values, so no reveal is needed), and each
+    one's channel identities with those they share (a union id) marked."""
+    def text(customer, name):
+        value = getattr(customer, name)
+        if name == "mobile":
+            return mask_mobile(value)
+        if name == "real_name":
+            return mask_name(value)
+        if name == "region":
+            return value.name if value else ""
+        return str(value or "")
+
+    rows = []
+    for name in ("mobile", "real_name", "email", "region"):
+        label = Customer._meta.get_field(name).verbose_name
+        a, b = getattr(primary, name), getattr(duplicate, name)
+        rows.append({"field": name, "label": label, "primary": text(primary, name),
+                     "duplicate": text(duplicate, name), "same": bool(a) and a == b,
+                     "differ": bool(a) and bool(b) and a != b})
+    identities = {c.pk: list(c.identities.order_by("channel", "pk")) for c in (primary, duplicate)}
+    shared = ({i.union_id for i in identities[primary.pk] if i.union_id}
+              & {i.union_id for i in identities[duplicate.pk] if i.union_id})
+    return {"fields": rows, "primary_identities": identities[primary.pk],
+            "duplicate_identities": identities[duplicate.pk], "shared_union_ids": shared}
+
+
+def customer_open_conflicts(*, customer):
+    """What `customer_resolve` flagged between this customer and another live one (a mobile or union id both
+    claim), newest first, with the other customer."""
+    conflicts = (CustomerConflict.objects.filter(resolved_at__isnull=True)
+                 .filter(Q(customer=customer) | Q(other=customer))
+                 .filter(customer__merged_into__isnull=True, other__merged_into__isnull=True)
+                 .select_related("customer", "other").order_by("-created_at"))
+    result = []
+    for conflict in conflicts:
+        conflict.counterpart = conflict.other if conflict.customer_id == customer.pk else conflict.customer
+        conflict.shown_value = (mask_mobile(conflict.value) if conflict.kind == CustomerConflict.Kind.MOBILE
+                                else conflict.value)
+        result.append(conflict)
+    return result
+
+
+def customer_undoable_merges(*, customer, days):
+    """Merges into this customer, or of this tombstone, that may still be undone (made in the last `days` days)."""
+    since = timezone.now() - timedelta(days=days)
+    return list(CustomerMerge.objects.filter(Q(primary=customer) | Q(duplicate=customer), undone_at__isnull=True,
+                                             created_at__gte=since)
+                .select_related("primary", "duplicate", "actor").order_by("-created_at"))

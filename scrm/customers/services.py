@@ -1,6 +1,7 @@
 """Customer writes: resolve someone on a channel to one customer, merge duplicates, tags and owners, PII reveals."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
@@ -18,16 +19,31 @@ from scrm.errors import (
     MSG_MERGE_SELF,
     MSG_REVEAL_FORBIDDEN,
     MSG_SEGMENT_NAME_TAKEN,
+    MSG_TOMBSTONE_READ_ONLY,
+    MSG_UNDO_DONE_ALREADY,
+    MSG_UNDO_NO_RECORD,
+    MSG_UNDO_PRIMARY_MERGED,
+    MSG_UNDO_ROWS_CHANGED,
+    MSG_UNDO_TOO_LATE,
     ScrmError,
 )
-from scrm.models import Channel, ChannelIdentity, Customer, CustomerMerge, CustomerTag, PiiReveal, Segment
+from scrm.models import (
+    Channel,
+    ChannelIdentity,
+    Customer,
+    CustomerConflict,
+    CustomerMerge,
+    CustomerTag,
+    PiiReveal,
+    Segment,
+)
 from scrm.platform.access import CUSTOMER_PII_FIELDS, user_revealable_fields
 from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope, tenant_sql
 
 __all__ = [
-    "customer_create", "customer_merge", "customer_resolve", "customer_reveal_pii", "customers_resolve_many",
-    "customers_set_owner",
+    "MERGE_UNDO_DAYS", "customer_create", "customer_merge", "customer_merge_undo", "customer_resolve",
+    "customer_reveal_pii", "customers_resolve_many", "customers_set_owner",
     "customer_touch", "customers_log_reveal", "customers_rename_raw_ids", "customers_touch", "customers_tag",
     "customers_untag", "segment_create",
 ]
@@ -78,7 +94,7 @@ def customer_update(*, customer, **fields):
     with tenant_scope(customer.organization_id):
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if customer.merged_into_id:
-            raise ScrmError(MSG_MERGE_ALREADY)
+            raise ScrmError(MSG_TOMBSTONE_READ_ONLY)
         if "mobile" in fields:
             fields["mobile"] = normalize_mobile(fields["mobile"])
         changed = [name for name, value in fields.items() if getattr(customer, name) != value]
@@ -140,15 +156,20 @@ def customer_resolve(*, organization, channel, app_id, external_id, union_id=Non
                 .filter(channel=channel, app_id=app_id, external_id=external_id).first()
             )
             if identity is not None:
-                _identity_refresh(identity, union_id=union_id, profile=profile)
-                return _live(identity.customer)
+                learned_union = _identity_refresh(identity, union_id=union_id, profile=profile)
+                customer = _live(identity.customer)
+                _learn(customer, channel=channel, mobile=normalized_mobile,
+                       union_id=union_id if learned_union else "")
+                return customer
             try:
                 with transaction.atomic():
                     for key, value in (("u", union_id), ("m", normalized_mobile)):
                         if value:
                             _lock_person_key(organization.pk, key, value)
                     customer = _find_person(union_id=union_id, mobile=normalized_mobile)
-                    if customer is None:
+                    if customer is not None:
+                        _learn(customer, channel=channel, mobile=normalized_mobile)
+                    else:
                         now = timezone.now()
                         customer = Customer.objects.create(
                             organization=organization,
@@ -238,7 +259,37 @@ def _find_person(*, union_id, mobile):
     return None
 
 
+def _learn(customer, *, channel, mobile, union_id=""):
+    """Keep what a channel told us about the customer it resolved to: a mobile the customer lacks is stored; a
+    mobile or a union id that another live customer holds is flagged for the merge screen (CustomerConflict), never
+    moved silently. A customer's different known mobile is left as it is (people have two)."""
+    organization_id = customer.organization_id
+    if mobile and customer.mobile != mobile:
+        with transaction.atomic():
+            _lock_person_key(organization_id, "m", mobile)
+            holder = (Customer.objects.filter(mobile=mobile, merged_into__isnull=True).exclude(pk=customer.pk)
+                      .order_by("pk").first())
+            if holder is not None:
+                _flag_conflict(customer, holder, CustomerConflict.Kind.MOBILE, mobile, channel)
+            elif not customer.mobile:
+                Customer.objects.filter(pk=customer.pk, mobile="").update(mobile=mobile, updated_at=timezone.now())
+                customer.mobile = mobile
+    if union_id:
+        holders = (ChannelIdentity.objects.filter(union_id=union_id).exclude(customer_id=customer.pk)
+                   .select_related("customer").order_by("pk"))
+        for holder in {_live(i.customer) for i in holders}:
+            if holder.pk != customer.pk:
+                _flag_conflict(customer, holder, CustomerConflict.Kind.UNION_ID, union_id, channel)
+
+
+def _flag_conflict(customer, other, kind, value, channel):
+    CustomerConflict.objects.bulk_create([CustomerConflict(
+        organization_id=customer.organization_id, customer=customer, other=other, kind=kind, value=value,
+        channel=channel)], ignore_conflicts=True)
+
+
 def _identity_refresh(identity, *, union_id, profile):
+    """Store a union id or profile fields the identity did not have; return whether the union id is new."""
     changed = []
     if union_id and identity.union_id != union_id:
         identity.union_id = union_id
@@ -248,34 +299,40 @@ def _identity_refresh(identity, *, union_id, profile):
         changed.append("profile")
     if changed:
         identity.save(update_fields=changed)
+    return "union_id" in changed
+
+
+def _relation_rows(rel):
+    """(manager, foreign key name) of one reverse relation to Customer (a many-to-many through its table)."""
+    if rel.many_to_many:
+        through = rel.through
+        source = next(f for f in through._meta.fields if f.related_model is Customer)
+        return through._base_manager, source.name
+    return rel.related_model._base_manager, rel.field.name
 
 
 def _move_rows(rel, duplicate, primary):
     """Point the rows of one relation at the primary. Rows that cannot move (a unique constraint already
-    satisfied by the primary) stay on the tombstone, so nothing is lost; return (moved, left)."""
-    if rel.many_to_many:
-        through = rel.through
-        source = next(f for f in through._meta.fields if f.related_model is Customer)
-        manager = through._base_manager
-        field_name = source.name
-    else:
-        manager = rel.related_model._base_manager
-        field_name = rel.field.name
-    rows = manager.filter(**{field_name: duplicate})
+    satisfied by the primary) stay on the tombstone, so nothing is lost; return (ids moved, count left)."""
+    manager, field_name = _relation_rows(rel)
+    ids = list(manager.filter(**{field_name: duplicate}).order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return [], 0
     try:
         with transaction.atomic():
-            return rows.update(**{field_name: primary}), 0
+            manager.filter(pk__in=ids).update(**{field_name: primary})
+            return ids, 0
     except IntegrityError:
         pass
-    moved = left = 0
-    for pk in rows.values_list("pk", flat=True):
+    moved = []
+    for pk in ids:
         try:
             with transaction.atomic():
                 manager.filter(pk=pk).update(**{field_name: primary})
-            moved += 1
+            moved.append(pk)
         except IntegrityError:
-            left += 1
-    return moved, left
+            pass
+    return moved, len(ids) - len(moved)
 
 
 @transaction.atomic
@@ -304,23 +361,115 @@ def customer_merge(*, primary, duplicate, actor):
         snapshot = _json_safe(snapshot)
 
         # Tags first: the primary's existing tags win over the duplicate's copies.
-        CustomerTag.objects.filter(customer=duplicate, tag__in=primary.tags.all()).delete()
+        dropped = CustomerTag.objects.filter(customer=duplicate, tag__in=primary.tags.all())
+        dropped_tags = list(dropped.values_list("tag_id", flat=True))
+        dropped.delete()
         moved = {}
         for rel in customer_relations():
-            count, left = _move_rows(rel, duplicate, primary)
-            if count or left:
+            ids, left = _move_rows(rel, duplicate, primary)
+            if ids or left:
                 label = rel.related_model._meta.label if not rel.many_to_many else rel.through._meta.label
-                moved[label] = {"moved": count, "left": left}
+                entry = moved.setdefault(f"{label}.{rel.field.name}" if not rel.many_to_many else label,
+                                         {"moved": 0, "left": 0, "ids": []})
+                entry["moved"] += len(ids)
+                entry["left"] += left
+                entry["ids"] += ids
+        # A flag between the two (the duplicate held the primary's mobile or union id) is settled by the merge.
+        CustomerConflict.objects.filter(customer_id=models.F("other_id"), resolved_at__isnull=True).filter(
+            customer=primary).update(resolved_at=timezone.now())
 
+        before = {name: getattr(primary, name) for name in _ABSORBED}
         changed = _absorb_fields(primary, duplicate)
         if changed:
             primary.save(update_fields=[*changed, "updated_at"])
+        absorbed = {"fields": _json_safe({name: [before[name], getattr(primary, name)] for name in _ABSORBED
+                                          if before[name] != getattr(primary, name)}),
+                    "dropped_tags": dropped_tags}
         duplicate.merged_into = primary
         duplicate.save(update_fields=["merged_into", "updated_at"])
         return CustomerMerge.objects.create(
             organization_id=primary.organization_id, primary=primary, duplicate=duplicate, actor=actor,
-            snapshot=snapshot, moved=moved,
+            snapshot=snapshot, moved=moved, absorbed=absorbed,
         )
+
+
+MERGE_UNDO_DAYS = 7
+
+
+@transaction.atomic
+def customer_merge_undo(*, merge, actor):
+    """Undo a merge made in the last MERGE_UNDO_DAYS days: the rows it moved go back to the duplicate, the fields it
+    filled on the primary are emptied again (unless someone changed them since), the duplicate's tags come back and
+    it is a live customer again; the merge record stays, marked undone (the timelines of both show it).
+
+    Refused, with nothing changed, when it is too late, already undone, recorded before undo existed, when the
+    primary was merged on into someone else, or when a moved row now belongs to a third customer (rows deleted since
+    are simply not restored).
+    """
+    with tenant_scope(merge.organization_id):
+        merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
+        if merge.undone_at:
+            raise ScrmError(MSG_UNDO_DONE_ALREADY)
+        if timezone.now() - merge.created_at > timedelta(days=MERGE_UNDO_DAYS):
+            raise ScrmError(MSG_UNDO_TOO_LATE % {
+                "days": MERGE_UNDO_DAYS, "date": timezone.localtime(merge.created_at).strftime("%Y-%m-%d %H:%M")})
+        if not merge.absorbed or any("ids" not in entry for entry in merge.moved.values()):
+            raise ScrmError(MSG_UNDO_NO_RECORD)
+        locked = {c.pk: c for c in Customer.objects.select_for_update().filter(
+            pk__in=[merge.primary_id, merge.duplicate_id]).order_by("pk")}
+        primary, duplicate = locked[merge.primary_id], locked[merge.duplicate_id]
+        if primary.merged_into_id:
+            raise ScrmError(MSG_UNDO_PRIMARY_MERGED % {"primary": primary.display_name,
+                                                      "other": _live(primary).display_name})
+
+        relations = {}
+        for rel in customer_relations():
+            label = rel.related_model._meta.label if not rel.many_to_many else rel.through._meta.label
+            relations[f"{label}.{rel.field.name}" if not rel.many_to_many else label] = rel
+        for key, entry in merge.moved.items():
+            rel = relations.get(key)
+            if rel is None or not entry["ids"]:
+                continue
+            manager, field_name = _relation_rows(rel)
+            elsewhere = (manager.filter(pk__in=entry["ids"]).exclude(**{field_name: primary})
+                         .exclude(**{field_name: duplicate}).count())
+            if elsewhere:
+                model = rel.through if rel.many_to_many else rel.related_model
+                raise ScrmError(MSG_UNDO_ROWS_CHANGED % {"count": elsewhere,
+                                                         "what": model._meta.verbose_name_plural})
+            try:
+                with transaction.atomic():
+                    manager.filter(pk__in=entry["ids"], **{field_name: primary}).update(**{field_name: duplicate})
+            except IntegrityError as exc:
+                model = rel.through if rel.many_to_many else rel.related_model
+                raise ScrmError(MSG_UNDO_ROWS_CHANGED % {"count": len(entry["ids"]),
+                                                         "what": model._meta.verbose_name_plural}) from exc
+
+        CustomerTag.objects.bulk_create(
+            [CustomerTag(organization_id=duplicate.organization_id, customer=duplicate, tag_id=tag_id)
+             for tag_id in merge.absorbed.get("dropped_tags", [])], ignore_conflicts=True)
+        restored = []
+        for name, (old, new) in merge.absorbed.get("fields", {}).items():
+            if _json_safe(getattr(primary, name)) == new:
+                setattr(primary, name, _from_json(name, old))
+                restored.append(name.removesuffix("_id"))
+        if restored:
+            primary.save(update_fields=[*restored, "updated_at"])
+        duplicate.merged_into = None
+        duplicate.save(update_fields=["merged_into", "updated_at"])
+        merge.undone_at, merge.undone_by = timezone.now(), actor
+        merge.save(update_fields=["undone_at", "undone_by"])
+        return merge
+
+
+_ABSORBED = ("real_name", "mobile", "email", "region_id", "owner_id", "notes", "level", "first_contact_at",
+             "last_contact_at")
+
+
+def _from_json(name, value):
+    if name.endswith("_at") and value:
+        return models.DateTimeField().to_python(value)
+    return value
 
 
 def _absorb_fields(primary, duplicate):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("customers/bulk/", views.CustomerBulkView.as_view(), name="customer-bulk"),
     path("customers/segments/", views.SegmentCreateView.as_view(), name="segment-create"),
     path("customers/merge/", views.CustomerMergeView.as_view(), name="customer-merge"),
+    path("customers/merges/<int:pk>/undo/", views.CustomerMergeUndoView.as_view(), name="customer-merge-undo"),
     path("customers/reveals/", views.PiiRevealListView.as_view(), name="pii-reveals"),
     path("customers/new/", views_edit.CustomerCreateView.as_view(), name="customer-create"),
     path("customers/<int:pk>/", views.CustomerDetailView.as_view(), name="customer-detail"),

@@ -16,8 +16,8 @@ from scrm.customers.filters import CustomerFilter
 from scrm.customers.forms import BulkActionForm, SegmentForm
 from scrm.customers.phones import mask_mobile, mask_name, national_mobile
 from scrm.customers.tables import CustomerTable, PiiRevealTable
-from scrm.errors import MSG_BULK_DONE, MSG_MERGED, ScrmError
-from scrm.models import Customer, Segment, Tag, User
+from scrm.errors import MSG_BULK_DONE, MSG_MERGE_UNDONE, MSG_MERGED, MSG_TOMBSTONE_READ_ONLY, ScrmError
+from scrm.models import Customer, CustomerMerge, Segment, Tag, User
 from scrm.paginators import CappedCountPaginator, TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_may_reveal_pii
 from scrm.platform.timeline import customer_timeline
@@ -119,11 +119,17 @@ class CustomerDetailView(ModuleRequiredMixin, TemplateView):
         customer = _get_customer(self.request, pk)
         before = parse_datetime(self.request.GET.get("before", "") or "")
         entries, next_before = customer_timeline(customer=customer, before=before, user=self.request.user)
+        may_merge = self.request.user.has_perm("scrm.add_customermerge")
+        # A merged record (tombstone) is read-only: no merging into it, no edits; only its merge may be undone.
+        tombstone = bool(customer.merged_into_id)
         return super().get_context_data(
             customer=customer, masked_mobile=mask_mobile(customer.mobile), masked_name=mask_name(customer.real_name),
             may_reveal=user_may_reveal_pii(self.request.user), timeline=entries, next_before=next_before,
-            duplicates=selectors.customer_duplicate_suggestions(customer=customer),
-            may_merge=self.request.user.has_perm("scrm.add_customermerge"), **kwargs,
+            duplicates=[] if tombstone else selectors.customer_duplicate_suggestions(customer=customer),
+            conflicts=[] if tombstone else selectors.customer_open_conflicts(customer=customer),
+            undoable_merges=(selectors.customer_undoable_merges(customer=customer, days=services.MERGE_UNDO_DAYS)
+                             if may_merge else []),
+            may_merge=may_merge and not tombstone, **kwargs,
         )
 
     def get_template_names(self):
@@ -174,6 +180,10 @@ class CustomerMergeView(ModuleRequiredMixin, TemplateView):
         primary, duplicate = self._pair(self.request.GET)
         return super().get_context_data(
             primary=primary, duplicate=duplicate, moves=selectors.customer_merge_preview(duplicate=duplicate),
+            comparison=selectors.customer_merge_comparison(primary=primary, duplicate=duplicate),
+            conflicts=[c for c in selectors.customer_open_conflicts(customer=primary)
+                       if c.counterpart.pk == duplicate.pk],
+            refused=MSG_TOMBSTONE_READ_ONLY if primary.merged_into_id or duplicate.merged_into_id else "",
             **kwargs,
         )
 
@@ -187,6 +197,29 @@ class CustomerMergeView(ModuleRequiredMixin, TemplateView):
         messages.success(request, MSG_MERGED % {"duplicate": duplicate.display_name,
                                                "primary": primary.display_name})
         return redirect("scrm:customer-detail", pk=primary.pk)
+
+
+class CustomerMergeUndoView(ModuleRequiredMixin, View):
+    """Undo a merge of the last days (the same people who merge may undo); back to the customer page."""
+
+    module = "customers"
+
+    def post(self, request, pk):
+        if not request.user.has_perm("scrm.add_customermerge"):
+            raise PermissionDenied
+        try:
+            merge = CustomerMerge.objects.select_related("duplicate", "primary").get(pk=pk)
+            # Only a merge between customers the user may see.
+            _get_customer(request, merge.primary_id)
+        except CustomerMerge.DoesNotExist as exc:
+            raise Http404 from exc
+        try:
+            services.customer_merge_undo(merge=merge, actor=request.user)
+        except ScrmError as exc:
+            messages.error(request, str(exc))
+            return redirect("scrm:customer-detail", pk=merge.primary_id)
+        messages.success(request, MSG_MERGE_UNDONE % {"duplicate": merge.duplicate.display_name})
+        return redirect("scrm:customer-detail", pk=merge.duplicate_id)
 
 
 class PiiRevealListView(ModuleRequiredMixin, TemplateView):

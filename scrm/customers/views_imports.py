@@ -221,7 +221,7 @@ class CustomerExportView(CustomersModuleMixin, TemplateView):
     """GET with no format: how many customers the export holds and how; with ?format=csv|xlsx: the file.
     The list page passes its own query string (or ?segment=<id>); POST exports a selection (ids=...)."""
 
-    permission_required = "scrm.view_customer"
+    permission_required = export.EXPORT_PERMISSION
     template_name = "scrm/customers/export.html"
     CONTROL_PARAMS = ("format", "pii", "segment")
 
@@ -314,7 +314,7 @@ class CustomerExportView(CustomersModuleMixin, TemplateView):
 
 
 class ExportJobMixin(CustomersModuleMixin):
-    permission_required = "scrm.view_customer"
+    permission_required = export.EXPORT_PERMISSION
 
     def get_job(self):
         try:

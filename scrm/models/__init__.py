@@ -5,6 +5,7 @@ from scrm.models.customers import (
     Channel,
     ChannelIdentity,
     Customer,
+    CustomerConflict,
     CustomerMerge,
     CustomerTag,
     PiiReveal,
@@ -37,7 +38,7 @@ from scrm.models.roles import (
 from scrm.models.settings_audit import SettingsChange
 
 __all__ = [
-    "AgentProfile", "Channel", "ChannelIdentity", "Customer", "CustomerExport", "CustomerImport",
+    "AgentProfile", "Channel", "ChannelIdentity", "Customer", "CustomerConflict", "CustomerExport", "CustomerImport",
     "CustomerImportChange", "CustomRole", "CustomRoleAssignment", "CustomRoleChange", "CustomRolePermission",
     "DataScope", "MaskedField", "CustomerImportRowError", "CustomerMerge", "CustomerTag", "Organization",
     "OrganizationStatusChange", "PlatformAudit", "SettingsChange",

@@ -101,7 +101,11 @@ class Customer(TenantModel):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        permissions = [("reveal_customer_pii", _("Can see customers' full mobile and real name"))]
+        permissions = [
+            ("reveal_customer_pii", _("Can see customers' full mobile and real name")),
+            # Bulk export (the export page and GET /api/v1/customers/export/): one permission for both.
+            ("export_customer", _("Can export customers in bulk")),
+        ]
         indexes = [
             models.Index(fields=["organization", "mobile"], name="customer_org_mobile_idx"),
             # The search by a mobile's last four digits ("尾号 5678"): `Right("mobile", 4)` in the query.
@@ -166,13 +170,49 @@ class CustomerMerge(TenantModel):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                               verbose_name=_("merged by"))
     snapshot = models.JSONField(_("duplicate as it was"), default=dict)
+    # {relation label: {"moved": n, "left": n, "field": the foreign key's name, "ids": [the rows moved]}}; the ids
+    # (kept since undo exists) are what an undo moves back.
     moved = models.JSONField(_("rows moved"), default=dict)
+    # The primary's fields the merge filled from the duplicate, as they were before ({name: old value}), and the
+    # duplicate's tags dropped because the primary had them: what an undo puts back.
+    absorbed = models.JSONField(_("fields filled"), default=dict, blank=True)
     created_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("undone by"))
 
     class Meta:
         verbose_name = _("customer merge")
         verbose_name_plural = _("customer merges")
         ordering = ["-created_at"]
+
+
+class CustomerConflict(TenantModel):
+    """What `customer_resolve` learned about a customer that belongs to someone else: a mobile or union id arriving
+    on one customer's channel identity while another live customer holds it. Shown beside the duplicates on both
+    customers' pages and on their merge screen; closed by merging them (or when either is merged away)."""
+
+    class Kind(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        UNION_ID = "union_id", _("Union ID")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conflicts",
+                                 verbose_name=_("customer"))
+    other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("held by"))
+    kind = models.CharField(_("what"), max_length=16, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=128)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    created_at = models.DateTimeField(_("flagged at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer conflict")
+        verbose_name_plural = _("customer conflicts")
+        constraints = [
+            # One open flag per customer, other and value: the same message arriving again flags nothing new.
+            models.UniqueConstraint(fields=["organization", "customer", "other", "kind", "value"],
+                                    condition=models.Q(resolved_at__isnull=True), name="customerconflict_open_uniq"),
+        ]
 
 
 class PiiReveal(TenantModel):

@@ -16,15 +16,18 @@ ROLE_PERMISSIONS = {
     "scrm": {
         Role.OPS_ADMIN: {
             "region": CRUD, "team": CRUD, "skill": CRUD, "agentprofile": CRUD, "user": ("view", "add", "change"),
-            "customer": (*CRUD, "reveal_customer_pii"), "tag": CRUD, "taggroup": CRUD, "channelidentity": ("view",),
-            "customermerge": ("view",), "piireveal": ("view",), "segment": CRUD,
+            "customer": (*CRUD, "reveal_customer_pii", "export_customer"), "tag": CRUD, "taggroup": CRUD,
+            "channelidentity": ("view",),
+            "customermerge": ("view",), "piireveal": ("view",), "segment": CRUD, "customerconflict": ("view",),
             "customerimport": ("view", "add", "undo_customerimport"),
             "customrole": ("view", "add", "change"),
         },
         Role.SUPERVISOR: {
             "region": ("view",), "team": ("view",), "skill": ("view",), "agentprofile": ("view", "change"),
-            "user": ("view",), "customer": ("view", "add", "change", "reveal_customer_pii"), "tag": ("view",),
-            "taggroup": ("view",), "channelidentity": ("view",), "customermerge": ("view", "add"), "segment": CRUD,
+            "user": ("view",), "tag": ("view",),
+            "customer": ("view", "add", "change", "reveal_customer_pii", "export_customer"),
+            "taggroup": ("view",), "channelidentity": ("view",), "customermerge": ("view", "add"),
+            "segment": CRUD, "customerconflict": ("view",),
             "customerimport": ("view", "add", "undo_customerimport"),
         },
         Role.AGENT: {

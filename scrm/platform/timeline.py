@@ -16,6 +16,7 @@ import inspect
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models import ChannelIdentity, CustomerMerge, CustomerTag
@@ -99,4 +100,16 @@ def _merge_entries(*, customer, before, limit, user=None):
             at=merge.created_at, kind="merge", icon="bi-intersect",
             title=_("Merged with %(name)s") % {"name": merge.duplicate.display_name},
             detail=_("by %(user)s") % {"user": merge.actor},
+        )
+    # An undone merge shows on both customers' timelines, when it was undone and by whom.
+    undone = _older(CustomerMerge.objects.filter(Q(primary=customer) | Q(duplicate=customer),
+                                                 undone_at__isnull=False).select_related("undone_by", "duplicate",
+                                                                                        "primary"),
+                    "undone_at", before, limit)
+    for merge in undone:
+        yield TimelineEntry(
+            at=merge.undone_at, kind="merge", icon="bi-arrow-counterclockwise",
+            title=_("Merge of %(duplicate)s into %(primary)s undone") % {
+                "duplicate": merge.duplicate.display_name, "primary": merge.primary.display_name},
+            detail=_("by %(user)s") % {"user": merge.undone_by},
         )

@@ -1,5 +1,5 @@
 """Notifications in a real browser: the bell counts up on its own when a supervisor assigns the agent a ticket,
-and opening the notification marks it read."""
+and opening the notification marks it read; a new unassigned P1 in a manual queue reaches its supervisor at once."""
 
 import re
 
@@ -9,9 +9,10 @@ from playwright.sync_api import expect
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
 from tests.e2e.conftest import login
-from tests.scrm.factories import TEST_PASSWORD
-from tests.tickets.factories import TicketFactory
-from tickets.services import ticket_assign
+from tests.scrm.factories import TEST_PASSWORD, TeamFactory
+from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory
+from tickets.models import Ticket
+from tickets.services import ticket_assign, ticket_open
 
 pytestmark = pytest.mark.e2e
 
@@ -44,3 +45,35 @@ def test_an_agent_sees_the_bell_count_rise_and_opens_the_notification(page, live
     expect(page.locator("[data-testid=notification-count]")).to_have_count(0)
     page.goto(f"{live_server.url}/notifications/")
     expect(page.locator("[data-testid=notification]")).to_have_attribute("data-unread", "false")
+
+
+def test_a_new_unassigned_p1_in_a_manual_queue_reaches_the_supervisor_at_once(page, live_server, organization,
+                                                                             make_user, settings):
+    """Issue 10's alert: the queue's supervisor, signed in, sees the bell count up for a P1 nobody was given and
+    opens the ticket from the notification."""
+    settings.NOTIFY_BELL_POLL_SECONDS = 1
+    supervisor = make_user(organization, Role.SUPERVISOR, username="lead", email="")
+    with tenant_scope(organization):
+        team = TeamFactory(organization=organization, leader=supervisor)
+        queue = QueueFactory(organization=organization, name="投诉专席", code="complaints", team=team,
+                             auto_assign=False)
+        customer = CustomerFactory(organization=organization, display_name="王小明")
+
+    login(page, live_server, supervisor.username, TEST_PASSWORD)
+    expect(page.locator("[data-testid=notification-bell]")).to_be_visible()
+    expect(page.locator("[data-testid=notification-count]")).to_have_count(0)
+
+    with tenant_scope(organization):
+        ticket = ticket_open(organization=organization, customer=customer, subject="订单丢失，我要投诉",
+                             description="", channel="wechat_oa", queue=queue, priority=Ticket.Priority.P1)
+    assert ticket.assignee_id is None
+
+    expect(page.locator("[data-testid=notification-count]")).to_have_text(re.compile(r"^1\b"), timeout=10_000)
+    page.locator("[data-testid=notification-bell]").click()
+    item = page.locator("[data-testid=notification]")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(ticket.number)
+    expect(item).to_contain_text("投诉专席")
+    item.locator("[data-testid=notification-open]").click()
+    page.wait_for_url(f"{live_server.url}/tickets/{ticket.pk}/")
+    expect(page.locator("body")).to_contain_text("订单丢失，我要投诉")

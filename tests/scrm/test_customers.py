@@ -1,13 +1,30 @@
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from scrm.customers.services import customer_create, customer_merge, customer_resolve, customers_tag
-from scrm.errors import MSG_MERGE_ALREADY, MSG_MERGE_SELF, ScrmError
+from scrm.customers.services import (
+    customer_create,
+    customer_merge,
+    customer_merge_undo,
+    customer_resolve,
+    customer_update,
+    customers_tag,
+)
+from scrm.errors import (
+    MSG_MERGE_ALREADY,
+    MSG_MERGE_SELF,
+    MSG_TOMBSTONE_READ_ONLY,
+    MSG_UNDO_DONE_ALREADY,
+    ScrmError,
+)
 from scrm.models import (
     Channel,
     ChannelIdentity,
     Customer,
+    CustomerConflict,
     CustomerMerge,
     PiiReveal,
     Region,
@@ -90,6 +107,124 @@ def test_merge_screen_is_for_supervisors_and_shows_what_moves(scoped, supervisor
     response = _client(supervisor).post("/customers/merge/", {"primary": a.pk, "duplicate": b.pk})
     assert response.status_code == 302 and response["Location"] == f"/customers/{a.pk}/"
     assert ChannelIdentity.objects.get(external_id="b1").customer_id == a.pk
+
+
+def test_a_merge_is_undone_within_seven_days_rows_fields_and_tags_restored(scoped, tags, supervisor):
+    primary = customer_resolve(organization=scoped, channel=Channel.WECHAT_OA, app_id="wx", external_id="oa-1")
+    duplicate = customer_resolve(organization=scoped, channel=Channel.YOUZAN, app_id="yz", external_id="buyer-1",
+                                 mobile="13812345678")
+    customers_tag(customers=[primary], tags=[tags["空调"]])
+    customers_tag(customers=[duplicate], tags=[tags["空调"], tags["冰箱"]])
+    merge = customer_merge(primary=primary, duplicate=duplicate, actor=supervisor)
+
+    response = _client(supervisor).post(f"/customers/merges/{merge.pk}/undo/", follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/customers/{duplicate.pk}/"
+    primary.refresh_from_db()
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into_id is None
+    assert ChannelIdentity.objects.get(external_id="buyer-1").customer_id == duplicate.pk
+    assert set(primary.identities.values_list("external_id", flat=True)) == {"oa-1"}
+    assert primary.mobile == "" and duplicate.mobile == "+8613812345678"
+    assert set(duplicate.tags.values_list("name", flat=True)) == {"空调", "冰箱"}
+    assert set(primary.tags.values_list("name", flat=True)) == {"空调"}
+    merge.refresh_from_db()
+    assert merge.undone_by == supervisor and merge.undone_at is not None
+    # Both timelines tell it.
+    body = response.content.decode()
+    assert "undone" in body or "已撤销" in body
+    # Once only.
+    with pytest.raises(ScrmError, match=str(MSG_UNDO_DONE_ALREADY)):
+        customer_merge_undo(merge=merge, actor=supervisor)
+
+
+def test_a_merge_older_than_seven_days_is_not_undone(scoped, supervisor):
+    a = customer_create(organization=scoped, display_name="A")
+    b = customer_create(organization=scoped, display_name="B", mobile="13812345678")
+    merge = customer_merge(primary=a, duplicate=b, actor=supervisor)
+    CustomerMerge.objects.filter(pk=merge.pk).update(created_at=timezone.now() - timedelta(days=8))
+    response = _client(supervisor).post(f"/customers/merges/{merge.pk}/undo/", follow=True)
+    assert "7" in response.content.decode() and response.redirect_chain[-1][0] == f"/customers/{a.pk}/"
+    b.refresh_from_db()
+    assert b.merged_into_id == a.pk
+    a.refresh_from_db()
+    assert a.mobile == "+8613812345678"
+
+
+def test_a_merge_whose_rows_moved_on_since_is_not_undone(scoped, supervisor):
+    a = customer_create(organization=scoped, display_name="A")
+    b = customer_resolve(organization=scoped, channel=Channel.YOUZAN, app_id="yz", external_id="b1")
+    c = customer_create(organization=scoped, display_name="C")
+    merge = customer_merge(primary=a, duplicate=b, actor=supervisor)
+    ChannelIdentity.objects.filter(external_id="b1").update(customer=c)  # someone moved it on
+    with pytest.raises(ScrmError) as refused:
+        customer_merge_undo(merge=merge, actor=supervisor)
+    assert "1" in str(refused.value)
+    b.refresh_from_db()
+    assert b.merged_into_id == a.pk and not CustomerMerge.objects.filter(undone_at__isnull=False).exists()
+    # And when the primary was merged on into someone else: undo that one first.
+    merge_c = customer_merge(primary=c, duplicate=a, actor=supervisor)
+    with pytest.raises(ScrmError, match="C"):
+        customer_merge_undo(merge=merge, actor=supervisor)
+    customer_merge_undo(merge=merge_c, actor=supervisor)
+
+
+def test_an_agent_may_not_undo_a_merge(scoped, supervisor, agent):
+    a = customer_create(organization=scoped, display_name="A")
+    b = customer_create(organization=scoped, display_name="B")
+    merge = customer_merge(primary=a, duplicate=b, actor=supervisor)
+    assert _client(agent).post(f"/customers/merges/{merge.pk}/undo/").status_code == 403
+    assert 'data-testid="merge-undo"' not in _client(agent).get(f"/customers/{a.pk}/").content.decode()
+    assert 'data-testid="merge-undo"' in _client(supervisor).get(f"/customers/{a.pk}/").content.decode()
+
+
+def test_a_merged_record_is_read_only(scoped, supervisor):
+    a = customer_create(organization=scoped, display_name="张伟", mobile="13812345678")
+    b = customer_create(organization=scoped, display_name="伟哥", mobile="13812345678")
+    c = customer_create(organization=scoped, display_name="张伟2", mobile="13812345678")
+    customer_merge(primary=a, duplicate=b, actor=supervisor)
+    body = _client(supervisor).get(f"/customers/{b.pk}/").content.decode()
+    assert "/customers/merge/?" not in body and 'data-testid="customer-edit"' not in body
+    assert _client(supervisor).get(f"/customers/{b.pk}/edit/").status_code in (302, 403, 404)
+    page = _client(supervisor).get(f"/customers/merge/?primary={b.pk}&duplicate={c.pk}").content.decode()
+    assert 'data-testid="merge-refused"' in page and 'data-testid="merge-confirm"' not in page
+    response = APIClient()
+    response.force_authenticate(supervisor)
+    answer = response.patch(f"/api/v1/customers/{b.pk}/", {"display_name": "改名"}, format="json")
+    assert answer.status_code == 404  # the API lists live customers only
+    with pytest.raises(ScrmError, match=str(MSG_TOMBSTONE_READ_ONLY)):
+        customer_update(customer=b, display_name="改名")
+    b.refresh_from_db()
+    assert b.display_name == "伟哥"
+
+
+def test_the_merge_screen_compares_mobiles_and_identities_side_by_side(scoped, supervisor):
+    a = customer_resolve(organization=scoped, channel=Channel.WECHAT_OA, app_id="wx", external_id="oa-1",
+                         union_id="u-1", mobile="13812345678")
+    b = customer_resolve(organization=scoped, channel=Channel.WECOM, app_id="wc", external_id="wm-1",
+                         mobile="13900000001")
+    ChannelIdentity.objects.filter(external_id="wm-1").update(union_id="u-1")
+    page = _client(supervisor).get(f"/customers/merge/?primary={a.pk}&duplicate={b.pk}").content.decode()
+    table = page.split('data-testid="merge-compare"')[1].split("</table>")[0]
+    mobile = table.split('data-field="mobile"')[1].split("</tr>")[0]
+    assert "138****5678" in mobile and "139****0001" in mobile and "13812345678" not in page
+    identities = table.split('data-field="identities"')[1].split("</tr>")[0]
+    assert "oa-1" in identities and "wm-1" in identities and identities.count("u-1") == 2
+    assert not PiiReveal.objects.exists()
+
+
+def test_a_flagged_conflict_shows_on_the_customer_page_and_the_merge_settles_it(scoped, supervisor):
+    other = customer_create(organization=scoped, display_name="张伟", mobile="13812345678")
+    customer = customer_resolve(organization=scoped, channel=Channel.WECHAT_OA, app_id="wx", external_id="oa-1")
+    customer_resolve(organization=scoped, channel=Channel.WECHAT_OA, app_id="wx", external_id="oa-1",
+                     mobile="13812345678")
+    body = _client(supervisor).get(f"/customers/{customer.pk}/").content.decode()
+    section = body.split('data-testid="conflicts"')[1].split("</ul>")[0]
+    assert "138****5678" in section and f"duplicate={other.pk}" in section
+    assert 'data-testid="conflicts"' in _client(supervisor).get(f"/customers/{other.pk}/").content.decode()
+    customer_merge(primary=customer, duplicate=other, actor=supervisor)
+    assert CustomerConflict.objects.get().resolved_at is not None
+    assert 'data-testid="conflicts"' not in _client(supervisor).get(f"/customers/{customer.pk}/").content.decode()
 
 
 # --- detail, masking and reveal --------------------------------------------------------------------------------------
@@ -274,12 +409,14 @@ def test_a_huge_list_counts_no_further_than_the_cap(scoped, agent, monkeypatch):
     assert body.count('name="ids"') == 5
 
 
-def test_the_list_offers_export_to_all_and_import_to_those_allowed(scoped, agent, supervisor):
+def test_the_list_offers_export_and_import_to_those_allowed(scoped, agent, supervisor):
     customer_create(organization=scoped, display_name="甲", level=Customer.Level.VIP)
     agent_page = _client(agent).get("/customers/?level=vip").content.decode()
-    assert 'data-testid="export-link" href="/customers/export/?level=vip"' in agent_page
+    assert 'data-testid="export-link"' not in agent_page and 'data-testid="export-selected"' not in agent_page
     assert 'data-testid="import-link"' not in agent_page
-    assert 'data-testid="import-link"' in _client(supervisor).get("/customers/").content.decode()
+    supervisor_page = _client(supervisor).get("/customers/?level=vip").content.decode()
+    assert 'data-testid="import-link"' in supervisor_page
+    assert 'data-testid="export-link" href="/customers/export/?level=vip"' in supervisor_page
 
 
 def test_exporting_the_selection_gives_exactly_the_selected_rows(scoped, supervisor):

@@ -31,6 +31,7 @@ MODEL_OF = {
     ("settings/channels/", "pk"): "channels_ingest.ChannelAccount",
     ("settings/channels/", "event_pk"): "channels_ingest.InboundEvent",
     ("settings/channels/", "outbound_pk"): "channels_ingest.OutboundMessage",
+    ("settings/channels/", "template_pk"): "channels_ingest.WeChatTemplate",
     ("tickets/", "pk"): "tickets.Ticket",
     ("tickets/", "canned_pk"): "tickets.CannedResponse",
     ("tickets/", "comment_id"): "tickets.Comment",
@@ -42,6 +43,7 @@ MODEL_OF = {
     ("files/attachments/", "pk"): "tickets.Attachment",
     ("customers/import/", "pk"): "scrm.CustomerImport",
     ("customers/export/", "pk"): "scrm.CustomerExport",
+    ("customers/merges/", "pk"): "scrm.CustomerMerge",
     ("customers/", "pk"): "scrm.Customer",
     ("settings/roles/", "pk"): "scrm.CustomRole",
     ("settings/tags/", "pk"): "scrm.Tag",
@@ -118,11 +120,21 @@ def _path(route, ids):
 def seed_b(tenant):
     """One object of each kind a URL names, all of B's, each carrying B's marker where it has text."""
 
-    from channels_ingest.models import InboundEvent, OutboundMessage
+    from channels_ingest.models import InboundEvent, OutboundMessage, WeChatTemplate
     from forms_builder.models import FormFile, FormWebhookDelivery
     from forms_builder.services import form_create, form_submit, form_version_publish
     from notifications.models import Notification
-    from scrm.models import CustomerExport, CustomerImport, CustomRole, DataScope, Region, Tag, TagGroup, Team
+    from scrm.models import (
+        CustomerExport,
+        CustomerImport,
+        CustomerMerge,
+        CustomRole,
+        DataScope,
+        Region,
+        Tag,
+        TagGroup,
+        Team,
+    )
     from settlement.models import (
         AfterSale,
         Discrepancy,
@@ -169,10 +181,14 @@ def seed_b(tenant):
                                 raw=f"<xml>{marker}</xml>", fields={"Content": marker})
     OutboundMessage.objects.create(organization=organization, account=account, comment=comment, to_user="oB",
                                    body=f"{marker} 回复", status=OutboundMessage.Status.DEAD)
+    WeChatTemplate.objects.create(organization=organization, account=account, name=f"{marker} 进展通知",
+                                  template_id="TPL-b", fields=[["first", marker]])
     CustomerImport.objects.create(organization=organization, created_by=ops, file_name=f"{marker}.csv",
                                   file_kind="csv", file_sha256="0" * 64, file_size=1,
                                   file=ContentFile(b"x", name="x.csv"))
     CustomerExport.objects.create(organization=organization, requested_by=ops, file_format="csv")
+    CustomerMerge.objects.create(organization=organization, actor=ops, primary=customer,
+                                 duplicate=CustomerFactory(organization=organization, display_name=f"{marker} 张三2"))
     CustomRole.objects.create(organization=organization, name=f"{marker} 华东专员", description=marker,
                               data_scope=DataScope.ORGANIZATION)
     calendar = calendar_create(organization=organization, name=f"{marker} 工作日", weekly_hours=PRESET_OFFICE,

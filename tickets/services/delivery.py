@@ -18,10 +18,12 @@ from tickets.errors import (
     MSG_SMS_NO_MOBILE,
     MSG_SMS_TOO_LONG,
     MSG_SMS_UNAVAILABLE,
+    MSG_TEMPLATE_NEEDS_TEXT,
+    MSG_TEMPLATE_UNKNOWN,
     TicketError,
 )
 from tickets.models import Comment, Ticket, TicketEvent
-from tickets.outbound import Delivery, delivery_retry
+from tickets.outbound import Delivery, delivery_retry, template_prepare, templates_for
 from tickets.services._core import event_write, ticket_lock
 
 # An SMS comment's channel message id: "sms:<NotificationDelivery id>", how its delivery state is found again.
@@ -95,6 +97,33 @@ def ticket_reply_sms(*, ticket, author, body):
                     after={"comment": comment.pk, "public": True, "sms": True})
         ticket.save(update_fields=["updated_at"])
         transaction.on_commit(partial(notification_deliveries_publish, [delivery.pk]))
+        return comment
+
+
+@transaction.atomic
+def ticket_reply_template(*, ticket, author, template, text=""):
+    """Send the customer a WeChat template message from the ticket (the way to write first once the 48-hour window
+    has closed): a public comment holding the message as the customer reads it, sent through the channel's reply
+    outbox like any reply, its delivery state shown beside it. Refused, with nothing written, on a closed ticket,
+    for a template the ticket's account does not have, or without the agent's words when the template carries
+    them."""
+    text = (text or "").strip()
+    with tenant_scope(ticket.organization_id):
+        ticket = ticket_lock(ticket)
+        if ticket.status == Ticket.Status.CLOSED:
+            raise TicketError(MSG_REPLY_CLOSED % {"number": ticket.number})
+        known = {t.key: t for t in templates_for(ticket)}
+        if template not in known:
+            raise TicketError(MSG_TEMPLATE_UNKNOWN)
+        if known[template].uses_text and not text:
+            raise TicketError(MSG_TEMPLATE_NEEDS_TEXT)
+        body, payload, enqueue = template_prepare(ticket, template, text=text, author=author)
+        comment = Comment.objects.create(organization_id=ticket.organization_id, ticket=ticket, is_public=True,
+                                         author=author, body=body, channel=ticket.channel)
+        event_write(ticket, TicketEvent.Kind.COMMENT, actor=author, comment=comment,
+                    after={"comment": comment.pk, "public": True, "template": known[template].name})
+        ticket.save(update_fields=["updated_at"])
+        transaction.on_commit(partial(enqueue, comment.pk, payload, organization_id=ticket.organization_id))
         return comment
 
 

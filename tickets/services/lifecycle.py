@@ -27,6 +27,7 @@ from tickets.errors import (
     MSG_REPLY_CLOSED,
     MSG_REPLY_WINDOW_CLOSED,
     MSG_REPLY_WINDOW_CLOSED_SMS,
+    MSG_REPLY_WINDOW_CLOSED_TEMPLATE,
     MSG_SAME_PRIORITY,
     MSG_SPLIT_FOREIGN_COMMENT,
     MSG_SPLIT_SUBJECT,
@@ -37,7 +38,7 @@ from tickets.errors import (
 )
 from tickets.hooks import sla_on_customer_message, sla_on_public_reply, sla_on_status, sla_recompute
 from tickets.models import ACTIVE_STATUSES, Comment, Queue, Ticket, TicketEvent, TicketTag, TicketWatcher
-from tickets.outbound import reply_senders_for
+from tickets.outbound import reply_senders_for, templates_for
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.selectors import reply_window, routing_rules_active
 from tickets.services._core import (
@@ -381,7 +382,12 @@ def reply_window_refusal(ticket, *, window=None):
     window = window or reply_window(ticket=ticket)
     if window is None or not window.closed:
         return ""
-    message = MSG_REPLY_WINDOW_CLOSED_SMS if sms_settings(ticket.organization_id).provider else MSG_REPLY_WINDOW_CLOSED
+    if templates_for(ticket):
+        message = MSG_REPLY_WINDOW_CLOSED_TEMPLATE
+    elif sms_settings(ticket.organization_id).provider:
+        message = MSG_REPLY_WINDOW_CLOSED_SMS
+    else:
+        message = MSG_REPLY_WINDOW_CLOSED
     last = timezone.localtime(window.last_inbound_at).strftime("%Y-%m-%d %H:%M")
     return message % {"hours": window.hours, "last": last}
 

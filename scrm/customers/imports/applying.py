@@ -71,10 +71,8 @@ def rows_run(batch, *, apply):
 def _preview_row(plan, lookups):
     """A row as it will be imported, for the preview; personal data masked (the uploader has the file)."""
     values = plan.values
-    identity = ""
-    if plan.identity:
-        channel, app_id, external_id = plan.identity
-        identity = f"{channel}:{external_id}" if not app_id else f"{channel}:{app_id}:{external_id}"
+    identity = "; ".join(f"{channel}:{external_id}" if not app_id else f"{channel}:{app_id}:{external_id}"
+                         for channel, app_id, external_id in plan.identities)
     return {
         "row": plan.row, "action": plan.action, "customer_id": plan.customer_id,
         "display_name": values["display_name"], "real_name": mask_name(values["real_name"]),
@@ -149,17 +147,17 @@ def _write_chunk(batch, plans, now):
     # ignore_conflicts: a tag someone added a moment ago is no reason to fail a hundred thousand rows.
     CustomerTag.objects.bulk_create(tags, batch_size=2000, ignore_conflicts=True)
 
-    with_identity = [p for p in (*news, *updates) if p.identity and not p.identity_exists]
+    with_identity = [(p, key) for p in (*news, *updates) for key in p.new_identities]
     identities = [
-        ChannelIdentity(organization_id=organization_id, customer_id=customer_of[id(p)], channel=p.identity[0],
-                        app_id=p.identity[1], external_id=p.identity[2])
-        for p in with_identity
+        ChannelIdentity(organization_id=organization_id, customer_id=customer_of[id(p)], channel=key[0],
+                        app_id=key[1], external_id=key[2])
+        for p, key in with_identity
     ]
     # No ignore_conflicts here: an identity someone else created since the plan fails the import (and rolls it back)
     # rather than being silently linked to two customers.
     ChannelIdentity.objects.bulk_create(identities, batch_size=1000)
-    for plan, identity in zip(with_identity, identities, strict=True):
-        changes[id(plan)].identity_ids = [identity.pk]
+    for (plan, _key), identity in zip(with_identity, identities, strict=True):
+        changes[id(plan)].identity_ids.append(identity.pk)
 
     CustomerImportChange.objects.bulk_create(changes.values(), batch_size=1000)
 

@@ -24,8 +24,13 @@ HEADER_ALIASES = {
     "channel": ("渠道", "来源渠道", "channel"),
     "external_id": ("外部id", "外部编号", "external_id", "openid"),
     "app_id": ("应用id", "app_id", "appid"),
+    # Our export's column of every identity of a customer: "wechat_oa:wx123:oAbC; youzan::buyer-9".
+    "identities": ("渠道身份", "channel identities", "identities"),
 }
 MAX_LENGTHS = {"display_name": 100, "real_name": 50, "email": 254, "external_id": 128, "app_id": 64}
+# Between the identities of one cell of the identities column, and between an identity's channel, app id and id.
+IDENTITY_SEPARATORS = re.compile(r"[;；\n]")
+IDENTITY_PARTS = ":"
 LEVEL_ALIASES = {
     "普通": Customer.Level.NORMAL, "normal": Customer.Level.NORMAL, "普通会员": Customer.Level.NORMAL,
     "vip": Customer.Level.VIP, "svip": Customer.Level.SVIP,

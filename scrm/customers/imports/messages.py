@@ -63,6 +63,10 @@ ROW_MSG_DUPLICATE_MOBILE = _("Same mobile as row %(row)s.")
 ROW_MSG_DUPLICATE_IDENTITY = _("Same channel identity as row %(row)s.")
 ROW_MSG_SAME_CUSTOMER = _("Matches the same existing customer as row %(row)s.")
 ROW_MSG_CONFLICT = _("The mobile belongs to one existing customer and the channel identity to another.")
+ROW_MSG_MASKED = _("This row holds masked personal data (%(value)s), as an export without full data writes it: it "
+                   "cannot be imported over real data. Export with full data, or empty the column.")
+ROW_MSG_BAD_IDENTITY = _("“%(value)s” is not a channel identity: write channel:app id:external id, several separated "
+                         "by semicolons.")
 
 
 ROW_MESSAGES = {
@@ -81,6 +85,8 @@ ROW_MESSAGES = {
     "duplicate_identity": ROW_MSG_DUPLICATE_IDENTITY,
     "same_customer": ROW_MSG_SAME_CUSTOMER,
     "conflict": ROW_MSG_CONFLICT,
+    "masked": ROW_MSG_MASKED,
+    "bad_identity": ROW_MSG_BAD_IDENTITY,
 }
 
 

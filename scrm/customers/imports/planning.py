@@ -10,7 +10,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import translation
 
-from scrm.customers.imports.columns import CHANNEL_ALIASES, LEVEL_ALIASES, MAX_LENGTHS, TAG_SEPARATORS
+from scrm.customers.imports.columns import (
+    CHANNEL_ALIASES,
+    IDENTITY_PARTS,
+    IDENTITY_SEPARATORS,
+    LEVEL_ALIASES,
+    MAX_LENGTHS,
+    TAG_SEPARATORS,
+)
 from scrm.customers.phones import InvalidMobile, normalize_mobile
 from scrm.models import (
     Channel,
@@ -32,8 +39,8 @@ class _RowPlan:
     action: str = NEW
     values: dict = field(default_factory=dict)  # display_name, real_name, mobile, email, region_id, owner_id, ...
     tag_ids: list = field(default_factory=list)
-    identity: tuple | None = None  # (channel, app_id, external_id)
-    identity_exists: bool = False
+    identities: list = field(default_factory=list)  # [(channel, app_id, external_id)]
+    new_identities: list = field(default_factory=list)  # those no customer has yet
     customer_id: int | None = None  # the existing customer an update goes to
     errors: list = field(default_factory=list)  # (field, code, params)
     fingerprint: bytes = b""
@@ -114,8 +121,13 @@ def _parse_row(number, cells, sheet, lookups):
         if len(raw.get(name, "")) > limit:
             error(name, "too_long", limit=limit)
 
+    # A masked export (138****5678, 张**) must not overwrite real data when someone imports it back.
+    if "*" in raw.get("mobile", ""):
+        error("mobile", "masked", value=raw["mobile"])
+    elif _looks_masked(values["real_name"]):
+        error("real_name", "masked", value=values["real_name"])
     try:
-        values["mobile"] = normalize_mobile(raw.get("mobile", ""))
+        values["mobile"] = normalize_mobile(raw.get("mobile", "")) if "*" not in raw.get("mobile", "") else ""
     except InvalidMobile:
         values["mobile"] = ""
         error("mobile", "bad_mobile", value=raw["mobile"])
@@ -160,8 +172,23 @@ def _parse_row(number, cells, sheet, lookups):
         elif channel is None:
             error("channel", "unknown_channel", value=channel_text)
         else:
-            plan.identity = (channel, raw.get("app_id", ""), external_id)
+            plan.identities.append((channel, raw.get("app_id", ""), external_id))
+    for text in (t.strip() for t in IDENTITY_SEPARATORS.split(raw.get("identities", ""))):
+        if not text:
+            continue
+        parts = [p.strip() for p in text.split(IDENTITY_PARTS, 2)]
+        channel = lookups.channels.get(parts[0].casefold()) if len(parts) == 3 else None
+        if channel is None or not parts[2] or len(parts[1]) > MAX_LENGTHS["app_id"] \
+                or len(parts[2]) > MAX_LENGTHS["external_id"]:
+            error("identities", "bad_identity", value=text)
+        elif (channel, parts[1], parts[2]) not in plan.identities:
+            plan.identities.append((channel, parts[1], parts[2]))
     return plan
+
+
+def _looks_masked(name):
+    """张** / 欧阳*: mask_name's output (a first character, then only stars)."""
+    return len(name) > 1 and set(name[1:]) == {"*"}
 
 
 def plan_chunk(chunk, sheet, lookups, state):
@@ -174,7 +201,7 @@ def plan_chunk(chunk, sheet, lookups, state):
         for pk, mobile in (Customer.objects.filter(mobile__in=mobiles, merged_into__isnull=True)
                            .order_by("pk").values_list("pk", "mobile")):
             by_mobile.setdefault(mobile, pk)
-    keys = {p.identity for p in plans if p.identity}
+    keys = {identity for p in plans for identity in p.identities}
     by_identity = {}
     if keys:
         for channel, app_id, external_id, customer_id in ChannelIdentity.objects.filter(
@@ -223,15 +250,17 @@ def _match(plan, state, by_mobile, by_identity):
             first = state.mobiles.setdefault(mobile, plan.row)
             if first != plan.row:
                 error("mobile", "duplicate_mobile", row=first)
-        if plan.identity:
-            first = state.identities.setdefault(plan.identity, plan.row)
+        for identity in plan.identities:
+            first = state.identities.setdefault(identity, plan.row)
             if first != plan.row:
                 error("external_id", "duplicate_identity", row=first)
+                break
 
     by_m = by_mobile.get(plan.values["mobile"]) if plan.values["mobile"] else None
-    by_i = by_identity.get(plan.identity) if plan.identity else None
-    plan.identity_exists = by_i is not None
-    if by_m and by_i and by_m != by_i:
+    owners = {by_identity[i] for i in plan.identities if i in by_identity}
+    plan.new_identities = [i for i in plan.identities if i not in by_identity]
+    by_i = min(owners) if owners else None
+    if len(owners) > 1 or (by_m and by_i and by_m != by_i):
         error("mobile", "conflict")
     customer_id = by_i or by_m
     if customer_id and not plan.errors:
