@@ -4,7 +4,7 @@ Everything happens in PostgreSQL, in the caller's transaction, through temporary
 
 - `recon_line`: one row per statement line of the period with the ledger entry it matched (by merchant order number,
   else by the channel transaction id the ledger holds; refunds by merchant refund number, else by order number and
-  amount), its class and its reason;
+  amount) and its class (its reason, `LINE_REASON_SQL`, is built where it is written);
 - `recon_ledger`: the ledger entries of the period the channel never reported (paid orders of the channel, refunds
   made): `missing_in_channel`, or `timing` when the channel's bill rule puts them in another statement;
 - `recon_disc`: what becomes a `Discrepancy` (every class but matched), one row per key.
@@ -177,32 +177,39 @@ WITH by_number AS (
         (paid_at AT TIME ZONE %(tz)s)::date AS ledger_day
     FROM joined
 )
-SELECT classed.*,
-    jsonb_strip_nulls(jsonb_build_object(
-        'keys', CASE WHEN via IS NULL THEN '[]'::jsonb ELSE to_jsonb(string_to_array(via, '+')) END,
-        'statement_amount', gross_amount::text,
-        'ledger_amount', ledger_amount::text,
-        'difference', (gross_amount - ledger_amount)::text,
-        'amount_tolerance', %(amount_tolerance)s::numeric::text,
-        'fee', fee::text,
-        'expected_fee', expected_fee::text,
-        'fee_rate', %(rate)s::numeric::text,
-        'fee_tolerance', CASE WHEN expected_fee IS NOT NULL THEN %(fee_tolerance)s::numeric::text END,
-        'ledger_status', COALESCE(order_status, refund_status),
-        'ledger_paid_on', ledger_day::text,
-        'timing', CASE WHEN kind = 'payment' AND ledger_day <> bill_date THEN true END,
-        'duplicate_of_statement_day', CASE WHEN rn > 1 THEN first_bill_date::text END,
-        'occurrence', CASE WHEN rn > 1 THEN rn END
-    )) AS reason
-FROM classed
+SELECT classed.* FROM classed
 """
 
-# The channel's orders paid in the period, once: the ledger step and the totals read them, and their statistics (a
-# fresh temporary table, analyzed) size the anti-joins below (read from the orders table with the store's channel as
-# a COALESCE, the planner guessed 0.5 % of them and probed the lines' index once per order: 2 s at 100,000).
+# Why a line got its class, as the line's `match_reason` and its discrepancy's `reason` show it: built from a row of
+# recon_line (alias t) where it is written (the lines' UPDATE, recon_disc), not carried in recon_line, which the
+# other steps scan several times and a dry run builds twice.
+LINE_REASON_SQL = """
+    jsonb_strip_nulls(jsonb_build_object(
+        'keys', CASE WHEN t.via IS NULL THEN '[]'::jsonb ELSE to_jsonb(string_to_array(t.via, '+')) END,
+        'statement_amount', t.gross_amount::text,
+        'ledger_amount', t.ledger_amount::text,
+        'difference', (t.gross_amount - t.ledger_amount)::text,
+        'amount_tolerance', %(amount_tolerance)s::numeric::text,
+        'fee', t.fee::text,
+        'expected_fee', t.expected_fee::text,
+        'fee_rate', %(rate)s::numeric::text,
+        'fee_tolerance', CASE WHEN t.expected_fee IS NOT NULL THEN %(fee_tolerance)s::numeric::text END,
+        'ledger_status', COALESCE(t.order_status, t.refund_status),
+        'ledger_paid_on', t.ledger_day::text,
+        'timing', CASE WHEN t.kind = 'payment' AND t.ledger_day <> t.bill_date THEN true END,
+        'duplicate_of_statement_day', CASE WHEN t.rn > 1 THEN t.first_bill_date::text END,
+        'occurrence', CASE WHEN t.rn > 1 THEN t.rn END
+    ))
+"""
+
+# The channel's orders paid in the period, once: the ledger step and the totals read them. `seen`: a line of the
+# period (recon_line) matched the order, so the channel reported it; only the others are looked for in the lines of
+# every statement day (index probes for the few, where anti-joins of every order with every line read the whole lines
+# table twice: 23 s at 1,000,000). Its statistics (a fresh temporary table, analyzed) size those probes.
 _ORDERS_SQL = """
 CREATE TEMP TABLE recon_orders ON COMMIT DROP AS
-SELECT o.id, o.external_number, o.payment_transaction_id, o.store_id, o.paid_amount, o.paid_at, o.currency
+SELECT o.id, o.external_number, o.payment_transaction_id, o.store_id, o.paid_amount, o.paid_at, o.currency,
+       o.id IN (SELECT t.order_id FROM recon_line t WHERE t.kind = 'payment' AND t.order_id IS NOT NULL) AS seen
 FROM settlement_order o
 LEFT JOIN settlement_store s ON s.id = o.store_id
 WHERE o.organization_id = %(organization)s AND o.paid_at >= %(start)s AND o.paid_at < %(end)s
@@ -216,7 +223,8 @@ WITH orders AS (
            extract(epoch FROM (o.paid_at AT TIME ZONE %(tz)s) - date_trunc('day', o.paid_at AT TIME ZONE %(tz)s))
                AS second_of_day
     FROM recon_orders o
-    WHERE NOT EXISTS (SELECT 1 FROM settlement_statementline l
+    WHERE NOT o.seen
+      AND NOT EXISTS (SELECT 1 FROM settlement_statementline l
                       WHERE l.organization_id = %(organization)s AND l.channel_id = %(channel)s
                         AND l.order_number = o.external_number AND l.kind = 'payment'
                         AND l.statement_id = ANY(%(imported)s))
@@ -269,15 +277,16 @@ CREATE TEMP TABLE recon_disc ON COMMIT DROP AS
 SELECT DISTINCT ON (key) * FROM (
     SELECT key, klass, bill_date, store_id, order_id, refund_id, line_id AS statement_line_id,
            order_number, transaction_id, currency, gross_amount AS statement_amount, ledger_amount,
-           gross_amount - COALESCE(ledger_amount, 0) AS difference, fee AS statement_fee, expected_fee, reason
-    FROM recon_line WHERE klass <> 'matched'
+           gross_amount - COALESCE(ledger_amount, 0) AS difference, fee AS statement_fee, expected_fee,
+           {line_reason} AS reason
+    FROM recon_line t WHERE klass <> 'matched'
     UNION ALL
     SELECT key, klass, day, store_id, order_id, refund_id, NULL, order_number, '', currency, NULL, amount,
            -amount, NULL, NULL, reason
     FROM recon_ledger
 ) AS found
 ORDER BY key, statement_line_id NULLS LAST
-"""
+""".replace("{line_reason}", LINE_REASON_SQL)
 
 
 def match(*, organization, channel, first, last, tolerances):
@@ -291,18 +300,19 @@ def match(*, organization, channel, first, last, tolerances):
     params["imported"] = list(StatementImport.objects.filter(channel=channel, status=StatementImport.Status.IMPORTED)
                               .values_list("pk", flat=True))
     temp_sql("DROP TABLE IF EXISTS recon_p, recon_line, recon_orders, recon_ledger, recon_disc")
-    # A batch (for this transaction only): its sorts and hashes of a day's lines fit in memory, and no JIT: it
-    # compiled for seconds (7 s of an 8 s statement at 100,000 lines) to save milliseconds.
-    temp_sql("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
+    # A batch (for this transaction only): its sorts and hashes of a day's lines fit in memory (at 1,000,000 lines
+    # with 64 MB the joins of recon_line went to disk in batches), and no JIT: it compiled for seconds (7 s of an
+    # 8 s statement at 100,000 lines) to save milliseconds.
+    temp_sql("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off")
     tenant_sql(_PERIOD_SQL, params, organization=organization)
     temp_sql("ANALYZE recon_p (id, kind, order_number, transaction_id, refund_number)")
     tenant_sql(_LINES_SQL, params, organization=organization)
     tenant_sql(_ORDERS_SQL, params, organization=organization)
-    temp_sql("ANALYZE recon_orders")
+    temp_sql("ANALYZE recon_orders (seen, external_number, payment_transaction_id)")
     tenant_sql(_LEDGER_SQL, params, organization=organization)
-    temp_sql(_DISC_SQL)
+    temp_sql(_DISC_SQL, params)
     # Fresh temporary tables have no statistics: without them the joins that follow plan for a handful of rows.
-    # (Only the columns later statements join or filter on: the reasons are wide and need no statistics.)
+    # (Only the columns later statements join or filter on.)
     temp_sql("ANALYZE recon_line (line_id, klass, key, order_external, refund_external); "
              "ANALYZE recon_ledger (key, klass); ANALYZE recon_disc (key)")
     return params
