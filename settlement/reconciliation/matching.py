@@ -4,7 +4,7 @@ Everything happens in PostgreSQL, in the caller's transaction, through temporary
 
 - `recon_line`: one row per statement line of the period with the ledger entry it matched (by merchant order number,
   else by the channel transaction id the ledger holds; refunds by merchant refund number, else by order number and
-  amount) and its class (its reason, `LINE_REASON_SQL`, is built where it is written);
+  amount), its class and its reason;
 - `recon_ledger`: the ledger entries of the period the channel never reported (paid orders of the channel, refunds
   made): `missing_in_channel`, or `timing` when the channel's bill rule puts them in another statement;
 - `recon_disc`: what becomes a `Discrepancy` (every class but matched), one row per key.
@@ -177,29 +177,24 @@ WITH by_number AS (
         (paid_at AT TIME ZONE %(tz)s)::date AS ledger_day
     FROM joined
 )
-SELECT classed.* FROM classed
-"""
-
-# Why a line got its class, as the line's `match_reason` and its discrepancy's `reason` show it: built from a row of
-# recon_line (alias t) where it is written (the lines' UPDATE, recon_disc), not carried in recon_line, which the
-# other steps scan several times and a dry run builds twice.
-LINE_REASON_SQL = """
+SELECT classed.*,
     jsonb_strip_nulls(jsonb_build_object(
-        'keys', CASE WHEN t.via IS NULL THEN '[]'::jsonb ELSE to_jsonb(string_to_array(t.via, '+')) END,
-        'statement_amount', t.gross_amount::text,
-        'ledger_amount', t.ledger_amount::text,
-        'difference', (t.gross_amount - t.ledger_amount)::text,
+        'keys', CASE WHEN via IS NULL THEN '[]'::jsonb ELSE to_jsonb(string_to_array(via, '+')) END,
+        'statement_amount', gross_amount::text,
+        'ledger_amount', ledger_amount::text,
+        'difference', (gross_amount - ledger_amount)::text,
         'amount_tolerance', %(amount_tolerance)s::numeric::text,
-        'fee', t.fee::text,
-        'expected_fee', t.expected_fee::text,
+        'fee', fee::text,
+        'expected_fee', expected_fee::text,
         'fee_rate', %(rate)s::numeric::text,
-        'fee_tolerance', CASE WHEN t.expected_fee IS NOT NULL THEN %(fee_tolerance)s::numeric::text END,
-        'ledger_status', COALESCE(t.order_status, t.refund_status),
-        'ledger_paid_on', t.ledger_day::text,
-        'timing', CASE WHEN t.kind = 'payment' AND t.ledger_day <> t.bill_date THEN true END,
-        'duplicate_of_statement_day', CASE WHEN t.rn > 1 THEN t.first_bill_date::text END,
-        'occurrence', CASE WHEN t.rn > 1 THEN t.rn END
-    ))
+        'fee_tolerance', CASE WHEN expected_fee IS NOT NULL THEN %(fee_tolerance)s::numeric::text END,
+        'ledger_status', COALESCE(order_status, refund_status),
+        'ledger_paid_on', ledger_day::text,
+        'timing', CASE WHEN kind = 'payment' AND ledger_day <> bill_date THEN true END,
+        'duplicate_of_statement_day', CASE WHEN rn > 1 THEN first_bill_date::text END,
+        'occurrence', CASE WHEN rn > 1 THEN rn END
+    )) AS reason
+FROM classed
 """
 
 # The channel's orders paid in the period, once: the ledger step and the totals read them. `seen`: a line of the
@@ -277,16 +272,15 @@ CREATE TEMP TABLE recon_disc ON COMMIT DROP AS
 SELECT DISTINCT ON (key) * FROM (
     SELECT key, klass, bill_date, store_id, order_id, refund_id, line_id AS statement_line_id,
            order_number, transaction_id, currency, gross_amount AS statement_amount, ledger_amount,
-           gross_amount - COALESCE(ledger_amount, 0) AS difference, fee AS statement_fee, expected_fee,
-           {line_reason} AS reason
-    FROM recon_line t WHERE klass <> 'matched'
+           gross_amount - COALESCE(ledger_amount, 0) AS difference, fee AS statement_fee, expected_fee, reason
+    FROM recon_line WHERE klass <> 'matched'
     UNION ALL
     SELECT key, klass, day, store_id, order_id, refund_id, NULL, order_number, '', currency, NULL, amount,
            -amount, NULL, NULL, reason
     FROM recon_ledger
 ) AS found
 ORDER BY key, statement_line_id NULLS LAST
-""".replace("{line_reason}", LINE_REASON_SQL)
+"""
 
 
 def match(*, organization, channel, first, last, tolerances):
@@ -310,9 +304,9 @@ def match(*, organization, channel, first, last, tolerances):
     tenant_sql(_ORDERS_SQL, params, organization=organization)
     temp_sql("ANALYZE recon_orders (seen, external_number, payment_transaction_id)")
     tenant_sql(_LEDGER_SQL, params, organization=organization)
-    temp_sql(_DISC_SQL, params)
+    temp_sql(_DISC_SQL)
     # Fresh temporary tables have no statistics: without them the joins that follow plan for a handful of rows.
-    # (Only the columns later statements join or filter on.)
+    # (Only the columns later statements join or filter on: the reasons are wide and need no statistics.)
     temp_sql("ANALYZE recon_line (line_id, klass, key, order_external, refund_external); "
              "ANALYZE recon_ledger (key, klass); ANALYZE recon_disc (key)")
     return params

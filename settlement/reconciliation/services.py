@@ -17,7 +17,7 @@ from scrm.platform import outbox
 from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope, tenant_sql
 from settlement.reconciliation import errors
-from settlement.reconciliation.matching import LINE_REASON_SQL, Tolerances, match, summarize, temp_sql
+from settlement.reconciliation.matching import Tolerances, match, summarize, temp_sql
 from settlement.reconciliation_models import Discrepancy, DiscrepancyAction, ReconciliationRun
 from tickets.services import ticket_open
 
@@ -37,13 +37,12 @@ __all__ = [
 
 _LINES_UPDATE_SQL = """
 UPDATE settlement_statementline l
-SET match_class = n.klass, order_id = n.order_id, refund_id = n.refund_id, match_reason = n.reason
-FROM (SELECT t.line_id, t.klass, t.order_id, t.refund_id, {line_reason} AS reason
-      FROM recon_line t) AS n
-WHERE l.organization_id = %(organization)s AND l.id = n.line_id
+SET match_class = t.klass, order_id = t.order_id, refund_id = t.refund_id, match_reason = t.reason
+FROM recon_line t
+WHERE l.organization_id = %(organization)s AND l.id = t.line_id
   AND (l.match_class, l.order_id, l.refund_id, l.match_reason)
-      IS DISTINCT FROM (n.klass, n.order_id, n.refund_id, n.reason)
-""".replace("{line_reason}", LINE_REASON_SQL)
+      IS DISTINCT FROM (t.klass, t.order_id, t.refund_id, t.reason)
+"""
 
 # A discrepancy cleared earlier and found again is open again (and says so in its actions).
 _REOPEN_SQL = """
@@ -134,7 +133,7 @@ def reconciliation_run(*, channel, period_start, period_end=None, by=None):
         tolerances = Tolerances.of(channel)
         params = match(organization=organization, channel=channel, first=first, last=last, tolerances=tolerances)
         now = timezone.now()
-        tenant_sql(_LINES_UPDATE_SQL, params, organization=organization)
+        tenant_sql(_LINES_UPDATE_SQL, {}, organization=organization)
         keys = {"channel": channel.pk, "run": run.pk, "now": now}
         tenant_sql(_REOPEN_SQL, keys, organization=organization)
         tenant_sql(_UPSERT_SQL, keys, organization=organization)
