@@ -11,8 +11,7 @@ from tickets.models import Ticket, TicketTypeForm
 
 
 @pytest.mark.django_db
-def test_seed_demo_gives_the_forms_once():
-    call_command("seed_demo")
+def test_seed_demo_gives_the_forms_once(demo_seeded):
     organization = Organization.objects.get(slug="demo")
     with tenant_scope(organization):
         assert set(Form.objects.values_list("slug", flat=True)) == {"repair", "survey", "install-fields",

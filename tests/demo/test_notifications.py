@@ -2,7 +2,6 @@
 reaches the demo supervisor, who sees the QA review ticket."""
 
 import pytest
-from django.core.management import call_command
 
 from demo.sla import DEMO_UNREAD
 from notifications.models import Notification
@@ -15,8 +14,7 @@ from tickets.services.satisfaction import survey_answer
 
 
 @pytest.mark.django_db
-def test_demo_users_start_with_a_few_unread_and_a_low_rating_reaches_the_supervisor():
-    call_command("seed_demo")
+def test_demo_users_start_with_a_few_unread_and_a_low_rating_reaches_the_supervisor(demo_seeded):
     organization = Organization.objects.get(slug="demo")
     with tenant_scope(organization):
         names = ["agent", "agent2", "agent3", "supervisor"]

@@ -11,8 +11,7 @@ from tickets.models import Ticket
 
 
 @pytest.mark.django_db
-def test_seed_demo_gives_calendars_policies_and_every_sla_state_once():
-    call_command("seed_demo")
+def test_seed_demo_gives_calendars_policies_and_every_sla_state_once(demo_seeded):
     organization = Organization.objects.get(slug="demo")
     with tenant_scope(organization):
         assert BusinessCalendar.objects.count() == 2

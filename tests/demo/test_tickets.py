@@ -16,8 +16,7 @@ def _counts():
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_tickets_in_every_state_once():
-    call_command("seed_demo")
+def test_seed_demo_creates_tickets_in_every_state_once(demo_seeded):
     organization = Organization.objects.get(slug="demo")
     with tenant_scope(organization):
         assert set(Ticket.objects.values_list("status", flat=True)) == set(Ticket.Status.values)
