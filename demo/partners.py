@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from scrm import services as core
-from scrm.models import Region, User
+from scrm.models import Channel, Region, User
 from settlement.models import (
     MatchClass,
     Order,
@@ -125,7 +125,7 @@ def seed_partners(*, organization):
     for code, name, kind, region_code, currency, account in PARTNERS:
         store = None
         if kind != Partner.Kind.INSTALLER:
-            store = Store.objects.create(organization=organization, channel="generic", ref=code.lower(),
+            store = Store.objects.create(organization=organization, channel=Channel.SHOP, ref=code.lower(),
                                          name=f"{name}（店）")
         partners[code] = partner_save(
             organization=organization, code=code, name=name, kind=kind, region=regions[region_code],
