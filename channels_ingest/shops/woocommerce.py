@@ -78,6 +78,9 @@ def _order(data):
         placed_at=_gmt(data.get("date_created_gmt"), "date_created_gmt"),
         paid_at=_gmt(data.get("date_paid_gmt"), "date_paid_gmt"),
         completed_at=_gmt(data.get("date_completed_gmt"), "date_completed_gmt"), lines=lines, raw=data,
+        # The order resource's `transaction_id` (the payment gateway's "unique transaction ID"). Its
+        # `payment_method` is the gateway plugin's own id, not one of our payment channel codes: not mapped.
+        payment_transaction_id=text(data.get("transaction_id"), "transaction_id", max_length=64, required=False),
         shipping_address={"province": str(shipping_to.get("state") or ""), "city": str(shipping_to.get("city") or ""),
                           "country": str(shipping_to.get("country") or ""),
                           "address": str(shipping_to.get("address_1") or "")},

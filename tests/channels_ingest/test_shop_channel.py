@@ -12,7 +12,16 @@ from scrm.models import ChannelIdentity, Customer
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from settlement.models import AfterSale, Order, Refund, Store
 from settlement.statements.services import payment_channels_ensure
-from tests.channels_ingest.shops import GENERIC_SECRET, ShopSender, generic_headers, generic_order, generic_refund
+from tests.channels_ingest.shops import (
+    GENERIC_SECRET,
+    WOO_SECRET,
+    ShopSender,
+    generic_headers,
+    generic_order,
+    generic_refund,
+    woo_headers,
+    woo_order,
+)
 from tests.channels_ingest.test_shop_hooks import events, make_shop, orders
 from tests.scrm.factories import OrganizationFactory
 from tests.tickets.factories import CustomerFactory, QueueFactory, RoutingRuleFactory, TicketFactory
@@ -161,3 +170,15 @@ def test_a_payment_channel_the_organization_does_not_have_refuses_the_order_with
     assert event.status == InboundEvent.Status.DEAD
     assert "paypal" in event.last_error and "alipay" in event.last_error
     assert orders(organization) == {}
+
+
+def test_a_woocommerce_order_keeps_its_gateways_transaction_id_but_names_no_payment_channel(
+        client, deliver, organization):
+    make_shop(organization, "woocommerce", "acme-woo", "shop.acme.example", WOO_SECRET)
+    woo = ShopSender(client, "/hooks/shop/acme-woo/", woo_headers)
+    with tenant_scope(organization):
+        payment_channels_ensure(organization=organization)
+    deliver(woo, {**woo_order(), "payment_method": "alipay", "payment_method_title": "支付宝",
+                  "transaction_id": "2026111122001499999"})
+    order = orders(organization)["727"]
+    assert (order.payment_transaction_id, order.payment_channel_id) == ("2026111122001499999", None)
