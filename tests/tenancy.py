@@ -84,3 +84,12 @@ def assert_not_reachable(client, tenant_a, url, *, role=Role.OPS_ADMIN, allowed=
 def api_token(user):
     with platform_scope():
         return Token.objects.get_or_create(user=user)[0].key
+
+
+def api_client(user):
+    """An API client signed in as `user` with their token."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
+    return client

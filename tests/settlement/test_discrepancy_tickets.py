@@ -63,6 +63,10 @@ def test_finance_opens_an_internal_ticket_for_a_payment_nobody_knows(client, org
     assert ticket_page.status_code == 200
     text = ticket_page.content.decode()
     assert 'data-testid="internal-ticket"' in text and 'data-testid="customer-panel"' not in text
+    # And in the team queues, marked internal.
+    listed = client.get("/tickets/queues/")
+    assert listed.status_code == 200 and ticket.number in listed.content.decode()
+    assert client.get("/tickets/board/").status_code == 200
 
 
 def test_a_ticket_without_a_customer_needs_a_queue(organization):

@@ -1,22 +1,15 @@
 """`/api/v1/reconciliation-runs/` and `/api/v1/discrepancies/`: scoped, permission-checked, amounts to the fen."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope
 from settlement.reconciliation.services import reconciliation_run
 from tests.scrm.factories import OrganizationFactory
 from tests.settlement.recon import DAY, make_channel, make_order, make_statement, make_store, pay
-from tests.tenancy import api_token
+from tests.tenancy import api_client
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
-    return client
 
 
 @pytest.fixture
@@ -34,7 +27,7 @@ def rows(body):
 
 
 def test_finance_reads_runs_and_discrepancies(organization, make_user, run, django_assert_max_num_queries):
-    api = client_for(make_user(organization, Role.FINANCE))
+    api = api_client(make_user(organization, Role.FINANCE))
     [listed] = rows(api.get("/api/v1/reconciliation-runs/?channel_code=wechatpay").json())
     assert listed["summary"] == run.summary and listed["summary"]["amount_mismatch"]["amount"] == "19.99"
     with django_assert_max_num_queries(10):
@@ -45,10 +38,10 @@ def test_finance_reads_runs_and_discrepancies(organization, make_user, run, djan
 
 
 def test_an_agent_and_another_organization_read_nothing(organization, make_user, run):
-    assert client_for(make_user(organization, Role.AGENT)).get("/api/v1/discrepancies/").status_code == 403
+    assert api_client(make_user(organization, Role.AGENT)).get("/api/v1/discrepancies/").status_code == 403
     with platform_scope():
         other = OrganizationFactory(slug="other")
-    outsider = client_for(make_user(other, Role.FINANCE, username="fin-other"))
+    outsider = api_client(make_user(other, Role.FINANCE, username="fin-other"))
     assert rows(outsider.get("/api/v1/discrepancies/").json()) == []
     assert rows(outsider.get("/api/v1/reconciliation-runs/").json()) == []
     assert outsider.get(f"/api/v1/reconciliation-runs/{run.pk}/").status_code == 404

@@ -3,7 +3,6 @@ second-approver rule, clear 400s for bad input, nothing across organizations."""
 
 
 import pytest
-from rest_framework.test import APIClient
 
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
@@ -12,17 +11,11 @@ from settlement.reconciliation import errors
 from settlement.reconciliation.services import reconciliation_run
 from tests.scrm.factories import OrganizationFactory
 from tests.settlement.recon import DAY, make_channel, make_order, make_statement, make_store, pay
-from tests.tenancy import api_token
+from tests.tenancy import api_client
 from tests.tickets.factories import QueueFactory
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
-    return client
 
 
 @pytest.fixture
@@ -59,7 +52,7 @@ def url(d, action):
 
 
 def test_finance_annotates_and_resolves_through_the_api(organization, finance, day_run):
-    api = client_for(finance)
+    api = api_client(finance)
     d = by_key(organization, "order:A2")
     answer = api.post(url(d, "annotate"), {"note": "门店少收五毛"}, format="json")
     assert answer.status_code == 200 and answer.json()["note"] == "门店少收五毛"
@@ -73,7 +66,7 @@ def test_finance_annotates_and_resolves_through_the_api(organization, finance, d
 
 
 def test_bad_input_gets_a_clear_400_and_changes_nothing(organization, finance, day_run):
-    api = client_for(finance)
+    api = api_client(finance)
     d = by_key(organization, "order:A2")
     unknown = api.post(url(d, "resolve"), {"code": "because"}, format="json")
     assert unknown.status_code == 400
@@ -93,23 +86,23 @@ def test_bad_input_gets_a_clear_400_and_changes_nothing(organization, finance, d
 
 def test_a_write_off_above_the_limit_needs_a_second_person_through_the_api(organization, finance, finance2, day_run):
     big = by_key(organization, "order:A1")
-    asked = client_for(finance).post(url(big, "write-off"), {"note": "客户少付"}, format="json")
+    asked = api_client(finance).post(url(big, "write-off"), {"note": "客户少付"}, format="json")
     assert asked.status_code == 200 and asked.json()["status"] == "write_off_requested"
-    own = client_for(finance).post(url(big, "approve-write-off"), {}, format="json")
+    own = api_client(finance).post(url(big, "approve-write-off"), {}, format="json")
     assert own.status_code == 400 and own.json()["detail"] == str(errors.MSG_OWN_WRITE_OFF)
     assert by_key(organization, "order:A1").status == "write_off_requested"
-    approved = client_for(finance2).post(url(big, "approve-write-off"), {}, format="json")
+    approved = api_client(finance2).post(url(big, "approve-write-off"), {}, format="json")
     assert approved.status_code == 200 and approved.json()["status"] == "written_off"
     assert approved.json()["resolved_by"] == finance2.pk
     # Below the limit one person writes off at once.
-    small = client_for(finance).post(url(by_key(organization, "order:A2"), "write-off"), {}, format="json")
+    small = api_client(finance).post(url(by_key(organization, "order:A2"), "write-off"), {}, format="json")
     assert small.json()["status"] == "written_off"
 
 
 def test_a_rejected_write_off_is_open_again(organization, finance, finance2, day_run):
     big = by_key(organization, "order:A1")
-    client_for(finance).post(url(big, "write-off"), {}, format="json")
-    answer = client_for(finance2).post(url(big, "reject-write-off"), {"note": "先查"}, format="json")
+    api_client(finance).post(url(big, "write-off"), {}, format="json")
+    answer = api_client(finance2).post(url(big, "reject-write-off"), {"note": "先查"}, format="json")
     assert answer.status_code == 200 and answer.json()["status"] == "open"
 
 
@@ -117,7 +110,7 @@ def test_a_payment_the_ledger_does_not_know_opens_an_internal_ticket_in_the_chos
                                                                                          day_run):
     ghost = by_key(organization, "order:GHOST")
     assert ghost.kind == "missing_in_ledger"
-    api = client_for(finance)
+    api = api_client(finance)
     refused = api.post(url(ghost, "open-ticket"), {}, format="json")
     assert refused.status_code == 400 and refused.json()["detail"] == str(errors.MSG_NO_CUSTOMER)
     with platform_scope():
@@ -137,7 +130,7 @@ def test_a_payment_the_ledger_does_not_know_opens_an_internal_ticket_in_the_chos
 def test_a_role_without_the_permission_is_refused_and_nothing_changes(organization, make_user, ops_admin, day_run):
     d = by_key(organization, "order:A2")
     for user in (ops_admin, make_user(organization, Role.AGENT, username="agent-x")):
-        api = client_for(user)
+        api = api_client(user)
         for action, data in (("annotate", {"note": "x"}), ("resolve", {"code": "rounding"}), ("write-off", {}),
                              ("approve-write-off", {}), ("open-ticket", {})):
             assert api.post(url(d, action), data, format="json").status_code == 403, (user, action)
@@ -152,7 +145,7 @@ def test_another_organization_cannot_touch_ours(organization, make_user, day_run
     with platform_scope():
         other = OrganizationFactory(slug="other")
         queue = QueueFactory(organization=other, code="theirs")
-    outsider = client_for(make_user(other, Role.FINANCE, username="finance-other"))
+    outsider = api_client(make_user(other, Role.FINANCE, username="finance-other"))
     d = by_key(organization, "order:A2")
     assert outsider.post(url(d, "resolve"), {"code": "rounding"}, format="json").status_code == 404
     assert outsider.post(url(d, "annotate"), {"note": "x"}, format="json").status_code == 404
@@ -161,7 +154,7 @@ def test_another_organization_cannot_touch_ours(organization, make_user, day_run
     assert answer.status_code == 400 and "channel" in answer.json()
     finance = make_user(organization, Role.FINANCE, username="fin-acme")
     ghost = by_key(organization, "order:GHOST")
-    answer = client_for(finance).post(url(ghost, "open-ticket"), {"queue": queue.pk}, format="json")
+    answer = api_client(finance).post(url(ghost, "open-ticket"), {"queue": queue.pk}, format="json")
     assert answer.status_code == 400 and "queue" in answer.json()
     assert by_key(organization, "order:A2").status == "open" and by_key(organization, "order:GHOST").ticket_id is None
 
@@ -173,7 +166,7 @@ def test_finance_starts_a_run_through_the_outbox(organization, finance, channel,
     store = make_store(organization, channel)
     make_order(store, "R1", "10.00")
     make_statement(channel, lines=[pay("R1", "10.00")])
-    api = client_for(finance)
+    api = api_client(finance)
     with django_capture_on_commit_callbacks(execute=True):
         answer = api.post("/api/v1/reconciliation-runs/", {"channel": "wechatpay", "date": str(DAY)}, format="json")
     assert answer.status_code == 202
@@ -185,7 +178,7 @@ def test_finance_starts_a_run_through_the_outbox(organization, finance, channel,
 
 
 def test_a_run_request_with_bad_input_gets_a_clear_400(organization, finance, channel):
-    api = client_for(finance)
+    api = api_client(finance)
     missing = api.post("/api/v1/reconciliation-runs/", {"date": str(DAY)}, format="json")
     assert missing.status_code == 400 and list(missing.json()) == ["channel"]
     unknown = api.post("/api/v1/reconciliation-runs/", {"channel": "nope", "date": str(DAY)}, format="json")
