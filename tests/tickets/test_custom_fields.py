@@ -148,3 +148,26 @@ def test_a_new_ticket_refused_for_its_custom_fields_keeps_the_others_and_says_wh
     with tenant_scope(desk["org"]):
         assert TicketFieldAnswers.objects.get(ticket=Ticket.objects.get()).submission.data == {
             "address": "长江路1号", "lift": "y", "floor": "5"}
+
+
+def test_a_region_custom_field_cascades_in_new_ticket_and_on_the_ticket_page(client, desk, make_user):
+    from scrm.services.people import region_create
+
+    org = desk["org"]
+    with tenant_scope(org):
+        east = region_create(organization=org, name="华东", code="E", level="area")
+        region_create(organization=org, name="江苏", code="JS", level="province", parent=east)
+        schema = {"sections": [{"key": "s", "fields": [{"key": "where", "type": "region", "label": "安装地区"}]}]}
+        fields = published_form(org, slug="where-fields", purpose=Form.Purpose.TICKET_FIELDS, schema=schema,
+                                name="地区")
+        ticket_type_set_form(ticket_type=desk["other"], form=fields)
+    ticket = _ticket(desk, "维修单", type_=desk["other"])
+    client.force_login(desk["agent"])
+    supervisor = make_user(org, Role.SUPERVISOR)
+
+    panel = client.get(reverse("tickets:ticket-forms", args=[ticket.pk])).content.decode()
+    client.force_login(supervisor)
+    fragment = client.get(reverse("tickets:ticket-create-fields"), {"type": desk["other"].pk}).content.decode()
+
+    assert 'id="ticket-fields-form-regions"' in panel and "江苏" in panel
+    assert 'id="new-ticket-fields-regions"' in fragment and 'data-region-cascade="1"' in fragment
