@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from forms_builder.engine import build_form, logic_rules
+from forms_builder.engine import build_form, logic_rules, region_tree
 from forms_builder.models import Form, FormSubmission
 from forms_builder.selectors import forms_published, region_choices_for, submission_rows
 from forms_builder.views_public import sections_for_display, style_widgets
@@ -35,8 +35,12 @@ MSG_TYPE_FIELDS_SAVED = _("The custom fields of “%(name)s” are saved.")
 
 def fields_form_for(form, *, data=None, files=None, initial=None):
     """The bound Django form of a fields form's current version, with the page's classes ("cf-" names)."""
-    return style_widgets(build_form(form.current_version.schema, data=data, files=files, initial=initial,
-                                    regions=region_choices_for(form.current_version.schema), prefix=FIELDS_PREFIX))
+    schema = form.current_version.schema
+    regions = region_choices_for(schema)
+    bound = style_widgets(build_form(schema, data=data, files=files, initial=initial, regions=regions,
+                                     prefix=FIELDS_PREFIX))
+    bound.region_tree = region_tree(schema, regions)  # the cascading selects of its region fields, if any
+    return bound
 
 
 def _panel_context(request, ticket, *, bound=None, error=""):
@@ -57,6 +61,7 @@ def _panel_context(request, ticket, *, bound=None, error=""):
         if context["may_work"] and ticket.status != "closed":
             bound = bound or fields_form_for(form, initial=latest.submission.data if latest else None)
             context["fields_sections"] = sections_for_display(form.current_version.schema, bound)
+            context["fields_regions"] = bound.region_tree
             context["fields_logic"] = logic_rules(form.current_version.schema)
     return context
 
@@ -168,4 +173,4 @@ def new_fields_context(form, *, data=None, files=None):
     bound = fields_form_for(form, data=data, files=files)
     schema = form.current_version.schema
     return {"fields_form": form, "fields_sections": sections_for_display(schema, bound),
-            "fields_logic": logic_rules(schema)}
+            "fields_logic": logic_rules(schema), "fields_regions": bound.region_tree}

@@ -2,7 +2,6 @@
 when AXES_PROXY_COUNT says how many proxies of ours stand in front (scrm.platform.http.client_ip)."""
 
 import pytest
-from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -14,11 +13,6 @@ from tests.forms_builder.factories import published_form
 
 GOOD = {"name": "李四", "mobile": "13900001111", "problem": "fault", "fault_code": "E07"}
 PROXY = "10.0.0.5"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_budget():
-    cache.clear()
 
 
 @pytest.fixture

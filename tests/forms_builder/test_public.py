@@ -1,7 +1,6 @@
 """The public form page: no sign-in, CSRF, honeypot, rate limit, prefill, thank-you page."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -15,11 +14,6 @@ from tests.forms_builder.factories import published_form, repair_schema
 from tickets.models import Ticket
 
 GOOD = {"name": "李四", "mobile": "13900001111", "problem": "fault", "fault_code": "E07"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_budget():
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from forms_builder.errors import FormError
@@ -22,11 +21,6 @@ def _schema(**region):
     return {"sections": [{"key": "s", "fields": [
         {"key": "name", "type": "text", "label": "姓名"},
         {"key": "where", "type": "region", "label": "所在地区", "required": True, **region}]}]}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_budget():
-    cache.clear()
 
 
 @pytest.fixture

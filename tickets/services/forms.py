@@ -90,7 +90,7 @@ def ticket_type_set_form(*, ticket_type, form, by=None):
 
 def ticket_type_fields_form(ticket_type_id):
     """The published fields form of a ticket type, or None (in the open scope)."""
-    if ticket_type_id is None:
+    if ticket_type_id is None or not 0 < int(ticket_type_id) < 2**63:  # a number from a query string: any size
         return None
     link = TicketTypeForm.objects.select_related("form__current_version").filter(
         ticket_type_id=ticket_type_id).first()
