@@ -47,6 +47,10 @@ MODEL_OF = {
     ("customers/", "pk"): "scrm.Customer",
     ("settings/roles/", "pk"): "scrm.CustomRole",
     ("settings/tags/", "pk"): "scrm.Tag",
+    ("settings/regions/", "pk"): "scrm.Region",
+    ("settings/teams/", "pk"): "scrm.Team",
+    ("settings/users/", "pk"): "scrm.User",
+    ("settings/agents/", "pk"): "scrm.AgentProfile",
     ("sla/policies/", "pk"): "sla.SLAPolicy",
     ("sla/calendars/", "pk"): "sla.BusinessCalendar",
     ("sla/calendars/", "day_pk"): "sla.CalendarDay",
@@ -125,6 +129,7 @@ def seed_b(tenant):
     from forms_builder.services import form_create, form_submit, form_version_publish
     from notifications.models import Notification
     from scrm.models import (
+        AgentProfile,
         CustomerExport,
         CustomerImport,
         CustomerMerge,
@@ -160,7 +165,8 @@ def seed_b(tenant):
         return  # A holds nothing: any object a page of A's shows is B's
     Region.objects.create(organization=organization, name=f"{marker} 华东", code="EAST", path="/EAST/",
                           level=Region.Level.AREA)
-    Team.objects.create(organization=organization, name=f"{marker} 售后部", code="AS")
+    team = Team.objects.create(organization=organization, name=f"{marker} 售后部", code="AS")
+    AgentProfile.objects.create(organization=organization, user=tenant.users[Role.AGENT], team=team)
     Tag.objects.create(organization=organization, name=f"{marker} 大客户",
                        group=TagGroup.objects.create(organization=organization, name=f"{marker} 价值"))
     customer = CustomerFactory(organization=organization, display_name=f"{marker} 张三")
