@@ -13,6 +13,7 @@ from forms_builder.services import form_settings_save, form_submit, form_version
 from forms_builder.tokens import edit_token
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
+from scrm.platform.timeline import customer_timeline
 from tests.forms_builder.factories import published_form, repair_schema
 from tests.scrm.factories import OrganizationFactory
 from tickets.models import TicketEvent
@@ -181,3 +182,18 @@ def test_a_link_of_another_organization_opens_nothing_here(client, organization,
     url = reverse("forms_public:edit", kwargs={"org": "acme", "slug": "repair",
                                                "token": edit_token(their_submission)})
     assert client.get(url).status_code == 410
+
+
+def test_the_customers_timeline_shows_the_submission_and_its_change(organization, repair, ops_admin, make_user):
+    submission = _submitted(repair)
+    with tenant_scope(organization):
+        submission_edit(submission=submission, data={**GOOD, "fault_code": "E12"}, actor=ops_admin)
+        entries, _next = customer_timeline(customer=submission.customer, user=ops_admin)
+        kinds = [entry.kind for entry in entries if entry.kind.startswith("form")]
+        change = next(entry for entry in entries if entry.kind == "form-change")
+        finance = make_user(organization, Role.FINANCE, username="cashier")
+        hidden, _next = customer_timeline(customer=submission.customer, user=finance)
+    assert kinds == ["form-change", "form"]  # newest first
+    assert "故障代码: E07 → E12" in change.detail
+    assert change.url == reverse("forms_builder:submission-detail", args=[repair.pk, submission.pk])
+    assert not [entry for entry in hidden if entry.kind.startswith("form")]  # who may not see submissions
