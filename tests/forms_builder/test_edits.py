@@ -6,6 +6,9 @@ import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from forms_builder.errors import MSG_EDIT_CLOSED, MSG_NOTHING_CHANGED, FormError
 from forms_builder.models import FormSubmission, FormSubmissionChange
@@ -197,3 +200,25 @@ def test_the_customers_timeline_shows_the_submission_and_its_change(organization
     assert "故障代码: E07 → E12" in change.detail
     assert change.url == reverse("forms_builder:submission-detail", args=[repair.pk, submission.pk])
     assert not [entry for entry in hidden if entry.kind.startswith("form")]  # who may not see submissions
+
+
+_nasty = st.one_of(st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
+                   st.sampled_from(["", "0", "-1", "E07", "fault", "1e309", "NaN", "\x00", "<script>", "9" * 40]))
+
+
+@hyp_settings(max_examples=40, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.dictionaries(st.sampled_from(["name", "mobile", "problem", "fault_code", "detail", "amount", "x",
+                                             "edit_days", "captcha", "webhook_url", "webhook_secret"]),
+                            _nasty, max_size=7))
+def test_random_edits_and_settings_are_saved_or_refused_never_a_server_error(client, organization, repair, ops_admin,
+                                                                              settings, data):
+    settings.FORMS_SUBMIT_LIMIT = 10_000
+    with tenant_scope(organization):
+        form_settings_save(form=repair, edit_days=3, captcha=False, webhook_url="")
+        submission = FormSubmission.objects.first() or form_submit(form=repair, data=GOOD)
+    assert client.post(_edit_url(repair, submission), data).status_code in (302, 400)
+    client.force_login(ops_admin)
+    assert client.post(reverse("forms_builder:submission-edit", args=[repair.pk, submission.pk]),
+                       data).status_code in (302, 400)
+    assert client.post(reverse("forms_builder:form-settings", args=[repair.pk]), data).status_code in (302, 400)
