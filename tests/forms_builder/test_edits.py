@@ -3,7 +3,6 @@ allows it; each change kept (who, when, old → new per field) and, for a ticket
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given
@@ -23,17 +22,6 @@ from tickets.models import TicketEvent
 from tickets.views import event_summary
 
 GOOD = {"name": "李四", "mobile": "13900001111", "problem": "fault", "fault_code": "E07"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_budget():
-    cache.clear()
-
-
-@pytest.fixture
-def repair(organization):
-    with tenant_scope(organization):
-        return published_form(organization, schema=repair_schema(subject_field="problem"))
 
 
 def _submitted(form, data=None):
