@@ -219,7 +219,7 @@ class FormSettingsView(_EditPage, View):
         given = settings_form_for(form, request.POST)
         if given.is_valid():
             try:
-                form_settings_save(form=form, **given.cleaned_data)
+                form_settings_save(form=form, actor=request.user, **given.cleaned_data)
             except FormError as exc:
                 given.add_error("webhook_secret", str(exc))
             else:

@@ -210,3 +210,24 @@ def test_random_edits_and_settings_are_saved_or_refused_never_a_server_error(cli
     assert client.post(reverse("forms_builder:submission-edit", args=[repair.pk, submission.pk]),
                        data).status_code in (302, 400)
     assert client.post(reverse("forms_builder:form-settings", args=[repair.pk]), data).status_code in (302, 400)
+
+
+def test_the_settings_are_audited_without_the_secret(client, ops_admin, organization, repair):
+    from scrm.models import SettingsChange
+
+    client.force_login(ops_admin)
+    url = reverse("forms_builder:form-settings", args=[repair.pk])
+    short = client.post(url, {"edit_days": 2, "webhook_url": "https://hooks.example.com/in?k=1",
+                              "webhook_secret": "short"})
+    assert short.status_code == 400 and 'data-testid="settings-error"' in short.content.decode()
+    saved = client.post(url, {"edit_days": 2, "captcha": "on", "webhook_url": "https://hooks.example.com/in?k=1",
+                              "webhook_secret": "a-long-enough-secret-123"})
+    assert saved.status_code == 302
+    page = client.get(reverse("forms_builder:form-detail", args=[repair.pk])).content.decode()
+    assert 'data-testid="webhook-secret-set"' in page and "a-long-enough-secret-123" not in page
+    with tenant_scope(organization):
+        repair.refresh_from_db()
+        assert repair.edit_days == 2 and repair.captcha and repair.webhook_secret
+        [change] = SettingsChange.objects.filter(subject="forms_builder.form")
+        assert change.by == ops_admin and change.detail == {
+            "edit_days": 2, "captcha": True, "webhook": "https://hooks.example.com", "webhook_secret_changed": True}
