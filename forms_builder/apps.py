@@ -28,6 +28,11 @@ class FormsBuilderConfig(AppConfig):
         })
         # A webhook's secret never reaches a stored error or a log line.
         register_secret_source(webhook_secrets)
+        from forms_builder.timeline import submission_entries
+        from scrm.platform.timeline import register_timeline_provider
+
+        # The customer's submissions and the changes to them, on the customer's timeline.
+        register_timeline_provider("forms_builder")(submission_entries)
         self._register_navigation()
 
     @staticmethod

@@ -26,10 +26,11 @@ from forms_builder.models import Form, FormFile, FormSubmission, FormSubmissionC
 from forms_builder.schema import NO_VALUE_TYPES, FieldType, empty_schema, schema_fields, schema_validate
 from forms_builder.selectors import answer_display, region_choices, region_choices_for
 from forms_builder.tokens import IDENTITY_PARAM, identity_token
-from forms_builder.webhooks import webhook_enqueue
+from forms_builder.webhooks import url_origin, webhook_enqueue
 from scrm.customers.phones import mask_mobile
 from scrm.customers.services import customer_create
-from scrm.models import Channel, Customer
+from scrm.models import Channel, Customer, SettingsChange
+from scrm.platform.audit import settings_change_record
 from scrm.platform.crypto import secret_encrypt
 from scrm.platform.tenancy import tenant_scope
 
@@ -108,10 +109,11 @@ def form_version_publish(*, form, actor=None, schema=None):
 
 
 @transaction.atomic
-def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret=""):
+def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret="", actor=None):
     """The form's settings beside its schema: how long customers may change their answers (0: never), the
     captcha, the webhook. A new secret replaces the stored one (kept encrypted); an empty one keeps it; a webhook
-    needs a secret of WEBHOOK_SECRET_MIN characters or more; removing the URL forgets the secret."""
+    needs a secret of WEBHOOK_SECRET_MIN characters or more; removing the URL forgets the secret. Written to the
+    settings audit trail (the URL as its origin, whether the secret changed; never the secret)."""
     with tenant_scope(form.organization_id):
         form = Form.objects.select_for_update().get(pk=form.pk)
         webhook_url = (webhook_url or "").strip()
@@ -120,6 +122,7 @@ def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret=
             raise FormError(MSG_WEBHOOK_SECRET % {"min": WEBHOOK_SECRET_MIN})
         if webhook_url and not (webhook_secret or form.webhook_secret):
             raise FormError(MSG_WEBHOOK_SECRET % {"min": WEBHOOK_SECRET_MIN})
+        had_secret = bool(form.webhook_secret)
         form.edit_days = max(int(edit_days or 0), 0)
         form.captcha = bool(captcha)
         form.webhook_url = webhook_url
@@ -129,6 +132,9 @@ def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret=
             form.webhook_secret = secret_encrypt(webhook_secret)
         form.updated_at = timezone.now()
         form.save(update_fields=["edit_days", "captcha", "webhook_url", "webhook_secret", "updated_at"])
+        settings_change_record(instance=form, action=SettingsChange.Action.CHANGED, by=actor, detail={
+            "edit_days": form.edit_days, "captcha": form.captcha, "webhook": url_origin(webhook_url),
+            "webhook_secret_changed": bool(webhook_secret) or (had_secret and not webhook_url)})
         return form
 
 
@@ -179,9 +185,11 @@ def _customer_for(organization, schema, answers):
                            source_channel=Channel.WEB_FORM)
 
 
-def submission_validate(*, version, data, files=None):
-    """The answers the engine accepts for `version` (and the files to store), or FormError with each problem."""
-    form = build_form(version.schema, data=data, files=files, regions=region_choices_for(version.schema))
+def submission_validate(*, version, data, files=None, initial=None):
+    """The answers the engine accepts for `version` (and the files to store), or FormError with each problem.
+    `initial`: the answers stored before (an edit), so a file not sent again stays."""
+    form = build_form(version.schema, data=data, files=files, initial=initial,
+                      regions=region_choices_for(version.schema))
     if not form.is_valid():
         problems = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
         raise FormError(MSG_SUBMISSION_INVALID, problems=problems)
@@ -260,13 +268,8 @@ def submission_edit(*, submission, data, files=None, actor=None, by_customer=Fal
         _same_organization(submission.organization_id, actor)
         submission = (FormSubmission.objects.select_for_update(of=("self",))
                       .select_related("version", "form", "customer").get(pk=submission.pk))
-        form = build_form(submission.version.schema, data=data, files=files, initial=submission.data,
-                          regions=region_choices())
-        if not form.is_valid():
-            problems = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
-            raise FormError(MSG_SUBMISSION_INVALID, problems=problems)
-        answers, to_store = form.answers, form.files_to_store
         before = submission.data
+        answers, to_store = submission_validate(version=submission.version, data=data, files=files, initial=before)
         if to_store:
             _store_files(submission, to_store, answers)
         changes = _changes(submission.version.schema, before, answers)

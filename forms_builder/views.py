@@ -226,7 +226,7 @@ class FormSettingsView(_EditPage, View):
         given = settings_form_for(form, request.POST)
         if given.is_valid():
             try:
-                form_settings_save(form=form, **given.cleaned_data)
+                form_settings_save(form=form, actor=request.user, **given.cleaned_data)
             except FormError as exc:
                 given.add_error("webhook_secret", str(exc))
             else:
@@ -384,7 +384,8 @@ class SubmissionEditView(_FormsPage, TemplateView):
 
     def get(self, request, pk, submission_pk):
         form, submission = self._submission(pk, submission_pk)
-        bound = build_form(submission.version.schema, initial=submission.data, regions=selectors.region_choices())
+        bound = build_form(submission.version.schema, initial=submission.data,
+                           regions=selectors.region_choices_for(submission.version.schema))
         return self._page(form, submission, bound)
 
     def post(self, request, pk, submission_pk):
@@ -392,8 +393,9 @@ class SubmissionEditView(_FormsPage, TemplateView):
         try:
             submission_edit(submission=submission, data=request.POST, files=request.FILES, actor=request.user)
         except FormError as exc:
+            regions = selectors.region_choices_for(submission.version.schema)
             bound = build_form(submission.version.schema, data=request.POST, files=request.FILES,
-                               initial=submission.data, regions=selectors.region_choices())
+                               initial=submission.data, regions=regions)
             bound.is_valid()
             return self._page(form, submission, bound, error=str(exc), status=400)
         messages.success(request, MSG_SUBMISSION_SAVED)

@@ -34,7 +34,6 @@ from forms_builder.ratelimit import submit_allowed
 from forms_builder.selectors import (
     public_form,
     public_organization,
-    region_choices,
     region_choices_for,
     submission_for_edit,
 )
@@ -243,18 +242,19 @@ class PublicSubmissionEditView(View):
     def get(self, request, org, slug, token):
         submission = self.submission
         return self._page(request, build_form(submission.version.schema, initial=submission.data,
-                                              regions=region_choices()))
+                                              regions=region_choices_for(submission.version.schema)))
 
     def post(self, request, org, slug, token):
         submission = self.submission
         if not submit_allowed(form_id=self.form.pk, client=client_ip(request)):
-            bound = build_form(submission.version.schema, data=request.POST, regions=region_choices())
+            bound = build_form(submission.version.schema, data=request.POST,
+                               regions=region_choices_for(submission.version.schema))
             return self._page(request, bound, error=MSG_RATE_LIMITED, status=429)
         try:
             submission_edit(submission=submission, data=request.POST, files=request.FILES, by_customer=True)
         except FormError as exc:
             bound = build_form(submission.version.schema, data=request.POST, files=request.FILES,
-                               initial=submission.data, regions=region_choices())
+                               initial=submission.data, regions=region_choices_for(submission.version.schema))
             bound.is_valid()
             return self._page(request, bound, error=str(exc), status=400)
         thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})

@@ -5,7 +5,6 @@ import re
 
 import pytest
 from captcha.models import CaptchaStore
-from django.core.cache import cache
 from django.urls import reverse
 
 from forms_builder.errors import MSG_CAPTCHA_WRONG
@@ -19,16 +18,10 @@ GOOD = {"name": "李四", "mobile": "13900001111", "problem": "fault", "fault_co
 URL = reverse("forms_public:form", kwargs={"org": "acme", "slug": "repair"})
 
 
-@pytest.fixture(autouse=True)
-def _fresh_budget():
-    cache.clear()
-
-
 @pytest.fixture
-def guarded(organization):
+def guarded(organization, repair):
     with tenant_scope(organization):
-        form = published_form(organization, schema=repair_schema(subject_field="problem"))
-        return form_settings_save(form=form, edit_days=0, captcha=True, webhook_url="")
+        return form_settings_save(form=repair, edit_days=0, captcha=True, webhook_url="")
 
 
 def _challenge(client):

@@ -3,9 +3,11 @@ allows it; each change kept (who, when, old → new per field) and, for a ticket
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from forms_builder.errors import MSG_EDIT_CLOSED, MSG_NOTHING_CHANGED, FormError
 from forms_builder.models import FormSubmission, FormSubmissionChange
@@ -13,23 +15,13 @@ from forms_builder.services import form_settings_save, form_submit, form_version
 from forms_builder.tokens import edit_token
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
+from scrm.platform.timeline import customer_timeline
 from tests.forms_builder.factories import published_form, repair_schema
 from tests.scrm.factories import OrganizationFactory
 from tickets.models import TicketEvent
 from tickets.views import event_summary
 
 GOOD = {"name": "李四", "mobile": "13900001111", "problem": "fault", "fault_code": "E07"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_budget():
-    cache.clear()
-
-
-@pytest.fixture
-def repair(organization):
-    with tenant_scope(organization):
-        return published_form(organization, schema=repair_schema(subject_field="problem"))
 
 
 def _submitted(form, data=None):
@@ -181,3 +173,61 @@ def test_a_link_of_another_organization_opens_nothing_here(client, organization,
     url = reverse("forms_public:edit", kwargs={"org": "acme", "slug": "repair",
                                                "token": edit_token(their_submission)})
     assert client.get(url).status_code == 410
+
+
+def test_the_customers_timeline_shows_the_submission_and_its_change(organization, repair, ops_admin, make_user):
+    submission = _submitted(repair)
+    with tenant_scope(organization):
+        submission_edit(submission=submission, data={**GOOD, "fault_code": "E12"}, actor=ops_admin)
+        entries, _next = customer_timeline(customer=submission.customer, user=ops_admin)
+        kinds = [entry.kind for entry in entries if entry.kind.startswith("form")]
+        change = next(entry for entry in entries if entry.kind == "form-change")
+        finance = make_user(organization, Role.FINANCE, username="cashier")
+        hidden, _next = customer_timeline(customer=submission.customer, user=finance)
+    assert kinds == ["form-change", "form"]  # newest first
+    assert "故障代码: E07 → E12" in change.detail
+    assert change.url == reverse("forms_builder:submission-detail", args=[repair.pk, submission.pk])
+    assert not [entry for entry in hidden if entry.kind.startswith("form")]  # who may not see submissions
+
+
+_nasty = st.one_of(st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
+                   st.sampled_from(["", "0", "-1", "E07", "fault", "1e309", "NaN", "\x00", "<script>", "9" * 40]))
+
+
+@hyp_settings(max_examples=40, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.dictionaries(st.sampled_from(["name", "mobile", "problem", "fault_code", "detail", "amount", "x",
+                                             "edit_days", "captcha", "webhook_url", "webhook_secret"]),
+                            _nasty, max_size=7))
+def test_random_edits_and_settings_are_saved_or_refused_never_a_server_error(client, organization, repair, ops_admin,
+                                                                              settings, data):
+    settings.FORMS_SUBMIT_LIMIT = 10_000
+    with tenant_scope(organization):
+        form_settings_save(form=repair, edit_days=3, captcha=False, webhook_url="")
+        submission = FormSubmission.objects.first() or form_submit(form=repair, data=GOOD)
+    assert client.post(_edit_url(repair, submission), data).status_code in (302, 400)
+    client.force_login(ops_admin)
+    assert client.post(reverse("forms_builder:submission-edit", args=[repair.pk, submission.pk]),
+                       data).status_code in (302, 400)
+    assert client.post(reverse("forms_builder:form-settings", args=[repair.pk]), data).status_code in (302, 400)
+
+
+def test_the_settings_are_audited_without_the_secret(client, ops_admin, organization, repair):
+    from scrm.models import SettingsChange
+
+    client.force_login(ops_admin)
+    url = reverse("forms_builder:form-settings", args=[repair.pk])
+    short = client.post(url, {"edit_days": 2, "webhook_url": "https://hooks.example.com/in?k=1",
+                              "webhook_secret": "short"})
+    assert short.status_code == 400 and 'data-testid="settings-error"' in short.content.decode()
+    saved = client.post(url, {"edit_days": 2, "captcha": "on", "webhook_url": "https://hooks.example.com/in?k=1",
+                              "webhook_secret": "a-long-enough-secret-123"})
+    assert saved.status_code == 302
+    page = client.get(reverse("forms_builder:form-detail", args=[repair.pk])).content.decode()
+    assert 'data-testid="webhook-secret-set"' in page and "a-long-enough-secret-123" not in page
+    with tenant_scope(organization):
+        repair.refresh_from_db()
+        assert repair.edit_days == 2 and repair.captcha and repair.webhook_secret
+        [change] = SettingsChange.objects.filter(subject="forms_builder.form")
+        assert change.by == ops_admin and change.detail == {
+            "edit_days": 2, "captcha": True, "webhook": "https://hooks.example.com", "webhook_secret_changed": True}

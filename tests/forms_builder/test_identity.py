@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import time_machine
 from django.core import signing
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,11 +38,6 @@ def service_schema():
                      {"value": "没有这个标签", "label": "其他"}]},
         {"key": "problem", "type": "textarea", "label": "问题"},
     ]}]}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_budget():
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,0 +1,37 @@
+"""The forms' entries of the customer timeline (registered from FormsBuilderConfig.ready): what the customer
+submitted, and each later change of it, for readers who may see submissions. Two queries a page."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from forms_builder.models import FormSubmission, FormSubmissionChange
+from forms_builder.permissions import may_view_submissions
+from scrm.platform.timeline import TimelineEntry
+
+
+def _older(queryset, before, limit):
+    if before is not None:
+        queryset = queryset.filter(created_at__lt=before)
+    return queryset.order_by("-created_at", "-pk")[:limit]
+
+
+def submission_entries(*, customer, before, limit, user=None):
+    if user is not None and not may_view_submissions(user):
+        return
+    submissions = FormSubmission.objects.filter(customer=customer).select_related("form")
+    for submission in _older(submissions, before, limit):
+        yield TimelineEntry(
+            at=submission.created_at, kind="form", icon="bi-ui-checks",
+            title=_("Sent the form “%(form)s”") % {"form": submission.form.name},
+            url=reverse("forms_builder:submission-detail", args=[submission.form_id, submission.pk]),
+        )
+    changes = FormSubmissionChange.objects.filter(submission__customer=customer).select_related(
+        "submission__form", "by")
+    for change in _older(changes, before, limit):
+        submission = change.submission
+        yield TimelineEntry(
+            at=change.created_at, kind="form-change", icon="bi-pencil-square",
+            title=_("Answers of “%(form)s” changed") % {"form": submission.form.name},
+            detail="; ".join(f"{c['label']}: {c['before'] or '—'} → {c['after'] or '—'}" for c in change.changes),
+            url=reverse("forms_builder:submission-detail", args=[submission.form_id, submission.pk]),
+        )
