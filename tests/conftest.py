@@ -1,4 +1,13 @@
-"""Shared fixtures: organizations and users per role, scopes, Celery eager mode, a real worker and beat."""
+"""Shared fixtures: organizations and users per role, scopes, Celery eager mode, a real worker and beat.
+
+The whole demo (`seed_demo`) costs minutes: a test that needs it lives in tests/demo/ and requests `demo_seeded`
+(tests/demo/conftest.py), which seeds it once per run and rolls each test's writes back. Never call `seed_demo` in
+a test elsewhere; a test of one seeder runs that seeder on `scoped`, as tests/demo/test_shops.py does.
+
+A migration test (`MigrationExecutor`) migrates back only as far as the migration it is about, forward through that
+migration alone for its assertions on historical models where it can (tests/scrm/test_customer_files.py), and back
+to the latest state once, in a `finally`, so a failing assertion does not leave an old schema to the next tests.
+"""
 
 import contextvars
 import os
