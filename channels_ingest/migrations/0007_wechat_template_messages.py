@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels_ingest', '0006_shop_order_fetch'),
-        ('scrm', '0025_customer_merge_undo_conflicts_export'),
+        ('scrm', '0026_customer_merge_undo_conflicts_export'),
     ]
 
     operations = [

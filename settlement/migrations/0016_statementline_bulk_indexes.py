@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('scrm', '0024_customer_mobile_last_four_index'),
-        ('settlement', '0014_roles_ledger_settings'),
+        ('settlement', '0015_generic_stores_channel_shop'),
     ]
 
     operations = [

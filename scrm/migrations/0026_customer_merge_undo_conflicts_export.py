@@ -14,7 +14,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scrm', '0024_customer_mobile_last_four_index'),
+        ('scrm', '0025_channel_shop'),
     ]
 
     operations = [
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('mobile', 'Mobile'), ('union_id', 'Union ID')], max_length=16, verbose_name='what')),
                 ('value', models.CharField(max_length=128, verbose_name='value')),
-                ('channel', models.CharField(choices=[('wechat_oa', 'WeChat Official Account'), ('wecom', 'WeCom'), ('youzan', 'Youzan'), ('douyin', 'Douyin shop'), ('jd', 'JD'), ('taobao', 'Taobao / Tmall'), ('pinduoduo', 'Pinduoduo'), ('shopify', 'Shopify'), ('woocommerce', 'WooCommerce'), ('web_form', 'Web form'), ('phone', 'Phone'), ('walk_in', 'Walk-in'), ('email', 'Email'), ('import', 'Import'), ('manual', 'Manual')], max_length=16, verbose_name='channel')),
+                ('channel', models.CharField(choices=[('wechat_oa', 'WeChat Official Account'), ('wecom', 'WeCom'), ('youzan', 'Youzan'), ('douyin', 'Douyin shop'), ('jd', 'JD'), ('taobao', 'Taobao / Tmall'), ('pinduoduo', 'Pinduoduo'), ('shopify', 'Shopify'), ('woocommerce', 'WooCommerce'), ('shop', 'Own shop'), ('web_form', 'Web form'), ('phone', 'Phone'), ('walk_in', 'Walk-in'), ('email', 'Email'), ('import', 'Import'), ('manual', 'Manual')], max_length=16, verbose_name='channel')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='flagged at')),
                 ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conflicts', to='scrm.customer', verbose_name='customer')),

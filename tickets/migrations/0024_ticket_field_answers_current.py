@@ -12,7 +12,7 @@ WHERE id IN (SELECT DISTINCT ON (ticket_id) id FROM tickets_ticketfieldanswers O
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0021_permission_to_assign_tickets'),
+        ('tickets', '0023_internal_tickets_without_customer'),
     ]
 
     operations = [

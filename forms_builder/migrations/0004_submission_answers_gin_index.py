@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('forms_builder', '0002_role_permissions'),
+        ('forms_builder', '0003_submission_edits_webhooks_settings'),
         ('scrm', '0024_customer_mobile_last_four_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

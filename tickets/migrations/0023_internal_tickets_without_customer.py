@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('scrm', '0024_customer_mobile_last_four_index'),
-        ('tickets', '0021_permission_to_assign_tickets'),
+        ('tickets', '0022_channel_shop'),
     ]
 
     operations = [
