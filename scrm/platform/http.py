@@ -6,12 +6,72 @@ forever. Give the client one of these sessions.
 
 `client_ip(request)` is the one reading of a request's client address (sign-in lockouts through django-axes, the
 public forms' budget per address): `REMOTE_ADDR`, unless settings say how many reverse proxies we trust in front.
+
+`outbound_url_check(url)` is the one check of a URL our users give us to call (a form's webhook): http or https to
+a host every address of which is globally routable, never our own network (loopback, private, link-local such as
+the cloud metadata service 169.254.169.254, multicast, reserved; IPv4, IPv6 and IPv4 inside IPv6). Call it when the
+URL is saved and again right before each request. What it does not cover: a name whose DNS answer changes between
+the check and requests' own lookup a moment later (DNS rebinding within that window); redirects are never followed.
+`OUTBOUND_PRIVATE_HOSTS_ALLOWED` (tests, local development with fake receivers on 127.0.0.1) turns the address
+check off; the scheme is checked always.
 """
 
 import ipaddress
+import socket
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+MSG_URL_SCHEME = _("Only http:// and https:// addresses may be called.")
+MSG_URL_NO_HOST = _("The address has no host name.")
+MSG_URL_UNRESOLVED = _("The host name of the address cannot be found (DNS).")
+MSG_URL_NOT_PUBLIC = _("The address points into a private or reserved network (%(address)s): only public "
+                       "internet addresses may be called.")
+
+
+class UnsafeURL(ValueError):
+    """A URL outbound_url_check refuses. `permanent`: False when only the name's lookup failed (may be
+    temporary), True for a scheme or an address that will never be allowed."""
+
+    def __init__(self, message, *, permanent=True):
+        super().__init__(str(message))
+        self.permanent = permanent
+
+
+def _public(address):
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone ("fe80::1%eth0") is no part of the address
+    if ip.version == 6:
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None and not _public(str(embedded)):
+            return False
+    return ip.is_global and not (ip.is_multicast or ip.is_private or ip.is_loopback or ip.is_link_local
+                                 or ip.is_reserved or ip.is_unspecified)
+
+
+def outbound_url_check(url):
+    """Raise UnsafeURL unless `url` is http(s) to a host whose every address is globally routable (see above)."""
+    try:
+        parts = urlsplit(url or "")
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeURL(MSG_URL_NO_HOST) from exc
+    if parts.scheme.lower() not in ("http", "https"):
+        raise UnsafeURL(MSG_URL_SCHEME)
+    host = parts.hostname
+    if not host:
+        raise UnsafeURL(MSG_URL_NO_HOST)
+    if getattr(settings, "OUTBOUND_PRIVATE_HOSTS_ALLOWED", False):
+        return
+    try:
+        found = socket.getaddrinfo(host, port or (443 if parts.scheme.lower() == "https" else 80),
+                                   type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeURL(MSG_URL_UNRESOLVED, permanent=False) from exc
+    for *_rest, sockaddr in found:
+        if not _public(sockaddr[0]):
+            raise UnsafeURL(MSG_URL_NOT_PUBLIC % {"address": sockaddr[0]})
 
 
 class TimeoutSession(requests.Session):
