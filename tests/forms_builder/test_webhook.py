@@ -7,6 +7,7 @@ import hmac
 import json
 import time
 
+import pytest
 from django.urls import reverse
 
 from forms_builder.models import FormWebhookAttempt, FormWebhookDelivery
@@ -19,6 +20,12 @@ from tests.forms_builder.fakehook import FakeReceiver
 
 SECRET = "s3cret-Of-The-Receiver-42"
 GOOD = {"name": "李四", "mobile": "13900001111", "problem": "fault", "fault_code": "E07"}
+
+
+@pytest.fixture(autouse=True)
+def _fake_receivers_allowed(settings):
+    """The fake receivers listen on 127.0.0.1, which a webhook may not call in production."""
+    settings.OUTBOUND_PRIVATE_HOSTS_ALLOWED = True
 
 
 def _wait(statuses, timeout=40):
@@ -109,7 +116,8 @@ def test_no_stored_error_holds_the_secret_or_the_urls_path_and_query(celery_work
         receiver.answer(200)
         client.force_login(ops_admin)
         page = client.get(reverse("forms_builder:form-detail", args=[form.pk])).content.decode()
-        # (The settings input shows the owner the URL they set; the deliveries show only its origin.)
+        # The settings input and the deliveries show only the URL's origin.
+        assert SECRET not in page and "/in/" not in page
         deliveries = page[page.index('data-testid="webhook-deliveries"'):]
         assert 'data-testid="webhook-replay"' in deliveries and SECRET not in deliveries
         response = client.post(reverse("forms_builder:webhook-replay", args=[form.pk, dead.pk]))
