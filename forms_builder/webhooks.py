@@ -6,8 +6,9 @@ encrypted (scrm.platform.crypto) and read only to sign; an error stored or logge
 or query string (the URL is shown as its origin).
 
 The URL is checked (scrm.platform.http.outbound_url_check: http/https to public internet addresses only) when it is
-saved and again right before each request: an address that became private is a permanent failure (dead, no
-retries), one whose name cannot be found is retried like any network error.
+saved, again right before each request, and on the address each connection reached (PublicOnlySession): an address
+that became private is a permanent failure (dead, no retries), a name that cannot be found is retried like any
+network error.
 """
 
 import hashlib
@@ -25,7 +26,7 @@ from django.utils import timezone
 from forms_builder.models import Form, FormWebhookAttempt, FormWebhookDelivery
 from scrm.platform import outbox
 from scrm.platform.crypto import secret_decrypt
-from scrm.platform.http import TimeoutSession, UnsafeURL, outbound_url_check
+from scrm.platform.http import PublicOnlySession, UnsafeURL, outbound_url_check, refused_connection
 from scrm.platform.redaction import redact
 from scrm.platform.tenancy import tenant_scope
 
@@ -156,13 +157,14 @@ def _deliver(delivery):
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                EVENT_HEADER: EVENT, DELIVERY_HEADER: str(delivery.pk), SIGNATURE_HEADER: signature(secret, body)}
     try:
-        with TimeoutSession(TIMEOUT) as session:
+        with PublicOnlySession(TIMEOUT) as session:  # and the address connected to is checked again
             response = session.post(url, data=body, headers=headers, allow_redirects=False)
     except requests.RequestException as exc:
-        error = _error(f"{type(exc).__name__}: {exc}", url=url, secret=secret,
+        refused = refused_connection(exc)
+        error = _error(f"{'refused: ' if refused else ''}{type(exc).__name__}: {exc}", url=url, secret=secret,
                        organization_id=delivery.organization_id)
         _record(delivery, ok=False, error=error, started=started)
-        raise outbox.Failure(error) from exc
+        raise outbox.Failure(error, permanent=refused) from exc
     code = response.status_code
     if 200 <= code < 300:
         _record(delivery, ok=True, code=code, started=started)

@@ -14,7 +14,14 @@ from forms_builder.errors import FormError
 from forms_builder.models import FormWebhookAttempt, FormWebhookDelivery
 from forms_builder.services import form_settings_save, form_submit
 from forms_builder.webhooks import _error
-from scrm.platform.http import MSG_URL_NOT_PUBLIC, MSG_URL_SCHEME, UnsafeURL, outbound_url_check
+from scrm.platform.http import (
+    MSG_URL_NOT_PUBLIC,
+    MSG_URL_SCHEME,
+    PublicOnlySession,
+    UnsafeURL,
+    outbound_url_check,
+    refused_connection,
+)
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.forms_builder.factories import published_form, repair_schema
 from tests.forms_builder.fakehook import FakeReceiver
@@ -194,3 +201,19 @@ def test_a_delivery_error_never_holds_a_non_ascii_path(celery_worker, organizati
         assert "ConnectionError" in text
         for piece in ("钩子", "%E9%92%A9", "%7C", "/abc"):
             assert piece not in text, piece
+
+
+def test_the_session_refuses_a_connection_that_reached_a_private_address(settings):
+    # What a DNS answer changed after the check (rebinding) would do: the connection itself lands on 127.0.0.1.
+    settings.OUTBOUND_PRIVATE_HOSTS_ALLOWED = False
+    with FakeReceiver(200) as receiver, PublicOnlySession(5) as session:
+        with pytest.raises(requests.ConnectionError) as refused:
+            session.post(receiver.url(), data=b"{}", allow_redirects=False)
+        assert refused_connection(refused.value) and "127.0.0.1" in str(refused.value)
+        assert receiver.requests == []
+
+        settings.OUTBOUND_PRIVATE_HOSTS_ALLOWED = True  # tests and local development: the fake receivers
+        assert session.post(receiver.url(), data=b"{}", allow_redirects=False).status_code == 200
+    with pytest.raises(requests.ConnectionError) as unreachable:
+        requests.post(receiver.url(), timeout=5)
+    assert not refused_connection(unreachable.value)  # a network error stays a network error (retried)
