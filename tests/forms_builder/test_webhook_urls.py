@@ -3,7 +3,6 @@ our network or the cloud's metadata service, checked when the URL is saved and a
 settings page shows only the URL's origin (a robot's URL carries its token), and a stored error never holds the
 path or query string, even as requests percent-encodes it."""
 
-import time
 
 import pytest
 import requests
@@ -11,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from forms_builder.errors import FormError
-from forms_builder.models import FormWebhookAttempt, FormWebhookDelivery
+from forms_builder.models import FormWebhookAttempt
 from forms_builder.services import form_settings_save, form_submit
 from forms_builder.webhooks import _error
 from scrm.platform.http import (
@@ -25,6 +24,7 @@ from scrm.platform.http import (
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.forms_builder.factories import published_form, repair_schema
 from tests.forms_builder.fakehook import FakeReceiver
+from tests.forms_builder.fakehook import delivery_wait as _wait
 
 SECRET = "s3cret-Of-The-Receiver-42"
 GOOD = {"name": "李四", "mobile": "13900001111", "problem": "fault", "fault_code": "E07"}
@@ -99,18 +99,6 @@ def test_the_settings_page_says_why_in_chinese(client, ops_admin, organization, 
     with tenant_scope(organization):
         form.refresh_from_db()
         assert form.webhook_url == "" and form.edit_days == 0
-
-
-def _wait(statuses, timeout=40):
-    deadline = time.monotonic() + timeout
-    delivery = None
-    while time.monotonic() < deadline:
-        with platform_scope():
-            delivery = FormWebhookDelivery.objects.first()
-        if delivery is not None and delivery.status in statuses:
-            return delivery
-        time.sleep(0.2)
-    raise AssertionError(f"delivery still {delivery and delivery.status} after {timeout}s (is the worker running?)")
 
 
 def test_at_send_time_a_private_address_is_dead_at_once_and_never_called(celery_worker, organization, settings):
