@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forms_builder.crm import customer_write_back
+from forms_builder.crm import customer_fill, customer_write_back
 from forms_builder.engine import build_form
 from forms_builder.errors import (
     MSG_FORM_CLOSED,
@@ -32,6 +32,7 @@ from scrm.customers.services import customer_create
 from scrm.models import Channel, Customer, SettingsChange
 from scrm.platform.audit import settings_change_record
 from scrm.platform.crypto import secret_encrypt
+from scrm.platform.http import UnsafeURL, outbound_url_check
 from scrm.platform.tenancy import tenant_scope
 
 WEBHOOK_SECRET_MIN = 16
@@ -112,12 +113,18 @@ def form_version_publish(*, form, actor=None, schema=None):
 def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret="", actor=None):
     """The form's settings beside its schema: how long customers may change their answers (0: never), the
     captcha, the webhook. A new secret replaces the stored one (kept encrypted); an empty one keeps it; a webhook
-    needs a secret of WEBHOOK_SECRET_MIN characters or more; removing the URL forgets the secret. Written to the
+    needs a secret of WEBHOOK_SECRET_MIN characters or more; removing the URL forgets the secret. A new URL must
+    pass outbound_url_check (no address of our own network, http/https only). Written to the
     settings audit trail (the URL as its origin, whether the secret changed; never the secret)."""
     with tenant_scope(form.organization_id):
         form = Form.objects.select_for_update().get(pk=form.pk)
         webhook_url = (webhook_url or "").strip()
         webhook_secret = (webhook_secret or "").strip()
+        if webhook_url and webhook_url != form.webhook_url:
+            try:
+                outbound_url_check(webhook_url)  # http(s) to the public internet only (checked again at each send)
+            except UnsafeURL as exc:
+                raise FormError(exc, problems={"webhook_url": [str(exc)]}) from exc
         if webhook_secret and len(webhook_secret) < WEBHOOK_SECRET_MIN:
             raise FormError(MSG_WEBHOOK_SECRET % {"min": WEBHOOK_SECRET_MIN})
         if webhook_url and not (webhook_secret or form.webhook_secret):
@@ -219,8 +226,10 @@ def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, 
         version = version or form.current_version
         if version is None or (source == FormSubmission.Source.PUBLIC and not form.is_open):
             raise FormError(MSG_FORM_CLOSED)
-        answers, to_store = submission_validate(version=version, data=data, files=files)
         verified = customer is not None
+        # A verified customer's bound name and mobile left empty (the page shows them masked only) are theirs.
+        data = customer_fill(version.schema, customer, data)
+        answers, to_store = submission_validate(version=version, data=data, files=files)
         if customer is None and form.purpose == Form.Purpose.INTAKE:
             customer = _customer_for(form.organization, version.schema, answers)
         submission = FormSubmission.objects.create(

@@ -1,6 +1,7 @@
 """The forms pages for ops: the list, a form's versions and submissions, the drag-and-drop editor, exports."""
 
 import json
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -117,21 +118,35 @@ class FormSettingsForm(forms.Form):
     captcha = forms.BooleanField(label=_("Ask for a captcha"), required=False,
                                  help_text=_("Beside the hidden bot trap: a picture whose characters people type."))
     webhook_url = forms.URLField(label=_("Webhook URL"), required=False, max_length=500, assume_scheme="https",
-                                 help_text=_("Each submission is POSTed here as signed JSON (docs/forms.md)."))
+                                 help_text=_("Each submission is POSTed here as signed JSON (docs/forms.md). Only "
+                                             "the saved address's origin is shown: left as is, the full saved URL "
+                                             "is kept. Public internet addresses only."))
     webhook_secret = forms.CharField(label=_("Webhook secret"), required=False, max_length=200,
                                      widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
                                      help_text=_("Leave empty to keep the stored one. Never shown again."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, stored_url="", **kwargs):
         super().__init__(*args, **kwargs)
+        self.stored_url = stored_url
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-check-input" if isinstance(field, forms.BooleanField)
                                           else "form-control form-control-sm")
 
 
+    def clean_webhook_url(self):
+        # The page shows only the stored URL's origin (a path or query string may hold a token): sent back as
+        # shown, it keeps the stored URL; anything else replaces it, empty removes the webhook.
+        url = self.cleaned_data["webhook_url"]
+        parts = urlsplit(url)
+        if (self.stored_url and url and url_origin(url) == url_origin(self.stored_url) and parts.path in ("", "/")
+                and not parts.query and not parts.fragment):
+            return self.stored_url
+        return url
+
+
 def settings_form_for(form, data=None):
-    return FormSettingsForm(data, initial={"edit_days": form.edit_days, "captcha": form.captcha,
-                                           "webhook_url": form.webhook_url})
+    return FormSettingsForm(data, stored_url=form.webhook_url, initial={
+        "edit_days": form.edit_days, "captcha": form.captcha, "webhook_url": url_origin(form.webhook_url)})
 
 
 class _FormsPage(ModuleRequiredMixin):
@@ -228,7 +243,7 @@ class FormSettingsView(_EditPage, View):
             try:
                 form_settings_save(form=form, actor=request.user, **given.cleaned_data)
             except FormError as exc:
-                given.add_error("webhook_secret", str(exc))
+                given.add_error("webhook_url" if "webhook_url" in exc.problems else "webhook_secret", str(exc))
             else:
                 messages.success(request, MSG_SETTINGS_SAVED)
                 return redirect("forms_builder:form-detail", form.pk)

@@ -6,8 +6,9 @@ token; a filled honeypot is thanked and dropped; each address has a budget of su
 the captcha on refuses a wrong answer to it before anything is stored.
 
 Opened with `?wx=<signed identity token>` (a link our code sent, e.g. in a WeChat reply), the page starts from the
-customer's profile and the submission is linked to that customer; any token that does not verify is ignored,
-silently. After sending, a customer may change their answers through a signed link while the form allows it.
+customer's profile (name and mobile only masked, as placeholders) and the submission is linked to that customer;
+any token that does not verify is ignored, silently. After sending, a customer may change their answers through a
+signed link while the form allows it.
 """
 
 from captcha.fields import CaptchaField
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from forms_builder.crm import customer_prefill
+from forms_builder.crm import customer_hints, customer_prefill
 from forms_builder.engine import build_form, initial_values, logic_rules, region_tree
 from forms_builder.errors import (
     MSG_CAPTCHA_WRONG,
@@ -113,8 +114,11 @@ class PublicFormView(View):
         return organization
 
     def _render(self, request, organization, form, bound, *, regions, error="", status=200, identity="",
-                captcha=None):
+                captcha=None, customer=None):
         version = form.current_version
+        for key, hint in customer_hints(version.schema, customer).items():
+            if key in bound.fields:
+                bound.fields[key].widget.attrs["placeholder"] = hint
         context = {
             "organization": organization, "form": form, "version": version, "bound": style_widgets(bound),
             "sections": sections_for_display(version.schema, bound), "logic": logic_rules(version.schema),
@@ -142,7 +146,7 @@ class PublicFormView(View):
             regions = region_choices_for(schema)
             bound = build_form(schema, initial=initial, regions=regions)
             return self._render(request, organization, form, bound, regions=regions,
-                                identity=token if customer else "")
+                                identity=token if customer else "", customer=customer)
 
     def post(self, request, org, slug):
         organization = self._load(org, slug)
@@ -160,14 +164,14 @@ class PublicFormView(View):
             identity = token if customer else ""
             if not submit_allowed(form_id=form.pk, client=client_ip(request)):
                 return self._render(request, organization, form, bound, regions=regions, error=MSG_RATE_LIMITED,
-                                    status=429, identity=identity)
+                                    status=429, identity=identity, customer=customer)
             if form.captcha:
                 captcha = CaptchaForm(request.POST)
                 if not captcha.is_valid():
                     # A new picture: the one answered is used up, right or wrong.
                     return self._render(request, organization, form, bound, regions=regions,
                                         error=MSG_CAPTCHA_WRONG, status=400, identity=identity,
-                                        captcha=CaptchaForm())
+                                        captcha=CaptchaForm(), customer=customer)
             try:
                 submission = form_submit(
                     form=form, data=request.POST, files=request.FILES, source=FormSubmission.Source.PUBLIC,
@@ -179,7 +183,7 @@ class PublicFormView(View):
                                                       "closed": MSG_FORM_CLOSED}, status=410)
                 bound.is_valid()  # the same engine: shows each problem beside its field
                 return self._render(request, organization, form, bound, regions=regions, error=str(exc),
-                                    status=400, identity=identity)
+                                    status=400, identity=identity, customer=customer)
             thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
             if form.edit_days:
                 thanks += f"?edit={edit_token(submission)}"

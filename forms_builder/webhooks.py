@@ -4,6 +4,11 @@
 The body is frozen when the submission is stored, so every retry sends (and signs) the same bytes. The secret is kept
 encrypted (scrm.platform.crypto) and read only to sign; an error stored or logged never holds it, nor the URL's path
 or query string (the URL is shown as its origin).
+
+The URL is checked (scrm.platform.http.outbound_url_check: http/https to public internet addresses only) when it is
+saved, again right before each request, and on the address each connection reached (PublicOnlySession): an address
+that became private is a permanent failure (dead, no retries), a name that cannot be found is retried like any
+network error.
 """
 
 import hashlib
@@ -21,7 +26,7 @@ from django.utils import timezone
 from forms_builder.models import Form, FormWebhookAttempt, FormWebhookDelivery
 from scrm.platform import outbox
 from scrm.platform.crypto import secret_decrypt
-from scrm.platform.http import TimeoutSession
+from scrm.platform.http import PublicOnlySession, UnsafeURL, outbound_url_check, refused_connection
 from scrm.platform.redaction import redact
 from scrm.platform.tenancy import tenant_scope
 
@@ -98,16 +103,28 @@ def webhook_replay(delivery):
     return outbox.outbox_replay(KIND, delivery)
 
 
+def _url_pieces(url):
+    """What of `url` an error may quote, longest first: the URL itself, its path with the query, the query, the
+    path, each as written and as requests quotes it (requote_uri: a non-ASCII or "|" path is percent-encoded in
+    "with url: /path?query")."""
+    pieces = set()
+    for form in {url, requests.utils.requote_uri(url)}:
+        parts = urlsplit(form)
+        pieces.update((f"{parts.path}?{parts.query}" if parts.query else "", parts.query,
+                       parts.path if len(parts.path) > 1 else ""))
+    pieces.discard("")
+    return sorted(pieces, key=len, reverse=True)
+
+
 def _error(text, *, url, secret, organization_id):
-    # The URL as a whole, then its path with and without the query (requests quotes "with url: /path?query"): a
-    # path may hold a token too. Then the platform's redaction (query strings, secret-named values, secrets).
+    # The URL as a whole (as its origin), then what of its path and query requests may quote: a path may hold a
+    # token too. Then the platform's redaction (query strings, secret-named values, secrets).
     text = str(text)
     if url:
-        parts = urlsplit(url)
-        text = text.replace(url, url_origin(url))
-        for piece in (f"{parts.path}?{parts.query}" if parts.query else "", parts.path if len(parts.path) > 1 else ""):
-            if piece:
-                text = text.replace(piece, "/…")
+        for whole in {url, requests.utils.requote_uri(url)}:
+            text = text.replace(whole, url_origin(url))
+        for piece in _url_pieces(url):
+            text = text.replace(piece, "/…")
     return redact(text, secrets=[secret] if secret else (), organization_id=organization_id)
 
 
@@ -130,17 +147,24 @@ def _deliver(delivery):
     if not url:
         _record(delivery, ok=False, error="the form no longer has a webhook URL", started=started)
         raise outbox.Failure("the form no longer has a webhook URL", permanent=True)
+    try:
+        outbound_url_check(url)  # again, right before connecting: the name may point elsewhere since it was saved
+    except UnsafeURL as exc:
+        error = _error(f"refused: {exc}", url=url, secret=secret, organization_id=delivery.organization_id)
+        _record(delivery, ok=False, error=error, started=started)
+        raise outbox.Failure(error, permanent=exc.permanent) from exc
     body = delivery.body.encode()
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                EVENT_HEADER: EVENT, DELIVERY_HEADER: str(delivery.pk), SIGNATURE_HEADER: signature(secret, body)}
     try:
-        with TimeoutSession(TIMEOUT) as session:
+        with PublicOnlySession(TIMEOUT) as session:  # and the address connected to is checked again
             response = session.post(url, data=body, headers=headers, allow_redirects=False)
     except requests.RequestException as exc:
-        error = _error(f"{type(exc).__name__}: {exc}", url=url, secret=secret,
+        refused = refused_connection(exc)
+        error = _error(f"{'refused: ' if refused else ''}{type(exc).__name__}: {exc}", url=url, secret=secret,
                        organization_id=delivery.organization_id)
         _record(delivery, ok=False, error=error, started=started)
-        raise outbox.Failure(error) from exc
+        raise outbox.Failure(error, permanent=refused) from exc
     code = response.status_code
     if 200 <= code < 300:
         _record(delivery, ok=True, code=code, started=started)

@@ -390,3 +390,7 @@ FORMS_IDENTITY_MAX_AGE_DAYS = env.int("FORMS_IDENTITY_MAX_AGE_DAYS", default=7)
 # A form's webhook: attempts, and the first retry's delay (then × 4 each time, at most an hour).
 FORMS_WEBHOOK_MAX_ATTEMPTS = env.int("FORMS_WEBHOOK_MAX_ATTEMPTS", default=6)
 FORMS_WEBHOOK_RETRY_BASE_SECONDS = env.int("FORMS_WEBHOOK_RETRY_BASE_SECONDS", default=30)
+# URLs our users give us to call (a form's webhook) may reach only public internet addresses, never this machine or
+# our network (scrm.platform.http.outbound_url_check). True only for tests and local development with fake receivers
+# on 127.0.0.1; never in production.
+OUTBOUND_PRIVATE_HOSTS_ALLOWED = env.bool("OUTBOUND_PRIVATE_HOSTS_ALLOWED", default=False)

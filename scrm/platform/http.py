@@ -6,12 +6,78 @@ forever. Give the client one of these sessions.
 
 `client_ip(request)` is the one reading of a request's client address (sign-in lockouts through django-axes, the
 public forms' budget per address): `REMOTE_ADDR`, unless settings say how many reverse proxies we trust in front.
+
+`outbound_url_check(url)` is the one check of a URL our users give us to call (a form's webhook): http or https to
+a host every address of which is globally routable, never our own network (loopback, private, link-local such as
+the cloud metadata service 169.254.169.254, multicast, reserved; IPv4, IPv6 and IPv4 inside IPv6). Call it when the
+URL is saved and again right before each request, and send through a `PublicOnlySession`: it checks the address
+each new connection actually reached (the socket's peer) the same way, so a name whose DNS answer changes between the
+check and the connection (DNS rebinding) is refused too (`refused_connection(exc)` tells that error apart). Not
+covered: a proxy from the environment (HTTP(S)_PROXY; the peer is then the proxy); redirects are never followed.
+`OUTBOUND_PRIVATE_HOSTS_ALLOWED` (tests, local development with fake receivers on 127.0.0.1) turns the address
+checks off; the scheme is checked always.
 """
 
 import ipaddress
+import socket
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
+
+MSG_URL_SCHEME = _("Only http:// and https:// addresses may be called.")
+MSG_URL_NO_HOST = _("The address has no host name.")
+MSG_URL_UNRESOLVED = _("The host name of the address cannot be found (DNS).")
+MSG_URL_NOT_PUBLIC = _("The address points into a private or reserved network (%(address)s): only public "
+                       "internet addresses may be called.")
+
+
+class UnsafeURL(ValueError):
+    """A URL outbound_url_check refuses. `permanent`: False when only the name's lookup failed (may be
+    temporary), True for a scheme or an address that will never be allowed."""
+
+    def __init__(self, message, *, permanent=True):
+        super().__init__(str(message))
+        self.permanent = permanent
+
+
+def _public(address):
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone ("fe80::1%eth0") is no part of the address
+    if ip.version == 6:
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None and not _public(str(embedded)):
+            return False
+    return ip.is_global and not (ip.is_multicast or ip.is_private or ip.is_loopback or ip.is_link_local
+                                 or ip.is_reserved or ip.is_unspecified)
+
+
+def outbound_url_check(url):
+    """Raise UnsafeURL unless `url` is http(s) to a host whose every address is globally routable (see above)."""
+    try:
+        parts = urlsplit(url or "")
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeURL(MSG_URL_NO_HOST) from exc
+    if parts.scheme.lower() not in ("http", "https"):
+        raise UnsafeURL(MSG_URL_SCHEME)
+    host = parts.hostname
+    if not host:
+        raise UnsafeURL(MSG_URL_NO_HOST)
+    if _private_allowed():
+        return
+    try:
+        found = socket.getaddrinfo(host, port or (443 if parts.scheme.lower() == "https" else 80),
+                                   type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeURL(MSG_URL_UNRESOLVED, permanent=False) from exc
+    for *_rest, sockaddr in found:
+        if not _public(sockaddr[0]):
+            raise UnsafeURL(MSG_URL_NOT_PUBLIC % {"address": sockaddr[0]})
 
 
 class TimeoutSession(requests.Session):
@@ -23,6 +89,64 @@ class TimeoutSession(requests.Session):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
         return super().request(*args, **kwargs)
+
+
+def _private_allowed():
+    return getattr(settings, "OUTBOUND_PRIVATE_HOSTS_ALLOWED", False)
+
+
+class RefusedAddress(NewConnectionError):
+    """A connection of a PublicOnlySession reached an address outbound_url_check would refuse; closed unused."""
+
+
+class _PeerChecked:
+    def _new_conn(self):
+        sock = super()._new_conn()
+        peer = sock.getpeername()[0]
+        if not _private_allowed() and not _public(peer):
+            sock.close()
+            raise RefusedAddress(self, str(MSG_URL_NOT_PUBLIC % {"address": peer}))
+        return sock
+
+
+class _HTTPConnection(_PeerChecked, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_PeerChecked, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class PublicOnlySession(TimeoutSession):
+    """A TimeoutSession whose every new connection must have reached a public address (the pin against DNS
+    rebinding, see above). For URLs users give us; check them with outbound_url_check first all the same."""
+
+    def __init__(self, timeout):
+        super().__init__(timeout)
+        adapter = _PublicOnlyAdapter()
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+
+def refused_connection(exc):
+    """Whether a requests error is a PublicOnlySession refusing the address it reached (permanent, not a network
+    hiccup)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, RefusedAddress) or isinstance(exc.args[0] if exc.args else None, RefusedAddress)
 
 
 def client_ip(request):

@@ -2,7 +2,11 @@
 and read what it was sent (path, headers, raw body)."""
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from forms_builder.models import FormWebhookDelivery
+from scrm.platform.tenancy import platform_scope
 
 
 class FakeReceiver:
@@ -54,3 +58,16 @@ class FakeReceiver:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+def delivery_wait(statuses, timeout=40):
+    """The first delivery, once its status is one of `statuses` (a real worker sends it)."""
+    deadline = time.monotonic() + timeout
+    delivery = None
+    while time.monotonic() < deadline:
+        with platform_scope():
+            delivery = FormWebhookDelivery.objects.first()
+        if delivery is not None and delivery.status in statuses:
+            return delivery
+        time.sleep(0.2)
+    raise AssertionError(f"delivery still {delivery and delivery.status} after {timeout}s (is the worker running?)")

@@ -69,7 +69,9 @@ def test_the_signed_link_prefills_from_the_profile_and_writes_back(client, organ
     token = _token_of(link)
 
     page = client.get(f"{URL}?wx={token}").content.decode()
-    assert 'value="王小明"' in page and 'value="+8613800001111"' in page
+    # Name and mobile only masked, as placeholders: the link may be forwarded, its sender may not see them.
+    assert "王小明" not in page and "13800001111" not in page
+    assert "138****1111" in page and "王**" in page
     assert f'<option value="{world["east"].pk}" selected>' in page
     assert re.search(r'<input type="checkbox" name="labels" value="老客户"[^>]*checked', page)
     assert not re.search(r'<input type="checkbox" name="labels" value="VIP"[^>]*checked', page)
@@ -86,6 +88,60 @@ def test_the_signed_link_prefills_from_the_profile_and_writes_back(client, organ
         assert customer.mobile == "+8613900009999" and customer.region == world["south"]
         assert set(customer.tags.values_list("name", flat=True)) == {"VIP"}  # 老客户 unticked: taken away
         assert Customer.objects.count() == 2  # nobody new was made for it
+
+
+def test_the_canned_link_page_never_holds_the_full_name_or_mobile(client, organization, world, agent):
+    # The agent who sends {form:service} may lack the right to reveal the mobile; whoever opens it reads no more.
+    with tenant_scope(organization):
+        ticket = TicketFactory(organization=organization, customer=world["customer"])
+        canned = CannedResponse.objects.create(organization=organization, title="登记", body="请填写 {form:service}")
+        body = canned_response_render(canned=canned, ticket=ticket, agent=agent)
+    link = urlsplit(body.split(" ", 1)[1])
+
+    page = client.get(f"{link.path}?{link.query}").content.decode()
+
+    assert "王小明" not in page and "13800001111" not in page and "8613800001111" not in page
+    assert re.search(r'name="mobile"[^>]*placeholder="[^"]*138\*\*\*\*1111', page) or \
+        re.search(r'placeholder="[^"]*138\*\*\*\*1111[^"]*"[^>]*name="mobile"', page)
+    assert 'name="mobile" value=' not in page and 'name="name" value=' not in page
+
+
+def test_bound_name_and_mobile_left_empty_are_the_verified_customers(client, organization, world):
+    customer = world["customer"]
+    with tenant_scope(organization):
+        token = identity_token(form=world["form"], customer=customer)
+
+    sent = client.post(URL, {"_wx": token, "name": "", "mobile": " ", "problem": "热水器漏水"})
+
+    assert sent.status_code == 302  # the required bound fields pass: they are the customer's
+    with tenant_scope(organization):
+        submission = FormSubmission.objects.get()
+        assert submission.customer == customer and submission.customer_verified
+        assert submission.data["name"] == "王小明" and submission.data["mobile"] == "+8613800001111"
+        customer.refresh_from_db()
+        assert customer.mobile == "+8613800001111"
+
+
+def test_typed_name_and_mobile_are_taken_over_the_profile(client, organization, world):
+    customer = world["customer"]
+    with tenant_scope(organization):
+        token = identity_token(form=world["form"], customer=customer)
+
+    assert client.post(URL, {"_wx": token, "name": "王大明", "mobile": "13900009999"}).status_code == 302
+
+    with tenant_scope(organization):
+        submission = FormSubmission.objects.get()
+        assert submission.data["name"] == "王大明" and submission.data["mobile"] == "+8613900009999"
+        customer.refresh_from_db()
+        assert customer.mobile == "+8613900009999"  # written back, as designed
+
+
+def test_without_a_token_an_empty_required_mobile_is_refused(client, organization, world):
+    page = client.post(URL, {"name": "路人", "mobile": ""})
+
+    assert page.status_code == 400
+    with tenant_scope(organization):
+        assert not FormSubmission.objects.exists()
 
 
 def test_an_invalid_or_expired_token_is_ignored_without_a_word(client, organization, world):
