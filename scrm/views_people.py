@@ -453,15 +453,21 @@ class AgentProfileForm(forms.Form):
     supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none(), required=False,
                                         empty_label=_("No supervisor"))
 
-    def __init__(self, *args, may_add_skills=False, **kwargs):
+    def __init__(self, *args, may_add_skills=False, may_set_scope=False, own=False, **kwargs):
         super().__init__(*args, **kwargs)
         if not may_add_skills:
             del self.fields["new_skills"]  # supervisors choose among the skills ops defined
+        if not may_set_scope:
+            # The regions served are the agent's data scope: only ops admins set them (and the supervisor).
+            del self.fields["regions"], self.fields["supervisor"]
+            if own:
+                del self.fields["max_open_tickets"]
         self.fields["skills"].queryset = Skill.objects.order_by("name")
         if not self.fields["skills"].queryset.exists():
             del self.fields["skills"]  # none defined yet: ops name the first ones under "New skills"
-        self.fields["regions"].queryset = Region.objects.order_by("path")
-        self.fields["supervisor"].queryset = _supervisors()
+        if may_set_scope:
+            self.fields["regions"].queryset = Region.objects.order_by("path")
+            self.fields["supervisor"].queryset = _supervisors()
         _style(self)
 
 
@@ -503,12 +509,16 @@ class AgentEditView(_AgentPage):
                    "skills": list(profile.skills.values_list("pk", flat=True)),
                    "regions": list(profile.regions.values_list("pk", flat=True)),
                    "supervisor": profile.supervisor_id}
-        return self.render_to_response(self._context(profile, AgentProfileForm(
-            initial=initial, may_add_skills=request.user.has_perm("scrm.add_skill"))))
+        return self.render_to_response(self._context(profile, self.form(profile, initial=initial)))
+
+    def form(self, profile, *args, **kwargs):
+        user = self.request.user
+        return AgentProfileForm(*args, may_add_skills=user.has_perm("scrm.add_skill"),
+                                may_set_scope=user_manages_staff(user), own=profile.user_id == user.pk, **kwargs)
 
     def post(self, request, pk):
         profile = self.profile(pk)
-        form = AgentProfileForm(request.POST, may_add_skills=request.user.has_perm("scrm.add_skill"))
+        form = self.form(profile, request.POST)
         if form.is_valid():
             try:
                 data = dict(form.cleaned_data)

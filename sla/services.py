@@ -393,7 +393,8 @@ def sla_policy_match(ticket, policies=None):
             continue
         if policy.customer_level:
             if level is None:
-                level = ticket.customer.level
+                # An internal ticket (no customer) has no level: a policy for a customer level never matches it.
+                level = ticket.customer.level if ticket.customer_id else ""
             if policy.customer_level != level:
                 continue
         plan = _plan(policy, ticket.priority)

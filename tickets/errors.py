@@ -15,6 +15,8 @@ MSG_EMPTY_BODY = _("A reply needs some text.")
 MSG_OTHER_ORGANIZATION = _("That belongs to another organization.")
 MSG_INTERNAL_NEEDS_QUEUE = _("A ticket with no customer is an internal one: choose the queue of the team that must "
                              "handle it.")
+MSG_NO_CUSTOMER = _("Ticket %(number)s is an internal ticket: it has no customer to send this to. Write an internal "
+                    "note instead.")
 MSG_TRANSFER_OTHER_ORG = _("A ticket cannot be transferred to a queue of another organization.")
 MSG_TRANSFER_SAME_QUEUE = _("The ticket is already in queue “%(queue)s”.")
 MSG_TRANSFER_REASON = _("Say why the ticket is transferred.")

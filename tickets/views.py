@@ -348,7 +348,8 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
                 reply_form=ReplyForm(), canned=selectors.canned_responses_for(ticket=ticket),
                 reply_window=window, reply_refusal=services.reply_window_refusal(ticket, window=window),
                 sms_offer=bool(window and window.closed and sms_available(ticket)), sms_limit=SMS_TEXT_LIMIT,
-                template_offer=templates_for(ticket) if window and window.closed else [],
+                # An internal ticket has nobody to send a template message to.
+                template_offer=templates_for(ticket) if window and window.closed and customer is not None else [],
                 reply_sends=bool(reply_senders_for(ticket.channel)),
                 attachment_limit=settings.TICKET_ATTACHMENT_MAX_BYTES,
                 attachment_max_files=settings.TICKET_ATTACHMENT_MAX_FILES,
@@ -554,8 +555,11 @@ class TicketCannedView(ModuleRequiredMixin, View):
             "id", "body", "organization_id").first()
         if canned is None:
             raise Http404
-        return JsonResponse({"text": services.canned_response_render(canned=canned, ticket=ticket,
-                                                                     agent=request.user)})
+        try:
+            text = services.canned_response_render(canned=canned, ticket=ticket, agent=request.user)
+        except TicketError as exc:  # e.g. a form link on an internal ticket: no customer to sign it for
+            return JsonResponse({"error": str(exc)}, status=400)
+        return JsonResponse({"text": text})
 
 
 # --- the supervisor board -----------------------------------------------------------------------------------------

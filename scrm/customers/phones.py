@@ -51,3 +51,9 @@ def mask_name(name):
     if not name:
         return ""
     return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
+
+
+def name_is_masked(name):
+    """What mask_name gives (张** / 张* / a lone * for a one-character name): only stars after the first character,
+    or only stars."""
+    return bool(name) and set(name[1:] or name) == {"*"}

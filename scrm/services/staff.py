@@ -24,7 +24,9 @@ from scrm.models import (
     Team,
     User,
 )
+from scrm.platform.access import user_manages_staff
 from scrm.platform.audit import settings_change_record, settings_object_delete
+from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope
 from scrm.services.people import (
     region_managers,
@@ -38,7 +40,8 @@ from scrm.services.people import (
 from scrm.services.roles import role_assign, role_unassign
 
 __all__ = [
-    "MSG_LAST_ADMIN", "MSG_NOT_IN_ORGANIZATION", "MSG_REGION_CODE_TAKEN", "MSG_SELF_DEACTIVATE", "MSG_TEAM_CODE_TAKEN",
+    "MSG_AGENT_SCOPE_OPS_ONLY", "MSG_LAST_ADMIN", "MSG_NOT_IN_ORGANIZATION", "MSG_OWN_CAPACITY_OPS_ONLY",
+    "MSG_REGION_CODE_TAKEN", "MSG_SELF_DEACTIVATE", "MSG_TEAM_CODE_TAKEN",
     "MSG_TEAM_NEEDS_AGENT", "agent_profile_save", "region_delete", "region_settings_save", "team_delete",
     "team_member_add", "team_member_remove", "team_save", "user_invite", "user_password_reset", "user_set_active",
     "user_update",
@@ -49,6 +52,9 @@ MSG_TEAM_CODE_TAKEN = _("A team already has the code “%(code)s”.")
 MSG_LAST_ADMIN = _("%(name)s is the organization's last active ops admin: make someone else ops admin first.")
 MSG_SELF_DEACTIVATE = _("You cannot deactivate your own account: ask another ops admin.")
 MSG_NOT_IN_ORGANIZATION = _("This does not belong to your organization.")
+MSG_AGENT_SCOPE_OPS_ONLY = _("Only an ops admin sets the regions an agent serves and their supervisor: they decide "
+                             "which customers the agent sees.")
+MSG_OWN_CAPACITY_OPS_ONLY = _("Only an ops admin changes the capacity of your own agent profile.")
 MSG_TEAM_NEEDS_AGENT = _("Only agents and supervisors join a team: give %(name)s one of these roles first.")
 
 
@@ -201,15 +207,20 @@ def _temporary_password():
     return secrets.token_urlsafe(12)
 
 
-def _active_admins_but(user):
-    """The other active ops admins of the user's organization, locked so that two admins cannot demote each
-    other at once."""
-    return (User.objects.select_for_update().filter(is_active=True, groups__name=Role.OPS_ADMIN)
-            .exclude(pk=user.pk).order_by("pk"))
+def _admin_change_lock(organization, *, losing):
+    """Serialise, per organization, every change that can take an ops admin away (demotion, deactivation): taken
+    before any row lock, so two admins demoting each other wait in turn instead of deadlocking on each other's rows
+    (the audit row's foreign key to who acted locks their user row too)."""
+    if losing:
+        advisory_xact_lock("last-ops-admin", organization.pk)
 
 
 def _keep_an_admin(user, *, losing):
-    if losing and user.groups.filter(name=Role.OPS_ADMIN).exists() and not _active_admins_but(user).exists():
+    """Refuse to take the role (or the account) from the organization's last active ops admin; the caller holds
+    `_admin_change_lock`. The other admins are read, not row-locked: a FOR UPDATE over the join to the groups would
+    also lock the auth_group row every organization shares."""
+    if (losing and user.groups.filter(name=Role.OPS_ADMIN).exists()
+            and not User.objects.filter(is_active=True, groups__name=Role.OPS_ADMIN).exclude(pk=user.pk).exists()):
         _refuse(MSG_LAST_ADMIN % {"name": user})
 
 
@@ -279,6 +290,7 @@ def user_update(*, organization, by, user, display_name, roles, custom_roles=(),
     keeps the role (`MSG_LAST_ADMIN`)."""
     with tenant_scope(organization):
         _same_organization(organization, user, team, *custom_roles)
+        _admin_change_lock(organization, losing=Role.OPS_ADMIN not in roles)
         user = User.objects.select_for_update().get(pk=user.pk)
         _keep_an_admin(user, losing=Role.OPS_ADMIN not in roles)
         user.display_name, user.email, user.mobile = display_name.strip(), email.strip(), mobile.strip()
@@ -300,6 +312,7 @@ def user_set_active(*, organization, by, user, active):
     oneself."""
     with tenant_scope(organization):
         _same_organization(organization, user)
+        _admin_change_lock(organization, losing=not active)
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.is_active == active:
             return user
@@ -334,17 +347,41 @@ def user_password_reset(*, organization, by, user):
 # Agent profiles -------------------------------------------------------------------------------------------------
 
 
+_UNCHANGED = object()
+
+
+def _agent_scope_check(*, by, profile, max_open_tickets, regions, supervisor):
+    """The regions an agent profile serves are its holder's data scope (`scrm.selectors.region_scope_q`), its
+    supervisor decides who edits it: only who manages staff (ops admins) changes them, and nobody else changes the
+    capacity of their own profile."""
+    if user_manages_staff(by):
+        return
+    if ({r.pk for r in regions} != set(profile.regions.values_list("pk", flat=True))
+            or getattr(supervisor, "pk", None) != profile.supervisor_id):
+        _refuse(MSG_AGENT_SCOPE_OPS_ONLY)
+    if profile.user_id == by.pk and max_open_tickets != profile.max_open_tickets:
+        _refuse(MSG_OWN_CAPACITY_OPS_ONLY, "max_open_tickets")
+
+
 @transaction.atomic
-def agent_profile_save(*, organization, by, profile, max_open_tickets, status, skills=(), regions=(),
-                       supervisor=None, new_skills=()):
+def agent_profile_save(*, organization, by, profile, status, max_open_tickets=None, skills=(), regions=None,
+                       supervisor=_UNCHANGED, new_skills=()):
     """Change how an agent works: capacity (open tickets the automatic assignment gives them at most), presence
     (online / away / offline: only online agents are assigned), skills (`new_skills`: names of skills to create
-    in the organization, or find when they exist, and give), regions served and supervisor."""
+    in the organization, or find when they exist, and give), regions served and supervisor (left as they are
+    when not given). Regions and supervisor are an ops admin's to change (`MSG_AGENT_SCOPE_OPS_ONLY`), and so is
+    the capacity of one's own profile (`MSG_OWN_CAPACITY_OPS_ONLY`), whoever calls."""
     with tenant_scope(organization):
-        _same_organization(organization, profile, supervisor, *skills, *regions)
+        _same_organization(organization, profile, None if supervisor is _UNCHANGED else supervisor, *skills,
+                           *(regions or ()))
+        profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
+        regions = list(profile.regions.all()) if regions is None else list(regions)
+        supervisor = profile.supervisor if supervisor is _UNCHANGED else supervisor
+        max_open_tickets = profile.max_open_tickets if max_open_tickets is None else max_open_tickets
+        _agent_scope_check(by=by, profile=profile, max_open_tickets=max_open_tickets, regions=regions,
+                           supervisor=supervisor)
         skills = list(skills) + [skill_get_or_create(organization=organization, name=name.strip()[:50])
                                  for name in new_skills if name.strip()]
-        profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
         profile.max_open_tickets, profile.status = max_open_tickets, AgentProfile.Status(status).value
         profile.supervisor = supervisor
         profile.save(update_fields=["max_open_tickets", "status", "supervisor"])

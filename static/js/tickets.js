@@ -17,7 +17,13 @@
       const url = canned.value;
       canned.value = "";
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-        .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+        .then((response) => response.json().then((data) => {
+          if (!response.ok) {
+            window.alert(data.error);
+            return Promise.reject(response.status);
+          }
+          return data;
+        }))
         .then((data) => {
           const start = target.selectionStart ?? target.value.length;
           const end = target.selectionEnd ?? target.value.length;

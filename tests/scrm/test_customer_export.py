@@ -21,7 +21,7 @@ from scrm.customers.imports import (
     customer_import_upload,
     customer_import_validate,
 )
-from scrm.customers.phones import mask_mobile, national_mobile
+from scrm.customers.phones import mask_mobile, name_is_masked, national_mobile
 from scrm.models import (
     Channel,
     ChannelIdentity,
@@ -340,3 +340,24 @@ def test_agents_export_only_within_their_organization(db):
 def test_the_fast_mobile_formatting_matches_the_phone_helpers(e164):
     assert exports.export_mobile(e164, reveal=True) == national_mobile(e164)
     assert exports.export_mobile(e164, reveal=False) == mask_mobile(e164)
+
+
+def test_a_masked_one_character_real_name_is_refused_when_imported_back(customers, ops_admin):
+    """mask_name turns 张 into a lone star: imported back, that star must not replace the real name."""
+    Customer.objects.filter(pk=customers["zhang"].pk).update(real_name="张", mobile="")
+    response = _client(ops_admin).get(EXPORT_URL, {"format": "csv", "level": "vip", "pii": "masked"})
+    content = b"".join(response.streaming_content)
+    batch = customer_import_upload(organization=ops_admin.organization, user=ops_admin,
+                                   file=SimpleUploadedFile("customers.csv", content))
+    batch = customer_import_validate(batch_id=batch.pk)
+    assert (batch.new_count, batch.update_count, batch.error_count) == (0, 0, 1)
+    error = batch.row_errors.get()
+    assert (error.code, error.params) == ("masked", {"value": "*"})
+    assert Customer.objects.get(pk=customers["zhang"].pk).real_name == "张"
+
+
+@pytest.mark.parametrize(("name", "masked"), [("*", True), ("**", True), ("张*", True), ("欧阳*", False),
+                                              ("张**", True), ("张", False), ("张三", False), ("", False),
+                                              ("a*b", False)])
+def test_what_counts_as_a_masked_real_name(name, masked):
+    assert name_is_masked(name) is masked

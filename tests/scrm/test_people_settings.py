@@ -15,7 +15,9 @@ from scrm.platform.access import (
 )
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from scrm.services import (
+    MSG_AGENT_SCOPE_OPS_ONLY,
     MSG_LAST_ADMIN,
+    MSG_OWN_CAPACITY_OPS_ONLY,
     agent_profile_save,
     region_create,
     region_delete,
@@ -426,3 +428,89 @@ def test_ops_change_a_users_roles_on_the_page(pair):
     assert form.initial["custom_roles"] == [custom.pk] and form.initial["roles"] == ["supervisor"]
     (change,) = _changes(org, "scrm.user")
     assert change.detail["roles"] == ["supervisor"] and change.detail["custom_roles"] == ["质检员"]
+
+
+# Regions served are a data scope: only ops admins set them -------------------------------------------------------
+
+
+def _supervisor_own_profile(a):
+    """The supervisor leads the team and has an agent profile in it (so the agents page lists their own), serving
+    Nanjing only."""
+    supervisor, team = a.users[Role.SUPERVISOR], a.objects["team"]
+    with tenant_scope(a.organization):
+        Team.objects.filter(pk=team.pk).update(leader=supervisor)
+        own = AgentProfile.objects.create(organization=a.organization, user=supervisor, team=team,
+                                          max_open_tickets=10)
+        own.regions.set([a.objects["nj"]])
+    return supervisor, own
+
+
+def _scope(a, profile):
+    with tenant_scope(a.organization):
+        profile.refresh_from_db()
+        return sorted(profile.regions.values_list("code", flat=True)), profile.supervisor_id, profile.max_open_tickets
+
+
+def test_a_supervisor_cannot_widen_their_own_regions_page_or_service(pair):
+    a, _b = pair
+    supervisor, own = _supervisor_own_profile(a)
+    client = Client()
+    client.force_login(supervisor)
+    page = client.get(f"/settings/agents/{own.pk}/").content.decode()
+    assert 'name="regions"' not in page and 'name="supervisor"' not in page and 'name="max_open_tickets"' not in page
+    response = client.post(f"/settings/agents/{own.pk}/", {"status": "online", "max_open_tickets": 999,
+                                                            "regions": [a.objects["east"].pk]})
+    assert response.status_code == 302  # the fields are not the form's: presence changes, nothing else
+    assert _scope(a, own) == (["NJ"], None, 10)
+    with pytest.raises(ValidationError) as caught:
+        agent_profile_save(organization=a.organization, by=supervisor, profile=own, status="online",
+                           max_open_tickets=10, regions=[a.objects["east"]])
+    assert str(MSG_AGENT_SCOPE_OPS_ONLY) in caught.value.messages
+    with pytest.raises(ValidationError) as caught:
+        agent_profile_save(organization=a.organization, by=supervisor, profile=own, status="online",
+                           max_open_tickets=999)
+    assert str(MSG_OWN_CAPACITY_OPS_ONLY) in caught.value.messages
+    with pytest.raises(ValidationError):
+        agent_profile_save(organization=a.organization, by=supervisor, profile=own, status="online",
+                           supervisor=supervisor)
+    assert _scope(a, own) == (["NJ"], None, 10)
+
+
+def test_a_supervisor_cannot_change_their_agents_regions_or_supervisor(pair):
+    a, _b = pair
+    supervisor, profile = a.users[Role.SUPERVISOR], a.objects["profile"]
+    with tenant_scope(a.organization):
+        AgentProfile.objects.filter(pk=profile.pk).update(supervisor=supervisor)
+        profile.regions.set([a.objects["nj"]])
+    with pytest.raises(ValidationError) as caught:
+        agent_profile_save(organization=a.organization, by=supervisor, profile=profile, status="online",
+                           max_open_tickets=3, regions=[a.objects["east"]])
+    assert str(MSG_AGENT_SCOPE_OPS_ONLY) in caught.value.messages
+    with pytest.raises(ValidationError):
+        agent_profile_save(organization=a.organization, by=supervisor, profile=profile, status="online",
+                           max_open_tickets=3, supervisor=None)
+    client = Client()
+    client.force_login(supervisor)
+    response = client.post(f"/settings/agents/{profile.pk}/", {"status": "online", "max_open_tickets": 3,
+                                                                "regions": [a.objects["east"].pk]})
+    assert response.status_code == 302
+    assert _scope(a, profile) == (["NJ"], supervisor.pk, 3)  # capacity of their agent: theirs to set
+
+
+def test_ops_admins_set_regions_and_supervisor_and_their_own_capacity(pair):
+    a, _b = pair
+    ops, supervisor = a.users[Role.OPS_ADMIN], a.users[Role.SUPERVISOR]
+    _, own = _supervisor_own_profile(a)
+    client = Client()
+    client.force_login(ops)
+    assert 'name="regions"' in client.get(f"/settings/agents/{own.pk}/").content.decode()
+    response = client.post(f"/settings/agents/{own.pk}/", {"status": "online", "max_open_tickets": 20,
+                                                            "regions": [a.objects["east"].pk],
+                                                            "supervisor": supervisor.pk})
+    assert response.status_code == 302
+    assert _scope(a, own) == (["EAST"], supervisor.pk, 20)
+    with tenant_scope(a.organization):
+        mine = AgentProfile.objects.create(organization=a.organization, user=ops, max_open_tickets=1)
+    agent_profile_save(organization=a.organization, by=ops, profile=mine, status="online", max_open_tickets=4,
+                       regions=[a.objects["js"]])
+    assert _scope(a, mine) == (["JS"], None, 4)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from notifications.services import notify
 from scrm.platform.tenancy import tenant_sql
-from tickets.errors import MSG_ILLEGAL_STATUS, MSG_SAME_STATUS, TicketError
+from tickets.errors import MSG_ILLEGAL_STATUS, MSG_NO_CUSTOMER, MSG_SAME_STATUS, TicketError
 from tickets.hooks import status_listeners_notify
 from tickets.models import ACTIVE_STATUSES, AgentLoad, Ticket, TicketCounter, TicketEvent
 
@@ -47,6 +47,13 @@ def event_write(ticket, kind, **fields):
     event = event_build(ticket, kind, **fields)
     event.save(force_insert=True)
     return event
+
+
+def customer_required(ticket):
+    """Refuse what only goes to a customer (an SMS, a template message, a form link, a reply the channel sends)
+    on an internal ticket, which has none."""
+    if ticket.customer_id is None:
+        raise TicketError(MSG_NO_CUSTOMER % {"number": ticket.number})
 
 
 def ticket_qs_select_for_update():

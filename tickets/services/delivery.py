@@ -24,7 +24,7 @@ from tickets.errors import (
 )
 from tickets.models import Comment, Ticket, TicketEvent
 from tickets.outbound import Delivery, delivery_retry, template_prepare, templates_for
-from tickets.services._core import event_write, ticket_lock
+from tickets.services._core import customer_required, event_write, ticket_lock
 
 # An SMS comment's channel message id: "sms:<NotificationDelivery id>", how its delivery state is found again.
 SMS_PREFIX = "sms:"
@@ -80,6 +80,7 @@ def ticket_reply_sms(*, ticket, author, body):
         ticket = ticket_lock(ticket)
         if ticket.status == Ticket.Status.CLOSED:
             raise TicketError(MSG_REPLY_CLOSED % {"number": ticket.number})
+        customer_required(ticket)
         if not sms_settings(ticket.organization_id).provider:
             raise TicketError(MSG_SMS_UNAVAILABLE)
         mobile = national_mobile(ticket.customer.mobile) if ticket.customer.mobile else ""
@@ -112,6 +113,7 @@ def ticket_reply_template(*, ticket, author, template, text=""):
         ticket = ticket_lock(ticket)
         if ticket.status == Ticket.Status.CLOSED:
             raise TicketError(MSG_REPLY_CLOSED % {"number": ticket.number})
+        customer_required(ticket)
         known = {t.key: t for t in templates_for(ticket)}
         if template not in known:
             raise TicketError(MSG_TEMPLATE_UNKNOWN)

@@ -23,6 +23,7 @@ from tickets.errors import (
     MSG_MERGE_CLOSED,
     MSG_MERGE_OTHER_CUSTOMER,
     MSG_MERGE_SELF,
+    MSG_NO_CUSTOMER,
     MSG_OTHER_ORGANIZATION,
     MSG_REPLY_CLOSED,
     MSG_REPLY_WINDOW_CLOSED,
@@ -377,8 +378,11 @@ def _send_reply(comment_id, *, organization_id, channel=None):
 
 
 def reply_window_refusal(ticket, *, window=None):
-    """Why a public reply on the ticket cannot go now (its channel's reply window has closed), or "" when it can.
-    A caller that has read the window already passes it."""
+    """Why a public reply on the ticket cannot go now (its channel would send it, but an internal ticket has no
+    customer; or its channel's reply window has closed), or "" when it can. A caller that has read the window
+    already passes it."""
+    if ticket.customer_id is None and reply_senders_for(ticket.channel):
+        return MSG_NO_CUSTOMER % {"number": ticket.number}
     window = window or reply_window(ticket=ticket)
     if window is None or not window.closed:
         return ""

@@ -10,7 +10,7 @@ from forms_builder.services import customer_form_link
 from scrm.platform.tenancy import tenant_scope
 from tickets.errors import MSG_CLOSED, MSG_OTHER_ORGANIZATION, MSG_TAGS_ALREADY, TicketError
 from tickets.models import Ticket, TicketEvent, TicketTag
-from tickets.services._core import event_write, ticket_lock
+from tickets.services._core import customer_required, event_write, ticket_lock
 
 # The variables a canned response may use. Only these names are replaced, by plain text substitution: a body is
 # never run through str.format (whose "{customer.__class__}" would reach into objects) or a template engine.
@@ -25,6 +25,7 @@ def _form_link(match, ticket):
     form = Form.objects.filter(slug=match.group(1), current_version__isnull=False).first()
     if form is None or not form.is_open or form.purpose == Form.Purpose.TICKET_FIELDS:
         return match.group(0)
+    customer_required(ticket)  # the link is signed for the customer: an internal ticket has none
     return customer_form_link(form=form, customer=ticket.customer)
 
 
@@ -34,7 +35,7 @@ def canned_response_render(*, canned, ticket, agent):
     if canned.organization_id != ticket.organization_id:
         raise TicketError(MSG_OTHER_ORGANIZATION)
     values = {
-        "customer_name": ticket.customer.display_name,
+        "customer_name": ticket.customer.display_name if ticket.customer_id else "",
         "ticket_number": ticket.number,
         "ticket_subject": ticket.subject,
         "agent_name": (getattr(agent, "display_name", "") or agent.get_username()),

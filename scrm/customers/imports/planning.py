@@ -18,7 +18,7 @@ from scrm.customers.imports.columns import (
     MAX_LENGTHS,
     TAG_SEPARATORS,
 )
-from scrm.customers.phones import InvalidMobile, normalize_mobile
+from scrm.customers.phones import InvalidMobile, name_is_masked, normalize_mobile
 from scrm.models import (
     Channel,
     ChannelIdentity,
@@ -124,7 +124,7 @@ def _parse_row(number, cells, sheet, lookups):
     # A masked export (138****5678, 张**) must not overwrite real data when someone imports it back.
     if "*" in raw.get("mobile", ""):
         error("mobile", "masked", value=raw["mobile"])
-    elif _looks_masked(values["real_name"]):
+    elif name_is_masked(values["real_name"]):
         error("real_name", "masked", value=values["real_name"])
     try:
         values["mobile"] = normalize_mobile(raw.get("mobile", "")) if "*" not in raw.get("mobile", "") else ""
@@ -184,11 +184,6 @@ def _parse_row(number, cells, sheet, lookups):
         elif (channel, parts[1], parts[2]) not in plan.identities:
             plan.identities.append((channel, parts[1], parts[2]))
     return plan
-
-
-def _looks_masked(name):
-    """张** / 欧阳*: mask_name's output (a first character, then only stars)."""
-    return len(name) > 1 and set(name[1:]) == {"*"}
 
 
 def plan_chunk(chunk, sheet, lookups, state):
