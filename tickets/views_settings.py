@@ -8,11 +8,12 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from scrm.models import AgentProfile, Channel, Customer, Region, SettingsChange, Tag, Team
+from scrm.models import AgentProfile, Channel, Customer, Region, SettingsChange, Skill, Tag, Team
 from scrm.platform.access import ModuleRequiredMixin, settings_delete_response
 from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, Ticket, TicketType
 from tickets.services import CANNED_VARIABLES
@@ -112,6 +113,13 @@ class CannedResponseFormView(_CannedPage, TemplateView):
 MSG_TYPE_SAVED = _("Ticket type “%(name)s” saved.")
 
 
+def _skills_field(help_text):
+    return forms.ModelMultipleChoiceField(
+        label=_("Required skills"), queryset=Skill.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=format_lazy("{} {}", help_text, _("New skills are named on an agent's profile (Settings → Agents).")))
+
+
 def user_configures_ticket_types(user):
     return (user.is_authenticated and user.organization_id is not None
             and user.has_perm("tickets.change_tickettype") and user.has_perm("tickets.add_tickettype"))
@@ -127,12 +135,16 @@ class TicketTypeForm(forms.Form):
                                               choices=Ticket.Priority.choices, initial=Ticket.Priority.P3)
     sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, max_value=32767, initial=0)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    required_skills = _skills_field(_("Only agents with every one of these skills are given tickets of this type."))
+
+    CHECKBOXES = ("required_skills",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["default_queue"].queryset = Queue.objects.order_by("name")
+        self.fields["required_skills"].queryset = Skill.objects.order_by("name")
         for name, field in self.fields.items():
-            if name != "is_active":
+            if name not in ("is_active", *self.CHECKBOXES):
                 field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
                                               else "form-control")
 
@@ -160,7 +172,8 @@ class TicketTypeView(ModuleRequiredMixin, TemplateView):
         item = self.ticket_type(pk)
         initial = ({"name": item.name, "code": item.code, "default_queue": item.default_queue_id,
                     "default_priority": item.default_priority, "sort_order": item.sort_order,
-                    "is_active": item.is_active} if item else None)
+                    "is_active": item.is_active, "required_skills": list(item.required_skills.all())}
+                   if item else None)
         return self.render_to_response(self._context(item, TicketTypeForm(initial=initial)))
 
     def post(self, request, pk=None):
@@ -184,6 +197,11 @@ class TicketTypeView(ModuleRequiredMixin, TemplateView):
 
 
 MSG_QUEUE_SAVED = _("Queue “%(name)s” saved.")
+_REGION_DEPTH = {Region.Level.AREA: 0, Region.Level.PROVINCE: 1, Region.Level.CITY: 2}
+
+
+def _region_label(region):
+    return "\u3000" * _REGION_DEPTH.get(region.level, 0) + region.name  # indented under its parent (ordered by path)
 
 
 def user_configures_queues(user):
@@ -200,13 +218,28 @@ class QueueForm(forms.Form):
     auto_assign = forms.BooleanField(label=_("Assign automatically"), required=False, initial=True)
     members = forms.ModelMultipleChoiceField(label=_("Members"), queryset=AgentProfile.objects.none(),
                                              required=False, widget=forms.CheckboxSelectMultiple)
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Regions served"), queryset=Region.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("A region serves every region below it; none: every region. Ctrl/⌘-click to choose several."))
+    ticket_types = forms.ModelMultipleChoiceField(
+        label=_("Ticket types"), queryset=TicketType.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A ticket of these types that no routing rule sent anywhere comes here (from its region)."))
+    required_skills = _skills_field(_("Only agents with every one of these skills are given tickets of this queue."))
+
+    CHECKBOXES = ("members", "ticket_types", "required_skills")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.order_by("name")
         self.fields["members"].queryset = AgentProfile.objects.select_related("user").order_by("user__username")
         self.fields["members"].label_from_instance = lambda profile: str(profile.user)
-        for name in ("name", "code", "team", "strategy"):
+        self.fields["regions"].queryset = Region.objects.order_by("path")
+        self.fields["regions"].label_from_instance = _region_label
+        self.fields["ticket_types"].queryset = TicketType.objects.order_by("sort_order", "name")
+        self.fields["required_skills"].queryset = Skill.objects.order_by("name")
+        for name in ("name", "code", "team", "strategy", "regions"):
             field = self.fields[name]
             field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
                                           else "form-control")
@@ -235,7 +268,9 @@ class QueueSettingsView(ModuleRequiredMixin, TemplateView):
         item = self.queue(pk)
         initial = ({"name": item.name, "code": item.code, "team": item.team_id, "strategy": item.strategy,
                     "auto_assign": item.auto_assign,
-                    "members": list(QueueMembership.objects.filter(queue=item).values_list("agent_id", flat=True))}
+                    "members": list(QueueMembership.objects.filter(queue=item).values_list("agent_id", flat=True)),
+                    "regions": list(item.regions.all()), "ticket_types": list(item.ticket_types.all()),
+                    "required_skills": list(item.required_skills.all())}
                    if item else None)
         return self.render_to_response(self._context(item, QueueForm(initial=initial)))
 
