@@ -56,9 +56,7 @@ IN_PRODUCT = {
         "level": ("/settings/regions/", "level"),  # chosen when it is made; it keeps it when it moves
     },
     "scrm.Team": {f: (TEAM, f) for f in ("name", "code", "kind", "parent", "leader")},
-    "scrm.Skill": {
-        "name": (AGENT, "new_skills"),  # named on an agent's profile; renaming one is left (see docs/settings.md)
-    },
+    "scrm.Skill": {"name": ("/settings/skills/{skill}/", "name")},
     "scrm.AgentProfile": {
         **{f: (AGENT, f) for f in ("regions", "skills", "max_open_tickets", "supervisor")},
         "status": (AGENT, "status"),
@@ -130,6 +128,7 @@ PLATFORM_MODELS = {"scrm.Organization", "scrm.PlatformAudit"}
 CHANGES = {
     ("scrm.Region", "name"): "华东大区（新）",
     ("scrm.Team", "name"): "售后二组",
+    ("scrm.Skill", "name"): "空调安装",
     ("scrm.AgentProfile", "max_open_tickets"): "7",
     ("scrm.User", "display_name"): "王小明",
     ("scrm.TagGroup", "name"): "消费频次（新）",
