@@ -117,7 +117,7 @@ def _skills_field(help_text):
     return forms.ModelMultipleChoiceField(
         label=_("Required skills"), queryset=Skill.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=format_lazy("{} {}", help_text, _("New skills are named on an agent's profile (Settings → Agents).")))
+        help_text=format_lazy("{} {}", help_text, _("New skills are named under Settings → Skills.")))
 
 
 def user_configures_ticket_types(user):
