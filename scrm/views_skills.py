@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from scrm.models import SettingsChange, Skill
-from scrm.platform.access import ModuleRequiredMixin, settings_delete_response
+from scrm.platform.access import ModuleRequiredMixin, settings_delete_response, settings_form_errors
 from scrm.services import skill_delete, skill_save
 
 MSG_SKILL_SAVED = _("Skill “%(name)s” saved.")
@@ -60,9 +60,7 @@ class SkillView(ModuleRequiredMixin, TemplateView):
                 saved = skill_save(organization=request.user.organization, by=request.user, skill=skill,
                                    **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_SKILL_SAVED % {"name": saved.name})
                 return redirect("scrm:skill-list")

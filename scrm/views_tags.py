@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from scrm.models import Tag, TagGroup
-from scrm.platform.access import ModuleRequiredMixin, settings_delete_response
+from scrm.platform.access import ModuleRequiredMixin, settings_delete_response, settings_form_errors
 from scrm.services import tag_delete, tag_group_delete, tag_group_save, tag_save
 
 MSG_TAG_SAVED = _("Tag “%(name)s” saved.")
@@ -70,9 +70,7 @@ class TagListView(ModuleRequiredMixin, TemplateView):
                 saved = tag_save(organization=request.user.organization, by=request.user, tag=tag,
                                  **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_TAG_SAVED % {"name": saved.name})
                 return redirect("scrm:tag-list")
@@ -116,9 +114,7 @@ class TagGroupView(TagListView):
                 saved = tag_group_save(organization=request.user.organization, by=request.user, group=group,
                                        **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_GROUP_SAVED % {"name": saved.name})
                 return redirect("scrm:tag-list")

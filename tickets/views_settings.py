@@ -14,7 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from scrm.models import AgentProfile, Channel, Customer, Region, SettingsChange, Skill, Tag, Team
-from scrm.platform.access import ModuleRequiredMixin, settings_delete_response
+from scrm.platform.access import ModuleRequiredMixin, settings_delete_response, settings_form_errors
 from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, Ticket, TicketType
 from tickets.services import CANNED_VARIABLES
 from tickets.services.config import (
@@ -95,9 +95,7 @@ class CannedResponseFormView(_CannedPage, TemplateView):
                 saved = canned_response_save(organization=request.user.organization, by=request.user,
                                              canned=canned, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_CANNED_SAVED % {"title": saved.title})
                 return redirect("tickets:canned-list")
@@ -184,8 +182,7 @@ class TicketTypeView(ModuleRequiredMixin, TemplateView):
                 saved = ticket_type_save(organization=request.user.organization, by=request.user,
                                          ticket_type=item, **form.cleaned_data)
             except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_TYPE_SAVED % {"name": saved.name})
                 return redirect("tickets:type-list")
@@ -282,9 +279,7 @@ class QueueSettingsView(ModuleRequiredMixin, TemplateView):
                 saved = queue_save(organization=request.user.organization, by=request.user, queue=item,
                                    **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_QUEUE_SAVED % {"name": saved.name})
                 return redirect("tickets:queue-settings")
