@@ -189,7 +189,8 @@ class TicketTypeView(ModuleRequiredMixin, TemplateView):
         return self.render_to_response(self._context(self.ticket_type(pk), form), status=400)
 
     def _context(self, item, form):
-        types = TicketType.objects.select_related("default_queue").order_by("sort_order", "name")
+        types = (TicketType.objects.select_related("default_queue").prefetch_related("required_skills")
+                 .order_by("sort_order", "name"))
         return self.get_context_data(ticket_type=item, form=form, types=types)
 
 
@@ -286,7 +287,8 @@ class QueueSettingsView(ModuleRequiredMixin, TemplateView):
         return self.render_to_response(self._context(self.queue(pk), form), status=400)
 
     def _context(self, item, form):
-        queues = Queue.objects.select_related("team").annotate(member_count=Count("memberships")).order_by("name")
+        queues = (Queue.objects.select_related("team").annotate(member_count=Count("memberships"))
+                  .prefetch_related("regions", "required_skills").order_by("name"))
         return self.get_context_data(queue=item, form=form, queues=queues)
 
 

@@ -112,6 +112,8 @@ def test_ops_set_the_regions_types_and_skills_a_queue_serves_and_new_tickets_fol
         [east.pk], [install.pk], [skill.pk])
     assert ticket.queue_id == queue.pk and ticket.assignee_id is None  # the member lacked the skill
     assert second.queue_id == queue.pk and second.assignee_id == agent.user_id
+    listing = ops.get("/tickets/settings/queues/").content.decode()
+    assert re.search(r'data-testid="queue-serves">.*华东.*空调安装', listing)
     page = ops.get(f"/tickets/settings/queues/{queue.pk}/").content.decode()  # read back: the choices are checked
     assert re.search(rf'<option value="{east.pk}" selected>', page)
     assert re.search(rf'name="ticket_types" value="{install.pk}"[^>]*checked', page)
