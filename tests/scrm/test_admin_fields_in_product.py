@@ -176,8 +176,9 @@ def _seed(tenant):
 
 
 class _Forms(HTMLParser):
-    """The forms of a page as a browser would submit them: [(action, method, [(name, value, kind)], ...)], with the
-    options of each select, so a test can change one control and keep the others."""
+    """The forms of a page as a browser would submit them: [{action, method, controls: [(name, value)], options:
+    {name: [values]}}] (controls: what a submit sends; options: every choice of a select, checkbox or radio), so a
+    test can change one control and keep the others."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
