@@ -100,8 +100,9 @@ IN_PRODUCT = {
         "preset": (NO_PAGE, "a label of the platform's default calendars; the week's hours are what count"),
         "CalendarDay.date": (DAY, "date"), "CalendarDay.kind": (DAY, "kind"), "CalendarDay.name": (DAY, "name"),
         "CalendarDay.spans": (DAY, "spans"),
-        "action:seed_china_holidays": (NO_PAGE, "ticking 跟随中国法定节假日 seeds them; later years are imported "
-                                                "on the calendar's page"),
+        "action:seed_china_holidays": (NO_PAGE, "ticking 跟随中国法定节假日 seeds them, the platform's seed_holidays "
+                                                "command after a chinese-calendar upgrade; years past the package "
+                                                "are imported on the calendar's page"),
     },
     "sla.SLAPolicy": {
         **{f: (POLICY, f) for f in ("name", "position", "is_active", "calendar", "queue", "ticket_type",
