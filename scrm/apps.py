@@ -26,6 +26,7 @@ class ScrmConfig(AppConfig):
             user_may_manage_roles,
         )
         from scrm.platform.navigation import NavChild, register_nav_children
+        from scrm.views_skills import user_configures_skills
         from scrm.views_tags import user_configures_tags
 
         register_nav_children("settings", [
@@ -35,6 +36,7 @@ class ScrmConfig(AppConfig):
             NavChild("teams", _("Teams"), "scrm:team-list", "bi-diagram-3", user_configures_teams),
             NavChild("users", _("Users"), "scrm:user-list", "bi-person-gear", user_manages_staff),
             NavChild("agents", _("Agents"), "scrm:agent-list", "bi-headset", user_configures_agents),
+            NavChild("skills", _("Skills"), "scrm:skill-list", "bi-mortarboard", user_configures_skills),
         ])
 
     @staticmethod

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scrm import views, views_people, views_roles, views_tags
+from scrm import views, views_people, views_roles, views_skills, views_tags
 from scrm.customers.urls import urlpatterns as customer_urls
 
 app_name = "scrm"
@@ -13,6 +13,11 @@ urlpatterns = [
     path("settings/tags/", views_tags.TagListView.as_view(), name="tag-list"),
     path("settings/tags/<int:pk>/", views_tags.TagListView.as_view(), name="tag-edit"),
     path("settings/tags/<int:pk>/delete/", views_tags.TagDeleteView.as_view(), name="tag-delete"),
+    path("settings/skills/", views_skills.SkillView.as_view(), name="skill-list"),
+    path("settings/skills/<int:pk>/", views_skills.SkillView.as_view(), name="skill-edit"),
+    path("settings/skills/<int:pk>/delete/", views_skills.SkillDeleteView.as_view(), name="skill-delete"),
+    path("settings/tags/groups/<int:pk>/", views_tags.TagGroupView.as_view(), name="tag-group"),
+    path("settings/tags/groups/<int:pk>/delete/", views_tags.TagGroupDeleteView.as_view(), name="tag-group-delete"),
     path("settings/roles/new/", views_roles.RoleFormView.as_view(), name="role-create"),
     path("settings/roles/<int:pk>/", views_roles.RoleFormView.as_view(), name="role-edit"),
     path("settings/roles/<int:pk>/assign/", views_roles.RoleAssignView.as_view(), name="role-assign"),

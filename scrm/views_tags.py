@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from scrm.models import Tag, TagGroup
-from scrm.platform.access import ModuleRequiredMixin, settings_delete_response
-from scrm.services import tag_delete, tag_save
+from scrm.platform.access import ModuleRequiredMixin, settings_delete_response, settings_form_errors
+from scrm.services import tag_delete, tag_group_delete, tag_group_save, tag_save
 
 MSG_TAG_SAVED = _("Tag “%(name)s” saved.")
+MSG_GROUP_SAVED = _("Tag group “%(name)s” saved.")
 
 
 def user_configures_tags(user):
@@ -69,17 +70,67 @@ class TagListView(ModuleRequiredMixin, TemplateView):
                 saved = tag_save(organization=request.user.organization, by=request.user, tag=tag,
                                  **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_TAG_SAVED % {"name": saved.name})
                 return redirect("scrm:tag-list")
         return self.render_to_response(self._context(tag, form), status=400)
 
-    def _context(self, tag, form):
+    def _context(self, tag, form, **kwargs):
         groups = TagGroup.objects.prefetch_related("tags").order_by("sort_order", "name")
-        return self.get_context_data(tag=tag, form=form, groups=groups)
+        return self.get_context_data(tag=tag, form=form, groups=groups, **kwargs)
+
+
+class TagGroupForm(forms.Form):
+    name = forms.CharField(label=_("Group name"), max_length=50)
+    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, max_value=32767,
+                                    help_text=_("Groups are listed by this number, then by name."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
+
+class TagGroupView(TagListView):
+    """`groups/<pk>/`: the list and, beside it, the group's name and place (`tag_group_save`, audited)."""
+
+    def group(self, pk):
+        try:
+            return TagGroup.objects.get(pk=pk)
+        except TagGroup.DoesNotExist as exc:
+            raise Http404 from exc
+
+    def get(self, request, pk):
+        group = self.group(pk)
+        form = TagGroupForm(initial={"name": group.name, "sort_order": group.sort_order})
+        return self.render_to_response(self._context(None, None, group=group, group_form=form))
+
+    def post(self, request, pk):
+        group = self.group(pk)
+        form = TagGroupForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = tag_group_save(organization=request.user.organization, by=request.user, group=group,
+                                       **form.cleaned_data)
+            except ValidationError as exc:
+                settings_form_errors(form, exc)
+            else:
+                messages.success(request, MSG_GROUP_SAVED % {"name": saved.name})
+                return redirect("scrm:tag-list")
+        return self.render_to_response(self._context(None, None, group=self.group(pk), group_form=form), status=400)
+
+
+class TagGroupDeleteView(TagGroupView):
+    """POST: an empty group goes; one still holding tags is refused with how many."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        group = self.group(pk)
+        return settings_delete_response(
+            request, lambda: tag_group_delete(organization=request.user.organization, by=request.user, group=group),
+            name=group.name, done="scrm:tag-list", back=reverse("scrm:tag-group", args=[pk]))
 
 
 class TagDeleteView(TagListView):

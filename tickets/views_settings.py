@@ -8,12 +8,13 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from scrm.models import AgentProfile, Channel, Customer, Region, SettingsChange, Tag, Team
-from scrm.platform.access import ModuleRequiredMixin, settings_delete_response
+from scrm.models import AgentProfile, Channel, Customer, Region, SettingsChange, Skill, Tag, Team
+from scrm.platform.access import ModuleRequiredMixin, settings_delete_response, settings_form_errors
 from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, Ticket, TicketType
 from tickets.services import CANNED_VARIABLES
 from tickets.services.config import (
@@ -94,9 +95,7 @@ class CannedResponseFormView(_CannedPage, TemplateView):
                 saved = canned_response_save(organization=request.user.organization, by=request.user,
                                              canned=canned, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_CANNED_SAVED % {"title": saved.title})
                 return redirect("tickets:canned-list")
@@ -110,6 +109,13 @@ class CannedResponseFormView(_CannedPage, TemplateView):
 
 
 MSG_TYPE_SAVED = _("Ticket type “%(name)s” saved.")
+
+
+def _skills_field(help_text):
+    return forms.ModelMultipleChoiceField(
+        label=_("Required skills"), queryset=Skill.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=format_lazy("{} {}", help_text, _("New skills are named under Settings → Skills.")))
 
 
 def user_configures_ticket_types(user):
@@ -127,12 +133,16 @@ class TicketTypeForm(forms.Form):
                                               choices=Ticket.Priority.choices, initial=Ticket.Priority.P3)
     sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, max_value=32767, initial=0)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    required_skills = _skills_field(_("Only agents with every one of these skills are given tickets of this type."))
+
+    CHECKBOXES = ("required_skills",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["default_queue"].queryset = Queue.objects.order_by("name")
+        self.fields["required_skills"].queryset = Skill.objects.order_by("name")
         for name, field in self.fields.items():
-            if name != "is_active":
+            if name not in ("is_active", *self.CHECKBOXES):
                 field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
                                               else "form-control")
 
@@ -160,7 +170,8 @@ class TicketTypeView(ModuleRequiredMixin, TemplateView):
         item = self.ticket_type(pk)
         initial = ({"name": item.name, "code": item.code, "default_queue": item.default_queue_id,
                     "default_priority": item.default_priority, "sort_order": item.sort_order,
-                    "is_active": item.is_active} if item else None)
+                    "is_active": item.is_active, "required_skills": list(item.required_skills.all())}
+                   if item else None)
         return self.render_to_response(self._context(item, TicketTypeForm(initial=initial)))
 
     def post(self, request, pk=None):
@@ -171,19 +182,24 @@ class TicketTypeView(ModuleRequiredMixin, TemplateView):
                 saved = ticket_type_save(organization=request.user.organization, by=request.user,
                                          ticket_type=item, **form.cleaned_data)
             except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_TYPE_SAVED % {"name": saved.name})
                 return redirect("tickets:type-list")
         return self.render_to_response(self._context(self.ticket_type(pk), form), status=400)
 
     def _context(self, item, form):
-        types = TicketType.objects.select_related("default_queue").order_by("sort_order", "name")
+        types = (TicketType.objects.select_related("default_queue").prefetch_related("required_skills")
+                 .order_by("sort_order", "name"))
         return self.get_context_data(ticket_type=item, form=form, types=types)
 
 
 MSG_QUEUE_SAVED = _("Queue “%(name)s” saved.")
+_REGION_DEPTH = {Region.Level.AREA: 0, Region.Level.PROVINCE: 1, Region.Level.CITY: 2}
+
+
+def _region_label(region):
+    return "\u3000" * _REGION_DEPTH.get(region.level, 0) + region.name  # indented under its parent (ordered by path)
 
 
 def user_configures_queues(user):
@@ -200,13 +216,28 @@ class QueueForm(forms.Form):
     auto_assign = forms.BooleanField(label=_("Assign automatically"), required=False, initial=True)
     members = forms.ModelMultipleChoiceField(label=_("Members"), queryset=AgentProfile.objects.none(),
                                              required=False, widget=forms.CheckboxSelectMultiple)
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Regions served"), queryset=Region.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("A region serves every region below it; none: every region. Ctrl/⌘-click to choose several."))
+    ticket_types = forms.ModelMultipleChoiceField(
+        label=_("Ticket types"), queryset=TicketType.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A ticket of these types that no routing rule sent anywhere comes here (from its region)."))
+    required_skills = _skills_field(_("Only agents with every one of these skills are given tickets of this queue."))
+
+    CHECKBOXES = ("members", "ticket_types", "required_skills")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.order_by("name")
         self.fields["members"].queryset = AgentProfile.objects.select_related("user").order_by("user__username")
         self.fields["members"].label_from_instance = lambda profile: str(profile.user)
-        for name in ("name", "code", "team", "strategy"):
+        self.fields["regions"].queryset = Region.objects.order_by("path")
+        self.fields["regions"].label_from_instance = _region_label
+        self.fields["ticket_types"].queryset = TicketType.objects.order_by("sort_order", "name")
+        self.fields["required_skills"].queryset = Skill.objects.order_by("name")
+        for name in ("name", "code", "team", "strategy", "regions"):
             field = self.fields[name]
             field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
                                           else "form-control")
@@ -235,7 +266,9 @@ class QueueSettingsView(ModuleRequiredMixin, TemplateView):
         item = self.queue(pk)
         initial = ({"name": item.name, "code": item.code, "team": item.team_id, "strategy": item.strategy,
                     "auto_assign": item.auto_assign,
-                    "members": list(QueueMembership.objects.filter(queue=item).values_list("agent_id", flat=True))}
+                    "members": list(QueueMembership.objects.filter(queue=item).values_list("agent_id", flat=True)),
+                    "regions": list(item.regions.all()), "ticket_types": list(item.ticket_types.all()),
+                    "required_skills": list(item.required_skills.all())}
                    if item else None)
         return self.render_to_response(self._context(item, QueueForm(initial=initial)))
 
@@ -247,16 +280,15 @@ class QueueSettingsView(ModuleRequiredMixin, TemplateView):
                 saved = queue_save(organization=request.user.organization, by=request.user, queue=item,
                                    **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_QUEUE_SAVED % {"name": saved.name})
                 return redirect("tickets:queue-settings")
         return self.render_to_response(self._context(self.queue(pk), form), status=400)
 
     def _context(self, item, form):
-        queues = Queue.objects.select_related("team").annotate(member_count=Count("memberships")).order_by("name")
+        queues = (Queue.objects.select_related("team").annotate(member_count=Count("memberships"))
+                  .prefetch_related("regions", "required_skills").order_by("name"))
         return self.get_context_data(queue=item, form=form, queues=queues)
 
 

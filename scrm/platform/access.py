@@ -179,6 +179,14 @@ def user_may_reveal_pii(user):
 MSG_SETTINGS_DELETED = _("“%(name)s” deleted.")
 
 
+def settings_form_errors(form, exc):
+    """Show a service's ValidationError on the settings page's form: each message on its field when the form has
+    one, else above the form."""
+    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
 def settings_delete_response(request, delete, *, name, done, back):
     """The answer of a settings page's Delete button: `delete()` (a service) and back to the list (`done`), or,
     when it refuses (ValidationError: still in use), its reason shown on the object's page (`back`)."""

@@ -5,7 +5,7 @@ it; a queue still used by a rule cannot be deleted and the page says why."""
 import pytest
 from playwright.sync_api import expect
 
-from scrm.models import Role
+from scrm.models import Region, Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.e2e.conftest import login
 from tests.scrm.factories import TEST_PASSWORD, UserFactory
@@ -62,3 +62,25 @@ def test_ops_save_an_sms_account_and_the_secret_is_never_shown(page, live_server
     expect(page.locator("[data-testid=secret-state-aliyun_access_key_secret]")).to_contain_text("已设置")
     assert "top-secret-value" not in page.content()
     expect(page.locator("[data-testid=channels-sms] .badge").first).to_contain_text("已启用")
+
+
+def test_ops_name_a_skill_and_make_a_queue_serve_a_region_and_need_it(page, live_server, desk):
+    """What only the Django admin used to set, in the product's own pages (the 技能 page, then the queue's)."""
+    with tenant_scope(desk.organization):
+        region = Region.objects.create(organization=desk.organization, name="华东", code="EAST", level="area",
+                                       path="/EAST/")
+    login(page, live_server, "ops", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/settings/skills/")
+    page.fill("#id_name", "投诉处理")
+    page.click("[data-testid=skill-save]")
+    expect(page.locator("[data-testid=skill-row]")).to_contain_text("投诉处理")
+    page.goto(f"{live_server.url}/tickets/settings/queues/{desk.pk}/")
+    page.select_option("#id_regions", label="华东")
+    page.locator("[data-testid=queue-required_skills]").get_by_label("投诉处理").check()
+    page.click("[data-testid=queue-save]")
+    page.goto(f"{live_server.url}/tickets/settings/queues/{desk.pk}/")
+    expect(page.locator("[data-testid=queue-required_skills]").get_by_label("投诉处理")).to_be_checked()
+    with tenant_scope(desk.organization):
+        assert list(desk.regions.all()) == [region]
+        assert [skill.name for skill in desk.required_skills.all()] == ["投诉处理"]
+    assert page.locator("main a[href^='/admin/']").count() == 0

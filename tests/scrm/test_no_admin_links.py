@@ -1,7 +1,8 @@
 """No daily job needs the Django admin: a crawl of the pages each role reaches from its navigation finds no link
 into /admin/ (the admin stays for the platform team and emergencies; the platform operator's console links there).
 
-No exception is left: regions, teams, users and agent profiles have their pages under Settings."""
+No exception is left: regions, teams, users and agent profiles have their pages under Settings. That every field the
+admin lets ops change has a page in the product is tests/scrm/test_admin_fields_in_product.py."""
 
 import re
 from collections import deque

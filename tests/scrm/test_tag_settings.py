@@ -1,13 +1,15 @@
 """Ops keep tags in the product: a new tag in a new or existing group, a change of colour, a taken name refused
 with a clear message and nothing saved, each save audited; agents may not."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.utils.html import escape
 
 from scrm.models import Role, SettingsChange, Tag, TagGroup
 from scrm.platform.tenancy import tenant_scope
-from scrm.services import MSG_TAG_GROUP_NEEDED, MSG_TAG_NAME_TAKEN
+from scrm.services import MSG_TAG_GROUP_NAME_TAKEN, MSG_TAG_GROUP_NEEDED, MSG_TAG_NAME_TAKEN
 from tests.tenancy import assert_isolated, tenant_pair
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +61,31 @@ def test_agents_may_not_keep_tags_and_the_page_stays_in_its_organization():
     assert agent.get("/settings/tags/").status_code == 403
     assert agent.post("/settings/tags/", {"name": "x", "color": "primary", "new_group": "y"}).status_code == 403
     assert_isolated(Client(), a, b, "/settings/tags/")
+
+
+def test_ops_rename_and_reorder_a_tag_group_a_taken_name_is_refused_and_only_an_empty_group_deleted():
+    a, b = tenant_pair(_seed)
+    ops = _client(a.users[Role.OPS_ADMIN])
+    with tenant_scope(a.organization):
+        group = TagGroup.objects.get()
+        other = TagGroup.objects.create(organization=a.organization, name="风险", sort_order=1)
+    assert f'href="/settings/tags/groups/{group.pk}/"' in ops.get("/settings/tags/").content.decode()
+    response = ops.post(f"/settings/tags/groups/{group.pk}/", {"name": "风险", "sort_order": "0"})
+    assert response.status_code == 400
+    assert escape(str(MSG_TAG_GROUP_NAME_TAKEN % {"name": "风险"})) in response.content.decode()
+    assert ops.post(f"/settings/tags/groups/{group.pk}/", {"name": "客户价值", "sort_order": "2"}).status_code == 302
+    with tenant_scope(a.organization):
+        group.refresh_from_db()
+        changes = list(SettingsChange.objects.filter(subject="scrm.taggroup").values_list("detail", flat=True))
+    assert (group.name, group.sort_order) == ("客户价值", 2)
+    assert changes == [{"name": "客户价值", "sort_order": 2}]  # the refused rename wrote nothing
+    listed = re.findall(r'data-testid="tag-group"[^>]*>([^<]+)<', ops.get("/settings/tags/").content.decode())
+    assert listed == ["风险", "客户价值"]  # by their new order
+    assert ops.post(f"/settings/tags/groups/{group.pk}/delete/", follow=True).status_code == 200
+    assert ops.post(f"/settings/tags/groups/{other.pk}/delete/").status_code == 302
+    with tenant_scope(a.organization):
+        assert list(TagGroup.objects.values_list("name", flat=True)) == ["客户价值"]  # it still holds its tag
+    assert _client(a.users[Role.AGENT]).get(f"/settings/tags/groups/{group.pk}/").status_code == 403
+    with tenant_scope(b.organization):
+        foreign = TagGroup.objects.get()
+    assert ops.get(f"/settings/tags/groups/{foreign.pk}/").status_code == 404

@@ -47,6 +47,8 @@ MODEL_OF = {
     ("customers/", "pk"): "scrm.Customer",
     ("settings/roles/", "pk"): "scrm.CustomRole",
     ("settings/tags/", "pk"): "scrm.Tag",
+    ("settings/tags/groups/", "pk"): "scrm.TagGroup",
+    ("settings/skills/", "pk"): "scrm.Skill",
     ("settings/regions/", "pk"): "scrm.Region",
     ("settings/teams/", "pk"): "scrm.Team",
     ("settings/users/", "pk"): "scrm.User",
@@ -136,6 +138,7 @@ def seed_b(tenant):
         CustomRole,
         DataScope,
         Region,
+        Skill,
         Tag,
         TagGroup,
         Team,
@@ -167,6 +170,7 @@ def seed_b(tenant):
                           level=Region.Level.AREA)
     team = Team.objects.create(organization=organization, name=f"{marker} 售后部", code="AS")
     AgentProfile.objects.create(organization=organization, user=tenant.users[Role.AGENT], team=team)
+    Skill.objects.create(organization=organization, name=f"{marker} 安装")
     Tag.objects.create(organization=organization, name=f"{marker} 大客户",
                        group=TagGroup.objects.create(organization=organization, name=f"{marker} 价值"))
     customer = CustomerFactory(organization=organization, display_name=f"{marker} 张三")

@@ -1,15 +1,19 @@
 """Ops keep queues and their members in the product: members added and removed through `queue_save` (audited,
 a kept member keeps its round-robin position), a taken code refused with nothing saved; agents may not."""
 
+import re
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils.html import escape
 
-from scrm.models import AgentProfile, Role, SettingsChange
+from scrm.models import AgentProfile, Customer, Region, Role, SettingsChange, Skill
 from scrm.platform.tenancy import tenant_scope
 from tests.tenancy import assert_isolated, tenant_pair
-from tickets.models import Queue, QueueMembership
-from tickets.services.config import MSG_QUEUE_CODE_TAKEN
+from tickets.models import Queue, QueueMembership, TicketType
+from tickets.services import ticket_open
+from tickets.services.config import MSG_QUEUE_CODE_TAKEN, queue_save
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +71,74 @@ def test_agents_and_supervisors_may_not_keep_queues_and_the_page_stays_in_its_or
         assert client.post("/tickets/settings/queues/", {"name": "x", "code": "x",
                                                          "strategy": "round_robin"}).status_code == 403
     assert_isolated(Client(), a, b, "/tickets/settings/queues/")
+
+
+def _seed_served(tenant):
+    _seed(tenant)
+    org = tenant.organization
+    east = Region.objects.create(organization=org, name=f"{tenant.marker} 华东", code="EAST", level="area",
+                                 path="/EAST/")
+    Region.objects.create(organization=org, name=f"{tenant.marker} 上海", code="SH", level="province", parent=east,
+                          path="/EAST/SH/")
+    TicketType.objects.create(organization=org, name=f"{tenant.marker} 安装", code="install")
+    Skill.objects.create(organization=org, name=f"{tenant.marker} 空调安装")
+
+
+def test_ops_set_the_regions_types_and_skills_a_queue_serves_and_new_tickets_follow():
+    """What the Django admin alone used to set: a ticket of the type from a region below the one served now lands
+    in the queue, and only an agent with the skill gets it."""
+    a, _b = tenant_pair(_seed_served)
+    ops = _client(a.users[Role.OPS_ADMIN])
+    with tenant_scope(a.organization):
+        queue, east, shanghai = Queue.objects.get(), Region.objects.get(code="EAST"), Region.objects.get(code="SH")
+        install, skill = TicketType.objects.get(code="install"), Skill.objects.get()
+        agent = AgentProfile.objects.get(user=a.users[Role.AGENT])
+        AgentProfile.objects.filter(pk=agent.pk).update(status=AgentProfile.Status.ONLINE)
+    page = ops.get(f"/tickets/settings/queues/{queue.pk}/").content.decode()
+    assert 'name="regions"' in page and 'data-testid="queue-ticket_types"' in page and "空调安装" in page
+    response = ops.post(f"/tickets/settings/queues/{queue.pk}/", {
+        "name": queue.name, "code": "after-sales", "strategy": "round_robin", "auto_assign": "on",
+        "members": [agent.pk], "regions": [east.pk], "ticket_types": [install.pk], "required_skills": [skill.pk]})
+    assert response.status_code == 302
+    with tenant_scope(a.organization):
+        change = SettingsChange.objects.get(subject="tickets.queue", subject_id=queue.pk)
+        customer = Customer.objects.create(organization=a.organization, display_name="王女士", region=shanghai)
+        ticket = ticket_open(organization=a.organization, customer=customer, subject="空调安装", description="",
+                             channel="phone", type=install)
+        agent.skills.add(skill)
+        second = ticket_open(organization=a.organization, customer=customer, subject="空调移机", description="",
+                             channel="phone", type=install)
+    assert (change.detail["regions"], change.detail["ticket_types"], change.detail["required_skills"]) == (
+        [east.pk], [install.pk], [skill.pk])
+    assert ticket.queue_id == queue.pk and ticket.assignee_id is None  # the member lacked the skill
+    assert second.queue_id == queue.pk and second.assignee_id == agent.user_id
+    listing = ops.get("/tickets/settings/queues/").content.decode()
+    assert re.search(r'data-testid="queue-serves">.*华东.*空调安装', listing)
+    page = ops.get(f"/tickets/settings/queues/{queue.pk}/").content.decode()  # read back: the choices are checked
+    assert re.search(rf'<option value="{east.pk}" selected>', page)
+    assert re.search(rf'name="ticket_types" value="{install.pk}"[^>]*checked', page)
+    assert re.search(rf'name="required_skills" value="{skill.pk}"[^>]*checked', page)
+
+
+def test_another_organizations_region_or_skill_is_refused_and_nothing_saved():
+    a, b = tenant_pair(_seed_served)
+    ops = _client(a.users[Role.OPS_ADMIN])
+    with tenant_scope(a.organization):
+        queue = Queue.objects.get()
+    with tenant_scope(b.organization):
+        foreign_region, foreign_skill = Region.objects.get(code="EAST"), Skill.objects.get()
+    response = ops.post(f"/tickets/settings/queues/{queue.pk}/", {
+        "name": "改名", "code": "after-sales", "strategy": "round_robin", "regions": [foreign_region.pk],
+        "required_skills": [foreign_skill.pk]})
+    assert response.status_code == 400
+    with tenant_scope(a.organization):
+        queue.refresh_from_db()
+        assert queue.name != "改名" and not queue.regions.exists() and not queue.required_skills.exists()
+        assert not SettingsChange.objects.exists()
+    with tenant_scope(a.organization), pytest.raises(ValidationError):
+        queue_save(organization=a.organization, by=a.users[Role.OPS_ADMIN], queue=queue, name="改名",
+                   code="after-sales", strategy="round_robin", auto_assign=True, members=[],
+                   required_skills=[foreign_skill])
+    with tenant_scope(a.organization):
+        queue.refresh_from_db()
+        assert queue.name != "改名" and not SettingsChange.objects.exists()

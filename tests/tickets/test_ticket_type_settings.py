@@ -1,11 +1,13 @@
 """Ops keep ticket types in the product: created and changed through `ticket_type_save` (audited), a taken name or
 code refused with a clear message and nothing saved; agents may not."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.utils.html import escape
 
-from scrm.models import Role, SettingsChange
+from scrm.models import Role, SettingsChange, Skill
 from scrm.platform.tenancy import tenant_scope
 from tests.tenancy import assert_isolated, tenant_pair
 from tickets.models import Queue, TicketType
@@ -62,3 +64,25 @@ def test_agents_may_not_keep_ticket_types_and_the_page_stays_in_its_organization
     assert agent.post("/tickets/settings/types/", {"name": "x", "code": "x", "default_priority": "3",
                                                    "sort_order": "0"}).status_code == 403
     assert_isolated(Client(), a, b, "/tickets/settings/types/")
+
+
+def test_ops_set_a_types_required_skills_read_back_on_the_page_and_audited():
+    a, b = tenant_pair(_seed)
+    with tenant_scope(a.organization):
+        item, skill = TicketType.objects.get(), Skill.objects.create(organization=a.organization, name="英语")
+    with tenant_scope(b.organization):
+        foreign = Skill.objects.create(organization=b.organization, name="粤语")
+    ops = _client(a.users[Role.OPS_ADMIN])
+    data = {"name": item.name, "code": "repair", "default_priority": "3", "sort_order": "0", "is_active": "on"}
+    assert ops.post(f"/tickets/settings/types/{item.pk}/", {**data, "required_skills": [foreign.pk]}
+                    ).status_code == 400
+    assert ops.post(f"/tickets/settings/types/{item.pk}/", {**data, "required_skills": [skill.pk]}).status_code == 302
+    with tenant_scope(a.organization):
+        change = SettingsChange.objects.get(subject="tickets.tickettype", subject_id=item.pk)
+        assert list(item.required_skills.all()) == [skill]
+    assert change.detail["required_skills"] == [skill.pk]
+    page = ops.get(f"/tickets/settings/types/{item.pk}/").content.decode()
+    assert re.search(rf'name="required_skills" value="{skill.pk}"[^>]*checked', page) and "粤语" not in page
+    assert ops.post(f"/tickets/settings/types/{item.pk}/", data).status_code == 302  # none ticked: none required
+    with tenant_scope(a.organization):
+        assert not item.required_skills.exists()

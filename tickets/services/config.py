@@ -49,13 +49,30 @@ def canned_response_save(*, organization, by, title, body, queue=None, is_active
 
 
 MSG_TYPE_TAKEN = gettext_lazy("A ticket type already has this name or code (“%(name)s”, “%(code)s”).")
+MSG_OTHER_ORGANIZATION = gettext_lazy("%(what)s belongs to another organization.")
+
+
+def _relation_set(instance, name, objects):
+    """Make a tenant many-to-many of `instance` exactly `objects` (None: leave it as it is); an object of another
+    organization raises ValidationError (the caller's transaction keeps nothing). The sorted primary keys, for the
+    audit row."""
+    relation = getattr(instance, name)
+    if objects is None:
+        return sorted(relation.values_list("pk", flat=True))
+    objects = list(objects)
+    for obj in objects:
+        if obj.organization_id != instance.organization_id:
+            raise ValidationError({name: MSG_OTHER_ORGANIZATION % {"what": obj}})
+    relation.set(objects)
+    return sorted(obj.pk for obj in objects)
 
 
 @transaction.atomic
 def ticket_type_save(*, organization, by, name, code, default_queue=None, default_priority=3, is_active=True,
-                     sort_order=0, ticket_type=None):
-    """Create (no `ticket_type`) or change a ticket type; a name or code already used raises ValidationError and
-    nothing is saved. Its required skills stay as they are (set in the admin)."""
+                     sort_order=0, required_skills=None, ticket_type=None):
+    """Create (no `ticket_type`) or change a ticket type and set its required skills (only agents with all of them
+    get its tickets; None leaves them as they are); a name or code already used raises ValidationError and nothing
+    is saved."""
     with tenant_scope(organization):
         created = ticket_type is None
         if created:
@@ -69,11 +86,13 @@ def ticket_type_save(*, organization, by, name, code, default_queue=None, defaul
                 ticket_type.save()
         except IntegrityError:
             raise ValidationError(MSG_TYPE_TAKEN % {"name": ticket_type.name, "code": ticket_type.code}) from None
+        skills = _relation_set(ticket_type, "required_skills", required_skills)
         settings_change_record(
             instance=ticket_type, by=by,
             action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED,
             detail={"name": ticket_type.name, "code": ticket_type.code, "default_queue": ticket_type.default_queue_id,
-                    "default_priority": default_priority, "is_active": is_active})
+                    "default_priority": default_priority, "is_active": is_active, "sort_order": sort_order,
+                    "required_skills": skills})
         return ticket_type
 
 
@@ -81,10 +100,12 @@ MSG_QUEUE_CODE_TAKEN = gettext_lazy("A queue already has the code “%(code)s”
 
 
 @transaction.atomic
-def queue_save(*, organization, by, name, code, team=None, strategy, auto_assign, members, queue=None):
+def queue_save(*, organization, by, name, code, team=None, strategy, auto_assign, members, regions=None,
+               ticket_types=None, required_skills=None, queue=None):
     """Create (no `queue`) or change a queue and set its members (agent profiles): members kept keep their
-    round-robin position, members removed stop getting its tickets. A taken code raises ValidationError and nothing
-    is saved. Regions, ticket types and required skills stay as they are (set in the admin)."""
+    round-robin position, members removed stop getting its tickets. Also sets the regions it serves and the ticket
+    types it takes (where tickets no rule routed go) and the skills its agents need (None leaves one as it is). A
+    taken code, or an object of another organization, raises ValidationError and nothing is saved."""
     with tenant_scope(organization):
         created = queue is None
         if created:
@@ -97,6 +118,8 @@ def queue_save(*, organization, by, name, code, team=None, strategy, auto_assign
                 queue.save()
         except IntegrityError:
             raise ValidationError({"code": MSG_QUEUE_CODE_TAKEN % {"code": queue.code}}) from None
+        served = {name: _relation_set(queue, name, objects) for name, objects in (
+            ("regions", regions), ("ticket_types", ticket_types), ("required_skills", required_skills))}
         wanted = {agent.pk for agent in members}
         current = set(QueueMembership.objects.filter(queue=queue).values_list("agent_id", flat=True))
         QueueMembership.objects.filter(queue=queue, agent_id__in=current - wanted).delete()
@@ -106,7 +129,7 @@ def queue_save(*, organization, by, name, code, team=None, strategy, auto_assign
             instance=queue, by=by, action=SettingsChange.Action.CREATED if created else SettingsChange.Action.CHANGED,
             detail={"name": queue.name, "code": queue.code, "team": queue.team_id, "strategy": strategy,
                     "auto_assign": auto_assign, "members_added": sorted(wanted - current),
-                    "members_removed": sorted(current - wanted)})
+                    "members_removed": sorted(current - wanted), **served})
         return queue
 
 
