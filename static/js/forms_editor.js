@@ -119,8 +119,13 @@
       onAdd: function (event) {
         var type = event.item.getAttribute("data-type");
         if (!type) { return; } // a field from another page: its own list's onEnd moves it
+        // Counted here: the event's indexes follow the palette's options, not this page's cards.
+        var index = 0;
+        for (var node = event.item.previousElementSibling; node; node = node.previousElementSibling) {
+          if (node.classList.contains("fe-card")) { index++; }
+        }
         event.item.parentNode.removeChild(event.item);
-        setTimeout(function () { addField(type, s, event.newDraggableIndex); }, 0);
+        setTimeout(function () { addField(type, s, index); }, 0);
       },
       onEnd: function (event) {
         if (event.pullMode === "clone") { return; }

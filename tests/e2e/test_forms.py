@@ -143,9 +143,9 @@ def test_fields_move_between_pages_with_the_mouse_and_undo_puts_them_back(page, 
     page.click("#fe-add-section")
     _drag(page, "email", section=1)
     expect(page.locator("[data-testid=canvas-section-1] [data-testid=canvas-field-f3]")).to_be_visible()
-    # The date goes to the second page, above the e-mail.
+    # The date goes to the second page, above the e-mail (dropped just above it, below the page's title).
     target = page.locator("[data-testid=canvas-field-f3]").bounding_box()
-    _mouse_drag(page, page.locator("[data-testid=canvas-field-f2]"), target["x"] + 30, target["y"] + 4)
+    _mouse_drag(page, page.locator("[data-testid=canvas-field-f2]"), target["x"] + 30, target["y"] - 3)
     expect(page.locator("[data-testid=canvas-section-1] [data-testid=canvas-field-f2]")).to_be_visible()
     assert _keys(page, 0) == ["f1"] and _keys(page, 1) == ["f2", "f3"]
     page.click("[data-testid=editor-undo]")
