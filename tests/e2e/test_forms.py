@@ -160,3 +160,36 @@ def test_fields_move_between_pages_with_the_mouse_and_undo_puts_them_back(page, 
     with tenant_scope(organization):
         draft = Form.objects.get(slug="booking").draft_schema
     assert [[f["key"] for f in section["fields"]] for section in draft["sections"]] == [["f1"], ["f3", "f2"]]
+
+
+def test_publishing_a_renamed_and_retyped_field_asks_for_the_mapping_of_old_answers(page, live_server, organization):
+    from forms_builder.services import form_submit
+    from tests.forms_builder.factories import published_form
+
+    schema = {"sections": [{"key": "s", "fields": [
+        {"key": "name", "type": "text", "label": "姓名"},
+        {"key": "channel", "type": "single_choice", "label": "渠道",
+         "options": [{"value": "jd", "label": "京东"}, {"value": "shop", "label": "门店"}]}]}]}
+    with platform_scope():
+        UserFactory(organization=organization, username="ops", roles=[Role.OPS_ADMIN])
+    with tenant_scope(organization):
+        form = published_form(organization, slug="visit", purpose="survey", schema=schema, name="回访")
+        form_submit(form=form, data={"name": "张三", "channel": "jd"})
+    login(page, live_server, "ops", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/forms/{form.pk}/edit/")
+    page.click("[data-testid=canvas-field-name]")
+    _set(page, "prop-key", "customer_name")
+    page.click("[data-testid=remove-channel]")  # the single choice becomes a multiple choice under the same key
+    page.locator("[data-testid=palette-multi_choice]").click()
+    _set(page, "prop-key", "channel")
+    _set(page, "prop-options", "jd|京东\nshop|门店")
+    page.click("[data-testid=editor-publish]")
+    mapping = page.locator("[data-testid=key-map]")
+    expect(mapping).to_be_visible()
+    mapping.locator("[data-testid=key-map-rename-name]").select_option("customer_name")
+    mapping.locator("[data-testid=key-map-convert-channel]").select_option("convert")
+    mapping.locator("[data-testid=key-map-publish]").click()
+    expect(page.locator("[data-testid=versions]")).to_contain_text("v2")
+    with tenant_scope(organization):
+        form.refresh_from_db()
+        assert form.current_version.key_map == {"renames": {"name": "customer_name"}, "convert": ["channel"]}
