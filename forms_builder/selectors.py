@@ -209,9 +209,10 @@ def form_versions_with_diffs(form):
 
 
 def form_summary(form):
-    """Per field of the current version, over every submission (all versions, by key), computed in the database in
-    one query: choice and rating fields count each option (and a rating its average), number and money fields give
-    how many answered and their minimum, average and maximum. [{"key", "label", "type", "rows": [{"label", "count",
+    """Per field of the current version, over every submission (all versions, by key, a renamed key's old answers
+    and converted answers included), computed in the database in one query after the one reading the versions'
+    keys: choice and rating fields count each option (and a rating its average), number and money fields give how
+    many answered and their minimum, average and maximum. [{"key", "label", "type", "rows": [{"label", "count",
     "percent"}], "total", "average"?} or {"key", "label", "type", "answered", "min", "avg", "max"}]."""
     if form.current_version_id is None:
         return []

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from forms_builder.errors import FormError
 from forms_builder.keymap import (
+    MSG_KEY_MAP_SHAPE,
     MSG_MONEY_LOSS,
     MSG_NEW_KEY_EXISTED,
     MSG_NEW_KEY_UNKNOWN,
@@ -148,7 +149,7 @@ def test_number_to_money_is_refused_when_an_answer_would_be_rounded(organization
     (_v2(name_key="name"), {"convert": ["phone_no"]}, MSG_NOT_RETYPED % {"key": "phone_no"}),
     (_v2(name_key="name", spent_type="text"), {"convert": ["spent"]},
      MSG_UNSAFE_CONVERSION % {"key": "spent", "from": "number", "to": "text"}),
-    (_v2(), {"renames": ["name"]}, "The field mapping is not understood."),
+    (_v2(), {"renames": ["name"]}, MSG_KEY_MAP_SHAPE),
 ])
 def test_a_wrong_mapping_is_refused_with_a_clear_message_and_nothing_written(organization, survey, schema, key_map,
                                                                               message):
