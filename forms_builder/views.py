@@ -102,7 +102,6 @@ EDITOR_TEXT = {
     "map_convert": _('convert the old answers to the new type'),
     "map_keep": _('keep the old answers as they were (shown in their own version)'),
     "map_unsafe": _('no safe conversion: the old answers are kept as they were'),
-    "map_added": _('New fields'),
     "map_publish": _('Publish with this mapping'),
     "cancel": _('Cancel'),
 }

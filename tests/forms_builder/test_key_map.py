@@ -85,6 +85,8 @@ def test_a_renamed_key_merges_old_and_new_answers_into_one_column(client, ops_ad
         assert [(row["key"], row["label"], row["value"]) for row in submission_rows(old)][0] == ("name", "姓名", "张三")
     detail = client.get(reverse("forms_builder:submission-detail", args=[form.pk, old.pk])).content.decode()
     assert "姓名" in detail and "张三" in detail
+    versions = client.get(reverse("forms_builder:form-detail", args=[form.pk])).content.decode()
+    assert "<code>name</code> → <code>customer_name</code>" in versions
 
 
 def test_a_converted_choice_counts_its_old_answers_as_the_new_type(client, ops_admin, organization, survey):
