@@ -14,9 +14,18 @@ Old submissions always render against their own version: nothing stored is ever 
 
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy as _
-
-from forms_builder.schema import NO_VALUE_TYPES, FieldType, schema_fields
+from forms_builder.errors import (
+    MSG_KEY_MAP_SHAPE,
+    MSG_NEW_KEY_EXISTED,
+    MSG_NEW_KEY_UNKNOWN,
+    MSG_NO_PREVIOUS,
+    MSG_NOT_ONE_TO_ONE,
+    MSG_NOT_RETYPED,
+    MSG_OLD_KEY_KEPT,
+    MSG_OLD_KEY_UNKNOWN,
+    MSG_UNSAFE_CONVERSION,
+)
+from forms_builder.schema import FIELD_TYPES, NO_VALUE_TYPES, FieldType, schema_fields
 
 T = FieldType
 # from type → the types its answers can be read as without losing anything (a number → money: only when every old
@@ -32,18 +41,6 @@ SAFE_CONVERSIONS = {
     T.RATING: {T.NUMBER, T.MONEY},
 }
 
-MSG_KEY_MAP_SHAPE = _("The field mapping is not understood.")
-MSG_NO_PREVIOUS = _("This is the first version: there are no earlier answers to map.")
-MSG_OLD_KEY_UNKNOWN = _("“%(key)s” is not a field of the published version.")
-MSG_NEW_KEY_UNKNOWN = _("“%(key)s” is not a field of the new version.")
-MSG_OLD_KEY_KEPT = _("“%(key)s” is still a field of the new version: it cannot be renamed.")
-MSG_NEW_KEY_EXISTED = _("“%(key)s” is already a field of the published version: it cannot be a new name.")
-MSG_NOT_ONE_TO_ONE = _("“%(key)s” is the new name of more than one field: map each old field to its own new field.")
-MSG_NOT_RETYPED = _("“%(key)s” keeps its type: there is nothing to convert.")
-MSG_UNSAFE_CONVERSION = _("The answers of “%(key)s” cannot be converted from %(from)s to %(to)s without losing "
-                          "data: keep them as they are.")
-MSG_MONEY_LOSS = _("“%(key)s” has earlier answers with more than two decimals (e.g. %(value)s): as money they would "
-                   "be rounded. Keep them as they are.")
 
 
 def answerable(schema):
@@ -119,7 +116,7 @@ def key_map_problems(previous, schema, key_map):
             problems.append((f"key_map/convert/{key}", MSG_NOT_RETYPED % {"key": key}))
         elif not change["convertible"]:
             problems.append((f"key_map/convert/{key}", MSG_UNSAFE_CONVERSION % {
-                "key": key, "from": change["from"], "to": change["to"]}))
+                "key": key, "from": FIELD_TYPES[change["from"]], "to": FIELD_TYPES[change["to"]]}))
     return problems
 
 

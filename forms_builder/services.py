@@ -13,6 +13,7 @@ from forms_builder.crm import customer_write_back
 from forms_builder.engine import build_form
 from forms_builder.errors import (
     MSG_FORM_CLOSED,
+    MSG_MONEY_LOSS,
     MSG_NOTHING_CHANGED,
     MSG_NOTHING_TO_PUBLISH,
     MSG_OTHER_ORGANIZATION,
@@ -24,7 +25,6 @@ from forms_builder.errors import (
 from forms_builder.filters import NUMBER_PATTERN
 from forms_builder.hooks import edit_listeners, submission_handler
 from forms_builder.keymap import (
-    MSG_MONEY_LOSS,
     key_changes,
     key_map_clean,
     key_map_problems,

@@ -49,17 +49,22 @@ def _keys(page, section=0):
         "cards => cards.map(card => card.dataset.key)")
 
 
-def test_ops_build_and_publish_a_form_a_customer_fills_it_on_a_phone_and_a_ticket_opens(browser, page, live_server,
-                                                                                      organization):
+def _ops_opens_a_new_form(page, live_server, organization, *, name, slug, purpose="intake"):
+    """An ops admin signs in and creates a form; the editor opens."""
     with platform_scope():
         UserFactory(organization=organization, username="ops", roles=[Role.OPS_ADMIN])
     login(page, live_server, "ops", TEST_PASSWORD)
     page.goto(f"{live_server.url}/forms/")
-    page.fill("#id_name", "报修")
-    page.fill("#id_slug", "repair")
-    page.select_option("#id_purpose", "intake")
+    page.fill("#id_name", name)
+    page.fill("#id_slug", slug)
+    page.select_option("#id_purpose", purpose)
     page.click("[data-testid=form-create-submit]")
     expect(page.locator("[data-testid=editor-canvas]")).to_be_visible()
+
+
+def test_ops_build_and_publish_a_form_a_customer_fills_it_on_a_phone_and_a_ticket_opens(browser, page, live_server,
+                                                                                      organization):
+    _ops_opens_a_new_form(page, live_server, organization, name="报修", slug="repair")
 
     _drag(page, "text")
     expect(page.locator("[data-testid=canvas-field-f1]")).to_be_visible()
@@ -130,13 +135,7 @@ def test_ops_build_and_publish_a_form_a_customer_fills_it_on_a_phone_and_a_ticke
 
 
 def test_fields_move_between_pages_with_the_mouse_and_undo_puts_them_back(page, live_server, organization):
-    with platform_scope():
-        UserFactory(organization=organization, username="ops", roles=[Role.OPS_ADMIN])
-    login(page, live_server, "ops", TEST_PASSWORD)
-    page.goto(f"{live_server.url}/forms/")
-    page.fill("#id_name", "预约")
-    page.fill("#id_slug", "booking")
-    page.click("[data-testid=form-create-submit]")
+    _ops_opens_a_new_form(page, live_server, organization, name="预约", slug="booking", purpose="survey")
     _drag(page, "text")
     _drag(page, "date")
     expect(page.locator("[data-testid=canvas-field-f2]")).to_be_visible()

@@ -9,8 +9,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from forms_builder.errors import FormError
-from forms_builder.keymap import (
+from forms_builder.errors import (
     MSG_KEY_MAP_SHAPE,
     MSG_MONEY_LOSS,
     MSG_NEW_KEY_EXISTED,
@@ -21,8 +20,10 @@ from forms_builder.keymap import (
     MSG_OLD_KEY_KEPT,
     MSG_OLD_KEY_UNKNOWN,
     MSG_UNSAFE_CONVERSION,
+    FormError,
 )
 from forms_builder.models import FormVersion
+from forms_builder.schema import FIELD_TYPES
 from forms_builder.selectors import form_summary, submission_rows
 from forms_builder.services import form_create, form_submit, form_version_publish
 from scrm.platform.tenancy import tenant_scope
@@ -150,7 +151,7 @@ def test_number_to_money_is_refused_when_an_answer_would_be_rounded(organization
      {"renames": {"name": "who", "phone_no": "who"}}, MSG_NOT_ONE_TO_ONE % {"key": "who"}),
     (_v2(name_key="name"), {"convert": ["phone_no"]}, MSG_NOT_RETYPED % {"key": "phone_no"}),
     (_v2(name_key="name", spent_type="text"), {"convert": ["spent"]},
-     MSG_UNSAFE_CONVERSION % {"key": "spent", "from": "number", "to": "text"}),
+     MSG_UNSAFE_CONVERSION % {"key": "spent", "from": FIELD_TYPES["number"], "to": FIELD_TYPES["text"]}),
     (_v2(), {"renames": ["name"]}, MSG_KEY_MAP_SHAPE),
 ])
 def test_a_wrong_mapping_is_refused_with_a_clear_message_and_nothing_written(organization, survey, schema, key_map,
