@@ -7,7 +7,10 @@ import io
 import json
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from forms_builder.errors import (
     MSG_KEY_MAP_SHAPE,
@@ -22,6 +25,7 @@ from forms_builder.errors import (
     MSG_UNSAFE_CONVERSION,
     FormError,
 )
+from forms_builder.keymap import key_map_clean
 from forms_builder.models import FormVersion
 from forms_builder.schema import FIELD_TYPES
 from forms_builder.selectors import form_summary, submission_rows
@@ -189,3 +193,28 @@ def test_the_publish_endpoint_takes_the_mapping_and_answers_problems_by_path(cli
     assert published.status_code == 200 and published.json()["number"] == 2
     editor = client.get(reverse("forms_builder:form-edit", args=[form.pk])).content.decode()
     assert '"published": [{"key": "customer_name"' in editor
+
+
+KEYS = st.sampled_from(["name", "customer_name", "phone_no", "channel", "spent", "nobody", "", "a/b"])
+JUNK = st.recursive(st.none() | st.booleans() | st.integers() | KEYS,
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3), max_leaves=6)
+MAPPINGS = st.one_of(JUNK, st.fixed_dictionaries({}, optional={
+    "renames": st.dictionaries(KEYS, KEYS | JUNK, max_size=3), "convert": st.lists(KEYS | JUNK, max_size=3)}))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key_map=MAPPINGS, spent_type=st.sampled_from(["number", "money", "text"]),
+       name_key=st.sampled_from(["name", "customer_name"]))
+def test_any_mapping_publishes_or_is_refused_never_a_crash(organization, survey, key_map, spent_type, name_key):
+    form, _old = survey
+    with tenant_scope(organization):
+        before = FormVersion.objects.filter(form=form).count()
+        try:
+            with transaction.atomic():
+                version = form_version_publish(form=form, schema=_v2(name_key=name_key, spent_type=spent_type),
+                                               key_map=key_map)
+                assert version.key_map == key_map_clean(key_map)
+                transaction.set_rollback(True)  # every example starts from the same published version
+        except FormError as refused:
+            assert refused.problems and all(path.startswith("key_map") for path, _m in refused.problems)
+        assert FormVersion.objects.filter(form=form).count() == before
