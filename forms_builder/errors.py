@@ -32,3 +32,16 @@ MSG_WEBHOOK_SECRET = _("A webhook needs a secret of at least %(min)s characters.
 MSG_SETTINGS_SAVED = _("Settings saved.")
 MSG_CAPTCHA_WRONG = _("The characters in the picture were not typed correctly; please try again.")
 MSG_REPLAYED = _("The delivery is queued again.")
+# Publishing with a field mapping (forms_builder.keymap).
+MSG_KEY_MAP_SHAPE = _("The field mapping is not understood.")
+MSG_NO_PREVIOUS = _("This is the first version: there are no earlier answers to map.")
+MSG_OLD_KEY_UNKNOWN = _("“%(key)s” is not a field of the published version.")
+MSG_NEW_KEY_UNKNOWN = _("“%(key)s” is not a field of the new version.")
+MSG_OLD_KEY_KEPT = _("“%(key)s” is still a field of the new version: it cannot be renamed.")
+MSG_NEW_KEY_EXISTED = _("“%(key)s” is already a field of the published version: it cannot be a new name.")
+MSG_NOT_ONE_TO_ONE = _("“%(key)s” is the new name of more than one field: map each old field to its own new field.")
+MSG_NOT_RETYPED = _("“%(key)s” keeps its type: there is nothing to convert.")
+MSG_UNSAFE_CONVERSION = _("The answers of “%(key)s” cannot be converted from %(from)s to %(to)s without losing "
+                          "data: keep them as they are.")
+MSG_MONEY_LOSS = _("“%(key)s” has earlier answers with more than two decimals (e.g. %(value)s): as money they would "
+                   "be rounded. Keep them as they are.")

@@ -7,19 +7,17 @@ import io
 from django.utils import timezone
 from openpyxl import Workbook
 
-from forms_builder.schema import FieldType, schema_fields
-from forms_builder.selectors import answer_display, export_columns, region_choices
+from forms_builder.selectors import answer_fields, column_answer, region_choices
 from scrm.customers.exports import neutralise
 
 
 def _rows(form, submissions):
-    columns = export_columns(form)
+    specs = answer_fields(form)
     regions = dict(region_choices())
-    yield ["#", "submitted", "version", "customer", "ticket", *columns.values()]
+    versions = {}
+    yield ["#", "submitted", "version", "customer", "ticket", *(spec["label"] for spec in specs)]
     for submission in submissions:
-        fields = {f["key"]: f for f in schema_fields(submission.version.schema)}
-        answers = [answer_display(fields.get(key, {"type": FieldType.TEXT}), submission.data.get(key),
-                                  region_names=regions) for key in columns]
+        answers = [column_answer(spec, submission, versions, region_names=regions) for spec in specs]
         yield [submission.pk, timezone.localtime(submission.created_at).strftime("%Y-%m-%d %H:%M"),
                submission.version.number, submission.customer.display_name if submission.customer else "",
                (submission.outcome or {}).get("number", ""), *answers]

@@ -14,6 +14,9 @@ reach the answers through a JSON path: a form's submissions (`data`), a ticket's
 | region | the region or any below it | `data -> key IN (ids of the subtree)` |
 
 Filter names are "a_<key>" (ranges add "_min"/"_max" or "_after"/"_before"), so they never meet another filter's.
+A field whose key was renamed, or whose answers were converted, at a publish (forms_builder.keymap) reads its
+earlier answers too: every condition is OR-ed over the field's sources (the stored key, and the stored shape of a
+choice).
 """
 
 from datetime import timedelta
@@ -23,15 +26,20 @@ import django_filters
 from django import forms
 from django.db.models import DecimalField, Func, Q
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Collate
+from django.db.models.functions import Coalesce, Collate
 from django.utils.translation import gettext_lazy as _
 
 from forms_builder.engine import RATINGS
+from forms_builder.keymap import read_sources
 from forms_builder.schema import FieldType
 
 PREFIX = "a_"
 TEXT_TYPES = {FieldType.TEXT, FieldType.TEXTAREA, FieldType.CODE, FieldType.MOBILE, FieldType.EMAIL}
 YES_NO = [("yes", _("Given")), ("no", _("Not given"))]
+
+
+# An answer that reads as a number (the text numbers and money are stored as).
+NUMBER_PATTERN = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$"
 
 
 class NumericAnswer(Func):
@@ -42,8 +50,16 @@ class NumericAnswer(Func):
 
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        return (f"(CASE WHEN {sql} ~ '^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)$' THEN ({sql})::numeric END)",
+        return (f"(CASE WHEN {sql} ~ '{NUMBER_PATTERN}' THEN ({sql})::numeric END)",
                 (*params, *params))
+
+
+def answer_text(spec, path):
+    """The answer of `spec` as text at `path`: its own key, or the first of its sources' keys that holds one."""
+    keys = list(dict.fromkeys(key for key, _type in read_sources(spec)))
+    if len(keys) == 1:
+        return KeyTextTransform(keys[0], path)
+    return Coalesce(*(KeyTextTransform(key, path) for key in keys))
 
 
 class AnswerFilter(django_filters.Filter):
@@ -51,11 +67,19 @@ class AnswerFilter(django_filters.Filter):
 
     def __init__(self, *, path, spec, **kwargs):
         self.path, self.spec, self.key = path, spec, spec["key"]
+        self.sources = read_sources(spec)
         kwargs.setdefault("label", spec["label"])
         super().__init__(field_name=f"{path}__{spec['key']}", **kwargs)
 
-    def contains(self, value):
-        return Q(**{f"{self.path}__contains": {self.key: value}})
+    def contains(self, value, key=None):
+        return Q(**{f"{self.path}__contains": {key or self.key: value}})
+
+    def any_source(self, condition):
+        """`condition(key, type)` OR-ed over the stored keys (and types) the field's answers live under."""
+        query = Q()
+        for key, kind in self.sources:
+            query |= condition(key, kind)
+        return query
 
     def filter(self, qs, value):
         if value in django_filters.constants.EMPTY_VALUES:
@@ -67,7 +91,7 @@ class TextAnswerFilter(AnswerFilter):
     field_class = forms.CharField
 
     def condition(self, value):
-        return Q(**{f"{self.path}__{self.key}__icontains": value.strip()})
+        return self.any_source(lambda key, _kind: Q(**{f"{self.path}__{key}__icontains": value.strip()}))
 
 
 class ChoiceAnswerFilter(AnswerFilter, django_filters.MultipleChoiceFilter):
@@ -85,7 +109,9 @@ class ChoiceAnswerFilter(AnswerFilter, django_filters.MultipleChoiceFilter):
         query = Q()
         for chosen in value:
             chosen = self.coerce(chosen)
-            query |= self.contains([chosen] if self.as_list else chosen)
+            # An answer converted from a single choice is stored as one value, not a list.
+            query |= self.any_source(lambda key, kind, chosen=chosen: self.contains(
+                [chosen] if self.as_list and kind == FieldType.MULTI_CHOICE else chosen, key))
         return qs.filter(query)
 
 
@@ -101,7 +127,7 @@ class NumberRangeAnswerFilter(AnswerFilter):
         if not value or (value.start is None and value.stop is None):
             return qs
         alias = f"_num_{self.key}"
-        qs = qs.alias(**{alias: NumericAnswer(KeyTextTransform(self.key, self.path))})
+        qs = qs.alias(**{alias: NumericAnswer(answer_text(self.spec, self.path))})
         if value.start is not None:
             qs = qs.filter(**{f"{alias}__gte": Decimal(value.start)})
         if value.stop is not None:
@@ -119,7 +145,7 @@ class DateRangeAnswerFilter(AnswerFilter):
         if not value or (value.start is None and value.stop is None):
             return qs
         alias = f"_day_{self.key}"
-        qs = qs.alias(**{alias: Collate(KeyTextTransform(self.key, self.path), "C")})
+        qs = qs.alias(**{alias: Collate(answer_text(self.spec, self.path), "C")})
         if value.start is not None:
             qs = qs.filter(**{f"{alias}__gte": value.start.date().isoformat()})
         if value.stop is not None:  # anything on the last day, whatever its time
@@ -133,8 +159,8 @@ class GivenAnswerFilter(AnswerFilter, django_filters.ChoiceFilter):
                          widget=forms.Select(attrs={"class": "form-select form-select-sm"}), **kwargs)
 
     def condition(self, value):
-        given = (self.contains(True) if self.spec["type"] == FieldType.AGREEMENT
-                 else Q(**{f"{self.path}__has_key": self.key}))
+        given = self.any_source(lambda key, _kind: self.contains(True, key) if self.spec["type"] == FieldType.AGREEMENT
+                                else Q(**{f"{self.path}__has_key": key}))
         return given if value == "yes" else ~given
 
 
@@ -147,7 +173,8 @@ class RegionAnswerFilter(AnswerFilter, django_filters.ChoiceFilter):
                          widget=forms.Select(attrs={"class": "form-select form-select-sm"}), **kwargs)
 
     def condition(self, value):
-        return Q(**{f"{self.path}__{self.key}__in": self.subtree(int(value))})
+        regions = self.subtree(int(value))
+        return self.any_source(lambda key, _kind: Q(**{f"{self.path}__{key}__in": regions}))
 
 
 def answers_filtered(data):

@@ -77,6 +77,9 @@ class FormVersion(TenantModel):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("published by"))
     published_at = models.DateTimeField(_("published at"), default=timezone.now, editable=False)
+    # What this version did to the keys of the one before it, as ops mapped it at publish (forms_builder.keymap):
+    # {"renames": {old key: new key}, "convert": [new keys whose old answers are read as the new type]}.
+    key_map = models.JSONField(_("field mapping"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("form version")

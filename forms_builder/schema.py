@@ -18,6 +18,7 @@ A field's key is its identity: it survives label edits, and submissions store th
 import re
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from jsonschema import Draft202012Validator
 
 from forms_builder.errors import FormError
@@ -47,7 +48,7 @@ class FieldType:
 FIELD_TYPES = {
     FieldType.TEXT: _("Single-line text"),
     FieldType.TEXTAREA: _("Paragraph"),
-    FieldType.NUMBER: _("Number"),
+    FieldType.NUMBER: pgettext_lazy("form field type", "Number"),  # a quantity, not a ticket's 编号
     FieldType.MONEY: _("Money"),
     FieldType.DATE: _("Date"),
     FieldType.DATETIME: _("Date and time"),

@@ -3,13 +3,13 @@
 from datetime import datetime, time, timedelta
 
 from django.db.models import Avg, Count, Max, Min, Q
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from forms_builder.filters import NumericAnswer
+from forms_builder.filters import NumericAnswer, answer_text
+from forms_builder.keymap import convert_value, key_lineage, read_sources, source_of
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
-from forms_builder.schema import CHOICE_TYPES, NO_VALUE_TYPES, NUMERIC_TYPES, FieldType, schema_fields
+from forms_builder.schema import CHOICE_TYPES, NUMERIC_TYPES, FieldType, schema_fields
 from scrm.models import Organization, Region
 
 
@@ -156,18 +156,32 @@ def form_file(*, submission_id, file_id):
 
 def answer_fields(form):
     """Every answerable field of a form across its versions, each key once, as its latest version defines it (label,
-    type, options), in the order the keys first appeared: the columns and filters of the submissions list."""
-    specs = {}
-    for schema in FormVersion.objects.filter(form=form).order_by("number").values_list("schema", flat=True):
-        for field in schema_fields(schema):
-            if field["type"] not in NO_VALUE_TYPES:
-                specs[field["key"]] = field
-    return list(specs.values())
+    type, options), in the order the keys first appeared, a key renamed at publish under its new name: the columns
+    and filters of the submissions list. Each carries its `sources` (forms_builder.keymap.key_lineage)."""
+    versions = FormVersion.objects.filter(form=form).order_by("number").values_list("pk", "schema", "key_map")
+    return key_lineage(list(versions))
 
 
 def export_columns(form):
     """Columns of an export across every version: each field key once, labelled as in its latest version."""
     return {spec["key"]: spec["label"] for spec in answer_fields(form)}
+
+
+def column_answer(spec, submission, version_fields, *, region_names=None):
+    """A submission's answer in the column of `spec` (answer_fields), as people read it: in the terms of its own
+    version, or of the column's type when its answers were converted at a publish. `version_fields` caches
+    {version id: {key: field}} across rows."""
+    fields = version_fields.get(submission.version_id)
+    if fields is None:
+        fields = version_fields[submission.version_id] = {f["key"]: f for f in schema_fields(submission.version.schema)}
+    source = source_of(spec, submission.version_id)
+    key = source["key"] if source else spec["key"]
+    if key not in submission.data or key not in fields:
+        return ""
+    value = submission.data[key]
+    if source and source["mode"] == "converted":
+        return answer_display(spec, convert_value(value, spec["type"]), region_names=region_names)
+    return answer_display(fields[key], value, region_names=region_names)
 
 
 def version_diff(older, newer):
@@ -195,28 +209,34 @@ def form_versions_with_diffs(form):
 
 
 def form_summary(form):
-    """Per field of the current version, over every submission (all versions, by key), computed in the database in
-    one query: choice and rating fields count each option (and a rating its average), number and money fields give
-    how many answered and their minimum, average and maximum. [{"key", "label", "type", "rows": [{"label", "count",
+    """Per field of the current version, over every submission (all versions, by key, a renamed key's old answers
+    and converted answers included), computed in the database in one query after the one reading the versions'
+    keys: choice and rating fields count each option (and a rating its average), number and money fields give how
+    many answered and their minimum, average and maximum. [{"key", "label", "type", "rows": [{"label", "count",
     "percent"}], "total", "average"?} or {"key", "label", "type", "answered", "min", "avg", "max"}]."""
     if form.current_version_id is None:
         return []
-    fields = [f for f in schema_fields(form.current_version.schema)
+    # The current version's fields with where their answers were stored before (renamed or converted keys).
+    columns = {spec["key"]: spec for spec in answer_fields(form)}
+    fields = [columns.get(f["key"], f) for f in schema_fields(form.current_version.schema)
               if f["type"] in CHOICE_TYPES or f["type"] in NUMERIC_TYPES]
     aggregates, plans = {}, []
     for i, field in enumerate(fields):
-        kind, key = field["type"], field["key"]
+        kind = field["type"]
         if kind in CHOICE_TYPES or kind == FieldType.RATING:
             if kind == FieldType.RATING:
                 options = [(n, "★" * n) for n in range(5, 0, -1)]
             else:
                 options = [(option["value"], option["label"]) for option in field.get("options", ())]
             for j, (value, _label) in enumerate(options):
-                contained = [value] if kind == FieldType.MULTI_CHOICE else value
-                aggregates[f"f{i}o{j}"] = Count("pk", filter=Q(data__contains={key: contained}))
+                matches = Q()
+                for stored_key, stored_type in read_sources(field):
+                    contained = [value] if stored_type == FieldType.MULTI_CHOICE else value
+                    matches |= Q(data__contains={stored_key: contained})
+                aggregates[f"f{i}o{j}"] = Count("pk", filter=matches)
             plans.append((i, field, options))
         else:
-            number = NumericAnswer(KeyTextTransform(key, "data"))
+            number = NumericAnswer(answer_text(field, "data"))
             aggregates.update({f"f{i}n": Count(number), f"f{i}min": Min(number), f"f{i}avg": Avg(number),
                                f"f{i}max": Max(number)})
             plans.append((i, field, None))

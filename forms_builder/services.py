@@ -4,7 +4,8 @@ import copy
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Q
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,7 @@ from forms_builder.crm import customer_fill, customer_write_back
 from forms_builder.engine import build_form
 from forms_builder.errors import (
     MSG_FORM_CLOSED,
+    MSG_MONEY_LOSS,
     MSG_NOTHING_CHANGED,
     MSG_NOTHING_TO_PUBLISH,
     MSG_OTHER_ORGANIZATION,
@@ -20,11 +22,18 @@ from forms_builder.errors import (
     MSG_WEBHOOK_SECRET,
     FormError,
 )
+from forms_builder.filters import NUMBER_PATTERN
 from forms_builder.hooks import edit_listeners, submission_handler
+from forms_builder.keymap import (
+    key_changes,
+    key_map_clean,
+    key_map_problems,
+    read_sources,
+)
 from forms_builder.logic import routing_for
 from forms_builder.models import Form, FormFile, FormSubmission, FormSubmissionChange, FormVersion
 from forms_builder.schema import NO_VALUE_TYPES, FieldType, empty_schema, schema_fields, schema_validate
-from forms_builder.selectors import answer_display, region_choices, region_choices_for
+from forms_builder.selectors import answer_display, answer_fields, region_choices, region_choices_for
 from forms_builder.tokens import IDENTITY_PARAM, identity_token
 from forms_builder.webhooks import url_origin, webhook_enqueue
 from scrm.customers.phones import mask_mobile
@@ -89,24 +98,52 @@ def form_draft_save(*, form, schema):
 
 
 @transaction.atomic
-def form_version_publish(*, form, actor=None, schema=None):
+def form_version_publish(*, form, actor=None, schema=None, key_map=None):
     """Freeze the draft (or `schema`, which then becomes the draft) as the next version and make it current.
-    Earlier versions stay as they were, with their submissions."""
+    Earlier versions stay as they were, with their submissions. `key_map` (forms_builder.keymap) maps the keys of
+    the current version the new one renamed, and names the retyped fields whose old answers are read as the new
+    type; it is checked against both versions (and, for number → money, against the answers) before anything is
+    written."""
     with tenant_scope(form.organization_id):
         form = Form.objects.select_for_update().get(pk=form.pk)
         _same_organization(form.organization_id, actor)
         schema = schema_validate(copy.deepcopy(schema if schema is not None else form.draft_schema))
         if not any(field["type"] != FieldType.INFO for field in schema_fields(schema)):
             raise FormError(MSG_NOTHING_TO_PUBLISH)
-        number = (FormVersion.objects.filter(form=form).aggregate(n=Max("number"))["n"] or 0) + 1
+        previous = FormVersion.objects.filter(form=form).order_by("-number").first()
+        key_map = _key_map_checked(form, previous, schema, key_map)
+        number = (previous.number if previous else 0) + 1
         version = FormVersion.objects.create(organization_id=form.organization_id, form=form, number=number,
-                                             schema=schema, published_by=actor)
+                                             schema=schema, key_map=key_map, published_by=actor)
         form.draft_schema = schema
         form.current_version = version
         form.status = Form.Status.PUBLISHED
         form.updated_at = timezone.now()
         form.save(update_fields=["draft_schema", "current_version", "status", "updated_at"])
         return version
+
+
+def _key_map_checked(form, previous, schema, key_map):
+    problems = key_map_problems(previous.schema if previous else None, schema, key_map)
+    if problems:
+        raise FormError(problems[0][1], problems=problems)
+    key_map = key_map_clean(key_map)
+    renames = key_map.get("renames", {})
+    for change in key_changes(previous.schema if previous else None, schema, renames)["retyped"]:
+        if change["key"] not in key_map.get("convert", ()) or change["to"] != FieldType.MONEY:
+            continue
+        # Every earlier answer of the field (under whichever key it had) must be whole fen.
+        spec = next(s for s in answer_fields(form) if s["key"] == change["old_key"])
+        for stored_key, _type in read_sources(spec):
+            # In the database: an answer with a non-zero digit after the fen, or no number at all.
+            lost = (FormSubmission.objects.filter(form=form, data__has_key=stored_key)
+                    .annotate(answer=KeyTextTransform(stored_key, "data"))
+                    .filter(Q(answer__regex=r"\.[0-9]{2}[0-9]*[1-9]") | ~Q(answer__regex=NUMBER_PATTERN))
+                    .values_list("answer", flat=True).first())
+            if lost is not None:
+                message = MSG_MONEY_LOSS % {"key": change["key"], "value": lost}
+                raise FormError(message, problems=[(f"key_map/convert/{change['key']}", message)])
+    return key_map
 
 
 @transaction.atomic

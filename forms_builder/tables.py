@@ -5,8 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from forms_builder.models import Form, FormSubmission
-from forms_builder.schema import schema_fields
-from forms_builder.selectors import answer_display
+from forms_builder.selectors import column_answer
 
 
 class FormTable(tables.Table):
@@ -59,24 +58,18 @@ class SubmissionTable(tables.Table):
 
 class AnswerColumn(tables.Column):
     """One field key's answers, shown in the labels of the version each submission was made against (a key renamed
-    or reworded across versions stays one column)."""
+    or reworded across versions stays one column; converted answers read as the column's type)."""
 
-    def __init__(self, key, *, region_names, versions, **kwargs):
-        self.key, self.region_names, self.versions = key, region_names, versions
+    def __init__(self, spec, *, region_names, versions, **kwargs):
+        self.spec, self.region_names, self.versions = spec, region_names, versions
         super().__init__(accessor="data", orderable=False, default="", **kwargs)
 
     def render(self, value, record):
-        fields = self.versions.get(record.version_id)
-        if fields is None:
-            fields = self.versions[record.version_id] = {f["key"]: f for f in schema_fields(record.version.schema)}
-        field = fields.get(self.key)
-        if field is None or self.key not in value:
-            return ""
-        return answer_display(field, value[self.key], region_names=self.region_names)
+        return column_answer(self.spec, record, self.versions, region_names=self.region_names)
 
 
 def answer_columns(specs, *, region_names):
     """django-tables2 extra columns for `specs` (selectors.answer_fields): "a_<key>", labelled as now."""
     versions = {}
-    return [(f"a_{spec['key']}", AnswerColumn(spec["key"], region_names=region_names, versions=versions,
+    return [(f"a_{spec['key']}", AnswerColumn(spec, region_names=region_names, versions=versions,
                                               verbose_name=spec["label"])) for spec in specs]

@@ -27,6 +27,7 @@ from forms_builder.errors import (
 )
 from forms_builder.exports import submissions_csv, submissions_xlsx
 from forms_builder.filters import answer_filterset
+from forms_builder.keymap import SAFE_CONVERSIONS, answerable
 from forms_builder.models import Form, FormSubmission, FormWebhookDelivery
 from forms_builder.permissions import may_edit_forms, may_edit_submissions, may_view_forms, may_view_submissions
 from forms_builder.schema import BINDINGS, FIELD_TYPES, OPERATORS, schema_problems
@@ -94,6 +95,16 @@ EDITOR_TEXT = {
     "publish_confirm": _('Publish this form as a new version? Customers will see it at once.'),
     "value": _('value'),
     "bad_json": _('The routing rules are not valid JSON.'),
+    "map_title": _('Fields changed since the published version: say what happens to the answers already given.'),
+    "map_removed": _('Removed or renamed'),
+    "map_renamed_to": _('its answers now belong to'),
+    "map_no_rename": _('(no field: keep them under the old key)'),
+    "map_retyped": _('Type changed'),
+    "map_convert": _('convert the old answers to the new type'),
+    "map_keep": _('keep the old answers as they were (shown in their own version)'),
+    "map_unsafe": _('no safe conversion: the old answers are kept as they were'),
+    "map_publish": _('Publish with this mapping'),
+    "cancel": _('Cancel'),
 }
 
 
@@ -273,6 +284,11 @@ class FormEditorView(_EditPage, TemplateView):
             "types": [{"type": key, "label": str(label)} for key, label in FIELD_TYPES.items()],
             "operators": [{"op": key, "label": str(label)} for key, label in OPERATORS.items()],
             "bindings": list(BINDINGS),
+            # The published version's fields, so that publishing can ask for the mapping of changed keys.
+            "published": ([{"key": f["key"], "type": f["type"], "label": f["label"]}
+                           for f in answerable(form.current_version.schema).values()]
+                          if form.current_version_id else []),
+            "conversions": {kind: sorted(targets) for kind, targets in SAFE_CONVERSIONS.items()},
             "text": {key: str(value) for key, value in EDITOR_TEXT.items()},
             "urls": {"draft": reverse("forms_builder:form-draft", args=[form.pk]),
                      "publish": reverse("forms_builder:form-publish", args=[form.pk]),
@@ -282,12 +298,16 @@ class FormEditorView(_EditPage, TemplateView):
         return super().get_context_data(form=form, editor=editor, **kwargs)
 
 
-def _schema_from(request):
+def _body(request):
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:
-        return None
-    return body.get("schema") if isinstance(body, dict) else None
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _schema_from(request):
+    return _body(request).get("schema")
 
 
 def _problems_response(problems, status=400):
@@ -309,9 +329,10 @@ class FormDraftSaveView(_EditPage, View):
 class FormPublishView(_EditPage, View):
     def post(self, request, pk):
         form = self.get_form_obj(pk)
-        schema = _schema_from(request)
+        body = _body(request)
         try:
-            version = form_version_publish(form=form, actor=request.user, schema=schema)
+            version = form_version_publish(form=form, actor=request.user, schema=body.get("schema"),
+                                           key_map=body.get("key_map"))
         except FormError as exc:
             return _problems_response(exc.problems or [("/", str(exc))])
         message = MSG_PUBLISHED % {"number": version.number, "name": form.name}

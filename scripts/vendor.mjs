@@ -17,6 +17,7 @@ const files = [
   ["htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
   ["chart.js/dist/chart.umd.min.js", "chartjs/chart.umd.min.js"],
   ["chart.js/dist/chart.umd.min.js.map", "chartjs/chart.umd.min.js.map"],
+  ["sortablejs/Sortable.min.js", "sortablejs/Sortable.min.js"],
   ["swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"],
   // The maps the minified files point at: the hashed-static build refuses a reference to a missing file.
   ["swagger-ui-dist/swagger-ui.css.map", "swagger-ui/swagger-ui.css.map"],

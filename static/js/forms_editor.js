@@ -1,4 +1,5 @@
-// The form editor: palette → canvas by drag and drop (native HTML5; click or the arrow buttons from the keyboard),
+// The form editor: palette → canvas by drag and drop (SortableJS: the palette clones, the canvas reorders and moves
+// fields between pages; click, Alt+↑/↓ or the arrow buttons from the keyboard),
 // a property panel with the logic editor, a phone-sized preview rendered by the server's own engine, undo, save
 // draft and publish. The server checks every schema against its meta-schema; its problems come back with paths.
 (function () {
@@ -96,33 +97,50 @@
 
   // --- palette ---
   data.types.forEach(function (t) {
-    var button = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary fe-palette-item", draggable: "true",
+    var button = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary fe-palette-item",
       "data-type": t.type, "data-testid": "palette-" + t.type, text: t.label,
       onclick: function () {
         var s = selected && selected !== "settings" ? selected.s : schema.sections.length - 1;
         addField(t.type, s);
-      },
-      ondragstart: function (event) { event.dataTransfer.setData("text/plain", "new:" + t.type); event.dataTransfer.effectAllowed = "copy"; }});
+      }});
     palette.appendChild(button);
   });
+  // Dragging from the palette clones the item into a page; the drop only says where: the schema decides and the
+  // canvas is drawn again from it (so undo sees one change).
+  Sortable.create(palette, {group: {name: "fe-fields", pull: "clone", put: false}, sort: false,
+    draggable: ".fe-palette-item", forceFallback: true, fallbackOnBody: true});
 
   // --- canvas ---
-  var dragging = null;
-  function dropIndex(list, event) {
-    var cards = Array.prototype.slice.call(list.querySelectorAll(".fe-card"));
-    for (var i = 0; i < cards.length; i++) {
-      var box = cards[i].getBoundingClientRect();
-      if (event.clientY < box.top + box.height / 2) { return i; }
-    }
-    return cards.length;
-  }
-  function clearMarks() {
-    canvas.querySelectorAll(".fe-drop-before, .fe-drop-after, .fe-over").forEach(function (n) {
-      n.classList.remove("fe-drop-before", "fe-drop-after", "fe-over");
-    });
+  var sortables = [];
+  function sectionSortable(list, s) {
+    return Sortable.create(list, {group: {name: "fe-fields", pull: true, put: true}, draggable: ".fe-card", direction: "vertical",
+      filter: "button, input", preventOnFilter: false, animation: 120, forceFallback: true, fallbackOnBody: true,
+      ghostClass: "fe-ghost", chosenClass: "fe-chosen", dragClass: "fe-dragging",
+      onAdd: function (event) {
+        var type = event.item.getAttribute("data-type");
+        if (!type) { return; } // a field from another page: its own list's onEnd moves it
+        // Counted here: the event's indexes follow the palette's options, not this page's cards.
+        var index = 0;
+        for (var node = event.item.previousElementSibling; node; node = node.previousElementSibling) {
+          if (node.classList.contains("fe-card")) { index++; }
+        }
+        event.item.parentNode.removeChild(event.item);
+        setTimeout(function () { addField(type, s, index); }, 0);
+      },
+      onEnd: function (event) {
+        if (event.pullMode === "clone") { return; }
+        var from = +event.from.getAttribute("data-section"), to = +event.to.getAttribute("data-section");
+        var oldIndex = event.oldDraggableIndex, newIndex = event.newDraggableIndex;
+        if (from === to && oldIndex === newIndex) { return; }
+        // moveField counts the target index before the field leaves its list.
+        var index = from === to && newIndex > oldIndex ? newIndex + 1 : newIndex;
+        setTimeout(function () { moveField({s: from, f: oldIndex}, {s: to, index: index}); }, 0);
+      }});
   }
 
   function renderCanvas() {
+    sortables.forEach(function (sortable) { sortable.destroy(); });
+    sortables = [];
     canvas.innerHTML = "";
     schema.sections.forEach(function (section, s) {
       var list = el("div", {"class": "fe-section", "data-section": s, "data-testid": "canvas-section-" + s});
@@ -138,17 +156,14 @@
       section.fields.forEach(function (field, f) {
         var isSelected = selected && selected !== "settings" && selected.s === s && selected.f === f;
         var flags = (field.required ? " *" : "") + (field.visible_if ? " 👁" : "") + (field.required_if ? " !" : "");
-        var card = el("div", {"class": "fe-card" + (isSelected ? " fe-selected" : ""), draggable: "true", tabindex: "0",
+        var card = el("div", {"class": "fe-card" + (isSelected ? " fe-selected" : ""), tabindex: "0",
           "data-testid": "canvas-field-" + field.key, "data-key": field.key, role: "button", "aria-pressed": isSelected ? "true" : "false",
           onclick: function () { selected = {s: s, f: f}; render(false); },
           onkeydown: function (event) {
             if (event.key === "Enter" || event.key === " ") { event.preventDefault(); selected = {s: s, f: f}; render(false); }
             if (event.altKey && event.key === "ArrowUp" && f > 0) { event.preventDefault(); moveField({s: s, f: f}, {s: s, index: f - 1}); }
             if (event.altKey && event.key === "ArrowDown" && f < section.fields.length - 1) { event.preventDefault(); moveField({s: s, f: f}, {s: s, index: f + 2}); }
-          },
-          ondragstart: function (event) { dragging = {s: s, f: f}; card.classList.add("fe-dragging");
-            event.dataTransfer.setData("text/plain", "move:" + s + ":" + f); event.dataTransfer.effectAllowed = "move"; },
-          ondragend: function () { dragging = null; card.classList.remove("fe-dragging"); clearMarks(); }},
+          }},
         [
           el("div", {"class": "d-flex justify-content-between align-items-start gap-1"}, [
             el("div", {}, [el("div", {"class": "fw-semibold small", text: field.label + flags}),
@@ -166,25 +181,7 @@
         ]);
         list.appendChild(card);
       });
-      list.addEventListener("dragover", function (event) {
-        event.preventDefault();
-        clearMarks();
-        list.classList.add("fe-over");
-        var cards = list.querySelectorAll(".fe-card"), index = dropIndex(list, event);
-        if (cards[index]) { cards[index].classList.add("fe-drop-before"); } else if (cards.length) { cards[cards.length - 1].classList.add("fe-drop-after"); }
-      });
-      list.addEventListener("dragleave", function (event) { if (!list.contains(event.relatedTarget)) { list.classList.remove("fe-over"); } });
-      list.addEventListener("drop", function (event) {
-        event.preventDefault();
-        var payload = event.dataTransfer.getData("text/plain") || "";
-        var index = dropIndex(list, event);
-        clearMarks();
-        if (payload.indexOf("new:") === 0) { addField(payload.slice(4), s, index); return; }
-        if (payload.indexOf("move:") === 0) {
-          var parts = payload.split(":");
-          moveField({s: +parts[1], f: +parts[2]}, {s: s, index: index});
-        } else if (dragging) { moveField(dragging, {s: s, index: index}); }
-      });
+      sortables.push(sectionSortable(list, s));
       canvas.appendChild(list);
     });
   }
@@ -440,11 +437,81 @@
       if (body.ok) { showMessage(body.message); } else { showProblems(body.problems); }
     });
   });
-  document.getElementById("fe-publish").addEventListener("click", function () {
-    if (!window.confirm(T.publish_confirm)) { return; }
-    post(data.urls.publish, {schema: schema}).then(function (r) { return r.json(); }).then(function (body) {
+  function publish(keyMap) {
+    post(data.urls.publish, {schema: schema, key_map: keyMap}).then(function (r) { return r.json(); }).then(function (body) {
       if (body.ok) { window.location.href = body.redirect; } else { showProblems(body.problems); }
     });
+  }
+
+  // --- the mapping of changed keys, asked for at publish (the server checks it again: forms_builder.keymap) ---
+  function keyChanges(renames) {
+    var before = {}, after = {}, oldOf = {};
+    data.published.forEach(function (f) { before[f.key] = f; });
+    allFields().forEach(function (f) { if (f.type !== "info") { after[f.key] = f; } });
+    Object.keys(renames).forEach(function (old) { if (renames[old]) { oldOf[renames[old]] = old; } });
+    var retyped = Object.keys(after).map(function (key) {
+      var old = oldOf[key] || key, was = before[old];
+      if (!was || was.type === after[key].type) { return null; }
+      return {key: key, old: old, from: was.type, to: after[key].type,
+        convertible: (data.conversions[was.type] || []).indexOf(after[key].type) !== -1};
+    }).filter(Boolean);
+    return {removed: Object.keys(before).filter(function (k) { return !after[k]; }),
+      added: Object.keys(after).filter(function (k) { return !before[k]; }), retyped: retyped, before: before, after: after};
+  }
+  function describe(field) { return field.label + " (" + field.key + " · " + (typeLabels[field.type] || field.type) + ")"; }
+  function showMapping() {
+    var renames = {}, convert = {};
+    function draw() {
+      var changes = keyChanges(renames);
+      status.innerHTML = "";
+      var box = el("div", {"class": "alert alert-warning py-2 mb-0", "data-testid": "key-map"}, [el("div", {"class": "fw-semibold mb-1", text: T.map_title})]);
+      if (changes.removed.length) {
+        box.appendChild(el("div", {"class": "small fw-semibold", text: T.map_removed}));
+        changes.removed.forEach(function (old) {
+          var taken = Object.keys(renames).filter(function (o) { return o !== old; }).map(function (o) { return renames[o]; });
+          box.appendChild(el("div", {"class": "d-flex gap-2 align-items-center mb-1 small"}, [
+            el("span", {text: describe(changes.before[old]) + " → " + T.map_renamed_to}),
+            el("select", {"class": "form-select form-select-sm w-auto", "data-testid": "key-map-rename-" + old, "aria-label": old,
+              onchange: function (event) { if (event.target.value) { renames[old] = event.target.value; } else { delete renames[old]; } draw(); }},
+            [el("option", {value: "", text: T.map_no_rename})].concat(changes.added.filter(function (k) { return taken.indexOf(k) === -1; }).map(function (k) {
+              return el("option", {value: k, text: describe(changes.after[k]), selected: renames[old] === k});
+            })))]));
+        });
+      }
+      if (changes.retyped.length) {
+        box.appendChild(el("div", {"class": "small fw-semibold mt-1", text: T.map_retyped}));
+        changes.retyped.forEach(function (change) {
+          if (!change.convertible) { delete convert[change.key]; }
+          var line = el("div", {"class": "d-flex gap-2 align-items-center mb-1 small"}, [
+            el("span", {text: describe(changes.after[change.key]) + ": " + (typeLabels[change.from] || change.from) + " → " + (typeLabels[change.to] || change.to)})]);
+          line.appendChild(change.convertible
+            ? el("select", {"class": "form-select form-select-sm w-auto", "data-testid": "key-map-convert-" + change.key, "aria-label": change.key,
+              onchange: function (event) { if (event.target.value === "convert") { convert[change.key] = true; } else { delete convert[change.key]; } }},
+            [el("option", {value: "keep", text: T.map_keep, selected: !convert[change.key]}),
+              el("option", {value: "convert", text: T.map_convert, selected: !!convert[change.key]})])
+            : el("span", {"class": "text-muted", text: T.map_unsafe}));
+          box.appendChild(line);
+        });
+      }
+      box.appendChild(el("div", {"class": "d-flex gap-2 mt-2"}, [
+        el("button", {type: "button", "class": "btn btn-sm btn-primary", "data-testid": "key-map-publish", text: T.map_publish,
+          onclick: function () {
+            var current = keyChanges(renames).retyped.map(function (c) { return c.key; });
+            publish({renames: renames, convert: Object.keys(convert).filter(function (k) { return current.indexOf(k) !== -1; })});
+          }}),
+        el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary", text: T.cancel, onclick: function () { status.innerHTML = ""; }})]));
+      status.appendChild(box);
+    }
+    draw();
+  }
+  document.getElementById("fe-publish").addEventListener("click", function () {
+    var changes = keyChanges({});
+    if (data.published.length && changes.removed.length && changes.added.length || changes.retyped.length) {
+      showMapping();
+      return;
+    }
+    if (!window.confirm(T.publish_confirm)) { return; }
+    publish({});
   });
 
   render();
