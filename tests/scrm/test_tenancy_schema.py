@@ -46,6 +46,11 @@ NOT_LEADING = {
                             ("forms_builder_formwebhookdelivery", "formhook_due_idx")]},
     "tickets_ticket.ticket_sla_sweep_idx": "the SLA sweep takes due tickets of every organization by time "
                                            "(cross-tenant maintenance)",
+    "forms_builder_formsubmission.formsub_data_gin": "a GIN index (jsonb_path_ops) of the answers for the filters "
+                                                     "on any field: GIN cannot lead with a btree column without "
+                                                     "btree_gin, and every such filter runs inside one form's (or one "
+                                                     "ticket type's) rows of one organization, found first through "
+                                                     "formsub_org_form_at_idx",
 }
 
 
