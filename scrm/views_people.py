@@ -19,6 +19,7 @@ from scrm.models import AgentProfile, CustomRole, Region, Role, Skill, Team, Use
 from scrm.platform.access import (
     ModuleRequiredMixin,
     settings_delete_response,
+    settings_form_errors,
     user_can_use_module,
     user_configures_agents,
     user_configures_regions,
@@ -43,12 +44,6 @@ def _style(form):
             continue
         field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
                                       else "form-control")
-
-
-def _errors_to_form(form, exc):
-    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 def _get(model, pk):
@@ -123,7 +118,7 @@ class _RegionPage(_Page):
                     organization=request.user.organization, by=request.user, region=region, name=data["name"],
                     code=data["code"], parent=data["parent"], level=data.get("level"), managers=data["managers"])
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_REGION_SAVED % {"name": saved.name})
                 url = reverse("scrm:region-list")
@@ -232,7 +227,7 @@ class _TeamPage(_Page):
                 saved = services.team_save(organization=request.user.organization, by=request.user, team=team,
                                            **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_TEAM_SAVED % {"name": saved.name})
                 return redirect("scrm:team-edit", pk=saved.pk)
@@ -371,7 +366,7 @@ class UserCreateView(_UserPage):
                 account, password = services.user_invite(organization=request.user.organization, by=request.user,
                                                          **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                settings_form_errors(form, exc)
             else:
                 # Shown on this answer only: the password is neither stored in clear nor put in the session.
                 return self.render_to_response(self._context(
@@ -401,7 +396,7 @@ class UserEditView(_UserPage):
                 services.user_update(organization=request.user.organization, by=request.user, user=account,
                                      **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_USER_SAVED % {"name": account.username})
                 return redirect("scrm:user-edit", pk=pk)
@@ -526,7 +521,7 @@ class AgentEditView(_AgentPage):
                 services.agent_profile_save(organization=request.user.organization, by=request.user,
                                             profile=profile, **data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                settings_form_errors(form, exc)
             else:
                 messages.success(request, MSG_AGENT_SAVED % {"name": profile.user})
                 return redirect("scrm:agent-list")
