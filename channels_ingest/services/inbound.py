@@ -24,16 +24,18 @@ def _insert_sql():
     """INSERT ... SELECT ... ON CONFLICT (organization, account, dedupe key) DO NOTHING RETURNING id: one round trip
     that stores a new event, or does nothing for a retry (whoever wins a race) or for a suspended organization. The
     organization's status is read by the statement itself: a suspension holds at once in every web process, even
-    one whose cached account (10 s) still says active."""
+    one whose cached account (10 s) still says active. Prepared once per database session (planning it cost as much
+    as running it): every parameter carries its type."""
     global _INSERT
     if _INSERT is None:
         table = connection.ops.quote_name(InboundEvent._meta.db_table)
         organizations = connection.ops.quote_name(Organization._meta.db_table)
         _INSERT = (
             f"INSERT INTO {table} (organization_id, account_id, kind, dedupe_key, from_user, raw, fields, status, "  # noqa: S608 - our table
-            "attempts, last_error, next_attempt_at, received_at, updated_at) SELECT %(organization)s, "
-            "%(account)s, %(kind)s, %(dedupe_key)s, %(from_user)s, %(raw)s, %(fields)s::jsonb, %(status)s, 0, '', "
-            f"%(next_attempt_at)s, %(now)s, %(now)s FROM {organizations} o WHERE o.id = %(organization)s "
+            "attempts, last_error, next_attempt_at, received_at, updated_at) SELECT %(organization)s::bigint, "
+            "%(account)s::bigint, %(kind)s::text, %(dedupe_key)s::text, %(from_user)s::text, %(raw)s::text, "
+            "%(fields)s::jsonb, %(status)s::text, 0, '', %(next_attempt_at)s::timestamptz, %(now)s::timestamptz, "
+            f"%(now)s::timestamptz FROM {organizations} o WHERE o.id = %(organization)s::bigint "
             "AND o.is_active ON CONFLICT (organization_id, account_id, dedupe_key) DO NOTHING RETURNING id"
         )
     return _INSERT
@@ -62,7 +64,7 @@ def event_store(*, account, raw, fields, kind, dedupe_key, from_user=""):
         "from_user": (from_user or "")[:128], "raw": raw,
         "fields": json.dumps(fields, ensure_ascii=False), "status": InboundEvent.Status.RECEIVED,
         "next_attempt_at": now + outbox.PUBLISH_GRACE, "now": now,
-    }, organization=account.organization_id)
+    }, organization=account.organization_id, prepared_as="inbound_event_insert")
     if not rows:
         # A retry of a stored event, or an organization suspended since this process cached its account: a second
         # query, on this rare path only, tells which.

@@ -3,7 +3,7 @@ from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpResponseForbidden, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
-from django.urls import resolve
+from django.urls import URLResolver, get_resolver
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -94,6 +94,7 @@ class CallbackFastPathMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.callback = convert_exception_to_response(self._view)
+        self._hooks = None
 
     def __call__(self, request):
         if request.path_info.startswith(self.PREFIX):
@@ -101,9 +102,18 @@ class CallbackFastPathMiddleware:
             return self.callback(request)
         return self.get_response(request)
 
-    @staticmethod
-    def _view(request):
+    def _resolver(self):
+        """The URLconf's own `hooks/` include, found once: resolving a callback there skips trying every page's
+        pattern first (a fifth of the web side's Python on this path). Without one, the whole URLconf."""
+        if self._hooks is None:
+            root = get_resolver()
+            found = [p for p in root.url_patterns if isinstance(p, URLResolver) and str(p.pattern) == "hooks/"]
+            self._hooks = (found[0], 1) if found else (root, 0)
+        return self._hooks
+
+    def _view(self, request):
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware would check it: a foreign Host is a 400
-        match = resolve(request.path_info)
+        resolver, skip = self._resolver()
+        match = resolver.resolve(request.path_info[skip:])
         request.resolver_match = match
         return match.func(request, *match.args, **match.kwargs)

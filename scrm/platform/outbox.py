@@ -194,7 +194,11 @@ class Batcher:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="scrm-outbox-publish", daemon=True)
                 self._thread.start()
-            self._cond.notify_all()
+            # Wake the thread only when what it waits for has happened (a first item, a full batch): a wake-up per
+            # item cost every callback a thread switch for a batch that was still lingering.
+            waiting = len(self._items)
+            if waiting == 1 or waiting >= self.max_batch:
+                self._cond.notify_all()
 
     def _take(self):
         items, self._items = self._items, []

@@ -184,3 +184,44 @@ def test_a_duplicate_tag_name_in_the_admin_is_a_form_error_not_a_crash():
     response = client.post("/admin/scrm/taggroup/add/", {**form, "name": "另一组"})
     assert response.status_code == 200
     assert response.context["inline_admin_formsets"][0].formset.errors[0]
+
+
+_PREPARED_SQL = ("SELECT count(*) FROM scrm_region WHERE organization_id = %(organization)s::bigint "
+                 "AND name <> %(name)s::text")
+
+
+def _prepared_names():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_is_prepared_once_per_session_and_again_after_a_reconnect():
+    from django.db import connection
+
+    from scrm.platform.tenancy import tenant_sql
+
+    first, second = (tenant.organization for tenant in tenant_pair())
+    with tenant_scope(first):
+        region_create(organization=first, name="华东", code="EAST", level=Region.Level.AREA)
+    for organization, expected in ((first, 1), (second, 0), (first, 1)):
+        rows = tenant_sql(_PREPARED_SQL, {"name": "-"}, organization=organization, prepared_as="test_region_count")
+        assert rows == [(expected,)]
+    assert "test_region_count" in _prepared_names()
+    connection.close()  # a new database session knows no prepared statement: it is prepared again on first use
+    assert tenant_sql(_PREPARED_SQL, {"name": "华东"}, organization=first, prepared_as="test_region_count") == [(0,)]
+    assert "test_region_count" in _prepared_names()
+
+
+def test_a_prepared_statement_keeps_the_tenant_guards():
+    from scrm.platform.tenancy import tenant_sql
+
+    with pytest.raises(ScopeError):
+        tenant_sql("SELECT 1 FROM scrm_region", organization=1, prepared_as="test_unscoped")
+    with pytest.raises(ValueError, match="VALUES"):
+        tenant_sql("INSERT INTO scrm_region (organization_id) VALUES %(values)s ON CONFLICT DO NOTHING "
+                   "RETURNING %(organization)s", organization=1, values=[(1,)], template="(%s)",
+                   prepared_as="test_values")
