@@ -13,12 +13,14 @@ from django.db.models.functions import Coalesce, TruncMonth
 from scrm.platform.tenancy import tenant_scope
 from settlement import partner_dashboard as dashboard
 from settlement.models import (
+    FinanceDay,
     FinanceDayMark,
     Order,
     Refund,
     ServiceJob,
     StatementLine,
 )
+from settlement.partner_tasks import finance_days_refresh_all
 from tests.settlement.partners import _channel, partner_with_store, region
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +255,17 @@ def test_the_region_alerts_read_the_rollup_up_to_date(organization, ledger):
 def test_a_dashboard_period_starts_at_a_local_midnight(organization):
     with tenant_scope(organization), pytest.raises(ValueError):
         dashboard.revenue_by_channel(since=datetime(2026, 5, 1, tzinfo=UTC))
+
+
+def test_beat_brings_every_organizations_rollup_up_to_date(organization, ledger):
+    regions, stores, _partner = ledger
+    with tenant_scope(organization):
+        Order.objects.create(organization=organization, store=stores[0], channel="youzan", external_number="B1",
+                             currency="CNY", paid_amount=Decimal("88.80"), status="paid", region=regions[0],
+                             paid_at=datetime(2026, 10, 15, 9, tzinfo=SHANGHAI))
+        assert FinanceDayMark.objects.exists()
+    finance_days_refresh_all()
+    with tenant_scope(organization):
+        assert not FinanceDayMark.objects.exists()
+        assert list(FinanceDay.objects.values_list("day", "source", "amount", "count")) == [
+            (date(2026, 10, 15), "paid", Decimal("88.80"), 1)]
