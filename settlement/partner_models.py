@@ -555,12 +555,14 @@ class FinanceDay(TenantModel):
 
 
 class FinanceDayMark(TenantModel):
-    """A local day whose ledger rows (orders paid, refunds, payment lines, service jobs) changed since the rollup was
-    last refreshed: inserted by triggers in the writing transaction, deleted by the refresh that recomputes the day.
-    Append-only rows (no unique key), so concurrent writers never wait for each other on a mark."""
+    """A local day of a source whose ledger rows (orders paid, refunds, payment lines, service jobs) changed since
+    the rollup was last refreshed: inserted by triggers in the writing transaction, deleted by the refresh that
+    recomputes that source's day. Append-only rows (no unique key), so concurrent writers never wait for each other
+    on a mark."""
 
     id = models.BigAutoField(primary_key=True)
     day = models.DateField(_("day"))
+    source = models.CharField(_("source"), max_length=8, choices=FinanceDay.Source.choices)
 
     class Meta:
         verbose_name = _("changed finance day")

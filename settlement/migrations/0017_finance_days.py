@@ -12,9 +12,9 @@ from django.db import migrations, models
 MARKS_SQL = """
 CREATE FUNCTION settlement_financeday_mark_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format('INSERT INTO settlement_financedaymark (organization_id, day) '
-                   'SELECT DISTINCT organization_id, (%1$I AT TIME ZONE ''Asia/Shanghai'')::date FROM changed '
-                   'WHERE %1$I IS NOT NULL', TG_ARGV[0]);
+    EXECUTE format('INSERT INTO settlement_financedaymark (organization_id, day, source) '
+                   'SELECT DISTINCT organization_id, (%1$I AT TIME ZONE ''Asia/Shanghai'')::date, %2$L FROM changed '
+                   'WHERE %1$I IS NOT NULL', TG_ARGV[0], TG_ARGV[1]);
     RETURN NULL;
 END $$;
 
@@ -23,8 +23,8 @@ DECLARE
     before timestamptz := (to_jsonb(OLD) ->> TG_ARGV[0])::timestamptz;
     after timestamptz := (to_jsonb(NEW) ->> TG_ARGV[0])::timestamptz;
 BEGIN
-    INSERT INTO settlement_financedaymark (organization_id, day)
-    SELECT DISTINCT o, (t AT TIME ZONE 'Asia/Shanghai')::date
+    INSERT INTO settlement_financedaymark (organization_id, day, source)
+    SELECT DISTINCT o, (t AT TIME ZONE 'Asia/Shanghai')::date, TG_ARGV[1]
     FROM (VALUES (OLD.organization_id, before), (NEW.organization_id, after)) AS v (o, t) WHERE t IS NOT NULL;
     RETURN NULL;
 END $$;
@@ -32,37 +32,38 @@ END $$;
 -- A refund's figures carry its order's region: an order moving region marks its refunds' days.
 CREATE FUNCTION settlement_financeday_mark_order_refunds() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO settlement_financedaymark (organization_id, day)
-    SELECT DISTINCT organization_id, (refunded_at AT TIME ZONE 'Asia/Shanghai')::date FROM settlement_refund
+    INSERT INTO settlement_financedaymark (organization_id, day, source)
+    SELECT DISTINCT organization_id, (refunded_at AT TIME ZONE 'Asia/Shanghai')::date, 'refunded' FROM settlement_refund
     WHERE order_id = NEW.id AND refunded_at IS NOT NULL;
     RETURN NULL;
 END $$;
 """
 
-# (table, the moment whose local day a row counts in, the columns a figure reads)
+# (table, the moment whose local day a row counts in, the rollup's source, the columns a figure reads)
 MARKED = (
-    ("settlement_order", "paid_at", ("organization_id", "paid_at", "paid_amount", "currency", "region_id", "channel")),
-    ("settlement_refund", "refunded_at",
+    ("settlement_order", "paid_at", "paid", ("organization_id", "paid_at", "paid_amount", "currency", "region_id", "channel")),
+    ("settlement_refund", "refunded_at", "refunded",
      ("organization_id", "refunded_at", "amount", "currency", "status", "order_id")),
-    ("settlement_statementline", "occurred_at", ("organization_id", "occurred_at", "fee", "currency", "kind")),
-    ("settlement_servicejob", "completed_at",
+    ("settlement_statementline", "occurred_at", "fee", ("organization_id", "occurred_at", "fee", "currency", "kind")),
+    ("settlement_servicejob", "completed_at", "service",
      ("organization_id", "completed_at", "status", "kind", "tier", "currency", "region_id", "price_total",
       "material_total", "payout_total")),
 )
 
 
-def _triggers(table, moment, columns):
+def _triggers(table, moment, source, columns):
     changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in columns)
     return f"""
 CREATE TRIGGER {table}_fd_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION settlement_financeday_mark_rows('{moment}');
+    FOR EACH STATEMENT EXECUTE FUNCTION settlement_financeday_mark_rows('{moment}', '{source}');
 CREATE TRIGGER {table}_fd_delete AFTER DELETE ON {table} REFERENCING OLD TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION settlement_financeday_mark_rows('{moment}');
+    FOR EACH STATEMENT EXECUTE FUNCTION settlement_financeday_mark_rows('{moment}', '{source}');
 CREATE TRIGGER {table}_fd_update AFTER UPDATE ON {table} FOR EACH ROW WHEN ({changed})
-    EXECUTE FUNCTION settlement_financeday_mark_row('{moment}');
+    EXECUTE FUNCTION settlement_financeday_mark_row('{moment}', '{source}');
 -- What is already there: every day of the table marked, so the first read fills the rollup.
-INSERT INTO settlement_financedaymark (organization_id, day)
-SELECT DISTINCT organization_id, ({moment} AT TIME ZONE 'Asia/Shanghai')::date FROM {table} WHERE {moment} IS NOT NULL;
+INSERT INTO settlement_financedaymark (organization_id, day, source)
+SELECT DISTINCT organization_id, ({moment} AT TIME ZONE 'Asia/Shanghai')::date, '{source}' FROM {table}
+WHERE {moment} IS NOT NULL;
 """
 
 
@@ -74,7 +75,7 @@ BACKWARD = "".join(f"""
 DROP TRIGGER {table}_fd_insert ON {table};
 DROP TRIGGER {table}_fd_delete ON {table};
 DROP TRIGGER {table}_fd_update ON {table};
-""" for table, _moment, _columns in MARKED) + """
+""" for table, *_rest in MARKED) + """
 DROP TRIGGER settlement_order_fd_region ON settlement_order;
 DROP FUNCTION settlement_financeday_mark_rows();
 DROP FUNCTION settlement_financeday_mark_row();
@@ -95,6 +96,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
                 ('day', models.DateField(verbose_name='day')),
+                ('source', models.CharField(choices=[('paid', 'Paid orders'), ('refunded', 'Refunds'), ('fee', 'Channel fees'), ('service', 'Service jobs')], max_length=8, verbose_name='source')),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='scrm.organization', verbose_name='organization')),
             ],
             options={
