@@ -154,6 +154,8 @@ CELERY_BEAT_SCHEDULE = {
     "settlement-statement-folder": {"task": "settlement.tasks.statement_folder_sweep", "schedule": 60.0},
     # Partner statements of the periods that ended yesterday (one run per period: hourly is idempotent).
     "settlement-cycles": {"task": "settlement.partner_tasks.settlement_cycles_start", "schedule": 3600.0},
+    # The finance dashboard's rollup: the days changed since recomputed (a dashboard read does it too).
+    "settlement-finance-days": {"task": "settlement.partner_tasks.finance_days_refresh", "schedule": 60.0},
 }
 # Where payment channel statements may be dropped for import: <dir>/<organization slug>/<channel code>/*.csv|zip|xlsx;
 # each file is moved to done/ (accepted: its import page says the rest) or failed/ (refused, with a .txt saying why)

@@ -299,6 +299,8 @@ from settlement.partner_models import (  # noqa: E402, F401
     CityTier,
     Cycle,
     ExchangeRate,
+    FinanceDay,
+    FinanceDayMark,
     Partner,
     PartnerStore,
     RegionAlert,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -18,8 +18,9 @@ from django.views.generic import TemplateView
 from notifications.models import Notification
 from notifications.services import notify
 from scrm.models import Role, User
-from scrm.platform.tenancy import tenant_scope
-from settlement.models import MatchClass, Order, Refund, RegionAlert, ServiceJob, StatementLine
+from scrm.platform.tenancy import current_organization_id, tenant_scope
+from settlement.models import FinanceDay, MatchClass, RegionAlert, ServiceJob, StatementLine
+from settlement.partner_rollup import finance_days_refresh
 from settlement.partner_views import _FinanceMixin
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -27,7 +28,8 @@ MONTHS = 6
 TRAILING = 3  # months the alert compares against
 MSG_ALERT_TITLE = _("%(region)s: %(metric)s %(value)s%% in %(month)s (trailing average %(baseline)s%%)")
 ZERO = Decimal("0")
-_MONEY = DecimalField(max_digits=18, decimal_places=2)
+_MONEY = DecimalField(max_digits=20, decimal_places=2)
+Source = FinanceDay.Source
 
 
 def _threshold():
@@ -52,23 +54,35 @@ def _month(value):
     return value.date().isoformat()[:7] if hasattr(value, "date") else value.isoformat()[:7]
 
 
+def _day(since):
+    """The local (Asia/Shanghai) day a dashboard period starts: the rollup is per day, so a period starts at a local
+    midnight (or is given as a date)."""
+    if not isinstance(since, datetime):
+        return since
+    local = since.astimezone(SHANGHAI)
+    if local.time() != time.min:
+        raise ValueError(f"a dashboard period starts at a local midnight, not {local.isoformat()}")
+    return local.date()
+
+
+def _days(since, *sources):
+    """The rollup's rows of `sources` from the local day of `since` on, brought up to date first (the freshness rule
+    of settlement.partner_rollup)."""
+    finance_days_refresh(current_organization_id())
+    return FinanceDay.objects.filter(source__in=sources, day__gte=_day(since))
+
+
 def revenue_by_month(*, since):
     """Paid orders, refunds and channel fees per month and currency (margin = paid − refunds − fees)."""
-    month = TruncMonth("paid_at", tzinfo=SHANGHAI)
-    paid = (Order.objects.filter(paid_at__gte=since).annotate(month=month).values("month", "currency")
-            .annotate(total=Sum("paid_amount"), n=Count("pk")).order_by("month", "currency"))
-    refunds = (Refund.objects.filter(status=Refund.Status.REFUNDED, refunded_at__gte=since)
-               .annotate(month=TruncMonth("refunded_at", tzinfo=SHANGHAI)).values("month", "currency")
-               .annotate(total=Sum("amount")).order_by())
-    fees = (StatementLine.objects.filter(kind=StatementLine.Kind.PAYMENT, occurred_at__gte=since)
-            .annotate(month=TruncMonth("occurred_at", tzinfo=SHANGHAI)).values("month", "currency")
-            .annotate(total=Sum("fee")).order_by())
+    sums = (_days(since, Source.PAID, Source.REFUNDED, Source.FEE).annotate(month=TruncMonth("day"))
+            .values("month", "currency", "source").annotate(amount=Sum("amount"), fee=Sum("fee")).order_by())
     rows = {}
-    for source, key in ((paid, "revenue"), (refunds, "refunds"), (fees, "fees")):
-        for row in source:
-            entry = rows.setdefault((_month(row["month"]), row["currency"]),
-                                    {"revenue": ZERO, "refunds": ZERO, "fees": ZERO})
-            entry[key] = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
+    for row in sums:
+        entry = rows.setdefault((_month(row["month"]), row["currency"]),
+                                {"revenue": ZERO, "refunds": ZERO, "fees": ZERO})
+        key, total = {Source.PAID: ("revenue", row["amount"]), Source.REFUNDED: ("refunds", row["amount"]),
+                      Source.FEE: ("fees", row["fee"])}[row["source"]]
+        entry[key] = Decimal(total or 0).quantize(Decimal("0.01"))
     result = []
     for (month, currency), entry in sorted(rows.items()):
         entry["margin"] = entry["revenue"] - entry["refunds"] - entry["fees"]
@@ -79,8 +93,8 @@ def revenue_by_month(*, since):
 def revenue_by_region(*, since):
     """Revenue per region and currency, each with its heat (10, 25, 50, 75 or 100: its share of the largest of
     its currency), the shading of the dashboard's region heat map."""
-    rows = list(Order.objects.filter(paid_at__gte=since).values("region__name", "currency")
-                .annotate(total=Sum("paid_amount"), n=Count("pk")).order_by("-total")[:30])
+    rows = list(_days(since, Source.PAID).values("region__name", "currency")
+                .annotate(total=Sum("amount"), n=Sum("count")).order_by("-total")[:30])
     top = {}
     for row in rows:
         top[row["currency"]] = max(top.get(row["currency"], 0), row["total"] or 0)
@@ -92,18 +106,19 @@ def revenue_by_region(*, since):
 
 
 def revenue_by_channel(*, since):
-    return list(Order.objects.filter(paid_at__gte=since).values("channel", "currency")
-                .annotate(total=Sum("paid_amount"), n=Count("pk")).order_by("-total"))
+    return list(_days(since, Source.PAID).values("channel", "currency")
+                .annotate(total=Sum("amount"), n=Sum("count")).order_by("-total"))
 
 
 def services_by_kind_and_tier(*, since):
-    """Service revenue, cost (materials and technician payouts) and margin per service type and city tier."""
-    margin = ExpressionWrapper(F("price_total") - F("material_total") - F("payout_total"), output_field=_MONEY)
-    return list(ServiceJob.objects.filter(status__in=[ServiceJob.Status.COMPLETED, ServiceJob.Status.CONFIRMED],
-                                          completed_at__gte=since)
-                .values("kind", "tier", "currency")
-                .annotate(n=Count("pk"), revenue=Sum("price_total"), materials=Sum("material_total"),
-                          payouts=Sum("payout_total"), margin=Sum(margin)).order_by("kind", "tier"))
+    """Service revenue, cost (materials and technician payouts) and margin per service type and city tier (jobs
+    completed or confirmed)."""
+    margin = ExpressionWrapper(F("amount") - F("materials") - F("payouts"), output_field=_MONEY)
+    # The margin first: the sums below take the names of the rollup's columns.
+    return list(_days(since, Source.SERVICE).values("tier", "currency", kind=F("service_kind"))
+                .annotate(margin=Sum(margin))
+                .annotate(n=Sum("count"), revenue=Sum("amount"), materials=Sum("materials"), payouts=Sum("payouts"))
+                .order_by("kind", "tier"))
 
 
 def match_rate(*, since):
@@ -118,27 +133,21 @@ def match_rate(*, since):
 def _region_months(*, since):
     """Per region and month: paid total, refunded total, service revenue and margin (all currencies together:
     rates and margins are ratios)."""
-    paid = (Order.objects.filter(paid_at__gte=since, region__isnull=False)
-            .annotate(month=TruncMonth("paid_at", tzinfo=SHANGHAI)).values("region", "month")
-            .annotate(total=Sum("paid_amount")).order_by())
-    refunded = (Refund.objects.filter(status=Refund.Status.REFUNDED, refunded_at__gte=since,
-                                      order__region__isnull=False)
-                .annotate(month=TruncMonth("refunded_at", tzinfo=SHANGHAI)).values("order__region", "month")
-                .annotate(total=Sum("amount")).order_by())
-    margin = ExpressionWrapper(F("price_total") - F("material_total") - F("payout_total"), output_field=_MONEY)
-    services = (ServiceJob.objects.filter(completed_at__gte=since, region__isnull=False,
-                                          status__in=[ServiceJob.Status.COMPLETED, ServiceJob.Status.CONFIRMED])
-                .annotate(month=TruncMonth("completed_at", tzinfo=SHANGHAI)).values("region", "month")
-                .annotate(revenue=Coalesce(Sum("price_total"), ZERO, output_field=_MONEY),
-                          margin=Coalesce(Sum(margin), ZERO, output_field=_MONEY)).order_by())
+    month = TruncMonth("day")
+    rows = (_days(since, Source.PAID, Source.REFUNDED, Source.SERVICE).filter(region__isnull=False)
+            .annotate(month=month).values("region", "month", "source")
+            .annotate(total=Sum("amount"),
+                      margin=Sum(ExpressionWrapper(F("amount") - F("materials") - F("payouts"),
+                                                   output_field=_MONEY))).order_by())
     table = {}
-    for row in paid:
-        table.setdefault(row["region"], {}).setdefault(_month(row["month"]), {})["paid"] = row["total"] or ZERO
-    for row in refunded:
-        table.setdefault(row["order__region"], {}).setdefault(_month(row["month"]), {})["refunded"] = row["total"]
-    for row in services:
+    for row in rows:
         cell = table.setdefault(row["region"], {}).setdefault(_month(row["month"]), {})
-        cell["revenue"], cell["margin"] = row["revenue"], row["margin"]
+        if row["source"] == Source.PAID:
+            cell["paid"] = row["total"] or ZERO
+        elif row["source"] == Source.REFUNDED:
+            cell["refunded"] = row["total"]
+        else:
+            cell["revenue"], cell["margin"] = row["total"], row["margin"]
     return table
 
 

@@ -519,3 +519,51 @@ class RegionAlert(TenantModel):
         ordering = ["-month", "region"]
         constraints = [models.UniqueConstraint(fields=["organization", "region", "metric", "month"],
                                                name="regionalert_uniq")]
+
+
+class FinanceDay(TenantModel):
+    """The finance dashboard's daily rollup: per local (Asia/Shanghai) day, source and dimensions, the sums the
+    dashboard reads instead of millions of ledger rows. Written only by `settlement.partner_rollup`: the days marked
+    changed (FinanceDayMark, by the ledger tables' triggers) are recomputed from the ledger before any read."""
+
+    class Source(models.TextChoices):
+        PAID = "paid", _("Paid orders")
+        REFUNDED = "refunded", _("Refunds")
+        FEE = "fee", _("Channel fees")
+        SERVICE = "service", _("Service jobs")
+
+    day = models.DateField(_("day"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    # The order's (a refund's: its order's; a job's: its own) region; no constraint: the day is recomputed when an
+    # order's region changes.
+    region = models.ForeignKey("scrm.Region", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                               blank=True, related_name="+", verbose_name=_("region"))
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    service_kind = models.CharField(_("service type"), max_length=16, blank=True)
+    tier = models.PositiveSmallIntegerField(_("city tier"), default=0)
+    amount = models.DecimalField(_("amount"), default=0, max_digits=20, decimal_places=2)  # paid, refunded, price
+    fee = models.DecimalField(_("fee"), default=0, max_digits=22, decimal_places=5)
+    materials = models.DecimalField(_("materials"), default=0, max_digits=20, decimal_places=2)
+    payouts = models.DecimalField(_("technician payouts"), default=0, max_digits=20, decimal_places=2)
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("finance day")
+        verbose_name_plural = _("finance days")
+        indexes = [models.Index(fields=["organization", "source", "day"], name="financeday_source_day_idx")]
+
+
+class FinanceDayMark(TenantModel):
+    """A local day of a source whose ledger rows (orders paid, refunds, payment lines, service jobs) changed since
+    the rollup was last refreshed: inserted by triggers in the writing transaction, deleted by the refresh that
+    recomputes that source's day. Append-only rows (no unique key), so concurrent writers never wait for each other
+    on a mark."""
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField(_("day"))
+    source = models.CharField(_("source"), max_length=8, choices=FinanceDay.Source.choices)
+
+    class Meta:
+        verbose_name = _("changed finance day")
+        verbose_name_plural = _("changed finance days")

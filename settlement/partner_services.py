@@ -26,8 +26,8 @@ from scrm.models.imports import JOB_STATES
 from scrm.platform import outbox
 from scrm.platform.audit import settings_change_record
 from scrm.platform.crypto import secret_encrypt
-from scrm.platform.locks import advisory_xact_lock
-from scrm.platform.tenancy import tenant_scope
+from scrm.platform.locks import advisory_xact_lock, advisory_xact_locks
+from scrm.platform.tenancy import tenant_bulk_update, tenant_scope
 from settlement import partner_errors as msg
 from settlement.errors import SettlementError
 from settlement.models import (
@@ -53,6 +53,7 @@ from settlement.models import (
     StatementLine,
 )
 from settlement.partner_money import (
+    TOTAL_FIELDS,
     Adjustment,
     Group,
     Inputs,
@@ -75,10 +76,10 @@ _ACCOUNT = re.compile(r"^[0-9 ]+$")
 
 __all__ = [
     "audit_record", "audit_snapshot", "city_tiers_set", "exchange_rate_set", "partner_save", "period_bounds",
-    "reconciled_payment_lines", "rule_create", "rule_for",
+    "reconciled_payment_lines", "rule_create", "rule_for", "RuleBook",
     "rule_update", "service_job_complete", "service_job_confirm", "service_job_from_ticket", "service_price_set",
     "settlement_run_execute", "settlement_run_request", "statement_adjust", "statement_approve",
-    "statement_generate", "statement_mark_paid", "statement_reopen", "statement_review",
+    "statement_generate", "statements_generate", "statement_mark_paid", "statement_reopen", "statement_review",
 ]
 
 
@@ -262,24 +263,36 @@ def rule_update(*, rule, actor=None, **fields):
         return rule
 
 
+class RuleBook:
+    """Every rule started by `day`, read once (one query), and the rule of each partner resolved in memory: its own
+    latest rule, else that of its region or the nearest region above it (the region tree walked up its path), else
+    the organization's default rule."""
+
+    def __init__(self, day):
+        self.own, self.scoped = {}, {}
+        for rule in SettlementRule.objects.filter(valid_from__lte=day).select_related("region"):
+            if rule.partner_id:
+                table, key = self.own, rule.partner_id
+            else:
+                table, key = self.scoped, rule.region.path if rule.region_id else ""
+            if key not in table or rule.valid_from > table[key].valid_from:
+                table[key] = rule
+
+    def rule(self, partner):
+        own = self.own.get(partner.pk)
+        if own is not None:
+            return own
+        path = partner.region.path if partner.region_id else ""
+        ancestors = [path[:i + 1] for i, char in enumerate(path) if char == "/" and i > 0]
+        for region_path in reversed(ancestors):  # the nearest first
+            if region_path in self.scoped:
+                return self.scoped[region_path]
+        return self.scoped.get("")
+
+
 def rule_for(partner, day):
-    """The rule settling `partner` on `day`: its own latest rule started by then, else that of its region or the
-    nearest region above it, else the organization's default rule. None when there is none."""
-    own = SettlementRule.objects.filter(partner=partner, valid_from__lte=day).order_by("-valid_from").first()
-    if own is not None:
-        return own
-    path = partner.region.path
-    ancestors = [path[:i + 1] for i, char in enumerate(path) if char == "/" and i > 0]
-    candidates = (SettlementRule.objects.filter(partner__isnull=True, valid_from__lte=day)
-                  .filter(Q(region__path__in=ancestors) | Q(region__isnull=True))
-                  .select_related("region"))
-    best = None
-    for rule in candidates:
-        depth = len(rule.region.path) if rule.region_id else 0
-        key = (depth, rule.valid_from)
-        if best is None or key > best[0]:
-            best = (key, rule)
-    return best[1] if best else None
+    """The rule settling `partner` on `day` (see RuleBook). None when there is none."""
+    return RuleBook(day).rule(partner)
 
 
 # --- Exchange rates --------------------------------------------------------------------------------------------------
@@ -587,10 +600,11 @@ def period_sums(partners, start, end):
                          for kind, cells in kinds.items()} for partner_id, kinds in merged.items()}
 
 
-def statement_inputs(partner, rule, start, end, adjustments=(), sums=None):
+def statement_inputs(partner, rule, start, end, adjustments=(), sums=None, rates=None):
     """The period's sums for `partner` (`sums`: read already by `period_sums` for many partners; else read here),
-    converted at the rule's rates (refused with the missing rate's pair and date)."""
-    rates = _Rates(rule.currency)
+    converted at the rule's rates (refused with the missing rate's pair and date). `rates`: a _Rates of the rule's
+    currency shared by the statements of a chunk."""
+    rates = rates or _Rates(rule.currency)
     conversion_day = end if rule.conversion_date == SettlementRule.ConversionDate.PERIOD_END else None
     if sums is None:
         sums = period_sums([partner], start, end).get(partner.pk, {})
@@ -624,62 +638,142 @@ def _line_description(line):
     return f"{label} ({line.source_currency})" if line.source_currency else label
 
 
+# The statement's columns a regeneration writes (one UPDATE for a chunk's drafts).
+_GENERATED_FIELDS = ("rule", "currency", "status", *TOTAL_FIELDS.values(), "subtotal", "tax_included", "payable",
+                     "below_minimum", "order_count", "job_count", "generated_at")
+
+
 @transaction.atomic
-def statement_generate(*, partner, period_start, period_end, actor=None, rule=None, sums=None):
+def statement_generate(*, partner, period_start, period_end, actor=None):
     """Draft (or redraft) the partner's statement of the period. Idempotent: generating a draft again gives the
     same lines. A reviewed, approved or paid statement is returned as it is. Returns (statement, generated).
-    `rule` and `sums`: found already by a run for many partners (`rule_for`, `period_sums`)."""
+    A chunk of one of `statements_generate`; refused (SettlementError, nothing written) as that partner would be."""
+    [result] = statements_generate(partners=[partner], period_start=period_start, period_end=period_end,
+                                   actor=actor).values()
+    if isinstance(result, SettlementError):
+        raise result
+    return result
+
+
+@transaction.atomic
+def statements_generate(*, partners, period_start, period_end, actor=None, rules=None):
+    """Draft (or redraft) the statements of the period of many partners (of one organization) at once:
+    {partner id: (statement, generated)}, or the SettlementError refusing that partner (no rule, a missing exchange
+    rate: nothing of it written, the others are). Reviewed, approved and paid statements are returned as they are.
+
+    A fixed few queries for the whole chunk, whatever its size: the partners' locks, their statements of the
+    period, the rules (once: `rules`, a RuleBook of the period's start, may be shared by the chunks of a run), the
+    period's sums (`period_sums`), the pending adjustments and carried-over statements; then the writes: the new
+    statements, one UPDATE of the drafts, one DELETE of their lines, one INSERT of all lines, the adjustments and
+    carried statements taken, the events. Each statement is computed by `statement_compute` as one would be alone,
+    so a chunk gives the lines one-by-one generation gives."""
     if period_end < period_start:
         raise SettlementError(msg.MSG_PERIOD)
-    with tenant_scope(partner.organization_id):
-        advisory_xact_lock("settlement-statement", partner.organization_id, partner.pk)
-        statement = (SettlementStatement.objects.select_for_update()
-                     .filter(partner=partner, period_start=period_start, period_end=period_end).first())
-        if statement is not None and statement.status != Status.DRAFT:
-            return statement, False
-        rule = rule or rule_for(partner, period_start)
-        if rule is None:
-            raise SettlementError(msg.MSG_NO_RULE % {"partner": partner, "date": period_start})
-        created = statement is None
-        if created:
-            statement = SettlementStatement(organization_id=partner.organization_id, partner=partner,
-                                            period_start=period_start, period_end=period_end)
-        # Corrections waiting for this partner (and those already in this draft), and earlier approved statements
-        # below the minimum payout, carried forward.
-        pending = list(SettlementAdjustment.objects.filter(partner=partner)
-                       .filter(Q(statement__isnull=True) | Q(statement=statement.pk)).order_by("created_at", "pk"))
-        carried = list(SettlementStatement.objects.filter(
-            partner=partner, status=Status.APPROVED, below_minimum=True, period_end__lt=period_start)
-            .filter(Q(carried_into__isnull=True) | Q(carried_into=statement.pk)).order_by("period_start"))
-        adjustments = [Adjustment(a.amount, a.reason, a) for a in pending if a.currency == rule.currency]
-        adjustments += [Adjustment(s.payable, f"{s.period_start} – {s.period_end} carried forward", s)
-                        for s in carried if s.currency == rule.currency]
-        inputs, order_count, job_count = statement_inputs(partner, rule, period_start, period_end, adjustments,
-                                                          sums=sums)
-        result = statement_compute(inputs, _terms(rule))
-        statement.rule, statement.currency, statement.status = rule, rule.currency, Status.DRAFT
-        for name, value in result.totals.items():
-            setattr(statement, name, value)
-        statement.subtotal, statement.tax_included = result.subtotal, result.tax_included
-        statement.payable, statement.below_minimum = result.payable, result.below_minimum
-        statement.order_count, statement.job_count = order_count, job_count
-        statement.generated_at = timezone.now()
-        statement.save()
-        statement.lines.all().delete()
-        SettlementStatementLine.objects.bulk_create([
-            SettlementStatementLine(
-                organization_id=statement.organization_id, statement=statement, position=n, kind=line.kind,
-                description=_line_description(line)[:255], count=line.count, source_currency=line.source_currency,
-                source_amount=line.source_amount, rate=line.rate, amount=line.amount,
-                adjustment=line.adjustment if isinstance(line.adjustment, SettlementAdjustment) else None)
-            for n, line in enumerate(result.lines, start=1)])
-        SettlementAdjustment.objects.filter(pk__in=[a.pk for a in pending if a.currency == rule.currency]).update(
-            statement=statement)
-        SettlementStatement.objects.filter(pk__in=[s.pk for s in carried if s.currency == rule.currency]).update(
-            carried_into=statement)
-        _event(statement, Event.GENERATED if created else Event.REGENERATED, actor,
-               payable=str(statement.payable), orders=order_count, jobs=job_count)
-        return statement, True
+    partners = list(partners)
+    if not partners:
+        return {}
+    organization_id = partners[0].organization_id
+    with tenant_scope(organization_id):
+        advisory_xact_locks([("settlement-statement", organization_id, partner.pk) for partner in partners])
+        existing = {statement.partner_id: statement for statement in SettlementStatement.objects.select_for_update()
+                    .filter(partner__in=[partner.pk for partner in partners], period_start=period_start,
+                            period_end=period_end)}
+        rules = rules or RuleBook(period_start)
+        results, todo = {}, []
+        for partner in partners:
+            statement = existing.get(partner.pk)
+            if statement is not None and statement.status != Status.DRAFT:
+                results[partner.pk] = (statement, False)
+                continue
+            rule = rules.rule(partner)
+            if rule is None:
+                results[partner.pk] = SettlementError(msg.MSG_NO_RULE % {"partner": partner, "date": period_start})
+                continue
+            todo.append((partner, rule, statement))
+        if not todo:
+            return results
+        ids = [partner.pk for partner, _rule, _statement in todo]
+        drafts = [statement.pk for _partner, _rule, statement in todo if statement is not None]
+        # Corrections waiting for these partners (and those already in their drafts), and earlier approved
+        # statements below the minimum payout, carried forward.
+        pending, carried = {}, {}
+        for adjustment in (SettlementAdjustment.objects.filter(partner__in=ids)
+                           .filter(Q(statement__isnull=True) | Q(statement__in=drafts)).order_by("created_at", "pk")):
+            pending.setdefault(adjustment.partner_id, []).append(adjustment)
+        below = SettlementStatement.objects.filter(partner__in=ids, status=Status.APPROVED, below_minimum=True,
+                                                   period_end__lt=period_start)
+        for earlier in (below.filter(Q(carried_into__isnull=True) | Q(carried_into__in=drafts))
+                        .order_by("period_start", "pk")):
+            carried.setdefault(earlier.partner_id, []).append(earlier)
+        sums = period_sums([partner for partner, _rule, _statement in todo], period_start, period_end)
+        rates, now, done = {}, timezone.now(), []
+        for partner, rule, statement in todo:
+            own = statement.pk if statement is not None else None
+            taken = [a for a in pending.get(partner.pk, ()) if a.statement_id in (None, own)
+                     and a.currency == rule.currency]
+            forward = [s for s in carried.get(partner.pk, ()) if s.carried_into_id in (None, own)
+                       and s.currency == rule.currency]
+            adjustments = [Adjustment(a.amount, a.reason, a) for a in taken]
+            adjustments += [Adjustment(s.payable, f"{s.period_start} – {s.period_end} carried forward", s)
+                            for s in forward]
+            try:
+                inputs, order_count, job_count = statement_inputs(
+                    partner, rule, period_start, period_end, adjustments, sums=sums.get(partner.pk, {}),
+                    rates=rates.setdefault(rule.currency, _Rates(rule.currency)))
+            except SettlementError as error:
+                results[partner.pk] = error
+                continue
+            result = statement_compute(inputs, _terms(rule))
+            created = statement is None
+            if created:
+                statement = SettlementStatement(organization_id=organization_id, partner=partner,
+                                                period_start=period_start, period_end=period_end)
+            statement.rule, statement.currency, statement.status = rule, rule.currency, Status.DRAFT
+            for name, value in result.totals.items():
+                setattr(statement, name, value)
+            statement.subtotal, statement.tax_included = result.subtotal, result.tax_included
+            statement.payable, statement.below_minimum = result.payable, result.below_minimum
+            statement.order_count, statement.job_count = order_count, job_count
+            statement.generated_at = now
+            done.append((statement, created, result, taken, forward))
+            results[partner.pk] = (statement, True)
+        _statements_write(organization_id, done, actor)
+        return results
+
+
+def _statements_write(organization_id, done, actor):
+    """The writes of a chunk's computed statements: [(statement, created, result, adjustments taken, statements
+    carried)]."""
+    if not done:
+        return
+    SettlementStatement.objects.bulk_create([statement for statement, created, *_rest in done if created])
+    redrafted = [statement for statement, created, *_rest in done if not created]
+    tenant_bulk_update(redrafted, _GENERATED_FIELDS, organization=organization_id)
+    if redrafted:
+        SettlementStatementLine.objects.filter(statement__in=[statement.pk for statement in redrafted]).delete()
+    SettlementStatementLine.objects.bulk_create([
+        SettlementStatementLine(
+            organization_id=organization_id, statement=statement, position=n, kind=line.kind,
+            description=_line_description(line)[:255], count=line.count, source_currency=line.source_currency,
+            source_amount=line.source_amount, rate=line.rate, amount=line.amount,
+            adjustment=line.adjustment if isinstance(line.adjustment, SettlementAdjustment) else None)
+        for statement, _created, result, _taken, _forward in done for n, line in enumerate(result.lines, start=1)])
+    adjustments, earlier = [], []
+    for statement, _created, _result, taken, forward in done:
+        for adjustment in taken:
+            adjustment.statement = statement
+        for carried in forward:
+            carried.carried_into = statement
+        adjustments += taken
+        earlier += forward
+    tenant_bulk_update(adjustments, ["statement"], organization=organization_id)
+    tenant_bulk_update(earlier, ["carried_into"], organization=organization_id)
+    SettlementStatementEvent.objects.bulk_create([
+        SettlementStatementEvent(organization_id=organization_id, statement=statement,
+                                 action=Event.GENERATED if created else Event.REGENERATED, by=actor,
+                                 detail={"payable": str(statement.payable), "orders": statement.order_count,
+                                         "jobs": statement.job_count})
+        for statement, created, *_rest in done])
 
 
 def _locked(statement_id):
@@ -820,28 +914,27 @@ def settlement_run_request(*, organization, cycle, day, actor=None):
 
 
 def settlement_run_execute(*, run_id):
-    """The job: each partner's statement in its own transaction, so one refused partner (a missing exchange rate)
-    is listed on the run and the others are generated."""
+    """The job: the statements of every active partner whose rule has the run's cycle, RUN_CHUNK partners per
+    transaction (`statements_generate`); a refused partner (a missing exchange rate) is listed on the run and the
+    others are generated."""
     run = SettlementRun.objects.get(pk=run_id)
     SettlementRun.objects.filter(pk=run.pk).update(status=SettlementRun.Status.RUNNING)
     generated = skipped = 0
     problems = []
-    partners = list(Partner.objects.filter(active=True).select_related("region").order_by("pk"))
+    rules = RuleBook(run.period_start)
+    partners = [partner for partner in Partner.objects.filter(active=True).select_related("region").order_by("pk")
+                if (rule := rules.rule(partner)) is not None and rule.cycle == run.cycle]
     for first in range(0, len(partners), RUN_CHUNK):
-        chunk = [(partner, rule_for(partner, run.period_start)) for partner in partners[first:first + RUN_CHUNK]]
-        chunk = [(partner, rule) for partner, rule in chunk if rule is not None and rule.cycle == run.cycle]
-        # The chunk's sums in four queries, not four per partner.
-        sums = period_sums([partner for partner, _rule in chunk], run.period_start, run.period_end)
-        for partner, rule in chunk:
-            try:
-                _statement, done = statement_generate(partner=partner, period_start=run.period_start,
-                                                      period_end=run.period_end, rule=rule,
-                                                      sums=sums.get(partner.pk, {}))
-            except SettlementError as error:
-                problems.append({"partner": partner.code, "message": str(error)})
+        chunk = partners[first:first + RUN_CHUNK]
+        results = statements_generate(partners=chunk, period_start=run.period_start, period_end=run.period_end,
+                                      rules=rules)
+        for partner in chunk:
+            result = results[partner.pk]
+            if isinstance(result, SettlementError):
+                problems.append({"partner": partner.code, "message": str(result)})
                 continue
-            generated += done
-            skipped += not done
+            generated += result[1]
+            skipped += not result[1]
     SettlementRun.objects.filter(pk=run.pk).update(
         status=SettlementRun.Status.DONE, generated=generated, skipped=skipped, problems=problems[:200],
         finished_at=timezone.now())
