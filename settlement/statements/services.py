@@ -154,7 +154,7 @@ def _lock(import_id):
 
 COLUMNS = ("organization_id", "statement_id", "channel_id", "line_number", "kind", "transaction_id", "order_number",
            "refund_number", "channel_refund_id", "gross_amount", "fee", "net_amount", "currency", "occurred_at",
-           "bill_date", "raw", "match_class", "match_reason")
+           "bill_date", "raw")
 # COPY's text format: a backslash, TAB, newline or carriage return in a value is written as an escape.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -212,7 +212,7 @@ class _CopySource:
                     f"{_copy_text(line.order_number)}\t{_copy_text(line.refund_number)}\t"
                     f"{_copy_text(line.channel_refund_id)}\t{line.gross_amount}\t{line.fee}\t{line.net_amount}\t"
                     f"{_copy_text(line.currency)}\t{line.occurred_at.isoformat()}\t{day.isoformat()}\t"
-                    f"{_copy_text(line.raw)}\t\t{{}}\n")
+                    f"{_copy_text(line.raw)}\n")
             parts.append(text)
             length += len(text)
             if (counts["payment"] + counts["refund"]) % 2000 == 0:
