@@ -26,6 +26,7 @@ from settlement.models import (
     ServiceJob,
     StatementImport,
     StatementLine,
+    StatementLineMatch,
     Store,
 )
 from settlement.partner_services import (
@@ -138,7 +139,7 @@ def seed_partners(*, organization):
 
 
 def _orders(organization, rng, store, currency, months, today, channel, bill):
-    lines = []
+    lines, matched = [], []
     for first in months:
         for n in range(rng.randint(25, 40)):
             day = first + timedelta(days=rng.randint(0, _month_end(first).day - 1))
@@ -158,7 +159,8 @@ def _orders(organization, rng, store, currency, months, today, channel, bill):
                     organization=organization, statement=bill, channel=channel, line_number=0, kind="payment",
                     order_number=order.external_number, transaction_id=f"T{order.pk}", gross_amount=amount,
                     fee=fee, net_amount=amount - fee, currency=order_currency, occurred_at=paid_at,
-                    bill_date=paid_at.date(), match_class=MatchClass.MATCHED, order=order))
+                    bill_date=paid_at.date()))
+                matched.append(order)
             if rng.random() < 0.08:
                 Refund.objects.create(organization=organization, store=store, order=order,
                                       order_number=order.external_number, external_number=f"R{order.pk}",
@@ -168,6 +170,11 @@ def _orders(organization, rng, store, currency, months, today, channel, bill):
     for offset, line in enumerate(lines, start=1):
         line.line_number = start + offset
     StatementLine.objects.bulk_create(lines)
+    # Each reconciled line's result, as a reconciliation run leaves it: matched to its order by the order number.
+    StatementLineMatch.objects.bulk_create(
+        StatementLineMatch(line=line, organization=organization, match_class=MatchClass.MATCHED, order=order,
+                           matched_by="order_number")
+        for line, order in zip(lines, matched, strict=True))
 
 
 def _services(organization, rng, regions, installer, months):

@@ -19,10 +19,12 @@ class SettlementConfig(AppConfig):
         ledger["ledgersettings"] = ("view", "change")
         finance = {**ledger,
                    "paymentchannel": read, "statementimport": ("view", "add"), "statementline": read,
+                   "statementlinematch": read,
                    "reconciliationrun": ("view", "add", "change"), "discrepancy": ("view", "change"),
                    "discrepancyaction": ("view", "add")}
         ops = {**ledger,
                "paymentchannel": ("view", "add", "change"), "statementimport": read, "statementline": read,
+               "statementlinematch": read,
                "reconciliationrun": read, "discrepancy": read, "discrepancyaction": read}
         # Partner settlement: finance keeps the rules, rates, partners and catalogue and works the statements; ops
         # configure regions' tiers and the catalogue and read the rest.

@@ -290,6 +290,7 @@ from settlement.reconciliation_models import (  # noqa: E402, F401
     ReconciliationRun,
     StatementImport,
     StatementLine,
+    StatementLineMatch,
 )
 
 # isort: split

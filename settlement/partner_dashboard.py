@@ -124,7 +124,7 @@ def services_by_kind_and_tier(*, since):
 def match_rate(*, since):
     """Of the statement lines of the period, the share reconciliation matched."""
     counts = StatementLine.objects.filter(occurred_at__gte=since).aggregate(
-        total=Count("pk"), matched=Count("pk", filter=Q(match_class=MatchClass.MATCHED)))
+        total=Count("pk"), matched=Count("pk", filter=Q(match__match_class=MatchClass.MATCHED)))
     if not counts["total"]:
         return None
     return (Decimal(counts["matched"]) * 100 / counts["total"]).quantize(Decimal("0.1"))

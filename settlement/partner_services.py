@@ -89,8 +89,8 @@ __all__ = [
 def reconciled_payment_lines():
     """The statement lines that settle an order: payments the reconciliation matched to a ledger order. An order is
     "reconciled" when one of these points at it; its channel fee is the line's fee."""
-    return StatementLine.objects.filter(match_class=MatchClass.MATCHED, kind=StatementLine.Kind.PAYMENT,
-                                        order__isnull=False)
+    return StatementLine.objects.filter(match__match_class=MatchClass.MATCHED, kind=StatementLine.Kind.PAYMENT,
+                                        match__order__isnull=False)
 
 
 # --- Small checks ---------------------------------------------------------------------------------------------------
@@ -569,13 +569,13 @@ def period_sums(partners, start, end):
     partner_of = dict(PartnerStore.objects.filter(partner__in=[p.pk for p in partners])
                       .values_list("store_id", "partner_id"))
     stores = list(partner_of)
-    reconciled = reconciled_payment_lines().filter(order=OuterRef("pk"))
+    reconciled = reconciled_payment_lines().filter(match__order=OuterRef("pk"))
     orders = (Order.objects.filter(store__in=stores, paid_at__gte=since, paid_at__lt=until)
               .filter(Exists(reconciled)).annotate(day=TruncDate("paid_at", tzinfo=SHANGHAI))
               .values("store_id", "currency", "day").annotate(total=Sum("paid_amount"), n=Count("pk")).order_by())
-    fees = (reconciled_payment_lines().filter(order__store__in=stores, order__paid_at__gte=since,
-                                              order__paid_at__lt=until)
-            .annotate(day=TruncDate("order__paid_at", tzinfo=SHANGHAI), store_id=F("order__store_id"))
+    fees = (reconciled_payment_lines().filter(match__order__store__in=stores, match__order__paid_at__gte=since,
+                                              match__order__paid_at__lt=until)
+            .annotate(day=TruncDate("match__order__paid_at", tzinfo=SHANGHAI), store_id=F("match__order__store_id"))
             .values("store_id", "currency", "day").annotate(total=Sum("fee")).order_by())
     refunds = (Refund.objects.filter(store__in=stores, status=Refund.Status.REFUNDED, refunded_at__gte=since,
                                      refunded_at__lt=until)

@@ -1,8 +1,9 @@
 """Payment channels, their statements and the reconciliation of those statements against the orders ledger.
 
 A statement file is imported once (its sha256 decides) into `StatementLine`s; a `ReconciliationRun` matches a
-channel's lines of a period against the ledger in set-based SQL and records every line's class on the line itself
-(`match_class`, `match_reason`); what does not match becomes a `Discrepancy`, the row finance works. A discrepancy is
+channel's lines of a period against the ledger in set-based SQL and records every line's class, order or refund and
+the keys that matched in a narrow row of its own (`StatementLineMatch`, the line's `match`); what does not match
+becomes a `Discrepancy`, the row finance works. A discrepancy is
 keyed by what it is about (`key`), so a re-run after new data updates it instead of adding another, and every human
 decision on it (`DiscrepancyAction`, append-only) survives re-runs.
 
@@ -156,16 +157,16 @@ class MatchClass(models.TextChoices):
 
 
 class StatementLine(TenantModel):
-    """One payment or refund as the channel reported it. `raw` keeps the row as it was in the file. The match
-    columns are written by the latest reconciliation run covering the line.
+    """One payment or refund as the channel reported it. `raw` keeps the row as it was in the file. What the latest
+    reconciliation run covering the line found is its `match` (`StatementLineMatch`), a row of its own: the import
+    writes a line once and no run rewrites it.
 
-    A bulk table: a statement brings up to millions of lines in one COPY, and a run writes every line's result in
-    one UPDATE. Its foreign keys are therefore relations for Django only (`db_constraint=False`), not checked by
-    PostgreSQL row by row: the deferred checks cost more than the COPY itself (4.3 s for 100,000 lines against
-    0.4 s for the bare COPY, docs/benchmarks.md). Nothing else writes these columns, and what it writes exists:
-    the import takes organization, statement and channel from its locked `StatementImport`; the matching takes
-    order and refund from a join in the same transaction. Deletes stay Django's (CASCADE, PROTECT, SET_NULL are
-    the collector's work either way). Indexes: only those a query reads (see Meta)."""
+    A bulk table: a statement brings up to millions of lines in one COPY. Its foreign keys are therefore relations
+    for Django only (`db_constraint=False`), not checked by PostgreSQL row by row: the deferred checks cost more than
+    the COPY itself (4.3 s for 100,000 lines against 0.4 s for the bare COPY, docs/benchmarks.md). Nothing else
+    writes these columns, and what it writes exists: the import takes organization, statement and channel from its
+    locked `StatementImport`. Deletes stay Django's (CASCADE, PROTECT are the collector's work either way). Indexes:
+    only those a query reads (see Meta)."""
 
     class Kind(models.TextChoices):
         PAYMENT = "payment", _("Payment")
@@ -191,14 +192,6 @@ class StatementLine(TenantModel):
     occurred_at = models.DateTimeField(_("time"))
     bill_date = models.DateField(_("statement day"))
     raw = models.TextField(_("row as in the file"), blank=True)
-    match_class = models.CharField(_("result"), max_length=24, choices=MatchClass.choices, blank=True)
-    order = models.ForeignKey("settlement.Order", on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("order"), db_index=False, db_constraint=False)
-    refund = models.ForeignKey("settlement.Refund", on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+", verbose_name=_("refund"), db_index=False, db_constraint=False)
-    # Why: {"keys": ["order_number"], "tolerance": "0.00", ...}
-    match_reason = models.JSONField(_("why"), default=dict, blank=True)
-
     class Meta:
         verbose_name = _("statement line")
         verbose_name_plural = _("statement lines")
@@ -207,13 +200,6 @@ class StatementLine(TenantModel):
             models.Index(fields=["organization", "channel", "order_number"], name="stmtline_order_idx"),
             models.Index(fields=["organization", "channel", "transaction_id"], name="stmtline_txn_idx"),
             models.Index(fields=["organization", "statement", "line_number"], name="stmtline_statement_idx"),
-            # Partial: a line has no order until a run matches it, no refund unless it is one; the COPY of a new
-            # statement adds nothing to them. The partner settlement (`reconciled_payment_lines()` by order) and
-            # Django's SET_NULL when an order or refund is deleted read them.
-            models.Index(fields=["organization", "order"], name="stmtline_order_ref_idx",
-                         condition=models.Q(order__isnull=False)),
-            models.Index(fields=["organization", "refund"], name="stmtline_refund_ref_idx",
-                         condition=models.Q(refund__isnull=False)),
         ]
 
     def __str__(self):
@@ -265,6 +251,68 @@ class ReconciliationRun(OutboxModel, TenantModel):
 
     def __str__(self):
         return f"{self.channel} {self.period_start}"
+
+
+class StatementLineMatch(TenantModel):
+    """What the latest reconciliation run covering a statement line found about it: its class, the order or refund
+    it matched and by which keys. One row per line, written by the runs only (one `INSERT ... ON CONFLICT` per run
+    that skips the rows it would not change), kept apart from the line so that a run never rewrites the wide lines
+    table (each line ~700 bytes with its raw row and seven indexes: updating every line was 45 % of a 1,000,000-line
+    run, docs/benchmarks.md).
+
+    Why it matched: `reason` is stored for a line that did not match (the same object its discrepancy carries: both
+    amounts, the tolerance applied, the duplicate's first statement day...). A matched line's reason is not stored:
+    `why` derives it from the keys that matched (`matched_by`), the line, the ledger entry and the run's tolerances,
+    the same object the matching would have built (docs/reconciliation.md, "Reasons").
+
+    Its foreign keys are Django relations without database constraints (`db_constraint=False`), as the lines': the
+    run writes them from a join in its own transaction, and deletes are the Django collector's work. No index by
+    run: a run is deleted only with its organization (its discrepancies protect it), and one more index of every
+    line is what the narrow table is there to avoid."""
+
+    line = models.OneToOneField(StatementLine, on_delete=models.CASCADE, primary_key=True, related_name="match",
+                                verbose_name=_("statement line"), db_constraint=False)
+    organization = models.ForeignKey("scrm.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organization"), db_index=False, db_constraint=False)
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                            verbose_name=_("reconciliation run"), db_index=False, db_constraint=False)
+    match_class = models.CharField(_("result"), max_length=24, choices=MatchClass.choices)
+    order = models.ForeignKey("settlement.Order", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("order"), db_index=False, db_constraint=False)
+    refund = models.ForeignKey("settlement.Refund", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("refund"), db_index=False, db_constraint=False)
+    # The keys that found the ledger entry, joined by "+": order_number, transaction_id, refund_number,
+    # order_number+amount; empty when nothing was found.
+    matched_by = models.CharField(_("matched by"), max_length=32, blank=True)
+    reason = models.JSONField(_("why"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("statement line result")
+        verbose_name_plural = _("statement line results")
+        indexes = [
+            # Partial: the partner settlement (`reconciled_payment_lines()` by order) and Django's SET_NULL when an
+            # order or refund is deleted read them.
+            models.Index(fields=["organization", "order"], name="stmtmatch_order_idx",
+                         condition=models.Q(order__isnull=False)),
+            models.Index(fields=["organization", "refund"], name="stmtmatch_refund_idx",
+                         condition=models.Q(refund__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.line_id} {self.match_class}"
+
+    @property
+    def keys(self):
+        return self.matched_by.split("+") if self.matched_by else []
+
+    @property
+    def why(self):
+        """The reason of this line's class: stored for a line that did not match, derived for one that did."""
+        if self.reason is not None:
+            return self.reason
+        from settlement.reconciliation.matching import matched_reason
+
+        return matched_reason(self)
 
 
 class Discrepancy(TenantModel):

@@ -139,7 +139,7 @@ def _write_files(args, bill_path, floor_path):
         for kind, number, txn, amount, fee, refund, at in _lines(args):
             count += 1
             writer.writerow([0, 0, 0, count, kind, txn, number, refund, "", amount, fee, amount - fee, "CNY",
-                             at.isoformat(), DAY.isoformat(), "", "", "{}"])
+                             at.isoformat(), DAY.isoformat(), ""])
     return count
 
 
@@ -171,7 +171,7 @@ def _floor(path, organization):
             "CREATE TEMP TABLE floor_lines (organization_id bigint, statement_id bigint, channel_id bigint, "
             "line_number int, kind text, transaction_id text, order_number text, refund_number text, "
             "channel_refund_id text, gross_amount numeric(18,2), fee numeric(20,5), net_amount numeric(18,2), "
-            "currency text, occurred_at timestamptz, bill_date date, raw text, match_class text, match_reason jsonb) "
+            "currency text, occurred_at timestamptz, bill_date date, raw text) "
             "ON COMMIT DROP")
         began = time.perf_counter()
         with open(path) as handle:

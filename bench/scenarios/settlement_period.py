@@ -53,6 +53,7 @@ def _generate(organization, region, args):
         ServiceJob,
         StatementImport,
         StatementLine,
+        StatementLineMatch,
         Store,
     )
     from settlement.partner_rollup import finance_days_refresh
@@ -83,14 +84,21 @@ def _generate(organization, region, args):
                 "CROSS JOIN LATERAL (SELECT timestamptz '2026-10-01 00:00+08' + (g %% 2678000) * interval '1 second'"
                 " AS t) moment",
                 [org, region.pk, args.orders, org, args.partners])
+        # The reconciled lines: one per order but every 20th, each with its result (matched to that order by its
+        # number), as a reconciliation run leaves them.
         _insert(cursor, StatementLine, ("organization_id", "statement_id", "channel_id", "line_number", "kind",
                                         "order_number", "gross_amount", "fee", "net_amount", "currency",
-                                        "occurred_at", "bill_date", "match_class", "order_id"),
+                                        "occurred_at", "bill_date"),
                 "SELECT organization_id, %s, %s, row_number() OVER (), 'payment', external_number, paid_amount, "
                 "round(paid_amount * 0.006, 5), paid_amount - round(paid_amount * 0.006, 5), 'CNY', paid_at, "
-                "(paid_at AT TIME ZONE 'Asia/Shanghai')::date, 'matched', id{other} FROM settlement_order "
+                "(paid_at AT TIME ZONE 'Asia/Shanghai')::date{other} FROM settlement_order "
                 "WHERE organization_id = %s AND id %% 20 <> 0",
                 [bill.pk, channel.pk, org])
+        _insert(cursor, StatementLineMatch, ("line_id", "organization_id", "match_class", "order_id", "matched_by"),
+                "SELECT l.id, l.organization_id, 'matched', o.id, 'order_number'{other} "
+                "FROM settlement_statementline l JOIN settlement_order o ON o.organization_id = l.organization_id "
+                "AND o.external_number = l.order_number WHERE l.organization_id = %s AND l.statement_id = %s",
+                [org, bill.pk])
         _insert(cursor, Refund, ("organization_id", "store_id", "order_id", "order_number", "external_number",
                                  "currency", "amount", "status", "refunded_at", "created_at", "updated_at"),
                 "SELECT organization_id, store_id, id, external_number, 'R' || external_number, 'CNY', paid_amount, "
@@ -108,7 +116,8 @@ def _generate(organization, region, args):
                 "CROSS JOIN LATERAL (SELECT timestamptz '2026-10-01 00:00+08' + (g %% 2678000) * interval '1 second'"
                 " AS t) moment",
                 [org, region.pk, args.jobs, org, args.partners])
-        cursor.execute("ANALYZE settlement_order; ANALYZE settlement_statementline; ANALYZE settlement_refund; "
+        cursor.execute("ANALYZE settlement_order; ANALYZE settlement_statementline; "
+                       "ANALYZE settlement_statementlinematch; ANALYZE settlement_refund; "
                        "ANALYZE settlement_servicejob; ANALYZE settlement_partnerstore;")
     # The INSERTs above marked their days (the ledger tables' triggers, as any write does): the dashboard's rollup
     # filled the way production fills it.

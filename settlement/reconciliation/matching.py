@@ -4,7 +4,8 @@ Everything happens in PostgreSQL, in the caller's transaction, through temporary
 
 - `recon_line`: one row per statement line of the period with the ledger entry it matched (by merchant order number,
   else by the channel transaction id the ledger holds; refunds by merchant refund number, else by order number and
-  amount), its class and its reason;
+  amount), its class and, for a line that did not match, its reason (a matched line's is derived on reading:
+  `matched_reason`);
 - `recon_ledger`: the ledger entries of the period the channel never reported (paid orders of the channel, refunds
   made): `missing_in_channel`, or `timing` when the channel's bill rule puts them in another statement;
 - `recon_disc`: what becomes a `Discrepancy` (every class but matched), one row per key.
@@ -15,7 +16,7 @@ keys and tolerances are documented in docs/reconciliation.md ("Matching").
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -177,8 +178,10 @@ WITH by_number AS (
         (paid_at AT TIME ZONE %(tz)s)::date AS ledger_day
     FROM joined
 )
+-- The reason is built for the lines that did not match (a few in a hundred): a matched line's is derived from its
+-- keys, its ledger entry and the run's tolerances when someone reads it (`matched_reason`), the same object.
 SELECT classed.*,
-    jsonb_strip_nulls(jsonb_build_object(
+    CASE WHEN klass <> 'matched' THEN jsonb_strip_nulls(jsonb_build_object(
         'keys', CASE WHEN via IS NULL THEN '[]'::jsonb ELSE to_jsonb(string_to_array(via, '+')) END,
         'statement_amount', gross_amount::text,
         'ledger_amount', ledger_amount::text,
@@ -193,7 +196,7 @@ SELECT classed.*,
         'timing', CASE WHEN kind = 'payment' AND ledger_day <> bill_date THEN true END,
         'duplicate_of_statement_day', CASE WHEN rn > 1 THEN first_bill_date::text END,
         'occurrence', CASE WHEN rn > 1 THEN rn END
-    )) AS reason
+    )) END AS reason
 FROM classed
 """
 
@@ -371,3 +374,33 @@ def summarize(*, organization, params):
         "fee_expected": None if fee_expected is None else money(fee_expected),
     }
     return summary, figures
+
+
+def matched_reason(result):
+    """The reason of a matched line (`StatementLineMatch.why`), derived from what its result row keeps — the keys
+    that matched, the order or refund — the line and its run's tolerances: the object _LINES_SQL builds for the
+    lines that did not match (keys, both amounts and the difference, the amount tolerance, the fee, the expected fee
+    with the rate and fee tolerance, the ledger's status and the day it says the order was paid, `timing` when that
+    is not the statement day). The ledger side is read as it is now."""
+    line = result.line
+    tolerances = result.run.tolerances if result.run_id else {}
+    payment = line.kind == "payment"
+    entry = result.order if payment else result.refund
+    reason = {"keys": result.keys, "statement_amount": str(line.gross_amount), "fee": str(line.fee)}
+    if entry is not None:
+        ledger_amount = entry.paid_amount if payment else entry.amount
+        if ledger_amount is not None:
+            reason.update(ledger_amount=str(ledger_amount), difference=str(line.gross_amount - ledger_amount))
+        reason["ledger_status"] = entry.status
+    if tolerances.get("amount_tolerance") is not None:
+        reason["amount_tolerance"] = tolerances["amount_tolerance"]
+    rate = tolerances.get("expected_fee_rate")
+    if rate is not None:
+        expected = (line.gross_amount * Decimal(rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+        reason.update(expected_fee=str(expected), fee_rate=rate, fee_tolerance=tolerances.get("fee_tolerance"))
+    if payment and entry is not None and entry.paid_at is not None:
+        day = entry.paid_at.astimezone(ZoneInfo(BILL_TIMEZONE)).date()
+        reason["ledger_paid_on"] = day.isoformat()
+        if day != line.bill_date:
+            reason["timing"] = True
+    return reason

@@ -88,11 +88,12 @@ def day_workbook(*, channel, day):
     sheet.append([_("Line"), _("Type"), _("Order number"), _("Refund number"), _("Transaction id"), _("Amount"),
                   _("Fee"), _("Net"), _("Time"), _("Result"), _("Matched by")])
     for line in selectors.report_lines(channel=channel, day=day):
+        result = getattr(line, "match", None)  # none until a run covers the line
         sheet.append([line.line_number, str(line.get_kind_display()), neutralise(line.order_number),
                       neutralise(line.refund_number), neutralise(line.transaction_id), line.gross_amount, line.fee,
                       line.net_amount, line.occurred_at.astimezone(CHINA).replace(tzinfo=None),
-                      str(line.get_match_class_display()) if line.match_class else "",
-                      ", ".join(line.match_reason.get("keys", [])) if line.match_reason else ""])
+                      str(result.get_match_class_display()) if result else "",
+                      ", ".join(result.keys) if result else ""])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -86,8 +86,8 @@ def open_by_age(*, channel=None, now=None):
 
 
 def report_lines(*, channel, day, limit=100_000):
-    """The statement lines of a day with their class and reason, for the Excel export (bounded)."""
-    return (StatementLine.objects.filter(channel=channel, bill_date=day).select_related("order")
+    """The statement lines of a day with their result (class, keys matched), for the Excel export (bounded)."""
+    return (StatementLine.objects.filter(channel=channel, bill_date=day).select_related("match")
             .order_by("line_number", "pk")[:limit])
 
 

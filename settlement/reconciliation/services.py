@@ -1,10 +1,10 @@
 """Writes of the reconciliation: runs (now, or as a job of the outbox), and every decision on a discrepancy.
 
 A run of a channel and period is one row (`ReconciliationRun`, unique per channel and period): running the period
-again after new data updates that row, the statement lines' classes and the discrepancies (unique per channel and
-key) in place. A discrepancy a person decided on (resolved, written off, awaiting approval) keeps its decision
-whatever later runs find; an open one that a later run finds matched is cleared, and one that comes back after it was
-cleared is opened again, each by an action row (`DiscrepancyAction`, append-only).
+again after new data updates that row, the statement lines' results (`StatementLineMatch`) and the discrepancies
+(unique per channel and key) in place. A discrepancy a person decided on (resolved, written off, awaiting approval)
+keeps its decision whatever later runs find; an open one that a later run finds matched is cleared, and one that
+comes back after it was cleared is opened again, each by an action row (`DiscrepancyAction`, append-only).
 """
 
 import logging
@@ -45,13 +45,23 @@ __all__ = [
     "reconciliation_run", "reconciliation_run_queue",
 ]
 
-_LINES_UPDATE_SQL = """
-UPDATE settlement_statementline l
-SET match_class = t.klass, order_id = t.order_id, refund_id = t.refund_id, match_reason = t.reason
+# Every line's result, in its own narrow table (StatementLineMatch): inserted on the first run, rewritten on a re-run
+# only where it changed. The anti-join skips the unchanged rows before the upsert (an ON CONFLICT whose WHERE is
+# false still locks and dirties every row it meets).
+_RESULTS_SQL = """
+INSERT INTO settlement_statementlinematch AS m (
+    line_id, organization_id, run_id, match_class, order_id, refund_id, matched_by, reason)
+SELECT t.line_id, %(organization)s, %(run)s, t.klass, t.order_id, t.refund_id, COALESCE(t.via, ''), t.reason
 FROM recon_line t
-WHERE l.organization_id = %(organization)s AND l.id = t.line_id
-  AND (l.match_class, l.order_id, l.refund_id, l.match_reason)
-      IS DISTINCT FROM (t.klass, t.order_id, t.refund_id, t.reason)
+WHERE NOT EXISTS (
+    SELECT 1 FROM settlement_statementlinematch o
+    WHERE o.line_id = t.line_id AND o.organization_id = %(organization)s
+      AND (o.run_id, o.match_class, o.order_id, o.refund_id, o.matched_by, o.reason)
+          IS NOT DISTINCT FROM (%(run)s, t.klass, t.order_id, t.refund_id, COALESCE(t.via, ''), t.reason))
+ON CONFLICT (line_id) DO UPDATE SET
+    run_id = EXCLUDED.run_id, match_class = EXCLUDED.match_class, order_id = EXCLUDED.order_id,
+    refund_id = EXCLUDED.refund_id, matched_by = EXCLUDED.matched_by, reason = EXCLUDED.reason
+WHERE m.organization_id = %(organization)s
 """
 
 # A discrepancy cleared earlier and found again is open again (and says so in its actions).
@@ -135,7 +145,8 @@ def _run_row(channel, first, last, by):
 @transaction.atomic
 def reconciliation_run(*, channel, period_start, period_end=None, by=None):
     """Match the channel's statement lines of the period (statement days, inclusive) against the ledger, now, and
-    record the result: the lines' classes and reasons, the discrepancies, the run's summary. Returns the run."""
+    record the result: the lines' results (class, order or refund, keys; a reason where not matched), the
+    discrepancies, the run's summary. Returns the run."""
     first, last = _period(period_start, period_end)
     organization = channel.organization
     with tenant_scope(organization):
@@ -143,8 +154,8 @@ def reconciliation_run(*, channel, period_start, period_end=None, by=None):
         tolerances = Tolerances.of(channel)
         params = match(organization=organization, channel=channel, first=first, last=last, tolerances=tolerances)
         now = timezone.now()
-        tenant_sql(_LINES_UPDATE_SQL, {}, organization=organization)
         keys = {"channel": channel.pk, "run": run.pk, "now": now}
+        tenant_sql(_RESULTS_SQL, {"run": run.pk}, organization=organization)
         tenant_sql(_REOPEN_SQL, keys, organization=organization)
         tenant_sql(_UPSERT_SQL, keys, organization=organization)
         tenant_sql(_CLEAR_SQL, {**keys, "note": f"{first}..{last}"}, organization=organization)

@@ -31,6 +31,7 @@ from scrm.platform import outbox
 from scrm.platform.redaction import redact
 from settlement.models import PaymentChannel, StatementImport, StatementLine
 from settlement.statements.alipay import AlipayParser
+from settlement.statements.indatabase import wechatpay_load
 from settlement.statements.mapped import UNIONPAY_MAPPING, MappedParser
 from settlement.statements.messages import StatementRefused
 from settlement.statements.wechatpay import WeChatPayParser
@@ -154,7 +155,7 @@ def _lock(import_id):
 
 COLUMNS = ("organization_id", "statement_id", "channel_id", "line_number", "kind", "transaction_id", "order_number",
            "refund_number", "channel_refund_id", "gross_amount", "fee", "net_amount", "currency", "occurred_at",
-           "bill_date", "raw", "match_class", "match_reason")
+           "bill_date", "raw")
 # COPY's text format: a backslash, TAB, newline or carriage return in a value is written as an escape.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -212,7 +213,7 @@ class _CopySource:
                     f"{_copy_text(line.order_number)}\t{_copy_text(line.refund_number)}\t"
                     f"{_copy_text(line.channel_refund_id)}\t{line.gross_amount}\t{line.fee}\t{line.net_amount}\t"
                     f"{_copy_text(line.currency)}\t{line.occurred_at.isoformat()}\t{day.isoformat()}\t"
-                    f"{_copy_text(line.raw)}\t\t{{}}\n")
+                    f"{_copy_text(line.raw)}\n")
             parts.append(text)
             length += len(text)
             if (counts["payment"] + counts["refund"]) % 2000 == 0:
@@ -264,7 +265,15 @@ def statement_import_run(*, import_id):
                 return row
             with row.file.open("rb") as stream:
                 parser = parser_for(row.channel, stream, size=row.file_size)
-                source = _copy_lines(row, parser, report)
+                # A WeChat Pay bill in the plain form is read by PostgreSQL (indatabase.py); any other file, or
+                # one that is not plain, line by line by its parser.
+                source = wechatpay_load(row, parser, stream, report) if isinstance(parser, WeChatPayParser) \
+                    else None
+                read_in = "postgresql" if source is not None else "python"
+                if source is None:
+                    stream.seek(0)
+                    parser = parser_for(row.channel, stream, size=row.file_size)
+                    source = _copy_lines(row, parser, report)
             lines = source.counts["payment"] + source.counts["refund"]
             if not lines:
                 raise StatementRefused("no_lines")
@@ -287,7 +296,8 @@ def statement_import_run(*, import_id):
         cache.delete(key)
     if row.line_count >= ANALYZE_FROM_LINES:
         _analyze_lines()
-    logger.info("statement imported", extra={"statement": row.pk, "lines": row.line_count, "layout": row.layout})
+    logger.info("statement imported", extra={"statement": row.pk, "lines": row.line_count, "layout": row.layout,
+                                             "read_in": read_in})
     return row
 
 

@@ -13,6 +13,7 @@ from settlement.models import (
     Refund,
     StatementImport,
     StatementLine,
+    StatementLineMatch,
     Store,
 )
 from settlement.partner_services import partner_save, rule_create
@@ -62,12 +63,13 @@ def paid_order(organization, store, number, amount, *, paid_at, currency="CNY", 
                                      goods_amount=Decimal(amount), status="paid", placed_at=paid_at, paid_at=paid_at)
         if reconciled:
             channel, statement = _channel(organization)
-            StatementLine.objects.create(
+            line = StatementLine.objects.create(
                 organization=organization, statement=statement, channel=channel,
                 line_number=StatementLine.objects.count() + 1, kind="payment", order_number=number,
                 gross_amount=Decimal(amount), fee=Decimal(fee), net_amount=Decimal(amount) - Decimal(fee),
-                currency=currency, occurred_at=paid_at, bill_date=paid_at.date(), match_class=match_class,
-                order=order)
+                currency=currency, occurred_at=paid_at, bill_date=paid_at.date())
+            StatementLineMatch.objects.create(line=line, organization=organization, match_class=match_class,
+                                              order=order, matched_by="order_number")
         return order
 
 

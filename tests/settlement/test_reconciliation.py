@@ -6,7 +6,8 @@ import pytest
 
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
-from settlement.models import Discrepancy, DiscrepancyAction, StatementLine
+from settlement.models import Discrepancy, DiscrepancyAction, StatementLine, StatementLineMatch
+from settlement.reconciliation.matching import matched_reason
 from settlement.reconciliation.services import discrepancy_resolve, reconciliation_run
 from tests.settlement.recon import (
     DAY,
@@ -46,8 +47,8 @@ def discrepancies(organization):
 
 def classes(organization):
     with tenant_scope(organization):
-        return {(line.order_number or line.refund_number): line.match_class
-                for line in StatementLine.objects.order_by("pk")}
+        return {(line.order_number or line.refund_number): line.match.match_class
+                for line in StatementLine.objects.select_related("match").order_by("pk")}
 
 
 def test_every_class_and_totals_that_add_up(organization, channel, store):
@@ -86,9 +87,22 @@ def test_every_class_and_totals_that_add_up(organization, channel, store):
     assert found["order:A3"].expected_fee == Decimal("1.20") and found["order:A3"].reason["fee_tolerance"] == "0.01"
     assert found["order:A4"].reason["ledger_paid_at"] == "2026-11-11 12:00:00"
     with tenant_scope(organization):
-        a1 = StatementLine.objects.select_related("order").get(order_number="A1")
-    assert a1.match_class == "matched" and a1.order.external_number == "A1"
-    assert a1.match_reason["keys"] == ["order_number"] and a1.match_reason["difference"] == "0.00"
+        a1 = StatementLine.objects.select_related("match__order", "match__run").get(order_number="A1")
+        assert a1.match.match_class == "matched" and a1.match.order.external_number == "A1"
+        # A matched line's reason is not stored: it is derived, complete, from its keys, its order and the run.
+        assert a1.match.reason is None
+        assert a1.match.why == {
+            "keys": ["order_number"], "statement_amount": "100.00", "ledger_amount": "100.00", "difference": "0.00",
+            "amount_tolerance": "0.00", "fee": "0.60000", "expected_fee": "0.60", "fee_rate": "0.00600",
+            "fee_tolerance": "0.01", "ledger_status": "paid", "ledger_paid_on": "2026-11-11"}
+        # The derivation is the matching's own: applied to the lines the run stored a reason for (every class but
+        # the duplicate, whose reason adds its first occurrence), it gives that reason, key for key.
+        stored = [m for m in StatementLineMatch.objects.select_related("line", "order", "refund", "run")
+                  if m.reason is not None and m.match_class != "duplicate"]
+        assert {m.line.refund_number or m.line.order_number for m in stored} == {"A2", "A3", "Z9", "R6"}
+        for result in stored:
+            assert matched_reason(result) == result.reason, result.line.order_number
+        assert found["order:A2"].reason == StatementLine.objects.get(order_number="A2").match.reason
 
 
 def test_the_transaction_id_is_the_second_key(organization, channel, store):
@@ -98,7 +112,7 @@ def test_the_transaction_id_is_the_second_key(organization, channel, store):
     assert run.summary["matched"] == {"count": 1, "amount": "10.00"}
     assert run.summary["missing_in_channel"]["count"] == 0
     with tenant_scope(organization):
-        assert StatementLine.objects.get().match_reason["keys"] == ["transaction_id"]
+        assert StatementLine.objects.get().match.why["keys"] == ["transaction_id"]
 
 
 @pytest.mark.parametrize(("statement", "tolerance", "expected"), [
@@ -139,7 +153,7 @@ def test_a_payment_just_before_midnight_is_timing_and_clears_with_the_next_state
     assert timing.status == "cleared"
     with tenant_scope(organization):
         assert list(timing.actions.values_list("action", flat=True)) == ["cleared"]
-        assert StatementLine.objects.get(order_number="T1").match_reason["timing"] is True
+        assert StatementLine.objects.get(order_number="T1").match.why["timing"] is True
     assert discrepancies(organization)["order:T2"].status == "open"
 
 

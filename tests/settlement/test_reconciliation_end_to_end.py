@@ -62,7 +62,7 @@ def test_a_wechatpay_bill_is_imported_matched_and_settles_exactly_the_matched_or
 
         run = reconciliation_run(channel=wechat, period_start=DAY)
 
-        classes = sorted(StatementLine.objects.values_list("order_number", "match_class"))
+        classes = sorted(StatementLine.objects.values_list("order_number", "match__match_class"))
         assert classes == [("A1", "duplicate"), ("A1", "matched"), ("A2", "matched"), ("A3", "amount_mismatch"),
                            ("A5", "fee_mismatch"), ("X-UNKNOWN", "missing_in_ledger")]
         summary = run.summary
@@ -74,7 +74,8 @@ def test_a_wechatpay_bill_is_imported_matched_and_settles_exactly_the_matched_or
             ("missing_in_ledger", "X-UNKNOWN")}
 
         # The #14 contract: the reconciled orders are exactly the matched ones, once each.
-        assert sorted(reconciled_payment_lines().values_list("order__external_number", flat=True)) == ["A1", "A2"]
+        reconciled = reconciled_payment_lines().values_list("match__order__external_number", flat=True)
+        assert sorted(reconciled) == ["A1", "A2"]
         settlement, _generated = statement_generate(partner=partner, period_start=date(2026, 10, 1),
                                                     period_end=date(2026, 10, 31))
         lines = dict(settlement.lines.values_list("kind", "amount"))

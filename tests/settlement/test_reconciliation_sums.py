@@ -59,4 +59,4 @@ def test_matched_plus_discrepancies_is_the_statement_total(organization, orders,
     assert sum(summary[k]["count"] for k in line_classes) == len(rows)
     assert Decimal(summary["ledger_total"]) == paid_total - refunded_total
     with tenant_scope(organization):
-        assert StatementLine.objects.filter(channel=channel, match_class="").count() == 0
+        assert StatementLine.objects.filter(channel=channel, match__isnull=True).count() == 0
