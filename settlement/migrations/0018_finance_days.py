@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('scrm', '0026_customer_merge_undo_conflicts_export'),
-        ('settlement', '0016_statementline_bulk_indexes'),
+        ('settlement', '0017_statementline_match'),
     ]
 
     operations = [
