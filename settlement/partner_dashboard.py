@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +19,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from scrm.models import Role, User
 from scrm.platform.tenancy import current_organization_id, tenant_scope
-from settlement.models import FinanceDay, MatchClass, RegionAlert, ServiceJob, StatementLine
+from settlement.models import FinanceDay, RegionAlert, ServiceJob
 from settlement.partner_rollup import finance_days_refresh
 from settlement.partner_views import _FinanceMixin
 
@@ -122,9 +122,9 @@ def services_by_kind_and_tier(*, since):
 
 
 def match_rate(*, since):
-    """Of the statement lines of the period, the share reconciliation matched."""
-    counts = StatementLine.objects.filter(occurred_at__gte=since).aggregate(
-        total=Count("pk"), matched=Count("pk", filter=Q(match__match_class=MatchClass.MATCHED)))
+    """Of the statement lines of the statement days from `since` on, the share reconciliation matched (the
+    rollup's "lines" rows, kept current as lines are imported and runs write their results)."""
+    counts = _days(since, Source.LINES).aggregate(total=Sum("count"), matched=Sum("matched"))
     if not counts["total"]:
         return None
     return (Decimal(counts["matched"]) * 100 / counts["total"]).quantize(Decimal("0.1"))

@@ -531,6 +531,7 @@ class FinanceDay(TenantModel):
         REFUNDED = "refunded", _("Refunds")
         FEE = "fee", _("Channel fees")
         SERVICE = "service", _("Service jobs")
+        LINES = "lines", _("Statement lines")
 
     day = models.DateField(_("day"))
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
@@ -547,6 +548,8 @@ class FinanceDay(TenantModel):
     materials = models.DecimalField(_("materials"), default=0, max_digits=20, decimal_places=2)
     payouts = models.DecimalField(_("technician payouts"), default=0, max_digits=20, decimal_places=2)
     count = models.IntegerField(_("count"), default=0)
+    # Statement lines (source "lines", by statement day): how many of `count` reconciliation matched.
+    matched = models.IntegerField(_("matched"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("finance day")

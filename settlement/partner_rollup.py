@@ -1,5 +1,6 @@
 """The finance dashboard's daily rollup (FinanceDay): per organization, local (Asia/Shanghai) day, source (paid
-orders, refunds, channel fees, service jobs) and the dimensions the dashboard groups by (region, store channel,
+orders, refunds, channel fees, service jobs; statement lines and how many reconciliation matched, by statement
+day) and the dimensions the dashboard groups by (region, store channel,
 currency, service type, city tier), the sums and counts of the ledger rows. The dashboard reads a few thousand of
 these rows instead of millions of orders and payment lines.
 
@@ -18,7 +19,7 @@ from django.db import transaction
 
 from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope, tenant_sql
-from settlement.models import FinanceDay, FinanceDayMark, Refund, ServiceJob, StatementLine
+from settlement.models import FinanceDay, FinanceDayMark, MatchClass, Refund, ServiceJob, StatementLine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Source = FinanceDay.Source
@@ -60,6 +61,18 @@ FROM (SELECT (completed_at AT TIME ZONE 'Asia/Shanghai')::date AS day, region_id
       AND status IN ('{ServiceJob.Status.COMPLETED}', '{ServiceJob.Status.CONFIRMED}')
       AND completed_at >= %(since)s AND completed_at < %(until)s) j
 WHERE day = ANY(%(days)s) GROUP BY day, region_id, currency, kind, tier""",  # noqa: S608 - our constants
+    # The match rate's: per statement day and currency, the lines and how many of them reconciliation matched
+    # (through the channel index: the statement days of every channel of the organization).
+    Source.LINES: f"""
+INSERT INTO settlement_financeday (organization_id, day, source, region_id, channel, currency, service_kind, tier,
+                                   amount, fee, materials, payouts, count, matched)
+SELECT %(organization)s, l.bill_date, '{Source.LINES}', NULL, '', l.currency, '', 0, 0, 0, 0, 0, count(*),
+       count(*) FILTER (WHERE m.match_class = '{MatchClass.MATCHED}')
+FROM settlement_statementline l
+LEFT JOIN settlement_statementlinematch m ON m.line_id = l.id AND m.organization_id = %(organization)s
+WHERE l.organization_id = %(organization)s AND l.bill_date = ANY(%(days)s)
+  AND l.channel_id IN (SELECT id FROM settlement_paymentchannel WHERE organization_id = %(organization)s)
+GROUP BY l.bill_date, l.currency""",  # noqa: S608 - our constants
 }
 
 
