@@ -2,11 +2,13 @@
 ledger, on random data, and stay so as orders, refunds, payment lines and service jobs arrive or change."""
 
 import random
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection, transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
@@ -269,3 +271,33 @@ def test_beat_brings_every_organizations_rollup_up_to_date(organization, ledger)
         assert not FinanceDayMark.objects.exists()
         assert list(FinanceDay.objects.values_list("day", "source", "amount", "count")) == [
             (date(2026, 10, 15), "paid", Decimal("88.80"), 1)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_committed_after_a_refresh_began_is_counted_by_the_next_read(organization):
+    """A writer's mark is not seen by a refresh while its transaction is open: it stays, and the next read after the
+    commit recomputes the day (the rollup never keeps a committed order out)."""
+    east = region(organization, "EAST", "华东")
+    _partner, store = partner_with_store(organization, east)
+    written, release = threading.Event(), threading.Event()
+
+    def writer():
+        try:
+            with tenant_scope(organization), transaction.atomic():
+                Order.objects.create(organization=organization, store=store, channel="youzan", external_number="LATE",
+                                     currency="CNY", paid_amount=Decimal("50.00"), status="paid", region=east,
+                                     paid_at=datetime(2026, 10, 15, 9, tzinfo=SHANGHAI))
+                written.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert written.wait(10)
+    with tenant_scope(organization):
+        assert dashboard.revenue_by_channel(since=SINCE) == []  # not committed: not seen, its mark left alone
+        release.set()
+        thread.join(10)
+        assert dashboard.revenue_by_channel(since=SINCE) == [
+            {"channel": "youzan", "currency": "CNY", "total": Decimal("50.00"), "n": 1}]
