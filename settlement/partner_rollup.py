@@ -1,15 +1,14 @@
-"""The finance dashboard's daily rollup (FinanceDay): per organization, local (Asia/Shanghai) day, source (paid
-orders, refunds, channel fees, service jobs; statement lines and how many reconciliation matched, by statement
-day) and the dimensions the dashboard groups by (region, store channel,
-currency, service type, city tier), the sums and counts of the ledger rows. The dashboard reads a few thousand of
-these rows instead of millions of orders and payment lines.
+"""The finance dashboard's daily rollup (FinanceDay): per organization, local (Asia/Shanghai) day, source (paid orders,
+refunds, channel fees, service jobs; statement lines and how many reconciliation matched, by statement day) and the
+dimensions the dashboard groups by (region, store channel, currency, service type, city tier), the sums and counts of
+the ledger rows. The dashboard reads a few thousand of these rows instead of millions of orders and payment lines.
 
 Freshness rule: a dashboard figure is never stale. Every write that can change one (an order paid or changed, a
 refund, a payment line imported, a service job completed or confirmed; whoever writes it: the ledger upserts,
 reconciliation's imports, the ORM, bulk SQL) marks its local day(s) in FinanceDayMark in the writing transaction
 (triggers of migrations 0018 and 0019). Before each read, `finance_days_refresh` recomputes the marked days from the
-ledger, set-based, and deletes their marks; a day marked by a transaction still open is left marked and recomputed by the
-next read after it commits. With no mark, a read costs one index probe more.
+ledger, set-based, and deletes their marks; a day marked by a transaction still open is left marked and recomputed by
+the next read after it commits. With no mark, a read costs one index probe more.
 """
 
 from datetime import datetime, time, timedelta
