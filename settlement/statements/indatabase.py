@@ -161,8 +161,7 @@ def _lines(cursor, row, parser, header):
                sum(CASE WHEN k = 'payment' THEN abs(a{at['手续费']}) WHEN k = 'refund' THEN -abs(a{at['手续费']}) END),
                min(day) FILTER (WHERE k IS NOT NULL), max(day) FILTER (WHERE k IS NOT NULL)
         FROM (SELECT ok, {figures}, CASE WHEN ok THEN {kind} END AS k, CASE WHEN ok THEN {day} END AS day
-              FROM (SELECT stmt_cells.*, {" AND ".join(checks)} AS ok FROM stmt_cells OFFSET 0) AS t
-              OFFSET 0) AS x
+              FROM (SELECT stmt_cells.*, {" AND ".join(checks)} AS ok FROM stmt_cells OFFSET 0) AS t) AS x
         """)  # noqa: S608 - column positions (integers) and fixed patterns only
     count, bad, *found = cursor.fetchone()
     if bad:
