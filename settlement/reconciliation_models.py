@@ -257,8 +257,8 @@ class StatementLineMatch(TenantModel):
     """What the latest reconciliation run covering a statement line found about it: its class, the order or refund
     it matched and by which keys. One row per line, written by the runs only (one `INSERT ... ON CONFLICT` per run
     that skips the rows it would not change), kept apart from the line so that a run never rewrites the wide lines
-    table (each line ~700 bytes with its raw row and seven indexes: updating every line was 45 % of a 1,000,000-line
-    run, docs/benchmarks.md).
+    table (each line ~700 bytes with its raw row and reason, seven indexes then: updating every line was 45 % of a
+    1,000,000-line run; the results' insert takes ~5 s of it now, docs/benchmarks.md).
 
     Why it matched: `reason` is stored for a line that did not match (the same object its discrepancy carries: both
     amounts, the tolerance applied, the duplicate's first statement day...). A matched line's reason is not stored:

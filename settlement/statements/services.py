@@ -31,7 +31,6 @@ from scrm.platform import outbox
 from scrm.platform.redaction import redact
 from settlement.models import PaymentChannel, StatementImport, StatementLine
 from settlement.statements.alipay import AlipayParser
-from settlement.statements.indatabase import wechatpay_load
 from settlement.statements.mapped import UNIONPAY_MAPPING, MappedParser
 from settlement.statements.messages import StatementRefused
 from settlement.statements.wechatpay import WeChatPayParser
@@ -265,15 +264,7 @@ def statement_import_run(*, import_id):
                 return row
             with row.file.open("rb") as stream:
                 parser = parser_for(row.channel, stream, size=row.file_size)
-                # A WeChat Pay bill in the plain form is read by PostgreSQL (indatabase.py); any other file, or
-                # one that is not plain, line by line by its parser.
-                source = wechatpay_load(row, parser, stream, report) if isinstance(parser, WeChatPayParser) \
-                    else None
-                read_in = "postgresql" if source is not None else "python"
-                if source is None:
-                    stream.seek(0)
-                    parser = parser_for(row.channel, stream, size=row.file_size)
-                    source = _copy_lines(row, parser, report)
+                source = _copy_lines(row, parser, report)
             lines = source.counts["payment"] + source.counts["refund"]
             if not lines:
                 raise StatementRefused("no_lines")
@@ -296,8 +287,7 @@ def statement_import_run(*, import_id):
         cache.delete(key)
     if row.line_count >= ANALYZE_FROM_LINES:
         _analyze_lines()
-    logger.info("statement imported", extra={"statement": row.pk, "lines": row.line_count, "layout": row.layout,
-                                             "read_in": read_in})
+    logger.info("statement imported", extra={"statement": row.pk, "lines": row.line_count, "layout": row.layout})
     return row
 
 

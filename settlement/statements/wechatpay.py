@@ -77,30 +77,21 @@ class WeChatPayParser(StatementParser):
     def bytes_read(self):
         return self._lines.bytes_read if getattr(self, "_lines", None) else 0
 
-    def header(self, first):
-        """The header line (bytes, the file's first): its encoding, titles (cleaned) and layout (also set on the
-        parser); refused when it is no WeChat Pay bill."""
+    def __iter__(self):
+        first = self.stream.readline()
         if not first.strip():
             raise StatementRefused("empty")
         if first.startswith(b"PK\x03\x04"):
             raise StatementRefused("looks_like", line=1, found=_("a ZIP archive (an Alipay bill?)"), layout=LABEL)
-        encoding = first_line_encoding(first)
-        lines = CountingLines(iter(()), encoding=encoding)
+        lines = self._lines = CountingLines(self.stream, encoding=first_line_encoding(first))
         lines.push_back(first)
-        header = [clean(name) for name in next(csv.reader(lines))]
+        reader = csv.reader(lines)
+        header = [clean(name) for name in next(reader)]
         self.layout = detect(header)
         if self.layout is None:
             if first.startswith(b"#") or any("支付宝" in name for name in header):
                 raise StatementRefused("looks_like", line=1, found=_("Alipay bill"), layout=LABEL)
             raise StatementRefused("unknown_layout", line=1, layout=LABEL)
-        return encoding, header
-
-    def __iter__(self):
-        first = self.stream.readline()
-        encoding, header = self.header(first)
-        lines = self._lines = CountingLines(self.stream, encoding=encoding)
-        lines.bytes_read, lines.line = len(first), 1
-        reader = csv.reader(lines)
         rules = LAYOUTS[self.layout]
         index = {name: position for position, name in enumerate(header)}
         # The summary's sums, kept as integers of the column's unit (fen; 1e-5 yuan for the fee): one int addition
@@ -123,7 +114,7 @@ class WeChatPayParser(StatementParser):
             if "总交易单数" in row[0] and clean(row[0]) == "总交易单数":
                 sums = {column: Decimal(units[n]).scaleb(-digits)
                         for n, (column, _p, digits) in enumerate(sum_columns)}
-                self.summary(((lines.line, values) for values in reader), row, number, rules, sums, count)
+                self._summary(reader, lines, row, rules, sums, count)
                 return
             if len(row) != width:
                 raise StatementRefused("columns", line=number, found=len(row), expected=width)
@@ -187,16 +178,15 @@ class WeChatPayParser(StatementParser):
             raw=",".join(row)[:RAW_LIMIT],
         )
 
-    @staticmethod
-    def summary(rows, titles, title_line, rules, sums, count):
-        """Check the summary (its title row `titles` at `title_line`, then `rows`: the (line number, cells) after
-        it) against the details' `count` and `sums` ({detail column: Decimal}); refused with the line otherwise."""
+    def _summary(self, reader, lines, titles, rules, sums, count):
         titles = [clean(title) for title in titles]
-        number, values = next(rows, (None, None))
+        title_line = lines.line
+        values = next(reader, None)
         while values is not None and not any(cell.strip() for cell in values):
-            number, values = next(rows, (None, None))
+            values = next(reader, None)
         if values is None:
             raise StatementRefused("truncated", line=title_line)
+        number = lines.line
         if len(values) < len(titles):
             raise StatementRefused("columns", line=number, found=len(values), expected=len(titles))
         stated = dict(zip(titles, values, strict=False))
@@ -220,9 +210,9 @@ class WeChatPayParser(StatementParser):
                 raise StatementRefused("summary_mismatch", line=number, name=title, stated=raw,
                                        computed=sums[column].quantize(Decimal(1).scaleb(
                                            min(figure.as_tuple().exponent, -2))))
-        for extra_line, extra in rows:
+        for extra in reader:
             if any(cell.strip() for cell in extra):
-                raise StatementRefused("after_summary", line=extra_line)
+                raise StatementRefused("after_summary", line=lines.line)
 
 
 _SCALE = {2: 100, 5: 100_000}
