@@ -94,6 +94,9 @@ def _generate(organization, region, args):
                 "(paid_at AT TIME ZONE 'Asia/Shanghai')::date{other} FROM settlement_order "
                 "WHERE organization_id = %s AND id %% 20 <> 0",
                 [bill.pk, channel.pk, org])
+        # Statistics first: without them the join of the fresh lines with the fresh orders was planned as a nested
+        # loop over 2,000,000 x 2,000,000 rows (it ran for 13 minutes).
+        cursor.execute("ANALYZE settlement_order; ANALYZE settlement_statementline")
         _insert(cursor, StatementLineMatch, ("line_id", "organization_id", "match_class", "order_id", "matched_by"),
                 "SELECT l.id, l.organization_id, 'matched', o.id, 'order_number'{other} "
                 "FROM settlement_statementline l JOIN settlement_order o ON o.organization_id = l.organization_id "
