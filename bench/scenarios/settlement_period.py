@@ -130,6 +130,8 @@ def _generate(organization, region, args):
 
 
 def _ensure_data(args):
+    from django.db import transaction
+
     from scrm import services
     from scrm.models import Organization, Region
     from scrm.platform.tenancy import tenant_scope
@@ -144,14 +146,17 @@ def _ensure_data(args):
             return organization
         if any(have):
             sys.exit(f"{SLUG} has {have} partners and orders, not the asked sizes: drop the bench database")
-        region = Region.objects.create(organization=organization, name="全国", code="CN", level="area", path="/CN/")
-        if not SettlementRule.objects.exists():
-            rule_create(organization=organization, name="bench", valid_from=date(2026, 1, 1), currency="CNY",
-                        cycle="monthly", commission_rate="0.05", tax_rate="0.06",
-                        rebate_tiers=[{"from": "0", "to": "5000", "rate": "0"},
-                                      {"from": "5000", "to": None, "rate": "0.02"}])
-        started = time.perf_counter()
-        _generate(organization, region, args)
+        # One transaction: a run killed while generating leaves nothing half-made for the next run to "reuse".
+        with transaction.atomic():
+            region = Region.objects.create(organization=organization, name="全国", code="CN", level="area",
+                                           path="/CN/")
+            if not SettlementRule.objects.exists():
+                rule_create(organization=organization, name="bench", valid_from=date(2026, 1, 1), currency="CNY",
+                            cycle="monthly", commission_rate="0.05", tax_rate="0.06",
+                            rebate_tiers=[{"from": "0", "to": "5000", "rate": "0"},
+                                          {"from": "5000", "to": None, "rate": "0.02"}])
+            started = time.perf_counter()
+            _generate(organization, region, args)
         print(f"generated in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return organization
 
