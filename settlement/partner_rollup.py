@@ -27,8 +27,9 @@ __all__ = ["finance_days_refresh"]
 
 # Each source's rows of its marked days, from the ledger: the rows of the days' moments grouped by local day and the
 # dashboard's dimensions. A refund counts in its order's region (none without an order).
-_INSERT = """INSERT INTO settlement_financeday (organization_id, day, source, region_id, channel, currency,
-                                   service_kind, tier, amount, fee, materials, payouts, count) """
+_COLUMNS = ("organization_id, day, source, region_id, channel, currency, service_kind, tier, amount, fee, materials, "
+            "payouts, count")
+_INSERT = f"INSERT INTO settlement_financeday ({_COLUMNS}) "
 _RECOMPUTE = {
     Source.PAID: _INSERT + f"""
 SELECT %(organization)s, day, '{Source.PAID}', region_id, channel, currency, '', 0, sum(paid_amount), 0, 0, 0,
@@ -63,8 +64,7 @@ WHERE day = ANY(%(days)s) GROUP BY day, region_id, currency, kind, tier""",  # n
     # The match rate's: per statement day and currency, the lines and how many of them reconciliation matched
     # (through the channel index: the statement days of every channel of the organization).
     Source.LINES: f"""
-INSERT INTO settlement_financeday (organization_id, day, source, region_id, channel, currency, service_kind, tier,
-                                   amount, fee, materials, payouts, count, matched)
+INSERT INTO settlement_financeday ({_COLUMNS}, matched)
 SELECT %(organization)s, l.bill_date, '{Source.LINES}', NULL, '', l.currency, '', 0, 0, 0, 0, 0, count(*),
        count(*) FILTER (WHERE m.match_class = '{MatchClass.MATCHED}')
 FROM settlement_statementline l
