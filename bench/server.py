@@ -22,6 +22,7 @@ from pathlib import Path
 HOST = "127.0.0.1"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_TAIL_BYTES = 4000
+DEFAULT_WORKERS = 4  # the image's WEB_CONCURRENCY
 
 # Production-like Django, reachable over plain HTTP on loopback only.
 SERVER_ENV = {
@@ -47,6 +48,29 @@ class Server:
         return f"http://{self.host}:{self.port}"
 
 
+def add_server_arguments(parser):
+    """The serving model's options, the same in every scenario that starts gunicorn (defaults: the image's)."""
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"gunicorn worker processes (default {DEFAULT_WORKERS}, as WEB_CONCURRENCY in the image)",
+    )
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class, as in the image (default sync)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker; >1 makes gunicorn use gthread")
+
+
+def server_options(args):
+    """What ``gunicorn_server`` takes from those options."""
+    return {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads}
+
+
+def server_report(args):
+    """The serving model as a scenario's JSON reports it."""
+    worker_class = "gthread" if args.threads > 1 and args.worker_class == "sync" else args.worker_class
+    return {"workers": args.workers, "worker_class": worker_class, "threads": args.threads}
+
+
 def free_port():
     """A port nobody listens on now. Another process could take it before gunicorn binds; start-up then fails loudly."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -66,7 +90,7 @@ def run_secrets():
 @contextmanager
 def gunicorn_server(
     *,
-    workers=2,
+    workers=DEFAULT_WORKERS,
     worker_class="sync",
     threads=1,
     env=None,
@@ -155,6 +179,11 @@ def collected_static():
     with tempfile.TemporaryDirectory(prefix="scrm-bench-static-") as root:
         env = {**os.environ, **SERVER_ENV, "STATIC_ROOT": root}
         env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=PROJECT_ROOT,
-                       env=env, check=True, timeout=600)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            check=True,
+            timeout=600,
+        )
         yield {"STATIC_ROOT": root}

@@ -195,6 +195,18 @@ def test_dockerfile_exposes_gunicorn_and_probes_healthz():
     assert cmd.startswith('["gunicorn", "scrm.wsgi:application", "--bind", "0.0.0.0:8000"')
 
 
+def test_web_workers_are_what_the_benchmarks_measure():
+    """The image, compose and bench/ agree on the number of gunicorn workers, so the figures in docs/benchmarks.md are
+    those of the serving model we deploy."""
+    from bench.server import DEFAULT_WORKERS
+
+    env = next(args for instruction, args in dockerfile_stages()[-1] if instruction == "ENV")
+    image = int(re.search(r"\bWEB_CONCURRENCY=(\d+)", env).group(1))
+    compose_value = SERVICES["web"]["environment"]["WEB_CONCURRENCY"]
+    compose = int(re.fullmatch(r"\$\{WEB_CONCURRENCY:-(\d+)\}", compose_value).group(1))
+    assert image == compose == DEFAULT_WORKERS
+
+
 def test_collectstatic_builds_the_hashed_static_files_production_serves(tmp_path):
     """The image runs collectstatic with DEBUG off: a vendor file pointing at a missing one must fail here first."""
     import os

@@ -29,7 +29,14 @@ from urllib.parse import urlencode
 from bench.django_setup import organization_delete
 from bench.load import FixedRequest, Request, run_load
 from bench.scenarios.wechat_ingest import Prebuilt, _levels, _setup_django, level_beside_baseline
-from bench.server import collected_static, gunicorn_server, run_secrets
+from bench.server import (
+    add_server_arguments,
+    collected_static,
+    gunicorn_server,
+    run_secrets,
+    server_options,
+    server_report,
+)
 
 # A run of seconds: what the tests run (python -m bench form_submit --tiny).
 TINY = ("--concurrency", "2", "--requests", "40", "--rounds", "1", "--warmup", "10")
@@ -39,7 +46,7 @@ CHOICES = [{"value": v, "label": label} for v, label in (("fault", "设备故障
 
 
 def add_arguments(parser):
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    add_server_arguments(parser)
     parser.add_argument("--concurrency", type=_levels, default=(4, 8),
                         help="concurrent client connections, one level or several (default 4,8)")
     parser.add_argument("--client-processes", type=int, default=2, help="processes the connections are spread over")
@@ -174,7 +181,7 @@ def run(args):
     with platform_scope():
         organization, path = _build(run_id, args.purpose)
         try:
-            with collected_static() as static, gunicorn_server(workers=args.workers, env={**env, **static}) as server:
+            with collected_static() as static, gunicorn_server(**server_options(args), env={**env, **static}) as server:
                 print(f"gunicorn pid {server.pid} on {server.base_url}; baseline then {path} at each of "
                       f"{args.concurrency} connections", file=sys.stderr)
                 csrf = csrf_of(server, path)
@@ -194,7 +201,7 @@ def run(args):
                 organization_delete(organization)
 
     return {
-        "workers": args.workers,
+        **server_report(args),
         "purpose": args.purpose,
         "fields": sum(len(section["fields"]) for section in schema_30()["sections"]),
         "requests_limit": args.requests,

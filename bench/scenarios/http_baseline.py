@@ -20,7 +20,7 @@ import sys
 from urllib.parse import urlsplit
 
 from bench.load import FixedRequest, run_load
-from bench.server import gunicorn_server
+from bench.server import add_server_arguments, gunicorn_server, server_options, server_report
 
 WRK_TIME_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
@@ -30,9 +30,7 @@ TINY = ("--requests", "200", "--duration", "5", "--warmup", "20", "--concurrency
 
 
 def add_arguments(parser):
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
-    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class, as in the image (default sync)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker; >1 makes gunicorn use gthread")
+    add_server_arguments(parser)
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent client connections (default 16)")
     parser.add_argument("--client-processes", type=int, default=2, help="processes the connections are spread over")
     parser.add_argument("--requests", type=int, default=20000, help="request budget (default 20000)")
@@ -48,7 +46,7 @@ def run(args):
         raise SystemExit("--driver wrk needs wrk on PATH (apt-get install -y wrk)")
     database, broker = _scheme("DATABASE_URL"), _scheme("REDIS_URL")
 
-    with gunicorn_server(workers=args.workers, worker_class=args.worker_class, threads=args.threads) as server:
+    with gunicorn_server(**server_options(args)) as server:
         print(f"gunicorn pid {server.pid} on {server.base_url}; loading {args.path}", file=sys.stderr)
         factory = FixedRequest("GET", args.path)
         if args.warmup:
@@ -79,9 +77,7 @@ def run(args):
     return {
         "driver": args.driver,
         "path": args.path,
-        "workers": args.workers,
-        "worker_class": "gthread" if args.threads > 1 and args.worker_class == "sync" else args.worker_class,
-        "threads": args.threads,
+        **server_report(args),
         "database": database,
         "broker": broker,
         "requests_limit": args.requests if args.driver == "python" else None,

@@ -29,7 +29,13 @@ from bench.django_setup import organization_delete
 from bench.load import FixedRequest, Request, run_load
 from bench.scenarios.shop_worker import STAGES, _event
 from bench.scenarios.wechat_ingest import Prebuilt, _levels, _setup_django, level_beside_baseline
-from bench.server import gunicorn_server, run_secrets
+from bench.server import (
+    add_server_arguments,
+    gunicorn_server,
+    run_secrets,
+    server_options,
+    server_report,
+)
 
 SECRET = "bench-shop-ingest-secret"  # noqa: S105 - a throwaway store of the run
 GOAL_RATIO = 0.5  # of the baseline's throughput (issue 11)
@@ -40,7 +46,7 @@ TINY = ("--concurrency", "2", "--requests", "40", "--rounds", "1", "--warmup", "
 
 
 def add_arguments(parser):
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    add_server_arguments(parser)
     parser.add_argument("--concurrency", type=_levels, default=(4, 8, 16),
                         help="concurrent client connections, one level or several (default 4,8,16)")
     parser.add_argument("--client-processes", type=int, default=2, help="processes the connections are spread over")
@@ -111,7 +117,7 @@ def run(args):
         try:
             celery_app.control.purge()
             path = account.hook_path
-            with gunicorn_server(workers=args.workers, env=env) as server:
+            with gunicorn_server(**server_options(args), env=env) as server:
                 print(f"gunicorn pid {server.pid} on {server.base_url}; baseline then {path} at each of "
                       f"{args.concurrency} connections", file=sys.stderr)
                 if args.warmup:
@@ -131,7 +137,7 @@ def run(args):
                 organization_delete(organization)
 
     return {
-        "workers": args.workers,
+        **server_report(args),
         "requests_limit": args.requests,
         "orders": args.orders,
         "goal": {"ratio_to_baseline": GOAL_RATIO, "p99_ms_under": GOAL_P99_MS},

@@ -41,6 +41,7 @@ import time
 from pathlib import Path
 
 from bench.load import percentile
+from bench.server import SERVER_ENV, add_server_arguments, gunicorn_server, server_options, server_report
 
 BIG_SLUG = "bench-tickets"
 QUEUES = 20
@@ -58,7 +59,7 @@ def add_arguments(parser):
     parser.add_argument("--other-orgs", type=int, default=5, help="organizations beside it")
     parser.add_argument("--other-size", type=int, default=50_000, help="tickets in each of those")
     parser.add_argument("--requests", type=int, default=100, help="requests per case (default 100)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    add_server_arguments(parser)
 
 
 def _setup_django(secret_key):
@@ -266,7 +267,6 @@ def run(args):
     secret_key = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
     _setup_django(secret_key)
 
-    from bench.server import SERVER_ENV, gunicorn_server
     from scrm.platform.tenancy import tenant_scope
     from tickets.models import Ticket
     from tickets.selectors import BOARD_COUNTS_CACHE_SECONDS
@@ -297,7 +297,7 @@ def run(args):
                    env={**os.environ, "PUBLIC_BASE_URL": SERVER_ENV["PUBLIC_BASE_URL"], **env, "DEBUG": "False"},
                    check=True)
     results = {}
-    with gunicorn_server(workers=args.workers, env=env) as server:
+    with gunicorn_server(**server_options(args), env=env) as server:
         print(f"gunicorn pid {server.pid} on {server.base_url}", file=sys.stderr)
         for name, (user, url, headers) in cases.items():
             results[name] = {**_measure(server, cookies[user.pk], url, args.requests, headers),
@@ -305,7 +305,7 @@ def run(args):
             print(f"{name}: {results[name]}", file=sys.stderr)
     return {
         "tickets": args.tickets, "active_share": 0.2, "other_orgs": args.other_orgs, "other_size": args.other_size,
-        "agent_active_tickets": mine, "requests_per_case": args.requests, "workers": args.workers,
+        "agent_active_tickets": mine, "requests_per_case": args.requests, **server_report(args),
         "goal_p95_ms": 150, "p95_max_ms": max(r["p95_ms"] for r in results.values()), **results,
         "board_counts_cache_seconds": BOARD_COUNTS_CACHE_SECONDS, "board_counts_miss": miss,
     }

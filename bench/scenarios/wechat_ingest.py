@@ -31,7 +31,15 @@ from datetime import UTC, datetime
 
 from bench.django_setup import organization_delete
 from bench.load import FixedRequest, LoadResult, Request, run_load
-from bench.server import PROJECT_ROOT, SERVER_ENV, gunicorn_server, run_secrets
+from bench.server import (
+    PROJECT_ROOT,
+    SERVER_ENV,
+    add_server_arguments,
+    gunicorn_server,
+    run_secrets,
+    server_options,
+    server_report,
+)
 
 TOKEN = "benchtoken2026"  # noqa: S105 - a throwaway account of the run
 AES_KEY = "BenchAesKey0123456789abcdefghijklmnopqrstuv"
@@ -65,7 +73,7 @@ TINY = (
 
 
 def add_arguments(parser):
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    add_server_arguments(parser)
     parser.add_argument("--concurrency", type=_levels, default=(4, 8, 16),
                         help="concurrent client connections, one level or several (default 4,8,16)")
     parser.add_argument("--client-processes", type=int, default=2, help="processes the connections are spread over")
@@ -257,7 +265,7 @@ def run(args):
         try:
             celery_app.control.purge()
             path = account.hook_path
-            with gunicorn_server(workers=args.workers, env=env) as server:
+            with gunicorn_server(**server_options(args), env=env) as server:
                 print(f"gunicorn pid {server.pid} on {server.base_url}; baseline then {path} at each of "
                       f"{args.concurrency} connections", file=sys.stderr)
                 if args.warmup:
@@ -279,7 +287,7 @@ def run(args):
                 organization_delete(organization)
 
     return {
-        "workers": args.workers,
+        **server_report(args),
         "requests_limit": args.requests,
         "goal": {"ratio_to_baseline": GOAL_RATIO, "p99_ms_under": GOAL_P99_MS},
         "levels": levels,
