@@ -43,6 +43,10 @@ DAY = date(2026, 11, 11)
 
 def add_arguments(parser):
     parser.add_argument("--lines", type=int, default=1_000_000, help="orders and statement lines (default 1,000,000)")
+    parser.add_argument("--history-days", type=int, default=0,
+                        help="earlier statement days of the channel before the reconciled one, each as many lines "
+                             "as the day (copies with keys of their own), as a channel imported every day has them "
+                             "within the run's duplicate lookback (default 0)")
     parser.add_argument("--keep", action="store_true", help="keep the generated organization afterwards")
 
 
@@ -162,6 +166,44 @@ def _import_statement(organization, path):
     return figures, imported - began, time.perf_counter() - imported
 
 
+def _history(organization, channel, days):
+    """`days` statement days before DAY, each the day's lines copied with keys of their own (no duplicates of the
+    day, nothing the ledger knows), as one more imported statement of the channel; written by SQL (reading bills
+    of 31 days would take longer than the run measured). Returns the lines written."""
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+
+    from scrm.platform.tenancy import tenant_scope
+    from settlement.reconciliation_models import StatementImport
+
+    with transaction.atomic(), tenant_scope(organization):
+        day_import = StatementImport.objects.get(channel=channel, status=StatementImport.Status.IMPORTED)
+        history = StatementImport.objects.create(
+            organization=organization, channel=channel, file_name="history.csv",
+            file_sha256=f"history-{organization.slug}"[:64], status=StatementImport.Status.IMPORTED,
+            period_start=DAY - timedelta(days=days), period_end=DAY - timedelta(days=1))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO settlement_statementline (
+                    organization_id, channel_id, statement_id, line_number, kind, transaction_id, order_number,
+                    refund_number, channel_refund_id, gross_amount, fee, net_amount, currency, occurred_at,
+                    bill_date, raw)
+                SELECT l.organization_id, l.channel_id, %(history)s, l.line_number + k * 10000000, l.kind,
+                       'H' || k || l.transaction_id, 'H' || k || '-' || l.order_number,
+                       CASE WHEN l.refund_number = '' THEN '' ELSE 'H' || k || '-' || l.refund_number END,
+                       l.channel_refund_id, l.gross_amount, l.fee, l.net_amount, l.currency,
+                       l.occurred_at - make_interval(days => k), l.bill_date - k, l.raw
+                FROM settlement_statementline l CROSS JOIN generate_series(1, %(days)s) AS k
+                WHERE l.organization_id = %(org)s AND l.statement_id = %(day)s
+                """,
+                {"history": history.pk, "days": days, "org": organization.pk, "day": day_import.pk})
+            written = cursor.rowcount
+            cursor.execute("ANALYZE settlement_statementline")
+    return written
+
+
 def _floor(path, organization):
     """COPY of the same file into a bare table, plus one hash join of it with the orders on the order number."""
     from django.db import connection, transaction
@@ -205,6 +247,7 @@ def run(args):
         imported, import_seconds, analyze_seconds = _import_statement(organization, bill_path)
         if imported["lines"] != line_count:
             raise SystemExit(f"imported {imported['lines']} lines of {line_count}")
+        history_lines = _history(organization, channel, args.history_days) if args.history_days else 0
         began = time.perf_counter()
         with tenant_scope(organization):
             run_row = reconciliation_run(channel=channel, period_start=DAY)
@@ -235,7 +278,7 @@ def run(args):
     floor = copy_seconds + join_seconds
     work = import_seconds + analyze_seconds + reconcile_seconds
     return {
-        "orders": args.lines, "lines": line_count,
+        "orders": args.lines, "lines": line_count, "history_days": args.history_days, "history_lines": history_lines,
         "import_seconds": round(import_seconds, 3), "import_upload_s": imported["upload_s"],
         "import_read_s": imported["read_s"], "analyze_seconds": round(analyze_seconds, 3),
         "import_lines_per_s": round(line_count / imported["read_s"]) if imported["read_s"] else None,

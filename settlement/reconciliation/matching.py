@@ -78,28 +78,47 @@ def temp_sql(sql, params=None):
         return cursor.fetchall() if cursor.description is not None else []
 
 
-_PERIOD_SQL = """
+# The key under which two lines of a channel are the same line twice (a duplicate): the payment's merchant order
+# number, else its transaction id; the refund's merchant refund number, else the channel's refund id.
+_DUPLICATE_KEY = """
+    CASE WHEN l.kind = 'payment'
+         THEN COALESCE(NULLIF(l.order_number, ''), 'txn:' || NULLIF(l.transaction_id, ''), 'line:' || l.id)
+         ELSE COALESCE(NULLIF(l.refund_number, ''), 'rtxn:' || NULLIF(l.channel_refund_id, ''), 'line:' || l.id)
+    END"""
+
+# The period's lines, each with its rank among the lines of its key from the lookback days up to the period's end
+# (`rn`: a line ranked after the first is a duplicate) and the statement day of the first of them. Lines of the
+# lookback days before the period all come before the period's: they are only counted, per key of the period, not
+# ranked with them (a channel imported every day has a month of lines there; sorting them on every run made a run
+# 3× slower at 100,000 lines a day).
+_PERIOD_SQL = f"""
 CREATE TEMP TABLE recon_p ON COMMIT DROP AS
-WITH cand AS (
+WITH cand AS MATERIALIZED (
     SELECT l.id, l.kind, l.bill_date, l.occurred_at, l.order_number, l.transaction_id, l.refund_number,
-           l.channel_refund_id, l.gross_amount, l.fee, l.currency,
-           CASE WHEN l.kind = 'payment'
-                THEN COALESCE(NULLIF(l.order_number, ''), 'txn:' || NULLIF(l.transaction_id, ''), 'line:' || l.id)
-                ELSE COALESCE(NULLIF(l.refund_number, ''), 'rtxn:' || NULLIF(l.channel_refund_id, ''),
-                              'line:' || l.id)
-           END AS dkey
+           l.channel_refund_id, l.gross_amount, l.fee, l.currency, {_DUPLICATE_KEY} AS dkey
     FROM settlement_statementline l
     WHERE l.organization_id = %(organization)s AND l.channel_id = %(channel)s
-      AND l.statement_id = ANY(%(imported)s) AND l.bill_date BETWEEN %(lookback)s AND %(d1)s
+      AND l.statement_id = ANY(%(imported)s) AND l.bill_date BETWEEN %(d0)s AND %(d1)s
+), earlier AS (
+    SELECT e.kind, e.dkey, count(*) AS n, min(e.bill_date) AS first_bill_date
+    FROM (SELECT l.kind, l.bill_date, {_DUPLICATE_KEY} AS dkey
+          FROM settlement_statementline l
+          WHERE l.organization_id = %(organization)s AND l.channel_id = %(channel)s
+            AND l.statement_id = ANY(%(imported)s) AND l.bill_date >= %(lookback)s AND l.bill_date < %(d0)s) e
+    WHERE (e.kind, e.dkey) IN (SELECT kind, dkey FROM cand)
+    GROUP BY e.kind, e.dkey
 ), ranked AS (
     SELECT cand.*,
-           row_number() OVER w AS rn,
-           first_value(bill_date) OVER w AS first_bill_date
+           row_number() OVER w AS rn_here,
+           first_value(bill_date) OVER w AS first_here
     FROM cand
     WINDOW w AS (PARTITION BY kind, dkey ORDER BY bill_date, occurred_at, id)
 )
-SELECT * FROM ranked WHERE bill_date >= %(d0)s
-"""
+SELECT r.id, r.kind, r.bill_date, r.occurred_at, r.order_number, r.transaction_id, r.refund_number,
+       r.channel_refund_id, r.gross_amount, r.fee, r.currency, r.dkey,
+       r.rn_here + COALESCE(e.n, 0) AS rn, COALESCE(e.first_bill_date, r.first_here) AS first_bill_date
+FROM ranked r LEFT JOIN earlier e ON e.kind = r.kind AND e.dkey = r.dkey
+"""  # noqa: S608 - the key expression above, no input
 
 _LINES_SQL = """
 CREATE TEMP TABLE recon_line ON COMMIT DROP AS

@@ -223,3 +223,43 @@ def test_a_long_period_runs_as_a_job_of_the_outbox(organization, channel, store,
     outbox.flush()
     run.refresh_from_db()
     assert (run.status, run.job_state, run.summary["matched"]["count"]) == ("done", "done", 1)
+
+
+def test_a_line_repeating_one_of_an_earlier_statement_day_is_a_duplicate(organization, channel, store):
+    """The lookback: a payment or refund reported again on a later statement day (up to DUPLICATE_LOOKBACK_DAYS
+    before the period) is a duplicate whose reason names the day it was first reported and which occurrence it is;
+    repeats within the period count after the earlier days' lines. Older lines and other keys are not looked at."""
+    from datetime import timedelta
+
+    from settlement.reconciliation.matching import DUPLICATE_LOOKBACK_DAYS
+
+    make_order(store, "C1", "10.00", paid_at=local(DAY - timedelta(days=3)))
+    make_order(store, "C2", "20.00")
+    order = make_order(store, "C3", "30.00", paid_at=local(DAY - timedelta(days=2)))
+    make_refund(order, "RC3", "30.00", refunded_at=local(DAY, 15))
+    make_order(store, "C4", "40.00")
+    old_day = DAY - timedelta(days=DUPLICATE_LOOKBACK_DAYS + 1)
+    make_statement(channel, day=old_day, lines=[pay("C4", "40.00")])  # beyond the lookback
+    make_statement(channel, day=DAY - timedelta(days=3), lines=[pay("C1", "10.00")])
+    make_statement(channel, day=DAY - timedelta(days=1), lines=[
+        pay("C1", "10.00"), refund_line("RC3", "C3", "30.00", occurred_at=local(DAY - timedelta(days=1), 15))])
+    make_statement(channel, lines=[
+        pay("C1", "10.00"), pay("C2", "20.00"), pay("C2", "20.00"), pay("C4", "40.00"),
+        refund_line("RC3", "C3", "30.00", occurred_at=local(DAY, 15))])
+    run = reconciliation_run(channel=channel, period_start=DAY)
+
+    assert run.summary["duplicate"] == {"count": 3, "amount": "0.00"}  # C1 and C2 payments (+30.00), RC3 (-30.00)
+    found = discrepancies(organization)
+    # C1: reported on DAY-3 and DAY-1 before this period, so its line today is the third; C2 twice today.
+    assert {key: (d.reason["occurrence"], d.reason["duplicate_of_statement_day"])
+            for key, d in found.items() if d.kind == "duplicate"} == {
+        "dup:payment:C1:3": (3, str(DAY - timedelta(days=3))),
+        "dup:payment:C2:2": (2, str(DAY)),
+        "dup:refund:RC3:2": (2, str(DAY - timedelta(days=1))),
+    }
+    with tenant_scope(organization):
+        today = {(line.kind, line.order_number): line.match.match_class for line in StatementLine.objects
+                 .filter(bill_date=DAY).select_related("match").order_by("pk")}
+    # C4's earlier line is older than the lookback: today's is its first occurrence, and it matches its order.
+    assert today[("payment", "C4")] == "matched"
+    assert today[("payment", "C2")] == "duplicate"  # the second of today's two (the first matched)
