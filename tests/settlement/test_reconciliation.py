@@ -263,3 +263,23 @@ def test_a_line_repeating_one_of_an_earlier_statement_day_is_a_duplicate(organiz
     # C4's earlier line is older than the lookback: today's is its first occurrence, and it matches its order.
     assert today[("payment", "C4")] == "matched"
     assert today[("payment", "C2")] == "duplicate"  # the second of today's two (the first matched)
+
+
+def test_a_refund_reported_on_another_statement_day_is_not_timing(organization, channel, store):
+    """Refunds the ledger made in the period are looked for in the refund lines of every statement day of the
+    channel, by the merchant refund number or, for a line without one, by order number and amount."""
+    by_number = make_order(store, "S1", "50.00")
+    make_refund(by_number, "RS1", "50.00", refunded_at=local(DAY, 18))
+    by_amount = make_order(store, "S2", "70.00")
+    make_refund(by_amount, "RS2", "70.00", refunded_at=local(DAY, 19))
+    unreported = make_order(store, "S3", "90.00")
+    make_refund(unreported, "RS3", "90.00", refunded_at=local(DAY, 20))
+    make_statement(channel, lines=[pay("S1", "50.00"), pay("S2", "70.00"), pay("S3", "90.00")])
+    make_statement(channel, day=next_day(), lines=[
+        refund_line("RS1", "S1", "50.00", occurred_at=local(next_day(), 9)),
+        refund_line("", "S2", "70.00", occurred_at=local(next_day(), 9)),
+        refund_line("RS9", "S3", "90.00", occurred_at=local(next_day(), 9)),  # another refund of S3's
+    ])
+    run = reconciliation_run(channel=channel, period_start=DAY)
+    assert run.figures["timing"] == {"count": 1, "amount": "-90.00"}
+    assert {key: d.kind for key, d in discrepancies(organization).items()} == {"refund:RS3": "timing"}
