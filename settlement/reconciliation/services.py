@@ -140,9 +140,7 @@ def _period(period_start, period_end):
 
 
 def _run_row(channel, first, last, by):
-    # Runs of one channel take turns, whatever their periods: two periods may share statement lines (their results)
-    # and the channel's discrepancies.
-    advisory_xact_lock("reconciliation", channel.organization_id, channel.pk)
+    advisory_xact_lock("reconciliation", channel.organization_id, channel.pk, first, last)
     run, _created = ReconciliationRun.objects.get_or_create(
         organization_id=channel.organization_id, channel=channel, period_start=first, period_end=last,
         defaults={"created_by": by})
@@ -157,6 +155,10 @@ def reconciliation_run(*, channel, period_start, period_end=None, by=None):
     first, last = _period(period_start, period_end)
     organization = channel.organization
     with tenant_scope(organization):
+        # Runs of one channel take turns, whatever their periods: two periods may share statement lines (their
+        # results) and the channel's discrepancies. (Queueing a run takes only its period's lock: it never waits
+        # for a run of another period.)
+        advisory_xact_lock("reconciliation-channel", organization.pk, channel.pk)
         run = _run_row(channel, first, last, by)
         tolerances = Tolerances.of(channel)
         params = match(organization=organization, channel=channel, first=first, last=last, tolerances=tolerances)
