@@ -283,3 +283,30 @@ def test_a_refund_reported_on_another_statement_day_is_not_timing(organization, 
     run = reconciliation_run(channel=channel, period_start=DAY)
     assert run.figures["timing"] == {"count": 1, "amount": "-90.00"}
     assert {key: d.kind for key, d in discrepancies(organization).items()} == {"refund:RS3": "timing"}
+
+
+def test_runs_of_one_channel_take_turns_but_queueing_does_not_wait(organization, channel, store):
+    """While a run of the channel is under way (its lock held by another session), a run of another period of the
+    same channel waits for it, a run of another channel does not, and queueing a period answers at once."""
+    import psycopg2
+    from django.db import OperationalError, connection
+
+    from scrm.platform.locks import _key
+    from settlement.reconciliation.services import reconciliation_run_queue
+
+    alipay = make_channel(organization, code="alipay")
+    make_statement(channel, lines=[])
+    other = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:  # a run of the channel in another session
+            cursor.execute("SELECT pg_advisory_lock(%s)",
+                           [_key(("reconciliation-channel", organization.pk, channel.pk))])
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '500ms'")
+        queued = reconciliation_run_queue(channel=channel, period_start=next_day(), period_end=next_day())
+        assert queued.status == "queued"
+        assert reconciliation_run(channel=alipay, period_start=DAY).status == "done"
+        with pytest.raises(OperationalError, match="lock timeout"):
+            reconciliation_run(channel=channel, period_start=DAY)
+    finally:
+        other.close()
