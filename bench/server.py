@@ -50,12 +50,8 @@ class Server:
 
 def add_server_arguments(parser):
     """The serving model's options, the same in every scenario that starts gunicorn (defaults: the image's)."""
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=DEFAULT_WORKERS,
-        help=f"gunicorn worker processes (default {DEFAULT_WORKERS}, as WEB_CONCURRENCY in the image)",
-    )
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help=f"gunicorn worker processes (default {DEFAULT_WORKERS}, as WEB_CONCURRENCY in the image)")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class, as in the image (default sync)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker; >1 makes gunicorn use gthread")
 
@@ -179,11 +175,6 @@ def collected_static():
     with tempfile.TemporaryDirectory(prefix="scrm-bench-static-") as root:
         env = {**os.environ, **SERVER_ENV, "STATIC_ROOT": root}
         env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            check=True,
-            timeout=600,
-        )
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=PROJECT_ROOT,
+                       env=env, check=True, timeout=600)
         yield {"STATIC_ROOT": root}

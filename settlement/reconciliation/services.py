@@ -50,7 +50,7 @@ __all__ = [
 # every row (a probe of the key, the insert, a second pass over the index), 8.0 s against 6.2 s for a plain INSERT of
 # 1,000,000 first results; and an ON CONFLICT whose WHERE is false still locks and dirties every row it meets. Both
 # find a line's result by its key, whatever the table holds for other lines. Runs of one channel take turns
-# (`_run_row`), so no other run inserts these lines' results meanwhile.
+# (`reconciliation_run`), so no other run inserts these lines' results meanwhile.
 _RESULTS_UPDATE_SQL = """
 UPDATE settlement_statementlinematch AS m SET
     run_id = %(run)s, match_class = t.klass, order_id = t.order_id, refund_id = t.refund_id,
