@@ -18,6 +18,11 @@ class StatementParser:
     def __iter__(self):
         raise NotImplementedError
 
+    def copy_rows(self, tally):
+        """The lines as COPY rows, each counted by `tally` (settlement/statements/copying.py)."""
+        for line in self:
+            yield tally.line(line)
+
     def bytes_read(self):
         """How far into the file (in bytes of the file as stored) the parser is."""
         return 0
