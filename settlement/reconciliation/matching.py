@@ -120,19 +120,26 @@ SELECT r.id, r.kind, r.bill_date, r.occurred_at, r.order_number, r.transaction_i
 FROM ranked r LEFT JOIN earlier e ON e.kind = r.kind AND e.dkey = r.dkey
 """  # noqa: S608 - the key expression above, no input
 
-_LINES_SQL = """
+# What a line keeps of the order or refund it matched (taken by the join that finds it: a second join of a million
+# orders by id to read them cost a second).
+_ORDER_COLUMNS = ("o.id AS order_id, o.paid_amount, o.paid_at, o.status AS order_status, "
+                  "o.external_number AS order_external, o.store_id AS order_store")
+_REFUND_COLUMNS = ("r.id AS refund_id, r.amount AS refund_amount, r.status AS refund_status, "
+                   "r.external_number AS refund_external, r.store_id AS refund_store")
+
+_LINES_SQL = f"""
 CREATE TEMP TABLE recon_line ON COMMIT DROP AS
 -- recon_p is read directly (not through a CTE): its statistics then size the joins.
 WITH by_number AS (
     -- An order number is unique per store: prefer the order of a store paid through this channel.
-    SELECT DISTINCT ON (p.id) p.id AS line_id, o.id AS order_id, 'order_number' AS via
+    SELECT DISTINCT ON (p.id) p.id AS line_id, 'order_number' AS via, {_ORDER_COLUMNS}
     FROM recon_p p
     JOIN settlement_order o ON o.organization_id = %(organization)s AND o.external_number = p.order_number
     LEFT JOIN settlement_store s ON s.id = o.store_id
     WHERE p.kind = 'payment' AND p.order_number <> ''
     ORDER BY p.id, (COALESCE(o.payment_channel_id, s.payment_channel_id) = %(channel)s) DESC NULLS LAST, o.id
 ), by_txn AS (
-    SELECT DISTINCT ON (p.id) p.id AS line_id, o.id AS order_id, 'transaction_id' AS via
+    SELECT DISTINCT ON (p.id) p.id AS line_id, 'transaction_id' AS via, {_ORDER_COLUMNS}
     FROM recon_p p
     JOIN settlement_order o ON o.organization_id = %(organization)s AND o.payment_transaction_id = p.transaction_id
     WHERE p.kind = 'payment' AND p.transaction_id <> '' AND o.payment_transaction_id <> ''
@@ -141,14 +148,14 @@ WITH by_number AS (
 ), orders AS (
     SELECT * FROM by_number UNION ALL SELECT * FROM by_txn
 ), refund_by_number AS (
-    SELECT DISTINCT ON (p.id) p.id AS line_id, r.id AS refund_id, 'refund_number' AS via
+    SELECT DISTINCT ON (p.id) p.id AS line_id, 'refund_number' AS via, {_REFUND_COLUMNS}
     FROM recon_p p
     JOIN settlement_refund r ON r.organization_id = %(organization)s AND r.external_number = p.refund_number
     WHERE p.kind = 'refund' AND p.refund_number <> ''
     ORDER BY p.id, r.id
 ), refund_by_order AS (
     -- A refund line without a merchant refund number: the order's refund of that amount.
-    SELECT DISTINCT ON (p.id) p.id AS line_id, r.id AS refund_id, 'order_number+amount' AS via
+    SELECT DISTINCT ON (p.id) p.id AS line_id, 'order_number+amount' AS via, {_REFUND_COLUMNS}
     FROM recon_p p
     JOIN settlement_refund r ON r.organization_id = %(organization)s AND r.order_number = p.order_number
          AND r.amount = p.gross_amount
@@ -160,17 +167,15 @@ WITH by_number AS (
     SELECT p.id AS line_id, p.kind, p.bill_date, p.order_number, p.transaction_id, p.refund_number,
            p.channel_refund_id, p.gross_amount, p.fee, p.currency, p.dkey, p.rn, p.first_bill_date,
            COALESCE(m.via, rm.via) AS via,
-           o.id AS order_id, o.paid_amount, o.paid_at, o.status AS order_status, o.external_number AS order_external,
-           r.id AS refund_id, r.amount AS refund_amount, r.status AS refund_status,
-           r.external_number AS refund_external, COALESCE(o.store_id, r.store_id) AS store_id,
-           CASE WHEN p.kind = 'payment' THEN o.paid_amount ELSE r.amount END AS ledger_amount,
+           m.order_id, m.paid_amount, m.paid_at, m.order_status, m.order_external,
+           rm.refund_id, rm.refund_amount, rm.refund_status, rm.refund_external,
+           COALESCE(m.order_store, rm.refund_store) AS store_id,
+           CASE WHEN p.kind = 'payment' THEN m.paid_amount ELSE rm.refund_amount END AS ledger_amount,
            CASE WHEN %(rate)s::numeric IS NULL THEN NULL
                 ELSE round(p.gross_amount * %(rate)s::numeric, 2) END AS expected_fee
     FROM recon_p p
     LEFT JOIN orders m ON m.line_id = p.id
-    LEFT JOIN settlement_order o ON o.id = m.order_id
     LEFT JOIN refunds rm ON rm.line_id = p.id
-    LEFT JOIN settlement_refund r ON r.id = rm.refund_id
 ), classed AS (
     SELECT joined.*,
         CASE
@@ -219,7 +224,7 @@ SELECT line_id, kind, bill_date, order_number, transaction_id, gross_amount, fee
         'occurrence', CASE WHEN rn > 1 THEN rn END
     )) END AS reason
 FROM classed
-"""
+"""  # noqa: S608 - the column lists above, no input
 
 # The channel's orders paid in the period, once: the ledger step and the totals read them. `seen`: a line of the
 # period (recon_line) matched the order, so the channel reported it; only the others are looked for in the lines of
@@ -348,19 +353,20 @@ SELECT 'ledger', klass, count(*), COALESCE(sum(CASE WHEN side = 'refund' THEN -a
 FROM recon_ledger GROUP BY klass
 """
 
+# One read of each table (the lines' three figures in one scan).
 _TOTALS_SQL = """
-SELECT
-    (SELECT COALESCE(sum(CASE WHEN kind = 'refund' THEN -fee ELSE fee END), 0) FROM recon_line),
-    (SELECT sum(CASE WHEN kind = 'refund' THEN -expected_fee ELSE expected_fee END) FROM recon_line),
-    (SELECT count(*) FROM recon_line),
-    (SELECT COALESCE(sum(paid_amount), 0) FROM recon_orders),
-    (SELECT count(*) FROM recon_orders),
+SELECT l.fee, l.expected_fee, l.n, o.paid, o.n,
     (SELECT COALESCE(sum(r.amount), 0) FROM settlement_refund r
         LEFT JOIN settlement_order o ON o.id = r.order_id
         LEFT JOIN settlement_store s ON s.id = r.store_id
         WHERE r.organization_id = %(organization)s AND r.status = 'refunded'
           AND r.refunded_at >= %(start)s AND r.refunded_at < %(end)s
           AND COALESCE(o.payment_channel_id, s.payment_channel_id) = %(channel)s)
+FROM (SELECT COALESCE(sum(CASE WHEN kind = 'refund' THEN -fee ELSE fee END), 0) AS fee,
+             sum(CASE WHEN kind = 'refund' THEN -expected_fee ELSE expected_fee END) AS expected_fee,
+             count(*) AS n
+      FROM recon_line) l,
+     (SELECT COALESCE(sum(paid_amount), 0) AS paid, count(*) AS n FROM recon_orders) o
 """
 
 

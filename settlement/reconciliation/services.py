@@ -110,9 +110,15 @@ WHERE (d.run_id, d.kind, d.bill_date, d.order_id, d.refund_id, d.statement_line_
 # a line of this run now matches (a timing difference that reached its statement).
 _CLEAR_SQL = """
 WITH matched_keys AS (
+    -- A matched line's own key, and its order's or refund's where that is another (matched by the transaction id):
+    -- a line matched by its order number has that order's key already. Not deduplicated: only joined.
     SELECT key FROM recon_line WHERE klass = 'matched'
-    UNION SELECT 'order:' || order_external FROM recon_line WHERE klass = 'matched' AND order_external IS NOT NULL
-    UNION SELECT 'refund:' || refund_external FROM recon_line WHERE klass = 'matched' AND refund_external IS NOT NULL
+    UNION ALL
+    SELECT 'order:' || order_external FROM recon_line
+    WHERE klass = 'matched' AND order_external IS NOT NULL AND key <> 'order:' || order_external
+    UNION ALL
+    SELECT 'refund:' || refund_external FROM recon_line
+    WHERE klass = 'matched' AND refund_external IS NOT NULL AND key <> 'refund:' || refund_external
 ), candidates AS (
     SELECT d.id, d.key FROM settlement_discrepancy d
     WHERE d.organization_id = %(organization)s AND d.channel_id = %(channel)s AND d.status = 'open'
