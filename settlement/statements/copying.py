@@ -2,7 +2,7 @@
 
 A parser hands its lines to the import through `StatementParser.copy_rows(tally)`: each line as the row COPY reads,
 with `tally` counting it. The default formats every `Line` with `Tally.line`; a parser may write the rows of its
-canonical form itself (the WeChat Pay bill does, docs/reconciliation.md "Import"), as long as it writes what
+canonical form itself (the WeChat Pay bill does, docs/reconciliation.md "How an import runs"), as long as it writes what
 `Tally.line` would have written for the same `Line`: a test holds both to that.
 """
 

@@ -161,7 +161,6 @@ class _CopySource:
         self.parser, self.report = parser, report
         self.tally = Tally(f"{row.organization_id}\t{row.pk}\t{row.channel_id}\t")
         self.rows = parser.copy_rows(self.tally)
-        self.done = False
         self.error = None  # what the parser raised: COPY reports it as its own error, the caller re-raises it
 
     def read(self, size=65536):
@@ -176,7 +175,6 @@ class _CopySource:
         while length < size:
             text = next(rows, None)
             if text is None:
-                self.done = True
                 break
             parts.append(text)
             length += len(text)

@@ -255,7 +255,8 @@ class Canonical:
     amounts with two decimals, the fee with five; a time of this century; the identifiers printable ASCII without
     spaces; no quote, TAB or backslash anywhere) is checked by one regular expression and written as its COPY row
     from its text, with integer arithmetic: what `WeChatPayParser._line` and `Tally.line` would make of it, at a
-    third of the cost (docs/reconciliation.md, "Import"). Any other row is left to them (`row` returns None).
+    third of the cost (docs/reconciliation.md, "How an import runs"). Any other row is left to them (`row` returns
+    None).
 
     `row` adds the row's figures to the summary's sums (`units`) and returns its COPY row, or "" for a REVOKED row
     (counted in the summary, not a line)."""
