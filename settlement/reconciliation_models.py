@@ -14,6 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models.imports import JOB_STATES, job_state_field
@@ -156,6 +157,22 @@ class MatchClass(models.TextChoices):
     TIMING = "timing", _("Timing (expected in another statement)")
 
 
+class RefundDuplicateKey(models.Func):
+    """The key under which two refund lines are the same refund twice: its merchant refund number, else the channel's
+    refund id, else the line itself. Written as settlement.reconciliation.matching's `_REFUND_KEY` (an index
+    expression is used only by a query that writes it the same way)."""
+
+    output_field = models.TextField()
+
+    def __init__(self):
+        super().__init__(F("refund_number"), F("channel_refund_id"), F("id"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (number, p1), (refund_id, p2), (pk, p3) = (compiler.compile(part) for part in self.get_source_expressions())
+        return (f"COALESCE(NULLIF({number}, ''), 'rtxn:' || NULLIF({refund_id}, ''), 'line:' || ({pk})::text)",
+                [*p1, *p2, *p3])
+
+
 class StatementLine(TenantModel):
     """One payment or refund as the channel reported it. `raw` keeps the row as it was in the file. What the latest
     reconciliation run covering the line found is its `match` (`StatementLineMatch`), a row of its own: the import
@@ -200,6 +217,10 @@ class StatementLine(TenantModel):
             models.Index(fields=["organization", "channel", "order_number"], name="stmtline_order_idx"),
             models.Index(fields=["organization", "channel", "transaction_id"], name="stmtline_txn_idx"),
             models.Index(fields=["organization", "statement", "line_number"], name="stmtline_statement_idx"),
+            # A refund's duplicate key (the reconciliation's lookback looks keys up here, docs/reconciliation.md
+            # "Duplicates"); refunds only: a few in a hundred lines, next to nothing on the import.
+            models.Index(F("organization"), F("channel"), RefundDuplicateKey(), name="stmtline_refund_key_idx",
+                         condition=models.Q(kind="refund")),
         ]
 
     def __str__(self):

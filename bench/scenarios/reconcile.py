@@ -201,6 +201,8 @@ def _history(organization, channel, days):
                 {"history": history.pk, "days": days, "org": organization.pk, "day": day_import.pk})
             written = cursor.rowcount
             cursor.execute("ANALYZE settlement_statementline")
+        # Counted as an import counts its lines (the run sizes its lookback by these counts).
+        StatementImport.objects.filter(pk=history.pk).update(line_count=written)
     return written
 
 

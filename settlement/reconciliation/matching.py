@@ -79,19 +79,66 @@ def temp_sql(sql, params=None):
 
 
 # The key under which two lines of a channel are the same line twice (a duplicate): the payment's merchant order
-# number, else its transaction id; the refund's merchant refund number, else the channel's refund id.
-_DUPLICATE_KEY = """
+# number, else its transaction id; the refund's merchant refund number, else the channel's refund id. The refund's is
+# also the expression of the lines' partial index `stmtline_refund_key_idx` (`RefundDuplicateKey`): written the same.
+_REFUND_KEY = "COALESCE(NULLIF(l.refund_number, ''), 'rtxn:' || NULLIF(l.channel_refund_id, ''), 'line:' || l.id::text)"
+_DUPLICATE_KEY = f"""
     CASE WHEN l.kind = 'payment'
-         THEN COALESCE(NULLIF(l.order_number, ''), 'txn:' || NULLIF(l.transaction_id, ''), 'line:' || l.id)
-         ELSE COALESCE(NULLIF(l.refund_number, ''), 'rtxn:' || NULLIF(l.channel_refund_id, ''), 'line:' || l.id)
+         THEN COALESCE(NULLIF(l.order_number, ''), 'txn:' || NULLIF(l.transaction_id, ''), 'line:' || l.id::text)
+         ELSE {_REFUND_KEY}
     END"""
 
-# The period's lines, each with its rank among the lines of its key from the lookback days up to the period's end
-# (`rn`: a line ranked after the first is a duplicate) and the statement day of the first of them. Lines of the
-# lookback days before the period all come before the period's: they are only counted, per key of the period, not
-# ranked with them (a channel imported every day has a month of lines there; sorting them on every run made a run
-# 3× slower at 100,000 lines a day).
-_PERIOD_SQL = f"""
+# The channel's lines of the lookback days before the period (as `l`).
+_LOOKBACK_LINES = """
+    l.organization_id = %(organization)s AND l.channel_id = %(channel)s
+    AND l.statement_id = ANY(%(imported)s) AND l.bill_date >= %(lookback)s AND l.bill_date < %(d0)s"""
+
+# `earlier`: per key of the period, how many lines of the lookback days carry it and the first one's statement day.
+# Two ways, the same figures (docs/reconciliation.md, "Duplicates"): read the lookback's lines once and keep the
+# period's keys (a hashed semi-join, ~1 µs a lookback line), or look each key of the period up in the lines' indexes
+# (the order number's, the transaction id's, the refunds' key: a few µs a period line, whatever the history). `match`
+# takes the second when the lookback holds many more lines than the period (a channel imported every day).
+_EARLIER_READ = f"""
+    SELECT e.kind, e.dkey, count(*) AS n, min(e.bill_date) AS first_bill_date
+    FROM (SELECT l.kind, l.bill_date, {_DUPLICATE_KEY} AS dkey
+          FROM settlement_statementline l WHERE {_LOOKBACK_LINES}) e
+    WHERE (e.kind, e.dkey) IN (SELECT kind, dkey FROM cand)
+    GROUP BY e.kind, e.dkey"""  # noqa: S608 - the key expressions above, no input
+
+_EARLIER_PROBE = f"""
+    SELECT 'payment' AS kind, k.dkey, e.n, e.first_bill_date
+    FROM (SELECT DISTINCT dkey FROM cand WHERE kind = 'payment' AND order_number <> '') k
+    CROSS JOIN LATERAL (SELECT count(*) AS n, min(l.bill_date) AS first_bill_date
+                        FROM settlement_statementline l
+                        WHERE {_LOOKBACK_LINES} AND l.order_number = k.dkey AND l.kind = 'payment') e
+    WHERE e.n > 0
+    UNION ALL
+    SELECT 'payment', k.dkey, e.n, e.first_bill_date
+    FROM (SELECT DISTINCT dkey, transaction_id FROM cand
+          WHERE kind = 'payment' AND order_number = '' AND transaction_id <> '') k
+    CROSS JOIN LATERAL (SELECT count(*) AS n, min(l.bill_date) AS first_bill_date
+                        FROM settlement_statementline l
+                        WHERE {_LOOKBACK_LINES} AND l.transaction_id = k.transaction_id AND l.order_number = ''
+                          AND l.kind = 'payment') e
+    WHERE e.n > 0
+    UNION ALL
+    SELECT 'refund', k.dkey, e.n, e.first_bill_date
+    FROM (SELECT DISTINCT dkey FROM cand WHERE kind = 'refund' AND left(dkey, 5) <> 'line:') k
+    CROSS JOIN LATERAL (SELECT count(*) AS n, min(l.bill_date) AS first_bill_date
+                        FROM settlement_statementline l
+                        WHERE {_LOOKBACK_LINES} AND {_REFUND_KEY} = k.dkey AND l.kind = 'refund') e
+    WHERE e.n > 0"""  # noqa: S608 - the key expressions above, no input
+# The lookback is looked up key by key when it holds more than this many lines per line of the period: a look-up
+# cost 3.3 µs a period line, the read 0.67 µs a lookback line (100,000 lines a day, 31 days; docs/benchmarks.md).
+LOOKBACK_PROBE_RATIO = 5
+
+
+def _period_sql(earlier):
+    """The period's lines, each with its rank among the lines of its key from the lookback days up to the period's
+    end (`rn`: a line ranked after the first is a duplicate) and the statement day of the first of them. Lines of the
+    lookback days before the period all come before the period's: they are only counted per key of the period
+    (`earlier`), not ranked with them (a channel imported every day has a month of lines there)."""
+    return f"""
 CREATE TEMP TABLE recon_p ON COMMIT DROP AS
 WITH cand AS MATERIALIZED (
     SELECT l.id, l.kind, l.bill_date, l.occurred_at, l.order_number, l.transaction_id, l.refund_number,
@@ -99,14 +146,7 @@ WITH cand AS MATERIALIZED (
     FROM settlement_statementline l
     WHERE l.organization_id = %(organization)s AND l.channel_id = %(channel)s
       AND l.statement_id = ANY(%(imported)s) AND l.bill_date BETWEEN %(d0)s AND %(d1)s
-), earlier AS (
-    SELECT e.kind, e.dkey, count(*) AS n, min(e.bill_date) AS first_bill_date
-    FROM (SELECT l.kind, l.bill_date, {_DUPLICATE_KEY} AS dkey
-          FROM settlement_statementline l
-          WHERE l.organization_id = %(organization)s AND l.channel_id = %(channel)s
-            AND l.statement_id = ANY(%(imported)s) AND l.bill_date >= %(lookback)s AND l.bill_date < %(d0)s) e
-    WHERE (e.kind, e.dkey) IN (SELECT kind, dkey FROM cand)
-    GROUP BY e.kind, e.dkey
+), earlier AS ({earlier}
 ), ranked AS (
     SELECT cand.*,
            row_number() OVER w AS rn_here,
@@ -118,7 +158,10 @@ SELECT r.id, r.kind, r.bill_date, r.occurred_at, r.order_number, r.transaction_i
        r.channel_refund_id, r.gross_amount, r.fee, r.currency, r.dkey,
        r.rn_here + COALESCE(e.n, 0) AS rn, COALESCE(e.first_bill_date, r.first_here) AS first_bill_date
 FROM ranked r LEFT JOIN earlier e ON e.kind = r.kind AND e.dkey = r.dkey
-"""  # noqa: S608 - the key expression above, no input
+"""  # noqa: S608 - the key expressions above, no input
+
+
+_PERIOD_SQL = {False: _period_sql(_EARLIER_READ), True: _period_sql(_EARLIER_PROBE)}
 
 # What a line keeps of the order or refund it matched (taken by the join that finds it: a second join of a million
 # orders by id to read them cost a second).
@@ -323,14 +366,21 @@ def match(*, organization, channel, first, last, tolerances):
         "start": start, "end": end, "tz": BILL_TIMEZONE, "window": tolerances.timing_window_minutes,
         "amount_tolerance": tolerances.amount, "fee_tolerance": tolerances.fee, "rate": tolerances.fee_rate,
     }
-    params["imported"] = list(StatementImport.objects.filter(channel=channel, status=StatementImport.Status.IMPORTED)
-                              .values_list("pk", flat=True))
+    imported = list(StatementImport.objects.filter(channel=channel, status=StatementImport.Status.IMPORTED)
+                    .values_list("pk", "period_start", "period_end", "line_count"))
+    params["imported"] = [pk for pk, *_rest in imported]
+    # The lines of the period and of the lookback days, as the imports count them (a statement spanning both counts
+    # in both): the lookback is looked up key by key when it is much larger than the period.
+    period_lines = sum(n for _pk, start, end, n in imported if start and start <= last and end >= first)
+    lookback_lines = sum(n for _pk, start, end, n in imported
+                         if start and start < first and end >= params["lookback"])
     temp_sql("DROP TABLE IF EXISTS recon_p, recon_line, recon_orders, recon_ledger, recon_disc")
     # A batch (for this transaction only): its sorts and hashes of a day's lines fit in memory (at 1,000,000 lines
     # with 64 MB the joins of recon_line went to disk in batches), and no JIT: it compiled for seconds (7 s of an
     # 8 s statement at 100,000 lines) to save milliseconds.
     temp_sql("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off")
-    tenant_sql(_PERIOD_SQL, params, organization=organization)
+    probe = lookback_lines > LOOKBACK_PROBE_RATIO * max(period_lines, 1)
+    tenant_sql(_PERIOD_SQL[probe], params, organization=organization)
     temp_sql("ANALYZE recon_p (id, kind, order_number, transaction_id, refund_number)")
     tenant_sql(_LINES_SQL, params, organization=organization)
     tenant_sql(_ORDERS_SQL, params, organization=organization)

@@ -225,13 +225,19 @@ def test_a_long_period_runs_as_a_job_of_the_outbox(organization, channel, store,
     assert (run.status, run.job_state, run.summary["matched"]["count"]) == ("done", "done", 1)
 
 
-def test_a_line_repeating_one_of_an_earlier_statement_day_is_a_duplicate(organization, channel, store):
+@pytest.mark.parametrize("lookup", ["read", "probe"])
+def test_a_line_repeating_one_of_an_earlier_statement_day_is_a_duplicate(organization, channel, store, lookup,
+                                                                          monkeypatch):
     """The lookback: a payment or refund reported again on a later statement day (up to DUPLICATE_LOOKBACK_DAYS
     before the period) is a duplicate whose reason names the day it was first reported and which occurrence it is;
-    repeats within the period count after the earlier days' lines. Older lines and other keys are not looked at."""
+    repeats within the period count after the earlier days' lines. Older lines and other keys are not looked at.
+    The same whether the lookback's lines are read or its keys looked up one by one (a long history)."""
     from datetime import timedelta
 
+    from settlement.reconciliation import matching
     from settlement.reconciliation.matching import DUPLICATE_LOOKBACK_DAYS
+
+    monkeypatch.setattr(matching, "LOOKBACK_PROBE_RATIO", -1 if lookup == "probe" else 10**9)
 
     make_order(store, "C1", "10.00", paid_at=local(DAY - timedelta(days=3)))
     make_order(store, "C2", "20.00")
@@ -240,15 +246,20 @@ def test_a_line_repeating_one_of_an_earlier_statement_day_is_a_duplicate(organiz
     make_order(store, "C4", "40.00")
     old_day = DAY - timedelta(days=DUPLICATE_LOOKBACK_DAYS + 1)
     make_statement(channel, day=old_day, lines=[pay("C4", "40.00")])  # beyond the lookback
-    make_statement(channel, day=DAY - timedelta(days=3), lines=[pay("C1", "10.00")])
+    # Keyed by the transaction id (no order number) and by the channel's refund id (no refund number).
+    by_txn = pay("", "50.00", transaction_id="T9")
+    by_refund_id = refund_line("", "C3", "5.00", channel_refund_id="CR7")
+    make_statement(channel, day=DAY - timedelta(days=3), lines=[pay("C1", "10.00"), by_txn])
     make_statement(channel, day=DAY - timedelta(days=1), lines=[
-        pay("C1", "10.00"), refund_line("RC3", "C3", "30.00", occurred_at=local(DAY - timedelta(days=1), 15))])
+        pay("C1", "10.00"), refund_line("RC3", "C3", "30.00", occurred_at=local(DAY - timedelta(days=1), 15)),
+        by_refund_id])
     make_statement(channel, lines=[
         pay("C1", "10.00"), pay("C2", "20.00"), pay("C2", "20.00"), pay("C4", "40.00"),
-        refund_line("RC3", "C3", "30.00", occurred_at=local(DAY, 15))])
+        refund_line("RC3", "C3", "30.00", occurred_at=local(DAY, 15)), by_txn, by_refund_id])
     run = reconciliation_run(channel=channel, period_start=DAY)
 
-    assert run.summary["duplicate"] == {"count": 3, "amount": "0.00"}  # C1 and C2 payments (+30.00), RC3 (-30.00)
+    # C1, C2 and T9 payments (+80.00), RC3 and CR7 refunds (-35.00)
+    assert run.summary["duplicate"] == {"count": 5, "amount": "45.00"}
     found = discrepancies(organization)
     # C1: reported on DAY-3 and DAY-1 before this period, so its line today is the third; C2 twice today.
     assert {key: (d.reason["occurrence"], d.reason["duplicate_of_statement_day"])
@@ -256,6 +267,8 @@ def test_a_line_repeating_one_of_an_earlier_statement_day_is_a_duplicate(organiz
         "dup:payment:C1:3": (3, str(DAY - timedelta(days=3))),
         "dup:payment:C2:2": (2, str(DAY)),
         "dup:refund:RC3:2": (2, str(DAY - timedelta(days=1))),
+        "dup:payment:txn:T9:2": (2, str(DAY - timedelta(days=3))),
+        "dup:refund:rtxn:CR7:2": (2, str(DAY - timedelta(days=1))),
     }
     with tenant_scope(organization):
         today = {(line.kind, line.order_number): line.match.match_class for line in StatementLine.objects
