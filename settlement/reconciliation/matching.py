@@ -105,29 +105,28 @@ _EARLIER_READ = f"""
     WHERE (e.kind, e.dkey) IN (SELECT kind, dkey FROM cand)
     GROUP BY e.kind, e.dkey"""  # noqa: S608 - the key expressions above, no input
 
-_EARLIER_PROBE = f"""
-    SELECT 'payment' AS kind, k.dkey, e.n, e.first_bill_date
-    FROM (SELECT DISTINCT dkey FROM cand WHERE kind = 'payment' AND order_number <> '') k
+
+def _earlier_lookup(kind, keys, condition):
+    """One kind of key of the period (`keys`: a query of cand giving `dkey` and what `condition` reads as `k`), each
+    counted in the lookback days' lines through the index `condition` names."""
+    return f"""
+    SELECT '{kind}' AS kind, k.dkey, e.n, e.first_bill_date
+    FROM ({keys}) k
     CROSS JOIN LATERAL (SELECT count(*) AS n, min(l.bill_date) AS first_bill_date
                         FROM settlement_statementline l
-                        WHERE {_LOOKBACK_LINES} AND l.order_number = k.dkey AND l.kind = 'payment') e
-    WHERE e.n > 0
-    UNION ALL
-    SELECT 'payment', k.dkey, e.n, e.first_bill_date
-    FROM (SELECT DISTINCT dkey, transaction_id FROM cand
-          WHERE kind = 'payment' AND order_number = '' AND transaction_id <> '') k
-    CROSS JOIN LATERAL (SELECT count(*) AS n, min(l.bill_date) AS first_bill_date
-                        FROM settlement_statementline l
-                        WHERE {_LOOKBACK_LINES} AND l.transaction_id = k.transaction_id AND l.order_number = ''
-                          AND l.kind = 'payment') e
-    WHERE e.n > 0
-    UNION ALL
-    SELECT 'refund', k.dkey, e.n, e.first_bill_date
-    FROM (SELECT DISTINCT dkey FROM cand WHERE kind = 'refund' AND left(dkey, 5) <> 'line:') k
-    CROSS JOIN LATERAL (SELECT count(*) AS n, min(l.bill_date) AS first_bill_date
-                        FROM settlement_statementline l
-                        WHERE {_LOOKBACK_LINES} AND {_REFUND_KEY} = k.dkey AND l.kind = 'refund') e
-    WHERE e.n > 0"""  # noqa: S608 - the key expressions above, no input
+                        WHERE {_LOOKBACK_LINES} AND {condition} AND l.kind = '{kind}') e
+    WHERE e.n > 0"""  # noqa: S608 - our constants, no input
+
+
+_EARLIER_PROBE = "\n    UNION ALL".join([
+    _earlier_lookup("payment", "SELECT DISTINCT dkey FROM cand WHERE kind = 'payment' AND order_number <> ''",
+                    "l.order_number = k.dkey"),
+    _earlier_lookup("payment", "SELECT DISTINCT dkey, transaction_id FROM cand "
+                               "WHERE kind = 'payment' AND order_number = '' AND transaction_id <> ''",
+                    "l.transaction_id = k.transaction_id AND l.order_number = ''"),
+    _earlier_lookup("refund", "SELECT DISTINCT dkey FROM cand WHERE kind = 'refund' AND left(dkey, 5) <> 'line:'",
+                    f"{_REFUND_KEY} = k.dkey"),
+])
 # The lookback is looked up key by key when it holds more than this many lines per line of the period: a look-up
 # cost 3.3 µs a period line, the read 0.67 µs a lookback line (100,000 lines a day, 31 days; docs/benchmarks.md).
 LOOKBACK_PROBE_RATIO = 5

@@ -276,15 +276,16 @@ class Canonical:
     def __init__(self, header, sum_columns, figures_at, currency, tally):
         self.tally = tally
         self.currency = currency[:3].upper()
-        cells, groups = [], {}
+        cells, groups, captured = [], {}, 0  # groups: a column's first group's index in the row's match
         amounts = {column: digits for column, _position, digits in sum_columns}
         for name in header:
             pattern = (self._FEE if amounts[name] == 5 else self._MONEY) if name in amounts else self._CELLS.get(name)
-            if pattern is not None and name not in groups:
-                groups[name] = re.compile(",".join(cells)).groups if cells else 0  # its first group's index
-                cells.append(pattern)
+            if pattern is None:
+                pattern = self._ANY
             else:
-                cells.append(self._ANY)
+                groups[name] = captured
+                captured += re.compile(pattern).groups
+            cells.append(pattern)
         self.match = re.compile(",".join(cells) + r"(\r?\n?)").fullmatch
         self.sums = [(groups[column], groups[column] + 1) for column, _position, _digits in sum_columns]
         self.day, self.status, self.currency_at = groups["交易时间"], groups["交易状态"], groups["货币种类"]
