@@ -620,3 +620,18 @@ def test_the_region_filter_keeps_the_region_and_everything_below_it(organization
     client = _client(ops_admin)
     body = client.get(f"/tickets/queues/?region={east.pk}").content.decode()
     assert "江苏的工单" in body and "华西的工单" not in body
+
+
+def test_the_customers_history_links_only_the_tickets_the_agent_may_open(desk):
+    """The ticket page's history listed the customer's ticket in another team's queue with a link that answered
+    "not found"; it is still listed, without the link."""
+    client = _client(desk["agent"])
+    foreign, other = desk["foreign"], desk["pool"][1]
+    body = client.get(f"/tickets/{desk['pool'][0].pk}/").content.decode()
+    assert "发票问题" in body and f'href="/tickets/{foreign.pk}/"' not in body
+    assert f'href="/tickets/{other.pk}/"' in body
+    assert client.get(f"/tickets/{foreign.pk}/").status_code == 404
+    # Whoever may open it still gets the link.
+    body = _client(UserFactory(organization=desk["org"], roles=[Role.OPS_ADMIN])).get(
+        f"/tickets/{desk['pool'][0].pk}/").content.decode()
+    assert f'href="/tickets/{foreign.pk}/"' in body
