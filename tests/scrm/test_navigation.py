@@ -37,3 +37,11 @@ def test_an_edit_page_lights_its_lists_entry(ops_admin, scoped):
     client = Client()
     client.force_login(ops_admin)
     assert _lit(client, f"/sla/calendars/{calendar.pk}/") == ["设置", "工作日历"]
+
+
+def test_the_channel_accounts_entry_is_not_called_wechat_accounts(ops_admin):
+    """The page lists the shops' accounts too (Youzan, Shopify, ...): an entry named 微信账号 hid them."""
+    client = Client()
+    client.force_login(ops_admin)
+    assert _lit(client, "/settings/channels/") == ["设置", "渠道账号"]
+    assert "微信账号" not in client.get("/settings/").content.decode()
