@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -78,6 +79,8 @@ from tickets.services.delivery import SMS_TEXT_LIMIT, sms_available
 from tickets.tables import TicketTable
 
 PER_PAGE = 25
+MSG_TRANSFERRED_AWAY = gettext_lazy("Ticket %(number)s transferred to queue “%(queue)s”: that queue is not one of "
+                                    "yours, so it has left your list.")
 # How often an open ticket's conversation looks for changes (seconds); the board: TICKETS_BOARD_POLL_SECONDS.
 CONVERSATION_POLL_SECONDS = 5
 
@@ -513,6 +516,10 @@ class TicketTransferView(_TicketAction):
     def act(self, request, ticket, data):
         ticket = services.ticket_transfer(ticket=ticket, queue=data["queue"], reason=data["reason"],
                                           actor=request.user)
+        if not selectors.ticket_visible(user=request.user).filter(pk=ticket.pk).exists():
+            # Sent to a queue the user does not work: its page would now answer "not found".
+            messages.success(request, MSG_TRANSFERRED_AWAY % {"number": ticket.number, "queue": data["queue"].name})
+            return redirect("tickets:index")
         messages.success(request, MSG_TRANSFERRED % {"queue": data["queue"].name})
 
 

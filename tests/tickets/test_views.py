@@ -24,6 +24,7 @@ from tickets.errors import (
 )
 from tickets.models import Comment, Queue, RoutingRule, Ticket, TicketEvent, TicketTag
 from tickets.services import ticket_add_message, ticket_assign
+from tickets.views import MSG_TRANSFERRED_AWAY
 
 pytestmark = pytest.mark.django_db
 
@@ -635,3 +636,23 @@ def test_the_customers_history_links_only_the_tickets_the_agent_may_open(desk):
     body = _client(UserFactory(organization=desk["org"], roles=[Role.OPS_ADMIN])).get(
         f"/tickets/{desk['pool'][0].pk}/").content.decode()
     assert f'href="/tickets/{foreign.pk}/"' in body
+
+
+def test_an_agent_who_transfers_a_ticket_out_of_their_queues_lands_on_their_list_not_a_404(desk):
+    """After sending a ticket to another team's queue the agent was taken back to its page, which they may no longer
+    open: "page not found" instead of a confirmation."""
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    response = client.post(f"/tickets/{ticket.pk}/transfer/", {"queue": desk["other"].pk, "reason": "发票问题归财务"},
+                           follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/tickets/"
+    assert _messages(response) == [_zh(MSG_TRANSFERRED_AWAY % {"number": ticket.number, "queue": "财务专席"})]
+    ticket.refresh_from_db()
+    assert ticket.queue == desk["other"]
+    # Whoever still sees it (the team's supervisor, to another queue of the team) stays on its page.
+    second = QueueFactory(organization=desk["org"], name="售后二线", code="l2", team=desk["team"], auto_assign=False)
+    other = desk["pool"][1]
+    response = _client(desk["supervisor"]).post(f"/tickets/{other.pk}/transfer/",
+                                                {"queue": second.pk, "reason": "转二线"})
+    assert response.url == f"/tickets/{other.pk}/"
