@@ -254,6 +254,19 @@ def _label(choices, value):
         return value
 
 
+# What an SLA escalation records on the ticket (written by the sla app; read here without importing it).
+_SLA_METRICS = {"first_response": gettext_lazy("First response"), "next_response": gettext_lazy("Next response"),
+                "resolution": gettext_lazy("Resolution")}
+_ESCALATION_ACTIONS = {
+    "notify_assignee": gettext_lazy("assignee notified"),
+    "notify_supervisor": gettext_lazy("supervisor notified"),
+    "notify_team": gettext_lazy("team notified"),
+    "raise_priority": gettext_lazy("priority raised"),
+    "reassign_queue": gettext_lazy("moved to another queue"),
+    "reassign_to_supervisor": gettext_lazy("given to the supervisor"),
+}
+
+
 def event_summary(event):
     """One line saying what an event changed, from what it recorded at the time."""
     Kind = TicketEvent.Kind
@@ -287,6 +300,15 @@ def event_summary(event):
         return _("Tagged %(tags)s") % {"tags": _(", ").join(after.get("tags", []))}
     if event.kind == Kind.CREATED:
         return _("Opened in queue %(queue)s") % {"queue": name(after.get("queue"))}
+    if event.kind == Kind.SLA_APPLIED and (after.get("policy") or {}).get("name"):
+        return _("SLA applied: %(policy)s") % {"policy": after["policy"]["name"]}
+    if event.kind == Kind.ESCALATED and after.get("metric"):
+        metric = _SLA_METRICS.get(after["metric"], after["metric"])
+        actions = _(", ").join(str(_ESCALATION_ACTIONS.get(a, a)) for a in after.get("actions", []))
+        if actions:
+            return _("Escalated (%(metric)s, %(trigger)s): %(actions)s") % {
+                "metric": metric, "trigger": after.get("trigger", ""), "actions": actions}
+        return _("Escalated (%(metric)s, %(trigger)s)") % {"metric": metric, "trigger": after.get("trigger", "")}
     if event.kind == Kind.UPDATED and "form_answers" in after:
         edit = after["form_answers"]
         changes = "; ".join(f"{c['label']}: {c['before'] or '—'} → {c['after'] or '—'}" for c in edit["changes"])

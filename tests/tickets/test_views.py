@@ -656,3 +656,20 @@ def test_an_agent_who_transfers_a_ticket_out_of_their_queues_lands_on_their_list
     response = _client(desk["supervisor"]).post(f"/tickets/{other.pk}/transfer/",
                                                 {"queue": second.pk, "reason": "转二线"})
     assert response.url == f"/tickets/{other.pk}/"
+
+
+def test_the_timeline_says_which_sla_was_applied_and_what_an_escalation_did():
+    """The conversation showed bare "已应用 SLA" and "已升级" lines: not which policy, which target, or what was done."""
+    from tickets.views import event_summary
+
+    applied = TicketEvent(kind=TicketEvent.Kind.SLA_APPLIED, before={},
+                          after={"policy": {"id": 2, "name": "标准服务 7×12"}, "reason": "demo"})
+    escalated = TicketEvent(kind=TicketEvent.Kind.ESCALATED, before={},
+                            after={"step": 9, "level": 4, "metric": "resolution", "trigger": "75%",
+                                   "actions": ["notify_supervisor", "raise_priority"], "notified": [2]})
+    with translation.override("en"):
+        assert event_summary(applied) == "SLA applied: 标准服务 7×12"
+        assert event_summary(escalated) == "Escalated (Resolution, 75%): supervisor notified, priority raised"
+    with translation.override("zh-hans"):
+        assert "标准服务 7×12" in event_summary(applied)
+        assert "解决" in event_summary(escalated) and "75%" in event_summary(escalated)
