@@ -659,7 +659,7 @@ def test_an_agent_who_transfers_a_ticket_out_of_their_queues_lands_on_their_list
 
 
 def test_the_timeline_says_which_sla_was_applied_and_what_an_escalation_did():
-    """The conversation showed bare "已应用 SLA" and "已升级" lines: not which policy, which target, or what was done."""
+    """The conversation showed bare "已应用 SLA" and "已升级" lines: not which policy, target or what was done."""
     from tickets.views import event_summary
 
     applied = TicketEvent(kind=TicketEvent.Kind.SLA_APPLIED, before={},
