@@ -74,6 +74,6 @@ class ChannelsIngestConfig(AppConfig):
         from scrm.platform.navigation import NavChild, register_nav_children
 
         register_nav_children("settings", [
-            NavChild("channel-accounts", _("WeChat accounts"), "channels_ingest:account-list", "bi-wechat",
+            NavChild("channel-accounts", _("Channel accounts"), "channels_ingest:account-list", "bi-plug",
                      lambda user: user.has_perm("channels_ingest.view_channelaccount")),
         ])

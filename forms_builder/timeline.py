@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forms_builder.models import FormSubmission, FormSubmissionChange
 from forms_builder.permissions import may_view_submissions
+from scrm.platform.access import user_can_use_module
 from scrm.platform.timeline import TimelineEntry
 
 
@@ -18,12 +19,14 @@ def _older(queryset, before, limit):
 def submission_entries(*, customer, before, limit, user=None):
     if user is not None and not may_view_submissions(user):
         return
+    # The answers' page belongs to the forms module: an agent reads the entry but gets no link that answers 403.
+    linked = user is None or user_can_use_module(user, "forms")
     submissions = FormSubmission.objects.filter(customer=customer).select_related("form")
     for submission in _older(submissions, before, limit):
         yield TimelineEntry(
             at=submission.created_at, kind="form", icon="bi-ui-checks",
             title=_("Sent the form “%(form)s”") % {"form": submission.form.name},
-            url=reverse("forms_builder:submission-detail", args=[submission.form_id, submission.pk]),
+            url=reverse("forms_builder:submission-detail", args=[submission.form_id, submission.pk]) if linked else "",
         )
     changes = FormSubmissionChange.objects.filter(submission__customer=customer).select_related(
         "submission__form", "by")
@@ -33,5 +36,5 @@ def submission_entries(*, customer, before, limit, user=None):
             at=change.created_at, kind="form-change", icon="bi-pencil-square",
             title=_("Answers of “%(form)s” changed") % {"form": submission.form.name},
             detail="; ".join(f"{c['label']}: {c['before'] or '—'} → {c['after'] or '—'}" for c in change.changes),
-            url=reverse("forms_builder:submission-detail", args=[submission.form_id, submission.pk]),
+            url=reverse("forms_builder:submission-detail", args=[submission.form_id, submission.pk]) if linked else "",
         )

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from scrm.models import SettingsChange
 from sla.calendar import add_business_minutes
@@ -38,6 +39,26 @@ def business_calendar_get(*, pk):
 
 def calendar_day_get(*, calendar, pk):
     return CalendarDay.objects.get(calendar=calendar, pk=pk)
+
+
+# The chinese-calendar package names the days it gives in English; the seeded days keep that name, shown translated.
+CHINA_DAY_NAMES = {
+    "New Year's Day": _("New Year's Day"),
+    "Spring Festival": _("Spring Festival"),
+    "Tomb-sweeping Day": _("Tomb-sweeping Day"),
+    "Labour Day": _("Labour Day"),
+    "Dragon Boat Festival": _("Dragon Boat Festival"),
+    "National Day": _("National Day"),
+    "Mid-autumn Festival": _("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": _("Anti-Fascist 70th Day"),
+}
+
+
+def calendar_day_name(day):
+    """A calendar day's name in the page's language: ops' own words as typed, the seeded holidays translated."""
+    if day.source == CalendarDay.Source.CHINA:
+        return str(CHINA_DAY_NAMES.get(day.name, day.name))
+    return day.name
 
 
 def calendar_days(*, calendar, year):

@@ -214,8 +214,8 @@ class CalendarDayFormView(CalendarFormView):
     def get(self, request, pk, day_pk=None):
         calendar = self.calendar(pk)
         day = self._get(selectors.calendar_day_get, calendar=calendar, pk=day_pk) if day_pk else None
-        initial = {"date": day.date, "kind": day.kind, "name": day.name, "spans": ", ".join(day.spans)} if day \
-            else None
+        initial = {"date": day.date, "kind": day.kind, "name": selectors.calendar_day_name(day),
+                   "spans": ", ".join(day.spans)} if day else None
         form = BusinessCalendarForm(initial=BusinessCalendarForm.initial_of(calendar))
         return self.render_to_response(self._context(calendar, form, day_form=CalendarDayForm(initial=initial),
                                                      editing_day=day, year=day.date.year if day else None))

@@ -6,7 +6,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Aggregate, Avg, Count, DurationField, F, Max, Min, Prefetch, Q
+from django.db.models import (
+    Aggregate,
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    DurationField,
+    F,
+    Max,
+    Min,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
@@ -93,10 +107,15 @@ def ticket_events(*, ticket):
     return TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("created_at", "pk")
 
 
-def customer_tickets(*, customer, before=None, limit=20):
-    """The customer's tickets, newest first, one query (the customer timeline)."""
+def customer_tickets(*, customer, before=None, limit=20, user=None):
+    """The customer's tickets, newest first, one query (the customer timeline). Given the reader, each carries
+    `may_open`: whether `user` may open it (an agent sees the customer's other tickets, but not every one opens)."""
     tickets = Ticket.objects.filter(customer=customer).only(
         "id", "number", "subject", "status", "priority", "created_at", "organization_id", "customer_id")
+    visible = ticket_visible_q(user=user) if user is not None else Q()
+    if visible:  # an empty Q: the reader sees every ticket
+        tickets = tickets.annotate(may_open=Case(When(visible, then=Value(True)), default=Value(False),
+                                                 output_field=BooleanField()))
     if before is not None:
         tickets = tickets.filter(created_at__lt=before)
     return tickets.order_by("-created_at", "-pk")[:limit]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -78,6 +79,8 @@ from tickets.services.delivery import SMS_TEXT_LIMIT, sms_available
 from tickets.tables import TicketTable
 
 PER_PAGE = 25
+MSG_TRANSFERRED_AWAY = gettext_lazy("Ticket %(number)s transferred to queue “%(queue)s”: that queue is not one of "
+                                    "yours, so it has left your list.")
 # How often an open ticket's conversation looks for changes (seconds); the board: TICKETS_BOARD_POLL_SECONDS.
 CONVERSATION_POLL_SECONDS = 5
 
@@ -251,6 +254,19 @@ def _label(choices, value):
         return value
 
 
+# What an SLA escalation records on the ticket (written by the sla app; read here without importing it).
+_SLA_METRICS = {"first_response": gettext_lazy("First response"), "next_response": gettext_lazy("Next response"),
+                "resolution": gettext_lazy("Resolution")}
+_ESCALATION_ACTIONS = {
+    "notify_assignee": gettext_lazy("assignee notified"),
+    "notify_supervisor": gettext_lazy("supervisor notified"),
+    "notify_team": gettext_lazy("team notified"),
+    "raise_priority": gettext_lazy("priority raised"),
+    "reassign_queue": gettext_lazy("moved to another queue"),
+    "reassign_to_supervisor": gettext_lazy("given to the supervisor"),
+}
+
+
 def event_summary(event):
     """One line saying what an event changed, from what it recorded at the time."""
     Kind = TicketEvent.Kind
@@ -284,6 +300,15 @@ def event_summary(event):
         return _("Tagged %(tags)s") % {"tags": _(", ").join(after.get("tags", []))}
     if event.kind == Kind.CREATED:
         return _("Opened in queue %(queue)s") % {"queue": name(after.get("queue"))}
+    if event.kind == Kind.SLA_APPLIED and (after.get("policy") or {}).get("name"):
+        return _("SLA applied: %(policy)s") % {"policy": after["policy"]["name"]}
+    if event.kind == Kind.ESCALATED and after.get("metric"):
+        metric = _SLA_METRICS.get(after["metric"], after["metric"])
+        actions = _(", ").join(str(_ESCALATION_ACTIONS.get(a, a)) for a in after.get("actions", []))
+        if actions:
+            return _("Escalated (%(metric)s, %(trigger)s): %(actions)s") % {
+                "metric": metric, "trigger": after.get("trigger", ""), "actions": actions}
+        return _("Escalated (%(metric)s, %(trigger)s)") % {"metric": metric, "trigger": after.get("trigger", "")}
     if event.kind == Kind.UPDATED and "form_answers" in after:
         edit = after["form_answers"]
         changes = "; ".join(f"{c['label']}: {c['before'] or '—'} → {c['after'] or '—'}" for c in edit["changes"])
@@ -513,6 +538,10 @@ class TicketTransferView(_TicketAction):
     def act(self, request, ticket, data):
         ticket = services.ticket_transfer(ticket=ticket, queue=data["queue"], reason=data["reason"],
                                           actor=request.user)
+        if not selectors.ticket_visible(user=request.user).filter(pk=ticket.pk).exists():
+            # Sent to a queue the user does not work: its page would now answer "not found".
+            messages.success(request, MSG_TRANSFERRED_AWAY % {"number": ticket.number, "queue": data["queue"].name})
+            return redirect("tickets:index")
         messages.success(request, MSG_TRANSFERRED % {"queue": data["queue"].name})
 
 

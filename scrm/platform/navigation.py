@@ -49,19 +49,40 @@ def register_nav_children(module, children):
     _children[module] = list(entries.values())
 
 
-def _children_for(user, module, current_path):
+def _children_for(user, module):
     entries = []
     for child in _children.get(module, ()):
         if child.allowed is not None and not child.allowed(user):
             continue
         url = reverse(child.url_name)
-        entries.append({"child": child, "url": url, "active": current_path == url})
+        entries.append({"child": child, "url": url, "active": False})
     return entries
+
+
+def _mark_current(items, current_path):
+    """Light up the section the page belongs to and its page: the entry whose address is the longest start of the
+    current path wins, so /tickets/settings/queues/1/ is Settings › Queues (not Tickets) and an edit page lights its
+    list's entry. On a tie a module's own entry wins over a page another module lists under it (/forms/3/ is Forms)."""
+    best = None  # (length of the matching address, 1 for a module's own entry, the module's entry)
+    for item in items:
+        matches = [(len(sub["url"]), 0) for sub in item["children"] if current_path.startswith(sub["url"])]
+        if current_path.startswith(item["url"]):
+            matches.append((len(item["url"]), 1))
+        for match in matches:
+            if best is None or match > best[:2]:
+                best = (*match, item)
+    if best is None:
+        return
+    item = best[2]
+    item["active"] = True
+    matches = [sub for sub in item["children"] if current_path.startswith(sub["url"])]
+    if matches:
+        max(matches, key=lambda sub: len(sub["url"]))["active"] = True
 
 
 def nav_children_for(user, module):
     """The pages other apps registered under a module that this user may open, with their URLs."""
-    return _children_for(user, module, current_path="")
+    return _children_for(user, module)
 
 
 def nav_for(user, current_path=""):
@@ -71,6 +92,7 @@ def nav_for(user, current_path=""):
     for item in NAV_ITEMS:
         if user_can_use_module(user, item.module):
             url = reverse(item.url_name)
-            items.append({"item": item, "url": url, "active": current_path.startswith(url),
-                          "children": _children_for(user, item.module, current_path)})
+            items.append({"item": item, "url": url, "active": False,
+                          "children": _children_for(user, item.module)})
+    _mark_current(items, current_path)
     return items

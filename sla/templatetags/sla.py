@@ -7,10 +7,16 @@ from django import template
 from django.utils import timezone
 
 from scrm.durations import duration_patterns, duration_text
+from sla import selectors
 from sla.state import SLAState, sla_due_of, sla_state_of
 
 register = template.Library()
 SHOWN_IN = ZoneInfo("Asia/Shanghai")
+
+
+@register.filter
+def calendar_day_name(day):
+    return selectors.calendar_day_name(day)
 
 
 @register.inclusion_tag("sla/_sla_badge.html")

@@ -8,7 +8,7 @@ from scrm.models import AgentProfile, Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.e2e.conftest import login
 from tests.scrm.factories import TEST_PASSWORD, TeamFactory, UserFactory
-from tests.tickets.factories import CustomerFactory, QueueFactory, make_agent
+from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
 from tickets.models import CannedResponse, Comment, Ticket
 from tickets.services import ticket_add_message
 
@@ -129,3 +129,25 @@ def test_the_board_shows_an_agent_going_offline_without_a_reload(page, live_serv
     expect(agent.locator("[data-testid=agent-status]")).to_have_text("离线", timeout=15_000)
     expect(agent).to_have_attribute("data-status", "offline")
     assert page.evaluate("window.boardNotReloaded") is True  # swapped in by htmx, not a new page
+
+
+def test_the_queue_reads_one_line_a_ticket_on_a_laptop_screen(page, live_server, workspace):
+    """At 1366×768 the queue, assignee and type names stayed on one line each, not one character a line, and the
+    table fits the page without a sideways scroll."""
+    with platform_scope():
+        kind = TicketTypeFactory(organization=workspace["org"], name="退换货")
+        for n in range(3):
+            TicketFactory(organization=workspace["org"], customer=workspace["customer"], queue=workspace["queue"],
+                          assignee=workspace["agent"], type=kind, status=Ticket.Status.OPEN,
+                          subject=f"电饭煲收到外壳有划痕，要求退货，顺便问一下发票什么时候能开出来{n}")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(page, live_server, "xiaoli", TEST_PASSWORD)
+    row = page.locator("[data-testid=ticket-table] tbody tr").first
+    expect(row).to_contain_text("退换货")
+    lines = row.evaluate("""tr => Array.from(tr.cells).slice(-4, -1).map(td => {
+        const range = document.createRange(); range.selectNodeContents(td);
+        return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size; })""")
+    assert lines == [1, 1, 1]  # queue, assignee, type
+    scroll = page.locator("[data-testid=ticket-table]").evaluate(
+        "table => table.parentElement.scrollWidth - table.parentElement.clientWidth")
+    assert scroll <= 0

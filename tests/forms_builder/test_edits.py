@@ -233,3 +233,19 @@ def test_the_settings_are_audited_without_the_secret(client, ops_admin, organiza
         [change] = SettingsChange.objects.filter(subject="forms_builder.form")
         assert change.by == ops_admin and change.detail == {
             "edit_days": 2, "captcha": True, "webhook": "https://hooks.example.com", "webhook_secret_changed": True}
+
+
+
+def test_an_agent_sees_the_submission_in_the_customers_history_without_a_link_that_is_refused(
+        client, organization, repair, agent, ops_admin):
+    """Agents may read submissions but not open the forms module: the timeline linked them to a 403 page."""
+    submission = _submitted(repair)
+    target = reverse("forms_builder:submission-detail", args=[repair.pk, submission.pk])
+    with tenant_scope(organization):
+        theirs, _next = customer_timeline(customer=submission.customer, user=agent)
+        ops, _next = customer_timeline(customer=submission.customer, user=ops_admin)
+    [entry] = [entry for entry in theirs if entry.kind == "form"]
+    assert "报修" in str(entry.title) and entry.url == ""
+    client.force_login(agent)
+    assert client.get(target).status_code == 403  # why it has no link
+    assert [entry.url for entry in ops if entry.kind == "form"] == [target]

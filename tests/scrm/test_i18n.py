@@ -225,3 +225,14 @@ def test_the_login_page_is_chinese_by_default():
     assert '<html lang="zh-hans">' in html
     assert "<title>登录 · SCRM</title>" in html
     assert "用户名" in html and "密码" in html
+
+
+@pytest.mark.django_db
+def test_signing_in_with_an_empty_field_says_which_field_is_missing():
+    """A sign-in with the password left empty came back with no word of why; the username stays typed."""
+    html = Client().post("/accounts/login/", {"username": "xiaoli", "password": ""}).content.decode()
+    password = html.split('for="id_password"')[1].split("</div>")[0]
+    assert "is-invalid" in password and "此项为必填。" in password
+    assert 'value="xiaoli"' in html
+    username = html.split('for="id_username"')[1].split('for="id_password"')[0]
+    assert "此项为必填。" not in username

@@ -129,3 +129,15 @@ def test_only_platform_operators_see_the_console(organization, ops_admin, client
     client.force_login(ops_admin)  # an organization's own admin, staff of its own admin
     assert client.get("/admin/scrm/organization/console/").status_code == 403
     assert Client().get("/admin/scrm/organization/console/").status_code == 302
+
+
+def test_the_sign_in_logs_in_the_admin_read_in_chinese(operator):
+    """The platform operator's sign-in logs (django-axes, which ships no Chinese) read "Access logs",
+    "User Agent", "Attempt Time" in the Chinese admin."""
+    client = Client()
+    client.force_login(operator)
+    index = client.get("/admin/axes/").content.decode()
+    assert "登录日志" in index and "登录尝试" in index and "Access logs" not in index
+    page = client.get("/admin/axes/accesslog/").content.decode()
+    assert "浏览器标识" in page and "尝试时间" in page
+    assert "User Agent" not in page and "Attempt Time" not in page

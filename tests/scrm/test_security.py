@@ -73,3 +73,16 @@ def test_templates_escape_user_content(organization, make_user):
     body = client.get("/settings/").content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+@pytest.mark.parametrize("url", ["/customers/new/", "/tickets/settings/queues/", "/tickets/settings/types/",
+                                 "/tickets/settings/rules/new/"])
+def test_settings_forms_lay_out_without_inline_styles_the_policy_blocks(url, ops_admin):
+    """The policy allows styles from our files only: the browser dropped these forms' inline widths and scroll
+    boxes, so the customer form ran the page's full width and a long agent list pushed the save button far down."""
+    client = Client()
+    client.force_login(ops_admin)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"].split("style-src")[1].split(";")[0]
+    assert " style=" not in response.content.decode()

@@ -7,6 +7,7 @@ import datetime
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 from django.utils.html import escape
 
 from scrm.models import Role, SettingsChange
@@ -22,7 +23,13 @@ from sla.models import (
     EscalationStep,
     SLAPolicy,
 )
-from sla.services import MSG_DAY_TAKEN, MSG_IMPORT_KIND, MSG_IMPORT_LINE, calendar_create
+from sla.services import (
+    MSG_DAY_TAKEN,
+    MSG_IMPORT_KIND,
+    MSG_IMPORT_LINE,
+    calendar_create,
+    calendar_seed_china_holidays,
+)
 from tests.sla.factories import TARGETS, office_calendar, sla_policy
 from tests.tenancy import assert_isolated, tenant_pair
 
@@ -275,3 +282,21 @@ def test_ops_reach_the_sla_settings_from_the_settings_page_without_the_django_ad
         policy = SLAPolicy.objects.get()
     for url in ("/settings/", *PAGES, f"/sla/policies/{policy.pk}/", f"/sla/calendars/{calendar.pk}/"):
         assert 'href="/admin/sla/' not in ops.get(url).content.decode(), url
+
+
+def test_the_seeded_china_holidays_are_named_in_the_pages_language(pair, ops):
+    """The calendar page listed "Spring Festival", "National Day"... in the Chinese UI: the chinese-calendar
+    package names its days in English. Ops' own names are shown as typed."""
+    a, _b = pair
+    calendar = _calendar(a)
+    with tenant_scope(a.organization):
+        calendar_seed_china_holidays(calendar=calendar, years=[2025])
+        spring = CalendarDay.objects.filter(calendar=calendar, name="Spring Festival").first()
+    page = ops.get(f"/sla/calendars/{calendar.pk}/?year=2025").content.decode()
+    assert "春节" in page and "国庆节" in page and "劳动节" in page
+    assert "Spring Festival" not in page and "National Day" not in page
+    day_page = ops.get(f"/sla/calendars/{calendar.pk}/days/{spring.pk}/").content.decode()
+    assert 'value="春节"' in day_page
+    with translation.override("zh-hans"):  # the English requests leave English active in this thread: put it back
+        ops.post("/i18n/setlang/", {"language": "en", "next": "/"})
+        assert "Spring Festival" in ops.get(f"/sla/calendars/{calendar.pk}/?year=2025").content.decode()

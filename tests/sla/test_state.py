@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.template import Context, Template
+from django.utils import translation
 
 from sla.filters import SLAStateFilterMixin
 from sla.state import sla_state_annotate, sla_state_of
@@ -111,3 +112,11 @@ def test_the_reports_page_lists_the_sla_report_for_those_who_may_read_it(scoped,
     client.force_login(make_user(scoped, Role.FINANCE))
     page = client.get("/reports/").content.decode()
     assert 'data-testid="report-finance-dashboard"' in page and "/sla/report/" not in page
+
+
+def test_an_overdue_badge_says_overdue_once(tickets):
+    """The queue showed "已超时 · 已超时 1小时20分"; the countdown alone says it."""
+    template = Template("{% load sla %}{% sla_badge ticket %}")
+    with time_machine.travel(NOW, tick=False), translation.override("zh-hans"):
+        html = template.render(Context({"ticket": tickets["breached"]}))
+    assert "已超时 1小时20分" in html and "已超时 · " not in html

@@ -24,6 +24,7 @@ from tickets.errors import (
 )
 from tickets.models import Comment, Queue, RoutingRule, Ticket, TicketEvent, TicketTag
 from tickets.services import ticket_add_message, ticket_assign
+from tickets.views import MSG_TRANSFERRED_AWAY
 
 pytestmark = pytest.mark.django_db
 
@@ -620,3 +621,55 @@ def test_the_region_filter_keeps_the_region_and_everything_below_it(organization
     client = _client(ops_admin)
     body = client.get(f"/tickets/queues/?region={east.pk}").content.decode()
     assert "江苏的工单" in body and "华西的工单" not in body
+
+
+def test_the_customers_history_links_only_the_tickets_the_agent_may_open(desk):
+    """The ticket page's history listed the customer's ticket in another team's queue with a link that answered
+    "not found"; it is still listed, without the link."""
+    client = _client(desk["agent"])
+    foreign, other = desk["foreign"], desk["pool"][1]
+    body = client.get(f"/tickets/{desk['pool'][0].pk}/").content.decode()
+    assert "发票问题" in body and f'href="/tickets/{foreign.pk}/"' not in body
+    assert f'href="/tickets/{other.pk}/"' in body
+    assert client.get(f"/tickets/{foreign.pk}/").status_code == 404
+    # Whoever may open it still gets the link.
+    body = _client(UserFactory(organization=desk["org"], roles=[Role.OPS_ADMIN])).get(
+        f"/tickets/{desk['pool'][0].pk}/").content.decode()
+    assert f'href="/tickets/{foreign.pk}/"' in body
+
+
+def test_an_agent_who_transfers_a_ticket_out_of_their_queues_lands_on_their_list_not_a_404(desk):
+    """After sending a ticket to another team's queue the agent was taken back to its page, which they may no longer
+    open: "page not found" instead of a confirmation."""
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    response = client.post(f"/tickets/{ticket.pk}/transfer/", {"queue": desk["other"].pk, "reason": "发票问题归财务"},
+                           follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/tickets/"
+    assert _messages(response) == [_zh(MSG_TRANSFERRED_AWAY % {"number": ticket.number, "queue": "财务专席"})]
+    ticket.refresh_from_db()
+    assert ticket.queue == desk["other"]
+    # Whoever still sees it (the team's supervisor, to another queue of the team) stays on its page.
+    second = QueueFactory(organization=desk["org"], name="售后二线", code="l2", team=desk["team"], auto_assign=False)
+    other = desk["pool"][1]
+    response = _client(desk["supervisor"]).post(f"/tickets/{other.pk}/transfer/",
+                                                {"queue": second.pk, "reason": "转二线"})
+    assert response.url == f"/tickets/{other.pk}/"
+
+
+def test_the_timeline_says_which_sla_was_applied_and_what_an_escalation_did():
+    """The conversation showed bare "已应用 SLA" and "已升级" lines: not which policy, target or what was done."""
+    from tickets.views import event_summary
+
+    applied = TicketEvent(kind=TicketEvent.Kind.SLA_APPLIED, before={},
+                          after={"policy": {"id": 2, "name": "标准服务 7×12"}, "reason": "demo"})
+    escalated = TicketEvent(kind=TicketEvent.Kind.ESCALATED, before={},
+                            after={"step": 9, "level": 4, "metric": "resolution", "trigger": "75%",
+                                   "actions": ["notify_supervisor", "raise_priority"], "notified": [2]})
+    with translation.override("en"):
+        assert event_summary(applied) == "SLA applied: 标准服务 7×12"
+        assert event_summary(escalated) == "Escalated (Resolution, 75%): supervisor notified, priority raised"
+    with translation.override("zh-hans"):
+        assert "标准服务 7×12" in event_summary(applied)
+        assert "解决" in event_summary(escalated) and "75%" in event_summary(escalated)
