@@ -1,6 +1,7 @@
 """What a finance team saw walking the settlement pages, each pinned by the page as they read it: statuses named as
 statuses (not as a time), statement lines in the reader's language, an adjustment typed wrong kept and explained."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -8,10 +9,12 @@ from django.conf import settings
 
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
-from settlement.models import SettlementAdjustment, SettlementStatement
+from settlement.models import Discrepancy, SettlementAdjustment, SettlementStatement
 from settlement.partner_forms import MSG_ADJUSTMENT_AMOUNT
 from settlement.partner_services import statement_approve, statement_generate, statement_mark_paid, statement_review
+from settlement.reconciliation.services import reconciliation_run
 from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region
+from tests.settlement.recon import DAY, make_channel, make_order, make_statement, make_store, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +96,62 @@ def test_a_good_adjustment_still_changes_the_draft(client, finance, statement):
     assert response.status_code == 302
     with tenant_scope(statement.organization_id):
         assert SettlementStatement.objects.get().payable == statement.payable - Decimal("35.50")
+
+
+# --- The discrepancy workbench and the day's report -------------------------------------------------------------------
+
+
+@pytest.fixture
+def fee_day(organization):
+    """A day whose one payment was charged a fee with a fraction of a fen (as channels report them)."""
+    channel = make_channel(organization)
+    store = make_store(organization, channel)
+    make_order(store, "W1", "1249.00")
+    make_statement(channel, lines=[pay("W1", "1199.00", fee="7.194")])
+    reconciliation_run(channel=channel, period_start=DAY)
+    with tenant_scope(organization):
+        return Discrepancy.objects.get(key="order:W1")
+
+
+def test_a_discrepancy_says_why_in_chinese_with_its_sums_to_the_fen(client, finance, fee_day):
+    client.force_login(finance)
+
+    response = client.get(f"/settlement/discrepancies/{fee_day.pk}/")
+
+    page = response.content.decode()
+    why = page.split('data-testid="reason"', 1)[1].split("</div>", 1)[0]
+    assert "匹配依据" in why and "订单号" in why and "对账单金额" in why and "台账金额" in why
+    assert ">1199.00<" in why and ">1249.00<" in why and ">-50.00<" in why
+    assert "statement_amount:" not in why and "<code>" not in why
+    assert 'data-testid="statement-fee">7.19<' in page and "7.194" not in page.replace('title="fee=7.194', "")
+
+
+def test_a_discrepancy_says_why_in_english_when_english_is_chosen(client, finance, fee_day):
+    client.force_login(finance)
+    _english(client)
+
+    page = client.get(f"/settlement/discrepancies/{fee_day.pk}/").content.decode()
+
+    why = page.split('data-testid="reason"', 1)[1].split("</div>", 1)[0]
+    assert "Matched on" in why and "order number" in why and "Amount in the ledger" in why
+    assert re.search(r"[\u4e00-\u9fff]", why) is None
+
+
+def test_a_resolved_discrepancy_names_its_resolution_in_its_history(client, finance, fee_day):
+    client.force_login(finance)
+    client.post(f"/settlement/discrepancies/{fee_day.pk}/resolve/", {"code": "ledger_corrected", "note": "已改"})
+
+    page = client.get(f"/settlement/discrepancies/{fee_day.pk}/").content.decode()
+
+    history = page.split('data-testid="actions"', 1)[1].split("</ul>", 1)[0]
+    assert "台账已更正" in history and "ledger_corrected" not in history
+
+
+def test_the_days_report_shows_fees_and_open_sums_to_the_fen(client, finance, fee_day):
+    client.force_login(finance)
+
+    page = client.get(f"/settlement/reconciliation/report/?channel={fee_day.channel_id}&day={DAY}").content.decode()
+
+    assert 'data-testid="fees">7.19 / 7.19<' in page
+    ages = page.split('data-testid="ages"', 1)[1].split("</table>", 1)[0]
+    assert "<th" in ages and ">-50.00<" in ages and ">0.00<" in ages
