@@ -2,14 +2,16 @@
 statuses (not as a time), statement lines in the reader's language, an adjustment typed wrong kept and explained."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
-from settlement.models import Discrepancy, SettlementAdjustment, SettlementStatement
+from settlement.models import Discrepancy, SettlementAdjustment, SettlementStatement, Store
 from settlement.partner_forms import MSG_ADJUSTMENT_AMOUNT
 from settlement.partner_services import statement_approve, statement_generate, statement_mark_paid, statement_review
 from settlement.reconciliation.services import reconciliation_run
@@ -155,3 +157,20 @@ def test_the_days_report_shows_fees_and_open_sums_to_the_fen(client, finance, fe
     assert 'data-testid="fees">7.19 / 7.19<' in page
     ages = page.split('data-testid="ages"', 1)[1].split("</table>", 1)[0]
     assert "<th" in ages and ">-50.00<" in ages and ">0.00<" in ages
+
+
+# --- The finance dashboard ------------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_names_sales_channels_and_a_missing_region_in_chinese(client, finance, organization):
+    with tenant_scope(organization):
+        store = Store.objects.create(organization=organization, channel="youzan", ref="yz", name="有赞店")
+    paid_order(organization, store, "Y1", "299.00", paid_at=timezone.now() - timedelta(days=1))
+    client.force_login(finance)
+
+    page = client.get("/settlement/dashboard/").content.decode()
+
+    channels = page.split('data-testid="channels"', 1)[1].split("</table>", 1)[0]
+    regions = page.split('data-testid="regions"', 1)[1].split("</table>", 1)[0]
+    assert "<td>有赞</td>" in channels and "youzan" not in channels and ">299.00<" in channels
+    assert "未指定区域" in regions and "<th" in regions
