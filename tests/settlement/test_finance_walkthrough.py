@@ -16,7 +16,16 @@ from settlement.partner_forms import MSG_ADJUSTMENT_AMOUNT
 from settlement.partner_services import statement_approve, statement_generate, statement_mark_paid, statement_review
 from settlement.reconciliation.services import reconciliation_run
 from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region
-from tests.settlement.recon import DAY, make_channel, make_order, make_statement, make_store, pay
+from tests.settlement.recon import (
+    DAY,
+    make_channel,
+    make_order,
+    make_refund,
+    make_statement,
+    make_store,
+    pay,
+    refund_line,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +183,20 @@ def test_the_dashboard_names_sales_channels_and_a_missing_region_in_chinese(clie
     regions = page.split('data-testid="regions"', 1)[1].split("</table>", 1)[0]
     assert "<td>有赞</td>" in channels and "youzan" not in channels and ">299.00<" in channels
     assert "未指定区域" in regions and "<th" in regions
+
+
+def test_a_refund_discrepancy_links_to_the_refunds_order(client, finance, organization):
+    channel = make_channel(organization)
+    store = make_store(organization, channel)
+    order = make_order(store, "A6", "60.00")
+    make_refund(order, "R6", "60.00")
+    make_statement(channel, lines=[pay("A6", "60.00"), refund_line("R6", "A6", "30.00")])
+    reconciliation_run(channel=channel, period_start=DAY)
+    with tenant_scope(organization):
+        discrepancy = Discrepancy.objects.get(key="refund:R6")
+    client.force_login(finance)
+
+    page = client.get(f"/settlement/discrepancies/{discrepancy.pk}/").content.decode()
+
+    ledger_side = page.split('data-testid="ledger-side"', 1)[1].split("</dl>", 1)[0]
+    assert f'<a href="/settlement/orders/{order.pk}/">A6</a>' in ledger_side
