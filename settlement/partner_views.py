@@ -21,6 +21,7 @@ from scrm.platform.access import ModuleRequiredMixin, user_masks
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
 from settlement.errors import SettlementError
+from settlement.filters import style_filter_form
 from settlement.models import (
     Cycle,
     ExchangeRate,
@@ -76,8 +77,7 @@ class _FinanceMixin(ModuleRequiredMixin):
 
 
 def _style(filterset):
-    for field in filterset.form.fields.values():
-        field.widget.attrs.setdefault("class", "form-control form-control-sm")
+    style_filter_form(filterset.form)
     return filterset
 
 

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
+from settlement.filters import style_filter_form
 from settlement.models import PaymentChannel, StatementImport
 from settlement.statements import selectors
 from settlement.statements.channels import payment_channel_save
@@ -95,8 +96,7 @@ class StatementListView(_SettlementPage, TemplateView):
     def get_context_data(self, **kwargs):
         filterset = StatementFilter(self.request.GET or None, queryset=selectors.statement_list(),
                                     request=self.request)
-        for field in filterset.form.fields.values():
-            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+        style_filter_form(filterset.form)
         table = StatementTable(filterset.qs)
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)
