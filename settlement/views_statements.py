@@ -56,7 +56,7 @@ class StatementTable(tables.Table):
                                    "{% if record.period_end and record.period_end != record.period_start %} – "
                                    "{{ record.period_end|date:'Y-m-d' }}{% endif %}",
                                    verbose_name=_("Statement days"), order_by=("period_start", "pk"))
-    line_count = tables.Column(verbose_name=_("Lines"), attrs={"td": {"class": "text-end"}})
+    line_count = tables.Column(verbose_name=_("Line count"), attrs={"td": {"class": "text-end"}})
     gross_total = tables.Column(verbose_name=_("Net of refunds"), attrs={"td": {"class": "text-end"}})
     created_by = tables.Column(verbose_name=_("Imported by"), orderable=False, default="—")
     created_at = tables.DateTimeColumn(verbose_name=_("Uploaded"), format="Y-m-d H:i", order_by=("created_at", "pk"))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
-from settlement.models import Discrepancy, SettlementAdjustment, SettlementStatement, Store
+from settlement.models import Discrepancy, SettlementAdjustment, SettlementStatement, StatementImport, Store
 from settlement.partner_forms import MSG_ADJUSTMENT_AMOUNT
 from settlement.partner_services import statement_approve, statement_generate, statement_mark_paid, statement_review
 from settlement.reconciliation.services import reconciliation_run
@@ -200,3 +200,34 @@ def test_a_refund_discrepancy_links_to_the_refunds_order(client, finance, organi
 
     ledger_side = page.split('data-testid="ledger-side"', 1)[1].split("</dl>", 1)[0]
     assert f'<a href="/settlement/orders/{order.pk}/">A6</a>' in ledger_side
+
+
+# --- Payment statements --------------------------------------------------------------------------------------------
+
+
+def test_a_payment_statement_reads_as_a_payment_statement_with_its_fees_to_the_fen(client, finance, organization):
+    channel = make_channel(organization)
+    statement = make_statement(channel, lines=[pay("W1", "2349.00", fee="14.094")])
+    with tenant_scope(organization):
+        StatementImport.objects.filter(pk=statement.pk).update(line_count=1, gross_total=Decimal("2349.00"),
+                                                               fee_total=Decimal("14.094"))
+    client.force_login(finance)
+
+    listing = client.get("/settlement/statements/").content.decode()
+    detail = client.get(f"/settlement/statements/{statement.pk}/").content.decode()
+
+    assert "明细笔数" in listing and "商品明细" not in listing
+    assert "全部对账单" in detail and "全部结算单" not in detail and "商品明细" not in detail
+    assert 'data-testid="statement-fees">14.09<' in detail
+
+
+def test_order_lines_stay_goods_and_settlement_lines_are_settlement_lines(client, finance, statement):
+    with tenant_scope(statement.organization_id):
+        order_pk = statement.partner.stores.get().orders.get().pk
+    client.force_login(finance)
+
+    order_page = client.get(f"/settlement/orders/{order_pk}/").content.decode()
+    statement_page = client.get(f"/settlement/settlements/{statement.pk}/").content.decode()
+
+    assert '<div class="card-header">商品明细</div>' in order_page
+    assert '<div class="card-header">结算明细</div>' in statement_page and "商品明细" not in statement_page
