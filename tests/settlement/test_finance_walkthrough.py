@@ -231,3 +231,20 @@ def test_order_lines_stay_goods_and_settlement_lines_are_settlement_lines(client
 
     assert '<div class="card-header">商品明细</div>' in order_page
     assert '<div class="card-header">结算明细</div>' in statement_page and "商品明细" not in statement_page
+
+
+def test_the_runs_list_gives_match_rates_as_percentages(client, finance, fee_day):
+    client.force_login(finance)
+
+    page = client.get("/settlement/reconciliation/").content.decode()
+
+    assert re.search(r'data-testid="run-match-rate">\d+\.\d%<', page)
+
+
+def test_a_day_with_no_reconciliation_around_it_says_so_instead_of_an_empty_chart(client, finance, organization):
+    channel = make_channel(organization)
+    client.force_login(finance)
+
+    page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}").content.decode()
+
+    assert "这一天还没有对账" in page and 'data-testid="trend-empty"' in page and "recon-chart-data" not in page
