@@ -59,7 +59,7 @@ class StatementTable(tables.Table):
     line_count = tables.Column(verbose_name=_("Line count"), attrs={"td": {"class": "text-end"}})
     gross_total = tables.Column(verbose_name=_("Net of refunds"), attrs={"td": {"class": "text-end"}})
     created_by = tables.Column(verbose_name=_("Imported by"), orderable=False, default="—")
-    created_at = tables.DateTimeColumn(verbose_name=_("Uploaded"), format="Y-m-d H:i", order_by=("created_at", "pk"))
+    created_at = tables.DateTimeColumn(verbose_name=_("Uploaded at"), format="Y-m-d H:i", order_by=("created_at", "pk"))
 
     class Meta:
         model = StatementImport

@@ -248,3 +248,17 @@ def test_a_day_with_no_reconciliation_around_it_says_so_instead_of_an_empty_char
     page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}").content.decode()
 
     assert "这一天还没有对账" in page and 'data-testid="trend-empty"' in page and "recon-chart-data" not in page
+
+
+def test_an_uploaded_statement_says_it_was_uploaded_not_upload_time_twice(client, finance, organization):
+    channel = make_channel(organization)
+    statement = make_statement(channel, lines=[pay("W1", "10.00")])
+    with tenant_scope(organization):
+        StatementImport.objects.filter(pk=statement.pk).update(source="upload", created_by=finance)
+    client.force_login(finance)
+
+    detail = client.get(f"/settlement/statements/{statement.pk}/").content.decode()
+
+    uploaded = detail.split('data-testid="statement-uploaded">', 1)[1].split("</dd>", 1)[0]
+    assert "网页上传" in uploaded and "上传时间" not in uploaded
+    assert "上传时间</dt>" in detail
