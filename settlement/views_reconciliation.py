@@ -19,7 +19,7 @@ from django.views.generic import TemplateView
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.errors import SettlementError
-from settlement.models import Order, Refund
+from settlement.models import Discrepancy, Order, Refund
 from settlement.reconciliation import selectors
 from settlement.reconciliation.report import day_report, day_workbook
 from settlement.reconciliation.services import (
@@ -88,6 +88,10 @@ REASON_VALUES = {
 MSG_NO_KEYS = _("nothing (no key of the line found a ledger entry)")
 MSG_YES = _("yes")
 LEDGER_STATUSES = {**dict(Refund.Status.choices), **dict(Order.Status.choices)}
+# How a discrepancy was closed, as its page names it: a reason code finance chose, or the write-off.
+DECISION_LABELS = {**RESOLUTION_LABELS, "write_off": _("Written off")}
+# A discrepancy finance may still resolve or write off (the services refuse the others).
+DECIDABLE = (Discrepancy.Status.OPEN, Discrepancy.Status.CLEARED)
 
 
 class _Perm(ModuleRequiredMixin):
@@ -162,6 +166,12 @@ def _reason_value(key, value):
     return REASON_VALUES.get(value, value) if isinstance(value, str) else value
 
 
+def _report_status(report):
+    """A store's report names the status in the platform's words as we store them (paid, refunded): show its label."""
+    labels = Refund.Status if report.kind == "refund" else Order.Status
+    return labels(report.status).label if report.status in labels.values else report.status
+
+
 def reason_rows(reason):
     """The discrepancy's reason as (raw, label, value) rows in the reader's language, the known keys in a fixed order
     (the raw key and value stay on the page as a tooltip, for whoever compares it with the API)."""
@@ -230,10 +240,11 @@ class DiscrepancyDetailView(_Perm, TemplateView):
         if discrepancy is None:
             raise Http404
         user = self.request.user
+        history = selectors.discrepancy_order_history(discrepancy=discrepancy)
         return super().get_context_data(
-            d=discrepancy, history=selectors.discrepancy_order_history(discrepancy=discrepancy),
+            d=discrepancy, history=[(r, _report_status(r)) for r in history],
             reason=reason_rows(discrepancy.reason),
-            actions=[(a, RESOLUTION_LABELS.get(a.code, a.code)) for a in discrepancy.actions.all()],
+            actions=[(a, DECISION_LABELS.get(a.code, a.code)) for a in discrepancy.actions.all()],
             statement_fee=to_the_fen(discrepancy.statement_fee) if discrepancy.statement_fee is not None else None,
             expected_fee=to_the_fen(discrepancy.expected_fee) if discrepancy.expected_fee is not None else None,
             resolve_form=_styled(ResolveForm()), note_form=_styled(NoteForm()),
@@ -241,7 +252,8 @@ class DiscrepancyDetailView(_Perm, TemplateView):
             needs_queue=discrepancy.order is None or discrepancy.order.customer_id is None,
             can_act=user.has_perm(WORK_PERMISSION),
             can_approve=selectors.discrepancy_requester_id(discrepancy=discrepancy) != user.pk,
-            resolution_label=RESOLUTION_LABELS.get(discrepancy.resolution_code, discrepancy.resolution_code),
+            resolution_label=DECISION_LABELS.get(discrepancy.resolution_code, discrepancy.resolution_code),
+            may_decide=discrepancy.status in DECIDABLE,
             **kwargs)
 
 

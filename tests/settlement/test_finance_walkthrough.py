@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
-from settlement.models import Discrepancy, SettlementAdjustment, SettlementStatement, StatementImport, Store
+from settlement.models import (
+    Discrepancy,
+    OrderReport,
+    SettlementAdjustment,
+    SettlementStatement,
+    StatementImport,
+    Store,
+)
 from settlement.partner_forms import MSG_ADJUSTMENT_AMOUNT
 from settlement.partner_services import statement_approve, statement_generate, statement_mark_paid, statement_review
 from settlement.reconciliation.services import reconciliation_run
@@ -262,3 +269,30 @@ def test_an_uploaded_statement_says_it_was_uploaded_not_upload_time_twice(client
     uploaded = detail.split('data-testid="statement-uploaded">', 1)[1].split("</dd>", 1)[0]
     assert "网页上传" in uploaded and "上传时间" not in uploaded
     assert "上传时间</dt>" in detail
+
+
+def test_a_written_off_discrepancy_says_so_and_offers_no_second_decision(client, finance, fee_day):
+    with tenant_scope(fee_day.organization_id):
+        Discrepancy.objects.filter(pk=fee_day.pk).update(difference=Decimal("-5.00"))
+    client.force_login(finance)
+    client.post(f"/settlement/discrepancies/{fee_day.pk}/write-off/", {"note": "小额"})
+
+    page = client.get(f"/settlement/discrepancies/{fee_day.pk}/").content.decode()
+
+    header = page.split('data-testid="discrepancy-status"', 1)[1].split("</div>", 1)[0]
+    assert "已核销" in header and "write_off" not in header
+    assert 'data-testid="resolve"' not in page and "/write-off/" not in page
+    assert "/annotate/" in page
+
+
+def test_the_orders_history_on_a_discrepancy_names_statuses_in_chinese(client, finance, fee_day):
+    with tenant_scope(fee_day.organization_id):
+        OrderReport.objects.create(organization_id=fee_day.organization_id, store=fee_day.store,
+                                   order_number="W1", kind="order", number="W1", status="shipped", version=2,
+                                   applied=True)
+    client.force_login(finance)
+
+    page = client.get(f"/settlement/discrepancies/{fee_day.pk}/").content.decode()
+
+    history = page.split('data-testid="order-history"', 1)[1].split("</ul>", 1)[0]
+    assert "已发货" in history and "shipped" not in history
