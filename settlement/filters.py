@@ -14,6 +14,16 @@ def _stores(request):
     return Store.objects.order_by("name", "pk")
 
 
+def style_filter_form(form):
+    """One small size for every control of a list's filter row, so they line up: a drop-down as a select (its
+    arrow shown), anything else as a text box; a date or amount range styles both of its boxes."""
+    for field in form.fields.values():
+        widget = field.widget
+        select = isinstance(widget, forms.Select) or hasattr(field, "choices")
+        widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
+    return form
+
+
 def _regions(request):
     return Region.objects.all()
 

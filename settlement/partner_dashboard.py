@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from notifications.models import Notification
 from notifications.services import notify
-from scrm.models import Role, User
+from scrm.models import Channel, Role, User
 from scrm.platform.tenancy import current_organization_id, tenant_scope
 from settlement.models import FinanceDay, RegionAlert, ServiceJob
 from settlement.partner_rollup import finance_days_refresh
@@ -203,6 +203,11 @@ def region_alerts_raise(*, organization, month):
     return raised
 
 
+def _channel_label(code):
+    """The sales channel as the rest of the product names it (有赞, 自有商城), not its code."""
+    return Channel(code).label if code in Channel.values else code
+
+
 class FinanceDashboardView(_FinanceMixin, TemplateView):
     template_name = "settlement/partners/dashboard.html"
 
@@ -231,7 +236,8 @@ class FinanceDashboardView(_FinanceMixin, TemplateView):
             dataset["label"] = str(dataset["label"])
         return super().get_context_data(
             since=since_day, months=months, regions=revenue_by_region(since=since),
-            channels=revenue_by_channel(since=since), services=services, kinds=kinds,
+            channels=[{**row, "label": _channel_label(row["channel"])} for row in revenue_by_channel(since=since)],
+            services=services, kinds=kinds,
             match_rate=match_rate(since=since), chart=chart, service_chart=service_chart,
             alerts=list(RegionAlert.objects.select_related("region").order_by("-month", "-created_at")[:20]),
             **kwargs)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Region
 from settlement.models import CityTier, Partner, ServiceItem, ServicePrice, SettlementRule, Store
-from settlement.partner_errors import MSG_NO_REGIONS
+from settlement.partner_errors import MSG_ADJUSTMENT_REASON, MSG_NO_REGIONS
 
 MSG_TIER_LINE = _("Write each tier as “from-to:rate”, e.g. 0-50000:0 then 50000-:0.01 (one per line).")
 
@@ -171,3 +171,18 @@ class CityTierForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["ids"].queryset = Region.objects.all()
         self.fields["tier"].widget.attrs["class"] = "form-select form-select-sm"
+
+
+MSG_ADJUSTMENT_AMOUNT = _("Enter the amount as a number to the fen, e.g. 120.00 or -35.50.")
+
+
+class AdjustmentForm(forms.Form):
+    """A statement's adjustment as typed on its page: a signed amount to the fen and why."""
+
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2,
+                                error_messages={"invalid": MSG_ADJUSTMENT_AMOUNT,
+                                                "max_digits": MSG_ADJUSTMENT_AMOUNT,
+                                                "max_decimal_places": MSG_ADJUSTMENT_AMOUNT,
+                                                "max_whole_digits": MSG_ADJUSTMENT_AMOUNT,
+                                                "required": MSG_ADJUSTMENT_AMOUNT})
+    reason = forms.CharField(label=_("Reason"), max_length=255, error_messages={"required": MSG_ADJUSTMENT_REASON})

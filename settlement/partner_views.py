@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,7 @@ from scrm.platform.access import ModuleRequiredMixin, user_masks
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
 from settlement.errors import SettlementError
+from settlement.filters import style_filter_form
 from settlement.models import (
     Cycle,
     ExchangeRate,
@@ -29,10 +31,12 @@ from settlement.models import (
     ServicePrice,
     SettlementStatement,
     SettlementStatementEvent,
+    StatementLineKind,
 )
 from settlement.partner_exports import bank_payment_csv, export_name, period_summary_xlsx, statement_xlsx
 from settlement.partner_filters import CityTierFilter, PartnerFilter, StatementFilter
 from settlement.partner_forms import (
+    AdjustmentForm,
     CityTierForm,
     ExchangeRateForm,
     PartnerForm,
@@ -73,8 +77,7 @@ class _FinanceMixin(ModuleRequiredMixin):
 
 
 def _style(filterset):
-    for field in filterset.form.fields.values():
-        field.widget.attrs.setdefault("class", "form-control form-control-sm")
+    style_filter_form(filterset.form)
     return filterset
 
 
@@ -125,6 +128,15 @@ class StatementGenerateView(_FinanceMixin, View):
         return redirect("settlement:settlement-list")
 
 
+def _line_label(line):
+    """A generated line is named by its kind in the reader's language (the stored description froze the language of
+    whoever generated it); an adjustment keeps the reason finance typed."""
+    if line.kind == StatementLineKind.ADJUSTMENTS or line.kind not in StatementLineKind.values:
+        return line.description
+    label = StatementLineKind(line.kind).label
+    return f"{label} ({line.source_currency})" if line.source_currency else str(label)
+
+
 class StatementDetailView(_FinanceMixin, TemplateView):
     template_name = "settlement/partners/statement_detail.html"
 
@@ -133,8 +145,10 @@ class StatementDetailView(_FinanceMixin, TemplateView):
         if statement is None:
             raise Http404
         user = self.request.user
+        kwargs.setdefault("adjust_form", AdjustmentForm())
         return super().get_context_data(
-            statement=statement, may_change=user.has_perm("settlement.change_settlementstatement"),
+            statement=statement, lines=[(line, _line_label(line)) for line in statement.lines.all()],
+            may_change=user.has_perm("settlement.change_settlementstatement"),
             may_adjust=user.has_perm("settlement.add_settlementadjustment"),
             bank_masked=user_masks(user, MaskedField.BANK_DETAILS), **kwargs)
 
@@ -162,16 +176,30 @@ class StatementActionView(_FinanceMixin, View):
                 services.statement_mark_paid(statement=statement, actor=user,
                                              reference=request.POST.get("reference", ""))
             elif action == "adjust":
-                services.adjustment_for_next_period(statement=statement, actor=user,
-                                                    amount=request.POST.get("amount", ""),
-                                                    reason=request.POST.get("reason", ""))
+                form = AdjustmentForm(request.POST)
+                if not form.is_valid():
+                    return self._adjust_again(request, pk, form)
+                services.adjustment_for_next_period(statement=statement, actor=user, **form.cleaned_data)
             else:
                 services.statement_generate(partner=statement.partner, period_start=statement.period_start,
                                             period_end=statement.period_end, actor=user)
             messages.success(request, MSG_DONE[action])
         except SettlementError as error:
+            if action == "adjust":
+                return self._adjust_again(request, pk, AdjustmentForm(request.POST), error=str(error))
             messages.error(request, str(error))
         return redirect("settlement:settlement-detail", pk=pk)
+
+    @staticmethod
+    def _adjust_again(request, pk, form, *, error=None):
+        """The statement's page again with the adjustment as typed and what is wrong with it, instead of a redirect
+        that would drop what finance typed."""
+        for message in [error] if error else [e for errors in form.errors.values() for e in errors]:
+            messages.error(request, message)
+        view = StatementDetailView()
+        view.setup(request, pk=pk)
+        return TemplateResponse(request, view.template_name, view.get_context_data(pk=pk, adjust_form=form),
+                                status=400)
 
 
 class StatementExportView(_FinanceMixin, View):

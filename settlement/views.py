@@ -14,7 +14,7 @@ from scrm.platform.access import ModuleRequiredMixin
 from scrm.platform.navigation import nav_children_for
 from settlement import selectors
 from settlement.errors import SettlementError
-from settlement.filters import OrderFilter
+from settlement.filters import OrderFilter, style_filter_form
 from settlement.services import ledger_currencies_set
 from settlement.tables import OrderTable
 
@@ -47,8 +47,7 @@ class OrderListView(_LedgerMixin, TemplateView):
         user = self.request.user
         filterset = OrderFilter(self.request.GET or None, queryset=selectors.order_list(user=user),
                                 request=self.request)
-        for field in filterset.form.fields.values():
-            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+        style_filter_form(filterset.form)
         table = OrderTable(filterset.qs, mask_amounts=selectors.ledger_masks_amounts(user))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)

@@ -3,6 +3,7 @@ discrepancy workbench with its actions, and the dry-run of a tolerance change. T
 read."""
 
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from django.views.generic import TemplateView
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.errors import SettlementError
+from settlement.models import Discrepancy, Order, Refund
 from settlement.reconciliation import selectors
 from settlement.reconciliation.report import day_report, day_workbook
 from settlement.reconciliation.services import (
@@ -49,6 +51,47 @@ MSG_RUN_QUEUED = _("The reconciliation runs in the background; this page shows i
 MSG_DONE = _("Saved.")
 # A period longer than this runs as a background job.
 SYNC_DAYS = 1
+
+# What the matcher wrote down about a discrepancy (its `reason`), named for finance. The keys are the matcher's; a key
+# it adds later still shows, under its own name, until it is named here.
+REASON_LABELS = {
+    "keys": _("Matched on"),
+    "statement_amount": _("Amount in the statement"),
+    "ledger_amount": _("Amount in the ledger"),
+    "difference": _("Difference"),
+    "amount_tolerance": _("Amount tolerance"),
+    "fee": _("Fee charged"),
+    "expected_fee": _("Fee expected"),
+    "fee_rate": _("Fee rate"),
+    "fee_tolerance": _("Fee tolerance"),
+    "ledger_status": _("Status in the ledger"),
+    "ledger_paid_on": _("Paid in the ledger on"),
+    "ledger_paid_at": _("Paid in the ledger at"),
+    "ledger_refunded_at": _("Refunded in the ledger at"),
+    "timing": _("Paid on another day than the statement's"),
+    "timing_window_minutes": _("Timing window (minutes)"),
+    "duplicate_of_statement_day": _("First reported on"),
+    "occurrence": _("Occurrence"),
+    "searched": _("Looked for in"),
+    "rule": _("Rule"),
+}
+REASON_MONEY = {"statement_amount", "ledger_amount", "difference", "fee", "expected_fee"}
+REASON_VALUES = {
+    "order_number": _("order number"),
+    "transaction_id": _("transaction id"),
+    "refund_number": _("refund number"),
+    "order_number+amount": _("order number and amount"),
+    "payment lines of the channel, every statement day": _("the channel's payment lines, every statement day"),
+    "refund lines of the channel, every statement day": _("the channel's refund lines, every statement day"),
+    "refund_in_later_bill": _("a refund may be reported in a later statement"),
+}
+MSG_NO_KEYS = _("nothing (no key of the line found a ledger entry)")
+MSG_YES = _("yes")
+LEDGER_STATUSES = {**dict(Refund.Status.choices), **dict(Order.Status.choices)}
+# How a discrepancy was closed, as its page names it: a reason code finance chose, or the write-off.
+DECISION_LABELS = {**RESOLUTION_LABELS, "write_off": _("Written off")}
+# A discrepancy finance may still resolve or write off (the services refuse the others).
+DECIDABLE = (Discrepancy.Status.OPEN, Discrepancy.Status.CLEARED)
 
 
 class _Perm(ModuleRequiredMixin):
@@ -103,6 +146,45 @@ class ReconciliationRunView(_Perm, View):
         return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={first}")
 
 
+def to_the_fen(value):
+    """A sum as finance reads it: two decimals, whatever precision it was stored with."""
+    try:
+        return f"{Decimal(str(value)).quantize(Decimal('0.01'))}"
+    except (InvalidOperation, ValueError):
+        return value
+
+
+def _reason_value(key, value):
+    if key == "keys":
+        return " + ".join(str(REASON_VALUES.get(k, k)) for k in value) if value else MSG_NO_KEYS
+    if key in REASON_MONEY:
+        return to_the_fen(value)
+    if key == "ledger_status":
+        return LEDGER_STATUSES.get(value, value)
+    if value is True:
+        return MSG_YES
+    return REASON_VALUES.get(value, value) if isinstance(value, str) else value
+
+
+def _report_status(report):
+    """A store's report names the status in the platform's words as we store them (paid, refunded): show its label."""
+    labels = Refund.Status if report.kind == "refund" else Order.Status
+    return labels(report.status).label if report.status in labels.values else report.status
+
+
+def reason_rows(reason):
+    """The discrepancy's reason as (raw, label, value) rows in the reader's language, the known keys in a fixed order
+    (the raw key and value stay on the page as a tooltip, for whoever compares it with the API)."""
+    reason = reason or {}
+    order = [key for key in REASON_LABELS if key in reason] + sorted(key for key in reason if key not in REASON_LABELS)
+    return [(f"{key}={_raw(reason[key])}", REASON_LABELS.get(key, key), _reason_value(key, reason[key]))
+            for key in order]
+
+
+def _raw(value):
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
 def _channel_and_day(request):
     channel = selectors.channel_list().filter(pk=request.GET.get("channel") or 0).first()
     if channel is None:
@@ -117,7 +199,13 @@ class ReconciliationReportView(_Perm, TemplateView):
 
     def get_context_data(self, **kwargs):
         channel, day = _channel_and_day(self.request)
-        return super().get_context_data(channel=channel, day=day, report=day_report(channel=channel, day=day),
+        report = day_report(channel=channel, day=day)
+        figures = (report["run"].figures or {}) if report["run"] else {}
+        fees = {key: to_the_fen(figures[key]) if figures.get(key) not in (None, "") else None
+                for key in ("fee_charged", "fee_expected")}
+        return super().get_context_data(channel=channel, day=day, report=report, fees=fees,
+                                        ages=[(label, count, to_the_fen(amount))
+                                              for label, count, amount in report["ages"]],
                                         channels=list(selectors.channel_list()), **kwargs)
 
 
@@ -152,14 +240,20 @@ class DiscrepancyDetailView(_Perm, TemplateView):
         if discrepancy is None:
             raise Http404
         user = self.request.user
+        history = selectors.discrepancy_order_history(discrepancy=discrepancy)
         return super().get_context_data(
-            d=discrepancy, history=selectors.discrepancy_order_history(discrepancy=discrepancy),
+            d=discrepancy, history=[(r, _report_status(r)) for r in history],
+            reason=reason_rows(discrepancy.reason),
+            actions=[(a, DECISION_LABELS.get(a.code, a.code)) for a in discrepancy.actions.all()],
+            statement_fee=to_the_fen(discrepancy.statement_fee) if discrepancy.statement_fee is not None else None,
+            expected_fee=to_the_fen(discrepancy.expected_fee) if discrepancy.expected_fee is not None else None,
             resolve_form=_styled(ResolveForm()), note_form=_styled(NoteForm()),
             ticket_form=_styled(TicketForm(prefix=None)) if discrepancy.ticket_id is None else None,
             needs_queue=discrepancy.order is None or discrepancy.order.customer_id is None,
             can_act=user.has_perm(WORK_PERMISSION),
             can_approve=selectors.discrepancy_requester_id(discrepancy=discrepancy) != user.pk,
-            resolution_label=RESOLUTION_LABELS.get(discrepancy.resolution_code, discrepancy.resolution_code),
+            resolution_label=DECISION_LABELS.get(discrepancy.resolution_code, discrepancy.resolution_code),
+            may_decide=discrepancy.status in DECIDABLE,
             **kwargs)
 
 

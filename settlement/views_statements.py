@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
+from settlement.filters import style_filter_form
 from settlement.models import PaymentChannel, StatementImport
 from settlement.statements import selectors
 from settlement.statements.channels import payment_channel_save
@@ -55,10 +56,10 @@ class StatementTable(tables.Table):
                                    "{% if record.period_end and record.period_end != record.period_start %} – "
                                    "{{ record.period_end|date:'Y-m-d' }}{% endif %}",
                                    verbose_name=_("Statement days"), order_by=("period_start", "pk"))
-    line_count = tables.Column(verbose_name=_("Lines"), attrs={"td": {"class": "text-end"}})
+    line_count = tables.Column(verbose_name=_("Line count"), attrs={"td": {"class": "text-end"}})
     gross_total = tables.Column(verbose_name=_("Net of refunds"), attrs={"td": {"class": "text-end"}})
     created_by = tables.Column(verbose_name=_("Imported by"), orderable=False, default="—")
-    created_at = tables.DateTimeColumn(verbose_name=_("Uploaded"), format="Y-m-d H:i", order_by=("created_at", "pk"))
+    created_at = tables.DateTimeColumn(verbose_name=_("Uploaded at"), format="Y-m-d H:i", order_by=("created_at", "pk"))
 
     class Meta:
         model = StatementImport
@@ -95,8 +96,7 @@ class StatementListView(_SettlementPage, TemplateView):
     def get_context_data(self, **kwargs):
         filterset = StatementFilter(self.request.GET or None, queryset=selectors.statement_list(),
                                     request=self.request)
-        for field in filterset.form.fields.values():
-            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+        style_filter_form(filterset.form)
         table = StatementTable(filterset.qs)
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)

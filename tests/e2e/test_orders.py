@@ -40,3 +40,27 @@ def test_finance_filters_the_orders_and_opens_one(page, live_server, organizatio
     expect(page.locator("[data-testid=order-lines]")).to_contain_text("空调 1.5 匹")
     expect(page.locator("[data-testid=order-refunds]")).to_contain_text("RF-77")
     expect(page.locator("[data-testid=order-tickets]")).to_contain_text("RF-77")
+
+
+# The height of each control of a filter form (a drop-down and a text box side by side must line up).
+_CONTROLS = """form => [...form.querySelectorAll('select, input:not([type=hidden])')].map(el => {
+    return [el.name, Math.round(el.getBoundingClientRect().height)];
+})"""
+
+
+@pytest.mark.parametrize("path", ["/settlement/orders/", "/settlement/statements/", "/settlement/settlements/"])
+def test_the_filter_rows_controls_are_one_size_with_drop_downs_that_look_like_drop_downs(page, live_server,
+                                                                                         organization, make_user,
+                                                                                         path):
+    finance = make_user(organization, Role.FINANCE, username="finance-e2e")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(page, live_server, finance.username, TEST_PASSWORD)
+
+    page.goto(f"{live_server.url}{path}")
+
+    form = "main form[method=get]"
+    controls = page.eval_on_selector(form, _CONTROLS)
+    assert len(controls) >= 4
+    assert len({height for _name, height in controls}) == 1, controls
+    arrows = page.eval_on_selector_all(f"{form} select", "els => els.map(el => getComputedStyle(el).backgroundImage)")
+    assert arrows and all(image.startswith("url(") for image in arrows), arrows

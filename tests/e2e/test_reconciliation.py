@@ -46,3 +46,35 @@ def test_finance_resolves_a_discrepancy_and_exports_the_report(page, live_server
     book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
     cells = [c for row in book.worksheets[1].iter_rows(values_only=True) for c in row]
     assert "order:WX-2" in cells and "rounding" in cells
+
+
+# How many lines the text of each matching cell takes on screen (a date broken in two reads as two dates).
+_TEXT_LINES = """els => els.map(el => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    return [el.innerText.trim(), tops.size];
+})"""
+
+
+def test_the_workbench_keeps_dates_amounts_and_headings_on_one_line_at_1366(page, live_server, organization,
+                                                                           make_user):
+    finance = make_user(organization, Role.FINANCE, username="finance-e2e")
+    channel = make_channel(organization)
+    store = make_store(organization, channel, name="星河家电有赞旗舰店（华东）")
+    for n in range(6):
+        make_order(store, f"E20261127000{n}-LONG-NUMBER", "1299.00")
+    make_statement(channel, lines=[pay(f"E20261127000{n}-LONG-NUMBER", "1199.00") for n in range(6)])
+    reconciliation_run(channel=channel, period_start=DAY)
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    login(page, live_server, finance.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/settlement/discrepancies/")
+
+    expect(page.locator("[data-testid=discrepancies] tbody tr")).to_have_count(6)
+    headings = page.eval_on_selector_all("[data-testid=discrepancies] thead th", _TEXT_LINES)
+    days = page.eval_on_selector_all("[data-testid=discrepancies] tbody td:nth-child(5)", _TEXT_LINES)
+    amounts = page.eval_on_selector_all("[data-testid=discrepancies] tbody td.text-end", _TEXT_LINES)
+    assert [h for h in headings if h[1] > 1] == []
+    assert days and [d for d in days if d[1] != 1] == []
+    assert [a for a in amounts if a[1] > 1] == []
