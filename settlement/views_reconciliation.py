@@ -3,7 +3,6 @@ discrepancy workbench with its actions, and the dry-run of a tolerance change. T
 read."""
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,6 +19,7 @@ from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.errors import SettlementError
 from settlement.models import Discrepancy, Order, Refund
+from settlement.money_text import money_text
 from settlement.reconciliation import selectors
 from settlement.reconciliation.report import day_report, day_workbook
 from settlement.reconciliation.services import (
@@ -146,19 +146,11 @@ class ReconciliationRunView(_Perm, View):
         return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={first}")
 
 
-def to_the_fen(value):
-    """A sum as finance reads it: two decimals, whatever precision it was stored with."""
-    try:
-        return f"{Decimal(str(value)).quantize(Decimal('0.01'))}"
-    except (InvalidOperation, ValueError):
-        return value
-
-
 def _reason_value(key, value):
     if key == "keys":
         return " + ".join(str(REASON_VALUES.get(k, k)) for k in value) if value else MSG_NO_KEYS
     if key in REASON_MONEY:
-        return to_the_fen(value)
+        return money_text(value)
     if key == "ledger_status":
         return LEDGER_STATUSES.get(value, value)
     if value is True:
@@ -201,10 +193,9 @@ class ReconciliationReportView(_Perm, TemplateView):
         channel, day = _channel_and_day(self.request)
         report = day_report(channel=channel, day=day)
         figures = (report["run"].figures or {}) if report["run"] else {}
-        fees = {key: to_the_fen(figures[key]) if figures.get(key) not in (None, "") else None
-                for key in ("fee_charged", "fee_expected")}
+        fees = {key: money_text(figures.get(key)) for key in ("fee_charged", "fee_expected")}
         return super().get_context_data(channel=channel, day=day, report=report, fees=fees,
-                                        ages=[(label, count, to_the_fen(amount))
+                                        ages=[(label, count, money_text(amount))
                                               for label, count, amount in report["ages"]],
                                         channels=list(selectors.channel_list()), **kwargs)
 
@@ -245,8 +236,7 @@ class DiscrepancyDetailView(_Perm, TemplateView):
             d=discrepancy, history=[(r, _report_status(r)) for r in history],
             reason=reason_rows(discrepancy.reason),
             actions=[(a, DECISION_LABELS.get(a.code, a.code)) for a in discrepancy.actions.all()],
-            statement_fee=to_the_fen(discrepancy.statement_fee) if discrepancy.statement_fee is not None else None,
-            expected_fee=to_the_fen(discrepancy.expected_fee) if discrepancy.expected_fee is not None else None,
+            statement_fee=money_text(discrepancy.statement_fee), expected_fee=money_text(discrepancy.expected_fee),
             resolve_form=_styled(ResolveForm()), note_form=_styled(NoteForm()),
             ticket_form=_styled(TicketForm(prefix=None)) if discrepancy.ticket_id is None else None,
             needs_queue=discrepancy.order is None or discrepancy.order.customer_id is None,

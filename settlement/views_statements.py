@@ -18,6 +18,7 @@ from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.filters import style_filter_form
 from settlement.models import PaymentChannel, StatementImport
+from settlement.money_text import money_text
 from settlement.statements import selectors
 from settlement.statements.channels import payment_channel_save
 from settlement.statements.mapped import FIELD_LABELS, FIELDS
@@ -165,6 +166,7 @@ class StatementDetailView(_StatementMixin, TemplateView):
         row = self.get_statement()
         return super().get_context_data(statement=row, progress=statement_import_progress(row),
                                         layout_label=selectors.layout_label(row.layout),
+                                        fee_total=money_text(row.fee_total),
                                         errors=selectors.statement_errors(row), **kwargs)
 
 

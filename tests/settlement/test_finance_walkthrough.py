@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
@@ -19,6 +21,7 @@ from settlement.models import (
     StatementImport,
     Store,
 )
+from settlement.money_text import money_text
 from settlement.partner_forms import MSG_ADJUSTMENT_AMOUNT
 from settlement.partner_services import statement_approve, statement_generate, statement_mark_paid, statement_review
 from settlement.reconciliation.services import reconciliation_run
@@ -131,7 +134,7 @@ def fee_day(organization):
         return Discrepancy.objects.get(key="order:W1")
 
 
-def test_a_discrepancy_says_why_in_chinese_with_its_sums_to_the_fen(client, finance, fee_day):
+def test_a_discrepancy_says_why_in_chinese_with_its_sums_to_the_fen_and_fees_as_charged(client, finance, fee_day):
     client.force_login(finance)
 
     response = client.get(f"/settlement/discrepancies/{fee_day.pk}/")
@@ -141,7 +144,10 @@ def test_a_discrepancy_says_why_in_chinese_with_its_sums_to_the_fen(client, fina
     assert "匹配依据" in why and "订单号" in why and "对账单金额" in why and "台账金额" in why
     assert ">1199.00<" in why and ">1249.00<" in why and ">-50.00<" in why
     assert "statement_amount:" not in why and "<code>" not in why
-    assert 'data-testid="statement-fee">7.19<' in page and "7.194" not in page.replace('title="fee=7.194', "")
+    # The fee as charged (a fraction of a fen: "7.19" beside a fee mismatch would hide it), without the bill's
+    # trailing zeros; the expected fee to the fen.
+    assert 'data-testid="statement-fee">7.194<' in page and 'data-testid="expected-fee">7.19<' in page
+    assert "7.19400" not in page.replace('title="fee=7.19400', "")
 
 
 def test_a_discrepancy_says_why_in_english_when_english_is_chosen(client, finance, fee_day):
@@ -165,12 +171,12 @@ def test_a_resolved_discrepancy_names_its_resolution_in_its_history(client, fina
     assert "台账已更正" in history and "ledger_corrected" not in history
 
 
-def test_the_days_report_shows_fees_and_open_sums_to_the_fen(client, finance, fee_day):
+def test_the_days_report_shows_fees_as_charged_and_open_sums_to_the_fen(client, finance, fee_day):
     client.force_login(finance)
 
     page = client.get(f"/settlement/reconciliation/report/?channel={fee_day.channel_id}&day={DAY}").content.decode()
 
-    assert 'data-testid="fees">7.19 / 7.19<' in page
+    assert 'data-testid="fees">7.194 / 7.19<' in page
     ages = page.split('data-testid="ages"', 1)[1].split("</table>", 1)[0]
     assert "<th" in ages and ">-50.00<" in ages and ">0.00<" in ages
 
@@ -212,7 +218,7 @@ def test_a_refund_discrepancy_links_to_the_refunds_order(client, finance, organi
 # --- Payment statements --------------------------------------------------------------------------------------------
 
 
-def test_a_payment_statement_reads_as_a_payment_statement_with_its_fees_to_the_fen(client, finance, organization):
+def test_a_payment_statement_reads_as_a_payment_statement_with_its_fees_as_charged(client, finance, organization):
     channel = make_channel(organization)
     statement = make_statement(channel, lines=[pay("W1", "2349.00", fee="14.094")])
     with tenant_scope(organization):
@@ -225,7 +231,7 @@ def test_a_payment_statement_reads_as_a_payment_statement_with_its_fees_to_the_f
 
     assert "明细笔数" in listing and "商品明细" not in listing
     assert "全部对账单" in detail and "全部结算单" not in detail and "商品明细" not in detail
-    assert 'data-testid="statement-fees">14.09<' in detail
+    assert 'data-testid="statement-fees">14.094<' in detail
 
 
 def test_order_lines_stay_goods_and_settlement_lines_are_settlement_lines(client, finance, statement):
@@ -296,3 +302,19 @@ def test_the_orders_history_on_a_discrepancy_names_statuses_in_chinese(client, f
 
     history = page.split('data-testid="order-history"', 1)[1].split("</ul>", 1)[0]
     assert "已发货" in history and "shipped" not in history
+
+
+@given(st.decimals(min_value=Decimal("-1000000000"), max_value=Decimal("1000000000"), places=5,
+                   allow_nan=False, allow_infinity=False))
+def test_money_is_shown_to_the_fen_and_finer_only_where_the_figure_is_finer(amount):
+    text = money_text(amount)
+
+    assert Decimal(text) == amount  # never rounded
+    _whole, _dot, fraction = text.partition(".")
+    assert len(fraction) >= 2 and "e" not in text.lower()
+    assert len(fraction) == 2 or not fraction.endswith("0")
+
+
+def test_money_text_leaves_what_is_not_a_number():
+    assert money_text(None) is None and money_text("") == "" and money_text("—") == "—"
+    assert money_text("7.19400") == "7.194" and money_text(Decimal("1E+2")) == "100.00"
