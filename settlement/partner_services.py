@@ -136,6 +136,13 @@ def _event(statement, action, actor=None, **detail):
                                             action=action, by=actor, detail=detail)
 
 
+@transaction.atomic
+def statement_exported(*, statement, actor, file_format):
+    """Record that `actor` took the statement out of the product (the file finance sends the partner): its history
+    says who exported what and when."""
+    _event(statement, Event.EXPORTED, actor, format=file_format)
+
+
 # --- The settings audit trail of rules, rates, partners, the catalogue and city tiers ---------------------------------
 
 # What each configuration row records of itself in the audit trail (scrm.platform.audit): the fields a person changes.

@@ -30,7 +30,6 @@ from settlement.models import (
     ServiceJob,
     ServicePrice,
     SettlementStatement,
-    SettlementStatementEvent,
     StatementLineKind,
 )
 from settlement.partner_exports import bank_payment_csv, export_name, period_summary_xlsx, statement_xlsx
@@ -208,9 +207,7 @@ class StatementExportView(_FinanceMixin, View):
         if statement is None:
             raise Http404
         content = statement_xlsx(statement)
-        SettlementStatementEvent.objects.create(organization_id=statement.organization_id, statement=statement,
-                                                action=SettlementStatementEvent.Action.EXPORTED, by=request.user,
-                                                detail={"format": "xlsx"})
+        services.statement_exported(statement=statement, actor=request.user, file_format="xlsx")
         response = HttpResponse(content, content_type=XLSX)
         name = export_name(f"statement-{statement.partner.code}-{statement.period_start:%Y%m%d}", "xlsx")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -229,9 +226,7 @@ class StatementPdfView(_FinanceMixin, View):
         except SettlementError as error:
             messages.error(request, str(error))
             return redirect("settlement:settlement-detail", pk=pk)
-        SettlementStatementEvent.objects.create(organization_id=statement.organization_id, statement=statement,
-                                                action=SettlementStatementEvent.Action.EXPORTED, by=request.user,
-                                                detail={"format": "pdf"})
+        services.statement_exported(statement=statement, actor=request.user, file_format="pdf")
         response = HttpResponse(content, content_type="application/pdf")
         name = export_name(f"statement-{statement.partner.code}-{statement.period_start:%Y%m%d}", "pdf")
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -10,7 +10,7 @@ import pytest
 
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
-from settlement.models import Partner, RegionAlert, SettlementRule, SettlementStatement
+from settlement.models import Partner, RegionAlert, SettlementRule, SettlementStatement, SettlementStatementEvent
 from settlement.partner_dashboard import region_alerts_raise
 from settlement.partner_services import statement_approve, statement_generate, statement_review
 from tests.scrm.factories import OrganizationFactory
@@ -77,6 +77,17 @@ def test_the_statement_workbook_holds_its_lines_and_totals_with_formulas_neutral
     assert Decimal(str(rows[7][5])) == Decimal("1500.00")
     assert Decimal(str(rows[-2][5] if rows[-1][0] in ("of which tax", "其中税额") else rows[-1][5])) == \
         statement.payable
+
+
+def test_each_export_is_recorded_in_the_statements_history_with_who_took_it(client, finance, statement):
+    client.force_login(finance)
+
+    assert client.get(f"/settlement/settlements/{statement.pk}/export.xlsx").status_code == 200
+
+    with tenant_scope(statement.organization_id):
+        exported = list(SettlementStatementEvent.objects.filter(
+            statement=statement, action=SettlementStatementEvent.Action.EXPORTED).values_list("by__username", "detail"))
+    assert exported == [("finance-acme", {"format": "xlsx"})]
 
 
 def test_the_bank_file_lists_approved_statements_with_full_account_numbers(client, finance, statement):
