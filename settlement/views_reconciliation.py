@@ -21,6 +21,7 @@ from settlement.errors import SettlementError
 from settlement.models import Discrepancy, Order, Refund
 from settlement.money_text import money_text
 from settlement.reconciliation import selectors
+from settlement.reconciliation.labels import decision_label
 from settlement.reconciliation.report import day_report, day_workbook
 from settlement.reconciliation.services import (
     RUN_PERMISSION,
@@ -36,7 +37,6 @@ from settlement.reconciliation.services import (
     reconciliation_run_queue,
 )
 from settlement.reconciliation.web import (
-    RESOLUTION_LABELS,
     DiscrepancyFilter,
     DiscrepancyTable,
     DryRunForm,
@@ -88,8 +88,6 @@ REASON_VALUES = {
 MSG_NO_KEYS = _("nothing (no key of the line found a ledger entry)")
 MSG_YES = _("yes")
 LEDGER_STATUSES = {**dict(Refund.Status.choices), **dict(Order.Status.choices)}
-# How a discrepancy was closed, as its page names it: a reason code finance chose, or the write-off.
-DECISION_LABELS = {**RESOLUTION_LABELS, "write_off": _("Written off")}
 # A discrepancy finance may still resolve or write off (the services refuse the others).
 DECIDABLE = (Discrepancy.Status.OPEN, Discrepancy.Status.CLEARED)
 
@@ -235,14 +233,14 @@ class DiscrepancyDetailView(_Perm, TemplateView):
         return super().get_context_data(
             d=discrepancy, history=[(r, _report_status(r)) for r in history],
             reason=reason_rows(discrepancy.reason),
-            actions=[(a, DECISION_LABELS.get(a.code, a.code)) for a in discrepancy.actions.all()],
+            actions=[(a, decision_label(a.code)) for a in discrepancy.actions.all()],
             statement_fee=money_text(discrepancy.statement_fee), expected_fee=money_text(discrepancy.expected_fee),
             resolve_form=_styled(ResolveForm()), note_form=_styled(NoteForm()),
             ticket_form=_styled(TicketForm(prefix=None)) if discrepancy.ticket_id is None else None,
             needs_queue=discrepancy.order is None or discrepancy.order.customer_id is None,
             can_act=user.has_perm(WORK_PERMISSION),
             can_approve=selectors.discrepancy_requester_id(discrepancy=discrepancy) != user.pk,
-            resolution_label=DECISION_LABELS.get(discrepancy.resolution_code, discrepancy.resolution_code),
+            resolution_label=decision_label(discrepancy.resolution_code),
             may_decide=discrepancy.status in DECIDABLE,
             **kwargs)
 

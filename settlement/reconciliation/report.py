@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from settlement.models import MatchClass
 from settlement.reconciliation import selectors
+from settlement.reconciliation.labels import decision_label
 from settlement.reconciliation.matching import SUMMARY_CLASSES, SUMMARY_KEY
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -82,7 +83,7 @@ def day_workbook(*, channel, day):
         sheet.append([neutralise(d.key), str(d.get_kind_display()), str(d.get_status_display()),
                       neutralise(d.order_number), neutralise(d.transaction_id),
                       neutralise(d.store.name) if d.store else None, d.statement_amount, d.ledger_amount,
-                      d.difference, d.statement_fee, d.expected_fee, neutralise(d.resolution_code),
+                      d.difference, d.statement_fee, d.expected_fee, neutralise(decision_label(d.resolution_code)),
                       neutralise(d.note)])
     sheet = book.create_sheet(_("Lines"))
     sheet.append([_("Line"), _("Type"), _("Order number"), _("Refund number"), _("Transaction id"), _("Amount"),

@@ -11,18 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from settlement.models import Discrepancy, MatchClass, PaymentChannel, Store
+from settlement.reconciliation.labels import RESOLUTION_LABELS
 from settlement.reconciliation.services import MAX_RUN_DAYS, RESOLUTION_CODES
 from tickets.models import Queue
-
-RESOLUTION_LABELS = {
-    "ledger_corrected": _("The ledger was corrected"),
-    "channel_corrected": _("The channel corrected its statement"),
-    "refund_completed": _("The refund was completed"),
-    "customer_repaid": _("The customer paid the difference"),
-    "duplicate_refunded": _("The duplicate payment was refunded"),
-    "rounding": _("Rounding"),
-    "other": _("Other (see the note)"),
-}
 
 
 def _channels(request):

@@ -17,6 +17,7 @@ from settlement.models import Discrepancy, DiscrepancyAction, ReconciliationRun
 from settlement.reconciliation import errors
 from settlement.reconciliation.services import (
     discrepancy_open_ticket,
+    discrepancy_resolve,
     discrepancy_write_off,
     discrepancy_write_off_approve,
     reconciliation_dry_run,
@@ -139,6 +140,17 @@ def test_the_report_and_its_excel_with_formulas_neutralised(client, finance, org
     values = [cell for row in book.worksheets[1].iter_rows(values_only=True) for cell in row]
     assert "order:=cmd|'/c calc'!A1" in values and "'=cmd|'/c calc'!A1" in values
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def test_the_excel_names_a_resolution_as_the_page_does(client, finance, organization, channel, day_run):
+    discrepancy_resolve(discrepancy=by_key(organization, "order:W2"), by=finance, code="rounding")
+    client.force_login(finance)
+
+    response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={DAY}")
+
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[1]
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
+    assert rows["order:W2"][11] == "尾差" and rows["order:W1"][11] in ("", None)
 
 
 def test_the_home_shows_a_tile_per_channel(client, finance, organization, channel, day_run):
