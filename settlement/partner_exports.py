@@ -12,11 +12,21 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from scrm.customers.exports import neutralise
-from settlement.models import SettlementStatement
+from settlement.models import SettlementStatement, StatementLineKind
 
 TOTALS = ("sales", "refunds", "channel_fees", "commission", "rebates", "service_income", "materials",
           "technician_payouts", "adjustments", "tax", "payable")
 
+
+
+def line_label(line):
+    """A statement line as the reader names it: a generated line by its kind in the reader's language (its stored
+    description froze the language of whoever generated it), an adjustment by the reason finance typed. The page, the
+    workbook and the PDF name lines the same way."""
+    if line.kind == StatementLineKind.ADJUSTMENTS or line.kind not in StatementLineKind.values:
+        return line.description
+    label = StatementLineKind(line.kind).label
+    return f"{label} ({line.source_currency})" if line.source_currency else str(label)
 
 def _total_labels():
     return {name: str(SettlementStatement._meta.get_field(name).verbose_name) for name in TOTALS}
@@ -49,7 +59,7 @@ def statement_xlsx(statement):
     sheet.append([_("Line"), _("Count"), _("Original currency"), _("Original amount"), _("Exchange rate"),
                   _("Amount")])
     for line in statement.lines.all():
-        sheet.append([_text(line.description), line.count, line.source_currency, line.source_amount,
+        sheet.append([_text(line_label(line)), line.count, line.source_currency, line.source_amount,
                       line.rate, line.amount])
     sheet.append([])
     labels = _total_labels()

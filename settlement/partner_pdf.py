@@ -25,7 +25,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from settlement.errors import SettlementError
 from settlement.partner_errors import MSG_PDF_FONT_MISSING
-from settlement.partner_exports import TOTALS, _total_labels
+from settlement.partner_exports import TOTALS, _total_labels, line_label
 
 LATIN = "Helvetica"
 _registered = {}
@@ -89,7 +89,7 @@ def statement_pdf(statement, *, compress=True):
     rows = [[text(_("Line")), text(_("Count")), text(_("Original amount")), text(_("Exchange rate")),
              text(_("Amount (%(currency)s)") % {"currency": statement.currency})]]
     for line in statement.lines.all():
-        rows.append([text(line.description), text(line.count or ""),
+        rows.append([text(line_label(line)), text(line.count or ""),
                      text(f"{_amount(line.source_amount)} {line.source_currency}"),
                      text("" if line.rate is None else line.rate), text(_amount(line.amount))])
     labels = _total_labels()

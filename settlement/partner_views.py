@@ -30,9 +30,14 @@ from settlement.models import (
     ServiceJob,
     ServicePrice,
     SettlementStatement,
-    StatementLineKind,
 )
-from settlement.partner_exports import bank_payment_csv, export_name, period_summary_xlsx, statement_xlsx
+from settlement.partner_exports import (
+    bank_payment_csv,
+    export_name,
+    line_label,
+    period_summary_xlsx,
+    statement_xlsx,
+)
 from settlement.partner_filters import CityTierFilter, PartnerFilter, StatementFilter
 from settlement.partner_forms import (
     AdjustmentForm,
@@ -127,15 +132,6 @@ class StatementGenerateView(_FinanceMixin, View):
         return redirect("settlement:settlement-list")
 
 
-def _line_label(line):
-    """A generated line is named by its kind in the reader's language (the stored description froze the language of
-    whoever generated it); an adjustment keeps the reason finance typed."""
-    if line.kind == StatementLineKind.ADJUSTMENTS or line.kind not in StatementLineKind.values:
-        return line.description
-    label = StatementLineKind(line.kind).label
-    return f"{label} ({line.source_currency})" if line.source_currency else str(label)
-
-
 class StatementDetailView(_FinanceMixin, TemplateView):
     template_name = "settlement/partners/statement_detail.html"
 
@@ -146,7 +142,7 @@ class StatementDetailView(_FinanceMixin, TemplateView):
         user = self.request.user
         kwargs.setdefault("adjust_form", AdjustmentForm())
         return super().get_context_data(
-            statement=statement, lines=[(line, _line_label(line)) for line in statement.lines.all()],
+            statement=statement, lines=[(line, line_label(line)) for line in statement.lines.all()],
             may_change=user.has_perm("settlement.change_settlementstatement"),
             may_adjust=user.has_perm("settlement.add_settlementadjustment"),
             bank_masked=user_masks(user, MaskedField.BANK_DETAILS), **kwargs)

@@ -1,10 +1,12 @@
 """What a finance team saw walking the settlement pages, each pinned by the page as they read it: statuses named as
 statuses (not as a time), statement lines in the reader's language, an adjustment typed wrong kept and explained."""
 
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.conf import settings
 from django.utils import timezone
@@ -91,6 +93,17 @@ def test_statement_lines_are_named_in_the_readers_language_whoever_generated_the
 
     assert "销售 (CNY)" in chinese
     assert "Sales (CNY)" in english and "销售" not in english
+
+
+def test_the_statement_workbook_names_lines_in_the_readers_language_too(client, finance, statement):
+    client.force_login(finance)
+    _english(client)
+
+    response = client.get(f"/settlement/settlements/{statement.pk}/export.xlsx")
+
+    cells = [cell for row in openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+             for cell in row if isinstance(cell, str)]
+    assert "Sales (CNY)" in cells and not any(cell.startswith("销售") for cell in cells)
 
 
 def test_an_adjustment_typed_wrong_is_explained_and_kept_on_the_page(client, finance, statement):
