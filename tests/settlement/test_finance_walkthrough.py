@@ -331,3 +331,11 @@ def test_money_is_shown_to_the_fen_and_finer_only_where_the_figure_is_finer(amou
 def test_money_text_leaves_what_is_not_a_number():
     assert money_text(None) is None and money_text("") == "" and money_text("—") == "—"
     assert money_text("7.19400") == "7.194" and money_text(Decimal("1E+2")) == "100.00"
+
+
+def test_a_statements_history_is_called_history_not_push_history(client, finance, statement):
+    client.force_login(finance)
+
+    page = client.get(f"/settlement/settlements/{statement.pk}/").content.decode()
+
+    assert "历史记录" in page and "推送历史" not in page
