@@ -605,18 +605,26 @@ def _team_members(team):
     return users
 
 
+# A notification's title says which target of which ticket and how far along it is, readable in a list of them.
+_ESCALATION_TITLES = {
+    Trigger.PERCENT: gettext_lazy("SLA: ticket %(number)s has used %(value)s%% of its %(metric)s time"),
+    Trigger.BREACH: gettext_lazy("SLA: ticket %(number)s missed its %(metric)s target"),
+    Trigger.AFTER_BREACH: gettext_lazy("SLA: ticket %(number)s missed its %(metric)s target %(value)s min ago"),
+}
+
+
 def _step_texts(step):
     """The step's translated texts, worked out once per step object (a sweep batch shares them)."""
     texts = getattr(step, "_texts", None)
     if texts is None:
-        texts = step._texts = (str(_("SLA: ticket %(number)s %(trigger)s")), str(step.trigger_label()),
+        texts = step._texts = (str(_ESCALATION_TITLES[step.trigger]), str(step.trigger_label()),
                                str(_("%(metric)s due %(due)s · %(subject)s")), str(step.get_metric_display()))
     return texts
 
 
 def _escalation_text(ticket, step, metric_due, zone=None):
-    title_text, trigger, body_text, metric = _step_texts(step)
-    title = title_text % {"number": ticket.number, "trigger": trigger}
+    title_text, _trigger, body_text, metric = _step_texts(step)
+    title = title_text % {"number": ticket.number, "metric": metric, "value": step.trigger_value}
     local = timezone.localtime(metric_due, zone).strftime("%Y-%m-%d %H:%M")
     body = body_text % {"metric": metric, "due": local, "subject": ticket.subject}
     return title, body
