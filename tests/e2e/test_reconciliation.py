@@ -45,7 +45,7 @@ def test_finance_resolves_a_discrepancy_and_exports_the_report(page, live_server
         page.click("[data-testid=export]")
     book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
     cells = [c for row in book.worksheets[1].iter_rows(values_only=True) for c in row]
-    assert "order:WX-2" in cells and "rounding" in cells
+    assert "order:WX-2" in cells and "尾差" in cells  # the reason chosen, named as the page names it
 
 
 # How many lines the text of each matching cell takes on screen (a date broken in two reads as two dates).
