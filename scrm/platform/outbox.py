@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scrm.platform.redaction import error_text, redact
-from scrm.platform.tenancy import tenant_scope, tenant_sql
+from scrm.platform.tenancy import tenant_scope, tenant_sql, typed_values
 
 logger = logging.getLogger(__name__)
 
@@ -421,19 +421,12 @@ def _record_successes(kind, organization_id, done):
     names = sorted({name for _attempt, values in prepared.values() for name in values})
     if any(set(values) != set(names) for _attempt, values in prepared.values()):
         raise ValueError("a batch handler returns the same fields for every row")
-    fields = [kind.model._meta.get_field(name) for name in names]
+    meta = kind.model._meta
+    fields = [meta.get_field(name) for name in names]
     columns = [connection.ops.quote_name(field.column) for field in fields]
-    rows = []
-    for row_id, (attempt, values) in prepared.items():
-        row = [row_id, attempt]
-        for field, name in zip(fields, names, strict=True):
-            value = values[name]
-            if field.is_relation and isinstance(value, models.Model):
-                value = value.pk
-            row.append(field.get_db_prep_save(value, connection))
-        rows.append(row)
-    casts = [(field.target_field if field.is_relation else field).cast_db_type(connection) for field in fields]
-    template = "(%s::bigint, %s::integer, " + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    template, rows = typed_values(
+        [meta.pk, meta.get_field("attempts"), *fields],
+        [[row_id, attempt, *(values[name] for name in names)] for row_id, (attempt, values) in prepared.items()])
     assignments = ", ".join(f"{column} = v.c{index}" for index, column in enumerate(columns))
     value_names = ", ".join(f"c{index}" for index in range(len(columns)))
     status = _status_column(kind)

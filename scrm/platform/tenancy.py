@@ -408,6 +408,18 @@ def tenant_sql(sql, params=None, *, organization, values=None, template=None, pa
     return rows
 
 
+def typed_values(fields, rows):
+    """The row `template` and prepared rows of model field values for `tenant_sql`'s `%(values)s`: each value
+    prepared as its field saves it (a model instance as its key) and cast to the column's type, so that a NULL, a
+    date or a decimal keeps its type in a `VALUES` list."""
+    casts = [(field.target_field if field.is_relation else field).cast_db_type(connection) for field in fields]
+    template = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    prepared = [[field.get_db_prep_save(value.pk if isinstance(value, models.Model) else value, connection)
+                 for field, value in zip(fields, row, strict=True)]
+                for row in rows]
+    return template, prepared
+
+
 def tenant_bulk_update(objs, fields, *, organization):
     """Write `fields` of model instances of one organization in one `UPDATE ... FROM (VALUES ...)` statement per
     1,000 rows, through `tenant_sql`: what `bulk_update` does, without its `CASE WHEN` per row and field (whose
@@ -426,12 +438,8 @@ def tenant_bulk_update(objs, fields, *, organization):
     pk_field = meta.pk
     quote = connection.ops.quote_name
     columns = [quote(field.column) for field in model_fields]
-    casts = [(field.target_field if field.is_relation else field).cast_db_type(connection)
-             for field in [pk_field, *model_fields]]
-    template = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    rows = [[pk_field.get_db_prep_save(obj.pk, connection),
-             *(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in model_fields)]
-            for obj in objs]
+    template, rows = typed_values([pk_field, *model_fields],
+                                  [[obj.pk, *(getattr(obj, field.attname) for field in model_fields)] for obj in objs])
     assignments = ", ".join(f"{column} = v.c{index}" for index, column in enumerate(columns))
     names = ", ".join(f"c{index}" for index in range(len(columns)))
     updated = tenant_sql(
