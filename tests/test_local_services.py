@@ -33,6 +33,14 @@ def var_dir():
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def _answers_on(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def _free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -97,6 +105,43 @@ def test_a_run_beside_a_running_one_uses_its_servers_and_leaves_them_running(var
         first.terminate()
         first.wait(timeout=60)
     assert _stopped(var_dir)
+
+
+def _machine_postgres_databases():
+    import psycopg2
+
+    connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=2)
+    connection.autocommit = True
+    return connection
+
+
+@pytest.mark.skipif(not _answers_on(5432), reason="needs the machine's own PostgreSQL on 127.0.0.1:5432")
+def test_the_machine_s_own_postgresql_gets_the_product_s_database_when_it_lacks_it(var_dir):
+    """A new machine's PostgreSQL has no `scrm` database: `make run` failed at its first migrate until it made one."""
+    name = f"scrm_services_{os.getpid()}"
+    env = {**_env(var_dir), "LOCAL_POSTGRES_PORT": "5432", "LOCAL_POSTGRES_DATABASE": name,
+           "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}
+    admin = _machine_postgres_databases()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        done = _run("run", "--write-env", "--", sys.executable, "-c", PROBE, env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert done.stdout.split() == ["pg", str(admin.server_version // 10000), "redis", "True"]
+        assert f"DATABASE_URL=postgres://postgres@127.0.0.1:5432/{name}" in (var_dir / ".env").read_text()
+        assert not (var_dir / "postgres").exists()
+
+        # The URL now stands in .env as make run wrote it; the database gone (a dropped or new cluster), the next
+        # run makes it again rather than failing.
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE "{name}"')
+        again = _run("run", "--", sys.executable, "-c", PROBE, env=env)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert f"creating the database {name}" in again.stderr
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 def test_links_point_at_the_run_s_own_address_unless_the_env_file_says_otherwise(var_dir):
