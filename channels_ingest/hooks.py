@@ -112,6 +112,7 @@ def _receive(request, account, query):
             raise wire.SignatureError("bad signature")
         plaintext_check(account=account, timestamp=timestamp, nonce=nonce, signature=signature, body=body)
         raw, fields = body.decode("utf-8", errors="replace"), outer
+    wire.fields_check(fields)
     event_receive(account=account, raw=raw, fields=fields)
     return _answer(account, fields, safe=safe, nonce=nonce, timestamp=timestamp)
 

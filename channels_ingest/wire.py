@@ -27,6 +27,9 @@ MEDIA_TYPES = {"image", "voice", "video", "shortvideo", "file"}
 # (ScanCodeInfo, SendPicsInfo...): those stay dicts.
 TEXT_FIELDS = {"ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "MsgID", "Event", "EventKey",
                "ChangeType", "ExternalUserID", "UserID", "Content", "MediaId", "Encrypt", "AgentID"}
+# Events about one user (the worker puts them on that user's customer): like every message, they name the sender.
+# Others may not: WeCom's 微信客服 `kf_msg_or_event` carries only its Token and OpenKfId.
+USER_EVENTS = {"subscribe", "unsubscribe", "scan", "click", "view", "location"}
 # The dedupe key column holds 200 characters; a longer MsgId is stored under its hash rather than failing the insert.
 _DEDUPE_KEY_MAX = 190
 
@@ -79,6 +82,21 @@ def xml_parse(data):
         else:
             fields[child.tag] = (child.text or "").strip() if child.tag != "Content" else (child.text or "")
     return fields
+
+
+def fields_check(fields):
+    """Refuse (WireError) a callback without what every one WeChat sends carries: its MsgType, its CreateTime (Unix
+    seconds) and, for a message or a user's event, the sender. Stored, such a callback was acknowledged `success`
+    and then died in the worker, and every one of them shared one dedupe key, `evt::::::`."""
+    missing = [name for name in ("MsgType", "CreateTime") if not fields.get(name)]
+    msg_type = (fields.get("MsgType") or "").lower()
+    names_a_user = msg_type != "event" or (fields.get("Event") or "").lower() in USER_EVENTS
+    if names_a_user and not fields.get("FromUserName"):
+        missing.append("FromUserName")
+    if missing:
+        raise WireError(f"missing {', '.join(missing)}")
+    if not (fields["CreateTime"].isascii() and fields["CreateTime"].isdigit()):
+        raise WireError("CreateTime is not Unix seconds")
 
 
 def _crypto(account):

@@ -57,6 +57,33 @@ def test_a_nested_element_where_wechat_sends_text_is_a_400(oa_raw, deliver, tag,
     assert _events() == []
 
 
+@pytest.mark.parametrize("mode", ["plaintext", "compatible", "safe"])
+@pytest.mark.parametrize(("msg_type", "left_out"), [
+    ("text", "FromUserName"), ("text", "MsgType"), ("text", "CreateTime"), ("event", "FromUserName"),
+    ("event", "CreateTime")])
+def test_a_callback_without_its_sender_type_or_time_is_a_400_and_nothing_is_stored(oa_raw, deliver, mode, msg_type,
+                                                                                 left_out):
+    fields = message(msg_type, Content="你好") if msg_type == "text" else message("event", Event="subscribe")
+    del fields[left_out]
+    response = deliver(oa_raw, fields, mode=mode, nonce=f"n{time.monotonic_ns()}")
+    assert (response.status_code, response.content) == (400, b"bad request")
+    assert _events() == []
+
+
+def test_a_callback_whose_create_time_is_not_unix_seconds_is_a_400(oa_raw, deliver):
+    response = deliver(oa_raw, message("text", Content="你好", CreateTime="2026-12-04 12:00:00"))
+    assert response.status_code == 400
+    assert _events() == []
+
+
+def test_wecoms_customer_service_event_names_no_sender_and_is_still_stored(wecom_raw, deliver):
+    fields = {"ToUserName": CORP_ID, "CreateTime": int(time.time()), "MsgType": "event",
+              "Event": "kf_msg_or_event", "Token": "ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR",
+              "OpenKfId": "wkxxxxxxx"}
+    assert deliver(wecom_raw, fields).content == b"success"
+    assert [event.kind for event in _events()] == ["event:kf_msg_or_event"]
+
+
 @pytest.mark.parametrize("mode", ["plaintext", "safe"])
 def test_a_msgid_longer_than_the_dedupe_key_is_stored_once(oa_raw, deliver, mode):
     fields = message("text", Content="长编号", msg_id="9" * 300)
