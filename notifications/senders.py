@@ -203,9 +203,20 @@ def aliyun_signature(params, secret, method="GET"):
     return base64.b64encode(digest).decode()
 
 
-# Aliyun answers these for a number or template that will never work; anything else may pass later.
-ALIYUN_PERMANENT = {"isv.MOBILE_NUMBER_ILLEGAL", "isv.INVALID_PARAMETERS", "isv.SMS_TEMPLATE_ILLEGAL",
-                    "isv.SMS_SIGNATURE_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT", "isv.BLACK_KEY_CONTROL_LIMIT"}
+# Aliyun answers these for a number, a template, a signature or an account set up so that the message will never
+# go through until someone changes it (ops replay it then); anything else may pass later (flow control
+# isv.BUSINESS_LIMIT_CONTROL, the day's or month's quota, a balance topped up, isp.SYSTEM_ERROR, Throttling, a 5xx).
+# The POP layer's own refusals (a wrong or disabled AccessKey, a signature Aliyun does not compute alike) come with
+# an HTTP 4xx status and their code in the same JSON.
+ALIYUN_PERMANENT = {
+    "isv.MOBILE_NUMBER_ILLEGAL", "isv.INVALID_PARAMETERS", "isv.SMS_TEMPLATE_ILLEGAL", "isv.SMS_SIGNATURE_ILLEGAL",
+    "isv.MOBILE_COUNT_OVER_LIMIT", "isv.BLACK_KEY_CONTROL_LIMIT", "isv.SMS_SIGNATURE_SCENE_ILLEGAL",
+    "isv.EXTEND_CODE_ERROR", "isv.SIGN_STATE_ILLEGAL", "isv.DOMESTIC_NUMBER_NOT_SUPPORTED", "isv.DENY_IP_RANGE",
+    "isv.SMS_CONTENT_ILLEGAL", "isv.SMS_SIGN_ILLEGAL", "isp.RAM_PERMISSION_DENY", "isv.PRODUCT_UN_SUBSCRIPT",
+    "isv.PRODUCT_UNSUBSCRIBE", "isv.ACCOUNT_NOT_EXISTS", "isv.ACCOUNT_ABNORMAL", "isv.TEMPLATE_MISSING_PARAMETERS",
+    "isv.INVALID_JSON_PARAM", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidAccessKeyId.NotFound",
+    "InvalidAccessKeyId.Inactive",
+}
 
 
 class AliyunSMSProvider(SMSProvider):
@@ -234,19 +245,34 @@ class AliyunSMSProvider(SMSProvider):
         url = f"{self.endpoint}?{urllib.parse.urlencode(self.request_params(phone, text))}"
         if not url.startswith(("https://", "http://")):
             raise NotificationPermanentError(f"bad SMS endpoint {self.endpoint!r}")
+        status = 200
         try:
             with urllib.request.urlopen(url, timeout=SMS_TIMEOUT_SECONDS) as response:  # noqa: S310 - checked above
-                answer = json.loads(response.read().decode())
+                body = response.read()
         except urllib.error.HTTPError as error:
-            answer = json.loads(error.read().decode() or "{}") if error.code < 500 else None
-            if answer is None:
+            if error.code >= 500:
                 raise
+            status, body = error.code, error.read()
+        answer = _aliyun_answer(body)
+        if answer is None:  # a proxy's page, say: retried, saying what came back
+            raise RuntimeError(f"Aliyun SMS HTTP {status}: the answer is not Aliyun's JSON")
         code = answer.get("Code")
+        if not code:
+            raise RuntimeError(f"Aliyun SMS HTTP {status}: no Code in the answer")
         if code == "OK":
             return answer.get("BizId", "")
         if code in ALIYUN_PERMANENT:
             raise NotificationPermanentError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
         raise RuntimeError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
+
+
+def _aliyun_answer(body):
+    """Aliyun's JSON answer as a dict, or None when the body is not one."""
+    try:
+        answer = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 def notification_channel_secrets(organization_id):
