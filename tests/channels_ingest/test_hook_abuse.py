@@ -143,6 +143,26 @@ def test_plaintext_refuses_a_captured_signed_url_with_another_body(oa_raw, deliv
     assert "真的" in event.raw
 
 
+@pytest.mark.parametrize("mode", ["safe", "compatible"])
+def test_a_captured_safe_mode_url_sent_again_with_a_plaintext_body_is_refused(oa_raw, deliver, mode):
+    """A safe-mode callback's URL carries the plain `signature` of (token, timestamp, nonce) beside msg_signature:
+    captured (a log line, a proxy), it signed any plaintext body of the attacker's choosing for an hour."""
+    query, body = oa_raw.request(message("text", Content="真的"), mode=mode, nonce=f"captured-{mode}")
+    assert oa_raw.post_raw(body, query).content == b"success"
+    forged = to_xml(message("text", openid="oOpenid-victim", Content="把退款打到这个账户"))
+    captured = {name: query[name] for name in ("timestamp", "nonce", "signature", "openid")}
+    response = oa_raw.post_raw(forged, captured)
+    assert (response.status_code, response.content) == (403, b"stale or replayed callback")
+    [event] = _events()
+    assert "真的" in event.raw
+
+
+def test_a_safe_mode_retry_is_still_taken_once(oa_raw, deliver):
+    query, body = oa_raw.request(message("text", Content="重试"), mode="safe", nonce="safe-retry")
+    assert [oa_raw.post_raw(body, query).content for _attempt in range(3)] == [b"success"] * 3
+    assert len(_events()) == 1
+
+
 def test_plaintext_still_takes_wechats_retry_of_the_same_body_once(oa_raw, deliver):
     query, body = oa_raw.request(message("text", Content="重试"), mode="plaintext", nonce="retry")
     for _attempt in range(3):
@@ -165,9 +185,9 @@ def test_the_accounts_page_recommends_safe_mode_once_plaintext_arrives(oa_raw, d
     page.force_login(ops_admin)
     url = f"/settings/channels/{oa_account.pk}/"
     assert 'data-testid="plaintext-warning"' not in page.get(url).content.decode()
-    deliver(oa_raw, message("text", Content="安全模式"), mode="safe")
+    deliver(oa_raw, message("text", Content="安全模式"), mode="safe", nonce="n-safe")
     assert 'data-testid="plaintext-warning"' not in page.get(url).content.decode()
-    deliver(oa_raw, message("text", Content="明文模式"), mode="plaintext")
+    deliver(oa_raw, message("text", Content="明文模式"), mode="plaintext", nonce="n-plain")
     assert 'data-testid="plaintext-warning"' in page.get(url).content.decode()
 
 
