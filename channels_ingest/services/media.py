@@ -17,8 +17,9 @@ from wechatpy.exceptions import WeChatClientException
 
 from channels_ingest.errors import ChannelError
 from channels_ingest.models import MEDIA_STATES, InboundMedia
-from channels_ingest.services.wechat_api import client_error_detail, client_for
+from channels_ingest.services.wechat_api import client_for
 from scrm.platform import outbox
+from scrm.platform.http import client_error_detail
 from tickets.errors import TicketError
 from tickets.services import comment_attach
 

@@ -17,8 +17,9 @@ from wechatpy.exceptions import WeChatClientException
 
 from channels_ingest.errors import MSG_REPLY_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import ChannelAccount, OutboundMessage
-from channels_ingest.services.wechat_api import client_error_detail, client_for
+from channels_ingest.services.wechat_api import client_for
 from scrm.platform import outbox
+from scrm.platform.http import client_error_detail
 from scrm.platform.tenancy import tenant_scope
 from tickets.models import Comment
 from tickets.outbound import Delivery

@@ -9,7 +9,6 @@ point it at a local fake server.
 
 import hashlib
 import time
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -100,16 +99,3 @@ def client_for(account):
     client._http = TimeoutSession(_TIMEOUT)  # the token fetch too: no call outlasts the outbox's lease
     return client
 
-
-def client_error_detail(exc):
-    """What ops read of a wechatpy `WeChatClientException`: WeChat's errcode and errmsg; or, for an HTTP error
-    status (a gateway in front of WeChat failing), which wechatpy reports with errcode and errmsg None (recorded
-    as "None: None" before), the status and the API path. (wechatpy 1.8.18 lets a network error through as
-    requests' own; the outbox records it.) The outbox redacts what it records all the same."""
-    if exc.errcode is not None:
-        return f"{exc.errcode}: {exc.errmsg}"
-    response = getattr(exc, "response", None)
-    if response is not None:
-        return f"HTTP {response.status_code} from {urlsplit(response.url or '').path}"
-    cause = exc.__cause__ or exc.__context__
-    return f"{type(cause).__name__}: {cause}" if cause is not None else "no answer from WeChat"
