@@ -37,7 +37,7 @@ from notifications.services import (
     absolute_url,
     register_notification_channel,
 )
-from scrm.platform.http import TimeoutSession
+from scrm.platform.http import TimeoutSession, client_error_detail
 from scrm.platform.redaction import error_text
 from scrm.platform.tenancy import tenant_scope
 
@@ -162,6 +162,11 @@ def wecom_address(user):
     return str(getattr(user, wecom.userid_field, "") or "")
 
 
+# WeCom's answers for an application set up so that no retry sends it until ops change it (then they replay it):
+# 40013 invalid corp id, 40056 invalid agent id, 60020 the server's address is not a trusted IP of the app.
+WECOM_SETUP_ERRCODES = {40013, 40056, 60020}
+
+
 def wecom_send(delivery):
     wecom = wecom_settings(delivery.organization_id)
     if not wecom.configured:
@@ -171,7 +176,10 @@ def wecom_send(delivery):
     except WeChatClientException as error:
         if error.errcode in (40003, 60111, 81013):  # invalid userid / user not found / no valid receiver
             raise NotificationPermanentError(f"WeCom refused user {delivery.address}: {error.errmsg}") from error
-        raise
+        if error.errcode in WECOM_SETUP_ERRCODES:
+            raise NotificationPermanentError(f"WeCom {client_error_detail(error)}") from None
+        # Retried: WeCom busy (-1), a frequency limit, an HTTP error status (wechatpy's errcode None).
+        raise RuntimeError(f"WeCom {client_error_detail(error)}") from None
     except Exception as error:  # noqa: BLE001 - retried by the outbox, recorded on the delivery
         # requests puts the URL in its message and the token URL carries the secret: never record or chain it.
         raise RuntimeError(error_text(error, secrets=[wecom.secret],

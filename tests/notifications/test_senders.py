@@ -30,6 +30,7 @@ class FakeGateway:
     def __init__(self):
         self.requests, self.fail_next, self.sms_code, self.invalid_user = [], 0, "OK", ""
         self.sms_status, self.sms_page = 200, None  # Aliyun's HTTP status for sms_code; a non-JSON page instead
+        self.wecom_answer = None  # (HTTP status, JSON) of WeCom's message/send instead of its success
 
 
 @contextmanager
@@ -73,6 +74,8 @@ def fake_gateway():
             if gateway.fail_next:
                 gateway.fail_next -= 1
                 return self._answer(200, {"errcode": -1, "errmsg": "system busy"})
+            if gateway.wecom_answer is not None:
+                return self._answer(*gateway.wecom_answer)
             return self._answer(200, {"errcode": 0, "errmsg": "ok", "invaliduser": gateway.invalid_user})
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -187,6 +190,26 @@ def test_a_page_that_is_not_aliyuns_answer_is_retried_saying_so(scoped, customer
     delivery = NotificationDelivery.objects.get(pk=deliveries["sms"].pk)
     assert (delivery.status, delivery.last_error) == (
         "failed", "RuntimeError: Aliyun SMS HTTP 403: the answer is not Aliyun's JSON")
+
+
+def test_a_wecom_gateway_error_is_retried_recording_the_status_not_none(scoped, customer, gateway):
+    """wechatpy reports an HTTP error status with errcode None: recorded as what happened (it read 'Error code:
+    None, message: None'), and retried."""
+    _supervisor, deliveries = _escalated_deliveries(scoped, customer)
+    gateway.wecom_answer = (502, {"error": "bad gateway"})
+    assert notification_delivery_send(delivery_id=deliveries["wecom"].pk) is not None
+    delivery = NotificationDelivery.objects.get(pk=deliveries["wecom"].pk)
+    assert (delivery.status, delivery.last_error) == (
+        "failed", "RuntimeError: WeCom HTTP 502 from /cgi-bin/message/send")
+
+
+def test_a_wecom_app_whose_ip_is_not_trusted_goes_dead_at_once_saying_why(scoped, customer, gateway):
+    _supervisor, deliveries = _escalated_deliveries(scoped, customer)
+    gateway.wecom_answer = (200, {"errcode": 60020, "errmsg": "not allow to access from your ip"})
+    assert notification_delivery_send(delivery_id=deliveries["wecom"].pk) is None
+    delivery = NotificationDelivery.objects.get(pk=deliveries["wecom"].pk)
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (
+        "dead", 1, "WeCom 60020: not allow to access from your ip")
 
 
 def test_unconfigured_channels_queue_nothing(scoped, customer):
