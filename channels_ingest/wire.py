@@ -30,6 +30,7 @@ TEXT_FIELDS = {"ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "
 # Events about one user (the worker puts them on that user's customer): like every message, they name the sender.
 # Others may not: WeCom's 微信客服 `kf_msg_or_event` carries only its Token and OpenKfId.
 USER_EVENTS = {"subscribe", "unsubscribe", "scan", "click", "view", "location"}
+_WECOM_EVENT_PARTS = ("UserID", "OpenKfId", "Token")
 # The dedupe key column holds 200 characters; a longer MsgId is stored under its hash rather than failing the insert.
 _DEDUPE_KEY_MAX = 190
 
@@ -129,7 +130,14 @@ def dedupe_key(fields):
         return f"msg:{msg_id}"
     parts = [fields.get("FromUserName", ""), fields.get("CreateTime", ""), fields.get("Event", ""),
              fields.get("ChangeType", ""), fields.get("ExternalUserID", ""), fields.get("EventKey", "")]
-    return "evt:" + ":".join(parts)[:190]
+    # WeCom's events come from "sys": the employee of a contact change (two employees and one customer in one
+    # second are two changes), the 微信客服 account and the token of a kf_msg_or_event (one per callback) tell them
+    # apart. Appended only when present, so the other events keep their keys.
+    parts += [fields[name] for name in _WECOM_EVENT_PARTS if isinstance(fields.get(name), str) and fields[name]]
+    key = ":".join(parts)
+    if len(key) > _DEDUPE_KEY_MAX:
+        return f"evt:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    return f"evt:{key}"
 
 
 def event_kind(fields):

@@ -84,6 +84,28 @@ def test_wecoms_customer_service_event_names_no_sender_and_is_still_stored(wecom
     assert [event.kind for event in _events()] == ["event:kf_msg_or_event"]
 
 
+def test_two_employees_changing_one_contact_in_one_second_are_two_events_and_a_retry_is_none(wecom_raw, deliver):
+    """WeCom's contact events come from "sys" with no MsgId: the employee (UserID) was not part of the dedupe
+    key, so the second employee's change in the same second was dropped as a retry of the first."""
+    now = int(time.time())
+    changes = [message("event", openid="sys", to=CORP_ID, Event="change_external_contact",
+                       ChangeType="add_external_contact", UserID=user, ExternalUserID="wmEXTERNAL001",
+                       CreateTime=now, State="store_nj") for user in ("zhangsan", "lisi")]
+    for n, fields in enumerate([*changes, changes[1]]):  # the last one: WeCom's retry of the second
+        assert deliver(wecom_raw, fields, nonce=f"contact-{n}").content == b"success"
+    assert sorted(event.fields["UserID"] for event in _events()) == ["lisi", "zhangsan"]
+
+
+def test_two_customer_service_callbacks_in_one_second_are_two_events(wecom_raw, deliver):
+    now = int(time.time())
+    for kf, token in (("wkAAAA", "ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR"),
+                      ("wkBBBB", "ENCBpHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NS")):
+        fields = {"ToUserName": CORP_ID, "CreateTime": now, "MsgType": "event", "Event": "kf_msg_or_event",
+                  "Token": token, "OpenKfId": kf}
+        assert deliver(wecom_raw, fields, nonce=kf).content == b"success"
+    assert sorted(event.fields["OpenKfId"] for event in _events()) == ["wkAAAA", "wkBBBB"]
+
+
 @pytest.mark.parametrize("mode", ["plaintext", "safe"])
 def test_a_msgid_longer_than_the_dedupe_key_is_stored_once(oa_raw, deliver, mode):
     fields = message("text", Content="长编号", msg_id="9" * 300)
