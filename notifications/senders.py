@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+import smtplib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -329,8 +330,19 @@ def _email_send(delivery):
     lines = [notification.body] if notification.body else []
     if notification.url:
         lines.append(absolute_url(notification.url))
-    send_mail(subject, "\n\n".join(lines) or notification.title, settings.DEFAULT_FROM_EMAIL, [delivery.address],
-              fail_silently=False)
+    try:
+        send_mail(subject, "\n\n".join(lines) or notification.title, settings.DEFAULT_FROM_EMAIL,
+                  [delivery.address], fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as error:
+        # A 5xx for the recipient (no such mailbox, a domain that takes no mail) will not pass on a retry; a 4xx
+        # (mailbox busy, greylisting) may: retried.
+        refusals = list(error.recipients.values())
+        if refusals and all(500 <= code < 600 for code, _message in refusals):
+            code, message = refusals[0]
+            text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+            raise NotificationPermanentError(
+                f"The mail server refused {delivery.address}: {code} {text}") from error
+        raise
 
 
 # Email for the kinds that need someone's attention now; WeCom and SMS only when a ladder step asks for them (no
