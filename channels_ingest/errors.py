@@ -6,6 +6,7 @@ MSG_SLUG_TAKEN = _("The slug %(slug)s is already used by another channel account
 MSG_AES_KEY = _("The EncodingAESKey must be 43 characters (letters and digits) as WeChat shows it.")
 MSG_TOKEN = _("The token must be 3 to 32 letters or digits.")
 MSG_APP_ID = _("The app id / corp id is required.")
+MSG_APP_TAKEN = _("The app id / corp id %(app_id)s is already set up as another channel account of this kind.")
 MSG_KIND = _("Unknown channel kind %(kind)s.")
 MSG_NOT_REPLAYABLE = _("Only failed or dead events can be replayed.")
 MSG_REPLY_NOT_REPLAYABLE = _("Only failed or dead replies can be sent again.")

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from channels_ingest import shops, wire
 from channels_ingest.models import ChannelAccount
-from channels_ingest.plaintext import PlaintextRefused, plaintext_check
+from channels_ingest.plaintext import PlaintextRefused, plaintext_check, signed_url_record
 from channels_ingest.services import account_for_slug, event_receive, event_store
 from channels_ingest.services.inbound import OrganizationSuspended
 
@@ -104,6 +104,8 @@ def _receive(request, account, query):
     if safe:
         raw = wire.decrypt(account, encrypted, query.get("msg_signature", ""), timestamp, nonce)
         fields = wire.xml_parse(raw)
+        signed_url_record(account=account, timestamp=timestamp, nonce=nonce, signature=query.get("signature", ""),
+                          body=body)
     elif account.kind == ChannelAccount.Kind.WECOM:
         raise wire.SignatureError("WeCom callbacks are always encrypted")
     else:
@@ -112,6 +114,7 @@ def _receive(request, account, query):
             raise wire.SignatureError("bad signature")
         plaintext_check(account=account, timestamp=timestamp, nonce=nonce, signature=signature, body=body)
         raw, fields = body.decode("utf-8", errors="replace"), outer
+    wire.fields_check(fields)
     event_receive(account=account, raw=raw, fields=fields)
     return _answer(account, fields, safe=safe, nonce=nonce, timestamp=timestamp)
 

@@ -8,7 +8,10 @@ log line, a proxy) was accepted with any new body, for ever. So in that mode onl
   same signed URL with another body is refused, with the same body it is WeChat's retry and goes on to the dedupe.
 
 In safe and compatible modes `msg_signature` covers the encrypted body, and the platforms' own samples and retries
-carry old timestamps: nothing changes there.
+carry old timestamps: their age is not checked. But their URL carries the same plain `signature` beside
+`msg_signature`, so a safe-mode URL captured within the window signed a plaintext body of anyone's choosing: a safe
+or compatible callback within the window records its signed URL with its body's digest too (`signed_url_record`),
+and the plaintext check refuses that URL with another body like a replayed plaintext one.
 
 The callback is the hottest path of the product, so this costs one cache round trip (an atomic `add`) on a first
 delivery; only a repeated URL (a retry, or a replay) costs a second one to compare the bodies. Marking the account
@@ -38,13 +41,27 @@ def plaintext_check(*, account, timestamp, nonce, signature, body, now=None):
     if not timestamp.isdigit() or abs(now - int(timestamp)) > PLAINTEXT_WINDOW:
         raise PlaintextRefused("timestamp outside the window")
     digest = hashlib.sha256(body).hexdigest()
-    key = f"hooks:plaintext:seen:{account.pk}:{timestamp}:{nonce}:{signature}"
+    key = _seen_key(account, timestamp, nonce, signature)
     if not cache.add(key, digest, timeout=PLAINTEXT_WINDOW * 2):
         known = cache.get(key)
         # None: the entry expired between the two calls; the timestamp check above still bounds the replay.
         if known is not None and not hmac.compare_digest(known, digest):
             raise PlaintextRefused("a known signed URL with another body")
     _mark(account)
+
+
+def signed_url_record(*, account, timestamp, nonce, signature, body, now=None):
+    """A verified safe- or compatible-mode callback: remember its URL's plain `signature` with its body for the
+    window, so that URL sent again with a plaintext body is refused (one cache `add`; a retry changes nothing)."""
+    now = time.time() if now is None else now
+    if not (signature and timestamp.isdigit()) or abs(now - int(timestamp)) > PLAINTEXT_WINDOW:
+        return  # the plaintext check refuses this timestamp anyway
+    cache.add(_seen_key(account, timestamp, nonce, signature), hashlib.sha256(body).hexdigest(),
+              timeout=PLAINTEXT_WINDOW * 2)
+
+
+def _seen_key(account, timestamp, nonce, signature):
+    return f"hooks:plaintext:seen:{account.pk}:{timestamp}:{nonce}:{signature}"
 
 
 def _mark(account):

@@ -27,6 +27,10 @@ MEDIA_TYPES = {"image", "voice", "video", "shortvideo", "file"}
 # (ScanCodeInfo, SendPicsInfo...): those stay dicts.
 TEXT_FIELDS = {"ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "MsgID", "Event", "EventKey",
                "ChangeType", "ExternalUserID", "UserID", "Content", "MediaId", "Encrypt", "AgentID"}
+# Events about one user (the worker puts them on that user's customer): like every message, they name the sender.
+# Others may not: WeCom's 微信客服 `kf_msg_or_event` carries only its Token and OpenKfId.
+USER_EVENTS = {"subscribe", "unsubscribe", "scan", "click", "view", "location"}
+_WECOM_EVENT_PARTS = ("UserID", "OpenKfId", "Token")
 # The dedupe key column holds 200 characters; a longer MsgId is stored under its hash rather than failing the insert.
 _DEDUPE_KEY_MAX = 190
 
@@ -81,6 +85,21 @@ def xml_parse(data):
     return fields
 
 
+def fields_check(fields):
+    """Refuse (WireError) a callback without what every one WeChat sends carries: its MsgType, its CreateTime (Unix
+    seconds) and, for a message or a user's event, the sender. Stored, such a callback was acknowledged `success`
+    and then died in the worker, and every one of them shared one dedupe key, `evt::::::`."""
+    missing = [name for name in ("MsgType", "CreateTime") if not fields.get(name)]
+    msg_type = (fields.get("MsgType") or "").lower()
+    names_a_user = msg_type != "event" or (fields.get("Event") or "").lower() in USER_EVENTS
+    if names_a_user and not fields.get("FromUserName"):
+        missing.append("FromUserName")
+    if missing:
+        raise WireError(f"missing {', '.join(missing)}")
+    if not (fields["CreateTime"].isascii() and fields["CreateTime"].isdigit()):
+        raise WireError("CreateTime is not Unix seconds")
+
+
 def _crypto(account):
     return WeChatCrypto(account.token, account.aes_key, account.app_id)
 
@@ -111,7 +130,14 @@ def dedupe_key(fields):
         return f"msg:{msg_id}"
     parts = [fields.get("FromUserName", ""), fields.get("CreateTime", ""), fields.get("Event", ""),
              fields.get("ChangeType", ""), fields.get("ExternalUserID", ""), fields.get("EventKey", "")]
-    return "evt:" + ":".join(parts)[:190]
+    # WeCom's events come from "sys": the employee of a contact change (two employees and one customer in one
+    # second are two changes), the 微信客服 account and the token of a kf_msg_or_event (one per callback) tell them
+    # apart. Appended only when present, so the other events keep their keys.
+    parts += [fields[name] for name in _WECOM_EVENT_PARTS if isinstance(fields.get(name), str) and fields[name]]
+    key = ":".join(parts)
+    if len(key) > _DEDUPE_KEY_MAX:
+        return f"evt:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    return f"evt:{key}"
 
 
 def event_kind(fields):

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+import smtplib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -37,7 +38,7 @@ from notifications.services import (
     absolute_url,
     register_notification_channel,
 )
-from scrm.platform.http import TimeoutSession
+from scrm.platform.http import TimeoutSession, client_error_detail
 from scrm.platform.redaction import error_text
 from scrm.platform.tenancy import tenant_scope
 
@@ -162,6 +163,11 @@ def wecom_address(user):
     return str(getattr(user, wecom.userid_field, "") or "")
 
 
+# WeCom's answers for an application set up so that no retry sends it until ops change it (then they replay it):
+# 40013 invalid corp id, 40056 invalid agent id, 60020 the server's address is not a trusted IP of the app.
+WECOM_SETUP_ERRCODES = {40013, 40056, 60020}
+
+
 def wecom_send(delivery):
     wecom = wecom_settings(delivery.organization_id)
     if not wecom.configured:
@@ -171,7 +177,10 @@ def wecom_send(delivery):
     except WeChatClientException as error:
         if error.errcode in (40003, 60111, 81013):  # invalid userid / user not found / no valid receiver
             raise NotificationPermanentError(f"WeCom refused user {delivery.address}: {error.errmsg}") from error
-        raise
+        if error.errcode in WECOM_SETUP_ERRCODES:
+            raise NotificationPermanentError(f"WeCom {client_error_detail(error)}") from None
+        # Retried: WeCom busy (-1), a frequency limit, an HTTP error status (wechatpy's errcode None).
+        raise RuntimeError(f"WeCom {client_error_detail(error)}") from None
     except Exception as error:  # noqa: BLE001 - retried by the outbox, recorded on the delivery
         # requests puts the URL in its message and the token URL carries the secret: never record or chain it.
         raise RuntimeError(error_text(error, secrets=[wecom.secret],
@@ -203,9 +212,20 @@ def aliyun_signature(params, secret, method="GET"):
     return base64.b64encode(digest).decode()
 
 
-# Aliyun answers these for a number or template that will never work; anything else may pass later.
-ALIYUN_PERMANENT = {"isv.MOBILE_NUMBER_ILLEGAL", "isv.INVALID_PARAMETERS", "isv.SMS_TEMPLATE_ILLEGAL",
-                    "isv.SMS_SIGNATURE_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT", "isv.BLACK_KEY_CONTROL_LIMIT"}
+# Aliyun answers these for a number, a template, a signature or an account set up so that the message will never
+# go through until someone changes it (ops replay it then); anything else may pass later (flow control
+# isv.BUSINESS_LIMIT_CONTROL, the day's or month's quota, a balance topped up, isp.SYSTEM_ERROR, Throttling, a 5xx).
+# The POP layer's own refusals (a wrong or disabled AccessKey, a signature Aliyun does not compute alike) come with
+# an HTTP 4xx status and their code in the same JSON.
+ALIYUN_PERMANENT = {
+    "isv.MOBILE_NUMBER_ILLEGAL", "isv.INVALID_PARAMETERS", "isv.SMS_TEMPLATE_ILLEGAL", "isv.SMS_SIGNATURE_ILLEGAL",
+    "isv.MOBILE_COUNT_OVER_LIMIT", "isv.BLACK_KEY_CONTROL_LIMIT", "isv.SMS_SIGNATURE_SCENE_ILLEGAL",
+    "isv.EXTEND_CODE_ERROR", "isv.SIGN_STATE_ILLEGAL", "isv.DOMESTIC_NUMBER_NOT_SUPPORTED", "isv.DENY_IP_RANGE",
+    "isv.SMS_CONTENT_ILLEGAL", "isv.SMS_SIGN_ILLEGAL", "isp.RAM_PERMISSION_DENY", "isv.PRODUCT_UN_SUBSCRIPT",
+    "isv.PRODUCT_UNSUBSCRIBE", "isv.ACCOUNT_NOT_EXISTS", "isv.ACCOUNT_ABNORMAL", "isv.TEMPLATE_MISSING_PARAMETERS",
+    "isv.INVALID_JSON_PARAM", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidAccessKeyId.NotFound",
+    "InvalidAccessKeyId.Inactive",
+}
 
 
 class AliyunSMSProvider(SMSProvider):
@@ -234,19 +254,34 @@ class AliyunSMSProvider(SMSProvider):
         url = f"{self.endpoint}?{urllib.parse.urlencode(self.request_params(phone, text))}"
         if not url.startswith(("https://", "http://")):
             raise NotificationPermanentError(f"bad SMS endpoint {self.endpoint!r}")
+        status = 200
         try:
             with urllib.request.urlopen(url, timeout=SMS_TIMEOUT_SECONDS) as response:  # noqa: S310 - checked above
-                answer = json.loads(response.read().decode())
+                body = response.read()
         except urllib.error.HTTPError as error:
-            answer = json.loads(error.read().decode() or "{}") if error.code < 500 else None
-            if answer is None:
+            if error.code >= 500:
                 raise
+            status, body = error.code, error.read()
+        answer = _aliyun_answer(body)
+        if answer is None:  # a proxy's page, say: retried, saying what came back
+            raise RuntimeError(f"Aliyun SMS HTTP {status}: the answer is not Aliyun's JSON")
         code = answer.get("Code")
+        if not code:
+            raise RuntimeError(f"Aliyun SMS HTTP {status}: no Code in the answer")
         if code == "OK":
             return answer.get("BizId", "")
         if code in ALIYUN_PERMANENT:
             raise NotificationPermanentError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
         raise RuntimeError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
+
+
+def _aliyun_answer(body):
+    """Aliyun's JSON answer as a dict, or None when the body is not one."""
+    try:
+        answer = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 def notification_channel_secrets(organization_id):
@@ -295,8 +330,19 @@ def _email_send(delivery):
     lines = [notification.body] if notification.body else []
     if notification.url:
         lines.append(absolute_url(notification.url))
-    send_mail(subject, "\n\n".join(lines) or notification.title, settings.DEFAULT_FROM_EMAIL, [delivery.address],
-              fail_silently=False)
+    try:
+        send_mail(subject, "\n\n".join(lines) or notification.title, settings.DEFAULT_FROM_EMAIL,
+                  [delivery.address], fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as error:
+        # A 5xx for the recipient (no such mailbox, a domain that takes no mail) will not pass on a retry; a 4xx
+        # (mailbox busy, greylisting) may: retried.
+        refusals = list(error.recipients.values())
+        if refusals and all(500 <= code < 600 for code, _message in refusals):
+            code, message = refusals[0]
+            text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+            raise NotificationPermanentError(
+                f"The mail server refused {delivery.address}: {code} {text}") from error
+        raise
 
 
 # Email for the kinds that need someone's attention now; WeCom and SMS only when a ladder step asks for them (no

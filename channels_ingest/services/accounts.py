@@ -1,13 +1,15 @@
 """Channel accounts: create and update, secrets encrypted before they touch the database."""
 
 import re
+from contextlib import contextmanager
 from functools import partial
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from channels_ingest.errors import (
     MSG_AES_KEY,
     MSG_APP_ID,
+    MSG_APP_TAKEN,
     MSG_KIND,
     MSG_SHOP_SECRET,
     MSG_SLUG_TAKEN,
@@ -20,6 +22,7 @@ from scrm.platform.crypto import secret_encrypt
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tickets.services import conversations_rename
 
+APP_CONSTRAINT = "channelaccount_org_app_uniq"
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9]{43}$")
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
 
@@ -54,7 +57,7 @@ def channel_account_create(*, organization, kind, slug, name, app_id, token="", 
     _validate(kind=kind, slug=slug, app_id=app_id, token=token or "", aes_key=aes_key or "", secret=secret or "")
     account_forget(slug)
     transaction.on_commit(partial(account_forget, slug))
-    with tenant_scope(organization):
+    with tenant_scope(organization), _unique(slug=slug, app_id=app_id.strip()):
         return ChannelAccount.objects.create(
             organization=organization, kind=kind, slug=slug, name=name or slug, app_id=app_id.strip(),
             agent_id=str(agent_id or "").strip(), token_encrypted=secret_encrypt(token),
@@ -87,8 +90,24 @@ def channel_account_update(*, account, name, slug, app_id, agent_id="", subscrib
             if value:
                 setattr(account, field, secret_encrypt(value))
                 fields.append(field)
-        account.save(update_fields=fields)
+        with _unique(slug=slug, app_id=account.app_id):
+            account.save(update_fields=fields)
         return account
+
+
+@contextmanager
+def _unique(*, slug, app_id):
+    """The write of an account in a savepoint: the unique constraints decide (the slug across the platform, the
+    app id per organization and kind, also between two ops saving at once) and their refusal is a ChannelError
+    naming which, where it was a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
+        if constraint == APP_CONSTRAINT:
+            raise ChannelError(MSG_APP_TAKEN % {"app_id": app_id}) from None
+        raise ChannelError(MSG_SLUG_TAKEN % {"slug": slug}) from None
 
 
 def account_secrets(organization_id):

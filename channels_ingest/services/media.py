@@ -19,6 +19,7 @@ from channels_ingest.errors import ChannelError
 from channels_ingest.models import MEDIA_STATES, InboundMedia
 from channels_ingest.services.wechat_api import client_for
 from scrm.platform import outbox
+from scrm.platform.http import client_error_detail
 from tickets.errors import TicketError
 from tickets.services import comment_attach
 
@@ -50,9 +51,8 @@ def _download(media):
     except ChannelError as exc:
         raise outbox.Failure(str(exc), permanent=True) from exc
     except WeChatClientException as exc:
-        if exc.errcode is None:  # an HTTP failure, not WeChat's answer
-            raise outbox.Failure(f"HTTP {getattr(exc.response, 'status_code', '?')}") from exc
-        raise outbox.Failure(f"{exc.errcode}: {exc.errmsg}", permanent=True) from exc
+        # No errcode: WeChat was not reached, or answered an HTTP error; retried.
+        raise outbox.Failure(client_error_detail(exc), permanent=exc.errcode is not None) from exc
     if isinstance(response, dict):
         # An Official Account video answers with a download URL rather than the bytes.
         url = response.get("video_url") or response.get("down_url") or ""

@@ -19,6 +19,7 @@ from channels_ingest.errors import MSG_REPLY_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import ChannelAccount, OutboundMessage
 from channels_ingest.services.wechat_api import client_for
 from scrm.platform import outbox
+from scrm.platform.http import client_error_detail
 from scrm.platform.tenancy import tenant_scope
 from tickets.models import Comment
 from tickets.outbound import Delivery
@@ -149,7 +150,7 @@ def _send(outbound):
         raise outbox.Failure(str(exc), permanent=True) from exc
     except WeChatClientException as exc:
         permanent = exc.errcode is not None and exc.errcode in PERMANENT_ERRCODES
-        raise outbox.Failure(f"{exc.errcode}: {exc.errmsg}", permanent=permanent,
+        raise outbox.Failure(client_error_detail(exc), permanent=permanent,
                              fields={"errcode": exc.errcode}) from exc
     # Anything else (connection refused, timeout, TLS) is retried; the outbox records it redacted.
     return {"sent_at": timezone.now(), "errcode": None}

@@ -98,3 +98,4 @@ def client_for(account):
         client.API_BASE_URL = settings.WECHAT_API_BASE_URL
     client._http = TimeoutSession(_TIMEOUT)  # the token fetch too: no call outlasts the outbox's lease
     return client
+

@@ -2,12 +2,18 @@
 
 Numbers in a shop's JSON are read as their exact text: an order id above 2^53 stays the id it was (a JavaScript
 client or a float would have changed its last digits), and an amount keeps its fen.
+
+Strings are read as text PostgreSQL can store: JSON may escape a NUL (`\u0000`) or half of a surrogate pair (a
+JavaScript shop system that cut a nickname in the middle of an emoji writes `\ud83d` alone), neither of which a
+text or jsonb column accepts (the insert failed: the callback answered 500 and the platform pushed it again for
+ever). Each such character is read as U+FFFD, the replacement character, as a lenient UTF-8 decoder does.
 """
 
 import base64
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -52,6 +58,24 @@ def _no_constants(name):
     raise WireError(f"{name} is not a JSON number")
 
 
+REPLACEMENT = "\ufffd"
+# A JSON escape of NUL or of a surrogate (a pair of them json.loads joins into one character itself): only a body
+# holding one is walked (a false alarm, an escaped backslash before "u0000", costs a walk that changes nothing).
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value):
+    """`value` with every NUL and lone surrogate of its strings (keys included) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(REPLACEMENT, value)
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
+
+
 def json_exact(data):
     """Parse JSON keeping every number as its text (ids and amounts stay exact); WireError if it is not JSON."""
     if isinstance(data, bytes):
@@ -60,7 +84,8 @@ def json_exact(data):
         except UnicodeDecodeError:
             raise WireError("the body is not UTF-8") from None
     try:
-        return json.loads(data, parse_int=str, parse_float=str, parse_constant=_no_constants)
+        parsed = json.loads(data, parse_int=str, parse_float=str, parse_constant=_no_constants)
+        return _storable(parsed) if _UNSTORABLE_ESCAPE.search(data) else parsed
     except RecursionError:
         raise WireError("the JSON is nested too deeply") from None
     except ValueError as exc:

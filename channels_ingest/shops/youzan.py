@@ -1,7 +1,7 @@
 """Youzan (有赞) push messages.
 
 POST of JSON: {"client_id", "id" (the order number), "kdt_id", "kdt_name", "type" (trade_TradePaid,
-trade_refund_SellerAgree, ...), "status", "msg" (the message itself: URL-encoded JSON), "version" (newer is larger),
+trade_refund_SellerAgree, ...), "status", "msg" (the message itself: form-encoded JSON), "version" (newer is larger),
 "msg_id", "test", "sendCount", "mode"}. Header `Event-Sign` = md5hex(client_id + raw body + client_secret),
 `Event-Type` = the message type. Answer {"code":0,"msg":"success"}, or Youzan pushes it again.
 
@@ -13,7 +13,7 @@ sharing that ticket); REFUND_ONLY or no type is a refund. Youzan's exchange and 
 
 import hashlib
 import hmac
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 from channels_ingest.shops.base import (
     Adapter,
@@ -55,7 +55,9 @@ def _message(payload):
     msg = payload.get("msg")
     if not isinstance(msg, str) or not msg:
         raise bad_field("msg", "missing")
-    message = json_exact(unquote(msg))
+    # Form-encoded as Java's URLEncoder does it (Youzan's own samples decode with URLDecoder): "+" is a space, a
+    # plus sign comes as %2B. A message encoded with %20 for spaces reads the same.
+    message = json_exact(unquote_plus(msg))
     if not isinstance(message, dict):
         raise bad_field("msg", "not a JSON object")
     return message

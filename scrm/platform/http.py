@@ -7,6 +7,8 @@ forever. Give the client one of these sessions.
 `client_ip(request)` is the one reading of a request's client address (sign-in lockouts through django-axes, the
 public forms' budget per address): `REMOTE_ADDR`, unless settings say how many reverse proxies we trust in front.
 
+`client_error_detail(exc)` is the one reading of a wechatpy client error (WeChat's, WeCom's) for the record.
+
 `outbound_url_check(url)` is the one check of a URL our users give us to call (a form's webhook): http or https to
 a host every address of which is globally routable, never our own network (loopback, private, link-local such as
 the cloud metadata service 169.254.169.254, multicast, reserved; IPv4, IPv6 and IPv4 inside IPv6). Call it when the
@@ -165,3 +167,17 @@ def client_ip(request):
         return str(ipaddress.ip_address(hops[-trusted]))
     except ValueError:
         return remote
+
+
+def client_error_detail(exc):
+    """What ops read of a wechatpy `WeChatClientException` (WeChat's or WeCom's API): the errcode and errmsg; or, for
+    an HTTP error status (a gateway in front of the API failing), which wechatpy reports with errcode and errmsg
+    None (recorded as "None: None" before), the status and the API path. (wechatpy 1.8.18 lets a network error
+    through as requests' own.) Whoever records it redacts it all the same (the outbox does)."""
+    if exc.errcode is not None:
+        return f"{exc.errcode}: {exc.errmsg}"
+    response = getattr(exc, "response", None)
+    if response is not None:
+        return f"HTTP {response.status_code} from {urlsplit(response.url or '').path}"
+    cause = exc.__cause__ or exc.__context__
+    return f"{type(cause).__name__}: {cause}" if cause is not None else "no answer from the API"

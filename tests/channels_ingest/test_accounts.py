@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from channels_ingest.errors import MSG_AES_KEY, MSG_SLUG_TAKEN
+from channels_ingest.errors import MSG_AES_KEY, MSG_APP_TAKEN, MSG_SLUG_TAKEN
 from channels_ingest.models import ChannelAccount
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
@@ -86,6 +86,31 @@ def test_ops_add_an_account_and_see_its_callback_url(client, ops_admin, organiza
     assert "艾克美服务号" in listing and "/hooks/wechat/acme-service/" in listing
     for secret in (TOKEN, AES_KEY, SECRET):
         assert secret not in page and secret not in listing
+
+
+def test_ops_adding_an_official_account_already_set_up_read_why_and_nothing_is_added(client, ops_admin,
+                                                                                     oa_account):
+    """The same app id again (under another slug): the unique constraint refused the insert and ops got a 500."""
+    client.force_login(ops_admin)
+    response = client.post("/settings/channels/add/", {
+        "kind": "wechat_oa", "name": "同一个服务号", "slug": "acme-oa-2", "app_id": oa_account.app_id,
+        "token": TOKEN, "aes_key": AES_KEY, "secret": SECRET, "is_active": "on"})
+    assert response.status_code == 200
+    assert str(MSG_APP_TAKEN % {"app_id": oa_account.app_id}) in response.content.decode()
+    with platform_scope():
+        assert list(ChannelAccount.objects.values_list("slug", flat=True)) == ["acme-oa"]
+
+
+def test_ops_giving_an_account_the_app_id_of_another_read_why_and_nothing_changes(client, ops_admin, oa_account,
+                                                                                 organization):
+    other = make_account(organization, slug="acme-oa-b", app_id="wx00000000000000bb")
+    client.force_login(ops_admin)
+    response = client.post(f"/settings/channels/{other.pk}/edit/", {
+        "name": "改名", "slug": "acme-oa-b", "app_id": oa_account.app_id, "is_active": "on"})
+    assert response.status_code == 200
+    assert str(MSG_APP_TAKEN % {"app_id": oa_account.app_id}) in response.content.decode()
+    with platform_scope():
+        assert ChannelAccount.objects.get(pk=other.pk).app_id == "wx00000000000000bb"
 
 
 def test_the_edit_form_shows_set_and_keeps_secrets_left_empty(client, ops_admin, oa_account):

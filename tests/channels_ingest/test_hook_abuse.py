@@ -57,6 +57,55 @@ def test_a_nested_element_where_wechat_sends_text_is_a_400(oa_raw, deliver, tag,
     assert _events() == []
 
 
+@pytest.mark.parametrize("mode", ["plaintext", "compatible", "safe"])
+@pytest.mark.parametrize(("msg_type", "left_out"), [
+    ("text", "FromUserName"), ("text", "MsgType"), ("text", "CreateTime"), ("event", "FromUserName"),
+    ("event", "CreateTime")])
+def test_a_callback_without_its_sender_type_or_time_is_a_400_and_nothing_is_stored(oa_raw, deliver, mode, msg_type,
+                                                                                 left_out):
+    fields = message(msg_type, Content="你好") if msg_type == "text" else message("event", Event="subscribe")
+    del fields[left_out]
+    response = deliver(oa_raw, fields, mode=mode, nonce=f"n{time.monotonic_ns()}")
+    assert (response.status_code, response.content) == (400, b"bad request")
+    assert _events() == []
+
+
+def test_a_callback_whose_create_time_is_not_unix_seconds_is_a_400(oa_raw, deliver):
+    response = deliver(oa_raw, message("text", Content="你好", CreateTime="2026-12-04 12:00:00"))
+    assert response.status_code == 400
+    assert _events() == []
+
+
+def test_wecoms_customer_service_event_names_no_sender_and_is_still_stored(wecom_raw, deliver):
+    fields = {"ToUserName": CORP_ID, "CreateTime": int(time.time()), "MsgType": "event",
+              "Event": "kf_msg_or_event", "Token": "ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR",
+              "OpenKfId": "wkxxxxxxx"}
+    assert deliver(wecom_raw, fields).content == b"success"
+    assert [event.kind for event in _events()] == ["event:kf_msg_or_event"]
+
+
+def test_two_employees_changing_one_contact_in_one_second_are_two_events_and_a_retry_is_none(wecom_raw, deliver):
+    """WeCom's contact events come from "sys" with no MsgId: the employee (UserID) was not part of the dedupe
+    key, so the second employee's change in the same second was dropped as a retry of the first."""
+    now = int(time.time())
+    changes = [message("event", openid="sys", to=CORP_ID, Event="change_external_contact",
+                       ChangeType="add_external_contact", UserID=user, ExternalUserID="wmEXTERNAL001",
+                       CreateTime=now, State="store_nj") for user in ("zhangsan", "lisi")]
+    for n, fields in enumerate([*changes, changes[1]]):  # the last one: WeCom's retry of the second
+        assert deliver(wecom_raw, fields, nonce=f"contact-{n}").content == b"success"
+    assert sorted(event.fields["UserID"] for event in _events()) == ["lisi", "zhangsan"]
+
+
+def test_two_customer_service_callbacks_in_one_second_are_two_events(wecom_raw, deliver):
+    now = int(time.time())
+    for kf, token in (("wkAAAA", "ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR"),
+                      ("wkBBBB", "ENCBpHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NS")):
+        fields = {"ToUserName": CORP_ID, "CreateTime": now, "MsgType": "event", "Event": "kf_msg_or_event",
+                  "Token": token, "OpenKfId": kf}
+        assert deliver(wecom_raw, fields, nonce=kf).content == b"success"
+    assert sorted(event.fields["OpenKfId"] for event in _events()) == ["wkAAAA", "wkBBBB"]
+
+
 @pytest.mark.parametrize("mode", ["plaintext", "safe"])
 def test_a_msgid_longer_than_the_dedupe_key_is_stored_once(oa_raw, deliver, mode):
     fields = message("text", Content="长编号", msg_id="9" * 300)
@@ -116,6 +165,26 @@ def test_plaintext_refuses_a_captured_signed_url_with_another_body(oa_raw, deliv
     assert "真的" in event.raw
 
 
+@pytest.mark.parametrize("mode", ["safe", "compatible"])
+def test_a_captured_safe_mode_url_sent_again_with_a_plaintext_body_is_refused(oa_raw, deliver, mode):
+    """A safe-mode callback's URL carries the plain `signature` of (token, timestamp, nonce) beside msg_signature:
+    captured (a log line, a proxy), it signed any plaintext body of the attacker's choosing for an hour."""
+    query, body = oa_raw.request(message("text", Content="真的"), mode=mode, nonce=f"captured-{mode}")
+    assert oa_raw.post_raw(body, query).content == b"success"
+    forged = to_xml(message("text", openid="oOpenid-victim", Content="把退款打到这个账户"))
+    captured = {name: query[name] for name in ("timestamp", "nonce", "signature", "openid")}
+    response = oa_raw.post_raw(forged, captured)
+    assert (response.status_code, response.content) == (403, b"stale or replayed callback")
+    [event] = _events()
+    assert "真的" in event.raw
+
+
+def test_a_safe_mode_retry_is_still_taken_once(oa_raw, deliver):
+    query, body = oa_raw.request(message("text", Content="重试"), mode="safe", nonce="safe-retry")
+    assert [oa_raw.post_raw(body, query).content for _attempt in range(3)] == [b"success"] * 3
+    assert len(_events()) == 1
+
+
 def test_plaintext_still_takes_wechats_retry_of_the_same_body_once(oa_raw, deliver):
     query, body = oa_raw.request(message("text", Content="重试"), mode="plaintext", nonce="retry")
     for _attempt in range(3):
@@ -138,9 +207,9 @@ def test_the_accounts_page_recommends_safe_mode_once_plaintext_arrives(oa_raw, d
     page.force_login(ops_admin)
     url = f"/settings/channels/{oa_account.pk}/"
     assert 'data-testid="plaintext-warning"' not in page.get(url).content.decode()
-    deliver(oa_raw, message("text", Content="安全模式"), mode="safe")
+    deliver(oa_raw, message("text", Content="安全模式"), mode="safe", nonce="n-safe")
     assert 'data-testid="plaintext-warning"' not in page.get(url).content.decode()
-    deliver(oa_raw, message("text", Content="明文模式"), mode="plaintext")
+    deliver(oa_raw, message("text", Content="明文模式"), mode="plaintext", nonce="n-plain")
     assert 'data-testid="plaintext-warning"' in page.get(url).content.decode()
 
 

@@ -98,3 +98,18 @@ def test_redact_masks_query_strings_named_secrets_and_the_known_values():
         assert secret not in redacted
     assert "/cgi-bin/token?[redacted]" in redacted
     assert "api.weixin.qq.com" in redacted  # what failed stays readable
+
+
+@pytest.mark.parametrize(("path", "status"), [("/cgi-bin/message/custom/send", 502), ("/cgi-bin/token", 503)],
+                         ids=["send-502", "token-503"])
+def test_a_reply_refused_with_an_http_error_records_the_status_and_the_call_not_none(
+        path, status, organization, fake_wechat, eager_tasks):
+    """wechatpy reports WeChat's HTTP error (a gateway in front of it failing) with errcode and errmsg None: ops
+    read the status and the call, where they read 'None: None' before."""
+    fake_wechat.answer(path, (status, {"error": "bad gateway"}, None))
+    reply = _pending_reply(organization)
+
+    assert outbound_send(outbound_id=reply.pk) == "failed"  # retried later
+    with platform_scope():
+        reply = OutboundMessage.objects.get(pk=reply.pk)
+    assert (reply.last_error, reply.errcode) == (f"HTTP {status} from {path}", None)

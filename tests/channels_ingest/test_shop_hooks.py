@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import time
+from urllib.parse import quote_plus, unquote
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -232,6 +233,27 @@ def test_a_youzan_trade_is_answered_as_youzan_expects_and_lands_in_the_ledger(yo
     assert order.shipping_address["city"] == "杭州市"
     [event] = events(organization)
     assert (event.kind, event.dedupe_key) == ("youzan:trade_TradePaid", "msg:m-1")
+
+
+def test_a_youzan_message_form_encoded_with_plus_for_space_keeps_its_spaces(youzan, deliver, organization):
+    """Youzan's `msg` is URL-encoded the way Java's URLEncoder does it (a space is "+", a "+" is "%2B"): the
+    address and the refund reason were stored with "+" where the buyer typed a space."""
+    payload = youzan_trade()
+    message = json.loads(unquote(payload["msg"]))
+    message["full_order_info"]["address_info"]["delivery_address"] = "文三路 1 号 A+B 座"
+    payload["msg"] = quote_plus(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+    assert "+" in payload["msg"] and "%20" not in payload["msg"]
+    deliver(youzan, payload)
+    refund = youzan_refund()
+    refund["msg"] = quote_plus(json.dumps({**json.loads(unquote(refund["msg"])), "refund_reason": "尺寸 不合适"},
+                                          ensure_ascii=False, separators=(",", ":")))
+    deliver(youzan, refund, kind="trade_refund_BuyerCreated")
+
+    order = orders(organization)["E20261111100000000001"]
+    assert order.shipping_address["address"] == "文三路 1 号 A+B 座"
+    with tenant_scope(organization):
+        assert Refund.objects.get().reason == "尺寸 不合适"
+    assert {event.status for event in events(organization)} == {Status.PROCESSED}
 
 
 def test_a_youzan_push_with_a_bad_event_sign_is_refused(youzan, deliver, organization):

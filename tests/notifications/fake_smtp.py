@@ -1,5 +1,6 @@
 """A local SMTP server for the notification tests: the outside world's mail server, which a test can make refuse
-the first N messages with a temporary error (451), or every one."""
+the first N messages with a temporary error (451), or every one, or refuse the recipient for good (550) or for
+now (450)."""
 
 import socketserver
 import threading
@@ -29,7 +30,7 @@ class _Handler(socketserver.StreamRequestHandler):
                     refuse = server.refuse_all or server.attempts <= server.refuse_first
                 self._send("451 4.3.0 try again later" if refuse else "250 OK")
             elif command.startswith("RCPT TO"):
-                self._send("250 OK")
+                self._send(server.rcpt_answer)
             elif command == "DATA":
                 self._send("354 end with <CRLF>.<CRLF>")
                 data = []
@@ -46,8 +47,9 @@ class _Handler(socketserver.StreamRequestHandler):
 
 
 class FakeSMTP:
-    def __init__(self, *, refuse_first=0, refuse_all=False, stall=False):
+    def __init__(self, *, refuse_first=0, refuse_all=False, stall=False, rcpt_answer="250 OK"):
         self.refuse_first, self.refuse_all = refuse_first, refuse_all
+        self.rcpt_answer = rcpt_answer
         # stall: each MAIL FROM waits until `hold` is set; `holding` tells the test one is waiting.
         self.hold = threading.Event() if stall else None
         self.holding = threading.Event()

@@ -85,3 +85,29 @@ def test_a_dead_delivery_is_replayed_and_sent(organization, make_user, settings,
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 1, "")
     assert len(mailoutbox) == 1
     assert notification_delivery_replay(delivery=delivery) is None  # sent: nothing to replay
+
+
+def test_a_recipient_the_mail_server_refuses_for_good_goes_dead_at_once_saying_why(organization, make_user,
+                                                                                   settings):
+    """550: the mailbox does not exist; no retry delivers it (it was retried five times, over hours)."""
+    with fake_smtp_server(rcpt_answer="550 5.1.1 <xiaoli@example.com>: user unknown") as (server, port):
+        _smtp(settings, port)
+        delivery = _delivery(organization, make_user)
+        with tenant_scope(organization):
+            assert notification_delivery_send(delivery_id=delivery.pk) is None
+            delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("dead", 1)
+    assert delivery.last_error == ("The mail server refused xiaoli@example.com: "
+                                   "550 5.1.1 <xiaoli@example.com>: user unknown")
+    assert server.messages == []
+
+
+def test_a_recipient_refused_for_now_is_retried(organization, make_user, settings):
+    with fake_smtp_server(rcpt_answer="450 4.2.1 mailbox busy") as (_server, port):
+        _smtp(settings, port)
+        delivery = _delivery(organization, make_user)
+        with tenant_scope(organization):
+            assert notification_delivery_send(delivery_id=delivery.pk) is not None  # seconds to its retry
+            delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert "450" in delivery.last_error

@@ -29,6 +29,8 @@ class FakeGateway:
 
     def __init__(self):
         self.requests, self.fail_next, self.sms_code, self.invalid_user = [], 0, "OK", ""
+        self.sms_status, self.sms_page = 200, None  # Aliyun's HTTP status for sms_code; a non-JSON page instead
+        self.wecom_answer = None  # (HTTP status, JSON) of WeCom's message/send instead of its success
 
 
 @contextmanager
@@ -56,7 +58,14 @@ def fake_gateway():
             if gateway.fail_next:
                 gateway.fail_next -= 1
                 return self._answer(503, {"Code": "ServiceUnavailable"})
-            return self._answer(200, {"Code": gateway.sms_code, "Message": "ok", "BizId": "biz-1"})
+            if gateway.sms_page is not None:
+                self.send_response(gateway.sms_status)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(gateway.sms_page)
+                return None
+            message = "ok" if gateway.sms_code == "OK" else f"refused: {gateway.sms_code}"
+            return self._answer(gateway.sms_status, {"Code": gateway.sms_code, "Message": message, "BizId": "biz-1"})
 
         def do_POST(self):  # noqa: N802
             url = urllib.parse.urlsplit(self.path)
@@ -65,6 +74,8 @@ def fake_gateway():
             if gateway.fail_next:
                 gateway.fail_next -= 1
                 return self._answer(200, {"errcode": -1, "errmsg": "system busy"})
+            if gateway.wecom_answer is not None:
+                return self._answer(*gateway.wecom_answer)
             return self._answer(200, {"errcode": 0, "errmsg": "ok", "invaliduser": gateway.invalid_user})
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -144,6 +155,61 @@ def test_a_refused_recipient_goes_dead_at_once(scoped, customer, gateway):
         notification_delivery_send(delivery_id=delivery.pk)
         delivery.refresh_from_db()
         assert (delivery.status, delivery.attempts) == ("dead", 1)
+
+
+@pytest.mark.parametrize(("status", "code"), [
+    (404, "InvalidAccessKeyId.NotFound"), (400, "SignatureDoesNotMatch"), (200, "isv.SMS_SIGN_ILLEGAL"),
+    (200, "isv.TEMPLATE_MISSING_PARAMETERS")])
+def test_an_sms_aliyun_refuses_for_its_setup_goes_dead_at_once_saying_why(scoped, customer, gateway, status, code):
+    """A wrong AccessKey, a signature Aliyun computes otherwise, a banned SMS signature, a template wanting other
+    variables: no retry sends it until ops change the setup (then they replay it). It was retried five times."""
+    _supervisor, deliveries = _escalated_deliveries(scoped, customer)
+    gateway.sms_status, gateway.sms_code = status, code
+    assert notification_delivery_send(delivery_id=deliveries["sms"].pk) is None  # no retry to wait for
+    delivery = NotificationDelivery.objects.get(pk=deliveries["sms"].pk)
+    assert (delivery.status, delivery.attempts) == ("dead", 1)
+    assert delivery.last_error.startswith(f"Aliyun SMS {code}: ")  # (the rest redacted where the code says secret)
+
+
+@pytest.mark.parametrize(("status", "code"), [(200, "isv.BUSINESS_LIMIT_CONTROL"), (400, "Throttling.User"),
+                                              (200, "isv.AMOUNT_NOT_ENOUGH")])
+def test_an_sms_aliyun_holds_back_for_now_is_retried(scoped, customer, gateway, status, code):
+    _supervisor, deliveries = _escalated_deliveries(scoped, customer)
+    gateway.sms_status, gateway.sms_code = status, code
+    assert notification_delivery_send(delivery_id=deliveries["sms"].pk) is not None
+    delivery = NotificationDelivery.objects.get(pk=deliveries["sms"].pk)
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert delivery.last_error == f"RuntimeError: Aliyun SMS {code}: refused: {code}"
+
+
+def test_a_page_that_is_not_aliyuns_answer_is_retried_saying_so(scoped, customer, gateway):
+    """A proxy's HTML error page in front of the gateway: recorded as what it is, not as a JSON decoding error."""
+    _supervisor, deliveries = _escalated_deliveries(scoped, customer)
+    gateway.sms_status, gateway.sms_page = 403, b"<html><body>403 Forbidden</body></html>"
+    assert notification_delivery_send(delivery_id=deliveries["sms"].pk) is not None
+    delivery = NotificationDelivery.objects.get(pk=deliveries["sms"].pk)
+    assert (delivery.status, delivery.last_error) == (
+        "failed", "RuntimeError: Aliyun SMS HTTP 403: the answer is not Aliyun's JSON")
+
+
+def test_a_wecom_gateway_error_is_retried_recording_the_status_not_none(scoped, customer, gateway):
+    """wechatpy reports an HTTP error status with errcode None: recorded as what happened (it read 'Error code:
+    None, message: None'), and retried."""
+    _supervisor, deliveries = _escalated_deliveries(scoped, customer)
+    gateway.wecom_answer = (502, {"error": "bad gateway"})
+    assert notification_delivery_send(delivery_id=deliveries["wecom"].pk) is not None
+    delivery = NotificationDelivery.objects.get(pk=deliveries["wecom"].pk)
+    assert (delivery.status, delivery.last_error) == (
+        "failed", "RuntimeError: WeCom HTTP 502 from /cgi-bin/message/send")
+
+
+def test_a_wecom_app_whose_ip_is_not_trusted_goes_dead_at_once_saying_why(scoped, customer, gateway):
+    _supervisor, deliveries = _escalated_deliveries(scoped, customer)
+    gateway.wecom_answer = (200, {"errcode": 60020, "errmsg": "not allow to access from your ip"})
+    assert notification_delivery_send(delivery_id=deliveries["wecom"].pk) is None
+    delivery = NotificationDelivery.objects.get(pk=deliveries["wecom"].pk)
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (
+        "dead", 1, "WeCom 60020: not allow to access from your ip")
 
 
 def test_unconfigured_channels_queue_nothing(scoped, customer):
