@@ -107,7 +107,9 @@ def _unique(*, slug, app_id):
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
         if constraint == APP_CONSTRAINT:
             raise ChannelError(MSG_APP_TAKEN % {"app_id": app_id}) from None
-        raise ChannelError(MSG_SLUG_TAKEN % {"slug": slug}) from None
+        if "slug" in constraint:  # the slug's own unique constraint, as Django named it
+            raise ChannelError(MSG_SLUG_TAKEN % {"slug": slug}) from None
+        raise  # another constraint: a bug to see, not a form error naming the wrong field
 
 
 def account_secrets(organization_id):
