@@ -225,12 +225,19 @@ class FormDetailView(_FormsPage, TemplateView):
             table = SubmissionTable(selectors.form_submissions(form))
             TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
             context["table"] = table
-            context["summary"] = selectors.form_summary(form)
-            context["daily"] = selectors.form_daily_counts(form)
-            context["chart"] = {"summary": [{"key": entry["key"], "labels": [row["label"] for row in entry["rows"]],
-                                             "counts": [row["count"] for row in entry["rows"]]}
-                                            for entry in context["summary"] if "rows" in entry],
-                                "daily": context["daily"], "label": str(_("Submissions"))}
+            # A form with no answer yet shows an empty state, never charts of zeros; so does a field nobody answered
+            # and a daily series with no answer in its window.
+            context["has_answers"] = bool(table.page.paginator.count)
+            if context["has_answers"]:
+                context["summary"] = selectors.form_summary(form)
+                context["daily"] = selectors.form_daily_counts(form)
+                context["daily_total"] = sum(day["count"] for day in context["daily"])
+                context["chart"] = {"summary": [{"key": entry["key"],
+                                                 "labels": [row["label"] for row in entry["rows"]],
+                                                 "counts": [row["count"] for row in entry["rows"]]}
+                                                for entry in context["summary"] if entry.get("total")],
+                                    "daily": context["daily"] if context["daily_total"] else [],
+                                    "label": str(_("Submissions"))}
         return super().get_context_data(**context, **kwargs)
 
 
