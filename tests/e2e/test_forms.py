@@ -227,4 +227,5 @@ def test_the_markers_on_a_field_card_say_what_they_mean_on_hover_and_to_a_screen
     expect(page.locator("[data-testid=flag-kind]")).to_have_count(0)
     # The card's accessible name reads the meaning, not the symbol.
     expect(page.get_by_role("button", name=re.compile(rf"^姓名\s*{required}\s"))).to_have_count(1)
-    expect(page.get_by_role("button", name=re.compile(rf"^故障代码\s*{shown_when}\s*{required_when}\s"))).to_have_count(1)
+    code_card = re.compile(rf"^故障代码\s*{shown_when}\s*{required_when}\s")
+    expect(page.get_by_role("button", name=code_card)).to_have_count(1)
