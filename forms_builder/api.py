@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from forms_builder.errors import MSG_NOT_ALLOWED, FormError
 from forms_builder.filters import answer_filterset
 from forms_builder.models import Form, FormSubmission
-from forms_builder.selectors import answer_fields, form_submissions, region_choices_for
+from forms_builder.permissions import masks_mobiles
+from forms_builder.selectors import answer_fields, form_submissions, region_choices_for, submission_data
 from forms_builder.services import form_submit
 from scrm.api import TenantReadOnlyViewSet
 
@@ -31,6 +32,12 @@ class SubmissionSerializer(serializers.ModelSerializer):
     class Meta:
         model = FormSubmission
         fields = ["id", "version", "data", "customer", "source", "outcome", "created_at"]
+
+    def to_representation(self, instance):
+        # Answers to mobile fields masked for a caller the customer pages would show them masked to.
+        out = super().to_representation(instance)
+        out["data"] = submission_data(instance, masked=self.context.get("masked", True))
+        return out
 
 
 class SubmissionPageSerializer(serializers.Serializer):
@@ -71,7 +78,8 @@ class FormViewSet(TenantReadOnlyViewSet):
             rows = answer_filterset(specs, regions=region_choices_for({"sections": [{"fields": specs}]}))(
                 request.query_params or None, queryset=form_submissions(form)).qs
             page = self.paginate_queryset(rows)
-            return self.get_paginated_response(SubmissionSerializer(page, many=True).data)
+            return self.get_paginated_response(
+                SubmissionSerializer(page, many=True, context={"masked": masks_mobiles(request.user)}).data)
         if not request.user.has_perm("forms_builder.add_formsubmission"):
             raise PermissionDenied(MSG_NOT_ALLOWED)
         given = SubmissionCreateSerializer(data=request.data)
@@ -81,4 +89,5 @@ class FormViewSet(TenantReadOnlyViewSet):
                                      source=FormSubmission.Source.API, actor=request.user)
         except FormError as exc:
             return Response({"detail": str(exc), "problems": exc.problems}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+        return Response(SubmissionSerializer(submission, context={"masked": masks_mobiles(request.user)}).data,
+                        status=status.HTTP_201_CREATED)

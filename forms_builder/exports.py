@@ -11,31 +11,31 @@ from forms_builder.selectors import answer_fields, column_answer, region_choices
 from scrm.customers.exports import neutralise
 
 
-def _rows(form, submissions):
+def _rows(form, submissions, *, masked):
     specs = answer_fields(form)
     regions = dict(region_choices())
     versions = {}
     yield ["#", "submitted", "version", "customer", "ticket", *(spec["label"] for spec in specs)]
     for submission in submissions:
-        answers = [column_answer(spec, submission, versions, region_names=regions) for spec in specs]
+        answers = [column_answer(spec, submission, versions, region_names=regions, masked=masked) for spec in specs]
         yield [submission.pk, timezone.localtime(submission.created_at).strftime("%Y-%m-%d %H:%M"),
                submission.version.number, submission.customer.display_name if submission.customer else "",
                (submission.outcome or {}).get("number", ""), *answers]
 
 
-def submissions_csv(form, submissions):
+def submissions_csv(form, submissions, *, masked):
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel opens UTF-8 Chinese correctly only with the BOM
     writer = csv.writer(buffer)
-    for row in _rows(form, submissions):
+    for row in _rows(form, submissions, masked=masked):
         writer.writerow([neutralise(value) for value in row])
     return buffer.getvalue().encode("utf-8")
 
 
-def submissions_xlsx(form, submissions):
+def submissions_xlsx(form, submissions, *, masked):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(form.name[:31] or "form")
-    for row in _rows(form, submissions):
+    for row in _rows(form, submissions, masked=masked):
         sheet.append([neutralise(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -1,5 +1,8 @@
 """Who may do what with forms: one rule per action, read by the pages (and the tickets app's panels)."""
 
+from scrm.models import MaskedField
+from scrm.platform.access import user_masks
+
 
 def may_view_forms(user):
     return user.has_perm("forms_builder.view_form")
@@ -17,3 +20,10 @@ def may_view_submissions(user):
 def may_edit_submissions(user):
     """Change a sent submission's answers (ops admins): the same model permission the API and admin use."""
     return user.has_perm("forms_builder.view_formsubmission") and user.has_perm("forms_builder.change_formsubmission")
+
+
+def masks_mobiles(user):
+    """Whether the answers to mobile fields reach `user` masked (138****5678) on the pages, in the exports and in
+    the API: the masking rule of the customer pages (scrm.platform.access.user_masks), so that a submission never
+    shows a number its customer's page would hide."""
+    return user_masks(user, MaskedField.MOBILE)

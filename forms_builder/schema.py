@@ -15,6 +15,7 @@ A schema is ordered sections (pages) of fields::
 A field's key is its identity: it survives label edits, and submissions store their answers by key.
 """
 
+import math
 import re
 
 from django.utils.translation import gettext_lazy as _
@@ -212,6 +213,8 @@ MSG_MIN_OVER_MAX = _("The minimum is greater than the maximum.")
 MSG_BAD_DEFAULT = _("The default is not one of the options.")
 MSG_BAD_BINDING = _("A field of this type cannot be bound to “%(bind)s”.")
 MSG_BINDING_TWICE = _("Only one field may be bound to “%(bind)s”.")
+MSG_NUL_CHARACTER = _("This text holds an invisible NUL character, which cannot be stored: remove it.")
+MSG_NUMBER_TOO_LARGE = _("This number is too large.")
 
 
 def _path(parts):
@@ -223,6 +226,7 @@ def schema_problems(schema):
     An empty list: the schema may be saved."""
     problems = [(_path(error.absolute_path), error.message)
                 for error in sorted(_VALIDATOR.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path)))]
+    problems.extend(_unstorable(schema, []))
     if problems:
         return problems
     seen = {}
@@ -250,6 +254,21 @@ def schema_problems(schema):
     for r, rule in enumerate(intake.get("rules", ())):
         problems.extend(_condition_problems(rule["when"], ["intake", "rules", r, "when"], keys_before))
     return problems
+
+
+def _unstorable(value, at):
+    """What PostgreSQL's JSON refuses though Python's json reads it: a NUL character in a text (or a key), a number
+    beyond a float (1e400 reads as infinity). Found here, they are problems with a path, never a server error."""
+    if isinstance(value, str):
+        return [(_path(at), MSG_NUL_CHARACTER)] if "\x00" in value else []
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [(_path(at), MSG_NUMBER_TOO_LARGE)]
+    if isinstance(value, dict):
+        return [problem for key, item in value.items()
+                for problem in (_unstorable(key, at) + _unstorable(item, [*at, key]))]
+    if isinstance(value, list):
+        return [problem for n, item in enumerate(value) for problem in _unstorable(item, [*at, n])]
+    return []
 
 
 def _field_problems(field, at, keys_before, seen):

@@ -10,6 +10,7 @@ from forms_builder.filters import NumericAnswer, answer_text
 from forms_builder.keymap import convert_value, key_lineage, read_sources, source_of
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
 from forms_builder.schema import CHOICE_TYPES, NUMERIC_TYPES, FieldType, schema_fields
+from scrm.customers.phones import InvalidMobile, mask_mobile, normalize_mobile
 from scrm.models import Organization, Region
 
 
@@ -107,10 +108,40 @@ def _option_labels(field):
     return {option["value"]: option["label"] for option in field.get("options", ())}
 
 
-def answer_display(field, value, *, region_names=None):
-    """An answer as people read it, in the labels of the version it was given against."""
+MOBILE_BINDING = "customer.mobile"
+
+
+def holds_mobile(field):
+    """A mobile field, or a text field bound to the customer's mobile: its answers are a person's number."""
+    return field["type"] == FieldType.MOBILE or field.get("bind") == MOBILE_BINDING
+
+
+def masked_mobile(value):
+    """138****5678 for a number as typed; every character starred when it does not read as one."""
+    text = str(value)
+    try:
+        return mask_mobile(normalize_mobile(text))
+    except InvalidMobile:
+        return "*" * len(text)
+
+
+def submission_data(submission, *, masked):
+    """The submission's answers by key (as stored), the answers to its version's mobile fields masked when
+    `masked` (forms_builder.permissions.masks_mobiles): what the API and the lists may hand out."""
+    if not masked:
+        return submission.data
+    keys = {field["key"] for field in schema_fields(submission.version.schema) if holds_mobile(field)}
+    return {key: masked_mobile(value) if key in keys and value not in (None, "") else value
+            for key, value in submission.data.items()}
+
+
+def answer_display(field, value, *, region_names=None, masked=False):
+    """An answer as people read it, in the labels of the version it was given against (a number masked when
+    `masked` and the field holds one)."""
     if value in (None, "", []):
         return ""
+    if masked and holds_mobile(field):
+        return masked_mobile(value)
     kind = field["type"]
     if kind in CHOICE_TYPES:
         labels = _option_labels(field)
@@ -129,7 +160,7 @@ def answer_display(field, value, *, region_names=None):
     return str(value)
 
 
-def submission_rows(submission, *, region_names=None):
+def submission_rows(submission, *, region_names=None, masked=False):
     """[{"key", "label", "value", "type", "file_id"}] of the answered fields, in the order of the version's schema."""
     if region_names is None:
         region_names = dict(region_choices()) if any(
@@ -140,7 +171,7 @@ def submission_rows(submission, *, region_names=None):
             continue
         value = submission.data[field["key"]]
         rows.append({"key": field["key"], "label": field["label"], "type": field["type"],
-                     "value": answer_display(field, value, region_names=region_names),
+                     "value": answer_display(field, value, region_names=region_names, masked=masked),
                      "file_id": value.get("file_id") if isinstance(value, dict) else None})
     return rows
 
@@ -167,7 +198,7 @@ def export_columns(form):
     return {spec["key"]: spec["label"] for spec in answer_fields(form)}
 
 
-def column_answer(spec, submission, version_fields, *, region_names=None):
+def column_answer(spec, submission, version_fields, *, region_names=None, masked=False):
     """A submission's answer in the column of `spec` (answer_fields), as people read it: in the terms of its own
     version, or of the column's type when its answers were converted at a publish. `version_fields` caches
     {version id: {key: field}} across rows."""
@@ -179,6 +210,8 @@ def column_answer(spec, submission, version_fields, *, region_names=None):
     if key not in submission.data or key not in fields:
         return ""
     value = submission.data[key]
+    if masked and (holds_mobile(spec) or holds_mobile(fields[key])):  # a number under either type stays hidden
+        return masked_mobile(value) if value not in (None, "") else ""
     if source and source["mode"] == "converted":
         return answer_display(spec, convert_value(value, spec["type"]), region_names=region_names)
     return answer_display(fields[key], value, region_names=region_names)

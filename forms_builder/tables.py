@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from forms_builder.models import Form, FormSubmission
-from forms_builder.selectors import column_answer
+from forms_builder.selectors import column_answer, submission_data
 
 
 class FormTable(tables.Table):
@@ -45,14 +45,19 @@ class SubmissionTable(tables.Table):
         attrs = {"class": "table table-sm align-middle", "data-testid": "submission-table"}
         empty_text = _("No submission yet.")
 
+    def __init__(self, *args, masked=True, **kwargs):
+        self.masked = masked  # forms_builder.permissions.masks_mobiles of the viewer
+        super().__init__(*args, **kwargs)
+
     def render_version(self, value):
         return f"v{value.number}"
 
     def render_outcome(self, value):
         return value.get("number", "—") if value else "—"
 
-    def render_summary(self, value):
-        shown = [str(v) for v in value.values() if isinstance(v, (str, int))][:3]
+    def render_summary(self, record):
+        data = submission_data(record, masked=self.masked)
+        shown = [str(v) for v in data.values() if isinstance(v, (str, int)) and not isinstance(v, bool)][:3]
         return format_html("<span class='text-muted small'>{}</span>", " · ".join(shown)[:80])
 
 
@@ -60,16 +65,16 @@ class AnswerColumn(tables.Column):
     """One field key's answers, shown in the labels of the version each submission was made against (a key renamed
     or reworded across versions stays one column; converted answers read as the column's type)."""
 
-    def __init__(self, spec, *, region_names, versions, **kwargs):
-        self.spec, self.region_names, self.versions = spec, region_names, versions
+    def __init__(self, spec, *, region_names, versions, masked=True, **kwargs):
+        self.spec, self.region_names, self.versions, self.masked = spec, region_names, versions, masked
         super().__init__(accessor="data", orderable=False, default="", **kwargs)
 
     def render(self, value, record):
-        return column_answer(self.spec, record, self.versions, region_names=self.region_names)
+        return column_answer(self.spec, record, self.versions, region_names=self.region_names, masked=self.masked)
 
 
-def answer_columns(specs, *, region_names):
+def answer_columns(specs, *, region_names, masked=True):
     """django-tables2 extra columns for `specs` (selectors.answer_fields): "a_<key>", labelled as now."""
     versions = {}
-    return [(f"a_{spec['key']}", AnswerColumn(spec, region_names=region_names, versions=versions,
+    return [(f"a_{spec['key']}", AnswerColumn(spec, region_names=region_names, versions=versions, masked=masked,
                                               verbose_name=spec["label"])) for spec in specs]

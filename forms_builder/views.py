@@ -29,7 +29,13 @@ from forms_builder.exports import submissions_csv, submissions_xlsx
 from forms_builder.filters import answer_filterset
 from forms_builder.keymap import SAFE_CONVERSIONS, answerable
 from forms_builder.models import Form, FormSubmission, FormWebhookDelivery
-from forms_builder.permissions import may_edit_forms, may_edit_submissions, may_view_forms, may_view_submissions
+from forms_builder.permissions import (
+    masks_mobiles,
+    may_edit_forms,
+    may_edit_submissions,
+    may_view_forms,
+    may_view_submissions,
+)
 from forms_builder.schema import BINDINGS, FIELD_TYPES, OPERATORS, schema_problems
 from forms_builder.services import (
     form_create,
@@ -70,6 +76,9 @@ EDITOR_TEXT = {
     "none": _('(none)'),
     "visible_if": _('Show only when'),
     "required_if": _('Required when'),
+    "flag_required": _('Required'),
+    "flag_visible_if": _('Shown only when its conditions hold'),
+    "flag_required_if": _('Required when its conditions hold'),
     "all": _('all of these hold'),
     "any": _('any of these holds'),
     "add_condition": _('Add a condition'),
@@ -222,15 +231,22 @@ class FormDetailView(_FormsPage, TemplateView):
             context["deliveries"] = selectors.webhook_deliveries(form)
             context["signature_header"] = SIGNATURE_HEADER
         if may_view_submissions(user):
-            table = SubmissionTable(selectors.form_submissions(form))
+            table = SubmissionTable(selectors.form_submissions(form), masked=masks_mobiles(user))
             TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
             context["table"] = table
-            context["summary"] = selectors.form_summary(form)
-            context["daily"] = selectors.form_daily_counts(form)
-            context["chart"] = {"summary": [{"key": entry["key"], "labels": [row["label"] for row in entry["rows"]],
-                                             "counts": [row["count"] for row in entry["rows"]]}
-                                            for entry in context["summary"] if "rows" in entry],
-                                "daily": context["daily"], "label": str(_("Submissions"))}
+            # A form with no answer yet shows an empty state, never charts of zeros; so does a field nobody answered
+            # and a daily series with no answer in its window.
+            context["has_answers"] = bool(table.page.paginator.count)
+            if context["has_answers"]:
+                context["summary"] = selectors.form_summary(form)
+                context["daily"] = selectors.form_daily_counts(form)
+                context["daily_total"] = sum(day["count"] for day in context["daily"])
+                context["chart"] = {"summary": [{"key": entry["key"],
+                                                 "labels": [row["label"] for row in entry["rows"]],
+                                                 "counts": [row["count"] for row in entry["rows"]]}
+                                                for entry in context["summary"] if entry.get("total")],
+                                    "daily": context["daily"] if context["daily_total"] else [],
+                                    "label": str(_("Submissions"))}
         return super().get_context_data(**context, **kwargs)
 
 
@@ -378,8 +394,9 @@ class SubmissionListView(_FormsPage, TemplateView):
         form = self.get_form_obj(pk)
         filterset, specs, regions = filtered_submissions(self.request, form)
         # An invalid filter (a range of letters) is ignored and shown with its error; the valid ones apply.
-        table = SubmissionTable(filterset.qs, exclude=("summary",),
-                                extra_columns=answer_columns(specs, region_names=dict(regions)))
+        masked = masks_mobiles(self.request.user)
+        table = SubmissionTable(filterset.qs, exclude=("summary",), masked=masked,
+                                extra_columns=answer_columns(specs, region_names=dict(regions), masked=masked))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -396,7 +413,8 @@ class SubmissionDetailView(_FormsPage, TemplateView):
         submission = get_object_or_404(FormSubmission.objects.select_related("version", "customer", "submitted_by"),
                                        form=form, pk=submission_pk)
         return super().get_context_data(form=form, submission=submission,
-                                        rows=selectors.submission_rows(submission),
+                                        rows=selectors.submission_rows(
+                                            submission, masked=masks_mobiles(self.request.user)),
                                         changes=selectors.submission_changes(submission),
                                         may_edit=may_edit_submissions(self.request.user), **kwargs)
 
@@ -456,10 +474,11 @@ class SubmissionExportView(_FormsPage, View):
         filterset, _specs, _regions = filtered_submissions(request, form)  # what the list showed, filters and all
         submissions = filterset.qs[:EXPORT_LIMIT]
         if extension == "xlsx":
-            body = submissions_xlsx(form, submissions)
+            body = submissions_xlsx(form, submissions, masked=masks_mobiles(request.user))
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
-            body, content_type = submissions_csv(form, submissions), "text/csv; charset=utf-8"
+            body = submissions_csv(form, submissions, masked=masks_mobiles(request.user))
+            content_type = "text/csv; charset=utf-8"
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="form-{form.slug}.{extension}"'
         return response

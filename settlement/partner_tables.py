@@ -39,7 +39,7 @@ class StatementTable(tables.Table):
 
 
 class PartnerTable(tables.Table):
-    code = tables.LinkColumn("settlement:partner-edit", args=[tables.A("pk")], verbose_name=_("Code"))
+    code = tables.Column(verbose_name=_("Code"))
     name = tables.Column(verbose_name=_("Name"))
     kind = tables.Column(verbose_name=_("Kind"))
     region = tables.Column(verbose_name=_("Region"), orderable=False)
@@ -52,6 +52,15 @@ class PartnerTable(tables.Table):
         fields = ("code", "name", "kind", "region", "contact_name", "bank_name", "bank_account_masked")
         attrs = {**_ATTRS, "data-testid": "partners"}
         empty_text = _("No partner yet.")
+
+    def __init__(self, *args, editable=False, **kwargs):
+        self.editable = editable  # a link to the partner's page only for who may open it (it changes the partner)
+        super().__init__(*args, **kwargs)
+
+    def render_code(self, value, record):
+        if not self.editable:
+            return value
+        return format_html('<a href="{}">{}</a>', reverse("settlement:partner-edit", args=[record.pk]), value)
 
     def render_bank_account_masked(self, record):
         return record.bank_account_masked or "—"

@@ -267,7 +267,7 @@ class PartnerListView(_FinanceMixin, TemplateView):
     def get_context_data(self, **kwargs):
         filterset = _style(PartnerFilter(self.request.GET or None, queryset=selectors.partner_list(),
                                          request=self.request))
-        table = PartnerTable(filterset.qs)
+        table = PartnerTable(filterset.qs, editable=self.request.user.has_perm(PartnerEditView.permission))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         actions = []
         if self.request.user.has_perm("settlement.add_partner"):

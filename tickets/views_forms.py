@@ -11,6 +11,7 @@ from django.views import View
 
 from forms_builder.engine import build_form, logic_rules, region_tree
 from forms_builder.models import Form, FormSubmission
+from forms_builder.permissions import masks_mobiles
 from forms_builder.selectors import forms_published, region_choices_for, submission_rows
 from forms_builder.views_public import sections_for_display, style_widgets
 from scrm.platform.access import ModuleRequiredMixin
@@ -45,19 +46,20 @@ def fields_form_for(form, *, data=None, files=None, initial=None):
 
 def _panel_context(request, ticket, *, bound=None, error=""):
     context = {"ticket": ticket, "may_work": may_work(request.user), "error": error}
+    masked = masks_mobiles(request.user)  # as the customer panel beside it shows the mobile
     prefix = SOURCE_REF % ""
     reference = ticket.source_ref.removeprefix(prefix) if ticket.source_ref.startswith(prefix) else ""
     intake = (FormSubmission.objects.select_related("version", "form").filter(pk=reference).first()
               if reference.isdigit() else None)
     if intake is not None:
-        context["intake"], context["intake_rows"] = intake, submission_rows(intake)
+        context["intake"], context["intake_rows"] = intake, submission_rows(intake, masked=masked)
     form = ticket_type_fields_form(ticket.type_id)
     if form is not None:
         latest = (TicketFieldAnswers.objects.filter(ticket=ticket).select_related("submission__version", "by")
                   .first())
         context["fields_form"] = form
         context["fields_latest"] = latest
-        context["fields_rows"] = submission_rows(latest.submission) if latest else []
+        context["fields_rows"] = submission_rows(latest.submission, masked=masked) if latest else []
         if context["may_work"] and ticket.status != "closed":
             bound = bound or fields_form_for(form, initial=latest.submission.data if latest else None)
             context["fields_sections"] = sections_for_display(form.current_version.schema, bound)

@@ -155,7 +155,12 @@
       if (!section.fields.length) { list.appendChild(el("div", {"class": "text-muted small text-center py-2", text: T.empty_section})); }
       section.fields.forEach(function (field, f) {
         var isSelected = selected && selected !== "settings" && selected.s === s && selected.f === f;
-        var flags = (field.required ? " *" : "") + (field.visible_if ? " 👁" : "") + (field.required_if ? " !" : "");
+        // Each marker says what it means on hover (title) and to a screen reader (hidden text in the card's name).
+        var flags = [[field.required, "*", T.flag_required], [field.visible_if, "👁", T.flag_visible_if],
+          [field.required_if, "!", T.flag_required_if]].filter(function (flag) { return flag[0]; }).map(function (flag) {
+          return el("span", {"class": "fe-flag ms-1", title: flag[2], "data-testid": "flag-" + field.key}, [
+            el("span", {"aria-hidden": "true", text: flag[1]}), el("span", {"class": "visually-hidden", text: flag[2]})]);
+        });
         var card = el("div", {"class": "fe-card" + (isSelected ? " fe-selected" : ""), tabindex: "0",
           "data-testid": "canvas-field-" + field.key, "data-key": field.key, role: "button", "aria-pressed": isSelected ? "true" : "false",
           onclick: function () { selected = {s: s, f: f}; render(false); },
@@ -166,7 +171,7 @@
           }},
         [
           el("div", {"class": "d-flex justify-content-between align-items-start gap-1"}, [
-            el("div", {}, [el("div", {"class": "fw-semibold small", text: field.label + flags}),
+            el("div", {}, [el("div", {"class": "fw-semibold small"}, [document.createTextNode(field.label)].concat(flags)),
               el("div", {"class": "text-muted small"}, [el("code", {text: field.key}), document.createTextNode(" · " + (typeLabels[field.type] || field.type))])]),
             el("div", {"class": "btn-group btn-group-sm"}, [
               el("button", {type: "button", "class": "btn btn-outline-secondary py-0", "aria-label": T.up, title: T.up, text: "↑", disabled: f === 0,

@@ -1,6 +1,8 @@
 """The form builder in a real browser: ops drag fields onto a new form, give the fault code a visible-if rule and
 publish; a customer fills it on a phone-sized page, where the fault code appears only for 设备故障; a ticket opens."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -192,3 +194,38 @@ def test_publishing_a_renamed_and_retyped_field_asks_for_the_mapping_of_old_answ
     with tenant_scope(organization):
         form.refresh_from_db()
         assert form.current_version.key_map == {"renames": {"name": "customer_name"}, "convert": ["channel"]}
+
+
+def test_the_markers_on_a_field_card_say_what_they_mean_on_hover_and_to_a_screen_reader(page, live_server,
+                                                                                        organization):
+    from django.utils import translation
+
+    from forms_builder.views import EDITOR_TEXT
+    from tests.forms_builder.factories import published_form
+
+    schema = {"sections": [{"key": "s", "fields": [
+        {"key": "name", "type": "text", "label": "姓名", "required": True},
+        {"key": "kind", "type": "single_choice", "label": "问题类型",
+         "options": [{"value": "fault", "label": "设备故障"}, {"value": "other", "label": "其他"}]},
+        {"key": "code", "type": "text", "label": "故障代码",
+         "visible_if": {"mode": "all", "conditions": [{"field": "kind", "op": "equals", "value": "fault"}]},
+         "required_if": {"mode": "all", "conditions": [{"field": "kind", "op": "equals", "value": "fault"}]}}]}]}
+    with platform_scope():
+        UserFactory(organization=organization, username="ops", roles=[Role.OPS_ADMIN])
+    with tenant_scope(organization):
+        form = published_form(organization, slug="markers", purpose="survey", schema=schema, name="标记")
+    with translation.override("zh-hans"):  # the page's language
+        required, shown_when, required_when = (str(EDITOR_TEXT[key]) for key in
+                                               ("flag_required", "flag_visible_if", "flag_required_if"))
+    login(page, live_server, "ops", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/forms/{form.pk}/edit/")
+
+    code = page.locator("[data-testid=flag-code]")
+    expect(code).to_have_count(2)
+    assert [code.nth(0).get_attribute("title"), code.nth(1).get_attribute("title")] == [shown_when, required_when]
+    assert page.locator("[data-testid=flag-name]").get_attribute("title") == required
+    expect(page.locator("[data-testid=flag-kind]")).to_have_count(0)
+    # The card's accessible name reads the meaning, not the symbol.
+    expect(page.get_by_role("button", name=re.compile(rf"^姓名\s*{required}\s"))).to_have_count(1)
+    code_card = re.compile(rf"^故障代码\s*{shown_when}\s*{required_when}\s")
+    expect(page.get_by_role("button", name=code_card)).to_have_count(1)

@@ -84,3 +84,28 @@ def test_ops_name_a_skill_and_make_a_queue_serve_a_region_and_need_it(page, live
         assert list(desk.regions.all()) == [region]
         assert [skill.name for skill in desk.required_skills.all()] == ["投诉处理"]
     assert page.locator("main a[href^='/admin/']").count() == 0
+
+
+def test_deleting_a_wechat_template_message_asks_first(page, live_server, desk, organization):
+    from channels_ingest.models import WeChatTemplate
+    from channels_ingest.services.templates import wechat_template_save
+    from tests.channels_ingest.conftest import make_account
+
+    with tenant_scope(organization):
+        account = make_account(organization)
+        ops = account.organization.users.get(username="ops")
+        wechat_template_save(account=account, name="工单进展通知", template_id="TPL-abc123",
+                             fields_text="first = 您的工单 {ticket_number} 有新进展", by=ops)
+    login(page, live_server, "ops", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/settings/channels/{account.pk}/templates/")
+
+    page.click("[data-testid=template-delete]")  # one click only asks
+    confirm = page.locator("[data-testid=template-delete-confirm]")
+    expect(confirm).to_be_visible()
+    expect(page.locator("[data-testid=template-list]")).to_contain_text("工单进展通知")
+    with tenant_scope(organization):
+        assert WeChatTemplate.objects.filter(account=account).count() == 1
+    confirm.click()
+    expect(page.locator("[data-testid=template-list]")).not_to_contain_text("工单进展通知")
+    with tenant_scope(organization):
+        assert not WeChatTemplate.objects.filter(account=account).exists()

@@ -48,3 +48,30 @@ def test_ops_change_the_p1_first_response_target_and_see_the_due_times_change(pa
     assert page.locator("main a[href^='/admin/']").count() == 0
     with tenant_scope(sla_desk.organization):
         assert SLAPolicy.objects.get().targets.get(priority=1).first_response_minutes == 600
+
+
+def test_removing_a_holiday_from_a_calendar_asks_first(page, live_server, sla_desk, organization):
+    import datetime
+
+    from django.utils import timezone
+
+    from sla.models import CalendarDay
+    from sla.services import calendar_day_save
+
+    calendar = sla_desk.calendar
+    day_date = datetime.date(timezone.localdate().year, 12, 25)
+    with tenant_scope(organization):
+        ops = calendar.organization.users.get(username="ops")
+        calendar_day_save(calendar=calendar, by=ops, date=day_date, kind=CalendarDay.Kind.HOLIDAY, name="公司年会")
+    login(page, live_server, "ops", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/sla/calendars/{calendar.pk}/?year={day_date.year}")
+
+    page.click("[data-testid=calendar-day-remove]")  # one click only asks
+    confirm = page.locator("[data-testid=calendar-day-remove-confirm]")
+    expect(confirm).to_be_visible()
+    with tenant_scope(organization):
+        assert CalendarDay.objects.filter(calendar=calendar, date=day_date).exists()
+    confirm.click()
+    expect(page.locator("[data-testid=calendar-day]")).to_have_count(0)
+    with tenant_scope(organization):
+        assert not CalendarDay.objects.filter(calendar=calendar, date=day_date).exists()

@@ -69,3 +69,28 @@ def test_the_detail_page_draws_the_summary_with_chart_js(client, ops_admin, orga
     assert 'id="form-summary-data"' in html and "vendor/chartjs/chart.umd.min.js" in html
     assert 'data-chart="channel"' in html and 'data-chart="daily"' in html
     assert "43.33" in html  # the money field's average, as text beside the charts
+
+
+def test_a_form_with_no_answer_yet_shows_an_empty_state_not_charts_of_zeros(client, ops_admin, organization):
+    with tenant_scope(organization):
+        form = published_form(organization, slug="survey", purpose="survey", schema=SCHEMA)
+    client.force_login(ops_admin)
+    html = client.get(reverse("forms_builder:form-detail", args=[form.pk])).content.decode()
+
+    assert 'data-testid="summary-empty"' in html
+    assert 'id="form-summary-data"' not in html and "<canvas" not in html and "chart.umd.min.js" not in html
+
+
+def test_a_question_nobody_answered_and_a_quiet_window_say_so_instead_of_a_zero_chart(client, ops_admin,
+                                                                                      organization):
+    with tenant_scope(organization):
+        form = published_form(organization, slug="survey", purpose="survey", schema=SCHEMA)
+        form_submit(form=form, data={"channel": "jd", "spent": "10"})
+        FormSubmission.objects.filter(form=form).update(created_at=timezone.now() - timedelta(days=90))
+    client.force_login(ops_admin)
+    html = client.get(reverse("forms_builder:form-detail", args=[form.pk])).content.decode()
+
+    assert 'data-chart="channel"' in html  # answered: drawn
+    assert 'data-chart="likes"' not in html and 'data-chart="stars"' not in html and 'data-chart="daily"' not in html
+    assert html.count('data-testid="summary-field-empty"') == 2
+    assert 'data-testid="daily-empty"' in html

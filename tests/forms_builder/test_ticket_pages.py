@@ -105,3 +105,18 @@ def test_the_ticket_page_shows_the_intake_answers(client, organization, desk):
     assert 'data-testid="ticket-intake-answers"' in panel and "E33" in panel
     assert f'hx-get="/tickets/{ticket.pk}/forms/"' in client.get(
         reverse("tickets:ticket-detail", args=[ticket.pk])).content.decode()
+
+
+def test_an_agent_reads_the_intake_mobile_masked_as_the_customer_panel_shows_it(client, organization, desk,
+                                                                               ops_admin):
+    with tenant_scope(organization):
+        form = published_form(organization, schema=repair_schema(ticket_type="install"))
+        submission = form_submit(form=form, data={"name": "钱七", "mobile": "13600002222", "problem": "fault",
+                                                  "fault_code": "E33"})
+        ticket = Ticket.objects.get(pk=submission.outcome["ticket_id"])
+    url = reverse("tickets:ticket-forms", args=[ticket.pk])
+    client.force_login(desk["agent"])  # an agent may not reveal a customer's mobile
+    panel = client.get(url).content.decode()
+    assert "136****2222" in panel and "13600002222" not in panel
+    client.force_login(ops_admin)  # who may reveal it reads it
+    assert "13600002222" in client.get(url).content.decode()

@@ -100,3 +100,27 @@ def test_another_organizations_form_is_not_found(client, make_user, organization
     for name in ("form-detail", "form-edit"):
         assert client.get(reverse(f"forms_builder:{name}", args=[form.pk])).status_code == 404
     assert _json(client, reverse("forms_builder:form-publish", args=[form.pk]), {}).status_code == 404
+
+
+def test_text_with_a_nul_or_a_number_beyond_a_float_is_a_problem_with_its_path_not_a_server_error(
+        client, ops_admin, organization):
+    from forms_builder.schema import MSG_NUL_CHARACTER, MSG_NUMBER_TOO_LARGE
+
+    with tenant_scope(organization):
+        form = published_form(organization, slug="nul", purpose="survey", schema=repair_schema())
+        draft_before = form.draft_schema
+    client.force_login(ops_admin)
+    schema = {"sections": [{"key": "s", "fields": [{"key": "a", "type": "text", "label": "姓\u0000名"},
+                                                   {"key": "n", "type": "number", "label": "数量", "min": 1e400}]}]}
+    for name in ("form-draft", "form-publish"):
+        refused = client.post(reverse(f"forms_builder:{name}", args=[form.pk]),
+                              json.dumps({"schema": schema}).replace("Infinity", "1e400"),
+                              content_type="application/json")
+        assert refused.status_code == 400, name
+        assert [(p["path"], p["message"]) for p in refused.json()["problems"]] == [
+            ("sections/0/fields/0/label", str(MSG_NUL_CHARACTER)),
+            ("sections/0/fields/1/min", str(MSG_NUMBER_TOO_LARGE))]
+    with tenant_scope(organization):
+        form.refresh_from_db()
+        assert form.draft_schema == draft_before
+        assert FormVersion.objects.filter(form=form).count() == 1

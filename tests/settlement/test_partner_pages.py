@@ -242,3 +242,15 @@ def test_a_job_is_completed_and_confirmed_from_the_service_jobs_page(client, ops
         job.refresh_from_db()
     assert (job.status, job.price_total, job.partner_id, job.technician) == ("confirmed", Decimal("360.00"),
                                                                             installer.pk, "王师傅")
+
+
+def test_ops_read_the_partners_without_links_to_a_page_they_may_not_open(client, organization, ops_admin, finance,
+                                                                         statement):
+    with tenant_scope(organization):
+        partner = Partner.objects.get()
+    client.force_login(ops_admin)
+    page = client.get("/settlement/partners/").content.decode()
+    assert partner.code in page and f'href="/settlement/partners/{partner.pk}/"' not in page
+    assert client.get(f"/settlement/partners/{partner.pk}/").status_code == 403  # why the link is not there
+    client.force_login(finance)
+    assert f'href="/settlement/partners/{partner.pk}/"' in client.get("/settlement/partners/").content.decode()

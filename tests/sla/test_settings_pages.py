@@ -300,3 +300,11 @@ def test_the_seeded_china_holidays_are_named_in_the_pages_language(pair, ops):
     with translation.override("zh-hans"):  # the English requests leave English active in this thread: put it back
         ops.post("/i18n/setlang/", {"language": "en", "next": "/"})
         assert "Spring Festival" in ops.get(f"/sla/calendars/{calendar.pk}/?year=2025").content.decode()
+
+
+def test_a_calendar_list_with_no_calendar_says_so_and_what_to_do(pair, ops):
+    with tenant_scope(pair[0].organization):
+        SLAPolicy.objects.all().delete()
+        BusinessCalendar.objects.all().delete()
+    page = ops.get("/sla/calendars/").content.decode()
+    assert 'data-testid="calendar-empty"' in page and 'data-testid="calendar-row"' not in page

@@ -1,0 +1,63 @@
+"""A submission never shows a number its customer's page would hide: the answers to mobile fields reach whoever the
+customers' masking rule (scrm.platform.access.user_masks) masks mobiles for as 135****3333, in the API, the form's
+page, the submissions list, one submission's page and the CSV/Excel exports; whoever may reveal reads them in full."""
+
+import io
+
+import openpyxl
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from forms_builder.services import form_submit
+from scrm.models import DataScope, MaskedField, Role
+from scrm.platform.tenancy import tenant_scope
+from scrm.services import role_assign, role_save
+from tests.tenancy import api_token
+
+GOOD = {"name": "周八", "mobile": "13500003333", "problem": "fault", "fault_code": "E44"}
+FULL, MASKED = "13500003333", "135****3333"
+
+
+def _submitted(organization, repair):
+    with tenant_scope(organization):
+        return form_submit(form=repair, data=GOOD)
+
+
+def _api_mobile(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
+    response = client.get("/api/v1/forms/repair/submissions/")
+    assert response.status_code == 200
+    return response.json()["results"][0]["data"]["mobile"]
+
+
+def test_a_viewer_and_an_agent_read_submitted_mobiles_masked_in_the_api(organization, make_user, repair):
+    _submitted(organization, repair)
+
+    assert _api_mobile(make_user(organization, Role.VIEWER)) == MASKED
+    assert _api_mobile(make_user(organization, Role.AGENT)) == MASKED
+    assert _api_mobile(make_user(organization, Role.OPS_ADMIN)) == "+86" + FULL  # may reveal: in full
+
+
+def test_a_role_that_masks_mobiles_sees_them_masked_on_every_submissions_page_and_export(client, organization,
+                                                                                        ops_admin, repair):
+    submission = _submitted(organization, repair)
+    client.force_login(ops_admin)
+    pages = [reverse("forms_builder:form-detail", args=[repair.pk]),
+             reverse("forms_builder:submission-list", args=[repair.pk]),
+             reverse("forms_builder:submission-detail", args=[repair.pk, submission.pk]),
+             reverse("forms_builder:submission-export-csv", args=[repair.pk])]
+    assert FULL in client.get(pages[1]).content.decode()  # an ops admin may reveal
+    with tenant_scope(organization):
+        role = role_save(organization=organization, by=ops_admin, name="外包质检", permissions=[],
+                         modules=["forms"], data_scope=DataScope.ORGANIZATION, masked_fields=[MaskedField.MOBILE])
+        role_assign(role=role, user=ops_admin, by=ops_admin)
+
+    for url in pages:
+        body = client.get(url).content.decode("utf-8-sig")
+        assert FULL not in body, url
+    for url in pages[1:]:
+        assert MASKED in client.get(url).content.decode("utf-8-sig"), url
+    workbook = client.get(reverse("forms_builder:submission-export-xlsx", args=[repair.pk])).content
+    values = {cell.value for row in openpyxl.load_workbook(io.BytesIO(workbook)).active.iter_rows() for cell in row}
+    assert MASKED in values and not any(FULL in str(value) for value in values)
