@@ -56,12 +56,19 @@ def wecom_hook(request, slug):
     return _hook(request, slug, ChannelAccount.Kind.WECOM)
 
 
+def _suspended_check(account):
+    """Raise OrganizationSuspended when the account's organization is suspended (nothing is stored while it is).
+    Called only once a callback has passed every check an active organization's would: only WeChat, or a shop
+    holding the secret, learns that the organization behind a slug is suspended; anyone else is refused as for an
+    active one."""
+    if account.organization.is_suspended:
+        raise OrganizationSuspended(account.organization_id)
+
+
 def _hook(request, slug, kind):
     account = _account(slug, kind)
     if account is None:
         return _text("unknown account", status=404)
-    if account.organization.is_suspended:
-        return HttpResponseForbidden("organization suspended")  # nothing is stored while it is suspended
     query = request.GET
     try:
         if request.method == "GET":
@@ -86,9 +93,11 @@ def _verify_url(account, query):
     if account.kind == ChannelAccount.Kind.WECOM:
         # WeCom: the echostr is encrypted; answer its plaintext.
         plain = wire.decrypt(account, echostr, query.get("msg_signature", ""), timestamp, nonce)
+        _suspended_check(account)
         return _text(plain)
     if not wire.signature_matches((account.token, timestamp, nonce), query.get("signature", "")):
         raise wire.SignatureError("bad signature")
+    _suspended_check(account)
     return _text(echostr)
 
 
@@ -115,6 +124,7 @@ def _receive(request, account, query):
         plaintext_check(account=account, timestamp=timestamp, nonce=nonce, signature=signature, body=body)
         raw, fields = body.decode("utf-8", errors="replace"), outer
     wire.fields_check(fields)
+    _suspended_check(account)
     event_receive(account=account, raw=raw, fields=fields)
     return _answer(account, fields, safe=safe, nonce=nonce, timestamp=timestamp)
 
@@ -137,14 +147,14 @@ def _answer(account, fields, *, safe, nonce, timestamp):
 @require_http_methods(["POST"])
 def shop_hook(request, slug):
     """`/hooks/shop/<slug>/`: the account's kind picks the adapter that checks the signature over the raw body and
-    splits it into events. A bad signature stores nothing (403). A signed body that is not the platform's JSON is
-    kept as one `shop:malformed` event (ops see it, dead, on the account's page) and refused with 400; the events
-    of a good body are stored together or not at all, then acknowledged the way the platform expects."""
+    splits it into events. A bad signature stores nothing (403), whether the organization is suspended or not; a
+    signed call of a suspended organization is refused (403) and stores nothing. A signed body that is not the
+    platform's JSON is kept as one `shop:malformed` event (ops see it, dead, on the account's page) and refused with
+    400; the events of a good body are stored together or not at all, then acknowledged the way the platform
+    expects."""
     account = account_for_slug(slug)
     if account is None or not account.is_shop:
         return _text("unknown account", status=404)
-    if account.organization.is_suspended:
-        return HttpResponseForbidden("organization suspended")
     length = request.META.get("CONTENT_LENGTH") or "0"
     if not length.isdigit() or int(length) > wire.MAX_BODY_BYTES:
         return HttpResponseBadRequest("body too large")
@@ -159,6 +169,7 @@ def shop_hook(request, slug):
         logger.warning("shop callback refused: %s", exc, extra={"account": account.slug})
         return adapter.forbid(exc)
     try:
+        _suspended_check(account)
         try:
             incoming = adapter.split(account, request.headers, body)
         except wire.WireError as exc:

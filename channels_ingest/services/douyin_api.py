@@ -24,6 +24,12 @@ from scrm.platform.http import TimeoutSession
 TIMEOUT = 10  # seconds per call; a fetch makes at most two
 OK = "10000"
 TOKEN_MARGIN = 300  # seconds before Douyin's expiry at which the shared token is fetched again
+# Codes no retry can pass: 30001 操作权限不足 (its sub_codes: the app lacks the API's permission package, the shop's
+# authorization expired or was switched off, the app was disabled); each needs someone to act on Douyin's side
+# first (the order's next push, or `outbox_replay`, queues the dead fetch again). Other codes stay retried: 40003
+# covers an expired access token (fetched again on the retry), 20000/20001 Douyin's own failures, 60000 its rate
+# limit. Source: the platform's table of basic error codes (平台基础错误码), as republished by the 抖店 SDKs.
+PERMANENT_CODES = frozenset({"30001"})
 
 
 class DouyinApiError(Exception):
@@ -33,6 +39,11 @@ class DouyinApiError(Exception):
     def __init__(self, method, code, message):
         super().__init__(f"Douyin {method}: {code} {message}"[:300])
         self.code = code
+
+    @property
+    def permanent(self):
+        """True when retrying cannot help (PERMANENT_CODES)."""
+        return str(self.code) in PERMANENT_CODES
 
 
 def sign(app_key, secret, method, param_json, timestamp):

@@ -26,7 +26,9 @@ from tickets.services import comment_attach
 KIND = "wechat_media"
 MAX_ATTEMPTS = 5
 MAX_MEDIA_BYTES = 20 * 1024 * 1024
-DOWNLOAD_TIMEOUT = 30  # seconds, for a video's download URL
+MEDIA_TOO_BIG = "media over 20 MB"
+DOWNLOAD_TIMEOUT = 30  # seconds, for a video's download URL (each connect and each read)
+DOWNLOAD_CHUNK_BYTES = 64 * 1024
 # The media API (token and media, 10 s each) and a video's download: well within three minutes.
 LEASE = timedelta(minutes=3)
 
@@ -58,12 +60,30 @@ def _download(media):
         url = response.get("video_url") or response.get("down_url") or ""
         if not url.startswith(("https://", "http://")):
             raise outbox.Failure(f"unexpected JSON answer: {sorted(response)}", permanent=True)
-        response = requests.get(url, timeout=DOWNLOAD_TIMEOUT)
+        content, content_type = _video_download(url)
+    else:
+        content, content_type = response.content, response.headers.get("Content-Type", "")
+        if len(content) > MAX_MEDIA_BYTES:
+            raise outbox.Failure(MEDIA_TOO_BIG, permanent=True)
+    return _store(media, content, content_type or "application/octet-stream")
+
+
+def _video_download(url):
+    """A video's bytes and content type from its download URL, never holding more than the cap in memory: refused
+    at once when its Content-Length is over the cap, else read in chunks and given up as soon as more than the cap
+    has arrived (a chunked body says no length). Either refusal is permanent: the same file will be as big later."""
+    with requests.get(url, timeout=DOWNLOAD_TIMEOUT, stream=True) as response:
         response.raise_for_status()
-    content = response.content[:MAX_MEDIA_BYTES + 1]
-    if len(content) > MAX_MEDIA_BYTES:
-        raise outbox.Failure("media over 20 MB", permanent=True)
-    return _store(media, content, response.headers.get("Content-Type", "application/octet-stream"))
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_MEDIA_BYTES:
+            raise outbox.Failure(MEDIA_TOO_BIG, permanent=True)
+        chunks, size = [], 0
+        for chunk in response.iter_content(chunk_size=DOWNLOAD_CHUNK_BYTES):
+            size += len(chunk)
+            if size > MAX_MEDIA_BYTES:
+                raise outbox.Failure(MEDIA_TOO_BIG, permanent=True)
+            chunks.append(chunk)
+        return b"".join(chunks), response.headers.get("Content-Type", "")
 
 
 @transaction.atomic

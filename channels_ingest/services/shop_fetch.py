@@ -1,7 +1,8 @@
 """Order details a store's push did not carry, fetched from the platform's API through the outbox (kind
 "shop_order_fetch", scrm.platform.outbox; docs/outbox.md): claimed under a lease, the API called with no lock or
 transaction held, then the details stored by settlement's `order_upsert` in a transaction of their own. A network
-error or an API error is retried with back-off; an answer that cannot be read is dead at once with the reason.
+error or an API error is retried with back-off; an answer that cannot be read, or an authorization Douyin refuses
+(douyin_api.PERMANENT_CODES), is dead at once with the reason.
 Douyin is the platform that needs it: its pushes carry the order's ids and status, never its amounts or lines.
 
 One row per order: a newer push queues the same row again (pending, a fresh attempt budget), so the ledger ends
@@ -62,7 +63,9 @@ def _fetch(fetch):
     try:
         answer = order_detail(account, order_number=fetch.order_number, shop_ref=fetch.shop_ref)
     except DouyinApiError as exc:
-        raise outbox.Failure(str(exc)) from exc
+        # An authorization Douyin refuses (the app's permissions, the shop's grant) is dead at once with why;
+        # the order's next push queues it again. Anything else may pass on a retry.
+        raise outbox.Failure(str(exc), permanent=exc.permanent) from exc
     try:
         item = detail_to_ledger(answer)
     except (PayloadError, SettlementError) as exc:

@@ -28,7 +28,7 @@ from channels_ingest.shops.base import (
     time_of,
     version_of,
 )
-from channels_ingest.wire import WireError
+from channels_ingest.wire import SignatureError, WireError
 from settlement.snapshots import (
     AfterSaleSnapshot,
     LineSnapshot,
@@ -132,11 +132,26 @@ def _return(data, status):
     return LedgerItem(snapshot=snapshot)
 
 
+def shop_domain(value):
+    """A shop domain as Shopify sends it (`acme-store.myshopify.com`): lower case, without a scheme or a trailing
+    slash an operator may have pasted with it."""
+    value = value.strip().lower()
+    for scheme in ("https://", "http://"):
+        value = value.removeprefix(scheme)
+    return value.rstrip("/")
+
+
 class ShopifyAdapter(Adapter):
     kind = "shopify"
 
     def verify(self, account, headers, body):
+        """The HMAC, then the shop: one app's client secret signs the webhooks of every shop that installed it, so a
+        signed call naming another shop than the account's (its app id, the shop domain) is refused as unsigned.
+        An account with no shop domain set accepts any shop its secret signs for."""
         base64_hmac_check(account, body, headers, "X-Shopify-Hmac-SHA256")
+        expected = shop_domain(account.app_id)
+        if expected and shop_domain(headers.get("X-Shopify-Shop-Domain", "")) != expected:
+            raise SignatureError("X-Shopify-Shop-Domain is not the account's shop")
 
     def split(self, account, headers, body):
         payload = json_exact(body)

@@ -80,3 +80,65 @@ class FakeWeChat:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class FakeVideoHost:
+    """Where a video's download URL points, serving what FakeWeChat cannot: a chunked body with no Content-Length,
+    a Content-Length that may claim more than is sent, and a body left unfinished with the connection held open
+    (until `stop`, or `hold` seconds): a client that waits for the whole body of such a file hangs on it."""
+
+    def __init__(self, hold=5.0):
+        self.files = {}  # path -> (body bytes, Content-Length to declare or None for chunked, finish the body?)
+        self.requests = []  # paths asked for
+        self.hold = hold
+        self.released = threading.Event()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                fake.requests.append(self.path)
+                body, length, finish = fake.files[self.path]
+                self.send_response(200)
+                self.send_header("Content-Type", "video/mp4")
+                self.send_header("Connection", "close")
+                if length is None:
+                    self.send_header("Transfer-Encoding", "chunked")
+                else:
+                    self.send_header("Content-Length", str(length))
+                self.end_headers()
+                try:
+                    for start in range(0, len(body), 64 * 1024):
+                        chunk = body[start:start + 64 * 1024]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if length is None else chunk)
+                    if finish:
+                        if length is None:
+                            self.wfile.write(b"0\r\n\r\n")
+                    else:
+                        self.wfile.flush()
+                        fake.released.wait(fake.hold)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up reading: what a capped download does
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def serve(self, path, body, *, length=None, finish=True):
+        self.files[path] = (body, length, finish)
+        return self.url(path)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.released.set()
+        self.server.shutdown()
+        self.server.server_close()

@@ -99,10 +99,12 @@ def _hmac_base64(secret, body):
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def shopify_headers(body, *, secret=SHOPIFY_SECRET, topic="orders/updated", webhook_id="b54557e4-0001"):
-    return {"HTTP_X_SHOPIFY_HMAC_SHA256": _hmac_base64(secret, body), "HTTP_X_SHOPIFY_TOPIC": topic,
-            "HTTP_X_SHOPIFY_SHOP_DOMAIN": SHOPIFY_DOMAIN, "HTTP_X_SHOPIFY_WEBHOOK_ID": webhook_id,
-            "HTTP_X_SHOPIFY_API_VERSION": "2025-10"}
+def shopify_headers(body, *, secret=SHOPIFY_SECRET, topic="orders/updated", webhook_id="b54557e4-0001",
+                    domain=SHOPIFY_DOMAIN):
+    headers = {"HTTP_X_SHOPIFY_HMAC_SHA256": _hmac_base64(secret, body), "HTTP_X_SHOPIFY_TOPIC": topic,
+               "HTTP_X_SHOPIFY_SHOP_DOMAIN": domain, "HTTP_X_SHOPIFY_WEBHOOK_ID": webhook_id,
+               "HTTP_X_SHOPIFY_API_VERSION": "2025-10"}
+    return {name: value for name, value in headers.items() if value is not None}
 
 
 def shopify_order(*, order_id=820982911946154508, financial="paid", fulfillment=None,

@@ -55,6 +55,20 @@ def test_a_shopify_callback_with_a_bad_hmac_is_refused(shopify, deliver, organiz
     assert events(organization) == []
 
 
+@pytest.mark.parametrize("domain", ["other-store.myshopify.com", "", None])
+def test_a_signed_shopify_callback_naming_another_shop_is_refused(shopify, deliver, organization, domain):
+    # The same app (and so the same client secret) installed on another shop signs that shop's webhooks too.
+    assert deliver(shopify, shopify_order(), domain=domain).status_code == 403
+    assert events(organization) == []
+
+
+def test_the_shop_domain_is_compared_as_shopify_sends_it(client, deliver, organization):
+    make_shop(organization, "shopify", "acme-shopify", f"https://{SHOPIFY_DOMAIN.upper()}/", SHOPIFY_SECRET)
+    sender = ShopSender(client, "/hooks/shop/acme-shopify/", shopify_headers)
+    assert deliver(sender, shopify_order()).status_code == 200
+    assert len(events(organization)) == 1
+
+
 def test_shopify_updates_out_of_order_end_with_the_newest(shopify, deliver, organization):
     deliver(shopify, shopify_order(fulfillment="fulfilled", updated="2026-11-12T08:00:00-05:00"), webhook_id="w2")
     deliver(shopify, shopify_order(updated="2026-11-11T10:02:00-05:00"), webhook_id="w1")

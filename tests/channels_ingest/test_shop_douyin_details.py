@@ -94,6 +94,35 @@ def test_an_api_error_is_retried_redacted_and_the_order_waits(douyin, deliver, o
     assert len(fake_douyin.calls_to("/token/create")) == 2  # the token was dropped with the error
 
 
+@pytest.mark.parametrize(("path", "sub_code", "sub_msg"), [
+    (DETAIL, "isv.app-permissions-insufficient", "应用无权限调用该接口，请先申请接口权限包"),
+    ("/token/create", "dop.authorization-closed", "店铺授权已被关闭，请联系商家打开授权开关"),
+])
+def test_an_authorization_douyin_refuses_is_dead_at_once(douyin, deliver, organization, fake_douyin, path,
+                                                         sub_code, sub_msg):
+    # 30001 操作权限不足: no retry passes until someone grants it on Douyin's side.
+    fake_douyin.answer(path, (200, {"code": 30001, "msg": "操作权限不足", "sub_code": sub_code, "sub_msg": sub_msg},
+                              None))
+    deliver(douyin, [douyin_order("101")])
+    [fetch] = fetches(organization)
+    assert (fetch.status, fetch.attempts) == ("dead", 1)
+    assert "30001" in fetch.last_error and sub_msg in fetch.last_error
+    assert orders(organization)[DOUYIN_ORDER].details_missing
+
+
+def test_an_expired_access_token_is_still_retried(douyin, deliver, organization, fake_douyin):
+    fake_douyin.answer(DETAIL, (200, {"code": 40003, "msg": "非法的参数", "sub_code": "isv.access-token-expired",
+                                      "sub_msg": "access_token已过期"}, None),
+                       (200, order_detail_answer(int(DOUYIN_ORDER)), None))
+    deliver(douyin, [douyin_order("101")])
+    [fetch] = fetches(organization)
+    assert fetch.status == "failed" and "40003" in fetch.last_error
+    with tenant_scope(organization):
+        _due_now(fetch)
+    assert order_fetch_run(fetch_id=fetch.pk) == "fetched"
+    assert not orders(organization)[DOUYIN_ORDER].details_missing
+
+
 def test_an_answer_that_cannot_be_read_is_dead_at_once(douyin, deliver, organization, fake_douyin):
     answer = order_detail_answer(int(DOUYIN_ORDER), status=999)
     fake_douyin.answer(DETAIL, (200, answer, None))
