@@ -1,11 +1,14 @@
 """A ticket's SLA state as people read it: on track / at risk / breached (and paused, met, none), from the due
 times the SLA services keep on the ticket. `sla_state_annotate` computes the same in SQL for lists and filters."""
 
+from dataclasses import dataclass
+
 from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sla.models import Metric
 from tickets.models import Ticket
 
 
@@ -36,6 +39,46 @@ def sla_due_of(ticket):
         dues.append(ticket.first_response_due_at)
     dues = [due for due in dues if due is not None]
     return min(dues) if dues else None
+
+
+@dataclass(frozen=True)
+class SLATargets:
+    """Which of a ticket's targets are missed and which one still runs, for a badge that names them: "首次响应已超时
+    · 解决剩余 2小时", never "已超时 · 剩余 2小时" (a breached ticket whose resolution still has time)."""
+
+    missed: tuple  # metrics missed and no longer running (answered or resolved late)
+    overdue: tuple  # (metric, due) still running and past due, most overdue first
+    upcoming: tuple | None  # (metric, due) of the nearest running target not yet due
+    # The ticket was marked breached by a target none of its columns names any more (a next response answered late).
+    unnamed_breach: bool
+
+
+def sla_targets_of(ticket, now=None):
+    """The one reading of a ticket's targets the badge (queue, board, ticket page) shows; reads only the ticket's
+    own columns (the list selectors load them)."""
+    now = now or timezone.now()
+    stopped = ticket.status in STOPPED
+    missed, running = [], []
+    first_due = ticket.first_response_due_at
+    if first_due is not None:
+        if ticket.first_response_at is not None:
+            if ticket.first_response_at > first_due:
+                missed.append(Metric.FIRST_RESPONSE)
+        elif not stopped:
+            running.append((Metric.FIRST_RESPONSE, first_due))
+    if ticket.next_response_due_at is not None and not stopped:
+        running.append((Metric.NEXT_RESPONSE, ticket.next_response_due_at))
+    resolution_due = ticket.resolution_due_at
+    if resolution_due is not None:
+        if stopped:
+            if ticket.resolved_at is not None and ticket.resolved_at > resolution_due:
+                missed.append(Metric.RESOLUTION)
+        else:
+            running.append((Metric.RESOLUTION, resolution_due))
+    overdue = sorted((item for item in running if item[1] <= now), key=lambda item: item[1])
+    ahead = sorted((item for item in running if item[1] > now), key=lambda item: item[1])
+    return SLATargets(missed=tuple(missed), overdue=tuple(overdue), upcoming=ahead[0] if ahead else None,
+                      unnamed_breach=bool(ticket.sla_breached and not missed and not overdue))
 
 
 def sla_state_of(ticket, now=None):
