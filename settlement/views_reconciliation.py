@@ -49,6 +49,9 @@ from settlement.reconciliation.web import (
 MSG_RUN_DONE = _("Reconciled: %(matched)s lines matched, %(open)s discrepancies.")
 MSG_RUN_QUEUED = _("The reconciliation runs in the background; this page shows it when it is done.")
 MSG_DONE = _("Saved.")
+# An export asked for a day no run has reconciled (an old link, a typed URL): there is nothing to export.
+MSG_NOT_RECONCILED_NO_EXPORT = _("This day has not been reconciled yet, so there is nothing to export. Reconcile it "
+                                 "first.")
 # A period longer than this runs as a background job.
 SYNC_DAYS = 1
 
@@ -192,7 +195,9 @@ class ReconciliationReportView(_Perm, TemplateView):
         report = day_report(channel=channel, day=day)
         figures = (report["run"].figures or {}) if report["run"] else {}
         fees = {key: money_text(figures.get(key)) for key in ("fee_charged", "fee_expected")}
-        return super().get_context_data(channel=channel, day=day, report=report, fees=fees,
+        # A day no run has reconciled shows its empty state, with the action to reconcile it for who may.
+        may_run = channel.active and self.request.user.has_perm(RUN_PERMISSION)
+        return super().get_context_data(channel=channel, day=day, report=report, fees=fees, may_run=may_run,
                                         ages=[(label, count, money_text(amount))
                                               for label, count, amount in report["ages"]],
                                         channels=list(selectors.channel_list()), **kwargs)
@@ -203,6 +208,9 @@ class ReconciliationExportView(_Perm, View):
 
     def get(self, request):
         channel, day = _channel_and_day(request)
+        if selectors.run_for_day(channel=channel, day=day) is None:
+            messages.info(request, MSG_NOT_RECONCILED_NO_EXPORT)
+            return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={day}")
         response = HttpResponse(day_workbook(channel=channel, day=day),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="reconciliation-{channel.code}-{day}.xlsx"'

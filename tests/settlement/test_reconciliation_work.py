@@ -229,3 +229,39 @@ def test_ops_read_the_workbench_but_cannot_act(client, ops_admin, organization, 
         discrepancy_write_off(discrepancy=d, by=ops_admin)
     with tenant_scope(organization):
         assert not DiscrepancyAction.objects.exists()
+
+
+def test_a_day_not_reconciled_shows_its_empty_state_not_an_export_of_nothing(client, finance, ops_admin, channel,
+                                                                              store):
+    """The report offered "导出 Excel" for a day no run had reconciled, and the workbook held nothing."""
+    day = DAY - timedelta(days=3)
+    client.force_login(finance)
+    page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={day}").content.decode()
+    assert 'data-testid="export"' not in page and "report.xlsx" not in page
+    empty = page.split('data-testid="not-reconciled"')[1]
+    assert "这一天还没有对账" in empty
+    assert 'data-testid="reconcile-day"' in empty and f'name="period_start" value="{day}"' in empty
+    # A link to the export of that day (an old bookmark) goes back to the report, saying why.
+    response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={day}", follow=True)
+    assert response.redirect_chain[-1][0] == f"/settlement/reconciliation/report/?channel={channel.pk}&day={day}"
+    assert "还没有对账，没有可导出的内容" in response.content.decode()
+    # Someone who may read the report but not reconcile sees no button.
+    client.force_login(ops_admin)
+    page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={day}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="not-reconciled"' in html and 'data-testid="reconcile-day"' not in html
+    assert "对账由财务人员执行" in html
+
+
+def test_the_reconcile_button_of_the_empty_state_reconciles_that_day(client, finance, organization, channel, store):
+    make_order(store, "E1", "20.00")
+    make_statement(channel, lines=[pay("E1", "20.00")])
+    client.force_login(finance)
+    page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}").content.decode()
+    assert 'data-testid="reconcile-day"' in page
+    response = client.post("/settlement/reconciliation/run/", {"channel": channel.pk, "period_start": DAY},
+                           follow=True)
+    assert 'data-testid="export"' in response.content.decode()
+    with tenant_scope(organization):
+        assert ReconciliationRun.objects.get().summary["matched"]["count"] == 1
