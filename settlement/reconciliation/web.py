@@ -69,11 +69,14 @@ class DiscrepancyFilter(django_filters.FilterSet):
 
 
 class DiscrepancyTable(tables.Table):
-    key = tables.LinkColumn("settlement:discrepancy-detail", args=[tables.A("pk")], verbose_name=_("About"))
+    # The cells' classes carry the workbench's layout (static/css/settlement.css), whatever the column order.
+    key = tables.LinkColumn("settlement:discrepancy-detail", args=[tables.A("pk")], verbose_name=_("About"),
+                            attrs={"td": {"class": "fin-wrap"}})
     channel = tables.Column(verbose_name=_("Channel"), orderable=False)
     kind = tables.Column(verbose_name=_("Class"))
     status = tables.Column(verbose_name=_("Status"))
-    bill_date = tables.DateColumn(verbose_name=_("Statement day"), format="Y-m-d")
+    bill_date = tables.DateColumn(verbose_name=_("Statement day"), format="Y-m-d",
+                                  attrs={"td": {"class": "fin-nowrap"}})
     store = tables.Column(verbose_name=_("Store"), orderable=False, default="—")
     statement_amount = tables.Column(verbose_name=_("Statement"), attrs={"td": {"class": "text-end"}}, default="—")
     ledger_amount = tables.Column(verbose_name=_("Ledger"), attrs={"td": {"class": "text-end"}}, default="—")
