@@ -179,7 +179,9 @@ def _raw(value):
 
 
 def _channel_and_day(request):
-    channel = selectors.channel_list().filter(pk=request.GET.get("channel") or 0).first()
+    raw = request.GET.get("channel") or ""
+    # A channel that is not a number (a hand-edited link) is "not found", like one of another organization.
+    channel = selectors.channel_list().filter(pk=int(raw)).first() if raw.isdigit() else None
     if channel is None:
         raise Http404
     day = parse_date(request.GET.get("day") or "") or timezone.localdate() - timedelta(days=1)

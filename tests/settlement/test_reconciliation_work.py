@@ -265,3 +265,11 @@ def test_the_reconcile_button_of_the_empty_state_reconciles_that_day(client, fin
     assert 'data-testid="export"' in response.content.decode()
     with tenant_scope(organization):
         assert ReconciliationRun.objects.get().summary["matched"]["count"] == 1
+
+
+@pytest.mark.parametrize("channel_value", ["abc", "1.5", "-1", ""])
+def test_a_report_link_with_a_channel_that_is_not_a_number_is_not_found(client, finance, channel, channel_value):
+    """`?channel=abc` on the report (and its Excel) answered 500."""
+    client.force_login(finance)
+    assert client.get(f"/settlement/reconciliation/report/?channel={channel_value}&day={DAY}").status_code == 404
+    assert client.get(f"/settlement/reconciliation/report.xlsx?channel={channel_value}").status_code == 404
