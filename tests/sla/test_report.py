@@ -110,3 +110,15 @@ def test_a_reversed_range_says_so_and_shows_nothing(client):
     assert response.status_code == 200
     assert response.context["report"] is None
     assert str(MSG_RANGE_ORDER) in response.content.decode()
+
+
+def test_a_period_with_no_ticket_shows_the_empty_state_and_offers_no_excel(client):
+    """A month with no ticket under an SLA offered the Excel download of an empty table next to 'no ticket'."""
+    a, _b = tenant_pair(_seed)
+    client.force_login(a.users[Role.SUPERVISOR])
+    with time_machine.travel(datetime(2026, 11, 30, 12, 0, tzinfo=SH), tick=False):
+        empty = client.get("/sla/report/?start=2026-10-01&end=2026-10-31&group_by=queue").content.decode()
+        full = client.get(URL).content.decode()
+    assert "该时间段内没有新建适用 SLA 的工单。" in empty
+    assert 'data-testid="sla-report-excel"' not in empty
+    assert 'data-testid="sla-report-excel"' in full
