@@ -273,3 +273,13 @@ def test_a_report_link_with_a_channel_that_is_not_a_number_is_not_found(client, 
     client.force_login(finance)
     assert client.get(f"/settlement/reconciliation/report/?channel={channel_value}&day={DAY}").status_code == 404
     assert client.get(f"/settlement/reconciliation/report.xlsx?channel={channel_value}").status_code == 404
+
+
+def test_a_run_without_channel_or_day_names_the_missing_fields(client, finance, organization, channel):
+    """Reconciling with the form empty said "此项为必填。 此项为必填。", naming neither field."""
+    client.force_login(finance)
+    response = client.post("/settlement/reconciliation/run/", {"channel": "", "period_start": ""}, follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["渠道：此项为必填。", "开始日期：此项为必填。"]
+    with tenant_scope(organization):
+        assert not ReconciliationRun.objects.exists()
