@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from scrm.forms import form_error_messages
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.errors import SettlementError
@@ -49,8 +50,6 @@ from settlement.reconciliation.web import (
 MSG_RUN_DONE = _("Reconciled: %(matched)s lines matched, %(open)s discrepancies.")
 MSG_RUN_QUEUED = _("The reconciliation runs in the background; this page shows it when it is done.")
 MSG_DONE = _("Saved.")
-# A field of the run form refused, named: "渠道：此项为必填。"
-MSG_FIELD_ERROR = _("%(field)s: %(error)s")
 # An export asked for a day no run has reconciled (an old link, a typed URL): there is nothing to export.
 MSG_NOT_RECONCILED_NO_EXPORT = _("This day has not been reconciled yet, so there is nothing to export. Reconcile it "
                                  "first.")
@@ -133,11 +132,8 @@ class ReconciliationRunView(_Perm, View):
     def post(self, request):
         form = RunForm(request.POST)
         if not form.is_valid():
-            # Each refusal names its field: two bare "此项为必填。" told finance nothing.
-            for name, errors in form.errors.items():
-                field = form.fields.get(name)
-                messages.error(request, MSG_FIELD_ERROR % {"field": field.label, "error": errors[0]}
-                               if field is not None else errors[0])
+            for message in form_error_messages(form):
+                messages.error(request, message)
             return redirect("settlement:reconciliation")
         channel, first = form.cleaned_data["channel"], form.cleaned_data["period_start"]
         last = form.cleaned_data["period_end"] or first

@@ -242,3 +242,18 @@ def test_a_job_is_completed_and_confirmed_from_the_service_jobs_page(client, ops
         job.refresh_from_db()
     assert (job.status, job.price_total, job.partner_id, job.technician) == ("confirmed", Decimal("360.00"),
                                                                             installer.pk, "王师傅")
+
+
+def test_completing_a_job_with_nothing_filled_in_names_the_missing_fields(client, ops_admin, organization):
+    """'完工' with the form empty said "此项为必填。" twice, naming neither the partner nor the items."""
+    from settlement.models import ServiceJob
+
+    east = region(organization, "EAST", "华东")
+    with tenant_scope(organization):
+        job = ServiceJob.objects.create(organization=organization, number="SJ1", region=east)
+    client.force_login(ops_admin)
+    response = client.post(f"/settlement/service-jobs/{job.pk}/complete/", {}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["合作方：此项为必填。", "服务项目：此项为必填。"]
+    with tenant_scope(organization):
+        job.refresh_from_db()
+    assert job.status == "open"
