@@ -673,3 +673,13 @@ def test_the_timeline_says_which_sla_was_applied_and_what_an_escalation_did():
     with translation.override("zh-hans"):
         assert "标准服务 7×12" in event_summary(applied)
         assert "解决" in event_summary(escalated) and "75%" in event_summary(escalated)
+
+
+def test_a_closed_ticket_says_why_its_actions_card_is_empty(desk):
+    """The 操作 card of a closed ticket was an empty box under its heading."""
+    ticket = desk["pool"][0]
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED)
+    body = _client(desk["agent"]).get(f"/tickets/{ticket.pk}/").content.decode()
+    actions = body.split('data-testid="ticket-actions"')[1].split("</div>\n    </div>")[0]
+    assert "<form" not in actions
+    assert "此工单已关闭，不能再做任何更改。客户发来新消息时会开启新工单。" in actions
