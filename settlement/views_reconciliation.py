@@ -53,6 +53,7 @@ MSG_DONE = _("Saved.")
 # An export asked for a day no run has reconciled (an old link, a typed URL): there is nothing to export.
 MSG_NOT_RECONCILED_NO_EXPORT = _("This day has not been reconciled yet, so there is nothing to export. Reconcile it "
                                  "first.")
+IMPORT_PERMISSION = "settlement.add_statementimport"  # as the statement upload page asks
 # A period longer than this runs as a background job.
 SYNC_DAYS = 1
 
@@ -198,9 +199,14 @@ class ReconciliationReportView(_Perm, TemplateView):
         report = day_report(channel=channel, day=day)
         figures = (report["run"].figures or {}) if report["run"] else {}
         fees = {key: money_text(figures.get(key)) for key in ("fee_charged", "fee_expected")}
-        # A day no run has reconciled shows its empty state, with the action to reconcile it for who may.
-        may_run = channel.active and self.request.user.has_perm(RUN_PERMISSION)
-        return super().get_context_data(channel=channel, day=day, report=report, fees=fees, may_run=may_run,
+        # A day no run has reconciled shows its empty state with the next step for who may take it: import the day's
+        # statement, or (once imported) reconcile it. Reconciling a day with no statement would only list every
+        # order of the day as unpaid by the channel.
+        user = self.request.user
+        imported = report["run"] is None and selectors.statement_day_imported(channel=channel, day=day)
+        empty_state = {"imported": imported, "may_run": imported and channel.active and user.has_perm(RUN_PERMISSION),
+                       "may_import": user.has_perm(IMPORT_PERMISSION)}
+        return super().get_context_data(channel=channel, day=day, report=report, fees=fees, empty=empty_state,
                                         ages=[(label, count, money_text(amount))
                                               for label, count, amount in report["ages"]],
                                         channels=list(selectors.channel_list()), **kwargs)

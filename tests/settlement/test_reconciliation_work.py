@@ -240,7 +240,9 @@ def test_a_day_not_reconciled_shows_its_empty_state_not_an_export_of_nothing(cli
     assert 'data-testid="export"' not in page and "report.xlsx" not in page
     empty = page.split('data-testid="not-reconciled"')[1]
     assert "这一天还没有对账" in empty
-    assert 'data-testid="reconcile-day"' in empty and f'name="period_start" value="{day}"' in empty
+    # No statement of that day yet: the next step is importing it, not reconciling nothing.
+    assert "还没有导入该渠道这一天的对账单" in empty and 'data-testid="reconcile-day"' not in empty
+    assert f'href="/settlement/statements/upload/?channel={channel.pk}"' in empty
     # A link to the export of that day (an old bookmark) goes back to the report, saying why.
     response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={day}", follow=True)
     assert response.redirect_chain[-1][0] == f"/settlement/reconciliation/report/?channel={channel.pk}&day={day}"
@@ -251,7 +253,7 @@ def test_a_day_not_reconciled_shows_its_empty_state_not_an_export_of_nothing(cli
     assert page.status_code == 200
     html = page.content.decode()
     assert 'data-testid="not-reconciled"' in html and 'data-testid="reconcile-day"' not in html
-    assert "对账由财务人员执行" in html
+    assert 'data-testid="import-statement"' not in html and "对账由财务人员执行" in html
 
 
 def test_the_reconcile_button_of_the_empty_state_reconciles_that_day(client, finance, organization, channel, store):
@@ -259,7 +261,8 @@ def test_the_reconcile_button_of_the_empty_state_reconciles_that_day(client, fin
     make_statement(channel, lines=[pay("E1", "20.00")])
     client.force_login(finance)
     page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}").content.decode()
-    assert 'data-testid="reconcile-day"' in page
+    assert 'data-testid="reconcile-day"' in page and f'name="period_start" value="{DAY}"' in page
+    assert 'data-testid="no-statement"' not in page
     response = client.post("/settlement/reconciliation/run/", {"channel": channel.pk, "period_start": DAY},
                            follow=True)
     assert 'data-testid="export"' in response.content.decode()
