@@ -286,3 +286,12 @@ def test_a_run_without_channel_or_day_names_the_missing_fields(client, finance, 
     assert shown == ["渠道：此项为必填。", "开始日期：此项为必填。"]
     with tenant_scope(organization):
         assert not ReconciliationRun.objects.exists()
+
+
+def test_a_day_reconciled_with_no_line_shows_no_match_rate_not_a_bare_percent(client, finance, channel, store):
+    """A run over a day with no line has no match rate; the report read '—%'."""
+    reconciliation_run(channel=channel, period_start=DAY)
+    client.force_login(finance)
+    page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}").content.decode()
+    assert "—%" not in page
+    assert page.split('data-testid="match-rate">')[1].split("</dd>")[0] == "—"
