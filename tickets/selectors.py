@@ -210,6 +210,12 @@ def queue_list_for_user(*, user):
     return queues.filter(condition)
 
 
+def user_takes_from_queues(*, user):
+    """Whether "take next" can give the user a ticket: it needs their agent profile (queues, skills, cap). A
+    supervisor without one works tickets but takes none from a queue."""
+    return AgentProfile.objects.filter(user=user).exists()
+
+
 # The ticket columns the SLA badge reads (sla.state.sla_targets_of).
 SLA_BADGE_COLUMNS = ("sla_policy_id", "first_response_at", "resolved_at", "first_response_due_at",
                      "next_response_due_at", "resolution_due_at", "sla_warn_at", "paused_since", "sla_breached")
