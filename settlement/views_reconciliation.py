@@ -54,6 +54,8 @@ MSG_DONE = _("Saved.")
 MSG_NOT_RECONCILED_NO_EXPORT = _("This day has not been reconciled yet, so there is nothing to export. Reconcile it "
                                  "first.")
 IMPORT_PERMISSION = "settlement.add_statementimport"  # as the statement upload page asks
+# Linking a discrepancy's ticket to its page: as the order page decides (finance may not open tickets).
+TICKET_VIEW_PERMISSION = "tickets.view_ticket"
 # A period longer than this runs as a background job.
 SYNC_DAYS = 1
 
@@ -233,7 +235,7 @@ class DiscrepancyListView(_Perm, TemplateView):
         filterset = DiscrepancyFilter(self.request.GET or None, queryset=selectors.discrepancy_list(),
                                       request=self.request)
         _styled(filterset.form)
-        table = DiscrepancyTable(filterset.qs)
+        table = DiscrepancyTable(filterset.qs, link_tickets=self.request.user.has_perm(TICKET_VIEW_PERMISSION))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)
 

@@ -86,6 +86,12 @@ class DiscrepancyTable(tables.Table):
                            linkify=lambda record: reverse("tickets:ticket-detail", args=[record.ticket_id]),
                            accessor="ticket__number", attrs={"a": {"data-testid": "discrepancy-ticket"}})
 
+    def __init__(self, *args, link_tickets=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not link_tickets:
+            # Who may not open tickets (finance) reads the ticket's number, not a link to a 403.
+            self.columns["ticket"].link = None
+
     class Meta:
         model = Discrepancy
         fields = ("key", "channel", "kind", "status", "bill_date", "store", "statement_amount", "ledger_amount",

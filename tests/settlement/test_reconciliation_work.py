@@ -295,3 +295,25 @@ def test_a_day_reconciled_with_no_line_shows_no_match_rate_not_a_bare_percent(cl
     page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}").content.decode()
     assert "—%" not in page
     assert page.split('data-testid="match-rate">')[1].split("</dd>")[0] == "—"
+
+
+def test_finance_reads_a_discrepancys_ticket_number_ops_follow_its_link(client, organization, day_run, finance,
+                                                                        ops_admin, store):
+    """Finance opened a ticket from a discrepancy; its number on the list and the discrepancy's page linked to the
+    ticket page, which answers finance 403 (the tickets module is not theirs)."""
+    from scrm.customers.services import customer_create
+
+    with tenant_scope(organization):
+        buyer = customer_create(organization=organization, display_name="张三", mobile="", source_channel="youzan")
+        store.orders.filter(external_number="W1").update(customer=buyer)
+    d = discrepancy_open_ticket(discrepancy=by_key(organization, "order:W1"), by=finance, note="请核实")
+    link = f'href="/tickets/{d.ticket_id}/"'
+    client.force_login(finance)
+    assert client.get(f"/tickets/{d.ticket_id}/").status_code == 403
+    for url in ("/settlement/discrepancies/", f"/settlement/discrepancies/{d.pk}/"):
+        page = client.get(url).content.decode()
+        assert d.ticket.number in page and link not in page, url
+    client.force_login(ops_admin)
+    for url in ("/settlement/discrepancies/", f"/settlement/discrepancies/{d.pk}/"):
+        assert link in client.get(url).content.decode(), url
+    assert client.get(f"/tickets/{d.ticket_id}/").status_code == 200
