@@ -27,8 +27,9 @@ class TenantScopeMiddleware:
 
     Every request starts with no scope open (one found open leaked from earlier work and fails loudly). A user
     with no organization (a platform operator) works only in the platform console, the Django admin, which runs in
-    the platform scope, each request recorded in the platform audit; every product page answers them 403 with a
-    pointer to it, so no page ever shows the rows of several organizations mixed. A user of a suspended
+    the platform scope, each request recorded in the platform audit; signing in and the home page send them there
+    (saying why), every other product page answers them 403 with a pointer to it, so no page ever shows the rows of
+    several organizations mixed. A user of a suspended
     organization is refused, saying so, on the very next request: the organization's status is read from the
     database on every request, never cached. Anonymous requests open no scope, so a tenant query there raises.
     """
