@@ -51,12 +51,22 @@ class SLATargets:
     upcoming: tuple | None  # (metric, due) of the nearest running target not yet due
     # The ticket was marked breached by a target none of its columns names any more (a next response answered late).
     unnamed_breach: bool
+    clock: object  # the moment the targets are read at: now, or when the clock was paused (sla_clock_of)
+
+
+def sla_clock_of(ticket, now):
+    """The moment a ticket's due times are compared with: now, or while the clock is paused (pending) the moment it
+    stopped; resuming shifts the due times by the business time paused, so a due time passing during the pause is
+    not a breach."""
+    if ticket.paused_since is not None and ticket.paused_since < now:
+        return ticket.paused_since
+    return now
 
 
 def sla_targets_of(ticket, now=None):
     """The one reading of a ticket's targets the badge (queue, board, ticket page) shows; reads only the ticket's
     own columns (the list selectors load them)."""
-    now = now or timezone.now()
+    now = sla_clock_of(ticket, now or timezone.now())
     stopped = ticket.status in STOPPED
     missed, running = [], []
     first_due = ticket.first_response_due_at
@@ -78,7 +88,7 @@ def sla_targets_of(ticket, now=None):
     overdue = sorted((item for item in running if item[1] <= now), key=lambda item: item[1])
     ahead = sorted((item for item in running if item[1] > now), key=lambda item: item[1])
     return SLATargets(missed=tuple(missed), overdue=tuple(overdue), upcoming=ahead[0] if ahead else None,
-                      unnamed_breach=bool(ticket.sla_breached and not missed and not overdue))
+                      unnamed_breach=bool(ticket.sla_breached and not missed and not overdue), clock=now)
 
 
 def sla_state_of(ticket, now=None):
@@ -88,7 +98,7 @@ def sla_state_of(ticket, now=None):
     if ticket.status in STOPPED:
         return SLAState.BREACHED if ticket.sla_breached else SLAState.MET
     due = sla_due_of(ticket)
-    if ticket.sla_breached or (due is not None and due <= now):
+    if ticket.sla_breached or (due is not None and due <= sla_clock_of(ticket, now)):
         return SLAState.BREACHED
     if ticket.paused_since is not None:
         return SLAState.PAUSED
@@ -106,6 +116,11 @@ def _due_expression():
                 output_field=DateTimeField())
 
 
+def _paused_clock(now):
+    """sla_clock_of in SQL, for a paused ticket: the moment its clock stopped."""
+    return Least(F("paused_since"), Value(now, output_field=DateTimeField()))
+
+
 def sla_state_annotate(queryset, *, now=None):
     """Add `sla_due` (the nearest running due time) and `sla_state` to a ticket queryset (no extra query)."""
     now = now or timezone.now()
@@ -114,7 +129,10 @@ def sla_state_annotate(queryset, *, now=None):
         When(sla_policy__isnull=True, then=Value(SLAState.NONE)),
         When(Q(status__in=STOPPED) & Q(sla_breached=True), then=Value(SLAState.BREACHED)),
         When(status__in=STOPPED, then=Value(SLAState.MET)),
-        When(Q(sla_breached=True) | Q(sla_due__lte=now), then=Value(SLAState.BREACHED)),
+        # A due time passing while the clock is paused is no breach (sla_clock_of).
+        When(Q(sla_breached=True) | Q(paused_since__isnull=True, sla_due__lte=now)
+             | Q(paused_since__isnull=False, sla_due__lte=_paused_clock(now)),
+             then=Value(SLAState.BREACHED)),
         When(paused_since__isnull=False, then=Value(SLAState.PAUSED)),
         When(sla_warn_at__lte=now, then=Value(SLAState.AT_RISK)),
         default=Value(SLAState.ON_TRACK), output_field=CharField(),
@@ -125,8 +143,14 @@ def sla_state_q(state, *, now=None):
     """A filter for one SLA state that needs no annotation (it reads the ticket's own columns)."""
     now = now or timezone.now()
     running = ~Q(status__in=STOPPED)
-    due_passed = (Q(first_response_at__isnull=True, first_response_due_at__lte=now)
-                  | Q(next_response_due_at__lte=now) | Q(resolution_due_at__lte=now))
+
+    def passed(at):
+        return (Q(first_response_at__isnull=True, first_response_due_at__lte=at) | Q(next_response_due_at__lte=at)
+                | Q(resolution_due_at__lte=at))
+
+    # A due time passing while the clock is paused is no breach (sla_clock_of).
+    due_passed = ((Q(paused_since__isnull=True) & passed(now))
+                  | (Q(paused_since__isnull=False) & passed(_paused_clock(now))))
     breached = Q(sla_policy__isnull=False) & (Q(sla_breached=True) | (running & due_passed))
     if state == SLAState.BREACHED:
         return breached

@@ -52,10 +52,11 @@ def sla_badge(ticket, now=None):
     now = now or timezone.now()
     state = getattr(ticket, "sla_state", None) or sla_state_of(ticket, now)
     targets = sla_targets_of(ticket, now)
-    ticking = state != SLAState.PAUSED
-    countdowns = [_countdown(metric, due, now, ticking=ticking) for metric, due in targets.overdue]
+    ticking = ticket.paused_since is None  # a paused clock does not run, breached or not
+    # While paused the countdown stands still at what was left when the clock stopped.
+    countdowns = [_countdown(metric, due, targets.clock, ticking=ticking) for metric, due in targets.overdue]
     if targets.upcoming is not None:
-        countdowns.append(_countdown(*targets.upcoming, now, ticking=ticking))
+        countdowns.append(_countdown(*targets.upcoming, targets.clock, ticking=ticking))
     if state == SLAState.MET:
         countdowns = []
     parts_missed = [target_texts(metric)["missed"] for metric in targets.missed]

@@ -179,3 +179,42 @@ def test_the_queue_and_the_ticket_page_show_the_same_named_badge(answered_late, 
     for html in (row, badge):
         assert "首次响应已超时" in html and "解决剩余 3小时40分" in html
         assert "已超时 · 剩余" not in re.sub(r"<[^>]+>", "", html)
+
+
+@pytest.fixture
+def paused_pair(scoped, customer):
+    """Two P3 tickets opened at 09:00 (first response due 11:00), not answered: one set pending at 10:00 (its due
+    time passes during the pause), one set pending at 11:30 (after its due time)."""
+    calendar = office_calendar(scoped, china=False)
+    _queue, ticket_type, agent, _boss = staffed_queue(scoped)
+    sla_policy(scoped, calendar)
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=SH), tick=False):
+        waiting, late = (ticket_open(organization=scoped, customer=customer, subject="工单", description="",
+                                     channel="wechat_oa", type=ticket_type) for _ in range(2))
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False):
+        ticket_change_status(ticket=waiting, status=Ticket.Status.PENDING, actor=agent)
+    with time_machine.travel(datetime(2026, 11, 23, 11, 30, tzinfo=SH), tick=False):
+        ticket_change_status(ticket=late, status=Ticket.Status.PENDING, actor=agent)
+    return Ticket.objects.get(pk=waiting.pk), Ticket.objects.get(pk=late.pk)
+
+
+def test_a_due_time_passing_while_the_clock_is_paused_is_no_breach(paused_pair):
+    """A ticket waiting on the customer read '首次响应已超时 …' in red once its due time passed during the pause, and
+    counted as breached on the board, though resuming shifts its due times by the time paused."""
+    waiting, late = paused_pair
+    now = datetime(2026, 11, 23, 16, 0, tzinfo=SH)
+    annotated = {t.pk: t.sla_state for t in sla_state_annotate(Ticket.objects.all(), now=now)}
+    template = Template("{% load sla %}{% sla_badge ticket %}")
+    with time_machine.travel(now, tick=False), translation.override("zh-hans"):
+        assert (sla_state_of(waiting, now), annotated[waiting.pk]) == ("paused", "paused")
+        assert (sla_state_of(late, now), annotated[late.pk]) == ("breached", "breached")
+        for state, ticket in (("paused", waiting), ("breached", late)):
+            found = TicketFilter({"sla_state": [state]}, queryset=Ticket.objects.all()).qs
+            assert ticket in found
+        html = template.render(Context({"ticket": waiting}))
+        text = re.sub(r"<[^>]+>", "", html).strip()
+        # What was left when the clock stopped at 10:00, standing still (no ticking countdown).
+        assert text == "已暂停 · 首次响应剩余 1小时00分" and "data-sla-due" not in html
+        late_html = template.render(Context({"ticket": late}))
+    assert re.sub(r"<[^>]+>", "", late_html).strip().startswith("首次响应已超时 30分钟")
+    assert "data-sla-due" not in late_html
