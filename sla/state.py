@@ -116,8 +116,10 @@ def _due_expression():
                 output_field=DateTimeField())
 
 
-def _paused_clock(now):
-    """sla_clock_of in SQL, for a paused ticket: the moment its clock stopped."""
+def sla_clock_sql(now):
+    """sla_clock_of in SQL: when the clock stopped for a paused ticket, else `now` (PostgreSQL's LEAST skips the
+    NULL paused_since of a running ticket). Due times are compared with this, in the state, the filter and the
+    compliance report alike."""
     return Least(F("paused_since"), Value(now, output_field=DateTimeField()))
 
 
@@ -130,9 +132,7 @@ def sla_state_annotate(queryset, *, now=None):
         When(Q(status__in=STOPPED) & Q(sla_breached=True), then=Value(SLAState.BREACHED)),
         When(status__in=STOPPED, then=Value(SLAState.MET)),
         # A due time passing while the clock is paused is no breach (sla_clock_of).
-        When(Q(sla_breached=True) | Q(paused_since__isnull=True, sla_due__lte=now)
-             | Q(paused_since__isnull=False, sla_due__lte=_paused_clock(now)),
-             then=Value(SLAState.BREACHED)),
+        When(Q(sla_breached=True) | Q(sla_due__lte=sla_clock_sql(now)), then=Value(SLAState.BREACHED)),
         When(paused_since__isnull=False, then=Value(SLAState.PAUSED)),
         When(sla_warn_at__lte=now, then=Value(SLAState.AT_RISK)),
         default=Value(SLAState.ON_TRACK), output_field=CharField(),
@@ -148,9 +148,7 @@ def sla_state_q(state, *, now=None):
         return (Q(first_response_at__isnull=True, first_response_due_at__lte=at) | Q(next_response_due_at__lte=at)
                 | Q(resolution_due_at__lte=at))
 
-    # A due time passing while the clock is paused is no breach (sla_clock_of).
-    due_passed = ((Q(paused_since__isnull=True) & passed(now))
-                  | (Q(paused_since__isnull=False) & passed(_paused_clock(now))))
+    due_passed = passed(sla_clock_sql(now))  # a due time passing while the clock is paused is no breach
     breached = Q(sla_policy__isnull=False) & (Q(sla_breached=True) | (running & due_passed))
     if state == SLAState.BREACHED:
         return breached
