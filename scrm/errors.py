@@ -9,6 +9,12 @@ class ScrmError(Exception):
 
 MSG_ORG_SLUG_TAKEN = _("An organization with this slug already exists.")
 MSG_USERNAME_TAKEN = _("This username is already taken.")
+# Signing in with `?next=` naming a page the user's role may not open: they land on their own home page instead.
+MSG_NEXT_NEEDS_ANOTHER_ROLE = _("The page you were sent to needs another role than yours, so your own home page is "
+                                "shown instead. If you need that page, ask your administrator.")
+# A platform operator (no organization) signing in, or opening the product's home page.
+MSG_PLATFORM_OPERATOR_HOME = _("You are signed in as a platform operator: your work is in the platform console. "
+                               "Product pages show one organization's data and are open to its users only.")
 MSG_API_TOKEN_NO_ORGANIZATION = _("API tokens belong to users of an organization.")
 MSG_API_TOKEN_ISSUED = _("Your new API token is shown below, this once. Copy it now: it cannot be shown again.")
 MSG_API_TOKEN_REVOKED = _("Your API token was revoked: calls made with it are refused from now on.")

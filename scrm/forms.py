@@ -1,10 +1,25 @@
-"""Sign-in forms of the site and of the admin."""
+"""Sign-in forms of the site and of the admin, and how a refused form reads as page messages."""
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from scrm.errors import MSG_ORGANIZATION_SUSPENDED
+
+# A form field and why it was refused, as one message: "渠道：此项为必填。"
+MSG_FIELD_ERROR = _("%(field)s: %(error)s")
+
+
+def form_error_messages(form):
+    """The refusals of a bound form as messages for a page that redirects (so the form's own errors are not shown):
+    each names its field ("渠道：此项为必填。", never a bare "此项为必填。" per field); a form-wide one as it is."""
+    shown = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        for error in errors:
+            shown.append(MSG_FIELD_ERROR % {"field": field.label, "error": error} if field is not None else error)
+    return shown
 
 
 class SignInForm(AuthenticationForm):

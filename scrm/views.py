@@ -1,16 +1,24 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from scrm import health
-from scrm.errors import MSG_API_TOKEN_ISSUED, MSG_API_TOKEN_NO_ORGANIZATION, MSG_API_TOKEN_REVOKED
+from scrm.errors import (
+    MSG_API_TOKEN_ISSUED,
+    MSG_API_TOKEN_NO_ORGANIZATION,
+    MSG_API_TOKEN_REVOKED,
+    MSG_PLATFORM_OPERATOR_HOME,
+)
+from scrm.forms import SignInForm
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_home_module
+from scrm.platform.middleware import sign_in_landing_remember
 from scrm.platform.navigation import NAV_ITEMS, nav_children_for
 from scrm.selectors import api_token_of, organization_summary, organization_users, region_list, team_list
 from scrm.services import api_token_issue, api_token_revoke
@@ -19,10 +27,44 @@ from scrm.tables import RegionTable, TeamTable, UserTable
 _MODULE_URLS = {item.module: item.url_name for item in NAV_ITEMS}
 
 
+CONSOLE_URL = "admin:index"
+
+
+class SignInView(LoginView):
+    """Django's sign-in, landing each user where they can work: a platform operator (no organization) in the platform
+    console whatever `next` says (product pages are not theirs; a `next` inside the console is kept); anyone else on
+    the safe `next` (Django's host and scheme check), remembered so that a `next` their role may not open sends
+    them home with a message instead of a bare 403 (`SignInLandingMiddleware`)."""
+
+    redirect_authenticated_user = True
+    authentication_form = SignInForm
+
+    def get_success_url(self):
+        user = self.request.user
+        if user.is_authenticated and user.organization_id is None:
+            console = resolve_url(CONSOLE_URL)
+            wanted = self.get_redirect_url()
+            if user.is_superuser and wanted.startswith(console):
+                return wanted
+            messages.info(self.request, MSG_PLATFORM_OPERATOR_HOME)
+            return console
+        return super().get_success_url()
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if self.request.user.organization_id is not None and self.get_redirect_url():
+            sign_in_landing_remember(self.request, response.url)
+        return response
+
+
 class HomeView(LoginRequiredMixin, View):
-    """Send each role to where its work is: agents to the queue, finance to settlement, ops to settings."""
+    """Send each role to where its work is: agents to the queue, finance to settlement, ops to settings; a platform
+    operator to the platform console."""
 
     def get(self, request):
+        if request.user.organization_id is None:
+            messages.info(request, MSG_PLATFORM_OPERATOR_HOME)
+            return redirect(CONSOLE_URL)
         module = user_home_module(request.user)
         if module is None:
             raise PermissionDenied(_("Your account has no role yet. Ask your administrator to assign one."))

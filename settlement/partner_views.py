@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from scrm.forms import form_error_messages
 from scrm.models import MaskedField
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_masks
@@ -485,8 +486,8 @@ class ServiceJobActionView(_FinanceMixin, View):
             else:
                 form = ServiceJobCompleteForm(request.POST)
                 if not form.is_valid():
-                    for errors in form.errors.values():
-                        messages.error(request, " ".join(errors))
+                    for message in form_error_messages(form):
+                        messages.error(request, message)
                     return redirect("settlement:service-jobs")
                 services.service_job_complete(job=job, partner=form.cleaned_data["partner"],
                                               items=form.cleaned_data["items"],

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from scrm.forms import form_error_messages
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.errors import SettlementError
@@ -49,6 +50,12 @@ from settlement.reconciliation.web import (
 MSG_RUN_DONE = _("Reconciled: %(matched)s lines matched, %(open)s discrepancies.")
 MSG_RUN_QUEUED = _("The reconciliation runs in the background; this page shows it when it is done.")
 MSG_DONE = _("Saved.")
+# An export asked for a day no run has reconciled (an old link, a typed URL): there is nothing to export.
+MSG_NOT_RECONCILED_NO_EXPORT = _("This day has not been reconciled yet, so there is nothing to export. Reconcile it "
+                                 "first.")
+IMPORT_PERMISSION = "settlement.add_statementimport"  # as the statement upload page asks
+# Linking a discrepancy's ticket to its page: as the order page decides (finance may not open tickets).
+TICKET_VIEW_PERMISSION = "tickets.view_ticket"
 # A period longer than this runs as a background job.
 SYNC_DAYS = 1
 
@@ -128,8 +135,8 @@ class ReconciliationRunView(_Perm, View):
     def post(self, request):
         form = RunForm(request.POST)
         if not form.is_valid():
-            for error in form.errors.values():
-                messages.error(request, error[0])
+            for message in form_error_messages(form):
+                messages.error(request, message)
             return redirect("settlement:reconciliation")
         channel, first = form.cleaned_data["channel"], form.cleaned_data["period_start"]
         last = form.cleaned_data["period_end"] or first
@@ -176,7 +183,9 @@ def _raw(value):
 
 
 def _channel_and_day(request):
-    channel = selectors.channel_list().filter(pk=request.GET.get("channel") or 0).first()
+    raw = request.GET.get("channel") or ""
+    # A channel that is not a number (a hand-edited link) is "not found", like one of another organization.
+    channel = selectors.channel_list().filter(pk=int(raw)).first() if raw.isdigit() else None
     if channel is None:
         raise Http404
     day = parse_date(request.GET.get("day") or "") or timezone.localdate() - timedelta(days=1)
@@ -192,7 +201,14 @@ class ReconciliationReportView(_Perm, TemplateView):
         report = day_report(channel=channel, day=day)
         figures = (report["run"].figures or {}) if report["run"] else {}
         fees = {key: money_text(figures.get(key)) for key in ("fee_charged", "fee_expected")}
-        return super().get_context_data(channel=channel, day=day, report=report, fees=fees,
+        # A day no run has reconciled shows its empty state with the next step for who may take it: import the day's
+        # statement, or (once imported) reconcile it. Reconciling a day with no statement would only list every
+        # order of the day as unpaid by the channel.
+        user = self.request.user
+        imported = report["run"] is None and selectors.statement_day_imported(channel=channel, day=day)
+        empty_state = {"imported": imported, "may_run": imported and channel.active and user.has_perm(RUN_PERMISSION),
+                       "may_import": user.has_perm(IMPORT_PERMISSION)}
+        return super().get_context_data(channel=channel, day=day, report=report, fees=fees, empty=empty_state,
                                         ages=[(label, count, money_text(amount))
                                               for label, count, amount in report["ages"]],
                                         channels=list(selectors.channel_list()), **kwargs)
@@ -203,6 +219,9 @@ class ReconciliationExportView(_Perm, View):
 
     def get(self, request):
         channel, day = _channel_and_day(request)
+        if selectors.run_for_day(channel=channel, day=day) is None:
+            messages.info(request, MSG_NOT_RECONCILED_NO_EXPORT)
+            return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={day}")
         response = HttpResponse(day_workbook(channel=channel, day=day),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="reconciliation-{channel.code}-{day}.xlsx"'
@@ -216,7 +235,7 @@ class DiscrepancyListView(_Perm, TemplateView):
         filterset = DiscrepancyFilter(self.request.GET or None, queryset=selectors.discrepancy_list(),
                                       request=self.request)
         _styled(filterset.form)
-        table = DiscrepancyTable(filterset.qs)
+        table = DiscrepancyTable(filterset.qs, link_tickets=self.request.user.has_perm(TICKET_VIEW_PERMISSION))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scrm.durations import duration_text
+from sla.state import sla_clock_sql
 from tickets.models import Ticket
 from tickets.selectors import ticket_visible_q
 
@@ -93,10 +94,12 @@ def sla_compliance(*, user, start, end, group_by="queue", now=None):
                                     created_at__lt=until)
     fr_minutes = MinutesBetween(F("first_response_at"), F("created_at"))
     res_minutes = MinutesBetween(F("resolved_at"), F("created_at"))
-    # A target counts once it is decided: met or missed by an answer, or missed by its due time passing.
+    # A target counts once it is decided: met or missed by an answer, or missed by its due time passing while its
+    # clock ran (a due time passing during a pause is no miss: sla_clock_sql, as the badge and the filter read it).
+    clock = sla_clock_sql(now)
     fr_measured = Q(first_response_due_at__isnull=False) & (
-        Q(first_response_at__isnull=False) | Q(first_response_due_at__lt=now))
-    res_measured = Q(resolution_due_at__isnull=False) & (Q(resolved_at__isnull=False) | Q(resolution_due_at__lt=now))
+        Q(first_response_at__isnull=False) | Q(first_response_due_at__lt=clock))
+    res_measured = Q(resolution_due_at__isnull=False) & (Q(resolved_at__isnull=False) | Q(resolution_due_at__lt=clock))
     aggregates = {
         "tickets": Count("pk"),
         "fr_measured": Count("pk", filter=fr_measured),

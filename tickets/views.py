@@ -131,6 +131,8 @@ class _QueuePage(ModuleRequiredMixin, TemplateView):
             page=self.page, title=self.title, filter=ticket_filter, answers=answers, table=table,
             filter_query=query.urlencode(),
             sla_choices=sla_state_choices(), may_work=work, may_assign_others=may_assign_others(request.user),
+            # Offered only to whom it can give a ticket: clicking it without an agent profile only said so.
+            may_take_next=work and selectors.user_takes_from_queues(user=request.user),
             may_log=may_log_tickets(request.user), may_see_board=may_see_board(request.user),
             bulk_actions=BulkActionForm.ACTIONS, priorities=Ticket.Priority.choices,
             tags=Tag.objects.select_related("group").only("id", "name", "group__name") if work else (),

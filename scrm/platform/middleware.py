@@ -1,13 +1,17 @@
+from urllib.parse import unquote, urlsplit
+
 from django.conf import settings
+from django.contrib import messages
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpResponseForbidden, JsonResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.urls import URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver, reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from scrm.errors import MSG_ORGANIZATION_SUSPENDED
+from scrm.errors import MSG_NEXT_NEEDS_ANOTHER_ROLE, MSG_ORGANIZATION_SUSPENDED
 from scrm.platform.audit import platform_lift
 from scrm.platform.tenancy import (
     NO_ORGANIZATION_API,
@@ -23,15 +27,19 @@ class TenantScopeMiddleware:
 
     Every request starts with no scope open (one found open leaked from earlier work and fails loudly). A user
     with no organization (a platform operator) works only in the platform console, the Django admin, which runs in
-    the platform scope, each request recorded in the platform audit; every product page answers them 403 with a
-    pointer to it, so no page ever shows the rows of several organizations mixed. A user of a suspended
+    the platform scope, each request recorded in the platform audit; signing in and the home page send them there
+    (saying why), every other product page answers them 403 with a pointer to it, so no page ever shows the rows of
+    several organizations mixed. A user of a suspended
     organization is refused, saying so, on the very next request: the organization's status is read from the
     database on every request, never cached. Anonymous requests open no scope, so a tenant query there raises.
     """
 
     CONSOLE_PATH = "/admin/"
-    # Pages a user without an organization may still open besides the console: signing out, the language.
-    ACCOUNT_PATHS = ("/accounts/logout/", "/i18n/")
+    # Pages a user without an organization may still open besides the console: signing out, the language, the
+    # sign-in page (which sends a signed-in operator on to the console).
+    ACCOUNT_PATHS = ("/accounts/logout/", "/i18n/", "/accounts/login/")
+    # The home page sends a platform operator on to the console, saying why (scrm.views.HomeView).
+    HOME_PATH = "/"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -46,7 +54,8 @@ class TenantScopeMiddleware:
                 # The platform console: every request of it lifts the guard, recorded (who, when, which page).
                 with platform_lift(actor=user, what=f"{request.method} {request.get_full_path()}"):
                     return self.get_response(request)
-            if request.path_info.startswith(self.ACCOUNT_PATHS):
+            if request.path_info.startswith(self.ACCOUNT_PATHS) or (
+                    user.is_superuser and request.path_info == self.HOME_PATH):
                 return self.get_response(request)
             return self._refuse_no_organization(request)
         if user.organization.is_suspended:
@@ -67,6 +76,34 @@ class TenantScopeMiddleware:
         return HttpResponseForbidden(render_to_string("403_organization.html", {
             "heading": NO_ORGANIZATION_TITLE, "message": NO_ORGANIZATION_PAGE, "console": True,
         }, request=request))
+
+
+_SIGN_IN_LANDING = "scrm_sign_in_landing"
+
+
+def sign_in_landing_remember(request, url):
+    """The sign-in sent the user on to `url` (a safe `next`): `SignInLandingMiddleware` looks at that one request."""
+    request.session[_SIGN_IN_LANDING] = url
+
+
+class SignInLandingMiddleware:
+    """The request right after signing in with `?next=`: when that page refuses the user's role (403), send them to
+    their own home page with a message rather than a bare 403 as the first thing they see. Any later request to the
+    same page gets the 403 as usual; only the landing is softened. Place after the message middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        landing = None
+        if request.user.is_authenticated:
+            landing = request.session.pop(_SIGN_IN_LANDING, None)
+        response = self.get_response(request)
+        if (landing and response.status_code == 403 and request.method == "GET"
+                and unquote(urlsplit(landing).path) == request.path and request.path != reverse("scrm:home")):
+            messages.warning(request, MSG_NEXT_NEEDS_ANOTHER_ROLE)
+            return redirect("scrm:home")
+        return response
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):

@@ -56,6 +56,12 @@ def run_for_day(*, channel, day):
     return run_list().filter(channel=channel, period_start=day, period_end=day).first()
 
 
+def statement_day_imported(*, channel, day):
+    """Whether a statement of the channel's day has been imported (one index probe): the report's empty state says
+    whether the next step is importing it or reconciling it."""
+    return StatementLine.objects.filter(channel=channel, bill_date=day).exists()
+
+
 def run_trend(*, channel, last_day, days=30):
     """The channel's one-day runs of the `days` statement days up to `last_day`, oldest first."""
     return list(ReconciliationRun.objects.filter(channel=channel, period_start__gt=last_day - timedelta(days=days),

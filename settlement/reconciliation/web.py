@@ -69,11 +69,14 @@ class DiscrepancyFilter(django_filters.FilterSet):
 
 
 class DiscrepancyTable(tables.Table):
-    key = tables.LinkColumn("settlement:discrepancy-detail", args=[tables.A("pk")], verbose_name=_("About"))
+    # The cells' classes carry the workbench's layout (static/css/settlement.css), whatever the column order.
+    key = tables.LinkColumn("settlement:discrepancy-detail", args=[tables.A("pk")], verbose_name=_("About"),
+                            attrs={"td": {"class": "fin-wrap"}})
     channel = tables.Column(verbose_name=_("Channel"), orderable=False)
     kind = tables.Column(verbose_name=_("Class"))
     status = tables.Column(verbose_name=_("Status"))
-    bill_date = tables.DateColumn(verbose_name=_("Statement day"), format="Y-m-d")
+    bill_date = tables.DateColumn(verbose_name=_("Statement day"), format="Y-m-d",
+                                  attrs={"td": {"class": "fin-nowrap"}})
     store = tables.Column(verbose_name=_("Store"), orderable=False, default="—")
     statement_amount = tables.Column(verbose_name=_("Statement"), attrs={"td": {"class": "text-end"}}, default="—")
     ledger_amount = tables.Column(verbose_name=_("Ledger"), attrs={"td": {"class": "text-end"}}, default="—")
@@ -82,6 +85,12 @@ class DiscrepancyTable(tables.Table):
     ticket = tables.Column(verbose_name=_("Ticket"), orderable=False, default="",
                            linkify=lambda record: reverse("tickets:ticket-detail", args=[record.ticket_id]),
                            accessor="ticket__number", attrs={"a": {"data-testid": "discrepancy-ticket"}})
+
+    def __init__(self, *args, link_tickets=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not link_tickets:
+            # Who may not open tickets (finance) reads the ticket's number, not a link to a 403.
+            self.columns["ticket"].link = None
 
     class Meta:
         model = Discrepancy

@@ -1,4 +1,6 @@
-// SLA countdowns: every badge with a due time (data-sla-due, ISO 8601) counts down each 30 seconds.
+// SLA countdowns: every target of a badge with a due time (data-sla-due, ISO 8601) counts down each 30 seconds.
+// data-text-left / data-text-overdue are the target's own translated sentences with {t} where the time goes
+// ("解决剩余 {t}", "首次响应已超时 {t}"), as the server rendered them (sla/templatetags/sla.py).
 (function () {
   "use strict";
 
@@ -20,8 +22,8 @@
     var now = Date.now();
     document.querySelectorAll(".sla-countdown[data-sla-due]").forEach(function (el) {
       var left = (Date.parse(el.dataset.slaDue) - now) / 1000;
-      var word = left < 0 ? el.dataset.textOverdue : el.dataset.textLeft;
-      el.textContent = word + " " + span(left, el);
+      var sentence = left <= 0 ? el.dataset.textOverdue : el.dataset.textLeft;
+      el.textContent = sentence.replace("{t}", span(left, el));
     });
   }
 

@@ -73,7 +73,7 @@ def test_the_workbench_keeps_dates_amounts_and_headings_on_one_line_at_1366(page
 
     expect(page.locator("[data-testid=discrepancies] tbody tr")).to_have_count(6)
     headings = page.eval_on_selector_all("[data-testid=discrepancies] thead th", _TEXT_LINES)
-    days = page.eval_on_selector_all("[data-testid=discrepancies] tbody td:nth-child(5)", _TEXT_LINES)
+    days = page.eval_on_selector_all("[data-testid=discrepancies] tbody td.fin-nowrap", _TEXT_LINES)
     amounts = page.eval_on_selector_all("[data-testid=discrepancies] tbody td.text-end", _TEXT_LINES)
     assert [h for h in headings if h[1] > 1] == []
     assert days and [d for d in days if d[1] != 1] == []

@@ -169,3 +169,15 @@ def test_the_forms_module_lists_the_forms(page, live_server, organization, make_
 
     expect(page.get_by_test_id("form-table")).to_be_visible()
     expect(page.get_by_test_id("module-pending")).to_have_count(0)
+
+
+def test_a_sign_in_link_to_a_page_of_another_role_lands_on_the_users_home(page, live_server, agent):
+    """A colleague's link to /settlement/ opened the sign-in form; signing in as an agent showed a bare 403."""
+    page.goto(f"{live_server.url}/settlement/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/settlement/$"))
+    page.fill("#id_username", agent.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    expect(page).to_have_url(f"{live_server.url}/tickets/")
+    expect(page.get_by_text("您要打开的页面需要其他角色的权限")).to_be_visible()

@@ -447,3 +447,13 @@ def test_an_agent_sees_only_the_customers_of_the_regions_they_serve(scoped, make
     assert "华东客户" in body and "华南客户" not in body
     assert client.get(f"/customers/{theirs.pk}/").status_code == 404
     assert client.get(f"/customers/{mine.pk}/").status_code == 200
+
+
+def test_a_viewer_gets_no_row_checkboxes_on_the_customer_list(scoped, make_user, supervisor):
+    """A viewer saw a checkbox on every customer row (and a select-all) that served no action they may take."""
+    Customer.objects.create(organization=scoped, display_name="王小明")
+    viewer_page = _client(make_user(scoped, Role.VIEWER)).get("/customers/").content.decode()
+    supervisor_page = _client(supervisor).get("/customers/").content.decode()
+    assert "王小明" in viewer_page
+    assert 'name="ids"' not in viewer_page and "data-select-all" not in viewer_page
+    assert 'name="ids"' in supervisor_page and 'data-testid="bulk-form"' in supervisor_page

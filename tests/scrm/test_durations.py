@@ -28,13 +28,18 @@ def test_a_duration_reads_in_the_language_of_the_page(seconds, chinese, english)
 def test_the_sla_badge_counts_down_in_chinese_and_hands_the_same_patterns_to_the_browser():
     now = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 
-    class Ticket:
+    class Ticket:  # answered already; its resolution is due in 4 h 46 min
         sla_state = "on_track"
-        sla_due = now + timedelta(hours=4, minutes=46)
+        status = "open"
+        sla_policy_id = 1
+        first_response_at = first_response_due_at = now - timedelta(hours=1)
+        next_response_due_at = resolved_at = paused_since = sla_warn_at = None
+        resolution_due_at = now + timedelta(hours=4, minutes=46)
+        sla_breached = False
 
     with translation.override("zh-hans"):
         html = Template("{% load sla %}{% sla_badge ticket now %}").render(Context({"ticket": Ticket(), "now": now}))
-    assert "剩余 4小时46分" in html
+    assert "解决剩余 4小时46分" in html
     assert 'data-fmt-hours="{h}小时{m}分"' in html
     assert 'data-fmt-days="{d}天{h}小时"' in html
     assert "4h" not in html

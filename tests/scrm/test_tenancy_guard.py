@@ -120,7 +120,8 @@ def operator(db):
         return User.objects.create_superuser("platform-operator", password="Sl0w-Turtle!")  # noqa: S106
 
 
-@pytest.mark.parametrize("url", ["/", "/customers/", "/tickets/", "/settings/", "/settlement/"])
+# The home page "/" sends an operator on to the console instead (tests/scrm/test_sign_in_landing.py).
+@pytest.mark.parametrize("url", ["/customers/", "/tickets/", "/settings/", "/settlement/"])
 def test_a_user_without_an_organization_gets_a_403_pointing_to_the_platform_console(client, operator, url):
     tenant_pair(seed_customers)
     client.force_login(operator)

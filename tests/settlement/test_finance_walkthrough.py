@@ -208,6 +208,9 @@ def test_the_dashboard_names_sales_channels_and_a_missing_region_in_chinese(clie
     channels = page.split('data-testid="channels"', 1)[1].split("</table>", 1)[0]
     regions = page.split('data-testid="regions"', 1)[1].split("</table>", 1)[0]
     assert "<td>有赞</td>" in channels and "youzan" not in channels and ">299.00<" in channels
+    # The tile groups by the order's sales channel, not the payment channel (WeChat Pay, Alipay): it says so.
+    title = page.split('data-testid="channels-title">', 1)[1].split("</div>", 1)[0]
+    assert title == "按销售渠道（店铺/平台）统计的收入" and "<th>销售渠道</th>" in channels
     assert "未指定区域" in regions and "<th" in regions
 
 

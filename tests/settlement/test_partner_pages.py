@@ -254,3 +254,18 @@ def test_ops_read_the_partners_without_links_to_a_page_they_may_not_open(client,
     assert client.get(f"/settlement/partners/{partner.pk}/").status_code == 403  # why the link is not there
     client.force_login(finance)
     assert f'href="/settlement/partners/{partner.pk}/"' in client.get("/settlement/partners/").content.decode()
+
+
+def test_completing_a_job_with_nothing_filled_in_names_the_missing_fields(client, ops_admin, organization):
+    """'完工' with the form empty said "此项为必填。" twice, naming neither the partner nor the items."""
+    from settlement.models import ServiceJob
+
+    east = region(organization, "EAST", "华东")
+    with tenant_scope(organization):
+        job = ServiceJob.objects.create(organization=organization, number="SJ1", region=east)
+    client.force_login(ops_admin)
+    response = client.post(f"/settlement/service-jobs/{job.pk}/complete/", {}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["合作方：此项为必填。", "服务项目：此项为必填。"]
+    with tenant_scope(organization):
+        job.refresh_from_db()
+    assert job.status == "open"

@@ -229,3 +229,91 @@ def test_ops_read_the_workbench_but_cannot_act(client, ops_admin, organization, 
         discrepancy_write_off(discrepancy=d, by=ops_admin)
     with tenant_scope(organization):
         assert not DiscrepancyAction.objects.exists()
+
+
+def test_a_day_not_reconciled_shows_its_empty_state_not_an_export_of_nothing(client, finance, ops_admin, channel,
+                                                                              store):
+    """The report offered "导出 Excel" for a day no run had reconciled, and the workbook held nothing."""
+    day = DAY - timedelta(days=3)
+    client.force_login(finance)
+    page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={day}").content.decode()
+    assert 'data-testid="export"' not in page and "report.xlsx" not in page
+    empty = page.split('data-testid="not-reconciled"')[1]
+    assert "这一天还没有对账" in empty
+    # No statement of that day yet: the next step is importing it, not reconciling nothing.
+    assert "还没有导入该渠道这一天的对账单" in empty and 'data-testid="reconcile-day"' not in empty
+    assert f'href="/settlement/statements/upload/?channel={channel.pk}"' in empty
+    # A link to the export of that day (an old bookmark) goes back to the report, saying why.
+    response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={day}", follow=True)
+    assert response.redirect_chain[-1][0] == f"/settlement/reconciliation/report/?channel={channel.pk}&day={day}"
+    assert "还没有对账，没有可导出的内容" in response.content.decode()
+    # Someone who may read the report but not reconcile sees no button.
+    client.force_login(ops_admin)
+    page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={day}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="not-reconciled"' in html and 'data-testid="reconcile-day"' not in html
+    assert 'data-testid="import-statement"' not in html and "对账由财务人员执行" in html
+
+
+def test_the_reconcile_button_of_the_empty_state_reconciles_that_day(client, finance, organization, channel, store):
+    make_order(store, "E1", "20.00")
+    make_statement(channel, lines=[pay("E1", "20.00")])
+    client.force_login(finance)
+    page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}").content.decode()
+    assert 'data-testid="reconcile-day"' in page and f'name="period_start" value="{DAY}"' in page
+    assert 'data-testid="no-statement"' not in page
+    response = client.post("/settlement/reconciliation/run/", {"channel": channel.pk, "period_start": DAY},
+                           follow=True)
+    assert 'data-testid="export"' in response.content.decode()
+    with tenant_scope(organization):
+        assert ReconciliationRun.objects.get().summary["matched"]["count"] == 1
+
+
+@pytest.mark.parametrize("channel_value", ["abc", "1.5", "-1", ""])
+def test_a_report_link_with_a_channel_that_is_not_a_number_is_not_found(client, finance, channel, channel_value):
+    """`?channel=abc` on the report (and its Excel) answered 500."""
+    client.force_login(finance)
+    assert client.get(f"/settlement/reconciliation/report/?channel={channel_value}&day={DAY}").status_code == 404
+    assert client.get(f"/settlement/reconciliation/report.xlsx?channel={channel_value}").status_code == 404
+
+
+def test_a_run_without_channel_or_day_names_the_missing_fields(client, finance, organization, channel):
+    """Reconciling with the form empty said "此项为必填。 此项为必填。", naming neither field."""
+    client.force_login(finance)
+    response = client.post("/settlement/reconciliation/run/", {"channel": "", "period_start": ""}, follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["渠道：此项为必填。", "开始日期：此项为必填。"]
+    with tenant_scope(organization):
+        assert not ReconciliationRun.objects.exists()
+
+
+def test_a_day_reconciled_with_no_line_shows_no_match_rate_not_a_bare_percent(client, finance, channel, store):
+    """A run over a day with no line has no match rate; the report read '—%'."""
+    reconciliation_run(channel=channel, period_start=DAY)
+    client.force_login(finance)
+    page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}").content.decode()
+    assert "—%" not in page
+    assert page.split('data-testid="match-rate">')[1].split("</dd>")[0] == "—"
+
+
+def test_finance_reads_a_discrepancys_ticket_number_ops_follow_its_link(client, organization, day_run, finance,
+                                                                        ops_admin, store):
+    """Finance opened a ticket from a discrepancy; its number on the list and the discrepancy's page linked to the
+    ticket page, which answers finance 403 (the tickets module is not theirs)."""
+    from scrm.customers.services import customer_create
+
+    with tenant_scope(organization):
+        buyer = customer_create(organization=organization, display_name="张三", mobile="", source_channel="youzan")
+        store.orders.filter(external_number="W1").update(customer=buyer)
+    d = discrepancy_open_ticket(discrepancy=by_key(organization, "order:W1"), by=finance, note="请核实")
+    link = f'href="/tickets/{d.ticket_id}/"'
+    client.force_login(finance)
+    assert client.get(f"/tickets/{d.ticket_id}/").status_code == 403
+    for url in ("/settlement/discrepancies/", f"/settlement/discrepancies/{d.pk}/"):
+        page = client.get(url).content.decode()
+        assert d.ticket.number in page and link not in page, url
+    client.force_login(ops_admin)
+    for url in ("/settlement/discrepancies/", f"/settlement/discrepancies/{d.pk}/"):
+        assert link in client.get(url).content.decode(), url
+    assert client.get(f"/tickets/{d.ticket_id}/").status_code == 200

@@ -110,3 +110,36 @@ def test_a_reversed_range_says_so_and_shows_nothing(client):
     assert response.status_code == 200
     assert response.context["report"] is None
     assert str(MSG_RANGE_ORDER) in response.content.decode()
+
+
+def test_a_period_with_no_ticket_shows_the_empty_state_and_offers_no_excel(client):
+    """A month with no ticket under an SLA offered the Excel download of an empty table next to 'no ticket'."""
+    a, _b = tenant_pair(_seed)
+    client.force_login(a.users[Role.SUPERVISOR])
+    with time_machine.travel(datetime(2026, 11, 30, 12, 0, tzinfo=SH), tick=False):
+        empty = client.get("/sla/report/?start=2026-10-01&end=2026-10-31&group_by=queue").content.decode()
+        full = client.get(URL).content.decode()
+    assert "该时间段内没有新建适用 SLA 的工单。" in empty
+    assert 'data-testid="sla-report-excel"' not in empty
+    assert 'data-testid="sla-report-excel"' in full
+
+
+def test_a_due_time_passing_while_waiting_on_the_customer_is_not_counted_missed(scoped):
+    """The report counted a first response as missed when its due time passed while the ticket waited on the
+    customer (clock paused), though the badge and the board read it as paused."""
+    from sla.report import sla_compliance
+
+    calendar = office_calendar(scoped, china=False)
+    queue, ticket_type, agent, boss = staffed_queue(scoped)
+    queue.team.leader = boss
+    queue.team.save(update_fields=["leader"])
+    sla_policy(scoped, calendar)
+    customer = CustomerFactory(organization=scoped)
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=SH), tick=False):  # P3: first response due 11:00
+        waiting, running = (ticket_open(organization=scoped, customer=customer, subject="工单", description="",
+                                        channel="wechat_oa", type=ticket_type) for _ in range(2))
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False):
+        ticket_change_status(ticket=waiting, status="pending", actor=agent)
+    now = datetime(2026, 11, 23, 16, 0, tzinfo=SH)
+    _rows, total = sla_compliance(user=boss, start=now.date(), end=now.date(), now=now)
+    assert (total.tickets, total.fr_measured, total.fr_hit) == (2, 1, 0)  # only the running one has missed

@@ -1,6 +1,7 @@
 """SLA state everywhere: the same state from the ticket (badge), from SQL (selector annotation) and from the
 queue filter, for tickets on track, at risk, breached, paused and met; the badge shows Asia/Shanghai time."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from sla.filters import SLAStateFilterMixin
 from sla.state import sla_state_annotate, sla_state_of
 from tests.sla.factories import office_calendar, sla_policy, staffed_queue
 from tickets.models import Ticket
-from tickets.services import ticket_change_status, ticket_open
+from tickets.services import ticket_change_status, ticket_open, ticket_reply
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 50, tzinfo=SH)
@@ -120,3 +121,100 @@ def test_an_overdue_badge_says_overdue_once(tickets):
     with time_machine.travel(NOW, tick=False), translation.override("zh-hans"):
         html = template.render(Context({"ticket": tickets["breached"]}))
     assert "已超时 1小时20分" in html and "已超时 · " not in html
+
+
+@pytest.fixture
+def answered_late(scoped, customer):
+    """A P1 ticket opened at 09:00 (first response due 09:30, resolution 13:00) answered at 10:00: the first response
+    is missed, the resolution still has time at 10:50."""
+    calendar = office_calendar(scoped, china=False)
+    _queue, ticket_type, agent, _boss = staffed_queue(scoped)
+    sla_policy(scoped, calendar)
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=SH), tick=False):
+        ticket = ticket_open(organization=scoped, customer=customer, subject="工单", description="",
+                             channel="wechat_oa", type=ticket_type, priority=1)
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False):
+        ticket_reply(ticket=ticket, author=agent, body="抱歉久等")
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def test_a_badge_names_the_missed_target_and_the_one_still_running(answered_late):
+    """The badge read "已超时 · 剩余 2小时10分": breached and time left at once. It names each target."""
+    ticket = answered_late
+    assert ticket.sla_breached
+    template = Template("{% load sla %}{% sla_badge ticket %}")
+    annotated = sla_state_annotate(Ticket.objects.filter(pk=ticket.pk), now=NOW).get()
+    with time_machine.travel(NOW, tick=False), translation.override("zh-hans"):
+        for shown in (ticket, annotated):
+            html = template.render(Context({"ticket": shown}))
+            assert 'data-sla-state="breached"' in html
+            text = re.sub(r"<[^>]+>", "", html).strip()
+            assert text == "首次响应已超时 · 解决剩余 3小时40分"
+    with time_machine.travel(NOW, tick=False), translation.override("en"):
+        text = re.sub(r"<[^>]+>", "", template.render(Context({"ticket": ticket}))).strip()
+    assert text == "First response overdue · Resolution: 3 h 40 min left"
+
+
+def test_an_overdue_target_is_named_with_how_long(tickets):
+    template = Template("{% load sla %}{% sla_badge ticket %}")
+    with time_machine.travel(NOW, tick=False), translation.override("zh-hans"):
+        text = re.sub(r"<[^>]+>", "", template.render(Context({"ticket": tickets["breached"]}))).strip()
+        on_track = re.sub(r"<[^>]+>", "", template.render(Context({"ticket": tickets["on_track"]}))).strip()
+    # P1 at 09:00: first response due 09:30 (not answered), resolution due 13:00.
+    assert text == "首次响应已超时 1小时20分 · 解决剩余 3小时40分"
+    assert on_track == "正常 · 首次响应剩余 3小时20分"
+
+
+def test_the_queue_and_the_ticket_page_show_the_same_named_badge(answered_late, django_assert_max_num_queries):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(answered_late.assignee)
+    with time_machine.travel(NOW, tick=False):
+        with django_assert_max_num_queries(20):
+            queue = client.get("/tickets/queues/").content.decode()
+        ticket_page = client.get(f"/tickets/{answered_late.pk}/").content.decode()
+    row = queue.split(f'data-ticket="{answered_late.number}"')[1].split("</tr>")[0]
+    badge = ticket_page.split('data-testid="ticket-sla">')[1].split("</span></span>")[0]
+    for html in (row, badge):
+        assert "首次响应已超时" in html and "解决剩余 3小时40分" in html
+        assert "已超时 · 剩余" not in re.sub(r"<[^>]+>", "", html)
+
+
+@pytest.fixture
+def paused_pair(scoped, customer):
+    """Two P3 tickets opened at 09:00 (first response due 11:00), not answered: one set pending at 10:00 (its due
+    time passes during the pause), one set pending at 11:30 (after its due time)."""
+    calendar = office_calendar(scoped, china=False)
+    _queue, ticket_type, agent, _boss = staffed_queue(scoped)
+    sla_policy(scoped, calendar)
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=SH), tick=False):
+        waiting, late = (ticket_open(organization=scoped, customer=customer, subject="工单", description="",
+                                     channel="wechat_oa", type=ticket_type) for _ in range(2))
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False):
+        ticket_change_status(ticket=waiting, status=Ticket.Status.PENDING, actor=agent)
+    with time_machine.travel(datetime(2026, 11, 23, 11, 30, tzinfo=SH), tick=False):
+        ticket_change_status(ticket=late, status=Ticket.Status.PENDING, actor=agent)
+    return Ticket.objects.get(pk=waiting.pk), Ticket.objects.get(pk=late.pk)
+
+
+def test_a_due_time_passing_while_the_clock_is_paused_is_no_breach(paused_pair):
+    """A ticket waiting on the customer read '首次响应已超时 …' in red once its due time passed during the pause, and
+    counted as breached on the board, though resuming shifts its due times by the time paused."""
+    waiting, late = paused_pair
+    now = datetime(2026, 11, 23, 16, 0, tzinfo=SH)
+    annotated = {t.pk: t.sla_state for t in sla_state_annotate(Ticket.objects.all(), now=now)}
+    template = Template("{% load sla %}{% sla_badge ticket %}")
+    with time_machine.travel(now, tick=False), translation.override("zh-hans"):
+        assert (sla_state_of(waiting, now), annotated[waiting.pk]) == ("paused", "paused")
+        assert (sla_state_of(late, now), annotated[late.pk]) == ("breached", "breached")
+        for state, ticket in (("paused", waiting), ("breached", late)):
+            found = TicketFilter({"sla_state": [state]}, queryset=Ticket.objects.all()).qs
+            assert ticket in found
+        html = template.render(Context({"ticket": waiting}))
+        text = re.sub(r"<[^>]+>", "", html).strip()
+        # What was left when the clock stopped at 10:00, standing still (no ticking countdown).
+        assert text == "已暂停 · 首次响应剩余 1小时00分" and "data-sla-due" not in html
+        late_html = template.render(Context({"ticket": late}))
+    assert re.sub(r"<[^>]+>", "", late_html).strip().startswith("首次响应已超时 30分钟")
+    assert "data-sla-due" not in late_html

@@ -122,11 +122,12 @@ def test_queue_pages_cost_a_bounded_number_of_queries(desk, django_assert_max_nu
         ticket_assign(ticket=ticket, assignee=agent, actor=agent)
     client = _client(agent)
     client.get("/tickets/")  # the session is written on the first request
-    # 15: the filter's region choices are one query (whatever the page length).
-    with django_assert_max_num_queries(15):
+    # 16: the filter's region choices are one query (whatever the page length); whether the user has an agent
+    # profile (take next is offered only then) is one more.
+    with django_assert_max_num_queries(16):
         response = client.get("/tickets/")
     assert response.content.decode().count('name="ids"') == 25
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get("/tickets/queues/?page=2")
     assert response.content.decode().count('name="ids"') == 25
 
@@ -673,3 +674,22 @@ def test_the_timeline_says_which_sla_was_applied_and_what_an_escalation_did():
     with translation.override("zh-hans"):
         assert "标准服务 7×12" in event_summary(applied)
         assert "解决" in event_summary(escalated) and "75%" in event_summary(escalated)
+
+
+def test_a_closed_ticket_says_why_its_actions_card_is_empty(desk):
+    """The 操作 card of a closed ticket was an empty box under its heading."""
+    ticket = desk["pool"][0]
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED)
+    body = _client(desk["agent"]).get(f"/tickets/{ticket.pk}/").content.decode()
+    actions = body.split('data-testid="ticket-actions"')[1].split("</div>\n    </div>")[0]
+    assert "<form" not in actions
+    assert "此工单已关闭，不能再做任何更改。客户发来新消息时会开启新工单。" in actions
+
+
+def test_take_next_is_offered_only_to_who_can_take_from_a_queue(desk):
+    """A supervisor without an agent profile saw 领取下一个; clicking it only said they cannot take tickets."""
+    agent_page = _client(desk["agent"]).get("/tickets/queues/").content.decode()
+    boss_page = _client(desk["supervisor"]).get("/tickets/queues/").content.decode()
+    assert 'data-testid="take-next"' in agent_page
+    assert 'data-testid="take-next"' not in boss_page
+    assert 'data-testid="ticket-create"' in boss_page  # what they may do is still offered
