@@ -196,9 +196,10 @@ def submission_rows(submission, *, region_names=None, masked=False):
     return rows
 
 
-def submission_text(submission):
-    """The answers as plain text lines ("label：value"), for a ticket's description."""
-    return "\n".join(f"{row['label']}：{row['value']}" for row in submission_rows(submission))
+def submission_text(submission, *, masked):
+    """The answers as plain text lines ("label：value"), for a ticket's description (the answers to mobile fields
+    masked when `masked`)."""
+    return "\n".join(f"{row['label']}：{row['value']}" for row in submission_rows(submission, masked=masked))
 
 
 def form_file(*, submission_id, file_id):

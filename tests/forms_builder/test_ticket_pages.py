@@ -120,3 +120,30 @@ def test_an_agent_reads_the_intake_mobile_masked_as_the_customer_panel_shows_it(
     assert "136****2222" in panel and "13600002222" not in panel
     client.force_login(ops_admin)  # who may reveal it reads it
     assert "13600002222" in client.get(url).content.decode()
+
+
+def test_an_intake_tickets_description_carries_the_mobile_masked(client, organization, desk, ops_admin):
+    with tenant_scope(organization):
+        form = published_form(organization, schema=repair_schema(ticket_type="install"))
+        submission = form_submit(form=form, data={"name": "钱七", "mobile": "13900000001", "problem": "fault",
+                                                  "fault_code": "E33"})
+        ticket = Ticket.objects.get(pk=submission.outcome["ticket_id"])
+    page = reverse("tickets:ticket-detail", args=[ticket.pk])
+    client.force_login(desk["agent"])
+    body = client.get(page).content.decode()
+    description = body.split('data-testid="ticket-description"', 1)[1].split("</div></div>", 1)[0]
+    assert "手机：139****0001" in description and "故障代码：E33" in description
+    assert "13900000001" not in body
+    # Who may reveal the number still reads it where it is kept: the intake answers and the customer.
+    client.force_login(ops_admin)
+    assert "13900000001" in client.get(reverse("tickets:ticket-forms", args=[ticket.pk])).content.decode()
+    with tenant_scope(organization):
+        assert submission.data["mobile"] == ticket.customer.mobile == "+8613900000001"
+
+
+def test_an_intake_tickets_subject_taken_from_a_mobile_field_is_masked(organization):
+    with tenant_scope(organization):
+        form = published_form(organization, schema=repair_schema(subject_field="mobile"))
+        submission = form_submit(form=form, data={"name": "钱七", "mobile": "13900000001", "problem": "fault",
+                                                  "fault_code": "E33"})
+        assert Ticket.objects.get(pk=submission.outcome["ticket_id"]).subject == "报修：139****0001"

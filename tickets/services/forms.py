@@ -29,14 +29,18 @@ def _subject(submission):
     schema = submission.version.schema
     key = (schema.get("intake") or {}).get("subject_field")
     field = next((f for s in schema["sections"] for f in s["fields"] if f["key"] == key), None) if key else None
-    shown = answer_display(field, submission.data.get(key)) if field else ""
+    shown = answer_display(field, submission.data.get(key), masked=True) if field else ""
     return f"{submission.form.name}：{shown}" if shown else submission.form.name
 
 
 def intake_ticket_open(*, submission, routing, actor=None):
     """Open the ticket of an intake submission: type, queue, priority and tags as the form's intake rules chose
     (codes of this organization; an unknown code is ignored and the ticket routing rules decide), the answers as
-    its description."""
+    its description.
+
+    The subject and description are text every reader of the ticket sees, whatever their role, so the answers to
+    mobile fields are written masked (139****0001); the number stays on the submission and on the customer, where
+    the roles that may see it read it."""
     with tenant_scope(submission.organization_id):
         type_ = (TicketType.objects.filter(code=routing["ticket_type"], is_active=True).first()
                  if routing.get("ticket_type") else None)
@@ -44,7 +48,7 @@ def intake_ticket_open(*, submission, routing, actor=None):
         tags = list(Tag.objects.filter(name__in=routing.get("tags", ())))
         ticket = ticket_open(
             organization=submission.organization, customer=submission.customer, subject=_subject(submission),
-            description=submission_text(submission), channel=Channel.WEB_FORM,
+            description=submission_text(submission, masked=True), channel=Channel.WEB_FORM,
             source_ref=SOURCE_REF % submission.pk, type=type_, priority=routing.get("priority"), queue=queue,
             tags=tags, actor=actor,
         )
