@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from forms_builder.errors import FormError
 from forms_builder.models import Form, FormSubmission
 from forms_builder.selectors import answer_display, submission_text
-from forms_builder.services import form_submit
+from forms_builder.services import answers_unmasked, form_submit
 from scrm.models import Channel, SettingsChange, Tag
 from scrm.platform.audit import settings_change_record
 from scrm.platform.tenancy import tenant_scope
@@ -113,13 +113,17 @@ def ticket_log_with_fields(*, fields_data, fields_files=None, **kwargs):
 @transaction.atomic
 def ticket_fields_save(*, ticket, data, files=None, actor=None):
     """Validate and store the ticket's custom fields against its type's form (FormError listing the problems
-    when the engine refuses them; nothing is written then). Each save is a new submission: the history."""
+    when the engine refuses them; nothing is written then). Each save is a new submission: the history. A mobile
+    answer sent back as the ticket page showed it masked keeps the number stored before (answers_unmasked)."""
     with tenant_scope(ticket.organization_id):
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         link = TicketTypeForm.objects.select_related("form__current_version").filter(
             ticket_type_id=ticket.type_id).first()
         if link is None or link.form.current_version_id is None:
             raise TicketError(MSG_FIELDS_FORM_PURPOSE)
+        current = TicketFieldAnswers.objects.select_related("submission").filter(ticket=ticket, is_current=True).first()
+        data = answers_unmasked(schema=link.form.current_version.schema, data=data,
+                                stored=current.submission.data if current else None)
         submission = form_submit(form=link.form, data=data, files=files, source=FormSubmission.Source.STAFF,
                                  customer=ticket.customer, actor=actor)
         submission.outcome = {"ticket_id": ticket.pk, "number": ticket.number}
