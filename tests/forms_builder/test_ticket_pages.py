@@ -229,3 +229,23 @@ def test_saving_unchanged_a_masked_text_field_bound_to_the_customers_mobile_keep
     with tenant_scope(organization):
         customer.refresh_from_db()
         assert customer.mobile == "+8613900000001"
+
+
+def test_an_agent_reads_a_changed_intake_mobile_masked_in_the_tickets_and_the_customers_timelines(
+        client, organization, desk, ops_admin):
+    from forms_builder.services import submission_edit
+    from scrm.platform.timeline import customer_timeline
+
+    answers = {"name": "钱七", "mobile": "13600002222", "problem": "fault", "fault_code": "E33"}
+    with tenant_scope(organization):
+        form = published_form(organization, schema=repair_schema(ticket_type="install"))
+        submission = form_submit(form=form, data=answers)
+        submission_edit(submission=submission, data={**answers, "mobile": "13900000001"}, actor=ops_admin)
+        ticket = Ticket.objects.get(pk=submission.outcome["ticket_id"])
+    client.force_login(desk["agent"])
+    body = client.get(reverse("tickets:ticket-detail", args=[ticket.pk])).content.decode()
+    assert body.count("手机: 136****2222 → 139****0001") == 2  # the ticket's event and the customer's history
+    assert "13600002222" not in body and "13900000001" not in body
+    with tenant_scope(organization):  # who may reveal reads the customer's history in full, as before
+        entries, _next = customer_timeline(customer=ticket.customer, user=ops_admin)
+    assert "手机: +8613600002222 → +8613900000001" in next(e for e in entries if e.kind == "form-change").detail

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forms_builder.errors import FormError
 from forms_builder.models import Form, FormSubmission
-from forms_builder.selectors import answer_display, submission_text
+from forms_builder.selectors import answer_display, change_shown, mobile_keys, submission_text
 from forms_builder.services import answers_unmasked, form_submit
 from scrm.models import Channel, SettingsChange, Tag
 from scrm.platform.audit import settings_change_record
@@ -58,7 +58,8 @@ def intake_ticket_open(*, submission, routing, actor=None):
 def ticket_submission_edited(*, submission, change):
     """A form submission linked to a ticket (its intake form, or its custom fields) was changed after it was sent:
     an `updated` event on the ticket's timeline says who changed which answers, old → new (registered as the forms
-    app's edit listener; runs in submission_edit's transaction)."""
+    app's edit listener; runs in submission_edit's transaction). Every reader of the ticket reads its timeline, so
+    a mobile answer is written there masked, as in the description (the submission keeps the number)."""
     ticket_id = (submission.outcome or {}).get("ticket_id")
     if not ticket_id:
         return None
@@ -67,9 +68,11 @@ def ticket_submission_edited(*, submission, change):
         if ticket is None:
             return None
         ticket.save(update_fields=["updated_at"])  # the open ticket pages poll on it
+        keys = mobile_keys(submission.version.schema)
+        shown = [change_shown(c, keys) for c in change.changes]
         return event_write(ticket, TicketEvent.Kind.UPDATED, actor=change.by, after={"form_answers": {
             "form": submission.form.name, "submission": submission.pk, "by_customer": change.by_customer,
-            "changes": [{"label": c["label"], "before": c["before"], "after": c["after"]} for c in change.changes]}})
+            "changes": [{"label": c["label"], "before": c["before"], "after": c["after"]} for c in shown]}})
 
 
 @transaction.atomic
