@@ -89,8 +89,23 @@ def submission_for_edit(*, form, submission_id):
     return FormSubmission.objects.select_related("version").filter(form=form, pk=submission_id).first()
 
 
-def submission_changes(submission):
-    return submission.changes.select_related("by").order_by("-created_at", "-pk")
+def submission_changes(submission, *, masked):
+    """The submission's changes after sending, newest first, each with `rows`: its {"label", "before", "after"}
+    as the reader may see them, the answers to the version's mobile fields masked when `masked`
+    (forms_builder.permissions.masks_mobiles)."""
+    changes = list(submission.changes.select_related("by").order_by("-created_at", "-pk"))
+    keys = mobile_keys(submission.version.schema) if masked else set()
+    for change in changes:
+        change.rows = [change_shown(item, keys) for item in change.changes]
+    return changes
+
+
+def change_shown(item, keys):
+    """One stored change {"key", "label", "before", "after"} (values as people read them), its values masked when
+    its key is one of `keys` (mobile_keys)."""
+    if item.get("key") not in keys:
+        return item
+    return {**item, **{side: masked_mobile(item[side]) for side in ("before", "after") if item.get(side)}}
 
 
 def webhook_deliveries(form, *, limit=50):
@@ -125,12 +140,17 @@ def masked_mobile(value):
         return "*" * len(text)
 
 
+def mobile_keys(schema):
+    """The keys of a schema's fields whose answers are a person's number (holds_mobile)."""
+    return {field["key"] for field in schema_fields(schema) if holds_mobile(field)}
+
+
 def submission_data(submission, *, masked):
     """The submission's answers by key (as stored), the answers to its version's mobile fields masked when
     `masked` (forms_builder.permissions.masks_mobiles): what the API and the lists may hand out."""
     if not masked:
         return submission.data
-    keys = {field["key"] for field in schema_fields(submission.version.schema) if holds_mobile(field)}
+    keys = mobile_keys(submission.version.schema)
     return {key: masked_mobile(value) if key in keys and value not in (None, "") else value
             for key, value in submission.data.items()}
 
@@ -176,9 +196,10 @@ def submission_rows(submission, *, region_names=None, masked=False):
     return rows
 
 
-def submission_text(submission):
-    """The answers as plain text lines ("label：value"), for a ticket's description."""
-    return "\n".join(f"{row['label']}：{row['value']}" for row in submission_rows(submission))
+def submission_text(submission, *, masked):
+    """The answers as plain text lines ("label：value"), for a ticket's description (the answers to mobile fields
+    masked when `masked`)."""
+    return "\n".join(f"{row['label']}：{row['value']}" for row in submission_rows(submission, masked=masked))
 
 
 def form_file(*, submission_id, file_id):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forms_builder.crm import customer_fill, customer_write_back
-from forms_builder.engine import build_form
+from forms_builder.engine import build_form, raw_answers
 from forms_builder.errors import (
     MSG_FORM_CLOSED,
     MSG_MONEY_LOSS,
@@ -33,7 +33,14 @@ from forms_builder.keymap import (
 from forms_builder.logic import routing_for
 from forms_builder.models import Form, FormFile, FormSubmission, FormSubmissionChange, FormVersion
 from forms_builder.schema import NO_VALUE_TYPES, FieldType, empty_schema, schema_fields, schema_validate
-from forms_builder.selectors import answer_display, answer_fields, region_choices, region_choices_for
+from forms_builder.selectors import (
+    answer_display,
+    answer_fields,
+    masked_mobile,
+    mobile_keys,
+    region_choices,
+    region_choices_for,
+)
 from forms_builder.tokens import IDENTITY_PARAM, identity_token
 from forms_builder.webhooks import url_origin, webhook_enqueue
 from scrm.customers.phones import mask_mobile
@@ -238,6 +245,21 @@ def submission_validate(*, version, data, files=None, initial=None):
         problems = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
         raise FormError(MSG_SUBMISSION_INVALID, problems=problems)
     return form.answers, form.files_to_store
+
+
+def answers_unmasked(*, schema, data, stored):
+    """`data` (raw answers against `schema`) with each mobile answer sent back exactly as it was shown masked
+    (submission_data(..., masked=True) of the `stored` answers, same key) put back to the stored number: a form
+    pre-filled masked for a role that may not see the number keeps it when saved unchanged, and the stars are never
+    stored (nor written back to a customer). A number typed there is kept as typed."""
+    keys = [key for key in mobile_keys(schema) if (stored or {}).get(key) not in (None, "")]
+    if not keys or data is None:
+        return data
+    data = raw_answers(data).copy()
+    for key in keys:
+        if "".join(data.getlist(key)).strip() == masked_mobile(stored[key]):
+            data.setlist(key, [str(stored[key])])
+    return data
 
 
 def _store_files(submission, files, answers):

@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from forms_builder.models import FormSubmission, FormSubmissionChange
-from forms_builder.permissions import may_view_submissions
+from forms_builder.permissions import masks_mobiles, may_view_submissions
+from forms_builder.selectors import change_shown, mobile_keys
 from scrm.platform.access import user_can_use_module
 from scrm.platform.timeline import TimelineEntry
 
@@ -28,13 +29,16 @@ def submission_entries(*, customer, before, limit, user=None):
             title=_("Sent the form “%(form)s”") % {"form": submission.form.name},
             url=reverse("forms_builder:submission-detail", args=[submission.form_id, submission.pk]) if linked else "",
         )
+    masked = user is not None and masks_mobiles(user)  # as the customer's page beside it shows the mobile
     changes = FormSubmissionChange.objects.filter(submission__customer=customer).select_related(
-        "submission__form", "by")
+        "submission__form", "submission__version", "by")
     for change in _older(changes, before, limit):
         submission = change.submission
+        keys = mobile_keys(submission.version.schema) if masked else set()
+        rows = [change_shown(c, keys) for c in change.changes]
         yield TimelineEntry(
             at=change.created_at, kind="form-change", icon="bi-pencil-square",
             title=_("Answers of “%(form)s” changed") % {"form": submission.form.name},
-            detail="; ".join(f"{c['label']}: {c['before'] or '—'} → {c['after'] or '—'}" for c in change.changes),
+            detail="; ".join(f"{c['label']}: {c['before'] or '—'} → {c['after'] or '—'}" for c in rows),
             url=reverse("forms_builder:submission-detail", args=[submission.form_id, submission.pk]) if linked else "",
         )

@@ -412,10 +412,10 @@ class SubmissionDetailView(_FormsPage, TemplateView):
         form = self.get_form_obj(pk)
         submission = get_object_or_404(FormSubmission.objects.select_related("version", "customer", "submitted_by"),
                                        form=form, pk=submission_pk)
+        masked = masks_mobiles(self.request.user)
         return super().get_context_data(form=form, submission=submission,
-                                        rows=selectors.submission_rows(
-                                            submission, masked=masks_mobiles(self.request.user)),
-                                        changes=selectors.submission_changes(submission),
+                                        rows=selectors.submission_rows(submission, masked=masked),
+                                        changes=selectors.submission_changes(submission, masked=masked),
                                         may_edit=may_edit_submissions(self.request.user), **kwargs)
 
 

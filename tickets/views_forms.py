@@ -4,7 +4,7 @@ Loaded into the existing pages by htmx, so those pages stay as they are."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -12,7 +12,7 @@ from django.views import View
 from forms_builder.engine import build_form, logic_rules, region_tree
 from forms_builder.models import Form, FormSubmission
 from forms_builder.permissions import masks_mobiles
-from forms_builder.selectors import forms_published, region_choices_for, submission_rows
+from forms_builder.selectors import forms_published, region_choices_for, submission_data, submission_rows
 from forms_builder.views_public import sections_for_display, style_widgets
 from scrm.platform.access import ModuleRequiredMixin
 from tickets.errors import TicketError
@@ -61,7 +61,10 @@ def _panel_context(request, ticket, *, bound=None, error=""):
         context["fields_latest"] = latest
         context["fields_rows"] = submission_rows(latest.submission, masked=masked) if latest else []
         if context["may_work"] and ticket.status != "closed":
-            bound = bound or fields_form_for(form, initial=latest.submission.data if latest else None)
+            # Pre-filled as the answers above show them: a mobile masked for a role that masks (saved unchanged,
+            # ticket_fields_save keeps the number).
+            bound = bound or fields_form_for(
+                form, initial=submission_data(latest.submission, masked=masked) if latest else None)
             context["fields_sections"] = sections_for_display(form.current_version.schema, bound)
             context["fields_regions"] = bound.region_tree
             context["fields_logic"] = logic_rules(form.current_version.schema)
@@ -97,26 +100,14 @@ class TicketFormsPanelView(ModuleRequiredMixin, View):
 
 
 def custom_fields_posted(request):
-    """The custom fields of a POST ("cf-<key>" names), as the engine reads answers and files."""
-    data = {key.removeprefix(f"{FIELDS_PREFIX}-"): values for key, values in request.POST.lists()
-            if key.startswith(f"{FIELDS_PREFIX}-")}
+    """The custom fields of a POST ("cf-<key>" names), as the engine reads answers (a QueryDict) and files."""
+    data = QueryDict(mutable=True)
+    for key, values in request.POST.lists():
+        if key.startswith(f"{FIELDS_PREFIX}-"):
+            data.setlist(key.removeprefix(f"{FIELDS_PREFIX}-"), values)
     files = {key.removeprefix(f"{FIELDS_PREFIX}-"): upload for key, upload in request.FILES.items()
              if key.startswith(f"{FIELDS_PREFIX}-")}
-    return _MultiDict(data), files
-
-
-class _MultiDict(dict):
-    """{key: [values]} read as a QueryDict is: the last value, or the list for multiple choices."""
-
-    def get(self, key, default=None):
-        values = super().get(key)
-        return values[-1] if values else default
-
-    def getlist(self, key):
-        return list(super().get(key, []))
-
-    def __getitem__(self, key):
-        return self.get(key)
+    return data, files
 
 
 class TicketTypeFieldsView(ModuleRequiredMixin, View):

@@ -8,7 +8,7 @@ import openpyxl
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from forms_builder.services import form_submit
+from forms_builder.services import form_submit, submission_edit
 from scrm.models import DataScope, MaskedField, Role
 from scrm.platform.tenancy import tenant_scope
 from scrm.services import role_assign, role_save
@@ -61,3 +61,31 @@ def test_a_role_that_masks_mobiles_sees_them_masked_on_every_submissions_page_an
     workbook = client.get(reverse("forms_builder:submission-export-xlsx", args=[repair.pk])).content
     values = {cell.value for row in openpyxl.load_workbook(io.BytesIO(workbook)).active.iter_rows() for cell in row}
     assert MASKED in values and not any(FULL in str(value) for value in values)
+
+
+def _history(response):
+    """The 'Changes after sending' card of a submission's page."""
+    assert response.status_code == 200
+    return response.content.decode().split('data-testid="submission-history"', 1)[1]
+
+
+def test_the_edit_history_shows_a_changed_mobile_masked_to_a_role_that_masks(client, organization, ops_admin,
+                                                                              make_user, repair):
+    submission = _submitted(organization, repair)
+    with tenant_scope(organization):
+        submission_edit(submission=submission, data={**GOOD, "mobile": "13900000001"}, actor=ops_admin)
+    url = reverse("forms_builder:submission-detail", args=[repair.pk, submission.pk])
+    supervisor = make_user(organization, Role.SUPERVISOR, username="supervisor-acme")
+    client.force_login(supervisor)  # may reveal: old → new in full, as before
+    history = _history(client.get(url))
+    assert FULL in history and "13900000001" in history
+
+    with tenant_scope(organization):
+        role = role_save(organization=organization, by=ops_admin, name="外包质检", permissions=[],
+                         modules=["forms"], data_scope=DataScope.ORGANIZATION, masked_fields=[MaskedField.MOBILE])
+        role_assign(role=role, user=supervisor, by=ops_admin)
+    body = client.get(url).content.decode()
+    assert f"{MASKED}</del> → 139****0001" in _history(client.get(url))
+    assert FULL not in body and "13900000001" not in body
+    with tenant_scope(organization):  # the record itself stays whole
+        assert submission.changes.get().changes[0]["after"] == "+8613900000001"

@@ -120,3 +120,132 @@ def test_an_agent_reads_the_intake_mobile_masked_as_the_customer_panel_shows_it(
     assert "136****2222" in panel and "13600002222" not in panel
     client.force_login(ops_admin)  # who may reveal it reads it
     assert "13600002222" in client.get(url).content.decode()
+
+
+def test_an_intake_tickets_description_carries_the_mobile_masked(client, organization, desk, ops_admin):
+    with tenant_scope(organization):
+        form = published_form(organization, schema=repair_schema(ticket_type="install"))
+        submission = form_submit(form=form, data={"name": "钱七", "mobile": "13900000001", "problem": "fault",
+                                                  "fault_code": "E33"})
+        ticket = Ticket.objects.get(pk=submission.outcome["ticket_id"])
+    page = reverse("tickets:ticket-detail", args=[ticket.pk])
+    client.force_login(desk["agent"])
+    body = client.get(page).content.decode()
+    description = body.split('data-testid="ticket-description"', 1)[1].split("</div></div>", 1)[0]
+    assert "手机：139****0001" in description and "故障代码：E33" in description
+    assert "13900000001" not in body
+    # Who may reveal the number still reads it where it is kept: the intake answers and the customer.
+    client.force_login(ops_admin)
+    assert "13900000001" in client.get(reverse("tickets:ticket-forms", args=[ticket.pk])).content.decode()
+    with tenant_scope(organization):
+        assert submission.data["mobile"] == ticket.customer.mobile == "+8613900000001"
+
+
+def test_an_intake_tickets_subject_taken_from_a_mobile_field_is_masked(organization):
+    with tenant_scope(organization):
+        form = published_form(organization, schema=repair_schema(subject_field="mobile"))
+        submission = form_submit(form=form, data={"name": "钱七", "mobile": "13900000001", "problem": "fault",
+                                                  "fault_code": "E33"})
+        assert Ticket.objects.get(pk=submission.outcome["ticket_id"]).subject == "报修：139****0001"
+
+
+CONTACT_FIELDS = {"sections": [{"key": "s", "fields": [
+    {"key": "address", "type": "text", "label": "安装地址", "required": True},
+    {"key": "contact", "type": "mobile", "label": "现场联系电话"},
+]}]}
+
+
+@pytest.fixture
+def contact_ticket(organization, desk):
+    """A ticket whose type's custom fields hold a mobile, answered 13900000001."""
+    from tests.tickets.factories import CustomerFactory
+    from tickets.services.forms import ticket_fields_save, ticket_type_set_form
+    from tickets.services.lifecycle import ticket_open
+
+    with tenant_scope(organization):
+        fields = published_form(organization, slug="site-contact", purpose=Form.Purpose.TICKET_FIELDS,
+                                schema=CONTACT_FIELDS, name="现场联系")
+        ticket_type_set_form(ticket_type=desk["type"], form=fields)
+        ticket = ticket_open(organization=organization, customer=CustomerFactory(organization=organization),
+                             subject="装空调", description="", channel="phone", type=desk["type"])
+        ticket_fields_save(ticket=ticket, data={"address": "人民路8号", "contact": "13900000001"})
+    return ticket
+
+
+def _current_answers(organization, ticket):
+    with tenant_scope(organization):
+        return TicketFieldAnswers.objects.get(ticket=ticket, is_current=True).submission.data
+
+
+def test_an_agent_edits_the_custom_fields_with_a_mobile_shown_masked_and_kept_when_unchanged(
+        client, organization, desk, make_user, contact_ticket):
+    from tests.tickets.factories import AgentProfileFactory
+    from tickets.models import QueueMembership
+
+    supervisor = make_user(organization, Role.SUPERVISOR, username="lead")
+    with tenant_scope(organization):
+        QueueMembership.objects.create(organization=organization, queue=desk["queue"],
+                                       agent=AgentProfileFactory(user=supervisor))
+    url = reverse("tickets:ticket-forms", args=[contact_ticket.pk])
+    client.force_login(desk["agent"])
+    panel = client.get(url).content.decode()
+    assert 'name="cf-contact"' in panel and 'value="139****0001"' in panel
+    assert "13900000001" not in panel
+
+    saved = client.post(url, {"cf-address": "人民路9号", "cf-contact": "139****0001"})  # the number left as shown
+
+    assert saved.status_code == 200 and "13900000001" not in saved.content.decode()
+    assert _current_answers(organization, contact_ticket) == {"address": "人民路9号", "contact": "+8613900000001"}
+    client.post(url, {"cf-address": "人民路9号", "cf-contact": "13700002222"})  # a new number typed replaces it
+    assert _current_answers(organization, contact_ticket)["contact"] == "+8613700002222"
+    client.force_login(supervisor)  # who may reveal it gets the form filled as before: the number in full
+    assert 'value="+8613700002222"' in client.get(url).content.decode()
+
+
+def test_saving_unchanged_a_masked_text_field_bound_to_the_customers_mobile_keeps_the_customers_number(
+        client, organization, desk):
+    from tests.tickets.factories import CustomerFactory
+    from tickets.services.forms import ticket_fields_save, ticket_type_set_form
+    from tickets.services.lifecycle import ticket_open
+
+    bound = {"sections": [{"key": "s", "fields": [
+        {"key": "address", "type": "text", "label": "安装地址", "required": True},
+        {"key": "phone", "type": "text", "label": "联系电话", "bind": "customer.mobile"},
+    ]}]}
+    with tenant_scope(organization):
+        fields = published_form(organization, slug="bound-phone", purpose=Form.Purpose.TICKET_FIELDS, schema=bound)
+        ticket_type_set_form(ticket_type=desk["type"], form=fields)
+        customer = CustomerFactory(organization=organization, mobile="+8613900000001")
+        ticket = ticket_open(organization=organization, customer=customer, subject="装空调", description="",
+                             channel="phone", type=desk["type"])
+        ticket_fields_save(ticket=ticket, data={"address": "人民路8号", "phone": "13900000001"})
+    url = reverse("tickets:ticket-forms", args=[ticket.pk])
+    client.force_login(desk["agent"])
+    assert 'value="139****0001"' in client.get(url).content.decode()
+
+    assert client.post(url, {"cf-address": "人民路9号", "cf-phone": "139****0001"}).status_code == 200
+
+    assert _current_answers(organization, ticket)["phone"] == "13900000001"  # never the stars
+    with tenant_scope(organization):
+        customer.refresh_from_db()
+        assert customer.mobile == "+8613900000001"
+
+
+def test_an_agent_reads_a_changed_intake_mobile_masked_in_the_tickets_and_the_customers_timelines(
+        client, organization, desk, ops_admin):
+    from forms_builder.services import submission_edit
+    from scrm.platform.timeline import customer_timeline
+
+    answers = {"name": "钱七", "mobile": "13600002222", "problem": "fault", "fault_code": "E33"}
+    with tenant_scope(organization):
+        form = published_form(organization, schema=repair_schema(ticket_type="install"))
+        submission = form_submit(form=form, data=answers)
+        submission_edit(submission=submission, data={**answers, "mobile": "13900000001"}, actor=ops_admin)
+        ticket = Ticket.objects.get(pk=submission.outcome["ticket_id"])
+    client.force_login(desk["agent"])
+    body = client.get(reverse("tickets:ticket-detail", args=[ticket.pk])).content.decode()
+    assert body.count("手机: 136****2222 → 139****0001") == 2  # the ticket's event and the customer's history
+    assert "13600002222" not in body and "13900000001" not in body
+    with tenant_scope(organization):  # who may reveal reads the customer's history in full, as before
+        entries, _next = customer_timeline(customer=ticket.customer, user=ops_admin)
+    assert "手机: +8613600002222 → +8613900000001" in next(e for e in entries if e.kind == "form-change").detail

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from forms_builder.errors import FormError
 from forms_builder.models import Form, FormSubmission
-from forms_builder.selectors import answer_display, submission_text
-from forms_builder.services import form_submit
+from forms_builder.selectors import answer_display, change_shown, mobile_keys, submission_text
+from forms_builder.services import answers_unmasked, form_submit
 from scrm.models import Channel, SettingsChange, Tag
 from scrm.platform.audit import settings_change_record
 from scrm.platform.tenancy import tenant_scope
@@ -29,14 +29,18 @@ def _subject(submission):
     schema = submission.version.schema
     key = (schema.get("intake") or {}).get("subject_field")
     field = next((f for s in schema["sections"] for f in s["fields"] if f["key"] == key), None) if key else None
-    shown = answer_display(field, submission.data.get(key)) if field else ""
+    shown = answer_display(field, submission.data.get(key), masked=True) if field else ""
     return f"{submission.form.name}：{shown}" if shown else submission.form.name
 
 
 def intake_ticket_open(*, submission, routing, actor=None):
     """Open the ticket of an intake submission: type, queue, priority and tags as the form's intake rules chose
     (codes of this organization; an unknown code is ignored and the ticket routing rules decide), the answers as
-    its description."""
+    its description.
+
+    The subject and description are text every reader of the ticket sees, whatever their role, so the answers to
+    mobile fields are written masked (139****0001); the number stays on the submission and on the customer, where
+    the roles that may see it read it."""
     with tenant_scope(submission.organization_id):
         type_ = (TicketType.objects.filter(code=routing["ticket_type"], is_active=True).first()
                  if routing.get("ticket_type") else None)
@@ -44,7 +48,7 @@ def intake_ticket_open(*, submission, routing, actor=None):
         tags = list(Tag.objects.filter(name__in=routing.get("tags", ())))
         ticket = ticket_open(
             organization=submission.organization, customer=submission.customer, subject=_subject(submission),
-            description=submission_text(submission), channel=Channel.WEB_FORM,
+            description=submission_text(submission, masked=True), channel=Channel.WEB_FORM,
             source_ref=SOURCE_REF % submission.pk, type=type_, priority=routing.get("priority"), queue=queue,
             tags=tags, actor=actor,
         )
@@ -54,7 +58,8 @@ def intake_ticket_open(*, submission, routing, actor=None):
 def ticket_submission_edited(*, submission, change):
     """A form submission linked to a ticket (its intake form, or its custom fields) was changed after it was sent:
     an `updated` event on the ticket's timeline says who changed which answers, old → new (registered as the forms
-    app's edit listener; runs in submission_edit's transaction)."""
+    app's edit listener; runs in submission_edit's transaction). Every reader of the ticket reads its timeline, so
+    a mobile answer is written there masked, as in the description (the submission keeps the number)."""
     ticket_id = (submission.outcome or {}).get("ticket_id")
     if not ticket_id:
         return None
@@ -63,9 +68,11 @@ def ticket_submission_edited(*, submission, change):
         if ticket is None:
             return None
         ticket.save(update_fields=["updated_at"])  # the open ticket pages poll on it
+        keys = mobile_keys(submission.version.schema)
+        shown = [change_shown(c, keys) for c in change.changes]
         return event_write(ticket, TicketEvent.Kind.UPDATED, actor=change.by, after={"form_answers": {
             "form": submission.form.name, "submission": submission.pk, "by_customer": change.by_customer,
-            "changes": [{"label": c["label"], "before": c["before"], "after": c["after"]} for c in change.changes]}})
+            "changes": [{"label": c["label"], "before": c["before"], "after": c["after"]} for c in shown]}})
 
 
 @transaction.atomic
@@ -109,13 +116,17 @@ def ticket_log_with_fields(*, fields_data, fields_files=None, **kwargs):
 @transaction.atomic
 def ticket_fields_save(*, ticket, data, files=None, actor=None):
     """Validate and store the ticket's custom fields against its type's form (FormError listing the problems
-    when the engine refuses them; nothing is written then). Each save is a new submission: the history."""
+    when the engine refuses them; nothing is written then). Each save is a new submission: the history. A mobile
+    answer sent back as the ticket page showed it masked keeps the number stored before (answers_unmasked)."""
     with tenant_scope(ticket.organization_id):
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         link = TicketTypeForm.objects.select_related("form__current_version").filter(
             ticket_type_id=ticket.type_id).first()
         if link is None or link.form.current_version_id is None:
             raise TicketError(MSG_FIELDS_FORM_PURPOSE)
+        current = TicketFieldAnswers.objects.select_related("submission").filter(ticket=ticket, is_current=True).first()
+        data = answers_unmasked(schema=link.form.current_version.schema, data=data,
+                                stored=current.submission.data if current else None)
         submission = form_submit(form=link.form, data=data, files=files, source=FormSubmission.Source.STAFF,
                                  customer=ticket.customer, actor=actor)
         submission.outcome = {"ticket_id": ticket.pk, "number": ticket.number}
