@@ -122,11 +122,15 @@ class ReconciliationHomeView(_Perm, TemplateView):
     template_name = "settlement/reconciliation_home.html"
     permission = "settlement.view_reconciliationrun"
 
-    def get_context_data(self, **kwargs):
-        yesterday = timezone.localdate() - timedelta(days=1)
-        form = _styled(RunForm(initial={"period_start": yesterday}))
-        return super().get_context_data(tiles=selectors.channel_tiles(), form=form,
-                                        runs=list(selectors.run_list()[:20]), **kwargs)
+    def get_context_data(self, form=None, **kwargs):
+        if form is None:
+            form = RunForm(initial={"period_start": timezone.localdate() - timedelta(days=1)})
+        # A run refused for a day with no statement names the day and links the channel's upload, for who may.
+        no_statement = form.missing_statement
+        return super().get_context_data(tiles=selectors.channel_tiles(), form=_styled(form),
+                                        runs=list(selectors.run_list()[:20]), no_statement=no_statement,
+                                        may_import=bool(no_statement) and self.request.user.has_perm(IMPORT_PERMISSION),
+                                        **kwargs)
 
 
 class ReconciliationRunView(_Perm, View):
@@ -134,6 +138,10 @@ class ReconciliationRunView(_Perm, View):
 
     def post(self, request):
         form = RunForm(request.POST)
+        if not form.is_valid() and form.missing_statement is not None:
+            # The home page again, the form as filled in, saying which statement to upload first (with its link).
+            home = ReconciliationHomeView(request=request, args=(), kwargs={})
+            return home.render_to_response(home.get_context_data(form=form))
         if not form.is_valid():
             for message in form_error_messages(form):
                 messages.error(request, message)

@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Ticket
 
+# The empty queue's sentence: "take the next one" only to who can (the 领取下一个 button's rule, may_take_next).
+EMPTY_TEXT_TAKE_NEXT = _("No ticket here. Change the filters, or take the next one.")
+EMPTY_TEXT = _("No ticket here. Change the filters.")
+
 
 class TicketTable(tables.Table):
     select = tables.CheckBoxColumn(accessor="pk")
@@ -24,4 +28,4 @@ class TicketTable(tables.Table):
         model = Ticket
         fields = ("select", "number", "subject", "customer", "status", "priority", "sla", "queue", "assignee",
                   "type", "created_at")
-        empty_text = _("No ticket here. Change the filters, or take the next one.")
+        empty_text = EMPTY_TEXT

@@ -76,7 +76,7 @@ from tickets.permissions import (
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.services._core import TRANSITIONS
 from tickets.services.delivery import SMS_TEXT_LIMIT, sms_available
-from tickets.tables import TicketTable
+from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_TAKE_NEXT, TicketTable
 
 PER_PAGE = 25
 MSG_TRANSFERRED_AWAY = gettext_lazy("Ticket %(number)s transferred to queue “%(queue)s”: that queue is not one of "
@@ -121,18 +121,20 @@ class _QueuePage(ModuleRequiredMixin, TemplateView):
         request = self.request
         ticket_filter = TicketFilter(request.GET, queryset=self.tickets(), request=request)
         answers = custom_field_filters(request.GET)  # the chosen type's custom fields, if it has any
-        table = TicketTable(tickets_with_answers(ticket_filter.qs, answers))
+        work = may_work(request.user)
+        # Offered only to whom it can give a ticket: clicking it without an agent profile only said so.
+        take_next = work and selectors.user_takes_from_queues(user=request.user)
+        table = TicketTable(tickets_with_answers(ticket_filter.qs, answers),
+                            empty_text=EMPTY_TEXT_TAKE_NEXT if take_next else EMPTY_TEXT)
         TableRequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": CappedCountPaginator}).configure(
             table)
         query = request.GET.copy()
         query.pop("page", None)
-        work = may_work(request.user)
         return super().get_context_data(
             page=self.page, title=self.title, filter=ticket_filter, answers=answers, table=table,
             filter_query=query.urlencode(),
             sla_choices=sla_state_choices(), may_work=work, may_assign_others=may_assign_others(request.user),
-            # Offered only to whom it can give a ticket: clicking it without an agent profile only said so.
-            may_take_next=work and selectors.user_takes_from_queues(user=request.user),
+            may_take_next=take_next,
             may_log=may_log_tickets(request.user), may_see_board=may_see_board(request.user),
             bulk_actions=BulkActionForm.ACTIONS, priorities=Ticket.Priority.choices,
             tags=Tag.objects.select_related("group").only("id", "name", "group__name") if work else (),

@@ -3,6 +3,7 @@
 import hashlib
 from datetime import timedelta
 
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.http import QueryDict
@@ -10,9 +11,40 @@ from django.utils import timezone
 
 from scrm.customers.filters import CustomerFilter
 from scrm.customers.phones import mask_mobile, mask_name
-from scrm.models import ChannelIdentity, Customer, CustomerConflict, CustomerMerge, PiiReveal, Segment, Tag
+from scrm.models import (
+    ChannelIdentity,
+    Customer,
+    CustomerConflict,
+    CustomerMerge,
+    CustomRoleAssignment,
+    PiiReveal,
+    Segment,
+    Tag,
+    User,
+)
 from scrm.paginators import capped_count
 from scrm.selectors import customer_visible_q
+
+# Who may own a customer: who may work it, i.e. change customers (ops, supervisors, agents; not finance, viewers).
+OWNER_PERMISSION = ("scrm", "change_customer")
+
+
+def customer_owner_choices(*, keep=None):
+    """The users a customer may be given to as its owner (the edit page, the list's bulk 设置负责人, the API):
+    active users holding OWNER_PERMISSION as `has_perm` reads it (a preset role, an active custom role, their own
+    grant, or superuser). `keep`: the current owner's id, still offered so an edit that leaves it saves."""
+    app_label, codename = OWNER_PERMISSION
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    holders = (Q(is_superuser=True)
+               | Q(pk__in=User.groups.through.objects.filter(group__permissions__in=permission).values("user_id"))
+               | Q(pk__in=User.user_permissions.through.objects.filter(permission__in=permission)
+                   .values("user_id"))
+               | Q(pk__in=CustomRoleAssignment.objects.filter(role__is_active=True,
+                                                             role__grants__permission__in=permission)
+                   .values("user_id")))
+    if keep is not None:
+        holders |= Q(pk=keep)
+    return User.objects.filter(holders, is_active=True).order_by("username")
 
 
 def customer_list(*, user=None, include_merged=False):

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from scrm.customers.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
-from scrm.models import Channel, ChannelIdentity, Customer, Region, User
+from scrm.customers.selectors import customer_owner_choices
+from scrm.models import Channel, ChannelIdentity, Customer, Region
 from scrm.serializers import CleanTextMixin
 from scrm.text import MSG_UNSTORABLE, clean_tree, is_storable
 
@@ -43,7 +44,9 @@ class CustomerSerializer(CleanTextMixin, serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["region"].queryset = Region.objects.all()
-            self.fields["owner"].queryset = User.objects.all()
+            # As the pages offer: who may own a customer (and the one who owns this one).
+            keep = self.instance.owner_id if isinstance(self.instance, Customer) else None
+            self.fields["owner"].queryset = customer_owner_choices(keep=keep)
 
     def validate_mobile(self, value):
         try:

@@ -24,7 +24,8 @@ from scrm.platform.timeline import customer_timeline
 
 
 def _owners(request):
-    return User.objects.filter(is_active=True).order_by("username")
+    """Whom the bulk 设置负责人 offers: who may own a customer (the edit page's and the API's rule)."""
+    return selectors.customer_owner_choices()
 
 
 def _get_customer(request, pk):
@@ -56,6 +57,8 @@ class CustomerListView(ModuleRequiredMixin, TemplateView):
             segments=selectors.segment_list_with_counts(user=request.user),
             segment_form=SegmentForm(initial={"query": query}), filter_query=query,
             tags=Tag.objects.select_related("group"), owners=_owners(request),
+            # The filter finds the customers of any active user (one may own customers from before the rule).
+            filter_owners=User.objects.filter(is_active=True).order_by("username"),
             bulk_actions=BulkActionForm.ACTIONS, **kwargs,
         )
 

@@ -12,7 +12,7 @@ from scrm.customers import selectors, services
 from scrm.customers.forms import CustomerForm
 from scrm.customers.phones import mask_mobile, mask_name
 from scrm.errors import ScrmError
-from scrm.models import Channel, Customer, Region, User
+from scrm.models import Channel, Customer, Region
 from scrm.platform.access import ModuleRequiredMixin
 
 
@@ -29,8 +29,10 @@ class _CustomerFormPage(ModuleRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
+        # Who may own a customer, as the list's bulk 设置负责人 offers (and the current owner, so an edit keeps it).
+        owners = selectors.customer_owner_choices(keep=self.customer.owner_id if self.customer else None)
         return {**super().get_form_kwargs(), "customer": self.customer,
-                "regions": Region.objects.order_by("path"), "owners": User.objects.filter(is_active=True)}
+                "regions": Region.objects.order_by("path"), "owners": owners}
 
     def get_context_data(self, **kwargs):
         form = kwargs.get("form")

@@ -62,6 +62,15 @@ def statement_day_imported(*, channel, day):
     return StatementLine.objects.filter(channel=channel, bill_date=day).exists()
 
 
+def statement_days_missing(*, channel, first, last):
+    """The days of the period no statement of the channel has been imported for, in order (one query): reconciling
+    such a day would only list each of its orders as unpaid by the channel."""
+    imported = set(StatementLine.objects.filter(channel=channel, bill_date__range=(first, last))
+                   .order_by().values_list("bill_date", flat=True).distinct())
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)
+            if first + timedelta(days=n) not in imported]
+
+
 def run_trend(*, channel, last_day, days=30):
     """The channel's one-day runs of the `days` statement days up to `last_day`, oldest first."""
     return list(ReconciliationRun.objects.filter(channel=channel, period_start__gt=last_day - timedelta(days=days),

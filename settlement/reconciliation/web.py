@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from settlement.models import Discrepancy, MatchClass, PaymentChannel, Store
+from settlement.reconciliation import selectors
 from settlement.reconciliation.labels import RESOLUTION_LABELS
 from settlement.reconciliation.services import MAX_RUN_DAYS, RESOLUTION_CODES
 from tickets.models import Queue
@@ -101,12 +102,16 @@ class DiscrepancyTable(tables.Table):
 
 
 MSG_TOO_LONG = _("Reconcile at most %(days)s days at once.")
+# The run form on a day with no statement imported (the day report offers the upload instead of a run of nothing).
+MSG_NO_STATEMENT = _("No %(channel)s statement has been imported for %(days)s yet: upload it first, then reconcile.")
 
 
 class RunForm(forms.Form):
     channel = forms.ModelChoiceField(label=_("Channel"), queryset=PaymentChannel.objects.none())
     period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    missing_statement = None  # the channel whose statement of a day of the period is not imported
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,6 +124,13 @@ class RunForm(forms.Form):
             raise forms.ValidationError(_("The period ends before it starts."))
         if first and last and (last - first).days > MAX_RUN_DAYS:
             raise forms.ValidationError(MSG_TOO_LONG % {"days": MAX_RUN_DAYS})
+        channel = data.get("channel")
+        if channel and first:
+            missing = selectors.statement_days_missing(channel=channel, first=first, last=last or first)
+            if missing:
+                self.missing_statement = channel  # the page links its upload
+                raise forms.ValidationError(MSG_NO_STATEMENT % {
+                    "channel": channel.name, "days": ", ".join(f"{day:%Y-%m-%d}" for day in missing)})
         return data
 
 

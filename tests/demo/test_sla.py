@@ -1,13 +1,17 @@
 """The demo organization's SLA: two calendars, two policies with ladders, tickets in every SLA state, once."""
 
+import re
+
 import pytest
 from django.core.management import call_command
+from django.template import Context, Template
+from django.utils import translation
 
 from scrm.models import Organization
 from scrm.platform.tenancy import tenant_scope
 from sla.models import BusinessCalendar, CalendarDay, SLAPolicy
 from sla.state import sla_state_annotate
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketEvent
 
 
 @pytest.mark.django_db
@@ -25,3 +29,35 @@ def test_seed_demo_gives_calendars_policies_and_every_sla_state_once(demo_seeded
 
     with tenant_scope(organization):
         assert (Ticket.objects.count(), SLAPolicy.objects.count(), CalendarDay.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_seed_demo_pending_tickets_read_paused_since_they_went_pending(demo_seeded):
+    """The demo's tickets waiting on the customer have their clock paused from the moment they went pending, as
+    the status service pauses it: a due time passing after that is no breach, so they read 已暂停 (only one that
+    missed a target before it went pending reads 已超时, as in the product)."""
+    organization = Organization.objects.get(slug="demo")
+    badge = Template("{% load sla %}{% sla_badge ticket %}")
+    with tenant_scope(organization), translation.override("zh-hans"):
+        pending = list(sla_state_annotate(Ticket.objects.filter(status=Ticket.Status.PENDING, sla_policy__isnull=False)
+                                          .exclude(subject__startswith="【SLA 演示】")))
+        assert len(pending) >= 5
+        paused = 0
+        for ticket in pending:
+            went = (TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.STATUS, after__status="pending")
+                    .latest("created_at", "pk").created_at)
+            assert ticket.paused_since == went, ticket.number
+            assert TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.SLA_PAUSED).created_at == went
+            assert ticket.next_escalation_at is None
+            dues = [ticket.next_response_due_at, ticket.resolution_due_at]
+            if ticket.first_response_at is None:
+                dues.append(ticket.first_response_due_at)
+            missed_before = ticket.sla_breached or any(due is not None and due <= went for due in dues)
+            shown = re.sub(r"<[^>]+>", " ", badge.render(Context({"ticket": ticket})))  # what the badge reads
+            if missed_before:
+                assert ticket.sla_state == "breached" and "已超时" in shown, ticket.number
+            else:
+                assert ticket.sla_state == "paused", ticket.number
+                assert "已暂停" in shown and "已超时" not in shown, (ticket.number, shown)
+                paused += 1
+        assert paused  # most missed their first response before they went pending: those stay 已超时

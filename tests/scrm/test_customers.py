@@ -309,7 +309,8 @@ def test_list_page_queries_do_not_grow_with_rows(scoped, tags, agent, django_ass
         customers_tag(customers=[c], tags=list(tags.values()))
     client = _client(agent)
     client.get("/customers/")  # the session is written on the first request
-    with django_assert_max_num_queries(16):
+    # 17: the owner filter lists every active user, the bulk 设置负责人 only who may own a customer (one query each).
+    with django_assert_max_num_queries(17):
         response = client.get("/customers/")
     assert response.content.decode().count('name="ids"') == 25
 
@@ -457,3 +458,34 @@ def test_a_viewer_gets_no_row_checkboxes_on_the_customer_list(scoped, make_user,
     assert "王小明" in viewer_page
     assert 'name="ids"' not in viewer_page and "data-select-all" not in viewer_page
     assert 'name="ids"' in supervisor_page and 'data-testid="bulk-form"' in supervisor_page
+
+
+def test_bulk_set_owner_offers_only_who_may_own_a_customer(scoped, agent, supervisor, make_user):
+    """The list's bulk 设置负责人 offered finance and viewer users, who cannot work a customer; it now offers who
+    may change customers (agents, supervisors, ops), as the edit page and the API do, and refuses anyone else."""
+    finance = make_user(scoped, Role.FINANCE, username="fin-acme")
+    viewer = make_user(scoped, Role.VIEWER, username="view-acme")
+    ops = make_user(scoped, Role.OPS_ADMIN, username="ops-acme")
+    customer = customer_create(organization=scoped, display_name="甲")
+    client = _client(supervisor)
+    page = client.get("/customers/").content.decode()
+    offered = page.split('id="bulk-owner"')[1].split("</select>")[0]
+    for user in (agent, supervisor, ops):
+        assert f'<option value="{user.pk}">' in offered, user.username
+    for user in (finance, viewer):
+        assert f'<option value="{user.pk}">' not in offered, user.username
+    # Finding customers by owner still lists any user.
+    assert f'<option value="{finance.pk}"' in page.split('id="id_owner"')[1].split("</select>")[0]
+    edit = client.get(f"/customers/{customer.pk}/edit/").content.decode()
+    edit_owners = edit.split('name="owner"')[1].split("</select>")[0]
+    assert f'value="{agent.pk}"' in edit_owners and f'value="{finance.pk}"' not in edit_owners
+    response = client.post("/customers/bulk/", {"action": "owner", "ids": [customer.pk], "owner": finance.pk})
+    assert response.status_code == 302
+    assert Customer.objects.get(pk=customer.pk).owner is None
+    client.post("/customers/bulk/", {"action": "owner", "ids": [customer.pk], "owner": ops.pk})
+    assert Customer.objects.get(pk=customer.pk).owner == ops
+    api = APIClient()
+    api.force_authenticate(supervisor)
+    assert api.patch(f"/api/v1/customers/{customer.pk}/", {"owner": viewer.pk}, format="json").status_code == 400
+    assert api.patch(f"/api/v1/customers/{customer.pk}/", {"owner": agent.pk}, format="json").status_code == 200
+    assert Customer.objects.get(pk=customer.pk).owner == agent

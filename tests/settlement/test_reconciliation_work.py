@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from scrm.models import Role
@@ -23,6 +23,7 @@ from settlement.reconciliation.services import (
     reconciliation_dry_run,
     reconciliation_run,
 )
+from settlement.reconciliation.web import MSG_NO_STATEMENT
 from tests.scrm.factories import OrganizationFactory
 from tests.settlement.recon import DAY, local, make_channel, make_order, make_statement, make_store, pay
 
@@ -317,3 +318,30 @@ def test_finance_reads_a_discrepancys_ticket_number_ops_follow_its_link(client, 
     for url in ("/settlement/discrepancies/", f"/settlement/discrepancies/{d.pk}/"):
         assert link in client.get(url).content.decode(), url
     assert client.get(f"/tickets/{d.ticket_id}/").status_code == 200
+
+
+def test_the_run_form_refuses_a_day_with_no_statement_and_links_its_upload(client, finance, organization, channel,
+                                                                             store):
+    """The home page's run form reconciled a day no statement was imported for: a run of nothing (or of every order
+    as unpaid by the channel). It now refuses, naming the day and the channel, and links the channel's upload."""
+    make_order(store, "N1", "20.00")
+    make_statement(channel, lines=[pay("N1", "20.00")])  # DAY has its statement, the day after has none
+    empty_day = DAY + timedelta(days=1)
+    client.force_login(finance)
+    response = client.post("/settlement/reconciliation/run/", {"channel": channel.pk, "period_start": empty_day})
+    assert response.status_code == 200
+    refusal = response.content.decode().split('data-testid="no-statement"')[1].split("</div>")[0]
+    with translation.override("zh-hans"):
+        expected = str(MSG_NO_STATEMENT % {"channel": channel.name, "days": f"{empty_day:%Y-%m-%d}"})
+    assert expected in refusal
+    assert f"{empty_day:%Y-%m-%d}" in refusal and channel.name in refusal
+    assert f'href="/settlement/statements/upload/?channel={channel.pk}"' in refusal
+    # A period reaching past the imported day is refused the same way, naming only the missing day.
+    response = client.post("/settlement/reconciliation/run/",
+                           {"channel": channel.pk, "period_start": DAY, "period_end": empty_day})
+    assert expected in response.content.decode()
+    with tenant_scope(organization):
+        assert not ReconciliationRun.objects.exists()
+    # The day with its statement still reconciles from the same form.
+    response = client.post("/settlement/reconciliation/run/", {"channel": channel.pk, "period_start": DAY})
+    assert response.status_code == 302 and "report" in response["Location"]

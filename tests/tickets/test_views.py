@@ -24,6 +24,7 @@ from tickets.errors import (
 )
 from tickets.models import Comment, Queue, RoutingRule, Ticket, TicketEvent, TicketTag
 from tickets.services import ticket_add_message, ticket_assign
+from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_TAKE_NEXT
 from tickets.views import MSG_TRANSFERRED_AWAY
 
 pytestmark = pytest.mark.django_db
@@ -693,3 +694,16 @@ def test_take_next_is_offered_only_to_who_can_take_from_a_queue(desk):
     assert 'data-testid="take-next"' in agent_page
     assert 'data-testid="take-next"' not in boss_page
     assert 'data-testid="ticket-create"' in boss_page  # what they may do is still offered
+
+
+def test_an_empty_queue_suggests_take_next_only_to_who_can_take_from_a_queue(desk, make_user):
+    """The empty queue said '…或领取下一个工单' to a supervisor without agent profile and to viewers, who have no
+    领取下一个 button; the sentence now follows the button's rule."""
+    nothing = "/tickets/queues/?q=不存在的工单"
+    agent_page = _client(desk["agent"]).get(nothing).content.decode()
+    assert _zh(EMPTY_TEXT_TAKE_NEXT) in agent_page and 'data-testid="take-next"' in agent_page
+    for user in (desk["supervisor"], make_user(desk["org"], Role.VIEWER)):
+        page = _client(user).get(nothing).content.decode()
+        assert 'data-testid="take-next"' not in page
+        assert _zh(EMPTY_TEXT) in page
+        assert _zh(EMPTY_TEXT_TAKE_NEXT) not in page and "领取下一个工单" not in page
