@@ -331,12 +331,14 @@ def submission_edit(*, submission, data, files=None, actor=None, by_customer=Fal
     """Change a sent submission's answers, validated by the engine against the submission's own version (a file
     not sent again stays). Records who changed what (FormSubmissionChange, old → new per field), writes the bound
     answers back to a verified customer, and tells the edit listeners (the tickets app notes it on the ticket).
+    A mobile answer sent back as the edit page showed it masked keeps the number stored (answers_unmasked).
     Refused, with nothing written, when the answers are invalid or change nothing."""
     with tenant_scope(submission.organization_id):
         _same_organization(submission.organization_id, actor)
         submission = (FormSubmission.objects.select_for_update(of=("self",))
                       .select_related("version", "form", "customer").get(pk=submission.pk))
         before = submission.data
+        data = answers_unmasked(schema=submission.version.schema, data=data, stored=before)
         answers, to_store = submission_validate(version=submission.version, data=data, files=files, initial=before)
         if to_store:
             _store_files(submission, to_store, answers)
