@@ -43,7 +43,7 @@ from forms_builder.selectors import (
 )
 from forms_builder.tokens import IDENTITY_PARAM, identity_token
 from forms_builder.webhooks import url_origin, webhook_enqueue
-from scrm.customers.phones import mask_mobile
+from scrm.customers.phones import mask_mobile, normalize_mobile
 from scrm.customers.services import customer_create
 from scrm.models import Channel, Customer, SettingsChange
 from scrm.platform.audit import settings_change_record
@@ -224,7 +224,9 @@ def _customer_for(organization, schema, answers):
                            and f["label"].strip().lower() in NAME_LABELS), None)
     if mobile_field is None:
         mobile_field = next((f for f in schema_fields(schema) if f["type"] == FieldType.MOBILE), None)
-    mobile = answers.get(mobile_field["key"], "") if mobile_field else ""
+    # A text field bound to the mobile keeps the number as typed (the engine checked it reads as one); customers
+    # hold it normalised.
+    mobile = normalize_mobile(str(answers.get(mobile_field["key"], ""))) if mobile_field else ""
     if mobile:
         existing = (Customer.objects.filter(mobile=mobile, merged_into__isnull=True).order_by("pk").first())
         if existing is not None:

@@ -124,3 +124,30 @@ def test_staff_typing_no_number_in_a_bound_answer_are_told_and_nothing_is_writte
         assert not FormSubmissionChange.objects.exists()
         customer.refresh_from_db()
         assert customer.mobile == "+8613800001111"
+
+
+def test_a_public_intake_answer_in_a_bound_text_field_finds_the_customer_who_has_that_number(client, organization,
+                                                                                             customer):
+    with tenant_scope(organization):
+        published_form(organization, slug="service", schema=bound_schema(), name="服务登记")
+    url = reverse("forms_public:form", kwargs={"org": "acme", "slug": "service"})
+
+    assert client.post(url, {"name": "王小明", "phone": "138 0000 1111", "problem": "漏水"}).status_code == 302
+
+    with tenant_scope(organization):
+        assert FormSubmission.objects.get().customer == customer  # not a second 王小明 with the same number
+        assert Customer.objects.count() == 1
+
+
+def test_a_public_intake_answer_in_a_bound_text_field_names_a_new_customer_by_its_last_digits(client, organization):
+    schema = bound_schema()
+    schema["sections"][0]["fields"].pop(0)  # no name field: the visitor is named after the number
+    with tenant_scope(organization):
+        published_form(organization, slug="service", schema=schema, name="服务登记")
+    url = reverse("forms_public:form", kwargs={"org": "acme", "slug": "service"})
+
+    assert client.post(url, {"phone": "13900009999", "problem": "漏水"}).status_code == 302
+
+    with tenant_scope(organization):
+        made = Customer.objects.get()
+        assert made.mobile == "+8613900009999" and made.display_name.endswith("9999")
