@@ -46,7 +46,7 @@ from forms_builder.services import (
     submission_edit,
 )
 from forms_builder.tables import FormTable, SubmissionTable, answer_columns
-from forms_builder.views_public import sections_for_display, style_widgets
+from forms_builder.views_public import sections_for_display, style_widgets, with_problems
 from forms_builder.webhooks import SIGNATURE_HEADER, url_origin, webhook_replay
 from scrm.models import Team
 from scrm.paginators import TableRequestConfig
@@ -417,17 +417,6 @@ class SubmissionDetailView(_FormsPage, TemplateView):
                                         rows=selectors.submission_rows(submission, masked=masked),
                                         changes=selectors.submission_changes(submission, masked=masked),
                                         may_edit=may_edit_submissions(self.request.user), **kwargs)
-
-
-def with_problems(bound, problems):
-    """`bound` (the answers as sent back, so as the page showed them) with the problems the service found beside
-    their fields. Not validated again here: a mobile sent back masked (139****0001) reads as no number, while the
-    service checked the number it stands for."""
-    bound.is_valid()
-    bound.errors.clear()
-    for key, messages_ in (problems.items() if isinstance(problems, dict) else ()):
-        bound.errors[key] = bound.error_class(messages_)
-    return bound
 
 
 class SubmissionEditView(_FormsPage, TemplateView):
