@@ -16,7 +16,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from forms_builder.logic import field_required, field_visible, is_empty
-from forms_builder.schema import MAX_FILE_SIZE_MB, NO_VALUE_TYPES, FieldType, schema_fields
+from forms_builder.schema import MAX_FILE_SIZE_MB, MOBILE_BINDING, NO_VALUE_TYPES, FieldType, schema_fields
 from scrm.customers.phones import InvalidMobile, normalize_mobile
 
 MSG_REQUIRED = _("This field is required.")
@@ -24,6 +24,7 @@ MSG_PATTERN = _("This does not have the expected format.")
 MSG_FILE_TYPE = _("Files of type “%(ext)s” are not accepted here (accepted: %(allowed)s).")
 MSG_FILE_SIZE = _("The file is larger than %(limit)s MB.")
 MSG_AGREE = _("Please tick to agree.")
+MSG_NOT_MOBILE = _("“%(label)s” takes a mobile number, such as 13812345678.")
 DEFAULT_FILE_SIZE_MB = 10
 DEFAULT_FILE_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".pdf")
 
@@ -54,6 +55,18 @@ def _text_kwargs(field):
         kwargs["max_length"] = field["max_length"]
     validators = [_regex_validator(field["regex"])] if field.get("regex") else []
     return kwargs, validators
+
+
+def _mobile_validator(label):
+    # A text field bound to the customer's mobile finds the customer of an intake submission and is written to a
+    # verified customer's profile: it must read as a number. The message names the field, never the value (a
+    # stored answer may be shown masked to whoever is told it is wrong).
+    def validate(value):
+        try:
+            normalize_mobile(value)
+        except InvalidMobile as exc:
+            raise forms.ValidationError(MSG_NOT_MOBILE % {"label": label}) from exc
+    return validate
 
 
 def _number_validators(field):
@@ -108,6 +121,8 @@ def django_field(field, *, regions=()):
     if kind in (FieldType.TEXT, FieldType.CODE):
         kwargs, validators = _text_kwargs(field)
         kwargs.setdefault("max_length", 500)
+        if field.get("bind") == MOBILE_BINDING:
+            validators.append(_mobile_validator(field["label"]))  # kept as typed; the profile stores it normalised
         return forms.CharField(widget=forms.TextInput(attrs=attrs), validators=validators, **kwargs, **common)
     if kind == FieldType.TEXTAREA:
         kwargs, validators = _text_kwargs(field)

@@ -85,6 +85,7 @@ OPERATORS = {
 # (a signed WeChat link), name and mobile find or make the customer of an intake submission, and mobile, region and
 # tags write back to the profile of a verified customer (forms_builder.crm).
 BINDINGS = ("customer.name", "customer.mobile", "customer.region", "customer.tags")
+MOBILE_BINDING = "customer.mobile"
 # The field types each binding accepts.
 BINDING_TYPES = {
     "customer.name": {FieldType.TEXT},

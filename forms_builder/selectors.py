@@ -9,7 +9,7 @@ from django.utils import timezone
 from forms_builder.filters import NumericAnswer, answer_text
 from forms_builder.keymap import convert_value, key_lineage, read_sources, source_of
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
-from forms_builder.schema import CHOICE_TYPES, NUMERIC_TYPES, FieldType, schema_fields
+from forms_builder.schema import CHOICE_TYPES, MOBILE_BINDING, NUMERIC_TYPES, FieldType, schema_fields
 from scrm.customers.phones import InvalidMobile, mask_mobile, normalize_mobile
 from scrm.models import Organization, Region
 
@@ -121,9 +121,6 @@ def webhook_deliveries(form, *, limit=50):
 
 def _option_labels(field):
     return {option["value"]: option["label"] for option in field.get("options", ())}
-
-
-MOBILE_BINDING = "customer.mobile"
 
 
 def holds_mobile(field):

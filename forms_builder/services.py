@@ -43,7 +43,7 @@ from forms_builder.selectors import (
 )
 from forms_builder.tokens import IDENTITY_PARAM, identity_token
 from forms_builder.webhooks import url_origin, webhook_enqueue
-from scrm.customers.phones import mask_mobile
+from scrm.customers.phones import mask_mobile, normalize_mobile
 from scrm.customers.services import customer_create
 from scrm.models import Channel, Customer, SettingsChange
 from scrm.platform.audit import settings_change_record
@@ -224,7 +224,9 @@ def _customer_for(organization, schema, answers):
                            and f["label"].strip().lower() in NAME_LABELS), None)
     if mobile_field is None:
         mobile_field = next((f for f in schema_fields(schema) if f["type"] == FieldType.MOBILE), None)
-    mobile = answers.get(mobile_field["key"], "") if mobile_field else ""
+    # A text field bound to the mobile keeps the number as typed (the engine checked it reads as one); customers
+    # hold it normalised.
+    mobile = normalize_mobile(str(answers.get(mobile_field["key"], ""))) if mobile_field else ""
     if mobile:
         existing = (Customer.objects.filter(mobile=mobile, merged_into__isnull=True).order_by("pk").first())
         if existing is not None:
@@ -331,12 +333,14 @@ def submission_edit(*, submission, data, files=None, actor=None, by_customer=Fal
     """Change a sent submission's answers, validated by the engine against the submission's own version (a file
     not sent again stays). Records who changed what (FormSubmissionChange, old → new per field), writes the bound
     answers back to a verified customer, and tells the edit listeners (the tickets app notes it on the ticket).
+    A mobile answer sent back as the edit page showed it masked keeps the number stored (answers_unmasked).
     Refused, with nothing written, when the answers are invalid or change nothing."""
     with tenant_scope(submission.organization_id):
         _same_organization(submission.organization_id, actor)
         submission = (FormSubmission.objects.select_for_update(of=("self",))
                       .select_related("version", "form", "customer").get(pk=submission.pk))
         before = submission.data
+        data = answers_unmasked(schema=submission.version.schema, data=data, stored=before)
         answers, to_store = submission_validate(version=submission.version, data=data, files=files, initial=before)
         if to_store:
             _store_files(submission, to_store, answers)

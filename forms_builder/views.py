@@ -46,7 +46,7 @@ from forms_builder.services import (
     submission_edit,
 )
 from forms_builder.tables import FormTable, SubmissionTable, answer_columns
-from forms_builder.views_public import sections_for_display, style_widgets
+from forms_builder.views_public import sections_for_display, style_widgets, with_problems
 from forms_builder.webhooks import SIGNATURE_HEADER, url_origin, webhook_replay
 from scrm.models import Team
 from scrm.paginators import TableRequestConfig
@@ -436,9 +436,14 @@ class SubmissionEditView(_FormsPage, TemplateView):
                    "sections": sections_for_display(schema, style_widgets(bound))}
         return render(self.request, self.template_name, context, status=status)
 
+    def _shown(self, submission):
+        # The answers as the submission's page shows them: a mobile masked for a role that masks (saved unchanged,
+        # submission_edit keeps the number).
+        return selectors.submission_data(submission, masked=masks_mobiles(self.request.user))
+
     def get(self, request, pk, submission_pk):
         form, submission = self._submission(pk, submission_pk)
-        bound = build_form(submission.version.schema, initial=submission.data,
+        bound = build_form(submission.version.schema, initial=self._shown(submission),
                            regions=selectors.region_choices_for(submission.version.schema))
         return self._page(form, submission, bound)
 
@@ -449,9 +454,8 @@ class SubmissionEditView(_FormsPage, TemplateView):
         except FormError as exc:
             regions = selectors.region_choices_for(submission.version.schema)
             bound = build_form(submission.version.schema, data=request.POST, files=request.FILES,
-                               initial=submission.data, regions=regions)
-            bound.is_valid()
-            return self._page(form, submission, bound, error=str(exc), status=400)
+                               initial=self._shown(submission), regions=regions)
+            return self._page(form, submission, with_problems(bound, exc.problems), error=str(exc), status=400)
         messages.success(request, MSG_SUBMISSION_SAVED)
         return redirect("forms_builder:submission-detail", form.pk, submission.pk)
 

@@ -105,6 +105,17 @@ def style_widgets(form):
     return form
 
 
+def with_problems(bound, problems):
+    """`bound` (the answers as sent back, so as the page showed them) with the problems the service found beside
+    their fields (FormError.problems). Not validated again on the page: a mobile sent back masked (139****0001)
+    reads as no number, while the service checked the number it stands for."""
+    bound.is_valid()
+    bound.errors.clear()
+    for key, messages_ in (problems.items() if isinstance(problems, dict) else ()):
+        bound.errors[key] = bound.error_class(messages_)
+    return bound
+
+
 @method_decorator(never_cache, name="dispatch")
 class PublicFormView(View):
     def _load(self, org, slug):

@@ -13,7 +13,7 @@ from forms_builder.engine import build_form, logic_rules, region_tree
 from forms_builder.models import Form, FormSubmission
 from forms_builder.permissions import masks_mobiles
 from forms_builder.selectors import forms_published, region_choices_for, submission_data, submission_rows
-from forms_builder.views_public import sections_for_display, style_widgets
+from forms_builder.views_public import sections_for_display, style_widgets, with_problems
 from scrm.platform.access import ModuleRequiredMixin
 from tickets.errors import TicketError
 from tickets.models import TicketFieldAnswers, TicketType, TicketTypeForm
@@ -91,8 +91,8 @@ class TicketFormsPanelView(ModuleRequiredMixin, View):
         try:
             ticket_fields_save(ticket=ticket, data=data, files=files, actor=request.user)
         except (FormError, TicketError) as exc:
-            bound = fields_form_for(form, data=request.POST, files=request.FILES)
-            bound.is_valid()
+            bound = with_problems(fields_form_for(form, data=request.POST, files=request.FILES),
+                                  getattr(exc, "problems", None))
             return render(request, PANEL, _panel_context(request, ticket, bound=bound, error=str(exc)), status=400)
         context = _panel_context(request, ticket)
         context["saved"] = MSG_FIELDS_SAVED

@@ -89,3 +89,52 @@ def test_the_edit_history_shows_a_changed_mobile_masked_to_a_role_that_masks(cli
     assert FULL not in body and "13900000001" not in body
     with tenant_scope(organization):  # the record itself stays whole
         assert submission.changes.get().changes[0]["after"] == "+8613900000001"
+
+
+def _submission_editor_who_masks(organization, ops_admin, make_user):
+    """A custom role that may change submissions but sees mobiles masked (外包质检 with the edit right)."""
+    with tenant_scope(organization):
+        role = role_save(organization=organization, by=ops_admin, name="外包质检", modules=["forms"],
+                         permissions=["forms_builder.view_form", "forms_builder.view_formsubmission",
+                                      "forms_builder.change_formsubmission"],
+                         data_scope=DataScope.ORGANIZATION, masked_fields=[MaskedField.MOBILE])
+        user = make_user(organization, Role.VIEWER, username="qa-editor")
+        role_assign(role=role, user=user, by=ops_admin)
+    return user
+
+
+def test_a_role_that_masks_mobiles_edits_a_submission_without_ever_seeing_the_number(client, organization,
+                                                                                    ops_admin, make_user, repair):
+    submission = _submitted(organization, repair)
+    client.force_login(_submission_editor_who_masks(organization, ops_admin, make_user))
+    url = reverse("forms_builder:submission-edit", args=[repair.pk, submission.pk])
+
+    page = client.get(url)
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f'value="{MASKED}"' in body and FULL not in body
+    # Refused for another answer: the page comes back as it was sent, the number still masked and not called wrong.
+    refused = client.post(url, {**GOOD, "mobile": MASKED, "fault_code": "X1"})
+    body = refused.content.decode()
+    assert refused.status_code == 400 and 'data-testid="error-fault_code"' in body
+    assert 'data-testid="error-mobile"' not in body and f'value="{MASKED}"' in body and FULL not in body
+
+
+def test_saving_a_submission_with_its_masked_mobile_unchanged_keeps_the_number(client, organization, ops_admin,
+                                                                               make_user, repair):
+    submission = _submitted(organization, repair)
+    client.force_login(_submission_editor_who_masks(organization, ops_admin, make_user))
+    url = reverse("forms_builder:submission-edit", args=[repair.pk, submission.pk])
+
+    saved = client.post(url, {**GOOD, "mobile": MASKED, "fault_code": "E45"})  # the number left as shown
+
+    assert saved.status_code == 302
+    with tenant_scope(organization):
+        submission.refresh_from_db()
+        assert submission.data["mobile"] == "+86" + FULL and submission.data["fault_code"] == "E45"  # never the stars
+        assert [c["key"] for c in submission.changes.get().changes] == ["fault_code"]
+    client.post(url, {**GOOD, "mobile": "13700002222", "fault_code": "E45"})  # a new number typed replaces it
+    with tenant_scope(organization):
+        submission.refresh_from_db()
+        assert submission.data["mobile"] == "+8613700002222"

@@ -202,6 +202,20 @@ def test_an_agent_edits_the_custom_fields_with_a_mobile_shown_masked_and_kept_wh
     assert 'value="+8613700002222"' in client.get(url).content.decode()
 
 
+def test_a_refused_custom_fields_save_leaves_the_masked_mobile_as_shown_and_not_called_wrong(
+        client, organization, desk, contact_ticket):
+    client.force_login(desk["agent"])
+    url = reverse("tickets:ticket-forms", args=[contact_ticket.pk])
+
+    refused = client.post(url, {"cf-address": "", "cf-contact": "139****0001"})  # the address forgotten
+
+    body = refused.content.decode()
+    assert refused.status_code == 400 and 'data-testid="error-address"' in body
+    assert 'data-testid="error-contact"' not in body  # the number left as shown is the stored one, not a wrong one
+    assert 'value="139****0001"' in body and "13900000001" not in body
+    assert _current_answers(organization, contact_ticket)["address"] == "人民路8号"
+
+
 def test_saving_unchanged_a_masked_text_field_bound_to_the_customers_mobile_keeps_the_customers_number(
         client, organization, desk):
     from tests.tickets.factories import CustomerFactory
