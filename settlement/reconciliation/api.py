@@ -18,7 +18,7 @@ from settlement.errors import SettlementError
 from settlement.models import Discrepancy, MatchClass, PaymentChannel, ReconciliationRun
 from settlement.reconciliation import selectors, services
 from settlement.reconciliation.errors import MSG_BAD_CODE, MSG_BAD_PERIOD
-from settlement.reconciliation.web import MSG_TOO_LONG
+from settlement.reconciliation.web import MSG_TOO_LONG, no_statement_refusal
 from tickets.models import Queue
 
 
@@ -62,6 +62,9 @@ class RunRequestSerializer(serializers.Serializer):
             raise ValidationError({"period_end": [str(MSG_BAD_PERIOD)]})
         if (last - first).days > services.MAX_RUN_DAYS:
             raise ValidationError({"period_end": [str(MSG_TOO_LONG % {"days": services.MAX_RUN_DAYS})]})
+        refusal = no_statement_refusal(channel=data["channel"], first=first, last=last)
+        if refusal:
+            raise ValidationError({"date": [str(refusal)]})
         return {**data, "period_end": last}
 
 

@@ -126,12 +126,21 @@ class RunForm(forms.Form):
             raise forms.ValidationError(MSG_TOO_LONG % {"days": MAX_RUN_DAYS})
         channel = data.get("channel")
         if channel and first:
-            missing = selectors.statement_days_missing(channel=channel, first=first, last=last or first)
-            if missing:
+            refusal = no_statement_refusal(channel=channel, first=first, last=last or first)
+            if refusal:
                 self.missing_statement = channel  # the page links its upload
-                raise forms.ValidationError(MSG_NO_STATEMENT % {
-                    "channel": channel.name, "days": ", ".join(f"{day:%Y-%m-%d}" for day in missing)})
+                raise forms.ValidationError(refusal)
         return data
+
+
+def no_statement_refusal(*, channel, first, last):
+    """Why a run of the channel over first..last is refused when a day of it has no statement imported (a run of
+    nothing, or every order of the day listed as unpaid by the channel); None when every day has one. The run form
+    and the API refuse alike."""
+    missing = selectors.statement_days_missing(channel=channel, first=first, last=last)
+    if not missing:
+        return None
+    return MSG_NO_STATEMENT % {"channel": channel.name, "days": ", ".join(f"{day:%Y-%m-%d}" for day in missing)}
 
 
 class ResolveForm(forms.Form):

@@ -188,5 +188,9 @@ def test_a_run_request_with_bad_input_gets_a_clear_400(organization, finance, ch
     backwards = api.post("/api/v1/reconciliation-runs/",
                          {"channel": "wechatpay", "date": str(DAY), "period_end": "2026-11-01"}, format="json")
     assert backwards.status_code == 400 and backwards.json() == {"period_end": [str(errors.MSG_BAD_PERIOD)]}
+    # A day no statement of the channel was imported for: refused as the run form refuses it, naming the day.
+    nothing = api.post("/api/v1/reconciliation-runs/", {"channel": "wechatpay", "date": str(DAY)}, format="json")
+    assert nothing.status_code == 400 and list(nothing.json()) == ["date"]
+    assert str(DAY) in nothing.json()["date"][0] and "上传" in nothing.json()["date"][0]
     with tenant_scope(organization):
         assert not ReconciliationRun.objects.exists()
