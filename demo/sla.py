@@ -15,17 +15,9 @@ from notifications.models import Notification
 from scrm.models import Customer, User
 from sla.calendar import subtract_business_minutes
 from sla.models import EscalationStep, SLAPolicy, SLATarget
-from sla.services import (
-    calendar_value,
-    calendars_ensure_defaults,
-    sla_on_status,
-    sla_policy_save,
-    sla_sweep,
-    ticket_sla_apply,
-)
+from sla.services import calendar_value, calendars_ensure_defaults, sla_policy_save, sla_sweep, ticket_sla_apply
 from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_change_status, ticket_open, ticket_reply
-from tickets.services._core import ticket_lock
 
 VIP_POLICY, STANDARD_POLICY = "VIP 客户 7×24", "标准服务 7×12"
 # (priority, first response, next response, resolution) in business minutes
@@ -68,18 +60,16 @@ def seed_sla(*, organization):
 
 
 def _pause_pending():
-    """The demo tickets were worked before their policies existed, so the ones left waiting on the customer got
-    their policy with the clock running. Pause each as the status service does when a ticket goes pending
-    (`sla_on_status`: paused_since, the `sla_paused` event, no escalation while paused), then move the pause back
-    to the moment it went pending, as demo/tickets.py backdates every event: a due time that passed before that
-    moment stays a breach, one after it is none."""
-    waiting = Ticket.objects.filter(status=Ticket.Status.PENDING, paused_since__isnull=True, sla_policy__isnull=False)
+    """The demo tickets were worked before their policies existed: the ones left waiting on the customer got their
+    policy paused from that moment (sla_recompute). Move each pause back to the moment the ticket went pending, as
+    demo/tickets.py backdates every event: a due time that passed before that moment stays a breach, one after it
+    is none."""
+    waiting = Ticket.objects.filter(status=Ticket.Status.PENDING, paused_since__isnull=False, sla_policy__isnull=False)
     for ticket in waiting.order_by("pk"):
         went = (TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.STATUS,
                                            after__status=Ticket.Status.PENDING).order_by("-created_at", "-pk").first())
         if went is None:
             continue
-        sla_on_status(ticket_lock(ticket), before=went.before.get("status", Ticket.Status.OPEN), actor=went.actor)
         TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.SLA_PAUSED).update(
             created_at=went.created_at, after={"since": went.created_at.isoformat()})
         Ticket.objects.filter(pk=ticket.pk).update(paused_since=went.created_at)

@@ -482,6 +482,7 @@ def sla_recompute(ticket, *, actor=None, reason):
     policy starts its ladder from the top. Writes an `sla_applied` event when anything changed.
     """
     plan = sla_policy_match(ticket)
+    paused_now = False
     before = {"policy": ticket.sla_policy_id, **_dues_snapshot(ticket)}
     if plan is None:
         if ticket.sla_policy_id is None:
@@ -504,6 +505,11 @@ def sla_recompute(ticket, *, actor=None, reason):
             ticket.sla_breached = True
         if not plan.target.next_response_minutes:
             ticket.next_response_due_at = None
+        paused_now = ticket.status == Status.PENDING and ticket.paused_since is None
+        if paused_now:
+            # A ticket already waiting on the customer when a policy first reaches it: its clock starts paused, as
+            # it would have paused had the policy been there when it went pending (sla_on_status).
+            ticket.paused_since = timezone.now()
         _schedule(ticket, plan)
     after = {"policy": ticket.sla_policy_id, **_dues_snapshot(ticket)}
     ticket.save(update_fields=[*SLA_FIELDS, "updated_at"])
@@ -511,6 +517,8 @@ def sla_recompute(ticket, *, actor=None, reason):
         after["policy"] = ref(plan.policy) if plan else None
         after["reason"] = reason
         event_write(ticket, Kind.SLA_APPLIED, actor=actor, before=before, after=after)
+    if paused_now:
+        event_write(ticket, Kind.SLA_PAUSED, actor=actor, after={"since": _iso(ticket.paused_since)})
     return ticket
 
 

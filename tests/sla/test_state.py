@@ -218,3 +218,35 @@ def test_a_due_time_passing_while_the_clock_is_paused_is_no_breach(paused_pair):
         late_html = template.render(Context({"ticket": late}))
     assert re.sub(r"<[^>]+>", "", late_html).strip().startswith("首次响应已超时 30分钟")
     assert "data-sla-due" not in late_html
+
+
+def test_a_ticket_waiting_on_the_customer_when_its_first_policy_arrives_starts_paused(scoped, customer):
+    """A ticket set pending before any policy reached it got the policy with its clock running: it read overdue
+    while waiting on the customer and was escalated, though one pending under the policy stands still."""
+    from sla.services import ticket_sla_apply
+    from tickets.models import TicketEvent
+
+    calendar = office_calendar(scoped, china=False)
+    _queue, ticket_type, agent, _boss = staffed_queue(scoped)
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=SH), tick=False):
+        ticket = ticket_open(organization=scoped, customer=customer, subject="工单", description="",
+                             channel="wechat_oa", type=ticket_type)
+        ticket_change_status(ticket=ticket, status=Ticket.Status.PENDING, actor=agent)
+    with time_machine.travel(datetime(2026, 11, 23, 9, 30, tzinfo=SH), tick=False):
+        sla_policy(scoped, calendar)
+        ticket_sla_apply(ticket=ticket, reason="policies changed")
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.paused_since == datetime(2026, 11, 23, 9, 30, tzinfo=SH)
+    assert ticket.next_escalation_at is None  # the sweep does not escalate it while it waits
+    assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.SLA_PAUSED).count() == 1
+    now = datetime(2026, 11, 23, 16, 0, tzinfo=SH)  # its first response was due at 11:00
+    with time_machine.travel(now, tick=False), translation.override("zh-hans"):
+        assert sla_state_of(ticket, now) == "paused"
+        html = Template("{% load sla %}{% sla_badge ticket %}").render(Context({"ticket": ticket}))
+    assert re.sub(r"<[^>]+>", "", html).strip() == "已暂停 · 首次响应剩余 1小时30分"
+    # Applying again (another policy change) keeps the pause where it started, with no second event.
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False):
+        ticket_sla_apply(ticket=ticket, reason="policies changed")
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.paused_since == datetime(2026, 11, 23, 9, 30, tzinfo=SH)
+    assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.SLA_PAUSED).count() == 1
