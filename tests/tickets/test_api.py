@@ -6,9 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from notifications.models import Notification
-from scrm.models import Role, Tag, TagGroup
+from scrm.models import DataScope, Role, Tag, TagGroup
 from scrm.platform.tenancy import tenant_scope
-from tests.scrm.factories import RegionFactory, TeamFactory
+from scrm.services.roles import role_assign, role_save
+from tests.scrm.factories import RegionFactory, TeamFactory, UserFactory
 from tests.tenancy import api_token, assert_isolated, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
 from tickets.errors import MSG_ILLEGAL_STATUS, MSG_REPLY_CLOSED, MSG_TRANSFER_REASON
@@ -201,6 +202,46 @@ def test_roles_decide_what_the_api_lets_you_do(scoped, make_user, agent_user, de
     # A ticket a colleague holds stays theirs.
     ticket_assign(ticket=ticket, assignee=colleague, actor=colleague)
     assert api.post(f"{URL}{ticket.pk}/assign/", {"assignee": None}, format="json").status_code == 403
+
+
+def _custom_role_user(organization, make_user, username, permissions):
+    ops = make_user(organization, Role.OPS_ADMIN, username=f"ops-{username}")
+    user = UserFactory(organization=organization, username=username)
+    role = role_save(organization=organization, by=ops, name=f"角色-{username}", permissions=permissions,
+                     modules=["tickets"], data_scope=DataScope.ORGANIZATION)
+    role_assign(role=role, user=user, by=ops)
+    return user
+
+
+def test_a_custom_role_the_ticket_page_refuses_a_reply_to_is_refused_by_the_api(scoped, make_user, desk):
+    # Logs tickets and may add comments, but does not work tickets: the page's reply (may_reply) refuses it.
+    clerk = _custom_role_user(scoped, make_user, "clerk",
+                              ["tickets.view_ticket", "tickets.add_ticket", "tickets.add_comment"])
+    ticket = TicketFactory(organization=scoped, queue=desk)
+    page = _client(clerk)
+    page.force_login(clerk)
+    assert page.post(f"/tickets/{ticket.pk}/reply/", {"body": "页面", "public": "on"}).status_code == 403
+
+    response = _client(clerk).post(f"{URL}{ticket.pk}/reply/", {"body": "接口"}, format="json")
+
+    assert response.status_code == 403
+    assert not Comment.objects.exists()
+
+
+def test_a_custom_role_that_works_tickets_without_logging_them_acts_through_the_api(scoped, make_user, desk):
+    # Works tickets (change) without opening them by hand (add): the page lets it change a status, so does the API.
+    worker = _custom_role_user(scoped, make_user, "worker",
+                               ["tickets.view_ticket", "tickets.change_ticket", "tickets.add_comment"])
+    ticket = TicketFactory(organization=scoped, queue=desk)
+    api = _client(worker)
+
+    response = api.post(f"{URL}{ticket.pk}/status/", {"status": "open"}, format="json")
+    assert response.status_code == 200, response.data
+    assert response.data["status"] == "open"
+    response = api.post(f"{URL}{ticket.pk}/reply/", {"body": "您好", "public": False}, format="json")
+    assert response.status_code == 201, response.data
+    # ... but still opens none by hand (新建工单's rule).
+    assert api.post(URL, {"subject": "x"}, format="json").status_code == 403
 
 
 def test_tickets_outside_the_agents_regions_or_queues_are_not_found(scoped, desk):
