@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from scrm.customers.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
-from scrm.customers.selectors import customer_owner_choices
+from scrm.customers.selectors import customer_owner_choices, customer_with_mobile
 from scrm.models import Channel, ChannelIdentity, Customer, Region
 from scrm.serializers import CleanTextMixin
 from scrm.text import MSG_UNSTORABLE, clean_tree, is_storable
@@ -16,6 +16,10 @@ PROFILE_MAX_BYTES = 16 * 1024
 MSG_PROFILE_TOO_LARGE = _("The profile is larger than %(limit)s KB.")
 MSG_PROFILE_TOO_DEEP = _("The profile may nest objects at most %(limit)s levels deep.")
 PROFILE_MAX_DEPTH = 5
+# The create and edit pages' refusal of a mobile another customer has (scrm.customers.forms.MSG_MOBILE_HELD), in the
+# API's words.
+MSG_MOBILE_HELD_API = _("%(name)s already has this mobile: merge them if they are the same person, or send "
+                        "\"keep_duplicate_mobile\": true if this is someone else.")
 
 
 class ChannelIdentitySerializer(serializers.ModelSerializer):
@@ -31,12 +35,15 @@ class CustomerSerializer(CleanTextMixin, serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     identities = ChannelIdentitySerializer(many=True, read_only=True)
     mobile = serializers.CharField(required=False, allow_blank=True)
+    keep_duplicate_mobile = serializers.BooleanField(
+        write_only=True, required=False, default=False,
+        help_text=_("Save a mobile another customer already has: this is a different person."))
 
     class Meta:
         model = Customer
         fields = ["id", "display_name", "real_name", "mobile", "email", "region", "level", "owner",
                   "source_channel", "notes", "tags", "identities", "first_contact_at", "last_contact_at",
-                  "created_at", "merged_into"]
+                  "created_at", "merged_into", "keep_duplicate_mobile"]
         read_only_fields = ["first_contact_at", "last_contact_at", "created_at", "merged_into", "source_channel"]
 
     def __init__(self, *args, **kwargs):
@@ -53,6 +60,17 @@ class CustomerSerializer(CleanTextMixin, serializers.ModelSerializer):
             return normalize_mobile(value)
         except InvalidMobile as exc:
             raise serializers.ValidationError(str(exc)) from exc
+
+    def validate(self, attrs):
+        """One person stays one customer: a mobile another live customer has is refused, as the create and edit
+        pages refuse it (the same `customer_with_mobile`), unless the caller says this is someone else."""
+        attrs = super().validate(attrs)
+        keep = attrs.pop("keep_duplicate_mobile", False)
+        holder = customer_with_mobile(mobile=attrs.get("mobile"),
+                                      exclude_pk=self.instance.pk if isinstance(self.instance, Customer) else None)
+        if holder is not None and not keep:
+            raise serializers.ValidationError({"mobile": [MSG_MOBILE_HELD_API % {"name": holder.display_name}]})
+        return attrs
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -8,6 +8,7 @@ from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from scrm.customers.forms import MSG_MOBILE_HELD
+from scrm.customers.serializers import MSG_MOBILE_HELD_API
 from scrm.customers.services import customer_create
 from scrm.models import Customer, PiiReveal, Role
 from scrm.platform.tenancy import tenant_scope
@@ -115,3 +116,24 @@ def test_the_api_writes_through_the_same_services(organization, agent, known):
     assert patched.status_code == 200
     _reload(known)
     assert (known.level, known.source_channel) == ("vip", "manual")  # read-only fields stay as they are
+
+
+def test_the_api_refuses_a_known_mobile_as_the_page_does_unless_told_it_is_someone_else(organization, agent, known):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(agent)}")
+    other = api.post("/api/v1/customers/", {"display_name": "李女士"}, format="json").data["id"]
+
+    created = api.post("/api/v1/customers/", {"display_name": "王先生", "mobile": "138 1234 5678"}, format="json")
+    patched = api.patch(f"/api/v1/customers/{other}/", {"mobile": "13812345678"}, format="json")
+
+    for response in (created, patched):
+        assert response.status_code == 400
+        assert response.data["mobile"] == [str(MSG_MOBILE_HELD_API % {"name": "王小明"})]
+    with tenant_scope(organization):
+        assert Customer.objects.filter(mobile="+8613812345678").count() == 1
+    # The customer's own mobile is not "held by someone else"; and told it is someone else, the API saves it.
+    assert api.patch(f"/api/v1/customers/{known.pk}/", {"mobile": "13812345678"}, format="json").status_code == 200
+    assert api.post("/api/v1/customers/", {"display_name": "王先生", "mobile": "13812345678",
+                                           "keep_duplicate_mobile": True}, format="json").status_code == 201
+    with tenant_scope(organization):
+        assert Customer.objects.filter(mobile="+8613812345678").count() == 2
