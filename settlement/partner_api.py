@@ -76,25 +76,29 @@ class SettlementViewSet(TenantReadOnlyViewSet):
             exc = ValidationError({"detail": str(exc)})
         return super().handle_exception(exc)
 
+    def _statement(self, request):
+        """The statement to act on, for who may change statements (the statement page's rule,
+        StatementActionView.permission); checked before it is looked up. The actions are POSTs on a statement, not
+        creations: the model permissions of POST (add_settlementstatement, generating) do not decide them."""
+        if not request.user.has_perm("settlement.change_settlementstatement"):
+            raise PermissionDenied
+        return self.get_object()
+
     def _answer(self, statement):
         return Response(PartnerStatementSerializer(self.get_queryset().get(pk=statement.pk)).data,
                         status=status.HTTP_200_OK)
 
     @extend_schema(request=None, responses=PartnerStatementSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def approve(self, request, pk=None):
         """Approve (and lock) a reviewed statement; refused when its lines do not add up to its totals."""
-        if not request.user.has_perm("settlement.change_settlementstatement"):
-            raise PermissionDenied
-        return self._answer(services.statement_approve(statement=self.get_object(), actor=request.user))
+        return self._answer(services.statement_approve(statement=self._statement(request), actor=request.user))
 
     @extend_schema(request=MarkPaidSerializer, responses=PartnerStatementSerializer)
-    @action(detail=True, methods=["post"], url_path="mark-paid")
+    @action(detail=True, methods=["post"], url_path="mark-paid", permission_classes=[IsAuthenticated])
     def mark_paid(self, request, pk=None):
         """Record the payment of an approved statement with the bank's reference."""
-        if not request.user.has_perm("settlement.change_settlementstatement"):
-            raise PermissionDenied
-        statement = self.get_object()
+        statement = self._statement(request)
         params = MarkPaidSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         return self._answer(services.statement_mark_paid(statement=statement, actor=request.user,

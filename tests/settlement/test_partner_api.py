@@ -3,12 +3,16 @@
 from decimal import Decimal
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
-from scrm.models import Role
+from scrm.models import DataScope, Role
 from scrm.platform.tenancy import tenant_scope
+from scrm.services.roles import role_assign, role_save
 from settlement.models import ServiceJob, SettlementStatement
 from settlement.partner_services import statement_generate, statement_review
+from tests.scrm.factories import UserFactory
 from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region
 from tests.tenancy import api_token
 
@@ -122,3 +126,34 @@ def test_who_may_not_change_jobs_may_not_complete_or_confirm_them(organization, 
     with tenant_scope(organization):
         open_job.refresh_from_db()
         assert open_job.status == "open"
+
+
+@pytest.mark.usefixtures("scoped")
+def test_a_custom_role_the_page_lets_approve_and_pay_may_do_it_through_the_api(organization, make_user, statement):
+    # Changes statements (approve, pay) without generating them: the statement page's rule is the change permission.
+    ops = make_user(organization, Role.OPS_ADMIN, username="ops-roles")
+    cashier = UserFactory(organization=organization, username="cashier")
+    role = role_save(organization=organization, by=ops, name="出纳", modules=["settlement"],
+                     permissions=["settlement.view_settlementstatement", "settlement.change_settlementstatement"],
+                     data_scope=DataScope.ORGANIZATION)
+    role_assign(role=role, user=cashier, by=ops)
+    statement_review(statement=statement, actor=ops)
+    page = Client()
+    page.force_login(cashier)
+    assert page.get(reverse("settlement:settlement-detail", args=[statement.pk])).status_code == 200
+    api = client_of(cashier)
+
+    approved = api.post(f"/api/v1/settlements/{statement.pk}/approve/")
+    paid = api.post(f"/api/v1/settlements/{statement.pk}/mark-paid/", {"reference": "CMB10"})
+
+    assert approved.status_code == 200, approved.json()
+    assert (paid.status_code, paid.json()["status"]) == (200, "paid")
+    # ... and the read-only role of the same page is refused, with nothing written.
+    viewer_role = role_save(organization=organization, by=ops, name="查看结算", modules=["settlement"],
+                            permissions=["settlement.view_settlementstatement"], data_scope=DataScope.ORGANIZATION)
+    reader = UserFactory(organization=organization, username="reader")
+    role_assign(role=viewer_role, user=reader, by=ops)
+    assert client_of(reader).post(f"/api/v1/settlements/{statement.pk}/mark-paid/",
+                                  {"reference": "X"}).status_code == 403
+    with tenant_scope(organization):
+        assert SettlementStatement.objects.get().payment_reference == "CMB10"
