@@ -244,6 +244,26 @@ def test_a_custom_role_that_works_tickets_without_logging_them_acts_through_the_
     assert api.post(URL, {"subject": "x"}, format="json").status_code == 403
 
 
+def test_a_ticket_that_lands_outside_the_callers_queues_is_answered_not_a_server_error(scoped, make_user, agent_user,
+                                                                                       desk, customer):
+    # The agent transfers a ticket to a queue they do not work (the page says "transferred away"); a supervisor
+    # with no team logs one the rules route to a queue they do not see. Both are written: each answer must say so,
+    # once, not a 500 that a retry turns into a second ticket.
+    elsewhere = QueueFactory(organization=scoped, name="技术支持", auto_assign=False)
+    ticket = TicketFactory(organization=scoped, queue=desk)
+
+    moved = _client(agent_user).post(f"{URL}{ticket.pk}/transfer/", {"queue": elsewhere.pk, "reason": "需要技术"},
+                                     format="json")
+
+    assert moved.status_code == 200, moved.content
+    assert moved.data["queue"]["id"] == elsewhere.pk
+    assert _client(agent_user).get(f"{URL}{ticket.pk}/").status_code == 404  # and it is gone from their view
+    supervisor = make_user(scoped, Role.SUPERVISOR, username="no-team")
+    created = _client(supervisor).post(URL, {"customer": customer.pk, "subject": "无人可见的队列"}, format="json")
+    assert created.status_code == 201, created.content
+    assert Ticket.objects.filter(subject="无人可见的队列").count() == 1
+
+
 def test_tickets_outside_the_agents_regions_or_queues_are_not_found(scoped, desk):
     east, west = RegionFactory(organization=scoped, code="E"), RegionFactory(organization=scoped, code="W")
     agent = make_agent(scoped, regions=[east], queues=[desk])
