@@ -55,7 +55,9 @@ def _scoped(model):
 class TicketCreateSerializer(CleanTextMixin, serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=_scoped(Customer))
     subject = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    # The 新建工单 form's limit (TicketLogForm.description).
+    description = serializers.CharField(required=False, allow_blank=True, default="",
+                                        max_length=Comment.BODY_MAX_LENGTH)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.MANUAL)
     source_ref = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
     type = serializers.PrimaryKeyRelatedField(queryset=_scoped(TicketType), required=False, allow_null=True,

@@ -264,6 +264,14 @@ def test_a_ticket_that_lands_outside_the_callers_queues_is_answered_not_a_server
     assert Ticket.objects.filter(subject="无人可见的队列").count() == 1
 
 
+def test_create_refuses_a_description_longer_than_the_log_page_takes(api, scoped, customer):
+    response = api.post(URL, {"customer": customer.pk, "subject": "长描述",
+                              "description": "字" * (Comment.BODY_MAX_LENGTH + 1)}, format="json")
+
+    assert response.status_code == 400 and list(response.data) == ["description"]
+    assert not Ticket.objects.exists()
+
+
 def test_tickets_outside_the_agents_regions_or_queues_are_not_found(scoped, desk):
     east, west = RegionFactory(organization=scoped, code="E"), RegionFactory(organization=scoped, code="W")
     agent = make_agent(scoped, regions=[east], queues=[desk])
