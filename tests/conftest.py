@@ -4,9 +4,10 @@ The whole demo (`seed_demo`) costs minutes: a test that needs it lives in tests/
 (tests/demo/conftest.py), which seeds it once per run and rolls each test's writes back. Never call `seed_demo` in
 a test elsewhere; a test of one seeder runs that seeder on `scoped`, as tests/demo/test_shops.py does.
 
-A migration test (`MigrationExecutor`) migrates back only as far as the migration it is about, forward through that
-migration alone for its assertions on historical models where it can (tests/scrm/test_customer_files.py), and back
-to the latest state once, in a `finally`, so a failing assertion does not leave an old schema to the next tests.
+A data-migration test joins the one trip of tests/scrm/test_data_migrations.py: back once to the oldest state any
+of them starts from, each migration's old rows written just before it on the way forward, and back to the latest
+state in a `finally`, so a failing assertion does not leave an old schema to the next tests. A trip of its own
+costs about a minute.
 """
 
 import contextvars

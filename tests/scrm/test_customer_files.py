@@ -1,6 +1,7 @@
 """Uploaded customer files and produced exports live in Django's storage (under MEDIA_ROOT in the tests), one folder
 per organization and never under the user's file name; the database only names them. A file goes once its row no
-longer needs it, and the migration that introduced this moved every stored blob into a file."""
+longer needs it, and the migration that introduced this moved every stored blob into a file
+(tests/scrm/test_data_migrations.py)."""
 
 from pathlib import Path
 
@@ -8,7 +9,6 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from scrm.customers.imports import (
     customer_import_apply,
@@ -65,55 +65,3 @@ def test_the_file_is_deleted_once_the_batch_is_applied_or_cancelled(scoped, ops_
     batch.refresh_from_db()
     assert batch.status == end and batch.file.name == ""
     assert not stored.exists()
-
-
-@pytest.mark.django_db(transaction=True)  # a schema change cannot follow rows written in the same transaction
-def test_the_migration_moves_every_stored_blob_into_a_file(organization, ops_admin):
-    """Back to the schema with blobs, store one import and one export there, migrate forward: each is a file with
-    the same bytes, under its organization, and the columns are gone. Migrating back restores the bytes."""
-    before = [("scrm", "0013_customertag_unique_leads_with_organization")]
-    after = [("scrm", "0014_customer_files_in_storage")]
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    executor.migrate(before)
-    try:
-        old = executor.loader.project_state(before).apps
-        Import, Export = old.get_model("scrm", "CustomerImport"), old.get_model("scrm", "CustomerExport")
-        workbook = b"PK\x03\x04 a workbook's bytes"
-        batch = Import._base_manager.create(
-            organization_id=organization.pk, file_name="客户.xlsx", file_kind="xlsx", file_sha256="0" * 64,
-            file_size=len(workbook), content=workbook, created_by_id=ops_admin.pk, status="uploaded")
-        export = Export._base_manager.create(
-            organization_id=organization.pk, requested_by_id=ops_admin.pk, file_format="csv", status="done",
-            file_name="customers.csv", content=b"name,mobile\n")
-        emptied = Import._base_manager.create(
-            organization_id=organization.pk, file_name="done.csv", file_kind="csv", file_sha256="1" * 64,
-            file_size=3, content=b"", created_by_id=ops_admin.pk, status="applied")
-
-        # Forward through the migration under test only, then back: the later migrations of every app are not
-        # about it, and going through them twice cost a minute that grew with each new migration. They run once,
-        # in `finally`, which leaves the schema as the other tests need it even when an assertion fails.
-        executor = MigrationExecutor(connection)
-        executor.migrate(after)
-        new = executor.loader.project_state(after).apps
-        Import, Export = new.get_model("scrm", "CustomerImport"), new.get_model("scrm", "CustomerExport")
-
-        name = Import._base_manager.get(pk=batch.pk).file.name
-        assert name.startswith(f"imports/{organization.pk}/") and name.endswith(".xlsx")
-        assert _stored(name).read_bytes() == workbook
-        name = Export._base_manager.get(pk=export.pk).file.name
-        assert name.startswith(f"exports/{organization.pk}/") and name.endswith(".csv")
-        assert _stored(name).read_bytes() == b"name,mobile\n"
-        assert Import._base_manager.get(pk=emptied.pk).file.name == ""
-        columns = {c.name for c in connection.introspection.get_table_description(connection.cursor(),
-                                                                                  Import._meta.db_table)}
-        assert "content" not in columns and "file" in columns
-
-        # And back: the bytes return to the column.
-        executor = MigrationExecutor(connection)
-        executor.migrate(before)
-        Import = executor.loader.project_state(before).apps.get_model("scrm", "CustomerImport")
-        assert bytes(Import._base_manager.get(pk=batch.pk).content) == workbook
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(latest)

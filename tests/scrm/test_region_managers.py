@@ -1,11 +1,7 @@
 """Region managers are django-guardian object permissions with a foreign key to the region, stored as tenant rows;
-the grants of the generic table move there without loss."""
+the grants of the generic table move there without loss (tests/scrm/test_data_migrations.py)."""
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from guardian.models import UserObjectPermission
 
 from scrm.errors import ScrmError
@@ -67,36 +63,3 @@ def test_a_supervisor_of_another_organization_cannot_manage_a_region_and_nothing
         region_set_managers(region=a.objects["south"], managers=[b.users[Role.SUPERVISOR]])
     with platform_scope():
         assert not RegionUserObjectPermission.objects.exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_moves_every_region_grant_of_the_generic_table_with_its_organization():
-    a, b = tenant_pair(seed_regions)
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    executor.migrate([("scrm", "0015_user_is_a_tenant_model")])
-    try:
-        region_type = ContentType.objects.get_by_natural_key("scrm", "region")
-        manage = Permission.objects.get(content_type=region_type, codename="manage_region")
-        grants = [(a.users[Role.SUPERVISOR].pk, a.objects["south"].pk), (a.users[Role.SUPERVISOR].pk,
-                  a.objects["east"].pk), (b.users[Role.SUPERVISOR].pk, b.objects["gd"].pk),
-                  (a.users[Role.SUPERVISOR].pk, 999999)]  # the last: a region deleted since
-        with connection.cursor() as cursor:
-            for user_id, region_id in grants:
-                cursor.execute("INSERT INTO guardian_userobjectpermission (user_id, permission_id, content_type_id, "
-                               "object_pk) VALUES (%s, %s, %s, %s)", [user_id, manage.pk, region_type.pk,
-                                                                      str(region_id)])
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(latest)
-    with platform_scope():
-        assert sorted(RegionUserObjectPermission.objects.values_list(
-            "organization_id", "user_id", "content_object_id")) == sorted([
-                (a.organization.pk, a.users[Role.SUPERVISOR].pk, a.objects["south"].pk),
-                (a.organization.pk, a.users[Role.SUPERVISOR].pk, a.objects["east"].pk),
-                (b.organization.pk, b.users[Role.SUPERVISOR].pk, b.objects["gd"].pk)])
-    assert not UserObjectPermission.objects.filter(content_type__model="region").exists()
-    with tenant_scope(a.organization):
-        assert _visible_customers(a.users[Role.SUPERVISOR]) == {f"{a.marker} GD", f"{a.marker} EAST"}
-    with tenant_scope(b.organization):
-        assert region_managers(region=b.objects["gd"]) == [b.users[Role.SUPERVISOR]]

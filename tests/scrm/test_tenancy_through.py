@@ -1,12 +1,10 @@
 """The many-to-manys between tenant models go through tenant rows: organization first, filled by the relation,
-and the migration that introduced them kept every existing row."""
+and the migration that introduced them kept every existing row (tests/scrm/test_data_migrations.py)."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
-from scrm.models import AgentProfile, Region, Role, Skill
+from scrm.models import Region, Role
 from scrm.models.people import AgentProfileRegion, AgentProfileSkill
 from scrm.platform.tenancy import ScopeError, platform_scope, tenant_scope
 from scrm.services import agent_profile_upsert, region_create, skill_get_or_create
@@ -79,41 +77,3 @@ def test_the_admin_still_edits_the_relations():
         assert set(queue.regions.values_list("code", flat=True)) == {"EAST", "SOUTH"}
         assert not queue.required_skills.exists()
         assert set(QueueRegion.objects.values_list("organization_id", flat=True)) == {a.organization.pk}
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_to_through_models_keeps_every_row_and_gives_it_its_organization():
-    """Back to the plain many-to-manys, rows written there, forward again: every row is kept, with the
-    organization of its source row."""
-    a, b = tenant_pair()
-    with tenant_scope(a.organization):
-        region = region_create(organization=a.organization, name="华东", code="EAST", level=Region.Level.AREA)
-        skill = Skill.objects.create(organization=a.organization, name="空调")
-        profile = AgentProfile.objects.create(organization=a.organization, user=a.users[Role.AGENT])
-    with tenant_scope(b.organization):
-        skill_b = Skill.objects.create(organization=b.organization, name="冰箱")
-        profile_b = AgentProfile.objects.create(organization=b.organization, user=b.users[Role.AGENT])
-
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    executor.migrate([("tickets", "0001_squashed_0014_notificationdelivery_outbox"),
-                      ("scrm", "0011_organization_status_changes")])
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT column_name FROM information_schema.columns "
-                           "WHERE table_name = 'scrm_agentprofile_skills'")
-            assert "organization_id" not in {row[0] for row in cursor.fetchall()}
-            cursor.execute("INSERT INTO scrm_agentprofile_regions (agentprofile_id, region_id) VALUES (%s, %s)",
-                           [profile.pk, region.pk])
-            cursor.execute("INSERT INTO scrm_agentprofile_skills (agentprofile_id, skill_id) VALUES (%s, %s), "
-                           "(%s, %s)", [profile.pk, skill.pk, profile_b.pk, skill_b.pk])
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(latest)
-    with platform_scope():
-        assert list(AgentProfileRegion.objects.values_list("organization_id", "agentprofile_id", "region_id")) == [
-            (a.organization.pk, profile.pk, region.pk)]
-        assert sorted(AgentProfileSkill.objects.values_list("organization_id", "agentprofile_id", "skill_id")) == [
-            (a.organization.pk, profile.pk, skill.pk), (b.organization.pk, profile_b.pk, skill_b.pk)]
-    with tenant_scope(b.organization):
-        assert list(AgentProfile.objects.get(pk=profile_b.pk).skills.all()) == [skill_b]
