@@ -34,6 +34,10 @@ def test_a_platform_operator_sees_every_organization_with_its_sparkline(page, li
     expect(table).to_be_visible()
     expect(table.locator("tr[data-organization=acme]")).to_contain_text("acme-ops")
     expect(table.locator("tr[data-organization=globex] td[data-series=tickets]")).to_have_text("1")
+    # The table shows before the parser reaches the page's scripts at its end: wait until both sparklines are drawn
+    # (a page that never draws them fails here, on the timeout).
+    page.wait_for_function("window.Chart !== undefined && Array.from(document.querySelectorAll("
+                           "'canvas.console-spark')).filter((canvas) => Chart.getChart(canvas)).length === 2")
     drawn = page.evaluate("Array.from(document.querySelectorAll('canvas.console-spark'))"
                           ".map((canvas) => Chart.getChart(canvas) !== undefined)")
     assert drawn == [True, True]
