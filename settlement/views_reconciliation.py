@@ -240,8 +240,9 @@ class DiscrepancyListView(_Perm, TemplateView):
     template_name = "settlement/discrepancy_list.html"
 
     def get_context_data(self, **kwargs):
-        filterset = DiscrepancyFilter(self.request.GET or None, queryset=selectors.discrepancy_list(),
-                                      request=self.request)
+        # Always bound: an unbound filterset filters nothing, and the list's default (what is left to work, as the
+        # status select reads) is the filterset's own.
+        filterset = DiscrepancyFilter(self.request.GET, queryset=selectors.discrepancy_list(), request=self.request)
         _styled(filterset.form)
         table = DiscrepancyTable(filterset.qs, link_tickets=self.request.user.has_perm(TICKET_VIEW_PERMISSION))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)

@@ -76,6 +76,22 @@ def test_finance_works_the_list_in_bounded_queries(client, finance, organization
     assert [row.record.key for row in response.context["table"].page.object_list] == ["order:W1"]
 
 
+def test_the_workbench_opens_on_what_is_left_to_work(client, finance, organization, day_run):
+    """The status select reads "待处理及待审批" when nothing is chosen, and the list must say the same: on the first
+    visit (no query string) it listed resolved and cleared discrepancies too, which the same page with any filter
+    applied did not."""
+    client.force_login(finance)
+    discrepancy_resolve(discrepancy=by_key(organization, "order:W2"), by=finance, code="rounding")
+
+    def keys(url):
+        return sorted(row.record.key for row in client.get(url).context["table"].page.object_list)
+
+    left = ["order:=cmd|'/c calc'!A1", "order:W1", "order:W3"]
+    assert keys("/settlement/discrepancies/") == left
+    assert keys("/settlement/discrepancies/?status=") == left
+    assert keys("/settlement/discrepancies/?status=resolved") == ["order:W2"]
+
+
 def test_finance_resolves_with_a_reason_and_it_is_recorded(client, finance, organization, day_run):
     client.force_login(finance)
     d = by_key(organization, "order:W2")
