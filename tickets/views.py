@@ -13,7 +13,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -261,6 +263,13 @@ def _label(choices, value):
 # What an SLA escalation records on the ticket (written by the sla app; read here without importing it).
 _SLA_METRICS = {"first_response": gettext_lazy("First response"), "next_response": gettext_lazy("Next response"),
                 "resolution": gettext_lazy("Resolution")}
+# Why the due times of a ticket were computed again under the same policy (`sla_recompute`'s reasons).
+_SLA_RECOMPUTE_REASONS = {
+    "priority": gettext_lazy("priority changed"),
+    "queue": gettext_lazy("queue changed"),
+    "escalation": gettext_lazy("priority raised by an escalation"),
+    "recomputed": gettext_lazy("SLA settings changed"),
+}
 _ESCALATION_ACTIONS = {
     "notify_assignee": gettext_lazy("assignee notified"),
     "notify_supervisor": gettext_lazy("supervisor notified"),
@@ -304,8 +313,22 @@ def event_summary(event):
         return _("Tagged %(tags)s") % {"tags": _(", ").join(after.get("tags", []))}
     if event.kind == Kind.CREATED:
         return _("Opened in queue %(queue)s") % {"queue": name(after.get("queue"))}
-    if event.kind == Kind.SLA_APPLIED and (after.get("policy") or {}).get("name"):
-        return _("SLA applied: %(policy)s") % {"policy": after["policy"]["name"]}
+    if event.kind == Kind.SLA_APPLIED:
+        policy = (after.get("policy") or {}).get("name")
+        if not policy:
+            return _("No SLA policy applies any more")
+        if before.get("policy") == after["policy"].get("id"):
+            # The same policy, new due times: say why, or it reads as the policy applied twice.
+            reason = _SLA_RECOMPUTE_REASONS.get(after.get("reason"), _SLA_RECOMPUTE_REASONS["recomputed"])
+            return _("SLA due times recalculated (%(reason)s): %(policy)s") % {"reason": reason, "policy": policy}
+        return _("SLA applied: %(policy)s") % {"policy": policy}
+    if event.kind == Kind.ESCALATED and after.get("breached"):
+        metric = _SLA_METRICS.get(after["breached"], after["breached"])
+        due = parse_datetime(after.get("due") or "")
+        if due is None:
+            return _("SLA missed: %(metric)s") % {"metric": metric}
+        return _("SLA missed: %(metric)s (due %(due)s)") % {
+            "metric": metric, "due": date_format(timezone.localtime(due), "Y-m-d H:i")}
     if event.kind == Kind.ESCALATED and after.get("metric"):
         metric = _SLA_METRICS.get(after["metric"], after["metric"])
         actions = _(", ").join(str(_ESCALATION_ACTIONS.get(a, a)) for a in after.get("actions", []))

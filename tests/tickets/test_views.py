@@ -677,6 +677,32 @@ def test_the_timeline_says_which_sla_was_applied_and_what_an_escalation_did():
         assert "解决" in event_summary(escalated) and "75%" in event_summary(escalated)
 
 
+def test_the_timeline_tells_a_recalculation_a_removed_policy_and_a_missed_target_apart():
+    """A priority change under the same policy read "已应用 SLA：标准服务 7×12" a second time, a policy that no longer
+    applied read "已应用 SLA", and the sweep's breach mark read a bare "已升级"."""
+    from tickets.views import event_summary
+
+    def event(kind, before, after):
+        return TicketEvent(kind=kind, before=before, after=after)
+
+    policy = {"id": 2, "name": "标准服务 7×12"}
+    first = event(TicketEvent.Kind.SLA_APPLIED, {"policy": None}, {"policy": policy, "reason": "opened"})
+    again = event(TicketEvent.Kind.SLA_APPLIED, {"policy": 2}, {"policy": policy, "reason": "priority"})
+    other = event(TicketEvent.Kind.SLA_APPLIED, {"policy": 1}, {"policy": policy, "reason": "queue"})
+    gone = event(TicketEvent.Kind.SLA_APPLIED, {"policy": 2}, {"policy": None, "reason": "queue"})
+    missed = event(TicketEvent.Kind.ESCALATED, {}, {"breached": "first_response", "due": "2026-12-04T08:00:00+00:00"})
+    with translation.override("en"):
+        assert event_summary(first) == "SLA applied: 标准服务 7×12"
+        assert event_summary(again) == "SLA due times recalculated (priority changed): 标准服务 7×12"
+        assert event_summary(other) == "SLA applied: 标准服务 7×12"
+        assert event_summary(gone) == "No SLA policy applies any more"
+        assert event_summary(missed) == "SLA missed: First response (due 2026-12-04 16:00)"  # Beijing time
+    with translation.override("zh-hans"):
+        assert event_summary(again) == "SLA 时限已重新计算（优先级变更）：标准服务 7×12"
+        assert event_summary(gone) == "不再适用任何 SLA 策略"
+        assert event_summary(missed) == "SLA 已超时：首次响应（截止 2026-12-04 16:00）"
+
+
 def test_a_closed_ticket_says_why_its_actions_card_is_empty(desk):
     """The 操作 card of a closed ticket was an empty box under its heading."""
     ticket = desk["pool"][0]
