@@ -33,9 +33,10 @@ MSG_RANGE_BOUNDS = _("Choose dates between %(earliest)s and %(latest)s.")
 
 
 class SLAReportForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
-    group_by = forms.ChoiceField(label=_("Group by"), choices=[(key, label) for key, (_f, label) in GROUPS.items()])
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    group_by = forms.ChoiceField(label=_("Group by"), choices=[(key, label) for key, (_f, label) in GROUPS.items()],
+                                 widget=forms.Select(attrs={"class": "form-select"}))
 
     def clean(self):
         data = super().clean()

@@ -112,6 +112,16 @@ def test_a_reversed_range_says_so_and_shows_nothing(client):
     assert str(MSG_RANGE_ORDER) in response.content.decode()
 
 
+def test_the_reports_filters_are_styled_as_every_other_filter_bar(client):
+    """Its dates and its group-by were the browser's bare controls, labels squeezed beside them, on a page of
+    Bootstrap controls."""
+    a, _b = tenant_pair()
+    client.force_login(a.users[Role.SUPERVISOR])
+    form = client.get(URL).context["form"]
+    assert [form[name].field.widget.attrs.get("class") for name in ("start", "end", "group_by")] == [
+        "form-control", "form-control", "form-select"]
+
+
 def test_a_period_with_no_ticket_shows_the_empty_state_and_offers_no_excel(client):
     """A month with no ticket under an SLA offered the Excel download of an empty table next to 'no ticket'."""
     a, _b = tenant_pair(_seed)
