@@ -75,6 +75,19 @@ def _pause_pending():
         Ticket.objects.filter(pk=ticket.pk).update(paused_since=went.created_at)
 
 
+def _backdate_opening(ticket, opened):
+    """A fresh demo ticket was opened now, then moved back to `opened`: its opening events move back with it, and its
+    SLA reads as applied once, when it was opened (the due times computed from "now" were replaced at once)."""
+    events = TicketEvent.objects.filter(ticket=ticket)
+    applied = list(events.filter(kind=TicketEvent.Kind.SLA_APPLIED).order_by("pk"))
+    if len(applied) == 2:
+        first, moved = applied
+        moved.before, moved.after = first.before, {**moved.after, "reason": first.after.get("reason", "opened")}
+        moved.save(update_fields=["before", "after"])
+        first.delete()
+    events.update(created_at=opened)
+
+
 # Unread notifications each demo user starts with: the newest few, as after a day's work, not the 30 days of
 # history the demo replays at once (a bell at 99+ from the first sign-in teaches people to ignore it).
 DEMO_UNREAD = 5
@@ -113,8 +126,10 @@ def _fresh_tickets(organization, policy, calendar):
         ticket = ticket_open(organization=organization, customer=customer, subject=subject, description=subject,
                              channel="wechat_oa", priority=Ticket.Priority.P3)
         opened = subtract_business_minutes(cal, now, minutes_ago) if minutes_ago else now
-        Ticket.objects.filter(pk=ticket.pk).update(created_at=min(opened, now - timedelta(seconds=1)))
+        opened = min(opened, now - timedelta(seconds=1))
+        Ticket.objects.filter(pk=ticket.pk).update(created_at=opened)
         ticket = ticket_sla_apply(ticket=ticket, reason="demo")
+        _backdate_opening(ticket, opened)
         if action is not None:
             ticket_reply(ticket=ticket, author=agent, body="您好，已收到，我们马上处理。")
             ticket_change_status(ticket=ticket, status=action, actor=agent)

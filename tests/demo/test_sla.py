@@ -61,3 +61,18 @@ def test_seed_demo_pending_tickets_read_paused_since_they_went_pending(demo_seed
                 assert "已暂停" in shown and "已超时" not in shown, (ticket.number, shown)
                 paused += 1
         assert paused  # most missed their first response before they went pending: those stay 已超时
+
+
+@pytest.mark.django_db
+def test_seed_demo_fresh_sla_tickets_read_as_opened_when_they_were(demo_seeded):
+    """The 【SLA 演示】 tickets are opened and moved back in time: their timelines said they were opened, assigned and
+    given their SLA hours after their creation time, and read "已应用 SLA" twice (the second time for the demo's
+    own recalculation)."""
+    organization = Organization.objects.get(slug="demo")
+    with tenant_scope(organization):
+        late = Ticket.objects.get(subject="【SLA 演示】已超时：空调安装师傅未上门")
+        opening = TicketEvent.objects.filter(ticket=late, kind__in=("created", "assigned", "sla_applied"))
+        assert {event.created_at for event in opening} == {late.created_at}
+        applied = TicketEvent.objects.get(ticket=late, kind=TicketEvent.Kind.SLA_APPLIED)
+        assert (applied.before["policy"], applied.after["reason"]) == (None, "opened")
+        assert applied.after["first_response_due"] == late.first_response_due_at.isoformat()
