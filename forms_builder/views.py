@@ -190,11 +190,12 @@ class FormsBuilderIndexView(_FormsPage, TemplateView):
     template_name = "forms_builder/list.html"
 
     def get_context_data(self, **kwargs):
-        table = FormTable(selectors.form_list(purpose=self.request.GET.get("purpose") or None))
+        purpose = self.request.GET.get("purpose") or ""
+        table = FormTable(selectors.form_list(purpose=purpose or None))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(table=table, create_form=kwargs.pop("create_form", None) or FormCreateForm(),
                                         may_edit=may_edit_forms(self.request.user), purposes=Form.Purpose.choices,
-                                        **kwargs)
+                                        purpose=purpose, **kwargs)
 
 
 class FormCreateView(_EditPage, View):

@@ -18,6 +18,23 @@ def _json(client, url, body):
     return client.post(url, json.dumps(body), content_type="application/json")
 
 
+def test_the_list_shows_which_purpose_it_is_filtered_by(client, ops_admin, organization):
+    """The purpose buttons above the forms all looked the same whichever was chosen: nothing said that the list was
+    only the surveys."""
+    import re
+
+    with tenant_scope(organization):
+        published_form(organization, slug="repair")
+    client.force_login(ops_admin)
+
+    def current(url):
+        page = client.get(url).content.decode()
+        return re.findall(r'<a href="([^"]*)" class="[^"]* active" aria-current="true">', page)
+
+    assert current("/forms/") == ["?"]
+    assert current("/forms/?purpose=survey") == ["?purpose=survey"]
+
+
 def test_ops_creates_edits_and_publishes_a_form(client, ops_admin, organization):
     client.force_login(ops_admin)
     assert client.get(reverse("forms_builder:index")).status_code == 200
