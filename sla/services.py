@@ -630,6 +630,16 @@ def _step_texts(step):
     return texts
 
 
+def _trigger_code(step):
+    """The step's trigger as the `escalated` event keeps it, in no language (the timeline words it for its reader):
+    "75%", "breach" or "breach+30" (minutes after the breach)."""
+    if step.trigger == Trigger.PERCENT:
+        return f"{step.trigger_value}%"
+    if step.trigger == Trigger.AFTER_BREACH:
+        return f"breach+{step.trigger_value}"
+    return "breach"
+
+
 def _escalation_text(ticket, step, metric_due, zone=None):
     title_text, _trigger, body_text, metric = _step_texts(step)
     title = title_text % {"number": ticket.number, "metric": metric, "value": step.trigger_value}
@@ -665,7 +675,7 @@ def escalation_step_apply(ticket, step, *, plan, dues, level, out=None):
             out.notify(recipient=user, ticket=ticket, kind=kind, title=title, body=body, channels=channels)
         else:
             notify(recipient=user, ticket=ticket, kind=kind, title=title, body=body, channels=channels)
-    after = {"step": step.pk, "level": level, "metric": step.metric, "trigger": _step_texts(step)[1],
+    after = {"step": step.pk, "level": level, "metric": step.metric, "trigger": _trigger_code(step),
              "notified": sorted(recipients), "channels": channels}
     if step.raise_priority and ticket.priority > Ticket.Priority.P1:
         before_priority = ticket.priority

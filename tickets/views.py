@@ -280,6 +280,16 @@ _ESCALATION_ACTIONS = {
 }
 
 
+def _trigger_text(code):
+    """An escalation's trigger as `sla` records it ("75%", "breach", "breach+30"), in the reader's language; an
+    event written before the codes kept the text of its day, shown as it is."""
+    if code == "breach":
+        return _("breach")
+    if code.startswith("breach+") and code[7:].isdigit():
+        return _("breach + %(minutes)s min") % {"minutes": code[7:]}
+    return code
+
+
 def event_summary(event):
     """One line saying what an event changed, from what it recorded at the time."""
     Kind = TicketEvent.Kind
@@ -331,11 +341,12 @@ def event_summary(event):
             "metric": metric, "due": date_format(timezone.localtime(due), "Y-m-d H:i")}
     if event.kind == Kind.ESCALATED and after.get("metric"):
         metric = _SLA_METRICS.get(after["metric"], after["metric"])
+        trigger = _trigger_text(str(after.get("trigger", "")))
         actions = _(", ").join(str(_ESCALATION_ACTIONS.get(a, a)) for a in after.get("actions", []))
         if actions:
             return _("Escalated (%(metric)s, %(trigger)s): %(actions)s") % {
-                "metric": metric, "trigger": after.get("trigger", ""), "actions": actions}
-        return _("Escalated (%(metric)s, %(trigger)s)") % {"metric": metric, "trigger": after.get("trigger", "")}
+                "metric": metric, "trigger": trigger, "actions": actions}
+        return _("Escalated (%(metric)s, %(trigger)s)") % {"metric": metric, "trigger": trigger}
     if event.kind == Kind.UPDATED and "form_answers" in after:
         edit = after["form_answers"]
         changes = "; ".join(f"{c['label']}: {c['before'] or '—'} → {c['after'] or '—'}" for c in edit["changes"])

@@ -197,6 +197,8 @@ def test_the_ladder_runs_each_step_once_in_order(scoped, customer, setup):
     ticket.refresh_from_db()
     assert (ticket.assignee, ticket.priority, ticket.escalation_level) == (supervisor, 2, 3)
     assert _kinds(ticket, Kind.ESCALATED)[-1].after["actions"] == ["raise_priority", "reassign_to_supervisor"]
+    # Each step's trigger kept as a code (the timeline words it in its reader's language), not the sweep's Chinese.
+    assert [e.after.get("trigger") for e in _kinds(ticket, Kind.ESCALATED)] == ["50%", "breach", None, "breach+30"]
     # Nothing more on the ladder: the sweep only ever sees the ticket again if something changes.
     with time_machine.travel(sh(2026, 11, 30, 9, 0), tick=False):
         sla_sweep(now=sh(2026, 11, 30, 9, 0))

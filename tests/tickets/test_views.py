@@ -703,6 +703,24 @@ def test_the_timeline_tells_a_recalculation_a_removed_policy_and_a_missed_target
         assert event_summary(missed) == "SLA 已超时：首次响应（截止 2026-12-04 16:00）"
 
 
+def test_an_escalations_trigger_reads_in_the_readers_language():
+    """The sweep runs in Chinese and wrote its trigger as text: an English page read "Escalated (First response,
+    超时)". The event keeps a code; the timeline words it."""
+    from tickets.views import event_summary
+
+    def escalated(trigger):
+        return event_summary(TicketEvent(kind=TicketEvent.Kind.ESCALATED, before={},
+                                         after={"metric": "first_response", "trigger": trigger, "actions": []}))
+
+    with translation.override("en"):
+        assert [escalated(code) for code in ("75%", "breach", "breach+30")] == [
+            "Escalated (First response, 75%)", "Escalated (First response, breach)",
+            "Escalated (First response, breach + 30 min)"]
+    with translation.override("zh-hans"):
+        assert escalated("breach") == "已升级（首次响应 · 超时）"
+        assert escalated("breach+30") == "已升级（首次响应 · 超时后 30 分钟）"
+
+
 def test_a_closed_ticket_says_why_its_actions_card_is_empty(desk):
     """The 操作 card of a closed ticket was an empty box under its heading."""
     ticket = desk["pool"][0]
