@@ -11,6 +11,7 @@ from scrm.models import Channel, Customer, Tag, User
 from scrm.serializers import CleanTextMixin
 from scrm.text import MSG_UNSTORABLE, clean_tree, is_storable
 from tickets.models import Attachment, Comment, Queue, Ticket, TicketEvent, TicketType
+from tickets.services.lifecycle import transfer_reason_validator
 
 
 class _Ref(serializers.Serializer):
@@ -111,7 +112,8 @@ class TicketAssignSerializer(serializers.Serializer):
 
 class TicketTransferSerializer(CleanTextMixin, serializers.Serializer):
     queue = serializers.PrimaryKeyRelatedField(queryset=_scoped(Queue))
-    reason = serializers.CharField(allow_blank=True)
+    # The ticket page's limit and words (the service checks it again).
+    reason = serializers.CharField(allow_blank=True, validators=[transfer_reason_validator])
 
 
 class TicketReplySerializer(CleanTextMixin, serializers.Serializer):

@@ -379,3 +379,25 @@ def test_create_stores_the_custom_fields_and_reading_masks_mobiles_as_the_ticket
     desk.team = TeamFactory(organization=scoped, leader=supervisor)
     desk.save(update_fields=["team"])
     assert _client(supervisor).get(f"{URL}{ticket.pk}/").data["fields"]["contact"] == "+8613812345678"
+
+
+def test_a_transfer_reason_longer_than_the_page_takes_is_refused_in_its_words(api, scoped, agent_user, desk):
+    from django.contrib.messages import get_messages
+    from django.test import Client
+
+    from tickets.services.lifecycle import TRANSFER_REASON_MAX_LENGTH
+
+    elsewhere = QueueFactory(organization=scoped, name="技术支持", auto_assign=False)
+    ticket = TicketFactory(organization=scoped, queue=desk)
+    reason = "因" * (TRANSFER_REASON_MAX_LENGTH + 1)
+    page = Client()
+    page.force_login(agent_user)
+
+    shown = page.post(f"/tickets/{ticket.pk}/transfer/", {"queue": elsewhere.pk, "reason": reason})
+    answered = api.post(f"{URL}{ticket.pk}/transfer/", {"queue": elsewhere.pk, "reason": reason}, format="json")
+
+    assert answered.status_code == 400
+    assert answered.data["reason"] == [str(m) for m in get_messages(shown.wsgi_request)]
+    ticket.refresh_from_db()
+    assert ticket.queue == desk
+    assert not TicketEvent.objects.filter(ticket=ticket, kind="transferred").exists()
