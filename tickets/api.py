@@ -17,7 +17,7 @@ from scrm.api import ModelPermissions, TenantScopedAPIMixin
 from scrm.customers.selectors import customer_list
 from scrm.models import Channel, Customer, User
 from tickets import selectors, services
-from tickets.errors import MSG_ASSIGNEE_NOT_FOUND, MSG_CUSTOMER_NOT_VISIBLE, TicketError
+from tickets.errors import MSG_ASSIGNEE_NOT_AGENT, MSG_ASSIGNEE_NOT_FOUND, MSG_CUSTOMER_NOT_VISIBLE, TicketError
 from tickets.models import Ticket, TicketFieldAnswers
 from tickets.permissions import may_assign, may_reply, may_work
 from tickets.serializers import (
@@ -145,9 +145,11 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
         assignee_id = params.validated_data["assignee"]
         assignee = None
         if assignee_id is not None:
-            assignee = User.objects.filter(is_active=True, pk=assignee_id).first()
+            # Whom the ticket page's 指派 offers (agents with a profile), not any user of the organization.
+            assignee = selectors.assignable_users().filter(pk=assignee_id).first()
             if assignee is None:
-                raise ValidationError({"assignee": [str(MSG_ASSIGNEE_NOT_FOUND)]})
+                known = User.objects.filter(is_active=True, pk=assignee_id).exists()
+                raise ValidationError({"assignee": [str(MSG_ASSIGNEE_NOT_AGENT if known else MSG_ASSIGNEE_NOT_FOUND)]})
         if not may_assign(request.user, ticket=ticket, assignee=assignee):
             raise PermissionDenied
         return self._answer(services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user))

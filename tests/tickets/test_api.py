@@ -401,3 +401,25 @@ def test_a_transfer_reason_longer_than_the_page_takes_is_refused_in_its_words(ap
     ticket.refresh_from_db()
     assert ticket.queue == desk
     assert not TicketEvent.objects.filter(ticket=ticket, kind="transferred").exists()
+
+
+def test_assigning_to_a_colleague_the_page_does_not_offer_is_refused(scoped, make_user, desk):
+    from tickets.errors import MSG_ASSIGNEE_NOT_AGENT
+
+    supervisor = make_user(scoped, Role.SUPERVISOR, username="assign-sup")
+    desk.team = TeamFactory(organization=scoped, leader=supervisor)
+    desk.save(update_fields=["team"])
+    finance = make_user(scoped, Role.FINANCE, username="caiwu")  # no agent profile: not in the page's 指派 list
+    agent = make_agent(scoped, queues=[desk], username="kefu")
+    ticket = TicketFactory(organization=scoped, queue=desk)
+    api = _client(supervisor)
+
+    refused = api.post(f"{URL}{ticket.pk}/assign/", {"assignee": finance.pk}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.data == {"assignee": [str(MSG_ASSIGNEE_NOT_AGENT)]}
+    ticket.refresh_from_db()
+    assert ticket.assignee_id is None
+    assert api.post(f"{URL}{ticket.pk}/assign/", {"assignee": agent.pk}, format="json").status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
