@@ -274,6 +274,11 @@ def _store_files(submission, files, answers):
         answers[key] = {"file_id": stored.pk, "name": stored.original_name, "size": stored.size}
 
 
+# The sources that answer a form the way its public page does: a closed form takes no answers from them (staff
+# filling a ticket's fields is not answering the form, and keeps the fields of a form closed since).
+OPEN_FORMS_ONLY = (FormSubmission.Source.PUBLIC, FormSubmission.Source.API)
+
+
 @transaction.atomic
 def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, customer=None, actor=None, ip=None,
                 user_agent="", version=None):
@@ -285,7 +290,7 @@ def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, 
     with tenant_scope(form.organization_id):
         _same_organization(form.organization_id, customer, actor, version)
         version = version or form.current_version
-        if version is None or (source == FormSubmission.Source.PUBLIC and not form.is_open):
+        if version is None or (source in OPEN_FORMS_ONLY and not form.is_open):
             raise FormError(MSG_FORM_CLOSED)
         verified = customer is not None
         # A verified customer's bound name and mobile left empty (the page shows them masked only) are theirs.

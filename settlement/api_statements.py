@@ -5,6 +5,7 @@ same file was imported already, or 400 with the reason. Reading needs `view_stat
 `add_statementimport` (finance)."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,6 +19,9 @@ from settlement.models import PaymentChannel, StatementImport
 from settlement.statements import selectors
 from settlement.statements.messages import StatementRefused
 from settlement.statements.services import payment_channels_ensure, statement_import, statement_import_progress
+
+# An upload naming a channel code the organization does not have (the upload page offers only its own).
+MSG_NO_CHANNEL = _("There is no payment channel with the code “%(code)s”.")
 
 
 class StatementSerializer(serializers.ModelSerializer):
@@ -78,7 +82,7 @@ class StatementViewSet(TenantScopedAPIMixin, mixins.ListModelMixin, mixins.Retri
         payment_channels_ensure(organization=organization)
         channel = PaymentChannel.objects.filter(code=params.validated_data["channel"]).first()
         if channel is None:
-            return Response({"channel": [f"No payment channel {params.validated_data['channel']}."]},
+            return Response({"channel": [str(MSG_NO_CHANNEL % {"code": params.validated_data["channel"]})]},
                             status=status.HTTP_400_BAD_REQUEST)
         try:
             row = statement_import(organization=organization, channel=channel, file=params.validated_data["file"],

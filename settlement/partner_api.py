@@ -2,7 +2,6 @@
 complete, confirm): finance's statements and the service jobs, with the same permissions and services as the
 pages."""
 
-from decimal import Decimal
 
 import django_filters
 from drf_spectacular.utils import extend_schema
@@ -49,7 +48,7 @@ class PartnerStatementSerializer(serializers.ModelSerializer):
 
 
 class MarkPaidSerializer(serializers.Serializer):
-    reference = serializers.CharField(max_length=64)
+    reference = serializers.CharField(max_length=services.PAYMENT_REFERENCE_MAX_LENGTH)
 
 
 class StatementAPIFilter(django_filters.FilterSet):
@@ -139,8 +138,9 @@ class ServiceJobAPIFilter(django_filters.FilterSet):
 
 class JobItemSerializer(serializers.Serializer):
     item = serializers.CharField(max_length=32, help_text="A service item's code.")
-    quantity = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=Decimal("0.01"),
-                                        max_value=Decimal("10000"))
+    # The jobs page's bounds (partner_services._job_quantity checks them again for every caller).
+    quantity = serializers.DecimalField(max_digits=7, decimal_places=services.JOB_QUANTITY_PLACES,
+                                        min_value=services.JOB_QUANTITY_MIN, max_value=services.JOB_QUANTITY_MAX)
 
 
 class JobCompleteSerializer(serializers.Serializer):

@@ -41,6 +41,9 @@ MSG_JOB_NO_ITEMS = _("Add at least one service item.")
 MSG_JOB_NO_PRICE = _("%(item)s has no price for %(tier)s in %(region)s: add it to the service catalogue.")
 MSG_JOB_STATUS = _("The job is %(status)s: this step is not possible now.")
 MSG_JOB_QUANTITY = _("A quantity must be more than zero.")
+MSG_JOB_QUANTITY_RANGE = _("A quantity is a number from %(min)s to %(max)s with at most two decimals; %(value)s is "
+                           "not.")
+MSG_PAYMENT_REFERENCE_TOO_LONG = _("A payment reference has at most %(limit)s characters; this one has %(length)s.")
 MSG_PDF_FONT_MISSING = _("The PDF cannot be made: its Chinese font %(path)s is missing on the server. Install the "
                          "fonts-droid-fallback package or set SETTLEMENT_PDF_FONT to a TrueType font that covers "
                          "Chinese; the Excel export works meanwhile.")

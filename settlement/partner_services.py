@@ -66,6 +66,11 @@ from settlement.partner_money import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# What one line of a service job may count (the jobs page and the API alike): a hundredth up to ten thousand.
+JOB_QUANTITY_MIN, JOB_QUANTITY_MAX = Decimal("0.01"), Decimal("10000")
+JOB_QUANTITY_PLACES = 2
+# The bank's payment reference of a paid statement (SettlementStatement.payment_reference).
+PAYMENT_REFERENCE_MAX_LENGTH = 64
 RATE_LOOKBACK_DAYS = 7  # a rate of a weekend or holiday is the last published before it
 RUN_KIND = "settlement_run"
 RUN_CHUNK = 500  # partners whose period sums a run reads at once
@@ -499,6 +504,20 @@ def service_job_from_ticket(ticket, *, before=None, actor=None):
             technician=(ticket.assignee.get_full_name() or ticket.assignee.username)[:50] if ticket.assignee else "")
 
 
+def _job_quantity(quantity):
+    """A line's quantity as a Decimal, or SettlementError: not a number, not finite (NaN, Infinity), outside
+    JOB_QUANTITY_MIN..JOB_QUANTITY_MAX or with more than two decimals."""
+    try:
+        value = Decimal(str(quantity).strip())
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not JOB_QUANTITY_MIN <= value <= JOB_QUANTITY_MAX \
+            or value != value.quantize(Decimal(1).scaleb(-JOB_QUANTITY_PLACES)):
+        raise SettlementError(msg.MSG_JOB_QUANTITY_RANGE % {"min": JOB_QUANTITY_MIN, "max": JOB_QUANTITY_MAX,
+                                                           "value": quantity})
+    return value
+
+
 @transaction.atomic
 def service_job_complete(*, job, partner, items, technician="", region=None, completed_at=None):
     """Record what was done: the items (pairs of catalogue item and quantity) priced for the job's city tier, the
@@ -509,7 +528,7 @@ def service_job_complete(*, job, partner, items, technician="", region=None, com
             raise SettlementError(msg.MSG_JOB_STATUS % {"status": job.get_status_display()})
         if partner is None:
             raise SettlementError(msg.MSG_JOB_NO_PARTNER)
-        items = [(item, Decimal(str(quantity))) for item, quantity in items]
+        items = [(item, _job_quantity(quantity)) for item, quantity in items]
         if not items:
             raise SettlementError(msg.MSG_JOB_NO_ITEMS)
         if region is not None:
@@ -839,9 +858,13 @@ def statement_approve(*, statement, actor):
 
 @transaction.atomic
 def statement_mark_paid(*, statement, actor, reference):
-    reference = (reference or "").strip()[:64]
+    reference = (reference or "").strip()
     if not reference:
         raise SettlementError(msg.MSG_PAYMENT_REFERENCE)
+    if len(reference) > PAYMENT_REFERENCE_MAX_LENGTH:
+        # Refused, not cut: a reference cut short matches no bank line.
+        raise SettlementError(msg.MSG_PAYMENT_REFERENCE_TOO_LONG % {"limit": PAYMENT_REFERENCE_MAX_LENGTH,
+                                                                   "length": len(reference)})
     with tenant_scope(statement.organization_id):
         statement = _locked(statement.pk)
         _transition(statement, {Status.APPROVED}, "marked paid")

@@ -3,7 +3,7 @@ filtered like the workspace lists; create, read, edit, and one endpoint per acti
 tickets service; a broken rule answers 400 with the service's message."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -12,12 +12,13 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from forms_builder.errors import FormError
 from scrm.api import ModelPermissions, TenantScopedAPIMixin
 from scrm.customers.selectors import customer_list
 from scrm.models import Channel, Customer, User
 from tickets import selectors, services
-from tickets.errors import MSG_ASSIGNEE_NOT_FOUND, MSG_CUSTOMER_NOT_VISIBLE, TicketError
-from tickets.models import Ticket
+from tickets.errors import MSG_ASSIGNEE_NOT_AGENT, MSG_ASSIGNEE_NOT_FOUND, MSG_CUSTOMER_NOT_VISIBLE, TicketError
+from tickets.models import Ticket, TicketFieldAnswers
 from tickets.permissions import may_assign, may_reply, may_work
 from tickets.serializers import (
     CommentSerializer,
@@ -30,6 +31,7 @@ from tickets.serializers import (
     TicketTransferSerializer,
     TicketUpdateSerializer,
 )
+from tickets.services.forms import ticket_open_with_fields
 
 
 class TicketAPIFilter(django_filters.FilterSet):
@@ -68,6 +70,13 @@ class TicketAPIFilter(django_filters.FilterSet):
         return queryset.filter(Q(subject__icontains=value) | Q(customer__display_name__icontains=value))
 
 
+def _with_shown(tickets):
+    """Tickets with what the API shows of each prefetched: team, tags and the current custom-field answers."""
+    return tickets.select_related("team").prefetch_related("tags", Prefetch(
+        "field_answers", to_attr="current_field_answers",
+        queryset=TicketFieldAnswers.objects.filter(is_current=True).select_related("submission__version")))
+
+
 class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                     viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated, ModelPermissions]
@@ -79,11 +88,14 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Ticket.objects.none()
-        return selectors.ticket_list(user=self.request.user).select_related("team").prefetch_related("tags")
+        return _with_shown(selectors.ticket_list(user=self.request.user))
 
     def handle_exception(self, exc):
         if isinstance(exc, TicketError):
             exc = ValidationError({"detail": str(exc)})
+        elif isinstance(exc, FormError):
+            # The custom fields the engine refused, by field key, as 新建工单 lists them beside each field.
+            exc = ValidationError({"detail": str(exc), "fields": exc.problems or {}})
         return super().handle_exception(exc)
 
     def _require(self, rule):
@@ -98,17 +110,19 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
         the write made a retry log a second ticket. Later reads of it answer 404, as its page does."""
         row = self.get_queryset().filter(pk=ticket.pk).first()
         if row is None:
-            row = Ticket.objects.select_related("team").prefetch_related("tags").get(pk=ticket.pk)
-        return Response(TicketSerializer(row).data, status=code)
+            row = _with_shown(Ticket.objects.all()).get(pk=ticket.pk)
+        return Response(TicketSerializer(row, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request, *args, **kwargs):
         params = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = dict(params.validated_data)
         if not customer_list(user=request.user).filter(pk=data["customer"].pk).exists():
             raise ValidationError({"customer": [str(MSG_CUSTOMER_NOT_VISIBLE)]})
-        ticket = services.ticket_open(organization=request.user.organization, actor=request.user, **data)
+        fields_data = data.pop("fields")
+        ticket = ticket_open_with_fields(organization=request.user.organization, actor=request.user,
+                                         fields_data=fields_data, **data)
         return self._answer(ticket, status.HTTP_201_CREATED)
 
     @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
@@ -131,9 +145,11 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
         assignee_id = params.validated_data["assignee"]
         assignee = None
         if assignee_id is not None:
-            assignee = User.objects.filter(is_active=True, pk=assignee_id).first()
+            # Whom the ticket page's 指派 offers (agents with a profile), not any user of the organization.
+            assignee = selectors.assignable_users().filter(pk=assignee_id).first()
             if assignee is None:
-                raise ValidationError({"assignee": [str(MSG_ASSIGNEE_NOT_FOUND)]})
+                known = User.objects.filter(is_active=True, pk=assignee_id).exists()
+                raise ValidationError({"assignee": [str(MSG_ASSIGNEE_NOT_AGENT if known else MSG_ASSIGNEE_NOT_FOUND)]})
         if not may_assign(request.user, ticket=ticket, assignee=assignee):
             raise PermissionDenied
         return self._answer(services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user))

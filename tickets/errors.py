@@ -42,6 +42,8 @@ MSG_SURVEY_EXPIRED = _("This rating link has expired.")
 MSG_SUBJECT_EMPTY = _("A ticket needs a subject.")
 MSG_NOTHING_CHANGED = _("Nothing was changed.")
 MSG_ASSIGNEE_NOT_FOUND = _("There is no active colleague with that id.")
+# The API's refusal of a colleague the ticket page's 指派 does not offer (no agent profile).
+MSG_ASSIGNEE_NOT_AGENT = _("Tickets are given to agents only: this colleague has no agent profile.")
 MSG_CUSTOMER_NOT_VISIBLE = _("That customer does not exist or is outside your regions.")
 MSG_TAGS_ALREADY = _("Ticket %(number)s already has these tags.")
 

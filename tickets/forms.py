@@ -8,6 +8,7 @@ from scrm.models import Channel, Customer, Region, Tag, User
 from scrm.text import CleanCharField
 from tickets.errors import MSG_CUSTOMER_NEEDED, MSG_CUSTOMER_NOT_VISIBLE, MSG_SUBJECT_EMPTY
 from tickets.models import Comment, Queue, Ticket, TicketType
+from tickets.services.lifecycle import TRANSFER_REASON_MAX_LENGTH
 
 # A bulk action touches at most this many tickets at once (one service call each).
 BULK_LIMIT = 100
@@ -112,7 +113,7 @@ class AssignForm(forms.Form):
 
 class TransferForm(forms.Form):
     queue = forms.ModelChoiceField(queryset=Queue.objects.none(), label=_("Queue"))
-    reason = CleanCharField(label=_("Reason"), max_length=500,
+    reason = CleanCharField(label=_("Reason"), max_length=TRANSFER_REASON_MAX_LENGTH,
                              error_messages={"required": _("Say why the ticket is transferred.")})
 
     def __init__(self, *args, **kwargs):

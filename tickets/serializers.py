@@ -5,9 +5,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from forms_builder.permissions import masks_mobiles
+from forms_builder.selectors import submission_data
 from scrm.models import Channel, Customer, Tag, User
 from scrm.serializers import CleanTextMixin
+from scrm.text import MSG_UNSTORABLE, clean_tree, is_storable
 from tickets.models import Attachment, Comment, Queue, Ticket, TicketEvent, TicketType
+from tickets.services.lifecycle import transfer_reason_validator
 
 
 class _Ref(serializers.Serializer):
@@ -35,15 +39,32 @@ class TicketSerializer(serializers.ModelSerializer):
     team = _Ref(read_only=True, allow_null=True)
     region = _Ref(read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    # Not get_fields (a serializer's own method): the method is named.
+    fields = serializers.SerializerMethodField(method_name="custom_fields_of", help_text=_(
+        "The current custom-field values by field key (answers to mobile fields masked for a role the ticket page "
+        "masks them for)."))
 
     class Meta:
         model = Ticket
         fields = [
             "id", "number", "subject", "description", "status", "priority", "channel", "source_ref", "customer",
             "type", "queue", "team", "region", "assignee", "tags", "parent", "merged_into", "order_number",
-            "created_at", "updated_at", "assigned_at", "first_response_at", "resolved_at", "closed_at",
+            "created_at", "updated_at", "assigned_at", "first_response_at", "resolved_at", "closed_at", "fields",
         ]
         read_only_fields = fields
+
+    def _masked(self):
+        # The ticket page's rule (tickets.views_forms: masks_mobiles); masked when nobody is known to ask.
+        if "masked" not in self.context:
+            request = self.context.get("request")
+            self.context["masked"] = masks_mobiles(request.user) if request is not None else True
+        return self.context["masked"]
+
+    def custom_fields_of(self, obj) -> dict:
+        current = getattr(obj, "current_field_answers", None)
+        if current is None:
+            current = list(obj.field_answers.filter(is_current=True).select_related("submission__version"))
+        return submission_data(current[0].submission, masked=self._masked()) if current else {}
 
 
 def _scoped(model):
@@ -66,6 +87,15 @@ class TicketCreateSerializer(CleanTextMixin, serializers.Serializer):
                                        default=None)
     tags = serializers.PrimaryKeyRelatedField(queryset=_scoped(Tag), many=True, required=False, default=list)
     order_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    fields = serializers.DictField(
+        required=False, default=dict,
+        help_text=_("The ticket type's custom fields, by field key as the 新建工单 page names them, checked as that "
+                    "page checks them (a required field missing refuses the ticket)."))
+
+    def validate_fields(self, value):
+        if not is_storable(value):
+            raise serializers.ValidationError(MSG_UNSTORABLE)
+        return clean_tree(value)
 
 
 class TicketUpdateSerializer(CleanTextMixin, serializers.Serializer):
@@ -82,7 +112,8 @@ class TicketAssignSerializer(serializers.Serializer):
 
 class TicketTransferSerializer(CleanTextMixin, serializers.Serializer):
     queue = serializers.PrimaryKeyRelatedField(queryset=_scoped(Queue))
-    reason = serializers.CharField(allow_blank=True)
+    # The ticket page's limit and words (the service checks it again).
+    reason = serializers.CharField(allow_blank=True, validators=[transfer_reason_validator])
 
 
 class TicketReplySerializer(CleanTextMixin, serializers.Serializer):

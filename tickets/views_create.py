@@ -13,7 +13,7 @@ from scrm.customers.filters import CustomerFilter
 from scrm.customers.phones import mask_mobile
 from scrm.customers.selectors import customer_list
 from scrm.platform.access import ModuleRequiredMixin
-from tickets import selectors, services
+from tickets import selectors
 from tickets.errors import MSG_CREATED, MSG_NOT_ALLOWED, TicketError
 from tickets.forms import TicketLogForm
 from tickets.permissions import may_log_tickets
@@ -81,12 +81,9 @@ class TicketLogView(_LogPage, FormView):
             attachments=data["attachments"],
         )
         try:
-            if data["type"] is not None and ticket_type_fields_form(data["type"].pk) is not None:
-                # The type's custom fields (tickets/views_forms.py), stored with the ticket or neither.
-                fields_data, fields_files = custom_fields_posted(self.request)
-                ticket = ticket_log_with_fields(fields_data=fields_data, fields_files=fields_files, **arguments)
-            else:
-                ticket = services.ticket_log(**arguments)
+            # The type's custom fields, if it has any (tickets/views_forms.py), stored with the ticket or neither.
+            fields_data, fields_files = custom_fields_posted(self.request)
+            ticket = ticket_log_with_fields(fields_data=fields_data, fields_files=fields_files, **arguments)
         except TicketError as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)

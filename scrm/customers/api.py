@@ -59,8 +59,11 @@ class CustomerViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Upda
     def perform_create(self, serializer):
         # Through the service, as the create page does; the serializer only parses.
         data = {name: value for name, value in serializer.validated_data.items() if name in CUSTOMER_EDITABLE}
-        serializer.instance = services.customer_create(organization=self.request.user.organization,
-                                                       source_channel=Channel.MANUAL, **data)
+        try:
+            serializer.instance = services.customer_create(organization=self.request.user.organization,
+                                                           source_channel=Channel.MANUAL, **data)
+        except ScrmError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
 
     def perform_update(self, serializer):
         data = {name: value for name, value in serializer.validated_data.items() if name in CUSTOMER_EDITABLE}

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from scrm.customers.phones import InvalidMobile, normalize_mobile
 from scrm.customers.selectors import customer_with_mobile
-from scrm.customers.services import CUSTOMER_EDITABLE
+from scrm.customers.services import CUSTOMER_EDITABLE, CUSTOMER_NOTES_MAX_LENGTH
 from scrm.models import Customer, Region, Segment, Tag, User
 from scrm.text import CleanCharField
 
@@ -61,7 +61,7 @@ class CustomerForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Owner"),
                                    empty_label=_("None"))
     notes = CleanCharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                           max_length=5_000)
+                           max_length=CUSTOMER_NOTES_MAX_LENGTH)
     keep_duplicate_mobile = forms.BooleanField(
         label=_("Save anyway: this is a different person with the same mobile"), required=False)
 
@@ -96,10 +96,5 @@ class CustomerForm(forms.Form):
         return data
 
     def changes(self):
-        """The fields to write: on the edit page, empty personal data means "keep"."""
-        data = {name: self.cleaned_data[name] for name in CUSTOMER_EDITABLE}
-        if self.customer is not None:
-            for name in ("real_name", "mobile"):
-                if not data[name]:
-                    data.pop(name)
-        return data
+        """The fields to write (on the edit page, empty personal data means "keep": customer_update's rule)."""
+        return {name: self.cleaned_data[name] for name in CUSTOMER_EDITABLE}

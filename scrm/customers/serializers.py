@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from scrm.customers.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
 from scrm.customers.selectors import customer_owner_choices, customer_with_mobile
+from scrm.customers.services import customer_notes_validator
 from scrm.models import Channel, ChannelIdentity, Customer, Region
 from scrm.serializers import CleanTextMixin
 from scrm.text import MSG_UNSTORABLE, clean_tree, is_storable
@@ -34,7 +35,10 @@ class CustomerSerializer(CleanTextMixin, serializers.ModelSerializer):
 
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     identities = ChannelIdentitySerializer(many=True, read_only=True)
-    mobile = serializers.CharField(required=False, allow_blank=True)
+    mobile = serializers.CharField(required=False, allow_blank=True,
+                                   help_text=_("On a change, empty keeps the stored mobile (as the edit page)."))
+    # The edit page's limit and message (customer_notes_validator); the service checks it again for every caller.
+    notes = serializers.CharField(required=False, allow_blank=True, validators=[customer_notes_validator])
     keep_duplicate_mobile = serializers.BooleanField(
         write_only=True, required=False, default=False,
         help_text=_("Save a mobile another customer already has: this is a different person."))

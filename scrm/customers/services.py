@@ -4,6 +4,8 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest
@@ -12,11 +14,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from scrm.customers.phones import InvalidMobile, normalize_mobile
-from scrm.customers.selectors import customer_relations
+from scrm.customers.selectors import customer_owner_choices, customer_relations
 from scrm.errors import (
     MSG_MERGE_ALREADY,
     MSG_MERGE_OTHER_ORG,
     MSG_MERGE_SELF,
+    MSG_OWNER_NOT_ALLOWED,
     MSG_REVEAL_FORBIDDEN,
     MSG_SEGMENT_NAME_TAKEN,
     MSG_TOMBSTONE_READ_ONLY,
@@ -42,7 +45,8 @@ from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope, tenant_sql
 
 __all__ = [
-    "MERGE_UNDO_DAYS", "customer_create", "customer_merge", "customer_merge_undo", "customer_resolve",
+    "CUSTOMER_NOTES_MAX_LENGTH", "KEPT_WHEN_EMPTY", "MERGE_UNDO_DAYS", "customer_create", "customer_merge",
+    "customer_merge_undo", "customer_owner_check", "customer_resolve",
     "customer_reveal_pii", "customers_resolve_many", "customers_set_owner",
     "customer_touch", "customers_log_reveal", "customers_rename_raw_ids", "customers_touch", "customers_tag",
     "customers_untag", "segment_create",
@@ -71,9 +75,40 @@ def _live(customer):
     return customer
 
 
+# The longest notes a customer keeps: the create and edit pages' limit, the API's, and every writer's here (one
+# validator, so each says it in Django's words: "确保该变量至多包含 5000 个字符（目前字符数 5001）。").
+CUSTOMER_NOTES_MAX_LENGTH = 5_000
+customer_notes_validator = MaxLengthValidator(CUSTOMER_NOTES_MAX_LENGTH)
+
+# Personal data the edit page never fills in (it shows them masked): sent empty there or in a PATCH of the API, they
+# are kept as they are, not erased.
+KEPT_WHEN_EMPTY = ("real_name", "mobile")
+
+
+def _notes_checked(notes):
+    try:
+        customer_notes_validator(notes)
+    except ValidationError as exc:
+        raise ScrmError(" ".join(exc.messages)) from exc
+    return notes
+
+
+def customer_owner_check(owner, *, keep=None):
+    """Refuse an owner who may not own a customer (customer_owner_choices: who may work customers); `keep`, the
+    current owner's id, stays allowed. None (no owner) is always allowed."""
+    if owner is None or (keep is not None and owner.pk == keep):
+        return
+    if not customer_owner_choices().filter(pk=owner.pk).exists():
+        raise ScrmError(MSG_OWNER_NOT_ALLOWED % {"name": owner.display_name or owner.username})
+
+
 def customer_create(*, organization, display_name, mobile="", source_channel="manual", **fields):
-    """Create a customer; the mobile is normalised (a bad one raises InvalidMobile)."""
+    """Create a customer; the mobile is normalised (a bad one raises InvalidMobile); notes longer than
+    CUSTOMER_NOTES_MAX_LENGTH and an owner who may not own customers are refused (ScrmError)."""
     with tenant_scope(organization):
+        if "notes" in fields:
+            _notes_checked(fields["notes"])
+        customer_owner_check(fields.get("owner"))
         return Customer.objects.create(
             organization=organization, display_name=display_name, mobile=normalize_mobile(mobile),
             source_channel=source_channel, **fields,
@@ -87,14 +122,21 @@ CUSTOMER_EDITABLE = ("display_name", "real_name", "mobile", "email", "region", "
 @transaction.atomic
 def customer_update(*, customer, **fields):
     """Change a customer's own fields (those in CUSTOMER_EDITABLE); the mobile is normalised. Returns the names of
-    the fields that changed. Merged records (tombstones) are read-only."""
+    the fields that changed. Merged records (tombstones) are read-only. A real name or mobile given empty is kept
+    (KEPT_WHEN_EMPTY: the pages and the API show them masked, so empty means "unchanged"); notes past the limit and
+    a new owner who may not own customers are refused (ScrmError)."""
     unknown = set(fields) - set(CUSTOMER_EDITABLE)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    fields = {name: value for name, value in fields.items() if not (name in KEPT_WHEN_EMPTY and not value)}
     with tenant_scope(customer.organization_id):
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if customer.merged_into_id:
             raise ScrmError(MSG_TOMBSTONE_READ_ONLY)
+        if "notes" in fields:
+            _notes_checked(fields["notes"])
+        if "owner" in fields:
+            customer_owner_check(fields["owner"], keep=customer.owner_id)
         if "mobile" in fields:
             fields["mobile"] = normalize_mobile(fields["mobile"])
         changed = [name for name, value in fields.items() if getattr(customer, name) != value]
@@ -515,6 +557,8 @@ def customers_untag(*, customers, tags):
 
 @transaction.atomic
 def customers_set_owner(*, customers, owner):
+    """Give many customers one owner, who must be someone who may own a customer (customer_owner_check)."""
+    customer_owner_check(owner)
     return Customer.objects.filter(pk__in=[c.pk for c in customers]).update(owner=owner, updated_at=timezone.now())
 
 

@@ -83,7 +83,11 @@ class CustomerBulkView(ModuleRequiredMixin, View):
         elif action == "untag":
             services.customers_untag(customers=customers, tags=[form.cleaned_data["tag"]])
         else:
-            services.customers_set_owner(customers=customers, owner=form.cleaned_data["owner"])
+            try:
+                services.customers_set_owner(customers=customers, owner=form.cleaned_data["owner"])
+            except ScrmError as exc:
+                messages.error(request, str(exc))
+                return redirect(self._back(request))
         messages.success(request, MSG_BULK_DONE % {"count": len(customers)})
         return redirect(self._back(request))
 

@@ -69,11 +69,12 @@ class RunRequestSerializer(serializers.Serializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    # The workbench's limit and words (services.note_validator).
+    note = serializers.CharField(required=False, allow_blank=True, default="", validators=[services.note_validator])
 
 
 class AnnotateSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000)
+    note = serializers.CharField(validators=[services.note_validator])
 
 
 class ResolveSerializer(NoteSerializer):

@@ -10,6 +10,8 @@ comes back after it was cleared is opened again, each by an action row (`Discrep
 import logging
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,8 +40,13 @@ MAX_RUN_DAYS = 31
 RESOLUTION_CODES = ("ledger_corrected", "channel_corrected", "refund_completed", "customer_repaid",
                     "duplicate_refunded", "rounding", "other")
 
+# The longest note a decision on a discrepancy keeps: the workbench's and the API's limit, in Django's words for both.
+NOTE_MAX_LENGTH = 2000
+note_validator = MaxLengthValidator(NOTE_MAX_LENGTH)
+
 __all__ = [
-    "MAX_RUN_DAYS", "RESOLUTION_CODES", "RUN_KIND", "RUN_PERMISSION", "WORK_PERMISSION", "discrepancy_annotate",
+    "MAX_RUN_DAYS", "NOTE_MAX_LENGTH", "RESOLUTION_CODES", "RUN_KIND", "RUN_PERMISSION", "WORK_PERMISSION",
+    "discrepancy_annotate",
     "discrepancy_open_ticket", "discrepancy_resolve",
     "discrepancy_write_off", "discrepancy_write_off_approve", "discrepancy_write_off_reject", "reconciliation_dry_run",
     "reconciliation_run", "reconciliation_run_queue",
@@ -252,6 +259,14 @@ def _locked(discrepancy):
     return Discrepancy.objects.select_for_update().select_related("channel").get(pk=discrepancy.pk)
 
 
+def _note_checked(note):
+    try:
+        note_validator(note or "")
+    except ValidationError as exc:
+        raise errors.ReconciliationError(" ".join(exc.messages)) from None
+    return note
+
+
 def _act(discrepancy, action, by, *, code="", note="", amount=None):
     row = DiscrepancyAction.objects.create(organization_id=discrepancy.organization_id, discrepancy=discrepancy,
                                            action=action, by=by, code=code, note=note, amount=amount)
@@ -272,6 +287,7 @@ def _open_only(discrepancy):
 @transaction.atomic
 def discrepancy_annotate(*, discrepancy, by, note):
     """A note on the discrepancy (any status): the latest is shown on the list."""
+    _note_checked(note)
     note = (note or "").strip()
     if not note:
         raise errors.ReconciliationError(errors.MSG_NOTE_REQUIRED)
@@ -287,6 +303,7 @@ def discrepancy_annotate(*, discrepancy, by, note):
 @transaction.atomic
 def discrepancy_resolve(*, discrepancy, by, code, note=""):
     """Close the discrepancy with a reason code (one of RESOLUTION_CODES)."""
+    _note_checked(note)
     if code not in RESOLUTION_CODES:
         raise errors.ReconciliationError(errors.MSG_BAD_CODE % {"code": code})
     with tenant_scope(discrepancy.organization_id):
@@ -304,6 +321,7 @@ def discrepancy_resolve(*, discrepancy, by, code, note=""):
 def discrepancy_write_off(*, discrepancy, by, note=""):
     """Write the difference off. Up to the channel's write-off limit it is written off at once; above it, it waits
     for a second person's approval (`discrepancy_write_off_approve`)."""
+    _note_checked(note)
     with tenant_scope(discrepancy.organization_id):
         _require(by, WORK_PERMISSION)
         discrepancy = _locked(discrepancy)
@@ -340,6 +358,7 @@ def _requester(discrepancy):
 @transaction.atomic
 def discrepancy_write_off_approve(*, discrepancy, by, note=""):
     """The second approver of a write-off above the limit: never the person who asked for it."""
+    _note_checked(note)
     with tenant_scope(discrepancy.organization_id):
         _require(by, WORK_PERMISSION)
         discrepancy = _locked(discrepancy)
@@ -352,6 +371,7 @@ def discrepancy_write_off_approve(*, discrepancy, by, note=""):
 
 @transaction.atomic
 def discrepancy_write_off_reject(*, discrepancy, by, note=""):
+    _note_checked(note)
     with tenant_scope(discrepancy.organization_id):
         _require(by, WORK_PERMISSION)
         discrepancy = _locked(discrepancy)
@@ -370,6 +390,7 @@ def discrepancy_open_ticket(*, discrepancy, by, note="", queue=None):
     no customer (a payment the ledger does not know) opens an internal ticket, with no customer, into `queue` (the
     fixing team's, required then). Either way the ticket carries the discrepancy's reference
     (`source_ref` "discrepancy:<id>", the order or transaction number) and the discrepancy links to it."""
+    _note_checked(note)
     with tenant_scope(discrepancy.organization_id):
         _require(by, WORK_PERMISSION)
         discrepancy = _locked(discrepancy)

@@ -91,3 +91,18 @@ def test_an_intake_submission_through_the_api_opens_its_ticket(api, organization
         published_form(organization, schema=repair_schema())
     created = api.post("/api/v1/forms/repair/submissions/", {"data": GOOD}, format="json")
     assert created.status_code == 201 and created.json()["outcome"]["number"]
+
+
+def test_a_closed_form_takes_no_answers_from_the_api_as_its_public_page_takes_none(api, organization, survey):
+    from forms_builder.errors import MSG_FORM_CLOSED
+    from forms_builder.services import form_update
+
+    with tenant_scope(organization):
+        form_update(form=survey, status="closed")
+
+    response = api.post(URL, {"data": {"name": "周八", "problem": "other"}}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == str(MSG_FORM_CLOSED)
+    with tenant_scope(organization):
+        assert not FormSubmission.objects.exists()

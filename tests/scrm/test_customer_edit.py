@@ -137,3 +137,57 @@ def test_the_api_refuses_a_known_mobile_as_the_page_does_unless_told_it_is_someo
                                            "keep_duplicate_mobile": True}, format="json").status_code == 201
     with tenant_scope(organization):
         assert Customer.objects.filter(mobile="+8613812345678").count() == 2
+
+
+def _api(user):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
+    return api
+
+
+def test_the_api_caps_notes_as_the_edit_page_does_in_the_same_words(organization, agent, known):
+    from scrm.customers.services import CUSTOMER_NOTES_MAX_LENGTH
+
+    too_long = "记" * (CUSTOMER_NOTES_MAX_LENGTH + 1)
+    page = _client(agent).post(f"/customers/{known.pk}/edit/", {"display_name": "王小明", "level": "normal",
+                                                                "notes": too_long})
+    api = _api(agent)
+    patched = api.patch(f"/api/v1/customers/{known.pk}/", {"notes": too_long}, format="json")
+    created = api.post("/api/v1/customers/", {"display_name": "长备注", "notes": too_long}, format="json")
+
+    said = page.context["form"].errors["notes"]
+    assert page.status_code == 200 and "5000" in said[0]
+    for response in (patched, created):
+        assert response.status_code == 400
+        assert response.data["notes"] == said
+    _reload(known)
+    assert known.notes == ""
+    with tenant_scope(organization):
+        assert not Customer.objects.filter(display_name="长备注").exists()
+    ok = api.patch(f"/api/v1/customers/{known.pk}/", {"notes": "记" * CUSTOMER_NOTES_MAX_LENGTH}, format="json")
+    assert ok.status_code == 200
+
+
+def test_an_empty_mobile_or_real_name_in_a_patch_keeps_them_as_the_edit_page_does(organization, agent, known):
+    response = _api(agent).patch(f"/api/v1/customers/{known.pk}/", {"mobile": "", "real_name": "",
+                                                                    "level": "vip"}, format="json")
+
+    assert response.status_code == 200, response.data
+    _reload(known)
+    assert (known.mobile, known.real_name, known.level) == ("+8613812345678", "王明", "vip")
+
+
+def test_setting_an_owner_who_may_not_own_customers_is_refused_by_the_service(organization, make_user, agent, known):
+    from scrm.customers.services import customers_set_owner
+    from scrm.errors import MSG_OWNER_NOT_ALLOWED, ScrmError
+
+    finance = make_user(organization, Role.FINANCE, username="caiwu", display_name="财务小张")
+    with tenant_scope(organization), pytest.raises(ScrmError) as refused:
+        customers_set_owner(customers=[known], owner=finance)
+    assert str(refused.value) == str(MSG_OWNER_NOT_ALLOWED % {"name": "财务小张"})
+    _reload(known)
+    assert known.owner_id is None
+    with tenant_scope(organization):
+        assert customers_set_owner(customers=[known], owner=agent) == 1
+    _reload(known)
+    assert known.owner_id == agent.pk

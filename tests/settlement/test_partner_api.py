@@ -157,3 +157,56 @@ def test_a_custom_role_the_page_lets_approve_and_pay_may_do_it_through_the_api(o
                                   {"reference": "X"}).status_code == 403
     with tenant_scope(organization):
         assert SettlementStatement.objects.get().payment_reference == "CMB10"
+
+
+@pytest.mark.parametrize("quantity", ["NaN", "Infinity", "0.001", "20000"])
+def test_a_quantity_the_api_refuses_is_refused_by_the_jobs_page_too_and_nothing_changes(organization, ops_admin,
+                                                                                       open_job, quantity):
+    # "NaN" was a server error on the page (a comparison of NaN raises); the others were stored, which the API
+    # refuses.
+    from django.contrib.messages import get_messages
+
+    from settlement.models import Partner
+    from settlement.partner_errors import MSG_JOB_QUANTITY_RANGE
+
+    with tenant_scope(organization):
+        installer = Partner.objects.get(code="I1")
+    page = Client()
+    page.force_login(ops_admin)
+
+    response = page.post(f"/settlement/service-jobs/{open_job.pk}/complete/", {
+        "partner": installer.pk, "items": f"ac-install x {quantity}"})
+    answered = client_of(ops_admin).post(f"/api/v1/service-jobs/{open_job.pk}/complete/", {
+        "partner": "I1", "items": [{"item": "ac-install", "quantity": quantity}]}, format="json")
+
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        str(MSG_JOB_QUANTITY_RANGE % {"min": "0.01", "max": "10000", "value": quantity})]
+    assert answered.status_code == 400 and "quantity" in str(answered.json()["items"])
+    with tenant_scope(organization):
+        open_job.refresh_from_db()
+        assert (open_job.status, open_job.partner_id, open_job.lines.count()) == ("open", None, 0)
+
+
+def test_a_payment_reference_too_long_is_refused_by_the_page_as_by_the_api_not_cut(organization, finance, statement):
+    from django.contrib.messages import get_messages
+
+    from settlement.partner_errors import MSG_PAYMENT_REFERENCE_TOO_LONG
+
+    statement_review(statement=statement, actor=finance)
+    api = client_of(finance)
+    assert api.post(f"/api/v1/settlements/{statement.pk}/approve/").status_code == 200
+    reference = "CMB" + "9" * 62  # 65 characters
+    page = Client()
+    page.force_login(finance)
+
+    response = page.post(reverse("settlement:settlement-action", args=[statement.pk, "pay"]),
+                         {"reference": reference})
+    answered = api.post(f"/api/v1/settlements/{statement.pk}/mark-paid/", {"reference": reference})
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        str(MSG_PAYMENT_REFERENCE_TOO_LONG % {"limit": 64, "length": 65})]
+    assert answered.status_code == 400 and list(answered.json()) == ["reference"]
+    with tenant_scope(organization):
+        statement.refresh_from_db()
+    assert (statement.status, statement.payment_reference) == ("approved", "")

@@ -194,3 +194,26 @@ def test_a_run_request_with_bad_input_gets_a_clear_400(organization, finance, ch
     assert str(DAY) in nothing.json()["date"][0] and "上传" in nothing.json()["date"][0]
     with tenant_scope(organization):
         assert not ReconciliationRun.objects.exists()
+
+
+def test_a_note_too_long_is_refused_alike_by_the_workbench_and_the_api(organization, finance, day_run):
+    from django.contrib.messages import get_messages
+    from django.test import Client
+
+    from settlement.reconciliation.services import NOTE_MAX_LENGTH
+
+    d = by_key(organization, "order:A2")
+    too_long = "注" * (NOTE_MAX_LENGTH + 1)
+    page = Client()
+    page.force_login(finance)
+
+    shown = page.post(f"/settlement/discrepancies/{d.pk}/write-off/", {"note": too_long})
+    answered = api_client(finance).post(url(d, "write-off"), {"note": too_long}, format="json")
+
+    said = [str(m) for m in get_messages(shown.wsgi_request)]
+    assert answered.status_code == 400
+    assert answered.json() == {"note": said}
+    assert str(NOTE_MAX_LENGTH) in said[0]
+    assert by_key(organization, "order:A2").status == "open"
+    with tenant_scope(organization):
+        assert not DiscrepancyAction.objects.exists()

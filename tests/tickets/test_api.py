@@ -318,3 +318,108 @@ def test_the_schema_describes_the_tickets_api(ops_admin):
     schema = client.get("/api/schema/?format=json").json()
     assert "/api/v1/tickets/{id}/transfer/" in schema["paths"]
     assert "/api/v1/tickets/{id}/events/" in schema["paths"]
+
+
+# --- A ticket type's custom fields: the 新建工单 page's rule ----------------------------------------------------------
+
+FIELDS = {"sections": [{"key": "s", "fields": [
+    {"key": "address", "type": "text", "label": "安装地址", "required": True},
+    {"key": "floor", "type": "number", "label": "楼层", "min": 1, "max": 100},
+    {"key": "contact", "type": "mobile", "label": "现场联系人手机"},
+]}]}
+
+
+@pytest.fixture
+def install_type(scoped, desk):
+    from forms_builder.models import Form
+    from tests.forms_builder.factories import published_form
+    from tickets.services.forms import ticket_type_set_form
+
+    ticket_type = TicketTypeFactory(organization=scoped, name="安装", default_queue=desk)
+    form = published_form(scoped, slug="install-fields", purpose=Form.Purpose.TICKET_FIELDS, schema=FIELDS,
+                          name="安装单")
+    ticket_type_set_form(ticket_type=ticket_type, form=form)
+    return ticket_type
+
+
+def test_create_refuses_the_custom_fields_the_log_page_refuses_and_writes_nothing(api, scoped, customer,
+                                                                                   install_type):
+    from forms_builder.models import FormSubmission
+
+    missing = api.post(URL, {"customer": customer.pk, "subject": "装热水器", "type": install_type.pk},
+                       format="json")
+    out_of_range = api.post(URL, {"customer": customer.pk, "subject": "装热水器", "type": install_type.pk,
+                                  "fields": {"floor": 500}}, format="json")
+
+    assert missing.status_code == 400, missing.data
+    assert list(missing.data["fields"]) == ["address"]
+    assert out_of_range.status_code == 400
+    assert sorted(out_of_range.data["fields"]) == ["address", "floor"]
+    assert not Ticket.objects.exists()
+    assert not FormSubmission.objects.exists()
+
+
+def test_create_stores_the_custom_fields_and_reading_masks_mobiles_as_the_ticket_page(api, scoped, customer, desk,
+                                                                                      install_type, make_user):
+    from tickets.models import TicketFieldAnswers
+
+    response = api.post(URL, {"customer": customer.pk, "subject": "装热水器", "type": install_type.pk,
+                              "fields": {"address": "人民路1号", "floor": 12, "contact": "13812345678"}},
+                        format="json")
+
+    assert response.status_code == 201, response.data
+    ticket = Ticket.objects.get()
+    assert TicketFieldAnswers.objects.get(ticket=ticket, is_current=True).submission.data == {
+        "address": "人民路1号", "floor": "12", "contact": "+8613812345678"}
+    # The agent's role sees customers' mobiles masked (the ticket page's panel too): so does the API.
+    assert response.data["fields"] == {"address": "人民路1号", "floor": "12", "contact": "138****5678"}
+    assert api.get(f"{URL}{ticket.pk}/").data["fields"]["contact"] == "138****5678"
+    assert api.get(URL).data["results"][0]["fields"]["contact"] == "138****5678"
+    supervisor = make_user(scoped, Role.SUPERVISOR, username="zhuguan")
+    desk.team = TeamFactory(organization=scoped, leader=supervisor)
+    desk.save(update_fields=["team"])
+    assert _client(supervisor).get(f"{URL}{ticket.pk}/").data["fields"]["contact"] == "+8613812345678"
+
+
+def test_a_transfer_reason_longer_than_the_page_takes_is_refused_in_its_words(api, scoped, agent_user, desk):
+    from django.contrib.messages import get_messages
+    from django.test import Client
+
+    from tickets.services.lifecycle import TRANSFER_REASON_MAX_LENGTH
+
+    elsewhere = QueueFactory(organization=scoped, name="技术支持", auto_assign=False)
+    ticket = TicketFactory(organization=scoped, queue=desk)
+    reason = "因" * (TRANSFER_REASON_MAX_LENGTH + 1)
+    page = Client()
+    page.force_login(agent_user)
+
+    shown = page.post(f"/tickets/{ticket.pk}/transfer/", {"queue": elsewhere.pk, "reason": reason})
+    answered = api.post(f"{URL}{ticket.pk}/transfer/", {"queue": elsewhere.pk, "reason": reason}, format="json")
+
+    assert answered.status_code == 400
+    assert answered.data["reason"] == [str(m) for m in get_messages(shown.wsgi_request)]
+    ticket.refresh_from_db()
+    assert ticket.queue == desk
+    assert not TicketEvent.objects.filter(ticket=ticket, kind="transferred").exists()
+
+
+def test_assigning_to_a_colleague_the_page_does_not_offer_is_refused(scoped, make_user, desk):
+    from tickets.errors import MSG_ASSIGNEE_NOT_AGENT
+
+    supervisor = make_user(scoped, Role.SUPERVISOR, username="assign-sup")
+    desk.team = TeamFactory(organization=scoped, leader=supervisor)
+    desk.save(update_fields=["team"])
+    finance = make_user(scoped, Role.FINANCE, username="caiwu")  # no agent profile: not in the page's 指派 list
+    agent = make_agent(scoped, queues=[desk], username="kefu")
+    ticket = TicketFactory(organization=scoped, queue=desk)
+    api = _client(supervisor)
+
+    refused = api.post(f"{URL}{ticket.pk}/assign/", {"assignee": finance.pk}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.data == {"assignee": [str(MSG_ASSIGNEE_NOT_AGENT)]}
+    ticket.refresh_from_db()
+    assert ticket.assignee_id is None
+    assert api.post(f"{URL}{ticket.pk}/assign/", {"assignee": agent.pk}, format="json").status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent

@@ -104,12 +104,34 @@ def ticket_type_fields_form(ticket_type_id):
     return link.form if link is not None and link.form.current_version_id is not None else None
 
 
+def _new_ticket_fields(ticket, *, ticket_type, data, files, actor):
+    """The custom fields of a ticket being opened for `ticket_type` (the type its creator chose), when that type has
+    a fields form: validated by the engine like any later save, so a required field left empty refuses the ticket."""
+    if ticket_type is None:
+        return None
+    with tenant_scope(ticket.organization_id):
+        if ticket_type_fields_form(ticket_type.pk) is None:
+            return None
+    return ticket_fields_save(ticket=ticket, data=data if data is not None else {}, files=files, actor=actor)
+
+
 @transaction.atomic
-def ticket_log_with_fields(*, fields_data, fields_files=None, **kwargs):
-    """新建工单 for a type with custom fields: the ticket (`ticket_log`) and its fields in one transaction, so
+def ticket_log_with_fields(*, fields_data=None, fields_files=None, **kwargs):
+    """新建工单: the ticket (`ticket_log`) and, for a type with custom fields, its fields, in one transaction, so
     fields the engine refuses leave no ticket behind (FormError lists them)."""
     ticket = ticket_log(**kwargs)
-    ticket_fields_save(ticket=ticket, data=fields_data, files=fields_files, actor=kwargs.get("actor"))
+    _new_ticket_fields(ticket, ticket_type=kwargs.get("type"), data=fields_data, files=fields_files,
+                       actor=kwargs.get("actor"))
+    return ticket
+
+
+@transaction.atomic
+def ticket_open_with_fields(*, fields_data=None, fields_files=None, **kwargs):
+    """A ticket opened through the API (`ticket_open`) under the rule of 新建工单: a type with custom fields takes
+    them, validated by the same engine, or no ticket is opened (FormError lists the fields)."""
+    ticket = ticket_open(**kwargs)
+    _new_ticket_fields(ticket, ticket_type=kwargs.get("type"), data=fields_data, files=fields_files,
+                       actor=kwargs.get("actor"))
     return ticket
 
 
@@ -138,4 +160,4 @@ def ticket_fields_save(*, ticket, data, files=None, actor=None):
 
 
 __all__ = ["FormError", "intake_ticket_open", "ticket_fields_save", "ticket_log_with_fields",
-           "ticket_submission_edited", "ticket_type_fields_form", "ticket_type_set_form"]
+           "ticket_open_with_fields", "ticket_submission_edited", "ticket_type_fields_form", "ticket_type_set_form"]

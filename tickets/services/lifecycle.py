@@ -5,6 +5,8 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Left, Substr
@@ -68,6 +70,9 @@ Status = Ticket.Status
 Kind = TicketEvent.Kind
 
 SUBJECT_FROM_MESSAGE_LENGTH = 60
+# The longest reason of a transfer (the ticket page's form, the API, this service): one validator, one message.
+TRANSFER_REASON_MAX_LENGTH = 500
+transfer_reason_validator = MaxLengthValidator(TRANSFER_REASON_MAX_LENGTH)
 
 
 def _same_organization(organization_id, *objects):
@@ -473,6 +478,10 @@ def ticket_transfer(*, ticket, queue, reason, actor):
         raise TicketError(MSG_TRANSFER_OTHER_ORG)
     if not (reason or "").strip():
         raise TicketError(MSG_TRANSFER_REASON)
+    try:
+        transfer_reason_validator(reason.strip())
+    except ValidationError as exc:
+        raise TicketError(" ".join(exc.messages)) from None
     with tenant_scope(ticket.organization_id):
         ticket = ticket_lock(ticket)
         if ticket.status == Status.CLOSED:
