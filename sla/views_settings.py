@@ -179,8 +179,11 @@ class CalendarFormView(_SLASettingsPage, TemplateView):
                 else:
                     services.calendar_update(calendar=calendar, by=request.user, **values)
             except ValidationError as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
+                if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+                    form.add_error(None, exc)  # each message beside the field it names (a taken name)
+                else:
+                    for message in _errors(exc):
+                        form.add_error(None, message)
                 calendar = self.calendar(pk) if pk is not None else None
             else:
                 messages.success(request, MSG_CALENDAR_SAVED % {"name": calendar.name})
