@@ -309,9 +309,7 @@ def calendar_days_import(*, calendar, by, text):
 
 # --- policies -----------------------------------------------------------------------------------------------------
 
-def _check(instance):
-    instance.full_clean()
-    return instance
+MSG_POLICY_NAME_TAKEN = gettext_lazy("An SLA policy is already named “%(name)s”.")
 
 
 def _policy_detail(policy, targets, steps):
@@ -333,7 +331,7 @@ def sla_policy_save(*, policy, targets, steps, by=None):
     """
     created = policy.pk is None
     with tenant_scope(policy.organization_id):
-        _check(policy)
+        policy.full_clean(validate_unique=False, validate_constraints=False)
         for target in targets:
             target.organization_id, target.policy = policy.organization_id, policy
             target.full_clean(exclude=["policy"])
@@ -343,7 +341,11 @@ def sla_policy_save(*, policy, targets, steps, by=None):
         escalation_ladder_check(steps)
         if len({t.priority for t in targets}) != len(targets):
             raise ValidationError(MSG_TARGET_DUPLICATE)
-        policy.save()
+        try:
+            with transaction.atomic():
+                policy.save()
+        except IntegrityError:  # the (organization, name) constraint decides, not a check before the write
+            raise ValidationError({"name": MSG_POLICY_NAME_TAKEN % {"name": policy.name}}) from None
         SLATarget.objects.filter(policy=policy).exclude(pk__in=[t.pk for t in targets if t.pk]).delete()
         EscalationStep.objects.filter(policy=policy).exclude(pk__in=[s.pk for s in steps if s.pk]).delete()
         for item in (*targets, *steps):

@@ -102,7 +102,10 @@ class PolicyFormView(_SLASettingsPage, TemplateView):
                 saved = services.sla_policy_save(policy=form.instance, targets=kept_instances(targets),
                                                  steps=kept_instances(steps), by=request.user)
             except ValidationError as exc:
-                errors = _errors(exc)
+                if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+                    form.add_error(None, exc)  # beside the field it names (a taken name)
+                else:
+                    errors = _errors(exc)
             else:
                 messages.success(request, MSG_POLICY_SAVED % {"name": saved.name})
                 return redirect("sla:policy-edit", pk=saved.pk)

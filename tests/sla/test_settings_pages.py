@@ -26,6 +26,7 @@ from sla.models import (
 from sla.services import (
     MSG_CALENDAR_NAME_TAKEN,
     MSG_DAY_TAKEN,
+    MSG_POLICY_NAME_TAKEN,
     MSG_IMPORT_KIND,
     MSG_IMPORT_LINE,
     calendar_create,
@@ -104,6 +105,28 @@ def test_a_ladder_out_of_order_is_refused_with_the_services_message_and_nothing_
     with tenant_scope(a.organization):
         assert not SLAPolicy.objects.filter(name="VIP 策略").exists()
         assert not SettingsChange.objects.filter(by=a.users[Role.OPS_ADMIN]).exists()
+
+
+def test_a_policy_given_another_policys_name_is_refused_on_the_name_and_nothing_changes(pair, ops):
+    """A second policy named like the first showed Django's "包含 组织 和 名称 的 SLA 策略 已经存在" above the form
+    (naming the organization, which ops never chose); the name field now says the name is taken."""
+    a, _b = pair
+    with tenant_scope(a.organization):
+        existing = SLAPolicy.objects.get(name=f"{a.marker} 标准")
+    taken = MSG_POLICY_NAME_TAKEN % {"name": existing.name}
+    response = ops.post("/sla/policies/new/", _policy_data(_calendar(a), name=existing.name))
+    assert response.status_code == 400 and response.context["form"].errors["name"] == [taken]
+    assert escape(str(taken)) in response.content.decode()
+    ops.post("/sla/policies/new/", _policy_data(_calendar(a)))
+    with tenant_scope(a.organization):
+        other = SLAPolicy.objects.get(name="VIP 策略")
+    response = ops.post(f"/sla/policies/{other.pk}/", _policy_data(_calendar(a), name=existing.name))
+    assert response.status_code == 400 and response.context["form"].errors["name"] == [taken]
+    with tenant_scope(a.organization):
+        assert SLAPolicy.objects.filter(name=existing.name).count() == 1
+        assert SLAPolicy.objects.filter(name="VIP 策略").count() == 1
+        assert list(SettingsChange.objects.filter(subject="sla.slapolicy", subject_id=other.pk).values_list(
+            "action", flat=True)) == [SettingsChange.Action.CREATED]
 
 
 @pytest.mark.parametrize(("targets", "message"), [
