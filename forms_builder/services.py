@@ -159,8 +159,9 @@ def _key_map_checked(form, previous, schema, key_map):
 @transaction.atomic
 def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret="", actor=None, name=None,
                        owner_team=KEEP):
-    """The form's settings beside its schema: its name and owner team (`None`, `KEEP`: unchanged; a team of
-    `None`: no owner team), how long customers may change their answers (0: never), the captcha, the webhook. A new secret replaces the stored one (kept encrypted); an empty one keeps it; a webhook
+    """The form's settings beside its schema: its name and owner team (left as they are when not given; an
+    owner team of None: none), how long customers may change their answers (0: never), the captcha, the webhook. A
+    new secret replaces the stored one (kept encrypted); an empty one keeps it; a webhook
     needs a secret of WEBHOOK_SECRET_MIN characters or more; removing the URL forgets the secret. A new URL must
     pass outbound_url_check (no address of our own network, http/https only). Written to the
     settings audit trail (the URL as its origin, whether the secret changed; never the secret)."""
@@ -194,7 +195,8 @@ def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret=
         form.save(update_fields=["name", "owner_team", "edit_days", "captcha", "webhook_url", "webhook_secret",
                                  "updated_at"])
         settings_change_record(instance=form, action=SettingsChange.Action.CHANGED, by=actor, detail={
-            "name": form.name, "owner_team": form.owner_team_id, "edit_days": form.edit_days, "captcha": form.captcha, "webhook": url_origin(webhook_url),
+            "name": form.name, "owner_team": form.owner_team_id, "edit_days": form.edit_days, "captcha": form.captcha,
+            "webhook": url_origin(webhook_url),
             "webhook_secret_changed": bool(webhook_secret) or (had_secret and not webhook_url)})
         return form
 

@@ -185,7 +185,8 @@ class FormSettingsForm(forms.Form):
 
 def settings_form_for(form, data=None):
     return FormSettingsForm(data, stored_url=form.webhook_url, initial={
-        "name": form.name, "owner_team": form.owner_team_id, "edit_days": form.edit_days, "captcha": form.captcha, "webhook_url": url_origin(form.webhook_url)})
+        "name": form.name, "owner_team": form.owner_team_id, "edit_days": form.edit_days, "captcha": form.captcha,
+        "webhook_url": url_origin(form.webhook_url)})
 
 
 class _FormsPage(ModuleRequiredMixin):

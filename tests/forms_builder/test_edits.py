@@ -232,7 +232,8 @@ def test_the_settings_are_audited_without_the_secret(client, ops_admin, organiza
         assert repair.edit_days == 2 and repair.captcha and repair.webhook_secret
         [change] = SettingsChange.objects.filter(subject="forms_builder.form")
         assert change.by == ops_admin and change.detail == {
-            "name": repair.name, "owner_team": None, "edit_days": 2, "captcha": True, "webhook": "https://hooks.example.com", "webhook_secret_changed": True}
+            "name": repair.name, "owner_team": None, "edit_days": 2, "captcha": True,
+            "webhook": "https://hooks.example.com", "webhook_secret_changed": True}
 
 
 

@@ -26,9 +26,9 @@ from sla.models import (
 from sla.services import (
     MSG_CALENDAR_NAME_TAKEN,
     MSG_DAY_TAKEN,
-    MSG_POLICY_NAME_TAKEN,
     MSG_IMPORT_KIND,
     MSG_IMPORT_LINE,
+    MSG_POLICY_NAME_TAKEN,
     calendar_create,
     calendar_seed_china_holidays,
 )
