@@ -6,6 +6,7 @@ those months in every status (paid, approved, reviewed, draft).
 Idempotent: nothing is added once the demo partners exist.
 """
 
+import copy
 import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -41,6 +42,7 @@ from settlement.partner_services import (
     statement_mark_paid,
     statement_review,
 )
+from settlement.statements.mapped import UNIONPAY_MAPPING
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIERS = [{"from": "0", "to": "50000", "rate": "0"}, {"from": "50000", "to": "200000", "rate": "0.01"},
@@ -117,8 +119,10 @@ def seed_partners(*, organization):
         exchange_rate_set(organization=organization, day=day, base="CNY", quote="HKD",
                           rate=Decimal("1.0850") + Decimal(rng.randint(-30, 30)) / 10000, source="演示汇率")
         day += timedelta(days=1)
+    # A mapped channel reads its files through a column mapping: without one, its settings page refused every save.
     channel, _created = PaymentChannel.objects.get_or_create(
-        organization=organization, code="demo-partner-pay", defaults={"name": "星河收款（演示）", "layout": "mapped"})
+        organization=organization, code="demo-partner-pay",
+        defaults={"name": "星河收款（演示）", "layout": "mapped", "mapping": copy.deepcopy(UNIONPAY_MAPPING)})
     bill, _created = StatementImport.objects.get_or_create(
         organization=organization, channel=channel, file_sha256="d" * 64,
         defaults={"file_name": "demo-partner-bill.csv", "status": StatementImport.Status.IMPORTED})

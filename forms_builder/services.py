@@ -54,6 +54,9 @@ from scrm.platform.tenancy import tenant_scope
 WEBHOOK_SECRET_MIN = 16
 
 
+KEEP = object()  # an optional argument left as it is
+
+
 def _same_organization(organization_id, *rows):
     for row in rows:
         if row is not None and row.organization_id != organization_id:
@@ -154,14 +157,21 @@ def _key_map_checked(form, previous, schema, key_map):
 
 
 @transaction.atomic
-def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret="", actor=None):
-    """The form's settings beside its schema: how long customers may change their answers (0: never), the
-    captcha, the webhook. A new secret replaces the stored one (kept encrypted); an empty one keeps it; a webhook
+def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret="", actor=None, name=None,
+                       owner_team=KEEP):
+    """The form's settings beside its schema: its name and owner team (left as they are when not given; an
+    owner team of None: none), how long customers may change their answers (0: never), the captcha, the webhook. A
+    new secret replaces the stored one (kept encrypted); an empty one keeps it; a webhook
     needs a secret of WEBHOOK_SECRET_MIN characters or more; removing the URL forgets the secret. A new URL must
     pass outbound_url_check (no address of our own network, http/https only). Written to the
     settings audit trail (the URL as its origin, whether the secret changed; never the secret)."""
     with tenant_scope(form.organization_id):
         form = Form.objects.select_for_update().get(pk=form.pk)
+        if owner_team is not KEEP:
+            _same_organization(form.organization_id, owner_team)
+            form.owner_team = owner_team
+        if name is not None:
+            form.name = name.strip() or form.name
         webhook_url = (webhook_url or "").strip()
         webhook_secret = (webhook_secret or "").strip()
         if webhook_url and webhook_url != form.webhook_url:
@@ -182,9 +192,11 @@ def form_settings_save(*, form, edit_days, captcha, webhook_url, webhook_secret=
         elif webhook_secret:
             form.webhook_secret = secret_encrypt(webhook_secret)
         form.updated_at = timezone.now()
-        form.save(update_fields=["edit_days", "captcha", "webhook_url", "webhook_secret", "updated_at"])
+        form.save(update_fields=["name", "owner_team", "edit_days", "captcha", "webhook_url", "webhook_secret",
+                                 "updated_at"])
         settings_change_record(instance=form, action=SettingsChange.Action.CHANGED, by=actor, detail={
-            "edit_days": form.edit_days, "captcha": form.captcha, "webhook": url_origin(webhook_url),
+            "name": form.name, "owner_team": form.owner_team_id, "edit_days": form.edit_days, "captcha": form.captcha,
+            "webhook": url_origin(webhook_url),
             "webhook_secret_changed": bool(webhook_secret) or (had_secret and not webhook_url)})
         return form
 

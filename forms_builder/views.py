@@ -133,6 +133,9 @@ class FormCreateForm(forms.Form):
 
 
 class FormSettingsForm(forms.Form):
+    # The name and owner team chosen at creation, changed here (a post without them leaves them as they are).
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    owner_team = forms.ModelChoiceField(label=_("Owner team"), queryset=Team.objects.none(), required=False)
     edit_days = forms.IntegerField(label=_("Customers may change their answers for (days)"), min_value=0,
                                    max_value=365, initial=0, help_text=_("0: not at all."))
     captcha = forms.BooleanField(label=_("Ask for a captcha"), required=False,
@@ -148,10 +151,26 @@ class FormSettingsForm(forms.Form):
     def __init__(self, *args, stored_url="", **kwargs):
         super().__init__(*args, **kwargs)
         self.stored_url = stored_url
+        self.fields["owner_team"].queryset = Team.objects.order_by("name")
+        self.fields["owner_team"].widget.attrs["class"] = "form-select form-select-sm"
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-check-input" if isinstance(field, forms.BooleanField)
                                           else "form-control form-control-sm")
 
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if "name" in self.data and not name:
+            raise forms.ValidationError(self.fields["name"].error_messages["required"], code="required")
+        return name
+
+    def changes(self):
+        """The settings the post carried, for form_settings_save: name and owner team only when sent."""
+        values = {key: value for key, value in self.cleaned_data.items() if key not in ("name", "owner_team")}
+        for key in ("name", "owner_team"):
+            if key in self.data:
+                values[key] = self.cleaned_data[key]
+        return values
 
     def clean_webhook_url(self):
         # The page shows only the stored URL's origin (a path or query string may hold a token): sent back as
@@ -166,7 +185,8 @@ class FormSettingsForm(forms.Form):
 
 def settings_form_for(form, data=None):
     return FormSettingsForm(data, stored_url=form.webhook_url, initial={
-        "edit_days": form.edit_days, "captcha": form.captcha, "webhook_url": url_origin(form.webhook_url)})
+        "name": form.name, "owner_team": form.owner_team_id, "edit_days": form.edit_days, "captcha": form.captcha,
+        "webhook_url": url_origin(form.webhook_url)})
 
 
 class _FormsPage(ModuleRequiredMixin):
@@ -269,7 +289,7 @@ class FormSettingsView(_EditPage, View):
         given = settings_form_for(form, request.POST)
         if given.is_valid():
             try:
-                form_settings_save(form=form, actor=request.user, **given.cleaned_data)
+                form_settings_save(form=form, actor=request.user, **given.changes())
             except FormError as exc:
                 given.add_error("webhook_url" if "webhook_url" in exc.problems else "webhook_secret", str(exc))
             else:

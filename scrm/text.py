@@ -20,6 +20,9 @@ _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 MSG_UNSTORABLE = _("The text contains a NUL character or an invalid (surrogate) character.")
+# Django's own zh_Hans catalog words its form fields' NUL refusal as "不允许是用空字符串" ("empty strings are not
+# allowed"), which sends people looking for an empty field; our catalog (LOCALE_PATHS, read first) says what it is.
+DJANGO_RETRANSLATED = (_("Null characters are not allowed."),)
 
 
 def clean_text(value):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from scrm.customers.phones import InvalidMobile, mask_mobile, mask_name, normalize_mobile
 from scrm.models import SettingsChange
@@ -106,6 +107,11 @@ def _currency(value):
     if not _CURRENCY.match(value):
         raise SettlementError(msg.MSG_BAD_CURRENCY % {"value": value or "—"})
     return value
+
+
+def _label(model, field):
+    """A field's name as the page shows it (税率, not "tax rate"), for messages that name it."""
+    return capfirst(model._meta.get_field(field).verbose_name)
 
 
 def _decimal(value, name, *, fraction=False):
@@ -223,9 +229,9 @@ def _rule_check(rule):
     if rule.region_id and rule.partner_id:
         raise SettlementError(msg.MSG_RULE_SCOPE)
     rule.currency = _currency(rule.currency)
-    rule.tax_rate = _decimal(rule.tax_rate, "tax rate", fraction=True)
-    rule.commission_rate = _decimal(rule.commission_rate, "commission rate", fraction=True)
-    rule.minimum_payout = _decimal(rule.minimum_payout, "minimum payout")
+    rule.tax_rate = _decimal(rule.tax_rate, _label(SettlementRule, "tax_rate"), fraction=True)
+    rule.commission_rate = _decimal(rule.commission_rate, _label(SettlementRule, "commission_rate"), fraction=True)
+    rule.minimum_payout = _decimal(rule.minimum_payout, _label(SettlementRule, "minimum_payout"))
     rule.rebate_tiers = tiers_dump(tiers_parse(rule.rebate_tiers))
     same_scope = SettlementRule.objects.filter(region=rule.region_id, partner=rule.partner_id,
                                                valid_from=rule.valid_from).exclude(pk=rule.pk)
@@ -413,8 +419,9 @@ def service_price_set(*, organization, item, tier, price, material_cost=0, techn
                       currency="CNY", actor=None):
     """The item's price in a city tier (of a region, or everywhere): created or changed in place. Audited."""
     with tenant_scope(organization):
-        values = {"price": _decimal(price, "price"), "material_cost": _decimal(material_cost, "material cost"),
-                  "technician_payout": _decimal(technician_payout, "technician payout"),
+        values = {"price": _decimal(price, _label(ServicePrice, "price")),
+                  "material_cost": _decimal(material_cost, _label(ServicePrice, "material_cost")),
+                  "technician_payout": _decimal(technician_payout, _label(ServicePrice, "technician_payout")),
                   "currency": _currency(currency)}
         before = audit_snapshot(ServicePrice.objects.select_for_update(of=("self",))
                                 .filter(item=item, region=region, tier=tier).first())

@@ -248,7 +248,10 @@ class PaymentChannelForm(forms.Form):
     def values(self):
         data = self.cleaned_data
         mapping = {}
-        if data["layout"] == PaymentChannel.Layout.MAPPED:
+        # The mapping is kept whatever the layout: a mapped channel switched to another layout by mistake gets
+        # its column titles back when switched back (only a mapped channel reads them).
+        if data["layout"] == PaymentChannel.Layout.MAPPED or any(
+                data.get(f"column_{field}", "").strip() for field in FIELDS):
             mapping = {
                 "columns": {field: data[f"column_{field}"].strip() for field in FIELDS
                             if data.get(f"column_{field}", "").strip()},

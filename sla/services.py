@@ -132,6 +132,19 @@ DEFAULT_CALENDARS = (
 )
 
 
+MSG_CALENDAR_NAME_TAKEN = gettext_lazy("A business calendar is already named “%(name)s”.")
+
+
+def _calendar_write(calendar):
+    """Save a calendar, turning the (organization, name) constraint into a message on the name: the database
+    decides (two ops saving the same name at once), never a check before the write."""
+    try:
+        with transaction.atomic():
+            calendar.save()
+    except IntegrityError:
+        raise ValidationError({"name": MSG_CALENDAR_NAME_TAKEN % {"name": calendar.name}}) from None
+
+
 def _calendar_detail(calendar):
     return {"name": calendar.name, "time_zone": calendar.time_zone, "weekly_hours": calendar.weekly_hours,
             "follows_china_holidays": calendar.follows_china_holidays}
@@ -146,8 +159,8 @@ def calendar_create(*, organization, name, weekly_hours, time_zone="Asia/Shangha
         calendar = BusinessCalendar(organization=organization, name=name, weekly_hours=weekly_hours,
                                     time_zone=time_zone, preset=preset,
                                     follows_china_holidays=follows_china_holidays)
-        calendar.full_clean()
-        calendar.save()
+        calendar.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+        _calendar_write(calendar)
         if follows_china_holidays:
             calendar_seed_china_holidays(calendar=calendar)
         if by is not None:  # the organization's preset calendars are set up by the platform, not changed by ops
@@ -195,8 +208,8 @@ def calendar_update(*, calendar, by, name, weekly_hours, time_zone, follows_chin
         started_following = follows_china_holidays and not calendar.follows_china_holidays
         calendar.name, calendar.weekly_hours, calendar.time_zone = name, weekly_hours, time_zone
         calendar.follows_china_holidays = follows_china_holidays
-        calendar.full_clean(exclude=["organization"])
-        calendar.save()
+        calendar.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+        _calendar_write(calendar)
         if started_following:
             calendar_seed_china_holidays(calendar=calendar)
         settings_change_record(instance=calendar, by=by, action=SettingsChange.Action.CHANGED,
@@ -296,9 +309,7 @@ def calendar_days_import(*, calendar, by, text):
 
 # --- policies -----------------------------------------------------------------------------------------------------
 
-def _check(instance):
-    instance.full_clean()
-    return instance
+MSG_POLICY_NAME_TAKEN = gettext_lazy("An SLA policy is already named “%(name)s”.")
 
 
 def _policy_detail(policy, targets, steps):
@@ -320,7 +331,7 @@ def sla_policy_save(*, policy, targets, steps, by=None):
     """
     created = policy.pk is None
     with tenant_scope(policy.organization_id):
-        _check(policy)
+        policy.full_clean(validate_unique=False, validate_constraints=False)
         for target in targets:
             target.organization_id, target.policy = policy.organization_id, policy
             target.full_clean(exclude=["policy"])
@@ -330,7 +341,11 @@ def sla_policy_save(*, policy, targets, steps, by=None):
         escalation_ladder_check(steps)
         if len({t.priority for t in targets}) != len(targets):
             raise ValidationError(MSG_TARGET_DUPLICATE)
-        policy.save()
+        try:
+            with transaction.atomic():
+                policy.save()
+        except IntegrityError:  # the (organization, name) constraint decides, not a check before the write
+            raise ValidationError({"name": MSG_POLICY_NAME_TAKEN % {"name": policy.name}}) from None
         SLATarget.objects.filter(policy=policy).exclude(pk__in=[t.pk for t in targets if t.pk]).delete()
         EscalationStep.objects.filter(policy=policy).exclude(pk__in=[s.pk for s in steps if s.pk]).delete()
         for item in (*targets, *steps):

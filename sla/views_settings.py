@@ -102,7 +102,10 @@ class PolicyFormView(_SLASettingsPage, TemplateView):
                 saved = services.sla_policy_save(policy=form.instance, targets=kept_instances(targets),
                                                  steps=kept_instances(steps), by=request.user)
             except ValidationError as exc:
-                errors = _errors(exc)
+                if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+                    form.add_error(None, exc)  # beside the field it names (a taken name)
+                else:
+                    errors = _errors(exc)
             else:
                 messages.success(request, MSG_POLICY_SAVED % {"name": saved.name})
                 return redirect("sla:policy-edit", pk=saved.pk)
@@ -179,8 +182,11 @@ class CalendarFormView(_SLASettingsPage, TemplateView):
                 else:
                     services.calendar_update(calendar=calendar, by=request.user, **values)
             except ValidationError as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
+                if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+                    form.add_error(None, exc)  # each message beside the field it names (a taken name)
+                else:
+                    for message in _errors(exc):
+                        form.add_error(None, message)
                 calendar = self.calendar(pk) if pk is not None else None
             else:
                 messages.success(request, MSG_CALENDAR_SAVED % {"name": calendar.name})

@@ -7,6 +7,7 @@ sweeps, sign-in, global uniqueness checks) calls `platform_scope()` itself, with
 docs/tenancy.md lists every such place and tests/scrm/test_platform_lifts.py keeps the list honest.
 """
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -54,8 +55,18 @@ def settings_object_uses(instance, *, parts=()):
             continue
         count = model._base_manager.filter(**{relation.field.name: instance}).count()
         if count:
-            uses.append((model._meta.verbose_name_plural, count))
+            uses.append((_use_label(model), count))
     return uses
+
+
+def _use_label(model):
+    """What a row of `model` is to ops: the through row of a many-to-many (an agent profile's regions, a rule's
+    tags) is named by the model that holds the relation, as its own name is the class name in English."""
+    for owner in apps.get_models():
+        for field in owner._meta.local_many_to_many:
+            if field.remote_field.through is model:
+                return owner._meta.verbose_name_plural
+    return model._meta.verbose_name_plural
 
 
 def settings_object_delete(*, instance, by, parts=(), switch_off=False, detail=None):

@@ -232,7 +232,8 @@ def test_the_settings_are_audited_without_the_secret(client, ops_admin, organiza
         assert repair.edit_days == 2 and repair.captcha and repair.webhook_secret
         [change] = SettingsChange.objects.filter(subject="forms_builder.form")
         assert change.by == ops_admin and change.detail == {
-            "edit_days": 2, "captcha": True, "webhook": "https://hooks.example.com", "webhook_secret_changed": True}
+            "name": repair.name, "owner_team": None, "edit_days": 2, "captcha": True,
+            "webhook": "https://hooks.example.com", "webhook_secret_changed": True}
 
 
 
@@ -249,3 +250,39 @@ def test_an_agent_sees_the_submission_in_the_customers_history_without_a_link_th
     client.force_login(agent)
     assert client.get(target).status_code == 403  # why it has no link
     assert [entry.url for entry in ops if entry.kind == "form"] == [target]
+
+
+def test_ops_rename_a_form_and_change_its_owner_team_on_its_settings(client, ops_admin, organization, repair):
+    """A form's name and owner team, chosen when it was created, could not be changed anywhere in the product (a
+    typo in the name stayed on the list, the public page and every export); the settings card now holds both."""
+    from scrm.models import SettingsChange, Team
+
+    with platform_scope():
+        other_team = Team.objects.create(organization=OrganizationFactory(), name="别家团队", code="X")
+    with tenant_scope(organization):
+        team = Team.objects.create(organization=organization, name="售后服务部", code="AS")
+    client.force_login(ops_admin)
+    url = reverse("forms_builder:form-settings", args=[repair.pk])
+    page = client.get(reverse("forms_builder:form-detail", args=[repair.pk])).content.decode()
+    assert f'name="name" value="{repair.name}"' in page and "别家团队" not in page
+    refused = [{"name": "  ", "owner_team": team.pk, "edit_days": 0},
+               {"name": "报修登记（新）", "owner_team": other_team.pk, "edit_days": 0}]
+    for data in refused:
+        response = client.post(url, data)
+        assert response.status_code == 400 and 'data-testid="settings-error"' in response.content.decode()
+    with tenant_scope(organization):
+        repair.refresh_from_db()
+        assert (repair.owner_team_id, SettingsChange.objects.filter(subject="forms_builder.form").count()) == (
+            None, 0)
+    response = client.post(url, {"name": "报修登记（新）", "owner_team": team.pk, "edit_days": 0})
+    assert response.status_code == 302
+    with tenant_scope(organization):
+        repair.refresh_from_db()
+        assert (repair.name, repair.owner_team_id) == ("报修登记（新）", team.pk)
+        assert SettingsChange.objects.get(subject="forms_builder.form").detail["name"] == "报修登记（新）"
+    # Emptied, the owner team goes; a post without the name or team (an older client) leaves them.
+    assert client.post(url, {"name": "报修登记（新）", "owner_team": "", "edit_days": 0}).status_code == 302
+    assert client.post(url, {"edit_days": 1}).status_code == 302
+    with tenant_scope(organization):
+        repair.refresh_from_db()
+        assert (repair.name, repair.owner_team_id, repair.edit_days) == ("报修登记（新）", None, 1)

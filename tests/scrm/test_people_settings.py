@@ -5,6 +5,8 @@ lets in reach them, and another organization's rows are never reachable."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
+from django.utils.html import escape
 
 from scrm.models import AgentProfile, Customer, Region, Role, SettingsChange, Skill, Team, User
 from scrm.platform.access import (
@@ -13,6 +15,7 @@ from scrm.platform.access import (
     user_configures_teams,
     user_manages_staff,
 )
+from scrm.platform.audit import MSG_IN_USE
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from scrm.services import (
     MSG_AGENT_SCOPE_OPS_ONLY,
@@ -191,6 +194,28 @@ def test_a_region_in_use_cannot_be_deleted_and_the_refusal_says_what_uses_it(pai
     region_delete(organization=org, by=ops, region=a.objects["nj"])
     (change,) = _changes(org, "scrm.region")
     assert change.action == SettingsChange.Action.DELETED and change.detail["code"] == "NJ"
+
+
+def test_a_region_an_agent_serves_is_refused_naming_agent_profiles_in_chinese(pair):
+    """The refusal named the through rows by their class: "仍被以下内容使用：agent profile regions 1" in the Chinese
+    page (and "routing rule tags 1" for a tag a rule adds); it names what ops know: 坐席档案."""
+    a, _b = pair
+    org, ops = a.organization, a.users[Role.OPS_ADMIN]
+    with tenant_scope(org):
+        a.objects["profile"].regions.add(a.objects["nj"])
+    client = Client()
+    client.force_login(ops)
+    with translation.override("zh-hans"):
+        response = client.post(f"/settings/regions/{a.objects['nj'].pk}/delete/", follow=True,
+                               headers={"accept-language": "zh-hans"})
+        expected = str(MSG_IN_USE % {"name": a.objects["nj"].name,
+                                     "uses": f"{AgentProfile._meta.verbose_name_plural} 1"})
+    page = response.content.decode()
+    assert "坐席档案 1" in expected and escape(expected) in page
+    assert "agent profile" not in page
+    with tenant_scope(org):
+        assert Region.objects.filter(pk=a.objects["nj"].pk).exists()
+    assert _changes(org, "scrm.region") == []
 
 
 def test_the_region_page_walks_a_large_tree_one_level_at_a_time(pair, django_assert_max_num_queries):

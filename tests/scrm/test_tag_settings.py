@@ -55,6 +55,19 @@ def test_a_taken_name_or_no_group_is_refused_and_nothing_saved():
         assert not SettingsChange.objects.exists()
 
 
+def test_a_name_with_a_nul_character_is_refused_saying_so_in_chinese():
+    """Django's own Chinese for it, "不允许是用空字符串" (empty strings are not allowed), beside a name that is not
+    empty sent ops looking for the wrong problem."""
+    a, _b = tenant_pair(_seed)
+    ops = _client(a.users[Role.OPS_ADMIN])
+    response = ops.post("/settings/tags/", {"name": "投诉\x00", "color": "primary", "new_group": "风险"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "文本中含有空字符（NUL），请删除后再保存。" in page
+    assert "不允许是用空字符串" not in page
+    with tenant_scope(a.organization):
+        assert Tag.objects.count() == 1 and not SettingsChange.objects.exists()
+
+
 def test_agents_may_not_keep_tags_and_the_page_stays_in_its_organization():
     a, b = tenant_pair(_seed)
     agent = _client(a.users[Role.AGENT])

@@ -68,7 +68,8 @@ def test_a_negative_payout_is_refused_and_nothing_changes(client, ops_admin, org
     response = client.post(f"/settlement/catalogue/prices/{price.pk}/", {
         "currency": "CNY", "price": "150.00", "material_cost": "0", "technician_payout": "-5"})
     assert response.status_code == 200
-    assert response.context["form"].errors["__all__"] == [str(MSG_NEGATIVE % {"name": "technician payout"})]
+    # The field as the page names it (师傅工费), not the model's English "technician payout".
+    assert response.context["form"].errors["__all__"] == [str(MSG_NEGATIVE % {"name": "师傅工费"})]
     with tenant_scope(organization):
         assert ServicePrice.objects.get(pk=price.pk).technician_payout == Decimal("0")
 

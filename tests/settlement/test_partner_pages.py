@@ -177,6 +177,26 @@ def test_finance_adds_a_rule_and_a_gap_in_the_tiers_is_refused_on_the_form(clien
     assert (rule.region_id, rule.rebate_tiers[1]) == (east.pk, {"from": "50000", "to": None, "rate": "0.01"})
 
 
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("tax_rate", "6", "税率 须为 0 到 1 之间的小数（6% 填 0.06）。"),
+    ("commission_rate", "-0.05", "佣金比例 不能为负数。"),
+    ("minimum_payout", "-100", "最低付款额 不能为负数。"),
+])
+def test_a_bad_rate_or_payout_on_a_rule_is_refused_naming_the_field_in_chinese(client, finance, organization, field,
+                                                                                value, message):
+    """The refusal named the field in English inside the Chinese sentence ("tax rate 须为 0 到 1 之间的小数")."""
+    east = region(organization, "EAST", "华东")
+    client.force_login(finance)
+    values = {"name": "华东月结", "region": east.pk, "valid_from": "2026-11-01", "currency": "CNY",
+              "conversion_date": "order", "cycle": "monthly", "tax_rate": "0.06", "commission_rate": "0.05",
+              "tier_mode": "progressive", "minimum_payout": "100", "rounding": "0.01", field: value}
+    response = client.post("/settlement/rules/new/", values)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    with tenant_scope(organization):
+        assert not SettlementRule.objects.exists()
+
+
 def test_finance_adds_a_partner_whose_account_is_stored_encrypted(client, finance, organization):
     east = region(organization, "EAST", "华东")
     client.force_login(finance)

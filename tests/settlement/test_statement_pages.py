@@ -111,6 +111,27 @@ def test_finance_may_not_change_a_channel_but_ops_may(client, finance, ops_admin
     assert client.get(f"/settlement/channels/{channels['unionpay'].pk}/").status_code == 200
 
 
+def test_a_mapped_channel_switched_to_another_layout_and_back_keeps_its_column_mapping(client, ops_admin, channels):
+    """Saved once with another layout (chosen by mistake), the channel lost its column mapping: switched back to
+    "mapped", every column title had to be typed again and the save was refused until then."""
+    unionpay = channels["unionpay"]
+    mapping = unionpay.mapping
+    client.force_login(ops_admin)
+    url = f"/settlement/channels/{unionpay.pk}/"
+    form = {"code": "unionpay", "name": unionpay.name, "layout": "alipay", "currency": "CNY",
+            "amount_tolerance": "0", "fee_tolerance": "0.01", "timing_window_minutes": "30", "write_off_limit": "100",
+            "active": "on", "refund_values": ",".join(mapping["refund_values"]), "date_format": mapping["date_format"],
+            "encoding": "auto", "header_row": "1",
+            **{f"column_{field}": title for field, title in mapping["columns"].items()}}
+    assert client.post(url, form).status_code == 302
+    page = client.get(url).content.decode()
+    assert 'value="交易金额"' in page  # the page still shows the titles
+    assert client.post(url, {**form, "layout": "mapped"}).status_code == 302
+    with tenant_scope(ops_admin.organization):
+        unionpay.refresh_from_db()
+    assert unionpay.layout == "mapped" and unionpay.mapping["columns"] == mapping["columns"]
+
+
 def test_ops_create_a_mapped_channel_after_trying_the_mapping(client, ops_admin, channels):
     client.force_login(ops_admin)
     form = {"code": "jdpay", "name": "京东支付", "layout": "mapped", "currency": "CNY", "expected_fee_rate": "0.006",

@@ -24,9 +24,11 @@ from sla.models import (
     SLAPolicy,
 )
 from sla.services import (
+    MSG_CALENDAR_NAME_TAKEN,
     MSG_DAY_TAKEN,
     MSG_IMPORT_KIND,
     MSG_IMPORT_LINE,
+    MSG_POLICY_NAME_TAKEN,
     calendar_create,
     calendar_seed_china_holidays,
 )
@@ -105,6 +107,28 @@ def test_a_ladder_out_of_order_is_refused_with_the_services_message_and_nothing_
         assert not SettingsChange.objects.filter(by=a.users[Role.OPS_ADMIN]).exists()
 
 
+def test_a_policy_given_another_policys_name_is_refused_on_the_name_and_nothing_changes(pair, ops):
+    """A second policy named like the first showed Django's "包含 组织 和 名称 的 SLA 策略 已经存在" above the form
+    (naming the organization, which ops never chose); the name field now says the name is taken."""
+    a, _b = pair
+    with tenant_scope(a.organization):
+        existing = SLAPolicy.objects.get(name=f"{a.marker} 标准")
+    taken = MSG_POLICY_NAME_TAKEN % {"name": existing.name}
+    response = ops.post("/sla/policies/new/", _policy_data(_calendar(a), name=existing.name))
+    assert response.status_code == 400 and response.context["form"].errors["name"] == [taken]
+    assert escape(str(taken)) in response.content.decode()
+    ops.post("/sla/policies/new/", _policy_data(_calendar(a)))
+    with tenant_scope(a.organization):
+        other = SLAPolicy.objects.get(name="VIP 策略")
+    response = ops.post(f"/sla/policies/{other.pk}/", _policy_data(_calendar(a), name=existing.name))
+    assert response.status_code == 400 and response.context["form"].errors["name"] == [taken]
+    with tenant_scope(a.organization):
+        assert SLAPolicy.objects.filter(name=existing.name).count() == 1
+        assert SLAPolicy.objects.filter(name="VIP 策略").count() == 1
+        assert list(SettingsChange.objects.filter(subject="sla.slapolicy", subject_id=other.pk).values_list(
+            "action", flat=True)) == [SettingsChange.Action.CREATED]
+
+
 @pytest.mark.parametrize(("targets", "message"), [
     (((1, 0, "", 120),), str(MSG_TARGET_POSITIVE).split("%(")[0]),
     (((1, 20, "", 120), (1, 30, "", 240)), str(MSG_TARGET_DUPLICATE)),
@@ -174,6 +198,27 @@ def test_calendar_week_is_validated_and_saved_through_the_service(pair, ops):
     assert calendar.weekly_hours["mon"] == ["08:00-17:00"] and calendar.weekly_hours["wed"] == []
     with tenant_scope(a.organization):
         assert SettingsChange.objects.filter(subject="sla.businesscalendar", subject_id=calendar.pk).count() == 1
+
+
+def test_a_calendar_given_another_calendars_name_is_refused_on_the_name_and_nothing_changes(pair, ops):
+    """Renaming a calendar to a name another calendar has answered a server error (the unique constraint was not
+    checked on a change); creating one named like another showed Django's "组织和名称" sentence above the form."""
+    a, _b = pair
+    calendar, other = _calendar(a), _calendar(a, "全天")
+    week = {"name": other.name, "time_zone": "Asia/Shanghai", "mon": "08:00-17:00"}
+    taken = escape(str(MSG_CALENDAR_NAME_TAKEN % {"name": other.name}))
+    with translation.override("zh-hans"):
+        response = ops.post(f"/sla/calendars/{calendar.pk}/", week)
+    assert response.status_code == 400
+    assert response.context["form"].errors["name"] == [MSG_CALENDAR_NAME_TAKEN % {"name": other.name}]
+    assert taken in response.content.decode()
+    response = ops.post("/sla/calendars/new/", week)
+    assert response.status_code == 400 and taken in response.content.decode()
+    with tenant_scope(a.organization):
+        calendar.refresh_from_db()
+        assert calendar.name == f"{a.marker} 工作日" and calendar.weekly_hours["mon"] == ["09:00-12:00", "13:30-18:00"]
+        assert BusinessCalendar.objects.filter(name=other.name).count() == 1
+        assert not SettingsChange.objects.filter(subject="sla.businesscalendar").exists()
 
 
 def test_ops_add_change_and_remove_a_day_and_a_taken_date_is_refused(pair, ops):
