@@ -10,7 +10,7 @@ from scrm.models import DataScope, Role
 from scrm.services import role_assign, role_save
 from tests.scrm.factories import UserFactory
 from tests.tenancy import api_token
-from tests.tickets.factories import QueueFactory, TicketFactory, make_agent
+from tests.tickets.factories import AgentProfileFactory, QueueFactory, TicketFactory, make_agent
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -62,10 +62,14 @@ def test_a_custom_role_gives_tickets_to_others_only_with_the_assign_permission(d
     assert api.status_code == (200 if granted else 403), api.content
     assert Ticket.objects.get(pk=ticket.pk).assignee_id == (agent.pk if granted else None)
 
-    # The ticket page offers other assignees only to those who may choose them; taking it yourself stays open.
+    # The ticket page offers other assignees only to those who may choose them; taking it yourself stays open to
+    # whoever holds tickets (an agent profile), through the page's 指派 and the API alike.
     page = _client(lead).get(f"/tickets/{ticket.pk}/")
     assert page.context["may_assign_others"] is granted
     assert (agent in page.context["assignees"]) is granted
+    assert _api(lead).post(f"/api/v1/tickets/{ticket.pk}/assign/", {"assignee": lead.pk},
+                           format="json").status_code == 400  # no agent profile: the page offers them nobody
+    AgentProfileFactory(user=lead)
     assert _api(lead).post(f"/api/v1/tickets/{ticket.pk}/assign/", {"assignee": lead.pk},
                            format="json").status_code == 200
 
