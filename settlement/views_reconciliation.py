@@ -3,6 +3,7 @@ discrepancy workbench with its actions, and the dry-run of a tolerance change. T
 read."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -56,6 +57,8 @@ MSG_NOT_RECONCILED_NO_EXPORT = _("This day has not been reconciled yet, so there
 IMPORT_PERMISSION = "settlement.add_statementimport"  # as the statement upload page asks
 # Linking a discrepancy's ticket to its page: as the order page decides (finance may not open tickets).
 TICKET_VIEW_PERMISSION = "tickets.view_ticket"
+# The run form's fields, carried back to the home page in its query when a run is refused.
+RUN_FIELDS = ("channel", "period_start", "period_end")
 # A period longer than this runs as a background job.
 SYNC_DAYS = 1
 
@@ -122,12 +125,20 @@ class ReconciliationHomeView(_Perm, TemplateView):
     template_name = "settlement/reconciliation_home.html"
     permission = "settlement.view_reconciliationrun"
 
-    def get_context_data(self, form=None, **kwargs):
-        if form is None:
+    def get_context_data(self, **kwargs):
+        query = self.request.GET
+        if any(name in query for name in RUN_FIELDS):
+            # A refused run came back here by redirect with what was filled in: the form is checked again against
+            # today's data, so a reload shows the refusal (or, once the statement is imported, a form ready to run),
+            # never a re-post.
+            form = RunForm({name: query.get(name, "") for name in RUN_FIELDS})
+            form.is_valid()
+        else:
             form = RunForm(initial={"period_start": timezone.localdate() - timedelta(days=1)})
         # A run refused for a day with no statement names the day and links the channel's upload, for who may.
         no_statement = form.missing_statement
         return super().get_context_data(tiles=selectors.channel_tiles(), form=_styled(form),
+                                        run_errors=form_error_messages(form) if form.is_bound else [],
                                         runs=list(selectors.run_list()[:20]), no_statement=no_statement,
                                         may_import=bool(no_statement) and self.request.user.has_perm(IMPORT_PERMISSION),
                                         **kwargs)
@@ -138,14 +149,11 @@ class ReconciliationRunView(_Perm, View):
 
     def post(self, request):
         form = RunForm(request.POST)
-        if not form.is_valid() and form.missing_statement is not None:
-            # The home page again, the form as filled in, saying which statement to upload first (with its link).
-            home = ReconciliationHomeView(request=request, args=(), kwargs={})
-            return home.render_to_response(home.get_context_data(form=form))
         if not form.is_valid():
-            for message in form_error_messages(form):
-                messages.error(request, message)
-            return redirect("settlement:reconciliation")
+            # Post/redirect/get: the home page with what was filled in, where the form says why it was refused (and
+            # links the statement upload for a day with none). A reload there re-reads; it never runs anything.
+            query = urlencode({name: request.POST.get(name, "") for name in RUN_FIELDS})
+            return redirect(f"{reverse('settlement:reconciliation')}?{query}")
         channel, first = form.cleaned_data["channel"], form.cleaned_data["period_start"]
         last = form.cleaned_data["period_end"] or first
         if (last - first).days + 1 > SYNC_DAYS:
