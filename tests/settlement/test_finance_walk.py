@@ -1,0 +1,82 @@
+"""What a finance team settling with regional partners ran into on its side: exports that showed money short of the
+fen, pages that failed on a hand-edited link, charts and tables with no empty state. Each test names what was seen."""
+
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from scrm.models import Role
+from settlement.partner_services import statement_generate
+from settlement.reconciliation.services import reconciliation_run
+from settlement.xlsx_cells import MONEY_FORMAT
+from tests.settlement import recon
+from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finance(organization, make_user):
+    return make_user(organization, Role.FINANCE, username="finance-walk")
+
+
+@pytest.fixture
+def statement(organization):
+    east = region(organization, "EAST", "华东")
+    monthly_rule(organization, region=east)
+    partner, store = partner_with_store(organization, east, name="杭州安装服务有限公司", code="HZ1")
+    paid_order(organization, store, "A1", "1500.00", paid_at=oct_(3), fee="9.00")
+    paid_order(organization, store, "A2", "264.60", paid_at=oct_(4), fee="0.00")
+    statement, _done = statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
+    return statement
+
+
+def _fen(cell):
+    """A number cell's value as a Decimal to the fen (openpyxl reads numbers back as floats)."""
+    assert isinstance(cell.value, int | float), cell.value  # a number, not text
+    return Decimal(str(cell.value)).quantize(Decimal("0.01"))
+
+
+def _rows(content, sheet=None):
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return [list(row) for row in (book[sheet] if sheet else book.active).iter_rows()]
+
+
+def test_the_statement_workbook_shows_every_amount_to_the_fen_as_the_page_does(client, finance, statement):
+    """The page read 1764.60 and 1500.00; the workbook's cells had Excel's General format and read 1764.6 and 1500."""
+    client.force_login(finance)
+    rows = _rows(client.get(f"/settlement/settlements/{statement.pk}/export.xlsx").content)
+    sales = next(row for row in rows if str(row[0].value).startswith("销售 ("))
+    assert _fen(sales[5]) == Decimal("1764.60") and sales[5].number_format == MONEY_FORMAT
+    assert sales[3].number_format == MONEY_FORMAT
+    payable = next(row for row in rows if row[0].value == "应付金额")[5]
+    assert Decimal(str(payable.value)) == statement.payable and payable.number_format == MONEY_FORMAT
+    # The lines add up to the payable, to the fen.
+    header = next(i for i, row in enumerate(rows) if row[0].value == "项目")
+    first_total = next(i for i, row in enumerate(rows) if row[0].value == "销售额")
+    lines = [Decimal(str(row[5].value)) for row in rows[header + 1:first_total - 1] if row[5].value is not None]
+    assert sum(lines) == statement.payable
+    # The period summary too.
+    summary = _rows(client.get("/settlement/settlements/summary.xlsx").content)
+    assert all(cell.number_format == MONEY_FORMAT for cell in summary[1][7:])
+    assert Decimal(str(summary[1][-1].value)) == statement.payable
+
+
+def test_the_reconciliation_workbook_writes_fees_and_amounts_as_numbers_to_the_fen(client, finance, organization):
+    """The day's workbook wrote the fees charged and expected as text ("0.06" in a text cell no SUM adds) and the
+    amounts in General format (9.5 for 9.50)."""
+    channel = recon.make_channel(organization)
+    store = recon.make_store(organization, channel)
+    recon.make_order(store, "W1", "10.00")
+    recon.make_statement(channel, lines=[recon.pay("W1", "9.50", fee="0.06")])
+    reconciliation_run(channel=channel, period_start=recon.DAY)
+    client.force_login(finance)
+    content = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={recon.DAY}").content
+    summary = {row[0].value: row[2] for row in _rows(content, "统计") if row[0].value}
+    assert _fen(summary["实收手续费"]) == Decimal("0.06") and summary["实收手续费"].number_format == MONEY_FORMAT
+    assert _fen(summary["对账单合计"]) == Decimal("9.50") and summary["对账单合计"].number_format == MONEY_FORMAT
+    [_header, line] = _rows(content, "明细")
+    assert [(_fen(cell), cell.number_format) for cell in line[5:8]] == [
+        (Decimal("9.50"), MONEY_FORMAT), (Decimal("0.06"), MONEY_FORMAT), (Decimal("9.44"), MONEY_FORMAT)]
