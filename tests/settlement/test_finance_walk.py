@@ -80,3 +80,22 @@ def test_the_reconciliation_workbook_writes_fees_and_amounts_as_numbers_to_the_f
     [_header, line] = _rows(content, "明细")
     assert [(_fen(cell), cell.number_format) for cell in line[5:8]] == [
         (Decimal("9.50"), MONEY_FORMAT), (Decimal("0.06"), MONEY_FORMAT), (Decimal("9.44"), MONEY_FORMAT)]
+
+
+def test_the_dashboard_of_an_organization_with_nothing_paid_says_so(client, finance):
+    """A new organization's finance dashboard drew two empty chart frames and two tables with only their headings
+    (revenue by region, by sales channel): no word that nothing was paid yet."""
+    client.force_login(finance)
+    html = client.get("/settlement/dashboard/").content.decode()
+    assert 'id="finance-months"' not in html and 'id="finance-services"' not in html
+    assert "这几个月还没有已支付的订单：有订单支付后即显示图表。" in html.split('data-testid="months-chart-empty"')[1]
+    assert "这几个月还没有完成的服务工单" in html.split('data-testid="services-chart-empty"')[1]
+    for table in ("regions", "channels"):
+        body = html.split(f'data-testid="{table}"')[1].split("</table>")[0]
+        assert "还没有已支付的订单。" in body, table
+
+
+def test_the_dashboard_with_paid_orders_draws_its_chart(client, finance, statement):
+    client.force_login(finance)
+    html = client.get("/settlement/dashboard/").content.decode()
+    assert 'id="finance-months"' in html and 'data-testid="months-chart-empty"' not in html
