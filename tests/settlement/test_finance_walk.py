@@ -7,8 +7,9 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from scrm.models import Role
-from settlement.partner_services import statement_generate
+from scrm.models import Role, SettingsChange
+from scrm.platform.tenancy import tenant_scope
+from settlement.partner_services import service_item_save, service_price_set, statement_generate
 from settlement.reconciliation.services import reconciliation_run
 from settlement.xlsx_cells import MONEY_FORMAT
 from tests.settlement import recon
@@ -99,3 +100,22 @@ def test_the_dashboard_with_paid_orders_draws_its_chart(client, finance, stateme
     client.force_login(finance)
     html = client.get("/settlement/dashboard/").content.decode()
     assert 'id="finance-months"' in html and 'data-testid="months-chart-empty"' not in html
+
+
+def test_a_service_price_change_is_named_in_the_audit_trail(client, finance, organization, ops_admin):
+    """The configuration changes page named a service price "ServicePrice object (16)", in English, whatever was
+    changed."""
+    with tenant_scope(organization):
+        item = service_item_save(organization=organization, code="ac-install", name="空调安装", kind="installation")
+    east = region(organization, "EAST", "华东")
+    service_price_set(organization=organization, item=item, region=east, tier=1, price="180", actor=ops_admin)
+    client.force_login(ops_admin)
+    html = client.get("/settlement/configuration-changes/").content.decode()
+    assert "空调安装 · 华东 · 一线城市" in html
+    assert "object (" not in html
+    # A row recorded with Django's placeholder name (before this) reads as its kind and number.
+    with tenant_scope(organization):
+        SettingsChange.objects.filter(subject="settlement.serviceprice").update(subject_name="ServicePrice object (7)")
+        price_id = SettingsChange.objects.get(subject="settlement.serviceprice").subject_id
+    html = client.get("/settlement/configuration-changes/").content.decode()
+    assert "object (" not in html and f"服务价格 #{price_id}" in html
