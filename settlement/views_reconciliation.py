@@ -54,6 +54,8 @@ MSG_DONE = _("Saved.")
 # An export asked for a day no run has reconciled (an old link, a typed URL): there is nothing to export.
 MSG_NOT_RECONCILED_NO_EXPORT = _("This day has not been reconciled yet, so there is nothing to export. Reconcile it "
                                  "first.")
+# A report link whose day is no date (a hand-edited "2026-13-45"): the report of the default day, saying why.
+MSG_BAD_DAY = _("“%(value)s” is not a date (YYYY-MM-DD): showing %(day)s instead.")
 IMPORT_PERMISSION = "settlement.add_statementimport"  # as the statement upload page asks
 # Linking a discrepancy's ticket to its page: as the order page decides (finance may not open tickets).
 TICKET_VIEW_PERMISSION = "tickets.view_ticket"
@@ -204,8 +206,23 @@ def _channel_and_day(request):
     channel = selectors.channel_list().filter(pk=int(raw)).first() if raw.isdigit() else None
     if channel is None:
         raise Http404
-    day = parse_date(request.GET.get("day") or "") or timezone.localdate() - timedelta(days=1)
-    return channel, day
+    day, given = _day(request)
+    return channel, day, given
+
+
+def _day(request):
+    """The report's day: the query's, or yesterday when none is given or the one given is no date (said once, as a
+    message, so the page never answers 500 to a hand-edited link); and whether the day is the one asked for."""
+    raw = (request.GET.get("day") or "").strip()
+    default = timezone.localdate() - timedelta(days=1)
+    try:
+        day = parse_date(raw) if raw else None
+    except ValueError:  # the shape of a date, not a date ("2026-13-45")
+        day = None
+    if raw and day is None:
+        messages.warning(request, MSG_BAD_DAY % {"value": raw[:20], "day": f"{default:%Y-%m-%d}"})
+        return default, False
+    return day or default, True
 
 
 class ReconciliationReportView(_Perm, TemplateView):
@@ -213,7 +230,7 @@ class ReconciliationReportView(_Perm, TemplateView):
     permission = "settlement.view_reconciliationrun"
 
     def get_context_data(self, **kwargs):
-        channel, day = _channel_and_day(self.request)
+        channel, day, _given = _channel_and_day(self.request)
         report = day_report(channel=channel, day=day)
         figures = (report["run"].figures or {}) if report["run"] else {}
         fees = {key: money_text(figures.get(key)) for key in ("fee_charged", "fee_expected")}
@@ -234,7 +251,9 @@ class ReconciliationExportView(_Perm, View):
     permission = "settlement.view_reconciliationrun"
 
     def get(self, request):
-        channel, day = _channel_and_day(request)
+        channel, day, given = _channel_and_day(request)
+        if not given:  # never the workbook of another day than the one asked for: the report says why
+            return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={day}")
         if selectors.run_for_day(channel=channel, day=day) is None:
             messages.info(request, MSG_NOT_RECONCILED_NO_EXPORT)
             return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={day}")

@@ -2,10 +2,12 @@
 fen, pages that failed on a hand-edited link, charts and tables with no empty state. Each test names what was seen."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from scrm.models import Role, SettingsChange
 from scrm.platform.tenancy import tenant_scope
@@ -119,3 +121,19 @@ def test_a_service_price_change_is_named_in_the_audit_trail(client, finance, org
         price_id = SettingsChange.objects.get(subject="settlement.serviceprice").subject_id
     html = client.get("/settlement/configuration-changes/").content.decode()
     assert "object (" not in html and f"服务价格 #{price_id}" in html
+
+
+@pytest.mark.parametrize("value", ["2026-13-45", "2026-02-30"])
+def test_a_report_link_with_a_day_that_is_no_date_shows_yesterday_saying_why(client, finance, organization, value):
+    """`?day=2026-13-45` on the reconciliation report and on its Excel answered 500."""
+    channel = recon.make_channel(organization)
+    client.force_login(finance)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={value}")
+    assert response.status_code == 200 and response.context["day"] == yesterday
+    assert [str(m) for m in response.context["messages"]] == [
+        f"“{value}”不是有效日期（YYYY-MM-DD）：改为显示 {yesterday:%Y-%m-%d}。"]
+    response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={value}", follow=True)
+    assert response.redirect_chain == [
+        (f"/settlement/reconciliation/report/?channel={channel.pk}&day={yesterday}", 302)]
+    assert f"“{value}”不是有效日期" in response.content.decode()
