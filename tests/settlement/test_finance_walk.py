@@ -10,10 +10,13 @@ import pytest
 from django.utils import timezone
 
 from scrm.models import Role, SettingsChange
-from scrm.platform.tenancy import tenant_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from settlement.models import ServiceJob, SettlementRun, SettlementStatement
 from settlement.partner_services import service_item_save, service_price_set, statement_generate
+from settlement.partner_views import MSG_PARTNER_NOT_FOUND
 from settlement.reconciliation.services import reconciliation_run
 from settlement.xlsx_cells import MONEY_FORMAT
+from tests.scrm.factories import OrganizationFactory
 from tests.settlement import recon
 from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region
 
@@ -85,6 +88,29 @@ def test_the_reconciliation_workbook_writes_fees_and_amounts_as_numbers_to_the_f
         (Decimal("9.50"), MONEY_FORMAT), (Decimal("0.06"), MONEY_FORMAT), (Decimal("9.44"), MONEY_FORMAT)]
 
 
+@pytest.mark.parametrize("chosen", ["abc", "99999999", "other-org"])
+def test_generating_for_a_partner_not_found_generates_nothing(client, finance, organization, make_user, chosen):
+    """Generating one partner's statement with a partner that is not there answered 500 ("abc"), and a number that
+    matched no partner of the organization (another organization's, or one removed since the page was shown) queued
+    the run of every partner of the cycle instead."""
+    east = region(organization, "EAST", "华东")
+    monthly_rule(organization, region=east)
+    partner_with_store(organization, east, code="HZ1")
+    if chosen == "other-org":
+        with platform_scope():
+            other = OrganizationFactory(slug="other-walk", name="别家")
+        theirs, _store = partner_with_store(other, region(other, "EAST", "华东"), code="X1")
+        chosen = str(theirs.pk)
+    client.force_login(finance)
+    response = client.post("/settlement/settlements/generate/",
+                           {"day": "2026-10-15", "cycle": "monthly", "partner": chosen}, follow=True)
+    assert response.redirect_chain == [("/settlement/settlements/", 302)]
+    assert [str(m) for m in response.context["messages"]] == [str(MSG_PARTNER_NOT_FOUND)]
+    assert "找不到所选的合作方" in response.content.decode()
+    with tenant_scope(organization):
+        assert not SettlementStatement.objects.exists() and not SettlementRun.objects.exists()
+
+
 def test_the_dashboard_of_an_organization_with_nothing_paid_says_so(client, finance):
     """A new organization's finance dashboard drew two empty chart frames and two tables with only their headings
     (revenue by region, by sales channel): no word that nothing was paid yet."""
@@ -137,3 +163,25 @@ def test_a_report_link_with_a_day_that_is_no_date_shows_yesterday_saying_why(cli
     assert response.redirect_chain == [
         (f"/settlement/reconciliation/report/?channel={channel.pk}&day={yesterday}", 302)]
     assert f"“{value}”不是有效日期" in response.content.decode()
+
+
+def test_every_service_job_is_reachable_past_the_first_fifty(client, finance, organization,
+                                                             django_assert_max_num_queries):
+    """The service jobs page showed the newest 50 jobs and no way on: the 51st job to confirm could not be reached.
+    And it read the partners once a row (59 queries for 50 jobs)."""
+    with tenant_scope(organization):
+        ServiceJob.objects.bulk_create([ServiceJob(organization=organization, number=f"SJ{n:03d}", kind="repair",
+                                                   status="completed") for n in range(51)])
+        oldest = ServiceJob.objects.order_by("created_at", "pk").first()
+    client.force_login(finance)
+    with django_assert_max_num_queries(20):
+        first = client.get("/settlement/service-jobs/?status=completed").content.decode()
+    assert first.count('action="/settlement/service-jobs/') == 2 * 50 and oldest.number not in first
+    assert "第 1 / 2 页" in first
+    assert 'href="?status=completed&amp;page=2"' in first
+    second = client.get("/settlement/service-jobs/?status=completed&page=2").content.decode()
+    assert f"<td>{oldest.number}</td>" in second
+    assert f'action="/settlement/service-jobs/{oldest.pk}/confirm/"' in second
+    # A page number that is no page shows the first or the last, never an error.
+    assert client.get("/settlement/service-jobs/?page=abc").status_code == 200
+    assert f"<td>{oldest.number}</td>" in client.get("/settlement/service-jobs/?page=99").content.decode()
