@@ -185,3 +185,19 @@ def test_every_service_job_is_reachable_past_the_first_fifty(client, finance, or
     # A page number that is no page shows the first or the last, never an error.
     assert client.get("/settlement/service-jobs/?page=abc").status_code == 200
     assert f"<td>{oldest.number}</td>" in client.get("/settlement/service-jobs/?page=99").content.decode()
+
+
+@pytest.mark.parametrize("age", ["99999999", "-5"])
+def test_an_age_filter_past_the_calendar_is_refused_on_the_form(client, finance, organization, age):
+    """`?age_min=99999999` on the discrepancy workbench answered 500 (the cut-off date overflowed)."""
+    channel = recon.make_channel(organization)
+    store = recon.make_store(organization, channel)
+    recon.make_order(store, "W1", "10.00")
+    recon.make_statement(channel, lines=[recon.pay("W1", "9.50")])
+    reconciliation_run(channel=channel, period_start=recon.DAY)
+    client.force_login(finance)
+    response = client.get(f"/settlement/discrepancies/?age_min={age}")
+    assert response.status_code == 200
+    assert ("确保该值小于或等于3650。" if age != "-5" else "确保该值大于或等于0。") in response.content.decode()
+    # The other filters still apply: the open discrepancy is listed.
+    assert [row.record.key for row in response.context["table"].page.object_list] == ["order:W1"]
