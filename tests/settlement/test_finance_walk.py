@@ -2,7 +2,7 @@
 fen, pages that failed on a hand-edited link, charts and tables with no empty state. Each test names what was seen."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -12,7 +12,13 @@ from django.utils import timezone
 from scrm.models import Role, SettingsChange
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from settlement.models import ServiceJob, SettlementRun, SettlementStatement
-from settlement.partner_services import service_item_save, service_price_set, statement_generate
+from settlement.partner_services import (
+    service_item_save,
+    service_price_set,
+    statement_approve,
+    statement_generate,
+    statement_review,
+)
 from settlement.partner_views import MSG_PARTNER_NOT_FOUND
 from settlement.reconciliation.services import reconciliation_run
 from settlement.xlsx_cells import MONEY_FORMAT
@@ -201,3 +207,28 @@ def test_an_age_filter_past_the_calendar_is_refused_on_the_form(client, finance,
     assert ("确保该值小于或等于3650。" if age != "-5" else "确保该值大于或等于0。") in response.content.decode()
     # The other filters still apply: the open discrepancy is listed.
     assert [row.record.key for row in response.context["table"].page.object_list] == ["order:W1"]
+
+
+def test_a_statement_carried_into_a_later_one_cannot_be_marked_paid_on_its_own(client, finance, organization):
+    """September's statement, below the partner's minimum payout, was carried into October's (which pays it), yet
+    'Mark paid' on September's page recorded it paid as well: the partner would be paid twice."""
+    east = region(organization, "EAST", "华东")
+    monthly_rule(organization, region=east, minimum_payout=Decimal("100"))
+    partner, store = partner_with_store(organization, east, code="HZ1")
+    paid_order(organization, store, "S1", "80.00", paid_at=datetime(2026, 9, 10, 4, 0, tzinfo=UTC))
+    paid_order(organization, store, "O1", "600.00", paid_at=oct_(11))
+    september, _done = statement_generate(partner=partner, period_start=date(2026, 9, 1),
+                                          period_end=date(2026, 9, 30))
+    assert september.below_minimum
+    statement_review(statement=september, actor=finance)
+    statement_approve(statement=september, actor=finance)
+    october, _done = statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
+    client.force_login(finance)
+    response = client.post(f"/settlement/settlements/{september.pk}/pay/", {"reference": "CMB-9"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "该结算单低于最低付款额，已结转至 2026-10-01 – 2026-10-31 的结算单：随该结算单一并支付，不单独支付。"]
+    with tenant_scope(organization):
+        september = SettlementStatement.objects.get(pk=september.pk)
+        assert (september.status, september.payment_reference, september.carried_into_id) == (
+            "approved", "", october.pk)
+        assert not september.events.filter(action="paid").exists()
