@@ -361,6 +361,9 @@ class RuleCreateView(_FormView):
                              rebate_tiers=form.cleaned_data["tiers"], **values)
 
 
+EXCHANGE_RATES_PER_PAGE = 60
+
+
 class ExchangeRateView(_FormView):
     permission = "settlement.view_exchangerate"
     form_class = ExchangeRateForm
@@ -374,8 +377,10 @@ class ExchangeRateView(_FormView):
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(rates=list(ExchangeRate.objects.order_by("-date", "base", "quote")[:60]),
-                                        **kwargs)
+        # Paged, not cut at the newest 60: the rate an older statement used must stay checkable.
+        rates = BoundedPaginator(ExchangeRate.objects.order_by("-date", "base", "quote", "pk"),
+                                 EXCHANGE_RATES_PER_PAGE).get_page(self.request.GET.get("page"))
+        return super().get_context_data(rates=rates, **kwargs)
 
     def save(self, form):
         data = form.cleaned_data

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from scrm.models import Role, SettingsChange
 from scrm.platform.tenancy import platform_scope, tenant_scope
-from settlement.models import ServiceJob, SettlementRun, SettlementStatement
+from settlement.models import ExchangeRate, ServiceJob, SettlementRun, SettlementStatement
 from settlement.partner_services import (
     service_item_save,
     service_price_set,
@@ -232,3 +232,18 @@ def test_a_statement_carried_into_a_later_one_cannot_be_marked_paid_on_its_own(c
         assert (september.status, september.payment_reference, september.carried_into_id) == (
             "approved", "", october.pk)
         assert not september.events.filter(action="paid").exists()
+
+
+def test_every_exchange_rate_is_reachable_past_the_newest_sixty(client, finance, organization):
+    """The exchange rates page listed the newest 60 rates and no more: the rate an older statement converted at could
+    no longer be checked on the page."""
+    first = date(2026, 1, 1)
+    with tenant_scope(organization):
+        ExchangeRate.objects.bulk_create([
+            ExchangeRate(organization=organization, date=first + timedelta(days=n), base="HKD", quote="CNY",
+                         rate=Decimal("0.91") + Decimal(n) / 10000) for n in range(61)])
+    client.force_login(finance)
+    html = client.get("/settlement/exchange-rates/").content.decode()
+    assert "2026-03-02" in html and "<td>2026-01-01</td>" not in html and "第 1 / 2 页" in html
+    html = client.get("/settlement/exchange-rates/?page=2").content.decode()
+    assert "<td>2026-01-01</td>" in html and "0.91000000" in html
