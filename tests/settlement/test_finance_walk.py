@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from scrm.models import Role, SettingsChange
 from scrm.platform.tenancy import platform_scope, tenant_scope
-from settlement.models import ExchangeRate, ServiceJob, SettlementRun, SettlementStatement
+from settlement.models import (
+    Discrepancy,
+    DiscrepancyAction,
+    ExchangeRate,
+    ServiceJob,
+    SettlementRun,
+    SettlementStatement,
+)
 from settlement.partner_services import (
     service_item_save,
     service_price_set,
@@ -247,3 +254,32 @@ def test_every_exchange_rate_is_reachable_past_the_newest_sixty(client, finance,
     assert "2026-03-02" in html and "<td>2026-01-01</td>" not in html and "第 1 / 2 页" in html
     html = client.get("/settlement/exchange-rates/?page=2").content.decode()
     assert "<td>2026-01-01</td>" in html and "0.91000000" in html
+
+
+def test_writing_off_a_large_fee_overcharge_needs_a_second_approver(client, finance, organization, make_user):
+    """The channel charged a fee of 500.00 on a 1000.00 payment (6.00 expected). The amounts agree, so writing the
+    fee mismatch off counted 0.00 against the channel's write-off limit of 100.00: one person accepted 494.00 lost,
+    with no second approver."""
+    channel = recon.make_channel(organization)
+    store = recon.make_store(organization, channel)
+    recon.make_order(store, "F1", "1000.00")
+    recon.make_statement(channel, lines=[recon.pay("F1", "1000.00", fee="500.00")])
+    reconciliation_run(channel=channel, period_start=recon.DAY)
+    with tenant_scope(organization):
+        mismatch = Discrepancy.objects.get(key="order:F1")
+    assert mismatch.kind == "fee_mismatch"
+    client.force_login(finance)
+    client.post(f"/settlement/discrepancies/{mismatch.pk}/write-off/", {"note": "渠道多收"})
+    with tenant_scope(organization):
+        mismatch = Discrepancy.objects.get(pk=mismatch.pk)
+        assert mismatch.status == "write_off_requested" and mismatch.resolved_by_id is None
+        [request] = DiscrepancyAction.objects.filter(discrepancy=mismatch).values_list("action", "amount")
+        assert request == ("write_off_request", Decimal("494.00"))
+    # The same person may not approve it; a second one may.
+    client.post(f"/settlement/discrepancies/{mismatch.pk}/approve/")
+    with tenant_scope(organization):
+        assert Discrepancy.objects.get(pk=mismatch.pk).status == "write_off_requested"
+    client.force_login(make_user(organization, Role.FINANCE, username="finance-second"))
+    client.post(f"/settlement/discrepancies/{mismatch.pk}/approve/")
+    with tenant_scope(organization):
+        assert Discrepancy.objects.get(pk=mismatch.pk).status == "written_off"
