@@ -243,15 +243,32 @@ class StatementPdfView(_FinanceMixin, View):
 EXPORT_LIMIT = 5000
 
 
+# An export whose filter does not hold (a date that is no date): the filter would be dropped and the file hold
+# every statement, the bank file every approved one.
+MSG_EXPORT_FILTER_INVALID = gettext_lazy("The filter is not valid, so nothing was exported: correct it on the list "
+                                         "first.")
+
+
 def _filtered(request, **conditions):
+    """The statements of the list's filter for an export; None when the filter does not hold."""
     filterset = StatementFilter(request.GET or None, queryset=selectors.statement_list().filter(**conditions),
                                 request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        return None
     return filterset.qs[:EXPORT_LIMIT]
+
+
+def _back_to_list(request):
+    messages.error(request, MSG_EXPORT_FILTER_INVALID)
+    return redirect(f"{reverse('settlement:settlement-list')}?{request.GET.urlencode()}")
 
 
 class PeriodSummaryExportView(_FinanceMixin, View):
     def get(self, request):
-        response = HttpResponse(period_summary_xlsx(_filtered(request)), content_type=XLSX)
+        statements = _filtered(request)
+        if statements is None:
+            return _back_to_list(request)
+        response = HttpResponse(period_summary_xlsx(statements), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{export_name("settlement-summary", "xlsx")}"'
         return response
 
@@ -265,6 +282,8 @@ class BankFileExportView(_FinanceMixin, View):
         if user_masks(request.user, MaskedField.BANK_DETAILS):
             raise PermissionDenied
         statements = _filtered(request, status=SettlementStatement.Status.APPROVED)
+        if statements is None:
+            return _back_to_list(request)
         response = HttpResponse(bank_payment_csv(statements), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_name("bank-payments", "csv")}"'
         return response

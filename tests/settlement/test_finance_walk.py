@@ -283,3 +283,21 @@ def test_writing_off_a_large_fee_overcharge_needs_a_second_approver(client, fina
     client.post(f"/settlement/discrepancies/{mismatch.pk}/approve/")
     with tenant_scope(organization):
         assert Discrepancy.objects.get(pk=mismatch.pk).status == "written_off"
+
+
+@pytest.mark.parametrize("export", ["bank-payments.csv", "summary.xlsx"])
+def test_an_export_with_a_filter_that_does_not_hold_exports_nothing(client, finance, statement, export):
+    """The bank payment file (and the period summary) of a filter with a date that is no date dropped the filter
+    without a word: the file held every approved statement, whatever period finance meant."""
+    statement_review(statement=statement, actor=finance)
+    statement_approve(statement=statement, actor=finance)
+    client.force_login(finance)
+    response = client.get(f"/settlement/settlements/{export}?period_after=2026-13-01", follow=True)
+    assert response.redirect_chain == [("/settlement/settlements/?period_after=2026-13-01", 302)]
+    assert response["Content-Type"].startswith("text/html")
+    assert [str(m) for m in response.context["messages"]] == [
+        "筛选条件无效，未导出任何内容：请先在列表中修正筛选条件。"]
+    assert "输入一个有效的日期。" in response.content.decode().split('data-testid="statement-filters"')[1]
+    # The same filter, valid, exports.
+    response = client.get(f"/settlement/settlements/{export}?period_after=2026-10-01")
+    assert response.status_code == 200 and not response["Content-Type"].startswith("text/html")
