@@ -36,6 +36,9 @@ MSG_STATEMENT_UNBALANCED = _("The statement's lines do not add up to its totals:
 MSG_ADJUSTMENT_REASON = _("Say why: an adjustment needs a reason.")
 MSG_ADJUSTMENT_ZERO = _("An adjustment of zero changes nothing.")
 MSG_PAYMENT_REFERENCE = _("Give the bank's payment reference.")
+# Paying a statement on its own that a later statement already carries (below the minimum payout) pays it twice.
+MSG_STATEMENT_CARRIED = _("This statement is below the minimum payout and is carried into the statement of "
+                          "%(start)s – %(end)s: it is paid with that one, not on its own.")
 MSG_JOB_NO_PARTNER = _("Choose the partner who did the job.")
 MSG_JOB_NO_ITEMS = _("Add at least one service item.")
 MSG_JOB_NO_PRICE = _("%(item)s has no price for %(tier)s in %(region)s: add it to the service catalogue.")

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from scrm.customers.exports import neutralise
 from settlement.models import SettlementStatement, StatementLineKind
+from settlement.xlsx_cells import money_cell
 
 TOTALS = ("sales", "refunds", "channel_fees", "commission", "rebates", "service_income", "materials",
           "technician_payouts", "adjustments", "tax", "payable")
@@ -59,14 +60,14 @@ def statement_xlsx(statement):
     sheet.append([_("Line"), _("Count"), _("Original currency"), _("Original amount"), _("Exchange rate"),
                   _("Amount")])
     for line in statement.lines.all():
-        sheet.append([_text(line_label(line)), line.count, line.source_currency, line.source_amount,
-                      line.rate, line.amount])
+        sheet.append([_text(line_label(line)), line.count, line.source_currency,
+                      money_cell(sheet, line.source_amount), line.rate, money_cell(sheet, line.amount)])
     sheet.append([])
     labels = _total_labels()
     for name in TOTALS:
-        sheet.append([labels[name], None, None, None, None, getattr(statement, name)])
+        sheet.append([labels[name], None, None, None, None, money_cell(sheet, getattr(statement, name))])
     if statement.tax_included:
-        sheet.append([_("of which tax"), None, None, None, None, statement.tax_included])
+        sheet.append([_("of which tax"), None, None, None, None, money_cell(sheet, statement.tax_included)])
     for column, width in zip("ABCDEF", (36, 8, 10, 16, 14, 16), strict=True):
         sheet.column_dimensions[column].width = width
     return _save(workbook)
@@ -83,7 +84,7 @@ def period_summary_xlsx(statements):
         partner = statement.partner
         sheet.append([_text(partner.name), _text(partner.code), _text(partner.region.name),
                       statement.period_start, statement.period_end, str(statement.get_status_display()),
-                      statement.currency, *[getattr(statement, name) for name in TOTALS]])
+                      statement.currency, *[money_cell(sheet, getattr(statement, name)) for name in TOTALS]])
     return _save(workbook)
 
 

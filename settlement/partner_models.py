@@ -235,6 +235,11 @@ class ServicePrice(TenantModel):
                                    name="serviceprice_not_negative"),
         ]
 
+    def __str__(self):
+        # The audit trail keeps this as the row's name: the item, where (or everywhere), the tier.
+        where = self.region.name if self.region_id else "*"
+        return f"{self.item.name} · {where} · {self.get_tier_display()}"
+
 
 class ServiceJob(TenantModel):
     """An installation or repair done for a customer, made from its ticket when the ticket is resolved. Its items

@@ -875,6 +875,9 @@ def statement_mark_paid(*, statement, actor, reference):
     with tenant_scope(statement.organization_id):
         statement = _locked(statement.pk)
         _transition(statement, {Status.APPROVED}, "marked paid")
+        if statement.carried_into_id is not None:
+            later = SettlementStatement.objects.get(pk=statement.carried_into_id)
+            raise SettlementError(msg.MSG_STATEMENT_CARRIED % {"start": later.period_start, "end": later.period_end})
         statement.status, statement.paid_by, statement.paid_at = Status.PAID, actor, timezone.now()
         statement.payment_reference = reference
         statement.save(update_fields=["status", "paid_by", "paid_at", "payment_reference"])

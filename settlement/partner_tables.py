@@ -1,3 +1,5 @@
+import re
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
@@ -145,6 +147,10 @@ class CityTierTable(tables.Table):
         return CityTier(value).label
 
 
+# The name Django gives a model row without one of its own ("ServicePrice object (16)").
+DJANGO_PLACEHOLDER = re.compile(r"\w+ object \(\d+\)")
+
+
 class ChangeTable(tables.Table):
     at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i", orderable=False)
     by = tables.Column(verbose_name=_("By"), orderable=False, default="—")
@@ -160,3 +166,10 @@ class ChangeTable(tables.Table):
 
     def render_subject(self, record):
         return SUBJECT_LABELS.get(record.subject, record.subject)
+
+    def render_subject_name(self, record, value):
+        # Rows recorded before the row had a name of its own read "ServicePrice object (16)": name it by its kind
+        # and number instead of Django's English placeholder.
+        if DJANGO_PLACEHOLDER.fullmatch(value or ""):
+            return f"{SUBJECT_LABELS.get(record.subject, record.subject)} #{record.subject_id}"
+        return value

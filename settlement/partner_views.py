@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from scrm.forms import form_error_messages
 from scrm.models import MaskedField
-from scrm.paginators import TableRequestConfig
+from scrm.paginators import BoundedPaginator, TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_masks
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
@@ -69,6 +69,9 @@ MSG_DONE = {
     "adjust": gettext_lazy("Adjustment recorded."), "regenerate": gettext_lazy("Statement regenerated."),
 }
 MSG_BAD_DATE = gettext_lazy("Give a valid date (YYYY-MM-DD).")
+# A partner chosen for one statement that is not (or no longer) there: never a run of every partner instead.
+MSG_PARTNER_NOT_FOUND = gettext_lazy("The partner chosen was not found (removed, or a stale page): nothing was "
+                                     "generated. Choose the partner again.")
 
 
 class _FinanceMixin(ModuleRequiredMixin):
@@ -118,7 +121,14 @@ class StatementGenerateView(_FinanceMixin, View):
             messages.error(request, MSG_BAD_DATE)
             return redirect("settlement:settlement-list")
         start, end = services.period_bounds(cycle, day)
-        partner = Partner.objects.filter(pk=request.POST.get("partner") or 0).first()
+        chosen = (request.POST.get("partner") or "").strip()
+        partner = None
+        if chosen:
+            # The scope the middleware opened limits this to the user's organization.
+            partner = Partner.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+            if partner is None:
+                messages.error(request, MSG_PARTNER_NOT_FOUND)
+                return redirect("settlement:settlement-list")
         try:
             if partner is not None:
                 statement, _done = services.statement_generate(partner=partner, period_start=start, period_end=end,
@@ -233,15 +243,32 @@ class StatementPdfView(_FinanceMixin, View):
 EXPORT_LIMIT = 5000
 
 
+# An export whose filter does not hold (a date that is no date): the filter would be dropped and the file hold
+# every statement, the bank file every approved one.
+MSG_EXPORT_FILTER_INVALID = gettext_lazy("The filter is not valid, so nothing was exported: correct it on the list "
+                                         "first.")
+
+
 def _filtered(request, **conditions):
+    """The statements of the list's filter for an export; None when the filter does not hold."""
     filterset = StatementFilter(request.GET or None, queryset=selectors.statement_list().filter(**conditions),
                                 request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        return None
     return filterset.qs[:EXPORT_LIMIT]
+
+
+def _back_to_list(request):
+    messages.error(request, MSG_EXPORT_FILTER_INVALID)
+    return redirect(f"{reverse('settlement:settlement-list')}?{request.GET.urlencode()}")
 
 
 class PeriodSummaryExportView(_FinanceMixin, View):
     def get(self, request):
-        response = HttpResponse(period_summary_xlsx(_filtered(request)), content_type=XLSX)
+        statements = _filtered(request)
+        if statements is None:
+            return _back_to_list(request)
+        response = HttpResponse(period_summary_xlsx(statements), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{export_name("settlement-summary", "xlsx")}"'
         return response
 
@@ -255,6 +282,8 @@ class BankFileExportView(_FinanceMixin, View):
         if user_masks(request.user, MaskedField.BANK_DETAILS):
             raise PermissionDenied
         statements = _filtered(request, status=SettlementStatement.Status.APPROVED)
+        if statements is None:
+            return _back_to_list(request)
         response = HttpResponse(bank_payment_csv(statements), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_name("bank-payments", "csv")}"'
         return response
@@ -351,6 +380,9 @@ class RuleCreateView(_FormView):
                              rebate_tiers=form.cleaned_data["tiers"], **values)
 
 
+EXCHANGE_RATES_PER_PAGE = 60
+
+
 class ExchangeRateView(_FormView):
     permission = "settlement.view_exchangerate"
     form_class = ExchangeRateForm
@@ -364,8 +396,10 @@ class ExchangeRateView(_FormView):
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(rates=list(ExchangeRate.objects.order_by("-date", "base", "quote")[:60]),
-                                        **kwargs)
+        # Paged, not cut at the newest 60: the rate an older statement used must stay checkable.
+        rates = BoundedPaginator(ExchangeRate.objects.order_by("-date", "base", "quote", "pk"),
+                                 EXCHANGE_RATES_PER_PAGE).get_page(self.request.GET.get("page"))
+        return super().get_context_data(rates=rates, **kwargs)
 
     def save(self, form):
         data = form.cleaned_data
@@ -454,6 +488,7 @@ class ServicePriceEditView(_CatalogueEditView):
                                    technician_payout=data["technician_payout"], actor=self.request.user)
 
 
+SERVICE_JOBS_PER_PAGE = 50
 MSG_JOB_CONFIRMED = gettext_lazy("Job confirmed by the customer: it settles with its partner's statement.")
 
 
@@ -468,8 +503,13 @@ class ServiceJobListView(_FinanceMixin, TemplateView):
         jobs = selectors.service_job_list()
         if status in ServiceJob.Status.values:
             jobs = jobs.filter(status=status)
-        return super().get_context_data(jobs=list(jobs[:50]), statuses=ServiceJob.Status.choices, status=status,
-                                        form=ServiceJobCompleteForm(auto_id=False), **kwargs)
+        # Paged, not cut: a job past the first page still has to be completed or confirmed by someone.
+        page = BoundedPaginator(jobs, SERVICE_JOBS_PER_PAGE).get_page(self.request.GET.get("page"))
+        form = ServiceJobCompleteForm(auto_id=False)
+        # Every row renders the partner drop-down: its options read once, not once a row.
+        form.fields["partner"].choices = list(form.fields["partner"].choices)
+        return super().get_context_data(jobs=page.object_list, page=page, statuses=ServiceJob.Status.choices,
+                                        status=status, form=form, **kwargs)
 
 
 class ServiceJobActionView(_FinanceMixin, View):

@@ -3,6 +3,7 @@ discrepancy workbench with its actions, and the dry-run of a tolerance change. T
 read."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -53,9 +54,13 @@ MSG_DONE = _("Saved.")
 # An export asked for a day no run has reconciled (an old link, a typed URL): there is nothing to export.
 MSG_NOT_RECONCILED_NO_EXPORT = _("This day has not been reconciled yet, so there is nothing to export. Reconcile it "
                                  "first.")
+# A report link whose day is no date (a hand-edited "2026-13-45"): the report of the default day, saying why.
+MSG_BAD_DAY = _("“%(value)s” is not a date (YYYY-MM-DD): showing %(day)s instead.")
 IMPORT_PERMISSION = "settlement.add_statementimport"  # as the statement upload page asks
 # Linking a discrepancy's ticket to its page: as the order page decides (finance may not open tickets).
 TICKET_VIEW_PERMISSION = "tickets.view_ticket"
+# The run form's fields, carried back to the home page in its query when a run is refused.
+RUN_FIELDS = ("channel", "period_start", "period_end")
 # A period longer than this runs as a background job.
 SYNC_DAYS = 1
 
@@ -122,12 +127,20 @@ class ReconciliationHomeView(_Perm, TemplateView):
     template_name = "settlement/reconciliation_home.html"
     permission = "settlement.view_reconciliationrun"
 
-    def get_context_data(self, form=None, **kwargs):
-        if form is None:
+    def get_context_data(self, **kwargs):
+        query = self.request.GET
+        if any(name in query for name in RUN_FIELDS):
+            # A refused run came back here by redirect with what was filled in: the form is checked again against
+            # today's data, so a reload shows the refusal (or, once the statement is imported, a form ready to run),
+            # never a re-post.
+            form = RunForm({name: query.get(name, "") for name in RUN_FIELDS})
+            form.is_valid()
+        else:
             form = RunForm(initial={"period_start": timezone.localdate() - timedelta(days=1)})
         # A run refused for a day with no statement names the day and links the channel's upload, for who may.
         no_statement = form.missing_statement
         return super().get_context_data(tiles=selectors.channel_tiles(), form=_styled(form),
+                                        run_errors=form_error_messages(form) if form.is_bound else [],
                                         runs=list(selectors.run_list()[:20]), no_statement=no_statement,
                                         may_import=bool(no_statement) and self.request.user.has_perm(IMPORT_PERMISSION),
                                         **kwargs)
@@ -138,14 +151,11 @@ class ReconciliationRunView(_Perm, View):
 
     def post(self, request):
         form = RunForm(request.POST)
-        if not form.is_valid() and form.missing_statement is not None:
-            # The home page again, the form as filled in, saying which statement to upload first (with its link).
-            home = ReconciliationHomeView(request=request, args=(), kwargs={})
-            return home.render_to_response(home.get_context_data(form=form))
         if not form.is_valid():
-            for message in form_error_messages(form):
-                messages.error(request, message)
-            return redirect("settlement:reconciliation")
+            # Post/redirect/get: the home page with what was filled in, where the form says why it was refused (and
+            # links the statement upload for a day with none). A reload there re-reads; it never runs anything.
+            query = urlencode({name: request.POST.get(name, "") for name in RUN_FIELDS})
+            return redirect(f"{reverse('settlement:reconciliation')}?{query}")
         channel, first = form.cleaned_data["channel"], form.cleaned_data["period_start"]
         last = form.cleaned_data["period_end"] or first
         if (last - first).days + 1 > SYNC_DAYS:
@@ -196,8 +206,23 @@ def _channel_and_day(request):
     channel = selectors.channel_list().filter(pk=int(raw)).first() if raw.isdigit() else None
     if channel is None:
         raise Http404
-    day = parse_date(request.GET.get("day") or "") or timezone.localdate() - timedelta(days=1)
-    return channel, day
+    day, given = _day(request)
+    return channel, day, given
+
+
+def _day(request):
+    """The report's day: the query's, or yesterday when none is given or the one given is no date (said once, as a
+    message, so the page never answers 500 to a hand-edited link); and whether the day is the one asked for."""
+    raw = (request.GET.get("day") or "").strip()
+    default = timezone.localdate() - timedelta(days=1)
+    try:
+        day = parse_date(raw) if raw else None
+    except ValueError:  # the shape of a date, not a date ("2026-13-45")
+        day = None
+    if raw and day is None:
+        messages.warning(request, MSG_BAD_DAY % {"value": raw[:20], "day": f"{default:%Y-%m-%d}"})
+        return default, False
+    return day or default, True
 
 
 class ReconciliationReportView(_Perm, TemplateView):
@@ -205,7 +230,7 @@ class ReconciliationReportView(_Perm, TemplateView):
     permission = "settlement.view_reconciliationrun"
 
     def get_context_data(self, **kwargs):
-        channel, day = _channel_and_day(self.request)
+        channel, day, _given = _channel_and_day(self.request)
         report = day_report(channel=channel, day=day)
         figures = (report["run"].figures or {}) if report["run"] else {}
         fees = {key: money_text(figures.get(key)) for key in ("fee_charged", "fee_expected")}
@@ -226,7 +251,9 @@ class ReconciliationExportView(_Perm, View):
     permission = "settlement.view_reconciliationrun"
 
     def get(self, request):
-        channel, day = _channel_and_day(request)
+        channel, day, given = _channel_and_day(request)
+        if not given:  # never the workbook of another day than the one asked for: the report says why
+            return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={day}")
         if selectors.run_for_day(channel=channel, day=day) is None:
             messages.info(request, MSG_NOT_RECONCILED_NO_EXPORT)
             return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={day}")

@@ -16,6 +16,7 @@ from settlement.models import MatchClass
 from settlement.reconciliation import selectors
 from settlement.reconciliation.labels import decision_label
 from settlement.reconciliation.matching import SUMMARY_CLASSES, SUMMARY_KEY
+from settlement.xlsx_cells import money_cell
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -67,14 +68,15 @@ def day_workbook(*, channel, day):
     sheet.append([neutralise(channel.name), str(day)])
     sheet.append([_("Class"), _("Count"), _("Amount")])
     for _klass, label, count, amount in report["classes"]:
-        sheet.append([str(label), count, amount])
+        sheet.append([str(label), count, money_cell(sheet, amount)])
     if run is not None:
-        sheet.append([_("Statement total"), None, Decimal(run.summary["statement_total"])])
-        sheet.append([_("Ledger total"), None, Decimal(run.summary["ledger_total"])])
+        sheet.append([_("Statement total"), None, money_cell(sheet, run.summary["statement_total"])])
+        sheet.append([_("Ledger total"), None, money_cell(sheet, run.summary["ledger_total"])])
         figures = run.figures or {}
-        sheet.append([_("Match rate (%)"), None, figures.get("match_rate")])
-        sheet.append([_("Fees charged"), None, figures.get("fee_charged")])
-        sheet.append([_("Fees expected"), None, figures.get("fee_expected")])
+        rate = figures.get("match_rate")
+        sheet.append([_("Match rate (%)"), None, Decimal(str(rate)) if rate not in (None, "") else None])
+        sheet.append([_("Fees charged"), None, money_cell(sheet, figures.get("fee_charged"))])
+        sheet.append([_("Fees expected"), None, money_cell(sheet, figures.get("fee_expected"))])
     sheet = book.create_sheet(_("Discrepancies"))
     sheet.append([_("About"), _("Class"), _("Status"), _("Order number"), _("Transaction id"), _("Store"),
                   _("Amount in the statement"), _("Amount in the ledger"), _("Difference"), _("Fee charged"),
@@ -82,8 +84,10 @@ def day_workbook(*, channel, day):
     for d in selectors.report_discrepancies(channel=channel, day=day):
         sheet.append([neutralise(d.key), str(d.get_kind_display()), str(d.get_status_display()),
                       neutralise(d.order_number), neutralise(d.transaction_id),
-                      neutralise(d.store.name) if d.store else None, d.statement_amount, d.ledger_amount,
-                      d.difference, d.statement_fee, d.expected_fee, neutralise(decision_label(d.resolution_code)),
+                      neutralise(d.store.name) if d.store else None,
+                      *[money_cell(sheet, value) for value in (d.statement_amount, d.ledger_amount, d.difference,
+                                                               d.statement_fee, d.expected_fee)],
+                      neutralise(decision_label(d.resolution_code)),
                       neutralise(d.note)])
     sheet = book.create_sheet(_("Lines"))
     sheet.append([_("Line"), _("Type"), _("Order number"), _("Refund number"), _("Transaction id"), _("Amount"),
@@ -91,8 +95,9 @@ def day_workbook(*, channel, day):
     for line in selectors.report_lines(channel=channel, day=day):
         result = getattr(line, "match", None)  # none until a run covers the line
         sheet.append([line.line_number, str(line.get_kind_display()), neutralise(line.order_number),
-                      neutralise(line.refund_number), neutralise(line.transaction_id), line.gross_amount, line.fee,
-                      line.net_amount, line.occurred_at.astimezone(CHINA).replace(tzinfo=None),
+                      neutralise(line.refund_number), neutralise(line.transaction_id),
+                      *[money_cell(sheet, value) for value in (line.gross_amount, line.fee, line.net_amount)],
+                      line.occurred_at.astimezone(CHINA).replace(tzinfo=None),
                       str(result.get_match_class_display()) if result else "",
                       ", ".join(result.keys) if result else ""])
     out = io.BytesIO()

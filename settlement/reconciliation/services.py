@@ -21,7 +21,7 @@ from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope, tenant_sql
 from settlement.reconciliation import errors
 from settlement.reconciliation.matching import Tolerances, match, summarize, temp_sql
-from settlement.reconciliation_models import Discrepancy, DiscrepancyAction, ReconciliationRun
+from settlement.reconciliation_models import Discrepancy, DiscrepancyAction, MatchClass, ReconciliationRun
 from tickets.errors import TicketError
 from tickets.services import ticket_open
 
@@ -337,7 +337,13 @@ def discrepancy_write_off(*, discrepancy, by, note=""):
 
 
 def _write_off_amount(discrepancy):
-    return abs(discrepancy.difference or Decimal(0))
+    """What writing the discrepancy off accepts as lost: the amount difference, and for a fee mismatch the fee
+    charged beyond the one expected (its amounts agree, so the difference alone is about zero and any fee, however
+    large, went through without the second approver)."""
+    amount = abs(discrepancy.difference or Decimal(0))
+    if discrepancy.kind == MatchClass.FEE_MISMATCH:
+        amount += abs((discrepancy.statement_fee or Decimal(0)) - (discrepancy.expected_fee or Decimal(0)))
+    return amount
 
 
 def _written_off(discrepancy, by, amount, note):

@@ -25,6 +25,9 @@ def _stores(request):
     return Store.objects.order_by("name", "pk")
 
 
+MAX_AGE_DAYS = 3650
+
+
 class DiscrepancyFilter(django_filters.FilterSet):
     channel = django_filters.ModelChoiceFilter(label=_("Channel"), queryset=_channels,
                                                widget=forms.Select(attrs={"class": "form-select"}))
@@ -34,7 +37,9 @@ class DiscrepancyFilter(django_filters.FilterSet):
     store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores,
                                              widget=forms.Select(attrs={"class": "form-select"}))
     amount_min = django_filters.NumberFilter(label=_("Difference at least"), method="filter_amount")
-    age_min = django_filters.NumberFilter(label=_("Older than (days)"), method="filter_age")
+    # Bounded: a day count past the calendar (99999999) made the cut-off date overflow (a 500).
+    age_min = django_filters.NumberFilter(label=_("Older than (days)"), method="filter_age", min_value=0,
+                                          max_value=MAX_AGE_DAYS)
     day = django_filters.DateFromToRangeFilter(label=_("Statement day"), field_name="bill_date")
     number = django_filters.CharFilter(label=_("Order or transaction"), method="filter_number")
 

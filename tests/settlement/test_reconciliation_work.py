@@ -299,8 +299,8 @@ def test_a_run_without_channel_or_day_names_the_missing_fields(client, finance, 
     """Reconciling with the form empty said "此项为必填。 此项为必填。", naming neither field."""
     client.force_login(finance)
     response = client.post("/settlement/reconciliation/run/", {"channel": "", "period_start": ""}, follow=True)
-    shown = [str(m) for m in response.context["messages"]]
-    assert shown == ["渠道：此项为必填。", "开始日期：此项为必填。"]
+    shown = response.content.decode().split('data-testid="run-errors">')[1]
+    assert shown.startswith("<div>渠道：此项为必填。</div><div>开始日期：此项为必填。</div></div>")
     with tenant_scope(organization):
         assert not ReconciliationRun.objects.exists()
 
@@ -344,8 +344,8 @@ def test_the_run_form_refuses_a_day_with_no_statement_and_links_its_upload(clien
     make_statement(channel, lines=[pay("N1", "20.00")])  # DAY has its statement, the day after has none
     empty_day = DAY + timedelta(days=1)
     client.force_login(finance)
-    response = client.post("/settlement/reconciliation/run/", {"channel": channel.pk, "period_start": empty_day})
-    assert response.status_code == 200
+    response = client.post("/settlement/reconciliation/run/", {"channel": channel.pk, "period_start": empty_day},
+                           follow=True)
     refusal = response.content.decode().split('data-testid="no-statement"')[1].split("</div>")[0]
     with translation.override("zh-hans"):
         expected = str(MSG_NO_STATEMENT % {"channel": channel.name, "days": f"{empty_day:%Y-%m-%d}"})
@@ -354,10 +354,47 @@ def test_the_run_form_refuses_a_day_with_no_statement_and_links_its_upload(clien
     assert f'href="/settlement/statements/upload/?channel={channel.pk}"' in refusal
     # A period reaching past the imported day is refused the same way, naming only the missing day.
     response = client.post("/settlement/reconciliation/run/",
-                           {"channel": channel.pk, "period_start": DAY, "period_end": empty_day})
+                           {"channel": channel.pk, "period_start": DAY, "period_end": empty_day}, follow=True)
     assert expected in response.content.decode()
     with tenant_scope(organization):
         assert not ReconciliationRun.objects.exists()
     # The day with its statement still reconciles from the same form.
     response = client.post("/settlement/reconciliation/run/", {"channel": channel.pk, "period_start": DAY})
     assert response.status_code == 302 and "report" in response["Location"]
+
+
+def test_a_refused_run_redirects_so_a_reload_never_posts_again(client, finance, organization, channel, store):
+    """A run refused for a day with no statement answered its POST with the page itself, at /reconciliation/run/: a
+    reload asked the browser to post the form again. It now redirects to the home page, which shows the refusal with
+    the form as filled in; reloading that page reads, and once the statement is imported it offers the run."""
+    make_order(store, "R1", "20.00")
+    client.force_login(finance)
+    posted = {"channel": channel.pk, "period_start": DAY, "period_end": DAY + timedelta(days=1)}
+    response = client.post("/settlement/reconciliation/run/", posted)
+    assert response.status_code == 302
+    assert response["Location"] == (f"/settlement/reconciliation/?channel={channel.pk}&period_start={DAY}"
+                                    f"&period_end={DAY + timedelta(days=1)}")
+    for _reload in range(2):
+        page = client.get(response["Location"])
+        assert page.status_code == 200
+        html = page.content.decode()
+        refusal = html.split('data-testid="no-statement"')[1].split("</div>")[0]
+        with translation.override("zh-hans"):
+            days = f"{DAY:%Y-%m-%d}, {DAY + timedelta(days=1):%Y-%m-%d}"
+            assert str(MSG_NO_STATEMENT % {"channel": channel.name, "days": days}) in refusal
+        assert f'href="/settlement/statements/upload/?channel={channel.pk}"' in refusal
+        # What was filled in is still there.
+        assert f'<option value="{channel.pk}" selected>' in html
+        assert f'name="period_start" value="{DAY}"' in html
+        assert f'name="period_end" value="{DAY + timedelta(days=1)}"' in html
+    with tenant_scope(organization):
+        assert not ReconciliationRun.objects.exists()
+    # A period that ends before it starts comes back the same way, the dates kept, the reason on the form.
+    response = client.post("/settlement/reconciliation/run/",
+                           {"channel": channel.pk, "period_start": DAY, "period_end": DAY - timedelta(days=2)})
+    assert response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert "结束日期早于开始日期" in html.split('data-testid="run-errors"')[1]
+    assert f'name="period_end" value="{DAY - timedelta(days=2)}"' in html
+    with tenant_scope(organization):
+        assert not ReconciliationRun.objects.exists()
