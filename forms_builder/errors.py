@@ -18,6 +18,8 @@ MSG_SLUG_TAKEN = _("Another form already uses the address “%(slug)s”.")
 MSG_NOTHING_TO_PUBLISH = _("The form has no field yet: add one before publishing.")
 MSG_NOT_PUBLISHED = _("This form is not published.")
 MSG_FORM_CLOSED = _("This form no longer takes answers.")
+MSG_FIELDS_FORM_NOT_SUBMITTED = _("This form holds the custom fields of a ticket type: fill them in on the ticket, "
+                                  "not as a submission of their own.")
 MSG_SUBMISSION_INVALID = _("Some answers need your attention.")
 MSG_RATE_LIMITED = _("Too many submissions from your network; please try again in a few minutes.")
 MSG_OTHER_ORGANIZATION = _("That belongs to another organization.")

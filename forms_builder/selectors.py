@@ -78,8 +78,10 @@ def public_organization(slug):
 
 
 def public_form(slug):
-    """The form at an address, in the open scope."""
-    return Form.objects.select_related("current_version").filter(slug=slug).first()
+    """The form at a public address, in the open scope. A ticket-type fields form has none: it is filled in on its
+    ticket (form_submit refuses it from the public page and the API alike)."""
+    return (Form.objects.select_related("current_version").filter(slug=slug)
+            .exclude(purpose=Form.Purpose.TICKET_FIELDS).first())
 
 
 def submission_for_edit(*, form, submission_id):

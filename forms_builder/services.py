@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from forms_builder.crm import customer_fill, customer_write_back
 from forms_builder.engine import build_form, raw_answers
 from forms_builder.errors import (
+    MSG_FIELDS_FORM_NOT_SUBMITTED,
     MSG_FORM_CLOSED,
     MSG_MONEY_LOSS,
     MSG_NOTHING_CHANGED,
@@ -289,6 +290,9 @@ def _store_files(submission, files, answers):
 # The sources that answer a form the way its public page does: a closed form takes no answers from them (staff
 # filling a ticket's fields is not answering the form, and keeps the fields of a form closed since).
 OPEN_FORMS_ONLY = (FormSubmission.Source.PUBLIC, FormSubmission.Source.API)
+# A ticket-type fields form is answered only with its ticket (tickets.services.forms.ticket_fields_save, as staff):
+# from the public page or the API its submission would belong to no ticket.
+TICKET_FIELDS_SOURCES = (FormSubmission.Source.STAFF,)
 
 
 @transaction.atomic
@@ -304,6 +308,8 @@ def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, 
         version = version or form.current_version
         if version is None or (source in OPEN_FORMS_ONLY and not form.is_open):
             raise FormError(MSG_FORM_CLOSED)
+        if form.purpose == Form.Purpose.TICKET_FIELDS and source not in TICKET_FIELDS_SOURCES:
+            raise FormError(MSG_FIELDS_FORM_NOT_SUBMITTED)
         verified = customer is not None
         # A verified customer's bound name and mobile left empty (the page shows them masked only) are theirs.
         data = customer_fill(version.schema, customer, data)

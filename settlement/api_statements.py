@@ -5,7 +5,6 @@ same file was imported already, or 400 with the reason. Reading needs `view_stat
 `add_statementimport` (finance)."""
 
 import django_filters
-from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -15,13 +14,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from scrm.api import ModelPermissions, TenantScopedAPIMixin
+from settlement.errors import MSG_NO_PAYMENT_CHANNEL
 from settlement.models import PaymentChannel, StatementImport
 from settlement.statements import selectors
 from settlement.statements.messages import StatementRefused
 from settlement.statements.services import payment_channels_ensure, statement_import, statement_import_progress
 
 # An upload naming a channel code the organization does not have (the upload page offers only its own).
-MSG_NO_CHANNEL = _("There is no payment channel with the code “%(code)s”.")
+MSG_NO_CHANNEL = MSG_NO_PAYMENT_CHANNEL
 
 
 class StatementSerializer(serializers.ModelSerializer):

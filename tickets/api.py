@@ -31,7 +31,7 @@ from tickets.serializers import (
     TicketTransferSerializer,
     TicketUpdateSerializer,
 )
-from tickets.services.forms import ticket_open_with_fields
+from tickets.services.forms import ticket_log_with_fields
 
 
 class TicketAPIFilter(django_filters.FilterSet):
@@ -121,8 +121,9 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
         if not customer_list(user=request.user).filter(pk=data["customer"].pk).exists():
             raise ValidationError({"customer": [str(MSG_CUSTOMER_NOT_VISIBLE)]})
         fields_data = data.pop("fields")
-        ticket = ticket_open_with_fields(organization=request.user.organization, actor=request.user,
-                                         fields_data=fields_data, **data)
+        # The 新建工单 page's service: same routing, and a ticket routed to no queue stays with whoever logged it.
+        ticket = ticket_log_with_fields(organization=request.user.organization, actor=request.user,
+                                        fields_data=fields_data, **data)
         return self._answer(ticket, status.HTTP_201_CREATED)
 
     @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)

@@ -73,8 +73,9 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", validators=[services.note_validator])
 
 
-class AnnotateSerializer(serializers.Serializer):
-    note = serializers.CharField(validators=[services.note_validator])
+class AnnotateSerializer(NoteSerializer):
+    """The note is required, but a blank or missing one is left to the service (discrepancy_annotate), so the API
+    refuses it in the workbench's words (MSG_NOTE_REQUIRED), not DRF's "may not be blank"."""
 
 
 class ResolveSerializer(NoteSerializer):

@@ -5,9 +5,9 @@
 Each file goes through `statement_import` like an upload (source "folder"), then is moved beside itself: to `done/`
 when it was accepted (its import page tells the rest, refusals of its content included), or to `failed/` when it
 was refused at once (the same file again, an unknown organization or channel, an empty file), with `<file>.txt`
-saying why. A file still being written is left for the next sweep: only files unchanged for `settle` seconds are
-taken. Organizations are listed by slug (they are the tenants, not tenant rows); each file is imported in its
-organization's scope."""
+saying why, a translatable message in the active language (the product's, Chinese, on a worker). A file still being
+written is left for the next sweep: only files unchanged for `settle` seconds are taken. Organizations are listed by
+slug (they are the tenants, not tenant rows); each file is imported in its organization's scope."""
 
 import logging
 import os
@@ -19,6 +19,7 @@ from django.conf import settings
 
 from scrm.models import Organization
 from scrm.platform.tenancy import tenant_scope
+from settlement.errors import MSG_NO_ORGANIZATION, MSG_NO_PAYMENT_CHANNEL
 from settlement.models import PaymentChannel, StatementImport
 from settlement.statements.messages import StatementRefused
 from settlement.statements.services import payment_channels_ensure, statement_import
@@ -56,7 +57,8 @@ def statement_folder_sweep(*, root=None, settle=SETTLE_SECONDS, now=None):
                 if path.suffix.lower() not in EXTENSIONS or now - path.stat().st_mtime < settle:
                     continue
                 if organization is None:
-                    outcome["failed"].append(_move(path, FAILED, f"No organization {organization_dir.name}.").name)
+                    reason = str(MSG_NO_ORGANIZATION % {"slug": organization_dir.name})
+                    outcome["failed"].append(_move(path, FAILED, reason).name)
                     continue
                 _import_one(organization, channel_dir.name, path, outcome)
     return outcome
@@ -67,7 +69,7 @@ def _import_one(organization, code, path, outcome):
         payment_channels_ensure(organization=organization)
         channel = PaymentChannel.objects.filter(code=code).first()
         if channel is None:
-            outcome["failed"].append(_move(path, FAILED, f"No payment channel {code}.").name)
+            outcome["failed"].append(_move(path, FAILED, str(MSG_NO_PAYMENT_CHANNEL % {"code": code})).name)
             return
         try:
             with open(path, "rb") as handle:

@@ -1,8 +1,11 @@
 """/api/v1/forms/: schemas read-only; submissions listed and created through the same validation."""
 
+from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
-from forms_builder.models import FormSubmission
+from forms_builder.errors import MSG_FIELDS_FORM_NOT_SUBMITTED
+from forms_builder.models import Form, FormSubmission
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.forms_builder.factories import published_form
@@ -58,3 +61,21 @@ def test_another_organizations_form_is_not_found(organization, make_user):
     client = _api(make_user(other, Role.OPS_ADMIN))
     assert client.get("/api/v1/forms/repair/").status_code == 404
     assert client.post("/api/v1/forms/repair/submissions/", {"data": GOOD}, format="json").status_code == 404
+
+
+def test_a_ticket_type_fields_form_takes_no_submission_through_the_api_nor_the_public_page(organization, make_user):
+    """A "ticket-type fields" form is answered on its ticket: a submission sent on its own (API or public page)
+    would belong to no ticket. The service refuses it with a clear message; nothing is written."""
+    with tenant_scope(organization):
+        published_form(organization, slug="install-fields", purpose=Form.Purpose.TICKET_FIELDS, name="安装单")
+    client = _api(make_user(organization, Role.OPS_ADMIN))
+
+    refused = client.post("/api/v1/forms/install-fields/submissions/", {"data": GOOD}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == str(MSG_FIELDS_FORM_NOT_SUBMITTED)
+    public = reverse("forms_public:form", kwargs={"org": "acme", "slug": "install-fields"})
+    assert Client().get(public).status_code == 404
+    assert Client().post(public, GOOD).status_code == 404
+    with tenant_scope(organization):
+        assert not FormSubmission.objects.exists() and not Ticket.objects.exists()

@@ -39,10 +39,11 @@ from scrm.customers.imports.messages import (
     MSG_XLS_UNSUPPORTED,
     ROW_MSG_DUPLICATE_ROW,
     ROW_MSG_NAME_REQUIRED,
+    ROW_MSG_TOO_LONG,
 )
 from scrm.customers.phones import MSG_BAD_MOBILE
-from scrm.customers.services import customer_merge, customer_reveal_pii
-from scrm.errors import MSG_UNKNOWN_TAG, ScrmError
+from scrm.customers.services import CUSTOMER_NOTES_MAX_LENGTH, customer_merge, customer_reveal_pii
+from scrm.errors import MSG_OWNER_NOT_ALLOWED, MSG_UNKNOWN_TAG, ScrmError
 from scrm.models import (
     Channel,
     ChannelIdentity,
@@ -320,6 +321,41 @@ def test_a_file_whose_rows_all_fail_cannot_be_confirmed(world):
     with pytest.raises(ScrmError) as exc:
         customer_import_confirm(batch=batch, user=world["user"])
     assert str(exc.value) == str(MSG_NOTHING_TO_APPLY)
+
+
+def test_notes_past_the_customer_limit_are_reported_on_their_row_and_not_imported(world):
+    """The customer page and API refuse notes longer than CUSTOMER_NOTES_MAX_LENGTH; so does the import."""
+    fits, too_long = "备" * CUSTOMER_NOTES_MAX_LENGTH, "备" * (CUSTOMER_NOTES_MAX_LENGTH + 1)
+    content = f"姓名,手机号,备注\r\n长备注,13800000001,{too_long}\r\n刚好,13800000002,{fits}\r\n"
+    batch = _checked(world, "notes.csv", content.encode())
+
+    assert (batch.new_count, batch.update_count, batch.error_count) == (1, 0, 1)
+    assert _errors(batch) == [(2, "备注", str(ROW_MSG_TOO_LONG % {"limit": CUSTOMER_NOTES_MAX_LENGTH}))]
+    _applied(world, batch)
+    created = Customer.objects.filter(source_channel=Channel.IMPORT)
+    assert [(c.display_name, len(c.notes)) for c in created] == [("刚好", CUSTOMER_NOTES_MAX_LENGTH)]
+
+
+def test_an_owner_who_may_not_own_customers_is_reported_on_their_row_and_not_imported(world, make_user):
+    """Only customer_owner_choices may own a customer (the page's and API's rule): a finance user named as owner
+    refuses the row, in the page's words; a customer they already own keeps them, as the edit page allows."""
+    finance = make_user(world["org"], Role.FINANCE, username="fin-acme", display_name="钱财务")
+    owned = Customer.objects.create(organization=world["org"], display_name="老客户甲", mobile="+8613800000009",
+                                    owner=finance)
+    content = ("姓名,手机号,负责人\r\n"
+               "新客户,13800000001,fin-acme\r\n"
+               "老客户甲,13800000009,fin-acme\r\n"
+               "另一个,13800000002,ops-acme\r\n")
+    before = _state()
+    batch = _checked(world, "owners.csv", content.encode())
+
+    assert (batch.new_count, batch.update_count, batch.error_count) == (1, 1, 1)
+    assert _errors(batch) == [(2, "负责人", str(MSG_OWNER_NOT_ALLOWED % {"name": "钱财务"}))]
+    _applied(world, batch)
+    created = Customer.objects.filter(source_channel=Channel.IMPORT)
+    assert [(c.display_name, c.owner) for c in created] == [("另一个", world["user"])]
+    assert not Customer.objects.filter(owner=finance).exclude(pk=owned.pk).exists()
+    assert before[0][owned.pk] == _state()[0][owned.pk]
 
 
 # --- Pages -----------------------------------------------------------------------------------------------------------

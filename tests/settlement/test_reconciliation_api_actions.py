@@ -217,3 +217,24 @@ def test_a_note_too_long_is_refused_alike_by_the_workbench_and_the_api(organizat
     assert by_key(organization, "order:A2").status == "open"
     with tenant_scope(organization):
         assert not DiscrepancyAction.objects.exists()
+
+
+@pytest.mark.parametrize("sent", [{"note": ""}, {"note": "   "}, {}])
+def test_a_blank_note_is_refused_in_the_same_words_by_the_workbench_and_the_api(organization, finance, day_run, sent):
+    from django.contrib.messages import get_messages
+    from django.test import Client
+
+    d = by_key(organization, "order:A2")
+    page = Client()
+    page.force_login(finance)
+
+    shown = page.post(f"/settlement/discrepancies/{d.pk}/annotate/", {"note": "   "})
+    answered = api_client(finance).post(url(d, "annotate"), sent, format="json")
+
+    said = [str(m) for m in get_messages(shown.wsgi_request)]
+    assert said == [str(errors.MSG_NOTE_REQUIRED)]
+    assert answered.status_code == 400
+    assert answered.json() == {"detail": said[0]}
+    assert by_key(organization, "order:A2").note == ""
+    with tenant_scope(organization):
+        assert not DiscrepancyAction.objects.exists()

@@ -201,6 +201,29 @@ def test_the_reconcile_command_prints_the_summary_object(organization, channel, 
     assert printed["matched"] == {"count": 1, "amount": "12.34"} and printed["statement_total"] == "12.34"
 
 
+def test_the_reconcile_command_refuses_in_the_operators_language_and_runs_nothing(organization, channel):
+    """Its refusals were English f-strings ("No payment channel 'jdpay' in acme."): now translatable messages."""
+    from django.core.management import CommandError
+
+    from settlement.errors import MSG_NO_ORGANIZATION, MSG_NO_PAYMENT_CHANNEL_IN, MSG_NOT_A_DATE
+
+    cases = [
+        (["--organization", "nobody", "--channel", "wechatpay", "--date", str(DAY)],
+         MSG_NO_ORGANIZATION % {"slug": "nobody"}),
+        (["--organization", "acme", "--channel", "wechatpay", "--date", "30/11/2026"],
+         MSG_NOT_A_DATE % {"value": "30/11/2026"}),
+        (["--organization", "acme", "--channel", "jdpay", "--date", str(DAY)],
+         MSG_NO_PAYMENT_CHANNEL_IN % {"code": "jdpay", "organization": "acme"}),
+    ]
+    with translation.override("zh-hans"):
+        for arguments, message in cases:
+            with pytest.raises(CommandError) as refused:
+                call_command("reconcile", *arguments)
+            assert str(refused.value) == str(message)
+    with tenant_scope(organization):
+        assert not ReconciliationRun.objects.exists()
+
+
 def test_another_organization_sees_and_matches_nothing_of_ours(client, make_user, organization, channel, day_run):
     with platform_scope():
         other = OrganizationFactory(slug="other", name="别家")

@@ -7,11 +7,13 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from demo.statement_files import alipay_bill, wechatpay_bill
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
+from settlement.errors import MSG_NO_FILE, MSG_NO_ORGANIZATION, MSG_NO_PAYMENT_CHANNEL, MSG_NO_PAYMENT_CHANNEL_IN
 from settlement.models import StatementImport, StatementLine
 from settlement.statements.folder import statement_folder_sweep
 from tests.scrm.factories import OrganizationFactory
@@ -39,10 +41,49 @@ def test_the_command_refuses_clearly_with_a_non_zero_exit(organization, tmp_path
     path.write_bytes(wechatpay_bill(day_entries(), truncate=True))
     with pytest.raises(CommandError, match="第 5 行"):
         call_command("import_statement", "--organization", "acme", "--channel", "wechatpay", str(path))
-    with pytest.raises(CommandError, match="No payment channel"):
-        call_command("import_statement", "--organization", "acme", "--channel", "jdpay", str(path))
     with tenant_scope(organization):
         assert not StatementLine.objects.exists()
+
+
+def test_the_command_names_what_is_missing_in_the_operators_language(organization, tmp_path):
+    """Its refusals were English f-strings ("No payment channel 'jdpay' in acme."): now translatable messages."""
+    path = tmp_path / "w.csv"
+    path.write_bytes(wechatpay_bill(day_entries()))
+    missing = str(tmp_path / "missing.csv")
+    cases = [
+        (["--organization", "nobody", "--channel", "wechatpay", str(path)], MSG_NO_ORGANIZATION % {"slug": "nobody"}),
+        (["--organization", "acme", "--channel", "wechatpay", missing], MSG_NO_FILE % {"path": missing}),
+        (["--organization", "acme", "--channel", "jdpay", str(path)],
+         MSG_NO_PAYMENT_CHANNEL_IN % {"code": "jdpay", "organization": "acme"}),
+    ]
+    with translation.override("zh-hans"):
+        for arguments, message in cases:
+            with pytest.raises(CommandError) as refused:
+                call_command("import_statement", *arguments)
+            assert str(refused.value) == str(message)
+    with tenant_scope(organization):
+        assert not StatementImport.objects.exists()
+
+
+def test_a_dropped_file_of_an_unknown_organization_or_channel_says_why_in_the_operators_language(organization,
+                                                                                                tmp_path):
+    old = time.time() - 60
+    for organization_slug, code in (("acme", "jdpay"), ("nobody", "wechatpay")):
+        folder = tmp_path / organization_slug / code
+        folder.mkdir(parents=True)
+        (folder / "bill.csv").write_bytes(wechatpay_bill(day_entries()))
+        os.utime(folder / "bill.csv", (old, old))
+    with translation.override("zh-hans"):
+        outcome = statement_folder_sweep(root=tmp_path)
+        expected = {
+            "acme/jdpay": str(MSG_NO_PAYMENT_CHANNEL % {"code": "jdpay"}),
+            "nobody/wechatpay": str(MSG_NO_ORGANIZATION % {"slug": "nobody"}),
+        }
+    assert outcome == {"imported": [], "failed": ["bill.csv", "bill.csv"]}
+    for folder, reason in expected.items():
+        assert (tmp_path / folder / "failed" / "bill.csv.txt").read_text(encoding="utf-8") == reason + "\n"
+    with tenant_scope(organization):
+        assert not StatementImport.objects.exists()
 
 
 def test_files_dropped_in_the_folder_are_imported_and_moved(organization, tmp_path, eager_tasks,

@@ -3,6 +3,7 @@ scoped to the caller's organization, role and regions; a broken rule answers 400
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from rest_framework.test import APIClient
 
 from notifications.models import Notification
@@ -423,3 +424,26 @@ def test_assigning_to_a_colleague_the_page_does_not_offer_is_refused(scoped, mak
     assert api.post(f"{URL}{ticket.pk}/assign/", {"assignee": agent.pk}, format="json").status_code == 200
     ticket.refresh_from_db()
     assert ticket.assignee == agent
+
+
+def test_create_logs_like_the_new_ticket_page_a_ticket_routed_to_no_queue_stays_with_whoever_logged_it(
+        api, scoped, agent_user, customer):
+    """POST /api/v1/tickets/ and 新建工单 share one service (ticket_log): a ticket no rule, type or queue routes is
+    kept by the agent who logged it on both, with the same events; through the API it stayed in no one's hands."""
+    page = Client()
+    page.force_login(agent_user)
+    response = page.post("/tickets/new/", {"channel": "phone", "customer": customer.pk, "subject": "页面登记"})
+    assert response.status_code == 302
+    by_page = Ticket.objects.get(subject="页面登记")
+
+    response = api.post(URL, {"customer": customer.pk, "subject": "接口登记", "channel": "phone"}, format="json")
+    assert response.status_code == 201, response.data
+    by_api = Ticket.objects.get(pk=response.data["id"])
+
+    def outcome(ticket):
+        events = list(TicketEvent.objects.filter(ticket=ticket).order_by("pk").values_list("kind", "actor_id"))
+        return ticket.queue_id, ticket.assignee_id, ticket.status, events
+
+    assert outcome(by_api) == outcome(by_page)
+    assert (by_api.queue_id, by_api.assignee) == (None, agent_user)
+    assert response.data["assignee"]["username"] == "xiaoli"

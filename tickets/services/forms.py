@@ -117,19 +117,9 @@ def _new_ticket_fields(ticket, *, ticket_type, data, files, actor):
 
 @transaction.atomic
 def ticket_log_with_fields(*, fields_data=None, fields_files=None, **kwargs):
-    """新建工单: the ticket (`ticket_log`) and, for a type with custom fields, its fields, in one transaction, so
-    fields the engine refuses leave no ticket behind (FormError lists them)."""
+    """新建工单 and POST /api/v1/tickets/: the ticket (`ticket_log`) and, for a type with custom fields, its fields,
+    in one transaction, so fields the engine refuses leave no ticket behind (FormError lists them)."""
     ticket = ticket_log(**kwargs)
-    _new_ticket_fields(ticket, ticket_type=kwargs.get("type"), data=fields_data, files=fields_files,
-                       actor=kwargs.get("actor"))
-    return ticket
-
-
-@transaction.atomic
-def ticket_open_with_fields(*, fields_data=None, fields_files=None, **kwargs):
-    """A ticket opened through the API (`ticket_open`) under the rule of 新建工单: a type with custom fields takes
-    them, validated by the same engine, or no ticket is opened (FormError lists the fields)."""
-    ticket = ticket_open(**kwargs)
     _new_ticket_fields(ticket, ticket_type=kwargs.get("type"), data=fields_data, files=fields_files,
                        actor=kwargs.get("actor"))
     return ticket
@@ -160,4 +150,4 @@ def ticket_fields_save(*, ticket, data, files=None, actor=None):
 
 
 __all__ = ["FormError", "intake_ticket_open", "ticket_fields_save", "ticket_log_with_fields",
-           "ticket_open_with_fields", "ticket_submission_edited", "ticket_type_fields_form", "ticket_type_set_form"]
+           "ticket_submission_edited", "ticket_type_fields_form", "ticket_type_set_form"]

@@ -15,12 +15,13 @@ from tickets.services.lifecycle import ticket_open, ticket_reply
 
 @transaction.atomic
 def ticket_log(*, organization, actor, channel, subject, description, customer=None, new_customer=None,
-               type=None, queue=None, priority=None, attachments=()):
+               type=None, queue=None, priority=None, attachments=(), source_ref="", tags=(), order_number=""):
     """Open a ticket for `customer`, or for a customer created here from `new_customer` ({"display_name",
     "mobile"}). A new customer whose mobile already belongs to someone is refused (the agent picks that customer
     instead, so one person stays one customer). A ticket the rules route to no queue stays with whoever logged it,
     so it cannot fall between queues. Files go on an internal note of the new ticket. One transaction: a refused
-    file or mobile leaves neither ticket nor customer behind."""
+    file or mobile leaves neither ticket nor customer behind. The 新建工单 page and POST /api/v1/tickets/ both log
+    through here, so a ticket lands in the same queue, with the same assignee and events, whichever way it came."""
     with tenant_scope(organization):
         if customer is None:
             mobile = normalize_mobile(new_customer.get("mobile") or "")
@@ -31,7 +32,7 @@ def ticket_log(*, organization, actor, channel, subject, description, customer=N
                                        mobile=mobile, source_channel=channel)
         ticket = ticket_open(organization=organization, customer=customer, subject=subject,
                              description=description, channel=channel, type=type, queue=queue, priority=priority,
-                             actor=actor)
+                             actor=actor, source_ref=source_ref, tags=tags, order_number=order_number)
         if ticket.queue_id is None and ticket.assignee_id is None:
             ticket = ticket_assign(ticket=ticket, assignee=actor, actor=actor)
         if attachments:

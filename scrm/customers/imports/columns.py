@@ -4,6 +4,7 @@ import re
 import unicodedata
 
 from scrm.customers.imports.messages import CustomerImportRefused
+from scrm.customers.services import CUSTOMER_NOTES_MAX_LENGTH
 from scrm.models import (
     Channel,
     Customer,
@@ -27,7 +28,9 @@ HEADER_ALIASES = {
     # Our export's column of every identity of a customer: "wechat_oa:wx123:oAbC; youzan::buyer-9".
     "identities": ("渠道身份", "channel identities", "identities"),
 }
-MAX_LENGTHS = {"display_name": 100, "real_name": 50, "email": 254, "external_id": 128, "app_id": 64}
+# Notes share the limit of the customer page and API (one constant, in the customer services).
+MAX_LENGTHS = {"display_name": 100, "real_name": 50, "email": 254, "external_id": 128, "app_id": 64,
+               "notes": CUSTOMER_NOTES_MAX_LENGTH}
 # Between the identities of one cell of the identities column, and between an identity's channel, app id and id.
 IDENTITY_SEPARATORS = re.compile(r"[;；\n]")
 IDENTITY_PARTS = ":"

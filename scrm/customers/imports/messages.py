@@ -5,7 +5,7 @@ message (tests import them)."""
 from django.utils.translation import gettext_lazy as _
 
 from scrm.customers.phones import MSG_BAD_MOBILE
-from scrm.errors import MSG_UNKNOWN_TAG, ScrmError
+from scrm.errors import MSG_OWNER_NOT_ALLOWED, MSG_UNKNOWN_TAG, ScrmError
 
 MSG_FILE_EMPTY = _("The file is empty.")
 MSG_FILE_TOO_LARGE = _("The file is larger than %(limit)s MB. Split it into smaller files and import them one by one.")
@@ -54,6 +54,8 @@ ROW_MSG_BAD_MOBILE = MSG_BAD_MOBILE
 ROW_MSG_BAD_EMAIL = _("“%(value)s” is not a valid email address.")
 ROW_MSG_UNKNOWN_REGION = _("Unknown region: %(value)s. Use the code of a region, as in Settings.")
 ROW_MSG_UNKNOWN_OWNER = _("Unknown owner: %(value)s. Use the user name of an active user.")
+# The customer page's and API's words (customer_owner_check): only someone who works customers may own one.
+ROW_MSG_OWNER_NOT_ALLOWED = MSG_OWNER_NOT_ALLOWED
 ROW_MSG_BAD_LEVEL = _("Unknown level “%(value)s”: use 普通, VIP or SVIP.")
 ROW_MSG_UNKNOWN_TAG = MSG_UNKNOWN_TAG
 ROW_MSG_UNKNOWN_CHANNEL = _("Unknown channel: %(value)s.")
@@ -76,6 +78,7 @@ ROW_MESSAGES = {
     "bad_email": ROW_MSG_BAD_EMAIL,
     "unknown_region": ROW_MSG_UNKNOWN_REGION,
     "unknown_owner": ROW_MSG_UNKNOWN_OWNER,
+    "owner_not_allowed": ROW_MSG_OWNER_NOT_ALLOWED,
     "bad_level": ROW_MSG_BAD_LEVEL,
     "unknown_tag": ROW_MSG_UNKNOWN_TAG,
     "unknown_channel": ROW_MSG_UNKNOWN_CHANNEL,

@@ -19,6 +19,7 @@ from scrm.customers.imports.columns import (
     TAG_SEPARATORS,
 )
 from scrm.customers.phones import InvalidMobile, name_is_masked, normalize_mobile
+from scrm.customers.selectors import customer_owner_choices
 from scrm.models import (
     Channel,
     ChannelIdentity,
@@ -42,6 +43,7 @@ class _RowPlan:
     identities: list = field(default_factory=list)  # [(channel, app_id, external_id)]
     new_identities: list = field(default_factory=list)  # those no customer has yet
     customer_id: int | None = None  # the existing customer an update goes to
+    refused_owner: str = ""  # the name of an owner who may not own customers (allowed if already the owner)
     errors: list = field(default_factory=list)  # (field, code, params)
     fingerprint: bytes = b""
 
@@ -64,15 +66,18 @@ class Lookups:
             self.region_names[pk] = name
             by_name[name.casefold()].add(pk)
         self._add_unique(self.regions, by_name)
-        self.owners, self.owner_names = {}, {}
+        self.owners, self.owner_names, self.owner_labels = {}, {}, {}
         by_name = defaultdict(set)
         users = User.objects.filter(is_active=True)
         for pk, username, display_name in users.values_list("pk", "username", "display_name"):
             self.owners[username.casefold()] = pk
             self.owner_names[pk] = username
+            self.owner_labels[pk] = display_name or username
             if display_name:
                 by_name[display_name.casefold()].add(pk)
         self._add_unique(self.owners, by_name)
+        # Who may be made owner: the rule of the customer page and API (customer_owner_check), one query per run.
+        self.allowed_owners = set(customer_owner_choices().values_list("pk", flat=True))
         self.channels = {}
         for value, label in Channel.choices:
             self.channels[value] = value
@@ -149,6 +154,9 @@ def _parse_row(number, cells, sheet, lookups):
     values["owner_id"] = lookups.owners.get(owner.casefold()) if owner else None
     if owner and values["owner_id"] is None:
         error("owner", "unknown_owner", value=owner)
+    elif values["owner_id"] is not None and values["owner_id"] not in lookups.allowed_owners:
+        # Decided once the row is matched: a customer's current owner stays allowed, as on the edit page.
+        plan.refused_owner = lookups.owner_labels[values["owner_id"]]
 
     level = raw.get("level", "")
     values["level"] = LEVEL_ALIASES.get(level.casefold()) if level else None
@@ -205,8 +213,14 @@ def plan_chunk(chunk, sheet, lookups, state):
                 by_identity[(channel, app_id, external_id)] = customer_id
         by_identity = _follow_merges(by_identity)
 
+    # The owners of the customers a row with a refused owner may update, to let a row keep a customer's owner.
+    current_owner = {}
+    if any(p.refused_owner for p in plans):
+        candidates = {*by_mobile.values(), *by_identity.values()}
+        current_owner = dict(Customer.objects.filter(pk__in=candidates).values_list("pk", "owner_id"))
+
     for plan in plans:
-        _match(plan, state, by_mobile, by_identity)
+        _match(plan, state, by_mobile, by_identity, current_owner)
     return plans
 
 
@@ -232,7 +246,7 @@ def _follow_merges(by_key):
     return {key: resolve(pk) for key, pk in by_key.items()}
 
 
-def _match(plan, state, by_mobile, by_identity):
+def _match(plan, state, by_mobile, by_identity, current_owner):
     def error(column, code, /, **params):
         plan.errors.append((column, code, params))
 
@@ -258,6 +272,8 @@ def _match(plan, state, by_mobile, by_identity):
     if len(owners) > 1 or (by_m and by_i and by_m != by_i):
         error("mobile", "conflict")
     customer_id = by_i or by_m
+    if plan.refused_owner and not (customer_id and current_owner.get(customer_id) == plan.values["owner_id"]):
+        error("owner", "owner_not_allowed", name=plan.refused_owner)
     if customer_id and not plan.errors:
         first = state.customers.setdefault(customer_id, plan.row)
         if first != plan.row:

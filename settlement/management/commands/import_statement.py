@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from scrm.models import Organization
 from scrm.platform import outbox
 from scrm.platform.tenancy import tenant_scope
+from settlement.errors import MSG_NO_FILE, MSG_NO_ORGANIZATION, MSG_NO_PAYMENT_CHANNEL_IN
 from settlement.models import PaymentChannel, StatementImport
 from settlement.statements.messages import StatementRefused
 from settlement.statements.selectors import statement_errors
@@ -40,14 +41,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         organization = Organization.objects.filter(slug=options["organization"]).first()
         if organization is None:
-            raise CommandError(f"No organization {options['organization']!r}.")
+            raise CommandError(str(MSG_NO_ORGANIZATION % {"slug": options["organization"]}))
         if not os.path.isfile(options["file"]):
-            raise CommandError(f"No file {options['file']!r}.")
+            raise CommandError(str(MSG_NO_FILE % {"path": options["file"]}))
         with tenant_scope(organization):
             payment_channels_ensure(organization=organization)
             channel = PaymentChannel.objects.filter(code=options["channel"]).first()
             if channel is None:
-                raise CommandError(f"No payment channel {options['channel']!r} in {organization.slug}.")
+                raise CommandError(str(MSG_NO_PAYMENT_CHANNEL_IN % {"code": options["channel"],
+                                                                    "organization": organization.slug}))
             try:
                 with open(options["file"], "rb") as handle:
                     row = statement_import(organization=organization, channel=channel, file=handle,

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scrm.models import Organization
 from scrm.platform.tenancy import tenant_scope
-from settlement.errors import SettlementError
+from settlement.errors import MSG_NO_ORGANIZATION, MSG_NO_PAYMENT_CHANNEL_IN, MSG_NOT_A_DATE, SettlementError
 from settlement.models import PaymentChannel
 from settlement.reconciliation.services import reconciliation_run
 
@@ -16,7 +16,7 @@ def _day(value):
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"Not a date (YYYY-MM-DD): {value!r}.") from exc
+        raise CommandError(str(MSG_NOT_A_DATE % {"value": value})) from exc
 
 
 class Command(BaseCommand):
@@ -32,13 +32,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         organization = Organization.objects.filter(slug=options["organization"]).first()
         if organization is None:
-            raise CommandError(f"No organization {options['organization']!r}.")
+            raise CommandError(str(MSG_NO_ORGANIZATION % {"slug": options["organization"]}))
         first = _day(options["date"])
         last = _day(options["to"]) if options["to"] else first
         with tenant_scope(organization):
             channel = PaymentChannel.objects.filter(code=options["channel"]).first()
             if channel is None:
-                raise CommandError(f"No payment channel {options['channel']!r} in {organization.slug}.")
+                raise CommandError(str(MSG_NO_PAYMENT_CHANNEL_IN % {"code": options["channel"],
+                                                                    "organization": organization.slug}))
             try:
                 run = reconciliation_run(channel=channel, period_start=first, period_end=last)
             except SettlementError as exc:
