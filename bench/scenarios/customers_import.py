@@ -152,14 +152,17 @@ def _organization():
 
 def _file(organization, args):
     """The CSV, with the tags, regions, owners and existing customers it refers to created first."""
-    from scrm.models import Channel, ChannelIdentity, Customer, Region, Tag, TagGroup, User
+    from scrm.models import Channel, ChannelIdentity, Customer, Region, Role, Tag, TagGroup
+    from scrm.services import user_create
 
     rng = random.Random(args.seed)
     group = TagGroup.objects.create(organization=organization, name="基准")
     tags = [Tag.objects.create(organization=organization, group=group, name=f"标签{i}").name for i in range(20)]
     regions = [Region.objects.create(organization=organization, name=f"区域{i}", code=f"R{i}",
                                      level=Region.Level.AREA, path=f"/R{i}/").code for i in range(10)]
-    owners = [User.objects.create(organization=organization, username=f"{organization.slug}-{i}"[:150]).username
+    # Owners must be people who may own customers (the import refuses anyone else, as the customer page does).
+    owners = [user_create(organization=organization, username=f"{organization.slug}-{i}"[:150], password=None,
+                          roles=[Role.AGENT]).username
               for i in range(5)]
 
     # Distinct valid mobiles: 138 or 139 followed by 8 digits drawn without repetition.
