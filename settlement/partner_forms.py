@@ -162,7 +162,7 @@ class CityTierForm(forms.Form):
         kwargs.setdefault("auto_id", "bulk_%s")  # the filter above has a "tier" field of its own
         super().__init__(*args, **kwargs)
         self.fields["ids"].queryset = Region.objects.all()
-        self.fields["tier"].widget.attrs["class"] = "form-select form-select-sm"
+        bootstrap(self, small=True)
 
 
 MSG_ADJUSTMENT_AMOUNT = _("Enter the amount as a number to the fen, e.g. 120.00 or -35.50.")
