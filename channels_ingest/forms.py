@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from channels_ingest.models import SHOP_KINDS, ChannelAccount
+from scrm.forms import bootstrap
 from scrm.text import CleanCharField
 
 _SECRET_HELP = _("Stored encrypted and never shown again. Leave empty to keep the current value.")
@@ -32,12 +33,7 @@ class ChannelAccountForm(forms.Form):
     def __init__(self, *args, account=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
-        for field in self.fields.values():
-            widget = field.widget
-            css = {"select": "form-select", "checkbox": "form-check-input"}.get(getattr(widget, "input_type", ""),
-                                                                              "form-control")
-            widget.attrs["class"] = css
-        self.fields["kind"].widget.attrs["class"] = "form-select"
+        bootstrap(self)
         if account is not None:
             self.fields["kind"].disabled = True
             for name, stored in (("token", account.token_encrypted), ("aes_key", account.aes_key_encrypted),

@@ -48,6 +48,7 @@ from forms_builder.services import (
 from forms_builder.tables import FormTable, SubmissionTable, answer_columns
 from forms_builder.views_public import sections_for_display, style_widgets, with_problems
 from forms_builder.webhooks import SIGNATURE_HEADER, url_origin, webhook_replay
+from scrm.forms import bootstrap
 from scrm.models import Team
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
@@ -127,9 +128,7 @@ class FormCreateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_team"].queryset = Team.objects.order_by("name")
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
-                                          else "form-control")
+        bootstrap(self)
 
 
 class FormSettingsForm(forms.Form):
@@ -152,10 +151,7 @@ class FormSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.stored_url = stored_url
         self.fields["owner_team"].queryset = Team.objects.order_by("name")
-        self.fields["owner_team"].widget.attrs["class"] = "form-select form-select-sm"
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-check-input" if isinstance(field, forms.BooleanField)
-                                          else "form-control form-control-sm")
+        bootstrap(self, small=True)
 
 
     def clean_name(self):

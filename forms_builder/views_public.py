@@ -47,6 +47,7 @@ from forms_builder.tokens import (
     edit_token,
     identity_customer_id,
 )
+from scrm.forms import bootstrap
 from scrm.models import Customer
 from scrm.platform.http import client_ip
 from scrm.platform.tenancy import tenant_scope
@@ -92,16 +93,13 @@ def sections_for_display(schema, bound):
 
 
 def style_widgets(form):
-    """Bootstrap classes on the widgets of a schema form (the engine knows no CSS)."""
+    """Bootstrap classes on the widgets of a schema form (the engine knows no CSS). Beyond `bootstrap`: the page
+    draws a choice or rating field option by option (`choice.tag` in _field.html), so each option's box carries
+    the class its .form-check expects."""
+    bootstrap(form)
     for field in form.fields.values():
-        widget = field.widget
-        kind = getattr(widget, "input_type", "")
-        if kind in ("radio", "checkbox"):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif widget.__class__.__name__ == "Select":
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
+        if isinstance(field.widget, forms.RadioSelect):  # and CheckboxSelectMultiple, a RadioSelect
+            field.widget.attrs.setdefault("class", "form-check-input")
     return form
 
 

@@ -16,6 +16,7 @@ from notifications.errors import NotificationError
 from notifications.models import Notification, NotificationChannelConfig, NotificationDelivery
 from notifications.senders import sms_settings, wecom_configured
 from notifications.services import CHANNEL_FIELDS, notification_channel_test, notification_channels_save
+from scrm.forms import bootstrap
 from scrm.models import SettingsChange
 from scrm.platform.access import ModuleRequiredMixin
 
@@ -48,9 +49,7 @@ class NotificationChannelsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
-                                          else "form-control")
+        bootstrap(self)
         self.fields["wecom_secret"].stored = bool(self.instance.wecom_secret_encrypted)
         self.fields["aliyun_access_key_secret"].stored = bool(self.instance.aliyun_access_key_secret_encrypted)
 
@@ -71,8 +70,7 @@ class ChannelTestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["channel"].widget.attrs["class"] = "form-select"
-        self.fields["address"].widget.attrs["class"] = "form-control"
+        bootstrap(self)
 
 
 class _ChannelsPage(ModuleRequiredMixin):

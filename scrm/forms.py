@@ -1,4 +1,5 @@
-"""Sign-in forms of the site and of the admin, and how a refused form reads as page messages."""
+"""Sign-in forms of the site and of the admin, how a refused form reads as page messages, and the one way a form's
+widgets get their Bootstrap classes."""
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -20,6 +21,53 @@ def form_error_messages(form):
         for error in errors:
             shown.append(MSG_FIELD_ERROR % {"field": field.label, "error": error} if field is not None else error)
     return shown
+
+
+# A class any of these in it is one a form chose for the control on purpose: `bootstrap` leaves it as it is.
+BOOTSTRAP_CONTROL_CLASSES = frozenset({"form-control", "form-control-sm", "form-control-lg", "form-control-plaintext",
+                                       "form-select", "form-select-sm", "form-select-lg", "form-check-input",
+                                       "form-range", "btn-check"})
+
+
+def _bootstrap_class(widget, small):
+    """The Bootstrap class of one (not multi-) widget, or None for one the templates render themselves."""
+    if isinstance(widget, forms.RadioSelect | forms.HiddenInput):  # CheckboxSelectMultiple is a RadioSelect
+        return None  # each option is laid out by its template (`{{ box.tag }}` in a .form-check); nothing to see
+    if isinstance(widget, forms.CheckboxInput):
+        return "form-check-input"
+    if isinstance(widget, forms.Select) or getattr(widget, "input_type", None) == "select":
+        return "form-select form-select-sm" if small else "form-select"
+    return "form-control form-control-sm" if small else "form-control"
+
+
+def _bootstrap_widget(widget, small):
+    classes = widget.attrs.get("class", "").split()
+    if BOOTSTRAP_CONTROL_CLASSES.intersection(classes):
+        return  # sized or styled on purpose where the widget was declared
+    if isinstance(widget, forms.MultiWidget):
+        # A range (django-filter's from/to boxes) or a split date and time: each box gets its own class. The outer
+        # widget's class would replace theirs when it renders, so an unrelated one set there moves onto each box.
+        widget.attrs.pop("class", None)
+        for part in widget.widgets:
+            if classes:
+                part.attrs["class"] = " ".join(dict.fromkeys([*classes, *part.attrs.get("class", "").split()]))
+            _bootstrap_widget(part, small)
+        return
+    css = _bootstrap_class(widget, small)
+    if css is not None:
+        # An unrelated class (a hook for the page's script, a font) is kept and the Bootstrap one added after it.
+        widget.attrs["class"] = " ".join([*classes, css])
+
+
+def bootstrap(form, *, small=False):
+    """Give every widget of `form` its Bootstrap 5 class and return the form: a checkbox `form-check-input`, a
+    drop-down (single or multiple) `form-select`, anything else (text, number, date, textarea, file, each box of a
+    range) `form-control`; `small` for the `-sm` sizes of a filter row or a dense settings grid. Radio buttons and
+    checkbox lists are left to their templates, hidden inputs alone. A widget already carrying a Bootstrap control
+    class keeps it untouched; one with only other classes keeps them and gets ours appended."""
+    for field in form.fields.values():
+        _bootstrap_widget(field.widget, small)
+    return form
 
 
 class SignInForm(AuthenticationForm):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from scrm import selectors, services
+from scrm.forms import bootstrap
 from scrm.models import AgentProfile, CustomRole, Region, Role, Skill, Team, User
 from scrm.platform.access import (
     ModuleRequiredMixin,
@@ -36,14 +37,6 @@ MSG_USER_DEACTIVATED = _("%(name)s can no longer sign in.")
 MSG_USER_REACTIVATED = _("%(name)s can sign in again.")
 MSG_AGENT_SAVED = _("Agent profile of %(name)s saved.")
 PAGE_SIZE = 50
-
-
-def _style(form):
-    for field in form.fields.values():
-        if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-            continue
-        field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
-                                      else "form-control")
 
 
 def _get(model, pk):
@@ -92,7 +85,7 @@ class RegionForm(forms.Form):
         self.fields["managers"].queryset = _supervisors()
         if region is not None:
             del self.fields["level"]  # a region keeps its level: it moves under a parent of the level above
-        _style(self)
+        bootstrap(self)
 
 
 class _RegionPage(_Page):
@@ -194,7 +187,7 @@ class TeamForm(forms.Form):
         teams = Team.objects.order_by("name")
         self.fields["parent"].queryset = teams.exclude(pk=team.pk) if team else teams
         self.fields["leader"].queryset = User.objects.filter(is_active=True).order_by("username")
-        _style(self)
+        bootstrap(self)
 
 
 class MemberForm(forms.Form):
@@ -206,7 +199,7 @@ class MemberForm(forms.Form):
         self.fields["user"].queryset = (
             User.objects.filter(is_active=True, groups__name__in=[Role.AGENT, Role.SUPERVISOR])
             .exclude(agent_profile__team=team).distinct().order_by("username"))
-        _style(self)
+        bootstrap(self)
 
 
 class _TeamPage(_Page):
@@ -318,7 +311,7 @@ class UserForm(forms.Form):
         self.fields["team"].queryset = Team.objects.order_by("name")
         if user is not None:
             del self.fields["username"]
-        _style(self)
+        bootstrap(self)
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
@@ -463,7 +456,7 @@ class AgentProfileForm(forms.Form):
         if may_set_scope:
             self.fields["regions"].queryset = Region.objects.order_by("path")
             self.fields["supervisor"].queryset = _supervisors()
-        _style(self)
+        bootstrap(self)
 
 
 class _AgentPage(_Page):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from scrm.forms import bootstrap
 from scrm.models import Tag, TagGroup
 from scrm.platform.access import ModuleRequiredMixin, settings_delete_response, settings_form_errors
 from scrm.services import tag_delete, tag_group_delete, tag_group_save, tag_save
@@ -33,9 +34,7 @@ class TagForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = TagGroup.objects.order_by("sort_order", "name")
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
-                                          else "form-control")
+        bootstrap(self)
 
 
 class TagListView(ModuleRequiredMixin, TemplateView):
@@ -88,8 +87,7 @@ class TagGroupForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-control")
+        bootstrap(self)
 
 
 class TagGroupView(TagListView):

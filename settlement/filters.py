@@ -1,7 +1,6 @@
 """The orders list's filters (django-filter)."""
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -14,27 +13,15 @@ def _stores(request):
     return Store.objects.order_by("name", "pk")
 
 
-def style_filter_form(form):
-    """One small size for every control of a list's filter row, so they line up: a drop-down as a select (its
-    arrow shown), anything else as a text box; a date or amount range styles both of its boxes."""
-    for field in form.fields.values():
-        widget = field.widget
-        select = isinstance(widget, forms.Select) or hasattr(field, "choices")
-        widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
-    return form
-
-
 def _regions(request):
     return Region.objects.all()
 
 
 class OrderFilter(django_filters.FilterSet):
-    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores,
-                                             widget=forms.Select(attrs={"class": "form-select"}))
+    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Order.Status.choices)
-    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region",
-                                              widget=forms.Select(attrs={"class": "form-select"}))
+    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region")
     placed = django_filters.DateFromToRangeFilter(label=_("Placed"), field_name="placed_at__date")
     amount = django_filters.RangeFilter(label=_("Paid amount"), field_name="paid_amount")
     customer = django_filters.CharFilter(label=_("Customer"), method="filter_customer")

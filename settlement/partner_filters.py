@@ -1,5 +1,4 @@
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -17,10 +16,8 @@ def _partners(request):
 
 class StatementFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=SettlementStatement.Status.choices)
-    partner = django_filters.ModelChoiceFilter(label=_("Partner"), queryset=_partners,
-                                               widget=forms.Select(attrs={"class": "form-select"}))
-    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region",
-                                              widget=forms.Select(attrs={"class": "form-select"}))
+    partner = django_filters.ModelChoiceFilter(label=_("Partner"), queryset=_partners)
+    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region")
     period = django_filters.DateFromToRangeFilter(label=_("Period starting"), field_name="period_start")
 
     class Meta:
@@ -33,8 +30,7 @@ class StatementFilter(django_filters.FilterSet):
 
 class PartnerFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Partner.Kind.choices)
-    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region",
-                                              widget=forms.Select(attrs={"class": "form-select"}))
+    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region")
     name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
 
     class Meta:

@@ -6,20 +6,12 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from scrm.forms import bootstrap
 from scrm.models import Region
 from settlement.models import CityTier, Partner, ServiceItem, ServicePrice, SettlementRule, Store
 from settlement.partner_errors import MSG_ADJUSTMENT_REASON, MSG_NO_REGIONS
 
 MSG_TIER_LINE = _("Write each tier as “from-to:rate”, e.g. 0-50000:0 then 50000-:0.01 (one per line).")
-
-
-def _styled(form):
-    for field in form.fields.values():
-        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-        if isinstance(field.widget, forms.CheckboxInput):
-            css = "form-check-input"
-        field.widget.attrs.setdefault("class", css)
-    return form
 
 
 class RuleForm(forms.ModelForm):
@@ -36,7 +28,7 @@ class RuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.order_by("path")
         self.fields["partner"].queryset = Partner.objects.order_by("name")
-        _styled(self)
+        bootstrap(self)
 
     def clean_tiers(self):
         tiers = []
@@ -61,7 +53,7 @@ class ExchangeRateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _styled(self)
+        bootstrap(self)
 
 
 class PartnerForm(forms.ModelForm):
@@ -80,7 +72,7 @@ class PartnerForm(forms.ModelForm):
         self.fields["stores"].queryset = Store.objects.order_by("name")
         if self.instance.pk:
             self.fields["stores"].initial = list(self.instance.stores.values_list("pk", flat=True))
-        _styled(self)
+        bootstrap(self)
 
     def validate_unique(self):
         """The code's uniqueness is the service's to decide (with its message)."""
@@ -93,7 +85,7 @@ class ServiceItemForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _styled(self)
+        bootstrap(self)
 
     def validate_unique(self):
         """The code's uniqueness is the service's to decide (with its message)."""
@@ -114,7 +106,7 @@ class ServicePriceForm(forms.ModelForm):
         if self.instance.pk:
             for name in ("item", "region", "tier"):
                 self.fields[name].disabled = True
-        _styled(self)
+        bootstrap(self)
 
     def _post_clean(self):
         """No model validation: amounts and the one price per item, region and tier are the service's to decide
@@ -134,7 +126,7 @@ class ServiceJobCompleteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = Partner.objects.filter(active=True).order_by("name")
         self.fields["partner"].widget.attrs["aria-label"] = _("Partner")
-        _styled(self)
+        bootstrap(self)
 
     def clean_items(self):
         from settlement.models import ServiceItem
@@ -170,7 +162,7 @@ class CityTierForm(forms.Form):
         kwargs.setdefault("auto_id", "bulk_%s")  # the filter above has a "tier" field of its own
         super().__init__(*args, **kwargs)
         self.fields["ids"].queryset = Region.objects.all()
-        self.fields["tier"].widget.attrs["class"] = "form-select form-select-sm"
+        bootstrap(self, small=True)
 
 
 MSG_ADJUSTMENT_AMOUNT = _("Enter the amount as a number to the fen, e.g. 120.00 or -35.50.")

@@ -15,14 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from scrm.forms import form_error_messages
+from scrm.forms import bootstrap, form_error_messages
 from scrm.models import MaskedField
 from scrm.paginators import BoundedPaginator, TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_masks
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
 from settlement.errors import SettlementError
-from settlement.filters import style_filter_form
 from settlement.models import (
     Cycle,
     ExchangeRate,
@@ -84,11 +83,6 @@ class _FinanceMixin(ModuleRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _style(filterset):
-    style_filter_form(filterset.form)
-    return filterset
-
-
 def _day(value):
     try:
         return date.fromisoformat(value or "")
@@ -100,8 +94,9 @@ class StatementListView(_FinanceMixin, TemplateView):
     template_name = "settlement/partners/statement_list.html"
 
     def get_context_data(self, **kwargs):
-        filterset = _style(StatementFilter(self.request.GET or None, queryset=selectors.statement_list(),
-                                           request=self.request))
+        filterset = StatementFilter(self.request.GET or None, queryset=selectors.statement_list(),
+                                    request=self.request)
+        bootstrap(filterset.form, small=True)
         table = StatementTable(filterset.qs)
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         partners = Partner.objects.filter(active=True).order_by("name", "pk").only("pk", "name")[:500]
@@ -295,8 +290,9 @@ class PartnerListView(_FinanceMixin, TemplateView):
     title = gettext_lazy("Partners")
 
     def get_context_data(self, **kwargs):
-        filterset = _style(PartnerFilter(self.request.GET or None, queryset=selectors.partner_list(),
-                                         request=self.request))
+        filterset = PartnerFilter(self.request.GET or None, queryset=selectors.partner_list(),
+                                  request=self.request)
+        bootstrap(filterset.form, small=True)
         table = PartnerTable(filterset.qs, editable=self.request.user.has_perm(PartnerEditView.permission))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         actions = []
@@ -550,8 +546,9 @@ class CityTierView(_FinanceMixin, TemplateView):
     permission = "settlement.view_regioncitytier"
 
     def get_context_data(self, **kwargs):
-        filterset = _style(CityTierFilter(self.request.GET or None, queryset=selectors.city_tier_regions(),
-                                          request=self.request))
+        filterset = CityTierFilter(self.request.GET or None, queryset=selectors.city_tier_regions(),
+                                   request=self.request)
+        bootstrap(filterset.form, small=True)
         table = CityTierTable(filterset.qs)
         may_change = self.request.user.has_perm(CITY_TIER_PERMISSION)
         if not may_change:

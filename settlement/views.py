@@ -9,12 +9,13 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from scrm.forms import bootstrap
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from scrm.platform.navigation import nav_children_for
 from settlement import selectors
 from settlement.errors import SettlementError
-from settlement.filters import OrderFilter, style_filter_form
+from settlement.filters import OrderFilter
 from settlement.services import ledger_currencies_set
 from settlement.tables import OrderTable
 
@@ -47,7 +48,7 @@ class OrderListView(_LedgerMixin, TemplateView):
         user = self.request.user
         filterset = OrderFilter(self.request.GET or None, queryset=selectors.order_list(user=user),
                                 request=self.request)
-        style_filter_form(filterset.form)
+        bootstrap(filterset.form, small=True)
         table = OrderTable(filterset.qs, mask_amounts=selectors.ledger_masks_amounts(user))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)

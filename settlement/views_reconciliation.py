@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from scrm.forms import form_error_messages
+from scrm.forms import bootstrap, form_error_messages
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.errors import SettlementError
@@ -114,13 +114,6 @@ class _Perm(ModuleRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _styled(form):
-    for field in form.fields.values():
-        field.widget.attrs.setdefault("class", "form-select form-select-sm" if hasattr(field, "choices")
-                                      else "form-control form-control-sm")
-    return form
-
-
 class ReconciliationHomeView(_Perm, TemplateView):
     """Finance's settlement home: a tile per payment channel (its latest run, what is open) and the run form."""
 
@@ -139,7 +132,7 @@ class ReconciliationHomeView(_Perm, TemplateView):
             form = RunForm(initial={"period_start": timezone.localdate() - timedelta(days=1)})
         # A run refused for a day with no statement names the day and links the channel's upload, for who may.
         no_statement = form.missing_statement
-        return super().get_context_data(tiles=selectors.channel_tiles(), form=_styled(form),
+        return super().get_context_data(tiles=selectors.channel_tiles(), form=bootstrap(form, small=True),
                                         run_errors=form_error_messages(form) if form.is_bound else [],
                                         runs=list(selectors.run_list()[:20]), no_statement=no_statement,
                                         may_import=bool(no_statement) and self.request.user.has_perm(IMPORT_PERMISSION),
@@ -270,7 +263,7 @@ class DiscrepancyListView(_Perm, TemplateView):
         # Always bound: an unbound filterset filters nothing, and the list's default (what is left to work, as the
         # status select reads) is the filterset's own.
         filterset = DiscrepancyFilter(self.request.GET, queryset=selectors.discrepancy_list(), request=self.request)
-        _styled(filterset.form)
+        bootstrap(filterset.form, small=True)
         table = DiscrepancyTable(filterset.qs, link_tickets=self.request.user.has_perm(TICKET_VIEW_PERMISSION))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)
@@ -290,8 +283,8 @@ class DiscrepancyDetailView(_Perm, TemplateView):
             reason=reason_rows(discrepancy.reason),
             actions=[(a, decision_label(a.code)) for a in discrepancy.actions.all()],
             statement_fee=money_text(discrepancy.statement_fee), expected_fee=money_text(discrepancy.expected_fee),
-            resolve_form=_styled(ResolveForm()), note_form=_styled(NoteForm()),
-            ticket_form=_styled(TicketForm(prefix=None)) if discrepancy.ticket_id is None else None,
+            resolve_form=bootstrap(ResolveForm(), small=True), note_form=bootstrap(NoteForm(), small=True),
+            ticket_form=bootstrap(TicketForm(prefix=None), small=True) if discrepancy.ticket_id is None else None,
             needs_queue=discrepancy.order is None or discrepancy.order.customer_id is None,
             can_act=user.has_perm(WORK_PERMISSION),
             can_approve=selectors.discrepancy_requester_id(discrepancy=discrepancy) != user.pk,
@@ -352,7 +345,7 @@ class ChannelDryRunView(_Perm, TemplateView):
         initial = {"amount": channel.amount_tolerance, "fee": channel.fee_tolerance,
                    "fee_rate": channel.expected_fee_rate, "timing_window_minutes": channel.timing_window_minutes,
                    "days": 7}
-        form = _styled(DryRunForm(self.request.GET or None, initial=initial))
+        form = bootstrap(DryRunForm(self.request.GET or None, initial=initial), small=True)
         results = None
         if form.is_valid():
             data = form.cleaned_data

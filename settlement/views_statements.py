@@ -14,9 +14,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from scrm.forms import bootstrap
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
-from settlement.filters import style_filter_form
 from settlement.models import PaymentChannel, StatementImport
 from settlement.money_text import money_text
 from settlement.statements import selectors
@@ -72,8 +72,7 @@ class StatementTable(tables.Table):
 
 class StatementFilter(django_filters.FilterSet):
     channel = django_filters.ModelChoiceFilter(
-        label=_("Channel"), queryset=lambda request: PaymentChannel.objects.order_by("name", "pk"),
-        widget=forms.Select(attrs={"class": "form-select"}))
+        label=_("Channel"), queryset=lambda request: PaymentChannel.objects.order_by("name", "pk"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=StatementImport.Status.choices)
     day = django_filters.DateFromToRangeFilter(label=_("Statement day"), method="filter_day")
 
@@ -97,7 +96,7 @@ class StatementListView(_SettlementPage, TemplateView):
     def get_context_data(self, **kwargs):
         filterset = StatementFilter(self.request.GET or None, queryset=selectors.statement_list(),
                                     request=self.request)
-        style_filter_form(filterset.form)
+        bootstrap(filterset.form, small=True)
         table = StatementTable(filterset.qs)
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)
@@ -225,10 +224,7 @@ class PaymentChannelForm(forms.Form):
             self.fields[f"column_{field}"] = forms.CharField(
                 label=FIELD_LABELS[field], required=False, max_length=100,
                 help_text=_("The title of its column in the file."))
-        for field in self.fields.values():
-            css = "form-check-input" if isinstance(field, forms.BooleanField) else (
-                "form-select" if isinstance(field, forms.ChoiceField) else "form-control")
-            field.widget.attrs.setdefault("class", css)
+        bootstrap(self)
 
     @classmethod
     def initial_of(cls, channel):

@@ -6,6 +6,7 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from scrm.forms import bootstrap
 from sla.models import WEEKDAYS, CalendarDay, EscalationStep, SLAPolicy, SLATarget
 
 WEEKDAY_LABELS = dict(zip(WEEKDAYS, (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
@@ -13,15 +14,10 @@ WEEKDAY_LABELS = dict(zip(WEEKDAYS, (_("Monday"), _("Tuesday"), _("Wednesday"), 
 ANY = _("Any")
 
 
-def _style(form):
+def _empty_choice_is_any(form):
+    """"Any" as the empty choice of an optional drop-down (a policy with no queue applies to every queue); none in a
+    required one."""
     for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select form-select-sm")
-        else:
-            widget.attrs.setdefault("class", "form-control form-control-sm")
         if isinstance(field, forms.ModelChoiceField):
             field.empty_label = ANY if not field.required else None
         elif isinstance(field, forms.TypedChoiceField | forms.ChoiceField) and not field.required:
@@ -36,7 +32,8 @@ class SLAPolicyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        bootstrap(self, small=True)
+        _empty_choice_is_any(self)
 
 
 class SLATargetForm(forms.ModelForm):
@@ -46,7 +43,8 @@ class SLATargetForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        bootstrap(self, small=True)
+        _empty_choice_is_any(self)
 
 
 class EscalationStepForm(forms.ModelForm):
@@ -57,7 +55,8 @@ class EscalationStepForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        bootstrap(self, small=True)
+        _empty_choice_is_any(self)
 
 
 TargetFormSet = inlineformset_factory(SLAPolicy, SLATarget, form=SLATargetForm, extra=0, can_delete=True)
@@ -98,7 +97,7 @@ class BusinessCalendarForm(forms.Form):
             self.fields[day] = forms.CharField(
                 label=WEEKDAY_LABELS[day], required=False,
                 help_text=_("Spans separated by commas, e.g. 09:00-12:00, 13:30-18:00; empty: not a working day."))
-        _style(self)
+        bootstrap(self, small=True)
 
     @staticmethod
     def initial_of(calendar):
@@ -124,7 +123,7 @@ class CalendarDayForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        bootstrap(self, small=True)
 
     def clean_spans(self):
         return [span.strip() for span in self.cleaned_data["spans"].replace("，", ",").split(",") if span.strip()]
@@ -138,6 +137,6 @@ class CalendarImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        bootstrap(self, small=True)
 
 

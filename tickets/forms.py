@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from scrm.customers.phones import InvalidMobile, normalize_mobile
+from scrm.forms import bootstrap
 from scrm.models import Channel, Customer, Region, Tag, User
 from scrm.text import CleanCharField
 from tickets.errors import MSG_CUSTOMER_NEEDED, MSG_CUSTOMER_NOT_VISIBLE, MSG_SUBJECT_EMPTY
@@ -159,8 +160,7 @@ class RuleTesterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["type"].queryset = TicketType.objects.order_by("sort_order", "name")
         self.fields["region"].queryset = Region.objects.order_by("path")
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        bootstrap(self)
 
 
 class TicketLogForm(forms.Form):
@@ -192,8 +192,7 @@ class TicketLogForm(forms.Form):
         self.fields["customer"].queryset = customers
         self.fields["type"].queryset = TicketType.objects.order_by("sort_order", "name")
         self.fields["queue"].queryset = Queue.objects.order_by("name")
-        for name in ("type", "queue", "priority"):
-            self.fields[name].widget.attrs["class"] = "form-select"
+        bootstrap(self)
 
     def clean_new_customer_mobile(self):
         try:

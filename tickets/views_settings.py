@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from scrm.forms import bootstrap
 from scrm.models import AgentProfile, Channel, Customer, Region, SettingsChange, Skill, Tag, Team
 from scrm.platform.access import ModuleRequiredMixin, settings_delete_response, settings_form_errors
 from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, Ticket, TicketType
@@ -48,9 +49,7 @@ class CannedResponseForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["queue"].queryset = Queue.objects.order_by("name")
-        for name, field in self.fields.items():
-            if name != "is_active":
-                field.widget.attrs.setdefault("class", "form-select" if name == "queue" else "form-control")
+        bootstrap(self)
 
 
 class _CannedPage(ModuleRequiredMixin):
@@ -141,10 +140,7 @@ class TicketTypeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["default_queue"].queryset = Queue.objects.order_by("name")
         self.fields["required_skills"].queryset = Skill.objects.order_by("name")
-        for name, field in self.fields.items():
-            if name not in ("is_active", *self.CHECKBOXES):
-                field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
-                                              else "form-control")
+        bootstrap(self)
 
 
 class TicketTypeView(ModuleRequiredMixin, TemplateView):
@@ -237,10 +233,7 @@ class QueueForm(forms.Form):
         self.fields["regions"].label_from_instance = _region_label
         self.fields["ticket_types"].queryset = TicketType.objects.order_by("sort_order", "name")
         self.fields["required_skills"].queryset = Skill.objects.order_by("name")
-        for name in ("name", "code", "team", "strategy", "regions"):
-            field = self.fields[name]
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
-                                          else "form-control")
+        bootstrap(self)
 
 
 class QueueSettingsView(ModuleRequiredMixin, TemplateView):
@@ -335,10 +328,7 @@ class RoutingRuleForm(forms.Form):
         self.fields["region"].queryset = Region.objects.order_by("path")
         self.fields["set_queue"].queryset = Queue.objects.order_by("name")
         self.fields["add_tags"].queryset = Tag.objects.select_related("group").order_by("group__sort_order", "name")
-        for name, field in self.fields.items():
-            if name not in ("is_active", "add_tags"):
-                field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
-                                              else "form-control")
+        bootstrap(self)
 
     def conditions(self):
         return [self[name] for name in self.CONDITIONS]

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from scrm.customers.phones import InvalidMobile, normalize_mobile
 from scrm.customers.selectors import customer_with_mobile
 from scrm.customers.services import CUSTOMER_EDITABLE, CUSTOMER_NOTES_MAX_LENGTH
+from scrm.forms import bootstrap
 from scrm.models import Customer, Region, Segment, Tag, User
 from scrm.text import CleanCharField
 
@@ -73,12 +74,7 @@ class CustomerForm(forms.Form):
         if customer is not None:
             for name in ("real_name", "mobile"):
                 self.fields[name].help_text = _("Leave empty to keep it as it is.")
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs["class"] = "form-check-input"
-            else:
-                widget.attrs["class"] = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        bootstrap(self)
 
     def clean_mobile(self):
         try:

@@ -136,3 +136,16 @@ def test_an_order_known_only_from_status_pushes_says_its_amounts_are_not_known_y
         pushed, full = Order.objects.get(external_number="DY1"), Order.objects.get(external_number="DY2")
     assert 'data-testid="order-details-missing"' in client.get(f"/settlement/orders/{pushed.pk}/").content.decode()
     assert 'data-testid="order-details-missing"' not in client.get(f"/settlement/orders/{full.pk}/").content.decode()
+
+
+def test_every_control_of_the_orders_filter_row_is_the_small_size(client, finance, organization):
+    client.force_login(finance)
+    form = client.get("/settlement/orders/").context["filter"].form
+    shown = {name: str(form[name]) for name in ("store", "channel", "status", "region", "placed", "amount",
+                                                 "customer", "number")}
+    for name in ("store", "channel", "status", "region"):
+        assert 'class="form-select form-select-sm"' in shown[name], name
+    for name in ("placed", "amount"):  # both boxes of a range
+        assert shown[name].count('class="form-control form-control-sm"') == 2, name
+    for name in ("customer", "number"):
+        assert 'class="form-control form-control-sm"' in shown[name], name
