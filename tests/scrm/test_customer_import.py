@@ -253,6 +253,17 @@ def test_a_gbk_csv_from_chinese_excel_is_read(world):
     assert set(lin.tags.values_list("name", flat=True)) == {"老客户", "华东"}
 
 
+def test_a_csv_with_a_nul_byte_in_a_cell_is_imported_without_it(world):
+    """A stray NUL in a cell near the top of a CSV refused the whole file as "not a spreadsheet"."""
+    content = "姓名,手机,备注\n陈\x00一,13811112222,老\x00客户\n林二,13822223333,\n".encode()
+    batch = _applied(world, _checked(world, "nul.csv", content))
+
+    assert (batch.status, batch.new_count, batch.error_count) == (CustomerImport.Status.APPLIED, 2, 0)
+    chen = Customer.objects.get(mobile="+8613811112222")
+    assert (chen.display_name, chen.notes) == ("陈一", "老客户")
+    assert Customer.objects.filter(display_name="林二").exists()
+
+
 def test_an_xlsx_workbook_is_read_even_below_a_caption_row(world):
     batch = _applied(world, _checked(world, "customers.xlsx"))
 
