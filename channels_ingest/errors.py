@@ -13,6 +13,7 @@ MSG_REPLY_NOT_REPLAYABLE = _("Only failed or dead replies can be sent again.")
 MSG_NO_SENDER = _("The callback names no sender (FromUserName).")
 MSG_SHOP_SECRET = _("A store needs the secret its callbacks are signed with (at least 8 characters).")
 MSG_NO_SECRET = _("The account has no app secret: set it to call WeChat's API.")
+MSG_ACCOUNT_ADDED = _("Added %(slug)s (%(kind)s); its callback path is %(path)s")
 
 
 class ChannelError(Exception):

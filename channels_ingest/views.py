@@ -46,6 +46,13 @@ class _OpsMixin(ModuleRequiredMixin):
         return get_object_or_404(ChannelAccount, pk=self.kwargs["pk"])
 
 
+class _RefusedIs400Mixin:
+    """A refused POST answers 400 with the form and its errors, as every settings form of the product does."""
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
 class ChannelAccountListView(_OpsMixin, TemplateView):
     template_name = "channels_ingest/account_list.html"
 
@@ -56,7 +63,7 @@ class ChannelAccountListView(_OpsMixin, TemplateView):
         return super().get_context_data(accounts=accounts, statuses=InboundEvent.Status, **kwargs)
 
 
-class ChannelAccountFormMixin(_OpsMixin):
+class ChannelAccountFormMixin(_RefusedIs400Mixin, _OpsMixin):
     template_name = "channels_ingest/account_form.html"
     form_class = ChannelAccountForm
     account = None
@@ -171,7 +178,7 @@ class WeChatTemplateForm(forms.Form):
     fields = forms.CharField(label=_("Fields"), widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class WeChatTemplateListView(_OpsMixin, FormView):
+class WeChatTemplateListView(_RefusedIs400Mixin, _OpsMixin, FormView):
     """An Official Account's template messages: the list, and a form to add one or change the one in ?edit=."""
 
     permission = "channels_ingest.change_channelaccount"

@@ -8,6 +8,14 @@ class ScrmError(Exception):
 
 
 MSG_ORG_SLUG_TAKEN = _("An organization with this slug already exists.")
+
+# What the management commands tell an operator (in the active language); the other apps' commands use these too.
+MSG_NO_ORGANIZATION = _("There is no organization with the slug “%(slug)s”.")
+MSG_NO_ORGANIZATIONS_YET = _("There is no organization yet.")
+MSG_ADMIN_NEEDS_PASSWORD = _("--admin and --password go together: give both or neither.")
+MSG_ORGANIZATION_CREATED = _("Created organization %(slug)s (%(name)s).")
+MSG_OPS_ADMIN_CREATED = _("Ops admin: %(username)s")
+MSG_CUSTOMERS_RENAMED = _("%(count)s customers renamed in %(organization)s.")
 MSG_USERNAME_TAKEN = _("This username is already taken.")
 # Signing in with `?next=` naming a page the user's role may not open: they land on their own home page instead.
 MSG_NEXT_NEEDS_ANOTHER_ROLE = _("The page you were sent to needs another role than yours, so your own home page is "

@@ -2,12 +2,16 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from scrm import errors as scrm_errors
+
 # What the settlement commands and the statement drop folder tell an operator (in the active language).
-MSG_NO_ORGANIZATION = _("There is no organization with the slug “%(slug)s”.")
+MSG_NO_ORGANIZATION = scrm_errors.MSG_NO_ORGANIZATION
 MSG_NO_PAYMENT_CHANNEL = _("There is no payment channel with the code “%(code)s”.")
 MSG_NO_PAYMENT_CHANNEL_IN = _("There is no payment channel with the code “%(code)s” in %(organization)s.")
 MSG_NOT_A_DATE = _("“%(value)s” is not a date (YYYY-MM-DD)")
 MSG_NO_FILE = _("There is no file at %(path)s.")
+MSG_CURRENCIES_SET = _("%(organization)s accepts %(currencies)s.")
+MSG_ANY_CURRENCY = _("%(organization)s accepts every currency.")
 
 MSG_BAD_AMOUNT = _("The amount %(name)s is not a number of yuan to the fen: %(value)s.")
 MSG_BAD_CURRENCY = _("The currency %(value)s is not a three-letter ISO code.")

@@ -335,7 +335,8 @@ class CatalogueView(_FinanceMixin, TemplateView):
 
 
 class _FormView(_FinanceMixin, TemplateView):
-    """A configuration form: GET shows it, POST hands its values to a service; a refusal shows on the form."""
+    """A configuration form: GET shows it, POST hands its values to a service; a refusal shows on the form and
+    answers 400, as every settings form of the product does."""
 
     template_name = "settlement/partners/form.html"
     form_class = None
@@ -358,7 +359,7 @@ class _FormView(_FinanceMixin, TemplateView):
             else:
                 messages.success(request, MSG_SAVED)
                 return redirect(self.success_url)
-        return self.render_to_response(self.get_context_data(form=form, title=self.title))
+        return self.render_to_response(self.get_context_data(form=form, title=self.title), status=400)
 
 
 MSG_SAVED = gettext_lazy("Saved.")

@@ -184,6 +184,9 @@ def calendars_ensure_defaults(*, organization):
         return result
 
 
+# What the seed_holidays command prints per calendar.
+MSG_HOLIDAYS_SEEDED = gettext_lazy("%(organization)s · %(calendar)s: %(count)s days written (the holiday table covers "
+                                   "%(first)s-%(last)s).")
 MSG_DAY_TAKEN = gettext_lazy("%(date)s is already in this calendar: edit that day instead.")
 MSG_IMPORT_LINE = gettext_lazy("Line %(line)s: %(reason)s")
 MSG_IMPORT_FORMAT = gettext_lazy("write “date, kind, name”, e.g. “2027-01-01, 休, 元旦”")

@@ -4,7 +4,7 @@ routing rules): ops admins only, every write a service that also writes the sett
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -191,6 +191,9 @@ class TicketTypeView(ModuleRequiredMixin, TemplateView):
 
 
 MSG_QUEUE_SAVED = _("Queue “%(name)s” saved.")
+# A member whose user was deactivated stays listed (ticked) on their queue, so saving the form keeps them until ops
+# untick them; nobody deactivated is offered to a queue they are not in.
+MSG_MEMBER_DEACTIVATED = _("%(name)s (deactivated)")
 _REGION_DEPTH = {Region.Level.AREA: 0, Region.Level.PROVINCE: 1, Region.Level.CITY: 2}
 
 
@@ -201,6 +204,12 @@ def _region_label(region):
 def user_configures_queues(user):
     return (user.is_authenticated and user.organization_id is not None and user.has_perm("tickets.change_queue")
             and user.has_perm("tickets.add_queue") and user.has_perm("tickets.change_queuemembership"))
+
+
+def _member_label(profile):
+    if profile.user.is_active:
+        return str(profile.user)
+    return MSG_MEMBER_DEACTIVATED % {"name": profile.user}
 
 
 class QueueForm(forms.Form):
@@ -224,11 +233,15 @@ class QueueForm(forms.Form):
 
     CHECKBOXES = ("members", "ticket_types", "required_skills")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, queue=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.order_by("name")
-        self.fields["members"].queryset = AgentProfile.objects.select_related("user").order_by("user__username")
-        self.fields["members"].label_from_instance = lambda profile: str(profile.user)
+        offered = Q(user__is_active=True)
+        if queue is not None:
+            offered |= Q(pk__in=QueueMembership.objects.filter(queue=queue).values("agent_id"))
+        self.fields["members"].queryset = (AgentProfile.objects.filter(offered).select_related("user")
+                                           .order_by("user__username"))
+        self.fields["members"].label_from_instance = _member_label
         self.fields["regions"].queryset = Region.objects.order_by("path")
         self.fields["regions"].label_from_instance = _region_label
         self.fields["ticket_types"].queryset = TicketType.objects.order_by("sort_order", "name")
@@ -263,11 +276,11 @@ class QueueSettingsView(ModuleRequiredMixin, TemplateView):
                     "regions": list(item.regions.all()), "ticket_types": list(item.ticket_types.all()),
                     "required_skills": list(item.required_skills.all())}
                    if item else None)
-        return self.render_to_response(self._context(item, QueueForm(initial=initial)))
+        return self.render_to_response(self._context(item, QueueForm(initial=initial, queue=item)))
 
     def post(self, request, pk=None):
         item = self.queue(pk)
-        form = QueueForm(request.POST)
+        form = QueueForm(request.POST, queue=item)
         if form.is_valid():
             try:
                 saved = queue_save(organization=request.user.organization, by=request.user, queue=item,

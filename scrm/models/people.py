@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -51,7 +52,10 @@ class OrganizationStatusChange(TenantModel):
         indexes = [models.Index(fields=["organization", "at"], name="scrm_orgstatus_org_at")]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+        if self.at is None:  # not saved yet
+            return str(self.get_action_display())
+        # Stored in UTC; shown, like every time in the product, in Asia/Shanghai.
+        return f"{self.get_action_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class Role(models.TextChoices):

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils.html import escape
 
 from channels_ingest.errors import MSG_AES_KEY, MSG_APP_TAKEN, MSG_SLUG_TAKEN
 from channels_ingest.models import ChannelAccount
@@ -95,10 +96,23 @@ def test_ops_adding_an_official_account_already_set_up_read_why_and_nothing_is_a
     response = client.post("/settings/channels/add/", {
         "kind": "wechat_oa", "name": "同一个服务号", "slug": "acme-oa-2", "app_id": oa_account.app_id,
         "token": TOKEN, "aes_key": AES_KEY, "secret": SECRET, "is_active": "on"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert str(MSG_APP_TAKEN % {"app_id": oa_account.app_id}) in response.content.decode()
     with platform_scope():
         assert list(ChannelAccount.objects.values_list("slug", flat=True)) == ["acme-oa"]
+
+
+def test_ops_adding_an_account_under_a_taken_slug_get_400_with_why_and_nothing_is_added(client, ops_admin,
+                                                                                       oa_account):
+    """The taken slug was shown on the form but the page answered 200, unlike every other refused settings form."""
+    client.force_login(ops_admin)
+    response = client.post("/settings/channels/add/", {
+        "kind": "wechat_oa", "name": "另一个服务号", "slug": "acme-oa", "app_id": "wx00000000000000cc",
+        "token": TOKEN, "aes_key": AES_KEY, "secret": SECRET, "is_active": "on"})
+    assert response.status_code == 400
+    assert escape(str(MSG_SLUG_TAKEN % {"slug": "acme-oa"})) in response.content.decode()
+    with platform_scope():
+        assert list(ChannelAccount.objects.values_list("app_id", flat=True)) == [oa_account.app_id]
 
 
 def test_ops_giving_an_account_the_app_id_of_another_read_why_and_nothing_changes(client, ops_admin, oa_account,
@@ -107,7 +121,7 @@ def test_ops_giving_an_account_the_app_id_of_another_read_why_and_nothing_change
     client.force_login(ops_admin)
     response = client.post(f"/settings/channels/{other.pk}/edit/", {
         "name": "改名", "slug": "acme-oa-b", "app_id": oa_account.app_id, "is_active": "on"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert str(MSG_APP_TAKEN % {"app_id": oa_account.app_id}) in response.content.decode()
     with platform_scope():
         assert ChannelAccount.objects.get(pk=other.pk).app_id == "wx00000000000000bb"
@@ -132,7 +146,7 @@ def test_a_bad_aes_key_in_the_form_is_refused_and_changes_nothing(client, ops_ad
     client.force_login(ops_admin)
     response = client.post(f"/settings/channels/{oa_account.pk}/edit/", {
         "name": "改名", "slug": "acme-oa", "app_id": oa_account.app_id, "aes_key": "tooshort", "is_active": "on"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert str(MSG_AES_KEY) in response.content.decode()
     with platform_scope():
         assert ChannelAccount.objects.get(pk=oa_account.pk).name == oa_account.name

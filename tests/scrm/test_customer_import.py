@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django.utils.html import escape
 
 from scrm.customers.imports import (
@@ -253,6 +254,17 @@ def test_a_gbk_csv_from_chinese_excel_is_read(world):
     assert set(lin.tags.values_list("name", flat=True)) == {"老客户", "华东"}
 
 
+def test_a_csv_with_a_nul_byte_in_a_cell_is_imported_without_it(world):
+    """A stray NUL in a cell near the top of a CSV refused the whole file as "not a spreadsheet"."""
+    content = "姓名,手机,备注\n陈\x00一,13811112222,老\x00客户\n林二,13822223333,\n".encode()
+    batch = _applied(world, _checked(world, "nul.csv", content))
+
+    assert (batch.status, batch.new_count, batch.error_count) == (CustomerImport.Status.APPLIED, 2, 0)
+    chen = Customer.objects.get(mobile="+8613811112222")
+    assert (chen.display_name, chen.notes) == ("陈一", "老客户")
+    assert Customer.objects.filter(display_name="林二").exists()
+
+
 def test_an_xlsx_workbook_is_read_even_below_a_caption_row(world):
     batch = _applied(world, _checked(world, "customers.xlsx"))
 
@@ -334,6 +346,17 @@ def test_notes_past_the_customer_limit_are_reported_on_their_row_and_not_importe
     _applied(world, batch)
     created = Customer.objects.filter(source_channel=Channel.IMPORT)
     assert [(c.display_name, len(c.notes)) for c in created] == [("刚好", CUSTOMER_NOTES_MAX_LENGTH)]
+
+
+def test_an_unknown_owner_is_reported_without_promising_that_any_active_user_will_do(world):
+    """The row error said to use "the user name of an active user", yet an active finance user is refused too."""
+    content = "姓名,手机号,负责人\r\n新客户,13800000001,nobody\r\n"
+    batch = _checked(world, "owners.csv", content.encode())
+
+    with translation.override("en"):
+        assert _errors(batch) == [(2, "负责人", "Unknown owner: nobody. Write the user name of someone who may own "
+                                               "customers (as offered under Owner on the customer page).")]
+    assert batch.new_count == 0 and not Customer.objects.filter(display_name="新客户").exists()
 
 
 def test_an_owner_who_may_not_own_customers_is_reported_on_their_row_and_not_imported(world, make_user):

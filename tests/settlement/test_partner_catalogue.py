@@ -67,7 +67,7 @@ def test_a_negative_payout_is_refused_and_nothing_changes(client, ops_admin, org
     client.force_login(ops_admin)
     response = client.post(f"/settlement/catalogue/prices/{price.pk}/", {
         "currency": "CNY", "price": "150.00", "material_cost": "0", "technician_payout": "-5"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     # The field as the page names it (师傅工费), not the model's English "technician payout".
     assert response.context["form"].errors["__all__"] == [str(MSG_NEGATIVE % {"name": "师傅工费"})]
     with tenant_scope(organization):
@@ -79,7 +79,7 @@ def test_an_item_code_already_taken_is_refused_on_the_form(client, ops_admin, or
     client.force_login(ops_admin)
     response = client.post(f"/settlement/catalogue/items/{other.pk}/", {"code": "ac-install", "name": "清洗",
                                                                        "kind": "maintenance", "unit": "次"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert str(MSG_ITEM_CODE_TAKEN % {"code": "ac-install"}) in response.content.decode()
     with tenant_scope(organization):
         assert ServiceItem.objects.get(pk=other.pk).code == "wash"

@@ -7,11 +7,13 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils.html import escape
 
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from settlement.models import Partner, RegionAlert, SettlementRule, SettlementStatement, SettlementStatementEvent
 from settlement.partner_dashboard import region_alerts_raise
+from settlement.partner_errors import MSG_PARTNER_CODE_TAKEN
 from settlement.partner_services import statement_approve, statement_generate, statement_review
 from tests.scrm.factories import OrganizationFactory
 from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, refunded, region
@@ -166,7 +168,7 @@ def test_finance_adds_a_rule_and_a_gap_in_the_tiers_is_refused_on_the_form(clien
               "commission_rate": "0.05", "tier_mode": "progressive", "minimum_payout": "100", "rounding": "0.01",
               "tiers": "0-50000:0\n60000-:0.01"}
     response = client.post("/settlement/rules/new/", values)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "返利阶梯之间有空档" in response.content.decode()
     with tenant_scope(organization):
         assert not SettlementRule.objects.exists()
@@ -191,7 +193,7 @@ def test_a_bad_rate_or_payout_on_a_rule_is_refused_naming_the_field_in_chinese(c
               "conversion_date": "order", "cycle": "monthly", "tax_rate": "0.06", "commission_rate": "0.05",
               "tier_mode": "progressive", "minimum_payout": "100", "rounding": "0.01", field: value}
     response = client.post("/settlement/rules/new/", values)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     with tenant_scope(organization):
         assert not SettlementRule.objects.exists()
@@ -208,6 +210,19 @@ def test_finance_adds_a_partner_whose_account_is_stored_encrypted(client, financ
         partner = Partner.objects.get()
     assert partner.bank_account == "6222021234567890" and "7890" not in partner.bank_account_encrypted
     assert "6222021234567890" not in client.get(f"/settlement/partners/{partner.pk}/").content.decode()
+
+
+def test_a_partner_code_already_taken_answers_400_with_why_and_nothing_is_added(client, finance, organization):
+    """The taken code was shown on the form but the page answered 200, unlike every other refused settings form."""
+    east = region(organization, "EAST", "华东")
+    client.force_login(finance)
+    values = {"code": "P9", "name": "苏州经销商", "kind": "dealer", "region": east.pk, "active": "on"}
+    assert client.post("/settlement/partners/new/", values).status_code == 302
+    response = client.post("/settlement/partners/new/", {**values, "name": "无锡经销商"})
+    assert response.status_code == 400
+    assert escape(str(MSG_PARTNER_CODE_TAKEN % {"code": "P9"})) in response.content.decode()
+    with tenant_scope(organization):
+        assert list(Partner.objects.values_list("name", flat=True)) == ["苏州经销商"]
 
 
 def test_exchange_rates_are_added_and_listed(client, finance, organization):

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 from django.utils.html import escape
 
 from scrm.models import AgentProfile, Customer, Region, Role, SettingsChange, Skill
@@ -14,6 +15,7 @@ from tests.tenancy import assert_isolated, tenant_pair
 from tickets.models import Queue, QueueMembership, TicketType
 from tickets.services import ticket_open
 from tickets.services.config import MSG_QUEUE_CODE_TAKEN, queue_save
+from tickets.views_settings import MSG_MEMBER_DEACTIVATED
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +144,55 @@ def test_another_organizations_region_or_skill_is_refused_and_nothing_saved():
     with tenant_scope(a.organization):
         queue.refresh_from_db()
         assert queue.name != "改名" and not SettingsChange.objects.exists()
+
+
+def _deactivate(user):
+    user.is_active = False
+    with tenant_scope(user.organization):
+        user.save(update_fields=["is_active"])
+
+
+def _member_boxes(html):
+    """The members list of the queue form: {agent profile pk: (ticked, label)}."""
+    block = html.split('data-testid="queue-members"', 1)[1].split("</div></div>", 1)[0]
+    boxes = {}
+    for tag, label in re.findall(r'(<input type="checkbox"[^>]*>) <label[^>]*>([^<]*)</label>', block):
+        boxes[int(re.search(r'value="(\d+)"', tag).group(1))] = ("checked" in tag, label)
+    return boxes
+
+
+def test_a_deactivated_agent_is_not_offered_to_a_queue_and_cannot_be_added():
+    a, _b = tenant_pair(_seed)
+    ops = _client(a.users[Role.OPS_ADMIN])
+    gone = a.users[Role.SUPERVISOR]
+    _deactivate(gone)
+    with tenant_scope(a.organization):
+        queue = Queue.objects.get()
+        agent, other = (AgentProfile.objects.get(user=a.users[role]) for role in (Role.AGENT, Role.SUPERVISOR))
+    for url in ("/tickets/settings/queues/", f"/tickets/settings/queues/{queue.pk}/"):
+        assert other.pk not in _member_boxes(ops.get(url).content.decode())
+    response = ops.post(f"/tickets/settings/queues/{queue.pk}/", {
+        "name": queue.name, "code": "after-sales", "strategy": "round_robin", "members": [agent.pk, other.pk]})
+    assert response.status_code == 400
+    with tenant_scope(a.organization):
+        assert set(QueueMembership.objects.filter(queue=queue).values_list("agent_id", flat=True)) == {agent.pk}
+        assert not SettingsChange.objects.exists()
+
+
+def test_a_member_who_was_deactivated_stays_listed_and_saving_the_form_keeps_them():
+    a, _b = tenant_pair(_seed)
+    ops = _client(a.users[Role.OPS_ADMIN])
+    member = a.users[Role.AGENT]
+    _deactivate(member)
+    with tenant_scope(a.organization):
+        queue = Queue.objects.get()
+        agent = AgentProfile.objects.get(user=member)
+    boxes = _member_boxes(ops.get(f"/tickets/settings/queues/{queue.pk}/").content.decode())
+    with translation.override("zh-hans"):
+        assert boxes[agent.pk] == (True, escape(str(MSG_MEMBER_DEACTIVATED % {"name": member})))
+    response = ops.post(f"/tickets/settings/queues/{queue.pk}/", {
+        "name": "售后（新）", "code": "after-sales", "strategy": "round_robin", "members": [agent.pk]})
+    assert response.status_code == 302
+    with tenant_scope(a.organization):
+        assert list(QueueMembership.objects.filter(queue=queue).values_list("agent_id", flat=True)) == [agent.pk]
+        assert SettingsChange.objects.get(subject="tickets.queue").detail["members_removed"] == []

@@ -372,7 +372,10 @@ class TicketEvent(TenantModel):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        if self.created_at is None:  # not saved yet
+            return str(self.get_kind_display())
+        # Stored in UTC; shown, like every time in the product, in Asia/Shanghai.
+        return f"{self.get_kind_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
 class RoutingRule(TenantModel):

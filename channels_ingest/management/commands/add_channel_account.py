@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from channels_ingest.errors import ChannelError
+from channels_ingest.errors import MSG_ACCOUNT_ADDED, ChannelError
 from channels_ingest.models import ChannelAccount
 from channels_ingest.services import channel_account_create
+from scrm.errors import MSG_NO_ORGANIZATION
 from scrm.models import Organization
 from scrm.platform.tenancy import tenant_scope
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         organization = Organization.objects.filter(slug=options["organization"]).first()
         if organization is None:
-            raise CommandError(f"No organization {options['organization']!r}.")
+            raise CommandError(str(MSG_NO_ORGANIZATION % {"slug": options["organization"]}))
         with tenant_scope(organization):
             try:
                 account = channel_account_create(
@@ -41,4 +42,5 @@ class Command(BaseCommand):
             except ChannelError as exc:
                 raise CommandError(str(exc)) from exc
         # Never echo the secrets.
-        self.stdout.write(f"Added {account.slug} ({account.kind}); callback path {account.hook_path}")
+        self.stdout.write(str(MSG_ACCOUNT_ADDED % {"slug": account.slug, "kind": account.get_kind_display(),
+                                                  "path": account.hook_path}))

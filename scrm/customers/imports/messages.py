@@ -53,7 +53,9 @@ ROW_MSG_TOO_LONG = _("Longer than %(limit)s characters.")
 ROW_MSG_BAD_MOBILE = MSG_BAD_MOBILE
 ROW_MSG_BAD_EMAIL = _("“%(value)s” is not a valid email address.")
 ROW_MSG_UNKNOWN_REGION = _("Unknown region: %(value)s. Use the code of a region, as in Settings.")
-ROW_MSG_UNKNOWN_OWNER = _("Unknown owner: %(value)s. Use the user name of an active user.")
+# Being active is not enough to own customers (customer_owner_choices): point to the people the customer page offers.
+ROW_MSG_UNKNOWN_OWNER = _("Unknown owner: %(value)s. Write the user name of someone who may own customers (as offered "
+                          "under Owner on the customer page).")
 # The customer page's and API's words (customer_owner_check): only someone who works customers may own one.
 ROW_MSG_OWNER_NOT_ALLOWED = MSG_OWNER_NOT_ALLOWED
 ROW_MSG_BAD_LEVEL = _("Unknown level “%(value)s”: use 普通, VIP or SVIP.")

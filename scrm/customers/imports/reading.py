@@ -41,6 +41,8 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _CSV_EXTENSIONS = {".csv", ".txt", ".tsv"}
 _XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# More control characters than this in a text file's first 8 KiB: it is not a spreadsheet saved as text.
+MAX_HEAD_CONTROL_CHARS = 8
 
 
 @dataclass
@@ -187,10 +189,13 @@ def read_sheet(content, file_name):
         return sheet
     if extension not in _CSV_EXTENSIONS:
         raise CustomerImportRefused("not_spreadsheet")
-    if b"\x00" in content[:8192] and not content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    # NUL bytes all through the head mean a binary file (or UTF-16 without its BOM); a few are a stray NUL in a
+    # cell, which cell_text drops like any control character.
+    head_nuls = content[:8192].count(b"\x00")
+    if head_nuls > MAX_HEAD_CONTROL_CHARS and not content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise CustomerImportRefused("not_spreadsheet")
     text = _decode_csv(content)
-    if len(_CONTROL_CHARS.findall(text[:8192])) > 8:
+    if len(_CONTROL_CHARS.findall(text[:8192])) > MAX_HEAD_CONTROL_CHARS:
         raise CustomerImportRefused("not_spreadsheet")
     # The delimiter that turns the most titles into fields we know: comma, or tab (Excel's "Unicode text"), or
     # semicolon (Excel in some locales).

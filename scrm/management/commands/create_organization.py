@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from scrm.errors import ScrmError
+from scrm.errors import MSG_ADMIN_NEEDS_PASSWORD, MSG_OPS_ADMIN_CREATED, MSG_ORGANIZATION_CREATED, ScrmError
 from scrm.services import organization_create
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, slug, name, admin, password, email, **options):
         if bool(admin) != bool(password):
-            raise CommandError("--admin and --password go together.")
+            raise CommandError(str(MSG_ADMIN_NEEDS_PASSWORD))
         try:
             organization = organization_create(
                 slug=slug, name=name, admin_username=admin, admin_password=password, admin_email=email
@@ -26,6 +26,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Created organization {organization.slug} ({organization.name})."))
+        self.stdout.write(self.style.SUCCESS(str(MSG_ORGANIZATION_CREATED % {"slug": organization.slug,
+                                                                              "name": organization.name})))
         if admin:
-            self.stdout.write(f"Ops admin: {admin}")
+            self.stdout.write(str(MSG_OPS_ADMIN_CREATED % {"username": admin}))

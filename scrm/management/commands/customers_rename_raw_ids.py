@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from scrm.customers.services import customers_rename_raw_ids
+from scrm.errors import MSG_CUSTOMERS_RENAMED, MSG_NO_ORGANIZATION
 from scrm.models import Organization
 
 
@@ -14,6 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args, organization, **options):
         found = Organization.objects.filter(slug=organization).first()
         if found is None:
-            raise CommandError(f"No organization {organization!r}.")
+            raise CommandError(str(MSG_NO_ORGANIZATION % {"slug": organization}))
         count = customers_rename_raw_ids(organization=found)
-        self.stdout.write(self.style.SUCCESS(f"{count} customers renamed in {found.slug}."))
+        self.stdout.write(self.style.SUCCESS(str(MSG_CUSTOMERS_RENAMED % {"count": count, "organization": found.slug})))

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from scrm.models import Organization
-from settlement.errors import SettlementError
+from settlement.errors import MSG_ANY_CURRENCY, MSG_CURRENCIES_SET, MSG_NO_ORGANIZATION, SettlementError
 from settlement.services import ledger_currencies_set
 
 
@@ -16,9 +16,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         organization = Organization.objects.filter(slug=options["organization"]).first()
         if organization is None:
-            raise CommandError(f"No organization {options['organization']!r}.")
+            raise CommandError(str(MSG_NO_ORGANIZATION % {"slug": options["organization"]}))
         try:
             settings = ledger_currencies_set(organization=organization, currencies=options["currencies"])
         except SettlementError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"{organization.slug}: {settings.accepted_currencies or 'any currency'}")
+        if settings.accepted_currencies:
+            message = MSG_CURRENCIES_SET % {"organization": organization.slug,
+                                            "currencies": settings.accepted_currencies}
+        else:
+            message = MSG_ANY_CURRENCY % {"organization": organization.slug}
+        self.stdout.write(str(message))

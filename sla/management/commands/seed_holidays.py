@@ -10,10 +10,16 @@ organization that existed before SLA its default calendars. Idempotent; days ent
 
 from django.core.management.base import BaseCommand, CommandError
 
+from scrm.errors import MSG_NO_ORGANIZATION, MSG_NO_ORGANIZATIONS_YET
 from scrm.models import Organization
 from scrm.platform.tenancy import tenant_scope
 from sla.models import BusinessCalendar
-from sla.services import calendar_seed_china_holidays, calendars_ensure_defaults, china_holiday_years
+from sla.services import (
+    MSG_HOLIDAYS_SEEDED,
+    calendar_seed_china_holidays,
+    calendars_ensure_defaults,
+    china_holiday_years,
+)
 
 
 class Command(BaseCommand):
@@ -32,7 +38,9 @@ class Command(BaseCommand):
         organizations = list(Organization.objects.all() if options["all"]
                              else Organization.objects.filter(slug=options["organization"]))
         if not organizations:
-            raise CommandError(f"No organization {options['organization']!r}.")
+            if options["all"]:
+                raise CommandError(str(MSG_NO_ORGANIZATIONS_YET))
+            raise CommandError(str(MSG_NO_ORGANIZATION % {"slug": options["organization"]}))
         first, last = china_holiday_years()
         for organization in organizations:
             with tenant_scope(organization):
@@ -40,4 +48,6 @@ class Command(BaseCommand):
                     calendars_ensure_defaults(organization=organization)
                 for calendar in BusinessCalendar.objects.filter(follows_china_holidays=True):
                     written = calendar_seed_china_holidays(calendar=calendar, years=options["years"])
-                    self.stdout.write(f"{organization.slug} · {calendar.name}: {written} days ({first}-{last})")
+                    self.stdout.write(str(MSG_HOLIDAYS_SEEDED % {
+                        "organization": organization.slug, "calendar": calendar.name, "count": written,
+                        "first": first, "last": last}))
