@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from settlement.models import MatchClass
 from settlement.reconciliation import selectors
-from settlement.reconciliation.labels import decision_label
+from settlement.reconciliation.labels import decision_label, discrepancy_subject
 from settlement.reconciliation.matching import SUMMARY_CLASSES, SUMMARY_KEY
 from settlement.xlsx_cells import money_cell
 
@@ -82,7 +82,7 @@ def day_workbook(*, channel, day):
                   _("Amount in the statement"), _("Amount in the ledger"), _("Difference"), _("Fee charged"),
                   _("Fee expected"), _("Resolution"), _("Note")])
     for d in selectors.report_discrepancies(channel=channel, day=day):
-        sheet.append([neutralise(d.key), str(d.get_kind_display()), str(d.get_status_display()),
+        sheet.append([neutralise(discrepancy_subject(d.key)), str(d.get_kind_display()), str(d.get_status_display()),
                       neutralise(d.order_number), neutralise(d.transaction_id),
                       neutralise(d.store.name) if d.store else None,
                       *[money_cell(sheet, value) for value in (d.statement_amount, d.ledger_amount, d.difference,
