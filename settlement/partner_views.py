@@ -22,6 +22,7 @@ from scrm.platform.access import ModuleRequiredMixin, user_masks
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
 from settlement.errors import SettlementError
+from settlement.partner_errors import MSG_STATEMENT_CARRIED
 from settlement.filters import style_filter_form
 from settlement.models import (
     Cycle,
@@ -152,8 +153,12 @@ class StatementDetailView(_FinanceMixin, TemplateView):
             raise Http404
         user = self.request.user
         kwargs.setdefault("adjust_form", AdjustmentForm())
+        later = statement.carried_into
+        # A statement a later one carries is paid with that one: the page says so instead of offering "Mark paid".
+        carried_note = (MSG_STATEMENT_CARRIED % {"start": later.period_start, "end": later.period_end}
+                        if later is not None else None)
         return super().get_context_data(
-            statement=statement, lines=[(line, line_label(line)) for line in statement.lines.all()],
+            statement=statement, carried_note=carried_note, lines=[(line, line_label(line)) for line in statement.lines.all()],
             may_change=user.has_perm("settlement.change_settlementstatement"),
             may_adjust=user.has_perm("settlement.add_settlementadjustment"),
             bank_masked=user_masks(user, MaskedField.BANK_DETAILS), **kwargs)
