@@ -17,6 +17,7 @@ from settlement.models import Discrepancy, DiscrepancyAction, ReconciliationRun
 from settlement.reconciliation import errors
 from settlement.reconciliation.labels import discrepancy_subject
 from settlement.reconciliation.services import (
+    discrepancy_annotate,
     discrepancy_open_ticket,
     discrepancy_resolve,
     discrepancy_write_off,
@@ -476,3 +477,20 @@ def test_every_shape_of_key_reads_in_chinese():
         assert discrepancy_subject("dup:payment:txn:T9:3") == "重复支付 交易 T9（第 3 笔）"
         assert discrepancy_subject("dup:refund:rtxn:CR7:2") == "重复退款 渠道退款 CR7（第 2 笔）"
         assert discrepancy_subject("something-else") == "something-else"
+
+
+def test_the_day_workbook_disarms_full_width_and_tab_formulas_too(client, finance, organization, channel, store):
+    """The day's workbook disarmed only = + - @: an order number typed with a Chinese IME's full-width ＝ or a note
+    starting with a tab reached the cell as it was. It now uses the neutraliser every other export uses."""
+    make_order(store, '＝HYPERLINK("http://x")', "10.00")
+    make_statement(channel, lines=[pay('＝HYPERLINK("http://x")', "9.00"), pay("\t=1+1", "3.00")])
+    reconciliation_run(channel=channel, period_start=DAY)
+    discrepancy_annotate(discrepancy=by_key(organization, 'order:＝HYPERLINK("http://x")'), by=finance,
+                         note="＋86 138 0000 0000")
+    client.force_login(finance)
+    response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={DAY}")
+    book = load_workbook(io.BytesIO(response.content))
+    values = [cell for sheet in book.worksheets[1:] for row in sheet.iter_rows(values_only=True) for cell in row
+              if isinstance(cell, str)]
+    assert '\'＝HYPERLINK("http://x")' in values and "'＋86 138 0000 0000" in values and "'\t=1+1" in values
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")) for value in values)
