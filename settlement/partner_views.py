@@ -22,7 +22,6 @@ from scrm.platform.access import ModuleRequiredMixin, user_masks
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
 from settlement.errors import SettlementError
-from settlement.partner_errors import MSG_STATEMENT_CARRIED
 from settlement.filters import style_filter_form
 from settlement.models import (
     Cycle,
@@ -33,6 +32,7 @@ from settlement.models import (
     ServicePrice,
     SettlementStatement,
 )
+from settlement.partner_errors import MSG_STATEMENT_CARRIED
 from settlement.partner_exports import (
     bank_payment_csv,
     export_name,
@@ -158,7 +158,8 @@ class StatementDetailView(_FinanceMixin, TemplateView):
         carried_note = (MSG_STATEMENT_CARRIED % {"start": later.period_start, "end": later.period_end}
                         if later is not None else None)
         return super().get_context_data(
-            statement=statement, carried_note=carried_note, lines=[(line, line_label(line)) for line in statement.lines.all()],
+            statement=statement, carried_note=carried_note,
+            lines=[(line, line_label(line)) for line in statement.lines.all()],
             may_change=user.has_perm("settlement.change_settlementstatement"),
             may_adjust=user.has_perm("settlement.add_settlementadjustment"),
             bank_masked=user_masks(user, MaskedField.BANK_DETAILS), **kwargs)
