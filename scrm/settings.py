@@ -298,7 +298,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+# Our own layer over the library's Bootstrap 5 template: a pager labelled in the reader's language.
+DJANGO_TABLES2_TEMPLATE = "scrm/table.html"
 
 # --- Logging: structured, never secrets -------------------------------------------------------------------------------
 LOGGING = {

@@ -203,6 +203,51 @@ def region_alerts_raise(*, organization, month):
     return raised
 
 
+# The series of the monthly chart, in the order drawn; the script gives each key its own colour.
+MONTH_SERIES = (("revenue", _("Revenue")), ("refunds", _("Refunds")), ("fees", _("Channel fees")),
+                ("margin", _("Margin")))
+MSG_MONTH_TO_DATE = _("%(month)s (month to date)")
+
+
+def paid_counts_by_currency(*, since):
+    """Paid orders per currency from `since` on: the organization's main currency is the one most orders are paid
+    in (a count compares across currencies, an amount does not)."""
+    return {row["currency"]: row["n"] or 0
+            for row in _days(since, Source.PAID).values("currency").annotate(n=Sum("count")).order_by()}
+
+
+def _month_labels(since, today):
+    months, first = [], since.replace(day=1)
+    while first <= today:
+        months.append(first.isoformat()[:7])
+        first = (first + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def months_chart(*, months, since, counts, today=None):
+    """The monthly chart's data, one chart per currency (amounts of different currencies are never drawn on one
+    axis): the main currency first (most paid orders, then the code), each with the four series over every month
+    of the period (a month without a figure is 0), and the current month flagged as month to date, so its partial
+    figures do not read as a collapse."""
+    today = today or timezone.localdate()
+    labels = _month_labels(since, today)
+    current = today.isoformat()[:7]
+    currencies = sorted({row["currency"] for row in months}, key=lambda code: (-counts.get(code, 0), code))
+    charts = []
+    for currency in currencies:
+        by_month = {row["month"]: row for row in months if row["currency"] == currency}
+        charts.append({
+            "currency": currency,
+            "labels": [str(MSG_MONTH_TO_DATE % {"month": m}) if m == current else m for m in labels],
+            "months": labels,
+            "partial_index": labels.index(current) if current in labels else None,
+            "datasets": [{"key": key, "label": str(label),
+                          "data": [str(by_month[m][key]) if m in by_month else "0.00" for m in labels]}
+                         for key, label in MONTH_SERIES],
+        })
+    return {"currencies": charts}
+
+
 def _channel_label(code):
     """The sales channel as the rest of the product names it (有赞, 自有商城), not its code."""
     return Channel(code).label if code in Channel.values else code
@@ -217,23 +262,12 @@ class FinanceDashboardView(_FinanceMixin, TemplateView):
         months = revenue_by_month(since=since)
         services = services_by_kind_and_tier(since=since)
         kinds = dict(ServiceJob._meta.get_field("kind").choices)
-        chart = {
-            "labels": sorted({row["month"] for row in months}),
-            "datasets": [],
-        }
-        for key, label in (("revenue", _("Revenue")), ("refunds", _("Refunds")), ("fees", _("Channel fees")),
-                           ("margin", _("Margin"))):
-            for currency in sorted({row["currency"] for row in months}):
-                values = {row["month"]: float(row[key]) for row in months if row["currency"] == currency}
-                chart["datasets"].append({"label": f"{label} ({currency})",
-                                          "data": [values.get(m, 0) for m in chart["labels"]]})
+        chart = months_chart(months=months, since=since_day, counts=paid_counts_by_currency(since=since))
         service_chart = {
             "labels": [f"{kinds.get(row['kind'], row['kind'])} · T{row['tier']}" for row in services],
             "datasets": [{"label": str(_("Service revenue")), "data": [float(r["revenue"] or 0) for r in services]},
                          {"label": str(_("Service margin")), "data": [float(r["margin"] or 0) for r in services]}],
         }
-        for dataset in chart["datasets"]:
-            dataset["label"] = str(dataset["label"])
         return super().get_context_data(
             since=since_day, months=months, regions=revenue_by_region(since=since),
             channels=[{**row, "label": _channel_label(row["channel"])} for row in revenue_by_channel(since=since)],

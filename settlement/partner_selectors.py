@@ -25,7 +25,7 @@ def statement_list():
 def statement_detail(*, pk):
     events = SettlementStatementEvent.objects.select_related("by").order_by("at", "pk")
     return (SettlementStatement.objects.select_related("partner", "partner__region", "rule", "reviewed_by",
-                                                      "approved_by", "paid_by")
+                                                      "approved_by", "paid_by", "carried_into")
             .prefetch_related("lines", Prefetch("events", queryset=events)).filter(pk=pk).first())
 
 

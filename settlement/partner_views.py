@@ -31,6 +31,7 @@ from settlement.models import (
     ServicePrice,
     SettlementStatement,
 )
+from settlement.partner_errors import MSG_STATEMENT_CARRIED
 from settlement.partner_exports import (
     bank_payment_csv,
     export_name,
@@ -147,8 +148,13 @@ class StatementDetailView(_FinanceMixin, TemplateView):
             raise Http404
         user = self.request.user
         kwargs.setdefault("adjust_form", AdjustmentForm())
+        later = statement.carried_into
+        # A statement a later one carries is paid with that one: the page says so instead of offering "Mark paid".
+        carried_note = (MSG_STATEMENT_CARRIED % {"start": later.period_start, "end": later.period_end}
+                        if later is not None else None)
         return super().get_context_data(
-            statement=statement, lines=[(line, line_label(line)) for line in statement.lines.all()],
+            statement=statement, carried_note=carried_note,
+            lines=[(line, line_label(line)) for line in statement.lines.all()],
             may_change=user.has_perm("settlement.change_settlementstatement"),
             may_adjust=user.has_perm("settlement.add_settlementadjustment"),
             bank_masked=user_masks(user, MaskedField.BANK_DETAILS), **kwargs)

@@ -23,7 +23,7 @@ from settlement.errors import SettlementError
 from settlement.models import Discrepancy, Order, Refund
 from settlement.money_text import money_text
 from settlement.reconciliation import selectors
-from settlement.reconciliation.labels import decision_label
+from settlement.reconciliation.labels import decision_label, discrepancy_subject
 from settlement.reconciliation.report import day_report, day_workbook
 from settlement.reconciliation.services import (
     RUN_PERMISSION,
@@ -279,7 +279,8 @@ class DiscrepancyDetailView(_Perm, TemplateView):
         user = self.request.user
         history = selectors.discrepancy_order_history(discrepancy=discrepancy)
         return super().get_context_data(
-            d=discrepancy, history=[(r, _report_status(r)) for r in history],
+            d=discrepancy, subject=discrepancy_subject(discrepancy.key),
+            history=[(r, _report_status(r)) for r in history],
             reason=reason_rows(discrepancy.reason),
             actions=[(a, decision_label(a.code)) for a in discrepancy.actions.all()],
             statement_fee=money_text(discrepancy.statement_fee), expected_fee=money_text(discrepancy.expected_fee),

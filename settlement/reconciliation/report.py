@@ -1,8 +1,9 @@
 """The day's reconciliation report of a channel: figures per class, match rate, fees charged against expected, open
 discrepancies by age, the 30-day trend; and its Excel workbook.
 
-Text that came from outside (order numbers, notes, raw rows) never reaches a cell as a formula: a value starting with
-= + - or @ is written with a leading apostrophe, as Excel itself marks text."""
+Text that came from outside (order numbers, notes, raw rows) never reaches a cell as a formula: it goes through the
+one neutraliser every export uses (scrm.customers.exports.neutralise: = + - @, tab, carriage return and their
+full-width forms)."""
 
 import io
 from datetime import timedelta
@@ -12,21 +13,14 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from scrm.customers.exports import neutralise
 from settlement.models import MatchClass
 from settlement.reconciliation import selectors
-from settlement.reconciliation.labels import decision_label
+from settlement.reconciliation.labels import decision_label, discrepancy_subject
 from settlement.reconciliation.matching import SUMMARY_CLASSES, SUMMARY_KEY
 from settlement.xlsx_cells import money_cell
 
-FORMULA_STARTS = ("=", "+", "-", "@")
 CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def neutralise(value):
-    """A cell's value with any formula disarmed (text only: numbers and dates are written as they are)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def class_rows(run):
@@ -82,7 +76,7 @@ def day_workbook(*, channel, day):
                   _("Amount in the statement"), _("Amount in the ledger"), _("Difference"), _("Fee charged"),
                   _("Fee expected"), _("Resolution"), _("Note")])
     for d in selectors.report_discrepancies(channel=channel, day=day):
-        sheet.append([neutralise(d.key), str(d.get_kind_display()), str(d.get_status_display()),
+        sheet.append([neutralise(discrepancy_subject(d.key)), str(d.get_kind_display()), str(d.get_status_display()),
                       neutralise(d.order_number), neutralise(d.transaction_id),
                       neutralise(d.store.name) if d.store else None,
                       *[money_cell(sheet, value) for value in (d.statement_amount, d.ledger_amount, d.difference,

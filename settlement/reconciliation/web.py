@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from settlement.models import Discrepancy, MatchClass, PaymentChannel, Store
 from settlement.reconciliation import selectors
-from settlement.reconciliation.labels import RESOLUTION_LABELS
+from settlement.reconciliation.labels import RESOLUTION_LABELS, discrepancy_subject
 from settlement.reconciliation.services import MAX_RUN_DAYS, RESOLUTION_CODES
 from tickets.models import Queue
 
@@ -97,6 +97,9 @@ class DiscrepancyTable(tables.Table):
         if not link_tickets:
             # Who may not open tickets (finance) reads the ticket's number, not a link to a 403.
             self.columns["ticket"].link = None
+
+    def render_key(self, value):
+        return discrepancy_subject(value)
 
     class Meta:
         model = Discrepancy

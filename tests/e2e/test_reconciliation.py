@@ -29,7 +29,7 @@ def test_finance_resolves_a_discrepancy_and_exports_the_report(page, live_server
     page.goto(f"{live_server.url}/settlement/discrepancies/")
     rows = page.locator("[data-testid=discrepancies] tbody tr")
     expect(rows).to_have_count(1)
-    page.get_by_role("link", name="order:WX-2").click()
+    page.get_by_role("link", name="订单 WX-2").click()
     expect(page.locator("[data-testid=statement-side]")).to_contain_text("49.90")
     expect(page.locator("[data-testid=ledger-side]")).to_contain_text("50.00")
     expect(page.locator("[data-testid=difference]")).to_have_text("-0.10")
@@ -45,7 +45,7 @@ def test_finance_resolves_a_discrepancy_and_exports_the_report(page, live_server
         page.click("[data-testid=export]")
     book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
     cells = [c for row in book.worksheets[1].iter_rows(values_only=True) for c in row]
-    assert "order:WX-2" in cells and "尾差" in cells  # the reason chosen, named as the page names it
+    assert "订单 WX-2" in cells and "尾差" in cells  # the reason chosen, named as the page names it
 
 
 # How many lines the text of each matching cell takes on screen (a date broken in two reads as two dates).

@@ -231,6 +231,15 @@ def test_a_statement_carried_into_a_later_one_cannot_be_marked_paid_on_its_own(c
     statement_approve(statement=september, actor=finance)
     october, _done = statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
     client.force_login(finance)
+    # The page no longer offers "Mark paid" only to refuse it after the click: it says which statement pays it.
+    page = client.get(f"/settlement/settlements/{september.pk}/").content.decode()
+    actions = page.split('data-testid="statement-actions"')[1].split("</div></div>")[0]
+    assert 'data-testid="mark-paid"' not in actions and "确认付款" not in actions and 'name="reference"' not in actions
+    carried = page.split('data-testid="statement-carried"')[1].split("</p>")[0]
+    assert "已结转至 2026-10-01 – 2026-10-31 的结算单" in carried
+    assert f'href="/settlement/settlements/{october.pk}/"' in carried and "打开该结算单" in carried
+    october_page = client.get(f"/settlement/settlements/{october.pk}/").content.decode()
+    assert 'data-testid="statement-carried"' not in october_page
     response = client.post(f"/settlement/settlements/{september.pk}/pay/", {"reference": "CMB-9"}, follow=True)
     assert [str(m) for m in response.context["messages"]] == [
         "该结算单低于最低付款额，已结转至 2026-10-01 – 2026-10-31 的结算单：随该结算单一并支付，不单独支付。"]

@@ -304,3 +304,40 @@ def test_completing_a_job_with_nothing_filled_in_names_the_missing_fields(client
     with tenant_scope(organization):
         job.refresh_from_db()
     assert job.status == "open"
+
+
+def test_the_dashboard_charts_each_currency_apart_with_the_current_month_to_date(client, finance, organization,
+                                                                                  statement):
+    """The monthly chart drew CNY, HKD and USD on one axis (twelve series, colours repeating), and the current
+    month's partial figures as if revenue had collapsed. The page now hands the script one chart per currency, the
+    main one (most paid orders) first, each with the four series over every month, the current month marked."""
+    import json
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+    with tenant_scope(organization):
+        store = statement.partner.stores.get()
+    today = timezone.localdate()
+    now_ = datetime(today.year, today.month, 1, 4, tzinfo=UTC)
+    paid_order(organization, store, "H1", "800.00", paid_at=now_, currency="HKD")
+    paid_order(organization, store, "U1", "120.50", paid_at=now_, currency="USD", fee="1.20")
+    paid_order(organization, store, "C2", "300.00", paid_at=now_)
+    client.force_login(finance)
+    response = client.get("/settlement/dashboard/")
+    page = response.content.decode()
+    data = json.loads(page.split('id="finance-months-data" type="application/json">')[1].split("</script>")[0])
+    assert data == json.loads(json.dumps(response.context["chart"]))
+    charts = data["currencies"]
+    assert [c["currency"] for c in charts] == ["CNY", "HKD", "USD"]  # CNY has two paid orders
+    this_month = today.isoformat()[:7]
+    for chart in charts:
+        assert [s["key"] for s in chart["datasets"]] == ["revenue", "refunds", "fees", "margin"]
+        assert [s["label"] for s in chart["datasets"]] == ["收入", "退款", "渠道手续费", "毛利"]
+        assert chart["months"][-1] == this_month and len(chart["months"]) == 6
+        assert chart["labels"][-1] == f"{this_month}（本月至今）"
+        assert chart["partial_index"] == 5
+    usd = {s["key"]: s["data"] for s in charts[2]["datasets"]}
+    assert usd["revenue"][-1] == "120.50" and usd["fees"][-1] == "1.20" and usd["margin"][-1] == "119.30"
+    assert usd["revenue"][:5] == ["0.00"] * 5  # nothing in USD before: no CNY figure leaks into it
+    assert 'data-currency="HKD"' in page.split('data-testid="months-currencies"')[1]
+    assert "800.00" in page.split('data-testid="months"')[1]  # the table stays

@@ -15,7 +15,9 @@ from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from settlement.models import Discrepancy, DiscrepancyAction, ReconciliationRun
 from settlement.reconciliation import errors
+from settlement.reconciliation.labels import discrepancy_subject
 from settlement.reconciliation.services import (
+    discrepancy_annotate,
     discrepancy_open_ticket,
     discrepancy_resolve,
     discrepancy_write_off,
@@ -25,7 +27,17 @@ from settlement.reconciliation.services import (
 )
 from settlement.reconciliation.web import MSG_NO_STATEMENT
 from tests.scrm.factories import OrganizationFactory
-from tests.settlement.recon import DAY, local, make_channel, make_order, make_statement, make_store, pay
+from tests.settlement.recon import (
+    DAY,
+    local,
+    make_channel,
+    make_order,
+    make_refund,
+    make_statement,
+    make_store,
+    pay,
+    refund_line,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +167,7 @@ def test_the_report_and_its_excel_with_formulas_neutralised(client, finance, org
     summary = [row for row in book.worksheets[0].iter_rows(values_only=True)]
     assert summary[2][1:] == (0, 0)  # matched: none
     values = [cell for row in book.worksheets[1].iter_rows(values_only=True) for cell in row]
-    assert "order:=cmd|'/c calc'!A1" in values and "'=cmd|'/c calc'!A1" in values
+    assert "订单 =cmd|'/c calc'!A1" in values and "'=cmd|'/c calc'!A1" in values
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
 
 
@@ -167,7 +179,7 @@ def test_the_excel_names_a_resolution_as_the_page_does(client, finance, organiza
 
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[1]
     rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
-    assert rows["order:W2"][11] == "尾差" and rows["order:W1"][11] in ("", None)
+    assert rows["订单 W2"][11] == "尾差" and rows["订单 W1"][11] in ("", None)
 
 
 def test_the_home_shows_a_tile_per_channel(client, finance, organization, channel, day_run):
@@ -421,3 +433,75 @@ def test_a_refused_run_redirects_so_a_reload_never_posts_again(client, finance, 
     assert f'name="period_end" value="{DAY - timedelta(days=2)}"' in html
     with tenant_scope(organization):
         assert not ReconciliationRun.objects.exists()
+
+
+def test_a_discrepancy_is_named_for_what_it_is_about_not_by_its_key(client, finance, organization, channel, store):
+    """The workbench's 差异对象 column, the discrepancy's page and the day's workbook showed the matching's internal
+    key ("order:W1", "dup:payment:D1:2"); they now read as finance names things, and the number filter still finds
+    them."""
+    make_order(store, "W1", "1000.00")
+    make_order(store, "D1", "20.00")
+    make_refund(make_order(store, "R0", "50.00"), "RF9", "50.00")
+    make_statement(channel, lines=[pay("W1", "800.00"), pay("D1", "20.00"), pay("D1", "20.00"),
+                                   pay("R0", "50.00"), refund_line("RF9", "R0", "40.00"),
+                                   pay("", "7.00", transaction_id="4200000001")])
+    reconciliation_run(channel=channel, period_start=DAY)
+    client.force_login(finance)
+    response = client.get("/settlement/discrepancies/?status=")
+    table = response.content.decode().split('data-testid="discrepancies"')[1].split("</table>")[0]
+    for shown in ("订单 W1", "重复支付 D1（第 2 笔）", "退款 RF9", "交易 4200000001"):
+        assert f">{shown}</a>" in table, shown
+    assert "order:" not in table and "dup:" not in table and "refund:" not in table and "txn:" not in table
+    response = client.get("/settlement/discrepancies/?status=&number=W1")
+    assert [row.record.key for row in response.context["table"].page.object_list] == ["order:W1"]
+    assert ">订单 W1</a>" in response.content.decode()
+    duplicate = by_key(organization, "dup:payment:D1:2")
+    page = client.get(f"/settlement/discrepancies/{duplicate.pk}/").content.decode()
+    assert page.count("差异 重复支付 D1（第 2 笔）") == 2  # the title and the heading
+    assert "dup:payment" not in page
+    book = load_workbook(io.BytesIO(client.get(
+        f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={DAY}").content))
+    about = [row[0] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
+    assert {"订单 W1", "重复支付 D1（第 2 笔）", "退款 RF9", "交易 4200000001"} <= set(about)
+    assert not any(str(value).startswith(("order:", "dup:", "refund:", "txn:")) for value in about)
+
+
+def test_every_shape_of_key_reads_in_chinese():
+    with translation.override("zh-hans"):
+        assert discrepancy_subject("order:E2026113000051") == "订单 E2026113000051"
+        assert discrepancy_subject("refund:RFE1") == "退款 RFE1"
+        assert discrepancy_subject("txn:4200") == "交易 4200"
+        assert discrepancy_subject("rtxn:CR7") == "渠道退款 CR7"
+        assert discrepancy_subject("line:12") == "对账单行 12"
+        assert discrepancy_subject("dup:payment:E2026120200067:2") == "重复支付 E2026120200067（第 2 笔）"
+        assert discrepancy_subject("dup:payment:txn:T9:3") == "重复支付 交易 T9（第 3 笔）"
+        assert discrepancy_subject("dup:refund:rtxn:CR7:2") == "重复退款 渠道退款 CR7（第 2 笔）"
+        assert discrepancy_subject("something-else") == "something-else"
+
+
+def test_the_day_workbook_disarms_full_width_and_tab_formulas_too(client, finance, organization, channel, store):
+    """The day's workbook disarmed only = + - @: an order number typed with a Chinese IME's full-width ＝ or a note
+    starting with a tab reached the cell as it was. It now uses the neutraliser every other export uses."""
+    make_order(store, '＝HYPERLINK("http://x")', "10.00")
+    make_statement(channel, lines=[pay('＝HYPERLINK("http://x")', "9.00"), pay("\t=1+1", "3.00")])
+    reconciliation_run(channel=channel, period_start=DAY)
+    discrepancy_annotate(discrepancy=by_key(organization, 'order:＝HYPERLINK("http://x")'), by=finance,
+                         note="＋86 138 0000 0000")
+    client.force_login(finance)
+    response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={DAY}")
+    book = load_workbook(io.BytesIO(response.content))
+    values = [cell for sheet in book.worksheets[1:] for row in sheet.iter_rows(values_only=True) for cell in row
+              if isinstance(cell, str)]
+    assert '\'＝HYPERLINK("http://x")' in values and "'＋86 138 0000 0000" in values and "'\t=1+1" in values
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")) for value in values)
+
+
+def test_the_pager_of_a_list_is_named_in_chinese(client, finance, day_run):
+    """Every list's pager (django-tables2's template) was announced as "Table navigation", in English, on Chinese
+    pages."""
+    client.force_login(finance)
+    html = client.get("/settlement/discrepancies/?status=&per_page=1").content.decode()
+    pager = html.split('data-testid="table-pager"')[1].split("</nav>")[0]
+    assert '<nav aria-label="表格分页" data-testid="table-pager"' in html
+    assert "page=2" in pager and "page=4" in pager  # the pages are still there, in the library's own markup
+    assert "Table navigation" not in html
