@@ -29,13 +29,11 @@ MAX_AGE_DAYS = 3650
 
 
 class DiscrepancyFilter(django_filters.FilterSet):
-    channel = django_filters.ModelChoiceFilter(label=_("Channel"), queryset=_channels,
-                                               widget=forms.Select(attrs={"class": "form-select"}))
+    channel = django_filters.ModelChoiceFilter(label=_("Channel"), queryset=_channels)
     kind = django_filters.ChoiceFilter(label=_("Class"), choices=MatchClass.choices[1:])
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Discrepancy.Status.choices,
                                          empty_label=_("Open and awaiting approval"), method="filter_status")
-    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores,
-                                             widget=forms.Select(attrs={"class": "form-select"}))
+    store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
     amount_min = django_filters.NumberFilter(label=_("Difference at least"), method="filter_amount")
     # Bounded: a day count past the calendar (99999999) made the cut-off date overflow (a 500).
     age_min = django_filters.NumberFilter(label=_("Older than (days)"), method="filter_age", min_value=0,

@@ -104,6 +104,14 @@ def test_the_workbench_opens_on_what_is_left_to_work(client, finance, organizati
     assert keys("/settlement/discrepancies/?status=resolved") == ["order:W2"]
 
 
+def test_the_workbench_filter_row_is_one_size(client, finance, day_run):
+    """Its channel and store drop-downs were full size beside the small controls of the rest of the row."""
+    client.force_login(finance)
+    form = client.get("/settlement/discrepancies/").context["filter"].form
+    for name in ("channel", "kind", "status", "store"):
+        assert 'class="form-select form-select-sm"' in str(form[name]), name
+
+
 def test_finance_resolves_with_a_reason_and_it_is_recorded(client, finance, organization, day_run):
     client.force_login(finance)
     d = by_key(organization, "order:W2")
