@@ -14,7 +14,7 @@ from scrm.platform.tenancy import tenant_scope
 from tests.tenancy import assert_isolated, tenant_pair
 from tickets.models import Queue, QueueMembership, TicketType
 from tickets.services import ticket_open
-from tickets.services.config import MSG_QUEUE_CODE_TAKEN, queue_save
+from tickets.services.config import MSG_QUEUE_CODE_TAKEN, MSG_QUEUE_MEMBER_INACTIVE, queue_save
 from tickets.views_settings import MSG_MEMBER_DEACTIVATED
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +196,26 @@ def test_a_member_who_was_deactivated_stays_listed_and_saving_the_form_keeps_the
     with tenant_scope(a.organization):
         assert list(QueueMembership.objects.filter(queue=queue).values_list("agent_id", flat=True)) == [agent.pk]
         assert SettingsChange.objects.get(subject="tickets.queue").detail["members_removed"] == []
+
+
+def test_the_service_itself_refuses_to_add_a_deactivated_agent_and_keeps_one_already_there():
+    """Only the form refused a deactivated agent: a script calling queue_save added them."""
+    a, _b = tenant_pair(_seed)
+    ops = a.users[Role.OPS_ADMIN]
+    gone, member = a.users[Role.SUPERVISOR], a.users[Role.AGENT]
+    _deactivate(gone)
+    _deactivate(member)
+    with tenant_scope(a.organization):
+        queue = Queue.objects.get()
+        agent, other = (AgentProfile.objects.get(user=user) for user in (member, gone))
+        with pytest.raises(ValidationError) as refused, translation.override("zh-hans"):
+            queue_save(organization=a.organization, by=ops, queue=queue, name="改名", code="after-sales",
+                       strategy="round_robin", auto_assign=True, members=[agent, other])
+        with translation.override("zh-hans"):
+            assert refused.value.message_dict["members"] == [str(MSG_QUEUE_MEMBER_INACTIVE % {"name": gone})]
+        queue.refresh_from_db()
+        assert queue.name != "改名" and not SettingsChange.objects.exists()
+        assert list(QueueMembership.objects.filter(queue=queue).values_list("agent_id", flat=True)) == [agent.pk]
+        queue_save(organization=a.organization, by=ops, queue=queue, name="改名", code="after-sales",
+                   strategy="round_robin", auto_assign=True, members=[agent])  # already a member: kept
+        assert list(QueueMembership.objects.filter(queue=queue).values_list("agent_id", flat=True)) == [agent.pk]

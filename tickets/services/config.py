@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy
 
-from scrm.models import SettingsChange
+from scrm.models import AgentProfile, SettingsChange
 from scrm.platform.audit import settings_change_record, settings_object_delete
 from scrm.platform.tenancy import tenant_scope
 from tickets.models import CannedResponse, Queue, QueueMembership, RoutingRule, TicketType
@@ -97,6 +97,7 @@ def ticket_type_save(*, organization, by, name, code, default_queue=None, defaul
 
 
 MSG_QUEUE_CODE_TAKEN = gettext_lazy("A queue already has the code “%(code)s”.")
+MSG_QUEUE_MEMBER_INACTIVE = gettext_lazy("%(name)s can no longer sign in, so cannot join a queue.")
 
 
 @transaction.atomic
@@ -122,6 +123,11 @@ def queue_save(*, organization, by, name, code, team=None, strategy, auto_assign
             ("regions", regions), ("ticket_types", ticket_types), ("required_skills", required_skills))}
         wanted = {agent.pk for agent in members}
         current = set(QueueMembership.objects.filter(queue=queue).values_list("agent_id", flat=True))
+        # A deactivated agent stays a member until removed, but joins no queue (whoever calls: the form, a script).
+        inactive = (AgentProfile.objects.filter(pk__in=wanted - current, user__is_active=False)
+                    .select_related("user").order_by("pk").first())
+        if inactive is not None:
+            raise ValidationError({"members": MSG_QUEUE_MEMBER_INACTIVE % {"name": inactive.user}})
         QueueMembership.objects.filter(queue=queue, agent_id__in=current - wanted).delete()
         QueueMembership.objects.bulk_create([QueueMembership(organization=organization, queue=queue, agent_id=pk)
                                              for pk in sorted(wanted - current)])
