@@ -32,6 +32,7 @@ from forms_builder.errors import (
 )
 from forms_builder.models import Form, FormSubmission
 from forms_builder.ratelimit import submit_allowed
+from forms_builder.schema import FieldType
 from forms_builder.selectors import (
     public_form,
     public_organization,
@@ -95,11 +96,13 @@ def sections_for_display(schema, bound):
 def style_widgets(form):
     """Bootstrap classes on the widgets of a schema form (the engine knows no CSS). Beyond `bootstrap`: the page
     draws a choice or rating field option by option (`choice.tag` in _field.html), so each option's box carries
-    the class its .form-check expects."""
+    the class its .form-check expects; a rating's boxes are hidden behind their star buttons (Bootstrap's
+    .btn-check), so a phone shows five buttons, not five stray circles beside them."""
     bootstrap(form)
-    for field in form.fields.values():
+    ratings = {spec["key"] for spec in getattr(form, "schema_fields", ()) if spec["type"] == FieldType.RATING}
+    for key, field in form.fields.items():
         if isinstance(field.widget, forms.RadioSelect):  # and CheckboxSelectMultiple, a RadioSelect
-            field.widget.attrs.setdefault("class", "form-check-input")
+            field.widget.attrs.setdefault("class", "btn-check" if key in ratings else "form-check-input")
     return form
 
 

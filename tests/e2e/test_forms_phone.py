@@ -1,0 +1,94 @@
+"""The public form as a customer meets it: on a phone, inside WeChat's browser, tapping with a thumb. Each test is
+something a customer would report: a page that scrolls sideways, a button too small to hit, a second ticket from a
+second tap, a photo silently dropped, an error they cannot see."""
+
+import pytest
+from playwright.sync_api import expect
+
+from forms_builder.models import FormSubmission
+from scrm.platform.tenancy import tenant_scope
+from tests.forms_builder.factories import published_form
+
+pytestmark = pytest.mark.e2e
+
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 12; M2012K11AC) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
+             "Chrome/86.0.4240.99 XWEB/4365 MMWEBSDK/20221012 Mobile Safari/537.36 MicroMessenger/8.0.30.2260 "
+             "WeChat/arm64 Weixin NetType/WIFI Language/zh_CN")
+MIN_TAP_PX = 40
+
+SURVEY = {"sections": [{"key": "s", "fields": [
+    {"key": "rating", "type": "rating", "label": "整体满意度", "required": True},
+    {"key": "why", "type": "multi_choice", "label": "哪些方面可以改进？",
+     "options": [{"value": "speed", "label": "响应速度"}, {"value": "skill", "label": "工程师技术"},
+                 {"value": "price", "label": "收费"}]},
+    {"key": "agree", "type": "agreement", "label": "我同意回访", "required": True},
+]}]}
+
+
+def phone_page(browser, live_server, width=375):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 667},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
+                                  user_agent=WECHAT_UA, timezone_id="Asia/Shanghai")
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+def _submissions(organization):
+    with tenant_scope(organization):
+        return FormSubmission.objects.count()
+
+
+@pytest.fixture
+def survey(organization):
+    with tenant_scope(organization):
+        return published_form(organization, slug="survey", purpose="survey", schema=SURVEY, name="满意度调查")
+
+
+def test_the_rating_stars_fit_a_320px_phone_as_five_big_buttons(browser, live_server, organization, survey):
+    page = phone_page(browser, live_server, width=320)
+    try:
+        page.goto("/f/acme/survey/")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        stars = page.locator("[data-testid=field-rating] label.btn")
+        expect(stars).to_have_count(5)
+        tops = set()
+        for n in range(5):
+            box = stars.nth(n).bounding_box()
+            assert box["height"] >= MIN_TAP_PX and box["width"] >= MIN_TAP_PX
+            assert box["x"] + box["width"] <= 320
+            tops.add(round(box["y"]))
+        assert len(tops) == 1  # one row of five, not four and a stray one
+        # Only the buttons show: no bare radio circle beside each of them.
+        assert page.locator("input[name=rating]").evaluate_all("""radios => radios.every(radio => {
+            const r = radio.getBoundingClientRect();
+            return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) !== radio;
+        })""")
+        stars.nth(3).tap()
+        expect(page.locator("input[name=rating][value='4']")).to_be_checked()
+    finally:
+        page.context.close()
+
+
+def test_every_box_and_option_row_is_big_enough_for_a_thumb(browser, live_server, organization, survey):
+    with tenant_scope(organization):
+        published_form(organization)  # the repair form: text, mobile, dropdown, money, file
+    page = phone_page(browser, live_server)
+    try:
+        for path in ("/f/acme/repair/", "/f/acme/survey/"):
+            page.goto(path)
+            page.click("[data-testid=rating-rating-2]") if "survey" in path else None
+            small = page.evaluate("""min => Array.from(document.querySelectorAll(
+                    '#public-form input:not([type=hidden]):not([type=radio]):not([type=checkbox]), '
+                    + '#public-form select, #public-form textarea, #public-form .form-check'))
+                .filter(e => e.offsetParent !== null && !e.closest('.visually-hidden'))
+                .filter(e => e.getBoundingClientRect().height < min)
+                .map(e => (e.name || e.textContent.trim()) + ' ' + Math.round(e.getBoundingClientRect().height))""",
+                                  MIN_TAP_PX)
+            assert small == [], path
+        # A tap anywhere on an option's row, not only on its small box, ticks it.
+        row = page.locator("[data-testid=field-why] .form-check").first
+        box = row.bounding_box()
+        page.touchscreen.tap(box["x"] + box["width"] - 10, box["y"] + box["height"] / 2)
+        expect(page.locator("input[name=why][value=speed]")).to_be_checked()
+    finally:
+        page.context.close()
