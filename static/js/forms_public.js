@@ -163,6 +163,28 @@
       attach(box, JSON.parse(data.textContent));
     });
   }
+  // The public page's form is sent once: a second tap while the first is on its way (a slow 4G upload of a photo,
+  // a thumb that taps twice) would otherwise send it again and open a second ticket. The button says it is busy;
+  // coming back to the page (the back button, WeChat's cache) makes it usable again.
+  function sendOnce(form) {
+    var button = form.querySelector("[type=submit]");
+    var label = button ? button.textContent : "";
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }
+      if (form.getAttribute("data-sending")) { event.preventDefault(); return; }
+      form.setAttribute("data-sending", "1");
+      if (button) {
+        button.disabled = true;
+        button.textContent = button.getAttribute("data-busy-label") || label;
+      }
+    });
+    window.addEventListener("pageshow", function () {
+      form.removeAttribute("data-sending");
+      if (button) { button.disabled = false; button.textContent = label; }
+    });
+  }
+  document.querySelectorAll("form[data-send-once]").forEach(sendOnce);
+
   window.scrmFormLogic = attach;
   window.scrmFormLogicHolds = holds;  // for the tests that run the server's cases through the browser
   scan();

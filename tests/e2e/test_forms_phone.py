@@ -92,3 +92,29 @@ def test_every_box_and_option_row_is_big_enough_for_a_thumb(browser, live_server
         expect(page.locator("input[name=why][value=speed]")).to_be_checked()
     finally:
         page.context.close()
+
+
+def test_two_quick_taps_on_submit_send_the_form_once(browser, live_server, organization, survey):
+    page = phone_page(browser, live_server)
+    try:
+        page.goto("/f/acme/survey/")
+        page.click("[data-testid=rating-rating-5]")
+        page.click("[data-testid=field-agree] label")
+        # Count the submissions that really leave the page: a listener on window runs after the page's own.
+        sent = page.evaluate("""() => {
+            let sent = 0;
+            window.addEventListener("submit", event => { if (!event.defaultPrevented) { sent += 1; } });
+            const button = document.querySelector("[data-testid=form-submit]");
+            button.click();
+            button.click();
+            return sent;
+        }""")
+        assert sent == 1
+        page.wait_for_url("**/thanks/")
+        expect(page.locator("[data-testid=form-thanks]")).to_be_visible()
+        assert _submissions(organization) == 1
+        # Back from the thanks page, the button works again.
+        page.go_back()
+        expect(page.locator("[data-testid=form-submit]")).to_be_enabled()
+    finally:
+        page.context.close()
