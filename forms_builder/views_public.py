@@ -26,6 +26,7 @@ from forms_builder.engine import build_form, initial_values, logic_rules, region
 from forms_builder.errors import (
     MSG_CAPTCHA_WRONG,
     MSG_EDIT_CLOSED,
+    MSG_FILE_AGAIN,
     MSG_FORM_CLOSED,
     MSG_RATE_LIMITED,
     FormError,
@@ -83,11 +84,14 @@ def identity_customer(form, token):
     return customer
 
 
-def sections_for_display(schema, bound):
-    """[{"title", "fields": [{"spec", "field" (bound field or None for an info block)}]}] for the templates."""
+def sections_for_display(schema, bound, notes=None):
+    """[{"title", "fields": [{"spec", "field" (bound field or None for an info block), "note"}]}] for the
+    templates; `notes`: {field key: a line shown under that field}."""
+    notes = notes or {}
     sections = []
     for section in schema["sections"]:
-        fields = [{"spec": spec, "field": bound[spec["key"]] if spec["key"] in bound.fields else None}
+        fields = [{"spec": spec, "field": bound[spec["key"]] if spec["key"] in bound.fields else None,
+                   "note": notes.get(spec["key"], "")}
                   for spec in section["fields"]]
         sections.append({"title": section.get("title", ""), "fields": fields})
     return sections
@@ -104,6 +108,16 @@ def style_widgets(form):
         if isinstance(field.widget, forms.RadioSelect):  # and CheckboxSelectMultiple, a RadioSelect
             field.widget.attrs.setdefault("class", "btn-check" if key in ratings else "form-check-input")
     return form
+
+
+def files_to_choose_again(bound, files):
+    """{field key: message} for each file the customer sent with a page that was refused for another answer: the
+    page comes back with its file boxes empty (a browser cannot be handed a file), so each says so beside it
+    rather than the photo going missing from the next send."""
+    if not files:
+        return {}
+    return {key: MSG_FILE_AGAIN % {"name": files[key].name} for key in files
+            if key in bound.fields and key not in bound.errors}
 
 
 def with_problems(bound, problems):
@@ -126,15 +140,15 @@ class PublicFormView(View):
         return organization
 
     def _render(self, request, organization, form, bound, *, regions, error="", status=200, identity="",
-                captcha=None, customer=None):
+                captcha=None, customer=None, files=None):
         version = form.current_version
         for key, hint in customer_hints(version.schema, customer).items():
             if key in bound.fields:
                 bound.fields[key].widget.attrs["placeholder"] = hint
         context = {
             "organization": organization, "form": form, "version": version, "bound": style_widgets(bound),
-            "sections": sections_for_display(version.schema, bound), "logic": logic_rules(version.schema),
-            "regions": region_tree(version.schema, regions),
+            "sections": sections_for_display(version.schema, bound, files_to_choose_again(bound, files)),
+            "logic": logic_rules(version.schema), "regions": region_tree(version.schema, regions),
             "error": error, "honeypot": HONEYPOT, "submit_label": version.schema.get("submit_label", ""),
             "identity_field": IDENTITY_FIELD, "identity": identity,
             "captcha": (captcha or CaptchaForm()) if form.captcha else None,
@@ -176,14 +190,14 @@ class PublicFormView(View):
             identity = token if customer else ""
             if not submit_allowed(form_id=form.pk, client=client_ip(request)):
                 return self._render(request, organization, form, bound, regions=regions, error=MSG_RATE_LIMITED,
-                                    status=429, identity=identity, customer=customer)
+                                    status=429, identity=identity, customer=customer, files=request.FILES)
             if form.captcha:
                 captcha = CaptchaForm(request.POST)
                 if not captcha.is_valid():
                     # A new picture: the one answered is used up, right or wrong.
                     return self._render(request, organization, form, bound, regions=regions,
                                         error=MSG_CAPTCHA_WRONG, status=400, identity=identity,
-                                        captcha=CaptchaForm(), customer=customer)
+                                        captcha=CaptchaForm(), customer=customer, files=request.FILES)
             try:
                 submission = form_submit(
                     form=form, data=request.POST, files=request.FILES, source=FormSubmission.Source.PUBLIC,
@@ -195,7 +209,7 @@ class PublicFormView(View):
                                                       "closed": MSG_FORM_CLOSED}, status=410)
                 bound.is_valid()  # the same engine: shows each problem beside its field
                 return self._render(request, organization, form, bound, regions=regions, error=str(exc),
-                                    status=400, identity=identity, customer=customer)
+                                    status=400, identity=identity, customer=customer, files=request.FILES)
             thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
             if form.edit_days:
                 thanks += f"?edit={edit_token(submission)}"
@@ -244,12 +258,13 @@ class PublicSubmissionEditView(View):
             self.organization, self.form, self.submission = organization, form, submission
             return super().dispatch(request, org=org, slug=slug, token=token)
 
-    def _page(self, request, bound, *, error="", status=200):
+    def _page(self, request, bound, *, error="", status=200, files=None):
         submission = self.submission
         schema = submission.version.schema
         context = {
             "organization": self.organization, "form": self.form, "version": submission.version,
-            "bound": style_widgets(bound), "sections": sections_for_display(schema, bound),
+            "bound": style_widgets(bound),
+            "sections": sections_for_display(schema, bound, files_to_choose_again(bound, files)),
             "logic": logic_rules(schema), "error": error, "honeypot": HONEYPOT, "submit_label": "", "editing": True,
             "edit_until": edit_deadline(submission, self.form),
         }
@@ -272,6 +287,6 @@ class PublicSubmissionEditView(View):
             bound = build_form(submission.version.schema, data=request.POST, files=request.FILES,
                                initial=submission.data, regions=region_choices_for(submission.version.schema))
             bound.is_valid()
-            return self._page(request, bound, error=str(exc), status=400)
+            return self._page(request, bound, error=str(exc), status=400, files=request.FILES)
         thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
         return redirect(f"{thanks}?edited=1&edit={token}")

@@ -118,3 +118,34 @@ def test_two_quick_taps_on_submit_send_the_form_once(browser, live_server, organ
         expect(page.locator("[data-testid=form-submit]")).to_be_enabled()
     finally:
         page.context.close()
+
+
+def test_a_photo_sent_with_a_refused_page_is_asked_for_again_beside_its_box(browser, live_server, organization,
+                                                                            tmp_path):
+    with tenant_scope(organization):
+        published_form(organization)
+    photo = tmp_path / "漏水.jpg"
+    photo.write_bytes(b"\xff\xd8\xff" + b"\0" * 2000)
+    page = phone_page(browser, live_server)
+    try:
+        page.goto("/f/acme/repair/")
+        page.fill("input[name=name]", "张三")
+        page.fill("input[name=mobile]", "1234")  # a mistake
+        page.select_option("select[name=problem]", "install")
+        page.set_input_files("input[name=photo]", str(photo))
+        page.click("[data-testid=form-submit]")
+        expect(page.locator("[data-testid=error-mobile]")).to_be_visible()
+        note = page.locator("[data-testid=field-photo] [data-testid=note-photo]")
+        expect(note).to_be_visible()
+        expect(note).to_contain_text("漏水.jpg")
+        assert _submissions(organization) == 0
+
+        page.fill("input[name=mobile]", "13812345678")
+        page.set_input_files("input[name=photo]", str(photo))
+        page.click("[data-testid=form-submit]")
+        page.wait_for_url("**/thanks/")
+    finally:
+        page.context.close()
+    with tenant_scope(organization):
+        submission = FormSubmission.objects.get()
+        assert submission.data["photo"]["name"] == "漏水.jpg"
