@@ -185,6 +185,16 @@
   }
   document.querySelectorAll("form[data-send-once]").forEach(sendOnce);
 
+  // A refused page opens on its first problem, not at the top: on a phone the field may be screens below the
+  // notice that says something needs changing.
+  function showFirstProblem(form) {
+    var problem = form.querySelector(".invalid-feedback, [data-testid^='note-']");
+    var box = problem && (problem.closest("[data-field]") || problem);
+    if (!box) { return; }
+    try { box.scrollIntoView({block: "center", behavior: "instant"}); } catch (e) { box.scrollIntoView(); }
+  }
+  document.querySelectorAll("form[data-send-once]").forEach(showFirstProblem);
+
   window.scrmFormLogic = attach;
   window.scrmFormLogicHolds = holds;  // for the tests that run the server's cases through the browser
   scan();

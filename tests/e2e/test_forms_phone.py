@@ -149,3 +149,24 @@ def test_a_photo_sent_with_a_refused_page_is_asked_for_again_beside_its_box(brow
     with tenant_scope(organization):
         submission = FormSubmission.objects.get()
         assert submission.data["photo"]["name"] == "漏水.jpg"
+
+
+def test_a_refused_page_opens_on_the_field_to_fix_not_at_the_top(browser, live_server, organization, tmp_path):
+    with tenant_scope(organization):
+        published_form(organization)
+    wrong = tmp_path / "说明.txt"
+    wrong.write_text("不是照片")
+    page = phone_page(browser, live_server)
+    try:
+        page.goto("/f/acme/repair/")
+        page.fill("input[name=name]", "张三")
+        page.fill("input[name=mobile]", "13812345678")
+        page.select_option("select[name=problem]", "install")
+        page.set_input_files("input[name=photo]", str(wrong))  # the last field: screens below the top
+        page.click("[data-testid=form-submit]")
+        error = page.locator("[data-testid=error-photo]")
+        expect(error).to_be_visible()
+        expect(error).to_be_in_viewport(ratio=1)
+        assert _submissions(organization) == 0
+    finally:
+        page.context.close()
