@@ -185,6 +185,31 @@
   }
   document.querySelectorAll("form[data-send-once]").forEach(sendOnce);
 
+  // A file over the field's size is refused as soon as it is chosen, beside its box (the server refuses it too, but
+  // only after a phone has spent minutes uploading it).
+  function checkSizes(form) {
+    form.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var box = input.closest("[data-field]");
+        var key = box ? box.getAttribute("data-field") : input.name;
+        var shown = box && box.querySelector("[data-too-large-for]");
+        if (shown) { shown.remove(); }
+        var max = Number(input.getAttribute("data-max-bytes"));
+        var big = Array.prototype.some.call(input.files || [], function (f) { return f.size > max; });
+        if (!big) { return; }
+        input.value = "";
+        var message = document.createElement("div");
+        message.className = "invalid-feedback d-block";
+        message.setAttribute("data-too-large-for", key);
+        message.setAttribute("data-testid", "error-" + key);
+        message.setAttribute("role", "alert");
+        message.textContent = input.getAttribute("data-too-large");
+        input.insertAdjacentElement("afterend", message);
+      });
+    });
+  }
+  document.querySelectorAll("form[data-send-once]").forEach(checkSizes);
+
   // A refused page opens on its first problem, not at the top: on a phone the field may be screens below the
   // notice that says something needs changing.
   function showFirstProblem(form) {

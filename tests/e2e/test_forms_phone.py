@@ -170,3 +170,29 @@ def test_a_refused_page_opens_on_the_field_to_fix_not_at_the_top(browser, live_s
         assert _submissions(organization) == 0
     finally:
         page.context.close()
+
+
+def test_a_photo_over_the_size_is_refused_when_chosen_not_after_uploading_it(browser, live_server, organization,
+                                                                            tmp_path):
+    with tenant_scope(organization):
+        published_form(organization)  # 照片: at most 1 MB
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + b"\0" * (2 * 1024 * 1024))
+    page = phone_page(browser, live_server)
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    try:
+        page.goto("/f/acme/repair/")
+        page.set_input_files("input[name=photo]", str(big))
+        error = page.locator("[data-testid=field-photo] [data-testid=error-photo]")
+        expect(error).to_be_visible()
+        expect(error).to_contain_text("1 MB")
+        assert page.locator("input[name=photo]").evaluate("input => input.files.length") == 0
+        assert posts == [] and _submissions(organization) == 0
+        # A photo that fits takes the message away.
+        small = tmp_path / "small.jpg"
+        small.write_bytes(b"\xff\xd8\xff" + b"\0" * 2000)
+        page.set_input_files("input[name=photo]", str(small))
+        expect(error).to_have_count(0)
+    finally:
+        page.context.close()
