@@ -196,3 +196,25 @@ def test_a_photo_over_the_size_is_refused_when_chosen_not_after_uploading_it(bro
         expect(error).to_have_count(0)
     finally:
         page.context.close()
+
+
+def test_the_public_pages_load_none_of_the_staff_apps_scripts(browser, live_server, organization, survey):
+    page = phone_page(browser, live_server)
+    loaded = []
+    page.on("requestfinished", lambda request: loaded.append(
+        (request.resource_type, request.url, request.sizes()["responseBodySize"])))
+    try:
+        for path, done in (("/f/acme/survey/", "[data-testid=form-submit]"),
+                           ("/f/acme/survey/thanks/", "[data-testid=form-thanks]")):
+            loaded.clear()
+            page.goto(path)
+            expect(page.locator(done)).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            scripts = [url for kind, url, _size in loaded if kind == "script"]
+            assert not any("htmx" in url or "bootstrap.bundle" in url for url in scripts), scripts
+            assert sum(size for kind, _url, size in loaded if kind == "script") < 20_000, path
+            assert not any("bootstrap-icons" in url for _kind, url, _size in loaded), path
+            assert not any(kind == "font" for kind, _url, _size in loaded), path
+        expect(page.locator("[data-testid=thanks-check]")).to_be_visible()
+    finally:
+        page.context.close()
