@@ -123,6 +123,7 @@ def django_field(field, *, regions=()):
         kwargs.setdefault("max_length", 500)
         if field.get("bind") == MOBILE_BINDING:
             validators.append(_mobile_validator(field["label"]))  # kept as typed; the profile stores it normalised
+            attrs.update({"inputmode": "tel", "autocomplete": "tel"})  # a phone opens its number pad, as for mobile
         return forms.CharField(widget=forms.TextInput(attrs=attrs), validators=validators, **kwargs, **common)
     if kind == FieldType.TEXTAREA:
         kwargs, validators = _text_kwargs(field)

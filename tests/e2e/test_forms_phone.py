@@ -218,3 +218,20 @@ def test_the_public_pages_load_none_of_the_staff_apps_scripts(browser, live_serv
         expect(page.locator("[data-testid=thanks-check]")).to_be_visible()
     finally:
         page.context.close()
+
+
+def test_a_text_field_that_takes_the_customers_mobile_opens_the_number_pad(browser, live_server, organization):
+    schema = {"sections": [{"key": "s", "fields": [
+        {"key": "phone", "type": "text", "label": "联系电话", "bind": "customer.mobile", "required": True},
+        {"key": "name", "type": "text", "label": "姓名"}]}]}
+    with tenant_scope(organization):
+        published_form(organization, slug="callback", schema=schema)
+    page = phone_page(browser, live_server)
+    try:
+        page.goto("/f/acme/callback/")
+        phone = page.locator("input[name=phone]")
+        expect(phone).to_have_attribute("inputmode", "tel")
+        expect(phone).to_have_attribute("autocomplete", "tel")
+        assert page.locator("input[name=name]").get_attribute("inputmode") is None  # a name keeps the letters
+    finally:
+        page.context.close()
