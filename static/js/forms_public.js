@@ -210,6 +210,29 @@
   }
   document.querySelectorAll("form[data-send-once]").forEach(checkSizes);
 
+  // A captcha picture that cannot be read is swapped for another (django-simple-captcha's refresh answers a new key
+  // and its picture); what was typed for the old one is cleared.
+  function captchaRefresh(form) {
+    var button = form.querySelector("[data-captcha-refresh]");
+    if (!button || !window.fetch) { return; }
+    button.addEventListener("click", function () {
+      var box = button.closest("section") || form;
+      fetch(button.getAttribute("data-captcha-refresh"), {headers: {"X-Requested-With": "XMLHttpRequest"},
+                                                          credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (fresh) {
+          if (!fresh) { return; }
+          var image = box.querySelector("img.captcha");
+          var key = box.querySelector("input[type=hidden][name$='captcha_0']");
+          var typed = box.querySelector("input[type=text][name$='captcha_1']");
+          if (image) { image.src = fresh.image_url; }
+          if (key) { key.value = fresh.key; }
+          if (typed) { typed.value = ""; typed.focus(); }
+        });
+    });
+  }
+  document.querySelectorAll("form[data-send-once]").forEach(captchaRefresh);
+
   // A refused page opens on its first problem, not at the top: on a phone the field may be screens below the
   // notice that says something needs changing.
   function showFirstProblem(form) {

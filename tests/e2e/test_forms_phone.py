@@ -3,9 +3,11 @@ something a customer would report: a page that scrolls sideways, a button too sm
 second tap, a photo silently dropped, an error they cannot see."""
 
 import pytest
+from captcha.models import CaptchaStore
 from playwright.sync_api import expect
 
 from forms_builder.models import FormSubmission
+from forms_builder.services import form_settings_save
 from scrm.platform.tenancy import tenant_scope
 from tests.forms_builder.factories import published_form
 
@@ -235,3 +237,34 @@ def test_a_text_field_that_takes_the_customers_mobile_opens_the_number_pad(brows
         assert page.locator("input[name=name]").get_attribute("inputmode") is None  # a name keeps the letters
     finally:
         page.context.close()
+
+
+def test_a_captcha_picture_is_big_enough_to_read_and_can_be_swapped_for_another(browser, live_server, organization):
+    schema = {"sections": [{"key": "s", "fields": [{"key": "name", "type": "text", "label": "姓名", "required": True}]}]}
+    with tenant_scope(organization):
+        form = published_form(organization, slug="callback", schema=schema)
+        form_settings_save(form=form, edit_days=0, captcha=True, webhook_url="")
+    page = phone_page(browser, live_server, width=320)
+    try:
+        page.goto("/f/acme/callback/")
+        picture = page.locator("[data-testid=form-captcha] img.captcha")
+        expect(picture).to_be_visible()
+        assert picture.bounding_box()["height"] >= 48
+        key = page.locator("input[name='_captcha-captcha_0']")
+        first_key, first_src = key.input_value(), picture.get_attribute("src")
+
+        refresh = page.locator("[data-testid=captcha-refresh]")
+        assert refresh.bounding_box()["height"] >= MIN_TAP_PX
+        refresh.tap()
+        expect(key).not_to_have_value(first_key)
+        expect(picture).not_to_have_attribute("src", first_src)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+        # The new picture's answer is the one that counts.
+        page.fill("input[name=name]", "张三")
+        page.fill("input[name='_captcha-captcha_1']", CaptchaStore.objects.get(hashkey=key.input_value()).response)
+        page.click("[data-testid=form-submit]")
+        page.wait_for_url("**/thanks/")
+    finally:
+        page.context.close()
+    assert _submissions(organization) == 1
