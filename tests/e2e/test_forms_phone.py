@@ -268,3 +268,13 @@ def test_a_captcha_picture_is_big_enough_to_read_and_can_be_swapped_for_another(
     finally:
         page.context.close()
     assert _submissions(organization) == 1
+
+
+def test_wechats_title_bar_names_the_company_not_our_product(browser, live_server, organization, survey):
+    page = phone_page(browser, live_server)
+    try:
+        for path in ("/f/acme/survey/", "/f/acme/survey/thanks/"):
+            page.goto(path)
+            expect(page).to_have_title("满意度调查 · 艾克美电器")
+    finally:
+        page.context.close()
