@@ -28,6 +28,7 @@ from forms_builder.errors import (
     MSG_EDIT_CLOSED,
     MSG_FILE_AGAIN,
     MSG_FORM_CLOSED,
+    MSG_FORM_PAUSED,
     MSG_RATE_LIMITED,
     FormError,
 )
@@ -39,6 +40,7 @@ from forms_builder.selectors import (
     public_organization,
     region_choices_for,
     submission_for_edit,
+    suspended_organization,
 )
 from forms_builder.services import form_submit, submission_edit
 from forms_builder.tokens import (
@@ -131,13 +133,45 @@ def with_problems(bound, problems):
     return bound
 
 
-@method_decorator(never_cache, name="dispatch")
-class PublicFormView(View):
-    def _load(self, org, slug):
-        organization = public_organization(org)
-        if organization is None:
-            raise Http404
+class FormPaused(Exception):
+    """The form's organization is suspended: the page says the form takes no answers for now (and stores nothing)."""
+
+    def __init__(self, organization, form):
+        super().__init__(form.name)
+        self.organization, self.form = organization, form
+
+
+def load_organization(org, slug):
+    """The organization of a public form's address, open for answers; FormPaused when the platform has suspended
+    it (and the form exists); Http404 otherwise."""
+    organization = public_organization(org)
+    if organization is not None:
         return organization
+    suspended = suspended_organization(org)
+    if suspended is not None:
+        with tenant_scope(suspended):
+            form = public_form(slug)
+        if form is not None:
+            raise FormPaused(suspended, form)
+    raise Http404
+
+
+class PausedAware:
+    """A public form view that answers a suspended organization's form with a page saying so (HTTP 503: it may
+    come back), whatever the method; nothing is read from the request or stored."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except FormPaused as paused:
+            return render(request, TEMPLATE, {"organization": paused.organization, "form": paused.form,
+                                              "closed": MSG_FORM_PAUSED}, status=503)
+
+
+@method_decorator(never_cache, name="dispatch")
+class PublicFormView(PausedAware, View):
+    def _load(self, org, slug):
+        return load_organization(org, slug)
 
     def _render(self, request, organization, form, bound, *, regions, error="", status=200, identity="",
                 captcha=None, customer=None, files=None):
@@ -217,11 +251,9 @@ class PublicFormView(View):
 
 
 @method_decorator(never_cache, name="dispatch")
-class PublicFormThanksView(View):
+class PublicFormThanksView(PausedAware, View):
     def get(self, request, org, slug):
-        organization = public_organization(org)
-        if organization is None:
-            raise Http404
+        organization = load_organization(org, slug)
         with tenant_scope(organization):
             form = public_form(slug)
             if form is None or form.current_version_id is None:
@@ -244,9 +276,11 @@ class PublicSubmissionEditView(View):
     validates it. A link that no longer works says so, and changes nothing."""
 
     def dispatch(self, request, org, slug, token):
-        organization = public_organization(org)
-        if organization is None:
-            raise Http404
+        try:
+            organization = load_organization(org, slug)
+        except FormPaused as paused:
+            return render(request, TEMPLATE, {"organization": paused.organization, "form": paused.form,
+                                              "closed": MSG_FORM_PAUSED}, status=503)
         with tenant_scope(organization):
             form = public_form(slug)
             if form is None:

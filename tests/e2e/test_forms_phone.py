@@ -6,9 +6,11 @@ import pytest
 from captcha.models import CaptchaStore
 from playwright.sync_api import expect
 
+from forms_builder.errors import MSG_FORM_PAUSED
 from forms_builder.models import FormSubmission
 from forms_builder.services import form_settings_save
-from scrm.platform.tenancy import tenant_scope
+from scrm.models import Organization
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.forms_builder.factories import published_form
 
 pytestmark = pytest.mark.e2e
@@ -240,7 +242,8 @@ def test_a_text_field_that_takes_the_customers_mobile_opens_the_number_pad(brows
 
 
 def test_a_captcha_picture_is_big_enough_to_read_and_can_be_swapped_for_another(browser, live_server, organization):
-    schema = {"sections": [{"key": "s", "fields": [{"key": "name", "type": "text", "label": "姓名", "required": True}]}]}
+    schema = {"sections": [{"key": "s", "fields": [
+        {"key": "name", "type": "text", "label": "姓名", "required": True}]}]}
     with tenant_scope(organization):
         form = published_form(organization, slug="callback", schema=schema)
         form_settings_save(form=form, edit_days=0, captcha=True, webhook_url="")
@@ -276,5 +279,32 @@ def test_wechats_title_bar_names_the_company_not_our_product(browser, live_serve
         for path in ("/f/acme/survey/", "/f/acme/survey/thanks/"):
             page.goto(path)
             expect(page).to_have_title("满意度调查 · 艾克美电器")
+    finally:
+        page.context.close()
+
+
+def test_a_suspended_companys_form_says_it_takes_no_answers_for_now(browser, live_server, organization, survey):
+    page = phone_page(browser, live_server, width=320)
+    try:
+        # Opened before the platform suspends the company, sent after: refused, nothing stored, and said why.
+        page.goto("/f/acme/survey/")
+        page.click("[data-testid=rating-rating-5]")
+        page.click("[data-testid=field-agree] label")
+        with platform_scope():
+            Organization.objects.filter(pk=organization.pk).update(is_active=False)
+        with page.expect_navigation() as sent:
+            page.click("[data-testid=form-submit]")
+        assert sent.value.status == 503
+        expect(page.locator("[data-testid=form-closed]")).to_have_text(str(MSG_FORM_PAUSED))
+        assert _submissions(organization) == 0
+
+        response = page.goto("/f/acme/survey/")
+        assert response.status == 503
+        expect(page.locator("[data-testid=form-closed]")).to_have_text(str(MSG_FORM_PAUSED))
+        expect(page.locator("[data-testid=form-title]")).to_have_text("满意度调查")
+        expect(page.locator("[data-testid=public-form]")).to_have_count(0)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        # A form the company never had is still not found.
+        assert page.goto("/f/acme/nothing-here/").status == 404
     finally:
         page.context.close()
