@@ -123,6 +123,7 @@ def django_field(field, *, regions=()):
         kwargs.setdefault("max_length", 500)
         if field.get("bind") == MOBILE_BINDING:
             validators.append(_mobile_validator(field["label"]))  # kept as typed; the profile stores it normalised
+            attrs.update({"inputmode": "tel", "autocomplete": "tel"})  # a phone opens its number pad, as for mobile
         return forms.CharField(widget=forms.TextInput(attrs=attrs), validators=validators, **kwargs, **common)
     if kind == FieldType.TEXTAREA:
         kwargs, validators = _text_kwargs(field)
@@ -164,8 +165,12 @@ def django_field(field, *, regions=()):
         return forms.BooleanField(**common)
     if kind == FieldType.FILE:
         types = field.get("file_types") or DEFAULT_FILE_TYPES
-        return SchemaFileField(file_types=types, max_size_mb=field.get("max_size_mb") or DEFAULT_FILE_SIZE_MB,
-                               widget=forms.ClearableFileInput(attrs={"accept": ",".join(types)}), **common)
+        file_field = SchemaFileField(file_types=types, max_size_mb=field.get("max_size_mb") or DEFAULT_FILE_SIZE_MB,
+                                     widget=forms.ClearableFileInput(attrs={"accept": ",".join(types)}), **common)
+        # The browser checks the size too, before a phone spends minutes uploading what will be refused.
+        file_field.widget.attrs.update({"data-max-bytes": file_field.max_bytes,
+                                        "data-too-large": MSG_FILE_SIZE % {"limit": file_field.max_size_mb}})
+        return file_field
     raise ValueError(f"no form field for type {kind!r}")
 
 

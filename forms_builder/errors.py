@@ -29,9 +29,13 @@ MSG_CREATED = _("Form “%(name)s” created.")
 MSG_NOT_ALLOWED = _("You may not change forms.")
 MSG_NOTHING_CHANGED = _("Nothing was changed.")
 MSG_SUBMISSION_SAVED = _("The answers are saved.")
+MSG_FORM_PAUSED = _("This form cannot take answers at the moment. Please try again later or contact the company "
+                    "another way.")
 MSG_EDIT_CLOSED = _("This link can no longer be used to change the answers.")
 MSG_WEBHOOK_SECRET = _("A webhook needs a secret of at least %(min)s characters.")
 MSG_SETTINGS_SAVED = _("Settings saved.")
+# A refused page cannot hand a file back to the browser: the customer is told to choose it again, beside its field.
+MSG_FILE_AGAIN = _("“%(name)s” was not kept because other answers need changing: please choose it again.")
 MSG_CAPTCHA_WRONG = _("The characters in the picture were not typed correctly; please try again.")
 MSG_REPLAYED = _("The delivery is queued again.")
 # Publishing with a field mapping (forms_builder.keymap).

@@ -77,6 +77,12 @@ def public_organization(slug):
     return Organization.objects.filter(slug=slug, is_active=True).first()
 
 
+def suspended_organization(slug):
+    """The organization of a public form's address when the platform has suspended it (its forms say they take
+    no answers for now, rather than that the address is wrong), else None."""
+    return Organization.objects.filter(slug=slug, is_active=False).first()
+
+
 def public_form(slug):
     """The form at a public address, in the open scope. A ticket-type fields form has none: it is filled in on its
     ticket (form_submit refuses it from the public page and the API alike)."""

@@ -26,17 +26,21 @@ from forms_builder.engine import build_form, initial_values, logic_rules, region
 from forms_builder.errors import (
     MSG_CAPTCHA_WRONG,
     MSG_EDIT_CLOSED,
+    MSG_FILE_AGAIN,
     MSG_FORM_CLOSED,
+    MSG_FORM_PAUSED,
     MSG_RATE_LIMITED,
     FormError,
 )
 from forms_builder.models import Form, FormSubmission
 from forms_builder.ratelimit import submit_allowed
+from forms_builder.schema import FieldType
 from forms_builder.selectors import (
     public_form,
     public_organization,
     region_choices_for,
     submission_for_edit,
+    suspended_organization,
 )
 from forms_builder.services import form_submit, submission_edit
 from forms_builder.tokens import (
@@ -82,11 +86,14 @@ def identity_customer(form, token):
     return customer
 
 
-def sections_for_display(schema, bound):
-    """[{"title", "fields": [{"spec", "field" (bound field or None for an info block)}]}] for the templates."""
+def sections_for_display(schema, bound, notes=None):
+    """[{"title", "fields": [{"spec", "field" (bound field or None for an info block), "note"}]}] for the
+    templates; `notes`: {field key: a line shown under that field}."""
+    notes = notes or {}
     sections = []
     for section in schema["sections"]:
-        fields = [{"spec": spec, "field": bound[spec["key"]] if spec["key"] in bound.fields else None}
+        fields = [{"spec": spec, "field": bound[spec["key"]] if spec["key"] in bound.fields else None,
+                   "note": notes.get(spec["key"], "")}
                   for spec in section["fields"]]
         sections.append({"title": section.get("title", ""), "fields": fields})
     return sections
@@ -95,12 +102,24 @@ def sections_for_display(schema, bound):
 def style_widgets(form):
     """Bootstrap classes on the widgets of a schema form (the engine knows no CSS). Beyond `bootstrap`: the page
     draws a choice or rating field option by option (`choice.tag` in _field.html), so each option's box carries
-    the class its .form-check expects."""
+    the class its .form-check expects; a rating's boxes are hidden behind their star buttons (Bootstrap's
+    .btn-check), so a phone shows five buttons, not five stray circles beside them."""
     bootstrap(form)
-    for field in form.fields.values():
+    ratings = {spec["key"] for spec in getattr(form, "schema_fields", ()) if spec["type"] == FieldType.RATING}
+    for key, field in form.fields.items():
         if isinstance(field.widget, forms.RadioSelect):  # and CheckboxSelectMultiple, a RadioSelect
-            field.widget.attrs.setdefault("class", "form-check-input")
+            field.widget.attrs.setdefault("class", "btn-check" if key in ratings else "form-check-input")
     return form
+
+
+def files_to_choose_again(bound, files):
+    """{field key: message} for each file the customer sent with a page that was refused for another answer: the
+    page comes back with its file boxes empty (a browser cannot be handed a file), so each says so beside it
+    rather than the photo going missing from the next send."""
+    if not files:
+        return {}
+    return {key: MSG_FILE_AGAIN % {"name": files[key].name} for key in files
+            if key in bound.fields and key not in bound.errors}
 
 
 def with_problems(bound, problems):
@@ -114,24 +133,56 @@ def with_problems(bound, problems):
     return bound
 
 
-@method_decorator(never_cache, name="dispatch")
-class PublicFormView(View):
-    def _load(self, org, slug):
-        organization = public_organization(org)
-        if organization is None:
-            raise Http404
+class FormPaused(Exception):
+    """The form's organization is suspended: the page says the form takes no answers for now (and stores nothing)."""
+
+    def __init__(self, organization, form):
+        super().__init__(form.name)
+        self.organization, self.form = organization, form
+
+
+def load_organization(org, slug):
+    """The organization of a public form's address, open for answers; FormPaused when the platform has suspended
+    it (and the form exists); Http404 otherwise."""
+    organization = public_organization(org)
+    if organization is not None:
         return organization
+    suspended = suspended_organization(org)
+    if suspended is not None:
+        with tenant_scope(suspended):
+            form = public_form(slug)
+        if form is not None:
+            raise FormPaused(suspended, form)
+    raise Http404
+
+
+class PausedAware:
+    """A public form view that answers a suspended organization's form with a page saying so (HTTP 503: it may
+    come back), whatever the method; nothing is read from the request or stored."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except FormPaused as paused:
+            return render(request, TEMPLATE, {"organization": paused.organization, "form": paused.form,
+                                              "closed": MSG_FORM_PAUSED}, status=503)
+
+
+@method_decorator(never_cache, name="dispatch")
+class PublicFormView(PausedAware, View):
+    def _load(self, org, slug):
+        return load_organization(org, slug)
 
     def _render(self, request, organization, form, bound, *, regions, error="", status=200, identity="",
-                captcha=None, customer=None):
+                captcha=None, customer=None, files=None):
         version = form.current_version
         for key, hint in customer_hints(version.schema, customer).items():
             if key in bound.fields:
                 bound.fields[key].widget.attrs["placeholder"] = hint
         context = {
             "organization": organization, "form": form, "version": version, "bound": style_widgets(bound),
-            "sections": sections_for_display(version.schema, bound), "logic": logic_rules(version.schema),
-            "regions": region_tree(version.schema, regions),
+            "sections": sections_for_display(version.schema, bound, files_to_choose_again(bound, files)),
+            "logic": logic_rules(version.schema), "regions": region_tree(version.schema, regions),
             "error": error, "honeypot": HONEYPOT, "submit_label": version.schema.get("submit_label", ""),
             "identity_field": IDENTITY_FIELD, "identity": identity,
             "captcha": (captcha or CaptchaForm()) if form.captcha else None,
@@ -173,14 +224,14 @@ class PublicFormView(View):
             identity = token if customer else ""
             if not submit_allowed(form_id=form.pk, client=client_ip(request)):
                 return self._render(request, organization, form, bound, regions=regions, error=MSG_RATE_LIMITED,
-                                    status=429, identity=identity, customer=customer)
+                                    status=429, identity=identity, customer=customer, files=request.FILES)
             if form.captcha:
                 captcha = CaptchaForm(request.POST)
                 if not captcha.is_valid():
                     # A new picture: the one answered is used up, right or wrong.
                     return self._render(request, organization, form, bound, regions=regions,
                                         error=MSG_CAPTCHA_WRONG, status=400, identity=identity,
-                                        captcha=CaptchaForm(), customer=customer)
+                                        captcha=CaptchaForm(), customer=customer, files=request.FILES)
             try:
                 submission = form_submit(
                     form=form, data=request.POST, files=request.FILES, source=FormSubmission.Source.PUBLIC,
@@ -192,7 +243,7 @@ class PublicFormView(View):
                                                       "closed": MSG_FORM_CLOSED}, status=410)
                 bound.is_valid()  # the same engine: shows each problem beside its field
                 return self._render(request, organization, form, bound, regions=regions, error=str(exc),
-                                    status=400, identity=identity, customer=customer)
+                                    status=400, identity=identity, customer=customer, files=request.FILES)
             thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
             if form.edit_days:
                 thanks += f"?edit={edit_token(submission)}"
@@ -200,11 +251,9 @@ class PublicFormView(View):
 
 
 @method_decorator(never_cache, name="dispatch")
-class PublicFormThanksView(View):
+class PublicFormThanksView(PausedAware, View):
     def get(self, request, org, slug):
-        organization = public_organization(org)
-        if organization is None:
-            raise Http404
+        organization = load_organization(org, slug)
         with tenant_scope(organization):
             form = public_form(slug)
             if form is None or form.current_version_id is None:
@@ -227,9 +276,11 @@ class PublicSubmissionEditView(View):
     validates it. A link that no longer works says so, and changes nothing."""
 
     def dispatch(self, request, org, slug, token):
-        organization = public_organization(org)
-        if organization is None:
-            raise Http404
+        try:
+            organization = load_organization(org, slug)
+        except FormPaused as paused:
+            return render(request, TEMPLATE, {"organization": paused.organization, "form": paused.form,
+                                              "closed": MSG_FORM_PAUSED}, status=503)
         with tenant_scope(organization):
             form = public_form(slug)
             if form is None:
@@ -241,12 +292,13 @@ class PublicSubmissionEditView(View):
             self.organization, self.form, self.submission = organization, form, submission
             return super().dispatch(request, org=org, slug=slug, token=token)
 
-    def _page(self, request, bound, *, error="", status=200):
+    def _page(self, request, bound, *, error="", status=200, files=None):
         submission = self.submission
         schema = submission.version.schema
         context = {
             "organization": self.organization, "form": self.form, "version": submission.version,
-            "bound": style_widgets(bound), "sections": sections_for_display(schema, bound),
+            "bound": style_widgets(bound),
+            "sections": sections_for_display(schema, bound, files_to_choose_again(bound, files)),
             "logic": logic_rules(schema), "error": error, "honeypot": HONEYPOT, "submit_label": "", "editing": True,
             "edit_until": edit_deadline(submission, self.form),
         }
@@ -269,6 +321,6 @@ class PublicSubmissionEditView(View):
             bound = build_form(submission.version.schema, data=request.POST, files=request.FILES,
                                initial=submission.data, regions=region_choices_for(submission.version.schema))
             bound.is_valid()
-            return self._page(request, bound, error=str(exc), status=400)
+            return self._page(request, bound, error=str(exc), status=400, files=request.FILES)
         thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
         return redirect(f"{thanks}?edited=1&edit={token}")

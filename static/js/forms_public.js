@@ -163,6 +163,86 @@
       attach(box, JSON.parse(data.textContent));
     });
   }
+  // The public page's form is sent once: a second tap while the first is on its way (a slow 4G upload of a photo,
+  // a thumb that taps twice) would otherwise send it again and open a second ticket. The button says it is busy;
+  // coming back to the page (the back button, WeChat's cache) makes it usable again.
+  function sendOnce(form) {
+    var button = form.querySelector("[type=submit]");
+    var label = button ? button.textContent : "";
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }
+      if (form.getAttribute("data-sending")) { event.preventDefault(); return; }
+      form.setAttribute("data-sending", "1");
+      if (button) {
+        button.disabled = true;
+        button.textContent = button.getAttribute("data-busy-label") || label;
+      }
+    });
+    window.addEventListener("pageshow", function () {
+      form.removeAttribute("data-sending");
+      if (button) { button.disabled = false; button.textContent = label; }
+    });
+  }
+  document.querySelectorAll("form[data-send-once]").forEach(sendOnce);
+
+  // A file over the field's size is refused as soon as it is chosen, beside its box (the server refuses it too, but
+  // only after a phone has spent minutes uploading it).
+  function checkSizes(form) {
+    form.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var box = input.closest("[data-field]");
+        var key = box ? box.getAttribute("data-field") : input.name;
+        var shown = box && box.querySelector("[data-too-large-for]");
+        if (shown) { shown.remove(); }
+        var max = Number(input.getAttribute("data-max-bytes"));
+        var big = Array.prototype.some.call(input.files || [], function (f) { return f.size > max; });
+        if (!big) { return; }
+        input.value = "";
+        var message = document.createElement("div");
+        message.className = "invalid-feedback d-block";
+        message.setAttribute("data-too-large-for", key);
+        message.setAttribute("data-testid", "error-" + key);
+        message.setAttribute("role", "alert");
+        message.textContent = input.getAttribute("data-too-large");
+        input.insertAdjacentElement("afterend", message);
+      });
+    });
+  }
+  document.querySelectorAll("form[data-send-once]").forEach(checkSizes);
+
+  // A captcha picture that cannot be read is swapped for another (django-simple-captcha's refresh answers a new key
+  // and its picture); what was typed for the old one is cleared.
+  function captchaRefresh(form) {
+    var button = form.querySelector("[data-captcha-refresh]");
+    if (!button || !window.fetch) { return; }
+    button.addEventListener("click", function () {
+      var box = button.closest("section") || form;
+      fetch(button.getAttribute("data-captcha-refresh"), {headers: {"X-Requested-With": "XMLHttpRequest"},
+                                                          credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (fresh) {
+          if (!fresh) { return; }
+          var image = box.querySelector("img.captcha");
+          var key = box.querySelector("input[type=hidden][name$='captcha_0']");
+          var typed = box.querySelector("input[type=text][name$='captcha_1']");
+          if (image) { image.src = fresh.image_url; }
+          if (key) { key.value = fresh.key; }
+          if (typed) { typed.value = ""; typed.focus(); }
+        });
+    });
+  }
+  document.querySelectorAll("form[data-send-once]").forEach(captchaRefresh);
+
+  // A refused page opens on its first problem, not at the top: on a phone the field may be screens below the
+  // notice that says something needs changing.
+  function showFirstProblem(form) {
+    var problem = form.querySelector(".invalid-feedback, [data-testid^='note-']");
+    var box = problem && (problem.closest("[data-field]") || problem);
+    if (!box) { return; }
+    try { box.scrollIntoView({block: "center", behavior: "instant"}); } catch (e) { box.scrollIntoView(); }
+  }
+  document.querySelectorAll("form[data-send-once]").forEach(showFirstProblem);
+
   window.scrmFormLogic = attach;
   window.scrmFormLogicHolds = holds;  // for the tests that run the server's cases through the browser
   scan();
