@@ -508,16 +508,21 @@ def board_agents_q(*, user, queue_ids):
             | Q(pk__in=QueueMembership.objects.filter(queue_id__in=queue_ids).values("agent_id")))
 
 
-def board_live(*, user, now=None):
+def board_live(*, user, now=None, region=None):
     """The board's live figures for `user` (see above): per agent presence, load against capacity and oldest ticket
     waiting on them; per queue the unassigned tickets waiting, the longest wait, at risk and breached; today's
     (Asia/Shanghai) created, solved, first-response median and satisfaction; the at-risk and breached open tickets,
-    most urgent first."""
+    most urgent first.
+
+    `region` (the board's filter) narrows the ticket figures to its subtree, as it narrows the counts below them; an
+    agent's load stays their whole load, since their capacity is counted against all of it."""
     now = now or timezone.now()
     queues = list(queue_list_for_user(user=user))
     sees_all = user_sees_all_tickets(user)
     queue_ids = [queue.pk for queue in queues]
     in_scope = Q() if sees_all else Q(queue_id__in=queue_ids)
+    if region is not None:
+        in_scope &= Q(region__path__startswith=region.path)
 
     profiles = AgentProfile.objects.select_related("user", "team").order_by("user__username")
     if not sees_all:
@@ -563,6 +568,8 @@ def board_live(*, user, now=None):
     ratings = SatisfactionSurvey.objects.filter(answered_at__gte=start, rating__isnull=False)
     if not sees_all:
         ratings = ratings.filter(ticket__queue_id__in=queue_ids)
+    if region is not None:
+        ratings = ratings.filter(ticket__region__path__startswith=region.path)
     rated = ratings.aggregate(n=Count("pk"), satisfied=Count("pk", filter=Q(rating__gte=SATISFIED_RATING)),
                               average=Avg("rating"))
     today = BoardToday(start=start, created=figures["created"], solved=figures["solved"],

@@ -653,8 +653,8 @@ class _BoardPage(ModuleRequiredMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _board_live_context(user):
-    live = selectors.board_live(user=user)
+def _board_live_context(user, region=None):
+    live = selectors.board_live(user=user, region=region)
     rows = [(t, selectors.board_suggested_assignee(ticket=t, agents=live.agents)) for t in live.at_risk]
     assignees = sorted((a for a in live.agents if a.profile.status == a.profile.Status.ONLINE),
                        key=lambda a: (a.load, a.user.username))
@@ -670,7 +670,7 @@ def _board_live_context(user):
     }
     return {"live": live, "risk_rows": rows, "risk_assignees": assignees, "presence": presence,
             "presence_labels": AgentProfile.Status.choices, "chart": chart, "poll_seconds": _poll_seconds(),
-            "may_assign_others": may_assign_others(user)}
+            "may_assign_others": may_assign_others(user), "region": region}
 
 
 class TicketBoardView(_BoardPage):
@@ -689,13 +689,13 @@ class TicketBoardView(_BoardPage):
         region = _board_region(self.request)
         rows, totals = selectors.board_counts(user=self.request.user, region=region)
         statuses = [(s, Ticket.Status(s).label) for s in ACTIVE_STATUSES]
-        live = {} if self.request.headers.get("HX-Request") else _board_live_context(self.request.user)
+        live = {} if self.request.headers.get("HX-Request") else _board_live_context(self.request.user, region)
         return super().get_context_data(
             rows=[(queue, [(s, counts.get(s, 0)) for s, _label in statuses], sum(counts.values()))
                   for queue, counts in rows],
-            totals=[totals[s] for s, _label in statuses], statuses=statuses, region=region,
+            totals=[totals[s] for s, _label in statuses], statuses=statuses,
             regions=region_list() if not self.request.headers.get("HX-Request") else (),
-            **{"poll_seconds": _poll_seconds(), **live}, **kwargs,
+            **{"poll_seconds": _poll_seconds(), **live, "region": region}, **kwargs,
         )
 
 
@@ -706,7 +706,8 @@ class TicketBoardLiveView(_BoardPage):
     template_name = "tickets/_board_live.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**_board_live_context(self.request.user), **kwargs)
+        return super().get_context_data(**_board_live_context(self.request.user, _board_region(self.request)),
+                                        **kwargs)
 
 
 class TicketBoardCellView(_BoardPage):

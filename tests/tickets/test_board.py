@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from scrm.models import AgentProfile, DataScope, Role
 from scrm.services.roles import role_assign, role_save
-from tests.scrm.factories import TeamFactory, UserFactory
+from tests.scrm.factories import RegionFactory, TeamFactory, UserFactory
 from tests.sla.factories import office_calendar, sla_policy
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
 from tickets.models import SatisfactionSurvey, Ticket
@@ -206,3 +206,32 @@ def test_the_board_costs_the_same_queries_whatever_its_size(scoped, make_user, d
             assert client.get("/tickets/board/").status_code == 200
         with django_assert_max_num_queries(14):
             assert client.get("/tickets/board/live/").status_code == 200
+
+
+def test_the_region_filter_narrows_the_live_figures_as_it_narrows_the_counts(floor):
+    """A supervisor who picked 华东 saw the counts of 华东 but the queues' waiting, at-risk and breached figures and
+    the at-risk list of every region (and the 15-second refresh dropped the filter): the two tables disagreed."""
+    org, q1 = floor["org"], floor["q1"]
+    east = RegionFactory(organization=org, name="华东", code="E")
+    north = RegionFactory(organization=org, name="华北", code="N")
+    Ticket.objects.filter(queue=q1).update(region=north)
+    east_ticket = _ticket(org, q1, created=timezone.now() - 10 * MIN, region=east)
+    client = _client(floor["supervisor"])
+
+    page = client.get(f"/tickets/board/?region={east.pk}").content.decode()
+    queues = page.split('data-testid="board-queues"')[1].split("</table>")[0]
+    row = queues.split('data-queue="售后一线"')[1].split("</tr>")[0]
+    assert '<td data-figure="waiting">1</td>' in row  # the one new ticket of 华东, not the 2 of 华北
+    assert '<td data-figure="breached">0</td>' in row
+    assert floor["t1"].number not in page.split('data-testid="board-at-risk"')[1].split("</ul>")[0]
+    counts = page.split('data-testid="board-table"')[1].split("</table>")[0]
+    assert counts.split('data-queue="售后一线"')[1].split("</tr>")[0].count(">1</a>") == 1
+    # The refresh keeps the filter.
+    assert f'hx-get="/tickets/board/live/?region={east.pk}"' in page
+
+    live = client.get(f"/tickets/board/live/?region={east.pk}").content.decode()
+    row = live.split('data-queue="售后一线"')[1].split("</tr>")[0]
+    assert '<td data-figure="waiting">1</td>' in row
+    assert east_ticket.number not in live  # on track: not at risk
+    everything = client.get("/tickets/board/live/").content.decode()
+    assert '<td data-figure="waiting">3</td>' in everything.split('data-queue="售后一线"')[1].split("</tr>")[0]
