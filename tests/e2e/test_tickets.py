@@ -1,13 +1,17 @@
 """The agent workspace in a real browser: an agent takes the next ticket, answers with a canned response while a
 new customer message arrives, and resolves it; a supervisor reassigns a ticket from the board."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from scrm.models import AgentProfile, Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.e2e.conftest import login
 from tests.scrm.factories import TEST_PASSWORD, TeamFactory, UserFactory
+from tests.sla.factories import office_calendar, sla_policy
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
 from tickets.models import CannedResponse, Comment, Ticket
 from tickets.services import ticket_add_message
@@ -151,3 +155,34 @@ def test_the_queue_reads_one_line_a_ticket_on_a_laptop_screen(page, live_server,
     scroll = page.locator("[data-testid=ticket-table]").evaluate(
         "table => table.parentElement.scrollWidth - table.parentElement.clientWidth")
     assert scroll <= 0
+
+
+def test_the_boards_refresh_keeps_the_agent_picked_in_an_at_risk_row(page, live_server, workspace, settings):
+    """Every refresh of the live part put the at-risk row's choice back on the suggested agent: a supervisor who
+    picked 小王 and reached for 指派 assigned 小李."""
+    settings.TICKETS_BOARD_POLL_SECONDS = 1
+    ticket, agent2 = workspace["ticket"], workspace["agent2"]
+    with platform_scope():
+        policy = sla_policy(workspace["org"], office_calendar(workspace["org"]))
+        now = timezone.now()
+        Ticket.objects.filter(pk=ticket.pk).update(sla_policy=policy, sla_warn_at=now - timedelta(minutes=5),
+                                                   resolution_due_at=now + timedelta(minutes=30))
+        make_agent(workspace["org"], queues=[workspace["queue"]], username="xiaozhao")
+    login(page, live_server, "boss", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/tickets/board/")
+    select = page.locator(f"#risk-assign-{ticket.pk}")
+    expect(select).to_have_value(str(workspace["agent"].pk))  # the suggestion: the first free member
+    select.select_option(str(agent2.pk))
+    page.evaluate("window.boardNotReloaded = true")
+    with platform_scope():  # something for the refreshes to show meanwhile
+        AgentProfile.objects.filter(user__username="xiaozhao").update(status=AgentProfile.Status.AWAY)
+    expect(page.locator("[data-testid=board-agents] tr[data-agent=xiaozhao]")).to_have_attribute(
+        "data-status", "away", timeout=15_000)
+    page.wait_for_timeout(2_500)  # a couple more refreshes
+    assert page.evaluate("window.boardNotReloaded") is True
+    expect(select).to_have_value(str(agent2.pk))
+    page.locator(f"#board-risk-{ticket.pk} [data-testid=risk-assign]").click()
+    expect(page.locator(f"#board-risk-{ticket.pk} [data-testid=board-assignee]")).to_have_text(str(agent2))
+    with platform_scope():
+        ticket.refresh_from_db()
+        assert ticket.assignee == agent2
