@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from notifications import selectors
-from notifications.errors import MSG_TICKET_OUT_OF_REACH
+from notifications.errors import MSG_ALL_READ, MSG_TICKET_OUT_OF_REACH
 from notifications.models import Notification
 from notifications.services import notification_mark_read, notifications_mark_all_read, ticket_url
 from scrm.paginators import CappedCountPaginator
@@ -72,12 +72,13 @@ class NotificationOpenView(NotificationAccessMixin, View):
 class NotificationReadView(NotificationAccessMixin, View):
     def post(self, request, pk):
         notification_mark_read(notification=self.get_notification(pk), user=request.user)
-        return _back(request)
+        return _back(request, page=request.POST.get("page", ""))
 
 
 class NotificationReadAllView(NotificationAccessMixin, View):
     def post(self, request):
-        notifications_mark_all_read(user=request.user)
+        count = notifications_mark_all_read(user=request.user)
+        messages.success(request, MSG_ALL_READ % {"count": count})
         return _back(request)
 
 
@@ -94,9 +95,11 @@ def _target(notification: Notification, request):
     return "notifications:list"
 
 
-def _back(request):
+def _back(request, page=""):
+    """The list again, on the page the reader was on (marking one read on page 3 sent them back to page 1)."""
+    response = redirect("notifications:list")
+    if page.isdigit() and int(page) > 1:
+        response["Location"] += f"?page={int(page)}"
     if request.headers.get("HX-Request"):
-        response = redirect("notifications:list")
         response["HX-Redirect"] = response["Location"]
-        return response
-    return redirect("notifications:list")
+    return response

@@ -3,7 +3,7 @@ open one (it becomes read) or mark them all read."""
 
 import pytest
 
-from notifications.errors import MSG_TICKET_OUT_OF_REACH
+from notifications.errors import MSG_ALL_READ, MSG_TICKET_OUT_OF_REACH
 from notifications.models import Notification
 from notifications.services import notify
 from scrm.models import Role
@@ -145,3 +145,21 @@ def test_a_notification_about_a_ticket_moved_out_of_reach_says_so_instead_of_a_4
     response = client.get(f"/notifications/{told.pk}/open/", follow=True)
     assert response.redirect_chain == [("/notifications/", 302)]
     assert str(MSG_TICKET_OUT_OF_REACH % {"number": ticket.number}) in response.content.decode()
+
+
+def test_marking_read_keeps_the_page_and_read_all_says_how_many(client, organization, make_user):
+    """Marking one read on page 2 went back to page 1, and "mark all read" changed the list without a word."""
+    agent = make_user(organization, Role.AGENT)
+    told = [_tell(agent, f"提醒{n}") for n in range(25)]
+    client.force_login(agent)
+    page_two = client.get("/notifications/?page=2").content.decode()
+    assert 'name="page" value="2"' in page_two
+
+    response = client.post(f"/notifications/{told[0].pk}/read/", {"page": "2"})
+    assert response["Location"] == "/notifications/?page=2"
+    assert client.post(f"/notifications/{told[1].pk}/read/", {"page": "x"})["Location"] == "/notifications/"
+
+    response = client.post("/notifications/read-all/", follow=True)
+    assert str(MSG_ALL_READ % {"count": 23}) in response.content.decode()
+    with tenant_scope(organization):
+        assert not Notification.objects.filter(recipient=agent, read_at__isnull=True).exists()
