@@ -520,7 +520,14 @@ def board_live(*, user, now=None, region=None):
     queues = list(queue_list_for_user(user=user))
     sees_all = user_sees_all_tickets(user)
     queue_ids = [queue.pk for queue in queues]
-    in_scope = Q() if sees_all else Q(queue_id__in=queue_ids)
+    # The tickets the counts below count (board_counts): a supervisor's queues within the regions they serve or
+    # manage (an at-risk ticket of another region was listed, its number a link to "not found").
+    if sees_all:
+        in_scope = Q()
+    elif _scoped_by_custom_roles(user):
+        in_scope = Q(queue_id__in=queue_ids) & ticket_visible_q(user=user)
+    else:
+        in_scope = Q(queue_id__in=queue_ids) & queue_region_q(user=user)
     if region is not None:
         in_scope &= Q(region__path__startswith=region.path)
 
@@ -567,8 +574,8 @@ def board_live(*, user, now=None, region=None):
     )
     ratings = SatisfactionSurvey.objects.filter(answered_at__gte=start, rating__isnull=False)
     if not sees_all:
-        ratings = ratings.filter(ticket__queue_id__in=queue_ids)
-    if region is not None:
+        ratings = ratings.filter(ticket__in=Ticket.objects.filter(in_scope).values("pk"))
+    elif region is not None:
         ratings = ratings.filter(ticket__region__path__startswith=region.path)
     rated = ratings.aggregate(n=Count("pk"), satisfied=Count("pk", filter=Q(rating__gte=SATISFIED_RATING)),
                               average=Avg("rating"))

@@ -12,7 +12,7 @@ from scrm.models import AgentProfile, DataScope, Role
 from scrm.services.roles import role_assign, role_save
 from tests.scrm.factories import RegionFactory, TeamFactory, UserFactory
 from tests.sla.factories import office_calendar, sla_policy
-from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
+from tests.tickets.factories import AgentProfileFactory, CustomerFactory, QueueFactory, TicketFactory, make_agent
 from tickets.models import SatisfactionSurvey, Ticket
 from tickets.selectors import board_live
 
@@ -204,7 +204,7 @@ def test_the_board_costs_the_same_queries_whatever_its_size(scoped, make_user, d
         client.get("/tickets/board/")
         with django_assert_max_num_queries(22):
             assert client.get("/tickets/board/").status_code == 200
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(16):  # 14, and the regions a supervisor serves or manages (2)
             assert client.get("/tickets/board/live/").status_code == 200
 
 
@@ -235,3 +235,25 @@ def test_the_region_filter_narrows_the_live_figures_as_it_narrows_the_counts(flo
     assert east_ticket.number not in live  # on track: not at risk
     everything = client.get("/tickets/board/live/").content.decode()
     assert '<td data-figure="waiting">3</td>' in everything.split('data-queue="售后一线"')[1].split("</tr>")[0]
+
+
+def test_a_supervisor_of_one_region_sees_only_that_regions_tickets_on_the_live_board(floor):
+    """A supervisor serving 华东 saw 华北's at-risk tickets of their queue on the board, each number a link to a
+    "not found" page, and 华北's tickets in the queue's figures, while the counts below left them out."""
+    org, q1, t1 = floor["org"], floor["q1"], floor["t1"]
+    east = RegionFactory(organization=org, name="华东", code="E")
+    north = RegionFactory(organization=org, name="华北", code="N")
+    AgentProfileFactory(user=floor["supervisor"], max_open_tickets=5).regions.set([east])
+    Ticket.objects.filter(queue=q1).update(region=east)
+    Ticket.objects.filter(pk=t1.pk).update(region=north)
+    client = _client(floor["supervisor"])
+    assert client.get(f"/tickets/{t1.pk}/").status_code == 404
+
+    live = client.get("/tickets/board/live/").content.decode()
+    assert t1.number not in live
+    row = live.split('data-queue="售后一线"')[1].split("</tr>")[0]
+    assert '<td data-figure="waiting">1</td>' in row and '<td data-figure="at-risk">0</td>' in row
+    page = client.get("/tickets/board/").content.decode()
+    counts = page.split('data-testid="board-table"')[1].split("</table>")[0]
+    new = counts.split('data-queue="售后一线"')[1].split("</tr>")[0].split("<td")[1]
+    assert ">0</span>" in new  # the counts leave 华北's new ticket out too
