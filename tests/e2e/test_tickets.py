@@ -186,3 +186,49 @@ def test_the_boards_refresh_keeps_the_agent_picked_in_an_at_risk_row(page, live_
     with platform_scope():
         ticket.refresh_from_db()
         assert ticket.assignee == agent2
+
+
+def test_merging_and_closing_in_bulk_ask_first_and_cancelling_changes_nothing(page, live_server, workspace):
+    """A supervisor who typed the wrong number merged (and closed) the ticket on the spot; ticking tickets and
+    choosing 关闭 closed them all, with no second chance either."""
+    ticket = workspace["ticket"]
+    with platform_scope():
+        other = TicketFactory(organization=workspace["org"], customer=workspace["customer"], queue=workspace["queue"],
+                              team=workspace["queue"].team, subject="安装预约改期")
+    login(page, live_server, "boss", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    asked = []
+
+    def answer(accept):
+        def handle(dialog):
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        return handle
+
+    page.once("dialog", answer(False))
+    page.fill("#merge-primary", other.number)
+    page.locator("[data-testid=merge-form] button").click()
+    page.wait_for_timeout(500)
+    assert len(asked) == 1 and ticket.number in asked[0]
+    with platform_scope():
+        ticket.refresh_from_db()
+        assert ticket.merged_into_id is None and ticket.status != Ticket.Status.CLOSED
+
+    page.goto(f"{live_server.url}/tickets/queues/")
+    page.locator(f"input[name=ids][value='{other.pk}']").check()
+    page.select_option("#bulk-action", "tag")
+    page.once("dialog", answer(False))
+    page.select_option("#bulk-action", "close")
+    page.click("[data-testid=bulk-apply]")
+    page.wait_for_timeout(500)
+    assert len(asked) == 2  # asked for closing, not for choosing 加标签 on the way
+    with platform_scope():
+        other.refresh_from_db()
+        assert other.status != Ticket.Status.CLOSED
+
+    page.once("dialog", answer(True))
+    page.click("[data-testid=bulk-apply]")
+    expect(page.locator(".alert-success")).to_be_visible()
+    with platform_scope():
+        other.refresh_from_db()
+        assert other.status == Ticket.Status.CLOSED
