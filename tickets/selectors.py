@@ -338,6 +338,16 @@ def assignable_users():
             .order_by("username"))
 
 
+def agent_workload(*, user):
+    """(presence, open tickets held, cap) of an agent, or None for a user with no agent profile: what a supervisor
+    is told after giving them a ticket (two indexed queries)."""
+    profile = AgentProfile.objects.filter(user=user).only("status", "max_open_tickets", "organization_id").first()
+    if profile is None:
+        return None
+    held = Ticket.objects.filter(assignee=user, status__in=ACTIVE_STATUSES).count()
+    return profile.status, held, profile.max_open_tickets
+
+
 # The board's counts are shared for a few seconds by everyone looking at the same queues: counting 200,000 open
 # tickets takes 60-250 ms even from the index alone, and a team's supervisors all refresh the same board.
 BOARD_COUNTS_CACHE_SECONDS = 10

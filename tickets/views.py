@@ -32,6 +32,8 @@ from scrm.selectors import region_list
 from tickets import selectors, services
 from tickets.errors import (
     MSG_ASSIGNED,
+    MSG_ASSIGNED_NOT_ONLINE,
+    MSG_ASSIGNED_OVER_CAPACITY,
     MSG_BULK_DONE,
     MSG_BULK_NOT_VISIBLE,
     MSG_BULK_REFUSED,
@@ -542,6 +544,7 @@ class TicketAssignView(_TicketAction):
             messages.success(request, MSG_UNASSIGNED % {"number": ticket.number})
         else:
             messages.success(request, MSG_ASSIGNED % {"number": ticket.number, "user": assignee})
+            _warn_workload(request, assignee)
         return None
 
     def get(self, request, pk):
@@ -568,6 +571,19 @@ class TicketAssignView(_TicketAction):
             return render(request, "tickets/_board_row.html", {
                 "t": row, "just_assigned": True, "may_assign_others": may_assign_others(request.user)})
         return super().respond(request, ticket)
+
+
+def _warn_workload(request, assignee):
+    """A supervisor may give a ticket to an agent who is away or full (their decision), but is told so."""
+    workload = selectors.agent_workload(user=assignee)
+    if workload is None:
+        return
+    status, held, cap = workload
+    if status != AgentProfile.Status.ONLINE:
+        messages.warning(request, MSG_ASSIGNED_NOT_ONLINE % {
+            "user": assignee, "status": AgentProfile.Status(status).label})
+    if held > cap:
+        messages.warning(request, MSG_ASSIGNED_OVER_CAPACITY % {"user": assignee, "held": held, "cap": cap})
 
 
 class TicketTransferView(_TicketAction):
