@@ -120,7 +120,7 @@ def test_the_board_page_shows_the_figures_in_chinese(floor):
     body = _client(floor["supervisor"]).get("/tickets/board/").content.decode()
     assert "今日新建" in body and "满意度" in body
     agents = body.split('data-testid="board-agents"')[1].split("</table>")[0]
-    assert 'data-agent="a2-wang" data-status="away"' in agents and "1 / 2" in agents
+    assert 'data-agent="a2-wang" data-status="away"' in agents and '>1</a> / 2' in agents
     assert "a4-qian" not in agents
     assert 'data-queue="财务专席"' not in body.split('data-testid="board-queues"')[1].split("</table>")[0]
 

@@ -773,3 +773,23 @@ def test_giving_a_ticket_to_a_full_or_offline_agent_says_so(desk):
     assert str(MSG_ASSIGNED_NOT_ONLINE % {"user": agent, "status": AgentProfile.Status.OFFLINE.label}) in row
     assert str(MSG_ASSIGNED_OVER_CAPACITY % {"user": agent, "held": 2, "cap": 1}) in row
     assert Ticket.objects.filter(assignee=agent).count() == 2
+
+
+def test_from_the_board_a_supervisor_lists_one_agents_tickets_to_hand_them_on(desk):
+    """小李 went offline holding two tickets: the board showed "2 / 20" and nothing to click, and the team queues
+    could not be narrowed to one assignee, so finding their tickets meant reading every row."""
+    agent, pool, supervisor = desk["agent"], desk["pool"], desk["supervisor"]
+    for ticket in pool[:2]:
+        ticket_assign(ticket=ticket, assignee=agent, actor=supervisor)
+    AgentProfile.objects.filter(user=agent).update(status=AgentProfile.Status.OFFLINE)
+    client = _client(supervisor)
+
+    live = client.get("/tickets/board/live/").content.decode()
+    load = live.split('data-agent="xiaoli"')[1].split('data-testid="agent-load">')[1].split("</div>")[0]
+    assert f'href="/tickets/queues/?assignee={agent.pk}"' in load and ">2</a> / 20" in load
+
+    page = client.get(f"/tickets/queues/?assignee={agent.pk}")
+    listed = {row.record.number for row in page.context["table"].page.object_list}
+    assert listed == {pool[0].number, pool[1].number}
+    assert 'id="id_assignee"' in page.content.decode()
+    assert 'id="id_assignee"' not in _client(agent).get("/tickets/queues/").content.decode()
