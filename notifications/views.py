@@ -3,6 +3,7 @@ in the top bar that refreshes its unread count with htmx. Every signed-in user o
 sees only their own (every query filters on the recipient)."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -12,9 +13,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from notifications import selectors
+from notifications.errors import MSG_ALL_READ, MSG_TICKET_OUT_OF_REACH
 from notifications.models import Notification
 from notifications.services import notification_mark_read, notifications_mark_all_read, ticket_url
 from scrm.paginators import CappedCountPaginator
+from scrm.platform.access import user_may_open_ticket
 
 PER_PAGE = 20
 
@@ -69,27 +72,34 @@ class NotificationOpenView(NotificationAccessMixin, View):
 class NotificationReadView(NotificationAccessMixin, View):
     def post(self, request, pk):
         notification_mark_read(notification=self.get_notification(pk), user=request.user)
-        return _back(request)
+        return _back(request, page=request.POST.get("page", ""))
 
 
 class NotificationReadAllView(NotificationAccessMixin, View):
     def post(self, request):
-        notifications_mark_all_read(user=request.user)
+        count = notifications_mark_all_read(user=request.user)
+        messages.success(request, MSG_ALL_READ % {"count": count})
         return _back(request)
 
 
 def _target(notification: Notification, request):
     # The ticket's page is resolved now, not when the notification was written (pages move, tickets merge).
     if notification.ticket_id is not None and notification.url.startswith("/tickets/"):
+        if not user_may_open_ticket(request.user, notification.ticket_id):
+            # Its page would answer "not found": say why here instead.
+            messages.warning(request, MSG_TICKET_OUT_OF_REACH % {"number": notification.ticket.number})
+            return "notifications:list"
         return ticket_url(notification.ticket)
     if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()}):
         return notification.url
     return "notifications:list"
 
 
-def _back(request):
+def _back(request, page=""):
+    """The list again, on the page the reader was on (marking one read on page 3 sent them back to page 1)."""
+    response = redirect("notifications:list")
+    if page.isdigit() and int(page) > 1:
+        response["Location"] += f"?page={int(page)}"
     if request.headers.get("HX-Request"):
-        response = redirect("notifications:list")
         response["HX-Redirect"] = response["Location"]
-        return response
-    return redirect("notifications:list")
+    return response

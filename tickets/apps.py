@@ -35,9 +35,18 @@ class TicketsConfig(AppConfig):
 
         # Supervisors and agents see the customers of the tickets their queues and teams show them.
         register_customer_scope("tickets", customers_of_visible_tickets_q)
+        self._register_ticket_access()
         self._register_sms_deliveries()
         self._register_navigation()
         self._register_console()
+
+    @staticmethod
+    def _register_ticket_access():
+        from scrm.platform.access import register_ticket_access
+        from tickets.selectors import ticket_visible
+
+        # A notification about a ticket since moved out of the reader's queues leads to it only while they may see it.
+        register_ticket_access(lambda user, ticket_id: ticket_visible(user=user).filter(pk=ticket_id).exists())
 
     @staticmethod
     def _register_forms():

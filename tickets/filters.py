@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Channel, Customer, Region
 from tickets.models import Ticket, TicketType
-from tickets.selectors import queue_list_for_user
+from tickets.selectors import assignable_users, queue_list_for_user
 
 _NUMBER = re.compile(r"^T\d{8}-\d{1,6}$", re.IGNORECASE)
 
@@ -37,6 +37,10 @@ def _types(request):
     return TicketType.objects.order_by("sort_order", "name")
 
 
+def _assignees(request):
+    return assignable_users()
+
+
 def _regions(request):
     return Region.objects.order_by("path")
 
@@ -48,6 +52,9 @@ class TicketFilter(django_filters.FilterSet):
                                                         coerce=int)
     queue = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Queue"), queryset=_queues,
                                              widget=forms.Select(attrs={"class": "form-select"}))
+    # A supervisor looking at one agent's tickets (from the board: the agent went offline, or is full).
+    assignee = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Assignee"), queryset=_assignees,
+                                                widget=forms.Select(attrs={"class": "form-select"}))
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
     type = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Type"), queryset=_types,
                                             widget=forms.Select(attrs={"class": "form-select"}))
@@ -60,7 +67,7 @@ class TicketFilter(django_filters.FilterSet):
 
     class Meta:
         model = Ticket
-        fields = ["q", "status", "priority", "queue", "channel", "type", "level", "sla", "region"]
+        fields = ["q", "status", "priority", "queue", "assignee", "channel", "type", "level", "sla", "region"]
 
     def filter_region(self, queryset, name, value):
         """The region and every region below it (a province's filter shows its cities' tickets)."""

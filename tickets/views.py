@@ -32,6 +32,8 @@ from scrm.selectors import region_list
 from tickets import selectors, services
 from tickets.errors import (
     MSG_ASSIGNED,
+    MSG_ASSIGNED_NOT_ONLINE,
+    MSG_ASSIGNED_OVER_CAPACITY,
     MSG_BULK_DONE,
     MSG_BULK_NOT_VISIBLE,
     MSG_BULK_REFUSED,
@@ -542,6 +544,7 @@ class TicketAssignView(_TicketAction):
             messages.success(request, MSG_UNASSIGNED % {"number": ticket.number})
         else:
             messages.success(request, MSG_ASSIGNED % {"number": ticket.number, "user": assignee})
+            _warn_workload(request, assignee)
         return None
 
     def get(self, request, pk):
@@ -568,6 +571,19 @@ class TicketAssignView(_TicketAction):
             return render(request, "tickets/_board_row.html", {
                 "t": row, "just_assigned": True, "may_assign_others": may_assign_others(request.user)})
         return super().respond(request, ticket)
+
+
+def _warn_workload(request, assignee):
+    """A supervisor may give a ticket to an agent who is away or full (their decision), but is told so."""
+    workload = selectors.agent_workload(user=assignee)
+    if workload is None:
+        return
+    status, held, cap = workload
+    if status != AgentProfile.Status.ONLINE:
+        messages.warning(request, MSG_ASSIGNED_NOT_ONLINE % {
+            "user": assignee, "status": AgentProfile.Status(status).label})
+    if held > cap:
+        messages.warning(request, MSG_ASSIGNED_OVER_CAPACITY % {"user": assignee, "held": held, "cap": cap})
 
 
 class TicketTransferView(_TicketAction):
@@ -653,8 +669,8 @@ class _BoardPage(ModuleRequiredMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _board_live_context(user):
-    live = selectors.board_live(user=user)
+def _board_live_context(user, region=None):
+    live = selectors.board_live(user=user, region=region)
     rows = [(t, selectors.board_suggested_assignee(ticket=t, agents=live.agents)) for t in live.at_risk]
     assignees = sorted((a for a in live.agents if a.profile.status == a.profile.Status.ONLINE),
                        key=lambda a: (a.load, a.user.username))
@@ -670,7 +686,7 @@ def _board_live_context(user):
     }
     return {"live": live, "risk_rows": rows, "risk_assignees": assignees, "presence": presence,
             "presence_labels": AgentProfile.Status.choices, "chart": chart, "poll_seconds": _poll_seconds(),
-            "may_assign_others": may_assign_others(user)}
+            "may_assign_others": may_assign_others(user), "region": region}
 
 
 class TicketBoardView(_BoardPage):
@@ -689,13 +705,13 @@ class TicketBoardView(_BoardPage):
         region = _board_region(self.request)
         rows, totals = selectors.board_counts(user=self.request.user, region=region)
         statuses = [(s, Ticket.Status(s).label) for s in ACTIVE_STATUSES]
-        live = {} if self.request.headers.get("HX-Request") else _board_live_context(self.request.user)
+        live = {} if self.request.headers.get("HX-Request") else _board_live_context(self.request.user, region)
         return super().get_context_data(
             rows=[(queue, [(s, counts.get(s, 0)) for s, _label in statuses], sum(counts.values()))
                   for queue, counts in rows],
-            totals=[totals[s] for s, _label in statuses], statuses=statuses, region=region,
+            totals=[totals[s] for s, _label in statuses], statuses=statuses,
             regions=region_list() if not self.request.headers.get("HX-Request") else (),
-            **{"poll_seconds": _poll_seconds(), **live}, **kwargs,
+            **{"poll_seconds": _poll_seconds(), **live, "region": region}, **kwargs,
         )
 
 
@@ -706,7 +722,8 @@ class TicketBoardLiveView(_BoardPage):
     template_name = "tickets/_board_live.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**_board_live_context(self.request.user), **kwargs)
+        return super().get_context_data(**_board_live_context(self.request.user, _board_region(self.request)),
+                                        **kwargs)
 
 
 class TicketBoardCellView(_BoardPage):

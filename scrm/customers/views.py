@@ -7,7 +7,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -16,7 +15,15 @@ from scrm.customers.filters import CustomerFilter
 from scrm.customers.forms import BulkActionForm, SegmentForm
 from scrm.customers.phones import mask_mobile, mask_name, national_mobile
 from scrm.customers.tables import CustomerTable, PiiRevealTable
-from scrm.errors import MSG_BULK_DONE, MSG_MERGE_UNDONE, MSG_MERGED, MSG_TOMBSTONE_READ_ONLY, ScrmError
+from scrm.errors import (
+    MSG_BULK_DONE,
+    MSG_MERGE_UNDONE,
+    MSG_MERGED,
+    MSG_SEGMENT_NAME_REQUIRED,
+    MSG_SEGMENT_SAVED,
+    MSG_TOMBSTONE_READ_ONLY,
+    ScrmError,
+)
 from scrm.models import Customer, CustomerMerge, Segment, Tag, User
 from scrm.paginators import CappedCountPaginator, TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_may_reveal_pii
@@ -112,9 +119,10 @@ class SegmentCreateView(ModuleRequiredMixin, View):
             except ScrmError as exc:
                 messages.error(request, str(exc))
             else:
+                messages.success(request, MSG_SEGMENT_SAVED % {"name": segment.name})
                 return redirect(f"{reverse('scrm:customers')}?segment={segment.pk}")
         else:
-            messages.error(request, _("Give the segment a name."))
+            messages.error(request, MSG_SEGMENT_NAME_REQUIRED)
         return redirect("scrm:customers")
 
 

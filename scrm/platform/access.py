@@ -105,6 +105,20 @@ def customer_scope_providers():
     return list(_customer_scopes.values())
 
 
+_ticket_access = {}
+
+
+def register_ticket_access(func):
+    """Whether a user may open a ticket's page: `func(user, ticket_id)` answers True or False (the tickets app
+    registers its own rule). Read by the notification centre, which links to tickets without importing them."""
+    _ticket_access["func"] = func
+
+
+def user_may_open_ticket(user, ticket_id):
+    func = _ticket_access.get("func")
+    return True if func is None else func(user, ticket_id)
+
+
 def user_can_use_module(user, module):
     if not user.is_authenticated:
         return False

@@ -1,13 +1,17 @@
 """The agent workspace in a real browser: an agent takes the next ticket, answers with a canned response while a
 new customer message arrives, and resolves it; a supervisor reassigns a ticket from the board."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from scrm.models import AgentProfile, Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.e2e.conftest import login
 from tests.scrm.factories import TEST_PASSWORD, TeamFactory, UserFactory
+from tests.sla.factories import office_calendar, sla_policy
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
 from tickets.models import CannedResponse, Comment, Ticket
 from tickets.services import ticket_add_message
@@ -151,3 +155,80 @@ def test_the_queue_reads_one_line_a_ticket_on_a_laptop_screen(page, live_server,
     scroll = page.locator("[data-testid=ticket-table]").evaluate(
         "table => table.parentElement.scrollWidth - table.parentElement.clientWidth")
     assert scroll <= 0
+
+
+def test_the_boards_refresh_keeps_the_agent_picked_in_an_at_risk_row(page, live_server, workspace, settings):
+    """Every refresh of the live part put the at-risk row's choice back on the suggested agent: a supervisor who
+    picked 小王 and reached for 指派 assigned 小李."""
+    settings.TICKETS_BOARD_POLL_SECONDS = 1
+    ticket, agent2 = workspace["ticket"], workspace["agent2"]
+    with platform_scope():
+        policy = sla_policy(workspace["org"], office_calendar(workspace["org"]))
+        now = timezone.now()
+        Ticket.objects.filter(pk=ticket.pk).update(sla_policy=policy, sla_warn_at=now - timedelta(minutes=5),
+                                                   resolution_due_at=now + timedelta(minutes=30))
+        make_agent(workspace["org"], queues=[workspace["queue"]], username="xiaozhao")
+    login(page, live_server, "boss", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/tickets/board/")
+    select = page.locator(f"#risk-assign-{ticket.pk}")
+    expect(select).to_have_value(str(workspace["agent"].pk))  # the suggestion: the first free member
+    select.select_option(str(agent2.pk))
+    page.evaluate("window.boardNotReloaded = true")
+    with platform_scope():  # something for the refreshes to show meanwhile
+        AgentProfile.objects.filter(user__username="xiaozhao").update(status=AgentProfile.Status.AWAY)
+    expect(page.locator("[data-testid=board-agents] tr[data-agent=xiaozhao]")).to_have_attribute(
+        "data-status", "away", timeout=15_000)
+    page.wait_for_timeout(2_500)  # a couple more refreshes
+    assert page.evaluate("window.boardNotReloaded") is True
+    expect(select).to_have_value(str(agent2.pk))
+    page.locator(f"#board-risk-{ticket.pk} [data-testid=risk-assign]").click()
+    expect(page.locator(f"#board-risk-{ticket.pk} [data-testid=board-assignee]")).to_have_text(str(agent2))
+    with platform_scope():
+        ticket.refresh_from_db()
+        assert ticket.assignee == agent2
+
+
+def test_merging_and_closing_in_bulk_ask_first_and_cancelling_changes_nothing(page, live_server, workspace):
+    """A supervisor who typed the wrong number merged (and closed) the ticket on the spot; ticking tickets and
+    choosing 关闭 closed them all, with no second chance either."""
+    ticket = workspace["ticket"]
+    with platform_scope():
+        other = TicketFactory(organization=workspace["org"], customer=workspace["customer"], queue=workspace["queue"],
+                              team=workspace["queue"].team, subject="安装预约改期")
+    login(page, live_server, "boss", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    asked = []
+
+    def answer(accept):
+        def handle(dialog):
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        return handle
+
+    page.once("dialog", answer(False))
+    page.fill("#merge-primary", other.number)
+    page.locator("[data-testid=merge-form] button").click()
+    page.wait_for_timeout(500)
+    assert len(asked) == 1 and ticket.number in asked[0]
+    with platform_scope():
+        ticket.refresh_from_db()
+        assert ticket.merged_into_id is None and ticket.status != Ticket.Status.CLOSED
+
+    page.goto(f"{live_server.url}/tickets/queues/")
+    page.locator(f"input[name=ids][value='{other.pk}']").check()
+    page.select_option("#bulk-action", "tag")
+    page.once("dialog", answer(False))
+    page.select_option("#bulk-action", "close")
+    page.click("[data-testid=bulk-apply]")
+    page.wait_for_timeout(500)
+    assert len(asked) == 2  # asked for closing, not for choosing 加标签 on the way
+    with platform_scope():
+        other.refresh_from_db()
+        assert other.status != Ticket.Status.CLOSED
+
+    page.once("dialog", answer(True))
+    page.click("[data-testid=bulk-apply]")
+    expect(page.locator(".alert-success")).to_be_visible()
+    with platform_scope():
+        other.refresh_from_db()
+        assert other.status == Ticket.Status.CLOSED

@@ -3,12 +3,14 @@ open one (it becomes read) or mark them all read."""
 
 import pytest
 
+from notifications.errors import MSG_ALL_READ, MSG_TICKET_OUT_OF_REACH
 from notifications.models import Notification
 from notifications.services import notify
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
 from tests.tenancy import assert_isolated, tenant_pair
 from tests.tickets.factories import TicketFactory
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +49,7 @@ def test_the_centre_lists_my_notifications_unread_first(client, organization, ma
 def test_the_bell_counts_unread_and_opening_one_marks_it_read(client, organization, make_user):
     agent = make_user(organization, Role.AGENT)
     with tenant_scope(organization):
-        ticket = TicketFactory(organization=organization)
+        ticket = TicketFactory(organization=organization, assignee=agent)
     first = _tell(agent, "提醒一", ticket=ticket)
     _tell(agent, "提醒二", url="/customers/")
     client.force_login(agent)
@@ -124,3 +126,40 @@ def test_the_centre_costs_the_same_for_three_notifications_and_a_full_page(clien
     long, many = queries_of(lambda: client.get("/notifications/"))
     assert short.content.decode().count("提醒") < long.content.decode().count("提醒")
     assert_same_cost(few, many, what="/notifications/")
+
+
+def test_a_notification_about_a_ticket_moved_out_of_reach_says_so_instead_of_a_404(client, organization,
+                                                                                     make_user):
+    """An agent told "工单 X 已分配给你" opened it after X had been given to another team's agent: the link
+    answered 404. It now comes back to the list saying why, and still counts as read."""
+    agent = make_user(organization, Role.AGENT)
+    other = make_user(organization, Role.AGENT)
+    with tenant_scope(organization):
+        ticket = TicketFactory(organization=organization, assignee=agent)
+    told = _tell(agent, "工单已分配给你", ticket=ticket, url=f"/tickets/{ticket.pk}/")
+    client.force_login(agent)
+    assert client.get(f"/notifications/{told.pk}/open/")["Location"] == f"/tickets/{ticket.pk}/"
+    with tenant_scope(organization):
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=other)
+
+    response = client.get(f"/notifications/{told.pk}/open/", follow=True)
+    assert response.redirect_chain == [("/notifications/", 302)]
+    assert str(MSG_TICKET_OUT_OF_REACH % {"number": ticket.number}) in response.content.decode()
+
+
+def test_marking_read_keeps_the_page_and_read_all_says_how_many(client, organization, make_user):
+    """Marking one read on page 2 went back to page 1, and "mark all read" changed the list without a word."""
+    agent = make_user(organization, Role.AGENT)
+    told = [_tell(agent, f"提醒{n}") for n in range(25)]
+    client.force_login(agent)
+    page_two = client.get("/notifications/?page=2").content.decode()
+    assert 'name="page" value="2"' in page_two
+
+    response = client.post(f"/notifications/{told[0].pk}/read/", {"page": "2"})
+    assert response["Location"] == "/notifications/?page=2"
+    assert client.post(f"/notifications/{told[1].pk}/read/", {"page": "x"})["Location"] == "/notifications/"
+
+    response = client.post("/notifications/read-all/", follow=True)
+    assert str(MSG_ALL_READ % {"count": 23}) in response.content.decode()
+    with tenant_scope(organization):
+        assert not Notification.objects.filter(recipient=agent, read_at__isnull=True).exists()

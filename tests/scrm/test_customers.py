@@ -16,6 +16,7 @@ from scrm.customers.services import (
 from scrm.errors import (
     MSG_MERGE_ALREADY,
     MSG_MERGE_SELF,
+    MSG_SEGMENT_SAVED,
     MSG_TOMBSTONE_READ_ONLY,
     MSG_UNDO_DONE_ALREADY,
     ScrmError,
@@ -343,7 +344,10 @@ def test_a_saved_segment_keeps_its_filter_and_live_count(scoped, tags, superviso
     segment = Segment.objects.get(name="超级会员")
     assert response["Location"] == f"/customers/?segment={segment.pk}"
     customer_create(organization=scoped, display_name="乙", level=Customer.Level.SVIP)
-    body = client.get(f"/customers/?segment={segment.pk}").content.decode()
+    saved = client.get(f"/customers/?segment={segment.pk}")
+    # Saving said nothing: the page only changed its title. It now says it was saved.
+    assert [str(m) for m in saved.context["messages"]] == [str(MSG_SEGMENT_SAVED % {"name": "超级会员"})]
+    body = saved.content.decode()
     assert f"/customers/{a.pk}/" in body and "乙" in body
     assert ">2</span>" in body.split('data-testid="segments"')[1].split("</div>")[0]
     duplicate = client.post("/customers/segments/", {"name": "超级会员", "query": "level=vip"}, follow=True)

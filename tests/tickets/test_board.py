@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from scrm.models import AgentProfile, DataScope, Role
 from scrm.services.roles import role_assign, role_save
-from tests.scrm.factories import TeamFactory, UserFactory
+from tests.scrm.factories import RegionFactory, TeamFactory, UserFactory
 from tests.sla.factories import office_calendar, sla_policy
-from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
+from tests.tickets.factories import AgentProfileFactory, CustomerFactory, QueueFactory, TicketFactory, make_agent
 from tickets.models import SatisfactionSurvey, Ticket
 from tickets.selectors import board_live
 
@@ -120,7 +120,7 @@ def test_the_board_page_shows_the_figures_in_chinese(floor):
     body = _client(floor["supervisor"]).get("/tickets/board/").content.decode()
     assert "今日新建" in body and "满意度" in body
     agents = body.split('data-testid="board-agents"')[1].split("</table>")[0]
-    assert 'data-agent="a2-wang" data-status="away"' in agents and "1 / 2" in agents
+    assert 'data-agent="a2-wang" data-status="away"' in agents and '>1</a> / 2' in agents
     assert "a4-qian" not in agents
     assert 'data-queue="财务专席"' not in body.split('data-testid="board-queues"')[1].split("</table>")[0]
 
@@ -204,5 +204,56 @@ def test_the_board_costs_the_same_queries_whatever_its_size(scoped, make_user, d
         client.get("/tickets/board/")
         with django_assert_max_num_queries(22):
             assert client.get("/tickets/board/").status_code == 200
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(16):  # 14, and the regions a supervisor serves or manages (2)
             assert client.get("/tickets/board/live/").status_code == 200
+
+
+def test_the_region_filter_narrows_the_live_figures_as_it_narrows_the_counts(floor):
+    """A supervisor who picked 华东 saw the counts of 华东 but the queues' waiting, at-risk and breached figures and
+    the at-risk list of every region (and the 15-second refresh dropped the filter): the two tables disagreed."""
+    org, q1 = floor["org"], floor["q1"]
+    east = RegionFactory(organization=org, name="华东", code="E")
+    north = RegionFactory(organization=org, name="华北", code="N")
+    Ticket.objects.filter(queue=q1).update(region=north)
+    east_ticket = _ticket(org, q1, created=timezone.now() - 10 * MIN, region=east)
+    client = _client(floor["supervisor"])
+
+    page = client.get(f"/tickets/board/?region={east.pk}").content.decode()
+    queues = page.split('data-testid="board-queues"')[1].split("</table>")[0]
+    row = queues.split('data-queue="售后一线"')[1].split("</tr>")[0]
+    assert '<td data-figure="waiting">1</td>' in row  # the one new ticket of 华东, not the 2 of 华北
+    assert '<td data-figure="breached">0</td>' in row
+    assert floor["t1"].number not in page.split('data-testid="board-at-risk"')[1].split("</ul>")[0]
+    counts = page.split('data-testid="board-table"')[1].split("</table>")[0]
+    assert counts.split('data-queue="售后一线"')[1].split("</tr>")[0].count(">1</a>") == 1
+    # The refresh keeps the filter.
+    assert f'hx-get="/tickets/board/live/?region={east.pk}"' in page
+
+    live = client.get(f"/tickets/board/live/?region={east.pk}").content.decode()
+    row = live.split('data-queue="售后一线"')[1].split("</tr>")[0]
+    assert '<td data-figure="waiting">1</td>' in row
+    assert east_ticket.number not in live  # on track: not at risk
+    everything = client.get("/tickets/board/live/").content.decode()
+    assert '<td data-figure="waiting">3</td>' in everything.split('data-queue="售后一线"')[1].split("</tr>")[0]
+
+
+def test_a_supervisor_of_one_region_sees_only_that_regions_tickets_on_the_live_board(floor):
+    """A supervisor serving 华东 saw 华北's at-risk tickets of their queue on the board, each number a link to a
+    "not found" page, and 华北's tickets in the queue's figures, while the counts below left them out."""
+    org, q1, t1 = floor["org"], floor["q1"], floor["t1"]
+    east = RegionFactory(organization=org, name="华东", code="E")
+    north = RegionFactory(organization=org, name="华北", code="N")
+    AgentProfileFactory(user=floor["supervisor"], max_open_tickets=5).regions.set([east])
+    Ticket.objects.filter(queue=q1).update(region=east)
+    Ticket.objects.filter(pk=t1.pk).update(region=north)
+    client = _client(floor["supervisor"])
+    assert client.get(f"/tickets/{t1.pk}/").status_code == 404
+
+    live = client.get("/tickets/board/live/").content.decode()
+    assert t1.number not in live
+    row = live.split('data-queue="售后一线"')[1].split("</tr>")[0]
+    assert '<td data-figure="waiting">1</td>' in row and '<td data-figure="at-risk">0</td>' in row
+    page = client.get("/tickets/board/").content.decode()
+    counts = page.split('data-testid="board-table"')[1].split("</table>")[0]
+    new = counts.split('data-queue="售后一线"')[1].split("</tr>")[0].split("<td")[1]
+    assert ">0</span>" in new  # the counts leave 华北's new ticket out too

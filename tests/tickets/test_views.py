@@ -8,13 +8,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone, translation
 
-from scrm.models import Region, Role, Tag, TagGroup
+from scrm.models import AgentProfile, Region, Role, Tag, TagGroup
 from scrm.platform.tenancy import tenant_scope
 from scrm.services import region_create
 from tests.queries import assert_same_cost, queries_of
 from tests.scrm.factories import RegionFactory, TeamFactory, UserFactory
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, make_agent
 from tickets.errors import (
+    MSG_ASSIGNED,
+    MSG_ASSIGNED_NOT_ONLINE,
+    MSG_ASSIGNED_OVER_CAPACITY,
     MSG_AT_CAPACITY,
     MSG_BULK_DONE,
     MSG_BULK_REFUSED,
@@ -751,3 +754,42 @@ def test_an_empty_queue_suggests_take_next_only_to_who_can_take_from_a_queue(des
         assert 'data-testid="take-next"' not in page
         assert _zh(EMPTY_TEXT) in page
         assert _zh(EMPTY_TEXT_TAKE_NEXT) not in page and "领取下一个工单" not in page
+
+
+def test_giving_a_ticket_to_a_full_or_offline_agent_says_so(desk):
+    """A supervisor gave a ticket to 小李, already at their limit and gone offline, and read only "assigned": the
+    ticket then sat with nobody working it. The assignment still stands (their call), with the reason to look twice."""
+    agent, pool = desk["agent"], desk["pool"]
+    AgentProfile.objects.filter(user=agent).update(max_open_tickets=1)
+    client = _client(desk["supervisor"])
+
+    first = client.post(f"/tickets/{pool[0].pk}/assign/", {"assignee": agent.pk}, follow=True)
+    assert _messages(first) == [str(MSG_ASSIGNED % {"number": pool[0].number, "user": agent})]
+
+    AgentProfile.objects.filter(user=agent).update(status=AgentProfile.Status.OFFLINE)
+    response = client.post(f"/tickets/{pool[1].pk}/assign/", {"assignee": agent.pk, "row": "risk"},
+                           HTTP_HX_REQUEST="true")
+    row = response.content.decode()
+    assert str(MSG_ASSIGNED_NOT_ONLINE % {"user": agent, "status": AgentProfile.Status.OFFLINE.label}) in row
+    assert str(MSG_ASSIGNED_OVER_CAPACITY % {"user": agent, "held": 2, "cap": 1}) in row
+    assert Ticket.objects.filter(assignee=agent).count() == 2
+
+
+def test_from_the_board_a_supervisor_lists_one_agents_tickets_to_hand_them_on(desk):
+    """小李 went offline holding two tickets: the board showed "2 / 20" and nothing to click, and the team queues
+    could not be narrowed to one assignee, so finding their tickets meant reading every row."""
+    agent, pool, supervisor = desk["agent"], desk["pool"], desk["supervisor"]
+    for ticket in pool[:2]:
+        ticket_assign(ticket=ticket, assignee=agent, actor=supervisor)
+    AgentProfile.objects.filter(user=agent).update(status=AgentProfile.Status.OFFLINE)
+    client = _client(supervisor)
+
+    live = client.get("/tickets/board/live/").content.decode()
+    load = live.split('data-agent="xiaoli"')[1].split('data-testid="agent-load">')[1].split("</div>")[0]
+    assert f'href="/tickets/queues/?assignee={agent.pk}"' in load and ">2</a> / 20" in load
+
+    page = client.get(f"/tickets/queues/?assignee={agent.pk}")
+    listed = {row.record.number for row in page.context["table"].page.object_list}
+    assert listed == {pool[0].number, pool[1].number}
+    assert 'id="id_assignee"' in page.content.decode()
+    assert 'id="id_assignee"' not in _client(agent).get("/tickets/queues/").content.decode()
