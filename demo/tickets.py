@@ -226,6 +226,7 @@ class _DemoTickets:
         self.users = config["users"]
         self.queues = config["queues"]
         self.rng = random.Random(20261123)  # demo data, the same every time
+        self.timing = random.Random(20261204)  # when each step of the work happened (_spread)
         self.now = timezone.now()
         self.plans = {}  # ticket id -> (start time, final status wanted), for backdating
         self.orders = 0
@@ -442,25 +443,40 @@ class _DemoTickets:
         )
 
     def _spread(self, ticket, events, start, wanted, comment_times):
+        timing = self.timing
         if wanted in (Status.NEW, Status.OPEN):
-            span = timedelta(hours=self.rng.uniform(0.5, 6))
+            span = timedelta(hours=timing.uniform(0.5, 6))
         elif wanted in (Status.PENDING, Status.ON_HOLD):
-            span = timedelta(hours=self.rng.uniform(2, 48))
+            span = timedelta(hours=timing.uniform(2, 48))
+        elif timing.random() < 0.8:  # most tickets are settled within their day, some drag on for days
+            span = timedelta(hours=timing.uniform(1, 20))
         else:
-            span = timedelta(hours=self.rng.uniform(3, 96))
+            span = timedelta(hours=timing.uniform(20, 96))
         span = max(min(span, self.now - start - timedelta(minutes=1)), timedelta(minutes=1))
+        # The first answer comes within minutes for most customers and hours for a few; the rest of the work is
+        # spread over the ticket's span after it.
+        first_public = next((i for i, e in enumerate(events)
+                             if e.kind == Kind.COMMENT and e.after.get("public")), None)
+        reply_in = timedelta(minutes=timing.uniform(2, 40) if timing.random() < 0.85 else timing.uniform(40, 300))
+        reply_in = min(reply_in, span * 0.9)
         # Events written by one service call (created → assigned → opened) stay minutes apart.
         weights = [0.0] + [0.02 if e.kind in (Kind.ASSIGNED, Kind.UNASSIGNED) or
                            (e.kind == Kind.STATUS and e.after.get("reason") in ("assigned", "replied", "merged",
                                                                                 "customer_replied"))
-                           else self.rng.uniform(0.5, 1.5) for e in events[1:]]
-        total = sum(weights) or 1
-        elapsed = 0.0
-        for event, weight in zip(events, weights, strict=True):
-            elapsed += weight
-            event.created_at = start + span * (elapsed / total)
-            if event.comment_id:
-                comment_times.setdefault(event.comment_id, event.created_at)
+                           else timing.uniform(0.5, 1.5) for e in events[1:]]
+        parts = [(events, weights, start, span)]
+        if first_public is not None:
+            cut = first_public + 1
+            parts = [(events[:cut], weights[:cut], start, reply_in),
+                     (events[cut:], weights[cut:], start + reply_in, span - reply_in)]
+        for part, part_weights, begin, length in parts:
+            total = sum(part_weights) or 1
+            elapsed = 0.0
+            for event, weight in zip(part, part_weights, strict=True):
+                elapsed += weight
+                event.created_at = begin + length * (elapsed / total)
+                if event.comment_id:
+                    comment_times.setdefault(event.comment_id, event.created_at)
         ticket.created_at = start
         ticket.updated_at = events[-1].created_at if events else start
 
