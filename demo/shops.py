@@ -16,11 +16,13 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from channels_ingest import shops
 from channels_ingest.models import ChannelAccount, InboundEvent
 from channels_ingest.services import channel_account_create, event_process
+from scrm.models import Customer
 from settlement.models import Order
 
 YOUZAN_SLUG, MALL_SLUG = "xinghe-demo-youzan", "xinghe-demo-mall"
@@ -32,6 +34,9 @@ PRODUCTS = [("KT-35", "星河 1.5 匹变频空调", Decimal("2999.00")),
             ("LV-1", "星河滤芯（一年装）", Decimal("199.00"))]
 CITIES = [("江苏省", "南京市"), ("江苏省", "苏州市"), ("浙江省", "杭州市"), ("上海市", "上海市辖区"),
           ("广东省", "广州市")]
+# What shops send as a buyer's name: the nickname the buyer chose (a buyer is numbered 1 to 60 in a store).
+BUYER_NICKNAMES = ["小鱼儿", "jenny_88", "快乐的胖子", "木木夕", "阿杰", "橙子味的猫", "蓝天白云", "Tony", "豆豆妈",
+                   "一只小熊", "凉白开", "老陈家", "Sunny", "星星点灯", "大白兔", "晚风", "tb_9527", "米粒"]
 REASONS = ["尺寸不合适", "安装后发现有划痕", "不想要了", "与描述不符"]
 # Stages an order goes through, each one event; an order stops at a random stage, a few are cancelled.
 STAGES = ["pending", "paid", "shipped", "completed"]
@@ -54,6 +59,7 @@ def seed_shops(*, organization, orders_per_store=100):
             for n in range(orders_per_store):
                 for event in _order_events(rng, kind, slug, n, now - timedelta(days=rng.randint(0, 60))):
                     _deliver(account, event)
+            _backdate_buyers(account)
         if kind == ChannelAccount.Kind.GENERIC:
             _seed_aftersales(account)
 
@@ -136,6 +142,22 @@ def _seed_aftersales(account):
         _deliver(account, _body({"id": event_id, "type": kind, key: {**case, "order_number": number, **times}}))
 
 
+def _nickname(buyer):
+    number = int(buyer[-3:])
+    nickname = BUYER_NICKNAMES[number % len(BUYER_NICKNAMES)]
+    return nickname if number < len(BUYER_NICKNAMES) else f"{nickname}{number}"
+
+
+def _backdate_buyers(account):
+    """The buyers the store's orders brought were created by this seed, now: each is moved back to their first
+    order, when they came (and first contacted us)."""
+    firsts = (Order.objects.filter(store__channel=account.channel, store__ref=account.app_id, customer__isnull=False)
+              .values("customer").annotate(first=Min("placed_at")).values_list("customer", "first"))
+    for customer_id, first in firsts:
+        Customer.objects.filter(pk=customer_id, created_at__gt=first).update(created_at=first)
+        Customer.objects.filter(pk=customer_id, first_contact_at__gt=first).update(first_contact_at=first)
+
+
 def _body(payload):
     return json.dumps(payload, ensure_ascii=False, default=str).encode()
 
@@ -150,7 +172,7 @@ def _mall_order(order, stage, at):
         "shipped_at": at.isoformat() if stage == "shipped" else None,
         "completed_at": at.isoformat() if stage == "completed" else None,
         "cancelled_at": at.isoformat() if stage == "cancelled" else None,
-        "buyer": {"id": order["buyer"], "name": f"买家{order['buyer'][-3:]}"},
+        "buyer": {"id": order["buyer"], "name": _nickname(order["buyer"])},
         "shipping_address": {"province": order["province"], "city": order["city"]},
         "lines": [{"sku": sku, "name": name, "quantity": str(order["quantity"]), "unit_price": price,
                    "amount": price * order["quantity"]}]}})
@@ -176,7 +198,7 @@ def _youzan_trade(order, stage, at):
                        "success_time": _local(at) if stage == "completed" else "",
                        "close_time": _local(at) if stage == "cancelled" else ""},
         "pay_info": {"total_fee": str(order["goods"]), "post_fee": "0.00", "payment": str(order["paid"])},
-        "buyer_info": {"yz_open_id": order["buyer"], "fans_nickname": f"有赞买家{order['buyer'][-3:]}"},
+        "buyer_info": {"yz_open_id": order["buyer"], "fans_nickname": _nickname(order["buyer"])},
         "address_info": {"delivery_province": order["province"], "delivery_city": order["city"]},
         "orders": [{"outer_sku_id": sku, "title": name, "num": order["quantity"], "price": str(price),
                     "payment": str(price * order["quantity"])}]}}

@@ -200,6 +200,8 @@ class Command(BaseCommand):
             customer.last_contact_at = first + timedelta(days=rng.randint(0, (now - first).days))
             customer.save(update_fields=["real_name", "region", "level", "owner", "first_contact_at",
                                          "last_contact_at"])
+            # Created when they first came: the list, newest first, opens on the latest of two years of customers.
+            Customer.objects.filter(pk=customer.pk).update(created_at=first)
             customers_tag(customers=[customer], tags=rng.sample(list(tags.values()), rng.randint(0, 3)))
             if n % 25 == 0:
                 # The same person again through the shop, with the same mobile: a merge suggestion for the demo.
@@ -208,3 +210,4 @@ class Command(BaseCommand):
                     mobile=customer.mobile or mobile, source_channel=Channel.YOUZAN, region=customer.region,
                 )
                 customers_tag(customers=[twin], tags=[tags["中频"]])
+                Customer.objects.filter(pk=twin.pk).update(created_at=first + timedelta(days=rng.randint(0, 30)))
