@@ -81,9 +81,13 @@ class SettlementConfig(AppConfig):
         # Finance's reports are listed with the others under Reports.
         register_nav_children("reports", [
             NavChild("reconciliation-report", _("Reconciliation"), "settlement:reconciliation", "bi-check2-square",
-                     lambda user: user.has_perm("settlement.view_reconciliationrun")),
+                     lambda user: user.has_perm("settlement.view_reconciliationrun"),
+                     description=_("Each payment channel's reconciliation per day: match rate, discrepancies by "
+                                   "class, fees charged against expected, the 30-day trend.")),
             NavChild("finance-dashboard", _("Finance dashboard"), "settlement:dashboard", "bi-graph-up",
-                     lambda user: user.has_perm("settlement.view_settlementstatement")),
+                     lambda user: user.has_perm("settlement.view_settlementstatement"),
+                     description=_("Revenue, fees and partner payouts by month, region and channel, with the "
+                                   "month to date and region alerts.")),
         ])
         register_nav_children("settlement", [
             NavChild("orders", _("Orders"), "settlement:order-list", "bi-receipt",

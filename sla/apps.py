@@ -48,5 +48,7 @@ class SlaConfig(AppConfig):
                      user_configures_sla),
         ])
         register_nav_children("reports", [
-            NavChild("sla-report", _("SLA compliance"), "sla:report", "bi-speedometer2", user_reads_sla_reports),
+            NavChild("sla-report", _("SLA compliance"), "sla:report", "bi-speedometer2", user_reads_sla_reports,
+                     description=_("First-response and resolution compliance by queue, team, agent, priority or "
+                                   "region, with response times and breaches; Excel download.")),
         ])

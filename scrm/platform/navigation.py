@@ -35,6 +35,8 @@ class NavChild:
     url_name: str
     icon: str = "bi-dot"
     allowed: object = None
+    # What the page answers, in a line: shown where the module lists its pages as cards (the reports page).
+    description: str = ""
 
 
 _children = {}

@@ -112,3 +112,18 @@ def test_an_unknown_page_shows_the_styled_404(agent):
     assert response.status_code == 404
     body = response.content.decode()
     assert 'data-testid="error-title"' in body and 'data-testid="main-nav"' not in body
+
+
+def test_the_reports_page_says_what_each_report_answers(organization, make_user):
+    """The reports page was a row of bare titles: each card now says, in the reader's language, what the report
+    shows, so a new supervisor or finance clerk knows which to open."""
+    client = Client()
+    client.force_login(make_user(organization, Role.OPS_ADMIN))
+    reports = client.get("/reports/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "首次响应与解决的达标率" in reports
+    assert "每个支付渠道每天的对账结果" in reports
+    english = Client()
+    english.force_login(make_user(organization, Role.FINANCE))
+    english.cookies["django_language"] = "en"
+    body = english.get("/reports/").content.decode()
+    assert "Revenue, fees and partner payouts" in body
