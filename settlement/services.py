@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from scrm.models import Region, SettingsChange
+from scrm.models import Customer, Region, SettingsChange
 from scrm.platform.audit import settings_change_record
 from scrm.platform.locks import advisory_xact_lock, advisory_xact_locks
 from scrm.platform.tenancy import tenant_bulk_update, tenant_scope
@@ -253,9 +253,23 @@ def orders_upsert(*, organization, store, reports):
                 order.updated_at = now
             tenant_bulk_update(existing.values(), _ORDER_UPDATE_FIELDS, organization=organization)
         _lines_write(organization, orders, existing, lines)
+        _buyers_locate([(customer, orders[snapshot.number]) for snapshot, customer, _source in reports])
         _waiting_attach(store, [orders[number] for number in numbers if number in created or number in found])
         OrderReport.objects.bulk_create(history)
         return results
+
+
+def _buyers_locate(pairs):
+    """A buyer with no region takes their order's (its shipping address's city or province), so that the region's
+    agents find them; a region the customer already has stays, whatever later orders say. [(customer, order)]: no
+    query unless a buyer in memory has no region and their order has one."""
+    by_region = {}
+    for customer, order in pairs:
+        if customer is not None and customer.region_id is None and order.region_id is not None:
+            customer.region_id = order.region_id
+            by_region.setdefault(order.region_id, []).append(customer.pk)
+    for region_id, customer_ids in by_region.items():
+        Customer.objects.filter(pk__in=customer_ids, region__isnull=True).update(region_id=region_id)
 
 
 def _lines_write(organization, orders, existing, lines):

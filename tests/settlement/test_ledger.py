@@ -142,6 +142,36 @@ def test_the_region_comes_from_the_shipping_address(organization, store, buyer):
         assert Order.objects.get().region == nanjing
 
 
+def test_a_buyer_with_no_region_takes_the_region_of_their_order_and_keeps_one_they_have(organization, store, buyer):
+    """Shop buyers arrived with no region, so a region's agents never found them in their customer list although
+    the order said where they live: a buyer with no region takes the order's; a region the customer has (set by
+    ops, or an earlier order) stays."""
+    with tenant_scope(organization):
+        nanjing = RegionFactory(organization=organization, name="南京市", code="NJ")
+        suzhou = RegionFactory(organization=organization, name="苏州市", code="SZ")
+        other = customer_resolve(organization=organization, channel="youzan", app_id="kdt-1", external_id="buyer-2")
+        other.region = suzhou
+        other.save(update_fields=["region"])
+    order_upsert(organization=organization, store=store, customer=buyer,
+                 snapshot=order(number="E1", shipping_address={"province": "江苏省", "city": "南京市"}))
+    order_upsert(organization=organization, store=store, customer=other,
+                 snapshot=order(number="E2", shipping_address={"province": "江苏省", "city": "南京市"}))
+    order_upsert(organization=organization, store=store, customer=buyer,
+                 snapshot=order(number="E3", shipping_address={"province": "江苏省", "city": "苏州市"}))
+    with tenant_scope(organization):
+        buyer.refresh_from_db()
+        other.refresh_from_db()
+        assert (buyer.region, other.region) == (nanjing, suzhou)
+
+
+def test_a_buyer_whose_address_names_no_region_of_ours_stays_without_one(organization, store, buyer):
+    order_upsert(organization=organization, store=store, customer=buyer,
+                 snapshot=order(shipping_address={"province": "火星", "city": "奥林匹斯"}))
+    with tenant_scope(organization):
+        buyer.refresh_from_db()
+        assert buyer.region is None
+
+
 @pytest.mark.parametrize("value", ["12.3.4", "abc", "", "NaN", "Infinity", 12.5, "1e30"])
 def test_an_amount_that_does_not_parse_is_refused_with_its_name(value):
     with pytest.raises(SettlementError, match="paid_amount"):
