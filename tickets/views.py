@@ -236,6 +236,9 @@ class TicketBulkView(ModuleRequiredMixin, View):
                 changed += 1
         level = messages.success if changed == len(ids) else messages.warning
         level(request, MSG_BULK_DONE % {"changed": changed, "selected": len(ids)})
+        if action == "assign" and changed:
+            # Told once, with the load the whole batch left them with (as assigning one ticket tells it).
+            _warn_workload(request, form.cleaned_data["assignee"])
         if len(tickets) < len(set(ids)):
             messages.warning(request, MSG_BULK_NOT_VISIBLE % {"count": len(set(ids)) - len(tickets)})
         for refusal in refusals[:10]:

@@ -216,6 +216,27 @@ def test_bulk_assign_is_for_supervisors(desk):
     assert Ticket.objects.get(pk=ids[0]).assignee == desk["agent"]
 
 
+def test_bulk_assign_to_a_full_or_offline_agent_says_so(desk):
+    """A supervisor gave three tickets at once to 小李, offline and with room for two, and read only "3 of 3 changed":
+    the bulk action now warns as assigning one ticket does, counting the load the bulk assign left them with."""
+    agent, pool = desk["agent"], desk["pool"]
+    AgentProfile.objects.filter(user=agent).update(max_open_tickets=2, status=AgentProfile.Status.OFFLINE)
+    payload = {"action": "assign", "assignee": agent.pk, "ids": [t.pk for t in pool]}
+    msgs = _messages(_client(desk["supervisor"]).post("/tickets/bulk/", payload, follow=True))
+    assert msgs == [
+        _zh(MSG_BULK_DONE % {"changed": 3, "selected": 3}),
+        _zh(MSG_ASSIGNED_NOT_ONLINE % {"user": agent, "status": AgentProfile.Status.OFFLINE.label}),
+        _zh(MSG_ASSIGNED_OVER_CAPACITY % {"user": agent, "held": 3, "cap": 2}),
+    ]
+    assert Ticket.objects.filter(assignee=agent).count() == 3  # still assigned: the supervisor's call
+
+
+def test_bulk_assign_to_an_online_agent_with_room_only_says_done(desk):
+    payload = {"action": "assign", "assignee": desk["agent"].pk, "ids": [t.pk for t in desk["pool"]]}
+    msgs = _messages(_client(desk["supervisor"]).post("/tickets/bulk/", payload, follow=True))
+    assert msgs == [_zh(MSG_BULK_DONE % {"changed": 3, "selected": 3})]
+
+
 def test_bulk_with_bad_input_writes_nothing(desk):
     events = TicketEvent.objects.count()
     client = _client(desk["agent"])
