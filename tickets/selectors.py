@@ -23,10 +23,10 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
+from scrm.models import AgentProfile, ChannelIdentity, Region, Role, Tag, Team, User
 from scrm.platform.access import user_custom_roles, user_has_role, user_roles
 from scrm.platform.tenancy import current_organization_id
-from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q, queue_region_q
+from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q, queue_region_q, regions_in_reach
 from tickets.hooks import sla_state_annotate
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -416,6 +416,15 @@ def board_counts(*, user, region=None):
         rows.extend((queue, counts[queue.pk]) for queue in Queue.objects.filter(pk__in=list(counts)).order_by("name"))
     totals = {status: sum(c.get(status, 0) for _q, c in rows) for status in ACTIVE_STATUSES}
     return rows, totals
+
+
+def board_regions(*, user):
+    """The regions the board's filter offers, in path order: those its figures can count for the user (the
+    regions `queue_region_q` keeps a supervisor or agent to, and the subtrees below them). Every region for those
+    who see every ticket, and for a custom role's scope, which is not a set of regions."""
+    if user_sees_all_tickets(user) or _scoped_by_custom_roles(user):
+        return Region.objects.order_by("path")
+    return regions_in_reach(user=user)
 
 
 def board_cell(*, user, queue_id, status, region=None, limit=50):

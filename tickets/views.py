@@ -28,7 +28,6 @@ from scrm.paginators import CappedCountPaginator, TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_may_reveal_pii
 from scrm.platform.panels import panels_for
 from scrm.platform.timeline import customer_timeline
-from scrm.selectors import region_list
 from tickets import selectors, services
 from tickets.errors import (
     MSG_ASSIGNED,
@@ -651,10 +650,11 @@ class TicketCannedView(ModuleRequiredMixin, View):
 # --- the supervisor board -----------------------------------------------------------------------------------------
 
 def _board_region(request):
+    """The board's region filter; a region out of the user's reach is no filter (it could only show nothing)."""
     value = request.GET.get("region", "")
     if not value.isdigit():
         return None
-    return region_list().filter(pk=int(value)).first()
+    return selectors.board_regions(user=request.user).filter(pk=int(value)).first()
 
 
 def _poll_seconds():
@@ -713,7 +713,8 @@ class TicketBoardView(_BoardPage):
             rows=[(queue, [(s, counts.get(s, 0)) for s, _label in statuses], sum(counts.values()))
                   for queue, counts in rows],
             totals=[totals[s] for s, _label in statuses], statuses=statuses,
-            regions=region_list() if not self.request.headers.get("HX-Request") else (),
+            regions=(selectors.board_regions(user=self.request.user).only("id", "name", "organization_id")
+                     if not self.request.headers.get("HX-Request") else ()),
             **{"poll_seconds": _poll_seconds(), **live, "region": region}, **kwargs,
         )
 
