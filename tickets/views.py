@@ -36,6 +36,8 @@ from tickets.errors import (
     MSG_BULK_DONE,
     MSG_BULK_NOT_VISIBLE,
     MSG_BULK_REFUSED,
+    MSG_MERGE_CONFIRM,
+    MSG_MERGE_SELF,
     MSG_MERGE_TARGET_UNKNOWN,
     MSG_MERGED_INTO,
     MSG_NOT_ALLOWED,
@@ -606,11 +608,34 @@ class TicketMergeView(_TicketAction):
 
     form_class = MergeForm
 
-    def act(self, request, ticket, data):
+    @staticmethod
+    def _target(request, data):
         number = data["primary"].strip().upper()
         primary = selectors.ticket_visible(user=request.user).filter(number=number).first()
         if primary is None:
             raise TicketError(MSG_MERGE_TARGET_UNKNOWN % {"number": number})
+        return primary
+
+    def get(self, request, pk):
+        """The question the merge form asks before it is sent (JSON for confirm-submit.js), naming the ticket typed
+        by its number and subject; a number that names no ticket of the user's, or this one, is said instead.
+        Changes nothing."""
+        self.check(request)
+        ticket = _ticket(request, pk)
+        form = MergeForm(request.GET)
+        if not form.is_valid():
+            return JsonResponse({"error": " ".join(e for errors in form.errors.values() for e in errors)}, status=400)
+        try:
+            primary = self._target(request, form.cleaned_data)
+        except TicketError as exc:
+            return JsonResponse({"error": str(exc)}, status=404)
+        if primary.pk == ticket.pk:
+            return JsonResponse({"error": str(MSG_MERGE_SELF)}, status=400)
+        return JsonResponse({"confirm": str(MSG_MERGE_CONFIRM % {
+            "duplicate": ticket.number, "primary": primary.number, "subject": primary.subject})})
+
+    def act(self, request, ticket, data):
+        primary = self._target(request, data)
         primary = services.ticket_merge(primary=primary, duplicate=ticket, actor=request.user)
         messages.success(request, MSG_MERGED_INTO % {"duplicate": ticket.number, "primary": primary.number})
         return redirect("tickets:ticket-detail", pk=primary.pk)

@@ -22,6 +22,9 @@ from tickets.errors import (
     MSG_BULK_DONE,
     MSG_BULK_REFUSED,
     MSG_ILLEGAL_STATUS,
+    MSG_MERGE_CONFIRM,
+    MSG_MERGE_SELF,
+    MSG_MERGE_TARGET_UNKNOWN,
     MSG_NOTHING_TO_TAKE,
     MSG_TRANSFER_REASON,
 )
@@ -342,6 +345,24 @@ def test_merge_into_an_unknown_or_invisible_ticket_is_refused(desk):
     client = _client(desk["agent"])
     for number in ("T19990101-000001", desk["foreign"].number):
         client.post(f"/tickets/{ticket.pk}/merge/", {"primary": number})
+    ticket.refresh_from_db()
+    assert ticket.merged_into is None and ticket.status == Status.NEW
+
+
+def test_the_merge_question_names_the_target_and_changes_nothing(desk):
+    """What the merge form asks before sending (confirm-submit.js): the target's number and subject, or why not."""
+    ticket, target = desk["pool"][0], desk["pool"][1]
+    client = _client(desk["agent"])
+    url = f"/tickets/{ticket.pk}/merge/"
+    answer = client.get(url, {"primary": target.number.lower()})
+    assert answer.status_code == 200
+    assert answer.json() == {"confirm": _zh(MSG_MERGE_CONFIRM % {
+        "duplicate": ticket.number, "primary": target.number, "subject": target.subject})}
+    for number in ("T19990101-000001", desk["foreign"].number):  # unknown, or not the agent's to see
+        answer = client.get(url, {"primary": number})
+        assert (answer.status_code, answer.json()) == (404, {"error": _zh(MSG_MERGE_TARGET_UNKNOWN % {
+            "number": number})})
+    assert client.get(url, {"primary": ticket.number}).json() == {"error": _zh(MSG_MERGE_SELF)}
     ticket.refresh_from_db()
     assert ticket.merged_into is None and ticket.status == Status.NEW
 
