@@ -1,6 +1,7 @@
 """The agent workspace pages: queues, take next, bulk actions, the ticket page and its actions, the board, the rule
 tester; who may do what, what bad input does, and how many queries a page costs."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -173,6 +174,27 @@ def test_viewers_and_ops_cannot_take_or_change_tickets(desk, make_user):
         ticket = desk["pool"][0]
         assert client.post(f"/tickets/{ticket.pk}/status/", {"status": "open"}).status_code == 403
     assert not Ticket.objects.filter(assignee__isnull=False).exists()
+
+
+def _lit(client, url):
+    """The sidebar's highlighted links of a page (section, then page)."""
+    html = client.get(url).content.decode()
+    nav = html.split('class="scrm-sidebar')[1].split("</nav>")[0]
+    return [re.sub(r"<[^>]+>", "", link).strip()
+            for link in re.findall(r'<a class="nav-link[^"]*active"[^>]*>(.*?)</a>', nav, re.S)]
+
+
+def test_the_sidebar_lights_my_tickets_only_on_my_tickets(desk):
+    """An agent who came from 团队队列 or a supervisor from the board saw 我的工单 highlighted on every ticket page (its
+    address, /tickets/, starts them all). A ticket page lights the 工单 section alone; each list lights itself."""
+    ticket = desk["pool"][0]
+    agent, supervisor = _client(desk["agent"]), _client(desk["supervisor"])
+    assert _lit(agent, "/tickets/") == ["工单", "我的工单"]
+    assert _lit(agent, "/tickets/queues/") == ["工单", "团队队列"]
+    assert _lit(agent, f"/tickets/{ticket.pk}/") == ["工单"]
+    assert _lit(agent, "/tickets/new/") == ["工单"]
+    assert _lit(supervisor, "/tickets/board/") == ["工单", "看板"]
+    assert _lit(supervisor, f"/tickets/{ticket.pk}/") == ["工单"]
 
 
 # --- bulk actions -------------------------------------------------------------------------------------------------
