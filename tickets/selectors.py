@@ -16,8 +16,10 @@ from django.db.models import (
     F,
     Max,
     Min,
+    OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -31,6 +33,7 @@ from tickets.hooks import sla_state_annotate
 from tickets.models import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
+    AgentLoad,
     Attachment,
     CannedResponse,
     Comment,
@@ -340,12 +343,16 @@ def assignable_users():
 
 def agent_workload(*, user):
     """(presence, open tickets held, cap) of an agent, or None for a user with no agent profile: what a supervisor
-    is told after giving them a ticket (two indexed queries)."""
-    profile = AgentProfile.objects.filter(user=user).only("status", "max_open_tickets", "organization_id").first()
+    is told after giving them a ticket (one query).
+
+    The tickets held are the agent's load counter (AgentLoad), the figure the router (`eligible_members`,
+    `load_reserve`) and take next hold against the cap, so the warning and the router agree on who is full."""
+    held = AgentLoad.objects.filter(user_id=OuterRef("user_id")).values("open_tickets")[:1]
+    profile = (AgentProfile.objects.filter(user=user).annotate(held=Subquery(held))
+               .only("status", "max_open_tickets", "organization_id", "user_id").first())
     if profile is None:
         return None
-    held = Ticket.objects.filter(assignee=user, status__in=ACTIVE_STATUSES).count()
-    return profile.status, held, profile.max_open_tickets
+    return profile.status, profile.held or 0, profile.max_open_tickets
 
 
 # The board's counts are shared for a few seconds by everyone looking at the same queues: counting 200,000 open

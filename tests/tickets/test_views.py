@@ -28,9 +28,10 @@ from tickets.errors import (
     MSG_MERGE_TARGET_UNKNOWN,
     MSG_NOTHING_TO_TAKE,
     MSG_TRANSFER_REASON,
+    TicketError,
 )
-from tickets.models import Comment, Queue, RoutingRule, Ticket, TicketEvent, TicketTag
-from tickets.services import ticket_add_message, ticket_assign
+from tickets.models import AgentLoad, Comment, Queue, RoutingRule, Ticket, TicketEvent, TicketTag
+from tickets.services import ticket_add_message, ticket_assign, ticket_take_next
 from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_TAKE_NEXT
 from tickets.views import MSG_TRANSFERRED_AWAY
 
@@ -857,3 +858,20 @@ def test_from_the_board_a_supervisor_lists_one_agents_tickets_to_hand_them_on(de
     assert listed == {pool[0].number, pool[1].number}
     assert 'id="id_assignee"' in page.content.decode()
     assert 'id="id_assignee"' not in _client(agent).get("/tickets/queues/").content.decode()
+
+
+def test_the_workload_warning_reads_the_load_the_router_reads(desk):
+    """The warning counted the agent's open tickets while the router and take next read their load counter
+    (AgentLoad, kept by the services, repaired by agent_load_recount): when the two differed, a supervisor read
+    nothing about an agent the router already treated as full. The warning now reads the counter too."""
+    agent, pool, supervisor = desk["agent"], desk["pool"], desk["supervisor"]
+    AgentProfile.objects.filter(user=agent).update(max_open_tickets=2)
+    ticket_assign(ticket=pool[0], assignee=agent, actor=supervisor)
+    AgentLoad.objects.filter(user=agent).update(open_tickets=2)  # the counter at the cap, one ticket held
+    with pytest.raises(TicketError) as refused:
+        ticket_take_next(agent=agent)
+    assert str(refused.value) == str(MSG_AT_CAPACITY % {"count": 2})  # the router: full
+
+    msgs = _messages(_client(supervisor).post(f"/tickets/{pool[1].pk}/assign/", {"assignee": agent.pk}, follow=True))
+    assert msgs == [_zh(MSG_ASSIGNED % {"number": pool[1].number, "user": agent}),
+                    _zh(MSG_ASSIGNED_OVER_CAPACITY % {"user": agent, "held": 3, "cap": 2})]
