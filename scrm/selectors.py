@@ -157,6 +157,20 @@ def queue_region_q(*, user, lookup="region"):
     return region_scope_q(user=user, lookup=lookup) | Q(**{f"{lookup}__isnull": True})
 
 
+def regions_in_reach(*, user):
+    """The regions `queue_region_q` keeps a supervisor's or agent's rows to: those they serve or manage and every
+    region below them, in path order. Every region for those it does not narrow (who sees every region, a user
+    with no region)."""
+    regions = Region.objects.order_by("path")
+    if user_sees_every_region(user) or not _preset_region_paths(user):
+        return regions
+    paths = _preset_region_paths(user)
+    condition = Q(path__startswith=paths[0])
+    for path in paths[1:]:
+        condition |= Q(path__startswith=path)
+    return regions.filter(condition)
+
+
 # --- data scopes of custom roles ----------------------------------------------------------------------------------
 #
 # A custom role's data scope, for one kind of row (tickets, customers):

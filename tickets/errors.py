@@ -85,6 +85,8 @@ MSG_UNASSIGNED = _("Ticket %(number)s is back in its queue's pool.")
 MSG_TRANSFERRED = _("Ticket transferred to queue “%(queue)s”.")
 MSG_MERGED_INTO = _("Ticket %(duplicate)s was merged into %(primary)s.")
 MSG_MERGE_TARGET_UNKNOWN = _("No ticket %(number)s that you may see.")
+MSG_MERGE_CONFIRM = _("Merge %(duplicate)s into %(primary)s “%(subject)s”? Its messages move there and "
+                      "%(duplicate)s is closed: this cannot be undone.")
 MSG_SPLIT_DONE = _("The selected messages are now ticket %(number)s.")
 MSG_SPLIT_NONE = _("Select the messages to split off.")
 MSG_MOBILE_TAKEN = _("%(name)s already has the mobile %(mobile)s: choose them as the customer instead.")

@@ -16,21 +16,24 @@ from django.db.models import (
     F,
     Max,
     Min,
+    OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Value,
     When,
 )
 from django.utils import timezone
 
-from scrm.models import AgentProfile, ChannelIdentity, Role, Tag, Team, User
+from scrm.models import AgentProfile, ChannelIdentity, Region, Role, Tag, Team, User
 from scrm.platform.access import user_custom_roles, user_has_role, user_roles
 from scrm.platform.tenancy import current_organization_id
-from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q, queue_region_q
+from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q, queue_region_q, regions_in_reach
 from tickets.hooks import sla_state_annotate
 from tickets.models import (
     ACTIVE_STATUSES,
     POOL_STATUSES,
+    AgentLoad,
     Attachment,
     CannedResponse,
     Comment,
@@ -340,12 +343,16 @@ def assignable_users():
 
 def agent_workload(*, user):
     """(presence, open tickets held, cap) of an agent, or None for a user with no agent profile: what a supervisor
-    is told after giving them a ticket (two indexed queries)."""
-    profile = AgentProfile.objects.filter(user=user).only("status", "max_open_tickets", "organization_id").first()
+    is told after giving them a ticket (one query).
+
+    The tickets held are the agent's load counter (AgentLoad), the figure the router (`eligible_members`,
+    `load_reserve`) and take next hold against the cap, so the warning and the router agree on who is full."""
+    held = AgentLoad.objects.filter(user_id=OuterRef("user_id")).values("open_tickets")[:1]
+    profile = (AgentProfile.objects.filter(user=user).annotate(held=Subquery(held))
+               .only("status", "max_open_tickets", "organization_id", "user_id").first())
     if profile is None:
         return None
-    held = Ticket.objects.filter(assignee=user, status__in=ACTIVE_STATUSES).count()
-    return profile.status, held, profile.max_open_tickets
+    return profile.status, profile.held or 0, profile.max_open_tickets
 
 
 # The board's counts are shared for a few seconds by everyone looking at the same queues: counting 200,000 open
@@ -416,6 +423,15 @@ def board_counts(*, user, region=None):
         rows.extend((queue, counts[queue.pk]) for queue in Queue.objects.filter(pk__in=list(counts)).order_by("name"))
     totals = {status: sum(c.get(status, 0) for _q, c in rows) for status in ACTIVE_STATUSES}
     return rows, totals
+
+
+def board_regions(*, user):
+    """The regions the board's filter offers, in path order: those its figures can count for the user (the
+    regions `queue_region_q` keeps a supervisor or agent to, and the subtrees below them). Every region for those
+    who see every ticket, and for a custom role's scope, which is not a set of regions."""
+    if user_sees_all_tickets(user) or _scoped_by_custom_roles(user):
+        return Region.objects.order_by("path")
+    return regions_in_reach(user=user)
 
 
 def board_cell(*, user, queue_id, status, region=None, limit=50):

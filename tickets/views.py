@@ -28,7 +28,6 @@ from scrm.paginators import CappedCountPaginator, TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_may_reveal_pii
 from scrm.platform.panels import panels_for
 from scrm.platform.timeline import customer_timeline
-from scrm.selectors import region_list
 from tickets import selectors, services
 from tickets.errors import (
     MSG_ASSIGNED,
@@ -37,6 +36,8 @@ from tickets.errors import (
     MSG_BULK_DONE,
     MSG_BULK_NOT_VISIBLE,
     MSG_BULK_REFUSED,
+    MSG_MERGE_CONFIRM,
+    MSG_MERGE_SELF,
     MSG_MERGE_TARGET_UNKNOWN,
     MSG_MERGED_INTO,
     MSG_NOT_ALLOWED,
@@ -236,6 +237,9 @@ class TicketBulkView(ModuleRequiredMixin, View):
                 changed += 1
         level = messages.success if changed == len(ids) else messages.warning
         level(request, MSG_BULK_DONE % {"changed": changed, "selected": len(ids)})
+        if action == "assign" and changed:
+            # Told once, with the load the whole batch left them with (as assigning one ticket tells it).
+            _warn_workload(request, form.cleaned_data["assignee"])
         if len(tickets) < len(set(ids)):
             messages.warning(request, MSG_BULK_NOT_VISIBLE % {"count": len(set(ids)) - len(tickets)})
         for refusal in refusals[:10]:
@@ -604,11 +608,34 @@ class TicketMergeView(_TicketAction):
 
     form_class = MergeForm
 
-    def act(self, request, ticket, data):
+    @staticmethod
+    def _target(request, data):
         number = data["primary"].strip().upper()
         primary = selectors.ticket_visible(user=request.user).filter(number=number).first()
         if primary is None:
             raise TicketError(MSG_MERGE_TARGET_UNKNOWN % {"number": number})
+        return primary
+
+    def get(self, request, pk):
+        """The question the merge form asks before it is sent (JSON for confirm-submit.js), naming the ticket typed
+        by its number and subject; a number that names no ticket of the user's, or this one, is said instead.
+        Changes nothing."""
+        self.check(request)
+        ticket = _ticket(request, pk)
+        form = MergeForm(request.GET)
+        if not form.is_valid():
+            return JsonResponse({"error": " ".join(e for errors in form.errors.values() for e in errors)}, status=400)
+        try:
+            primary = self._target(request, form.cleaned_data)
+        except TicketError as exc:
+            return JsonResponse({"error": str(exc)}, status=404)
+        if primary.pk == ticket.pk:
+            return JsonResponse({"error": str(MSG_MERGE_SELF)}, status=400)
+        return JsonResponse({"confirm": str(MSG_MERGE_CONFIRM % {
+            "duplicate": ticket.number, "primary": primary.number, "subject": primary.subject})})
+
+    def act(self, request, ticket, data):
+        primary = self._target(request, data)
         primary = services.ticket_merge(primary=primary, duplicate=ticket, actor=request.user)
         messages.success(request, MSG_MERGED_INTO % {"duplicate": ticket.number, "primary": primary.number})
         return redirect("tickets:ticket-detail", pk=primary.pk)
@@ -648,10 +675,11 @@ class TicketCannedView(ModuleRequiredMixin, View):
 # --- the supervisor board -----------------------------------------------------------------------------------------
 
 def _board_region(request):
+    """The board's region filter; a region out of the user's reach is no filter (it could only show nothing)."""
     value = request.GET.get("region", "")
     if not value.isdigit():
         return None
-    return region_list().filter(pk=int(value)).first()
+    return selectors.board_regions(user=request.user).filter(pk=int(value)).first()
 
 
 def _poll_seconds():
@@ -710,7 +738,8 @@ class TicketBoardView(_BoardPage):
             rows=[(queue, [(s, counts.get(s, 0)) for s, _label in statuses], sum(counts.values()))
                   for queue, counts in rows],
             totals=[totals[s] for s, _label in statuses], statuses=statuses,
-            regions=region_list() if not self.request.headers.get("HX-Request") else (),
+            regions=(selectors.board_regions(user=self.request.user).only("id", "name", "organization_id")
+                     if not self.request.headers.get("HX-Request") else ()),
             **{"poll_seconds": _poll_seconds(), **live, "region": region}, **kwargs,
         )
 

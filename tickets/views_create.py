@@ -58,6 +58,10 @@ class TicketLogView(_LogPage, FormView):
             picked = _shown(customer_list(user=self.request.user).filter(pk=chosen))
         return {**context, "picked": picked, **self._fields_posted(form)}
 
+    def form_invalid(self, form):
+        # A refused form answers 400, with the same page and its messages, as every settings form does.
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
     def _fields_posted(self, form):
         """A refused POST comes back with the custom fields as typed (and the engine's remarks beside them), rendered
         in the page, instead of the empty fields the slot would fetch for the type."""

@@ -39,6 +39,10 @@ class _CustomerFormPage(ModuleRequiredMixin, FormView):
         return super().get_context_data(customer=self.customer, duplicate=getattr(form, "duplicate", None),
                                         **kwargs)
 
+    def form_invalid(self, form):
+        # A refused form answers 400, with the same page and its messages, as every settings form does.
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
 
 class CustomerCreateView(_CustomerFormPage):
     permission = "scrm.add_customer"

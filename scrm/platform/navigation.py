@@ -64,10 +64,18 @@ def _children_for(user, module):
 def _mark_current(items, current_path):
     """Light up the section the page belongs to and its page: the entry whose address is the longest start of the
     current path wins, so /tickets/settings/queues/1/ is Settings › Queues (not Tickets) and an edit page lights its
-    list's entry. On a tie a module's own entry wins over a page another module lists under it (/forms/3/ is Forms)."""
+    list's entry. On a tie a module's own entry wins over a page another module lists under it (/forms/3/ is Forms).
+    A page at its module's own address (/tickets/ is 我的工单) lights on that address only: it starts every address of
+    the module, and a ticket opened from the team queues or the board is not one of 我的工单."""
     best = None  # (length of the matching address, 1 for a module's own entry, the module's entry)
+
+    def lights(item, sub):
+        if sub["url"] == item["url"]:
+            return current_path == sub["url"]
+        return current_path.startswith(sub["url"])
+
     for item in items:
-        matches = [(len(sub["url"]), 0) for sub in item["children"] if current_path.startswith(sub["url"])]
+        matches = [(len(sub["url"]), 0) for sub in item["children"] if lights(item, sub)]
         if current_path.startswith(item["url"]):
             matches.append((len(item["url"]), 1))
         for match in matches:
@@ -77,7 +85,7 @@ def _mark_current(items, current_path):
         return
     item = best[2]
     item["active"] = True
-    matches = [sub for sub in item["children"] if current_path.startswith(sub["url"])]
+    matches = [sub for sub in item["children"] if lights(item, sub)]
     if matches:
         max(matches, key=lambda sub: len(sub["url"]))["active"] = True
 

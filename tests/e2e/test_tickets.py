@@ -232,3 +232,44 @@ def test_merging_and_closing_in_bulk_ask_first_and_cancelling_changes_nothing(pa
     with platform_scope():
         other.refresh_from_db()
         assert other.status == Ticket.Status.CLOSED
+
+
+def test_the_merge_question_names_the_ticket_merged_into(page, live_server, workspace):
+    """The merge question did not say which ticket the typed number was: one wrong digit merged the customer's
+    ticket into another of theirs. It now names the target's number and subject; an unknown number is said at once."""
+    ticket = workspace["ticket"]
+    with platform_scope():
+        other = TicketFactory(organization=workspace["org"], customer=workspace["customer"], queue=workspace["queue"],
+                              team=workspace["queue"].team, subject="安装预约改期")
+    login(page, live_server, "boss", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    asked = []
+
+    def answer(accept):
+        def handle(dialog):
+            asked.append((dialog.type, dialog.message))
+            dialog.accept() if accept else dialog.dismiss()
+        return handle
+
+    page.once("dialog", answer(False))
+    page.fill("#merge-primary", "T20000101-999999")
+    page.locator("[data-testid=merge-form] button").click()
+    page.wait_for_timeout(800)
+    assert len(asked) == 1 and asked[0][0] == "alert" and "T20000101-999999" in asked[0][1]
+
+    page.once("dialog", answer(False))
+    page.fill("#merge-primary", other.number.lower())
+    page.locator("[data-testid=merge-form] button").click()
+    page.wait_for_timeout(800)
+    assert len(asked) == 2 and asked[1][0] == "confirm"
+    assert ticket.number in asked[1][1] and other.number in asked[1][1] and "安装预约改期" in asked[1][1]
+    with platform_scope():
+        ticket.refresh_from_db()
+        assert ticket.merged_into_id is None
+
+    page.once("dialog", answer(True))
+    page.locator("[data-testid=merge-form] button").click()
+    expect(page).to_have_url(f"{live_server.url}/tickets/{other.pk}/")
+    with platform_scope():
+        ticket.refresh_from_db()
+        assert ticket.merged_into_id == other.pk and ticket.status == Ticket.Status.CLOSED

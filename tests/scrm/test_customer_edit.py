@@ -48,7 +48,7 @@ def test_a_known_mobile_warns_and_saves_only_when_told_it_is_someone_else(organi
     client = _client(agent)
     post = {"display_name": "王先生", "mobile": "13812345678", "level": "normal"}
     response = client.post("/customers/new/", post)
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused until told: the same page, the warning in it
     body = response.content.decode()
     assert 'data-testid="duplicate-warning"' in body and f'href="/customers/{known.pk}/"' in body
     with translation.override("zh-hans"):
@@ -82,7 +82,7 @@ def test_the_edit_page_never_shows_personal_data_and_empty_keeps_it(organization
 def test_a_bad_mobile_is_a_clear_error_and_nothing_changes(organization, agent, known):
     response = _client(agent).post(f"/customers/{known.pk}/edit/", {"display_name": "x", "mobile": "12345",
                                                                       "level": "normal"})
-    assert response.status_code == 200 and response.context["form"].errors["mobile"]
+    assert response.status_code == 400 and response.context["form"].errors["mobile"]
     _reload(known)
     assert known.display_name == "王小明"
 
@@ -156,7 +156,7 @@ def test_the_api_caps_notes_as_the_edit_page_does_in_the_same_words(organization
     created = api.post("/api/v1/customers/", {"display_name": "长备注", "notes": too_long}, format="json")
 
     said = page.context["form"].errors["notes"]
-    assert page.status_code == 200 and "5000" in said[0]
+    assert page.status_code == 400 and "5000" in said[0]
     for response in (patched, created):
         assert response.status_code == 400
         assert response.data["notes"] == said

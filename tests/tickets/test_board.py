@@ -257,3 +257,32 @@ def test_a_supervisor_of_one_region_sees_only_that_regions_tickets_on_the_live_b
     counts = page.split('data-testid="board-table"')[1].split("</table>")[0]
     new = counts.split('data-queue="售后一线"')[1].split("</tr>")[0].split("<td")[1]
     assert ">0</span>" in new  # the counts leave 华北's new ticket out too
+
+
+def _region_options(page):
+    select = page.split('id="board-region"')[1].split("</select>")[0]
+    return [option.split(">")[1].split("<")[0] for option in select.split("<option")[1:]]
+
+
+def test_the_region_filter_offers_only_the_regions_the_supervisor_reaches(floor, make_user):
+    """A supervisor serving 江苏 was offered every region of the company in the board's filter; picking 华北 showed an
+    empty board. They are offered 江苏 and the cities below it; ops still every region."""
+    org = floor["org"]
+    east = RegionFactory(organization=org, name="华东", code="E")
+    jiangsu = RegionFactory(organization=org, name="江苏", code="JS", parent=east, path="/E/JS/")
+    nanjing = RegionFactory(organization=org, name="南京", code="NJ", parent=jiangsu, path="/E/JS/NJ/")
+    north = RegionFactory(organization=org, name="华北", code="N")
+    AgentProfileFactory(user=floor["supervisor"], max_open_tickets=5).regions.set([jiangsu])
+
+    page = _client(floor["supervisor"]).get("/tickets/board/").content.decode()
+    assert _region_options(page) == ["全部区域", jiangsu.name, nanjing.name]
+    # A region out of reach typed into the address is no filter at all (it showed an empty board).
+    Ticket.objects.filter(queue=floor["q1"]).update(region=nanjing)
+    page = _client(floor["supervisor"]).get(f"/tickets/board/?region={north.pk}").content.decode()
+    assert " selected>" not in page.split('id="board-region"')[1].split("</select>")[0]
+    counts = page.split('data-testid="board-table"')[1].split("</table>")[0]
+    assert counts.count('data-queue="售后一线"') == 1 and ">0</span>" not in counts.split(
+        'data-queue="售后一线"')[1].split("</tr>")[0].split("<td")[1]
+
+    ops = _client(make_user(org, Role.OPS_ADMIN)).get("/tickets/board/").content.decode()
+    assert _region_options(ops)[1:] == [east.name, jiangsu.name, nanjing.name, north.name]

@@ -79,7 +79,7 @@ def test_a_walk_in_customer_is_created_with_the_ticket_and_files_go_on_an_intern
 def test_a_new_customer_with_a_known_mobile_is_refused_and_nothing_is_written(desk):
     response = _client(desk["agent"]).post(URL, {"channel": "phone", "new_customer_name": "王先生",
                                                  "new_customer_mobile": "13812345678", "subject": "报修"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert _zh(MSG_MOBILE_TAKEN, name="王小明", mobile="138****5678") in response.content.decode()
     with tenant_scope(desk["org"]):
         assert not Ticket.objects.exists()
@@ -90,7 +90,7 @@ def test_a_refused_file_leaves_neither_ticket_nor_customer(desk):
     script = SimpleUploadedFile("run.exe", b"MZ\x90\x00" + b"\x00" * 100, "application/octet-stream")
     response = _client(desk["agent"]).post(URL, {"channel": "phone", "new_customer_name": "赵女士",
                                                  "subject": "报修", "attachments": script})
-    assert response.status_code == 200 and 'data-testid="form-errors"' in response.content.decode()
+    assert response.status_code == 400 and 'data-testid="form-errors"' in response.content.decode()
     with tenant_scope(desk["org"]):
         assert not Ticket.objects.exists()
         assert Customer.objects.count() == 1
@@ -104,7 +104,7 @@ def test_a_refused_file_leaves_neither_ticket_nor_customer(desk):
 ])
 def test_bad_input_gets_a_clear_message_and_stores_nothing(desk, post, message):
     response = _client(desk["agent"]).post(URL, post)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors
     if message:
         assert _zh(message) in response.content.decode()
@@ -121,7 +121,7 @@ def test_a_customer_of_another_organization_or_region_cannot_be_used(desk):
     assert 'data-testid="customer-no-match"' in client.get(URL + "customers/?q=外人").content.decode()
     assert 'data-testid="customer-match"' not in client.get(URL + "customers/?q=13700000000").content.decode()
     response = client.post(URL, {"channel": "phone", "customer": stranger.pk, "subject": "报修"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert _zh(MSG_CUSTOMER_NOT_VISIBLE) in response.content.decode()
     with tenant_scope(desk["org"]):
         assert not Ticket.objects.exists()

@@ -1,6 +1,7 @@
 """The agent workspace pages: queues, take next, bulk actions, the ticket page and its actions, the board, the rule
 tester; who may do what, what bad input does, and how many queries a page costs."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -22,11 +23,15 @@ from tickets.errors import (
     MSG_BULK_DONE,
     MSG_BULK_REFUSED,
     MSG_ILLEGAL_STATUS,
+    MSG_MERGE_CONFIRM,
+    MSG_MERGE_SELF,
+    MSG_MERGE_TARGET_UNKNOWN,
     MSG_NOTHING_TO_TAKE,
     MSG_TRANSFER_REASON,
+    TicketError,
 )
-from tickets.models import Comment, Queue, RoutingRule, Ticket, TicketEvent, TicketTag
-from tickets.services import ticket_add_message, ticket_assign
+from tickets.models import AgentLoad, Comment, Queue, RoutingRule, Ticket, TicketEvent, TicketTag
+from tickets.services import ticket_add_message, ticket_assign, ticket_take_next
 from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_TAKE_NEXT
 from tickets.views import MSG_TRANSFERRED_AWAY
 
@@ -172,6 +177,27 @@ def test_viewers_and_ops_cannot_take_or_change_tickets(desk, make_user):
     assert not Ticket.objects.filter(assignee__isnull=False).exists()
 
 
+def _lit(client, url):
+    """The sidebar's highlighted links of a page (section, then page)."""
+    html = client.get(url).content.decode()
+    nav = html.split('class="scrm-sidebar')[1].split("</nav>")[0]
+    return [re.sub(r"<[^>]+>", "", link).strip()
+            for link in re.findall(r'<a class="nav-link[^"]*active"[^>]*>(.*?)</a>', nav, re.S)]
+
+
+def test_the_sidebar_lights_my_tickets_only_on_my_tickets(desk):
+    """An agent who came from 团队队列 or a supervisor from the board saw 我的工单 highlighted on every ticket page (its
+    address, /tickets/, starts them all). A ticket page lights the 工单 section alone; each list lights itself."""
+    ticket = desk["pool"][0]
+    agent, supervisor = _client(desk["agent"]), _client(desk["supervisor"])
+    assert _lit(agent, "/tickets/") == ["工单", "我的工单"]
+    assert _lit(agent, "/tickets/queues/") == ["工单", "团队队列"]
+    assert _lit(agent, f"/tickets/{ticket.pk}/") == ["工单"]
+    assert _lit(agent, "/tickets/new/") == ["工单"]
+    assert _lit(supervisor, "/tickets/board/") == ["工单", "看板"]
+    assert _lit(supervisor, f"/tickets/{ticket.pk}/") == ["工单"]
+
+
 # --- bulk actions -------------------------------------------------------------------------------------------------
 
 def test_bulk_close_changes_what_it_may_and_says_why_the_rest_was_refused(desk):
@@ -214,6 +240,27 @@ def test_bulk_assign_is_for_supervisors(desk):
     response = _client(desk["supervisor"]).post("/tickets/bulk/", payload, follow=True)
     assert _zh(MSG_BULK_DONE % {"changed": 1, "selected": 1}) in _messages(response)
     assert Ticket.objects.get(pk=ids[0]).assignee == desk["agent"]
+
+
+def test_bulk_assign_to_a_full_or_offline_agent_says_so(desk):
+    """A supervisor gave three tickets at once to 小李, offline and with room for two, and read only "3 of 3 changed":
+    the bulk action now warns as assigning one ticket does, counting the load the bulk assign left them with."""
+    agent, pool = desk["agent"], desk["pool"]
+    AgentProfile.objects.filter(user=agent).update(max_open_tickets=2, status=AgentProfile.Status.OFFLINE)
+    payload = {"action": "assign", "assignee": agent.pk, "ids": [t.pk for t in pool]}
+    msgs = _messages(_client(desk["supervisor"]).post("/tickets/bulk/", payload, follow=True))
+    assert msgs == [
+        _zh(MSG_BULK_DONE % {"changed": 3, "selected": 3}),
+        _zh(MSG_ASSIGNED_NOT_ONLINE % {"user": agent, "status": AgentProfile.Status.OFFLINE.label}),
+        _zh(MSG_ASSIGNED_OVER_CAPACITY % {"user": agent, "held": 3, "cap": 2}),
+    ]
+    assert Ticket.objects.filter(assignee=agent).count() == 3  # still assigned: the supervisor's call
+
+
+def test_bulk_assign_to_an_online_agent_with_room_only_says_done(desk):
+    payload = {"action": "assign", "assignee": desk["agent"].pk, "ids": [t.pk for t in desk["pool"]]}
+    msgs = _messages(_client(desk["supervisor"]).post("/tickets/bulk/", payload, follow=True))
+    assert msgs == [_zh(MSG_BULK_DONE % {"changed": 3, "selected": 3})]
 
 
 def test_bulk_with_bad_input_writes_nothing(desk):
@@ -321,6 +368,24 @@ def test_merge_into_an_unknown_or_invisible_ticket_is_refused(desk):
     client = _client(desk["agent"])
     for number in ("T19990101-000001", desk["foreign"].number):
         client.post(f"/tickets/{ticket.pk}/merge/", {"primary": number})
+    ticket.refresh_from_db()
+    assert ticket.merged_into is None and ticket.status == Status.NEW
+
+
+def test_the_merge_question_names_the_target_and_changes_nothing(desk):
+    """What the merge form asks before sending (confirm-submit.js): the target's number and subject, or why not."""
+    ticket, target = desk["pool"][0], desk["pool"][1]
+    client = _client(desk["agent"])
+    url = f"/tickets/{ticket.pk}/merge/"
+    answer = client.get(url, {"primary": target.number.lower()})
+    assert answer.status_code == 200
+    assert answer.json() == {"confirm": _zh(MSG_MERGE_CONFIRM % {
+        "duplicate": ticket.number, "primary": target.number, "subject": target.subject})}
+    for number in ("T19990101-000001", desk["foreign"].number):  # unknown, or not the agent's to see
+        answer = client.get(url, {"primary": number})
+        assert (answer.status_code, answer.json()) == (404, {"error": _zh(MSG_MERGE_TARGET_UNKNOWN % {
+            "number": number})})
+    assert client.get(url, {"primary": ticket.number}).json() == {"error": _zh(MSG_MERGE_SELF)}
     ticket.refresh_from_db()
     assert ticket.merged_into is None and ticket.status == Status.NEW
 
@@ -793,3 +858,20 @@ def test_from_the_board_a_supervisor_lists_one_agents_tickets_to_hand_them_on(de
     assert listed == {pool[0].number, pool[1].number}
     assert 'id="id_assignee"' in page.content.decode()
     assert 'id="id_assignee"' not in _client(agent).get("/tickets/queues/").content.decode()
+
+
+def test_the_workload_warning_reads_the_load_the_router_reads(desk):
+    """The warning counted the agent's open tickets while the router and take next read their load counter
+    (AgentLoad, kept by the services, repaired by agent_load_recount): when the two differed, a supervisor read
+    nothing about an agent the router already treated as full. The warning now reads the counter too."""
+    agent, pool, supervisor = desk["agent"], desk["pool"], desk["supervisor"]
+    AgentProfile.objects.filter(user=agent).update(max_open_tickets=2)
+    ticket_assign(ticket=pool[0], assignee=agent, actor=supervisor)
+    AgentLoad.objects.filter(user=agent).update(open_tickets=2)  # the counter at the cap, one ticket held
+    with pytest.raises(TicketError) as refused:
+        ticket_take_next(agent=agent)
+    assert str(refused.value) == str(MSG_AT_CAPACITY % {"count": 2})  # the router: full
+
+    msgs = _messages(_client(supervisor).post(f"/tickets/{pool[1].pk}/assign/", {"assignee": agent.pk}, follow=True))
+    assert msgs == [_zh(MSG_ASSIGNED % {"number": pool[1].number, "user": agent}),
+                    _zh(MSG_ASSIGNED_OVER_CAPACITY % {"user": agent, "held": 3, "cap": 2})]
