@@ -18,7 +18,7 @@ from scrm.forms import bootstrap
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.models import PaymentChannel, StatementImport
-from settlement.money_text import money_text
+from settlement.money_text import money_display
 from settlement.statements import selectors
 from settlement.statements.channels import payment_channel_save
 from settlement.statements.mapped import FIELD_LABELS, FIELDS
@@ -29,6 +29,7 @@ from settlement.statements.services import (
     statement_import_progress,
     statement_mapping_try,
 )
+from settlement.tables import MoneyColumn
 
 MSG_UPLOADED = _("The statement was uploaded. It is being read; its figures appear here when it is done.")
 MSG_CHANNEL_SAVED = _("The payment channel %(name)s was saved.")
@@ -58,7 +59,7 @@ class StatementTable(tables.Table):
                                    "{{ record.period_end|date:'Y-m-d' }}{% endif %}",
                                    verbose_name=_("Statement days"), order_by=("period_start", "pk"))
     line_count = tables.Column(verbose_name=_("Line count"), attrs={"td": {"class": "text-end"}})
-    gross_total = tables.Column(verbose_name=_("Net of refunds"), attrs={"td": {"class": "text-end"}})
+    gross_total = MoneyColumn(verbose_name=_("Net of refunds"), attrs={"td": {"class": "text-end"}})
     created_by = tables.Column(verbose_name=_("Imported by"), orderable=False, default="—")
     created_at = tables.DateTimeColumn(verbose_name=_("Uploaded at"), format="Y-m-d H:i", order_by=("created_at", "pk"))
 
@@ -165,7 +166,7 @@ class StatementDetailView(_StatementMixin, TemplateView):
         row = self.get_statement()
         return super().get_context_data(statement=row, progress=statement_import_progress(row),
                                         layout_label=selectors.layout_label(row.layout),
-                                        fee_total=money_text(row.fee_total),
+                                        fee_total=money_display(row.fee_total),
                                         errors=selectors.statement_errors(row), **kwargs)
 
 

@@ -30,8 +30,8 @@ def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_s
     page.fill("#gen-day", "2026-10-15")
     page.select_option("#gen-partner", label="华东经销商")
     page.click("[data-testid=generate]")
-    expect(page.locator("[data-testid=statement-payable]")).to_contain_text("1426.00")
-    expect(page.locator("[data-testid=statement-lines]")).to_contain_text("1500.00")
+    expect(page.locator("[data-testid=statement-payable]")).to_contain_text("1,426.00")
+    expect(page.locator("[data-testid=statement-lines]")).to_contain_text("1,500.00")
     expect(page.locator("[data-testid=bank-account]")).to_contain_text("**** **** 7890")
     page.click("[data-testid=review]")
     # Approving locks the statement: the browser asks first, naming the partner and the amount; cancelling
@@ -45,7 +45,7 @@ def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_s
     page.once("dialog", lambda dialog: answer(dialog, False))
     page.click("[data-testid=approve]")
     expect(page.locator("[data-testid=approve]")).to_be_visible()
-    assert asked == ["确认审批并锁定华东经销商的结算单（1426.00 CNY）？锁定后不能再修改：更正将计入下一期。"]
+    assert asked == ["确认审批并锁定华东经销商的结算单（1,426.00 CNY）？锁定后不能再修改：更正将计入下一期。"]
     with tenant_scope(organization):
         assert SettlementStatement.objects.get().status == "reviewed"
     page.once("dialog", lambda dialog: answer(dialog, True))

@@ -155,7 +155,7 @@ def test_a_discrepancy_says_why_in_chinese_with_its_sums_to_the_fen_and_fees_as_
     page = response.content.decode()
     why = page.split('data-testid="reason"', 1)[1].split("</div>", 1)[0]
     assert "匹配依据" in why and "订单号" in why and "对账单金额" in why and "台账金额" in why
-    assert ">1199.00<" in why and ">1249.00<" in why and ">-50.00<" in why
+    assert ">1,199.00<" in why and ">1,249.00<" in why and ">-50.00<" in why
     assert "statement_amount:" not in why and "<code>" not in why
     # The fee as charged (a fraction of a fen: "7.19" beside a fee mismatch would hide it), without the bill's
     # trailing zeros; the expected fee to the fen.

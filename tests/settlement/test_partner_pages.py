@@ -55,7 +55,7 @@ def test_finance_reviews_approves_and_marks_a_statement_paid_from_its_page(clien
     client.force_login(finance)
     url = f"/settlement/settlements/{statement.pk}/"
     page = client.get(url).content.decode()
-    assert statement.payable == Decimal("1426.00") and "1426.00" in page
+    assert statement.payable == Decimal("1426.00") and "1,426.00" in page
     assert "**** **** 7890" in page and "6225881234567890" not in page
     client.post(url + "approve/")  # not reviewed yet: refused
     with tenant_scope(statement.organization_id):

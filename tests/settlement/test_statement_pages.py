@@ -38,7 +38,7 @@ def test_finance_uploads_a_bill_and_reads_its_figures(client, finance, channels,
         response = upload(client, channels["wechatpay"], wechatpay_bill(day_entries()))
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
-    assert "4197.00" in page and "2026-11-30" in page
+    assert "4,197.00" in page and "2026-11-30" in page
     listing = client.get("/settlement/statements/")
     assert [row.record.file_name for row in listing.context["table"].page.object_list] == ["wechat.csv"]
 
