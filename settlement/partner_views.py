@@ -31,7 +31,7 @@ from settlement.models import (
     ServicePrice,
     SettlementStatement,
 )
-from settlement.partner_errors import MSG_STATEMENT_CARRIED
+from settlement.partner_errors import MSG_STATEMENT_CARRIED, MSG_STATEMENT_SELF_APPROVAL
 from settlement.partner_exports import (
     bank_payment_csv,
     export_name,
@@ -156,6 +156,8 @@ class StatementDetailView(_FinanceMixin, TemplateView):
             statement=statement, carried_note=carried_note,
             lines=[(line, line_label(line)) for line in statement.lines.all()],
             may_change=user.has_perm("settlement.change_settlementstatement"),
+            # Who marked it reviewed reads why there is no Approve button for them (the service refuses it too).
+            self_review_note=MSG_STATEMENT_SELF_APPROVAL if statement.reviewed_by_id == user.pk else None,
             may_adjust=user.has_perm("settlement.add_settlementadjustment"),
             bank_masked=user_masks(user, MaskedField.BANK_DETAILS), **kwargs)
 

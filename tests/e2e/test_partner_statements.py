@@ -1,5 +1,5 @@
-"""Partner statements in a real browser: finance generates a partner's statement of a month, reviews it, approves
-it and downloads it as Excel."""
+"""Partner statements in a real browser: finance generates a partner's statement of a month and reviews it, another
+finance user approves it and downloads it as Excel."""
 
 from datetime import date
 
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_server, organization, make_user,
                                                                     tmp_path):
     finance = make_user(organization, Role.FINANCE, username="finance-e2e")
+    approver = make_user(organization, Role.FINANCE, username="finance-e2e-2")
     east = region(organization, "EAST", "华东")
     monthly_rule(organization, region=east, valid_from=date(2026, 1, 1))
     _partner, store = partner_with_store(organization, east, name="华东经销商", bank_account="6225881234567890")
@@ -34,6 +35,13 @@ def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_s
     expect(page.locator("[data-testid=statement-lines]")).to_contain_text("1,500.00")
     expect(page.locator("[data-testid=bank-account]")).to_contain_text("**** **** 7890")
     page.click("[data-testid=review]")
+    # Who reviewed may not approve too: the page says another finance user approves it, who signs in to do so.
+    expect(page.locator("[data-testid=approve-by-another]")).to_be_visible()
+    expect(page.locator("[data-testid=approve]")).to_have_count(0)
+    url = page.url
+    page.context.clear_cookies()
+    login(page, live_server, approver.username, TEST_PASSWORD)
+    page.goto(url)
     # Approving locks the statement: the browser asks first, naming the partner and the amount; cancelling
     # approves nothing.
     asked = []
@@ -61,5 +69,5 @@ def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_s
     assert 1500.0 in amounts and 1426.0 in amounts
     with tenant_scope(organization):
         statement = SettlementStatement.objects.get()
-        assert (statement.status, statement.approved_by_id) == ("approved", finance.pk)
+        assert (statement.status, statement.approved_by_id) == ("approved", approver.pk)
         assert [e.action for e in statement.events.all()] == ["generated", "reviewed", "approved", "exported"]

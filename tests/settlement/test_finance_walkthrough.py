@@ -27,7 +27,7 @@ from settlement.money_text import money_text
 from settlement.partner_forms import MSG_ADJUSTMENT_AMOUNT
 from settlement.partner_services import statement_approve, statement_generate, statement_mark_paid, statement_review
 from settlement.reconciliation.services import reconciliation_run
-from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region
+from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region, second_finance
 from tests.settlement.recon import (
     DAY,
     make_channel,
@@ -48,6 +48,11 @@ def finance(organization, make_user):
 
 
 @pytest.fixture
+def finance2(organization):
+    return second_finance(organization)
+
+
+@pytest.fixture
 def statement(organization):
     east = region(organization, "EAST", "华东")
     monthly_rule(organization, region=east)
@@ -61,9 +66,9 @@ def _english(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
-def test_a_paid_statement_reads_paid_not_payment_time_in_chinese(client, finance, statement):
+def test_a_paid_statement_reads_paid_not_payment_time_in_chinese(client, finance, finance2, statement):
     statement_review(statement=statement, actor=finance)
-    statement_approve(statement=statement, actor=finance)
+    statement_approve(statement=statement, actor=finance2)
     statement_mark_paid(statement=statement, actor=finance, reference="CMB001")
     client.force_login(finance)
 
