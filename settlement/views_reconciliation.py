@@ -35,6 +35,7 @@ from settlement.reconciliation.services import (
     discrepancy_write_off_approve,
     discrepancy_write_off_reject,
     reconciliation_dry_run,
+    reconciliation_report_exported,
     reconciliation_run,
     reconciliation_run_queue,
 )
@@ -234,7 +235,9 @@ class ReconciliationReportView(_Perm, TemplateView):
         imported = report["run"] is None and selectors.statement_day_imported(channel=channel, day=day)
         empty_state = {"imported": imported, "may_run": imported and channel.active and user.has_perm(RUN_PERMISSION),
                        "may_import": user.has_perm(IMPORT_PERMISSION)}
+        exports = selectors.run_exports(run=report["run"]) if report["run"] else []
         return super().get_context_data(channel=channel, day=day, report=report, fees=fees, empty=empty_state,
+                                        exports=exports,
                                         ages=[(label, count, money_display(amount))
                                               for label, count, amount in report["ages"]],
                                         channels=list(selectors.channel_list()), **kwargs)
@@ -247,10 +250,13 @@ class ReconciliationExportView(_Perm, View):
         channel, day, given = _channel_and_day(request)
         if not given:  # never the workbook of another day than the one asked for: the report says why
             return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={day}")
-        if selectors.run_for_day(channel=channel, day=day) is None:
+        run = selectors.run_for_day(channel=channel, day=day)
+        if run is None:
             messages.info(request, MSG_NOT_RECONCILED_NO_EXPORT)
             return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={day}")
-        response = HttpResponse(day_workbook(channel=channel, day=day),
+        content = day_workbook(channel=channel, day=day)
+        reconciliation_report_exported(run=run, day=day, actor=request.user)
+        response = HttpResponse(content,
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="reconciliation-{channel.code}-{day}.xlsx"'
         return response
