@@ -195,6 +195,13 @@ class PaymentChannelListView(_SettlementPage, TemplateView):
         return super().get_context_data(channels=list(selectors.payment_channel_list()), **kwargs)
 
 
+# A mapped CSV's column separator as the form names it → the character the mapping keeps ("delimiter"); none
+# kept: the reader detects a comma or a tab from the first line.
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+DELIMITER_CHOICES = [("", _("Detect (comma or tab)")), ("comma", _("Comma ,")), ("semicolon", _("Semicolon ;")),
+                     ("tab", _("Tab")), ("pipe", _("Pipe |"))]
+
+
 class PaymentChannelForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=100)
@@ -214,6 +221,8 @@ class PaymentChannelForm(forms.Form):
     encoding = forms.ChoiceField(label=_("Encoding"), choices=[("auto", _("Detect (UTF-8 or GBK)")),
                                                                ("utf-8", "UTF-8"), ("gb18030", "GBK")],
                                  initial="auto")
+    delimiter = forms.ChoiceField(label=_("Column separator (CSV)"), choices=DELIMITER_CHOICES, required=False,
+                                  initial="")
     header_row = forms.IntegerField(label=_("Row of the column titles"), min_value=1, initial=1)
     decimal_comma = forms.BooleanField(label=_("Amounts use a decimal comma (1.234,56)"), required=False)
     sample = forms.FileField(label=_("Sample file"), required=False,
@@ -237,7 +246,8 @@ class PaymentChannelForm(forms.Form):
             "refund_values": ",".join(mapping.get("refund_values") or []),
             "date_format": mapping.get("date_format", "%Y-%m-%d %H:%M:%S"),
             "encoding": mapping.get("encoding", "auto"), "header_row": mapping.get("header_row", 1),
-            "decimal_comma": mapping.get("decimal_comma", False)})
+            "decimal_comma": mapping.get("decimal_comma", False),
+            "delimiter": {char: name for name, char in DELIMITERS.items()}.get(mapping.get("delimiter"), "")})
         for field in FIELDS:
             initial[f"column_{field}"] = (mapping.get("columns") or {}).get(field, "")
         return initial
@@ -257,6 +267,8 @@ class PaymentChannelForm(forms.Form):
                 "date_format": data["date_format"] or "%Y-%m-%d %H:%M:%S", "decimal_comma": data["decimal_comma"],
                 "encoding": data["encoding"], "header_row": data["header_row"] or 1,
             }
+            if data.get("delimiter"):
+                mapping["delimiter"] = DELIMITERS[data["delimiter"]]
         return {name: data[name] for name in (
             "code", "name", "layout", "expected_fee_rate", "amount_tolerance", "fee_tolerance",
             "timing_window_minutes", "write_off_limit", "active")} | {
