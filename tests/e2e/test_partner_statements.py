@@ -23,13 +23,15 @@ def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_s
     approver = make_user(organization, Role.FINANCE, username="finance-e2e-2")
     east = region(organization, "EAST", "华东")
     monthly_rule(organization, region=east, valid_from=date(2026, 1, 1))
-    _partner, store = partner_with_store(organization, east, name="华东经销商", bank_account="6225881234567890")
+    partner, store = partner_with_store(organization, east, name="华东经销商", bank_account="6225881234567890")
     paid_order(organization, store, "A1", "1500.00", paid_at=oct_(3), fee="9.00")
 
     login(page, live_server, finance.username, TEST_PASSWORD)
     page.goto(f"{live_server.url}/settlement/settlements/")
     page.fill("#gen-day", "2026-10-15")
-    page.select_option("#gen-partner", label="华东经销商")
+    # The partner is found by typing part of its name: the select then offers the matches, the first chosen.
+    page.fill("[data-testid=partner-search]", "华东经销")
+    expect(page.locator("#gen-partner")).to_have_value(str(partner.pk))
     page.click("[data-testid=generate]")
     expect(page.locator("[data-testid=statement-payable]")).to_contain_text("1,426.00")
     expect(page.locator("[data-testid=statement-lines]")).to_contain_text("1,500.00")
