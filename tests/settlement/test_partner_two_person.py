@@ -62,7 +62,8 @@ def test_the_reviewer_is_refused_on_the_page_and_another_finance_user_approves(c
     client.force_login(finance)
     page = client.get(url).content.decode()
     assert 'data-testid="approve-by-another"' in page and 'data-testid="approve"' not in page
-    assert zh(MSG_STATEMENT_SELF_APPROVAL) in page
+    assert zh(MSG_STATEMENT_SELF_APPROVAL) == "此结算单由您标记为已审核：须由另一位财务人员审批。" and zh(
+        MSG_STATEMENT_SELF_APPROVAL) in page
 
     response = client.post(url + "approve/")  # a form kept open from before, or a hand-made POST
     assert response.status_code == 302

@@ -53,6 +53,7 @@ def test_each_download_of_a_days_workbook_records_who_which_day_and_when(client,
         (run.pk, "exported", "finance-2", {"format": "xlsx", "day": "2026-11-11"})]
     assert all(before <= row[4] <= timezone.now() for row in rows)
     page = client.get(f"/settlement/reconciliation/report/?channel={channel.pk}&day={DAY}").content.decode()
+    assert "下载记录" in page
     downloaded = page.split('data-testid="exports">', 1)[1].split("</dd>", 1)[0]
     assert downloaded.index("郑财务") < downloaded.index("刘财务")  # newest first
 

@@ -178,7 +178,7 @@ def test_a_mapped_channel_reads_a_semicolon_separated_statement_set_on_its_page(
         channel = PaymentChannel.objects.get(code="eupay")
     assert channel.mapping["delimiter"] == ";"
     page = client.get(f"/settlement/channels/{channel.pk}/").content.decode()
-    assert '<option value="semicolon" selected>' in page
+    assert '<option value="semicolon" selected>分号 ;</option>' in page and "列分隔符（CSV）" in page
     # Saved again with another change, the separator stays.
     assert client.post(f"/settlement/channels/{channel.pk}/", {**form, "name": "欧洲收单（新）"}).status_code == 302
     with tenant_scope(ops_admin.organization):
