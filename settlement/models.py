@@ -288,6 +288,7 @@ from settlement.reconciliation_models import (  # noqa: E402, F401
     MatchClass,
     PaymentChannel,
     ReconciliationRun,
+    ReconciliationRunEvent,
     StatementImport,
     StatementLine,
     StatementLineMatch,

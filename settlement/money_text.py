@@ -4,6 +4,10 @@ A channel charges fees to a fraction of a fen (the WeChat Pay bill writes five d
 may be that fraction (7.194 charged, 7.19 expected at 0.6%): shown to the fen, both would read 7.19 beside a "fee
 mismatch". So the trailing zeros past the fen go and the digits that carry a value stay: 7.19400 → 7.194,
 1249 → 1249.00, 14.09400 → 14.094. Nothing is rounded.
+
+On a page the figure is also grouped by thousands (`money_display`: 1,234,567.89), as finance writes it, in Chinese
+as in English. Only on a page: a workbook keeps numbers, a CSV export, the API and a value put back into a form input
+keep the plain text (`money_text`), which parses back.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -11,17 +15,37 @@ from decimal import Decimal, InvalidOperation
 FEN = Decimal("0.01")
 
 
-def money_text(value):
-    """`value` (a Decimal, or a string or number as stored in JSON) as text; what is not a number comes back as it
-    was (None stays None)."""
-    if value is None or value == "":
-        return value
+def _amount(value):
+    """`value` as a finite Decimal, or None when it is no number (None, "", a mask such as "***")."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        return value
-    if not amount.is_finite():
-        return value
+        return None
+    return amount if amount.is_finite() else None
+
+
+def _plain(amount):
     if amount == amount.quantize(FEN):
         return f"{amount.quantize(FEN):f}"
     return f"{amount.normalize():f}"
+
+
+def money_text(value):
+    """`value` (a Decimal, or a string or number as stored in JSON) as text; what is not a number comes back as it
+    was (None stays None)."""
+    amount = _amount(value)
+    return value if amount is None else _plain(amount)
+
+
+def money_display(value):
+    """`money_text` grouped by thousands for a page: 1234567.894 → 1,234,567.894, -1234.5 → -1,234.50. What is not
+    a number comes back as it was (None stays None, a mask stays the mask)."""
+    amount = _amount(value)
+    if amount is None:
+        return value
+    whole, _dot, fraction = _plain(amount).partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    grouped = f"{int(whole.lstrip('-')):,}"
+    return f"{sign}{grouped}.{fraction}" if fraction else f"{sign}{grouped}"

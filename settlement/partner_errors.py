@@ -32,6 +32,8 @@ MSG_PERIOD = _("The period must end on or after its start.")
 MSG_STATEMENT_LOCKED = _("The statement of %(partner)s for %(start)s – %(end)s is %(status)s and can no longer change; "
                          "a correction goes into the next period as an adjustment.")
 MSG_STATEMENT_TRANSITION = _("The statement is %(status)s: this step is not possible now.")
+# Two people see a payout before it is locked: whoever marked the statement reviewed may not approve it too.
+MSG_STATEMENT_SELF_APPROVAL = _("You marked this statement reviewed: another finance user must approve it.")
 MSG_STATEMENT_UNBALANCED = _("The statement's lines do not add up to its totals: regenerate it before approving.")
 MSG_ADJUSTMENT_REASON = _("Say why: an adjustment needs a reason.")
 MSG_ADJUSTMENT_ZERO = _("An adjustment of zero changes nothing.")

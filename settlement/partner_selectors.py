@@ -1,6 +1,6 @@
 """Reads of partner settlement shaped for its pages, exports and API: each a bounded number of queries."""
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 
 from scrm.models import Region, SettingsChange
 from settlement.models import (
@@ -31,6 +31,22 @@ def statement_detail(*, pk):
 
 def partner_list():
     return Partner.objects.select_related("region").order_by("name", "pk")
+
+
+# The partners a search offers at once; an organization has thousands: the search narrows, it never lists them all.
+PARTNER_PICK_LIMIT = 50
+
+
+def partner_pick(*, query="", limit=PARTNER_PICK_LIMIT):
+    """Active partners whose name, code or region's name holds `query` (every active partner without one), by name,
+    at most `limit` + 1 of them (the one more says there are more): one query."""
+    partners = Partner.objects.filter(active=True).select_related("region").only("pk", "name", "code",
+                                                                                "region__name")
+    query = (query or "").strip()
+    if query:
+        partners = partners.filter(Q(name__icontains=query) | Q(code__icontains=query)
+                                   | Q(region__name__icontains=query))
+    return list(partners.order_by("name", "pk")[:limit + 1])
 
 
 def rule_list():

@@ -847,10 +847,13 @@ def statement_reopen(*, statement, actor):
 
 @transaction.atomic
 def statement_approve(*, statement, actor):
-    """Lock a reviewed statement. Refused when its lines no longer add up to its totals."""
+    """Lock a reviewed statement. Two people see every payout: refused to whoever marked it reviewed (another finance
+    user approves), and when its lines no longer add up to its totals."""
     with tenant_scope(statement.organization_id):
         statement = _locked(statement.pk)
         _transition(statement, {Status.REVIEWED}, "approved")
+        if actor is not None and statement.reviewed_by_id == actor.pk:
+            raise SettlementError(msg.MSG_STATEMENT_SELF_APPROVAL)
         lines = list(statement.lines.values_list("kind", "amount"))
         totals = {name: getattr(statement, name) for name in (
             "sales", "refunds", "channel_fees", "commission", "rebates", "service_income", "materials",

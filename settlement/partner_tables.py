@@ -15,6 +15,8 @@ from settlement.models import (
     SettlementRule,
     SettlementStatement,
 )
+from settlement.money_text import money_display
+from settlement.tables import MoneyColumn
 
 _ATTRS = {"class": "table table-sm table-hover align-middle"}
 SUBJECT_LABELS = {model._meta.label_lower: model._meta.verbose_name
@@ -29,8 +31,8 @@ class StatementTable(tables.Table):
     period_start = tables.DateColumn(verbose_name=_("From"), format="Y-m-d")
     period_end = tables.DateColumn(verbose_name=_("To"), format="Y-m-d")
     status = tables.Column(verbose_name=_("Status"))
-    sales = tables.Column(verbose_name=_("Sales"), attrs=_RIGHT)
-    payable = tables.Column(verbose_name=_("Payable"), attrs=_RIGHT)
+    sales = MoneyColumn(verbose_name=_("Sales"), attrs=_RIGHT)
+    payable = MoneyColumn(verbose_name=_("Payable"), attrs=_RIGHT)
     currency = tables.Column(verbose_name=_("Currency"), orderable=False)
 
     class Meta:
@@ -90,7 +92,7 @@ class RuleTable(tables.Table):
         return record.region.name if record.region_id else _("Whole organization")
 
     def render_tiers(self, value):
-        parts = [f"{t['from']}–{t['to'] or '∞'}: {t['rate']}" for t in value]
+        parts = [f"{money_display(t['from'])}–{money_display(t['to']) or '∞'}: {t['rate']}" for t in value]
         return "; ".join(parts) or "—"
 
 
@@ -99,9 +101,9 @@ class PriceTable(tables.Table):
     kind = tables.Column(verbose_name=_("Kind"), accessor="item__kind", orderable=False)
     region = tables.Column(verbose_name=_("Region"), default=_("Everywhere"), orderable=False)
     tier = tables.Column(verbose_name=_("City tier"))
-    price = tables.Column(verbose_name=_("Price"), attrs=_RIGHT)
-    material_cost = tables.Column(verbose_name=_("Material cost"), attrs=_RIGHT)
-    technician_payout = tables.Column(verbose_name=_("Technician payout"), attrs=_RIGHT)
+    price = MoneyColumn(verbose_name=_("Price"), attrs=_RIGHT)
+    material_cost = MoneyColumn(verbose_name=_("Material cost"), attrs=_RIGHT)
+    technician_payout = MoneyColumn(verbose_name=_("Technician payout"), attrs=_RIGHT)
     currency = tables.Column(verbose_name=_("Currency"), orderable=False)
     edit = tables.Column(verbose_name="", accessor="pk", orderable=False)
 

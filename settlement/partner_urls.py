@@ -7,6 +7,7 @@ from settlement import partner_dashboard, partner_views
 urlpatterns = [
     path("settlements/", partner_views.StatementListView.as_view(), name="settlement-list"),
     path("settlements/generate/", partner_views.StatementGenerateView.as_view(), name="settlement-generate"),
+    path("settlements/generate/partners/", partner_views.PartnerPickView.as_view(), name="settlement-partner-pick"),
     path("settlements/summary.xlsx", partner_views.PeriodSummaryExportView.as_view(), name="settlement-summary"),
     path("settlements/bank-payments.csv", partner_views.BankFileExportView.as_view(), name="settlement-bank-file"),
     path("settlements/<int:pk>/", partner_views.StatementDetailView.as_view(), name="settlement-detail"),

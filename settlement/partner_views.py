@@ -31,7 +31,7 @@ from settlement.models import (
     ServicePrice,
     SettlementStatement,
 )
-from settlement.partner_errors import MSG_STATEMENT_CARRIED
+from settlement.partner_errors import MSG_STATEMENT_CARRIED, MSG_STATEMENT_SELF_APPROVAL
 from settlement.partner_exports import (
     bank_payment_csv,
     export_name,
@@ -100,9 +100,26 @@ class StatementListView(_FinanceMixin, TemplateView):
         bootstrap(filterset.form, small=True)
         table = StatementTable(filterset.qs)
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
-        partners = Partner.objects.filter(active=True).order_by("name", "pk").only("pk", "name")[:500]
-        return super().get_context_data(filter=filterset, table=table, cycles=Cycle.choices, partners=partners,
-                                        runs=list(selectors.run_list()), **kwargs)
+        return super().get_context_data(filter=filterset, table=table, cycles=Cycle.choices,
+                                        **_partner_options(""), runs=list(selectors.run_list()), **kwargs)
+
+
+def _partner_options(query):
+    """The generate form's partner choices for a search: the first matches by name and whether there are more."""
+    partners = selectors.partner_pick(query=query)
+    limit = selectors.PARTNER_PICK_LIMIT
+    return {"partners": partners[:limit], "more_partners": len(partners) > limit, "partner_query": query}
+
+
+class PartnerPickView(_FinanceMixin, TemplateView):
+    """GET ?partner_q=: the generate form's partner options for what was typed (htmx swaps them into the select):
+    an organization with thousands of partners finds any of them by name, code or region."""
+
+    permission = "settlement.add_settlementstatement"
+    template_name = "settlement/partners/_partner_options.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**_partner_options(self.request.GET.get("partner_q", "")[:100]), **kwargs)
 
 
 class StatementGenerateView(_FinanceMixin, View):
@@ -156,6 +173,8 @@ class StatementDetailView(_FinanceMixin, TemplateView):
             statement=statement, carried_note=carried_note,
             lines=[(line, line_label(line)) for line in statement.lines.all()],
             may_change=user.has_perm("settlement.change_settlementstatement"),
+            # Who marked it reviewed reads why there is no Approve button for them (the service refuses it too).
+            self_review_note=MSG_STATEMENT_SELF_APPROVAL if statement.reviewed_by_id == user.pk else None,
             may_adjust=user.has_perm("settlement.add_settlementadjustment"),
             bank_masked=user_masks(user, MaskedField.BANK_DETAILS), **kwargs)
 

@@ -274,6 +274,29 @@ class ReconciliationRun(OutboxModel, TenantModel):
         return f"{self.channel} {self.period_start}"
 
 
+class ReconciliationRunEvent(TenantModel):
+    """Append-only: what people did with a run's results that its row does not say, with who and when; today the
+    downloads of its day's report workbook (who took which day's figures out of the product), as a partner
+    statement's history records its exports."""
+
+    class Action(models.TextChoices):
+        EXPORTED = "exported", _("Exported")
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="events",
+                            verbose_name=_("reconciliation run"))
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                           related_name="+", verbose_name=_("by"))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reconciliation run event")
+        verbose_name_plural = _("reconciliation run events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["organization", "run", "at"], name="reconrunevent_idx")]
+
+
 class StatementLineMatch(TenantModel):
     """What the latest reconciliation run covering a statement line found about it: its class, the order or refund
     it matched and by which keys. One row per line, written by the runs only (one `INSERT ... ON CONFLICT` per run

@@ -2,7 +2,15 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from settlement.models import Order
+from settlement.money_text import money_display
 from settlement.selectors import AMOUNT_MASK
+
+
+class MoneyColumn(tables.Column):
+    """An amount as finance reads it on a page, grouped by thousands (1,234,567.89; fractions of a fen kept)."""
+
+    def render(self, value):
+        return money_display(value)
 
 
 class OrderTable(tables.Table):
@@ -12,7 +20,7 @@ class OrderTable(tables.Table):
     customer = tables.Column(verbose_name=_("Customer"), accessor="customer__display_name", orderable=False,
                              default="—")
     status = tables.Column(verbose_name=_("Status"))
-    paid_amount = tables.Column(verbose_name=_("Paid amount"), attrs={"td": {"class": "text-end"}})
+    paid_amount = MoneyColumn(verbose_name=_("Paid amount"), attrs={"td": {"class": "text-end"}})
     currency = tables.Column(verbose_name=_("Currency"), orderable=False)
     region = tables.Column(verbose_name=_("Region"), orderable=False, default="—")
     placed_at = tables.DateTimeColumn(verbose_name=_("Placed"), order_by=("placed_at", "pk"), format="Y-m-d H:i")
@@ -24,7 +32,7 @@ class OrderTable(tables.Table):
             self.columns["paid_amount"].column.orderable = False
 
     def render_paid_amount(self, value):
-        return AMOUNT_MASK if self.mask_amounts else value
+        return AMOUNT_MASK if self.mask_amounts else money_display(value)
 
     class Meta:
         model = Order

@@ -21,7 +21,7 @@ from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.errors import SettlementError
 from settlement.models import Discrepancy, Order, Refund
-from settlement.money_text import money_text
+from settlement.money_text import money_display
 from settlement.reconciliation import selectors
 from settlement.reconciliation.labels import decision_label, discrepancy_subject
 from settlement.reconciliation.report import day_report, day_workbook
@@ -35,6 +35,7 @@ from settlement.reconciliation.services import (
     discrepancy_write_off_approve,
     discrepancy_write_off_reject,
     reconciliation_dry_run,
+    reconciliation_report_exported,
     reconciliation_run,
     reconciliation_run_queue,
 )
@@ -166,7 +167,7 @@ def _reason_value(key, value):
     if key == "keys":
         return " + ".join(str(REASON_VALUES.get(k, k)) for k in value) if value else MSG_NO_KEYS
     if key in REASON_MONEY:
-        return money_text(value)
+        return money_display(value)
     if key == "ledger_status":
         return LEDGER_STATUSES.get(value, value)
     if value is True:
@@ -226,7 +227,7 @@ class ReconciliationReportView(_Perm, TemplateView):
         channel, day, _given = _channel_and_day(self.request)
         report = day_report(channel=channel, day=day)
         figures = (report["run"].figures or {}) if report["run"] else {}
-        fees = {key: money_text(figures.get(key)) for key in ("fee_charged", "fee_expected")}
+        fees = {key: money_display(figures.get(key)) for key in ("fee_charged", "fee_expected")}
         # A day no run has reconciled shows its empty state with the next step for who may take it: import the day's
         # statement, or (once imported) reconcile it. Reconciling a day with no statement would only list every
         # order of the day as unpaid by the channel.
@@ -234,8 +235,10 @@ class ReconciliationReportView(_Perm, TemplateView):
         imported = report["run"] is None and selectors.statement_day_imported(channel=channel, day=day)
         empty_state = {"imported": imported, "may_run": imported and channel.active and user.has_perm(RUN_PERMISSION),
                        "may_import": user.has_perm(IMPORT_PERMISSION)}
+        exports = selectors.run_exports(run=report["run"]) if report["run"] else []
         return super().get_context_data(channel=channel, day=day, report=report, fees=fees, empty=empty_state,
-                                        ages=[(label, count, money_text(amount))
+                                        exports=exports,
+                                        ages=[(label, count, money_display(amount))
                                               for label, count, amount in report["ages"]],
                                         channels=list(selectors.channel_list()), **kwargs)
 
@@ -247,10 +250,13 @@ class ReconciliationExportView(_Perm, View):
         channel, day, given = _channel_and_day(request)
         if not given:  # never the workbook of another day than the one asked for: the report says why
             return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={day}")
-        if selectors.run_for_day(channel=channel, day=day) is None:
+        run = selectors.run_for_day(channel=channel, day=day)
+        if run is None:
             messages.info(request, MSG_NOT_RECONCILED_NO_EXPORT)
             return redirect(f"{reverse('settlement:reconciliation-report')}?channel={channel.pk}&day={day}")
-        response = HttpResponse(day_workbook(channel=channel, day=day),
+        content = day_workbook(channel=channel, day=day)
+        reconciliation_report_exported(run=run, day=day, actor=request.user)
+        response = HttpResponse(content,
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="reconciliation-{channel.code}-{day}.xlsx"'
         return response
@@ -283,7 +289,8 @@ class DiscrepancyDetailView(_Perm, TemplateView):
             history=[(r, _report_status(r)) for r in history],
             reason=reason_rows(discrepancy.reason),
             actions=[(a, decision_label(a.code)) for a in discrepancy.actions.all()],
-            statement_fee=money_text(discrepancy.statement_fee), expected_fee=money_text(discrepancy.expected_fee),
+            statement_fee=money_display(discrepancy.statement_fee),
+            expected_fee=money_display(discrepancy.expected_fee),
             resolve_form=bootstrap(ResolveForm(), small=True), note_form=bootstrap(NoteForm(), small=True),
             ticket_form=bootstrap(TicketForm(prefix=None), small=True) if discrepancy.ticket_id is None else None,
             needs_queue=discrepancy.order is None or discrepancy.order.customer_id is None,

@@ -18,7 +18,7 @@ from scrm.forms import bootstrap
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.models import PaymentChannel, StatementImport
-from settlement.money_text import money_text
+from settlement.money_text import money_display
 from settlement.statements import selectors
 from settlement.statements.channels import payment_channel_save
 from settlement.statements.mapped import FIELD_LABELS, FIELDS
@@ -29,6 +29,7 @@ from settlement.statements.services import (
     statement_import_progress,
     statement_mapping_try,
 )
+from settlement.tables import MoneyColumn
 
 MSG_UPLOADED = _("The statement was uploaded. It is being read; its figures appear here when it is done.")
 MSG_CHANNEL_SAVED = _("The payment channel %(name)s was saved.")
@@ -58,7 +59,7 @@ class StatementTable(tables.Table):
                                    "{{ record.period_end|date:'Y-m-d' }}{% endif %}",
                                    verbose_name=_("Statement days"), order_by=("period_start", "pk"))
     line_count = tables.Column(verbose_name=_("Line count"), attrs={"td": {"class": "text-end"}})
-    gross_total = tables.Column(verbose_name=_("Net of refunds"), attrs={"td": {"class": "text-end"}})
+    gross_total = MoneyColumn(verbose_name=_("Net of refunds"), attrs={"td": {"class": "text-end"}})
     created_by = tables.Column(verbose_name=_("Imported by"), orderable=False, default="—")
     created_at = tables.DateTimeColumn(verbose_name=_("Uploaded at"), format="Y-m-d H:i", order_by=("created_at", "pk"))
 
@@ -165,7 +166,7 @@ class StatementDetailView(_StatementMixin, TemplateView):
         row = self.get_statement()
         return super().get_context_data(statement=row, progress=statement_import_progress(row),
                                         layout_label=selectors.layout_label(row.layout),
-                                        fee_total=money_text(row.fee_total),
+                                        fee_total=money_display(row.fee_total),
                                         errors=selectors.statement_errors(row), **kwargs)
 
 
@@ -194,6 +195,13 @@ class PaymentChannelListView(_SettlementPage, TemplateView):
         return super().get_context_data(channels=list(selectors.payment_channel_list()), **kwargs)
 
 
+# A mapped CSV's column separator as the form names it → the character the mapping keeps ("delimiter"); none
+# kept: the reader detects a comma or a tab from the first line.
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+DELIMITER_CHOICES = [("", _("Detect (comma or tab)")), ("comma", _("Comma ,")), ("semicolon", _("Semicolon ;")),
+                     ("tab", _("Tab")), ("pipe", _("Pipe |"))]
+
+
 class PaymentChannelForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=100)
@@ -213,6 +221,8 @@ class PaymentChannelForm(forms.Form):
     encoding = forms.ChoiceField(label=_("Encoding"), choices=[("auto", _("Detect (UTF-8 or GBK)")),
                                                                ("utf-8", "UTF-8"), ("gb18030", "GBK")],
                                  initial="auto")
+    delimiter = forms.ChoiceField(label=_("Column separator (CSV)"), choices=DELIMITER_CHOICES, required=False,
+                                  initial="")
     header_row = forms.IntegerField(label=_("Row of the column titles"), min_value=1, initial=1)
     decimal_comma = forms.BooleanField(label=_("Amounts use a decimal comma (1.234,56)"), required=False)
     sample = forms.FileField(label=_("Sample file"), required=False,
@@ -236,7 +246,8 @@ class PaymentChannelForm(forms.Form):
             "refund_values": ",".join(mapping.get("refund_values") or []),
             "date_format": mapping.get("date_format", "%Y-%m-%d %H:%M:%S"),
             "encoding": mapping.get("encoding", "auto"), "header_row": mapping.get("header_row", 1),
-            "decimal_comma": mapping.get("decimal_comma", False)})
+            "decimal_comma": mapping.get("decimal_comma", False),
+            "delimiter": {char: name for name, char in DELIMITERS.items()}.get(mapping.get("delimiter"), "")})
         for field in FIELDS:
             initial[f"column_{field}"] = (mapping.get("columns") or {}).get(field, "")
         return initial
@@ -256,6 +267,8 @@ class PaymentChannelForm(forms.Form):
                 "date_format": data["date_format"] or "%Y-%m-%d %H:%M:%S", "decimal_comma": data["decimal_comma"],
                 "encoding": data["encoding"], "header_row": data["header_row"] or 1,
             }
+            if data.get("delimiter"):
+                mapping["delimiter"] = DELIMITERS[data["delimiter"]]
         return {name: data[name] for name in (
             "code", "name", "layout", "expected_fee_rate", "amount_tolerance", "fee_tolerance",
             "timing_window_minutes", "write_off_limit", "active")} | {

@@ -10,6 +10,7 @@ from settlement.models import (
     DiscrepancyAction,
     PaymentChannel,
     ReconciliationRun,
+    ReconciliationRunEvent,
     StatementLine,
 )
 from settlement.selectors import order_history
@@ -54,6 +55,12 @@ def run_list():
 
 def run_for_day(*, channel, day):
     return run_list().filter(channel=channel, period_start=day, period_end=day).first()
+
+
+def run_exports(*, run, limit=5):
+    """The latest downloads of the run's report (who, when), newest first: one query."""
+    return list(ReconciliationRunEvent.objects.filter(run=run, action=ReconciliationRunEvent.Action.EXPORTED)
+                .select_related("by").order_by("-at", "-pk")[:limit])
 
 
 def statement_day_imported(*, channel, day):

@@ -21,7 +21,13 @@ from scrm.platform.locks import advisory_xact_lock
 from scrm.platform.tenancy import tenant_scope, tenant_sql
 from settlement.reconciliation import errors
 from settlement.reconciliation.matching import Tolerances, match, summarize, temp_sql
-from settlement.reconciliation_models import Discrepancy, DiscrepancyAction, MatchClass, ReconciliationRun
+from settlement.reconciliation_models import (
+    Discrepancy,
+    DiscrepancyAction,
+    MatchClass,
+    ReconciliationRun,
+    ReconciliationRunEvent,
+)
 from tickets.errors import TicketError
 from tickets.services import ticket_open
 
@@ -209,6 +215,16 @@ def reconciliation_run_queue(*, channel, period_start, period_end=None, by=None)
         run.save(update_fields=["status"])
         outbox.enqueue(RUN_KIND, run)
         return run
+
+
+@transaction.atomic
+def reconciliation_report_exported(*, run, day, actor, file_format="xlsx"):
+    """Record that `actor` took a day's reconciliation report out of the product (its workbook): the run's history
+    says who downloaded which day's figures and when, as a partner statement's history records its exports."""
+    with tenant_scope(run.organization_id):
+        return ReconciliationRunEvent.objects.create(
+            organization_id=run.organization_id, run=run, action=ReconciliationRunEvent.Action.EXPORTED, by=actor,
+            detail={"format": file_format, "day": day.isoformat()})
 
 
 class _DryRunRollback(Exception):  # noqa: N818 - control flow: undo the trial

@@ -14,6 +14,7 @@ from settlement.models import Discrepancy, MatchClass, PaymentChannel, Store
 from settlement.reconciliation import selectors
 from settlement.reconciliation.labels import RESOLUTION_LABELS, discrepancy_subject
 from settlement.reconciliation.services import MAX_RUN_DAYS, RESOLUTION_CODES
+from settlement.tables import MoneyColumn
 from tickets.models import Queue
 
 
@@ -82,9 +83,9 @@ class DiscrepancyTable(tables.Table):
     bill_date = tables.DateColumn(verbose_name=_("Statement day"), format="Y-m-d",
                                   attrs={"td": {"class": "fin-nowrap"}})
     store = tables.Column(verbose_name=_("Store"), orderable=False, default="—")
-    statement_amount = tables.Column(verbose_name=_("Statement"), attrs={"td": {"class": "text-end"}}, default="—")
-    ledger_amount = tables.Column(verbose_name=_("Ledger"), attrs={"td": {"class": "text-end"}}, default="—")
-    difference = tables.Column(verbose_name=_("Difference"), attrs={"td": {"class": "text-end"}})
+    statement_amount = MoneyColumn(verbose_name=_("Statement"), attrs={"td": {"class": "text-end"}}, default="—")
+    ledger_amount = MoneyColumn(verbose_name=_("Ledger"), attrs={"td": {"class": "text-end"}}, default="—")
+    difference = MoneyColumn(verbose_name=_("Difference"), attrs={"td": {"class": "text-end"}})
     note = tables.Column(verbose_name=_("Note"), orderable=False, default="")
     ticket = tables.Column(verbose_name=_("Ticket"), orderable=False, default="",
                            linkify=lambda record: reverse("tickets:ticket-detail", args=[record.ticket_id]),

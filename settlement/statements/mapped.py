@@ -4,11 +4,13 @@ channel's saved column mapping (`PaymentChannel.mapping`):
     {"columns": {"transaction_id": "流水号", "order_number": "商户订单号", "type": "交易类型", "amount": "交易金额",
                  "fee": "手续费", "time": "交易时间", "refund_number": "退款单号"},
      "refund_values": ["退货", "退款"], "date_format": "%Y-%m-%d %H:%M:%S", "decimal_comma": false,
-     "encoding": "auto", "header_row": 1}
+     "encoding": "auto", "header_row": 1, "delimiter": ";"}
 
 `amount`, `time` and one of `order_number` / `transaction_id` are needed. A row is a refund when its type is one of
 `refund_values`, or when its amount is negative. Columns are found by title (spaces and full-width forms ignored).
-XLSX is read with openpyxl in read-only mode (row by row). A mapped file has no summary to check.
+A CSV's columns are separated by `delimiter` (`,` `;` tab or `|`, set on the channel's page); without one, a comma,
+or a tab when the first line has tabs and no comma. XLSX is read with openpyxl in read-only mode (row by row). A
+mapped file has no summary to check.
 """
 
 import csv

@@ -21,6 +21,7 @@ def test_the_demo_partners_and_their_statements_are_seeded_once(scoped, make_use
         regions[code] = core.region_create(organization=scoped, name=name, code=code, level=level,
                                            parent=regions.get(parent))
     make_user(scoped, Role.FINANCE, username="finance")
+    make_user(scoped, Role.FINANCE, username="finance2")
     seed_partners(organization=scoped)
     counts = (Partner.objects.count(), SettlementStatement.objects.count())
     seed_partners(organization=scoped)

@@ -1,5 +1,5 @@
-"""Partner statements in a real browser: finance generates a partner's statement of a month, reviews it, approves
-it and downloads it as Excel."""
+"""Partner statements in a real browser: finance generates a partner's statement of a month and reviews it, another
+finance user approves it and downloads it as Excel."""
 
 from datetime import date
 
@@ -20,20 +20,30 @@ pytestmark = pytest.mark.e2e
 def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_server, organization, make_user,
                                                                     tmp_path):
     finance = make_user(organization, Role.FINANCE, username="finance-e2e")
+    approver = make_user(organization, Role.FINANCE, username="finance-e2e-2")
     east = region(organization, "EAST", "华东")
     monthly_rule(organization, region=east, valid_from=date(2026, 1, 1))
-    _partner, store = partner_with_store(organization, east, name="华东经销商", bank_account="6225881234567890")
+    partner, store = partner_with_store(organization, east, name="华东经销商", bank_account="6225881234567890")
     paid_order(organization, store, "A1", "1500.00", paid_at=oct_(3), fee="9.00")
 
     login(page, live_server, finance.username, TEST_PASSWORD)
     page.goto(f"{live_server.url}/settlement/settlements/")
     page.fill("#gen-day", "2026-10-15")
-    page.select_option("#gen-partner", label="华东经销商")
+    # The partner is found by typing part of its name: the select then offers the matches, the first chosen.
+    page.fill("[data-testid=partner-search]", "华东经销")
+    expect(page.locator("#gen-partner")).to_have_value(str(partner.pk))
     page.click("[data-testid=generate]")
-    expect(page.locator("[data-testid=statement-payable]")).to_contain_text("1426.00")
-    expect(page.locator("[data-testid=statement-lines]")).to_contain_text("1500.00")
+    expect(page.locator("[data-testid=statement-payable]")).to_contain_text("1,426.00")
+    expect(page.locator("[data-testid=statement-lines]")).to_contain_text("1,500.00")
     expect(page.locator("[data-testid=bank-account]")).to_contain_text("**** **** 7890")
     page.click("[data-testid=review]")
+    # Who reviewed may not approve too: the page says another finance user approves it, who signs in to do so.
+    expect(page.locator("[data-testid=approve-by-another]")).to_be_visible()
+    expect(page.locator("[data-testid=approve]")).to_have_count(0)
+    url = page.url
+    page.context.clear_cookies()
+    login(page, live_server, approver.username, TEST_PASSWORD)
+    page.goto(url)
     # Approving locks the statement: the browser asks first, naming the partner and the amount; cancelling
     # approves nothing.
     asked = []
@@ -45,7 +55,7 @@ def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_s
     page.once("dialog", lambda dialog: answer(dialog, False))
     page.click("[data-testid=approve]")
     expect(page.locator("[data-testid=approve]")).to_be_visible()
-    assert asked == ["确认审批并锁定华东经销商的结算单（1426.00 CNY）？锁定后不能再修改：更正将计入下一期。"]
+    assert asked == ["确认审批并锁定华东经销商的结算单（1,426.00 CNY）？锁定后不能再修改：更正将计入下一期。"]
     with tenant_scope(organization):
         assert SettlementStatement.objects.get().status == "reviewed"
     page.once("dialog", lambda dialog: answer(dialog, True))
@@ -61,5 +71,5 @@ def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_s
     assert 1500.0 in amounts and 1426.0 in amounts
     with tenant_scope(organization):
         statement = SettlementStatement.objects.get()
-        assert (statement.status, statement.approved_by_id) == ("approved", finance.pk)
+        assert (statement.status, statement.approved_by_id) == ("approved", approver.pk)
         assert [e.action for e in statement.events.all()] == ["generated", "reviewed", "approved", "exported"]

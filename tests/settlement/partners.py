@@ -4,8 +4,8 @@ statement line pointing at each), refunds and service jobs."""
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from scrm.models import Region
-from scrm.platform.tenancy import tenant_scope
+from scrm.models import Region, Role
+from scrm.platform.tenancy import platform_scope, tenant_scope
 from settlement.models import (
     MatchClass,
     Order,
@@ -17,8 +17,15 @@ from settlement.models import (
     Store,
 )
 from settlement.partner_services import partner_save, rule_create
+from tests.scrm.factories import UserFactory
 
 PERIOD = (date(2026, 10, 1), date(2026, 10, 31))
+
+
+def second_finance(organization, username="finance-2"):
+    """Another finance user: who approves a statement the first one reviewed (two people see every payout)."""
+    with platform_scope():
+        return UserFactory(organization=organization, roles=[Role.FINANCE], username=username)
 
 
 def region(organization, code, name, *, parent=None, level=Region.Level.AREA):

@@ -31,7 +31,7 @@ from settlement.reconciliation.services import reconciliation_run
 from settlement.xlsx_cells import MONEY_FORMAT
 from tests.scrm.factories import OrganizationFactory
 from tests.settlement import recon
-from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region
+from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region, second_finance
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def finance(organization, make_user):
     return make_user(organization, Role.FINANCE, username="finance-walk")
+
+
+@pytest.fixture
+def finance2(organization):
+    return second_finance(organization)
 
 
 @pytest.fixture
@@ -216,7 +221,7 @@ def test_an_age_filter_past_the_calendar_is_refused_on_the_form(client, finance,
     assert [row.record.key for row in response.context["table"].page.object_list] == ["order:W1"]
 
 
-def test_a_statement_carried_into_a_later_one_cannot_be_marked_paid_on_its_own(client, finance, organization):
+def test_a_statement_carried_into_a_later_one_cannot_be_marked_paid_on_its_own(client, finance, finance2, organization):
     """September's statement, below the partner's minimum payout, was carried into October's (which pays it), yet
     'Mark paid' on September's page recorded it paid as well: the partner would be paid twice."""
     east = region(organization, "EAST", "华东")
@@ -228,7 +233,7 @@ def test_a_statement_carried_into_a_later_one_cannot_be_marked_paid_on_its_own(c
                                           period_end=date(2026, 9, 30))
     assert september.below_minimum
     statement_review(statement=september, actor=finance)
-    statement_approve(statement=september, actor=finance)
+    statement_approve(statement=september, actor=finance2)
     october, _done = statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
     client.force_login(finance)
     # The page no longer offers "Mark paid" only to refuse it after the click: it says which statement pays it.
@@ -295,11 +300,11 @@ def test_writing_off_a_large_fee_overcharge_needs_a_second_approver(client, fina
 
 
 @pytest.mark.parametrize("export", ["bank-payments.csv", "summary.xlsx"])
-def test_an_export_with_a_filter_that_does_not_hold_exports_nothing(client, finance, statement, export):
+def test_an_export_with_a_filter_that_does_not_hold_exports_nothing(client, finance, finance2, statement, export):
     """The bank payment file (and the period summary) of a filter with a date that is no date dropped the filter
     without a word: the file held every approved statement, whatever period finance meant."""
     statement_review(statement=statement, actor=finance)
-    statement_approve(statement=statement, actor=finance)
+    statement_approve(statement=statement, actor=finance2)
     client.force_login(finance)
     response = client.get(f"/settlement/settlements/{export}?period_after=2026-13-01", follow=True)
     assert response.redirect_chain == [("/settlement/settlements/?period_after=2026-13-01", 302)]

@@ -27,7 +27,7 @@ from settlement.money_text import money_text
 from settlement.partner_forms import MSG_ADJUSTMENT_AMOUNT
 from settlement.partner_services import statement_approve, statement_generate, statement_mark_paid, statement_review
 from settlement.reconciliation.services import reconciliation_run
-from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region
+from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region, second_finance
 from tests.settlement.recon import (
     DAY,
     make_channel,
@@ -48,6 +48,11 @@ def finance(organization, make_user):
 
 
 @pytest.fixture
+def finance2(organization):
+    return second_finance(organization)
+
+
+@pytest.fixture
 def statement(organization):
     east = region(organization, "EAST", "华东")
     monthly_rule(organization, region=east)
@@ -61,9 +66,9 @@ def _english(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
-def test_a_paid_statement_reads_paid_not_payment_time_in_chinese(client, finance, statement):
+def test_a_paid_statement_reads_paid_not_payment_time_in_chinese(client, finance, finance2, statement):
     statement_review(statement=statement, actor=finance)
-    statement_approve(statement=statement, actor=finance)
+    statement_approve(statement=statement, actor=finance2)
     statement_mark_paid(statement=statement, actor=finance, reference="CMB001")
     client.force_login(finance)
 
@@ -155,7 +160,7 @@ def test_a_discrepancy_says_why_in_chinese_with_its_sums_to_the_fen_and_fees_as_
     page = response.content.decode()
     why = page.split('data-testid="reason"', 1)[1].split("</div>", 1)[0]
     assert "匹配依据" in why and "订单号" in why and "对账单金额" in why and "台账金额" in why
-    assert ">1199.00<" in why and ">1249.00<" in why and ">-50.00<" in why
+    assert ">1,199.00<" in why and ">1,249.00<" in why and ">-50.00<" in why
     assert "statement_amount:" not in why and "<code>" not in why
     # The fee as charged (a fraction of a fen: "7.19" beside a fee mismatch would hide it), without the bill's
     # trailing zeros; the expected fee to the fen.

@@ -96,7 +96,7 @@ def test_an_orders_page_shows_its_lines_refunds_and_tickets(client, ops_admin, o
     with django_assert_max_num_queries(20):
         response = client.get(f"/settlement/orders/{pk}/")
     page = response.content.decode()
-    assert "空调 1.5 匹" in page and "2999.00" in page
+    assert "空调 1.5 匹" in page and "2,999.00" in page
     assert all(f"RF{n}" in page for n in range(3))
     tickets = response.context["tickets"]
     assert len(tickets) == 3 and all(ticket.order_number == "NO0000" for ticket in tickets)

@@ -13,7 +13,15 @@ from scrm.services.roles import role_assign, role_save
 from settlement.models import ServiceJob, SettlementStatement
 from settlement.partner_services import statement_generate, statement_review
 from tests.scrm.factories import UserFactory
-from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region
+from tests.settlement.partners import (
+    PERIOD,
+    monthly_rule,
+    oct_,
+    paid_order,
+    partner_with_store,
+    region,
+    second_finance,
+)
 from tests.tenancy import api_token
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +54,7 @@ def test_finance_lists_approves_and_marks_a_statement_paid(finance, statement):
     assert (row["partner"], row["payable"], row["lines"][0]["kind"]) == ("P1", "95.00", "sales")
     refused = api.post(f"/api/v1/settlements/{statement.pk}/approve/")
     assert refused.status_code == 400 and "draft" in refused.json()["detail"].lower() or refused.status_code == 400
-    statement_review(statement=statement, actor=finance)
+    statement_review(statement=statement, actor=second_finance(statement.organization))  # another approves
     assert api.post(f"/api/v1/settlements/{statement.pk}/approve/").json()["status"] == "approved"
     assert api.post(f"/api/v1/settlements/{statement.pk}/mark-paid/", {}).status_code == 400
     paid = api.post(f"/api/v1/settlements/{statement.pk}/mark-paid/", {"reference": "CMB9"}).json()
@@ -193,7 +201,7 @@ def test_a_payment_reference_too_long_is_refused_by_the_page_as_by_the_api_not_c
 
     from settlement.partner_errors import MSG_PAYMENT_REFERENCE_TOO_LONG
 
-    statement_review(statement=statement, actor=finance)
+    statement_review(statement=statement, actor=second_finance(organization))  # another approves
     api = client_of(finance)
     assert api.post(f"/api/v1/settlements/{statement.pk}/approve/").status_code == 200
     reference = "CMB" + "9" * 62  # 65 characters

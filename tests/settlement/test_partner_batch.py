@@ -26,7 +26,16 @@ from settlement.partner_services import (
     statement_review,
     statements_generate,
 )
-from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, refunded, region
+from tests.settlement.partners import (
+    PERIOD,
+    monthly_rule,
+    oct_,
+    paid_order,
+    partner_with_store,
+    refunded,
+    region,
+    second_finance,
+)
 
 pytestmark = pytest.mark.django_db
 SEPTEMBER = (date(2026, 9, 1), date(2026, 9, 30))
@@ -49,6 +58,7 @@ def _partners(organization, finance):
     """Partners settled every way a run meets: inherited, own and default rules, tiers, refunds, fees, service jobs,
     a foreign currency, a missing rate, an adjustment waiting, a statement below the minimum carried forward, and
     an October statement already approved."""
+    finance2 = second_finance(organization)  # who approves what finance reviewed
     east = region(organization, "EAST", "华东")
     nanjing = region(organization, "NJ", "南京", parent=east, level="city")
     hk = region(organization, "HK", "香港")
@@ -82,13 +92,13 @@ def _partners(organization, finance):
     september, _done = statement_generate(partner=p6, period_start=SEPTEMBER[0], period_end=SEPTEMBER[1])
     assert september.below_minimum
     statement_review(statement=september, actor=finance)
-    statement_approve(statement=september, actor=finance)
+    statement_approve(statement=september, actor=finance2)
     adjustment_for_next_period(statement=september, actor=finance, amount="-3.30", reason="9月运费多结")
     # P7: an October statement already approved.
     paid_order(organization, s7, "D1", "700.00", paid_at=oct_(12))
     approved, _done = statement_generate(partner=p7, period_start=PERIOD[0], period_end=PERIOD[1])
     statement_review(statement=approved, actor=finance)
-    statement_approve(statement=approved, actor=finance)
+    statement_approve(statement=approved, actor=finance2)
     # P8: nothing in the period (an empty statement).
     return [partner for partner, _store in partners]
 

@@ -16,7 +16,16 @@ from settlement.partner_dashboard import region_alerts_raise
 from settlement.partner_errors import MSG_PARTNER_CODE_TAKEN
 from settlement.partner_services import statement_approve, statement_generate, statement_review
 from tests.scrm.factories import OrganizationFactory
-from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, refunded, region
+from tests.settlement.partners import (
+    PERIOD,
+    monthly_rule,
+    oct_,
+    paid_order,
+    partner_with_store,
+    refunded,
+    region,
+    second_finance,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +33,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def finance(organization, make_user):
     return make_user(organization, Role.FINANCE, username="finance-acme")
+
+
+@pytest.fixture
+def finance2(organization):
+    return second_finance(organization)
 
 
 @pytest.fixture
@@ -51,17 +65,19 @@ def test_finance_lists_statements_in_a_bounded_number_of_queries(client, finance
     assert "经销商3" in response.content.decode()
 
 
-def test_finance_reviews_approves_and_marks_a_statement_paid_from_its_page(client, finance, statement):
+def test_finance_reviews_approves_and_marks_a_statement_paid_from_its_page(client, finance, finance2, statement):
     client.force_login(finance)
     url = f"/settlement/settlements/{statement.pk}/"
     page = client.get(url).content.decode()
-    assert statement.payable == Decimal("1426.00") and "1426.00" in page
+    assert statement.payable == Decimal("1426.00") and "1,426.00" in page
     assert "**** **** 7890" in page and "6225881234567890" not in page
     client.post(url + "approve/")  # not reviewed yet: refused
     with tenant_scope(statement.organization_id):
         assert SettlementStatement.objects.get().status == "draft"
     client.post(url + "review/")
+    client.force_login(finance2)  # who reviewed may not approve too
     client.post(url + "approve/")
+    client.force_login(finance)
     client.post(url + "pay/", {"reference": "CMB001"})
     with tenant_scope(statement.organization_id):
         statement = SettlementStatement.objects.get()
@@ -92,12 +108,12 @@ def test_each_export_is_recorded_in_the_statements_history_with_who_took_it(clie
     assert exported == [("finance-acme", {"format": "xlsx"})]
 
 
-def test_the_bank_file_lists_approved_statements_with_full_account_numbers(client, finance, statement):
+def test_the_bank_file_lists_approved_statements_with_full_account_numbers(client, finance, finance2, statement):
     statement_review(statement=statement, actor=finance)
     client.force_login(finance)
     body = client.get("/settlement/settlements/bank-payments.csv").content.decode()
     assert list(csv.reader(io.StringIO(body)))[1:] == []  # reviewed, not approved: nothing to pay
-    statement_approve(statement=statement, actor=finance)
+    statement_approve(statement=statement, actor=finance2)
     rows = list(csv.reader(io.StringIO(client.get("/settlement/settlements/bank-payments.csv").content.decode())))
     assert rows[1][2:5] == ["6225881234567890", str(statement.payable), "CNY"]
 

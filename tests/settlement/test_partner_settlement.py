@@ -41,6 +41,7 @@ from tests.settlement.partners import (
     partner_with_store,
     refunded,
     region,
+    second_finance,
 )
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def finance(organization, make_user):
     return make_user(organization, Role.FINANCE, username="finance-acme")
+
+
+@pytest.fixture
+def finance2(organization):
+    return second_finance(organization)
 
 
 @pytest.fixture
@@ -112,13 +118,13 @@ def test_rebate_tiers_with_gaps_or_overlaps_are_refused(organization, east, tier
         assert not SettlementRule.objects.exists()
 
 
-def test_a_rule_never_reaches_into_an_approved_period(organization, east, finance):
+def test_a_rule_never_reaches_into_an_approved_period(organization, east, finance, finance2):
     monthly_rule(organization, region=east)
     partner, store = partner_with_store(organization, east)
     paid_order(organization, store, "A1", "100.00", paid_at=oct_(3))
     statement = generate(partner)
     statement_review(statement=statement, actor=finance)
-    statement_approve(statement=statement, actor=finance)
+    statement_approve(statement=statement, actor=finance2)
     with pytest.raises(SettlementError) as refused:
         monthly_rule(organization, region=east, valid_from=date(2026, 10, 15), commission_rate=Decimal("0.5"))
     assert "2026-10-31" in str(refused.value)
@@ -152,7 +158,8 @@ def test_a_statement_settles_the_reconciled_orders_refunds_fees_commission_rebat
     assert statement.status == "draft"
 
 
-def test_regenerating_a_draft_is_idempotent_and_an_approved_statement_never_changes(organization, east, finance):
+def test_regenerating_a_draft_is_idempotent_and_an_approved_statement_never_changes(organization, east, finance,
+                                                                                   finance2):
     monthly_rule(organization, region=east)
     partner, store = partner_with_store(organization, east)
     paid_order(organization, store, "A1", "100.00", paid_at=oct_(3))
@@ -160,7 +167,7 @@ def test_regenerating_a_draft_is_idempotent_and_an_approved_statement_never_chan
     again = generate(partner)
     assert again.pk == statement.pk and lines_of(again) == lines_of(statement)
     statement_review(statement=statement, actor=finance)
-    statement_approve(statement=statement, actor=finance)
+    statement_approve(statement=statement, actor=finance2)
     paid_order(organization, store, "A2", "900.00", paid_at=oct_(4))
     after, done = statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
     assert not done and after.payable == statement.payable == Decimal("95.00")
@@ -172,13 +179,13 @@ def test_regenerating_a_draft_is_idempotent_and_an_approved_statement_never_chan
         assert not SettlementAdjustment.objects.exists()
 
 
-def test_a_correction_of_an_approved_statement_goes_into_the_next_period(organization, east, finance):
+def test_a_correction_of_an_approved_statement_goes_into_the_next_period(organization, east, finance, finance2):
     monthly_rule(organization, region=east)
     partner, store = partner_with_store(organization, east)
     paid_order(organization, store, "A1", "100.00", paid_at=oct_(3))
     october = generate(partner)
     statement_review(statement=october, actor=finance)
-    statement_approve(statement=october, actor=finance)
+    statement_approve(statement=october, actor=finance2)
     adjustment_for_next_period(statement=october, actor=finance, amount="-20.50", reason="10月运费多结")
     november = generate(partner, (date(2026, 11, 1), date(2026, 11, 30)))
     assert lines_of(november) == [("adjustments", Decimal("-20.50"))]
@@ -201,17 +208,17 @@ def test_an_adjustment_on_a_draft_goes_in_with_its_reason(organization, east, fi
     assert statement.payable == Decimal("100.00")
 
 
-def test_the_workflow_is_draft_reviewed_approved_paid_and_refuses_skipping(organization, east, finance):
+def test_the_workflow_is_draft_reviewed_approved_paid_and_refuses_skipping(organization, east, finance, finance2):
     monthly_rule(organization, region=east)
     partner, store = partner_with_store(organization, east)
     paid_order(organization, store, "A1", "100.00", paid_at=oct_(3))
     statement = generate(partner)
     with pytest.raises(SettlementError):
-        statement_approve(statement=statement, actor=finance)
+        statement_approve(statement=statement, actor=finance2)
     with pytest.raises(SettlementError):
         statement_mark_paid(statement=statement, actor=finance, reference="B1")
     statement_review(statement=statement, actor=finance)
-    statement_approve(statement=statement, actor=finance)
+    statement_approve(statement=statement, actor=finance2)
     with pytest.raises(SettlementError) as refused:
         statement_mark_paid(statement=statement, actor=finance, reference="")
     assert str(refused.value) == str(msg.MSG_PAYMENT_REFERENCE)
@@ -221,7 +228,7 @@ def test_the_workflow_is_draft_reviewed_approved_paid_and_refuses_skipping(organ
         assert [e.action for e in statement.events.all()] == ["generated", "reviewed", "approved", "paid"]
 
 
-def test_approving_an_unbalanced_statement_is_refused(organization, east, finance):
+def test_approving_an_unbalanced_statement_is_refused(organization, east, finance, finance2):
     monthly_rule(organization, region=east)
     partner, store = partner_with_store(organization, east)
     paid_order(organization, store, "A1", "100.00", paid_at=oct_(3))
@@ -229,7 +236,7 @@ def test_approving_an_unbalanced_statement_is_refused(organization, east, financ
     with tenant_scope(organization):
         SettlementStatement.objects.filter(pk=statement.pk).update(payable=Decimal("999.00"))
     with pytest.raises(SettlementError) as refused:
-        statement_approve(statement=statement, actor=finance)
+        statement_approve(statement=statement, actor=finance2)
     assert str(refused.value) == str(msg.MSG_STATEMENT_UNBALANCED)
     with tenant_scope(organization):
         assert SettlementStatement.objects.get().status == "reviewed"

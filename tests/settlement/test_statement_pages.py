@@ -38,7 +38,7 @@ def test_finance_uploads_a_bill_and_reads_its_figures(client, finance, channels,
         response = upload(client, channels["wechatpay"], wechatpay_bill(day_entries()))
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
-    assert "4197.00" in page and "2026-11-30" in page
+    assert "4,197.00" in page and "2026-11-30" in page
     listing = client.get("/settlement/statements/")
     assert [row.record.file_name for row in listing.context["table"].page.object_list] == ["wechat.csv"]
 
@@ -153,3 +153,53 @@ def test_ops_create_a_mapped_channel_after_trying_the_mapping(client, ops_admin,
         assert SettingsChange.objects.filter(subject="settlement.paymentchannel", subject_id=channel.pk).exists()
     response = client.post("/settlement/channels/new/", form)
     assert response.status_code == 400 and "jdpay" in response.content.decode()
+
+
+def _semicolon_csv():
+    """The UnionPay-like day of `unionpay_csv`, its columns separated by semicolons (as many European acquirers and
+    some banks write them)."""
+    return unionpay_csv(day_entries()).decode("gb18030").replace(",", ";").encode("gb18030")
+
+
+def test_a_mapped_channel_reads_a_semicolon_separated_statement_set_on_its_page(
+        client, ops_admin, finance, channels, eager_tasks, django_capture_on_commit_callbacks):
+    form = {"code": "eupay", "name": "欧洲收单", "layout": "mapped", "currency": "CNY", "expected_fee_rate": "0.0038",
+            "amount_tolerance": "0", "fee_tolerance": "0.01", "timing_window_minutes": "30",
+            "write_off_limit": "100", "active": "on", "column_order_number": "商户订单号", "column_amount": "交易金额",
+            "column_time": "交易时间", "column_type": "交易类型", "column_transaction_id": "交易流水号",
+            "column_fee": "手续费", "column_refund_number": "退款单号", "refund_values": "退货",
+            "date_format": "%Y-%m-%d %H:%M:%S", "encoding": "auto", "header_row": "1", "delimiter": "semicolon"}
+    client.force_login(ops_admin)
+    tried = client.post("/settlement/channels/new/", {
+        **form, "try": "1", "sample": SimpleUploadedFile("s.csv", _semicolon_csv())}).content.decode()
+    assert "NO1003" in tried and "1299.00" in tried  # the trial reads it with the separator chosen
+    assert client.post("/settlement/channels/new/", form).status_code == 302
+    with tenant_scope(ops_admin.organization):
+        channel = PaymentChannel.objects.get(code="eupay")
+    assert channel.mapping["delimiter"] == ";"
+    page = client.get(f"/settlement/channels/{channel.pk}/").content.decode()
+    assert '<option value="semicolon" selected>分号 ;</option>' in page and "列分隔符（CSV）" in page
+    # Saved again with another change, the separator stays.
+    assert client.post(f"/settlement/channels/{channel.pk}/", {**form, "name": "欧洲收单（新）"}).status_code == 302
+    with tenant_scope(ops_admin.organization):
+        channel.refresh_from_db()
+    assert (channel.name, channel.mapping["delimiter"]) == ("欧洲收单（新）", ";")
+
+    client.force_login(finance)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, channel, _semicolon_csv(), "eupay.csv")
+    assert response.status_code == 302
+    with tenant_scope(finance.organization):
+        statement = StatementImport.objects.get(channel=channel)
+    assert (statement.status, statement.line_count, statement.payment_count, statement.refund_count) == (
+        "imported", 4, 3, 1)
+    assert "4,197.00" in client.get(response["Location"]).content.decode()
+
+
+def test_a_channel_set_to_detect_the_separator_keeps_no_delimiter(client, ops_admin, channels):
+    client.force_login(ops_admin)
+    unionpay = channels["unionpay"]
+    page = client.get(f"/settlement/channels/{unionpay.pk}/").content.decode()
+    assert '<option value="" selected>' in page
+    with tenant_scope(ops_admin.organization):
+        assert "delimiter" not in unionpay.mapping

@@ -71,6 +71,7 @@ USERS = [
     ("agent2", "王客服", [Role.AGENT], "AS"),
     ("agent3", "赵技术", [Role.AGENT], "TECH"),
     ("finance", "刘财务", [Role.FINANCE], "FIN"),
+    ("finance2", "郑财务", [Role.FINANCE], "FIN"),  # approves what finance reviewed (two people per payout)
     ("viewer", "孙只读", [Role.VIEWER], None),
 ]
 
