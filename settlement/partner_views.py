@@ -72,6 +72,11 @@ MSG_BAD_DATE = gettext_lazy("Give a valid date (YYYY-MM-DD).")
 # A partner chosen for one statement that is not (or no longer) there: never a run of every partner instead.
 MSG_PARTNER_NOT_FOUND = gettext_lazy("The partner chosen was not found (removed, or a stale page): nothing was "
                                      "generated. Choose the partner again.")
+# A partner search typed and no partner chosen (nothing matched): the first option, every partner of the cycle, is
+# not what was meant.
+MSG_PARTNER_SEARCH_UNCHOSEN = gettext_lazy("No partner is chosen for the search “%(query)s”: nothing was generated. "
+                                           "Choose a partner from the list, or clear the search to generate every "
+                                           "partner of the cycle.")
 
 
 class _FinanceMixin(ModuleRequiredMixin):
@@ -135,6 +140,10 @@ class StatementGenerateView(_FinanceMixin, View):
             return redirect("settlement:settlement-list")
         start, end = services.period_bounds(cycle, day)
         chosen = (request.POST.get("partner") or "").strip()
+        query = (request.POST.get("partner_q") or "").strip()
+        if query and not chosen:
+            messages.error(request, MSG_PARTNER_SEARCH_UNCHOSEN % {"query": query[:100]})
+            return redirect("settlement:settlement-list")
         partner = None
         if chosen:
             # The scope the middleware opened limits this to the user's organization.

@@ -86,3 +86,23 @@ def test_the_search_offers_neither_another_organizations_partners_nor_inactive_o
 def test_who_may_not_generate_may_not_search(client, ops_admin, many):
     client.force_login(ops_admin)
     assert client.get(PICK, {"partner_q": "郑州"}).status_code == 403
+
+
+def test_a_search_that_found_no_partner_never_generates_for_every_partner(client, finance, many):
+    """A search with no match left the select on its first option, "every partner of the cycle": 生成 then started
+    a background run over all 5,001 partners when finance meant one. A search typed with no partner chosen is
+    refused; the search cleared, the run of the whole cycle is still there."""
+    from settlement.models import SettlementRun
+    from settlement.partner_views import MSG_PARTNER_SEARCH_UNCHOSEN
+
+    client.force_login(finance)
+    response = client.post("/settlement/settlements/generate/",
+                           {"cycle": "monthly", "day": "2026-10-15", "partner": "", "partner_q": "不存在的经销商"},
+                           follow=True)
+    assert str(MSG_PARTNER_SEARCH_UNCHOSEN % {"query": "不存在的经销商"}) in response.content.decode()
+    with tenant_scope(finance.organization):
+        assert not SettlementRun.objects.exists()
+    client.post("/settlement/settlements/generate/",
+                {"cycle": "monthly", "day": "2026-10-15", "partner": "", "partner_q": "  "})
+    with tenant_scope(finance.organization):
+        assert SettlementRun.objects.count() == 1
