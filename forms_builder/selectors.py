@@ -97,6 +97,13 @@ def submission_for_edit(*, form, submission_id):
     return FormSubmission.objects.select_related("version").filter(form=form, pk=submission_id).first()
 
 
+def submission_by_key(*, form, key):
+    """The submission of `form` a page with this one-time key already made (form_submit's `submit_key`), or None."""
+    if not key:
+        return None
+    return FormSubmission.objects.filter(form=form, submit_key=key).first()
+
+
 def submission_changes(submission, *, masked):
     """The submission's changes after sending, newest first, each with `rows`: its {"label", "before", "after"}
     as the reader may see them, the answers to the version's mobile fields masked when `masked`

@@ -38,8 +38,23 @@ def identity_customer_id(token, *, form):
     return customer_id if isinstance(customer_id, int) else None
 
 
+class _SignedAt(signing.TimestampSigner):
+    """A TimestampSigner whose time is a given moment rather than now: a token signed at a row's creation is the
+    same string however often it is made again."""
+
+    def __init__(self, *, at, **kwargs):
+        super().__init__(**kwargs)
+        self.at = at
+
+    def timestamp(self):
+        return signing.b62_encode(int(self.at.timestamp()))
+
+
 def edit_token(submission):
-    return signing.dumps({"o": submission.organization_id, "s": submission.pk}, salt=EDIT_SALT)
+    """One link per submission (signed at its creation, as signing.dumps would have signed it then): a second
+    send of the same page is thanked with the same link as the first, and the link's age is the submission's."""
+    return _SignedAt(at=submission.created_at, salt=EDIT_SALT).sign_object(
+        {"o": submission.organization_id, "s": submission.pk})
 
 
 def edit_deadline(submission, form):
