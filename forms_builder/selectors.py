@@ -6,6 +6,7 @@ from django.db.models import Avg, Count, Max, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from forms_builder.errors import MSG_CASE_NUMBER, MSG_SUBMISSION_REFERENCE
 from forms_builder.filters import NumericAnswer, answer_text
 from forms_builder.keymap import convert_value, key_lineage, read_sources, source_of
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
@@ -95,6 +96,20 @@ def submission_for_edit(*, form, submission_id):
     if submission_id is None:
         return None
     return FormSubmission.objects.select_related("version").filter(form=form, pk=submission_id).first()
+
+
+def submission_reference(*, form, submission_id):
+    """The line the thanks page shows for a submission of `form`: its ticket's number when it opened one (the
+    handler's outcome), else the submission's own number; "" for no such submission."""
+    if submission_id is None:
+        return ""
+    submission = FormSubmission.objects.filter(form=form, pk=submission_id).only("pk", "outcome").first()
+    if submission is None:
+        return ""
+    number = (submission.outcome or {}).get("number") if isinstance(submission.outcome, dict) else None
+    if number:
+        return MSG_CASE_NUMBER % {"number": number}
+    return MSG_SUBMISSION_REFERENCE % {"reference": submission.pk}
 
 
 def submission_by_key(*, form, key):

@@ -20,6 +20,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -44,16 +45,20 @@ from forms_builder.selectors import (
     region_choices_for,
     submission_by_key,
     submission_for_edit,
+    submission_reference,
     suspended_organization,
 )
 from forms_builder.services import form_submit, submission_edit
 from forms_builder.tokens import (
     IDENTITY_PARAM,
+    REFERENCE_PARAM,
     edit_deadline,
     edit_open,
     edit_submission_id,
     edit_token,
     identity_customer_id,
+    reference_submission_id,
+    reference_token,
 )
 from scrm.forms import bootstrap
 from scrm.models import Customer
@@ -149,12 +154,15 @@ def with_problems(bound, problems):
     return bound
 
 
-def thanks_url(org, slug, form, submission):
-    """Where a send is thanked: the same address for the same submission (a page sent twice lands on one)."""
-    thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
+def thanks_url(org, slug, form, submission, *, edited=False):
+    """Where a send is thanked: the same address for the same submission (a page sent twice lands on one), with
+    the signed reference of the submission and, while the form allows edits, its edit link."""
+    query = {REFERENCE_PARAM: reference_token(submission)}
+    if edited:
+        query["edited"] = "1"
     if form.edit_days:
-        thanks += f"?edit={edit_token(submission)}"
-    return thanks
+        query["edit"] = edit_token(submission)
+    return f"{reverse('forms_public:thanks', kwargs={'org': org, 'slug': slug})}?{urlencode(query)}"
 
 
 class FormPaused(Exception):
@@ -293,7 +301,9 @@ class PublicFormThanksView(PausedAware, View):
                 raise Http404
             thank_you = form.current_version.schema.get("thank_you", "")
             context = {"organization": organization, "form": form, "thank_you": thank_you,
-                       "edited": request.GET.get("edited") == "1"}
+                       "edited": request.GET.get("edited") == "1",
+                       "reference": submission_reference(form=form, submission_id=reference_submission_id(
+                           request.GET.get(REFERENCE_PARAM, ""), form=form))}
             token = request.GET.get("edit", "")
             submission = submission_for_edit(form=form, submission_id=edit_submission_id(token, form=form))
             if submission is not None and edit_open(submission, form):
@@ -355,5 +365,4 @@ class PublicSubmissionEditView(View):
                                initial=submission.data, regions=region_choices_for(submission.version.schema))
             bound.is_valid()
             return self._page(request, bound, error=str(exc), status=400, files=request.FILES)
-        thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
-        return redirect(f"{thanks}?edited=1&edit={token}")
+        return redirect(thanks_url(org, slug, self.form, submission, edited=True))
