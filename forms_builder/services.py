@@ -79,20 +79,24 @@ def form_create(*, organization, name, slug, purpose=Form.Purpose.INTAKE, owner_
 
 
 @transaction.atomic
-def form_update(*, form, name=None, purpose=None, owner_team=None, status=None):
-    """Name, purpose, owner team, or close/reopen a published form (status)."""
+def form_update(*, form, name=None, purpose=None, owner_team=KEEP, status=None, actor=None):
+    """Name, purpose, owner team, or close/reopen a published form (status). What is not given stays as it is;
+    an owner team of None: none. Written to the settings audit trail, as the settings card's changes are."""
     with tenant_scope(form.organization_id):
         form = Form.objects.select_for_update().get(pk=form.pk)
-        _same_organization(form.organization_id, owner_team)
         if name is not None:
             form.name = name
         if purpose is not None:
             form.purpose = purpose
-        form.owner_team = owner_team if owner_team is not None else form.owner_team
+        if owner_team is not KEEP:
+            _same_organization(form.organization_id, owner_team)
+            form.owner_team = owner_team
         if status is not None:
             form.status = status if form.current_version_id else Form.Status.DRAFT
         form.updated_at = timezone.now()
         form.save(update_fields=["name", "purpose", "owner_team", "status", "updated_at"])
+        settings_change_record(instance=form, action=SettingsChange.Action.CHANGED, by=actor, detail={
+            "name": form.name, "purpose": form.purpose, "owner_team": form.owner_team_id, "status": form.status})
         return form
 
 
