@@ -11,7 +11,7 @@ from forms_builder.filters import NumericAnswer, answer_text
 from forms_builder.keymap import convert_value, key_lineage, read_sources, source_of
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
 from forms_builder.schema import CHOICE_TYPES, MOBILE_BINDING, NUMERIC_TYPES, FieldType, schema_fields
-from scrm.customers.phones import InvalidMobile, mask_mobile, normalize_mobile
+from scrm.customers.phones import InvalidMobile, mask_mobile, national_mobile, normalize_mobile
 from scrm.models import Organization, Region
 
 
@@ -170,6 +170,22 @@ def masked_mobile(value):
 def mobile_keys(schema):
     """The keys of a schema's fields whose answers are a person's number (holds_mobile)."""
     return {field["key"] for field in schema_fields(schema) if holds_mobile(field)}
+
+
+def submission_answers_for_customer(submission):
+    """The stored answers as the page for changing them shows them to the customer who sent them: each mobile as
+    people in China write it (13812345678, as they typed it), not as stored (+8613812345678)."""
+    keys = mobile_keys(submission.version.schema)
+    return {key: _national(value) if key in keys else value for key, value in submission.data.items()}
+
+
+def _national(value):
+    if not isinstance(value, str) or not value.startswith("+"):
+        return value  # a text field bound to the mobile keeps the number as typed
+    try:
+        return national_mobile(normalize_mobile(value))
+    except InvalidMobile:
+        return value
 
 
 def submission_data(submission, *, masked):

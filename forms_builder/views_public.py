@@ -43,6 +43,7 @@ from forms_builder.selectors import (
     public_form,
     public_organization,
     region_choices_for,
+    submission_answers_for_customer,
     submission_by_key,
     submission_for_edit,
     submission_reference,
@@ -349,7 +350,8 @@ class PublicSubmissionEditView(View):
 
     def get(self, request, org, slug, token):
         submission = self.submission
-        return self._page(request, build_form(submission.version.schema, initial=submission.data,
+        return self._page(request, build_form(submission.version.schema,
+                                              initial=submission_answers_for_customer(submission),
                                               regions=region_choices_for(submission.version.schema)))
 
     def post(self, request, org, slug, token):
