@@ -36,6 +36,9 @@ MSG_WEBHOOK_SECRET = _("A webhook needs a secret of at least %(min)s characters.
 MSG_SETTINGS_SAVED = _("Settings saved.")
 # A refused page cannot hand a file back to the browser: the customer is told to choose it again, beside its field.
 MSG_FILE_AGAIN = _("“%(name)s” was not kept because other answers need changing: please choose it again.")
+# The thanks page's number to quote: the ticket the submission opened, else the submission's own (staff's "#").
+MSG_CASE_NUMBER = _("Your case number: %(number)s")
+MSG_SUBMISSION_REFERENCE = _("Your submission reference: %(reference)s")
 MSG_CAPTCHA_WRONG = _("The characters in the picture were not typed correctly; please try again.")
 MSG_REPLAYED = _("The delivery is queued again.")
 # Publishing with a field mapping (forms_builder.keymap).

@@ -115,12 +115,18 @@ class FormSubmission(TenantModel):
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True, default="")
     # What the submission led to, as its handler reported it (an intake form's ticket: {"ticket_id", "number"}).
     outcome = models.JSONField(_("outcome"), default=dict, blank=True)
+    # The one-time key of the public page that sent it (empty: an older page, the API, staff): a second send of
+    # the same page (a double tap, a browser posting again after a slow network) finds this row instead of making
+    # another; the unique constraint below decides, even for two sends at once.
+    submit_key = models.CharField(_("submit key"), max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("form submission")
         verbose_name_plural = _("form submissions")
         ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["organization", "form", "submit_key"],
+                                               condition=~models.Q(submit_key=""), name="formsub_org_form_key_uniq")]
         indexes = [models.Index(fields=["organization", "form", "created_at"], name="formsub_org_form_at_idx"),
                    # Filters on answers ("data @> {key: value}": choices, ratings) across the submissions list and
                    # the ticket queues' custom fields.

@@ -6,11 +6,12 @@ from django.db.models import Avg, Count, Max, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from forms_builder.errors import MSG_CASE_NUMBER, MSG_SUBMISSION_REFERENCE
 from forms_builder.filters import NumericAnswer, answer_text
 from forms_builder.keymap import convert_value, key_lineage, read_sources, source_of
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
 from forms_builder.schema import CHOICE_TYPES, MOBILE_BINDING, NUMERIC_TYPES, FieldType, schema_fields
-from scrm.customers.phones import InvalidMobile, mask_mobile, normalize_mobile
+from scrm.customers.phones import InvalidMobile, mask_mobile, national_mobile, normalize_mobile
 from scrm.models import Organization, Region
 
 
@@ -97,6 +98,27 @@ def submission_for_edit(*, form, submission_id):
     return FormSubmission.objects.select_related("version").filter(form=form, pk=submission_id).first()
 
 
+def submission_reference(*, form, submission_id):
+    """The line the thanks page shows for a submission of `form`: its ticket's number when it opened one (the
+    handler's outcome), else the submission's own number; "" for no such submission."""
+    if submission_id is None:
+        return ""
+    submission = FormSubmission.objects.filter(form=form, pk=submission_id).only("pk", "outcome").first()
+    if submission is None:
+        return ""
+    number = (submission.outcome or {}).get("number") if isinstance(submission.outcome, dict) else None
+    if number:
+        return MSG_CASE_NUMBER % {"number": number}
+    return MSG_SUBMISSION_REFERENCE % {"reference": submission.pk}
+
+
+def submission_by_key(*, form, key):
+    """The submission of `form` a page with this one-time key already made (form_submit's `submit_key`), or None."""
+    if not key:
+        return None
+    return FormSubmission.objects.filter(form=form, submit_key=key).first()
+
+
 def submission_changes(submission, *, masked):
     """The submission's changes after sending, newest first, each with `rows`: its {"label", "before", "after"}
     as the reader may see them, the answers to the version's mobile fields masked when `masked`
@@ -148,6 +170,22 @@ def masked_mobile(value):
 def mobile_keys(schema):
     """The keys of a schema's fields whose answers are a person's number (holds_mobile)."""
     return {field["key"] for field in schema_fields(schema) if holds_mobile(field)}
+
+
+def submission_answers_for_customer(submission):
+    """The stored answers as the page for changing them shows them to the customer who sent them: each mobile as
+    people in China write it (13812345678, as they typed it), not as stored (+8613812345678)."""
+    keys = mobile_keys(submission.version.schema)
+    return {key: _national(value) if key in keys else value for key, value in submission.data.items()}
+
+
+def _national(value):
+    if not isinstance(value, str) or not value.startswith("+"):
+        return value  # a text field bound to the mobile keeps the number as typed
+    try:
+        return national_mobile(normalize_mobile(value))
+    except InvalidMobile:
+        return value
 
 
 def submission_data(submission, *, masked):

@@ -79,20 +79,24 @@ def form_create(*, organization, name, slug, purpose=Form.Purpose.INTAKE, owner_
 
 
 @transaction.atomic
-def form_update(*, form, name=None, purpose=None, owner_team=None, status=None):
-    """Name, purpose, owner team, or close/reopen a published form (status)."""
+def form_update(*, form, name=None, purpose=None, owner_team=KEEP, status=None, actor=None):
+    """Name, purpose, owner team, or close/reopen a published form (status). What is not given stays as it is;
+    an owner team of None: none. Written to the settings audit trail, as the settings card's changes are."""
     with tenant_scope(form.organization_id):
         form = Form.objects.select_for_update().get(pk=form.pk)
-        _same_organization(form.organization_id, owner_team)
         if name is not None:
             form.name = name
         if purpose is not None:
             form.purpose = purpose
-        form.owner_team = owner_team if owner_team is not None else form.owner_team
+        if owner_team is not KEEP:
+            _same_organization(form.organization_id, owner_team)
+            form.owner_team = owner_team
         if status is not None:
             form.status = status if form.current_version_id else Form.Status.DRAFT
         form.updated_at = timezone.now()
         form.save(update_fields=["name", "purpose", "owner_team", "status", "updated_at"])
+        settings_change_record(instance=form, action=SettingsChange.Action.CHANGED, by=actor, detail={
+            "name": form.name, "purpose": form.purpose, "owner_team": form.owner_team_id, "status": form.status})
         return form
 
 
@@ -297,12 +301,35 @@ TICKET_FIELDS_SOURCES = (FormSubmission.Source.STAFF,)
 
 @transaction.atomic
 def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, customer=None, actor=None, ip=None,
-                user_agent="", version=None):
+                user_agent="", version=None, submit_key=""):
     """Validate `data` (a QueryDict or dict of raw answers) against the form's current version (or `version`)
     and store what the engine accepts, nothing else. An intake form's submission belongs to a customer (given,
     or found/created from its answers), and its handler (the tickets app) opens a routed ticket, in this same
     transaction. A customer given by the caller (a signed link, staff, a ticket) is verified: the answers of the
-    CRM-bound fields write back to their profile. The form's webhook, if any, is queued."""
+    CRM-bound fields write back to their profile. The form's webhook, if any, is queued.
+
+    `submit_key`: the one-time key of the page that sent the answers. The same key sent again (a double tap, a
+    browser posting again) writes nothing (no submission, customer, ticket or webhook) and returns the submission
+    the first send made. The unique (organization, form, submit_key) decides, in a savepoint: of two sends at
+    once, the second waits for the first and then finds its row."""
+    if not submit_key:
+        return _form_submit(form=form, data=data, files=files, source=source, customer=customer, actor=actor,
+                            ip=ip, user_agent=user_agent, version=version)
+    try:
+        with transaction.atomic():
+            return _form_submit(form=form, data=data, files=files, source=source, customer=customer, actor=actor,
+                                ip=ip, user_agent=user_agent, version=version, submit_key=submit_key)
+    except IntegrityError:
+        # Normally the key's constraint; whichever row the two sends collided on, the first send's submission
+        # is committed by now (the second waited for it) and is the answer.
+        with tenant_scope(form.organization_id):
+            first = FormSubmission.objects.filter(form=form, submit_key=submit_key).first()
+        if first is None:
+            raise
+        return first
+
+
+def _form_submit(*, form, data, files, source, customer, actor, ip, user_agent, version, submit_key=""):
     with tenant_scope(form.organization_id):
         _same_organization(form.organization_id, customer, actor, version)
         version = version or form.current_version
@@ -319,7 +346,7 @@ def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, 
         submission = FormSubmission.objects.create(
             organization_id=form.organization_id, form=form, version=version, data=answers, customer=customer,
             customer_verified=verified, source=source, submitted_by=actor, ip=ip or None,
-            user_agent=(user_agent or "")[:300],
+            user_agent=(user_agent or "")[:300], submit_key=submit_key,
         )
         if to_store:
             _store_files(submission, to_store, answers)

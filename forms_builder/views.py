@@ -273,7 +273,7 @@ class FormStatusView(_EditPage, View):
     def post(self, request, pk):
         form = self.get_form_obj(pk)
         status = Form.Status.CLOSED if request.POST.get("status") == "closed" else Form.Status.PUBLISHED
-        form_update(form=form, status=status)
+        form_update(form=form, status=status, actor=request.user)
         return redirect("forms_builder:form-detail", form.pk)
 
 

@@ -11,12 +11,16 @@ any token that does not verify is ignored, silently. After sending, a customer m
 signed link while the form allows it.
 """
 
+import re
+import secrets
+
 from captcha.fields import CaptchaField
 from django import forms
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -39,17 +43,23 @@ from forms_builder.selectors import (
     public_form,
     public_organization,
     region_choices_for,
+    submission_answers_for_customer,
+    submission_by_key,
     submission_for_edit,
+    submission_reference,
     suspended_organization,
 )
 from forms_builder.services import form_submit, submission_edit
 from forms_builder.tokens import (
     IDENTITY_PARAM,
+    REFERENCE_PARAM,
     edit_deadline,
     edit_open,
     edit_submission_id,
     edit_token,
     identity_customer_id,
+    reference_submission_id,
+    reference_token,
 )
 from scrm.forms import bootstrap
 from scrm.models import Customer
@@ -60,6 +70,18 @@ TEMPLATE = "forms_builder/public/form.html"
 HONEYPOT = "_hp"  # field keys start with a letter, so no field can be called this
 IDENTITY_FIELD = "_wx"  # the identity token, carried from the link into the POST
 CAPTCHA_PREFIX = "_captcha"
+SUBMIT_KEY_FIELD = "_key"  # the page's one-time key: one submission per page, however often it is sent
+SUBMIT_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def submit_key_new():
+    return secrets.token_urlsafe(24)
+
+
+def submit_key_sent(data):
+    """The one-time key a POST carries, or "" (a page from before the keys, the API, anything malformed)."""
+    key = data.get(SUBMIT_KEY_FIELD, "")
+    return key if isinstance(key, str) and SUBMIT_KEY_PATTERN.fullmatch(key) else ""
 
 
 class CaptchaForm(forms.Form):
@@ -133,6 +155,17 @@ def with_problems(bound, problems):
     return bound
 
 
+def thanks_url(org, slug, form, submission, *, edited=False):
+    """Where a send is thanked: the same address for the same submission (a page sent twice lands on one), with
+    the signed reference of the submission and, while the form allows edits, its edit link."""
+    query = {REFERENCE_PARAM: reference_token(submission)}
+    if edited:
+        query["edited"] = "1"
+    if form.edit_days:
+        query["edit"] = edit_token(submission)
+    return f"{reverse('forms_public:thanks', kwargs={'org': org, 'slug': slug})}?{urlencode(query)}"
+
+
 class FormPaused(Exception):
     """The form's organization is suspended: the page says the form takes no answers for now (and stores nothing)."""
 
@@ -174,7 +207,7 @@ class PublicFormView(PausedAware, View):
         return load_organization(org, slug)
 
     def _render(self, request, organization, form, bound, *, regions, error="", status=200, identity="",
-                captcha=None, customer=None, files=None):
+                captcha=None, customer=None, files=None, submit_key=""):
         version = form.current_version
         for key, hint in customer_hints(version.schema, customer).items():
             if key in bound.fields:
@@ -186,6 +219,8 @@ class PublicFormView(PausedAware, View):
             "error": error, "honeypot": HONEYPOT, "submit_label": version.schema.get("submit_label", ""),
             "identity_field": IDENTITY_FIELD, "identity": identity,
             "captcha": (captcha or CaptchaForm()) if form.captcha else None,
+            # A page sent back refused keeps its key: sent again, it is still the same page.
+            "submit_key_field": SUBMIT_KEY_FIELD, "submit_key": submit_key or submit_key_new(),
         }
         return render(request, TEMPLATE, context, status=status)
 
@@ -222,32 +257,39 @@ class PublicFormView(PausedAware, View):
             token = request.POST.get(IDENTITY_FIELD, "")
             customer = identity_customer(form, token)
             identity = token if customer else ""
+            submit_key = submit_key_sent(request.POST)
+            # This page was sent already (a second tap, a browser posting again): thanked as the first send was,
+            # before the budget or the captcha (used up by the first send) could refuse it. Only a shortcut: of two
+            # sends at once, form_submit's unique key makes one submission.
+            sent = submission_by_key(form=form, key=submit_key)
+            if sent is not None:
+                return redirect(thanks_url(org, slug, form, sent))
             if not submit_allowed(form_id=form.pk, client=client_ip(request)):
                 return self._render(request, organization, form, bound, regions=regions, error=MSG_RATE_LIMITED,
-                                    status=429, identity=identity, customer=customer, files=request.FILES)
+                                    status=429, identity=identity, customer=customer, files=request.FILES,
+                                    submit_key=submit_key)
             if form.captcha:
                 captcha = CaptchaForm(request.POST)
                 if not captcha.is_valid():
                     # A new picture: the one answered is used up, right or wrong.
                     return self._render(request, organization, form, bound, regions=regions,
                                         error=MSG_CAPTCHA_WRONG, status=400, identity=identity,
-                                        captcha=CaptchaForm(), customer=customer, files=request.FILES)
+                                        captcha=CaptchaForm(), customer=customer, files=request.FILES,
+                                        submit_key=submit_key)
             try:
                 submission = form_submit(
                     form=form, data=request.POST, files=request.FILES, source=FormSubmission.Source.PUBLIC,
                     customer=customer, ip=client_ip(request),
-                    user_agent=request.META.get("HTTP_USER_AGENT", ""))
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""), submit_key=submit_key)
             except FormError as exc:
                 if form.status != Form.Status.PUBLISHED:
                     return render(request, TEMPLATE, {"organization": organization, "form": form,
                                                       "closed": MSG_FORM_CLOSED}, status=410)
                 bound.is_valid()  # the same engine: shows each problem beside its field
                 return self._render(request, organization, form, bound, regions=regions, error=str(exc),
-                                    status=400, identity=identity, customer=customer, files=request.FILES)
-            thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
-            if form.edit_days:
-                thanks += f"?edit={edit_token(submission)}"
-            return redirect(thanks)
+                                    status=400, identity=identity, customer=customer, files=request.FILES,
+                                    submit_key=submit_key)
+            return redirect(thanks_url(org, slug, form, submission))
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -260,7 +302,9 @@ class PublicFormThanksView(PausedAware, View):
                 raise Http404
             thank_you = form.current_version.schema.get("thank_you", "")
             context = {"organization": organization, "form": form, "thank_you": thank_you,
-                       "edited": request.GET.get("edited") == "1"}
+                       "edited": request.GET.get("edited") == "1",
+                       "reference": submission_reference(form=form, submission_id=reference_submission_id(
+                           request.GET.get(REFERENCE_PARAM, ""), form=form))}
             token = request.GET.get("edit", "")
             submission = submission_for_edit(form=form, submission_id=edit_submission_id(token, form=form))
             if submission is not None and edit_open(submission, form):
@@ -306,7 +350,8 @@ class PublicSubmissionEditView(View):
 
     def get(self, request, org, slug, token):
         submission = self.submission
-        return self._page(request, build_form(submission.version.schema, initial=submission.data,
+        return self._page(request, build_form(submission.version.schema,
+                                              initial=submission_answers_for_customer(submission),
                                               regions=region_choices_for(submission.version.schema)))
 
     def post(self, request, org, slug, token):
@@ -322,5 +367,4 @@ class PublicSubmissionEditView(View):
                                initial=submission.data, regions=region_choices_for(submission.version.schema))
             bound.is_valid()
             return self._page(request, bound, error=str(exc), status=400, files=request.FILES)
-        thanks = reverse("forms_public:thanks", kwargs={"org": org, "slug": slug})
-        return redirect(f"{thanks}?edited=1&edit={token}")
+        return redirect(thanks_url(org, slug, self.form, submission, edited=True))

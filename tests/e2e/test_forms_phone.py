@@ -114,7 +114,7 @@ def test_two_quick_taps_on_submit_send_the_form_once(browser, live_server, organ
             return sent;
         }""")
         assert sent == 1
-        page.wait_for_url("**/thanks/")
+        page.wait_for_url("**/thanks/?*")
         expect(page.locator("[data-testid=form-thanks]")).to_be_visible()
         assert _submissions(organization) == 1
         # Back from the thanks page, the button works again.
@@ -147,7 +147,7 @@ def test_a_photo_sent_with_a_refused_page_is_asked_for_again_beside_its_box(brow
         page.fill("input[name=mobile]", "13812345678")
         page.set_input_files("input[name=photo]", str(photo))
         page.click("[data-testid=form-submit]")
-        page.wait_for_url("**/thanks/")
+        page.wait_for_url("**/thanks/?*")
     finally:
         page.context.close()
     with tenant_scope(organization):
@@ -267,7 +267,7 @@ def test_a_captcha_picture_is_big_enough_to_read_and_can_be_swapped_for_another(
         page.fill("input[name=name]", "张三")
         page.fill("input[name='_captcha-captcha_1']", CaptchaStore.objects.get(hashkey=key.input_value()).response)
         page.click("[data-testid=form-submit]")
-        page.wait_for_url("**/thanks/")
+        page.wait_for_url("**/thanks/?*")
     finally:
         page.context.close()
     assert _submissions(organization) == 1
@@ -308,3 +308,30 @@ def test_a_suspended_companys_form_says_it_takes_no_answers_for_now(browser, liv
         assert page.goto("/f/acme/nothing-here/").status == 404
     finally:
         page.context.close()
+
+
+def test_the_edit_link_shows_the_mobile_as_the_customer_typed_it(browser, live_server, organization):
+    """The number was typed 13812345678 and the page to change the answers gave it back as +8613812345678."""
+    with tenant_scope(organization):
+        form = published_form(organization)
+        form_settings_save(form=form, edit_days=3, captcha=False, webhook_url="")
+    page = phone_page(browser, live_server)
+    try:
+        page.goto("/f/acme/repair/")
+        page.fill("input[name=name]", "张三")
+        page.fill("input[name=mobile]", "13812345678")
+        page.select_option("select[name=problem]", "install")
+        page.click("[data-testid=form-submit]")
+        page.wait_for_url("**/thanks/?*")
+        page.click("[data-testid=form-edit-link]")
+        expect(page.locator("[data-testid=form-editing]")).to_be_visible()
+        expect(page.locator("input[name=mobile]")).to_have_value("13812345678")
+        page.fill("textarea[name=detail]", "安装位置在阳台")
+        page.click("[data-testid=form-submit]")
+        expect(page.locator("[data-testid=form-edited]")).to_be_visible()
+    finally:
+        page.context.close()
+    with tenant_scope(organization):
+        submission = FormSubmission.objects.get()
+        assert (submission.data["mobile"], submission.data["detail"]) == ("+8613812345678", "安装位置在阳台")
+        assert [change["key"] for change in submission.changes.get().changes] == ["detail"]

@@ -163,3 +163,44 @@ def test_the_summary_counts_choices_and_averages_ratings(scoped):
     rating, why = form_summary(form)
     assert rating["average"] == 3.67 and rating["total"] == 3
     assert [(row["label"], row["count"]) for row in why["rows"]] == [("速度", 2), ("价格", 1)]
+
+
+def test_a_forms_owner_team_can_be_cleared_and_each_change_is_audited(scoped, ops_admin):
+    """form_update kept the owner team when given none, so once set it could never be cleared; nor did it write
+    the settings audit trail the settings card writes."""
+    from scrm.models import SettingsChange, Team
+
+    team = Team.objects.create(organization=scoped, name="售后服务部", code="AS")
+    form = published_form(scoped)
+    form_update(form=form, owner_team=team, actor=ops_admin)
+    form_update(form=form, name="报修登记", actor=ops_admin)  # not given: the team stays
+    form.refresh_from_db()
+    assert (form.name, form.owner_team_id) == ("报修登记", team.pk)
+    form_update(form=form, owner_team=None, actor=ops_admin)
+    form.refresh_from_db()
+    assert form.owner_team_id is None
+    trail = SettingsChange.objects.filter(subject="forms_builder.form", subject_id=form.pk).order_by("pk")
+    assert [(change.by, change.detail["owner_team"]) for change in trail] == [
+        (ops_admin, team.pk), (ops_admin, team.pk), (ops_admin, None)]
+    assert trail.last().detail == {"name": "报修登记", "purpose": "intake", "owner_team": None,
+                                   "status": "published"}
+    with platform_scope():
+        foreign = Team.objects.create(organization=OrganizationFactory(), name="别家团队", code="X")
+    with pytest.raises(FormError, match=str(MSG_OTHER_ORGANIZATION)):
+        form_update(form=form, owner_team=foreign, actor=ops_admin)
+    assert trail.count() == 3
+
+
+def test_closing_a_form_on_its_page_is_audited(client, scoped, ops_admin):
+    from django.urls import reverse
+
+    from scrm.models import SettingsChange
+
+    form = published_form(scoped)
+    client.force_login(ops_admin)
+    response = client.post(reverse("forms_builder:form-status", args=[form.pk]), {"status": "closed"})
+    assert response.status_code == 302
+    form.refresh_from_db()
+    assert form.status == Form.Status.CLOSED
+    change = SettingsChange.objects.get(subject="forms_builder.form", subject_id=form.pk)
+    assert (change.by, change.detail["status"]) == (ops_admin, "closed")
