@@ -16,7 +16,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from channels_ingest import shops
@@ -150,12 +150,15 @@ def _nickname(buyer):
 
 def _backdate_buyers(account):
     """The buyers the store's orders brought were created by this seed, now: each is moved back to their first
-    order, when they came (and first contacted us)."""
-    firsts = (Order.objects.filter(store__channel=account.channel, store__ref=account.app_id, customer__isnull=False)
-              .values("customer").annotate(first=Min("placed_at")).values_list("customer", "first"))
-    for customer_id, first in firsts:
+    order, when they came (and first contacted us), and their last contact to their latest order's news."""
+    spans = (Order.objects.filter(store__channel=account.channel, store__ref=account.app_id, customer__isnull=False)
+             .values("customer").annotate(first=Min("placed_at"), last=Max("source_updated_at"))
+             .values_list("customer", "first", "last"))
+    for customer_id, first, last in spans:
         Customer.objects.filter(pk=customer_id, created_at__gt=first).update(created_at=first)
         Customer.objects.filter(pk=customer_id, first_contact_at__gt=first).update(first_contact_at=first)
+        if last is not None:
+            Customer.objects.filter(pk=customer_id, last_contact_at__gt=last).update(last_contact_at=last)
 
 
 def _body(payload):

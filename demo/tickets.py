@@ -7,7 +7,9 @@ Idempotent: the configuration is looked up by its natural keys, and tickets are 
 that has none. A fixed random seed makes the demo the same every time.
 """
 
+import json
 import random
+import re
 from collections import defaultdict
 from datetime import timedelta
 
@@ -15,6 +17,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from notifications.models import Notification
 from scrm.models import AgentProfile, Channel, Customer, Tag, Team, User
 from tickets.errors import TicketError
 from tickets.models import (
@@ -48,6 +51,7 @@ P1, P2, P3, P4 = Ticket.Priority
 DEMO_TICKETS = 300
 DEMO_DAYS = 30
 NEWEST_WAITING = 4  # the latest tickets are left new (unassigned)
+NUMBER = re.compile(r"T\d{8}-\d{6}")  # a ticket number as the services write it into texts
 
 # (code, name, default queue code, default priority, required skill)
 TYPES = [
@@ -434,6 +438,7 @@ class _DemoTickets:
         all_events = [e for ticket_events in events.values() for e in ticket_events]
         TicketEvent.objects.bulk_update(all_events, ["created_at"], batch_size=500)
         Comment.objects.bulk_update(comments, ["created_at"], batch_size=500)
+        numbered = {ticket.pk: ticket.number for ticket in tickets.values()}
         self._renumber(list(tickets.values()))
         # bulk_update leaves auto_now fields alone: updated_at keeps the value set from the events.
         Ticket.objects.bulk_update(
@@ -441,6 +446,41 @@ class _DemoTickets:
             ["number", "created_at", "updated_at", "assigned_at", "first_response_at", "resolved_at", "closed_at"],
             batch_size=300,
         )
+        self._rename({numbered[pk]: ticket.number for pk, ticket in tickets.items()}, all_events)
+
+    def _rename(self, renamed, events):
+        """The services wrote each ticket's number of the moment into its timeline ("合并了 T…"), the replies
+        (canned greetings name it) and the notifications: each old number becomes the ticket's new one, in one
+        pass (a new number may be another ticket's old one)."""
+
+        def text(value):
+            return NUMBER.sub(lambda match: renamed.get(match.group(0), match.group(0)), value)
+
+        def changed(rows, fields, read, write):
+            out = []
+            for row in rows:
+                before = [read(row, name) for name in fields]
+                after = [text(value) for value in before]
+                if after != before:
+                    for name, value in zip(fields, after, strict=True):
+                        write(row, name, value)
+                    out.append(row)
+            return out
+
+        def read_json(row, name):
+            return json.dumps(getattr(row, name), ensure_ascii=False)
+
+        def write_json(row, name, value):
+            setattr(row, name, json.loads(value))
+
+        TicketEvent.objects.bulk_update(changed(events, ("before", "after"), read_json, write_json),
+                                        ["before", "after"], batch_size=500)
+        Comment.objects.bulk_update(
+            changed(Comment.objects.filter(ticket_id__in=self.plans).only("pk", "body"), ("body",), getattr,
+                    setattr), ["body"], batch_size=500)
+        Notification.objects.bulk_update(
+            changed(Notification.objects.filter(ticket_id__in=self.plans).only("pk", "title", "body"),
+                    ("title", "body"), getattr, setattr), ["title", "body"], batch_size=500)
 
     def _spread(self, ticket, events, start, wanted, comment_times):
         timing = self.timing

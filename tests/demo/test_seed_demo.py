@@ -54,8 +54,10 @@ def test_demo_customers_were_created_over_time_and_shop_buyers_have_names(demo_s
     is created when they first came (their first contact, their first order); a shop buyer carries the nickname
     the shop sends, as a real shop's do."""
     import re
+    from datetime import timedelta
 
     from django.db.models import Min
+    from django.utils import timezone
 
     organization = Organization.objects.get(slug="demo")
     with tenant_scope(organization):
@@ -66,5 +68,9 @@ def test_demo_customers_were_created_over_time_and_shop_buyers_have_names(demo_s
         assert first_orders
         created = dict(Customer.objects.filter(pk__in=first_orders).values_list("pk", "created_at"))
         assert all(created[pk] <= first for pk, first in first_orders.items())
+        # Their last contact is their latest order's news, not the minute the demo was seeded.
+        lasts = list(Customer.objects.filter(pk__in=first_orders).values_list("last_contact_at", flat=True))
+        recent = timezone.now() - timedelta(hours=1)
+        assert sum(1 for last in lasts if last is not None and last < recent) > len(lasts) // 2
         names = list(Customer.objects.values_list("display_name", flat=True))
         assert not [name for name in names if re.fullmatch(r"(有赞)?买家\d+", name)]

@@ -49,3 +49,25 @@ def test_seed_demo_creates_tickets_in_every_state_once(demo_seeded):
 
     with tenant_scope(organization):
         assert _counts() == counts
+
+
+@pytest.mark.django_db
+def test_demo_timelines_and_notifications_name_the_tickets_by_their_numbers(demo_seeded):
+    """The demo renumbers its tickets by the day they were opened, after the services wrote the numbers of the
+    moment into the timelines ("合并了 T20261205-000263") and the notifications ("工单 T20261205-000262 已分配给你"):
+    333 notifications and the merge events named tickets that do not exist under that number."""
+    import json
+    import re
+
+    from notifications.models import Notification
+
+    organization = Organization.objects.get(slug="demo")
+    with tenant_scope(organization):
+        numbers = set(Ticket.objects.values_list("number", flat=True))
+        named = set()
+        for before, after in TicketEvent.objects.values_list("before", "after"):
+            named |= set(re.findall(r"T\d{8}-\d{6}", json.dumps([before, after], ensure_ascii=False)))
+        for title, body in Notification.objects.values_list("title", "body"):
+            named |= set(re.findall(r"T\d{8}-\d{6}", title + body))
+        assert named
+        assert named <= numbers, sorted(named - numbers)[:5]
