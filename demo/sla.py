@@ -9,6 +9,7 @@ tickets are only touched the first time the policies are created).
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from notifications.models import Notification
@@ -55,6 +56,9 @@ def seed_sla(*, organization):
         return
     for ticket in Ticket.objects.order_by("pk"):
         ticket_sla_apply(ticket=ticket, reason="demo")
+    # Applied now, to tickets of the last 30 days: each timeline reads it where the product writes it, at the opening.
+    TicketEvent.objects.filter(kind=TicketEvent.Kind.SLA_APPLIED, after__reason="demo").update(
+        created_at=Subquery(Ticket.objects.filter(pk=OuterRef("ticket_id")).values("created_at")[:1]))
     _pause_pending()
     _fresh_tickets(organization, standard, h12)
 

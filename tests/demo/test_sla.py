@@ -95,3 +95,16 @@ def test_seed_demo_sla_report_reads_like_a_working_service_team(demo_seeded):
         assert 75 <= total.fr_rate <= 97, total.fr_rate
         assert 65 <= total.res_rate <= 95, total.res_rate
         assert total.breaches >= 5
+
+
+@pytest.mark.django_db
+def test_seed_demo_backlog_reads_its_sla_applied_when_it_was_opened(demo_seeded):
+    """The demo's month of tickets got their SLA when the seed created the policies, after the tickets: each
+    timeline ended on "已应用 SLA" at the minute of seeding, days after the ticket's last reply. The first application
+    is moved to the ticket's opening, where the product writes it."""
+    organization = Organization.objects.get(slug="demo")
+    with tenant_scope(organization):
+        first = (TicketEvent.objects.filter(kind=TicketEvent.Kind.SLA_APPLIED, after__reason="demo")
+                 .exclude(ticket__subject__startswith="【SLA 演示】").select_related("ticket"))
+        assert first.count() >= 250
+        assert all(event.created_at == event.ticket.created_at for event in first)
