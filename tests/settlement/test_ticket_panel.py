@@ -45,9 +45,11 @@ def test_the_refund_ticket_shows_its_order_with_lines_refunds_and_status(client,
     focus = panel.split('data-testid="ticket-order"')[1]
     assert 'data-order="YZ-77"' in focus
     assert "已发货" in focus.split('data-testid="ticket-order-status"')[1][:40]
-    assert "2899.00 CNY" in focus
+    # Money as on every finance page: grouped by thousands (the paid amount and the refund read 2899.00 here).
+    assert "2,899.00 CNY" in focus.split('data-testid="ticket-order-paid"')[1][:80]
     assert "空调 1.5 匹" in focus.split('data-testid="ticket-order-lines"')[1]
-    assert "RF-9" in focus.split('data-testid="ticket-order-refunds"')[1]
+    refunds = focus.split('data-testid="ticket-order-refunds"')[1]
+    assert "RF-9" in refunds and "2,899.00 CNY" in refunds
     assert "/settlement/orders/" in focus  # ops may open the ledger
 
 
