@@ -556,7 +556,8 @@ def test_the_template_is_headed_in_the_readers_language_and_imports_in_either(wo
     body = client.get(f"{IMPORT_URL}template.csv").content.decode("utf-8-sig")
     english, example = list(csv.reader(io.StringIO(body)))
 
-    assert chinese[:4] == ["姓名", "真实姓名", "手机号", "邮箱"]
+    assert chinese == ["姓名", "真实姓名", "手机号", "邮箱", "区域编码", "等级", "标签", "负责人", "备注", "渠道",
+                       "外部ID", "应用ID"]
     assert english == ["Name", "Real name", "Mobile", "Email", "Region code", "Level", "Tags", "Owner", "Notes",
                        "Channel", "External ID", "App ID"]
     for titles in (chinese, english):
