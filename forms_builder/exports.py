@@ -5,6 +5,7 @@ import csv
 import io
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from forms_builder.selectors import answer_fields, column_answer, region_choices
@@ -15,7 +16,8 @@ def _rows(form, submissions, *, masked):
     specs = answer_fields(form)
     regions = dict(region_choices())
     versions = {}
-    yield ["#", "submitted", "version", "customer", "ticket", *(spec["label"] for spec in specs)]
+    # Headed as the submissions list heads its columns, in the reader's language.
+    yield ["#", _("Submitted"), _("Version"), _("Customer"), _("Ticket"), *(spec["label"] for spec in specs)]
     for submission in submissions:
         answers = [column_answer(spec, submission, versions, region_names=regions, masked=masked) for spec in specs]
         yield [submission.pk, timezone.localtime(submission.created_at).strftime("%Y-%m-%d %H:%M"),

@@ -203,6 +203,12 @@ class OrderReport(TenantModel):
         indexes = [models.Index(fields=["organization", "store", "order_number", "-received_at"],
                                 name="orderreport_order_idx")]
 
+    @property
+    def status_label(self):
+        """The status in the reader's words: a report keeps the platform's status code as stored (paid, refunded)."""
+        labels = Refund.Status if self.kind == self.Kind.REFUND else Order.Status
+        return labels(self.status).label if self.status in labels.values else self.status
+
 
 class AfterSale(TenantModel):
     """A return, an exchange or a complaint (a bad review) about an order, as the store reported it. Each opens its

@@ -1,8 +1,10 @@
 import re
 
 import django_tables2 as tables
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from settlement.models import (
@@ -19,8 +21,9 @@ from settlement.money_text import money_display
 from settlement.tables import MoneyColumn
 
 _ATTRS = {"class": "table table-sm table-hover align-middle"}
-SUBJECT_LABELS = {model._meta.label_lower: model._meta.verbose_name
+SUBJECT_MODELS = {model._meta.label_lower: model
                   for model in (SettlementRule, ExchangeRate, Partner, ServiceItem, ServicePrice, RegionCityTier)}
+SUBJECT_LABELS = {label: model._meta.verbose_name for label, model in SUBJECT_MODELS.items()}
 _RIGHT = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
 
 
@@ -153,6 +156,33 @@ class CityTierTable(tables.Table):
 DJANGO_PLACEHOLDER = re.compile(r"\w+ object \(\d+\)")
 
 
+def _change_value(field, value):
+    """A recorded value as the settings pages show it: a choice by its label, a yes/no in words."""
+    if value is None or field is None:
+        return value
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
+def change_rows(record):
+    """The fields a settings change touched, named as their forms name them (税率, 启用: 是 → 否) rather than as
+    stored (tax_rate, active: True → False): the stored names and values are in no language."""
+    model = SUBJECT_MODELS.get(record.subject)
+    rows = []
+    for name, change in (record.detail or {}).items():
+        try:
+            field = model._meta.get_field(name) if model else None
+        except FieldDoesNotExist:
+            field = None
+        rows.append({"label": capfirst(field.verbose_name) if field else name,
+                     "before": _change_value(field, change.get("before")),
+                     "after": _change_value(field, change.get("after"))})
+    return rows
+
+
 class ChangeTable(tables.Table):
     at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i", orderable=False)
     by = tables.Column(verbose_name=_("By"), orderable=False, default="—")
@@ -160,7 +190,8 @@ class ChangeTable(tables.Table):
     subject_name = tables.Column(verbose_name=_("Name"), orderable=False)
     action = tables.Column(verbose_name=_("Action"), orderable=False)
     detail = tables.TemplateColumn(verbose_name=_("Changes"), orderable=False,
-                                   template_name="settlement/partners/_change_detail.html")
+                                   template_name="settlement/partners/_change_detail.html",
+                                   extra_context=lambda record: {"rows": change_rows(record)})
 
     class Meta:
         attrs = {**_ATTRS, "data-testid": "settings-changes"}

@@ -177,8 +177,7 @@ def _reason_value(key, value):
 
 def _report_status(report):
     """A store's report names the status in the platform's words as we store them (paid, refunded): show its label."""
-    labels = Refund.Status if report.kind == "refund" else Order.Status
-    return labels(report.status).label if report.status in labels.values else report.status
+    return report.status_label
 
 
 def reason_rows(reason):

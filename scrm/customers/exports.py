@@ -25,11 +25,12 @@ from itertools import islice
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
 from django.db import transaction
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
@@ -312,6 +313,7 @@ def customer_export_start(*, user, file_format, customers, query="", ids=None, m
         job = CustomerExport.objects.create(
             organization_id=user.organization_id, requested_by=user, file_format=file_format, query=query,
             customer_ids=list(ids) if ids is not None else None, masked=masked,
+            language=translation.get_language() or "",
         )
         # A job of the outbox (scrm.customers.jobs runs it), published once the row is committed.
         outbox.publish_on_commit(EXPORT_KIND, job.pk)
@@ -327,6 +329,12 @@ def customer_export_run(*, export_id):
             return job
         job.status = CustomerExport.Status.RUNNING
         job.save(update_fields=["status"])
+    # A worker has no user language: the file (column titles, choices) and a refusal speak the requester's.
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _export_produce(job)
+
+
+def _export_produce(job):
     user = job.requested_by
     try:
         customers = customer_export_queryset(user=user, query=job.query, ids=job.customer_ids)

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -25,8 +26,9 @@ from scrm.platform.access import ModuleRequiredMixin
 from scrm.platform.tenancy import tenant_scope
 
 PREVIEW_ERRORS = 100
-TEMPLATE_HEADERS = ["姓名", "真实姓名", "手机", "邮箱", "区域编码", "等级", "标签", "负责人", "备注", "渠道", "外部ID",
-                    "应用ID"]
+# In the reader's language; every title, in either language, is one the import recognises (imports/columns.py).
+TEMPLATE_HEADERS = [pgettext_lazy("person", "Name"), _("Real name"), _("Mobile"), _("Email"), _("Region code"),
+                    _("Level"), _("Tags"), _("Owner"), _("Notes"), _("Channel"), _("External ID"), _("App ID")]
 TEMPLATE_EXAMPLE = ["张三", "张三", "13812345678", "zhangsan@example.com", "", "VIP", "", "", "", "", "", ""]
 
 MSG_UPLOADED = _("The file was uploaded. It is being checked; the preview appears here when the check is done.")
@@ -105,7 +107,7 @@ class CustomerImportTemplateView(BatchMixin, View):
         response["Content-Disposition"] = 'attachment; filename="customers-import-template.csv"'
         response.write("\ufeff")
         writer = csv.writer(response)
-        writer.writerow(TEMPLATE_HEADERS)
+        writer.writerow([str(title) for title in TEMPLATE_HEADERS])
         writer.writerow(TEMPLATE_EXAMPLE)
         return response
 

@@ -195,6 +195,8 @@ class CustomerExport(OutboxModel, TenantModel):
     query = models.CharField(_("filter"), max_length=2000, blank=True)
     customer_ids = models.JSONField(_("selected customers"), null=True, blank=True)
     masked = models.BooleanField(_("personal data masked"), default=True)
+    # The requester's language when they asked: the worker writes the file in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     job_state = job_state_field()
     row_count = models.PositiveIntegerField(_("rows"), default=0)

@@ -92,6 +92,31 @@ def test_submissions_render_with_their_version_and_export_without_formulas(clien
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
+def test_the_export_headers_are_in_the_readers_language(client, ops_admin, organization):
+    """The CSV and Excel exports headed their first columns "submitted, version, customer, ticket" in English on a
+    Chinese page, while the list above them said 提交时间 · 版本 · 客户 · 工单."""
+    import csv as csv_module
+    import io
+
+    from openpyxl import load_workbook
+
+    with tenant_scope(organization):
+        form = published_form(organization, purpose="survey")
+        form_submit(form=form, data=GOOD)
+    client.force_login(ops_admin)
+    body = client.get(reverse("forms_builder:submission-export-csv", args=[form.pk])).content.decode("utf-8-sig")
+    header = next(csv_module.reader(io.StringIO(body)))
+    assert header[:5] == ["#", "提交时间", "版本", "客户", "工单"] and "姓名" in header
+    workbook = load_workbook(io.BytesIO(client.get(reverse("forms_builder:submission-export-xlsx",
+                                                           args=[form.pk])).content))
+    assert [cell.value for cell in next(workbook.active.iter_rows(max_row=1))][:5] == ["#", "提交时间", "版本", "客户",
+                                                                                     "工单"]
+
+    client.cookies["django_language"] = "en"
+    body = client.get(reverse("forms_builder:submission-export-csv", args=[form.pk])).content.decode("utf-8-sig")
+    assert next(csv_module.reader(io.StringIO(body)))[:5] == ["#", "Submitted", "Version", "Customer", "Ticket"]
+
+
 def test_who_may_open_and_change_forms(client, make_user, organization):
     with tenant_scope(organization):
         form = published_form(organization)

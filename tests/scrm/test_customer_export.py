@@ -361,3 +361,24 @@ def test_a_masked_one_character_real_name_is_refused_when_imported_back(customer
                                               ("a*b", False)])
 def test_what_counts_as_a_masked_real_name(name, masked):
     assert name_is_masked(name) is masked
+
+
+def test_a_background_export_is_written_in_the_language_of_whoever_asked_for_it(
+        customers, ops_admin, monkeypatch, django_capture_on_commit_callbacks):
+    """A worker has no user language: a large export asked for on the English page came out with Chinese column
+    titles (姓名, 手机 ...), and its refusal in Chinese on the English page."""
+    monkeypatch.setattr(exports, "SYNC_EXPORT_ROWS", 2)
+    client = _client(ops_admin)
+    client.cookies["django_language"] = "en"
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.get(EXPORT_URL, {"format": "csv"})
+    job = CustomerExport.objects.get()
+    assert response.status_code == 302
+
+    with translation.override("zh-hans"):  # as on a worker: the product's language
+        exports.customer_export_run(export_id=job.pk)
+
+    titles, rows = _csv(client.get(f"{EXPORT_URL}{job.pk}/download/"))
+    with translation.override("en"):
+        assert titles == [str(title) for _name, title in COLUMNS]
+    assert titles[:2] == ["Name", "Mobile"] and len(rows) == 3

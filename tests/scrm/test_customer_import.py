@@ -541,3 +541,27 @@ def test_undo_keeps_the_record_of_who_saw_a_deleted_customers_personal_data(worl
     client.force_login(world["user"])
     page = client.get("/customers/reveals/").content.decode()
     assert escape(created.display_name) in page
+
+
+def test_the_template_is_headed_in_the_readers_language_and_imports_in_either(world):
+    """The template's column titles were Chinese whatever the page's language: an English reader got 姓名, 手机 ...;
+    they follow the reader's language now, and a template filled in either language imports the same."""
+    import csv
+    import io
+
+    client = Client()
+    client.force_login(world["user"])
+    chinese = next(csv.reader(io.StringIO(client.get(f"{IMPORT_URL}template.csv").content.decode("utf-8-sig"))))
+    client.cookies["django_language"] = "en"
+    body = client.get(f"{IMPORT_URL}template.csv").content.decode("utf-8-sig")
+    english, example = list(csv.reader(io.StringIO(body)))
+
+    assert chinese == ["姓名", "真实姓名", "手机号", "邮箱", "区域编码", "等级", "标签", "负责人", "备注", "渠道",
+                       "外部ID", "应用ID"]
+    assert english == ["Name", "Real name", "Mobile", "Email", "Region code", "Level", "Tags", "Owner", "Notes",
+                       "Channel", "External ID", "App ID"]
+    for titles in (chinese, english):
+        content = "\ufeff" + ",".join(titles) + "\r\n" + ",".join(example) + "\r\n"
+        batch = _checked(world, "template.csv", content.encode())
+        assert batch.status == CustomerImport.Status.VALIDATED, batch.failure_code
+        assert (batch.new_count, _errors(batch)) == (1, []), titles

@@ -97,3 +97,29 @@ def test_the_page_is_for_finance_and_ops_of_one_organization(client, organizatio
     with platform_scope():
         other = OrganizationFactory(slug="other")
     assert "中国银行" not in page(client, make_user(other, Role.FINANCE, username="finance-other"))
+
+
+def _change_cells(html):
+    import re
+
+    table = html.split('data-testid="settings-changes"')[1].split("</table>")[0]
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<li>(.*?)</li>", table, re.DOTALL)]
+
+
+def test_the_changes_name_fields_and_values_as_the_settings_pages_do(client, organization, finance):
+    """The Changes column listed the stored field names and values ("kind: installation", "active: True → False",
+    "base: USD") in English on the Chinese page; it names them as the forms do, in the reader's language."""
+    item = service_item_save(organization=organization, code="ac", name="空调安装", kind="installation",
+                             actor=finance)
+    service_item_save(organization=organization, item=item, active=False, actor=finance)
+    exchange_rate_set(organization=organization, day=date(2026, 10, 31), base="USD", quote="CNY", rate="7.1",
+                      actor=finance)
+
+    cells = _change_cells(page(client, finance))
+    assert "类型: 安装" in cells and "启用: 是 → 否" in cells and "源币种: USD" in cells
+    assert not [cell for cell in cells if cell.split(":")[0] in ("kind", "active", "base", "quote", "code", "name")]
+    assert "True" not in " ".join(cells) and "installation" not in " ".join(cells)
+
+    client.cookies["django_language"] = "en"
+    cells = _change_cells(page(client, finance))
+    assert "Kind: Installation" in cells and "Active: Yes → No" in cells and "From currency: USD" in cells

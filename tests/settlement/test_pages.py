@@ -124,6 +124,10 @@ def test_an_orders_page_shows_every_report_applied_or_ignored(client, finance, o
     response = client.get(f"/settlement/orders/{pk}/")
     assert [(r.status, r.applied) for r in response.context["history"]] == [("pending", False), ("paid", True)]
     assert "order.updated #41" in response.content.decode()
+    # The Status column named the store's status code ("pending", "paid") in English on the Chinese page.
+    history = response.content.decode().split('data-testid="order-history"', 1)[1].split("</table>", 1)[0]
+    assert "待付款" in history and "已付款" in history
+    assert "pending" not in history and ">paid<" not in history
 
 
 def test_an_order_known_only_from_status_pushes_says_its_amounts_are_not_known_yet(client, finance, organization):
