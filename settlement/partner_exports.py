@@ -88,17 +88,20 @@ def period_summary_xlsx(statements):
     return _save(workbook)
 
 
+def bank_payable(statements):
+    """The statements the bank file pays: approved, reaching their minimum payout, with something to pay."""
+    return [statement for statement in statements
+            if statement.status == SettlementStatement.Status.APPROVED and not statement.below_minimum
+            and statement.payable > 0]
+
+
 def bank_payment_csv(statements):
     """The bank's payment file: one transfer per approved statement whose payable reaches its minimum payout,
     account numbers in full (the file goes to the bank, never to a page)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["payee_name", "bank", "account_number", "amount", "currency", "reference"])
-    for statement in statements:
-        if statement.status != SettlementStatement.Status.APPROVED or statement.below_minimum:
-            continue
-        if statement.payable <= 0:
-            continue
+    for statement in bank_payable(statements):
         partner = statement.partner
         writer.writerow([_text(partner.bank_account_name or partner.name), _text(partner.bank_name),
                          partner.bank_account, f"{statement.payable:.2f}", statement.currency,
