@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from scrm.customers.exports import neutralise
 from settlement.models import SettlementStatement, StatementLineKind
-from settlement.xlsx_cells import money_cell
+from settlement.xlsx_cells import money_cell, text_cell
 
 TOTALS = ("sales", "refunds", "channel_fees", "commission", "rebates", "service_income", "materials",
           "technician_payouts", "adjustments", "tax", "payable")
@@ -40,7 +39,7 @@ def _save(workbook):
 
 
 def _text(value):
-    return neutralise("" if value is None else str(value))
+    return text_cell("" if value is None else value)
 
 
 def statement_xlsx(statement):
