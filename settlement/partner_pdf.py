@@ -24,6 +24,7 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from settlement.errors import SettlementError
+from settlement.money_text import money_display
 from settlement.partner_errors import MSG_PDF_FONT_MISSING
 from settlement.partner_exports import TOTALS, _total_labels, line_label
 
@@ -62,7 +63,8 @@ def _markup(value, covered):
     return "".join(escape(run) if mine else f'<font name="{LATIN}">{escape(run)}</font>' for run, mine in runs if run)
 
 def _amount(value):
-    return "" if value is None else f"{value:,.2f}"
+    """An amount as the statement's page shows it (settlement.money_text.money_display: 1,234,567.89)."""
+    return "" if value is None else money_display(value)
 
 def statement_pdf(statement, *, compress=True):
     """The statement as a partner reads it: header facts, lines (original and settled amounts), totals. `compress`
