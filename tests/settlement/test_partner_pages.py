@@ -357,3 +357,21 @@ def test_the_dashboard_charts_each_currency_apart_with_the_current_month_to_date
     assert usd["revenue"][:5] == ["0.00"] * 5  # nothing in USD before: no CNY figure leaks into it
     assert 'data-currency="HKD"' in page.split('data-testid="months-currencies"')[1]
     assert "800.00" in page.split('data-testid="months"')[1]  # the table stays
+
+
+def test_the_dashboards_region_alert_reads_its_figures_as_the_pages_do(client, finance, organization):
+    """The alert showed its stored figures raw (30.0000% against 1.0000%), a margin swing of thousands ungrouped."""
+    east = region(organization, "EAST", "华东")
+    with tenant_scope(organization):
+        RegionAlert.objects.create(organization=organization, region=east, metric=RegionAlert.Metric.REFUND_RATE,
+                                   month="2026-10-01", value=Decimal("30"), baseline=Decimal("1.5"))
+        RegionAlert.objects.create(organization=organization, region=east, metric=RegionAlert.Metric.MARGIN,
+                                   month="2026-10-01", value=Decimal("-1250.75"), baseline=Decimal("12.3456"))
+    client.force_login(finance)
+
+    page = client.get("/settlement/dashboard/").content.decode()
+
+    alerts = page.split('data-testid="region-alerts"')[1].split("</ul>")[0]
+    assert " 30.00% (" in alerts and " 1.50%)" in alerts
+    assert "-1,250.75%" in alerts and "12.3456%" in alerts
+    assert "30.0000" not in alerts and "1250.75" not in alerts
