@@ -532,3 +532,24 @@ def test_the_excel_writes_stored_text_with_control_characters_and_formula_starts
     assert rows["订单 W1"][3] == "'+W1" and rows["订单 W1"][12] == "'@SUM(A1) 请核实"
     assert rows["订单 W2"][12] == "'=1+1"
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_the_run_form_opens_on_yesterday_in_a_date_the_browser_accepts(client, finance, organization, channel):
+    """In Chinese the form wrote its first day as 2026/12/04, a value a date input refuses: the field showed empty
+    and finance had to pick the day the page meant to offer."""
+    client.force_login(finance)
+
+    page = client.get("/settlement/reconciliation/").content.decode()
+
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert f'type="date" name="period_start" value="{yesterday}"' in page
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_finances_date_inputs_write_iso_dates_in_every_language(language):
+    from datetime import date
+
+    from settlement.partner_forms import ExchangeRateForm, RuleForm
+    with translation.override(language):
+        assert 'value="2026-12-04"' in str(ExchangeRateForm(initial={"day": date(2026, 12, 4)})["day"])
+        assert 'value="2026-12-04"' in str(RuleForm(initial={"valid_from": date(2026, 12, 4)})["valid_from"])
