@@ -3,6 +3,7 @@ rules, catalogue, dashboard; permissions and tenant isolation."""
 
 import csv
 import io
+import json
 from decimal import Decimal
 
 import openpyxl
@@ -375,3 +376,27 @@ def test_the_dashboards_region_alert_reads_its_figures_as_the_pages_do(client, f
     assert " 30.00% (" in alerts and " 1.50%)" in alerts
     assert "-1,250.75%" in alerts and "12.3456%" in alerts
     assert "30.0000" not in alerts and "1250.75" not in alerts
+
+
+def test_the_dashboard_names_each_service_rows_city_tier(client, finance, organization, statement):
+    """The services table wrote a city tier as its number (1, 4) where the catalogue writes 一线城市."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from settlement.models import ServiceJob
+    with tenant_scope(organization):
+        for number, tier in (("J1", 1), ("J4", 4)):
+            ServiceJob.objects.create(organization=organization, number=number, partner=statement.partner,
+                                      kind="installation", status="confirmed", currency="CNY", tier=tier,
+                                      price_total=Decimal("1200.00"), region=statement.partner.region,
+                                      completed_at=timezone.now() - timedelta(days=1))
+    client.force_login(finance)
+
+    page = client.get("/settlement/dashboard/").content.decode()
+
+    services = page.split('data-testid="services"')[1].split("</table>")[0]
+    assert "<td>安装</td><td>一线城市</td><td>CNY</td>" in services
+    assert "<td>安装</td><td>四线及以下城市</td><td>CNY</td>" in services
+    chart = json.loads(page.split('id="finance-services-data" type="application/json">')[1].split("</script>")[0])
+    assert chart["labels"] == ["安装 · 一线城市", "安装 · 四线及以下城市"]
