@@ -9,10 +9,15 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 
 from settlement.models import SettlementStatement, StatementLineKind
 from settlement.xlsx_cells import money_cell, text_cell
+
+# The rate of a line: the exchange rate of a line in another currency, the commission or tax rate of those lines.
+# Titled "Exchange rate" alone, a commission of 8% read as an exchange rate of 0.08.
+LINE_RATE = pgettext_lazy("statement line", "Rate")
 
 TOTALS = ("sales", "refunds", "channel_fees", "commission", "rebates", "service_income", "materials",
           "technician_payouts", "adjustments", "tax", "payable")
@@ -56,7 +61,7 @@ def statement_xlsx(statement):
     for label, value in facts:
         sheet.append([label, value])
     sheet.append([])
-    sheet.append([_("Line"), _("Count"), _("Original currency"), _("Original amount"), _("Exchange rate"),
+    sheet.append([_("Line"), _("Count"), _("Original currency"), _("Original amount"), str(LINE_RATE),
                   _("Amount")])
     for line in statement.lines.all():
         sheet.append([_text(line_label(line)), line.count, line.source_currency,

@@ -26,7 +26,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from settlement.errors import SettlementError
 from settlement.money_text import money_display
 from settlement.partner_errors import MSG_PDF_FONT_MISSING
-from settlement.partner_exports import TOTALS, _total_labels, line_label
+from settlement.partner_exports import LINE_RATE, TOTALS, _total_labels, line_label
 
 LATIN = "Helvetica"
 _registered = {}
@@ -88,7 +88,7 @@ def statement_pdf(statement, *, compress=True):
     fact_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [fact_table, Spacer(1, 6 * mm)]
 
-    rows = [[text(_("Line")), text(_("Count")), text(_("Original amount")), text(_("Exchange rate")),
+    rows = [[text(_("Line")), text(_("Count")), text(_("Original amount")), text(LINE_RATE),
              text(_("Amount (%(currency)s)") % {"currency": statement.currency})]]
     for line in statement.lines.all():
         rows.append([text(line_label(line)), text(line.count or ""),

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils import translation
 from django.utils.html import escape
 
 from scrm.models import Role
@@ -400,3 +401,22 @@ def test_the_dashboard_names_each_service_rows_city_tier(client, finance, organi
     assert "<td>安装</td><td>四线及以下城市</td><td>CNY</td>" in services
     chart = json.loads(page.split('id="finance-services-data" type="application/json">')[1].split("</script>")[0])
     assert chart["labels"] == ["安装 · 一线城市", "安装 · 四线及以下城市"]
+
+
+def test_a_lines_rate_is_not_titled_exchange_rate_since_commission_and_tax_lines_carry_theirs(client, finance,
+                                                                                             statement):
+    """The commission line's 0.05 stood under "Exchange rate" on the page, in the workbook and in the PDF."""
+    from settlement.partner_pdf import statement_pdf
+    from tests.settlement.pdf_text import pdf_text
+    client.force_login(finance)
+    client.cookies["django_language"] = "en"
+
+    page = client.get(f"/settlement/settlements/{statement.pk}/").content.decode()
+    book = client.get(f"/settlement/settlements/{statement.pk}/export.xlsx").content
+
+    assert "Exchange rate" not in page and '<th class="text-end">Rate</th>' in page
+    rows = [[cell.value for cell in row] for row in openpyxl.load_workbook(io.BytesIO(book)).active.iter_rows()]
+    assert ["Line", "Count", "Original currency", "Original amount", "Rate", "Amount"] in rows
+    with translation.override("en"), tenant_scope(statement.organization_id):
+        text = pdf_text(statement_pdf(statement, compress=False))
+    assert "Rate" in text and "Exchange rate" not in text
