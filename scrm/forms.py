@@ -11,6 +11,10 @@ from scrm.errors import MSG_ORGANIZATION_SUSPENDED
 # A form field and why it was refused, as one message: "渠道：此项为必填。"
 MSG_FIELD_ERROR = _("%(field)s: %(error)s")
 
+# The only value a browser's date input (<input type="date">) accepts, whatever the language: a DateInput left to
+# the locale writes Chinese pages' first input format (2026/12/04), which the browser drops, leaving the field empty.
+ISO_DATE = "%Y-%m-%d"
+
 
 def form_error_messages(form):
     """The refusals of a bound form as messages for a page that redirects (so the form's own errors are not shown):

@@ -19,7 +19,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from scrm.models import Channel, Role, User
 from scrm.platform.tenancy import current_organization_id, tenant_scope
-from settlement.models import FinanceDay, RegionAlert, ServiceJob
+from settlement.models import CityTier, FinanceDay, RegionAlert, ServiceJob
 from settlement.partner_rollup import finance_days_refresh
 from settlement.partner_views import _FinanceMixin
 
@@ -260,18 +260,21 @@ class FinanceDashboardView(_FinanceMixin, TemplateView):
         since_day = _since()
         since = _moment(since_day)
         months = revenue_by_month(since=since)
-        services = services_by_kind_and_tier(since=since)
         kinds = dict(ServiceJob._meta.get_field("kind").choices)
+        # Each row's type and city tier by their names (安装, 一线城市), as the catalogue and the jobs name them.
+        services = [{**row, "kind_label": kinds.get(row["kind"], row["kind"]),
+                     "tier_label": CityTier(row["tier"]).label if row["tier"] in CityTier.values else row["tier"]}
+                    for row in services_by_kind_and_tier(since=since)]
         chart = months_chart(months=months, since=since_day, counts=paid_counts_by_currency(since=since))
         service_chart = {
-            "labels": [f"{kinds.get(row['kind'], row['kind'])} · T{row['tier']}" for row in services],
+            "labels": [f"{row['kind_label']} · {row['tier_label']}" for row in services],
             "datasets": [{"label": str(_("Service revenue")), "data": [float(r["revenue"] or 0) for r in services]},
                          {"label": str(_("Service margin")), "data": [float(r["margin"] or 0) for r in services]}],
         }
         return super().get_context_data(
             since=since_day, months=months, regions=revenue_by_region(since=since),
             channels=[{**row, "label": _channel_label(row["channel"])} for row in revenue_by_channel(since=since)],
-            services=services, kinds=kinds,
+            services=services,
             match_rate=match_rate(since=since), chart=chart, service_chart=service_chart,
             alerts=list(RegionAlert.objects.select_related("region").order_by("-month", "-created_at")[:20]),
             **kwargs)

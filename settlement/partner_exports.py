@@ -9,11 +9,15 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 
-from scrm.customers.exports import neutralise
 from settlement.models import SettlementStatement, StatementLineKind
-from settlement.xlsx_cells import money_cell
+from settlement.xlsx_cells import money_cell, text_cell
+
+# The rate of a line: the exchange rate of a line in another currency, the commission or tax rate of those lines.
+# Titled "Exchange rate" alone, a commission of 8% read as an exchange rate of 0.08.
+LINE_RATE = pgettext_lazy("statement line", "Rate")
 
 TOTALS = ("sales", "refunds", "channel_fees", "commission", "rebates", "service_income", "materials",
           "technician_payouts", "adjustments", "tax", "payable")
@@ -40,7 +44,7 @@ def _save(workbook):
 
 
 def _text(value):
-    return neutralise("" if value is None else str(value))
+    return text_cell("" if value is None else value)
 
 
 def statement_xlsx(statement):
@@ -57,7 +61,7 @@ def statement_xlsx(statement):
     for label, value in facts:
         sheet.append([label, value])
     sheet.append([])
-    sheet.append([_("Line"), _("Count"), _("Original currency"), _("Original amount"), _("Exchange rate"),
+    sheet.append([_("Line"), _("Count"), _("Original currency"), _("Original amount"), str(LINE_RATE),
                   _("Amount")])
     for line in statement.lines.all():
         sheet.append([_text(line_label(line)), line.count, line.source_currency,
@@ -88,17 +92,20 @@ def period_summary_xlsx(statements):
     return _save(workbook)
 
 
+def bank_payable(statements):
+    """The statements the bank file pays: approved, reaching their minimum payout, with something to pay."""
+    return [statement for statement in statements
+            if statement.status == SettlementStatement.Status.APPROVED and not statement.below_minimum
+            and statement.payable > 0]
+
+
 def bank_payment_csv(statements):
     """The bank's payment file: one transfer per approved statement whose payable reaches its minimum payout,
     account numbers in full (the file goes to the bank, never to a page)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["payee_name", "bank", "account_number", "amount", "currency", "reference"])
-    for statement in statements:
-        if statement.status != SettlementStatement.Status.APPROVED or statement.below_minimum:
-            continue
-        if statement.payable <= 0:
-            continue
+    for statement in bank_payable(statements):
         partner = statement.partner
         writer.writerow([_text(partner.bank_account_name or partner.name), _text(partner.bank_name),
                          partner.bank_account, f"{statement.payable:.2f}", statement.currency,

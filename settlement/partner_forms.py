@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from scrm.forms import bootstrap
+from scrm.forms import ISO_DATE, bootstrap
 from scrm.models import Region
 from settlement.models import CityTier, Partner, ServiceItem, ServicePrice, SettlementRule, Store
 from settlement.partner_errors import MSG_ADJUSTMENT_REASON, MSG_NO_REGIONS
@@ -22,7 +22,7 @@ class RuleForm(forms.ModelForm):
         model = SettlementRule
         fields = ["name", "region", "partner", "valid_from", "currency", "conversion_date", "cycle", "tax_rate",
                   "prices_include_tax", "commission_rate", "tier_mode", "minimum_payout", "rounding"]
-        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,7 +45,7 @@ class RuleForm(forms.ModelForm):
 
 
 class ExchangeRateForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE))
     base = forms.CharField(label=_("From currency"), max_length=3)
     quote = forms.CharField(label=_("To currency"), max_length=3, initial="CNY")
     rate = forms.DecimalField(label=_("Rate"), max_digits=18, decimal_places=8)

@@ -462,6 +462,15 @@ class SettlementStatementEvent(TenantModel):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
+    # The file an export event took (its detail's "format"), as the statement's history names it.
+    EXPORT_FILES = {"xlsx": _("Excel"), "pdf": "PDF", "summary-xlsx": _("Period summary (Excel)"),
+                    "bank-csv": _("Bank payment file (CSV)")}
+
+    @property
+    def export_file(self):
+        file_format = (self.detail or {}).get("format") if self.action == self.Action.EXPORTED else None
+        return self.EXPORT_FILES.get(file_format, file_format)
+
     class Meta:
         verbose_name = _("statement event")
         verbose_name_plural = _("statement events")

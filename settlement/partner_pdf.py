@@ -24,8 +24,9 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from settlement.errors import SettlementError
+from settlement.money_text import money_display
 from settlement.partner_errors import MSG_PDF_FONT_MISSING
-from settlement.partner_exports import TOTALS, _total_labels, line_label
+from settlement.partner_exports import LINE_RATE, TOTALS, _total_labels, line_label
 
 LATIN = "Helvetica"
 _registered = {}
@@ -62,7 +63,8 @@ def _markup(value, covered):
     return "".join(escape(run) if mine else f'<font name="{LATIN}">{escape(run)}</font>' for run, mine in runs if run)
 
 def _amount(value):
-    return "" if value is None else f"{value:,.2f}"
+    """An amount as the statement's page shows it (settlement.money_text.money_display: 1,234,567.89)."""
+    return "" if value is None else money_display(value)
 
 def statement_pdf(statement, *, compress=True):
     """The statement as a partner reads it: header facts, lines (original and settled amounts), totals. `compress`
@@ -86,7 +88,7 @@ def statement_pdf(statement, *, compress=True):
     fact_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [fact_table, Spacer(1, 6 * mm)]
 
-    rows = [[text(_("Line")), text(_("Count")), text(_("Original amount")), text(_("Exchange rate")),
+    rows = [[text(_("Line")), text(_("Count")), text(_("Original amount")), text(LINE_RATE),
              text(_("Amount (%(currency)s)") % {"currency": statement.currency})]]
     for line in statement.lines.all():
         rows.append([text(line_label(line)), text(line.count or ""),

@@ -154,6 +154,17 @@ def statement_exported(*, statement, actor, file_format):
     _event(statement, Event.EXPORTED, actor, format=file_format)
 
 
+@transaction.atomic
+def statements_exported(*, statements, actor, file_format):
+    """Record on each statement a file holds (the period summary, the bank payment file with full account numbers)
+    that `actor` took it: each statement's history says who took which file and when. Called once the file is made,
+    so an export refused or failed records nothing."""
+    SettlementStatementEvent.objects.bulk_create([
+        SettlementStatementEvent(organization_id=statement.organization_id, statement=statement,
+                                 action=Event.EXPORTED, by=actor, detail={"format": file_format})
+        for statement in statements])
+
+
 # --- The settings audit trail of rules, rates, partners, the catalogue and city tiers ---------------------------------
 
 # What each configuration row records of itself in the audit trail (scrm.platform.audit): the fields a person changes.

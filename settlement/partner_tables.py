@@ -1,12 +1,15 @@
 import re
 
 import django_tables2 as tables
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from scrm.models import SettingsChange
 from settlement.models import (
     CityTier,
     ExchangeRate,
@@ -21,9 +24,8 @@ from settlement.money_text import money_display
 from settlement.tables import MoneyColumn
 
 _ATTRS = {"class": "table table-sm table-hover align-middle"}
-SUBJECT_MODELS = {model._meta.label_lower: model
+SUBJECT_LABELS = {model._meta.label_lower: model._meta.verbose_name
                   for model in (SettlementRule, ExchangeRate, Partner, ServiceItem, ServicePrice, RegionCityTier)}
-SUBJECT_LABELS = {label: model._meta.verbose_name for label, model in SUBJECT_MODELS.items()}
 _RIGHT = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
 
 
@@ -156,31 +158,36 @@ class CityTierTable(tables.Table):
 DJANGO_PLACEHOLDER = re.compile(r"\w+ object \(\d+\)")
 
 
-def _change_value(field, value):
-    """A recorded value as the settings pages show it: a choice by its label, a yes/no in words."""
-    if value is None or field is None:
-        return value
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if field.choices:
-        return dict(field.flatchoices).get(value, value)
-    return value
+# "Created" alone is the column title of creation times ("创建时间"): an action needs its own words.
+ACTION_LABELS = {SettingsChange.Action.CREATED: pgettext_lazy("configuration change", "Created")}
+# Recorded masked under a name of its own (the account number itself is never recorded).
+RECORDED_AS = {"bank_account_masked": _("Account number")}
 
 
-def change_rows(record):
-    """The fields a settings change touched, named as their forms name them (税率, 启用: 是 → 否) rather than as
-    stored (tax_rate, active: True → False): the stored names and values are in no language."""
-    model = SUBJECT_MODELS.get(record.subject)
-    rows = []
-    for name, change in (record.detail or {}).items():
+def change_lines(subject, detail):
+    """[(label, before, after)] of a recorded change: each field by its name in the reader's language (the record
+    keeps the field's code), a choice by its label (a city tier 4 reads 四线及以下城市)."""
+    try:
+        meta = apps.get_model(subject)._meta
+    except (LookupError, ValueError):
+        meta = None
+    lines = []
+    for name, change in (detail or {}).items():
+        change = change if isinstance(change, dict) else {"after": change}
+        before, after = change.get("before"), change.get("after")
+        label = RECORDED_AS.get(name, name)
         try:
-            field = model._meta.get_field(name) if model else None
+            field = meta.get_field(name) if meta and name not in RECORDED_AS else None
         except FieldDoesNotExist:
             field = None
-        rows.append({"label": capfirst(field.verbose_name) if field else name,
-                     "before": _change_value(field, change.get("before")),
-                     "after": _change_value(field, change.get("after"))})
-    return rows
+        if field is not None:
+            label = field.verbose_name
+            choices = {str(key): text for key, text in field.flatchoices} if field.choices else {}
+            before, after = (choices.get(str(v), v) if v is not None else None for v in (before, after))
+        # A yes/no in words (启用: 是 → 否), not as stored (True → False).
+        before, after = ((_("Yes") if v else _("No")) if isinstance(v, bool) else v for v in (before, after))
+        lines.append((label, before, after))
+    return lines
 
 
 class ChangeTable(tables.Table):
@@ -189,9 +196,7 @@ class ChangeTable(tables.Table):
     subject = tables.Column(verbose_name=_("What"), orderable=False, empty_values=())
     subject_name = tables.Column(verbose_name=_("Name"), orderable=False)
     action = tables.Column(verbose_name=_("Action"), orderable=False)
-    detail = tables.TemplateColumn(verbose_name=_("Changes"), orderable=False,
-                                   template_name="settlement/partners/_change_detail.html",
-                                   extra_context=lambda record: {"rows": change_rows(record)})
+    detail = tables.Column(verbose_name=_("Changes"), orderable=False, empty_values=())
 
     class Meta:
         attrs = {**_ATTRS, "data-testid": "settings-changes"}
@@ -199,6 +204,13 @@ class ChangeTable(tables.Table):
 
     def render_subject(self, record):
         return SUBJECT_LABELS.get(record.subject, record.subject)
+
+    def render_action(self, record):
+        return ACTION_LABELS.get(record.action, record.get_action_display())
+
+    def render_detail(self, record):
+        return render_to_string("settlement/partners/_change_detail.html",
+                                {"changes": change_lines(record.subject, record.detail)})
 
     def render_subject_name(self, record, value):
         # Rows recorded before the row had a name of its own read "ServicePrice object (16)": name it by its kind

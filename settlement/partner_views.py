@@ -33,6 +33,7 @@ from settlement.models import (
 )
 from settlement.partner_errors import MSG_STATEMENT_CARRIED, MSG_STATEMENT_SELF_APPROVAL
 from settlement.partner_exports import (
+    bank_payable,
     bank_payment_csv,
     export_name,
     line_label,
@@ -297,7 +298,10 @@ class PeriodSummaryExportView(_FinanceMixin, View):
         statements = _filtered(request)
         if statements is None:
             return _back_to_list(request)
-        response = HttpResponse(period_summary_xlsx(statements), content_type=XLSX)
+        statements = list(statements)
+        content = period_summary_xlsx(statements)
+        services.statements_exported(statements=statements, actor=request.user, file_format="summary-xlsx")
+        response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{export_name("settlement-summary", "xlsx")}"'
         return response
 
@@ -313,7 +317,10 @@ class BankFileExportView(_FinanceMixin, View):
         statements = _filtered(request, status=SettlementStatement.Status.APPROVED)
         if statements is None:
             return _back_to_list(request)
-        response = HttpResponse(bank_payment_csv(statements), content_type="text/csv; charset=utf-8")
+        paid = bank_payable(statements)
+        content = bank_payment_csv(paid)
+        services.statements_exported(statements=paid, actor=request.user, file_format="bank-csv")
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_name("bank-payments", "csv")}"'
         return response
 

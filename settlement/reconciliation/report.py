@@ -1,9 +1,9 @@
 """The day's reconciliation report of a channel: figures per class, match rate, fees charged against expected, open
 discrepancies by age, the 30-day trend; and its Excel workbook.
 
-Text that came from outside (order numbers, notes, raw rows) never reaches a cell as a formula: it goes through the
-one neutraliser every export uses (scrm.customers.exports.neutralise: = + - @, tab, carriage return and their
-full-width forms)."""
+Text that came from outside (order numbers, notes, raw rows) never reaches a cell as a formula nor with a character
+a workbook refuses: it goes through settlement.xlsx_cells.text_cell (scrm.text.xlsx_text, then the one neutraliser
+every export uses: = + - @, tab, carriage return and their full-width forms)."""
 
 import io
 from datetime import timedelta
@@ -13,12 +13,11 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from scrm.customers.exports import neutralise
 from settlement.models import MatchClass
 from settlement.reconciliation import selectors
 from settlement.reconciliation.labels import decision_label, discrepancy_subject
 from settlement.reconciliation.matching import SUMMARY_CLASSES, SUMMARY_KEY
-from settlement.xlsx_cells import money_cell
+from settlement.xlsx_cells import money_cell, text_cell
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -59,7 +58,7 @@ def day_workbook(*, channel, day):
     run = report["run"]
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Summary"))
-    sheet.append([neutralise(channel.name), str(day)])
+    sheet.append([text_cell(channel.name), str(day)])
     sheet.append([_("Class"), _("Count"), _("Amount")])
     for _klass, label, count, amount in report["classes"]:
         sheet.append([str(label), count, money_cell(sheet, amount)])
@@ -76,20 +75,20 @@ def day_workbook(*, channel, day):
                   _("Amount in the statement"), _("Amount in the ledger"), _("Difference"), _("Fee charged"),
                   _("Fee expected"), _("Resolution"), _("Note")])
     for d in selectors.report_discrepancies(channel=channel, day=day):
-        sheet.append([neutralise(discrepancy_subject(d.key)), str(d.get_kind_display()), str(d.get_status_display()),
-                      neutralise(d.order_number), neutralise(d.transaction_id),
-                      neutralise(d.store.name) if d.store else None,
+        sheet.append([text_cell(discrepancy_subject(d.key)), str(d.get_kind_display()), str(d.get_status_display()),
+                      text_cell(d.order_number), text_cell(d.transaction_id),
+                      text_cell(d.store.name) if d.store else None,
                       *[money_cell(sheet, value) for value in (d.statement_amount, d.ledger_amount, d.difference,
                                                                d.statement_fee, d.expected_fee)],
-                      neutralise(decision_label(d.resolution_code)),
-                      neutralise(d.note)])
+                      text_cell(decision_label(d.resolution_code)),
+                      text_cell(d.note)])
     sheet = book.create_sheet(_("Lines"))
     sheet.append([_("Line"), _("Type"), _("Order number"), _("Refund number"), _("Transaction id"), _("Amount"),
                   _("Fee"), _("Net"), _("Time"), _("Result"), _("Matched by")])
     for line in selectors.report_lines(channel=channel, day=day):
         result = getattr(line, "match", None)  # none until a run covers the line
-        sheet.append([line.line_number, str(line.get_kind_display()), neutralise(line.order_number),
-                      neutralise(line.refund_number), neutralise(line.transaction_id),
+        sheet.append([line.line_number, str(line.get_kind_display()), text_cell(line.order_number),
+                      text_cell(line.refund_number), text_cell(line.transaction_id),
                       *[money_cell(sheet, value) for value in (line.gross_amount, line.fee, line.net_amount)],
                       line.occurred_at.astimezone(CHINA).replace(tzinfo=None),
                       str(result.get_match_class_display()) if result else "",

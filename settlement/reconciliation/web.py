@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scrm.forms import ISO_DATE
 from settlement.models import Discrepancy, MatchClass, PaymentChannel, Store
 from settlement.reconciliation import selectors
 from settlement.reconciliation.labels import RESOLUTION_LABELS, discrepancy_subject
@@ -115,8 +116,9 @@ MSG_NO_STATEMENT = _("No %(channel)s statement has been imported for %(days)s ye
 
 class RunForm(forms.Form):
     channel = forms.ModelChoiceField(label=_("Channel"), queryset=PaymentChannel.objects.none())
-    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE))
+    period_end = forms.DateField(label=_("To"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE))
 
     missing_statement = None  # the channel whose statement of a day of the period is not imported
 

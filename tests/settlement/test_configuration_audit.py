@@ -123,3 +123,22 @@ def test_the_changes_name_fields_and_values_as_the_settings_pages_do(client, org
     client.cookies["django_language"] = "en"
     cells = _change_cells(page(client, finance))
     assert "Kind: Installation" in cells and "Active: Yes → No" in cells and "From currency: USD" in cells
+
+
+def test_the_trail_names_fields_choices_and_actions_in_the_readers_language(client, organization, finance, ops_admin):
+    """The page listed changes by the fields' codes ("tier: 4", "price: 180.00", "bank_account_masked: …") and a
+    creation as "创建时间" (the column title "Created" of creation times)."""
+    area = region(organization, "EAST", "华东")
+    partner, _store = partner_with_store(organization, area, bank_account="6222 0202 0000 1234")
+    partner_save(organization=organization, partner=partner, actor=finance, bank_account="6222020200005678")
+    item = service_item_save(organization=organization, code="ac", name="空调安装", kind="installation",
+                             actor=ops_admin)
+    service_price_set(organization=organization, item=item, tier=4, price="180", actor=ops_admin)
+
+    text = page(client, finance)
+
+    table = text.split('data-testid="settings-changes"')[1]
+    assert "城市等级: 四线及以下城市" in table and "价格: 180.00" in table
+    assert "银行账号: **** **** 1234 → **** **** 5678" in table
+    assert "tier:" not in table and "bank_account_masked" not in table and "<code>" not in table
+    assert "<td >创建时间</td>" not in table

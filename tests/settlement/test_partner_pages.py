@@ -3,10 +3,12 @@ rules, catalogue, dashboard; permissions and tenant isolation."""
 
 import csv
 import io
+import json
 from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils import translation
 from django.utils.html import escape
 
 from scrm.models import Role
@@ -357,3 +359,64 @@ def test_the_dashboard_charts_each_currency_apart_with_the_current_month_to_date
     assert usd["revenue"][:5] == ["0.00"] * 5  # nothing in USD before: no CNY figure leaks into it
     assert 'data-currency="HKD"' in page.split('data-testid="months-currencies"')[1]
     assert "800.00" in page.split('data-testid="months"')[1]  # the table stays
+
+
+def test_the_dashboards_region_alert_reads_its_figures_as_the_pages_do(client, finance, organization):
+    """The alert showed its stored figures raw (30.0000% against 1.0000%), a margin swing of thousands ungrouped."""
+    east = region(organization, "EAST", "华东")
+    with tenant_scope(organization):
+        RegionAlert.objects.create(organization=organization, region=east, metric=RegionAlert.Metric.REFUND_RATE,
+                                   month="2026-10-01", value=Decimal("30"), baseline=Decimal("1.5"))
+        RegionAlert.objects.create(organization=organization, region=east, metric=RegionAlert.Metric.MARGIN,
+                                   month="2026-10-01", value=Decimal("-1250.75"), baseline=Decimal("12.3456"))
+    client.force_login(finance)
+
+    page = client.get("/settlement/dashboard/").content.decode()
+
+    alerts = page.split('data-testid="region-alerts"')[1].split("</ul>")[0]
+    assert " 30.00% (" in alerts and " 1.50%)" in alerts
+    assert "-1,250.75%" in alerts and "12.3456%" in alerts
+    assert "30.0000" not in alerts and "1250.75" not in alerts
+
+
+def test_the_dashboard_names_each_service_rows_city_tier(client, finance, organization, statement):
+    """The services table wrote a city tier as its number (1, 4) where the catalogue writes 一线城市."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from settlement.models import ServiceJob
+    with tenant_scope(organization):
+        for number, tier in (("J1", 1), ("J4", 4)):
+            ServiceJob.objects.create(organization=organization, number=number, partner=statement.partner,
+                                      kind="installation", status="confirmed", currency="CNY", tier=tier,
+                                      price_total=Decimal("1200.00"), region=statement.partner.region,
+                                      completed_at=timezone.now() - timedelta(days=1))
+    client.force_login(finance)
+
+    page = client.get("/settlement/dashboard/").content.decode()
+
+    services = page.split('data-testid="services"')[1].split("</table>")[0]
+    assert "<td>安装</td><td>一线城市</td><td>CNY</td>" in services
+    assert "<td>安装</td><td>四线及以下城市</td><td>CNY</td>" in services
+    chart = json.loads(page.split('id="finance-services-data" type="application/json">')[1].split("</script>")[0])
+    assert chart["labels"] == ["安装 · 一线城市", "安装 · 四线及以下城市"]
+
+
+def test_a_lines_rate_is_not_titled_exchange_rate_since_commission_and_tax_lines_carry_theirs(client, finance,
+                                                                                             statement):
+    """The commission line's 0.05 stood under "Exchange rate" on the page, in the workbook and in the PDF."""
+    from settlement.partner_pdf import statement_pdf
+    from tests.settlement.pdf_text import pdf_text
+    client.force_login(finance)
+    client.cookies["django_language"] = "en"
+
+    page = client.get(f"/settlement/settlements/{statement.pk}/").content.decode()
+    book = client.get(f"/settlement/settlements/{statement.pk}/export.xlsx").content
+
+    assert "Exchange rate" not in page and '<th class="text-end">Rate</th>' in page
+    rows = [[cell.value for cell in row] for row in openpyxl.load_workbook(io.BytesIO(book)).active.iter_rows()]
+    assert ["Line", "Count", "Original currency", "Original amount", "Rate", "Amount"] in rows
+    with translation.override("en"), tenant_scope(statement.organization_id):
+        text = pdf_text(statement_pdf(statement, compress=False))
+    assert "Rate" in text and "Exchange rate" not in text

@@ -70,3 +70,14 @@ def test_without_its_font_the_pdf_link_says_why_instead_of_failing(client, finan
 def test_an_agent_may_not_download_a_statement_pdf(client, agent, statement):
     client.force_login(agent)
     assert client.get(f"/settlement/settlements/{statement.pk}/export.pdf").status_code in (403, 404)
+
+
+def test_the_pdf_groups_amounts_by_thousands_as_the_page_does(organization):
+    east = region(organization, "EAST", "华东")
+    monthly_rule(organization, region=east)
+    partner, store = partner_with_store(organization, east, name="宁波大客户", code="NB1")
+    paid_order(organization, store, "B1", "1234567.80", paid_at=oct_(3), fee="9.00")
+    with tenant_scope(organization):
+        statement, _done = statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
+        text = pdf_text(statement_pdf(statement, compress=False))
+    assert "1,234,567.80" in text and "1234567.80" not in text

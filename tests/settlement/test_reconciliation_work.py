@@ -513,3 +513,43 @@ def test_the_pager_of_a_list_is_named_in_chinese(client, finance, day_run):
     assert '<nav aria-label="表格分页" data-testid="table-pager"' in html
     assert "page=2" in pager and "page=4" in pager  # the pages are still there, in the library's own markup
     assert "Table navigation" not in html
+
+
+def test_the_excel_writes_stored_text_with_control_characters_and_formula_starts_as_plain_text(
+        client, finance, organization, channel, day_run):
+    """A note or order number stored before input was cleaned (a control character openpyxl refuses) made the whole
+    workbook fail; every text cell goes through the workbooks' one helper: the character dropped, a formula inert."""
+    with tenant_scope(organization):
+        Discrepancy.objects.filter(key="order:W1").update(note="@SUM(A1)\x07 请核实", order_number="+W1\x01")
+        Discrepancy.objects.filter(key="order:W2").update(note="=1+1\x1b")
+    client.force_login(finance)
+
+    response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={DAY}")
+
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[1]
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
+    assert rows["订单 W1"][3] == "'+W1" and rows["订单 W1"][12] == "'@SUM(A1) 请核实"
+    assert rows["订单 W2"][12] == "'=1+1"
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_the_run_form_opens_on_yesterday_in_a_date_the_browser_accepts(client, finance, organization, channel):
+    """In Chinese the form wrote its first day as 2026/12/04, a value a date input refuses: the field showed empty
+    and finance had to pick the day the page meant to offer."""
+    client.force_login(finance)
+
+    page = client.get("/settlement/reconciliation/").content.decode()
+
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert f'type="date" name="period_start" value="{yesterday}"' in page
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_finances_date_inputs_write_iso_dates_in_every_language(language):
+    from datetime import date
+
+    from settlement.partner_forms import ExchangeRateForm, RuleForm
+    with translation.override(language):
+        assert 'value="2026-12-04"' in str(ExchangeRateForm(initial={"day": date(2026, 12, 4)})["day"])
+        assert 'value="2026-12-04"' in str(RuleForm(initial={"valid_from": date(2026, 12, 4)})["valid_from"])

@@ -1,15 +1,17 @@
 """Finance's statement pages: list, upload, an import's page, the channel settings; one permission per action."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from demo.statement_files import unionpay_csv, wechatpay_bill
+from demo.statement_files import Entry, unionpay_csv, wechatpay_bill
 from scrm.models import Role, SettingsChange
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from settlement.models import PaymentChannel, StatementImport
 from settlement.statements.services import payment_channels_ensure
 from tests.scrm.factories import OrganizationFactory
-from tests.settlement.statements import day_entries
+from tests.settlement.statements import at, day_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +144,7 @@ def test_ops_create_a_mapped_channel_after_trying_the_mapping(client, ops_admin,
     response = client.post("/settlement/channels/new/", {
         **form, "try": "1", "sample": SimpleUploadedFile("s.csv", unionpay_csv(day_entries()))})
     page = response.content.decode()
-    assert response.status_code == 200 and "NO1003" in page and "1299.00" in page
+    assert response.status_code == 200 and "NO1003" in page and "1,299.00" in page
     with tenant_scope(ops_admin.organization):
         assert not PaymentChannel.objects.filter(code="jdpay").exists()
     response = client.post("/settlement/channels/new/", form)
@@ -172,7 +174,7 @@ def test_a_mapped_channel_reads_a_semicolon_separated_statement_set_on_its_page(
     client.force_login(ops_admin)
     tried = client.post("/settlement/channels/new/", {
         **form, "try": "1", "sample": SimpleUploadedFile("s.csv", _semicolon_csv())}).content.decode()
-    assert "NO1003" in tried and "1299.00" in tried  # the trial reads it with the separator chosen
+    assert "NO1003" in tried and "1,299.00" in tried  # the trial reads it with the separator chosen
     assert client.post("/settlement/channels/new/", form).status_code == 302
     with tenant_scope(ops_admin.organization):
         channel = PaymentChannel.objects.get(code="eupay")
@@ -203,3 +205,29 @@ def test_a_channel_set_to_detect_the_separator_keeps_no_delimiter(client, ops_ad
     assert '<option value="" selected>' in page
     with tenant_scope(ops_admin.organization):
         assert "delimiter" not in unionpay.mapping
+
+
+def test_the_mapping_trial_shows_amounts_and_fees_as_finance_reads_them(client, ops_admin, channels):
+    """The trial showed 12345.60 where every page writes 12,345.60, a fee of 10.00 as "1E+1" and the line's type as
+    the parser's English key ("payment")."""
+    form = {"code": "jdpay", "name": "京东支付", "layout": "mapped", "currency": "CNY", "expected_fee_rate": "0.006",
+            "amount_tolerance": "0", "fee_tolerance": "0.01", "timing_window_minutes": "30",
+            "write_off_limit": "100", "active": "on", "column_order_number": "商户订单号", "column_amount": "交易金额",
+            "column_time": "交易时间", "column_type": "交易类型", "column_transaction_id": "交易流水号",
+            "column_fee": "手续费", "refund_values": "退货", "date_format": "%Y-%m-%d %H:%M:%S", "encoding": "auto",
+            "header_row": "1"}
+    sample = unionpay_csv([Entry("NO2001", "4200002026113012345670001", Decimal("12345.60"), at(10),
+                                 fee=Decimal("10.00")),
+                           Entry("NO2001", "4200002026113012345670001", Decimal("1500.00"), at(11), kind="refund",
+                                 fee=Decimal("0.00"), refund_number="RF2001")])
+    client.force_login(ops_admin)
+
+    response = client.post("/settlement/channels/new/", {**form, "try": "1",
+                                                         "sample": SimpleUploadedFile("s.csv", sample)})
+
+    assert response.status_code == 200
+    preview = response.content.decode().split('data-testid="mapping-preview"')[1].split("</table>")[0]
+    assert ('<td>支付</td><td>NO2001</td><td>4200002026113012345670001</td><td class="text-end">12,345.60</td>'
+            '<td class="text-end">10.00</td>') in preview
+    assert '<td>退款</td>' in preview and '<td class="text-end">1,500.00</td>' in preview
+    assert "1E+1" not in preview and "payment" not in preview
