@@ -541,7 +541,7 @@ def board_live(*, user, now=None, region=None):
     most urgent first.
 
     `region` (the board's filter) narrows the ticket figures to its subtree, as it narrows the counts below them; an
-    agent's load stays their whole load, since their capacity is counted against all of it."""
+    agent's load stays their whole load (their load counter), since their capacity is counted against all of it."""
     now = now or timezone.now()
     queues = list(queue_list_for_user(user=user))
     sees_all = user_sees_all_tickets(user)
@@ -557,17 +557,18 @@ def board_live(*, user, now=None, region=None):
     if region is not None:
         in_scope &= Q(region__path__startswith=region.path)
 
-    profiles = AgentProfile.objects.select_related("user", "team").order_by("user__username")
+    # An agent's load is their load counter (AgentLoad), the figure the router and take next hold against the cap,
+    # so "has room" and the one-click assign's suggestion agree with who the router still gives tickets to.
+    held = AgentLoad.objects.filter(user_id=OuterRef("user_id")).values("open_tickets")[:1]
+    profiles = (AgentProfile.objects.select_related("user", "team").annotate(held=Subquery(held))
+                .order_by("user__username"))
     if not sees_all:
         profiles = profiles.filter(board_agents_q(user=user, queue_ids=queue_ids))
-    agents = {profile.user_id: BoardAgent(profile=profile) for profile in profiles}
+    agents = {profile.user_id: BoardAgent(profile=profile, load=profile.held or 0) for profile in profiles}
     if agents:
-        loads = (Ticket.objects.filter(assignee_id__in=list(agents), status__in=ACTIVE_STATUSES)
-                 .values("assignee_id")
-                 .annotate(load=Count("pk"), oldest=Min("created_at", filter=Q(status__in=POOL_STATUSES)))
-                 .order_by())
-        for row in loads:
-            agents[row["assignee_id"]].load = row["load"]
+        waiting_on = (Ticket.objects.filter(assignee_id__in=list(agents), status__in=POOL_STATUSES)
+                      .values("assignee_id").annotate(oldest=Min("created_at")).order_by())
+        for row in waiting_on:
             agents[row["assignee_id"]].oldest_waiting_at = row["oldest"]
         by_profile = {agent.profile.pk: agent for agent in agents.values()}
         for agent_id, queue_id in QueueMembership.objects.filter(agent_id__in=list(by_profile)).values_list(
