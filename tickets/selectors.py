@@ -426,9 +426,9 @@ def board_counts(*, user, region=None):
 
 
 def board_regions(*, user):
-    """The regions the board's filter offers, in path order: those its figures can count for the user (the
-    regions `queue_region_q` keeps a supervisor or agent to, and the subtrees below them). Every region for those
-    who see every ticket, and for a custom role's scope, which is not a set of regions."""
+    """The regions the board's filter (and the ticket lists') offers, in path order: those its figures can count
+    for the user (the regions `queue_region_q` keeps a supervisor or agent to, and the subtrees below them). Every
+    region for those who see every ticket, and for a custom role's scope, which is not a set of regions."""
     if user_sees_all_tickets(user) or _scoped_by_custom_roles(user):
         return Region.objects.order_by("path")
     return regions_in_reach(user=user)

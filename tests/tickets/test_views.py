@@ -693,6 +693,37 @@ def test_the_region_filter_keeps_the_region_and_everything_below_it(organization
     assert "江苏的工单" in body and "华西的工单" not in body
 
 
+def _region_options(body):
+    select = body.split('id="id_region"')[1].split("</select>")[0]
+    return [option.split(">")[1].split("<")[0] for option in select.split("<option")[1:]]
+
+
+def test_the_ticket_lists_region_filter_offers_only_the_regions_in_the_agents_reach(desk, make_user):
+    """An agent serving 华东 was offered every region of the company in the ticket list's filter, and picking 华西
+    showed an empty list. They are offered 华东 and the regions below it, as the board offers a supervisor; a
+    region out of reach typed into the address is no filter (as on the board), not an error; ops keep every
+    region."""
+    org = desk["org"]
+    with tenant_scope(org):
+        east = region_create(organization=org, name="华东", code="EAST", level=Region.Level.AREA)
+        js = region_create(organization=org, name="江苏", code="JS", level=Region.Level.PROVINCE, parent=east)
+        west = region_create(organization=org, name="华西", code="WEST", level=Region.Level.AREA)
+    desk["agent"].agent_profile.regions.set([east])
+    TicketFactory(organization=org, queue=desk["queue"], region=js, subject="江苏的工单")
+    client = _client(desk["agent"])
+
+    body = client.get("/tickets/queues/").content.decode()
+    assert _region_options(body) == ["全部", "华东", "江苏"]
+    response = client.get(f"/tickets/queues/?region={west.pk}")
+    body = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="filter-errors"' not in body
+    assert "江苏的工单" in body and " selected>" not in body.split('id="id_region"')[1].split("</select>")[0]
+    assert "江苏的工单" in client.get(f"/tickets/queues/?region={east.pk}").content.decode()
+
+    ops = _client(make_user(org, Role.OPS_ADMIN)).get("/tickets/queues/").content.decode()
+    assert _region_options(ops) == ["全部", "华东", "江苏", "华西"]
+
+
 def test_the_customers_history_links_only_the_tickets_the_agent_may_open(desk):
     """The ticket page's history listed the customer's ticket in another team's queue with a link that answered
     "not found"; it is still listed, without the link."""
