@@ -29,6 +29,7 @@ from scrm.models import AgentProfile, ChannelIdentity, Region, Role, Tag, Team, 
 from scrm.platform.access import user_custom_roles, user_has_role, user_roles
 from scrm.platform.tenancy import current_organization_id
 from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q, queue_region_q, regions_in_reach
+from tickets.errors import MSG_ASSIGNED_NOT_ONLINE, MSG_ASSIGNED_OVER_CAPACITY
 from tickets.hooks import sla_state_annotate
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -353,6 +354,22 @@ def agent_workload(*, user):
     if profile is None:
         return None
     return profile.status, profile.held or 0, profile.max_open_tickets
+
+
+def assignee_workload_warnings(*, assignee):
+    """What whoever just gave `assignee` a ticket is told about their workload: not online, over their cap (the
+    supervisor's call stands; they are told, to look twice). [] for an agent online with room, or a user with no
+    agent profile. The workspace shows them as warnings, the API answers them as `warnings`."""
+    workload = agent_workload(user=assignee)
+    if workload is None:
+        return []
+    status, held, cap = workload
+    warnings = []
+    if status != AgentProfile.Status.ONLINE:
+        warnings.append(MSG_ASSIGNED_NOT_ONLINE % {"user": assignee, "status": AgentProfile.Status(status).label})
+    if held > cap:
+        warnings.append(MSG_ASSIGNED_OVER_CAPACITY % {"user": assignee, "held": held, "cap": cap})
+    return warnings
 
 
 # The board's counts are shared for a few seconds by everyone looking at the same queues: counting 200,000 open

@@ -31,8 +31,6 @@ from scrm.platform.timeline import customer_timeline
 from tickets import selectors, services
 from tickets.errors import (
     MSG_ASSIGNED,
-    MSG_ASSIGNED_NOT_ONLINE,
-    MSG_ASSIGNED_OVER_CAPACITY,
     MSG_BULK_DONE,
     MSG_BULK_NOT_VISIBLE,
     MSG_BULK_REFUSED,
@@ -579,15 +577,8 @@ class TicketAssignView(_TicketAction):
 
 def _warn_workload(request, assignee):
     """A supervisor may give a ticket to an agent who is away or full (their decision), but is told so."""
-    workload = selectors.agent_workload(user=assignee)
-    if workload is None:
-        return
-    status, held, cap = workload
-    if status != AgentProfile.Status.ONLINE:
-        messages.warning(request, MSG_ASSIGNED_NOT_ONLINE % {
-            "user": assignee, "status": AgentProfile.Status(status).label})
-    if held > cap:
-        messages.warning(request, MSG_ASSIGNED_OVER_CAPACITY % {"user": assignee, "held": held, "cap": cap})
+    for warning in selectors.assignee_workload_warnings(assignee=assignee):
+        messages.warning(request, warning)
 
 
 class TicketTransferView(_TicketAction):
