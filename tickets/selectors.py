@@ -637,8 +637,10 @@ def board_live(*, user, now=None, region=None):
 
 def board_suggested_assignee(*, ticket, agents):
     """Who the one-click assign offers for a ticket: the online member of its queue with room and the least load,
-    else any online agent with room (None when nobody is free)."""
-    free = sorted((a for a in agents if a.profile.status == AgentProfile.Status.ONLINE and a.has_room),
+    else any online agent with room (None when nobody is free). Never the agent who holds it already: the ticket
+    is at risk in their hands, and "assigning" it to them changed nothing."""
+    free = sorted((a for a in agents if a.profile.status == AgentProfile.Status.ONLINE and a.has_room
+                   and a.user.pk != ticket.assignee_id),
                   key=lambda a: (a.load, a.user.username))
     members = [a for a in free if ticket.queue_id in a.queue_ids]
     chosen = (members or free or [None])[0]

@@ -184,6 +184,39 @@ def test_one_click_assign_from_the_at_risk_list(scoped):
     assert risky.assignee == free
 
 
+def test_the_one_click_assign_never_offers_the_agent_who_already_holds_the_at_risk_ticket(scoped):
+    """An at-risk ticket held by the least-loaded member of its queue was offered to that same agent: 指派 then
+    changed nothing and said "assigned". The offer is another agent with room; with nobody else free, nobody is
+    preselected and the supervisor must choose."""
+    org = scoped
+    policy = sla_policy(org, office_calendar(org))
+    team = TeamFactory(organization=org, name="售后组")
+    supervisor = UserFactory(organization=org, username="boss", roles=[Role.SUPERVISOR])
+    team.leader = supervisor
+    team.save(update_fields=["leader"])
+    queue = QueueFactory(organization=org, name="售后一线", code="l1", team=team, auto_assign=False)
+    holder = make_agent(org, queues=[queue], username="holder", team=team)
+    other = make_agent(org, queues=[queue], username="other", team=team, max_open_tickets=5)
+    now = timezone.now()
+    risky = _ticket(org, queue, created=now - 60 * MIN, status=Status.OPEN, assignee=holder, sla_policy=policy,
+                    sla_warn_at=now - 5 * MIN, resolution_due_at=now + 30 * MIN)
+    for _n in range(2):
+        _ticket(org, queue, created=now - 30 * MIN, status=Status.PENDING, assignee=other)
+    agent_load_recount(organization=org)  # holder 1 of 20, other 2 of 5: holder is the least loaded
+
+    def offer():
+        body = _client(supervisor).get("/tickets/board/live/").content.decode()
+        return body.split(f'id="risk-assign-{risky.pk}"')[1].split("</select>")[0]
+
+    select = offer()
+    assert f'<option value="{other.pk}" selected>' in select and f'value="{holder.pk}" selected' not in select
+
+    AgentLoad.objects.filter(user=other).update(open_tickets=5)  # the only other member is full
+    select = offer()
+    assert select.split("<option")[1].startswith(' value="" selected>')
+    assert " selected>" not in "".join(select.split("<option")[2:])
+
+
 def test_the_board_reads_the_load_the_router_reads(floor):
     """The board counted an agent's open tickets while the router and take next read their load counter
     (AgentLoad): when the two differed, the board said "has room" and offered for one-click assign an agent the
