@@ -8,6 +8,8 @@ where the scoped manager raises.
 from datetime import UTC
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 
 from scrm.models import Region
 
@@ -23,6 +25,24 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
             except OverflowError:
                 return qs.none()
         return super().filter(qs, value)
+
+
+class _OfferedRegionField(forms.ModelChoiceField):
+    """A region of those offered; any other value (a region out of the user's reach typed into the address, a stale
+    link) is no filter, as on the board (`tickets.views._board_region`): it could only show an empty list under a
+    drop-down that cannot say why."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            return None
+
+
+class OfferedRegionFilter(django_filters.ModelChoiceFilter):
+    """A list's region filter offering only the regions given by its `queryset` callable (the user's reach)."""
+
+    field_class = _OfferedRegionField
 
 
 class RegionFilter(django_filters.FilterSet):

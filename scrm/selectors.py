@@ -30,6 +30,7 @@ from scrm.models import (
 from scrm.platform import console
 from scrm.platform.access import (
     customer_scope_providers,
+    user_custom_roles,
     user_data_scopes,
     user_has_role,
     user_manages_staff,
@@ -169,6 +170,15 @@ def regions_in_reach(*, user):
     for path in paths[1:]:
         condition |= Q(path__startswith=path)
     return regions.filter(condition)
+
+
+def customer_filter_regions(*, user):
+    """The regions the customer list's filter offers: those in the user's reach (`regions_in_reach`, the rule
+    `customer_visible_q` keeps a supervisor's or agent's customers to), in path order. Every region for the holder
+    of a custom role, whose data scope is not a set of regions."""
+    if user_custom_roles(user):
+        return Region.objects.order_by("path")
+    return regions_in_reach(user=user)
 
 
 # --- data scopes of custom roles ----------------------------------------------------------------------------------

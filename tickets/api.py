@@ -22,6 +22,7 @@ from tickets.models import Ticket, TicketFieldAnswers
 from tickets.permissions import may_assign, may_reply, may_work
 from tickets.serializers import (
     CommentSerializer,
+    TicketAssignedSerializer,
     TicketAssignSerializer,
     TicketCreateSerializer,
     TicketEventSerializer,
@@ -104,14 +105,15 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
         if not rule(self.request.user):
             raise PermissionDenied
 
-    def _answer(self, ticket, code=status.HTTP_200_OK):
+    def _answer(self, ticket, code=status.HTTP_200_OK, serializer_class=TicketSerializer, **context):
         """The ticket as written. The write may have taken it out of the caller's view (transferred to a queue they do
         not work, or routed there when logged): it is done all the same, so the answer says so, once; a 500 after
         the write made a retry log a second ticket. Later reads of it answer 404, as its page does."""
         row = self.get_queryset().filter(pk=ticket.pk).first()
         if row is None:
             row = _with_shown(Ticket.objects.all()).get(pk=ticket.pk)
-        return Response(TicketSerializer(row, context=self.get_serializer_context()).data, status=code)
+        return Response(serializer_class(row, context={**self.get_serializer_context(), **context}).data,
+                        status=code)
 
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request, *args, **kwargs):
@@ -134,11 +136,13 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
         ticket = services.ticket_update_details(ticket=ticket, actor=request.user, **params.validated_data)
         return self._answer(ticket)
 
-    @extend_schema(request=TicketAssignSerializer, responses=TicketSerializer)
+    @extend_schema(request=TicketAssignSerializer, responses=TicketAssignedSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def assign(self, request, pk=None):
         """Give the ticket to a colleague (supervisors), or take it yourself; `null` puts it back in the pool
-        (supervisors, or the agent holding it). The same rule as the workspace (tickets.permissions.may_assign)."""
+        (supervisors, or the agent holding it). The same rule as the workspace (tickets.permissions.may_assign).
+        An assignee who is not online or now holds more open tickets than their limit still gets the ticket; the
+        answer's `warnings` say so, as the ticket page does."""
         self._require(may_work)
         ticket = self.get_object()
         params = TicketAssignSerializer(data=request.data)
@@ -153,7 +157,9 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
                 raise ValidationError({"assignee": [str(MSG_ASSIGNEE_NOT_AGENT if known else MSG_ASSIGNEE_NOT_FOUND)]})
         if not may_assign(request.user, ticket=ticket, assignee=assignee):
             raise PermissionDenied
-        return self._answer(services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user))
+        ticket = services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+        warnings = selectors.assignee_workload_warnings(assignee=assignee) if assignee is not None else []
+        return self._answer(ticket, serializer_class=TicketAssignedSerializer, warnings=warnings)
 
     @extend_schema(request=TicketTransferSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])

@@ -7,9 +7,10 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from scrm.filters import OfferedRegionFilter
 from scrm.models import Channel, Customer, Region
 from tickets.models import Ticket, TicketType
-from tickets.selectors import assignable_users, queue_list_for_user
+from tickets.selectors import assignable_users, board_regions, queue_list_for_user
 
 _NUMBER = re.compile(r"^T\d{8}-\d{1,6}$", re.IGNORECASE)
 
@@ -42,7 +43,12 @@ def _assignees(request):
 
 
 def _regions(request):
-    return Region.objects.order_by("path")
+    """The regions whose tickets the user can see, as the board offers them (a region-scoped agent picking another
+    region got an empty list)."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return Region.objects.order_by("path")
+    return board_regions(user=user)
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -61,9 +67,8 @@ class TicketFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(label=_("Customer level"), choices=Customer.Level.choices,
                                         field_name="customer__level")
     sla = django_filters.ChoiceFilter(label=_("SLA"), choices=sla_state_choices, method="filter_sla_state")
-    region = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Region"), queryset=_regions,
-                                              method="filter_region",
-                                              widget=forms.Select(attrs={"class": "form-select"}))
+    region = OfferedRegionFilter(empty_label=_("All"), label=_("Region"), queryset=_regions, method="filter_region",
+                                 widget=forms.Select(attrs={"class": "form-select"}))
 
     class Meta:
         model = Ticket

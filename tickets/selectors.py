@@ -29,6 +29,7 @@ from scrm.models import AgentProfile, ChannelIdentity, Region, Role, Tag, Team, 
 from scrm.platform.access import user_custom_roles, user_has_role, user_roles
 from scrm.platform.tenancy import current_organization_id
 from scrm.selectors import ALL_ROWS, combine_scopes, custom_scope_q, queue_region_q, regions_in_reach
+from tickets.errors import MSG_ASSIGNED_NOT_ONLINE, MSG_ASSIGNED_OVER_CAPACITY
 from tickets.hooks import sla_state_annotate
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -355,6 +356,22 @@ def agent_workload(*, user):
     return profile.status, profile.held or 0, profile.max_open_tickets
 
 
+def assignee_workload_warnings(*, assignee):
+    """What whoever just gave `assignee` a ticket is told about their workload: not online, over their cap (the
+    supervisor's call stands; they are told, to look twice). [] for an agent online with room, or a user with no
+    agent profile. The workspace shows them as warnings, the API answers them as `warnings`."""
+    workload = agent_workload(user=assignee)
+    if workload is None:
+        return []
+    status, held, cap = workload
+    warnings = []
+    if status != AgentProfile.Status.ONLINE:
+        warnings.append(MSG_ASSIGNED_NOT_ONLINE % {"user": assignee, "status": AgentProfile.Status(status).label})
+    if held > cap:
+        warnings.append(MSG_ASSIGNED_OVER_CAPACITY % {"user": assignee, "held": held, "cap": cap})
+    return warnings
+
+
 # The board's counts are shared for a few seconds by everyone looking at the same queues: counting 200,000 open
 # tickets takes 60-250 ms even from the index alone, and a team's supervisors all refresh the same board.
 BOARD_COUNTS_CACHE_SECONDS = 10
@@ -426,9 +443,9 @@ def board_counts(*, user, region=None):
 
 
 def board_regions(*, user):
-    """The regions the board's filter offers, in path order: those its figures can count for the user (the
-    regions `queue_region_q` keeps a supervisor or agent to, and the subtrees below them). Every region for those
-    who see every ticket, and for a custom role's scope, which is not a set of regions."""
+    """The regions the board's filter (and the ticket lists') offers, in path order: those its figures can count
+    for the user (the regions `queue_region_q` keeps a supervisor or agent to, and the subtrees below them). Every
+    region for those who see every ticket, and for a custom role's scope, which is not a set of regions."""
     if user_sees_all_tickets(user) or _scoped_by_custom_roles(user):
         return Region.objects.order_by("path")
     return regions_in_reach(user=user)
@@ -541,7 +558,7 @@ def board_live(*, user, now=None, region=None):
     most urgent first.
 
     `region` (the board's filter) narrows the ticket figures to its subtree, as it narrows the counts below them; an
-    agent's load stays their whole load, since their capacity is counted against all of it."""
+    agent's load stays their whole load (their load counter), since their capacity is counted against all of it."""
     now = now or timezone.now()
     queues = list(queue_list_for_user(user=user))
     sees_all = user_sees_all_tickets(user)
@@ -557,17 +574,18 @@ def board_live(*, user, now=None, region=None):
     if region is not None:
         in_scope &= Q(region__path__startswith=region.path)
 
-    profiles = AgentProfile.objects.select_related("user", "team").order_by("user__username")
+    # An agent's load is their load counter (AgentLoad), the figure the router and take next hold against the cap,
+    # so "has room" and the one-click assign's suggestion agree with who the router still gives tickets to.
+    held = AgentLoad.objects.filter(user_id=OuterRef("user_id")).values("open_tickets")[:1]
+    profiles = (AgentProfile.objects.select_related("user", "team").annotate(held=Subquery(held))
+                .order_by("user__username"))
     if not sees_all:
         profiles = profiles.filter(board_agents_q(user=user, queue_ids=queue_ids))
-    agents = {profile.user_id: BoardAgent(profile=profile) for profile in profiles}
+    agents = {profile.user_id: BoardAgent(profile=profile, load=profile.held or 0) for profile in profiles}
     if agents:
-        loads = (Ticket.objects.filter(assignee_id__in=list(agents), status__in=ACTIVE_STATUSES)
-                 .values("assignee_id")
-                 .annotate(load=Count("pk"), oldest=Min("created_at", filter=Q(status__in=POOL_STATUSES)))
-                 .order_by())
-        for row in loads:
-            agents[row["assignee_id"]].load = row["load"]
+        waiting_on = (Ticket.objects.filter(assignee_id__in=list(agents), status__in=POOL_STATUSES)
+                      .values("assignee_id").annotate(oldest=Min("created_at")).order_by())
+        for row in waiting_on:
             agents[row["assignee_id"]].oldest_waiting_at = row["oldest"]
         by_profile = {agent.profile.pk: agent for agent in agents.values()}
         for agent_id, queue_id in QueueMembership.objects.filter(agent_id__in=list(by_profile)).values_list(
@@ -619,8 +637,10 @@ def board_live(*, user, now=None, region=None):
 
 def board_suggested_assignee(*, ticket, agents):
     """Who the one-click assign offers for a ticket: the online member of its queue with room and the least load,
-    else any online agent with room (None when nobody is free)."""
-    free = sorted((a for a in agents if a.profile.status == AgentProfile.Status.ONLINE and a.has_room),
+    else any online agent with room (None when nobody is free). Never the agent who holds it already: the ticket
+    is at risk in their hands, and "assigning" it to them changed nothing."""
+    free = sorted((a for a in agents if a.profile.status == AgentProfile.Status.ONLINE and a.has_room
+                   and a.user.pk != ticket.assignee_id),
                   key=lambda a: (a.load, a.user.username))
     members = [a for a in free if ticket.queue_id in a.queue_ids]
     chosen = (members or free or [None])[0]

@@ -67,6 +67,21 @@ class TicketSerializer(serializers.ModelSerializer):
         return submission_data(current[0].submission, masked=self._masked()) if current else {}
 
 
+class TicketAssignedSerializer(TicketSerializer):
+    """The ticket as assigned, with what the workspace warns the supervisor about the assignee's workload."""
+
+    warnings = serializers.SerializerMethodField(method_name="workload_warnings", help_text=_(
+        "What the ticket page warns about the assignee after an assignment (not online, over their limit of open "
+        "tickets), in the language of the request; empty when there is nothing to say. The assignment stands."))
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+    def workload_warnings(self, obj) -> list[str]:
+        return [str(warning) for warning in self.context.get("warnings", ())]
+
+
 def _scoped(model):
     # The manager, not a queryset: DRF calls .all() on it per request, inside the request's organization scope (a
     # queryset built here would keep the scope open at import time, if any).

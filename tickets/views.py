@@ -31,8 +31,6 @@ from scrm.platform.timeline import customer_timeline
 from tickets import selectors, services
 from tickets.errors import (
     MSG_ASSIGNED,
-    MSG_ASSIGNED_NOT_ONLINE,
-    MSG_ASSIGNED_OVER_CAPACITY,
     MSG_BULK_DONE,
     MSG_BULK_NOT_VISIBLE,
     MSG_BULK_REFUSED,
@@ -67,7 +65,7 @@ from tickets.forms import (
     StatusForm,
     TransferForm,
 )
-from tickets.models import ACTIVE_STATUSES, CannedResponse, Queue, Ticket, TicketEvent
+from tickets.models import ACTIVE_STATUSES, CannedResponse, Comment, Queue, Ticket, TicketEvent
 from tickets.outbound import deliveries_for, reply_senders_for, templates_for
 from tickets.permissions import (
     may_assign,
@@ -86,6 +84,9 @@ from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_TAKE_NEXT, TicketTable
 PER_PAGE = 25
 MSG_TRANSFERRED_AWAY = gettext_lazy("Ticket %(number)s transferred to queue “%(queue)s”: that queue is not one of "
                                     "yours, so it has left your list.")
+MSG_REPLY_FILES_AGAIN = gettext_lazy("Your text is kept below; choose the files again to send them.")
+# A refused reply's text (and whether it was a note), kept in the session for the ticket page's next showing.
+_REPLY_DRAFT_KEY = "tickets:reply-draft:%s"
 # How often an open ticket's conversation looks for changes (seconds); the board: TICKETS_BOARD_POLL_SECONDS.
 CONVERSATION_POLL_SECONDS = 5
 
@@ -414,7 +415,8 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
         if work:
             window = selectors.reply_window(ticket=ticket)
             context.update(
-                reply_form=ReplyForm(), canned=selectors.canned_responses_for(ticket=ticket),
+                reply_form=ReplyForm(), reply_draft=self.request.session.pop(_REPLY_DRAFT_KEY % ticket.pk, None),
+                canned=selectors.canned_responses_for(ticket=ticket),
                 reply_window=window, reply_refusal=services.reply_window_refusal(ticket, window=window),
                 sms_offer=bool(window and window.closed and sms_available(ticket)), sms_limit=SMS_TEXT_LIMIT,
                 # An internal ticket has nobody to send a template message to.
@@ -465,13 +467,18 @@ class _TicketAction(ModuleRequiredMixin, View):
         form = self.get_form(request, ticket)
         if not form.is_valid():
             _form_errors(request, form)
+            self.refused(request, ticket)
             return self.respond(request, ticket)
         try:
             result = self.act(request, ticket, form.cleaned_data)
         except TicketError as exc:
             messages.error(request, str(exc))
+            self.refused(request, ticket)
             return self.respond(request, ticket)
         return result or self.respond(request, ticket)
+
+    def refused(self, request, ticket):
+        """What to keep of a refused request for the page it goes back to (nothing by default)."""
 
     def respond(self, request, ticket):
         return redirect(_back(request, reverse("tickets:ticket-detail", args=[ticket.pk])))
@@ -483,6 +490,15 @@ class TicketReplyView(_TicketAction):
     def check(self, request):
         if not may_reply(request.user):
             raise PermissionDenied(MSG_NOT_ALLOWED)
+
+    def refused(self, request, ticket):
+        # A reply refused (a file of a type not allowed, the reply window closed while it was typed) sent the agent
+        # back to an empty box: what they wrote is shown again. Files cannot be kept; they are told to add them.
+        body = request.POST.get("body", "")[:Comment.BODY_MAX_LENGTH]
+        if body.strip():
+            request.session[_REPLY_DRAFT_KEY % ticket.pk] = {"body": body, "public": request.POST.get("public") != "0"}
+            if request.FILES:
+                messages.info(request, MSG_REPLY_FILES_AGAIN)
 
     def act(self, request, ticket, data):
         services.ticket_reply(ticket=ticket, author=request.user, body=data["body"], public=data["public"],
@@ -579,15 +595,8 @@ class TicketAssignView(_TicketAction):
 
 def _warn_workload(request, assignee):
     """A supervisor may give a ticket to an agent who is away or full (their decision), but is told so."""
-    workload = selectors.agent_workload(user=assignee)
-    if workload is None:
-        return
-    status, held, cap = workload
-    if status != AgentProfile.Status.ONLINE:
-        messages.warning(request, MSG_ASSIGNED_NOT_ONLINE % {
-            "user": assignee, "status": AgentProfile.Status(status).label})
-    if held > cap:
-        messages.warning(request, MSG_ASSIGNED_OVER_CAPACITY % {"user": assignee, "held": held, "cap": cap})
+    for warning in selectors.assignee_workload_warnings(assignee=assignee):
+        messages.warning(request, warning)
 
 
 class TicketTransferView(_TicketAction):

@@ -7,7 +7,9 @@ from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from scrm.customers.phones import InvalidMobile, normalize_mobile
+from scrm.filters import OfferedRegionFilter
 from scrm.models import Channel, ChannelIdentity, Customer, CustomerTag, Region, Tag, User
+from scrm.selectors import customer_filter_regions
 
 
 def _tags(request):
@@ -15,7 +17,12 @@ def _tags(request):
 
 
 def _regions(request):
-    return Region.objects.all()
+    """The regions in the user's reach (a region-scoped agent sees no customer of another; picking one showed an
+    empty list); every region when the filter reads a saved query with no user."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return Region.objects.order_by("path")
+    return customer_filter_regions(user=user)
 
 
 def _owners(request):
@@ -29,9 +36,8 @@ class CustomerFilter(django_filters.FilterSet):
     tag = django_filters.ModelMultipleChoiceFilter(label=_("Tags"), queryset=_tags, field_name="tags",
                                                    conjoined=False, distinct=False, method="filter_tags")
     level = django_filters.MultipleChoiceFilter(label=_("Level"), choices=Customer.Level.choices)
-    region = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Region"), queryset=_regions,
-                                              method="filter_region",
-                                              widget=forms.Select(attrs={"class": "form-select"}))
+    region = OfferedRegionFilter(empty_label=_("All"), label=_("Region"), queryset=_regions, method="filter_region",
+                                 widget=forms.Select(attrs={"class": "form-select"}))
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, method="filter_channel")
     owner = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Owner"), queryset=_owners)
     created = django_filters.DateFromToRangeFilter(label=_("Created"), field_name="created_at__date")

@@ -455,6 +455,38 @@ def test_an_agent_sees_only_the_customers_of_the_regions_they_serve(scoped, make
     assert client.get(f"/customers/{mine.pk}/").status_code == 200
 
 
+def _region_options(body):
+    select = body.split('id="id_region"')[1].split("</select>")[0]
+    return [option.split(">")[1].split("<")[0] for option in select.split("<option")[1:]]
+
+
+def test_the_region_filter_offers_an_agent_only_the_regions_in_their_reach(scoped, make_user):
+    """An agent serving 华东 was offered every region of the company in the customer list's filter, and picking
+    华南 showed an empty list. They are offered 华东 and the regions below it; a region out of reach typed into the
+    address is no filter (as on the board), not an error; ops and viewers keep every region."""
+    from scrm.services import agent_profile_upsert
+
+    east = region_create(organization=scoped, name="华东", code="EAST", level=Region.Level.AREA)
+    js = region_create(organization=scoped, name="江苏", code="JS", level=Region.Level.PROVINCE, parent=east)
+    south = region_create(organization=scoped, name="华南", code="SOUTH", level=Region.Level.AREA)
+    customer_create(organization=scoped, display_name="江苏客户", region=js)
+    agent = make_user(scoped, Role.AGENT)
+    agent_profile_upsert(user=agent, regions=[east])
+    client = _client(agent)
+
+    assert _region_options(client.get("/customers/").content.decode()) == ["全部", "华东", "江苏"]
+    response = client.get(f"/customers/?region={south.pk}")
+    body = response.content.decode()
+    assert response.status_code == 200 and "江苏客户" in body
+    assert " selected>" not in body.split('id="id_region"')[1].split("</select>")[0]
+    assert "有效" not in body.split('id="id_region"')[1].split("</form>")[0]  # no "select a valid choice"
+    assert "江苏客户" in client.get(f"/customers/?region={east.pk}").content.decode()
+
+    for role in (Role.OPS_ADMIN, Role.VIEWER):
+        body = _client(make_user(scoped, role)).get("/customers/").content.decode()
+        assert _region_options(body) == ["全部", "华东", "江苏", "华南"], role
+
+
 def test_a_viewer_gets_no_row_checkboxes_on_the_customer_list(scoped, make_user, supervisor):
     """A viewer saw a checkbox on every customer row (and a select-all) that served no action they may take."""
     Customer.objects.create(organization=scoped, display_name="王小明")

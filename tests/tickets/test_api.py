@@ -4,16 +4,23 @@ scoped to the caller's organization, role and regions; a broken rule answers 400
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from notifications.models import Notification
-from scrm.models import DataScope, Role, Tag, TagGroup
+from scrm.models import AgentProfile, DataScope, Role, Tag, TagGroup
 from scrm.platform.tenancy import tenant_scope
 from scrm.services.roles import role_assign, role_save
 from tests.scrm.factories import RegionFactory, TeamFactory, UserFactory
 from tests.tenancy import api_token, assert_isolated, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
-from tickets.errors import MSG_ILLEGAL_STATUS, MSG_REPLY_CLOSED, MSG_TRANSFER_REASON
+from tickets.errors import (
+    MSG_ASSIGNED_NOT_ONLINE,
+    MSG_ASSIGNED_OVER_CAPACITY,
+    MSG_ILLEGAL_STATUS,
+    MSG_REPLY_CLOSED,
+    MSG_TRANSFER_REASON,
+)
 from tickets.models import Attachment, Comment, Ticket, TicketEvent, TicketTag
 from tickets.services import ticket_assign
 
@@ -319,6 +326,38 @@ def test_the_schema_describes_the_tickets_api(ops_admin):
     schema = client.get("/api/schema/?format=json").json()
     assert "/api/v1/tickets/{id}/transfer/" in schema["paths"]
     assert "/api/v1/tickets/{id}/events/" in schema["paths"]
+    # The assignment's answer documents its workload warnings.
+    answer = schema["paths"]["/api/v1/tickets/{id}/assign/"]["post"]["responses"]["200"]["content"]
+    name = answer["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    warnings = schema["components"]["schemas"][name]["properties"]["warnings"]
+    assert warnings["type"] == "array" and warnings["items"]["type"] == "string" and warnings["description"]
+
+
+def test_assigning_through_the_api_answers_the_workload_warnings_the_page_shows(scoped, agent_user, make_user):
+    """The ticket page warned a supervisor who gave a ticket to an agent away or over their limit; the same
+    assignment through the API answered the ticket alone. The answer's `warnings` now carry the page's texts."""
+    supervisor = make_user(scoped, Role.SUPERVISOR, username="boss")
+    team = TeamFactory(organization=scoped, leader=supervisor)
+    queue = QueueFactory(organization=scoped, team=team, auto_assign=False)
+    first, second = (TicketFactory(organization=scoped, queue=queue) for _n in range(2))
+    AgentProfile.objects.filter(user=agent_user).update(max_open_tickets=1)
+    api = _client(supervisor)
+
+    response = api.post(f"{URL}{first.pk}/assign/", {"assignee": agent_user.pk}, format="json")
+    assert response.status_code == 200 and response.data["warnings"] == []  # online, 1 of 1
+
+    AgentProfile.objects.filter(user=agent_user).update(status=AgentProfile.Status.AWAY)
+    response = api.post(f"{URL}{second.pk}/assign/", {"assignee": agent_user.pk}, format="json",
+                        HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200 and response.data["assignee"]["id"] == agent_user.pk
+    with translation.override("zh-hans"):
+        expected = [str(MSG_ASSIGNED_NOT_ONLINE % {"user": agent_user, "status": AgentProfile.Status.AWAY.label}),
+                    str(MSG_ASSIGNED_OVER_CAPACITY % {"user": agent_user, "held": 2, "cap": 1})]
+    assert response.data["warnings"] == expected
+    assert Ticket.objects.filter(assignee=agent_user).count() == 2  # the supervisor's call stands
+
+    response = api.post(f"{URL}{second.pk}/assign/", {"assignee": None}, format="json")
+    assert response.status_code == 200 and response.data["assignee"] is None and response.data["warnings"] == []
 
 
 # --- A ticket type's custom fields: the 新建工单 page's rule ----------------------------------------------------------

@@ -13,8 +13,9 @@ from scrm.services.roles import role_assign, role_save
 from tests.scrm.factories import RegionFactory, TeamFactory, UserFactory
 from tests.sla.factories import office_calendar, sla_policy
 from tests.tickets.factories import AgentProfileFactory, CustomerFactory, QueueFactory, TicketFactory, make_agent
-from tickets.models import SatisfactionSurvey, Ticket
+from tickets.models import AgentLoad, SatisfactionSurvey, Ticket
 from tickets.selectors import board_live
+from tickets.services import agent_load_recount
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +80,7 @@ def floor(scoped):
     _rating(org, t6, 2, NOW - 5 * MIN)
     _rating(org, t3, 4, NOW - 13 * 60 * MIN)  # yesterday
     _rating(org, t8, 5, NOW - 1 * MIN)
+    agent_load_recount(organization=org)  # the load counters, as the services keep them
     return {"org": org, "supervisor": supervisor, "q1": q1, "q2": q2, "q3": q3, "a1": a1, "a2": a2, "a3": a3,
             "a4": a4, "t1": t1}
 
@@ -165,6 +167,7 @@ def test_one_click_assign_from_the_at_risk_list(scoped):
                     resolution_due_at=now + 30 * MIN)
     _ticket(org, queue, created=now - 10 * MIN, sla_policy=policy, sla_warn_at=now + 60 * MIN,
             resolution_due_at=now + 120 * MIN)  # on track: not listed
+    agent_load_recount(organization=org)
 
     client = _client(supervisor)
     live = client.get("/tickets/board/live/").content.decode()
@@ -179,6 +182,64 @@ def test_one_click_assign_from_the_at_risk_list(scoped):
     assert f'id="board-risk-{risky.pk}"' in row and str(free) in row.split('data-testid="board-assignee"')[1]
     risky.refresh_from_db()
     assert risky.assignee == free
+
+
+def test_the_one_click_assign_never_offers_the_agent_who_already_holds_the_at_risk_ticket(scoped):
+    """An at-risk ticket held by the least-loaded member of its queue was offered to that same agent: 指派 then
+    changed nothing and said "assigned". The offer is another agent with room; with nobody else free, nobody is
+    preselected and the supervisor must choose."""
+    org = scoped
+    policy = sla_policy(org, office_calendar(org))
+    team = TeamFactory(organization=org, name="售后组")
+    supervisor = UserFactory(organization=org, username="boss", roles=[Role.SUPERVISOR])
+    team.leader = supervisor
+    team.save(update_fields=["leader"])
+    queue = QueueFactory(organization=org, name="售后一线", code="l1", team=team, auto_assign=False)
+    holder = make_agent(org, queues=[queue], username="holder", team=team)
+    other = make_agent(org, queues=[queue], username="other", team=team, max_open_tickets=5)
+    now = timezone.now()
+    risky = _ticket(org, queue, created=now - 60 * MIN, status=Status.OPEN, assignee=holder, sla_policy=policy,
+                    sla_warn_at=now - 5 * MIN, resolution_due_at=now + 30 * MIN)
+    for _n in range(2):
+        _ticket(org, queue, created=now - 30 * MIN, status=Status.PENDING, assignee=other)
+    agent_load_recount(organization=org)  # holder 1 of 20, other 2 of 5: holder is the least loaded
+
+    def offer():
+        body = _client(supervisor).get("/tickets/board/live/").content.decode()
+        return body.split(f'id="risk-assign-{risky.pk}"')[1].split("</select>")[0]
+
+    select = offer()
+    assert f'<option value="{other.pk}" selected>' in select and f'value="{holder.pk}" selected' not in select
+
+    AgentLoad.objects.filter(user=other).update(open_tickets=5)  # the only other member is full
+    select = offer()
+    assert select.split("<option")[1].startswith(' value="" selected>')
+    assert " selected>" not in "".join(select.split("<option")[2:])
+
+
+def test_the_board_reads_the_load_the_router_reads(floor):
+    """The board counted an agent's open tickets while the router and take next read their load counter
+    (AgentLoad): when the two differed, the board said "has room" and offered for one-click assign an agent the
+    router already treated as full. It reads the counter now."""
+    a1, org = floor["a1"], floor["org"]
+    fresh = make_agent(org, queues=[floor["q1"]], username="a0-sun", team=floor["q1"].team, status=ONLINE,
+                       max_open_tickets=5)
+    for _n in range(3):
+        _ticket(org, floor["q3"], created=NOW - 300 * MIN, status=Status.PENDING, assignee=fresh)
+    AgentLoad.objects.filter(user=a1).update(open_tickets=5)  # at their cap of 5 for the router, 2 tickets held
+    AgentLoad.objects.create(organization=org, user=fresh, open_tickets=4)  # 4 of 5 for the router, 3 held
+
+    live = board_live(user=floor["supervisor"], now=NOW)
+    loads = {a.user.username: (a.load, a.has_room) for a in live.agents}
+    assert loads["a1-li"] == (5, False) and loads["a0-sun"] == (4, True)
+
+    body = _client(floor["supervisor"]).get("/tickets/board/live/").content.decode()
+    agents = body.split('data-testid="board-agents"')[1].split("</table>")[0]
+    assert ">5</a> / 5" in agents and "board-load-full" in agents.split('data-agent="a1-li"')[1].split("</tr>")[0]
+    risk = body.split('data-testid="board-at-risk"')[1].split("</ul>")[0].split(f'id="board-risk-{floor["t1"].pk}"')[1]
+    # a1 (2 tickets held against 3) is full for the router: the member with room is offered instead.
+    assert f'<option value="{fresh.pk}" selected>' in risk
+    assert f'<option value="{a1.pk}" selected>' not in risk
 
 
 @pytest.mark.parametrize("size", [1, 8])

@@ -20,6 +20,7 @@ from tickets.errors import (
     MSG_ASSIGNED_NOT_ONLINE,
     MSG_ASSIGNED_OVER_CAPACITY,
     MSG_AT_CAPACITY,
+    MSG_ATTACHMENT_TYPE,
     MSG_BULK_DONE,
     MSG_BULK_REFUSED,
     MSG_ILLEGAL_STATUS,
@@ -33,7 +34,7 @@ from tickets.errors import (
 from tickets.models import AgentLoad, Comment, Queue, RoutingRule, Ticket, TicketEvent, TicketTag
 from tickets.services import ticket_add_message, ticket_assign, ticket_take_next
 from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_TAKE_NEXT
-from tickets.views import MSG_TRANSFERRED_AWAY
+from tickets.views import MSG_REPLY_FILES_AGAIN, MSG_TRANSFERRED_AWAY
 
 pytestmark = pytest.mark.django_db
 
@@ -319,6 +320,33 @@ def test_an_empty_reply_is_refused_and_writes_nothing(desk):
     ticket = desk["pool"][0]
     _client(desk["agent"]).post(f"/tickets/{ticket.pk}/reply/", {"body": "   ", "public": "1"})
     assert not Comment.objects.exists()
+
+
+def test_a_refused_reply_gives_the_agent_their_text_back(desk):
+    """An agent wrote a long answer, attached a file of a type not allowed and pressed 发送: the refusal came back
+    above an empty box, the answer lost. The box now holds their text (and their choice of internal note) once,
+    with a word to attach the files again; nothing is written."""
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    text = "您好，关于您的退款：\n1. 已提交财务审核；\n2. 预计三个工作日内到账。"
+    exe = SimpleUploadedFile("setup.jpg", b"MZ\x90\x00" + b"\x00" * 100, content_type="image/jpeg")
+    response = client.post(f"/tickets/{ticket.pk}/reply/", {"body": text, "public": "0", "attachments": [exe]},
+                           follow=True)
+    assert _messages(response) == [_zh(MSG_ATTACHMENT_TYPE % {"name": "setup.jpg"}), _zh(MSG_REPLY_FILES_AGAIN)]
+    page = response.content.decode()
+    box = page.split('data-testid="reply-body">')[1].split("</textarea>")[0]
+    assert box == text
+    assert 'id="reply-internal" value="0" checked' in page and 'id="reply-public" value="1">' in page
+    assert not Comment.objects.exists()
+
+    again = client.get(f"/tickets/{ticket.pk}/").content.decode()  # given back once
+    assert 'data-testid="reply-body"></textarea>' in again and 'id="reply-public" value="1" checked' in again
+
+    # A reply that went is not given back; an empty one has nothing to give.
+    client.post(f"/tickets/{ticket.pk}/reply/", {"body": "   ", "public": "1"})
+    assert 'data-testid="reply-body"></textarea>' in client.get(f"/tickets/{ticket.pk}/").content.decode()
+    client.post(f"/tickets/{ticket.pk}/reply/", {"body": "好的", "public": "1"})
+    assert 'data-testid="reply-body"></textarea>' in client.get(f"/tickets/{ticket.pk}/").content.decode()
 
 
 def test_only_legal_status_moves_are_offered_and_an_illegal_one_is_refused(desk):
@@ -691,6 +719,37 @@ def test_the_region_filter_keeps_the_region_and_everything_below_it(organization
     client = _client(ops_admin)
     body = client.get(f"/tickets/queues/?region={east.pk}").content.decode()
     assert "江苏的工单" in body and "华西的工单" not in body
+
+
+def _region_options(body):
+    select = body.split('id="id_region"')[1].split("</select>")[0]
+    return [option.split(">")[1].split("<")[0] for option in select.split("<option")[1:]]
+
+
+def test_the_ticket_lists_region_filter_offers_only_the_regions_in_the_agents_reach(desk, make_user):
+    """An agent serving 华东 was offered every region of the company in the ticket list's filter, and picking 华西
+    showed an empty list. They are offered 华东 and the regions below it, as the board offers a supervisor; a
+    region out of reach typed into the address is no filter (as on the board), not an error; ops keep every
+    region."""
+    org = desk["org"]
+    with tenant_scope(org):
+        east = region_create(organization=org, name="华东", code="EAST", level=Region.Level.AREA)
+        js = region_create(organization=org, name="江苏", code="JS", level=Region.Level.PROVINCE, parent=east)
+        west = region_create(organization=org, name="华西", code="WEST", level=Region.Level.AREA)
+    desk["agent"].agent_profile.regions.set([east])
+    TicketFactory(organization=org, queue=desk["queue"], region=js, subject="江苏的工单")
+    client = _client(desk["agent"])
+
+    body = client.get("/tickets/queues/").content.decode()
+    assert _region_options(body) == ["全部", "华东", "江苏"]
+    response = client.get(f"/tickets/queues/?region={west.pk}")
+    body = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="filter-errors"' not in body
+    assert "江苏的工单" in body and " selected>" not in body.split('id="id_region"')[1].split("</select>")[0]
+    assert "江苏的工单" in client.get(f"/tickets/queues/?region={east.pk}").content.decode()
+
+    ops = _client(make_user(org, Role.OPS_ADMIN)).get("/tickets/queues/").content.decode()
+    assert _region_options(ops) == ["全部", "华东", "江苏", "华西"]
 
 
 def test_the_customers_history_links_only_the_tickets_the_agent_may_open(desk):
