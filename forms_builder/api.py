@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from forms_builder.errors import MSG_NOT_ALLOWED, FormError
 from forms_builder.filters import answer_filterset
 from forms_builder.models import Form, FormSubmission
-from forms_builder.permissions import masks_mobiles
+from forms_builder.permissions import masks_mobiles, may_read_forms_module
 from forms_builder.selectors import answer_fields, form_submissions, region_choices_for, submission_data
 from forms_builder.services import form_submit
 from scrm.api import TenantReadOnlyViewSet
@@ -61,6 +61,13 @@ class FormViewSet(TenantReadOnlyViewSet):
 
     def scoped_queryset(self):
         return Form.objects.select_related("current_version").order_by("name", "pk")
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        # Reading is the pages' rule (forms.permissions); sending a submission is checked by its own right below.
+        reading = request.method in ("GET", "HEAD", "OPTIONS")
+        if reading and request.user.is_authenticated and not may_read_forms_module(request.user):
+            raise PermissionDenied(MSG_NOT_ALLOWED)
 
     @extend_schema(request=SubmissionCreateSerializer, responses={200: SubmissionPageSerializer,
                                                                   201: SubmissionSerializer})

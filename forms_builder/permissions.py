@@ -1,11 +1,18 @@
 """Who may do what with forms: one rule per action, read by the pages (and the tickets app's panels)."""
 
 from scrm.models import MaskedField
-from scrm.platform.access import user_masks
+from scrm.platform.access import user_can_use_module, user_masks
 
 
 def may_view_forms(user):
     return user.has_perm("forms_builder.view_form")
+
+
+def may_read_forms_module(user):
+    """The forms module's lists (forms, every submission of a form, exports), on the pages and through the API:
+    its readers (ops admins, supervisors, a custom role opening the module) holding the right. An agent or a viewer
+    reads a submission only beside its customer or ticket (the customer timeline, the ticket's panel)."""
+    return user_can_use_module(user, "forms") and may_view_forms(user)
 
 
 def may_edit_forms(user):

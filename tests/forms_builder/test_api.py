@@ -79,3 +79,22 @@ def test_a_ticket_type_fields_form_takes_no_submission_through_the_api_nor_the_p
     assert Client().post(public, GOOD).status_code == 404
     with tenant_scope(organization):
         assert not FormSubmission.objects.exists() and not Ticket.objects.exists()
+
+
+def test_the_api_reads_forms_and_their_submissions_under_the_pages_rule(organization, make_user):
+    """The forms pages (list, submissions, exports) are the forms module's: ops and supervisors. The API read them
+    under the model permissions alone, so an agent or a viewer (who hold "view submissions" for the customer
+    timeline) could list every answer of every form through /api/v1/forms/. The same rule now answers both; an
+    agent still sends a submission for a customer (staff intake)."""
+    with tenant_scope(organization):
+        published_form(organization)
+    for role in (Role.AGENT, Role.VIEWER):
+        client = _api(make_user(organization, role))
+        assert client.get("/api/v1/forms/").status_code == 403, role
+        assert client.get("/api/v1/forms/repair/").status_code == 403, role
+        assert client.get("/api/v1/forms/repair/submissions/").status_code == 403, role
+    agent = _api(make_user(organization, Role.AGENT, username="agent-sends"))
+    assert agent.post("/api/v1/forms/repair/submissions/", {"data": GOOD}, format="json").status_code == 201
+    supervisor = _api(make_user(organization, Role.SUPERVISOR))
+    assert supervisor.get("/api/v1/forms/").status_code == 200
+    assert supervisor.get("/api/v1/forms/repair/submissions/").json()["count"] == 1
