@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from forms_builder.logic import field_required, field_visible, is_empty
 from forms_builder.schema import MAX_FILE_SIZE_MB, MOBILE_BINDING, NO_VALUE_TYPES, FieldType, schema_fields
 from scrm.customers.phones import InvalidMobile, normalize_mobile
+from scrm.forms import ISO_DATE
 
 MSG_REQUIRED = _("This field is required.")
 MSG_PATTERN = _("This does not have the expected format.")
@@ -139,7 +140,7 @@ def django_field(field, *, regions=()):
                                   widget=forms.NumberInput(attrs={**attrs, "inputmode": "decimal", "step": "0.01"}),
                                   **common)
     if kind == FieldType.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE), **common)
     if kind == FieldType.DATETIME:
         return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                               format="%Y-%m-%dT%H:%M"), **common)

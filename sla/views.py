@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 from openpyxl import Workbook
 
 from scrm.customers.exports import neutralise
+from scrm.forms import ISO_DATE
 from scrm.platform.access import ModuleRequiredMixin
 from scrm.text import xlsx_text
 from sla.report import (
@@ -33,8 +34,10 @@ MSG_RANGE_BOUNDS = _("Choose dates between %(earliest)s and %(latest)s.")
 
 
 class SLAReportForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(
+        attrs={"type": "date", "class": "form-control"}, format=ISO_DATE))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(
+        attrs={"type": "date", "class": "form-control"}, format=ISO_DATE))
     group_by = forms.ChoiceField(label=_("Group by"), choices=[(key, label) for key, (_f, label) in GROUPS.items()],
                                  widget=forms.Select(attrs={"class": "form-select"}))
 

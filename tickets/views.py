@@ -87,6 +87,9 @@ MSG_TRANSFERRED_AWAY = gettext_lazy("Ticket %(number)s transferred to queue “%
 MSG_REPLY_FILES_AGAIN = gettext_lazy("Your text is kept below; choose the files again to send them.")
 # A refused reply's text (and whether it was a note), kept in the session for the ticket page's next showing.
 _REPLY_DRAFT_KEY = "tickets:reply-draft:%s"
+# The tag of what a reply that went through says (sent; recorded but not sent): the ticket page, which then opens on
+# the message just sent, shows these beside the reply box rather than at its top, out of sight.
+REPLY_MESSAGE_TAG = "reply"
 # How often an open ticket's conversation looks for changes (seconds); the board: TICKETS_BOARD_POLL_SECONDS.
 CONVERSATION_POLL_SECONDS = 5
 
@@ -416,6 +419,7 @@ class TicketDetailView(ModuleRequiredMixin, TemplateView):
             window = selectors.reply_window(ticket=ticket)
             context.update(
                 reply_form=ReplyForm(), reply_draft=self.request.session.pop(_REPLY_DRAFT_KEY % ticket.pk, None),
+                reply_message_tag=REPLY_MESSAGE_TAG,
                 canned=selectors.canned_responses_for(ticket=ticket),
                 reply_window=window, reply_refusal=services.reply_window_refusal(ticket, window=window),
                 sms_offer=bool(window and window.closed and sms_available(ticket)), sms_limit=SMS_TEXT_LIMIT,
@@ -501,14 +505,19 @@ class TicketReplyView(_TicketAction):
                 messages.info(request, MSG_REPLY_FILES_AGAIN)
 
     def act(self, request, ticket, data):
-        services.ticket_reply(ticket=ticket, author=request.user, body=data["body"], public=data["public"],
-                              attachments=data["attachments"])
+        comment = services.ticket_reply(ticket=ticket, author=request.user, body=data["body"], public=data["public"],
+                                        attachments=data["attachments"])
+        detail = reverse("tickets:ticket-detail", args=[ticket.pk])
+        target = _back(request, detail)
+        tag = REPLY_MESSAGE_TAG if target == detail else ""
         if not data["public"]:
-            messages.success(request, MSG_NOTE_ADDED)
+            messages.success(request, MSG_NOTE_ADDED, extra_tags=tag)
         elif reply_senders_for(ticket.channel):
-            messages.success(request, MSG_REPLIED)
+            messages.success(request, MSG_REPLIED, extra_tags=tag)
         else:
-            messages.warning(request, MSG_REPLY_NOT_SENT % {"channel": ticket.get_channel_display()})
+            messages.warning(request, MSG_REPLY_NOT_SENT % {"channel": ticket.get_channel_display()}, extra_tags=tag)
+        # Back on the message just sent, not at the top of the page (the agent scrolled down to see it).
+        return redirect(f"{detail}#comment-{comment.pk}" if target == detail else target)
 
 
 class TicketReplyRetryView(_TicketAction):

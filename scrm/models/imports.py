@@ -14,6 +14,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scrm.platform.outbox import OutboxModel, States, due_index
 from scrm.platform.tenancy import TenantModel
@@ -150,7 +151,8 @@ class CustomerImportChange(TenantModel):
     """
 
     class Action(models.TextChoices):
-        CREATED = "created", _("Created")
+        # An action: "Created" alone is the column title of creation times (创建时间).
+        CREATED = "created", pgettext_lazy("customer import", "Created")
         UPDATED = "updated", _("Updated")
 
     batch = models.ForeignKey(CustomerImport, on_delete=models.CASCADE, related_name="changes",

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scrm.platform.tenancy import TenantModel
 
@@ -93,7 +94,8 @@ class CustomRoleChange(TenantModel):
     Append-only; `detail` holds the role as saved (or the user concerned)."""
 
     class Action(models.TextChoices):
-        CREATED = "created", _("Created")
+        # An action: "Created" alone is the column title of creation times (创建时间).
+        CREATED = "created", pgettext_lazy("configuration change", "Created")
         CHANGED = "changed", _("Changed")
         ASSIGNED = "assigned", _("Assigned")
         UNASSIGNED = "unassigned", _("Unassigned")

@@ -5,13 +5,15 @@ by the services through `scrm.platform.audit.settings_change_record`, never by a
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scrm.platform.tenancy import TenantModel
 
 
 class SettingsChange(TenantModel):
     class Action(models.TextChoices):
-        CREATED = "created", _("Created")
+        # An action: "Created" alone is the column title of creation times (创建时间).
+        CREATED = "created", pgettext_lazy("configuration change", "Created")
         CHANGED = "changed", _("Changed")
         DELETED = "deleted", _("Deleted")
         IMPORTED = "imported", _("Imported")

@@ -153,3 +153,14 @@ def test_a_due_time_passing_while_waiting_on_the_customer_is_not_counted_missed(
     now = datetime(2026, 11, 23, 16, 0, tzinfo=SH)
     _rows, total = sla_compliance(user=boss, start=now.date(), end=now.date(), now=now)
     assert (total.tickets, total.fr_measured, total.fr_hit) == (2, 1, 0)  # only the running one has missed
+
+
+def test_the_default_range_is_written_as_the_date_inputs_want_it(client):
+    """A browser's date input accepts only 2026-11-01; the report's own range must never be written the Chinese
+    way (2026/11/01), or its From and To open empty."""
+    a, _b = tenant_pair()
+    client.force_login(a.users[Role.SUPERVISOR])
+    with time_machine.travel(datetime(2026, 11, 30, 12, 0, tzinfo=SH), tick=False):
+        body = client.get("/sla/report/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'name="start" value="2026-11-01"' in body and 'name="end" value="2026-11-30"' in body
+    assert "2026/11" not in body

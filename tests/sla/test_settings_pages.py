@@ -353,3 +353,18 @@ def test_a_calendar_list_with_no_calendar_says_so_and_what_to_do(pair, ops):
         BusinessCalendar.objects.all().delete()
     page = ops.get("/sla/calendars/").content.decode()
     assert 'data-testid="calendar-empty"' in page and 'data-testid="calendar-row"' not in page
+
+
+def test_a_days_date_opens_filled_in_on_a_chinese_page(pair, ops):
+    """Editing a day opened its date input empty: the Chinese date format (2027/10/01) is one a browser's date
+    input refuses; it wants 2027-10-01, whatever the language."""
+    a, _b = pair
+    calendar = _calendar(a)
+    with tenant_scope(a.organization):
+        day = CalendarDay.objects.create(organization=a.organization, calendar=calendar,
+                                         date=datetime.date(2027, 10, 1), kind="holiday", name="国庆节")
+
+    with translation.override("zh-hans"):
+        body = ops.get(f"/sla/calendars/{calendar.pk}/days/{day.pk}/").content.decode()
+
+    assert 'type="date" name="date" value="2027-10-01"' in body and "2027/10/01" not in body

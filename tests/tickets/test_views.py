@@ -27,6 +27,7 @@ from tickets.errors import (
     MSG_MERGE_CONFIRM,
     MSG_MERGE_SELF,
     MSG_MERGE_TARGET_UNKNOWN,
+    MSG_NOTE_ADDED,
     MSG_NOTHING_TO_TAKE,
     MSG_TRANSFER_REASON,
     TicketError,
@@ -451,6 +452,26 @@ def test_the_conversation_poll_answers_204_until_a_message_lands(desk):
     assert response.status_code == 200
     assert "师傅什么时候到？" in response.content.decode()
     assert client.get(f"/tickets/{desk['foreign'].pk}/conversation/", {"since": stamp}).status_code == 404
+
+
+def test_a_reply_goes_back_to_its_message_and_says_so_beside_the_reply_box(desk):
+    """The page reloaded at its top after a reply: the agent scrolled down to find their message, and the line about
+    it stood at the top, out of sight once the page opens on the message."""
+    ticket = desk["pool"][0]
+    client = _client(desk["agent"])
+    response = client.post(f"/tickets/{ticket.pk}/reply/", {"body": "客户很着急", "public": "0"})
+    note = Comment.objects.get(ticket=ticket, body="客户很着急")
+    assert response.url == f"/tickets/{ticket.pk}/#comment-{note.pk}"
+
+    body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert f'id="comment-{note.pk}"' in body
+    said = _zh(MSG_NOTE_ADDED)
+    assert body.count(said) == 1
+    assert said in body.split('data-testid="reply-messages"')[1].split('data-testid="reply-form"')[0]
+    # Any other action's line stays at the top of the page.
+    client.post(f"/tickets/{ticket.pk}/priority/", {"priority": "1"})
+    body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'role="alert"' in body.split('data-testid="ticket-header"')[0]
 
 
 def test_the_conversation_poll_costs_few_queries_when_nothing_changed(desk, django_assert_max_num_queries):

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scrm.models import Channel, Customer
 from scrm.platform.tenancy import TenantManyToManyField, TenantModel
@@ -335,7 +336,8 @@ class TicketEvent(TenantModel):
     """One change of a ticket, written in the transaction of the change: the ticket's timeline and audit trail."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Created")
+        # An action: "Created" alone is the column title of creation times (创建时间).
+        CREATED = "created", pgettext_lazy("ticket event", "Created")
         ASSIGNED = "assigned", _("Assigned")
         UNASSIGNED = "unassigned", _("Unassigned")
         TRANSFERRED = "transferred", _("Transferred")

@@ -1,0 +1,103 @@
+"""The agents' lists on a laptop screen (1366×768): every column heading on one line, and the last column inside the
+window, not hidden behind a sideways scroll of the table."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from scrm.customers.services import customer_create
+from scrm.models import Customer, CustomerTag, Region, Role, Tag, TagGroup, User
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from tests.e2e.conftest import login
+from tests.scrm.factories import TEST_PASSWORD, TeamFactory, UserFactory
+from tests.sla.factories import office_calendar, sla_policy
+from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.e2e
+
+# For each heading of the table: its text, how many lines it takes, and its right edge; then the right edge of the
+# last cell of the first row, of the table's scrolling box, and the window's width.
+MEASURE = """table => {
+    const lines = el => {  // the lines its text takes (text nodes only: an element box has a top of its own)
+        const range = document.createRange(), tops = new Set();
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (!node.textContent.trim()) continue;
+            range.selectNodeContents(node);
+            for (const r of range.getClientRects()) tops.add(Math.round(r.top));
+        }
+        return tops.size;
+    };
+    const heads = Array.from(table.tHead.rows[0].cells).map(th => [th.innerText.trim(), lines(th)]);
+    const lastHead = table.tHead.rows[0].cells[table.tHead.rows[0].cells.length - 1].getBoundingClientRect();
+    const row = table.tBodies[0].rows[0];
+    const lastCell = row.cells[row.cells.length - 1].getBoundingClientRect();
+    const box = table.parentElement.getBoundingClientRect();
+    const widths = Array.from(table.tHead.rows[0].cells).map(th => Math.round(th.getBoundingClientRect().width));
+    return {widths, heads, lastHead: lastHead.right, lastCell: lastCell.right, box: box.right,
+            scroll: table.parentElement.scrollWidth - table.parentElement.clientWidth,
+            window: document.documentElement.clientWidth};
+}"""
+
+
+def _assert_fits(page, testid):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    m = page.locator(f"[data-testid={testid}]").evaluate(MEASURE)
+    assert [text for text, lines in m["heads"] if lines > 1] == []  # no heading breaks, e.g. 等 / 级
+    assert m["lastHead"] <= m["box"] + 0.5 and m["lastCell"] <= m["box"] + 0.5  # inside the table's box ...
+    assert m["box"] <= m["window"] and m["scroll"] <= 0  # ... which is inside the window, with nothing to scroll
+    return m["widths"]
+
+
+def test_the_team_queue_shows_its_created_column_at_1366(page, live_server, organization):
+    """创建时间, the last column, was cut off inside the table (behind a sideways scroll) on a supervisor's team queue
+    of tickets waiting on the customer, overdue and under long queue, agent and type names."""
+    with platform_scope():
+        supervisor = UserFactory(organization=organization, username="boss", roles=[Role.SUPERVISOR])
+        team = TeamFactory(organization=organization, name="华东售后服务组", leader=supervisor)
+        queue = QueueFactory(organization=organization, name="空调售后一线（华东）", code="l1", team=team,
+                             auto_assign=False)
+        agent = make_agent(organization, queues=[queue], username="wangxiaoming", team=team)
+        User.objects.filter(pk=agent.pk).update(display_name="王晓明（华东二组）")
+        kind = TicketTypeFactory(organization=organization, name="退换货申请（七天无理由）")
+        customer = CustomerFactory(organization=organization, display_name="安静的美男子47", level="vip")
+        policy = sla_policy(organization, office_calendar(organization))
+        now = timezone.now()
+        statuses = (Ticket.Status.PENDING, Ticket.Status.ON_HOLD, Ticket.Status.OPEN)
+        for n in range(6):
+            TicketFactory(organization=organization, customer=customer, queue=queue, team=team, assignee=agent,
+                          type=kind, status=statuses[n % 3], priority=1 + n % 4, sla_policy=policy,
+                          sla_breached=True, first_response_due_at=now - timedelta(hours=5, minutes=1),
+                          resolution_due_at=now + timedelta(days=1, hours=16),
+                          subject=f"电饭煲收到外壳有划痕，要求退货，顺便问一下发票什么时候能开出来{n}")
+    login(page, live_server, "boss", TEST_PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/tickets/queues/")
+    expect(page.locator("[data-testid=ticket-table] tbody tr")).to_have_count(6)
+    widths = _assert_fits(page, "ticket-table")
+    assert widths[2] >= 150  # the subject keeps room for its words
+
+
+def test_the_customer_list_keeps_short_headings_on_one_line_at_1366(page, live_server, organization, make_user):
+    supervisor = make_user(organization, Role.SUPERVISOR)
+    with tenant_scope(organization):
+        region = Region.objects.create(organization=organization, name="华东大区", code="EAST", path="/EAST/",
+                                       level=Region.Level.AREA)
+        group = TagGroup.objects.create(organization=organization, name="价值")
+        tags = [Tag.objects.create(organization=organization, group=group, name=name, color="primary")
+                for name in ("大客户", "投诉敏感", "复购")]
+        for n in range(5):
+            customer = customer_create(organization=organization, display_name=f"上海某某电器有限公司采购部{n}",
+                                       mobile=f"1381234567{n}")
+            Customer.objects.filter(pk=customer.pk).update(level="vip", region=region, owner=supervisor,
+                                                           last_contact_at=timezone.now())
+            for tag in tags:
+                CustomerTag.objects.create(organization=organization, customer=customer, tag=tag)
+    login(page, live_server, supervisor.username, TEST_PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/customers/")
+    expect(page.locator("[data-testid=customer-table] tbody tr")).to_have_count(5)
+    _assert_fits(page, "customer-table")
