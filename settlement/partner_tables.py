@@ -20,7 +20,7 @@ from settlement.models import (
     SettlementRule,
     SettlementStatement,
 )
-from settlement.money_text import money_display
+from settlement.money_text import money_display, rate_display
 from settlement.tables import MoneyColumn
 
 _ATTRS = {"class": "table table-sm table-hover align-middle"}
@@ -96,8 +96,15 @@ class RuleTable(tables.Table):
             return record.partner.name
         return record.region.name if record.region_id else _("Whole organization")
 
+    def render_commission_rate(self, value):
+        return rate_display(value)
+
+    def render_tax_rate(self, value):
+        return rate_display(value)
+
     def render_tiers(self, value):
-        parts = [f"{money_display(t['from'])}–{money_display(t['to']) or '∞'}: {t['rate']}" for t in value]
+        parts = [f"{money_display(t['from'])}–{money_display(t['to']) or '∞'}: {rate_display(t['rate'])}"
+                 for t in value]
         return "; ".join(parts) or "—"
 
 
@@ -162,6 +169,8 @@ DJANGO_PLACEHOLDER = re.compile(r"\w+ object \(\d+\)")
 ACTION_LABELS = {SettingsChange.Action.CREATED: pgettext_lazy("configuration change", "Created")}
 # Recorded masked under a name of its own (the account number itself is never recorded).
 RECORDED_AS = {"bank_account_masked": _("Account number")}
+# Rates recorded as the fraction stored (0.05000), read as the pages show them (5%). An exchange rate is no fraction.
+PERCENT_FIELDS = {"commission_rate", "tax_rate", "expected_fee_rate"}
 
 
 def change_lines(subject, detail):
@@ -184,6 +193,8 @@ def change_lines(subject, detail):
             label = field.verbose_name
             choices = {str(key): text for key, text in field.flatchoices} if field.choices else {}
             before, after = (choices.get(str(v), v) if v is not None else None for v in (before, after))
+        if name in PERCENT_FIELDS:
+            before, after = (rate_display(v) for v in (before, after))
         # A yes/no in words (启用: 是 → 否), not as stored (True → False).
         before, after = ((_("Yes") if v else _("No")) if isinstance(v, bool) else v for v in (before, after))
         lines.append((label, before, after))

@@ -85,7 +85,7 @@ def test_rules_rates_and_the_catalogue_are_recorded(client, organization, financ
     assert prices[1]["detail"] == {"price": {"before": "180.00", "after": "200.00"}}
     assert [c["action"] for c in changes(organization, "serviceitem")] == ["created"]
     text = page(client, ops_admin)
-    assert "空调安装" in text and "200.00" in text and "0.06000" in text
+    assert "空调安装" in text and "200.00" in text and "5% → 6%" in text and "0.06000" not in text
 
 
 def test_the_page_is_for_finance_and_ops_of_one_organization(client, organization, agent, finance, make_user):
