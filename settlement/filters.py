@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from scrm.forms import ISO_DATE
@@ -37,7 +38,8 @@ def _regions(request):
 class OrderFilter(django_filters.FilterSet):
     store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Order.Status.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"),
+                                         choices=[(value, capfirst(label)) for value, label in Order.Status.choices])
     region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region")
     placed = date_range(_("Placed"), field_name="placed_at__date")
     amount = django_filters.RangeFilter(label=_("Paid amount"), field_name="paid_amount")

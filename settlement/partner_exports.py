@@ -8,6 +8,7 @@ import csv
 import io
 
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
@@ -47,7 +48,8 @@ def line_rate(line):
     return rate_display(line.rate) if line.kind in PERCENT_LINES else line.rate
 
 def _total_labels():
-    return {name: str(SettlementStatement._meta.get_field(name).verbose_name) for name in TOTALS}
+    # The fields' names are lower case ("sales", "payable"); a total's row starts with its label.
+    return {name: str(capfirst(SettlementStatement._meta.get_field(name).verbose_name)) for name in TOTALS}
 
 
 def _save(workbook):

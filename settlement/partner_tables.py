@@ -6,6 +6,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -214,7 +215,7 @@ class ChangeTable(tables.Table):
         empty_text = _("No change recorded yet.")
 
     def render_subject(self, record):
-        return SUBJECT_LABELS.get(record.subject, record.subject)
+        return capfirst(SUBJECT_LABELS.get(record.subject, record.subject))
 
     def render_action(self, record):
         return ACTION_LABELS.get(record.action, record.get_action_display())
