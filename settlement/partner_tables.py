@@ -22,6 +22,7 @@ from settlement.models import (
     SettlementStatement,
 )
 from settlement.money_text import money_display, rate_display
+from settlement.partner_models import ALL_REGIONS
 from settlement.tables import MoneyColumn
 
 _ATTRS = {"class": "table table-sm table-hover align-middle"}
@@ -229,4 +230,9 @@ class ChangeTable(tables.Table):
         # and number instead of Django's English placeholder.
         if DJANGO_PLACEHOLDER.fullmatch(value or ""):
             return f"{SUBJECT_LABELS.get(record.subject, record.subject)} #{record.subject_id}"
+        if record.subject == "settlement.serviceprice":
+            # Recorded before the name said it: a price for all regions read "空调清洗保养 · * · 四线及以下城市".
+            parts = (value or "").split(" · ")
+            if len(parts) == 3 and parts[1] == "*":
+                return " · ".join([parts[0], str(ALL_REGIONS), parts[2]])
         return value
