@@ -84,6 +84,8 @@ def test_the_rule_form_still_takes_fractions_and_says_so(client, finance):
     page = get(client, finance, "/settlement/rules/new/", "en")
     assert "As a fraction: 0.06 for 6%." in page and "As a fraction: 0.05 for 5%." in page
     assert "50000-:0.01" in page
+    chinese = get(client, finance, "/settlement/rules/new/", "zh-hans")
+    assert "以小数表示：6% 填 0.06。" in chinese and "以小数表示：5% 填 0.05。" in chinese
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
