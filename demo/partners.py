@@ -7,6 +7,7 @@ Idempotent: nothing is added once the demo partners exist.
 """
 
 import copy
+import io
 import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from demo.statement_files import Entry, unionpay_csv
 from scrm import services as core
 from scrm.models import Channel, Region, User
 from settlement.models import (
@@ -43,8 +45,11 @@ from settlement.partner_services import (
     statement_review,
 )
 from settlement.statements.mapped import UNIONPAY_MAPPING
+from settlement.statements.services import statement_import, statement_import_run
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+CURRENCY_COLUMN = "币种"
+FEE_RATE = Decimal("0.006")
 TIERS = [{"from": "0", "to": "50000", "rate": "0"}, {"from": "50000", "to": "200000", "rate": "0.01"},
          {"from": "200000", "to": None, "rate": "0.02"}]
 # code, name, kind, region code, currency of its orders, bank account
@@ -120,13 +125,13 @@ def seed_partners(*, organization):
                           rate=Decimal("1.0850") + Decimal(rng.randint(-30, 30)) / 10000, source="演示汇率")
         day += timedelta(days=1)
     # A mapped channel reads its files through a column mapping: without one, its settings page refused every save.
+    # It settles the stores' three currencies, each line saying its own.
+    mapping = copy.deepcopy(UNIONPAY_MAPPING)
+    mapping["columns"]["currency"] = CURRENCY_COLUMN
     channel, _created = PaymentChannel.objects.get_or_create(
         organization=organization, code="demo-partner-pay",
-        defaults={"name": "星河收款（演示）", "layout": "mapped", "mapping": copy.deepcopy(UNIONPAY_MAPPING)})
-    bill, _created = StatementImport.objects.get_or_create(
-        organization=organization, channel=channel, file_sha256="d" * 64,
-        defaults={"file_name": "demo-partner-bill.csv", "status": StatementImport.Status.IMPORTED})
-    partners = {}
+        defaults={"name": "星河收款（演示）", "layout": "mapped", "mapping": mapping})
+    partners, paid = {}, []
     for code, name, kind, region_code, currency, account in PARTNERS:
         store = None
         if kind != Partner.Kind.INSTALLER:
@@ -137,13 +142,15 @@ def seed_partners(*, organization):
             stores=[store] if store else [], bank_account=account, bank_account_name=name, bank_name="招商银行",
             contact_name="张经理", contact_mobile="13800000000")
         if store is not None:
-            _orders(organization, rng, store, currency, months, today, channel, bill)
+            paid += _orders(organization, rng, store, currency, months, today)
+    _bill(organization, channel, paid)
     _services(organization, rng, regions, partners["DEMO-INSTALL"], months)
     _statements(partners, months)
 
 
-def _orders(organization, rng, store, currency, months, today, channel, bill):
-    lines, matched = [], []
+def _orders(organization, rng, store, currency, months, today):
+    """The store's orders of the months, some refunded; returns the paid ones the channel's bill reports."""
+    paid = []
     for first in months:
         for n in range(rng.randint(25, 40)):
             day = first + timedelta(days=rng.randint(0, _month_end(first).day - 1))
@@ -157,28 +164,33 @@ def _orders(organization, rng, store, currency, months, today, channel, bill):
                 external_number=f"{store.ref.upper()}-{first:%Y%m}-{n:03d}", currency=order_currency,
                 goods_amount=amount, paid_amount=amount, status=Order.Status.COMPLETED, placed_at=paid_at,
                 paid_at=paid_at, completed_at=paid_at + timedelta(days=3), details_version=1)
-            fee = (amount * Decimal("0.006")).quantize(Decimal("0.00001"))
             if rng.random() < 0.92:  # the rest are not reconciled yet
-                lines.append(StatementLine(
-                    organization=organization, statement=bill, channel=channel, line_number=0, kind="payment",
-                    order_number=order.external_number, transaction_id=f"T{order.pk}", gross_amount=amount,
-                    fee=fee, net_amount=amount - fee, currency=order_currency, occurred_at=paid_at,
-                    bill_date=paid_at.date()))
-                matched.append(order)
+                paid.append(order)
             if rng.random() < 0.08:
                 Refund.objects.create(organization=organization, store=store, order=order,
                                       order_number=order.external_number, external_number=f"R{order.pk}",
                                       currency=order_currency, amount=amount, status=Refund.Status.REFUNDED,
                                       reason="七天无理由", refunded_at=paid_at + timedelta(days=2))
-    start = StatementLine.objects.filter(statement=bill).count()
-    for offset, line in enumerate(lines, start=1):
-        line.line_number = start + offset
-    StatementLine.objects.bulk_create(lines)
-    # Each reconciled line's result, as a reconciliation run leaves it: matched to its order by the order number.
+    return paid
+
+
+def _bill(organization, channel, orders):
+    """The channel's bill of `orders`, imported as finance would: a real file through the channel's mapping (its
+    lines, size and days are the file's), then each line's result as a reconciliation run leaves it (matched to its
+    order by the order number)."""
+    entries = [Entry(order.external_number, f"T{order.pk}", order.paid_amount, order.paid_at,
+                     currency=order.currency) for order in sorted(orders, key=lambda o: (o.paid_at, o.pk))]
+    content = unionpay_csv(entries, rate=FEE_RATE, currency_column=CURRENCY_COLUMN)
+    bill = statement_import(organization=organization, channel=channel, file=io.BytesIO(content),
+                            file_name="demo-partner-bill.csv", source=StatementImport.Source.COMMAND)
+    bill = statement_import_run(import_id=bill.pk)
+    if bill.status != StatementImport.Status.IMPORTED:  # a demo showing its own file refused: fail the seed instead
+        raise RuntimeError(f"the demo partner bill was refused: {bill.errors}")
+    by_number = {order.external_number: order for order in orders}
     StatementLineMatch.objects.bulk_create(
-        StatementLineMatch(line=line, organization=organization, match_class=MatchClass.MATCHED, order=order,
-                           matched_by="order_number")
-        for line, order in zip(lines, matched, strict=True))
+        StatementLineMatch(line=line, organization=organization, match_class=MatchClass.MATCHED,
+                           order=by_number[line.order_number], matched_by="order_number")
+        for line in StatementLine.objects.filter(statement=bill))
 
 
 def _services(organization, rng, regions, installer, months):

@@ -50,6 +50,7 @@ class Entry:
     refund_number: str = ""
     refund_id: str = ""
     product: str = "商品"
+    currency: str = ""  # written only by a layout with a currency column (`unionpay_csv(..., currency_column=...)`)
 
     def fee_at(self, rate):
         if self.fee is not None:
@@ -209,14 +210,16 @@ def alipay_bill(entries, *, day, account="20881234567890120156", rate=Decimal("0
 
 # --- UnionPay (the default mapping) ---------------------------------------------------------------------------------
 
-def unionpay_csv(entries, *, rate=Decimal("0.0038"), encoding="gb18030"):
+def unionpay_csv(entries, *, rate=Decimal("0.0038"), encoding="gb18030", currency_column=None):
+    """`currency_column`: the title of a last column holding each entry's currency (a channel settling several)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(UNIONPAY_HEADER)
+    writer.writerow([*UNIONPAY_HEADER, *([currency_column] if currency_column else [])])
     for entry in entries:
         refund = entry.kind == "refund"
         fee = entry.fee if entry.fee is not None else (entry.amount * rate).quantize(FEN, rounding=ROUND_HALF_UP)
         writer.writerow([_local(entry.at), entry.transaction_id, entry.order_number, "退货" if refund else "消费",
                          _yuan(entry.amount), _yuan(fee), _yuan(entry.amount - fee),
-                         entry.refund_number if refund else "", "T0001"])
+                         entry.refund_number if refund else "", "T0001",
+                         *([entry.currency] if currency_column else [])])
     return buffer.getvalue().encode(encoding)

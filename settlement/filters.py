@@ -1,12 +1,30 @@
-"""The orders list's filters (django-filter)."""
+"""The orders list's filters (django-filter), and the date range every settlement list filters by."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from scrm.forms import ISO_DATE
 from scrm.models import Channel, Region
 from settlement.models import Order, Store
 from settlement.selectors import ledger_masks_amounts
+
+
+class DateRangeInput(django_filters.widgets.DateRangeWidget):
+    """A from/to range of two date pickers (<input type="date">) instead of two text boxes where one had to guess the
+    format. Their value is always ISO (2026-11-30), the only one a date input takes in any language; the field
+    parses it in Chinese as in English."""
+
+    def __init__(self, attrs=None):
+        boxes = [forms.DateInput(attrs={"type": "date"}, format=ISO_DATE) for _box in range(2)]
+        forms.MultiWidget.__init__(self, boxes, attrs)  # not RangeWidget's: it would put two text boxes back
+
+
+def date_range(label, **kwargs):
+    """A DateFromToRangeFilter with date pickers."""
+    return django_filters.DateFromToRangeFilter(label=label, widget=DateRangeInput(), **kwargs)
 
 
 def _stores(request):
@@ -20,9 +38,10 @@ def _regions(request):
 class OrderFilter(django_filters.FilterSet):
     store = django_filters.ModelChoiceFilter(label=_("Store"), queryset=_stores)
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Order.Status.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"),
+                                         choices=[(value, capfirst(label)) for value, label in Order.Status.choices])
     region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region")
-    placed = django_filters.DateFromToRangeFilter(label=_("Placed"), field_name="placed_at__date")
+    placed = date_range(_("Placed"), field_name="placed_at__date")
     amount = django_filters.RangeFilter(label=_("Paid amount"), field_name="paid_amount")
     customer = django_filters.CharFilter(label=_("Customer"), method="filter_customer")
     number = django_filters.CharFilter(label=_("Order number"), field_name="external_number")

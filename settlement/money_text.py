@@ -8,6 +8,10 @@ mismatch". So the trailing zeros past the fen go and the digits that carry a val
 On a page the figure is also grouped by thousands (`money_display`: 1,234,567.89), as finance writes it, in Chinese
 as in English. Only on a page: a workbook keeps numbers, a CSV export, the API and a value put back into a form input
 keep the plain text (`money_text`), which parses back.
+
+A rate (a channel's fee rate, a rule's commission and tax rates, a rebate tier's) is stored as a fraction (0.006) and
+read on a page as a percentage (`rate_display`: 0.6%), to the precision the value carries (0.0055 → 0.55%). Forms
+keep the fraction they take, and a workbook keeps the number.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -49,3 +53,16 @@ def money_display(value):
     sign = "-" if whole.startswith("-") else ""
     grouped = f"{int(whole.lstrip('-')):,}"
     return f"{sign}{grouped}.{fraction}" if fraction else f"{sign}{grouped}"
+
+
+HUNDRED = Decimal(100)
+
+
+def rate_display(value):
+    """A rate stored as a fraction as a percentage for a page: 0.006 → 0.6%, 0.05000 → 5%, 0.0055 → 0.55%; only the
+    digits that carry a value (nothing is rounded). What is not a number comes back as it was (None stays None)."""
+    rate = _amount(value)
+    if rate is None:
+        return value
+    percent = (rate * HUNDRED).normalize()
+    return f"{percent:f}%"

@@ -8,11 +8,13 @@ import csv
 import io
 
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 
 from settlement.models import SettlementStatement, StatementLineKind
+from settlement.money_text import rate_display
 from settlement.xlsx_cells import money_cell, text_cell
 
 # The rate of a line: the exchange rate of a line in another currency, the commission or tax rate of those lines.
@@ -33,8 +35,21 @@ def line_label(line):
     label = StatementLineKind(line.kind).label
     return f"{label} ({line.source_currency})" if line.source_currency else str(label)
 
+
+# Lines whose rate is a fraction of the amount (read as a percentage), not the rate a currency was converted at.
+PERCENT_LINES = (StatementLineKind.COMMISSION, StatementLineKind.TAX)
+
+
+def line_rate(line):
+    """A line's rate as the page and the PDF show it: a commission or tax rate as a percentage (0.05 → 5%), an
+    exchange rate as it is (7.1). Empty when the line has none; the workbook keeps the number."""
+    if line.rate is None:
+        return ""
+    return rate_display(line.rate) if line.kind in PERCENT_LINES else line.rate
+
 def _total_labels():
-    return {name: str(SettlementStatement._meta.get_field(name).verbose_name) for name in TOTALS}
+    # The fields' names are lower case ("sales", "payable"); a total's row starts with its label.
+    return {name: str(capfirst(SettlementStatement._meta.get_field(name).verbose_name)) for name in TOTALS}
 
 
 def _save(workbook):

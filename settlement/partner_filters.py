@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from scrm.models import Region
+from settlement.filters import date_range
 from settlement.models import CityTier, Partner, SettlementStatement
 
 
@@ -18,7 +19,7 @@ class StatementFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=SettlementStatement.Status.choices)
     partner = django_filters.ModelChoiceFilter(label=_("Partner"), queryset=_partners)
     region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=_regions, method="filter_region")
-    period = django_filters.DateFromToRangeFilter(label=_("Period starting"), field_name="period_start")
+    period = date_range(_("Period starting"), field_name="period_start")
 
     class Meta:
         model = SettlementStatement

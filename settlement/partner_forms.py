@@ -23,6 +23,8 @@ class RuleForm(forms.ModelForm):
         fields = ["name", "region", "partner", "valid_from", "currency", "conversion_date", "cycle", "tax_rate",
                   "prices_include_tax", "commission_rate", "tier_mode", "minimum_payout", "rounding"]
         widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)}
+        # The pages show rates as percentages; the form takes the fraction and says so.
+        help_texts = {"commission_rate": _("As a fraction: 0.05 for 5%.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -211,6 +211,10 @@ class ServiceItem(TenantModel):
         return self.name
 
 
+# A service price without a region applies to all of them (older audit rows wrote it "*").
+ALL_REGIONS = _("All regions")
+
+
 class ServicePrice(TenantModel):
     """An item's price in a region (and the regions below it) for one city tier: what the customer pays, what its
     materials cost and what the technician is paid."""
@@ -236,8 +240,8 @@ class ServicePrice(TenantModel):
         ]
 
     def __str__(self):
-        # The audit trail keeps this as the row's name: the item, where (or everywhere), the tier.
-        where = self.region.name if self.region_id else "*"
+        # The audit trail keeps this as the row's name: the item, where (or all regions), the tier.
+        where = self.region.name if self.region_id else ALL_REGIONS
         return f"{self.item.name} · {where} · {self.get_tier_display()}"
 
 

@@ -26,7 +26,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from settlement.errors import SettlementError
 from settlement.money_text import money_display
 from settlement.partner_errors import MSG_PDF_FONT_MISSING
-from settlement.partner_exports import LINE_RATE, TOTALS, _total_labels, line_label
+from settlement.partner_exports import LINE_RATE, TOTALS, _total_labels, line_label, line_rate
 
 LATIN = "Helvetica"
 _registered = {}
@@ -93,7 +93,7 @@ def statement_pdf(statement, *, compress=True):
     for line in statement.lines.all():
         rows.append([text(line_label(line)), text(line.count or ""),
                      text(f"{_amount(line.source_amount)} {line.source_currency}"),
-                     text("" if line.rate is None else line.rate), text(_amount(line.amount))])
+                     text(line_rate(line)), text(_amount(line.amount))])
     labels = _total_labels()
     first_total = len(rows)
     for name in TOTALS:

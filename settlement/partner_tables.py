@@ -6,6 +6,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -20,7 +21,8 @@ from settlement.models import (
     SettlementRule,
     SettlementStatement,
 )
-from settlement.money_text import money_display
+from settlement.money_text import money_display, rate_display
+from settlement.partner_models import ALL_REGIONS
 from settlement.tables import MoneyColumn
 
 _ATTRS = {"class": "table table-sm table-hover align-middle"}
@@ -96,8 +98,15 @@ class RuleTable(tables.Table):
             return record.partner.name
         return record.region.name if record.region_id else _("Whole organization")
 
+    def render_commission_rate(self, value):
+        return rate_display(value)
+
+    def render_tax_rate(self, value):
+        return rate_display(value)
+
     def render_tiers(self, value):
-        parts = [f"{money_display(t['from'])}–{money_display(t['to']) or '∞'}: {t['rate']}" for t in value]
+        parts = [f"{money_display(t['from'])}–{money_display(t['to']) or '∞'}: {rate_display(t['rate'])}"
+                 for t in value]
         return "; ".join(parts) or "—"
 
 
@@ -162,6 +171,8 @@ DJANGO_PLACEHOLDER = re.compile(r"\w+ object \(\d+\)")
 ACTION_LABELS = {SettingsChange.Action.CREATED: pgettext_lazy("configuration change", "Created")}
 # Recorded masked under a name of its own (the account number itself is never recorded).
 RECORDED_AS = {"bank_account_masked": _("Account number")}
+# Rates recorded as the fraction stored (0.05000), read as the pages show them (5%). An exchange rate is no fraction.
+PERCENT_FIELDS = {"commission_rate", "tax_rate", "expected_fee_rate"}
 
 
 def change_lines(subject, detail):
@@ -184,6 +195,8 @@ def change_lines(subject, detail):
             label = field.verbose_name
             choices = {str(key): text for key, text in field.flatchoices} if field.choices else {}
             before, after = (choices.get(str(v), v) if v is not None else None for v in (before, after))
+        if name in PERCENT_FIELDS:
+            before, after = (rate_display(v) for v in (before, after))
         # A yes/no in words (启用: 是 → 否), not as stored (True → False).
         before, after = ((_("Yes") if v else _("No")) if isinstance(v, bool) else v for v in (before, after))
         lines.append((label, before, after))
@@ -203,7 +216,7 @@ class ChangeTable(tables.Table):
         empty_text = _("No change recorded yet.")
 
     def render_subject(self, record):
-        return SUBJECT_LABELS.get(record.subject, record.subject)
+        return capfirst(SUBJECT_LABELS.get(record.subject, record.subject))
 
     def render_action(self, record):
         return ACTION_LABELS.get(record.action, record.get_action_display())
@@ -217,4 +230,9 @@ class ChangeTable(tables.Table):
         # and number instead of Django's English placeholder.
         if DJANGO_PLACEHOLDER.fullmatch(value or ""):
             return f"{SUBJECT_LABELS.get(record.subject, record.subject)} #{record.subject_id}"
+        if record.subject == "settlement.serviceprice":
+            # Recorded before the name said it: a price for all regions read "空调清洗保养 · * · 四线及以下城市".
+            parts = (value or "").split(" · ")
+            if len(parts) == 3 and parts[1] == "*":
+                return " · ".join([parts[0], str(ALL_REGIONS), parts[2]])
         return value

@@ -37,6 +37,7 @@ from settlement.partner_exports import (
     bank_payment_csv,
     export_name,
     line_label,
+    line_rate,
     period_summary_xlsx,
     statement_xlsx,
 )
@@ -181,7 +182,7 @@ class StatementDetailView(_FinanceMixin, TemplateView):
                         if later is not None else None)
         return super().get_context_data(
             statement=statement, carried_note=carried_note,
-            lines=[(line, line_label(line)) for line in statement.lines.all()],
+            lines=[(line, line_label(line), line_rate(line)) for line in statement.lines.all()],
             may_change=user.has_perm("settlement.change_settlementstatement"),
             # Who marked it reviewed reads why there is no Approve button for them (the service refuses it too).
             self_review_note=MSG_STATEMENT_SELF_APPROVAL if statement.reviewed_by_id == user.pk else None,

@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from settlement.models import Order
@@ -33,6 +34,10 @@ class OrderTable(tables.Table):
 
     def render_paid_amount(self, value):
         return AMOUNT_MASK if self.mask_amounts else money_display(value)
+
+    def render_status(self, record):
+        # The statuses are lower case to sit inside a sentence ("…, paid"); alone in a cell they start a label.
+        return capfirst(record.get_status_display())
 
     class Meta:
         model = Order

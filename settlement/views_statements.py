@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 from scrm.forms import bootstrap
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
+from settlement.filters import date_range
 from settlement.models import PaymentChannel, StatementImport
 from settlement.money_text import money_display
 from settlement.statements import selectors
@@ -75,7 +76,7 @@ class StatementFilter(django_filters.FilterSet):
     channel = django_filters.ModelChoiceFilter(
         label=_("Channel"), queryset=lambda request: PaymentChannel.objects.order_by("name", "pk"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=StatementImport.Status.choices)
-    day = django_filters.DateFromToRangeFilter(label=_("Statement day"), method="filter_day")
+    day = date_range(_("Statement day"), method="filter_day")
 
     class Meta:
         model = StatementImport

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scrm.forms import ISO_DATE
+from settlement.filters import date_range
 from settlement.models import Discrepancy, MatchClass, PaymentChannel, Store
 from settlement.reconciliation import selectors
 from settlement.reconciliation.labels import RESOLUTION_LABELS, discrepancy_subject
@@ -40,7 +41,7 @@ class DiscrepancyFilter(django_filters.FilterSet):
     # Bounded: a day count past the calendar (99999999) made the cut-off date overflow (a 500).
     age_min = django_filters.NumberFilter(label=_("Older than (days)"), method="filter_age", min_value=0,
                                           max_value=MAX_AGE_DAYS)
-    day = django_filters.DateFromToRangeFilter(label=_("Statement day"), field_name="bill_date")
+    day = date_range(_("Statement day"), field_name="bill_date")
     number = django_filters.CharFilter(label=_("Order or transaction"), method="filter_number")
 
     class Meta:

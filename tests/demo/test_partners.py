@@ -39,3 +39,33 @@ def test_the_demo_partners_and_their_statements_are_seeded_once(scoped, make_use
     hk = SettlementStatement.objects.filter(partner__code="DEMO-HK", lines__source_currency="CNY")
     assert hk.exists()  # CNY sales converted into the Hong Kong store's HKD statement
     assert SettlementStatement.objects.filter(partner__code="DEMO-INSTALL", service_income__gt=0).count() == 3
+
+
+def test_the_demo_partner_bill_is_a_real_file_imported_through_the_channels_mapping(client, demo_seeded):
+    """It showed on the statements list as imported with 0 bytes and 0 lines: a row written without its file."""
+    import hashlib
+
+    from scrm.platform.tenancy import tenant_scope
+    from settlement.models import StatementImport, StatementLine, StatementLineMatch
+
+    with tenant_scope(demo_seeded):
+        bill = StatementImport.objects.get(file_name="demo-partner-bill.csv")
+        with bill.file.open("rb") as stream:
+            content = stream.read()
+        lines = StatementLine.objects.filter(statement=bill)
+        assert bill.status == "imported" and bill.layout == "mapped-csv" and bill.channel.code == "demo-partner-pay"
+        assert bill.file_size == len(content) > 0 and bill.file_sha256 == hashlib.sha256(content).hexdigest()
+        assert bill.line_count == lines.count() == bill.payment_count > 100
+        assert bill.period_start < bill.period_end and bill.gross_total > 0
+        # Each store's currency as its line says it; every line matched to its order, as a run leaves it.
+        assert set(lines.values_list("currency", flat=True)) == {"CNY", "HKD", "USD"}
+        assert StatementLineMatch.objects.filter(line__statement=bill, match_class="matched",
+                                                 order__isnull=False).count() == bill.line_count
+        finance = User.objects.get(username="finance")
+    client.force_login(finance)
+    response = client.get(f"/settlement/statements/?channel={bill.channel_id}")
+    assert response.status_code == 200
+    [row] = response.context["table"].page.object_list
+    assert row.record.pk == bill.pk and f'<td class="text-end">{bill.line_count}</td>' in response.content.decode()
+    detail = client.get(f"/settlement/statements/{bill.pk}/").content.decode()
+    assert "demo-partner-bill.csv" in detail and f"{bill.period_start:%Y-%m-%d}" in detail

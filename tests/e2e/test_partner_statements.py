@@ -1,6 +1,7 @@
 """Partner statements in a real browser: finance generates a partner's statement of a month and reviews it, another
 finance user approves it and downloads it as Excel."""
 
+import re
 from datetime import date
 
 import openpyxl
@@ -73,3 +74,33 @@ def test_finance_generates_reviews_approves_and_exports_a_statement(page, live_s
         statement = SettlementStatement.objects.get()
         assert (statement.status, statement.approved_by_id) == ("approved", approver.pk)
         assert [e.action for e in statement.events.all()] == ["generated", "reviewed", "approved", "exported"]
+
+
+def test_finance_filters_the_statements_by_period_with_the_date_pickers(page, live_server, organization,
+                                                                         make_user):
+    """The period's boxes were text boxes where one guessed the format: they are date pickers sending ISO dates."""
+    from settlement.partner_services import statement_generate
+    from tests.settlement.partners import PERIOD
+    finance = make_user(organization, Role.FINANCE, username="finance-e2e-dates")
+    east = region(organization, "EAST", "华东")
+    monthly_rule(organization, region=east, valid_from=date(2026, 1, 1))
+    partner, store = partner_with_store(organization, east, name="华东经销商")
+    paid_order(organization, store, "A1", "1500.00", paid_at=oct_(3), fee="9.00")
+    statement_generate(partner=partner, period_start=PERIOD[0], period_end=PERIOD[1])
+
+    login(page, live_server, finance.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/settlement/settlements/")
+    filters = page.locator("[data-testid=statement-filters]")
+    after, before = filters.locator("input[name=period_after]"), filters.locator("input[name=period_before]")
+    expect(after).to_have_attribute("type", "date")
+    expect(before).to_have_attribute("type", "date")
+    after.fill(PERIOD[0].isoformat())
+    before.fill(PERIOD[1].isoformat())
+    filters.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(f"period_after={PERIOD[0]:%Y-%m-%d}&period_before={PERIOD[1]:%Y-%m-%d}"))
+    expect(page.locator("[data-testid=statements] tbody tr")).to_have_count(1)
+    expect(page.locator("[data-testid=statements]")).to_contain_text("华东经销商")
+    expect(after).to_have_value(PERIOD[0].isoformat())  # the pickers keep what was chosen
+    page.locator("[data-testid=statement-filters] input[name=period_after]").fill(PERIOD[1].isoformat())
+    filters.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=statements]")).not_to_contain_text("华东经销商")

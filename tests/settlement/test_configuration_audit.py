@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from scrm.models import Role, SettingsChange
 from scrm.platform.tenancy import platform_scope, tenant_scope
@@ -20,6 +21,13 @@ from tests.scrm.factories import OrganizationFactory
 from tests.settlement.partners import monthly_rule, partner_with_store, region
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in English leaves English active in this thread: the next test module would read it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -85,7 +93,7 @@ def test_rules_rates_and_the_catalogue_are_recorded(client, organization, financ
     assert prices[1]["detail"] == {"price": {"before": "180.00", "after": "200.00"}}
     assert [c["action"] for c in changes(organization, "serviceitem")] == ["created"]
     text = page(client, ops_admin)
-    assert "空调安装" in text and "200.00" in text and "0.06000" in text
+    assert "空调安装" in text and "200.00" in text and "5% → 6%" in text and "0.06000" not in text
 
 
 def test_the_page_is_for_finance_and_ops_of_one_organization(client, organization, agent, finance, make_user):
@@ -142,3 +150,21 @@ def test_the_trail_names_fields_choices_and_actions_in_the_readers_language(clie
     assert "银行账号: **** **** 1234 → **** **** 5678" in table
     assert "tier:" not in table and "bank_account_masked" not in table and "<code>" not in table
     assert "<td >创建时间</td>" not in table
+
+
+@pytest.mark.parametrize(("language", "everywhere"), [("zh-hans", "全部区域"), ("en", "All regions")])
+def test_a_price_for_all_regions_is_named_so_in_the_changes_not_with_a_star(client, organization, ops_admin,
+                                                                           language, everywhere):
+    """It read "空调清洗保养 · * · 四线及以下城市"."""
+    item = service_item_save(organization=organization, code="clean", name="空调清洗保养", kind="maintenance",
+                             actor=ops_admin)
+    with translation.override(language):
+        service_price_set(organization=organization, item=item, tier=4, price="120", actor=ops_admin)
+    with tenant_scope(organization):
+        recorded = SettingsChange.objects.get(subject="settlement.serviceprice")
+        assert recorded.subject_name.split(" · ")[:2] == ["空调清洗保养", everywhere]
+        # A row recorded before, with the star, reads the same in the reader's language.
+        SettingsChange.objects.filter(pk=recorded.pk).update(subject_name="空调清洗保养 · * · 四线及以下城市")
+    client.cookies["django_language"] = language
+    text = page(client, ops_admin)
+    assert f"空调清洗保养 · {everywhere} · 四线及以下城市" in text and " · * · " not in text
