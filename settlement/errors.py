@@ -23,7 +23,12 @@ MSG_REFUND_TICKET_BODY = _("Store: %(store)s\nOrder: %(order)s\nRefund: %(refund
 
 
 class SettlementError(Exception):
-    pass
+    """A refusal of settlement. `code` and `params`, when given, name its message, so that a worker (which has no
+    user language) stores them and a page words the message in its reader's language."""
+
+    def __init__(self, *args, code="", params=None):
+        super().__init__(*args)
+        self.code, self.params = code, dict(params or {})
 
 MSG_AFTERSALE_TICKET_SUBJECT = {
     "return": _("Return %(number)s for order %(order)s"),
