@@ -43,6 +43,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.coded import coded_render
 from scrm.platform.redaction import error_text, redact
 from scrm.platform.tenancy import tenant_scope, tenant_sql, typed_values
 
@@ -76,6 +77,11 @@ class OutboxModel(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def last_error_display(self):
+        """The last error in the reader's language where the product worded it (a coded message)."""
+        return coded_render(self.last_error)
 
 
 @dataclass(frozen=True)
