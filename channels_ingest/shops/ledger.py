@@ -12,7 +12,6 @@ from channels_ingest.services.shop_fetch import order_fetch_enqueue
 from channels_ingest.shops import SHOP_EVENT_MALFORMED, UnknownEvent, adapter_for
 from channels_ingest.shops.accounts import buyer_of, buyers_of, store_of
 from channels_ingest.shops.base import (
-    MSG_MALFORMED,
     MSG_TEST_PUSH,
     MSG_UNKNOWN_EVENT,
     Ignored,
@@ -20,6 +19,7 @@ from channels_ingest.shops.base import (
     TestPush,
 )
 from channels_ingest.wire import WireError
+from scrm.platform.coded import coded
 from scrm.platform.outbox import Failure
 from settlement.errors import SettlementError
 from settlement.services import aftersale_upsert, order_upsert, orders_upsert, refund_upsert
@@ -32,7 +32,7 @@ def shop_event_process(event):
     """Apply one stored shop event to the ledger. Returns (status, note): the note says why it was ignored."""
     account = event.account
     if event.kind == SHOP_EVENT_MALFORMED:
-        raise Failure(str(MSG_MALFORMED % {"error": event.fields.get("error", "")}), permanent=True)
+        raise Failure(coded("channels_ingest.malformed", error=event.fields.get("error", "")), permanent=True)
     try:
         items = adapter_for(account.kind).to_ledger(event)
     except TestPush:
