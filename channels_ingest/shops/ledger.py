@@ -21,7 +21,7 @@ from channels_ingest.shops.base import (
 from channels_ingest.wire import WireError
 from scrm.platform.coded import coded
 from scrm.platform.outbox import Failure
-from settlement.errors import SettlementError
+from settlement.errors import SettlementError, ledger_refusal_recorded
 from settlement.services import aftersale_upsert, order_upsert, orders_upsert, refund_upsert
 from settlement.snapshots import AfterSaleSnapshot, OrderSnapshot
 
@@ -41,7 +41,9 @@ def shop_event_process(event):
         return Status.IGNORED, str(exc)
     except UnknownEvent as exc:
         return Status.IGNORED, str(MSG_UNKNOWN_EVENT % {"type": exc.args[0]}) if exc.args else ""
-    except (PayloadError, SettlementError, WireError) as exc:
+    except SettlementError as exc:
+        raise Failure(ledger_refusal_recorded(exc), permanent=True) from None
+    except (PayloadError, WireError) as exc:
         raise Failure(str(exc), permanent=True) from None
     organization = account.organization
     store = store_of(account)
@@ -64,7 +66,7 @@ def shop_event_process(event):
                 refund_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
                               source=source)
         except SettlementError as exc:
-            raise Failure(str(exc), permanent=True) from None
+            raise Failure(ledger_refusal_recorded(exc), permanent=True) from None
     return Status.PROCESSED, ""
 
 

@@ -368,3 +368,23 @@ def test_a_shop_events_reason_and_a_replys_are_shown_in_the_readers_language(gen
         'data-testid="outbound-problems"', 1)[1].split("</table>", 1)[0]
     no_secret = {"zh-hans": "该账号未设置 AppSecret", "en": "The account has no app secret"}
     assert no_secret[language] in replies and no_secret[worker] not in replies
+
+
+@pytest.mark.parametrize(("language", "worker", "shown", "not_shown"), [
+    ("zh-hans", "en", "金额 order.paid_amount 不是精确到分的元数：12,30。", "is not a number of yuan"),
+    ("en", "zh-hans", "The amount order.paid_amount is not a number of yuan to the fen: 12,30.", "不是精确到分"),
+])
+def test_the_ledgers_refusal_of_a_shop_event_is_shown_in_the_readers_language(generic, deliver, client, ops_admin,
+                                                                              organization, language, worker, shown,
+                                                                              not_shown):
+    from django.utils import translation
+
+    with translation.override(worker):
+        deliver(generic, generic_order(paid_amount="12,30"))
+    [event] = events(organization)
+    assert event.status == InboundEvent.Status.DEAD
+    client.force_login(ops_admin)
+    client.cookies["django_language"] = language
+    table = client.get(f"/settings/channels/{event.account_id}/").content.decode().split(
+        'data-testid="problem-events"', 1)[1].split("</table>", 1)[0]
+    assert shown in table and not_shown not in table
