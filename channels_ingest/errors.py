@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.coded import coded_messages_register
+
 MSG_SLUG_TAKEN = _("The slug %(slug)s is already used by another channel account.")
 MSG_AES_KEY = _("The EncodingAESKey must be 43 characters (letters and digits) as WeChat shows it.")
 MSG_TOKEN = _("The token must be 3 to 32 letters or digits.")
@@ -14,6 +16,9 @@ MSG_NO_SENDER = _("The callback names no sender (FromUserName).")
 MSG_SHOP_SECRET = _("A store needs the secret its callbacks are signed with (at least 8 characters).")
 MSG_NO_SECRET = _("The account has no app secret: set it to call WeChat's API.")
 MSG_ACCOUNT_ADDED = _("Added %(slug)s (%(kind)s); its callback path is %(path)s")
+
+# What a worker records in the product's words (scrm.platform.coded), worded on the account's page for its reader.
+coded_messages_register({"channels_ingest.no_secret": MSG_NO_SECRET})
 
 
 class ChannelError(Exception):

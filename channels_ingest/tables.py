@@ -14,3 +14,6 @@ class ProblemEventTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "problem-events"}
         empty_text = _("No failed or dead events.")
         order_by = ("-received_at",)
+
+    def render_last_error(self, record):
+        return record.last_error_display

@@ -87,9 +87,13 @@ def deliveries_replay(modeladmin, request, queryset):
 class NotificationDeliveryAdmin(ReadOnlyTenantAdmin):
     """Deliveries of the outbox: what was sent where, what failed and why (redacted), and a replay."""
 
-    list_display = ("created_at", "channel", "address", "status", "attempts", "next_attempt_at", "last_error")
+    list_display = ("created_at", "channel", "address", "status", "attempts", "next_attempt_at", "error")
     list_filter = ("status", "channel")
     actions = [deliveries_replay]
+
+    @admin.display(description=_("last error"))
+    def error(self, obj):
+        return obj.last_error_display
 
     def has_change_permission(self, request, obj=None):
         # Needed for the replay action; the fields stay read-only.

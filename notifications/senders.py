@@ -38,6 +38,8 @@ from notifications.services import (
     absolute_url,
     register_notification_channel,
 )
+from scrm.platform import outbox
+from scrm.platform.coded import coded
 from scrm.platform.http import TimeoutSession, client_error_detail
 from scrm.platform.redaction import error_text
 from scrm.platform.tenancy import tenant_scope
@@ -171,22 +173,24 @@ WECOM_SETUP_ERRCODES = {40013, 40056, 60020}
 def wecom_send(delivery):
     wecom = wecom_settings(delivery.organization_id)
     if not wecom.configured:
-        raise NotificationPermanentError("WeCom is not configured")
+        raise NotificationPermanentError(coded("notifications.wecom_not_configured"))
     try:
         result = _wecom_client(wecom).message.send_text(wecom.agent_id, [delivery.address], delivery_text(delivery))
     except WeChatClientException as error:
         if error.errcode in (40003, 60111, 81013):  # invalid userid / user not found / no valid receiver
-            raise NotificationPermanentError(f"WeCom refused user {delivery.address}: {error.errmsg}") from error
+            raise NotificationPermanentError(coded("notifications.wecom_refused_user", user=delivery.address,
+                                                   detail=error.errmsg)) from error
         if error.errcode in WECOM_SETUP_ERRCODES:
-            raise NotificationPermanentError(f"WeCom {client_error_detail(error)}") from None
+            raise NotificationPermanentError(coded("notifications.wecom_answer",
+                                                   detail=client_error_detail(error))) from None
         # Retried: WeCom busy (-1), a frequency limit, an HTTP error status (wechatpy's errcode None).
-        raise RuntimeError(f"WeCom {client_error_detail(error)}") from None
+        raise outbox.Failure(coded("notifications.wecom_answer", detail=client_error_detail(error))) from None
     except Exception as error:  # noqa: BLE001 - retried by the outbox, recorded on the delivery
         # requests puts the URL in its message and the token URL carries the secret: never record or chain it.
         raise RuntimeError(error_text(error, secrets=[wecom.secret],
                                       organization_id=delivery.organization_id)) from None
     if (result or {}).get("invaliduser"):
-        raise NotificationPermanentError(f"WeCom has no user {result['invaliduser']}")
+        raise NotificationPermanentError(coded("notifications.wecom_no_user", user=result["invaliduser"]))
 
 
 # --- SMS ------------------------------------------------------------------------------------------------------------
@@ -253,7 +257,7 @@ class AliyunSMSProvider(SMSProvider):
     def send(self, phone, text):
         url = f"{self.endpoint}?{urllib.parse.urlencode(self.request_params(phone, text))}"
         if not url.startswith(("https://", "http://")):
-            raise NotificationPermanentError(f"bad SMS endpoint {self.endpoint!r}")
+            raise NotificationPermanentError(coded("notifications.sms_bad_endpoint", endpoint=repr(self.endpoint)))
         status = 200
         try:
             with urllib.request.urlopen(url, timeout=SMS_TIMEOUT_SECONDS) as response:  # noqa: S310 - checked above
@@ -264,15 +268,16 @@ class AliyunSMSProvider(SMSProvider):
             status, body = error.code, error.read()
         answer = _aliyun_answer(body)
         if answer is None:  # a proxy's page, say: retried, saying what came back
-            raise RuntimeError(f"Aliyun SMS HTTP {status}: the answer is not Aliyun's JSON")
+            raise outbox.Failure(coded("notifications.aliyun_not_json", status=status))
         code = answer.get("Code")
         if not code:
-            raise RuntimeError(f"Aliyun SMS HTTP {status}: no Code in the answer")
+            raise outbox.Failure(coded("notifications.aliyun_no_code", status=status))
         if code == "OK":
             return answer.get("BizId", "")
         if code in ALIYUN_PERMANENT:
-            raise NotificationPermanentError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
-        raise RuntimeError(f"Aliyun SMS {code}: {answer.get('Message', '')}")
+            raise NotificationPermanentError(coded("notifications.aliyun_refused", code=code,
+                                                   detail=answer.get("Message", "")))
+        raise outbox.Failure(coded("notifications.aliyun_refused", code=code, detail=answer.get("Message", "")))
 
 
 def _aliyun_answer(body):
@@ -312,7 +317,7 @@ def sms_address(user):
 def sms_send(delivery):
     provider = sms_provider(delivery.organization_id)
     if provider is None:
-        raise NotificationPermanentError("no SMS provider is configured")
+        raise NotificationPermanentError(coded("notifications.sms_not_configured"))
     notification = delivery.notification
     provider.send(delivery.address, notification.title or delivery_text(delivery))
 
@@ -340,8 +345,8 @@ def _email_send(delivery):
         if refusals and all(500 <= code < 600 for code, _message in refusals):
             code, message = refusals[0]
             text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
-            raise NotificationPermanentError(
-                f"The mail server refused {delivery.address}: {code} {text}") from error
+            raise NotificationPermanentError(coded("notifications.mail_refused", address=delivery.address, code=code,
+                                                   detail=text)) from error
         raise
 
 

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from scrm import errors as scrm_errors
+from scrm.platform.coded import coded, coded_messages_register
 
 # What the settlement commands and the statement drop folder tell an operator (in the active language).
 MSG_NO_ORGANIZATION = scrm_errors.MSG_NO_ORGANIZATION
@@ -23,7 +24,12 @@ MSG_REFUND_TICKET_BODY = _("Store: %(store)s\nOrder: %(order)s\nRefund: %(refund
 
 
 class SettlementError(Exception):
-    pass
+    """A refusal of settlement. `code` and `params`, when given, name its message, so that a worker (which has no
+    user language) stores them and a page words the message in its reader's language."""
+
+    def __init__(self, *args, code="", params=None):
+        super().__init__(*args)
+        self.code, self.params = code, dict(params or {})
 
 MSG_AFTERSALE_TICKET_SUBJECT = {
     "return": _("Return %(number)s for order %(order)s"),
@@ -40,3 +46,30 @@ MSG_UNKNOWN_PAYMENT_CHANNEL = _("The order says it was paid through â€œ%(code)sâ
                                 "or correct the shop's code, then replay the event.")
 MSG_NOT_ISO_4217 = _("%(codes)s: not an ISO 4217 currency code. Write three-letter codes such as CNY, HKD or USD, "
                      "separated by commas.")
+
+
+# The ledger's refusals of what a shop reported, by code: a worker records them on the shop's event
+# (`ledger_refusal_recorded`) and the account's events page words them in its reader's language.
+LEDGER_REFUSALS = coded_messages_register({
+    "settlement.bad_amount": MSG_BAD_AMOUNT,
+    "settlement.bad_currency": MSG_BAD_CURRENCY,
+    "settlement.bad_status": MSG_BAD_STATUS,
+    "settlement.bad_version": MSG_BAD_VERSION,
+    "settlement.currency_not_accepted": MSG_CURRENCY_NOT_ACCEPTED,
+    "settlement.unknown_payment_channel": MSG_UNKNOWN_PAYMENT_CHANNEL,
+})
+
+
+def ledger_refusal(code, /, **params):
+    """The SettlementError of a LEDGER_REFUSALS code: worded in the active language, carrying its code and
+    parameters (as text)."""
+    params = {name: str(value) for name, value in params.items()}
+    return SettlementError(LEDGER_REFUSALS[code] % params, code=code, params=params)
+
+
+def ledger_refusal_recorded(error):
+    """What a worker records of a SettlementError: its coded message when it is one of the ledger's refusals, else
+    its text."""
+    if error.code in LEDGER_REFUSALS:
+        return coded(error.code, **error.params)
+    return str(error)

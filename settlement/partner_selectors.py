@@ -15,6 +15,7 @@ from settlement.models import (
     SettlementStatement,
     SettlementStatementEvent,
 )
+from settlement.partner_errors import run_problem_render
 
 
 def statement_list():
@@ -65,7 +66,13 @@ def service_job_list():
 
 
 def run_list(limit=10):
-    return SettlementRun.objects.order_by("-created_at", "-pk")[:limit]
+    """The latest runs, each with `problem_lines`: its first problems as (partner, message in the reader's
+    language)."""
+    runs = list(SettlementRun.objects.order_by("-created_at", "-pk")[:limit])
+    for run in runs:
+        run.problem_lines = [(problem.get("partner", ""), run_problem_render(problem))
+                             for problem in (run.problems or [])[:3]]
+    return runs
 
 
 def city_tier_regions():

@@ -366,8 +366,7 @@ class _Rates:
                 if (day - rate_day).days <= RATE_LOOKBACK_DAYS:
                     return rate
                 break
-        raise SettlementError(msg.MSG_RATE_MISSING % {"base": base, "quote": self.quote, "date": day,
-                                                      "days": RATE_LOOKBACK_DAYS})
+        raise msg.refusal("rate_missing", base=base, quote=self.quote, date=day, days=RATE_LOOKBACK_DAYS)
 
 
 # --- Partners and the catalogue --------------------------------------------------------------------------------------
@@ -731,7 +730,7 @@ def statements_generate(*, partners, period_start, period_end, actor=None, rules
                 continue
             rule = rules.rule(partner)
             if rule is None:
-                results[partner.pk] = SettlementError(msg.MSG_NO_RULE % {"partner": partner, "date": period_start})
+                results[partner.pk] = msg.refusal("no_rule", partner=partner, date=period_start)
                 continue
             todo.append((partner, rule, statement))
         if not todo:
@@ -985,7 +984,10 @@ def settlement_run_execute(*, run_id):
         for partner in chunk:
             result = results[partner.pk]
             if isinstance(result, SettlementError):
-                problems.append({"partner": partner.code, "message": str(result)})
+                # Stored as a code when it has one: the page words it in its reader's language.
+                problems.append({"partner": partner.code, "code": result.code, "params": result.params}
+                                if result.code in msg.RUN_PROBLEMS
+                                else {"partner": partner.code, "message": str(result)})
                 continue
             generated += result[1]
             skipped += not result[1]

@@ -24,12 +24,11 @@ from settlement.errors import (
     MSG_AFTERSALE_TICKET_BODY,
     MSG_AFTERSALE_TICKET_SUBJECT,
     MSG_BAD_REVIEW_SUBJECT,
-    MSG_CURRENCY_NOT_ACCEPTED,
     MSG_NOT_ISO_4217,
     MSG_REFUND_TICKET_BODY,
     MSG_REFUND_TICKET_SUBJECT,
-    MSG_UNKNOWN_PAYMENT_CHANNEL,
     SettlementError,
+    ledger_refusal,
 )
 from settlement.models import (
     AfterSale,
@@ -169,7 +168,7 @@ def _payment_channels(snapshots):
     channels = {channel.code: channel for channel in PaymentChannel.objects.filter(code__in=codes)}
     for code in sorted(codes - set(channels)):
         known = PaymentChannel.objects.order_by("code").values_list("code", flat=True)
-        raise SettlementError(MSG_UNKNOWN_PAYMENT_CHANNEL % {"code": code[:32], "codes": ", ".join(known) or "-"})
+        raise ledger_refusal("settlement.unknown_payment_channel", code=code[:32], codes=", ".join(known) or "-")
     return channels
 
 
@@ -470,8 +469,8 @@ def _currencies_check(currencies):
     for currency in currencies:
         code = currency_code(currency)
         if code not in accepted:
-            raise SettlementError(MSG_CURRENCY_NOT_ACCEPTED % {"accepted": ", ".join(sorted(accepted)),
-                                                               "currency": code})
+            raise ledger_refusal("settlement.currency_not_accepted", accepted=", ".join(sorted(accepted)),
+                                 currency=code)
 
 
 def ledger_currencies_parse(text):

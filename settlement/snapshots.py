@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from settlement.errors import MSG_BAD_AMOUNT, MSG_BAD_CURRENCY, MSG_BAD_STATUS, MSG_BAD_VERSION, SettlementError
+from settlement.errors import ledger_refusal
 
 FEN = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999999999.99")  # what Decimal(18, 2) holds
@@ -15,26 +15,26 @@ def money(value, *, name="amount"):
     """A money value from a shop (a string or int; a float is refused: it has already lost the fen), rounded half
     up to the fen. Raises SettlementError naming the field."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise SettlementError(MSG_BAD_AMOUNT % {"name": name, "value": value})
+        raise ledger_refusal("settlement.bad_amount", name=name, value=value)
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise SettlementError(MSG_BAD_AMOUNT % {"name": name, "value": str(value)[:40]}) from None
+        raise ledger_refusal("settlement.bad_amount", name=name, value=str(value)[:40]) from None
     if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
-        raise SettlementError(MSG_BAD_AMOUNT % {"name": name, "value": str(value)[:40]})
+        raise ledger_refusal("settlement.bad_amount", name=name, value=str(value)[:40])
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def currency_code(value):
     code = str(value or "").strip().upper()
     if len(code) != 3 or not code.isalpha() or not code.isascii():
-        raise SettlementError(MSG_BAD_CURRENCY % {"value": str(value)[:10]})
+        raise ledger_refusal("settlement.bad_currency", value=str(value)[:10])
     return code
 
 
 def _check_version(version):
     if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version < 2**63:
-        raise SettlementError(MSG_BAD_VERSION % {"value": str(version)[:40]})
+        raise ledger_refusal("settlement.bad_version", value=str(version)[:40])
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class OrderSnapshot:
         from settlement.models import Order
 
         if self.status not in Order.Status.values:
-            raise SettlementError(MSG_BAD_STATUS % {"value": self.status})
+            raise ledger_refusal("settlement.bad_status", value=self.status)
         _check_version(self.version)
 
 
@@ -100,7 +100,7 @@ class RefundSnapshot:
         from settlement.models import Refund
 
         if self.status not in Refund.Status.values:
-            raise SettlementError(MSG_BAD_STATUS % {"value": self.status})
+            raise ledger_refusal("settlement.bad_status", value=self.status)
         _check_version(self.version)
 
 
@@ -123,7 +123,7 @@ class AfterSaleSnapshot:
         from settlement.models import AfterSale
 
         if self.kind not in AfterSale.Kind.values:
-            raise SettlementError(MSG_BAD_STATUS % {"value": self.kind})
+            raise ledger_refusal("settlement.bad_status", value=self.kind)
         if self.status not in AfterSale.Status.values:
-            raise SettlementError(MSG_BAD_STATUS % {"value": self.status})
+            raise ledger_refusal("settlement.bad_status", value=self.status)
         _check_version(self.version)

@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from wechatpy.exceptions import WeChatClientException
 
-from channels_ingest.errors import MSG_REPLY_NOT_REPLAYABLE, ChannelError
+from channels_ingest.errors import MSG_NO_SECRET, MSG_REPLY_NOT_REPLAYABLE, ChannelError
 from channels_ingest.models import ChannelAccount, OutboundMessage
 from channels_ingest.services.wechat_api import client_for
 from scrm.platform import outbox
+from scrm.platform.coded import coded
 from scrm.platform.http import client_error_detail
 from scrm.platform.tenancy import tenant_scope
 from tickets.models import Comment
@@ -147,7 +148,9 @@ def _send(outbound):
         else:
             client.message.send_text(outbound.to_user, outbound.body)
     except ChannelError as exc:
-        raise outbox.Failure(str(exc), permanent=True) from exc
+        # Recorded as a code when it is the missing secret: the account's page words it in its reader's language.
+        raise outbox.Failure(coded("channels_ingest.no_secret") if exc.args and exc.args[0] is MSG_NO_SECRET
+                             else str(exc), permanent=True) from exc
     except WeChatClientException as exc:
         permanent = exc.errcode is not None and exc.errcode in PERMANENT_ERRCODES
         raise outbox.Failure(client_error_detail(exc), permanent=permanent,

@@ -20,7 +20,7 @@ from channels_ingest.shops.accounts import buyer_of, store_of
 from channels_ingest.shops.base import PayloadError
 from channels_ingest.shops.douyin import detail_to_ledger
 from scrm.platform import outbox
-from settlement.errors import SettlementError
+from settlement.errors import SettlementError, ledger_refusal_recorded
 from settlement.services import order_upsert
 
 KIND = "shop_order_fetch"
@@ -68,7 +68,9 @@ def _fetch(fetch):
         raise outbox.Failure(str(exc), permanent=exc.permanent) from exc
     try:
         item = detail_to_ledger(answer)
-    except (PayloadError, SettlementError) as exc:
+    except SettlementError as exc:
+        raise outbox.Failure(ledger_refusal_recorded(exc), permanent=True) from exc
+    except PayloadError as exc:
         raise outbox.Failure(str(exc), permanent=True) from exc
     _store(fetch, item)
     return {"fetched_at": timezone.now()}

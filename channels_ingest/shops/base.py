@@ -23,6 +23,7 @@ from django.http import HttpResponseForbidden, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
 from channels_ingest.wire import SignatureError, WireError
+from scrm.platform.coded import coded, coded_messages_register
 
 SHOP_EVENT_MALFORMED = "shop:malformed"
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")  # the Chinese platforms give local times without an offset
@@ -30,7 +31,25 @@ PLATFORM_TZ = ZoneInfo("Asia/Shanghai")  # the Chinese platforms give local time
 MSG_MALFORMED = _("The callback was signed correctly but its body is not usable: %(error)s")
 MSG_UNKNOWN_EVENT = _("Event type %(type)s is not one the orders ledger reads; stored and acknowledged.")
 MSG_TEST_PUSH = _("The platform's test push; nothing to record.")
-MSG_BAD_FIELD = _("Field %(field)s: %(problem)s")
+# Why a stored event cannot be read, by code: the worker records the code with its parameters
+# (scrm.platform.coded) and the account's events page words it in the reader's language.
+FIELD_PROBLEMS = coded_messages_register({
+    "channels_ingest.field_missing": _("Field %(field)s: missing"),
+    "channels_ingest.field_not_string": _("Field %(field)s: not a string"),
+    "channels_ingest.field_too_long": _("Field %(field)s: longer than %(limit)s characters"),
+    "channels_ingest.field_not_number": _("Field %(field)s: not a number"),
+    "channels_ingest.field_not_quantity": _("Field %(field)s: not a positive quantity"),
+    "channels_ingest.field_not_time": _("Field %(field)s: not a time"),
+    "channels_ingest.field_not_json_object": _("Field %(field)s: not a JSON object"),
+    "channels_ingest.field_not_object": _("Field %(field)s: not an object"),
+    "channels_ingest.field_missing_or_not_object": _("Field %(field)s: missing or not an object"),
+    "channels_ingest.field_not_one_of": _("Field %(field)s: %(value)s is not one of %(allowed)s"),
+    "channels_ingest.field_not_list": _("Field %(field)s: not a list of objects"),
+    "channels_ingest.field_bad_rating": _("Field %(field)s: not a whole number of stars from 1 to 5"),
+    "channels_ingest.field_not_fen": _("Field %(field)s: not an amount in fen"),
+    "channels_ingest.field_unknown_status": _("Field %(field)s: unknown status %(value)s"),
+    "channels_ingest.malformed": MSG_MALFORMED,
+})
 MSG_GOOD_REVIEW = _("A review of %(rating)s stars: only a bad review (%(bad)s stars or fewer) opens a ticket.")
 
 
@@ -50,8 +69,9 @@ class PayloadError(Exception):
     """A stored event that cannot become ledger rows as it is (a missing field, a bad time): recorded on it."""
 
 
-def bad_field(name, problem):
-    return PayloadError(str(MSG_BAD_FIELD % {"field": name, "problem": problem}))
+def bad_field(name, problem, **params):
+    """The PayloadError of field `name`: `problem` names its FIELD_PROBLEMS message (without the prefix)."""
+    return PayloadError(coded(f"channels_ingest.field_{problem}", field=name, **params))
 
 
 def _no_constants(name):
@@ -99,9 +119,9 @@ def text(value, name, *, max_length, required=True):
             raise bad_field(name, "missing")
         return ""
     if not isinstance(value, str):
-        raise bad_field(name, "not a string")
+        raise bad_field(name, "not_string")
     if len(value) > max_length:
-        raise bad_field(name, f"longer than {max_length} characters")
+        raise bad_field(name, "too_long", limit=max_length)
     return value
 
 
@@ -110,9 +130,9 @@ def quantity(value, name):
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise bad_field(name, "not a number") from None
+        raise bad_field(name, "not_number") from None
     if not amount.is_finite() or amount <= 0 or amount >= 10**9:
-        raise bad_field(name, "not a positive quantity")
+        raise bad_field(name, "not_quantity")
     return amount.quantize(Decimal("0.001"))
 
 
@@ -124,7 +144,7 @@ def time_of(value, name, *, required=False):
             raise bad_field(name, "missing")
         return None
     if not isinstance(value, str):
-        raise bad_field(name, "not a time")
+        raise bad_field(name, "not_time")
     if value.isdigit():
         seconds = int(value)
         if seconds > 10**11:  # milliseconds
@@ -132,11 +152,11 @@ def time_of(value, name, *, required=False):
         try:
             return datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, ValueError, OSError):
-            raise bad_field(name, "not a time") from None
+            raise bad_field(name, "not_time") from None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise bad_field(name, "not a time") from None
+        raise bad_field(name, "not_time") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=PLATFORM_TZ)
 
 

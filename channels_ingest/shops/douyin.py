@@ -79,7 +79,7 @@ def sign_hmac(app_key, body, secret):
 def _fen(value, name):
     """An amount Douyin gives in fen (an integer) as yuan."""
     if not isinstance(value, str) or not value.isdigit():
-        raise bad_field(name, "not an amount in fen")
+        raise bad_field(name, "not_fen")
     return money(Decimal(value) / 100, name=name)
 
 
@@ -88,7 +88,7 @@ def _data(message):
     if isinstance(data, str):
         data = json_exact(data)
     if not isinstance(data, dict):
-        raise bad_field("data", "not a JSON object")
+        raise bad_field("data", "not_json_object")
     return data
 
 
@@ -211,7 +211,8 @@ def detail_to_ledger(answer):
         raise bad_field("data.shop_order_detail", "missing")
     status = DETAIL_STATUS.get(str(detail.get("order_status")))
     if status is None:
-        raise bad_field("shop_order_detail.order_status", f"unknown status {detail.get('order_status')!r}")
+        raise bad_field("shop_order_detail.order_status", "unknown_status",
+                        value=repr(detail.get("order_status")))
     updated_at = time_of(detail.get("update_time"), "shop_order_detail.update_time", required=True)
     items = [item for item in detail.get("sku_order_list") or [] if isinstance(item, dict)]
     lines = []

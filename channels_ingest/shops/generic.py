@@ -67,7 +67,7 @@ def signature_of(secret, body, timestamp):
 def _buyer(data):
     buyer = data.get("buyer") or {}
     if not isinstance(buyer, dict):
-        raise bad_field("buyer", "not an object")
+        raise bad_field("buyer", "not_object")
     return {"id": text(buyer.get("id"), "buyer.id", max_length=128, required=False),
             "mobile": text(buyer.get("mobile"), "buyer.mobile", max_length=32, required=False),
             "name": text(buyer.get("name"), "buyer.name", max_length=100, required=False)}
@@ -76,14 +76,14 @@ def _buyer(data):
 def _object(event, name):
     data = event.get(name)
     if not isinstance(data, dict):
-        raise bad_field(name, "missing or not an object")
+        raise bad_field(name, "missing_or_not_object")
     return data
 
 
 def _status(data, name, allowed):
     status = data.get("status")
     if status not in allowed:
-        raise bad_field(f"{name}.status", f"{status!r} is not one of {', '.join(allowed)}")
+        raise bad_field(f"{name}.status", "not_one_of", value=repr(status), allowed=", ".join(allowed))
     return status
 
 
@@ -92,10 +92,10 @@ def _order(event):
     updated_at = time_of(data.get("updated_at"), "order.updated_at", required=True)
     lines = data.get("lines") or []
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
-        raise bad_field("order.lines", "not a list of objects")
+        raise bad_field("order.lines", "not_list")
     address = data.get("shipping_address") or {}
     if not isinstance(address, dict):
-        raise bad_field("order.shipping_address", "not an object")
+        raise bad_field("order.shipping_address", "not_object")
     fee = data.get("platform_fee")
     snapshot = OrderSnapshot(
         number=text(data.get("number"), "order.number", max_length=64), status=_status(data, "order", ORDER_STATUSES),
@@ -142,7 +142,7 @@ def _aftersale(event):
     updated_at = time_of(data.get("updated_at"), "aftersale.updated_at", required=True)
     kind = data.get("kind")
     if kind not in AFTERSALE_KINDS:
-        raise bad_field("aftersale.kind", f"{kind!r} is not one of {', '.join(AFTERSALE_KINDS)}")
+        raise bad_field("aftersale.kind", "not_one_of", value=repr(kind), allowed=", ".join(AFTERSALE_KINDS))
     snapshot = AfterSaleSnapshot(
         kind=kind, number=text(data.get("number"), "aftersale.number", max_length=64),
         order_number=text(data.get("order_number"), "aftersale.order_number", max_length=64),
@@ -156,7 +156,7 @@ def _aftersale(event):
 def _rating(value):
     if isinstance(value, str) and value.isascii() and value.isdigit() and 1 <= int(value) <= 5:
         return int(value)
-    raise bad_field("review.rating", "not a whole number of stars from 1 to 5")
+    raise bad_field("review.rating", "bad_rating")
 
 
 def _complaint(event, name):

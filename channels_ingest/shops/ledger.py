@@ -12,7 +12,6 @@ from channels_ingest.services.shop_fetch import order_fetch_enqueue
 from channels_ingest.shops import SHOP_EVENT_MALFORMED, UnknownEvent, adapter_for
 from channels_ingest.shops.accounts import buyer_of, buyers_of, store_of
 from channels_ingest.shops.base import (
-    MSG_MALFORMED,
     MSG_TEST_PUSH,
     MSG_UNKNOWN_EVENT,
     Ignored,
@@ -20,8 +19,9 @@ from channels_ingest.shops.base import (
     TestPush,
 )
 from channels_ingest.wire import WireError
+from scrm.platform.coded import coded
 from scrm.platform.outbox import Failure
-from settlement.errors import SettlementError
+from settlement.errors import SettlementError, ledger_refusal_recorded
 from settlement.services import aftersale_upsert, order_upsert, orders_upsert, refund_upsert
 from settlement.snapshots import AfterSaleSnapshot, OrderSnapshot
 
@@ -32,7 +32,7 @@ def shop_event_process(event):
     """Apply one stored shop event to the ledger. Returns (status, note): the note says why it was ignored."""
     account = event.account
     if event.kind == SHOP_EVENT_MALFORMED:
-        raise Failure(str(MSG_MALFORMED % {"error": event.fields.get("error", "")}), permanent=True)
+        raise Failure(coded("channels_ingest.malformed", error=event.fields.get("error", "")), permanent=True)
     try:
         items = adapter_for(account.kind).to_ledger(event)
     except TestPush:
@@ -41,7 +41,9 @@ def shop_event_process(event):
         return Status.IGNORED, str(exc)
     except UnknownEvent as exc:
         return Status.IGNORED, str(MSG_UNKNOWN_EVENT % {"type": exc.args[0]}) if exc.args else ""
-    except (PayloadError, SettlementError, WireError) as exc:
+    except SettlementError as exc:
+        raise Failure(ledger_refusal_recorded(exc), permanent=True) from None
+    except (PayloadError, WireError) as exc:
         raise Failure(str(exc), permanent=True) from None
     organization = account.organization
     store = store_of(account)
@@ -64,7 +66,7 @@ def shop_event_process(event):
                 refund_upsert(organization=organization, store=store, snapshot=item.snapshot, customer=customer,
                               source=source)
         except SettlementError as exc:
-            raise Failure(str(exc), permanent=True) from None
+            raise Failure(ledger_refusal_recorded(exc), permanent=True) from None
     return Status.PROCESSED, ""
 
 

@@ -59,7 +59,7 @@ def _message(payload):
     # plus sign comes as %2B. A message encoded with %20 for spaces reads the same.
     message = json_exact(unquote_plus(msg))
     if not isinstance(message, dict):
-        raise bad_field("msg", "not a JSON object")
+        raise bad_field("msg", "not_json_object")
     return message
 
 
@@ -78,7 +78,7 @@ def _order(payload, message):
     buyer, address = info.get("buyer_info") or {}, info.get("address_info") or {}
     status = ORDER_STATUS.get(order.get("status") or payload.get("status"))
     if status is None:
-        raise bad_field("order_info.status", f"unknown Youzan status {order.get('status')!r}")
+        raise bad_field("order_info.status", "unknown_status", value=repr(order.get("status")))
     updated_at = time_of(order.get("update_time"), "order_info.update_time")
     total, post = money(pay.get("total_fee", "0"), name="total_fee"), money(pay.get("post_fee", "0"), name="post_fee")
     paid = money(pay.get("payment", "0"), name="payment")

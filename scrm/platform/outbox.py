@@ -43,6 +43,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.coded import coded, coded_messages_register, coded_render
 from scrm.platform.redaction import error_text, redact
 from scrm.platform.tenancy import tenant_scope, tenant_sql, typed_values
 
@@ -56,6 +57,12 @@ JITTER = 0.2  # up to 20 % added to each back-off, so rows failed together do no
 DEFAULT_QUEUE = "celery"
 JOBS_QUEUE = "jobs"  # long imports and exports: their own worker, so they never delay ingestion
 RUN_TASK = "scrm.tasks.outbox_run"
+
+
+# The outbox's own words on a row, recorded as a code (a sweep has no reader) and worded on the row's page.
+MSG_WORKER_STOPPED = coded_messages_register({
+    "outbox.worker_stopped": _("The last attempt's worker stopped before it finished."),
+})["outbox.worker_stopped"]
 
 
 def publish_deadline():
@@ -76,6 +83,11 @@ class OutboxModel(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def last_error_display(self):
+        """The last error in the reader's language where the product worded it (a coded message)."""
+        return coded_render(self.last_error)
 
 
 @dataclass(frozen=True)
@@ -593,8 +605,7 @@ def _bury_expired(kind, now):
         rows = cursor.fetchall()
     for row_id, organization_id, attempt in rows:
         with tenant_scope(organization_id):
-            _fail(kind, row_id, organization_id, attempt, "the last attempt's worker stopped before it finished",
-                  permanent=True, fields={})
+            _fail(kind, row_id, organization_id, attempt, coded("outbox.worker_stopped"), permanent=True, fields={})
 
 
 def organization_resumed(organization_id, *, now=None):

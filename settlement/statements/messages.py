@@ -45,8 +45,9 @@ class StatementRefused(SettlementError):
     the file (0: the file as a whole)."""
 
     def __init__(self, code, *, line=0, **params):
-        self.code, self.line, self.params = code, line, {"line": line, **params}
-        super().__init__(str(self.message))
+        params = {"line": line, **params}
+        super().__init__(str(message_render(code, params)), code=code, params=params)
+        self.line = line
 
     @property
     def message(self):

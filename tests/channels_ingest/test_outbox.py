@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import time_machine
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from channels_ingest.models import OutboundMessage
 from channels_ingest.services import outbound_send
@@ -117,7 +117,11 @@ def test_a_killed_worker_on_the_last_attempt_leaves_the_reply_dead_and_the_agent
     _sweep_at(_reply(reply.pk).lease_until + timedelta(seconds=1))
     assert fake_wechat.calls_to(SEND) == []
     reply = _reply(reply.pk)
-    assert reply.status == "dead" and reply.last_error
+    assert reply.status == "dead"
+    with translation.override("en"):  # the sweep's words, for whoever reads the row
+        assert reply.last_error_display == "The last attempt's worker stopped before it finished."
+    with translation.override("zh-hans"):
+        assert reply.last_error_display == "最后一次尝试的处理进程在完成前停止了。"
     with platform_scope():
         assert Comment.objects.filter(ticket=reply.comment.ticket, is_public=False).count() == 1
 

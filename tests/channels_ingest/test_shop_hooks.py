@@ -328,3 +328,63 @@ def test_a_youzan_version_too_large_for_the_ledger_leaves_the_event_dead_not_ret
     [event] = events(organization)
     assert event.status == Status.DEAD and event.attempts == 1 and str(10**30) in event.last_error
     assert orders(organization) == {}
+
+
+@pytest.mark.parametrize(("language", "worker", "shown", "not_shown"), [
+    ("zh-hans", "en", "字段 order.status：&#x27;maybe&#x27; 不是以下之一：", "is not one of"),
+    ("en", "zh-hans", "Field order.status: &#x27;maybe&#x27; is not one of ", "不是以下之一"),
+])
+def test_a_shop_events_reason_and_a_replys_are_shown_in_the_readers_language(generic, deliver, client, ops_admin,
+                                                                             organization, language, worker, shown,
+                                                                             not_shown):
+    """The worker records why in no one's language (the product's words as a code, the values as they came); the
+    account's page words it for its reader."""
+    from django.utils import translation
+
+    from channels_ingest.models import OutboundMessage
+    from channels_ingest.services import outbound_send
+    from tests.channels_ingest.conftest import make_account
+    from tests.tickets.factories import TicketFactory
+    from tickets.models import Comment
+
+    with translation.override(worker):
+        deliver(generic, generic_order(status="maybe"))
+    [event] = events(organization)
+    assert event.status == InboundEvent.Status.DEAD
+    oa = make_account(organization, slug="acme-oa-nosecret", secret="")
+    with tenant_scope(organization):
+        ticket = TicketFactory(organization=organization, source_ref=f"{oa.slug}:oOpenid-1")
+        comment = Comment.objects.create(organization=organization, ticket=ticket, body="您好", is_public=True)
+        reply = OutboundMessage.objects.create(organization=organization, account=oa, comment=comment,
+                                               to_user="oOpenid-1", body="您好")
+    with translation.override(worker):
+        outbound_send(outbound_id=reply.pk)
+    client.force_login(ops_admin)
+    client.cookies["django_language"] = language
+    events_table = client.get(f"/settings/channels/{event.account_id}/").content.decode().split(
+        'data-testid="problem-events"', 1)[1].split("</table>", 1)[0]
+    assert shown in events_table and not_shown not in events_table
+    replies = client.get(f"/settings/channels/{oa.pk}/").content.decode().split(
+        'data-testid="outbound-problems"', 1)[1].split("</table>", 1)[0]
+    no_secret = {"zh-hans": "该账号未设置 AppSecret", "en": "The account has no app secret"}
+    assert no_secret[language] in replies and no_secret[worker] not in replies
+
+
+@pytest.mark.parametrize(("language", "worker", "shown", "not_shown"), [
+    ("zh-hans", "en", "金额 order.paid_amount 不是精确到分的元数：12,30。", "is not a number of yuan"),
+    ("en", "zh-hans", "The amount order.paid_amount is not a number of yuan to the fen: 12,30.", "不是精确到分"),
+])
+def test_the_ledgers_refusal_of_a_shop_event_is_shown_in_the_readers_language(generic, deliver, client, ops_admin,
+                                                                              organization, language, worker, shown,
+                                                                              not_shown):
+    from django.utils import translation
+
+    with translation.override(worker):
+        deliver(generic, generic_order(paid_amount="12,30"))
+    [event] = events(organization)
+    assert event.status == InboundEvent.Status.DEAD
+    client.force_login(ops_admin)
+    client.cookies["django_language"] = language
+    table = client.get(f"/settings/channels/{event.account_id}/").content.decode().split(
+        'data-testid="problem-events"', 1)[1].split("</table>", 1)[0]
+    assert shown in table and not_shown not in table

@@ -114,6 +114,26 @@ def test_a_test_sms_goes_through_the_outbox_and_its_state_shows(gateway):
     assert 'data-testid="channel-test-row" data-status="sent"' in page
 
 
+@pytest.mark.parametrize(("language", "shown", "not_shown"), [
+    ("zh-hans", "阿里云短信 HTTP 403：返回的不是阿里云的 JSON", "the answer is not"),
+    ("en", "Aliyun SMS HTTP 403: the answer is not Aliyun&#x27;s JSON", "阿里云短信"),
+])
+def test_a_failed_tests_reason_is_shown_in_the_readers_language(gateway, language, shown, not_shown):
+    """The worker records why in no one's language; the page words it in its reader's."""
+    a, _b = tenant_pair()
+    client = _ops(a)
+    client.cookies["django_language"] = language
+    assert client.post(URL, _form(gateway)).status_code == 302
+    assert client.post("/notifications/settings/test/", {"channel": "sms", "address": "13800000001"}).status_code \
+        == 302
+    gateway.sms_status, gateway.sms_page = 403, b"<html><body>403 Forbidden</body></html>"
+    with tenant_scope(a.organization), translation.override("en" if language != "en" else "zh-hans"):
+        assert notification_delivery_send(delivery_id=NotificationDelivery.objects.get().pk) is not None
+    page = client.get(URL).content.decode()
+    row = page.split('data-testid="channel-test-row" data-status="failed"', 1)[1].split("</li>", 1)[0]
+    assert shown in row and not_shown not in row
+
+
 def test_a_test_without_any_address_is_refused(gateway):
     a, _b = tenant_pair()
     client = _ops(a)

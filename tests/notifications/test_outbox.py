@@ -4,6 +4,7 @@ so a stalled SMTP server blocks nobody else working on the delivery's row; and a
 import threading
 
 from django.db import connection, transaction
+from django.utils import translation
 
 from notifications.models import Notification, NotificationDelivery
 from notifications.services import notification_delivery_replay, notification_delivery_send, notify
@@ -97,8 +98,12 @@ def test_a_recipient_the_mail_server_refuses_for_good_goes_dead_at_once_saying_w
             assert notification_delivery_send(delivery_id=delivery.pk) is None
             delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("dead", 1)
-    assert delivery.last_error == ("The mail server refused xiaoli@example.com: "
-                                   "550 5.1.1 <xiaoli@example.com>: user unknown")
+    with translation.override("en"):
+        assert delivery.last_error_display == ("The mail server refused xiaoli@example.com: "
+                                               "550 5.1.1 <xiaoli@example.com>: user unknown")
+    with translation.override("zh-hans"):  # the server's own answer stays as it came
+        assert delivery.last_error_display == ("邮件服务器拒收 xiaoli@example.com："
+                                               "550 5.1.1 <xiaoli@example.com>: user unknown")
     assert server.messages == []
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from notifications.models import NotificationDelivery
 from notifications.senders import AliyunSMSProvider, aliyun_signature
@@ -22,6 +23,12 @@ from tickets.services import ticket_open
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
+
+
+def shown(delivery, language="en"):
+    """The delivery's error as a page in `language` shows it."""
+    with translation.override(language):
+        return delivery.last_error_display
 
 
 class FakeGateway:
@@ -168,7 +175,8 @@ def test_an_sms_aliyun_refuses_for_its_setup_goes_dead_at_once_saying_why(scoped
     assert notification_delivery_send(delivery_id=deliveries["sms"].pk) is None  # no retry to wait for
     delivery = NotificationDelivery.objects.get(pk=deliveries["sms"].pk)
     assert (delivery.status, delivery.attempts) == ("dead", 1)
-    assert delivery.last_error.startswith(f"Aliyun SMS {code}: ")  # (the rest redacted where the code says secret)
+    assert shown(delivery).startswith(f"Aliyun SMS {code}: ")  # (the rest redacted where the code says secret)
+    assert shown(delivery, "zh-hans").startswith(f"阿里云短信 {code}：")
 
 
 @pytest.mark.parametrize(("status", "code"), [(200, "isv.BUSINESS_LIMIT_CONTROL"), (400, "Throttling.User"),
@@ -179,7 +187,7 @@ def test_an_sms_aliyun_holds_back_for_now_is_retried(scoped, customer, gateway, 
     assert notification_delivery_send(delivery_id=deliveries["sms"].pk) is not None
     delivery = NotificationDelivery.objects.get(pk=deliveries["sms"].pk)
     assert (delivery.status, delivery.attempts) == ("failed", 1)
-    assert delivery.last_error == f"RuntimeError: Aliyun SMS {code}: refused: {code}"
+    assert shown(delivery) == f"Aliyun SMS {code}: refused: {code}"
 
 
 def test_a_page_that_is_not_aliyuns_answer_is_retried_saying_so(scoped, customer, gateway):
@@ -188,8 +196,8 @@ def test_a_page_that_is_not_aliyuns_answer_is_retried_saying_so(scoped, customer
     gateway.sms_status, gateway.sms_page = 403, b"<html><body>403 Forbidden</body></html>"
     assert notification_delivery_send(delivery_id=deliveries["sms"].pk) is not None
     delivery = NotificationDelivery.objects.get(pk=deliveries["sms"].pk)
-    assert (delivery.status, delivery.last_error) == (
-        "failed", "RuntimeError: Aliyun SMS HTTP 403: the answer is not Aliyun's JSON")
+    assert (delivery.status, shown(delivery)) == ("failed", "Aliyun SMS HTTP 403: the answer is not Aliyun's JSON")
+    assert shown(delivery, "zh-hans") == "阿里云短信 HTTP 403：返回的不是阿里云的 JSON"
 
 
 def test_a_wecom_gateway_error_is_retried_recording_the_status_not_none(scoped, customer, gateway):
@@ -199,8 +207,7 @@ def test_a_wecom_gateway_error_is_retried_recording_the_status_not_none(scoped, 
     gateway.wecom_answer = (502, {"error": "bad gateway"})
     assert notification_delivery_send(delivery_id=deliveries["wecom"].pk) is not None
     delivery = NotificationDelivery.objects.get(pk=deliveries["wecom"].pk)
-    assert (delivery.status, delivery.last_error) == (
-        "failed", "RuntimeError: WeCom HTTP 502 from /cgi-bin/message/send")
+    assert (delivery.status, shown(delivery)) == ("failed", "WeCom HTTP 502 from /cgi-bin/message/send")
 
 
 def test_a_wecom_app_whose_ip_is_not_trusted_goes_dead_at_once_saying_why(scoped, customer, gateway):
@@ -208,8 +215,10 @@ def test_a_wecom_app_whose_ip_is_not_trusted_goes_dead_at_once_saying_why(scoped
     gateway.wecom_answer = (200, {"errcode": 60020, "errmsg": "not allow to access from your ip"})
     assert notification_delivery_send(delivery_id=deliveries["wecom"].pk) is None
     delivery = NotificationDelivery.objects.get(pk=deliveries["wecom"].pk)
-    assert (delivery.status, delivery.attempts, delivery.last_error) == (
+    assert (delivery.status, delivery.attempts, shown(delivery)) == (
         "dead", 1, "WeCom 60020: not allow to access from your ip")
+    # WeCom's own words stay as WeCom wrote them; the product's are the reader's.
+    assert shown(delivery, "zh-hans") == "企业微信：60020: not allow to access from your ip"
 
 
 def test_unconfigured_channels_queue_nothing(scoped, customer):

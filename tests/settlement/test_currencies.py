@@ -41,7 +41,7 @@ def test_the_shops_event_is_dead_with_the_reason_and_can_be_replayed_after_the_f
     with tenant_scope(organization):
         event = InboundEvent.objects.get()
         assert event.status == InboundEvent.Status.DEAD
-        assert event.last_error == str(MSG_CURRENCY_NOT_ACCEPTED % {"accepted": "CNY", "currency": "EUR"})
+        assert event.last_error_display == str(MSG_CURRENCY_NOT_ACCEPTED % {"accepted": "CNY", "currency": "EUR"})
         assert not Order.objects.exists()
     call_command("set_accepted_currencies", "--organization", organization.slug, "CNY", "EUR")
     with django_capture_on_commit_callbacks(execute=True):

@@ -420,3 +420,35 @@ def test_a_lines_rate_is_not_titled_exchange_rate_since_commission_and_tax_lines
     with translation.override("en"), tenant_scope(statement.organization_id):
         text = pdf_text(statement_pdf(statement, compress=False))
     assert "Rate" in text and "Exchange rate" not in text
+
+
+@pytest.mark.parametrize(("language", "worded", "other"), [
+    ("en", "No exchange rate CNY → HKD for 2026-10-03", "缺少"),
+    ("zh-hans", "缺少 2026-10-03（及此前 7 天内）CNY → HKD", "No exchange rate"),
+])
+def test_a_runs_problems_are_worded_in_the_readers_language_whatever_the_workers(client, finance, organization,
+                                                                                  language, worded, other):
+    from scrm.platform import outbox
+    from settlement.models import SettlementRun
+    from settlement.partner_services import RUN_KIND, settlement_run_request
+
+    hk = region(organization, "HK", "香港")
+    monthly_rule(organization, region=hk, currency="HKD", commission_rate=0, rebate_tiers=[])
+    _partner, store = partner_with_store(organization, hk, code="HK1", name="香港门店")
+    paid_order(organization, store, "H1", "100.00", paid_at=oct_(3), currency="CNY")  # no CNY→HKD rate
+    run = settlement_run_request(organization=organization, cycle="monthly", day=PERIOD[0])
+    # The worker speaks the other language than the reader.
+    with translation.override("en" if language != "en" else "zh-hans"):
+        outbox.run(RUN_KIND, [run.pk])
+    with tenant_scope(organization):
+        # A run of before the codes: its text is shown as it was stored.
+        SettlementRun.objects.create(organization=organization, cycle="weekly", period_start=PERIOD[0],
+                                     period_end=PERIOD[0], status="done", problems=[
+                                         {"partner": "OLD1", "message": "旧的问题说明"}])
+    client.force_login(finance)
+    client.cookies["django_language"] = language
+    page = client.get("/settlement/settlements/").content.decode()
+    runs = page.split('data-testid="runs"', 1)[1].split("</table>", 1)[0]
+    assert f"HK1: {worded}" in runs
+    assert other not in runs
+    assert "OLD1: 旧的问题说明" in runs

@@ -343,5 +343,6 @@ def test_beat_starts_one_run_per_ended_period_and_the_job_generates_each_partner
     with tenant_scope(organization):
         monthly = SettlementRun.objects.get(pk=monthly.pk)
         assert (monthly.status, monthly.job_state, monthly.generated) == ("done", "done", 1)
-        assert monthly.problems[0]["partner"] == "HK1" and "CNY → HKD" in monthly.problems[0]["message"]
+        assert monthly.problems == [{"partner": "HK1", "code": "rate_missing", "params": {
+            "base": "CNY", "quote": "HKD", "date": "2026-10-03", "days": "7"}}]
         assert list(SettlementStatement.objects.values_list("partner__code", "payable")) == [("P1", Decimal("95.00"))]
