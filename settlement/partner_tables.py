@@ -173,6 +173,24 @@ ACTION_LABELS = {SettingsChange.Action.CREATED: pgettext_lazy("configuration cha
 RECORDED_AS = {"bank_account_masked": _("Account number")}
 # Rates recorded as the fraction stored (0.05000), read as the pages show them (5%). An exchange rate is no fraction.
 PERCENT_FIELDS = {"commission_rate", "tax_rate", "expected_fee_rate"}
+# Rebate tiers recorded as stored ([{"from": "0", "to": "100000", "rate": "0.02"}, …]), read as finance writes them.
+TIER_FIELDS = {"rebate_tiers"}
+
+
+def tiers_display(tiers):
+    """Rebate tiers as finance reads them: "0.00 – 100,000.00: 2%; 100,000.00 and above: 3%" ("—" for none).
+    What is no list of tiers comes back as it was (None stays None)."""
+    if not isinstance(tiers, list):
+        return tiers
+    parts = []
+    for tier in tiers:
+        if not isinstance(tier, dict):
+            return tiers
+        lower, upper = money_display(tier.get("from") or 0), tier.get("to")
+        where = (_("%(from)s and above") % {"from": lower} if upper in (None, "")
+                 else f"{lower} – {money_display(upper)}")
+        parts.append(f"{where}: {rate_display(tier.get('rate'))}")
+    return "; ".join(parts) or "—"
 
 
 def change_lines(subject, detail):
@@ -197,6 +215,8 @@ def change_lines(subject, detail):
             before, after = (choices.get(str(v), v) if v is not None else None for v in (before, after))
         if name in PERCENT_FIELDS:
             before, after = (rate_display(v) for v in (before, after))
+        if name in TIER_FIELDS:
+            before, after = (tiers_display(v) for v in (before, after))
         # A yes/no in words (启用: 是 → 否), not as stored (True → False).
         before, after = ((_("Yes") if v else _("No")) if isinstance(v, bool) else v for v in (before, after))
         lines.append((label, before, after))

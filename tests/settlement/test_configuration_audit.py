@@ -168,3 +168,19 @@ def test_a_price_for_all_regions_is_named_so_in_the_changes_not_with_a_star(clie
     client.cookies["django_language"] = language
     text = page(client, ops_admin)
     assert f"空调清洗保养 · {everywhere} · 四线及以下城市" in text and " · * · " not in text
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("zh-hans", "返利阶梯: 0.00 – 1,000.00: 0%; 1,000.00 及以上: 2% → 0.00 – 100,000.00: 2%; 100,000.00 及以上: 3%"),
+    ("en", "Rebate tiers: 0.00 – 1,000.00: 0%; 1,000.00 and above: 2% → "
+           "0.00 – 100,000.00: 2%; 100,000.00 and above: 3%"),
+])
+def test_rebate_tiers_read_as_finance_writes_them_not_as_stored(client, organization, finance, language, expected):
+    """The change read "返利阶梯: [{'from': '0', 'to': '100000', 'rate': '0.02'}, …]"."""
+    rule = monthly_rule(organization)
+    rule_update(rule=rule, actor=finance, rebate_tiers=[{"from": "0", "to": "100000", "rate": "0.02"},
+                                                        {"from": "100000", "to": None, "rate": "0.03"}])
+    client.cookies["django_language"] = language
+    cells = _change_cells(page(client, finance))
+    assert expected in cells
+    assert not [cell for cell in cells if "from&#x27;" in cell or "[{" in cell]
