@@ -8,9 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from scrm.models import SettingsChange
 from settlement.models import (
     CityTier,
     ExchangeRate,
@@ -167,8 +165,6 @@ class CityTierTable(tables.Table):
 DJANGO_PLACEHOLDER = re.compile(r"\w+ object \(\d+\)")
 
 
-# "Created" alone is the column title of creation times ("创建时间"): an action needs its own words.
-ACTION_LABELS = {SettingsChange.Action.CREATED: pgettext_lazy("configuration change", "Created")}
 # Recorded masked under a name of its own (the account number itself is never recorded).
 RECORDED_AS = {"bank_account_masked": _("Account number")}
 # Rates recorded as the fraction stored (0.05000), read as the pages show them (5%). An exchange rate is no fraction.
@@ -239,7 +235,8 @@ class ChangeTable(tables.Table):
         return capfirst(SUBJECT_LABELS.get(record.subject, record.subject))
 
     def render_action(self, record):
-        return ACTION_LABELS.get(record.action, record.get_action_display())
+        # The settings change labels its own actions ("Created" in its pgettext context reads 新建, not 创建时间).
+        return record.get_action_display()
 
     def render_detail(self, record):
         return render_to_string("settlement/partners/_change_detail.html",

@@ -150,6 +150,12 @@ def test_the_trail_names_fields_choices_and_actions_in_the_readers_language(clie
     assert "银行账号: **** **** 1234 → **** **** 5678" in table
     assert "tier:" not in table and "bank_account_masked" not in table and "<code>" not in table
     assert "<td >创建时间</td>" not in table
+    # The action reads as one, from the settings change's own label (pgettext "configuration change").
+    assert "<td >新建</td>" in table
+
+    client.cookies["django_language"] = "en"
+    table = page(client, finance).split('data-testid="settings-changes"')[1]
+    assert "<td >Created</td>" in table
 
 
 @pytest.mark.parametrize(("language", "everywhere"), [("zh-hans", "全部区域"), ("en", "All regions")])
