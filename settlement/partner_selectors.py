@@ -1,6 +1,6 @@
 """Reads of partner settlement shaped for its pages, exports and API: each a bounded number of queries."""
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, OuterRef, Prefetch, Q, Subquery, When
 
 from scrm.models import Region, SettingsChange
 from settlement.models import (
@@ -91,4 +91,11 @@ def settings_changes_readable(*, user):
     newest first, with who changed it."""
     subjects = [model._meta.label_lower for model in AUDITED_MODELS
                 if user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")]
-    return SettingsChange.objects.filter(subject__in=subjects).select_related("by").order_by("-at", "-pk")
+    # A price's name reads in the reader's language ("All regions", its city tier): the price row's codes, for a
+    # change of a price that still exists (its item, region and tier never change; a deleted one keeps its text).
+    price = ServicePrice.objects.filter(pk=OuterRef("subject_id"))
+    price_of_row = Q(subject=ServicePrice._meta.label_lower)
+    return (SettingsChange.objects.filter(subject__in=subjects).select_related("by")
+            .annotate(price_tier=Case(When(price_of_row, then=Subquery(price.values("tier")[:1]))),
+                      price_region_id=Case(When(price_of_row, then=Subquery(price.values("region_id")[:1]))))
+            .order_by("-at", "-pk"))

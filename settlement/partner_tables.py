@@ -247,6 +247,13 @@ class ChangeTable(tables.Table):
         # and number instead of Django's English placeholder.
         if DJANGO_PLACEHOLDER.fullmatch(value or ""):
             return f"{SUBJECT_LABELS.get(record.subject, record.subject)} #{record.subject_id}"
+        if record.subject == "settlement.serviceprice" and getattr(record, "price_tier", None) is not None:
+            # Recorded in the writer's language ("… · 全部区域 · 四线及以下城市"): where and the tier in the reader's,
+            # from the price's codes; the item's and the region's names are the organization's own, kept as recorded.
+            parts = (value or "").rsplit(" · ", 2)
+            if len(parts) == 3:
+                where = ALL_REGIONS if record.price_region_id is None else parts[1]
+                return " · ".join([parts[0], str(where), str(CityTier(record.price_tier).label)])
         if record.subject == "settlement.serviceprice":
             # Recorded before the name said it: a price for all regions read "空调清洗保养 · * · 四线及以下城市".
             parts = (value or "").split(" · ")

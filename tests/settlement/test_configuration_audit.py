@@ -158,9 +158,10 @@ def test_the_trail_names_fields_choices_and_actions_in_the_readers_language(clie
     assert "<td >Created</td>" in table
 
 
-@pytest.mark.parametrize(("language", "everywhere"), [("zh-hans", "全部区域"), ("en", "All regions")])
+@pytest.mark.parametrize(("language", "everywhere", "tier4"), [("zh-hans", "全部区域", "四线及以下城市"),
+                                                             ("en", "All regions", "Tier-4 city and below")])
 def test_a_price_for_all_regions_is_named_so_in_the_changes_not_with_a_star(client, organization, ops_admin,
-                                                                           language, everywhere):
+                                                                           language, everywhere, tier4):
     """It read "空调清洗保养 · * · 四线及以下城市"."""
     item = service_item_save(organization=organization, code="clean", name="空调清洗保养", kind="maintenance",
                              actor=ops_admin)
@@ -173,7 +174,7 @@ def test_a_price_for_all_regions_is_named_so_in_the_changes_not_with_a_star(clie
         SettingsChange.objects.filter(pk=recorded.pk).update(subject_name="空调清洗保养 · * · 四线及以下城市")
     client.cookies["django_language"] = language
     text = page(client, ops_admin)
-    assert f"空调清洗保养 · {everywhere} · 四线及以下城市" in text and " · * · " not in text
+    assert f"空调清洗保养 · {everywhere} · {tier4}" in text and " · * · " not in text
 
 
 @pytest.mark.parametrize(("language", "expected"), [
@@ -190,3 +191,30 @@ def test_rebate_tiers_read_as_finance_writes_them_not_as_stored(client, organiza
     cells = _change_cells(page(client, finance))
     assert expected in cells
     assert not [cell for cell in cells if "from&#x27;" in cell or "[{" in cell]
+
+
+@pytest.mark.parametrize(("writer", "reader", "everywhere", "tier4", "tier1"), [
+    ("zh-hans", "en", "All regions", "Tier-4 city and below", "Tier-1 city"),
+    ("en", "zh-hans", "全部区域", "四线及以下城市", "一线城市"),
+])
+def test_a_price_is_named_in_the_readers_language_not_the_writers(client, organization, ops_admin, writer, reader,
+                                                                  everywhere, tier4, tier1):
+    """A price's name was kept in the language of whoever changed it: an English reader read "空调清洗保养 · 全部区域 ·
+    四线及以下城市" and a Chinese one "… · All regions · Tier-4 city and below". The item's and the region's names are
+    the organization's own and stay as recorded; a row whose price is gone keeps the text it recorded."""
+    area = region(organization, "SH", "上海")
+    item = service_item_save(organization=organization, code="clean", name="空调清洗保养", kind="maintenance",
+                             actor=ops_admin)
+    with translation.override(writer):
+        service_price_set(organization=organization, item=item, tier=4, price="120", actor=ops_admin)
+        service_price_set(organization=organization, item=item, tier=4, price="130", actor=ops_admin)
+        service_price_set(organization=organization, item=item, region=area, tier=1, price="150", actor=ops_admin)
+        gone = service_price_set(organization=organization, item=item, tier=2, price="100", actor=ops_admin)
+        with tenant_scope(organization):
+            stored = SettingsChange.objects.get(subject="settlement.serviceprice", subject_id=gone.pk).subject_name
+            gone.delete()
+    client.cookies["django_language"] = reader
+    table = page(client, ops_admin).split('data-testid="settings-changes"')[1]
+    assert table.count(f"<td >空调清洗保养 · {everywhere} · {tier4}</td>") == 2
+    assert f"<td >空调清洗保养 · 上海 · {tier1}</td>" in table
+    assert f"<td >{stored}</td>" in table
