@@ -41,6 +41,7 @@ def test_an_http_error_is_worded_in_the_readers_language(celery_worker, organiza
 
     client.force_login(ops_admin)
     assert _errors_on_page(client, form, "en") == [f"The receiver {origin} answered HTTP 503."]
+    assert _errors_on_page(client, form, "zh-hans") == [f"接收方 {origin} 返回了 HTTP 503。"]
     with platform_scope():
         [stored] = FormWebhookAttempt.objects.values_list("error", flat=True)
     assert SECRET not in stored and "token" not in stored
