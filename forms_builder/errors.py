@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.coded import coded_messages_register
+
 
 class FormError(Exception):
     """A rule of the forms domain was broken; nothing was changed and the message is safe to show.
@@ -54,3 +56,18 @@ MSG_UNSAFE_CONVERSION = _("The answers of “%(key)s” cannot be converted from
                           "data: keep them as they are.")
 MSG_MONEY_LOSS = _("“%(key)s” has earlier answers with more than two decimals (e.g. %(value)s): as money they would "
                    "be rounded. Keep them as they are.")
+
+# Why a webhook delivery failed, in the product's words: the worker records them as codes (scrm.platform.coded)
+# and the form's page words them in the reader's language. What the outside world said (the receiver's status,
+# the network library's error) is a parameter, redacted like any stored error.
+MSG_WEBHOOK_NO_URL = _("The form no longer has a webhook URL.")
+MSG_WEBHOOK_HTTP = _("The receiver %(origin)s answered HTTP %(status)s.")
+MSG_WEBHOOK_UNREACHABLE = _("The receiver could not be reached: %(error)s")
+MSG_WEBHOOK_CONNECTION_REFUSED = _("Refused: the connection reached an address that may not be called: %(error)s")
+
+WEBHOOK_ERRORS = coded_messages_register({
+    "forms_builder.webhook_no_url": MSG_WEBHOOK_NO_URL,
+    "forms_builder.webhook_http": MSG_WEBHOOK_HTTP,
+    "forms_builder.webhook_unreachable": MSG_WEBHOOK_UNREACHABLE,
+    "forms_builder.webhook_connection_refused": MSG_WEBHOOK_CONNECTION_REFUSED,
+})

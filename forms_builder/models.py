@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.coded import coded_render
 from scrm.platform.outbox import OutboxModel, States, due_index
 from scrm.platform.tenancy import TenantModel
 
@@ -206,6 +207,11 @@ class FormWebhookAttempt(TenantModel):
         verbose_name_plural = _("webhook attempts")
         ordering = ["delivery", "number", "pk"]
         indexes = [models.Index(fields=["organization", "delivery", "number"], name="formhookatt_org_del_idx")]
+
+    @property
+    def error_display(self):
+        """The error in the reader's language where the product worded it (a coded message)."""
+        return coded_render(self.error)
 
 
 def form_file_path(instance, filename):

@@ -9,6 +9,9 @@ The URL is checked (scrm.platform.http.outbound_url_check: http/https to public 
 saved, again right before each request, and on the address each connection reached (PublicOnlySession): an address
 that became private is a permanent failure (dead, no retries), a name that cannot be found is retried like any
 network error.
+
+Errors are stored coded (scrm.platform.coded, codes in forms_builder.errors) and worded on the form's page in the
+reader's language; the receiver's status and the network error's text are parameters.
 """
 
 import hashlib
@@ -23,8 +26,10 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from forms_builder.errors import WEBHOOK_ERRORS  # noqa: F401 - registers the coded messages stored below
 from forms_builder.models import Form, FormWebhookAttempt, FormWebhookDelivery
 from scrm.platform import outbox
+from scrm.platform.coded import coded
 from scrm.platform.crypto import secret_decrypt
 from scrm.platform.http import PublicOnlySession, UnsafeURL, outbound_url_check, refused_connection
 from scrm.platform.redaction import redact
@@ -145,12 +150,13 @@ def _deliver(delivery):
     secret = secret_decrypt(form.webhook_secret) if form.webhook_secret else ""
     started = time.monotonic()
     if not url:
-        _record(delivery, ok=False, error="the form no longer has a webhook URL", started=started)
-        raise outbox.Failure("the form no longer has a webhook URL", permanent=True)
+        error = coded("forms_builder.webhook_no_url")
+        _record(delivery, ok=False, error=error, started=started)
+        raise outbox.Failure(error, permanent=True)
     try:
         outbound_url_check(url)  # again, right before connecting: the name may point elsewhere since it was saved
     except UnsafeURL as exc:
-        error = _error(f"refused: {exc}", url=url, secret=secret, organization_id=delivery.organization_id)
+        error = _error(exc.coded, url=url, secret=secret, organization_id=delivery.organization_id)
         _record(delivery, ok=False, error=error, started=started)
         raise outbox.Failure(error, permanent=exc.permanent) from exc
     body = delivery.body.encode()
@@ -161,7 +167,8 @@ def _deliver(delivery):
             response = session.post(url, data=body, headers=headers, allow_redirects=False)
     except requests.RequestException as exc:
         refused = refused_connection(exc)
-        error = _error(f"{'refused: ' if refused else ''}{type(exc).__name__}: {exc}", url=url, secret=secret,
+        code = "forms_builder.webhook_connection_refused" if refused else "forms_builder.webhook_unreachable"
+        error = _error(coded(code, error=f"{type(exc).__name__}: {exc}"), url=url, secret=secret,
                        organization_id=delivery.organization_id)
         _record(delivery, ok=False, error=error, started=started)
         raise outbox.Failure(error, permanent=refused) from exc
@@ -169,7 +176,8 @@ def _deliver(delivery):
     if 200 <= code < 300:
         _record(delivery, ok=True, code=code, started=started)
         return {"response_code": code, "sent_at": timezone.now()}
-    error = _error(f"HTTP {code} from {url}", url=url, secret=secret, organization_id=delivery.organization_id)
+    error = _error(coded("forms_builder.webhook_http", origin=url_origin(url), status=code), url=url, secret=secret,
+                   organization_id=delivery.organization_id)
     _record(delivery, ok=False, code=code, error=error, started=started)
     raise outbox.Failure(error, permanent=code in PERMANENT_CODES, fields={"response_code": code})
 

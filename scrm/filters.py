@@ -11,7 +11,23 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
+from scrm.forms import ISO_DATE
 from scrm.models import Region
+
+
+class DateRangeInput(django_filters.widgets.DateRangeWidget):
+    """A from/to range of two date pickers (<input type="date">) instead of two text boxes where one had to guess the
+    format. Their value is always ISO (2026-11-30), the only one a date input takes in any language; the field
+    parses it in Chinese as in English."""
+
+    def __init__(self, attrs=None):
+        boxes = [forms.DateInput(attrs={"type": "date"}, format=ISO_DATE) for _box in range(2)]
+        forms.MultiWidget.__init__(self, boxes, attrs)  # not RangeWidget's: it would put two text boxes back
+
+
+def date_range(label, **kwargs):
+    """A DateFromToRangeFilter with date pickers (every list's date range: customers, settlement's lists)."""
+    return django_filters.DateFromToRangeFilter(label=label, widget=DateRangeInput(), **kwargs)
 
 
 class MomentFilter(django_filters.IsoDateTimeFilter):

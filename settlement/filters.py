@@ -1,30 +1,14 @@
-"""The orders list's filters (django-filter), and the date range every settlement list filters by."""
+"""The orders list's filters (django-filter); its date range is scrm.filters.date_range, as on every list."""
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from scrm.forms import ISO_DATE
+from scrm.filters import date_range
 from scrm.models import Channel, Region
 from settlement.models import Order, Store
 from settlement.selectors import ledger_masks_amounts
-
-
-class DateRangeInput(django_filters.widgets.DateRangeWidget):
-    """A from/to range of two date pickers (<input type="date">) instead of two text boxes where one had to guess the
-    format. Their value is always ISO (2026-11-30), the only one a date input takes in any language; the field
-    parses it in Chinese as in English."""
-
-    def __init__(self, attrs=None):
-        boxes = [forms.DateInput(attrs={"type": "date"}, format=ISO_DATE) for _box in range(2)]
-        forms.MultiWidget.__init__(self, boxes, attrs)  # not RangeWidget's: it would put two text boxes back
-
-
-def date_range(label, **kwargs):
-    """A DateFromToRangeFilter with date pickers."""
-    return django_filters.DateFromToRangeFilter(label=label, widget=DateRangeInput(), **kwargs)
 
 
 def _stores(request):

@@ -2,8 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from scrm.filters import date_range
 from scrm.models import Region
-from settlement.filters import date_range
 from settlement.models import CityTier, Partner, SettlementStatement
 
 

@@ -14,10 +14,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from scrm.filters import date_range
 from scrm.forms import bootstrap
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
-from settlement.filters import date_range
 from settlement.models import PaymentChannel, StatementImport
 from settlement.money_text import money_display
 from settlement.statements import selectors

@@ -51,6 +51,12 @@ FIELD_PROBLEMS = coded_messages_register({
     "channels_ingest.malformed": MSG_MALFORMED,
 })
 MSG_GOOD_REVIEW = _("A review of %(rating)s stars: only a bad review (%(bad)s stars or fewer) opens a ticket.")
+# Why an event was ignored, coded the same way (a worker has no reader's language): the note is worded on the page.
+IGNORED_NOTES = coded_messages_register({
+    "channels_ingest.unknown_event": MSG_UNKNOWN_EVENT,
+    "channels_ingest.test_push": MSG_TEST_PUSH,
+    "channels_ingest.good_review": MSG_GOOD_REVIEW,
+})
 
 
 class UnknownEvent(Exception):  # noqa: N818 - an outcome: the event is stored as ignored
@@ -58,7 +64,8 @@ class UnknownEvent(Exception):  # noqa: N818 - an outcome: the event is stored a
 
 
 class Ignored(Exception):  # noqa: N818 - an outcome: the event is stored as ignored, with why
-    """An event the ledger reads and has nothing to do with (a good review): its message says why."""
+    """An event the ledger reads and has nothing to do with (a good review): its message (a coded note,
+    scrm.platform.coded) says why."""
 
 
 class TestPush(UnknownEvent):

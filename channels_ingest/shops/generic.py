@@ -15,7 +15,6 @@ import time
 from django.http import JsonResponse
 
 from channels_ingest.shops.base import (
-    MSG_GOOD_REVIEW,
     Adapter,
     Ignored,
     Incoming,
@@ -29,6 +28,7 @@ from channels_ingest.shops.base import (
     version_of,
 )
 from channels_ingest.wire import SignatureError, WireError
+from scrm.platform.coded import coded
 from settlement.snapshots import (
     AfterSaleSnapshot,
     LineSnapshot,
@@ -165,7 +165,7 @@ def _complaint(event, name):
     updated_at = time_of(data.get("updated_at") or data.get("created_at"), f"{name}.updated_at", required=True)
     rating = _rating(data.get("rating")) if name == "review" else None
     if rating is not None and rating > BAD_REVIEW:
-        raise Ignored(str(MSG_GOOD_REVIEW % {"rating": rating, "bad": BAD_REVIEW}))
+        raise Ignored(coded("channels_ingest.good_review", rating=rating, bad=BAD_REVIEW))
     snapshot = AfterSaleSnapshot(
         kind="complaint", number=text(data.get("number"), f"{name}.number", max_length=64),
         order_number=text(data.get("order_number"), f"{name}.order_number", max_length=64, required=False),

@@ -12,8 +12,6 @@ from channels_ingest.services.shop_fetch import order_fetch_enqueue
 from channels_ingest.shops import SHOP_EVENT_MALFORMED, UnknownEvent, adapter_for
 from channels_ingest.shops.accounts import buyer_of, buyers_of, store_of
 from channels_ingest.shops.base import (
-    MSG_TEST_PUSH,
-    MSG_UNKNOWN_EVENT,
     Ignored,
     PayloadError,
     TestPush,
@@ -36,11 +34,11 @@ def shop_event_process(event):
     try:
         items = adapter_for(account.kind).to_ledger(event)
     except TestPush:
-        return Status.IGNORED, str(MSG_TEST_PUSH)
+        return Status.IGNORED, coded("channels_ingest.test_push")
     except Ignored as exc:
         return Status.IGNORED, str(exc)
     except UnknownEvent as exc:
-        return Status.IGNORED, str(MSG_UNKNOWN_EVENT % {"type": exc.args[0]}) if exc.args else ""
+        return Status.IGNORED, coded("channels_ingest.unknown_event", type=exc.args[0]) if exc.args else ""
     except SettlementError as exc:
         raise Failure(ledger_refusal_recorded(exc), permanent=True) from None
     except (PayloadError, WireError) as exc:

@@ -7,7 +7,7 @@ from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from scrm.customers.phones import InvalidMobile, normalize_mobile
-from scrm.filters import OfferedRegionFilter
+from scrm.filters import OfferedRegionFilter, date_range
 from scrm.models import Channel, ChannelIdentity, Customer, CustomerTag, Region, Tag, User
 from scrm.selectors import customer_filter_regions
 
@@ -40,7 +40,7 @@ class CustomerFilter(django_filters.FilterSet):
                                  widget=forms.Select(attrs={"class": "form-select"}))
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, method="filter_channel")
     owner = django_filters.ModelChoiceFilter(empty_label=_("All"), label=_("Owner"), queryset=_owners)
-    created = django_filters.DateFromToRangeFilter(label=_("Created"), field_name="created_at__date")
+    created = date_range(_("Created"), field_name="created_at__date")
 
     class Meta:
         model = Customer

@@ -24,6 +24,7 @@ from scrm.errors import (
     MSG_TOMBSTONE_READ_ONLY,
     ScrmError,
 )
+from scrm.forms import bootstrap
 from scrm.models import Customer, CustomerMerge, Segment, Tag, User
 from scrm.paginators import CappedCountPaginator, TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_may_reveal_pii
@@ -56,6 +57,7 @@ class CustomerListView(ModuleRequiredMixin, TemplateView):
                 data = data.__class__(segment.query, mutable=True)
         customer_filter = CustomerFilter(data, queryset=selectors.customer_list(user=request.user),
                                          request=request)
+        bootstrap(customer_filter.form)  # the Created range's date pickers (scrm.filters.date_range) as form controls
         table = CustomerTable(customer_filter.qs)
         TableRequestConfig(request, paginate={"per_page": 25, "paginator_class": CappedCountPaginator}).configure(table)
         query = customer_filter.form.data.urlencode() if hasattr(customer_filter.form.data, "urlencode") else ""

@@ -32,20 +32,31 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
+from scrm.platform.coded import coded, coded_messages_register
+
 MSG_URL_SCHEME = _("Only http:// and https:// addresses may be called.")
 MSG_URL_NO_HOST = _("The address has no host name.")
 MSG_URL_UNRESOLVED = _("The host name of the address cannot be found (DNS).")
 MSG_URL_NOT_PUBLIC = _("The address points into a private or reserved network (%(address)s): only public "
                        "internet addresses may be called.")
+# The same messages as codes (scrm.platform.coded), for a worker that records a refusal for a reader it does not know.
+URL_PROBLEMS = coded_messages_register({
+    "platform.url_scheme": MSG_URL_SCHEME,
+    "platform.url_no_host": MSG_URL_NO_HOST,
+    "platform.url_unresolved": MSG_URL_UNRESOLVED,
+    "platform.url_not_public": MSG_URL_NOT_PUBLIC,
+})
 
 
 class UnsafeURL(ValueError):
     """A URL outbound_url_check refuses. `permanent`: False when only the name's lookup failed (may be
-    temporary), True for a scheme or an address that will never be allowed."""
+    temporary), True for a scheme or an address that will never be allowed. `coded`: the same message as a
+    coded text (scrm.platform.coded), what a worker stores."""
 
-    def __init__(self, message, *, permanent=True):
-        super().__init__(str(message))
+    def __init__(self, code, *, permanent=True, **params):
+        super().__init__(str(URL_PROBLEMS[code] % params if params else URL_PROBLEMS[code]))
         self.permanent = permanent
+        self.coded = coded(code, **params)
 
 
 def _public(address):
@@ -64,22 +75,22 @@ def outbound_url_check(url):
         parts = urlsplit(url or "")
         port = parts.port
     except ValueError as exc:
-        raise UnsafeURL(MSG_URL_NO_HOST) from exc
+        raise UnsafeURL("platform.url_no_host") from exc
     if parts.scheme.lower() not in ("http", "https"):
-        raise UnsafeURL(MSG_URL_SCHEME)
+        raise UnsafeURL("platform.url_scheme")
     host = parts.hostname
     if not host:
-        raise UnsafeURL(MSG_URL_NO_HOST)
+        raise UnsafeURL("platform.url_no_host")
     if _private_allowed():
         return
     try:
         found = socket.getaddrinfo(host, port or (443 if parts.scheme.lower() == "https" else 80),
                                    type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeURL(MSG_URL_UNRESOLVED, permanent=False) from exc
+        raise UnsafeURL("platform.url_unresolved", permanent=False) from exc
     for *_rest, sockaddr in found:
         if not _public(sockaddr[0]):
-            raise UnsafeURL(MSG_URL_NOT_PUBLIC % {"address": sockaddr[0]})
+            raise UnsafeURL("platform.url_not_public", address=sockaddr[0])
 
 
 class TimeoutSession(requests.Session):

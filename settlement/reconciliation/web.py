@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scrm.filters import date_range
 from scrm.forms import ISO_DATE
-from settlement.filters import date_range
 from settlement.models import Discrepancy, MatchClass, PaymentChannel, Store
 from settlement.reconciliation import selectors
 from settlement.reconciliation.labels import RESOLUTION_LABELS, discrepancy_subject

@@ -73,7 +73,7 @@ def test_the_test_push_sent_when_the_url_is_configured_is_acknowledged_and_ignor
     response = deliver(douyin, [{"tag": "0", "msg_id": "0", "data": "{}"}])
     assert response.status_code == 200 and response.json() == SUCCESS
     [event] = events(organization)
-    assert event.status == Status.IGNORED and "测试推送" in event.last_error
+    assert event.status == Status.IGNORED and "测试推送" in event.last_error_display
     assert orders(organization) == {}
 
 

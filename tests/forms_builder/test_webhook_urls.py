@@ -121,7 +121,7 @@ def test_at_send_time_a_private_address_is_dead_at_once_and_never_called(celery_
     with platform_scope():
         [attempt] = FormWebhookAttempt.objects.all()
     for text in (attempt.error, dead.last_error):
-        assert "refused" in text and "127.0.0.1" in text
+        assert "platform.url_not_public" in text and "127.0.0.1" in text
         assert SECRET not in text and "/in/" not in text and "token" not in text
 
 
