@@ -15,6 +15,7 @@ import os
 
 import pytest
 from django.test.client import ClientHandler
+from django.utils import translation
 from django_scopes.state import state as scope_state
 
 from scrm.celery import app as celery_app
@@ -34,6 +35,14 @@ def _media_of_the_test(settings, tmp_path_factory):
     var/media of `make run`: beat's hourly sweep of orphaned attachments, run by the worker tests, deletes files
     that no row of the test database names."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_test():
+    """Each test starts in the default language: a request in English (cookie or Accept-Language) leaves English
+    active in the test's thread, and the next test would read its pages, messages and errors in it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -20,13 +20,6 @@ from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, pa
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _language_reset():
-    """A request in English leaves English active in this thread: the next test module would read it."""
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def finance(organization, make_user):
     return make_user(organization, Role.FINANCE, username="finance-labels")

@@ -23,13 +23,6 @@ from tests.settlement.partners import monthly_rule, partner_with_store, region
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _language_reset():
-    """A request in English leaves English active in this thread: the next test module would read it."""
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def finance(organization, make_user):
     return make_user(organization, Role.FINANCE, username="finance-audit")

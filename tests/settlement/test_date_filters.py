@@ -5,20 +5,12 @@ discrepancies' statement day) are date pickers, not text boxes where one guessed
 import re
 
 import pytest
-from django.utils import translation
 
 from scrm.models import Role
 from settlement.partner_services import statement_generate
 from tests.settlement.partners import PERIOD, monthly_rule, oct_, paid_order, partner_with_store, region
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _language_reset():
-    """A request in English leaves English active in this thread: the next test module would read it."""
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture
