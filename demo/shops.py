@@ -1,7 +1,8 @@
 """Demo online stores of the demo organization: a Youzan store (星河家电有赞店) and the organization's own mall on the
 signed feed (星河家电官方商城), each with a few hundred orders delivered as the stores deliver them (several events
 per order, some refunds) and processed the way the workers process real ones: the orders ledger, its customers and
-the after-sales tickets the refunds opened. The mall also reports a return, an exchange and a bad review (a 1-star
+the after-sales tickets the refunds opened (each opened when its refund was requested, the older ones already
+handled by the after-sales team). The mall also reports a return, an exchange and a bad review (a 1-star
 review: a complaint), each opening its routed after-sales ticket.
 
 Idempotent: the accounts by their slugs, and their events only when a store has none; the mall's after-sales
@@ -22,8 +23,12 @@ from django.utils import timezone
 from channels_ingest import shops
 from channels_ingest.models import ChannelAccount, InboundEvent
 from channels_ingest.services import channel_account_create, event_process
-from scrm.models import Customer
-from settlement.models import Order
+from demo.sla import sla_from_opening
+from demo.tickets import RESOLUTIONS, backdate_tickets, rename_numbers, renumber_by_day
+from scrm.models import Customer, User
+from settlement.models import Order, Refund
+from tickets.models import Ticket
+from tickets.services import ticket_assign, ticket_change_status, ticket_reply
 
 YOUZAN_SLUG, MALL_SLUG = "xinghe-demo-youzan", "xinghe-demo-mall"
 DEMO_SECRET = "xinghe-demo-store-secret"  # noqa: S105 - a public demo value
@@ -38,6 +43,11 @@ CITIES = [("江苏省", "南京市"), ("江苏省", "苏州市"), ("浙江省", 
 BUYER_NICKNAMES = ["小鱼儿", "jenny_88", "快乐的胖子", "木木夕", "阿杰", "橙子味的猫", "蓝天白云", "Tony", "豆豆妈",
                    "一只小熊", "凉白开", "老陈家", "Sunny", "星星点灯", "大白兔", "晚风", "tb_9527", "米粒"]
 REASONS = ["尺寸不合适", "安装后发现有划痕", "不想要了", "与描述不符"]
+# A refund's ticket is opened when the refund was requested; the after-sales team has handled (answered and
+# resolved) those older than HANDLED_AFTER, and closed those older than CLOSED_AFTER: the latest wait in the pool.
+HANDLED_AFTER, CLOSED_AFTER = timedelta(days=3), timedelta(days=7)
+REFUND_AGENTS = ["agent2", "agent"]  # the after-sales agents, the one with the refund skill first
+REFUND_REPLY = "您好，我是售后客服{agent}，已收到您的退款申请（订单 {order}），正在为您审核，请稍等。"
 # Stages an order goes through, each one event; an order stops at a random stage, a few are cancelled.
 STAGES = ["pending", "paid", "shipped", "completed"]
 _YOUZAN_STATUS = {"pending": ("WAIT_BUYER_PAY", "trade_TradeCreate"), "paid": ("WAIT_SELLER_SEND_GOODS",
@@ -62,6 +72,7 @@ def seed_shops(*, organization, orders_per_store=100):
             _backdate_buyers(account)
         if kind == ChannelAccount.Kind.GENERIC:
             _seed_aftersales(account)
+    _refund_tickets_worked(organization, now)
 
 
 def _account(organization, slug, kind, name, app_id):
@@ -140,6 +151,51 @@ def _seed_aftersales(account):
         times = ({"created_at": at.isoformat()} if key == "review"
                  else {"requested_at": at.isoformat(), "updated_at": at.isoformat()})
         _deliver(account, _body({"id": event_id, "type": kind, key: {**case, "order_number": number, **times}}))
+
+
+def _refund_tickets_worked(organization, now):
+    """The refunds' tickets were opened at the minute of seeding, for refunds requested weeks back: each opens when
+    its refund was requested, the older ones worked by the after-sales team through the ticket services (assigned,
+    answered, resolved, then closed), their work spread after that opening, their numbers and SLA following it.
+    Only the tickets this run opened (a re-run finds them already moved back)."""
+    refunds = (Refund.objects.filter(ticket__isnull=False, requested_at__isnull=False,
+                                     ticket__source_ref__startswith="refund:")
+               .select_related("ticket").order_by("requested_at", "pk"))
+    users = {u.username: u for u in User.objects.filter(username__in=["supervisor", *REFUND_AGENTS])}
+    rng = random.Random(20261016)
+    plans = {}
+    for refund in refunds:
+        opened = min(refund.requested_at, now - timedelta(minutes=1))
+        if refund.ticket_id in plans or refund.ticket.created_at <= opened + timedelta(minutes=1):
+            continue
+        plans[refund.ticket_id] = (opened, _refund_ticket_work(refund, now - opened, users, rng))
+    if not plans:
+        return
+    tickets = backdate_tickets(plans, now=now, timing=rng)
+    # The days the moved tickets leave (today) and reach are renumbered whole, the others' numbers unchanged.
+    rename_numbers(organization, renumber_by_day(organization, list(Ticket.objects.filter(organization=organization))))
+    for ticket in tickets:
+        sla_from_opening(ticket)
+
+
+def _refund_ticket_work(refund, age, users, rng):
+    """What the after-sales team did with an old refund's ticket, through the services; the status it ends in."""
+    ticket = refund.ticket
+    agents = [users[name] for name in REFUND_AGENTS if name in users]
+    if age < HANDLED_AFTER or not agents or "supervisor" not in users:
+        return ticket.status
+    supervisor = users["supervisor"]
+    if ticket.assignee_id not in {agent.pk for agent in agents}:
+        ticket = ticket_assign(ticket=ticket, assignee=rng.choice(agents), actor=supervisor)
+    agent = ticket.assignee
+    ticket_reply(ticket=ticket, author=agent,
+                 body=REFUND_REPLY.format(agent=agent.display_name, order=refund.order_number))
+    ticket_reply(ticket=ticket, author=agent, body=RESOLUTIONS["return"])
+    ticket_change_status(ticket=ticket, status=Ticket.Status.RESOLVED, actor=agent)
+    if age < CLOSED_AFTER:
+        return Ticket.Status.RESOLVED
+    ticket_change_status(ticket=ticket, status=Ticket.Status.CLOSED, actor=supervisor)
+    return Ticket.Status.CLOSED
 
 
 def _nickname(buyer):

@@ -82,14 +82,35 @@ def _pause_pending():
 def _backdate_opening(ticket, opened):
     """A fresh demo ticket was opened now, then moved back to `opened`: its opening events move back with it, and its
     SLA reads as applied once, when it was opened (the due times computed from "now" were replaced at once)."""
-    events = TicketEvent.objects.filter(ticket=ticket)
-    applied = list(events.filter(kind=TicketEvent.Kind.SLA_APPLIED).order_by("pk"))
+    _applied_once(ticket)
+    TicketEvent.objects.filter(ticket=ticket).update(created_at=opened)
+
+
+def _applied_once(ticket):
+    """The ticket's SLA was applied when it was opened (now), then again by the demo from its backdated opening:
+    one `sla_applied` event, from no policy to the demo's due times, with the reason of the first. Returns it."""
+    applied = list(TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.SLA_APPLIED).order_by("pk"))
     if len(applied) == 2:
         first, moved = applied
         moved.before, moved.after = first.before, {**moved.after, "reason": first.after.get("reason", "opened")}
         moved.save(update_fields=["before", "after"])
         first.delete()
-    events.update(created_at=opened)
+        return moved
+    return applied[0] if applied else None
+
+
+def sla_from_opening(ticket):
+    """A demo ticket opened and worked now, then moved back in time with its work spread after its opening
+    (demo/tickets.py's backdate_tickets): its SLA is computed again from that opening and its work's real times
+    (a reply late against them is a breach), and reads as applied once, when it was opened. Its last change stays
+    the last step of its work."""
+    updated_at = ticket.updated_at
+    ticket = ticket_sla_apply(ticket=ticket, reason="demo")
+    applied = _applied_once(ticket)
+    if applied is not None:
+        TicketEvent.objects.filter(pk=applied.pk).update(created_at=ticket.created_at)
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=updated_at)
+    return ticket
 
 
 # Unread notifications each demo user starts with: the newest few, as after a day's work, not the 30 days of

@@ -11,7 +11,7 @@ import json
 import random
 import re
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
@@ -422,131 +422,157 @@ class _DemoTickets:
 
     def _backdate(self):
         """The services stamp everything with the current time. So that the lists look like 30 days of work, each
-        ticket's events are spread over hours or days from its planned start (in their order), and the comments,
-        the ticket's own timestamps and its number follow its events. Bulk UPDATEs, after the services ran."""
-        tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=self.plans)}
-        events = defaultdict(list)
-        for event in TicketEvent.objects.filter(ticket_id__in=self.plans).order_by("pk"):
-            events[event.ticket_id].append(event)
-        comment_times = {}
-        for ticket_id, (start, wanted) in self.plans.items():
-            ticket = tickets[ticket_id]
-            self._spread(ticket, events[ticket_id], start, wanted, comment_times)
-        comments = list(Comment.objects.filter(pk__in=comment_times).only("pk", "created_at"))
-        for comment in comments:
-            comment.created_at = comment_times[comment.pk]
-        all_events = [e for ticket_events in events.values() for e in ticket_events]
-        TicketEvent.objects.bulk_update(all_events, ["created_at"], batch_size=500)
-        Comment.objects.bulk_update(comments, ["created_at"], batch_size=500)
-        numbered = {ticket.pk: ticket.number for ticket in tickets.values()}
-        self._renumber(list(tickets.values()))
-        # bulk_update leaves auto_now fields alone: updated_at keeps the value set from the events.
-        Ticket.objects.bulk_update(
-            list(tickets.values()),
-            ["number", "created_at", "updated_at", "assigned_at", "first_response_at", "resolved_at", "closed_at"],
-            batch_size=300,
-        )
-        self._rename({numbered[pk]: ticket.number for pk, ticket in tickets.items()}, all_events)
+        ticket's events are spread over hours or days from its planned start, its number carries that day and the
+        texts naming its number of the moment follow (backdate_tickets, renumber_by_day, rename_numbers)."""
+        tickets = backdate_tickets(self.plans, now=self.now, timing=self.timing)
+        rename_numbers(self.organization, renumber_by_day(self.organization, tickets))
 
-    def _rename(self, renamed, events):
-        """The services wrote each ticket's number of the moment into its timeline ("合并了 T…"), the replies
-        (canned greetings name it) and the notifications: each old number becomes the ticket's new one, in one
-        pass (a new number may be another ticket's old one)."""
 
-        def text(value):
-            return NUMBER.sub(lambda match: renamed.get(match.group(0), match.group(0)), value)
+def backdate_tickets(plans, *, now, timing):
+    """Move tickets worked now by the services back in time: `plans` maps a ticket id to (start, final status
+    wanted). Each ticket's events are spread over hours or days from its start (in their order, `spread_events`),
+    and the comments and the ticket's own timestamps follow its events. Bulk UPDATEs, after the services ran; the
+    numbers are left to renumber_by_day. Returns the tickets."""
+    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=plans)}
+    events = defaultdict(list)
+    for event in TicketEvent.objects.filter(ticket_id__in=plans).order_by("pk"):
+        events[event.ticket_id].append(event)
+    comment_times = {}
+    for ticket_id, (start, wanted) in plans.items():
+        spread_events(tickets[ticket_id], events[ticket_id], start, wanted, comment_times, now=now, timing=timing)
+    comments = list(Comment.objects.filter(pk__in=comment_times).only("pk", "created_at"))
+    for comment in comments:
+        comment.created_at = comment_times[comment.pk]
+    TicketEvent.objects.bulk_update([e for ticket_events in events.values() for e in ticket_events],
+                                    ["created_at"], batch_size=500)
+    Comment.objects.bulk_update(comments, ["created_at"], batch_size=500)
+    # bulk_update leaves auto_now fields alone: updated_at keeps the value set from the events.
+    Ticket.objects.bulk_update(
+        list(tickets.values()),
+        ["created_at", "updated_at", "assigned_at", "first_response_at", "resolved_at", "closed_at"],
+        batch_size=300,
+    )
+    return list(tickets.values())
 
-        def changed(rows, fields, read, write):
-            out = []
-            for row in rows:
-                before = [read(row, name) for name in fields]
-                after = [text(value) for value in before]
-                if after != before:
-                    for name, value in zip(fields, after, strict=True):
-                        write(row, name, value)
-                    out.append(row)
-            return out
 
-        def read_json(row, name):
-            return json.dumps(getattr(row, name), ensure_ascii=False)
+def rename_numbers(organization, renamed):
+    """The services wrote each ticket's number of the moment into its timeline ("合并了 T…"), the replies
+    (canned greetings name it) and the notifications: each old number of `renamed` becomes the ticket's new one,
+    in one pass (a new number may be another ticket's old one), in the texts of all the organization's tickets."""
+    renamed = {old: new for old, new in renamed.items() if old != new}
+    if not renamed:
+        return
 
-        def write_json(row, name, value):
-            setattr(row, name, json.loads(value))
+    def text(value):
+        return NUMBER.sub(lambda match: renamed.get(match.group(0), match.group(0)), value)
 
-        TicketEvent.objects.bulk_update(changed(events, ("before", "after"), read_json, write_json),
-                                        ["before", "after"], batch_size=500)
-        Comment.objects.bulk_update(
-            changed(Comment.objects.filter(ticket_id__in=self.plans).only("pk", "body"), ("body",), getattr,
-                    setattr), ["body"], batch_size=500)
-        Notification.objects.bulk_update(
-            changed(Notification.objects.filter(ticket_id__in=self.plans).only("pk", "title", "body"),
-                    ("title", "body"), getattr, setattr), ["title", "body"], batch_size=500)
+    def changed(rows, fields, read, write):
+        out = []
+        for row in rows:
+            before = [read(row, name) for name in fields]
+            after = [text(value) for value in before]
+            if after != before:
+                for name, value in zip(fields, after, strict=True):
+                    write(row, name, value)
+                out.append(row)
+        return out
 
-    def _spread(self, ticket, events, start, wanted, comment_times):
-        timing = self.timing
-        if wanted in (Status.NEW, Status.OPEN):
-            span = timedelta(hours=timing.uniform(0.5, 6))
-        elif wanted in (Status.PENDING, Status.ON_HOLD):
-            span = timedelta(hours=timing.uniform(2, 48))
-        elif timing.random() < 0.8:  # most tickets are settled within their day, some drag on for days
-            span = timedelta(hours=timing.uniform(1, 20))
-        else:
-            span = timedelta(hours=timing.uniform(20, 96))
-        span = max(min(span, self.now - start - timedelta(minutes=1)), timedelta(minutes=1))
-        # The first answer comes within minutes for most customers and hours for a few; the rest of the work is
-        # spread over the ticket's span after it.
-        first_public = next((i for i, e in enumerate(events)
-                             if e.kind == Kind.COMMENT and e.after.get("public")), None)
-        reply_in = timedelta(minutes=timing.uniform(2, 40) if timing.random() < 0.85 else timing.uniform(40, 300))
-        reply_in = min(reply_in, span * 0.9)
-        # Events written by one service call (created → assigned → opened) stay minutes apart.
-        weights = [0.0] + [0.02 if e.kind in (Kind.ASSIGNED, Kind.UNASSIGNED) or
-                           (e.kind == Kind.STATUS and e.after.get("reason") in ("assigned", "replied", "merged",
-                                                                                "customer_replied"))
-                           else timing.uniform(0.5, 1.5) for e in events[1:]]
-        parts = [(events, weights, start, span)]
-        if first_public is not None:
-            cut = first_public + 1
-            parts = [(events[:cut], weights[:cut], start, reply_in),
-                     (events[cut:], weights[cut:], start + reply_in, span - reply_in)]
-        for part, part_weights, begin, length in parts:
-            total = sum(part_weights) or 1
-            elapsed = 0.0
-            for event, weight in zip(part, part_weights, strict=True):
-                elapsed += weight
-                event.created_at = begin + length * (elapsed / total)
-                if event.comment_id:
-                    comment_times.setdefault(event.comment_id, event.created_at)
-        ticket.created_at = start
-        ticket.updated_at = events[-1].created_at if events else start
+    def read_json(row, name):
+        return json.dumps(getattr(row, name), ensure_ascii=False)
 
-        def last(kind, **after):
-            found = [e.created_at for e in events
-                     if e.kind == kind and all(e.after.get(k) == v for k, v in after.items())]
-            return found[-1] if found else None
+    def write_json(row, name, value):
+        setattr(row, name, json.loads(value))
 
-        if ticket.assigned_at:
-            ticket.assigned_at = last(Kind.ASSIGNED) or start
-        if ticket.first_response_at:
-            public = [e.created_at for e in events if e.kind == Kind.COMMENT and e.after.get("public")]
-            ticket.first_response_at = public[0] if public else start
-        if ticket.resolved_at:
-            ticket.resolved_at = last(Kind.STATUS, status=Status.RESOLVED) or ticket.updated_at
-        if ticket.closed_at:
-            ticket.closed_at = last(Kind.STATUS, status=Status.CLOSED) or ticket.updated_at
+    ticket_ids = Ticket.objects.filter(organization=organization).values("pk")
+    TicketEvent.objects.bulk_update(
+        changed(TicketEvent.objects.filter(ticket_id__in=ticket_ids).only("pk", "before", "after"),
+                ("before", "after"), read_json, write_json), ["before", "after"], batch_size=500)
+    Comment.objects.bulk_update(
+        changed(Comment.objects.filter(ticket_id__in=ticket_ids).only("pk", "body"), ("body",), getattr,
+                setattr), ["body"], batch_size=500)
+    Notification.objects.bulk_update(
+        changed(Notification.objects.filter(ticket_id__in=ticket_ids).only("pk", "title", "body"),
+                ("title", "body"), getattr, setattr), ["title", "body"], batch_size=500)
 
-    def _renumber(self, tickets):
-        """Numbers carry the day the ticket was opened: renumber by day in opening order, and leave each day's
-        counter at its last number so tickets opened today after the demo continue the sequence."""
-        per_day = defaultdict(int)
-        tickets.sort(key=lambda t: (t.created_at, t.pk))
-        for ticket in tickets:
-            day = timezone.localtime(ticket.created_at, NUMBER_TZ).date()
-            per_day[day] += 1
-            ticket.number = f"T{day:%Y%m%d}-{per_day[day]:06d}"
-        # Two steps: a new number may still be held by another ticket until it is renumbered itself.
-        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
-            number=Concat(Value("tmp-"), Cast("pk", CharField())))
-        TicketCounter.objects.filter(organization=self.organization).delete()
-        TicketCounter.objects.bulk_create([TicketCounter(organization=self.organization, day=day, last=last)
-                                           for day, last in sorted(per_day.items())])
+
+def spread_events(ticket, events, start, wanted, comment_times, *, now, timing):
+    """Spread a ticket's events (in their order) from `start` over a span that suits the status it ended in, the
+    first public reply minutes after the opening; its comments (into `comment_times`) and timestamps follow."""
+    if wanted in (Status.NEW, Status.OPEN):
+        span = timedelta(hours=timing.uniform(0.5, 6))
+    elif wanted in (Status.PENDING, Status.ON_HOLD):
+        span = timedelta(hours=timing.uniform(2, 48))
+    elif timing.random() < 0.8:  # most tickets are settled within their day, some drag on for days
+        span = timedelta(hours=timing.uniform(1, 20))
+    else:
+        span = timedelta(hours=timing.uniform(20, 96))
+    span = max(min(span, now - start - timedelta(minutes=1)), timedelta(minutes=1))
+    # The first answer comes within minutes for most customers and hours for a few; the rest of the work is
+    # spread over the ticket's span after it.
+    first_public = next((i for i, e in enumerate(events)
+                         if e.kind == Kind.COMMENT and e.after.get("public")), None)
+    reply_in = timedelta(minutes=timing.uniform(2, 40) if timing.random() < 0.85 else timing.uniform(40, 300))
+    reply_in = min(reply_in, span * 0.9)
+    # Events written by one service call (created → assigned → opened) stay minutes apart.
+    weights = [0.0] + [0.02 if e.kind in (Kind.ASSIGNED, Kind.UNASSIGNED) or
+                       (e.kind == Kind.STATUS and e.after.get("reason") in ("assigned", "replied", "merged",
+                                                                            "customer_replied"))
+                       else timing.uniform(0.5, 1.5) for e in events[1:]]
+    parts = [(events, weights, start, span)]
+    if first_public is not None:
+        cut = first_public + 1
+        parts = [(events[:cut], weights[:cut], start, reply_in),
+                 (events[cut:], weights[cut:], start + reply_in, span - reply_in)]
+    for part, part_weights, begin, length in parts:
+        total = sum(part_weights) or 1
+        elapsed = 0.0
+        for event, weight in zip(part, part_weights, strict=True):
+            elapsed += weight
+            event.created_at = begin + length * (elapsed / total)
+            if event.comment_id:
+                comment_times.setdefault(event.comment_id, event.created_at)
+    ticket.created_at = start
+    ticket.updated_at = events[-1].created_at if events else start
+
+    def last(kind, **after):
+        found = [e.created_at for e in events
+                 if e.kind == kind and all(e.after.get(k) == v for k, v in after.items())]
+        return found[-1] if found else None
+
+    if ticket.assigned_at:
+        ticket.assigned_at = last(Kind.ASSIGNED) or start
+    if ticket.first_response_at:
+        public = [e.created_at for e in events if e.kind == Kind.COMMENT and e.after.get("public")]
+        ticket.first_response_at = public[0] if public else start
+    if ticket.resolved_at:
+        ticket.resolved_at = last(Kind.STATUS, status=Status.RESOLVED) or ticket.updated_at
+    if ticket.closed_at:
+        ticket.closed_at = last(Kind.STATUS, status=Status.CLOSED) or ticket.updated_at
+
+
+def _number_day(number):
+    """The day a ticket number carries (T20261204-000001), or None for another form."""
+    match = re.fullmatch(r"T(\d{4})(\d{2})(\d{2})-\d{6}", number or "")
+    return date(*map(int, match.groups())) if match else None
+
+
+def renumber_by_day(organization, tickets):
+    """Numbers carry the day the ticket was opened: renumber `tickets` by day in opening order, and leave each
+    day's counter at its last number so tickets opened after the demo continue the sequence. `tickets` must hold
+    every ticket of the days concerned (those their numbers and their openings name). Saves the numbers and
+    returns {old number: new number}."""
+    per_day = defaultdict(int)
+    tickets = sorted(tickets, key=lambda t: (t.created_at, t.pk))
+    numbered = {ticket.pk: ticket.number for ticket in tickets}
+    days = {_number_day(number) for number in numbered.values()} - {None}
+    for ticket in tickets:
+        day = timezone.localtime(ticket.created_at, NUMBER_TZ).date()
+        per_day[day] += 1
+        ticket.number = f"T{day:%Y%m%d}-{per_day[day]:06d}"
+    # Two steps: a new number may still be held by another ticket until it is renumbered itself.
+    Ticket.objects.filter(pk__in=list(numbered)).update(number=Concat(Value("tmp-"), Cast("pk", CharField())))
+    Ticket.objects.bulk_update(tickets, ["number"], batch_size=300)
+    TicketCounter.objects.filter(organization=organization, day__in=days | set(per_day)).delete()
+    TicketCounter.objects.bulk_create([TicketCounter(organization=organization, day=day, last=last)
+                                       for day, last in sorted(per_day.items())])
+    return {numbered[ticket.pk]: ticket.number for ticket in tickets}
