@@ -45,15 +45,20 @@ def _rating(org, ticket, rating, at):
                                       rating=rating, answered_at=at, expires_at=at + timedelta(days=7))
 
 
-@pytest.fixture
-def floor(scoped):
-    """Two queues of the supervisor's team, one of another team; three agents of the team, one outside it."""
-    org = scoped
-    policy = sla_policy(org, office_calendar(org))
+def _led_team(org):
+    """An office-hours SLA policy and the after-sales team (售后组) led by the supervisor "boss"."""
     team = TeamFactory(organization=org, name="售后组")
     supervisor = UserFactory(organization=org, username="boss", roles=[Role.SUPERVISOR])
     team.leader = supervisor
     team.save(update_fields=["leader"])
+    return sla_policy(org, office_calendar(org)), team, supervisor
+
+
+@pytest.fixture
+def floor(scoped):
+    """Two queues of the supervisor's team, one of another team; three agents of the team, one outside it."""
+    org = scoped
+    policy, team, supervisor = _led_team(org)
     q1 = QueueFactory(organization=org, name="售后一线", code="l1", team=team, auto_assign=False)
     q2 = QueueFactory(organization=org, name="安装预约", code="inst", team=team, auto_assign=False)
     q3 = QueueFactory(organization=org, name="财务专席", code="fin", auto_assign=False)
@@ -152,11 +157,7 @@ def test_a_custom_role_opens_the_board_when_it_reads_tickets_and_manages_agents(
 
 def test_one_click_assign_from_the_at_risk_list(scoped):
     org = scoped
-    policy = sla_policy(org, office_calendar(org))
-    team = TeamFactory(organization=org, name="售后组")
-    supervisor = UserFactory(organization=org, username="boss", roles=[Role.SUPERVISOR])
-    team.leader = supervisor
-    team.save(update_fields=["leader"])
+    policy, team, supervisor = _led_team(org)
     queue = QueueFactory(organization=org, name="售后一线", code="l1", team=team, auto_assign=False)
     busy = make_agent(org, queues=[queue], username="busy", team=team, max_open_tickets=1)
     free = make_agent(org, queues=[queue], username="free", team=team)
@@ -189,11 +190,7 @@ def test_the_one_click_assign_never_offers_the_agent_who_already_holds_the_at_ri
     changed nothing and said "assigned". The offer is another agent with room; with nobody else free, nobody is
     preselected and the supervisor must choose."""
     org = scoped
-    policy = sla_policy(org, office_calendar(org))
-    team = TeamFactory(organization=org, name="售后组")
-    supervisor = UserFactory(organization=org, username="boss", roles=[Role.SUPERVISOR])
-    team.leader = supervisor
-    team.save(update_fields=["leader"])
+    policy, team, supervisor = _led_team(org)
     queue = QueueFactory(organization=org, name="售后一线", code="l1", team=team, auto_assign=False)
     holder = make_agent(org, queues=[queue], username="holder", team=team)
     other = make_agent(org, queues=[queue], username="other", team=team, max_open_tickets=5)
@@ -245,11 +242,7 @@ def test_the_board_reads_the_load_the_router_reads(floor):
 @pytest.mark.parametrize("size", [1, 8])
 def test_the_board_costs_the_same_queries_whatever_its_size(scoped, make_user, django_assert_max_num_queries, size):
     org = scoped
-    policy = sla_policy(org, office_calendar(org))
-    team = TeamFactory(organization=org, name="售后组")
-    supervisor = UserFactory(organization=org, username="boss", roles=[Role.SUPERVISOR])
-    team.leader = supervisor
-    team.save(update_fields=["leader"])
+    policy, team, supervisor = _led_team(org)
     customer = CustomerFactory(organization=org)
     now = timezone.now()
     for n in range(size):
