@@ -58,11 +58,13 @@ class StatementTable(tables.Table):
     period = tables.TemplateColumn("{{ record.period_start|date:'Y-m-d'|default:'—' }}"
                                    "{% if record.period_end and record.period_end != record.period_start %} – "
                                    "{{ record.period_end|date:'Y-m-d' }}{% endif %}",
-                                   verbose_name=_("Statement days"), order_by=("period_start", "pk"))
+                                   verbose_name=_("Statement days"), order_by=("period_start", "pk"),
+                                   attrs={"td": {"class": "fin-nowrap"}})
     line_count = tables.Column(verbose_name=_("Line count"), attrs={"td": {"class": "text-end"}})
     gross_total = MoneyColumn(verbose_name=_("Net of refunds"), attrs={"td": {"class": "text-end"}})
     created_by = tables.Column(verbose_name=_("Imported by"), orderable=False, default="—")
-    created_at = tables.DateTimeColumn(verbose_name=_("Uploaded at"), format="Y-m-d H:i", order_by=("created_at", "pk"))
+    created_at = tables.DateTimeColumn(verbose_name=_("Uploaded at"), format="Y-m-d H:i", order_by=("created_at", "pk"),
+                                       attrs={"td": {"class": "fin-nowrap"}})
 
     class Meta:
         model = StatementImport

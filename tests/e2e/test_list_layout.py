@@ -101,3 +101,34 @@ def test_the_customer_list_keeps_short_headings_on_one_line_at_1366(page, live_s
     page.goto(f"{live_server.url}/customers/")
     expect(page.locator("[data-testid=customer-table] tbody tr")).to_have_count(5)
     _assert_fits(page, "customer-table")
+
+
+# Every pair of a page's form controls that cover each other (by more than a pixel each way), named by their labels.
+OVERLAPS = """() => {
+    const boxes = Array.from(document.querySelectorAll(
+        "form input:not([type=hidden]), form select, form button, form a.btn"))
+        .filter(el => el.offsetParent !== null)
+        .map(el => [el.name || el.textContent.trim(), el.getBoundingClientRect()]);
+    const found = [];
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const [a, ra] = boxes[i], [b, rb] = boxes[j];
+        const x = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+        const y = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+        if (x > 1 && y > 1) found.push(a + " / " + b);
+    }
+    return found;
+}"""
+
+
+@pytest.mark.parametrize("path", ["/settlement/orders/", "/settlement/statements/", "/settlement/discrepancies/",
+                                  "/settlement/settlements/", "/settlement/partners/"])
+def test_finance_filters_keep_their_date_ranges_clear_of_the_next_box_at_1366(page, live_server, organization,
+                                                                                make_user, path):
+    """A from–to range sat in a sixth of the row: its second date box ran under the next field (订单号或交易号) or under
+    the 筛选 button, and a click landed on the wrong box. A range now takes a third of the row."""
+    finance = make_user(organization, Role.FINANCE)
+    login(page, live_server, finance.username, TEST_PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}{path}")
+    expect(page.locator("form button[type=submit]").first).to_be_visible()
+    assert page.evaluate(OVERLAPS) == []
