@@ -8,6 +8,7 @@ Idempotent: nothing is added once the demo partners exist.
 
 import copy
 import io
+import itertools
 import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from demo.statement_files import Entry, unionpay_csv
+from demo.statements import date_finance_work, finance_morning
 from scrm import services as core
 from scrm.models import Channel, Region, User
 from settlement.models import (
@@ -62,6 +64,10 @@ PARTNERS = [
     ("DEMO-US", "Xinghe North America", Partner.Kind.DEALER, "NA", "USD", "021000021123456789"),
     ("DEMO-INSTALL", "星河安装服务（华东）", Partner.Kind.INSTALLER, "JS-NJ", "CNY", "6228480402564890"),
 ]
+# Where each partner's buyers live (region codes): a dealer sells across its territory, so the revenue by region
+# names cities, not "no region". Taken in turn, so the orders' amounts and days stay those of the seed's random draws.
+TERRITORIES = {"DEMO-EAST": ("JS-NJ", "JS-SZ", "SH-SH", "ZJ-HZ"), "DEMO-SOUTH": ("GD-GZ", "GD-SZ"),
+               "DEMO-NORTH": ("BJ-BJ",), "DEMO-HK": ("HK",), "DEMO-US": ("NA",)}
 CATALOGUE = [  # code, name, kind, prices for tiers 1..4 (price, material cost, technician payout)
     ("ac-install", "空调安装", ServiceItem.Kind.INSTALLATION,
      [("260", "40", "120"), ("220", "35", "100"), ("180", "30", "85"), ("150", "30", "70")]),
@@ -142,15 +148,17 @@ def seed_partners(*, organization):
             stores=[store] if store else [], bank_account=account, bank_account_name=name, bank_name="招商银行",
             contact_name="张经理", contact_mobile="13800000000")
         if store is not None:
-            paid += _orders(organization, rng, store, currency, months, today)
+            territory = [regions[region] for region in TERRITORIES[code]]
+            paid += _orders(organization, rng, store, currency, months, today, territory)
     _bill(organization, channel, paid)
     _services(organization, rng, regions, partners["DEMO-INSTALL"], months)
     _statements(partners, months)
 
 
-def _orders(organization, rng, store, currency, months, today):
-    """The store's orders of the months, some refunded; returns the paid ones the channel's bill reports."""
-    paid = []
+def _orders(organization, rng, store, currency, months, today, territory):
+    """The store's orders of the months, shipped across the partner's territory, some refunded; returns the paid
+    ones the channel's bill reports."""
+    paid, places = [], itertools.cycle(territory)
     for first in months:
         for n in range(rng.randint(25, 40)):
             day = first + timedelta(days=rng.randint(0, _month_end(first).day - 1))
@@ -162,6 +170,7 @@ def _orders(organization, rng, store, currency, months, today):
             order = Order.objects.create(
                 organization=organization, store=store, channel=store.channel,
                 external_number=f"{store.ref.upper()}-{first:%Y%m}-{n:03d}", currency=order_currency,
+                region=next(places),
                 goods_amount=amount, paid_amount=amount, status=Order.Status.COMPLETED, placed_at=paid_at,
                 paid_at=paid_at, completed_at=paid_at + timedelta(days=3), details_version=1)
             if rng.random() < 0.92:  # the rest are not reconciled yet
@@ -181,9 +190,12 @@ def _bill(organization, channel, orders):
     entries = [Entry(order.external_number, f"T{order.pk}", order.paid_amount, order.paid_at,
                      currency=order.currency) for order in sorted(orders, key=lambda o: (o.paid_at, o.pk))]
     content = unionpay_csv(entries, rate=FEE_RATE, currency_column=CURRENCY_COLUMN)
+    since = timezone.now()
     bill = statement_import(organization=organization, channel=channel, file=io.BytesIO(content),
-                            file_name="demo-partner-bill.csv", source=StatementImport.Source.COMMAND)
+                            file_name="demo-partner-bill.csv", user=User.objects.filter(username="finance").first())
     bill = statement_import_run(import_id=bill.pk)
+    if bill.period_end is not None:  # taken in the morning after its last day, as finance takes every bill in
+        date_finance_work(since=since, at=finance_morning(bill.period_end + timedelta(days=1)))
     if bill.status != StatementImport.Status.IMPORTED:  # a demo showing its own file refused: fail the seed instead
         raise RuntimeError(f"the demo partner bill was refused: {bill.errors}")
     by_number = {order.external_number: order for order in orders}

@@ -37,7 +37,17 @@ from django.db import models
 from django.utils import timezone
 
 from demo.statement_files import Entry, alipay_bill, wechatpay_bill
-from settlement.models import Order, PaymentChannel, Refund, StatementImport, StatementLine, Store
+from scrm.models import User
+from settlement.models import (
+    Discrepancy,
+    DiscrepancyAction,
+    Order,
+    PaymentChannel,
+    Refund,
+    StatementImport,
+    StatementLine,
+    Store,
+)
 from settlement.reconciliation.services import reconciliation_run
 from settlement.reconciliation_models import ReconciliationRun
 from settlement.services import order_upsert, store_payment_channel_set
@@ -105,7 +115,9 @@ def seed_statements(*, organization):
                                                                   refund.order), amount, refund.refunded_at,
                                       kind="refund", refund_number=refund.external_number,
                                       refund_id=f"503{refund.pk:020d}"))
+    finance = User.objects.filter(organization=organization, username="finance").first()
     for day in days:
+        since = timezone.now()
         for code, channel in channels.items():
             entries = sorted(bills[code][day], key=lambda e: e.at)
             if not entries:
@@ -115,14 +127,34 @@ def seed_statements(*, organization):
             else:
                 content, name = alipay_bill(entries, day=day), f"20881234567890120156{day:%Y%m%d}.zip"
             row = statement_import(organization=organization, channel=channel, file=io.BytesIO(content),
-                                   file_name=name, source=StatementImport.Source.COMMAND)
+                                   file_name=name, user=finance)
             statement_import_run(import_id=row.pk)
         # Finance's morning: the day's statements in, then the day reconciled (a timing difference shows on its
         # day and clears in the next day's run).
         _stores_pay(channels.values())
         for channel in channels.values():
-            reconciliation_run(channel=channel, period_start=day)
+            reconciliation_run(channel=channel, period_start=day, by=finance)
+        date_finance_work(since=since, at=finance_morning(day + timedelta(days=1)))
     return seeded
+
+
+def finance_morning(day):
+    """When finance took in a statement of the day before `day`: that morning at 09:20, or a few minutes ago when
+    the morning has not come yet (yesterday's bills on a demo seeded before nine)."""
+    return min(datetime.combine(day, time(9, 20), tzinfo=CHINA), timezone.now() - timedelta(minutes=3))
+
+
+def date_finance_work(*, since, at):
+    """Date at `at` the imports, runs and discrepancies the seed wrote since `since` (a statement day's morning
+    done in a second), keeping their order and durations: the lists read "uploaded 09:20" on each morning, not
+    every statement at the minute of seeding."""
+    shift = at - since
+    for model, fields in ((StatementImport, ("created_at", "finished_at")),
+                          (ReconciliationRun, ("created_at", "started_at", "finished_at")),
+                          (Discrepancy, ("first_seen_at", "last_seen_at", "resolved_at")),
+                          (DiscrepancyAction, ("at",))):
+        for field in fields:
+            model.objects.filter(**{f"{field}__gte": since}).update(**{field: models.F(field) + shift})
 
 
 def _stores_pay(channels):

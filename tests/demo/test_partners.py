@@ -1,15 +1,25 @@
 """The demo partner settlement: three currencies, rules with tiers, partners, a catalogue, and three months of
 statements in every status, seeded once."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from demo.management.commands.seed_demo import REGIONS
 from demo.partners import seed_partners
 from scrm import services as core
 from scrm.models import Role, User
-from settlement.models import ExchangeRate, Partner, PaymentChannel, ServiceJob, SettlementRule, SettlementStatement
+from settlement.models import (
+    ExchangeRate,
+    Order,
+    Partner,
+    PaymentChannel,
+    ServiceJob,
+    SettlementRule,
+    SettlementStatement,
+)
 from settlement.statements.channels import payment_channel_save
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +49,13 @@ def test_the_demo_partners_and_their_statements_are_seeded_once(scoped, make_use
     hk = SettlementStatement.objects.filter(partner__code="DEMO-HK", lines__source_currency="CNY")
     assert hk.exists()  # CNY sales converted into the Hong Kong store's HKD statement
     assert SettlementStatement.objects.filter(partner__code="DEMO-INSTALL", service_income__gt=0).count() == 3
+    # The finance dashboard's revenue by region opened on "未指定区域" (the partners' 500 orders had no region): a
+    # dealer's orders are spread over the cities of its territory, the Hong Kong store's are Hong Kong's.
+    orders = Order.objects.filter(store__partners__isnull=False)
+    assert orders.exists() and not orders.filter(region__isnull=True).exists()
+    east = set(orders.filter(store__partners__code="DEMO-EAST").values_list("region__code", flat=True))
+    assert east == {"JS-NJ", "JS-SZ", "SH-SH", "ZJ-HZ"}
+    assert set(orders.filter(store__partners__code="DEMO-HK").values_list("region__code", flat=True)) == {"HK"}
 
 
 def test_the_demo_partner_bill_is_a_real_file_imported_through_the_channels_mapping(client, demo_seeded):
@@ -57,6 +74,9 @@ def test_the_demo_partner_bill_is_a_real_file_imported_through_the_channels_mapp
         assert bill.file_size == len(content) > 0 and bill.file_sha256 == hashlib.sha256(content).hexdigest()
         assert bill.line_count == lines.count() == bill.payment_count > 100
         assert bill.period_start < bill.period_end and bill.gross_total > 0
+        # Taken in by finance the morning after its last day (it read "uploaded" at the minute of seeding by "—").
+        assert bill.created_by.username == "finance"
+        assert timezone.localtime(bill.created_at).date() == bill.period_end + timedelta(days=1)
         # Each store's currency as its line says it; every line matched to its order, as a run leaves it.
         assert set(lines.values_list("currency", flat=True)) == {"CNY", "HKD", "USD"}
         assert StatementLineMatch.objects.filter(line__statement=bill, match_class="matched",

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from demo.statements import CHINA, _days, seed_reconciliation, seed_statements
+from scrm.models import Role
 from settlement.models import StatementImport, StatementLine, Store
 from settlement.reconciliation_models import Discrepancy, ReconciliationRun
 from settlement.services import order_upsert, refund_upsert, store_ensure
@@ -100,3 +101,25 @@ def test_the_demo_week_is_reconciled_and_shows_each_seeded_discrepancy(scoped):
     # seed_demo runs again on every `make run`: nothing is run twice.
     assert seed_statements(organization=scoped) == [] and seed_reconciliation(organization=scoped) == []
     assert set(ReconciliationRun.objects.values_list("run_count", flat=True)) == {1}
+
+
+def test_each_demo_statement_was_taken_in_on_the_morning_after_its_day_by_finance(scoped, make_user):
+    """The statement list read every bill "uploaded" at the minute of seeding by nobody, and the timing difference's
+    clearing at that minute too: finance takes each day's bills in the next morning and reconciles them then."""
+    finance = make_user(scoped, Role.FINANCE, username="finance")
+    ledger(scoped)
+    before = timezone.now()
+    seed_statements(organization=scoped)
+    now = timezone.now()
+    for row in StatementImport.objects.all():
+        morning = datetime.combine(row.period_start + timedelta(days=1), time(9, 20), tzinfo=CHINA)
+        assert row.created_by == finance and row.source == StatementImport.Source.UPLOAD
+        assert min(morning, before - timedelta(minutes=3)) <= row.created_at <= row.finished_at < now, row
+    for run in ReconciliationRun.objects.all():
+        assert run.created_by == finance
+        assert run.finished_at.astimezone(CHINA).date() <= run.period_start + timedelta(days=1)
+    timing = Discrepancy.objects.get(kind="timing")
+    cleared = timing.actions.get(action="cleared")
+    assert timing.first_seen_at.astimezone(CHINA).date() == _days()[0] + timedelta(days=1)
+    assert cleared.at.astimezone(CHINA).date() == timing.resolved_at.astimezone(CHINA).date() == _days()[1] + timedelta(
+        days=1)
