@@ -117,8 +117,27 @@ def sections_for_display(schema, bound, notes=None):
         fields = [{"spec": spec, "field": bound[spec["key"]] if spec["key"] in bound.fields else None,
                    "note": notes.get(spec["key"], "")}
                   for spec in section["fields"]]
+        for item in fields:
+            if item["field"] is not None and item["field"].errors:
+                mark_invalid(item["field"])
         sections.append({"title": section.get("title", ""), "fields": fields})
     return sections
+
+
+def mark_invalid(bound_field):
+    """A refused answer's control shows it was refused, not only the message under it (on a phone the message may
+    be off screen while the box is not): Bootstrap's red `.is-invalid` on the control (each box of a choice or
+    checkbox group), and `aria-describedby` naming its error text (`<auto id>_error` in _field.html), after its
+    help when it has one. Django adds `aria-invalid="true"` itself to any field with errors."""
+    widget = bound_field.field.widget
+    classes = widget.attrs.get("class", "").split()
+    if "is-invalid" not in classes:
+        widget.attrs["class"] = " ".join([*classes, "is-invalid"])
+    if bound_field.auto_id:
+        # Set on the widget, so the boxes of a radio or checkbox group (which Django leaves undescribed) get it too.
+        described = [f"{bound_field.auto_id}_helptext"] if bound_field.help_text else []
+        widget.attrs["aria-describedby"] = " ".join([*described, f"{bound_field.auto_id}_error"])
+    return bound_field
 
 
 def style_widgets(form):
