@@ -46,7 +46,7 @@ from forms_builder.selectors import (
     submission_answers_for_customer,
     submission_by_key,
     submission_for_edit,
-    submission_reference,
+    submission_thanks,
     suspended_organization,
 )
 from forms_builder.services import form_submit, submission_edit
@@ -319,11 +319,11 @@ class PublicFormThanksView(PausedAware, View):
             form = public_form(slug)
             if form is None or form.current_version_id is None:
                 raise Http404
-            thank_you = form.current_version.schema.get("thank_you", "")
-            context = {"organization": organization, "form": form, "thank_you": thank_you,
-                       "edited": request.GET.get("edited") == "1",
-                       "reference": submission_reference(form=form, submission_id=reference_submission_id(
-                           request.GET.get(REFERENCE_PARAM, ""), form=form))}
+            thanks = submission_thanks(form=form, submission_id=reference_submission_id(
+                request.GET.get(REFERENCE_PARAM, ""), form=form))
+            context = {"organization": organization, "form": form,
+                       "thank_you": form.current_version.schema.get("thank_you", "") or thanks["message"],
+                       "edited": request.GET.get("edited") == "1", "reference": thanks["reference"]}
             token = request.GET.get("edit", "")
             submission = submission_for_edit(form=form, submission_id=edit_submission_id(token, form=form))
             if submission is not None and edit_open(submission, form):
