@@ -67,6 +67,7 @@ def test_a_key_the_column_cannot_hold_is_refused_and_nothing_is_stored(api, orga
     refused = api.post(URL, GOOD, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert refused.status_code == 400
     assert refused.json() == {"detail": str(MSG_IDEMPOTENCY_KEY_INVALID % {"max": 64})}
+    assert refused.json()["detail"].startswith("Idempotency-Key 请求头最多 64 个字符")
     assert _counts(organization) == (0, 0)
 
 

@@ -115,6 +115,7 @@ def test_only_a_submission_that_opened_a_ticket_is_promised_an_answer(client, or
     assert surveyed.status_code == 302
     message = _thanks_message(client, surveyed["Location"])
     assert message == str(MSG_THANKS_RECORDED) and message != str(MSG_THANKS_FOLLOW_UP)
+    assert message == "您的回答已记录，感谢您抽出时间填写。"  # the page speaks Chinese first
     # A thanks page naming no submission (a dropped bot's, a cut link) promises nothing either.
     assert _thanks_message(client, THANKS) == str(MSG_THANKS_RECORDED)
 
