@@ -41,6 +41,13 @@ MSG_FILE_AGAIN = _("“%(name)s” was not kept because other answers need chang
 # The thanks page's number to quote: the ticket the submission opened, else the submission's own (staff's "#").
 MSG_CASE_NUMBER = _("Your case number: %(number)s")
 MSG_SUBMISSION_REFERENCE = _("Your submission reference: %(reference)s")
+# The thanks page's line when the form sets none: what will really happen next. Only a submission that opened a
+# ticket (an intake form) is followed up by someone; a survey's answers are only recorded.
+MSG_THANKS_FOLLOW_UP = _("We have received your answers and will get back to you soon.")
+MSG_THANKS_RECORDED = _("Your answers have been recorded. Thank you for your time.")
+# The API's `Idempotency-Key` header is stored as the submission's one-time key (FormSubmission.submit_key).
+MSG_IDEMPOTENCY_KEY_INVALID = _("The Idempotency-Key header must be at most %(max)s characters, each a visible ASCII "
+                                "character (letters, digits, punctuation), such as a UUID.")
 MSG_CAPTCHA_WRONG = _("The characters in the picture were not typed correctly; please try again.")
 MSG_REPLAYED = _("The delivery is queued again.")
 # Publishing with a field mapping (forms_builder.keymap).

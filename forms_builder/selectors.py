@@ -6,7 +6,12 @@ from django.db.models import Avg, Count, Max, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from forms_builder.errors import MSG_CASE_NUMBER, MSG_SUBMISSION_REFERENCE
+from forms_builder.errors import (
+    MSG_CASE_NUMBER,
+    MSG_SUBMISSION_REFERENCE,
+    MSG_THANKS_FOLLOW_UP,
+    MSG_THANKS_RECORDED,
+)
 from forms_builder.filters import NumericAnswer, answer_text
 from forms_builder.keymap import convert_value, key_lineage, read_sources, source_of
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
@@ -98,18 +103,32 @@ def submission_for_edit(*, form, submission_id):
     return FormSubmission.objects.select_related("version").filter(form=form, pk=submission_id).first()
 
 
-def submission_reference(*, form, submission_id):
-    """The line the thanks page shows for a submission of `form`: its ticket's number when it opened one (the
-    handler's outcome), else the submission's own number; "" for no such submission."""
-    if submission_id is None:
-        return ""
-    submission = FormSubmission.objects.filter(form=form, pk=submission_id).only("pk", "outcome").first()
+def submission_thanks(*, form, submission_id):
+    """What the thanks page says of a submission of `form` (None: no such submission):
+
+    - "message": the line shown when the form sets no thank-you text of its own. It promises that someone will get
+      back to the person only when the submission opened a ticket (an intake form's handler reported one); a survey,
+      or any submission nobody is asked to follow up, is told its answers are recorded, nothing more.
+    - "reference": the number to quote inside its sentence, {"before", "number", "after"} (the translated sentence
+      split around the number, so the page keeps the number whole on one line): the ticket's number when it opened
+      one, else the submission's own; None for no such submission."""
+    submission = (FormSubmission.objects.filter(form=form, pk=submission_id).only("pk", "outcome").first()
+                  if submission_id is not None else None)
+    outcome = submission.outcome if submission is not None and isinstance(submission.outcome, dict) else {}
+    number = outcome.get("number")
     if submission is None:
-        return ""
-    number = (submission.outcome or {}).get("number") if isinstance(submission.outcome, dict) else None
-    if number:
-        return MSG_CASE_NUMBER % {"number": number}
-    return MSG_SUBMISSION_REFERENCE % {"reference": submission.pk}
+        reference = None
+    elif number:
+        reference = _sentence_around(MSG_CASE_NUMBER, "number", number)
+    else:
+        reference = _sentence_around(MSG_SUBMISSION_REFERENCE, "reference", submission.pk)
+    return {"message": MSG_THANKS_FOLLOW_UP if number else MSG_THANKS_RECORDED, "reference": reference}
+
+
+def _sentence_around(message, name, value):
+    """{"before", "number", "after"}: the translated `message` split around its placeholder `%(<name>)s`."""
+    before, _placeholder, after = str(message).partition(f"%({name})s")
+    return {"before": before, "number": str(value), "after": after}
 
 
 def submission_by_key(*, form, key):

@@ -311,14 +311,18 @@ def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, 
     `submit_key`: the one-time key of the page that sent the answers. The same key sent again (a double tap, a
     browser posting again) writes nothing (no submission, customer, ticket or webhook) and returns the submission
     the first send made. The unique (organization, form, submit_key) decides, in a savepoint: of two sends at
-    once, the second waits for the first and then finds its row."""
+    once, the second waits for the first and then finds its row. The submission returned carries `sent_before`:
+    True when an earlier send of the key made it (the API answers such a retry 200, not 201)."""
     if not submit_key:
-        return _form_submit(form=form, data=data, files=files, source=source, customer=customer, actor=actor,
-                            ip=ip, user_agent=user_agent, version=version)
+        submission = _form_submit(form=form, data=data, files=files, source=source, customer=customer, actor=actor,
+                                  ip=ip, user_agent=user_agent, version=version)
+        submission.sent_before = False
+        return submission
     try:
         with transaction.atomic():
-            return _form_submit(form=form, data=data, files=files, source=source, customer=customer, actor=actor,
-                                ip=ip, user_agent=user_agent, version=version, submit_key=submit_key)
+            submission = _form_submit(form=form, data=data, files=files, source=source, customer=customer,
+                                      actor=actor, ip=ip, user_agent=user_agent, version=version,
+                                      submit_key=submit_key)
     except IntegrityError:
         # Normally the key's constraint; whichever row the two sends collided on, the first send's submission
         # is committed by now (the second waited for it) and is the answer.
@@ -326,7 +330,10 @@ def form_submit(*, form, data, files=None, source=FormSubmission.Source.PUBLIC, 
             first = FormSubmission.objects.filter(form=form, submit_key=submit_key).first()
         if first is None:
             raise
+        first.sent_before = True
         return first
+    submission.sent_before = False
+    return submission
 
 
 def _form_submit(*, form, data, files, source, customer, actor, ip, user_agent, version, submit_key=""):

@@ -46,7 +46,7 @@ from forms_builder.selectors import (
     submission_answers_for_customer,
     submission_by_key,
     submission_for_edit,
-    submission_reference,
+    submission_thanks,
     suspended_organization,
 )
 from forms_builder.services import form_submit, submission_edit
@@ -117,8 +117,27 @@ def sections_for_display(schema, bound, notes=None):
         fields = [{"spec": spec, "field": bound[spec["key"]] if spec["key"] in bound.fields else None,
                    "note": notes.get(spec["key"], "")}
                   for spec in section["fields"]]
+        for item in fields:
+            if item["field"] is not None and item["field"].errors:
+                mark_invalid(item["field"])
         sections.append({"title": section.get("title", ""), "fields": fields})
     return sections
+
+
+def mark_invalid(bound_field):
+    """A refused answer's control shows it was refused, not only the message under it (on a phone the message may
+    be off screen while the box is not): Bootstrap's red `.is-invalid` on the control (each box of a choice or
+    checkbox group), and `aria-describedby` naming its error text (`<auto id>_error` in _field.html), after its
+    help when it has one. Django adds `aria-invalid="true"` itself to any field with errors."""
+    widget = bound_field.field.widget
+    classes = widget.attrs.get("class", "").split()
+    if "is-invalid" not in classes:
+        widget.attrs["class"] = " ".join([*classes, "is-invalid"])
+    if bound_field.auto_id:
+        # Set on the widget, so the boxes of a radio or checkbox group (which Django leaves undescribed) get it too.
+        described = [f"{bound_field.auto_id}_helptext"] if bound_field.help_text else []
+        widget.attrs["aria-describedby"] = " ".join([*described, f"{bound_field.auto_id}_error"])
+    return bound_field
 
 
 def style_widgets(form):
@@ -300,11 +319,11 @@ class PublicFormThanksView(PausedAware, View):
             form = public_form(slug)
             if form is None or form.current_version_id is None:
                 raise Http404
-            thank_you = form.current_version.schema.get("thank_you", "")
-            context = {"organization": organization, "form": form, "thank_you": thank_you,
-                       "edited": request.GET.get("edited") == "1",
-                       "reference": submission_reference(form=form, submission_id=reference_submission_id(
-                           request.GET.get(REFERENCE_PARAM, ""), form=form))}
+            thanks = submission_thanks(form=form, submission_id=reference_submission_id(
+                request.GET.get(REFERENCE_PARAM, ""), form=form))
+            context = {"organization": organization, "form": form,
+                       "thank_you": form.current_version.schema.get("thank_you", "") or thanks["message"],
+                       "edited": request.GET.get("edited") == "1", "reference": thanks["reference"]}
             token = request.GET.get("edit", "")
             submission = submission_for_edit(form=form, submission_id=edit_submission_id(token, form=form))
             if submission is not None and edit_open(submission, form):

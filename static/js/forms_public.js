@@ -83,6 +83,14 @@
           if (!ids.length) { break; }
           var level = document.createElement("select");
           level.className = "form-select";
+          // A refused region shows on the boxes the customer sees (the answer's own select is hidden).
+          if (select.classList.contains("is-invalid")) {
+            level.classList.add("is-invalid");
+            level.setAttribute("aria-invalid", "true");
+            if (select.hasAttribute("aria-describedby")) {
+              level.setAttribute("aria-describedby", select.getAttribute("aria-describedby"));
+            }
+          }
           level.setAttribute("data-testid", "region-" + key + "-" + (depth + 1));
           level.setAttribute("aria-label", (caption ? caption.textContent : key) + " " + (depth + 1));
           level.appendChild(new Option("—", ""));

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from forms_builder.errors import MSG_FORM_PAUSED
 from forms_builder.models import FormSubmission
-from forms_builder.services import form_settings_save
+from forms_builder.services import form_settings_save, form_submit
+from forms_builder.views_public import thanks_url
 from scrm.models import Organization
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.forms_builder.factories import published_form
@@ -335,3 +336,55 @@ def test_the_edit_link_shows_the_mobile_as_the_customer_typed_it(browser, live_s
         submission = FormSubmission.objects.get()
         assert (submission.data["mobile"], submission.data["detail"]) == ("+8613812345678", "安装位置在阳台")
         assert [change["key"] for change in submission.changes.get().changes] == ["detail"]
+
+
+def test_the_number_to_quote_stays_whole_on_one_line_of_a_320px_phone(browser, live_server, organization):
+    with tenant_scope(organization):
+        repair = published_form(organization)
+        sent = form_submit(form=repair, data={"name": "李四", "mobile": "13900001111", "problem": "install"})
+        number = sent.outcome["number"]  # T20261204-000001: the hyphen is where a narrow line used to break
+    page = phone_page(browser, live_server, width=320)
+    try:
+        page.goto(thanks_url("acme", "repair", repair, sent))
+        reference = page.locator("[data-testid=form-reference]")
+        expect(reference).to_contain_text(number)
+        # The lines the number itself is laid out on, however the page marks it up.
+        lines = reference.evaluate("""(p, number) => {
+            const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.textContent.indexOf(number);
+                if (at < 0) { continue; }
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + number.length);
+                return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size;
+            }
+            return 0;
+        }""", number)
+        assert lines == 1
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        # One tap selects the whole number, ready to copy.
+        whole = page.locator("[data-testid=form-reference-number]")
+        assert whole.evaluate("e => getComputedStyle(e).userSelect") == "all"
+        whole.click()
+        assert page.evaluate("String(window.getSelection())") == number
+    finally:
+        page.context.close()
+
+
+def test_a_refused_field_is_framed_red_on_the_phone(browser, live_server, organization, survey):
+    page = phone_page(browser, live_server, width=320)
+    try:
+        page.goto("/f/acme/survey/")
+        page.click("[data-testid=form-submit]")  # nothing answered: the stars and the agreement are required
+        expect(page.locator("[data-testid=error-rating]")).to_be_visible()
+        red = "rgb(220, 53, 69)"  # Bootstrap's --bs-form-invalid-border-color
+        star = page.locator("[data-testid=rating-rating-1]")
+        assert star.evaluate("e => getComputedStyle(e).borderTopColor") == red
+        agree = page.locator("input[name=agree]")
+        assert agree.evaluate("e => getComputedStyle(e).borderTopColor") == red
+        assert agree.get_attribute("aria-invalid") == "true"
+        # The optional checkbox group, left alone, is not.
+        assert page.locator("input[name=why]").first.evaluate("e => getComputedStyle(e).borderTopColor") != red
+    finally:
+        page.context.close()
