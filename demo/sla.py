@@ -12,8 +12,9 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from demo.channels import demo_accounts, demo_conversation, demo_replies_delivered
 from notifications.models import Notification
-from scrm.models import Customer, User
+from scrm.models import Channel, Customer, User
 from sla.calendar import subtract_business_minutes
 from sla.models import EscalationStep, SLAPolicy, SLATarget
 from sla.services import calendar_value, calendars_ensure_defaults, sla_policy_save, sla_sweep, ticket_sla_apply
@@ -134,9 +135,16 @@ def settle_notifications():
 def _fresh_tickets(organization, policy, calendar):
     """One ticket per live SLA state, opened now and moved back in business time where the state needs it."""
     agent = User.objects.filter(username="agent").first()
-    customer = Customer.objects.filter(level=Customer.Level.NORMAL).order_by("pk").first()
+    # A follower of the demo's Official Account who has not written before (WeChat's 48 hours would count from
+    # their last message): the tickets are conversations with them, replies and all.
+    account = demo_accounts(organization=organization).get(Channel.WECHAT_OA)
+    normal = Customer.objects.filter(level=Customer.Level.NORMAL).order_by("pk")
+    customer = ((normal.filter(identities__channel=account.channel, identities__app_id=account.app_id,
+                               tickets__isnull=True).first() if account else None) or normal.first())
     if agent is None or customer is None:
         return
+    conversation = demo_conversation(account, customer) if account else ""
+    opened_tickets = []
     cal = calendar_value(calendar)
     target = policy.targets.get(priority=Ticket.Priority.P3).first_response_minutes
     now = timezone.now()
@@ -149,7 +157,8 @@ def _fresh_tickets(organization, policy, calendar):
     ]
     for subject, minutes_ago, action in plans:
         ticket = ticket_open(organization=organization, customer=customer, subject=subject, description=subject,
-                             channel="wechat_oa", priority=Ticket.Priority.P3)
+                             channel=Channel.WECHAT_OA, source_ref=conversation, priority=Ticket.Priority.P3)
+        opened_tickets.append(ticket.pk)
         opened = subtract_business_minutes(cal, now, minutes_ago) if minutes_ago else now
         opened = min(opened, now - timedelta(seconds=1))
         Ticket.objects.filter(pk=ticket.pk).update(created_at=opened)
@@ -158,3 +167,4 @@ def _fresh_tickets(organization, policy, calendar):
         if action is not None:
             ticket_reply(ticket=ticket, author=agent, body="您好，已收到，我们马上处理。")
             ticket_change_status(ticket=ticket, status=action, actor=agent)
+    demo_replies_delivered(opened_tickets)
