@@ -48,12 +48,27 @@ def account_activity(*, account):
     }
 
 
-def account_problem_events(*, account, status=None):
-    """Failed and dead events (or one of them) of an account, newest first: what ops replay."""
-    statuses = [status] if status in (Status.FAILED, Status.DEAD) else [Status.FAILED, Status.DEAD]
-    return (InboundEvent.objects.filter(account=account, status__in=statuses)
-            .only("pk", "kind", "dedupe_key", "from_user", "status", "attempts", "last_error", "received_at",
-                  "updated_at", "account_id", "organization_id")
+# What the account page's events list shows (?show=): the failed and dead events to replay (the default), the
+# events received and deliberately left alone with why (a test push, a good review, a type nobody handles), or
+# every event. Values are the query's, labels the filter's.
+EVENT_VIEWS = {
+    "problems": (Status.FAILED, Status.DEAD),
+    "ignored": (Status.IGNORED,),
+    "all": None,
+}
+
+
+def account_events(*, account, show="problems", status=None):
+    """The account's events for its page, newest first: `show` one of EVENT_VIEWS (an unknown value reads as the
+    default); `status` narrows the failed and dead ones to one of them."""
+    queryset = InboundEvent.objects.filter(account=account)
+    statuses = EVENT_VIEWS[show if show in EVENT_VIEWS else "problems"]
+    if statuses is not None:
+        if status in (Status.FAILED, Status.DEAD) and status in statuses:
+            statuses = (status,)
+        queryset = queryset.filter(status__in=statuses)
+    return (queryset.only("pk", "kind", "dedupe_key", "from_user", "status", "attempts", "last_error", "received_at",
+                          "updated_at", "account_id", "organization_id")
             .order_by("-received_at", "-pk"))
 
 

@@ -4,7 +4,11 @@ from django.utils.translation import gettext_lazy as _
 from channels_ingest.models import InboundEvent
 
 
-class ProblemEventTable(tables.Table):
+class AccountEventTable(tables.Table):
+    """The events of the account's page: the failed and dead ones with Replay, or those it ignored with why (the
+    note the worker stored, in the reader's language)."""
+
+    last_error = tables.Column(verbose_name=_("Last error, or why it was ignored"))
     replay = tables.TemplateColumn(template_name="channels_ingest/_replay_button.html", verbose_name="",
                                    orderable=False)
 

@@ -21,7 +21,7 @@ from channels_ingest.services.templates import (
     wechat_template_delete,
     wechat_template_save,
 )
-from channels_ingest.tables import ProblemEventTable
+from channels_ingest.tables import AccountEventTable
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 
@@ -30,6 +30,10 @@ MSG_REPLAYED = _("The event was sent to the workers again.")
 MSG_REPLY_REPLAYED = _("The reply was handed to the workers to be sent again.")
 MSG_TEMPLATE_SAVED = _("Template message %(name)s saved.")
 MSG_TEMPLATE_DELETED = _("Template message %(name)s deleted.")
+# The events list's filter (selectors.EVENT_VIEWS): its choices, and what each says when it has no event.
+EVENT_VIEW_LABELS = {"problems": _("Failed and dead"), "ignored": _("Ignored"), "all": _("All")}
+EVENT_VIEW_EMPTY = {"problems": _("No failed or dead events."), "ignored": _("No ignored events."),
+                    "all": _("No events yet.")}
 
 
 class _OpsMixin(ModuleRequiredMixin):
@@ -120,10 +124,13 @@ class ChannelAccountEventsView(_OpsMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         account = self.get_account()
-        status = self.request.GET.get("status")
-        table = ProblemEventTable(selectors.account_problem_events(account=account, status=status))
+        show = self.request.GET.get("show")
+        show = show if show in selectors.EVENT_VIEWS else "problems"
+        events = selectors.account_events(account=account, show=show, status=self.request.GET.get("status"))
+        table = AccountEventTable(events, empty_text=EVENT_VIEW_EMPTY[show])
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(
+            show=show, event_views=EVENT_VIEW_LABELS.items(),
             account=account, callback_url=self.request.build_absolute_uri(account.hook_path),
             counts=selectors.account_status_counts(account=account), statuses=InboundEvent.Status, table=table,
             activity=selectors.account_activity(account=account),

@@ -1,5 +1,12 @@
-"""Demo channel data of the demo organization: its WeChat Official Account (星河家电服务号) and a few callbacks
-processed the way the workers process real ones (followers, messages that became tickets).
+"""Demo channel data of the demo organization: its WeChat Official Account (星河家电服务号) and WeCom application
+(星河家电企业微信), and a few callbacks processed the way the workers process real ones (followers, messages that
+became tickets).
+
+The accounts exist before the demo's customers and tickets (`demo_accounts`): a demo customer on WeChat is a
+follower of the demo account, and a demo ticket on WeChat is a conversation with that follower
+(`demo_conversation`), so its public replies go through the outbox as an agent's do; the replies the demo writes
+are recorded as delivered when they were written (`demo_replies_delivered`), the demo accounts being connected to
+no real WeChat.
 
 Registered with `scrm.demo` in ChannelsIngestConfig.ready(); idempotent (the account by its slug, events only
 once). The demo account's token and key are public test values: it is a demo, not a connected account.
@@ -9,13 +16,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channels_ingest import wire
-from channels_ingest.models import ChannelAccount, InboundEvent
-from channels_ingest.services import channel_account_create, event_process
+from channels_ingest.models import WECHAT_KINDS, ChannelAccount, InboundEvent, OutboundMessage
+from channels_ingest.services import channel_account_create, event_process, outbound_create
+from channels_ingest.services.processing import conversation_ref
+from scrm.models import ChannelIdentity
+from tickets.models import Comment
 
 DEMO_SLUG = "xinghe-demo-oa"
 DEMO_APP_ID = "wxd0e1a2b3c4d5e6f7"
 DEMO_TOKEN = "xinghedemo2026"  # noqa: S105 - a public demo value
 DEMO_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+WECHAT_CHANNELS = [str(kind) for kind in WECHAT_KINDS]  # an account's channel is its kind
+DEMO_WECOM_SLUG = "xinghe-demo-wecom"
+DEMO_WECOM_CORP_ID = "wwd0e1a2b3c4d5e6f7"
+DEMO_WECOM_AGENT_ID = "1000002"
 
 # (openid suffix, MsgType, fields)
 DEMO_CALLBACKS = [
@@ -31,18 +45,65 @@ DEMO_CALLBACKS = [
 ]
 
 
+def demo_accounts(*, organization):
+    """The demo's WeChat accounts of `organization` by channel, created on the first call: {channel: account}. An
+    account whose slug another organization holds is left out."""
+    wanted = [
+        (DEMO_SLUG, ChannelAccount.Kind.WECHAT_OA, {
+            "name": "星河家电服务号", "app_id": DEMO_APP_ID,
+            "subscribe_reply": "欢迎关注星河家电！报修、安装、咨询请直接留言，客服会尽快回复。"}),
+        (DEMO_WECOM_SLUG, ChannelAccount.Kind.WECOM, {
+            "name": "星河家电企业微信", "app_id": DEMO_WECOM_CORP_ID, "agent_id": DEMO_WECOM_AGENT_ID}),
+    ]
+    accounts = {}
+    for slug, kind, values in wanted:
+        account = ChannelAccount.objects.filter(slug=slug).first()
+        if account is None:
+            try:
+                with transaction.atomic():
+                    account = channel_account_create(organization=organization, kind=kind, slug=slug,
+                                                     token=DEMO_TOKEN, aes_key=DEMO_AES_KEY, **values)
+            except IntegrityError:  # the slug is another organization's
+                continue
+        if account.organization_id == organization.pk:
+            accounts[account.channel] = account
+    return accounts
+
+
+def demo_conversation(account, customer):
+    """The ticket's conversation (`source_ref`) with `customer` on the demo `account`, or "" when the customer
+    does not follow it."""
+    external_id = (ChannelIdentity.objects.filter(customer=customer, channel=account.channel, app_id=account.app_id)
+                   .order_by("pk").values_list("external_id", flat=True).first())
+    return conversation_ref(account, external_id) if external_id else ""
+
+
+def demo_replies_delivered(ticket_ids):
+    """The public replies the demo wrote on the WeChat conversations of `ticket_ids`, as delivered when they were
+    written. The services hand a public reply to the channel's outbox once the seed commits; the demo puts each in
+    now (`outbound_create`, which that after-commit call then finds) and records it as sent, the worker's way: the
+    demo accounts reach no real WeChat, so a worker would otherwise try and show the demo's replies as failed. Only
+    rows still waiting: a reply a visitor wrote since is left to the workers. Run it after the backdating (the
+    rows take their comments' times)."""
+    comments = list(Comment.objects.filter(
+        ticket_id__in=list(ticket_ids), ticket__channel__in=WECHAT_CHANNELS, is_public=True, customer__isnull=True,
+    ).exclude(ticket__source_ref="").values_list("pk", "organization_id"))
+    for comment_id, organization_id in comments:
+        outbound_create(organization_id=organization_id, comment_id=comment_id)
+    rows = list(OutboundMessage.objects.filter(comment_id__in=[pk for pk, _org in comments],
+                                               status=OutboundMessage.Status.PENDING, attempts=0)
+                .select_related("comment").only("pk", "organization_id", "comment__created_at"))
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at = OutboundMessage.Status.SENT, 1, None
+        row.created_at = row.sent_at = row.comment.created_at
+    OutboundMessage.objects.bulk_update(rows, ["status", "attempts", "next_attempt_at", "created_at", "sent_at"],
+                                        batch_size=500)
+    return len(rows)
+
+
 def seed_channels(*, organization):
-    account = ChannelAccount.objects.filter(slug=DEMO_SLUG).first()
-    if account is None:
-        try:
-            with transaction.atomic():
-                account = channel_account_create(
-                    organization=organization, kind=ChannelAccount.Kind.WECHAT_OA, slug=DEMO_SLUG,
-                    name="星河家电服务号", app_id=DEMO_APP_ID, token=DEMO_TOKEN, aes_key=DEMO_AES_KEY,
-                    subscribe_reply="欢迎关注星河家电！报修、安装、咨询请直接留言，客服会尽快回复。")
-        except IntegrityError:
-            return
-    if account.organization_id != organization.pk or InboundEvent.objects.filter(account=account).exists():
+    account = demo_accounts(organization=organization).get(ChannelAccount.Kind.WECHAT_OA)
+    if account is None or InboundEvent.objects.filter(account=account).exists():
         return
     base = int(timezone.now().timestamp()) - 3600
     for n, (suffix, msg_type, extra) in enumerate(DEMO_CALLBACKS):

@@ -1,9 +1,9 @@
 """Demo online stores of the demo organization: a Youzan store (星河家电有赞店) and the organization's own mall on the
 signed feed (星河家电官方商城), each with a few hundred orders delivered as the stores deliver them (several events
 per order, some refunds) and processed the way the workers process real ones: the orders ledger, its customers and
-the after-sales tickets the refunds opened (each opened when its refund was requested, the older ones already
-handled by the after-sales team). The mall also reports a return, an exchange and a bad review (a 1-star
-review: a complaint), each opening its routed after-sales ticket.
+the after-sales tickets the refunds opened. The mall also reports a return, an exchange and a bad review (a 1-star
+review: a complaint), each opening its routed after-sales ticket. Every such ticket opens when its request was made,
+the older ones already handled by the after-sales team.
 
 Idempotent: the accounts by their slugs, and their events only when a store has none; the mall's after-sales
 events by their event ids (a re-run, or a demo seeded before they existed, delivers only the missing ones). The
@@ -26,7 +26,7 @@ from channels_ingest.services import channel_account_create, event_process
 from demo.sla import sla_from_opening
 from demo.tickets import RESOLUTIONS, backdate_tickets, rename_numbers, renumber_by_day
 from scrm.models import Customer, User
-from settlement.models import Order, Refund
+from settlement.models import AfterSale, Order, Refund
 from tickets.models import Ticket
 from tickets.services import ticket_assign, ticket_change_status, ticket_reply
 
@@ -48,6 +48,16 @@ REASONS = ["尺寸不合适", "安装后发现有划痕", "不想要了", "与�
 HANDLED_AFTER, CLOSED_AFTER = timedelta(days=3), timedelta(days=7)
 REFUND_AGENTS = ["agent2", "agent"]  # the after-sales agents, the one with the refund skill first
 REFUND_REPLY = "您好，我是售后客服{agent}，已收到您的退款申请（订单 {order}），正在为您审核，请稍等。"
+# The after-sales team's first answer and resolution, by what the buyer asked for.
+SHOP_REPLIES = {
+    "refund": (REFUND_REPLY, RESOLUTIONS["return"]),
+    "return": ("您好，我是售后客服{agent}，已收到您的退货申请（订单 {order}），快递员会上门取件，请保留好包装。",
+               RESOLUTIONS["return"]),
+    "exchange": ("您好，我是售后客服{agent}，已收到您的换货申请（订单 {order}），正在为您安排新机。",
+                 "新机已发出，旧机由师傅上门安装时一并取回，请注意查收。"),
+    "complaint": ("您好，我是售后客服{agent}，看到您对订单 {order} 的评价，非常抱歉给您带来不便，马上为您处理。",
+                  RESOLUTIONS["complaint"]),
+}
 # Stages an order goes through, each one event; an order stops at a random stage, a few are cancelled.
 STAGES = ["pending", "paid", "shipped", "completed"]
 _YOUZAN_STATUS = {"pending": ("WAIT_BUYER_PAY", "trade_TradeCreate"), "paid": ("WAIT_SELLER_SEND_GOODS",
@@ -72,7 +82,7 @@ def seed_shops(*, organization, orders_per_store=100):
             _backdate_buyers(account)
         if kind == ChannelAccount.Kind.GENERIC:
             _seed_aftersales(account)
-    _refund_tickets_worked(organization, now)
+    _shop_tickets_worked(organization, now)
 
 
 def _account(organization, slug, kind, name, app_id):
@@ -153,22 +163,26 @@ def _seed_aftersales(account):
         _deliver(account, _body({"id": event_id, "type": kind, key: {**case, "order_number": number, **times}}))
 
 
-def _refund_tickets_worked(organization, now):
-    """The refunds' tickets were opened at the minute of seeding, for refunds requested weeks back: each opens when
-    its refund was requested, the older ones worked by the after-sales team through the ticket services (assigned,
+def _shop_tickets_worked(organization, now):
+    """The tickets the stores' refunds and the mall's after-sales cases opened were opened at the minute of
+    seeding, for requests weeks back: each opens when its request was made (a refund's or a case's `requested_at`;
+    a review's time), the older ones worked by the after-sales team through the ticket services (assigned,
     answered, resolved, then closed), their work spread after that opening, their numbers and SLA following it.
-    Only the tickets this run opened (a re-run finds them already moved back)."""
-    refunds = (Refund.objects.filter(ticket__isnull=False, requested_at__isnull=False,
-                                     ticket__source_ref__startswith="refund:")
-               .select_related("ticket").order_by("requested_at", "pk"))
+    Only the tickets this run opened (a re-run finds them already moved back); a return sharing its refund's
+    ticket moves it once."""
+    requests = [*(Refund.objects.filter(ticket__isnull=False, requested_at__isnull=False,
+                                        ticket__source_ref__startswith="refund:").select_related("ticket")),
+                *(AfterSale.objects.filter(ticket__isnull=False, requested_at__isnull=False)
+                  .select_related("ticket"))]
+    requests.sort(key=lambda request: (request.requested_at, isinstance(request, AfterSale), request.pk))
     users = {u.username: u for u in User.objects.filter(username__in=["supervisor", *REFUND_AGENTS])}
     rng = random.Random(20261016)
     plans = {}
-    for refund in refunds:
-        opened = min(refund.requested_at, now - timedelta(minutes=1))
-        if refund.ticket_id in plans or refund.ticket.created_at <= opened + timedelta(minutes=1):
+    for request in requests:
+        opened = min(request.requested_at, now - timedelta(minutes=1))
+        if request.ticket_id in plans or request.ticket.created_at <= opened + timedelta(minutes=1):
             continue
-        plans[refund.ticket_id] = (opened, _refund_ticket_work(refund, now - opened, users, rng))
+        plans[request.ticket_id] = (opened, _shop_ticket_work(request, now - opened, users, rng))
     if not plans:
         return
     tickets = backdate_tickets(plans, now=now, timing=rng)
@@ -178,9 +192,10 @@ def _refund_tickets_worked(organization, now):
         sla_from_opening(ticket)
 
 
-def _refund_ticket_work(refund, age, users, rng):
-    """What the after-sales team did with an old refund's ticket, through the services; the status it ends in."""
-    ticket = refund.ticket
+def _shop_ticket_work(request, age, users, rng):
+    """What the after-sales team did with an old request's ticket (a refund or an after-sales case), through the
+    services; the status it ends in."""
+    ticket = request.ticket
     agents = [users[name] for name in REFUND_AGENTS if name in users]
     if age < HANDLED_AFTER or not agents or "supervisor" not in users:
         return ticket.status
@@ -188,9 +203,10 @@ def _refund_ticket_work(refund, age, users, rng):
     if ticket.assignee_id not in {agent.pk for agent in agents}:
         ticket = ticket_assign(ticket=ticket, assignee=rng.choice(agents), actor=supervisor)
     agent = ticket.assignee
-    ticket_reply(ticket=ticket, author=agent,
-                 body=REFUND_REPLY.format(agent=agent.display_name, order=refund.order_number))
-    ticket_reply(ticket=ticket, author=agent, body=RESOLUTIONS["return"])
+    what = request.kind if isinstance(request, AfterSale) else "refund"
+    first, resolution = SHOP_REPLIES[what]
+    ticket_reply(ticket=ticket, author=agent, body=first.format(agent=agent.display_name, order=request.order_number))
+    ticket_reply(ticket=ticket, author=agent, body=resolution)
     ticket_change_status(ticket=ticket, status=Ticket.Status.RESOLVED, actor=agent)
     if age < CLOSED_AFTER:
         return Ticket.Status.RESOLVED

@@ -9,11 +9,13 @@ tickets are only touched the first time the policies are created).
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from demo.channels import demo_accounts, demo_conversation, demo_replies_delivered
 from notifications.models import Notification
-from scrm.models import Customer, User
+from scrm.models import Channel, Customer, User
 from sla.calendar import subtract_business_minutes
 from sla.models import EscalationStep, SLAPolicy, SLATarget
 from sla.services import calendar_value, calendars_ensure_defaults, sla_policy_save, sla_sweep, ticket_sla_apply
@@ -54,11 +56,10 @@ def seed_sla(*, organization):
     standard, created = _policy(organization, STANDARD_POLICY, h12, STANDARD_TARGETS, 20)
     if not (created or created_vip):
         return
+    # Applied now, to tickets of the last 30 days: each reads it where the product writes it, at the opening, and
+    # keeps its last change at the last step of its work.
     for ticket in Ticket.objects.order_by("pk"):
-        ticket_sla_apply(ticket=ticket, reason="demo")
-    # Applied now, to tickets of the last 30 days: each timeline reads it where the product writes it, at the opening.
-    TicketEvent.objects.filter(kind=TicketEvent.Kind.SLA_APPLIED, after__reason="demo").update(
-        created_at=Subquery(Ticket.objects.filter(pk=OuterRef("ticket_id")).values("created_at")[:1]))
+        sla_from_opening(ticket)
     _pause_pending()
     _fresh_tickets(organization, standard, h12)
 
@@ -77,13 +78,16 @@ def _pause_pending():
         TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.SLA_PAUSED).update(
             created_at=went.created_at, after={"since": went.created_at.isoformat()})
         Ticket.objects.filter(pk=ticket.pk).update(paused_since=went.created_at)
+        last_change_at_last_event([ticket.pk])
 
 
 def _backdate_opening(ticket, opened):
-    """A fresh demo ticket was opened now, then moved back to `opened`: its opening events move back with it, and its
-    SLA reads as applied once, when it was opened (the due times computed from "now" were replaced at once)."""
+    """A fresh demo ticket was opened now, then moved back to `opened`: its opening events move back with it, its last
+    change too, and its SLA reads as applied once, when it was opened (the due times computed from "now" were
+    replaced at once)."""
     _applied_once(ticket)
     TicketEvent.objects.filter(ticket=ticket).update(created_at=opened)
+    last_change_at_last_event([ticket.pk])
 
 
 def _applied_once(ticket):
@@ -103,14 +107,23 @@ def sla_from_opening(ticket):
     """A demo ticket opened and worked now, then moved back in time with its work spread after its opening
     (demo/tickets.py's backdate_tickets): its SLA is computed again from that opening and its work's real times
     (a reply late against them is a breach), and reads as applied once, when it was opened. Its last change stays
-    the last step of its work."""
-    updated_at = ticket.updated_at
+    the last step of its work (its last event)."""
     ticket = ticket_sla_apply(ticket=ticket, reason="demo")
     applied = _applied_once(ticket)
     if applied is not None:
         TicketEvent.objects.filter(pk=applied.pk).update(created_at=ticket.created_at)
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=updated_at)
+    # ticket_sla_apply stamped it now; the demo's last change is its last event (the SLA's moved to the opening).
+    last_change_at_last_event([ticket.pk])
+    ticket.refresh_from_db(fields=["updated_at"])
     return ticket
+
+
+def last_change_at_last_event(ticket_ids):
+    """The tickets' last change (`updated_at`, what the lists show as 最后更新) at their last event: the services
+    stamp it with the time they ran, the demo moves the events back in time."""
+    last = (TicketEvent.objects.filter(ticket_id=OuterRef("pk")).order_by().values("ticket_id")
+            .annotate(last=Max("created_at")).values("last"))
+    Ticket.objects.filter(pk__in=list(ticket_ids)).update(updated_at=Coalesce(Subquery(last), F("updated_at")))
 
 
 # Unread notifications each demo user starts with: the newest few, as after a day's work, not the 30 days of
@@ -134,9 +147,16 @@ def settle_notifications():
 def _fresh_tickets(organization, policy, calendar):
     """One ticket per live SLA state, opened now and moved back in business time where the state needs it."""
     agent = User.objects.filter(username="agent").first()
-    customer = Customer.objects.filter(level=Customer.Level.NORMAL).order_by("pk").first()
+    # A follower of the demo's Official Account who has not written before (WeChat's 48 hours would count from
+    # their last message): the tickets are conversations with them, replies and all.
+    account = demo_accounts(organization=organization).get(Channel.WECHAT_OA)
+    normal = Customer.objects.filter(level=Customer.Level.NORMAL).order_by("pk")
+    customer = ((normal.filter(identities__channel=account.channel, identities__app_id=account.app_id,
+                               tickets__isnull=True).first() if account else None) or normal.first())
     if agent is None or customer is None:
         return
+    conversation = demo_conversation(account, customer) if account else ""
+    opened_tickets = []
     cal = calendar_value(calendar)
     target = policy.targets.get(priority=Ticket.Priority.P3).first_response_minutes
     now = timezone.now()
@@ -149,7 +169,8 @@ def _fresh_tickets(organization, policy, calendar):
     ]
     for subject, minutes_ago, action in plans:
         ticket = ticket_open(organization=organization, customer=customer, subject=subject, description=subject,
-                             channel="wechat_oa", priority=Ticket.Priority.P3)
+                             channel=Channel.WECHAT_OA, source_ref=conversation, priority=Ticket.Priority.P3)
+        opened_tickets.append(ticket.pk)
         opened = subtract_business_minutes(cal, now, minutes_ago) if minutes_ago else now
         opened = min(opened, now - timedelta(seconds=1))
         Ticket.objects.filter(pk=ticket.pk).update(created_at=opened)
@@ -158,3 +179,4 @@ def _fresh_tickets(organization, policy, calendar):
         if action is not None:
             ticket_reply(ticket=ticket, author=agent, body="您好，已收到，我们马上处理。")
             ticket_change_status(ticket=ticket, status=action, actor=agent)
+    demo_replies_delivered(opened_tickets)

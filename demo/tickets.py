@@ -17,10 +17,12 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from demo.channels import demo_accounts, demo_conversation, demo_replies_delivered
 from notifications.models import Notification
 from scrm.models import AgentProfile, Channel, Customer, Tag, Team, User
 from tickets.errors import TicketError
 from tickets.models import (
+    ACTIVE_STATUSES,
     CannedResponse,
     Comment,
     Queue,
@@ -235,6 +237,7 @@ class _DemoTickets:
         self.plans = {}  # ticket id -> (start time, final status wanted), for backdating
         self.orders = 0
         self.members = {}  # queue id -> its agents
+        self.accounts = demo_accounts(organization=organization)  # channel -> the demo's WeChat account
 
     def run(self):
         # Assignment only considers online agents; the demo agents are created online, make sure they still are.
@@ -288,12 +291,20 @@ class _DemoTickets:
         detail = detail.format(order=order)
         channel = customer.source_channel
         roll = self.rng.random()
-        if channel in CHAT_CHANNELS and roll < 0.8:
+        # On WeChat the conversation is with the customer's openid on the demo account (replies go back there);
+        # the shops' chats have no account to answer through. A customer whose conversation has a ticket still
+        # active calls this time: a message would land on that ticket.
+        account = self.accounts.get(channel)
+        conversation = demo_conversation(account, customer) if account else f"demo-conv-{n}"
+        if conversation and Ticket.objects.filter(customer=customer, channel=channel, source_ref=conversation,
+                                                  status__in=ACTIVE_STATUSES).exists():
+            conversation = ""
+        if channel in CHAT_CHANNELS and conversation and roll < 0.8:
             comment = ticket_add_message(
-                organization=self.organization, customer=customer, channel=channel, source_ref=f"demo-conv-{n}",
+                organization=self.organization, customer=customer, channel=channel, source_ref=conversation,
                 body=f"{subject}\n{detail}", message_id=f"demo-{n}-1",
             )
-            return comment.ticket, f"demo-conv-{n}"
+            return comment.ticket, conversation
         if roll < 0.93:  # a call, logged by the agent who took it
             return ticket_open(
                 organization=self.organization, customer=customer, subject=subject, description=detail,
@@ -426,6 +437,7 @@ class _DemoTickets:
         texts naming its number of the moment follow (backdate_tickets, renumber_by_day, rename_numbers)."""
         tickets = backdate_tickets(self.plans, now=self.now, timing=self.timing)
         rename_numbers(self.organization, renumber_by_day(self.organization, tickets))
+        demo_replies_delivered(self.plans)
 
 
 def backdate_tickets(plans, *, now, timing):

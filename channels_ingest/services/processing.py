@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels_ingest import wire
 from channels_ingest.errors import MSG_NO_SENDER, MSG_NOT_REPLAYABLE, ChannelError
@@ -22,6 +23,7 @@ from channels_ingest.shops.ledger import shop_event_process, shop_events_process
 from scrm.customers.services import customer_resolve
 from scrm.models import ChannelIdentity
 from scrm.platform import outbox
+from scrm.platform.coded import coded, coded_messages_register
 from scrm.platform.locks import advisory_xact_lock, advisory_xact_locks
 from scrm.platform.tenancy import platform_scope
 from tickets.services import InboundMessage, ticket_add_message, ticket_add_messages
@@ -42,6 +44,10 @@ _EVENT_PROFILE = {
 }
 _CONTACT_ACTIVE = {"add_external_contact", "edit_external_contact", "add_half_external_contact"}
 _CONTACT_GONE = {"del_external_contact", "del_follow_user"}
+
+MSG_WECHAT_UNHANDLED = gettext_lazy("WeChat's %(type)s is not one the product acts on; stored and acknowledged.")
+# Why a WeChat callback was ignored, coded like the shops' notes (shops/base.py): worded on the account's page.
+coded_messages_register({"channels_ingest.wechat_unhandled": MSG_WECHAT_UNHANDLED})
 
 
 def backoff_seconds(attempts):
@@ -68,6 +74,8 @@ def _process(event):
         status, note = shop_event_process(event)
     else:
         status = _dispatch(event)
+        if status == Status.IGNORED:
+            note = coded("channels_ingest.wechat_unhandled", type=event.kind)
     return {"status": status, "processed_at": timezone.now(), "customer": event.customer, "comment": event.comment,
             "last_error": note}
 

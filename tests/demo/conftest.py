@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 
 from scrm.models import Organization
@@ -33,6 +33,7 @@ class _Seed:
 
     atomic = None
     media = None
+    after_commit = ()  # what the seed left to run once it commits (it never does here)
 
 
 def _uses_seed(item):
@@ -61,18 +62,27 @@ def demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
             try:
                 call_command("seed_demo", stdout=io.StringIO())
                 organization = Organization.objects.get(slug="demo")
+                after_commit = [func for _savepoints, func, _robust in connection.run_on_commit]
             except BaseException:
                 transaction.set_rollback(True)
                 atomic.__exit__(None, None, None)
                 raise
-        _Seed.atomic, _Seed.media = atomic, media
+        _Seed.atomic, _Seed.media, _Seed.after_commit = atomic, media, after_commit
         try:
             yield organization
         finally:
             _Seed.atomic = _Seed.media = None
+            _Seed.after_commit = ()
             with django_db_blocker.unblock():
                 transaction.set_rollback(True)
                 atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo_after_commit(demo_seeded):
+    """The callables `seed_demo` handed to `transaction.on_commit` (the replies it leaves for the channels' outboxes,
+    say): the seed's transaction never commits here, so a test runs the ones it is about."""
+    return list(_Seed.after_commit)
 
 
 @pytest.fixture(autouse=True)

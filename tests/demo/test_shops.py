@@ -99,3 +99,29 @@ def test_seed_demo_refund_tickets_open_when_their_refunds_were_requested_and_the
         assert not [r for r in refunds if r.requested_at < live.today.start <= r.ticket.created_at]
         assert not Ticket.objects.filter(created_at__lt=live.today.start,
                                          number__startswith=f"T{timezone.localtime(now, NUMBER_TZ):%Y%m%d}-").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_after_sales_tickets_open_when_the_buyer_asked_and_the_old_ones_are_handled(demo_seeded):
+    """The mall's return, exchange and bad review were reported weeks back, but their tickets were opened at the
+    minute of seeding: the board counted them as created today and they read as brand new, numbered with today's
+    date. Each opens when the buyer asked (the review's time), the old ones handled like the refunds'."""
+    with tenant_scope(demo_seeded):
+        now = timezone.now()
+        start_of_today = board_live(user=User.objects.get(username="ops"), now=now).today.start
+        agents = set(User.objects.filter(username__in=["agent", "agent2"]).values_list("pk", flat=True))
+        cases = list(AfterSale.objects.select_related("ticket"))
+        assert sorted(case.kind for case in cases) == ["complaint", "exchange", "return"]
+        for case in cases:
+            ticket = case.ticket
+            assert abs(ticket.created_at - case.requested_at) <= timedelta(minutes=1), ticket.number
+            assert (ticket.created_at >= start_of_today) == (case.requested_at >= start_of_today), ticket.number
+            assert ticket.number.startswith(f"T{timezone.localtime(ticket.created_at, NUMBER_TZ):%Y%m%d}-")
+            events = list(TicketEvent.objects.filter(ticket=ticket))
+            assert min(e.created_at for e in events) == ticket.created_at, ticket.number
+            assert ticket.updated_at == max(e.created_at for e in events), ticket.number
+            if now - case.requested_at > timedelta(days=7, hours=1):
+                assert ticket.status == Ticket.Status.CLOSED and ticket.assignee_id in agents, ticket.number
+                assert ticket.created_at < ticket.first_response_at <= ticket.resolved_at < now
+                replies = Comment.objects.filter(ticket=ticket, is_public=True, author__isnull=False)
+                assert case.order_number in replies.order_by("created_at").first().body

@@ -71,3 +71,19 @@ def test_demo_timelines_and_notifications_name_the_tickets_by_their_numbers(demo
             named |= set(re.findall(r"T\d{8}-\d{6}", title + body))
         assert named
         assert named <= numbers, sorted(named - numbers)[:5]
+
+
+@pytest.mark.django_db
+def test_demo_tickets_were_last_changed_at_their_last_event(demo_seeded):
+    """Every demo ticket read "last changed" at the minute of seeding (applying the demo's SLA policies stamps the
+    ticket): the lists sorted by last change showed a month of work as all changed just now. Each ticket's last
+    change is now its last event's time."""
+    from datetime import timedelta
+
+    from django.db.models import Max
+
+    with tenant_scope(demo_seeded):
+        tickets = list(Ticket.objects.annotate(last_event=Max("events__created_at")))
+        assert len(tickets) >= 290
+        late = [t.number for t in tickets if t.updated_at > t.last_event + timedelta(seconds=1)]
+        assert late == []

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from demo.channels import seed_channels
+from demo.channels import demo_accounts, seed_channels
 from demo.forms import seed_forms
 from demo.partners import seed_partners
 from demo.shops import seed_shops
@@ -174,6 +174,8 @@ class Command(BaseCommand):
             return
         rng = random.Random(2026)  # the same demo every time
         agents = [users[u] for u in ("agent", "agent2", "agent3")]
+        # A WeChat customer follows the demo's account of their channel: their tickets are conversations with it.
+        app_ids = {channel: account.app_id for channel, account in demo_accounts(organization=organization).items()}
         now = timezone.now()
         for n in range(DEMO_CUSTOMERS):
             real_name = rng.choice(SURNAMES) + rng.choice(GIVEN)
@@ -189,8 +191,9 @@ class Command(BaseCommand):
                 external_id = str(rng.randint(10**9, 10**10))
                 union_id, nickname = None, real_name
             customer = customer_resolve(
-                organization=organization, channel=channel, app_id=f"demo-{channel}", external_id=external_id,
-                union_id=union_id, mobile=mobile if rng.random() < 0.8 else None, profile={"nickname": nickname},
+                organization=organization, channel=channel, app_id=app_ids.get(channel, f"demo-{channel}"),
+                external_id=external_id, union_id=union_id, mobile=mobile if rng.random() < 0.8 else None,
+                profile={"nickname": nickname},
             )
             first = now - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1440))
             customer.real_name = real_name if rng.random() < 0.7 else ""
