@@ -103,9 +103,7 @@ class RuleTable(tables.Table):
         return rate_display(value)
 
     def render_tiers(self, value):
-        parts = [f"{money_display(t['from'])}–{money_display(t['to']) or '∞'}: {rate_display(t['rate'])}"
-                 for t in value]
-        return "; ".join(parts) or "—"
+        return tiers_display(value)  # as the change log reads them
 
 
 class PriceTable(tables.Table):
