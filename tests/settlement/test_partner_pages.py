@@ -214,7 +214,9 @@ def test_the_rules_page_reads_rebate_tiers_as_the_change_log_does(client, financ
     table = response.content.decode().split('data-testid="rules"')[1].split("</table>")[0]
     rows = [re.findall(r"<td[^>]*>\s*(.*?)\s*</td>", row, re.S)
             for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)]
-    tiers = {cells[0]: cells[-1] for cells in rows if cells}
+    headers = [re.sub(r"<[^>]+>", "", header).strip() for header in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    column = headers.index({"zh-hans": "返利阶梯", "en": "Rebate tiers"}[language])
+    tiers = {cells[0]: cells[column] for cells in rows if cells}
     assert tiers == {"月结": expected, "无返利": "—"}
 
 
