@@ -26,6 +26,8 @@ MSG_PLATFORM_OPERATOR_HOME = _("You are signed in as a platform operator: your w
 MSG_API_TOKEN_NO_ORGANIZATION = _("API tokens belong to users of an organization.")
 MSG_API_TOKEN_ISSUED = _("Your new API token is shown below, this once. Copy it now: it cannot be shown again.")
 MSG_API_TOKEN_REVOKED = _("Your API token was revoked: calls made with it are refused from now on.")
+MSG_REGION_FILTER_OUT_OF_REACH = _("The region parameter takes the id of a region within your reach; %(value)s is not "
+                                   "one.")
 MSG_REGION_PARENT_OTHER_ORG = _("The parent region belongs to another organization.")
 MSG_REGION_CYCLE = _("A region cannot be placed under itself or one of its sub-regions.")
 MSG_TEAM_PARENT_OTHER_ORG = _("The parent team belongs to another organization.")

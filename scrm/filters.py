@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
+from scrm.errors import MSG_REGION_FILTER_OUT_OF_REACH
 from scrm.forms import ISO_DATE
 from scrm.models import Region
 
@@ -59,6 +60,16 @@ class OfferedRegionFilter(django_filters.ModelChoiceFilter):
     """A list's region filter offering only the regions given by its `queryset` callable (the user's reach)."""
 
     field_class = _OfferedRegionField
+
+
+class ReachRegionFilter(django_filters.ModelChoiceFilter):
+    """An API's region filter: a region outside its `queryset` callable (the user's reach), an unknown id or not an
+    id at all answers 400 naming the parameter. The pages' OfferedRegionFilter drops such a value, their drop-down
+    never offers it; an API client would take the unfiltered list it got for a filtered one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid_choice": MSG_REGION_FILTER_OUT_OF_REACH})
+        super().__init__(*args, **kwargs)
 
 
 class RegionFilter(django_filters.FilterSet):

@@ -36,6 +36,10 @@ MSG_STATEMENT_LOCKED = _("The statement of %(partner)s for %(start)s – %(end)s
 MSG_STATEMENT_TRANSITION = _("The statement is %(status)s: this step is not possible now.")
 # Two people see a payout before it is locked: whoever marked the statement reviewed may not approve it too.
 MSG_STATEMENT_SELF_APPROVAL = _("You marked this statement reviewed: another finance user must approve it.")
+MSG_STATEMENT_SELF_APPROVAL_ABOVE_LIMIT = _("You marked this statement reviewed and its payable is above %(limit)s "
+                                            "%(currency)s: another finance user must approve it.")
+MSG_STATEMENT_SELF_APPROVAL_WITHIN_LIMIT = _("The payable is at most %(limit)s %(currency)s: you, who marked it "
+                                             "reviewed, may approve it yourself.")
 MSG_STATEMENT_UNBALANCED = _("The statement's lines do not add up to its totals: regenerate it before approving.")
 MSG_ADJUSTMENT_REASON = _("Say why: an adjustment needs a reason.")
 MSG_ADJUSTMENT_ZERO = _("An adjustment of zero changes nothing.")

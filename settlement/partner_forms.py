@@ -21,7 +21,8 @@ class RuleForm(forms.ModelForm):
     class Meta:
         model = SettlementRule
         fields = ["name", "region", "partner", "valid_from", "currency", "conversion_date", "cycle", "tax_rate",
-                  "prices_include_tax", "commission_rate", "tier_mode", "minimum_payout", "rounding"]
+                  "prices_include_tax", "commission_rate", "tier_mode", "minimum_payout", "rounding",
+                  "self_approval_limit"]
         widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)}
         # The pages show rates as percentages; the form takes the fraction and says so.
         help_texts = {"commission_rate": _("As a fraction: 0.05 for 5%.")}
@@ -30,7 +31,12 @@ class RuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.order_by("path")
         self.fields["partner"].queryset = Partner.objects.order_by("name")
+        self.fields["self_approval_limit"].required = False  # left empty: 0, two people always
         bootstrap(self)
+
+    def clean_self_approval_limit(self):
+        limit = self.cleaned_data.get("self_approval_limit")
+        return Decimal("0") if limit is None else limit
 
     def clean_tiers(self):
         tiers = []

@@ -64,6 +64,12 @@ class SettlementRule(TenantModel):
                                  default=TierMode.PROGRESSIVE)
     minimum_payout = models.DecimalField(_("minimum payout"), default=0, **MONEY)
     rounding = models.CharField(_("rounding"), max_length=8, choices=Rounding.choices, default=Rounding.FEN)
+    # A finance team of one can never have two people on a statement: up to this payable the reviewer approves too.
+    self_approval_limit = models.DecimalField(
+        _("reviewer may approve up to"), default=0, **MONEY,
+        help_text=_("A statement whose payable (in the settlement currency, either sign) is at most this amount may "
+                    "be approved by whoever marked it reviewed; above it another finance user approves. 0: always "
+                    "two people."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

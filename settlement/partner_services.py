@@ -53,6 +53,7 @@ from settlement.models import (
     SettlementStatementLine,
     StatementLine,
 )
+from settlement.money_text import money_display
 from settlement.partner_money import (
     TOTAL_FIELDS,
     Adjustment,
@@ -172,7 +173,7 @@ def statements_exported(*, statements, actor, file_format):
 AUDITED_FIELDS = {
     SettlementRule: ("name", "region", "partner", "valid_from", "currency", "conversion_date", "tax_rate",
                      "prices_include_tax", "cycle", "commission_rate", "rebate_tiers", "tier_mode",
-                     "minimum_payout", "rounding"),
+                     "minimum_payout", "rounding", "self_approval_limit"),
     ExchangeRate: ("date", "base", "quote", "rate", "source"),
     Partner: ("code", "name", "kind", "region", "contact_name", "contact_mobile", "contact_email", "bank_name",
               "bank_account_name", "bank_account_masked", "active"),
@@ -243,6 +244,7 @@ def _rule_check(rule):
     rule.tax_rate = _decimal(rule.tax_rate, _label(SettlementRule, "tax_rate"), fraction=True)
     rule.commission_rate = _decimal(rule.commission_rate, _label(SettlementRule, "commission_rate"), fraction=True)
     rule.minimum_payout = _decimal(rule.minimum_payout, _label(SettlementRule, "minimum_payout"))
+    rule.self_approval_limit = _decimal(rule.self_approval_limit, _label(SettlementRule, "self_approval_limit"))
     rule.rebate_tiers = tiers_dump(tiers_parse(rule.rebate_tiers))
     same_scope = SettlementRule.objects.filter(region=rule.region_id, partner=rule.partner_id,
                                                valid_from=rule.valid_from).exclude(pk=rule.pk)
@@ -855,15 +857,35 @@ def statement_reopen(*, statement, actor):
         return statement
 
 
+def statement_reviewer_may_approve(*, statement):
+    """Whether whoever marked the statement reviewed may approve it too: only when its rule sets a limit (0, the
+    default: never) and the payable, either sign, is at most that limit (both in the settlement currency)."""
+    limit = statement.rule.self_approval_limit
+    return limit > 0 and abs(statement.payable) <= limit
+
+
+def statement_self_approval_note(*, statement):
+    """What the reviewer reads beside Approve: whether they may approve it themselves, and why."""
+    limit = statement.rule.self_approval_limit
+    values = {"limit": money_display(limit), "currency": statement.currency}
+    if statement_reviewer_may_approve(statement=statement):
+        return msg.MSG_STATEMENT_SELF_APPROVAL_WITHIN_LIMIT % values
+    if limit > 0:
+        return msg.MSG_STATEMENT_SELF_APPROVAL_ABOVE_LIMIT % values
+    return msg.MSG_STATEMENT_SELF_APPROVAL
+
+
 @transaction.atomic
 def statement_approve(*, statement, actor):
     """Lock a reviewed statement. Two people see every payout: refused to whoever marked it reviewed (another finance
-    user approves), and when its lines no longer add up to its totals."""
+    user approves) unless its rule lets the reviewer approve a payable this small (`statement_reviewer_may_approve`),
+    and when its lines no longer add up to its totals."""
     with tenant_scope(statement.organization_id):
         statement = _locked(statement.pk)
         _transition(statement, {Status.REVIEWED}, "approved")
-        if actor is not None and statement.reviewed_by_id == actor.pk:
-            raise SettlementError(msg.MSG_STATEMENT_SELF_APPROVAL)
+        if (actor is not None and statement.reviewed_by_id == actor.pk
+                and not statement_reviewer_may_approve(statement=statement)):
+            raise SettlementError(statement_self_approval_note(statement=statement))
         lines = list(statement.lines.values_list("kind", "amount"))
         totals = {name: getattr(statement, name) for name in (
             "sales", "refunds", "channel_fees", "commission", "rebates", "service_income", "materials",

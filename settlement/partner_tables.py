@@ -84,10 +84,12 @@ class RuleTable(tables.Table):
     commission_rate = tables.Column(verbose_name=_("Commission rate"), attrs=_RIGHT)
     tax_rate = tables.Column(verbose_name=_("Tax rate"), attrs=_RIGHT)
     tiers = tables.Column(verbose_name=_("Rebate tiers"), accessor="rebate_tiers", orderable=False)
+    self_approval_limit = tables.Column(verbose_name=_("Reviewer may approve up to"), attrs=_RIGHT)
 
     class Meta:
         model = SettlementRule
-        fields = ("name", "scope", "valid_from", "currency", "cycle", "commission_rate", "tax_rate", "tiers")
+        fields = ("name", "scope", "valid_from", "currency", "cycle", "commission_rate", "tax_rate", "tiers",
+                  "self_approval_limit")
         attrs = {**_ATTRS, "data-testid": "rules"}
         empty_text = _("No rule yet: statements cannot be generated without one.")
 
@@ -103,9 +105,10 @@ class RuleTable(tables.Table):
         return rate_display(value)
 
     def render_tiers(self, value):
-        parts = [f"{money_display(t['from'])}–{money_display(t['to']) or '∞'}: {rate_display(t['rate'])}"
-                 for t in value]
-        return "; ".join(parts) or "—"
+        return tiers_display(value)  # as the change log reads them
+
+    def render_self_approval_limit(self, value):
+        return money_display(value) if value else _("Two people always")
 
 
 class PriceTable(tables.Table):

@@ -31,7 +31,7 @@ from settlement.models import (
     ServicePrice,
     SettlementStatement,
 )
-from settlement.partner_errors import MSG_STATEMENT_CARRIED, MSG_STATEMENT_SELF_APPROVAL
+from settlement.partner_errors import MSG_STATEMENT_CARRIED
 from settlement.partner_exports import (
     bank_payable,
     bank_payment_csv,
@@ -184,8 +184,12 @@ class StatementDetailView(_FinanceMixin, TemplateView):
             statement=statement, carried_note=carried_note,
             lines=[(line, line_label(line), line_rate(line)) for line in statement.lines.all()],
             may_change=user.has_perm("settlement.change_settlementstatement"),
-            # Who marked it reviewed reads why there is no Approve button for them (the service refuses it too).
-            self_review_note=MSG_STATEMENT_SELF_APPROVAL if statement.reviewed_by_id == user.pk else None,
+            # Who marked it reviewed reads whether they may approve it too (the service's rule, which refuses it
+            # above the rule's limit) and, without the button, why not.
+            self_review_note=(services.statement_self_approval_note(statement=statement)
+                              if statement.reviewed_by_id == user.pk else None),
+            reviewer_may_approve=(statement.reviewed_by_id != user.pk
+                                  or services.statement_reviewer_may_approve(statement=statement)),
             may_adjust=user.has_perm("settlement.add_settlementadjustment"),
             bank_masked=user_masks(user, MaskedField.BANK_DETAILS), **kwargs)
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from scrm.api import ModelPermissions, TenantScopedAPIMixin
 from scrm.customers import exports, selectors, services
-from scrm.customers.filters import CustomerFilter
+from scrm.customers.filters import CustomerAPIFilter
 from scrm.customers.serializers import CustomerResolveSerializer, CustomerSerializer
 from scrm.customers.services import CUSTOMER_EDITABLE
 from scrm.errors import ScrmError
@@ -27,7 +27,7 @@ class CustomerViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Upda
 
     permission_classes = [IsAuthenticated, ModelPermissions]
     filter_backends = [DjangoFilterBackend]
-    filterset_class = CustomerFilter
+    filterset_class = CustomerAPIFilter
     serializer_class = CustomerSerializer
 
     def get_queryset(self):

@@ -24,8 +24,13 @@ _MIN_SECRET = 4  # shorter values would mask ordinary words
 _QUERY = re.compile(r"\?[^\s'\"<>()\[\]]*=[^\s'\"<>()\[\]]*")
 # name=value (or name: value in JSON) where the name says it is secret, wherever it appears.
 _NAMED = re.compile(
-    r"(?i)(\b[\w-]*(?:secret|token|password|passwd|signature|aeskey|aes_key|access_?key)[\w-]*"
-    r"[\"']?\s*[=:]\s*[\"']?)([^\s&\"',;}]+)")
+    r"(?i)(\b(?P<name>[\w-]*(?:secret|token|password|passwd|signature|aeskey|aes_key|access_?key)[\w-]*)"
+    r"(?P<quote>[\"']?)\s*(?P<sep>[=:])(?P<space>\s*)[\"']?)([^\s&\"',;}]+)")
+# A provider's error code is written in words run together, each capitalised ("SignatureDoesNotMatch",
+# "IncompleteSignature"), and printed before its message as "Code: message". Such a word followed by a bare colon
+# and a space names an error, not a parameter: the word after it begins the message, which stays readable (a
+# secret inside the message is still masked by name or by value).
+_ERROR_CODE = re.compile(r"(?:[A-Z][a-z0-9]+){2,}")
 
 _SOURCES = []
 
@@ -50,6 +55,13 @@ def redact_query(text):
     return _QUERY.sub(f"?{MASK}", str(text or ""))
 
 
+def _named_masked(match):
+    if (match["sep"] == ":" and match["space"] and not match["quote"]
+            and _ERROR_CODE.fullmatch(match["name"])):
+        return match.group(0)  # "Code: message": nothing assigned
+    return f"{match.group(1)}{MASK}"
+
+
 def redact(text, *, secrets=None, organization_id=None, limit=MAX_LENGTH):
     """`text` with URL query strings, secret-named values and the known secrets (of `organization_id`, plus
     `secrets`) replaced by MASK; cut to `limit` characters (None: whole)."""
@@ -57,7 +69,7 @@ def redact(text, *, secrets=None, organization_id=None, limit=MAX_LENGTH):
     if not text:
         return ""
     text = redact_query(text)
-    text = _NAMED.sub(lambda match: f"{match.group(1)}{MASK}", text)
+    text = _NAMED.sub(_named_masked, text)
     values = set(secrets or ()) | known_secrets(organization_id)
     # Longest first, so a secret containing another is masked whole; also as it appears URL-encoded.
     for value in sorted(values, key=len, reverse=True):

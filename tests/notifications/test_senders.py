@@ -38,6 +38,7 @@ class FakeGateway:
         self.requests, self.fail_next, self.sms_code, self.invalid_user = [], 0, "OK", ""
         self.sms_status, self.sms_page = 200, None  # Aliyun's HTTP status for sms_code; a non-JSON page instead
         self.wecom_answer = None  # (HTTP status, JSON) of WeCom's message/send instead of its success
+        self.sms_message = None  # Aliyun's Message for sms_code instead of "refused: <code>"
 
 
 @contextmanager
@@ -71,7 +72,7 @@ def fake_gateway():
                 self.end_headers()
                 self.wfile.write(gateway.sms_page)
                 return None
-            message = "ok" if gateway.sms_code == "OK" else f"refused: {gateway.sms_code}"
+            message = "ok" if gateway.sms_code == "OK" else (gateway.sms_message or f"refused: {gateway.sms_code}")
             return self._answer(gateway.sms_status, {"Code": gateway.sms_code, "Message": message, "BizId": "biz-1"})
 
         def do_POST(self):  # noqa: N802
@@ -177,6 +178,27 @@ def test_an_sms_aliyun_refuses_for_its_setup_goes_dead_at_once_saying_why(scoped
     assert (delivery.status, delivery.attempts) == ("dead", 1)
     assert shown(delivery).startswith(f"Aliyun SMS {code}: ")  # (the rest redacted where the code says secret)
     assert shown(delivery, "zh-hans").startswith(f"阿里云短信 {code}：")
+
+
+@pytest.mark.parametrize(("message", "recorded"), [
+    ("SignatureDoesNotMatch: Specified signature does not match our calculation.",
+     "SignatureDoesNotMatch: Specified signature does not match our calculation."),
+    ("IncompleteSignature: The request signature does not conform to Aliyun standards.",
+     "IncompleteSignature: The request signature does not conform to Aliyun standards."),
+    ("SignatureDoesNotMatch: Specified signature is not matched with key-secret, AccessKeySecret=leaked-value",
+     "SignatureDoesNotMatch: Specified signature is not matched with [redacted], AccessKeySecret=[redacted]"),
+], ids=["code-then-message", "code-ending-in-signature", "message-quoting-secrets"])
+def test_an_aliyun_error_code_before_its_message_keeps_the_message_readable(scoped, customer, gateway, message,
+                                                                            recorded):
+    """Aliyun's message may repeat its code ("Code: message"). The code's name holds "Signature", and the word
+    after it was masked as if it were the value of a secret parameter ("SignatureDoesNotMatch: [redacted]
+    signature ..."): ops read half a sentence. The secrets a message quotes are still masked."""
+    _supervisor, deliveries = _escalated_deliveries(scoped, customer)
+    gateway.sms_status, gateway.sms_code, gateway.sms_message = 400, "SignatureDoesNotMatch", message
+    notification_delivery_send(delivery_id=deliveries["sms"].pk)
+    delivery = NotificationDelivery.objects.get(pk=deliveries["sms"].pk)
+    assert shown(delivery) == f"Aliyun SMS SignatureDoesNotMatch: {recorded}"
+    assert "key-secret" not in delivery.last_error and "leaked-value" not in delivery.last_error
 
 
 @pytest.mark.parametrize(("status", "code"), [(200, "isv.BUSINESS_LIMIT_CONTROL"), (400, "Throttling.User"),

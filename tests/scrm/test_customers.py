@@ -16,6 +16,7 @@ from scrm.customers.services import (
 from scrm.errors import (
     MSG_MERGE_ALREADY,
     MSG_MERGE_SELF,
+    MSG_REGION_FILTER_OUT_OF_REACH,
     MSG_SEGMENT_SAVED,
     MSG_TOMBSTONE_READ_ONLY,
     MSG_UNDO_DONE_ALREADY,
@@ -485,6 +486,41 @@ def test_the_region_filter_offers_an_agent_only_the_regions_in_their_reach(scope
     for role in (Role.OPS_ADMIN, Role.VIEWER):
         body = _client(make_user(scoped, role)).get("/customers/").content.decode()
         assert _region_options(body) == ["全部", "华东", "江苏", "华南"], role
+
+
+def test_the_api_refuses_a_region_out_of_reach_naming_the_parameter(scoped, make_user):
+    """`/api/v1/customers/?region=<华南>` for an agent serving 华东 answered 200 with every customer they see, so the
+    client took the unfiltered list for 华南's. It answers 400 naming the parameter (so do an unknown id and a
+    word), in the caller's language; a region in reach filters, as on the page; ops keep every region."""
+    from scrm.services import agent_profile_upsert
+
+    east = region_create(organization=scoped, name="华东", code="EAST", level=Region.Level.AREA)
+    js = region_create(organization=scoped, name="江苏", code="JS", level=Region.Level.PROVINCE, parent=east)
+    south = region_create(organization=scoped, name="华南", code="SOUTH", level=Region.Level.AREA)
+    customer_create(organization=scoped, display_name="江苏客户", region=js)
+    customer_create(organization=scoped, display_name="华东客户", region=east)
+    customer_create(organization=scoped, display_name="华南客户", region=south)
+    agent = make_user(scoped, Role.AGENT)
+    agent_profile_upsert(user=agent, regions=[east])
+    client = APIClient()
+    client.force_authenticate(agent)
+
+    for value in (south.pk, 999999, "south"):
+        response = client.get(f"/api/v1/customers/?region={value}", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400, value
+        assert response.json() == {"region": [str(MSG_REGION_FILTER_OUT_OF_REACH) % {"value": value}]}
+    chinese = client.get(f"/api/v1/customers/?region={south.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese.json() == {"region": [f"参数 region 须为您可查看的区域的 ID；{south.pk} 不是。"]}
+
+    names = {row["display_name"] for row in client.get(f"/api/v1/customers/?region={js.pk}").json()["results"]}
+    assert names == {"江苏客户"}
+    names = {row["display_name"] for row in client.get("/api/v1/customers/").json()["results"]}
+    assert names == {"江苏客户", "华东客户"}
+    client.force_authenticate(make_user(scoped, Role.OPS_ADMIN))
+    names = {row["display_name"] for row in client.get(f"/api/v1/customers/?region={south.pk}").json()["results"]}
+    assert names == {"华南客户"}
+    # The page keeps ignoring it (its drop-down never offers it).
+    assert _client(agent).get(f"/customers/?region={south.pk}").status_code == 200
 
 
 def test_a_viewer_gets_no_row_checkboxes_on_the_customer_list(scoped, make_user, supervisor):

@@ -5,11 +5,14 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from scrm.errors import MSG_REGION_FILTER_OUT_OF_REACH
 from scrm.models import Role
-from scrm.platform.tenancy import platform_scope
+from scrm.platform.tenancy import platform_scope, tenant_scope
+from settlement.models import Order
 from settlement.services import refund_upsert
 from tests.scrm.factories import OrganizationFactory
 from tests.settlement.ledger import refund
+from tests.settlement.partners import region
 from tests.settlement.test_pages import make_orders
 from tests.tenancy import api_token
 
@@ -77,3 +80,21 @@ def test_another_organizations_orders_are_not_listed(api, organization):
     make_orders(other, 2)
     rows = api.get("/api/v1/orders/").json()
     assert (rows["results"] if isinstance(rows, dict) else rows) == []
+
+
+def test_an_order_region_filter_naming_no_region_of_the_organization_answers_400(api, organization):
+    """`?region=<id>` of another organization's region or of none answered an empty list, read as "no orders
+    there"; it answers 400 naming the parameter, as the customers API does. A region of the organization filters."""
+    make_orders(organization, 2)
+    east = region(organization, "EAST", "华东")
+    with platform_scope():
+        other = OrganizationFactory(slug="other")
+    other_region = region(other, "EAST", "华东")
+    with tenant_scope(organization):
+        Order.objects.filter(external_number="NO0001").update(region=east)
+    for value in (other_region.pk, 999999, "east"):
+        response = api.get(f"/api/v1/orders/?region={value}", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400, value
+        assert response.json() == {"region": [str(MSG_REGION_FILTER_OUT_OF_REACH) % {"value": value}]}
+    rows = api.get(f"/api/v1/orders/?region={east.pk}").json()
+    assert [row["number"] for row in (rows["results"] if isinstance(rows, dict) else rows)] == ["NO0001"]

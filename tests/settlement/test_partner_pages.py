@@ -4,6 +4,7 @@ rules, catalogue, dashboard; permissions and tenant isolation."""
 import csv
 import io
 import json
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -195,6 +196,28 @@ def test_finance_adds_a_rule_and_a_gap_in_the_tiers_is_refused_on_the_form(clien
     with tenant_scope(organization):
         rule = SettlementRule.objects.get()
     assert (rule.region_id, rule.rebate_tiers[1]) == (east.pk, {"from": "50000", "to": None, "rate": "0.01"})
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("zh-hans", "0.00 – 1,000.00: 0%; 1,000.00 及以上: 2%"),
+    ("en", "0.00 – 1,000.00: 0%; 1,000.00 and above: 2%"),
+])
+def test_the_rules_page_reads_rebate_tiers_as_the_change_log_does(client, finance, organization, language, expected):
+    """The rules page wrote tiers its own way ("0.00–1,000.00: 0%; 1,000.00–∞: 2%"), the change log another: one
+    rule, two readings. Both are now tiers_display's; a rule without tiers reads "—"."""
+    monthly_rule(organization)
+    monthly_rule(organization, name="无返利", rebate_tiers=[], valid_from=oct_(1).date())
+    client.force_login(finance)
+    client.cookies["django_language"] = language
+    response = client.get("/settlement/rules/")
+    assert response.status_code == 200
+    table = response.content.decode().split('data-testid="rules"')[1].split("</table>")[0]
+    rows = [re.findall(r"<td[^>]*>\s*(.*?)\s*</td>", row, re.S)
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)]
+    headers = [re.sub(r"<[^>]+>", "", header).strip() for header in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    column = headers.index({"zh-hans": "返利阶梯", "en": "Rebate tiers"}[language])
+    tiers = {cells[0]: cells[column] for cells in rows if cells}
+    assert tiers == {"月结": expected, "无返利": "—"}
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
