@@ -77,3 +77,11 @@ class ChannelsIngestConfig(AppConfig):
             NavChild("channel-accounts", _("Channel accounts"), "channels_ingest:account-list", "bi-plug",
                      lambda user: user.has_perm("channels_ingest.view_channelaccount")),
         ])
+        from channels_ingest.models import ChannelAccount
+        from scrm.platform.onboarding import OnboardingStep, register_onboarding_step
+
+        register_onboarding_step(OnboardingStep(
+            "channel-accounts", 70, _("Channel accounts"),
+            _("Your WeChat Official Account, WeCom application or shop: their messages and orders come in here."),
+            "channels_ingest:account-list", lambda: ChannelAccount.objects.exists(),
+            lambda user: user.has_perm("channels_ingest.add_channelaccount")))

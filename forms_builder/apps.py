@@ -44,3 +44,9 @@ class FormsBuilderConfig(AppConfig):
         register_nav_children("settings", [
             NavChild("forms", _("Forms"), "forms_builder:index", "bi-ui-checks", may_edit_forms),
         ])
+        from forms_builder.models import Form
+        from scrm.platform.onboarding import OnboardingStep, register_onboarding_step
+
+        register_onboarding_step(OnboardingStep(
+            "forms", 80, _("Forms"), _("A public form whose submissions open tickets, or a survey."),
+            "forms_builder:index", lambda: Form.objects.exists(), may_edit_forms))

@@ -15,6 +15,24 @@ class ScrmConfig(AppConfig):
         connect_signals()
         self._register_navigation()
         self._register_console()
+        self._register_onboarding()
+
+    @staticmethod
+    def _register_onboarding():
+        from scrm.models import AgentProfile, Region, Team
+        from scrm.platform.access import user_configures_regions, user_configures_teams, user_manages_staff
+        from scrm.platform.onboarding import OnboardingStep, register_onboarding_step
+
+        register_onboarding_step(OnboardingStep(
+            "regions", 10, _("Regions"), _("The regions you serve: tickets, queues and settlement are split by them."),
+            "scrm:region-list", lambda: Region.objects.exists(), user_configures_regions))
+        register_onboarding_step(OnboardingStep(
+            "teams", 20, _("Teams"), _("The teams your agents and supervisors work in."),
+            "scrm:team-list", lambda: Team.objects.exists(), user_configures_teams))
+        register_onboarding_step(OnboardingStep(
+            "people", 30, _("Users"),
+            _("An account for each agent, supervisor and finance user, with their role; agents join a team."),
+            "scrm:user-list", lambda: AgentProfile.objects.exists(), user_manages_staff))
 
     @staticmethod
     def _register_navigation():

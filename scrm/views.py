@@ -20,6 +20,7 @@ from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_home_module
 from scrm.platform.middleware import sign_in_landing_remember
 from scrm.platform.navigation import NAV_ITEMS, nav_children_for
+from scrm.platform.onboarding import onboarding_steps_for
 from scrm.selectors import api_token_of, organization_summary, organization_users, region_list, team_list
 from scrm.services import api_token_issue, api_token_revoke
 from scrm.tables import RegionTable, TeamTable, UserTable
@@ -116,8 +117,12 @@ class SettingsView(ModuleRequiredMixin, TemplateView):
         }
         for table in tables.values():
             TableRequestConfig(self.request, paginate={"per_page": 20}).configure(table)
+        # A new organization's checklist, in the order each step needs the ones before it; gone once all are done.
+        onboarding = onboarding_steps_for(self.request.user)
+        if all(entry["done"] for entry in onboarding):
+            onboarding = []
         return super().get_context_data(
-            organization=organization, summary=organization_summary(),
+            organization=organization, summary=organization_summary(), onboarding=onboarding,
             settings_pages=nav_children_for(self.request.user, "settings"), **tables, **kwargs
         )
 

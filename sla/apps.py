@@ -47,6 +47,13 @@ class SlaConfig(AppConfig):
             NavChild("sla-calendars", _("Business calendars"), "sla:calendar-list", "bi-calendar-week",
                      user_configures_sla),
         ])
+        from scrm.platform.onboarding import OnboardingStep, register_onboarding_step
+        from sla.models import SLAPolicy
+
+        register_onboarding_step(OnboardingStep(
+            "sla-policies", 50, _("SLA policies"),
+            _("First response and resolution targets on a business calendar; without one tickets have no due time."),
+            "sla:policy-list", lambda: SLAPolicy.objects.exists(), user_configures_sla))
         register_nav_children("reports", [
             NavChild("sla-report", _("SLA compliance"), "sla:report", "bi-speedometer2", user_reads_sla_reports,
                      description=_("First-response and resolution compliance by queue, team, agent, priority or "

@@ -100,3 +100,14 @@ class TicketsConfig(AppConfig):
             NavChild("canned-responses", _("Canned responses"), "tickets:canned-list", "bi-chat-square-text",
                      user_configures_canned),
         ])
+        from scrm.platform.onboarding import OnboardingStep, register_onboarding_step
+        from tickets.models import Queue, RoutingRule
+        from tickets.views_settings import user_configures_routing
+
+        register_onboarding_step(OnboardingStep(
+            "queues", 40, _("Queues"), _("Where tickets wait for an agent: a team's members, regions and ticket types."),
+            "tickets:queue-settings", lambda: Queue.objects.exists(), user_configures_queues))
+        register_onboarding_step(OnboardingStep(
+            "routing-rules", 60, _("Routing rules"),
+            _("Which queue, type and priority a new ticket gets, by channel, words and region."),
+            "tickets:rule-tester", lambda: RoutingRule.objects.exists(), user_configures_routing))
