@@ -215,9 +215,14 @@ def queue_list_for_user(*, user):
 
 
 def user_takes_from_queues(*, user):
-    """Whether "take next" can give the user a ticket: it needs their agent profile (queues, skills, cap). A
-    supervisor without one works tickets but takes none from a queue."""
-    return AgentProfile.objects.filter(user=user).exists()
+    """Whether "take next" can give the user a ticket: it needs their agent profile (queues, skills, cap) in at least
+    one queue. A supervisor without one works tickets but takes none from a queue."""
+    return QueueMembership.objects.filter(agent__user=user).exists()
+
+
+def user_in_no_queue(*, user):
+    """An agent profile that no queue has as a member yet: nothing can reach them until ops add them to one."""
+    return AgentProfile.objects.filter(user=user, queue_memberships__isnull=True).exists()
 
 
 # The ticket columns the SLA badge reads (sla.state.sla_targets_of).

@@ -9,6 +9,9 @@ from tickets.models import Ticket
 # The empty queue's sentence: "take the next one" only to who can (the 领取下一个 button's rule, may_take_next).
 EMPTY_TEXT_TAKE_NEXT = _("No ticket here. Change the filters, or take the next one.")
 EMPTY_TEXT = _("No ticket here. Change the filters.")
+# An agent no queue has as a member yet: no ticket can reach them, and only ops can change that.
+EMPTY_TEXT_NO_QUEUE = _("No ticket here: you are not a member of any queue yet, so no ticket can reach you. Ask your "
+                        "administrator to add you to a queue (Settings → Queues).")
 
 
 class TicketTable(tables.Table):

@@ -79,7 +79,7 @@ from tickets.permissions import (
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.services._core import TRANSITIONS
 from tickets.services.delivery import SMS_TEXT_LIMIT, sms_available
-from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_TAKE_NEXT, TicketTable
+from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_NO_QUEUE, EMPTY_TEXT_TAKE_NEXT, TicketTable
 
 PER_PAGE = 25
 MSG_TRANSFERRED_AWAY = gettext_lazy("Ticket %(number)s transferred to queue “%(queue)s”: that queue is not one of "
@@ -133,8 +133,13 @@ class _QueuePage(ModuleRequiredMixin, TemplateView):
         work = may_work(request.user)
         # Offered only to whom it can give a ticket: clicking it without an agent profile only said so.
         take_next = work and selectors.user_takes_from_queues(user=request.user)
-        table = TicketTable(tickets_with_answers(ticket_filter.qs, answers),
-                            empty_text=EMPTY_TEXT_TAKE_NEXT if take_next else EMPTY_TEXT)
+        if take_next:
+            empty_text = EMPTY_TEXT_TAKE_NEXT
+        elif work and selectors.user_in_no_queue(user=request.user):
+            empty_text = EMPTY_TEXT_NO_QUEUE
+        else:
+            empty_text = EMPTY_TEXT
+        table = TicketTable(tickets_with_answers(ticket_filter.qs, answers), empty_text=empty_text)
         TableRequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": CappedCountPaginator}).configure(
             table)
         query = request.GET.copy()

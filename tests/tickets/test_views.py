@@ -32,9 +32,9 @@ from tickets.errors import (
     MSG_TRANSFER_REASON,
     TicketError,
 )
-from tickets.models import AgentLoad, Comment, Queue, RoutingRule, Ticket, TicketEvent, TicketTag
+from tickets.models import AgentLoad, Comment, Queue, QueueMembership, RoutingRule, Ticket, TicketEvent, TicketTag
 from tickets.services import ticket_add_message, ticket_assign, ticket_take_next
-from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_TAKE_NEXT
+from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_NO_QUEUE, EMPTY_TEXT_TAKE_NEXT
 from tickets.views import MSG_REPLY_FILES_AGAIN, MSG_TRANSFERRED_AWAY
 
 pytestmark = pytest.mark.django_db
@@ -899,6 +899,24 @@ def test_an_empty_queue_suggests_take_next_only_to_who_can_take_from_a_queue(des
         assert 'data-testid="take-next"' not in page
         assert _zh(EMPTY_TEXT) in page
         assert _zh(EMPTY_TEXT_TAKE_NEXT) not in page and "领取下一个工单" not in page
+
+
+def test_an_agent_in_no_queue_is_told_why_no_ticket_reaches_them(desk):
+    """A new agent (a team, no queue yet) read '暂无工单。请调整筛选条件，或领取下一个工单。' and 领取下一个 answered that
+    no ticket waited in their queues: they have none, and nothing said so or who can change it."""
+    newcomer = make_agent(desk["org"], queues=[], username="xiaozhang", team=desk["team"])
+    for url in ("/tickets/", "/tickets/queues/"):
+        page = _client(newcomer).get(url).content.decode()
+        assert _zh(EMPTY_TEXT_NO_QUEUE) in page
+        assert "领取下一个工单" not in page and 'data-testid="take-next"' not in page
+        assert 'data-testid="ticket-create"' in page  # logging a call still works
+
+    # Once ops add them to a queue, its tickets are there to take.
+    QueueMembership.objects.create(organization=desk["org"], queue=desk["queue"],
+                                   agent=AgentProfile.objects.get(user=newcomer))
+    page = _client(newcomer).get("/tickets/queues/").content.decode()
+    assert 'data-testid="take-next"' in page and desk["pool"][0].number in page
+    assert _zh(EMPTY_TEXT_NO_QUEUE) not in page
 
 
 def test_giving_a_ticket_to_a_full_or_offline_agent_says_so(desk):
