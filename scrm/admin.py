@@ -172,6 +172,7 @@ class OrganizationAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Platform console"),
             "rows": rows, "days": days, "series": series, "stores": stores, "chart": chart,
             "active_days": selectors.CONSOLE_ACTIVE_DAYS,
+            "ops_admin_group": Group.objects.filter(name=Role.OPS_ADMIN).values_list("pk", flat=True).first(),
         })
 
     def get_readonly_fields(self, request, obj=None):
@@ -337,10 +338,18 @@ class UserAdmin(BaseUserAdmin):
         (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
+    # A platform operator gives a new organization its first ops admin in one form (the console links here with the
+    # organization and the role filled in): a user saved without them would belong to no organization.
+    platform_add_fieldsets = (
+        (None, {"classes": ("wide",),
+                "fields": ("username", "usable_password", "password1", "password2", "organization", "groups")}),
+    )
     readonly_fields = ("last_login", "date_joined")
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
+            if request.user.is_platform_operator:
+                return self.platform_add_fieldsets
             return super().get_fieldsets(request, obj)
         return self.platform_fieldsets if request.user.is_platform_operator else self.fieldsets
 

@@ -141,3 +141,34 @@ def test_the_sign_in_logs_in_the_admin_read_in_chinese(operator):
     page = client.get("/admin/axes/accesslog/").content.decode()
     assert "浏览器标识" in page and "尝试时间" in page
     assert "User Agent" not in page and "Attempt Time" not in page
+
+
+def test_an_organization_without_admin_gets_its_first_one_from_the_console(operator):
+    """A new organization's row said '—' under 管理员 and the user add page had no organization or role: the
+    operator saved a user of no organization, then had to find both on the next page. Now the row links to an add
+    page with the organization and the ops admin role filled in, and one save makes the admin who can sign in."""
+    with platform_scope():
+        from scrm.services import organization_create
+
+        organization = organization_create(slug="globex", name="环球科技")
+    client = Client()
+    client.force_login(operator)
+    console_page = client.get("/admin/scrm/organization/console/").content.decode()
+    link = console_page.split('data-testid="console-add-admin"')[0].rsplit('href="', 1)[1].split('"')[0]
+    assert link.replace("&amp;", "&").startswith(f"/admin/scrm/user/add/?organization={organization.pk}&groups=")
+
+    add_page = client.get(link.replace("&amp;", "&")).content.decode()
+    assert f'<option value="{organization.pk}" selected>' in add_page  # both filled in from the link
+    group_id = link.rsplit("=", 1)[1]
+    form = {"username": "gina", "usable_password": "true", "password1": "Globex-Admin-2026!",
+            "password2": "Globex-Admin-2026!", "organization": organization.pk, "groups": [group_id], "_save": "1"}
+    answer = client.post("/admin/scrm/user/add/", form)
+    assert answer.status_code == 302
+
+    with platform_scope():
+        gina = User.objects.get(username="gina")
+        assert gina.organization_id == organization.pk
+        assert gina.is_staff and list(gina.groups.values_list("name", flat=True)) == [Role.OPS_ADMIN]
+    assert "gina" in client.get("/admin/scrm/organization/console/").content.decode()
+    admin = Client()
+    assert admin.post("/accounts/login/", {"username": "gina", "password": "Globex-Admin-2026!"}).url == "/"
