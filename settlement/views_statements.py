@@ -20,6 +20,7 @@ from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
 from settlement.models import PaymentChannel, StatementImport
 from settlement.money_text import money_display
+from settlement.reconciliation.services import RUN_PERMISSION
 from settlement.statements import selectors
 from settlement.statements.channels import payment_channel_save
 from settlement.statements.mapped import FIELD_LABELS, FIELDS
@@ -167,10 +168,13 @@ class StatementDetailView(_StatementMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         row = self.get_statement()
+        # An imported statement's next step is reconciling its days: offered here to who may run it.
+        may_reconcile = (row.status == StatementImport.Status.IMPORTED and row.channel.active
+                         and self.request.user.has_perm(RUN_PERMISSION))
         return super().get_context_data(statement=row, progress=statement_import_progress(row),
                                         layout_label=selectors.layout_label(row.layout),
                                         fee_total=money_display(row.fee_total),
-                                        errors=selectors.statement_errors(row), **kwargs)
+                                        errors=selectors.statement_errors(row), may_reconcile=may_reconcile, **kwargs)
 
 
 class StatementProgressView(_StatementMixin, TemplateView):

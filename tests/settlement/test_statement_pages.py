@@ -1,5 +1,6 @@
 """Finance's statement pages: list, upload, an import's page, the channel settings; one permission per action."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from demo.statement_files import Entry, unionpay_csv, wechatpay_bill
 from scrm.models import Role, SettingsChange
 from scrm.platform.tenancy import platform_scope, tenant_scope
-from settlement.models import PaymentChannel, StatementImport
+from settlement.models import PaymentChannel, ReconciliationRun, StatementImport
 from settlement.statements.services import payment_channels_ensure
 from tests.scrm.factories import OrganizationFactory
 from tests.settlement.statements import at, day_entries
@@ -43,6 +44,29 @@ def test_finance_uploads_a_bill_and_reads_its_figures(client, finance, channels,
     assert "4,197.00" in page and "2026-11-30" in page
     listing = client.get("/settlement/statements/")
     assert [row.record.file_name for row in listing.context["table"].page.object_list] == ["wechat.csv"]
+
+
+def test_an_imported_bill_is_reconciled_from_its_own_page(client, finance, channels, eager_tasks, make_user,
+                                                          django_capture_on_commit_callbacks):
+    """The page of an imported bill ended on its figures: nothing said to reconcile it, nor linked there, and finance
+    had to find 对账 and type the channel and days again. Its page now runs the reconciliation of its days."""
+    client.force_login(finance)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, channels["wechatpay"], wechatpay_bill(day_entries()))
+    page = client.get(response["Location"]).content.decode()
+    form = page.split('data-testid="statement-reconcile"')[1].split("</form>")[0]
+    fields = dict(re.findall(r'name="(channel|period_start|period_end)" value="([^"]*)"', form))
+    assert fields == {"channel": str(channels["wechatpay"].pk), "period_start": "2026-11-30",
+                      "period_end": "2026-11-30"}
+
+    answer = client.post("/settlement/reconciliation/run/", fields)
+    assert answer["Location"] == f"/settlement/reconciliation/report/?channel={channels['wechatpay'].pk}&day=2026-11-30"
+    with tenant_scope(finance.organization):
+        assert ReconciliationRun.objects.get().period_start.isoformat() == "2026-11-30"
+
+    # Ops read the bill but may not run a reconciliation: no button they cannot use.
+    client.force_login(make_user(finance.organization, Role.OPS_ADMIN, username="ops-acme"))
+    assert 'data-testid="statement-reconcile"' not in client.get(response["Location"]).content.decode()
 
 
 def test_a_second_upload_of_the_same_file_links_to_the_first(client, finance, channels, eager_tasks,
