@@ -101,9 +101,13 @@ class TicketsConfig(AppConfig):
                      user_configures_canned),
         ])
         from scrm.platform.onboarding import OnboardingStep, register_onboarding_step
-        from tickets.models import Queue, RoutingRule
+        from tickets.models import Queue, RoutingRule, TicketType
         from tickets.views_settings import user_configures_routing
 
+        register_onboarding_step(OnboardingStep(
+            "ticket-types", 35, _("Ticket types"),
+            _("What your tickets are about (repair, refund, complaint): queues and routing rules pick them by type."),
+            "tickets:type-list", lambda: TicketType.objects.exists(), user_configures_ticket_types))
         register_onboarding_step(OnboardingStep(
             "queues", 40, _("Queues"), _("Where tickets wait for an agent: a team's members, regions and ticket types."),
             "tickets:queue-settings", lambda: Queue.objects.exists(), user_configures_queues))

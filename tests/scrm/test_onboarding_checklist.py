@@ -7,14 +7,15 @@ import pytest
 from django.test import Client
 
 from scrm.models import AgentProfile, Role, User
+from scrm.platform.roles import sync_all_role_permissions
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from scrm.services import organization_create
 from tests.scrm.factories import TEST_PASSWORD, RegionFactory, TeamFactory, UserFactory
-from tests.tickets.factories import QueueFactory, RoutingRuleFactory
+from tests.tickets.factories import QueueFactory, RoutingRuleFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db
 
-STEPS = ["regions", "teams", "people", "queues", "sla-policies", "routing-rules", "channel-accounts", "forms"]
+STEPS = ["regions", "teams", "people", "ticket-types", "queues", "sla-policies", "routing-rules", "channel-accounts", "forms"]
 
 
 def _steps(html):
@@ -29,6 +30,7 @@ def _page(client):
 
 @pytest.fixture
 def fresh():
+    sync_all_role_permissions()  # a transactional test before this one may have truncated the role groups
     with platform_scope():
         organization = organization_create(slug="acme", name="艾克美电器", admin_username="alice",
                                            admin_password=TEST_PASSWORD)
@@ -45,7 +47,8 @@ def test_the_first_screen_of_an_empty_organization_lists_every_step_in_order(fre
 
     assert answer.redirect_chain[-1][0] == "/settings/"
     assert _steps(html) == [(key, "false") for key in STEPS]
-    for url in ("/settings/regions/", "/settings/teams/", "/settings/users/", "/tickets/settings/queues/",
+    for url in ("/settings/regions/", "/settings/teams/", "/settings/users/", "/tickets/settings/types/",
+                "/tickets/settings/queues/",
                 "/sla/policies/", "/tickets/settings/rules/", "/settings/channels/", "/forms/"):
         assert f'href="{url}"' in html
     assert "开始使用" in html  # Chinese first
@@ -65,6 +68,7 @@ def test_a_step_made_is_marked_done_and_the_list_goes_when_all_are(fresh):
     with tenant_scope(organization):
         agent = UserFactory(organization=organization, roles=[Role.AGENT])
         AgentProfile.objects.create(organization=organization, user=agent, team=team)
+        TicketTypeFactory(organization=organization)
         QueueFactory(organization=organization, team=team)
         RoutingRuleFactory(organization=organization)
         SLAPolicy.objects.create(organization=organization, name="标准", calendar=BusinessCalendar.objects.first())
