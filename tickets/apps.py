@@ -109,8 +109,9 @@ class TicketsConfig(AppConfig):
             _("What your tickets are about (repair, refund, complaint): queues and routing rules pick them by type."),
             "tickets:type-list", lambda: TicketType.objects.exists(), user_configures_ticket_types))
         register_onboarding_step(OnboardingStep(
-            "queues", 40, _("Queues"), _("Where tickets wait for an agent: a team's members, regions and ticket types."),
-            "tickets:queue-settings", lambda: Queue.objects.exists(), user_configures_queues))
+            "queues", 40, _("Queues"),
+            _("Where tickets wait for an agent: a team's members, regions and ticket types."), "tickets:queue-settings",
+            lambda: Queue.objects.exists(), user_configures_queues))
         register_onboarding_step(OnboardingStep(
             "routing-rules", 60, _("Routing rules"),
             _("Which queue, type and priority a new ticket gets, by channel, words and region."),

@@ -15,7 +15,8 @@ from tests.tickets.factories import QueueFactory, RoutingRuleFactory, TicketType
 
 pytestmark = pytest.mark.django_db
 
-STEPS = ["regions", "teams", "people", "ticket-types", "queues", "sla-policies", "routing-rules", "channel-accounts", "forms"]
+STEPS = ["regions", "teams", "people", "ticket-types", "queues", "sla-policies", "routing-rules", "channel-accounts",
+         "forms"]
 
 
 def _steps(html):

@@ -902,8 +902,8 @@ def test_an_empty_queue_suggests_take_next_only_to_who_can_take_from_a_queue(des
 
 
 def test_an_agent_in_no_queue_is_told_why_no_ticket_reaches_them(desk):
-    """A new agent (a team, no queue yet) read '暂无工单。请调整筛选条件，或领取下一个工单。' and 领取下一个 answered that
-    no ticket waited in their queues: they have none, and nothing said so or who can change it."""
+    """A new agent (a team, no queue yet) read '暂无工单。请调整筛选条件，或领取下一个工单。' and 领取下一个 answered
+    that no ticket waited in their queues: they have none, and nothing said so or who can change it."""
     newcomer = make_agent(desk["org"], queues=[], username="xiaozhang", team=desk["team"])
     for url in ("/tickets/", "/tickets/queues/"):
         page = _client(newcomer).get(url).content.decode()
