@@ -75,6 +75,12 @@ class PartnerTable(tables.Table):
         return record.bank_account_masked or "—"
 
 
+# The empty list of rules: who may add one has the button above it; who only reads them (ops) learns who does.
+EMPTY_TEXT_RULES = _("No rule yet: statements cannot be generated without one.")
+EMPTY_TEXT_RULES_READ_ONLY = _("No rule yet: statements cannot be generated without one. Finance creates the "
+                               "settlement rules here.")
+
+
 class RuleTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"))
     scope = tables.Column(verbose_name=_("Applies to"), empty_values=(), orderable=False)
@@ -91,7 +97,7 @@ class RuleTable(tables.Table):
         fields = ("name", "scope", "valid_from", "currency", "cycle", "commission_rate", "tax_rate", "tiers",
                   "self_approval_limit")
         attrs = {**_ATTRS, "data-testid": "rules"}
-        empty_text = _("No rule yet: statements cannot be generated without one.")
+        empty_text = EMPTY_TEXT_RULES
 
     def render_scope(self, record):
         if record.partner_id:

@@ -54,6 +54,8 @@ from settlement.partner_forms import (
 )
 from settlement.partner_pdf import statement_pdf
 from settlement.partner_tables import (
+    EMPTY_TEXT_RULES,
+    EMPTY_TEXT_RULES_READ_ONLY,
     ChangeTable,
     CityTierTable,
     PartnerTable,
@@ -353,10 +355,11 @@ class RuleListView(_FinanceMixin, TemplateView):
     title = gettext_lazy("Settlement rules")
 
     def get_context_data(self, **kwargs):
-        table = RuleTable(selectors.rule_list())
+        may_add = self.request.user.has_perm("settlement.add_settlementrule")
+        table = RuleTable(selectors.rule_list(), empty_text=EMPTY_TEXT_RULES if may_add else EMPTY_TEXT_RULES_READ_ONLY)
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         actions = [(reverse("settlement:exchange-rates"), _("Exchange rates"))]
-        if self.request.user.has_perm("settlement.add_settlementrule"):
+        if may_add:
             actions.insert(0, (reverse("settlement:rule-create"), _("New settlement rule")))
         return super().get_context_data(table=table, title=self.title, actions=actions, **kwargs)
 

@@ -18,6 +18,7 @@ from settlement.models import Partner, RegionAlert, SettlementRule, SettlementSt
 from settlement.partner_dashboard import region_alerts_raise
 from settlement.partner_errors import MSG_PARTNER_CODE_TAKEN
 from settlement.partner_services import statement_approve, statement_generate, statement_review
+from settlement.partner_tables import EMPTY_TEXT_RULES, EMPTY_TEXT_RULES_READ_ONLY
 from tests.scrm.factories import OrganizationFactory
 from tests.settlement.partners import (
     PERIOD,
@@ -132,6 +133,23 @@ def test_partners_show_their_bank_details_masked(client, finance, statement):
 def test_an_agent_may_not_open_settlement_pages(client, agent, path):
     client.force_login(agent)
     assert client.get(path).status_code == 403
+
+
+def _zh(message):
+    with translation.override("zh-hans"):
+        return str(message)
+
+
+def test_the_empty_rule_list_says_who_creates_rules(client, ops_admin, finance):
+    """Ops, who read the rules, found '还没有规则：没有规则无法生成结算单。' and no button: a dead end. They now read
+    that finance creates them; finance, who may, keep the sentence with the 新建结算规则 button above it."""
+    client.force_login(ops_admin)
+    page = client.get("/settlement/rules/").content.decode()
+    assert _zh(EMPTY_TEXT_RULES_READ_ONLY) in page and "/settlement/rules/new/" not in page
+    client.force_login(finance)
+    page = client.get("/settlement/rules/").content.decode()
+    assert _zh(EMPTY_TEXT_RULES) in page and _zh(EMPTY_TEXT_RULES_READ_ONLY) not in page
+    assert 'href="/settlement/rules/new/"' in page
 
 
 def test_ops_read_the_catalogue_but_not_the_statements(client, ops_admin):
