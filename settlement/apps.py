@@ -27,7 +27,8 @@ class SettlementConfig(AppConfig):
                "statementlinematch": read,
                "reconciliationrun": read, "discrepancy": read, "discrepancyaction": read}
         # Partner settlement: finance keeps the rules, rates, partners and catalogue and works the statements; ops
-        # configure regions' tiers and the catalogue and read the rest.
+        # configure the settlement rules too (DESIGN.md: ops configure regions, ..., settlement rules), regions'
+        # tiers and the catalogue, and read the rest. Neither approves alone: the two-person rule is the statements'.
         crud = ("view", "add", "change", "delete")
         finance.update({
             "settlementrule": ("view", "add", "change"), "exchangerate": crud, "partner": ("view", "add", "change"),
@@ -38,7 +39,7 @@ class SettlementConfig(AppConfig):
             "regionalert": read,
         })
         ops.update({
-            "settlementrule": read, "exchangerate": read, "partner": read, "partnerstore": read,
+            "settlementrule": ("view", "add", "change"), "exchangerate": read, "partner": read, "partnerstore": read,
             "regioncitytier": crud, "serviceitem": crud, "serviceprice": crud, "servicejob": ("view", "change"),
             "servicejobline": read, "regionalert": read,
         })

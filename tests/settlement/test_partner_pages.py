@@ -12,8 +12,9 @@ import pytest
 from django.utils import translation
 from django.utils.html import escape
 
-from scrm.models import Role
+from scrm.models import DataScope, Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
+from scrm.services.roles import role_assign, role_save
 from settlement.models import Partner, RegionAlert, SettlementRule, SettlementStatement, SettlementStatementEvent
 from settlement.partner_dashboard import region_alerts_raise
 from settlement.partner_errors import MSG_PARTNER_CODE_TAKEN
@@ -140,16 +141,37 @@ def _zh(message):
         return str(message)
 
 
-def test_the_empty_rule_list_says_who_creates_rules(client, ops_admin, finance):
-    """Ops, who read the rules, found '还没有规则：没有规则无法生成结算单。' and no button: a dead end. They now read
-    that finance creates them; finance, who may, keep the sentence with the 新建结算规则 button above it."""
-    client.force_login(ops_admin)
+def test_the_empty_rule_list_says_who_creates_rules(client, organization, ops_admin, finance, make_user):
+    """Who only reads the rules found '还没有规则：没有规则无法生成结算单。' and no button: a dead end. They now read
+    that finance creates them; who may (finance, ops), keep the sentence with the 新建结算规则 button above it."""
+    for user in (ops_admin, finance):
+        client.force_login(user)
+        page = client.get("/settlement/rules/").content.decode()
+        assert _zh(EMPTY_TEXT_RULES) in page and _zh(EMPTY_TEXT_RULES_READ_ONLY) not in page
+        assert 'href="/settlement/rules/new/"' in page
+    # A custom role that reads the rules only.
+    reader = make_user(organization, Role.VIEWER)
+    with tenant_scope(organization):
+        role = role_save(organization=organization, by=ops_admin, name="规则查阅", modules=["settlement"],
+                         permissions=["settlement.view_settlementrule"], data_scope=DataScope.ORGANIZATION)
+        role_assign(role=role, user=reader, by=ops_admin)
+    client.force_login(reader)
     page = client.get("/settlement/rules/").content.decode()
     assert _zh(EMPTY_TEXT_RULES_READ_ONLY) in page and "/settlement/rules/new/" not in page
-    client.force_login(finance)
-    page = client.get("/settlement/rules/").content.decode()
-    assert _zh(EMPTY_TEXT_RULES) in page and _zh(EMPTY_TEXT_RULES_READ_ONLY) not in page
-    assert 'href="/settlement/rules/new/"' in page
+
+
+def test_ops_configure_settlement_rules_as_design_says(client, organization, ops_admin):
+    """DESIGN.md: ops configure settlement rules. Ops could only read them: a new organization's ops admin, who
+    sets everything else up, had to wait for finance before a single statement could be generated."""
+    client.force_login(ops_admin)
+    assert client.get("/settlement/rules/new/").status_code == 200
+    response = client.post("/settlement/rules/new/", {
+        "name": "内地月结", "valid_from": "2026-11-01", "currency": "CNY", "cycle": "monthly",
+        "commission_rate": "0.05", "tax_rate": "0.06", "tiers": "", "tier_mode": "progressive",
+        "minimum_payout": "0", "rounding": "0.01", "conversion_date": "period_end", "self_approval_limit": "0"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with tenant_scope(organization):
+        assert SettlementRule.objects.filter(name="内地月结").exists()
 
 
 def test_ops_read_the_catalogue_but_not_the_statements(client, ops_admin):
