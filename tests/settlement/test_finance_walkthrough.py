@@ -252,7 +252,8 @@ def test_a_payment_statement_reads_as_a_payment_statement_with_its_fees_as_charg
 
     assert "明细笔数" in listing and "商品明细" not in listing
     assert "全部对账单" in detail and "全部结算单" not in detail and "商品明细" not in detail
-    assert 'data-testid="statement-fees">14.094<' in detail
+    # The fees in the statement's currency, as the payments above them (a bare "14.094" read as no amount at all).
+    assert 'data-testid="statement-fees">14.094 CNY<' in detail
 
 
 def test_order_lines_stay_goods_and_settlement_lines_are_settlement_lines(client, finance, statement):
