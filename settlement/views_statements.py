@@ -51,7 +51,8 @@ class _SettlementPage(ModuleRequiredMixin):
 # --- statements -------------------------------------------------------------------------------------------------------
 
 class StatementTable(tables.Table):
-    file_name = tables.LinkColumn("settlement:statement-detail", args=[tables.A("pk")], verbose_name=_("File"))
+    file_name = tables.LinkColumn("settlement:statement-detail", args=[tables.A("pk")], verbose_name=_("File"),
+                                 attrs={"td": {"class": "fin-wrap"}})  # a long file name breaks, not a date
     channel = tables.Column(verbose_name=_("Channel"), orderable=False)
     status = tables.TemplateColumn(template_name="settlement/statements/_status.html", verbose_name=_("Status"),
                                    extra_context={})
