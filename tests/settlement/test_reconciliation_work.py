@@ -196,11 +196,13 @@ def test_the_excel_names_what_a_line_matched_by_as_the_page_does(client, finance
 
     response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={DAY}")
 
-    rows = {row[2]: row for row in load_workbook(io.BytesIO(response.content)).worksheets[2].iter_rows(values_only=True)}
+    lines = load_workbook(io.BytesIO(response.content)).worksheets[2]
+    rows = {row[2]: row for row in lines.iter_rows(values_only=True)}
     assert rows["订单号"][10] == "匹配依据" and rows["W1"][10] == "订单号"
     client.cookies["django_language"] = "en"
     response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={DAY}")
-    rows = {row[2]: row for row in load_workbook(io.BytesIO(response.content)).worksheets[2].iter_rows(values_only=True)}
+    lines = load_workbook(io.BytesIO(response.content)).worksheets[2]
+    rows = {row[2]: row for row in lines.iter_rows(values_only=True)}
     assert rows["Order number"][10] == "Matched by" and rows["W1"][10] == "order number"
 
 
