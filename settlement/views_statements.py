@@ -18,6 +18,7 @@ from scrm.filters import date_range
 from scrm.forms import bootstrap
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
+from settlement.filters import filter_empty_text
 from settlement.models import PaymentChannel, StatementImport
 from settlement.money_text import money_display
 from settlement.statements import selectors
@@ -102,7 +103,7 @@ class StatementListView(_SettlementPage, TemplateView):
         filterset = StatementFilter(self.request.GET or None, queryset=selectors.statement_list(),
                                     request=self.request)
         bootstrap(filterset.form, small=True)
-        table = StatementTable(filterset.qs)
+        table = StatementTable(filterset.qs, empty_text=filter_empty_text(filterset))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)
 
