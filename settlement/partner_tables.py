@@ -27,14 +27,15 @@ _ATTRS = {"class": "table table-sm table-hover align-middle"}
 SUBJECT_LABELS = {model._meta.label_lower: model._meta.verbose_name
                   for model in (SettlementRule, ExchangeRate, Partner, ServiceItem, ServicePrice, RegionCityTier)}
 _RIGHT = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+_DATE = {"td": {"class": "fin-nowrap"}}  # a date on one line (static/css/settlement.css)
 
 
 class StatementTable(tables.Table):
     partner = tables.LinkColumn("settlement:settlement-detail", args=[tables.A("pk")], verbose_name=_("Partner"),
                                 order_by=("partner__name", "pk"))
     region = tables.Column(verbose_name=_("Region"), accessor="partner__region__name", orderable=False)
-    period_start = tables.DateColumn(verbose_name=_("From"), format="Y-m-d")
-    period_end = tables.DateColumn(verbose_name=_("To"), format="Y-m-d")
+    period_start = tables.DateColumn(verbose_name=_("From"), format="Y-m-d", attrs=_DATE)
+    period_end = tables.DateColumn(verbose_name=_("To"), format="Y-m-d", attrs=_DATE)
     status = tables.Column(verbose_name=_("Status"))
     sales = MoneyColumn(verbose_name=_("Sales"), attrs=_RIGHT)
     payable = MoneyColumn(verbose_name=_("Payable"), attrs=_RIGHT)
@@ -84,7 +85,7 @@ EMPTY_TEXT_RULES_READ_ONLY = _("No rule yet: statements cannot be generated with
 class RuleTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"))
     scope = tables.Column(verbose_name=_("Applies to"), empty_values=(), orderable=False)
-    valid_from = tables.DateColumn(verbose_name=_("Valid from"), format="Y-m-d")
+    valid_from = tables.DateColumn(verbose_name=_("Valid from"), format="Y-m-d", attrs=_DATE)
     currency = tables.Column(verbose_name=_("Currency"))
     cycle = tables.Column(verbose_name=_("Cycle"))
     commission_rate = tables.Column(verbose_name=_("Commission rate"), attrs=_RIGHT)
@@ -229,7 +230,7 @@ def change_lines(subject, detail):
 
 
 class ChangeTable(tables.Table):
-    at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i", orderable=False)
+    at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i", orderable=False, attrs=_DATE)
     by = tables.Column(verbose_name=_("By"), orderable=False, default="—")
     subject = tables.Column(verbose_name=_("What"), orderable=False, empty_values=())
     subject_name = tables.Column(verbose_name=_("Name"), orderable=False)

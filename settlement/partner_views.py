@@ -22,6 +22,7 @@ from scrm.platform.access import ModuleRequiredMixin, user_masks
 from settlement import partner_selectors as selectors
 from settlement import partner_services as services
 from settlement.errors import SettlementError
+from settlement.filters import filter_empty_text
 from settlement.models import (
     Cycle,
     ExchangeRate,
@@ -107,7 +108,7 @@ class StatementListView(_FinanceMixin, TemplateView):
         filterset = StatementFilter(self.request.GET or None, queryset=selectors.statement_list(),
                                     request=self.request)
         bootstrap(filterset.form, small=True)
-        table = StatementTable(filterset.qs)
+        table = StatementTable(filterset.qs, empty_text=filter_empty_text(filterset))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, cycles=Cycle.choices,
                                         **_partner_options(""), runs=list(selectors.run_list()), **kwargs)
@@ -341,7 +342,8 @@ class PartnerListView(_FinanceMixin, TemplateView):
         filterset = PartnerFilter(self.request.GET or None, queryset=selectors.partner_list(),
                                   request=self.request)
         bootstrap(filterset.form, small=True)
-        table = PartnerTable(filterset.qs, editable=self.request.user.has_perm(PartnerEditView.permission))
+        table = PartnerTable(filterset.qs, editable=self.request.user.has_perm(PartnerEditView.permission),
+                             empty_text=filter_empty_text(filterset))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         actions = []
         if self.request.user.has_perm("settlement.add_partner"):

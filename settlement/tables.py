@@ -24,7 +24,8 @@ class OrderTable(tables.Table):
     paid_amount = MoneyColumn(verbose_name=_("Paid amount"), attrs={"td": {"class": "text-end"}})
     currency = tables.Column(verbose_name=_("Currency"), orderable=False)
     region = tables.Column(verbose_name=_("Region"), orderable=False, default="—")
-    placed_at = tables.DateTimeColumn(verbose_name=_("Placed"), order_by=("placed_at", "pk"), format="Y-m-d H:i")
+    placed_at = tables.DateTimeColumn(verbose_name=_("Placed"), order_by=("placed_at", "pk"), format="Y-m-d H:i",
+                                      attrs={"td": {"class": "fin-nowrap"}})
 
     def __init__(self, *args, mask_amounts=False, **kwargs):
         super().__init__(*args, **kwargs)

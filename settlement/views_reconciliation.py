@@ -23,7 +23,7 @@ from settlement.errors import SettlementError
 from settlement.models import Discrepancy, Order, Refund
 from settlement.money_text import money_display
 from settlement.reconciliation import selectors
-from settlement.reconciliation.labels import decision_label, discrepancy_subject
+from settlement.reconciliation.labels import MATCH_KEY_LABELS, decision_label, discrepancy_subject, match_keys_label
 from settlement.reconciliation.report import day_report, day_workbook
 from settlement.reconciliation.services import (
     RUN_PERMISSION,
@@ -90,10 +90,7 @@ REASON_LABELS = {
 }
 REASON_MONEY = {"statement_amount", "ledger_amount", "difference", "fee", "expected_fee"}
 REASON_VALUES = {
-    "order_number": _("order number"),
-    "transaction_id": _("transaction id"),
-    "refund_number": _("refund number"),
-    "order_number+amount": _("order number and amount"),
+    **MATCH_KEY_LABELS,
     "payment lines of the channel, every statement day": _("the channel's payment lines, every statement day"),
     "refund lines of the channel, every statement day": _("the channel's refund lines, every statement day"),
     "refund_in_later_bill": _("a refund may be reported in a later statement"),
@@ -165,7 +162,7 @@ class ReconciliationRunView(_Perm, View):
 
 def _reason_value(key, value):
     if key == "keys":
-        return " + ".join(str(REASON_VALUES.get(k, k)) for k in value) if value else MSG_NO_KEYS
+        return match_keys_label(value) if value else MSG_NO_KEYS
     if key in REASON_MONEY:
         return money_display(value)
     if key == "ledger_status":

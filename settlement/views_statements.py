@@ -18,6 +18,7 @@ from scrm.filters import date_range
 from scrm.forms import bootstrap
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
+from settlement.filters import filter_empty_text
 from settlement.models import PaymentChannel, StatementImport
 from settlement.money_text import money_display
 from settlement.reconciliation.services import RUN_PERMISSION
@@ -52,7 +53,8 @@ class _SettlementPage(ModuleRequiredMixin):
 # --- statements -------------------------------------------------------------------------------------------------------
 
 class StatementTable(tables.Table):
-    file_name = tables.LinkColumn("settlement:statement-detail", args=[tables.A("pk")], verbose_name=_("File"))
+    file_name = tables.LinkColumn("settlement:statement-detail", args=[tables.A("pk")], verbose_name=_("File"),
+                                 attrs={"td": {"class": "fin-wrap"}})  # a long file name breaks, not a date
     channel = tables.Column(verbose_name=_("Channel"), orderable=False)
     status = tables.TemplateColumn(template_name="settlement/statements/_status.html", verbose_name=_("Status"),
                                    extra_context={})
@@ -102,7 +104,7 @@ class StatementListView(_SettlementPage, TemplateView):
         filterset = StatementFilter(self.request.GET or None, queryset=selectors.statement_list(),
                                     request=self.request)
         bootstrap(filterset.form, small=True)
-        table = StatementTable(filterset.qs)
+        table = StatementTable(filterset.qs, empty_text=filter_empty_text(filterset))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         return super().get_context_data(filter=filterset, table=table, **kwargs)
 

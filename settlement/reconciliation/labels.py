@@ -51,3 +51,21 @@ def discrepancy_subject(key):
             subject = discrepancy_subject(inner) if head in SUBJECT_LABELS and ":" in inner else inner
             return str(DUPLICATE_LABELS[kind] % {"subject": subject, "n": n})
     return key
+
+
+# What a statement line matched its ledger entry by (`StatementMatch.matched_by`: "order_number", "transaction_id",
+# "refund_number", "order_number+amount"), as the discrepancy page and the day's workbook name it.
+MATCH_KEY_LABELS = {
+    "order_number": _("order number"),
+    "transaction_id": _("transaction id"),
+    "refund_number": _("refund number"),
+    "order_number+amount": _("order number and amount"),
+}
+
+
+def match_keys_label(keys):
+    """The keys of a match (a list, as `StatementMatch.keys` gives them) in the reader's language; "" for none."""
+    joined = "+".join(keys)
+    if joined in MATCH_KEY_LABELS:
+        return str(MATCH_KEY_LABELS[joined])
+    return " + ".join(str(MATCH_KEY_LABELS.get(key, key)) for key in keys)

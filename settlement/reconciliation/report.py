@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from settlement.models import MatchClass
 from settlement.reconciliation import selectors
-from settlement.reconciliation.labels import decision_label, discrepancy_subject
+from settlement.reconciliation.labels import decision_label, discrepancy_subject, match_keys_label
 from settlement.reconciliation.matching import SUMMARY_CLASSES, SUMMARY_KEY
 from settlement.xlsx_cells import money_cell, text_cell
 
@@ -92,7 +92,7 @@ def day_workbook(*, channel, day):
                       *[money_cell(sheet, value) for value in (line.gross_amount, line.fee, line.net_amount)],
                       line.occurred_at.astimezone(CHINA).replace(tzinfo=None),
                       str(result.get_match_class_display()) if result else "",
-                      ", ".join(result.keys) if result else ""])
+                      match_keys_label(result.keys) if result else ""])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -63,6 +63,16 @@ def test_finance_reads_the_tiers_but_cannot_change_them(client, organization, ma
     assert tiers(organization) == {}
 
 
+def test_the_page_explains_the_tiers_in_the_readers_language(client, organization, ops_admin):
+    """The English page's help read "(一线/二线/三线 ...)": Chinese in the middle of an English sentence."""
+    client.force_login(ops_admin)
+    assert "城市等级（一线/二线/三线……）" in client.get("/settlement/city-tiers/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get("/settlement/city-tiers/").content.decode()
+    assert "city tier of the job's region (tier-1, tier-2, tier-3 city ...)." in english.replace("&#x27;", "'")
+    assert "一线" not in english
+
+
 def test_an_agent_is_refused_and_the_hub_links_the_page(client, organization, agent, ops_admin):
     client.force_login(agent)
     assert client.get("/settlement/city-tiers/").status_code == 403

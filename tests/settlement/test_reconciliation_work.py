@@ -190,6 +190,22 @@ def test_the_excel_names_a_resolution_as_the_page_does(client, finance, organiza
     assert rows["订单 W2"][11] == "尾差" and rows["订单 W1"][11] in ("", None)
 
 
+def test_the_excel_names_what_a_line_matched_by_as_the_page_does(client, finance, organization, channel, day_run):
+    """The Lines sheet's 匹配依据 read order_number, the matching's own name for the key, in either language."""
+    client.force_login(finance)
+
+    response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={DAY}")
+
+    lines = load_workbook(io.BytesIO(response.content)).worksheets[2]
+    rows = {row[2]: row for row in lines.iter_rows(values_only=True)}
+    assert rows["订单号"][10] == "匹配依据" and rows["W1"][10] == "订单号"
+    client.cookies["django_language"] = "en"
+    response = client.get(f"/settlement/reconciliation/report.xlsx?channel={channel.pk}&day={DAY}")
+    lines = load_workbook(io.BytesIO(response.content)).worksheets[2]
+    rows = {row[2]: row for row in lines.iter_rows(values_only=True)}
+    assert rows["Order number"][10] == "Matched by" and rows["W1"][10] == "order number"
+
+
 def test_the_home_shows_a_tile_per_channel(client, finance, organization, channel, day_run):
     client.force_login(finance)
     assert 'href="/settlement/reconciliation/"' in client.get("/settlement/").content.decode()  # from the hub

@@ -115,6 +115,20 @@ def test_the_statement_list_is_bounded_in_queries(client, finance, channels, dja
     assert len(response.context["table"].page.object_list) == 25
 
 
+def test_a_filter_that_matches_nothing_says_so_not_that_there_is_no_statement(client, finance, channels):
+    """The list filtered on 已拒绝 (none refused) read 还没有对账单。请上传… as if every statement were gone."""
+    with tenant_scope(finance.organization):
+        StatementImport.objects.create(organization=finance.organization, channel=channels["alipay"],
+                                       file_name="1.zip", file_sha256="1" * 64, created_by=finance, status="imported")
+    client.force_login(finance)
+    page = client.get("/settlement/statements/?status=failed").content.decode()
+    assert "没有符合筛选条件的记录。清除筛选即可查看全部。" in page and "还没有对账单" not in page
+    assert "1.zip" in client.get("/settlement/statements/?status=&channel=").content.decode()  # an empty filter
+    client.cookies["django_language"] = "en"
+    page = client.get("/settlement/partners/?name=nobody").content.decode()
+    assert "Nothing matches the filter. Clear it to see everything." in page and "No partner yet." not in page
+
+
 def test_an_agent_and_a_foreign_organization_see_nothing(client, agent, finance, channels, make_user):
     client.force_login(agent)
     assert client.get("/settlement/statements/").status_code == 403
