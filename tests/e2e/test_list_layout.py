@@ -43,8 +43,8 @@ MEASURE = """table => {
 }"""
 
 
-def _assert_fits(page, testid):
-    page.set_viewport_size({"width": 1366, "height": 768})
+def _assert_fits(page, testid, width=1366):
+    page.set_viewport_size({"width": width, "height": 768})
     m = page.locator(f"[data-testid={testid}]").evaluate(MEASURE)
     assert [text for text, lines in m["heads"] if lines > 1] == []  # no heading breaks, e.g. 等 / 级
     assert m["lastHead"] <= m["box"] + 0.5 and m["lastCell"] <= m["box"] + 0.5  # inside the table's box ...
@@ -52,9 +52,9 @@ def _assert_fits(page, testid):
     return m["widths"]
 
 
-def test_the_team_queue_shows_its_created_column_at_1366(page, live_server, organization):
-    """创建时间, the last column, was cut off inside the table (behind a sideways scroll) on a supervisor's team queue
-    of tickets waiting on the customer, overdue and under long queue, agent and type names."""
+def _long_team_queue(organization):
+    """A supervisor's team queue of tickets waiting on the customer, overdue and under long queue, agent and type
+    names; returns the supervisor's username."""
     with platform_scope():
         supervisor = UserFactory(organization=organization, username="boss", roles=[Role.SUPERVISOR])
         team = TeamFactory(organization=organization, name="华东售后服务组", leader=supervisor)
@@ -73,12 +73,47 @@ def test_the_team_queue_shows_its_created_column_at_1366(page, live_server, orga
                           sla_breached=True, first_response_due_at=now - timedelta(hours=5, minutes=1),
                           resolution_due_at=now + timedelta(days=1, hours=16),
                           subject=f"电饭煲收到外壳有划痕，要求退货，顺便问一下发票什么时候能开出来{n}")
-    login(page, live_server, "boss", TEST_PASSWORD)
+    return supervisor.username
+
+
+def test_the_team_queue_shows_its_created_column_at_1366(page, live_server, organization):
+    """创建时间, the last column, was cut off inside the table (behind a sideways scroll) on a supervisor's team queue
+    of tickets waiting on the customer, overdue and under long queue, agent and type names."""
+    login(page, live_server, _long_team_queue(organization), TEST_PASSWORD)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server.url}/tickets/queues/")
     expect(page.locator("[data-testid=ticket-table] tbody tr")).to_have_count(6)
     widths = _assert_fits(page, "ticket-table")
     assert widths[2] >= 150  # the subject keeps room for its words
+
+
+# Each SLA countdown of the page ("13 h 32 min") and how many lines it takes.
+DURATION_LINES = """() => Array.from(document.querySelectorAll(".sla-countdown")).map(el => {
+    const range = document.createRange(), tops = new Set();
+    const found = /\\d(?:\\S|\\u00a0)*/.exec(el.textContent);  // the duration: "5 h 01 min", "5小时01分"
+    range.setStart(el.firstChild, found.index);
+    range.setEnd(el.firstChild, found.index + found[0].length);
+    for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+    return [found[0], tops.size];
+})"""
+
+
+@pytest.mark.parametrize(("language", "width"), [("en", 1366), ("en", 1280), ("zh-hans", 1280)])
+def test_the_team_queue_fits_in_english_and_at_1280(page, live_server, organization, language, width):
+    """In English the SLA badge's targets are long words ("First response overdue by 5 h 01 min") that never broke:
+    the SLA column took a third of the row and pushed Type and Created behind a sideways scroll. A target now breaks
+    between its words, never inside its duration."""
+    username = _long_team_queue(organization)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    login(page, live_server, username, TEST_PASSWORD)
+    page.set_viewport_size({"width": width, "height": 768})
+    page.goto(f"{live_server.url}/tickets/queues/")
+    created = "Created" if language == "en" else "创建时间"
+    expect(page.locator("[data-testid=ticket-table] thead")).to_contain_text(created)
+    expect(page.locator("[data-testid=ticket-table] tbody tr")).to_have_count(6)
+    _assert_fits(page, "ticket-table", width)  # Created in view, nothing to scroll sideways
+    durations = page.evaluate(DURATION_LINES)
+    assert durations and all(lines == 1 for _, lines in durations), durations
 
 
 def test_the_customer_list_keeps_short_headings_on_one_line_at_1366(page, live_server, organization, make_user):
