@@ -8,11 +8,14 @@ from django.utils.translation import gettext
 
 __all__ = ["duration_parts", "duration_patterns", "duration_text"]
 
+NO_BREAK_SPACE = "\u00a0"
+
 
 def duration_patterns():
     """The three translated patterns, with {d}, {h}, {m} where the numbers go (minutes always two digits after
-    hours)."""
-    return {
+    hours). Their spaces are no-break spaces: a duration is read as one word, so a line never breaks inside it
+    ("4 h / 46 min") however narrow the badge or cell that wraps around it."""
+    patterns = {
         # Translators: a duration of days and hours, such as 1天5小时. Keep {d} and {h}.
         "days": gettext("{d} d {h} h"),
         # Translators: a duration of hours and minutes, such as 4小时46分. Keep {h} and {m}.
@@ -20,6 +23,7 @@ def duration_patterns():
         # Translators: a duration in minutes, such as 12分钟. Keep {m}.
         "minutes": gettext("{m} min"),
     }
+    return {key: pattern.replace(" ", NO_BREAK_SPACE) for key, pattern in patterns.items()}
 
 
 def duration_parts(seconds):

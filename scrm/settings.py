@@ -218,6 +218,8 @@ LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# A time reads 2026-12-05 05:29 in either language wherever a template leaves it to the locale (scrm/formats/).
+FORMAT_MODULE_PATH = ["scrm.formats"]
 USE_I18N = True
 USE_TZ = True
 

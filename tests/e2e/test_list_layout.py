@@ -11,6 +11,7 @@ from scrm.customers.services import customer_create
 from scrm.models import Customer, CustomerTag, Region, Role, Tag, TagGroup, User
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.e2e.conftest import login
+from tests.forms_builder.factories import published_form
 from tests.scrm.factories import TEST_PASSWORD, TeamFactory, UserFactory
 from tests.sla.factories import office_calendar, sla_policy
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
@@ -43,8 +44,8 @@ MEASURE = """table => {
 }"""
 
 
-def _assert_fits(page, testid):
-    page.set_viewport_size({"width": 1366, "height": 768})
+def _assert_fits(page, testid, width=1366):
+    page.set_viewport_size({"width": width, "height": 768})
     m = page.locator(f"[data-testid={testid}]").evaluate(MEASURE)
     assert [text for text, lines in m["heads"] if lines > 1] == []  # no heading breaks, e.g. 等 / 级
     assert m["lastHead"] <= m["box"] + 0.5 and m["lastCell"] <= m["box"] + 0.5  # inside the table's box ...
@@ -52,9 +53,9 @@ def _assert_fits(page, testid):
     return m["widths"]
 
 
-def test_the_team_queue_shows_its_created_column_at_1366(page, live_server, organization):
-    """创建时间, the last column, was cut off inside the table (behind a sideways scroll) on a supervisor's team queue
-    of tickets waiting on the customer, overdue and under long queue, agent and type names."""
+def _long_team_queue(organization):
+    """A supervisor's team queue of tickets waiting on the customer, overdue and under long queue, agent and type
+    names; returns the supervisor's username."""
     with platform_scope():
         supervisor = UserFactory(organization=organization, username="boss", roles=[Role.SUPERVISOR])
         team = TeamFactory(organization=organization, name="华东售后服务组", leader=supervisor)
@@ -73,12 +74,47 @@ def test_the_team_queue_shows_its_created_column_at_1366(page, live_server, orga
                           sla_breached=True, first_response_due_at=now - timedelta(hours=5, minutes=1),
                           resolution_due_at=now + timedelta(days=1, hours=16),
                           subject=f"电饭煲收到外壳有划痕，要求退货，顺便问一下发票什么时候能开出来{n}")
-    login(page, live_server, "boss", TEST_PASSWORD)
+    return supervisor.username
+
+
+def test_the_team_queue_shows_its_created_column_at_1366(page, live_server, organization):
+    """创建时间, the last column, was cut off inside the table (behind a sideways scroll) on a supervisor's team queue
+    of tickets waiting on the customer, overdue and under long queue, agent and type names."""
+    login(page, live_server, _long_team_queue(organization), TEST_PASSWORD)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server.url}/tickets/queues/")
     expect(page.locator("[data-testid=ticket-table] tbody tr")).to_have_count(6)
     widths = _assert_fits(page, "ticket-table")
     assert widths[2] >= 150  # the subject keeps room for its words
+
+
+# Each SLA countdown of the page ("13 h 32 min") and how many lines it takes.
+DURATION_LINES = """() => Array.from(document.querySelectorAll(".sla-countdown")).map(el => {
+    const range = document.createRange(), tops = new Set();
+    const found = /\\d(?:\\S|\\u00a0)*/.exec(el.textContent);  // the duration: "5 h 01 min", "5小时01分"
+    range.setStart(el.firstChild, found.index);
+    range.setEnd(el.firstChild, found.index + found[0].length);
+    for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+    return [found[0], tops.size];
+})"""
+
+
+@pytest.mark.parametrize(("language", "width"), [("en", 1366), ("en", 1280), ("zh-hans", 1280)])
+def test_the_team_queue_fits_in_english_and_at_1280(page, live_server, organization, language, width):
+    """In English the SLA badge's targets are long words ("First response overdue by 5 h 01 min") that never broke:
+    the SLA column took a third of the row and pushed Type and Created behind a sideways scroll. A target now breaks
+    between its words, never inside its duration."""
+    username = _long_team_queue(organization)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    login(page, live_server, username, TEST_PASSWORD)
+    page.set_viewport_size({"width": width, "height": 768})
+    page.goto(f"{live_server.url}/tickets/queues/")
+    created = "Created" if language == "en" else "创建时间"
+    expect(page.locator("[data-testid=ticket-table] thead")).to_contain_text(created)
+    expect(page.locator("[data-testid=ticket-table] tbody tr")).to_have_count(6)
+    _assert_fits(page, "ticket-table", width)  # Created in view, nothing to scroll sideways
+    durations = page.evaluate(DURATION_LINES)
+    assert durations and all(lines == 1 for _, lines in durations), durations
 
 
 def test_the_customer_list_keeps_short_headings_on_one_line_at_1366(page, live_server, organization, make_user):
@@ -131,4 +167,28 @@ def test_finance_filters_keep_their_date_ranges_clear_of_the_next_box_at_1366(pa
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server.url}{path}")
     expect(page.locator("form button[type=submit]").first).to_be_visible()
+    assert page.evaluate(OVERLAPS) == []
+
+
+@pytest.mark.parametrize("width", [1366, 1280])
+def test_a_forms_submission_filters_keep_their_ranges_clear_of_the_next_box(page, live_server, organization,
+                                                                             make_user, width):
+    """A form's submissions (安装单 in the demo): the 完工日期 from–to range sat in a quarter of the row and its second
+    date box ran under the 筛选 button. A range now takes twice a field's width."""
+    supervisor = make_user(organization, Role.SUPERVISOR)
+    with tenant_scope(organization):
+        form = published_form(organization, slug="install", purpose="survey", name="安装单", schema={"sections": [
+            {"key": "s", "fields": [
+                {"key": "address", "type": "text", "label": "安装地址"},
+                {"key": "model", "type": "text", "label": "机型"},
+                {"key": "lift", "type": "dropdown", "label": "有无电梯",
+                 "options": [{"value": "yes", "label": "有"}, {"value": "no", "label": "无"}]},
+                {"key": "floor", "type": "number", "label": "楼层"},
+                {"key": "fee", "type": "money", "label": "辅材费"},
+                {"key": "done_at", "type": "date", "label": "完工日期"},
+            ]}]})
+    login(page, live_server, supervisor.username, TEST_PASSWORD)
+    page.set_viewport_size({"width": width, "height": 768})
+    page.goto(f"{live_server.url}/forms/{form.pk}/submissions/")
+    expect(page.locator("[data-testid=submission-filter-submit]")).to_be_visible()
     assert page.evaluate(OVERLAPS) == []

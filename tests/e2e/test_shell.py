@@ -181,3 +181,33 @@ def test_a_sign_in_link_to_a_page_of_another_role_lands_on_the_users_home(page, 
         page.click("form button[type=submit]")
     expect(page).to_have_url(f"{live_server.url}/tickets/")
     expect(page.get_by_text("您要打开的页面需要其他角色的权限")).to_be_visible()
+
+
+# For each sidebar entry: its label, whether its icon sits on the label's first line, and whether a wrapped label keeps
+# clear of the icon's column (every line starts right of the icon).
+NAV_ENTRY_SHAPES = """() => Array.from(document.querySelectorAll("[data-testid=main-nav] a")).map(a => {
+    const icon = a.querySelector(".bi").getBoundingClientRect(), range = document.createRange();
+    const rects = [];
+    for (const node of a.childNodes) {
+        if (node.nodeType !== Node.TEXT_NODE || !node.textContent.trim()) continue;
+        range.selectNodeContents(node);
+        rects.push(...Array.from(range.getClientRects()).filter(r => r.width > 0));
+    }
+    const first = rects[0], middle = (icon.top + icon.bottom) / 2;
+    return [a.textContent.trim(), middle > first.top && middle < first.bottom, rects.every(r => r.left >= icon.right)];
+})"""
+
+
+def test_a_long_english_sidebar_label_wraps_beside_its_icon(page, live_server, organization, make_user):
+    """In English an ops admin's sidebar showed 对账 Reconciliation, 差异 Discrepancies and 配置变更记录 Configuration
+    changes as an icon alone on a line with the words under it, and the second line of Accepted currencies, Payment
+    channels, Notification channels ... under the icon; a label now wraps beside its icon."""
+    ops = make_user(organization, Role.OPS_ADMIN)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    login(page, live_server, ops.username, TEST_PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/settings/")
+    expect(page.locator("[data-testid=main-nav]")).to_contain_text("Notification channels")
+    shapes = page.evaluate(NAV_ENTRY_SHAPES)
+    assert len(shapes) > 20
+    assert [label for label, beside, clear in shapes if not (beside and clear)] == []

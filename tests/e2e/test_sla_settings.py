@@ -9,6 +9,7 @@ from scrm.platform.tenancy import platform_scope, tenant_scope
 from sla.models import PRESET_24X7, SLAPolicy
 from sla.services import calendar_create
 from tests.e2e.conftest import login
+from tests.e2e.test_list_layout import MEASURE
 from tests.scrm.factories import TEST_PASSWORD, UserFactory
 from tests.sla.factories import sla_policy
 
@@ -75,3 +76,26 @@ def test_removing_a_holiday_from_a_calendar_asks_first(page, live_server, sla_de
     expect(page.locator("[data-testid=calendar-day]")).to_have_count(0)
     with tenant_scope(organization):
         assert not CalendarDay.objects.filter(calendar=calendar, date=day_date).exists()
+
+
+@pytest.mark.parametrize(("language", "width"), [("zh-hans", 1280), ("zh-hans", 1366), ("en", 1280)])
+def test_the_policy_preview_fits_its_card(page, live_server, sla_desk, language, width):
+    """The preview beside the policy at 1280–1366 px: 优先级 stood one character a line, a due time broke inside its
+    date ("2026-12-" / "05 06:22"), and in English the table ran out of its card and the page scrolled sideways. Each
+    due time is now its date over its time, each whole, and the table stays in its card."""
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    login(page, live_server, "ops", TEST_PASSWORD)
+    page.set_viewport_size({"width": width, "height": 768})
+    page.goto(f"{live_server.url}/sla/policies/{sla_desk.pk}/")
+    expect(page.locator("[data-testid=preview-p1-first]")).to_contain_text(":")
+    m = page.locator("[data-testid=policy-preview]").evaluate(MEASURE)
+    assert m["lastHead"] <= m["box"] + 0.5 and m["lastCell"] <= m["box"] + 0.5 and m["scroll"] <= 0
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    if language == "zh-hans":
+        assert [text for text, lines in m["heads"] if lines > 1] == []
+    # Every date and every time of the preview on one line ("2026-12-05" over "06:22").
+    broken = page.locator("[data-testid=policy-preview] tbody td .text-nowrap").evaluate_all(
+        """spans => spans.filter(s => s.getClientRects().length > 1 || s.offsetHeight > 1.5 * parseFloat(
+               getComputedStyle(s).lineHeight)).map(s => s.textContent)""")
+    assert broken == []
+    assert page.locator("[data-testid=policy-preview] tbody td .text-nowrap").count() >= 12

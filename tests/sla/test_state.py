@@ -152,7 +152,7 @@ def test_a_badge_names_the_missed_target_and_the_one_still_running(answered_late
             assert text == "首次响应已超时 · 解决剩余 3小时40分"
     with time_machine.travel(NOW, tick=False), translation.override("en"):
         text = re.sub(r"<[^>]+>", "", template.render(Context({"ticket": ticket}))).strip()
-    assert text == "First response overdue · Resolution: 3 h 40 min left"
+    assert text == "First response overdue · Resolution: 3\u00a0h\u00a040\u00a0min left"  # one word
 
 
 def test_an_overdue_target_is_named_with_how_long(tickets):

@@ -86,3 +86,17 @@ def test_ops_set_a_types_required_skills_read_back_on_the_page_and_audited():
     assert ops.post(f"/tickets/settings/types/{item.pk}/", data).status_code == 302  # none ticked: none required
     with tenant_scope(a.organization):
         assert not item.required_skills.exists()
+
+
+@pytest.mark.parametrize(("language", "said", "not_said"), [
+    ("en", "Agents fill these fields on the ticket page and under New ticket", "新建工单"),
+    ("zh-hans", "客服在工单页和新建工单中填写这些字段", "Agents fill these fields"),
+])
+def test_the_type_fields_note_speaks_the_language_of_the_page(ops_admin, language, said, not_said):
+    """In English the ticket type's page told ops "Agents fill these fields on the ticket page and in 新建工单"."""
+    with tenant_scope(ops_admin.organization):
+        kind = TicketType.objects.create(organization=ops_admin.organization, name="报修", code="repair")
+    client = _client(ops_admin)
+    client.cookies["django_language"] = language
+    page = client.get(f"/tickets/settings/types/{kind.pk}/fields/").content.decode()  # the type page loads it
+    assert said in page and not_said not in page
