@@ -104,8 +104,8 @@ class TicketCreateSerializer(CleanTextMixin, serializers.Serializer):
     order_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     fields = serializers.DictField(
         required=False, default=dict,
-        help_text=_("The ticket type's custom fields, by field key as the 新建工单 page names them, checked as that "
-                    "page checks them (a required field missing refuses the ticket)."))
+        help_text=_("The ticket type's custom fields, by field key as the New ticket page names them, checked as "
+                    "that page checks them (a required field missing refuses the ticket)."))
 
     def validate_fields(self, value):
         if not is_storable(value):

@@ -2,6 +2,7 @@
 scoped to the caller's organization, role and regions; a broken rule answers 400 with the service's message."""
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
@@ -486,3 +487,16 @@ def test_create_logs_like_the_new_ticket_page_a_ticket_routed_to_no_queue_stays_
     assert outcome(by_api) == outcome(by_page)
     assert (by_api.queue_id, by_api.assignee) == (None, agent_user)
     assert response.data["assignee"]["username"] == "xiaoli"
+
+
+def test_the_api_docs_name_the_new_ticket_page_in_the_readers_language(ops_admin):
+    """The English schema said 'by field key as the 新建工单 page names them': a Chinese page name in English."""
+    client = Client()
+    client.force_login(ops_admin)
+    texts = {}
+    for language in ("en", "zh-hans"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        schema = client.get("/api/schema/?format=json").json()
+        texts[language] = schema["components"]["schemas"]["TicketCreate"]["properties"]["fields"]["description"]
+    assert "the New ticket page names them" in texts["en"] and "新建" not in texts["en"]
+    assert "按新建工单页面的字段键填写" in texts["zh-hans"]
