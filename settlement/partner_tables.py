@@ -78,8 +78,8 @@ class PartnerTable(tables.Table):
 
 # The empty list of rules: who may add one has the button above it; who only reads them (ops) learns who does.
 EMPTY_TEXT_RULES = _("No rule yet: statements cannot be generated without one.")
-EMPTY_TEXT_RULES_READ_ONLY = _("No rule yet: statements cannot be generated without one. Finance creates the "
-                               "settlement rules here.")
+EMPTY_TEXT_RULES_READ_ONLY = _("No rule yet: statements cannot be generated without one. Finance or ops create "
+                               "the settlement rules here.")
 
 
 class RuleTable(tables.Table):

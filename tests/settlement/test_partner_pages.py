@@ -158,6 +158,7 @@ def test_the_empty_rule_list_says_who_creates_rules(client, organization, ops_ad
     client.force_login(reader)
     page = client.get("/settlement/rules/").content.decode()
     assert _zh(EMPTY_TEXT_RULES_READ_ONLY) in page and "/settlement/rules/new/" not in page
+    assert "结算规则由财务或运营在此新建。" in page  # ops create them too (settlement/apps.py)
 
 
 def test_ops_configure_settlement_rules_as_design_says(client, organization, ops_admin):
