@@ -21,6 +21,9 @@ from settlement.xlsx_cells import money_cell, text_cell
 # Titled "Exchange rate" alone, a commission of 8% read as an exchange rate of 0.08.
 LINE_RATE = pgettext_lazy("statement line", "Rate")
 
+# A name with what qualifies it, "Sales (CNY)": Chinese writes the full-width （）, as the rest of its UI does.
+QUALIFIED_NAME = pgettext_lazy("a name and its qualifier", "%(name)s (%(qualifier)s)")
+
 TOTALS = ("sales", "refunds", "channel_fees", "commission", "rebates", "service_income", "materials",
           "technician_payouts", "adjustments", "tax", "payable")
 
@@ -33,7 +36,9 @@ def line_label(line):
     if line.kind == StatementLineKind.ADJUSTMENTS or line.kind not in StatementLineKind.values:
         return line.description
     label = StatementLineKind(line.kind).label
-    return f"{label} ({line.source_currency})" if line.source_currency else str(label)
+    if not line.source_currency:
+        return str(label)
+    return QUALIFIED_NAME % {"name": label, "qualifier": line.source_currency}
 
 
 # Lines whose rate is a fraction of the amount (read as a percentage), not the rate a currency was converted at.

@@ -72,7 +72,7 @@ def test_the_statement_workbook_shows_every_amount_to_the_fen_as_the_page_does(c
     """The page read 1764.60 and 1500.00; the workbook's cells had Excel's General format and read 1764.6 and 1500."""
     client.force_login(finance)
     rows = _rows(client.get(f"/settlement/settlements/{statement.pk}/export.xlsx").content)
-    sales = next(row for row in rows if str(row[0].value).startswith("销售 ("))
+    sales = next(row for row in rows if str(row[0].value).startswith("销售（"))
     assert _fen(sales[5]) == Decimal("1764.60") and sales[5].number_format == MONEY_FORMAT
     assert sales[3].number_format == MONEY_FORMAT
     payable = next(row for row in rows if row[0].value == "应付金额")[5]

@@ -9,7 +9,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -96,8 +97,25 @@ def test_statement_lines_are_named_in_the_readers_language_whoever_generated_the
     _english(client)
     english = client.get(f"/settlement/settlements/{statement.pk}/").content.decode()
 
-    assert "销售 (CNY)" in chinese
+    assert "销售（CNY）" in chinese and "销售 (CNY)" not in chinese
     assert "Sales (CNY)" in english and "销售" not in english
+
+
+def test_the_statement_names_its_partner_with_full_width_parentheses_in_chinese(client, finance, statement):
+    """The Chinese page read '北京星河加盟店 (加盟店)', ASCII parentheses amid Chinese; English keeps its own."""
+    with tenant_scope(statement.organization_id):
+        partner = statement.partner
+        name, kind = partner.name, partner.get_kind_display()
+    client.force_login(finance)
+
+    chinese = client.get(f"/settlement/settlements/{statement.pk}/").content.decode()
+    _english(client)
+    english = client.get(f"/settlement/settlements/{statement.pk}/").content.decode()
+
+    assert f'data-testid="statement-partner">{escape(name)}（{escape(kind)}）<' in chinese
+    with translation.override("en"):
+        kind_en = partner.get_kind_display()
+    assert f'data-testid="statement-partner">{escape(name)} ({escape(str(kind_en))})<' in english
 
 
 def test_the_statement_workbook_names_lines_in_the_readers_language_too(client, finance, statement):
