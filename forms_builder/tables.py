@@ -16,13 +16,16 @@ class FormTable(tables.Table):
     current_version = tables.Column(verbose_name=_("Current version"), orderable=False)
     version_count = tables.Column(verbose_name=_("Versions"))
     submission_count = tables.Column(verbose_name=_("Submissions"))
-    updated_at = tables.DateTimeColumn(verbose_name=_("Updated"), format="Y-m-d H:i")
+    updated_at = tables.DateTimeColumn(verbose_name=_("Updated"), format="Y-m-d H:i",
+                                       attrs={"td": {"class": "text-nowrap"}})
 
     class Meta:
         model = Form
         fields = ("name", "slug", "purpose", "status", "current_version", "version_count", "submission_count",
                   "updated_at")
-        attrs = {"class": "table table-sm align-middle", "data-testid": "form-table"}
+        # Headings are a word or two: each on one line; a long form name or address wraps instead (1280 px, in
+        # two thirds of the row beside the new-form card).
+        attrs = {"class": "table table-sm align-middle", "data-testid": "form-table", "thead": {"class": "text-nowrap"}}
         empty_text = _("No form yet: create the first one.")
 
     def render_current_version(self, value):
