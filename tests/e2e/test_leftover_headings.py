@@ -4,10 +4,13 @@ import pytest
 from playwright.sync_api import expect
 
 from scrm.platform.tenancy import tenant_scope
+from sla.models import PRESET_24X7
+from sla.services import calendar_create
 from tests.e2e.conftest import login
 from tests.e2e.test_list_layout import _assert_fits
 from tests.forms_builder.factories import published_form
 from tests.scrm.factories import TEST_PASSWORD
+from tests.sla.factories import sla_policy
 
 pytestmark = pytest.mark.e2e
 
@@ -32,3 +35,42 @@ def test_the_forms_list_keeps_its_headings_on_one_line(page, live_server, organi
     _open(page, live_server, ops_admin, "/forms/", language, width)
     expect(page.locator("[data-testid=form-table] tbody tr")).to_have_count(3)
     _assert_fits(page, "form-table", width)
+
+
+# Every drop-down of a ladder step whose chosen option is cut ("At a percentage of the t…"), and every label or
+# heading of a step that breaks over lines (移 / 除).
+LADDER_CUTS = """() => {
+    const canvas = document.createElement("canvas").getContext("2d");
+    const cut = [];
+    for (const select of document.querySelectorAll("[data-testid=ladder-step] select")) {
+        const style = getComputedStyle(select);
+        canvas.font = style.font;
+        const text = select.options[select.selectedIndex].text;
+        const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        if (canvas.measureText(text).width > room) cut.push(text);
+    }
+    for (const label of document.querySelectorAll("[data-testid=ladder-step] label")) {
+        const range = document.createRange(), tops = new Set();
+        range.selectNodeContents(label);
+        for (const r of range.getClientRects()) tops.add(Math.round(r.top));
+        if (tops.size > 1) cut.push(label.textContent.trim());
+    }
+    return cut;
+}"""
+
+
+@pytest.mark.parametrize(("language", "width"), WIDTHS)
+def test_the_escalation_ladder_shows_each_step_whole(page, live_server, organization, ops_admin, language, width):
+    """A step's 移除 broke over two lines beside its checkbox, and in English the trigger read 'At a percentage of
+    the t…', cut by its box. Each now reads whole."""
+    with tenant_scope(organization):
+        calendar = calendar_create(organization=organization, name="全天", weekly_hours=PRESET_24X7,
+                                   follows_china_holidays=False)
+        policy = sla_policy(organization, calendar, name="标准服务", steps=[
+            {"position": 0, "metric": "resolution", "trigger": "percent", "trigger_value": 80,
+             "notify_assignee": True},
+            {"position": 1, "metric": "first_response", "trigger": "after_breach", "trigger_value": 30,
+             "notify_supervisor": True}])
+    _open(page, live_server, ops_admin, f"/sla/policies/{policy.pk}/", language, width)
+    expect(page.locator("[data-testid=ladder-step]")).to_have_count(2)
+    assert page.evaluate(LADDER_CUTS) == []
