@@ -9,8 +9,9 @@ from sla.services import calendar_create
 from tests.e2e.conftest import login
 from tests.e2e.test_list_layout import _assert_fits
 from tests.forms_builder.factories import published_form
-from tests.scrm.factories import TEST_PASSWORD
+from tests.scrm.factories import TEST_PASSWORD, TeamFactory
 from tests.sla.factories import sla_policy
+from tests.tickets.factories import QueueFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -74,3 +75,19 @@ def test_the_escalation_ladder_shows_each_step_whole(page, live_server, organiza
     _open(page, live_server, ops_admin, f"/sla/policies/{policy.pk}/", language, width)
     expect(page.locator("[data-testid=ladder-step]")).to_have_count(2)
     assert page.evaluate(LADDER_CUTS) == []
+
+
+@pytest.mark.parametrize("width", [1366, 1280])
+def test_the_teams_and_queues_settings_keep_english_headings_on_one_line(page, live_server, organization, ops_admin,
+                                                                         width):
+    """At 1280, in English, the queues' "Assignment strategy" broke over two lines; the teams' headings stay whole."""
+    with tenant_scope(organization):
+        parent = TeamFactory(organization=organization, name="华东售后服务中心")
+        team = TeamFactory(organization=organization, name="华东售后服务组", parent=parent)
+        QueueFactory(organization=organization, name="空调售后一线（华东）", code="l1", team=team)
+    _open(page, live_server, ops_admin, "/settings/teams/", "en", width)
+    expect(page.locator("[data-testid=team-row]")).to_have_count(2)
+    _assert_fits(page, "team-rows", width)
+    page.goto(f"{live_server.url}/tickets/settings/queues/")
+    expect(page.locator("[data-testid=queue-row]")).to_have_count(1)
+    _assert_fits(page, "queue-table", width)
