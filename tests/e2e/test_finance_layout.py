@@ -14,24 +14,15 @@ from scrm.platform.tenancy import tenant_scope
 from settlement.models import ServiceJob
 from tests.channels_ingest.conftest import make_account
 from tests.e2e.conftest import login
-from tests.e2e.test_list_layout import OVERLAPS, _assert_fits
+from tests.e2e.test_list_layout import LINES, OVERLAPS, _assert_fits
 from tests.scrm.factories import TEST_PASSWORD
 from tests.settlement.partners import monthly_rule, partner_with_store, region
 
 pytestmark = pytest.mark.e2e
 
 # The values of a table's cells that look like a date or an amount and take more than one line.
-BROKEN_VALUES = r"""table => {
-    const lines = el => {
-        const range = document.createRange(), tops = new Set();
-        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-            if (!node.textContent.trim()) continue;
-            range.selectNodeContents(node);
-            for (const r of range.getClientRects()) tops.add(Math.round(r.top));
-        }
-        return tops.size;
-    };
+BROKEN_VALUES = """table => {
+    const lines = """ + LINES + r""";
     const value = /^(-?[\d,]+\.\d{2}( [A-Z]{3})?|\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?)$/;
     return Array.from(table.querySelectorAll("tbody td"))
         .filter(td => value.test(td.innerText.trim()) && lines(td) > 1).map(td => td.innerText.trim());
@@ -87,18 +78,6 @@ def test_the_service_jobs_list_keeps_headings_and_prices_on_one_line_at_1366(pag
     assert page.locator("[data-testid=service-jobs]").evaluate(BROKEN_VALUES) == []
     assert page.evaluate(OVERLAPS) == []  # the 完工 form of the completed job stays in its column
 
-
-# The lines an element's text takes.
-LINES = """el => {
-    const range = document.createRange(), tops = new Set();
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        if (!node.textContent.trim()) continue;
-        range.selectNodeContents(node);
-        for (const r of range.getClientRects()) tops.add(Math.round(r.top));
-    }
-    return tops.size;
-}"""
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

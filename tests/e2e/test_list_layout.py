@@ -21,17 +21,19 @@ pytestmark = pytest.mark.e2e
 
 # For each heading of the table: its text, how many lines it takes, and its right edge; then the right edge of the
 # last cell of the first row, of the table's scrolling box, and the window's width.
+# The lines an element's text takes (text nodes only: an element box has a top of its own).
+LINES = """el => {
+    const range = document.createRange(), tops = new Set();
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (!node.textContent.trim()) continue;
+        range.selectNodeContents(node);
+        for (const r of range.getClientRects()) tops.add(Math.round(r.top));
+    }
+    return tops.size;
+}"""
 MEASURE = """table => {
-    const lines = el => {  // the lines its text takes (text nodes only: an element box has a top of its own)
-        const range = document.createRange(), tops = new Set();
-        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-            if (!node.textContent.trim()) continue;
-            range.selectNodeContents(node);
-            for (const r of range.getClientRects()) tops.add(Math.round(r.top));
-        }
-        return tops.size;
-    };
+    const lines = """ + LINES + """;
     const heads = Array.from(table.tHead.rows[0].cells).map(th => [th.innerText.trim(), lines(th)]);
     const lastHead = table.tHead.rows[0].cells[table.tHead.rows[0].cells.length - 1].getBoundingClientRect();
     const row = table.tBodies[0].rows[0];
