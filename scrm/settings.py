@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -150,6 +151,9 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sla_sweep_start", "schedule": 30.0},
     # Attachment files whose row was rolled back with its transaction.
     "tickets-attachment-orphans": {"task": "tickets.tasks.attachment_orphans_delete", "schedule": 3600.0},
+    # The agents' load counters checked against their tickets, at night (a drift is repaired and logged).
+    "tickets-agent-loads-recount": {"task": "tickets.tasks.agent_loads_recount",
+                                    "schedule": crontab(hour=4, minute=10)},
     # The public forms' captcha pictures nobody answered in time.
     "forms-captchas-expired": {"task": "forms_builder.tasks.captchas_expired_delete", "schedule": 3600.0},
     # Statement files dropped in STATEMENT_DROP_DIR (<dir>/<organization slug>/<channel code>/...): imported.

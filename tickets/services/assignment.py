@@ -154,17 +154,22 @@ def ticket_take_next(*, agent):
 @transaction.atomic
 def agent_load_recount(*, organization):
     """Rebuild every agent's load counter of the organization from their tickets (a repair tool; the services
-    keep the counters exact). Returns {user_id: open tickets} of the rows it corrected."""
+    keep the counters exact). Returns {user_id: open tickets} of the rows it corrected.
+
+    The counters are locked before the tickets are counted: an assignment moves its ticket and its counter in one
+    transaction, so it either finished before the count (counted) or waits on the lock and adds its change after
+    (counted by its own update); counting first could store a figure that misses it."""
     with tenant_scope(organization):
-        actual = dict(
-            Ticket.objects.filter(assignee__isnull=False, status__in=ACTIVE_STATUSES)
-            .values_list("assignee").annotate(n=Count("pk")).values_list("assignee", "n")
-        )
+        holding = Ticket.objects.filter(assignee__isnull=False, status__in=ACTIVE_STATUSES)
         AgentLoad.objects.bulk_create(
-            [AgentLoad(organization_id=organization.pk, user_id=user_id) for user_id in actual], ignore_conflicts=True
+            [AgentLoad(organization_id=organization.pk, user_id=user_id)
+             for user_id in holding.values_list("assignee", flat=True).distinct()],
+            ignore_conflicts=True,
         )
+        rows = list(AgentLoad.objects.select_for_update().order_by("user_id"))
+        actual = dict(holding.values_list("assignee").annotate(n=Count("pk")).values_list("assignee", "n"))
         corrected = {}
-        for row in AgentLoad.objects.select_for_update().order_by("user_id"):
+        for row in rows:
             wanted = actual.get(row.user_id, 0)
             if row.open_tickets != wanted:
                 AgentLoad.objects.filter(pk=row.pk).update(open_tickets=wanted)
