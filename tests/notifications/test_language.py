@@ -38,7 +38,7 @@ def test_the_same_notification_reads_in_chinese_or_english_as_its_reader_chose(c
     with tenant_scope(organization):
         ticket = TicketFactory(organization=organization)
         ticket_assign(ticket=ticket, assignee=agent, actor=lead)
-    stored = Notification.objects.get(recipient=agent).title
+        stored = Notification.objects.get(recipient=agent).title
     assert json.loads(stored)["params"] == {"number": ticket.number}  # the facts, in no language
 
     assert f"工单 {ticket.number} 已分配给你" in _centre(client, agent, "zh-hans")
