@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -59,8 +58,9 @@ SMS_TEXT_LIMIT = 60  # characters of the title passed to the SMS template's ${co
 
 
 def delivery_text(delivery):
+    """The notification as one text, in the active language (the outbox sends in the recipient's)."""
     notification = delivery.notification
-    parts = [notification.title, notification.body]
+    parts = [notification.title_display, notification.body_display]
     if notification.url:
         base = settings.PUBLIC_BASE_URL.rstrip("/")
         parts.append(f"{base}{notification.url}" if notification.url.startswith("/") else notification.url)
@@ -319,7 +319,7 @@ def sms_send(delivery):
     if provider is None:
         raise NotificationPermanentError(coded("notifications.sms_not_configured"))
     notification = delivery.notification
-    provider.send(delivery.address, notification.title or delivery_text(delivery))
+    provider.send(delivery.address, notification.title_display or delivery_text(delivery))
 
 
 # --- email -----------------------------------------------------------------------------------------------------------
@@ -330,13 +330,13 @@ def _email_address(user):
 
 def _email_send(delivery):
     notification = delivery.notification
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = str(EMAIL_SUBJECT % {"title": notification.title})
-    lines = [notification.body] if notification.body else []
+    title = notification.title_display  # in the recipient's language: the outbox's handler activated it
+    subject = str(EMAIL_SUBJECT % {"title": title})
+    lines = [notification.body_display] if notification.body else []
     if notification.url:
         lines.append(absolute_url(notification.url))
     try:
-        send_mail(subject, "\n\n".join(lines) or notification.title, settings.DEFAULT_FROM_EMAIL,
+        send_mail(subject, "\n\n".join(lines) or title, settings.DEFAULT_FROM_EMAIL,
                   [delivery.address], fail_silently=False)
     except smtplib.SMTPRecipientsRefused as error:
         # A 5xx for the recipient (no such mailbox, a domain that takes no mail) will not pass on a retry; a 4xx

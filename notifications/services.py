@@ -33,6 +33,7 @@ from notifications.models import Notification, NotificationChannelConfig, Notifi
 from scrm.models import SettingsChange
 from scrm.platform import outbox
 from scrm.platform.audit import settings_change_record
+from scrm.platform.coded import coded, coded_messages_register, coded_render, is_coded
 from scrm.platform.tenancy import tenant_scope, tenant_sql
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ Kind = Notification.Kind
 Channel = NotificationDelivery.Channel
 Status = NotificationDelivery.Status
 
+# A notification's default title, when its maker gives none: per kind, with the ticket's number; else the kind.
 TITLES = {
     Kind.ASSIGNED: _("Ticket %(number)s was assigned to you"),
     Kind.TRANSFERRED: _("Ticket %(number)s was transferred to your queue"),
@@ -50,6 +52,22 @@ TITLES = {
     Kind.SLA_BREACH: _("Ticket %(number)s missed its SLA target"),
     Kind.RATING_LOW: _("Ticket %(number)s got a low satisfaction rating"),
 }
+TEST_TITLE = _("Test message from SCRM: this channel works")
+TEST_BODY = _("Sent by %(user)s from the notification channel settings.")
+
+# Stored as codes (scrm.platform.coded), worded in the reader's language on the pages and in the recipient's in
+# what is sent. Other apps register the titles and bodies they word themselves (tickets, sla, settlement).
+coded_messages_register({
+    **{f"notifications.title_{kind}": title for kind, title in TITLES.items()},
+    **{f"notifications.kind_{kind.value}": kind.label for kind in Kind},
+    "notifications.test_title": TEST_TITLE,
+    "notifications.test_body": TEST_BODY,
+})
+
+# A title as stored: a coded one whole, in a column with room for it; a sentence (someone's words, or a title
+# made before) cut at SENTENCE_LENGTH characters, as titles always were.
+TITLE_LENGTH = Notification._meta.get_field("title").max_length
+SENTENCE_LENGTH = 200
 
 
 class NotificationPermanentError(Exception):
@@ -167,7 +185,8 @@ def _notify_rows(notices):
     by_organization = {}
     urls = _TicketUrls()
     now = timezone.now()
-    # Stored in the organization's language: the same text goes to the centre and to email.
+    # Titles and bodies are coded messages, in no language; a lazy sentence (someone's own words never are) is
+    # stored in the product's.
     with translation.override(settings.LANGUAGE_CODE):
         for index, notice in enumerate(notices):
             organization_id = _audience(notice)
@@ -268,12 +287,18 @@ def _audience(notice):
 
 
 def _title(notice):
-    if notice.title:
-        return str(notice.title)[:200]
-    if notice.ticket is None:
-        return str(Kind(notice.kind).label)[:200]
-    template = TITLES.get(notice.kind, Kind(notice.kind).label)
-    return str(template % {"number": notice.ticket.number})[:200]
+    if not notice.title:
+        if notice.ticket is not None and notice.kind in TITLES:
+            return coded(f"notifications.title_{notice.kind}", number=notice.ticket.number)
+        return coded(f"notifications.kind_{notice.kind}")
+    title = str(notice.title)
+    if not is_coded(title):
+        return title[:SENTENCE_LENGTH]
+    if len(title) > TITLE_LENGTH:
+        # Never cut in the middle (it would show as JSON): facts this long are not expected, worded instead.
+        logger.warning("notification title too long to keep coded", extra={"kind": notice.kind})
+        return coded_render(title)[:SENTENCE_LENGTH]
+    return title
 
 
 def _deliveries(notice, notification_id, organization_id):
@@ -317,13 +342,22 @@ def notification_delivery_replay(*, delivery):
     return outbox.outbox_replay(KIND, delivery)
 
 
+def notification_language(user):
+    """The language what is sent to `user` (email, WeCom, SMS) is worded in. Users keep no language of their own:
+    the language switch sets a cookie of their browser, which a worker never sees. So it is the product's
+    (LANGUAGE_CODE, Chinese), the language of a Chinese organization; pages follow each reader's own choice."""
+    return settings.LANGUAGE_CODE
+
+
 def _deliver(delivery):
     """The outbox handler: the channel's sender, with no lock held."""
     channel = _CHANNELS.get(delivery.channel)
     if channel is None:
         raise outbox.Failure(f"no sender registered for channel {delivery.channel!r}")
     try:
-        channel.sender(delivery)
+        # Worded in the recipient's language (the worker has none of its own).
+        with translation.override(notification_language(delivery.notification.recipient)):
+            channel.sender(delivery)
     except NotificationPermanentError as error:
         raise outbox.Failure(str(error), permanent=True) from error
     return {"sent_at": timezone.now()}
@@ -398,10 +432,6 @@ def notification_channels_save(*, organization, by, wecom_secret="", aliyun_acce
         return config
 
 
-TEST_TITLE = _("Test message from SCRM: this channel works")
-TEST_BODY = _("Sent by %(user)s from the notification channel settings.")
-
-
 @transaction.atomic
 def notification_channel_test(*, organization, by, channel, address="", url=""):
     """Send a test message on one outside channel through the outbox, to `address` (else where `by` is reached on
@@ -414,10 +444,9 @@ def notification_channel_test(*, organization, by, channel, address="", url=""):
         address = (address or "").strip() or registered.address(by)
         if not address:
             raise NotificationError(MSG_TEST_NO_ADDRESS)
-        with translation.override(settings.LANGUAGE_CODE):
-            title, body = str(TEST_TITLE), str(TEST_BODY % {"user": by.get_full_name() or by.username})
-        notification = Notification.objects.create(organization=organization, recipient=by, kind=Kind.CHANNEL_TEST,
-                                                   title=title, body=body, url=url)
+        notification = Notification.objects.create(
+            organization=organization, recipient=by, kind=Kind.CHANNEL_TEST, title=coded("notifications.test_title"),
+            body=coded("notifications.test_body", user=by.get_full_name() or by.username), url=url)
         delivery = NotificationDelivery.objects.create(organization=organization, notification=notification,
                                                        channel=channel, address=address[:254])
         transaction.on_commit(partial(_publish, [delivery.pk]))

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from notifications.models import Notification
 from notifications.services import notify
 from scrm.models import Channel, Role, User
+from scrm.platform.coded import coded, coded_messages_register
 from scrm.platform.tenancy import current_organization_id, tenant_scope
 from settlement.models import CityTier, FinanceDay, RegionAlert, ServiceJob
 from settlement.partner_rollup import finance_days_refresh
@@ -27,6 +28,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONTHS = 6
 TRAILING = 3  # months the alert compares against
 MSG_ALERT_TITLE = _("%(region)s: %(metric)s %(value)s%% in %(month)s (trailing average %(baseline)s%%)")
+# Finance's notification, worded in its reader's language (notifications store codes, scrm.platform.coded); the
+# metric is a code of its own.
+coded_messages_register({
+    "settlement.region_alert_title": MSG_ALERT_TITLE,
+    **{f"settlement.region_metric_{metric.value}": metric.label for metric in RegionAlert.Metric},
+})
 ZERO = Decimal("0")
 _MONEY = DecimalField(max_digits=20, decimal_places=2)
 Source = FinanceDay.Source
@@ -196,8 +203,8 @@ def region_alerts_raise(*, organization, month):
             except IntegrityError:
                 continue  # raised before: told once
             raised.append(alert)
-            title = str(MSG_ALERT_TITLE % {"region": alert.region.name, "metric": alert.get_metric_display(),
-                                           "value": value, "month": month, "baseline": baseline})[:200]
+            title = coded("settlement.region_alert_title", region=alert.region.name, month=month, value=value,
+                          metric=coded(f"settlement.region_metric_{metric}"), baseline=baseline)
             for user in finance:
                 notify(recipient=user, kind=Notification.Kind.REGION_ALERT, title=title, url="/settlement/dashboard/")
     return raised

@@ -24,13 +24,13 @@ import chinese_calendar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from notifications.models import Notification
 from notifications.services import Notice, notify, notify_many
 from scrm.models import AgentProfile, SettingsChange, Team, User
 from scrm.platform.audit import settings_change_record, settings_object_delete
+from scrm.platform.coded import coded, coded_messages_register
 from scrm.platform.tenancy import platform_scope, tenant_scope, tenant_sql
 from sla.calendar import (
     Calendar,
@@ -637,14 +637,21 @@ _ESCALATION_TITLES = {
     Trigger.BREACH: gettext_lazy("SLA: ticket %(number)s missed its %(metric)s target"),
     Trigger.AFTER_BREACH: gettext_lazy("SLA: ticket %(number)s missed its %(metric)s target %(value)s min ago"),
 }
+ESCALATION_BODY = gettext_lazy("%(metric)s due %(due)s · %(subject)s")
+# Stored as codes (scrm.platform.coded) and worded in each reader's language; the metric is a code of its own.
+coded_messages_register({
+    **{f"sla.escalation_{trigger}": title for trigger, title in _ESCALATION_TITLES.items()},
+    "sla.escalation_body": ESCALATION_BODY,
+    **{f"sla.metric_{metric.value}": metric.label for metric in Metric},
+})
 
 
 def _step_texts(step):
-    """The step's translated texts, worked out once per step object (a sweep batch shares them)."""
+    """The step's title code and its metric's coded text, worked out once per step object (a sweep batch shares
+    them)."""
     texts = getattr(step, "_texts", None)
     if texts is None:
-        texts = step._texts = (str(_ESCALATION_TITLES[step.trigger]), str(step.trigger_label()),
-                               str(_("%(metric)s due %(due)s · %(subject)s")), str(step.get_metric_display()))
+        texts = step._texts = (f"sla.escalation_{step.trigger}", coded(f"sla.metric_{step.metric}"))
     return texts
 
 
@@ -659,10 +666,11 @@ def _trigger_code(step):
 
 
 def _escalation_text(ticket, step, metric_due, zone=None):
-    title_text, _trigger, body_text, metric = _step_texts(step)
-    title = title_text % {"number": ticket.number, "metric": metric, "value": step.trigger_value}
+    title_code, metric = _step_texts(step)
+    value = {} if step.trigger_value is None else {"value": step.trigger_value}  # none at breach
+    title = coded(title_code, number=ticket.number, metric=metric, **value)
     local = timezone.localtime(metric_due, zone).strftime("%Y-%m-%d %H:%M")
-    body = body_text % {"metric": metric, "due": local, "subject": ticket.subject}
+    body = coded("sla.escalation_body", metric=metric, due=local, subject=ticket.subject)
     return title, body
 
 

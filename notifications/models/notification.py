@@ -10,12 +10,18 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.coded import coded_render
 from scrm.platform.outbox import OutboxModel, due_index
 from scrm.platform.tenancy import TenantModel
 
 
 class Notification(TenantModel):
-    """Something a user should know about, shown in their notification centre until they read it."""
+    """Something a user should know about, shown in their notification centre until they read it.
+
+    `title` and `body` hold what the product says as coded messages (scrm.platform.coded: a code and its facts),
+    worded when read in the reader's language (`title_display`, `body_display`); what people wrote (a comment, a
+    transfer's reason, an SMS) and rows written before are plain text, shown as they are.
+    """
 
     class Kind(models.TextChoices):
         ASSIGNED = "assigned", _("Ticket assigned")
@@ -37,7 +43,8 @@ class Notification(TenantModel):
                                related_name="notifications", verbose_name=_("ticket"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+", verbose_name=_("actor"), help_text=_("Empty for the system."))
-    title = models.CharField(_("title"), max_length=200)
+    # Room for a coded title (its code, its parameters' names and the facts, in JSON): its sentence is far shorter.
+    title = models.CharField(_("title"), max_length=1000)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -59,7 +66,16 @@ class Notification(TenantModel):
         ]
 
     def __str__(self):
-        return self.title
+        return self.title_display
+
+    @property
+    def title_display(self):
+        """The title in the active language (the reader's on a page, the recipient's in a delivery)."""
+        return coded_render(self.title)
+
+    @property
+    def body_display(self):
+        return coded_render(self.body)
 
     @property
     def is_read(self):

@@ -1,11 +1,13 @@
 """Notifications in a real browser: the bell counts up on its own when a supervisor assigns the agent a ticket,
-and opening the notification marks it read; a new unassigned P1 in a manual queue reaches its supervisor at once."""
+and opening the notification marks it read; a new unassigned P1 in a manual queue reaches its supervisor at once;
+an English reader reads them in English."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from notifications.models import Notification
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
 from tests.e2e.conftest import login
@@ -77,3 +79,30 @@ def test_a_new_unassigned_p1_in_a_manual_queue_reaches_the_supervisor_at_once(pa
     item.locator("[data-testid=notification-open]").click()
     page.wait_for_url(f"{live_server.url}/tickets/{ticket.pk}/")
     expect(page.locator("body")).to_contain_text("订单丢失，我要投诉")
+
+
+def test_an_english_reader_sees_the_notification_in_english(page, live_server, organization, make_user, settings):
+    """Notifications are stored in no language: the SLA warning a Chinese colleague reads in Chinese reads in
+    English for an agent who chose English, and a row written before (a sentence) still shows as it was."""
+    settings.NOTIFY_BELL_POLL_SECONDS = 1
+    agent = make_user(organization, Role.AGENT, username="emma", email="")
+    supervisor = make_user(organization, Role.SUPERVISOR, username="boss")
+    with tenant_scope(organization):
+        ticket = TicketFactory(organization=organization, subject="空调不制冷")
+        Notification.objects.create(organization=organization, recipient=agent, kind=Notification.Kind.SLA_BREACH,
+                                    title="SLA：工单 T20261101-000001 首次响应已超时")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    login(page, live_server, agent.username, TEST_PASSWORD)
+    expect(page.locator("[data-testid=notification-count]")).to_have_text(re.compile(r"^1\b"))
+
+    ticket_assign(ticket=ticket, assignee=agent, actor=supervisor)
+
+    expect(page.locator("[data-testid=notification-count]")).to_have_text(re.compile(r"^2\b"), timeout=10_000)
+    page.locator("[data-testid=notification-bell]").click()
+    items = page.locator("[data-testid=notification]")
+    expect(items).to_have_count(2)
+    expect(items.first.locator("[data-testid=notification-open]")).to_have_text(
+        f"Ticket {ticket.number} was assigned to you")
+    expect(items.first).to_contain_text("Ticket assigned")  # the kind's badge, in English too
+    expect(items.nth(1).locator("[data-testid=notification-open]")).to_have_text(
+        "SLA：工单 T20261101-000001 首次响应已超时")

@@ -115,7 +115,7 @@ def test_a_delivery_marked_sent_is_never_sent_twice(scoped, make_user, mailoutbo
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == ["xiaoli@example.com"]
-    assert notification.title in message.subject
+    assert message.subject == f"[SCRM] 你在工单 {notification.ticket.number} 中被提及"
     assert "请看一下" in message.body
     delivery.refresh_from_db()
     assert delivery.status == "sent" and delivery.attempts == 1 and delivery.sent_at is not None

@@ -136,9 +136,11 @@ def test_a_step_sends_a_wecom_message_and_an_sms_to_the_supervisor(scoped, custo
     sent = [r for r in gateway.requests if r[0] == "POST"]
     assert sent[0][1] == "/cgi-bin/message/send" and sent[0][2]["access_token"] == "TOKEN"
     assert sent[0][3]["touser"] == supervisor.username and sent[0][3]["agentid"] == 1000002
-    assert "T2026" in sent[0][3]["text"]["content"]
+    # Worded in the recipient's language, not the stored code.
+    assert sent[0][3]["text"]["content"].startswith("SLA：工单 T2026") and '"code"' not in sent[0][3]["text"]["content"]
     sms = next(r for r in gateway.requests if r[0] == "GET" and r[2].get("Action") == "SendSms")
     assert sms[2]["PhoneNumbers"] == "+8613812345678" and sms[2]["TemplateCode"] == "SMS_123"
+    assert json.loads(sms[2]["TemplateParam"])["content"].startswith("SLA：工单 T2026")
     signature = sms[2].pop("Signature")
     assert signature == aliyun_signature(sms[2], "key-secret")
 

@@ -187,7 +187,7 @@ def test_the_ladder_runs_each_step_once_in_order(scoped, customer, setup):
     assert steps[2].after["breached"] == "first_response"
     told = Notification.objects.filter(ticket=ticket, kind__startswith="sla").order_by("pk")
     assert [(n.recipient, n.kind) for n in told] == [(agent, "sla_warning"), (supervisor, "sla_breach")]
-    assert [n.title for n in told] == [f"SLA：工单 {ticket.number} 的首次响应时限已用 50%",
+    assert [n.title_display for n in told] == [f"SLA：工单 {ticket.number} 的首次响应时限已用 50%",
                                        f"SLA：工单 {ticket.number} 首次响应已超时"]
     # Resolution due Wednesday 10:00 (960 min); 30 minutes after it the ticket goes to the supervisor, as P2.
     ticket.refresh_from_db()

@@ -7,12 +7,19 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import Notification
 from notifications.services import Notice, notify_many
 from scrm.models import AgentProfile, User
+from scrm.platform.coded import coded, coded_messages_register
 from tickets.models import Ticket
 
 # The organization's queue of QA reviews of low satisfaction ratings (tickets.services.satisfaction).
 QA_QUEUE_CODE = "qa"
 WAITING_TITLE = _("%(priority)s ticket %(number)s waits for an agent in %(queue)s")
 URGENT = (Ticket.Priority.P1, Ticket.Priority.P2)
+# The alert, worded in its reader's language (notifications store codes, scrm.platform.coded); the priority is one
+# of the product's words, a code of its own.
+coded_messages_register({
+    "tickets.waiting_title": WAITING_TITLE,
+    **{f"tickets.priority_{priority.value}": priority.label for priority in Ticket.Priority},
+})
 
 
 def queue_supervisors(queue):
@@ -35,8 +42,8 @@ def ticket_alert_waiting(ticket, *, actor=None):
     if ticket.priority not in URGENT and queue.auto_assign:
         return []
     recipients = queue_supervisors(queue)
-    title = WAITING_TITLE % {"priority": Ticket.Priority(ticket.priority).label, "number": ticket.number,
-                             "queue": queue.name}
+    title = coded("tickets.waiting_title", priority=coded(f"tickets.priority_{int(ticket.priority)}"),
+                  number=ticket.number, queue=queue.name)
     notify_many([Notice(recipient=user, kind=Notification.Kind.WAITING, ticket=ticket, actor=actor, title=title,
                         body=ticket.subject) for user in recipients])
     return recipients

@@ -17,6 +17,7 @@ from notifications.models import Notification
 from notifications.senders import sms_settings
 from notifications.services import notify
 from scrm.customers.services import customer_touch, customers_touch
+from scrm.platform.coded import coded, coded_messages_register
 from scrm.platform.tenancy import tenant_scope, tenant_sql
 from tickets.errors import (
     MSG_CLOSED,
@@ -65,6 +66,9 @@ from tickets.services.satisfaction import survey_create
 logger = logging.getLogger(__name__)
 
 MENTION_TITLE = _("%(actor)s mentioned you on ticket %(number)s")
+MENTION_SOMEONE = _("Someone")
+# A mention's notification, worded in its reader's language (notifications store codes, scrm.platform.coded).
+coded_messages_register({"tickets.mention_title": MENTION_TITLE, "tickets.someone": MENTION_SOMEONE})
 
 Status = Ticket.Status
 Kind = TicketEvent.Kind
@@ -438,7 +442,8 @@ def ticket_reply(*, ticket, author, body, public=True, attachments=()):
         event_write(ticket, Kind.COMMENT, actor=author, comment=comment, after=after)
         for user in mentioned:
             notify(recipient=user, kind=Notification.Kind.MENTIONED, ticket=ticket, actor=author,
-                   title=MENTION_TITLE % {"actor": author or _("Someone"), "number": ticket.number},
+                   title=coded("tickets.mention_title", number=ticket.number,
+                               actor=author if author is not None else coded("tickets.someone")),
                    body=body[:500])
         if public:
             if ticket.first_response_at is None:

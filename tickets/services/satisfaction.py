@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import Notification
 from notifications.services import absolute_url, notify
 from scrm.models import AgentProfile, Channel, Team, User
+from scrm.platform.coded import coded, coded_messages_register
 from scrm.platform.tenancy import tenant_scope
 from tickets.errors import MSG_RATING_RANGE, MSG_SURVEY_ANSWERED, MSG_SURVEY_EXPIRED, TicketError
 from tickets.models import Comment, Queue, SatisfactionSurvey, Ticket, TicketEvent
@@ -34,6 +35,8 @@ REVIEW_SUBJECT = _("QA review: ticket %(number)s rated %(rating)s/5")
 REVIEW_DESCRIPTION = _("The customer rated ticket %(number)s (%(subject)s) %(rating)s out of 5.\n\nTheir comment: "
                        "%(comment)s")
 LOW_RATING_TITLE = _("Ticket %(number)s was rated %(rating)s/5: review %(review)s opened")
+# The supervisors' notification, worded in its reader's language (notifications store codes, scrm.platform.coded).
+coded_messages_register({"tickets.low_rating_title": LOW_RATING_TITLE})
 
 
 def survey_url(survey):
@@ -127,8 +130,7 @@ def survey_answer(*, survey, rating, comment=""):
             )
             survey.review_ticket = review
             fields.append("review_ticket")
-            with translation.override(settings.LANGUAGE_CODE):
-                title = str(LOW_RATING_TITLE % {**values, "review": review.number})
+            title = coded("tickets.low_rating_title", number=ticket.number, rating=rating, review=review.number)
             for supervisor in review_supervisors(queue, ticket):
                 notify(recipient=supervisor, kind=Notification.Kind.RATING_LOW, ticket=review, title=title,
                        body=survey.comment)
