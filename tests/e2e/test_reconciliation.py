@@ -78,3 +78,43 @@ def test_the_workbench_keeps_dates_amounts_and_headings_on_one_line_at_1366(page
     assert [h for h in headings if h[1] > 1] == []
     assert days and [d for d in days if d[1] != 1] == []
     assert [a for a in amounts if a[1] > 1] == []
+
+
+# How many lines each order number (E + digits) of the matching cells takes on screen.
+_NUMBER_LINES = r"""els => els.flatMap(el => {
+    const found = [], walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.textContent.matchAll(/E\d{13}/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            found.push([match[0], new Set([...range.getClientRects()].map(r => Math.round(r.top))).size]);
+        }
+    }
+    return found;
+})"""
+
+
+@pytest.mark.parametrize(("language", "width"), [("en", 1280), ("zh-hans", 1366)])
+def test_an_order_number_in_the_about_column_is_never_cut_in_two(page, live_server, organization, make_user,
+                                                                  language, width):
+    """The About column broke anywhere: "Order E202612010005 / 1", "Duplicate payment E2 / 026120300067" at 1280
+    in English. It breaks between words now, and inside a word only when the word is wider than the column."""
+    finance = make_user(organization, Role.FINANCE, username="finance-e2e")
+    channel = make_channel(organization)
+    store = make_store(organization, channel, name="星河家电有赞店")
+    for n in range(4):
+        make_order(store, f"E202612010005{n}", "1199.00")
+    make_statement(channel, lines=[pay(f"E202612010005{n}", "1199.00") for n in range(1, 4)]
+                   + [pay("E2026120100053", "1199.00")])
+    reconciliation_run(channel=channel, period_start=DAY)
+    if language == "en":
+        page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.set_viewport_size({"width": width, "height": 800})
+
+    login(page, live_server, finance.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/settlement/discrepancies/")
+    expect(page.locator("[data-testid=discrepancies] tbody tr")).to_have_count(2)  # not paid, paid twice
+    numbers = page.eval_on_selector_all("[data-testid=discrepancies] tbody td.fin-wrap", _NUMBER_LINES)
+    assert sorted(number for number, _ in numbers) == ["E2026120100050", "E2026120100053"]
+    assert [number for number, lines in numbers if lines > 1] == []
