@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from scrm import errors as scrm_errors
-from scrm.platform.coded import coded, coded_messages_register
+from scrm.platform.coded import coded, coded_messages_register, coded_render
 
 # What the settlement commands and the statement drop folder tell an operator (in the active language).
 MSG_NO_ORGANIZATION = scrm_errors.MSG_NO_ORGANIZATION
@@ -24,8 +24,9 @@ MSG_REFUND_TICKET_BODY = _("Store: %(store)s\nOrder: %(order)s\nRefund: %(refund
 
 
 class SettlementError(Exception):
-    """A refusal of settlement. `code` and `params`, when given, name its message, so that a worker (which has no
-    user language) stores them and a page words the message in its reader's language."""
+    """A refusal of settlement. `code` and `params`, when given, name its message (registered in
+    scrm.platform.coded), so that a worker (which has no user language) stores them and a page words the message in
+    its reader's language."""
 
     def __init__(self, *args, code="", params=None):
         super().__init__(*args)
@@ -64,7 +65,7 @@ def ledger_refusal(code, /, **params):
     """The SettlementError of a LEDGER_REFUSALS code: worded in the active language, carrying its code and
     parameters (as text)."""
     params = {name: str(value) for name, value in params.items()}
-    return SettlementError(LEDGER_REFUSALS[code] % params, code=code, params=params)
+    return SettlementError(coded_render({"code": code, "params": params}), code=code, params=params)
 
 
 def ledger_refusal_recorded(error):

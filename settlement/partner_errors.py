@@ -3,6 +3,7 @@ settlement.errors.SettlementError."""
 
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.coded import coded_messages_register, coded_render
 from settlement.errors import SettlementError
 
 MSG_TIER_BAD_NUMBER = _("Rebate tier %(n)s: %(value)s is not a number.")
@@ -63,27 +64,18 @@ MSG_ITEM_NAME = _("Give the service item a name.")
 MSG_BAD_TIER = _("Unknown city tier: %(tier)s.")
 MSG_NO_REGIONS = _("Choose at least one region of your organization.")
 
-# Why a run left a partner out, by code: a run is a worker's job and stores the code with its parameters; the page
-# words them in the reader's language (`run_problem_render`).
-RUN_PROBLEMS = {
+# Why a run left a partner out, by code: a run is a worker's job and stores each problem as {"partner", "code",
+# "params"}; the page words it in the reader's language (scrm.platform.coded, codes in RUN_PROBLEMS_NAMESPACE).
+RUN_PROBLEMS_NAMESPACE = "settlement.run"
+RUN_PROBLEMS = coded_messages_register({
     "no_rule": MSG_NO_RULE,
     "rate_missing": MSG_RATE_MISSING,
-}
+}, namespace=RUN_PROBLEMS_NAMESPACE)
 
 
 def refusal(code, /, **params):
     """The SettlementError of a RUN_PROBLEMS code, worded in the active language and carrying its code and
     parameters (as text) for a run to store."""
     params = {name: str(value) for name, value in params.items()}
-    return SettlementError(RUN_PROBLEMS[code] % params, code=code, params=params)
-
-
-def run_problem_render(problem):
-    """A stored run problem's message in the active language; a problem stored as text (before codes) keeps it."""
-    template = RUN_PROBLEMS.get(problem.get("code") or "")
-    if template is None:
-        return problem.get("message", "")
-    try:
-        return str(template) % (problem.get("params") or {})
-    except (KeyError, TypeError, ValueError):
-        return problem.get("message") or str(template)
+    worded = coded_render({"code": code, "params": params}, namespace=RUN_PROBLEMS_NAMESPACE)
+    return SettlementError(worded, code=code, params=params)

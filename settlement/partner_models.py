@@ -506,7 +506,9 @@ class SettlementRun(OutboxModel, TenantModel):
     job_state = job_state_field()
     generated = models.PositiveIntegerField(_("statements generated"), default=0)
     skipped = models.PositiveIntegerField(_("statements left as they were"), default=0)
-    # [{"partner": "code", "message": "..."}]: partners refused (a missing exchange rate, no rule).
+    # [{"partner": "<code>", "code": "rate_missing", "params": {...}}]: partners refused (a missing exchange rate, no
+    # rule), worded on reading (scrm.platform.coded, settlement.partner_errors.RUN_PROBLEMS); a refusal without a code,
+    # and every one stored before codes, as {"partner", "message"}.
     problems = models.JSONField(_("problems"), default=list, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("requested by"))

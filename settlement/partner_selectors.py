@@ -3,6 +3,7 @@
 from django.db.models import Case, OuterRef, Prefetch, Q, Subquery, When
 
 from scrm.models import Region, SettingsChange
+from scrm.platform.coded import coded_render
 from settlement.models import (
     ExchangeRate,
     Partner,
@@ -15,7 +16,7 @@ from settlement.models import (
     SettlementStatement,
     SettlementStatementEvent,
 )
-from settlement.partner_errors import run_problem_render
+from settlement.partner_errors import RUN_PROBLEMS_NAMESPACE
 
 
 def statement_list():
@@ -67,10 +68,10 @@ def service_job_list():
 
 def run_list(limit=10):
     """The latest runs, each with `problem_lines`: its first problems as (partner, message in the reader's
-    language)."""
+    language; one stored as a sentence before codes keeps it)."""
     runs = list(SettlementRun.objects.order_by("-created_at", "-pk")[:limit])
     for run in runs:
-        run.problem_lines = [(problem.get("partner", ""), run_problem_render(problem))
+        run.problem_lines = [(problem.get("partner", ""), coded_render(problem, namespace=RUN_PROBLEMS_NAMESPACE))
                              for problem in (run.problems or [])[:3]]
     return runs
 

@@ -1,11 +1,15 @@
 """Why a statement file was refused, as codes with parameters (a worker has no user language; the page renders them
-in the reader's). Every refusal names the line of the file it is about (`line`, 0 when it is about the whole file)."""
+in the reader's). Every refusal names the line of the file it is about (`line`, 0 when it is about the whole file).
+The import stores them as {"line", "code", "params"} (`StatementRefused.as_error`), worded by scrm.platform.coded
+(codes registered in STATEMENT_REFUSALS_NAMESPACE)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.coded import coded_messages_register, coded_render
 from settlement.errors import SettlementError
 
-MESSAGES = {
+STATEMENT_REFUSALS_NAMESPACE = "settlement.statement"
+MESSAGES = coded_messages_register({
     "empty": _("The file is empty."),
     "too_large": _("The file is larger than %(limit)s MB."),
     "duplicate": _("This file was already imported (import #%(first)s, %(first_name)s): a statement is imported "
@@ -37,7 +41,7 @@ MESSAGES = {
     "bad_xlsx": _("The file is not an Excel workbook (.xlsx) that can be read."),
     "channel_inactive": _("The channel %(channel)s is switched off."),
     "failed": _("The import failed because of an error on our side; it can be uploaded again."),
-}
+}, namespace=STATEMENT_REFUSALS_NAMESPACE)
 
 
 class StatementRefused(SettlementError):
@@ -46,20 +50,14 @@ class StatementRefused(SettlementError):
 
     def __init__(self, code, *, line=0, **params):
         params = {"line": line, **params}
-        super().__init__(str(message_render(code, params)), code=code, params=params)
         self.line = line
+        super().__init__(coded_render({"code": code, "params": params}, namespace=STATEMENT_REFUSALS_NAMESPACE),
+                         code=code, params=params)
 
     @property
     def message(self):
-        return message_render(self.code, self.params)
+        """The refusal in the active language."""
+        return coded_render(self.as_error(), namespace=STATEMENT_REFUSALS_NAMESPACE)
 
     def as_error(self):
         return {"line": self.line, "code": self.code, "params": {k: str(v) for k, v in self.params.items()}}
-
-
-def message_render(code, params):
-    template = MESSAGES.get(code, MESSAGES["failed"])
-    try:
-        return str(template) % params
-    except (KeyError, TypeError, ValueError):
-        return str(template)

@@ -1,8 +1,9 @@
 """Reads of the statement pages and the API (the organization's scope, opened by the caller, limits them)."""
 
+from scrm.platform.coded import coded_render
 from settlement.models import PaymentChannel, StatementImport
 from settlement.statements import alipay, mapped, wechatpay
-from settlement.statements.messages import message_render
+from settlement.statements.messages import STATEMENT_REFUSALS_NAMESPACE
 
 LAYOUT_LABELS = {**wechatpay.LAYOUT_LABELS, **alipay.LAYOUT_LABELS, **mapped.LAYOUT_LABELS}
 
@@ -23,7 +24,7 @@ def statement_get(*, pk):
 def statement_errors(row):
     """The import's refusals, each with its line and the message in the reader's language."""
     return [{"line": error.get("line", 0), "code": error.get("code", ""),
-             "message": message_render(error.get("code", ""), error.get("params") or {})}
+             "message": coded_render(error, namespace=STATEMENT_REFUSALS_NAMESPACE)}
             for error in row.errors or []]
 
 

@@ -1,11 +1,13 @@
 """What an import tells its users: the file-level refusals and the row errors, each a stored code with its
-message (tests import them)."""
+message (tests import them), worded in the reader's language by the one registry of coded messages
+(scrm.platform.coded, namespaces ROW_NAMESPACE and FILE_NAMESPACE)."""
 
 
 from django.utils.translation import gettext_lazy as _
 
 from scrm.customers.phones import MSG_BAD_MOBILE
 from scrm.errors import MSG_OWNER_NOT_ALLOWED, MSG_UNKNOWN_TAG, ScrmError
+from scrm.platform.coded import coded_messages_register, coded_render
 
 MSG_FILE_EMPTY = _("The file is empty.")
 MSG_FILE_TOO_LARGE = _("The file is larger than %(limit)s MB. Split it into smaller files and import them one by one.")
@@ -73,7 +75,8 @@ ROW_MSG_BAD_IDENTITY = _("“%(value)s” is not a channel identity: write chann
                          "by semicolons.")
 
 
-ROW_MESSAGES = {
+ROW_NAMESPACE = "scrm.customer_import_row"
+ROW_MESSAGES = coded_messages_register({
     "name_required": ROW_MSG_NAME_REQUIRED,
     "too_long": ROW_MSG_TOO_LONG,
     "bad_mobile": ROW_MSG_BAD_MOBILE,
@@ -92,10 +95,11 @@ ROW_MESSAGES = {
     "conflict": ROW_MSG_CONFLICT,
     "masked": ROW_MSG_MASKED,
     "bad_identity": ROW_MSG_BAD_IDENTITY,
-}
+}, namespace=ROW_NAMESPACE)
 
 
-FILE_MESSAGES = {
+FILE_NAMESPACE = "scrm.customer_import"
+FILE_MESSAGES = coded_messages_register({
     "empty": MSG_FILE_EMPTY,
     "too_large": MSG_FILE_TOO_LARGE,
     "not_spreadsheet": MSG_NOT_SPREADSHEET,
@@ -117,7 +121,7 @@ FILE_MESSAGES = {
     "undo_foreign_identities": MSG_UNDO_FOREIGN_IDENTITIES,
     "undo_referenced": MSG_UNDO_REFERENCED,
     "undo_failed": MSG_UNDO_FAILED,
-}
+}, namespace=FILE_NAMESPACE)
 
 
 class CustomerImportRefused(ScrmError):
@@ -125,12 +129,5 @@ class CustomerImportRefused(ScrmError):
 
     def __init__(self, code, **params):
         self.code, self.params = code, params
-        super().__init__(describe(FILE_MESSAGES, code, params))
+        super().__init__(coded_render({"code": code, "params": params}, namespace=FILE_NAMESPACE))
 
-
-def describe(messages, code, params):
-    """A stored message code with its parameters, in the active language."""
-    message = messages.get(code)
-    if message is None:
-        return code
-    return str(message) % params if params else str(message)

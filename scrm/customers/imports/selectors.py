@@ -1,11 +1,12 @@
 """Reads of imports for the pages."""
 
 
-from scrm.customers.imports.messages import FILE_MESSAGES, ROW_MESSAGES, describe
+from scrm.customers.imports.messages import FILE_NAMESPACE, ROW_NAMESPACE
 from scrm.models import (
     CustomerImport,
     CustomerImportRowError,
 )
+from scrm.platform.coded import coded_render
 
 
 def customer_import_list(*, organization, limit=20):
@@ -25,12 +26,15 @@ def customer_import_errors(*, batch, limit=None):
         "row", "column", "code", "params")
     rows = rows[:limit] if limit is not None else rows.iterator(chunk_size=2000)
     for row, column, code, params in rows:
-        yield {"row": row, "column": column, "message": describe(ROW_MESSAGES, code, params)}
+        yield {"row": row, "column": column,
+               "message": coded_render({"code": code, "params": params}, namespace=ROW_NAMESPACE)}
 
 
 def customer_import_failure(batch):
     """Why the batch failed (or why its undo was refused), in the active language; "" when it did not."""
-    return describe(FILE_MESSAGES, batch.failure_code, batch.failure_params) if batch.failure_code else ""
+    if not batch.failure_code:
+        return ""
+    return coded_render({"code": batch.failure_code, "params": batch.failure_params}, namespace=FILE_NAMESPACE)
 
 
 def customer_import_same_file(*, batch):
