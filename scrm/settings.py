@@ -39,7 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_scopes",
     "guardian",
-    "axes",
+    # django-axes under a name the admin translates (its own AppConfig reads "Axes").
+    "scrm.platform.apps.AxesConfig",
     "csp",
     "django_tables2",
     "django_filters",

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scrm.platform.tenancy import TenantModel
+from settlement.report_sources import source_words
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -208,6 +209,11 @@ class OrderReport(TenantModel):
         """The status in the reader's words: a report keeps the platform's status code as stored (paid, refunded)."""
         labels = Refund.Status if self.kind == self.Kind.REFUND else Order.Status
         return labels(self.status).label if self.status in labels.values else self.status
+
+    @property
+    def source_label(self):
+        """What delivered it, in the reader's words ("订单更新（事件 #555）"), not the code stored."""
+        return source_words(self.source, kind=self.kind)
 
 
 class AfterSale(TenantModel):

@@ -20,6 +20,7 @@ from sla.report import (
     GROUPS,
     REPORT_TZ,
     compliance_chart,
+    compliance_page_header,
     compliance_table,
     sla_compliance,
     user_reads_sla_reports,
@@ -85,7 +86,9 @@ class SLAReportView(ModuleRequiredMixin, TemplateView):
             if request.GET.get("format") == "xlsx":
                 return _excel(*compliance_table(rows, total, data["group_by"]), data)
             header, body = compliance_table(rows, total, data["group_by"], for_page=True)
-            report = {"header": header, "rows": body[:-1], "total": body[-1], "chart": compliance_chart(rows)}
+            header_top, header_sub = compliance_page_header(data["group_by"])
+            report = {"header": header, "header_top": header_top, "header_sub": header_sub, "rows": body[:-1],
+                      "total": body[-1], "chart": compliance_chart(rows)}
         return self.render_to_response(self.get_context_data(form=form, report=report))
 
 

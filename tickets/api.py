@@ -17,7 +17,13 @@ from scrm.api import ModelPermissions, TenantScopedAPIMixin
 from scrm.customers.selectors import customer_list
 from scrm.models import Channel, Customer, User
 from tickets import selectors, services
-from tickets.errors import MSG_ASSIGNEE_NOT_AGENT, MSG_ASSIGNEE_NOT_FOUND, MSG_CUSTOMER_NOT_VISIBLE, TicketError
+from tickets.errors import (
+    MSG_ASSIGN_TO_ME_NOT_AGENT,
+    MSG_ASSIGNEE_NOT_AGENT,
+    MSG_ASSIGNEE_NOT_FOUND,
+    MSG_CUSTOMER_NOT_VISIBLE,
+    TicketError,
+)
 from tickets.models import Ticket, TicketFieldAnswers
 from tickets.permissions import may_assign, may_reply, may_work
 from tickets.serializers import (
@@ -123,6 +129,8 @@ class TicketViewSet(TenantScopedAPIMixin, mixins.CreateModelMixin, mixins.Update
         if not customer_list(user=request.user).filter(pk=data["customer"].pk).exists():
             raise ValidationError({"customer": [str(MSG_CUSTOMER_NOT_VISIBLE)]})
         fields_data = data.pop("fields")
+        if data["assign_to_me"] and not may_work(request.user):
+            raise ValidationError({"assign_to_me": [str(MSG_ASSIGN_TO_ME_NOT_AGENT)]})
         # The 新建工单 page's service: same routing, and a ticket routed to no queue stays with whoever logged it.
         ticket = ticket_log_with_fields(organization=request.user.organization, actor=request.user,
                                         fields_data=fields_data, **data)

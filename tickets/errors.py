@@ -92,5 +92,9 @@ MSG_SPLIT_NONE = _("Select the messages to split off.")
 MSG_MOBILE_TAKEN = _("%(name)s already has the mobile %(mobile)s: choose them as the customer instead.")
 MSG_CUSTOMER_NEEDED = _("Choose the customer, or give a new customer's name.")
 MSG_CREATED = _("Ticket %(number)s opened.")
+MSG_ASSIGN_TO_ME_NOT_IN_QUEUE = _("You are not an agent of queue “%(queue)s”, so the ticket cannot be assigned to you: "
+                                  "choose one of your queues, or untick “Assign to me” and let the queue's team "
+                                  "take it. Nothing was saved.")
+MSG_ASSIGN_TO_ME_NOT_AGENT = _("Only those who work tickets can assign a new ticket to themselves.")
 MSG_TEMPLATE_UNKNOWN = _("This template message is not available for the ticket's WeChat account.")
 MSG_TEMPLATE_NEEDS_TEXT = _("This template message carries your own words: write them first.")

@@ -186,9 +186,16 @@ class TicketLogForm(forms.Form):
     priority = forms.TypedChoiceField(label=_("Priority"), coerce=int, empty_value=None, required=False,
                                       choices=[("", _("Decided by the routing rules")), *Ticket.Priority.choices])
     attachments = MultipleFileField(label=_("Attachments"), required=False)
+    assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False,
+                                      help_text=_("The ticket is yours at once, instead of going to whoever the "
+                                                  "queue picks."))
 
-    def __init__(self, *args, customers, **kwargs):
+    def __init__(self, *args, customers, my_queue_ids=(), **kwargs):
+        """`my_queue_ids`: the queues the user works tickets in as an agent; none, no "Assign to me"."""
         super().__init__(*args, **kwargs)
+        self.my_queue_ids = list(my_queue_ids)
+        if not self.my_queue_ids:
+            del self.fields["assign_to_me"]
         self.fields["customer"].queryset = customers
         self.fields["type"].queryset = TicketType.objects.order_by("sort_order", "name")
         self.fields["queue"].queryset = Queue.objects.order_by("name")

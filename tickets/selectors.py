@@ -214,6 +214,16 @@ def queue_list_for_user(*, user):
     return queues.filter(condition)
 
 
+def queue_has_agent(*, queue, user):
+    """Whether `user` is an agent of `queue` (a member, through their agent profile)."""
+    return QueueMembership.objects.filter(queue=queue, agent__user=user).exists()
+
+
+def queue_ids_of_agent(*, user):
+    """The ids of the queues `user` is an agent of."""
+    return list(QueueMembership.objects.filter(agent__user=user).values_list("queue_id", flat=True))
+
+
 def user_takes_from_queues(*, user):
     """Whether "take next" can give the user a ticket: it needs their agent profile (queues, skills, cap) in at least
     one queue. A supervisor without one works tickets but takes none from a queue."""

@@ -106,6 +106,10 @@ class TicketCreateSerializer(CleanTextMixin, serializers.Serializer):
         required=False, default=dict,
         help_text=_("The ticket type's custom fields, by field key as the New ticket page names them, checked as "
                     "that page checks them (a required field missing refuses the ticket)."))
+    assign_to_me = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("Give the ticket to the caller instead of the queue's strategy, as the New ticket page's "
+                    "“Assign to me” does: refused when the caller is not an agent of the queue it lands in."))
 
     def validate_fields(self, value):
         if not is_storable(value):

@@ -16,7 +16,7 @@ from scrm.platform.access import ModuleRequiredMixin
 from tickets import selectors
 from tickets.errors import MSG_CREATED, MSG_NOT_ALLOWED, TicketError
 from tickets.forms import TicketLogForm
-from tickets.permissions import may_log_tickets
+from tickets.permissions import may_log_tickets, may_work
 from tickets.services.forms import FormError, ticket_log_with_fields, ticket_type_fields_form
 from tickets.views_forms import custom_fields_posted, new_fields_context
 
@@ -44,7 +44,10 @@ class TicketLogView(_LogPage, FormView):
     form_class = TicketLogForm
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "customers": customer_list(user=self.request.user)}
+        user = self.request.user
+        # "Assign to me" is for those who work tickets as an agent of a queue (the service checks the queue again).
+        my_queue_ids = selectors.queue_ids_of_agent(user=user) if may_work(user) else ()
+        return {**super().get_form_kwargs(), "customers": customer_list(user=user), "my_queue_ids": my_queue_ids}
 
     def get_initial(self):
         return {"customer": self.request.GET.get("customer") or None}
@@ -82,7 +85,7 @@ class TicketLogView(_LogPage, FormView):
             organization=self.request.user.organization, actor=self.request.user, channel=data["channel"],
             subject=data["subject"], description=data["description"], customer=data["customer"],
             new_customer=new_customer, type=data["type"], queue=data["queue"], priority=data["priority"],
-            attachments=data["attachments"],
+            attachments=data["attachments"], assign_to_me=data.get("assign_to_me", False),
         )
         try:
             # The type's custom fields, if it has any (tickets/views_forms.py), stored with the ticket or neither.

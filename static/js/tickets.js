@@ -1,5 +1,5 @@
 // The agent workspace: select every row for a bulk action; insert a canned response at the cursor of the reply box
-// (never replacing what the agent typed).
+// (never replacing what the agent typed); on 新建工单, offer "Assign to me" only for a queue the agent works in.
 (function () {
   "use strict";
 
@@ -36,4 +36,18 @@
     }
   });
 
+  // 新建工单: "Assign to me" while the chosen queue is one of the user's, or the routing rules decide it (the
+  // service refuses, clearly, a routed queue that is not theirs). Hidden, it is also disabled, so it is not sent.
+  const assignMe = document.querySelector("[data-assign-me]");
+  const queueSelect = document.getElementById("id_queue");
+  if (assignMe && queueSelect) {
+    const mine = assignMe.dataset.myQueues.split(",");
+    const sync = () => {
+      const shown = !queueSelect.value || mine.includes(queueSelect.value);
+      assignMe.hidden = !shown;
+      assignMe.querySelector("input").disabled = !shown;
+    };
+    queueSelect.addEventListener("change", sync);
+    sync();
+  }
 })();

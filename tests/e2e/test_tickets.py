@@ -13,7 +13,7 @@ from tests.e2e.conftest import login
 from tests.scrm.factories import TEST_PASSWORD, TeamFactory, UserFactory
 from tests.sla.factories import office_calendar, sla_policy
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
-from tickets.models import CannedResponse, Comment, Ticket
+from tickets.models import CannedResponse, Comment, QueueMembership, Ticket
 from tickets.services import ticket_add_message
 
 pytestmark = pytest.mark.e2e
@@ -117,6 +117,38 @@ def test_an_agent_logs_a_phone_call_for_a_customer_found_by_name(page, live_serv
         logged = Ticket.objects.get(subject="来电：空调漏水")
     assert (logged.customer_id, logged.channel) == (workspace["customer"].pk, "phone")
     expect(page).to_have_url(f"{live_server.url}/tickets/{logged.pk}/")
+
+
+def test_an_agent_logging_a_call_takes_it_themselves_in_an_auto_assign_queue(page, live_server, workspace):
+    with platform_scope():
+        hotline = QueueFactory(organization=workspace["org"], name="热线", code="hot", auto_assign=True)
+        QueueFactory(organization=workspace["org"], name="财务专席", code="fin", auto_assign=True)
+        agent = AgentProfile.objects.get(user=workspace["agent"])
+        QueueMembership.objects.create(organization=workspace["org"], queue=hotline, agent=agent)
+        QueueMembership.objects.create(organization=workspace["org"], queue=hotline,
+                                       agent=AgentProfile.objects.get(user=workspace["agent2"]))
+        # Away: the queue's strategy would give the ticket to the colleague, never to its creator.
+        AgentProfile.objects.filter(pk=agent.pk).update(status=AgentProfile.Status.AWAY)
+    login(page, live_server, "xiaoli", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/tickets/new/?customer={workspace['customer'].pk}")
+    mine = page.locator("[data-testid=assign-to-me]")
+    expect(mine).to_contain_text("由我处理")
+    page.select_option("#id_queue", label="财务专席")
+    expect(mine).to_be_hidden()  # not one of the agent's queues
+    page.select_option("#id_queue", label="热线")
+    expect(mine).to_be_visible()
+    mine.get_by_label("由我处理").check()
+    page.fill("[data-testid=ticket-subject]", "来电：预约上门")
+    page.click("[data-testid=ticket-create-submit]")
+
+    expect(page.locator("[data-testid=ticket-header]")).to_contain_text("来电：预约上门")
+    expect(page.locator("[data-testid=ticket-assignee]")).to_have_text(workspace["agent"].display_name)
+    # The timeline says who assigned it: the agent, to themselves.
+    assigned = page.locator("[data-testid=event][data-kind=assigned]")
+    expect(assigned).to_have_count(1)
+    expect(assigned).to_contain_text(f"无人 → {workspace['agent'].display_name} · {workspace['agent'].display_name}")
+    with platform_scope():
+        assert Ticket.objects.get(subject="来电：预约上门").queue == hotline
 
 
 def test_the_board_shows_an_agent_going_offline_without_a_reload(page, live_server, workspace, settings):

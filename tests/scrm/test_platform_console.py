@@ -144,6 +144,17 @@ def test_the_sign_in_logs_in_the_admin_read_in_chinese(operator):
     assert "User Agent" not in page and "Attempt Time" not in page
 
 
+def test_the_sign_in_lockouts_app_has_a_chinese_name_in_the_admin(operator):
+    """django-axes' app read "Axes" (its package name) in the platform operator's admin: index, app page, and the
+    breadcrumbs of its logs."""
+    client = Client()
+    client.force_login(operator)
+    for path in ("/admin/", "/admin/axes/", "/admin/axes/accesslog/"):
+        page = client.get(path).content.decode()
+        assert "登录防护" in page, path
+        assert "Axes" not in page, path
+
+
 def test_an_organization_without_admin_gets_its_first_one_from_the_console(operator):
     """A new organization's row said '—' under 管理员 and the user add page had no organization or role: the
     operator saved a user of no organization, then had to find both on the next page. Now the row links to an add

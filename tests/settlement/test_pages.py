@@ -3,11 +3,12 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from scrm.customers.services import customer_resolve
 from scrm.models import Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
-from settlement.models import Order
+from settlement.models import Order, OrderReport
 from settlement.services import order_upsert, refund_upsert, store_ensure
 from tests.scrm.factories import OrganizationFactory
 from tests.settlement.ledger import at, order, refund
@@ -123,7 +124,10 @@ def test_an_orders_page_shows_every_report_applied_or_ignored(client, finance, o
     client.force_login(finance)
     response = client.get(f"/settlement/orders/{pk}/")
     assert [(r.status, r.applied) for r in response.context["history"]] == [("pending", False), ("paid", True)]
-    assert "order.updated #41" in response.content.decode()
+    # The Source column reads as words, the stored code kept for support in the cell's tooltip.
+    sources = [cell.split(">", 1)[1] for cell in response.content.decode().split('data-testid="report-source"')[1:]]
+    assert sources[0].startswith("订单更新（事件 #41）</td>")
+    assert 'title="order.updated #41" data-testid="report-source"' in response.content.decode()
     # The Status column named the store's status code ("pending", "paid") in English on the Chinese page.
     history = response.content.decode().split('data-testid="order-history"', 1)[1].split("</table>", 1)[0]
     assert "待付款" in history and "已付款" in history
@@ -153,3 +157,21 @@ def test_every_control_of_the_orders_filter_row_is_the_small_size(client, financ
         assert shown[name].count('class="form-control form-control-sm"') == 2, name
     for name in ("customer", "number"):
         assert 'class="form-control form-control-sm"' in shown[name], name
+
+
+@pytest.mark.parametrize(("source", "kind", "chinese", "english"), [
+    ("order.updated #555", "order", "订单更新（事件 #555）", "Order updated (event #555)"),
+    ("shopify:orders/paid #7", "order", "订单支付（事件 #7）", "Order paid (event #7)"),
+    ("youzan:trade_refund_SellerAgree #9", "refund", "退款同意（事件 #9）", "Refund approved (event #9)"),
+    ("douyin:101 #12", "refund", "店铺退款消息（事件 #12）", "Refund message from the store (event #12)"),
+    ("shop_order_fetch #3", "order", "从店铺拉取订单详情（任务 #3）", "Order details fetched from the store (job #3)"),
+    ("demo", "order", "演示数据", "Demo data"),
+    ("", "order", "", ""),
+    ("导入的旧数据", "order", "导入的旧数据", "导入的旧数据"),
+])
+def test_an_order_reports_source_reads_as_what_happened_in_the_readers_language(source, kind, chinese, english):
+    report = OrderReport(source=source, kind=kind)
+    with translation.override("zh-hans"):
+        assert report.source_label == chinese
+    with translation.override("en"):
+        assert report.source_label == english

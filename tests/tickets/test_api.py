@@ -16,6 +16,7 @@ from tests.scrm.factories import RegionFactory, TeamFactory, UserFactory
 from tests.tenancy import api_token, assert_isolated, tenant_pair
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketFactory, TicketTypeFactory, make_agent
 from tickets.errors import (
+    MSG_ASSIGN_TO_ME_NOT_IN_QUEUE,
     MSG_ASSIGNED_NOT_ONLINE,
     MSG_ASSIGNED_OVER_CAPACITY,
     MSG_ILLEGAL_STATUS,
@@ -500,3 +501,29 @@ def test_the_api_docs_name_the_new_ticket_page_in_the_readers_language(ops_admin
         texts[language] = schema["components"]["schemas"]["TicketCreate"]["properties"]["fields"]["description"]
     assert "the New ticket page names them" in texts["en"] and "新建" not in texts["en"]
     assert "按新建工单页面的字段键填写" in texts["zh-hans"]
+
+
+def test_create_with_assign_to_me_gives_the_ticket_to_the_caller_or_refuses_outside_their_queues(
+        api, scoped, agent_user, desk, customer):
+    desk.auto_assign = True
+    desk.save(update_fields=["auto_assign"])
+    make_agent(scoped, username="xiaozhang", queues=[desk])
+    AgentProfile.objects.filter(user=agent_user).update(status=AgentProfile.Status.AWAY)
+
+    # The API lets routing choose the queue: here the ticket type's.
+    hotline = TicketTypeFactory(organization=scoped, name="回访", default_queue=desk)
+    response = api.post(URL, {"customer": customer.pk, "subject": "电话回访", "type": hotline.pk,
+                              "assign_to_me": True}, format="json")
+    assert response.status_code == 201, response.data
+    assert response.data["assignee"]["username"] == "xiaoli"
+    event = TicketEvent.objects.get(ticket_id=response.data["id"], kind="assigned")
+    assert event.actor == agent_user
+
+    invoices = TicketTypeFactory(organization=scoped, name="发票",
+                                 default_queue=QueueFactory(organization=scoped, name="财务专席"))
+    response = api.post(URL, {"customer": customer.pk, "subject": "开发票", "type": invoices.pk,
+                              "assign_to_me": True}, format="json")
+    assert response.status_code == 400
+    with translation.override("zh-hans"):
+        assert response.data["detail"] == str(MSG_ASSIGN_TO_ME_NOT_IN_QUEUE) % {"queue": "财务专席"}
+    assert Ticket.objects.count() == 1

@@ -6,12 +6,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 
-from scrm.models import Customer, Role
+from notifications.models import Notification
+from scrm.models import AgentProfile, Customer, Role
 from scrm.platform.tenancy import platform_scope, tenant_scope
 from tests.scrm.factories import OrganizationFactory, TeamFactory, UserFactory
 from tests.tickets.factories import CustomerFactory, QueueFactory, TicketTypeFactory, make_agent
-from tickets.errors import MSG_CREATED, MSG_CUSTOMER_NEEDED, MSG_CUSTOMER_NOT_VISIBLE, MSG_MOBILE_TAKEN
-from tickets.models import Attachment, Comment, RoutingRule, Ticket, TicketEvent
+from tickets.errors import (
+    MSG_ASSIGN_TO_ME_NOT_IN_QUEUE,
+    MSG_CREATED,
+    MSG_CUSTOMER_NEEDED,
+    MSG_CUSTOMER_NOT_VISIBLE,
+    MSG_MOBILE_TAKEN,
+)
+from tickets.models import Attachment, Comment, QueueMembership, RoutingRule, Ticket, TicketEvent
+from tickets.services.intake import ticket_log
 
 pytestmark = pytest.mark.django_db
 URL = "/tickets/new/"
@@ -172,3 +180,72 @@ def test_a_ticket_the_rules_route_nowhere_stays_with_whoever_logged_it(desk):
         ticket = Ticket.objects.get()
         assert ticket.queue is None and ticket.assignee == desk["agent"]
     assert response["Location"] == f"/tickets/{ticket.pk}/"
+
+
+@pytest.fixture
+def busy_desk(desk):
+    """An auto-assign queue of the agent's where the strategy prefers a colleague (online, no tickets yet)."""
+    with tenant_scope(desk["org"]):
+        hotline = QueueFactory(organization=desk["org"], name="热线", code="hot", team=desk["queue"].team,
+                               auto_assign=True)
+        QueueMembership.objects.create(organization=desk["org"], queue=hotline,
+                                       agent=AgentProfile.objects.get(user=desk["agent"]))
+        colleague = make_agent(desk["org"], queues=[hotline], username="xiaozhang")
+        # The creator is away, so the strategy would never choose them.
+        AgentProfile.objects.filter(user=desk["agent"]).update(status=AgentProfile.Status.AWAY)
+    return {**desk, "hotline": hotline, "colleague": colleague}
+
+
+def test_assign_to_me_gives_a_logged_ticket_to_its_creator_not_to_whoever_the_queue_picks(busy_desk):
+    org, agent = busy_desk["org"], busy_desk["agent"]
+    with tenant_scope(org):
+        routed = ticket_log(organization=org, actor=agent, channel="phone", subject="回访", description="",
+                            customer=busy_desk["customer"], queue=busy_desk["hotline"])
+        assert routed.assignee == busy_desk["colleague"]  # without it, the strategy decides
+
+        mine = ticket_log(organization=org, actor=agent, channel="phone", subject="电话报修", description="",
+                          customer=busy_desk["customer"], queue=busy_desk["hotline"], assign_to_me=True)
+        mine.refresh_from_db()
+        assert (mine.assignee, mine.status, mine.queue) == (agent, Ticket.Status.OPEN, busy_desk["hotline"])
+        # One assignment, by the creator, through the manual path: the timeline says who gave it to whom.
+        [assigned] = TicketEvent.objects.filter(ticket=mine, kind=TicketEvent.Kind.ASSIGNED)
+        assert assigned.actor == agent and assigned.after["assignee"]["id"] == agent.pk
+        assert assigned.after["via"] == "manual"
+        # The colleague was never handed it, nor told about it.
+        assert not Notification.objects.filter(ticket=mine).exists()
+
+
+def test_assign_to_me_is_refused_in_a_queue_the_creator_is_not_an_agent_of_and_nothing_is_written(busy_desk):
+    org = busy_desk["org"]
+    with tenant_scope(org):
+        elsewhere = QueueFactory(organization=org, name="财务专席", code="fin", auto_assign=True)
+        make_agent(org, queues=[elsewhere], username="caiwu")
+        ticket_type = TicketTypeFactory(organization=org, name="发票", default_queue=elsewhere)
+    for post in ({"queue": elsewhere.pk}, {"type": ticket_type.pk}):  # chosen, or routed there by the type
+        response = _client(busy_desk["agent"]).post(URL, {
+            "channel": "phone", "new_customer_name": "周先生", "subject": "开发票", "assign_to_me": "on", **post})
+        assert response.status_code == 400
+        assert _zh(MSG_ASSIGN_TO_ME_NOT_IN_QUEUE, queue="财务专席") in response.content.decode()
+        with tenant_scope(org):
+            assert not Ticket.objects.exists() and Customer.objects.count() == 1
+            assert not Notification.objects.exists()
+
+
+def test_the_page_offers_assign_to_me_only_to_agents_of_a_queue_and_posts_it_to_the_service(busy_desk):
+    client = _client(busy_desk["agent"])
+    page = client.get(URL).content.decode()
+    assert 'data-testid="assign-to-me"' in page and "由我处理" in page
+    mine = sorted([busy_desk["queue"].pk, busy_desk["complaints"].pk, busy_desk["hotline"].pk])
+    assert f'data-my-queues="{",".join(map(str, mine))}"' in page
+
+    response = client.post(URL, {"channel": "phone", "customer": busy_desk["customer"].pk, "subject": "上门安装",
+                                 "queue": busy_desk["hotline"].pk, "assign_to_me": "on"})
+    with tenant_scope(busy_desk["org"]):
+        ticket = Ticket.objects.get()
+        assert ticket.assignee == busy_desk["agent"]
+    assert response["Location"] == f"/tickets/{ticket.pk}/"
+
+    with platform_scope():
+        # A supervisor works tickets but is an agent of no queue: nothing to assign to themselves in.
+        supervisor = UserFactory(organization=busy_desk["org"], roles=[Role.SUPERVISOR])
+    assert 'data-testid="assign-to-me"' not in _client(supervisor).get(URL).content.decode()

@@ -112,9 +112,11 @@ def _tags_add(ticket, tags):
 
 @transaction.atomic
 def ticket_open(*, organization, customer, subject, description, channel, source_ref="", type=None,
-                priority=None, actor=None, order_number="", tags=(), queue=None, parent=None):
+                priority=None, actor=None, order_number="", tags=(), queue=None, parent=None, auto_assign=True):
     """Open a ticket: the routing rules decide queue, priority, type and tags (explicit arguments win over a
     rule, a rule over the type's defaults), then the queue's strategy assigns it, or it waits in the pool.
+    `auto_assign=False`: the caller assigns it itself (an agent logging a ticket for themselves, `ticket_log`), so
+    the strategy never hands it to someone else first.
     `parent`: the ticket this one follows up (a QA review of a low rating). `customer=None`: an internal ticket
     (one team asks another to fix something no customer raised), which needs its `queue` and should carry its
     subject's reference in `source_ref`; no satisfaction survey follows its resolution."""
@@ -151,7 +153,8 @@ def ticket_open(*, organization, customer, subject, description, channel, source
             after["rule"] = ref(decision.rule)
             after["keyword"] = decision.keyword
         event_write(ticket, Kind.CREATED, actor=actor, after=after)
-        assign_by_strategy(ticket)
+        if auto_assign:
+            assign_by_strategy(ticket)
         sla_recompute(ticket, actor=actor, reason="opened")
         ticket_alert_waiting(ticket, actor=actor)
         return ticket
