@@ -141,15 +141,13 @@ def mark_invalid(bound_field):
 
 
 def style_widgets(form):
-    """Bootstrap classes on the widgets of a schema form (the engine knows no CSS). Beyond `bootstrap`: the page
-    draws a choice or rating field option by option (`choice.tag` in _field.html), so each option's box carries
-    the class its .form-check expects; a rating's boxes are hidden behind their star buttons (Bootstrap's
-    .btn-check), so a phone shows five buttons, not five stray circles beside them."""
+    """Bootstrap classes on the widgets of a schema form (the engine knows no CSS): `bootstrap`, and a rating's
+    boxes hidden behind their star buttons (Bootstrap's .btn-check), so a phone shows five buttons, not five stray
+    circles beside them."""
     bootstrap(form)
-    ratings = {spec["key"] for spec in getattr(form, "schema_fields", ()) if spec["type"] == FieldType.RATING}
-    for key, field in form.fields.items():
-        if isinstance(field.widget, forms.RadioSelect):  # and CheckboxSelectMultiple, a RadioSelect
-            field.widget.attrs.setdefault("class", "btn-check" if key in ratings else "form-check-input")
+    for spec in getattr(form, "schema_fields", ()):
+        if spec["type"] == FieldType.RATING and spec["key"] in form.fields:
+            form.fields[spec["key"]].widget.attrs["class"] = "btn-check"
     return form
 
 

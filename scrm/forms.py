@@ -35,9 +35,12 @@ BOOTSTRAP_CONTROL_CLASSES = frozenset({"form-control", "form-control-sm", "form-
 
 def _bootstrap_class(widget, small):
     """The Bootstrap class of one (not multi-) widget, or None for one the templates render themselves."""
-    if isinstance(widget, forms.RadioSelect | forms.HiddenInput):  # CheckboxSelectMultiple is a RadioSelect
-        return None  # each option is laid out by its template (`{{ box.tag }}` in a .form-check); nothing to see
-    if isinstance(widget, forms.CheckboxInput):
+    if isinstance(widget, forms.HiddenInput):
+        return None
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+        # A list of radios or boxes (CheckboxSelectMultiple is a RadioSelect) is laid out option by option by its
+        # template (`{{ box.tag }}` in a .form-check); each option's box needs the class its .form-check expects, or
+        # it sits indented and touching its label.
         return "form-check-input"
     if isinstance(widget, forms.Select) or getattr(widget, "input_type", None) == "select":
         return "form-select form-select-sm" if small else "form-select"
@@ -64,11 +67,11 @@ def _bootstrap_widget(widget, small):
 
 
 def bootstrap(form, *, small=False):
-    """Give every widget of `form` its Bootstrap 5 class and return the form: a checkbox `form-check-input`, a
-    drop-down (single or multiple) `form-select`, anything else (text, number, date, textarea, file, each box of a
-    range) `form-control`; `small` for the `-sm` sizes of a filter row or a dense settings grid. Radio buttons and
-    checkbox lists are left to their templates, hidden inputs alone. A widget already carrying a Bootstrap control
-    class keeps it untouched; one with only other classes keeps them and gets ours appended."""
+    """Give every widget of `form` its Bootstrap 5 class and return the form: a checkbox and each option of a list
+    of radios or boxes `form-check-input` (its template lays the options out), a drop-down (single or multiple)
+    `form-select`, anything else (text, number, date, textarea, file, each box of a range) `form-control`; `small`
+    for the `-sm` sizes of a filter row or a dense settings grid; hidden inputs alone. A widget already carrying a
+    Bootstrap control class keeps it untouched; one with only other classes keeps them and gets ours appended."""
     for field in form.fields.values():
         _bootstrap_widget(field.widget, small)
     return form

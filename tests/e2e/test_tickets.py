@@ -119,6 +119,19 @@ def test_an_agent_logs_a_phone_call_for_a_customer_found_by_name(page, live_serv
     expect(page).to_have_url(f"{live_server.url}/tickets/{logged.pk}/")
 
 
+def test_the_came_in_by_choices_sit_beside_their_labels(page, live_server, workspace):
+    """新建工单's 来源 radios sat indented, each touching its label ("◉电话"): the options had no form-check-input."""
+    login(page, live_server, "xiaoli", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/tickets/new/")
+    boxes = page.locator(".form-check:has(input[name=channel])")
+    expect(boxes).to_have_count(4)
+    for n in range(4):
+        box, radio = boxes.nth(n).bounding_box(), boxes.nth(n).locator("input").bounding_box()
+        label = boxes.nth(n).locator("label").bounding_box()
+        assert abs(radio["x"] - box["x"]) <= 1  # in the .form-check's own margin, not indented
+        assert label["x"] - (radio["x"] + radio["width"]) >= 4  # a gap before its label
+
+
 def test_an_agent_logging_a_call_takes_it_themselves_in_an_auto_assign_queue(page, live_server, workspace):
     with platform_scope():
         hotline = QueueFactory(organization=workspace["org"], name="热线", code="hot", auto_assign=True)

@@ -47,10 +47,13 @@ def test_each_kind_of_control_gets_its_bootstrap_class():
     assert classes(str(form["when"])) == ["form-control", "form-control"]  # the date box and the time box
 
 
-def test_radio_buttons_checkbox_lists_and_hidden_inputs_are_left_to_their_templates():
+def test_each_option_of_radio_buttons_and_checkbox_lists_is_a_check_and_hidden_inputs_are_left_alone():
+    """The templates lay the options out (`{{ box.tag }}` in a .form-check); each option's box left without
+    `form-check-input` sat indented and touching its label (新建工单's 来源, a role's modules and data scope)."""
     form = bootstrap(EveryKind())
-    assert classes(str(form["kind"])) == ["", ""]
-    assert classes(str(form["tags"])) == ["", ""]
+    assert classes(str(form["kind"])) == ["form-check-input", "form-check-input"]
+    assert classes(str(form["tags"])) == ["form-check-input", "form-check-input"]
+    assert [classes(option.tag()) for option in form["kind"]] == [["form-check-input"], ["form-check-input"]]
     assert classes(str(form["token"])) == [""]
 
 
