@@ -13,9 +13,10 @@ from django.utils import translation
 
 from notifications.models import Notification
 from notifications.services import SENTENCE_LENGTH, TITLE_LENGTH, notification_delivery_send, notify
-from scrm.models import Role
+from scrm.models import Role, User
 from scrm.platform.coded import coded
 from scrm.platform.tenancy import tenant_scope
+from scrm.services import user_language_set
 from tests.scrm.factories import TeamFactory
 from tests.tickets.factories import QueueFactory, TicketFactory
 from tickets.models import Ticket
@@ -87,7 +88,7 @@ def test_an_email_is_worded_in_the_recipients_language_not_the_workers(scoped, m
     with translation.override("en"):  # made while an English reader's request was active
         first = notify(recipient=agent, kind=Kind.MENTIONED, ticket=ticket)
         # A worker that happens to have English active still writes in the recipient's language (the product's:
-        # users keep no language of their own).
+        # this user chose none).
         notification_delivery_send(delivery_id=first.deliveries.get().pk)
     assert mailoutbox[-1].subject == f"[SCRM] 你在工单 {ticket.number} 中被提及"
 
@@ -96,6 +97,24 @@ def test_an_email_is_worded_in_the_recipients_language_not_the_workers(scoped, m
     with translation.override("zh-hans"):
         notification_delivery_send(delivery_id=second.deliveries.get().pk)
     assert mailoutbox[-1].subject == f"[SCRM] Ticket {ticket.number} was assigned to you"
+
+
+def test_each_recipient_gets_an_email_in_the_language_they_chose(scoped, make_user, mailoutbox):
+    """Two agents mentioned on one ticket: the one who chose English (the language switch keeps it on their account)
+    reads English, the other the product's Chinese, whichever language the worker has active."""
+    english = make_user(scoped, Role.AGENT, username="xiaoli", email="xiaoli@example.com")
+    chinese = make_user(scoped, Role.AGENT, username="xiaowang", email="xiaowang@example.com")
+    user_language_set(user=english, language="en")
+    ticket = TicketFactory(organization=scoped)
+    for recipient, worker_language in ((english, "zh-hans"), (chinese, "en")):
+        recipient = User.objects.get(pk=recipient.pk)  # as the worker loads it
+        told = notify(recipient=recipient, kind=Kind.MENTIONED, ticket=ticket)
+        with translation.override(worker_language):
+            notification_delivery_send(delivery_id=told.deliveries.get().pk)
+
+    subjects = {message.to[0]: message.subject for message in mailoutbox}
+    assert subjects == {"xiaoli@example.com": f"[SCRM] You were mentioned on ticket {ticket.number}",
+                        "xiaowang@example.com": f"[SCRM] 你在工单 {ticket.number} 中被提及"}
 
 
 def test_a_channel_test_reads_in_the_readers_language(client, organization, make_user, settings):
