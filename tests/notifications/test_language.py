@@ -154,7 +154,8 @@ def test_every_notification_text_reads_in_a_fresh_process():
              coded("tickets.mention_title", actor="Li", number="T1"),
              coded("tickets.waiting_title", priority=coded("tickets.priority_2"), number="T1", queue="Q"),
              coded("tickets.low_rating_title", number="T1", rating=1, review="T2"),
-             coded("sla.escalation_after_breach", number="T1", metric=coded("sla.metric_resolution"), value=30),
+             coded("sla.escalation_after_breach", number="T1", metric=coded("sla.metric_in_sentence_resolution"),
+                   value=30),
              coded("sla.escalation_body", metric=coded("sla.metric_first_response"), due="2026-12-05 10:00",
                    subject="S"),
              coded("settlement.region_alert_title", region="华东", metric=coded("settlement.region_metric_margin"),
@@ -171,5 +172,5 @@ def test_every_notification_text_reads_in_a_fresh_process():
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [
         "Ticket T1 was assigned to you", "Urgent ticket waiting", "Li mentioned you on ticket T1",
         "P2 high ticket T1 waits for an agent in Q", "Ticket T1 was rated 1/5: review T2 opened",
-        "SLA: ticket T1 missed its Resolution target 30 min ago", "First response due 2026-12-05 10:00 · S",
+        "SLA: ticket T1 missed its resolution target 30 min ago", "First response due 2026-12-05 10:00 · S",
         "华东: Service margin 12.50% in 2026-11 (trailing average 20.00%)"]
