@@ -343,10 +343,10 @@ def notification_delivery_replay(*, delivery):
 
 
 def notification_language(user):
-    """The language what is sent to `user` (email, WeCom, SMS) is worded in. Users keep no language of their own:
-    the language switch sets a cookie of their browser, which a worker never sees. So it is the product's
-    (LANGUAGE_CODE, Chinese), the language of a Chinese organization; pages follow each reader's own choice."""
-    return settings.LANGUAGE_CODE
+    """The language what is sent to `user` (email, WeCom, SMS) is worded in: the one they chose (the language switch
+    keeps it on their account, `scrm.services.user_language_set`), else the product's (LANGUAGE_CODE, Chinese). Never
+    the worker's nor that of the request that made the notification."""
+    return user.language or settings.LANGUAGE_CODE
 
 
 def _deliver(delivery):

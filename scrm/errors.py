@@ -8,6 +8,7 @@ class ScrmError(Exception):
 
 
 MSG_ORG_SLUG_TAKEN = _("An organization with this slug already exists.")
+MSG_LANGUAGE_UNKNOWN = _("“%(language)s” is not a language this product offers.")
 
 # What the management commands tell an operator (in the active language); the other apps' commands use these too.
 MSG_NO_ORGANIZATION = _("There is no organization with the slug “%(slug)s”.")

@@ -22,7 +22,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch (Django's, which also keeps a signed-in user's choice on their account).
+    path("i18n/setlang/", views.LanguageSetView.as_view(), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/tickets/", include("tickets.api_urls")),
     path("api/v1/forms/", include("forms_builder.api_urls")),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import LoginView
@@ -7,6 +8,7 @@ from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
+from django.views.i18n import set_language
 
 from scrm import health
 from scrm.errors import (
@@ -22,7 +24,7 @@ from scrm.platform.middleware import sign_in_landing_remember
 from scrm.platform.navigation import NAV_ITEMS, nav_children_for
 from scrm.platform.onboarding import onboarding_steps_for
 from scrm.selectors import api_token_of, organization_summary, organization_users, region_list, team_list
-from scrm.services import api_token_issue, api_token_revoke
+from scrm.services import api_token_issue, api_token_revoke, user_language_set
 from scrm.tables import RegionTable, TeamTable, UserTable
 
 _MODULE_URLS = {item.module: item.url_name for item in NAV_ITEMS}
@@ -53,8 +55,37 @@ class SignInView(LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        if self.request.user.organization_id is not None and self.get_redirect_url():
+        user = self.request.user
+        if user.organization_id is not None and self.get_redirect_url():
             sign_in_landing_remember(self.request, response.url)
+        if user.language:
+            # The language they chose on another browser or device: this browser opens in it from the first page.
+            language_cookie_set(response, user.language)
+        return response
+
+
+def language_cookie_set(response, language):
+    """The language cookie `ChineseFirstLocaleMiddleware` reads, set as Django's language switch sets it."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+class LanguageSetView(View):
+    """The language switch: Django's own (the cookie, back to a safe `next`), and for a signed-in user the choice
+    kept on their account too, so their other browsers and devices open in it once they sign in, and what is sent
+    to them is worded in it. Signed out (the sign-in page, a public form), only this browser's cookie changes."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        response = set_language(request)
+        language = request.POST.get("language")
+        if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+            user_language_set(user=request.user, language=language)
         return response
 
 

@@ -3,6 +3,7 @@ their members, staff accounts, agent profiles. Each page passes one rule of scrm
 service of scrm.services.staff (audited), whose refusals are shown on the form."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -11,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -36,6 +38,7 @@ MSG_USER_SAVED = _("Account “%(name)s” saved.")
 MSG_USER_DEACTIVATED = _("%(name)s can no longer sign in.")
 MSG_USER_REACTIVATED = _("%(name)s can sign in again.")
 MSG_AGENT_SAVED = _("Agent profile of %(name)s saved.")
+MSG_LANGUAGE_DEFAULT = _("Default (%(language)s)")
 PAGE_SIZE = 50
 
 
@@ -299,9 +302,17 @@ class UserForm(forms.Form):
                                                   widget=forms.CheckboxSelectMultiple)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False,
                                   empty_label=_("No team"), help_text=_("For agents and supervisors."))
+    language = forms.ChoiceField(
+        label=_("Language"), required=False,
+        help_text=_("Of their pages once they sign in, and of what is sent to them (email, WeCom, SMS). They change "
+                    "it themselves with the language switch."))
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Named as the language switch names them, each in its own language.
+        default = get_language_info(settings.LANGUAGE_CODE)["name_local"]
+        self.fields["language"].choices = [("", MSG_LANGUAGE_DEFAULT % {"language": default}), *(
+            (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES)]
         # Active roles, and a deactivated one the user still holds (left unticked, it is taken back).
         held = Q(assignments__user=user) if user is not None else Q(pk__in=[])
         self.fields["custom_roles"].queryset = (CustomRole.objects.filter(Q(is_active=True) | held).distinct()
@@ -372,7 +383,7 @@ def _user_initial(account):
     return {"display_name": account.display_name, "mobile": account.mobile, "email": account.email,
             "roles": list(account.groups.values_list("name", flat=True)),
             "custom_roles": list(CustomRole.objects.filter(assignments__user=account).values_list("pk", flat=True)),
-            "team": profile.team_id if profile else None}
+            "team": profile.team_id if profile else None, "language": account.language}
 
 
 class UserEditView(_UserPage):

@@ -24,7 +24,7 @@ import chinese_calendar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from notifications.models import Notification
 from notifications.services import Notice, notify, notify_many
@@ -638,20 +638,29 @@ _ESCALATION_TITLES = {
     Trigger.AFTER_BREACH: gettext_lazy("SLA: ticket %(number)s missed its %(metric)s target %(value)s min ago"),
 }
 ESCALATION_BODY = gettext_lazy("%(metric)s due %(due)s · %(subject)s")
+# The metric as a title says it, mid-sentence ("missed its first-response target"); the body starts with its label
+# ("First response due …"). Chinese words both alike.
+_METRIC_IN_SENTENCE = {
+    Metric.FIRST_RESPONSE: pgettext_lazy("an SLA target, mid-sentence", "first-response"),
+    Metric.NEXT_RESPONSE: pgettext_lazy("an SLA target, mid-sentence", "next-response"),
+    Metric.RESOLUTION: pgettext_lazy("an SLA target, mid-sentence", "resolution"),
+}
 # Stored as codes (scrm.platform.coded) and worded in each reader's language; the metric is a code of its own.
 coded_messages_register({
     **{f"sla.escalation_{trigger}": title for trigger, title in _ESCALATION_TITLES.items()},
     "sla.escalation_body": ESCALATION_BODY,
     **{f"sla.metric_{metric.value}": metric.label for metric in Metric},
+    **{f"sla.metric_in_sentence_{metric.value}": words for metric, words in _METRIC_IN_SENTENCE.items()},
 })
 
 
 def _step_texts(step):
-    """The step's title code and its metric's coded text, worked out once per step object (a sweep batch shares
-    them)."""
+    """The step's title code and its metric's coded texts (as the title says it, as the body does), worked out
+    once per step object (a sweep batch shares them)."""
     texts = getattr(step, "_texts", None)
     if texts is None:
-        texts = step._texts = (f"sla.escalation_{step.trigger}", coded(f"sla.metric_{step.metric}"))
+        texts = step._texts = (f"sla.escalation_{step.trigger}", coded(f"sla.metric_in_sentence_{step.metric}"),
+                               coded(f"sla.metric_{step.metric}"))
     return texts
 
 
@@ -666,9 +675,9 @@ def _trigger_code(step):
 
 
 def _escalation_text(ticket, step, metric_due, zone=None):
-    title_code, metric = _step_texts(step)
+    title_code, metric_in_sentence, metric = _step_texts(step)
     value = {} if step.trigger_value is None else {"value": step.trigger_value}  # none at breach
-    title = coded(title_code, number=ticket.number, metric=metric, **value)
+    title = coded(title_code, number=ticket.number, metric=metric_in_sentence, **value)
     local = timezone.localtime(metric_due, zone).strftime("%Y-%m-%d %H:%M")
     body = coded("sla.escalation_body", metric=metric, due=local, subject=ticket.subject)
     return title, body

@@ -1,5 +1,6 @@
 """People and places: organizations (tenants), users, regions, teams, skills and agent profiles."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
@@ -80,9 +81,9 @@ class User(AbstractUser, TenantModel):
     A tenant model for product code: `User.objects` (also the default manager, so forms, filters, the admin and the
     API serializers take their choices from it) is scoped to the open organization and raises with none open.
     `User.all_objects` is unscoped, for the code that looks a user up before any organization is known or across
-    all of them: sign-in and session loading (`scrm.auth`), `createsuperuser`, `create_organization` and the
-    uniqueness of usernames. Grep `all_objects` to audit them. Usernames are unique across the platform so that
-    sign-in needs no organization field.
+    all of them: sign-in and session loading (`scrm.auth`), `createsuperuser`, `create_organization`, the
+    uniqueness of usernames and a user saving their own language (`user_language_set`). Grep `all_objects` to
+    audit them. Usernames are unique across the platform so that sign-in needs no organization field.
     """
 
     organization = models.ForeignKey(
@@ -91,6 +92,9 @@ class User(AbstractUser, TenantModel):
     )
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    # The language they chose (the language switch saves it): their pages after signing in on any browser, and
+    # what is sent to them (email, WeCom, SMS). Blank: the product's, LANGUAGE_CODE.
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES, blank=True)
 
     objects = TenantUserManager()
     all_objects = UserManager()

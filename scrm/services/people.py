@@ -4,6 +4,7 @@ import logging
 from contextlib import nullcontext
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from scrm.errors import (
     MSG_API_TOKEN_NO_ORGANIZATION,
+    MSG_LANGUAGE_UNKNOWN,
     MSG_ORG_SLUG_TAKEN,
     MSG_REGION_CYCLE,
     MSG_REGION_LEVEL_ORDER,
@@ -257,3 +259,16 @@ def api_token_revoke(*, user):
     if deleted:
         logger.info("api token revoked", extra={"user_id": user.pk, "organization_id": user.organization_id})
     return bool(deleted)
+
+
+@transaction.atomic
+def user_language_set(*, user, language):
+    """Keep the language `user` chose ("" for the product's, LANGUAGE_CODE): every browser they sign in on opens in
+    it, and what is sent to them (email, WeCom, SMS) is worded in it (`notifications.services.notification_language`).
+    A language the product does not offer is refused, so a stored one is always one of `settings.LANGUAGES`."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ScrmError(MSG_LANGUAGE_UNKNOWN % {"language": language})
+    # Their own row, by id, whatever scope is open: a platform operator (no organization) chooses a language too.
+    User.all_objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return user

@@ -35,6 +35,7 @@ from scrm.services.people import (
     skill_get_or_create,
     team_parent_check,
     user_create,
+    user_language_set,
     user_set_roles,
 )
 from scrm.services.roles import role_assign, role_unassign
@@ -256,12 +257,19 @@ def _user_detail(user, roles, custom_roles, team):
     return {"username": user.username, "display_name": user.display_name, "email": user.email,
             "mobile_set": bool(user.mobile), "roles": sorted(str(r) for r in roles),
             "custom_roles": sorted(r.name for r in custom_roles), "team": team.name if team else None,
-            "is_active": user.is_active}
+            "is_active": user.is_active, "language": user.language}
+
+
+def _set_language(user, language):
+    try:
+        user_language_set(user=user, language=language)
+    except ScrmError as exc:
+        _refuse(str(exc), "language")
 
 
 @transaction.atomic
 def user_invite(*, organization, by, username, display_name, roles, custom_roles=(), email="", mobile="",
-                team=None):
+                team=None, language=""):
     """Create a staff account with preset and custom roles (and a team for an agent or supervisor), with a
     temporary password: returned once, to be handed to the person, never stored in clear or written to the
     audit row. Returns (user, password)."""
@@ -275,6 +283,7 @@ def user_invite(*, organization, by, username, display_name, roles, custom_roles
                                    mobile=mobile.strip(), validate=False)
         except ScrmError as exc:
             _refuse(str(exc), "username")
+        _set_language(user, language)
         _set_custom_roles(organization=organization, user=user, custom_roles=custom_roles, by=by)
         _ensure_agent_profile(user, roles)
         if team is not None:
@@ -285,9 +294,10 @@ def user_invite(*, organization, by, username, display_name, roles, custom_roles
 
 
 @transaction.atomic
-def user_update(*, organization, by, user, display_name, roles, custom_roles=(), email="", mobile="", team=None):
-    """Change a staff account's name, contact details, roles and team. The organization's last active ops admin
-    keeps the role (`MSG_LAST_ADMIN`)."""
+def user_update(*, organization, by, user, display_name, roles, custom_roles=(), email="", mobile="", team=None,
+                language=None):
+    """Change a staff account's name, contact details, roles, team and (unless `language` is None) language. The
+    organization's last active ops admin keeps the role (`MSG_LAST_ADMIN`)."""
     with tenant_scope(organization):
         _same_organization(organization, user, team, *custom_roles)
         _admin_change_lock(organization, losing=Role.OPS_ADMIN not in roles)
@@ -295,6 +305,8 @@ def user_update(*, organization, by, user, display_name, roles, custom_roles=(),
         _keep_an_admin(user, losing=Role.OPS_ADMIN not in roles)
         user.display_name, user.email, user.mobile = display_name.strip(), email.strip(), mobile.strip()
         user.save(update_fields=["display_name", "email", "mobile"])
+        if language is not None:
+            _set_language(user, language)
         user_set_roles(user=user, roles=roles)
         _set_custom_roles(organization=organization, user=user, custom_roles=custom_roles, by=by)
         _ensure_agent_profile(user, roles)

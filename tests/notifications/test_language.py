@@ -13,9 +13,10 @@ from django.utils import translation
 
 from notifications.models import Notification
 from notifications.services import SENTENCE_LENGTH, TITLE_LENGTH, notification_delivery_send, notify
-from scrm.models import Role
+from scrm.models import Role, User
 from scrm.platform.coded import coded
 from scrm.platform.tenancy import tenant_scope
+from scrm.services import user_language_set
 from tests.scrm.factories import TeamFactory
 from tests.tickets.factories import QueueFactory, TicketFactory
 from tickets.models import Ticket
@@ -87,7 +88,7 @@ def test_an_email_is_worded_in_the_recipients_language_not_the_workers(scoped, m
     with translation.override("en"):  # made while an English reader's request was active
         first = notify(recipient=agent, kind=Kind.MENTIONED, ticket=ticket)
         # A worker that happens to have English active still writes in the recipient's language (the product's:
-        # users keep no language of their own).
+        # this user chose none).
         notification_delivery_send(delivery_id=first.deliveries.get().pk)
     assert mailoutbox[-1].subject == f"[SCRM] 你在工单 {ticket.number} 中被提及"
 
@@ -96,6 +97,24 @@ def test_an_email_is_worded_in_the_recipients_language_not_the_workers(scoped, m
     with translation.override("zh-hans"):
         notification_delivery_send(delivery_id=second.deliveries.get().pk)
     assert mailoutbox[-1].subject == f"[SCRM] Ticket {ticket.number} was assigned to you"
+
+
+def test_each_recipient_gets_an_email_in_the_language_they_chose(scoped, make_user, mailoutbox):
+    """Two agents mentioned on one ticket: the one who chose English (the language switch keeps it on their account)
+    reads English, the other the product's Chinese, whichever language the worker has active."""
+    english = make_user(scoped, Role.AGENT, username="xiaoli", email="xiaoli@example.com")
+    chinese = make_user(scoped, Role.AGENT, username="xiaowang", email="xiaowang@example.com")
+    user_language_set(user=english, language="en")
+    ticket = TicketFactory(organization=scoped)
+    for recipient, worker_language in ((english, "zh-hans"), (chinese, "en")):
+        recipient = User.objects.get(pk=recipient.pk)  # as the worker loads it
+        told = notify(recipient=recipient, kind=Kind.MENTIONED, ticket=ticket)
+        with translation.override(worker_language):
+            notification_delivery_send(delivery_id=told.deliveries.get().pk)
+
+    subjects = {message.to[0]: message.subject for message in mailoutbox}
+    assert subjects == {"xiaoli@example.com": f"[SCRM] You were mentioned on ticket {ticket.number}",
+                        "xiaowang@example.com": f"[SCRM] 你在工单 {ticket.number} 中被提及"}
 
 
 def test_a_channel_test_reads_in_the_readers_language(client, organization, make_user, settings):
@@ -135,7 +154,8 @@ def test_every_notification_text_reads_in_a_fresh_process():
              coded("tickets.mention_title", actor="Li", number="T1"),
              coded("tickets.waiting_title", priority=coded("tickets.priority_2"), number="T1", queue="Q"),
              coded("tickets.low_rating_title", number="T1", rating=1, review="T2"),
-             coded("sla.escalation_after_breach", number="T1", metric=coded("sla.metric_resolution"), value=30),
+             coded("sla.escalation_after_breach", number="T1", metric=coded("sla.metric_in_sentence_resolution"),
+                   value=30),
              coded("sla.escalation_body", metric=coded("sla.metric_first_response"), due="2026-12-05 10:00",
                    subject="S"),
              coded("settlement.region_alert_title", region="华东", metric=coded("settlement.region_metric_margin"),
@@ -152,5 +172,5 @@ def test_every_notification_text_reads_in_a_fresh_process():
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [
         "Ticket T1 was assigned to you", "Urgent ticket waiting", "Li mentioned you on ticket T1",
         "P2 high ticket T1 waits for an agent in Q", "Ticket T1 was rated 1/5: review T2 opened",
-        "SLA: ticket T1 missed its Resolution target 30 min ago", "First response due 2026-12-05 10:00 · S",
+        "SLA: ticket T1 missed its resolution target 30 min ago", "First response due 2026-12-05 10:00 · S",
         "华东: Service margin 12.50% in 2026-11 (trailing average 20.00%)"]

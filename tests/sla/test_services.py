@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import translation
 
 from notifications.models import Notification
 from scrm.platform.tenancy import platform_scope, tenant_scope
@@ -189,6 +190,12 @@ def test_the_ladder_runs_each_step_once_in_order(scoped, customer, setup):
     assert [(n.recipient, n.kind) for n in told] == [(agent, "sla_warning"), (supervisor, "sla_breach")]
     assert [n.title_display for n in told] == [f"SLA：工单 {ticket.number} 的首次响应时限已用 50%",
                                        f"SLA：工单 {ticket.number} 首次响应已超时"]
+    # In English the target reads as words of the sentence, not as a capitalised label in the middle of it.
+    with translation.override("en"):
+        assert [n.title_display for n in told] == [
+            f"SLA: ticket {ticket.number} has used 50% of its first-response time",
+            f"SLA: ticket {ticket.number} missed its first-response target"]
+        assert told[1].body_display.startswith("First response due 2026-11-23 11:00")
     # Resolution due Wednesday 10:00 (960 min); 30 minutes after it the ticket goes to the supervisor, as P2.
     ticket.refresh_from_db()
     assert ticket.next_escalation_at == sh(2026, 11, 25, 10, 30)
