@@ -40,13 +40,16 @@ def _generate(organization, user_ids, per_user):
     from bench.rows import default_columns
     from notifications.models import Notification
 
+    # Titles as `notify` stores them: coded messages (scrm.platform.coded), worded when the centre shows them.
     columns = ("organization_id", "recipient_id", "kind", "title", "url", "read_at", "created_at")
     other_columns, other_values = default_columns(Notification, columns)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO notifications_notification ({", ".join(columns)}{other_columns})
-            SELECT %s, u, 'assigned', '工单 T20261123-' || lpad(g::text, 6, '0') || ' 已分配给你', '/tickets/',
+            SELECT %s, u, 'assigned',
+                   '{{"code": "notifications.title_assigned", "params": {{"number": "T20261123-'
+                       || lpad(g::text, 6, '0') || '"}}}}', '/tickets/',
                    CASE WHEN g %% 4 = 0 THEN NULL ELSE now() - g * interval '1 second' END,
                    now() - g * interval '1 minute'{other_values}
             FROM unnest(%s::bigint[]) AS u, generate_series(1, %s) AS g
