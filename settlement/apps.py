@@ -77,7 +77,7 @@ class SettlementConfig(AppConfig):
 
     @staticmethod
     def _register_navigation():
-        from scrm.platform.navigation import NavChild, register_nav_children
+        from scrm.platform.navigation import NavChild, NavGroup, register_nav_children
 
         # Finance's reports are listed with the others under Reports.
         register_nav_children("reports", [
@@ -90,33 +90,39 @@ class SettlementConfig(AppConfig):
                      description=_("Revenue, fees and partner payouts by month, region and channel, with the "
                                    "month to date and region alerts.")),
         ])
+        # Grouped by what finance does: the day's work first, then the partners, the reports and the configuration.
+        daily = NavGroup("daily", _("Daily work"))
+        partners = NavGroup("partners", _("Partner settlement"))
+        reports = NavGroup("reports", _("Reports"))
+        configuration = NavGroup("configuration", _("Configuration"))
         register_nav_children("settlement", [
-            NavChild("orders", _("Orders"), "settlement:order-list", "bi-receipt",
-                     lambda user: user.has_perm("settlement.view_order")),
-            NavChild("currencies", _("Accepted currencies"), "settlement:currencies", "bi-currency-exchange",
-                     lambda user: user.has_perm("settlement.view_ledgersettings")),
             NavChild("statements", _("Statements"), "settlement:statement-list", "bi-file-earmark-spreadsheet",
-                     lambda user: user.has_perm("settlement.view_statementimport")),
-            NavChild("payment-channels", _("Payment channels"), "settlement:channel-list", "bi-credit-card",
-                     lambda user: user.has_perm("settlement.view_paymentchannel")),
+                     lambda user: user.has_perm("settlement.view_statementimport"), group=daily),
             NavChild("reconciliation", _("Reconciliation"), "settlement:reconciliation", "bi-check2-square",
-                     lambda user: user.has_perm("settlement.view_reconciliationrun")),
+                     lambda user: user.has_perm("settlement.view_reconciliationrun"), group=daily),
             NavChild("discrepancies", _("Discrepancies"), "settlement:discrepancy-list", "bi-exclamation-diamond",
-                     lambda user: user.has_perm("settlement.view_discrepancy")),
+                     lambda user: user.has_perm("settlement.view_discrepancy"), group=daily),
             NavChild("partner-statements", _("Partner statements"), "settlement:settlement-list", "bi-journal-text",
-                     lambda user: user.has_perm("settlement.view_settlementstatement")),
-            NavChild("partners", _("Partners"), "settlement:partner-list", "bi-people",
-                     lambda user: user.has_perm("settlement.view_partner")),
-            NavChild("rules", _("Settlement rules"), "settlement:rule-list", "bi-sliders",
-                     lambda user: user.has_perm("settlement.view_settlementrule")),
-            NavChild("catalogue", _("Service catalogue"), "settlement:catalogue", "bi-tools",
-                     lambda user: user.has_perm("settlement.view_serviceprice")),
-            NavChild("city-tiers", _("City tiers"), "settlement:city-tiers", "bi-buildings",
-                     lambda user: user.has_perm("settlement.view_regioncitytier")),
-            NavChild("settings-changes", _("Configuration changes"), "settlement:settings-changes",
-                     "bi-clock-history", lambda user: user.has_perm("settlement.view_settlementrule")),
+                     lambda user: user.has_perm("settlement.view_settlementstatement"), group=partners),
             NavChild("service-jobs", _("Service jobs"), "settlement:service-jobs", "bi-wrench",
-                     lambda user: user.has_perm("settlement.view_servicejob")),
+                     lambda user: user.has_perm("settlement.view_servicejob"), group=partners),
+            NavChild("partners", _("Partners"), "settlement:partner-list", "bi-people",
+                     lambda user: user.has_perm("settlement.view_partner"), group=partners),
             NavChild("finance-dashboard", _("Finance dashboard"), "settlement:dashboard", "bi-graph-up",
-                     lambda user: user.has_perm("settlement.view_settlementstatement")),
+                     lambda user: user.has_perm("settlement.view_settlementstatement"), group=reports),
+            NavChild("orders", _("Orders"), "settlement:order-list", "bi-receipt",
+                     lambda user: user.has_perm("settlement.view_order"), group=reports),
+            NavChild("payment-channels", _("Payment channels"), "settlement:channel-list", "bi-credit-card",
+                     lambda user: user.has_perm("settlement.view_paymentchannel"), group=configuration),
+            NavChild("currencies", _("Accepted currencies"), "settlement:currencies", "bi-currency-exchange",
+                     lambda user: user.has_perm("settlement.view_ledgersettings"), group=configuration),
+            NavChild("rules", _("Settlement rules"), "settlement:rule-list", "bi-sliders",
+                     lambda user: user.has_perm("settlement.view_settlementrule"), group=configuration),
+            NavChild("catalogue", _("Service catalogue"), "settlement:catalogue", "bi-tools",
+                     lambda user: user.has_perm("settlement.view_serviceprice"), group=configuration),
+            NavChild("city-tiers", _("City tiers"), "settlement:city-tiers", "bi-buildings",
+                     lambda user: user.has_perm("settlement.view_regioncitytier"), group=configuration),
+            NavChild("settings-changes", _("Configuration changes"), "settlement:settings-changes",
+                     "bi-clock-history", lambda user: user.has_perm("settlement.view_settlementrule"),
+                     group=configuration),
         ])

@@ -6,29 +6,140 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from scrm.forms import bootstrap
 from scrm.paginators import TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin
-from scrm.platform.navigation import nav_children_for
-from settlement import selectors
+from scrm.platform.navigation import nav_groups_for
+from settlement import home_selectors, selectors
 from settlement.errors import SettlementError
 from settlement.filters import OrderFilter
+from settlement.models import StatementImport
 from settlement.services import ledger_currencies_set
 from settlement.tables import OrderTable
 
+# The home page's lines when nothing waits on a list, and a payment channel's statement days.
+MSG_HOME_NO_DISCREPANCY = _("No discrepancy waiting")
+MSG_HOME_ALL_RECONCILED = _("Every imported statement is reconciled")
+MSG_HOME_NO_STATEMENT_WAITING = _("No statement waiting for review or approval")
+MSG_HOME_NO_JOB_WAITING = _("No service job waiting")
+MSG_HOME_NO_CHANNEL = _("No active payment channel")
+MSG_HOME_CHANNEL_LAST_DAY = _("%(channel)s: last statement day %(day)s")
+MSG_HOME_CHANNEL_NO_STATEMENT = _("%(channel)s: no statement yet")
+
 
 class SettlementIndexView(ModuleRequiredMixin, TemplateView):
-    """The settlement module's home: a card for each of its pages the user may open (the navigation registry's
-    settlement entries, already filtered by permission)."""
+    """The settlement module's home: its pages the user may open (the navigation registry's settlement entries,
+    already filtered by permission) grouped by what finance does, the daily work and partner tiles each with what
+    waits on its list, linked to the list filtered to those rows."""
 
     module = "settlement"
     template_name = "settlement/index.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(sections=nav_children_for(self.request.user, "settlement"), **kwargs)
+        user = self.request.user
+        groups = nav_groups_for(user, "settlement")
+        keys = {entry["child"].key for group in groups for entry in group["entries"]}
+        figures = home_figures(user=user, keys=keys)
+        for group in groups:
+            for entry in group["entries"]:
+                entry["figures"] = figures.get(entry["child"].key)
+        return super().get_context_data(groups=groups, **kwargs)
+
+
+def _figure(testid, count, label, url, *, warn=False):
+    return {"testid": testid, "count": count, "label": label, "url": url, "warn": warn}
+
+
+def _calm(testid, text):
+    return {"testid": testid, "calm": text}
+
+
+def home_figures(*, user, keys):
+    """{section key: [figure, ...]} for the sections in `keys` (those the user may open): each figure a count with
+    its words and the filtered list it counts, or a calm line when nothing waits. A section not in `keys` is not
+    counted at all."""
+    figures = {}
+    if "discrepancies" in keys:
+        waiting = home_selectors.discrepancies_waiting()
+        url = reverse("settlement:discrepancy-list")
+        if waiting["open"]:
+            figures["discrepancies"] = [_figure(
+                "figure-discrepancies-open", waiting["open"],
+                ngettext("discrepancy to work", "discrepancies to work", waiting["open"]), url)]
+            if waiting["old"]:
+                days = home_selectors.DISCREPANCY_OLD_DAYS
+                figures["discrepancies"].append(_figure(
+                    "figure-discrepancies-old", waiting["old"],
+                    ngettext("older than %(days)d days", "older than %(days)d days", waiting["old"]) % {"days": days},
+                    f"{url}?{urlencode({'age_min': days})}", warn=True))
+        else:
+            figures["discrepancies"] = [_calm("figure-discrepancies-calm", MSG_HOME_NO_DISCREPANCY)]
+    imports = (home_selectors.statements_not_reconciled() if keys & {"reconciliation", "statements"} else {})
+    if "reconciliation" in keys:
+        if imports["unreconciled"]:
+            figures["reconciliation"] = [_figure(
+                "figure-statements-unreconciled", imports["unreconciled"],
+                ngettext("statement imported, not reconciled", "statements imported, not reconciled",
+                         imports["unreconciled"]), reverse("settlement:reconciliation"))]
+        else:
+            figures["reconciliation"] = [_calm("figure-statements-reconciled", MSG_HOME_ALL_RECONCILED)]
+    if "statements" in keys:
+        url = reverse("settlement:statement-list")
+        lines = []
+        for row in home_selectors.channels_last_day():
+            channel = row["channel"]
+            if row["last_day"] is None:
+                words = MSG_HOME_CHANNEL_NO_STATEMENT % {"channel": channel.name}
+            else:
+                words = MSG_HOME_CHANNEL_LAST_DAY % {"channel": channel.name, "day": row["last_day"].isoformat()}
+            missing = len(row["missing"])
+            if missing:
+                words += ngettext(", %(n)d day missing", ", %(n)d days missing", missing) % {"n": missing}
+            lines.append({"testid": f"figure-channel-{channel.code}", "text": words, "warn": bool(missing),
+                          "url": f"{url}?{urlencode({'channel': channel.pk})}"})
+        if imports["refused"]:
+            lines.append(_figure("figure-statements-refused", imports["refused"],
+                                 ngettext("import refused", "imports refused", imports["refused"]),
+                                 f"{url}?{urlencode({'status': StatementImport.Status.FAILED})}", warn=True))
+        figures["statements"] = lines or [_calm("figure-channels-none", MSG_HOME_NO_CHANNEL)]
+    if "partner-statements" in keys:
+        waiting = home_selectors.partner_statements_waiting(user=user)
+        url = reverse("settlement:settlement-list")
+        lines = []
+        if waiting["draft"]:
+            lines.append(_figure("figure-partner-draft", waiting["draft"],
+                                 ngettext("to review", "to review", waiting["draft"]),
+                                 f"{url}?{urlencode({'status': 'draft'})}"))
+        if waiting["reviewed"]:
+            lines.append(_figure("figure-partner-reviewed", waiting["reviewed"],
+                                 ngettext("to approve", "to approve", waiting["reviewed"]),
+                                 f"{url}?{urlencode({'status': 'reviewed'})}"))
+            if user.has_perm("settlement.change_settlementstatement"):
+                lines.append(_figure("figure-partner-yours", waiting["yours"],
+                                     ngettext("for you to approve", "for you to approve", waiting["yours"]),
+                                     f"{url}?{urlencode({'status': 'reviewed'})}"))
+        figures["partner-statements"] = lines or [_calm("figure-partner-calm", MSG_HOME_NO_STATEMENT_WAITING)]
+    if "service-jobs" in keys:
+        waiting = home_selectors.service_jobs_waiting()
+        url = reverse("settlement:service-jobs")
+        lines = []
+        if waiting["open"]:
+            lines.append(_figure("figure-jobs-open", waiting["open"],
+                                 ngettext("job to complete", "jobs to complete", waiting["open"]),
+                                 f"{url}?{urlencode({'status': 'open'})}"))
+        if waiting["completed"]:
+            lines.append(_figure("figure-jobs-completed", waiting["completed"],
+                                 ngettext("awaiting customer confirmation",
+                                          "awaiting customer confirmation", waiting["completed"]),
+                                 f"{url}?{urlencode({'status': 'completed'})}"))
+        figures["service-jobs"] = lines or [_calm("figure-jobs-calm", MSG_HOME_NO_JOB_WAITING)]
+    return figures
 
 
 class _LedgerMixin(ModuleRequiredMixin):

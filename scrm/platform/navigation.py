@@ -27,6 +27,14 @@ NAV_ITEMS = [
 
 
 @dataclass(frozen=True)
+class NavGroup:
+    """A run of a module's pages that belong together (finance's daily work, its configuration, ...)."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
 class NavChild:
     """A page of a module listed under its entry: `allowed(user)` says who sees it (the page checks again)."""
 
@@ -37,6 +45,9 @@ class NavChild:
     allowed: object = None
     # What the page answers, in a line: shown where the module lists its pages as cards (the reports page).
     description: str = ""
+    # The NavGroup of the pages it sits among (None for none): a module's home lists its pages under their groups'
+    # captions, and the sidebar shows the caption above each run of pages of one group.
+    group: object = None
 
 
 _children = {}
@@ -53,11 +64,15 @@ def register_nav_children(module, children):
 
 def _children_for(user, module):
     entries = []
+    previous = None
     for child in _children.get(module, ()):
         if child.allowed is not None and not child.allowed(user):
             continue
         url = reverse(child.url_name)
-        entries.append({"child": child, "url": url, "active": False})
+        # The first page of a group the user sees carries its caption (the sidebar's heading above the run).
+        caption = child.group.label if child.group is not None and child.group != previous else ""
+        previous = child.group
+        entries.append({"child": child, "url": url, "active": False, "caption": caption})
     return entries
 
 
@@ -93,6 +108,18 @@ def _mark_current(items, current_path):
 def nav_children_for(user, module):
     """The pages other apps registered under a module that this user may open, with their URLs."""
     return _children_for(user, module)
+
+
+def nav_groups_for(user, module):
+    """The pages of a module this user may open, grouped by their `group` in registration order:
+    [{"group": NavGroup or None, "entries": [...]}, ...], one item per run of pages of one group."""
+    groups = []
+    for entry in _children_for(user, module):
+        group = entry["child"].group
+        if not groups or groups[-1]["group"] != group:
+            groups.append({"group": group, "entries": []})
+        groups[-1]["entries"].append(entry)
+    return groups
 
 
 def nav_for(user, current_path=""):
