@@ -22,7 +22,7 @@ from settlement.models import (
 )
 from tests.scrm.factories import OrganizationFactory
 from tests.settlement.partners import monthly_rule, partner_with_store, region, second_finance
-from tests.settlement.recon import make_channel, make_statement
+from tests.settlement.recon import local, make_channel, make_order, make_statement, make_store
 
 pytestmark = pytest.mark.django_db
 
@@ -99,14 +99,30 @@ def test_imported_statements_count_until_a_run_covers_them(organization):
 
 
 def test_each_channel_has_its_last_statement_day_and_its_missing_days(organization):
+    """A day is missing when the ledger has payments through the channel that day and no imported statement covers
+    it. A day without a payment has no bill (WeChat Pay and Alipay publish none): the demo's channels read "2 days
+    missing" for two quiet days."""
     today = timezone.localdate()
     wechat, alipay = make_channel(organization), make_channel(organization, "alipay")
-    make_channel(organization, "unionpay", name="银联")
+    unionpay = make_channel(organization, "unionpay", name="银联")
     make_channel(organization, "old", name="停用渠道", active=False)
+    stores = {channel.code: make_store(organization, channel, name=f"{channel.code} 店")
+              for channel in (wechat, alipay, unionpay)}
+
+    def paid(code, days_ago, n=1):
+        day = today - timedelta(days=days_ago)
+        for k in range(n):
+            make_order(stores[code], f"{code}-{days_ago}-{k}", "10.00", paid_at=local(day, 10 + k))
+
     for days_ago in range(1, 8):
         make_statement(wechat, day=today - timedelta(days=days_ago), lines=[{"amount": "10.00"}])
+        paid("wechatpay", days_ago)
     for days_ago in (2, 3, 5, 6, 7):
         make_statement(alipay, day=today - timedelta(days=days_ago), lines=[{"amount": "10.00"}])
+    for days_ago in (1, 2, 4):  # paid on days 1 and 4 with no statement; day 2 covered
+        paid("alipay", days_ago, n=2)
+    paid("unionpay", 3)
+    make_statement(alipay, day=today - timedelta(days=1), lines=[], status="failed")  # refused: covers nothing
 
     with tenant_scope(organization):
         rows = {row["channel"].code: row for row in home_selectors.channels_last_day()}
@@ -114,7 +130,18 @@ def test_each_channel_has_its_last_statement_day_and_its_missing_days(organizati
     assert rows["wechatpay"]["last_day"] == today - timedelta(days=1) and rows["wechatpay"]["missing"] == []
     assert rows["alipay"]["last_day"] == today - timedelta(days=2)
     assert rows["alipay"]["missing"] == [today - timedelta(days=4), today - timedelta(days=1)]
-    assert rows["unionpay"]["last_day"] is None and len(rows["unionpay"]["missing"]) == 7
+    assert rows["unionpay"]["last_day"] is None and rows["unionpay"]["missing"] == [today - timedelta(days=3)]
+
+
+def test_a_channel_whose_statements_cover_every_day_reads_no_query_of_the_ledger(organization,
+                                                                                  django_assert_num_queries):
+    today = timezone.localdate()
+    wechat = make_channel(organization)
+    for days_ago in range(1, 8):
+        make_statement(wechat, day=today - timedelta(days=days_ago), lines=[{"amount": "10.00"}])
+    with tenant_scope(organization), django_assert_num_queries(2):
+        (row,) = home_selectors.channels_last_day()
+    assert row["missing"] == []
 
 
 def test_partner_statements_to_review_and_to_approve_by_this_user(organization, make_user):
@@ -202,8 +229,8 @@ def test_finance_sees_its_pages_grouped_and_what_waits_on_each(organization, mak
     assert _figure_text(body, "figure-jobs-open") == "1 个待完工"
     assert _figure_text(body, "figure-jobs-completed") == "2 个待客户确认"
     assert 'href="/settlement/service-jobs/?status=completed"' in body
-    # The channel never had a statement: it says so, and which days it misses.
-    assert _figure_text(body, "figure-channel-wechatpay") == "微信支付：尚未导入对账单，缺 7 天"
+    # The channel never had a statement: it says so (no payment through it in the ledger: no day is missing).
+    assert _figure_text(body, "figure-channel-wechatpay") == "微信支付：尚未导入对账单"
     assert f'href="/settlement/statements/?channel={channel.pk}"' in body
     assert 'data-testid="figure-statements-reconciled"' in body  # no statement imported: nothing to reconcile
 
