@@ -185,7 +185,9 @@ def test_a_sign_in_link_to_a_page_of_another_role_lands_on_the_users_home(page, 
 
 # For each sidebar entry: its label, whether its icon sits on the label's first line, and whether a wrapped label keeps
 # clear of the icon's column (every line starts right of the icon).
-NAV_ENTRY_SHAPES = """() => Array.from(document.querySelectorAll("[data-testid=main-nav] a")).map(a => {
+# (Entries folded under another module are not on screen and not measured.)
+NAV_ENTRY_SHAPES = """() => Array.from(document.querySelectorAll("[data-testid=main-nav] a"))
+    .filter(a => a.getClientRects().length).map(a => {
     const icon = a.querySelector(".bi").getBoundingClientRect(), range = document.createRange();
     const rects = [];
     for (const node of a.childNodes) {
@@ -198,6 +200,17 @@ NAV_ENTRY_SHAPES = """() => Array.from(document.querySelectorAll("[data-testid=m
 })"""
 
 
+def unfold_every_module(page):
+    """Open every module's pages in the sidebar (only the current module's are open), as a click on its chevron does."""
+    folded = page.eval_on_selector_all("[data-testid^=subnav-toggle-].collapsed",
+                                       "els => els.map(e => e.dataset.testid)")
+    for testid in folded:
+        page.get_by_test_id(testid).click()
+    for pages in page.locator("[data-testid^=subnav-]:not([data-testid^=subnav-toggle-])").all():
+        expect(pages).to_be_visible()
+        expect(pages).not_to_have_class(re.compile(r"\bcollapsing\b"))
+
+
 def test_a_long_english_sidebar_label_wraps_beside_its_icon(page, live_server, organization, make_user):
     """In English an ops admin's sidebar showed 对账 Reconciliation, 差异 Discrepancies and 配置变更记录 Configuration
     changes as an icon alone on a line with the words under it, and the second line of Accepted currencies, Payment
@@ -208,6 +221,34 @@ def test_a_long_english_sidebar_label_wraps_beside_its_icon(page, live_server, o
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server.url}/settings/")
     expect(page.locator("[data-testid=main-nav]")).to_contain_text("Notification channels")
+    unfold_every_module(page)
     shapes = page.evaluate(NAV_ENTRY_SHAPES)
-    assert len(shapes) > 20
+    assert len(shapes) > 35  # every module and its pages
     assert [label for label, beside, clear in shapes if not (beside and clear)] == []
+
+
+def test_only_the_current_modules_pages_are_open_and_a_chevron_opens_another_in_place(page, live_server,
+                                                                                      organization, make_user):
+    """An ops admin's sidebar listed every module's pages at once (about 40 entries, two screens on a laptop): only
+    the current module's are open now; the others fold under their entry, and its chevron opens them where they
+    are, without leaving the page."""
+    ops = make_user(organization, Role.OPS_ADMIN)
+    login(page, live_server, ops.username, TEST_PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/tickets/queues/")
+    expect(page.get_by_test_id("subnav-tickets")).to_be_visible()
+    expect(page.get_by_test_id("subnav-settings")).to_be_hidden()
+    expect(page.get_by_test_id("subnav-settlement")).to_be_hidden()
+    nav_height = page.get_by_test_id("main-nav").bounding_box()["height"]
+    assert nav_height < 768 - 100  # the whole sidebar on one laptop screen
+
+    toggle = page.get_by_test_id("subnav-toggle-settings")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_have_attribute("aria-label", "设置的页面")
+    toggle.click()
+    expect(page.get_by_test_id("subnav-settings")).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    assert page.url == f"{live_server.url}/tickets/queues/"
+    page.get_by_test_id("subnav-settings").get_by_role("link", name="队列").click()
+    expect(page.get_by_test_id("subnav-settings")).to_be_visible()  # now the current module's
+    expect(page.get_by_test_id("subnav-tickets")).to_be_hidden()
