@@ -27,6 +27,7 @@ from settlement.tables import OrderTable
 MSG_HOME_NO_DISCREPANCY = _("No discrepancy waiting")
 MSG_HOME_ALL_RECONCILED = _("Every imported statement is reconciled")
 MSG_HOME_NO_STATEMENT_WAITING = _("No statement waiting for review or approval")
+MSG_HOME_APPROVED_BY_A_COLLEAGUE = _("You reviewed these: a colleague approves them")
 MSG_HOME_NO_JOB_WAITING = _("No service job waiting")
 MSG_HOME_NO_CHANNEL = _("No active payment channel")
 MSG_HOME_CHANNEL_LAST_DAY = _("%(channel)s: last statement day %(day)s")
@@ -121,9 +122,12 @@ def home_figures(*, user, keys):
                                  ngettext("to approve", "to approve", waiting["reviewed"]),
                                  f"{url}?{urlencode({'status': 'reviewed'})}"))
             if user.has_perm("settlement.change_settlementstatement"):
+                # None of them this user's to approve: they reviewed them (two people approve), said as such
+                # rather than as "0 for you to approve".
                 lines.append(_figure("figure-partner-yours", waiting["yours"],
                                      ngettext("for you to approve", "for you to approve", waiting["yours"]),
-                                     f"{url}?{urlencode({'status': 'reviewed'})}"))
+                                     f"{url}?{urlencode({'status': 'reviewed'})}") if waiting["yours"]
+                             else _calm("figure-partner-colleague", MSG_HOME_APPROVED_BY_A_COLLEAGUE))
         figures["partner-statements"] = lines or [_calm("figure-partner-calm", MSG_HOME_NO_STATEMENT_WAITING)]
     if "service-jobs" in keys:
         waiting = home_selectors.service_jobs_waiting()

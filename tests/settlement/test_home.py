@@ -202,6 +202,24 @@ def _figure_text(body, testid):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else None
 
 
+def test_a_reviewer_is_told_a_colleague_approves_what_they_reviewed(organization, make_user):
+    """The tile read "0 份可由你审批" under "2 份待审批" for the finance user who reviewed them both."""
+    finance, colleague = make_user(organization, Role.FINANCE), second_finance(organization)
+    east = region(organization, "EAST", "华东")
+    partner, _store = partner_with_store(organization, east)
+    rule = monthly_rule(organization, region=east)
+    for month in (1, 2):
+        partner_statement(organization, partner, rule, month=month, status="reviewed", reviewed_by=finance)
+
+    mine = _client(finance).get("/settlement/").content.decode()
+    assert _figure_text(mine, "figure-partner-reviewed") == "2 份待审批"
+    assert "figure-partner-yours" not in mine
+    assert 'data-testid="figure-partner-colleague"' in mine and "你已复核这些：需由另一位同事审批" in mine
+    theirs = _client(colleague).get("/settlement/").content.decode()
+    assert _figure_text(theirs, "figure-partner-yours") == "2 份可由你审批"
+    assert "figure-partner-colleague" not in theirs
+
+
 def test_finance_sees_its_pages_grouped_and_what_waits_on_each(organization, make_user):
     finance = make_user(organization, Role.FINANCE)
     channel = make_channel(organization)
