@@ -4,6 +4,7 @@ channels_ingest, which hands this app plain values through settlement.services."
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from scrm.platform.coded import coded_messages_register
 from scrm.platform.tenancy import TenantModel
 from settlement.report_sources import source_words
 
@@ -268,6 +269,18 @@ class AfterSale(TenantModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.external_number}"
+
+
+# The names of the cases and of their statuses, for texts stored elsewhere and worded when read (a ticket's event
+# "Platform update on refund RF1: requested → refunded", its assignee's notification): `settlement.case.refund`,
+# `settlement.case.refund.refunded`, `settlement.case.return.completed`, ...
+CASE_WORDS = "settlement.case"
+coded_messages_register({
+    "refund": Refund._meta.verbose_name,
+    **{f"refund.{status.value}": status.label for status in Refund.Status},
+    **{kind.value: kind.label for kind in AfterSale.Kind},
+    **{f"{kind.value}.{status.value}": status.label for kind in AfterSale.Kind for status in AfterSale.Status},
+}, namespace=CASE_WORDS)
 
 
 class LedgerSettings(TenantModel):

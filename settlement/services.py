@@ -31,6 +31,7 @@ from settlement.errors import (
     ledger_refusal,
 )
 from settlement.models import (
+    CASE_WORDS,
     AfterSale,
     LedgerSettings,
     Order,
@@ -41,7 +42,8 @@ from settlement.models import (
     Store,
 )
 from settlement.snapshots import currency_code
-from tickets.services import ticket_open
+from tickets.services import ticket_external_change, ticket_open
+from tickets.services.external import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -339,6 +341,7 @@ def refund_upsert(*, organization, store, snapshot, customer=None, source=""):
             setattr(refund, name, _earliest(getattr(refund, name), getattr(snapshot, name)))
         stored_key = (refund.source_version, REFUND_STATUS_RANK.get(refund.status, 0))
         applied = created or (snapshot.version, REFUND_STATUS_RANK[snapshot.status]) > stored_key
+        was = None if created else refund.status
         if applied:
             refund.status, refund.source_version = snapshot.status, snapshot.version
             refund.amount, refund.currency = snapshot.amount, currency_code(snapshot.currency)
@@ -348,6 +351,8 @@ def refund_upsert(*, organization, store, snapshot, customer=None, source=""):
         refund.customer = refund.customer or customer or (refund.order.customer if refund.order else None)
         refund.save()
         _refund_ticket(refund)
+        if applied:
+            _ticket_tell(refund, "refund", was, REFUND_FINISHED)
         _report(store, snapshot.order_number, OrderReport.Kind.REFUND, snapshot.number, snapshot, applied, source)
         return refund, applied
 
@@ -377,12 +382,34 @@ def _refund_ticket(refund):
     refund.save(update_fields=["ticket", "updated_at"])
 
 
+# What ends a case on the platform; a move out of one of these back to an open status reopens it.
+REFUND_FINISHED = frozenset({Refund.Status.REFUSED, Refund.Status.REFUNDED, Refund.Status.CANCELLED})
+
+
+def _ticket_tell(case, kind, was, finished):
+    """Tell the case's ticket that the platform moved the case from status `was` (None: it just arrived, and
+    opening the ticket said it) to its status now. Called for an applied report only: a replay or an older report
+    changes nothing, so it tells nothing."""
+    if was is None or was == case.status or case.ticket_id is None:
+        return
+    if case.status in finished:
+        outcome = Outcome.FINISHED
+    elif was in finished:
+        outcome = Outcome.REOPENED
+    else:
+        outcome = Outcome.PROGRESS
+    ticket_external_change(organization=case.organization, ticket=case.ticket_id, case=kind,
+                           number=case.external_number, before=was, after=case.status, outcome=outcome,
+                           words=CASE_WORDS)
+
+
 # --- returns, exchanges, complaints ----------------------------------------------------------------------------------
 
 AFTERSALE_STATUS_RANK = {
     AfterSale.Status.REQUESTED: 0, AfterSale.Status.APPROVED: 1, AfterSale.Status.REFUSED: 2,
     AfterSale.Status.CANCELLED: 3, AfterSale.Status.COMPLETED: 4,
 }
+AFTERSALE_FINISHED = frozenset({AfterSale.Status.REFUSED, AfterSale.Status.COMPLETED, AfterSale.Status.CANCELLED})
 
 
 @transaction.atomic
@@ -402,6 +429,7 @@ def aftersale_upsert(*, organization, store, snapshot, customer=None, source="")
         case.requested_at = _earliest(case.requested_at, snapshot.requested_at)
         stored_key = (case.source_version, AFTERSALE_STATUS_RANK.get(case.status, 0))
         applied = created or (snapshot.version, AFTERSALE_STATUS_RANK[snapshot.status]) > stored_key
+        was = None if created else case.status
         if applied:
             case.status, case.source_version = snapshot.status, snapshot.version
             case.reason, case.detail, case.rating = snapshot.reason[:255], snapshot.detail, snapshot.rating
@@ -411,6 +439,8 @@ def aftersale_upsert(*, organization, store, snapshot, customer=None, source="")
         case.customer = case.customer or customer or (case.order.customer if case.order else None)
         case.save()
         _aftersale_ticket(case)
+        if applied:
+            _ticket_tell(case, case.kind, was, AFTERSALE_FINISHED)
         return case, applied
 
 

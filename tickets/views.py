@@ -26,6 +26,7 @@ from scrm.customers.phones import mask_mobile, mask_name
 from scrm.models import AgentProfile, Tag
 from scrm.paginators import CappedCountPaginator, TableRequestConfig
 from scrm.platform.access import ModuleRequiredMixin, user_may_reveal_pii
+from scrm.platform.coded import coded_render
 from scrm.platform.panels import panels_for
 from scrm.platform.timeline import customer_timeline
 from tickets import selectors, services
@@ -79,6 +80,7 @@ from tickets.permissions import (
 from tickets.routing import RoutingSample, routing_evaluate
 from tickets.services._core import TRANSITIONS
 from tickets.services.delivery import SMS_TEXT_LIMIT, sms_available
+from tickets.services.external import MSG_PLATFORM_CHANGE, MSG_PLATFORM_EFFECTS
 from tickets.tables import EMPTY_TEXT, EMPTY_TEXT_NO_QUEUE, EMPTY_TEXT_TAKE_NEXT, TicketTable
 
 PER_PAGE = 25
@@ -362,6 +364,8 @@ def event_summary(event):
             return _("Escalated (%(metric)s, %(trigger)s): %(actions)s") % {
                 "metric": metric, "trigger": trigger, "actions": actions}
         return _("Escalated (%(metric)s, %(trigger)s)") % {"metric": metric, "trigger": trigger}
+    if event.kind == Kind.PLATFORM:
+        return _platform_text(before, after)
     if event.kind == Kind.UPDATED and "form_answers" in after:
         edit = after["form_answers"]
         changes = "; ".join(f"{c['label']}: {c['before'] or '—'} → {c['after'] or '—'}" for c in edit["changes"])
@@ -370,6 +374,21 @@ def event_summary(event):
                 "form": edit["form"], "changes": changes}
         return _("Answers of “%(form)s” changed: %(changes)s") % {"form": edit["form"], "changes": changes}
     return event.get_kind_display()
+
+
+def _platform_text(before, after):
+    """What the platform did to the ticket's case, in the reader's words: the codes stored, worded through the words
+    its reporter registered (scrm.platform.coded); a word it never registered shows as its code."""
+    words, case = str(after.get("words") or ""), str(after.get("case") or "")
+
+    def word(code):
+        return coded_render({"code": code}, namespace=words) if words else code
+
+    text = MSG_PLATFORM_CHANGE % {
+        "case": word(case), "number": after.get("number", ""),
+        "before": word(f"{case}.{before.get('status', '')}"), "after": word(f"{case}.{after.get('status', '')}")}
+    effect = MSG_PLATFORM_EFFECTS.get(after.get("effect") or "")
+    return _("%(change)s (%(effect)s)") % {"change": text, "effect": effect} if effect else str(text)
 
 
 # A page showing a reply still on its way carries this after its stamp: its poll then always gets the conversation

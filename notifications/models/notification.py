@@ -35,6 +35,8 @@ class Notification(TenantModel):
         WAITING = "waiting", _("Urgent ticket waiting")
         CUSTOMER_SMS = "customer_sms", _("SMS to a customer")
         REGION_ALERT = "region_alert", _("Region alert (settlement)")
+        # The shop platform finished or reopened the refund, return or exchange of the assignee's ticket.
+        PLATFORM_UPDATE = "platform_update", _("After-sales update from the platform")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))

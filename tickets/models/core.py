@@ -353,6 +353,8 @@ class TicketEvent(TenantModel):
         SLA_APPLIED = "sla_applied", _("SLA applied")
         SLA_PAUSED = "sla_paused", _("SLA clock paused")
         SLA_RESUMED = "sla_resumed", _("SLA clock resumed")
+        # The shop platform moved the refund, return or exchange the ticket is about (tickets.services.external).
+        PLATFORM = "platform", _("Platform update")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

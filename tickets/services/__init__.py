@@ -9,6 +9,7 @@ from tickets.services.assignment import agent_load_recount, ticket_assign, ticke
 from tickets.services.attachments import comment_attach
 from tickets.services.delivery import ticket_reply_retry
 from tickets.services.details import ticket_update_details
+from tickets.services.external import ticket_external_change
 from tickets.services.intake import ticket_log
 from tickets.services.lifecycle import (
     InboundMessage,
@@ -30,7 +31,7 @@ from tickets.services.workspace import CANNED_VARIABLES, canned_response_render,
 __all__ = [
     "CANNED_VARIABLES", "InboundMessage", "agent_load_recount", "canned_response_render", "comment_attach",
     "conversations_rename", "reply_window_refusal", "survey_answer", "ticket_add_message", "ticket_add_messages",
-    "ticket_assign", "ticket_change_status", "ticket_log", "ticket_merge", "ticket_open", "ticket_reply",
-    "ticket_reply_retry", "ticket_set_priority", "ticket_split", "ticket_tags_add", "ticket_take_next",
-    "ticket_transfer", "ticket_update_details",
+    "ticket_assign", "ticket_change_status", "ticket_external_change", "ticket_log", "ticket_merge", "ticket_open",
+    "ticket_reply", "ticket_reply_retry", "ticket_set_priority", "ticket_split", "ticket_tags_add",
+    "ticket_take_next", "ticket_transfer", "ticket_update_details",
 ]
