@@ -48,6 +48,8 @@ UNSCOPED_ALLOWED = {
         "sign-in: no organization is known until the username names its user (usernames are global)",
     ("scrm/auth.py", "ScrmModelBackend.get_user"):
         "session and token loading: the request's organization is read from the user it names",
+    ("scrm/services/people.py", "user_language_set"):
+        "the signed-in user's own row, by id: a platform operator (no organization to scope to) chooses a language too",
 }
 # The unscoped managers declared on tenant models: none but the users', for the two uses above.
 UNSCOPED_MANAGERS = {("scrm", "User", "all_objects")}
