@@ -28,17 +28,6 @@ Kind = TicketEvent.Kind
 
 
 @pytest.fixture
-def store(organization):
-    return store_ensure(organization=organization, channel="youzan", ref="kdt-1", name="艾克美有赞店")
-
-
-@pytest.fixture
-def buyer(organization):
-    with tenant_scope(organization):
-        return customer_resolve(organization=organization, channel="youzan", app_id="kdt-1", external_id="b1")
-
-
-@pytest.fixture
 def placed(organization, store, buyer):
     order_upsert(organization=organization, store=store, customer=buyer, snapshot=order(number="YZ1001"))
 

@@ -17,17 +17,6 @@ from tickets.services import ticket_open
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def store(organization):
-    return store_ensure(organization=organization, channel="youzan", ref="kdt-1", name="艾克美有赞店")
-
-
-@pytest.fixture
-def buyer(organization):
-    with tenant_scope(organization):
-        return customer_resolve(organization=organization, channel="youzan", app_id="kdt-1", external_id="b1")
-
-
 def _panel(body):
     assert 'data-testid="ticket-orders"' in body
     return body.split('data-testid="ticket-orders"')[1].split('data-testid="customer-history"')[0]
