@@ -16,6 +16,9 @@ MSG_TEST_NO_ADDRESS = _("There is nowhere to send the test on this channel: type
 MSG_TEST_UNKNOWN_CHANNEL = _("Unknown channel.")
 MSG_TICKET_OUT_OF_REACH = _("Ticket %(number)s is no longer one you can open (it has moved to a queue that is not "
                             "yours, or you no longer hold the role).")
+MSG_PREFERENCES_NO_ORGANIZATION = _("Notifications go to the users of an organization: your account belongs to none, "
+                                    "so there is nothing to choose.")
+MSG_PREFERENCE_KIND_NOT_OFFERED = _("“%(kind)s” is not a notification sent to you: reload the page and choose again.")
 MSG_ALL_READ = ngettext_lazy("%(count)s notification marked read.", "%(count)s notifications marked read.", "count")
 
 # Why a delivery failed, in the product's words: a worker records them as codes (scrm.platform.coded) and the pages

@@ -1,6 +1,9 @@
 """Notifications: `notify` (and `notify_many`, for many at once) writes the in-app notification and, for every
 registered channel the recipient can be reached on and wants this kind on, a row (`NotificationDelivery`) of the
-outbox kind "notification" (scrm.platform.outbox), published after commit.
+outbox kind "notification" (scrm.platform.outbox), published after commit. Whether a channel wants a kind is the
+channel's default (`kinds`) unless the recipient chose otherwise on their settings page (`NotificationPreference`,
+`notification_preferences_set`); a channel a notice names (an SLA ladder step's WeCom or SMS) is the organization's
+rule and gets its delivery whatever the recipient chose.
 
 Channels plug in with `register_notification_channel(name, sender, ...)`; notifications.senders registers email,
 WeCom and SMS. A sender sends
@@ -25,11 +28,19 @@ from django.utils.translation import gettext_lazy as _
 from notifications.errors import (
     MSG_NOTIFICATION_NOT_YOURS,
     MSG_NOTIFY_OTHER_ORG,
+    MSG_PREFERENCE_KIND_NOT_OFFERED,
+    MSG_PREFERENCES_NO_ORGANIZATION,
     MSG_TEST_NO_ADDRESS,
     MSG_TEST_UNKNOWN_CHANNEL,
     NotificationError,
 )
-from notifications.models import Notification, NotificationChannelConfig, NotificationDelivery
+from notifications.models import (
+    Notification,
+    NotificationChannelConfig,
+    NotificationDelivery,
+    NotificationPreference,
+)
+from notifications.selectors import email_kinds_offered
 from scrm.models import SettingsChange
 from scrm.platform import outbox
 from scrm.platform.audit import settings_change_record
@@ -212,12 +223,13 @@ def _notify_rows(notices):
             # Ids come from one sequence in the order of the rows (ORDER BY v.n), whatever order RETURNING uses.
             inserted = list(zip(sorted(notification_id for (notification_id,) in ids), items, strict=True))
             deliveries, again, id_of = [], [], {}
+            chosen = _choices({item[1].recipient.pk for _id, item in (*inserted, *updates)})
             for written, out in ((inserted, deliveries), (updates, again)):
                 for notification_id, item in written:
                     index, notice, row = item
                     results[index] = (notification_id, organization_id, *row[:7], None, row[7])
                     id_of[id(item)] = notification_id
-                    out.extend(_deliveries(notice, notification_id, organization_id))
+                    out.extend(_deliveries(notice, notification_id, organization_id, chosen))
             for index, winner in superseded:
                 row = winner[2]
                 results[index] = (id_of[id(winner)], organization_id, *row[:7], None, row[7])
@@ -301,9 +313,22 @@ def _title(notice):
     return title
 
 
-def _deliveries(notice, notification_id, organization_id):
+def _choices(recipient_ids):
+    """What these recipients chose against the channels' defaults, {(user id, channel, kind): sent}: one query for
+    a whole batch, in the open scope."""
+    if not recipient_ids:
+        return {}
+    return {(user_id, channel, kind): enabled for user_id, channel, kind, enabled in
+            NotificationPreference.objects.filter(user_id__in=recipient_ids)
+            .values_list("user_id", "channel", "kind", "enabled")}
+
+
+def _deliveries(notice, notification_id, organization_id, chosen):
     for channel in _CHANNELS.values():
-        if notice.kind not in channel.kinds and channel.name not in notice.channels:
+        # The recipient's own choice, else the channel's default; a channel the notice names (the organization's
+        # escalation rule) whatever they chose.
+        wanted = chosen.get((notice.recipient.pk, channel.name, str(notice.kind)), notice.kind in channel.kinds)
+        if not wanted and channel.name not in notice.channels:
             continue
         address = channel.address(notice.recipient)
         if address:
@@ -451,3 +476,43 @@ def notification_channel_test(*, organization, by, channel, address="", url=""):
                                                        channel=channel, address=address[:254])
         transaction.on_commit(partial(_publish, [delivery.pk]))
         return delivery
+
+
+# --- a user's own choices -------------------------------------------------------------------------------------------
+
+def email_kinds_sent(*, user):
+    """The kinds `user` gets by email (whether they have an address or not): the email channel's defaults, changed
+    by their own choices."""
+    default = _CHANNELS[Channel.EMAIL].kinds if Channel.EMAIL in _CHANNELS else frozenset()
+    with tenant_scope(user.organization_id):
+        chosen = dict(NotificationPreference.objects.filter(user=user, channel=Channel.EMAIL)
+                      .values_list("kind", "enabled"))
+    return frozenset(kind for kind in Kind.values if chosen.get(kind, kind in default))
+
+
+@transaction.atomic
+def notification_preferences_set(*, user, email_kinds):
+    """Keep which of the kinds offered to `user` (`email_kinds_offered`) they want by email: those in
+    `email_kinds`, none of the others. A kind not offered to them is refused; one they are not offered now (a role
+    they lost) keeps its choice. Stored as differences from the email channel's default, so a user who keeps the
+    defaults has no row and gets what everyone gets. The in-app centre is not a choice, nor are the channels an
+    SLA escalation step names. Returns the kinds now sent to them by email."""
+    if user.organization_id is None:
+        raise NotificationError(MSG_PREFERENCES_NO_ORGANIZATION)
+    offered = email_kinds_offered(user=user)
+    wanted = {str(kind) for kind in email_kinds}
+    for kind in sorted(wanted - set(offered)):
+        label = Kind(kind).label if kind in Kind.values else kind
+        raise NotificationError(MSG_PREFERENCE_KIND_NOT_OFFERED % {"kind": label})
+    default = _CHANNELS[Channel.EMAIL].kinds
+    with tenant_scope(user.organization_id):
+        NotificationPreference.objects.filter(user=user, channel=Channel.EMAIL, kind__in=offered).delete()
+        now = timezone.now()
+        NotificationPreference.objects.bulk_create(
+            NotificationPreference(organization_id=user.organization_id, user=user, channel=Channel.EMAIL,
+                                   kind=kind, enabled=kind in wanted, updated_at=now)
+            for kind in offered if (kind in wanted) != (kind in default))
+    sent = email_kinds_sent(user=user)
+    logger.info("email notification choices saved", extra={
+        "user_id": user.pk, "organization_id": user.organization_id, "email_kinds": sorted(sent)})
+    return sent

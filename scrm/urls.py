@@ -22,6 +22,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # 个人设置: language and which notifications are also emailed (the notifications app's page).
+    path("accounts/settings/", include("notifications.urls_account")),
     # The language switch (Django's, which also keeps a signed-in user's choice on their account).
     path("i18n/setlang/", views.LanguageSetView.as_view(), name="set_language"),
     path("admin/", admin.site.urls),

@@ -35,9 +35,10 @@ class TenantScopeMiddleware:
     """
 
     CONSOLE_PATH = "/admin/"
-    # Pages a user without an organization may still open besides the console: signing out, the language, the
-    # sign-in page (which sends a signed-in operator on to the console).
-    ACCOUNT_PATHS = ("/accounts/logout/", "/i18n/", "/accounts/login/")
+    # Pages a user without an organization may still open besides the console: signing out, the language (the
+    # switch, and 个人设置, where they have nothing else to set), the sign-in page (which sends a signed-in operator
+    # on to the console).
+    ACCOUNT_PATHS = ("/accounts/logout/", "/i18n/", "/accounts/settings/", "/accounts/login/")
     # The home page sends a platform operator on to the console, saying why (scrm.views.HomeView).
     HOME_PATH = "/"
 
