@@ -1,6 +1,7 @@
 """The forms pages' tables (django-tables2)."""
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -65,12 +66,22 @@ class SubmissionTable(tables.Table):
         return f"v{value.number}"
 
     def render_outcome(self, value):
-        return value.get("number", "—") if value else "—"
+        # The ticket the submission opened, a click away (its number alone sent people to search the tickets).
+        number, ticket_id = (value or {}).get("number"), (value or {}).get("ticket_id")
+        if not number:
+            return "—"
+        if not ticket_id:
+            return number
+        return format_html('<a href="{}" data-testid="submission-ticket">{}</a>',
+                           reverse("tickets:ticket-detail", args=[ticket_id]), number)
 
     def render_summary(self, record):
         data = submission_data(record, masked=self.masked)
         shown = [str(v) for v in data.values() if isinstance(v, (str, int)) and not isinstance(v, bool)][:3]
         return format_html("<span class='text-muted small'>{}</span>", " · ".join(shown)[:80])
+
+
+WIDE_ANSWERS = {"textarea": "forms-answer-long", "region": "forms-answer-region"}
 
 
 class AnswerColumn(tables.Column):
@@ -81,7 +92,10 @@ class AnswerColumn(tables.Column):
         self.spec, self.region_names, self.versions, self.masked = spec, region_names, versions, masked
         # A long question ("我同意工程师上门服务时联系我") stood five lines over its column: its heading is cut to
         # the column, the whole label in its tooltip; the answers wrap, never narrower than a few characters.
-        attrs = {"th": {"class": "forms-answer-head", "title": spec["label"]}, "td": {"class": "forms-answer"}}
+        # A paragraph or a region path gets the room of a line or two (a 问题描述 at the narrow width stood ten).
+        width = WIDE_ANSWERS.get(spec.get("type"), "")
+        attrs = {"th": {"class": "forms-answer-head", "title": spec["label"]},
+                 "td": {"class": f"forms-answer {width}".strip()}}
         super().__init__(accessor="data", orderable=False, default="", attrs=attrs, **kwargs)
 
     def render(self, value, record):

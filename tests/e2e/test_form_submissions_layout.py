@@ -5,6 +5,7 @@ are never broken; long answers wrap instead."""
 import pytest
 from playwright.sync_api import expect
 
+from forms_builder.models import FormSubmission
 from forms_builder.services import form_submit
 from scrm.platform.tenancy import tenant_scope
 from tests.e2e.test_leftover_headings import WIDTHS, _open
@@ -51,10 +52,18 @@ def test_the_forms_submissions_keep_headings_and_numbers_on_one_line(page, live_
     expect(table.locator("tbody tr")).to_have_count(3)
     assert table.evaluate(BROKEN) == []
     _assert_fits(page, "submission-table", width)
+    # Each ticket number opens its ticket.
+    with tenant_scope(organization):
+        ticket_ids = {s.outcome["ticket_id"] for s in FormSubmission.objects.filter(form=form)}
+    links = table.locator("[data-testid=submission-ticket]")
+    expect(links).to_have_count(3)
+    assert {link.get_attribute("href") for link in links.all()} == {f"/tickets/{pk}/" for pk in ticket_ids}
 
     page.goto(f"{live_server.url}/forms/{form.pk}/submissions/")
     expect(table.locator("tbody tr")).to_have_count(3)
     assert table.evaluate(BROKEN) == []
     assert table.evaluate(NUMBERS_BROKEN) == []
+    # A paragraph answer reads in a few lines, not one word a line down a narrow column.
+    assert table.locator("td.forms-answer-long").first.evaluate(LINES) <= 4
     # A table wider than the window scrolls inside its card, never the page.
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
