@@ -9,6 +9,7 @@ from demo.forms import DEMO_REPAIRS, DEMO_SURVEYS
 from forms_builder.models import Form, FormSubmission
 from scrm.models import Organization
 from scrm.platform.tenancy import tenant_scope
+from settlement.models import ServiceJob
 from tickets.models import Ticket, TicketTypeForm
 from tickets.services._core import NUMBER_TZ
 
@@ -37,6 +38,9 @@ def test_seed_demo_gives_the_forms_once(demo_seeded):
         # Mostly worked through: closed and resolved ones, a few still open or new.
         statuses = {t.status for t in tickets.values()}
         assert {Ticket.Status.CLOSED, Ticket.Status.RESOLVED} <= statuses
+        # A resolved repair or installation became a service job named by its ticket's number, renumbered with it.
+        jobs = ServiceJob.objects.filter(ticket__in=tickets.values()).select_related("ticket")
+        assert jobs.exists() and all(job.number == f"SJ{job.ticket.number}" for job in jobs)
         survey = FormSubmission.objects.filter(form__slug="survey")
         assert survey.count() == DEMO_SURVEYS
         assert {s.data["rating"] for s in survey} >= {3, 4, 5}
