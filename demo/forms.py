@@ -108,8 +108,11 @@ DEMO_SURVEYS = 28
 CATEGORY_ANSWER = {"repair": "fault", "install": "install", "complaint": "complaint", "consult": "other",
                    "return": "other"}
 FAULT_CODES = ["E21", "E04", "E13", "F07", "F12", "E30"]
-STREETS = ["建邺区江东中路 108 号", "工业园区星湖街 328 号", "西湖区文三路 90 号", "浦东新区张杨路 500 弄",
-           "天河区体育西路 191 号", "南山区科技园南区 12 栋", "朝阳区望京西路 48 号"]
+# Street addresses in the demo's cities (a customer's region code): the 详细地址 lies in the 所在地区 answered.
+STREETS = {"JS-NJ": ["建邺区江东中路 108 号", "鼓楼区中山北路 200 号"], "JS-SZ": ["工业园区星湖街 328 号"],
+           "ZJ-HZ": ["西湖区文三路 90 号", "滨江区江南大道 588 号"], "SH-SH": ["浦东新区张杨路 500 弄"],
+           "GD-GZ": ["天河区体育西路 191 号"], "GD-SZ": ["南山区科技园南区 12 栋", "福田区深南大道 6008 号"],
+           "BJ-BJ": ["朝阳区望京西路 48 号", "海淀区中关村大街 27 号"]}
 # Survey ratings as customers give them (mostly content, a few unhappy), what the unhappy would improve, comments.
 RATING_WEIGHTS = {5: 11, 4: 8, 3: 4, 2: 2, 1: 1}
 PRAISE = ["师傅很专业，讲解也很耐心", "响应很快，点赞", "客服态度很好，问题一次解决"]
@@ -145,7 +148,9 @@ def _repair_submissions(organization, form):
         data = {"name": customer.real_name or customer.display_name, "mobile": customer.mobile,
                 "category": answer, "agree": "on"}
         if customer.region_id and rng.random() < 0.8:
-            data.update(region=customer.region_id, address=rng.choice(STREETS))
+            data["region"] = customer.region_id
+            if customer.region.code in STREETS:
+                data["address"] = rng.choice(STREETS[customer.region.code])
         if answer == "fault":
             data["fault_code"] = rng.choice(FAULT_CODES)
         if answer in ("install", "complaint"):
