@@ -1,11 +1,24 @@
 """The demo organization's forms, through the forms services: a 报修 intake form with logic (public, opens routed
 tickets), a satisfaction survey, and the custom fields of the 安装 and 报修 ticket types. Created once: a form whose
-address exists is left as it is."""
+address exists is left as it is.
 
-from forms_builder.models import Form
+A form people evaluate the product with looks used: a month of public submissions, each sent through form_submit
+(answers validated, the customer matched by mobile, the repair form's ticket opened and routed), then moved back in
+time with its ticket (demo/tickets.py works and backdates them as the other tickets, demo/sla.py recomputes their
+SLA from their opening)."""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from demo.sla import sla_from_opening
+from demo.tickets import DEMO_DAYS, TOPICS, seed_intake_tickets
+from forms_builder.models import Form, FormSubmission
 from forms_builder.services import form_create, form_submit, form_version_publish
 from scrm.platform.tenancy import tenant_scope
-from tickets.models import TicketType
+from tickets.models import Ticket, TicketType
+from tickets.services._core import NUMBER_TZ
 from tickets.services.forms import ticket_type_set_form
 
 
@@ -89,11 +102,21 @@ FORMS = [
     ("repair-fields", "报修故障字段", Form.Purpose.TICKET_FIELDS, REPAIR_FIELDS, "repair"),
 ]
 
-SAMPLE_REPAIRS = [
-    {"name": "韩梅梅", "mobile": "13951000001", "category": "fault", "fault_code": "E21", "agree": "on",
-     "detail": "洗衣机不脱水"},
-    {"name": "李雷", "mobile": "13951000002", "category": "install", "order": "XH20261201001", "agree": "on"},
-]
+DEMO_REPAIRS = 42  # submissions of the repair form over the last DEMO_DAYS days, each opening a ticket
+DEMO_SURVEYS = 28
+# The repair form's 问题类型 for a demo ticket's category (demo/tickets.py's TOPICS).
+CATEGORY_ANSWER = {"repair": "fault", "install": "install", "complaint": "complaint", "consult": "other",
+                   "return": "other"}
+FAULT_CODES = ["E21", "E04", "E13", "F07", "F12", "E30"]
+# Street addresses in the demo's cities (a customer's region code): the 详细地址 lies in the 所在地区 answered.
+STREETS = {"JS-NJ": ["建邺区江东中路 108 号", "鼓楼区中山北路 200 号"], "JS-SZ": ["工业园区星湖街 328 号"],
+           "ZJ-HZ": ["西湖区文三路 90 号", "滨江区江南大道 588 号"], "SH-SH": ["浦东新区张杨路 500 弄"],
+           "GD-GZ": ["天河区体育西路 191 号"], "GD-SZ": ["南山区科技园南区 12 栋", "福田区深南大道 6008 号"],
+           "BJ-BJ": ["朝阳区望京西路 48 号", "海淀区中关村大街 27 号"]}
+# Survey ratings as customers give them (mostly content, a few unhappy), what the unhappy would improve, comments.
+RATING_WEIGHTS = {5: 11, 4: 8, 3: 4, 2: 2, 1: 1}
+PRAISE = ["师傅很专业，讲解也很耐心", "响应很快，点赞", "客服态度很好，问题一次解决"]
+COMPLAINTS = ["希望能提前电话确认上门时间", "收费标准可以再透明一些", "等了两天才有人联系"]
 
 
 def seed_forms(*, organization):
@@ -109,5 +132,58 @@ def seed_forms(*, organization):
                 if ticket_type is not None:
                     ticket_type_set_form(ticket_type=ticket_type, form=form)
             if slug == "repair":
-                for answers in SAMPLE_REPAIRS:
-                    form_submit(form=form, data=answers)
+                _repair_submissions(organization, form)
+            elif slug == "survey":
+                _survey_submissions(form)
+
+
+def _repair_submissions(organization, form):
+    """DEMO_REPAIRS public submissions of the repair form by the demo's customers, each opening a ticket worked and
+    backdated with the others; each submission dated at its ticket's opening."""
+    made = {}  # ticket id -> submission id
+
+    def submit(n, customer, category, rng, order_number):
+        answer = CATEGORY_ANSWER[category]
+        subject, detail = rng.choice(TOPICS[category])
+        data = {"name": customer.real_name or customer.display_name, "mobile": customer.mobile,
+                "category": answer, "agree": "on"}
+        if customer.region_id and rng.random() < 0.8:
+            data["region"] = customer.region_id
+            if customer.region.code in STREETS:
+                data["address"] = rng.choice(STREETS[customer.region.code])
+        if answer == "fault":
+            data["fault_code"] = rng.choice(FAULT_CODES)
+        if answer in ("install", "complaint"):
+            data["order"] = order_number
+        if answer != "install" or rng.random() < 0.5:
+            data["detail"] = f"{subject} {detail.format(order=order_number)}"
+        submission = form_submit(form=form, data=data)  # matched to the customer by their mobile
+        made[submission.outcome["ticket_id"]] = submission.pk
+        return Ticket.objects.get(pk=submission.outcome["ticket_id"])
+
+    openings = seed_intake_tickets(organization=organization, count=DEMO_REPAIRS, submit=submit, seed=20261205)
+    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=openings)}
+    for ticket in tickets.values():
+        sla_from_opening(ticket)
+    for ticket_id, submission_id in made.items():
+        ticket = tickets[ticket_id]
+        FormSubmission.objects.filter(pk=submission_id).update(
+            created_at=openings[ticket_id], outcome={"ticket_id": ticket.pk, "number": ticket.number})
+
+
+def _survey_submissions(form):
+    """DEMO_SURVEYS answers of the satisfaction survey over the last DEMO_DAYS days."""
+    rng = random.Random(20261207)
+    now = timezone.now()
+    for _n in range(DEMO_SURVEYS):
+        rating = rng.choices(list(RATING_WEIGHTS), weights=list(RATING_WEIGHTS.values()))[0]
+        data = {"rating": rating}
+        if rating < 4:
+            data["why"] = rng.sample(["speed", "skill", "price", "attitude"], rng.randint(1, 2))
+        if rng.random() < 0.4:
+            data["comment"] = rng.choice(PRAISE if rating >= 4 else COMPLAINTS)
+        submission = form_submit(form=form, data=data)
+        # Answered in the day, China time, as the tickets were opened.
+        day = timezone.localtime(now, NUMBER_TZ) - timedelta(days=rng.randint(0, DEMO_DAYS - 1))
+        when = day.replace(hour=rng.randint(8, 21), minute=rng.randint(0, 59), second=rng.randint(0, 59))
+        FormSubmission.objects.filter(pk=submission.pk).update(created_at=min(when, now - timedelta(minutes=10)))

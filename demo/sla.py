@@ -92,13 +92,16 @@ def _backdate_opening(ticket, opened):
 
 def _applied_once(ticket):
     """The ticket's SLA was applied when it was opened (now), then again by the demo from its backdated opening:
-    one `sla_applied` event, from no policy to the demo's due times, with the reason of the first. Returns it."""
+    one `sla_applied` event, from no policy to the demo's due times, with the reason of the first. Returns it.
+    A ticket worked while its policy existed (a web form's, demo/forms.py) had it applied again on the way (a
+    transfer, a priority): the demo's application replaces the last of those, with its reason, at its time."""
     applied = list(TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.SLA_APPLIED).order_by("pk"))
-    if len(applied) == 2:
-        first, moved = applied
-        moved.before, moved.after = first.before, {**moved.after, "reason": first.after.get("reason", "opened")}
-        moved.save(update_fields=["before", "after"])
-        first.delete()
+    if len(applied) >= 2:
+        *_earlier, previous, moved = applied
+        moved.before, moved.after = previous.before, {**moved.after, "reason": previous.after.get("reason", "opened")}
+        moved.created_at = previous.created_at
+        moved.save(update_fields=["before", "after", "created_at"])
+        previous.delete()
         return moved
     return applied[0] if applied else None
 
@@ -110,7 +113,7 @@ def sla_from_opening(ticket):
     the last step of its work (its last event)."""
     ticket = ticket_sla_apply(ticket=ticket, reason="demo")
     applied = _applied_once(ticket)
-    if applied is not None:
+    if applied is not None and applied.after.get("reason") in ("opened", "demo"):
         TicketEvent.objects.filter(pk=applied.pk).update(created_at=ticket.created_at)
     # ticket_sla_apply stamped it now; the demo's last change is its last event (the SLA's moved to the opening).
     last_change_at_last_event([ticket.pk])

@@ -20,6 +20,7 @@ from django.utils import timezone
 from demo.channels import demo_accounts, demo_conversation, demo_replies_delivered
 from notifications.models import Notification
 from scrm.models import AgentProfile, Channel, Customer, Tag, Team, User
+from settlement.models import ServiceJob
 from tickets.errors import TicketError
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -227,12 +228,15 @@ def _seed_configuration(organization):
 
 
 class _DemoTickets:
-    def __init__(self, organization, config):
+    count, days, waiting = DEMO_TICKETS, DEMO_DAYS, NEWEST_WAITING
+    category_weights = [30, 8, 25, 17, 20]  # of TOPICS' categories
+
+    def __init__(self, organization, config, *, seed=20261123, timing_seed=20261204):
         self.organization = organization
         self.users = config["users"]
         self.queues = config["queues"]
-        self.rng = random.Random(20261123)  # demo data, the same every time
-        self.timing = random.Random(20261204)  # when each step of the work happened (_spread)
+        self.rng = random.Random(seed)  # demo data, the same every time
+        self.timing = random.Random(timing_seed)  # when each step of the work happened (_spread)
         self.now = timezone.now()
         self.plans = {}  # ticket id -> (start time, final status wanted), for backdating
         self.orders = 0
@@ -242,26 +246,29 @@ class _DemoTickets:
     def run(self):
         # Assignment only considers online agents; the demo agents are created online, make sure they still are.
         self._agents(AgentProfile.Status.ONLINE)
-        customers = list(Customer.objects.filter(merged_into__isnull=True).select_related("region").order_by("pk"))
+        customers = list(self._customers().select_related("region").order_by("pk"))
         if not customers:
             return
         times = self._start_times()
         for n, start in enumerate(times):
             # The latest arrivals still wait in the pool, whatever the time of day the demo is seeded at.
-            wanted = Status.NEW if n >= len(times) - NEWEST_WAITING else self._wanted_status(start)
+            wanted = Status.NEW if n >= len(times) - self.waiting else self._wanted_status(start)
             self._one(n, start, self.rng.choice(customers), wanted)
         self._backdate()
+
+    def _customers(self):
+        return Customer.objects.filter(merged_into__isnull=True)
 
     def _agents(self, status):
         AgentProfile.objects.filter(user__in=[self.users[u] for u in ("agent", "agent2", "agent3")]).update(
             status=status)
 
     def _start_times(self):
-        """DEMO_TICKETS moments of the last DEMO_DAYS days, during opening hours in China, oldest first."""
+        """`count` moments of the last `days` days, during opening hours in China, oldest first."""
         local_now = timezone.localtime(self.now, NUMBER_TZ)
         times = []
-        for _ in range(DEMO_TICKETS):
-            day = local_now - timedelta(days=self.rng.randint(0, DEMO_DAYS - 1))
+        for _ in range(self.count):
+            day = local_now - timedelta(days=self.rng.randint(0, self.days - 1))
             moment = day.replace(hour=self.rng.randint(8, 21), minute=self.rng.randint(0, 59),
                                  second=self.rng.randint(0, 59))
             if moment > local_now - timedelta(minutes=5):
@@ -316,7 +323,7 @@ class _DemoTickets:
 
     def _one(self, n, start, customer, wanted):
         rng = self.rng
-        category = rng.choices(list(TOPICS), weights=[30, 8, 25, 17, 20])[0]
+        category = rng.choices(list(TOPICS), weights=self.category_weights)[0]
         if wanted == Status.NEW:
             # Nobody online: the queue's auto-assignment leaves it new in the pool.
             self._agents(AgentProfile.Status.AWAY)
@@ -438,6 +445,68 @@ class _DemoTickets:
         tickets = backdate_tickets(self.plans, now=self.now, timing=self.timing)
         rename_numbers(self.organization, renumber_by_day(self.organization, tickets))
         demo_replies_delivered(self.plans)
+
+
+class _IntakeTickets(_DemoTickets):
+    """Tickets a web form opened (seed_intake_tickets): the same work, on the customers with a mobile (the form
+    asks for it), none left waiting on the customer or on hold (a form's customer has no chat to answer in)."""
+
+    waiting = 1
+    category_weights = [5, 6, 30, 0, 12]  # mostly faults and installations, some complaints, a few questions
+
+    def __init__(self, organization, config, *, count, submit, seed):
+        super().__init__(organization, config, seed=seed, timing_seed=seed + 1)
+        self.count, self.submit = count, submit
+
+    def _customers(self):
+        return super()._customers().exclude(mobile__isnull=True).exclude(mobile="")
+
+    def _wanted_status(self, start):
+        wanted = super()._wanted_status(start)
+        if wanted in (Status.PENDING, Status.ON_HOLD):
+            return Status.OPEN if (self.now - start) < timedelta(days=1) else Status.RESOLVED
+        return wanted
+
+    def run(self):
+        # Opened today first, numbered after today's counter: far after it, so that no number of the moment is one
+        # an earlier ticket had before the tickets were renumbered (a service job is named by its ticket's number).
+        today = timezone.localtime(self.now, NUMBER_TZ).date()
+        TicketCounter.objects.update_or_create(organization=self.organization, day=today,
+                                               defaults={"last": 900000})
+        super().run()
+
+    def _open(self, n, customer, category):
+        return self.submit(n, customer, category, self.rng, self._order_number()), None
+
+    def _backdate(self):
+        backdate_tickets(self.plans, now=self.now, timing=self.timing)
+        # Numbered by day with the tickets already there: their days are the same 30.
+        every = list(Ticket.objects.filter(organization=self.organization))
+        rename_numbers(self.organization, renumber_by_day(self.organization, every))
+        jobs_named_by_tickets(self.organization)
+        demo_replies_delivered(self.plans)
+
+
+def jobs_named_by_tickets(organization):
+    """A resolved repair or installation ticket became a service job named by its number of the moment (SJ +
+    number): after renumbering, each job takes its ticket's number again (in two steps, as the tickets)."""
+    jobs = list(ServiceJob.objects.filter(organization=organization, ticket__isnull=False).select_related("ticket")
+                .only("pk", "number", "ticket__number"))
+    ServiceJob.objects.filter(pk__in=[job.pk for job in jobs]).update(
+        number=Concat(Value("tmp-"), Cast("pk", CharField())))
+    for job in jobs:
+        job.number = f"SJ{job.ticket.number}"[:32]
+    ServiceJob.objects.bulk_update(jobs, ["number"], batch_size=300)
+
+
+def seed_intake_tickets(*, organization, count, submit, seed):
+    """`count` tickets of the last DEMO_DAYS days opened through a web form, worked and moved back in time as the
+    other demo tickets (numbered by day among them). `submit(n, customer, category, rng, order_number)` sends the
+    form's answers through the forms' service and returns the ticket it opened; `category` is one of TOPICS'.
+    Returns {ticket id: its opening}."""
+    worker = _IntakeTickets(organization, _seed_configuration(organization), count=count, submit=submit, seed=seed)
+    worker.run()
+    return {ticket_id: start for ticket_id, (start, _wanted) in worker.plans.items()}
 
 
 def backdate_tickets(plans, *, now, timing):

@@ -94,13 +94,19 @@ class TextAnswerFilter(AnswerFilter):
         return self.any_source(lambda key, _kind: Q(**{f"{self.path}__{key}__icontains": value.strip()}))
 
 
+CHOICES_SHOWN = 5
+
+
 class ChoiceAnswerFilter(AnswerFilter, django_filters.MultipleChoiceFilter):
     """Any of the chosen options (a multiple-choice answer: any of them among its choices)."""
 
     def __init__(self, *, path, spec, choices, as_list=False, coerce=str, **kwargs):
         self.as_list, self.coerce = as_list, coerce
+        # Every option in sight up to CHOICES_SHOWN (with three rows the demo's 问题类型 hid its fourth, 其他).
+        choices = list(choices)
+        size = max(2, min(len(choices), CHOICES_SHOWN))
         super().__init__(path=path, spec=spec, choices=choices,
-                         widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm", "size": 3}),
+                         widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm", "size": size}),
                          **kwargs)
 
     def filter(self, qs, value):

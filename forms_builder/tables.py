@@ -1,6 +1,7 @@
 """The forms pages' tables (django-tables2)."""
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -32,20 +33,29 @@ class FormTable(tables.Table):
         return f"v{value.number}"
 
 
+# A cell that keeps one line: a number, a time, a version, a source (2026-12-05 08:40 broke at its dash,
+# T20261205-000018 at its hyphen, 公开页面 two characters a line); the answers wrap instead.
+ONE_LINE = {"td": {"class": "text-nowrap"}}
+
+
 class SubmissionTable(tables.Table):
     pk = tables.LinkColumn("forms_builder:submission-detail", args=[tables.A("form_id"), tables.A("pk")],
-                           verbose_name="#")
-    created_at = tables.DateTimeColumn(verbose_name=_("Submitted"), format="Y-m-d H:i")
-    version = tables.Column(verbose_name=_("Version"), orderable=False)
+                           verbose_name="#", attrs=ONE_LINE)
+    created_at = tables.DateTimeColumn(verbose_name=_("Submitted"), format="Y-m-d H:i", attrs=ONE_LINE)
+    version = tables.Column(verbose_name=_("Version"), orderable=False, attrs=ONE_LINE)
     customer = tables.Column(verbose_name=_("Customer"), orderable=False)
-    source = tables.Column(verbose_name=_("Source"))
-    outcome = tables.Column(verbose_name=_("Ticket"), orderable=False)
-    summary = tables.Column(verbose_name=_("Answers"), accessor="data", orderable=False)
+    source = tables.Column(verbose_name=_("Source"), attrs=ONE_LINE)
+    outcome = tables.Column(verbose_name=_("Ticket"), orderable=False, attrs=ONE_LINE)
+    summary = tables.Column(verbose_name=_("Answers"), accessor="data", orderable=False,
+                            attrs={"td": {"class": "forms-answer forms-summary"}})
 
     class Meta:
         model = FormSubmission
         fields = ("pk", "created_at", "version", "customer", "source", "outcome", "summary")
-        attrs = {"class": "table table-sm align-middle", "data-testid": "submission-table"}
+        # Headings on one line (版本 stood 版 / 本); a question's label longer than its column is cut, whole in its
+        # tooltip (AnswerColumn).
+        attrs = {"class": "table table-sm align-middle", "data-testid": "submission-table",
+                 "thead": {"class": "text-nowrap"}}
         empty_text = _("No submission yet.")
 
     def __init__(self, *args, masked=True, **kwargs):
@@ -56,12 +66,22 @@ class SubmissionTable(tables.Table):
         return f"v{value.number}"
 
     def render_outcome(self, value):
-        return value.get("number", "—") if value else "—"
+        # The ticket the submission opened, a click away (its number alone sent people to search the tickets).
+        number, ticket_id = (value or {}).get("number"), (value or {}).get("ticket_id")
+        if not number:
+            return "—"
+        if not ticket_id:
+            return number
+        return format_html('<a href="{}" data-testid="submission-ticket">{}</a>',
+                           reverse("tickets:ticket-detail", args=[ticket_id]), number)
 
     def render_summary(self, record):
         data = submission_data(record, masked=self.masked)
         shown = [str(v) for v in data.values() if isinstance(v, (str, int)) and not isinstance(v, bool)][:3]
         return format_html("<span class='text-muted small'>{}</span>", " · ".join(shown)[:80])
+
+
+WIDE_ANSWERS = {"textarea": "forms-answer-long", "region": "forms-answer-region"}
 
 
 class AnswerColumn(tables.Column):
@@ -70,7 +90,13 @@ class AnswerColumn(tables.Column):
 
     def __init__(self, spec, *, region_names, versions, masked=True, **kwargs):
         self.spec, self.region_names, self.versions, self.masked = spec, region_names, versions, masked
-        super().__init__(accessor="data", orderable=False, default="", **kwargs)
+        # A long question ("我同意工程师上门服务时联系我") stood five lines over its column: its heading is cut to
+        # the column, the whole label in its tooltip; the answers wrap, never narrower than a few characters.
+        # A paragraph or a region path gets the room of a line or two (a 问题描述 at the narrow width stood ten).
+        width = WIDE_ANSWERS.get(spec.get("type"), "")
+        attrs = {"th": {"class": "forms-answer-head", "title": spec["label"]},
+                 "td": {"class": f"forms-answer {width}".strip()}}
+        super().__init__(accessor="data", orderable=False, default="", attrs=attrs, **kwargs)
 
     def render(self, value, record):
         return column_answer(self.spec, record, self.versions, region_names=self.region_names, masked=self.masked)

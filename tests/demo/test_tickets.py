@@ -20,7 +20,7 @@ def test_seed_demo_creates_tickets_in_every_state_once(demo_seeded):
     organization = Organization.objects.get(slug="demo")
     with tenant_scope(organization):
         assert set(Ticket.objects.values_list("status", flat=True)) == set(Ticket.Status.values)
-        assert 290 <= Ticket.objects.count() <= 360
+        assert 330 <= Ticket.objects.count() <= 400  # with the repair form's (demo/forms.py)
         assert set(TicketType.objects.values_list("name", flat=True)) == {"咨询", "投诉", "报修", "退换货", "安装"}
         assert dict(Queue.objects.values_list("name", "strategy")) == {
             "售后一线": "round_robin", "技术支持": "least_loaded", "投诉专席": "round_robin"}

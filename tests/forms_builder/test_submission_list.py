@@ -156,3 +156,12 @@ def test_random_filters_give_a_page_never_a_server_error(client, ops_admin, worl
     response = client.get(reverse("forms_builder:submission-list", args=[world["form"].pk]), query)
 
     assert response.status_code in (200, 404)  # 404: a page number past the end
+
+
+def test_a_choice_filter_shows_every_option_up_to_five(client, ops_admin, world):
+    """A three-row list hid the fourth option of the demo's 问题类型 (其他) behind a scroll of its box."""
+    client.force_login(ops_admin)
+    response = client.get(reverse("forms_builder:submission-list", args=[world["form"].pk]))
+    sizes = {name: response.context["filter"].form.fields[name].widget.attrs["size"]
+             for name in ("a_channel", "a_likes", "a_stars")}
+    assert sizes == {"a_channel": 3, "a_likes": 2, "a_stars": 5}

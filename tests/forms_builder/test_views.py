@@ -166,3 +166,17 @@ def test_text_with_a_nul_or_a_number_beyond_a_float_is_a_problem_with_its_path_n
         form.refresh_from_db()
         assert form.draft_schema == draft_before
         assert FormVersion.objects.filter(form=form).count() == 1
+
+
+def test_a_submission_links_the_ticket_it_opened(client, ops_admin, organization):
+    """The submission's page and the form's table named the ticket's number only: people copied it into the tickets'
+    search to open it."""
+    with tenant_scope(organization):
+        form = published_form(organization)
+        submission = form_submit(form=form, data=GOOD)
+    ticket_id, number = submission.outcome["ticket_id"], submission.outcome["number"]
+    link = f'<a href="/tickets/{ticket_id}/" data-testid="submission-ticket">{number}</a>'
+    client.force_login(ops_admin)
+    page = client.get(reverse("forms_builder:submission-detail", args=[form.pk, submission.pk])).content.decode()
+    assert link in page
+    assert link in client.get(reverse("forms_builder:form-detail", args=[form.pk])).content.decode()
