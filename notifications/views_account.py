@@ -120,6 +120,8 @@ class MySettingsView(LoginRequiredMixin, TemplateView):
                   for title, kinds in KIND_GROUPS]
         return self.get_context_data(
             form=form, groups=[(title, kinds) for title, kinds in groups if kinds],
+            # The escalation steps' WeCom and SMS reach those who get SLA notifications (finance gets none).
+            sla_offered=bool(offered & {Kind.SLA_WARNING, Kind.SLA_BREACH}),
             in_organization=user.organization_id is not None,
             email=(user.email or "").strip(),
             ops_admins=(organization_ops_admins(organization_id=user.organization_id)

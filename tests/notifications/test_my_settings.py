@@ -161,3 +161,12 @@ def test_a_browser_already_in_english_keeps_it_when_nothing_was_chosen(client, o
     assert "Nothing changed: your settings are as they were." in response.content.decode()
     with platform_scope():
         assert User.objects.get(pk=agent.pk).language == ""
+
+
+def test_finance_reads_no_note_about_sla_escalation_steps(client, organization, make_user):
+    """Finance, who gets no SLA notification, read that an escalation step's WeCom and SMS go out whatever they
+    choose."""
+    client.force_login(make_user(organization, Role.FINANCE, email="cw@example.com"))
+    body = client.get(URL).content.decode()
+    assert 'value="region_alert"' in body
+    assert 'data-testid="my-escalation-note"' not in body
