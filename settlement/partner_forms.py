@@ -8,8 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from scrm.forms import ISO_DATE, bootstrap
 from scrm.models import Region
+from settlement.errors import SettlementError
 from settlement.models import CityTier, Partner, ServiceItem, ServicePrice, SettlementRule, Store
 from settlement.partner_errors import MSG_ADJUSTMENT_REASON, MSG_NO_REGIONS
+from settlement.partner_money import tiers_parse
 
 MSG_TIER_LINE = _("Write each tier as “from-to:rate”, e.g. 0-50000:0 then 50000-:0.01 (one per line).")
 
@@ -49,6 +51,12 @@ class RuleForm(forms.ModelForm):
             if not sep or not dash:
                 raise forms.ValidationError(MSG_TIER_LINE)
             tiers.append({"from": lower.strip(), "to": upper.strip() or None, "rate": rate.strip()})
+        # The tiers' figures checked here too (the service checks them again), so a bad rate is reported with the
+        # form's other errors, not only once the date and the rest are right.
+        try:
+            tiers_parse(tiers)
+        except SettlementError as exc:
+            raise forms.ValidationError(str(exc)) from None
         return tiers
 
 

@@ -239,6 +239,22 @@ def test_finance_adds_a_rule_and_a_gap_in_the_tiers_is_refused_on_the_form(clien
     assert (rule.region_id, rule.rebate_tiers[1]) == (east.pk, {"from": "50000", "to": None, "rate": "0.01"})
 
 
+def test_a_bad_tier_is_reported_with_the_forms_other_errors_at_once(client, finance, organization):
+    """The rule form said a tier's rate was out of range only once the date and every other field were right: the
+    form checks the tiers' figures itself now, so one send names every problem."""
+    client.force_login(finance)
+    values = {"name": "华东月结", "valid_from": "not a date", "currency": "CNY", "conversion_date": "order",
+              "cycle": "monthly", "tax_rate": "0.06", "commission_rate": "0.05", "tier_mode": "progressive",
+              "minimum_payout": "100", "rounding": "0.01", "tiers": "0-50000:0\n50000-:2"}
+    response = client.post("/settlement/rules/new/", values)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"valid_from", "tiers"}
+    assert "2" in errors["tiers"][0]  # the rate out of range, named with its value
+    with tenant_scope(organization):
+        assert not SettlementRule.objects.exists()
+
+
 @pytest.mark.parametrize(("language", "expected"), [
     ("zh-hans", "0.00 – 1,000.00: 0%; 1,000.00 及以上: 2%"),
     ("en", "0.00 – 1,000.00: 0%; 1,000.00 and above: 2%"),
