@@ -12,15 +12,20 @@ Registered with `scrm.demo` in ChannelsIngestConfig.ready(); idempotent (the acc
 once). The demo account's token and key are public test values: it is a demo, not a connected account.
 """
 
+from datetime import UTC, datetime
+
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from channels_ingest import wire
 from channels_ingest.models import WECHAT_KINDS, ChannelAccount, InboundEvent, OutboundMessage
 from channels_ingest.services import channel_account_create, event_process, outbound_create
 from channels_ingest.services.processing import conversation_ref
-from scrm.models import ChannelIdentity
-from tickets.models import Comment
+from forms_builder.models import FormSubmission
+from scrm.models import ChannelIdentity, Customer
+from settlement.models import Order
+from tickets.models import Comment, Ticket
 
 DEMO_SLUG = "xinghe-demo-oa"
 DEMO_APP_ID = "wxd0e1a2b3c4d5e6f7"
@@ -103,8 +108,63 @@ def demo_replies_delivered(ticket_ids):
 
 def seed_channels(*, organization):
     account = demo_accounts(organization=organization).get(ChannelAccount.Kind.WECHAT_OA)
-    if account is None or InboundEvent.objects.filter(account=account).exists():
-        return
+    if account is not None and not InboundEvent.objects.filter(account=account).exists():
+        _seed_callbacks(organization, account)
+    # The last seeder: every customer, order, ticket and submission is in and backdated.
+    date_first_contacts()
+
+
+def _earliest(rows, into):
+    for key, at in rows:
+        if key is not None and at is not None and (into.get(key) is None or at < into[key]):
+            into[key] = at
+
+
+def date_first_contacts():
+    """Date each demo customer, and each of their channel identities, at their first contact: the seed made them
+    now, but a mall buyer came with an order weeks old, a follower with the messages the demo dates back, a form's
+    customer with a submission dated at its ticket's opening (a ticket page's 近期动态 read "通过自有商城联系我们"
+    on the seed day, the customers list had them created at the seeding minute). A customer's first contact is the
+    earliest of their recorded first contact, their creation, orders, tickets, submissions and WeChat callbacks; an
+    identity of another channel than the customer's source is dated at its own first order or ticket there when
+    there is one. Times only ever move back, so a second seed changes nothing."""
+    first = {}
+    _earliest(Customer.objects.values_list("pk", "first_contact_at"), first)
+    _earliest(Customer.objects.values_list("pk", "created_at"), first)
+    _earliest(Order.objects.values("customer").annotate(at=Min("placed_at")).values_list("customer", "at"), first)
+    _earliest(Ticket.objects.values("customer").annotate(at=Min("created_at")).values_list("customer", "at"), first)
+    _earliest(FormSubmission.objects.values("customer").annotate(at=Min("created_at"))
+              .values_list("customer", "at"), first)
+    by_channel = {}  # (customer, channel, app id) -> the first order or ticket there
+    orders = (Order.objects.filter(customer__isnull=False).values("customer", "store__channel", "store__ref")
+              .annotate(at=Min("placed_at")).values_list("customer", "store__channel", "store__ref", "at"))
+    _earliest((((customer, channel, ref), at) for customer, channel, ref, at in orders), by_channel)
+    messages = {}  # external id -> the time of its first WeChat callback
+    for from_user, sent in InboundEvent.objects.exclude(from_user="").values_list("from_user", "fields__CreateTime"):
+        if str(sent or "").isdigit():
+            _earliest([(from_user, datetime.fromtimestamp(int(sent), tz=UTC))], messages)
+    identities = list(ChannelIdentity.objects.select_related("customer").only(
+        "pk", "organization_id", "channel", "app_id", "external_id", "created_at", "customer__source_channel"))
+    for identity in identities:
+        _earliest([(identity.customer_id, messages.get(identity.external_id))], first)
+    customers = list(Customer.objects.filter(pk__in=list(first)).only("pk", "organization_id", "created_at",
+                                                                        "first_contact_at"))
+    for customer in customers:
+        at = first[customer.pk]
+        customer.created_at = min(customer.created_at, at)
+        customer.first_contact_at = min(customer.first_contact_at or at, at)
+    Customer.objects.bulk_update(customers, ["created_at", "first_contact_at"], batch_size=500)
+    for identity in identities:
+        own = by_channel.get((identity.customer_id, identity.channel, identity.app_id))
+        if identity.channel == identity.customer.source_channel or own is None:
+            own = min(filter(None, [first.get(identity.customer_id), messages.get(identity.external_id)]),
+                      default=None)
+        if own is not None:
+            identity.created_at = min(identity.created_at, own)
+    ChannelIdentity.objects.bulk_update(identities, ["created_at"], batch_size=500)
+
+
+def _seed_callbacks(organization, account):
     base = int(timezone.now().timestamp()) - 3600
     for n, (suffix, msg_type, extra) in enumerate(DEMO_CALLBACKS):
         fields = {"ToUserName": "gh_xinghe_demo", "FromUserName": f"oDEMO-openid-{suffix}",

@@ -13,6 +13,7 @@ from forms_builder.errors import (
     MSG_THANKS_RECORDED,
 )
 from forms_builder.filters import NumericAnswer, answer_text
+from forms_builder.hooks import submission_handler
 from forms_builder.keymap import convert_value, key_lineage, read_sources, source_of
 from forms_builder.models import Form, FormFile, FormSubmission, FormVersion
 from forms_builder.schema import CHOICE_TYPES, MOBILE_BINDING, NUMERIC_TYPES, FieldType, schema_fields
@@ -75,6 +76,21 @@ def form_versions(form):
 def form_submissions(form):
     return (FormSubmission.objects.filter(form=form)
             .select_related("version", "customer", "submitted_by").order_by("-created_at", "-pk"))
+
+
+# The submissions tables' columns of what a submission led to, with the `outcome` or `customer` each reads.
+LINK_COLUMNS = (("customer", Q(customer__isnull=False)), ("outcome", ~Q(outcome={})))
+
+
+def submission_unused_columns(form):
+    """The submissions tables' 客户 and 工单 columns that would read "—" on every row: a form whose purpose acts on
+    its submissions (an intake form opens a ticket for a customer: a registered handler) shows both; any other (a
+    survey) shows one only when some of its submissions fills it (a customer from a signed link)."""
+    if submission_handler(form.purpose) is not None:
+        return ()
+    filled = FormSubmission.objects.filter(form=form).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in LINK_COLUMNS})
+    return tuple(name for name, _condition in LINK_COLUMNS if not filled[name])
 
 
 def public_organization(slug):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forms_builder.models import Form, FormSubmission
 from forms_builder.selectors import column_answer, submission_data
+from scrm.platform.access import user_openable_tickets
 
 
 class FormTable(tables.Table):
@@ -58,9 +59,19 @@ class SubmissionTable(tables.Table):
                  "thead": {"class": "text-nowrap"}}
         empty_text = _("No submission yet.")
 
-    def __init__(self, *args, masked=True, **kwargs):
+    def __init__(self, *args, masked=True, viewer=None, **kwargs):
         self.masked = masked  # forms_builder.permissions.masks_mobiles of the viewer
+        # A ticket number links to its ticket only for a viewer who may open it (the tickets app's rule, through
+        # scrm.platform.access); for anyone else, and without a viewer, it is plain text.
+        self.viewer, self._openable = viewer, None
         super().__init__(*args, **kwargs)
+
+    def _openable_tickets(self):
+        if self._openable is None:
+            rows = self.page.object_list if getattr(self, "page", None) is not None else self.data
+            ids = {(getattr(row, "record", row).outcome or {}).get("ticket_id") for row in rows}
+            self._openable = user_openable_tickets(self.viewer, ids) if self.viewer is not None else set()
+        return self._openable
 
     def render_version(self, value):
         return f"v{value.number}"
@@ -70,7 +81,7 @@ class SubmissionTable(tables.Table):
         number, ticket_id = (value or {}).get("number"), (value or {}).get("ticket_id")
         if not number:
             return "—"
-        if not ticket_id:
+        if not ticket_id or ticket_id not in self._openable_tickets():
             return number
         return format_html('<a href="{}" data-testid="submission-ticket">{}</a>',
                            reverse("tickets:ticket-detail", args=[ticket_id]), number)

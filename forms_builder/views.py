@@ -232,6 +232,9 @@ class FormCreateView(_EditPage, View):
         return render(request, view.template_name, view.get_context_data(create_form=form), status=400)
 
 
+RECENT_SUBMISSIONS = 10  # on a form's page; the submissions page lists them all
+
+
 class FormDetailView(_FormsPage, TemplateView):
     template_name = "forms_builder/detail.html"
 
@@ -251,13 +254,17 @@ class FormDetailView(_FormsPage, TemplateView):
             # A form of one version: "v1" on every row says nothing, and the card beside the versions has no room
             # for it (at 1280 in English the table ran out of its card).
             single = len(context["versions"]) <= 1
-            table = SubmissionTable(selectors.form_submissions(form), masked=masks_mobiles(user),
-                                    exclude=("version",) if single else ())
-            TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+            # The newest few only (42 made a page of scrolling past the charts); "All answers" lists them all.
+            submissions = selectors.form_submissions(form)
+            context["submission_count"] = submissions.count()
+            unused = (("version",) if single else ()) + selectors.submission_unused_columns(form)
+            table = SubmissionTable(list(submissions[:RECENT_SUBMISSIONS]), masked=masks_mobiles(user), viewer=user,
+                                    orderable=False, exclude=unused)
             context["table"] = table
+            context["recent_submissions"] = RECENT_SUBMISSIONS
             # A form with no answer yet shows an empty state, never charts of zeros; so does a field nobody answered
             # and a daily series with no answer in its window.
-            context["has_answers"] = bool(table.page.paginator.count)
+            context["has_answers"] = bool(context["submission_count"])
             if context["has_answers"]:
                 context["summary"] = selectors.form_summary(form)
                 context["daily"] = selectors.form_daily_counts(form)
@@ -416,7 +423,8 @@ class SubmissionListView(_FormsPage, TemplateView):
         filterset, specs, regions = filtered_submissions(self.request, form)
         # An invalid filter (a range of letters) is ignored and shown with its error; the valid ones apply.
         masked = masks_mobiles(self.request.user)
-        table = SubmissionTable(filterset.qs, exclude=("summary",), masked=masked,
+        table = SubmissionTable(filterset.qs, exclude=("summary", *selectors.submission_unused_columns(form)),
+                                masked=masked, viewer=self.request.user,
                                 extra_columns=answer_columns(specs, region_names=dict(regions), masked=masked))
         TableRequestConfig(self.request, paginate={"per_page": 25}).configure(table)
         query = self.request.GET.copy()

@@ -46,7 +46,10 @@ class TicketsConfig(AppConfig):
         from tickets.selectors import ticket_visible
 
         # A notification about a ticket since moved out of the reader's queues leads to it only while they may see it.
-        register_ticket_access(lambda user, ticket_id: ticket_visible(user=user).filter(pk=ticket_id).exists())
+        # So does a submission's ticket number in the forms' tables (`many`: a page of them in one query).
+        register_ticket_access(
+            lambda user, ticket_id: ticket_visible(user=user).filter(pk=ticket_id).exists(),
+            many=lambda user, ids: set(ticket_visible(user=user).filter(pk__in=ids).values_list("pk", flat=True)))
 
     @staticmethod
     def _register_forms():

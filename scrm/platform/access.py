@@ -108,15 +108,29 @@ def customer_scope_providers():
 _ticket_access = {}
 
 
-def register_ticket_access(func):
-    """Whether a user may open a ticket's page: `func(user, ticket_id)` answers True or False (the tickets app
-    registers its own rule). Read by the notification centre, which links to tickets without importing them."""
+def register_ticket_access(func, *, many=None):
+    """Whether a user may open a ticket's page: `func(user, ticket_id)` answers True or False, `many(user,
+    ticket_ids)` the set of those of `ticket_ids` they may open, in one query (the tickets app registers its own
+    rule). Read by the notification centre and the forms' submissions tables, which link to tickets without
+    importing them."""
     _ticket_access["func"] = func
+    _ticket_access["many"] = many
 
 
 def user_may_open_ticket(user, ticket_id):
     func = _ticket_access.get("func")
     return True if func is None else func(user, ticket_id)
+
+
+def user_openable_tickets(user, ticket_ids):
+    """Of `ticket_ids`, the set the user may open (all of them when no app registered a rule)."""
+    ids = {ticket_id for ticket_id in ticket_ids if ticket_id is not None}
+    if not ids:
+        return set()
+    many = _ticket_access.get("many")
+    if many is not None:
+        return set(many(user, ids))
+    return {ticket_id for ticket_id in ids if user_may_open_ticket(user, ticket_id)}
 
 
 def user_can_use_module(user, module):

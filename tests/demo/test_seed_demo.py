@@ -74,3 +74,45 @@ def test_demo_customers_were_created_over_time_and_shop_buyers_have_names(demo_s
         assert sum(1 for last in lasts if last is not None and last < recent) > len(lasts) // 2
         names = list(Customer.objects.values_list("display_name", flat=True))
         assert not [name for name in names if re.fullmatch(r"(有赞)?买家\d+", name)]
+
+
+def test_demo_customers_and_their_channel_identities_date_from_their_first_contact(demo_seeded):
+    """A ticket page's 近期动态 read "通过自有商城联系我们" on the seed day for a mall buyer whose orders were weeks
+    old, and WeChat customers showed the seeding minute: each channel identity (and its customer) dates from the
+    customer's first contact, their first order, ticket or submission at the latest."""
+    from datetime import timedelta
+
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from scrm.models import ChannelIdentity
+    from scrm.platform.timeline import customer_timeline
+
+    organization = Organization.objects.get(slug="demo")
+    recent = timezone.now() - timedelta(hours=2)
+    with tenant_scope(organization):
+        identities = list(ChannelIdentity.objects.select_related("customer"))
+        assert len(identities) > 200
+        # Only the few followers whose callbacks the demo replays arrived this hour; the others came before.
+        assert sum(1 for identity in identities if identity.created_at > recent) <= 6
+        firsts = {}
+        for field in ("orders__placed_at", "tickets__created_at"):
+            for pk, at in (Customer.objects.annotate(first=Min(field)).exclude(first=None)
+                           .values_list("pk", "first")):
+                firsts[pk] = min(at, firsts.get(pk, at))
+        orders = dict(Customer.objects.filter(orders__store__channel="shop").annotate(first=Min("orders__placed_at"))
+                      .values_list("pk", "first"))
+        assert orders
+        for identity in identities:
+            customer = identity.customer
+            first = min(filter(None, [firsts.get(customer.pk), customer.first_contact_at]))
+            assert customer.created_at <= first and customer.first_contact_at <= first, customer
+            if identity.channel == customer.source_channel:
+                assert identity.created_at <= first, identity
+            if identity.channel == "shop" and customer.pk in orders:
+                assert identity.created_at <= orders[customer.pk], identity
+        weeks_ago = recent - timedelta(days=7)
+        buyer = next(i.customer for i in identities if i.channel == "shop" and i.created_at < weeks_ago)
+        entries, _more = customer_timeline(customer=buyer, limit=50)
+        reached = [e for e in entries if e.kind == "identity"]
+        assert reached and all(e.at < recent for e in reached)
