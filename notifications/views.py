@@ -2,12 +2,15 @@
 in the top bar that refreshes its unread count with htmx and, clicked, opens a panel of the newest few. Every
 signed-in user of an organization has one; each sees only their own (every query filters on the recipient)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -75,6 +78,7 @@ class NotificationPanelView(NotificationAccessMixin, TemplateView):
         unread = selectors.notification_unread_count(user=user)
         return super().get_context_data(
             notifications=list(selectors.notification_list(user=user)[:PANEL_SIZE]), unread=unread,
+            a_minute_ago=timezone.now() - timedelta(minutes=1),
             capped=unread > selectors.NOTIFICATION_BELL_CAP, poll=settings.NOTIFY_BELL_POLL_SECONDS, **kwargs)
 
 
