@@ -1,6 +1,8 @@
 """The notification centre: my notifications (unread first), opening one, marking one or all read, and the bell
-in the top bar that refreshes its unread count with htmx. Every signed-in user of an organization has one; each
-sees only their own (every query filters on the recipient)."""
+in the top bar that refreshes its unread count with htmx and, clicked, opens a panel of the newest few. Every
+signed-in user of an organization has one; each sees only their own (every query filters on the recipient)."""
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -20,6 +23,10 @@ from scrm.paginators import CappedCountPaginator
 from scrm.platform.access import user_may_open_ticket
 
 PER_PAGE = 20
+# The bell's panel: the first few of the centre's own order (unread first, newest first, then the recently read).
+# An old unread one stays on top until it is dealt with; the read ones fill the rest, so the panel also finds what
+# was just opened.
+PANEL_SIZE = 6
 
 
 class NotificationAccessMixin(LoginRequiredMixin):
@@ -58,6 +65,31 @@ class NotificationBellView(NotificationAccessMixin, TemplateView):
         unread = selectors.notification_unread_count(user=self.request.user)
         return super().get_context_data(unread=unread, capped=unread > selectors.NOTIFICATION_BELL_CAP,
                                         poll=settings.NOTIFY_BELL_POLL_SECONDS, **kwargs)
+
+
+class NotificationPanelView(NotificationAccessMixin, TemplateView):
+    """The bell's panel (htmx loads it each time the bell is opened): the newest few notifications, with the
+    bell's count swapped in out of band so the two always agree."""
+
+    template_name = "notifications/_panel.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        unread = selectors.notification_unread_count(user=user)
+        return super().get_context_data(
+            notifications=list(selectors.notification_list(user=user)[:PANEL_SIZE]), unread=unread,
+            a_minute_ago=timezone.now() - timedelta(minutes=1),
+            capped=unread > selectors.NOTIFICATION_BELL_CAP, poll=settings.NOTIFY_BELL_POLL_SECONDS, **kwargs)
+
+
+class NotificationPanelReadAllView(NotificationPanelView):
+    """"Mark all read" in the bell's panel: the panel again, its count gone."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        notifications_mark_all_read(user=request.user)
+        return self.render_to_response(self.get_context_data(**kwargs))
 
 
 class NotificationOpenView(NotificationAccessMixin, View):
