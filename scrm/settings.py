@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # The first page after signing in with a `next` the user's role may not open: home, with a message.
     "scrm.platform.middleware.SignInLandingMiddleware",
+    # A fragment htmx loads after the session expired reloads the page at sign-in rather than showing it inside.
+    "scrm.platform.middleware.HtmxSignInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks, so it sees the outcome of every authentication attempt.

@@ -1,11 +1,11 @@
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.handlers.exception import convert_exception_to_response
-from django.http import HttpResponseForbidden, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.middleware.locale import LocaleMiddleware
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.template.loader import render_to_string
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import translation
@@ -105,6 +105,31 @@ class SignInLandingMiddleware:
             messages.warning(request, MSG_NEXT_NEEDS_ANOTHER_ROLE)
             return redirect("scrm:home")
         return response
+
+
+class HtmxSignInMiddleware:
+    """A part of a page loaded by htmx (the bell's count and panel, a ticket's forms panel) after the session
+    expired was redirected to the sign-in page, which htmx followed and swapped in: a login form inside the bell.
+    Such a request sent to sign in now reloads the whole browser page at the sign-in page (`HX-Redirect`), coming
+    back to the page the user was on (`HX-Current-URL`), not to the fragment's address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") != "true" or response.status_code not in (301, 302):
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if urlsplit(response.get("Location", "")).path != login:
+            return response
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = current.path if current.path.startswith("/") and not current.path.startswith("//") else "/"
+        if current.query:
+            back = f"{back}?{current.query}"
+        whole_page = HttpResponse(status=204)
+        whole_page["HX-Redirect"] = f"{login}?{urlencode({'next': back})}"
+        return whole_page
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
