@@ -5,6 +5,9 @@ at 1366 the same page as before (filters open, no button)."""
 import pytest
 from playwright.sync_api import expect
 
+from scrm.customers.services import customer_create
+from scrm.models import Role
+from scrm.platform.tenancy import tenant_scope
 from tests.e2e.conftest import TIMEOUT_MS, login
 from tests.e2e.test_list_layout import LINES, _long_team_queue
 from tests.scrm.factories import TEST_PASSWORD
@@ -63,6 +66,13 @@ def test_the_team_queue_on_a_phone(phone, live_server, organization):
     expect(page.get_by_test_id("filter-toggle")).to_have_text("筛选 (1)")
     expect(page.get_by_test_id("ticket-filter")).to_be_visible()
 
+    # A queue picked with the tabs above the card is not a filter to fold out: the list stays in the first screen.
+    page.goto(f"{live_server.url}/tickets/queues/")
+    page.locator("[data-testid=queue-picker] [data-queue]").first.click()
+    expect(page.locator("[data-testid=queue-picker] .active[data-queue]")).to_have_count(1)
+    expect(page.get_by_test_id("filter-toggle")).to_have_text("筛选")
+    expect(page.get_by_test_id("ticket-filter")).to_be_hidden()
+
 
 def test_the_language_moves_into_the_user_menu_on_a_phone(phone, live_server, organization):
     page = phone
@@ -82,3 +92,18 @@ def test_the_team_queue_at_1366_keeps_its_filters_open(page, live_server, organi
     expect(page.get_by_test_id("filter-toggle")).to_be_hidden()
     expect(page.get_by_test_id("language-form")).to_be_visible()
     expect(page.get_by_test_id("page-title")).to_have_text("工单 · 团队队列")
+
+
+def test_a_customer_page_on_a_phone_keeps_its_title_on_one_line(phone, live_server, organization, make_user):
+    """Edit and New ticket beside the title squeezed it to "客户 / …": they go under it on a phone."""
+    supervisor = make_user(organization, Role.SUPERVISOR)
+    with tenant_scope(organization):
+        customer = customer_create(organization=organization, display_name="王先生", mobile="13812345670")
+    login(phone, live_server, supervisor.username, TEST_PASSWORD)
+    phone.goto(f"{live_server.url}/customers/{customer.pk}/")
+    expect(phone.get_by_test_id("page-title")).to_have_text("客户 / 王先生")
+    assert _lines(phone, "[data-testid=page-title]") == 1
+    title = phone.get_by_test_id("page-title")
+    assert title.evaluate("el => el.scrollWidth <= el.clientWidth")  # nothing cut off
+    expect(phone.get_by_test_id("customer-edit")).to_be_visible()
+    assert _lines(phone, "[data-testid=customer-edit]") == 1
