@@ -6,6 +6,7 @@ We drive Debian's Chromium, never a browser downloaded by `playwright install`; 
 import os
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from django.core.signals import request_finished, request_started
@@ -42,17 +43,25 @@ def browser():
         playwright.stop()
 
 
+@contextmanager
+def browser_page(browser, live_server, **options):
+    """A page of a fresh browser context (its own cookies and storage) on the live server, in Asia/Shanghai, with
+    the suite's timeout; `options` go to the context (viewport, is_mobile, locale ...). Closed on the way out, so
+    its requests end before the test's tables are flushed."""
+    context = browser.new_context(base_url=live_server.url, timezone_id="Asia/Shanghai", **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser, live_server):
     # An English-language browser on purpose: the UI must still be Chinese until the user picks another language
     # (scrm.platform.middleware.ChineseFirstLocaleMiddleware ignores Accept-Language).
-    context = browser.new_context(base_url=live_server.url, locale="en-US", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    try:
+    with browser_page(browser, live_server, locale="en-US") as page:
         yield page
-    finally:
-        context.close()
 
 
 class _RequestsInFlight:

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from scrm.customers.services import customer_create
 from scrm.models import Role
 from scrm.platform.tenancy import tenant_scope
-from tests.e2e.conftest import TIMEOUT_MS, login
+from tests.e2e.conftest import browser_page, login
 from tests.e2e.test_list_layout import LINES, _long_team_queue
 from tests.scrm.factories import TEST_PASSWORD
 
@@ -19,14 +19,8 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def phone(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-US", timezone_id="Asia/Shanghai",
-                                  viewport=PHONE, is_mobile=True, has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    try:
+    with browser_page(browser, live_server, locale="en-US", viewport=PHONE, is_mobile=True, has_touch=True) as page:
         yield page
-    finally:
-        context.close()
 
 
 def _lines(page, selector):
